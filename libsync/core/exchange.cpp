@@ -1,0 +1,85 @@
+// Client exchange arithmetic and reply tests; see exchange.hpp.
+#include "core/exchange.hpp"
+
+namespace lansync::core {
+
+using codec::Leap;
+using codec::Mode;
+
+Sample compute_sample(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, int64_t t4_ns) {
+  Sample s;
+  // Halve each difference before adding so that the sum cannot overflow, then
+  // put back the two half-nanoseconds lost to truncation.
+  int64_t a = t2_ns - t1_ns;
+  int64_t b = t3_ns - t4_ns;
+  s.offset_ns = a / 2 + b / 2 + (a % 2 + b % 2) / 2;
+  s.delay_ns = (t4_ns - t1_ns) - (t3_ns - t2_ns);
+  // A negative delay only comes from clock granularity on very short paths.
+  if (s.delay_ns < 0) s.delay_ns = 0;
+  return s;
+}
+
+codec::NtpHeader make_request_header(codec::NtpTimestamp cookie) {
+  codec::NtpHeader h;
+  h.leap = Leap::None;
+  h.version = 4;
+  h.mode = Mode::Client;
+  h.transmit = cookie;
+  return h;
+}
+
+const char* describe(ReplyStatus s) {
+  switch (s) {
+    case ReplyStatus::Ok: return "ok";
+    case ReplyStatus::NotServerMode: return "not a server-mode reply";
+    case ReplyStatus::NotOurs: return "origin timestamp does not match our request";
+    case ReplyStatus::KissOfDeath: return "Kiss-o'-Death";
+    case ReplyStatus::Unsynchronized: return "server unsynchronized";
+    case ReplyStatus::BadTimestamps: return "invalid server timestamps";
+    case ReplyStatus::RootDistanceTooLarge: return "root distance above 1.5 s";
+  }
+  return "unknown";
+}
+
+int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample) {
+  return (codec::from_ntp_short(reply.root_delay) + sample.delay_ns) / 2 +
+         codec::from_ntp_short(reply.root_dispersion);
+}
+
+ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns) {
+  ReplyCheck out;
+  if (reply.mode != Mode::Server) {
+    out.status = ReplyStatus::NotServerMode;
+    return out;
+  }
+  if (!(reply.origin == request.cookie)) {
+    out.status = ReplyStatus::NotOurs;
+    return out;
+  }
+  if (reply.stratum == 0) {
+    out.status = ReplyStatus::KissOfDeath;
+    return out;
+  }
+  if (reply.leap == Leap::Unsynchronized || reply.stratum > 15) {
+    out.status = ReplyStatus::Unsynchronized;
+    return out;
+  }
+  if (reply.receive.is_zero() || reply.transmit.is_zero()) {
+    out.status = ReplyStatus::BadTimestamps;
+    return out;
+  }
+  int64_t pivot = codec::era_pivot(request.t1_ns);
+  int64_t t2 = codec::from_ntp(reply.receive, pivot);
+  int64_t t3 = codec::from_ntp(reply.transmit, pivot);
+  if (t3 < t2) {
+    out.status = ReplyStatus::BadTimestamps;
+    return out;
+  }
+  out.sample = compute_sample(request.t1_ns, t2, t3, t4_ns);
+  out.root_distance_ns = root_distance_ns(reply, out.sample);
+  out.status =
+      out.root_distance_ns > kMaxRootDistanceNs ? ReplyStatus::RootDistanceTooLarge : ReplyStatus::Ok;
+  return out;
+}
+
+}  // namespace lansync::core

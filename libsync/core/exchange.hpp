@@ -1,0 +1,72 @@
+// One client/server exchange: the request a client sends and the tests its reply must pass.
+//
+// RFC 5905 §8 (offset and delay from T1..T4) and the packet sanity tests of
+// §8/§9 and RFC 4330 §5, as chrony applies them to an SNTP-style exchange.
+// Pure: the caller reads the clocks and passes T1 and T4 in; nothing here does I/O.
+#pragma once
+
+#include <cstdint>
+
+#include "codec/ntp_packet.hpp"
+
+namespace lansync::core {
+
+// RFC 5905 MAXDIST: a server whose root distance exceeds this is not used.
+inline constexpr int64_t kMaxRootDistanceNs = 1'500'000'000;
+// RFC 5905 PHI: assumed worst-case frequency error of a clock, 15 ppm.
+inline constexpr int64_t kPhiPpm = 15;
+
+// An offset/delay measurement.  offset_ns > 0: the server is ahead of the client.
+struct Sample {
+  int64_t offset_ns = 0;  // θ = ((T2 - T1) + (T3 - T4)) / 2
+  int64_t delay_ns = 0;   // δ = (T4 - T1) - (T3 - T2), clamped at 0
+};
+
+// RFC 5905 §8: offset and delay from client send (t1), server receive (t2),
+// server send (t3) and client receive (t4), all in Unix nanoseconds.
+Sample compute_sample(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, int64_t t4_ns);
+
+// A client-mode request as sent: its transmit field holds a random cookie
+// (not the clock: chrony's practice) that the reply must echo.
+struct Request {
+  codec::NtpTimestamp cookie;  // random 64 bits, placed in the transmit timestamp
+  int64_t t1_ns = 0;           // local clock read just before the send
+};
+
+// The header of a client request carrying the given cookie (NTPv4, mode 3).
+codec::NtpHeader make_request_header(codec::NtpTimestamp cookie);
+
+// Why a reply can or cannot be used, in the order the tests are applied.
+enum class ReplyStatus : uint8_t {
+  Ok,
+  NotServerMode,         // not mode 4: ignore and keep waiting
+  NotOurs,               // origin does not echo our cookie: stray or spoofed, ignore
+  KissOfDeath,           // stratum 0: refid holds a kiss code (RATE, DENY, RSTR, INIT, ...)
+  Unsynchronized,        // LI = 3 or stratum > 15
+  BadTimestamps,         // zero receive/transmit, or the server sent before it received
+  RootDistanceTooLarge,  // (root delay + delay) / 2 + root dispersion > 1.5 s
+};
+
+// A short English description, e.g. "unsynchronized (LI=3 or stratum 16)".
+const char* describe(ReplyStatus s);
+
+// True for the statuses that mean "this packet was not an answer to us"; the
+// client keeps waiting for the real reply.
+constexpr bool is_ignorable(ReplyStatus s) {
+  return s == ReplyStatus::NotServerMode || s == ReplyStatus::NotOurs;
+}
+
+struct ReplyCheck {
+  ReplyStatus status = ReplyStatus::Ok;
+  Sample sample;                 // valid when status is Ok or RootDistanceTooLarge
+  int64_t root_distance_ns = 0;  // valid when sample is
+};
+
+// Applies the tests to a decoded reply to request, received at t4_ns.
+ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns);
+
+// Root distance of a server as seen through one sample (RFC 5905 §11.2):
+// (root delay + path delay) / 2 + root dispersion.
+int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample);
+
+}  // namespace lansync::core

@@ -1,0 +1,39 @@
+// Source selection: which servers agree on the time, and the offset they agree on.
+//
+// RFC 5905 §11.2.1 intersection algorithm (Marzullo's, with midpoints): each
+// server is an interval offset ± root distance; the algorithm finds the
+// smallest interval that contains the midpoints of a majority, and servers
+// whose offsets fall outside it are falsetickers.  The survivors' offsets are
+// combined weighted by 1 / root distance (§11.2.3).  Heap-free; at most
+// kMaxSources candidates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lansync::core {
+
+inline constexpr size_t kMaxSources = 32;
+// RFC 5905 MINDISP: no interval is narrower than ±5 ms, so servers that agree
+// within the noise of a LAN are not called falsetickers for a few microseconds.
+inline constexpr int64_t kMinSelectionDistanceNs = 5'000'000;
+
+struct Candidate {
+  int64_t offset_ns = 0;         // positive: the server is ahead of us
+  int64_t root_distance_ns = 0;  // half-width of its correctness interval (>= 0)
+};
+
+struct Selection {
+  bool ok = false;     // a majority agreed
+  int64_t low_ns = 0;  // intersection interval
+  int64_t high_ns = 0;
+  int64_t offset_ns = 0;         // combined offset of the truechimers
+  int64_t root_distance_ns = 0;  // smallest root distance among the truechimers
+  size_t truechimers = 0;
+};
+
+// Runs the intersection over n candidates (n <= kMaxSources; more are
+// ignored).  Sets truechimer[i] for each i < n.
+Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer);
+
+}  // namespace lansync::core

@@ -1,0 +1,109 @@
+// Address parsing and resolution; see address.hpp.
+#include "os/address.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace lansync::os {
+namespace {
+
+OsResult<uint16_t> parse_port(const std::string& port, const std::string& text, bool allow_zero) {
+  unsigned value = 0;
+  const char* first = port.data();
+  const char* last = port.data() + port.size();
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (port.empty() || ec != std::errc() || ptr != last || value > 65535 || (value == 0 && !allow_zero)) {
+    return invalid("bad port '" + port + "' in '" + text + "'");
+  }
+  return static_cast<uint16_t>(value);
+}
+
+}  // namespace
+
+OsResult<HostPort> parse_host_port(const std::string& text, uint16_t default_port, bool allow_port_zero) {
+  HostPort hp;
+  hp.port = default_port;
+  if (text.empty()) return invalid("empty address");
+  if (text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) return invalid("missing ']' in '" + text + "'");
+    hp.host = text.substr(1, close - 1);
+    std::string rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return invalid("unexpected '" + rest + "' after ']' in '" + text + "'");
+      auto port = parse_port(rest.substr(1), text, allow_port_zero);
+      if (!port) return fail(port.error());
+      hp.port = *port;
+    }
+  } else {
+    auto first = text.find(':');
+    if (first != std::string::npos && first == text.rfind(':')) {
+      hp.host = text.substr(0, first);
+      auto port = parse_port(text.substr(first + 1), text, allow_port_zero);
+      if (!port) return fail(port.error());
+      hp.port = *port;
+    } else {
+      hp.host = text;  // no colon, or a bare IPv6 literal
+    }
+  }
+  if (hp.host.empty()) return invalid("missing host in '" + text + "'");
+  if (hp.host.find_first_of(" \t[]") != std::string::npos) return invalid("bad host in '" + text + "'");
+  return hp;
+}
+
+SocketAddress::SocketAddress(const sockaddr* sa, socklen_t len) {
+  size_ = len < sizeof(storage_) ? len : static_cast<socklen_t>(sizeof(storage_));
+  std::memcpy(&storage_, sa, size_);
+}
+
+uint16_t SocketAddress::port() const {
+  if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+  if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+  return 0;
+}
+
+std::string SocketAddress::ip() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family() == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof(buf));
+  } else if (family() == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof(buf));
+  }
+  return buf;
+}
+
+std::string SocketAddress::to_string() const {
+  std::string port = std::to_string(this->port());
+  return family() == AF_INET6 ? "[" + ip() + "]:" + port : ip() + ":" + port;
+}
+
+uint32_t SocketAddress::ipv4() const {
+  if (family() != AF_INET) return 0;
+  return ntohl(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr);
+}
+
+OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  addrinfo* list = nullptr;
+  std::string port = std::to_string(hp.port);
+  int rc = getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), port.c_str(), &hints, &list);
+  if (rc != 0) {
+    return fail(Error{std::make_error_code(std::errc::host_unreachable),
+                      "cannot resolve '" + hp.host + "': " + gai_strerror(rc)});
+  }
+  std::vector<SocketAddress> out;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    out.emplace_back(ai->ai_addr, ai->ai_addrlen);
+  }
+  freeaddrinfo(list);
+  if (out.empty()) return code_error(std::errc::host_unreachable, "no address for '" + hp.host + "'");
+  return out;
+}
+
+}  // namespace lansync::os

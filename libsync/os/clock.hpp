@@ -1,0 +1,57 @@
+// The system clock behind an interface: read it, step it, slew it, ask the kernel about it.
+//
+// Everything that changes a clock goes through Clock, so that tests drive the
+// same code with a fake (tests/support/fake_clock.hpp) and never touch the
+// machine's clock.  SystemClock is the real CLOCK_REALTIME.
+#pragma once
+
+#include <cstdint>
+
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+// What the kernel knows about its clock discipline (adjtimex with modes = 0).
+struct KernelSyncStatus {
+  bool synchronized = false;  // no STA_UNSYNC and state != TIME_ERROR
+  int64_t max_error_ns = 0;   // kernel's maximum error estimate
+  int64_t est_error_ns = 0;   // kernel's estimated error
+  int64_t offset_ns = 0;      // remaining PLL offset
+  double frequency_ppm = 0;   // frequency correction in use, positive: clock sped up
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+
+  // The clock, in nanoseconds since the Unix epoch.
+  virtual int64_t now_ns() = 0;
+  // A kernel timestamp (CLOCK_REALTIME, e.g. SO_TIMESTAMPNS) on this clock's
+  // time scale; the identity for the system clock.
+  virtual int64_t from_system_ns(int64_t system_ns) { return system_ns; }
+  // Moves the clock by offset_ns at once (positive: forward).
+  virtual Status step(int64_t offset_ns) = 0;
+  // Starts correcting the clock by offset_ns gradually (positive: forward),
+  // replacing any slew in progress.
+  virtual Status slew(int64_t offset_ns) = 0;
+  virtual OsResult<KernelSyncStatus> sync_status() = 0;
+};
+
+// CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime();
+// both need CAP_SYS_TIME.
+class SystemClock final : public Clock {
+ public:
+  int64_t now_ns() override;
+  Status step(int64_t offset_ns) override;
+  Status slew(int64_t offset_ns) override;
+  OsResult<KernelSyncStatus> sync_status() override;
+};
+
+// CLOCK_MONOTONIC in nanoseconds, for timeouts and schedules.
+int64_t monotonic_ns();
+
+// The smallest nonzero difference between consecutive reads of clock: its
+// resolution including the cost of a read, as NTP's precision wants it.
+int64_t measure_resolution_ns(Clock& clock);
+
+}  // namespace lansync::os

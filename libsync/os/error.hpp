@@ -1,0 +1,36 @@
+// Errors of the os layer: a std::error_code and a one-line message for the user.
+//
+// Every os call that can fail returns OsResult<T> (or Status), carrying the
+// system's error code and a message that already names what failed, e.g.
+// "cannot open /var/lib/lansync/sync-state.json: Permission denied".
+#pragma once
+
+#include <string>
+#include <system_error>
+
+#include "codec/result.hpp"
+
+namespace lansync::os {
+
+struct Error {
+  std::error_code code;
+  std::string message;  // one line, no trailing period
+};
+
+template <class T>
+using OsResult = Result<T, Error>;
+using Status = Result<Unit, Error>;
+
+// The Status of success.
+inline Status ok() { return Unit{}; }
+
+// An error from errno (read at the call): "<what>: <strerror>".
+Failure<Error> errno_error(const std::string& what);
+
+// An error with a given code: "<what>: <code's message>".
+Failure<Error> code_error(std::errc code, const std::string& what);
+
+// An error of bad input (EINVAL) whose message is exactly `message`.
+Failure<Error> invalid(const std::string& message);
+
+}  // namespace lansync::os

@@ -1,0 +1,102 @@
+// Whole-file reads and atomic replacement; see file.hpp.
+#include "os/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+namespace lansync::os {
+namespace {
+
+// Closes a descriptor when it goes out of scope.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status make_dirs(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return code_error(std::errc::not_a_directory, "cannot use " + dir);
+    return ok();
+  }
+  if (errno != ENOENT) return errno_error("cannot use " + dir);
+  std::string parent = parent_of(dir);
+  if (parent != dir) {
+    if (auto st2 = make_dirs(parent); !st2) return st2;
+  }
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("cannot create " + dir);
+  return ok();
+}
+
+Status write_all(int fd, const std::string& data, const std::string& what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("cannot write " + what);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok();
+}
+
+}  // namespace
+
+OsResult<std::string> read_small_file(const std::string& path, size_t max_size) {
+  FdGuard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return errno_error("cannot open " + path);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("cannot read " + path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_size) {
+      return code_error(std::errc::file_too_large, "cannot read " + path);
+    }
+  }
+  return out;
+}
+
+Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode) {
+  std::string dir = parent_of(path);
+  if (auto st = make_dirs(dir); !st) return st;
+  std::string tmpl = path + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  FdGuard f{::mkostemp(name.data(), O_CLOEXEC)};
+  if (f.fd < 0) return errno_error("cannot create a temporary file next to " + path);
+  std::string tmp(name.data());
+  auto fail_and_clean = [&](Status st) {
+    ::unlink(tmp.c_str());
+    return st;
+  };
+  if (::fchmod(f.fd, mode) != 0) return fail_and_clean(errno_error("cannot set mode of " + tmp));
+  if (auto st = write_all(f.fd, contents, tmp); !st) return fail_and_clean(st);
+  if (::fsync(f.fd) != 0) return fail_and_clean(errno_error("cannot sync " + tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail_and_clean(errno_error("cannot replace " + path));
+  FdGuard d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd >= 0) ::fsync(d.fd);  // the rename is durable once the directory is
+  return ok();
+}
+
+}  // namespace lansync::os

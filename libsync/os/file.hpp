@@ -1,0 +1,22 @@
+// Small files read whole and replaced atomically, for state, keys and config.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+// The whole file, refused if it is larger than max_size bytes.
+OsResult<std::string> read_small_file(const std::string& path, size_t max_size);
+
+// Replaces path with contents: writes a temporary file in the same directory,
+// fsyncs it, renames it over path and fsyncs the directory, so that a reader
+// sees the old file or the new one, never a part.  Creates missing parent
+// directories (mode 0755).
+Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode);
+
+}  // namespace lansync::os

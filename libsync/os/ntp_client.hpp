@@ -1,0 +1,50 @@
+// Querying NTP servers: bursts of requests, replies matched and tested, the best sample kept.
+//
+// The blocking client behind ntpprobe (and driftlog's ntp source): for each
+// server a burst of requests, spaced a few milliseconds apart, each with its
+// own random cookie; T1 is read just before each send and T4 is the kernel's
+// receive timestamp.  All servers are queried at once over one poll loop, and
+// the whole query ends by the timeout.  The tests a reply must pass and the
+// filter are core's; this file does the I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codec/ntp_packet.hpp"
+#include "core/exchange.hpp"
+#include "os/address.hpp"
+#include "os/clock.hpp"
+
+namespace lansync::os {
+
+struct QueryOptions {
+  int samples = 4;                     // requests per server
+  int64_t timeout_ns = 1'000'000'000;  // the whole query, from the first send
+  int64_t spacing_ns = 2'000'000;      // between requests to one server
+};
+
+// What one server's burst produced.
+struct ServerReport {
+  SocketAddress address;
+  int samples_sent = 0;
+  int samples_ok = 0;            // replies that passed every test
+  int replies = 0;               // replies to our requests, usable or not
+  bool usable = false;           // a best sample exists
+  core::Sample best;             // least-delay usable sample
+  int64_t jitter_ns = 0;         // RMS spread of the usable samples around best
+  int64_t root_distance_ns = 0;  // of the best sample
+  codec::NtpHeader header;       // the best reply, or else the last reply received
+  // When not usable: why (the most telling status of the replies received).
+  core::ReplyStatus status = core::ReplyStatus::Ok;
+  char kiss_code[5] = {};  // set when a Kiss-o'-Death was received
+  std::string error;       // a network error, e.g. "connection refused"
+};
+
+// Queries every address in parallel and returns one report per address, in
+// order.  Reads T1 and converts kernel timestamps through clock.
+std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAddress>& servers,
+                                        const QueryOptions& options);
+
+}  // namespace lansync::os

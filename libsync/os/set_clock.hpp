@@ -1,0 +1,32 @@
+// Correcting the clock from a measurement and recording it in the sync-state file.
+//
+// The one path by which lansync tools change a clock: choose step, slew or
+// nothing (core::choose_correction), apply it through the Clock interface,
+// then record the result.  The state file is written only after the clock was
+// corrected (or found right), so it never claims a correction that failed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/correction.hpp"
+#include "os/clock.hpp"
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+struct ClockCorrection {
+  int64_t offset_ns = 0;                      // positive: the clock is behind and must move forward
+  int64_t step_threshold_ns = 1'000'000'000;  // step above this magnitude, else slew
+  bool allow_slew = true;                     // false: leave offsets under the threshold alone
+  std::string source;                         // for the state file, e.g. "ntp:192.168.4.1"
+  int64_t uncertainty_ns = -1;                // error bound of the source; < 0 when unknown
+};
+
+// Applies the correction to clock and writes the state file at state_path.
+// Returns what was done.  Fails without writing the file if the clock could
+// not be changed.
+OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
+                                         const std::string& state_path);
+
+}  // namespace lansync::os

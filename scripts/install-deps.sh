@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what lansync needs from Debian 12's packages, and nothing more.
+#
+#   scripts/install-deps.sh            build dependencies
+#   scripts/install-deps.sh --test     also the peers and tools the tests run
+#   scripts/install-deps.sh --bench    also what the benchmarks run
+#
+# Idempotent and silent when nothing is missing.  Needs root (or sudo) only
+# when something must be installed.  Package installs never start a service:
+# chrony's daemon must not run here, it would discipline this machine's clock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev)
+# libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against.
+test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0)
+bench_pkgs=(hyperfine)
+
+want=("${build_pkgs[@]}")
+peers=no
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=("${test_pkgs[@]}"); peers=yes ;;
+    --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}"); peers=yes ;;
+    *) echo "install-deps: unknown option '$arg' (use --test or --bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  # policy-rc.d exit 101 tells Debian's maintainer scripts not to start services.
+  created_policy=no
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+    created_policy=yes
+  fi
+  trap '[ "$created_policy" = yes ] && as_root rm -f /usr/sbin/policy-rc.d' EXIT
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ntpsec's ntpd conflicts with chrony as a package, so the tests use a copy
+# unpacked from Debian's .deb into .peers/ntpsec (never installed, never run
+# outside a private namespace).
+if [ "$peers" = yes ] && [ ! -x .peers/ntpsec/usr/sbin/ntpd ]; then
+  echo "install-deps: unpacking ntpsec's ntpd into .peers/ntpsec" >&2
+  mkdir -p .peers
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq ntpsec >/dev/null 2>&1) || {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    (cd "$tmp" && apt-get download -qq ntpsec >/dev/null 2>&1)
+  }
+  dpkg-deb -x "$tmp"/ntpsec_*.deb .peers/ntpsec
+  rm -rf "$tmp"
+fi

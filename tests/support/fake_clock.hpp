@@ -1,0 +1,41 @@
+// A clock for tests: time moves only when the test says, and steps and slews are recorded, not done.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "os/clock.hpp"
+
+namespace lansync::testing {
+
+class FakeClock final : public os::Clock {
+ public:
+  explicit FakeClock(int64_t now_ns = 1'767'225'600'000'000'000) : now_ns_(now_ns) {}
+
+  int64_t now_ns() override { return now_ns_; }
+  os::Status step(int64_t offset_ns) override {
+    if (fail_changes) return os::code_error(std::errc::operation_not_permitted, "cannot step");
+    steps.push_back(offset_ns);
+    now_ns_ += offset_ns;
+    return os::ok();
+  }
+  os::Status slew(int64_t offset_ns) override {
+    if (fail_changes) return os::code_error(std::errc::operation_not_permitted, "cannot slew");
+    slews.push_back(offset_ns);
+    return os::ok();
+  }
+  os::OsResult<os::KernelSyncStatus> sync_status() override { return status; }
+
+  void advance(int64_t ns) { now_ns_ += ns; }
+  void set(int64_t ns) { now_ns_ = ns; }
+
+  std::vector<int64_t> steps;
+  std::vector<int64_t> slews;
+  os::KernelSyncStatus status;
+  bool fail_changes = false;  // make step() and slew() fail with EPERM
+
+ private:
+  int64_t now_ns_;
+};
+
+}  // namespace lansync::testing

@@ -1,0 +1,147 @@
+// Unit tests of offset/delay and the reply tests a client applies (core/exchange).
+#include <gtest/gtest.h>
+
+#include "../support/seed.hpp"
+#include "core/exchange.hpp"
+
+namespace lansync::core {
+namespace {
+
+using codec::Leap;
+using codec::Mode;
+using codec::NtpHeader;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kT0 = 1'795'000'000'000'000'000;  // 2026-11-18
+
+TEST(Exchange, OffsetAndDelayFromRfc5905) {
+  // Server 2.5 s ahead, 10 ms each way, 1 ms in the server.
+  Sample s = compute_sample(kT0, kT0 + 2500 * kMs + 10 * kMs, kT0 + 2500 * kMs + 11 * kMs, kT0 + 21 * kMs);
+  EXPECT_EQ(s.offset_ns, 2500 * kMs);
+  EXPECT_EQ(s.delay_ns, 20 * kMs);
+}
+
+TEST(Exchange, AsymmetricPathHalvesTheAsymmetryIntoTheOffset) {
+  // Same clocks, 4 ms out and 2 ms back: the offset error is half the difference.
+  Sample s = compute_sample(kT0, kT0 + 4 * kMs, kT0 + 4 * kMs, kT0 + 6 * kMs);
+  EXPECT_EQ(s.offset_ns, 1 * kMs);
+  EXPECT_EQ(s.delay_ns, 6 * kMs);
+}
+
+TEST(Exchange, NegativeDelayIsClamped) {
+  Sample s = compute_sample(kT0, kT0 + 10, kT0 + 30, kT0 + 5);
+  EXPECT_EQ(s.delay_ns, 0);
+}
+
+TEST(Exchange, RandomExchangesRecoverTheTrueOffset) {
+  auto rng = testing::seeded_rng();
+  std::uniform_int_distribution<int64_t> offset(-100'000 * kMs, 100'000 * kMs);
+  std::uniform_int_distribution<int64_t> leg(0, 50 * kMs);
+  for (int i = 0; i < 10'000; ++i) {
+    int64_t theta = offset(rng);
+    int64_t d = leg(rng);
+    int64_t t1 = kT0;
+    int64_t t2 = t1 + d + theta;
+    int64_t t3 = t2 + leg(rng);
+    int64_t t4 = t3 - theta + d;  // symmetric legs
+    Sample s = compute_sample(t1, t2, t3, t4);
+    ASSERT_NEAR(static_cast<double>(s.offset_ns), static_cast<double>(theta), 1.0);
+    ASSERT_EQ(s.delay_ns, 2 * d);
+  }
+}
+
+struct ReplyFixture : ::testing::Test {
+  Request req{{0x12345678u, 0x9ABCDEF0u}, kT0};
+  NtpHeader reply = make_good_reply();
+
+  NtpHeader make_good_reply() {
+    NtpHeader h;
+    h.mode = Mode::Server;
+    h.version = 4;
+    h.stratum = 2;
+    h.origin = {0x12345678u, 0x9ABCDEF0u};
+    h.receive = codec::to_ntp(kT0 + 5 * kMs);
+    h.transmit = codec::to_ntp(kT0 + 6 * kMs);
+    h.root_delay = codec::to_ntp_short(10 * kMs);
+    h.root_dispersion = codec::to_ntp_short(5 * kMs);
+    return h;
+  }
+  ReplyCheck check() { return check_reply(reply, req, kT0 + 10 * kMs); }
+};
+
+TEST_F(ReplyFixture, GoodReplyGivesASample) {
+  ReplyCheck c = check();
+  ASSERT_EQ(c.status, ReplyStatus::Ok);
+  EXPECT_NEAR(static_cast<double>(c.sample.offset_ns), 0.5 * kMs, 1.0);
+  EXPECT_NEAR(static_cast<double>(c.sample.delay_ns), 9 * kMs, 1.0);
+  // (10 ms + 9 ms) / 2 + 5 ms, within the 16.16 format's 15 µs resolution
+  EXPECT_NEAR(static_cast<double>(c.root_distance_ns), 14.5 * kMs, 20'000.0);
+}
+
+TEST_F(ReplyFixture, OriginMustEchoTheCookie) {
+  reply.origin.fraction ^= 1;
+  EXPECT_EQ(check().status, ReplyStatus::NotOurs);
+  EXPECT_TRUE(is_ignorable(check().status));
+}
+
+TEST_F(ReplyFixture, OnlyServerModeIsAReply) {
+  reply.mode = Mode::Broadcast;
+  EXPECT_EQ(check().status, ReplyStatus::NotServerMode);
+}
+
+TEST_F(ReplyFixture, StratumZeroIsKissOfDeath) {
+  reply.stratum = 0;
+  reply.refid = codec::refid_from_ascii("RATE");
+  EXPECT_EQ(check().status, ReplyStatus::KissOfDeath);
+  EXPECT_FALSE(is_ignorable(check().status));
+}
+
+TEST_F(ReplyFixture, LeapAlarmIsUnsynchronized) {
+  reply.leap = Leap::Unsynchronized;
+  EXPECT_EQ(check().status, ReplyStatus::Unsynchronized);
+}
+
+TEST_F(ReplyFixture, StratumAbove15IsUnsynchronized) {
+  reply.stratum = 16;
+  EXPECT_EQ(check().status, ReplyStatus::Unsynchronized);
+}
+
+TEST_F(ReplyFixture, ZeroTransmitTimestampIsRejected) {
+  reply.transmit = {};
+  EXPECT_EQ(check().status, ReplyStatus::BadTimestamps);
+}
+
+TEST_F(ReplyFixture, ServerCannotSendBeforeItReceives) {
+  reply.transmit = codec::to_ntp(kT0 + 4 * kMs);
+  EXPECT_EQ(check().status, ReplyStatus::BadTimestamps);
+}
+
+TEST_F(ReplyFixture, RootDistanceOver1500msIsRejected) {
+  reply.root_dispersion = codec::to_ntp_short(1495 * kMs);
+  EXPECT_EQ(check().status, ReplyStatus::RootDistanceTooLarge);
+  reply.root_dispersion = codec::to_ntp_short(1480 * kMs);
+  EXPECT_EQ(check().status, ReplyStatus::Ok);
+}
+
+TEST_F(ReplyFixture, ServerTimesAfter2036AreUnfolded) {
+  // A client in late 2035 talking to a server already past the era wrap.
+  int64_t t1 = 2'085'978'490 * int64_t{1'000'000'000};
+  req.t1_ns = t1;
+  reply.receive = codec::to_ntp(t1 + 10'000 * kMs);
+  reply.transmit = codec::to_ntp(t1 + 10'001 * kMs);
+  ASSERT_LT(reply.receive.seconds, 100u);  // wrapped on the wire
+  ReplyCheck c = check_reply(reply, req, t1 + 2 * kMs);
+  ASSERT_EQ(c.status, ReplyStatus::Ok);
+  EXPECT_NEAR(static_cast<double>(c.sample.offset_ns), 9'999.5 * kMs, 1.0);
+}
+
+TEST(Exchange, RequestHeaderCarriesTheCookie) {
+  NtpHeader h = make_request_header({1, 2});
+  EXPECT_EQ(h.mode, Mode::Client);
+  EXPECT_EQ(h.version, 4);
+  EXPECT_EQ(h.transmit, (codec::NtpTimestamp{1, 2}));
+  EXPECT_TRUE(h.origin.is_zero());
+}
+
+}  // namespace
+}  // namespace lansync::core

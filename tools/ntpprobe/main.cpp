@@ -1,0 +1,189 @@
+// ntpprobe: query NTP servers, print the offset, optionally correct the clock.
+//
+// Exit codes (ntpprobe(1)): 0 ok, 1 no usable reply, 2 usage or configuration
+// error, 3 servers answered but are unsynchronized, sent Kiss-o'-Death or
+// disagree, 4 --max-offset exceeded, 5 the clock or state file could not be set.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../common/cli.hpp"
+#include "core/select.hpp"
+#include "os/address.hpp"
+#include "os/clock.hpp"
+#include "os/ntp_client.hpp"
+#include "os/set_clock.hpp"
+#include "os/sync_state.hpp"
+#include "report.hpp"
+
+namespace lansync::ntpprobe {
+namespace {
+
+enum Exit : int {
+  kOk = 0,
+  kNoReply = 1,
+  kUsage = tools::kExitUsage,
+  kUnsynchronized = 3,
+  kMaxOffset = 4,
+  kSetFailed = 5,
+};
+
+struct Options {
+  std::vector<std::string> servers;
+  int samples = 4;
+  double timeout_s = 1.0;
+  std::string output = "human";
+  bool set = false;
+  double threshold_s = 1.0;
+  bool no_slew = false;
+  double max_offset_s = -1;  // < 0: no limit
+  std::string state_path = os::kDefaultSyncStatePath;
+};
+
+Format parse_format(const std::string& s) {
+  if (s == "json") return Format::Json;
+  if (s == "csv") return Format::Csv;
+  return Format::Human;
+}
+
+int run(const Options& opt) {
+  // Resolve every server first: a name that does not resolve is a configuration error.
+  std::vector<os::SocketAddress> addresses;
+  for (const std::string& s : opt.servers) {
+    auto hp = os::parse_host_port(s, 123);
+    if (!hp) {
+      fmt::print(stderr, "ntpprobe: error: {}\n", hp.error().message);
+      return kUsage;
+    }
+    auto addrs = os::resolve(*hp);
+    if (!addrs) {
+      fmt::print(stderr, "ntpprobe: error: {}\n", addrs.error().message);
+      return kUsage;
+    }
+    addresses.push_back(addrs->front());
+  }
+
+  os::SystemClock clock;
+  os::QueryOptions q;
+  q.samples = opt.samples;
+  q.timeout_ns = tools::seconds_to_ns(opt.timeout_s);
+  std::vector<os::ServerReport> reports = os::query_servers(clock, addresses, q);
+
+  std::vector<ServerResult> results;
+  std::vector<core::Candidate> candidates;
+  std::vector<size_t> candidate_of;  // index into results
+  bool answered_unusable = false;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    results.push_back({opt.servers[i], reports[i], false});
+    if (reports[i].usable) {
+      candidates.push_back({reports[i].best.offset_ns, reports[i].root_distance_ns + reports[i].jitter_ns});
+      candidate_of.push_back(i);
+    } else if (reports[i].replies > 0) {
+      answered_unusable = true;
+    }
+  }
+
+  Combined combined;
+  if (!candidates.empty()) {
+    bool truechimer[core::kMaxSources];
+    combined.selection = core::select_sources(candidates.data(), candidates.size(), truechimer);
+    combined.ok = combined.selection.ok;
+    for (size_t k = 0; k < candidates.size() && k < core::kMaxSources; ++k) {
+      results[candidate_of[k]].falseticker = combined.ok && !truechimer[k];
+    }
+  }
+
+  Format format = parse_format(opt.output);
+  print_report(stdout, format, results, combined);
+  std::fflush(stdout);
+
+  if (candidates.empty()) {
+    for (const ServerResult& r : results) {
+      if (r.report.status == core::ReplyStatus::KissOfDeath) {
+        fmt::print(stderr, "ntpprobe: {} sent Kiss-o'-Death {}\n", r.name, r.report.kiss_code);
+      }
+    }
+    return answered_unusable ? kUnsynchronized : kNoReply;
+  }
+  if (!combined.ok) {
+    fmt::print(stderr, "ntpprobe: the servers disagree: no majority agrees on the time\n");
+    return kUnsynchronized;
+  }
+
+  int64_t offset_ns = combined.selection.offset_ns;
+  if (opt.max_offset_s >= 0 && std::llabs(offset_ns) > tools::seconds_to_ns(opt.max_offset_s)) {
+    fmt::print(stderr, "ntpprobe: offset {:+.6f} s exceeds --max-offset {} s{}\n",
+               static_cast<double>(offset_ns) / 1e9, opt.max_offset_s, opt.set ? "; clock left alone" : "");
+    return kMaxOffset;
+  }
+
+  if (opt.set) {
+    os::ClockCorrection c;
+    c.offset_ns = offset_ns;
+    c.step_threshold_ns = tools::seconds_to_ns(opt.threshold_s);
+    c.allow_slew = !opt.no_slew;
+    std::string names;
+    for (size_t k = 0; k < candidate_of.size(); ++k) {
+      if (results[candidate_of[k]].falseticker) continue;
+      names += (names.empty() ? "" : ",") + results[candidate_of[k]].report.address.ip();
+    }
+    c.source = "ntp:" + names;
+    c.uncertainty_ns = combined.selection.root_distance_ns;
+    auto done = os::correct_clock(clock, c, opt.state_path);
+    if (!done) {
+      fmt::print(stderr, "ntpprobe: error: {}\n", done.error().message);
+      return kSetFailed;
+    }
+    std::FILE* note = format == Format::Human ? stdout : stderr;
+    switch (*done) {
+      case core::Correction::Step:
+        fmt::print(note, "clock stepped by {:+.6f} s\n", static_cast<double>(offset_ns) / 1e9);
+        break;
+      case core::Correction::Slew:
+        fmt::print(note, "clock slewing by {:+.6f} s\n", static_cast<double>(offset_ns) / 1e9);
+        break;
+      case core::Correction::None:
+        fmt::print(note, "clock left alone (--no-slew), recorded as verified\n");
+        break;
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
+}  // namespace lansync::ntpprobe
+
+int main(int argc, char** argv) {
+  using namespace lansync;
+  ntpprobe::Options opt;
+  CLI::App app{"Query NTP servers and print the clock offset; optionally correct the clock.", "ntpprobe"};
+  app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  app.add_option("servers", opt.servers, "host, host:port or [v6addr]:port (default port 123)")
+      ->required()
+      ->type_name("SERVER...");
+  app.add_option("-n,--samples", opt.samples, "requests per server; the least-delay reply counts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("-t,--timeout", opt.timeout_s, "seconds to wait for all replies")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 60.0));
+  app.add_option("-o,--output", opt.output, "output format: human, json or csv")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"human", "json", "csv"}));
+  auto* set = app.add_flag("--set", opt.set, "correct the clock: step above --threshold, else slew");
+  app.add_option("--threshold", opt.threshold_s, "with --set, step when |offset| exceeds this (seconds)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9))
+      ->needs(set);
+  app.add_flag("--no-slew", opt.no_slew, "with --set, leave offsets below --threshold alone")->needs(set);
+  app.add_option("--max-offset", opt.max_offset_s, "exit 4 (and do not --set) when |offset| exceeds this")
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--state", opt.state_path, "sync-state file written by --set")
+      ->capture_default_str()
+      ->needs(set);
+  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  return ntpprobe::run(opt);
+}
