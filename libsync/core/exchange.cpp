@@ -41,6 +41,32 @@ const char* describe(ReplyStatus s) {
   return "unknown";
 }
 
+bool kiss_demands_backoff(uint32_t refid) {
+  return refid == codec::refid_from_ascii("RATE") || refid == codec::refid_from_ascii("DENY") ||
+         refid == codec::refid_from_ascii("RSTR");
+}
+
+const char* describe_kiss(uint32_t refid) {
+  struct Kiss {
+    const char* code;
+    const char* meaning;
+  };
+  static constexpr Kiss kKisses[] = {
+      {"RATE", "rate exceeded: poll less often"},
+      {"DENY", "access denied"},
+      {"RSTR", "access restricted"},
+      {"INIT", "server not synchronized yet"},
+      {"STEP", "server stepping its clock"},
+      {"AUTH", "authentication failed"},
+      {"CRYP", "authentication failed"},
+      {"NKEY", "no such key"},
+  };
+  for (const Kiss& k : kKisses) {
+    if (refid == codec::refid_from_ascii(k.code)) return k.meaning;
+  }
+  return "";
+}
+
 int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample) {
   return (codec::from_ntp_short(reply.root_delay) + sample.delay_ns) / 2 +
          codec::from_ntp_short(reply.root_dispersion);

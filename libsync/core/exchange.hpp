@@ -65,6 +65,14 @@ struct ReplyCheck {
 // Applies the tests to a decoded reply to request, received at t4_ns.
 ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns);
 
+// True for the kiss codes that tell a client to stop sending now: RATE (slow
+// down), DENY and RSTR (go away).  Others, such as INIT from an ntpd that has
+// not synchronized yet, only say the reply is unusable (RFC 5905 §7.4).
+bool kiss_demands_backoff(uint32_t refid);
+
+// What a kiss code means, e.g. "rate exceeded: poll less often"; "" if unknown.
+const char* describe_kiss(uint32_t refid);
+
 // Root distance of a server as seen through one sample (RFC 5905 §11.2):
 // (root delay + path delay) / 2 + root dispersion.
 int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample);

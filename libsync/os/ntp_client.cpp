@@ -3,6 +3,8 @@
 
 #include <poll.h>
 
+#include <ctime>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -94,8 +96,8 @@ void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns
   }
   if (check.status == core::ReplyStatus::KissOfDeath) {
     codec::refid_to_ascii(h.refid, r.kiss_code);
-    // A kiss (RATE, DENY, RSTR, ...) means: stop asking now, not retry at once.
-    peer.stop_sending = true;
+    // RATE, DENY and RSTR mean: stop asking now, not retry at once.
+    if (core::kiss_demands_backoff(h.refid)) peer.stop_sending = true;
   }
 }
 
@@ -167,8 +169,9 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
       fds[i] = {finished(peers[i], options.samples) ? -1 : peers[i].socket.fd(), POLLIN, 0};
     }
     int64_t wait_ns = std::max<int64_t>(0, std::min(next_send, deadline) - monotonic_ns());
-    // Round up so that a wait of under a millisecond does not spin.
-    int rc = ::poll(fds.data(), fds.size(), static_cast<int>((wait_ns + 999'999) / 1'000'000));
+    // ppoll: a nanosecond timeout keeps the burst on its schedule.
+    timespec wait{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+    int rc = ::ppoll(fds.data(), fds.size(), &wait, nullptr);
     if (rc < 0 && errno != EINTR) break;
     for (size_t i = 0; i < peers.size(); ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;

@@ -2,7 +2,8 @@
 //
 // The blocking client behind ntpprobe (and driftlog's ntp source): for each
 // server a burst of requests, spaced a few milliseconds apart, each with its
-// own random cookie; T1 is read just before each send and T4 is the kernel's
+// own random cookie; the spacing keeps a burst from queueing behind itself on
+// a busy link, and on a LAN the round trip spaces them further; T1 is read just before each send and T4 is the kernel's
 // receive timestamp.  All servers are queried at once over one poll loop, and
 // the whole query ends by the timeout.  The tests a reply must pass and the
 // filter are core's; this file does the I/O.
@@ -22,7 +23,7 @@ namespace lansync::os {
 struct QueryOptions {
   int samples = 4;                     // requests per server
   int64_t timeout_ns = 1'000'000'000;  // the whole query, from the first send
-  int64_t spacing_ns = 2'000'000;      // between requests to one server
+  int64_t spacing_ns = 1'000'000;      // between requests to one server
 };
 
 // What one server's burst produced.

@@ -67,12 +67,5 @@ TEST(Address, ResolvesNumericAddresses) {
   EXPECT_EQ(v6->front().ipv4(), 0u);
 }
 
-TEST(Address, UnresolvableNameIsAnError) {
-  // .invalid never resolves (RFC 6761); no query leaves the machine for a
-  // numeric-looking host, and this one fails in the resolver's own checks.
-  auto r = resolve({"bad host name.invalid", 123});
-  EXPECT_FALSE(r.ok());
-}
-
 }  // namespace
 }  // namespace lansync::os

@@ -103,7 +103,7 @@ int run(const Options& opt) {
   if (candidates.empty()) {
     for (const ServerResult& r : results) {
       if (r.report.status == core::ReplyStatus::KissOfDeath) {
-        fmt::print(stderr, "ntpprobe: {} sent Kiss-o'-Death {}\n", r.name, r.report.kiss_code);
+        fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
       }
     }
     return answered_unusable ? kUnsynchronized : kNoReply;

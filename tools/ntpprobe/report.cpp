@@ -108,7 +108,7 @@ std::string human_line(const ServerResult& r) {
   } else if (rep.replies == 0) {
     why = "no reply";
   } else if (rep.status == core::ReplyStatus::KissOfDeath) {
-    why = fmt::format("Kiss-o'-Death {}", rep.kiss_code);
+    why = kiss_text(rep);
   } else if (rep.status == core::ReplyStatus::Unsynchronized) {
     why = fmt::format("unsynchronized (leap {}, stratum {})", static_cast<int>(h.leap), h.stratum);
   } else {
@@ -118,6 +118,11 @@ std::string human_line(const ServerResult& r) {
 }
 
 }  // namespace
+
+std::string kiss_text(const os::ServerReport& rep) {
+  const char* meaning = core::describe_kiss(rep.header.refid);
+  return fmt::format("Kiss-o'-Death {}{}{}", rep.kiss_code, *meaning ? ": " : "", meaning);
+}
 
 std::string status_word(const ServerResult& r) {
   const os::ServerReport& rep = r.report;

@@ -29,6 +29,9 @@ struct Combined {
 // bad_reply, too_far or falseticker.
 std::string status_word(const ServerResult& r);
 
+// "Kiss-o'-Death RATE: rate exceeded: poll less often", for a report that got a kiss.
+std::string kiss_text(const os::ServerReport& rep);
+
 // Writes every server, then the combined line when there are several servers.
 void print_report(std::FILE* out, Format format, const std::vector<ServerResult>& results,
                   const Combined& combined);

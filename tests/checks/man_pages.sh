@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every man page passes `mandoc -Tlint` without a single message, and every
+# long option a tool's --help lists appears in that tool's man page.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${LANSYNC_BIN:-$root/build/bin}
+status=0
+for page in "$root"/man/*.[0-9]; do
+  out=$(mandoc -Tlint "$page" 2>&1) || true
+  if [ -n "$out" ]; then
+    echo "FAIL  $out"
+    status=1
+  else
+    echo "ok    $(basename "$page"): mandoc -Tlint is silent"
+  fi
+done
+for tool in ntpprobe sntpd; do
+  page=$(echo "$root"/man/"$tool".[18])
+  [ -f "$page" ] || { echo "FAIL  $tool has no man page"; status=1; continue; }
+  [ -x "$bin/$tool" ] || { echo "FAIL  $bin/$tool is not built"; status=1; continue; }
+  for opt in $("$bin/$tool" --help | grep -o -E -- '--[a-z][a-z0-9-]*' | sort -u); do
+    # man pages escape hyphens: --max-offset is written \-\-max\-offset
+    if ! grep -qF -- "${opt//-/\\-}" "$page"; then
+      echo "FAIL  $tool: $opt is in --help but not in $(basename "$page")"
+      status=1
+    fi
+  done
+done
+[ $status -eq 0 ] && echo "ok    every --help option is documented"
+exit $status

@@ -1,0 +1,136 @@
+# Shared helpers for the interop tests: private namespaces, real peers, checks.
+#
+# Every interop test runs inside its own user + network namespace
+# (unshare -Urn): it has a loopback of its own, may bind port 123, and cannot
+# reach any other network.  In a user namespace CAP_SYS_TIME does not apply to
+# the machine's clock, so no peer started here can step or slew it, whatever
+# its configuration says.
+#
+# Source this file, call `enter_private_netns "$@"` first, then use the
+# helpers; end with `finish`.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${LANSYNC_BIN:-$REPO/build/bin}
+PEERS=${LANSYNC_PEERS:-$REPO/.peers}
+NTPSEC_NTPD=$PEERS/ntpsec/usr/sbin/ntpd
+SKIP=77   # ctest's SKIP_RETURN_CODE
+
+enter_private_netns() {
+  if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
+    if ! unshare -Urn true 2>/dev/null; then
+      echo "SKIP: this machine does not allow user + network namespaces (unshare -Urn)"
+      exit $SKIP
+    fi
+    LANSYNC_IN_NETNS=1 exec unshare -Urn bash "$0" "$@"
+  fi
+  ip link set lo up
+  WORK=$(mktemp -d)
+  trap cleanup EXIT
+}
+
+BG_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$FAILED" -gt 0 ] && [ -d "$WORK" ]; then
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+  fi
+  rm -rf "$WORK"
+}
+
+# start NAME CMD...: runs CMD in the background, output to $WORK/NAME.log.
+start() {
+  local name=$1
+  shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  BG_PIDS+=($!)
+  LAST_PID=$!
+}
+
+# wait_for_ntp HOST:PORT: until something answers NTP there (at most 10 s).
+wait_for_ntp() {
+  local i rc
+  for i in $(seq 100); do
+    rc=0
+    "$BIN/ntpprobe" -n 1 -t 0.1 "$1" >/dev/null 2>&1 || rc=$?
+    [ "$rc" -ne 1 ] && return 0
+    sleep 0.1
+  done
+  echo "no NTP server answered on $1 within 10 s" >&2
+  return 1
+}
+
+# chronyd_server NAME PORT [PREFIX...] -- [CONF LINES...]: a chronyd serving
+# its local clock at stratum 10 on 127.0.0.1 and ::1 (PREFIX, e.g. faketime,
+# wraps the command).  Control of the clock is off (-x) on top of the namespace.
+chronyd_server() {
+  local name=$1 port=$2
+  shift 2
+  local prefix=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do prefix+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  {
+    echo "port $port"
+    echo "bindaddress 127.0.0.1"
+    echo "bindaddress ::1"
+    echo "cmdport 0"
+    echo "pidfile $WORK/$name.pid"
+    echo "driftfile $WORK/$name.drift"
+    local line
+    for line in "$@"; do echo "$line"; done
+  } >"$WORK/$name.conf"
+  start "$name" "${prefix[@]}" chronyd -x -d -u root -f "$WORK/$name.conf"
+}
+
+# The usual server: local stratum 10, open to loopback clients.
+CHRONY_SERVES=("allow 127.0.0.1" "allow ::1" "local stratum 10")
+
+FAILED=0
+PASSED=0
+pass() { PASSED=$((PASSED + 1)); echo "ok    $*"; }
+failed() { FAILED=$((FAILED + 1)); echo "FAIL  $*"; }
+
+# run_capture VAR CMD...: runs CMD, its stdout in $VAR, its exit code in $RC.
+run_capture() {
+  local __var=$1
+  shift
+  local __out
+  RC=0
+  __out=$("$@" 2>"$WORK/last.err") || RC=$?
+  printf -v "$__var" '%s' "$__out"
+}
+
+# expect_exit CODE DESCRIPTION CMD...
+expect_exit() {
+  local want=$1 desc=$2
+  shift 2
+  local out
+  run_capture out "$@"
+  if [ "$RC" -eq "$want" ]; then
+    pass "$desc (exit $RC)"
+  else
+    failed "$desc: exit $RC, wanted $want; stdout: $out; stderr: $(cat "$WORK/last.err")"
+  fi
+}
+
+# check DESCRIPTION CMD...: passes when CMD succeeds.
+check() {
+  local desc=$1
+  shift
+  if "$@"; then pass "$desc"; else failed "$desc"; fi
+}
+
+# near VALUE TARGET TOLERANCE: |VALUE - TARGET| <= TOLERANCE, as decimals.
+near() {
+  awk -v v="$1" -v t="$2" -v tol="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "" && d <= tol) }'
+}
+
+# json FIELD TEXT: one field of a one-line JSON object ("" for null).
+json() { jq -r ".$1 // empty" <<<"$2"; }
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Real clients against sntpd: chronyd as a one-shot client (chronyd -Q) and
+# ntpsec's ntpdig accept a synchronized sntpd and refuse an unsynchronized one
+# (LI=3); ntpprobe too.  sntpd serves IPv4 and IPv6 and stops cleanly.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+# chronyd -Q: "System clock wrong by X seconds (ignored)" when it accepts.
+chrony_query() {  # HOST PORT
+  chronyd -Q -u root -t 3 -f /dev/null "server $1 port $2 iburst maxsamples 1" 2>&1 || true
+}
+clock_wrong_by() { sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p' <<<"$1"; }
+
+# Synchronized: local stratum 10, on port 123 (for ntpdig) over IPv4 and IPv6.
+start sntpd "$BIN/sntpd" --listen 127.0.0.1:123 --listen "[::1]:123" --local-stratum 10
+wait_for_ntp 127.0.0.1:123
+
+out=$(chrony_query 127.0.0.1 123)
+x=$(clock_wrong_by "$out")
+check "chronyd -Q accepts sntpd" [ -n "$x" ]
+check "chronyd -Q: |offset| < 1 ms ($x)" near "$x" 0 0.001
+
+run_capture out ntpdig -j 127.0.0.1
+check "ntpdig accepts sntpd: exit 0" [ "$RC" -eq 0 ]
+check "ntpdig: |offset| < 1 ms" near "$(json offset "$out")" 0 0.001
+check "ntpdig: stratum 10" [ "$(json stratum "$out")" = 10 ]
+check "ntpdig: no leap warning" [ "$(json leap "$out")" = no-leap ]
+run_capture out ntpdig -j ::1
+check "ntpdig over IPv6: exit 0" [ "$RC" -eq 0 ]
+
+run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:123 "[::1]:123"
+check "ntpprobe accepts sntpd over IPv4 and IPv6: exit 0" [ "$RC" -eq 0 ]
+
+# sntpd stops on SIGTERM with exit 0 and says so.
+kill -TERM "$LAST_PID"
+rc=0
+wait "$LAST_PID" || rc=$?
+check "sntpd exits 0 on SIGTERM" [ "$rc" -eq 0 ]
+check "sntpd logs its stop" grep -q "received TERM, stopping" "$WORK/sntpd.log"
+
+# Unsynchronized: no --local-stratum, so every reply carries LI=3.
+start unsync "$BIN/sntpd" --listen 127.0.0.1:123 --listen "[::1]:123"
+wait_for_ntp 127.0.0.1:123
+check "unsynchronized sntpd warns at start" grep -q "answering unsynchronized (LI=3)" "$WORK/unsync.log"
+
+out=$(chrony_query 127.0.0.1 123)
+check "chronyd -Q refuses an unsynchronized sntpd" [ -z "$(clock_wrong_by "$out")" ]
+check "chronyd -Q gave up for want of a usable source" grep -q "Timeout reached" <<<"$out"
+
+run_capture out ntpdig -j 127.0.0.1
+check "ntpdig refuses an unsynchronized sntpd: exit $RC" [ "$RC" -ne 0 ]
+
+run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:123
+check "ntpprobe: exit 3" [ "$RC" -eq 3 ]
+check "ntpprobe: status unsynchronized, leap 3, stratum 16" \
+  [ "$(json status "$out") $(json leap "$out") $(json stratum "$out")" = "unsynchronized 3 16" ]
+
+kill -INT "$LAST_PID"
+rc=0
+wait "$LAST_PID" || rc=$?
+check "sntpd exits 0 on SIGINT" [ "$rc" -eq 0 ]
+# The refusals above were of real replies, not of silence.
+replies=$(sed -n 's/.* \([0-9]*\) replies.*/\1/p' "$WORK/unsync.log")
+check "the unsynchronized sntpd did reply ($replies replies)" [ "${replies:-0}" -gt 0 ]
+
+finish

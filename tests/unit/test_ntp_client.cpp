@@ -1,0 +1,217 @@
+// Tests of the NTP client's I/O loop against scripted servers on loopback (os/ntp_client).
+//
+// Each scripted server runs in a thread on 127.0.0.1 and answers as told:
+// correctly, with a kiss, with stray packets first, or not at all.
+#include "os/ntp_client.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "core/server.hpp"
+#include "os/udp.hpp"
+
+namespace lansync::os {
+namespace {
+
+using codec::NtpHeader;
+
+constexpr int64_t kMs = 1'000'000;
+
+// Answers each request with what `respond` writes; sends nothing if it returns 0 packets.
+class ScriptedServer {
+ public:
+  // Gets the decoded request and its receive time; appends reply packets to send.
+  using Respond = std::function<void(const NtpHeader& request, int64_t rx_ns, std::vector<NtpHeader>* out)>;
+
+  explicit ScriptedServer(Respond respond) : respond_(std::move(respond)) {
+    auto sock = UdpSocket::open(AF_INET);
+    EXPECT_TRUE(sock.ok());
+    socket_ = std::move(*sock);
+    auto addr = resolve({"127.0.0.1", 0}, true);
+    EXPECT_TRUE(socket_.bind(addr->front()).ok());
+    address_ = *socket_.local_address();
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ScriptedServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  const SocketAddress& address() const { return address_; }
+  int requests() const { return requests_; }
+
+ private:
+  void loop() {
+    SystemClock clock;
+    // Bounded: the thread ends when the test does, and each wait is 10 ms.
+    while (!stop_) {
+      pollfd p{socket_.fd(), POLLIN, 0};
+      if (::poll(&p, 1, 10) <= 0) continue;
+      uint8_t buf[512];
+      auto d = socket_.receive(buf, sizeof(buf));
+      if (!d) continue;
+      auto req = codec::decode(buf, d->size);
+      if (!req) continue;
+      ++requests_;
+      std::vector<NtpHeader> replies;
+      respond_(req->header, d->rx_ns, &replies);
+      for (NtpHeader& r : replies) {
+        uint8_t out[codec::kHeaderSize];
+        if (r.transmit.is_zero()) r.transmit = codec::to_ntp(clock.now_ns());
+        codec::encode(r, out, sizeof(out));
+        (void)socket_.send(out, sizeof(out), &d->from);
+      }
+    }
+  }
+
+  Respond respond_;
+  UdpSocket socket_;
+  SocketAddress address_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+};
+
+// A synchronized stratum-2 server whose clock is offset_ns ahead.
+ScriptedServer::Respond good_server(int64_t offset_ns = 0) {
+  return [offset_ns](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    core::ReferenceState ref = core::local_reference(2, -20, rx_ns, rx_ns);
+    NtpHeader reply;
+    core::make_reply(req, rx_ns + offset_ns, ref, &reply);
+    SystemClock clock;
+    reply.transmit = codec::to_ntp(clock.now_ns() + offset_ns);
+    out->push_back(reply);
+  };
+}
+
+QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
+  QueryOptions o;
+  o.samples = samples;
+  o.timeout_ns = timeout_ns;
+  return o;
+}
+
+TEST(NtpClient, MeasuresAServerThatIsAhead) {
+  ScriptedServer server(good_server(2500 * kMs));
+  SystemClock clock;
+  auto reports = query_servers(clock, {server.address()}, options(4));
+  ASSERT_EQ(reports.size(), 1u);
+  const ServerReport& r = reports[0];
+  ASSERT_TRUE(r.usable);
+  EXPECT_EQ(r.samples_sent, 4);
+  EXPECT_EQ(r.samples_ok, 4);
+  // Loopback: the error is the server thread's scheduling, far below 50 ms.
+  EXPECT_NEAR(static_cast<double>(r.best.offset_ns), 2500.0 * kMs, 50.0 * kMs);
+  EXPECT_EQ(r.header.stratum, 2);
+}
+
+TEST(NtpClient, RateKissStopsTheBurst) {
+  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    NtpHeader kod;
+    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
+    kod.stratum = 0;
+    kod.refid = codec::refid_from_ascii("RATE");
+    out->push_back(kod);
+  });
+  SystemClock clock;
+  auto r = query_servers(clock, {server.address()}, options(8))[0];
+  EXPECT_FALSE(r.usable);
+  EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
+  EXPECT_STREQ(r.kiss_code, "RATE");
+  // Requests already sent before the kiss arrived may be few; never all eight.
+  EXPECT_LT(r.samples_sent, 8);
+}
+
+TEST(NtpClient, InitKissIsReportedButDoesNotStopTheBurst) {
+  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    NtpHeader kod;
+    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
+    kod.stratum = 0;
+    kod.refid = codec::refid_from_ascii("INIT");
+    out->push_back(kod);
+  });
+  SystemClock clock;
+  auto r = query_servers(clock, {server.address()}, options(3))[0];
+  EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
+  EXPECT_STREQ(r.kiss_code, "INIT");
+  EXPECT_EQ(r.samples_sent, 3);
+}
+
+TEST(NtpClient, StrayRepliesAreIgnored) {
+  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    // A spoofed reply with a wrong origin, a broadcast, then the real one.
+    std::vector<NtpHeader> real;
+    good_server(0)(req, rx_ns, &real);
+    NtpHeader spoof = real[0];
+    spoof.origin.fraction ^= 0x1;
+    spoof.transmit = codec::to_ntp(rx_ns + 3600 * 1000 * kMs);
+    NtpHeader broadcast = real[0];
+    broadcast.mode = codec::Mode::Broadcast;
+    out->push_back(spoof);
+    out->push_back(broadcast);
+    out->push_back(real[0]);
+  });
+  SystemClock clock;
+  auto r = query_servers(clock, {server.address()}, options(3))[0];
+  ASSERT_TRUE(r.usable);
+  EXPECT_EQ(r.samples_ok, 3);
+  EXPECT_LT(std::llabs(r.best.offset_ns), 50 * kMs);
+}
+
+TEST(NtpClient, UnsynchronizedServerIsNotUsable) {
+  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    NtpHeader reply;
+    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &reply);
+    out->push_back(reply);
+  });
+  SystemClock clock;
+  auto r = query_servers(clock, {server.address()}, options(2))[0];
+  EXPECT_FALSE(r.usable);
+  EXPECT_EQ(r.replies, 2);
+  EXPECT_EQ(r.status, core::ReplyStatus::Unsynchronized);
+}
+
+TEST(NtpClient, SilentServerTimesOutWithNoReplies) {
+  ScriptedServer server([](const NtpHeader&, int64_t, std::vector<NtpHeader>*) {});
+  SystemClock clock;
+  auto r = query_servers(clock, {server.address()}, options(2, 200 * kMs))[0];
+  EXPECT_FALSE(r.usable);
+  EXPECT_EQ(r.replies, 0);
+  EXPECT_EQ(r.samples_sent, 2);
+  EXPECT_TRUE(r.error.empty());
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(NtpClient, ClosedPortIsReportedAsAnError) {
+  // Bind a port, then close it: nothing listens there any more.
+  SocketAddress closed;
+  {
+    auto s = UdpSocket::open(AF_INET);
+    ASSERT_TRUE(s->bind(resolve({"127.0.0.1", 0}, true)->front()).ok());
+    closed = *s->local_address();
+  }
+  SystemClock clock;
+  auto r = query_servers(clock, {closed}, options(4))[0];
+  EXPECT_FALSE(r.usable);
+  EXPECT_FALSE(r.error.empty());
+  EXPECT_EQ(r.replies, 0);
+}
+
+TEST(NtpClient, ServersAreQueriedTogether) {
+  ScriptedServer a(good_server(0));
+  ScriptedServer b(good_server(1000 * kMs));
+  ScriptedServer silent([](const NtpHeader&, int64_t, std::vector<NtpHeader>*) {});
+  SystemClock clock;
+  auto reports = query_servers(clock, {a.address(), silent.address(), b.address()}, options(2, 300 * kMs));
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_TRUE(reports[0].usable);
+  EXPECT_FALSE(reports[1].usable);
+  EXPECT_TRUE(reports[2].usable);
+  EXPECT_NEAR(static_cast<double>(reports[2].best.offset_ns), 1000.0 * kMs, 50.0 * kMs);
+}
+
+}  // namespace
+}  // namespace lansync::os
