@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every man page passes `mandoc -Tlint` without a single message, and every
-# long option a tool's --help lists appears in that tool's man page.
+# long option a tool's --help lists appears in that tool's man page and in the
+# README.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${LANSYNC_BIN:-$root/build/bin}
@@ -24,7 +25,11 @@ for tool in ntpprobe sntpd; do
       echo "FAIL  $tool: $opt is in --help but not in $(basename "$page")"
       status=1
     fi
+    if ! grep -qE -- "(^|[^a-z-])$opt([^a-z-]|\$)" "$root/README.md"; then
+      echo "FAIL  $tool: $opt is in --help but not in README.md"
+      status=1
+    fi
   done
 done
-[ $status -eq 0 ] && echo "ok    every --help option is documented"
+[ $status -eq 0 ] && echo "ok    every --help option is in its man page and the README"
 exit $status
