@@ -87,6 +87,17 @@ ScriptedServer::Respond good_server(int64_t offset_ns = 0) {
   };
 }
 
+// A server that answers every request with a Kiss-o'-Death carrying code.
+ScriptedServer::Respond kiss_server(const char* code) {
+  return [code](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    NtpHeader kod;
+    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
+    kod.stratum = 0;
+    kod.refid = codec::refid_from_ascii(code);
+    out->push_back(kod);
+  };
+}
+
 QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
   QueryOptions o;
   o.samples = samples;
@@ -109,13 +120,7 @@ TEST(NtpClient, MeasuresAServerThatIsAhead) {
 }
 
 TEST(NtpClient, RateKissStopsTheBurst) {
-  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
-    NtpHeader kod;
-    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
-    kod.stratum = 0;
-    kod.refid = codec::refid_from_ascii("RATE");
-    out->push_back(kod);
-  });
+  ScriptedServer server(kiss_server("RATE"));
   SystemClock clock;
   auto r = query_servers(clock, {server.address()}, options(8))[0];
   EXPECT_FALSE(r.usable);
@@ -126,13 +131,7 @@ TEST(NtpClient, RateKissStopsTheBurst) {
 }
 
 TEST(NtpClient, InitKissIsReportedButDoesNotStopTheBurst) {
-  ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
-    NtpHeader kod;
-    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
-    kod.stratum = 0;
-    kod.refid = codec::refid_from_ascii("INIT");
-    out->push_back(kod);
-  });
+  ScriptedServer server(kiss_server("INIT"));
   SystemClock clock;
   auto r = query_servers(clock, {server.address()}, options(3))[0];
   EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
