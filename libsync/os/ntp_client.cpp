@@ -3,11 +3,10 @@
 
 #include <poll.h>
 
-#include <ctime>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "core/filter.hpp"
 #include "os/random.hpp"

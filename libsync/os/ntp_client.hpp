@@ -3,10 +3,9 @@
 // The blocking client behind ntpprobe (and driftlog's ntp source): for each
 // server a burst of requests, spaced a few milliseconds apart, each with its
 // own random cookie; the spacing keeps a burst from queueing behind itself on
-// a busy link, and on a LAN the round trip spaces them further; T1 is read just before each send and T4 is the kernel's
-// receive timestamp.  All servers are queried at once over one poll loop, and
-// the whole query ends by the timeout.  The tests a reply must pass and the
-// filter are core's; this file does the I/O.
+// a busy link, and on a LAN the round trip spaces them further; T1 is read just before each send and T4 is
+// the kernel's receive timestamp.  All servers are queried at once over one poll loop, and the whole query
+// ends by the timeout.  The tests a reply must pass and the filter are core's; this file does the I/O.
 #pragma once
 
 #include <cstdint>

@@ -2,8 +2,6 @@
 //
 // Each scripted server runs in a thread on 127.0.0.1 and answers as told:
 // correctly, with a kiss, with stray packets first, or not at all.
-#include "os/ntp_client.hpp"
-
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include "core/server.hpp"
+#include "os/ntp_client.hpp"
 #include "os/udp.hpp"
 
 namespace lansync::os {

@@ -1,0 +1,78 @@
+// Clock trust rule; see trust.hpp.
+#include "core/trust.hpp"
+
+namespace lansync::core {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kFutureToleranceNs = 2 * kS;
+
+std::string explain_reason(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns) {
+  std::string src = e.state_source.empty() ? "" : " (source " + e.state_source + ")";
+  switch (v.reason) {
+    case TrustReason::KernelSynchronized: return "the kernel reports the clock synchronized";
+    case TrustReason::StateFresh:
+      return "the clock was set or verified " + human_duration(v.state_age_ns) + " ago" + src;
+    case TrustReason::KernelUnsynchronized: return "the kernel reports the clock unsynchronized";
+    case TrustReason::StateStale:
+      return "the clock was last set or verified " + human_duration(v.state_age_ns) + " ago" + src +
+             ", more than the " + human_duration(max_age_ns) + " allowed";
+    case TrustReason::StateMissing:
+      return "there is no record that the clock was ever set" +
+             (e.state_problem.empty() ? std::string() : " (" + e.state_problem + ")");
+    case TrustReason::StateInFuture:
+      return "the sync-state record is dated " + human_duration(v.state_age_ns) +
+             " in the future: the clock went back, or the record is wrong";
+    case TrustReason::NoEvidence: return "neither the kernel nor a sync-state record says the clock is right";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t now_ns, int64_t max_age_ns) {
+  TrustVerdict v;
+  bool use_kernel = policy != TrustPolicy::StateOnly;
+  bool use_state = policy != TrustPolicy::KernelOnly;
+  if (e.state_known) v.state_age_ns = now_ns - e.state_last_sync_ns;
+  v.kernel_unsynchronized = use_kernel && e.kernel_known && !e.kernel_synchronized;
+
+  if (use_kernel && e.kernel_known && e.kernel_synchronized) {
+    v.trusted = true;
+    v.reason = TrustReason::KernelSynchronized;
+  } else if (use_state && e.state_known) {
+    if (v.state_age_ns < -kFutureToleranceNs) {
+      v.reason = TrustReason::StateInFuture;
+    } else if (v.state_age_ns <= max_age_ns) {
+      v.trusted = true;
+      v.reason = TrustReason::StateFresh;
+    } else {
+      v.reason = TrustReason::StateStale;
+    }
+  } else if (use_state) {
+    v.reason = TrustReason::StateMissing;
+  } else {
+    v.reason = e.kernel_known ? TrustReason::KernelUnsynchronized : TrustReason::NoEvidence;
+  }
+  return v;
+}
+
+std::string human_duration(int64_t ns) {
+  if (ns < 0) ns = -ns;
+  int64_t s = ns / kS;
+  auto two = [](int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min " + two(s % 60) + " s";
+  if (s < 86400) return std::to_string(s / 3600) + " h " + two(s / 60 % 60) + " min";
+  return std::to_string(s / 86400) + " d " + std::to_string(s / 3600 % 24) + " h";
+}
+
+std::string explain(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns) {
+  // When the kernel was asked too and did not vouch for the clock, say so as well.
+  bool mention_kernel =
+      !v.trusted && v.kernel_unsynchronized && v.reason != TrustReason::KernelUnsynchronized;
+  return (mention_kernel ? "the kernel reports the clock unsynchronized, and " : "") +
+         explain_reason(v, e, max_age_ns);
+}
+
+}  // namespace lansync::core

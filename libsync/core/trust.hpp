@@ -1,0 +1,55 @@
+// Whether this machine's clock may be trusted now, from what the kernel and the sync-state file say.
+//
+// The users' rule for a Pi without a battery clock: the clock is good when
+// something set or verified it recently (the sync-state file is younger than
+// max age, 30 minutes by default) or when a daemon is disciplining it (the
+// kernel says synchronized).  camsync, rtcset --systohc and sntpd apply it
+// before they pass the time on.  Pure: the caller reads the kernel and the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lansync::core {
+
+// Which evidence counts (camsync --reference auto|kernel|state).
+enum class TrustPolicy : uint8_t { Auto, KernelOnly, StateOnly };
+
+struct TrustEvidence {
+  bool kernel_known = false;         // the kernel status could be read
+  bool kernel_synchronized = false;  // adjtimex: no STA_UNSYNC, not TIME_ERROR
+  bool state_known = false;          // the sync-state file exists and parsed
+  int64_t state_last_sync_ns = 0;    // its last_sync_unix, in Unix ns
+  std::string state_source;          // its source, e.g. "ntp:192.168.4.1"
+  std::string state_problem;         // why it could not be read, if it could not
+};
+
+enum class TrustReason : uint8_t {
+  KernelSynchronized,
+  StateFresh,
+  KernelUnsynchronized,  // and the policy does not look at the state file
+  StateStale,
+  StateMissing,   // no file, or a file that does not parse
+  StateInFuture,  // recorded after now: the clock went back, or the file lies
+  NoEvidence,     // neither source could be read
+};
+
+struct TrustVerdict {
+  bool trusted = false;
+  TrustReason reason = TrustReason::NoEvidence;
+  int64_t state_age_ns = -1;           // age of the sync-state record, if there is one
+  bool kernel_unsynchronized = false;  // the kernel was consulted and said unsynchronized
+};
+
+// Applies the rule at now_ns.  A record up to 2 s in the future still counts
+// as fresh (clock granularity, a slewing clock); beyond that it is suspect.
+TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t now_ns, int64_t max_age_ns);
+
+// One line for the user, e.g. "sync-state file is 2 h 05 min old (source
+// ntp:192.168.4.1), more than the 30 min allowed".
+std::string explain(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns);
+
+// "2 h 05 min", "42 s", "3 d 4 h": a duration for people.
+std::string human_duration(int64_t ns);
+
+}  // namespace lansync::core
