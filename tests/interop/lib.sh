@@ -1,10 +1,12 @@
 # Shared helpers for the interop tests: private namespaces, real peers, checks.
 #
-# Every interop test runs inside its own user + network namespace
-# (unshare -Urn): it has a loopback of its own, may bind port 123, and cannot
+# Every interop test runs inside its own user, network and PID namespace
+# (unshare -Urnp): it has a loopback of its own, may bind port 123, and cannot
 # reach any other network.  In a user namespace CAP_SYS_TIME does not apply to
 # the machine's clock, so no peer started here can step or slew it, whatever
-# its configuration says.
+# its configuration says.  When the test ends, the kernel ends every process
+# it started (the PID namespace dies with its first process), even those a
+# wrapper such as faketime forked.
 #
 # Source this file, call `enter_private_netns "$@"` first, then use the
 # helpers; end with `finish`.
@@ -18,11 +20,11 @@ SKIP=77   # ctest's SKIP_RETURN_CODE
 
 enter_private_netns() {
   if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
-    if ! unshare -Urn true 2>/dev/null; then
-      echo "SKIP: this machine does not allow user + network namespaces (unshare -Urn)"
+    if ! unshare -Urnp --fork true 2>/dev/null; then
+      echo "SKIP: this machine does not allow user + network + PID namespaces (unshare -Urnp)"
       exit $SKIP
     fi
-    LANSYNC_IN_NETNS=1 exec unshare -Urn bash "$0" "$@"
+    LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork bash "$0" "$@"
   fi
   ip link set lo up
   WORK=$(mktemp -d)
