@@ -60,8 +60,23 @@ wait_for_ntp() {
     [ "$rc" -ne 1 ] && return 0
     sleep 0.1
   done
-  echo "no NTP server answered on $1 within 10 s" >&2
+  failed "no NTP server answered on $1 within 10 s"
   return 1
+}
+
+# faketime -f SPEC CMD...: runs CMD with libfaketime preloaded, as Debian's
+# faketime does, but without its wrapper: the wrapper names a semaphore after
+# its PID, and PIDs repeat across the tests' PID namespaces.  In a background
+# job it becomes CMD itself, so that killing the job kills the server.
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+faketime() {
+  [ "$1" = -f ] || { echo "faketime: only -f SPEC is supported here" >&2; return 2; }
+  local spec=$2
+  shift 2
+  if [ "$BASHPID" != "$$" ]; then
+    exec env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
+  fi
+  env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
 }
 
 # chronyd_server NAME PORT [PREFIX...] -- [CONF LINES...]: a chronyd serving
@@ -84,6 +99,16 @@ chronyd_server() {
     for line in "$@"; do echo "$line"; done
   } >"$WORK/$name.conf"
   start "$name" "${prefix[@]}" chronyd -x -d -u root -f "$WORK/$name.conf"
+}
+
+# start_sntpd NAME ARGS...: sntpd in the background, its log in $WORK/NAME.log
+# and its status socket at $WORK/NAME.sock.  It stays root: in this namespace
+# uid 0 is the only user that exists (tests/interop/privileges.sh covers the
+# switch to an unprivileged user).
+start_sntpd() {
+  local name=$1
+  shift
+  start "$name" "$BIN/sntpd" --user root --control "$WORK/$name.sock" "$@"
 }
 
 # The usual server: local stratum 10, open to loopback clients.
