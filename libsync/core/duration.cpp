@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/trust.hpp"
+
 namespace lansync::core {
 
 const char* describe(DurationError e) {
@@ -52,31 +54,14 @@ Result<double, DurationError> parse_duration_s(std::string_view text) {
 }
 
 std::string format_duration(double seconds) {
-  char buf[64];
   if (!std::isfinite(seconds)) return "forever";
   if (seconds < 59.5) {
+    char buf[32];
     std::snprintf(buf, sizeof(buf), "%.3g s", seconds);
     return buf;
   }
-  struct Unit {
-    const char* name;
-    int64_t s;
-  };
-  static constexpr Unit kUnits[] = {{"d", 86400}, {"h", 3600}, {"min", 60}, {"s", 1}};
-  for (size_t u = 0; u + 1 < std::size(kUnits); ++u) {
-    if (seconds + 0.5 * static_cast<double>(kUnits[u + 1].s) < static_cast<double>(kUnits[u].s)) continue;
-    int64_t small = std::llround(seconds / static_cast<double>(kUnits[u + 1].s));
-    int64_t per = kUnits[u].s / kUnits[u + 1].s;
-    int64_t big = small / per, rest = small % per;
-    if (rest == 0) {
-      std::snprintf(buf, sizeof(buf), "%lld %s", static_cast<long long>(big), kUnits[u].name);
-    } else {
-      std::snprintf(buf, sizeof(buf), "%lld %s %lld %s", static_cast<long long>(big), kUnits[u].name,
-                    static_cast<long long>(rest), kUnits[u + 1].name);
-    }
-    return buf;
-  }
-  return "?";
+  // Whole minutes and more read as the trust messages write them.
+  return human_duration(std::llround(seconds) * 1'000'000'000);
 }
 
 }  // namespace lansync::core

@@ -18,8 +18,8 @@ const char* describe(DurationError e);
 // bare number is seconds; fractions allowed).  At most 10 years.
 Result<double, DurationError> parse_duration_s(std::string_view text);
 
-// "0.2 s", "40 s", "46 min 40 s", "2 h 46 min", "3 d 4 h": the two largest
-// units, rounded to the smaller.
+// "0.2 s", "40 s" below a minute (3 significant digits), then as
+// core::human_duration writes it: "46 min 40 s", "2 h 46 min", "3 d 4 h".
 std::string format_duration(double seconds);
 
 }  // namespace lansync::core

@@ -92,16 +92,15 @@ void print_human(const Input& in, const core::DriftAnalysis& a) {
              failed.empty() ? "" : " (" + failed + ")", core::format_duration(a.interval_s));
   double per_day = std::fabs(a.drift_ppm) * 86400e-6;
   const char* way = a.drift_ppm > 0 ? "fast: it gains" : "slow: it loses";
-  fmt::print("drift      {:+.3f} ± {:.3f} ppm (1 sigma): the local clock is {} {:.3f} s a day\n", a.drift_ppm,
-             a.drift_uncertainty_ppm, way, per_day);
+  fmt::print("drift      {} (1 sigma): the local clock is {} {:.3f} s a day\n",
+             ppm_text(a.drift_ppm, a.drift_uncertainty_ppm), way, per_day);
   if (a.segments.size() > 1) {
     fmt::print("steps      {} (the clock was set during the run; one drift fitted across them)\n",
                a.segments.size() - 1);
     for (size_t k = 0; k < a.segments.size(); ++k) {
       const core::DriftSegment& s = a.segments[k];
-      std::string own = s.fitted
-                            ? fmt::format("drift {:+.3f} ± {:.3f} ppm", s.drift_ppm, s.drift_uncertainty_ppm)
-                            : std::string("too short for its own drift");
+      std::string own = s.fitted ? "drift " + ppm_text(s.drift_ppm, s.drift_uncertainty_ppm)
+                                 : std::string("too short for its own drift");
       std::string step = k > 0 ? fmt::format("step {} at {}, then ", seconds_text(s.step_s),
                                              core::format_duration(s.start_s))
                                : std::string();
@@ -138,6 +137,15 @@ void print_human(const Input& in, const core::DriftAnalysis& a) {
 }
 
 }  // namespace
+
+std::string ppm_text(double ppm, double uncertainty_ppm) {
+  // Two significant digits of the uncertainty, and the value to the same place.
+  int decimals = 3;
+  if (uncertainty_ppm > 0 && std::isfinite(uncertainty_ppm)) {
+    decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(uncertainty_ppm))), 0, 6);
+  }
+  return fmt::format("{:+.{}f} ± {:.{}f} ppm", ppm, decimals, uncertainty_ppm, decimals);
+}
 
 bool run_analysis(const Input& input, const core::DriftOptions& options, core::DriftAnalysis& out,
                   int& exit_code) {

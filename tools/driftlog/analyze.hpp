@@ -19,6 +19,9 @@ struct AnalyzeOptions {
 // Prints the analysis on stdout; returns the exit code.
 int analyze(const AnalyzeOptions& options);
 
+// "-20.00014 ± 0.00025 ppm": the uncertainty to two significant digits.
+std::string ppm_text(double ppm, double uncertainty_ppm);
+
 // Runs core::analyze_drift on an input, printing one line on failure.
 bool run_analysis(const Input& input, const core::DriftOptions& options, core::DriftAnalysis& out,
                   int& exit_code);

@@ -1,6 +1,6 @@
 // The drift chart; see plot.hpp.
 //
-// Layout (pixels): a 900 x 540 canvas; the plot area from x 90 to 870 and y 64
+// Layout (pixels): a 900 x 540 canvas; the plot area from x 90 to 870 and y 78
 // to 470, framed on the left and bottom by the axes.  Offsets are blue dots
 // (outliers hollow), the fitted drift a red line per segment, failed samples
 // orange crosses along the bottom of the plot area at their time, steps
@@ -23,7 +23,7 @@ namespace lansync::driftlog {
 namespace {
 
 constexpr double kWidth = 900, kHeight = 540;
-constexpr double kLeft = 90, kRight = 870, kTop = 64, kBottom = 470;
+constexpr double kLeft = 90, kRight = 870, kTop = 78, kBottom = 470;
 constexpr const char* kInk = "#222222";
 constexpr const char* kPointColor = "#1f77b4";
 constexpr const char* kFitColor = "#d62728";
@@ -140,24 +140,28 @@ int plot(const PlotOptions& opt) {
   size_t failed = static_cast<size_t>(
       std::count_if(in.samples.begin(), in.samples.end(), [](const core::DriftSample& s) { return !s.ok; }));
   if (analysis) {
-    summary = fmt::format("drift {:+.3f} ± {:.3f} ppm, jitter {:.3g} ms RMS, {} samples ({} failed) over {}",
-                          analysis->drift_ppm, analysis->drift_uncertainty_ppm, analysis->jitter_s * 1e3,
-                          in.samples.size(), failed, core::format_duration(analysis->span_s));
-    if (analysis->segments.size() > 1) summary += fmt::format(", {} steps", analysis->segments.size() - 1);
+    summary =
+        fmt::format("drift {}, jitter {:.3g} ms RMS, {} samples ({} failed) over {}",
+                    ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), analysis->jitter_s * 1e3,
+                    in.samples.size(), failed, core::format_duration(analysis->span_s));
+    if (analysis->segments.size() > 1) {
+      size_t steps = analysis->segments.size() - 1;
+      summary += fmt::format(", {} step{}", steps, steps == 1 ? "" : "s");
+    }
   } else {
     summary = fmt::format("{} samples ({} failed): {}", in.samples.size(), failed,
                           core::describe(analysis.error()));
   }
   svg.text(kLeft, 46, summary, "start", 12, R"(fill="#444444")");
 
-  // Legend, in the top margin on the right.
-  svg.circle(kRight - 290, 42, 3, fmt::format(R"(fill="{}")", kPointColor));
-  svg.text(kRight - 282, 46, "offset", "start", 11, R"(fill="#222222")");
-  svg.line(kRight - 220, 42, kRight - 200, 42, fmt::format(R"(stroke="{}" stroke-width="2")", kFitColor));
-  svg.text(kRight - 195, 46, "fitted drift", "start", 11, R"(fill="#222222")");
-  svg.line(kRight - 110, 38, kRight - 102, 46, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
-  svg.line(kRight - 110, 46, kRight - 102, 38, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
-  svg.text(kRight - 96, 46, "failed sample", "start", 11, R"(fill="#222222")");
+  // Legend, under the summary on the right.
+  svg.circle(kRight - 290, 58, 3, fmt::format(R"(fill="{}")", kPointColor));
+  svg.text(kRight - 282, 62, "offset", "start", 11, R"(fill="#222222")");
+  svg.line(kRight - 220, 58, kRight - 200, 58, fmt::format(R"(stroke="{}" stroke-width="2")", kFitColor));
+  svg.text(kRight - 195, 62, "fitted drift", "start", 11, R"(fill="#222222")");
+  svg.line(kRight - 110, 54, kRight - 102, 62, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
+  svg.line(kRight - 110, 62, kRight - 102, 54, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
+  svg.text(kRight - 96, 62, "failed sample", "start", 11, R"(fill="#222222")");
 
   // Grid, ticks and their labels.
   svg.open_group(R"(id="grid" stroke="#e6e6e6" stroke-width="1")");
