@@ -142,7 +142,7 @@ std::string ppm_text(double ppm, double uncertainty_ppm) {
   // Two significant digits of the uncertainty, and the value to the same place.
   int decimals = 3;
   if (uncertainty_ppm > 0 && std::isfinite(uncertainty_ppm)) {
-    decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(uncertainty_ppm))), 0, 6);
+    decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(uncertainty_ppm))), 0, 4);
   }
   return fmt::format("{:+.{}f} ± {:.{}f} ppm", ppm, decimals, uncertainty_ppm, decimals);
 }

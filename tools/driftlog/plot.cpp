@@ -34,9 +34,12 @@ struct Unit {
   double seconds;
 };
 
-// An axis: data range lo..hi shown in unit, ticks every step (in seconds).
+// An axis: the range lo..hi shown (the data with a margin, so that no point
+// sits on an axis line), ticks at multiples of step (seconds) within it,
+// labelled in unit.
 struct Axis {
   double lo = 0, hi = 1, step = 1;
+  double first_tick = 0;
   Unit unit{"s", 1};
   int decimals = 0;
 };
@@ -49,29 +52,28 @@ double nice_step(double raw) {
   return 10 * p;
 }
 
-Axis make_axis(double lo, double hi, bool time_axis) {
+// margin_lo/hi: fractions of the data's span added below and above it.
+Axis make_axis(double lo, double hi, bool time_axis, double margin_lo, double margin_hi) {
   if (!(hi > lo)) {
     double pad = time_axis ? 1 : std::max(1e-3, std::fabs(lo) * 1e-3);
     lo -= pad;
     hi += pad;
   }
   Axis a;
-  a.step = nice_step((hi - lo) / 6);
-  a.lo = std::floor(lo / a.step + 1e-9) * a.step;
-  a.hi = std::ceil(hi / a.step - 1e-9) * a.step;
+  double span = hi - lo;
+  a.lo = lo - span * margin_lo;
+  a.hi = hi + span * margin_hi;
   if (time_axis) {
-    double span = a.hi - a.lo;
     a.unit = span <= 300         ? Unit{"s", 1}
              : span <= 5 * 3600  ? Unit{"min", 60}
              : span <= 72 * 3600 ? Unit{"h", 3600}
                                  : Unit{"d", 86400};
-    // Ticks at round numbers of the unit.
-    a.step = nice_step((hi - lo) / a.unit.seconds / 6) * a.unit.seconds;
-    a.lo = std::floor(lo / a.step + 1e-9) * a.step;
-    a.hi = std::ceil(hi / a.step - 1e-9) * a.step;
+    a.step = nice_step(span / a.unit.seconds / 6) * a.unit.seconds;  // round numbers of the unit
   } else {
+    a.step = nice_step(span / 6);
     a.unit = a.step >= 0.1 ? Unit{"s", 1} : a.step >= 1e-4 ? Unit{"ms", 1e-3} : Unit{"µs", 1e-6};
   }
+  a.first_tick = std::ceil(a.lo / a.step - 1e-9) * a.step;
   double step_in_unit = a.step / a.unit.seconds;
   a.decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step_in_unit) + 1e-9)));
   return a;
@@ -125,9 +127,8 @@ int plot(const PlotOptions& opt) {
   }
   if (!std::isfinite(y_lo)) y_lo = y_hi = 0;  // nothing but failures
   // Room below the data for the crosses of failed samples.
-  double pad = (y_hi - y_lo) * 0.08;
-  Axis x = make_axis(t_lo, t_hi, true);
-  Axis y = make_axis(y_lo - pad, y_hi + pad * 0.5, false);
+  Axis x = make_axis(t_lo, t_hi, true, 0.02, 0.02);
+  Axis y = make_axis(y_lo, y_hi, false, 0.12, 0.05);
 
   Svg svg(kWidth, kHeight);
   svg.comment("driftlog plot of " + in.name);
@@ -140,10 +141,12 @@ int plot(const PlotOptions& opt) {
   size_t failed = static_cast<size_t>(
       std::count_if(in.samples.begin(), in.samples.end(), [](const core::DriftSample& s) { return !s.ok; }));
   if (analysis) {
-    summary =
-        fmt::format("drift {}, jitter {:.3g} ms RMS, {} samples ({} failed) over {}",
-                    ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), analysis->jitter_s * 1e3,
-                    in.samples.size(), failed, core::format_duration(analysis->span_s));
+    double jitter = analysis->jitter_s;
+    std::string jitter_text =
+        jitter >= 1e-3 ? fmt::format("{:.3f} ms", jitter * 1e3) : fmt::format("{:.1f} µs", jitter * 1e6);
+    summary = fmt::format("drift {}, jitter {} RMS, {} samples ({} failed) over {}",
+                          ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), jitter_text,
+                          in.samples.size(), failed, core::format_duration(analysis->span_s));
     if (analysis->segments.size() > 1) {
       size_t steps = analysis->segments.size() - 1;
       summary += fmt::format(", {} step{}", steps, steps == 1 ? "" : "s");
@@ -165,17 +168,15 @@ int plot(const PlotOptions& opt) {
 
   // Grid, ticks and their labels.
   svg.open_group(R"(id="grid" stroke="#e6e6e6" stroke-width="1")");
-  for (double v = x.lo; v <= x.hi + x.step * 1e-6; v += x.step)
-    svg.line(to_x(x, v), kTop, to_x(x, v), kBottom, "");
-  for (double v = y.lo; v <= y.hi + y.step * 1e-6; v += y.step)
-    svg.line(kLeft, to_y(y, v), kRight, to_y(y, v), "");
+  for (double v = x.first_tick; v <= x.hi; v += x.step) svg.line(to_x(x, v), kTop, to_x(x, v), kBottom, "");
+  for (double v = y.first_tick; v <= y.hi; v += y.step) svg.line(kLeft, to_y(y, v), kRight, to_y(y, v), "");
   svg.close_group();
   svg.open_group(fmt::format(R"(id="ticks" stroke="{}" fill="{}")", kInk, kInk));
-  for (double v = x.lo; v <= x.hi + x.step * 1e-6; v += x.step) {
+  for (double v = x.first_tick; v <= x.hi; v += x.step) {
     svg.line(to_x(x, v), kBottom, to_x(x, v), kBottom + 5, "");
     svg.text(to_x(x, v), kBottom + 20, tick_label(x, v), "middle", 12, R"(stroke="none")");
   }
-  for (double v = y.lo; v <= y.hi + y.step * 1e-6; v += y.step) {
+  for (double v = y.first_tick; v <= y.hi; v += y.step) {
     svg.line(kLeft - 5, to_y(y, v), kLeft, to_y(y, v), "");
     svg.text(kLeft - 8, to_y(y, v) + 4, tick_label(y, v), "end", 12, R"(stroke="none")");
   }
