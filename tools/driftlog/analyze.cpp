@@ -111,7 +111,7 @@ void print_human(const Input& in, const core::DriftAnalysis& a) {
     fmt::print("outliers   {} sample{} away from both neighbours, left out of the fit\n", a.outliers.size(),
                a.outliers.size() == 1 ? "" : "s");
   }
-  fmt::print("jitter     {:.6f} s RMS (residuals from the fit)\n", a.jitter_s);
+  fmt::print("jitter     {} RMS (residuals from the fit)\n", short_seconds_text(a.jitter_s));
   if (!a.allan.empty()) {
     fmt::print("allan      overlapping Allan deviation of the residuals\n");
     for (const core::AllanPoint& p : a.allan) {
@@ -137,6 +137,13 @@ void print_human(const Input& in, const core::DriftAnalysis& a) {
 }
 
 }  // namespace
+
+std::string short_seconds_text(double s) {
+  double a = std::fabs(s);
+  if (a >= 1) return fmt::format("{:.3f} s", s);
+  if (a >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  return fmt::format("{:.1f} µs", s * 1e6);
+}
 
 std::string ppm_text(double ppm, double uncertainty_ppm) {
   // Two significant digits of the uncertainty, and the value to the same place.

@@ -141,9 +141,7 @@ int plot(const PlotOptions& opt) {
   size_t failed = static_cast<size_t>(
       std::count_if(in.samples.begin(), in.samples.end(), [](const core::DriftSample& s) { return !s.ok; }));
   if (analysis) {
-    double jitter = analysis->jitter_s;
-    std::string jitter_text =
-        jitter >= 1e-3 ? fmt::format("{:.3f} ms", jitter * 1e3) : fmt::format("{:.1f} µs", jitter * 1e6);
+    std::string jitter_text = short_seconds_text(analysis->jitter_s);
     summary = fmt::format("drift {}, jitter {} RMS, {} samples ({} failed) over {}",
                           ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), jitter_text,
                           in.samples.size(), failed, core::format_duration(analysis->span_s));
