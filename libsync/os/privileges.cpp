@@ -42,10 +42,14 @@ Status set_capabilities(bool sys_time) {
 
 }  // namespace
 
-std::string first_existing_user(const std::string& a, const std::string& b) {
+bool user_exists(const std::string& name) {
   User u{};
-  if (lookup(a, &u)) return a;
-  if (lookup(b, &u)) return b;
+  return lookup(name, &u);
+}
+
+std::string first_existing_user(const std::string& a, const std::string& b) {
+  if (user_exists(a)) return a;
+  if (user_exists(b)) return b;
   return "";
 }
 

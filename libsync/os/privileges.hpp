@@ -16,6 +16,9 @@ namespace lansync::os {
 // in the returned note.  keep_sys_time: keep CAP_SYS_TIME (and only it).
 OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time);
 
+// Whether a user of that name exists on this machine.
+bool user_exists(const std::string& name);
+
 // The first of the names that exists as a user on this machine, or "".
 std::string first_existing_user(const std::string& a, const std::string& b);
 

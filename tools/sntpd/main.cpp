@@ -150,6 +150,13 @@ int run(const Options& opt) {
   os::log::set_verbose(opt.verbose);
   os::SystemClock clock;
 
+  // The user to continue as, checked before anything is bound.
+  std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
+  if (::geteuid() == 0 && !os::user_exists(user)) {
+    os::log::error("--user: no such user '{}'", user);
+    return kUsage;
+  }
+
   core::ServerPolicy policy;
   for (const auto& [list, allow] : {std::pair{&opt.allow, true}, std::pair{&opt.deny, false}}) {
     for (const std::string& text : *list) {
@@ -257,7 +264,6 @@ int run(const Options& opt) {
   }
 
   if (::geteuid() == 0) {
-    std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
     auto dropped = os::drop_privileges(user, clock_control);
     if (!dropped) {
       os::log::error("{}", dropped.error().message);
