@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <sys/timex.h>
 
+#include <cerrno>
 #include <ctime>
 
 namespace lansync::os {
@@ -58,6 +59,14 @@ OsResult<KernelSyncStatus> SystemClock::sync_status() {
   s.offset_ns = (tx.status & STA_NANO) != 0 ? tx.offset : static_cast<int64_t>(tx.offset) * 1000;
   s.frequency_ppm = static_cast<double>(tx.freq) / 65536.0;
   return s;
+}
+
+void Clock::sleep_ns(int64_t ns) {
+  if (ns <= 0) return;
+  timespec ts{static_cast<time_t>(ns / kNsPerSecond), static_cast<long>(ns % kNsPerSecond)};
+  // Restarted with the remainder when a signal interrupts it.
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+  }
 }
 
 int64_t monotonic_ns() { return read_ns(CLOCK_MONOTONIC); }

@@ -35,6 +35,9 @@ class Clock {
   // replacing any slew in progress.
   virtual Status slew(int64_t offset_ns) = 0;
   virtual OsResult<KernelSyncStatus> sync_status() = 0;
+  // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock
+  // does not stretch it); a fake clock advances instead.  ns <= 0 returns at once.
+  virtual void sleep_ns(int64_t ns);
 };
 
 // CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime();
