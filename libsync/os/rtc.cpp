@@ -11,9 +11,9 @@ namespace lansync::os {
 namespace {
 
 Failure<Error> ds3231_only(const std::string& name, const char* what) {
-  return code_error(std::errc::not_supported,
+  return fail(Error{std::make_error_code(std::errc::not_supported),
                     name + ": the kernel's RTC interface does not give the DS3231's " + what +
-                        "; reach the chip over I2C with its kernel driver unbound");
+                        "; reach the chip over I2C with its kernel driver unbound"});
 }
 
 OsResult<std::unique_ptr<Rtc>> open_kernel(const std::string& path) {
@@ -41,8 +41,8 @@ OsResult<std::unique_ptr<Rtc>> open_rtc(const RtcChoice& choice) {
   if (::access(kDefaultRtcDevice, F_OK) == 0) return open_kernel(kDefaultRtcDevice);
   std::string i2c = "/dev/i2c-" + std::to_string(kDefaultI2cBus);
   if (::access(i2c.c_str(), F_OK) == 0) return open_ds3231(kDefaultI2cBus);
-  return code_error(std::errc::no_such_device,
-                    std::string("no RTC found: neither ") + kDefaultRtcDevice + " nor " + i2c + " exists");
+  return fail(Error{std::make_error_code(std::errc::no_such_device),
+                    std::string("no RTC found: neither ") + kDefaultRtcDevice + " nor " + i2c + " exists"});
 }
 
 }  // namespace lansync::os

@@ -143,4 +143,29 @@ SysToHcReport system_to_rtc(Rtc& rtc, Clock& clock, const SysToHcOptions& option
   return rep;
 }
 
+TrimReport trim_aging(Rtc& rtc, const core::RtcDrift& drift, bool apply) {
+  TrimReport rep;
+  rep.plan = core::plan_aging_trim(drift, 0);
+  if (!rep.plan.precise_enough) {
+    rep.outcome = RtcOutcome::Refused;
+    rep.message = rep.plan.imprecision;
+    return rep;
+  }
+  auto details = rtc.read_details();
+  if (!details) {
+    rep.message = details.error().message;
+    return rep;
+  }
+  rep.plan = core::plan_aging_trim(drift, details->aging);
+  if (apply && rep.plan.change_steps != 0) {
+    if (auto st = rtc.write_aging(static_cast<int8_t>(rep.plan.proposed_aging)); !st) {
+      rep.message = st.error().message;
+      return rep;
+    }
+    rep.written = true;
+  }
+  rep.outcome = RtcOutcome::Done;
+  return rep;
+}
+
 }  // namespace lansync::os

@@ -89,4 +89,16 @@ struct SysToHcReport {
 // which clears the RTC's invalid flag.
 SysToHcReport system_to_rtc(Rtc& rtc, Clock& clock, const SysToHcOptions& options);
 
+struct TrimReport {
+  RtcOutcome outcome = RtcOutcome::RtcFailed;  // Refused: the measurement is too imprecise
+  std::string message;                         // one line: why it was refused or failed
+  core::AgingTrim plan;
+  bool written = false;
+};
+
+// rtcset trim: unless the measurement is too imprecise (refused before the
+// RTC is touched), reads the DS3231's aging offset, which the run is taken to
+// have been measured with, plans the change, and with apply writes it.
+TrimReport trim_aging(Rtc& rtc, const core::RtcDrift& drift, bool apply);
+
 }  // namespace lansync::os

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <vector>
 
 #include "../support/ds3231_emulator.hpp"
 #include "../support/fake_clock.hpp"
 #include "../support/fake_rtc_device.hpp"
 #include "../support/temp_dir.hpp"
+#include "core/drift_csv.hpp"
+#include "core/rtc.hpp"
 #include "os/rtc_ds3231.hpp"
 #include "os/rtc_kernel.hpp"
 #include "os/rtc_sync.hpp"
@@ -192,6 +195,66 @@ TEST_F(BootFlow, TheWholePlanAcrossAPowerCut) {
   // The system clock now carries the RTC's 3 days x 2 ppm = 518.4 ms: what trim is for.
   int64_t true_now_ns = written_true_ns + (clock.monotonic_ns() - written_mono_ns);
   EXPECT_NEAR(static_cast<double>(clock.now_ns() - true_now_ns) / 1e6, 518.4, 1.0);
+}
+
+// A day of driftlog against the RTC, as driftlog --source ds3231:... records it:
+// offset = RTC - system every minute, the system clock synchronized (true).
+std::vector<core::DriftRow> record_a_day(testing::FakeClock& clock, testing::Ds3231Emulator& chip) {
+  std::vector<core::DriftRow> rows;
+  for (int i = 0; i < 1440; ++i) {
+    core::DriftRow r;
+    r.line = static_cast<size_t>(i + 2);
+    r.elapsed_s = i * 60.0;
+    r.source = "ds3231:/dev/i2c-1";
+    r.offset_s = static_cast<double>(chip.time_ns() - clock.now_ns()) / 1e9;
+    r.status = "ok";
+    rows.push_back(r);
+    clock.advance(60 * kS);
+  }
+  return rows;
+}
+
+TEST_F(BootFlow, TrimClosesTheLoop) {
+  chip.crystal_ppm = 1.53;
+  clock.set(k2026 * kS);
+  ASSERT_TRUE(rtc.set_time(k2026).ok());
+  ASSERT_TRUE(rtc.write_aging(-4).ok());  // someone's earlier guess: the chip now runs 1.93 ppm fast
+  auto drift = core::rtc_drift_from_rows(record_a_day(clock, chip));
+  ASSERT_TRUE(drift.ok()) << drift.error().message;
+  EXPECT_NEAR(drift->fit.offset_slope_ppm, 1.93, 0.001);
+
+  TrimReport dry = trim_aging(rtc, *drift, /*apply=*/false);
+  ASSERT_EQ(dry.outcome, RtcOutcome::Done) << dry.message;
+  EXPECT_EQ(dry.plan.current_aging, -4);
+  EXPECT_EQ(dry.plan.proposed_aging, 15);
+  EXPECT_FALSE(dry.written);
+  EXPECT_EQ(chip.effective_aging(), -4);  // a dry run writes nothing
+
+  TrimReport done = trim_aging(rtc, *drift, /*apply=*/true);
+  ASSERT_EQ(done.outcome, RtcOutcome::Done) << done.message;
+  EXPECT_TRUE(done.written);
+  EXPECT_EQ(chip.effective_aging(), 15);
+  // Measured again: what is left is under one aging step (1.53 - 1.5 = 0.03 ppm).
+  ASSERT_TRUE(rtc.set_time(clock.now_ns() / kS).ok());
+  auto after = core::rtc_drift_from_rows(record_a_day(clock, chip));
+  ASSERT_TRUE(after.ok());
+  EXPECT_NEAR(after->fit.offset_slope_ppm, 0.03, 0.001);
+}
+
+TEST_F(BootFlow, TrimRefusesAnImpreciseRunWithoutTouchingTheRtc) {
+  std::vector<core::DriftRow> rows;
+  for (int i = 0; i < 20; ++i) {
+    core::DriftRow r;
+    r.elapsed_s = i * 60.0;
+    r.source = "rtc:/dev/rtc0";
+    r.offset_s = 0.001 * i;
+    r.status = "ok";
+    rows.push_back(r);
+  }
+  TrimReport rep = trim_aging(rtc, *core::rtc_drift_from_rows(rows), true);
+  EXPECT_EQ(rep.outcome, RtcOutcome::Refused);
+  EXPECT_NE(rep.message.find("at least 1 h"), std::string::npos) << rep.message;
+  EXPECT_EQ(chip.transfers, 0);
 }
 
 TEST(RtcSyncKernel, DevRtcPathBothWays) {
