@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev)
-# libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against.
-test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0)
+# libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against;
+# systemd gives systemd-analyze, which checks the units in dist/.
+test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 systemd)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")

@@ -37,10 +37,10 @@ constexpr int64_t days_from_civil(int32_t year, uint8_t month, uint8_t day) {
   // Counted in eras of 400 years from 0000-03-01, so that February is last.
   int64_t y = int64_t{year} - (month <= 2 ? 1 : 0);
   int64_t era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<uint32_t>(y - era * 400);                            // [0, 399]
-  uint32_t mp = month > 2 ? uint32_t{month} - 3u : uint32_t{month} + 9u;      // [0, 11], March = 0
-  uint32_t doy = (153u * mp + 2u) / 5u + uint32_t{day} - 1u;                  // [0, 365]
-  uint32_t doe = yoe * 365u + yoe / 4u - yoe / 100u + doy;                    // [0, 146096]
+  auto yoe = static_cast<uint32_t>(y - era * 400);                        // [0, 399]
+  uint32_t mp = month > 2 ? uint32_t{month} - 3u : uint32_t{month} + 9u;  // [0, 11], March = 0
+  uint32_t doy = (153u * mp + 2u) / 5u + uint32_t{day} - 1u;              // [0, 365]
+  uint32_t doe = yoe * 365u + yoe / 4u - yoe / 100u + doy;                // [0, 146096]
   return era * 146'097 + int64_t{doe} - 719'468;
 }
 
@@ -48,10 +48,10 @@ constexpr int64_t days_from_civil(int32_t year, uint8_t month, uint8_t day) {
 constexpr CivilTime civil_from_days(int64_t days) {
   int64_t z = days + 719'468;
   int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
-  auto doe = static_cast<uint32_t>(z - era * 146'097);                        // [0, 146096]
+  auto doe = static_cast<uint32_t>(z - era * 146'097);                         // [0, 146096]
   uint32_t yoe = (doe - doe / 1460u + doe / 36'524u - doe / 146'096u) / 365u;  // [0, 399]
-  uint32_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);                  // [0, 365]
-  uint32_t mp = (5u * doy + 2u) / 153u;                                       // [0, 11]
+  uint32_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);                   // [0, 365]
+  uint32_t mp = (5u * doy + 2u) / 153u;                                        // [0, 11]
   CivilTime t;
   t.day = static_cast<uint8_t>(doy - (153u * mp + 2u) / 5u + 1u);
   t.month = static_cast<uint8_t>(mp < 10u ? mp + 3u : mp - 9u);

@@ -87,12 +87,12 @@ int64_t to_unix_seconds(const DateTime& t);  // t as decode_time returns it
 // Control register 0Eh.  Power-on value 0x1C (INTCN, RS2, RS1 set).
 struct Control {
   bool stop_on_battery = false;  // bit 7 (EOSC): 1 stops the oscillator when on battery: time is lost
-  bool bbsqw = false;         // bit 6: square wave on battery
-  bool conv = false;          // bit 5: start a temperature conversion and TCXO update (self-clearing)
-  uint8_t rate_select = 3;    // bits 4-3 (RS2, RS1): 1 Hz, 1.024, 4.096, 8.192 kHz
-  bool intcn = true;          // bit 2: INT/SQW pin gives alarm interrupts, not the square wave
-  bool alarm2_enable = false; // bit 1 (A2IE)
-  bool alarm1_enable = false; // bit 0 (A1IE)
+  bool bbsqw = false;            // bit 6: square wave on battery
+  bool conv = false;             // bit 5: start a temperature conversion and TCXO update (self-clearing)
+  uint8_t rate_select = 3;       // bits 4-3 (RS2, RS1): 1 Hz, 1.024, 4.096, 8.192 kHz
+  bool intcn = true;             // bit 2: INT/SQW pin gives alarm interrupts, not the square wave
+  bool alarm2_enable = false;    // bit 1 (A2IE)
+  bool alarm1_enable = false;    // bit 0 (A1IE)
 };
 Control decode_control(uint8_t reg);
 uint8_t encode_control(const Control& c);

@@ -22,13 +22,13 @@ namespace lansync::core {
 inline constexpr std::string_view kDriftCsvHeader = "time_utc,elapsed_s,source,offset_s,delay_s,status";
 
 struct DriftRow {
-  size_t line = 0;                // 1-based line in the text
-  std::string time_utc;           // as written, e.g. 2026-03-01T12:00:00.123Z
-  double elapsed_s = 0;           // since the start of the run, never decreasing
-  std::string source;             // e.g. ntp:192.168.4.1, rtc:/dev/rtc0, ds3231:/dev/i2c-1
-  std::optional<double> offset_s; // reference - local; empty: a failed sample
-  std::optional<double> delay_s;  // round trip, when the source has one
-  std::string status;             // ok, timeout, unsynchronized, kod, error, ...
+  size_t line = 0;                 // 1-based line in the text
+  std::string time_utc;            // as written, e.g. 2026-03-01T12:00:00.123Z
+  double elapsed_s = 0;            // since the start of the run, never decreasing
+  std::string source;              // e.g. ntp:192.168.4.1, rtc:/dev/rtc0, ds3231:/dev/i2c-1
+  std::optional<double> offset_s;  // reference - local; empty: a failed sample
+  std::optional<double> delay_s;   // round trip, when the source has one
+  std::string status;              // ok, timeout, unsynchronized, kod, error, ...
 };
 
 struct CsvError {

@@ -47,8 +47,8 @@ Result<RtcDrift, TrimInputError> rtc_drift_from_rows(const std::vector<DriftRow>
   samples.reserve(rows.size());
   for (const DriftRow& r : rows) {
     if (r.source != d.source) {
-      return fail(TrimInputError{r.line, "source changes from '" + d.source + "' to '" + r.source +
-                                             "': one run per file"});
+      return fail(TrimInputError{
+          r.line, "source changes from '" + d.source + "' to '" + r.source + "': one run per file"});
     }
     if (r.offset_s) {
       samples.push_back({r.elapsed_s, *r.offset_s});
@@ -95,8 +95,8 @@ AgingTrim plan_aging_trim(const RtcDrift& drift, int current_aging) {
 std::string format_utc(int64_t unix_s) {
   codec::CivilTime t = codec::civil_from_unix_seconds(unix_s);
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d UTC", static_cast<int>(t.year), t.month, t.day,
-                t.hour, t.minute, t.second);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d UTC", static_cast<int>(t.year), t.month,
+                t.day, t.hour, t.minute, t.second);
   return buf;
 }
 

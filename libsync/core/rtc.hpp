@@ -1,4 +1,5 @@
-// The rules of the battery clock (rtcset): when the system clock may be copied to it, and how to trim its rate.
+// The rules of the battery clock (rtcset): when the system clock may be copied to it, and how to trim its
+// rate.
 //
 // A DS3231 keeps time to about ±2 ppm; its aging register trims the rate in
 // steps of about 0.1 ppm (DS3231 datasheet, "Aging Offset").  rtcset trim
@@ -57,13 +58,13 @@ inline constexpr int kAgingMin = -128;
 inline constexpr int kAgingMax = 127;
 
 struct AgingTrim {
-  double rtc_fast_ppm = 0;     // how fast the RTC runs against the system clock; negative: slow
-  int change_steps = 0;        // aging change that cancels it (positive: slow the RTC down)
-  int current_aging = 0;       // register value the measurement ran with
-  int proposed_aging = 0;      // current + change, within -128..127
-  bool clamped = false;        // the drift is beyond what the aging register can correct
-  bool precise_enough = false; // the measurement meets the kTrim* limits
-  std::string imprecision;     // why not, one line
+  double rtc_fast_ppm = 0;      // how fast the RTC runs against the system clock; negative: slow
+  int change_steps = 0;         // aging change that cancels it (positive: slow the RTC down)
+  int current_aging = 0;        // register value the measurement ran with
+  int proposed_aging = 0;       // current + change, within -128..127
+  bool clamped = false;         // the drift is beyond what the aging register can correct
+  bool precise_enough = false;  // the measurement meets the kTrim* limits
+  std::string imprecision;      // why not, one line
 };
 
 // The aging value that cancels the measured drift, given the value it ran with.

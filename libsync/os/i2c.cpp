@@ -27,14 +27,16 @@ class LinuxI2cBus final : public I2cBus {
 
   const std::string& name() const override { return path_; }
 
-  Status transfer(uint8_t address, const uint8_t* out, size_t out_size, uint8_t* in, size_t in_size) override {
+  Status transfer(uint8_t address, const uint8_t* out, size_t out_size, uint8_t* in,
+                  size_t in_size) override {
     std::string where = hex_address(address) + " on " + path_;
     if (address != claimed_) {
       // I2C_SLAVE (not _FORCE): refuse to talk behind a bound kernel driver's back.
       if (::ioctl(fd_, I2C_SLAVE, static_cast<unsigned long>(address)) != 0) {
         if (errno == EBUSY) {
-          return code_error(std::errc::device_or_resource_busy,
-                            "address " + where + " is claimed by a kernel driver (use its /dev/rtcN, or unbind it)");
+          return code_error(
+              std::errc::device_or_resource_busy,
+              "address " + where + " is claimed by a kernel driver (use its /dev/rtcN, or unbind it)");
         }
         return errno_error("cannot address " + where);
       }
@@ -43,12 +45,14 @@ class LinuxI2cBus final : public I2cBus {
     if (out_size > 0) {
       ssize_t n = ::write(fd_, out, out_size);
       if (n < 0) return errno_error("cannot write to " + where);
-      if (static_cast<size_t>(n) != out_size) return code_error(std::errc::io_error, "short write to " + where);
+      if (static_cast<size_t>(n) != out_size)
+        return code_error(std::errc::io_error, "short write to " + where);
     }
     if (in_size > 0) {
       ssize_t n = ::read(fd_, in, in_size);
       if (n < 0) return errno_error("cannot read from " + where);
-      if (static_cast<size_t>(n) != in_size) return code_error(std::errc::io_error, "short read from " + where);
+      if (static_cast<size_t>(n) != in_size)
+        return code_error(std::errc::io_error, "short read from " + where);
     }
     return ok();
   }

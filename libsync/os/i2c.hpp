@@ -21,7 +21,8 @@ class I2cBus {
   virtual const std::string& name() const = 0;
   // Writes out_size bytes (if any) to the 7-bit address, then reads in_size
   // bytes (if any) from it.  A device that does not acknowledge is an error.
-  virtual Status transfer(uint8_t address, const uint8_t* out, size_t out_size, uint8_t* in, size_t in_size) = 0;
+  virtual Status transfer(uint8_t address, const uint8_t* out, size_t out_size, uint8_t* in,
+                          size_t in_size) = 0;
 };
 
 // Opens /dev/i2c-<number>.  The first transfer to an address claims it with

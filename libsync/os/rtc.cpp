@@ -30,12 +30,15 @@ OsResult<std::unique_ptr<Rtc>> open_ds3231(int bus_number) {
 
 }  // namespace
 
-OsResult<Ds3231Details> Rtc::read_details() { return ds3231_only(name(), "temperature, aging offset or OSF"); }
+OsResult<Ds3231Details> Rtc::read_details() {
+  return ds3231_only(name(), "temperature, aging offset or OSF");
+}
 
 Status Rtc::write_aging(int8_t) { return ds3231_only(name(), "aging offset"); }
 
 OsResult<std::unique_ptr<Rtc>> open_rtc(const RtcChoice& choice) {
-  if (!choice.device.empty() && choice.bus >= 0) return invalid("choose an RTC device or an I2C bus, not both");
+  if (!choice.device.empty() && choice.bus >= 0)
+    return invalid("choose an RTC device or an I2C bus, not both");
   if (!choice.device.empty()) return open_kernel(choice.device);
   if (choice.bus >= 0) return open_ds3231(choice.bus);
   if (::access(kDefaultRtcDevice, F_OK) == 0) return open_kernel(kDefaultRtcDevice);

@@ -29,7 +29,8 @@ OsResult<RtcReading> Ds3231Rtc::read_time() {
   twelve_hour_ = ds::is_twelve_hour(regs[ds::kRegHours]);
   auto t = ds::decode_time(regs);
   if (!t) {
-    r.problem = "the DS3231's time registers hold no valid date (" + std::string(ds::describe(t.error())) + ")";
+    r.problem =
+        "the DS3231's time registers hold no valid date (" + std::string(ds::describe(t.error())) + ")";
     return r;
   }
   r.has_time = true;

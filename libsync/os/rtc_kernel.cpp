@@ -49,7 +49,8 @@ OsResult<RtcReading> KernelRtc::read_time() {
   int err = device_->read_time(&tm);
   RtcReading r;
   if (err == EINVAL) {
-    r.problem = "the kernel reports the RTC's time invalid (EINVAL): its oscillator stopped or it was never set";
+    r.problem =
+        "the kernel reports the RTC's time invalid (EINVAL): its oscillator stopped or it was never set";
     return r;
   }
   if (err == ENOTTY) return ioctl_error(err, path_ + " is not an RTC (RTC_RD_TIME)");

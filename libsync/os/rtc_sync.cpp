@@ -94,7 +94,8 @@ HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& option
   if (r.unix_s < options.earliest_unix_s) {
     rep.outcome = RtcOutcome::Refused;
     rep.message = "the RTC shows " + core::format_utc(r.unix_s) + ", before " +
-                  core::format_utc(options.earliest_unix_s) + ", the earliest time this build accepts: it was reset";
+                  core::format_utc(options.earliest_unix_s) +
+                  ", the earliest time this build accepts: it was reset";
     return rep;
   }
   rep.offset_ns = r.unix_s * kS - rep.tick.tick_system_ns;

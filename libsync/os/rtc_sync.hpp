@@ -20,10 +20,10 @@
 namespace lansync::os {
 
 struct TickReading {
-  RtcReading reading;                // the time after the tick (or the only reading, if not at_tick)
-  bool at_tick = false;              // the reads caught the moment the RTC's seconds changed
-  int64_t tick_system_ns = 0;        // system time at that moment: the midpoint of the two reads around it
-  int64_t tick_uncertainty_ns = 0;   // half the time between those two reads
+  RtcReading reading;               // the time after the tick (or the only reading, if not at_tick)
+  bool at_tick = false;             // the reads caught the moment the RTC's seconds changed
+  int64_t tick_system_ns = 0;       // system time at that moment: the midpoint of the two reads around it
+  int64_t tick_uncertainty_ns = 0;  // half the time between those two reads
 };
 
 // How long read_rtc_at_tick polls, and how often.
@@ -70,9 +70,9 @@ struct HcToSysReport {
 HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& options);
 
 struct SysToHcOptions {
-  std::string state_path;   // the sync-state file the trust rule reads
-  int64_t max_age_ns = 0;   // how old a sync-state record may be and still count
-  bool force = false;       // write even when the system clock is not trusted
+  std::string state_path;  // the sync-state file the trust rule reads
+  int64_t max_age_ns = 0;  // how old a sync-state record may be and still count
+  bool force = false;      // write even when the system clock is not trusted
   int64_t max_late_ns = 5'000'000;
 };
 

@@ -94,8 +94,8 @@ class Ds3231Emulator final : public os::I2cBus {
     int year = 2000, month = 1;
     while (d >= days_in_year(year)) d -= days_in_year(year++);
     while (d >= days_in_month(year, month)) d -= days_in_month(year, month++);
-    load_time(year, month, static_cast<int>(d) + 1, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-              static_cast<int>(rem % 60), twelve_hour);
+    load_time(year, month, static_cast<int>(d) + 1, static_cast<int>(rem / 3600),
+              static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60), twelve_hour);
     phase_ns_ = phase_ns;
     regs_[0x0F] = static_cast<uint8_t>(regs_[0x0F] & ~0x80);
   }

@@ -37,10 +37,11 @@ TEST(DriftCsv, ReadsRowsAndFailedSamples) {
 }
 
 TEST(DriftCsv, QuotesCrlfBomAndBlankLines) {
-  std::string text = "\xEF\xBB\xBFtime_utc,elapsed_s,source,offset_s,delay_s,status\r\n"
-                     "\r\n"
-                     "t,1,\"cmd:read-rtc --fast, \"\"quiet\"\"\",0.25,,ok\r\n"
-                     "\n";
+  std::string text =
+      "\xEF\xBB\xBFtime_utc,elapsed_s,source,offset_s,delay_s,status\r\n"
+      "\r\n"
+      "t,1,\"cmd:read-rtc --fast, \"\"quiet\"\"\",0.25,,ok\r\n"
+      "\n";
   auto rows = parse_drift_csv(text);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   ASSERT_EQ(rows->size(), 1u);

@@ -108,8 +108,8 @@ TEST(Ds3231, EncodeRefusesOutOfRange) {
   EXPECT_EQ(encode_time(at(2200, 1, 1, 0, 0, 0), false, regs).error(), Error::YearOutOfRange);
   EXPECT_EQ(encode_time(at(2026, 2, 29, 0, 0, 0), false, regs).error(), Error::NoSuchDate);
   EXPECT_EQ(encode_time(at(2026, 1, 1, 24, 0, 0), false, regs).error(), Error::FieldOutOfRange);
-  EXPECT_EQ(from_unix_seconds(946'684'799).error(), Error::YearOutOfRange);   // 1999-12-31 23:59:59
-  EXPECT_EQ(from_unix_seconds(7'258'118'400).error(), Error::YearOutOfRange); // 2200-01-01
+  EXPECT_EQ(from_unix_seconds(946'684'799).error(), Error::YearOutOfRange);    // 1999-12-31 23:59:59
+  EXPECT_EQ(from_unix_seconds(7'258'118'400).error(), Error::YearOutOfRange);  // 2200-01-01
   EXPECT_EQ(from_unix_seconds(7'258'118'399)->year, 2199);
   EXPECT_EQ(from_unix_seconds(946'684'800)->weekday, 7);  // 2000-01-01, a Saturday
 }
@@ -132,7 +132,7 @@ TEST(Ds3231, RoundTripsRandomTimesInBothModes) {
 }
 
 TEST(Ds3231, Temperature) {
-  EXPECT_EQ(decode_temperature_qc(0x19, 0x40), 101);   // +25.25 °C
+  EXPECT_EQ(decode_temperature_qc(0x19, 0x40), 101);  // +25.25 °C
   EXPECT_EQ(decode_temperature_qc(0x00, 0x00), 0);
   EXPECT_EQ(decode_temperature_qc(0xFF, 0xC0), -1);    // -0.25 °C
   EXPECT_EQ(decode_temperature_qc(0xFF, 0x00), -4);    // -1.00 °C

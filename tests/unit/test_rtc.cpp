@@ -45,8 +45,9 @@ TEST(RtcWriteRule, TrustedClocksMayBeWritten) {
 TEST(RtcWriteRule, UntrustedClocksAreRefused) {
   RtcWriteVerdict v = verdict(evidence(false, -1, ""));
   EXPECT_FALSE(v.allowed);
-  EXPECT_EQ(v.reason,
-            "the kernel reports the clock unsynchronized, and there is no record that the clock was ever set");
+  EXPECT_EQ(
+      v.reason,
+      "the kernel reports the clock unsynchronized, and there is no record that the clock was ever set");
   v = verdict(evidence(false, 3 * 3600 * kS, "ntp:192.168.4.1"));
   EXPECT_FALSE(v.allowed);
   EXPECT_NE(v.reason.find("3 h 00 min ago"), std::string::npos) << v.reason;
@@ -177,8 +178,9 @@ TEST(OpenRtc, NamesTheMissingDevice) {
 TEST(OpenRtc, NamesTheMissingBus) {
   auto r = open_rtc({"", 97});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message,
-            "cannot open /dev/i2c-97: No such file or directory (is I2C enabled and the i2c-dev module loaded?)");
+  EXPECT_EQ(
+      r.error().message,
+      "cannot open /dev/i2c-97: No such file or directory (is I2C enabled and the i2c-dev module loaded?)");
 }
 
 TEST(OpenRtc, NotBoth) { EXPECT_FALSE(open_rtc({"/dev/rtc0", 1}).ok()); }

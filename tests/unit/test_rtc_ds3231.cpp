@@ -37,9 +37,9 @@ TEST_F(Ds3231Test, SetTimeWritesTheRegistersAndClearsOsfAndEosc) {
   EXPECT_EQ(chip.peek(0x04), 0x01);
   EXPECT_EQ(chip.peek(0x05), 0x03);
   EXPECT_EQ(chip.peek(0x06), 0x26);
-  EXPECT_EQ(chip.peek(0x0F) & 0x80, 0);  // OSF cleared
+  EXPECT_EQ(chip.peek(0x0F) & 0x80, 0);     // OSF cleared
   EXPECT_EQ(chip.peek(0x0F) & 0x08, 0x08);  // EN32kHz kept
-  EXPECT_EQ(chip.peek(0x0E), 0x1C);  // EOSC cleared, the rest kept
+  EXPECT_EQ(chip.peek(0x0E), 0x1C);         // EOSC cleared, the rest kept
   // The write started the chip's second: its countdown began at the write.
   EXPECT_EQ(chip.time_ns(), (k2026 + 3723) * kS);
   auto r = rtc.read_time();
@@ -153,7 +153,8 @@ TEST_F(Ds3231Test, OutOfRangeTimesAreRefusedBeforeTheBus) {
   int before = chip.transfers;
   auto st = rtc.set_time(946'684'799);  // 1999
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().message, "cannot set DS3231 at 0x68 on /dev/i2c-emulated: the year is outside 2000-2199");
+  EXPECT_EQ(st.error().message,
+            "cannot set DS3231 at 0x68 on /dev/i2c-emulated: the year is outside 2000-2199");
   EXPECT_EQ(chip.transfers, before);
 }
 

@@ -43,7 +43,8 @@ TEST_F(KernelRtcTest, OtherErrorsAreErrors) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "cannot read the time of /dev/rtc0: Input/output error");
   device.read_errno = ENOTTY;
-  EXPECT_EQ(rtc.read_time().error().message, "/dev/rtc0 is not an RTC (RTC_RD_TIME): Inappropriate ioctl for device");
+  EXPECT_EQ(rtc.read_time().error().message,
+            "/dev/rtc0 is not an RTC (RTC_RD_TIME): Inappropriate ioctl for device");
 }
 
 TEST_F(KernelRtcTest, SetWritesStructRtcTimeAndMakesItValid) {

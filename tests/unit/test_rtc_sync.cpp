@@ -23,8 +23,8 @@ namespace {
 
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kMs = 1'000'000;
-constexpr int64_t k2026 = 1'772'323'200;         // 2026-03-01 00:00:00 UTC
-constexpr int64_t kEarliest = 1'767'225'600;     // 2026-01-01, as a build date
+constexpr int64_t k2026 = 1'772'323'200;           // 2026-03-01 00:00:00 UTC
+constexpr int64_t kEarliest = 1'767'225'600;       // 2026-01-01, as a build date
 constexpr int64_t kBootTime = 3 * kS + 250 * kMs;  // a Pi without a battery clock boots near 1970
 
 struct BootFlow : ::testing::Test {
@@ -35,7 +35,9 @@ struct BootFlow : ::testing::Test {
   std::string state = (dir.path() / "sync-state.json").string();
 
   HcToSysReport hctosys() { return rtc_to_system(rtc, clock, {kEarliest, state}); }
-  SysToHcReport systohc(bool force = false) { return system_to_rtc(rtc, clock, {state, 30 * 60 * kS, force}); }
+  SysToHcReport systohc(bool force = false) {
+    return system_to_rtc(rtc, clock, {state, 30 * 60 * kS, force});
+  }
   // Where the system clock stands against the chip's exact time, in ms.
   double system_minus_rtc_ms() { return static_cast<double>(clock.now_ns() - chip.time_ns()) / 1e6; }
 };
@@ -82,9 +84,10 @@ TEST_F(BootFlow, ATimeBeforeTheBuildIsRefused) {
   chip.load_unix(946'684'800 + 5, 0);  // 2000-01-01 00:00:05 with OSF cleared by someone
   HcToSysReport r = hctosys();
   EXPECT_EQ(r.outcome, RtcOutcome::Refused);
-  EXPECT_EQ(r.message,
-            "the RTC shows 2000-01-01 00:00:06 UTC, before 2026-01-01 00:00:00 UTC, the earliest time this build "
-            "accepts: it was reset");
+  EXPECT_EQ(
+      r.message,
+      "the RTC shows 2000-01-01 00:00:06 UTC, before 2026-01-01 00:00:00 UTC, the earliest time this build "
+      "accepts: it was reset");
   EXPECT_TRUE(clock.steps.empty());
 }
 
@@ -143,8 +146,10 @@ TEST_F(BootFlow, UntrustedClockIsNotWritten) {
   SysToHcReport r = systohc();
   EXPECT_EQ(r.outcome, RtcOutcome::Refused);
   EXPECT_EQ(r.message,
-            "the kernel reports the clock unsynchronized, and there is no record that the clock was ever set (cannot "
-            "open " + state + ": No such file or directory)");
+            "the kernel reports the clock unsynchronized, and there is no record that the clock was ever set "
+            "(cannot "
+            "open " +
+                state + ": No such file or directory)");
   EXPECT_EQ(chip.transfers, 0);  // the RTC was not even touched
 }
 

@@ -34,8 +34,8 @@ std::string signed_int(int v) { return fmt::format("{:+d}", v); }
 // "+3 (slows the clock by about 0.3 ppm)"
 std::string aging_text(int aging) {
   if (aging == 0) return "0 (no correction)";
-  return fmt::format("{} ({} the clock by about {:.1f} ppm)", signed_int(aging), aging > 0 ? "slows" : "speeds up",
-                     0.1 * std::abs(aging));
+  return fmt::format("{} ({} the clock by about {:.1f} ppm)", signed_int(aging),
+                     aging > 0 ? "slows" : "speeds up", 0.1 * std::abs(aging));
 }
 
 int refuse(const std::string& what, const std::string& why) {
@@ -95,8 +95,8 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
     fmt::print("rtc time:    {}\n", r.has_time ? core::format_utc(r.unix_s) : "none");
     fmt::print("system time: {}\n", system_time_text(system_ns));
     if (diff_ns) {
-      fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", seconds(*diff_ns), seconds(*diff_unc_ns),
-                 tick->at_tick ? ", read at the RTC's tick" : "");
+      fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", seconds(*diff_ns),
+                 seconds(*diff_unc_ns), tick->at_tick ? ", read at the RTC's tick" : "");
     }
     fmt::print("valid:       {}\n", r.valid ? "yes" : "no: " + r.problem);
     if (details) {
@@ -116,7 +116,8 @@ int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
   switch (rep.outcome) {
     case os::RtcOutcome::Done: break;
     case os::RtcOutcome::Refused:
-      return refuse("set the system clock from " + rtc.name(), rep.message + "; the system clock is unchanged");
+      return refuse("set the system clock from " + rtc.name(),
+                    rep.message + "; the system clock is unchanged");
     case os::RtcOutcome::RtcFailed: return report_error(rep.message, kRtcError);
     case os::RtcOutcome::ClockFailed: return report_error(rep.message, kClockFailed);
   }
@@ -134,7 +135,7 @@ int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
 int systohc(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
   os::SysToHcReport rep = os::system_to_rtc(rtc, clock, {opt.state_path, opt.max_age_ns, opt.force});
   if (rep.outcome == os::RtcOutcome::Refused) {
-    return refuse("write the system clock to " + rtc.name(), rep.message + " (--force overrides)");
+    return refuse("write the system clock to " + rtc.name(), rep.message + "; --force overrides");
   }
   if (!rep.verdict.allowed) {
     fmt::print(stderr, "rtcset: warning: --force: writing a system clock that is not trusted: {}\n",
@@ -150,7 +151,8 @@ int systohc(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
 int set_aging(os::Rtc& rtc, int aging) {
   auto before = rtc.read_details();
   if (!before) return report_error(before.error().message, kRtcError);
-  if (auto st = rtc.write_aging(static_cast<int8_t>(aging)); !st) return report_error(st.error().message, kRtcError);
+  if (auto st = rtc.write_aging(static_cast<int8_t>(aging)); !st)
+    return report_error(st.error().message, kRtcError);
   fmt::print("{}: aging offset {} -> {}\n", rtc.name(), signed_int(before->aging), aging_text(aging));
   return kOk;
 }
@@ -159,7 +161,9 @@ int trim(const Options& opt) {
   auto text = os::read_small_file(opt.from, kMaxCsvBytes);
   if (!text) return report_error(text.error().message, kUsage);
   auto rows = core::parse_drift_csv(*text);
-  if (!rows) return report_error(fmt::format("{}: line {}: {}", opt.from, rows.error().line, rows.error().message), kUsage);
+  if (!rows)
+    return report_error(fmt::format("{}: line {}: {}", opt.from, rows.error().line, rows.error().message),
+                        kUsage);
   auto drift = core::rtc_drift_from_rows(*rows);
   if (!drift) {
     const core::TrimInputError& e = drift.error();
@@ -169,8 +173,9 @@ int trim(const Options& opt) {
   const core::DriftFit& f = drift->fit;
   fmt::print("{}: {} samples over {} ({} failed), source {}\n", opt.from, f.samples,
              core::human_duration(std::llround(f.span_s * 1e9)), drift->failed_samples, drift->source);
-  fmt::print("the RTC runs {:.3f} ppm {} (± {:.3f} ppm; residual RMS {:.4f} s)\n", std::fabs(f.offset_slope_ppm),
-             f.offset_slope_ppm >= 0 ? "fast" : "slow", f.slope_stderr_ppm, f.residual_rms_s);
+  fmt::print("the RTC runs {:.3f} ppm {} (± {:.3f} ppm; residual RMS {:.4f} s)\n",
+             std::fabs(f.offset_slope_ppm), f.offset_slope_ppm >= 0 ? "fast" : "slow", f.slope_stderr_ppm,
+             f.residual_rms_s);
   // Judged before the RTC is opened: an imprecise measurement needs no device.
   core::AgingTrim relative = core::plan_aging_trim(*drift, 0);
   if (!relative.precise_enough) return refuse("trim the aging offset", relative.imprecision);
@@ -185,13 +190,15 @@ int trim(const Options& opt) {
   }
   const core::AgingTrim& plan = rep.plan;
   if (plan.change_steps == 0 && !plan.clamped) {
-    fmt::print("aging offset {} is right to within half a step: nothing to change\n", signed_int(plan.current_aging));
+    fmt::print("aging offset {} is right to within half a step: nothing to change\n",
+               signed_int(plan.current_aging));
     return kOk;
   }
-  fmt::print("aging offset: {} now, {} proposed (change {} steps of about 0.1 ppm)\n", signed_int(plan.current_aging),
-             signed_int(plan.proposed_aging), signed_int(plan.change_steps));
+  fmt::print("aging offset: {} now, {} proposed (change {} steps of about 0.1 ppm)\n",
+             signed_int(plan.current_aging), signed_int(plan.proposed_aging), signed_int(plan.change_steps));
   if (plan.clamped) {
-    fmt::print(stderr, "rtcset: warning: the drift is beyond what the aging offset can correct (-128..127 steps)\n");
+    fmt::print(stderr,
+               "rtcset: warning: the drift is beyond what the aging offset can correct (-128..127 steps)\n");
   }
   if (rep.written) {
     fmt::print("{}: aging offset set to {}\n", (*rtc)->name(), aging_text(plan.proposed_aging));

@@ -31,9 +31,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
   app.require_subcommand(0, 1);
   app.fallthrough();
-  auto* show_cmd = app.add_subcommand("show", "print the RTC's time, its difference to the system clock and "
-                                              "whether it is valid (the default)");
-  auto* trim_cmd = app.add_subcommand("trim", "compute a DS3231's aging offset from a driftlog run of the RTC");
+  auto* show_cmd = app.add_subcommand("show",
+                                      "print the RTC's time, its difference to the system clock and "
+                                      "whether it is valid (the default)");
+  auto* trim_cmd =
+      app.add_subcommand("trim", "compute a DS3231's aging offset from a driftlog run of the RTC");
   trim_cmd->add_option("--from", opt.from, "the driftlog CSV")->required()->type_name("FILE");
   trim_cmd->add_flag("--apply", opt.apply, "write the proposed aging offset (without it: a dry run)");
   trim_cmd->fallthrough();
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
   hc->excludes(sys)->excludes(ag);
   sys->excludes(ag);
   app.add_flag("--json", opt.json, "show: one JSON object instead of text");
-  app.add_flag("--force", opt.force, "--systohc: write even when the system clock is not trusted")->needs(sys);
+  app.add_flag("--force", opt.force, "--systohc: write even when the system clock is not trusted")
+      ->needs(sys);
   app.add_option("--max-age", max_age_s, "--systohc: how old (seconds) a sync-state record may be and count")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9))
@@ -69,7 +72,8 @@ int main(int argc, char** argv) {
       "  rtcset --systohc [--force] [--max-age SECONDS]\n"
       "  rtcset --aging N\n"
       "  rtcset trim --from FILE [--apply]\n"
-      "Exit codes: 0 ok, 1 RTC error, 2 usage or bad input, 3 refused, 5 system clock not set. See rtcset(8).");
+      "Exit codes: 0 ok, 1 RTC error, 2 usage or bad input, 3 refused, 5 system clock not set. See "
+      "rtcset(8).");
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
 
   bool trimming = trim_cmd->parsed();
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
     return rtcset::kUsage;
   };
   if (actions > 1) return usage("choose one of show, trim, --hctosys, --systohc and --aging");
-  if (opt.json && (trimming || hctosys || systohc || ag->count() > 0)) return usage("--json goes with show only");
+  if (opt.json && (trimming || hctosys || systohc || ag->count() > 0))
+    return usage("--json goes with show only");
 
   // Never before the build, and never before lansync's own floor.
   opt.earliest_unix_s = std::max<int64_t>(LANSYNC_BUILD_DAY_UNIX, codec::kEarliestPlausibleUnixSeconds);
