@@ -4,8 +4,8 @@
 namespace lansync::codec::ds3231 {
 namespace {
 
-bool bit(uint8_t reg, int n) { return ((reg >> n) & 1u) != 0; }
-uint8_t set_bit(bool on, int n) { return on ? static_cast<uint8_t>(1u << n) : uint8_t{0}; }
+bool bit(uint8_t reg, unsigned n) { return ((unsigned{reg} >> n) & 1u) != 0; }
+uint8_t set_bit(bool on, unsigned n) { return on ? static_cast<uint8_t>(1u << n) : uint8_t{0}; }
 
 // A masked BCD field that must lie in [lo, hi].
 Result<uint8_t, Error> field(uint8_t reg, uint8_t mask, uint8_t lo, uint8_t hi) {

@@ -29,6 +29,12 @@ std::string system_time_text(int64_t ns) {
   return fmt::format("{}.{:06d} UTC", whole.substr(0, whole.size() - 4), (ns - s * kS) / 1000);
 }
 
+// "2026-03-01T12:00:00Z", for JSON.
+std::string iso_utc(int64_t unix_s) {
+  std::string t = core::format_utc(unix_s);  // "2026-03-01 12:00:00 UTC"
+  return t.substr(0, 10) + "T" + t.substr(11, 8) + "Z";
+}
+
 std::string signed_int(int v) { return fmt::format("{:+d}", v); }
 
 // "+3 (slows the clock by about 0.3 ppm)"
@@ -79,7 +85,7 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
     json j;
     j["device"] = rtc.name();
     j["rtc_unix"] = r.has_time ? json(r.unix_s) : json(nullptr);
-    j["rtc_utc"] = r.has_time ? json(core::format_utc(r.unix_s)) : json(nullptr);
+    j["rtc_utc"] = r.has_time ? json(iso_utc(r.unix_s)) : json(nullptr);
     j["system_unix"] = seconds(system_ns);
     j["difference_s"] = diff_ns ? json(seconds(*diff_ns)) : json(nullptr);
     j["difference_uncertainty_s"] = diff_unc_ns ? json(seconds(*diff_unc_ns)) : json(nullptr);
