@@ -1,0 +1,656 @@
+// The board; see board.hpp.
+#include "firmware/core/board.hpp"
+
+#include "codec/ds3231.hpp"
+#include "codec/ntp_packet.hpp"
+#include "codec/timestamp.hpp"
+#include "firmware/core/http.hpp"
+#include "firmware/core/text.hpp"
+#include "firmware/core/wide.hpp"
+
+namespace lansync::fw {
+namespace {
+
+constexpr int64_t kNever = 0x7FFF'FFFF'FFFF'FFFF;
+constexpr int64_t kSecondNs = codec::kNsPerSecond;
+// A sample further from the prediction than its own error allows is set
+// aside; this many in a row mean the reference really moved.
+constexpr uint8_t kConfirmJumps = 3;
+// Bursts within the noise in a row before the poll interval doubles.
+constexpr uint8_t kStableBursts = 4;
+// The outlier test allows for this much frequency wander since the last fit,
+// and this much on top of everything.
+constexpr int64_t kWanderPpb = 2'000;
+constexpr int64_t kOutlierMarginNs = 200'000;
+// The seconds must advance within this long of the first read.
+constexpr int64_t kTickTimeoutNs = 1'100'000'000;
+// Reading for the RTC's tick starts this long before it is due.
+constexpr int64_t kTickLeadNs = 20'000'000;
+// A write is handed to the port this long before its moment.
+constexpr int64_t kWriteLeadNs = 30'000'000;
+// Retry a failed RTC write after this long.
+constexpr int64_t kRtcRetryNs = int64_t{60} * kSecondNs;
+// A phone's error bound is at least this (Date.now() and the HTTP transit).
+constexpr int64_t kMinPhoneErrorNs = 10'000'000;
+// With an RTC, next_action() wakes at least this often to plan its reads and writes.
+constexpr int64_t kRtcPlanIntervalNs = int64_t{60} * kSecondNs;
+
+int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+int64_t scale_ppb(int64_t ns, int64_t ppb) { return mul_div(ns, ppb, 1'000'000'000); }
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
+
+// The page a phone opens to set the board's clock: it sends Date.now().
+constexpr char kPhonePage[] =
+    "<!doctype html><html><head><meta charset=utf-8>"
+    "<meta name=viewport content=\"width=device-width,initial-scale=1\"><title>lansync board</title></head>"
+    "<body style=\"font-family:sans-serif\"><h1>lansync board</h1><p id=s>...</p>"
+    "<button id=b style=\"font-size:1.5em\">Set the clock from this phone</button>"
+    "<script>"
+    "function show(){fetch('/time').then(r=>r.json()).then(j=>{document.getElementById('s').textContent="
+    "j.synchronized?('Board: '+j.utc+' \\u00b1 '+j.error_s+' s ('+j.source+')'):'Board: not set';})}"
+    "document.getElementById('b').onclick=function(){fetch('/time',{method:'PUT',"
+    "headers:{'Content-Type':'application/x-www-form-urlencoded'},body:'unix_ms='+Date.now()})"
+    ".then(r=>r.json()).then(j=>{document.getElementById('s').textContent=j.message;setTimeout(show,1500);})};"
+    "show();"
+    "</script></body></html>";
+
+}  // namespace
+
+const char* source_name(Source s) {
+  switch (s) {
+    case Source::None: return "none";
+    case Source::Rtc: return "rtc";
+    case Source::Phone: return "phone";
+    case Source::Ntp: return "ntp";
+    case Source::Broadcast: return "broadcast";
+  }
+  return "unknown";
+}
+
+const char* describe(EventKind k) {
+  switch (k) {
+    case EventKind::ClockSet: return "clock set";
+    case EventKind::Stepped: return "clock stepped";
+    case EventKind::Updated: return "clock updated";
+    case EventKind::Outlier: return "sample set aside as an outlier";
+    case EventKind::NoReply: return "no reply from the server";
+    case EventKind::ServerUnsynchronized: return "the server is unsynchronized (LI=3)";
+    case EventKind::Kiss: return "Kiss-o'-Death from the server";
+    case EventKind::Offline: return "the server is silent: following the RTC";
+    case EventKind::RtcUnusable: return "RTC unusable";
+    case EventKind::RtcWritten: return "RTC set";
+    case EventKind::RtcWriteFailed: return "RTC write failed";
+  }
+  return "unknown";
+}
+
+Board::Board(const BoardConfig& config)
+    : config_(config), estimator_(config.sigma_floor_ns), client_(config.client) {}
+
+void Board::start(int64_t local_ns) {
+  started_ = true;
+  rtc_set_unix_s_ = config_.rtc_set_unix_s;
+  rtc_set_error_ns_ = config_.rtc_set_error_ns;
+  if (config_.has_rtc) rtc_phase_ = RtcPhase::BootRead;
+  if (config_.use_server) client_.start(local_ns);
+  last_online_local_ns_ = local_ns;
+}
+
+// --- The clock and its error bound.
+
+void Board::set_error(int64_t local_ns, int64_t base_ns, int64_t rate_ppb) {
+  error_local_ns_ = local_ns;
+  error_base_ns_ = base_ns;
+  error_rate_ppb_ = rate_ppb;
+}
+
+int64_t Board::error_ns(int64_t local_ns) const {
+  int64_t age = max64(0, local_ns - error_local_ns_);
+  return error_base_ns_ + scale_ppb(age, error_rate_ppb_) + abs64(clock_.slew_left_ns(local_ns));
+}
+
+int64_t Board::rtc_error_ns(int64_t utc_ns) const {
+  if (rtc_set_unix_s_ <= 0) return config_.rtc_unknown_error_ns;
+  int64_t age = max64(0, utc_ns - rtc_set_unix_s_ * kSecondNs);
+  // One millisecond for meeting the chip at its tick, both when set and when read.
+  return rtc_set_error_ns_ + scale_ppb(age, config_.rtc_drift_ppb) + 1'000'000;
+}
+
+Reading Board::now(int64_t local_ns) const {
+  Reading r;
+  r.source = source_;
+  r.utc_ns = clock_.utc_ns(local_ns);
+  if (!clock_.is_set() || source_ == Source::None) {
+    r.error_ns = kNever;
+    return r;
+  }
+  r.error_ns = error_ns(local_ns);
+  r.synchronized = r.error_ns <= config_.max_error_ns;
+  return r;
+}
+
+bool Board::online(int64_t local_ns) const {
+  return (source_ == Source::Ntp || source_ == Source::Broadcast) &&
+         local_ns - last_online_local_ns_ < config_.offline_after_ns;
+}
+
+int64_t Board::local_at_utc(int64_t utc_ns, int64_t from_local_ns) const {
+  // The clock runs within 0.15% of the local counter: two Newton steps of
+  // slope one land within nanoseconds.
+  int64_t at = from_local_ns + (utc_ns - clock_.utc_ns(from_local_ns));
+  at += utc_ns - clock_.utc_ns(at);
+  return at + (utc_ns - clock_.utc_ns(at));
+}
+
+void Board::apply_sample(Source source, const Sample& s, int64_t upstream_distance_ns, int64_t local_ns) {
+  if (estimator_source_ != source) {
+    estimator_.clear();
+    fit_ = Fit{};
+    outliers_ = 0;
+    stable_bursts_ = 0;
+    estimator_source_ = source;
+  }
+  int64_t ours = clock_.utc_ns(s.local_ns);
+  bool jump = false;
+  if (fit_.ok && fit_.freq_fitted) {
+    // The sample's own error is at most half its delay (asymmetry), the
+    // prediction's a few standard errors plus what the frequency may have
+    // wandered since.
+    int64_t e = s.utc_ns - fit_.predict(s.local_ns);
+    int64_t age = abs64(s.local_ns - fit_.local_ns);
+    int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
+                    scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
+    if (abs64(e) > bound) {
+      if (++outliers_ < kConfirmJumps) {
+        push(EventKind::Outlier, e);
+        return;
+      }
+      estimator_.clear();
+      jump = true;
+    } else if (source == Source::Ntp) {
+      int64_t noise = estimator_.sigma_ns(s.delay_ns, fit_.min_delay_ns) + fit_.offset_sd_ns;
+      if (abs64(e) <= noise) {
+        if (++stable_bursts_ >= kStableBursts) {
+          client_.poll_up();
+          stable_bursts_ = 0;
+        }
+      } else if (abs64(e) > 3 * noise) {
+        client_.poll_down();
+        stable_bursts_ = 0;
+      }
+    }
+  }
+  outliers_ = 0;
+  estimator_.add(s);
+  fit_ = estimator_.fit(clock_.freq_q32());
+
+  int64_t target = fit_.predict(local_ns);
+  int64_t offset = target - clock_.utc_ns(local_ns);
+  bool from_network = source == Source::Ntp || source == Source::Broadcast;
+  if (!clock_.is_set()) {
+    clock_.step(local_ns, target);
+    clock_.slew(local_ns, 0, fit_.freq_q32);
+    source_ = source;
+    push(EventKind::ClockSet, target);
+  } else if ((from_network && !ntp_synced_once_) || (jump && abs64(offset) > config_.step_threshold_ns)) {
+    clock_.step(local_ns, target);
+    clock_.slew(local_ns, 0, fit_.freq_q32);
+    source_ = source;
+    push(EventKind::Stepped, offset);
+  } else {
+    clock_.slew(local_ns, offset, fit_.freq_q32);
+  }
+  source_ = source;
+  last_offset_ns_ = s.utc_ns - ours;
+  last_delay_ns_ = s.delay_ns;
+  reference_utc_ns_ = clock_.utc_ns(local_ns);
+  set_error(local_ns, upstream_distance_ns + fit_.min_delay_ns / 2 + 2 * fit_.offset_sd_ns, kPhiPpb);
+  if (from_network) {
+    ntp_synced_once_ = true;
+    last_online_local_ns_ = local_ns;
+  }
+  push(EventKind::Updated);
+}
+
+// --- NTP.
+
+void Board::finish_burst(int64_t local_ns) {
+  BurstResult b;
+  if (!client_.take_burst(local_ns, &b)) return;
+  if (b.kiss_code != 0) push(EventKind::Kiss, 0, b.kiss_code);
+  if (!b.have_sample) {
+    if (b.unsynchronized > 0) {
+      if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
+      last_burst_unsynchronized_ = true;
+    } else if (b.sent > 0 && b.kiss_code == 0) {
+      if (!last_burst_silent_) push(EventKind::NoReply);
+      last_burst_silent_ = true;
+    }
+    return;
+  }
+  last_burst_unsynchronized_ = false;
+  last_burst_silent_ = false;
+  apply_sample(Source::Ntp, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
+  if (source_ == Source::Ntp) {
+    upstream_stratum_ = b.stratum;
+    upstream_refid_ = config_.server_refid;
+    upstream_root_delay_ns_ = b.root_delay_ns + fit_.min_delay_ns;
+  }
+}
+
+void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
+  if (!config_.use_server || !started_) return;
+  client_.on_reply(data, size, local_ns, clock_.is_set() ? clock_.utc_ns(local_ns) : 0);
+  finish_burst(local_ns);
+}
+
+void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid) {
+  if (!config_.listen_broadcast || !started_) return;
+  BurstResult b;
+  ReplyVerdict v = read_broadcast(data, size, local_ns, clock_.is_set() ? clock_.utc_ns(local_ns) : 0,
+                                  config_.broadcast_delay_ns, &b);
+  if (v == ReplyVerdict::Unsynchronized) {
+    if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
+    last_burst_unsynchronized_ = true;
+  }
+  if (v != ReplyVerdict::Accepted) return;
+  last_burst_unsynchronized_ = false;
+  apply_sample(Source::Broadcast, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
+  if (source_ == Source::Broadcast) {
+    upstream_stratum_ = b.stratum;
+    upstream_refid_ = refid;
+    upstream_root_delay_ns_ = b.root_delay_ns + b.best.delay_ns;
+  }
+}
+
+// --- The DS3231.
+
+void Board::begin_tick_wait(TickPurpose purpose, int64_t start_local_ns) {
+  rtc_phase_ = RtcPhase::TickWait;
+  tick_purpose_ = purpose;
+  tick_seconds_ = 0xFF;
+  tick_next_read_ns_ = start_local_ns;
+  tick_deadline_ns_ = start_local_ns + kTickTimeoutNs;
+}
+
+void Board::plan_rtc(int64_t local_ns) {
+  if (!config_.has_rtc || rtc_phase_ != RtcPhase::Idle || rtc_status_ == RtcStatus::Unknown ||
+      rtc_status_ == RtcStatus::Missing) {
+    return;
+  }
+  Reading r = now(local_ns);
+  // Write it when the clock comes from something better than the RTC
+  // itself, and is better than what the RTC holds by a margin.
+  bool better_source = source_ == Source::Ntp || source_ == Source::Broadcast || source_ == Source::Phone;
+  if (better_source && r.synchronized && local_ns >= next_rtc_write_local_ns_ &&
+      (rtc_status_ != RtcStatus::Valid || rtc_error_ns(r.utc_ns) > 2 * r.error_ns)) {
+    int64_t second = floor_div(r.utc_ns, kSecondNs) + 1;
+    if (second * kSecondNs - r.utc_ns < kWriteLeadNs + 10'000'000) ++second;
+    uint8_t regs[codec::ds3231::kTimeSize];
+    if (!rtc_time_registers(second, rtc_twelve_hour_, regs)) {
+      next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
+      return;
+    }
+    rtc_write_unix_s_ = second;
+    rtc_write_at_local_ns_ = local_at_utc(second * kSecondNs, local_ns);
+    rtc_phase_ = RtcPhase::WriteTime;
+    return;
+  }
+  // Follow it while nothing better is heard.
+  if (rtc_status_ == RtcStatus::Valid && !online(local_ns) && local_ns >= next_rtc_resync_local_ns_) {
+    if (source_ == Source::Ntp || source_ == Source::Broadcast) push(EventKind::Offline);
+    int64_t start = local_ns;
+    if (tick_phase_known_ && clock_.is_set()) {
+      int64_t utc = clock_.utc_ns(local_ns);
+      int64_t tick = (floor_div(utc - tick_phase_ns_, kSecondNs) + 1) * kSecondNs + tick_phase_ns_;
+      if (tick - utc < kTickLeadNs + 5'000'000) tick += kSecondNs;
+      start = local_at_utc(tick - kTickLeadNs, local_ns);
+    }
+    begin_tick_wait(TickPurpose::Resync, start);
+  }
+}
+
+void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local_ns) {
+  if (rtc_phase_ != RtcPhase::BootRead && rtc_phase_ != RtcPhase::TickWait) return;
+  if (!ok) {
+    rtc_status_ = RtcStatus::Missing;
+    rtc_phase_ = RtcPhase::Idle;
+    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::Missing));
+    return;
+  }
+  if (rtc_phase_ == RtcPhase::BootRead) {
+    RtcRead r = read_rtc_registers(regs, size);
+    rtc_twelve_hour_ = r.twelve_hour;
+    rtc_control_ = r.control;
+    rtc_status_reg_ = r.status_reg;
+    if (r.status != RtcStatus::Valid) {
+      rtc_status_ = r.status;
+      rtc_phase_ = RtcPhase::Idle;
+      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+      return;
+    }
+    begin_tick_wait(TickPurpose::Boot, local_ns);
+  }
+  // TickWait (the boot read counts as its first read).
+  if (size < codec::ds3231::kTimeSize) return;
+  uint8_t seconds = regs[codec::ds3231::kRegSeconds];
+  if (tick_seconds_ == 0xFF || seconds == tick_seconds_) {
+    tick_seconds_ = seconds;
+    tick_prev_local_ns_ = local_ns;
+    tick_next_read_ns_ = local_ns + config_.rtc_read_interval_ns;
+    if (local_ns > tick_deadline_ns_) {
+      rtc_status_ = RtcStatus::NotTicking;
+      rtc_phase_ = RtcPhase::Idle;
+      next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
+      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::NotTicking));
+    }
+    return;
+  }
+  RtcRead r = read_rtc_registers(regs, codec::ds3231::kTimeSize);
+  rtc_phase_ = RtcPhase::Idle;
+  if (r.status != RtcStatus::Valid) {
+    rtc_status_ = r.status;
+    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+    return;
+  }
+  // The chip latches its time at the start of a read: the tick fell between
+  // the start of the last read that showed the old second and this one.
+  Sample tick{tick_prev_local_ns_ + (local_ns - tick_prev_local_ns_) / 2, r.unix_s * kSecondNs,
+              local_ns - tick_prev_local_ns_};
+  on_tick(tick, local_ns);
+}
+
+void Board::on_tick(const Sample& tick, int64_t local_ns) {
+  rtc_status_ = RtcStatus::Valid;
+  next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
+  int64_t rtc_error = rtc_error_ns(tick.utc_ns);
+  Reading r = now(local_ns);
+  if (tick_purpose_ == TickPurpose::Boot && r.synchronized && r.error_ns <= rtc_error) return;
+  if (tick_purpose_ == TickPurpose::Resync && online(local_ns)) return;
+  apply_sample(Source::Rtc, tick, rtc_error, local_ns);
+  tick_phase_known_ = true;
+  tick_phase_ns_ = clock_.utc_ns(tick.local_ns) - floor_div(clock_.utc_ns(tick.local_ns), kSecondNs) * kSecondNs;
+}
+
+void Board::on_rtc_written(bool ok, int64_t local_ns) {
+  if (rtc_phase_ == RtcPhase::WriteTime) {
+    if (!ok) {
+      rtc_phase_ = RtcPhase::Idle;
+      next_rtc_write_local_ns_ = local_ns + kRtcRetryNs;
+      push(EventKind::RtcWriteFailed);
+      return;
+    }
+    // The chip's second starts now: it ticks where our clock does.
+    int64_t utc = clock_.utc_ns(local_ns);
+    tick_phase_known_ = true;
+    tick_phase_ns_ = utc - floor_div(utc, kSecondNs) * kSecondNs;
+    rtc_set_error_ns_ = error_ns(local_ns) + abs64(utc - rtc_write_unix_s_ * kSecondNs);
+    rtc_phase_ = RtcPhase::WriteControl;
+    return;
+  }
+  if (rtc_phase_ != RtcPhase::WriteControl) return;
+  rtc_phase_ = RtcPhase::Idle;
+  if (!ok) {
+    next_rtc_write_local_ns_ = local_ns + kRtcRetryNs;
+    push(EventKind::RtcWriteFailed);
+    return;
+  }
+  uint8_t regs[2];
+  rtc_control_status_registers(rtc_control_, rtc_status_reg_, regs);
+  rtc_control_ = regs[0];
+  rtc_status_reg_ = regs[1];
+  rtc_status_ = RtcStatus::Valid;
+  rtc_set_unix_s_ = rtc_write_unix_s_;
+  next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
+  next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
+  push(EventKind::RtcWritten, rtc_write_unix_s_ * kSecondNs);
+}
+
+// --- What to do next.
+
+Action Board::next_action(int64_t local_ns) {
+  Action a;
+  a.at_local_ns = kNever;
+  if (!started_) return a;
+  for (int pass = 0; pass < 2; ++pass) {
+    switch (rtc_phase_) {
+      case RtcPhase::BootRead:
+        a.kind = ActionKind::ReadRtc;
+        a.reg = 0;
+        a.size = static_cast<uint8_t>(codec::ds3231::kRegisterCount);
+        a.at_local_ns = local_ns;
+        return a;
+      case RtcPhase::TickWait:
+        if (local_ns >= tick_next_read_ns_) {
+          a.kind = ActionKind::ReadRtc;
+          a.reg = 0;
+          a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
+          a.at_local_ns = local_ns;
+          return a;
+        }
+        break;
+      case RtcPhase::WriteTime:
+        if (local_ns >= rtc_write_at_local_ns_ - kWriteLeadNs) {
+          a.kind = ActionKind::WriteRtc;
+          a.reg = codec::ds3231::kRegSeconds;
+          a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
+          rtc_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
+          a.at_local_ns = rtc_write_at_local_ns_;
+          return a;
+        }
+        break;
+      case RtcPhase::WriteControl:
+        a.kind = ActionKind::WriteRtc;
+        a.reg = codec::ds3231::kRegControl;
+        a.size = 2;
+        rtc_control_status_registers(rtc_control_, rtc_status_reg_, a.data);
+        a.at_local_ns = local_ns;
+        return a;
+      case RtcPhase::Idle: break;
+    }
+    if (client_.request_due(local_ns)) {
+      uint64_t cookie = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
+      a.kind = ActionKind::SendNtp;
+      a.size = static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data)));
+      a.at_local_ns = local_ns;
+      return a;
+    }
+    finish_burst(local_ns);
+    if (pass == 0) plan_rtc(local_ns);
+  }
+
+  int64_t wake = client_.next_event_ns();
+  if (rtc_phase_ == RtcPhase::TickWait) wake = min64(wake, tick_next_read_ns_);
+  if (rtc_phase_ == RtcPhase::WriteTime) wake = min64(wake, rtc_write_at_local_ns_ - kWriteLeadNs);
+  if (config_.has_rtc && rtc_status_ != RtcStatus::Missing) {
+    wake = min64(wake, local_ns + kRtcPlanIntervalNs);
+    if (rtc_phase_ == RtcPhase::Idle && rtc_status_ == RtcStatus::Valid) {
+      wake = min64(wake, online(local_ns) ? last_online_local_ns_ + config_.offline_after_ns
+                                          : next_rtc_resync_local_ns_);
+    }
+  }
+  // Nothing is due now (else it was returned above): never ask the port to spin.
+  if (wake <= local_ns) wake = local_ns + 1'000'000;
+  a.kind = ActionKind::Wait;
+  a.at_local_ns = wake;
+  return a;
+}
+
+// --- Server mode.
+
+size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap) {
+  if (!config_.serve || !started_) return 0;
+  auto decoded = codec::decode(request, size);
+  if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
+  const codec::NtpHeader& q = decoded->header;
+  Reading r = now(local_ns);
+  codec::NtpHeader h;
+  h.version = q.version;
+  h.mode = codec::Mode::Server;
+  h.poll_log2 = q.poll_log2;
+  h.precision_log2 = config_.precision_log2;
+  bool networked = source_ == Source::Ntp || source_ == Source::Broadcast;
+  if (r.synchronized && (!networked || upstream_stratum_ < 15)) {
+    int64_t root_delay = networked ? upstream_root_delay_ns_ : 0;
+    h.leap = codec::Leap::None;
+    h.stratum = networked ? static_cast<uint8_t>(upstream_stratum_ + 1) : config_.local_stratum;
+    h.refid = networked ? upstream_refid_ : kLocalRefid;
+    h.reference = codec::to_ntp(reference_utc_ns_);
+    h.root_delay = codec::to_ntp_short(root_delay);
+    // Root distance = root delay / 2 + root dispersion is then our error bound.
+    h.root_dispersion = codec::to_ntp_short(max64(0, r.error_ns - root_delay / 2));
+  } else {
+    h.leap = codec::Leap::Unsynchronized;
+    h.stratum = 16;
+  }
+  h.origin = q.transmit;
+  h.receive = codec::to_ntp(r.utc_ns);
+  // The reply is 48 bytes, never more than the request (decode() saw at least 48).
+  return codec::encode(h, out, cap);
+}
+
+void Board::stamp_transmit(uint8_t* reply, int64_t local_ns) const {
+  codec::store_timestamp(reply + codec::kTransmitOffset, codec::to_ntp(clock_.utc_ns(local_ns)));
+}
+
+size_t Board::http_time(bool head, int64_t local_ns, char* out, size_t cap) const {
+  Reading r = now(local_ns);
+  char body[256];
+  TextWriter w(body, sizeof(body));
+  w.put("{\"synchronized\":").put(r.synchronized ? "true" : "false");
+  w.put(",\"source\":").put_json_string(source_name(r.source));
+  if (r.synchronized) {
+    w.put(",\"utc\":\"").put_iso8601(r.utc_ns, 6).put('"');
+    w.put(",\"unix_ns\":").put_int(r.utc_ns);
+    w.put(",\"error_s\":").put_seconds(r.error_ns, 6);
+  }
+  w.put("}\n");
+  return write_http_response(r.synchronized ? 200 : 503, "application/json", w.c_str(), w.size(), head, out,
+                             cap);
+}
+
+size_t Board::http_set(const char* body, size_t size, int64_t local_ns, char* out, size_t cap) {
+  char text[256];
+  TextWriter w(text, sizeof(text));
+  const char* value = nullptr;
+  size_t value_size = 0;
+  int64_t unix_ms = 0;
+  int64_t error_ms = 0;
+  constexpr int64_t kFirstMs = codec::kEarliestPlausibleUnixSeconds * 1000;
+  constexpr int64_t kLastMs = int64_t{7'258'118'400} * 1000;  // 2200-01-01
+  if (!form_value(body, size, "unix_ms", &value, &value_size) || !parse_decimal(value, value_size, &unix_ms) ||
+      unix_ms < kFirstMs || unix_ms >= kLastMs) {
+    w.put("{\"set\":false,\"message\":\"expected unix_ms=<milliseconds since 1970, after 2026>\"}\n");
+    return write_http_response(400, "application/json", w.c_str(), w.size(), false, out, cap);
+  }
+  int64_t phone_error = config_.phone_error_ns;
+  if (form_value(body, size, "error_ms", &value, &value_size)) {
+    if (!parse_decimal(value, value_size, &error_ms) || error_ms > 86'400'000) {
+      w.put("{\"set\":false,\"message\":\"expected error_ms=<milliseconds>\"}\n");
+      return write_http_response(400, "application/json", w.c_str(), w.size(), false, out, cap);
+    }
+    phone_error = max64(error_ms * 1'000'000, kMinPhoneErrorNs);
+  }
+  // A phone only sets a clock it makes at least twice as good, and never
+  // one that a server keeps: anyone on the network can send this request.
+  Reading r = now(local_ns);
+  if (online(local_ns) || (r.synchronized && r.error_ns < 2 * phone_error)) {
+    w.put("{\"set\":false,\"message\":\"the board's clock is already better: error ");
+    w.put_seconds(r.error_ns, 6).put(" s (").put(source_name(r.source)).put(")\"}\n");
+    return write_http_response(409, "application/json", w.c_str(), w.size(), false, out, cap);
+  }
+  int64_t utc = unix_ms * 1'000'000;
+  bool was_set = clock_.is_set() && source_ != Source::None;
+  int64_t step = utc - clock_.utc_ns(local_ns);
+  clock_.step(local_ns, utc);
+  estimator_.clear();
+  fit_ = Fit{};
+  estimator_source_ = Source::Phone;
+  source_ = Source::Phone;
+  reference_utc_ns_ = utc;
+  last_offset_ns_ = step;
+  set_error(local_ns, phone_error, kPhiPpb);
+  next_rtc_write_local_ns_ = local_ns;
+  if (was_set) {
+    push(EventKind::Stepped, step);
+  } else {
+    push(EventKind::ClockSet, utc);
+  }
+  w.put("{\"set\":true,\"message\":\"clock set from the phone: ").put_iso8601(utc, 3).put(" \\u00b1 ");
+  w.put_seconds(phone_error, 3).put(" s\"}\n");
+  return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
+}
+
+size_t Board::serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap) {
+  HttpRequest q;
+  HttpParseResult p = parse_http_request(request, size, &q);
+  if (p.state == HttpParse::Incomplete) return 0;
+  char body[96];
+  TextWriter w(body, sizeof(body));
+  uint16_t status = p.status;
+  if (p.state == HttpParse::Complete) {
+    bool read = q.method == HttpMethod::Get || q.method == HttpMethod::Head;
+    bool head = q.method == HttpMethod::Head;
+    if (text_equals(q.path, q.path_size, "/time")) {
+      if (read) return http_time(head, local_ns, out, cap);
+      if (q.method == HttpMethod::Put || q.method == HttpMethod::Post) {
+        return http_set(q.body, q.body_size, local_ns, out, cap);
+      }
+      status = 405;
+    } else if (text_equals(q.path, q.path_size, "/")) {
+      if (read) {
+        return write_http_response(200, "text/html; charset=utf-8", kPhonePage, sizeof(kPhonePage) - 1, head,
+                                   out, cap);
+      }
+      status = 405;
+    } else {
+      status = 404;
+    }
+  }
+  w.put("{\"error\":").put_json_string(http_reason(status)).put("}\n");
+  return write_http_response(status, "application/json", w.c_str(), w.size(), false, out, cap);
+}
+
+// --- Status and events.
+
+BoardStatus Board::status(int64_t local_ns) const {
+  BoardStatus s;
+  s.reading = now(local_ns);
+  s.last_offset_ns = last_offset_ns_;
+  s.last_delay_ns = last_delay_ns_;
+  s.freq_ppb = ppb_from_q32(clock_.freq_q32());
+  s.poll_log2 = client_.poll_log2();
+  s.upstream_stratum = upstream_stratum_;
+  s.samples = estimator_.size();
+  s.requests_sent = client_.requests_sent();
+  s.rtc = rtc_status_;
+  s.rtc_error_ns = rtc_status_ == RtcStatus::Valid ? rtc_error_ns(s.reading.utc_ns) : 0;
+  return s;
+}
+
+void Board::push(EventKind kind, int64_t value_ns, uint32_t code) {
+  constexpr uint8_t kCapacity = sizeof(events_) / sizeof(events_[0]);
+  if (event_count_ == kCapacity) {
+    event_first_ = static_cast<uint8_t>((event_first_ + 1) % kCapacity);
+    --event_count_;
+  }
+  Event& e = events_[(event_first_ + event_count_) % kCapacity];
+  e.kind = kind;
+  e.source = source_;
+  e.value_ns = value_ns;
+  e.code = code;
+  ++event_count_;
+}
+
+bool Board::next_event(Event* out) {
+  constexpr uint8_t kCapacity = sizeof(events_) / sizeof(events_[0]);
+  if (event_count_ == 0) return false;
+  *out = events_[event_first_];
+  event_first_ = static_cast<uint8_t>((event_first_ + 1) % kCapacity);
+  --event_count_;
+  return true;
+}
+
+}  // namespace lansync::fw

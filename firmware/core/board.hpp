@@ -1,0 +1,258 @@
+// The board: one object that keeps the time on an ESP32, an ESP8266 or the host port, and that
+// the port drives with events and asks what to do next.
+//
+// The users' boot flow:
+//   1. at boot, the DS3231 sets the clock, read at its second tick, unless its
+//      oscillator-stop flag (OSF) is set or its seconds do not advance;
+//   2. when the NTP server answers, its first good burst steps the clock, and
+//      the clock then sets the RTC, at the start of a second;
+//   3. when the server has been silent for offline_after, the clock follows
+//      the RTC (a TCXO, +-2 ppm) instead of the bare crystal, by reading it
+//      at its tick every rtc_resync_interval;
+//   4. a phone may set the clock through the HTTP endpoint (PUT /time) when
+//      that makes it at least twice as good and no server is heard; the RTC
+//      is set from it too.
+// After the first sync every correction is slewed (core/clock); a server
+// that jumps by more than step_threshold is believed, and stepped to, only
+// after three bursts in a row say so.  Offset and frequency come from the
+// history of bursts (core/estimator).  now() returns the time with an error
+// bound in the RFC 5905 sense (half the path delay, the server's root
+// distance, growing at PHI = 15 ppm), and "unsynchronized" until a source
+// has set the clock or once the bound passes max_error.
+//
+// Optional: listen-only mode takes mode-5 broadcasts (sntpd --broadcast) as
+// samples, for boards that sleep between them; server mode answers SNTP and
+// GET /time with the board's clock, LI=3 whenever it is unsynchronized (an
+// RTC with OSF set, never synchronized, or beyond max_error).
+//
+// The port owns the I/O: it reads the local counter (ns) before each call,
+// sends what next_action() asks, reads or writes the DS3231 when asked, and
+// hands in datagrams and HTTP requests.  No heap, no exceptions, no floating
+// point; one Board is a few kilobytes.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware/core/clock.hpp"
+#include "firmware/core/estimator.hpp"
+#include "firmware/core/ntp_client.hpp"
+#include "firmware/core/rtc.hpp"
+
+namespace lansync::fw {
+
+// RFC 5905 PHI: how fast an undisciplined clock's error bound grows, 15 ppm.
+inline constexpr int64_t kPhiPpb = 15'000;
+// Reference ID of a local reference (the RTC, a phone): 127.127.1.1, as chrony sends.
+inline constexpr uint32_t kLocalRefid = 0x7F7F0101;
+
+struct BoardConfig {
+  bool use_server = false;  // unicast client of one NTP server (the port knows its address)
+  ClientConfig client;
+  uint32_t server_refid = 0;  // the server's IPv4 address, as the reference ID the board serves
+
+  bool listen_broadcast = false;         // take mode-5 broadcasts as samples
+  int64_t broadcast_delay_ns = 0;        // their assumed one-way delay
+
+  bool has_rtc = false;                          // a DS3231 at 0x68
+  int64_t rtc_set_unix_s = 0;                    // when the RTC was last set (the port keeps it); 0: unknown
+  int64_t rtc_set_error_ns = 0;                  // the clock's error bound then
+  int64_t rtc_unknown_error_ns = 1'000'000'000;  // error assumed for an RTC of unknown age
+  int64_t rtc_drift_ppb = 2'000;                 // DS3231: +-2 ppm from 0 to 40 °C
+  int64_t rtc_min_write_interval_ns = int64_t{3600} * 1'000'000'000;  // while synchronized
+  int64_t rtc_resync_interval_ns = int64_t{600} * 1'000'000'000;      // offline: read it this often
+  int64_t rtc_read_interval_ns = 1'000'000;                             // reads while waiting for its tick
+  int64_t offline_after_ns = int64_t{900} * 1'000'000'000;            // no NTP sample this long: offline
+
+  bool serve = false;            // answer SNTP and GET /time
+  uint8_t local_stratum = 10;    // the stratum served from the RTC or a phone
+  int8_t precision_log2 = -20;   // of the local counter, as served
+
+  int64_t phone_error_ns = 500'000'000;           // error bound of a phone set without its own
+  int64_t max_error_ns = 1'500'000'000;           // beyond: unsynchronized (RFC 5905 MAXDIST)
+  int64_t step_threshold_ns = 1'000'000'000;      // after the first sync, larger jumps are stepped (confirmed)
+  int64_t sigma_floor_ns = 20'000;                // least error of any sample (core/estimator)
+
+  uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (request cookies); required
+  void* random_context = nullptr;
+};
+
+// Where the clock's time comes from.
+enum class Source : uint8_t { None, Rtc, Phone, Ntp, Broadcast };
+const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast"
+
+// The clock as a reader sees it.
+struct Reading {
+  int64_t utc_ns = 0;        // Unix ns (meaningless when !synchronized)
+  int64_t error_ns = 0;      // |utc_ns - UTC| is at most this (INT64_MAX when unsynchronized)
+  bool synchronized = false;
+  Source source = Source::None;
+};
+
+// What happened, for the port's log.
+enum class EventKind : uint8_t {
+  ClockSet,              // the clock had no time; value_ns: the UTC it was set to (source: from what)
+  Stepped,               // value_ns: the step (the first NTP sync, a phone, a jump confirmed three times)
+  Updated,               // a sample corrected the clock (status() has the details)
+  Outlier,               // value_ns: how far a sample was from the prediction; not used
+  NoReply,               // a burst got no reply at all (said once until a reply comes)
+  ServerUnsynchronized,  // a burst's replies said LI=3 / stratum 16 (said once until it changes)
+  Kiss,                  // code: the Kiss-o'-Death code (four ASCII bytes)
+  Offline,               // the server has been silent for offline_after: following the RTC
+  RtcUnusable,           // code: the RtcStatus
+  RtcWritten,            // value_ns: the UTC second written
+  RtcWriteFailed,
+};
+const char* describe(EventKind k);
+
+struct Event {
+  EventKind kind = EventKind::Updated;
+  Source source = Source::None;
+  int64_t value_ns = 0;
+  uint32_t code = 0;
+};
+
+// What the port must do next.
+enum class ActionKind : uint8_t {
+  Wait,      // nothing until at_local_ns, or until a datagram or request arrives
+  SendNtp,   // send data[0..size) to the server now (the request's T1 is the time passed in)
+  ReadRtc,   // read size registers from reg, then call on_rtc_read
+  WriteRtc,  // write data[0..size) to registers from reg at at_local_ns exactly, then on_rtc_written
+};
+
+struct Action {
+  ActionKind kind = ActionKind::Wait;
+  int64_t at_local_ns = 0;
+  uint8_t reg = 0;
+  uint8_t size = 0;
+  uint8_t data[48] = {};
+};
+
+// Everything a status line shows.
+struct BoardStatus {
+  Reading reading;
+  int64_t last_offset_ns = 0;   // the last sample's reference minus our clock (positive: we were behind)
+  int64_t last_delay_ns = 0;    // its round-trip delay
+  int64_t freq_ppb = 0;         // frequency correction (positive: the crystal is slow)
+  int8_t poll_log2 = 0;         // NTP poll interval
+  uint8_t upstream_stratum = 0;
+  size_t samples = 0;           // in the estimator
+  uint32_t requests_sent = 0;
+  RtcStatus rtc = RtcStatus::Unknown;
+  int64_t rtc_error_ns = 0;     // the RTC's own error bound, when valid
+};
+
+class Board {
+ public:
+  explicit Board(const BoardConfig& config);
+
+  // Starts everything at local_ns: the RTC read first, then NTP.
+  void start(int64_t local_ns);
+
+  // The next thing to do at local_ns.  Call again until it returns Wait.
+  Action next_action(int64_t local_ns);
+
+  // Results of a ReadRtc / WriteRtc: ok false if the bus transfer failed.
+  // local_ns: read just before the transfer started.
+  void on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local_ns);
+  void on_rtc_written(bool ok, int64_t local_ns);
+
+  // A datagram from the NTP server (client replies), received at local_ns.
+  void on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns);
+  // A datagram on the broadcast port; refid: the sender's IPv4 address.
+  void on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid);
+
+  // Server mode: the reply to an SNTP request received at local_ns, with its
+  // transmit time left zero; 0 when it gets none.  Never larger than the request.
+  size_t serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap);
+  // Puts the clock's time at local_ns into a reply's transmit field, just before sending.
+  void stamp_transmit(uint8_t* reply, int64_t local_ns) const;
+
+  // The response to a complete or partial HTTP request received at local_ns
+  // (GET /time, GET /, PUT or POST /time).  Returns 0 while the request is
+  // incomplete (read more and call again), else the response's size.
+  size_t serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap);
+
+  // The time now.
+  Reading now(int64_t local_ns) const;
+  BoardStatus status(int64_t local_ns) const;
+  // The oldest event not yet taken.
+  bool next_event(Event* out);
+
+  // What the port must keep across a power cycle to bound the RTC's error:
+  // the Unix second it was last set and the error then (0, 0: never set here).
+  int64_t rtc_set_unix_s() const { return rtc_set_unix_s_; }
+  int64_t rtc_set_error_ns() const { return rtc_set_error_ns_; }
+
+ private:
+  enum class RtcPhase : uint8_t { Idle, BootRead, TickWait, WriteTime, WriteControl };
+  enum class TickPurpose : uint8_t { Boot, Resync };
+
+  void apply_sample(Source source, const Sample& s, int64_t upstream_distance_ns, int64_t local_ns);
+  void finish_burst(int64_t local_ns);
+  void set_error(int64_t local_ns, int64_t base_ns, int64_t rate_ppb);
+  int64_t error_ns(int64_t local_ns) const;
+  int64_t rtc_error_ns(int64_t utc_ns) const;
+  bool online(int64_t local_ns) const;
+  int64_t local_at_utc(int64_t utc_ns, int64_t from_local_ns) const;
+  void plan_rtc(int64_t local_ns);
+  void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);
+  void on_tick(const Sample& tick, int64_t local_ns);
+  void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
+  size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
+  size_t http_set(const char* body, size_t size, int64_t local_ns, char* out, size_t cap);
+
+  BoardConfig config_;
+  DisciplinedClock clock_;
+  Estimator estimator_;
+  NtpClient client_;
+  Fit fit_;
+  Source source_ = Source::None;
+  Source estimator_source_ = Source::None;
+  bool ntp_synced_once_ = false;
+  uint8_t outliers_ = 0;
+  uint8_t stable_bursts_ = 0;
+  bool last_burst_unsynchronized_ = false;
+  bool last_burst_silent_ = false;
+
+  // The error bound: base at error_local_ns_, growing at error_rate_ppb_.
+  int64_t error_base_ns_ = 0;
+  int64_t error_local_ns_ = 0;
+  int64_t error_rate_ppb_ = kPhiPpb;
+
+  // What the clock follows, for server mode.
+  uint8_t upstream_stratum_ = 0;
+  uint32_t upstream_refid_ = 0;
+  int64_t upstream_root_delay_ns_ = 0;
+  int64_t reference_utc_ns_ = 0;  // when the clock was last corrected
+  int64_t last_offset_ns_ = 0;
+  int64_t last_delay_ns_ = 0;
+  int64_t last_online_local_ns_ = 0;  // last NTP or broadcast sample
+
+  // The DS3231.
+  RtcStatus rtc_status_ = RtcStatus::Unknown;
+  RtcPhase rtc_phase_ = RtcPhase::Idle;
+  TickPurpose tick_purpose_ = TickPurpose::Boot;
+  bool rtc_twelve_hour_ = false;
+  uint8_t rtc_control_ = 0x1C;
+  uint8_t rtc_status_reg_ = 0;
+  uint8_t tick_seconds_ = 0xFF;        // seconds register at the last read, 0xFF: none yet
+  int64_t tick_prev_local_ns_ = 0;
+  int64_t tick_next_read_ns_ = 0;
+  int64_t tick_deadline_ns_ = 0;
+  bool tick_phase_known_ = false;
+  int64_t tick_phase_ns_ = 0;          // where in our UTC second the RTC ticks
+  int64_t rtc_write_at_local_ns_ = 0;
+  int64_t rtc_write_unix_s_ = 0;
+  int64_t next_rtc_write_local_ns_ = 0;
+  int64_t next_rtc_resync_local_ns_ = 0;
+  int64_t rtc_set_unix_s_ = 0;
+  int64_t rtc_set_error_ns_ = 0;
+
+  Event events_[8];
+  uint8_t event_first_ = 0;
+  uint8_t event_count_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace lansync::fw

@@ -1,0 +1,60 @@
+// The board's small HTTP/1.0 server side: parsing one request, writing one response.
+//
+// Two things speak HTTP to a board: a phone setting its clock for the first
+// time (PUT /time) and, in server mode, clients asking the time (GET /time).
+// The parser takes the bytes received so far and says whether the request is
+// complete, needs more bytes, or is refused with a status code.  It accepts
+// only what those clients send: a request line `METHOD /target HTTP/1.x`,
+// header lines (only Content-Length is read; Transfer-Encoding is refused),
+// a blank line and a body of Content-Length bytes, everything within
+// kMaxRequestSize.  Lines end in CRLF or a bare LF (RFC 9112 §2.2).  Every
+// response closes the connection.  No heap: the request points into the
+// caller's buffer.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace lansync::fw {
+
+inline constexpr size_t kMaxRequestSize = 1024;
+inline constexpr size_t kMaxTargetSize = 128;
+
+enum class HttpMethod : uint8_t { Get, Head, Put, Post, Other };
+
+struct HttpRequest {
+  HttpMethod method = HttpMethod::Other;
+  const char* path = nullptr;  // the target up to '?', starting with '/'
+  size_t path_size = 0;
+  const char* query = nullptr;  // after '?', without it (empty if none)
+  size_t query_size = 0;
+  const char* body = nullptr;
+  size_t body_size = 0;
+};
+
+enum class HttpParse : uint8_t { Complete, Incomplete, Refused };
+
+struct HttpParseResult {
+  HttpParse state = HttpParse::Incomplete;
+  uint16_t status = 0;  // when Refused: 400, 413, 414, 501 or 505
+};
+
+// Parses the size bytes received so far.  A request longer than
+// kMaxRequestSize, or any bytes not forming one, is Refused.
+HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* out);
+
+// The reason phrase of a status code ("OK", "Not Found", ...).
+const char* http_reason(uint16_t status);
+
+// Writes a complete response: status line, Content-Type, Content-Length,
+// Connection: close, Cache-Control: no-store, a blank line and the body
+// (omitted for HEAD).  Returns the bytes written, 0 if cap is too small.
+size_t write_http_response(uint16_t status, const char* content_type, const char* body, size_t body_size,
+                           bool head, char* out, size_t cap);
+
+// The value of key in an application/x-www-form-urlencoded text
+// ("a=1&b=2"), as a pointer and length into it; false if absent.  Values
+// are returned as sent (not percent-decoded: the board only reads numbers).
+bool form_value(const char* form, size_t size, const char* key, const char** value, size_t* value_size);
+
+}  // namespace lansync::fw

@@ -1,0 +1,342 @@
+// Tests of the board as a whole, in the simulated world (firmware/sim): NTP sync with a drifting
+// crystal, the users' boot flow with the emulated DS3231, a phone, server mode, broadcasts, jumps.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "codec/ds3231.hpp"
+#include "codec/ntp_packet.hpp"
+#include "codec/timestamp.hpp"
+#include "ds3231_emulator.hpp"
+#include "firmware/core/board.hpp"
+#include "firmware/sim/world.hpp"
+
+namespace lansync::fw {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kMin = 60 * kS;
+
+// The board's error bound must hold: |time - truth| <= error.
+void expect_honest(sim::World& w) {
+  Reading r = w.reading();
+  if (!r.synchronized) return;
+  EXPECT_LE(std::llabs(w.error_ns()), r.error_ns) << "at " << w.true_ns() / kS << " s";
+}
+
+BoardConfig ntp_config(sim::World& w) {
+  BoardConfig c = w.board_config();
+  c.use_server = true;
+  c.server_refid = 0xC0A80401;
+  return c;
+}
+
+std::string http(Board& b, const std::string& request, int64_t local_ns) {
+  char out[4096];
+  size_t n = b.serve_http(request.data(), request.size(), local_ns, out, sizeof(out));
+  return std::string(out, n);
+}
+
+codec::NtpHeader ask(Board& b, int64_t local_ns, size_t* size = nullptr) {
+  codec::NtpHeader q;
+  q.mode = codec::Mode::Client;
+  q.version = 3;
+  q.transmit = codec::NtpTimestamp::from_raw(0xABCDEF);
+  uint8_t req[48], rep[64];
+  codec::encode(q, req, sizeof(req));
+  size_t n = b.serve_ntp(req, sizeof(req), local_ns, rep, sizeof(rep));
+  if (size != nullptr) *size = n;
+  if (n == 0) return {};
+  b.stamp_transmit(rep, local_ns);
+  return codec::decode(rep, n)->header;
+}
+
+TEST(FwBoard, SyncsFromNtpWithinAMillisecondDespiteTheCrystal) {
+  sim::Oscillator crystal(40.0, 3 * 3600 * kS);
+  sim::WorldConfig wc;
+  wc.delay = sim::fixed_delay(300'000, 300'000);
+  sim::World w(wc, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  EXPECT_FALSE(w.reading().synchronized);
+  w.run_until(5 * kS);
+  ASSERT_TRUE(w.reading().synchronized);
+  EXPECT_EQ(w.reading().source, Source::Ntp);
+  double worst = 0;
+  for (int64_t t = 10 * kMin; t < 3 * 3600 * kS; t += 7 * kS) {
+    w.run_until(t);
+    worst = std::max(worst, std::abs(static_cast<double>(w.error_ns())));
+    expect_honest(w);
+  }
+  EXPECT_LT(worst, 100'000.0);  // 0.1 ms on a clean path
+  BoardStatus s = b.status(w.local_ns());
+  EXPECT_NEAR(static_cast<double>(s.freq_ppb), -40'000 / (1 + 40e-6), 50);
+  EXPECT_GT(s.poll_log2, 6);  // stable: backed off
+  // No more requests than lwIP SNTP at its 15 s minimum (240 an hour).
+  EXPECT_LE(w.requests(), 3u * 240u);
+}
+
+TEST(FwBoard, StaysUnsynchronizedWhileTheServerIs) {
+  sim::Oscillator crystal(40.0);
+  sim::WorldConfig wc;
+  wc.server.unsynchronized = true;
+  sim::World w(wc, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  w.run_until(10 * kMin);
+  EXPECT_FALSE(w.reading().synchronized);
+  EXPECT_EQ(w.reading().source, Source::None);
+  bool told = false;
+  Event e;
+  while (b.next_event(&e)) told = told || e.kind == EventKind::ServerUnsynchronized;
+  EXPECT_TRUE(told);
+  BoardConfig c = ntp_config(w);
+  (void)c;
+}
+
+TEST(FwBoard, BootsFromAValidRtcAtItsTick) {
+  sim::Oscillator crystal(-25.0);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);
+  w.rtc().load_unix(w.utc_ns() / kS, w.utc_ns() % kS);  // the RTC is right
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  Board& b = w.start_board(c);
+  w.run_until(2 * kS);
+  Reading r = w.reading();
+  ASSERT_TRUE(r.synchronized);
+  EXPECT_EQ(r.source, Source::Rtc);
+  EXPECT_LT(std::llabs(w.error_ns()), 2 * kMs);  // read at its tick, 1 ms apart
+  EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
+  // An RTC whose age is unknown: the bound says so.
+  EXPECT_GE(r.error_ns, 1'000 * kMs);
+  size_t n = 1;
+  ask(b, w.local_ns(), &n);
+  EXPECT_EQ(n, 0u) << "server mode is off: no reply";
+}
+
+TEST(FwBoard, AnRtcWithOsfSetIsNotUsedAndServesLeap3) {
+  sim::Oscillator crystal(10.0);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);  // the emulator powers up with OSF set
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  c.serve = true;
+  Board& b = w.start_board(c);
+  w.run_until(1 * kMin);
+  EXPECT_FALSE(w.reading().synchronized);
+  EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Stopped);
+  codec::NtpHeader h = ask(b, w.local_ns());
+  EXPECT_EQ(h.leap, codec::Leap::Unsynchronized);
+  EXPECT_EQ(h.stratum, 16);
+  EXPECT_NE(http(b, "GET /time HTTP/1.0\r\n\r\n", w.local_ns()).find("503 Service Unavailable"), std::string::npos);
+}
+
+TEST(FwBoard, NtpSetsTheClockAndTheClockSetsTheRtc) {
+  sim::Oscillator crystal(40.0);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
+  sim::World w(wc, crystal);
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  Board& b = w.start_board(c);
+  w.run_until(5 * kMin);
+  ASSERT_TRUE(w.reading().synchronized);
+  EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
+  EXPECT_FALSE(codec::ds3231::decode_status(w.rtc().peek(0x0F)).osf);
+  // Written at the start of a second: the chip keeps the board's time, to the
+  // transfer time.
+  EXPECT_LT(std::llabs(w.rtc().time_ns() - w.utc_ns()), 2 * kMs);
+  EXPECT_GT(b.rtc_set_unix_s(), 0);
+  EXPECT_LT(b.rtc_set_error_ns(), 5 * kMs);
+}
+
+TEST(FwBoard, OfflineItFollowsTheRtcInsteadOfTheCrystal) {
+  // A crystal whose frequency moves 10 ppm over the offline hours; the RTC holds.
+  sim::Oscillator crystal([](double s) { return 40.0 + (s > 3600 ? 10.0 : 0.0); }, 8 * 3600 * kS);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
+  sim::World w(wc, crystal);
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  Board& b = w.start_board(c);
+  w.run_until(50 * kMin);
+  ASSERT_EQ(w.reading().source, Source::Ntp);
+  w.config().server_reachable = false;
+  bool offline = false;
+  Event e;
+  for (int64_t t = 50 * kMin; t < 8 * 3600 * kS; t += kMin) {
+    w.run_until(t);
+    while (b.next_event(&e)) offline = offline || e.kind == EventKind::Offline;
+  }
+  w.run_until(8 * 3600 * kS);
+  Reading r = w.reading();
+  EXPECT_EQ(r.source, Source::Rtc);
+  EXPECT_TRUE(r.synchronized);
+  // Seven hours at 10 ppm would be 250 ms; following the RTC keeps it to milliseconds.
+  EXPECT_LT(std::llabs(w.error_ns()), 5 * kMs);
+  expect_honest(w);
+  EXPECT_TRUE(offline);
+  // The server comes back: the board follows it again, slewing.
+  w.config().server_reachable = true;
+  w.run_until(9 * 3600 * kS);
+  EXPECT_EQ(w.reading().source, Source::Ntp);
+  EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+}
+
+TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
+  sim::Oscillator crystal(15.0);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);
+  BoardConfig c = w.board_config();
+  c.has_rtc = true;
+  c.serve = true;
+  Board& b = w.start_board(c);
+  w.run_until(3 * kS);
+  EXPECT_FALSE(w.reading().synchronized);
+  std::string phone_ms = std::to_string((w.utc_ns() + 80 * kMs) / kMs);  // the phone is 80 ms ahead
+  std::string body = "unix_ms=" + phone_ms;
+  std::string reply = http(b, "PUT /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+                           w.local_ns());
+  EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\"set\":true"), std::string::npos) << reply;
+  Reading r = w.reading();
+  EXPECT_TRUE(r.synchronized);
+  EXPECT_EQ(r.source, Source::Phone);
+  EXPECT_EQ(r.error_ns, 500 * kMs);
+  w.run_until(10 * kS);
+  EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
+  EXPECT_LT(std::llabs(w.rtc().time_ns() - (w.utc_ns() + 80 * kMs)), 3 * kMs);
+  std::string get = http(b, "GET /time HTTP/1.1\r\n\r\n", w.local_ns());
+  EXPECT_NE(get.find("\"synchronized\":true"), std::string::npos) << get;
+  EXPECT_NE(get.find("\"source\":\"phone\""), std::string::npos) << get;
+  // Then it follows the RTC (a TCXO) rather than its crystal, 15 ppm off.
+  w.run_until(2 * 3600 * kS);
+  EXPECT_EQ(w.reading().source, Source::Rtc);
+  EXPECT_LT(std::llabs(w.error_ns() - 80 * kMs), 5 * kMs);
+  // A second phone, no better than the first, is refused.
+  std::string again = http(b, "PUT /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+                           w.local_ns());
+  EXPECT_NE(again.find("409 Conflict"), std::string::npos) << again;
+  EXPECT_NE(http(b, "PUT /time HTTP/1.1\r\nContent-Length: 9\r\n\r\nunix_ms=5", w.local_ns()).find("400"),
+            std::string::npos);
+  EXPECT_NE(http(b, "DELETE /time HTTP/1.1\r\n\r\n", w.local_ns()).find("405"), std::string::npos);
+  EXPECT_NE(http(b, "GET /nothing HTTP/1.1\r\n\r\n", w.local_ns()).find("404"), std::string::npos);
+  EXPECT_NE(http(b, "GET / HTTP/1.1\r\n\r\n", w.local_ns()).find("text/html"), std::string::npos);
+  EXPECT_EQ(http(b, "GET /time HTTP/1.1\r\n", w.local_ns()), "");  // incomplete: read more
+}
+
+TEST(FwBoard, APhoneCannotOverrideNtp) {
+  sim::Oscillator crystal(0.0);
+  sim::World w(sim::WorldConfig{}, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  w.run_until(1 * kMin);
+  std::string body = "unix_ms=1900000000000&error_ms=0";
+  std::string reply = http(b, "POST /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+                           w.local_ns());
+  EXPECT_NE(reply.find("409"), std::string::npos) << reply;
+  EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+}
+
+TEST(FwBoard, ServerModeRepliesDescribeTheClockHonestly) {
+  sim::Oscillator crystal(40.0);
+  sim::WorldConfig wc;
+  wc.server.stratum = 2;
+  wc.delay = sim::fixed_delay(2 * kMs, 2 * kMs);
+  sim::World w(wc, crystal);
+  BoardConfig c = ntp_config(w);
+  c.serve = true;
+  Board& b = w.start_board(c);
+  size_t n = 0;
+  codec::NtpHeader h = ask(b, w.local_ns(), &n);
+  EXPECT_EQ(n, 48u);
+  EXPECT_EQ(h.leap, codec::Leap::Unsynchronized);
+  w.run_until(10 * kMin);
+  h = ask(b, w.local_ns(), &n);
+  EXPECT_EQ(h.mode, codec::Mode::Server);
+  EXPECT_EQ(h.version, 3);  // as asked
+  EXPECT_EQ(h.leap, codec::Leap::None);
+  EXPECT_EQ(h.stratum, 3);
+  EXPECT_EQ(h.refid, 0xC0A80401u);
+  EXPECT_EQ(h.origin.raw(), 0xABCDEFu);
+  int64_t t3 = codec::from_ntp(h.transmit, w.utc_ns());
+  EXPECT_LT(std::llabs(t3 - w.utc_ns()), 1 * kMs);
+  int64_t distance = codec::from_ntp_short(h.root_delay) / 2 + codec::from_ntp_short(h.root_dispersion);
+  EXPECT_NEAR(static_cast<double>(distance), static_cast<double>(w.reading().error_ns), 100'000);
+  EXPECT_GE(codec::from_ntp_short(h.root_delay), 3'990'000);  // the path's 4 ms, in 16.16 steps
+  // Only client requests of at least 48 bytes get a reply.
+  uint8_t small[47] = {0x1B};
+  uint8_t out[64];
+  EXPECT_EQ(b.serve_ntp(small, sizeof(small), w.local_ns(), out, sizeof(out)), 0u);
+  uint8_t server[48] = {0x24};
+  EXPECT_EQ(b.serve_ntp(server, sizeof(server), w.local_ns(), out, sizeof(out)), 0u);
+}
+
+TEST(FwBoard, ListenOnlyFollowsBroadcasts) {
+  sim::Oscillator crystal(-30.0);
+  sim::WorldConfig wc;
+  wc.delay = sim::fixed_delay(3 * kMs, 3 * kMs);
+  wc.server.broadcast_interval_ns = 64 * kS;
+  sim::World w(wc, crystal);
+  BoardConfig c = w.board_config();
+  c.listen_broadcast = true;
+  c.broadcast_delay_ns = 3 * kMs;
+  w.start_board(c);
+  w.run_until(2 * kS);
+  EXPECT_TRUE(w.reading().synchronized);
+  EXPECT_EQ(w.reading().source, Source::Broadcast);
+  EXPECT_EQ(w.requests(), 0u);
+  double worst = 0;
+  for (int64_t t = 30 * kMin; t < 3 * 3600 * kS; t += 11 * kS) {
+    w.run_until(t);
+    worst = std::max(worst, std::abs(static_cast<double>(w.error_ns())));
+    expect_honest(w);
+  }
+  EXPECT_LT(worst, 200'000.0);
+}
+
+TEST(FwBoard, AServerJumpIsBelievedOnlyWhenItPersists) {
+  sim::Oscillator crystal(5.0);
+  sim::WorldConfig wc;
+  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
+  sim::World w(wc, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  w.run_until(30 * kMin);
+  ASSERT_LT(std::llabs(w.error_ns()), 1 * kMs);
+  w.config().server.offset_ns = 5 * kS;  // the server was stepped
+  int outliers = 0, steps = 0;
+  for (int64_t t = 30 * kMin; t < 60 * kMin; t += 10 * kS) {
+    w.run_until(t);
+    Event e;
+    while (b.next_event(&e)) {
+      outliers += e.kind == EventKind::Outlier;
+      steps += e.kind == EventKind::Stepped;
+    }
+  }
+  EXPECT_EQ(outliers, 2);
+  EXPECT_EQ(steps, 1);
+  EXPECT_LT(std::llabs(w.error_ns() - 5 * kS), 1 * kMs);
+}
+
+TEST(FwBoard, NothingWithoutAnyConfiguration) {
+  sim::Oscillator crystal(0.0);
+  sim::World w(sim::WorldConfig{}, crystal);
+  BoardConfig c = w.board_config();
+  Board& b = w.start_board(c);
+  Action a = b.next_action(w.local_ns());
+  EXPECT_EQ(a.kind, ActionKind::Wait);
+  w.run_until(1 * kMin);
+  EXPECT_EQ(w.requests(), 0u);
+  EXPECT_FALSE(w.reading().synchronized);
+}
+
+}  // namespace
+}  // namespace lansync::fw

@@ -1,0 +1,107 @@
+// Tests of the firmware's delay-weighted regression: exact lines, noisy paths, a frequency change.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "firmware/core/estimator.hpp"
+#include "firmware/core/wide.hpp"
+#include "seed.hpp"
+
+namespace lansync::fw {
+namespace {
+
+constexpr int64_t kT = int64_t{1'795'000'000} * 1'000'000'000;
+constexpr int64_t kS = 1'000'000'000;
+
+// The reference's UTC at local time l when the crystal is freq_ppb slow.
+int64_t truth(int64_t l, int64_t freq_ppb) { return kT + l + l * freq_ppb / 1'000'000'000; }
+
+TEST(FwEstimator, RecoversAnExactLine) {
+  Estimator e;
+  for (int i = 0; i < 20; ++i) {
+    int64_t l = 1000 * kS + i * 64 * kS;
+    e.add({l, truth(l, 40'000), 2'000'000});
+  }
+  Fit f = e.fit(0);
+  ASSERT_TRUE(f.ok);
+  ASSERT_TRUE(f.freq_fitted);
+  EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), 40'000, 1);
+  int64_t later = 1000 * kS + 20 * 64 * kS;
+  EXPECT_NEAR(static_cast<double>(f.predict(later) - truth(later, 40'000)), 0, 2'000);
+  EXPECT_EQ(f.used, 20u);
+  EXPECT_EQ(f.min_delay_ns, 2'000'000);
+}
+
+TEST(FwEstimator, TooFewSamplesGiveTheNewestAtTheHintedFrequency) {
+  Estimator e;
+  e.add({0, kT, 1'000'000});
+  e.add({16 * kS, kT + 16 * kS + 500'000, 3'000'000});
+  Fit f = e.fit(q32_from_ppb(7'000));
+  EXPECT_TRUE(f.ok);
+  EXPECT_FALSE(f.freq_fitted);
+  EXPECT_EQ(f.utc_ns, kT + 16 * kS + 500'000);
+  EXPECT_EQ(f.freq_q32, q32_from_ppb(7'000));
+}
+
+TEST(FwEstimator, QuickExchangesDecide) {
+  // Most samples queued on the way back (late by up to their extra delay);
+  // a few came through with the least delay and are exact.
+  auto rng = testing::seeded_rng();
+  std::exponential_distribution<double> queue(1.0 / 5e6);
+  Estimator e;
+  for (int i = 0; i < 40; ++i) {
+    int64_t l = i * 30 * kS;
+    bool quick = i % 8 == 0;
+    auto extra = quick ? 0 : static_cast<int64_t>(queue(rng)) + 200'000;
+    // Queueing on the return leg makes the offset look extra/2 too small.
+    e.add({l, truth(l, -20'000) - extra / 2, 2'000'000 + extra});
+  }
+  Fit f = e.fit(0);
+  ASSERT_TRUE(f.freq_fitted);
+  int64_t at = 40 * 30 * kS;
+  // An unweighted fit would be off by about a quarter of the mean extra delay (1.25 ms).
+  EXPECT_LT(std::abs(static_cast<double>(f.predict(at) - truth(at, -20'000))), 300'000.0);
+  EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), -20'000, 500);
+}
+
+TEST(FwEstimator, RunsTestDropsSamplesFromBeforeAFrequencyChange) {
+  Estimator e;
+  int64_t l = 0, u = kT;
+  for (int i = 0; i < 40; ++i) {
+    int64_t ppb = i < 24 ? 0 : 3'000;  // the crystal warmed up: 3 ppm
+    l += 64 * kS;
+    u += 64 * kS + 64 * ppb;
+    int64_t wiggle = (i % 2 == 0 ? 1 : -1) * 20'000;
+    e.add({l, u + wiggle, 1'000'000});
+  }
+  Fit f = e.fit(0);
+  ASSERT_TRUE(f.freq_fitted);
+  EXPECT_LT(f.used, 40u);
+  EXPECT_LT(e.size(), 40u);
+  EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), 3'000, 300);
+  EXPECT_NEAR(static_cast<double>(f.utc_ns - u), 0, 50'000);
+}
+
+TEST(FwEstimator, KeepsTheNewestWhenFull) {
+  Estimator e;
+  for (size_t i = 0; i < Estimator::kCapacity + 5; ++i) {
+    auto l = static_cast<int64_t>(i) * kS;
+    e.add({l, kT + l, 1'000'000});
+  }
+  EXPECT_EQ(e.size(), Estimator::kCapacity);
+  EXPECT_EQ(e.at(0).local_ns, 5 * kS);
+  e.expire(10 * kS);
+  EXPECT_EQ(e.at(0).local_ns, 10 * kS);
+  e.clear();
+  EXPECT_FALSE(e.fit(0).ok);
+}
+
+TEST(FwEstimator, SigmaGrowsWithExtraDelay) {
+  Estimator e(20'000);
+  EXPECT_EQ(e.sigma_ns(2'000'000, 2'000'000), 20'000);
+  EXPECT_EQ(e.sigma_ns(6'000'000, 2'000'000), 2'020'000);
+}
+
+}  // namespace
+}  // namespace lansync::fw

@@ -1,0 +1,162 @@
+// Tests of the board's HTTP request parser (well-formed, partial and malformed requests), its
+// response writer and the text formatting it uses.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "firmware/core/http.hpp"
+#include "firmware/core/text.hpp"
+#include "seed.hpp"
+
+namespace lansync::fw {
+namespace {
+
+// The request is kept alive in a static, since r points into it.
+HttpParseResult parse(const std::string& s, HttpRequest* r) {
+  static std::string kept;
+  kept = s;
+  return parse_http_request(kept.data(), kept.size(), r);
+}
+
+std::string str(const char* p, size_t n) { return std::string(p, n); }
+
+TEST(FwHttp, ParsesWhatPhonesAndCurlSend) {
+  HttpRequest r;
+  auto p = parse("GET /time HTTP/1.1\r\nHost: board\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n", &r);
+  ASSERT_EQ(p.state, HttpParse::Complete);
+  EXPECT_EQ(r.method, HttpMethod::Get);
+  EXPECT_EQ(str(r.path, r.path_size), "/time");
+  EXPECT_EQ(r.body_size, 0u);
+
+  p = parse("PUT /time?x=1 HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "content-length: 20\r\n\r\nunix_ms=1795000000000",
+            &r);
+  ASSERT_EQ(p.state, HttpParse::Complete);
+  EXPECT_EQ(r.method, HttpMethod::Put);
+  EXPECT_EQ(str(r.path, r.path_size), "/time");
+  EXPECT_EQ(str(r.query, r.query_size), "x=1");
+  EXPECT_EQ(str(r.body, r.body_size), "unix_ms=179500000000");  // exactly Content-Length bytes
+
+  // Bare LF line ends (RFC 9112 §2.2 allows them).
+  p = parse("HEAD / HTTP/1.0\n\n", &r);
+  ASSERT_EQ(p.state, HttpParse::Complete);
+  EXPECT_EQ(r.method, HttpMethod::Head);
+}
+
+TEST(FwHttp, WaitsForTheRestOfARequest) {
+  std::string full = "POST /time HTTP/1.1\r\nContent-Length: 21\r\n\r\nunix_ms=1795000000000";
+  for (size_t n = 0; n < full.size(); ++n) {
+    HttpRequest r;
+    EXPECT_EQ(parse(full.substr(0, n), &r).state, HttpParse::Incomplete) << n;
+  }
+  HttpRequest r;
+  EXPECT_EQ(parse(full, &r).state, HttpParse::Complete);
+}
+
+TEST(FwHttp, RefusesMalformedRequests) {
+  struct Case {
+    std::string text;
+    uint16_t status;
+  };
+  const Case cases[] = {
+      {"GET\r\n\r\n", 400},
+      {"GET  /time HTTP/1.1\r\n\r\n", 400},
+      {"GET time HTTP/1.1\r\n\r\n", 400},
+      {"GET /time\r\n\r\n", 400},
+      {"GET /time HTTP/1.1 extra\r\n\r\n", 400},
+      {"GET /time HTTX/1.1\r\n\r\n", 400},
+      {"GET /time HTTP/2.0\r\n\r\n", 505},
+      {"G\x01T /time HTTP/1.1\r\n\r\n", 400},
+      {"GET /t\x7fme HTTP/1.1\r\n\r\n", 400},
+      {"GET /time HTTP/1.1\r\nNo colon here\r\n\r\n", 400},
+      {"GET /time HTTP/1.1\r\nHost : board\r\n\r\n", 400},
+      {"GET /time HTTP/1.1\r\n folded: header\r\n\r\n", 400},
+      {"PUT /time HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 400},
+      {"PUT /time HTTP/1.1\r\nContent-Length: 5x\r\n\r\n", 400},
+      {"PUT /time HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
+      {"PUT /time HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", 400},
+      {"PUT /time HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 413},
+      {"PUT /time HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501},
+      {"GET /" + std::string(200, 'a') + " HTTP/1.1\r\n\r\n", 414},
+      {std::string("GET /time\0 HTTP/1.1", 19), 400},
+      {std::string(2000, 'A'), 413},
+  };
+  for (const Case& c : cases) {
+    HttpRequest r;
+    HttpParseResult p = parse(c.text, &r);
+    EXPECT_EQ(p.state, HttpParse::Refused) << c.text;
+    EXPECT_EQ(p.status, c.status) << c.text;
+  }
+}
+
+TEST(FwHttp, RandomBytesNeverCrashOrReadPastTheEnd) {
+  auto rng = testing::seeded_rng();
+  const std::string alphabet = "GETPU /time?=&:\r\n HTTP/1.0Content-Length: 123456789\x01\x7f";
+  for (int i = 0; i < 20'000; ++i) {
+    size_t n = rng() % 300;
+    // Exactly n bytes on the heap, so that AddressSanitizer sees any read beyond.
+    std::unique_ptr<char[]> buf(new char[n == 0 ? 1 : n]);
+    for (size_t k = 0; k < n; ++k) buf[k] = alphabet[rng() % alphabet.size()];
+    HttpRequest r;
+    HttpParseResult p = parse_http_request(buf.get(), n, &r);
+    if (p.state == HttpParse::Complete) {
+      ASSERT_GE(r.path_size, 1u);
+      ASSERT_EQ(r.path[0], '/');
+      ASSERT_LE(r.body + r.body_size, buf.get() + n);
+    }
+  }
+}
+
+TEST(FwHttp, WritesAResponseAndReadsFormValues) {
+  char out[256];
+  size_t n = write_http_response(404, "application/json", "{}", 2, false, out, sizeof(out));
+  EXPECT_EQ(std::string(out, n),
+            "HTTP/1.0 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "Connection: close\r\nCache-Control: no-store\r\n\r\n{}");
+  n = write_http_response(200, "text/plain", "body", 4, true, out, sizeof(out));
+  EXPECT_EQ(std::string(out, n).find("body"), std::string::npos);
+  EXPECT_EQ(write_http_response(200, "text/plain", "body", 4, false, out, 20), 0u);
+
+  const char* form = "a=1&unix_ms=1795000000123&error_ms=";
+  const char* v = nullptr;
+  size_t vn = 0;
+  ASSERT_TRUE(form_value(form, std::strlen(form), "unix_ms", &v, &vn));
+  EXPECT_EQ(str(v, vn), "1795000000123");
+  ASSERT_TRUE(form_value(form, std::strlen(form), "error_ms", &v, &vn));
+  EXPECT_EQ(vn, 0u);
+  EXPECT_FALSE(form_value(form, std::strlen(form), "unix", &v, &vn));
+}
+
+TEST(FwText, FormatsNumbersTimesAndJson) {
+  char buf[128];
+  TextWriter w(buf, sizeof(buf));
+  w.put_int(-9'223'372'036'854'775'807 - 1).put(' ').put_int(0).put(' ');
+  w.put_seconds(-412'345, 6).put(' ').put_seconds(2'500'000'000, 3, true).put(' ').put_seconds(7, 0);
+  EXPECT_STREQ(w.c_str(), "-9223372036854775808 0 -0.000412 +2.500 0");
+  TextWriter t(buf, sizeof(buf));
+  t.put_iso8601(int64_t{1'795'338'847} * 1'000'000'000 + 123'456'789, 6);
+  EXPECT_STREQ(t.c_str(), "2026-11-22T09:14:07.123456Z");
+  TextWriter before(buf, sizeof(buf));
+  before.put_iso8601(-1, 3);
+  EXPECT_STREQ(before.c_str(), "1969-12-31T23:59:59.999Z");
+  TextWriter j(buf, sizeof(buf));
+  j.put_json_string("a\"b\\c\nd");
+  EXPECT_STREQ(j.c_str(), "\"a\\\"b\\\\c\\u000ad\"");
+  char small[5];
+  TextWriter s(small, sizeof(small));
+  s.put("overflowing");
+  EXPECT_TRUE(s.overflowed());
+  EXPECT_STREQ(s.c_str(), "over");
+  int64_t v = 0;
+  EXPECT_TRUE(parse_decimal("0042", 4, &v));
+  EXPECT_EQ(v, 42);
+  EXPECT_FALSE(parse_decimal("", 0, &v));
+  EXPECT_FALSE(parse_decimal("+1", 2, &v));
+  EXPECT_FALSE(parse_decimal("1234567890123456789", 19, &v));
+}
+
+}  // namespace
+}  // namespace lansync::fw
