@@ -16,8 +16,16 @@ constexpr int64_t kSecondNs = codec::kNsPerSecond;
 // A sample further from the prediction than its own error allows is set
 // aside; this many in a row mean the reference really moved.
 constexpr uint8_t kConfirmJumps = 3;
-// Bursts within the noise in a row before the poll interval doubles.
+// The poll interval doubles after this many quiet bursts in a row: bursts
+// whose least-delay sample was queued no more than kQuietNs and agreed with
+// the prediction to within kQuietNs (plus its standard error).  A noisy path
+// needs every sample the budget allows; a quiet one holds the clock with few.
 constexpr uint8_t kStableBursts = 4;
+constexpr int64_t kQuietNs = 100'000;
+// The history spans at least this long, and at least eight sampling
+// intervals: long enough to average the queueing out, short enough that
+// the crystal's frequency stays put over it (bench/README.md).
+constexpr int64_t kMinWindowNs = int64_t{1800} * 1'000'000'000;
 // The outlier test allows for this much frequency wander since the last fit,
 // and this much on top of everything.
 constexpr int64_t kWanderPpb = 2'000;
@@ -144,7 +152,8 @@ int64_t Board::local_at_utc(int64_t utc_ns, int64_t from_local_ns) const {
   return at + (utc_ns - clock_.utc_ns(at));
 }
 
-void Board::apply_sample(Source source, const Sample& s, int64_t upstream_distance_ns, int64_t local_ns) {
+void Board::apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
+                          int64_t upstream_distance_ns, int64_t local_ns) {
   if (estimator_source_ != source) {
     estimator_.clear();
     fit_ = Fit{};
@@ -152,38 +161,48 @@ void Board::apply_sample(Source source, const Sample& s, int64_t upstream_distan
     stable_bursts_ = 0;
     estimator_source_ = source;
   }
-  int64_t ours = clock_.utc_ns(s.local_ns);
-  bool jump = false;
-  if (fit_.ok && fit_.freq_fitted) {
-    // The sample's own error is at most half its delay (asymmetry), the
-    // prediction's a few standard errors plus what the frequency may have
-    // wandered since.
-    int64_t e = s.utc_ns - fit_.predict(s.local_ns);
+  int64_t ours = clock_.utc_ns(best.local_ns);
+  // A sample's own error is at most half its delay (asymmetry); the
+  // prediction's, a few standard errors plus what the frequency may have
+  // wandered since.  A sample beyond both is an outlier.
+  auto residual = [&](const Sample& s) { return s.utc_ns - fit_.predict(s.local_ns); };
+  auto inlier = [&](const Sample& s) {
+    if (!fit_.ok || !fit_.freq_fitted) return true;
     int64_t age = abs64(s.local_ns - fit_.local_ns);
     int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
                     scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
-    if (abs64(e) > bound) {
-      if (++outliers_ < kConfirmJumps) {
-        push(EventKind::Outlier, e);
-        return;
-      }
-      estimator_.clear();
-      jump = true;
-    } else if (source == Source::Ntp) {
-      int64_t noise = estimator_.sigma_ns(s.delay_ns, fit_.min_delay_ns) + fit_.offset_sd_ns;
-      if (abs64(e) <= noise) {
-        if (++stable_bursts_ >= kStableBursts) {
-          client_.poll_up();
-          stable_bursts_ = 0;
-        }
-      } else if (abs64(e) > 3 * noise) {
-        client_.poll_down();
+    return abs64(residual(s)) <= bound;
+  };
+  size_t inliers = 0;
+  for (size_t i = 0; i < n; ++i) inliers += inlier(samples[i]) ? 1u : 0u;
+  bool jump = false;
+  if (inliers == 0) {
+    // The whole burst disagrees: an outlier, or the reference moved.
+    if (++outliers_ < kConfirmJumps) {
+      push(EventKind::Outlier, residual(best));
+      return;
+    }
+    estimator_.clear();
+    jump = true;
+  } else if (source == Source::Ntp && fit_.ok && fit_.freq_fitted) {
+    int64_t queued = max64(0, best.delay_ns - fit_.min_delay_ns) / 2;
+    if (queued <= kQuietNs && abs64(residual(best)) <= kQuietNs + fit_.offset_sd_ns) {
+      if (++stable_bursts_ >= kStableBursts) {
+        client_.poll_up();
         stable_bursts_ = 0;
       }
+    } else {
+      client_.poll_down();
+      stable_bursts_ = 0;
     }
   }
   outliers_ = 0;
-  estimator_.add(s);
+  int64_t gap = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (jump || inlier(samples[i])) estimator_.add(samples[i]);
+  }
+  last_sample_local_ns_ = best.local_ns;
+  estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap));
   fit_ = estimator_.fit(clock_.freq_q32());
 
   int64_t target = fit_.predict(local_ns);
@@ -203,8 +222,8 @@ void Board::apply_sample(Source source, const Sample& s, int64_t upstream_distan
     clock_.slew(local_ns, offset, fit_.freq_q32);
   }
   source_ = source;
-  last_offset_ns_ = s.utc_ns - ours;
-  last_delay_ns_ = s.delay_ns;
+  last_offset_ns_ = best.utc_ns - ours;
+  last_delay_ns_ = best.delay_ns;
   reference_utc_ns_ = clock_.utc_ns(local_ns);
   set_error(local_ns, upstream_distance_ns + fit_.min_delay_ns / 2 + 2 * fit_.offset_sd_ns, kPhiPpb);
   if (from_network) {
@@ -232,7 +251,8 @@ void Board::finish_burst(int64_t local_ns) {
   }
   last_burst_unsynchronized_ = false;
   last_burst_silent_ = false;
-  apply_sample(Source::Ntp, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
+  apply_samples(Source::Ntp, b.samples, b.sample_count, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns,
+                local_ns);
   if (source_ == Source::Ntp) {
     upstream_stratum_ = b.stratum;
     upstream_refid_ = config_.server_refid;
@@ -257,7 +277,7 @@ void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uin
   }
   if (v != ReplyVerdict::Accepted) return;
   last_burst_unsynchronized_ = false;
-  apply_sample(Source::Broadcast, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
+  apply_samples(Source::Broadcast, &b.best, 1, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
   if (source_ == Source::Broadcast) {
     upstream_stratum_ = b.stratum;
     upstream_refid_ = refid;
@@ -369,7 +389,7 @@ void Board::on_tick(const Sample& tick, int64_t local_ns) {
   Reading r = now(local_ns);
   if (tick_purpose_ == TickPurpose::Boot && r.synchronized && r.error_ns <= rtc_error) return;
   if (tick_purpose_ == TickPurpose::Resync && online(local_ns)) return;
-  apply_sample(Source::Rtc, tick, rtc_error, local_ns);
+  apply_samples(Source::Rtc, &tick, 1, tick, rtc_error, local_ns);
   tick_phase_known_ = true;
   tick_phase_ns_ = clock_.utc_ns(tick.local_ns) - floor_div(clock_.utc_ns(tick.local_ns), kSecondNs) * kSecondNs;
 }

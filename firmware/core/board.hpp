@@ -188,7 +188,8 @@ class Board {
   enum class RtcPhase : uint8_t { Idle, BootRead, TickWait, WriteTime, WriteControl };
   enum class TickPurpose : uint8_t { Boot, Resync };
 
-  void apply_sample(Source source, const Sample& s, int64_t upstream_distance_ns, int64_t local_ns);
+  void apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
+                     int64_t upstream_distance_ns, int64_t local_ns);
   void finish_burst(int64_t local_ns);
   void set_error(int64_t local_ns, int64_t base_ns, int64_t rate_ppb);
   int64_t error_ns(int64_t local_ns) const;
@@ -212,6 +213,7 @@ class Board {
   bool ntp_synced_once_ = false;
   uint8_t outliers_ = 0;
   uint8_t stable_bursts_ = 0;
+  int64_t last_sample_local_ns_ = 0;  // the newest sample in the estimator
   bool last_burst_unsynchronized_ = false;
   bool last_burst_silent_ = false;
 

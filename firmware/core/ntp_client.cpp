@@ -45,6 +45,8 @@ ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, 
   out->have_sample = true;
   int64_t t3 = codec::from_ntp(h.transmit, codec::era_pivot(pivot_utc_ns));
   out->best = Sample{local_ns, t3 + delay_ns, 2 * delay_ns};
+  out->samples[0] = out->best;
+  out->sample_count = 1;
   out->stratum = h.stratum;
   out->refid = h.refid;
   out->root_delay_ns = root_delay;
@@ -163,6 +165,7 @@ ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local
     result_.root_delay_ns = root_delay;
     result_.root_dispersion_ns = root_dispersion;
   }
+  if (result_.sample_count < kMaxBurst) result_.samples[result_.sample_count++] = s;
   ++result_.accepted;
   return ReplyVerdict::Accepted;
 }

@@ -25,16 +25,17 @@
 
 namespace lansync::fw {
 
+inline constexpr uint8_t kMaxBurst = 8;
+
 struct ClientConfig {
   uint8_t burst = 4;                          // requests per poll, 1..kMaxBurst
   int64_t burst_spacing_ns = 250'000'000;     // between the requests of a burst
   int64_t reply_timeout_ns = 1'000'000'000;   // wait after the last request of a burst
   int8_t min_poll_log2 = 6;                   // 64 s
   int8_t max_poll_log2 = 8;                   // 256 s
-  uint8_t startup_bursts = 4;                 // bursts 4x faster than min_poll at start
+  uint8_t startup_bursts = 3;                 // bursts 4x faster than min_poll at start
 };
 
-inline constexpr uint8_t kMaxBurst = 8;
 // RFC 5905 MAXDIST: a server whose root distance exceeds it is not used.
 inline constexpr int64_t kMaxRootDistanceNs = 1'500'000'000;
 
@@ -58,6 +59,8 @@ struct BurstResult {
   uint8_t unsynchronized = 0;  // replies refused as LI=3 / stratum 16
   bool have_sample = false;    // at least one reply was accepted
   Sample best;                 // the least-delay accepted reply
+  Sample samples[kMaxBurst];   // every accepted reply, in arrival order
+  uint8_t sample_count = 0;
   uint8_t stratum = 0;         // of that reply
   uint32_t refid = 0;
   int64_t root_delay_ns = 0;

@@ -65,22 +65,64 @@ TEST(FwEstimator, QuickExchangesDecide) {
   EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), -20'000, 500);
 }
 
-TEST(FwEstimator, RunsTestDropsSamplesFromBeforeAFrequencyChange) {
+// An exchange over a path with queueing on both legs, of a server whose
+// clock is kT + l * (1 + freq_ppb), seen from a counter at local time l.
+Sample exchange(int64_t l, int64_t up_ns, int64_t down_ns, int64_t freq_ppb) {
+  int64_t t1 = l - (up_ns + down_ns) / 2;
+  int64_t t2 = truth(t1 + up_ns, freq_ppb);  // the server stamps receive and transmit at once
+  return {t1 + (up_ns + down_ns) / 2, t2, up_ns + down_ns};
+}
+
+TEST(FwEstimator, TheEnvelopeSeesThroughQueueingOnBothLegs) {
+  // 4 ms of queueing on average each way (the bench's Wi-Fi): one sample errs
+  // by 2 ms RMS, an average of 112 by 0.2 ms; the least-queued samples each
+  // way pin the line far closer.
+  auto rng = testing::seeded_rng();
+  std::exponential_distribution<double> queue(1.0 / 4e6);
+  double offset_ss = 0, freq_ss = 0, mean_ss = 0;
+  constexpr int kTrials = 40;
+  constexpr int kSamples = 112;  // 30 minutes, 16 s apart
+  for (int trial = 0; trial < kTrials; ++trial) {
+    Estimator e;
+    double mean_error = 0;
+    for (int i = 0; i < kSamples; ++i) {
+      auto up = static_cast<int64_t>(queue(rng)), down = static_cast<int64_t>(queue(rng));
+      e.add(exchange(i * 16 * kS, 1'000'000 + up, 1'000'000 + down, 25'000));
+      mean_error += static_cast<double>(up - down) / 2 / kSamples;
+    }
+    Fit f = e.fit(0);
+    ASSERT_TRUE(f.envelope);
+    int64_t at = (kSamples - 1) * 16 * kS;
+    double err = static_cast<double>(f.predict(at) - truth(at, 25'000));
+    offset_ss += err * err / kTrials;
+    double ferr = static_cast<double>(ppb_from_q32(f.freq_q32) - 25'000);
+    freq_ss += ferr * ferr / kTrials;
+    mean_ss += mean_error * mean_error / kTrials;
+  }
+  EXPECT_LT(std::sqrt(offset_ss), 150'000.0);      // 0.15 ms RMS
+  EXPECT_LT(std::sqrt(offset_ss), 0.7 * std::sqrt(mean_ss));
+  EXPECT_LT(std::sqrt(freq_ss), 200.0);            // 0.2 ppm RMS
+}
+
+TEST(FwEstimator, AConstantAsymmetryIsInvisible) {
+  // 1 ms more up than down, no queueing: every client sees half of it.
   Estimator e;
-  int64_t l = 0, u = kT;
-  for (int i = 0; i < 40; ++i) {
-    int64_t ppb = i < 24 ? 0 : 3'000;  // the crystal warmed up: 3 ppm
-    l += 64 * kS;
-    u += 64 * kS + 64 * ppb;
-    int64_t wiggle = (i % 2 == 0 ? 1 : -1) * 20'000;
-    e.add({l, u + wiggle, 1'000'000});
+  for (int i = 0; i < 60; ++i) e.add(exchange(i * 16 * kS, 2'000'000, 1'000'000, 0));
+  Fit f = e.fit(0);
+  ASSERT_TRUE(f.envelope);
+  EXPECT_NEAR(static_cast<double>(f.predict(60 * 16 * kS) - truth(60 * 16 * kS, 0)), 500'000, 1'000);
+}
+
+TEST(FwEstimator, ShortHistoriesUseLeastSquares) {
+  Estimator e;
+  for (int i = 0; i < 10; ++i) {
+    int64_t l = i * 16 * kS;  // 144 s: too short for the envelope
+    e.add({l, truth(l, 10'000), 2'000'000});
   }
   Fit f = e.fit(0);
-  ASSERT_TRUE(f.freq_fitted);
-  EXPECT_LT(f.used, 40u);
-  EXPECT_LT(e.size(), 40u);
-  EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), 3'000, 300);
-  EXPECT_NEAR(static_cast<double>(f.utc_ns - u), 0, 50'000);
+  EXPECT_TRUE(f.freq_fitted);
+  EXPECT_FALSE(f.envelope);
+  EXPECT_NEAR(static_cast<double>(ppb_from_q32(f.freq_q32)), 10'000, 5);
 }
 
 TEST(FwEstimator, KeepsTheNewestWhenFull) {
@@ -90,7 +132,7 @@ TEST(FwEstimator, KeepsTheNewestWhenFull) {
     e.add({l, kT + l, 1'000'000});
   }
   EXPECT_EQ(e.size(), Estimator::kCapacity);
-  EXPECT_EQ(e.at(0).local_ns, 5 * kS);
+  EXPECT_EQ(e.at(0).local_ns, static_cast<int64_t>(5 * kS));
   e.expire(10 * kS);
   EXPECT_EQ(e.at(0).local_ns, 10 * kS);
   e.clear();
