@@ -1,0 +1,151 @@
+// lansync-board: the ESP firmware's core on a POSIX machine, with a simulated crystal and an
+// emulated DS3231; how the firmware runs in the tests, and a way to try it without a board.
+//
+// It syncs from an NTP server (--server) or from mode-5 broadcasts
+// (--listen-broadcast), keeps an emulated DS3231 (--rtc) through the users'
+// boot flow, lets a phone set it (--http, PUT /time) and serves its clock
+// (--serve, and GET /time).  It never sets this machine's clock: its clock is
+// the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by
+// SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "../../tools/common/cli.hpp"
+#include "firmware/core/board.hpp"
+#include "os/address.hpp"
+#include "os/log.hpp"
+#include "port.hpp"
+
+namespace {
+
+using namespace lansync;
+
+const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+
+// ADDR:PORT (or HOST:PORT) to one socket address; port 0 only where allowed.
+os::OsResult<os::SocketAddress> address(const std::string& option, const std::string& text, uint16_t port,
+                                        bool passive) {
+  auto hp = os::parse_host_port(text, port, passive);
+  if (!hp) return os::invalid(option + ": " + hp.error().message);
+  auto addrs = os::resolve(*hp, passive);
+  if (!addrs) return os::invalid(option + ": " + addrs.error().message);
+  return addrs->front();
+}
+
+// log2 of a poll interval given in seconds, which must be a power of two.
+int8_t poll_log2(double seconds) { return static_cast<int8_t>(std::lround(std::log2(seconds))); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  os::log::set_program("lansync-board");
+  std::string server, broadcast, serve, http;
+  host::PortOptions opt;
+  fw::BoardConfig config;
+  int burst = 4;
+  double min_poll_s = 64, max_poll_s = 1024, broadcast_delay_s = 0;
+  int local_stratum = 10;
+  bool verbose = false;
+
+  CLI::App app{"The lansync ESP firmware's core on this machine: a board with a simulated crystal and an "
+               "emulated DS3231 that syncs from NTP, serves its time and never touches this machine's clock.",
+               "lansync-board"};
+  app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  app.add_option("-s,--server", server, "sync from this NTP server")->type_name("HOST[:PORT]");
+  app.add_option("--burst", burst, "requests per poll")->capture_default_str()->check(CLI::Range(1, 8))->type_name("N");
+  auto power_of_two = CLI::Validator(
+      [](std::string& v) {
+        double s = std::stod(v);
+        return s >= 1 && s <= 131072 && std::exp2(std::round(std::log2(s))) == s ? std::string{}
+                                                                                  : "must be a power of two, 1 to 131072";
+      },
+      "");
+  app.add_option("--min-poll", min_poll_s, "shortest poll interval, seconds (a power of two)")
+      ->capture_default_str()
+      ->check(power_of_two)
+      ->type_name("SECONDS");
+  app.add_option("--max-poll", max_poll_s, "longest poll interval, seconds (a power of two)")
+      ->capture_default_str()
+      ->check(power_of_two)
+      ->type_name("SECONDS");
+  app.add_option("-b,--listen-broadcast", broadcast, "listen-only: take mode-5 broadcasts received here")
+      ->type_name("ADDR:PORT");
+  app.add_option("--broadcast-delay", broadcast_delay_s, "the broadcasts' assumed one-way delay, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->type_name("SECONDS");
+  app.add_option("--serve", serve, "server mode: answer SNTP here")->type_name("ADDR:PORT");
+  app.add_option("--http", http, "the HTTP endpoint: PUT /time from a phone, GET /time, GET / (a page)")
+      ->type_name("ADDR:PORT");
+  app.add_option("--local-stratum", local_stratum, "the stratum served while the RTC or a phone is the source")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 15))
+      ->type_name("N");
+  app.add_option("--rtc", opt.rtc_path, "the emulated DS3231's state file (a new chip, OSF set, if missing)")
+      ->type_name("PATH");
+  app.add_option("--rtc-ppm", opt.rtc_ppm, "the emulated DS3231's crystal error, ppm (positive: fast)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1000.0, 1000.0))
+      ->type_name("PPM");
+  app.add_option("--drift-ppm", opt.drift_ppm, "the simulated crystal's error, ppm (positive: fast)")
+      ->capture_default_str()
+      ->check(CLI::Range(-500.0, 500.0))
+      ->type_name("PPM");
+  app.add_flag("--json", opt.json, "status lines as JSON objects");
+  app.add_option("-d,--duration", opt.duration_s, "stop after this long (seconds, or with s/m/h/d)")
+      ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
+      ->check(CLI::Range(0.001, 1e9))
+      ->type_name("DURATION");
+  app.add_flag("-v,--verbose", verbose, "log dropped datagrams and failed sends");
+  app.footer(
+      "At least one of --server, --listen-broadcast, --rtc or --http gives the board a time.\n"
+      "Exit codes: 0 stopped (SIGINT, SIGTERM, --duration), 1 runtime failure, 2 usage. See lansync-board(1).");
+  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  os::log::set_verbose(verbose);
+
+  auto usage = [&](const std::string& message) {
+    fmt::print(stderr, "lansync-board: error: {} (see --help)\n", message);
+    return tools::kExitUsage;
+  };
+  if (server.empty() && broadcast.empty() && opt.rtc_path.empty() && http.empty()) {
+    return usage("nothing to take the time from: give --server, --listen-broadcast, --rtc or --http");
+  }
+  if (min_poll_s > max_poll_s) return usage("--min-poll is longer than --max-poll");
+  struct Endpoint {
+    const std::string& text;
+    const char* option;
+    uint16_t port;
+    bool passive;
+    std::optional<os::SocketAddress>* out;
+  };
+  for (const Endpoint& e : {Endpoint{server, "--server", 123, false, &opt.server},
+                            Endpoint{broadcast, "--listen-broadcast", 123, true, &opt.broadcast},
+                            Endpoint{serve, "--serve", 123, true, &opt.serve},
+                            Endpoint{http, "--http", 80, true, &opt.http}}) {
+    if (e.text.empty()) continue;
+    auto a = address(e.option, e.text, e.port, e.passive);
+    if (!a) return usage(a.error().message);
+    *e.out = *a;
+  }
+
+  config.client.burst = static_cast<uint8_t>(burst);
+  config.client.min_poll_log2 = poll_log2(min_poll_s);
+  config.client.max_poll_log2 = poll_log2(max_poll_s);
+  config.broadcast_delay_ns = std::llround(broadcast_delay_s * 1e9);
+  config.local_stratum = static_cast<uint8_t>(local_stratum);
+
+  auto port = host::HostPort::open(opt, config);
+  if (!port) {
+    os::log::error("{}", port.error().message);
+    return 1;
+  }
+  if (opt.server) os::log::info("syncing from {}", opt.server->to_string());
+  if (opt.broadcast) os::log::info("listening for broadcasts on {}", opt.broadcast->to_string());
+  if (opt.serve) os::log::info("serving SNTP on {}", opt.serve->to_string());
+  if (opt.http) os::log::info("HTTP on {}", opt.http->to_string());
+  return (*port)->run();
+}

@@ -1,0 +1,380 @@
+// The POSIX port of the board; see port.hpp.
+#include "port.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "codec/ntp_packet.hpp"
+#include "firmware/core/http.hpp"
+#include "firmware/core/text.hpp"
+#include "firmware/core/wide.hpp"
+#include "os/clock.hpp"
+#include "os/log.hpp"
+#include "os/random.hpp"
+
+namespace lansync::host {
+namespace {
+
+constexpr int64_t kSecondNs = 1'000'000'000;
+constexpr int64_t kMaxWaitNs = kSecondNs;  // wake at least once a second (signals, the duration)
+constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;
+
+uint64_t random64(void*) {
+  uint64_t v = 0;
+  os::random_bytes(&v, sizeof(v));
+  return v;
+}
+
+int64_t realtime_ns() {
+  os::SystemClock c;
+  return c.now_ns();  // read only: the board's clock is its own
+}
+
+std::string seconds(int64_t ns, unsigned decimals, bool plus_sign = false) {
+  char buf[48];
+  fw::TextWriter w(buf, sizeof(buf));
+  w.put_seconds(ns, decimals, plus_sign);
+  return w.c_str();
+}
+
+std::string iso8601(int64_t unix_ns) {
+  char buf[48];
+  fw::TextWriter w(buf, sizeof(buf));
+  w.put_iso8601(unix_ns, 6);
+  return w.c_str();
+}
+
+os::Status listen_tcp(const os::SocketAddress& addr, int* fd_out) {
+  int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return os::errno_error("cannot create a TCP socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(fd, addr.get(), addr.size()) != 0 || ::listen(fd, 8) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return os::errno_error("cannot listen on " + addr.to_string() + " (--http)");
+  }
+  *fd_out = fd;
+  return os::ok();
+}
+
+}  // namespace
+
+HostPort::HostPort(const PortOptions& options)
+    : options_(options),
+      mono_start_ns_(os::monotonic_ns()),
+      drift_q32_(fw::q32_from_ppb(std::llround(options.drift_ppm * 1000))) {}
+
+HostPort::~HostPort() {
+  if (http_fd_ >= 0) ::close(http_fd_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& options, fw::BoardConfig config) {
+  std::unique_ptr<HostPort> p(new HostPort(options));
+  if (options.server) {
+    auto s = os::UdpSocket::open(options.server->family());
+    if (!s) return fail(s.error());
+    if (auto st = s->connect(*options.server); !st) return fail(st.error());
+    p->client_ = std::move(*s);
+    config.use_server = true;
+    config.server_refid = options.server->refid();
+  }
+  auto bind_udp = [](const os::SocketAddress& addr, const char* what, os::UdpSocket* out) -> os::Status {
+    os::UdpSocket::Options o;
+    o.broadcast = true;
+    auto s = os::UdpSocket::open(addr.family(), o);
+    if (!s) return fail(s.error());
+    if (auto st = s->bind(addr); !st) {
+      return os::invalid(st.error().message + " (" + what + ")");
+    }
+    *out = std::move(*s);
+    return os::ok();
+  };
+  if (options.broadcast) {
+    if (auto st = bind_udp(*options.broadcast, "--listen-broadcast", &p->broadcast_); !st) return fail(st.error());
+    config.listen_broadcast = true;
+  }
+  if (options.serve) {
+    if (auto st = bind_udp(*options.serve, "--serve", &p->serve_); !st) return fail(st.error());
+    config.serve = true;
+  }
+  if (options.http) {
+    if (auto st = listen_tcp(*options.http, &p->http_fd_); !st) return fail(st.error());
+  }
+  if (!options.rtc_path.empty()) {
+    auto rtc = RtcFile::open(options.rtc_path, options.rtc_ppm);
+    if (!rtc) return fail(rtc.error());
+    p->rtc_ = std::move(*rtc);
+    config.has_rtc = true;
+    config.rtc_set_unix_s = p->rtc_->set_unix_s;
+    config.rtc_set_error_ns = p->rtc_->set_error_ns;
+  }
+  // The local counter reads in nanoseconds, but poll() and the kernel give microseconds at best.
+  config.precision_log2 = -20;
+  config.random64 = &random64;
+  p->board_ = std::make_unique<fw::Board>(config);
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return os::errno_error("cannot block signals");
+  p->signal_fd_ = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (p->signal_fd_ < 0) return os::errno_error("cannot create a signalfd");
+  std::signal(SIGPIPE, SIG_IGN);  // an HTTP client that hangs up must not kill us
+  return p;
+}
+
+int64_t HostPort::local_ns() const {
+  int64_t mono = os::monotonic_ns() - mono_start_ns_;
+  return mono + fw::scale_q32(mono, drift_q32_);
+}
+
+int64_t HostPort::local_from_realtime(int64_t rx_realtime_ns) const {
+  int64_t now = local_ns();
+  int64_t age = std::max<int64_t>(0, realtime_ns() - rx_realtime_ns);
+  return now - (age + fw::scale_q32(age, drift_q32_));
+}
+
+void HostPort::perform(const fw::Action& a) {
+  switch (a.kind) {
+    case fw::ActionKind::SendNtp:
+      if (auto st = client_.send(a.data, a.size); !st) os::log::debug("send: {}", st.error().message);
+      return;
+    case fw::ActionKind::ReadRtc: {
+      uint8_t regs[32] = {};
+      uint8_t reg = a.reg;
+      int64_t before = local_ns();
+      bool ok = rtc_ && rtc_->transfer(&reg, 1, regs, a.size);
+      board_->on_rtc_read(regs, a.size, ok, before);
+      return;
+    }
+    case fw::ActionKind::WriteRtc: {
+      // The chip's second starts when its seconds register is written: wait for the moment.
+      os::SystemClock sleeper;  // sleeps on CLOCK_MONOTONIC; never changes the clock
+      for (int64_t left = a.at_local_ns - local_ns(); left > 0; left = a.at_local_ns - local_ns()) {
+        sleeper.sleep_ns(left - fw::scale_q32(left, drift_q32_));
+      }
+      uint8_t buffer[1 + sizeof(a.data)];
+      buffer[0] = a.reg;
+      std::copy(a.data, a.data + a.size, buffer + 1);
+      bool ok = rtc_ && rtc_->transfer(buffer, 1u + a.size, nullptr, 0);
+      board_->on_rtc_written(ok, local_ns());
+      return;
+    }
+    case fw::ActionKind::Wait: return;
+  }
+}
+
+void HostPort::receive_client() {
+  uint8_t buf[512];
+  for (int i = 0; i < 64; ++i) {
+    auto d = client_.receive(buf, sizeof(buf));
+    if (!d) {
+      if (!os::would_block(d.error())) os::log::debug("receive: {}", d.error().message);
+      return;
+    }
+    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    board_->on_ntp_packet(buf, d->size, at);
+  }
+}
+
+void HostPort::receive_broadcast() {
+  uint8_t buf[512];
+  for (int i = 0; i < 64; ++i) {
+    auto d = broadcast_.receive(buf, sizeof(buf));
+    if (!d) return;
+    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    board_->on_broadcast(buf, d->size, at, d->from.refid());
+  }
+}
+
+void HostPort::receive_serve() {
+  uint8_t buf[1024], reply[codec::kHeaderSize];
+  for (int i = 0; i < 64; ++i) {
+    auto d = serve_.receive(buf, sizeof(buf));
+    if (!d) return;
+    if (d->truncated) continue;
+    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    size_t n = board_->serve_ntp(buf, d->size, at, reply, sizeof(reply));
+    if (n == 0) continue;
+    board_->stamp_transmit(reply, local_ns());
+    if (auto st = serve_.send(reply, n, &d->from); !st) {
+      os::log::debug("reply to {}: {}", d->from.to_string(), st.error().message);
+    } else {
+      ++served_;
+    }
+  }
+}
+
+void HostPort::serve_http() {
+  int fd = ::accept4(http_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  // One request at a time, for at most two seconds: phones are few.
+  char request[fw::kMaxRequestSize + 1];
+  char response[4096];
+  size_t got = 0, n = 0;
+  int64_t deadline = os::monotonic_ns() + kHttpDeadlineNs;
+  while (n == 0) {
+    int64_t left = deadline - os::monotonic_ns();
+    pollfd pfd{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left / 1'000'000) + 1) <= 0) break;
+    ssize_t r = ::recv(fd, request + got, sizeof(request) - got, 0);
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+    n = board_->serve_http(request, got, local_ns(), response, sizeof(response));
+  }
+  if (n > 0) {
+    for (size_t sent = 0; sent < n;) {
+      ssize_t w = ::send(fd, response + sent, n - sent, MSG_NOSIGNAL);
+      if (w <= 0) break;
+      sent += static_cast<size_t>(w);
+    }
+  }
+  ::close(fd);
+}
+
+void HostPort::report_events() {
+  fw::Event e;
+  while (board_->next_event(&e)) {
+    const char* from = fw::source_name(e.source);
+    switch (e.kind) {
+      case fw::EventKind::ClockSet: os::log::info("clock set from {}: {}", from, iso8601(e.value_ns)); break;
+      case fw::EventKind::Stepped: os::log::info("clock stepped by {} s ({})", seconds(e.value_ns, 6, true), from); break;
+      case fw::EventKind::Updated: print_status(); break;
+      case fw::EventKind::Outlier:
+        os::log::warn("sample {} s from the prediction set aside (a server that jumps is followed after three)",
+                      seconds(e.value_ns, 6, true));
+        break;
+      case fw::EventKind::NoReply: os::log::warn("no reply from the server"); break;
+      case fw::EventKind::ServerUnsynchronized:
+        os::log::warn("the server is unsynchronized (LI=3 or stratum 16): not using it");
+        break;
+      case fw::EventKind::Kiss: {
+        char code[5];
+        codec::refid_to_ascii(e.code, code);
+        os::log::warn("Kiss-o'-Death {} from the server", code);
+        break;
+      }
+      case fw::EventKind::Offline: os::log::warn("the server has been silent: following the RTC"); break;
+      case fw::EventKind::RtcUnusable:
+        os::log::warn("RTC: {}", fw::describe(static_cast<fw::RtcStatus>(e.code)));
+        break;
+      case fw::EventKind::RtcWritten:
+        os::log::info("RTC set to {}", iso8601(e.value_ns));
+        if (rtc_) {
+          rtc_->set_unix_s = board_->rtc_set_unix_s();
+          rtc_->set_error_ns = board_->rtc_set_error_ns();
+          if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);
+        }
+        break;
+      case fw::EventKind::RtcWriteFailed: os::log::warn("RTC write failed"); break;
+    }
+  }
+}
+
+void HostPort::print_status() {
+  fw::BoardStatus s = board_->status(local_ns());
+  const fw::Reading& r = s.reading;
+  std::string line;
+  if (options_.json) {
+    line = "{\"time_utc\":" + (r.synchronized ? "\"" + iso8601(r.utc_ns) + "\"" : std::string("null")) +
+           ",\"synchronized\":" + (r.synchronized ? "true" : "false") + ",\"source\":\"" +
+           fw::source_name(r.source) + "\",\"offset_s\":" + seconds(s.last_offset_ns, 9) +
+           ",\"delay_s\":" + seconds(s.last_delay_ns, 9) +
+           ",\"error_s\":" + (r.synchronized ? seconds(r.error_ns, 9) : std::string("null")) +
+           ",\"freq_ppm\":" + seconds(s.freq_ppb * 1000000, 6) + ",\"poll_s\":" + std::to_string(1L << s.poll_log2) +
+           ",\"server_stratum\":" + std::to_string(s.upstream_stratum) + ",\"samples\":" + std::to_string(s.samples) +
+           ",\"requests\":" + std::to_string(s.requests_sent) + ",\"served\":" + std::to_string(served_) +
+           ",\"rtc\":\"" + (rtc_ ? (s.rtc == fw::RtcStatus::Valid ? "valid" : "invalid") : "none") + "\"}";
+  } else {
+    line = (r.synchronized ? iso8601(r.utc_ns) : std::string("unsynchronized")) + "  " + fw::source_name(r.source) +
+           "  offset " + seconds(s.last_offset_ns, 6, true) + " s  delay " + seconds(s.last_delay_ns, 6) +
+           " s  error " + (r.synchronized ? seconds(r.error_ns, 6) : std::string("-")) + " s  freq " +
+           seconds(s.freq_ppb * 1000000, 3, true) + " ppm";
+    if (options_.server) line += "  poll " + std::to_string(1L << s.poll_log2) + " s";
+  }
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int HostPort::run() {
+  board_->start(local_ns());
+  int64_t end_mono = options_.duration_s > 0 ? os::monotonic_ns() + std::llround(options_.duration_s * 1e9) : 0;
+  for (;;) {
+    fw::Action a;
+    for (int i = 0; i < 10'000; ++i) {
+      a = board_->next_action(local_ns());
+      if (a.kind == fw::ActionKind::Wait) break;
+      perform(a);
+    }
+    report_events();
+
+    int64_t wait_local = a.at_local_ns - local_ns();
+    int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
+    if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
+    pollfd fds[5];
+    nfds_t n = 0;
+    auto watch = [&](int fd) {
+      if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
+    };
+    watch(signal_fd_);
+    watch(client_.fd());
+    watch(broadcast_.fd());
+    watch(serve_.fd());
+    watch(http_fd_);
+    // poll() takes milliseconds: round up, so that the board is never woken early.
+    int rc = ::poll(fds, n, static_cast<int>((wait + 999'999) / 1'000'000));
+    if (rc < 0 && errno != EINTR) {
+      os::log::error("poll: {}", std::strerror(errno));
+      return 1;
+    }
+    for (nfds_t i = 0; i < n && rc > 0; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLERR)) == 0) continue;
+      int fd = fds[i].fd;
+      if (fd == signal_fd_) {
+        signalfd_siginfo info{};
+        if (::read(signal_fd_, &info, sizeof(info)) > 0) {
+          os::log::info("received {}, stopping", info.ssi_signo == SIGINT ? "INT" : "TERM");
+          if (rtc_) {
+            if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);
+          }
+          return 0;
+        }
+      } else if (fd == client_.fd()) {
+        receive_client();
+      } else if (fd == broadcast_.fd()) {
+        receive_broadcast();
+      } else if (fd == serve_.fd()) {
+        receive_serve();
+      } else if (fd == http_fd_) {
+        serve_http();
+      }
+    }
+    report_events();
+    if (end_mono != 0 && os::monotonic_ns() >= end_mono) {
+      if (rtc_) {
+        if (auto st = rtc_->save(); !st) {
+          os::log::error("{}", st.error().message);
+          return 1;
+        }
+      }
+      return 0;
+    }
+  }
+}
+
+}  // namespace lansync::host

@@ -1,0 +1,71 @@
+// The POSIX port of the board: the firmware core driven by UDP and TCP sockets, a simulated
+// crystal and the emulated DS3231, as the ESP sketches drive it with WiFiUDP, Wire and the esp timer.
+//
+// The board's local counter is CLOCK_MONOTONIC run through a crystal that is
+// --drift-ppm off: the board never sees another clock, and this program
+// never sets the machine's.  Datagrams carry the kernel's receive timestamp,
+// turned into the counter's time by how long ago they arrived.  The event
+// loop waits in poll() for a datagram, an HTTP connection or the time the
+// board asked to be woken, does what the board asks (send a request, read or
+// write the RTC) and prints what happened: events on stderr, a status line
+// on stdout after every correction of the clock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "firmware/core/board.hpp"
+#include "os/address.hpp"
+#include "os/error.hpp"
+#include "os/udp.hpp"
+#include "rtc_file.hpp"
+
+namespace lansync::host {
+
+struct PortOptions {
+  std::optional<os::SocketAddress> server;     // --server
+  std::optional<os::SocketAddress> broadcast;  // --listen-broadcast
+  std::optional<os::SocketAddress> serve;      // --serve
+  std::optional<os::SocketAddress> http;       // --http
+  std::string rtc_path;                        // --rtc ("" none)
+  double rtc_ppm = 0;
+  double drift_ppm = 0;
+  bool json = false;
+  double duration_s = 0;  // 0: until SIGINT / SIGTERM
+};
+
+class HostPort {
+ public:
+  // Opens the sockets and the RTC; the message says what failed.
+  static os::OsResult<std::unique_ptr<HostPort>> open(const PortOptions& options, fw::BoardConfig config);
+  ~HostPort();
+
+  // Runs until SIGINT, SIGTERM or the duration; returns the exit code.
+  int run();
+
+ private:
+  explicit HostPort(const PortOptions& options);
+  int64_t local_ns() const;
+  int64_t local_from_realtime(int64_t realtime_ns) const;
+  void perform(const fw::Action& a);
+  void receive_client();
+  void receive_broadcast();
+  void receive_serve();
+  void serve_http();
+  void report_events();
+  void print_status();
+
+  PortOptions options_;
+  int64_t mono_start_ns_ = 0;
+  int64_t drift_q32_ = 0;
+  std::unique_ptr<fw::Board> board_;
+  std::unique_ptr<RtcFile> rtc_;
+  os::UdpSocket client_, broadcast_, serve_;
+  int http_fd_ = -1;
+  int signal_fd_ = -1;
+  uint64_t served_ = 0;
+};
+
+}  // namespace lansync::host
