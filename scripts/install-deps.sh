@@ -16,7 +16,7 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
 # the units in dist/.
-test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
+test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq curl iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd)
 bench_pkgs=(hyperfine)
 

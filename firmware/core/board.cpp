@@ -161,7 +161,8 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
     stable_bursts_ = 0;
     estimator_source_ = source;
   }
-  int64_t ours = clock_.utc_ns(best.local_ns);
+  // Before the clock was first set it had no time to be off from.
+  int64_t ours = clock_.is_set() ? clock_.utc_ns(best.local_ns) : best.utc_ns;
   // A sample's own error is at most half its delay (asymmetry); the
   // prediction's, a few standard errors plus what the frequency may have
   // wandered since.  A sample beyond both is an outlier.

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# lansync-board in server mode with the emulated DS3231, through the users'
+# boot flow: a new chip (OSF set) gives no time, so the board answers LI=3
+# and chronyd -Q and ntpprobe refuse it; a phone sets it over HTTP (PUT
+# /time), the clock sets the RTC, and both clients accept it; after a power
+# cycle the RTC alone sets the clock at boot; with OSF set on that chip the
+# board is refused again.  The HTTP endpoint refuses malformed requests.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+RTC=$WORK/rtc.state
+CHRONY_Q=(chronyd -Q -u root -t 4 -f /dev/null "server 127.0.0.1 port 11124 iburst maxsamples 1")
+
+# accepted DESCRIPTION: both clients take the board's time, near this machine's.
+accepted() {
+  run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:11124
+  check "$1: ntpprobe accepts (exit $RC)" [ "$RC" -eq 0 ]
+  check "$1: ntpprobe offset within 0.1 s ($(json offset_s "$out"))" near "$(json offset_s "$out")" 0 0.1
+  check "$1: stratum 10, refid 127.127.1.1" [ "$(json stratum "$out") $(json refid "$out")" = "10 127.127.1.1" ]
+  local q
+  q=$("${CHRONY_Q[@]}" 2>&1 | sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p')
+  check "$1: chronyd -Q accepts ($q s)" near "$q" 0 0.1
+}
+
+# refused DESCRIPTION: LI=3, and neither client takes it.
+refused() {
+  run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:11124
+  check "$1: ntpprobe refuses it as unsynchronized (exit $RC)" [ "$RC" -eq 3 ]
+  check "$1: leap 3, stratum 16" [ "$(json leap "$out") $(json stratum "$out")" = "3 16" ]
+  check "$1: chronyd -Q finds no usable time" bash -c "! ${CHRONY_Q[*]@Q} 2>&1 | grep -q 'System clock wrong by'"
+}
+
+start_board() {
+  start "$1" "$BIN/lansync-board" --rtc "$RTC" --serve 127.0.0.1:11124 --http 127.0.0.1:18080 --json
+  wait_for_ntp 127.0.0.1:11124
+}
+
+stop_board() {
+  kill "$LAST_PID"
+  wait "$LAST_PID" 2>/dev/null || true
+}
+
+# 1. A new chip: OSF is set.
+start_board new
+wait_for_log new "oscillator-stop flag"
+refused "new RTC (OSF set)"
+run_capture out curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/time
+check "new RTC: GET /time is 503" [ "$out" = 503 ]
+
+# The endpoint refuses what is not a request, and wrong methods and paths.
+check "HTTP: a bad request line is 400" \
+  [ "$(printf 'GARBAGE\r\n\r\n' | timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080; cat >&3; head -c 12 <&3')" = "HTTP/1.0 400" ]
+run_capture out curl -s -o /dev/null -w '%{http_code}' -X DELETE http://127.0.0.1:18080/time
+check "HTTP: DELETE /time is 405" [ "$out" = 405 ]
+run_capture out curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/nothing
+check "HTTP: an unknown path is 404" [ "$out" = 404 ]
+run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT --data 'unix_ms=12' http://127.0.0.1:18080/time
+check "HTTP: a time before 2026 is 400" [ "$out" = 400 ]
+run_capture out curl -s http://127.0.0.1:18080/
+check "HTTP: GET / is the phone's page" grep -q "Set the clock from this phone" <<<"$out"
+
+# 2. The phone sets the clock; the clock sets the RTC.
+run_capture out curl -s -X PUT --data "unix_ms=$(date +%s%3N)" http://127.0.0.1:18080/time
+check "phone: PUT /time sets the clock" [ "$(jq -r .set <<<"$out")" = true ]
+wait_for_log new "RTC set to"
+accepted "set by a phone"
+run_capture out curl -s http://127.0.0.1:18080/time
+check "phone: GET /time says synchronized, source phone" \
+  [ "$(jq -r '"\(.synchronized) \(.source)"' <<<"$out")" = "true phone" ]
+run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT --data "unix_ms=$(date +%s%3N)" http://127.0.0.1:18080/time
+check "phone: a second phone, no better, is refused (409)" [ "$out" = 409 ]
+stop_board
+check "the RTC state was saved" grep -q '^set_unix_s [1-9]' "$RTC"
+
+# 3. Power cycle: the RTC sets the clock at boot, read at its tick.
+start_board boot
+wait_for_log boot "clock set from rtc"
+accepted "booted from the RTC"
+stop_board
+
+# 4. The same chip with OSF set (its oscillator stopped while off): refused.
+awk '$1 == "status" && $2 < 128 { $2 += 128 } { print }' "$RTC" >"$RTC.new" && mv "$RTC.new" "$RTC"
+start_board stopped
+wait_for_log stopped "oscillator-stop flag"
+refused "RTC with OSF set"
+stop_board
+
+finish
