@@ -29,6 +29,7 @@ namespace {
 constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr int64_t kMaxWaitNs = kSecondNs;  // wake at least once a second (signals, the duration)
 constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;
+constexpr int64_t kShortWaitNs = 2'000'000;
 
 uint64_t random64(void*) {
   uint64_t v = 0;
@@ -326,6 +327,13 @@ int HostPort::run() {
     int64_t wait_local = a.at_local_ns - local_ns();
     int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
     if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
+    if (wait < kShortWaitNs) {
+      // Reads of the RTC waiting for its tick come a millisecond apart: sleep
+      // to the microsecond rather than in poll()'s milliseconds.
+      os::SystemClock sleeper;
+      sleeper.sleep_ns(wait);
+      continue;
+    }
     pollfd fds[5];
     nfds_t n = 0;
     auto watch = [&](int fd) {

@@ -80,15 +80,15 @@ classify() {
   esac
 }
 
-# 2 and 3: build_objects NAME NM CXX FLAGS...: compiles every source into $tmp/NAME/.
+# 2 and 3: build_objects NAME NM STD CXX FLAGS...: compiles every source into $tmp/NAME/.
 build_objects() {
-  local name=$1 nm=$2
-  shift 2
+  local name=$1 nm=$2 std=$3
+  shift 3
   mkdir -p "$tmp/$name"
   local bad=0 src obj sym kind helpers=()
   for src in "${codec[@]}" "${core[@]}"; do
     obj="$tmp/$name/$(basename "$(dirname "$src")")_$(basename "$src").o"
-    if ! "$@" -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall -Wextra -Wconversion -Werror \
+    if ! "$@" -std="$std" -ffreestanding -fno-exceptions -fno-rtti -Wall -Wextra -Wconversion -Werror \
       -I"$root" -I"$root/libsync" -c "$src" -o "$obj"; then
       fail "$name: $src does not compile"
       bad=1
@@ -113,12 +113,14 @@ build_objects() {
   fi
 }
 
-build_objects host-O0 nm "$host_cxx" -O0 -nostdinc++
-build_objects host-O2 nm "$host_cxx" -O2 -nostdinc++
-build_objects rv32imc-Os riscv64-unknown-elf-nm "$rv_cxx" -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -Os
-build_objects rv32imc-O2 riscv64-unknown-elf-nm "$rv_cxx" -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -O2
-build_objects lx106-Os xtensa-lx106-elf-nm "$lx_cxx" -mlongcalls -Os
-build_objects lx106-O2 xtensa-lx106-elf-nm "$lx_cxx" -mlongcalls -O2
+# The ESP Arduino cores compile as gnu++17 (ESP8266 3.x) or older gnu++ with
+# -std=gnu++17 set in platformio.ini (ESP32 2.x): the LX106 build checks that.
+build_objects host-O0 nm c++20 "$host_cxx" -O0 -nostdinc++
+build_objects host-O2 nm c++20 "$host_cxx" -O2 -nostdinc++
+build_objects rv32imc-Os riscv64-unknown-elf-nm c++20 "$rv_cxx" -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -Os
+build_objects rv32imc-O2 riscv64-unknown-elf-nm c++20 "$rv_cxx" -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -O2
+build_objects lx106-Os xtensa-lx106-elf-nm gnu++17 "$lx_cxx" -mlongcalls -Os
+build_objects lx106-O2 xtensa-lx106-elf-nm gnu++17 "$lx_cxx" -mlongcalls -O2
 if [ $status -eq 0 ]; then
   size=$(riscv64-unknown-elf-size -t "$tmp"/rv32imc-Os/*.o | awk 'END { print $1 " bytes of code, " $2 + $3 " of data" }')
   echo "ok    rv32imc-Os footprint (codec + core): $size"

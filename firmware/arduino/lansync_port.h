@@ -1,0 +1,295 @@
+// The lansync board on an ESP32 (or ESP32-C3/S3) or an ESP8266 with the Arduino core: the thin
+// glue between the portable core (firmware/core) and WiFiUDP, Wire, WiFiServer and the esp timer.
+//
+// The core does the work; this file only moves bytes and reads the counter:
+//   - the local counter is esp_timer_get_time() (ESP32) or micros64()
+//     (ESP8266), microseconds since boot, in ns;
+//   - one WiFiUDP socket talks to the NTP server, one listens for mode-5
+//     broadcasts, one answers SNTP (server mode); a datagram's receive time
+//     is the counter read as soon as parsePacket() returns it;
+//   - the DS3231 at 0x68 is read and written with Wire, each transfer
+//     started right after the counter is read (the chip latches its time at
+//     the I2C START); a write waits, spinning, for the moment the core names
+//     (at most 30 ms), so that the chip's second starts with the board's;
+//   - WiFiServer serves the phone's page, PUT /time and GET /time, one
+//     request at a time;
+//   - what the core must remember across a power cycle about the RTC (when
+//     it was set, and how well) is kept in NVS (ESP32) or EEPROM (ESP8266);
+//   - events and a status line after every correction go to Serial.
+// Not compiled on the machine that builds lansync (no ESP toolchain there):
+// see firmware/README.md for what was and what was not.
+#pragma once
+
+#include <Arduino.h>
+#include <Wire.h>
+#if defined(ESP32)
+#include <Preferences.h>
+#include <WiFi.h>
+#include <esp_system.h>  // esp_random()
+#include <esp_timer.h>
+#elif defined(ESP8266)
+#include <EEPROM.h>
+#include <ESP8266WiFi.h>
+#else
+#error "lansync_port.h is for the ESP32 and ESP8266 Arduino cores"
+#endif
+#include <WiFiUdp.h>
+
+#include <new>
+
+#include "firmware/core/board.hpp"
+#include "firmware/core/http.hpp"
+#include "firmware/core/text.hpp"
+
+namespace lansync_arduino {
+
+namespace fw = lansync::fw;
+
+struct Settings {
+  IPAddress server;             // the NTP server (the Pi); 0.0.0.0: none
+  uint16_t server_port = 123;
+  uint16_t broadcast_port = 0;  // listen-only: take sntpd's broadcasts on this port (0: off)
+  uint16_t serve_port = 0;      // server mode: answer SNTP here (0: off)
+  uint16_t http_port = 80;      // the phone's page and GET /time (0: off)
+  bool has_rtc = false;         // a DS3231 on Wire
+  int sda = -1, scl = -1;       // I2C pins; -1: the board's defaults
+};
+
+// The board's local counter, ns since boot.
+inline int64_t local_ns() {
+#if defined(ESP32)
+  return esp_timer_get_time() * 1000;
+#else
+  return static_cast<int64_t>(micros64()) * 1000;
+#endif
+}
+
+inline uint64_t hardware_random64(void*) {
+#if defined(ESP32)
+  return (static_cast<uint64_t>(esp_random()) << 32) | esp_random();
+#else
+  return (static_cast<uint64_t>(ESP.random()) << 32) | ESP.random();
+#endif
+}
+
+class Port {
+ public:
+  // Call once from setup(), after WiFi.begin().
+  void begin(const Settings& s, fw::BoardConfig config) {
+    settings_ = s;
+    config.random64 = &hardware_random64;
+    config.precision_log2 = -20;  // a microsecond counter
+    if (s.server != IPAddress(0, 0, 0, 0)) {
+      config.use_server = true;
+      config.server_refid = refid(s.server);
+      client_.begin(kClientPort);
+    }
+    if (s.broadcast_port != 0) {
+      config.listen_broadcast = true;
+      broadcast_.begin(s.broadcast_port);
+    }
+    if (s.serve_port != 0) {
+      config.serve = true;
+      serve_.begin(s.serve_port);
+    }
+    if (s.http_port != 0) {
+      http_ = new (http_storage_) WiFiServer(s.http_port);
+      http_->begin();
+    }
+    if (s.has_rtc) {
+      config.has_rtc = true;
+      if (s.sda >= 0) {
+        Wire.begin(s.sda, s.scl);
+      } else {
+        Wire.begin();
+      }
+      load_rtc_memory(&config.rtc_set_unix_s, &config.rtc_set_error_ns);
+    }
+    // Built once, in static storage: no heap after start-up.
+    board_ = new (board_storage_) fw::Board(config);
+    board_->start(local_ns());
+  }
+
+  // Call from loop() as often as possible: never blocks for more than an RTC
+  // write's wait (30 ms) or one HTTP request (2 s).
+  void loop() {
+    for (int i = 0; i < 64; ++i) {
+      fw::Action a = board_->next_action(local_ns());
+      if (a.kind == fw::ActionKind::Wait) break;
+      perform(a);
+    }
+    receive();
+    if (http_ != nullptr) serve_http();
+    report();
+  }
+
+  // The time now, with its error bound, for timestamping the user's events.
+  fw::Reading now() const { return board_->now(local_ns()); }
+
+ private:
+  static constexpr uint16_t kClientPort = 49123;
+  static constexpr uint8_t kRtcAddress = 0x68;
+
+  static uint32_t refid(const IPAddress& ip) {
+    return (uint32_t{ip[0]} << 24) | (uint32_t{ip[1]} << 16) | (uint32_t{ip[2]} << 8) | ip[3];
+  }
+
+  bool rtc_read(uint8_t reg, uint8_t* data, size_t n) {
+    Wire.beginTransmission(kRtcAddress);
+    Wire.write(reg);
+    if (Wire.endTransmission(false) != 0) return false;
+    if (Wire.requestFrom(kRtcAddress, static_cast<uint8_t>(n)) != n) return false;
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(Wire.read());
+    return true;
+  }
+
+  bool rtc_write(uint8_t reg, const uint8_t* data, size_t n) {
+    Wire.beginTransmission(kRtcAddress);
+    Wire.write(reg);
+    Wire.write(data, n);
+    return Wire.endTransmission() == 0;
+  }
+
+  void perform(const fw::Action& a) {
+    switch (a.kind) {
+      case fw::ActionKind::SendNtp:
+        client_.beginPacket(settings_.server, settings_.server_port);
+        client_.write(a.data, a.size);
+        client_.endPacket();
+        return;
+      case fw::ActionKind::ReadRtc: {
+        uint8_t regs[32] = {};
+        int64_t before = local_ns();
+        bool ok = rtc_read(a.reg, regs, a.size);
+        board_->on_rtc_read(regs, a.size, ok, before);
+        return;
+      }
+      case fw::ActionKind::WriteRtc: {
+        while (local_ns() < a.at_local_ns) {
+        }
+        bool ok = rtc_write(a.reg, a.data, a.size);
+        board_->on_rtc_written(ok, local_ns());
+        return;
+      }
+      case fw::ActionKind::Wait: return;
+    }
+  }
+
+  void receive() {
+    uint8_t buf[128], reply[48];
+    for (int i = 0; i < 8 && settings_.server != IPAddress(0, 0, 0, 0); ++i) {
+      int n = client_.parsePacket();
+      if (n <= 0) break;
+      int64_t at = local_ns();
+      int got = client_.read(buf, sizeof(buf));
+      if (client_.remoteIP() == settings_.server && got > 0) board_->on_ntp_packet(buf, static_cast<size_t>(got), at);
+    }
+    for (int i = 0; i < 8 && settings_.broadcast_port != 0; ++i) {
+      int n = broadcast_.parsePacket();
+      if (n <= 0) break;
+      int64_t at = local_ns();
+      int got = broadcast_.read(buf, sizeof(buf));
+      if (got > 0) board_->on_broadcast(buf, static_cast<size_t>(got), at, refid(broadcast_.remoteIP()));
+    }
+    for (int i = 0; i < 8 && settings_.serve_port != 0; ++i) {
+      int n = serve_.parsePacket();
+      if (n <= 0) break;
+      int64_t at = local_ns();
+      int got = serve_.read(buf, sizeof(buf));
+      if (got <= 0 || n > got) continue;  // larger than our buffer: not a request we answer
+      size_t size = board_->serve_ntp(buf, static_cast<size_t>(got), at, reply, sizeof(reply));
+      if (size == 0) continue;
+      serve_.beginPacket(serve_.remoteIP(), serve_.remotePort());
+      board_->stamp_transmit(reply, local_ns());
+      serve_.write(reply, size);
+      serve_.endPacket();
+    }
+  }
+
+  void serve_http() {
+#if defined(ESP32)
+    WiFiClient c = http_->available();
+#else
+    WiFiClient c = http_->accept();
+#endif
+    if (!c) return;
+    static char request[fw::kMaxRequestSize + 1];
+    static char response[4096];
+    size_t got = 0, n = 0;
+    unsigned long start = millis();
+    while (n == 0 && c.connected() && millis() - start < 2000 && got < sizeof(request)) {
+      int avail = c.available();
+      if (avail <= 0) {
+        delay(1);
+        continue;
+      }
+      int r = c.read(reinterpret_cast<uint8_t*>(request) + got, sizeof(request) - got);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+      n = board_->serve_http(request, got, local_ns(), response, sizeof(response));
+    }
+    if (n > 0) c.write(reinterpret_cast<const uint8_t*>(response), n);
+    c.stop();
+  }
+
+  void report() {
+    fw::Event e;
+    char line[160];
+    while (board_->next_event(&e)) {
+      fw::TextWriter w(line, sizeof(line));
+      w.put("lansync: ").put(fw::describe(e.kind)).put(" (").put(fw::source_name(e.source)).put(")");
+      if (e.kind == fw::EventKind::Stepped) w.put(" by ").put_seconds(e.value_ns, 6, true).put(" s");
+      if (e.kind == fw::EventKind::ClockSet || e.kind == fw::EventKind::RtcWritten) {
+        w.put(" ").put_iso8601(e.value_ns, 3);
+      }
+      if (e.kind == fw::EventKind::RtcUnusable) w.put(": ").put(fw::describe(static_cast<fw::RtcStatus>(e.code)));
+      if (e.kind == fw::EventKind::Updated) {
+        fw::BoardStatus s = board_->status(local_ns());
+        w.put(": offset ").put_seconds(s.last_offset_ns, 6, true).put(" s, error ");
+        w.put_seconds(s.reading.error_ns, 6).put(" s, freq ").put_seconds(s.freq_ppb * 1000000, 3, true).put(" ppm");
+      }
+      if (e.kind == fw::EventKind::RtcWritten) save_rtc_memory(board_->rtc_set_unix_s(), board_->rtc_set_error_ns());
+      Serial.println(w.c_str());
+    }
+  }
+
+  static void load_rtc_memory(int64_t* set_unix_s, int64_t* set_error_ns) {
+#if defined(ESP32)
+    Preferences p;
+    p.begin("lansync", true);
+    *set_unix_s = p.getLong64("rtc_set_s", 0);
+    *set_error_ns = p.getLong64("rtc_err_ns", 0);
+    p.end();
+#else
+    EEPROM.begin(16);
+    EEPROM.get(0, *set_unix_s);
+    EEPROM.get(8, *set_error_ns);
+    EEPROM.end();
+    if (*set_unix_s < 0 || *set_error_ns < 0) *set_unix_s = *set_error_ns = 0;  // erased flash reads -1
+#endif
+  }
+
+  static void save_rtc_memory(int64_t set_unix_s, int64_t set_error_ns) {
+#if defined(ESP32)
+    Preferences p;
+    p.begin("lansync", false);
+    p.putLong64("rtc_set_s", set_unix_s);
+    p.putLong64("rtc_err_ns", set_error_ns);
+    p.end();
+#else
+    EEPROM.begin(16);
+    EEPROM.put(0, set_unix_s);
+    EEPROM.put(8, set_error_ns);
+    EEPROM.end();
+#endif
+  }
+
+  Settings settings_;
+  WiFiUDP client_, broadcast_, serve_;
+  alignas(WiFiServer) unsigned char http_storage_[sizeof(WiFiServer)];
+  WiFiServer* http_ = nullptr;
+  alignas(fw::Board) unsigned char board_storage_[sizeof(fw::Board)];
+  fw::Board* board_ = nullptr;
+};
+
+}  // namespace lansync_arduino

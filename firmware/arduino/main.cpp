@@ -1,0 +1,63 @@
+// lansync on an ESP32 or ESP8266: the board keeps millisecond time against the Pi (sntpd), in
+// step with a DS3231 across power cuts, and timestamps the user's events with it.
+//
+// The sketch of both PlatformIO projects (firmware/esp32, firmware/esp8266).
+// Edit the settings below; everything else is the portable core
+// (firmware/core), driven by lansync_port.h.
+#include <Arduino.h>
+#if defined(ESP32)
+#include <WiFi.h>
+#else
+#include <ESP8266WiFi.h>
+#endif
+
+#include "lansync_port.h"
+
+namespace {
+
+const char* kWifiSsid = "lansync";       // the Pi's access point
+const char* kWifiPassword = "change-me";
+const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
+// A DS3231 on the default I2C pins: SDA 21 / SCL 22 on an ESP32 dev board,
+// D2 / D1 on a D1 mini.
+constexpr bool kHasRtc = true;
+constexpr uint16_t kServePort = 0;      // 123: answer SNTP for the network (server mode)
+constexpr uint16_t kBroadcastPort = 0;  // 123: listen-only, from sntpd --broadcast
+constexpr int kButtonPin = 0;           // BOOT (ESP32) or FLASH (ESP8266), as an example event
+
+lansync_arduino::Port board;
+
+}  // namespace
+
+void setup() {
+  Serial.begin(115200);
+  pinMode(kButtonPin, INPUT_PULLUP);
+  WiFi.mode(WIFI_STA);
+  WiFi.begin(kWifiSsid, kWifiPassword);  // the board keeps time from the RTC meanwhile
+  lansync_arduino::Settings s;
+  s.server = kServer;
+  s.has_rtc = kHasRtc;
+  s.serve_port = kServePort;
+  s.broadcast_port = kBroadcastPort;
+  lansync::fw::BoardConfig config;  // defaults: bursts of 4, polls from 64 s to 1024 s
+  board.begin(s, config);
+}
+
+void loop() {
+  board.loop();
+  // An event: print its time and how far it can be off.
+  static bool was_pressed = false;
+  bool pressed = digitalRead(kButtonPin) == LOW;
+  if (pressed && !was_pressed) {
+    lansync::fw::Reading r = board.now();
+    char line[96];
+    lansync::fw::TextWriter w(line, sizeof(line));
+    if (r.synchronized) {
+      w.put("button at ").put_iso8601(r.utc_ns, 3).put(" +- ").put_seconds(r.error_ns, 3).put(" s");
+    } else {
+      w.put("button, time unknown");
+    }
+    Serial.println(w.c_str());
+  }
+  was_pressed = pressed;
+}
