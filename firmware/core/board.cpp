@@ -42,8 +42,21 @@ constexpr int64_t kRtcRetryNs = int64_t{60} * kSecondNs;
 constexpr int64_t kMinPhoneErrorNs = 10'000'000;
 // With an RTC, next_action() wakes at least this often to plan its reads and writes.
 constexpr int64_t kRtcPlanIntervalNs = int64_t{60} * kSecondNs;
+// A sample's time must lie between 2026 (codec::kEarliestPlausibleUnixSeconds)
+// and 2200 (the DS3231's calendar ends in 2199); NTP eras are unfolded
+// around the clock, but never around a time after 2190, so that nothing
+// reaches the end of int64 nanoseconds (2262).
+constexpr int64_t kLastPlausibleNs = int64_t{7'258'118'400} * kSecondNs;
+constexpr int64_t kLatestPivotNs = int64_t{6'942'499'200} * kSecondNs;
+// Before a frequency is fitted, a sample may differ from the prediction by a
+// second plus 1000 ppm of the time since; beyond that it is an outlier.
+constexpr int64_t kUnfittedSlackNs = kSecondNs;
+constexpr int64_t kUnfittedRatePpb = 1'000'000;
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+bool plausible_utc(int64_t utc_ns) {
+  return utc_ns >= codec::kEarliestPlausibleUnixSeconds * kSecondNs && utc_ns < kLastPlausibleNs;
+}
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 int64_t scale_ppb(int64_t ns, int64_t ppb) { return mul_div(ns, ppb, 1'000'000'000); }
@@ -139,6 +152,11 @@ Reading Board::now(int64_t local_ns) const {
   return r;
 }
 
+int64_t Board::pivot_ns(int64_t local_ns) const {
+  int64_t utc = clock_.is_set() ? clock_.utc_ns(local_ns) : 0;
+  return utc < kLatestPivotNs ? utc : kLatestPivotNs;
+}
+
 bool Board::online(int64_t local_ns) const {
   return (source_ == Source::Ntp || source_ == Source::Broadcast) &&
          local_ns - last_online_local_ns_ < config_.offline_after_ns;
@@ -154,6 +172,7 @@ int64_t Board::local_at_utc(int64_t utc_ns, int64_t from_local_ns) const {
 
 void Board::apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                           int64_t upstream_distance_ns, int64_t local_ns) {
+  if (!plausible_utc(best.utc_ns)) return;
   if (estimator_source_ != source) {
     estimator_.clear();
     fit_ = Fit{};
@@ -168,8 +187,9 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   // wandered since.  A sample beyond both is an outlier.
   auto residual = [&](const Sample& s) { return s.utc_ns - fit_.predict(s.local_ns); };
   auto inlier = [&](const Sample& s) {
-    if (!fit_.ok || !fit_.freq_fitted) return true;
+    if (!fit_.ok) return true;
     int64_t age = abs64(s.local_ns - fit_.local_ns);
+    if (!fit_.freq_fitted) return abs64(residual(s)) <= kUnfittedSlackNs + scale_ppb(age, kUnfittedRatePpb);
     int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
                     scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
     return abs64(residual(s)) <= bound;
@@ -200,7 +220,11 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   outliers_ = 0;
   int64_t gap = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
   for (size_t i = 0; i < n; ++i) {
-    if (jump || inlier(samples[i])) estimator_.add(samples[i]);
+    const Sample& s = samples[i];
+    // The samples of one burst agree to within a second, or something is wrong with them.
+    bool plausible =
+        plausible_utc(s.utc_ns) && abs64((s.utc_ns - best.utc_ns) - (s.local_ns - best.local_ns)) <= kUnfittedSlackNs;
+    if (plausible && (jump || inlier(s))) estimator_.add(s);
   }
   last_sample_local_ns_ = best.local_ns;
   estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap));
@@ -263,15 +287,14 @@ void Board::finish_burst(int64_t local_ns) {
 
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
   if (!config_.use_server || !started_) return;
-  client_.on_reply(data, size, local_ns, clock_.is_set() ? clock_.utc_ns(local_ns) : 0);
+  client_.on_reply(data, size, local_ns, pivot_ns(local_ns));
   finish_burst(local_ns);
 }
 
 void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid) {
   if (!config_.listen_broadcast || !started_) return;
   BurstResult b;
-  ReplyVerdict v = read_broadcast(data, size, local_ns, clock_.is_set() ? clock_.utc_ns(local_ns) : 0,
-                                  config_.broadcast_delay_ns, &b);
+  ReplyVerdict v = read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b);
   if (v == ReplyVerdict::Unsynchronized) {
     if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
     last_burst_unsynchronized_ = true;
@@ -302,9 +325,10 @@ void Board::plan_rtc(int64_t local_ns) {
     return;
   }
   Reading r = now(local_ns);
-  // Write it when the clock comes from something better than the RTC
-  // itself, and is better than what the RTC holds by a margin.
-  bool better_source = source_ == Source::Ntp || source_ == Source::Broadcast || source_ == Source::Phone;
+  // Write it when the clock comes from something better than the RTC itself
+  // (a server still heard, or a phone), and is better than what the RTC
+  // holds by a margin.
+  bool better_source = online(local_ns) || source_ == Source::Phone;
   if (better_source && r.synchronized && local_ns >= next_rtc_write_local_ns_ &&
       (rtc_status_ != RtcStatus::Valid || rtc_error_ns(r.utc_ns) > 2 * r.error_ns)) {
     int64_t second = floor_div(r.utc_ns, kSecondNs) + 1;
@@ -389,7 +413,17 @@ void Board::on_tick(const Sample& tick, int64_t local_ns) {
   int64_t rtc_error = rtc_error_ns(tick.utc_ns);
   Reading r = now(local_ns);
   if (tick_purpose_ == TickPurpose::Boot && r.synchronized && r.error_ns <= rtc_error) return;
-  if (tick_purpose_ == TickPurpose::Resync && online(local_ns)) return;
+  if (tick_purpose_ == TickPurpose::Resync) {
+    if (online(local_ns)) return;
+    // The RTC was set from this clock: if they now differ by more than both
+    // error bounds allow, one of them is broken, and the RTC is not followed.
+    int64_t disagreement_ns = abs64(tick.utc_ns - clock_.utc_ns(tick.local_ns));
+    if (r.synchronized && disagreement_ns > rtc_error + r.error_ns + tick.delay_ns) {
+      rtc_status_ = RtcStatus::Disagrees;
+      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::Disagrees));
+      return;
+    }
+  }
   apply_samples(Source::Rtc, &tick, 1, tick, rtc_error, local_ns);
   tick_phase_known_ = true;
   tick_phase_ns_ = clock_.utc_ns(tick.local_ns) - floor_div(clock_.utc_ns(tick.local_ns), kSecondNs) * kSecondNs;

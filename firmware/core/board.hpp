@@ -195,6 +195,7 @@ class Board {
   int64_t error_ns(int64_t local_ns) const;
   int64_t rtc_error_ns(int64_t utc_ns) const;
   bool online(int64_t local_ns) const;
+  int64_t pivot_ns(int64_t local_ns) const;
   int64_t local_at_utc(int64_t utc_ns, int64_t from_local_ns) const;
   void plan_rtc(int64_t local_ns);
   void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);

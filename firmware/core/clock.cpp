@@ -4,6 +4,11 @@
 #include "firmware/core/wide.hpp"
 
 namespace lansync::fw {
+namespace {
+
+constexpr int64_t kSaturated = 0x7FFF'FFFF'FFFF'FFFF;
+
+}  // namespace
 
 int64_t DisciplinedClock::utc_ns(int64_t local_ns) const {
   int64_t d = local_ns - base_local_ns_;
@@ -29,7 +34,8 @@ void DisciplinedClock::slew(int64_t local_ns, int64_t offset_ns, int64_t freq_q3
   slew_ns_ = offset_ns;
   int64_t magnitude = offset_ns < 0 ? -offset_ns : offset_ns;
   // At kMaxSlewQ32, |offset| takes |offset| * 2^32 / kMaxSlewQ32 of local time (rounded up).
-  slew_span_ns_ = magnitude == 0 ? 0 : mul_div(magnitude, int64_t{1} << 32, kMaxSlewQ32) + 1;
+  slew_span_ns_ = magnitude == 0 ? 0 : mul_div(magnitude, int64_t{1} << 32, kMaxSlewQ32);
+  if (magnitude != 0 && slew_span_ns_ < kSaturated) ++slew_span_ns_;  // rounded up
 }
 
 int64_t DisciplinedClock::slew_left_ns(int64_t local_ns) const {

@@ -14,6 +14,7 @@ const char* describe(RtcStatus s) {
     case RtcStatus::Stopped: return "the oscillator-stop flag (OSF) is set: the time is not trustworthy until set";
     case RtcStatus::Unreadable: return "the time registers hold an impossible date or time";
     case RtcStatus::NotTicking: return "the seconds do not advance";
+    case RtcStatus::Disagrees: return "it disagrees with the clock by more than both error bounds: not followed";
     case RtcStatus::Valid: return "valid";
   }
   return "unknown";

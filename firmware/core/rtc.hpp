@@ -23,6 +23,7 @@ enum class RtcStatus : uint8_t {
   Stopped,     // OSF set: the oscillator stopped since the time was last set
   Unreadable,  // a time register holds an impossible value
   NotTicking,  // the seconds did not advance within 1.1 s
+  Disagrees,   // it differs from the synchronized clock by more than both error bounds
   Valid,
 };
 const char* describe(RtcStatus s);

@@ -15,6 +15,11 @@ namespace lansync::fuzz {
 // from a LAN client, with rate limiting and interleaved state in play.
 int request(const uint8_t* data, size_t size);
 
+// What a board (firmware/core) takes from the network: HTTP requests, SNTP
+// requests in server mode, replies to its client and broadcasts, into one
+// board that persists across inputs.
+int board(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -22,6 +27,7 @@ struct Target {
 
 inline constexpr Target kTargets[] = {
     {"request", request},
+    {"board", board},
 };
 
 }  // namespace lansync::fuzz

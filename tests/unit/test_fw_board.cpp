@@ -326,6 +326,43 @@ TEST(FwBoard, AServerJumpIsBelievedOnlyWhenItPersists) {
   EXPECT_LT(std::llabs(w.error_ns() - 5 * kS), 1 * kMs);
 }
 
+TEST(FwBoard, AnRtcThatDisagreesWithTheClockIsNotFollowed) {
+  sim::Oscillator crystal(20.0, 3 * 3600 * kS);
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
+  sim::World w(wc, crystal);
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  Board& b = w.start_board(c);
+  w.run_until(30 * kMin);
+  ASSERT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
+  // Someone sets the RTC 5 s wrong (OSF clear), then the server goes away.
+  w.rtc().load_unix(w.utc_ns() / kS + 5, w.utc_ns() % kS);
+  w.config().server_reachable = false;
+  bool told = false;
+  for (int64_t t = 30 * kMin; t < 2 * 3600 * kS; t += kMin) {
+    w.run_until(t);
+    Event e;
+    while (b.next_event(&e)) {
+      told = told || (e.kind == EventKind::RtcUnusable && e.code == static_cast<uint32_t>(RtcStatus::Disagrees));
+    }
+  }
+  EXPECT_TRUE(told);
+  EXPECT_NE(w.reading().source, Source::Rtc);
+  EXPECT_LT(std::llabs(w.error_ns()), 50 * kMs);  // the crystal's own drift, not 5 s
+}
+
+TEST(FwBoard, ImplausibleTimesAreNeverTaken) {
+  sim::Oscillator crystal(0.0);
+  sim::WorldConfig wc;
+  wc.server.offset_ns = -int64_t{10} * 365 * 86'400 * kS;  // a server that thinks it is 2016
+  sim::World w(wc, crystal);
+  w.start_board(ntp_config(w));
+  w.run_until(10 * kMin);
+  EXPECT_FALSE(w.reading().synchronized);
+}
+
 TEST(FwBoard, NothingWithoutAnyConfiguration) {
   sim::Oscillator crystal(0.0);
   sim::World w(sim::WorldConfig{}, crystal);
