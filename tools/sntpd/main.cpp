@@ -264,6 +264,13 @@ int run(const Options& opt) {
   }
 
   if (::geteuid() == 0) {
+    // Following upstream servers, sntpd records each update in the state file
+    // after it has dropped root: its directory must be the user's.
+    if (clock_control && user != "root") {
+      auto slash = opt.state.rfind('/');
+      std::string dir = slash == std::string::npos ? "." : opt.state.substr(0, slash);
+      if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
+    }
     auto dropped = os::drop_privileges(user, clock_control);
     if (!dropped) {
       os::log::error("{}", dropped.error().message);
