@@ -57,6 +57,8 @@ Status write_all(int fd, const std::string& data, const std::string& what) {
 
 }  // namespace
 
+Status make_directories(const std::string& dir) { return make_dirs(dir); }
+
 OsResult<std::string> read_small_file(const std::string& path, size_t max_size) {
   FdGuard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return errno_error("cannot open " + path);

@@ -19,4 +19,7 @@ OsResult<std::string> read_small_file(const std::string& path, size_t max_size);
 // directories (mode 0755).
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode);
 
+// Creates dir and its missing parents (mode 0755), like mkdir -p.
+Status make_directories(const std::string& dir);
+
 }  // namespace lansync::os
