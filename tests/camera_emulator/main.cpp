@@ -57,6 +57,7 @@ struct Options {
   std::string user, password, algorithm = "sha256";
   std::string cert, key;
   bool ssdp = false;
+  bool hang = false;
 };
 
 // The camera's clock: base + elapsed monotonic time, scaled by (1 + ppm).
@@ -274,6 +275,7 @@ int main(int argc, char** argv) {
   app.add_option("--cert", o.cert, "serve HTTPS with this certificate (PEM)");
   app.add_option("--key", o.key, "and this private key (PEM)");
   app.add_flag("--ssdp", o.ssdp, "answer SSDP M-SEARCH on the loopback");
+  app.add_flag("--hang", o.hang, "never answer datetime requests (until stopped)");
   CLI11_PARSE(app, argc, argv);
 
   auto hp = os::parse_host_port(o.listen, 8080);
@@ -317,8 +319,11 @@ int main(int argc, char** argv) {
     if (!authorized(o, cam, req, res)) return;
     reply_json(res, 200, listing(o, host_url));
   });
+  std::atomic<bool> stop{false};
   svr->Get(kDatetime, [&](const httplib::Request& req, httplib::Response& res) {
     count(req);
+    // A camera that accepted the connection and then went silent.
+    while (o.hang && !stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!authorized(o, cam, req, res) || busy(cam, res)) return;
     get_datetime(cam, res);
   });
@@ -371,7 +376,6 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  std::atomic<bool> stop{false};
   std::thread ssdp;
   if (o.ssdp) ssdp = std::thread(ssdp_loop, host_url + "/upnp/CameraDevDesc.xml", std::ref(stop));
   std::thread waiter([&] {
