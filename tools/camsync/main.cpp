@@ -156,7 +156,7 @@ class Run {
     if (r.error) {
       auto [code, word] = classify(*r.error);
       std::string m = r.error->message;
-      if (code == kBusy) m += fmt::format(" (gave up after {} retries)", r.busy_waits);
+      if (code == kBusy) m += fmt::format(" (gave up after {} {})", r.busy_waits, r.busy_waits == 1 ? "retry" : "retries");
       return stop(code, word, m);
     }
     if (r.action == os::SyncAction::Set && !r.verified) {
