@@ -171,6 +171,10 @@ SyncReport CameraSync::run(const SyncOptions& options) {
     }
   };
 
+  if (auto st = with_retries([&] { return camera_.check_supported(); }); !st) {
+    rep.error = st.error();
+    return rep;
+  }
   auto before = with_retries([&] { return measure(); });
   if (!before) {
     rep.error = before.error();

@@ -11,7 +11,8 @@
 //      waits for the second in the same way);
 //   3. measure again and check the result against the threshold.
 // A busy camera (503) is waited out with doubling pauses, a bounded number of
-// times.  The local clock is only read, never changed.
+// times (the support check, the measurements and the set alike).  The local
+// clock is only read, never changed.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,8 @@ struct CameraDateTime {
 class CameraLink {
  public:
   virtual ~CameraLink() = default;
+  // Confirms that the camera offers reading and setting its clock.
+  virtual Status check_supported() { return ok(); }
   virtual OsResult<CameraDateTime> read_datetime() = 0;
   virtual Status write_datetime(const codec::CcapiDate& date, bool dst) = 0;
 };

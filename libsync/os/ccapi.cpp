@@ -93,7 +93,7 @@ Error status_error(int status, const std::string& body, const std::string& what)
   }
 }
 
-Status CcapiCamera::check_datetime_supported() {
+Status CcapiCamera::check_supported() {
   auto r = http_.request("GET", kCcapiListPath);
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(status_error(r->status, r->body, "GET /ccapi"));

@@ -44,7 +44,7 @@ class CcapiCamera final : public CameraLink {
   CcapiCamera(const Url& base, const HttpOptions& options) : http_(base, options) {}
 
   // GET /ccapi and check_datetime_listed.
-  Status check_datetime_supported();
+  Status check_supported() override;
   OsResult<CameraDateTime> read_datetime() override;
   Status write_datetime(const codec::CcapiDate& date, bool dst) override;
 

@@ -28,6 +28,15 @@ class FakeCamera final : public CameraLink {
  public:
   FakeCamera(FakeClock& clock, int64_t initial_offset_ns) : clock_(clock), offset_ns(initial_offset_ns) {}
 
+  Status check_supported() override {
+    if (busy_on_check > 0) {
+      --busy_on_check;
+      clock_.advance(rtt_ns);
+      return fail(Error{CameraErrc::busy, "camera busy (GET /ccapi, HTTP 503): " + busy_message});
+    }
+    return ok();
+  }
+
   OsResult<CameraDateTime> read_datetime() override {
     ++reads;
     if (busy > 0) {
@@ -73,6 +82,7 @@ class FakeCamera final : public CameraLink {
   bool dst = true;
   int busy = 0;
   int busy_on_write = 0;
+  int busy_on_check = 0;
   std::string busy_message = "Device busy";
   int reads = 0;
   int writes = 0;
@@ -170,7 +180,8 @@ TEST(CameraSync, DryRunOnlyMeasures) {
 
 TEST(CameraSync, WaitsOutABusyCamera) {
   Rig rig(kJul15_2026, -5 * kS);
-  rig.camera.busy = 2;
+  rig.camera.busy_on_check = 1;
+  rig.camera.busy = 1;
   rig.camera.busy_on_write = 1;
   int64_t start = rig.clock.now_ns();
   SyncReport r = rig.run();

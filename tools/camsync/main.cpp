@@ -142,10 +142,6 @@ class Run {
 
     // 3. Measure, set, verify.
     os::CcapiCamera camera(*url, http);
-    if (auto st = camera.check_datetime_supported(); !st) {
-      auto [code, word] = classify(st.error());
-      return stop(code, word, st.error().message);
-    }
     os::SyncOptions so;
     so.threshold_ns = tools::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
