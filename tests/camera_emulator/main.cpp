@@ -308,6 +308,7 @@ int main(int argc, char** argv) {
   // One request at a time, as a camera serves them.
   svr->new_task_queue = [] { return new httplib::ThreadPool(1); };
   svr->set_tcp_nodelay(true);
+  svr->set_keep_alive_max_count(1000);
   std::string host_url = std::string(tls ? "https" : "http") + "://" + hp->host + ":" + std::to_string(hp->port);
 
   auto count = [&](const httplib::Request&) {
