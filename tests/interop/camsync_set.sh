@@ -56,6 +56,19 @@ for tz in Europe/Berlin Australia/Sydney Asia/Kolkata Australia/Adelaide America
   check "TZ=$tz: emulator within 0.25 s of this clock" near "$(json offset_s "$(emulator_status 8080)")" 0 0.25
 done
 
+# A camera whose clock was reset (a fake clock starting in 2019), 50 ppm fast.
+camera_emulator reset 8082 --start 1546273425 --ppm 50 --zone +0900
+run_capture out "${C[@]}" --camera http://127.0.0.1:8082 --syslog
+years=$(awk -v o="$(json offset_s "$out")" 'BEGIN { printf "%d", -o / 31557600 }')
+check "reset camera: exit 0, set, found $years years behind" [ "$RC $(json action "$out")" = "0 set" ]
+check "reset camera: now within 0.25 s of this clock" near "$(json offset_s "$(emulator_status 8082)")" 0 0.25
+
+# The activity log cannot be written: a warning, the run's result stands.
+run_capture out "$BIN/camsync" --reference state --state "$WORK/state.json" --camera http://127.0.0.1:8082 \
+  --log /proc/nonexistent/camsync.jsonl
+check "unwritable log: exit 0" [ "$RC" -eq 0 ]
+check "unwritable log: a warning" grep -q "warning: activity log: cannot" "$WORK/last.err"
+
 # The older listing form: absolute "url" entries.
 camera_emulator old 8081 --listing url --offset 7
 run_capture out "${C[@]}" --camera http://127.0.0.1:8081/ccapi/
