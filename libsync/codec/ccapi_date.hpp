@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec/civil_date.hpp"
 #include "codec/result.hpp"
 
 namespace lansync::codec {
@@ -39,15 +40,6 @@ enum class CcapiDateError : uint8_t {
 // Longest formatted string: "Tue, 01 Jan 2019 01:23:45 +0900" (31 bytes).
 inline constexpr size_t kCcapiDateMaxLength = 31;
 inline constexpr int64_t kCcapiDstSeconds = 3600;  // summer time is one hour in CCAPI
-
-// Days since 1970-01-01 of a proleptic Gregorian date (negative before 1970).
-int64_t days_from_civil(int32_t year, uint32_t month, uint32_t day);
-
-// The date of a day count since 1970-01-01: the inverse of days_from_civil.
-void civil_from_days(int64_t days, int32_t* year, uint8_t* month, uint8_t* day);
-
-// 0 = Sunday .. 6 = Saturday, for days since 1970-01-01 (a Thursday).
-uint8_t weekday_from_days(int64_t days);
 
 // Parses a CCAPI date string of exactly n bytes (no terminator needed).  The
 // day of the month may have one or two digits; the names are case-sensitive,

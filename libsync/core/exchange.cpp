@@ -67,6 +67,16 @@ const char* describe_kiss(uint32_t refid) {
   return "";
 }
 
+std::string refid_text(uint32_t refid, uint8_t stratum) {
+  if (stratum <= 1) {
+    char text[5];
+    codec::refid_to_ascii(refid, text);
+    return text;
+  }
+  return std::to_string(refid >> 24) + "." + std::to_string((refid >> 16) & 0xFF) + "." +
+         std::to_string((refid >> 8) & 0xFF) + "." + std::to_string(refid & 0xFF);
+}
+
 int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample) {
   return (codec::from_ntp_short(reply.root_delay) + sample.delay_ns) / 2 +
          codec::from_ntp_short(reply.root_dispersion);

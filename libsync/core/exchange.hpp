@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "codec/ntp_packet.hpp"
 
@@ -72,6 +73,10 @@ bool kiss_demands_backoff(uint32_t refid);
 
 // What a kiss code means, e.g. "rate exceeded: poll less often"; "" if unknown.
 const char* describe_kiss(uint32_t refid);
+
+// The reference ID as people read it (ntpq, chronyc): text for stratum 0
+// and 1 ("GPS", "RATE"), a dotted quad above ("192.168.4.1").
+std::string refid_text(uint32_t refid, uint8_t stratum);
 
 // Root distance of a server as seen through one sample (RFC 5905 §11.2):
 // (root delay + path delay) / 2 + root dispersion.

@@ -57,6 +57,83 @@ bool make_reply(const codec::NtpHeader& request, int64_t rx_ns, const ReferenceS
   return true;
 }
 
+codec::NtpHeader make_broadcast(const ReferenceState& ref, int64_t now_ns, int8_t poll_log2) {
+  codec::NtpHeader request;  // a notional request, so that make_reply fills the reference fields
+  request.poll_log2 = poll_log2;
+  codec::NtpHeader h;
+  make_reply(request, now_ns, ref, &h);
+  h.mode = Mode::Broadcast;
+  h.origin = {};
+  h.receive = {};
+  return h;
+}
+
+const char* describe(DropReason r) {
+  switch (r) {
+    case DropReason::Malformed: return "malformed";
+    case DropReason::NotRequest: return "not_request";
+    case DropReason::AccessDenied: return "access_denied";
+    case DropReason::RateLimited: return "rate_limited";
+    case DropReason::kCount: break;
+  }
+  return "unknown";
+}
+
+RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+                              const ReferenceState& ref, const ServerPolicy& policy, ClientTable& clients,
+                              uint32_t random, uint8_t* reply, size_t reply_capacity) {
+  RequestOutcome out;
+  auto decoded = codec::decode(request, size);
+  if (!decoded) return out;  // Malformed
+  const codec::NtpHeader& req = decoded->header;
+  if (req.mode != Mode::Client || reply_capacity < codec::kHeaderSize) {
+    out.reason = DropReason::NotRequest;
+    return out;
+  }
+  if (!policy.access.allowed(client)) {
+    out.reason = DropReason::AccessDenied;
+    return out;
+  }
+  ClientRecord* c = clients.find_or_add(client, rx_ns);
+  out.client = c;
+  Admission admission = admit(*c, policy.rate_limit, rx_ns, random);
+  if (admission == Admission::Drop) {
+    out.reason = DropReason::RateLimited;
+    return out;
+  }
+
+  codec::NtpHeader r;
+  if (admission == Admission::Kod) {
+    make_reply(req, rx_ns, unsynchronized_reference(ref.precision_log2), &r);
+    r.stratum = 0;
+    r.refid = codec::refid_from_ascii("RATE");
+    out.kod = true;
+  } else {
+    make_reply(req, rx_ns, ref, &r);
+    // RFC 9769 §2: an interleaved request echoes, as its origin, the receive
+    // timestamp of our previous reply, and differs in receive and transmit.
+    out.interleaved = !c->rx.is_zero() && req.origin == c->rx && !(req.receive == req.transmit);
+    if (out.interleaved) {
+      r.origin = req.receive;
+      r.transmit = c->tx;  // when the previous reply really left
+      c->interleaved = true;
+    }
+    c->rx = r.receive;
+    out.want_tx_timestamp = c->interleaved;
+  }
+  out.reply_size = codec::encode(r, reply, reply_capacity);
+  out.reply = true;
+  return out;
+}
+
+void note_transmit(ClientRecord& client, codec::NtpTimestamp tx) { client.tx = tx; }
+
+bool note_kernel_transmit(ClientRecord& client, codec::NtpTimestamp reply_receive, codec::NtpTimestamp tx) {
+  if (!(client.rx == reply_receive)) return false;
+  client.tx = tx;
+  return true;
+}
+
 int8_t precision_log2_from_ns(int64_t resolution_ns) {
   // Smallest p with 2^p s >= the resolution, from 2^-30 s (about 0.93 ns) up to 1 s.
   int p = -30;

@@ -1,16 +1,20 @@
-// What a server answers: its reference state and the reply built from it.
+// What a server answers: the request path from bytes in to reply bytes out.
 //
 // RFC 5905 §9 / §7.3 for the fields of a server-mode reply; RFC 4330 §5 for an
-// SNTP server.  The reference state says how good the server's own clock is
-// (leap, stratum, refid, root delay and dispersion); the reply copies it, with
-// root dispersion grown at PHI = 15 ppm since the last reference update.  Pure:
-// the caller passes the receive time in and stamps the transmit time itself,
-// as late as possible, after encoding.
+// SNTP server; RFC 9769 for interleaved client/server mode as chrony's clients
+// use it (`xleave`).  The reference state says how good the server's own clock
+// is (leap, stratum, refid, root delay and dispersion); a reply copies it, with
+// root dispersion grown at PHI = 15 ppm since the last reference update.
+// handle_request() is the whole policy: decode, access control, rate limit,
+// reply.  Pure: the caller passes the receive time in and stamps the transmit
+// time itself, as late as possible, after encoding.
 #pragma once
 
 #include <cstdint>
 
 #include "codec/ntp_packet.hpp"
+#include "core/access.hpp"
+#include "core/clients.hpp"
 
 namespace lansync::core {
 
@@ -46,6 +50,54 @@ int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns);
 // answered.  The reply's transmit timestamp is left zero for the caller.
 bool make_reply(const codec::NtpHeader& request, int64_t rx_ns, const ReferenceState& ref,
                 codec::NtpHeader* reply);
+
+// A broadcast (mode 5) packet announcing the reference at now_ns (RFC 5905
+// §9.1): origin and receive are zero; the caller stamps the transmit time.
+codec::NtpHeader make_broadcast(const ReferenceState& ref, int64_t now_ns, int8_t poll_log2);
+
+// Why a request got no reply.
+enum class DropReason : uint8_t {
+  Malformed,     // not a decodable NTP packet (too short, bad version, bad fields)
+  NotRequest,    // a valid packet, but not a client request (modes 1, 2, 4, 5)
+  AccessDenied,  // the client's address is not allowed
+  RateLimited,   // over the client's rate limit, and no KoD configured
+  kCount,
+};
+const char* describe(DropReason r);  // "malformed", "not_request", "access_denied", "rate_limited"
+
+struct ServerPolicy {
+  AccessList access = AccessList::lan_default();
+  RateLimit rate_limit;
+};
+
+struct RequestOutcome {
+  bool reply = false;
+  DropReason reason = DropReason::Malformed;  // when !reply
+  bool kod = false;                           // the reply is a Kiss-o'-Death RATE
+  bool interleaved = false;                   // the reply's transmit field is the previous reply's
+  bool want_tx_timestamp = false;             // ask the kernel when the reply leaves (interleaved clients)
+  size_t reply_size = 0;                      // bytes written to the reply buffer
+  ClientRecord* client = nullptr;             // the client's record, when it got this far
+};
+
+// The request path.  Decodes the request received from client at rx_ns,
+// applies policy and, when a reply is due, encodes it into reply (which must
+// hold kHeaderSize bytes).  The reply's transmit timestamp is left zero for a
+// basic reply: the caller stamps it just before sending and reports it with
+// note_transmit().  No reply is larger than its request.  random: 32 random
+// bits for the rate limiter's leak.
+RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+                              const ReferenceState& ref, const ServerPolicy& policy, ClientTable& clients,
+                              uint32_t random, uint8_t* reply, size_t reply_capacity);
+
+// Records the transmit time of the reply just sent to client (the one stamped
+// into a basic reply, or read right after the send), for interleaved mode.
+void note_transmit(ClientRecord& client, codec::NtpTimestamp tx);
+
+// A kernel transmit timestamp for a reply whose receive field was
+// reply_receive: replaces the estimate if that reply is still the client's
+// latest.  Returns whether it did.
+bool note_kernel_transmit(ClientRecord& client, codec::NtpTimestamp reply_receive, codec::NtpTimestamp tx);
 
 // log2 of a clock's reading resolution in seconds, rounded up (RFC 5905 §7.3
 // "precision"), from a resolution in nanoseconds.

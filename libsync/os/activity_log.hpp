@@ -13,9 +13,6 @@
 
 namespace lansync::os {
 
-// "2026-07-15T12:00:01.234Z": a Unix time in nanoseconds as UTC, to the millisecond.
-std::string utc_iso8601(int64_t unix_ns);
-
 // Appends line and a newline to path (mode 0644), creating missing directories (0755).
 Status append_log_line(const std::string& path, const std::string& line);
 

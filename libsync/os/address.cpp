@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sodium.h>
 
 #include <charconv>
 #include <cstring>
@@ -83,6 +84,53 @@ std::string SocketAddress::to_string() const {
 uint32_t SocketAddress::ipv4() const {
   if (family() != AF_INET) return 0;
   return ntohl(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr);
+}
+
+core::IpAddress SocketAddress::ip_address() const {
+  core::IpAddress a;
+  if (family() == AF_INET) {
+    a.family = 4;
+    std::memcpy(a.bytes, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, 4);
+  } else if (family() == AF_INET6) {
+    a.family = 6;
+    std::memcpy(a.bytes, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, 16);
+  }
+  return a;
+}
+
+uint32_t SocketAddress::refid() const {
+  if (family() == AF_INET) return ipv4();
+  core::IpAddress a = ip_address();
+  uint8_t digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, a.bytes, 16);
+  return (uint32_t{digest[0]} << 24) | (uint32_t{digest[1]} << 16) | (uint32_t{digest[2]} << 8) | digest[3];
+}
+
+OsResult<core::Cidr> parse_cidr(const std::string& text) {
+  core::Cidr c;
+  std::string addr = text;
+  int prefix = -1;
+  if (auto slash = text.find('/'); slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    std::string bits = text.substr(slash + 1);
+    unsigned v = 0;
+    auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), v);
+    if (bits.empty() || ec != std::errc() || ptr != bits.data() + bits.size() || v > 128) {
+      return invalid("bad prefix length in '" + text + "'");
+    }
+    prefix = static_cast<int>(v);
+  }
+  if (inet_pton(AF_INET, addr.c_str(), c.base.bytes) == 1) {
+    c.base.family = 4;
+    if (prefix > 32) return invalid("bad prefix length in '" + text + "' (IPv4 allows 0-32)");
+    c.prefix_len = static_cast<uint8_t>(prefix < 0 ? 32 : prefix);
+  } else if (inet_pton(AF_INET6, addr.c_str(), c.base.bytes) == 1) {
+    c.base.family = 6;
+    c.prefix_len = static_cast<uint8_t>(prefix < 0 ? 128 : prefix);
+  } else {
+    return invalid("bad address in '" + text + "' (expected e.g. 192.168.4.0/24 or fd00::/8)");
+  }
+  return c;
 }
 
 OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {

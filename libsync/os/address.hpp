@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/access.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -44,11 +45,19 @@ class SocketAddress {
   std::string to_string() const;  // "192.0.2.1:123", "[::1]:123"
   // The IPv4 address in host order, as an NTP reference ID; 0 for IPv6.
   uint32_t ipv4() const;
+  // The address as bytes, for access control and the client table.
+  core::IpAddress ip_address() const;
+  // The NTP reference ID naming this address (RFC 5905 §7.3): the IPv4
+  // address, or for IPv6 the first four bytes of a SHA-256 of the address.
+  uint32_t refid() const;
 
  private:
   sockaddr_storage storage_{};
   socklen_t size_ = 0;
 };
+
+// Parses "192.168.4.0/24", "fd00::/8" or a bare address (a /32 or /128).
+OsResult<core::Cidr> parse_cidr(const std::string& text);
 
 // Resolves a host (numeric or by name) to its addresses, numeric first.
 // passive: for bind() (an empty host then means the wildcard).

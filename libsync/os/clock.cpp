@@ -60,6 +60,23 @@ OsResult<KernelSyncStatus> SystemClock::sync_status() {
   return s;
 }
 
+Status SystemClock::discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
+                               int64_t est_error_ns) {
+  // The kernel PLL takes at most ±0.5 s of offset (MAXPHASE) per update.
+  constexpr int64_t kMaxPhaseNs = 500'000'000;
+  timex tx{};
+  tx.modes = ADJ_OFFSET | ADJ_STATUS | ADJ_TIMECONST | ADJ_MAXERROR | ADJ_ESTERROR | ADJ_NANO;
+  tx.offset = static_cast<long>(offset_ns > kMaxPhaseNs    ? kMaxPhaseNs
+                                : offset_ns < -kMaxPhaseNs ? -kMaxPhaseNs
+                                                           : offset_ns);
+  tx.status = STA_PLL | STA_NANO;  // clears STA_UNSYNC: the kernel now reports synchronized
+  tx.constant = time_constant;
+  tx.maxerror = static_cast<long>(max_error_ns / 1000);
+  tx.esterror = static_cast<long>(est_error_ns / 1000);
+  if (adjtimex(&tx) < 0) return errno_error("cannot discipline the system clock (adjtimex)");
+  return ok();
+}
+
 int64_t monotonic_ns() { return read_ns(CLOCK_MONOTONIC); }
 
 int64_t measure_resolution_ns(Clock& clock) {

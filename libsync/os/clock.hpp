@@ -35,16 +35,24 @@ class Clock {
   // replacing any slew in progress.
   virtual Status slew(int64_t offset_ns) = 0;
   virtual OsResult<KernelSyncStatus> sync_status() = 0;
+  // Feeds one measurement to the kernel's clock discipline (RFC 5905 §A.5.5.6
+  // kernel PLL): offset_ns (positive: the clock is behind) is slewed out with
+  // the given time constant (log2, about poll - 4), and the kernel is told the
+  // clock is synchronized with the given error bounds.
+  virtual Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
+                            int64_t est_error_ns) = 0;
 };
 
-// CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime();
-// both need CAP_SYS_TIME.
+// CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime(),
+// discipline() adjtimex(ADJ_OFFSET) with STA_PLL; all need CAP_SYS_TIME.
 class SystemClock final : public Clock {
  public:
   int64_t now_ns() override;
   Status step(int64_t offset_ns) override;
   Status slew(int64_t offset_ns) override;
   OsResult<KernelSyncStatus> sync_status() override;
+  Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
+                    int64_t est_error_ns) override;
 };
 
 // CLOCK_MONOTONIC in nanoseconds, for timeouts and schedules.

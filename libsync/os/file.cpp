@@ -27,7 +27,9 @@ std::string parent_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-Status make_dirs(const std::string& dir) {
+}  // namespace
+
+Status make_directories(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) return code_error(std::errc::not_a_directory, "cannot use " + dir);
@@ -36,11 +38,13 @@ Status make_dirs(const std::string& dir) {
   if (errno != ENOENT) return errno_error("cannot use " + dir);
   std::string parent = parent_of(dir);
   if (parent != dir) {
-    if (auto st2 = make_dirs(parent); !st2) return st2;
+    if (auto st2 = make_directories(parent); !st2) return st2;
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("cannot create " + dir);
   return ok();
 }
+
+namespace {
 
 Status write_all(int fd, const std::string& data, const std::string& what) {
   size_t done = 0;
@@ -56,8 +60,6 @@ Status write_all(int fd, const std::string& data, const std::string& what) {
 }
 
 }  // namespace
-
-Status make_directories(const std::string& dir) { return make_dirs(dir); }
 
 OsResult<std::string> read_small_file(const std::string& path, size_t max_size) {
   FdGuard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -81,7 +83,7 @@ OsResult<std::string> read_small_file(const std::string& path, size_t max_size) 
 
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode) {
   std::string dir = parent_of(path);
-  if (auto st = make_dirs(dir); !st) return st;
+  if (auto st = make_directories(dir); !st) return st;
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');

@@ -13,13 +13,13 @@ namespace lansync::os {
 // The whole file, refused if it is larger than max_size bytes.
 OsResult<std::string> read_small_file(const std::string& path, size_t max_size);
 
+// Creates dir and its missing parents (mode 0755); fine if it exists.
+Status make_directories(const std::string& dir);
+
 // Replaces path with contents: writes a temporary file in the same directory,
 // fsyncs it, renames it over path and fsyncs the directory, so that a reader
 // sees the old file or the new one, never a part.  Creates missing parent
 // directories (mode 0755).
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode);
-
-// Creates dir and its missing parents (mode 0755), like mkdir -p.
-Status make_directories(const std::string& dir);
 
 }  // namespace lansync::os

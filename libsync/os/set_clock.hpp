@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/correction.hpp"
@@ -21,6 +22,7 @@ struct ClockCorrection {
   bool allow_slew = true;                     // false: leave offsets under the threshold alone
   std::string source;                         // for the state file, e.g. "ntp:192.168.4.1"
   int64_t uncertainty_ns = -1;                // error bound of the source; < 0 when unknown
+  std::optional<int> stratum;                 // the source's stratum, when it is an NTP server
 };
 
 // Applies the correction to clock and writes the state file at state_path.

@@ -14,6 +14,7 @@ std::string format_sync_state(const SyncState& s) {
   json j = {{"last_sync_unix", s.last_sync_unix}, {"source", s.source}, {"offset_s", s.offset_s}};
   if (s.uncertainty_s) j["uncertainty_s"] = *s.uncertainty_s;
   if (s.action) j["action"] = *s.action;
+  if (s.stratum) j["stratum"] = *s.stratum;
   return j.dump() + "\n";
 }
 
@@ -51,6 +52,12 @@ OsResult<SyncState> parse_sync_state(const std::string& text, const std::string&
   if (auto a = j.find("action"); a != j.end()) {
     if (!a->is_string()) return invalid(name + ": field 'action' must be a string");
     s.action = a->get<std::string>();
+  }
+  if (auto st = j.find("stratum"); st != j.end()) {
+    if (!st->is_number_integer() || st->get<int64_t>() < 0 || st->get<int64_t>() > 15) {
+      return invalid(name + ": field 'stratum' must be an integer from 0 to 15");
+    }
+    s.stratum = st->get<int>();
   }
   return s;
 }

@@ -22,6 +22,7 @@ struct SyncState {
   double offset_s = 0;                  // correction found; positive: the clock was behind
   std::optional<double> uncertainty_s;  // error bound of the source at the time, if known
   std::optional<std::string> action;    // "step", "slew" or "none" (verified only)
+  std::optional<int> stratum;           // stratum of the source (an NTP server's), if known
 };
 
 // Reads and validates the file.  Errors name the file and the problem, e.g.

@@ -44,9 +44,9 @@ expect_usage "sntpd with a bad --listen port" "bad port 'x'" "$S" --listen 127.0
 expect_exit 0 "sntpd --help" "$S" --help
 
 # A port already taken is a runtime failure (exit 1) with the address named.
-start holder "$S" --listen 127.0.0.1:1123 --local-stratum 10
+start_sntpd holder --listen 127.0.0.1:1123 --local-stratum 10
 wait_for_ntp 127.0.0.1:1123
-expect_exit 1 "sntpd on a port in use" "$S" --listen 127.0.0.1:1123
+expect_exit 1 "sntpd on a port in use" "$S" --user root --control "$WORK/second.sock" --listen 127.0.0.1:1123
 check "sntpd on a port in use: names the address" grep -q "cannot bind 127.0.0.1:1123: Address already in use" "$WORK/last.err"
 
 finish

@@ -1,10 +1,12 @@
 # Shared helpers for the interop tests: private namespaces, real peers, checks.
 #
-# Every interop test runs inside its own user + network namespace
-# (unshare -Urn): it has a loopback of its own, may bind port 123, and cannot
+# Every interop test runs inside its own user, network and PID namespace
+# (unshare -Urnp): it has a loopback of its own, may bind port 123, and cannot
 # reach any other network.  In a user namespace CAP_SYS_TIME does not apply to
 # the machine's clock, so no peer started here can step or slew it, whatever
-# its configuration says.
+# its configuration says.  When the test ends, the kernel ends every process
+# it started (the PID namespace dies with its first process), even those a
+# wrapper such as faketime forked.
 #
 # Source this file, call `enter_private_netns "$@"` first, then use the
 # helpers; end with `finish`.
@@ -18,11 +20,11 @@ SKIP=77   # ctest's SKIP_RETURN_CODE
 
 enter_private_netns() {
   if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
-    if ! unshare -Urn true 2>/dev/null; then
-      echo "SKIP: this machine does not allow user + network namespaces (unshare -Urn)"
+    if ! unshare -Urnp --fork --mount-proc true 2>/dev/null; then
+      echo "SKIP: this machine does not allow user + network + PID namespaces (unshare -Urnp)"
       exit $SKIP
     fi
-    LANSYNC_IN_NETNS=1 exec unshare -Urn bash "$0" "$@"
+    LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork --mount-proc bash "$0" "$@"
   fi
   ip link set lo up
   WORK=$(mktemp -d)
@@ -58,7 +60,33 @@ wait_for_ntp() {
     [ "$rc" -ne 1 ] && return 0
     sleep 0.1
   done
-  echo "no NTP server answered on $1 within 10 s" >&2
+  failed "no NTP server answered on $1 within 10 s"
+  return 1
+}
+
+# faketime -f SPEC CMD...: runs CMD with libfaketime preloaded, as Debian's
+# faketime does, but without its wrapper: the wrapper names a semaphore after
+# its PID, and PIDs repeat across the tests' PID namespaces.  In a background
+# job it becomes CMD itself, so that killing the job kills the server.
+LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+faketime() {
+  [ "$1" = -f ] || { echo "faketime: only -f SPEC is supported here" >&2; return 2; }
+  local spec=$2
+  shift 2
+  if [ "$BASHPID" != "$$" ]; then
+    exec env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
+  fi
+  env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
+}
+
+# wait_for_log NAME PATTERN: until $WORK/NAME.log has a line matching
+# PATTERN (at most 10 s), for servers that answer nobody.
+wait_for_log() {
+  for _ in $(seq 100); do
+    grep -q -- "$2" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  failed "$1 never logged '$2'"
   return 1
 }
 
@@ -82,6 +110,32 @@ chronyd_server() {
     for line in "$@"; do echo "$line"; done
   } >"$WORK/$name.conf"
   start "$name" "${prefix[@]}" chronyd -x -d -u root -f "$WORK/$name.conf"
+}
+
+# start_sntpd NAME ARGS...: sntpd in the background, its log in $WORK/NAME.log
+# and its status socket at $WORK/NAME.sock.  It stays root: in this namespace
+# uid 0 is the only user that exists (tests/interop/privileges.sh covers the
+# switch to an unprivileged user).
+start_sntpd() {
+  local name=$1
+  shift
+  start "$name" "$BIN/sntpd" --user root --control "$WORK/$name.sock" "$@"
+}
+
+# second_host ADDR PEER_ADDR: a second network namespace (a second "host")
+# joined to this one by a veth pair, ADDR/24 on our side and PEER_ADDR/24 on
+# its side.  Sets PEER to a PID whose namespace it is: run commands there
+# with `nsenter -t "$PEER" -n CMD`.  For peers that refuse a server on their
+# own loopback (ntpd does).
+second_host() {
+  unshare -n sleep 3600 &
+  PEER=$!
+  BG_PIDS+=("$PEER")
+  sleep 0.1
+  ip link add lsv0 type veth peer name lsv1 netns "$PEER"
+  ip addr add "$1/24" dev lsv0
+  ip link set lsv0 up
+  nsenter -t "$PEER" -n sh -c "ip link set lo up && ip addr add $2/24 dev lsv1 && ip link set lsv1 up"
 }
 
 # The usual server: local stratum 10, open to loopback clients.

@@ -12,7 +12,7 @@ chrony_query() {  # HOST PORT
 clock_wrong_by() { sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p' <<<"$1"; }
 
 # Synchronized: local stratum 10, on port 123 (for ntpdig) over IPv4 and IPv6.
-start sntpd "$BIN/sntpd" --listen 127.0.0.1:123 --listen "[::1]:123" --local-stratum 10
+start_sntpd sntpd --listen 127.0.0.1:123 --listen "[::1]:123" --local-stratum 10
 wait_for_ntp 127.0.0.1:123
 
 out=$(chrony_query 127.0.0.1 123)
@@ -39,7 +39,7 @@ check "sntpd exits 0 on SIGTERM" [ "$rc" -eq 0 ]
 check "sntpd logs its stop" grep -q "received TERM, stopping" "$WORK/sntpd.log"
 
 # Unsynchronized: no --local-stratum, so every reply carries LI=3.
-start unsync "$BIN/sntpd" --listen 127.0.0.1:123 --listen "[::1]:123"
+start_sntpd unsync --listen 127.0.0.1:123 --listen "[::1]:123"
 wait_for_ntp 127.0.0.1:123
 check "unsynchronized sntpd warns at start" grep -q "answering unsynchronized (LI=3)" "$WORK/unsync.log"
 

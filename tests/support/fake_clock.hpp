@@ -25,6 +25,19 @@ class FakeClock final : public os::Clock {
     return os::ok();
   }
   os::OsResult<os::KernelSyncStatus> sync_status() override { return status; }
+  os::Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns, int64_t) override {
+    if (fail_changes) return os::code_error(std::errc::operation_not_permitted, "cannot discipline");
+    disciplines.push_back({offset_ns, time_constant});
+    status.synchronized = true;
+    status.max_error_ns = max_error_ns;
+    return os::ok();
+  }
+
+  struct PllUpdate {
+    int64_t offset_ns;
+    int time_constant;
+  };
+  std::vector<PllUpdate> disciplines;
 
   void advance(int64_t ns) { now_ns_ += ns; }
   void set(int64_t ns) { now_ns_ = ns; }

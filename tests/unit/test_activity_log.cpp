@@ -1,4 +1,4 @@
-// Unit tests of the activity log (os/activity_log): the time format and appending lines.
+// Unit tests of the activity log (os/activity_log): appending lines.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,13 +9,6 @@
 
 namespace lansync::os {
 namespace {
-
-TEST(ActivityLog, Iso8601Utc) {
-  EXPECT_EQ(utc_iso8601(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(utc_iso8601(1'784'116'800'123'999'999), "2026-07-15T12:00:00.123Z");
-  EXPECT_EQ(utc_iso8601(-1'000'000), "1969-12-31T23:59:59.999Z");
-  EXPECT_EQ(utc_iso8601(951'782'400'000'000'000), "2000-02-29T00:00:00.000Z");
-}
 
 TEST(ActivityLog, AppendsLinesCreatingTheDirectory) {
   lansync::testing::TempDir dir;

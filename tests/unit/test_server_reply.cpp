@@ -1,6 +1,8 @@
 // Unit tests of the server's reply construction and reference state (core/server).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/exchange.hpp"
 #include "core/server.hpp"
 
@@ -93,6 +95,167 @@ TEST(ServerReply, PrecisionFromResolution) {
   EXPECT_EQ(precision_log2_from_ns(2 * kS), 0);  // capped at 1 s
   EXPECT_EQ(ns_from_log2(-20), 953);             // 953.67 ns, truncated
   EXPECT_EQ(ns_from_log2(0), kS);
+}
+
+}  // namespace
+}  // namespace lansync::core
+
+namespace lansync::core {
+namespace {
+
+IpAddress loopback() {
+  IpAddress a;
+  a.family = 4;
+  a.bytes[0] = 127;
+  a.bytes[3] = 1;
+  return a;
+}
+
+struct RequestPath : ::testing::Test {
+  ServerPolicy policy;
+  ClientTable clients{1024, 99};
+  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  uint8_t reply[codec::kHeaderSize];
+
+  std::vector<uint8_t> packet(const NtpHeader& h, size_t extra = 0) {
+    std::vector<uint8_t> p(codec::kHeaderSize + extra, 0);
+    codec::encode(h, p.data(), p.size());
+    return p;
+  }
+  RequestOutcome handle(const std::vector<uint8_t>& p, IpAddress from = loopback(), int64_t rx = kT0 + 1000,
+                        uint32_t random = 1) {
+    return handle_request(p.data(), p.size(), from, rx, ref, policy, clients, random, reply, sizeof(reply));
+  }
+  NtpHeader decoded_reply() { return codec::decode(reply, sizeof(reply))->header; }
+};
+
+TEST_F(RequestPath, AnswersAClientRequest) {
+  RequestOutcome out = handle(packet(client_request()));
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ(out.reply_size, codec::kHeaderSize);
+  EXPECT_FALSE(out.interleaved);
+  EXPECT_FALSE(out.kod);
+  NtpHeader r = decoded_reply();
+  EXPECT_EQ(r.mode, Mode::Server);
+  EXPECT_EQ(r.origin, (codec::NtpTimestamp{0xAABBCCDDu, 0x11223344u}));
+  EXPECT_EQ(r.receive, codec::to_ntp(kT0 + 1000));
+}
+
+TEST_F(RequestPath, MalformedAndNonRequestsGetNothing) {
+  std::vector<uint8_t> short_packet(20, 0x23);
+  EXPECT_EQ(handle(short_packet).reason, DropReason::Malformed);
+  std::vector<uint8_t> ntpq(48, 0);
+  ntpq[0] = 0x16;  // mode 6
+  EXPECT_EQ(handle(ntpq).reason, DropReason::Malformed);
+  NtpHeader server = client_request();
+  server.mode = Mode::Server;
+  EXPECT_EQ(handle(packet(server)).reason, DropReason::NotRequest);
+  NtpHeader active = client_request();
+  active.mode = Mode::SymmetricActive;
+  EXPECT_EQ(handle(packet(active)).reason, DropReason::NotRequest);
+}
+
+TEST_F(RequestPath, ReplyIsNeverLargerThanTheRequest) {
+  // A request carrying a 28-byte extension field still gets a 48-byte reply.
+  std::vector<uint8_t> p = packet(client_request(), 28);
+  codec::store_be16(p.data() + 48, 0x0104);
+  codec::store_be16(p.data() + 50, 28);
+  RequestOutcome out = handle(p);
+  ASSERT_TRUE(out.reply);
+  EXPECT_LE(out.reply_size, p.size());
+}
+
+TEST_F(RequestPath, DeniedAddressesGetNothing) {
+  IpAddress outside;
+  outside.family = 4;
+  outside.bytes[0] = 8;
+  outside.bytes[3] = 8;
+  RequestOutcome out = handle(packet(client_request()), outside);
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::AccessDenied);
+  EXPECT_EQ(clients.in_use(), 0u);  // not even remembered
+}
+
+TEST_F(RequestPath, RateLimitDropsOrKisses) {
+  policy.rate_limit.enabled = true;
+  policy.rate_limit.burst = 2;
+  policy.rate_limit.leak_log2 = 4;
+  EXPECT_TRUE(handle(packet(client_request())).reply);
+  EXPECT_TRUE(handle(packet(client_request())).reply);
+  RequestOutcome dropped = handle(packet(client_request()));
+  EXPECT_FALSE(dropped.reply);
+  EXPECT_EQ(dropped.reason, DropReason::RateLimited);
+  policy.rate_limit.kod = true;
+  RequestOutcome kod = handle(packet(client_request()));
+  ASSERT_TRUE(kod.reply);
+  EXPECT_TRUE(kod.kod);
+  NtpHeader r = decoded_reply();
+  EXPECT_EQ(r.stratum, 0);
+  EXPECT_EQ(r.leap, Leap::Unsynchronized);
+  EXPECT_EQ(r.refid, codec::refid_from_ascii("RATE"));
+  EXPECT_EQ(r.origin, (codec::NtpTimestamp{0xAABBCCDDu, 0x11223344u}));  // the client can match it
+}
+
+TEST_F(RequestPath, InterleavedExchangeAsChronyRunsIt) {
+  // 1: a basic request; the server records its receive and transmit times.
+  NtpHeader req1 = client_request();
+  RequestOutcome out1 = handle(packet(req1), loopback(), kT0 + 1000);
+  ASSERT_TRUE(out1.reply);
+  EXPECT_FALSE(out1.interleaved);
+  NtpHeader reply1 = decoded_reply();
+  codec::NtpTimestamp sent1 = codec::to_ntp(kT0 + 1500);  // stamped by the caller
+  note_transmit(*out1.client, sent1);
+  // The kernel reports when reply 1 really left.
+  codec::NtpTimestamp wire1 = codec::to_ntp(kT0 + 1520);
+  EXPECT_TRUE(note_kernel_transmit(*out1.client, reply1.receive, wire1));
+
+  // 2: the client asks in interleaved mode: origin = our receive timestamp,
+  // receive = when reply 1 reached it, transmit = its own.
+  NtpHeader req2 = client_request();
+  req2.origin = reply1.receive;
+  req2.receive = codec::to_ntp(kT0 + 1600);
+  req2.transmit = {0x01020304u, 0x05060708u};
+  RequestOutcome out2 = handle(packet(req2), loopback(), kT0 + 64'000);
+  ASSERT_TRUE(out2.reply);
+  EXPECT_TRUE(out2.interleaved);
+  EXPECT_TRUE(out2.want_tx_timestamp);
+  NtpHeader reply2 = decoded_reply();
+  EXPECT_EQ(reply2.origin, req2.receive);                  // how the client knows it is interleaved
+  EXPECT_EQ(reply2.receive, codec::to_ntp(kT0 + 64'000));  // this exchange's receive
+  EXPECT_EQ(reply2.transmit, wire1);                       // the previous reply's wire time
+
+  // A stale kernel timestamp (for reply 1) no longer applies after reply 2.
+  EXPECT_FALSE(note_kernel_transmit(*out2.client, reply1.receive, wire1));
+}
+
+TEST_F(RequestPath, ReceiveEqualToTransmitIsNotInterleaved) {
+  RequestOutcome out1 = handle(packet(client_request()));
+  NtpHeader reply1 = decoded_reply();
+  note_transmit(*out1.client, codec::to_ntp(kT0 + 1500));
+  NtpHeader req2 = client_request();
+  req2.origin = reply1.receive;
+  req2.receive = req2.transmit;  // RFC 9769: then it is a basic request
+  EXPECT_FALSE(handle(packet(req2)).interleaved);
+}
+
+TEST_F(RequestPath, UnsynchronizedReferenceGivesLeapAlarm) {
+  ref = unsynchronized_reference(-20);
+  ASSERT_TRUE(handle(packet(client_request())).reply);
+  EXPECT_EQ(decoded_reply().leap, Leap::Unsynchronized);
+  EXPECT_EQ(decoded_reply().stratum, 16);
+}
+
+TEST(Broadcast, CarriesTheReferenceAndNoClientTimestamps) {
+  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  NtpHeader b = make_broadcast(ref, kT0 + 5 * kS, 6);
+  EXPECT_EQ(b.mode, Mode::Broadcast);
+  EXPECT_EQ(b.stratum, 10);
+  EXPECT_EQ(b.poll_log2, 6);
+  EXPECT_TRUE(b.origin.is_zero());
+  EXPECT_TRUE(b.receive.is_zero());
+  EXPECT_EQ(b.leap, Leap::None);
+  NtpHeader u = make_broadcast(unsynchronized_reference(-20), kT0, 6);
+  EXPECT_EQ(u.leap, Leap::Unsynchronized);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ TEST(SyncState, WriteThenReadRoundTrips) {
 TEST(SyncState, CreatesMissingDirectoriesAndLeavesNoTemporaryFiles) {
   testing::TempDir dir;
   fs::path path = dir.path() / "var" / "lib" / "lansync" / "sync-state.json";
-  SyncState s{1.0, "rtc", 0.0, {}, {}};
+  SyncState s{.last_sync_unix = 1.0, .source = "rtc"};
   ASSERT_TRUE(write_sync_state(path, s).ok());
   ASSERT_TRUE(write_sync_state(path, s).ok());  // replaces
   int files = 0;
@@ -104,7 +104,7 @@ TEST(SyncState, MissingAndOversizedFilesAreErrors) {
 TEST(SyncState, FailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
   testing::TempDir dir;
   fs::path path = dir.path() / "state.json";
-  SyncState s{1.0, "rtc", 0.0, {}, {}};
+  SyncState s{.last_sync_unix = 1.0, .source = "rtc"};
   ASSERT_TRUE(write_sync_state(path, s).ok());
   // A file-size limit below the record makes the write fail even for root,
   // as a full disk would.

@@ -98,7 +98,8 @@ TEST(TrustEvidence, ReadsTheKernelAndTheFile) {
   EXPECT_TRUE(missing.kernel_known);
   EXPECT_FALSE(missing.state_known);
   EXPECT_FALSE(missing.state_problem.empty());
-  ASSERT_TRUE(os::write_sync_state(path, {1795000000.5, "rtc", 0.1, {}, {}}).ok());
+  ASSERT_TRUE(
+      os::write_sync_state(path, {.last_sync_unix = 1795000000.5, .source = "rtc", .offset_s = 0.1}).ok());
   clock.status.synchronized = true;
   TrustEvidence e = os::gather_trust_evidence(clock, path);
   EXPECT_TRUE(e.kernel_synchronized);

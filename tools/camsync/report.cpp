@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "os/activity_log.hpp"
+#include "core/drift_log.hpp"
 
 namespace lansync::camsync {
 namespace {
@@ -35,7 +35,7 @@ std::string offset_text(const os::OffsetMeasurement& m) {
 
 std::string json_line(const RunRecord& r) {
   json j;
-  j["time"] = os::utc_iso8601(r.time_ns);
+  j["time"] = core::format_utc(r.time_ns);
   j["camera"] = r.camera.empty() ? json(nullptr) : json(r.camera);
   j["trusted"] = r.trusted ? json(*r.trusted) : json(nullptr);
   j["trust"] = r.trust;

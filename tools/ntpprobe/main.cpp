@@ -132,6 +132,12 @@ int run(const Options& opt) {
     }
     c.source = "ntp:" + names;
     c.uncertainty_ns = combined.selection.root_distance_ns;
+    // The best truechimer's stratum, so that a server reading the record knows its depth.
+    for (size_t k = 0; k < candidate_of.size(); ++k) {
+      const ServerResult& r = results[candidate_of[k]];
+      if (r.falseticker) continue;
+      if (!c.stratum || r.report.header.stratum < *c.stratum) c.stratum = r.report.header.stratum;
+    }
     auto done = os::correct_clock(clock, c, opt.state_path);
     if (!done) {
       fmt::print(stderr, "ntpprobe: error: {}\n", done.error().message);

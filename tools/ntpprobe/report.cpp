@@ -21,17 +21,6 @@ const char* const kFields[] = {
 
 double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
-// The reference ID as ntpq shows it: text for stratum 0/1, dotted quad above.
-std::string refid_text(const codec::NtpHeader& h) {
-  if (h.stratum <= 1) {
-    char text[5];
-    codec::refid_to_ascii(h.refid, text);
-    return text;
-  }
-  return fmt::format("{}.{}.{}.{}", h.refid >> 24, (h.refid >> 16) & 0xFF, (h.refid >> 8) & 0xFF,
-                     h.refid & 0xFF);
-}
-
 json to_json(const ServerResult& r) {
   const os::ServerReport& rep = r.report;
   json j;
@@ -45,7 +34,7 @@ json to_json(const ServerResult& r) {
   const codec::NtpHeader& h = rep.header;
   j["stratum"] = have_header ? json(h.stratum) : json(nullptr);
   j["leap"] = have_header ? json(static_cast<int>(h.leap)) : json(nullptr);
-  j["refid"] = have_header ? json(refid_text(h)) : json(nullptr);
+  j["refid"] = have_header ? json(core::refid_text(h.refid, h.stratum)) : json(nullptr);
   j["root_delay_s"] = have_header ? json(seconds(codec::from_ntp_short(h.root_delay))) : json(nullptr);
   j["root_dispersion_s"] =
       have_header ? json(seconds(codec::from_ntp_short(h.root_dispersion))) : json(nullptr);
@@ -99,8 +88,8 @@ std::string human_line(const ServerResult& r) {
   const codec::NtpHeader& h = rep.header;
   if (rep.usable) {
     return fmt::format("{}  offset {:+.9f} s  delay {:.9f} s  stratum {}  refid {}{}  {}", r.name,
-                       seconds(rep.best.offset_ns), seconds(rep.best.delay_ns), h.stratum, refid_text(h),
-                       r.falseticker ? "  FALSETICKER" : "", counts);
+                       seconds(rep.best.offset_ns), seconds(rep.best.delay_ns), h.stratum,
+                       core::refid_text(h.refid, h.stratum), r.falseticker ? "  FALSETICKER" : "", counts);
   }
   std::string why;
   if (!rep.error.empty()) {

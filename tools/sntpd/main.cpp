@@ -1,78 +1,282 @@
 // sntpd: the lansync LAN time server.
 //
-// Answers NTP client requests (versions 1-4) on every --listen address.  With
-// no reference for its clock it answers LI=3 (unsynchronized), so that no
-// client takes its time; --local-stratum N makes the local clock the reference.
+// Answers NTP clients with the time of a clock it has reason to trust, and
+// with LI=3 (unsynchronized) when it has none.  Settings come from the command
+// line and from /etc/lansync/sntpd.conf (keys = long option names); the
+// command line wins.  `sntpd status` asks a running daemon for its state.
 // Exit codes (sntpd(8)): 0 stopped by SIGTERM/SIGINT, 1 runtime failure,
 // 2 usage or configuration error.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <map>
+#include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "../common/cli.hpp"
+#include "daemon.hpp"
+#include "options.hpp"
 #include "os/address.hpp"
-#include "os/clock.hpp"
+#include "os/config.hpp"
 #include "os/log.hpp"
-#include "os/udp.hpp"
-#include "server.hpp"
+#include "os/privileges.hpp"
+#include "os/random.hpp"
+#include "status.hpp"
 
 namespace lansync::sntpd {
 namespace {
 
 enum Exit : int { kOk = 0, kFailure = 1, kUsage = tools::kExitUsage };
 
-struct Options {
-  std::vector<std::string> listen;
-  int local_stratum = 0;  // 0: none
-  bool verbose = false;
+// Durations such as "30m", "2h" or "90" (seconds).
+const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+
+struct StatusOptions {
+  bool json = false;
+  std::string control = os::kDefaultControlPath;
 };
 
+// Declares every daemon option on app, bound to opt.  Called once per parse.
+void define_options(CLI::App& app, Options& opt) {
+  app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  app.add_option("-c,--config", opt.config, "configuration file of 'option value' lines")
+      ->capture_default_str();
+  app.add_option("-l,--listen", opt.listen,
+                 "serve on ADDR:PORT (repeatable; IPv6 as [ADDR]:PORT); default [::]:123 and 0.0.0.0:123")
+      ->type_name("ADDR:PORT");
+  app.add_option("--workers", opt.workers, "serving threads (SO_REUSEPORT)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--local-stratum", opt.local_stratum,
+                 "last resort: serve the local clock at this stratum (1-15)")
+      ->check(CLI::Range(1, 15));
+  app.add_option("--upstream", opt.upstream, "follow this NTP server, HOST[:PORT] (repeatable)")
+      ->type_name("HOST[:PORT]");
+  app.add_flag("--no-clock-control", opt.no_clock_control,
+               "follow upstream servers without adjusting the clock (another daemon owns it)");
+  app.add_option("--step-threshold", opt.step_threshold_s,
+                 "at start-up only, step the clock when the upstream offset exceeds this (s)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--max-age", opt.max_age_s,
+                 "a reference older than this no longer counts (seconds, or with s/m/h/d); default 30m")
+      ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
+      ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--state", opt.state,
+                 "sync-state file read as a reference (and written when following upstream)")
+      ->capture_default_str();
+  app.add_option("--allow", opt.allow, "also answer clients in this CIDR (repeatable)")->type_name("CIDR");
+  app.add_option("--deny", opt.deny, "never answer clients in this CIDR (repeatable)")->type_name("CIDR");
+  app.add_flag("--ratelimit", opt.ratelimit, "limit the reply rate per client address");
+  app.add_option("--ratelimit-interval", opt.ratelimit_interval,
+                 "mean interval between replies, log2 seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(-19, 12));
+  app.add_option("--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 255));
+  app.add_option("--ratelimit-leak", opt.ratelimit_leak, "1 in 2^N over-limit requests is still answered")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4));
+  app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
+  app.add_option("--max-clients", opt.max_clients, "clients remembered (fixed memory, 56 bytes each)")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 1 << 22));
+  app.add_option("--broadcast", opt.broadcast, "send mode-5 broadcasts to ADDR[:PORT] (repeatable)")
+      ->type_name("ADDR[:PORT]");
+  app.add_option("--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--user", opt.user,
+                 "when started as root, continue as this user; default _lansync, or nobody");
+  app.add_option("--control", opt.control, "control socket for 'sntpd status'")->capture_default_str();
+  app.add_flag("-v,--verbose", opt.verbose, "log every dropped packet");
+}
+
+// Applies the config file under the command line: each line is validated on
+// its own so that an error names its line; options given on the command line
+// are not taken from the file.  Returns the arguments to parse, or an exit code.
+std::variant<std::vector<std::string>, int> config_arguments(const CLI::App& cli, const Options& opt) {
+  bool explicit_config = cli.count("--config") > 0;
+  auto entries = os::read_config(opt.config);
+  if (!entries) {
+    if (!explicit_config && entries.error().code == std::errc::no_such_file_or_directory) {
+      return std::vector<std::string>{};
+    }
+    fmt::print(stderr, "sntpd: error: {}\n", entries.error().message);
+    return kUsage;
+  }
+  std::vector<std::string> args;
+  for (const os::ConfigEntry& e : *entries) {
+    std::string where = opt.config + ":" + std::to_string(e.line);
+    std::string name = "--" + e.key;
+    const CLI::Option* o = cli.get_option_no_throw(name);
+    if (o == nullptr || e.key == "config" || e.key == "help" || e.key == "version") {
+      fmt::print(stderr, "sntpd: error: {}: unknown setting '{}'\n", where, e.key);
+      return kUsage;
+    }
+    if (cli.count(name) > 0) continue;  // the command line wins
+    std::vector<std::string> line_args{name};
+    if (o->get_expected_min() == 0) {  // a flag: the key alone, or yes/no
+      if (e.value == "no" || e.value == "false" || e.value == "off") continue;
+      if (!e.value.empty() && e.value != "yes" && e.value != "true" && e.value != "on") {
+        fmt::print(stderr, "sntpd: error: {}: '{}' takes no value, or yes/no\n", where, e.key);
+        return kUsage;
+      }
+    } else {
+      std::istringstream words(e.value);
+      for (std::string w; words >> w;) line_args.push_back(w);
+    }
+    // Validate this line alone, so that an error can name it.
+    Options scratch;
+    CLI::App check{"", "sntpd"};
+    define_options(check, scratch);
+    std::vector<std::string> reversed(line_args.rbegin(), line_args.rend());
+    try {
+      check.parse(reversed);
+    } catch (const CLI::ParseError& err) {
+      fmt::print(stderr, "sntpd: error: {}: {}\n", where, err.what());
+      return kUsage;
+    }
+    args.insert(args.end(), line_args.begin(), line_args.end());
+  }
+  return args;
+}
+
 int run(const Options& opt) {
+  os::log::set_verbose(opt.verbose);
   os::SystemClock clock;
-  ServerConfig config;
-  if (opt.local_stratum > 0) config.local_stratum = static_cast<uint8_t>(opt.local_stratum);
-  Server server(clock, config);
+
+  // The user to continue as, checked before anything is bound.
+  std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
+  if (::geteuid() == 0 && !os::user_exists(user)) {
+    os::log::error("--user: no such user '{}'", user);
+    return kUsage;
+  }
+
+  core::ServerPolicy policy;
+  for (const auto& [list, allow] : {std::pair{&opt.allow, true}, std::pair{&opt.deny, false}}) {
+    for (const std::string& text : *list) {
+      auto cidr = os::parse_cidr(text);
+      if (!cidr) {
+        os::log::error("--{}: {}", allow ? "allow" : "deny", cidr.error().message);
+        return kUsage;
+      }
+      allow ? policy.access.allow(*cidr) : policy.access.deny(*cidr);
+    }
+  }
+  policy.rate_limit.enabled = opt.ratelimit;
+  policy.rate_limit.interval_log2 = opt.ratelimit_interval;
+  policy.rate_limit.burst = opt.ratelimit_burst;
+  policy.rate_limit.leak_log2 = opt.ratelimit_leak;
+  policy.rate_limit.kod = opt.ratelimit_kod;
+
+  uint64_t seed = 0;
+  os::random_bytes(&seed, sizeof(seed));
+  auto state = std::make_unique<ServeState>(policy, static_cast<size_t>(opt.max_clients), seed);
+
+  UpstreamConfig uc;
+  uc.clock_control = !opt.no_clock_control;
+  uc.step_threshold_ns = tools::seconds_to_ns(opt.step_threshold_s);
+  uc.state_path = opt.no_clock_control ? "" : opt.state;
+  auto upstreams = std::make_unique<Upstreams>(clock, uc);
+  for (const std::string& text : opt.upstream) {
+    auto hp = os::parse_host_port(text, 123);
+    auto addrs = hp ? os::resolve(*hp) : fail(hp.error());
+    if (!addrs) {
+      os::log::error("--upstream: {}", addrs.error().message);
+      return kUsage;
+    }
+    if (auto st = upstreams->add(text, addrs->front()); !st) {
+      os::log::error("--upstream {}: {}", text, st.error().message);
+      return kFailure;
+    }
+  }
+  bool clock_control = uc.clock_control && !opt.upstream.empty();
+
+  Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
 
   std::vector<std::string> listen = opt.listen;
   if (listen.empty()) listen = {"[::]:123", "0.0.0.0:123"};
+  std::vector<os::SocketAddress> addresses;
   for (const std::string& text : listen) {
     auto hp = os::parse_host_port(text, 123, /*allow_port_zero=*/true);
-    if (!hp) {
-      os::log::error("--listen: {}", hp.error().message);
-      return kUsage;
-    }
-    auto addrs = os::resolve(*hp, /*passive=*/true);
+    auto addrs = hp ? os::resolve(*hp, /*passive=*/true) : fail(hp.error());
     if (!addrs) {
       os::log::error("--listen: {}", addrs.error().message);
       return kUsage;
     }
-    const os::SocketAddress& addr = addrs->front();
-    auto sock = os::UdpSocket::open(addr.family());
+    addresses.push_back(addrs->front());
+  }
+  os::UdpSocket::Options sock_options;
+  sock_options.reuse_port = opt.workers > 1;
+  sock_options.tx_timestamps = true;
+  for (int w = 0; w < opt.workers; ++w) {
+    std::vector<os::UdpSocket> sockets;
+    for (os::SocketAddress& addr : addresses) {
+      auto sock = os::UdpSocket::open(addr.family(), sock_options);
+      if (!sock) {
+        os::log::error("{}", sock.error().message);
+        return kFailure;
+      }
+      if (auto st = sock->bind(addr); !st) {
+        os::log::error("{}", st.error().message);
+        return kFailure;
+      }
+      // Port 0: the other workers must share the port the first one got.
+      if (auto local = sock->local_address(); local) {
+        if (w == 0) os::log::info("listening on {}", local->to_string());
+        addr = *local;
+      }
+      sockets.push_back(std::move(*sock));
+    }
+    daemon.add_worker(std::move(sockets));
+  }
+
+  for (const std::string& text : opt.broadcast) {
+    auto hp = os::parse_host_port(text, 123);
+    auto addrs = hp ? os::resolve(*hp) : fail(hp.error());
+    if (!addrs) {
+      os::log::error("--broadcast: {}", addrs.error().message);
+      return kUsage;
+    }
+    os::UdpSocket::Options bo;
+    bo.broadcast = true;
+    auto sock = os::UdpSocket::open(addrs->front().family(), bo);
     if (!sock) {
       os::log::error("{}", sock.error().message);
       return kFailure;
     }
-    if (auto st = sock->bind(addr); !st) {
-      os::log::error("{}", st.error().message);
-      return kFailure;
-    }
-    auto local = sock->local_address();
-    os::log::info("listening on {}", local ? local->to_string() : addr.to_string());
-    server.add_socket(std::move(*sock));
-  }
-  if (config.local_stratum) {
-    os::log::info("serving the local clock at stratum {}", *config.local_stratum);
-  } else {
-    os::log::warn("no reference for the clock: answering unsynchronized (LI=3); see --local-stratum");
+    os::log::info("broadcasting to {} every {} s", addrs->front().to_string(), opt.broadcast_interval_s);
+    daemon.add_broadcast({addrs->front(), std::move(*sock)});
   }
 
-  bool ok = server.run();
-  const Counters& c = server.counters();
-  os::log::info("{} requests, {} replies, {} malformed, {} ignored", c.received, c.replies, c.malformed,
-                c.ignored);
-  return ok ? kOk : kFailure;
+  if (!opt.control.empty()) {
+    auto control = os::ControlServer::listen(opt.control);
+    if (control) {
+      daemon.set_control(std::move(*control));
+    } else {
+      os::log::warn("no status socket: {}", control.error().message);
+    }
+  }
+
+  if (::geteuid() == 0) {
+    auto dropped = os::drop_privileges(user, clock_control);
+    if (!dropped) {
+      os::log::error("{}", dropped.error().message);
+      return kFailure;
+    }
+    os::log::info("{}", *dropped);
+  }
+  if (!opt.upstream.empty()) {
+    os::log::info("following {} upstream server{}, {}", opt.upstream.size(),
+                  opt.upstream.size() > 1 ? "s" : "",
+                  clock_control ? "disciplining the clock" : "without clock control");
+  }
+  return daemon.run() ? kOk : kFailure;
 }
 
 }  // namespace
@@ -82,18 +286,32 @@ int main(int argc, char** argv) {
   using namespace lansync;
   os::log::set_program("sntpd");
   sntpd::Options opt;
+  sntpd::StatusOptions status_opt;
   CLI::App app{"lansync NTP server for small offline networks.", "sntpd"};
-  app.set_version_flag("-V,--version", LANSYNC_VERSION);
-  app.add_option("-l,--listen", opt.listen,
-                 "address to serve on, ADDR:PORT or [V6ADDR]:PORT (repeatable); "
-                 "default [::]:123 and 0.0.0.0:123")
-      ->type_name("ADDR:PORT")
-      ->take_all();
-  app.add_option("--local-stratum", opt.local_stratum,
-                 "serve the local clock as a reference at this stratum (1-15)")
-      ->check(CLI::Range(1, 15));
-  app.add_flag("-v,--verbose", opt.verbose, "log every dropped packet");
+  sntpd::define_options(app, opt);
+  CLI::App* status = app.add_subcommand("status", "print the running daemon's reference state and counters");
+  status->add_flag("--json", status_opt.json, "print the report as one JSON object");
+  status->add_option("--control", status_opt.control, "the daemon's control socket")->capture_default_str();
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
-  os::log::set_verbose(opt.verbose);
-  return sntpd::run(opt);
+  if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json);
+
+  auto from_config = sntpd::config_arguments(app, opt);
+  if (auto* code = std::get_if<int>(&from_config)) return *code;
+  auto& extra = std::get<std::vector<std::string>>(from_config);
+  if (extra.empty()) return sntpd::run(opt);
+
+  // Parse again: the config file's settings, then the command line's.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  args.insert(args.begin(), extra.begin(), extra.end());
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  sntpd::Options merged;
+  CLI::App again{"", "sntpd"};
+  sntpd::define_options(again, merged);
+  try {
+    again.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "sntpd: error: {} (in {} or on the command line)\n", e.what(), opt.config);
+    return tools::kExitUsage;
+  }
+  return sntpd::run(merged);
 }

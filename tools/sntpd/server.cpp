@@ -1,116 +1,171 @@
-// sntpd serving loop; see server.hpp.
+// sntpd workers; see server.hpp.
 #include "server.hpp"
 
 #include <poll.h>
-#include <sys/signalfd.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
-#include <cstring>
 
 #include "codec/ntp_packet.hpp"
 #include "os/log.hpp"
 
 namespace lansync::sntpd {
 
-Server::Server(os::Clock& clock, ServerConfig config)
-    : clock_(clock),
-      config_(config),
-      precision_log2_(core::precision_log2_from_ns(os::measure_resolution_ns(clock))),
-      start_ns_(clock.now_ns()) {}
-
-void Server::add_socket(os::UdpSocket socket) { sockets_.push_back(std::move(socket)); }
-
-core::ReferenceState Server::reference(int64_t now_ns) const {
-  if (config_.local_stratum) {
-    return core::local_reference(*config_.local_stratum, precision_log2_, start_ns_, now_ns);
-  }
-  return core::unsynchronized_reference(precision_log2_);
+uint64_t CounterTotals::dropped_total() const {
+  uint64_t n = 0;
+  for (uint64_t d : dropped) n += d;
+  return n;
 }
 
-void Server::serve(os::UdpSocket& socket) {
-  // A request is 48 bytes plus extension fields and a MAC; anything that does
-  // not fit this buffer is dropped as oversized.
-  uint8_t in[1024];
-  uint8_t out[codec::kHeaderSize];
-  // Bounded per wake-up so that one busy socket cannot starve the others.
-  for (int n = 0; n < 256; ++n) {
-    auto d = socket.receive(in, sizeof(in));
-    if (!d) {
-      if (!os::would_block(d.error())) os::log::debug("receive: {}", d.error().message);
-      return;
-    }
-    ++counters_.received;
-    int64_t rx_ns = d->kernel_timestamp ? clock_.from_system_ns(d->rx_ns) : clock_.now_ns();
-    if (d->truncated) {
-      ++counters_.malformed;
-      continue;
-    }
-    auto request = codec::decode(in, d->size);
-    if (!request) {
-      ++counters_.malformed;
-      os::log::debug("{}: dropped: {}", d->from.to_string(), codec::describe(request.error()));
-      continue;
-    }
-    codec::NtpHeader reply;
-    if (!core::make_reply(request->header, rx_ns, reference(rx_ns), &reply)) {
-      ++counters_.ignored;
-      continue;
-    }
-    codec::encode(reply, out, sizeof(out));
-    // T3 as late as possible: after encoding, right before the send.
-    codec::store_timestamp(out + codec::kTransmitOffset, codec::to_ntp(clock_.now_ns()));
-    if (auto st = socket.send(out, sizeof(out), &d->from); !st) {
-      ++counters_.send_errors;
-      os::log::debug("{}", st.error().message);
-      continue;
-    }
-    ++counters_.replies;
-  }
+ServeState::ServeState(core::ServerPolicy policy, size_t max_clients, uint64_t seed)
+    : policy_(std::move(policy)), clients_(max_clients, seed) {}
+
+void ServeState::set_reference(const core::ReferenceState& ref) {
+  std::lock_guard<std::mutex> lock(reference_mutex_);
+  reference_ = ref;
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
-bool Server::run() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  // Signals arrive as readable data on a descriptor, so the poll loop sees
-  // them between packets and never inside one.
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
-    os::log::error("cannot block signals: {}", std::strerror(errno));
-    return false;
-  }
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) {
-    os::log::error("cannot create signalfd: {}", std::strerror(errno));
-    return false;
-  }
+bool ServeState::reference_if_newer(uint64_t* generation, core::ReferenceState* out) const {
+  if (generation_.load(std::memory_order_acquire) == *generation) return false;
+  std::lock_guard<std::mutex> lock(reference_mutex_);
+  *out = reference_;
+  *generation = generation_.load(std::memory_order_relaxed);
+  return true;
+}
+
+Worker::Worker(os::Clock& clock, ServeState& state, std::vector<os::UdpSocket> sockets, uint64_t seed)
+    : clock_(clock), state_(state), sockets_(std::move(sockets)), rng_(seed | 1) {
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+Worker::~Worker() {
+  stop();
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  uint64_t one = 1;
+  ssize_t rc = ::write(stop_fd_, &one, sizeof(one));
+  (void)rc;  // an eventfd write of 1 cannot fail short of overflow
+  thread_.join();
+}
+
+uint32_t Worker::next_random() {
+  // xorshift64*: enough for the rate limiter's leak, and lock-free.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return static_cast<uint32_t>((rng_ * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+void Worker::run() {
   std::vector<pollfd> fds;
   for (const os::UdpSocket& s : sockets_) fds.push_back({s.fd(), POLLIN, 0});
-  fds.push_back({sfd, POLLIN, 0});
-  bool ok = true;
+  fds.push_back({stop_fd_, POLLIN, 0});
   for (;;) {
     int rc = ::poll(fds.data(), fds.size(), -1);
     if (rc < 0) {
       if (errno == EINTR) continue;
-      os::log::error("poll: {}", std::strerror(errno));
-      ok = false;
-      break;
+      os::log::error("worker poll: {}", std::strerror(errno));
+      return;
     }
-    if (fds.back().revents != 0) {
-      signalfd_siginfo info{};
-      if (::read(sfd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
-        os::log::info("received {}, stopping", sigabbrev_np(static_cast<int>(info.ssi_signo)));
-      }
-      break;
-    }
+    if (fds.back().revents != 0) return;
     for (size_t i = 0; i < sockets_.size(); ++i) {
-      if (fds[i].revents != 0) serve(sockets_[i]);
+      if ((fds[i].revents & POLLERR) != 0) read_tx_timestamps(sockets_[i]);
+      if ((fds[i].revents & POLLIN) != 0) serve(sockets_[i]);
     }
   }
-  ::close(sfd);
-  return ok;
+}
+
+void Worker::serve(os::UdpSocket& socket) {
+  state_.reference_if_newer(&generation_, &reference_);
+  // Bounded per wake-up so that one busy socket cannot starve the others.
+  for (int round = 0; round < 8; ++round) {
+    auto got = socket.receive_batch(batch_);
+    if (!got) {
+      os::log::debug("receive: {}", got.error().message);
+      return;
+    }
+    if (*got == 0) return;
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      const os::UdpSocket::Datagram& d = batch_.datagram(i);
+      counters_.received.fetch_add(1, std::memory_order_relaxed);
+      int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : clock_.now_ns();
+      // Oversized datagrams are cut at the buffer: treat them as malformed.
+      size_t size = d.truncated ? 0 : d.size;
+      core::IpAddress ip = d.from.ip_address();
+      uint8_t reply[codec::kHeaderSize];
+      core::RequestOutcome out;
+      {
+        std::lock_guard<std::mutex> lock(state_.clients_mutex());
+        out = core::handle_request(batch_.data(i), size, ip, rx_ns, reference_, state_.policy(),
+                                   state_.clients(), next_random(), reply, sizeof(reply));
+      }
+      if (!out.reply) {
+        counters_.dropped[static_cast<size_t>(out.reason)].fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      // T3 as late as possible: after the reply is built, right before the send.
+      codec::NtpTimestamp t3 = codec::to_ntp(clock_.now_ns());
+      if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
+      if (auto st = socket.send(reply, out.reply_size, &d.from, out.want_tx_timestamp); !st) {
+        counters_.send_errors.fetch_add(1, std::memory_order_relaxed);
+        os::log::debug("{}", st.error().message);
+        continue;
+      }
+      counters_.replies.fetch_add(1, std::memory_order_relaxed);
+      if (out.interleaved) counters_.interleaved.fetch_add(1, std::memory_order_relaxed);
+      if (out.kod) counters_.kod.fetch_add(1, std::memory_order_relaxed);
+      if (!out.kod) {
+        std::lock_guard<std::mutex> lock(state_.clients_mutex());
+        // The record may have been replaced since (another worker, a full table).
+        if (core::ClientRecord* c = state_.clients().find(ip)) core::note_transmit(*c, t3);
+      }
+    }
+  }
+}
+
+void Worker::read_tx_timestamps(os::UdpSocket& socket) {
+  uint8_t buf[512];
+  // Bounded: one entry per reply that asked for a timestamp.
+  for (int n = 0; n < 64; ++n) {
+    auto t = socket.receive_tx_timestamp(buf, sizeof(buf));
+    if (!t) {
+      if (!os::would_block(t.error())) continue;  // an entry without a timestamp: skip it
+      return;
+    }
+    auto reply = codec::decode(t->payload, t->payload_size);
+    if (!reply) continue;
+    codec::NtpTimestamp tx = codec::to_ntp(clock_.from_system_ns(t->tx_ns));
+    std::lock_guard<std::mutex> lock(state_.clients_mutex());
+    core::ClientRecord* c = state_.clients().find(t->destination);
+    if (c != nullptr && core::note_kernel_transmit(*c, reply->header.receive, tx)) {
+      counters_.tx_timestamps.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+CounterTotals sum_counters(const std::vector<std::unique_ptr<Worker>>& workers) {
+  CounterTotals t;
+  for (const auto& w : workers) {
+    const Counters& c = w->counters();
+    t.received += c.received.load(std::memory_order_relaxed);
+    t.replies += c.replies.load(std::memory_order_relaxed);
+    t.interleaved += c.interleaved.load(std::memory_order_relaxed);
+    t.kod += c.kod.load(std::memory_order_relaxed);
+    t.send_errors += c.send_errors.load(std::memory_order_relaxed);
+    t.tx_timestamps += c.tx_timestamps.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < std::size(t.dropped); ++i)
+      t.dropped[i] += c.dropped[i].load(std::memory_order_relaxed);
+  }
+  return t;
 }
 
 }  // namespace lansync::sntpd

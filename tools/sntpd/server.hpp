@@ -1,56 +1,102 @@
-// sntpd's serving loop: sockets in, replies out, until SIGTERM or SIGINT.
+// sntpd's serving side: worker threads that answer NTP requests.
 //
-// The path of one request: socket (bytes + kernel receive timestamp) -> decode
-// -> reply built from the reference state (core) -> encode -> transmit
-// timestamp read as late as possible -> send.  Nothing flows back.
+// The path of one request, the whole way: socket (bytes + kernel receive
+// timestamp) -> decode -> policy (access, rate limit) -> reply built from the
+// reference state (core::handle_request) -> encode -> transmit timestamp read
+// as late as possible -> send.  Replies to clients in interleaved mode ask the
+// kernel when they left; those timestamps come back on the socket's error
+// queue and go into the client table for the next reply.  Nothing flows back.
+//
+// Each worker owns one socket per listen address (SO_REUSEPORT when there are
+// several workers) and receives in batches (recvmmsg).  Replies go out one by
+// one, each stamped just before its own send: batching the sends would delay
+// the later ones after their transmit timestamps were taken.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <optional>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
+#include "core/clients.hpp"
 #include "core/server.hpp"
 #include "os/clock.hpp"
 #include "os/udp.hpp"
 
 namespace lansync::sntpd {
 
+// Counters of one worker; read by the main thread while the worker runs.
 struct Counters {
-  uint64_t received = 0;   // datagrams read
-  uint64_t replies = 0;    // replies sent
-  uint64_t malformed = 0;  // failed to decode, or truncated
-  uint64_t ignored = 0;    // decoded, but not a client request of version 1..4
-  uint64_t send_errors = 0;
+  std::atomic<uint64_t> received{0};     // datagrams read
+  std::atomic<uint64_t> replies{0};      // replies sent (including KoD)
+  std::atomic<uint64_t> interleaved{0};  // replies in interleaved mode
+  std::atomic<uint64_t> kod{0};          // KoD RATE replies
+  std::atomic<uint64_t> dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
+  std::atomic<uint64_t> send_errors{0};
+  std::atomic<uint64_t> tx_timestamps{0};  // kernel transmit timestamps used
 };
 
-struct ServerConfig {
-  std::optional<uint8_t> local_stratum;  // serve the local clock at this stratum
+// Plain copy of the counters, summed over workers.
+struct CounterTotals {
+  uint64_t received = 0, replies = 0, interleaved = 0, kod = 0, send_errors = 0, tx_timestamps = 0;
+  uint64_t dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
+  uint64_t dropped_total() const;
 };
 
-class Server {
+// What the workers share: the reference, the policy and the client table.
+class ServeState {
  public:
-  Server(os::Clock& clock, ServerConfig config);
+  ServeState(core::ServerPolicy policy, size_t max_clients, uint64_t seed);
 
-  // Takes a bound socket to serve on.
-  void add_socket(os::UdpSocket socket);
+  // Publishes a new reference state to the workers.
+  void set_reference(const core::ReferenceState& ref);
+  // The current reference state, if newer than *generation (which is updated).
+  bool reference_if_newer(uint64_t* generation, core::ReferenceState* out) const;
 
-  // Serves until SIGTERM or SIGINT; returns false if waiting for events failed.
-  bool run();
-
-  const Counters& counters() const { return counters_; }
-
-  // The reference state at now_ns.
-  core::ReferenceState reference(int64_t now_ns) const;
+  const core::ServerPolicy& policy() const { return policy_; }
+  std::mutex& clients_mutex() { return clients_mutex_; }
+  core::ClientTable& clients() { return clients_; }
 
  private:
+  core::ServerPolicy policy_;
+  mutable std::mutex reference_mutex_;
+  std::atomic<uint64_t> generation_{0};
+  core::ReferenceState reference_;
+  std::mutex clients_mutex_;
+  core::ClientTable clients_;
+};
+
+class Worker {
+ public:
+  Worker(os::Clock& clock, ServeState& state, std::vector<os::UdpSocket> sockets, uint64_t seed);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void stop();  // returns once the thread has ended
+  const Counters& counters() const { return counters_; }
+
+ private:
+  void run();
   void serve(os::UdpSocket& socket);
+  void read_tx_timestamps(os::UdpSocket& socket);
+  uint32_t next_random();
 
   os::Clock& clock_;
-  ServerConfig config_;
-  int8_t precision_log2_;
-  int64_t start_ns_;
+  ServeState& state_;
   std::vector<os::UdpSocket> sockets_;
+  int stop_fd_ = -1;  // eventfd
+  std::thread thread_;
   Counters counters_;
+  uint64_t rng_;
+  uint64_t generation_ = 0;
+  core::ReferenceState reference_;
+  os::UdpSocket::Batch batch_{32};
 };
+
+CounterTotals sum_counters(const std::vector<std::unique_ptr<Worker>>& workers);
 
 }  // namespace lansync::sntpd

@@ -1,0 +1,86 @@
+// Client table and rate limiting; see clients.hpp.
+#include "core/clients.hpp"
+
+namespace lansync::core {
+namespace {
+
+// splitmix64's finalizer: every input bit affects every output bit.
+uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// 2^log2 seconds in nanoseconds, for log2 in -19..12.
+int64_t interval_ns(int log2) {
+  constexpr int64_t kS = 1'000'000'000;
+  return log2 >= 0 ? kS << log2 : kS >> -log2;
+}
+
+}  // namespace
+
+ClientTable::ClientTable(size_t capacity, uint64_t seed)
+    : records_((capacity + kWays - 1) / kWays * kWays), seed_(seed) {
+  if (records_.empty()) records_.resize(kWays);
+}
+
+size_t ClientTable::bucket_of(const IpAddress& address) const {
+  uint64_t h = seed_ ^ address.family;
+  for (int i = 0; i < 16; i += 8) {
+    uint64_t word = 0;
+    for (int j = 0; j < 8; ++j) word = (word << 8) | address.bytes[i + j];
+    h = mix(h ^ word);
+  }
+  return static_cast<size_t>(h % (records_.size() / kWays));
+}
+
+ClientRecord* ClientTable::find(const IpAddress& address) {
+  ClientRecord* bucket = &records_[bucket_of(address) * kWays];
+  for (size_t i = 0; i < kWays; ++i) {
+    if (bucket[i].in_use && bucket[i].address == address) return &bucket[i];
+  }
+  return nullptr;
+}
+
+ClientRecord* ClientTable::find_or_add(const IpAddress& address, int64_t now_ns) {
+  ClientRecord* bucket = &records_[bucket_of(address) * kWays];
+  ClientRecord* victim = &bucket[0];
+  for (size_t i = 0; i < kWays; ++i) {
+    ClientRecord& r = bucket[i];
+    if (r.in_use && r.address == address) return &r;
+    // Prefer a free slot, else the record heard from longest ago.
+    if (!r.in_use ? victim->in_use : (victim->in_use && r.last_ns < victim->last_ns)) victim = &r;
+  }
+  if (!victim->in_use) ++in_use_;
+  ++clients_seen_;
+  *victim = ClientRecord{};
+  victim->address = address;
+  victim->in_use = true;
+  victim->last_ns = now_ns;
+  victim->tat_ns = now_ns;
+  return victim;
+}
+
+Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, uint32_t random) {
+  client.last_ns = now_ns;
+  if (client.requests != UINT32_MAX) ++client.requests;
+  if (!limit.enabled) return Admission::Answer;
+  int64_t interval = interval_ns(limit.interval_log2);
+  int64_t tolerance = interval * limit.burst;
+  if (client.tat_ns < now_ns) client.tat_ns = now_ns;
+  // Generic cell rate algorithm: a reply is due when the bucket, advanced by
+  // one interval, stays within the burst tolerance.
+  if (client.tat_ns + interval - now_ns <= tolerance) {
+    client.tat_ns += interval;
+    return Admission::Answer;
+  }
+  uint32_t leak_mask = (1u << limit.leak_log2) - 1;
+  if ((random & leak_mask) == 0) return Admission::Answer;
+  return limit.kod ? Admission::Kod : Admission::Drop;
+}
+
+}  // namespace lansync::core
+static_assert(sizeof(lansync::core::ClientRecord) <= 56,
+              "a client record is 56 bytes: --max-clients documents it");

@@ -1,0 +1,226 @@
+// Drift analysis; see drift.hpp.
+#include "core/drift.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace lansync::core {
+
+const char* describe(DriftError e) {
+  switch (e) {
+    case DriftError::TooFewSamples:
+      return "too few good samples to fit a drift (at least 3 per run, 1 more per step)";
+    case DriftError::NoTimeSpan: return "all good samples are at the same time";
+    case DriftError::NotFinite: return "a time or offset is not a finite number";
+    case DriftError::NotInOrder: return "the samples are not in time order";
+    case DriftError::BadOption: return "the tolerance must be > 0 and the step threshold >= 0";
+  }
+  return "unknown error";
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// At most this many points on the Allan grid (a few MB); a finer tau0 is coarsened.
+constexpr double kMaxGridPoints = 1 << 22;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  double hi = v[mid];
+  if (v.size() % 2 == 1) return hi;
+  double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lo + hi) / 2;
+}
+
+// Where the run breaks (a step) and which samples are outliers, among the good samples g
+// (indices into samples).  breaks[k]: a step between g[k] and g[k+1].
+struct StepScan {
+  double threshold_s = 0;
+  std::vector<bool> breaks;   // size g.size() - 1
+  std::vector<bool> outlier;  // size g.size()
+};
+
+StepScan scan_steps(std::span<const DriftSample> s, const std::vector<size_t>& g, double user_threshold_s) {
+  StepScan scan;
+  const size_t n = g.size();
+  scan.breaks.assign(n > 0 ? n - 1 : 0, false);
+  scan.outlier.assign(n, false);
+  scan.threshold_s = user_threshold_s > 0 ? user_threshold_s : kMinAutoStepS;
+  if (n < 4) return scan;
+  // The typical rate (robust to the steps themselves), then each change less that rate.
+  std::vector<double> rates;
+  for (size_t k = 0; k + 1 < n; ++k) {
+    double dt = s[g[k + 1]].t_s - s[g[k]].t_s;
+    if (dt > 0) rates.push_back((s[g[k + 1]].offset_s - s[g[k]].offset_s) / dt);
+  }
+  double rate = median(rates);
+  std::vector<double> r(n - 1);
+  for (size_t k = 0; k + 1 < n; ++k) {
+    r[k] = (s[g[k + 1]].offset_s - s[g[k]].offset_s) - rate * (s[g[k + 1]].t_s - s[g[k]].t_s);
+  }
+  if (user_threshold_s <= 0) {
+    // 1.4826 * MAD: the standard deviation of Gaussian noise, unmoved by a few steps.
+    double mid = median(r);
+    std::vector<double> dev(r.size());
+    for (size_t k = 0; k < r.size(); ++k) dev[k] = std::fabs(r[k] - mid);
+    double sigma = 1.4826 * median(dev);
+    scan.threshold_s = std::max(kMinAutoStepS, kAutoStepSigmas * sigma);
+  }
+  for (size_t k = 0; k + 1 < n; ++k) scan.breaks[k] = std::fabs(r[k]) > scan.threshold_s;
+  // Away and straight back: the sample in between is an outlier.
+  for (size_t k = 0; k + 2 < n; ++k) {
+    if (scan.breaks[k] && scan.breaks[k + 1] && std::fabs(r[k] + r[k + 1]) <= scan.threshold_s) {
+      scan.outlier[k + 1] = true;
+      scan.breaks[k] = scan.breaks[k + 1] = false;
+    }
+  }
+  return scan;
+}
+
+}  // namespace
+
+double reliability_window_s(double drift, double drift_se, double jitter_s, double tolerance_s) {
+  const double d = std::fabs(drift), u = std::fabs(drift_se);
+  auto error_at = [&](double t) { return d * t + 2 * std::sqrt(jitter_s * jitter_s + u * u * t * t); };
+  if (error_at(0) >= tolerance_s) return 0;
+  if (d == 0 && u == 0) return -1;
+  // error_at(t) >= (d + 2u) t, so the tolerance is reached by hi.
+  double lo = 0, hi = tolerance_s / (d + 2 * u);
+  for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; ++i) {
+    double mid = (lo + hi) / 2;
+    (error_at(mid) < tolerance_s ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+double round_interval_down_s(double s) {
+  static constexpr double kRound[] = {1,   2,    5,    10,   15,    30,    60,    120,   300,    600,
+                                      900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
+  if (!(s >= 1)) return 0;
+  if (s >= 604800) return std::floor(s / 604800) * 604800;  // whole weeks
+  double best = 1;
+  for (double r : kRound) {
+    if (r <= s) best = r;
+  }
+  return best;
+}
+
+Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, const DriftOptions& options) {
+  if (!(options.tolerance_s > 0) || !(options.step_threshold_s >= 0) || !std::isfinite(options.tolerance_s) ||
+      !std::isfinite(options.step_threshold_s)) {
+    return fail(DriftError::BadOption);
+  }
+  DriftAnalysis a;
+  a.samples = s.size();
+  a.tolerance_s = options.tolerance_s;
+  std::vector<size_t> g;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!std::isfinite(s[i].t_s) || (s[i].ok && !std::isfinite(s[i].offset_s)))
+      return fail(DriftError::NotFinite);
+    if (i > 0 && s[i].t_s < s[i - 1].t_s) return fail(DriftError::NotInOrder);
+    if (s[i].ok) g.push_back(i);
+  }
+  a.good = g.size();
+  a.failed = s.size() - g.size();
+  if (g.size() < 3) return fail(DriftError::TooFewSamples);
+
+  StepScan scan = scan_steps(s, g, options.step_threshold_s);
+  a.step_threshold_s = scan.threshold_s;
+
+  // Segments of the good samples, outliers left out of every fit.
+  std::vector<double> x, y;
+  std::vector<size_t> group, used_index;
+  a.segment_of.assign(s.size(), 0);
+  size_t seg = 0;
+  bool seg_open = false;
+  for (size_t k = 0; k < g.size(); ++k) {
+    if (k > 0 && scan.breaks[k - 1] && seg_open) {
+      ++seg;
+      seg_open = false;
+    }
+    if (scan.outlier[k]) {
+      a.outliers.push_back(g[k]);
+      continue;
+    }
+    if (!seg_open) {
+      a.segments.push_back({});
+      a.segments.back().first = g[k];
+      a.segments.back().start_s = s[g[k]].t_s;
+      seg_open = true;
+    }
+    DriftSegment& cur = a.segments.back();
+    cur.last = g[k];
+    cur.end_s = s[g[k]].t_s;
+    ++cur.n;
+    x.push_back(s[g[k]].t_s);
+    y.push_back(s[g[k]].offset_s);
+    group.push_back(seg);
+    used_index.push_back(g[k]);
+  }
+  a.used = x.size();
+  a.span_s = x.back() - x.front();
+  if (!(a.span_s > 0)) return fail(DriftError::NoTimeSpan);
+  auto fit = fit_parallel_lines(x, y, group, a.segments.size());
+  if (!fit) {
+    return fail(fit.error() == FitError::NoSpreadInX ? DriftError::NoTimeSpan : DriftError::TooFewSamples);
+  }
+  a.drift_ppm = -fit->slope * 1e6;
+  a.drift_uncertainty_ppm = fit->slope_se * 1e6;
+  a.jitter_s = fit->residual_rms;
+
+  for (size_t k = 0; k < a.segments.size(); ++k) {
+    DriftSegment& sg = a.segments[k];
+    if (k > 0) sg.step_s = fit->intercepts[k] - fit->intercepts[k - 1];
+    if (sg.n >= 3) {
+      size_t begin = static_cast<size_t>(std::find(group.begin(), group.end(), k) - group.begin());
+      auto own = fit_line(std::span<const double>(x).subspan(begin, sg.n),
+                          std::span<const double>(y).subspan(begin, sg.n));
+      if (own) {
+        sg.fitted = true;
+        sg.drift_ppm = -own->slope * 1e6;
+        sg.drift_uncertainty_ppm = own->slope_se * 1e6;
+      }
+    }
+  }
+
+  // Every row gets the segment it falls in, and the fitted offset at its time for the good ones.
+  a.fitted_offset_s.assign(s.size(), kNaN);
+  size_t cur_seg = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    while (cur_seg + 1 < a.segments.size() && a.segments[cur_seg + 1].first <= i) ++cur_seg;
+    a.segment_of[i] = cur_seg;
+    if (s[i].ok) a.fitted_offset_s[i] = fit->intercepts[cur_seg] + fit->slope * s[i].t_s;
+  }
+
+  // Allan deviation of the residuals, on the grid of the usual spacing.
+  std::vector<double> spacing, residual(x.size());
+  for (size_t k = 0; k + 1 < x.size(); ++k) {
+    if (x[k + 1] > x[k]) spacing.push_back(x[k + 1] - x[k]);
+  }
+  for (size_t k = 0; k < x.size(); ++k) residual[k] = y[k] - (fit->intercepts[group[k]] + fit->slope * x[k]);
+  a.interval_s = median(spacing);
+  double tau0 = std::max(a.interval_s, a.span_s / kMaxGridPoints);
+  if (tau0 > 0) a.allan = overlapping_adev(place_on_grid(x, residual, tau0), tau0);
+
+  double window = reliability_window_s(fit->slope, fit->slope_se, a.jitter_s, a.tolerance_s);
+  if (window < 0) {
+    a.reliable_forever = true;
+    a.resync_interval_s = round_interval_down_s(a.span_s);
+    a.resync_capped = true;
+  } else {
+    a.reliable_s = window;
+    a.reliable_extrapolated = window > a.span_s;
+    double half = window / 2;
+    if (half > a.span_s) {
+      half = a.span_s;
+      a.resync_capped = true;
+    }
+    a.resync_interval_s = round_interval_down_s(half);
+  }
+  return a;
+}
+
+}  // namespace lansync::core

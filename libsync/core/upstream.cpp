@@ -1,0 +1,139 @@
+// Upstream following; see upstream.hpp.
+#include "core/upstream.hpp"
+
+#include <algorithm>
+
+#include "core/filter.hpp"
+#include "core/select.hpp"
+#include "core/server.hpp"
+
+namespace lansync::core {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+// RFC 5905 §13: poll-adjust gate and limit.
+constexpr int kPollGate = 4;
+constexpr int kPollLimit = 30;
+
+int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+
+}  // namespace
+
+UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns)
+    : name_(std::move(name)), refid_(refid), next_poll_ns_(now_ns) {}
+
+void UpstreamSource::on_transmit(int64_t now_ns) {
+  reach_ = static_cast<uint8_t>(reach_ << 1);
+  if (burst_left_ > 0) --burst_left_;
+  next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kS << poll_log2_));
+}
+
+void UpstreamSource::on_sample(const UpstreamSample& s) {
+  reach_ |= 1;
+  if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
+  filter_.push_back(s);
+  // RFC 5905 §13 poll adjustment: offsets within a few jitters of zero let
+  // the poll grow; larger ones bring it down.
+  int64_t noise = std::max<int64_t>(jitter_ns(), ns_from_log2(s.precision_log2));
+  if (abs64(s.sample.offset_ns) < kPollGate * noise) {
+    poll_counter_ += poll_log2_;
+    if (poll_counter_ > kPollLimit) {
+      poll_counter_ = 0;
+      poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
+    }
+  } else {
+    poll_counter_ -= 2 * poll_log2_;
+    if (poll_counter_ < -kPollLimit) {
+      poll_counter_ = 0;
+      poll_log2_ = std::max(poll_log2_ - 1, kMinPollLog2);
+    }
+  }
+}
+
+void UpstreamSource::on_rate_kiss(int64_t now_ns) {
+  burst_left_ = 0;
+  poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
+  next_poll_ns_ = now_ns + (kS << poll_log2_);
+}
+
+void UpstreamSource::apply_step(int64_t offset_ns) {
+  for (UpstreamSample& u : filter_) {
+    u.sample.offset_ns -= offset_ns;
+    u.time_ns += offset_ns;
+  }
+}
+
+std::optional<UpstreamSample> UpstreamSource::best() const {
+  if (filter_.empty() || reach_ == 0) return std::nullopt;
+  std::vector<Sample> samples;
+  for (const UpstreamSample& u : filter_) samples.push_back(u.sample);
+  return filter_[filter_samples(samples.data(), samples.size()).best];
+}
+
+int64_t UpstreamSource::jitter_ns() const {
+  if (filter_.empty()) return 0;
+  std::vector<Sample> samples;
+  for (const UpstreamSample& u : filter_) samples.push_back(u.sample);
+  return filter_samples(samples.data(), samples.size()).jitter_ns;
+}
+
+int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
+  auto b = best();
+  if (!b) return INT64_MAX;
+  int64_t age = std::max<int64_t>(0, now_ns - b->time_ns);
+  return (b->root_delay_ns + b->sample.delay_ns) / 2 + b->root_dispersion_ns +
+         ns_from_log2(b->precision_log2) + age / 1'000'000 * kPhiPpm + jitter_ns();
+}
+
+UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns) {
+  UpstreamSelection out;
+  out.truechimer.assign(sources.size(), false);
+  std::vector<Candidate> candidates;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    auto b = sources[i].best();
+    if (!b) continue;
+    candidates.push_back({b->sample.offset_ns, sources[i].root_distance_ns(now_ns)});
+    index.push_back(i);
+  }
+  if (candidates.empty()) return out;
+  bool flags[kMaxSources];
+  Selection sel = select_sources(candidates.data(), candidates.size(), flags);
+  if (!sel.ok) return out;
+  size_t peer = SIZE_MAX;
+  for (size_t k = 0; k < candidates.size() && k < kMaxSources; ++k) {
+    if (!flags[k]) continue;
+    out.truechimer[index[k]] = true;
+    if (peer == SIZE_MAX || candidates[k].root_distance_ns < candidates[peer].root_distance_ns) peer = k;
+  }
+  out.ok = true;
+  out.offset_ns = sel.offset_ns;
+  out.system_peer = index[peer];
+  const UpstreamSource& p = sources[out.system_peer];
+  UpstreamSample b = *p.best();
+  out.reference.stratum = b.stratum;
+  out.reference.refid = p.refid();
+  out.reference.name = p.name();
+  out.reference.update_ns = b.time_ns;
+  out.reference.root_delay_ns = b.root_delay_ns + b.sample.delay_ns;
+  // Everything that may separate our clock from the primary reference besides
+  // the path: the server's dispersion, our measurement's precision and jitter,
+  // and the offset measured (still being corrected, or not corrected at all).
+  out.reference.root_dispersion_ns =
+      b.root_dispersion_ns + ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(sel.offset_ns);
+  return out;
+}
+
+Discipline plan_discipline(int64_t offset_ns, bool first_update, int64_t step_threshold_ns, int poll_log2) {
+  Discipline d;
+  d.offset_ns = offset_ns;
+  if (first_update && abs64(offset_ns) > step_threshold_ns) {
+    d.kind = Discipline::Step;
+    return d;
+  }
+  d.kind = Discipline::Pll;
+  d.time_constant = std::max(0, poll_log2 - 4);
+  return d;
+}
+
+}  // namespace lansync::core

@@ -1,0 +1,162 @@
+// Shell commands with a deadline; see command.hpp.
+#include "os/command.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+
+#include "os/clock.hpp"
+
+extern char** environ;
+
+namespace lansync::os {
+namespace {
+
+constexpr size_t kMaxOut = 64 * 1024;
+constexpr size_t kMaxErr = 512;
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Appends what is readable on fd; false at end of file or on an error.
+bool drain(int fd, std::string& into, bool keep_tail, size_t cap) {
+  char buf[4096];
+  for (int i = 0; i < 64; ++i) {  // bounded: at most 256 KiB per wake-up
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    if (n == 0) return false;
+    into.append(buf, static_cast<size_t>(n));
+    if (into.size() > cap) {
+      if (keep_tail) {
+        into.erase(0, into.size() - cap);
+      } else {
+        into.resize(cap);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t deadline_mono_ns,
+                                           int cancel_fd) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
+  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (::pipe2(err_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
+  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    errno = rc;
+    return errno_error("cannot run /bin/sh");
+  }
+  out_w.reset();
+  err_w.reset();
+  // A pidfd tells poll when the shell exits even if something it started keeps the pipes open.
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+
+  CommandOutcome outcome;
+  bool out_open = true, err_open = true, exited = false;
+  // Exit seen without reaping (WNOWAIT): the zombie keeps the process group's
+  // number ours until the group is killed below.
+  auto check_exit = [&] {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      exited = true;
+    }
+  };
+  while (!exited || out_open || err_open) {
+    if (exited) {
+      // The shell is gone; take what is already in the pipes, and no more waiting.
+      if (out_open) drain(out_r.get(), outcome.out, false, kMaxOut);
+      if (err_open) drain(err_r.get(), outcome.err, true, kMaxErr);
+      break;
+    }
+    int64_t left_ns = deadline_mono_ns - monotonic_ns();
+    if (left_ns <= 0) {
+      outcome.end = CommandOutcome::End::TimedOut;
+      break;
+    }
+    pollfd fds[4] = {{out_open ? out_r.get() : -1, POLLIN, 0},
+                     {err_open ? err_r.get() : -1, POLLIN, 0},
+                     {pidfd.get(), POLLIN, 0},
+                     {cancel_fd, POLLIN, 0}};
+    // Without a pidfd (an old kernel), look for the exit every 10 ms.
+    if (pidfd.get() < 0) left_ns = std::min<int64_t>(left_ns, 10'000'000);
+    timespec wait{static_cast<time_t>(left_ns / 1'000'000'000), static_cast<long>(left_ns % 1'000'000'000)};
+    int n = ::ppoll(fds, 4, &wait, nullptr);
+    if (n < 0 && errno != EINTR) {
+      outcome.end = CommandOutcome::End::TimedOut;
+      break;
+    }
+    if (fds[3].fd >= 0 && fds[3].revents != 0) {
+      outcome.end = CommandOutcome::End::Cancelled;
+      break;
+    }
+    if (fds[0].revents != 0) out_open = drain(out_r.get(), outcome.out, false, kMaxOut);
+    if (fds[1].revents != 0) err_open = drain(err_r.get(), outcome.err, true, kMaxErr);
+    if (pidfd.get() < 0 || fds[2].revents != 0) check_exit();
+  }
+  // Whatever is left of the command's group goes: the stragglers, or all of it at the deadline.
+  ::kill(-pid, SIGKILL);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (outcome.end == CommandOutcome::End::Exited) {
+    if (WIFSIGNALED(wstatus)) {
+      outcome.end = CommandOutcome::End::Signaled;
+      outcome.code = WTERMSIG(wstatus);
+    } else {
+      outcome.code = WEXITSTATUS(wstatus);
+    }
+  }
+  return outcome;
+}
+
+}  // namespace lansync::os

@@ -1,0 +1,25 @@
+// Dropping root after start-up: run as an unprivileged user, keeping only CAP_SYS_TIME if needed.
+//
+// OpenNTPD's rule: bind the privileged port and open what needs root first,
+// then become a user who can do nothing else.  When the daemon must still
+// adjust the clock, it keeps CAP_SYS_TIME and no other capability.
+#pragma once
+
+#include <string>
+
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+// Becomes user (name; its primary group, no supplementary groups).  When the
+// process is not root, or already runs as that user, does nothing and says so
+// in the returned note.  keep_sys_time: keep CAP_SYS_TIME (and only it).
+OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time);
+
+// Whether a user of that name exists on this machine.
+bool user_exists(const std::string& name);
+
+// The first of the names that exists as a user on this machine, or "".
+std::string first_existing_user(const std::string& a, const std::string& b);
+
+}  // namespace lansync::os

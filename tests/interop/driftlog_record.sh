@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# driftlog record with the cmd: source and the command line around it: rows
+# flushed as measured, failed measurements as rows with a status, the
+# schedule kept when measurements are slow, SIGTERM and SIGINT ending a run
+# with exit 0 and every row whole, the live status only on a terminal, the
+# sources this build does not have, and analyze's errors naming the line.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+D="$BIN/driftlog"
+# one_line_saying TEXT: the last command's stderr is one line holding TEXT.
+one_line_saying() { [ "$(wc -l <"$WORK/last.err")" -eq 1 ] && grep -qF -- "$1" "$WORK/last.err"; }
+# rows_are N FILE-TEXT: N rows after the header.
+rows_are() { [ "$(tail -n +2 <<<"$2" | wc -l)" -eq "$1" ]; }
+HEADER="time_utc,elapsed_s,source,offset_s,delay_s,status"
+
+run_capture csv "$D" --source "cmd:echo 0.00125 0.0004" -i 0.1 -n 5
+check "cmd: exit 0" [ "$RC" -eq 0 ]
+check "cmd: nothing on stderr" [ ! -s "$WORK/last.err" ]
+check "cmd: the header" [ "$(head -n 1 <<<"$csv")" = "$HEADER" ]
+check "cmd: 5 rows" rows_are 5 "$csv"
+check "cmd: offset and delay as printed" \
+  [ "$(awk -F, 'NR == 2 { print $4, $5, $6 }' <<<"$csv")" = "0.001250000 0.000400000 ok" ]
+check "cmd: time_utc is ISO 8601 UTC" grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z,' <<<"$(sed -n 2p <<<"$csv")"
+
+# A source that fails every third time: the failures are rows, the run goes on.
+cat >"$WORK/flaky.sh" <<'SH'
+n=$(cat "$1" 2>/dev/null || echo 0); echo $((n + 1)) >"$1"
+case $((n % 3)) in 1) echo "cannot reach the camera" >&2; exit 1 ;; 2) echo unsynchronized ;; *) echo -0.5 ;; esac
+SH
+run_capture csv "$D" --source "cmd:sh $WORK/flaky.sh $WORK/count" -i 0.05 -n 6
+check "failures: exit 0" [ "$RC" -eq 0 ]
+check "failures: 6 rows" rows_are 6 "$csv"
+check "failures: status words in order" \
+  [ "$(tail -n +2 <<<"$csv" | cut -d, -f6 | tr '\n' ' ')" = "ok error unsynchronized ok error unsynchronized " ]
+check "failures: empty offset on failed rows" \
+  [ "$(tail -n +2 <<<"$csv" | awk -F, '$6 != "ok" && $4 != ""' | wc -l)" -eq 0 ]
+check "failures: the command's stderr is not ours" [ ! -s "$WORK/last.err" ]
+
+run_capture csv "$D" --source "cmd:echo 1, 2" -i 0.05 -n 1
+check "cmd: output that is not a number is an error row" [ "$(sed -n 2p <<<"$csv" | cut -d, -f7)" = error ]
+check "cmd: a source with a comma is quoted" [ "$(sed -n 2p <<<"$csv" | cut -d, -f3)" = '"cmd:echo 1' ]
+
+# Slow measurements (0.15 s each at 0.2 s intervals) keep the schedule: a loop
+# that slept a whole interval after each would end near 3.2 s, not 1.8 s.
+run_capture csv timeout 30 "$D" --source "cmd:sleep 0.15; echo 0" -i 0.2 -n 10
+last=$(tail -n 1 <<<"$csv" | cut -d, -f2)
+check "schedule: 10 rows" rows_are 10 "$csv"
+check "schedule: the 10th measurement about 1.8 s after the first, not later ($last)" near "$last" 1.9 0.6
+# A measurement that overruns gets killed at the timeout and reported.
+run_capture csv timeout 30 "$D" --source "cmd:sleep 30" -i 0.2 -t 0.1 -n 3
+check "timeout: 3 rows with status timeout" [ "$(tail -n +2 <<<"$csv" | cut -d, -f6 | sort -u)" = timeout ]
+
+# --duration: slots at 0, 0.25, ..., 0.75 s.
+run_capture csv timeout 30 "$D" --source "cmd:echo 0" -i 0.25 -d 1s
+check "--duration 1s at 0.25 s: 4 rows" rows_are 4 "$csv"
+
+# Stopped by a signal: exit 0, every row whole.  (env --default-signal: a
+# background job of a script starts with SIGINT ignored.)
+for sig in TERM INT; do
+  env --default-signal=INT "$D" --source "cmd:echo 0.25" -i 0.1 >"$WORK/sig.csv" 2>"$WORK/sig.err" &
+  pid=$!
+  for _ in $(seq 100); do [ "$(wc -l <"$WORK/sig.csv")" -ge 4 ] && break; sleep 0.05; done
+  kill -"$sig" "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  check "SIG$sig: exit 0" [ "$rc" -eq 0 ]
+  check "SIG$sig: at least 3 rows, every one whole" \
+    [ "$(tail -n +2 "$WORK/sig.csv" | awk -F, 'NF == 6 && $6 == "ok"' | wc -l)" -eq "$(($(wc -l <"$WORK/sig.csv") - 1))" ]
+  check "SIG$sig: the file ends with a newline" [ "$(tail -c 1 "$WORK/sig.csv" | od -An -c | tr -d ' ')" = '\n' ]
+  check "SIG$sig: nothing on stderr" [ ! -s "$WORK/sig.err" ]
+done
+# A signal during a slow command ends the run at once, without a half row.
+env --default-signal=INT "$D" --source "cmd:sleep 20" -i 30 -t 25 >"$WORK/slow.csv" 2>&1 &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+check "SIGTERM during a measurement: exit 0" [ "$rc" -eq 0 ]
+check "SIGTERM during a measurement: the header only" [ "$(cat "$WORK/slow.csv")" = "$HEADER" ]
+
+# On a terminal, a live status line on stderr (script(1) provides the terminal).
+script -qec "'$D' --source 'cmd:echo 0.002' -i 0.1 -n 4 >'$WORK/tty.csv'" "$WORK/tty.log" >/dev/null
+check "terminal: the live status counts the samples" grep -q "driftlog: 4 samples (0 failed)  last +0.002000 s" "$WORK/tty.log"
+check "terminal: ... and shows a drift estimate" grep -qE "drift [+-]0.000 ± 0.000 ppm" "$WORK/tty.log"
+check "terminal: the CSV still on stdout" [ "$(wc -l <"$WORK/tty.csv")" -eq 5 ]
+
+# A reference that gains 200 ppm on our clock, computed by a command from the clock itself.
+start=$(date +%s.%N)
+run_capture csv "$D" --source "cmd:date +%s.%N | awk '{ printf \"%.9f\\n\", -2 + (\$1 - $start) * 2e-4 }'" -i 0.05 -n 60
+echo "$csv" >"$WORK/gain.csv"
+run_capture report "$D" analyze --json "$WORK/gain.csv"
+check "cmd end to end: drift -200 ppm ($(json drift_ppm "$report"))" near "$(json drift_ppm "$report")" -200 5
+
+# Sources of other issues: one clear line, exit 3.
+for spec in rtc:/dev/rtc0 ds3231:/dev/i2c-1 camera:http://192.0.2.1:8080; do
+  expect_exit 3 "--source $spec is not in this build" "$D" --source "$spec" -n 1
+  check "--source $spec: one line saying so" one_line_saying "source is not available in this build"
+done
+
+# Usage errors: one line, exit 2.
+expect_usage() {
+  local desc=$1 want=$2
+  shift 2
+  expect_exit 2 "$desc" "$@"
+  check "$desc: one line on stderr saying '$want'" one_line_saying "$want"
+}
+expect_usage "no --source" "--source is required" "$D" -n 1
+expect_usage "unknown scheme" "unknown source 'gps'" "$D" --source gps:/dev/ttyS0
+expect_usage "no scheme" "expected SCHEME:ARGUMENT" "$D" --source laptop
+expect_usage "ntp: without a host" "expected ntp:HOST[:PORT]" "$D" --source ntp:
+expect_usage "ntp: a name that does not resolve" "cannot resolve" "$D" --source ntp:nonexistent.invalid
+expect_usage "--duration 12x" "unknown unit" "$D" --source "cmd:echo 0" -d 12x
+expect_usage "--interval 0" "--interval" "$D" --source "cmd:echo 0" -i 0
+expect_usage "--count 0" "--count" "$D" --source "cmd:echo 0" -n 0
+expect_usage "a record option before analyze" "are for record" "$D" -i 5 analyze "$WORK/gain.csv"
+expect_usage "a record option after analyze" "-i" "$D" analyze -i 5 "$WORK/gain.csv"
+expect_usage "analyze --tolerance 0" "--tolerance" "$D" analyze --tolerance 0 "$WORK/gain.csv"
+expect_exit 0 "driftlog --help" "$D" --help
+expect_exit 0 "driftlog analyze --help" "$D" analyze --help
+
+# analyze's errors name the file and the line.
+printf '%s\n%s\n%s\n' "$HEADER" "2026-01-01T00:00:00.000000Z,0,ntp:x,0.1,,ok" \
+  "2026-01-01T00:00:01.000000Z,1,ntp:x,zero,,ok" >"$WORK/bad.csv"
+expect_exit 4 "analyze: malformed CSV" "$D" analyze "$WORK/bad.csv"
+check "analyze: names the file and line 3" grep -q "bad.csv:3: offset_s is not a number: 'zero'" "$WORK/last.err"
+expect_exit 4 "plot: malformed CSV" "$D" plot "$WORK/bad.csv"
+head -n 3 "$WORK/gain.csv" >"$WORK/short.csv"
+expect_exit 5 "analyze: two samples are too few" "$D" analyze "$WORK/short.csv"
+check "analyze: says why" grep -q "too few good samples" "$WORK/last.err"
+expect_exit 1 "analyze: a file that is not there" "$D" analyze "$WORK/missing.csv"
+check "analyze: names it" grep -q "cannot open $WORK/missing.csv" "$WORK/last.err"
+
+finish

@@ -1,0 +1,154 @@
+// The recording loop; see record.hpp.
+//
+// Measurement k is due at start + k * interval on CLOCK_MONOTONIC: absolute
+// deadlines, so a slow measurement never delays the ones after it.  A
+// measurement that overruns a whole interval skips the slots it missed
+// (nothing is measured late to catch up).  SIGINT and SIGTERM are blocked and
+// read from a signalfd, so they end the wait for the next slot at once and a
+// measurement in progress (a command is killed; an NTP burst ends within its
+// timeout).  Every row is written and flushed when measured.
+#include "record.hpp"
+
+#include <fmt/core.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "core/duration.hpp"
+#include "core/regression.hpp"
+#include "os/clock.hpp"
+
+namespace lansync::driftlog {
+namespace {
+
+// Waits until the monotonic deadline; false if a stop signal came first.
+bool wait_until(int64_t deadline_ns, int signal_fd) {
+  for (;;) {
+    int64_t left = deadline_ns - os::monotonic_ns();
+    if (left <= 0) return true;
+    pollfd pfd{signal_fd, POLLIN, 0};
+    timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+    int rc = ::ppoll(&pfd, 1, &ts, nullptr);
+    if (rc > 0) return false;
+    if (rc < 0 && errno != EINTR) return true;
+  }
+}
+
+bool signal_pending(int signal_fd) {
+  pollfd pfd{signal_fd, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0;
+}
+
+bool write_out(const std::string& text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return false;
+  return std::fflush(stdout) == 0;
+}
+
+// The one-line live status on a terminal's stderr.
+class LiveStatus {
+ public:
+  explicit LiveStatus(bool on) : on_(on) {}
+  ~LiveStatus() {
+    if (on_ && shown_) std::fputs("\n", stderr);
+  }
+  void update(const Reading& r, int64_t rows, int64_t failed, const core::LineAccumulator& acc,
+              std::optional<double> left_s) {
+    if (!on_) return;
+    std::string last =
+        r.status == core::ReadingStatus::Ok
+            ? fmt::format("last {:+.6f} s", r.offset_s)
+            : fmt::format("last {}{}", core::status_word(r.status), r.detail.empty() ? "" : ": " + r.detail);
+    std::string drift = "drift: need 3 samples";
+    if (auto f = acc.fit(); f)
+      drift = fmt::format("drift {:+.3f} ± {:.3f} ppm", -f->slope * 1e6, f->slope_se * 1e6);
+    std::string left = left_s ? "  " + core::format_duration(*left_s) + " left" : "";
+    fmt::print(stderr, "\r\033[Kdriftlog: {} samples ({} failed)  {}  {}{}", rows, failed, last, drift, left);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+};
+
+}  // namespace
+
+int record(Source& source, const RecordOptions& opt) {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    fmt::print(stderr, "driftlog: error: cannot block signals: {}\n", std::strerror(errno));
+    return 1;
+  }
+  int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) {
+    fmt::print(stderr, "driftlog: error: cannot create a signalfd: {}\n", std::strerror(errno));
+    return 1;
+  }
+  auto write_failed = [&] {
+    fmt::print(stderr, "driftlog: error: cannot write the CSV to stdout: {}\n", std::strerror(errno));
+    ::close(sfd);
+    return 1;
+  };
+  if (!write_out(std::string(core::kDriftCsvHeader) + "\n")) return write_failed();
+
+  LiveStatus status(::isatty(STDERR_FILENO) == 1);
+  core::LineAccumulator acc;
+  const int64_t start = os::monotonic_ns();
+  int64_t rows = 0, failed = 0;
+  for (int64_t k = 0;;) {
+    const int64_t due = start + k * opt.interval_ns;
+    if (opt.count && rows >= *opt.count) break;
+    if (opt.duration_ns && due - start >= *opt.duration_ns) break;
+    if (!wait_until(due, sfd)) break;
+
+    MeasureContext ctx;
+    ctx.deadline_mono_ns = os::monotonic_ns() + opt.timeout_ns;
+    ctx.cancel_fd = sfd;
+    Reading r = source.measure(ctx);
+    if (r.cancelled) break;  // stopped by a signal half-way: not a measurement
+
+    core::DriftRow row;
+    row.time_utc_ns = r.local_ns;
+    row.elapsed_s = static_cast<double>(r.mono_ns - start) / 1e9;
+    row.source = opt.source_spec;
+    row.status = r.status;
+    if (r.status == core::ReadingStatus::Ok) {
+      row.offset_s = r.offset_s;
+      row.delay_s = r.delay_s;
+      acc.add(row.elapsed_s, r.offset_s);
+    } else {
+      ++failed;
+    }
+    if (!write_out(core::format_drift_row(row))) return write_failed();
+    ++rows;
+
+    // The next slot; whole intervals lost to a slow measurement are skipped.
+    ++k;
+    int64_t now = os::monotonic_ns();
+    if (now >= start + (k + 1) * opt.interval_ns) k = (now - start) / opt.interval_ns;
+
+    std::optional<double> left_s;
+    if (opt.duration_ns) left_s = static_cast<double>(start + *opt.duration_ns - now) / 1e9;
+    if (opt.count) {
+      double by_count = static_cast<double>((*opt.count - rows) * opt.interval_ns) / 1e9;
+      left_s = left_s ? std::min(*left_s, by_count) : by_count;
+    }
+    if (left_s && *left_s < 0) left_s = 0;
+    status.update(r, rows, failed, acc, left_s);
+    if (signal_pending(sfd)) break;
+  }
+  ::close(sfd);
+  return 0;
+}
+
+}  // namespace lansync::driftlog

@@ -1,0 +1,255 @@
+// sntpd main loop; see daemon.hpp.
+#include "daemon.hpp"
+
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "codec/ntp_packet.hpp"
+#include "core/exchange.hpp"
+#include "core/trust.hpp"
+#include "os/log.hpp"
+#include "os/random.hpp"
+#include "os/sync_state.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kTickNs = kS;  // the reference is re-evaluated every second
+
+double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+uint64_t random_u64() {
+  uint64_t v = 0;
+  os::random_bytes(&v, sizeof(v));
+  return v;
+}
+
+}  // namespace
+
+Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
+               std::unique_ptr<Upstreams> upstreams)
+    : clock_(clock),
+      options_(options),
+      state_(std::move(state)),
+      upstreams_(std::move(upstreams)),
+      precision_log2_(core::precision_log2_from_ns(os::measure_resolution_ns(clock))),
+      start_ns_(clock.now_ns()),
+      start_mono_ns_(os::monotonic_ns()) {}
+
+void Daemon::add_worker(std::vector<os::UdpSocket> sockets) {
+  workers_.push_back(std::make_unique<Worker>(clock_, *state_, std::move(sockets), random_u64()));
+}
+
+void Daemon::refresh_reference() {
+  int64_t now = clock_.now_ns();
+  core::ReferenceEvidence e;
+  e.precision_log2 = precision_log2_;
+  if (!upstreams_->empty()) e.upstream = upstreams_->reference();
+  // The kernel's word counts only when someone else disciplines the clock.
+  if (!upstreams_->controls_clock()) {
+    if (auto k = clock_.sync_status(); k && k->synchronized)
+      e.kernel = core::KernelReference{k->max_error_ns};
+  }
+  if (auto st = os::read_sync_state(options_.state); st) {
+    core::StateReference r;
+    r.last_sync_ns = std::llround(st->last_sync_unix * 1e9);
+    r.source = st->source;
+    r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
+    if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
+    e.state = r;
+  }
+  if (options_.local_stratum > 0) e.local_stratum = static_cast<uint8_t>(options_.local_stratum);
+
+  core::ReferenceChoice choice =
+      core::choose_reference(e, now, start_ns_, std::llround(options_.max_age_s * 1e9));
+  bool changed = !have_reference_ || choice.kind != reference_.kind ||
+                 choice.state.refid != reference_.state.refid ||
+                 choice.state.stratum != reference_.state.stratum;
+  if (changed) {
+    if (choice.state.synchronized) {
+      os::log::info("reference: {}; serving stratum {}", choice.detail, choice.state.stratum);
+    } else {
+      os::log::warn("reference: {}; answering unsynchronized (LI=3)", choice.detail);
+    }
+  }
+  reference_ = choice;
+  have_reference_ = true;
+  state_->set_reference(choice.state);
+}
+
+void Daemon::send_broadcasts() {
+  auto poll = static_cast<int8_t>(std::lround(std::log2(options_.broadcast_interval_s)));
+  for (Broadcast& b : broadcasts_) {
+    codec::NtpHeader h = core::make_broadcast(reference_.state, clock_.now_ns(), poll);
+    uint8_t buf[codec::kHeaderSize];
+    codec::encode(h, buf, sizeof(buf));
+    codec::store_timestamp(buf + codec::kTransmitOffset, codec::to_ntp(clock_.now_ns()));
+    if (auto st = b.socket.send(buf, sizeof(buf), &b.address); !st) {
+      os::log::debug("broadcast: {}", st.error().message);
+      continue;
+    }
+    ++broadcasts_sent_;
+  }
+}
+
+nlohmann::ordered_json Daemon::status_json() {
+  using nlohmann::ordered_json;
+  int64_t now = clock_.now_ns();
+  const core::ReferenceState& r = reference_.state;
+  ordered_json j;
+  j["version"] = LANSYNC_VERSION;
+  j["uptime_s"] = seconds(os::monotonic_ns() - start_mono_ns_);
+  ordered_json ref;
+  ref["synchronized"] = r.synchronized;
+  ref["source"] = core::describe(reference_.kind);
+  ref["detail"] = reference_.detail;
+  ref["stratum"] = r.synchronized ? r.stratum : 16;
+  ref["refid"] = r.synchronized ? core::refid_text(r.refid, r.stratum) : "";
+  ref["leap"] = r.synchronized ? 0 : 3;
+  ref["root_delay_s"] = seconds(r.root_delay_ns);
+  ref["root_dispersion_s"] = seconds(r.synchronized ? core::root_dispersion_at(r, now) : 0);
+  ref["reference_time_unix"] =
+      r.synchronized ? ordered_json(seconds(r.reference_time_ns)) : ordered_json(nullptr);
+  ref["age_s"] = r.synchronized ? ordered_json(seconds(now - r.reference_time_ns)) : ordered_json(nullptr);
+  ref["precision"] = precision_log2_;
+  j["reference"] = ref;
+
+  ordered_json clock;
+  clock["control"] = upstreams_->controls_clock();
+  clock["last_offset_s"] =
+      upstreams_->empty() ? ordered_json(nullptr) : ordered_json(seconds(upstreams_->last_offset_ns()));
+  j["clock"] = clock;
+
+  ordered_json ups = ordered_json::array();
+  for (const UpstreamStatus& u : upstreams_->status()) {
+    ordered_json o;
+    o["server"] = u.name;
+    o["address"] = u.address;
+    o["state"] = u.state;
+    char reach[4];
+    std::snprintf(reach, sizeof(reach), "%03o", u.reach);
+    o["reach"] = reach;
+    o["poll_s"] = int64_t{1} << u.poll_log2;
+    o["stratum"] = u.has_sample ? ordered_json(u.stratum) : ordered_json(nullptr);
+    o["offset_s"] = u.has_sample ? ordered_json(seconds(u.offset_ns)) : ordered_json(nullptr);
+    o["delay_s"] = u.has_sample ? ordered_json(seconds(u.delay_ns)) : ordered_json(nullptr);
+    o["last_sample_age_s"] =
+        u.has_sample ? ordered_json(seconds(u.last_sample_age_ns)) : ordered_json(nullptr);
+    ups.push_back(o);
+  }
+  j["upstreams"] = ups;
+
+  CounterTotals t = sum_counters(workers_);
+  ordered_json c;
+  c["requests"] = t.received;
+  c["replies"] = t.replies;
+  c["interleaved_replies"] = t.interleaved;
+  c["kod_sent"] = t.kod;
+  ordered_json dropped;
+  for (size_t i = 0; i < std::size(t.dropped); ++i) {
+    dropped[core::describe(static_cast<core::DropReason>(i))] = t.dropped[i];
+  }
+  c["dropped"] = dropped;
+  c["dropped_total"] = t.dropped_total();
+  c["send_errors"] = t.send_errors;
+  c["tx_timestamps"] = t.tx_timestamps;
+  c["broadcasts_sent"] = broadcasts_sent_;
+  j["counters"] = c;
+
+  ordered_json clients;
+  {
+    std::lock_guard<std::mutex> lock(state_->clients_mutex());
+    clients["seen"] = state_->clients().clients_seen();
+    clients["tracked"] = state_->clients().in_use();
+    clients["capacity"] = state_->clients().capacity();
+  }
+  j["clients"] = clients;
+  return j;
+}
+
+bool Daemon::run() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  // Signals become readable data on a descriptor, handled between events.
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    os::log::error("cannot block signals: {}", std::strerror(errno));
+    return false;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not kill us
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) {
+    os::log::error("cannot create signalfd: {}", std::strerror(errno));
+    return false;
+  }
+  refresh_reference();
+  for (auto& w : workers_) w->start();
+
+  std::vector<pollfd> fds;
+  fds.push_back({sfd, POLLIN, 0});
+  if (control_.fd() >= 0) fds.push_back({control_.fd(), POLLIN, 0});
+  for (int fd : upstreams_->fds()) fds.push_back({fd, POLLIN, 0});
+  int64_t next_tick = os::monotonic_ns() + kTickNs;
+  int64_t broadcast_interval = std::llround(options_.broadcast_interval_s * 1e9);
+  int64_t next_broadcast = os::monotonic_ns();
+  bool ok = true;
+  for (;;) {
+    upstreams_->poll_once();
+    int64_t now = os::monotonic_ns();
+    if (now >= next_tick) {
+      refresh_reference();
+      next_tick = now + kTickNs;
+    }
+    if (!broadcasts_.empty() && now >= next_broadcast) {
+      send_broadcasts();
+      next_broadcast = now + broadcast_interval;
+    }
+    int64_t wake = std::min(next_tick, upstreams_->next_due_ns());
+    if (!broadcasts_.empty()) wake = std::min(wake, next_broadcast);
+    int64_t wait_ns = std::max<int64_t>(0, wake - os::monotonic_ns());
+    int rc = ::poll(fds.data(), fds.size(), static_cast<int>((wait_ns + 999'999) / 1'000'000));
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      os::log::error("poll: {}", std::strerror(errno));
+      ok = false;
+      break;
+    }
+    if (fds[0].revents != 0) {
+      signalfd_siginfo info{};
+      if (::read(sfd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+        os::log::info("received {}, stopping", sigabbrev_np(static_cast<int>(info.ssi_signo)));
+      }
+      break;
+    }
+    if (control_.fd() >= 0 && fds[1].revents != 0) {
+      control_.serve([this](const std::string& request) {
+        if (request == "status") return status_json().dump() + "\n";
+        return std::string("{\"error\":\"unknown request\"}\n");
+      });
+    }
+    bool upstream_readable = false;
+    for (size_t i = control_.fd() >= 0 ? 2 : 1; i < fds.size(); ++i) upstream_readable |= fds[i].revents != 0;
+    if (upstream_readable) {
+      upstreams_->poll_once();
+      refresh_reference();
+    }
+  }
+  for (auto& w : workers_) w->stop();
+  ::close(sfd);
+  CounterTotals t = sum_counters(workers_);
+  os::log::info(
+      "{} requests, {} replies, {} dropped ({} malformed, {} not requests, {} denied, {} rate-limited)",
+      t.received, t.replies, t.dropped_total(), t.dropped[0], t.dropped[1], t.dropped[2], t.dropped[3]);
+  return ok;
+}
+
+}  // namespace lansync::sntpd

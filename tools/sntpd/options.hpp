@@ -1,0 +1,39 @@
+// sntpd's settings: from the command line and the config file, whose keys are the long option names.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "os/control.hpp"
+#include "os/sync_state.hpp"
+
+namespace lansync::sntpd {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/lansync/sntpd.conf";
+
+struct Options {
+  std::string config = kDefaultConfigPath;
+  std::vector<std::string> listen;  // empty: [::]:123 and 0.0.0.0:123
+  int workers = 1;
+  int local_stratum = 0;  // 0: none
+  std::vector<std::string> upstream;
+  bool no_clock_control = false;
+  double step_threshold_s = 1.0;
+  double max_age_s = 1800;
+  std::string state = os::kDefaultSyncStatePath;
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  bool ratelimit = false;
+  int ratelimit_interval = 3;
+  int ratelimit_burst = 8;
+  int ratelimit_leak = 2;
+  bool ratelimit_kod = false;
+  int max_clients = 16384;
+  std::vector<std::string> broadcast;
+  double broadcast_interval_s = 64;
+  std::string user;  // empty: _lansync, or nobody if missing
+  std::string control = os::kDefaultControlPath;
+  bool verbose = false;
+};
+
+}  // namespace lansync::sntpd

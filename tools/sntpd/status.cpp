@@ -1,0 +1,90 @@
+// sntpd status client; see status.hpp.
+#include "status.hpp"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/trust.hpp"
+#include "os/control.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string seconds_text(const ordered_json& v, bool sign = false) {
+  if (!v.is_number()) return "-";
+  return sign ? fmt::format("{:+.9f} s", v.get<double>()) : fmt::format("{:.9f} s", v.get<double>());
+}
+
+void print_human(const ordered_json& j) {
+  const ordered_json& r = j.at("reference");
+  fmt::print("Reference        : {}\n", r.at("detail").get<std::string>());
+  if (r.at("synchronized").get<bool>()) {
+    fmt::print("Synchronized     : yes, serving stratum {}, refid {}\n", r.at("stratum").get<int>(),
+               r.at("refid").get<std::string>());
+    fmt::print("Root delay       : {}\n", seconds_text(r.at("root_delay_s")));
+    fmt::print("Root dispersion  : {}\n", seconds_text(r.at("root_dispersion_s")));
+    fmt::print("Reference age    : {}\n",
+               core::human_duration(std::llround(r.at("age_s").get<double>() * 1e9)));
+  } else {
+    fmt::print("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
+  }
+  const ordered_json& clock = j.at("clock");
+  fmt::print("Clock control    : {}\n", clock.at("control").get<bool>() ? "yes" : "no");
+  if (!clock.at("last_offset_s").is_null()) {
+    fmt::print("Last offset      : {}\n", seconds_text(clock.at("last_offset_s"), true));
+  }
+  fmt::print("Uptime           : {}\n",
+             core::human_duration(std::llround(j.at("uptime_s").get<double>() * 1e9)));
+  for (const ordered_json& u : j.at("upstreams")) {
+    fmt::print("Upstream         : {}  {}  reach {}  poll {} s  offset {}  delay {}\n",
+               u.at("server").get<std::string>(), u.at("state").get<std::string>(),
+               u.at("reach").get<std::string>(), u.at("poll_s").get<int64_t>(),
+               seconds_text(u.at("offset_s"), true), seconds_text(u.at("delay_s")));
+  }
+  const ordered_json& c = j.at("counters");
+  fmt::print("Requests         : {}\n", c.at("requests").get<uint64_t>());
+  fmt::print("Replies          : {} ({} interleaved, {} KoD RATE)\n", c.at("replies").get<uint64_t>(),
+             c.at("interleaved_replies").get<uint64_t>(), c.at("kod_sent").get<uint64_t>());
+  std::string dropped;
+  for (const auto& [reason, n] : c.at("dropped").items()) {
+    dropped += fmt::format("{}{} {}", dropped.empty() ? "" : ", ", n.get<uint64_t>(), reason);
+  }
+  fmt::print("Dropped          : {} ({})\n", c.at("dropped_total").get<uint64_t>(), dropped);
+  const ordered_json& cl = j.at("clients");
+  fmt::print("Clients          : {} seen, {} tracked of {}\n", cl.at("seen").get<uint64_t>(),
+             cl.at("tracked").get<uint64_t>(), cl.at("capacity").get<uint64_t>());
+  if (c.at("broadcasts_sent").get<uint64_t>() > 0) {
+    fmt::print("Broadcasts sent  : {}\n", c.at("broadcasts_sent").get<uint64_t>());
+  }
+}
+
+}  // namespace
+
+int print_status(const std::string& control_path, bool json) {
+  auto answer = os::control_request(control_path, "status");
+  if (!answer) {
+    fmt::print(stderr, "sntpd: error: {} (is sntpd running? see --control)\n", answer.error().message);
+    return 1;
+  }
+  ordered_json j = ordered_json::parse(*answer, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("reference")) {
+    fmt::print(stderr, "sntpd: error: {} did not answer with a status report\n", control_path);
+    return 1;
+  }
+  if (json) {
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  try {
+    print_human(j);
+  } catch (const nlohmann::json::exception& e) {
+    fmt::print(stderr, "sntpd: error: unexpected status report: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace lansync::sntpd

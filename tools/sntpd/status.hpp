@@ -1,0 +1,13 @@
+// `sntpd status`: ask the running daemon over its control socket, print the answer.
+#pragma once
+
+#include <string>
+
+namespace lansync::sntpd {
+
+// Prints the daemon's status (human-readable, or its JSON as is).  Returns
+// the exit code: 0, or 1 when the daemon cannot be reached or answers
+// nonsense (the message says which).
+int print_status(const std::string& control_path, bool json);
+
+}  // namespace lansync::sntpd

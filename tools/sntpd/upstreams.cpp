@@ -1,0 +1,216 @@
+// sntpd upstream polling; see upstreams.hpp.
+#include "upstreams.hpp"
+
+#include "codec/ntp_packet.hpp"
+#include "core/trust.hpp"
+#include "os/log.hpp"
+#include "os/random.hpp"
+#include "os/sync_state.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+// Requests remembered per server: a reply to an older one is ignored.
+constexpr size_t kOutstanding = 4;
+
+codec::NtpTimestamp random_cookie() {
+  codec::NtpTimestamp c;
+  do {
+    uint8_t b[8];
+    os::random_bytes(b, sizeof(b));
+    c = codec::load_timestamp(b);
+  } while (c.is_zero());
+  return c;
+}
+
+}  // namespace
+
+Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config) : clock_(clock), config_(std::move(config)) {}
+
+os::Status Upstreams::add(const std::string& name, const os::SocketAddress& address) {
+  auto sock = os::UdpSocket::open(address.family());
+  if (!sock) return fail(sock.error());
+  if (auto st = sock->connect(address); !st) return st;
+  Peer p;
+  p.address = address;
+  p.socket = std::move(*sock);
+  peers_.push_back(std::move(p));
+  sources_.emplace_back(name, address.refid(), os::monotonic_ns());
+  return os::ok();
+}
+
+std::vector<int> Upstreams::fds() const {
+  std::vector<int> out;
+  for (const Peer& p : peers_) out.push_back(p.socket.fd());
+  return out;
+}
+
+int64_t Upstreams::next_due_ns() const {
+  int64_t due = INT64_MAX;
+  for (const core::UpstreamSource& s : sources_) due = std::min(due, s.next_poll_ns());
+  return due;
+}
+
+void Upstreams::poll_once() {
+  int64_t now = os::monotonic_ns();
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    receive(i);
+    if (sources_[i].next_poll_ns() <= now) transmit(i, now);
+  }
+}
+
+void Upstreams::transmit(size_t i, int64_t now_mono) {
+  Peer& p = peers_[i];
+  core::Request req;
+  req.cookie = random_cookie();
+  uint8_t buf[codec::kHeaderSize];
+  codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
+  req.t1_ns = clock_.now_ns();  // T1, immediately before the send
+  sources_[i].on_transmit(now_mono);
+  if (auto st = p.socket.send(buf, sizeof(buf)); !st) {
+    p.last_problem = st.error().code.message();
+    os::log::debug("upstream {}: {}", sources_[i].name(), st.error().message);
+    return;
+  }
+  if (p.outstanding.size() == kOutstanding) p.outstanding.erase(p.outstanding.begin());
+  p.outstanding.push_back(req);
+}
+
+void Upstreams::receive(size_t i) {
+  Peer& p = peers_[i];
+  uint8_t buf[1024];
+  // Bounded: a handful of datagrams per server per wake-up.
+  for (int n = 0; n < 16; ++n) {
+    auto d = p.socket.receive(buf, sizeof(buf));
+    if (!d) {
+      if (!os::would_block(d.error())) p.last_problem = d.error().code.message();
+      return;
+    }
+    int64_t t4 = d->kernel_timestamp ? clock_.from_system_ns(d->rx_ns) : clock_.now_ns();
+    auto decoded = codec::decode(buf, d->truncated ? 0 : d->size);
+    if (!decoded) continue;
+    const codec::NtpHeader& h = decoded->header;
+    auto match = std::find_if(p.outstanding.begin(), p.outstanding.end(),
+                              [&](const core::Request& r) { return r.cookie == h.origin; });
+    if (match == p.outstanding.end()) continue;  // stray, late or spoofed
+    core::ReplyCheck check = core::check_reply(h, *match, t4);
+    if (core::is_ignorable(check.status)) continue;
+    p.outstanding.erase(match);
+    if (check.status == core::ReplyStatus::KissOfDeath) {
+      char code[5];
+      codec::refid_to_ascii(h.refid, code);
+      p.last_problem = std::string("kod ") + code;
+      if (h.refid == codec::refid_from_ascii("RATE")) sources_[i].on_rate_kiss(os::monotonic_ns());
+      continue;
+    }
+    if (check.status != core::ReplyStatus::Ok) {
+      p.last_problem = core::describe(check.status);
+      continue;
+    }
+    p.last_problem.clear();
+    core::UpstreamSample s;
+    s.time_ns = t4;
+    s.sample = check.sample;
+    s.stratum = h.stratum;
+    s.root_delay_ns = codec::from_ntp_short(h.root_delay);
+    s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
+    s.precision_log2 = h.precision_log2;
+    sources_[i].on_sample(s);
+    update();
+  }
+}
+
+void Upstreams::update() {
+  int64_t now = clock_.now_ns();
+  core::UpstreamSelection sel = core::select_upstreams(sources_, now);
+  selection_ = sel;
+  if (!sel.ok) return;
+  last_offset_ns_ = sel.offset_ns;
+  if (!config_.clock_control) {
+    reference_ = sel.reference;
+    return;
+  }
+  if (clock_failed_) return;
+  core::Discipline d = core::plan_discipline(sel.offset_ns, !corrected_once_, config_.step_threshold_ns,
+                                             sources_[sel.system_peer].poll_log2());
+  os::Status st = os::ok();
+  if (d.kind == core::Discipline::Step) {
+    st = clock_.step(d.offset_ns);
+    if (st) {
+      os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
+                    sel.reference.name);
+      for (core::UpstreamSource& s : sources_) s.apply_step(d.offset_ns);
+      sel = core::select_upstreams(sources_, clock_.now_ns());
+      selection_ = sel;
+    }
+  } else {
+    int64_t distance = sel.reference.root_delay_ns / 2 + sel.reference.root_dispersion_ns;
+    st = clock_.discipline(d.offset_ns, d.time_constant, distance, sources_[sel.system_peer].jitter_ns());
+  }
+  if (!st) {
+    // A clock we cannot correct must not be served as if it followed upstream.
+    clock_failed_ = true;
+    reference_.reset();
+    os::log::error(
+        "{}; answering unsynchronized (run with CAP_SYS_TIME, or --no-clock-control when another "
+        "daemon keeps the clock)",
+        st.error().message);
+    return;
+  }
+  if (!corrected_once_) os::log::info("following upstream {}", sel.reference.name);
+  corrected_once_ = true;
+  reference_ = sel.reference;
+  record(d.offset_ns, d.kind == core::Discipline::Step ? "step" : "slew");
+}
+
+void Upstreams::record(int64_t offset_ns, const char* action) {
+  if (config_.state_path.empty() || !reference_) return;
+  os::SyncState s;
+  s.last_sync_unix = static_cast<double>(clock_.now_ns()) / 1e9;
+  s.source = "ntp:" + peers_[selection_.system_peer].address.ip();
+  s.offset_s = static_cast<double>(offset_ns) / 1e9;
+  s.uncertainty_s = static_cast<double>(reference_->root_delay_ns / 2 + reference_->root_dispersion_ns) / 1e9;
+  s.action = action;
+  s.stratum = reference_->stratum;
+  auto st = os::write_sync_state(config_.state_path, s);
+  if (!st && !state_write_failed_) {
+    os::log::warn("cannot record the sync in the state file: {}", st.error().message);
+  }
+  state_write_failed_ = !st;
+}
+
+std::optional<core::UpstreamReference> Upstreams::reference() const { return reference_; }
+
+std::vector<UpstreamStatus> Upstreams::status() const {
+  std::vector<UpstreamStatus> out;
+  int64_t now = clock_.now_ns();
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    const core::UpstreamSource& s = sources_[i];
+    UpstreamStatus u;
+    u.name = s.name();
+    u.address = peers_[i].address.to_string();
+    u.reach = s.reach();
+    u.poll_log2 = s.poll_log2();
+    if (auto b = s.best()) {
+      u.has_sample = true;
+      u.offset_ns = b->sample.offset_ns;
+      u.delay_ns = b->sample.delay_ns;
+      u.stratum = b->stratum;
+      u.last_sample_age_ns = now - b->time_ns;
+    }
+    bool chosen = selection_.ok && i < selection_.truechimer.size();
+    if (!u.has_sample) {
+      u.state = peers_[i].last_problem.empty() ? "no reply" : peers_[i].last_problem;
+    } else if (chosen && selection_.system_peer == i) {
+      u.state = "sys_peer";
+    } else if (chosen && selection_.truechimer[i]) {
+      u.state = "truechimer";
+    } else {
+      u.state = "falseticker";
+    }
+    out.push_back(u);
+  }
+  return out;
+}
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,93 @@
+// sntpd's client side: polling the --upstream servers and disciplining the clock from them.
+//
+// The schedule, filter, selection and discipline rules are core/upstream's;
+// this file sends the requests, matches the replies (random cookie, kernel
+// receive timestamp, as ntpprobe does) and applies the corrections through
+// the Clock interface.  It runs in the main thread, between serving
+// (which the workers do).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/reference.hpp"
+#include "core/upstream.hpp"
+#include "os/address.hpp"
+#include "os/clock.hpp"
+#include "os/udp.hpp"
+
+namespace lansync::sntpd {
+
+struct UpstreamConfig {
+  bool clock_control = true;                  // false: --no-clock-control
+  int64_t step_threshold_ns = 1'000'000'000;  // --step-threshold
+  std::string state_path;                     // sync-state file to record updates in ("" = none)
+};
+
+// One upstream server as the status report shows it.
+struct UpstreamStatus {
+  std::string name;
+  std::string address;
+  uint8_t reach = 0;
+  int poll_log2 = 0;
+  bool has_sample = false;
+  int64_t offset_ns = 0;
+  int64_t delay_ns = 0;
+  int stratum = 0;
+  int64_t last_sample_age_ns = -1;
+  std::string state;  // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
+};
+
+class Upstreams {
+ public:
+  Upstreams(os::Clock& clock, UpstreamConfig config);
+
+  // Adds a server; it is polled from now on.
+  os::Status add(const std::string& name, const os::SocketAddress& address);
+  bool empty() const { return peers_.empty(); }
+
+  // File descriptors to poll for replies.
+  std::vector<int> fds() const;
+  // Sends the requests that are due and reads every reply waiting.
+  void poll_once();
+  // When the next request is due (monotonic ns), or INT64_MAX.
+  int64_t next_due_ns() const;
+
+  // The reference the servers give us (kept, with its age, after they go
+  // silent: holdover), or nothing if never synchronized or if the clock
+  // could not be corrected.
+  std::optional<core::UpstreamReference> reference() const;
+  // True once sntpd corrects the clock itself (the kernel status is then ours).
+  bool controls_clock() const { return config_.clock_control && !peers_.empty(); }
+  int64_t last_offset_ns() const { return last_offset_ns_; }
+  std::vector<UpstreamStatus> status() const;
+
+ private:
+  // peers_[i] and sources_[i] are the same server (core wants the sources together).
+  struct Peer {
+    os::SocketAddress address;
+    os::UdpSocket socket;
+    std::vector<core::Request> outstanding;  // recent requests, newest last
+    std::string last_problem;                // e.g. "kod RATE", "unsynchronized"
+  };
+
+  void transmit(size_t i, int64_t now_mono);
+  void receive(size_t i);
+  void update();  // reselect and discipline after a new sample
+  void record(int64_t offset_ns, const char* action);
+
+  os::Clock& clock_;
+  UpstreamConfig config_;
+  std::vector<Peer> peers_;
+  std::vector<core::UpstreamSource> sources_;
+  std::optional<core::UpstreamReference> reference_;
+  core::UpstreamSelection selection_;
+  bool corrected_once_ = false;
+  bool clock_failed_ = false;
+  bool state_write_failed_ = false;
+  int64_t last_offset_ns_ = 0;
+};
+
+}  // namespace lansync::sntpd
