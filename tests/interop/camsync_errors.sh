@@ -88,6 +88,7 @@ expect_usage "--user without --password-file" "requires" "${S[@]}" --camera http
 expect_usage "--reference bogus" "--reference" "${S[@]}" --camera http://127.0.0.1:8080 --reference bogus
 expect_usage "--cacert and --insecure" "excludes" "${S[@]}" --camera https://x --cacert /dev/null --insecure
 expect_usage "unreadable --cacert" "cannot open $WORK/none.pem" "${S[@]}" --camera https://127.0.0.1:8443 --cacert "$WORK/none.pem"
+expect_usage "an unknown TZ" "unknown time zone 'Mars/Olympus'" env TZ=Mars/Olympus "${S[@]}" --camera http://127.0.0.1:8080
 expect_exit 0 "--help" "$BIN/camsync" --help
 
 finish

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "../common/cli.hpp"
@@ -22,6 +23,7 @@
 #include "os/file.hpp"
 #include "os/http.hpp"
 #include "os/ssdp.hpp"
+#include "os/time_zone.hpp"
 #include "os/sync_state.hpp"
 #include "os/trust.hpp"
 #include "report.hpp"
@@ -112,6 +114,14 @@ class Run {
       auto p = os::read_small_file(o_.password_file, 4096);
       if (!p) return stop(kUsage, "error", p.error().message);
       http.password = p->substr(0, p->find_first_of("\r\n"));
+    }
+
+    // glibc takes an unknown TZ for UTC without a word: the camera would
+    // silently show the wrong wall clock.
+    if (const char* tz = std::getenv("TZ"); tz && *tz) {
+      if (auto z = os::zone_at(clock_.now_ns() / 1'000'000'000, tz); !z) {
+        return stop(kUsage, "error", "TZ: " + z.error().message);
+      }
     }
 
     // 1. Is this clock worth passing on?
