@@ -11,13 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev)
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libssl-dev)
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
-# the units in dist/.
+# the units in dist/; tzdata, openssl and curl serve the camsync tests.
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd)
+  fonts-dejavu-core python3 systemd tzdata openssl curl)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")
