@@ -50,20 +50,13 @@ const std::error_category& camera_category() {
 
 std::error_code make_error_code(CameraErrc e) { return {static_cast<int>(e), camera_category()}; }
 
-void sleep_ns(int64_t ns) {
-  if (ns <= 0) return;
-  timespec ts{static_cast<time_t>(ns / kS), static_cast<long>(ns % kS)};
-  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
 void CameraSync::wait_until(int64_t local_ns) {
   // Sleep to 1 ms short, then the rest: the target is met to the sleep's slack.
   for (int i = 0; i < 1000; ++i) {
     int64_t d = local_ns - clock_.now_ns();
     // Beyond a few seconds the clock was stepped back under us: do not hang.
     if (d <= 0 || d > 5 * kS) return;
-    sleep_(d > 2 * kMs ? d - kMs : d);
+    clock_.sleep_ns(d > 2 * kMs ? d - kMs : d);
   }
 }
 
@@ -167,7 +160,7 @@ SyncReport CameraSync::run(const SyncOptions& options) {
       if (r || r.error().code != CameraErrc::busy || rep.busy_waits >= options.retries) return r;
       ++rep.busy_waits;
       rep.busy_message = r.error().message;
-      sleep_(backoff_ns);
+      clock_.sleep_ns(backoff_ns);
       backoff_ns = std::min(backoff_ns * 2, options.backoff_ns * 8);
     }
   };

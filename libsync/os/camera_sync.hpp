@@ -89,16 +89,10 @@ struct SyncReport {
   std::optional<Error> error;  // why the run stopped, if it did
 };
 
-// Sleeps for ns nanoseconds (the real one uses nanosleep; tests advance a fake clock).
-using SleepFn = std::function<void(int64_t ns)>;
-
-// nanosleep, for the real clock.
-void sleep_ns(int64_t ns);
-
 class CameraSync {
  public:
-  CameraSync(Clock& clock, CameraLink& camera, SleepFn sleep)
-      : clock_(clock), camera_(camera), sleep_(sleep) {}
+  // Waits go through clock.sleep_ns: a fake clock in tests moves its own time.
+  CameraSync(Clock& clock, CameraLink& camera) : clock_(clock), camera_(camera) {}
 
   // Measures the camera's offset (one attempt; busy is an error here).
   OsResult<OffsetMeasurement> measure();
@@ -113,7 +107,6 @@ class CameraSync {
 
   Clock& clock_;
   CameraLink& camera_;
-  SleepFn sleep_;
 };
 
 }  // namespace lansync::os

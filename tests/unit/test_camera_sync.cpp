@@ -93,7 +93,7 @@ struct Rig {
   explicit Rig(int64_t now_ns, int64_t camera_offset_ns) : clock(now_ns), camera(clock, camera_offset_ns) {}
   SyncReport run(SyncOptions o = {}) {
     if (o.tz.empty()) o.tz = "Europe/Berlin";
-    CameraSync sync(clock, camera, [this](int64_t ns) { clock.advance(ns); });
+    CameraSync sync(clock, camera);
     return sync.run(o);
   }
   FakeClock clock;
@@ -223,7 +223,7 @@ TEST(CameraSync, AStoppedCameraClockIsReported) {
   };
   FakeClock clock(kJul15_2026);
   Stopped camera(clock);
-  CameraSync sync(clock, camera, [&](int64_t ns) { clock.advance(ns); });
+  CameraSync sync(clock, camera);
   auto m = sync.measure();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().code, CameraErrc::inconsistent);

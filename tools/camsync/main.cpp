@@ -158,7 +158,7 @@ class Run {
     so.threshold_ns = tools::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
     so.retries = o_.retries;
-    os::CameraSync sync(clock_, camera, os::sleep_ns);
+    os::CameraSync sync(clock_, camera);
     rec_.sync = sync.run(so);
     const os::SyncReport& r = *rec_.sync;
     if (r.error) {
