@@ -62,17 +62,18 @@ int keygen(const KeygenOptions& opt) {
   return kOk;
 }
 
-// Loads the key file and checks that it holds key_id; prints every problem line.
+// Loads the key file and checks that it holds the key in use; prints its warnings.
 std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
   auto ring = os::KeyRing::load(opt.keys_path, opt.insecure_keys);
   if (!ring) {
     fmt::print(stderr, "ntpprobe: error: {}\n", ring.error().message);
     return nullptr;
   }
+  // Only the key in use matters here; sntpd reports every line at start-up.
   for (const os::KeyFileProblem& p : (*ring)->problems()) {
-    if (p.key_id == opt.key_id && p.fatal) continue;  // told below as the error
-    fmt::print(stderr, "ntpprobe: {}: {}:{}: {}\n", p.fatal ? "warning: line left out" : "warning",
-               opt.keys_path, p.line, p.message);
+    if (p.key_id == opt.key_id && !p.fatal) {
+      fmt::print(stderr, "ntpprobe: warning: {}:{}: {}\n", opt.keys_path, p.line, p.message);
+    }
   }
   if (!(*ring)->find(opt.key_id, nullptr)) {
     fmt::print(stderr, "ntpprobe: error: --key {}: {}\n", opt.key_id, (*ring)->why_missing(opt.key_id));
