@@ -229,6 +229,9 @@ if [ ! -x "$NTPSEC_NTPD" ]; then
 else
   {
     echo "tos orphan 10 orphanwait 1"
+    # ntpsec 1.2.2 rate-limits clients by default: after a few bursts it stops
+    # answering 127.0.0.1.  An explicit restrict line without 'limited' lifts it.
+    echo "restrict default"
     echo "driftfile $WORK/ntpd.drift"
     echo "keys $WORK/ntpsec.keys"
     echo "trustedkey 1 2 9"
