@@ -230,8 +230,9 @@ else
   {
     echo "tos orphan 10 orphanwait 1"
     # ntpsec 1.2.2 rate-limits clients by default: after a few bursts it stops
-    # answering 127.0.0.1.  An explicit restrict line without 'limited' lifts it.
+    # answering 127.0.0.1.  Explicit restrict lines without 'limited' lift it.
     echo "restrict default"
+    echo "restrict 127.0.0.1"
     echo "driftfile $WORK/ntpd.drift"
     echo "keys $WORK/ntpsec.keys"
     echo "trustedkey 1 2 9"
