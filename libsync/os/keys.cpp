@@ -365,22 +365,30 @@ size_t KeyRing::hash_size(uint32_t key_id) const {
   return e != nullptr ? key_hash_size(e->type) : 0;
 }
 
+namespace {
+
+// H(key || data) with one of libsodium's SHA-2 streaming APIs; the state holds
+// key material once the key is absorbed, so it is wiped.
+template <class State, int (*Init)(State*), int (*Update)(State*, const unsigned char*, unsigned long long),
+          int (*Final)(State*, unsigned char*)>
+void sha2(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size, uint8_t* out) {
+  State st;
+  Init(&st);
+  Update(&st, key, key_size);
+  Update(&st, data, size);
+  Final(&st, out);
+  sodium_memzero(&st, sizeof(st));
+}
+
+}  // namespace
+
 void KeyRing::hash(const Entry& e, const uint8_t* data, size_t size, uint8_t* out) {
-  // The state holds key material once the key is absorbed: wipe it.
   if (e.type == KeyType::Sha512) {
-    crypto_hash_sha512_state st;
-    crypto_hash_sha512_init(&st);
-    crypto_hash_sha512_update(&st, e.key, e.size);
-    crypto_hash_sha512_update(&st, data, size);
-    crypto_hash_sha512_final(&st, out);
-    sodium_memzero(&st, sizeof(st));
+    sha2<crypto_hash_sha512_state, crypto_hash_sha512_init, crypto_hash_sha512_update,
+         crypto_hash_sha512_final>(e.key, e.size, data, size, out);
   } else {
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, e.key, e.size);
-    crypto_hash_sha256_update(&st, data, size);
-    crypto_hash_sha256_final(&st, out);
-    sodium_memzero(&st, sizeof(st));
+    sha2<crypto_hash_sha256_state, crypto_hash_sha256_init, crypto_hash_sha256_update,
+         crypto_hash_sha256_final>(e.key, e.size, data, size, out);
   }
 }
 

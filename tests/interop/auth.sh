@@ -239,14 +239,7 @@ else
   } >"$WORK/ntpd.conf"
   sed -n 's/^# \([0-9]\)/\1/p' "$WORK/gen.out" >>"$WORK/ntpsec.keys"  # keygen's ntpsec line: key 9
   start ntpd "$NTPSEC_NTPD" -n -c "$WORK/ntpd.conf" -l "$WORK/ntpd.ntpd.log"
-  synced=no
-  for _ in $(seq 60); do  # orphan mode: synchronized within seconds, at most 30 s
-    rc=0
-    "$BIN/ntpprobe" -n 1 -t 0.2 127.0.0.1 >/dev/null 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] && { synced=yes; break; }
-    sleep 0.5
-  done
-  check "ntpd in orphan mode synchronizes" [ "$synced" = yes ]
+  wait_for_ntp 127.0.0.1 synchronized && pass "ntpd in orphan mode synchronizes"
   for key in 1 2; do
     expect_exit 0 "ntpprobe --key $key against ntpd with the key" \
       "$BIN/ntpprobe" --keys "$WORK/chrony.keys" --key $key 127.0.0.1

@@ -10,6 +10,7 @@
 #include "core/auth.hpp"
 #include "core/exchange.hpp"
 #include "core/server.hpp"
+#include "os/address.hpp"
 #include "os/keys.hpp"
 
 namespace lansync::core {
@@ -118,13 +119,7 @@ TEST(Auth, SignPacketRefusesUnknownKeysAndShortBuffers) {
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'795'000'000 * kS;
 
-IpAddress loopback() {
-  IpAddress a;
-  a.family = 4;
-  a.bytes[0] = 127;
-  a.bytes[3] = 1;
-  return a;
-}
+IpAddress loopback() { return os::resolve({"127.0.0.1", 123})->front().ip_address(); }
 
 struct SignedRequests : ::testing::Test {
   std::unique_ptr<os::KeyRing> keys = ring();
