@@ -9,8 +9,9 @@
 # type (none, SHA256, SHA512), bench/auth_load.py sends every request to both
 # servers back to back at the paced rate; the CPU time each server used (the
 # sum of its threads' /proc/PID/task/*/schedstat run time) divided by the
-# replies it gave is its cost per reply.  Prints a table and writes it to
-# bench/out/auth.txt.  bench/auth_load.py is a minimal bounded load generator
+# replies it gave is its cost per reply.  Then bench/mac_cost.cpp times
+# sntpd's MAC work alone (check the request, sign the reply) in process.
+# Prints a table and writes it to bench/out/auth.txt.  bench/auth_load.py is a minimal bounded load generator
 # of its own (loopback only, at most 50 000 requests/s and 30 s).
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
@@ -80,5 +81,8 @@ for type in none SHA256 SHA512; do
     printf "%-8s %10d %10d %14.0f %16.0f %8.2f   (%d sent to each)\n", t, rs, rc, ps, pc, r, sent
   }' >>"$WORK/table.txt"
 done
+g++ -std=c++20 -O2 -I"$REPO/libsync" "$REPO/bench/mac_cost.cpp" "$BIN/../libsync/libsync.a" \
+  $(pkg-config --libs libsodium) -o "$WORK/mac_cost"
+"$WORK/mac_cost" >>"$WORK/table.txt"
 cat "$WORK/table.txt"
 cp "$WORK/table.txt" "$out_dir/auth.txt"
