@@ -5,32 +5,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "codec/calendar.hpp"
+
 namespace lansync::core {
 namespace {
 
 constexpr int64_t kNsPerS = 1'000'000'000;
-
-// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms).
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -45,6 +25,11 @@ std::optional<double> parse_number(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+// A field as quoted in an error message: at most 40 characters of it.
+std::string shown(std::string_view field) {
+  return field.size() <= 40 ? std::string(field) : std::string(field.substr(0, 37)) + "...";
 }
 
 void append_fixed(std::string& out, double v, int precision) {
@@ -126,18 +111,10 @@ std::string format_utc(int64_t unix_ns) {
     ns += kNsPerS;
     --secs;
   }
-  int64_t days = secs / 86400, sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    --days;
-  }
-  int64_t y, m, d;
-  civil_from_days(days, y, m, d);
+  codec::CivilTime t = codec::civil_from_unix_seconds(secs);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
-                static_cast<long long>(sod % 60), static_cast<long long>(ns / 1000));
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", static_cast<int>(t.year), t.month,
+                t.day, t.hour, t.minute, t.second, static_cast<long long>(ns / 1000));
   return buf;
 }
 
@@ -174,7 +151,9 @@ std::optional<int64_t> parse_utc(std::string_view t) {
     if (digits == 0) return std::nullopt;
   }
   if (i + 1 != t.size() || t[i] != 'Z') return std::nullopt;
-  return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * kNsPerS + frac_ns;
+  int64_t days =
+      codec::days_from_civil(static_cast<int32_t>(y), static_cast<uint8_t>(mo), static_cast<uint8_t>(d));
+  return (days * codec::kSecondsPerDay + h * 3600 + mi * 60 + s) * kNsPerS + frac_ns;
 }
 
 std::string format_drift_row(const DriftRow& row) {
@@ -210,6 +189,8 @@ Result<std::vector<DriftRow>, CsvError> parse_drift_csv(std::string_view text) {
   int col_time = -1, col_elapsed = -1, col_source = -1, col_offset = -1, col_delay = -1, col_status = -1;
   size_t line_no = 0;
   size_t pos = 0;
+  // A byte-order mark, as spreadsheet programs write: not part of the header.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     std::string_view line =
@@ -247,38 +228,47 @@ Result<std::vector<DriftRow>, CsvError> parse_drift_csv(std::string_view text) {
     }
     const std::vector<std::string>& f = *fields;
     DriftRow row;
+    row.line = line_no;
     auto elapsed = parse_number(f[static_cast<size_t>(col_elapsed)]);
-    if (!elapsed)
-      return fail(
-          error_at(line_no, "elapsed_s is not a number: '" + f[static_cast<size_t>(col_elapsed)] + "'"));
+    if (!elapsed) {
+      return fail(error_at(
+          line_no, "elapsed_s is not a number: '" + shown(f[static_cast<size_t>(col_elapsed)]) + "'"));
+    }
     row.elapsed_s = *elapsed;
     if (!rows.empty() && row.elapsed_s < rows.back().elapsed_s) {
       return fail(error_at(line_no, "elapsed_s goes backwards"));
     }
+    if (row.elapsed_s < 0) {
+      return fail(
+          error_at(line_no, "elapsed_s is negative: '" + shown(f[static_cast<size_t>(col_elapsed)]) + "'"));
+    }
     const std::string& off = f[static_cast<size_t>(col_offset)];
     if (!trim(off).empty()) {
       row.offset_s = parse_number(off);
-      if (!row.offset_s) return fail(error_at(line_no, "offset_s is not a number: '" + off + "'"));
+      if (!row.offset_s) return fail(error_at(line_no, "offset_s is not a number: '" + shown(off) + "'"));
     }
     if (col_delay >= 0 && !trim(f[static_cast<size_t>(col_delay)]).empty()) {
       row.delay_s = parse_number(f[static_cast<size_t>(col_delay)]);
       if (!row.delay_s) {
         return fail(
-            error_at(line_no, "delay_s is not a number: '" + f[static_cast<size_t>(col_delay)] + "'"));
+            error_at(line_no, "delay_s is not a number: '" + shown(f[static_cast<size_t>(col_delay)]) + "'"));
       }
     }
     if (col_time >= 0 && !trim(f[static_cast<size_t>(col_time)]).empty()) {
       row.time_utc_ns = parse_utc(trim(f[static_cast<size_t>(col_time)]));
       if (!row.time_utc_ns) {
         return fail(error_at(line_no, "time_utc is not YYYY-MM-DDTHH:MM:SS.ffffffZ: '" +
-                                          f[static_cast<size_t>(col_time)] + "'"));
+                                          shown(f[static_cast<size_t>(col_time)]) + "'"));
       }
     }
-    if (col_source >= 0) row.source = f[static_cast<size_t>(col_source)];
+    if (col_source >= 0) {
+      row.source = f[static_cast<size_t>(col_source)];
+      if (trim(row.source).empty()) return fail(error_at(line_no, "the source is empty"));
+    }
     if (col_status >= 0) {
       auto st = parse_status_word(trim(f[static_cast<size_t>(col_status)]));
       if (!st) {
-        return fail(error_at(line_no, "unknown status '" + f[static_cast<size_t>(col_status)] +
+        return fail(error_at(line_no, "unknown status '" + shown(f[static_cast<size_t>(col_status)]) +
                                           "' (ok, timeout, unsynchronized, kod or error)"));
       }
       row.status = *st;

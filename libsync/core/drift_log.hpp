@@ -38,6 +38,7 @@ std::optional<ReadingStatus> parse_status_word(std::string_view word);
 
 // One measurement.
 struct DriftRow {
+  size_t line = 0;                     // 1-based line it was read from; 0 when not read
   std::optional<int64_t> time_utc_ns;  // local clock at the measurement, Unix ns
   double elapsed_s = 0;                // since the start of the run, monotonic
   std::string source;                  // as given to --source

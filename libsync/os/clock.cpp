@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <sys/timex.h>
 
+#include <cerrno>
 #include <ctime>
 
 namespace lansync::os {
@@ -75,6 +76,14 @@ Status SystemClock::discipline(int64_t offset_ns, int time_constant, int64_t max
   tx.esterror = static_cast<long>(est_error_ns / 1000);
   if (adjtimex(&tx) < 0) return errno_error("cannot discipline the system clock (adjtimex)");
   return ok();
+}
+
+void Clock::sleep_ns(int64_t ns) {
+  if (ns <= 0) return;
+  timespec ts{static_cast<time_t>(ns / kNsPerSecond), static_cast<long>(ns % kNsPerSecond)};
+  // Restarted with the remainder when a signal interrupts it.
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+  }
 }
 
 int64_t monotonic_ns() { return read_ns(CLOCK_MONOTONIC); }

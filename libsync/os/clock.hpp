@@ -41,6 +41,9 @@ class Clock {
   // clock is synchronized with the given error bounds.
   virtual Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                             int64_t est_error_ns) = 0;
+  // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock
+  // does not stretch it); a fake clock advances instead.  ns <= 0 returns at once.
+  virtual void sleep_ns(int64_t ns);
 };
 
 // CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime(),

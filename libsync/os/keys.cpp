@@ -127,15 +127,16 @@ bool decode_key(std::string_view token, KeyRing::Entry* e, std::string* why, std
   } else {
     // ntpsec's rule: a bare key longer than 20 characters is hex.
     if (token.size() > 2 * kMaxNtpsecKeySize) {
-      *why = "bare hex key longer than 32 bytes: ntpsec cuts it to 32, chrony reads it as text; write HEX:" +
-             std::string(token.substr(0, 8)) + "... for chrony and sntpd";
+      *why = "bare hex key longer than 32 bytes: ntpsec cuts it to 32, chrony reads it as text; write it "
+             "with HEX: for chrony and sntpd";
       return false;
     }
     hex = true;
     text = token;
-    *warning = "bare " + std::to_string(token.size()) + "-digit key read as hex, as ntpsec does; chrony " +
-               "would read it as text: give chrony the same key as HEX:" + std::string(token.substr(0, 8)) +
-               "...";
+    // No digit of the key goes into the message: it may end up in a log.
+    *warning = "bare " + std::to_string(token.size()) +
+               "-digit key read as hex, as ntpsec does; chrony would read it as text: give chrony the same "
+               "digits after HEX:";
   }
   if (hex) {
     if (text.empty() || text.size() % 2 != 0 || !all_hex(text)) {

@@ -20,11 +20,11 @@ SKIP=77   # ctest's SKIP_RETURN_CODE
 
 enter_private_netns() {
   if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
-    if ! unshare -Urnp --fork true 2>/dev/null; then
+    if ! unshare -Urnp --fork --mount-proc true 2>/dev/null; then
       echo "SKIP: this machine does not allow user + network + PID namespaces (unshare -Urnp)"
       exit $SKIP
     fi
-    LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork bash "$0" "$@"
+    LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork --mount-proc bash "$0" "$@"
   fi
   ip link set lo up
   WORK=$(mktemp -d)
@@ -82,6 +82,17 @@ faketime() {
   env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
 }
 
+# wait_for_log NAME PATTERN: until $WORK/NAME.log has a line matching
+# PATTERN (at most 10 s), for servers that answer nobody.
+wait_for_log() {
+  for _ in $(seq 100); do
+    grep -q -- "$2" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  failed "$1 never logged '$2'"
+  return 1
+}
+
 # chronyd_server NAME PORT [PREFIX...] -- [CONF LINES...]: a chronyd serving
 # its local clock at stratum 10 on 127.0.0.1 and ::1 (PREFIX, e.g. faketime,
 # wraps the command).  Control of the clock is off (-x) on top of the namespace.
@@ -112,6 +123,22 @@ start_sntpd() {
   local name=$1
   shift
   start "$name" "$BIN/sntpd" --user root --control "$WORK/$name.sock" "$@"
+}
+
+# second_host ADDR PEER_ADDR: a second network namespace (a second "host")
+# joined to this one by a veth pair, ADDR/24 on our side and PEER_ADDR/24 on
+# its side.  Sets PEER to a PID whose namespace it is: run commands there
+# with `nsenter -t "$PEER" -n CMD`.  For peers that refuse a server on their
+# own loopback (ntpd does).
+second_host() {
+  unshare -n sleep 3600 &
+  PEER=$!
+  BG_PIDS+=("$PEER")
+  sleep 0.1
+  ip link add lsv0 type veth peer name lsv1 netns "$PEER"
+  ip addr add "$1/24" dev lsv0
+  ip link set lsv0 up
+  nsenter -t "$PEER" -n sh -c "ip link set lo up && ip addr add $2/24 dev lsv1 && ip link set lsv1 up"
 }
 
 # The usual server: local stratum 10, open to loopback clients.

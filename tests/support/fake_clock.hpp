@@ -1,4 +1,8 @@
 // A clock for tests: time moves only when the test says, and steps and slews are recorded, not done.
+//
+// It keeps two times: what the clock shows (now_ns(), moved by step() and
+// set()) and the time that really passed (monotonic_ns(), moved only by
+// advance() and sleep_ns()), which emulated devices keep their own time by.
 #pragma once
 
 #include <cstdint>
@@ -39,16 +43,29 @@ class FakeClock final : public os::Clock {
   };
   std::vector<PllUpdate> disciplines;
 
-  void advance(int64_t ns) { now_ns_ += ns; }
+  void sleep_ns(int64_t ns) override {
+    sleeps.push_back(ns);
+    if (ns > 0) advance(ns);
+  }
+
+  void advance(int64_t ns) {
+    now_ns_ += ns;
+    monotonic_ns_ += ns;
+  }
   void set(int64_t ns) { now_ns_ = ns; }
 
   std::vector<int64_t> steps;
   std::vector<int64_t> slews;
+  std::vector<int64_t> sleeps;
   os::KernelSyncStatus status;
   bool fail_changes = false;  // make step() and slew() fail with EPERM
 
+  // Real time passed since construction: advance() and sleep_ns() move it, step() and set() do not.
+  int64_t monotonic_ns() const { return monotonic_ns_; }
+
  private:
   int64_t now_ns_;
+  int64_t monotonic_ns_ = 0;
 };
 
 }  // namespace lansync::testing

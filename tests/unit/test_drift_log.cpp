@@ -87,6 +87,28 @@ TEST(DriftLog, MalformedLinesAreNamed) {
   expect_error(h + "yesterday,0,ntp:x,0.1,,ok\n", 2, "time_utc");
   expect_error(h + "2026-01-01T00:00:00.000000Z,0,\"ntp:x,0.1,,ok\n", 2, "quoted field is not closed");
   expect_error(h + "2026-01-01T00:00:00.000000Z,0,ntp:x,nan,,ok\n", 2, "offset_s is not a number");
+  expect_error(h + "2026-01-01T00:00:00.000000Z,-1,ntp:x,0.1,,ok\n", 2, "elapsed_s is negative");
+  expect_error(h + "2026-01-01T00:00:00.000000Z,0,,0.1,,ok\n", 2, "the source is empty");
+}
+
+TEST(DriftLog, ByteOrderMarkQuotedCommasAndCrlf) {
+  // As a spreadsheet program saves it: BOM, CRLF, a source quoted for its comma.
+  std::string text =
+      "\xEF\xBB\xBF" + std::string(kDriftCsvHeader) +
+      "\r\n\r\n2026-01-01T00:00:00.000000Z,1,\"cmd:read-rtc --fast, \"\"quiet\"\"\",0.25,,ok\r\n";
+  auto rows = parse_drift_csv(text);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].source, "cmd:read-rtc --fast, \"quiet\"");
+  EXPECT_EQ((*rows)[0].line, 3u);
+}
+
+TEST(DriftLog, LongBadValuesAreShortenedInMessages) {
+  std::string junk(500, 'z');
+  auto rows = parse_drift_csv(std::string(kDriftCsvHeader) +
+                              "\n2026-01-01T00:00:00.000000Z,0,rtc:/dev/rtc0," + junk + ",,ok\n");
+  ASSERT_FALSE(rows);
+  EXPECT_LT(rows.error().message.size(), 100u);
 }
 
 }  // namespace

@@ -19,8 +19,6 @@ struct Planned {
   std::string_view comes_with;
 };
 constexpr Planned kPlanned[] = {
-    {"rtc", "rtcset (the battery clock through /dev/rtcN)"},
-    {"ds3231", "rtcset (the DS3231 over I2C)"},
     {"camera", "camsync (the Canon CCAPI)"},
 };
 

@@ -174,6 +174,13 @@ int run(const Options& opt) {
   os::log::set_verbose(opt.verbose);
   os::SystemClock clock;
 
+  // The user to continue as, checked before anything is bound.
+  std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
+  if (::geteuid() == 0 && !os::user_exists(user)) {
+    os::log::error("--user: no such user '{}'", user);
+    return kUsage;
+  }
+
   core::ServerPolicy policy;
   std::unique_ptr<os::KeyRing> keys;  // outlives the daemon below
   if (opt.require_auth && opt.keys.empty()) {
@@ -292,7 +299,13 @@ int run(const Options& opt) {
   }
 
   if (::geteuid() == 0) {
-    std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
+    // Following upstream servers, sntpd records each update in the state file
+    // after it has dropped root: its directory must be the user's.
+    if (clock_control && user != "root") {
+      auto slash = opt.state.rfind('/');
+      std::string dir = slash == std::string::npos ? "." : opt.state.substr(0, slash);
+      if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
+    }
     auto dropped = os::drop_privileges(user, clock_control);
     if (!dropped) {
       os::log::error("{}", dropped.error().message);

@@ -1,0 +1,66 @@
+// Fuzz target for the server's request path; see targets.hpp.
+#include <cstdio>
+#include <cstdlib>
+
+#include "codec/ntp_packet.hpp"
+#include "core/server.hpp"
+#include "targets.hpp"
+
+namespace lansync::fuzz {
+namespace {
+
+void require(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "fuzz request: broken invariant: %s\n", what);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+int request(const uint8_t* data, size_t size) {
+  constexpr int64_t kT0 = 1'795'000'000'000'000'000;
+  // State that persists across inputs, as in a running server: the client
+  // table fills, rate limits and interleaved timestamps carry over.
+  static core::ServerPolicy policy = [] {
+    core::ServerPolicy p;
+    p.rate_limit.enabled = true;
+    p.rate_limit.burst = 4;
+    p.rate_limit.kod = true;
+    return p;
+  }();
+  static core::ClientTable clients(64, 12345);
+  static int64_t now = kT0;
+  now += 1'000'000;
+
+  // The first byte picks the client among a few addresses, the rest is the packet.
+  core::IpAddress from;
+  from.family = 4;
+  from.bytes[0] = 192;
+  from.bytes[1] = 168;
+  from.bytes[3] = size > 0 ? data[0] % 8 : 0;
+  const uint8_t* packet = size > 0 ? data + 1 : data;
+  size_t packet_size = size > 0 ? size - 1 : 0;
+
+  core::ReferenceState ref = (from.bytes[3] & 1) != 0 ? core::local_reference(10, -20, kT0, now)
+                                                       : core::unsynchronized_reference(-20);
+  uint8_t reply[codec::kHeaderSize + 8];
+  core::RequestOutcome out = core::handle_request(packet, packet_size, from, now, ref, policy, clients,
+                                                  static_cast<uint32_t>(now), reply, codec::kHeaderSize);
+  if (!out.reply) return 0;
+  require(out.reply_size <= packet_size, "a reply larger than its request");
+  require(out.reply_size == codec::kHeaderSize, "a reply that is not 48 bytes");
+  auto decoded = codec::decode(reply, out.reply_size);
+  require(decoded.ok(), "a reply that does not decode");
+  require(decoded->header.mode == codec::Mode::Server, "a reply not in server mode");
+  auto request = codec::decode(packet, packet_size);
+  require(request.ok() && request->header.mode == codec::Mode::Client, "a reply to something not a request");
+  require(decoded->header.version == request->header.version, "a reply of another version");
+  if (!out.interleaved) {
+    require(decoded->header.origin == request->header.transmit, "a basic reply not echoing the transmit timestamp");
+  }
+  if (out.kod) require(decoded->header.stratum == 0, "a KoD with a stratum");
+  return 0;
+}
+
+}  // namespace lansync::fuzz

@@ -1,0 +1,32 @@
+// Fuzz targets: each takes arbitrary bytes and checks what must hold for any input.
+//
+// Built twice: into libFuzzer binaries (driver.cpp, with clang) that search
+// for inputs breaking them, and into the unit tests, which replay every file
+// of tests/fuzz/corpus/<target>/ (seeds and every crash ever found) on each
+// CI run, with or without clang.  A broken invariant aborts with a message.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lansync::fuzz {
+
+// The server's request path: core::handle_request on the bytes as a request
+// from a LAN client, with rate limiting and interleaved state in play.
+int request(const uint8_t* data, size_t size);
+
+// The MAC trailer: codec::read_mac, core::check_auth and core::sign_packet on
+// the bytes as a packet, with a SHA256 and a SHA512 key (mac.cpp).
+int mac(const uint8_t* data, size_t size);
+
+struct Target {
+  const char* name;  // also the corpus directory's name
+  int (*run)(const uint8_t* data, size_t size);
+};
+
+inline constexpr Target kTargets[] = {
+    {"request", request},
+    {"mac", mac},
+};
+
+}  // namespace lansync::fuzz

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# chronyd as a real client of sntpd, in basic and in interleaved (xleave) mode:
+# it selects a synchronized sntpd, gets interleaved replies carrying the
+# kernel's transmit timestamps, and refuses an unsynchronized sntpd (LI=3).
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+# chrony_client NAME SOURCE PORT [OPTIONS]: a chronyd polling 127.0.0.1:PORT
+# every 0.25 s from address SOURCE, never touching the clock (-x, and the
+# namespace), its chronyc socket at $WORK/NAME.sock.  Each client has its own
+# source address: a server keeps interleaved state per address, as chrony's
+# does, so two clients behind one address would disturb each other.
+chrony_client() {
+  local name=$1 source=$2 port=$3
+  shift 3
+  cat >"$WORK/$name.conf" <<EOC
+server 127.0.0.1 port $port minpoll -2 maxpoll -2 iburst $*
+bindacqaddress $source
+bindcmdaddress $WORK/$name.sock
+cmdport 0
+pidfile $WORK/$name.pid
+driftfile $WORK/$name.drift
+EOC
+  start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
+}
+ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }
+selected() { chronyc -h "$WORK/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1'; }
+# wait_until SECONDS CMD...: polls CMD every 0.5 s.
+wait_until() {
+  local n=$(($1 * 2))
+  shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.5; done
+  return 1
+}
+
+start_sntpd synced --listen 127.0.0.1:11123 --local-stratum 10
+start_sntpd unsynced --listen 127.0.0.1:11124
+wait_for_ntp 127.0.0.1:11123
+wait_for_ntp 127.0.0.1:11124
+
+chrony_client basic 127.0.0.2 11123
+chrony_client xleave 127.0.0.3 11123 xleave
+chrony_client refuses 127.0.0.4 11124
+chrony_client refuses_xl 127.0.0.5 11124 xleave
+
+check "chronyd selects sntpd in basic mode" wait_until 20 selected basic
+check "basic mode: not interleaved" [ "$(ntpdata basic Interleaved)" = No ]
+check "basic mode: leap status normal" [ "$(ntpdata basic 'Leap status')" = Normal ]
+check "chronyd selects sntpd in xleave mode" wait_until 20 selected xleave
+check "xleave mode: interleaved" [ "$(ntpdata xleave Interleaved)" = Yes ]
+check "xleave mode: stratum 10" [ "$(ntpdata xleave Stratum)" = 10 ]
+offset=$(ntpdata xleave Offset | awk '{ print $1 }')
+check "xleave mode: |offset| < 100 us ($offset s)" near "$offset" 0 0.0001
+
+status=$("$BIN/sntpd" status --json --control "$WORK/synced.sock")
+check "sntpd counted interleaved replies ($(jq .counters.interleaved_replies <<<"$status"))" \
+  [ "$(jq .counters.interleaved_replies <<<"$status")" -gt 0 ]
+check "sntpd used kernel transmit timestamps ($(jq .counters.tx_timestamps <<<"$status"))" \
+  [ "$(jq .counters.tx_timestamps <<<"$status")" -gt 0 ]
+
+# The unsynchronized server answers, and chronyd refuses what it says.
+sleep 3
+for c in refuses refuses_xl; do
+  check "$c: chronyd got replies" [ "$(ntpdata "$c" 'Total valid RX')" -gt 0 ]
+  check "$c: leap status not synchronised" [ "$(ntpdata "$c" 'Leap status')" = "Not synchronised" ]
+  check "$c: not selected" bash -c "! chronyc -h '$WORK/$c.sock' -n sources | grep -q '^\\^\\*'"
+done
+
+finish

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# ntpsec's ntpd as a real client of sntpd.  ntpd will not take a server on
+# its own loopback, so it runs on a second "host": a network namespace joined
+# to this one by a veth pair.  Once synchronized to sntpd it serves stratum
+# 11 with sntpd's address as its reference ID; an unsynchronized sntpd (LI=3)
+# never gets it there.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+if [ ! -x "$NTPSEC_NTPD" ]; then
+  echo "SKIP: ntpsec's ntpd is not unpacked at $NTPSEC_NTPD (scripts/install-deps.sh --test does it)"
+  exit $SKIP
+fi
+
+second_host 10.9.0.1 10.9.0.2
+ntpd_client() {  # SERVER
+  printf 'server %s iburst minpoll 3 maxpoll 3\ntos minsane 1\ndriftfile %s/ntpd.drift\n' "$1" "$WORK" \
+    >"$WORK/ntpd.conf"
+  start ntpd nsenter -t "$PEER" -n "$NTPSEC_NTPD" -n -c "$WORK/ntpd.conf" -l "$WORK/ntpd.daemon.log"
+}
+# ntpd_state: what ntpd on the second host serves, as "stratum refid".
+ntpd_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 10.9.0.2 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
+
+# A synchronized sntpd: ntpd follows it (iburst, 8 s polls: well within 60 s).
+start_sntpd synced --listen 10.9.0.1:123 --local-stratum 10
+synced_pid=$LAST_PID
+wait_for_ntp 10.9.0.1:123
+ntpd_client 10.9.0.1
+ntpd_pid=$LAST_PID
+state=""
+for _ in $(seq 60); do
+  state=$(ntpd_state || true)
+  [ "$state" = "11 10.9.0.1" ] && break
+  sleep 1
+done
+check "ntpd synchronizes to sntpd: stratum 11, refid 10.9.0.1 (got '$state')" [ "$state" = "11 10.9.0.1" ]
+run_capture out "$BIN/ntpprobe" -o json 10.9.0.2
+check "ntpd then serves a time within 1 ms of ours" near "$(json offset_s "$out")" 0 0.001
+kill "$ntpd_pid" "$synced_pid"
+wait "$ntpd_pid" "$synced_pid" 2>/dev/null || true
+
+# An unsynchronized sntpd: ntpd gets replies but stays unsynchronized.
+start_sntpd unsynced --listen 10.9.0.1:123
+wait_for_ntp 10.9.0.1:123
+ntpd_client 10.9.0.1
+sleep 25  # three times the time ntpd needed above
+state=$(ntpd_state || true)
+check "ntpd refuses an unsynchronized sntpd: still unsynchronized (got '$state')" [ "${state%% *}" = 0 ]
+replies=$("$BIN/sntpd" status --json --control "$WORK/unsynced.sock" | jq .counters.replies)
+check "...although sntpd answered it ($replies replies)" [ "$replies" -gt 0 ]
+
+finish
