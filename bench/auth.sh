@@ -57,7 +57,7 @@ for type in none SHA256 SHA512; do
     out=$(taskset -c 1 "$LOAD" load "127.0.0.1:${port[$server]}" --rate "$rate" --duration "$seconds" "${keyopt[@]}")
     c1=$(cpu_ns "${pid[$server]}")
     valid[$server]=$(jq -r .valid <<<"$out")
-    per[$server]=$(awk -v c="$((c1 - c0))" -v n="${valid[$server]}" 'BEGIN { printf "%.0f", n > 0 ? c / n : 0 }')
+    per[$server]=$(awk -v c="$((c1 - c0))" -v n="${valid[$server]}" 'BEGIN { p = 0; if (n > 0) p = c / n; printf "%.0f", p }')
   done
   awk -v t="$type" -v vs="${valid[sntpd]}" -v vc="${valid[chronyd]}" -v ps="${per[sntpd]}" -v pc="${per[chronyd]}" \
     'BEGIN { r = 0; if (pc > 0) r = ps / pc; printf "%-8s %12d %12d %16d %16d %7.2f\n", t, vs, vc, ps, pc, r }' \
