@@ -30,8 +30,6 @@ ntpd_client() {  # KEY
   } >"$WORK/ntpd.conf"
   start ntpd nsenter -t "$PEER" -n "$NTPSEC_NTPD" -n -c "$WORK/ntpd.conf" -l "$WORK/ntpd.daemon.log"
 }
-# ntpd_state: what ntpd on the second host serves, as "stratum refid".
-ntpd_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 10.9.0.2 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
 counter() { "$BIN/sntpd" status --json --control "$WORK/$1.sock" | jq -r ".counters.dropped.$2 // .counters.$2"; }
 
 for key in 1 2; do
@@ -41,12 +39,7 @@ for key in 1 2; do
   wait_for_ntp 10.9.0.1:123
   ntpd_client $key
   ntpd_pid=$LAST_PID
-  state=""
-  for _ in $(seq 60); do
-    state=$(ntpd_state || true)
-    [ "$state" = "11 10.9.0.1" ] && break
-    sleep 1
-  done
+  state=$(wait_for_state 10.9.0.2 "11 10.9.0.1" 60)
   check "ntpd with $type key $key synchronizes to sntpd: stratum 11, refid 10.9.0.1 (got '$state')" \
     [ "$state" = "11 10.9.0.1" ]
   check "... and sntpd saw no bad MAC from it" [ "$(counter sntpd$key bad_mac)" -eq 0 ]
@@ -59,7 +52,7 @@ start_sntpd wrong --listen 10.9.0.1:123 --local-stratum 10 --keys "$WORK/wrong.k
 wait_for_ntp 10.9.0.1:123
 ntpd_client 1
 sleep 25  # more than ntpd needed above
-state=$(ntpd_state || true)
+state=$(ntp_state 10.9.0.2 || true)
 check "ntpd refuses sntpd with another key: still unsynchronized (got '$state')" [ "${state%% *}" != 11 ]
 bad=$(counter wrong bad_mac)
 check "... and sntpd counted its requests as bad MACs ($bad)" [ "$bad" -gt 0 ]

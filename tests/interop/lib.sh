@@ -141,6 +141,21 @@ second_host() {
   nsenter -t "$PEER" -n sh -c "ip link set lo up && ip addr add $2/24 dev lsv1 && ip link set lsv1 up"
 }
 
+# ntp_state ADDR: what the server at ADDR serves, as "stratum refid".
+ntp_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 "$1" 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
+
+# wait_for_state ADDR "STRATUM REFID" SECONDS: polls ntp_state once a second
+# until it is the one wanted, at most SECONDS; prints the last state seen.
+wait_for_state() {
+  local state="" i
+  for i in $(seq "$3"); do
+    state=$(ntp_state "$1" || true)
+    [ "$state" = "$2" ] && break
+    sleep 1
+  done
+  echo "$state"
+}
+
 # The usual server: local stratum 10, open to loopback clients.
 CHRONY_SERVES=("allow 127.0.0.1" "allow ::1" "local stratum 10")
 
