@@ -15,9 +15,11 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
-# the units in dist/; tzdata, openssl and curl serve the camsync tests.
+# the units in dist/; tzdata, openssl and curl serve the camsync tests; clang
+# with its runtime (libFuzzer) builds the fuzz targets of tests/fuzz
+# (cmake -DCMAKE_CXX_COMPILER=clang++ -DLANSYNC_FUZZ=ON).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd tzdata openssl curl)
+  fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")
