@@ -11,16 +11,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev)
-# gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106 and qemu-user (its
-# qemu-riscv32) build and run the firmware core for the boards
-# (tests/checks/firmware_cross.sh).
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libssl-dev)
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
-# the units in dist/.
-test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq curl iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 qemu-user)
+# the units in dist/; tzdata, openssl and curl serve the camsync tests (curl
+# also the firmware's HTTP tests); clang with its runtime (libFuzzer) builds
+# the fuzz targets of tests/fuzz (cmake -DCMAKE_CXX_COMPILER=clang++
+# -DLANSYNC_FUZZ=ON); gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106
+# and qemu-user (its qemu-riscv32) build and run the firmware core for the
+# boards (tests/checks/firmware_cross.sh).
+test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
+  fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 qemu-user)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")

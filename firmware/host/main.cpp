@@ -11,10 +11,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
-#include <map>
 #include <string>
 
 #include "../../tools/common/cli.hpp"
+#include "core/duration.hpp"
 #include "firmware/core/board.hpp"
 #include "os/address.hpp"
 #include "os/log.hpp"
@@ -23,8 +23,6 @@
 namespace {
 
 using namespace lansync;
-
-const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
 
 // ADDR:PORT (or HOST:PORT) to one socket address; port 0 only where allowed.
 os::OsResult<os::SocketAddress> address(const std::string& option, const std::string& text, uint16_t port,
@@ -43,7 +41,7 @@ int8_t poll_log2(double seconds) { return static_cast<int8_t>(std::lround(std::l
 
 int main(int argc, char** argv) {
   os::log::set_program("lansync-board");
-  std::string server, broadcast, serve, http;
+  std::string server, broadcast, serve, http, duration;
   host::PortOptions opt;
   fw::BoardConfig config;
   int burst = 4;
@@ -96,9 +94,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(-500.0, 500.0))
       ->type_name("PPM");
   app.add_flag("--json", opt.json, "status lines as JSON objects");
-  app.add_option("-d,--duration", opt.duration_s, "stop after this long (seconds, or with s/m/h/d)")
-      ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
-      ->check(CLI::Range(0.001, 1e9))
+  app.add_option("-d,--duration", duration, "stop after this long: 90s, 30m, 2h, 1h30m (bare: seconds)")
+      ->check(tools::check_duration)
       ->type_name("DURATION");
   app.add_flag("-v,--verbose", verbose, "log dropped datagrams and failed sends");
   app.footer(
@@ -106,6 +103,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 stopped (SIGINT, SIGTERM, --duration), 1 runtime failure, 2 usage. See lansync-board(1).");
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
   os::log::set_verbose(verbose);
+  if (!duration.empty()) opt.duration_s = *core::parse_duration_s(duration);
 
   auto usage = [&](const std::string& message) {
     fmt::print(stderr, "lansync-board: error: {} (see --help)\n", message);

@@ -324,7 +324,9 @@ int HostPort::run() {
     }
     report_events();
 
-    int64_t wait_local = a.at_local_ns - local_ns();
+    // Capped before the crystal's error is taken out: "never" (INT64_MAX)
+    // less a negative error would overflow into a negative wait, and a spin.
+    int64_t wait_local = std::min<int64_t>(a.at_local_ns - local_ns(), 2 * kMaxWaitNs);
     int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
     if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
     if (wait < kShortWaitNs) {

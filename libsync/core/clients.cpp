@@ -1,6 +1,10 @@
 // Client table and rate limiting; see clients.hpp.
 #include "core/clients.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <type_traits>
+
 namespace lansync::core {
 namespace {
 
@@ -21,9 +25,14 @@ int64_t interval_ns(int log2) {
 
 }  // namespace
 
+void ClientTable::Free::operator()(ClientRecord* p) const { std::free(p); }
+
 ClientTable::ClientTable(size_t capacity, uint64_t seed)
-    : records_((capacity + kWays - 1) / kWays * kWays), seed_(seed) {
-  if (records_.empty()) records_.resize(kWays);
+    : capacity_(std::max(kWays, (capacity + kWays - 1) / kWays * kWays)), seed_(seed) {
+  // ClientRecord is an implicit-lifetime aggregate whose default is all
+  // zeros: calloc's memory holds default records (C++20 [intro.object]).
+  records_.reset(static_cast<ClientRecord*>(std::calloc(capacity_, sizeof(ClientRecord))));
+  if (!records_) std::abort();  // out of memory at start-up: nothing sensible to do
 }
 
 size_t ClientTable::bucket_of(const IpAddress& address) const {
@@ -33,7 +42,7 @@ size_t ClientTable::bucket_of(const IpAddress& address) const {
     for (int j = 0; j < 8; ++j) word = (word << 8) | address.bytes[i + j];
     h = mix(h ^ word);
   }
-  return static_cast<size_t>(h % (records_.size() / kWays));
+  return static_cast<size_t>(h % (capacity_ / kWays));
 }
 
 ClientRecord* ClientTable::find(const IpAddress& address) {
@@ -84,3 +93,4 @@ Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, ui
 }  // namespace lansync::core
 static_assert(sizeof(lansync::core::ClientRecord) <= 56,
               "a client record is 56 bytes: --max-clients documents it");
+static_assert(std::is_trivially_copyable_v<lansync::core::ClientRecord>, "records live in calloc'ed memory");

@@ -1,7 +1,9 @@
 // What the server remembers about each client: rate-limit state and interleaved-mode timestamps.
 //
 // A fixed-size table, allocated once: the memory bound holds whatever the
-// number of clients (chrony's clientlog does the same).  Records live in
+// number of clients (chrony's clientlog does the same).  The table is
+// allocated zeroed by the kernel (calloc), so that its pages take memory only
+// once clients land in them: a Pi with five clients does not pay for 16384.  Records live in
 // buckets of kWays; a new client takes a free slot of its bucket or the one
 // seen longest ago.  The hash is seeded at start so that nobody can aim
 // addresses at one bucket.
@@ -15,7 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "codec/timestamp.hpp"
 #include "core/access.hpp"
@@ -30,6 +32,7 @@ struct RateLimit {
   bool kod = false;       // send KoD RATE instead of dropping over-limit requests
 };
 
+// All-zero bytes are the default record (the table relies on it).
 struct ClientRecord {
   IpAddress address;
   bool in_use = false;
@@ -54,14 +57,18 @@ class ClientTable {
   // The record of address, or null.
   ClientRecord* find(const IpAddress& address);
 
-  size_t capacity() const { return records_.size(); }
+  size_t capacity() const { return capacity_; }
   size_t in_use() const { return in_use_; }
   uint64_t clients_seen() const { return clients_seen_; }  // records ever created
 
  private:
   size_t bucket_of(const IpAddress& address) const;
 
-  std::vector<ClientRecord> records_;
+  struct Free {
+    void operator()(ClientRecord* p) const;
+  };
+  std::unique_ptr<ClientRecord[], Free> records_;
+  size_t capacity_;
   uint64_t seed_;
   size_t in_use_ = 0;
   uint64_t clients_seen_ = 0;

@@ -10,6 +10,8 @@
 
 #include <vector>
 
+#include "os/file.hpp"
+
 namespace lansync::os {
 namespace {
 
@@ -41,6 +43,14 @@ Status set_capabilities(bool sys_time) {
 }
 
 }  // namespace
+
+Status give_directory_to(const std::string& dir, const std::string& user) {
+  User u{};
+  if (!lookup(user, &u)) return invalid("no such user '" + user + "'");
+  if (auto st = make_directories(dir); !st) return st;
+  if (::chown(dir.c_str(), u.uid, u.gid) != 0) return errno_error("cannot give " + dir + " to " + user);
+  return ok();
+}
 
 bool user_exists(const std::string& name) {
   User u{};

@@ -16,6 +16,11 @@ namespace lansync::os {
 // in the returned note.  keep_sys_time: keep CAP_SYS_TIME (and only it).
 OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time);
 
+// Creates dir if missing and makes user its owner, so that a daemon that
+// drops to user can still replace files in it (atomic writes need the
+// directory).  Root only.
+Status give_directory_to(const std::string& dir, const std::string& user);
+
 // Whether a user of that name exists on this machine.
 bool user_exists(const std::string& name);
 

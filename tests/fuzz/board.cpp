@@ -1,5 +1,4 @@
 // Fuzz target for what a board takes from the network; see targets.hpp.
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -10,12 +9,7 @@
 namespace lansync::fuzz {
 namespace {
 
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz board: broken invariant: %s\n", what);
-    std::abort();
-  }
-}
+constexpr Require require{"board"};
 
 uint64_t counter_random(void* state) { return ++*static_cast<uint64_t*>(state); }
 

@@ -1,7 +1,4 @@
 // Fuzz target for the server's request path; see targets.hpp.
-#include <cstdio>
-#include <cstdlib>
-
 #include "codec/ntp_packet.hpp"
 #include "core/server.hpp"
 #include "targets.hpp"
@@ -9,12 +6,7 @@
 namespace lansync::fuzz {
 namespace {
 
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz request: broken invariant: %s\n", what);
-    std::abort();
-  }
-}
+constexpr Require require{"request"};
 
 }  // namespace
 

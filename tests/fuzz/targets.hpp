@@ -8,16 +8,33 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 namespace lansync::fuzz {
+
+// A target's invariant check: `constexpr Require require{"name"};` then
+// require(ok, "what broke"), which aborts naming the target and the invariant.
+struct Require {
+  const char* target;
+  void operator()(bool ok, const char* what) const {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz %s: broken invariant: %s\n", target, what);
+    std::abort();
+  }
+};
 
 // The server's request path: core::handle_request on the bytes as a request
 // from a LAN client, with rate limiting and interleaved state in play.
 int request(const uint8_t* data, size_t size);
 
+// The MAC trailer: codec::read_mac, core::check_auth and core::sign_packet on
+// the bytes as a packet, with a SHA256 and a SHA512 key (mac.cpp).
+int mac(const uint8_t* data, size_t size);
+
 // What a board (firmware/core) takes from the network: HTTP requests, SNTP
 // requests in server mode, replies to its client and broadcasts, into one
-// board that persists across inputs.
+// board that persists across inputs (board.cpp).
 int board(const uint8_t* data, size_t size);
 
 struct Target {
@@ -27,6 +44,7 @@ struct Target {
 
 inline constexpr Target kTargets[] = {
     {"request", request},
+    {"mac", mac},
     {"board", board},
 };
 

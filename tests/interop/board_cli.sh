@@ -9,28 +9,21 @@ enter_private_netns "$@"
 
 L="$BIN/lansync-board"
 
-# expect_line CODE DESCRIPTION STDERR-SUBSTRING CMD...
-expect_line() {
-  local code=$1 desc=$2 want=$3
-  shift 3
-  expect_exit "$code" "$desc" "$@"
-  check "$desc: says '$want'" grep -qF -- "$want" "$WORK/last.err"
-}
-
-expect_line 2 "no source of time" "nothing to take the time from" "$L"
-expect_line 2 "--min-poll not a power of two" "--min-poll" "$L" --server 127.0.0.1 --min-poll 3
-expect_line 2 "--min-poll above --max-poll" "--min-poll is longer than --max-poll" \
+expect_message 2 "no source of time" "nothing to take the time from" "$L"
+expect_message 2 "--min-poll not a power of two" "--min-poll" "$L" --server 127.0.0.1 --min-poll 3
+expect_message 2 "--min-poll above --max-poll" "--min-poll is longer than --max-poll" \
   "$L" --server 127.0.0.1 --min-poll 64 --max-poll 16
-expect_line 2 "--burst out of range" "--burst" "$L" --server 127.0.0.1 --burst 9
-expect_line 2 "a bad port" "bad port" "$L" --server 127.0.0.1:70000
-expect_line 2 "an unknown option" "--nope" "$L" --nope
+expect_message 2 "--burst out of range" "--burst" "$L" --server 127.0.0.1 --burst 9
+expect_message 2 "a bad port" "bad port" "$L" --server 127.0.0.1:70000
+expect_message 2 "an unknown option" "--nope" "$L" --nope
+expect_message 2 "a bad --duration" "--duration" "$L" --server 127.0.0.1 --duration 5x
 
 start_sntpd busy --listen 127.0.0.1:11123 --local-stratum 10
 wait_for_ntp 127.0.0.1:11123
-expect_line 1 "--serve on a port in use" "--serve" "$L" --server 127.0.0.1:11123 --serve 127.0.0.1:11123
+expect_message 1 "--serve on a port in use" "--serve" "$L" --server 127.0.0.1:11123 --serve 127.0.0.1:11123
 
 echo "not an RTC" >"$WORK/bad.rtc"
-expect_line 1 "a broken RTC file" "not a lansync-board RTC state file" "$L" --rtc "$WORK/bad.rtc"
+expect_message 1 "a broken RTC file" "not a lansync-board RTC state file" "$L" --rtc "$WORK/bad.rtc"
 
 run_capture out "$L" --server 127.0.0.1:11123 --min-poll 1 --duration 3
 check "--duration ends the run (exit $RC)" [ "$RC" -eq 0 ]

@@ -51,16 +51,19 @@ start() {
   LAST_PID=$!
 }
 
-# wait_for_ntp HOST:PORT: until something answers NTP there (at most 10 s).
+# wait_for_ntp HOST:PORT [synchronized]: until something answers NTP there (at
+# most 10 s); with "synchronized", until ntpprobe accepts its time (exit 0), as
+# ntpsec's ntpd in orphan mode does after a few seconds (at most 30 s).
 wait_for_ntp() {
-  local i rc
-  for i in $(seq 100); do
+  local i rc tries=100 pause=0.1
+  [ "${2:-}" = synchronized ] && tries=60 pause=0.5
+  for i in $(seq "$tries"); do
     rc=0
-    "$BIN/ntpprobe" -n 1 -t 0.1 "$1" >/dev/null 2>&1 || rc=$?
-    [ "$rc" -ne 1 ] && return 0
-    sleep 0.1
+    "$BIN/ntpprobe" -n 1 -t 0.2 "$1" >/dev/null 2>&1 || rc=$?
+    if [ "${2:-}" = synchronized ]; then [ "$rc" -eq 0 ] && return 0; else [ "$rc" -ne 1 ] && return 0; fi
+    sleep "$pause"
   done
-  failed "no NTP server answered on $1 within 10 s"
+  failed "no ${2:-} NTP server answered on $1 within $(awk -v n="$tries" -v p="$pause" 'BEGIN { print n * p }') s"
   return 1
 }
 
@@ -138,6 +141,21 @@ second_host() {
   nsenter -t "$PEER" -n sh -c "ip link set lo up && ip addr add $2/24 dev lsv1 && ip link set lsv1 up"
 }
 
+# ntp_state ADDR: what the server at ADDR serves, as "stratum refid".
+ntp_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 "$1" 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
+
+# wait_for_state ADDR "STRATUM REFID" SECONDS: polls ntp_state once a second
+# until it is the one wanted, at most SECONDS; prints the last state seen.
+wait_for_state() {
+  local state="" i
+  for i in $(seq "$3"); do
+    state=$(ntp_state "$1" || true)
+    [ "$state" = "$2" ] && break
+    sleep 1
+  done
+  echo "$state"
+}
+
 # The usual server: local stratum 10, open to loopback clients.
 CHRONY_SERVES=("allow 127.0.0.1" "allow ::1" "local stratum 10")
 
@@ -169,6 +187,16 @@ expect_exit() {
   fi
 }
 
+# expect_message CODE DESCRIPTION STDERR-SUBSTRING CMD...: exit CODE, and one
+# line on stderr that says STDERR-SUBSTRING.
+expect_message() {
+  local code=$1 desc=$2 want=$3
+  shift 3
+  expect_exit "$code" "$desc" "$@"
+  check "$desc: one line on stderr" [ "$(wc -l <"$WORK/last.err")" -eq 1 ]
+  check "$desc: says '$want'" grep -qF -- "$want" "$WORK/last.err"
+}
+
 # check DESCRIPTION CMD...: passes when CMD succeeds.
 check() {
   local desc=$1
@@ -187,4 +215,28 @@ json() { jq -r ".$1 // empty" <<<"$2"; }
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
+}
+
+# camera_emulator NAME PORT [OPTIONS...]: tests/camera_emulator on
+# 127.0.0.1:PORT (a CCAPI camera), started and listening when this returns.
+camera_emulator() {
+  local name=$1 port=$2 i
+  shift 2
+  start "$name" "$BIN/camera_emulator" --listen "127.0.0.1:$port" "$@"
+  for i in $(seq 200); do
+    grep -q "listening on" "$WORK/$name.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "camera emulator $name did not start" >&2
+  return 1
+}
+
+# emulator_status PORT [SCHEME]: the emulator's /emulator/status (its true offset from
+# this machine's clock, its PUT count, the last PUT body).
+emulator_status() { curl -sk --max-time 5 "${2:-http}://127.0.0.1:$1/emulator/status"; }
+
+# sync_state PATH AGE_S: a sync-state file recording a sync AGE_S seconds ago.
+sync_state() {
+  printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001}\n' \
+    "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" >"$1"
 }

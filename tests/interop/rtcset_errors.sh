@@ -11,46 +11,35 @@ enter_private_netns "$@"
 
 R="$BIN/rtcset"
 
-# expect_one_line CODE DESCRIPTION EXPECTED-STDERR-SUBSTRING CMD...
-expect_one_line() {
-  local code=$1 desc=$2 want=$3
-  shift 3
-  expect_exit "$code" "$desc" "$@"
-  local lines
-  lines=$(wc -l <"$WORK/last.err")
-  check "$desc: one line on stderr" [ "$lines" -eq 1 ]
-  check "$desc: says '$want'" grep -qF -- "$want" "$WORK/last.err"
-}
-
 # Usage errors: exit 2.
-expect_one_line 2 "two actions" "choose one of" "$R" --hctosys show
-expect_one_line 2 "--hctosys with --systohc" "--hctosys excludes --systohc" "$R" --hctosys --systohc
-expect_one_line 2 "--aging out of range" "--aging" "$R" --aging 128
-expect_one_line 2 "--aging not a number" "--aging" "$R" --aging x
-expect_one_line 2 "--device with --bus" "--device excludes --bus" "$R" --device /dev/rtc0 --bus 1
-expect_one_line 2 "--force without --systohc" "--force requires --systohc" "$R" --force
-expect_one_line 2 "--max-age without --systohc" "--max-age requires --systohc" "$R" --max-age 60
-expect_one_line 2 "--json with --hctosys" "--json goes with show only" "$R" --hctosys --json
-expect_one_line 2 "trim without --from" "--from is required" "$R" trim
-expect_one_line 2 "unknown option" "--bogus" "$R" --bogus
+expect_message 2 "two actions" "choose one of" "$R" --hctosys show
+expect_message 2 "--hctosys with --systohc" "--hctosys excludes --systohc" "$R" --hctosys --systohc
+expect_message 2 "--aging out of range" "--aging" "$R" --aging 128
+expect_message 2 "--aging not a number" "--aging" "$R" --aging x
+expect_message 2 "--device with --bus" "--device excludes --bus" "$R" --device /dev/rtc0 --bus 1
+expect_message 2 "--force without --systohc" "--force requires --systohc" "$R" --force
+expect_message 2 "--max-age without --systohc" "--max-age requires --systohc" "$R" --max-age 60
+expect_message 2 "--json with --hctosys" "--json goes with show only" "$R" --hctosys --json
+expect_message 2 "trim without --from" "--from is required" "$R" trim
+expect_message 2 "unknown option" "--bogus" "$R" --bogus
 expect_exit 0 "rtcset --help" "$R" --help
 check "--help names every form" bash -c "'$R' --help | grep -q -- 'trim --from FILE \[--apply\]'"
 expect_exit 0 "rtcset --version" "$R" --version
 
 # No RTC: exit 1, naming what is missing.
 if [ ! -e /dev/rtc0 ] && [ ! -e /dev/i2c-1 ]; then
-  expect_one_line 1 "no RTC at all" "no RTC found: neither /dev/rtc0 nor /dev/i2c-1 exists" "$R"
+  expect_message 1 "no RTC at all" "no RTC found: neither /dev/rtc0 nor /dev/i2c-1 exists" "$R"
 fi
-expect_one_line 1 "missing device" "cannot open $WORK/rtc9: No such file or directory" "$R" --device "$WORK/rtc9"
-expect_one_line 1 "missing bus" "cannot open /dev/i2c-99: No such file or directory" "$R" --bus 99 show
-expect_one_line 1 "a file that is no RTC" "/dev/null is not an RTC (RTC_RD_TIME)" "$R" --device /dev/null
-expect_one_line 1 "show --json on no RTC" "/dev/null is not an RTC" "$R" show --json --device /dev/null
-expect_one_line 1 "--aging through the kernel" "/dev/null: the kernel's RTC interface does not give the DS3231's" \
+expect_message 1 "missing device" "cannot open $WORK/rtc9: No such file or directory" "$R" --device "$WORK/rtc9"
+expect_message 1 "missing bus" "cannot open /dev/i2c-99: No such file or directory" "$R" --bus 99 show
+expect_message 1 "a file that is no RTC" "/dev/null is not an RTC (RTC_RD_TIME)" "$R" --device /dev/null
+expect_message 1 "show --json on no RTC" "/dev/null is not an RTC" "$R" show --json --device /dev/null
+expect_message 1 "--aging through the kernel" "/dev/null: the kernel's RTC interface does not give the DS3231's" \
   "$R" --aging 3 --device /dev/null
 
 # --hctosys that cannot read the RTC: exit 1, and no sync-state record.
 state="$WORK/state/sync-state.json"
-expect_one_line 1 "--hctosys on no RTC" "is not an RTC" "$R" --hctosys --device /dev/null --state "$state"
+expect_message 1 "--hctosys on no RTC" "is not an RTC" "$R" --hctosys --device /dev/null --state "$state"
 check "--hctosys on no RTC: no sync-state record" [ ! -e "$state" ]
 
 # --systohc: the trust rule is applied before the RTC is touched (here
@@ -66,7 +55,7 @@ if [ "$RC" -eq 3 ]; then
   check "--systohc, untrusted clock: says --force overrides" grep -qF "; --force overrides" "$WORK/last.err"
   # A fresh record from the RTC itself does not count either.
   printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0}\n' "$(date +%s)" >"$WORK/rtc.json"
-  expect_one_line 3 "--systohc after --hctosys" "last set from the RTC itself" \
+  expect_message 3 "--systohc after --hctosys" "last set from the RTC itself" \
     "$R" --systohc --device /dev/null --state "$WORK/rtc.json"
   # --force gets past the refusal, with a warning, to the RTC (which fails).
   expect_exit 1 "--systohc --force" "$R" --systohc --force --device /dev/null --state "$WORK/none.json"
@@ -79,7 +68,7 @@ else
 fi
 # A phone set the clock a minute ago: trusted whatever the kernel says.
 printf '{"last_sync_unix":%s,"source":"phone","offset_s":0.5}\n' "$(($(date +%s) - 60))" >"$WORK/phone.json"
-expect_one_line 1 "--systohc after a phone sync reaches the RTC" "/dev/null is not an RTC" \
+expect_message 1 "--systohc after a phone sync reaches the RTC" "/dev/null is not an RTC" \
   "$R" --systohc --device /dev/null --state "$WORK/phone.json"
 
 # trim reads driftlog's CSV.  A day at one sample a minute of an RTC 1.234
@@ -105,18 +94,18 @@ check "trim: then says why the RTC cannot help" \
 
 # Malformed CSV: exit 2, one line naming the file and the line.
 sed '7s/,ok$/,ok,extra/' "$csv" >"$WORK/bad.csv"
-expect_one_line 2 "trim, a row with 7 fields" "bad.csv: line 7: expected 6 fields, found 7" \
+expect_message 2 "trim, a row with 7 fields" "bad.csv: line 7: expected 6 fields, found 7" \
   "$R" trim --from "$WORK/bad.csv"
 sed '12s/rtc:\/dev\/rtc0,+/rtc:\/dev\/rtc0,x/' "$csv" >"$WORK/bad2.csv"
-expect_one_line 2 "trim, an offset that is no number" "bad2.csv: line 12: offset_s is not a number: 'x" \
+expect_message 2 "trim, an offset that is no number" "bad2.csv: line 12: offset_s is not a number: 'x" \
   "$R" trim --from "$WORK/bad2.csv"
 printf 'time,offset\n' >"$WORK/bad3.csv"
-expect_one_line 2 "trim, not driftlog's header" "bad3.csv: line 1: not a driftlog header" \
+expect_message 2 "trim, not driftlog's header" "bad3.csv: line 1: not a driftlog header" \
   "$R" trim --from "$WORK/bad3.csv"
 sed 's/rtc:\/dev\/rtc0/ntp:192.168.4.1/' "$csv" >"$WORK/ntp.csv"
-expect_one_line 2 "trim, a run against NTP" "line 2: source 'ntp:192.168.4.1' is not an RTC" \
+expect_message 2 "trim, a run against NTP" "line 2: source 'ntp:192.168.4.1' is not an RTC" \
   "$R" trim --from "$WORK/ntp.csv"
-expect_one_line 2 "trim, a missing file" "cannot open $WORK/none.csv" "$R" trim --from "$WORK/none.csv"
+expect_message 2 "trim, a missing file" "cannot open $WORK/none.csv" "$R" trim --from "$WORK/none.csv"
 # Too short to trust: exit 3 before any RTC is needed.
 head -31 "$csv" >"$WORK/short.csv"
 expect_exit 3 "trim, a 29-minute run" "$R" trim --from "$WORK/short.csv" --device /dev/null

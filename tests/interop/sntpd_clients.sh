@@ -22,7 +22,10 @@ check "chronyd -Q: |offset| < 1 ms ($x)" near "$x" 0 0.001
 
 run_capture out ntpdig -j 127.0.0.1
 check "ntpdig accepts sntpd: exit 0" [ "$RC" -eq 0 ]
-check "ntpdig: |offset| < 1 ms" near "$(json offset "$out")" 0 0.001
+# ntpdig is Python, with user-space timestamps: on a loaded machine its own
+# scheduling shows in its offset.  Acceptance is what this checks; the
+# accuracy of the server is bench/sntpd.sh's business.
+check "ntpdig: |offset| < 10 ms" near "$(json offset "$out")" 0 0.01
 check "ntpdig: stratum 10" [ "$(json stratum "$out")" = 10 ]
 check "ntpdig: no leap warning" [ "$(json leap "$out")" = no-leap ]
 run_capture out ntpdig -j ::1

@@ -33,6 +33,20 @@ BoardConfig ntp_config(sim::World& w) {
   return c;
 }
 
+// A world with a DS3231 and a quiet 1 ms path each way, and a board that uses both.
+sim::WorldConfig rtc_world() {
+  sim::WorldConfig wc;
+  wc.rtc = true;
+  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
+  return wc;
+}
+
+BoardConfig ntp_rtc_config(sim::World& w) {
+  BoardConfig c = ntp_config(w);
+  c.has_rtc = true;
+  return c;
+}
+
 std::string http(Board& b, const std::string& request, int64_t local_ns) {
   char out[4096];
   size_t n = b.serve_http(request.data(), request.size(), local_ns, out, sizeof(out));
@@ -138,13 +152,8 @@ TEST(FwBoard, AnRtcWithOsfSetIsNotUsedAndServesLeap3) {
 
 TEST(FwBoard, NtpSetsTheClockAndTheClockSetsTheRtc) {
   sim::Oscillator crystal(40.0);
-  sim::WorldConfig wc;
-  wc.rtc = true;
-  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
-  sim::World w(wc, crystal);
-  BoardConfig c = ntp_config(w);
-  c.has_rtc = true;
-  Board& b = w.start_board(c);
+  sim::World w(rtc_world(), crystal);
+  Board& b = w.start_board(ntp_rtc_config(w));
   w.run_until(5 * kMin);
   ASSERT_TRUE(w.reading().synchronized);
   EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
@@ -159,13 +168,8 @@ TEST(FwBoard, NtpSetsTheClockAndTheClockSetsTheRtc) {
 TEST(FwBoard, OfflineItFollowsTheRtcInsteadOfTheCrystal) {
   // A crystal whose frequency moves 10 ppm over the offline hours; the RTC holds.
   sim::Oscillator crystal([](double s) { return 40.0 + (s > 3600 ? 10.0 : 0.0); }, 8 * 3600 * kS);
-  sim::WorldConfig wc;
-  wc.rtc = true;
-  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
-  sim::World w(wc, crystal);
-  BoardConfig c = ntp_config(w);
-  c.has_rtc = true;
-  Board& b = w.start_board(c);
+  sim::World w(rtc_world(), crystal);
+  Board& b = w.start_board(ntp_rtc_config(w));
   w.run_until(50 * kMin);
   ASSERT_EQ(w.reading().source, Source::Ntp);
   w.config().server_reachable = false;
@@ -328,13 +332,8 @@ TEST(FwBoard, AServerJumpIsBelievedOnlyWhenItPersists) {
 
 TEST(FwBoard, AnRtcThatDisagreesWithTheClockIsNotFollowed) {
   sim::Oscillator crystal(20.0, 3 * 3600 * kS);
-  sim::WorldConfig wc;
-  wc.rtc = true;
-  wc.delay = sim::fixed_delay(1 * kMs, 1 * kMs);
-  sim::World w(wc, crystal);
-  BoardConfig c = ntp_config(w);
-  c.has_rtc = true;
-  Board& b = w.start_board(c);
+  sim::World w(rtc_world(), crystal);
+  Board& b = w.start_board(ntp_rtc_config(w));
   w.run_until(30 * kMin);
   ASSERT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Valid);
   // Someone sets the RTC 5 s wrong (OSF clear), then the server goes away.

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "core/duration.hpp"
+
 namespace lansync::tools {
 
 inline constexpr int kExitUsage = 2;
@@ -31,6 +33,15 @@ inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** arg
     return kExitUsage;
   }
   return std::nullopt;
+}
+
+// A CLI11 check for a duration as core::parse_duration_s reads it ("90s",
+// "30m", "1h30m", "2d"), longer than 0: "" when good, else what is wrong.
+inline std::string check_duration(const std::string& text) {
+  auto d = core::parse_duration_s(text);
+  if (!d) return core::describe(d.error());
+  if (*d <= 0) return "the duration must be longer than 0";
+  return "";
 }
 
 // Seconds given on the command line -> nanoseconds.

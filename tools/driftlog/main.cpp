@@ -35,13 +35,6 @@ struct RecordCli {
   double timeout_s = 0;
 };
 
-std::string check_duration(const std::string& text) {
-  auto d = core::parse_duration_s(text);
-  if (!d) return core::describe(d.error());
-  if (*d <= 0) return "the duration must be longer than 0";
-  return "";
-}
-
 int usage_error(const std::string& message) {
   fmt::print(stderr, "driftlog: error: {} (see --help)\n", message);
   return tools::kExitUsage;
@@ -50,13 +43,7 @@ int usage_error(const std::string& message) {
 int run_record(const RecordCli& cli) {
   if (cli.source.empty()) return usage_error("--source is required, one of " + available_sources());
   auto source = open_source(cli.source);
-  if (!source) {
-    if (source.error().unavailable) {
-      fmt::print(stderr, "driftlog: error: {}\n", source.error().message);
-      return kExitUnavailable;
-    }
-    return usage_error(source.error().message);
-  }
+  if (!source) return usage_error(source.error().message);
   RecordOptions opt;
   opt.source_spec = cli.source;
   opt.interval_ns = tools::seconds_to_ns(cli.interval_s);
@@ -98,7 +85,7 @@ int main(int argc, char** argv) {
   record_options.push_back(
       app.add_option("-d,--duration", rec.duration, "stop after this long: 90s, 30m, 12h, 1d, 1h30m")
           ->type_name("DURATION")
-          ->check(check_duration));
+          ->check(tools::check_duration));
   record_options.push_back(
       app.add_option("-t,--timeout", rec.timeout_s,
                      "seconds one measurement may take (default: the interval, at most 5)")

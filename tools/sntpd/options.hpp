@@ -34,6 +34,9 @@ struct Options {
   std::string user;  // empty: _lansync, or nobody if missing
   std::string control = os::kDefaultControlPath;
   bool verbose = false;
+  std::string keys;  // key file; empty: no keys, signed requests are dropped
+  bool require_auth = false;
+  bool insecure_keys = false;
 };
 
 }  // namespace lansync::sntpd

@@ -1,0 +1,270 @@
+// ntp_loadgen: a bounded NTP load generator and a careful measuring client, for the benchmarks.
+//
+//   ntp_loadgen load SERVER:PORT --rate R --duration S [--clients N] [--keys FILE --key ID]
+//       sends client requests at R per second for S seconds (sendmmsg, in
+//       1 ms batches), from N distinct source addresses 127.1.x.y (IP_PKTINFO),
+//       and counts the valid replies (recvmmsg).  With a key, every request
+//       carries a MAC by it and only replies with a valid MAC by the same key
+//       count as valid.  Prints one JSON line.
+//   ntp_loadgen probe SERVER:PORT --count N [--interval-ms M]
+//       sends N single requests M ms apart, each timed with T1 read just before
+//       the send and the kernel's receive timestamp as T4, and prints the
+//       distribution of |offset| and of delay as one JSON line.
+//
+// Loopback only: the server must be a 127.0.0.0/8 address.  Rates are capped
+// at 2 M/s, durations at 120 s, counts at 1 M.  It never touches the clock.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codec/ntp_packet.hpp"
+#include "core/auth.hpp"
+#include "core/exchange.hpp"
+#include "os/keys.hpp"
+
+namespace {
+
+using lansync::codec::NtpTimestamp;
+
+int64_t now_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "ntp_loadgen: %s\n", what);
+  std::exit(2);
+}
+
+sockaddr_in parse_server(const char* text) {
+  std::string s = text;
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) die("server must be ADDR:PORT");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::atoi(s.substr(colon + 1).c_str())));
+  if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1) die("server must be an IPv4 address");
+  if ((ntohl(a.sin_addr.s_addr) >> 24) != 127) die("loopback only: the server must be in 127.0.0.0/8");
+  return a;
+}
+
+const char* arg_text(int argc, char** argv, const char* name) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return nullptr;
+}
+
+double arg_double(int argc, char** argv, const char* name, double fallback) {
+  const char* text = arg_text(argc, argv, name);
+  return text != nullptr ? std::atof(text) : fallback;
+}
+
+// A signing key for the requests (keys null: unsigned).
+struct Signing {
+  const lansync::core::MacKeys* keys = nullptr;
+  uint32_t key_id = 0;
+};
+
+// Writes a request into out (room for a MAC); returns its size.
+size_t make_request(uint8_t* out, size_t cap, uint64_t cookie, const Signing& sign = {}) {
+  lansync::codec::NtpHeader h = lansync::core::make_request_header(NtpTimestamp::from_raw(cookie));
+  size_t size = lansync::codec::encode(h, out, cap);
+  if (sign.keys != nullptr) size = lansync::core::sign_packet(out, size, cap, sign.key_id, *sign.keys);
+  return size;
+}
+
+int load(const sockaddr_in& server, double rate, double duration_s, int clients, const Signing& sign) {
+  constexpr int kBatch = 256;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  int big = 8 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+  sockaddr_in any{};
+  any.sin_family = AF_INET;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) != 0) die("cannot bind");
+
+  static uint8_t out[kBatch][lansync::codec::kHeaderSize + lansync::codec::kMaxV3MacSize];
+  static uint8_t in[kBatch][128];
+  static char ctl[kBatch][CMSG_SPACE(sizeof(in_pktinfo))];
+  mmsghdr sends[kBatch]{};
+  mmsghdr recvs[kBatch]{};
+  iovec send_iov[kBatch], recv_iov[kBatch];
+  for (int i = 0; i < kBatch; ++i) {
+    send_iov[i] = {out[i], 48};
+    sends[i].msg_hdr.msg_name = const_cast<sockaddr_in*>(&server);
+    sends[i].msg_hdr.msg_namelen = sizeof(server);
+    sends[i].msg_hdr.msg_iov = &send_iov[i];
+    sends[i].msg_hdr.msg_iovlen = 1;
+    recv_iov[i] = {in[i], sizeof(in[i])};
+    recvs[i].msg_hdr.msg_iov = &recv_iov[i];
+    recvs[i].msg_hdr.msg_iovlen = 1;
+  }
+  uint64_t sent = 0, received = 0, valid = 0, seq = 0;
+  int64_t start = now_ns(CLOCK_MONOTONIC);
+  int64_t end = start + static_cast<int64_t>(duration_s * 1e9);
+  auto drain = [&] {
+    for (;;) {
+      int n = recvmmsg(fd, recvs, kBatch, MSG_DONTWAIT, nullptr);
+      if (n <= 0) return;
+      for (int i = 0; i < n; ++i) {
+        ++received;
+        auto d = lansync::codec::decode(in[i], recvs[i].msg_len);
+        if (!d || d->header.mode != lansync::codec::Mode::Server || d->header.stratum == 0) continue;
+        if (sign.keys != nullptr) {
+          lansync::core::AuthCheck a = lansync::core::check_auth(in[i], *d, sign.keys);
+          if (a.status != lansync::core::AuthStatus::Ok || a.key_id != sign.key_id) continue;
+        }
+        ++valid;
+      }
+    }
+  };
+  while (true) {
+    int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (now >= end) break;
+    // Requests due by now, on a fixed schedule: no catching up beyond one batch.
+    auto due = static_cast<uint64_t>(static_cast<double>(now - start) * rate / 1e9);
+    while (sent < due) {
+      int n = static_cast<int>(std::min<uint64_t>(kBatch, due - sent));
+      for (int i = 0; i < n; ++i) {
+        send_iov[i].iov_len = make_request(out[i], sizeof(out[i]), ++seq | 0x8000000000000000ULL, sign);
+        if (clients > 1) {
+          uint32_t c =
+              static_cast<uint32_t>((sent + static_cast<uint64_t>(i)) % static_cast<uint64_t>(clients));
+          in_pktinfo pi{};
+          pi.ipi_spec_dst.s_addr = htonl((127u << 24) | (1u << 16) | (c + 1));
+          sends[i].msg_hdr.msg_control = ctl[i];
+          sends[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+          cmsghdr* cm = CMSG_FIRSTHDR(&sends[i].msg_hdr);
+          cm->cmsg_level = IPPROTO_IP;
+          cm->cmsg_type = IP_PKTINFO;
+          cm->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+          std::memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+        }
+      }
+      int done = sendmmsg(fd, sends, static_cast<unsigned>(n), 0);
+      if (done <= 0) break;  // socket buffer full: count what went, try again later
+      sent += static_cast<uint64_t>(done);
+    }
+    drain();
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 1);
+  }
+  // Late replies: wait up to 200 ms for the queue to empty.
+  int64_t grace = now_ns(CLOCK_MONOTONIC) + 200'000'000;
+  while (now_ns(CLOCK_MONOTONIC) < grace && valid < sent) {
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 10);
+    drain();
+  }
+  double elapsed = static_cast<double>(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
+  std::printf("{\"rate\":%.0f,\"duration_s\":%.3f,\"clients\":%d,\"key_id\":%u,\"sent\":%" PRIu64
+              ",\"received\":%" PRIu64 ",\"valid\":%" PRIu64 ",\"answered\":%.5f}\n",
+              rate, elapsed, clients, sign.key_id, sent, received, valid,
+              sent ? static_cast<double>(valid) / static_cast<double>(sent) : 0.0);
+  close(fd);
+  return 0;
+}
+
+int probe(const sockaddr_in& server, int count, double interval_ms) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&server), sizeof(server)) != 0) die("cannot connect");
+  timeval tv{0, 200'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::vector<double> offsets_us, delays_us;
+  uint64_t cookie = static_cast<uint64_t>(now_ns(CLOCK_MONOTONIC)) | 1;
+  for (int k = 0; k < count; ++k) {
+    uint8_t req[48];
+    lansync::core::Request r;
+    r.cookie = NtpTimestamp::from_raw(++cookie);
+    make_request(req, sizeof(req), cookie);
+    r.t1_ns = now_ns(CLOCK_REALTIME);
+    if (send(fd, req, sizeof(req), 0) != 48) continue;
+    uint8_t buf[128];
+    alignas(cmsghdr) char control[128];
+    iovec iov{buf, sizeof(buf)};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(fd, &m, 0);
+    if (n > 0) {
+      int64_t t4 = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts;
+          std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+          t4 = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        }
+      }
+      auto d = lansync::codec::decode(buf, static_cast<size_t>(n));
+      if (d && t4 != 0) {
+        lansync::core::ReplyCheck c = lansync::core::check_reply(d->header, r, t4);
+        if (c.status == lansync::core::ReplyStatus::Ok) {
+          offsets_us.push_back(std::fabs(static_cast<double>(c.sample.offset_ns)) / 1e3);
+          delays_us.push_back(static_cast<double>(c.sample.delay_ns) / 1e3);
+        }
+      }
+    }
+    usleep(static_cast<useconds_t>(interval_ms * 1000));
+  }
+  auto pct = [](std::vector<double> v, double p) -> double {
+    if (v.empty()) return NAN;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
+  };
+  std::printf(
+      "{\"count\":%d,\"ok\":%zu,\"offset_us_p50\":%.3f,\"offset_us_p99\":%.3f,\"offset_us_max\":%.3f,"
+      "\"delay_us_p50\":%.3f,\"delay_us_p99\":%.3f}\n",
+      count, offsets_us.size(), pct(offsets_us, 0.5), pct(offsets_us, 0.99), pct(offsets_us, 1.0),
+      pct(delays_us, 0.5), pct(delays_us, 0.99));
+  close(fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3)
+    die("usage: ntp_loadgen load|probe SERVER:PORT [options] (see the comment at the top of loadgen.cpp)");
+  sockaddr_in server = parse_server(argv[2]);
+  if (std::strcmp(argv[1], "load") == 0) {
+    double rate = std::clamp(arg_double(argc, argv, "--rate", 1000), 1.0, 2e6);
+    double duration = std::clamp(arg_double(argc, argv, "--duration", 5), 0.1, 120.0);
+    int clients = static_cast<int>(std::clamp(arg_double(argc, argv, "--clients", 1), 1.0, 65000.0));
+    Signing sign;
+    std::unique_ptr<lansync::os::KeyRing> keys;
+    if (const char* path = arg_text(argc, argv, "--keys")) {
+      auto ring = lansync::os::KeyRing::load(path, /*allow_insecure=*/false);
+      if (!ring) die(ring.error().message.c_str());
+      keys = std::move(*ring);
+      sign.key_id = static_cast<uint32_t>(arg_double(argc, argv, "--key", 1));
+      if (!keys->find(sign.key_id, nullptr)) die(keys->why_missing(sign.key_id).c_str());
+      sign.keys = keys.get();
+    }
+    return load(server, rate, duration, clients, sign);
+  }
+  if (std::strcmp(argv[1], "probe") == 0) {
+    int count = static_cast<int>(std::clamp(arg_double(argc, argv, "--count", 1000), 1.0, 1e6));
+    double interval = std::clamp(arg_double(argc, argv, "--interval-ms", 5), 0.0, 10000.0);
+    return probe(server, count, interval);
+  }
+  die("first argument: load or probe");
+}
