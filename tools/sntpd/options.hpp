@@ -10,6 +10,7 @@
 namespace lansync::sntpd {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/lansync/sntpd.conf";
+inline constexpr const char* kDefaultActivityLogPath = "/var/log/lansync/activity.log";
 
 struct Options {
   std::string config = kDefaultConfigPath;
@@ -34,6 +35,12 @@ struct Options {
   std::string user;  // empty: _lansync, or nobody if missing
   std::string control = os::kDefaultControlPath;
   bool verbose = false;
+  std::string clock = "system";  // or "simulated"
+  double simulated_offset_s = 0;
+  std::string http;  // ADDR:PORT; empty: no HTTP interface
+  std::vector<std::string> http_set_allow;
+  std::vector<std::string> http_set_interface;
+  std::string activity_log = kDefaultActivityLogPath;
 };
 
 }  // namespace lansync::sntpd
