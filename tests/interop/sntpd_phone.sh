@@ -145,6 +145,29 @@ check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
 
+# --- --http-set-interface: the clients on an interface (here the namespace's loopback), with curl as the phone.
+start_sntpd iface --listen 127.0.0.1:11126 --clock simulated --simulated-offset -5 --http 127.0.0.1:8126 \
+  --http-set-interface lo --state "$WORK/iface-state.json" --activity-log ""
+wait_for_log iface "http: serving on 127.0.0.1:8126"
+t1=$(now_ms)
+x=$(curl -s http://127.0.0.1:8126/exchange)
+t4=$(now_ms)
+run_capture set curl -s -H 'Content-Type: application/json' \
+  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://127.0.0.1:8126/set
+check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
+  eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
+
+# --- Usage and runtime errors.
+sntpd_args=(--user root --control "$WORK/err.sock" --listen 127.0.0.1:0)
+expect_exit 2 "--http-set-allow without --http" "$BIN/sntpd" "${sntpd_args[@]}" --http-set-allow 127.0.0.1
+expect_exit 2 "--simulated-offset without --clock simulated" "$BIN/sntpd" "${sntpd_args[@]}" --simulated-offset 3
+expect_exit 2 "--clock with an unknown clock" "$BIN/sntpd" "${sntpd_args[@]}" --clock fake
+expect_exit 2 "--http with a bad port" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:99999
+expect_exit 2 "--http-set-allow with a bad prefix" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:0 \
+  --http-set-allow 300.1.1.1/8
+expect_exit 1 "--http on a port in use" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:8123
+check "...and it says so" grep -q "sntpd: error: --http: cannot bind 127.0.0.1:8123" "$WORK/last.err"
+
 check "screenshots: $OUT/phone.png, refused-address.png, refused-fresh.png" \
   eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
 finish

@@ -113,7 +113,7 @@ std::string header(const httplib::Request& req, const char* name) {
 os::OsResult<std::unique_ptr<HttpServer>> HttpServer::bind(Daemon& daemon, os::Clock& clock,
                                                            HttpConfig config) {
   auto hp = os::parse_host_port(config.listen, 80, /*allow_port_zero=*/true);
-  if (!hp) return fail(hp.error());
+  if (!hp) return fail(os::Error{hp.error().code, "--http: " + hp.error().message});
   std::unique_ptr<HttpServer> s(new HttpServer(daemon, clock, std::move(config)));
   httplib::Server& svr = *s->server_;
   // httplib's default also sets SO_REUSEPORT, which would let a second
@@ -124,13 +124,15 @@ os::OsResult<std::unique_ptr<HttpServer>> HttpServer::bind(Daemon& daemon, os::C
   });
   std::string host = hp->host.empty() ? "0.0.0.0" : hp->host;
   int port = hp->port;
+  // httplib does not say why a bind failed: name what it can be.
+  os::Error cannot_bind{
+      std::make_error_code(std::errc::address_not_available),
+      "--http: cannot bind " + s->config_.listen + " (in use, not a local address, or no permission)"};
   if (port == 0) {
     port = svr.bind_to_any_port(host);
-    if (port < 0)
-      return os::code_error(std::errc::address_not_available, "--http: cannot bind " + config.listen);
+    if (port < 0) return fail(cannot_bind);
   } else if (!svr.bind_to_port(host, port)) {
-    return os::code_error(std::errc::address_in_use, "--http: cannot bind " + s->config_.listen +
-                                                         " (in use, not a local address, or no permission)");
+    return fail(cannot_bind);
   }
   s->address_ = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
                                                     : fmt::format("{}:{}", host, port);

@@ -245,9 +245,13 @@ int run(const Options& opt) {
     }
     for (const std::string& name : opt.http_set_interface) {
       if (auto addrs = os::interface_addresses(name); !addrs) {
-        os::log::warn("--http-set-interface: {} (yet: it is looked up at each request)",
+        os::log::warn("--http-set-interface: {}; it is looked up again at each request",
                       addrs.error().message);
       }
+    }
+    if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
+      os::log::error("--http: {}", hp.error().message);
+      return kUsage;
     }
     auto http = HttpServer::bind(daemon, clock, std::move(hc));
     if (!http) {
