@@ -20,11 +20,13 @@ std::string clean_name(std::string_view name, bool colon) {
   return out;
 }
 
-std::string escape_help(std::string_view text) {
+// Backslash and newline escaped, and the double quote too when quote is set.
+std::string escape(std::string_view text, bool quote) {
   std::string out;
   for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
+    if (c == '\\' || (quote && c == '"')) {
+      out += '\\';
+      out += c;
     } else if (c == '\n') {
       out += "\\n";
     } else {
@@ -36,21 +38,7 @@ std::string escape_help(std::string_view text) {
 
 }  // namespace
 
-std::string escape_label_value(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string escape_label_value(std::string_view value) { return escape(value, true); }
 
 std::string metric_value(double value) {
   if (std::isnan(value)) return "NaN";
@@ -63,7 +51,7 @@ std::string metric_value(double value) {
 
 void PrometheusText::family(std::string_view name, MetricType type, std::string_view help) {
   name_ = clean_name(name, true);
-  out_ += "# HELP " + name_ + " " + escape_help(help) + "\n";
+  out_ += "# HELP " + name_ + " " + escape(help, false) + "\n";
   out_ += "# TYPE " + name_ + (type == MetricType::Counter ? " counter\n" : " gauge\n");
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "../support/ip.hpp"
 #include "../support/seed.hpp"
 #include "core/phone.hpp"
 #include "os/address.hpp"
@@ -30,17 +31,8 @@ PhoneExchange exchange(int64_t server_minus_phone_ns, int64_t up_ns, int64_t dow
   return x;
 }
 
-IpAddress ip(const char* text) {
-  auto c = os::parse_cidr(text);
-  EXPECT_TRUE(c.ok()) << text;
-  return c->base;
-}
-
-Cidr cidr(const char* text) {
-  auto c = os::parse_cidr(text);
-  EXPECT_TRUE(c.ok()) << text;
-  return *c;
-}
+using testing::cidr;
+using testing::ip;
 
 TEST(PhoneMeasure, ServerFiveSecondsBehindIsCorrectedForward) {
   PhoneMeasurement m = measure_phone(exchange(-5 * kS, 3 * kMs, 3 * kMs));
