@@ -56,7 +56,7 @@ date_header=$(sed -n 's/^Date: //p' <<<"$headers")
 check "GET /time: a Date header on the served clock ($date_header)" \
   near "$(date -d "$date_header" +%s)" "$(($(date +%s) - 5))" 1
 check "GET /time: the fields the boards read" \
-  [ "$(curl -s http://127.0.0.1:8123/time | jq -r '[has("unix_ms","iso","synchronized","stratum","source","age_s","root_distance_ms")] | all')" = true ]
+  [ "$(curl -s http://127.0.0.1:8123/time | jq -r '[has("unix_ms","utc","synchronized","stratum","source","age_s","root_distance_ms")] | all')" = true ]
 
 browser phone http://127.0.0.1:8123/ --replay --button
 first=$(page_seconds "$(field '.shown[0]')")

@@ -229,7 +229,7 @@ void HttpServer::handle_time(httplib::Response& res) {
   const core::ReferenceState& r = v.choice.state;
   ordered_json j;
   j["unix_ms"] = now / kNsPerMs;
-  j["iso"] = core::format_utc(now);
+  j["utc"] = core::format_utc(now);
   j["synchronized"] = r.synchronized;
   j["stratum"] = r.synchronized ? r.stratum : 16;
   j["source"] = v.source;
