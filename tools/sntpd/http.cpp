@@ -116,8 +116,8 @@ os::OsResult<std::unique_ptr<HttpServer>> HttpServer::bind(Daemon& daemon, os::C
   if (!hp) return fail(os::Error{hp.error().code, "--http: " + hp.error().message});
   std::unique_ptr<HttpServer> s(new HttpServer(daemon, clock, std::move(config)));
   httplib::Server& svr = *s->server_;
-  // httplib's default also sets SO_REUSEPORT, which would let a second
-  // server bind the same port silently; SO_REUSEADDR alone is what we want.
+  // httplib's default is SO_REUSEPORT, which lets a second server bind the
+  // same port without a word; SO_REUSEADDR is what a server wants.
   svr.set_socket_options([](int fd) {
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
