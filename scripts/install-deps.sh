@@ -12,16 +12,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev
-  libcpp-httplib-dev)
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libssl-dev)
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
-# the units in dist/.  nodejs runs playwright-core, which drives chromium
-# through sntpd's phone page (tests/interop/sntpd_phone.sh); curl and
-# python3-prometheus-client (its parser) check sntpd's HTTP interface.
+# the units in dist/; tzdata, openssl and curl serve the camsync tests.
+# nodejs runs playwright-core, which drives chromium through sntpd's phone
+# page (tests/interop/sntpd_phone.sh); curl and python3-prometheus-client (its
+# parser) check sntpd's HTTP interface.
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd nodejs curl python3-prometheus-client)
+  fonts-dejavu-core python3 systemd tzdata openssl curl nodejs python3-prometheus-client)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")

@@ -35,27 +35,21 @@ bool AccessList::allowed(const IpAddress& address) const {
 }
 
 AccessList AccessList::lan_default() {
-  auto v4 = [](uint8_t a, uint8_t b, uint8_t len) {
+  // A prefix given by its first two bytes, which is all these need.
+  auto prefix = [](uint8_t family, uint8_t a, uint8_t b, uint8_t len) {
     Cidr c;
-    c.base.family = 4;
+    c.base.family = family;
     c.base.bytes[0] = a;
     c.base.bytes[1] = b;
     c.prefix_len = len;
     return c;
   };
-  auto v6 = [](uint8_t a, uint8_t b, uint8_t len) {
-    Cidr c;
-    c.base.family = 6;
-    c.base.bytes[0] = a;
-    c.base.bytes[1] = b;
-    c.prefix_len = len;
-    return c;
-  };
-  Cidr loopback6 = v6(0, 0, 128);
+  Cidr loopback6 = prefix(6, 0, 0, 128);
   loopback6.base.bytes[15] = 1;
   AccessList list;
-  for (const Cidr& c : {v4(127, 0, 8), v4(10, 0, 8), v4(172, 16, 12), v4(192, 168, 16), v4(169, 254, 16),
-                        loopback6, v6(0xfc, 0, 7), v6(0xfe, 0x80, 10)}) {
+  for (const Cidr& c :
+       {prefix(4, 127, 0, 8), prefix(4, 10, 0, 8), prefix(4, 172, 16, 12), prefix(4, 192, 168, 16),
+        prefix(4, 169, 254, 16), loopback6, prefix(6, 0xfc, 0, 7), prefix(6, 0xfe, 0x80, 10)}) {
     list.allow(c);
   }
   return list;

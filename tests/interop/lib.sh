@@ -188,3 +188,27 @@ finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
+
+# camera_emulator NAME PORT [OPTIONS...]: tests/camera_emulator on
+# 127.0.0.1:PORT (a CCAPI camera), started and listening when this returns.
+camera_emulator() {
+  local name=$1 port=$2 i
+  shift 2
+  start "$name" "$BIN/camera_emulator" --listen "127.0.0.1:$port" "$@"
+  for i in $(seq 200); do
+    grep -q "listening on" "$WORK/$name.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "camera emulator $name did not start" >&2
+  return 1
+}
+
+# emulator_status PORT [SCHEME]: the emulator's /emulator/status (its true offset from
+# this machine's clock, its PUT count, the last PUT body).
+emulator_status() { curl -sk --max-time 5 "${2:-http}://127.0.0.1:$1/emulator/status"; }
+
+# sync_state PATH AGE_S: a sync-state file recording a sync AGE_S seconds ago.
+sync_state() {
+  printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001}\n' \
+    "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" >"$1"
+}

@@ -10,10 +10,9 @@
 namespace lansync::driftlog {
 
 // Exit codes of driftlog(1) that analyze and plot share.
-inline constexpr int kExitFailure = 1;      // cannot read the input or write the output
-inline constexpr int kExitUnavailable = 3;  // a source this build does not have
-inline constexpr int kExitMalformed = 4;    // the input is not a driftlog CSV (the line is named)
-inline constexpr int kExitTooFew = 5;       // too few good samples to analyse
+inline constexpr int kExitFailure = 1;    // cannot read the input or write the output
+inline constexpr int kExitMalformed = 4;  // the input is not a driftlog CSV (the line is named)
+inline constexpr int kExitTooFew = 5;     // too few good samples to analyse
 
 struct Input {
   std::string name;  // the path, or "stdin"

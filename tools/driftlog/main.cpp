@@ -50,13 +50,7 @@ int usage_error(const std::string& message) {
 int run_record(const RecordCli& cli) {
   if (cli.source.empty()) return usage_error("--source is required, one of " + available_sources());
   auto source = open_source(cli.source);
-  if (!source) {
-    if (source.error().unavailable) {
-      fmt::print(stderr, "driftlog: error: {}\n", source.error().message);
-      return kExitUnavailable;
-    }
-    return usage_error(source.error().message);
-  }
+  if (!source) return usage_error(source.error().message);
   RecordOptions opt;
   opt.source_spec = cli.source;
   opt.interval_ns = tools::seconds_to_ns(cli.interval_s);

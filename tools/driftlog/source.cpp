@@ -11,17 +11,6 @@ std::vector<SourceKind>& registry() {
   return kinds;
 }
 
-// Sources of other issues: their schemes are reserved and named, so that a
-// user learns the source is coming rather than that it is a typo.  A
-// registered source_<scheme>.cpp takes precedence over its entry here.
-struct Planned {
-  std::string_view scheme;
-  std::string_view comes_with;
-};
-constexpr Planned kPlanned[] = {
-    {"camera", "camsync (the Canon CCAPI)"},
-};
-
 }  // namespace
 
 SourceRegistration::SourceRegistration(SourceKind kind) { registry().push_back(std::move(kind)); }
@@ -29,28 +18,21 @@ SourceRegistration::SourceRegistration(SourceKind kind) { registry().push_back(s
 Result<std::unique_ptr<Source>, OpenFailure> open_source(const std::string& spec) {
   size_t colon = spec.find(':');
   if (colon == std::string::npos || colon == 0) {
-    return fail(OpenFailure{
-        false, "--source '" + spec + "': expected SCHEME:ARGUMENT, one of " + available_sources()});
+    return fail(
+        OpenFailure{"--source '" + spec + "': expected SCHEME:ARGUMENT, one of " + available_sources()});
   }
   std::string scheme = spec.substr(0, colon);
   std::string argument = spec.substr(colon + 1);
   for (const SourceKind& kind : registry()) {
     if (kind.scheme != scheme) continue;
     if (argument.empty())
-      return fail(OpenFailure{false, "--source '" + spec + "': expected " + std::string(kind.usage)});
+      return fail(OpenFailure{"--source '" + spec + "': expected " + std::string(kind.usage)});
     auto source = kind.open(argument);
-    if (!source) return fail(OpenFailure{false, "--source '" + spec + "': " + source.error()});
+    if (!source) return fail(OpenFailure{"--source '" + spec + "': " + source.error()});
     return std::move(*source);
   }
-  for (const Planned& p : kPlanned) {
-    if (p.scheme == scheme) {
-      return fail(OpenFailure{true, "--source '" + spec + "': the " + scheme +
-                                        " source is not available in this build; it comes with " +
-                                        std::string(p.comes_with)});
-    }
-  }
-  return fail(OpenFailure{false, "--source '" + spec + "': unknown source '" + scheme +
-                                     "', expected one of " + available_sources()});
+  return fail(OpenFailure{"--source '" + spec + "': unknown source '" + scheme + "', expected one of " +
+                          available_sources()});
 }
 
 std::string available_sources() {

@@ -3,9 +3,9 @@
 // Each kind of source lives in one file, source_<scheme>.cpp, and registers
 // itself with a static SourceRegistration; the CMakeLists picks up every such
 // file.  The reading itself belongs in libsync (os::query_servers for ntp:,
-// os::run_shell_command for cmd:, os::read_rtc_at_tick for rtc: and ds3231:);
-// a source only turns it into a Reading.  Schemes that are planned but not
-// built here (camera:) are refused with their own error until their file lands.
+// os::run_shell_command for cmd:, os::read_rtc_at_tick for rtc: and ds3231:,
+// os::CameraSync::measure for camera:);
+// a source only turns it into a Reading.
 #pragma once
 
 #include <cstdint>
@@ -59,8 +59,7 @@ struct SourceRegistration {
 };
 
 struct OpenFailure {
-  bool unavailable = false;  // a known scheme that this build does not have
-  std::string message;       // one line
+  std::string message;  // one line
 };
 
 // Opens the source named by "SCHEME:ARGUMENT".

@@ -1,0 +1,49 @@
+// Offset of a whole-second clock; see camera_offset.hpp.
+#include "core/camera_offset.hpp"
+
+namespace lansync::core {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kMaxOffsetS = 100LL * 366 * 86400;
+
+// floor(a / b) for b > 0.
+constexpr int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+Result<OffsetBounds, OffsetError> camera_offset_bounds(const SecondReading* readings, size_t n) {
+  if (n == 0) return fail(OffsetError::NoReadings);
+  OffsetBounds b{INT64_MIN, INT64_MAX};
+  for (size_t i = 0; i < n; ++i) {
+    const SecondReading& r = readings[i];
+    if (r.t4_ns < r.t1_ns) return fail(OffsetError::BadReading);
+    int64_t local_s = floor_div(r.t1_ns, kS);
+    if (r.camera_s - local_s > kMaxOffsetS || local_s - r.camera_s > kMaxOffsetS) {
+      return fail(OffsetError::BadReading);
+    }
+    // Differences of seconds first, so that nothing overflows.
+    int64_t lo = (r.camera_s - local_s) * kS - (r.t4_ns - local_s * kS);
+    int64_t hi = (r.camera_s + 1 - local_s) * kS - (r.t1_ns - local_s * kS);
+    if (lo > b.lo_ns) b.lo_ns = lo;
+    if (hi < b.hi_ns) b.hi_ns = hi;
+  }
+  if (b.lo_ns >= b.hi_ns) return fail(OffsetError::Inconsistent);
+  return b;
+}
+
+EdgeWindow next_second_edge(const OffsetBounds& b, int64_t not_before_ns) {
+  // Camera second k begins at local time k - θ, within [k - hi, k - lo].
+  int64_t k = floor_div(not_before_ns + b.hi_ns, kS);
+  if (k * kS - b.hi_ns < not_before_ns) ++k;
+  return EdgeWindow{k, k * kS - b.hi_ns, k * kS - b.lo_ns};
+}
+
+int64_t next_whole_second_ns(int64_t not_before_ns, int64_t lead_ns) {
+  int64_t t = not_before_ns + lead_ns;
+  int64_t k = floor_div(t, kS);
+  if (k * kS < t) ++k;
+  return k * kS;
+}
+
+}  // namespace lansync::core

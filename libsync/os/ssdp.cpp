@@ -1,0 +1,178 @@
+// SSDP discovery of CCAPI cameras; see ssdp.hpp.
+#include "os/ssdp.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "os/address.hpp"
+#include "os/clock.hpp"
+#include "os/log.hpp"
+#include "os/udp.hpp"
+
+namespace lansync::os {
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t\r\n");
+  if (a == std::string::npos) return {};
+  size_t b = s.find_last_not_of(" \t\r\n");
+  return s.substr(a, b - a + 1);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string decode_entities(const std::string& s) {
+  static const std::pair<const char*, char> kEntities[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    bool done = false;
+    if (s[i] == '&') {
+      for (auto& [name, c] : kEntities) {
+        size_t n = std::char_traits<char>::length(name);
+        if (s.compare(i, n, name) == 0) {
+          out += c;
+          i += n;
+          done = true;
+          break;
+        }
+      }
+    }
+    if (!done) out += s[i++];
+  }
+  return out;
+}
+
+// A URL's host must be the address the answer came from.
+bool names_host(const std::string& url, const std::string& ip) {
+  auto u = parse_url(url, 80);
+  return u && u->host == ip;
+}
+
+}  // namespace
+
+std::string format_msearch(const std::string& st, int mx_s) {
+  return "M-SEARCH * HTTP/1.1\r\nHOST: " + std::string(kSsdpGroup) + ":" + std::to_string(kSsdpPort) +
+         "\r\nMAN: \"ssdp:discover\"\r\nMX: " + std::to_string(mx_s) + "\r\nST: " + st + "\r\n\r\n";
+}
+
+OsResult<SsdpResponse> parse_ssdp_response(const std::string& text) {
+  size_t eol = text.find("\r\n");
+  if (eol == std::string::npos) return invalid("SSDP answer without a status line");
+  std::string status = text.substr(0, eol);
+  if (status.rfind("HTTP/1.", 0) != 0 || status.find(" 200") == std::string::npos) {
+    return invalid("SSDP answer is not 'HTTP/1.1 200 OK'");
+  }
+  SsdpResponse r;
+  size_t pos = eol + 2;
+  while (pos < text.size()) {
+    size_t end = text.find("\r\n", pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = lower(trim(line.substr(0, colon)));
+    std::string value = trim(line.substr(colon + 1));
+    if (name == "location") r.location = value;
+    if (name == "st") r.st = value;
+    if (name == "usn") r.usn = value;
+  }
+  if (r.location.empty()) return invalid("SSDP answer without LOCATION");
+  return r;
+}
+
+std::string xml_element_text(const std::string& xml, const std::string& local_name) {
+  for (size_t lt = xml.find('<'); lt != std::string::npos; lt = xml.find('<', lt + 1)) {
+    size_t name_end = xml.find_first_of(" \t\r\n/>", lt + 1);
+    if (name_end == std::string::npos) break;
+    std::string name = xml.substr(lt + 1, name_end - lt - 1);
+    if (size_t colon = name.find(':'); colon != std::string::npos) name = name.substr(colon + 1);
+    if (name != local_name) continue;
+    size_t gt = xml.find('>', name_end);
+    if (gt == std::string::npos || xml[gt - 1] == '/') return {};
+    size_t close = xml.find('<', gt + 1);
+    if (close == std::string::npos) return {};
+    return trim(decode_entities(xml.substr(gt + 1, close - gt - 1)));
+  }
+  return {};
+}
+
+OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const HttpOptions& http) {
+  auto sock = UdpSocket::open(AF_INET);
+  if (!sock) return fail(sock.error());
+  auto group = resolve(HostPort{kSsdpGroup, kSsdpPort});
+  if (!group) return fail(group.error());
+  std::string msearch = format_msearch(kCcapiSsdpTarget, 2);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(msearch.data());
+
+  // Answers, one per LOCATION, with the address each came from.
+  std::map<std::string, std::string> locations;
+  const int64_t start = monotonic_ns();
+  const int64_t deadline = start + wait_ns;
+  constexpr int64_t kResendNs = 300'000'000;
+  int sent = 0;
+  for (;;) {
+    int64_t now = monotonic_ns();
+    // A second M-SEARCH after 300 ms, as UDP may lose the first.
+    if (sent < 2 && now >= start + sent * kResendNs) {
+      auto st = sock->send(bytes, msearch.size(), &group->front());
+      if (!st && sent == 0)
+        return fail(Error{st.error().code, "cannot send the SSDP search: " + st.error().message});
+      ++sent;
+    }
+    now = monotonic_ns();
+    if (now >= deadline) break;
+    int64_t until = sent < 2 ? std::min<int64_t>(deadline, start + sent * kResendNs) : deadline;
+    pollfd pfd{sock->fd(), POLLIN, 0};
+    int timeout_ms = static_cast<int>(std::max<int64_t>(1, (until - now) / 1'000'000));
+    if (::poll(&pfd, 1, timeout_ms) <= 0) continue;
+    uint8_t buf[2048];
+    auto d = sock->receive(buf, sizeof(buf) - 1);
+    if (!d || d->truncated) continue;
+    auto r = parse_ssdp_response(std::string(reinterpret_cast<const char*>(buf), d->size));
+    if (!r || r->st != kCcapiSsdpTarget) continue;
+    std::string from = d->from.ip();
+    if (!names_host(r->location, from)) {
+      log::debug("ignoring an SSDP answer from {}: its LOCATION {} names another host", from, r->location);
+      continue;
+    }
+    locations.emplace(r->location, from);
+  }
+
+  std::vector<DiscoveredCamera> cameras;
+  for (const auto& [location, from] : locations) {
+    auto url = parse_url(location, 80);
+    if (!url) continue;
+    HttpSession session(*url, http);
+    auto res = session.request("GET", url->path.empty() ? "/" : url->path);
+    if (!res || res->status != 200) {
+      log::warn("cannot read the camera description {}: {}", location,
+                res ? "HTTP " + std::to_string(res->status) : res.error().message);
+      continue;
+    }
+    DiscoveredCamera c;
+    c.access_url = xml_element_text(res->body, "X_accessURL");
+    c.address = from;
+    c.name = xml_element_text(res->body, "friendlyName");
+    if (c.access_url.empty() || !names_host(c.access_url, from)) {
+      log::warn("ignoring {}: no X_accessURL on the host {} itself", location, from);
+      continue;
+    }
+    bool seen = std::any_of(cameras.begin(), cameras.end(),
+                            [&](const DiscoveredCamera& o) { return o.access_url == c.access_url; });
+    if (!seen) cameras.push_back(c);
+  }
+  return cameras;
+}
+
+}  // namespace lansync::os

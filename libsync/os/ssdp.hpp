@@ -1,0 +1,53 @@
+// Finding Canon cameras on the LAN by SSDP (UPnP discovery), for camsync --discover.
+//
+// An M-SEARCH for urn:schemas-canon-com:service:ICPO-CameraControlAPIService:1
+// goes to 239.255.255.250:1900; each camera answers by unicast with a
+// LOCATION header naming its UPnP description, whose <ns:X_accessURL> is the
+// CCAPI base URL (e.g. http://192.168.1.2:8080/ccapi).  Anyone on the LAN can
+// answer, so an answer counts only when its LOCATION and access URL name the
+// address it came from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "os/error.hpp"
+#include "os/http.hpp"
+
+namespace lansync::os {
+
+inline constexpr const char* kCcapiSsdpTarget =
+    "urn:schemas-canon-com:service:ICPO-CameraControlAPIService:1";
+inline constexpr const char* kSsdpGroup = "239.255.255.250";
+inline constexpr uint16_t kSsdpPort = 1900;
+
+// The M-SEARCH request for search target st, answers spread over mx_s seconds.
+std::string format_msearch(const std::string& st, int mx_s);
+
+// An SSDP answer: its status line and the headers we use.
+struct SsdpResponse {
+  std::string location;
+  std::string st;
+  std::string usn;
+};
+
+// Parses an answer to an M-SEARCH ("HTTP/1.1 200 OK" and headers, names in any case).
+OsResult<SsdpResponse> parse_ssdp_response(const std::string& text);
+
+// The text of the first element with this local name (any namespace prefix),
+// entities decoded, whitespace trimmed; empty when there is none.
+std::string xml_element_text(const std::string& xml, const std::string& local_name);
+
+struct DiscoveredCamera {
+  std::string access_url;  // X_accessURL, e.g. http://192.168.1.2:8080/ccapi
+  std::string address;     // where the SSDP answer came from
+  std::string name;        // friendlyName, e.g. "Canon EOS R6"
+};
+
+// Sends the M-SEARCH (twice, against loss), collects answers for wait_ns,
+// fetches each description with http (its timeout applies) and returns the
+// cameras found, one per access URL.
+OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const HttpOptions& http);
+
+}  // namespace lansync::os

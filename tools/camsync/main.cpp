@@ -1,0 +1,255 @@
+// camsync: set a Canon camera's clock (CCAPI) from this machine's clock, but only when that clock is
+// trustworthy.
+//
+// Exit codes (camsync(1)): 0 the camera is right (or was set and verified, or
+// --dry-run measured it); 1 the camera is unreachable or timed out; 2 usage or
+// configuration error; 3 this machine's clock is not trustworthy (nothing was
+// touched); 4 the camera was set but reads back off by more than --threshold;
+// 5 the camera stayed busy (503) through --retries; 6 the camera refused a
+// request or answered what the API does not define.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "../common/cli.hpp"
+#include "core/trust.hpp"
+#include "os/activity_log.hpp"
+#include "os/camera_sync.hpp"
+#include "os/ccapi.hpp"
+#include "os/clock.hpp"
+#include "os/file.hpp"
+#include "os/http.hpp"
+#include "os/ssdp.hpp"
+#include "os/sync_state.hpp"
+#include "os/time_zone.hpp"
+#include "os/trust.hpp"
+#include "report.hpp"
+
+namespace lansync::camsync {
+namespace {
+
+enum Exit : int {
+  kOk = 0,
+  kUnreachable = 1,
+  kUsage = tools::kExitUsage,
+  kUntrusted = 3,
+  kNotVerified = 4,
+  kBusy = 5,
+  kRefused = 6,
+};
+
+constexpr const char* kDefaultLog = "/var/log/lansync/camsync.jsonl";
+constexpr int64_t kMaxDiscoveryWaitNs = 3'000'000'000;
+
+struct Options {
+  std::string camera;
+  bool discover = false;
+  double threshold_s = 1.0;
+  double max_age_min = 30;
+  std::string reference = "auto";
+  std::string state_path = os::kDefaultSyncStatePath;
+  bool dry_run = false;
+  int retries = 3;
+  double timeout_s = 5;
+  std::string user;
+  std::string password_file;
+  std::string cacert;
+  bool insecure = false;
+  std::string log_path = kDefaultLog;
+  bool no_log = false;
+  bool syslog = false;
+  bool json = false;
+};
+
+core::TrustPolicy policy_of(const std::string& s) {
+  if (s == "kernel") return core::TrustPolicy::KernelOnly;
+  if (s == "state") return core::TrustPolicy::StateOnly;
+  return core::TrustPolicy::Auto;
+}
+
+// The exit code and result word for an error from the camera or the network.
+std::pair<int, const char*> classify(const os::Error& e) {
+  if (e.code == os::CameraErrc::busy) return {kBusy, "busy"};
+  if (e.code.category() == os::camera_category()) return {kRefused, "refused"};
+  if (e.code == os::HttpErrc::auth_required || e.code == os::HttpErrc::auth_failed ||
+      e.code == os::HttpErrc::bad_reply || e.code == os::HttpErrc::too_large) {
+    return {kRefused, "refused"};
+  }
+  if (e.code == std::errc::invalid_argument) return {kUsage, "error"};
+  return {kUnreachable, "unreachable"};
+}
+
+class Run {
+ public:
+  explicit Run(const Options& o) : o_(o) { rec_.time_ns = clock_.now_ns(); }
+
+  int go() {
+    int code = steps();
+    rec_.exit_code = code;
+    finish();
+    return code;
+  }
+
+ private:
+  int stop(int code, const char* result, const std::string& message) {
+    rec_.result = result;
+    rec_.message = message;
+    return code;
+  }
+
+  int steps() {
+    os::HttpOptions http;
+    http.timeout_ns = tools::seconds_to_ns(o_.timeout_s);
+    http.ca_file = o_.cacert;
+    http.insecure = o_.insecure;
+    http.user = o_.user;
+    http.user_agent = "lansync-camsync/" LANSYNC_VERSION;
+    if (!o_.cacert.empty()) {
+      if (auto c = os::read_small_file(o_.cacert, 1 << 20); !c)
+        return stop(kUsage, "error", c.error().message);
+    }
+    if (!o_.password_file.empty()) {
+      auto p = os::read_small_file(o_.password_file, 4096);
+      if (!p) return stop(kUsage, "error", p.error().message);
+      http.password = p->substr(0, p->find_first_of("\r\n"));
+    }
+
+    // glibc takes an unknown TZ for UTC without a word: the camera would
+    // silently show the wrong wall clock.
+    if (const char* tz = std::getenv("TZ"); tz && *tz) {
+      if (auto z = os::zone_at(clock_.now_ns() / 1'000'000'000, tz); !z) {
+        return stop(kUsage, "error", "TZ: " + z.error().message);
+      }
+    }
+
+    // 1. Is this clock worth passing on?
+    core::TrustEvidence e = os::gather_trust_evidence(clock_, o_.state_path);
+    int64_t max_age_ns = tools::seconds_to_ns(o_.max_age_min * 60);
+    core::TrustVerdict v = core::assess_trust(e, policy_of(o_.reference), clock_.now_ns(), max_age_ns);
+    rec_.trusted = v.trusted;
+    rec_.trust = core::explain(v, e, max_age_ns);
+    if (!v.trusted) return stop(kUntrusted, "untrusted", "not setting the camera: " + rec_.trust);
+
+    // 2. Which camera?
+    std::string url_text = o_.camera;
+    if (o_.discover) {
+      int64_t wait = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
+      auto found = os::discover_cameras(wait, http);
+      if (!found) return stop(kUnreachable, "unreachable", found.error().message);
+      if (found->empty()) return stop(kUnreachable, "unreachable", "no camera answered the SSDP search");
+      if (found->size() > 1) {
+        std::string list;
+        for (const auto& c : *found) list += (list.empty() ? "" : ", ") + c.access_url;
+        return stop(kUsage, "error", "several cameras answered (" + list + "): choose one with --camera");
+      }
+      url_text = found->front().access_url;
+    }
+    auto url = os::parse_camera_url(url_text);
+    if (!url) return stop(kUsage, "error", url.error().message);
+    rec_.camera = url->origin();
+
+    // 3. Measure, set, verify.
+    os::CcapiCamera camera(*url, http);
+    os::SyncOptions so;
+    so.threshold_ns = tools::seconds_to_ns(o_.threshold_s);
+    so.dry_run = o_.dry_run;
+    so.retries = o_.retries;
+    os::CameraSync sync(clock_, camera);
+    rec_.sync = sync.run(so);
+    const os::SyncReport& r = *rec_.sync;
+    if (r.error) {
+      auto [code, word] = classify(*r.error);
+      std::string m = r.error->message;
+      if (code == kBusy)
+        m += fmt::format(" (gave up after {} {})", r.busy_waits, r.busy_waits == 1 ? "retry" : "retries");
+      return stop(code, word, m);
+    }
+    if (r.action == os::SyncAction::Set && !r.verified) {
+      return stop(kNotVerified, "verify-failed",
+                  fmt::format("the camera was set but reads back {:+.3f} s off, more than --threshold {} s",
+                              static_cast<double>(r.after->offset_ns) / 1e9, o_.threshold_s));
+    }
+    return stop(kOk, "ok", "");
+  }
+
+  void finish() {
+    std::string line = json_line(rec_);
+    if (o_.json) {
+      fmt::print("{}\n", line);
+    } else {
+      fmt::print("{}", human_text(rec_, tools::seconds_to_ns(o_.threshold_s)));
+    }
+    std::fflush(stdout);
+    if (!rec_.message.empty()) fmt::print(stderr, "camsync: {}\n", rec_.message);
+    if (!o_.no_log) {
+      if (auto st = os::append_log_line(o_.log_path, line); !st) {
+        fmt::print(stderr, "camsync: warning: activity log: {}\n", st.error().message);
+      }
+    }
+    if (o_.syslog) os::syslog_line("camsync", rec_.exit_code != kOk, line);
+  }
+
+  const Options& o_;
+  os::SystemClock clock_;  // read only: camsync never changes this machine's clock
+  RunRecord rec_;
+};
+
+}  // namespace
+}  // namespace lansync::camsync
+
+int main(int argc, char** argv) {
+  using namespace lansync;
+  camsync::Options opt;
+  CLI::App app{
+      "Set a Canon camera's clock (CCAPI) from this machine's clock, when that clock is trustworthy.",
+      "camsync"};
+  app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  auto* camera = app.add_option("--camera", opt.camera,
+                                "camera URL, e.g. http://192.168.1.2:8080 (port 8080 by default)")
+                     ->type_name("URL");
+  auto* discover = app.add_flag("--discover", opt.discover, "find the camera by SSDP instead of --camera");
+  camera->excludes(discover);
+  app.add_option("--threshold", opt.threshold_s, "set the camera when it is off by more than this (seconds)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 86400.0));
+  app.add_option("--max-age", opt.max_age_min, "the sync-state file counts when younger than this (minutes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 525600.0));
+  app.add_option(
+         "--reference", opt.reference,
+         "what makes this clock trustworthy: auto (kernel synchronized or fresh state file), kernel, state")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "kernel", "state"}));
+  app.add_option("--state", opt.state_path, "sync-state file")->capture_default_str();
+  app.add_flag("--dry-run", opt.dry_run, "measure the camera's offset, change nothing");
+  app.add_option("--retries", opt.retries, "wait out this many busy (503) replies, pauses of 1, 2, 4, 8 s")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  app.add_option("--timeout", opt.timeout_s, "seconds for each connection, send and reply")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 120.0));
+  auto* user = app.add_option("--user", opt.user, "user name for the camera's digest authentication");
+  auto* pwfile =
+      app.add_option("--password-file", opt.password_file, "file whose first line is the password");
+  user->needs(pwfile);
+  pwfile->needs(user);
+  auto* cacert =
+      app.add_option("--cacert", opt.cacert, "https: trust the camera certificate in this PEM file");
+  auto* insecure = app.add_flag("--insecure", opt.insecure, "https: do not verify the camera's certificate");
+  cacert->excludes(insecure);
+  auto* log =
+      app.add_option("--log", opt.log_path, "append one JSON line per run here")->capture_default_str();
+  app.add_flag("--no-log", opt.no_log, "write no activity log")->excludes(log);
+  app.add_flag("--syslog", opt.syslog, "also send the JSON line to syslog");
+  app.add_flag("--json", opt.json, "print the JSON line instead of the human lines");
+  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (opt.camera.empty() && !opt.discover) {
+    fmt::print(stderr, "camsync: error: give --camera URL or --discover (see --help)\n");
+    return tools::kExitUsage;
+  }
+  return camsync::Run(opt).go();
+}

@@ -1,0 +1,93 @@
+// camsync output; see report.hpp.
+#include "report.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "core/drift_log.hpp"
+
+namespace lansync::camsync {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// Seconds rounded to the microsecond, so that the log does not show noise digits.
+json rounded(int64_t ns) { return std::round(seconds(ns) * 1e6) / 1e6; }
+
+const char* action_word(os::SyncAction a) {
+  switch (a) {
+    case os::SyncAction::Set: return "set";
+    case os::SyncAction::DryRun: return "dry-run";
+    case os::SyncAction::None: break;
+  }
+  return "none";
+}
+
+std::string offset_text(const os::OffsetMeasurement& m) {
+  return fmt::format("{:+.3f} s ± {:.3f} s", seconds(m.offset_ns), seconds(m.uncertainty_ns));
+}
+
+}  // namespace
+
+std::string json_line(const RunRecord& r) {
+  json j;
+  j["time"] = core::format_utc(r.time_ns);
+  j["camera"] = r.camera.empty() ? json(nullptr) : json(r.camera);
+  j["trusted"] = r.trusted ? json(*r.trusted) : json(nullptr);
+  j["trust"] = r.trust;
+  const os::SyncReport* s = r.sync ? &*r.sync : nullptr;
+  const os::OffsetMeasurement* before = s && s->before ? &*s->before : nullptr;
+  const os::OffsetMeasurement* after = s && s->after ? &*s->after : nullptr;
+  j["offset_s"] = before ? rounded(before->offset_ns) : json(nullptr);
+  j["uncertainty_s"] = before ? rounded(before->uncertainty_ns) : json(nullptr);
+  j["camera_time"] = before ? json(before->last.text) : json(nullptr);
+  j["camera_dst"] = before ? json(before->last.dst) : json(nullptr);
+  j["action"] = s ? action_word(s->action) : "none";
+  j["sent"] = s && !s->sent.empty() ? json(s->sent) : json(nullptr);
+  j["sent_dst"] = s && !s->sent.empty() ? json(s->sent_dst) : json(nullptr);
+  j["offset_after_s"] = after ? rounded(after->offset_ns) : json(nullptr);
+  j["uncertainty_after_s"] = after ? rounded(after->uncertainty_ns) : json(nullptr);
+  j["busy_waits"] = s ? s->busy_waits : 0;
+  j["result"] = r.result;
+  j["message"] = r.message.empty() ? json(nullptr) : json(r.message);
+  j["exit"] = r.exit_code;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string human_text(const RunRecord& r, int64_t threshold_ns) {
+  std::string out;
+  if (r.trusted && *r.trusted) out += "local clock trusted: " + r.trust + "\n";
+  if (!r.sync || !r.sync->before) return out;
+  const os::SyncReport& s = *r.sync;
+  const os::OffsetMeasurement& b = *s.before;
+  out += fmt::format("camera {}: {} ({}), shows {}{}\n", r.camera, offset_text(b),
+                     b.offset_ns > 0   ? "ahead"
+                     : b.offset_ns < 0 ? "behind"
+                                       : "on time",
+                     b.last.text, b.last.dst ? " dst" : "");
+  double threshold_s = seconds(threshold_ns);
+  switch (s.action) {
+    case os::SyncAction::None: out += fmt::format("within {} s: camera left alone\n", threshold_s); break;
+    case os::SyncAction::DryRun:
+      out += fmt::format("{}: would set the camera (--dry-run)\n",
+                         s.zone_differs ? "its zone or dst flag differs from ours"
+                                        : "off by more than " + fmt::format("{}", threshold_s) + " s");
+      break;
+    case os::SyncAction::Set:
+      out += fmt::format("camera set to {}{} on the second (request round trip {:.1f} ms)\n", s.sent,
+                         s.sent_dst ? " dst" : "", static_cast<double>(s.put_rtt_ns) / 1e6);
+      if (s.after) {
+        out += fmt::format("camera now {}: {}\n", offset_text(*s.after),
+                           s.verified ? fmt::format("within {} s", threshold_s)
+                                      : fmt::format("STILL OFF by more than {} s", threshold_s));
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace lansync::camsync

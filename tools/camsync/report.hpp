@@ -1,0 +1,30 @@
+// camsync's output: the human lines on stdout and the one JSON line per run (log, --json, syslog).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "os/camera_sync.hpp"
+
+namespace lansync::camsync {
+
+// Everything one run found and did, for the output and the activity log.
+struct RunRecord {
+  int64_t time_ns = 0;  // when the run started (local clock, Unix ns)
+  std::string camera;   // base URL, "" when none was found
+  std::optional<bool> trusted;
+  std::string trust;  // the one-line reason
+  std::optional<os::SyncReport> sync;
+  std::string result;   // ok, untrusted, unreachable, busy, refused, verify-failed, error
+  std::string message;  // the error, one line
+  int exit_code = 0;
+};
+
+// The JSON line (no newline).
+std::string json_line(const RunRecord& r);
+
+// The human lines for stdout, each ending in a newline.
+std::string human_text(const RunRecord& r, int64_t threshold_ns);
+
+}  // namespace lansync::camsync

@@ -1,0 +1,60 @@
+// camera:URL: a Canon camera's clock through its Camera Control API (camsync's measurement).
+//
+// The camera shows whole seconds; camsync's CameraSync::measure reads it until
+// its second changes and intersects the readings, which gives the offset to
+// about a round trip (a millisecond on a LAN) in one to two seconds.  The
+// offset written is camera - local clock; the delay column holds the least
+// round trip.  With the camera as the reference, drift_ppm is the local
+// clock's rate against the camera: the camera's own drift is minus that.
+// Cameras with digest authentication are camsync's business: this source
+// takes none (a password does not belong on a command line).
+#include "os/camera_sync.hpp"
+#include "os/ccapi.hpp"
+#include "os/clock.hpp"
+#include "source.hpp"
+
+namespace lansync::driftlog {
+namespace {
+
+class CameraSource final : public Source {
+ public:
+  CameraSource(const os::Url& url, const os::HttpOptions& options)
+      : camera_(url, options), sync_(clock_, camera_) {}
+
+  Reading measure(const MeasureContext&) override {
+    Reading r;
+    r.mono_ns = os::monotonic_ns();
+    r.local_ns = clock_.now_ns();
+    auto m = sync_.measure();
+    if (!m) {
+      bool timeout = m.error().code == std::errc::timed_out ||
+                     m.error().code == std::errc::connection_refused ||
+                     m.error().code == std::errc::host_unreachable;
+      r.status = timeout ? core::ReadingStatus::Timeout : core::ReadingStatus::Error;
+      r.detail = m.error().message;
+      return r;
+    }
+    r.status = core::ReadingStatus::Ok;
+    r.offset_s = static_cast<double>(m->offset_ns) / 1e9;
+    r.delay_s = static_cast<double>(m->min_rtt_ns) / 1e9;
+    return r;
+  }
+
+ private:
+  os::SystemClock clock_;
+  os::CcapiCamera camera_;
+  os::CameraSync sync_;
+};
+
+Result<std::unique_ptr<Source>, std::string> open_camera(const std::string& argument) {
+  auto url = os::parse_camera_url(argument);
+  if (!url) return fail(url.error().message);
+  os::HttpOptions options;
+  options.timeout_ns = 5'000'000'000;
+  return std::unique_ptr<Source>(std::make_unique<CameraSource>(*url, options));
+}
+
+const SourceRegistration kCamera{{"camera", "camera:URL", open_camera}};
+
+}  // namespace
+}  // namespace lansync::driftlog
