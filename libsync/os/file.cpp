@@ -103,11 +103,4 @@ Status write_file_atomic(const std::string& path, const std::string& contents, m
   return ok();
 }
 
-Status append_to_file(const std::string& path, const std::string& text, mode_t mode) {
-  if (auto st = make_directories(parent_of(path)); !st) return st;
-  FdGuard f{::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)};
-  if (f.fd < 0) return errno_error("cannot open " + path);
-  return write_all(f.fd, text, path);
-}
-
 }  // namespace lansync::os

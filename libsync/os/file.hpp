@@ -22,9 +22,4 @@ Status make_directories(const std::string& dir);
 // directories (mode 0755).
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode);
 
-// Appends text to path in one write (O_APPEND: lines of concurrent writers do
-// not interleave), creating the file with mode and its missing parent
-// directories.  Opened and closed each time, so that log rotation just works.
-Status append_to_file(const std::string& path, const std::string& text, mode_t mode);
-
 }  // namespace lansync::os

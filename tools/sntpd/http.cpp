@@ -8,12 +8,12 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "codec/calendar.hpp"
+#include "codec/ccapi_date.hpp"
 #include "core/drift_log.hpp"
 #include "daemon.hpp"
 #include "metrics.hpp"
+#include "os/activity_log.hpp"
 #include "os/address.hpp"
-#include "os/file.hpp"
 #include "os/interface.hpp"
 #include "os/log.hpp"
 #include "page.hpp"
@@ -36,24 +36,16 @@ std::string ms_text(int64_t ns) {
   return fmt::format("{}.{:06}", ns / kNsPerMs, ns % kNsPerMs);
 }
 
-// RFC 9110 §5.6.7 IMF-fixdate, in English whatever the locale: "Sun, 06 Nov 1994 08:49:37 GMT".
+// RFC 9110 §5.6.7 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT": RFC 1123 in
+// English whatever the locale, as the CCAPI date string is, with GMT for +0000.
 std::string http_date(int64_t unix_ns) {
-  static constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun",
-                                          "Mon", "Tue", "Wed"};  // 1970-01-01: Thursday
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int64_t secs = unix_ns / 1'000'000'000;
-  if (unix_ns < 0 && unix_ns % 1'000'000'000 != 0) --secs;
-  int64_t days = secs / codec::kSecondsPerDay;
-  int64_t rem = secs % codec::kSecondsPerDay;
-  if (rem < 0) {
-    rem += codec::kSecondsPerDay;
-    --days;
+  int64_t secs = unix_ns / 1'000'000'000 - (unix_ns < 0 && unix_ns % 1'000'000'000 != 0 ? 1 : 0);
+  char buf[codec::kCcapiDateMaxLength + 1];
+  auto d = codec::ccapi_date_from_unix(secs, 0, false);
+  if (d) {
+    if (auto n = codec::format_ccapi_date(*d, buf, sizeof(buf)); n) return std::string(buf, *n - 5) + "GMT";
   }
-  codec::CivilTime t = codec::civil_from_days(days);
-  int64_t weekday = ((days % 7) + 7) % 7;
-  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[weekday], t.day, kMonths[t.month - 1],
-                     t.year, rem / 3600, rem / 60 % 60, rem % 60);
+  return "Thu, 01 Jan 1970 00:00:00 GMT";  // beyond year 9999: not a clock anyone serves
 }
 
 // "::ffff:192.0.2.1" (a dual-stack socket's IPv4 client) as "192.0.2.1".
@@ -378,7 +370,7 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   j["uncertainty_s"] = m ? ordered_json(static_cast<double>(m->uncertainty_ns) / 1e9) : nullptr;
   j["message"] = message;
   j["user_agent"] = user_agent;
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (set) {
     os::log::info("phone {} set the clock: stepped by {:+.6f} s (± {:.1f} ms)", client,
                   static_cast<double>(m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
@@ -387,9 +379,9 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   }
 
   std::lock_guard<std::mutex> lock(last_mutex_);
-  (set ? last_set_json_ : last_refusal_json_) = line.substr(0, line.size() - 1);
+  (set ? last_set_json_ : last_refusal_json_) = line;
   if (config_.activity_log.empty()) return;
-  if (auto st = os::append_to_file(config_.activity_log, line, 0644); !st) {
+  if (auto st = os::append_log_line(config_.activity_log, line); !st) {
     if (!log_failed_) os::log::warn("activity log: {}", st.error().message);
     log_failed_ = true;
   } else {
