@@ -10,7 +10,7 @@
 namespace lansync::sntpd {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/lansync/sntpd.conf";
-inline constexpr const char* kDefaultActivityLogPath = "/var/log/lansync/activity.log";
+inline constexpr const char* kDefaultActivityLogPath = "/var/log/lansync/sntpd.jsonl";
 
 struct Options {
   std::string config = kDefaultConfigPath;
