@@ -1,9 +1,11 @@
 // ntp_loadgen: a bounded NTP load generator and a careful measuring client, for the benchmarks.
 //
-//   ntp_loadgen load SERVER:PORT --rate R --duration S [--clients N]
+//   ntp_loadgen load SERVER:PORT --rate R --duration S [--clients N] [--keys FILE --key ID]
 //       sends client requests at R per second for S seconds (sendmmsg, in
 //       1 ms batches), from N distinct source addresses 127.1.x.y (IP_PKTINFO),
-//       and counts the valid replies (recvmmsg).  Prints one JSON line.
+//       and counts the valid replies (recvmmsg).  With a key, every request
+//       carries a MAC by it and only replies with a valid MAC by the same key
+//       count as valid.  Prints one JSON line.
 //   ntp_loadgen probe SERVER:PORT --count N [--interval-ms M]
 //       sends N single requests M ms apart, each timed with T1 read just before
 //       the send and the kernel's receive timestamp as T4, and prints the
@@ -24,11 +26,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "codec/ntp_packet.hpp"
+#include "core/auth.hpp"
 #include "core/exchange.hpp"
+#include "os/keys.hpp"
 
 namespace {
 
@@ -57,19 +62,33 @@ sockaddr_in parse_server(const char* text) {
   return a;
 }
 
-double arg_double(int argc, char** argv, const char* name, double fallback) {
+const char* arg_text(int argc, char** argv, const char* name) {
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::atof(argv[i + 1]);
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
   }
-  return fallback;
+  return nullptr;
 }
 
-void make_request(uint8_t* out, uint64_t cookie) {
+double arg_double(int argc, char** argv, const char* name, double fallback) {
+  const char* text = arg_text(argc, argv, name);
+  return text != nullptr ? std::atof(text) : fallback;
+}
+
+// A signing key for the requests (keys null: unsigned).
+struct Signing {
+  const lansync::core::MacKeys* keys = nullptr;
+  uint32_t key_id = 0;
+};
+
+// Writes a request into out (room for a MAC); returns its size.
+size_t make_request(uint8_t* out, size_t cap, uint64_t cookie, const Signing& sign = {}) {
   lansync::codec::NtpHeader h = lansync::core::make_request_header(NtpTimestamp::from_raw(cookie));
-  lansync::codec::encode(h, out, lansync::codec::kHeaderSize);
+  size_t size = lansync::codec::encode(h, out, cap);
+  if (sign.keys != nullptr) size = lansync::core::sign_packet(out, size, cap, sign.key_id, *sign.keys);
+  return size;
 }
 
-int load(const sockaddr_in& server, double rate, double duration_s, int clients) {
+int load(const sockaddr_in& server, double rate, double duration_s, int clients, const Signing& sign) {
   constexpr int kBatch = 256;
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   int big = 8 << 20;
@@ -79,7 +98,7 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients)
   any.sin_family = AF_INET;
   if (bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) != 0) die("cannot bind");
 
-  static uint8_t out[kBatch][48];
+  static uint8_t out[kBatch][lansync::codec::kHeaderSize + lansync::codec::kMaxV3MacSize];
   static uint8_t in[kBatch][128];
   static char ctl[kBatch][CMSG_SPACE(sizeof(in_pktinfo))];
   mmsghdr sends[kBatch]{};
@@ -105,7 +124,12 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients)
       for (int i = 0; i < n; ++i) {
         ++received;
         auto d = lansync::codec::decode(in[i], recvs[i].msg_len);
-        if (d && d->header.mode == lansync::codec::Mode::Server && d->header.stratum != 0) ++valid;
+        if (!d || d->header.mode != lansync::codec::Mode::Server || d->header.stratum == 0) continue;
+        if (sign.keys != nullptr) {
+          lansync::core::AuthCheck a = lansync::core::check_auth(in[i], *d, sign.keys);
+          if (a.status != lansync::core::AuthStatus::Ok || a.key_id != sign.key_id) continue;
+        }
+        ++valid;
       }
     }
   };
@@ -117,9 +141,10 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients)
     while (sent < due) {
       int n = static_cast<int>(std::min<uint64_t>(kBatch, due - sent));
       for (int i = 0; i < n; ++i) {
-        make_request(out[i], ++seq | 0x8000000000000000ULL);
+        send_iov[i].iov_len = make_request(out[i], sizeof(out[i]), ++seq | 0x8000000000000000ULL, sign);
         if (clients > 1) {
-          uint32_t c = static_cast<uint32_t>((sent + static_cast<uint64_t>(i)) % static_cast<uint64_t>(clients));
+          uint32_t c =
+              static_cast<uint32_t>((sent + static_cast<uint64_t>(i)) % static_cast<uint64_t>(clients));
           in_pktinfo pi{};
           pi.ipi_spec_dst.s_addr = htonl((127u << 24) | (1u << 16) | (c + 1));
           sends[i].msg_hdr.msg_control = ctl[i];
@@ -147,9 +172,10 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients)
     drain();
   }
   double elapsed = static_cast<double>(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
-  std::printf("{\"rate\":%.0f,\"duration_s\":%.3f,\"clients\":%d,\"sent\":%" PRIu64 ",\"received\":%" PRIu64
-              ",\"valid\":%" PRIu64 ",\"answered\":%.5f}\n",
-              rate, elapsed, clients, sent, received, valid, sent ? static_cast<double>(valid) / static_cast<double>(sent) : 0.0);
+  std::printf("{\"rate\":%.0f,\"duration_s\":%.3f,\"clients\":%d,\"key_id\":%u,\"sent\":%" PRIu64
+              ",\"received\":%" PRIu64 ",\"valid\":%" PRIu64 ",\"answered\":%.5f}\n",
+              rate, elapsed, clients, sign.key_id, sent, received, valid,
+              sent ? static_cast<double>(valid) / static_cast<double>(sent) : 0.0);
   close(fd);
   return 0;
 }
@@ -167,7 +193,7 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
     uint8_t req[48];
     lansync::core::Request r;
     r.cookie = NtpTimestamp::from_raw(++cookie);
-    make_request(req, cookie);
+    make_request(req, sizeof(req), cookie);
     r.t1_ns = now_ns(CLOCK_REALTIME);
     if (send(fd, req, sizeof(req), 0) != 48) continue;
     uint8_t buf[128];
@@ -204,10 +230,11 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
     std::sort(v.begin(), v.end());
     return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
   };
-  std::printf("{\"count\":%d,\"ok\":%zu,\"offset_us_p50\":%.3f,\"offset_us_p99\":%.3f,\"offset_us_max\":%.3f,"
-              "\"delay_us_p50\":%.3f,\"delay_us_p99\":%.3f}\n",
-              count, offsets_us.size(), pct(offsets_us, 0.5), pct(offsets_us, 0.99), pct(offsets_us, 1.0),
-              pct(delays_us, 0.5), pct(delays_us, 0.99));
+  std::printf(
+      "{\"count\":%d,\"ok\":%zu,\"offset_us_p50\":%.3f,\"offset_us_p99\":%.3f,\"offset_us_max\":%.3f,"
+      "\"delay_us_p50\":%.3f,\"delay_us_p99\":%.3f}\n",
+      count, offsets_us.size(), pct(offsets_us, 0.5), pct(offsets_us, 0.99), pct(offsets_us, 1.0),
+      pct(delays_us, 0.5), pct(delays_us, 0.99));
   close(fd);
   return 0;
 }
@@ -215,13 +242,24 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) die("usage: ntp_loadgen load|probe SERVER:PORT [options] (see the comment at the top of loadgen.cpp)");
+  if (argc < 3)
+    die("usage: ntp_loadgen load|probe SERVER:PORT [options] (see the comment at the top of loadgen.cpp)");
   sockaddr_in server = parse_server(argv[2]);
   if (std::strcmp(argv[1], "load") == 0) {
     double rate = std::clamp(arg_double(argc, argv, "--rate", 1000), 1.0, 2e6);
     double duration = std::clamp(arg_double(argc, argv, "--duration", 5), 0.1, 120.0);
     int clients = static_cast<int>(std::clamp(arg_double(argc, argv, "--clients", 1), 1.0, 65000.0));
-    return load(server, rate, duration, clients);
+    Signing sign;
+    std::unique_ptr<lansync::os::KeyRing> keys;
+    if (const char* path = arg_text(argc, argv, "--keys")) {
+      auto ring = lansync::os::KeyRing::load(path, /*allow_insecure=*/false);
+      if (!ring) die(ring.error().message.c_str());
+      keys = std::move(*ring);
+      sign.key_id = static_cast<uint32_t>(arg_double(argc, argv, "--key", 1));
+      if (!keys->find(sign.key_id, nullptr)) die(keys->why_missing(sign.key_id).c_str());
+      sign.keys = keys.get();
+    }
+    return load(server, rate, duration, clients, sign);
   }
   if (std::strcmp(argv[1], "probe") == 0) {
     int count = static_cast<int>(std::clamp(arg_double(argc, argv, "--count", 1000), 1.0, 1e6));

@@ -16,12 +16,14 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
-# the units in dist/; tzdata, openssl and curl serve the camsync tests.
-# nodejs runs playwright-core, which drives chromium through sntpd's phone
-# page (tests/interop/sntpd_phone.sh); curl and python3-prometheus-client (its
+# the units in dist/; tzdata, openssl and curl serve the camsync tests; clang
+# with its runtime (libFuzzer) builds the fuzz targets of tests/fuzz
+# (cmake -DCMAKE_CXX_COMPILER=clang++ -DLANSYNC_FUZZ=ON).  nodejs runs
+# playwright-core, which drives chromium through sntpd's phone page
+# (tests/interop/sntpd_phone.sh); curl and python3-prometheus-client (its
 # parser) check sntpd's HTTP interface.
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd tzdata openssl curl nodejs python3-prometheus-client)
+  fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client)
 bench_pkgs=(hyperfine)
 
 want=("${build_pkgs[@]}")

@@ -77,6 +77,16 @@ StepScan scan_steps(std::span<const DriftSample> s, const std::vector<size_t>& g
       scan.breaks[k] = scan.breaks[k + 1] = false;
     }
   }
+  // A jump at either end of the run has no second sample to confirm it: one
+  // late reading (a loaded machine, a busy link) must not split the fit.
+  if (scan.breaks.front()) {
+    scan.outlier.front() = true;
+    scan.breaks.front() = false;
+  }
+  if (scan.breaks.back()) {
+    scan.outlier.back() = true;
+    scan.breaks.back() = false;
+  }
   return scan;
 }
 

@@ -5,7 +5,8 @@
 //   - steps: jumps between consecutive samples far beyond the drift and the
 //     noise (the clock was set during the run); they split the run into
 //     segments.  A lone sample that jumps away and back is an outlier, not two
-//     steps.
+//     steps, and so is a jump of the first or the last sample, which no
+//     second sample confirms.
 //   - the drift: one least-squares slope shared by all segments, each with
 //     its own intercept; drift_ppm = -slope * 1e6, so drift_ppm > 0 means the
 //     local clock runs fast (it gains on the reference, and the offset falls).

@@ -33,6 +33,8 @@ const char* describe(ReplyStatus s) {
     case ReplyStatus::Ok: return "ok";
     case ReplyStatus::NotServerMode: return "not a server-mode reply";
     case ReplyStatus::NotOurs: return "origin timestamp does not match our request";
+    case ReplyStatus::Unauthenticated: return "reply not authenticated";
+    case ReplyStatus::BadMac: return "reply's MAC does not verify";
     case ReplyStatus::KissOfDeath: return "Kiss-o'-Death";
     case ReplyStatus::Unsynchronized: return "server unsynchronized";
     case ReplyStatus::BadTimestamps: return "invalid server timestamps";
@@ -82,7 +84,8 @@ int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample) {
          codec::from_ntp_short(reply.root_dispersion);
 }
 
-ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns) {
+ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns,
+                       const AuthCheck& auth) {
   ReplyCheck out;
   if (reply.mode != Mode::Server) {
     out.status = ReplyStatus::NotServerMode;
@@ -90,6 +93,11 @@ ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, in
   }
   if (!(reply.origin == request.cookie)) {
     out.status = ReplyStatus::NotOurs;
+    return out;
+  }
+  if (request.key_id != 0 && !(auth.status == AuthStatus::Ok && auth.key_id == request.key_id)) {
+    bool unsigned_reply = auth.status == AuthStatus::Unsigned || auth.status == AuthStatus::CryptoNak;
+    out.status = unsigned_reply ? ReplyStatus::Unauthenticated : ReplyStatus::BadMac;
     return out;
   }
   if (reply.stratum == 0) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "codec/ntp_packet.hpp"
+#include "core/auth.hpp"
 
 namespace lansync::core {
 
@@ -32,6 +33,7 @@ Sample compute_sample(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, int64_t t4_ns
 struct Request {
   codec::NtpTimestamp cookie;  // random 64 bits, placed in the transmit timestamp
   int64_t t1_ns = 0;           // local clock read just before the send
+  uint32_t key_id = 0;         // the request was signed with this key: so must the reply be (0: unsigned)
 };
 
 // The header of a client request carrying the given cookie (NTPv4, mode 3).
@@ -42,6 +44,8 @@ enum class ReplyStatus : uint8_t {
   Ok,
   NotServerMode,         // not mode 4: ignore and keep waiting
   NotOurs,               // origin does not echo our cookie: stray or spoofed, ignore
+  Unauthenticated,       // we signed the request; the reply has no MAC, or is a crypto-NAK
+  BadMac,                // we signed the request; the reply's MAC is by another key or does not verify
   KissOfDeath,           // stratum 0: refid holds a kiss code (RATE, DENY, RSTR, INIT, ...)
   Unsynchronized,        // LI = 3 or stratum > 15
   BadTimestamps,         // zero receive/transmit, or the server sent before it received
@@ -63,8 +67,12 @@ struct ReplyCheck {
   int64_t root_distance_ns = 0;  // valid when sample is
 };
 
-// Applies the tests to a decoded reply to request, received at t4_ns.
-ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns);
+// Applies the tests to a decoded reply to request, received at t4_ns.  auth:
+// check_auth() of the reply, needed when the request was signed (RFC 5905
+// §7.3: the reply must carry a valid MAC by the same key; an unauthenticated
+// Kiss-o'-Death counts for nothing).
+ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns,
+                       const AuthCheck& auth = {});
 
 // True for the kiss codes that tell a client to stop sending now: RATE (slow
 // down), DENY and RSTR (go away).  Others, such as INIT from an ntpd that has

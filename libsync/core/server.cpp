@@ -74,6 +74,9 @@ const char* describe(DropReason r) {
     case DropReason::NotRequest: return "not_request";
     case DropReason::AccessDenied: return "access_denied";
     case DropReason::RateLimited: return "rate_limited";
+    case DropReason::Unauthenticated: return "unauthenticated";
+    case DropReason::UnknownKey: return "unknown_key";
+    case DropReason::BadMac: return "bad_mac";
     case DropReason::kCount: break;
   }
   return "unknown";
@@ -93,6 +96,27 @@ RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddre
   if (!policy.access.allowed(client)) {
     out.reason = DropReason::AccessDenied;
     return out;
+  }
+  // Before the rate limiter, so that forged requests cost a client nothing,
+  // and so that a KoD to a signed request can be signed too.
+  AuthCheck auth = check_auth(request, *decoded, policy.keys);
+  switch (auth.status) {
+    case AuthStatus::Unsigned:
+      if (policy.require_auth) {
+        out.reason = DropReason::Unauthenticated;
+        return out;
+      }
+      break;
+    case AuthStatus::Ok:
+      if (reply_capacity < codec::kHeaderSize + mac_trailer_size(*policy.keys, auth.key_id, req.version)) {
+        out.reason = DropReason::NotRequest;
+        return out;
+      }
+      out.key_id = auth.key_id;
+      break;
+    case AuthStatus::UnknownKey: out.reason = DropReason::UnknownKey; return out;
+    case AuthStatus::CryptoNak:
+    case AuthStatus::BadMac: out.reason = DropReason::BadMac; return out;
   }
   ClientRecord* c = clients.find_or_add(client, rx_ns);
   out.client = c;

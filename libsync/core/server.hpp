@@ -5,15 +5,17 @@
 // use it (`xleave`).  The reference state says how good the server's own clock
 // is (leap, stratum, refid, root delay and dispersion); a reply copies it, with
 // root dispersion grown at PHI = 15 ppm since the last reference update.
-// handle_request() is the whole policy: decode, access control, rate limit,
-// reply.  Pure: the caller passes the receive time in and stamps the transmit
-// time itself, as late as possible, after encoding.
+// handle_request() is the whole policy: decode, access control,
+// authentication (RFC 5905 §7.3 MACs, core/auth.hpp), rate limit, reply.
+// Pure: the caller passes the receive time in, stamps the transmit time
+// itself, as late as possible, after encoding, and then signs the reply.
 #pragma once
 
 #include <cstdint>
 
 #include "codec/ntp_packet.hpp"
 #include "core/access.hpp"
+#include "core/auth.hpp"
 #include "core/clients.hpp"
 
 namespace lansync::core {
@@ -57,17 +59,24 @@ codec::NtpHeader make_broadcast(const ReferenceState& ref, int64_t now_ns, int8_
 
 // Why a request got no reply.
 enum class DropReason : uint8_t {
-  Malformed,     // not a decodable NTP packet (too short, bad version, bad fields)
-  NotRequest,    // a valid packet, but not a client request (modes 1, 2, 4, 5)
-  AccessDenied,  // the client's address is not allowed
-  RateLimited,   // over the client's rate limit, and no KoD configured
+  Malformed,        // not a decodable NTP packet (too short, bad version, bad fields)
+  NotRequest,       // a valid packet, but not a client request (modes 1, 2, 4, 5)
+  AccessDenied,     // the client's address is not allowed
+  RateLimited,      // over the client's rate limit, and no KoD configured
+  Unauthenticated,  // no MAC, and the server requires one
+  UnknownKey,       // a MAC by a key the server does not hold
+  BadMac,           // a MAC that does not verify (or a crypto-NAK, or a key ID without digest)
   kCount,
 };
-const char* describe(DropReason r);  // "malformed", "not_request", "access_denied", "rate_limited"
+// "malformed", "not_request", "access_denied", "rate_limited", "unauthenticated",
+// "unknown_key", "bad_mac".
+const char* describe(DropReason r);
 
 struct ServerPolicy {
   AccessList access = AccessList::lan_default();
   RateLimit rate_limit;
+  const MacKeys* keys = nullptr;  // symmetric keys; null: every signed request is by an unknown key
+  bool require_auth = false;      // drop requests without a MAC
 };
 
 struct RequestOutcome {
@@ -77,14 +86,18 @@ struct RequestOutcome {
   bool interleaved = false;                   // the reply's transmit field is the previous reply's
   bool want_tx_timestamp = false;             // ask the kernel when the reply leaves (interleaved clients)
   size_t reply_size = 0;                      // bytes written to the reply buffer
+  uint32_t key_id = 0;                        // sign the reply with this key (0: leave it unsigned)
   ClientRecord* client = nullptr;             // the client's record, when it got this far
 };
 
 // The request path.  Decodes the request received from client at rx_ns,
 // applies policy and, when a reply is due, encodes it into reply (which must
-// hold kHeaderSize bytes).  The reply's transmit timestamp is left zero for a
-// basic reply: the caller stamps it just before sending and reports it with
-// note_transmit().  No reply is larger than its request.  random: 32 random
+// hold kHeaderSize bytes, plus the MAC when the request is signed).  The
+// reply's transmit timestamp is left zero for a basic reply: the caller stamps
+// it just before sending and reports it with note_transmit().  A signed
+// request that verifies gets key_id set: the caller then signs the stamped
+// reply with sign_packet(), which makes it exactly as large as the request's
+// header and MAC.  No reply is larger than its request.  random: 32 random
 // bits for the rate limiter's leak.
 RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
                               const ReferenceState& ref, const ServerPolicy& policy, ClientTable& clients,

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/auth.hpp"
 #include "core/filter.hpp"
 #include "os/random.hpp"
 #include "os/udp.hpp"
@@ -38,6 +39,8 @@ struct Peer {
 // How telling a failure status is, to choose which one to report.
 int rank(core::ReplyStatus s) {
   switch (s) {
+    case core::ReplyStatus::Unauthenticated:
+    case core::ReplyStatus::BadMac: return 5;
     case core::ReplyStatus::KissOfDeath: return 4;
     case core::ReplyStatus::Unsynchronized: return 3;
     case core::ReplyStatus::RootDistanceTooLarge: return 2;
@@ -56,13 +59,23 @@ codec::NtpTimestamp new_cookie() {
   return c;
 }
 
-void send_request(Clock& clock, Peer& peer) {
+void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
   core::Request req;
   req.cookie = new_cookie();
-  uint8_t buf[codec::kHeaderSize];
-  codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
+  uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
+  size_t size = codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
+  if (options.keys != nullptr && options.key_id != 0) {
+    // The transmit field is a cookie, not the clock: signing before T1 costs no accuracy.
+    size = core::sign_packet(buf, size, sizeof(buf), options.key_id, *options.keys);
+    req.key_id = options.key_id;
+  }
+  if (size == 0) {  // the caller checked the key: not reached
+    peer.report.error = "cannot sign the request with key " + std::to_string(options.key_id);
+    peer.stop_sending = true;
+    return;
+  }
   req.t1_ns = clock.now_ns();  // T1, immediately before the send
-  auto sent = peer.socket.send(buf, sizeof(buf));
+  auto sent = peer.socket.send(buf, size);
   ++peer.report.samples_sent;
   if (!sent) {
     peer.report.error = sent.error().code.message();
@@ -72,7 +85,8 @@ void send_request(Clock& clock, Peer& peer) {
   peer.requests.push_back({req});
 }
 
-void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns) {
+void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns,
+                     const QueryOptions& options) {
   auto decoded = codec::decode(data, size);
   if (!decoded) return;  // not a packet of ours: stray bytes are ignored
   const codec::NtpHeader& h = decoded->header;
@@ -80,11 +94,21 @@ void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns
     return !o.answered && o.request.cookie == h.origin;
   });
   if (match == peer.requests.end()) return;  // a duplicate or not an answer to us
-  core::ReplyCheck check = core::check_reply(h, match->request, t4_ns);
+  core::AuthCheck auth;
+  if (match->request.key_id != 0) auth = core::check_auth(data, *decoded, options.keys);
+  core::ReplyCheck check = core::check_reply(h, match->request, t4_ns, auth);
   if (core::is_ignorable(check.status)) return;
-  match->answered = true;
   ++peer.report.replies;
   ServerReport& r = peer.report;
+  if (check.status == core::ReplyStatus::Unauthenticated || check.status == core::ReplyStatus::BadMac) {
+    // Reported, but the request stays open: the genuine reply may still come.
+    if (rank(check.status) >= rank(r.status)) {
+      r.status = check.status;
+      r.header = h;
+    }
+    return;
+  }
+  match->answered = true;
   if (check.status == core::ReplyStatus::Ok) {
     peer.good.push_back({check.sample, check.root_distance_ns, h});
     return;
@@ -153,7 +177,7 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
       if (!p.report.error.empty() || p.stop_sending) continue;
       while (p.report.samples_sent < options.samples &&
              start + p.report.samples_sent * options.spacing_ns <= now) {
-        send_request(clock, p);
+        send_request(clock, p, options);
         if (p.stop_sending) break;
       }
       if (!p.stop_sending && p.report.samples_sent < options.samples) {
@@ -188,7 +212,7 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
         }
         if (d->truncated) continue;
         int64_t t4 = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
-        handle_datagram(p, buf, d->size, t4);
+        handle_datagram(p, buf, d->size, t4, options);
       }
     }
   }

@@ -6,6 +6,9 @@
 // a busy link, and on a LAN the round trip spaces them further; T1 is read just before each send and T4 is
 // the kernel's receive timestamp.  All servers are queried at once over one poll loop, and the whole query
 // ends by the timeout.  The tests a reply must pass and the filter are core's; this file does the I/O.
+// With a key, every request carries a MAC and a reply counts only with a valid MAC by the same key; a
+// reply that fails authentication is reported but does not use up its request, so that a forged one
+// cannot hide the real one.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +23,11 @@
 namespace lansync::os {
 
 struct QueryOptions {
-  int samples = 4;                     // requests per server
-  int64_t timeout_ns = 1'000'000'000;  // the whole query, from the first send
-  int64_t spacing_ns = 1'000'000;      // between requests to one server
+  int samples = 4;                      // requests per server
+  int64_t timeout_ns = 1'000'000'000;   // the whole query, from the first send
+  int64_t spacing_ns = 1'000'000;       // between requests to one server
+  const core::MacKeys* keys = nullptr;  // with key_id: sign requests, accept only replies signed alike
+  uint32_t key_id = 0;                  // 0: unauthenticated
 };
 
 // What one server's burst produced.

@@ -15,6 +15,10 @@ namespace lansync::fuzz {
 // from a LAN client, with rate limiting and interleaved state in play.
 int request(const uint8_t* data, size_t size);
 
+// The MAC trailer: codec::read_mac, core::check_auth and core::sign_packet on
+// the bytes as a packet, with a SHA256 and a SHA512 key (mac.cpp).
+int mac(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -22,6 +26,7 @@ struct Target {
 
 inline constexpr Target kTargets[] = {
     {"request", request},
+    {"mac", mac},
 };
 
 }  // namespace lansync::fuzz

@@ -51,16 +51,19 @@ start() {
   LAST_PID=$!
 }
 
-# wait_for_ntp HOST:PORT: until something answers NTP there (at most 10 s).
+# wait_for_ntp HOST:PORT [synchronized]: until something answers NTP there (at
+# most 10 s); with "synchronized", until ntpprobe accepts its time (exit 0), as
+# ntpsec's ntpd in orphan mode does after a few seconds (at most 30 s).
 wait_for_ntp() {
-  local i rc
-  for i in $(seq 100); do
+  local i rc tries=100 pause=0.1
+  [ "${2:-}" = synchronized ] && tries=60 pause=0.5
+  for i in $(seq "$tries"); do
     rc=0
-    "$BIN/ntpprobe" -n 1 -t 0.1 "$1" >/dev/null 2>&1 || rc=$?
-    [ "$rc" -ne 1 ] && return 0
-    sleep 0.1
+    "$BIN/ntpprobe" -n 1 -t 0.2 "$1" >/dev/null 2>&1 || rc=$?
+    if [ "${2:-}" = synchronized ]; then [ "$rc" -eq 0 ] && return 0; else [ "$rc" -ne 1 ] && return 0; fi
+    sleep "$pause"
   done
-  failed "no NTP server answered on $1 within 10 s"
+  failed "no ${2:-} NTP server answered on $1 within $(awk -v n="$tries" -v p="$pause" 'BEGIN { print n * p }') s"
   return 1
 }
 
@@ -136,6 +139,21 @@ second_host() {
   ip addr add "$1/24" dev lsv0
   ip link set lsv0 up
   nsenter -t "$PEER" -n sh -c "ip link set lo up && ip addr add $2/24 dev lsv1 && ip link set lsv1 up"
+}
+
+# ntp_state ADDR: what the server at ADDR serves, as "stratum refid".
+ntp_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 "$1" 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
+
+# wait_for_state ADDR "STRATUM REFID" SECONDS: polls ntp_state once a second
+# until it is the one wanted, at most SECONDS; prints the last state seen.
+wait_for_state() {
+  local state="" i
+  for i in $(seq "$3"); do
+    state=$(ntp_state "$1" || true)
+    [ "$state" = "$2" ] && break
+    sleep 1
+  done
+  echo "$state"
 }
 
 # The usual server: local stratum 10, open to loopback clients.

@@ -30,14 +30,7 @@ wait "$LAST_PID" 2>/dev/null || true
 
 # Orphan mode: ntpd serves its own clock at stratum 10 after a few seconds.
 run_ntpd orphan "tos orphan 10 orphanwait 1" "driftfile $WORK/orphan.drift"
-synced=no
-for _ in $(seq 60); do  # at most 30 s
-  rc=0
-  "$BIN/ntpprobe" -n 1 -t 0.2 127.0.0.1 >/dev/null 2>&1 || rc=$?
-  [ "$rc" -eq 0 ] && { synced=yes; break; }
-  sleep 0.5
-done
-check "ntpd in orphan mode synchronizes" [ "$synced" = yes ]
+wait_for_ntp 127.0.0.1 synchronized && pass "ntpd in orphan mode synchronizes"
 run_capture out "$BIN/ntpprobe" -o json 127.0.0.1
 check "ntpd: exit 0" [ "$RC" -eq 0 ]
 check "ntpd: |offset| < 1 ms ($(json offset_s "$out"))" near "$(json offset_s "$out")" 0 0.001

@@ -17,8 +17,6 @@ ntpd_client() {  # SERVER
     >"$WORK/ntpd.conf"
   start ntpd nsenter -t "$PEER" -n "$NTPSEC_NTPD" -n -c "$WORK/ntpd.conf" -l "$WORK/ntpd.daemon.log"
 }
-# ntpd_state: what ntpd on the second host serves, as "stratum refid".
-ntpd_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 10.9.0.2 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
 
 # A synchronized sntpd: ntpd follows it (iburst, 8 s polls: well within 60 s).
 start_sntpd synced --listen 10.9.0.1:123 --local-stratum 10
@@ -26,12 +24,7 @@ synced_pid=$LAST_PID
 wait_for_ntp 10.9.0.1:123
 ntpd_client 10.9.0.1
 ntpd_pid=$LAST_PID
-state=""
-for _ in $(seq 60); do
-  state=$(ntpd_state || true)
-  [ "$state" = "11 10.9.0.1" ] && break
-  sleep 1
-done
+state=$(wait_for_state 10.9.0.2 "11 10.9.0.1" 60)
 check "ntpd synchronizes to sntpd: stratum 11, refid 10.9.0.1 (got '$state')" [ "$state" = "11 10.9.0.1" ]
 run_capture out "$BIN/ntpprobe" -o json 10.9.0.2
 check "ntpd then serves a time within 1 ms of ours" near "$(json offset_s "$out")" 0 0.001
@@ -43,7 +36,7 @@ start_sntpd unsynced --listen 10.9.0.1:123
 wait_for_ntp 10.9.0.1:123
 ntpd_client 10.9.0.1
 sleep 25  # three times the time ntpd needed above
-state=$(ntpd_state || true)
+state=$(ntp_state 10.9.0.2 || true)
 check "ntpd refuses an unsynchronized sntpd: still unsynchronized (got '$state')" [ "${state%% *}" = 0 ]
 replies=$("$BIN/sntpd" status --json --control "$WORK/unsynced.sock" | jq .counters.replies)
 check "...although sntpd answered it ($replies replies)" [ "$replies" -gt 0 ]

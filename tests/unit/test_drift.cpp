@@ -199,3 +199,23 @@ TEST(Reliability, RoundIntervals) {
 
 }  // namespace
 }  // namespace lansync::core
+
+namespace lansync::core {
+namespace {
+
+TEST(DriftEnds, AJumpOfTheLastOrFirstSampleIsAnOutlierNotAStep) {
+  for (bool at_end : {true, false}) {
+    std::vector<DriftSample> v;
+    for (int i = 0; i < 50; ++i) v.push_back({i * 1.0, -5.0 - 100e-6 * i, true});
+    v[at_end ? 49 : 0].offset_s += 3e-3;  // one late reading, 3 ms off
+    auto a = analyze_drift(v, {});
+    ASSERT_TRUE(a) << describe(a.error());
+    EXPECT_EQ(a->segments.size(), 1u) << (at_end ? "end" : "start");
+    ASSERT_EQ(a->outliers.size(), 1u);
+    EXPECT_EQ(a->outliers[0], at_end ? 49u : 0u);
+    EXPECT_NEAR(a->drift_ppm, 100, 0.01);
+  }
+}
+
+}  // namespace
+}  // namespace lansync::core

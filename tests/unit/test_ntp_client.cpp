@@ -1,7 +1,8 @@
 // Tests of the NTP client's I/O loop against scripted servers on loopback (os/ntp_client).
 //
 // Each scripted server runs in a thread on 127.0.0.1 and answers as told:
-// correctly, with a kiss, with stray packets first, or not at all.
+// correctly, with a kiss, with stray packets first, or not at all; signed
+// with a key, with the wrong one, or unsigned.
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -9,7 +10,9 @@
 #include <functional>
 #include <thread>
 
+#include "core/auth.hpp"
 #include "core/server.hpp"
+#include "os/keys.hpp"
 #include "os/ntp_client.hpp"
 #include "os/udp.hpp"
 
@@ -25,8 +28,11 @@ class ScriptedServer {
  public:
   // Gets the decoded request and its receive time; appends reply packets to send.
   using Respond = std::function<void(const NtpHeader& request, int64_t rx_ns, std::vector<NtpHeader>* out)>;
+  // Appends a MAC to reply number `index` of a request; returns the new size (size: unsigned).
+  using Sign = std::function<size_t(uint8_t* packet, size_t size, size_t cap, size_t index)>;
 
-  explicit ScriptedServer(Respond respond) : respond_(std::move(respond)) {
+  explicit ScriptedServer(Respond respond, Sign sign = {})
+      : respond_(std::move(respond)), sign_(std::move(sign)) {
     auto sock = UdpSocket::open(AF_INET);
     EXPECT_TRUE(sock.ok());
     socket_ = std::move(*sock);
@@ -57,16 +63,19 @@ class ScriptedServer {
       ++requests_;
       std::vector<NtpHeader> replies;
       respond_(req->header, d->rx_ns, &replies);
-      for (NtpHeader& r : replies) {
-        uint8_t out[codec::kHeaderSize];
+      for (size_t i = 0; i < replies.size(); ++i) {
+        NtpHeader& r = replies[i];
+        uint8_t out[codec::kHeaderSize + codec::kMaxV3MacSize];
         if (r.transmit.is_zero()) r.transmit = codec::to_ntp(clock.now_ns());
-        codec::encode(r, out, sizeof(out));
-        (void)socket_.send(out, sizeof(out), &d->from);
+        size_t size = codec::encode(r, out, sizeof(out));
+        if (sign_) size = sign_(out, size, sizeof(out), i);
+        (void)socket_.send(out, size, &d->from);
       }
     }
   }
 
   Respond respond_;
+  Sign sign_;
   UdpSocket socket_;
   SocketAddress address_;
   std::thread thread_;
@@ -102,6 +111,63 @@ QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
   o.samples = samples;
   o.timeout_ns = timeout_ns;
   return o;
+}
+
+// Keys 1 (ours, shared with the server) and 2 (a forger's).
+std::unique_ptr<KeyRing> test_keys() {
+  auto r = KeyRing::parse(
+      "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+      "2 SHA256 HEX:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+      "test keys");
+  EXPECT_TRUE(r.ok());
+  return std::move(*r);
+}
+
+// Each request gets two replies; the server's signer decides how each is signed.
+ScriptedServer::Respond twice(ScriptedServer::Respond one) {
+  return [one](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
+    one(req, rx_ns, out);
+    one(req, rx_ns, out);
+  };
+}
+
+TEST(NtpClient, ASignedQueryTakesOnlyRepliesSignedWithItsKey) {
+  auto keys = test_keys();
+  // A forged reply (key 2, then unsigned) arrives before each genuine one: it must not use up the request.
+  for (uint32_t forged : {2u, 0u}) {
+    ScriptedServer server(twice(good_server()), [&](uint8_t* p, size_t size, size_t cap, size_t index) {
+      uint32_t key = index == 0 ? forged : 1;
+      return key == 0 ? size : core::sign_packet(p, size, cap, key, *keys);
+    });
+    SystemClock clock;
+    QueryOptions o = options(3);
+    o.keys = keys.get();
+    o.key_id = 1;
+    auto r = query_servers(clock, {server.address()}, o)[0];
+    ASSERT_TRUE(r.usable) << "forged with key " << forged;
+    EXPECT_EQ(r.samples_ok, 3);
+  }
+}
+
+TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
+  auto keys = test_keys();
+  struct Case {
+    uint32_t key;
+    core::ReplyStatus status;
+  };
+  for (Case c : {Case{0, core::ReplyStatus::Unauthenticated}, Case{2, core::ReplyStatus::BadMac}}) {
+    ScriptedServer server(good_server(), [&](uint8_t* p, size_t size, size_t cap, size_t) {
+      return c.key == 0 ? size : core::sign_packet(p, size, cap, c.key, *keys);
+    });
+    SystemClock clock;
+    QueryOptions o = options(2, 200 * kMs);
+    o.keys = keys.get();
+    o.key_id = 1;
+    auto r = query_servers(clock, {server.address()}, o)[0];
+    EXPECT_FALSE(r.usable);
+    EXPECT_EQ(r.status, c.status) << core::describe(r.status);
+    EXPECT_GT(r.replies, 0);
+  }
 }
 
 TEST(NtpClient, MeasuresAServerThatIsAhead) {

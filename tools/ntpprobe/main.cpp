@@ -1,8 +1,9 @@
 // ntpprobe: query NTP servers, print the offset, optionally correct the clock.
 //
 // Exit codes (ntpprobe(1)): 0 ok, 1 no usable reply, 2 usage or configuration
-// error, 3 servers answered but are unsynchronized, sent Kiss-o'-Death or
-// disagree, 4 --max-offset exceeded, 5 the clock or state file could not be set.
+// error, 3 servers answered but are unsynchronized, sent Kiss-o'-Death,
+// failed authentication (--key) or disagree, 4 --max-offset exceeded, 5 the
+// clock or state file could not be set.  `ntpprobe keygen` prints a new key.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include "core/select.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/keys.hpp"
 #include "os/ntp_client.hpp"
 #include "os/set_clock.hpp"
 #include "os/sync_state.hpp"
@@ -41,7 +43,44 @@ struct Options {
   bool no_slew = false;
   double max_offset_s = -1;  // < 0: no limit
   std::string state_path = os::kDefaultSyncStatePath;
+  std::string keys_path;
+  uint32_t key_id = 0;  // 0: unauthenticated
+  bool insecure_keys = false;
 };
+
+struct KeygenOptions {
+  std::string type = "SHA256";
+  uint32_t id = 1;
+};
+
+int keygen(const KeygenOptions& opt) {
+  os::KeyType type = os::KeyType::Sha256;
+  os::parse_key_type(opt.type, &type);  // CLI11 admitted only the supported names
+  std::string ntpsec;
+  std::string line = os::generate_key_line(opt.id, type, 32, &ntpsec);
+  fmt::print("{}\n# the same key for ntpsec's ntp.keys (which has no HEX: prefix):\n# {}\n", line, ntpsec);
+  return kOk;
+}
+
+// Loads the key file and checks that it holds the key in use; prints its warnings.
+std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
+  auto ring = os::KeyRing::load(opt.keys_path, opt.insecure_keys);
+  if (!ring) {
+    fmt::print(stderr, "ntpprobe: error: {}\n", ring.error().message);
+    return nullptr;
+  }
+  // Only the key in use matters here; sntpd reports every line at start-up.
+  for (const os::KeyFileProblem& p : (*ring)->problems()) {
+    if (p.key_id == opt.key_id && !p.fatal) {
+      fmt::print(stderr, "ntpprobe: warning: {}:{}: {}\n", opt.keys_path, p.line, p.message);
+    }
+  }
+  if (!(*ring)->find(opt.key_id, nullptr)) {
+    fmt::print(stderr, "ntpprobe: error: --key {}: {}\n", opt.key_id, (*ring)->why_missing(opt.key_id));
+    return nullptr;
+  }
+  return std::move(*ring);
+}
 
 Format parse_format(const std::string& s) {
   if (s == "json") return Format::Json;
@@ -66,10 +105,18 @@ int run(const Options& opt) {
     addresses.push_back(addrs->front());
   }
 
+  std::unique_ptr<os::KeyRing> keys;
+  if (opt.key_id != 0) {
+    keys = load_keys(opt);
+    if (!keys) return kUsage;
+  }
+
   os::SystemClock clock;
   os::QueryOptions q;
   q.samples = opt.samples;
   q.timeout_ns = tools::seconds_to_ns(opt.timeout_s);
+  q.keys = keys.get();
+  q.key_id = opt.key_id;
   std::vector<os::ServerReport> reports = os::query_servers(clock, addresses, q);
 
   std::vector<ServerResult> results;
@@ -104,6 +151,9 @@ int run(const Options& opt) {
     for (const ServerResult& r : results) {
       if (r.report.status == core::ReplyStatus::KissOfDeath) {
         fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
+      } else if (r.report.status == core::ReplyStatus::Unauthenticated ||
+                 r.report.status == core::ReplyStatus::BadMac) {
+        fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, auth_text(r.report, opt.key_id));
       }
     }
     return answered_unusable ? kUnsynchronized : kNoReply;
@@ -165,10 +215,17 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
   using namespace lansync;
   ntpprobe::Options opt;
+  ntpprobe::KeygenOptions keygen_opt;
   CLI::App app{"Query NTP servers and print the clock offset; optionally correct the clock.", "ntpprobe"};
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  CLI::App* keygen = app.add_subcommand("keygen", "print a new random key line for chrony, ntpsec and sntpd");
+  keygen->add_option("--type", keygen_opt.type, "hash of the key: SHA256 or SHA512")
+      ->capture_default_str()
+      ->transform(CLI::IsMember({"SHA256", "SHA512"}, CLI::ignore_case));
+  keygen->add_option("--id", keygen_opt.id, "key ID, 1-65535 (ntpsec's limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
   app.add_option("servers", opt.servers, "host, host:port or [v6addr]:port (default port 123)")
-      ->required()
       ->type_name("SERVER...");
   app.add_option("-n,--samples", opt.samples, "requests per server; the least-delay reply counts")
       ->capture_default_str()
@@ -190,6 +247,19 @@ int main(int argc, char** argv) {
   app.add_option("--state", opt.state_path, "sync-state file written by --set")
       ->capture_default_str()
       ->needs(set);
+  auto* keys = app.add_option("--keys", opt.keys_path, "key file (chrony or ntpsec format) holding --key");
+  auto* key =
+      app.add_option("--key", opt.key_id, "sign requests with this key; accept only replies signed with it")
+          ->check(CLI::Range(uint32_t{1}, UINT32_MAX))
+          ->needs(keys);
+  keys->needs(key);
+  app.add_flag("--insecure-keys", opt.insecure_keys, "accept a key file that group or others may read")
+      ->needs(keys);
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (keygen->parsed()) return ntpprobe::keygen(keygen_opt);
+  if (opt.servers.empty()) {
+    fmt::print(stderr, "ntpprobe: error: servers is required (see --help)\n");
+    return tools::kExitUsage;
+  }
   return ntpprobe::run(opt);
 }

@@ -100,6 +100,8 @@ std::string human_line(const ServerResult& r) {
     why = kiss_text(rep);
   } else if (rep.status == core::ReplyStatus::Unsynchronized) {
     why = fmt::format("unsynchronized (leap {}, stratum {})", static_cast<int>(h.leap), h.stratum);
+  } else if (rep.status == core::ReplyStatus::Unauthenticated || rep.status == core::ReplyStatus::BadMac) {
+    why = core::describe(rep.status);
   } else {
     why = core::describe(rep.status);
   }
@@ -113,6 +115,14 @@ std::string kiss_text(const os::ServerReport& rep) {
   return fmt::format("Kiss-o'-Death {}{}{}", rep.kiss_code, *meaning ? ": " : "", meaning);
 }
 
+std::string auth_text(const os::ServerReport& rep, uint32_t key_id) {
+  if (rep.status == core::ReplyStatus::Unauthenticated) {
+    return fmt::format("reply not authenticated: no MAC, or a crypto-NAK (does the server hold key {}?)",
+                       key_id);
+  }
+  return fmt::format("reply's MAC does not verify with key {} (the server holds a different key?)", key_id);
+}
+
 std::string status_word(const ServerResult& r) {
   const os::ServerReport& rep = r.report;
   if (rep.usable) return r.falseticker ? "falseticker" : "ok";
@@ -122,6 +132,8 @@ std::string status_word(const ServerResult& r) {
     case core::ReplyStatus::KissOfDeath: return "kod";
     case core::ReplyStatus::Unsynchronized: return "unsynchronized";
     case core::ReplyStatus::RootDistanceTooLarge: return "too_far";
+    case core::ReplyStatus::Unauthenticated: return "unauthenticated";
+    case core::ReplyStatus::BadMac: return "bad_mac";
     default: return "bad_reply";
   }
 }

@@ -26,11 +26,15 @@ struct Combined {
 };
 
 // Status word of one server: ok, timeout, error, kod, unsynchronized,
-// bad_reply, too_far or falseticker.
+// bad_reply, too_far, unauthenticated, bad_mac or falseticker.
 std::string status_word(const ServerResult& r);
 
 // "Kiss-o'-Death RATE: rate exceeded: poll less often", for a report that got a kiss.
 std::string kiss_text(const os::ServerReport& rep);
+
+// Why a reply failed authentication with key_id, e.g. "reply not
+// authenticated: no MAC (does the server hold key 1?)".
+std::string auth_text(const os::ServerReport& rep, uint32_t key_id);
 
 // Writes every server, then the combined line when there are several servers.
 void print_report(std::FILE* out, Format format, const std::vector<ServerResult>& results,

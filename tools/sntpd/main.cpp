@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -23,6 +24,7 @@
 #include "os/address.hpp"
 #include "os/config.hpp"
 #include "os/interface.hpp"
+#include "os/keys.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/random.hpp"
@@ -114,6 +116,28 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--activity-log", opt.activity_log,
                  "append a JSON line here for every attempt to set the clock over HTTP (empty: none)")
       ->capture_default_str();
+  app.add_option("--keys", opt.keys,
+                 "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
+  app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
+  app.add_flag("--insecure-keys", opt.insecure_keys, "accept a key file that group or others may read");
+}
+
+// Loads --keys, printing every line left out; null on an error (logged).
+std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
+  auto ring = os::KeyRing::load(opt.keys, opt.insecure_keys);
+  if (!ring) {
+    os::log::error("--keys: {}", ring.error().message);
+    return nullptr;
+  }
+  for (const os::KeyFileProblem& p : (*ring)->problems()) {
+    os::log::warn("{}:{}: {}{}", opt.keys, p.line, p.message, p.fatal ? " (line left out)" : "");
+  }
+  std::string ids;
+  for (uint32_t id : (*ring)->ids()) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  os::log::info("authentication: {} key{} ({}) from {}; unsigned requests {}", (*ring)->size(),
+                (*ring)->size() > 1 ? "s" : "", ids, opt.keys,
+                opt.require_auth ? "dropped" : "answered unsigned");
+  return std::move(*ring);
 }
 
 // Applies the config file under the command line: each line is validated on
@@ -190,6 +214,17 @@ int run(const Options& opt) {
   }
 
   core::ServerPolicy policy;
+  std::unique_ptr<os::KeyRing> keys;  // outlives the daemon below
+  if (opt.require_auth && opt.keys.empty()) {
+    os::log::error("--require-auth needs --keys");
+    return kUsage;
+  }
+  if (!opt.keys.empty()) {
+    keys = load_keys(opt);
+    if (!keys) return kUsage;
+    policy.keys = keys.get();
+    policy.require_auth = opt.require_auth;
+  }
   for (const auto& [list, allow] : {std::pair{&opt.allow, true}, std::pair{&opt.deny, false}}) {
     for (const std::string& text : *list) {
       auto cidr = os::parse_cidr(text);

@@ -35,6 +35,9 @@ struct Options {
   std::string user;  // empty: _lansync, or nobody if missing
   std::string control = os::kDefaultControlPath;
   bool verbose = false;
+  std::string keys;  // key file; empty: no keys, signed requests are dropped
+  bool require_auth = false;
+  bool insecure_keys = false;
   std::string clock = "system";  // or "simulated"
   double simulated_offset_s = 0;
   std::string http;  // ADDR:PORT; empty: no HTTP interface

@@ -101,7 +101,7 @@ void Worker::serve(os::UdpSocket& socket) {
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
       core::IpAddress ip = d.from.ip_address();
-      uint8_t reply[codec::kHeaderSize];
+      uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
       core::RequestOutcome out;
       {
         std::lock_guard<std::mutex> lock(state_.clients_mutex());
@@ -115,7 +115,12 @@ void Worker::serve(os::UdpSocket& socket) {
       // T3 as late as possible: after the reply is built, right before the send.
       codec::NtpTimestamp t3 = codec::to_ntp(clock_.now_ns());
       if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
-      if (auto st = socket.send(reply, out.reply_size, &d.from, out.want_tx_timestamp); !st) {
+      // The MAC covers the transmit timestamp: sign after stamping.
+      size_t reply_size = out.key_id != 0 ? core::sign_packet(reply, out.reply_size, sizeof(reply),
+                                                              out.key_id, *state_.policy().keys)
+                                          : out.reply_size;
+      if (reply_size == 0) continue;  // cannot happen: handle_request checked the key and the room
+      if (auto st = socket.send(reply, reply_size, &d.from, out.want_tx_timestamp); !st) {
         counters_.send_errors.fetch_add(1, std::memory_order_relaxed);
         os::log::debug("{}", st.error().message);
         continue;

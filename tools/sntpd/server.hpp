@@ -1,11 +1,11 @@
 // sntpd's serving side: worker threads that answer NTP requests.
 //
 // The path of one request, the whole way: socket (bytes + kernel receive
-// timestamp) -> decode -> policy (access, rate limit) -> reply built from the
-// reference state (core::handle_request) -> encode -> transmit timestamp read
-// as late as possible -> send.  Replies to clients in interleaved mode ask the
-// kernel when they left; those timestamps come back on the socket's error
-// queue and go into the client table for the next reply.  Nothing flows back.
+// timestamp) -> decode -> policy (access, MAC check, rate limit) -> reply
+// built from the reference state (core::handle_request) -> encode -> transmit
+// timestamp read as late as possible -> MAC when the request had one -> send.  Replies to clients in
+// interleaved mode ask the kernel when they left; those timestamps come back on the socket's error queue and
+// go into the client table for the next reply.  Nothing flows back.
 //
 // Each worker owns one socket per listen address (SO_REUSEPORT when there are
 // several workers) and receives in batches (recvmmsg).  Replies go out one by

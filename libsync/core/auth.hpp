@@ -1,0 +1,66 @@
+// NTP symmetric-key authentication as the request and reply paths apply it.
+//
+// RFC 5905 §7.3 / RFC 8573 MACs, as chrony and ntpsec compute them: the
+// digest is H(key || packet) over the packet before its trailer, cut to 20
+// bytes in NTPv4 (codec/mac.hpp).  The hash itself is behind MacKeys, so that
+// this layer stays pure: the os layer implements it with libsodium
+// (os/keys.hpp), the ESP firmware with mbedTLS.  check_auth() tells whether a
+// decoded packet is signed, and by a key we hold; sign_packet() appends a MAC.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "codec/mac.hpp"
+#include "codec/ntp_packet.hpp"
+
+namespace lansync::core {
+
+// A set of symmetric keys, each with its hash function, by key ID.
+class MacKeys {
+ public:
+  virtual ~MacKeys() = default;
+  // Bytes of key key_id's hash (32 for SHA-256, 64 for SHA-512); 0: no such key.
+  virtual size_t hash_size(uint32_t key_id) const = 0;
+  // Writes H(key || data[0..size)) cut to digest_size bytes (at most
+  // hash_size) into out.  False if there is no such key.
+  virtual bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
+                       size_t digest_size) const = 0;
+  // Whether digest[0..digest_size) is H(key || data[0..size)) cut to
+  // digest_size, compared in constant time.  False if there is no such key.
+  virtual bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
+                      size_t digest_size) const = 0;
+};
+
+enum class AuthStatus : uint8_t {
+  Unsigned,    // no MAC trailer
+  CryptoNak,   // a bare key ID 0: the peer could not authenticate us
+  Ok,          // a MAC by a key we hold, and it verifies
+  UnknownKey,  // a MAC by a key ID we do not hold (or no keys at all)
+  BadMac,      // a MAC that does not verify, has the wrong length or lacks its digest
+};
+
+// "unsigned", "crypto-NAK", "ok", "unknown key", "bad MAC".
+const char* describe(AuthStatus s);
+
+struct AuthCheck {
+  AuthStatus status = AuthStatus::Unsigned;
+  uint32_t key_id = 0;  // the trailer's key ID, when there is one
+};
+
+// Checks the MAC of a packet that codec::decode() laid out.  keys may be
+// null (no keys loaded: every MAC is by an unknown key).  The digest must be
+// exactly codec::mac_digest_size() bytes for the packet's version and the
+// key's hash, as chrony requires.
+AuthCheck check_auth(const uint8_t* packet, const codec::PacketLayout& layout, const MacKeys* keys);
+
+// Bytes a MAC trailer by key_id adds to a packet of the given version (key ID
+// included); 0 if there is no such key.
+size_t mac_trailer_size(const MacKeys& keys, uint32_t key_id, uint8_t version);
+
+// Signs packet[0..size) with key_id: appends the key ID and the digest for the
+// packet's version (byte 0).  Returns the new size, or 0 if there is no such
+// key or cap leaves no room.
+size_t sign_packet(uint8_t* packet, size_t size, size_t cap, uint32_t key_id, const MacKeys& keys);
+
+}  // namespace lansync::core

@@ -1,0 +1,103 @@
+// Symmetric NTP keys: the key file reader and the MAC hash, with libsodium.
+//
+// The key file is chrony's (`ID TYPE KEY`, KEY as `HEX:...`, `ASCII:...` or
+// bare text) or ntpsec's ntp.keys (`keyno type key`, a bare key longer than 20
+// characters being hex); see lansync-keys(5).  This build supports the types
+// libsodium hashes, SHA256 and SHA512; every other line (MD5, SHA1, AES128,
+// ...) is left out with a problem that names the line and says why, as chrony
+// and ntpsec skip the lines they cannot use.  Like ssh with a private key, a
+// file that its group or others may access is refused unless the caller
+// allows it.  The keys live in one sodium_malloc() block (guard pages,
+// mlock'ed, read-only once loaded), wiped when the KeyRing is destroyed; the
+// file's text is read into secure memory too and wiped after parsing.
+// KeyRing implements core::MacKeys: digest = SHA-2(key || packet), checked
+// with sodium_memcmp (constant time).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/auth.hpp"
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+enum class KeyType : uint8_t { Sha256, Sha512 };
+
+// "SHA256" or "SHA512", as chrony and ntpsec spell them.
+const char* key_type_name(KeyType t);
+// Hash bytes: 32 or 64.
+size_t key_hash_size(KeyType t);
+// The type named (case-insensitive), if this build supports it.
+bool parse_key_type(std::string_view name, KeyType* out);
+
+// Key lengths this reader accepts, in bytes (ntpsec takes at most 32).
+inline constexpr size_t kMaxKeySize = 64;
+// chrony warns below 80 bits (MIN_SECURE_KEY_LENGTH); so do we.
+inline constexpr size_t kMinSecureKeySize = 10;
+// Key ID limits: chrony takes 1..2^32-1, ntpsec 1..65535.
+inline constexpr uint32_t kMaxNtpsecKeyId = 65535;
+
+// A line of the key file that was left out or deserves a warning.
+struct KeyFileProblem {
+  int line = 0;         // 1-based
+  uint32_t key_id = 0;  // the line's key ID, when it has a valid one
+  bool fatal = false;   // the line was left out (else: a warning, the key was loaded)
+  std::string message;  // e.g. "key 3: type MD5 is not supported by this build ..."
+};
+
+class KeyRing final : public core::MacKeys {
+ public:
+  // Reads a key file.  Fails when it cannot be read, is accessible by group or
+  // others (unless allow_insecure), or holds no usable key; otherwise the
+  // lines left out are in problems().
+  static OsResult<std::unique_ptr<KeyRing>> load(const std::string& path, bool allow_insecure);
+  // Parses key file text; source names it in messages.  Fails only when no
+  // usable key is found.
+  static OsResult<std::unique_ptr<KeyRing>> parse(std::string_view text, const std::string& source);
+
+  ~KeyRing() override;
+  KeyRing(const KeyRing&) = delete;
+  KeyRing& operator=(const KeyRing&) = delete;
+
+  // Number of keys held, and their IDs in increasing order.
+  size_t size() const { return count_; }
+  std::vector<uint32_t> ids() const;
+  // Whether key_id is held, and its type.
+  bool find(uint32_t key_id, KeyType* type) const;
+  // The lines left out, and warnings, in file order.
+  const std::vector<KeyFileProblem>& problems() const { return problems_; }
+  // Why key_id is not held: the problem of its line, or "no key N in FILE".
+  std::string why_missing(uint32_t key_id) const;
+
+  size_t hash_size(uint32_t key_id) const override;
+  bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
+               size_t digest_size) const override;
+  bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
+              size_t digest_size) const override;
+
+  struct Entry;  // in secure memory
+
+ private:
+  KeyRing() = default;
+  const Entry* entry(uint32_t key_id) const;
+  // H(key || data) into out (key_hash_size bytes).
+  static void hash(const Entry& e, const uint8_t* data, size_t size, uint8_t* out);
+
+  Entry* entries_ = nullptr;  // sodium_malloc'ed, sorted by ID
+  size_t count_ = 0;
+  std::string source_;
+  std::vector<KeyFileProblem> problems_;
+};
+
+// A new key line, as chrony and sntpd read it: "ID TYPE HEX:..." with
+// key_size random bytes from libsodium (randombytes_buf).  *ntpsec_line gets
+// the same key in ntpsec's ntp.keys syntax (bare hex), which chrony would
+// read differently.  key_size is at most 32 (ntpsec's limit).
+std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line);
+
+}  // namespace lansync::os

@@ -1,0 +1,286 @@
+// Unit tests of NTP authentication (core/auth) in the request path and the
+// reply checks, with the libsodium key ring and packets signed by chrony.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "../support/hex.hpp"
+#include "codec/mac.hpp"
+#include "core/auth.hpp"
+#include "core/exchange.hpp"
+#include "core/server.hpp"
+#include "os/address.hpp"
+#include "os/keys.hpp"
+
+namespace lansync::core {
+namespace {
+
+using codec::NtpHeader;
+
+// The keys of tests/golden/chrony-4.3-auth.hex.
+const char* const kKeys =
+    "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+    "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n";
+
+std::unique_ptr<os::KeyRing> ring(const std::string& text = kKeys) {
+  auto r = os::KeyRing::parse(text, "test keys");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return std::move(*r);
+}
+
+std::vector<uint8_t> golden(int line) { return lansync::testing::golden_packet("chrony-4.3-auth.hex", line); }
+
+AuthCheck check(const std::vector<uint8_t>& p, const MacKeys* keys) {
+  auto layout = codec::decode(p.data(), p.size());
+  EXPECT_TRUE(layout.ok());
+  return check_auth(p.data(), *layout, keys);
+}
+
+TEST(Auth, VerifiesEveryPacketChronySigned) {
+  auto keys = ring();
+  const uint32_t key_of_line[] = {1, 1, 2, 2, 1, 1, 1, 2};
+  for (int line = 0; line < 8; ++line) {
+    AuthCheck a = check(golden(line), keys.get());
+    EXPECT_EQ(a.status, AuthStatus::Ok) << "line " << line + 1 << ": " << describe(a.status);
+    EXPECT_EQ(a.key_id, key_of_line[line]);
+  }
+}
+
+TEST(Auth, SignsExactlyAsChronyDoes) {
+  // chronyd's replies (lines 2, 4, 6) re-signed by us from their bare header.
+  auto keys = ring();
+  for (int line : {1, 3, 5}) {
+    auto reply = golden(line);
+    std::vector<uint8_t> ours(reply.begin(), reply.begin() + codec::kHeaderSize);
+    ours.resize(reply.size() + 8);
+    uint32_t key_id = codec::load_be32(reply.data() + codec::kHeaderSize);
+    size_t size = sign_packet(ours.data(), codec::kHeaderSize, ours.size(), key_id, *keys);
+    ASSERT_EQ(size, reply.size()) << "line " << line + 1;
+    ours.resize(size);
+    EXPECT_EQ(ours, reply) << "line " << line + 1;
+  }
+}
+
+TEST(Auth, AnyChangedBitFailsTheCheck) {
+  auto keys = ring();
+  auto p = golden(0);
+  for (size_t byte : {size_t{0}, size_t{40}, size_t{47}, size_t{52}, p.size() - 1}) {
+    auto bad = p;
+    bad[byte] ^= 0x01;
+    auto layout = codec::decode(bad.data(), bad.size());
+    if (!layout) continue;  // e.g. a flipped mode bit makes it no NTP packet at all
+    AuthStatus s = check_auth(bad.data(), *layout, keys.get()).status;
+    EXPECT_TRUE(s == AuthStatus::BadMac || s == AuthStatus::UnknownKey) << "byte " << byte;
+  }
+}
+
+TEST(Auth, KeysWeDoNotHoldAreUnknown) {
+  auto only2 = ring("2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n");
+  EXPECT_EQ(check(golden(0), only2.get()).status, AuthStatus::UnknownKey);
+  EXPECT_EQ(check(golden(0), nullptr).status, AuthStatus::UnknownKey);
+}
+
+TEST(Auth, TheSameIdWithAnotherKeyIsABadMac) {
+  auto other = ring("1 SHA256 HEX:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+  EXPECT_EQ(check(golden(0), other.get()).status, AuthStatus::BadMac);
+}
+
+TEST(Auth, ADigestOfTheWrongLengthIsABadMac) {
+  // A 16-byte digest (an MD5-sized trailer) for a SHA256 key: chrony refuses it too.
+  auto keys = ring();
+  auto p = golden(0);
+  p.resize(codec::kHeaderSize + 4 + 16);
+  EXPECT_EQ(check(p, keys.get()).status, AuthStatus::BadMac);
+}
+
+TEST(Auth, UnsignedAndCryptoNak) {
+  auto keys = ring();
+  auto p = golden(0);
+  p.resize(codec::kHeaderSize);
+  EXPECT_EQ(check(p, keys.get()).status, AuthStatus::Unsigned);
+  p.resize(codec::kHeaderSize + 4, 0);
+  EXPECT_EQ(check(p, keys.get()).status, AuthStatus::CryptoNak);
+}
+
+TEST(Auth, SignPacketRefusesUnknownKeysAndShortBuffers) {
+  auto keys = ring();
+  uint8_t p[codec::kHeaderSize + 24] = {4 << 3 | 3};
+  EXPECT_EQ(sign_packet(p, codec::kHeaderSize, sizeof(p), 9, *keys), 0u);
+  EXPECT_EQ(sign_packet(p, codec::kHeaderSize, sizeof(p) - 1, 1, *keys), 0u);
+  EXPECT_EQ(sign_packet(p, codec::kHeaderSize, sizeof(p), 1, *keys), sizeof(p));
+  EXPECT_EQ(mac_trailer_size(*keys, 2, 4), 24u);
+  EXPECT_EQ(mac_trailer_size(*keys, 2, 3), 68u);
+  EXPECT_EQ(mac_trailer_size(*keys, 3, 4), 0u);
+}
+
+// --- The request path -------------------------------------------------------
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kT0 = 1'795'000'000 * kS;
+
+IpAddress loopback() { return os::resolve({"127.0.0.1", 123})->front().ip_address(); }
+
+struct SignedRequests : ::testing::Test {
+  std::unique_ptr<os::KeyRing> keys = ring();
+  ServerPolicy policy;
+  ClientTable clients{1024, 99};
+  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
+  size_t reply_size = 0;
+
+  void SetUp() override { policy.keys = keys.get(); }
+
+  // A request of the given version carrying cookie, signed with key_id (0: unsigned).
+  std::vector<uint8_t> request(uint32_t key_id, uint8_t version = 4, codec::NtpTimestamp origin = {},
+                               codec::NtpTimestamp receive = {}, codec::NtpTimestamp cookie = {1, 2}) {
+    NtpHeader h = make_request_header(cookie);
+    h.version = version;
+    h.origin = origin;
+    h.receive = receive;
+    std::vector<uint8_t> p(codec::kHeaderSize + codec::kMaxV3MacSize);
+    size_t size = codec::encode(h, p.data(), p.size());
+    if (key_id != 0) size = sign_packet(p.data(), size, p.size(), key_id, *keys);
+    p.resize(size);
+    return p;
+  }
+  // Runs the request path, then stamps and signs as sntpd's worker does.
+  RequestOutcome handle(const std::vector<uint8_t>& p, int64_t rx = kT0 + 1000, uint32_t random = 1) {
+    RequestOutcome out = handle_request(p.data(), p.size(), loopback(), rx, ref, policy, clients, random,
+                                        reply, sizeof(reply));
+    reply_size = out.reply_size;
+    if (!out.reply) return out;
+    codec::NtpTimestamp t3 = codec::to_ntp(rx + 5000);
+    if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
+    if (out.key_id != 0) reply_size = sign_packet(reply, reply_size, sizeof(reply), out.key_id, *keys);
+    if (!out.kod && out.client != nullptr) note_transmit(*out.client, t3);
+    return out;
+  }
+  AuthCheck reply_auth() { return check(std::vector<uint8_t>(reply, reply + reply_size), keys.get()); }
+};
+
+TEST_F(SignedRequests, ASignedRequestGetsAReplySignedWithTheSameKeyAndOfTheSameSize) {
+  for (uint32_t key : {1u, 2u}) {
+    for (uint8_t version : {uint8_t{3}, uint8_t{4}}) {
+      auto p = request(key, version);
+      RequestOutcome out = handle(p);
+      ASSERT_TRUE(out.reply) << describe(out.reason);
+      EXPECT_EQ(out.key_id, key);
+      EXPECT_EQ(reply_size, p.size()) << "key " << key << " version " << int{version};
+      AuthCheck a = reply_auth();
+      EXPECT_EQ(a.status, AuthStatus::Ok);
+      EXPECT_EQ(a.key_id, key);
+    }
+  }
+}
+
+TEST_F(SignedRequests, ChronysOwnRequestsAreAnswered) {
+  for (int line : {0, 2, 4, 6, 7}) {
+    auto p = golden(line);
+    RequestOutcome out = handle(p);
+    ASSERT_TRUE(out.reply) << "line " << line + 1 << ": " << describe(out.reason);
+    EXPECT_EQ(reply_size, p.size());
+    EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
+  }
+}
+
+TEST_F(SignedRequests, UnsignedRequestsGetUnsignedRepliesUnlessAuthIsRequired) {
+  RequestOutcome out = handle(request(0));
+  ASSERT_TRUE(out.reply);
+  EXPECT_EQ(out.key_id, 0u);
+  EXPECT_EQ(reply_size, codec::kHeaderSize);
+  policy.require_auth = true;
+  out = handle(request(0));
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::Unauthenticated);
+  EXPECT_TRUE(handle(request(1)).reply);
+}
+
+TEST_F(SignedRequests, UnknownKeysAndBadMacsGetNoReply) {
+  auto other = ring("7 SHA256 HEX:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+  std::vector<uint8_t> p(codec::kHeaderSize + 24);
+  codec::encode(make_request_header({1, 2}), p.data(), p.size());
+  ASSERT_EQ(sign_packet(p.data(), codec::kHeaderSize, p.size(), 7, *other), p.size());
+  RequestOutcome out = handle(p);
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::UnknownKey);
+
+  auto bad = request(1);
+  bad.back() ^= 0x80;
+  out = handle(bad);
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::BadMac);
+
+  auto nak = request(0);
+  nak.resize(codec::kHeaderSize + 4, 0);
+  out = handle(nak);
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::BadMac);
+  EXPECT_STREQ(describe(DropReason::BadMac), "bad_mac");
+  EXPECT_STREQ(describe(DropReason::UnknownKey), "unknown_key");
+}
+
+TEST_F(SignedRequests, WithoutKeysEverySignedRequestIsByAnUnknownKey) {
+  policy.keys = nullptr;
+  RequestOutcome out = handle(request(1));
+  EXPECT_FALSE(out.reply);
+  EXPECT_EQ(out.reason, DropReason::UnknownKey);
+  EXPECT_TRUE(handle(request(0)).reply);
+}
+
+TEST_F(SignedRequests, InterleavedRepliesAreSignedToo) {
+  ASSERT_TRUE(handle(request(1), kT0 + 1000).reply);
+  NtpHeader first = codec::decode(reply, reply_size)->header;
+  // RFC 9769: the next request echoes our receive timestamp as its origin.
+  auto p = request(1, 4, first.receive, codec::to_ntp(kT0 + 2000), {3, 4});
+  RequestOutcome out = handle(p, kT0 + 3 * kS);
+  ASSERT_TRUE(out.reply);
+  EXPECT_TRUE(out.interleaved);
+  EXPECT_EQ(out.key_id, 1u);
+  EXPECT_EQ(reply_size, p.size());
+  EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
+}
+
+TEST_F(SignedRequests, AKissOfDeathToASignedRequestIsSigned) {
+  policy.rate_limit.enabled = true;
+  policy.rate_limit.burst = 1;
+  policy.rate_limit.kod = true;
+  RequestOutcome out;
+  for (int i = 0; i < 20 && !out.kod; ++i) out = handle(request(1), kT0 + 1000 + i, /*random=*/1);
+  ASSERT_TRUE(out.kod);
+  EXPECT_EQ(out.key_id, 1u);
+  EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
+}
+
+// --- The client's checks ----------------------------------------------------
+
+TEST(SignedReplies, OnlyAReplySignedWithOurKeyPasses) {
+  Request req;
+  req.cookie = {5, 6};
+  req.t1_ns = kT0;
+  req.key_id = 1;
+  NtpHeader reply;
+  reply.mode = codec::Mode::Server;
+  reply.stratum = 2;
+  reply.origin = req.cookie;
+  reply.receive = codec::to_ntp(kT0 + 100);
+  reply.transmit = codec::to_ntp(kT0 + 200);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::Ok, 1}).status, ReplyStatus::Ok);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::Ok, 2}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::BadMac, 1}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::UnknownKey, 9}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {}).status, ReplyStatus::Unauthenticated);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::CryptoNak, 0}).status,
+            ReplyStatus::Unauthenticated);
+  // An unauthenticated Kiss-o'-Death counts for nothing.
+  reply.stratum = 0;
+  reply.refid = codec::refid_from_ascii("DENY");
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {}).status, ReplyStatus::Unauthenticated);
+  // Unsigned requests ignore any MAC.
+  req.key_id = 0;
+  reply.stratum = 2;
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::BadMac, 1}).status, ReplyStatus::Ok);
+}
+
+}  // namespace
+}  // namespace lansync::core
