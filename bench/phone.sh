@@ -18,8 +18,6 @@ runs=${1:-8}
 out_dir="$REPO/bench/out"
 mkdir -p "$out_dir"
 
-random_offset() { awk -v r="$RANDOM" -v s="$RANDOM" 'BEGIN { o = 2 + (r % 2800) / 100.0; if (s % 2) o = -o; printf "%.3f", o }'; }
-
 {
   echo "run  start_s   residual_ms  bound_ms  time_minus_browser_ms  delay_ms"
   for i in $(seq "$runs"); do
