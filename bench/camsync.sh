@@ -20,7 +20,6 @@ sync_state "$WORK/state.json" 60
 camera_emulator cam 8080 --zone +0000
 url=http://127.0.0.1:8080
 
-random_offset() { awk -v r="$RANDOM" -v s="$RANDOM" 'BEGIN { o = 2 + (r % 2800) / 100.0; if (s % 2) o = -o; printf "%.3f", o }'; }
 put_offset() { curl -s -X POST -d "{\"offset_s\":$1}" "$url/emulator/state" >/dev/null; }
 camera_error() { emulator_status 8080 | jq -r .offset_s; }
 

@@ -2,7 +2,8 @@
 # Installs what lansync needs from Debian 12's packages, and nothing more.
 #
 #   scripts/install-deps.sh            build dependencies
-#   scripts/install-deps.sh --test     also the peers and tools the tests run
+#   scripts/install-deps.sh --test     also the peers and tools the tests run, and
+#                                      playwright-core from npm (tests/browser)
 #   scripts/install-deps.sh --bench    also what the benchmarks run
 #
 # Idempotent and silent when nothing is missing.  Needs root (or sudo) only
@@ -18,11 +19,14 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # the units in dist/; tzdata, openssl and curl serve the camsync tests (curl
 # also the firmware's HTTP tests); clang with its runtime (libFuzzer) builds
 # the fuzz targets of tests/fuzz (cmake -DCMAKE_CXX_COMPILER=clang++
-# -DLANSYNC_FUZZ=ON); gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106
-# and qemu-user (its qemu-riscv32) build and run the firmware core for the
-# boards (tests/checks/firmware_cross.sh).
+# -DLANSYNC_FUZZ=ON).  nodejs runs playwright-core, which drives chromium
+# through sntpd's phone page (tests/interop/sntpd_phone.sh); curl and
+# python3-prometheus-client (its parser) check sntpd's HTTP interface.
+# gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106 and qemu-user (its
+# qemu-riscv32) build and run the firmware core for the boards
+# (tests/checks/firmware_cross.sh).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
-  fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev
+  fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 qemu-user)
 bench_pkgs=(hyperfine)
 
@@ -71,4 +75,20 @@ if [ "$peers" = yes ] && [ ! -x .peers/ntpsec/usr/sbin/ntpd ]; then
   }
   dpkg-deb -x "$tmp"/ntpsec_*.deb .peers/ntpsec
   rm -rf "$tmp"
+fi
+
+# playwright-core, the one npm package the tests use, at the version
+# tests/browser/package-lock.json pins; `npm ci` runs again only when that
+# lock changes.  It drives Debian's chromium: it never downloads a browser.
+if [ "$peers" = yes ]; then
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: installing npm" >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  stamp=tests/browser/node_modules/.lansync-package-lock.json
+  if ! cmp -s tests/browser/package-lock.json "$stamp"; then
+    echo "install-deps: npm ci in tests/browser (playwright-core)" >&2
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp tests/browser/package-lock.json "$stamp"
+  fi
 fi

@@ -240,3 +240,7 @@ sync_state() {
   printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001}\n' \
     "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" >"$1"
 }
+
+# random_offset: a random clock error in seconds, 2 to 30 s either way (3
+# decimals), for the benchmarks that set a wrong clock right.
+random_offset() { awk -v r="$RANDOM" -v s="$RANDOM" 'BEGIN { o = 2 + (r % 2800) / 100.0; if (s % 2) o = -o; printf "%.3f", o }'; }

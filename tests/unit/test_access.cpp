@@ -1,23 +1,15 @@
 // Unit tests of access control (core/access) and CIDR parsing (os/address).
 #include <gtest/gtest.h>
 
+#include "../support/ip.hpp"
 #include "core/access.hpp"
 #include "os/address.hpp"
 
 namespace lansync::core {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto c = os::parse_cidr(text);
-  EXPECT_TRUE(c.ok()) << text;
-  return c->base;
-}
-
-Cidr cidr(const char* text) {
-  auto c = os::parse_cidr(text);
-  EXPECT_TRUE(c.ok()) << text;
-  return *c;
-}
+using testing::cidr;
+using testing::ip;
 
 TEST(Access, LanDefaultsAllowPrivateAndLinkLocalNetworks) {
   AccessList a = AccessList::lan_default();

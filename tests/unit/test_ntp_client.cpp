@@ -187,12 +187,13 @@ TEST(NtpClient, MeasuresAServerThatIsAhead) {
 TEST(NtpClient, RateKissStopsTheBurst) {
   ScriptedServer server(kiss_server("RATE"));
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(8))[0];
+  auto r = query_servers(clock, {server.address()}, options(64))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
   EXPECT_STREQ(r.kiss_code, "RATE");
-  // Requests already sent before the kiss arrived may be few; never all eight.
-  EXPECT_LT(r.samples_sent, 8);
+  // Requests sent before the kiss arrived may be a few, more on a loaded
+  // machine (they go 1 ms apart); never the whole burst of 64.
+  EXPECT_LT(r.samples_sent, 64);
 }
 
 TEST(NtpClient, InitKissIsReportedButDoesNotStopTheBurst) {

@@ -14,8 +14,11 @@
 #include "codec/ntp_packet.hpp"
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
+#include "http.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
+#include "os/set_clock.hpp"
+#include "os/simulated_clock.hpp"
 #include "os/sync_state.hpp"
 
 namespace lansync::sntpd {
@@ -44,12 +47,15 @@ Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeSt
       start_ns_(clock.now_ns()),
       start_mono_ns_(os::monotonic_ns()) {}
 
+Daemon::~Daemon() = default;
+
+void Daemon::set_http(std::unique_ptr<HttpServer> http) { http_ = std::move(http); }
+
 void Daemon::add_worker(std::vector<os::UdpSocket> sockets) {
   workers_.push_back(std::make_unique<Worker>(clock_, *state_, std::move(sockets), random_u64()));
 }
 
-void Daemon::refresh_reference() {
-  int64_t now = clock_.now_ns();
+core::ReferenceEvidence Daemon::gather_evidence(std::string* state_source) {
   core::ReferenceEvidence e;
   e.precision_log2 = precision_log2_;
   if (!upstreams_->empty()) e.upstream = upstreams_->reference();
@@ -64,10 +70,22 @@ void Daemon::refresh_reference() {
     r.source = st->source;
     r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
     if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
+    *state_source = st->source;
     e.state = r;
   }
   if (options_.local_stratum > 0) e.local_stratum = static_cast<uint8_t>(options_.local_stratum);
+  return e;
+}
 
+void Daemon::refresh_reference() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  refresh_reference_locked();
+}
+
+void Daemon::refresh_reference_locked() {
+  std::string state_source;
+  core::ReferenceEvidence e = gather_evidence(&state_source);
+  int64_t now = clock_.now_ns();
   core::ReferenceChoice choice =
       core::choose_reference(e, now, start_ns_, std::llround(options_.max_age_s * 1e9));
   bool changed = !have_reference_ || choice.kind != reference_.kind ||
@@ -81,6 +99,8 @@ void Daemon::refresh_reference() {
     }
   }
   reference_ = choice;
+  reference_source_ =
+      choice.kind == core::ReferenceKind::SyncState ? state_source : core::describe(choice.kind);
   have_reference_ = true;
   state_->set_reference(choice.state);
 }
@@ -100,7 +120,43 @@ void Daemon::send_broadcasts() {
   }
 }
 
+Daemon::ReferenceView Daemon::reference_view() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {reference_, reference_source_, std::llround(options_.max_age_s * 1e9)};
+}
+
+core::PhoneVerdict Daemon::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  core::PhoneSetContext c;
+  c.exchange = x;
+  std::string state_source;
+  core::ReferenceEvidence e = gather_evidence(&state_source);
+  int64_t now = clock_.now_ns();
+  c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
+  c.reference = core::choose_reference(e, now, start_ns_, std::llround(options_.max_age_s * 1e9));
+  core::PhoneVerdict v = core::judge_phone_set(c);
+  if (v.refusal != core::PhoneRefusal::None) return v;
+  os::ClockCorrection cc;
+  cc.offset_ns = v.measurement.correction_ns;
+  cc.step_threshold_ns = core::kPhoneSetMinOffsetNs;  // beyond it, as judged: a step
+  cc.allow_slew = false;
+  cc.source = "phone";
+  cc.uncertainty_ns = v.measurement.uncertainty_ns;
+  if (auto done = os::correct_clock(clock_, cc, options_.state); !done) {
+    v.refusal = core::PhoneRefusal::ClockFailed;
+    v.reason = done.error().message;
+    return v;
+  }
+  refresh_reference_locked();
+  return v;
+}
+
 nlohmann::ordered_json Daemon::status_json() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return status_json_locked();
+}
+
+nlohmann::ordered_json Daemon::status_json_locked() {
   using nlohmann::ordered_json;
   int64_t now = clock_.now_ns();
   const core::ReferenceState& r = reference_.state;
@@ -110,6 +166,8 @@ nlohmann::ordered_json Daemon::status_json() {
   ordered_json ref;
   ref["synchronized"] = r.synchronized;
   ref["source"] = core::describe(reference_.kind);
+  ref["state_source"] = reference_.kind == core::ReferenceKind::SyncState ? ordered_json(reference_source_)
+                                                                          : ordered_json(nullptr);
   ref["detail"] = reference_.detail;
   ref["stratum"] = r.synchronized ? r.stratum : 16;
   ref["refid"] = r.synchronized ? core::refid_text(r.refid, r.stratum) : "";
@@ -120,9 +178,14 @@ nlohmann::ordered_json Daemon::status_json() {
       r.synchronized ? ordered_json(seconds(r.reference_time_ns)) : ordered_json(nullptr);
   ref["age_s"] = r.synchronized ? ordered_json(seconds(now - r.reference_time_ns)) : ordered_json(nullptr);
   ref["precision"] = precision_log2_;
+  auto until = core::reliable_until_ns(reference_, std::llround(options_.max_age_s * 1e9));
+  ref["reliable_until_unix"] = until ? ordered_json(seconds(*until)) : ordered_json(nullptr);
   j["reference"] = ref;
 
   ordered_json clock;
+  auto* simulated = dynamic_cast<os::SimulatedClock*>(&clock_);
+  clock["kind"] = simulated ? "simulated" : "system";
+  if (simulated) clock["simulated_offset_s"] = seconds(simulated->offset_ns());
   clock["control"] = upstreams_->controls_clock();
   clock["last_offset_s"] =
       upstreams_->empty() ? ordered_json(nullptr) : ordered_json(seconds(upstreams_->last_offset_ns()));
@@ -172,6 +235,7 @@ nlohmann::ordered_json Daemon::status_json() {
     clients["capacity"] = state_->clients().capacity();
   }
   j["clients"] = clients;
+  j["http"] = http_ ? http_->status_json() : ordered_json(nullptr);
   return j;
 }
 
@@ -193,6 +257,7 @@ bool Daemon::run() {
   }
   refresh_reference();
   for (auto& w : workers_) w->start();
+  if (http_) http_->start();
 
   std::vector<pollfd> fds;
   fds.push_back({sfd, POLLIN, 0});
@@ -203,18 +268,22 @@ bool Daemon::run() {
   int64_t next_broadcast = os::monotonic_ns();
   bool ok = true;
   for (;;) {
-    upstreams_->poll_once();
-    int64_t now = os::monotonic_ns();
-    if (now >= next_tick) {
-      refresh_reference();
-      next_tick = now + kTickNs;
+    int64_t wake = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      upstreams_->poll_once();
+      int64_t now = os::monotonic_ns();
+      if (now >= next_tick) {
+        refresh_reference_locked();
+        next_tick = now + kTickNs;
+      }
+      if (!broadcasts_.empty() && now >= next_broadcast) {
+        send_broadcasts();
+        next_broadcast = now + broadcast_interval;
+      }
+      wake = std::min(next_tick, upstreams_->next_due_ns());
+      if (!broadcasts_.empty()) wake = std::min(wake, next_broadcast);
     }
-    if (!broadcasts_.empty() && now >= next_broadcast) {
-      send_broadcasts();
-      next_broadcast = now + broadcast_interval;
-    }
-    int64_t wake = std::min(next_tick, upstreams_->next_due_ns());
-    if (!broadcasts_.empty()) wake = std::min(wake, next_broadcast);
     int64_t wait_ns = std::max<int64_t>(0, wake - os::monotonic_ns());
     int rc = ::poll(fds.data(), fds.size(), static_cast<int>((wait_ns + 999'999) / 1'000'000));
     if (rc < 0) {
@@ -239,10 +308,12 @@ bool Daemon::run() {
     bool upstream_readable = false;
     for (size_t i = control_.fd() >= 0 ? 2 : 1; i < fds.size(); ++i) upstream_readable |= fds[i].revents != 0;
     if (upstream_readable) {
+      std::lock_guard<std::mutex> lock(mutex_);
       upstreams_->poll_once();
-      refresh_reference();
+      refresh_reference_locked();
     }
   }
+  if (http_) http_->stop();
   for (auto& w : workers_) w->stop();
   ::close(sfd);
   CounterTotals t = sum_counters(workers_);

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/phone.hpp"
 #include "core/reference.hpp"
 #include "nlohmann/json_fwd.hpp"
 #include "options.hpp"
@@ -22,6 +24,8 @@
 
 namespace lansync::sntpd {
 
+class HttpServer;
+
 struct Broadcast {
   os::SocketAddress address;
   os::UdpSocket socket;
@@ -31,21 +35,43 @@ class Daemon {
  public:
   Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
          std::unique_ptr<Upstreams> upstreams);
+  ~Daemon();
 
   void add_worker(std::vector<os::UdpSocket> sockets);
   void add_broadcast(Broadcast b) { broadcasts_.push_back(std::move(b)); }
   void set_control(os::ControlServer control) { control_ = std::move(control); }
+  // The HTTP interface, started and stopped with run().
+  void set_http(std::unique_ptr<HttpServer> http);
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
 
-  // The status report, as `sntpd status --json` prints it.
+  // The status report, as `sntpd status --json` prints it.  Thread-safe.
   nlohmann::ordered_json status_json();
-  // Picks the reference now and publishes it (also done every second by run()).
+  // Picks the reference now and publishes it (also done every second by run()).  Thread-safe.
   void refresh_reference();
+
+  // The reference as last chosen.  Thread-safe.
+  struct ReferenceView {
+    core::ReferenceChoice choice;
+    // The sync-state file's source ("phone", "rtc", ...), else the kind ("upstream", "local", ...).
+    std::string source;
+    int64_t max_age_ns = 0;
+  };
+  ReferenceView reference_view();
+
+  // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns):
+  // judged on evidence gathered now (core::judge_phone_set); when accepted,
+  // the clock is stepped and recorded (os::correct_clock, source "phone")
+  // and the reference re-chosen at once.  ClockFailed when the step or the
+  // record failed (the reason says which).  Thread-safe.
+  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns);
 
  private:
   void send_broadcasts();
+  core::ReferenceEvidence gather_evidence(std::string* state_source);
+  void refresh_reference_locked();
+  nlohmann::ordered_json status_json_locked();
 
   os::Clock& clock_;
   Options options_;
@@ -57,7 +83,10 @@ class Daemon {
   int8_t precision_log2_;
   int64_t start_ns_;
   int64_t start_mono_ns_;
+  std::unique_ptr<HttpServer> http_;
+  std::mutex mutex_;  // the main loop's state below, and upstreams_, against the HTTP threads
   core::ReferenceChoice reference_;
+  std::string reference_source_;
   bool have_reference_ = false;
   uint64_t broadcasts_sent_ = 0;
 };

@@ -19,13 +19,16 @@
 
 #include "../common/cli.hpp"
 #include "daemon.hpp"
+#include "http.hpp"
 #include "options.hpp"
 #include "os/address.hpp"
 #include "os/config.hpp"
+#include "os/interface.hpp"
 #include "os/keys.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/random.hpp"
+#include "os/simulated_clock.hpp"
 #include "status.hpp"
 
 namespace lansync::sntpd {
@@ -96,6 +99,23 @@ void define_options(CLI::App& app, Options& opt) {
                  "when started as root, continue as this user; default _lansync, or nobody");
   app.add_option("--control", opt.control, "control socket for 'sntpd status'")->capture_default_str();
   app.add_flag("-v,--verbose", opt.verbose, "log every dropped packet");
+  app.add_option("--clock", opt.clock, "the clock served and set: system, or simulated (for demos and tests)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"system", "simulated"}));
+  app.add_option("--simulated-offset", opt.simulated_offset_s,
+                 "with --clock simulated: start this many seconds from the system clock (negative: behind)")
+      ->check(CLI::Range(-1e9, 1e9));
+  app.add_option("--http", opt.http, "serve the time, the phone page and metrics over HTTP on ADDR:PORT")
+      ->type_name("ADDR:PORT");
+  app.add_option("--http-set-allow", opt.http_set_allow,
+                 "clients in this CIDR may set the clock from the page (repeatable)")
+      ->type_name("CIDR");
+  app.add_option("--http-set-interface", opt.http_set_interface,
+                 "clients on this network interface may set the clock from the page (repeatable)")
+      ->type_name("IF");
+  app.add_option("--activity-log", opt.activity_log,
+                 "append a JSON line here for every attempt to set the clock over HTTP (empty: none)")
+      ->capture_default_str();
   app.add_option("--keys", opt.keys,
                  "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
   app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
@@ -172,7 +192,19 @@ std::variant<std::vector<std::string>, int> config_arguments(const CLI::App& cli
 
 int run(const Options& opt) {
   os::log::set_verbose(opt.verbose);
-  os::SystemClock clock;
+  os::SystemClock system_clock;
+  std::unique_ptr<os::SimulatedClock> simulated;
+  if (opt.clock == "simulated") {
+    simulated =
+        std::make_unique<os::SimulatedClock>(system_clock, tools::seconds_to_ns(opt.simulated_offset_s));
+    os::log::info("serving a simulated clock, {:+.3f} s from the system clock, which is never changed",
+                  opt.simulated_offset_s);
+  } else if (opt.simulated_offset_s != 0) {
+    os::log::error("--simulated-offset needs --clock simulated");
+    return kUsage;
+  }
+  os::Clock& clock = simulated ? static_cast<os::Clock&>(*simulated) : system_clock;
+  bool http_set = !opt.http.empty() && (!opt.http_set_allow.empty() || !opt.http_set_interface.empty());
 
   // The user to continue as, checked before anything is bound.
   std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
@@ -233,6 +265,39 @@ int run(const Options& opt) {
   bool clock_control = uc.clock_control && !opt.upstream.empty();
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
+  if (!opt.http.empty()) {
+    HttpConfig hc;
+    hc.listen = opt.http;
+    hc.set_interfaces = opt.http_set_interface;
+    hc.activity_log = opt.activity_log;
+    for (const std::string& text : opt.http_set_allow) {
+      auto cidr = os::parse_cidr(text);
+      if (!cidr) {
+        os::log::error("--http-set-allow: {}", cidr.error().message);
+        return kUsage;
+      }
+      hc.set_allow.push_back(*cidr);
+    }
+    for (const std::string& name : opt.http_set_interface) {
+      if (auto addrs = os::interface_addresses(name); !addrs) {
+        os::log::warn("--http-set-interface: {}; it is looked up again at each request",
+                      addrs.error().message);
+      }
+    }
+    if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
+      os::log::error("--http: {}", hp.error().message);
+      return kUsage;
+    }
+    auto http = HttpServer::bind(daemon, clock, std::move(hc));
+    if (!http) {
+      os::log::error("{}", http.error().message);
+      return kFailure;
+    }
+    daemon.set_http(std::move(*http));
+  } else if (!opt.http_set_allow.empty() || !opt.http_set_interface.empty()) {
+    os::log::error("--http-set-allow and --http-set-interface need --http");
+    return kUsage;
+  }
 
   std::vector<std::string> listen = opt.listen;
   if (listen.empty()) listen = {"[::]:123", "0.0.0.0:123"};
@@ -299,14 +364,18 @@ int run(const Options& opt) {
   }
 
   if (::geteuid() == 0) {
-    // Following upstream servers, sntpd records each update in the state file
-    // after it has dropped root: its directory must be the user's.
-    if (clock_control && user != "root") {
-      auto slash = opt.state.rfind('/');
-      std::string dir = slash == std::string::npos ? "." : opt.state.substr(0, slash);
+    // Following upstream servers or set by a phone, sntpd records each update
+    // in the state file after it has dropped root: its directory must be the
+    // user's, and so must the activity log's.
+    auto give_parent = [&](const std::string& path) {
+      auto slash = path.rfind('/');
+      std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
       if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
-    }
-    auto dropped = os::drop_privileges(user, clock_control);
+    };
+    if ((clock_control || http_set) && user != "root") give_parent(opt.state);
+    if (http_set && user != "root" && !opt.activity_log.empty()) give_parent(opt.activity_log);
+    // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
+    auto dropped = os::drop_privileges(user, !simulated && (clock_control || http_set));
     if (!dropped) {
       os::log::error("{}", dropped.error().message);
       return kFailure;

@@ -10,6 +10,7 @@
 namespace lansync::sntpd {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/lansync/sntpd.conf";
+inline constexpr const char* kDefaultActivityLogPath = "/var/log/lansync/sntpd.jsonl";
 
 struct Options {
   std::string config = kDefaultConfigPath;
@@ -37,6 +38,12 @@ struct Options {
   std::string keys;  // key file; empty: no keys, signed requests are dropped
   bool require_auth = false;
   bool insecure_keys = false;
+  std::string clock = "system";  // or "simulated"
+  double simulated_offset_s = 0;
+  std::string http;  // ADDR:PORT; empty: no HTTP interface
+  std::vector<std::string> http_set_allow;
+  std::vector<std::string> http_set_interface;
+  std::string activity_log = kDefaultActivityLogPath;
 };
 
 }  // namespace lansync::sntpd

@@ -32,6 +32,10 @@ void print_human(const ordered_json& j) {
     fmt::print("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
   }
   const ordered_json& clock = j.at("clock");
+  if (clock.value("kind", "system") == "simulated") {
+    fmt::print("Clock            : simulated, {} from the system clock\n",
+               seconds_text(clock.at("simulated_offset_s"), true));
+  }
   fmt::print("Clock control    : {}\n", clock.at("control").get<bool>() ? "yes" : "no");
   if (!clock.at("last_offset_s").is_null()) {
     fmt::print("Last offset      : {}\n", seconds_text(clock.at("last_offset_s"), true));
@@ -58,6 +62,25 @@ void print_human(const ordered_json& j) {
              cl.at("tracked").get<uint64_t>(), cl.at("capacity").get<uint64_t>());
   if (c.at("broadcasts_sent").get<uint64_t>() > 0) {
     fmt::print("Broadcasts sent  : {}\n", c.at("broadcasts_sent").get<uint64_t>());
+  }
+  const ordered_json& http = j.value("http", ordered_json(nullptr));
+  if (http.is_object()) {
+    fmt::print(
+        "HTTP             : {}, {}\n", http.at("listen").get<std::string>(),
+        http.at("set_enabled").get<bool>() ? "phones may set the clock" : "phones may not set the clock");
+    const ordered_json& last = http.at("last_set");
+    fmt::print("Phone sets       : {}{}\n", http.at("sets").get<uint64_t>(),
+               last.is_object()
+                   ? fmt::format(" (last {} from {}, {})", seconds_text(last.at("offset_s"), true),
+                                 last.at("client").get<std::string>(), last.at("time").get<std::string>())
+                   : "");
+    const ordered_json& refused = http.at("last_refusal");
+    fmt::print(
+        "Phone refusals   : {}{}\n", http.at("refused_total").get<uint64_t>(),
+        refused.is_object()
+            ? fmt::format(" (last {} from {}, {})", refused.at("reason").get<std::string>(),
+                          refused.at("client").get<std::string>(), refused.at("time").get<std::string>())
+            : "");
   }
 }
 

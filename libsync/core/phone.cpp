@@ -1,0 +1,218 @@
+// Phone set rules; see phone.hpp.
+#include "core/phone.hpp"
+
+#include <cstdio>
+
+#include "core/exchange.hpp"
+
+namespace lansync::core {
+namespace {
+
+// "+5.003 s": a signed offset for people, to the millisecond.
+std::string seconds_text(int64_t ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%+.3f s", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool all_of(std::string_view s, bool (*pred)(char)) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!pred(c)) return false;
+  }
+  return true;
+}
+
+bool is_ipv4_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+bool is_ipv6_char(char c) {
+  return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
+}
+bool is_name_char(char c) {
+  return (lower(c) >= 'a' && lower(c) <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+// A Host header's name part: "[fd00::1]:80" -> "[fd00::1]", "pi.local:8080" -> "pi.local".
+std::string_view host_name(std::string_view host) {
+  if (!host.empty() && host[0] == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? std::string_view{} : host.substr(0, close + 1);
+  }
+  size_t colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+// Names public DNS cannot make point at another host's address for us.
+bool local_name(std::string_view name) {
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+    return all_of(name.substr(1, name.size() - 2), is_ipv6_char);
+  }
+  if (all_of(name, is_ipv4_char)) return true;
+  if (!all_of(name, is_name_char)) return false;
+  if (name.back() == '.') name.remove_suffix(1);  // "pi.local." is "pi.local"
+  if (name.find('.') == std::string_view::npos) return !name.empty();
+  for (std::string_view suffix : {".local", ".lan", ".home.arpa", ".internal"}) {
+    if (ends_with(name, suffix)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* code(PhoneRefusal r) {
+  switch (r) {
+    case PhoneRefusal::None: return "none";
+    case PhoneRefusal::NotEnabled: return "not_enabled";
+    case PhoneRefusal::CrossSite: return "cross_site";
+    case PhoneRefusal::NotJson: return "not_json";
+    case PhoneRefusal::NotAllowed: return "not_allowed";
+    case PhoneRefusal::BadRequest: return "bad_request";
+    case PhoneRefusal::BadToken: return "bad_token";
+    case PhoneRefusal::Expired: return "expired";
+    case PhoneRefusal::Reused: return "reused";
+    case PhoneRefusal::Busy: return "busy";
+    case PhoneRefusal::ClockChanged: return "clock_changed";
+    case PhoneRefusal::BadTimestamps: return "bad_timestamps";
+    case PhoneRefusal::TooSlow: return "too_slow";
+    case PhoneRefusal::FresherReference: return "fresher_reference";
+    case PhoneRefusal::NoNeed: return "no_need";
+    case PhoneRefusal::ClockFailed: return "clock_failed";
+    case PhoneRefusal::kCount: break;
+  }
+  return "none";
+}
+
+PhoneMeasurement measure_phone(const PhoneExchange& x) {
+  // The phone is the reference here: NTP's "server" is the phone's clock as
+  // seen by our exchange, so the server's correction is minus NTP's offset.
+  Sample s = compute_sample(x.t1_ns, x.t2_ns, x.t3_ns, x.t4_ns);
+  PhoneMeasurement m;
+  m.correction_ns = -s.offset_ns;
+  m.delay_ns = s.delay_ns;
+  m.uncertainty_ns = s.delay_ns / 2;
+  return m;
+}
+
+IpAddress unmap_ipv4(const IpAddress& a) {
+  if (a.family != 6) return a;
+  for (int i = 0; i < 10; ++i) {
+    if (a.bytes[i] != 0) return a;
+  }
+  if (a.bytes[10] != 0xFF || a.bytes[11] != 0xFF) return a;
+  IpAddress v4;
+  v4.family = 4;
+  for (int i = 0; i < 4; ++i) v4.bytes[i] = a.bytes[12 + i];
+  return v4;
+}
+
+bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local) {
+  IpAddress c = unmap_ipv4(client);
+  IpAddress l = unmap_ipv4(local);
+  for (const Cidr& cidr : access.allow) {
+    if (cidr_contains(cidr, c)) return true;
+  }
+  for (const Cidr& iface : access.interface_addresses) {
+    if (iface.base == l && cidr_contains(iface, c)) return true;
+  }
+  return false;
+}
+
+bool same_origin(const OriginHeaders& h) {
+  if (h.sec_fetch_site && *h.sec_fetch_site != "same-origin" && *h.sec_fetch_site != "none") return false;
+  std::string_view name = host_name(h.host);
+  if (name.empty() || !local_name(name)) return false;
+  if (h.origin) {
+    std::string_view o = *h.origin;
+    constexpr std::string_view kScheme = "http://";
+    if (o.size() <= kScheme.size() || !iequals(o.substr(0, kScheme.size()), kScheme)) return false;
+    if (!iequals(o.substr(kScheme.size()), h.host)) return false;
+  }
+  return true;
+}
+
+PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
+  PhoneVerdict v;
+  const PhoneExchange& x = c.exchange;
+  v.measurement = measure_phone(x);
+  int64_t moved = c.clock_moved_ns < 0 ? -c.clock_moved_ns : c.clock_moved_ns;
+  if (moved > kPhoneMaxClockMoveNs) {
+    v.refusal = PhoneRefusal::ClockChanged;
+    v.reason = "the server's clock changed by " + seconds_text(c.clock_moved_ns) +
+               " since the measurement; measure again";
+    return v;
+  }
+  if (x.t4_ns < x.t1_ns || x.t3_ns < x.t2_ns || (x.t4_ns - x.t1_ns) < (x.t3_ns - x.t2_ns)) {
+    v.refusal = PhoneRefusal::BadTimestamps;
+    v.reason =
+        "the phone's timestamps are inconsistent (its reply arrived before its request left, "
+        "or sooner than the server took to answer)";
+    return v;
+  }
+  if (v.measurement.delay_ns > kPhoneMaxDelayNs) {
+    v.refusal = PhoneRefusal::TooSlow;
+    v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
+               ", more than 1 s: too slow to measure the offset; measure again";
+    return v;
+  }
+  ReferenceKind k = c.reference.kind;
+  if (k == ReferenceKind::Upstream || k == ReferenceKind::Kernel || k == ReferenceKind::SyncState) {
+    v.refusal = PhoneRefusal::FresherReference;
+    v.reason = "the server already has a fresher reference: " + c.reference.detail;
+    return v;
+  }
+  int64_t magnitude =
+      v.measurement.correction_ns < 0 ? -v.measurement.correction_ns : v.measurement.correction_ns;
+  if (magnitude <= kPhoneSetMinOffsetNs) {
+    v.refusal = PhoneRefusal::NoNeed;
+    v.reason = "no need: the clocks agree within 1 s (the server is " +
+               seconds_text(-v.measurement.correction_ns) + " from the phone)";
+    return v;
+  }
+  return v;
+}
+
+std::string explain_refusal(PhoneRefusal r, const std::string& client) {
+  switch (r) {
+    case PhoneRefusal::NotEnabled:
+      return "setting the clock over HTTP is not enabled on this server (sntpd --http-set-allow or "
+             "--http-set-interface)";
+    case PhoneRefusal::CrossSite: return "refused: the request did not come from this server's own page";
+    case PhoneRefusal::NotJson:
+      return "refused: the request body must be JSON (Content-Type: application/json)";
+    case PhoneRefusal::NotAllowed:
+      return "this device (" + client +
+             ") is not one that may set the clock (sntpd --http-set-allow, --http-set-interface)";
+    case PhoneRefusal::BadRequest:
+      return "refused: the request must be a JSON object with token, t1_ms and t4_ms";
+    case PhoneRefusal::BadToken: return "refused: the measurement token was not issued by this server";
+    case PhoneRefusal::Expired: return "the measurement is too old (tokens last 10 s); measure again";
+    case PhoneRefusal::Reused: return "this measurement was already used once; measure again";
+    case PhoneRefusal::Busy: return "the server is busy with other measurements; try again in a few seconds";
+    default: return code(r);
+  }
+}
+
+std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns) {
+  if (c.kind != ReferenceKind::Upstream && c.kind != ReferenceKind::SyncState) return std::nullopt;
+  const ReferenceState& s = c.state;
+  int64_t until = s.reference_time_ns + max_age_ns;
+  // root delay / 2 + dispersion + PHI * age reaches MAXDIST after this long.
+  int64_t margin = kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
+  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / kPhiPpm * 1'000'000 : 0);
+  return until < by_distance ? until : by_distance;
+}
+
+}  // namespace lansync::core

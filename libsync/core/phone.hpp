@@ -1,0 +1,146 @@
+// Setting the server's clock from a phone: the offset measured over HTTP, and whether to take it.
+//
+// The phone's page runs NTP's exchange over HTTP (RFC 5905 §8): it notes T1,
+// asks the server, which answers with its receive and transmit times T2 and
+// T3, and notes T4.  The server computes the offset itself from the phone's
+// T1/T4 and its own T2/T3, which it issued moments before in a token only it
+// can make (os/exchange_token.hpp), so a page can measure but not invent.
+// The users' rule: the server takes the phone's time only when the client may
+// set the clock (its address in --http-set-allow, or on --http-set-interface),
+// the server has no fresher reference (upstream, kernel or a fresh sync-state
+// file: core/reference), the exchange is recent and unused, and the clocks
+// differ by more than 1 s.  A same-origin rule keeps other web sites' pages
+// from posting.  Pure: the caller gathers addresses, times and the reference.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access.hpp"
+#include "core/reference.hpp"
+
+namespace lansync::core {
+
+// The clocks must differ by more than this for a phone to set the server (1 s).
+inline constexpr int64_t kPhoneSetMinOffsetNs = 1'000'000'000;
+// An exchange whose round trip took longer than this cannot bound the offset
+// well enough (half of it, 0.5 s, is the uncertainty).
+inline constexpr int64_t kPhoneMaxDelayNs = 1'000'000'000;
+// The server's clock may drift or slew this much between the exchange and the
+// set request (500 ppm over the token's 10 s is 5 ms); more means it was stepped.
+inline constexpr int64_t kPhoneMaxClockMoveNs = 50'000'000;
+
+// Why a phone's request to set the clock was refused (None: it was not).
+enum class PhoneRefusal : uint8_t {
+  None,
+  NotEnabled,        // no --http-set-allow or --http-set-interface
+  CrossSite,         // Origin/Host/Sec-Fetch-Site say another site's page sent it
+  NotJson,           // Content-Type is not application/json
+  NotAllowed,        // the client's address may not set the clock
+  BadRequest,        // the body is not {"token":..., "t1_ms":..., "t4_ms":...}
+  BadToken,          // a token this server did not issue (or altered)
+  Expired,           // the exchange is older than the token's lifetime
+  Reused,            // the token was already presented once
+  Busy,              // too many tokens in use at once
+  ClockChanged,      // the server's clock was stepped since the exchange
+  BadTimestamps,     // T4 before T1, or a round trip shorter than the server's own part
+  TooSlow,           // the round trip exceeded kPhoneMaxDelayNs
+  FresherReference,  // upstream, kernel or a fresh sync-state file: the phone is not needed
+  NoNeed,            // the clocks agree within 1 s
+  ClockFailed,       // the step itself failed (no CAP_SYS_TIME, ...)
+  kCount,
+};
+
+// The stable code of a refusal, for logs, JSON and metrics: "none",
+// "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
+// "bad_token", "expired", "reused", "busy", "clock_changed",
+// "bad_timestamps", "too_slow", "fresher_reference", "no_need", "clock_failed".
+const char* code(PhoneRefusal r);
+
+// One exchange of the page with the server, all in Unix ns: T1 and T4 on the
+// phone's clock, T2 and T3 on the server's.
+struct PhoneExchange {
+  int64_t t1_ns = 0;  // the phone sent the request
+  int64_t t2_ns = 0;  // the server received it
+  int64_t t3_ns = 0;  // the server answered
+  int64_t t4_ns = 0;  // the phone received the answer
+};
+
+// What an exchange says about the server's clock.
+struct PhoneMeasurement {
+  int64_t correction_ns = 0;   // phone - server: positive when the server is behind (the step to apply)
+  int64_t delay_ns = 0;        // round trip less the server's time: (T4 - T1) - (T3 - T2)
+  int64_t uncertainty_ns = 0;  // delay / 2: the offset is exact within this
+};
+
+// RFC 5905 §8 with the phone as the reference: correction = -θ,
+// θ = ((T2 - T1) + (T3 - T4)) / 2.
+PhoneMeasurement measure_phone(const PhoneExchange& x);
+
+// Who may set the clock: --http-set-allow prefixes, and the addresses of the
+// --http-set-interface interfaces (each with its network's prefix length),
+// read when the request arrives.
+struct SetAccess {
+  std::vector<Cidr> allow;
+  std::vector<Cidr> interface_addresses;  // base = the interface's own address
+  bool interfaces_configured = false;     // --http-set-interface was given
+  bool enabled() const { return !allow.empty() || interfaces_configured; }
+};
+
+// True when client may set the clock: it lies in an allowed prefix, or it
+// came in on an address of a set interface (local) from that interface's
+// network.  IPv4-mapped IPv6 addresses count as the IPv4 address.
+bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local);
+
+// ::ffff:a.b.c.d as a.b.c.d (what a dual-stack socket reports for IPv4
+// clients); any other address unchanged.
+IpAddress unmap_ipv4(const IpAddress& a);
+
+// The browser's headers of a request that may change state.
+struct OriginHeaders {
+  std::string_view host;                           // Host: "192.168.4.1", "pi.local:8080"
+  std::optional<std::string_view> origin;          // Origin, when sent
+  std::optional<std::string_view> sec_fetch_site;  // Sec-Fetch-Site, when sent
+};
+
+// The same-origin rule: Sec-Fetch-Site, when sent, is "same-origin" (or
+// "none": typed by the user); Origin, when sent, is "http://" + Host; and Host
+// names this server in a way public DNS cannot point elsewhere (an IP
+// literal, "localhost", a name without a dot, or one ending in .local, .lan,
+// .home.arpa or .internal), so that a DNS-rebinding page cannot pass as us.
+// Clients that send neither Origin nor Sec-Fetch-Site (curl, scripts) pass.
+bool same_origin(const OriginHeaders& h);
+
+// Everything judge_phone_set needs, gathered at the time of the request.
+struct PhoneSetContext {
+  PhoneExchange exchange;
+  ReferenceChoice reference;   // choose_reference() on evidence gathered now
+  int64_t clock_moved_ns = 0;  // (clock now - T3) - (monotonic now - monotonic at T3)
+};
+
+struct PhoneVerdict {
+  PhoneRefusal refusal = PhoneRefusal::None;
+  PhoneMeasurement measurement;  // valid unless BadTimestamps
+  std::string reason;            // one sentence for the page and the log
+};
+
+// Applies, in order: the clock unchanged since the exchange, consistent
+// timestamps, delay within kPhoneMaxDelayNs, no fresher reference (the
+// reference is none or the local clock), |correction| > 1 s.
+PhoneVerdict judge_phone_set(const PhoneSetContext& c);
+
+// The sentence the page shows for a refusal decided before judge_phone_set
+// (NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, BadToken, Expired,
+// Reused, Busy); client is the address as text.
+std::string explain_refusal(PhoneRefusal r, const std::string& client);
+
+// When the reference stops counting, in Unix ns: max_age after its last
+// update, or earlier when its root distance reaches 1.5 s (RFC 5905 MAXDIST,
+// dispersion growing at 15 ppm).  Only for references that age (upstream and
+// sync-state file); nullopt for the kernel, the local clock and none.
+std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns);
+
+}  // namespace lansync::core

@@ -1,0 +1,54 @@
+// Interface addresses; see interface.hpp.
+#include "os/interface.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+namespace lansync::os {
+namespace {
+
+// The number of leading one bits of a netmask.
+uint8_t prefix_length(const uint8_t* mask, int bytes) {
+  uint8_t n = 0;
+  for (int i = 0; i < bytes; ++i) {
+    for (int bit = 7; bit >= 0; --bit) {
+      if ((mask[i] >> bit & 1) == 0) return n;
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+OsResult<std::vector<core::Cidr>> interface_addresses(const std::string& name) {
+  if (if_nametoindex(name.c_str()) == 0) return errno_error("no network interface '" + name + "'");
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return errno_error("cannot list the network interfaces (getifaddrs)");
+  std::vector<core::Cidr> out;
+  for (ifaddrs* ifa = list; ifa != nullptr; ifa = ifa->ifa_next) {
+    if (ifa->ifa_addr == nullptr || ifa->ifa_netmask == nullptr || name != ifa->ifa_name) continue;
+    core::Cidr c;
+    if (ifa->ifa_addr->sa_family == AF_INET) {
+      c.base.family = 4;
+      std::memcpy(c.base.bytes, &reinterpret_cast<const sockaddr_in*>(ifa->ifa_addr)->sin_addr, 4);
+      const auto* mask = reinterpret_cast<const sockaddr_in*>(ifa->ifa_netmask);
+      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask->sin_addr), 4);
+    } else if (ifa->ifa_addr->sa_family == AF_INET6) {
+      c.base.family = 6;
+      std::memcpy(c.base.bytes, &reinterpret_cast<const sockaddr_in6*>(ifa->ifa_addr)->sin6_addr, 16);
+      const auto* mask = reinterpret_cast<const sockaddr_in6*>(ifa->ifa_netmask);
+      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask->sin6_addr), 16);
+    } else {
+      continue;
+    }
+    out.push_back(c);
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+}  // namespace lansync::os

@@ -1,0 +1,89 @@
+// The simulated clock; see simulated_clock.hpp.
+#include "os/simulated_clock.hpp"
+
+#include <utility>
+
+namespace lansync::os {
+
+SimulatedClock::SimulatedClock(Clock& base, int64_t offset_ns, std::function<int64_t()> monotonic)
+    : base_(base), monotonic_(std::move(monotonic)), offset_ns_(offset_ns) {}
+
+int64_t SimulatedClock::offset_at(int64_t mono) const {
+  if (slew_ns_ == 0) return offset_ns_;
+  int64_t elapsed = mono > slew_start_mono_ ? mono - slew_start_mono_ : 0;
+  // Done so far at 500 ppm: 0.5 us for each ms elapsed.
+  int64_t done = elapsed / 1'000'000 * kSlewRatePpm;
+  int64_t magnitude = slew_ns_ < 0 ? -slew_ns_ : slew_ns_;
+  if (done > magnitude) done = magnitude;
+  return offset_ns_ + (slew_ns_ < 0 ? -done : done);
+}
+
+void SimulatedClock::start_slew(int64_t offset_ns, int64_t mono) {
+  // A new slew replaces the one in progress, as adjtime() does: keep what was done.
+  offset_ns_ = offset_at(mono);
+  slew_ns_ = offset_ns;
+  slew_start_mono_ = mono;
+}
+
+int64_t SimulatedClock::now_ns() {
+  int64_t base = base_.now_ns();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return base + offset_at(monotonic_());
+}
+
+int64_t SimulatedClock::from_system_ns(int64_t system_ns) {
+  int64_t base = base_.from_system_ns(system_ns);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return base + offset_at(monotonic_());
+}
+
+int64_t SimulatedClock::offset_ns() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return offset_at(monotonic_());
+}
+
+Status SimulatedClock::step(int64_t offset_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // The slew in progress goes on from the new time, as it does in the kernel.
+  int64_t mono = monotonic_();
+  int64_t remaining = slew_ns_ == 0 ? 0 : slew_ns_ - (offset_at(mono) - offset_ns_);
+  offset_ns_ = offset_at(mono) + offset_ns;
+  slew_ns_ = remaining;
+  slew_start_mono_ = mono;
+  return ok();
+}
+
+Status SimulatedClock::slew(int64_t offset_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  start_slew(offset_ns, monotonic_());
+  return ok();
+}
+
+OsResult<KernelSyncStatus> SimulatedClock::sync_status() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t mono = monotonic_();
+  KernelSyncStatus s;
+  s.synchronized = synchronized_;
+  if (synchronized_) {
+    // The kernel's maximum error grows at 500 ppm between updates.
+    int64_t since = mono > disciplined_mono_ ? mono - disciplined_mono_ : 0;
+    s.max_error_ns = max_error_ns_ + since / 1'000'000 * kSlewRatePpm;
+    s.est_error_ns = est_error_ns_;
+  }
+  s.offset_ns = slew_ns_ - (offset_at(mono) - offset_ns_);
+  return s;
+}
+
+Status SimulatedClock::discipline(int64_t offset_ns, int /*time_constant*/, int64_t max_error_ns,
+                                  int64_t est_error_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t mono = monotonic_();
+  start_slew(offset_ns, mono);
+  synchronized_ = true;
+  max_error_ns_ = max_error_ns;
+  est_error_ns_ = est_error_ns;
+  disciplined_mono_ = mono;
+  return ok();
+}
+
+}  // namespace lansync::os

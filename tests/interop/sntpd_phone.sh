@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The phone sets the Pi's clock, in a real browser: Debian's headless Chromium,
+# driven by playwright-core (tests/browser/phone.mjs), opens the page of an
+# sntpd whose simulated clock starts 5 s behind.  The page must show the
+# offset, set the clock by itself, and afterwards GET /time must agree with the
+# browser's clock within 50 ms, sntpd status must name the phone, and NTP
+# clients must get the phone's time.  Then what must not work: the same set
+# request again (replay), a set when the server already has a fresher
+# reference, a set from an address that is not allowed, a cross-site post;
+# each changes nothing and leaves a line in the activity log.  Screenshots stay
+# in tests/out/sntpd_phone/ for a person to look at.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+command -v chromium >/dev/null || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+command -v node >/dev/null || { echo "SKIP: node is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+[ -d "$REPO/tests/browser/node_modules/playwright-core" ] ||
+  { echo "SKIP: playwright-core is not installed (scripts/install-deps.sh --test runs npm ci in tests/browser)"; exit $SKIP; }
+OUT=${LANSYNC_TEST_OUT:-$REPO/tests/out}/sntpd_phone
+mkdir -p "$OUT"
+
+now_ms() { date +%s%3N; }
+# browser NAME URL ARGS...: the page in Chromium; its report in $REPORT.
+browser() {
+  local name=$1 url=$2
+  shift 2
+  RC=0
+  REPORT=$(timeout 90 node "$REPO/tests/browser/phone.mjs" "$url" "$OUT/$name.png" --profile "$WORK/chromium-$name" \
+    "$@" 2>"$WORK/browser-$name.log") || RC=$?
+  echo "      page: $(jq -c '{state, result, reasons, shown, time}' <<<"$REPORT" 2>/dev/null || echo "$REPORT")"
+  [ "$RC" -eq 0 ] || { failed "$name: the browser run failed (exit $RC): $(tail -5 "$WORK/browser-$name.log")"; return 1; }
+}
+field() { jq -r "$1" <<<"$REPORT"; }
+# The served time minus this machine's clock, in ms (curl's own delay is well under 50 ms here).
+served_minus_real() {
+  local before after served
+  before=$(now_ms)
+  served=$(curl -sf "http://$1/time" | jq -r .unix_ms)
+  after=$(now_ms)
+  echo $((served - (before + after) / 2))
+}
+# "−5.003 s" as the page shows it -> -5.003
+jq_true() { jq -e "$@" >/dev/null; }
+page_seconds() { sed -e 's/−/-/' -e 's/ s$//' <<<"$1"; }
+status_json() { "$BIN/sntpd" status --json --control "$WORK/$1.sock"; }
+activity() { jq -r "$2" "$WORK/$1-activity.log" | paste -sd ' '; }
+
+# --- A phone on the access point, the Pi 5 s behind with no other reference.
+start_sntpd pi --listen 127.0.0.1:11123 --clock simulated --simulated-offset -5 --http 127.0.0.1:8123 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/pi-state.json" --activity-log "$WORK/pi-activity.log"
+wait_for_log pi "http: serving on 127.0.0.1:8123"
+check "before: the Pi serves a time 5 s behind ($(served_minus_real 127.0.0.1:8123) ms)" \
+  near "$(served_minus_real 127.0.0.1:8123)" -5000 50
+headers=$(curl -si http://127.0.0.1:8123/time | tr -d '\r')
+check "GET /time: Cache-Control: no-store" grep -q '^Cache-Control: no-store$' <<<"$headers"
+date_header=$(sed -n 's/^Date: //p' <<<"$headers")
+check "GET /time: a Date header on the served clock ($date_header)" \
+  near "$(date -d "$date_header" +%s)" "$(($(date +%s) - 5))" 1
+check "GET /time: the fields the boards read" \
+  [ "$(curl -s http://127.0.0.1:8123/time | jq -r '[has("unix_ms","utc","synchronized","stratum","source","age_s","root_distance_ms")] | all')" = true ]
+
+browser phone http://127.0.0.1:8123/ --replay --button
+first=$(page_seconds "$(field '.shown[0]')")
+check "the page shows the Pi about 5 s behind ($(field '.shown[0]'))" near "$first" -5 0.05
+check "it set the clock by itself (state $(field .state), server said $(field '.reasons[0]'))" \
+  [ "$(field .state)/$(field '.reasons[0]')" = set/none ]
+step=$(sed -n 's/.*stepped by +\([0-9.]*\) s.*/\1/p' <<<"$(field .result)")
+check "its message gives the step ($(field .result))" near "$step" 5 0.05
+check "afterwards it shows the clocks agree ($(field '.shown[-1]'))" near "$(page_seconds "$(field '.shown[-1]')")" 0 0.05
+check "GET /time is within 50 ms of the browser's clock ($(field .time.diff_ms) ms, delay $(field .time.delay_ms) ms)" \
+  near "$(field .time.diff_ms)" 0 50
+check "the page shows the reference: source phone, reliable until $(field .until)" \
+  eval '[ "$(field .source)" = phone ] && [[ "$(field .until)" =~ ^[0-9][0-9]:[0-9][0-9]$ ]]' 
+check "sntpd status names the phone" grep -q "sync-state file (source phone" <("$BIN/sntpd" status --control "$WORK/pi.sock")
+status=$(status_json pi)
+check "sntpd status --json: state_source phone, 1 set" \
+  [ "$(jq -r '[.reference.state_source, .http.sets] | join(" ")' <<<"$status")" = "phone 1" ]
+check "the sync-state file: source phone, step of about +5 s, uncertainty under 50 ms" \
+  jq_true '.source == "phone" and .action == "step" and (.offset_s - 5 | . * .) < 0.0025 and .uncertainty_s < 0.05' \
+  "$WORK/pi-state.json"
+run_capture probe "$BIN/ntpprobe" -o json 127.0.0.1:11123
+served=$(jq -r '"\(.stratum) \(.refid)"' <<<"$probe")
+check "NTP clients now get the phone's time: stratum 3, refid PHON, offset $(json offset_s "$probe") s" \
+  eval '[ "$served" = "3 80.72.79.78" ] && near "$(json offset_s "$probe")" 0 0.05' 
+check "the same set request again is refused as reused ($(field .replay.status) $(field .replay.reason))" \
+  [ "$(field .replay.status) $(field .replay.reason)" = "409 reused" ]
+check "the button, now that the Pi is fresh: refused ($(field .button.reason))" \
+  [ "$(field .button.state) $(field .button.reason)" = "refused fresher_reference" ]
+offset_after=$(jq .clock.simulated_offset_s <<<"$(status_json pi)")
+run_capture cross curl -s -H 'Origin: http://evil.example' -H 'Content-Type: application/json' -d '{}' \
+  http://127.0.0.1:8123/set
+check "a cross-site post is refused ($(json reason "$cross"))" [ "$(json reason "$cross")" = cross_site ]
+run_capture form curl -s -d 'token=x' http://127.0.0.1:8123/set
+check "a form post is refused ($(json reason "$form"))" [ "$(json reason "$form")" = not_json ]
+run_capture forged curl -s -H 'Content-Type: application/json' \
+  -d "{\"token\":\"$(printf '0%.0s' $(seq 130))\",\"t1_ms\":$(now_ms),\"t4_ms\":$(now_ms)}" http://127.0.0.1:8123/set
+check "a forged token is refused ($(json reason "$forged"))" [ "$(json reason "$forged")" = bad_token ]
+check "none of them moved the clock" [ "$(jq .clock.simulated_offset_s <<<"$(status_json pi)")" = "$offset_after" ]
+check "the activity log: one set, then each refusal ($(activity pi '.reason'))" \
+  [ "$(activity pi '.reason')" = "none reused fresher_reference cross_site not_json bad_token" ]
+
+# /metrics: the Prometheus text format, every family with HELP and TYPE before its samples.
+metrics=$(curl -s -D "$WORK/metrics.h" http://127.0.0.1:8123/metrics)
+check "GET /metrics: Content-Type text/plain; version=0.0.4" grep -qi '^Content-Type: text/plain; version=0.0.4' "$WORK/metrics.h"
+counted=$(grep -cxF -e 'sntpd_phone_sets_total 1' -e 'sntpd_phone_set_refusals_total{reason="reused"} 1' \
+  -e 'sntpd_reference_info{kind="state",source="phone"} 1' <<<"$metrics")
+check "metrics: the phone set, a refusal and the reference are there" [ "$counted" -eq 3 ]
+bad=$(awk '
+  /^# HELP / { help[$3] = 1; next }
+  /^# TYPE / { if (!help[$3] || type[$3]) { print "TYPE without HELP or twice: " $3 }; type[$3] = $4; next }
+  /^#/ || /^$/ { print "stray line: " $0; next }
+  { name = $1; sub(/\{.*/, "", name)
+    if (!type[name]) print "sample before its TYPE: " $0
+    if (type[name] == "counter" && name !~ /_total$/) print "counter not named _total: " name
+    if ($NF !~ /^([-+]?[0-9.]+(e[-+]?[0-9]+)?|NaN|[-+]Inf)$/) print "bad value: " $0 }
+' <<<"$metrics")
+check "metrics: well-formed exposition text${bad:+: $bad}" [ -z "$bad" ]
+if python3 -c 'import prometheus_client' 2>/dev/null; then
+  families=$(python3 -c 'import sys; from prometheus_client.parser import text_string_to_metric_families as f
+print(len(list(f(sys.stdin.read()))))' <<<"$metrics" 2>&1)
+  check "metrics: Prometheus's own parser reads $families families" [ "$families" -gt 20 ]
+fi
+
+# --- A device the user did not allow (not on the access point's network).
+start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \
+  --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log"
+wait_for_log other "http: serving on 127.0.0.1:8124"
+browser refused-address http://127.0.0.1:8124/
+check "not allowed: the page says so ($(field .result))" \
+  eval '[ "$(field .state)/$(field ".reasons[0]")" = refused/not_allowed ] && grep -q "is not one that may set the clock" <<<"$(field .result)"' 
+check "...and the clock is still 5 s behind ($(jq .clock.simulated_offset_s <<<"$(status_json other)") s)" \
+  [ "$(jq .clock.simulated_offset_s <<<"$(status_json other)")" = -5 ]
+check "...no sync-state file was written" [ ! -e "$WORK/other-state.json" ]
+check "...the refusal is in the activity log" [ "$(activity other '"\(.result) \(.reason) \(.client)"')" = "refused not_allowed 127.0.0.1" ]
+
+# --- The Pi already has a fresher reference: its RTC set it a minute ago (on its own time scale).
+printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001}\n' \
+  "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" >"$WORK/fresh-state.json"
+cp "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
+start_sntpd fresh --listen 127.0.0.1:11125 --clock simulated --simulated-offset -5 --http 127.0.0.1:8125 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/fresh-state.json" --activity-log "$WORK/fresh-activity.log"
+wait_for_log fresh "http: serving on 127.0.0.1:8125"
+browser refused-fresh http://127.0.0.1:8125/
+check "already fresh: the page says so ($(field .result))" \
+  eval '[ "$(field .state)/$(field ".reasons[0]")" = refused/fresher_reference ] && grep -q "fresher reference" <<<"$(field .result)"' 
+check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$(status_json fresh)")" = -5 ]
+check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
+check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
+
+# --- --http-set-interface: the clients on an interface (here the namespace's loopback), with curl as the phone.
+start_sntpd iface --listen 127.0.0.1:11126 --clock simulated --simulated-offset -5 --http 127.0.0.1:8126 \
+  --http-set-interface lo --state "$WORK/iface-state.json" --activity-log ""
+wait_for_log iface "http: serving on 127.0.0.1:8126"
+t1=$(now_ms)
+x=$(curl -s http://127.0.0.1:8126/exchange)
+t4=$(now_ms)
+run_capture set curl -s -H 'Content-Type: application/json' \
+  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://127.0.0.1:8126/set
+check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
+  eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
+
+# --- Usage and runtime errors.
+sntpd_args=(--user root --control "$WORK/err.sock" --listen 127.0.0.1:0)
+expect_exit 2 "--http-set-allow without --http" "$BIN/sntpd" "${sntpd_args[@]}" --http-set-allow 127.0.0.1
+expect_exit 2 "--simulated-offset without --clock simulated" "$BIN/sntpd" "${sntpd_args[@]}" --simulated-offset 3
+expect_exit 2 "--clock with an unknown clock" "$BIN/sntpd" "${sntpd_args[@]}" --clock fake
+expect_exit 2 "--http with a bad port" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:99999
+expect_exit 2 "--http-set-allow with a bad prefix" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:0 \
+  --http-set-allow 300.1.1.1/8
+expect_exit 1 "--http on a port in use" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:8123
+check "...and it says so" grep -q "sntpd: error: --http: cannot bind 127.0.0.1:8123" "$WORK/last.err"
+
+check "screenshots: $OUT/phone.png, refused-address.png, refused-fresh.png" \
+  eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
+finish

@@ -1,0 +1,234 @@
+// Unit tests of the phone-set rules (core/phone): the offset from an HTTP
+// exchange, who may set the clock, the same-origin rule, the acceptance
+// rules and the reliable-until time.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <string>
+
+#include "../support/ip.hpp"
+#include "../support/seed.hpp"
+#include "core/phone.hpp"
+#include "os/address.hpp"
+
+namespace lansync::core {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kNow = 1'795'000'000 * kS;
+
+// An exchange with a server whose clock is server_minus_phone_ns off, the
+// request taking up_ns, the server processing 100 us, the answer down_ns.
+PhoneExchange exchange(int64_t server_minus_phone_ns, int64_t up_ns, int64_t down_ns) {
+  PhoneExchange x;
+  x.t1_ns = kNow;
+  x.t2_ns = kNow + up_ns + server_minus_phone_ns;
+  x.t3_ns = x.t2_ns + 100'000;
+  x.t4_ns = kNow + up_ns + 100'000 + down_ns;
+  return x;
+}
+
+using testing::cidr;
+using testing::ip;
+
+TEST(PhoneMeasure, ServerFiveSecondsBehindIsCorrectedForward) {
+  PhoneMeasurement m = measure_phone(exchange(-5 * kS, 3 * kMs, 3 * kMs));
+  EXPECT_EQ(m.correction_ns, 5 * kS);  // the server must move forward by 5 s
+  EXPECT_EQ(m.delay_ns, 6 * kMs);
+  EXPECT_EQ(m.uncertainty_ns, 3 * kMs);
+}
+
+TEST(PhoneMeasure, ServerAheadIsCorrectedBack) {
+  PhoneMeasurement m = measure_phone(exchange(2500 * kMs, 1 * kMs, 1 * kMs));
+  EXPECT_EQ(m.correction_ns, -2500 * kMs);
+}
+
+// NTP's bound: whatever the asymmetry, the true offset lies within half the delay.
+TEST(PhoneMeasure, TrueOffsetLiesWithinTheUncertainty) {
+  std::mt19937_64 rng = testing::seeded_rng();
+  std::uniform_int_distribution<int64_t> offset(-3600 * kS, 3600 * kS);
+  std::uniform_int_distribution<int64_t> leg(0, 400 * kMs);
+  for (int i = 0; i < 10000; ++i) {
+    int64_t truth = offset(rng);
+    PhoneMeasurement m = measure_phone(exchange(truth, leg(rng), leg(rng)));
+    ASSERT_LE(std::abs(m.correction_ns - -truth), m.uncertainty_ns + 1) << "case " << i;
+  }
+}
+
+struct JudgeTest : ::testing::Test {
+  PhoneSetContext ctx(PhoneExchange x, ReferenceKind kind = ReferenceKind::None) {
+    PhoneSetContext c;
+    c.exchange = x;
+    c.reference.kind = kind;
+    c.reference.detail = "sync-state file (source rtc, 2 min 00 s old)";
+    return c;
+  }
+};
+
+TEST_F(JudgeTest, AcceptsFiveSecondsWithoutReference) {
+  PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs)));
+  EXPECT_EQ(v.refusal, PhoneRefusal::None) << v.reason;
+  EXPECT_EQ(v.measurement.correction_ns, 5 * kS);
+}
+
+TEST_F(JudgeTest, AcceptsOverTheLocalClock) {
+  PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceKind::Local));
+  EXPECT_EQ(v.refusal, PhoneRefusal::None) << v.reason;
+}
+
+TEST_F(JudgeTest, RefusesWhenAFresherReferenceExists) {
+  for (ReferenceKind k : {ReferenceKind::Upstream, ReferenceKind::Kernel, ReferenceKind::SyncState}) {
+    PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), k));
+    EXPECT_EQ(v.refusal, PhoneRefusal::FresherReference) << describe(k);
+    EXPECT_EQ(v.reason,
+              "the server already has a fresher reference: sync-state file (source rtc, 2 min 00 s old)");
+  }
+}
+
+TEST_F(JudgeTest, NoNeedWithinOneSecond) {
+  PhoneVerdict v = judge_phone_set(ctx(exchange(900 * kMs, 2 * kMs, 2 * kMs)));
+  EXPECT_EQ(v.refusal, PhoneRefusal::NoNeed);
+  EXPECT_EQ(v.reason, "no need: the clocks agree within 1 s (the server is +0.900 s from the phone)");
+  // Exactly 1 s is not "more than 1 s".
+  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS, 2 * kMs, 2 * kMs))).refusal, PhoneRefusal::NoNeed);
+  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS - 1, 2 * kMs, 2 * kMs))).refusal, PhoneRefusal::None);
+}
+
+TEST_F(JudgeTest, RefusesASlowRoundTrip) {
+  PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 700 * kMs, 400 * kMs)));
+  EXPECT_EQ(v.refusal, PhoneRefusal::TooSlow);
+  EXPECT_NE(v.reason.find("1.100 s"), std::string::npos) << v.reason;
+}
+
+TEST_F(JudgeTest, RefusesInconsistentTimestamps) {
+  PhoneExchange x = exchange(-5 * kS, 2 * kMs, 2 * kMs);
+  PhoneExchange backwards = x;
+  backwards.t4_ns = x.t1_ns - 1;
+  EXPECT_EQ(judge_phone_set(ctx(backwards)).refusal, PhoneRefusal::BadTimestamps);
+  // The round trip cannot be shorter than the server's own part of it.
+  PhoneExchange short_trip = x;
+  short_trip.t4_ns = x.t1_ns + 50'000;
+  EXPECT_EQ(judge_phone_set(ctx(short_trip)).refusal, PhoneRefusal::BadTimestamps);
+}
+
+TEST_F(JudgeTest, RefusesWhenTheClockMovedSinceTheExchange) {
+  PhoneSetContext c = ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs));
+  c.clock_moved_ns = 5 * kS;  // another phone set it meanwhile
+  PhoneVerdict v = judge_phone_set(c);
+  EXPECT_EQ(v.refusal, PhoneRefusal::ClockChanged);
+  EXPECT_EQ(v.reason, "the server's clock changed by +5.000 s since the measurement; measure again");
+  c.clock_moved_ns = -40 * kMs;  // a slew, or the kernel's frequency: fine
+  EXPECT_EQ(judge_phone_set(c).refusal, PhoneRefusal::None);
+}
+
+TEST(PhoneCodes, AreDistinct) {
+  std::set<std::string> codes;
+  for (size_t i = 0; i < static_cast<size_t>(PhoneRefusal::kCount); ++i) {
+    codes.insert(code(static_cast<PhoneRefusal>(i)));
+  }
+  EXPECT_EQ(codes.size(), static_cast<size_t>(PhoneRefusal::kCount));
+  EXPECT_STREQ(code(PhoneRefusal::NotAllowed), "not_allowed");
+  EXPECT_STREQ(code(PhoneRefusal::FresherReference), "fresher_reference");
+}
+
+TEST(PhoneAccess, NobodyByDefault) {
+  SetAccess a;
+  EXPECT_FALSE(a.enabled());
+  EXPECT_FALSE(may_set_clock(a, ip("127.0.0.1"), ip("127.0.0.1")));
+}
+
+TEST(PhoneAccess, AllowedPrefix) {
+  SetAccess a;
+  a.allow = {cidr("192.168.4.0/24")};
+  EXPECT_TRUE(may_set_clock(a, ip("192.168.4.23"), ip("192.168.4.1")));
+  EXPECT_FALSE(may_set_clock(a, ip("192.168.5.23"), ip("192.168.5.1")));
+  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d.
+  EXPECT_TRUE(may_set_clock(a, ip("::ffff:192.168.4.23"), ip("::ffff:192.168.4.1")));
+  EXPECT_FALSE(may_set_clock(a, ip("fd00::23"), ip("fd00::1")));
+}
+
+TEST(PhoneAccess, OnTheInterface) {
+  SetAccess a;
+  a.interfaces_configured = true;
+  a.interface_addresses = {cidr("192.168.4.1/24"), cidr("fd00:4::1/64")};
+  EXPECT_TRUE(a.enabled());
+  EXPECT_TRUE(may_set_clock(a, ip("192.168.4.23"), ip("192.168.4.1")));
+  EXPECT_TRUE(may_set_clock(a, ip("::ffff:192.168.4.23"), ip("::ffff:192.168.4.1")));
+  EXPECT_TRUE(may_set_clock(a, ip("fd00:4::23"), ip("fd00:4::1")));
+  // Came in on another interface's address (eth0), or from outside the access point's network.
+  EXPECT_FALSE(may_set_clock(a, ip("192.168.4.23"), ip("192.168.1.10")));
+  EXPECT_FALSE(may_set_clock(a, ip("192.168.1.23"), ip("192.168.4.1")));
+  // Interface configured but down: nobody.
+  a.interface_addresses.clear();
+  EXPECT_FALSE(may_set_clock(a, ip("192.168.4.23"), ip("192.168.4.1")));
+}
+
+TEST(PhoneAccess, UnmapsOnlyMappedAddresses) {
+  EXPECT_EQ(unmap_ipv4(ip("::ffff:10.1.2.3")), ip("10.1.2.3"));
+  EXPECT_EQ(unmap_ipv4(ip("::1")), ip("::1"));
+  EXPECT_EQ(unmap_ipv4(ip("64:ff9b::a01:203")), ip("64:ff9b::a01:203"));
+  EXPECT_EQ(unmap_ipv4(ip("10.1.2.3")), ip("10.1.2.3"));
+}
+
+TEST(SameOrigin, ThePagesOwnRequest) {
+  EXPECT_TRUE(same_origin({"192.168.4.1", "http://192.168.4.1", "same-origin"}));
+  EXPECT_TRUE(same_origin({"127.0.0.1:8080", "http://127.0.0.1:8080", "same-origin"}));
+  EXPECT_TRUE(same_origin({"[fd00::1]:8080", "http://[fd00::1]:8080", std::nullopt}));
+  EXPECT_TRUE(same_origin({"pi.local", "http://PI.local", std::nullopt}));
+  EXPECT_TRUE(same_origin({"raspberrypi:80", "http://raspberrypi:80", std::nullopt}));
+  EXPECT_TRUE(same_origin({"timehub.lan", "http://timehub.lan", std::nullopt}));
+}
+
+TEST(SameOrigin, ScriptsWithoutOriginPass) {
+  EXPECT_TRUE(same_origin({"192.168.4.1", std::nullopt, std::nullopt}));
+}
+
+TEST(SameOrigin, OtherSitesFail) {
+  EXPECT_FALSE(same_origin({"192.168.4.1", "http://evil.example", std::nullopt}));
+  EXPECT_FALSE(same_origin({"192.168.4.1", "null", std::nullopt}));
+  EXPECT_FALSE(same_origin({"192.168.4.1", "https://192.168.4.1", std::nullopt}));
+  EXPECT_FALSE(same_origin({"192.168.4.1:80", "http://192.168.4.1:8080", std::nullopt}));
+  EXPECT_FALSE(same_origin({"192.168.4.1", std::nullopt, "cross-site"}));
+  EXPECT_FALSE(same_origin({"192.168.4.1", std::nullopt, "same-site"}));
+  EXPECT_FALSE(same_origin({"", std::nullopt, std::nullopt}));
+}
+
+TEST(SameOrigin, DnsRebindingFails) {
+  // evil.example re-pointed at the Pi: same origin to the browser, but not a name for us.
+  EXPECT_FALSE(same_origin({"evil.example", "http://evil.example", "same-origin"}));
+  EXPECT_FALSE(same_origin({"pi.local.evil.example", "http://pi.local.evil.example", std::nullopt}));
+  EXPECT_FALSE(same_origin({"evil.example", std::nullopt, std::nullopt}));
+}
+
+TEST(ReliableUntil, FreshPhoneRecordLastsMaxAge) {
+  ReferenceChoice c;
+  c.kind = ReferenceKind::SyncState;
+  c.state.synchronized = true;
+  c.state.reference_time_ns = kNow;
+  c.state.root_dispersion_ns = 2 * kMs;
+  EXPECT_EQ(reliable_until_ns(c, 1800 * kS), kNow + 1800 * kS);
+}
+
+TEST(ReliableUntil, ARecordNearMaxDistanceEndsEarlier) {
+  ReferenceChoice c;
+  c.kind = ReferenceKind::Upstream;
+  c.state.synchronized = true;
+  c.state.reference_time_ns = kNow;
+  c.state.root_delay_ns = 200 * kMs;
+  c.state.root_dispersion_ns = 1385 * kMs;  // 100 + 1385 = 1485 ms: 15 ms left, 1000 s at 15 ppm
+  EXPECT_EQ(reliable_until_ns(c, 1800 * kS), kNow + 1000 * kS);
+}
+
+TEST(ReliableUntil, NotForReferencesThatDoNotAge) {
+  ReferenceChoice c;
+  for (ReferenceKind k : {ReferenceKind::None, ReferenceKind::Local, ReferenceKind::Kernel}) {
+    c.kind = k;
+    EXPECT_FALSE(reliable_until_ns(c, 1800 * kS).has_value()) << describe(k);
+  }
+}
+
+}  // namespace
+}  // namespace lansync::core

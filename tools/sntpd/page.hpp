@@ -1,0 +1,10 @@
+// The phone page (page.html), embedded at build time by embed.cmake into page.cpp.
+#pragma once
+
+#include <string_view>
+
+namespace lansync::sntpd {
+
+extern const std::string_view kPageHtml;
+
+}  // namespace lansync::sntpd
