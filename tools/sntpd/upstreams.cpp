@@ -1,6 +1,8 @@
 // sntpd upstream polling; see upstreams.hpp.
 #include "upstreams.hpp"
 
+#include <algorithm>
+
 #include "codec/ntp_packet.hpp"
 #include "core/trust.hpp"
 #include "os/log.hpp"
