@@ -15,6 +15,7 @@
 #include <ctime>
 
 #include "os/clock.hpp"
+#include "os/fd.hpp"
 
 extern char** environ;
 
@@ -23,23 +24,6 @@ namespace {
 
 constexpr size_t kMaxOut = 64 * 1024;
 constexpr size_t kMaxErr = 512;
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Appends what is readable on fd; false at end of file or on an error.
 bool drain(int fd, std::string& into, bool keep_tail, size_t cap) {

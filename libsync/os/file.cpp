@@ -9,16 +9,10 @@
 #include <cstdlib>
 #include <vector>
 
+#include "os/fd.hpp"
+
 namespace lansync::os {
 namespace {
-
-// Closes a descriptor when it goes out of scope.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string parent_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -62,12 +56,12 @@ Status write_all(int fd, const std::string& data, const std::string& what) {
 }  // namespace
 
 OsResult<std::string> read_small_file(const std::string& path, size_t max_size) {
-  FdGuard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return errno_error("cannot open " + path);
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.get() < 0) return errno_error("cannot open " + path);
   std::string out;
   char buf[4096];
   for (;;) {
-    ssize_t n = ::read(f.fd, buf, sizeof(buf));
+    ssize_t n = ::read(f.get(), buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_error("cannot read " + path);
@@ -87,19 +81,19 @@ Status write_file_atomic(const std::string& path, const std::string& contents, m
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
-  FdGuard f{::mkostemp(name.data(), O_CLOEXEC)};
-  if (f.fd < 0) return errno_error("cannot create a temporary file next to " + path);
+  Fd f{::mkostemp(name.data(), O_CLOEXEC)};
+  if (f.get() < 0) return errno_error("cannot create a temporary file next to " + path);
   std::string tmp(name.data());
   auto fail_and_clean = [&](Status st) {
     ::unlink(tmp.c_str());
     return st;
   };
-  if (::fchmod(f.fd, mode) != 0) return fail_and_clean(errno_error("cannot set mode of " + tmp));
-  if (auto st = write_all(f.fd, contents, tmp); !st) return fail_and_clean(st);
-  if (::fsync(f.fd) != 0) return fail_and_clean(errno_error("cannot sync " + tmp));
+  if (::fchmod(f.get(), mode) != 0) return fail_and_clean(errno_error("cannot set mode of " + tmp));
+  if (auto st = write_all(f.get(), contents, tmp); !st) return fail_and_clean(st);
+  if (::fsync(f.get()) != 0) return fail_and_clean(errno_error("cannot sync " + tmp));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail_and_clean(errno_error("cannot replace " + path));
-  FdGuard d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd >= 0) ::fsync(d.fd);  // the rename is durable once the directory is
+  Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.get() >= 0) ::fsync(d.get());  // the rename is durable once the directory is
   return ok();
 }
 

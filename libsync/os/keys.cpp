@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/fd.hpp"
+
 namespace lansync::os {
 
 struct KeyRing::Entry {
@@ -296,12 +298,9 @@ OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const s
 
 OsResult<std::unique_ptr<KeyRing>> KeyRing::load(const std::string& path, bool allow_insecure) {
   if (sodium_init() < 0) return invalid("libsodium failed to initialize");
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  int fd = file.get();
   if (fd < 0) return errno_error("cannot open key file " + path);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0) return errno_error("cannot read key file " + path);
   if (!S_ISREG(st.st_mode)) return invalid("key file " + path + " is not a regular file");
