@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "codec/ntp_packet.hpp"
 #include "core/exchange.hpp"
@@ -317,9 +318,13 @@ bool Daemon::run() {
   for (auto& w : workers_) w->stop();
   ::close(sfd);
   CounterTotals t = sum_counters(workers_);
-  os::log::info(
-      "{} requests, {} replies, {} dropped ({} malformed, {} not requests, {} denied, {} rate-limited)",
-      t.received, t.replies, t.dropped_total(), t.dropped[0], t.dropped[1], t.dropped[2], t.dropped[3]);
+  std::string reasons;  // every reason, named as `sntpd status` names them
+  for (size_t r = 0; r < static_cast<size_t>(core::DropReason::kCount); ++r) {
+    reasons += fmt::format("{}{} {}", r == 0 ? "" : ", ", t.dropped[r],
+                           core::describe(static_cast<core::DropReason>(r)));
+  }
+  os::log::info("{} requests, {} replies, {} dropped ({})", t.received, t.replies, t.dropped_total(),
+                reasons);
   return ok;
 }
 
