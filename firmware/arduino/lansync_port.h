@@ -15,7 +15,9 @@
 //     request at a time;
 //   - what the core must remember across a power cycle about the RTC (when
 //     it was set, and how well) is kept in NVS (ESP32) or EEPROM (ESP8266);
-//   - events and a status line after every correction go to Serial.
+//   - events and a status line after every correction go to Serial;
+//   - the NTP key's hash H(key || packet) is mbedTLS's SHA-256/512 on the
+//     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266.
 // Not compiled on the machine that builds lansync (no ESP toolchain there):
 // see firmware/README.md for what was and what was not.
 #pragma once
@@ -27,9 +29,13 @@
 #include <WiFi.h>
 #include <esp_system.h>  // esp_random()
 #include <esp_timer.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+#include <mbedtls/version.h>
 #elif defined(ESP8266)
 #include <EEPROM.h>
 #include <ESP8266WiFi.h>
+#include <bearssl/bearssl_hash.h>
 #else
 #error "lansync_port.h is for the ESP32 and ESP8266 Arduino cores"
 #endif
@@ -53,6 +59,10 @@ struct Settings {
   uint16_t http_port = 80;      // the phone's page and GET /time (0: off)
   bool has_rtc = false;         // a DS3231 on Wire
   int sda = -1, scl = -1;       // I2C pins; -1: the board's defaults
+  uint32_t key_id = 0;          // the server's NTP key (its key file line); 0: no authentication
+  bool key_sha512 = false;      // its type: SHA512, else SHA256
+  const uint8_t* key = nullptr;  // its bytes (the HEX: value decoded), at most 64
+  size_t key_size = 0;
 };
 
 // The board's local counter, ns since boot.
@@ -72,6 +82,53 @@ inline uint64_t hardware_random64(void*) {
 #endif
 }
 
+// H(key || data) for firmware/core/auth.hpp, the whole hash into out.
+inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+#if defined(ESP32)
+// mbedTLS 2 (Arduino-ESP32 2.x) names the int-returning calls *_ret; mbedTLS 3 (3.x) drops the suffix.
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define LANSYNC_MBEDTLS(f) f
+#else
+#define LANSYNC_MBEDTLS(f) f##_ret
+#endif
+  int r;
+  if (key.type == fw::HashType::Sha512) {
+    mbedtls_sha512_context c;
+    mbedtls_sha512_init(&c);
+    r = LANSYNC_MBEDTLS(mbedtls_sha512_starts)(&c, 0);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha512_update)(&c, key.bytes, key.size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha512_update)(&c, data, size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha512_finish)(&c, out);
+    mbedtls_sha512_free(&c);
+  } else {
+    mbedtls_sha256_context c;
+    mbedtls_sha256_init(&c);
+    r = LANSYNC_MBEDTLS(mbedtls_sha256_starts)(&c, 0);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha256_update)(&c, key.bytes, key.size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha256_update)(&c, data, size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha256_finish)(&c, out);
+    mbedtls_sha256_free(&c);
+  }
+#undef LANSYNC_MBEDTLS
+  return r == 0;
+#else
+  if (key.type == fw::HashType::Sha512) {
+    br_sha512_context c;
+    br_sha512_init(&c);
+    br_sha512_update(&c, key.bytes, key.size);
+    br_sha512_update(&c, data, size);
+    br_sha512_out(&c, out);
+  } else {
+    br_sha256_context c;
+    br_sha256_init(&c);
+    br_sha256_update(&c, key.bytes, key.size);
+    br_sha256_update(&c, data, size);
+    br_sha256_out(&c, out);
+  }
+  return true;
+#endif
+}
+
 class Port {
  public:
   // Call once from setup(), after WiFi.begin().
@@ -79,6 +136,13 @@ class Port {
     settings_ = s;
     config.random64 = &hardware_random64;
     config.precision_log2 = -20;  // a microsecond counter
+    if (s.key_id != 0 && s.key != nullptr && s.key_size <= fw::kMaxKeyBytes) {
+      config.key.id = s.key_id;
+      config.key.type = s.key_sha512 ? fw::HashType::Sha512 : fw::HashType::Sha256;
+      memcpy(config.key.bytes, s.key, s.key_size);
+      config.key.size = s.key_size;
+      config.key.hash = &hash_key_packet;
+    }
     if (s.server != IPAddress(0, 0, 0, 0)) {
       config.use_server = true;
       config.server_refid = refid(s.server);
@@ -176,7 +240,7 @@ class Port {
   }
 
   void receive() {
-    uint8_t buf[128], reply[48];
+    uint8_t buf[128], reply[48 + 68];  // 68: the longest MAC trailer
     for (int i = 0; i < 8 && settings_.server != IPAddress(0, 0, 0, 0); ++i) {
       int n = client_.parsePacket();
       if (n <= 0) break;
@@ -200,7 +264,7 @@ class Port {
       size_t size = board_->serve_ntp(buf, static_cast<size_t>(got), at, reply, sizeof(reply));
       if (size == 0) continue;
       serve_.beginPacket(serve_.remoteIP(), serve_.remotePort());
-      board_->stamp_transmit(reply, local_ns());
+      size = board_->stamp_transmit(reply, size, local_ns());
       serve_.write(reply, size);
       serve_.endPacket();
     }
@@ -243,6 +307,8 @@ class Port {
         w.put(" ").put_iso8601(e.value_ns, 3);
       }
       if (e.kind == fw::EventKind::RtcUnusable) w.put(": ").put(fw::describe(static_cast<fw::RtcStatus>(e.code)));
+      if (e.kind == fw::EventKind::Unauthenticated)
+        w.put(": ").put(fw::describe(static_cast<fw::MacCheck>(e.code)));
       if (e.kind == fw::EventKind::Updated) {
         fw::BoardStatus s = board_->status(local_ns());
         w.put(": offset ").put_seconds(s.last_offset_ns, 6, true).put(" s, error ");

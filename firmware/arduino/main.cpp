@@ -23,6 +23,11 @@ const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
 constexpr bool kHasRtc = true;
 constexpr uint16_t kServePort = 0;      // 123: answer SNTP for the network (server mode)
 constexpr uint16_t kBroadcastPort = 0;  // 123: listen-only, from sntpd --broadcast
+// The Pi's NTP key (a line of its key file, e.g. "1 SHA256 HEX:..."): its ID
+// and bytes.  0: no authentication.  With a key, only signed replies count.
+constexpr uint32_t kKeyId = 0;
+constexpr bool kKeySha512 = false;
+const uint8_t kKey[32] = {};            // the HEX: value, two digits a byte
 constexpr int kButtonPin = 0;           // BOOT (ESP32) or FLASH (ESP8266), as an example event
 
 lansync_arduino::Port board;
@@ -39,6 +44,10 @@ void setup() {
   s.has_rtc = kHasRtc;
   s.serve_port = kServePort;
   s.broadcast_port = kBroadcastPort;
+  s.key_id = kKeyId;
+  s.key_sha512 = kKeySha512;
+  s.key = kKey;
+  s.key_size = sizeof(kKey);
   lansync::fw::BoardConfig config;  // defaults: bursts of 4, polls from 64 s to 1024 s
   board.begin(s, config);
 }

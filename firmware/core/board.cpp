@@ -2,6 +2,7 @@
 #include "firmware/core/board.hpp"
 
 #include "codec/ds3231.hpp"
+#include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "firmware/core/http.hpp"
@@ -103,6 +104,7 @@ const char* describe(EventKind k) {
     case EventKind::RtcUnusable: return "RTC unusable";
     case EventKind::RtcWritten: return "RTC set";
     case EventKind::RtcWriteFailed: return "RTC write failed";
+    case EventKind::Unauthenticated: return "a reply not signed with our key was not used";
   }
   return "unknown";
 }
@@ -285,16 +287,30 @@ void Board::finish_burst(int64_t local_ns) {
   }
 }
 
+void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
+  if (v == ReplyVerdict::Accepted) last_unauthenticated_ = false;
+  if (v != ReplyVerdict::Unauthenticated) return;
+  ++unauthenticated_;
+  if (last_unauthenticated_) return;
+  last_unauthenticated_ = true;
+  // Said once: only then is the MAC checked again, to say what was wrong.
+  auto decoded = codec::decode(data, size);
+  push(EventKind::Unauthenticated, 0,
+       static_cast<uint32_t>(decoded ? check_mac(config_.key, data, *decoded) : MacCheck::Unsigned));
+}
+
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
   if (!config_.use_server || !started_) return;
-  client_.on_reply(data, size, local_ns, pivot_ns(local_ns));
+  note_verdict(client_.on_reply(data, size, local_ns, pivot_ns(local_ns), &config_.key), data, size);
   finish_burst(local_ns);
 }
 
 void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid) {
   if (!config_.listen_broadcast || !started_) return;
   BurstResult b;
-  ReplyVerdict v = read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b);
+  ReplyVerdict v =
+      read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b, &config_.key);
+  note_verdict(v, data, size);
   if (v == ReplyVerdict::Unsynchronized) {
     if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
     last_burst_unsynchronized_ = true;
@@ -508,9 +524,10 @@ Action Board::next_action(int64_t local_ns) {
     if (client_.request_due(local_ns)) {
       uint64_t cookie = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
       a.kind = ActionKind::SendNtp;
-      a.size = static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data)));
+      a.size =
+          static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data), &config_.key));
       a.at_local_ns = local_ns;
-      return a;
+      if (a.size > 0) return a;  // else it could not be signed: the burst goes on without it
     }
     finish_burst(local_ns);
     if (pass == 0) plan_rtc(local_ns);
@@ -539,6 +556,15 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   if (!config_.serve || !started_) return 0;
   auto decoded = codec::decode(request, size);
   if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
+  bool signed_request = false;
+  if (config_.key.enabled()) {
+    MacCheck c = check_mac(config_.key, request, *decoded);
+    if (c == MacCheck::UnknownKey || c == MacCheck::BadMac) {
+      ++auth_refused_;
+      return 0;
+    }
+    signed_request = c == MacCheck::Ok;
+  }
   const codec::NtpHeader& q = decoded->header;
   Reading r = now(local_ns);
   codec::NtpHeader h;
@@ -562,12 +588,20 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   }
   h.origin = q.transmit;
   h.receive = codec::to_ntp(r.utc_ns);
-  // The reply is 48 bytes, never more than the request (decode() saw at least 48).
-  return codec::encode(h, out, cap);
+  // The reply is 48 bytes, never more than the request (decode() saw at
+  // least 48); signed, as long as the request, whose MAC has our length.
+  size_t n = codec::encode(h, out, cap);
+  if (n == 0 || !signed_request) return n;
+  // The key ID now, a digest placeholder that stamp_transmit() fills in.
+  const uint8_t zeros[codec::kMaxDigestSize] = {};
+  size_t digest_size = mac_trailer_size(config_.key, h.version) - codec::kKeyIdSize;
+  return codec::append_mac(out, n, cap, config_.key.id, zeros, digest_size);
 }
 
-void Board::stamp_transmit(uint8_t* reply, int64_t local_ns) const {
+size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const {
   codec::store_timestamp(reply + codec::kTransmitOffset, codec::to_ntp(clock_.utc_ns(local_ns)));
+  if (size <= codec::kHeaderSize) return size;
+  return sign(config_.key, reply, codec::kHeaderSize, size) == size ? size : 0;
 }
 
 size_t Board::http_time(bool head, int64_t local_ns, char* out, size_t cap) const {
@@ -680,6 +714,8 @@ BoardStatus Board::status(int64_t local_ns) const {
   s.upstream_stratum = upstream_stratum_;
   s.samples = estimator_.size();
   s.requests_sent = client_.requests_sent();
+  s.unauthenticated = unauthenticated_;
+  s.auth_refused = auth_refused_;
   s.rtc = rtc_status_;
   s.rtc_error_ns = rtc_status_ == RtcStatus::Valid ? rtc_error_ns(s.reading.utc_ns) : 0;
   return s;

@@ -25,6 +25,13 @@
 // GET /time with the board's clock, LI=3 whenever it is unsynchronized (an
 // RTC with OSF set, never synchronized, or beyond max_error).
 //
+// Optional: a symmetric key (core/auth, the same line as the server's key
+// file) signs every request, and then only replies and broadcasts signed
+// with it are used; the others are counted in status().  Server mode answers
+// a request signed with the key with a signed reply, an unsigned request with
+// an unsigned reply, and one signed with another key or badly not at all (as
+// sntpd and chrony do).
+//
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
 // hands in datagrams and HTTP requests.  No heap, no exceptions, no floating
@@ -34,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/core/auth.hpp"
 #include "firmware/core/clock.hpp"
 #include "firmware/core/estimator.hpp"
 #include "firmware/core/ntp_client.hpp"
@@ -73,6 +81,8 @@ struct BoardConfig {
   int64_t step_threshold_ns = 1'000'000'000;      // after the first sync, larger jumps are stepped (confirmed)
   int64_t sigma_floor_ns = 20'000;                // least error of any sample (core/estimator)
 
+  MacKey key;  // id 0: no authentication (the port fills in the key and its hash)
+
   uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (request cookies); required
   void* random_context = nullptr;
 };
@@ -102,6 +112,7 @@ enum class EventKind : uint8_t {
   RtcUnusable,           // code: the RtcStatus
   RtcWritten,            // value_ns: the UTC second written
   RtcWriteFailed,
+  Unauthenticated,       // code: the MacCheck of a reply or broadcast not used (said once until one passes)
 };
 const char* describe(EventKind k);
 
@@ -125,7 +136,7 @@ struct Action {
   int64_t at_local_ns = 0;
   uint8_t reg = 0;
   uint8_t size = 0;
-  uint8_t data[48] = {};
+  uint8_t data[codec::kHeaderSize + codec::kMaxV4MacSize] = {};  // a signed request fits
 };
 
 // Everything a status line shows.
@@ -138,6 +149,8 @@ struct BoardStatus {
   uint8_t upstream_stratum = 0;
   size_t samples = 0;           // in the estimator
   uint32_t requests_sent = 0;
+  uint32_t unauthenticated = 0;  // replies and broadcasts refused for their MAC (with a key)
+  uint32_t auth_refused = 0;     // server mode: requests signed with another key or badly, unanswered
   RtcStatus rtc = RtcStatus::Unknown;
   int64_t rtc_error_ns = 0;     // the RTC's own error bound, when valid
 };
@@ -163,10 +176,14 @@ class Board {
   void on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid);
 
   // Server mode: the reply to an SNTP request received at local_ns, with its
-  // transmit time left zero; 0 when it gets none.  Never larger than the request.
+  // transmit time left zero; 0 when it gets none.  Never larger than the
+  // request.  A request signed with our key gets a MAC trailer, completed by
+  // stamp_transmit() (cap: 48 + 68 for an NTPv3 request with SHA-512).
   size_t serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap);
-  // Puts the clock's time at local_ns into a reply's transmit field, just before sending.
-  void stamp_transmit(uint8_t* reply, int64_t local_ns) const;
+  // Puts the clock's time at local_ns into a reply of size bytes (from
+  // serve_ntp) and signs it if it carries a MAC trailer, just before
+  // sending.  Returns the bytes to send: size, or 0 if the hash failed.
+  size_t stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const;
 
   // The response to a complete or partial HTTP request received at local_ns
   // (GET /time, GET /, PUT or POST /time).  Returns 0 while the request is
@@ -201,6 +218,7 @@ class Board {
   void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);
   void on_tick(const Sample& tick, int64_t local_ns);
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
+  void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
   size_t http_set(const char* body, size_t size, int64_t local_ns, char* out, size_t cap);
 
@@ -217,6 +235,9 @@ class Board {
   int64_t last_sample_local_ns_ = 0;  // the newest sample in the estimator
   bool last_burst_unsynchronized_ = false;
   bool last_burst_silent_ = false;
+  bool last_unauthenticated_ = false;
+  uint32_t unauthenticated_ = 0;
+  uint32_t auth_refused_ = 0;
 
   // The error bound: base at error_local_ns_, growing at error_rate_ppb_.
   int64_t error_base_ns_ = 0;

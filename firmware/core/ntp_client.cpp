@@ -25,14 +25,18 @@ const char* describe(ReplyVerdict v) {
     case ReplyVerdict::Unsynchronized: return "server unsynchronized (LI=3 or stratum 16)";
     case ReplyVerdict::BadTimestamps: return "invalid server timestamps";
     case ReplyVerdict::TooFar: return "root distance above 1.5 s";
+    case ReplyVerdict::Unauthenticated: return "not signed with our key, or a bad MAC";
   }
   return "unknown";
 }
 
 ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
-                            int64_t delay_ns, BurstResult* out) {
+                            int64_t delay_ns, BurstResult* out, const MacKey* key) {
   auto decoded = codec::decode(data, size);
   if (!decoded || decoded->header.mode != codec::Mode::Broadcast) return ReplyVerdict::Ignored;
+  if (key != nullptr && key->enabled() && check_mac(*key, data, *decoded) != MacCheck::Ok) {
+    return ReplyVerdict::Unauthenticated;
+  }
   const codec::NtpHeader& h = decoded->header;
   if (h.stratum == 0) return ReplyVerdict::KissOther;
   if (h.leap == codec::Leap::Unsynchronized || h.stratum > 15) return ReplyVerdict::Unsynchronized;
@@ -94,7 +98,8 @@ int64_t NtpClient::next_event_ns() const {
   return pending_[sent_in_burst_ - 1].t1_local_ns + config_.reply_timeout_ns;
 }
 
-size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, size_t cap) {
+size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, size_t cap,
+                               const MacKey* key) {
   if (!request_due(local_ns) || cap < codec::kHeaderSize) return 0;
   codec::NtpHeader h;
   h.leap = codec::Leap::None;
@@ -104,6 +109,9 @@ size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, 
   // A zero transmit field would match a reply whose origin is zero.
   h.transmit = codec::NtpTimestamp::from_raw(cookie == 0 ? 1 : cookie);
   size_t n = codec::encode(h, out, cap);
+  // A request that cannot be signed (no room, the hash failed) is not sent,
+  // but counts as sent and unanswered: the burst goes on, nothing spins.
+  if (key != nullptr && key->enabled()) n = sign(*key, out, n, cap);
   pending_[sent_in_burst_] = Pending{h.transmit, local_ns, false};
   ++sent_in_burst_;
   ++result_.sent;
@@ -112,7 +120,8 @@ size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, 
   return n;
 }
 
-ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns) {
+ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
+                                 const MacKey* key) {
   auto decoded = codec::decode(data, size);
   if (!decoded || decoded->header.mode != codec::Mode::Server) return ReplyVerdict::Ignored;
   const codec::NtpHeader& h = decoded->header;
@@ -121,6 +130,10 @@ ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local
     if (!pending_[i].answered && pending_[i].cookie == h.origin) request = &pending_[i];
   }
   if (request == nullptr) return ReplyVerdict::Ignored;
+  // A forged reply must not use up the request it echoes: checked before.
+  if (key != nullptr && key->enabled() && check_mac(*key, data, *decoded) != MacCheck::Ok) {
+    return ReplyVerdict::Unauthenticated;
+  }
   request->answered = true;
 
   if (h.stratum == 0) {

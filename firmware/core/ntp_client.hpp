@@ -4,7 +4,10 @@
 // Each poll sends a burst of requests a little apart; the transmit field of
 // each holds 64 random bits, not the clock (chrony's practice), and a reply
 // counts only if it echoes them (RFC 5905 §8, the main defence against stray
-// and spoofed packets).  A reply is used only when it is in server mode, not
+// and spoofed packets).  With a key (core/auth), each request is signed and
+// a reply counts only if it is signed with the same key and its MAC verifies
+// (RFC 5905 §7.3): an unsigned, crypto-NAK or badly signed datagram is not
+// used, and does not use up the request it echoes.  A reply is used only when it is in server mode, not
 // a Kiss-o'-Death (stratum 0), synchronized (LI != 3, stratum 1..15), carries
 // a receive and a transmit time in order, and its root distance is at most
 // 1.5 s (RFC 5905 MAXDIST).  Of a burst's usable replies, the one with the
@@ -21,6 +24,7 @@
 #include <stdint.h>
 
 #include "codec/ntp_packet.hpp"
+#include "firmware/core/auth.hpp"
 #include "firmware/core/estimator.hpp"
 
 namespace lansync::fw {
@@ -42,13 +46,14 @@ inline constexpr int64_t kMaxRootDistanceNs = 1'500'000'000;
 // What became of one datagram from the server.
 enum class ReplyVerdict : uint8_t {
   Accepted,
-  Ignored,         // malformed, not server mode, or not echoing a request of this burst
-  KissRate,        // stratum 0, RATE: poll less often
-  KissStop,        // stratum 0, DENY or RSTR: stop asking this server
-  KissOther,       // stratum 0 with another code (INIT, STEP, ...): unusable
-  Unsynchronized,  // LI = 3 or stratum above 15
-  BadTimestamps,   // zero receive or transmit time, or sent before received
-  TooFar,          // root distance above 1.5 s
+  Ignored,          // malformed, not server mode, or not echoing a request of this burst
+  KissRate,         // stratum 0, RATE: poll less often
+  KissStop,         // stratum 0, DENY or RSTR: stop asking this server
+  KissOther,        // stratum 0 with another code (INIT, STEP, ...): unusable
+  Unsynchronized,   // LI = 3 or stratum above 15
+  BadTimestamps,    // zero receive or transmit time, or sent before received
+  TooFar,           // root distance above 1.5 s
+  Unauthenticated,  // we hold a key: unsigned, signed with another key, or a bad MAC
 };
 const char* describe(ReplyVerdict v);
 
@@ -73,9 +78,10 @@ struct BurstResult {
 // The same tests as a reply, but no origin to echo (RFC 5905 §9.1): anyone on
 // the network can send one, so listen-only mode suits networks whose members
 // are trusted.  On Accepted, out holds the sample, its delay taken as
-// 2 * delay_ns (so that its error bound is delay_ns).
+// 2 * delay_ns (so that its error bound is delay_ns).  With a key (not
+// null, enabled), only a broadcast signed with it is accepted.
 ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
-                            int64_t delay_ns, BurstResult* out);
+                            int64_t delay_ns, BurstResult* out, const MacKey* key = nullptr);
 
 class NtpClient {
  public:
@@ -93,12 +99,16 @@ class NtpClient {
 
   // Writes the next request into out (at least 48 bytes) and records it as
   // sent at local_ns (T1, read just before the send).  cookie: 64 random bits.
-  // Returns the bytes to send, 0 if none is due.
-  size_t make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, size_t cap);
+  // With a key (not null, enabled) the request is signed (cap: 48 + 24).
+  // Returns the bytes to send, 0 if none is due (or it could not be signed).
+  size_t make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, size_t cap,
+                      const MacKey* key = nullptr);
 
   // A datagram from the server, received at local_ns (T4).  pivot_utc_ns: a
-  // time to unfold NTP eras around (codec::era_pivot of the clock).
-  ReplyVerdict on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns);
+  // time to unfold NTP eras around (codec::era_pivot of the clock).  With a
+  // key (not null, enabled), only a reply signed with it is used.
+  ReplyVerdict on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
+                        const MacKey* key = nullptr);
 
   // When the burst in progress has ended by local_ns (every reply in, or
   // the timeout passed), its result, once; the next burst is then scheduled.

@@ -4,9 +4,11 @@
 // It syncs from an NTP server (--server) or from mode-5 broadcasts
 // (--listen-broadcast), keeps an emulated DS3231 (--rtc) through the users'
 // boot flow, lets a phone set it (--http, PUT /time) and serves its clock
-// (--serve, and GET /time).  It never sets this machine's clock: its clock is
+// (--serve, and GET /time); with --keys and --key it signs its requests and
+// takes only replies signed with that key.  It never sets this machine's clock: its clock is
 // the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by
-// SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage.
+// SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage
+// (also an unusable key file or --key).
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +19,7 @@
 #include "core/duration.hpp"
 #include "firmware/core/board.hpp"
 #include "os/address.hpp"
+#include "os/keys.hpp"
 #include "os/log.hpp"
 #include "port.hpp"
 
@@ -34,6 +37,12 @@ os::OsResult<os::SocketAddress> address(const std::string& option, const std::st
   return addrs->front();
 }
 
+// The board's hash, H(key || data), with the key where KeyRing keeps it
+// (libsodium secure memory): the board's copy of the key stays empty here.
+bool keyring_hash(void* context, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+  return static_cast<const os::KeyRing*>(context)->compute(key.id, data, size, out, fw::hash_size(key.type));
+}
+
 // log2 of a poll interval given in seconds, which must be a power of two.
 int8_t poll_log2(double seconds) { return static_cast<int8_t>(std::lround(std::log2(seconds))); }
 
@@ -48,6 +57,9 @@ int main(int argc, char** argv) {
   double min_poll_s = 64, max_poll_s = 1024, broadcast_delay_s = 0;
   int local_stratum = 10;
   bool verbose = false;
+  std::string keys_path;
+  uint32_t key_id = 0;
+  bool insecure_keys = false;
 
   CLI::App app{"The lansync ESP firmware's core on this machine: a board with a simulated crystal and an "
                "emulated DS3231 that syncs from NTP, serves its time and never touches this machine's clock.",
@@ -93,6 +105,17 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(-500.0, 500.0))
       ->type_name("PPM");
+  auto* keys = app.add_option("--keys", keys_path, "key file (chrony or ntpsec format) holding --key")
+                   ->type_name("FILE");
+  auto* key = app.add_option("--key", key_id,
+                             "sign requests with this key; take only replies and broadcasts signed with it; "
+                             "answer requests signed with it with signed replies")
+                  ->check(CLI::Range(uint32_t{1}, UINT32_MAX))
+                  ->needs(keys)
+                  ->type_name("ID");
+  keys->needs(key);
+  app.add_flag("--insecure-keys", insecure_keys, "accept a key file that group or others may read")
+      ->needs(keys);
   app.add_flag("--json", opt.json, "status lines as JSON objects");
   app.add_option("-d,--duration", duration, "stop after this long: 90s, 30m, 2h, 1h30m (bare: seconds)")
       ->check(tools::check_duration)
@@ -136,6 +159,27 @@ int main(int argc, char** argv) {
   config.broadcast_delay_ns = std::llround(broadcast_delay_s * 1e9);
   config.local_stratum = static_cast<uint8_t>(local_stratum);
 
+  auto key_error = [&](const std::string& message) {
+    fmt::print(stderr, "lansync-board: error: {}\n", message);
+    return tools::kExitUsage;
+  };
+  std::unique_ptr<os::KeyRing> ring;
+  if (key_id != 0) {
+    auto loaded = os::KeyRing::load(keys_path, insecure_keys);
+    if (!loaded) return key_error(loaded.error().message);
+    ring = std::move(*loaded);
+    for (const os::KeyFileProblem& p : ring->problems()) {
+      if (p.key_id == key_id && !p.fatal) os::log::warn("{}:{}: {}", keys_path, p.line, p.message);
+    }
+    os::KeyType type;
+    if (!ring->find(key_id, &type))
+      return key_error("--key " + std::to_string(key_id) + ": " + ring->why_missing(key_id));
+    config.key.id = key_id;
+    config.key.type = type == os::KeyType::Sha512 ? fw::HashType::Sha512 : fw::HashType::Sha256;
+    config.key.hash = &keyring_hash;
+    config.key.context = ring.get();
+  }
+
   auto port = host::HostPort::open(opt, config);
   if (!port) {
     os::log::error("{}", port.error().message);
@@ -145,5 +189,10 @@ int main(int argc, char** argv) {
   if (opt.broadcast) os::log::info("listening for broadcasts on {}", opt.broadcast->to_string());
   if (opt.serve) os::log::info("serving SNTP on {}", opt.serve->to_string());
   if (opt.http) os::log::info("HTTP on {}", opt.http->to_string());
+  if (ring) {
+    os::KeyType type;
+    ring->find(key_id, &type);
+    os::log::info("authentication: key {} ({}) from {}", key_id, os::key_type_name(type), keys_path);
+  }
   return (*port)->run();
 }

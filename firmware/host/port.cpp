@@ -205,7 +205,7 @@ void HostPort::receive_broadcast() {
 }
 
 void HostPort::receive_serve() {
-  uint8_t buf[1024], reply[codec::kHeaderSize];
+  uint8_t buf[1024], reply[codec::kHeaderSize + codec::kMaxV3MacSize];
   for (int i = 0; i < 64; ++i) {
     auto d = serve_.receive(buf, sizeof(buf));
     if (!d) return;
@@ -213,7 +213,8 @@ void HostPort::receive_serve() {
     int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
     size_t n = board_->serve_ntp(buf, d->size, at, reply, sizeof(reply));
     if (n == 0) continue;
-    board_->stamp_transmit(reply, local_ns());
+    n = board_->stamp_transmit(reply, n, local_ns());
+    if (n == 0) continue;
     if (auto st = serve_.send(reply, n, &d->from); !st) {
       os::log::debug("reply to {}: {}", d->from.to_string(), st.error().message);
     } else {
@@ -284,6 +285,10 @@ void HostPort::report_events() {
         }
         break;
       case fw::EventKind::RtcWriteFailed: os::log::warn("RTC write failed"); break;
+      case fw::EventKind::Unauthenticated:
+        os::log::warn("a reply not used: {} (the server holds another key, or none?)",
+                      fw::describe(static_cast<fw::MacCheck>(e.code)));
+        break;
     }
   }
 }
@@ -298,16 +303,21 @@ void HostPort::print_status() {
            fw::source_name(r.source) + "\",\"offset_s\":" + seconds(s.last_offset_ns, 9) +
            ",\"delay_s\":" + seconds(s.last_delay_ns, 9) +
            ",\"error_s\":" + (r.synchronized ? seconds(r.error_ns, 9) : std::string("null")) +
-           ",\"freq_ppm\":" + seconds(s.freq_ppb * 1000000, 6) + ",\"poll_s\":" + std::to_string(1L << s.poll_log2) +
-           ",\"server_stratum\":" + std::to_string(s.upstream_stratum) + ",\"samples\":" + std::to_string(s.samples) +
-           ",\"requests\":" + std::to_string(s.requests_sent) + ",\"served\":" + std::to_string(served_) +
-           ",\"rtc\":\"" + (rtc_ ? (s.rtc == fw::RtcStatus::Valid ? "valid" : "invalid") : "none") + "\"}";
+           ",\"freq_ppm\":" + seconds(s.freq_ppb * 1000000, 6) +
+           ",\"poll_s\":" + std::to_string(1L << s.poll_log2) +
+           ",\"server_stratum\":" + std::to_string(s.upstream_stratum) +
+           ",\"samples\":" + std::to_string(s.samples) + ",\"requests\":" + std::to_string(s.requests_sent) +
+           ",\"served\":" + std::to_string(served_) +
+           ",\"unauthenticated\":" + std::to_string(s.unauthenticated) +
+           ",\"auth_refused\":" + std::to_string(s.auth_refused) + ",\"rtc\":\"" +
+           (rtc_ ? (s.rtc == fw::RtcStatus::Valid ? "valid" : "invalid") : "none") + "\"}";
   } else {
     line = (r.synchronized ? iso8601(r.utc_ns) : std::string("unsynchronized")) + "  " + fw::source_name(r.source) +
            "  offset " + seconds(s.last_offset_ns, 6, true) + " s  delay " + seconds(s.last_delay_ns, 6) +
            " s  error " + (r.synchronized ? seconds(r.error_ns, 6) : std::string("-")) + " s  freq " +
            seconds(s.freq_ppb * 1000000, 3, true) + " ppm";
     if (options_.server) line += "  poll " + std::to_string(1L << s.poll_log2) + " s";
+    if (s.unauthenticated > 0) line += "  unauthenticated " + std::to_string(s.unauthenticated);
   }
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);

@@ -61,7 +61,7 @@ int board(const uint8_t* data, size_t size) {
       size_t r = b->serve_ntp(in, n, local, reply, sizeof(reply));
       if (r == 0) break;
       require(r == codec::kHeaderSize && r <= n, "a reply that is not 48 bytes, or larger than the request");
-      b->stamp_transmit(reply, local);
+      b->stamp_transmit(reply, r, local);
       auto rep = codec::decode(reply, r);
       auto req = codec::decode(in, n);
       require(rep.ok() && rep->header.mode == codec::Mode::Server, "a reply that is not server mode");

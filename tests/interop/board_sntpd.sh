@@ -8,23 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
-# wait_synced NAME SAMPLES: until the board's last status line says
-# synchronized with at least SAMPLES samples (at most 40 s); prints that line.
-wait_synced() {
-  local line=""
-  for _ in $(seq 400); do
-    line=$(grep '^{' "$WORK/$1.log" | tail -n 1 || true)
-    if [ -n "$line" ] && [ "$(jq -r .synchronized <<<"$line")" = true ] &&
-      [ "$(jq -r .samples <<<"$line")" -ge "$2" ]; then
-      echo "$line"
-      return 0
-    fi
-    sleep 0.1
-  done
-  failed "$1 never reported synchronized with $2 samples"
-  return 1
-}
-
 # board_vs_server BOARD SERVER: ntpprobe's offset of the board's clock minus
 # that of the server's, both measured against this machine's clock.
 board_vs_server() {

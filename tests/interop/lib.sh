@@ -115,6 +115,23 @@ chronyd_server() {
   start "$name" "${prefix[@]}" chronyd -x -d -u root -f "$WORK/$name.conf"
 }
 
+# wait_synced NAME SAMPLES: until the last --json status line of lansync-board NAME says
+# synchronized with at least SAMPLES samples (at most 40 s); prints that line.
+wait_synced() {
+  local line=""
+  for _ in $(seq 400); do
+    line=$(grep '^{' "$WORK/$1.log" | tail -n 1 || true)
+    if [ -n "$line" ] && [ "$(jq -r .synchronized <<<"$line")" = true ] &&
+      [ "$(jq -r .samples <<<"$line")" -ge "$2" ]; then
+      echo "$line"
+      return 0
+    fi
+    sleep 0.1
+  done
+  failed "$1 never reported synchronized with $2 samples"
+  return 1
+}
+
 # start_sntpd NAME ARGS...: sntpd in the background, its log in $WORK/NAME.log
 # and its status socket at $WORK/NAME.sock.  It stays root: in this namespace
 # uid 0 is the only user that exists (tests/interop/privileges.sh covers the

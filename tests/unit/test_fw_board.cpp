@@ -63,7 +63,7 @@ codec::NtpHeader ask(Board& b, int64_t local_ns, size_t* size = nullptr) {
   size_t n = b.serve_ntp(req, sizeof(req), local_ns, rep, sizeof(rep));
   if (size != nullptr) *size = n;
   if (n == 0) return {};
-  b.stamp_transmit(rep, local_ns);
+  b.stamp_transmit(rep, n, local_ns);
   return codec::decode(rep, n)->header;
 }
 

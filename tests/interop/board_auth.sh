@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# lansync-board with a symmetric key (--keys, --key), SHA256 and SHA512:
+#   it syncs from `sntpd --keys` with the shared key, and from chronyd with
+#     the same key in its keyfile;
+#   in server mode it answers ntpprobe --key with signed replies, and a
+#     request signed with another key not at all;
+#   with a wrong key it stays unsynchronized, and sntpd counts its bad MACs;
+#   listen-only with a key, it takes none of sntpd's (unsigned) broadcasts.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+K1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+K2=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+W1=ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+printf '1 SHA256 HEX:%s\n2 SHA512 HEX:%s\n' $K1 $K2 >"$WORK/good.keys"
+printf '1 SHA256 HEX:%s\n' $W1 >"$WORK/wrong.keys"
+chmod 600 "$WORK"/*.keys
+
+counter() { "$BIN/sntpd" status --json --control "$WORK/sntpd.sock" | jq -r ".counters.dropped.$1 // .counters.$1"; }
+
+start_sntpd sntpd --listen 127.0.0.1:11123 --local-stratum 10 --keys "$WORK/good.keys"
+wait_for_ntp 127.0.0.1:11123
+
+port=11130
+for key in 1 2; do
+  type=$([ $key = 1 ] && echo SHA256 || echo SHA512)
+  start board$key "$BIN/lansync-board" --server 127.0.0.1:11123 --keys "$WORK/good.keys" --key $key \
+    --drift-ppm 30 --min-poll 2 --max-poll 4 --serve 127.0.0.1:$port --json
+  check "$type: the board names its key" wait_for_log board$key "authentication: key $key ($type)"
+  status=$(wait_synced board$key 8)
+  check "$type: the board syncs from sntpd --keys (offset $(jq -r .offset_s <<<"$status") s)" \
+    near "$(jq -r .offset_s <<<"$status")" 0 0.001
+  check "$type: no reply refused" [ "$(jq -r .unauthenticated <<<"$status")" = 0 ]
+  run_capture out "$BIN/ntpprobe" -o json --keys "$WORK/good.keys" --key $key 127.0.0.1:$port
+  check "$type: the board answers ntpprobe --key $key with a signed reply (exit $RC)" [ "$RC" -eq 0 ]
+  run_capture out "$BIN/ntpprobe" -n 1 -t 0.5 --keys "$WORK/wrong.keys" --key 1 127.0.0.1:$port
+  check "$type: the board does not answer another key (exit $RC)" [ "$RC" -eq 1 ]
+  kill "$LAST_PID"
+  port=$((port + 1))
+done
+check "sntpd counted no bad MAC so far" [ "$(counter bad_mac)" = 0 ]
+
+# A wrong key: sntpd answers none of its requests, the board never syncs.
+start wrong "$BIN/lansync-board" --server 127.0.0.1:11123 --keys "$WORK/wrong.keys" --key 1 \
+  --min-poll 1 --max-poll 2 --json
+wait_for_log wrong "no reply from the server"
+check "wrong key: the board printed no synchronized status" \
+  bash -c "! grep -q '\"synchronized\":true' '$WORK/wrong.log'"
+check "wrong key: sntpd counted the board's bad MACs ($(counter bad_mac))" [ "$(counter bad_mac)" -gt 0 ]
+
+# Listen-only with a key: sntpd's broadcasts are unsigned, and not used.
+start_sntpd bcast --listen 127.0.0.1:11125 --local-stratum 10 --broadcast 127.0.0.1:11126 --broadcast-interval 1
+wait_for_ntp 127.0.0.1:11125
+start listener "$BIN/lansync-board" --listen-broadcast 127.0.0.1:11126 --keys "$WORK/good.keys" --key 1 --json
+check "broadcast with a key: unsigned broadcasts refused" wait_for_log listener "a reply not used: unsigned"
+sleep 2
+check "broadcast with a key: no synchronized status" bash -c "! grep -q '\"synchronized\":true' '$WORK/listener.log'"
+
+# chronyd with the same key in its keyfile.
+if command -v chronyd >/dev/null; then
+  chronyd_server chronyd 11127 -- "keyfile $WORK/good.keys" "${CHRONY_SERVES[@]}"
+  wait_for_ntp 127.0.0.1:11127
+  start chrony1 "$BIN/lansync-board" --server 127.0.0.1:11127 --keys "$WORK/good.keys" --key 1 \
+    --min-poll 2 --max-poll 4 --json
+  status=$(wait_synced chrony1 8)
+  check "chronyd: the board syncs with the SHA256 key (offset $(jq -r .offset_s <<<"$status") s)" \
+    near "$(jq -r .offset_s <<<"$status")" 0 0.001
+  start chronyw "$BIN/lansync-board" --server 127.0.0.1:11127 --keys "$WORK/wrong.keys" --key 1 \
+    --min-poll 1 --max-poll 2 --json
+  wait_for_log chronyw "no reply from the server\|a reply not used"
+  sleep 2
+  check "chronyd, wrong key: no synchronized status" bash -c "! grep -q '\"synchronized\":true' '$WORK/chronyw.log'"
+else
+  echo "skip  chronyd is not installed"
+fi
+
+finish
