@@ -48,13 +48,30 @@ check "wrong key: the board printed no synchronized status" \
   bash -c "! grep -q '\"synchronized\":true' '$WORK/wrong.log'"
 check "wrong key: sntpd counted the board's bad MACs ($(counter bad_mac))" [ "$(counter bad_mac)" -gt 0 ]
 
-# Listen-only with a key: sntpd's broadcasts are unsigned, and not used.
+# Listen-only with a key: sntpd's broadcasts, unsigned by default, are not used.
 start_sntpd bcast --listen 127.0.0.1:11125 --local-stratum 10 --broadcast 127.0.0.1:11126 --broadcast-interval 1
 wait_for_ntp 127.0.0.1:11125
 start listener "$BIN/lansync-board" --listen-broadcast 127.0.0.1:11126 --keys "$WORK/good.keys" --key 1 --json
 check "broadcast with a key: unsigned broadcasts refused" wait_for_log listener "a reply not used: unsigned"
 sleep 2
 check "broadcast with a key: no synchronized status" bash -c "! grep -q '\"synchronized\":true' '$WORK/listener.log'"
+# sntpd --broadcast-key signs them: the listener with that key syncs from them,
+# one with another key still refuses them.
+start_sntpd sbcast --listen 127.0.0.1:11128 --local-stratum 10 --keys "$WORK/good.keys" \
+  --broadcast 127.0.0.1:11129 --broadcast 127.0.0.1:11130 --broadcast-interval 1 --broadcast-key 2
+wait_for_ntp 127.0.0.1:11128
+start slistener "$BIN/lansync-board" --listen-broadcast 127.0.0.1:11129 --keys "$WORK/good.keys" --key 2 --json
+status=$(wait_synced slistener 2)
+check "signed broadcasts (SHA512 key 2): the listener syncs (offset $(jq -r .offset_s <<<"$status") s)" \
+  near "$(jq -r .offset_s <<<"$status")" 0 0.002
+start wlistener "$BIN/lansync-board" --listen-broadcast 127.0.0.1:11130 --keys "$WORK/wrong.keys" --key 1 --json
+check "signed broadcasts, another key: refused" wait_for_log wlistener "a reply not used"
+check "signed broadcasts, another key: no synchronized status" \
+  bash -c "! grep -q '\"synchronized\":true' '$WORK/wlistener.log'"
+expect_exit 2 "sntpd --broadcast-key without --keys" \
+  "$BIN/sntpd" --listen 127.0.0.1:11131 --broadcast 127.0.0.1:11129 --broadcast-key 1 --control "$WORK/x.sock"
+expect_exit 2 "sntpd --broadcast-key of a key not in the file" "$BIN/sntpd" --listen 127.0.0.1:11131 \
+  --keys "$WORK/good.keys" --broadcast 127.0.0.1:11129 --broadcast-key 9 --control "$WORK/x.sock"
 
 # chronyd with the same key in its keyfile.
 if command -v chronyd >/dev/null; then

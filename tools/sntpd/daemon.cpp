@@ -110,10 +110,12 @@ void Daemon::send_broadcasts() {
   auto poll = static_cast<int8_t>(std::lround(std::log2(options_.broadcast_interval_s)));
   for (Broadcast& b : broadcasts_) {
     codec::NtpHeader h = core::make_broadcast(reference_.state, clock_.now_ns(), poll);
-    uint8_t buf[codec::kHeaderSize];
+    uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
     codec::encode(h, buf, sizeof(buf));
     codec::store_timestamp(buf + codec::kTransmitOffset, codec::to_ntp(clock_.now_ns()));
-    if (auto st = b.socket.send(buf, sizeof(buf), &b.address); !st) {
+    size_t size = codec::kHeaderSize;
+    if (b.key_id != 0) size = core::sign_packet(buf, size, sizeof(buf), b.key_id, *b.keys);
+    if (auto st = b.socket.send(buf, size, &b.address); !st) {
       os::log::debug("broadcast: {}", st.error().message);
       continue;
     }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/auth.hpp"
 #include "core/phone.hpp"
 #include "core/reference.hpp"
 #include "nlohmann/json_fwd.hpp"
@@ -29,6 +30,8 @@ class HttpServer;
 struct Broadcast {
   os::SocketAddress address;
   os::UdpSocket socket;
+  const core::MacKeys* keys = nullptr;  // with key_id: sign each broadcast
+  uint32_t key_id = 0;                  // 0: unsigned
 };
 
 class Daemon {

@@ -95,6 +95,9 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--broadcast-key", opt.broadcast_key, "sign the broadcasts with this key from --keys")
+      ->type_name("ID")
+      ->check(CLI::Range(1u, 0xffffffffu));
   app.add_option("--user", opt.user,
                  "when started as root, continue as this user; default _lansync, or nobody");
   app.add_option("--control", opt.control, "control socket for 'sntpd status'")->capture_default_str();
@@ -225,6 +228,13 @@ int run(const Options& opt) {
     policy.keys = keys.get();
     policy.require_auth = opt.require_auth;
   }
+  if (opt.broadcast_key != 0 && (opt.broadcast.empty() || !keys || keys->hash_size(opt.broadcast_key) == 0)) {
+    os::log::error("--broadcast-key {}: {}", opt.broadcast_key,
+                   opt.broadcast.empty() ? "there is no --broadcast to sign"
+                   : !keys               ? "needs --keys"
+                                         : "no such key in " + opt.keys);
+    return kUsage;
+  }
   for (const auto& [list, allow] : {std::pair{&opt.allow, true}, std::pair{&opt.deny, false}}) {
     for (const std::string& text : *list) {
       auto cidr = os::parse_cidr(text);
@@ -350,8 +360,9 @@ int run(const Options& opt) {
       os::log::error("{}", sock.error().message);
       return kFailure;
     }
-    os::log::info("broadcasting to {} every {} s", addrs->front().to_string(), opt.broadcast_interval_s);
-    daemon.add_broadcast({addrs->front(), std::move(*sock)});
+    os::log::info("broadcasting to {} every {} s{}", addrs->front().to_string(), opt.broadcast_interval_s,
+                  opt.broadcast_key != 0 ? fmt::format(", signed with key {}", opt.broadcast_key) : "");
+    daemon.add_broadcast({addrs->front(), std::move(*sock), keys.get(), opt.broadcast_key});
   }
 
   if (!opt.control.empty()) {

@@ -32,7 +32,8 @@ struct Options {
   int max_clients = 16384;
   std::vector<std::string> broadcast;
   double broadcast_interval_s = 64;
-  std::string user;  // empty: _lansync, or nobody if missing
+  uint32_t broadcast_key = 0;  // sign broadcasts with this key from --keys; 0: unsigned
+  std::string user;            // empty: _lansync, or nobody if missing
   std::string control = os::kDefaultControlPath;
   bool verbose = false;
   std::string keys;  // key file; empty: no keys, signed requests are dropped
