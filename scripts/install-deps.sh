@@ -5,6 +5,9 @@
 #   scripts/install-deps.sh --test     also the peers and tools the tests run, and
 #                                      playwright-core from npm (tests/browser)
 #   scripts/install-deps.sh --bench    also what the benchmarks run
+#   scripts/install-deps.sh --package  also what scripts/package.sh builds the
+#                                      .deb with, and what the system tests
+#                                      (tests/system) boot it in
 #
 # Idempotent and silent when nothing is missing.  Needs root (or sudo) only
 # when something must be installed.  Package installs never start a service:
@@ -29,14 +32,18 @@ test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 l
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 qemu-user)
 bench_pkgs=(hyperfine)
+# dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
+# mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
+package_pkgs=(dpkg-dev debhelper lintian mmdebstrap systemd-container)
 
 want=("${build_pkgs[@]}")
 peers=no
 for arg in "$@"; do
   case "$arg" in
-    --test) want+=("${test_pkgs[@]}"); peers=yes ;;
+    --test) want+=("${test_pkgs[@]}" "${package_pkgs[@]}"); peers=yes ;;
     --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}"); peers=yes ;;
-    *) echo "install-deps: unknown option '$arg' (use --test or --bench)" >&2; exit 2 ;;
+    --package) want+=("${package_pkgs[@]}") ;;
+    *) echo "install-deps: unknown option '$arg' (use --test, --bench or --package)" >&2; exit 2 ;;
   esac
 done
 

@@ -3,8 +3,11 @@
 #   1. installs what the tests need (scripts/install-deps.sh --test),
 #   2. builds into build/ with warnings as errors and runs every test
 #      (unit, interop against chronyd and ntpsec, checks),
-#   3. builds again into build-asan/ with AddressSanitizer and
-#      UndefinedBehaviorSanitizer and runs every test under them.
+#   3. runs the system tier (label system) alone, one container at a time:
+#      the .deb built by scripts/package.sh, installed into a booted Debian 12,
+#   4. builds again into build-asan/ with AddressSanitizer and
+#      UndefinedBehaviorSanitizer and runs every test but the system tier
+#      under them (the package is built without sanitizers).
 # Any ctest arguments given are passed on, e.g. scripts/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +17,13 @@ scripts/install-deps.sh --test
 echo "== build (warnings are errors)"
 scripts/build.sh build
 echo "== tests"
-ctest --test-dir build --output-on-failure --progress -j "$(nproc)" "$@"
+ctest --test-dir build --output-on-failure --progress -j "$(nproc)" -LE system "$@"
+echo "== system tests (the .deb in a booted Debian 12)"
+ctest --test-dir build --output-on-failure --progress -L system "$@"
 
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 scripts/build.sh build-asan -DLANSYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== tests under the sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure --progress -j "$(nproc)" "$@"
+  ctest --test-dir build-asan --output-on-failure --progress -j "$(nproc)" -LE system "$@"
 echo "== all tests passed"

@@ -1,8 +1,12 @@
 // stderr logging; see log.hpp.
 #include "os/log.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace lansync::os::log {
@@ -11,16 +15,48 @@ namespace {
 std::string g_program = "lansync";
 bool g_verbose = false;
 
+// systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connected;
+// it counts only while stderr is still that stream (not redirected by a shell).
+bool stderr_is_journal() {
+  const char* env = std::getenv("JOURNAL_STREAM");
+  uintmax_t dev = 0;
+  uintmax_t ino = 0;
+  if (env == nullptr || std::sscanf(env, "%" SCNuMAX ":%" SCNuMAX, &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<uintmax_t>(st.st_dev) == dev && static_cast<uintmax_t>(st.st_ino) == ino;
+}
+
+const char* word(Level level) {
+  switch (level) {
+    case Level::Error: return "error: ";
+    case Level::Warning: return "warning: ";
+    case Level::Debug: return "debug: ";
+    case Level::Info: break;
+  }
+  return "";
+}
+
 }  // namespace
 
 void set_program(std::string_view name) { g_program = name; }
 void set_verbose(bool on) { g_verbose = on; }
 bool verbose() { return g_verbose; }
 
-void write(std::string_view level, std::string_view message) {
+bool to_journal() {
+  static const bool journal = stderr_is_journal();
+  return journal;
+}
+
+void write(Level level, std::string_view message) {
   std::string line;
-  line.reserve(g_program.size() + level.size() + message.size() + 3);
-  line.append(g_program).append(": ").append(level).append(message).append("\n");
+  line.reserve(g_program.size() + message.size() + 16);
+  if (to_journal()) {
+    line.append("<").append(std::to_string(static_cast<int>(level))).append(">");
+  } else {
+    line.append(g_program).append(": ");
+  }
+  line.append(word(level)).append(message).append("\n");
   // One write(2), so that lines from several processes do not interleave.
   ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
   (void)rc;  // nowhere left to report a failing stderr

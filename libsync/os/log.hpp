@@ -1,7 +1,12 @@
-// Logging to stderr, one line per event, prefixed with the program name.
+// Logging to stderr, one line per event.
 //
-// Daemons run under systemd, whose journal adds the time; in a terminal the
-// prefix says who spoke.  Debug lines appear only after set_verbose(true).
+// In a terminal each line starts with the program name, so that it says who
+// spoke.  Under systemd (stderr is the journal's stream: JOURNAL_STREAM names
+// it), each line starts instead with its syslog priority, "<3>" error, "<4>"
+// warning, "<6>" info, "<7>" debug, which journald strips and records, so that
+// `journalctl -p warning -u sntpd` shows the warnings; the journal adds the
+// time and the program name itself.  Debug lines appear only after
+// set_verbose(true).
 #pragma once
 
 #include <fmt/core.h>
@@ -10,31 +15,38 @@
 
 namespace lansync::os::log {
 
+// Syslog priorities (RFC 5424), as journald reads them.
+enum class Level : int { Error = 3, Warning = 4, Info = 6, Debug = 7 };
+
 void set_program(std::string_view name);
 void set_verbose(bool on);
 bool verbose();
 
-// Writes "<program>: <level><message>\n" to stderr in one write.
-void write(std::string_view level, std::string_view message);
+// True when stderr is the journal's stream (JOURNAL_STREAM matches its device and inode).
+bool to_journal();
+
+// Writes one line to stderr in one write: "<program>: <level word><message>\n",
+// or "<N><level word><message>\n" when to_journal().
+void write(Level level, std::string_view message);
 
 template <class... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {
-  write("", fmt::format(f, static_cast<Args&&>(args)...));
+  write(Level::Info, fmt::format(f, static_cast<Args&&>(args)...));
 }
 
 template <class... Args>
 void warn(fmt::format_string<Args...> f, Args&&... args) {
-  write("warning: ", fmt::format(f, static_cast<Args&&>(args)...));
+  write(Level::Warning, fmt::format(f, static_cast<Args&&>(args)...));
 }
 
 template <class... Args>
 void error(fmt::format_string<Args...> f, Args&&... args) {
-  write("error: ", fmt::format(f, static_cast<Args&&>(args)...));
+  write(Level::Error, fmt::format(f, static_cast<Args&&>(args)...));
 }
 
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (verbose()) write("debug: ", fmt::format(f, static_cast<Args&&>(args)...));
+  if (verbose()) write(Level::Debug, fmt::format(f, static_cast<Args&&>(args)...));
 }
 
 }  // namespace lansync::os::log

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# The systemd units in dist/ pass `systemd-analyze verify`, pointed at the
-# tools just built (the units name their installed paths, /usr/local/sbin
-# and /usr/local/bin).
-# This checks their syntax and references only: nothing is started.
+# The systemd units CMake generated (build/dist/) pass `systemd-analyze
+# verify`, pointed at the tools just built, and each service's exposure as
+# `systemd-analyze security` scores it is printed and at most 5.0.
+# This checks their syntax, references and sandbox only: nothing is started.
+#
+#   units.sh PREFIX UNIT...     PREFIX: the install prefix the units name
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "${LANSYNC_BIN:-$root/build/bin}" && pwd)
+prefix=$1
+shift
 if ! command -v systemd-analyze >/dev/null; then
   echo "SKIP: systemd-analyze is not installed (package systemd)"
   exit 77
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+status=0
 units=()
-for f in "$root"/dist/*.service "$root"/dist/*.timer "$root"/dist/*.path; do
-  grep -q '/usr/local/s\?bin/' "$f" || [ "${f##*.}" != service ] || {
-    echo "FAIL  $(basename "$f") does not run a tool from /usr/local/bin or /usr/local/sbin"
-    exit 1
-  }
-  sed "s#/usr/local/s\?bin/#$bin/#" "$f" >"$tmp/$(basename "$f")"
-  units+=("$tmp/$(basename "$f")")
+for f in "$@"; do
+  name=$(basename "$f")
+  if [ "${name##*.}" = service ] && ! grep -q "^ExecStart=$prefix/s\?bin/" "$f"; then
+    echo "FAIL  $name does not run a tool from $prefix/bin or $prefix/sbin"
+    status=1
+  fi
+  sed "s#^ExecStart=$prefix/s\?bin/#ExecStart=$bin/#" "$f" >"$tmp/$name"
+  units+=("$tmp/$name")
 done
 # Documentation=man:... must resolve to our pages.
 for page in "$root"/man/*.[0-9]; do
@@ -32,5 +38,21 @@ if out=$(cd "$tmp" && MANPATH="$tmp/man" SYSTEMD_UNIT_PATH="$tmp:" systemd-analy
 else
   echo "FAIL  systemd-analyze verify:"
   echo "$out"
-  exit 1
+  status=1
 fi
+# Exposure: 0 (fully sandboxed) to 10 (unprotected); chrony's Debian unit scores about 3.
+for unit in "$tmp"/*.service; do
+  name=$(basename "$unit")
+  score=$(cd "$tmp" && systemd-analyze security --offline=true --no-pager "$name" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+  if [ -z "$score" ]; then
+    echo "FAIL  $name: systemd-analyze security gave no score"
+    status=1
+  elif awk -v s="$score" 'BEGIN { exit !(s <= 5.0) }'; then
+    echo "ok    $name: exposure $score (at most 5.0)"
+  else
+    echo "FAIL  $name: exposure $score, above 5.0"
+    status=1
+  fi
+done
+exit $status

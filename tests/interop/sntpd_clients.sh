@@ -44,7 +44,7 @@ check "sntpd logs its stop" grep -q "received TERM, stopping" "$WORK/sntpd.log"
 # Unsynchronized: no --local-stratum, so every reply carries LI=3.
 start_sntpd unsync --listen 127.0.0.1:123 --listen "[::1]:123"
 wait_for_ntp 127.0.0.1:123
-check "unsynchronized sntpd warns at start" grep -q "answering unsynchronized (LI=3)" "$WORK/unsync.log"
+check "unsynchronized sntpd says so at start" grep -q "answering unsynchronized (LI=3)" "$WORK/unsync.log"
 
 out=$(chrony_query 127.0.0.1 123)
 check "chronyd -Q refuses an unsynchronized sntpd" [ -z "$(clock_wrong_by "$out")" ]

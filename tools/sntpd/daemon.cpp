@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "core/trust.hpp"
 #include "http.hpp"
 #include "os/log.hpp"
+#include "os/notify.hpp"
 #include "os/random.hpp"
 #include "os/set_clock.hpp"
 #include "os/simulated_clock.hpp"
@@ -95,6 +97,8 @@ void Daemon::refresh_reference_locked() {
   if (changed) {
     if (choice.state.synchronized) {
       os::log::info("reference: {}; serving stratum {}", choice.detail, choice.state.stratum);
+    } else if (!have_reference_) {  // at start, the expected state until a reference comes
+      os::log::info("reference: {}; answering unsynchronized (LI=3) until one is found", choice.detail);
     } else {
       os::log::warn("reference: {}; answering unsynchronized (LI=3)", choice.detail);
     }
@@ -104,6 +108,21 @@ void Daemon::refresh_reference_locked() {
       choice.kind == core::ReferenceKind::SyncState ? state_source : core::describe(choice.kind);
   have_reference_ = true;
   state_->set_reference(choice.state);
+  notify_status_locked();
+}
+
+void Daemon::notify_status_locked(std::string_view prefix) {
+  const core::ReferenceState& r = reference_.state;
+  std::string line =
+      r.synchronized
+          ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_source_,
+                        std::max<int64_t>(0, clock_.now_ns() - r.reference_time_ns) / (60 * kS))
+          : "unsynchronized: " + reference_.detail;
+  if (line == systemd_status_ && prefix.empty()) return;
+  systemd_status_ = line;
+  if (auto st = os::notify_systemd(fmt::format("{}STATUS={}", prefix, line)); !st) {
+    os::log::debug("{}", st.error().message);
+  }
 }
 
 void Daemon::send_broadcasts() {
@@ -265,6 +284,11 @@ bool Daemon::run() {
   refresh_reference();
   for (auto& w : workers_) w->start();
   if (http_) http_->start();
+  {
+    // The sockets are bound and privileges dropped (main did both): ready.
+    std::lock_guard<std::mutex> lock(mutex_);
+    notify_status_locked("READY=1\n");
+  }
 
   std::vector<pollfd> fds;
   fds.push_back({sfd, POLLIN, 0});
@@ -320,6 +344,7 @@ bool Daemon::run() {
       refresh_reference_locked();
     }
   }
+  (void)os::notify_systemd("STOPPING=1");
   if (http_) http_->stop();
   for (auto& w : workers_) w->stop();
   ::close(sfd);

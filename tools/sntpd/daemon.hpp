@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/auth.hpp"
@@ -74,6 +75,9 @@ class Daemon {
   void send_broadcasts();
   core::ReferenceEvidence gather_evidence(std::string* state_source);
   void refresh_reference_locked();
+  // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
+  // old" / "unsynchronized: ..."), when that line changed; prefix goes first.
+  void notify_status_locked(std::string_view prefix = "");
   nlohmann::ordered_json status_json_locked();
 
   os::Clock& clock_;
@@ -91,6 +95,7 @@ class Daemon {
   core::ReferenceChoice reference_;
   std::string reference_source_;
   bool have_reference_ = false;
+  std::string systemd_status_;  // the STATUS= line systemd has last been sent
   uint64_t broadcasts_sent_ = 0;
 };
 

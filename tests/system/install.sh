@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The package as a Pi owner meets it: installed into a fresh booted Debian 12,
+# sntpd runs under its own unit as _lansync, tells systemd it is ready and
+# what it serves, answers "unsynchronized" with the shipped config, serves
+# ntpprobe and chronyd once given a reference, leaves no failed unit and no
+# warning, and comes back after a reboot.
+source "$(dirname "$0")/lib.sh"
+
+boot install
+install_package
+check "the _lansync user exists" inside getent passwd _lansync
+check "sntpd.service is enabled" [ "$(inside systemctl is-enabled sntpd.service)" = enabled ]
+check "sntpd.service is active (Type=notify: it sent READY=1)" wait_active sntpd.service
+check "...Type=notify" [ "$(inside systemctl show -p Type --value sntpd.service)" = notify ]
+status=$(unit_status sntpd.service)
+check "systemctl status shows the reference: '$status'" grep -q "^unsynchronized" <<<"$status"
+pid=$(inside systemctl show -p MainPID --value sntpd.service)
+user=$(inside stat -c %U "/proc/$pid")
+check "sntpd runs as _lansync (pid $pid: '$user')" [ "$user" = _lansync ]
+check "the config is a conffile" eval 'inside dpkg-query -W -f="\${Conffiles}" lansync | grep -q "/etc/lansync/sntpd.conf"'
+check "/var/lib/lansync and /var/log/lansync belong to _lansync" \
+  [ "$(inside stat -c %U:%U /var/lib/lansync /var/log/lansync | sort -u)" = _lansync:_lansync ]
+
+run_capture probe inside ntpprobe 127.0.0.1
+check "the shipped config serves no time it has no reason to trust: ntpprobe exit 3 ($probe)" \
+  eval '[ "$RC" -eq 3 ] && grep -q "unsynchronized (leap 3, stratum 16)" <<<"$probe"'
+
+# The README's stratum-10 fallback: one line in the config, a restart.
+inside sh -c 'echo "local-stratum 10" >>/etc/lansync/sntpd.conf'
+inside systemctl restart sntpd.service
+check "restarted with local-stratum 10" wait_active sntpd.service
+status=$(unit_status sntpd.service)
+check "systemctl status: '$status'" [ "$status" = "serving stratum 10 from local, 0 min old" ]
+run_capture probe inside ntpprobe -o json 127.0.0.1
+check "ntpprobe gets stratum 10 from sntpd ($(json offset_s "$probe") s)" \
+  eval '[ "$RC" -eq 0 ] && [ "$(json stratum "$probe")" = 10 ] && near "$(json offset_s "$probe")" 0 0.01'
+# chronyd as a one-shot client (-Q: measures, sets nothing; -x: never touches the clock).
+run_capture chrony inside timeout 30 chronyd -Q -x -t 10 -f /dev/null "server 127.0.0.1 iburst maxsamples 1"
+check "chronyd -Q takes sntpd's time: $(grep -o 'System clock wrong.*' "$WORK/last.err" || echo nothing)" \
+  grep -q "System clock wrong by -\?0\.0" "$WORK/last.err"
+run_capture st inside sntpd status
+check "sntpd status reads the running daemon" grep -q "^Synchronized     : yes, serving stratum 10" <<<"$st"
+check "systemctl --failed is empty" [ -z "$(inside systemctl --failed --no-legend --plain)" ]
+warnings=$(inside journalctl -b -u sntpd.service -p warning --no-pager -q || true)
+check "the unit's journal has no warning on a clean start" [ -z "$warnings" ]
+journal=$(inside journalctl -b -u sntpd.service --no-pager -q -o cat)
+check "the journal has sntpd's lines without a program prefix" grep -q "^listening on" <<<"$journal"
+
+before=$(boot_id)
+reboot_container
+after=$(boot_id)
+check "rebooted: the boot_id changed ($before -> $after)" [ "$before" != "$after" ]
+check "after the reboot sntpd.service is active again" wait_active sntpd.service
+run_capture probe inside ntpprobe -o json 127.0.0.1
+check "...and serves stratum 10" eval '[ "$RC" -eq 0 ] && [ "$(json stratum "$probe")" = 10 ]'
+check "...and systemctl --failed is empty" [ -z "$(inside systemctl --failed --no-legend --plain)" ]
+finish

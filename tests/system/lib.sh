@@ -1,0 +1,132 @@
+# Shared helpers for the system tests: a booted Debian 12 with the .deb.
+#
+# tests/system/setup.sh (ctest's fixture system.setup) built the package and
+# a minimal Debian 12 root file system with mmdebstrap, cached outside the
+# source tree.  Each test copies that root, boots it with systemd-nspawn in a
+# network namespace of its own (--private-network: its own loopback, no route
+# anywhere), and reaches into it with nsenter.  The container shares this
+# machine's clock, so it never gets CAP_SYS_TIME (nspawn does not grant it
+# unless asked, and nothing here asks); sntpd inside runs with `clock
+# simulated` wherever a test needs its clock to change.
+#
+# Source this file first (it brings check, json, finish... of the interop
+# tests' lib.sh), then `boot NAME`, `inside CMD...`, `install_package`,
+# `reboot_container`; end with `finish`.
+SYSTEM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$SYSTEM_LIB_DIR/../interop/lib.sh"
+SYSTEM_DIR=${LANSYNC_SYSTEM_DIR:-$REPO/build/system}
+
+if [ "$(id -u)" -ne 0 ] || ! command -v systemd-nspawn >/dev/null; then
+  echo "SKIP: the system tests boot containers: they need root and systemd-nspawn (systemd-container)"
+  exit $SKIP
+fi
+[ -s "$SYSTEM_DIR/deb" ] && [ -s "$SYSTEM_DIR/rootfs" ] || {
+  echo "FAIL  $SYSTEM_DIR has no package or root file system: run the system.setup test first"
+  exit 1
+}
+DEB=$(cat "$SYSTEM_DIR/deb")
+BASE_ROOT=$(cat "$SYSTEM_DIR/rootfs")
+WORK=$(mktemp -d "${SYSTEM_DIR}/run.XXXXXX")
+MACHINE=""
+NSPAWN_PID=""
+CPID=""
+trap system_cleanup EXIT
+
+system_cleanup() {
+  if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+    if [ "${FAILED:-0}" -gt 0 ]; then
+      echo "--- journal of the container"
+      inside journalctl -b --no-pager -n 60 2>/dev/null || true
+    fi
+    poweroff_container || true
+  fi
+  if [ "${FAILED:-0}" -gt 0 ]; then
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+  fi
+  rm -rf "$WORK"
+}
+
+# boot NAME: a fresh copy of the base root as $WORK/NAME, booted.
+boot() {
+  MACHINE=$1
+  cp -a --reflink=auto "$BASE_ROOT" "$WORK/$MACHINE"
+  cp "$DEB" "$WORK/$MACHINE/root/"
+  start_container
+}
+
+# Boots $WORK/$MACHINE (again: a reboot) and waits until systemd has finished
+# starting it (at most 120 s).  Sets NSPAWN_PID and CPID (its init).
+start_container() {
+  local i
+  # No --capability=: CAP_SYS_TIME would let the container set this machine's clock.
+  systemd-nspawn -D "$WORK/$MACHINE" -b --register=no --keep-unit --console=read-only \
+    --private-network -M "lansync-$MACHINE-$$" >>"$WORK/$MACHINE-console.log" 2>&1 &
+  NSPAWN_PID=$!
+  CPID=""
+  for i in $(seq 200); do
+    CPID=$(pgrep -P "$NSPAWN_PID" | head -n 1 || true)
+    [ -n "$CPID" ] && break
+    sleep 0.1
+  done
+  [ -n "$CPID" ] || { failed "the container did not start: $(tail -5 "$WORK/$MACHINE-console.log")"; return 1; }
+  local state=""
+  for i in $(seq 240); do
+    state=$(inside systemctl is-system-running 2>/dev/null || true)
+    case "$state" in running | degraded) return 0 ;; esac
+    sleep 0.5
+  done
+  failed "the container did not finish booting (state '$state')"
+  return 1
+}
+
+# inside CMD...: runs CMD in the container (all its namespaces), as root.
+inside() { nsenter -t "$CPID" -a "$@"; }
+
+# Powers the container off and waits for nspawn to end (at most 60 s).
+poweroff_container() {
+  local i
+  inside systemctl poweroff >/dev/null 2>&1 || true
+  for i in $(seq 120); do
+    kill -0 "$NSPAWN_PID" 2>/dev/null || { wait "$NSPAWN_PID" 2>/dev/null || true; NSPAWN_PID=""; return 0; }
+    sleep 0.5
+  done
+  kill "$NSPAWN_PID" 2>/dev/null || true
+  wait "$NSPAWN_PID" 2>/dev/null || true
+  NSPAWN_PID=""
+  failed "the container did not power off within 60 s"
+  return 1
+}
+
+# A reboot: power off, boot the same root again.
+reboot_container() {
+  poweroff_container && start_container
+}
+
+boot_id() { inside cat /proc/sys/kernel/random/boot_id; }
+
+# install_package: `apt-get install ./lansync_*.deb` inside the booted
+# container, as a user does (offline: the base root holds its dependencies).
+install_package() {
+  local deb
+  deb=/root/$(basename "$DEB")
+  if inside env DEBIAN_FRONTEND=noninteractive apt-get install -y "$deb" \
+    >"$WORK/apt-install.log" 2>&1; then
+    pass "apt-get install $deb"
+  else
+    failed "apt-get install $deb: $(tail -5 "$WORK/apt-install.log")"
+    return 1
+  fi
+}
+
+# wait_active UNIT: until systemctl says the unit is active (at most 30 s).
+wait_active() {
+  local i
+  for i in $(seq 60); do
+    [ "$(inside systemctl is-active "$1" 2>/dev/null)" = active ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# unit_status UNIT: the STATUS= line the unit last sent systemd.
+unit_status() { inside systemctl show -p StatusText --value "$1"; }
