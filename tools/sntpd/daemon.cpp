@@ -291,9 +291,6 @@ bool Daemon::run() {
   }
 
   std::vector<pollfd> fds;
-  fds.push_back({sfd, POLLIN, 0});
-  if (control_.fd() >= 0) fds.push_back({control_.fd(), POLLIN, 0});
-  for (int fd : upstreams_->fds()) fds.push_back({fd, POLLIN, 0});
   int64_t next_tick = os::monotonic_ns() + kTickNs;
   int64_t broadcast_interval = std::llround(options_.broadcast_interval_s * 1e9);
   int64_t next_broadcast = os::monotonic_ns();
@@ -314,6 +311,14 @@ bool Daemon::run() {
       }
       wake = std::min(next_tick, upstreams_->next_due_ns());
       if (!broadcasts_.empty()) wake = std::min(wake, next_broadcast);
+    }
+    // Upstream sockets come and go as names resolve: the set is made anew each time.
+    fds.clear();
+    fds.push_back({sfd, POLLIN, 0});
+    if (control_.fd() >= 0) fds.push_back({control_.fd(), POLLIN, 0});
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (int fd : upstreams_->fds()) fds.push_back({fd, POLLIN, 0});
     }
     int64_t wait_ns = std::max<int64_t>(0, wake - os::monotonic_ns());
     int rc = ::poll(fds.data(), fds.size(), static_cast<int>((wait_ns + 999'999) / 1'000'000));

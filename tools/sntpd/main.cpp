@@ -261,16 +261,14 @@ int run(const Options& opt) {
   uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   for (const std::string& text : opt.upstream) {
+    // A malformed HOST[:PORT] is a usage error; a name that does not resolve
+    // (offline at boot) is not: it is resolved in the background.
     auto hp = os::parse_host_port(text, 123);
-    auto addrs = hp ? os::resolve(*hp) : fail(hp.error());
-    if (!addrs) {
-      os::log::error("--upstream: {}", addrs.error().message);
+    if (!hp) {
+      os::log::error("--upstream: {}", hp.error().message);
       return kUsage;
     }
-    if (auto st = upstreams->add(text, addrs->front()); !st) {
-      os::log::error("--upstream {}: {}", text, st.error().message);
-      return kFailure;
-    }
+    upstreams->add_name(text, *hp);
   }
   bool clock_control = uc.clock_control && !opt.upstream.empty();
 

@@ -1,6 +1,8 @@
 // sntpd upstream polling; see upstreams.hpp.
 #include "upstreams.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 
 #include "codec/ntp_packet.hpp"
@@ -27,9 +29,22 @@ codec::NtpTimestamp random_cookie() {
 
 }  // namespace
 
-Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config) : clock_(clock), config_(std::move(config)) {}
+Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config)
+    : clock_(clock), config_(std::move(config)) {}
 
-os::Status Upstreams::add(const std::string& name, const os::SocketAddress& address) {
+void Upstreams::add_name(const std::string& text, const os::HostPort& hp) {
+  if (!resolver_) resolver_ = std::make_unique<os::Resolver>(config_.lookup);
+  Name n;
+  n.text = text;
+  n.hp = hp;
+  names_.push_back(std::move(n));
+  ask_resolver(os::monotonic_ns());
+}
+
+os::Status Upstreams::add_peer(const Name& n, const os::SocketAddress& address) {
+  for (const Peer& p : peers_) {
+    if (p.address.to_string() == address.to_string()) return os::ok();  // named twice
+  }
   auto sock = os::UdpSocket::open(address.family());
   if (!sock) return fail(sock.error());
   if (auto st = sock->connect(address); !st) return st;
@@ -37,12 +52,54 @@ os::Status Upstreams::add(const std::string& name, const os::SocketAddress& addr
   p.address = address;
   p.socket = std::move(*sock);
   peers_.push_back(std::move(p));
-  sources_.emplace_back(name, address.refid(), os::monotonic_ns());
+  sources_.emplace_back(n.text, address.refid(), os::monotonic_ns());
   return os::ok();
+}
+
+void Upstreams::ask_resolver(int64_t now_mono) {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    Name& n = names_[i];
+    if (n.resolved || n.pending || n.retry_mono_ns > now_mono) continue;
+    n.pending = true;
+    resolver_->request(i, n.hp);
+  }
+}
+
+void Upstreams::take_answers(int64_t now_mono) {
+  if (!resolver_) return;
+  for (os::Resolver::Answer& a : resolver_->take()) {
+    Name& n = names_[a.id];
+    n.pending = false;
+    if (!a.addresses) {
+      // One warning per name; the retries are quiet until it resolves.
+      if (n.failures == 0) {
+        os::log::warn("upstream {}: {}; serving the other references meanwhile, retrying in the background",
+                      n.text, a.addresses.error().message);
+      }
+      n.problem = a.addresses.error().message;
+      n.retry_mono_ns = now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
+      ++n.failures;
+      continue;
+    }
+    n.resolved = true;
+    std::string used;
+    for (size_t k = 0; k < a.addresses->size() && k < kMaxAddressesPerName; ++k) {
+      const os::SocketAddress& addr = (*a.addresses)[k];
+      if (auto st = add_peer(n, addr); !st) {
+        os::log::warn("upstream {}: {}", n.text, st.error().message);
+        continue;
+      }
+      used += (used.empty() ? "" : ", ") + addr.to_string();
+    }
+    if (n.failures > 0 || used.find(',') != std::string::npos) {
+      os::log::info("upstream {}: polling {}", n.text, used);
+    }
+  }
 }
 
 std::vector<int> Upstreams::fds() const {
   std::vector<int> out;
+  if (resolver_) out.push_back(resolver_->fd());
   for (const Peer& p : peers_) out.push_back(p.socket.fd());
   return out;
 }
@@ -50,11 +107,16 @@ std::vector<int> Upstreams::fds() const {
 int64_t Upstreams::next_due_ns() const {
   int64_t due = INT64_MAX;
   for (const core::UpstreamSource& s : sources_) due = std::min(due, s.next_poll_ns());
+  for (const Name& n : names_) {
+    if (!n.resolved && !n.pending) due = std::min(due, n.retry_mono_ns);
+  }
   return due;
 }
 
 void Upstreams::poll_once() {
   int64_t now = os::monotonic_ns();
+  take_answers(now);
+  ask_resolver(now);
   for (size_t i = 0; i < peers_.size(); ++i) {
     receive(i);
     if (sources_[i].next_poll_ns() <= now) transmit(i, now);
@@ -185,6 +247,16 @@ std::optional<core::UpstreamReference> Upstreams::reference() const { return ref
 
 std::vector<UpstreamStatus> Upstreams::status() const {
   std::vector<UpstreamStatus> out;
+  int64_t now_mono = os::monotonic_ns();
+  for (const Name& n : names_) {  // names not resolved yet: no address to poll
+    if (n.resolved) continue;
+    UpstreamStatus u;
+    u.name = n.text;
+    u.state = n.failures == 0 ? "resolving"
+                              : fmt::format("unresolved, retry in {} s",
+                                            std::max<int64_t>(0, n.retry_mono_ns - now_mono) / 1'000'000'000);
+    out.push_back(u);
+  }
   int64_t now = clock_.now_ns();
   for (size_t i = 0; i < peers_.size(); ++i) {
     const core::UpstreamSource& s = sources_[i];

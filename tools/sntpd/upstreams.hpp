@@ -4,10 +4,13 @@
 // this file sends the requests, matches the replies (random cookie, kernel
 // receive timestamp, as ntpprobe does) and applies the corrections through
 // the Clock interface.  It runs in the main thread, between serving
-// (which the workers do).
+// (which the workers do).  Server names are resolved in the background
+// (os::Resolver): a Pi offline at boot starts serving its other references at
+// once, and picks a server up whenever its name resolves.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "core/upstream.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/resolver.hpp"
 #include "os/udp.hpp"
 
 namespace lansync::sntpd {
@@ -24,7 +28,13 @@ struct UpstreamConfig {
   bool clock_control = true;                  // false: --no-clock-control
   int64_t step_threshold_ns = 1'000'000'000;  // --step-threshold
   std::string state_path;                     // sync-state file to record updates in ("" = none)
+  os::Lookup lookup;                          // name resolution; empty: getaddrinfo
 };
+
+// Addresses of one --upstream name polled at most (a pool name gives several).
+inline constexpr size_t kMaxAddressesPerName = 4;
+// Resolution retries back off from 2 s, doubling, to this (as chrony's, about 15 min).
+inline constexpr int64_t kMaxResolveRetryNs = 900'000'000'000;
 
 // One upstream server as the status report shows it.
 struct UpstreamStatus {
@@ -44,15 +54,17 @@ class Upstreams {
  public:
   Upstreams(os::Clock& clock, UpstreamConfig config);
 
-  // Adds a server; it is polled from now on.
-  os::Status add(const std::string& name, const os::SocketAddress& address);
-  bool empty() const { return peers_.empty(); }
+  // Adds a server by name or address (the --upstream text, parsed): it is
+  // resolved in the background, again after each failure, and each of its
+  // addresses (at most kMaxAddressesPerName) is polled once known.
+  void add_name(const std::string& text, const os::HostPort& hp);
+  bool empty() const { return names_.empty(); }
 
-  // File descriptors to poll for replies.
+  // File descriptors to poll: replies, and answers of the resolver.
   std::vector<int> fds() const;
-  // Sends the requests that are due and reads every reply waiting.
+  // Takes resolved names, sends the requests that are due and reads every reply waiting.
   void poll_once();
-  // When the next request is due (monotonic ns), or INT64_MAX.
+  // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
   int64_t next_due_ns() const;
 
   // The reference the servers give us (kept, with its age, after they go
@@ -60,7 +72,7 @@ class Upstreams {
   // could not be corrected.
   std::optional<core::UpstreamReference> reference() const;
   // True once sntpd corrects the clock itself (the kernel status is then ours).
-  bool controls_clock() const { return config_.clock_control && !peers_.empty(); }
+  bool controls_clock() const { return config_.clock_control && !names_.empty(); }
   int64_t last_offset_ns() const { return last_offset_ns_; }
   std::vector<UpstreamStatus> status() const;
 
@@ -73,6 +85,21 @@ class Upstreams {
     std::string last_problem;                // e.g. "kod RATE", "unsynchronized"
   };
 
+  // One --upstream name and where its resolution stands.
+  struct Name {
+    std::string text;
+    os::HostPort hp;
+    bool resolved = false;
+    bool pending = false;         // a request is with the resolver
+    int failures = 0;             // resolutions failed in a row
+    int64_t retry_mono_ns = 0;    // when to ask again, after a failure
+    std::string problem;          // why the last resolution failed
+  };
+
+  // Adds an address of name n; it is polled from now on.
+  os::Status add_peer(const Name& n, const os::SocketAddress& address);
+  void ask_resolver(int64_t now_mono);
+  void take_answers(int64_t now_mono);
   void transmit(size_t i, int64_t now_mono);
   void receive(size_t i);
   void update();  // reselect and discipline after a new sample
@@ -80,6 +107,8 @@ class Upstreams {
 
   os::Clock& clock_;
   UpstreamConfig config_;
+  std::vector<Name> names_;
+  std::unique_ptr<os::Resolver> resolver_;  // made with the first name
   std::vector<Peer> peers_;
   std::vector<core::UpstreamSource> sources_;
   std::optional<core::UpstreamReference> reference_;
