@@ -34,6 +34,12 @@ OsResult<UdpSocket> UdpSocket::open(int family, const Options& options) {
   if (options.broadcast && ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) != 0) {
     return errno_error("cannot enable broadcast (SO_BROADCAST)");
   }
+  if (options.freebind) {
+    bool v6 = family == AF_INET6;
+    if (::setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) != 0) {
+      return errno_error("cannot bind to addresses not up yet (IP_FREEBIND)");
+    }
+  }
   if (options.tx_timestamps) {
     // Only the reporting flag here: each packet asks for its TX timestamp in
     // send(), so that replies nobody needs timed cost nothing.

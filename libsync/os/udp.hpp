@@ -28,6 +28,9 @@ class UdpSocket {
     bool reuse_port = false;     // SO_REUSEPORT: several sockets share one address (worker threads)
     bool broadcast = false;      // SO_BROADCAST: may send to broadcast addresses
     bool tx_timestamps = false;  // allow per-packet kernel TX timestamps (send(..., true))
+    // IP_FREEBIND / IPV6_FREEBIND: bind() to an address no interface has yet
+    // (ap0 coming up after the server), served once it appears.
+    bool freebind = false;
   };
 
   // A non-blocking datagram socket of the given family (AF_INET or AF_INET6)

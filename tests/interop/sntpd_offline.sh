@@ -2,7 +2,9 @@
 # Offline at boot with upstream names: sntpd starts anyway, serves its other
 # reference (here --local-stratum) while the names do not resolve, warns once
 # per name however often it retries, and follows the servers once the names
-# resolve, without a restart, polling every address of a pool name.
+# resolve, without a restart, polling every address of a pool name.  And
+# start-up order: sntpd listens (NTP and HTTP) on an address that comes up
+# after it, as ap0 does on a Pi.
 #
 # Names resolve only through this test's own hosts file (bind-mounted over
 # /etc/hosts in the test's mount namespace); DNS is pointed at a loopback
@@ -60,6 +62,16 @@ check "...and the plain name's address" \
 check "the log says when a name resolved" grep -q "upstream pool.test:11300: polling 127.0.0.2:11300, 127.0.0.3:11300" \
   "$WORK/follower.log"
 check "...with no further warning" [ "$(grep -c "warning: upstream" "$WORK/follower.log")" = 2 ]
+
+# --- An address that is not up yet (IP_FREEBIND): served once it appears.
+start_sntpd early --listen 10.88.0.1:11310 --local-stratum 10 --http 10.88.0.1:11311
+wait_for_log early "http: serving on 10.88.0.1:11311"
+check "sntpd starts on an address no interface has yet" kill -0 "$LAST_PID"
+ip addr add 10.88.0.1/24 dev lo
+wait_for_ntp 10.88.0.1:11310
+run_capture probe "$BIN/ntpprobe" -o json 10.88.0.1:11310
+check "...and serves it once the address comes up (stratum $(json stratum "$probe"))" [ "$(json stratum "$probe")" = 10 ]
+check "...the page too" eval '[ "$(curl -s --max-time 5 http://10.88.0.1:11311/time | jq -r .stratum)" = 10 ]'
 
 expect_exit 2 "a malformed --upstream is still a usage error" "$BIN/sntpd" --user root \
   --control "$WORK/bad.sock" --listen 127.0.0.1:0 --upstream "pool.test:99999"

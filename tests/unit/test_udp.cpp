@@ -135,3 +135,31 @@ TEST(Udp, ExtractsUdpPayloadFromLoopedFrames) {
 
 }  // namespace
 }  // namespace lansync::os
+
+namespace lansync::os {
+namespace {
+
+// An address no interface here has (RFC 5737 / RFC 3849 documentation ranges);
+// only bound, never sent to.
+SocketAddress absent_address(const char* ip) {
+  auto a = resolve(HostPort{ip, 0}, /*passive=*/true);
+  return a ? a->front() : SocketAddress{};
+}
+
+TEST(Udp, FreebindBindsAnAddressNoInterfaceHasYet) {
+  for (const char* ip : {"192.0.2.77", "2001:db8::77"}) {
+    SocketAddress addr = absent_address(ip);
+    auto plain = UdpSocket::open(addr.family());
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->bind(addr)) << ip << ": bound without IP_FREEBIND";
+    UdpSocket::Options o;
+    o.freebind = true;
+    auto free = UdpSocket::open(addr.family(), o);
+    ASSERT_TRUE(free);
+    auto st = free->bind(addr);
+    EXPECT_TRUE(st) << ip << ": " << (st ? "" : st.error().message);
+  }
+}
+
+}  // namespace
+}  // namespace lansync::os

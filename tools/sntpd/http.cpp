@@ -109,10 +109,13 @@ os::OsResult<std::unique_ptr<HttpServer>> HttpServer::bind(Daemon& daemon, os::C
   std::unique_ptr<HttpServer> s(new HttpServer(daemon, clock, std::move(config)));
   httplib::Server& svr = *s->server_;
   // httplib's default is SO_REUSEPORT, which lets a second server bind the
-  // same port without a word; SO_REUSEADDR is what a server wants.
+  // same port without a word; SO_REUSEADDR is what a server wants.  FREEBIND
+  // (IPv4 and IPv6 sockets alike): the page's address may be on ap0, which
+  // can come up after sntpd.
   svr.set_socket_options([](int fd) {
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &yes, sizeof(yes));
   });
   std::string host = hp->host.empty() ? "0.0.0.0" : hp->host;
   int port = hp->port;

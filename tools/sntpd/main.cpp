@@ -322,6 +322,7 @@ int run(const Options& opt) {
   os::UdpSocket::Options sock_options;
   sock_options.reuse_port = opt.workers > 1;
   sock_options.tx_timestamps = true;
+  sock_options.freebind = true;  // start-up order does not matter: ap0 may come up later
   for (int w = 0; w < opt.workers; ++w) {
     std::vector<os::UdpSocket> sockets;
     for (os::SocketAddress& addr : addresses) {
