@@ -72,6 +72,18 @@ ClientRecord* ClientTable::find_or_add(const IpAddress& address, int64_t now_ns)
   return victim;
 }
 
+std::vector<ClientRecord> ClientTable::recent(size_t max) const {
+  std::vector<ClientRecord> out;
+  for (size_t i = 0; i < capacity_; ++i) {
+    if (records_[i].in_use) out.push_back(records_[i]);
+  }
+  auto newest_first = [](const ClientRecord& a, const ClientRecord& b) { return a.last_ns > b.last_ns; };
+  size_t keep = std::min(max, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(), newest_first);
+  out.resize(keep);
+  return out;
+}
+
 Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, uint32_t random) {
   client.last_ns = now_ns;
   if (client.requests != UINT32_MAX) ++client.requests;

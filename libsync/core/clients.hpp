@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "codec/timestamp.hpp"
 #include "core/access.hpp"
@@ -56,6 +57,9 @@ class ClientTable {
   ClientRecord* find_or_add(const IpAddress& address, int64_t now_ns);
   // The record of address, or null.
   ClientRecord* find(const IpAddress& address);
+
+  // The records in use, the most recently heard first, at most max of them.
+  std::vector<ClientRecord> recent(size_t max) const;
 
   size_t capacity() const { return capacity_; }
   size_t in_use() const { return in_use_; }

@@ -133,6 +133,13 @@ OsResult<core::Cidr> parse_cidr(const std::string& text) {
   return c;
 }
 
+std::string to_text(const core::IpAddress& address) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (address.family != 4 && address.family != 6) return "";
+  int af = address.family == 4 ? AF_INET : AF_INET6;
+  return ::inet_ntop(af, address.bytes, buf, sizeof(buf)) != nullptr ? buf : "";
+}
+
 OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -56,6 +56,9 @@ class SocketAddress {
   socklen_t size_ = 0;
 };
 
+// "192.0.2.1", "2001:db8::1": an address as text (inet_ntop); "" for none.
+std::string to_text(const core::IpAddress& address);
+
 // Parses "192.168.4.0/24", "fd00::/8" or a bare address (a /32 or /128).
 OsResult<core::Cidr> parse_cidr(const std::string& text);
 

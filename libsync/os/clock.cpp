@@ -5,6 +5,7 @@
 #include <sys/timex.h>
 
 #include <cerrno>
+#include <cmath>
 #include <ctime>
 
 namespace lansync::os {
@@ -59,6 +60,15 @@ OsResult<KernelSyncStatus> SystemClock::sync_status() {
   s.offset_ns = (tx.status & STA_NANO) != 0 ? tx.offset : static_cast<int64_t>(tx.offset) * 1000;
   s.frequency_ppm = static_cast<double>(tx.freq) / 65536.0;
   return s;
+}
+
+Status SystemClock::set_frequency(double ppm) {
+  if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) return invalid("frequency beyond the kernel's ±500 ppm");
+  timex tx{};
+  tx.modes = ADJ_FREQUENCY;
+  tx.freq = std::lround(ppm * 65536.0);  // scaled ppm: 16 fractional bits
+  if (adjtimex(&tx) < 0) return errno_error("cannot set the clock's frequency (adjtimex)");
+  return ok();
 }
 
 Status SystemClock::discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,

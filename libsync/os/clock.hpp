@@ -41,13 +41,17 @@ class Clock {
   // clock is synchronized with the given error bounds.
   virtual Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                             int64_t est_error_ns) = 0;
+  // Sets the kernel's frequency correction (positive: the clock runs faster),
+  // as a restart restores what the discipline had learnt (the drift file).
+  virtual Status set_frequency(double ppm) = 0;
   // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock
   // does not stretch it); a fake clock advances instead.  ns <= 0 returns at once.
   virtual void sleep_ns(int64_t ns);
 };
 
 // CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime(),
-// discipline() adjtimex(ADJ_OFFSET) with STA_PLL; all need CAP_SYS_TIME.
+// discipline() adjtimex(ADJ_OFFSET) with STA_PLL, set_frequency()
+// adjtimex(ADJ_FREQUENCY); all need CAP_SYS_TIME.
 class SystemClock final : public Clock {
  public:
   int64_t now_ns() override;
@@ -56,7 +60,11 @@ class SystemClock final : public Clock {
   OsResult<KernelSyncStatus> sync_status() override;
   Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                     int64_t est_error_ns) override;
+  Status set_frequency(double ppm) override;
 };
+
+// The kernel's limit on the frequency correction, in ppm (MAXFREQ).
+inline constexpr double kMaxFrequencyPpm = 500;
 
 // CLOCK_MONOTONIC in nanoseconds, for timeouts and schedules.
 int64_t monotonic_ns();

@@ -1,6 +1,7 @@
 // The simulated clock; see simulated_clock.hpp.
 #include "os/simulated_clock.hpp"
 
+#include <cmath>
 #include <utility>
 
 namespace lansync::os {
@@ -71,7 +72,15 @@ OsResult<KernelSyncStatus> SimulatedClock::sync_status() {
     s.est_error_ns = est_error_ns_;
   }
   s.offset_ns = slew_ns_ - (offset_at(mono) - offset_ns_);
+  s.frequency_ppm = frequency_ppm_;
   return s;
+}
+
+Status SimulatedClock::set_frequency(double ppm) {
+  if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) return invalid("frequency beyond the kernel's ±500 ppm");
+  std::lock_guard<std::mutex> lock(mutex_);
+  frequency_ppm_ = ppm;
+  return ok();
 }
 
 Status SimulatedClock::discipline(int64_t offset_ns, int /*time_constant*/, int64_t max_error_ns,

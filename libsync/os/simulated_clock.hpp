@@ -8,6 +8,8 @@
 // moves the system clock; discipline() slews the offset likewise and marks the
 // clock synchronized, as the kernel PLL clears STA_UNSYNC.  Until then
 // sync_status() says unsynchronized, whatever the real kernel says.
+// set_frequency() is remembered and reported by sync_status(), as the
+// kernel's would be; the simulated clock does not run faster for it.
 // Thread-safe: the server's workers read it while the main thread adjusts it.
 #pragma once
 
@@ -36,6 +38,7 @@ class SimulatedClock final : public Clock {
   OsResult<KernelSyncStatus> sync_status() override;
   Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                     int64_t est_error_ns) override;
+  Status set_frequency(double ppm) override;
   void sleep_ns(int64_t ns) override { base_.sleep_ns(ns); }
 
   // The simulated clock minus the base clock now, in ns (positive: ahead).
@@ -56,6 +59,7 @@ class SimulatedClock final : public Clock {
   int64_t max_error_ns_ = 0;  // at discipline(), growing at 500 ppm since
   int64_t est_error_ns_ = 0;
   int64_t disciplined_mono_ = 0;
+  double frequency_ppm_ = 0;
 };
 
 }  // namespace lansync::os

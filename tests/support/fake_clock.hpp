@@ -37,6 +37,14 @@ class FakeClock final : public os::Clock {
     return os::ok();
   }
 
+  os::Status set_frequency(double ppm) override {
+    if (fail_changes) return os::code_error(std::errc::operation_not_permitted, "cannot set the frequency");
+    frequencies.push_back(ppm);
+    status.frequency_ppm = ppm;
+    return os::ok();
+  }
+  std::vector<double> frequencies;
+
   struct PllUpdate {
     int64_t offset_ns;
     int time_constant;

@@ -30,6 +30,21 @@ TEST(ClientTable, FindsWhatItAdded) {
   EXPECT_EQ(t.in_use(), 1u);
 }
 
+TEST(ClientTable, RecentListsClientsNewestFirstUpToMax) {
+  ClientTable t(64, 7);
+  for (uint32_t i = 1; i <= 5; ++i) t.find_or_add(v4(i), kT0 + i * kS)->requests = i;
+  t.find_or_add(v4(2), kT0)->last_ns = kT0 + 10 * kS;  // heard again, last
+  std::vector<ClientRecord> all = t.recent(100);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].address, v4(2));
+  EXPECT_EQ(all[1].address, v4(5));
+  EXPECT_EQ(all[4].address, v4(1));
+  std::vector<ClientRecord> two = t.recent(2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].requests, 5u);
+  EXPECT_TRUE(ClientTable(64, 7).recent(10).empty());
+}
+
 TEST(ClientTable, MemoryStaysBoundedWhateverTheNumberOfClients) {
   ClientTable t(1024, 42);
   for (uint32_t i = 0; i < 100'000; ++i) ASSERT_NE(t.find_or_add(v4(i), kT0 + i), nullptr);

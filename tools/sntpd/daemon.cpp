@@ -17,6 +17,8 @@
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
 #include "http.hpp"
+#include "os/address.hpp"
+#include "os/drift_file.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/random.hpp"
@@ -29,6 +31,7 @@ namespace {
 
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kTickNs = kS;  // the reference is re-evaluated every second
+constexpr int64_t kDriftSaveNs = 3600 * kS;  // the drift file is written hourly (and at stop)
 
 double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
@@ -109,6 +112,13 @@ void Daemon::refresh_reference_locked() {
   have_reference_ = true;
   state_->set_reference(choice.state);
   notify_status_locked();
+}
+
+void Daemon::save_drift_locked() {
+  if (options_.drift_file.empty() || !upstreams_->disciplined()) return;
+  auto st = os::save_frequency(clock_, options_.drift_file);
+  if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
+  drift_save_failed_ = !st;
 }
 
 void Daemon::notify_status_locked(std::string_view prefix) {
@@ -213,6 +223,11 @@ nlohmann::ordered_json Daemon::status_json_locked() {
   clock["kind"] = simulated ? "simulated" : "system";
   if (simulated) clock["simulated_offset_s"] = seconds(simulated->offset_ns());
   clock["control"] = upstreams_->controls_clock();
+  // As chronyc tracking shows them: the kernel's frequency correction and the
+  // offset it has still to slew out (positive: the clock is behind).
+  auto kernel = clock_.sync_status();
+  clock["frequency_ppm"] = kernel ? ordered_json(kernel->frequency_ppm) : ordered_json(nullptr);
+  clock["system_time_offset_s"] = kernel ? ordered_json(seconds(kernel->offset_ns)) : ordered_json(nullptr);
   clock["last_offset_s"] =
       upstreams_->empty() ? ordered_json(nullptr) : ordered_json(seconds(upstreams_->last_offset_ns()));
   j["clock"] = clock;
@@ -265,6 +280,27 @@ nlohmann::ordered_json Daemon::status_json_locked() {
   return j;
 }
 
+nlohmann::ordered_json Daemon::clients_json() {
+  using nlohmann::ordered_json;
+  std::vector<core::ClientRecord> recent;
+  {
+    std::lock_guard<std::mutex> lock(state_->clients_mutex());
+    recent = state_->clients().recent(state_->clients().capacity());
+  }
+  int64_t now = clock_.now_ns();
+  ordered_json list = ordered_json::array();
+  for (const core::ClientRecord& r : recent) {
+    ordered_json c;
+    c["address"] = os::to_text(r.address);
+    c["requests"] = r.requests;
+    c["interleaved"] = r.interleaved;
+    c["last_seen_unix"] = seconds(r.last_ns);
+    c["last_seen_ago_s"] = seconds(now - r.last_ns);
+    list.push_back(c);
+  }
+  return ordered_json{{"clients", list}};
+}
+
 bool Daemon::run() {
   sigset_t mask;
   sigemptyset(&mask);
@@ -294,6 +330,7 @@ bool Daemon::run() {
   int64_t next_tick = os::monotonic_ns() + kTickNs;
   int64_t broadcast_interval = std::llround(options_.broadcast_interval_s * 1e9);
   int64_t next_broadcast = os::monotonic_ns();
+  int64_t next_drift_save = os::monotonic_ns() + kDriftSaveNs;
   bool ok = true;
   for (;;) {
     int64_t wake = 0;
@@ -309,7 +346,11 @@ bool Daemon::run() {
         send_broadcasts();
         next_broadcast = now + broadcast_interval;
       }
-      wake = std::min(next_tick, upstreams_->next_due_ns());
+      if (now >= next_drift_save) {
+        save_drift_locked();
+        next_drift_save = now + kDriftSaveNs;
+      }
+      wake = std::min({next_tick, upstreams_->next_due_ns(), next_drift_save});
       if (!broadcasts_.empty()) wake = std::min(wake, next_broadcast);
     }
     // Upstream sockets come and go as names resolve: the set is made anew each time.
@@ -338,6 +379,7 @@ bool Daemon::run() {
     if (control_.fd() >= 0 && fds[1].revents != 0) {
       control_.serve([this](const std::string& request) {
         if (request == "status") return status_json().dump() + "\n";
+        if (request == "clients") return clients_json().dump() + "\n";
         return std::string("{\"error\":\"unknown request\"}\n");
       });
     }
@@ -350,6 +392,10 @@ bool Daemon::run() {
     }
   }
   (void)os::notify_systemd("STOPPING=1");
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    save_drift_locked();
+  }
   if (http_) http_->stop();
   for (auto& w : workers_) w->stop();
   ::close(sfd);

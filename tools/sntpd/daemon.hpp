@@ -52,6 +52,8 @@ class Daemon {
 
   // The status report, as `sntpd status --json` prints it.  Thread-safe.
   nlohmann::ordered_json status_json();
+  // The clients in the table, most recent first (sntpd status --clients).
+  nlohmann::ordered_json clients_json();
   // Picks the reference now and publishes it (also done every second by run()).  Thread-safe.
   void refresh_reference();
 
@@ -78,6 +80,8 @@ class Daemon {
   // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
   // old" / "unsynchronized: ..."), when that line changed; prefix goes first.
   void notify_status_locked(std::string_view prefix = "");
+  // Writes the clock's frequency to --drift-file, once the discipline is ours.
+  void save_drift_locked();
   nlohmann::ordered_json status_json_locked();
 
   os::Clock& clock_;
@@ -96,6 +100,7 @@ class Daemon {
   std::string reference_source_;
   bool have_reference_ = false;
   std::string systemd_status_;  // the STATUS= line systemd has last been sent
+  bool drift_save_failed_ = false;  // warned once until a save works again
   uint64_t broadcasts_sent_ = 0;
 };
 

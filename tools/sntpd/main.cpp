@@ -41,6 +41,7 @@ const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h",
 
 struct StatusOptions {
   bool json = false;
+  bool clients = false;
   std::string control = os::kDefaultControlPath;
 };
 
@@ -72,6 +73,10 @@ void define_options(CLI::App& app, Options& opt) {
       ->check(CLI::Range(1.0, 1e9));
   app.add_option("--state", opt.state,
                  "sync-state file read as a reference (and written when following upstream)")
+      ->capture_default_str();
+  app.add_option("--drift-file", opt.drift_file,
+                 "the clock's frequency learnt from upstreams, saved hourly and at stop, restored at start "
+                 "(empty: none)")
       ->capture_default_str();
   app.add_option("--allow", opt.allow, "also answer clients in this CIDR (repeatable)")->type_name("CIDR");
   app.add_option("--deny", opt.deny, "never answer clients in this CIDR (repeatable)")->type_name("CIDR");
@@ -141,6 +146,18 @@ std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
                 (*ring)->size() > 1 ? "s" : "", ids, opt.keys,
                 opt.require_auth ? "dropped" : "answered unsigned");
   return std::move(*ring);
+}
+
+// Sets the clock's frequency from the drift file (--drift-file), so that a
+// restart does not relearn it; a missing file is the first start, a bad one
+// a warning (the file is kept aside, the clock left as it is).
+void restore_drift(os::Clock& clock, const std::string& path) {
+  auto ppm = os::restore_frequency(clock, path);
+  if (!ppm) {
+    os::log::warn("--drift-file: {}", ppm.error().message);
+  } else if (*ppm) {
+    os::log::info("clock frequency {:+.3f} ppm, restored from {}", **ppm, path);
+  }
 }
 
 // Applies the config file under the command line: each line is validated on
@@ -373,6 +390,8 @@ int run(const Options& opt) {
     }
   }
 
+  if (clock_control && !opt.drift_file.empty()) restore_drift(clock, opt.drift_file);
+
   if (::geteuid() == 0) {
     // Following upstream servers or set by a phone, sntpd records each update
     // in the state file after it has dropped root: its directory must be the
@@ -383,6 +402,7 @@ int run(const Options& opt) {
       if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
     };
     if ((clock_control || http_set) && user != "root") give_parent(opt.state);
+    if (clock_control && user != "root" && !opt.drift_file.empty()) give_parent(opt.drift_file);
     if (http_set && user != "root" && !opt.activity_log.empty()) give_parent(opt.activity_log);
     // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
     auto dropped = os::drop_privileges(user, !simulated && (clock_control || http_set));
@@ -412,9 +432,11 @@ int main(int argc, char** argv) {
   sntpd::define_options(app, opt);
   CLI::App* status = app.add_subcommand("status", "print the running daemon's reference state and counters");
   status->add_flag("--json", status_opt.json, "print the report as one JSON object");
+  status->add_flag("--clients", status_opt.clients,
+                   "list the clients instead: address, requests, last seen (most recent first)");
   status->add_option("--control", status_opt.control, "the daemon's control socket")->capture_default_str();
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
-  if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json);
+  if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json, status_opt.clients);
 
   auto from_config = sntpd::config_arguments(app, opt);
   if (auto* code = std::get_if<int>(&from_config)) return *code;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "os/control.hpp"
+#include "os/drift_file.hpp"
 #include "os/sync_state.hpp"
 
 namespace lansync::sntpd {
@@ -22,6 +23,7 @@ struct Options {
   double step_threshold_s = 1.0;
   double max_age_s = 1800;
   std::string state = os::kDefaultSyncStatePath;
+  std::string drift_file = os::kDefaultDriftPath;  // empty: none
   std::vector<std::string> allow;
   std::vector<std::string> deny;
   bool ratelimit = false;

@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/trust.hpp"
@@ -12,6 +14,16 @@ namespace lansync::sntpd {
 namespace {
 
 using nlohmann::ordered_json;
+
+// "2026-11-22T12:00:00Z" for seconds since the Unix epoch.
+std::string utc_text(double unix_s) {
+  auto t = static_cast<std::time_t>(std::floor(unix_s));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 std::string seconds_text(const ordered_json& v, bool sign = false) {
   if (!v.is_number()) return "-";
@@ -26,17 +38,27 @@ void print_human(const ordered_json& j) {
                r.at("refid").get<std::string>());
     fmt::print("Root delay       : {}\n", seconds_text(r.at("root_delay_s")));
     fmt::print("Root dispersion  : {}\n", seconds_text(r.at("root_dispersion_s")));
+    fmt::print("Reference time   : {}\n", utc_text(r.at("reference_time_unix").get<double>()));
     fmt::print("Reference age    : {}\n",
                core::human_duration(std::llround(r.at("age_s").get<double>() * 1e9)));
   } else {
     fmt::print("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
   }
+  fmt::print("Leap status      : {}\n", r.at("leap").get<int>() == 3 ? "not synchronised" : "normal");
   const ordered_json& clock = j.at("clock");
   if (clock.value("kind", "system") == "simulated") {
     fmt::print("Clock            : simulated, {} from the system clock\n",
                seconds_text(clock.at("simulated_offset_s"), true));
   }
   fmt::print("Clock control    : {}\n", clock.at("control").get<bool>() ? "yes" : "no");
+  if (clock.value("frequency_ppm", ordered_json(nullptr)).is_number()) {
+    double ppm = clock.at("frequency_ppm").get<double>();
+    fmt::print("Frequency        : {:.3f} ppm {}\n", std::fabs(ppm), ppm < 0 ? "slow" : "fast");
+  }
+  if (clock.value("system_time_offset_s", ordered_json(nullptr)).is_number()) {
+    double off = clock.at("system_time_offset_s").get<double>();
+    fmt::print("System time      : {:.9f} s {} of the reference\n", std::fabs(off), off > 0 ? "slow" : "fast");
+  }
   if (!clock.at("last_offset_s").is_null()) {
     fmt::print("Last offset      : {}\n", seconds_text(clock.at("last_offset_s"), true));
   }
@@ -84,16 +106,28 @@ void print_human(const ordered_json& j) {
   }
 }
 
+// One line per client, most recent first, as chronyc clients lists them.
+void print_clients(const ordered_json& j) {
+  fmt::print("{:<39} {:>9}  {:<11}  {}\n", "Address", "Requests", "Interleaved", "Last seen");
+  for (const ordered_json& c : j.at("clients")) {
+    fmt::print("{:<39} {:>9}  {:<11}  {} ago\n", c.at("address").get<std::string>(),
+               c.at("requests").get<uint64_t>(), c.at("interleaved").get<bool>() ? "yes" : "no",
+               core::human_duration(std::llround(c.at("last_seen_ago_s").get<double>() * 1e9)));
+  }
+}
+
 }  // namespace
 
-int print_status(const std::string& control_path, bool json) {
-  auto answer = os::control_request(control_path, "status");
+int print_status(const std::string& control_path, bool json, bool clients) {
+  const char* request = clients ? "clients" : "status";
+  const char* key = clients ? "clients" : "reference";
+  auto answer = os::control_request(control_path, request);
   if (!answer) {
     fmt::print(stderr, "sntpd: error: {} (is sntpd running? see --control)\n", answer.error().message);
     return 1;
   }
   ordered_json j = ordered_json::parse(*answer, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("reference")) {
+  if (j.is_discarded() || !j.is_object() || !j.contains(key)) {
     fmt::print(stderr, "sntpd: error: {} did not answer with a status report\n", control_path);
     return 1;
   }
@@ -102,7 +136,7 @@ int print_status(const std::string& control_path, bool json) {
     return 0;
   }
   try {
-    print_human(j);
+    clients ? print_clients(j) : print_human(j);
   } catch (const nlohmann::json::exception& e) {
     fmt::print(stderr, "sntpd: error: unexpected status report: {}\n", e.what());
     return 1;

@@ -5,9 +5,10 @@
 
 namespace lansync::sntpd {
 
-// Prints the daemon's status (human-readable, or its JSON as is).  Returns
+// Prints the daemon's status, or with clients its client list (human-readable,
+// or its JSON as is).  Returns
 // the exit code: 0, or 1 when the daemon cannot be reached or answers
 // nonsense (the message says which).
-int print_status(const std::string& control_path, bool json);
+int print_status(const std::string& control_path, bool json, bool clients = false);
 
 }  // namespace lansync::sntpd

@@ -74,6 +74,8 @@ class Upstreams {
   // True once sntpd corrects the clock itself (the kernel status is then ours).
   bool controls_clock() const { return config_.clock_control && !names_.empty(); }
   int64_t last_offset_ns() const { return last_offset_ns_; }
+  // True once the kernel discipline has been fed by us: its frequency is ours to save.
+  bool disciplined() const { return corrected_once_ && !clock_failed_; }
   std::vector<UpstreamStatus> status() const;
 
  private:

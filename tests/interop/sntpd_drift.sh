@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The drift file and what `sntpd status` shows of the clock, as chronyc
+# tracking and clients do: a restarted sntpd restores the frequency it had
+# learnt (here on its simulated clock: the machine's is never touched) and
+# saves it again at stop; a drift file with garbage is one warning naming it,
+# kept aside, and sntpd serves on; `sntpd status --clients` lists who asked.
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+start_sntpd upstream --listen 127.0.0.1:11410 --local-stratum 9
+wait_for_ntp 127.0.0.1:11410
+follow=(--listen 127.0.0.1:11411 --clock simulated --upstream 127.0.0.1:11410 --drift-file "$WORK/drift"
+  --state "$WORK/state.json")
+
+echo "12.5" >"$WORK/drift"
+start_sntpd follower "${follow[@]}"
+wait_for_log follower "clock frequency +12.500 ppm, restored from $WORK/drift"
+run_capture st "$BIN/sntpd" status --json --control "$WORK/follower.sock"
+check "the frequency is restored into the clock ($(jq .clock.frequency_ppm <<<"$st") ppm)" \
+  [ "$(jq .clock.frequency_ppm <<<"$st")" = 12.5 ]
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+run_capture human "$BIN/sntpd" status --control "$WORK/follower.sock"
+check "status: Frequency as chronyc tracking says it" grep -q "^Frequency        : 12.500 ppm fast" <<<"$human"
+check "status: Leap status" grep -q "^Leap status      : normal" <<<"$human"
+check "status: Reference time" grep -qE "^Reference time   : 20[0-9]{2}-[0-9]{2}-[0-9]{2}T" <<<"$human"
+check "status: System time offset" grep -qE "^System time      : [0-9.]+ s (slow|fast) of the reference" <<<"$human"
+
+# --- Who asked: four requests from ntpprobe.
+"$BIN/ntpprobe" -n 4 127.0.0.1:11411 >/dev/null || true
+run_capture clients "$BIN/sntpd" status --clients --json --control "$WORK/follower.sock"
+check "status --clients: 127.0.0.1 with its requests ($(jq -c .clients <<<"$clients"))" \
+  [ "$(jq -r '.clients[] | select(.address == "127.0.0.1") | .requests' <<<"$clients")" -ge 4 ]
+run_capture table "$BIN/sntpd" status --clients --control "$WORK/follower.sock"
+check "status --clients: a table" eval 'head -n 1 <<<"$table" | grep -q "^Address .*Requests.*Last seen" &&
+  grep -qE "^127\.0\.0\.1 +[0-9]+ +no +[0-9]+ (ms|s) ago" <<<"$table"'
+
+# --- Saved at stop (atomically: a new file replaces the old one).
+inode=$(stat -c %i "$WORK/drift")
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+check "saved at stop ($(cat "$WORK/drift"))" [ "$(cat "$WORK/drift")" = 12.500 ]
+check "...by replacing the file" [ "$(stat -c %i "$WORK/drift")" != "$inode" ]
+
+# --- Garbage: a warning naming file and line; the file is kept aside; sntpd serves.
+echo "not a number" >"$WORK/drift"
+start_sntpd garbage "${follow[@]}"
+wait_for_log garbage "listening on"
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+check "garbage: one warning naming the file and line" \
+  eval '[ "$(grep -c "drift" "$WORK/garbage.log")" = 1 ] &&
+        grep -q "warning: --drift-file: $WORK/drift:1: not a frequency in ppm: .not a number.; kept as $WORK/drift.bad" "$WORK/garbage.log"'
+check "...nothing lost: the bad file is kept" grep -q "not a number" "$WORK/drift.bad"
+check "...and the clock still follows its upstream" kill -0 "$LAST_PID"
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+
+# --- Without clock control there is nothing to learn: the file is left alone.
+echo "7.0" >"$WORK/drift"
+start_sntpd passive "${follow[@]}" --no-clock-control
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+check "--no-clock-control: the drift file is neither restored nor written" \
+  eval '[ "$(cat "$WORK/drift")" = 7.0 ] && ! grep -q "restored" "$WORK/passive.log"'
+finish
