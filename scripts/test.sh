@@ -19,7 +19,9 @@ scripts/build.sh build
 echo "== tests"
 ctest --test-dir build --output-on-failure --progress -j "$(nproc)" -LE system "$@"
 echo "== system tests (the .deb in a booted Debian 12)"
+system_start=$SECONDS
 ctest --test-dir build --output-on-failure --progress -L system "$@"
+echo "== the system tier took $((SECONDS - system_start)) s (package, root file system, every scenario)"
 
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 scripts/build.sh build-asan -DLANSYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
