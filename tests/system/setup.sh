@@ -16,7 +16,6 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$1
 cache=${LANSYNC_SYSTEM_CACHE:-/var/cache/lansync-system}
 mkdir -p "$dir" "$cache"
-date +%s >"$dir/started"
 rm -rf "$dir"/run.*  # copies left by a test that was killed
 
 if [ "$(id -u)" -ne 0 ]; then
