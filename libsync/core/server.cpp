@@ -32,12 +32,21 @@ int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns) {
   return ref.root_dispersion_ns + age / 1'000'000 * kPhiPpm;
 }
 
+Mode reply_mode(Mode request) {
+  switch (request) {
+    case Mode::Client: return Mode::Server;
+    case Mode::SymmetricActive: return Mode::SymmetricPassive;
+    default: return Mode::Reserved;
+  }
+}
+
 bool make_reply(const codec::NtpHeader& request, int64_t rx_ns, const ReferenceState& ref,
                 codec::NtpHeader* reply) {
-  if (request.mode != Mode::Client || request.version < 1 || request.version > 4) return false;
+  Mode mode = reply_mode(request.mode);
+  if (mode == Mode::Reserved || request.version < 1 || request.version > 4) return false;
   codec::NtpHeader r;
   r.version = request.version;
-  r.mode = Mode::Server;
+  r.mode = mode;
   r.poll_log2 = request.poll_log2;
   r.precision_log2 = ref.precision_log2;
   if (ref.synchronized) {
@@ -89,7 +98,9 @@ RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddre
   auto decoded = codec::decode(request, size);
   if (!decoded) return out;  // Malformed
   const codec::NtpHeader& req = decoded->header;
-  if (req.mode != Mode::Client || reply_capacity < codec::kHeaderSize) {
+  // Symmetric active as well as client: w32tm without 0x8 sends mode 1 and
+  // never syncs if it gets nothing.  A passive reply, but no association.
+  if (reply_mode(req.mode) == Mode::Reserved || reply_capacity < codec::kHeaderSize) {
     out.reason = DropReason::NotRequest;
     return out;
   }
@@ -136,6 +147,8 @@ RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddre
     make_reply(req, rx_ns, ref, &r);
     // RFC 9769 §2: an interleaved request echoes, as its origin, the receive
     // timestamp of our previous reply, and differs in receive and transmit.
+    // A symmetric-active peer in interleaved mode (chrony's `peer ... xleave`)
+    // asks the same way, and chrony answers both from one code path.
     out.interleaved = !c->rx.is_zero() && req.origin == c->rx && !(req.receive == req.transmit);
     if (out.interleaved) {
       r.origin = req.receive;
@@ -147,6 +160,7 @@ RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddre
   }
   out.reply_size = codec::encode(r, reply, reply_capacity);
   out.reply = true;
+  out.passive = r.mode == Mode::SymmetricPassive;
   return out;
 }
 

@@ -2,9 +2,12 @@
 //
 // RFC 5905 §9 / §7.3 for the fields of a server-mode reply; RFC 4330 §5 for an
 // SNTP server; RFC 9769 for interleaved client/server mode as chrony's clients
-// use it (`xleave`).  The reference state says how good the server's own clock
-// is (leap, stratum, refid, root delay and dispersion); a reply copies it, with
-// root dispersion grown at PHI = 15 ppm since the last reference update.
+// use it (`xleave`).  A symmetric-active request (mode 1: Windows' w32tm
+// without `0x8`, chrony's `peer`) is answered like a client's, in passive
+// mode 2, and no association is made, as ntpd and chrony do for unknown
+// peers.  The reference state says how good the server's own clock is (leap,
+// stratum, refid, root delay and dispersion); a reply copies it, with root
+// dispersion grown at PHI = 15 ppm since the last reference update.
 // handle_request() is the whole policy: decode, access control,
 // authentication (RFC 5905 §7.3 MACs, core/auth.hpp), rate limit, reply.
 // Pure: the caller passes the receive time in, stamps the transmit time
@@ -47,9 +50,14 @@ ReferenceState unsynchronized_reference(int8_t precision_log2);
 // the reference update (RFC 5905 §11.1).
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns);
 
+// The mode of the reply to a request in mode `request` (RFC 5905 §9.2): server
+// (4) to a client (3), passive (2) to symmetric active (1); Reserved (0): none.
+codec::Mode reply_mode(codec::Mode request);
+
 // Builds the reply to a decoded request received at rx_ns.  Returns false
-// when the request gets no reply: only client mode (3) of versions 1..4 is
-// answered.  The reply's transmit timestamp is left zero for the caller.
+// when the request gets no reply: only client (3) and symmetric-active (1)
+// requests of versions 1..4 are answered, in reply_mode().  The reply's
+// transmit timestamp is left zero for the caller.
 bool make_reply(const codec::NtpHeader& request, int64_t rx_ns, const ReferenceState& ref,
                 codec::NtpHeader* reply);
 
@@ -60,7 +68,7 @@ codec::NtpHeader make_broadcast(const ReferenceState& ref, int64_t now_ns, int8_
 // Why a request got no reply.
 enum class DropReason : uint8_t {
   Malformed,        // not a decodable NTP packet (too short, bad version, bad fields)
-  NotRequest,       // a valid packet, but not a client request (modes 1, 2, 4, 5)
+  NotRequest,       // a valid packet, but not a request (modes 2, 4, 5), or no room for the reply
   AccessDenied,     // the client's address is not allowed
   RateLimited,      // over the client's rate limit, and no KoD configured
   Unauthenticated,  // no MAC, and the server requires one
@@ -83,6 +91,7 @@ struct RequestOutcome {
   bool reply = false;
   DropReason reason = DropReason::Malformed;  // when !reply
   bool kod = false;                           // the reply is a Kiss-o'-Death RATE
+  bool passive = false;                       // a passive-mode (2) reply to a symmetric-active request
   bool interleaved = false;                   // the reply's transmit field is the previous reply's
   bool want_tx_timestamp = false;             // ask the kernel when the reply leaves (interleaved clients)
   size_t reply_size = 0;                      // bytes written to the reply buffer

@@ -44,9 +44,12 @@ int request(const uint8_t* data, size_t size) {
   require(out.reply_size == codec::kHeaderSize, "a reply that is not 48 bytes");
   auto decoded = codec::decode(reply, out.reply_size);
   require(decoded.ok(), "a reply that does not decode");
-  require(decoded->header.mode == codec::Mode::Server, "a reply not in server mode");
   auto request = codec::decode(packet, packet_size);
-  require(request.ok() && request->header.mode == codec::Mode::Client, "a reply to something not a request");
+  require(request.ok() && core::reply_mode(request->header.mode) != codec::Mode::Reserved,
+          "a reply to something not a request");
+  require(decoded->header.mode == core::reply_mode(request->header.mode), "a reply in the wrong mode");
+  require(out.passive == (decoded->header.mode == codec::Mode::SymmetricPassive),
+          "passive flag and mode differ");
   require(decoded->header.version == request->header.version, "a reply of another version");
   if (!out.interleaved) {
     require(decoded->header.origin == request->header.transmit, "a basic reply not echoing the transmit timestamp");

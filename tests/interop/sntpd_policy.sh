@@ -53,7 +53,7 @@ packet() { { printf "\\x$2"; head -c $(($3 - 1)) /dev/zero; } >"$WORK/$1.bin"; }
 packet ntpq 16 12         # ntpq (mode 6) readvar, 12 bytes
 packet ntpdc 17 48        # ntpdc (mode 7), e.g. monlist
 packet server 24 48       # server mode
-packet active 21 48       # symmetric active
+packet passive 22 48      # symmetric passive (active, mode 1, is answered: sntpd_symmetric.sh)
 packet bcast 25 48        # broadcast
 packet v0 03 48           # version 0
 packet v5 2b 48           # version 5
@@ -70,7 +70,7 @@ send() {  # FILE -> one datagram to 127.0.0.1:123 from a fresh source port
 bad=0
 valid_sent=0
 for round in $(seq 30); do
-  for p in ntpq ntpdc server active bcast v0 v5 short huge tail noise; do
+  for p in ntpq ntpdc server passive bcast v0 v5 short huge tail noise; do
     send "$p"
     bad=$((bad + 1))
   done
@@ -90,7 +90,7 @@ check "it answered only the valid requests ($replies replies to $valid_sent)" [ 
 check "it dropped every bad packet ($dropped of $bad)" [ "$dropped" -eq "$bad" ]
 check "malformed, oversized and bad versions counted as malformed" \
   [ "$(counter flood dropped.malformed)" -eq $((30 * 8)) ]
-check "server, symmetric and broadcast modes counted as not requests" \
+check "server, symmetric passive and broadcast modes counted as not requests" \
   [ "$(counter flood dropped.not_request)" -eq $((30 * 3)) ]
 expect_exit 0 "sntpd still answers after the flood" "$BIN/ntpprobe" 127.0.0.1
 

@@ -241,6 +241,28 @@ TEST_F(SignedRequests, InterleavedRepliesAreSignedToo) {
   EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
 }
 
+TEST_F(SignedRequests, ASignedSymmetricActiveRequestGetsASignedPassiveReply) {
+  for (uint32_t key : {1u, 2u}) {
+    auto p = request(key);
+    p[0] = static_cast<uint8_t>((p[0] & 0xF8) | 1);  // mode 1, as w32tm or chrony's `peer ... key N`
+    size_t size = sign_packet(p.data(), codec::kHeaderSize, p.size(), key, *keys);  // again, for mode 1
+    ASSERT_EQ(size, p.size());
+    RequestOutcome out = handle(p);
+    ASSERT_TRUE(out.reply) << describe(out.reason);
+    EXPECT_TRUE(out.passive);
+    EXPECT_EQ(out.key_id, key);
+    EXPECT_EQ(reply_size, p.size());
+    EXPECT_EQ(codec::decode(reply, reply_size)->header.mode, codec::Mode::SymmetricPassive);
+    AuthCheck a = reply_auth();
+    EXPECT_EQ(a.status, AuthStatus::Ok);
+    EXPECT_EQ(a.key_id, key);
+  }
+  // Signed with a wrong MAC: nothing, as for a client.
+  auto bad = request(1);
+  bad[0] = static_cast<uint8_t>((bad[0] & 0xF8) | 1);  // the MAC no longer covers this header
+  EXPECT_EQ(handle(bad).reason, DropReason::BadMac);
+}
+
 TEST_F(SignedRequests, AKissOfDeathToASignedRequestIsSigned) {
   policy.rate_limit.enabled = true;
   policy.rate_limit.burst = 1;

@@ -33,9 +33,33 @@ TEST(ServerReply, AnswersClientModeOfVersions1To4AndEchoesTheVersion) {
   }
 }
 
+TEST(ServerReply, AnswersSymmetricActiveInPassiveMode) {
+  // w32tm without 0x8 (and chrony's `peer`) sends mode 1; ntpd answers in mode 2.
+  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  for (uint8_t v = 1; v <= 4; ++v) {
+    NtpHeader req = client_request(v);
+    req.mode = Mode::SymmetricActive;
+    NtpHeader reply;
+    ASSERT_TRUE(make_reply(req, kT0 + 5, ref, &reply)) << int{v};
+    EXPECT_EQ(reply.version, v);
+    EXPECT_EQ(reply.mode, Mode::SymmetricPassive);
+    EXPECT_EQ(reply.origin, req.transmit);
+    EXPECT_EQ(reply.stratum, 10);
+  }
+}
+
+TEST(ServerReply, ReplyModes) {
+  EXPECT_EQ(reply_mode(Mode::Client), Mode::Server);
+  EXPECT_EQ(reply_mode(Mode::SymmetricActive), Mode::SymmetricPassive);
+  for (Mode m : {Mode::Reserved, Mode::SymmetricPassive, Mode::Server, Mode::Broadcast, Mode::Control,
+                 Mode::Private}) {
+    EXPECT_EQ(reply_mode(m), Mode::Reserved) << static_cast<int>(m);
+  }
+}
+
 TEST(ServerReply, IgnoresEveryOtherMode) {
   ReferenceState ref = local_reference(10, -20, kT0, kT0);
-  for (Mode m : {Mode::SymmetricActive, Mode::SymmetricPassive, Mode::Server, Mode::Broadcast}) {
+  for (Mode m : {Mode::Reserved, Mode::SymmetricPassive, Mode::Server, Mode::Broadcast}) {
     NtpHeader req = client_request();
     req.mode = m;
     NtpHeader reply;
@@ -150,9 +174,98 @@ TEST_F(RequestPath, MalformedAndNonRequestsGetNothing) {
   NtpHeader server = client_request();
   server.mode = Mode::Server;
   EXPECT_EQ(handle(packet(server)).reason, DropReason::NotRequest);
-  NtpHeader active = client_request();
-  active.mode = Mode::SymmetricActive;
-  EXPECT_EQ(handle(packet(active)).reason, DropReason::NotRequest);
+  NtpHeader passive = client_request();
+  passive.mode = Mode::SymmetricPassive;
+  EXPECT_EQ(handle(packet(passive)).reason, DropReason::NotRequest);
+  NtpHeader broadcast = client_request();
+  broadcast.mode = Mode::Broadcast;
+  EXPECT_EQ(handle(packet(broadcast)).reason, DropReason::NotRequest);
+  EXPECT_EQ(clients.in_use(), 0u);
+}
+
+NtpHeader peer_request() {
+  NtpHeader h = client_request();
+  h.mode = Mode::SymmetricActive;
+  return h;
+}
+
+TEST_F(RequestPath, SymmetricActiveGetsAPassiveReply) {
+  NtpHeader req = peer_request();
+  req.stratum = 16;  // w32tm and a chrony peer without a source say they know nothing
+  RequestOutcome out = handle(packet(req));
+  ASSERT_TRUE(out.reply) << describe(out.reason);
+  EXPECT_TRUE(out.passive);
+  EXPECT_FALSE(out.interleaved);
+  EXPECT_EQ(out.reply_size, codec::kHeaderSize);
+  NtpHeader r = decoded_reply();
+  EXPECT_EQ(r.mode, Mode::SymmetricPassive);
+  EXPECT_EQ(r.origin, req.transmit);  // the peer matches the reply by it
+  EXPECT_EQ(r.receive, codec::to_ntp(kT0 + 1000));
+  EXPECT_TRUE(r.transmit.is_zero());  // stamped by the caller
+  EXPECT_EQ(r.leap, Leap::None);
+  EXPECT_EQ(r.stratum, 10);
+  EXPECT_EQ(r.poll_log2, 6);
+  // A client request is still answered in server mode, not passive.
+  EXPECT_FALSE(handle(packet(client_request())).passive);
+  EXPECT_EQ(decoded_reply().mode, Mode::Server);
+}
+
+TEST_F(RequestPath, SymmetricActiveKeepsNoPeerState) {
+  // A basic symmetric peer puts our last transmit timestamp in its origin:
+  // each request is answered on its own, echoing its transmit, as ntpd does
+  // without an association.
+  ASSERT_TRUE(handle(packet(peer_request()), loopback(), kT0 + 1000).reply);
+  NtpHeader first = decoded_reply();
+  codec::NtpTimestamp sent = codec::to_ntp(kT0 + 1500);
+  NtpHeader req2 = peer_request();
+  req2.origin = sent;
+  req2.receive = codec::to_ntp(kT0 + 1600);
+  req2.transmit = {0x0A0B0C0Du, 0x01020304u};
+  RequestOutcome out = handle(packet(req2), loopback(), kT0 + 2 * kS);
+  ASSERT_TRUE(out.reply);
+  EXPECT_FALSE(out.interleaved);
+  NtpHeader r = decoded_reply();
+  EXPECT_EQ(r.mode, Mode::SymmetricPassive);
+  EXPECT_EQ(r.origin, req2.transmit);
+  EXPECT_EQ(r.receive, codec::to_ntp(kT0 + 2 * kS));
+  EXPECT_FALSE(r.receive == first.receive);
+  EXPECT_EQ(clients.in_use(), 1u);  // one rate-limit record, as for a client
+}
+
+TEST_F(RequestPath, SymmetricActiveWhileUnsynchronizedGivesLeapAlarm) {
+  ref = unsynchronized_reference(-20);
+  RequestOutcome out = handle(packet(peer_request()));
+  ASSERT_TRUE(out.reply);
+  NtpHeader r = decoded_reply();
+  EXPECT_EQ(r.mode, Mode::SymmetricPassive);
+  EXPECT_EQ(r.leap, Leap::Unsynchronized);
+  EXPECT_EQ(r.stratum, 16);
+}
+
+TEST_F(RequestPath, SymmetricActiveFollowsTheClientRules) {
+  IpAddress outside;
+  outside.family = 4;
+  outside.bytes[0] = 8;
+  outside.bytes[3] = 8;
+  EXPECT_EQ(handle(packet(peer_request()), outside).reason, DropReason::AccessDenied);
+  // No reply larger than the request, extension field or not.
+  std::vector<uint8_t> p = packet(peer_request(), 28);
+  codec::store_be16(p.data() + 48, 0x0104);
+  codec::store_be16(p.data() + 50, 28);
+  RequestOutcome out = handle(p);
+  ASSERT_TRUE(out.reply);
+  EXPECT_LE(out.reply_size, p.size());
+  // Rate limit, with a KoD in passive mode.
+  policy.rate_limit.enabled = true;
+  policy.rate_limit.burst = 1;
+  policy.rate_limit.kod = true;
+  policy.rate_limit.leak_log2 = 4;
+  for (int i = 0; i < 4 && !out.kod; ++i) out = handle(packet(peer_request()));
+  ASSERT_TRUE(out.kod);
+  NtpHeader kod = decoded_reply();
+  EXPECT_EQ(kod.mode, Mode::SymmetricPassive);
+  EXPECT_EQ(kod.stratum, 0);
+  EXPECT_EQ(kod.refid, codec::refid_from_ascii("RATE"));
 }
 
 TEST_F(RequestPath, ReplyIsNeverLargerThanTheRequest) {

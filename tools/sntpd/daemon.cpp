@@ -256,6 +256,7 @@ nlohmann::ordered_json Daemon::status_json_locked() {
   c["requests"] = t.received;
   c["replies"] = t.replies;
   c["interleaved_replies"] = t.interleaved;
+  c["passive_replies"] = t.passive;
   c["kod_sent"] = t.kod;
   ordered_json dropped;
   for (size_t i = 0; i < std::size(t.dropped); ++i) {

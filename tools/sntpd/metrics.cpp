@@ -92,6 +92,8 @@ std::string metrics_text(const ordered_json& s) {
   counter(m, "sntpd_requests_total", "NTP datagrams received.", c.at("requests"));
   counter(m, "sntpd_replies_total", "NTP replies sent, Kiss-o'-Death included.", c.at("replies"));
   counter(m, "sntpd_interleaved_replies_total", "Replies in interleaved mode.", c.at("interleaved_replies"));
+  counter(m, "sntpd_passive_replies_total", "Replies in passive mode, to symmetric-active requests (w32tm).",
+          c.at("passive_replies"));
   counter(m, "sntpd_kod_sent_total", "Kiss-o'-Death RATE replies sent.", c.at("kod_sent"));
   m.family("sntpd_dropped_total", MetricType::Counter, "NTP datagrams not answered, by reason.");
   for (const auto& [reason, n] : c.at("dropped").items()) m.sample(count(n), {{"reason", reason}});

@@ -127,6 +127,7 @@ void Worker::serve(os::UdpSocket& socket) {
       }
       counters_.replies.fetch_add(1, std::memory_order_relaxed);
       if (out.interleaved) counters_.interleaved.fetch_add(1, std::memory_order_relaxed);
+      if (out.passive) counters_.passive.fetch_add(1, std::memory_order_relaxed);
       if (out.kod) counters_.kod.fetch_add(1, std::memory_order_relaxed);
       if (!out.kod) {
         std::lock_guard<std::mutex> lock(state_.clients_mutex());
@@ -164,6 +165,7 @@ CounterTotals sum_counters(const std::vector<std::unique_ptr<Worker>>& workers) 
     t.received += c.received.load(std::memory_order_relaxed);
     t.replies += c.replies.load(std::memory_order_relaxed);
     t.interleaved += c.interleaved.load(std::memory_order_relaxed);
+    t.passive += c.passive.load(std::memory_order_relaxed);
     t.kod += c.kod.load(std::memory_order_relaxed);
     t.send_errors += c.send_errors.load(std::memory_order_relaxed);
     t.tx_timestamps += c.tx_timestamps.load(std::memory_order_relaxed);

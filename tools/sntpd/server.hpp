@@ -32,6 +32,7 @@ struct Counters {
   std::atomic<uint64_t> received{0};     // datagrams read
   std::atomic<uint64_t> replies{0};      // replies sent (including KoD)
   std::atomic<uint64_t> interleaved{0};  // replies in interleaved mode
+  std::atomic<uint64_t> passive{0};      // replies in passive mode (2), to symmetric-active requests
   std::atomic<uint64_t> kod{0};          // KoD RATE replies
   std::atomic<uint64_t> dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
   std::atomic<uint64_t> send_errors{0};
@@ -40,7 +41,8 @@ struct Counters {
 
 // Plain copy of the counters, summed over workers.
 struct CounterTotals {
-  uint64_t received = 0, replies = 0, interleaved = 0, kod = 0, send_errors = 0, tx_timestamps = 0;
+  uint64_t received = 0, replies = 0, interleaved = 0, passive = 0, kod = 0, send_errors = 0,
+           tx_timestamps = 0;
   uint64_t dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
   uint64_t dropped_total() const;
 };

@@ -72,8 +72,9 @@ void print_human(const ordered_json& j) {
   }
   const ordered_json& c = j.at("counters");
   fmt::print("Requests         : {}\n", c.at("requests").get<uint64_t>());
-  fmt::print("Replies          : {} ({} interleaved, {} KoD RATE)\n", c.at("replies").get<uint64_t>(),
-             c.at("interleaved_replies").get<uint64_t>(), c.at("kod_sent").get<uint64_t>());
+  fmt::print("Replies          : {} ({} interleaved, {} passive, {} KoD RATE)\n",
+             c.at("replies").get<uint64_t>(), c.at("interleaved_replies").get<uint64_t>(),
+             c.value("passive_replies", uint64_t{0}), c.at("kod_sent").get<uint64_t>());
   std::string dropped;
   for (const auto& [reason, n] : c.at("dropped").items()) {
     dropped += fmt::format("{}{} {}", dropped.empty() ? "" : ", ", n.get<uint64_t>(), reason);
