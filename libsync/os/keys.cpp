@@ -227,9 +227,9 @@ size_t key_required_size(KeyType t) { return t == KeyType::Aes128 ? 16 : 0; }
 
 bool parse_key_type(std::string_view name, KeyType* out) {
   static const std::pair<const char*, KeyType> kNames[] = {
-      {"SHA256", KeyType::Sha256},    {"SHA512", KeyType::Sha512}, {"SHA1", KeyType::Sha1},
-      {"AES128", KeyType::Aes128},    {"AES", KeyType::Aes128},    {"AES-128", KeyType::Aes128},
-      {"AES128CMAC", KeyType::Aes128}};
+      {"SHA256", KeyType::Sha256},     {"SHA512", KeyType::Sha512}, {"SHA1", KeyType::Sha1},
+      {"AES128", KeyType::Aes128},     {"AES", KeyType::Aes128},    {"AES-128", KeyType::Aes128},
+      {"AES128CMAC", KeyType::Aes128}, {"SHA-1", KeyType::Sha1}};
   std::string u = upper(name);
   for (const auto& [n, t] : kNames) {
     if (u == n) {

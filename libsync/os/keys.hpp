@@ -39,8 +39,8 @@ const char* ntpsec_key_type_name(KeyType t);
 size_t key_mac_size(KeyType t);
 // Key bytes the type requires: 16 for AES128 (as chrony), 0 for any length.
 size_t key_required_size(KeyType t);
-// The type named (case-insensitive): chrony's names, and ntpsec's AES,
-// AES-128 and AES128CMAC for AES128.  False for a type this build lacks.
+// The type named (case-insensitive): chrony's names, ntpsec's AES, AES-128
+// and AES128CMAC for AES128 and SHA-1 for SHA1.  False for a type this build lacks.
 bool parse_key_type(std::string_view name, KeyType* out);
 
 // Key lengths this reader accepts, in bytes (ntpsec takes at most 32).

@@ -113,7 +113,7 @@ TEST(KeyFile, ReadsSha1AndAes128KeysInChronysAndNtpsecsSpelling) {
       "3 AES ff23850986e6888bedafa3731076c51b\n"               // ntpsec: bare hex, type AES
       "4 aes128cmac 0123456789abcdef\n"                        // ntpsec: 16 characters of text
       "5 AES-128 ASCII:0123456789abcdef\n"
-      "6 sha1 short-text\n");
+      "6 sha-1 short-text\n");
   ASSERT_TRUE(ring);
   EXPECT_EQ(ring->ids(), (std::vector<uint32_t>{1, 2, 3, 4, 5, 6}));
   KeyType t;
