@@ -64,7 +64,7 @@ for type in none SHA256 SHA512; do
     >>"$WORK/table.txt"
 done
 g++ -std=c++20 -O2 -I"$REPO/libsync" "$REPO/bench/mac_cost.cpp" "$BIN/../libsync/libsync.a" \
-  $(pkg-config --libs libsodium) -o "$WORK/mac_cost"
+  $(pkg-config --libs libsodium libcrypto) -o "$WORK/mac_cost"
 "$WORK/mac_cost" >>"$WORK/table.txt"
 cat "$WORK/table.txt"
 cp "$WORK/table.txt" "$out_dir/auth.txt"

@@ -1,7 +1,8 @@
 // In-process cost of the MAC work of one authenticated reply: check the
 // request's MAC, then sign the reply (core::check_auth + core::sign_packet,
-// libsodium underneath), for a SHA256 and a SHA512 key.  Built and run by
-// bench/auth.sh against build/libsync/libsync.a.
+// libsodium or libcrypto underneath), for a SHA256, a SHA512, a SHA1 and an
+// AES128 CMAC key.  Built and run by bench/auth.sh against
+// build/libsync/libsync.a.
 #include <chrono>
 #include <cstdio>
 
@@ -12,12 +13,14 @@ int main() {
   using namespace lansync;
   auto ring = os::KeyRing::parse(
       "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-      "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n",
+      "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+      "3 SHA1 HEX:75388cd24c9b15666342921464f226fc7d179a98\n"
+      "4 AES128 HEX:ff23850986e6888bedafa3731076c51b\n",
       "bench keys");
   if (!ring) return 1;
   const core::MacKeys& keys = **ring;
   constexpr int kReplies = 200000;
-  for (uint32_t key : {1u, 2u}) {
+  for (uint32_t key : {1u, 2u, 3u, 4u}) {
     uint8_t request[codec::kHeaderSize + codec::kMaxV3MacSize] = {4 << 3 | 3};
     size_t size = core::sign_packet(request, codec::kHeaderSize, sizeof(request), key, keys);
     auto layout = codec::decode(request, size);
@@ -31,8 +34,10 @@ int main() {
       ok += core::sign_packet(reply, codec::kHeaderSize, sizeof(reply), key, keys) > 0;
     }
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s  MAC check + MAC of the reply, in process: %.0f ns per reply%s\n",
-                key == 1 ? "SHA256" : "SHA512", ns / kReplies, ok == 2 * kReplies ? "" : "  (MISMATCH)");
+    os::KeyType type = os::KeyType::Sha256;
+    (*ring)->find(key, &type);
+    std::printf("%-6s  MAC check + MAC of the reply, in process: %.0f ns per reply%s\n",
+                os::key_type_name(type), ns / kReplies, ok == 2 * kReplies ? "" : "  (MISMATCH)");
   }
   return 0;
 }

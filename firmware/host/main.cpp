@@ -174,6 +174,10 @@ int main(int argc, char** argv) {
     os::KeyType type;
     if (!ring->find(key_id, &type))
       return key_error("--key " + std::to_string(key_id) + ": " + ring->why_missing(key_id));
+    if (type != os::KeyType::Sha256 && type != os::KeyType::Sha512) {
+      return key_error("--key " + std::to_string(key_id) + ": a " + os::key_type_name(type) +
+                       " key; the board (and lansync-board) takes SHA256 and SHA512 keys only");
+    }
     config.key.id = key_id;
     config.key.type = type == os::KeyType::Sha512 ? fw::HashType::Sha512 : fw::HashType::Sha256;
     config.key.hash = &keyring_hash;

@@ -19,9 +19,9 @@ MacTrailer read_mac(const uint8_t* data, const PacketLayout& layout) {
   return t;
 }
 
-size_t mac_digest_size(uint8_t version, size_t hash_size) {
+size_t mac_digest_size(uint8_t version, size_t mac_size) {
   size_t limit = version == 4 ? kMaxV4DigestSize : kMaxDigestSize;
-  return hash_size < limit ? hash_size : limit;
+  return mac_size < limit ? mac_size : limit;
 }
 
 size_t append_mac(uint8_t* packet, size_t size, size_t cap, uint32_t key_id, const uint8_t* digest,

@@ -2,13 +2,15 @@
 //
 // RFC 5905 §7.3 and RFC 8573, as chrony (ntp_auth.c, keys.c) and ntpsec
 // (libntp/macencrypt.c) practise them: after the header and any extension
-// fields comes a 4-byte big-endian key ID, then the digest H(key || packet)
-// over every byte before the trailer.  It is a plain hash, not an HMAC.  In
-// NTPv4 the digest is cut to 20 bytes (a SHA-256 or SHA-512 key gives a
-// 24-byte trailer); earlier versions carry up to 64.  A bare key ID of 0 is a
-// crypto-NAK.  Where the trailer starts is decode()'s job (RFC 7822 §7.5);
-// computing the hash is not the codec's: the os layer (libsodium) or the
-// firmware (mbedTLS) does it.  Freestanding, like the rest of the codec.
+// fields comes a 4-byte big-endian key ID, then the digest over every byte
+// before the trailer: H(key || packet), a plain hash, not an HMAC, or
+// AES-CMAC(key, packet) for AES128 keys.  In NTPv4 the digest is cut to 20
+// bytes (a SHA-1, SHA-256 or SHA-512 key gives a 24-byte trailer, an AES128
+// CMAC of 16 bytes a 20-byte one); earlier versions carry up to 64.  A bare
+// key ID of 0 is a crypto-NAK.  Where the trailer starts is decode()'s job
+// (RFC 7822 §7.5); computing the MAC is not the codec's: the os layer
+// (libsodium, libcrypto) or the firmware (mbedTLS) does it.  Freestanding,
+// like the rest of the codec.
 #pragma once
 
 #include <stddef.h>
@@ -43,9 +45,10 @@ struct MacTrailer {
 // Reads the trailer that decode() located in data (layout from decode(data, ...)).
 MacTrailer read_mac(const uint8_t* data, const PacketLayout& layout);
 
-// Digest bytes a MAC carries for a hash of hash_size bytes in a packet of the
-// given version: at most 20 in NTPv4, at most 64 before (chrony, ntpsec).
-size_t mac_digest_size(uint8_t version, size_t hash_size);
+// Digest bytes a MAC carries for a key whose whole MAC is mac_size bytes, in a
+// packet of the given version: mac_size, but at most 20 in NTPv4 and at most
+// 64 before (chrony, ntpsec).  AES128 CMAC: 16; SHA-1: 20; SHA-256: 20 or 32.
+size_t mac_digest_size(uint8_t version, size_t mac_size);
 
 // Appends key_id and digest[0..digest_size) at packet + size.  Returns the new
 // packet size, or 0 if cap is too small or digest_size exceeds kMaxDigestSize.

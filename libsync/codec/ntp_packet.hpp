@@ -37,7 +37,7 @@ inline constexpr size_t kMinExtensionSize = 16;
 inline constexpr size_t kMinLastExtensionSize = 28;
 // A crypto-NAK is a bare 4-byte key ID of 0.
 inline constexpr size_t kCryptoNakSize = 4;
-// NTPv4 MACs: key ID + 16-byte (MD5) or 20-byte (SHA-1, truncated SHA-2) digest.
+// NTPv4 MACs: key ID + 16-byte (AES-CMAC, MD5) or 20-byte (SHA-1, truncated SHA-2) digest.
 inline constexpr size_t kMinMacSize = 4 + 16;
 inline constexpr size_t kMaxV4MacSize = 4 + 20;
 // NTPv3 and older carry no extension fields; their MAC may be up to 64 bytes.

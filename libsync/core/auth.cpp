@@ -24,21 +24,21 @@ AuthCheck check_auth(const uint8_t* packet, const codec::PacketLayout& layout, c
     case codec::MacKind::Mac: break;
   }
   out.key_id = t.key_id;
-  size_t hash_size = keys != nullptr && t.key_id != 0 ? keys->hash_size(t.key_id) : 0;
-  if (hash_size == 0) {
+  size_t mac_size = keys != nullptr && t.key_id != 0 ? keys->mac_size(t.key_id) : 0;
+  if (mac_size == 0) {
     out.status = AuthStatus::UnknownKey;
     return out;
   }
-  bool ok = t.digest_size == codec::mac_digest_size(layout.header.version, hash_size) &&
+  bool ok = t.digest_size == codec::mac_digest_size(layout.header.version, mac_size) &&
             keys->verify(t.key_id, packet, t.signed_size, t.digest, t.digest_size);
   out.status = ok ? AuthStatus::Ok : AuthStatus::BadMac;
   return out;
 }
 
 size_t mac_trailer_size(const MacKeys& keys, uint32_t key_id, uint8_t version) {
-  size_t hash_size = key_id != 0 ? keys.hash_size(key_id) : 0;
-  if (hash_size == 0) return 0;
-  return codec::kKeyIdSize + codec::mac_digest_size(version, hash_size);
+  size_t mac_size = key_id != 0 ? keys.mac_size(key_id) : 0;
+  if (mac_size == 0) return 0;
+  return codec::kKeyIdSize + codec::mac_digest_size(version, mac_size);
 }
 
 size_t sign_packet(uint8_t* packet, size_t size, size_t cap, uint32_t key_id, const MacKeys& keys) {

@@ -1,9 +1,10 @@
 // NTP symmetric-key authentication as the request and reply paths apply it.
 //
 // RFC 5905 §7.3 / RFC 8573 MACs, as chrony and ntpsec compute them: the
-// digest is H(key || packet) over the packet before its trailer, cut to 20
-// bytes in NTPv4 (codec/mac.hpp).  The hash itself is behind MacKeys, so that
-// this layer stays pure: the os layer implements it with libsodium
+// digest is H(key || packet) (SHA1, SHA256, SHA512) or AES-CMAC(key, packet)
+// (AES128) over the packet before its trailer, cut to 20 bytes in NTPv4
+// (codec/mac.hpp).  The MAC itself is behind MacKeys, so that this layer
+// stays pure: the os layer implements it with libsodium and libcrypto
 // (os/keys.hpp), the ESP firmware with mbedTLS.  check_auth() tells whether a
 // decoded packet is signed, and by a key we hold; sign_packet() appends a MAC.
 #pragma once
@@ -16,17 +17,19 @@
 
 namespace lansync::core {
 
-// A set of symmetric keys, each with its hash function, by key ID.
+// A set of symmetric keys, each with its MAC function, by key ID.
 class MacKeys {
  public:
   virtual ~MacKeys() = default;
-  // Bytes of key key_id's hash (32 for SHA-256, 64 for SHA-512); 0: no such key.
-  virtual size_t hash_size(uint32_t key_id) const = 0;
-  // Writes H(key || data[0..size)) cut to digest_size bytes (at most
-  // hash_size) into out.  False if there is no such key.
+  // Bytes of key key_id's whole MAC, before the codec cuts it (16 for
+  // AES128 CMAC, 20 for SHA-1, 32 for SHA-256, 64 for SHA-512); 0: no such key.
+  virtual size_t mac_size(uint32_t key_id) const = 0;
+  // Writes the key's MAC of data[0..size) (H(key || data), or CMAC(key,
+  // data)) cut to digest_size bytes (at most mac_size) into out.  False if
+  // there is no such key.
   virtual bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
                        size_t digest_size) const = 0;
-  // Whether digest[0..digest_size) is H(key || data[0..size)) cut to
+  // Whether digest[0..digest_size) is the key's MAC of data[0..size) cut to
   // digest_size, compared in constant time.  False if there is no such key.
   virtual bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
                       size_t digest_size) const = 0;
@@ -51,7 +54,7 @@ struct AuthCheck {
 // Checks the MAC of a packet that codec::decode() laid out.  keys may be
 // null (no keys loaded: every MAC is by an unknown key).  The digest must be
 // exactly codec::mac_digest_size() bytes for the packet's version and the
-// key's hash, as chrony requires.
+// key's MAC size, as chrony requires.
 AuthCheck check_auth(const uint8_t* packet, const codec::PacketLayout& layout, const MacKeys* keys);
 
 // Bytes a MAC trailer by key_id adds to a packet of the given version (key ID

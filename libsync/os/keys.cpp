@@ -1,7 +1,10 @@
-// Key files and MACs with libsodium; see keys.hpp.
+// Key files and MACs with libsodium and libcrypto; see keys.hpp.
 #include "os/keys.hpp"
 
 #include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,14 +75,32 @@ bool decode_hex(std::string_view s, uint8_t* out) {
   return true;
 }
 
-// Types that chrony or ntpsec know and libsodium does not hash.
+// Types that chrony or ntpsec know and this build does not compute.
 bool is_known_unsupported(const std::string& t) {
   static const char* const kNames[] = {
-      "MD5",        "M",        "SHA1",       "SHA",      "SHA224",     "SHA384",     "SHA512-224",
-      "SHA512-256", "SHA3-224", "SHA3-256",   "SHA3-384", "SHA3-512",   "RMD160",     "RIPEMD160",
-      "TIGER",      "AES",      "AES128",     "AES-128",  "AES128CMAC", "AES192",     "AES-192",
-      "AES256",     "AES-256",  "AES256CMAC", "CMAC",     "SM3",        "BLAKE2B512", "BLAKE2S256"};
+      "SHA",      "SHA224",   "SHA384",     "SHA512-224", "SHA512-256", "SHA3-224",   "SHA3-256",
+      "SHA3-384", "SHA3-512", "RMD160",     "RIPEMD160",  "TIGER",      "AES192",     "AES-192",
+      "AES256",   "AES-256",  "AES256CMAC", "CMAC",       "SM3",        "BLAKE2B512", "BLAKE2S256"};
   return std::any_of(std::begin(kNames), std::end(kNames), [&](const char* n) { return t == n; });
+}
+
+// Why MD5 keys are refused, and what to make instead (after "... is refused: ").
+std::string md5_refusal(uint32_t id) {
+  std::string n = std::to_string(id);
+  std::string why = "RFC 8573 deprecates MD5 for NTP and MD5 is broken (collisions); ";
+  std::string how = "chronyc keygen " + n + " AES128, or ntpprobe keygen --type AES128 --id " + n;
+  return why + "make a SHA1 or AES128 key instead: " + how;
+}
+
+// Why a line of type name (not one this build computes) is left out.
+std::string type_problem(std::string_view name, uint32_t id) {
+  std::string u = upper(name);
+  std::string type = "type " + std::string(name);
+  if (u == "MD5") return type + " is refused: " + md5_refusal(id);
+  if (u[0] == 'M') return type + " (MD5 to ntpsec) is refused: " + md5_refusal(id);
+  if (!is_known_unsupported(u))
+    return "unknown key " + type + " (this build supports SHA1, SHA256, SHA512, AES128)";
+  return type + " is not supported by this build (it computes SHA1, SHA256, SHA512 and AES128 CMAC)";
 }
 
 // The whitespace-separated tokens of a line, up to a comment.  A '#' inside a
@@ -167,24 +188,56 @@ bool decode_key(std::string_view token, KeyRing::Entry* e, std::string* why, std
   return true;
 }
 
-}  // namespace
-
-const char* key_type_name(KeyType t) { return t == KeyType::Sha512 ? "SHA512" : "SHA256"; }
-
-size_t key_hash_size(KeyType t) {
-  return t == KeyType::Sha512 ? crypto_hash_sha512_BYTES : crypto_hash_sha256_BYTES;
+// Whether e's key has the length its type requires; else *why says so.
+bool check_key_size(const KeyRing::Entry& e, std::string* why) {
+  size_t need = key_required_size(e.type);
+  if (need == 0 || e.size == need) return true;
+  *why = "an " + std::string(key_type_name(e.type)) + " key must be exactly " + std::to_string(need) +
+         " bytes (" + std::to_string(2 * need) + " hex digits after HEX:), this one has " +
+         std::to_string(e.size) + " (chrony refuses it too; chronyc keygen " + std::to_string(e.id) +
+         " AES128 makes one)";
+  return false;
 }
 
-bool parse_key_type(std::string_view name, KeyType* out) {
-  std::string u = upper(name);
-  if (u == "SHA256") {
-    *out = KeyType::Sha256;
-  } else if (u == "SHA512") {
-    *out = KeyType::Sha512;
-  } else {
-    return false;
+}  // namespace
+
+const char* key_type_name(KeyType t) {
+  switch (t) {
+    case KeyType::Sha256: return "SHA256";
+    case KeyType::Sha512: return "SHA512";
+    case KeyType::Sha1: return "SHA1";
+    case KeyType::Aes128: return "AES128";
   }
-  return true;
+  return "?";
+}
+
+const char* ntpsec_key_type_name(KeyType t) { return t == KeyType::Aes128 ? "AES" : key_type_name(t); }
+
+size_t key_mac_size(KeyType t) {
+  switch (t) {
+    case KeyType::Sha256: return crypto_hash_sha256_BYTES;
+    case KeyType::Sha512: return crypto_hash_sha512_BYTES;
+    case KeyType::Sha1: return 20;
+    case KeyType::Aes128: return 16;
+  }
+  return 0;
+}
+
+size_t key_required_size(KeyType t) { return t == KeyType::Aes128 ? 16 : 0; }
+
+bool parse_key_type(std::string_view name, KeyType* out) {
+  static const std::pair<const char*, KeyType> kNames[] = {
+      {"SHA256", KeyType::Sha256},     {"SHA512", KeyType::Sha512}, {"SHA1", KeyType::Sha1},
+      {"AES128", KeyType::Aes128},     {"AES", KeyType::Aes128},    {"AES-128", KeyType::Aes128},
+      {"AES128CMAC", KeyType::Aes128}, {"SHA-1", KeyType::Sha1}};
+  std::string u = upper(name);
+  for (const auto& [n, t] : kNames) {
+    if (u == n) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
 }
 
 OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const std::string& source) {
@@ -224,7 +277,7 @@ OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const s
       continue;
     }
     if (tok.size() == 2) {
-      problem(id, "no key type: chrony reads 'ID KEY' as an MD5 key, and this build does not support MD5");
+      problem(id, "no key type: an MD5 key to chrony, refused: " + md5_refusal(id));
       continue;
     }
     if (tok.size() != 3) {
@@ -233,13 +286,7 @@ OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const s
     }
     KeyType type;
     if (!parse_key_type(tok[1], &type)) {
-      std::string u = upper(tok[1]);
-      if (is_known_unsupported(u) || u[0] == 'M') {  // ntpsec reads any unknown M... type as MD5
-        problem(id, "type " + std::string(tok[1]) +
-                        " is not supported by this build (libsodium hashes SHA256 and SHA512 only)");
-      } else {
-        problem(id, "unknown key type '" + std::string(tok[1]) + "' (this build supports SHA256 and SHA512)");
-      }
+      problem(id, type_problem(tok[1], id));
       continue;
     }
     auto dup = std::find_if(parsed, parsed + line_of.size(), [&](const Entry& e) { return e.id == id; });
@@ -256,7 +303,7 @@ OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const s
     e.id = id;
     e.type = type;
     std::string warning;
-    if (!decode_key(tok[2], &e, &why, &warning)) {
+    if (!decode_key(tok[2], &e, &why, &warning) || !check_key_size(e, &why)) {
       sodium_memzero(&e, sizeof(e));
       problem(id, why);
       continue;
@@ -361,9 +408,9 @@ std::string KeyRing::why_missing(uint32_t key_id) const {
   return "no key " + std::to_string(key_id) + " in " + source_;
 }
 
-size_t KeyRing::hash_size(uint32_t key_id) const {
+size_t KeyRing::mac_size(uint32_t key_id) const {
   const Entry* e = entry(key_id);
-  return e != nullptr ? key_hash_size(e->type) : 0;
+  return e != nullptr ? key_mac_size(e->type) : 0;
 }
 
 namespace {
@@ -381,24 +428,57 @@ void sha2(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size,
   sodium_memzero(&st, sizeof(st));
 }
 
+// SHA-1(key || data) with libcrypto.  Freeing the context wipes its state,
+// which holds key material once the key is absorbed.
+bool sha1(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size, uint8_t* out) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, key, key_size) == 1 && EVP_DigestUpdate(ctx, data, size) == 1 &&
+            EVP_DigestFinal_ex(ctx, out, nullptr) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+// AES-128-CMAC(key, data) (RFC 4493) with libcrypto's EVP_MAC; key is 16
+// bytes.  A context per MAC, so that the expanded key lives only meanwhile:
+// freeing it wipes the cipher context and the CMAC subkeys.
+bool aes128_cmac(const uint8_t* key, const uint8_t* data, size_t size, uint8_t* out) {
+  static EVP_MAC* const cmac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);  // the algorithm: no key in it
+  char cipher[] = "AES-128-CBC";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                               OSSL_PARAM_construct_end()};
+  EVP_MAC_CTX* ctx = cmac != nullptr ? EVP_MAC_CTX_new(cmac) : nullptr;
+  size_t written = 0;
+  bool ok = ctx != nullptr && EVP_MAC_init(ctx, key, 16, params) == 1 &&
+            EVP_MAC_update(ctx, data, size) == 1 && EVP_MAC_final(ctx, out, &written, 16) == 1 &&
+            written == 16;
+  EVP_MAC_CTX_free(ctx);
+  return ok;
+}
+
 }  // namespace
 
-void KeyRing::hash(const Entry& e, const uint8_t* data, size_t size, uint8_t* out) {
-  if (e.type == KeyType::Sha512) {
-    sha2<crypto_hash_sha512_state, crypto_hash_sha512_init, crypto_hash_sha512_update,
-         crypto_hash_sha512_final>(e.key, e.size, data, size, out);
-  } else {
-    sha2<crypto_hash_sha256_state, crypto_hash_sha256_init, crypto_hash_sha256_update,
-         crypto_hash_sha256_final>(e.key, e.size, data, size, out);
+bool KeyRing::mac(const Entry& e, const uint8_t* data, size_t size, uint8_t* out) {
+  switch (e.type) {
+    case KeyType::Sha256:
+      sha2<crypto_hash_sha256_state, crypto_hash_sha256_init, crypto_hash_sha256_update,
+           crypto_hash_sha256_final>(e.key, e.size, data, size, out);
+      return true;
+    case KeyType::Sha512:
+      sha2<crypto_hash_sha512_state, crypto_hash_sha512_init, crypto_hash_sha512_update,
+           crypto_hash_sha512_final>(e.key, e.size, data, size, out);
+      return true;
+    case KeyType::Sha1: return sha1(e.key, e.size, data, size, out);
+    case KeyType::Aes128: return aes128_cmac(e.key, data, size, out);
   }
+  return false;
 }
 
 bool KeyRing::compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
                       size_t digest_size) const {
   const Entry* e = entry(key_id);
-  if (e == nullptr || digest_size > key_hash_size(e->type)) return false;
   uint8_t full[crypto_hash_sha512_BYTES];
-  hash(*e, data, size, full);
+  if (e == nullptr || digest_size > key_mac_size(e->type) || !mac(*e, data, size, full)) return false;
   std::memcpy(out, full, digest_size);
   return true;
 }
@@ -406,23 +486,23 @@ bool KeyRing::compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t
 bool KeyRing::verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
                      size_t digest_size) const {
   const Entry* e = entry(key_id);
-  if (e == nullptr || digest_size == 0 || digest_size > key_hash_size(e->type)) return false;
+  if (e == nullptr || digest_size == 0 || digest_size > key_mac_size(e->type)) return false;
   uint8_t full[crypto_hash_sha512_BYTES];
-  hash(*e, data, size, full);
-  return sodium_memcmp(full, digest, digest_size) == 0;
+  return mac(*e, data, size, full) && sodium_memcmp(full, digest, digest_size) == 0;
 }
 
 std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line) {
   if (sodium_init() < 0) std::abort();  // cannot happen on Linux: it only sets up CPU features
   if (key_size > kMaxNtpsecKeySize) key_size = kMaxNtpsecKeySize;
+  if (key_required_size(type) != 0) key_size = key_required_size(type);
   uint8_t key[kMaxNtpsecKeySize];
   randombytes_buf(key, key_size);
   char hex[2 * kMaxNtpsecKeySize + 1];
   sodium_bin2hex(hex, sizeof(hex), key, key_size);
   sodium_memzero(key, sizeof(key));
-  std::string head = std::to_string(key_id) + " " + key_type_name(type) + " ";
-  std::string line = head + "HEX:" + hex;
-  if (ntpsec_line != nullptr) *ntpsec_line = head + hex;
+  std::string id = std::to_string(key_id) + " ";
+  std::string line = id + key_type_name(type) + " HEX:" + hex;
+  if (ntpsec_line != nullptr) *ntpsec_line = id + ntpsec_key_type_name(type) + " " + hex;
   sodium_memzero(hex, sizeof(hex));
   return line;
 }

@@ -1,16 +1,19 @@
-// Symmetric NTP keys: the key file reader and the MAC hash, with libsodium.
+// Symmetric NTP keys: the key file reader and the MACs, with libsodium and libcrypto.
 //
 // The key file is chrony's (`ID TYPE KEY`, KEY as `HEX:...`, `ASCII:...` or
 // bare text) or ntpsec's ntp.keys (`keyno type key`, a bare key longer than 20
-// characters being hex); see lansync-keys(5).  This build supports the types
-// libsodium hashes, SHA256 and SHA512; every other line (MD5, SHA1, AES128,
-// ...) is left out with a problem that names the line and says why, as chrony
-// and ntpsec skip the lines they cannot use.  Like ssh with a private key, a
-// file that its group or others may access is refused unless the caller
-// allows it.  The keys live in one sodium_malloc() block (guard pages,
-// mlock'ed, read-only once loaded), wiped when the KeyRing is destroyed; the
-// file's text is read into secure memory too and wiped after parsing.
-// KeyRing implements core::MacKeys: digest = SHA-2(key || packet), checked
+// characters being hex); see lansync-keys(5).  This build supports SHA256 and
+// SHA512 (libsodium), SHA1 and AES128 CMAC (OpenSSL's libcrypto, RFC 8573);
+// every other line (MD5, SHA384, AES256, ...) is left out with a problem that
+// names the line and says why, as chrony and ntpsec skip the lines they cannot
+// use.  Like ssh with a private key, a file that its group or others may
+// access is refused unless the caller allows it.  The keys live in one
+// sodium_malloc() block (guard pages, mlock'ed, read-only once loaded), wiped
+// when the KeyRing is destroyed; the file's text is read into secure memory
+// too and wiped after parsing.  libcrypto reads the key from there and holds
+// its own copy (SHA-1 state, AES key schedule) only during one MAC, in a
+// context it wipes when freed.  KeyRing implements core::MacKeys: MAC =
+// H(key || packet) for the hashes, AES-CMAC(key, packet) for AES128, checked
 // with sodium_memcmp (constant time).
 #pragma once
 
@@ -26,13 +29,18 @@
 
 namespace lansync::os {
 
-enum class KeyType : uint8_t { Sha256, Sha512 };
+enum class KeyType : uint8_t { Sha256, Sha512, Sha1, Aes128 };
 
-// "SHA256" or "SHA512", as chrony and ntpsec spell them.
+// "SHA256", "SHA512", "SHA1" or "AES128", as chrony spells them.
 const char* key_type_name(KeyType t);
-// Hash bytes: 32 or 64.
-size_t key_hash_size(KeyType t);
-// The type named (case-insensitive), if this build supports it.
+// The name in ntpsec's ntp.keys: chrony's, but "AES" for AES128 (ntpsec reads no "AES128").
+const char* ntpsec_key_type_name(KeyType t);
+// MAC bytes before any truncation: 32 (SHA256), 64 (SHA512), 20 (SHA1), 16 (AES128 CMAC).
+size_t key_mac_size(KeyType t);
+// Key bytes the type requires: 16 for AES128 (as chrony), 0 for any length.
+size_t key_required_size(KeyType t);
+// The type named (case-insensitive): chrony's names, ntpsec's AES, AES-128
+// and AES128CMAC for AES128 and SHA-1 for SHA1.  False for a type this build lacks.
 bool parse_key_type(std::string_view name, KeyType* out);
 
 // Key lengths this reader accepts, in bytes (ntpsec takes at most 32).
@@ -47,7 +55,7 @@ struct KeyFileProblem {
   int line = 0;         // 1-based
   uint32_t key_id = 0;  // the line's key ID, when it has a valid one
   bool fatal = false;   // the line was left out (else: a warning, the key was loaded)
-  std::string message;  // e.g. "key 3: type MD5 is not supported by this build ..."
+  std::string message;  // e.g. "key 3: type SHA384 is not supported by this build ..."
 };
 
 class KeyRing final : public core::MacKeys {
@@ -74,7 +82,7 @@ class KeyRing final : public core::MacKeys {
   // Why key_id is not held: the problem of its line, or "no key N in FILE".
   std::string why_missing(uint32_t key_id) const;
 
-  size_t hash_size(uint32_t key_id) const override;
+  size_t mac_size(uint32_t key_id) const override;
   bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
                size_t digest_size) const override;
   bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
@@ -85,8 +93,8 @@ class KeyRing final : public core::MacKeys {
  private:
   KeyRing() = default;
   const Entry* entry(uint32_t key_id) const;
-  // H(key || data) into out (key_hash_size bytes).
-  static void hash(const Entry& e, const uint8_t* data, size_t size, uint8_t* out);
+  // The key's MAC of data into out (key_mac_size bytes); false if libcrypto failed.
+  static bool mac(const Entry& e, const uint8_t* data, size_t size, uint8_t* out);
 
   Entry* entries_ = nullptr;  // sodium_malloc'ed, sorted by ID
   size_t count_ = 0;
@@ -95,9 +103,10 @@ class KeyRing final : public core::MacKeys {
 };
 
 // A new key line, as chrony and sntpd read it: "ID TYPE HEX:..." with
-// key_size random bytes from libsodium (randombytes_buf).  *ntpsec_line gets
-// the same key in ntpsec's ntp.keys syntax (bare hex), which chrony would
-// read differently.  key_size is at most 32 (ntpsec's limit).
+// key_size random bytes from libsodium (randombytes_buf); an AES128 key is
+// always 16 bytes.  *ntpsec_line gets the same key in ntpsec's ntp.keys
+// syntax (bare hex, ntpsec's type name), which chrony would read differently.
+// key_size is at most 32 (ntpsec's limit).
 std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line);
 
 }  // namespace lansync::os

@@ -5,10 +5,11 @@
 // check_auth() answers without reading out of bounds, and never Ok without a
 // MAC; and the signed part, signed again with each key we hold, decodes and
 // verifies with that key, and no longer does once a signed byte changes.
+#include "codec/mac.hpp"
+
 #include <cstring>
 #include <memory>
 
-#include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "core/auth.hpp"
 #include "os/keys.hpp"
@@ -23,7 +24,9 @@ const core::MacKeys& keys() {
   static std::unique_ptr<os::KeyRing> ring = [] {
     auto r = os::KeyRing::parse(
         "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-        "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n",
+        "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+        "3 SHA1 HEX:75388cd24c9b15666342921464f226fc7d179a98\n"
+        "4 AES128 HEX:ff23850986e6888bedafa3731076c51b\n",
         "fuzz keys");
     require(r.ok(), "the fuzz keys parse");
     return std::move(*r);
@@ -59,7 +62,7 @@ int mac(const uint8_t* data, size_t size) {
   core::AuthCheck a = core::check_auth(data, l, &keys());
   require(a.status != core::AuthStatus::Ok || t.kind == codec::MacKind::Mac, "Ok only with a MAC");
 
-  for (uint32_t key_id : {1u, 2u}) {
+  for (uint32_t key_id : {1u, 2u, 3u, 4u}) {
     uint8_t packet[2048 + codec::kMaxV3MacSize];
     if (t.signed_size > 2048) break;
     std::memcpy(packet, data, t.signed_size);

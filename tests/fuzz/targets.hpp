@@ -29,7 +29,7 @@ struct Require {
 int request(const uint8_t* data, size_t size);
 
 // The MAC trailer: codec::read_mac, core::check_auth and core::sign_packet on
-// the bytes as a packet, with a SHA256 and a SHA512 key (mac.cpp).
+// the bytes as a packet, with a SHA256, a SHA512, a SHA1 and an AES128 key (mac.cpp).
 int mac(const uint8_t* data, size_t size);
 
 // What a board (firmware/core) takes from the network: HTTP requests, SNTP

@@ -148,13 +148,13 @@ check "... and says how to fix it" grep -q "chmod 600" "$WORK/last.err"
 expect_exit 2 "ntpprobe refuses it too" "$BIN/ntpprobe" --keys "$WORK/open.keys" --key 1 127.0.0.1:11123
 expect_exit 0 "ntpprobe --insecure-keys takes it" \
   "$BIN/ntpprobe" --insecure-keys --keys "$WORK/open.keys" --key 1 127.0.0.1:11123
-printf '5 MD5 HEX:00112233445566778899aabbccddeeff\n6 AES128 HEX:00112233445566778899aabbccddeeff\n' \
+printf '5 MD5 HEX:00112233445566778899aabbccddeeff\n6 AES256 HEX:00112233445566778899aabbccddeeff\n' \
   >"$WORK/old.keys"
 chmod 600 "$WORK/old.keys"
 expect_exit 2 "ntpprobe --key 5 (MD5)" "$BIN/ntpprobe" --keys "$WORK/old.keys" --key 5 127.0.0.1:11123
-check "... says MD5 is not supported by this build, and where" \
-  grep -q "old.keys (line 1: key 5: type MD5 is not supported by this build" "$WORK/last.err"
-expect_exit 2 "sntpd with only MD5 and AES128 keys" \
+check "... says MD5 is refused, why, and where" \
+  grep -q "old.keys (line 1: key 5: type MD5 is refused: RFC 8573 deprecates MD5" "$WORK/last.err"
+expect_exit 2 "sntpd with only MD5 and AES256 keys" \
   "$BIN/sntpd" --user root --control "$WORK/x.sock" --listen 127.0.0.1:0 --keys "$WORK/old.keys"
 check "... names the line and the reason" grep -q "no usable key.*line 1: key 5: type MD5" "$WORK/last.err"
 expect_exit 2 "sntpd --require-auth without --keys" \

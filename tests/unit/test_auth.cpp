@@ -114,6 +114,46 @@ TEST(Auth, SignPacketRefusesUnknownKeysAndShortBuffers) {
   EXPECT_EQ(mac_trailer_size(*keys, 3, 4), 0u);
 }
 
+// SHA1 (20-byte MAC) and AES128 CMAC (16 bytes) keys, as chronyc keygen makes them.
+const char* const kLegacyKeys =
+    "3 SHA1 HEX:75388cd24c9b15666342921464f226fc7d179a98\n"
+    "4 AES128 HEX:ff23850986e6888bedafa3731076c51b\n";
+
+TEST(Auth, Sha1AndAesCmacTrailersHaveTheirWholeMacInEveryVersion) {
+  auto keys = ring(kLegacyKeys);
+  for (uint8_t version : {uint8_t{3}, uint8_t{4}}) {
+    EXPECT_EQ(mac_trailer_size(*keys, 3, version), 24u) << int{version};  // 4 + 20: nothing to cut
+    EXPECT_EQ(mac_trailer_size(*keys, 4, version), 20u) << int{version};  // 4 + 16
+  }
+  EXPECT_EQ(codec::mac_digest_size(4, 16), 16u);
+  EXPECT_EQ(codec::mac_digest_size(3, 16), 16u);
+  EXPECT_EQ(codec::mac_digest_size(4, 20), 20u);
+  EXPECT_EQ(codec::mac_digest_size(3, 20), 20u);
+}
+
+TEST(Auth, SignedWithSha1OrAesCmacVerifiesAndNoOtherLengthDoes) {
+  auto keys = ring(kLegacyKeys);
+  for (uint8_t version : {uint8_t{3}, uint8_t{4}}) {
+    for (uint32_t key_id : {3u, 4u}) {
+      uint8_t p[codec::kHeaderSize + codec::kMaxV3MacSize] = {static_cast<uint8_t>(version << 3 | 3)};
+      p[40] = 0x5a;
+      size_t size = sign_packet(p, codec::kHeaderSize, sizeof(p), key_id, *keys);
+      ASSERT_EQ(size, codec::kHeaderSize + mac_trailer_size(*keys, key_id, version));
+      std::vector<uint8_t> good(p, p + size);
+      AuthCheck a = check(good, keys.get());
+      EXPECT_EQ(a.status, AuthStatus::Ok) << "v" << int{version} << " key " << key_id;
+      EXPECT_EQ(a.key_id, key_id);
+      // The other key type's length: 4 more or 4 fewer digest bytes, as chrony refuses.
+      std::vector<uint8_t> longer = good;
+      longer.resize(good.size() + 4);
+      std::vector<uint8_t> shorter(good.begin(), good.end() - 4);
+      EXPECT_EQ(check(key_id == 4 ? longer : shorter, keys.get()).status, AuthStatus::BadMac);
+      good[40] ^= 1;
+      EXPECT_EQ(check(good, keys.get()).status, AuthStatus::BadMac);
+    }
+  }
+}
+
 // --- The request path -------------------------------------------------------
 
 constexpr int64_t kS = 1'000'000'000;

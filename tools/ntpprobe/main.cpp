@@ -57,7 +57,7 @@ int keygen(const KeygenOptions& opt) {
   os::KeyType type = os::KeyType::Sha256;
   os::parse_key_type(opt.type, &type);  // CLI11 admitted only the supported names
   std::string ntpsec;
-  std::string line = os::generate_key_line(opt.id, type, 32, &ntpsec);
+  std::string line = os::generate_key_line(opt.id, type, 32, &ntpsec);  // AES128: 16 bytes
   fmt::print("{}\n# the same key for ntpsec's ntp.keys (which has no HEX: prefix):\n# {}\n", line, ntpsec);
   return kOk;
 }
@@ -219,9 +219,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Query NTP servers and print the clock offset; optionally correct the clock.", "ntpprobe"};
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
   CLI::App* keygen = app.add_subcommand("keygen", "print a new random key line for chrony, ntpsec and sntpd");
-  keygen->add_option("--type", keygen_opt.type, "hash of the key: SHA256 or SHA512")
+  keygen->add_option("--type", keygen_opt.type, "type of the key: SHA256, SHA512, SHA1 or AES128 (16 bytes)")
       ->capture_default_str()
-      ->transform(CLI::IsMember({"SHA256", "SHA512"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"SHA256", "SHA512", "SHA1", "AES128"}, CLI::ignore_case));
   keygen->add_option("--id", keygen_opt.id, "key ID, 1-65535 (ntpsec's limit)")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));

@@ -245,7 +245,7 @@ int run(const Options& opt) {
     policy.keys = keys.get();
     policy.require_auth = opt.require_auth;
   }
-  if (opt.broadcast_key != 0 && (opt.broadcast.empty() || !keys || keys->hash_size(opt.broadcast_key) == 0)) {
+  if (opt.broadcast_key != 0 && (opt.broadcast.empty() || !keys || keys->mac_size(opt.broadcast_key) == 0)) {
     os::log::error("--broadcast-key {}: {}", opt.broadcast_key,
                    opt.broadcast.empty() ? "there is no --broadcast to sign"
                    : !keys               ? "needs --keys"
