@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "core/record_age.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -41,6 +42,9 @@ class Clock {
   // clock is synchronized with the given error bounds.
   virtual Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                             int64_t est_error_ns) = 0;
+  // This boot's id and CLOCK_BOOTTIME now (os/boot.hpp), which sync-state
+  // records are stamped and judged with; a fake clock returns its own.
+  virtual OsResult<core::BootStamp> boot_stamp();
   // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock
   // does not stretch it); a fake clock advances instead.  ns <= 0 returns at once.
   virtual void sleep_ns(int64_t ns);

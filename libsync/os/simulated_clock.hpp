@@ -37,6 +37,7 @@ class SimulatedClock final : public Clock {
   Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
                     int64_t est_error_ns) override;
   void sleep_ns(int64_t ns) override { base_.sleep_ns(ns); }
+  OsResult<core::BootStamp> boot_stamp() override { return base_.boot_stamp(); }
 
   // The simulated clock minus the base clock now, in ns (positive: ahead).
   int64_t offset_ns();
