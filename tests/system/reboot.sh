@@ -2,20 +2,45 @@
 # A reboot must not make an old sync-state record look fresh (issue 18).  A
 # phone on ap0 sets sntpd's simulated clock: the record names this boot and
 # sntpd serves stratum 3.  After a reboot (nspawn gives the container a new
-# boot_id) the same record, minutes old by the wall clock, is no reference:
+# boot_id; see install_ap0_unit for what sntpd's sandbox sees) the same record, minutes old by the wall clock, is no reference:
 # sntpd answers unsynchronized and says why, and the file is left as it was.
 # A phone setting the clock in the new boot makes it a reference again.
 source "$(dirname "$0")/lib.sh"
 
 STATE=/var/lib/lansync/sync-state.json
 
-# ap0 and its phone: one end of a veth pair with the Pi's and the phone's addresses (see phone.sh).
-make_ap0() {
-  inside ip link add ap0 type veth peer name ap0-peer
-  inside ip addr add 192.168.4.1/24 dev ap0
-  inside ip addr add 192.168.4.2/24 dev ap0
-  inside ip link set ap0-peer up
-  inside ip link set ap0 up
+# ap0 and its phone, at every boot: one end of a veth pair with the Pi's and
+# the phone's addresses (see phone.sh), up before sntpd binds its page there;
+# and this boot's boot_id where sntpd can see it (below).
+install_ap0_unit() {
+  cat >"$WORK/reboot/etc/systemd/system/ap0.service" <<'UNIT'
+[Unit]
+Description=ap0 for the reboot test (a veth pair with the Pi's and the phone's addresses)
+Before=sntpd.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'cat /proc/sys/kernel/random/boot_id >/run/container-boot-id'
+ExecStart=/bin/sh -c 'ip link add ap0 type veth peer name ap0-peer && ip addr add 192.168.4.1/24 dev ap0 && ip addr add 192.168.4.2/24 dev ap0 && ip link set ap0-peer up && ip link set ap0 up'
+[Install]
+WantedBy=multi-user.target
+UNIT
+  # sntpd's sandbox (ProtectProc=, ProtectKernelTunables=...) mounts a procfs
+  # of its own, which shows the host kernel's boot_id: nspawn's per-container
+  # boot_id (mounted over /proc/sys/kernel/random/boot_id) is not there, and
+  # a container reboot does not reboot that kernel.  A Pi's kernel does; so
+  # ap0.service keeps the container's boot_id in /run, and sntpd sees it in
+  # its place, its sandbox otherwise as shipped.
+  mkdir -p "$WORK/reboot/etc/systemd/system/sntpd.service.d"
+  cat >"$WORK/reboot/etc/systemd/system/sntpd.service.d/reboot-test.conf" <<'UNIT'
+[Unit]
+Requires=ap0.service
+After=ap0.service
+[Service]
+BindReadOnlyPaths=/run/container-boot-id:/proc/sys/kernel/random/boot_id
+UNIT
+  inside systemctl daemon-reload
+  inside systemctl enable --now ap0.service >/dev/null 2>&1
 }
 
 # phone_sets: the phone's exchange and set through curl; prints the /set reply.
@@ -38,8 +63,8 @@ wait_status() {
 }
 
 boot reboot
-make_ap0
 install_package
+install_ap0_unit
 cat >"$WORK/reboot/etc/lansync/sntpd.conf" <<'CONF'
 # The README's Pi recipe, with a simulated clock 5 s behind.
 http 192.168.4.1:80
@@ -88,7 +113,6 @@ check "...and serves no stratum" [ "$(jq -r '"\(.reference.synchronized) \(.refe
 check "the reader left the file as it was" cmp -s "$WORK/reboot$STATE" "$WORK/state-before-reboot.json"
 
 # --- A phone in this boot makes the clock a reference again.
-make_ap0
 set=$(phone_sets)
 check "a phone sets the clock in the new boot ($(json result "$set"))" [ "$(json result "$set")" = set ]
 check "the new record names the new boot" [ "$(inside jq -r .boot_id "$STATE")" = "$boot2" ]
