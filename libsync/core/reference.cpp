@@ -129,17 +129,18 @@ ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int
     s.reference_time_ns = st.last_sync_ns;
     s.root_delay_ns = 0;
     s.root_dispersion_ns = st.uncertainty_ns;
-    // A record from the future means the clock went back since: not evidence.
-    bool future = st.last_sync_ns > now_ns + 2'000'000'000;
-    if (future) why = "dated in the future (the clock went back?)";
-    if (!future && usable(s, now_ns, max_age_ns, &why)) {
+    RecordVerdict r = judge_record(st.last_sync_ns, st.boot, e.this_boot, now_ns, max_age_ns);
+    why = explain_record(r, max_age_ns);
+    if (r.counts && usable(s, now_ns, max_age_ns, &why)) {
       c.kind = ReferenceKind::SyncState;
       c.state = s;
-      c.detail =
-          "sync-state file (source " + st.source + ", " + human_duration(now_ns - st.last_sync_ns) + " old)";
+      c.detail = "sync-state file (source " + st.source + ", " + why + ")";
       return c;
     }
     reject("sync-state file (source " + st.source + ")");
+  } else if (!e.state_problem.empty()) {
+    why = e.state_problem;
+    reject("sync-state file");
   }
   std::string because = rejected.empty() ? "" : " (" + rejected + ")";
   if (e.local_stratum) {

@@ -3,7 +3,8 @@
 // From the best evidence available, in this order (sntpd(8)):
 //   1. upstream NTP servers sntpd follows itself;
 //   2. the kernel's sync status, when another daemon disciplines the clock;
-//   3. the sync-state file (set from a phone, ntpprobe --set, rtcset --hctosys);
+//   3. the sync-state file (set from a phone, ntpprobe --set, rtcset --hctosys),
+//      when its record was made in this boot (core/record_age.hpp);
 //   4. --local-stratum N, the last resort (chrony's `local stratum`).
 // Root dispersion grows at PHI = 15 ppm of the time since the reference was
 // last updated.  A reference older than max_age, or whose root distance
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "core/record_age.hpp"
 #include "core/server.hpp"
 
 namespace lansync::core {
@@ -43,12 +45,15 @@ struct StateReference {
   std::string source;              // "ntp:192.168.4.1", "phone", "rtc", ...
   int64_t uncertainty_ns = 0;      // error bound when it was written (0 if not recorded)
   std::optional<uint8_t> stratum;  // the source's stratum, when it recorded one
+  BootStamp boot;                  // the boot it was made in, and its boot time then
 };
 
 struct ReferenceEvidence {
   std::optional<UpstreamReference> upstream;
   std::optional<KernelReference> kernel;
   std::optional<StateReference> state;
+  std::string state_problem;  // why an existing sync-state file could not be read, if it could not
+  BootStamp this_boot;        // this boot, and its boot time now (for the sync-state record)
   std::optional<uint8_t> local_stratum;
   int8_t precision_log2 = -20;
 };

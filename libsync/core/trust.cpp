@@ -5,27 +5,42 @@ namespace lansync::core {
 namespace {
 
 constexpr int64_t kS = 1'000'000'000;
-constexpr int64_t kFutureToleranceNs = 2 * kS;
+
+std::string explain_state(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns) {
+  std::string src = e.state_source.empty() ? "" : " (source " + e.state_source + ")";
+  std::string clock = v.record.age_clock == AgeClock::Boot ? " by the boot clock" : " by the wall clock";
+  switch (v.reason) {
+    case TrustReason::StateFresh:
+      return "the clock was set or verified " + human_duration(v.state_age_ns) + " ago" + clock + src;
+    case TrustReason::StateStale:
+      return "the clock was last set or verified " + human_duration(v.state_age_ns) + " ago" + clock + src +
+             ", more than the " + human_duration(max_age_ns) + " allowed";
+    case TrustReason::StateInFuture:
+      return "the sync-state record is dated " + human_duration(v.state_age_ns) + " in the future" + clock +
+             ": the clock went back, or the record is wrong";
+    default: return "the sync-state record" + src + " does not count: " + explain_record(v.record, max_age_ns);
+  }
+}
 
 std::string explain_reason(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns) {
-  std::string src = e.state_source.empty() ? "" : " (source " + e.state_source + ")";
   switch (v.reason) {
     case TrustReason::KernelSynchronized: return "the kernel reports the clock synchronized";
-    case TrustReason::StateFresh:
-      return "the clock was set or verified " + human_duration(v.state_age_ns) + " ago" + src;
     case TrustReason::KernelUnsynchronized: return "the kernel reports the clock unsynchronized";
-    case TrustReason::StateStale:
-      return "the clock was last set or verified " + human_duration(v.state_age_ns) + " ago" + src +
-             ", more than the " + human_duration(max_age_ns) + " allowed";
     case TrustReason::StateMissing:
       return "there is no record that the clock was ever set" +
              (e.state_problem.empty() ? std::string() : " (" + e.state_problem + ")");
-    case TrustReason::StateInFuture:
-      return "the sync-state record is dated " + human_duration(v.state_age_ns) +
-             " in the future: the clock went back, or the record is wrong";
     case TrustReason::NoEvidence: return "neither the kernel nor a sync-state record says the clock is right";
+    default: return explain_state(v, e, max_age_ns);
   }
-  return "unknown";
+}
+
+TrustReason reason_of(RecordReason r) {
+  switch (r) {
+    case RecordReason::Fresh: return TrustReason::StateFresh;
+    case RecordReason::Stale: return TrustReason::StateStale;
+    case RecordReason::InFuture: return TrustReason::StateInFuture;
+    default: return TrustReason::StateOtherBoot;
+  }
 }
 
 }  // namespace
@@ -34,21 +49,18 @@ TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t no
   TrustVerdict v;
   bool use_kernel = policy != TrustPolicy::StateOnly;
   bool use_state = policy != TrustPolicy::KernelOnly;
-  if (e.state_known) v.state_age_ns = now_ns - e.state_last_sync_ns;
+  if (e.state_known) {
+    v.record = judge_record(e.state_last_sync_ns, e.state_boot, e.this_boot, now_ns, max_age_ns);
+    v.state_age_ns = v.record.age_ns;
+  }
   v.kernel_unsynchronized = use_kernel && e.kernel_known && !e.kernel_synchronized;
 
   if (use_kernel && e.kernel_known && e.kernel_synchronized) {
     v.trusted = true;
     v.reason = TrustReason::KernelSynchronized;
   } else if (use_state && e.state_known) {
-    if (v.state_age_ns < -kFutureToleranceNs) {
-      v.reason = TrustReason::StateInFuture;
-    } else if (v.state_age_ns <= max_age_ns) {
-      v.trusted = true;
-      v.reason = TrustReason::StateFresh;
-    } else {
-      v.reason = TrustReason::StateStale;
-    }
+    v.trusted = v.record.counts;
+    v.reason = reason_of(v.record.reason);
   } else if (use_state) {
     v.reason = TrustReason::StateMissing;
   } else {

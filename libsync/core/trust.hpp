@@ -3,12 +3,16 @@
 // The users' rule for a Pi without a battery clock: the clock is good when
 // something set or verified it recently (the sync-state file is younger than
 // max age, 30 minutes by default) or when a daemon is disciplining it (the
-// kernel says synchronized).  camsync, rtcset --systohc and sntpd apply it
-// before they pass the time on.  Pure: the caller reads the kernel and the file.
+// kernel says synchronized).  A record counts only when it was made in this
+// boot (core/record_age.hpp); its age is the larger of its wall-clock and
+// boot-clock ages.  camsync, rtcset --systohc and sntpd apply it before they
+// pass the time on.  Pure: the caller reads the kernel, the boot and the file.
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "core/record_age.hpp"
 
 namespace lansync::core {
 
@@ -22,6 +26,8 @@ struct TrustEvidence {
   int64_t state_last_sync_ns = 0;    // its last_sync_unix, in Unix ns
   std::string state_source;          // its source, e.g. "ntp:192.168.4.1"
   std::string state_problem;         // why it could not be read, if it could not
+  BootStamp state_boot;              // the boot the record names, and its boot time then
+  BootStamp this_boot;               // this boot, and its boot time now
 };
 
 enum class TrustReason : uint8_t {
@@ -31,6 +37,7 @@ enum class TrustReason : uint8_t {
   StateStale,
   StateMissing,   // no file, or a file that does not parse
   StateInFuture,  // recorded after now: the clock went back, or the file lies
+  StateOtherBoot,  // made in another boot (or names none): not evidence for this one
   NoEvidence,     // neither source could be read
 };
 
@@ -38,6 +45,7 @@ struct TrustVerdict {
   bool trusted = false;
   TrustReason reason = TrustReason::NoEvidence;
   int64_t state_age_ns = -1;           // age of the sync-state record, if there is one
+  RecordVerdict record;                // the record rule's verdict, when the record was judged
   bool kernel_unsynchronized = false;  // the kernel was consulted and said unsynchronized
 };
 

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "os/boot.hpp"
+
 namespace lansync::os {
 namespace {
 
@@ -95,6 +97,8 @@ void Clock::sleep_ns(int64_t ns) {
   while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
   }
 }
+
+OsResult<core::BootStamp> Clock::boot_stamp() { return read_boot_stamp(); }
 
 int64_t monotonic_ns() { return read_ns(CLOCK_MONOTONIC); }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "core/record_age.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -44,6 +45,9 @@ class Clock {
   // Sets the kernel's frequency correction (positive: the clock runs faster),
   // as a restart restores what the discipline had learnt (the drift file).
   virtual Status set_frequency(double ppm) = 0;
+  // This boot's id and CLOCK_BOOTTIME now (os/boot.hpp), which sync-state
+  // records are stamped and judged with; a fake clock returns its own.
+  virtual OsResult<core::BootStamp> boot_stamp();
   // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock
   // does not stretch it); a fake clock advances instead.  ns <= 0 returns at once.
   virtual void sleep_ns(int64_t ns);

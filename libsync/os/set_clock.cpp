@@ -20,6 +20,7 @@ OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
   if (c.uncertainty_ns >= 0) s.uncertainty_s = static_cast<double>(c.uncertainty_ns) / 1e9;
   s.action = core::describe(action);
   s.stratum = c.stratum;
+  if (auto boot = clock.boot_stamp(); boot) stamp_boot(s, *boot);
   if (auto st = write_sync_state(state_path, s); !st) return fail(st.error());
   return action;
 }

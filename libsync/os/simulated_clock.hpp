@@ -40,6 +40,7 @@ class SimulatedClock final : public Clock {
                     int64_t est_error_ns) override;
   Status set_frequency(double ppm) override;
   void sleep_ns(int64_t ns) override { base_.sleep_ns(ns); }
+  OsResult<core::BootStamp> boot_stamp() override { return base_.boot_stamp(); }
 
   // The simulated clock minus the base clock now, in ns (positive: ahead).
   int64_t offset_ns();

@@ -4,17 +4,53 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "os/boot.hpp"
 #include "os/file.hpp"
 
 namespace lansync::os {
 
 using nlohmann::json;
 
+namespace {
+
+// The optional boot_id and boot_time_s fields; a boot_id that is not a UUID is an error.
+Status parse_boot(const json& j, const std::string& name, SyncState* s) {
+  if (auto b = j.find("boot_id"); b != j.end()) {
+    if (!b->is_string() || !core::valid_boot_id(b->get<std::string>())) {
+      return invalid(name + ": field 'boot_id' must be a boot id (a UUID of 36 characters)");
+    }
+    s->boot_id = b->get<std::string>();
+  }
+  if (auto t = j.find("boot_time_s"); t != j.end()) {
+    if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0) {
+      return invalid(name + ": field 'boot_time_s' must be a number of seconds, not negative");
+    }
+    s->boot_time_s = t->get<double>();
+  }
+  return ok();
+}
+
+}  // namespace
+
+core::BootStamp boot_of(const SyncState& state) {
+  core::BootStamp b{state.boot_id, std::nullopt};
+  if (state.boot_time_s) b.boot_time_ns = std::llround(*state.boot_time_s * 1e9);
+  return b;
+}
+
+void stamp_boot(SyncState& state, const core::BootStamp& boot) {
+  state.boot_id = boot.boot_id;
+  state.boot_time_s.reset();
+  if (boot.boot_time_ns) state.boot_time_s = static_cast<double>(*boot.boot_time_ns) / 1e9;
+}
+
 std::string format_sync_state(const SyncState& s) {
   json j = {{"last_sync_unix", s.last_sync_unix}, {"source", s.source}, {"offset_s", s.offset_s}};
   if (s.uncertainty_s) j["uncertainty_s"] = *s.uncertainty_s;
   if (s.action) j["action"] = *s.action;
   if (s.stratum) j["stratum"] = *s.stratum;
+  if (!s.boot_id.empty()) j["boot_id"] = s.boot_id;
+  if (s.boot_time_s) j["boot_time_s"] = *s.boot_time_s;
   return j.dump() + "\n";
 }
 
@@ -59,6 +95,7 @@ OsResult<SyncState> parse_sync_state(const std::string& text, const std::string&
     }
     s.stratum = st->get<int>();
   }
+  if (auto st = parse_boot(j, name, &s); !st) return fail(st.error());
   return s;
 }
 
@@ -70,7 +107,11 @@ OsResult<SyncState> read_sync_state(const std::string& path) {
 }
 
 Status write_sync_state(const std::string& path, const SyncState& state) {
-  return write_file_atomic(path, format_sync_state(state), 0644);
+  SyncState s = state;
+  if (s.boot_id.empty()) {
+    if (auto boot = read_boot_stamp(); boot) stamp_boot(s, *boot);
+  }
+  return write_file_atomic(path, format_sync_state(s), 0644);
 }
 
 }  // namespace lansync::os

@@ -18,9 +18,11 @@ core::TrustEvidence gather_trust_evidence(Clock& clock, const std::string& state
     e.state_known = true;
     e.state_last_sync_ns = std::llround(s->last_sync_unix * 1e9);
     e.state_source = s->source;
+    e.state_boot = boot_of(*s);
   } else {
     e.state_problem = s.error().message;
   }
+  if (auto b = clock.boot_stamp(); b) e.this_boot = *b;
   return e;
 }
 

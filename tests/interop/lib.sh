@@ -252,10 +252,18 @@ camera_emulator() {
 # this machine's clock, its PUT count, the last PUT body).
 emulator_status() { curl -sk --max-time 5 "${2:-http}://127.0.0.1:$1/emulator/status"; }
 
-# sync_state PATH AGE_S: a sync-state file recording a sync AGE_S seconds ago.
+# boot_fields AGE_S: the "boot_id" and "boot_time_s" members of a sync-state
+# record made AGE_S seconds ago in this boot (/proc/uptime is CLOCK_BOOTTIME;
+# a time before the boot is recorded as 0).
+boot_fields() {
+  printf '"boot_id":"%s","boot_time_s":%s' "$(cat /proc/sys/kernel/random/boot_id)" \
+    "$(awk -v age="$1" '{ t = $1 - age; printf "%.3f", t < 0 ? 0 : t }' /proc/uptime)"
+}
+
+# sync_state PATH AGE_S: a sync-state file recording a sync AGE_S seconds ago, in this boot.
 sync_state() {
-  printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001}\n' \
-    "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" >"$1"
+  printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001,%s}\n' \
+    "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" "$(boot_fields "$2")" >"$1"
 }
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3

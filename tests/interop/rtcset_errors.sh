@@ -54,7 +54,7 @@ if [ "$RC" -eq 3 ]; then
     grep -qF "refusing to write the system clock to /dev/null: the kernel reports the clock unsynchronized, and there is no record that the clock was ever set" "$WORK/last.err"
   check "--systohc, untrusted clock: says --force overrides" grep -qF "; --force overrides" "$WORK/last.err"
   # A fresh record from the RTC itself does not count either.
-  printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0}\n' "$(date +%s)" >"$WORK/rtc.json"
+  printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,%s}\n' "$(date +%s)" "$(boot_fields 0)" >"$WORK/rtc.json"
   expect_message 3 "--systohc after --hctosys" "last set from the RTC itself" \
     "$R" --systohc --device /dev/null --state "$WORK/rtc.json"
   # --force gets past the refusal, with a warning, to the RTC (which fails).
@@ -67,9 +67,20 @@ else
   check "--systohc, synchronized kernel: reached the RTC" grep -qF "/dev/null is not an RTC" "$WORK/last.err"
 fi
 # A phone set the clock a minute ago: trusted whatever the kernel says.
-printf '{"last_sync_unix":%s,"source":"phone","offset_s":0.5}\n' "$(($(date +%s) - 60))" >"$WORK/phone.json"
+printf '{"last_sync_unix":%s,"source":"phone","offset_s":0.5,%s}\n' "$(($(date +%s) - 60))" "$(boot_fields 60)" \
+  >"$WORK/phone.json"
 expect_message 1 "--systohc after a phone sync reaches the RTC" "/dev/null is not an RTC" \
   "$R" --systohc --device /dev/null --state "$WORK/phone.json"
+# ...but not a phone sync of an earlier boot, however recent its time looks (fake-hwclock).
+printf '{"last_sync_unix":%s,"source":"phone","offset_s":0.5,"boot_id":"00000000-0000-4000-8000-000000000000","boot_time_s":9000}\n' \
+  "$(($(date +%s) - 60))" >"$WORK/old-boot.json"
+run_capture out "$R" --systohc --device /dev/null --state "$WORK/old-boot.json"
+if grep -qF "/dev/null is not an RTC" "$WORK/last.err"; then
+  echo "      (skipped: this kernel reports its clock synchronized, which the rule rightly trusts)"
+else
+  check "--systohc after a phone sync of an earlier boot: refused, saying why" \
+    grep -qF "the sync-state record (source phone) does not count: from an earlier boot" "$WORK/last.err"
+fi
 
 # trim reads driftlog's CSV.  A day at one sample a minute of an RTC 1.234
 # ppm fast, with 1 ms of jitter and two failed samples.

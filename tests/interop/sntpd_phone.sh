@@ -133,8 +133,8 @@ check "...no sync-state file was written" [ ! -e "$WORK/other-state.json" ]
 check "...the refusal is in the activity log" [ "$(activity other '"\(.result) \(.reason) \(.client)"')" = "refused not_allowed 127.0.0.1" ]
 
 # --- The Pi already has a fresher reference: its RTC set it a minute ago (on its own time scale).
-printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001}\n' \
-  "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" >"$WORK/fresh-state.json"
+printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%s}\n' \
+  "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" "$(boot_fields 60)" >"$WORK/fresh-state.json"
 cp "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 start_sntpd fresh --listen 127.0.0.1:11125 --clock simulated --simulated-offset -5 --http 127.0.0.1:8125 \
   --http-set-allow 127.0.0.1/32 --state "$WORK/fresh-state.json" --activity-log "$WORK/fresh-activity.log"

@@ -9,9 +9,9 @@ enter_private_netns "$@"
 probe() { "$BIN/ntpprobe" -o json -n 2 "$1" 2>/dev/null || true; }
 served() { probe "$1" | jq -r '"\(.leap) \(.stratum) \(.refid)"'; }
 now() { date +%s.%N; }
-state_file() {  # PATH SECONDS_AGO SOURCE
-  printf '{"last_sync_unix":%s,"source":"%s","offset_s":0.2,"uncertainty_s":0.01}\n' \
-    "$(awk -v n="$(now)" -v a="$2" 'BEGIN { printf "%.3f", n - a }')" "$3" >"$1"
+state_file() {  # PATH SECONDS_AGO SOURCE [BOOT_FIELDS]: a record of this boot unless BOOT_FIELDS says otherwise
+  printf '{"last_sync_unix":%s,"source":"%s","offset_s":0.2,"uncertainty_s":0.01%s}\n' \
+    "$(awk -v n="$(now)" -v a="$2" 'BEGIN { printf "%.3f", n - a }')" "$3" "${4-,$(boot_fields "$2")}" >"$1"
 }
 wait_served() {  # ADDR EXPECTED: polls for up to 20 s
   for _ in $(seq 80); do [ "$(served "$1")" = "$2" ] && return 0; sleep 0.25; done
@@ -47,6 +47,28 @@ check "the log says why" grep -q "more than the 30 min 00 s allowed" "$WORK/stal
 state_file "$WORK/stale.json" 1 phone
 check "updated sync-state file: synchronized again" wait_served 127.0.0.1:11002 "0 3 80.72.79.78"
 check "the change is logged" grep -q "reference: sync-state file (source phone" "$WORK/stale.log"
+
+# --- A record of an earlier boot (a minute old by the wall clock fake-hwclock restores) is no
+# reference, nor is one that names no boot (an older writer); a malformed boot_id is said.
+state_file "$WORK/old-boot.json" 60 phone ',"boot_id":"00000000-0000-4000-8000-000000000000","boot_time_s":9000'
+start_sntpd old_boot --listen 127.0.0.1:11006 --state "$WORK/old-boot.json"
+wait_for_ntp 127.0.0.1:11006
+check "record of an earlier boot: unsynchronized" [ "$(served 127.0.0.1:11006 | cut -d' ' -f1,2)" = "3 16" ]
+check "...status says why" grep -qF "sync-state file (source phone): from an earlier boot" <(
+  "$BIN/sntpd" status --control "$WORK/old_boot.sock")
+state_file "$WORK/no-boot.json" 60 phone ''
+start_sntpd no_boot --listen 127.0.0.1:11007 --state "$WORK/no-boot.json"
+wait_for_ntp 127.0.0.1:11007
+check "record naming no boot: unsynchronized" [ "$(served 127.0.0.1:11007 | cut -d' ' -f1,2)" = "3 16" ]
+check "...status says why" grep -qF "no boot_id recorded, so taken as from an earlier boot" <(
+  "$BIN/sntpd" status --control "$WORK/no_boot.sock")
+state_file "$WORK/bad-boot.json" 60 phone ',"boot_id":"12345"'
+cp "$WORK/bad-boot.json" "$WORK/bad-boot.orig"
+start_sntpd bad_boot --listen 127.0.0.1:11008 --state "$WORK/bad-boot.json"
+wait_for_ntp 127.0.0.1:11008
+check "malformed boot_id: unsynchronized" [ "$(served 127.0.0.1:11008 | cut -d' ' -f1,2)" = "3 16" ]
+check "...the log names the file and the field" grep -qF "$WORK/bad-boot.json: field 'boot_id' must be a boot id" "$WORK/bad_boot.log"
+check "...the file is left as it was" cmp -s "$WORK/bad-boot.json" "$WORK/bad-boot.orig"
 
 # --max-age counts: a record 10 minutes old is too old for --max-age 5m.
 start_sntpd short --listen 127.0.0.1:11003 --state "$WORK/fresh.json" --max-age 5m

@@ -3,9 +3,13 @@
 // It keeps two times: what the clock shows (now_ns(), moved by step() and
 // set()) and the time that really passed (monotonic_ns(), moved only by
 // advance() and sleep_ns()), which emulated devices keep their own time by.
+// Its boot (boot_stamp()) is boot_id with CLOCK_BOOTTIME = boot_time_base_ns
+// plus that real time; reboot() starts another boot.
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "os/clock.hpp"
@@ -61,6 +65,18 @@ class FakeClock final : public os::Clock {
     monotonic_ns_ += ns;
   }
   void set(int64_t ns) { now_ns_ = ns; }
+
+  os::OsResult<core::BootStamp> boot_stamp() override {
+    if (boot_id.empty()) return os::invalid("no boot id");
+    return core::BootStamp{boot_id, boot_time_base_ns + monotonic_ns_};
+  }
+  // A new boot: another boot_id, CLOCK_BOOTTIME from 5 s.  The wall clock keeps its time.
+  void reboot(std::string id) {
+    boot_id = std::move(id);
+    boot_time_base_ns = 5'000'000'000 - monotonic_ns_;
+  }
+  std::string boot_id = "6f1b3c2a-9d4e-4f5a-8b7c-0123456789ab";  // empty: boot_stamp() fails
+  int64_t boot_time_base_ns = 60'000'000'000;                     // CLOCK_BOOTTIME at construction
 
   std::vector<int64_t> steps;
   std::vector<int64_t> slews;

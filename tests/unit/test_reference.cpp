@@ -23,11 +23,19 @@ UpstreamReference upstream_at(int64_t update_ns) {
   return u;
 }
 
+const char* const kBootId = "0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e";
+const char* const kOtherBootId = "7c9d8e1f-2a3b-4c5d-9e6f-a0b1c2d3e4f5";
+
+// This boot, 10 min after it started, at kT0.
+BootStamp this_boot(int64_t boot_time_ns = 10 * kMin) { return {kBootId, boot_time_ns}; }
+
+// A record made at last_sync_ns in this boot (with no boot time: its age is the wall clock's).
 StateReference state_at(int64_t last_sync_ns, const char* source = "phone") {
   StateReference s;
   s.last_sync_ns = last_sync_ns;
   s.source = source;
   s.uncertainty_ns = 20'000'000;
+  s.boot.boot_id = kBootId;
   return s;
 }
 
@@ -53,6 +61,7 @@ TEST(Reference, UpstreamWinsOverEverythingElse) {
   e.upstream = upstream_at(kT0);
   e.kernel = KernelReference{1'000'000};
   e.state = state_at(kT0);
+  e.this_boot = this_boot();
   e.local_stratum = 10;
   EXPECT_EQ(choose_reference(e, kT0 + kS, kT0, kMaxAge).kind, ReferenceKind::Upstream);
 }
@@ -88,6 +97,7 @@ TEST(Reference, KernelDisciplinedByAnotherDaemon) {
   ReferenceEvidence e;
   e.kernel = KernelReference{3'000'000};
   e.state = state_at(kT0);
+  e.this_boot = this_boot();
   ReferenceChoice c = choose_reference(e, kT0 + kS, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::Kernel);
   EXPECT_EQ(c.state.stratum, kUnknownDepthStratum);
@@ -97,18 +107,20 @@ TEST(Reference, KernelDisciplinedByAnotherDaemon) {
 TEST(Reference, FreshStateFileIsAReferenceUntilMaxAge) {
   ReferenceEvidence e;
   e.state = state_at(kT0, "phone");
+  e.this_boot = this_boot();
   ReferenceChoice c = choose_reference(e, kT0 + 12 * kMin, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::SyncState);
   EXPECT_TRUE(c.state.synchronized);
   EXPECT_EQ(c.state.stratum, kUnknownDepthStratum);
   EXPECT_EQ(c.state.refid, codec::refid_from_ascii("PHON"));
-  EXPECT_EQ(c.detail, "sync-state file (source phone, 12 min 00 s old)");
+  EXPECT_EQ(c.detail, "sync-state file (source phone, 12 min 00 s old by the wall clock)");
   EXPECT_EQ(choose_reference(e, kT0 + 30 * kMin + kS, kT0, kMaxAge).kind, ReferenceKind::None);
 }
 
 TEST(Reference, StateFromAnNtpServerKeepsItsDepthAndAddress) {
   ReferenceEvidence e;
   e.state = state_at(kT0, "ntp:192.168.4.1");
+  e.this_boot = this_boot();
   e.state->stratum = 1;
   ReferenceChoice c = choose_reference(e, kT0 + kMin, kT0, kMaxAge);
   EXPECT_EQ(c.state.stratum, 2);
@@ -118,15 +130,64 @@ TEST(Reference, StateFromAnNtpServerKeepsItsDepthAndAddress) {
 TEST(Reference, StateFromTheFutureDoesNotCount) {
   ReferenceEvidence e;
   e.state = state_at(kT0 + 3600 * kS);  // written, then the clock went back an hour
+  e.this_boot = this_boot();
   ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::None);
   EXPECT_NE(c.detail.find("future"), std::string::npos);
+}
+
+TEST(Reference, StateFromThisBootIsJudgedByTheLargerAge) {
+  ReferenceEvidence e;
+  e.state = state_at(kT0 - kMin);
+  e.state->boot.boot_time_ns = 9 * kMin;  // written 1 min ago by either clock
+  e.this_boot = this_boot();
+  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
+  EXPECT_EQ(c.kind, ReferenceKind::SyncState);
+  EXPECT_EQ(c.detail, "sync-state file (source phone, 1 min 00 s old by the boot clock)");
+  // The clock was set back since: 1 min by the wall clock, 2 h by the boot clock.
+  e.this_boot = this_boot(9 * kMin + 2 * 60 * kMin);
+  c = choose_reference(e, kT0, kT0, kMaxAge);
+  EXPECT_EQ(c.kind, ReferenceKind::None);
+  EXPECT_EQ(c.detail,
+            "no reference (sync-state file (source phone): 2 h 00 min old by the boot clock, more than the "
+            "30 min 00 s allowed)");
+}
+
+TEST(Reference, StateFromAnotherBootIsNotAReference) {
+  ReferenceEvidence e;
+  e.state = state_at(kT0 - kMin);  // a minute old by the wall clock fake-hwclock restored
+  e.state->boot = {kOtherBootId, 3 * 3600 * kS};
+  e.this_boot = this_boot(40 * kS);
+  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
+  EXPECT_EQ(c.kind, ReferenceKind::None);
+  EXPECT_FALSE(c.state.synchronized);
+  EXPECT_EQ(c.detail, "no reference (sync-state file (source phone): from an earlier boot)");
+}
+
+TEST(Reference, StateNamingNoBootIsFromAnotherBoot) {
+  ReferenceEvidence e;
+  e.state = state_at(kT0 - kMin);
+  e.state->boot = {};  // written before records named their boot
+  e.this_boot = this_boot();
+  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
+  EXPECT_EQ(c.kind, ReferenceKind::None);
+  EXPECT_NE(c.detail.find("no boot_id recorded, so taken as from an earlier boot"), std::string::npos);
+}
+
+TEST(Reference, UnreadableStateFileIsSaidAndNotServed) {
+  ReferenceEvidence e;
+  e.state_problem = "/var/lib/lansync/sync-state.json: field 'boot_id' must be a boot id (a UUID of 36 characters)";
+  e.this_boot = this_boot();
+  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
+  EXPECT_EQ(c.kind, ReferenceKind::None);
+  EXPECT_EQ(c.detail, "no reference (sync-state file: " + e.state_problem + ")");
 }
 
 TEST(Reference, LocalStratumIsTheLastResort) {
   ReferenceEvidence e;
   e.local_stratum = 10;
   e.state = state_at(kT0 - 2 * 3600 * kS);  // stale
+  e.this_boot = this_boot();
   ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::Local);
   EXPECT_EQ(c.state.stratum, 10);

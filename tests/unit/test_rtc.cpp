@@ -14,7 +14,10 @@ namespace {
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kNow = 1'795'000'000 * kS;
 constexpr int64_t kMaxAge = 30 * 60 * kS;
+constexpr int64_t kBootNow = 5 * 3600 * kS;  // CLOCK_BOOTTIME at kNow
+const char* const kBootId = "0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e";
 
+// A record state_age_ns old (none if negative) made in this boot.
 TrustEvidence evidence(bool kernel_sync, int64_t state_age_ns, const std::string& source) {
   TrustEvidence e;
   e.kernel_known = true;
@@ -23,7 +26,9 @@ TrustEvidence evidence(bool kernel_sync, int64_t state_age_ns, const std::string
     e.state_known = true;
     e.state_last_sync_ns = kNow - state_age_ns;
     e.state_source = source;
+    e.state_boot = {kBootId, kBootNow - state_age_ns};
   }
+  e.this_boot = {kBootId, kBootNow};
   return e;
 }
 
@@ -37,7 +42,7 @@ TEST(RtcWriteRule, TrustedClocksMayBeWritten) {
   EXPECT_EQ(v.reason, "the kernel reports the clock synchronized");
   v = verdict(evidence(false, 5 * 60 * kS, "phone"));
   EXPECT_TRUE(v.allowed);
-  EXPECT_EQ(v.reason, "the clock was set or verified 5 min 00 s ago (source phone)");
+  EXPECT_EQ(v.reason, "the clock was set or verified 5 min 00 s ago by the boot clock (source phone)");
   // The kernel's word is enough even when the last record came from the RTC.
   EXPECT_TRUE(verdict(evidence(true, 60 * kS, "rtc")).allowed);
 }

@@ -167,10 +167,22 @@ TEST_F(BootFlow, APhoneSetClockGoesToTheRtc) {
   SyncState s;
   s.last_sync_unix = static_cast<double>(k2026 + 40);
   s.source = "phone";
+  stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(write_sync_state(state, s).ok());
   SysToHcReport r = systohc();
   ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
-  EXPECT_EQ(r.verdict.reason, "the clock was set or verified 1 min 00 s ago (source phone)");
+  EXPECT_EQ(r.verdict.reason, "the clock was set or verified 1 min 00 s ago by the wall clock (source phone)");
+}
+
+TEST_F(BootFlow, ARecordOfAnEarlierBootDoesNotReachTheRtc) {
+  clock.set((k2026 + 100) * kS);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 40), .source = "phone"};
+  stamp_boot(s, *clock.boot_stamp());
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  clock.reboot("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d");  // fake-hwclock: the clock is where it was
+  SysToHcReport r = systohc();
+  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  EXPECT_NE(r.message.find("from an earlier boot"), std::string::npos) << r.message;
 }
 
 TEST_F(BootFlow, TheRtcIsNotCopiedBackIntoItself) {
@@ -193,9 +205,12 @@ TEST_F(BootFlow, TheWholePlanAcrossAPowerCut) {
   // Three days without power; the Pi comes back near 1970.
   chip.run_on_battery(3 * 86'400 * kS);
   clock.set(kBootTime);
+  clock.reboot("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d");
   clock.status.synchronized = false;
   HcToSysReport r = hctosys();
   ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  // The RTC vouches for the time in this boot: its record names this boot.
+  EXPECT_EQ(read_sync_state(state)->boot_id, clock.boot_id);
   EXPECT_LE(std::abs(system_minus_rtc_ms()), 1.0);
   // The system clock now carries the RTC's 3 days x 2 ppm = 518.4 ms: what trim is for.
   int64_t true_now_ns = written_true_ns + (clock.monotonic_ns() - written_mono_ns);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
+#include "os/boot.hpp"
 #include "os/sync_state.hpp"
 
 namespace lansync::os {
@@ -81,12 +82,75 @@ TEST(SyncState, BadRecordsGiveOneLineErrorsNamingTheProblem) {
       {R"({"last_sync_unix":5,"source":"rtc"})", "f: missing field 'offset_s'"},
       {R"({"last_sync_unix":5,"source":"rtc","offset_s":0,"action":3})",
        "f: field 'action' must be a string"},
+      {R"({"last_sync_unix":5,"source":"rtc","offset_s":0,"boot_id":"0b4e1c2d"})",
+       "f: field 'boot_id' must be a boot id (a UUID of 36 characters)"},
+      {R"({"last_sync_unix":5,"source":"rtc","offset_s":0,"boot_id":7})",
+       "f: field 'boot_id' must be a boot id (a UUID of 36 characters)"},
+      {R"({"last_sync_unix":5,"source":"rtc","offset_s":0,"boot_id":"0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e","boot_time_s":-1})",
+       "f: field 'boot_time_s' must be a number of seconds, not negative"},
   };
   for (const Case& c : cases) {
     auto r = parse_sync_state(c.text, "f");
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_EQ(r.error().message, c.message) << c.text;
   }
+}
+
+TEST(SyncState, RecordsNameTheirBoot) {
+  testing::TempDir dir;
+  std::string path = dir.path() / "state.json";
+  SyncState s{.last_sync_unix = 1795000000.5, .source = "phone", .offset_s = 5};
+  stamp_boot(s, {"0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e", 1234'500'000'000});
+  ASSERT_TRUE(write_sync_state(path, s).ok());
+  auto r = read_sync_state(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->boot_id, "0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e");
+  EXPECT_DOUBLE_EQ(*r->boot_time_s, 1234.5);
+  core::BootStamp b = boot_of(*r);
+  EXPECT_EQ(b.boot_id, s.boot_id);
+  EXPECT_EQ(*b.boot_time_ns, 1234'500'000'000);
+}
+
+TEST(SyncState, AnUnstampedRecordIsStampedWithThisBoot) {
+  auto boot = read_boot_stamp();
+  ASSERT_TRUE(boot.ok()) << boot.error().message;
+  testing::TempDir dir;
+  std::string path = dir.path() / "state.json";
+  ASSERT_TRUE(write_sync_state(path, {.last_sync_unix = 1.0, .source = "rtc"}).ok());
+  auto r = read_sync_state(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->boot_id, boot->boot_id);
+  ASSERT_TRUE(r->boot_time_s.has_value());
+  EXPECT_GE(*r->boot_time_s * 1e9, static_cast<double>(*boot->boot_time_ns) - 1e6);
+}
+
+TEST(SyncState, RecordsWithoutABootStillParse) {
+  auto r = parse_sync_state(R"({"last_sync_unix": 1795000000, "source": "phone", "offset_s": 3.5})", "x");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->boot_id.empty());
+  EXPECT_FALSE(boot_of(*r).boot_time_ns.has_value());
+}
+
+TEST(BootStamp, ReadsTheKernelsBootIdAndBootClock) {
+  auto b = read_boot_stamp();
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_TRUE(core::valid_boot_id(b->boot_id));
+  EXPECT_GT(*b->boot_time_ns, 0);
+  EXPECT_LE(*b->boot_time_ns, boottime_ns());
+}
+
+TEST(BootStamp, ReadsAnotherFileAndRefusesWhatIsNoUuid) {
+  testing::TempDir dir;
+  fs::path id = dir.path() / "boot_id";
+  write_text(id, "0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e\n");
+  auto b = read_boot_stamp(id);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->boot_id, "0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e");
+  write_text(id, "hello\n");
+  auto bad = read_boot_stamp(id);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, id.string() + ": not a boot id (a UUID of 36 characters)");
+  EXPECT_FALSE(read_boot_stamp(dir.path() / "none").ok());
 }
 
 TEST(SyncState, MissingAndOversizedFilesAreErrors) {

@@ -76,9 +76,13 @@ core::ReferenceEvidence Daemon::gather_evidence(std::string* state_source) {
     r.source = st->source;
     r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
     if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
+    r.boot = os::boot_of(*st);
     *state_source = st->source;
     e.state = r;
+  } else if (st.error().code != std::errc::no_such_file_or_directory) {
+    e.state_problem = st.error().message;  // e.g. a malformed boot_id: said, not served
   }
+  if (auto b = clock_.boot_stamp(); b) e.this_boot = *b;
   if (options_.local_stratum > 0) e.local_stratum = static_cast<uint8_t>(options_.local_stratum);
   return e;
 }

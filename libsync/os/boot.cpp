@@ -1,0 +1,25 @@
+// This boot's id and clock; see boot.hpp.
+#include "os/boot.hpp"
+
+#include <ctime>
+
+#include "os/file.hpp"
+
+namespace lansync::os {
+
+int64_t boottime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+OsResult<core::BootStamp> read_boot_stamp(const std::string& boot_id_path) {
+  auto text = read_small_file(boot_id_path, 256);
+  if (!text) return fail(text.error());
+  std::string id = *text;
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (!core::valid_boot_id(id)) return invalid(boot_id_path + ": not a boot id (a UUID of 36 characters)");
+  return core::BootStamp{id, boottime_ns()};
+}
+
+}  // namespace lansync::os
