@@ -91,8 +91,8 @@ bool json_unix_ms(const char* body, size_t size, const char* key, int64_t* ms) {
   const char* v = nullptr;
   size_t n = 0;
   bool str = false;
-  return json_value(body, size, key, &v, &n, &str) && !str && parse_decimal(v, n, ms) && *ms >= kFirstPhoneMs &&
-         *ms < kLastPhoneMs;
+  return json_value(body, size, key, &v, &n, &str) && !str && parse_decimal(v, n, ms) &&
+         *ms >= kFirstPhoneMs && *ms < kLastPhoneMs;
 }
 
 // The page a phone opens to set the board's clock: it measures an exchange
@@ -727,8 +727,8 @@ bool Board::redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2
   return false;
 }
 
-uint16_t Board::phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
-                           TextWriter* why) {
+uint16_t Board::phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns,
+                           int64_t* error_ns, TextWriter* why) {
   const char* v = nullptr;
   size_t n = 0;
   bool str = false;

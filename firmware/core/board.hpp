@@ -170,8 +170,8 @@ struct BoardStatus {
   uint32_t requests_sent = 0;
   uint32_t unauthenticated = 0;  // replies and broadcasts refused for their MAC (with a key)
   uint32_t auth_refused = 0;     // server mode: requests signed with another key or badly, unanswered
-  uint32_t http_sets_refused = 0;    // PUT/POST /time refused (cross-site, not JSON, token, timestamps, state)
-  uint32_t broadcasts_replayed = 0;  // signed broadcasts not used: not newer than, or too far ahead of, the last
+  uint32_t http_sets_refused = 0;    // PUT/POST /time refused (cross-site, not JSON, token, state...)
+  uint32_t broadcasts_replayed = 0;  // with a key: a sender's first, not newer, or too far ahead
   RtcStatus rtc = RtcStatus::Unknown;
   int64_t rtc_error_ns = 0;     // the RTC's own error bound, when valid
 };
@@ -245,11 +245,17 @@ class Board {
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
+  // PUT/POST /time: the checks, then the step; the response's size.
   size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
+  // GET /exchange: a token for the exchange completed at local_ns.
   size_t http_exchange(int64_t local_ns, char* out, size_t cap);
+  // The phone's UTC at local_ns and its error bound (ns) from a JSON body; 0, or the refusing status.
   uint16_t phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
                       TextWriter* why);
-  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns, TextWriter* why);
+  // The T2/T3 (local ns) of a live, unexpired token, which is then spent; false (why says) if none.
+  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
+              TextWriter* why);
+  // With a key: whether a broadcast's time (UTC ns at local ns) advanced as the sender's should have.
   bool fresh_broadcast(uint32_t refid, const Sample& s);
 
   BoardConfig config_;

@@ -80,8 +80,8 @@ bool parse_request_line(const char* line, size_t n, HttpRequest* out, uint16_t* 
 }
 
 // One header line's name and trimmed value into out; 0, or the status refusing it.
-uint16_t read_header(const char* name, size_t name_size, const char* value, size_t value_size, HttpRequest* out,
-                     bool* have_length, int64_t* length) {
+uint16_t read_header(const char* name, size_t name_size, const char* value, size_t value_size,
+                     HttpRequest* out, bool* have_length, int64_t* length) {
   if (text_equals_nocase(name, name_size, "Content-Length")) {
     int64_t n = 0;
     if (!parse_decimal(value, value_size, &n)) return 400;
@@ -142,7 +142,8 @@ bool local_name(HttpField name) {
   bool digits_and_dots = true, dot = false;
   for (size_t i = 0; i < n; ++i) {
     char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     if (!ok) return false;
     if (c == '.') dot = true;
     if (c != '.' && (c < '0' || c > '9')) digits_and_dots = false;
@@ -199,7 +200,8 @@ bool is_json_request(const HttpRequest& q) {
 }
 
 bool same_origin(const HttpRequest& q) {
-  if (q.sec_fetch_site.present() && !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "same-origin") &&
+  if (q.sec_fetch_site.present() &&
+      !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "same-origin") &&
       !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "none")) {
     return false;
   }
@@ -207,8 +209,8 @@ bool same_origin(const HttpRequest& q) {
   if (!q.origin.present()) return true;
   constexpr size_t kScheme = 7;  // "http://"
   const HttpField& o = q.origin;
-  return o.size > kScheme && text_equals_nocase(o.data, kScheme, "http://") && o.size - kScheme == q.host.size &&
-         equal_nocase(o.data + kScheme, q.host.data, q.host.size);
+  return o.size > kScheme && text_equals_nocase(o.data, kScheme, "http://") &&
+         o.size - kScheme == q.host.size && equal_nocase(o.data + kScheme, q.host.data, q.host.size);
 }
 
 bool json_value(const char* json, size_t size, const char* key, const char** value, size_t* value_size,

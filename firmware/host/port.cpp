@@ -378,7 +378,8 @@ int HostPort::run() {
     int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
     if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
     int64_t http_deadline = next_http_deadline();
-    if (http_deadline != INT64_MAX) wait = std::min(wait, std::max<int64_t>(0, http_deadline - os::monotonic_ns()));
+    if (http_deadline != INT64_MAX)
+      wait = std::min(wait, std::max<int64_t>(0, http_deadline - os::monotonic_ns()));
     if (wait < kShortWaitNs && http_deadline == INT64_MAX) {
       // Reads of the RTC waiting for its tick come a millisecond apart: sleep
       // to the microsecond rather than in poll()'s milliseconds.

@@ -5,11 +5,11 @@
 // --drift-ppm off: the board never sees another clock, and this program
 // never sets the machine's.  Datagrams carry the kernel's receive timestamp,
 // turned into the counter's time by how long ago they arrived.  The event
-// loop waits in poll() for a datagram, an HTTP connection or the time the
-// board asked to be woken (or an HTTP connection's deadline), does what the board asks (send a request, read or
-// write the RTC) and prints what happened: events on stderr, a status line
-// on stdout after every correction of the clock.  HTTP connections are read
-// without blocking, a few at a time, each within a deadline and
+// loop waits in poll() for a datagram, HTTP bytes, the time the board asked
+// to be woken or an HTTP connection's deadline, does what the board asks
+// (send a request, read or write the RTC) and prints what happened: events on
+// stderr, a status line on stdout after every correction of the clock.  HTTP
+// connections are read without blocking, four at a time, each within 2 s and
 // fw::kMaxRequestSize: a slow or idle client never holds up the loop.
 #pragma once
 

@@ -73,7 +73,8 @@ std::string exchange_token(Board& b, int64_t local_ns) {
 }
 
 // The JSON a phone's page sends: the token and its T1/T4 (Unix ms).
-std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns, const std::string& extra = "") {
+std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns,
+                       const std::string& extra = "") {
   return "{\"token\":\"" + token + "\",\"t1_ms\":" + std::to_string(t1_ns / kMs) +
          ",\"t4_ms\":" + std::to_string(t4_ns / kMs) + extra + "}";
 }
@@ -252,7 +253,8 @@ TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
   int64_t phone = w.utc_ns() + 80 * kMs;
   std::string token = exchange_token(b, w.local_ns());
   w.run_until(w.true_ns() + 30 * kMs);
-  std::string reply = http(b, set_request(token_body(token, phone - 10 * kMs, phone + 10 * kMs)), w.local_ns());
+  std::string reply =
+      http(b, set_request(token_body(token, phone - 10 * kMs, phone + 10 * kMs)), w.local_ns());
   EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
   EXPECT_NE(reply.find("\"set\":true"), std::string::npos) << reply;
   Reading r = w.reading();
@@ -317,7 +319,8 @@ TEST(FwBoard, HttpRefusesCrossSiteForm) {
   // What another site's page can send without asking: a form or text/plain POST.
   std::string evil = "Host: 192.168.4.1\r\nOrigin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n";
   EXPECT_NE(u.put(set_request(form, evil, "text/plain")).find("403 Forbidden"), std::string::npos);
-  EXPECT_NE(u.put(set_request(form, evil, "application/x-www-form-urlencoded")).find("403"), std::string::npos);
+  EXPECT_NE(u.put(set_request(form, evil, "application/x-www-form-urlencoded")).find("403"),
+            std::string::npos);
   // Even from the same origin, a form or text body is not a set (415).
   EXPECT_NE(u.put(set_request(form, kSameOrigin, "text/plain")).find("415"), std::string::npos);
   EXPECT_NE(u.put(set_request(form, kSameOrigin, "application/x-www-form-urlencoded")).find("415"),
@@ -344,13 +347,15 @@ TEST(FwBoard, HttpSetWithAKeyNeedsAOneUseToken) {
   // No token, a forged one, one of the wrong form: 403, the clock untouched.
   std::string plain = "{\"unix_ms\":" + std::to_string(phone / kMs) + "}";
   EXPECT_NE(u.put(set_request(plain)).find("403"), std::string::npos);
-  EXPECT_NE(u.put(set_request(token_body("0123456789abcdef00000001", phone, phone))).find("403"), std::string::npos);
+  EXPECT_NE(u.put(set_request(token_body("0123456789abcdef00000001", phone, phone))).find("403"),
+            std::string::npos);
   EXPECT_NE(u.put(set_request(token_body("zz", phone, phone))).find("403"), std::string::npos);
   EXPECT_FALSE(u.w.reading().synchronized);
   // A token used too late is refused, and spent.
   std::string old = exchange_token(*u.b, u.w.local_ns());
   u.w.run_until(u.w.true_ns() + 11 * kS);
-  EXPECT_NE(u.put(set_request(token_body(old, u.w.utc_ns(), u.w.utc_ns()))).find("expired"), std::string::npos);
+  EXPECT_NE(u.put(set_request(token_body(old, u.w.utc_ns(), u.w.utc_ns()))).find("expired"),
+            std::string::npos);
   EXPECT_FALSE(u.w.reading().synchronized);
   // A fresh token sets it, once.
   std::string token = exchange_token(*u.b, u.w.local_ns());
@@ -363,7 +368,8 @@ TEST(FwBoard, HttpSetWithAKeyNeedsAOneUseToken) {
   // Replayed later (the clock has grown worse, a phone would be welcome): refused, nothing moves.
   u.w.run_until(u.w.true_ns() + 5 * kS);
   int64_t before = u.w.reading().utc_ns;
-  EXPECT_NE(u.put(set_request(token_body(token, phone + 7 * kS, phone + 7 * kS))).find("403"), std::string::npos);
+  EXPECT_NE(u.put(set_request(token_body(token, phone + 7 * kS, phone + 7 * kS))).find("403"),
+            std::string::npos);
   EXPECT_EQ(u.w.reading().utc_ns, before);
 }
 
@@ -372,7 +378,8 @@ TEST(FwBoard, HttpSetErrorIsNeverBelowHalfTheRoundTrip) {
   std::string token = exchange_token(*u.b, u.w.local_ns());
   // The phone measured a 300 ms round trip, and claims an error of 0 ms.
   int64_t phone = u.w.utc_ns();
-  std::string reply = u.put(set_request(token_body(token, phone - 150 * kMs, phone + 150 * kMs, ",\"error_ms\":0")));
+  std::string reply =
+      u.put(set_request(token_body(token, phone - 150 * kMs, phone + 150 * kMs, ",\"error_ms\":0")));
   EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
   EXPECT_GE(u.w.reading().error_ns, 150 * kMs);
   EXPECT_LE(std::llabs(u.w.error_ns()), u.w.reading().error_ns);
@@ -384,7 +391,8 @@ TEST(FwBoard, HttpSetErrorIsNeverBelowHalfTheRoundTrip) {
   // A round trip over a second, or timestamps out of order: refused.
   UnsetBoard x(false);
   std::string t = exchange_token(*x.b, x.w.local_ns());
-  EXPECT_NE(x.put(set_request(token_body(t, phone - 600 * kMs, phone + 600 * kMs))).find("409"), std::string::npos);
+  EXPECT_NE(x.put(set_request(token_body(t, phone - 600 * kMs, phone + 600 * kMs))).find("409"),
+            std::string::npos);
   t = exchange_token(*x.b, x.w.local_ns());
   EXPECT_NE(x.put(set_request(token_body(t, phone + 5 * kMs, phone))).find("400"), std::string::npos);
   EXPECT_FALSE(x.w.reading().synchronized);
@@ -401,13 +409,15 @@ TEST(FwBoard, FirstSyncIsRearmedAfterAPhoneSet) {
   w.run_until(65 * kMin);
   std::string token = exchange_token(b, w.local_ns());
   int64_t phone = w.utc_ns() + 300 * kMs;
-  std::string reply = http(b, set_request(token_body(token, phone - kMs, phone + kMs, ",\"error_ms\":5")), w.local_ns());
+  std::string reply =
+      http(b, set_request(token_body(token, phone - kMs, phone + kMs, ",\"error_ms\":5")), w.local_ns());
   ASSERT_NE(reply.find("200 OK"), std::string::npos) << reply;
   EXPECT_GT(w.error_ns(), 290 * kMs);
   // The server returns: its first good burst steps the clock back, as at boot, rather than a slow slew.
   w.config().server_reachable = true;
   int64_t back = w.true_ns();
-  while (w.reading().source != Source::Ntp && w.true_ns() < back + 2 * 3600 * kS) w.run_until(w.true_ns() + kS);
+  while (w.reading().source != Source::Ntp && w.true_ns() < back + 2 * 3600 * kS)
+    w.run_until(w.true_ns() + kS);
   ASSERT_EQ(w.reading().source, Source::Ntp);
   w.run_until(w.true_ns() + 5 * kS);
   EXPECT_LT(std::llabs(w.error_ns()), 2 * kMs);

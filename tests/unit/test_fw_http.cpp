@@ -32,7 +32,8 @@ bool origin_ok(const std::string& headers) {
 }
 
 TEST(FwHttp, SameOriginRuleRefusesOtherSitesAndRebinding) {
-  EXPECT_TRUE(origin_ok("Host: 192.168.4.1\r\nOrigin: http://192.168.4.1\r\nSec-Fetch-Site: same-origin\r\n"));
+  EXPECT_TRUE(
+      origin_ok("Host: 192.168.4.1\r\nOrigin: http://192.168.4.1\r\nSec-Fetch-Site: same-origin\r\n"));
   EXPECT_TRUE(origin_ok("Host: board.local:8080\r\nOrigin: HTTP://Board.local:8080\r\n"));
   EXPECT_TRUE(origin_ok("Host: [fe80::1]:80\r\n"));
   EXPECT_TRUE(origin_ok("Host: esp32\r\nSec-Fetch-Site: none\r\n"));
