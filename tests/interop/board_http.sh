@@ -4,7 +4,8 @@
 #     refused (403) and the board's clock stays unset;
 #   a same-origin JSON set without a token is refused (403), with a token
 #     from GET /exchange accepted, and the same token replayed refused;
-#   idle HTTP connections do not delay the board's NTP replies.
+#   idle HTTP connections do not delay the board's NTP replies; a request
+#   over 1024 bytes is refused (413).
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
@@ -60,5 +61,9 @@ check "with 3 idle HTTP connections ntpprobe is answered (exit $RC) in ${elapsed
 run_capture out board_time
 check "GET /time answers beside them" [ "$(jq -r .source <<<"$out")" = phone ]
 exec 5>&- 6>&- 7>&-
+
+# 4. A request is bounded: more than 1024 bytes is 413, whatever follows.
+big=$(head -c 2000 /dev/zero | tr '\0' x)
+check "a request over 1024 bytes is 413" [ "$(code -H "X-Padding: $big" "$URL/time")" = 413 ]
 
 finish
