@@ -751,7 +751,8 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
     return false;
   }
   if (r.source == static_cast<uint8_t>(Source::None)) return true;
-  return r.source <= static_cast<uint8_t>(Source::Broadcast) && plausible_utc(r.utc_ns + slept_ns) &&
+  return r.source <= static_cast<uint8_t>(Source::Broadcast) && plausible_utc(r.utc_ns) &&
+         plausible_utc(r.utc_ns + slept_ns) &&
          within(r.error_ns, 0, kMaxSleepNs) && within(r.freq_q32, -kMaxFreqQ32, kMaxFreqQ32);
 }
 
