@@ -5,10 +5,12 @@
 // --drift-ppm off: the board never sees another clock, and this program
 // never sets the machine's.  Datagrams carry the kernel's receive timestamp,
 // turned into the counter's time by how long ago they arrived.  The event
-// loop waits in poll() for a datagram, an HTTP connection or the time the
-// board asked to be woken, does what the board asks (send a request, read or
-// write the RTC) and prints what happened: events on stderr, a status line
-// on stdout after every correction of the clock.
+// loop waits in poll() for a datagram, HTTP bytes, the time the board asked
+// to be woken or an HTTP connection's deadline, does what the board asks
+// (send a request, read or write the RTC) and prints what happened: events on
+// stderr, a status line on stdout after every correction of the clock.  HTTP
+// connections are read without blocking, four at a time, each within 2 s and
+// fw::kMaxRequestSize: a slow or idle client never holds up the loop.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "firmware/core/board.hpp"
+#include "firmware/core/http.hpp"
 #include "os/address.hpp"
 #include "os/error.hpp"
 #include "os/udp.hpp"
@@ -53,7 +56,20 @@ class HostPort {
   void receive_client();
   void receive_broadcast();
   void receive_serve();
-  void serve_http();
+  struct HttpConnection {
+    int fd = -1;
+    int64_t deadline_mono_ns = 0;  // closed unanswered then
+    size_t got = 0;
+    char request[fw::kMaxRequestSize + 1];
+  };
+  // Connections read at once; one more replaces the oldest.
+  static constexpr size_t kMaxHttpConnections = 4;
+
+  void accept_http();
+  void read_http(HttpConnection& c);
+  void close_http(HttpConnection& c);
+  void expire_http();
+  int64_t next_http_deadline() const;
   void report_events();
   void print_status();
 
@@ -64,6 +80,7 @@ class HostPort {
   std::unique_ptr<RtcFile> rtc_;
   os::UdpSocket client_, broadcast_, serve_;
   int http_fd_ = -1;
+  HttpConnection http_[kMaxHttpConnections];
   int signal_fd_ = -1;
   uint64_t served_ = 0;
 };
