@@ -237,7 +237,7 @@ class Port {
   }
 
   // Call from loop() as often as possible: never blocks for more than an RTC
-  // write's wait (30 ms) or one HTTP request (2 s).
+  // write's wait (30 ms); HTTP is read without waiting.
   void loop() {
     for (int i = 0; i < 64; ++i) {
       fw::Action a = board_->next_action(local_ns());
@@ -255,6 +255,16 @@ class Port {
  private:
   static constexpr uint16_t kClientPort = 49123;
   static constexpr uint8_t kRtcAddress = 0x68;
+  // HTTP connections read at once, and how long one may take to send its request.
+  static constexpr int kHttpSlots = 2;
+  static constexpr unsigned long kHttpDeadlineMs = 2000;
+  struct HttpSlot {
+    WiFiClient client;
+    unsigned long start_ms = 0;
+    size_t got = 0;
+    bool busy = false;
+    char request[fw::kMaxRequestSize + 1];
+  };
 
   static uint32_t refid(const IPAddress& ip) {
     return (uint32_t{ip[0]} << 24) | (uint32_t{ip[1]} << 16) | (uint32_t{ip[2]} << 8) | ip[3];
@@ -332,30 +342,57 @@ class Port {
     }
   }
 
+  // HTTP without blocking: each call accepts a connection and reads what has
+  // arrived on each open one; a request is handed to the board once complete,
+  // within kHttpDeadlineMs and fw::kMaxRequestSize, else the connection is
+  // closed.  A new connection when all slots are busy replaces the oldest.
   void serve_http() {
 #if defined(ESP32)
     WiFiClient c = http_->available();
 #else
     WiFiClient c = http_->accept();
 #endif
-    if (!c) return;
-    static char request[fw::kMaxRequestSize + 1];
-    static char response[4096];
-    size_t got = 0, n = 0;
-    unsigned long start = millis();
-    while (n == 0 && c.connected() && millis() - start < 2000 && got < sizeof(request)) {
-      int avail = c.available();
-      if (avail <= 0) {
-        delay(1);
-        continue;
-      }
-      int r = c.read(reinterpret_cast<uint8_t*>(request) + got, sizeof(request) - got);
-      if (r <= 0) break;
-      got += static_cast<size_t>(r);
-      n = board_->serve_http(request, got, local_ns(), response, sizeof(response));
+    if (c) take_http(c);
+    for (HttpSlot& s : http_slots_) {
+      if (s.busy) read_http(s);
     }
-    if (n > 0) c.write(reinterpret_cast<const uint8_t*>(response), n);
-    c.stop();
+  }
+
+  void take_http(WiFiClient& c) {
+    HttpSlot* slot = &http_slots_[0];
+    for (HttpSlot& s : http_slots_) {
+      if (!s.busy) {
+        slot = &s;
+        break;
+      }
+      if (millis() - s.start_ms > millis() - slot->start_ms) slot = &s;
+    }
+    if (slot->busy) slot->client.stop();
+    slot->client = c;
+    slot->start_ms = millis();
+    slot->got = 0;
+    slot->busy = true;
+  }
+
+  void read_http(HttpSlot& s) {
+    static char response[4096];
+    int avail = s.client.available();
+    if (avail > 0 && s.got < sizeof(s.request)) {
+      int r = s.client.read(reinterpret_cast<uint8_t*>(s.request) + s.got, sizeof(s.request) - s.got);
+      if (r > 0) s.got += static_cast<size_t>(r);
+      fw::HttpRequest q;
+      if (r > 0 && fw::parse_http_request(s.request, s.got, &q).state != fw::HttpParse::Incomplete) {
+        size_t n = board_->serve_http(s.request, s.got, local_ns(), response, sizeof(response));
+        if (n > 0) s.client.write(reinterpret_cast<const uint8_t*>(response), n);
+        s.client.stop();
+        s.busy = false;
+        return;
+      }
+    }
+    if ((avail <= 0 && !s.client.connected()) || millis() - s.start_ms >= kHttpDeadlineMs) {
+      s.client.stop();
+      s.busy = false;
+    }
   }
 
   void report() {
@@ -475,6 +512,7 @@ class Port {
   WiFiUDP client_, broadcast_, serve_;
   alignas(WiFiServer) unsigned char http_storage_[sizeof(WiFiServer)];
   WiFiServer* http_ = nullptr;
+  HttpSlot http_slots_[kHttpSlots];
   alignas(fw::Board) unsigned char board_storage_[sizeof(fw::Board)];
   fw::Board* board_ = nullptr;
 };

@@ -39,8 +39,15 @@ constexpr int64_t kTickLeadNs = 20'000'000;
 constexpr int64_t kWriteLeadNs = 30'000'000;
 // Retry a failed RTC write after this long.
 constexpr int64_t kRtcRetryNs = int64_t{60} * kSecondNs;
-// A phone's error bound is at least this (Date.now() and the HTTP transit).
-constexpr int64_t kMinPhoneErrorNs = 10'000'000;
+constexpr int64_t kMsNs = 1'000'000;
+// Phone times are Unix ms between 2026 and 2200 (the DS3231's calendar).
+constexpr int64_t kFirstPhoneMs = codec::kEarliestPlausibleUnixSeconds * 1000;
+constexpr int64_t kLastPhoneMs = int64_t{7'258'118'400} * 1000;
+// A broadcast sender's time may run ahead of the local counter by this much
+// between two broadcasts (crystal and sender's slew, 2000 ppm), plus a slack
+// for the path delay's variation.
+constexpr int64_t kBroadcastWanderPpb = 2'000'000;
+constexpr int64_t kBroadcastSlackNs = 100'000'000;
 // With an RTC, next_action() wakes at least this often to plan its reads and writes.
 constexpr int64_t kRtcPlanIntervalNs = int64_t{60} * kSecondNs;
 // A sample's time must lie between 2026 (codec::kEarliestPlausibleUnixSeconds)
@@ -63,18 +70,46 @@ int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 int64_t scale_ppb(int64_t ns, int64_t ppb) { return mul_div(ns, ppb, 1'000'000'000); }
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
 
-// The page a phone opens to set the board's clock: it sends Date.now().
+void put_hex(TextWriter& w, uint64_t v, int digits) {
+  for (int i = digits - 1; i >= 0; --i) w.put("0123456789abcdef"[(v >> (4 * i)) & 0xF]);
+}
+
+bool parse_hex(const char* s, size_t n, uint64_t* out) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[i];
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+// A JSON member holding Unix ms between 2026 and 2200.
+bool json_unix_ms(const char* body, size_t size, const char* key, int64_t* ms) {
+  const char* v = nullptr;
+  size_t n = 0;
+  bool str = false;
+  return json_value(body, size, key, &v, &n, &str) && !str && parse_decimal(v, n, ms) &&
+         *ms >= kFirstPhoneMs && *ms < kLastPhoneMs;
+}
+
+// The page a phone opens to set the board's clock: it measures an exchange
+// (T1, GET /exchange, T4) and sends the board its token with T1 and T4.
 constexpr char kPhonePage[] =
     "<!doctype html><html><head><meta charset=utf-8>"
     "<meta name=viewport content=\"width=device-width,initial-scale=1\"><title>lansync board</title></head>"
     "<body style=\"font-family:sans-serif\"><h1>lansync board</h1><p id=s>...</p>"
     "<button id=b style=\"font-size:1.5em\">Set the clock from this phone</button>"
     "<script>"
-    "function show(){fetch('/time').then(r=>r.json()).then(j=>{document.getElementById('s').textContent="
-    "j.synchronized?('Board: '+j.utc+' \\u00b1 '+j.error_s+' s ('+j.source+')'):'Board: not set';})}"
-    "document.getElementById('b').onclick=function(){fetch('/time',{method:'PUT',"
-    "headers:{'Content-Type':'application/x-www-form-urlencoded'},body:'unix_ms='+Date.now()})"
-    ".then(r=>r.json()).then(j=>{document.getElementById('s').textContent=j.message;setTimeout(show,1500);})};"
+    "function say(t){document.getElementById('s').textContent=t}"
+    "function show(){fetch('/time').then(r=>r.json()).then(j=>say("
+    "j.synchronized?('Board: '+j.utc+' \\u00b1 '+j.error_s+' s ('+j.source+')'):'Board: not set'))}"
+    "document.getElementById('b').onclick=function(){var t1=Date.now();"
+    "fetch('/exchange').then(r=>r.json()).then(x=>{var t4=Date.now();return fetch('/time',{method:'PUT',"
+    "headers:{'Content-Type':'application/json'},body:JSON.stringify({token:x.token,t1_ms:t1,t4_ms:t4})})})"
+    ".then(r=>r.json()).then(j=>{say(j.message);setTimeout(show,1500)})};"
     "show();"
     "</script></body></html>";
 
@@ -318,12 +353,40 @@ void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uin
   }
   if (v != ReplyVerdict::Accepted) return;
   last_burst_unsynchronized_ = false;
+  if (config_.key.enabled() && !fresh_broadcast(refid, b.best)) {
+    ++broadcasts_replayed_;
+    return;
+  }
   apply_samples(Source::Broadcast, &b.best, 1, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
   if (source_ == Source::Broadcast) {
     upstream_stratum_ = b.stratum;
     upstream_refid_ = refid;
     upstream_root_delay_ns_ = b.root_delay_ns + b.best.delay_ns;
   }
+}
+
+bool Board::fresh_broadcast(uint32_t refid, const Sample& s) {
+  BroadcastSender* slot = nullptr;
+  for (BroadcastSender& e : senders_) {
+    if (e.used && e.refid == refid) slot = &e;
+  }
+  if (slot == nullptr) {
+    // A free entry, else the one heard from longest ago.
+    slot = &senders_[0];
+    for (BroadcastSender& e : senders_) {
+      if (!e.used || (slot->used && e.local_ns < slot->local_ns)) slot = &e;
+    }
+    *slot = BroadcastSender{refid, s.utc_ns, s.local_ns, true};
+    return false;  // a sender's first broadcast only anchors: it may be a recording
+  }
+  int64_t advance = s.utc_ns - slot->utc_ns;
+  int64_t elapsed = max64(0, s.local_ns - slot->local_ns);
+  if (advance <= 0) return false;  // not newer than the last: a replay
+  slot->utc_ns = s.utc_ns;
+  slot->local_ns = s.local_ns;
+  // Further ahead than the time since allows: the sender stepped, or the
+  // last one was a replay; the next one is judged from this one.
+  return advance <= elapsed + scale_ppb(elapsed, kBroadcastWanderPpb) + kBroadcastSlackNs;
 }
 
 // --- The DS3231.
@@ -621,37 +684,131 @@ size_t Board::http_time(bool head, int64_t local_ns, char* out, size_t cap) cons
                              cap);
 }
 
-size_t Board::http_set(const char* body, size_t size, int64_t local_ns, char* out, size_t cap) {
-  char text[256];
-  TextWriter w(text, sizeof(text));
-  const char* value = nullptr;
-  size_t value_size = 0;
-  int64_t unix_ms = 0;
-  int64_t error_ms = 0;
-  constexpr int64_t kFirstMs = codec::kEarliestPlausibleUnixSeconds * 1000;
-  constexpr int64_t kLastMs = int64_t{7'258'118'400} * 1000;  // 2200-01-01
-  if (!form_value(body, size, "unix_ms", &value, &value_size) || !parse_decimal(value, value_size, &unix_ms) ||
-      unix_ms < kFirstMs || unix_ms >= kLastMs) {
-    w.put("{\"set\":false,\"message\":\"expected unix_ms=<milliseconds since 1970, after 2026>\"}\n");
-    return write_http_response(400, "application/json", w.c_str(), w.size(), false, out, cap);
-  }
-  int64_t phone_error = config_.phone_error_ns;
-  if (form_value(body, size, "error_ms", &value, &value_size)) {
-    if (!parse_decimal(value, value_size, &error_ms) || error_ms > 86'400'000) {
-      w.put("{\"set\":false,\"message\":\"expected error_ms=<milliseconds>\"}\n");
-      return write_http_response(400, "application/json", w.c_str(), w.size(), false, out, cap);
+size_t Board::http_exchange(int64_t local_ns, char* out, size_t cap) {
+  // A free slot, else the oldest exchange gives way.
+  Exchange* slot = &exchanges_[0];
+  for (Exchange& e : exchanges_) {
+    if (!e.live) {
+      slot = &e;
+      break;
     }
-    phone_error = max64(error_ms * 1'000'000, kMinPhoneErrorNs);
+    if (e.t3_local_ns < slot->t3_local_ns) slot = &e;
+  }
+  slot->nonce = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
+  slot->counter = ++exchange_counter_;
+  slot->t2_local_ns = local_ns;
+  slot->t3_local_ns = local_ns;
+  slot->live = true;
+  char body[96];
+  TextWriter w(body, sizeof(body));
+  w.put("{\"token\":\"");
+  put_hex(w, slot->nonce, 16);
+  put_hex(w, slot->counter, 8);
+  w.put("\",\"expires_s\":").put_int(kExchangeLifetimeNs / kSecondNs).put("}\n");
+  return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
+}
+
+bool Board::redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
+                   TextWriter* why) {
+  uint64_t nonce = 0, counter = 0;
+  if (size == 24 && parse_hex(token, 16, &nonce) && parse_hex(token + 16, 8, &counter)) {
+    for (Exchange& e : exchanges_) {
+      if (!e.live || e.counter != counter || e.nonce != nonce) continue;
+      e.live = false;  // once only, even when too old
+      if (local_ns - e.t3_local_ns > kExchangeLifetimeNs) {
+        why->put("the token expired: measure again");
+        return false;
+      }
+      *t2_ns = e.t2_local_ns;
+      *t3_ns = e.t3_local_ns;
+      return true;
+    }
+  }
+  why->put("not a token this board issued, or already used: measure again");
+  return false;
+}
+
+uint16_t Board::phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns,
+                           int64_t* error_ns, TextWriter* why) {
+  const char* v = nullptr;
+  size_t n = 0;
+  bool str = false;
+  int64_t claimed = config_.phone_error_ns;
+  if (json_value(body, size, "error_ms", &v, &n, &str)) {
+    int64_t ms = 0;
+    if (str || !parse_decimal(v, n, &ms) || ms > 86'400'000) {
+      why->put("expected \"error_ms\": milliseconds");
+      return 400;
+    }
+    claimed = ms * kMsNs;
+  }
+  if (!json_value(body, size, "token", &v, &n, &str)) {
+    if (config_.key.enabled()) {
+      why->put("this board needs a token from GET /exchange");
+      return 403;
+    }
+    int64_t ms = 0;
+    if (!json_unix_ms(body, size, "unix_ms", &ms)) {
+      why->put("expected {\"token\":..., \"t1_ms\":..., \"t4_ms\":...} or {\"unix_ms\":...}, after 2026");
+      return 400;
+    }
+    // Nothing measured the transit: the configured bound, at least.
+    *utc_ns = ms * kMsNs;
+    *error_ns = max64(claimed, config_.phone_error_ns);
+    return 0;
+  }
+  int64_t t1 = 0, t4 = 0, t2 = 0, t3 = 0;
+  if (!str || !json_unix_ms(body, size, "t1_ms", &t1) || !json_unix_ms(body, size, "t4_ms", &t4)) {
+    why->put("expected {\"token\":\"...\", \"t1_ms\":..., \"t4_ms\":...}, Unix ms after 2026");
+    return 400;
+  }
+  if (!redeem(v, n, local_ns, &t2, &t3, why)) return 403;
+  int64_t delay = (t4 - t1) * kMsNs - (t3 - t2);
+  if (t4 < t1 || delay < 0) {
+    why->put("the phone's timestamps are inconsistent (T4 before T1)");
+    return 400;
+  }
+  if (delay > kMaxPhoneDelayNs) {
+    why->put("the round trip took over 1 s: measure again");
+    return 409;
+  }
+  // RFC 5905 §8 with the phone as the reference: its (T1 + T4) / 2 is our (T2 + T3) / 2.
+  *utc_ns = (t1 + t4) * kMsNs / 2 + (local_ns - (t2 + (t3 - t2) / 2));
+  // Half the round trip, Date.now()'s millisecond, and the uncorrected crystal since T3.
+  int64_t floor = delay / 2 + kMsNs + scale_ppb(local_ns - t3, kUnfittedRatePpb);
+  *error_ns = max64(claimed, floor);
+  return 0;
+}
+
+size_t Board::http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap) {
+  char reason[160];
+  TextWriter why(reason, sizeof(reason));
+  uint16_t status = 0;
+  int64_t utc = 0, phone_error = 0;
+  if (!same_origin(q)) {
+    status = 403;
+    why.put("refused: another site's page sent this (Origin, Host or Sec-Fetch-Site)");
+  } else if (!is_json_request(q)) {
+    status = 415;
+    why.put("expected Content-Type: application/json");
+  } else {
+    status = phone_time(q.body, q.body_size, local_ns, &utc, &phone_error, &why);
   }
   // A phone only sets a clock it makes at least twice as good, and never
   // one that a server keeps: anyone on the network can send this request.
   Reading r = now(local_ns);
-  if (online(local_ns) || (r.synchronized && r.error_ns < 2 * phone_error)) {
-    w.put("{\"set\":false,\"message\":\"the board's clock is already better: error ");
-    w.put_seconds(r.error_ns, 6).put(" s (").put(source_name(r.source)).put(")\"}\n");
-    return write_http_response(409, "application/json", w.c_str(), w.size(), false, out, cap);
+  if (status == 0 && (online(local_ns) || (r.synchronized && r.error_ns < 2 * phone_error))) {
+    status = 409;
+    why.put("the board's clock is already better: error ").put_seconds(r.error_ns, 6).put(" s (");
+    why.put(source_name(r.source)).put(")");
   }
-  int64_t utc = unix_ms * 1'000'000;
+  char text[256];
+  TextWriter w(text, sizeof(text));
+  if (status != 0) {
+    ++http_sets_refused_;
+    w.put("{\"set\":false,\"message\":").put_json_string(why.c_str()).put("}\n");
+    return write_http_response(status, "application/json", w.c_str(), w.size(), false, out, cap);
+  }
   bool was_set = clock_.is_set() && source_ != Source::None;
   int64_t step = utc - clock_.utc_ns(local_ns);
   clock_.step(local_ns, utc);
@@ -659,17 +816,15 @@ size_t Board::http_set(const char* body, size_t size, int64_t local_ns, char* ou
   fit_ = Fit{};
   estimator_source_ = Source::Phone;
   source_ = Source::Phone;
+  // This step did not come from the network: a server heard again steps on its first good burst.
+  ntp_synced_once_ = false;
   reference_utc_ns_ = utc;
   last_offset_ns_ = step;
   set_error(local_ns, phone_error, kPhiPpb);
   next_rtc_write_local_ns_ = local_ns;
-  if (was_set) {
-    push(EventKind::Stepped, step);
-  } else {
-    push(EventKind::ClockSet, utc);
-  }
+  push(was_set ? EventKind::Stepped : EventKind::ClockSet, was_set ? step : utc);
   w.put("{\"set\":true,\"message\":\"clock set from the phone: ").put_iso8601(utc, 3).put(" \\u00b1 ");
-  w.put_seconds(phone_error, 3).put(" s\"}\n");
+  w.put_seconds(phone_error, 3).put(" s\",\"error_s\":").put_seconds(phone_error, 6).put("}\n");
   return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
 }
 
@@ -685,9 +840,10 @@ size_t Board::serve_http(const char* request, size_t size, int64_t local_ns, cha
     bool head = q.method == HttpMethod::Head;
     if (text_equals(q.path, q.path_size, "/time")) {
       if (read) return http_time(head, local_ns, out, cap);
-      if (q.method == HttpMethod::Put || q.method == HttpMethod::Post) {
-        return http_set(q.body, q.body_size, local_ns, out, cap);
-      }
+      if (q.method == HttpMethod::Put || q.method == HttpMethod::Post) return http_set(q, local_ns, out, cap);
+      status = 405;
+    } else if (text_equals(q.path, q.path_size, "/exchange")) {
+      if (q.method == HttpMethod::Get) return http_exchange(local_ns, out, cap);
       status = 405;
     } else if (text_equals(q.path, q.path_size, "/")) {
       if (read) {
@@ -822,6 +978,8 @@ BoardStatus Board::status(int64_t local_ns) const {
   s.requests_sent = client_.requests_sent();
   s.unauthenticated = unauthenticated_;
   s.auth_refused = auth_refused_;
+  s.http_sets_refused = http_sets_refused_;
+  s.broadcasts_replayed = broadcasts_replayed_;
   s.rtc = rtc_status_;
   s.rtc_error_ns = rtc_status_ == RtcStatus::Valid ? rtc_error_ns(s.reading.utc_ns) : 0;
   return s;

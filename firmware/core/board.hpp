@@ -9,9 +9,10 @@
 //   3. when the server has been silent for offline_after, the clock follows
 //      the RTC (a TCXO, +-2 ppm) instead of the bare crystal, by reading it
 //      at its tick every rtc_resync_interval;
-//   4. a phone may set the clock through the HTTP endpoint (PUT /time) when
-//      that makes it at least twice as good and no server is heard; the RTC
-//      is set from it too.
+//   4. a phone may set the clock through the HTTP endpoint (GET /exchange,
+//      then PUT /time with JSON) when that makes it at least twice as good
+//      and no server is heard; the RTC is set from it too.  A server heard
+//      again afterwards steps the clock on its first good burst, as at boot.
 // After the first sync every correction is slewed (core/clock); a server
 // that jumps by more than step_threshold is believed, and stepped to, only
 // after three bursts in a row say so.  Offset and frequency come from the
@@ -19,6 +20,12 @@
 // bound in the RFC 5905 sense (half the path delay, the server's root
 // distance, growing at PHI = 15 ppm), and "unsynchronized" until a source
 // has set the clock or once the bound passes max_error.
+//
+// The HTTP set is safe from other web pages a phone opens: it needs a JSON
+// body and a same-origin request (which a cross-site page cannot send), and
+// with a key a one-use token from GET /exchange, which such a page cannot
+// read.  The board measures the exchange's round trip itself and never
+// takes an error bound smaller than half of it.
 //
 // Optional: listen-only mode takes mode-5 broadcasts (sntpd --broadcast) as
 // samples, for boards that sleep between them; server mode answers SNTP and
@@ -30,7 +37,9 @@
 // with it are used; the others are counted in status().  Server mode answers
 // a request signed with the key with a signed reply, an unsigned request with
 // an unsigned reply, and one signed with another key or badly not at all (as
-// sntpd and chrony do).
+// sntpd and chrony do).  With a key, a broadcast is used only when its
+// sender's time advanced since its last one by no more than the local
+// counter did (plus a tolerance): a replayed broadcast moves nothing.
 //
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
@@ -44,9 +53,11 @@
 #include "firmware/core/auth.hpp"
 #include "firmware/core/clock.hpp"
 #include "firmware/core/estimator.hpp"
+#include "firmware/core/http.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
 #include "firmware/core/sleep.hpp"
+#include "firmware/core/text.hpp"
 
 namespace lansync::fw {
 
@@ -54,6 +65,14 @@ namespace lansync::fw {
 inline constexpr int64_t kPhiPpb = 15'000;
 // Reference ID of a local reference (the RTC, a phone): 127.127.1.1, as chrony sends.
 inline constexpr uint32_t kLocalRefid = 0x7F7F0101;
+// Exchanges (GET /exchange) outstanding at once; issuing one more replaces the oldest.
+inline constexpr size_t kMaxExchanges = 4;
+// How long an exchange's token may be redeemed after it was issued: 10 s of local time.
+inline constexpr int64_t kExchangeLifetimeNs = 10'000'000'000;
+// A phone's round trip beyond this bounds the offset too loosely (half of it, 0.5 s): refused.
+inline constexpr int64_t kMaxPhoneDelayNs = 1'000'000'000;
+// Broadcast senders whose last signed transmit time is remembered (replay check).
+inline constexpr size_t kMaxBroadcastSenders = 4;
 
 struct BoardConfig {
   bool use_server = false;  // unicast client of one NTP server (the port knows its address)
@@ -169,6 +188,8 @@ struct BoardStatus {
   uint32_t requests_sent = 0;
   uint32_t unauthenticated = 0;  // replies and broadcasts refused for their MAC (with a key)
   uint32_t auth_refused = 0;     // server mode: requests signed with another key or badly, unanswered
+  uint32_t http_sets_refused = 0;    // PUT/POST /time refused (cross-site, not JSON, token, state...)
+  uint32_t broadcasts_replayed = 0;  // with a key: a sender's first, not newer, or too far ahead
   RtcStatus rtc = RtcStatus::Unknown;
   int64_t rtc_error_ns = 0;     // the RTC's own error bound, when valid
 };
@@ -203,9 +224,13 @@ class Board {
   // sending.  Returns the bytes to send: size, or 0 if the hash failed.
   size_t stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const;
 
-  // The response to a complete or partial HTTP request received at local_ns
-  // (GET /time, GET /, PUT or POST /time).  Returns 0 while the request is
-  // incomplete (read more and call again), else the response's size.
+  // The response to an HTTP request completed at local_ns (GET /time, GET /,
+  // GET /exchange, PUT or POST /time).  Returns 0 while the request is
+  // incomplete (the port reads more, without blocking, and calls again;
+  // parse_http_request says when it is complete), else the response's size.
+  // A set is refused with 403 (cross-site, or a missing, unknown, used or
+  // expired token), 415 (not JSON), 400 (bad body or timestamps) or 409 (the
+  // clock is better, or the round trip too long).
   size_t serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap);
 
   // The time now.
@@ -247,7 +272,18 @@ class Board {
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
-  size_t http_set(const char* body, size_t size, int64_t local_ns, char* out, size_t cap);
+  // PUT/POST /time: the checks, then the step; the response's size.
+  size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
+  // GET /exchange: a token for the exchange completed at local_ns.
+  size_t http_exchange(int64_t local_ns, char* out, size_t cap);
+  // The phone's UTC at local_ns and its error bound (ns) from a JSON body; 0, or the refusing status.
+  uint16_t phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
+                      TextWriter* why);
+  // The T2/T3 (local ns) of a live, unexpired token, which is then spent; false (why says) if none.
+  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
+              TextWriter* why);
+  // With a key: whether a broadcast's time (UTC ns at local ns) advanced as the sender's should have.
+  bool fresh_broadcast(uint32_t refid, const Sample& s);
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;
   void anchor_after_wake();
   void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);
@@ -259,6 +295,8 @@ class Board {
   Fit fit_;
   Source source_ = Source::None;
   Source estimator_source_ = Source::None;
+  // A network source set or stepped the clock since the last step from
+  // elsewhere (a phone); until then its first good burst steps (first sync).
   bool ntp_synced_once_ = false;
   uint8_t outliers_ = 0;
   uint8_t stable_bursts_ = 0;
@@ -302,6 +340,28 @@ class Board {
   int64_t next_rtc_resync_local_ns_ = 0;
   int64_t rtc_set_unix_s_ = 0;
   int64_t rtc_set_error_ns_ = 0;
+
+  // Exchanges issued by GET /exchange: the token is nonce and counter in hex.
+  struct Exchange {
+    uint64_t nonce = 0;
+    uint32_t counter = 0;
+    int64_t t2_local_ns = 0;  // the request was complete (the board's T2)
+    int64_t t3_local_ns = 0;  // the response was made (T3)
+    bool live = false;        // issued, not yet redeemed nor replaced
+  };
+  Exchange exchanges_[kMaxExchanges];
+  uint32_t exchange_counter_ = 0;
+  uint32_t http_sets_refused_ = 0;
+
+  // Each broadcast sender's last used transmit time (UTC ns) and when (local ns).
+  struct BroadcastSender {
+    uint32_t refid = 0;
+    int64_t utc_ns = 0;
+    int64_t local_ns = 0;
+    bool used = false;
+  };
+  BroadcastSender senders_[kMaxBroadcastSenders];
+  uint32_t broadcasts_replayed_ = 0;
 
   Event events_[8];
   uint8_t event_first_ = 0;

@@ -79,7 +79,169 @@ bool parse_request_line(const char* line, size_t n, HttpRequest* out, uint16_t* 
   return true;
 }
 
+// One header line's name and trimmed value into out; 0, or the status refusing it.
+uint16_t read_header(const char* name, size_t name_size, const char* value, size_t value_size,
+                     HttpRequest* out, bool* have_length, int64_t* length) {
+  if (text_equals_nocase(name, name_size, "Content-Length")) {
+    int64_t n = 0;
+    if (!parse_decimal(value, value_size, &n)) return 400;
+    if (*have_length && n != *length) return 400;
+    if (n > static_cast<int64_t>(kMaxRequestSize)) return 413;
+    *have_length = true;
+    *length = n;
+    return 0;
+  }
+  if (text_equals_nocase(name, name_size, "Transfer-Encoding")) return 501;
+  HttpField* field = nullptr;
+  if (text_equals_nocase(name, name_size, "Content-Type")) field = &out->content_type;
+  if (text_equals_nocase(name, name_size, "Host")) field = &out->host;
+  if (text_equals_nocase(name, name_size, "Origin")) field = &out->origin;
+  if (text_equals_nocase(name, name_size, "Sec-Fetch-Site")) field = &out->sec_fetch_site;
+  if (field == nullptr) return 0;
+  // Two different values of one of these would let a proxy and the board disagree.
+  if (field->present()) return 400;
+  *field = HttpField{value, value_size};
+  return 0;
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equal_nocase(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool ends_with_nocase(const char* s, size_t n, const char* suffix) {
+  size_t k = text_length(suffix);
+  return n >= k && text_equals_nocase(s + n - k, k, suffix);
+}
+
+// Host without its port ("[::1]:80" -> "[::1]"); empty if malformed.
+HttpField host_name(HttpField host) {
+  size_t n = host.size;
+  if (n > 0 && host.data[0] == '[') {
+    size_t close = 0;
+    while (close < n && host.data[close] != ']') ++close;
+    return close < n ? HttpField{host.data, close + 1} : HttpField{host.data, 0};
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (host.data[i] == ':') return HttpField{host.data, i};
+  }
+  return host;
+}
+
+// A name public DNS cannot point at the board (DNS rebinding): an IPv4 or
+// IPv6 literal, localhost, a single label, or a local-only suffix.
+bool local_name(HttpField name) {
+  const char* s = name.data;
+  size_t n = name.size;
+  if (n == 0) return false;
+  if (s[0] == '[') return true;
+  bool digits_and_dots = true, dot = false;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[i];
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+    if (c == '.') dot = true;
+    if (c != '.' && (c < '0' || c > '9')) digits_and_dots = false;
+  }
+  if (digits_and_dots || !dot) return true;
+  static constexpr const char* kLocalSuffixes[] = {".local", ".lan", ".home.arpa", ".internal"};
+  for (const char* suffix : kLocalSuffixes) {
+    if (ends_with_nocase(s, n, suffix)) return true;
+  }
+  return false;
+}
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+size_t skip_space(const char* s, size_t n, size_t i) {
+  while (i < n && is_json_space(s[i])) ++i;
+  return i;
+}
+
+// A string without escapes at s[i] == '"': its contents, and the index after it.
+bool json_string(const char* s, size_t n, size_t i, HttpField* out, size_t* next) {
+  if (i >= n || s[i] != '"') return false;
+  size_t start = ++i;
+  while (i < n && s[i] != '"') {
+    if (s[i] == '\\' || static_cast<unsigned char>(s[i]) < 0x20) return false;
+    ++i;
+  }
+  if (i >= n) return false;
+  *out = HttpField{s + start, i - start};
+  *next = i + 1;
+  return true;
+}
+
+// A string, or a bare integer / true / false / null, at s[i].
+bool json_scalar(const char* s, size_t n, size_t i, HttpField* out, bool* is_string, size_t* next) {
+  *is_string = i < n && s[i] == '"';
+  if (*is_string) return json_string(s, n, i, out, next);
+  size_t start = i;
+  while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '-')) ++i;
+  if (i == start) return false;
+  *out = HttpField{s + start, i - start};
+  *next = i;
+  return true;
+}
+
 }  // namespace
+
+bool is_json_request(const HttpRequest& q) {
+  if (!q.content_type.present()) return false;
+  size_t n = 0;
+  while (n < q.content_type.size && q.content_type.data[n] != ';') ++n;
+  while (n > 0 && (q.content_type.data[n - 1] == ' ' || q.content_type.data[n - 1] == '\t')) --n;
+  return text_equals_nocase(q.content_type.data, n, "application/json");
+}
+
+bool same_origin(const HttpRequest& q) {
+  if (q.sec_fetch_site.present() &&
+      !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "same-origin") &&
+      !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "none")) {
+    return false;
+  }
+  if (!q.host.present() || !local_name(host_name(q.host))) return false;
+  if (!q.origin.present()) return true;
+  constexpr size_t kScheme = 7;  // "http://"
+  const HttpField& o = q.origin;
+  return o.size > kScheme && text_equals_nocase(o.data, kScheme, "http://") &&
+         o.size - kScheme == q.host.size && equal_nocase(o.data + kScheme, q.host.data, q.host.size);
+}
+
+bool json_value(const char* json, size_t size, const char* key, const char** value, size_t* value_size,
+                bool* is_string) {
+  size_t i = skip_space(json, size, 0);
+  if (i >= size || json[i] != '{') return false;
+  i = skip_space(json, size, i + 1);
+  bool found = false;
+  while (i < size && json[i] != '}') {
+    HttpField name, v;
+    bool str = false;
+    if (!json_string(json, size, i, &name, &i)) return false;
+    i = skip_space(json, size, i);
+    if (i >= size || json[i] != ':') return false;
+    if (!json_scalar(json, size, skip_space(json, size, i + 1), &v, &str, &i)) return false;
+    if (!found && text_equals(name.data, name.size, key)) {
+      found = true;
+      *value = v.data;
+      *value_size = v.size;
+      *is_string = str;
+    }
+    i = skip_space(json, size, i);
+    if (i < size && json[i] == ',') {
+      i = skip_space(json, size, i + 1);
+      if (i < size && json[i] == '}') return false;  // a trailing comma
+    } else if (i < size && json[i] != '}') {
+      return false;
+    }
+  }
+  return found && i < size && skip_space(json, size, i + 1) == size;
+}
 
 HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* out) {
   *out = HttpRequest{};
@@ -114,16 +276,8 @@ HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* o
     for (size_t k = v; k < v_end; ++k) {
       if (line[k] == '\0' || line[k] == '\r') return refuse(400);
     }
-    if (text_equals_nocase(line, colon, "Content-Length")) {
-      int64_t value = 0;
-      if (!parse_decimal(line + v, v_end - v, &value)) return refuse(400);
-      if (have_length && value != length) return refuse(400);
-      if (value > static_cast<int64_t>(kMaxRequestSize)) return refuse(413);
-      have_length = true;
-      length = value;
-    } else if (text_equals_nocase(line, colon, "Transfer-Encoding")) {
-      return refuse(501);
-    }
+    uint16_t refused = read_header(line, colon, line + v, v_end - v, out, &have_length, &length);
+    if (refused != 0) return refuse(refused);
     pos = next;
   }
   auto body_size = static_cast<size_t>(length);
@@ -138,11 +292,13 @@ const char* http_reason(uint16_t status) {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";

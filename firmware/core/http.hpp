@@ -1,15 +1,18 @@
 // The board's small HTTP/1.0 server side: parsing one request, writing one response.
 //
 // Two things speak HTTP to a board: a phone setting its clock for the first
-// time (PUT /time) and, in server mode, clients asking the time (GET /time).
-// The parser takes the bytes received so far and says whether the request is
-// complete, needs more bytes, or is refused with a status code.  It accepts
-// only what those clients send: a request line `METHOD /target HTTP/1.x`,
-// header lines (only Content-Length is read; Transfer-Encoding is refused),
+// time (GET /exchange, then PUT /time with JSON) and, in server mode, clients
+// asking the time (GET /time).  The parser takes the bytes received so far and
+// says whether the request is complete, needs more bytes, or is refused with a
+// status code.  It accepts only what those clients send: a request line
+// `METHOD /target HTTP/1.x`, header lines (Content-Length, Content-Type, Host,
+// Origin and Sec-Fetch-Site are read; Transfer-Encoding is refused),
 // a blank line and a body of Content-Length bytes, everything within
 // kMaxRequestSize.  Lines end in CRLF or a bare LF (RFC 9112 §2.2).  Every
 // response closes the connection.  No heap: the request points into the
-// caller's buffer.
+// caller's buffer.  The same-origin rule and a flat JSON reader serve the
+// clock-setting request: a browser's cross-site "simple" request can carry
+// neither a JSON Content-Type nor a matching Origin.
 #pragma once
 
 #include <stddef.h>
@@ -22,6 +25,13 @@ inline constexpr size_t kMaxTargetSize = 128;
 
 enum class HttpMethod : uint8_t { Get, Head, Put, Post, Other };
 
+// A header's value (trimmed), or nullptr when the request has none.
+struct HttpField {
+  const char* data = nullptr;
+  size_t size = 0;
+  bool present() const { return data != nullptr; }
+};
+
 struct HttpRequest {
   HttpMethod method = HttpMethod::Other;
   const char* path = nullptr;  // the target up to '?', starting with '/'
@@ -30,6 +40,10 @@ struct HttpRequest {
   size_t query_size = 0;
   const char* body = nullptr;
   size_t body_size = 0;
+  HttpField content_type;    // Content-Type
+  HttpField host;            // Host
+  HttpField origin;          // Origin (browsers send it on every POST/PUT)
+  HttpField sec_fetch_site;  // Sec-Fetch-Site (browsers: same-origin, same-site, cross-site, none)
 };
 
 enum class HttpParse : uint8_t { Complete, Incomplete, Refused };
@@ -42,6 +56,24 @@ struct HttpParseResult {
 // Parses the size bytes received so far.  A request longer than
 // kMaxRequestSize, or any bytes not forming one, is Refused.
 HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* out);
+
+// Whether the Content-Type is application/json (parameters after ';' ignored).
+bool is_json_request(const HttpRequest& q);
+
+// The same-origin rule (as sntpd's page, libsync core/phone): Sec-Fetch-Site,
+// when sent, is "same-origin" or "none"; Origin, when sent, is "http://" +
+// Host; and Host names the board in a way public DNS cannot point elsewhere
+// (an IP literal, "localhost", a name without a dot, or one ending in .local,
+// .lan, .home.arpa or .internal), so that a DNS-rebinding page cannot pass.
+// Clients that send neither Origin nor Sec-Fetch-Site (curl, scripts) pass.
+bool same_origin(const HttpRequest& q);
+
+// The value of key in a flat JSON object ({"a":1,"b":"x"}: string keys
+// without escapes, values that are strings without escapes, integers, true,
+// false or null): a pointer and length into json (a string without its
+// quotes), and whether it was a string.  False if absent or not such an object.
+bool json_value(const char* json, size_t size, const char* key, const char** value, size_t* value_size,
+                bool* is_string);
 
 // The reason phrase of a status code ("OK", "Not Found", ...).
 const char* http_reason(uint16_t status);

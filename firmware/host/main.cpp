@@ -102,7 +102,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->type_name("SECONDS");
   app.add_option("--serve", serve, "server mode: answer SNTP here")->type_name("ADDR:PORT");
-  app.add_option("--http", http, "the HTTP endpoint: PUT /time from a phone, GET /time, GET / (a page)")
+  app.add_option("--http", http,
+                 "the HTTP endpoint: GET /exchange and PUT /time (same-origin JSON) from a phone, GET /time, "
+                 "GET / (a page)")
       ->type_name("ADDR:PORT");
   app.add_option("--local-stratum", local_stratum, "the stratum served while the RTC or a phone is the source")
       ->capture_default_str()

@@ -29,7 +29,7 @@ namespace {
 
 constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr int64_t kMaxWaitNs = kSecondNs;  // wake at least once a second (signals, the duration)
-constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;
+constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;  // a connection's whole request arrives within this
 constexpr int64_t kShortWaitNs = 2'000'000;
 
 uint64_t random64(void*) {
@@ -80,6 +80,7 @@ HostPort::HostPort(const PortOptions& options)
       drift_q32_(fw::q32_from_ppb(std::llround(options.drift_ppm * 1000))) {}
 
 HostPort::~HostPort() {
+  for (HttpConnection& c : http_) close_http(c);
   if (http_fd_ >= 0) ::close(http_fd_);
   if (signal_fd_ >= 0) ::close(signal_fd_);
 }
@@ -224,31 +225,67 @@ void HostPort::receive_serve() {
   }
 }
 
-void HostPort::serve_http() {
-  int fd = ::accept4(http_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd < 0) return;
-  // One request at a time, for at most two seconds: phones are few.
-  char request[fw::kMaxRequestSize + 1];
-  char response[4096];
-  size_t got = 0, n = 0;
-  int64_t deadline = os::monotonic_ns() + kHttpDeadlineNs;
-  while (n == 0) {
-    int64_t left = deadline - os::monotonic_ns();
-    pollfd pfd{fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left / 1'000'000) + 1) <= 0) break;
-    ssize_t r = ::recv(fd, request + got, sizeof(request) - got, 0);
-    if (r <= 0) break;
-    got += static_cast<size_t>(r);
-    n = board_->serve_http(request, got, local_ns(), response, sizeof(response));
-  }
-  if (n > 0) {
-    for (size_t sent = 0; sent < n;) {
-      ssize_t w = ::send(fd, response + sent, n - sent, MSG_NOSIGNAL);
-      if (w <= 0) break;
-      sent += static_cast<size_t>(w);
+void HostPort::accept_http() {
+  for (int i = 0; i < 8; ++i) {
+    int fd = ::accept4(http_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    // A free slot, else the connection that has waited longest gives way.
+    HttpConnection* slot = &http_[0];
+    for (HttpConnection& c : http_) {
+      if (c.fd < 0) {
+        slot = &c;
+        break;
+      }
+      if (c.deadline_mono_ns < slot->deadline_mono_ns) slot = &c;
     }
+    close_http(*slot);
+    slot->fd = fd;
+    slot->got = 0;
+    slot->deadline_mono_ns = os::monotonic_ns() + kHttpDeadlineNs;
   }
-  ::close(fd);
+}
+
+void HostPort::read_http(HttpConnection& c) {
+  ssize_t r = ::recv(c.fd, c.request + c.got, sizeof(c.request) - c.got, MSG_DONTWAIT);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (r <= 0) {
+    close_http(c);
+    return;
+  }
+  c.got += static_cast<size_t>(r);
+  // The board takes the request once it is complete (or refused: too long, malformed).
+  fw::HttpRequest q;
+  if (fw::parse_http_request(c.request, c.got, &q).state == fw::HttpParse::Incomplete) return;
+  char response[4096];
+  size_t n = board_->serve_http(c.request, c.got, local_ns(), response, sizeof(response));
+  // The response fits the socket's buffer; a client that does not take it loses it.
+  for (size_t sent = 0; sent < n;) {
+    ssize_t w = ::send(c.fd, response + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w <= 0) break;
+    sent += static_cast<size_t>(w);
+  }
+  close_http(c);
+}
+
+void HostPort::close_http(HttpConnection& c) {
+  if (c.fd >= 0) ::close(c.fd);
+  c.fd = -1;
+  c.got = 0;
+}
+
+void HostPort::expire_http() {
+  int64_t now = os::monotonic_ns();
+  for (HttpConnection& c : http_) {
+    if (c.fd >= 0 && now >= c.deadline_mono_ns) close_http(c);
+  }
+}
+
+int64_t HostPort::next_http_deadline() const {
+  int64_t next = INT64_MAX;
+  for (const HttpConnection& c : http_) {
+    if (c.fd >= 0) next = std::min(next, c.deadline_mono_ns);
+  }
+  return next;
 }
 
 void HostPort::report_events() {
@@ -397,14 +434,17 @@ int HostPort::run() {
     int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
     if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
     if (sleep_at != 0) wait = std::min(wait, std::max<int64_t>(0, sleep_at - os::monotonic_ns()));
-    if (wait < kShortWaitNs) {
+    int64_t http_deadline = next_http_deadline();
+    if (http_deadline != INT64_MAX)
+      wait = std::min(wait, std::max<int64_t>(0, http_deadline - os::monotonic_ns()));
+    if (wait < kShortWaitNs && http_deadline == INT64_MAX) {
       // Reads of the RTC waiting for its tick come a millisecond apart: sleep
       // to the microsecond rather than in poll()'s milliseconds.
       os::SystemClock sleeper;
       sleeper.sleep_ns(wait);
       continue;
     }
-    pollfd fds[5];
+    pollfd fds[5 + kMaxHttpConnections];
     nfds_t n = 0;
     auto watch = [&](int fd) {
       if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
@@ -414,6 +454,7 @@ int HostPort::run() {
     watch(broadcast_.fd());
     watch(serve_.fd());
     watch(http_fd_);
+    for (const HttpConnection& c : http_) watch(c.fd);
     // poll() takes milliseconds: round up, so that the board is never woken early.
     int rc = ::poll(fds, n, static_cast<int>((wait + 999'999) / 1'000'000));
     if (rc < 0 && errno != EINTR) {
@@ -421,7 +462,7 @@ int HostPort::run() {
       return 1;
     }
     for (nfds_t i = 0; i < n && rc > 0; ++i) {
-      if ((fds[i].revents & (POLLIN | POLLERR)) == 0) continue;
+      if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
       int fd = fds[i].fd;
       if (fd == signal_fd_) {
         signalfd_siginfo info{};
@@ -439,9 +480,14 @@ int HostPort::run() {
       } else if (fd == serve_.fd()) {
         receive_serve();
       } else if (fd == http_fd_) {
-        serve_http();
+        accept_http();
+      } else {
+        for (HttpConnection& c : http_) {
+          if (c.fd == fd) read_http(c);
+        }
       }
     }
+    expire_http();
     report_events();
     if (end_mono != 0 && os::monotonic_ns() >= end_mono) {
       if (rtc_) {

@@ -5,14 +5,16 @@
 // --drift-ppm off: the board never sees another clock, and this program
 // never sets the machine's.  Datagrams carry the kernel's receive timestamp,
 // turned into the counter's time by how long ago they arrived.  The event
-// loop waits in poll() for a datagram, an HTTP connection or the time the
-// board asked to be woken, does what the board asks (send a request, read or
-// write the RTC) and prints what happened: events on stderr, a status line
-// on stdout after every correction of the clock.  With --sleep-cycle it
-// emulates deep sleep: it saves the board's record, stops listening (the
-// datagrams meanwhile are dropped, as with Wi-Fi off), restarts the counter
-// at zero and wakes a new board with the record and the sleep as a sleep
-// timer --sleep-ppm off would measure it.
+// loop waits in poll() for a datagram, HTTP bytes, the time the board asked
+// to be woken or an HTTP connection's deadline, does what the board asks
+// (send a request, read or write the RTC) and prints what happened: events on
+// stderr, a status line on stdout after every correction of the clock.  HTTP
+// connections are read without blocking, four at a time, each within 2 s and
+// fw::kMaxRequestSize: a slow or idle client never holds up the loop.  With
+// --sleep-cycle it emulates deep sleep: it saves the board's record, stops
+// listening (the datagrams meanwhile are dropped, as with Wi-Fi off),
+// restarts the counter at zero and wakes a new board with the record and the
+// sleep as a sleep timer --sleep-ppm off would measure it.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include <string>
 
 #include "firmware/core/board.hpp"
+#include "firmware/core/http.hpp"
 #include "os/address.hpp"
 #include "os/error.hpp"
 #include "os/udp.hpp"
@@ -60,7 +63,20 @@ class HostPort {
   void receive_client();
   void receive_broadcast();
   void receive_serve();
-  void serve_http();
+  struct HttpConnection {
+    int fd = -1;
+    int64_t deadline_mono_ns = 0;  // closed unanswered then
+    size_t got = 0;
+    char request[fw::kMaxRequestSize + 1];
+  };
+  // Connections read at once; one more replaces the oldest.
+  static constexpr size_t kMaxHttpConnections = 4;
+
+  void accept_http();
+  void read_http(HttpConnection& c);
+  void close_http(HttpConnection& c);
+  void expire_http();
+  int64_t next_http_deadline() const;
   void report_events();
   void print_status();
   bool deep_sleep(int64_t end_mono);
@@ -75,6 +91,7 @@ class HostPort {
   std::unique_ptr<RtcFile> rtc_;
   os::UdpSocket client_, broadcast_, serve_;
   int http_fd_ = -1;
+  HttpConnection http_[kMaxHttpConnections];
   int signal_fd_ = -1;
   uint64_t served_ = 0;
 };

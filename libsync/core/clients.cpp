@@ -73,14 +73,25 @@ ClientRecord* ClientTable::find_or_add(const IpAddress& address, int64_t now_ns)
 }
 
 std::vector<ClientRecord> ClientTable::recent(size_t max) const {
+  // A heap of the max most recent so far, the least recent on top: memory is
+  // bounded by max, whatever the table's size.
+  auto newer = [](const ClientRecord& a, const ClientRecord& b) { return a.last_ns > b.last_ns; };
   std::vector<ClientRecord> out;
+  if (max == 0) return out;
+  out.reserve(std::min(max, in_use_));
   for (size_t i = 0; i < capacity_; ++i) {
-    if (records_[i].in_use) out.push_back(records_[i]);
+    const ClientRecord& r = records_[i];
+    if (!r.in_use) continue;
+    if (out.size() < max) {
+      out.push_back(r);
+      std::push_heap(out.begin(), out.end(), newer);
+    } else if (r.last_ns > out.front().last_ns) {
+      std::pop_heap(out.begin(), out.end(), newer);
+      out.back() = r;
+      std::push_heap(out.begin(), out.end(), newer);
+    }
   }
-  auto newest_first = [](const ClientRecord& a, const ClientRecord& b) { return a.last_ns > b.last_ns; };
-  size_t keep = std::min(max, out.size());
-  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(), newest_first);
-  out.resize(keep);
+  std::sort_heap(out.begin(), out.end(), newer);
   return out;
 }
 

@@ -13,6 +13,20 @@ using nlohmann::json;
 
 namespace {
 
+// Times in the file are at most this many seconds (year 2255; and far below
+// what int64 nanoseconds hold), so that converting them cannot overflow.
+constexpr double kMaxSeconds = 9e9;
+
+// The source names a log line and systemd's status line: no control
+// characters (a newline would forge another KEY= line), and short.
+bool printable_name(const std::string& text) {
+  if (text.empty() || text.size() > 128) return false;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 // The optional boot_id and boot_time_s fields; a boot_id that is not a UUID is an error.
 Status parse_boot(const json& j, const std::string& name, SyncState* s) {
   if (auto b = j.find("boot_id"); b != j.end()) {
@@ -22,8 +36,9 @@ Status parse_boot(const json& j, const std::string& name, SyncState* s) {
     s->boot_id = b->get<std::string>();
   }
   if (auto t = j.find("boot_time_s"); t != j.end()) {
-    if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0) {
-      return invalid(name + ": field 'boot_time_s' must be a number of seconds, not negative");
+    if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0 ||
+        t->get<double>() >= kMaxSeconds) {
+      return invalid(name + ": field 'boot_time_s' must be a number of seconds, from 0 to 9e9");
     }
     s->boot_time_s = t->get<double>();
   }
@@ -72,17 +87,20 @@ OsResult<SyncState> parse_sync_state(const std::string& text, const std::string&
   };
   SyncState s;
   if (auto st = number("last_sync_unix", true, &s.last_sync_unix); !st) return fail(st.error());
-  if (s.last_sync_unix < 0) return invalid(name + ": field 'last_sync_unix' must not be negative");
+  if (s.last_sync_unix < 0 || s.last_sync_unix >= kMaxSeconds) {
+    return invalid(name + ": field 'last_sync_unix' must be from 0 to 9e9");
+  }
   if (auto st = number("offset_s", true, &s.offset_s); !st) return fail(st.error());
   auto src = j.find("source");
   if (src == j.end()) return invalid(name + ": missing field 'source'");
-  if (!src->is_string() || src->get<std::string>().empty()) {
-    return invalid(name + ": field 'source' must be a non-empty string");
+  if (!src->is_string() || !printable_name(src->get<std::string>())) {
+    return invalid(name + ": field 'source' must be a non-empty string of at most 128 printable characters");
   }
   s.source = src->get<std::string>();
   if (j.contains("uncertainty_s")) {
     double u = 0;
     if (auto st = number("uncertainty_s", false, &u); !st) return fail(st.error());
+    if (u < 0 || u >= kMaxSeconds) return invalid(name + ": field 'uncertainty_s' must be from 0 to 9e9");
     s.uncertainty_s = u;
   }
   if (auto a = j.find("action"); a != j.end()) {

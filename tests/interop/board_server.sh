@@ -54,20 +54,23 @@ run_capture out curl -s -o /dev/null -w '%{http_code}' -X DELETE http://127.0.0.
 check "HTTP: DELETE /time is 405" [ "$out" = 405 ]
 run_capture out curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/nothing
 check "HTTP: an unknown path is 404" [ "$out" = 404 ]
-run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT --data 'unix_ms=12' http://127.0.0.1:18080/time
+run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+  --data '{"unix_ms":12}' http://127.0.0.1:18080/time
 check "HTTP: a time before 2026 is 400" [ "$out" = 400 ]
 run_capture out curl -s http://127.0.0.1:18080/
 check "HTTP: GET / is the phone's page" grep -q "Set the clock from this phone" <<<"$out"
 
 # 2. The phone sets the clock; the clock sets the RTC.
-run_capture out curl -s -X PUT --data "unix_ms=$(date +%s%3N)" http://127.0.0.1:18080/time
+run_capture out curl -s -X PUT -H 'Content-Type: application/json' --data "{\"unix_ms\":$(date +%s%3N)}" \
+  http://127.0.0.1:18080/time
 check "phone: PUT /time sets the clock" [ "$(jq -r .set <<<"$out")" = true ]
 wait_for_log new "RTC set to"
 accepted "set by a phone"
 run_capture out curl -s http://127.0.0.1:18080/time
 check "phone: GET /time says synchronized, source phone" \
   [ "$(jq -r '"\(.synchronized) \(.source)"' <<<"$out")" = "true phone" ]
-run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT --data "unix_ms=$(date +%s%3N)" http://127.0.0.1:18080/time
+run_capture out curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+  --data "{\"unix_ms\":$(date +%s%3N)}" http://127.0.0.1:18080/time
 check "phone: a second phone, no better, is refused (409)" [ "$out" = 409 ]
 stop_board
 check "the RTC state was saved" grep -q '^set_unix_s [1-9]' "$RTC"

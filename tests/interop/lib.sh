@@ -132,6 +132,19 @@ wait_synced() {
   return 1
 }
 
+# ntpdata NAME FIELD, tracking NAME FIELD: one field of `chronyc ntpdata` or
+# `chronyc tracking` of the chronyd whose command socket is $WORK/NAME.sock.
+ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }
+tracking() { chronyc -h "$WORK/$1.sock" -n tracking 2>/dev/null | sed -n "s/^$2 *: //p"; }
+
+# wait_until SECONDS CMD...: polls CMD every 0.5 s until it succeeds.
+wait_until() {
+  local n=$(($1 * 2))
+  shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.5; done
+  return 1
+}
+
 # start_sntpd NAME ARGS...: sntpd in the background, its log in $WORK/NAME.log
 # and its status socket at $WORK/NAME.sock.  It stays root: in this namespace
 # uid 0 is the only user that exists (tests/interop/privileges.sh covers the

@@ -23,15 +23,7 @@ driftfile $WORK/$name.drift
 EOC
   start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
 }
-ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }
 selected() { chronyc -h "$WORK/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1'; }
-# wait_until SECONDS CMD...: polls CMD every 0.5 s.
-wait_until() {
-  local n=$(($1 * 2))
-  shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.5; done
-  return 1
-}
 
 start_sntpd synced --listen 127.0.0.1:11123 --local-stratum 10
 start_sntpd unsynced --listen 127.0.0.1:11124

@@ -73,6 +73,23 @@ run_capture probe "$BIN/ntpprobe" -o json 10.88.0.1:11310
 check "...and serves it once the address comes up (stratum $(json stratum "$probe"))" [ "$(json stratum "$probe")" = 10 ]
 check "...the page too" eval '[ "$(curl -s --max-time 5 http://10.88.0.1:11311/time | jq -r .stratum)" = 10 ]'
 
+# --- An upstream address with no route yet (wlan0 not up at boot): kept, retried.
+start_sntpd far --listen 10.99.0.2:11320 --local-stratum 9
+far_pid=$LAST_PID
+start_sntpd near --listen 127.0.0.1:11321 --local-stratum 12 --no-clock-control --upstream 10.99.0.2:11320
+wait_for_ntp 127.0.0.1:11321
+for _ in $(seq 50); do grep -q "warning: upstream 10.99.0.2:11320" "$WORK/near.log" && break; sleep 0.1; done
+check "an upstream with no route yet is a warning, not the end of it" \
+  grep -q "warning: upstream 10.99.0.2:11320: .*retrying in the background" "$WORK/near.log"
+ip addr add 10.99.0.2/24 dev lo
+for _ in $(seq 300); do
+  [ "$(ntp_state 127.0.0.1:11321 | cut -d' ' -f1)" = 10 ] && break
+  sleep 0.1
+done
+check "...it is followed once the network is up ($(ntp_state 127.0.0.1:11321))" \
+  [ "$(ntp_state 127.0.0.1:11321 | cut -d' ' -f1)" = 10 ]
+kill "$far_pid" 2>/dev/null || true
+
 expect_exit 2 "a malformed --upstream is still a usage error" "$BIN/sntpd" --user root \
   --control "$WORK/bad.sock" --listen 127.0.0.1:0 --upstream "pool.test:99999"
 finish

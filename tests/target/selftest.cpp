@@ -73,6 +73,16 @@ void http_and_rtc() {
   fw::HttpRequest r;
   fw::HttpParseResult p = fw::parse_http_request(kRequest, sizeof(kRequest) - 1, &r);
   check(p.state == fw::HttpParse::Complete && r.body_size == 21, "HTTP request parsed");
+  static const char kSet[] =
+      "PUT /time HTTP/1.1\r\nHost: 192.168.4.1\r\nOrigin: http://192.168.4.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"unix_ms\":17950000}";
+  const char* v = nullptr;
+  size_t n = 0;
+  bool is_string = true;
+  p = fw::parse_http_request(kSet, sizeof(kSet) - 1, &r);
+  check(p.state == fw::HttpParse::Complete && fw::same_origin(r) && fw::is_json_request(r) &&
+            fw::json_value(r.body, r.body_size, "unix_ms", &v, &n, &is_string) && !is_string && n == 8,
+        "same-origin JSON set parsed");
   uint8_t regs[19] = {0x07, 0x14, 0x09, 0x01, 0x22, 0x11, 0x26, 0, 0, 0, 0, 0, 0, 0, 0x1C, 0x00, 0, 0x19, 0x40};
   fw::RtcRead rtc = fw::read_rtc_registers(regs, sizeof(regs));
   char buf[48];

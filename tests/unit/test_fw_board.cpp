@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "codec/ds3231.hpp"
 #include "codec/ntp_packet.hpp"
@@ -51,6 +52,48 @@ std::string http(Board& b, const std::string& request, int64_t local_ns) {
   char out[4096];
   size_t n = b.serve_http(request.data(), request.size(), local_ns, out, sizeof(out));
   return std::string(out, n);
+}
+
+// Headers of the board's own page opened at http://192.168.4.1/.
+const std::string kSameOrigin = "Host: 192.168.4.1\r\nOrigin: http://192.168.4.1\r\n";
+
+// A PUT /time with a body of the given Content-Type and extra headers.
+std::string set_request(const std::string& body, const std::string& headers = kSameOrigin,
+                        const std::string& type = "application/json") {
+  return "PUT /time HTTP/1.1\r\n" + headers + "Content-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The token of a GET /exchange at local_ns ("" if none).
+std::string exchange_token(Board& b, int64_t local_ns) {
+  std::string reply = http(b, "GET /exchange HTTP/1.1\r\nHost: 192.168.4.1\r\n\r\n", local_ns);
+  size_t at = reply.find("\"token\":\"");
+  if (at == std::string::npos) return "";
+  return reply.substr(at + 9, reply.find('"', at + 9) - at - 9);
+}
+
+// The JSON a phone's page sends: the token and its T1/T4 (Unix ms).
+std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns,
+                       const std::string& extra = "") {
+  return "{\"token\":\"" + token + "\",\"t1_ms\":" + std::to_string(t1_ns / kMs) +
+         ",\"t4_ms\":" + std::to_string(t4_ns / kMs) + extra + "}";
+}
+
+// The hash of a test key: any function of the key and the bytes will do for the board.
+bool test_hash(void*, const MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+  uint64_t h = 1469598103934665603ULL ^ key.bytes[0];
+  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 1099511628211ULL;
+  for (size_t i = 0; i < hash_size(key.type); ++i) out[i] = static_cast<uint8_t>(h >> (8 * (i % 8)) ^ i);
+  return true;
+}
+
+MacKey test_key() {
+  MacKey k;
+  k.id = 7;
+  k.bytes[0] = 0x5A;
+  k.size = 16;
+  k.hash = &test_hash;
+  return k;
 }
 
 codec::NtpHeader ask(Board& b, int64_t local_ns, size_t* size = nullptr) {
@@ -206,10 +249,12 @@ TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
   Board& b = w.start_board(c);
   w.run_until(3 * kS);
   EXPECT_FALSE(w.reading().synchronized);
-  std::string phone_ms = std::to_string((w.utc_ns() + 80 * kMs) / kMs);  // the phone is 80 ms ahead
-  std::string body = "unix_ms=" + phone_ms;
-  std::string reply = http(b, "PUT /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
-                           w.local_ns());
+  // The phone is 80 ms ahead; the exchange takes 10 ms each way, the set comes 30 ms later.
+  int64_t phone = w.utc_ns() + 80 * kMs;
+  std::string token = exchange_token(b, w.local_ns());
+  w.run_until(w.true_ns() + 30 * kMs);
+  std::string reply =
+      http(b, set_request(token_body(token, phone - 10 * kMs, phone + 10 * kMs)), w.local_ns());
   EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
   EXPECT_NE(reply.find("\"set\":true"), std::string::npos) << reply;
   Reading r = w.reading();
@@ -227,11 +272,11 @@ TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
   EXPECT_EQ(w.reading().source, Source::Rtc);
   EXPECT_LT(std::llabs(w.error_ns() - 80 * kMs), 5 * kMs);
   // A second phone, no better than the first, is refused.
-  std::string again = http(b, "PUT /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
-                           w.local_ns());
+  std::string t2 = exchange_token(b, w.local_ns());
+  std::string again = http(b, set_request(token_body(t2, w.utc_ns(), w.utc_ns())), w.local_ns());
   EXPECT_NE(again.find("409 Conflict"), std::string::npos) << again;
-  EXPECT_NE(http(b, "PUT /time HTTP/1.1\r\nContent-Length: 9\r\n\r\nunix_ms=5", w.local_ns()).find("400"),
-            std::string::npos);
+  EXPECT_NE(http(b, set_request("{\"unix_ms\":5}"), w.local_ns()).find("400"), std::string::npos);
+  EXPECT_NE(http(b, set_request("{\"unix_ms\":"), w.local_ns()).find("400"), std::string::npos);
   EXPECT_NE(http(b, "DELETE /time HTTP/1.1\r\n\r\n", w.local_ns()).find("405"), std::string::npos);
   EXPECT_NE(http(b, "GET /nothing HTTP/1.1\r\n\r\n", w.local_ns()).find("404"), std::string::npos);
   EXPECT_NE(http(b, "GET / HTTP/1.1\r\n\r\n", w.local_ns()).find("text/html"), std::string::npos);
@@ -243,11 +288,191 @@ TEST(FwBoard, APhoneCannotOverrideNtp) {
   sim::World w(sim::WorldConfig{}, crystal);
   Board& b = w.start_board(ntp_config(w));
   w.run_until(1 * kMin);
-  std::string body = "unix_ms=1900000000000&error_ms=0";
-  std::string reply = http(b, "POST /time HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
-                           w.local_ns());
+  std::string reply = http(b, set_request("{\"unix_ms\":1900000000000,\"error_ms\":0}"), w.local_ns());
   EXPECT_NE(reply.find("409"), std::string::npos) << reply;
   EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+}
+
+// A board with no time, no server and no RTC: what a phone's set would change.
+struct UnsetBoard {
+  sim::Oscillator crystal{0.0};
+  sim::World w;
+  Board* b;
+  explicit UnsetBoard(bool with_key) : w(unreachable(), crystal) {
+    BoardConfig c = w.board_config();
+    if (with_key) c.key = test_key();
+    b = &w.start_board(c);
+    w.run_until(2 * kS);
+  }
+  static sim::WorldConfig unreachable() {
+    sim::WorldConfig wc;
+    wc.server_reachable = false;
+    return wc;
+  }
+  std::string put(const std::string& request) { return http(*b, request, w.local_ns()); }
+};
+
+TEST(FwBoard, HttpRefusesCrossSiteForm) {
+  UnsetBoard u(false);
+  std::string now_ms = std::to_string(u.w.utc_ns() / kMs);
+  std::string form = "unix_ms=" + now_ms + "&error_ms=0";
+  // What another site's page can send without asking: a form or text/plain POST.
+  std::string evil = "Host: 192.168.4.1\r\nOrigin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n";
+  EXPECT_NE(u.put(set_request(form, evil, "text/plain")).find("403 Forbidden"), std::string::npos);
+  EXPECT_NE(u.put(set_request(form, evil, "application/x-www-form-urlencoded")).find("403"),
+            std::string::npos);
+  // Even from the same origin, a form or text body is not a set (415).
+  EXPECT_NE(u.put(set_request(form, kSameOrigin, "text/plain")).find("415"), std::string::npos);
+  EXPECT_NE(u.put(set_request(form, kSameOrigin, "application/x-www-form-urlencoded")).find("415"),
+            std::string::npos);
+  std::string json = "{\"unix_ms\":" + now_ms + "}";
+  // JSON from another origin, a cross-site fetch, a DNS-rebinding name: 403.
+  EXPECT_NE(u.put(set_request(json, "Host: 192.168.4.1\r\nOrigin: http://evil.example\r\n")).find("403"),
+            std::string::npos);
+  EXPECT_NE(u.put(set_request(json, "Host: 192.168.4.1\r\nSec-Fetch-Site: cross-site\r\n")).find("403"),
+            std::string::npos);
+  EXPECT_NE(u.put(set_request(json, "Host: evil.example\r\nOrigin: http://evil.example\r\n")).find("403"),
+            std::string::npos);
+  // None of them touched the clock.
+  EXPECT_FALSE(u.w.reading().synchronized);
+  EXPECT_EQ(u.b->status(u.w.local_ns()).http_sets_refused, 7u);
+  // The board's own page (or curl, with neither Origin nor Sec-Fetch-Site) may.
+  EXPECT_NE(u.put(set_request(json, "Host: board.local\r\n")).find("200 OK"), std::string::npos);
+  EXPECT_TRUE(u.w.reading().synchronized);
+}
+
+TEST(FwBoard, HttpSetWithAKeyNeedsAOneUseToken) {
+  UnsetBoard u(true);
+  int64_t phone = u.w.utc_ns();
+  // No token, a forged one, one of the wrong form: 403, the clock untouched.
+  std::string plain = "{\"unix_ms\":" + std::to_string(phone / kMs) + "}";
+  EXPECT_NE(u.put(set_request(plain)).find("403"), std::string::npos);
+  EXPECT_NE(u.put(set_request(token_body("0123456789abcdef00000001", phone, phone))).find("403"),
+            std::string::npos);
+  EXPECT_NE(u.put(set_request(token_body("zz", phone, phone))).find("403"), std::string::npos);
+  EXPECT_FALSE(u.w.reading().synchronized);
+  // A token used too late is refused, and spent.
+  std::string old = exchange_token(*u.b, u.w.local_ns());
+  u.w.run_until(u.w.true_ns() + 11 * kS);
+  EXPECT_NE(u.put(set_request(token_body(old, u.w.utc_ns(), u.w.utc_ns()))).find("expired"),
+            std::string::npos);
+  EXPECT_FALSE(u.w.reading().synchronized);
+  // A fresh token sets it, once.
+  std::string token = exchange_token(*u.b, u.w.local_ns());
+  ASSERT_EQ(token.size(), 24u);
+  phone = u.w.utc_ns() + 3 * kS;
+  std::string body = token_body(token, phone - 2 * kMs, phone + 2 * kMs);
+  EXPECT_NE(u.put(set_request(body)).find("200 OK"), std::string::npos);
+  ASSERT_TRUE(u.w.reading().synchronized);
+  EXPECT_LT(std::llabs(u.w.error_ns() - 3 * kS), 3 * kMs);
+  // Replayed later (the clock has grown worse, a phone would be welcome): refused, nothing moves.
+  u.w.run_until(u.w.true_ns() + 5 * kS);
+  int64_t before = u.w.reading().utc_ns;
+  EXPECT_NE(u.put(set_request(token_body(token, phone + 7 * kS, phone + 7 * kS))).find("403"),
+            std::string::npos);
+  EXPECT_EQ(u.w.reading().utc_ns, before);
+}
+
+TEST(FwBoard, HttpSetErrorIsNeverBelowHalfTheRoundTrip) {
+  UnsetBoard u(false);
+  std::string token = exchange_token(*u.b, u.w.local_ns());
+  // The phone measured a 300 ms round trip, and claims an error of 0 ms.
+  int64_t phone = u.w.utc_ns();
+  std::string reply =
+      u.put(set_request(token_body(token, phone - 150 * kMs, phone + 150 * kMs, ",\"error_ms\":0")));
+  EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
+  EXPECT_GE(u.w.reading().error_ns, 150 * kMs);
+  EXPECT_LE(std::llabs(u.w.error_ns()), u.w.reading().error_ns);
+  // Without an exchange, nothing measured the transit: the configured 500 ms at least.
+  UnsetBoard v(false);
+  std::string json = "{\"unix_ms\":" + std::to_string(v.w.utc_ns() / kMs) + ",\"error_ms\":0}";
+  EXPECT_NE(v.put(set_request(json)).find("200 OK"), std::string::npos);
+  EXPECT_EQ(v.w.reading().error_ns, 500 * kMs);
+  // A round trip over a second, or timestamps out of order: refused.
+  UnsetBoard x(false);
+  std::string t = exchange_token(*x.b, x.w.local_ns());
+  EXPECT_NE(x.put(set_request(token_body(t, phone - 600 * kMs, phone + 600 * kMs))).find("409"),
+            std::string::npos);
+  t = exchange_token(*x.b, x.w.local_ns());
+  EXPECT_NE(x.put(set_request(token_body(t, phone + 5 * kMs, phone))).find("400"), std::string::npos);
+  EXPECT_FALSE(x.w.reading().synchronized);
+}
+
+TEST(FwBoard, FirstSyncIsRearmedAfterAPhoneSet) {
+  sim::Oscillator crystal(0.0);
+  sim::World w(sim::WorldConfig{}, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  w.run_until(5 * kMin);
+  ASSERT_EQ(w.reading().source, Source::Ntp);
+  // The server goes away; after an hour a phone 300 ms wrong sets the board.
+  w.config().server_reachable = false;
+  w.run_until(65 * kMin);
+  std::string token = exchange_token(b, w.local_ns());
+  int64_t phone = w.utc_ns() + 300 * kMs;
+  std::string reply =
+      http(b, set_request(token_body(token, phone - kMs, phone + kMs, ",\"error_ms\":5")), w.local_ns());
+  ASSERT_NE(reply.find("200 OK"), std::string::npos) << reply;
+  EXPECT_GT(w.error_ns(), 290 * kMs);
+  // The server returns: its first good burst steps the clock back, as at boot, rather than a slow slew.
+  w.config().server_reachable = true;
+  int64_t back = w.true_ns();
+  while (w.reading().source != Source::Ntp && w.true_ns() < back + 2 * 3600 * kS)
+    w.run_until(w.true_ns() + kS);
+  ASSERT_EQ(w.reading().source, Source::Ntp);
+  w.run_until(w.true_ns() + 5 * kS);
+  EXPECT_LT(std::llabs(w.error_ns()), 2 * kMs);
+}
+
+// A signed mode-5 broadcast sent at sender time utc_ns.
+std::vector<uint8_t> broadcast(int64_t utc_ns) {
+  codec::NtpHeader h;
+  h.mode = codec::Mode::Broadcast;
+  h.version = 4;
+  h.stratum = 2;
+  h.transmit = codec::to_ntp(utc_ns);
+  std::vector<uint8_t> p(48 + 24);
+  size_t n = codec::encode(h, p.data(), p.size());
+  p.resize(sign(test_key(), p.data(), n, p.size()));
+  return p;
+}
+
+TEST(FwBoard, ReplayedBroadcastDoesNotMoveTheClock) {
+  BoardConfig c;
+  c.listen_broadcast = true;
+  c.key = test_key();
+  Board b(c);
+  b.start(0);
+  const int64_t utc0 = int64_t{1'795'000'000} * kS;
+  auto hear = [&](int64_t sent_local_ns, int64_t at_local_ns) {
+    std::vector<uint8_t> p = broadcast(utc0 + sent_local_ns);
+    b.on_broadcast(p.data(), p.size(), at_local_ns, 0xC0A80401);
+  };
+  hear(0, 0);  // the first only anchors: it may be a recording
+  EXPECT_FALSE(b.now(0).synchronized);
+  hear(64 * kS, 64 * kS);
+  ASSERT_TRUE(b.now(64 * kS).synchronized);
+  hear(128 * kS, 128 * kS);
+  int64_t t = 150 * kS;
+  int64_t before = b.now(t).utc_ns;
+  // The broadcast of 64 s, and the last one, heard again: nothing changes.
+  hear(64 * kS, 140 * kS);
+  hear(128 * kS, 141 * kS);
+  EXPECT_EQ(b.now(t).utc_ns, before);
+  EXPECT_EQ(b.status(t).broadcasts_replayed, 3u);
+  // A recording replayed after a power cycle anchors, then the real one is
+  // too far ahead: neither is used; the next real one is.
+  Board b2(c);
+  b2.start(0);
+  auto hear2 = [&](int64_t sent, int64_t at) {
+    std::vector<uint8_t> p = broadcast(utc0 + sent);
+    b2.on_broadcast(p.data(), p.size(), at, 0xC0A80401);
+  };
+  hear2(-3600 * kS, 0);
+  hear2(10 * kS, 10 * kS);
+  EXPECT_FALSE(b2.now(10 * kS).synchronized);
+  hear2(74 * kS, 74 * kS);
+  ASSERT_TRUE(b2.now(74 * kS).synchronized);
+  EXPECT_LT(std::llabs(b2.now(74 * kS).utc_ns - (utc0 + 74 * kS)), kMs);
 }
 
 TEST(FwBoard, ServerModeRepliesDescribeTheClockHonestly) {

@@ -22,6 +22,71 @@ HttpParseResult parse(const std::string& s, HttpRequest* r) {
 }
 
 std::string str(const char* p, size_t n) { return std::string(p, n); }
+std::string str_of(const char* p, size_t n) { return std::string(p, n); }
+
+// The same-origin rule on a request with these header lines.
+bool origin_ok(const std::string& headers) {
+  HttpRequest r;
+  EXPECT_EQ(parse("PUT /time HTTP/1.1\r\n" + headers + "\r\n", &r).state, HttpParse::Complete) << headers;
+  return same_origin(r);
+}
+
+TEST(FwHttp, SameOriginRuleRefusesOtherSitesAndRebinding) {
+  EXPECT_TRUE(
+      origin_ok("Host: 192.168.4.1\r\nOrigin: http://192.168.4.1\r\nSec-Fetch-Site: same-origin\r\n"));
+  EXPECT_TRUE(origin_ok("Host: board.local:8080\r\nOrigin: HTTP://Board.local:8080\r\n"));
+  EXPECT_TRUE(origin_ok("Host: [fe80::1]:80\r\n"));
+  EXPECT_TRUE(origin_ok("Host: esp32\r\nSec-Fetch-Site: none\r\n"));
+  EXPECT_FALSE(origin_ok("Host: 192.168.4.1\r\nOrigin: http://evil.example\r\n"));
+  EXPECT_FALSE(origin_ok("Host: 192.168.4.1\r\nOrigin: http://192.168.4.1:80\r\n"));
+  EXPECT_FALSE(origin_ok("Host: 192.168.4.1\r\nOrigin: null\r\n"));
+  EXPECT_FALSE(origin_ok("Host: 192.168.4.1\r\nSec-Fetch-Site: cross-site\r\n"));
+  EXPECT_FALSE(origin_ok("Host: 192.168.4.1\r\nSec-Fetch-Site: same-site\r\n"));
+  EXPECT_FALSE(origin_ok("Host: rebind.evil.example\r\nOrigin: http://rebind.evil.example\r\n"));
+  EXPECT_FALSE(origin_ok(""));  // no Host at all
+  // Two Origin headers are refused by the parser: a proxy and the board might read different ones.
+  HttpRequest r;
+  EXPECT_EQ(parse("PUT /time HTTP/1.1\r\nOrigin: http://a\r\nOrigin: http://b\r\n\r\n", &r).state,
+            HttpParse::Refused);
+}
+
+TEST(FwHttp, OnlyJsonContentTypeIsJson) {
+  HttpRequest r;
+  for (const char* t : {"application/json", "Application/JSON; charset=utf-8", "application/json ;x=1"}) {
+    parse(std::string("PUT /time HTTP/1.1\r\nContent-Type: ") + t + "\r\n\r\n", &r);
+    EXPECT_TRUE(is_json_request(r)) << t;
+  }
+  for (const char* t : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                        "application/jsonx", "text/plain; application/json"}) {
+    parse(std::string("PUT /time HTTP/1.1\r\nContent-Type: ") + t + "\r\n\r\n", &r);
+    EXPECT_FALSE(is_json_request(r)) << t;
+  }
+  parse("PUT /time HTTP/1.1\r\n\r\n", &r);
+  EXPECT_FALSE(is_json_request(r));
+}
+
+TEST(FwHttp, JsonValueReadsAFlatObject) {
+  std::string j = " { \"token\" : \"ab12\", \"t1_ms\":1795000000000 ,\"ok\":true,\"n\":null } ";
+  const char* v = nullptr;
+  size_t n = 0;
+  bool str = false;
+  ASSERT_TRUE(json_value(j.data(), j.size(), "token", &v, &n, &str));
+  EXPECT_EQ(str_of(v, n), "ab12");
+  EXPECT_TRUE(str);
+  ASSERT_TRUE(json_value(j.data(), j.size(), "t1_ms", &v, &n, &str));
+  EXPECT_EQ(str_of(v, n), "1795000000000");
+  EXPECT_FALSE(str);
+  EXPECT_FALSE(json_value(j.data(), j.size(), "t4_ms", &v, &n, &str));
+  // Not a flat object of that shape: nothing is read from it.
+  for (std::string bad : {"", "{", "[1]", "{\"a\":1", "{\"a\":1}x", "{\"a\":{\"b\":1}}", "{\"a\":\"x\\\"y\"}",
+                          "{a:1}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{\"a\":1,}", "unix_ms=1&error_ms=0"}) {
+    EXPECT_FALSE(json_value(bad.data(), bad.size(), "a", &v, &n, &str)) << bad;
+  }
+  // The first of two equal keys.
+  std::string twice = "{\"a\":1,\"a\":2}";
+  ASSERT_TRUE(json_value(twice.data(), twice.size(), "a", &v, &n, &str));
+  EXPECT_EQ(str_of(v, n), "1");
+}
 
 TEST(FwHttp, ParsesWhatPhonesAndCurlSend) {
   HttpRequest r;

@@ -70,7 +70,8 @@ TEST(Resolver, DestroyingItDoesNotWaitForALookupInProgress) {
       return std::vector<SocketAddress>{};
     });
     r.request(1, HostPort{"slow.test", 123});
-    while (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 10'000 && !*started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(*started);
   }  // returns while the lookup still blocks
   *release = true;
 }

@@ -32,6 +32,7 @@ namespace {
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kTickNs = kS;  // the reference is re-evaluated every second
 constexpr int64_t kDriftSaveNs = 3600 * kS;  // the drift file is written hourly (and at stop)
+constexpr size_t kMaxClientsListed = 1000;   // sntpd status --clients: the most recent
 
 double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
@@ -290,7 +291,7 @@ nlohmann::ordered_json Daemon::clients_json() {
   std::vector<core::ClientRecord> recent;
   {
     std::lock_guard<std::mutex> lock(state_->clients_mutex());
-    recent = state_->clients().recent(state_->clients().capacity());
+    recent = state_->clients().recent(kMaxClientsListed);
   }
   int64_t now = clock_.now_ns();
   ordered_json list = ordered_json::array();

@@ -433,7 +433,7 @@ int main(int argc, char** argv) {
   CLI::App* status = app.add_subcommand("status", "print the running daemon's reference state and counters");
   status->add_flag("--json", status_opt.json, "print the report as one JSON object");
   status->add_flag("--clients", status_opt.clients,
-                   "list the clients instead: address, requests, last seen (most recent first)");
+                   "list the clients instead: address, requests, last seen (the 1000 most recent)");
   status->add_option("--control", status_opt.control, "the daemon's control socket")->capture_default_str();
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
   if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json, status_opt.clients);

@@ -44,7 +44,8 @@ void print_human(const ordered_json& j) {
   } else {
     fmt::print("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
   }
-  fmt::print("Leap status      : {}\n", r.at("leap").get<int>() == 3 ? "not synchronised" : "normal");
+  static constexpr const char* kLeap[] = {"normal", "insert second", "delete second", "not synchronised"};
+  fmt::print("Leap status      : {}\n", kLeap[r.at("leap").get<int>() & 3]);
   const ordered_json& clock = j.at("clock");
   if (clock.value("kind", "system") == "simulated") {
     fmt::print("Clock            : simulated, {} from the system clock\n",

@@ -71,29 +71,42 @@ void Upstreams::take_answers(int64_t now_mono) {
     Name& n = names_[a.id];
     n.pending = false;
     if (!a.addresses) {
-      // One warning per name; the retries are quiet until it resolves.
-      if (n.failures == 0) {
-        os::log::warn("upstream {}: {}; serving the other references meanwhile, retrying in the background",
-                      n.text, a.addresses.error().message);
-      }
-      n.problem = a.addresses.error().message;
-      n.retry_mono_ns = now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
-      ++n.failures;
+      resolve_failed(n, a.addresses.error().message, now_mono);
+    } else {
+      use_addresses(n, *a.addresses, now_mono);
+    }
+  }
+}
+
+void Upstreams::resolve_failed(Name& n, const std::string& why, int64_t now_mono) {
+  // One warning per name; the retries are quiet until it works.
+  if (n.failures == 0) {
+    os::log::warn("upstream {}: {}; serving the other references meanwhile, retrying in the background",
+                  n.text, why);
+  }
+  n.problem = why;
+  n.retry_mono_ns = now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
+  ++n.failures;
+}
+
+void Upstreams::use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono) {
+  std::string used;
+  std::string problem;
+  for (size_t k = 0; k < addresses.size() && k < kMaxAddressesPerName; ++k) {
+    // connect() needs a route: an address on a network that is not up yet fails here.
+    if (auto st = add_peer(n, addresses[k]); !st) {
+      problem = st.error().message;
       continue;
     }
-    n.resolved = true;
-    std::string used;
-    for (size_t k = 0; k < a.addresses->size() && k < kMaxAddressesPerName; ++k) {
-      const os::SocketAddress& addr = (*a.addresses)[k];
-      if (auto st = add_peer(n, addr); !st) {
-        os::log::warn("upstream {}: {}", n.text, st.error().message);
-        continue;
-      }
-      used += (used.empty() ? "" : ", ") + addr.to_string();
-    }
-    if (n.failures > 0 || used.find(',') != std::string::npos) {
-      os::log::info("upstream {}: polling {}", n.text, used);
-    }
+    used += (used.empty() ? "" : ", ") + addresses[k].to_string();
+  }
+  if (used.empty()) {  // nothing usable yet: as if the name had not resolved
+    resolve_failed(n, problem, now_mono);
+    return;
+  }
+  n.resolved = true;
+  if (n.failures > 0 || used.find(',') != std::string::npos) {
+    os::log::info("upstream {}: polling {}", n.text, used);
   }
 }
 
@@ -236,6 +249,7 @@ void Upstreams::record(int64_t offset_ns, const char* action) {
   s.uncertainty_s = static_cast<double>(reference_->root_delay_ns / 2 + reference_->root_dispersion_ns) / 1e9;
   s.action = action;
   s.stratum = reference_->stratum;
+  if (auto boot = clock_.boot_stamp(); boot) os::stamp_boot(s, *boot);
   auto st = os::write_sync_state(config_.state_path, s);
   if (!st && !state_write_failed_) {
     os::log::warn("cannot record the sync in the state file: {}", st.error().message);

@@ -102,6 +102,11 @@ class Upstreams {
   os::Status add_peer(const Name& n, const os::SocketAddress& address);
   void ask_resolver(int64_t now_mono);
   void take_answers(int64_t now_mono);
+  // A name that did not resolve, or none of whose addresses can be polled yet:
+  // retried later (2 s, doubling to kMaxResolveRetryNs), warned about once.
+  void resolve_failed(Name& n, const std::string& why, int64_t now_mono);
+  // Polls up to kMaxAddressesPerName of a name's addresses.
+  void use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
   void transmit(size_t i, int64_t now_mono);
   void receive(size_t i);
   void update();  // reselect and discipline after a new sample
