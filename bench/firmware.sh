@@ -2,8 +2,10 @@
 # Benchmark: the board's clock (firmware/core) against Arduino NTPClient, lwIP
 # SNTP and ezTime, re-implemented from their code, on a simulated ESP with a
 # +40 ppm crystal over a simulated Wi-Fi path, 24 simulated hours each
-# (bench/firmware_sim.cpp has the model).  Prints one table; writes it to
-# bench/out/firmware.txt too.  Pure simulation: no network, no clock touched.
+# (bench/firmware_sim.cpp has the model); then the same board and libraries
+# across deep sleep (5 s awake, 10 s / 60 s / 10 min asleep).  Prints the
+# tables; writes them to bench/out/firmware.txt too.  Pure simulation: no
+# network, no clock touched.
 #
 #   bench/firmware.sh [--seeds N] [--hours H] [--instants N] [--seed S]
 set -euo pipefail

@@ -15,6 +15,14 @@
 //     request at a time;
 //   - what the core must remember across a power cycle about the RTC (when
 //     it was set, and how well) is kept in NVS (ESP32) or EEPROM (ESP8266);
+//   - deep sleep (Port::deep_sleep): the board's sleep record and the sleep
+//     timer's reading go into RTC memory (RTC_DATA_ATTR on the ESP32,
+//     ESP.rtcUserMemory on the ESP8266), and begin() on waking hands them
+//     to Board::wake() with the sleep the timer measured: gettimeofday() on
+//     the ESP32 (ESP-IDF keeps the system time on the RTC timer in deep
+//     sleep; nothing here ever sets it); on the ESP8266, whose RTC counter
+//     restarts on a deep-sleep wake, the sleep asked of ESP.deepSleep() (the
+//     RTC timer times it) plus micros64() since the boot;
 //   - events and a status line after every correction go to Serial;
 //   - the NTP key's hash H(key || packet) is mbedTLS's SHA-256/512 on the
 //     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266.
@@ -27,7 +35,10 @@
 #if defined(ESP32)
 #include <Preferences.h>
 #include <WiFi.h>
-#include <esp_system.h>  // esp_random()
+#include <esp_attr.h>    // RTC_DATA_ATTR
+#include <esp_sleep.h>
+#include <esp_system.h>  // esp_random(), esp_reset_reason()
+#include <sys/time.h>
 #include <esp_timer.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
@@ -36,6 +47,9 @@
 #include <EEPROM.h>
 #include <ESP8266WiFi.h>
 #include <bearssl/bearssl_hash.h>
+extern "C" {
+#include <user_interface.h>  // rst_info, REASON_DEEP_SLEEP_AWAKE
+}
 #else
 #error "lansync_port.h is for the ESP32 and ESP8266 Arduino cores"
 #endif
@@ -51,6 +65,23 @@ namespace lansync_arduino {
 
 namespace fw = lansync::fw;
 
+// What survives deep sleep: the board's record and the sleep timer when it was taken.
+struct SleepSlot {
+  fw::SleepRecord record;
+  uint64_t timer_us = 0;     // ESP32: gettimeofday() at the save; ESP8266: the sleep asked for
+  uint32_t timer_crc = 0;    // fw::crc32 of timer_us (the record has its own)
+  uint32_t reserved = 0;
+};
+static_assert(sizeof(SleepSlot) % 4 == 0, "ESP.rtcUserMemory moves 4-byte blocks");
+
+#if defined(ESP32)
+// RTC slow memory: kept in deep sleep, reloaded from flash on a power cycle.
+RTC_DATA_ATTR SleepSlot rtc_sleep_slot;
+#else
+// ESP.rtcUserMemory block 32 (byte 128) on: the first 128 bytes are eboot's (OTA).
+constexpr uint32_t kSleepSlotBlock = 32;
+#endif
+
 struct Settings {
   IPAddress server;             // the NTP server (the Pi); 0.0.0.0: none
   uint16_t server_port = 123;
@@ -63,6 +94,14 @@ struct Settings {
   bool key_sha512 = false;      // its type: SHA512, else SHA256
   const uint8_t* key = nullptr;  // its bytes (the HEX: value decoded), at most 64
   size_t key_size = 0;
+  // The sleep timer's tolerance, ppm (BoardConfig::sleep_drift_ppb): the
+  // ESP32's 150 kHz RC slow clock 500, with an external 32 kHz crystal 50;
+  // the ESP8266's RTC timer was not measured here: 5000 is a guess, measure yours.
+#if defined(ESP32)
+  int64_t sleep_tolerance_ppm = 500;
+#else
+  int64_t sleep_tolerance_ppm = 5000;
+#endif
 };
 
 // The board's local counter, ns since boot.
@@ -169,9 +208,32 @@ class Port {
       }
       load_rtc_memory(&config.rtc_set_unix_s, &config.rtc_set_error_ns);
     }
+    config.sleep_drift_ppb = s.sleep_tolerance_ppm * 1000;
     // Built once, in static storage: no heap after start-up.
     board_ = new (board_storage_) fw::Board(config);
-    board_->start(local_ns());
+    wake_or_start();
+  }
+
+  // Deep sleep for sleep_us: keeps the board's record and the sleep timer in
+  // RTC memory, then sleeps.  The chip resets on waking: setup() runs again,
+  // and begin() restores the clock (ESP8266: GPIO16 must be wired to RST).
+  void deep_sleep(uint64_t sleep_us) {
+    SleepSlot slot;
+    slot.record = board_->save(local_ns());
+#if defined(ESP32)
+    slot.timer_us = system_time_us();
+#else
+    slot.timer_us = sleep_us;
+#endif
+    slot.timer_crc = timer_crc(slot);
+#if defined(ESP32)
+    rtc_sleep_slot = slot;
+    esp_sleep_enable_timer_wakeup(sleep_us);
+    esp_deep_sleep_start();
+#else
+    ESP.rtcUserMemoryWrite(kSleepSlotBlock, reinterpret_cast<uint32_t*>(&slot), sizeof(slot));
+    ESP.deepSleep(sleep_us);
+#endif
   }
 
   // Call from loop() as often as possible: never blocks for more than an RTC
@@ -354,6 +416,65 @@ class Port {
       if (e.kind == fw::EventKind::RtcWritten) save_rtc_memory(board_->rtc_set_unix_s(), board_->rtc_set_error_ns());
       Serial.println(w.c_str());
     }
+  }
+
+  static uint32_t timer_crc(const SleepSlot& slot) {
+    uint8_t bytes[8];
+    memcpy(bytes, &slot.timer_us, 8);
+    return fw::crc32(bytes, sizeof(bytes));
+  }
+
+#if defined(ESP32)
+  // The system time, us: the high-resolution timer awake, the RTC timer asleep.
+  static uint64_t system_time_us() {
+    timeval tv;
+    gettimeofday(&tv, nullptr);
+    return static_cast<uint64_t>(tv.tv_sec) * 1000000u + static_cast<uint64_t>(tv.tv_usec);
+  }
+#endif
+
+  // Whether this boot is a wake from deep sleep (not a power cycle or reset).
+  static bool woke_from_deep_sleep() {
+#if defined(ESP32)
+    return esp_reset_reason() == ESP_RST_DEEPSLEEP;
+#else
+    return ESP.getResetInfoPtr()->reason == REASON_DEEP_SLEEP_AWAKE;
+#endif
+  }
+
+  // The slot in RTC memory and the sleep since it was written, ns; false if
+  // there is none to believe (the record's own checks are Board::wake()'s).
+  static bool load_sleep_slot(SleepSlot* slot, int64_t* slept_ns) {
+#if defined(ESP32)
+    *slot = rtc_sleep_slot;
+    rtc_sleep_slot = SleepSlot{};  // used once
+#else
+    ESP.rtcUserMemoryRead(kSleepSlotBlock, reinterpret_cast<uint32_t*>(slot), sizeof(*slot));
+#endif
+    if (slot->timer_crc != timer_crc(*slot) || slot->timer_us > (uint64_t{1} << 40)) return false;
+#if defined(ESP32)
+    uint64_t now = system_time_us();
+    if (now < slot->timer_us) return false;
+    *slept_ns = static_cast<int64_t>(now - slot->timer_us) * 1000;
+#else
+    // ESP.deepSleep() sleeps at once after the save; the counter restarted at the wake.
+    *slept_ns = static_cast<int64_t>(slot->timer_us) * 1000 + local_ns();
+#endif
+    return true;
+  }
+
+  void wake_or_start() {
+    SleepSlot slot;
+    int64_t slept_ns = 0;
+    if (!woke_from_deep_sleep() || !load_sleep_slot(&slot, &slept_ns)) {
+      board_->start(local_ns());
+      return;
+    }
+    fw::WakeResult w = board_->wake(slot.record, slept_ns, local_ns());
+    char line[120];
+    fw::TextWriter t(line, sizeof(line));
+    t.put("lansync: ").put(fw::describe(w)).put(", slept ").put_seconds(slept_ns, 3).put(" s");
+    Serial.println(t.c_str());
   }
 
   static void load_rtc_memory(int64_t* set_unix_s, int64_t* set_error_ns) {

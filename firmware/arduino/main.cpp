@@ -28,6 +28,11 @@ constexpr uint16_t kBroadcastPort = 0;  // 123: listen-only, from sntpd --broadc
 constexpr uint32_t kKeyId = 0;
 constexpr bool kKeySha512 = false;
 const uint8_t kKey[32] = {};            // the HEX: value, two digits a byte
+// Deep sleep: after kAwakeMs awake, sleep kSleepSeconds (0: never); the
+// board keeps its clock in RTC memory and resyncs on waking as needed.  On a
+// D1 mini, wire D0 (GPIO16) to RST, or it never wakes.
+constexpr uint32_t kSleepSeconds = 0;
+constexpr uint32_t kAwakeMs = 5000;
 constexpr int kButtonPin = 0;           // BOOT (ESP32) or FLASH (ESP8266), as an example event
 
 lansync_arduino::Port board;
@@ -54,6 +59,7 @@ void setup() {
 
 void loop() {
   board.loop();
+  if (kSleepSeconds > 0 && millis() > kAwakeMs) board.deep_sleep(uint64_t{kSleepSeconds} * 1000000u);
   // An event: print its time and how far it can be off.
   static bool was_pressed = false;
   bool pressed = digitalRead(kButtonPin) == LOW;

@@ -266,6 +266,7 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   last_sample_local_ns_ = best.local_ns;
   estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap));
   fit_ = estimator_.fit(clock_.freq_q32());
+  anchor_after_wake();
 
   int64_t target = fit_.predict(local_ns);
   int64_t offset = target - clock_.utc_ns(local_ns);
@@ -856,6 +857,111 @@ size_t Board::serve_http(const char* request, size_t size, int64_t local_ns, cha
   }
   w.put("{\"error\":").put_json_string(http_reason(status)).put("}\n");
   return write_http_response(status, "application/json", w.c_str(), w.size(), false, out, cap);
+}
+
+// --- Deep sleep.
+
+const char* describe(WakeResult w) {
+  switch (w) {
+    case WakeResult::Restored: return "woke from deep sleep: clock restored";
+    case WakeResult::Empty: return "woke from deep sleep with no time to restore";
+    case WakeResult::Rejected: return "sleep record rejected (power cut?): starting afresh";
+  }
+  return "unknown";
+}
+
+SleepRecord Board::save(int64_t local_ns) const {
+  SleepRecord r;
+  if (clock_.is_set() && source_ != Source::None) {
+    // Where the clock is heading (a slew in progress is lost in the sleep),
+    // with the error of that target: the bound without the slew left.
+    int64_t left = clock_.slew_left_ns(local_ns);
+    r.source = static_cast<uint8_t>(source_);
+    r.utc_ns = clock_.utc_ns(local_ns) + left;
+    r.error_ns = error_ns(local_ns) - abs64(left);
+    r.freq_q32 = clock_.freq_q32();
+  }
+  if (fit_.freq_fitted || woke_with_freq_) r.flags |= kSleepFreqFitted;
+  if (config_.use_server && client_.active()) {
+    r.flags |= kSleepPolling;
+    r.poll_log2 = client_.poll_log2();
+    r.until_burst_ns = client_.next_burst_ns() - local_ns;
+    r.until_allowed_ns = client_.earliest_burst_ns() - local_ns;
+  }
+  r.since_online_ns = max64(0, local_ns - last_online_local_ns_);
+  r.upstream_stratum = upstream_stratum_;
+  r.upstream_refid = upstream_refid_;
+  r.upstream_root_delay_ns = upstream_root_delay_ns_;
+  r.reference_utc_ns = reference_utc_ns_;
+  seal_sleep_record(&r);
+  return r;
+}
+
+bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
+  constexpr int64_t kMaxSleepNs = int64_t{10} * 366 * 86'400 * kSecondNs;  // ten years
+  constexpr int64_t kMaxSpanNs = int64_t{1} << 50;                         // 13 days of schedule
+  auto within = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
+  if ((r.flags & ~(kSleepPolling | kSleepFreqFitted)) != 0 || r.reserved != 0 || !within(slept_ns, 0, kMaxSleepNs)) return false;
+  if (!within(r.until_burst_ns, -kMaxSpanNs, kMaxSpanNs) || !within(r.until_allowed_ns, -kMaxSpanNs, kMaxSpanNs) ||
+      !within(r.since_online_ns, 0, kMaxSleepNs) || !within(r.upstream_root_delay_ns, 0, kMaxSpanNs)) {
+    return false;
+  }
+  if (r.source == static_cast<uint8_t>(Source::None)) return true;
+  return r.source <= static_cast<uint8_t>(Source::Broadcast) && plausible_utc(r.utc_ns) &&
+         plausible_utc(r.utc_ns + slept_ns) &&
+         within(r.error_ns, 0, kMaxSleepNs) && within(r.freq_q32, -kMaxFreqQ32, kMaxFreqQ32);
+}
+
+void Board::resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns) {
+  // A clock that slept beyond the threshold asks as soon as the budget
+  // allows; one still good enough keeps the schedule it had.
+  int64_t until = error_ns > config_.wake_burst_error_ns ? r.until_allowed_ns : r.until_burst_ns;
+  client_.resume(local_ns + max64(0, until - slept_ns), r.poll_log2);
+}
+
+void Board::anchor_after_wake() {
+  // Until the history fits a frequency of its own, the estimator stands on
+  // the newest sample, which may be a stalled one.  With the frequency kept
+  // over the sleep, the sample that bounds the offset best (least delay, plus
+  // the wander since) is carried to the anchor instead.
+  if (fit_.freq_fitted) woke_with_freq_ = false;
+  if (!woke_with_freq_ || !fit_.ok || fit_.freq_fitted) return;
+  const Sample* pick = nullptr;
+  int64_t pick_bound = kNever;
+  for (size_t i = 0; i < estimator_.size(); ++i) {
+    const Sample& s = estimator_.at(i);
+    int64_t bound = s.delay_ns / 2 + scale_ppb(abs64(fit_.local_ns - s.local_ns), kWanderPpb);
+    if (bound < pick_bound) {
+      pick_bound = bound;
+      pick = &s;
+    }
+  }
+  if (pick == nullptr) return;
+  int64_t d = fit_.local_ns - pick->local_ns;
+  fit_.utc_ns = pick->utc_ns + d + scale_q32(d, fit_.freq_q32);
+  // The board's bound takes min_delay / 2 + 2 sd: sd covers the rest of this sample's.
+  fit_.offset_sd_ns = config_.sigma_floor_ns + (pick->delay_ns - fit_.min_delay_ns) / 2 + scale_ppb(abs64(d), kWanderPpb);
+}
+
+WakeResult Board::wake(const SleepRecord& r, int64_t slept_ns, int64_t local_ns) {
+  start(local_ns);
+  if (!sleep_record_sealed(r) || !restorable(r, slept_ns)) return WakeResult::Rejected;
+  last_online_local_ns_ = local_ns - max64(0, r.since_online_ns + slept_ns);
+  if (r.source == static_cast<uint8_t>(Source::None)) return WakeResult::Empty;
+  int64_t error = r.error_ns + scale_ppb(slept_ns, config_.sleep_drift_ppb) + config_.sleep_read_error_ns;
+  clock_.step(local_ns, r.utc_ns + slept_ns);
+  clock_.slew(local_ns, 0, r.freq_q32);
+  source_ = static_cast<Source>(r.source);
+  set_error(local_ns, error, kPhiPpb);
+  upstream_stratum_ = r.upstream_stratum;
+  upstream_refid_ = r.upstream_refid;
+  upstream_root_delay_ns_ = r.upstream_root_delay_ns;
+  reference_utc_ns_ = r.reference_utc_ns;
+  // ntp_synced_once_ stays false: the first burst after waking steps the
+  // clock to what it says, as at boot, rather than slewing for seconds.
+  woke_with_freq_ = (r.flags & kSleepFreqFitted) != 0;
+  if (config_.use_server && (r.flags & kSleepPolling) != 0) resume_polling(r, slept_ns, error, local_ns);
+  return WakeResult::Restored;
 }
 
 // --- Status and events.

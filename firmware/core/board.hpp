@@ -56,6 +56,7 @@
 #include "firmware/core/http.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
+#include "firmware/core/sleep.hpp"
 #include "firmware/core/text.hpp"
 
 namespace lansync::fw {
@@ -99,6 +100,15 @@ struct BoardConfig {
   int64_t max_error_ns = 1'500'000'000;           // beyond: unsynchronized (RFC 5905 MAXDIST)
   int64_t step_threshold_ns = 1'000'000'000;      // after the first sync, larger jumps are stepped (confirmed)
   int64_t sigma_floor_ns = 20'000;                // least error of any sample (core/estimator)
+
+  // Deep sleep (save() and wake()): the sleep timer's tolerance (the ESP32's
+  // 150 kHz RC slow clock, calibrated at boot: 500 ppm; an external 32 kHz
+  // crystal: 50 ppm), what reading it and the counter at the save and on
+  // waking may add, and the error bound on waking beyond which a burst is
+  // sent as soon as the request budget allows (min_poll after the last).
+  int64_t sleep_drift_ppb = 500'000;
+  int64_t sleep_read_error_ns = 100'000;
+  int64_t wake_burst_error_ns = 10'000'000;
 
   MacKey key;  // id 0: no authentication (the port fills in the key and its hash)
 
@@ -157,6 +167,14 @@ struct Action {
   uint8_t size = 0;
   uint8_t data[codec::kHeaderSize + codec::kMaxV4MacSize] = {};  // a signed request fits
 };
+
+// What wake() did with the record it was given.
+enum class WakeResult : uint8_t {
+  Restored,  // the clock runs on from the record, its error bound grown by the sleep
+  Empty,     // a good record of a board that had no time: started as at boot
+  Rejected,  // not a record (power cut, garbage, another version) or implausible: started as at boot
+};
+const char* describe(WakeResult w);
 
 // Everything a status line shows.
 struct BoardStatus {
@@ -221,6 +239,15 @@ class Board {
   // The oldest event not yet taken.
   bool next_event(Event* out);
 
+  // Deep sleep.  The record to keep in RTC memory, taken at local_ns just
+  // before sleeping (the port then measures the sleep from this moment).
+  SleepRecord save(int64_t local_ns) const;
+  // Instead of start() on waking from deep sleep: record from RTC memory,
+  // slept_ns the sleep timer's measure of the time since save() (ns, >= 0),
+  // local_ns the restarted counter now.  The error bound grows by slept_ns
+  // at sleep_drift_ppb plus sleep_read_error_ns; now() is honest at once.
+  WakeResult wake(const SleepRecord& record, int64_t slept_ns, int64_t local_ns);
+
   // What the port must keep across a power cycle to bound the RTC's error:
   // the Unix second it was last set and the error then (0, 0: never set here).
   int64_t rtc_set_unix_s() const { return rtc_set_unix_s_; }
@@ -257,6 +284,9 @@ class Board {
               TextWriter* why);
   // With a key: whether a broadcast's time (UTC ns at local ns) advanced as the sender's should have.
   bool fresh_broadcast(uint32_t refid, const Sample& s);
+  bool restorable(const SleepRecord& r, int64_t slept_ns) const;
+  void anchor_after_wake();
+  void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);
 
   BoardConfig config_;
   DisciplinedClock clock_;
@@ -337,6 +367,7 @@ class Board {
   uint8_t event_first_ = 0;
   uint8_t event_count_ = 0;
   bool started_ = false;
+  bool woke_with_freq_ = false;  // woke with a fitted frequency, and the history has fitted none since
 };
 
 }  // namespace lansync::fw

@@ -73,6 +73,26 @@ void NtpClient::start(int64_t local_ns) {
   result_ = BurstResult{};
 }
 
+void NtpClient::resume(int64_t first_burst_ns, int8_t poll_log2) {
+  start(first_burst_ns);
+  bursts_done_ = config_.startup_bursts;
+  poll_log2_ = poll_log2 < config_.min_poll_log2   ? config_.min_poll_log2
+               : poll_log2 > config_.max_poll_log2 ? config_.max_poll_log2
+                                                   : poll_log2;
+}
+
+int64_t NtpClient::next_burst_ns() const {
+  return sent_in_burst_ == 0 ? next_send_ns_ : burst_start_ns_ + interval_ns(current_interval_log2());
+}
+
+int64_t NtpClient::earliest_burst_ns() const {
+  // burst_start_ns_ is the last burst's start while one runs, else the next one's.
+  int64_t last = sent_in_burst_ == 0 ? burst_start_ns_ - interval_ns(current_interval_log2()) : burst_start_ns_;
+  int64_t earliest = last + interval_ns(config_.min_poll_log2);
+  int64_t next = next_burst_ns();
+  return earliest < next ? earliest : next;
+}
+
 int8_t NtpClient::current_interval_log2() const {
   if (bursts_done_ < config_.startup_bursts) {
     return static_cast<int8_t>(config_.min_poll_log2 >= 2 ? config_.min_poll_log2 - 2 : 0);

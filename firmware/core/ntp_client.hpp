@@ -89,6 +89,14 @@ class NtpClient {
 
   // Starts polling: the first request is due at local_ns.
   void start(int64_t local_ns);
+  // Resumes polling after a deep sleep: no start-up bursts, the poll
+  // interval as before (clamped to the configured bounds), the next burst at
+  // first_burst_ns (local ns).
+  void resume(int64_t first_burst_ns, int8_t poll_log2);
+  // When the next burst starts (the one in progress, if any, is not counted), local ns.
+  int64_t next_burst_ns() const;
+  // The earliest start the request budget allows: min_poll after the last burst began, local ns.
+  int64_t earliest_burst_ns() const;
   // False once a DENY or RSTR kiss stopped the client (or before start()).
   bool active() const { return active_; }
   // When the next request is due, or the burst in progress ends, in local ns;

@@ -5,7 +5,8 @@
 // (--listen-broadcast), keeps an emulated DS3231 (--rtc) through the users'
 // boot flow, lets a phone set it (--http, PUT /time) and serves its clock
 // (--serve, and GET /time); with --keys and --key it signs its requests and
-// takes only replies signed with that key.  It never sets this machine's clock: its clock is
+// takes only replies signed with that key; with --sleep-cycle it emulates
+// deep sleep, keeping only the board's sleep record across it.  It never sets this machine's clock: its clock is
 // the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by
 // SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage
 // (also an unusable key file or --key).
@@ -45,6 +46,18 @@ bool keyring_hash(void* context, const fw::MacKey& key, const uint8_t* data, siz
 
 // log2 of a poll interval given in seconds, which must be a power of two.
 int8_t poll_log2(double seconds) { return static_cast<int8_t>(std::lround(std::log2(seconds))); }
+
+// --sleep-cycle AWAKE:ASLEEP into the options; false if either is not a duration above zero.
+bool parse_sleep_cycle(const std::string& text, host::PortOptions* opt) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  auto awake = core::parse_duration_s(std::string_view(text).substr(0, colon));
+  auto asleep = core::parse_duration_s(std::string_view(text).substr(colon + 1));
+  if (!awake || !asleep || *awake <= 0 || *asleep <= 0) return false;
+  opt->awake_s = *awake;
+  opt->asleep_s = *asleep;
+  return true;
+}
 
 }  // namespace
 
@@ -118,6 +131,20 @@ int main(int argc, char** argv) {
   keys->needs(key);
   app.add_flag("--insecure-keys", insecure_keys, "accept a key file that group or others may read")
       ->needs(keys);
+  std::string sleep_cycle;
+  double sleep_tolerance_ppm = 500;
+  app.add_option("--sleep-cycle", sleep_cycle,
+                 "emulate deep sleep: awake AWAKE, then asleep ASLEEP, over and over (e.g. 30s:60s)")
+      ->type_name("AWAKE:ASLEEP");
+  app.add_option("--sleep-tolerance", sleep_tolerance_ppm,
+                 "the sleep timer's tolerance, ppm: the error bound grows at this rate asleep")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100000.0))
+      ->type_name("PPM");
+  app.add_option("--sleep-ppm", opt.sleep_ppm, "the emulated sleep timer's error, ppm (positive: fast)")
+      ->capture_default_str()
+      ->check(CLI::Range(-100000.0, 100000.0))
+      ->type_name("PPM");
   app.add_flag("--json", opt.json, "status lines as JSON objects");
   app.add_option("-d,--duration", duration, "stop after this long: 90s, 30m, 2h, 1h30m (bare: seconds)")
       ->check(tools::check_duration)
@@ -138,6 +165,9 @@ int main(int argc, char** argv) {
     return usage("nothing to take the time from: give --server, --listen-broadcast, --rtc or --http");
   }
   if (min_poll_s > max_poll_s) return usage("--min-poll is longer than --max-poll");
+  if (!sleep_cycle.empty() && !parse_sleep_cycle(sleep_cycle, &opt)) {
+    return usage("--sleep-cycle: expected AWAKE:ASLEEP, two durations above zero (e.g. 30s:60s)");
+  }
   struct Endpoint {
     const std::string& text;
     const char* option;
@@ -160,6 +190,7 @@ int main(int argc, char** argv) {
   config.client.max_poll_log2 = poll_log2(max_poll_s);
   config.broadcast_delay_ns = std::llround(broadcast_delay_s * 1e9);
   config.local_stratum = static_cast<uint8_t>(local_stratum);
+  config.sleep_drift_ppb = std::llround(sleep_tolerance_ppm * 1000);
 
   auto key_error = [&](const std::string& message) {
     fmt::print(stderr, "lansync-board: error: {}\n", message);

@@ -128,6 +128,7 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
   // The local counter reads in nanoseconds, but poll() and the kernel give microseconds at best.
   config.precision_log2 = -20;
   config.random64 = &random64;
+  p->config_ = config;
   p->board_ = std::make_unique<fw::Board>(config);
 
   sigset_t mask;
@@ -360,10 +361,65 @@ void HostPort::print_status() {
   std::fflush(stdout);
 }
 
+void HostPort::drain_sockets() {
+  uint8_t buf[1024];
+  for (os::UdpSocket* s : {&client_, &broadcast_, &serve_}) {
+    if (s->fd() < 0) continue;
+    for (int i = 0; i < 1024 && s->receive(buf, sizeof(buf)); ++i) {
+    }
+  }
+}
+
+// Deep sleep, as the ESP glue does it; false when a signal or the duration ended it.
+bool HostPort::deep_sleep(int64_t end_mono) {
+  fw::SleepRecord record = board_->save(local_ns());
+  int64_t asleep_ns = std::llround(options_.asleep_s * 1e9);
+  os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
+  int64_t start = os::monotonic_ns();
+  int64_t until = end_mono != 0 ? std::min(start + asleep_ns, end_mono) : start + asleep_ns;
+  for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
+    pollfd pfd{signal_fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>((left + 999'999) / 1'000'000)) > 0) {
+      signalfd_siginfo info{};
+      if (::read(signal_fd_, &info, sizeof(info)) > 0) {
+        os::log::info("received {} asleep, stopping", info.ssi_signo == SIGINT ? "INT" : "TERM");
+      }
+      return false;
+    }
+  }
+  if (end_mono != 0 && os::monotonic_ns() >= end_mono) return false;
+  drain_sockets();
+  int64_t slept = os::monotonic_ns() - start;
+  mono_start_ns_ = os::monotonic_ns();  // the counter restarts on waking
+  board_ = std::make_unique<fw::Board>(config_);
+  fw::WakeResult w = board_->wake(record, slept + std::llround(static_cast<double>(slept) * options_.sleep_ppm * 1e-6),
+                                  local_ns());
+  fw::Reading r = board_->now(local_ns());
+  os::log::info("{}: {}", fw::describe(w),
+                r.synchronized ? "error " + seconds(r.error_ns, 6) + " s" : std::string("unsynchronized"));
+  return true;
+}
+
+int HostPort::save_rtc_and_stop() {
+  if (rtc_) {
+    if (auto st = rtc_->save(); !st) {
+      os::log::error("{}", st.error().message);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int HostPort::run() {
   board_->start(local_ns());
   int64_t end_mono = options_.duration_s > 0 ? os::monotonic_ns() + std::llround(options_.duration_s * 1e9) : 0;
+  int64_t awake_ns = std::llround(options_.awake_s * 1e9);
+  int64_t sleep_at = options_.asleep_s > 0 ? os::monotonic_ns() + awake_ns : 0;
   for (;;) {
+    if (sleep_at != 0 && os::monotonic_ns() >= sleep_at) {
+      if (!deep_sleep(end_mono)) return save_rtc_and_stop();
+      sleep_at = os::monotonic_ns() + awake_ns;
+    }
     fw::Action a;
     for (int i = 0; i < 10'000; ++i) {
       a = board_->next_action(local_ns());
@@ -377,6 +433,7 @@ int HostPort::run() {
     int64_t wait_local = std::min<int64_t>(a.at_local_ns - local_ns(), 2 * kMaxWaitNs);
     int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
     if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
+    if (sleep_at != 0) wait = std::min(wait, std::max<int64_t>(0, sleep_at - os::monotonic_ns()));
     int64_t http_deadline = next_http_deadline();
     if (http_deadline != INT64_MAX)
       wait = std::min(wait, std::max<int64_t>(0, http_deadline - os::monotonic_ns()));

@@ -10,7 +10,11 @@
 // (send a request, read or write the RTC) and prints what happened: events on
 // stderr, a status line on stdout after every correction of the clock.  HTTP
 // connections are read without blocking, four at a time, each within 2 s and
-// fw::kMaxRequestSize: a slow or idle client never holds up the loop.
+// fw::kMaxRequestSize: a slow or idle client never holds up the loop.  With
+// --sleep-cycle it emulates deep sleep: it saves the board's record, stops
+// listening (the datagrams meanwhile are dropped, as with Wi-Fi off),
+// restarts the counter at zero and wakes a new board with the record and the
+// sleep as a sleep timer --sleep-ppm off would measure it.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +41,9 @@ struct PortOptions {
   double drift_ppm = 0;
   bool json = false;
   double duration_s = 0;  // 0: until SIGINT / SIGTERM
+  double awake_s = 0;     // --sleep-cycle: awake this long, ...
+  double asleep_s = 0;    // ... then in emulated deep sleep this long (0: never sleeps)
+  double sleep_ppm = 0;   // --sleep-ppm: the emulated sleep timer's error (positive: fast)
 };
 
 class HostPort {
@@ -72,10 +79,14 @@ class HostPort {
   int64_t next_http_deadline() const;
   void report_events();
   void print_status();
+  bool deep_sleep(int64_t end_mono);
+  int save_rtc_and_stop();
+  void drain_sockets();
 
   PortOptions options_;
   int64_t mono_start_ns_ = 0;
   int64_t drift_q32_ = 0;
+  fw::BoardConfig config_;  // a new board is built from it on every wake
   std::unique_ptr<fw::Board> board_;
   std::unique_ptr<RtcFile> rtc_;
   os::UdpSocket client_, broadcast_, serve_;

@@ -89,6 +89,7 @@ fw::BoardConfig World::board_config() const {
 }
 
 fw::Board& World::start_board(const fw::BoardConfig& config) {
+  board_config_ = config;
   board_ = std::make_unique<fw::Board>(config);
   board_->start(local_ns());
   next_broadcast_ns_ = config_.server.broadcast_interval_ns > 0 ? true_ns_ + 1'000'000 : kNever;
@@ -166,7 +167,7 @@ void World::perform(const fw::Action& a) {
     case fw::ActionKind::WriteRtc: {
       // The port waits for the moment, then writes; datagrams meanwhile are
       // taken with their own arrival times (kernel timestamps on the host).
-      advance_to(std::max(true_ns_, oscillator_.true_ns(a.at_local_ns)));
+      advance_to(std::max(true_ns_, true_at_local(a.at_local_ns)));
       rtc_clock_->advance(true_ns_ - rtc_clock_->monotonic_ns());
       uint8_t buffer[1 + sizeof(a.data)];
       buffer[0] = a.reg;
@@ -206,11 +207,26 @@ void World::advance_to(int64_t t) {
   true_ns_ = std::max(true_ns_, t);
 }
 
+fw::WakeResult World::deep_sleep(int64_t true_sleep_ns, double sleep_ppm,
+                                 const std::function<void(fw::SleepRecord*)>& damage) {
+  fw::SleepRecord record = board_->save(local_ns());
+  if (damage) damage(&record);
+  deliveries_ = {};
+  true_ns_ += true_sleep_ns;
+  if (next_broadcast_ns_ != kNever) {
+    while (next_broadcast_ns_ <= true_ns_) next_broadcast_ns_ += config_.server.broadcast_interval_ns;
+  }
+  local_base_ns_ = oscillator_.local_ns(true_ns_);
+  auto slept = std::llround(static_cast<double>(true_sleep_ns) * (1 + sleep_ppm * 1e-6));
+  board_ = std::make_unique<fw::Board>(board_config_);
+  return board_->wake(record, slept, local_ns());
+}
+
 void World::run_until(int64_t end_ns) {
   for (int guard = 0; guard < 100'000'000; ++guard) {
     fw::Action a = board_->next_action(local_ns());
     if (a.kind != fw::ActionKind::Wait) {
-      if (a.kind == fw::ActionKind::WriteRtc && oscillator_.true_ns(a.at_local_ns) > end_ns) {
+      if (a.kind == fw::ActionKind::WriteRtc && true_at_local(a.at_local_ns) > end_ns) {
         // The write is due after the end: stop just before it.
         advance_to(end_ns);
         return;
@@ -218,7 +234,7 @@ void World::run_until(int64_t end_ns) {
       perform(a);
       continue;
     }
-    int64_t wake = a.at_local_ns == kNever ? kNever : oscillator_.true_ns(std::max(a.at_local_ns, local_ns()));
+    int64_t wake = a.at_local_ns == kNever ? kNever : true_at_local(std::max(a.at_local_ns, local_ns()));
     if (wake <= true_ns_) wake = true_ns_ + 1;
     int64_t next = std::min({wake, deliveries_.empty() ? kNever : deliveries_.top().true_ns, next_broadcast_ns_});
     if (next > end_ns) {

@@ -100,9 +100,18 @@ class World {
   // Runs every event up to true time end_ns.
   void run_until(int64_t end_ns);
 
+  // Deep sleep, as a port does it: saves the board's record, sleeps for
+  // true_sleep_ns of true time (Wi-Fi off: datagrams in flight and
+  // broadcasts meanwhile are lost), then wakes a new board (RAM lost, the
+  // local counter restarted at 0) with the record, damaged first by damage
+  // if given (a power cut), and the sleep timer's measure of the sleep: the
+  // true duration times 1 + sleep_ppm.  Returns what wake() did.
+  fw::WakeResult deep_sleep(int64_t true_sleep_ns, double sleep_ppm,
+                            const std::function<void(fw::SleepRecord*)>& damage = {});
+
   int64_t true_ns() const { return true_ns_; }
   int64_t utc_ns() const { return config_.utc0_ns + true_ns_; }
-  int64_t local_ns() const { return oscillator_.local_ns(true_ns_); }
+  int64_t local_ns() const { return oscillator_.local_ns(true_ns_) - local_base_ns_; }
   // The board's time minus true UTC, now.
   int64_t error_ns() const;
   fw::Reading reading() const;
@@ -129,11 +138,14 @@ class World {
   void schedule_broadcast();
   void deliver_due();
   void advance_to(int64_t t);
+  int64_t true_at_local(int64_t local_ns) const { return oscillator_.true_ns(local_ns + local_base_ns_); }
 
   WorldConfig config_;
   const Oscillator& oscillator_;
   std::mt19937_64 rng_;
   std::unique_ptr<fw::Board> board_;
+  fw::BoardConfig board_config_;
+  int64_t local_base_ns_ = 0;  // the oscillator's count when the board's counter last restarted
   std::unique_ptr<testing::FakeClock> rtc_clock_;
   std::unique_ptr<testing::Ds3231Emulator> rtc_;
   std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> deliveries_;

@@ -1,0 +1,204 @@
+// Tests of deep sleep (firmware/core/sleep, Board::save / Board::wake): the record survives RTC
+// memory, garbage is rejected, the error bound grows at the sleep timer's tolerance and holds the
+// truth on waking (simulated, printed seed), bursts on waking, and sleeps beyond max_error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "firmware/core/board.hpp"
+#include "firmware/core/sleep.hpp"
+#include "firmware/sim/world.hpp"
+#include "seed.hpp"
+
+namespace lansync::fw {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kMin = 60 * kS;
+
+BoardConfig sleep_config(sim::World& w) {
+  BoardConfig c = w.board_config();
+  c.use_server = true;
+  c.server_refid = 0xC0A80401;
+  return c;
+}
+
+// A board synchronized over a quiet 0.5 ms path (or Wi-Fi), after ten minutes awake.
+struct Synced {
+  sim::Oscillator crystal{25.0, 30 * 3600 * kS};
+  sim::World world;
+  explicit Synced(uint64_t seed = 1, bool wifi = false) : world(config(seed, wifi), crystal) {
+    world.start_board(sleep_config(world));
+    world.run_until(10 * kMin);
+  }
+  static sim::WorldConfig config(uint64_t seed, bool wifi) {
+    sim::WorldConfig wc;
+    wc.seed = seed;
+    wc.delay = wifi ? sim::wifi_delay(sim::WifiDelay{}) : sim::fixed_delay(500'000, 500'000);
+    return wc;
+  }
+};
+
+void expect_honest(sim::World& w, const char* when) {
+  Reading r = w.reading();
+  ASSERT_TRUE(r.synchronized) << when;
+  EXPECT_LE(std::llabs(w.error_ns()), r.error_ns) << when << " at " << w.true_ns() / kS << " s";
+}
+
+TEST(FwSleep, TheRecordSurvivesASaveAndRestoreThroughRtcMemory) {
+  Synced s;
+  Board& before = s.world.board();
+  int64_t at = s.world.local_ns();
+  Reading r0 = before.now(at);
+  int64_t freq0 = before.status(at).freq_ppb;
+  SleepRecord saved = before.save(at);
+  ASSERT_TRUE(sleep_record_sealed(saved));
+  // RTC memory holds bytes: copy out and back, as RTC_DATA_ATTR or rtcUserMemory do.
+  uint8_t rtc_memory[sizeof(SleepRecord)];
+  std::memcpy(rtc_memory, &saved, sizeof(saved));
+  SleepRecord loaded;
+  std::memcpy(&loaded, rtc_memory, sizeof(loaded));
+  BoardConfig c = sleep_config(s.world);
+  Board after(c);
+  ASSERT_EQ(after.wake(loaded, 0, 0), WakeResult::Restored);
+  Reading r1 = after.now(0);
+  EXPECT_TRUE(r1.synchronized);
+  EXPECT_EQ(r1.source, Source::Ntp);
+  EXPECT_NEAR(static_cast<double>(r1.utc_ns), static_cast<double>(r0.utc_ns), 2.0 * static_cast<double>(kMs));
+  EXPECT_LE(r1.error_ns, r0.error_ns + c.sleep_read_error_ns);
+  EXPECT_EQ(after.status(0).freq_ppb, freq0);
+}
+
+TEST(FwSleep, ACorruptedRecordIsRejectedAndTheBoardStartsAsAfterAPowerCut) {
+  Synced s;
+  SleepRecord good = s.world.board().save(s.world.local_ns());
+  std::mt19937_64 rng = testing::seeded_rng();
+  BoardConfig c = sleep_config(s.world);
+  auto expect_rejected = [&](const SleepRecord& r, const char* what) {
+    Board b(c);
+    EXPECT_EQ(b.wake(r, 10 * kS, 0), WakeResult::Rejected) << what;
+    EXPECT_FALSE(b.now(0).synchronized) << what;
+    EXPECT_EQ(b.now(0).source, Source::None) << what;
+    Action a = b.next_action(0);
+    EXPECT_EQ(a.kind, ActionKind::SendNtp) << what << ": polls at once, as at boot";
+  };
+  for (size_t i = 0; i < sizeof(SleepRecord); ++i) {
+    SleepRecord r = good;
+    auto* bytes = reinterpret_cast<uint8_t*>(&r);
+    bytes[i] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    expect_rejected(r, "one bit flipped");
+  }
+  for (int i = 0; i < 200; ++i) {
+    SleepRecord r;
+    auto* bytes = reinterpret_cast<uint8_t*>(&r);
+    for (size_t k = 0; k < sizeof(r); ++k) bytes[k] = static_cast<uint8_t>(rng());
+    expect_rejected(r, "random bytes (a power cut)");
+  }
+  SleepRecord zeros;
+  expect_rejected(zeros, "zeroed RTC memory");
+  SleepRecord other_version = good;
+  other_version.version = kSleepVersion + 1;
+  seal_sleep_record(&other_version);  // seal writes the current version back ...
+  other_version.version = kSleepVersion + 1;
+  expect_rejected(other_version, "another layout");
+  SleepRecord implausible = good;
+  implausible.error_ns = -1;
+  seal_sleep_record(&implausible);  // ... but a sealed record must still make sense
+  expect_rejected(implausible, "a negative error bound");
+  Board b(c);
+  EXPECT_EQ(b.wake(good, -1, 0), WakeResult::Rejected) << "a negative sleep";
+}
+
+TEST(FwSleep, TheBoundGrowsWithTheSleepAtTheSleepTimersTolerance) {
+  Synced s;
+  SleepRecord r = s.world.board().save(s.world.local_ns());
+  for (int64_t ppm : {500, 50}) {
+    BoardConfig c = sleep_config(s.world);
+    c.sleep_drift_ppb = ppm * 1000;
+    for (int64_t slept : {10 * kS, 60 * kS, 10 * kMin}) {
+      Board b(c);
+      ASSERT_EQ(b.wake(r, slept, 0), WakeResult::Restored);
+      EXPECT_EQ(b.now(0).error_ns, r.error_ns + slept / 1'000'000 * ppm + c.sleep_read_error_ns)
+          << ppm << " ppm, " << slept / kS << " s";
+      EXPECT_EQ(b.now(0).utc_ns, r.utc_ns + slept);
+    }
+  }
+}
+
+TEST(FwSleep, NowRightAfterWakeHoldsTheTrueTimeWithinTheBound) {
+  std::mt19937_64 rng = testing::seeded_rng();
+  Synced s(rng(), true);
+  sim::World& w = s.world;
+  std::uniform_real_distribution<double> sleep_ppm(-500, 500);  // within the default tolerance
+  std::uniform_int_distribution<int64_t> sleep_s(1, 900), awake_ms(100, 20'000);
+  int64_t worst = 0;
+  for (int cycle = 0; cycle < 150 && w.true_ns() < 29 * 3600 * kS; ++cycle) {
+    double ppm = cycle % 10 == 0 ? (cycle % 20 == 0 ? 500.0 : -500.0) : sleep_ppm(rng);
+    ASSERT_EQ(w.deep_sleep(sleep_s(rng) * kS, ppm), WakeResult::Restored);
+    expect_honest(w, "on waking");
+    worst = std::max<int64_t>(worst, std::llabs(w.error_ns()));
+    w.run_until(w.true_ns() + awake_ms(rng) * kMs);
+    expect_honest(w, "awake");
+  }
+  std::printf("worst |error| on waking: %.3f ms\n", static_cast<double>(worst) / 1e6);
+}
+
+TEST(FwSleep, ABurstIsSentOnWakingWhenTheBoundIsBeyondTheThreshold) {
+  Synced s;
+  sim::World& w = s.world;
+  // 60 s at 500 ppm: 30 ms, beyond 10 ms, and min_poll has passed: at once.
+  ASSERT_EQ(w.deep_sleep(60 * kS, 100), WakeResult::Restored);
+  EXPECT_GT(w.reading().error_ns, 10 * kMs);
+  EXPECT_EQ(w.board().next_action(w.local_ns()).kind, ActionKind::SendNtp);
+  w.run_until(w.true_ns() + 3 * kS);
+  expect_honest(w, "after the burst");
+  EXPECT_LT(w.reading().error_ns, 2 * kMs);
+  EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+  // 2 s later: 1 ms more, within the threshold: the schedule it had, no burst now.
+  ASSERT_EQ(w.deep_sleep(2 * kS, 100), WakeResult::Restored);
+  EXPECT_LT(w.reading().error_ns, 10 * kMs);
+  EXPECT_EQ(w.board().next_action(w.local_ns()).kind, ActionKind::Wait);
+  // 30 s more: beyond the threshold again (15 ms), but the last burst began
+  // 3 + 2 + 30 s ago, less than min_poll (64 s): the burst waits for the budget.
+  ASSERT_EQ(w.deep_sleep(30 * kS, 100), WakeResult::Restored);
+  EXPECT_GT(w.reading().error_ns, 10 * kMs);
+  Action a = w.board().next_action(w.local_ns());
+  EXPECT_EQ(a.kind, ActionKind::Wait);
+  EXPECT_GT(a.at_local_ns, w.local_ns());
+  uint32_t sent = w.requests();
+  w.run_until(w.true_ns() + 70 * kS);
+  EXPECT_GE(w.requests(), sent + 4);
+}
+
+TEST(FwSleep, ASleepBeyondMaxErrorIsUnsynchronizedUntilTheBoardResyncs) {
+  Synced s;
+  sim::World& w = s.world;
+  // An hour at 500 ppm: 1.8 s, beyond the 1.5 s of max_error.
+  ASSERT_EQ(w.deep_sleep(3600 * kS, -300), WakeResult::Restored);
+  EXPECT_FALSE(w.reading().synchronized);
+  EXPECT_EQ(w.board().next_action(w.local_ns()).kind, ActionKind::SendNtp);
+  int64_t start = w.true_ns();
+  while (!w.reading().synchronized && w.true_ns() < start + 10 * kS) w.run_until(w.true_ns() + 10 * kMs);
+  ASSERT_TRUE(w.reading().synchronized);
+  EXPECT_LT(w.true_ns() - start, 2 * kS);
+  expect_honest(w, "after the resync");
+  EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+}
+
+TEST(FwSleep, ABoardWithNoTimeWakesAsAtBoot) {
+  sim::Oscillator crystal(10.0);
+  sim::WorldConfig wc;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);
+  w.start_board(sleep_config(w));
+  w.run_until(5 * kS);
+  EXPECT_EQ(w.deep_sleep(60 * kS, 0), WakeResult::Empty);
+  EXPECT_FALSE(w.reading().synchronized);
+}
+
+}  // namespace
+}  // namespace lansync::fw
