@@ -177,16 +177,24 @@ void run_peer(Peer& p, const lansync::sim::Oscillator& osc, const lansync::sim::
   }
 }
 
-void run_board(const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay, uint64_t seed,
-               const std::vector<int64_t>& instants, int64_t end_ns, Result* out) {
+// The simulated world of one run, and a board in it polling the server.
+lansync::sim::WorldConfig world_config(const lansync::sim::DelayModel& delay, uint64_t seed) {
   lansync::sim::WorldConfig wc;
   wc.utc0_ns = kUtc0;
   wc.seed = seed;
   wc.delay = delay;
-  lansync::sim::World w(wc, osc);
+  return wc;
+}
+void start_server_board(lansync::sim::World& w) {
   lansync::fw::BoardConfig c = w.board_config();
   c.use_server = true;
   w.start_board(c);
+}
+
+void run_board(const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay, uint64_t seed,
+               const std::vector<int64_t>& instants, int64_t end_ns, Result* out) {
+  lansync::sim::World w(world_config(delay, seed), osc);
+  start_server_board(w);
   std::vector<uint32_t> hourly;
   uint32_t last_requests = 0;
   int64_t next_hour = 3600 * kSecondNs;
@@ -273,14 +281,8 @@ void board_awake(lansync::sim::World& w, int64_t until_ns, SleepResult* out) {
 
 void run_board_sleeping(const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay, uint64_t seed,
                         int64_t sleep_ns, int64_t end_ns, SleepResult* out) {
-  lansync::sim::WorldConfig wc;
-  wc.utc0_ns = kUtc0;
-  wc.seed = seed;
-  wc.delay = delay;
-  lansync::sim::World w(wc, osc);
-  lansync::fw::BoardConfig c = w.board_config();
-  c.use_server = true;
-  w.start_board(c);
+  lansync::sim::World w(world_config(delay, seed), osc);
+  start_server_board(w);
   w.run_until(kFirstAwakeNs);
   uint32_t first_requests = w.requests();
   auto ppm = sleep_clock(seed);

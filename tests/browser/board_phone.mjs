@@ -10,7 +10,7 @@
 // made), replay (status when the page's PUT /time is sent again from the page), time (the
 // least-delay of 4 GET /time against the browser's own clock: diff_ms, delay_ms, error_s).
 // The checks are the calling test's (tests/interop/board_phone.sh); this only drives and reports.
-import { chromium } from "playwright-core";
+import { launchPhone } from "./launch.mjs";
 
 const args = process.argv.slice(2);
 const [board, other, screenshot] = args;
@@ -20,16 +20,7 @@ if (!board || !other || !screenshot) {
   process.exit(2);
 }
 
-const context = await chromium.launchPersistentContext(option("--profile", "/tmp/lansync-chromium-board"), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-  viewport: { width: 390, height: 780 },
-  isMobile: true,
-  hasTouch: true,
-  timeout: 30000,
-});
+const context = await launchPhone(option("--profile", "/tmp/lansync-chromium-board"));
 const out = {};
 try {
   const page = context.pages()[0] ?? (await context.newPage());

@@ -9,7 +9,7 @@
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
 // set request is sent again), button (state and reason after pressing the button).
 // The checks are the calling test's (tests/interop/sntpd_phone.sh); this only drives and reports.
-import { chromium } from "playwright-core";
+import { launchPhone } from "./launch.mjs";
 
 const args = process.argv.slice(2);
 const [url, screenshot] = args;
@@ -20,17 +20,7 @@ if (!url || !screenshot) {
   process.exit(2);
 }
 
-const context = await chromium.launchPersistentContext(option("--profile", "/tmp/lansync-chromium"), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-  viewport: { width: 390, height: 780 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  timeout: 30000,
-});
+const context = await launchPhone(option("--profile", "/tmp/lansync-chromium"), { deviceScaleFactor: 2 });
 const out = { shown: [] };
 try {
   // Every offset the page shows, in order, before the page's own script runs.

@@ -132,6 +132,15 @@ wait_synced() {
   return 1
 }
 
+# need_browser: skips the test (exit 77, saying what is missing) unless Debian's
+# chromium, node and tests/browser's playwright-core are there.
+need_browser() {
+  command -v chromium >/dev/null || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+  command -v node >/dev/null || { echo "SKIP: node is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+  [ -d "$REPO/tests/browser/node_modules/playwright-core" ] ||
+    { echo "SKIP: playwright-core is not installed (scripts/install-deps.sh --test runs npm ci in tests/browser)"; exit $SKIP; }
+}
+
 # ntpdata NAME FIELD, tracking NAME FIELD: one field of `chronyc ntpdata` or
 # `chronyc tracking` of the chronyd whose command socket is $WORK/NAME.sock.
 ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }

@@ -11,10 +11,7 @@
 # in tests/out/sntpd_phone/ for a person to look at.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
-command -v chromium >/dev/null || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
-command -v node >/dev/null || { echo "SKIP: node is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
-[ -d "$REPO/tests/browser/node_modules/playwright-core" ] ||
-  { echo "SKIP: playwright-core is not installed (scripts/install-deps.sh --test runs npm ci in tests/browser)"; exit $SKIP; }
+need_browser
 OUT=${LANSYNC_TEST_OUT:-$REPO/tests/out}/sntpd_phone
 mkdir -p "$OUT"
 
