@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -210,31 +211,12 @@ std::variant<std::vector<std::string>, int> config_arguments(const CLI::App& cli
   return args;
 }
 
-int run(const Options& opt) {
-  os::log::set_verbose(opt.verbose);
-  os::SystemClock system_clock;
-  std::unique_ptr<os::SimulatedClock> simulated;
-  if (opt.clock == "simulated") {
-    simulated =
-        std::make_unique<os::SimulatedClock>(system_clock, tools::seconds_to_ns(opt.simulated_offset_s));
-    os::log::info("serving a simulated clock, {:+.3f} s from the system clock, which is never changed",
-                  opt.simulated_offset_s);
-  } else if (opt.simulated_offset_s != 0) {
-    os::log::error("--simulated-offset needs --clock simulated");
-    return kUsage;
-  }
-  os::Clock& clock = simulated ? static_cast<os::Clock&>(*simulated) : system_clock;
-  bool http_set = !opt.http.empty() && (!opt.http_set_allow.empty() || !opt.http_set_interface.empty());
+// Each start-up step below returns the exit code to leave with, or nothing
+// to go on; it logs why it stops.
+using Stop = std::optional<int>;
 
-  // The user to continue as, checked before anything is bound.
-  std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
-  if (::geteuid() == 0 && !os::user_exists(user)) {
-    os::log::error("--user: no such user '{}'", user);
-    return kUsage;
-  }
-
-  core::ServerPolicy policy;
-  std::unique_ptr<os::KeyRing> keys;  // outlives the daemon below
+// Keys, access lists and the rate limit: what the server answers and how.
+Stop build_policy(const Options& opt, std::unique_ptr<os::KeyRing>& keys, core::ServerPolicy& policy) {
   if (opt.require_auth && opt.keys.empty()) {
     os::log::error("--require-auth needs --keys");
     return kUsage;
@@ -262,68 +244,65 @@ int run(const Options& opt) {
       allow ? policy.access.allow(*cidr) : policy.access.deny(*cidr);
     }
   }
-  policy.rate_limit.enabled = opt.ratelimit;
-  policy.rate_limit.interval_log2 = opt.ratelimit_interval;
-  policy.rate_limit.burst = opt.ratelimit_burst;
-  policy.rate_limit.leak_log2 = opt.ratelimit_leak;
-  policy.rate_limit.kod = opt.ratelimit_kod;
+  policy.rate_limit = {opt.ratelimit, opt.ratelimit_interval, opt.ratelimit_burst, opt.ratelimit_leak,
+                       opt.ratelimit_kod};
+  return std::nullopt;
+}
 
-  uint64_t seed = 0;
-  os::random_bytes(&seed, sizeof(seed));
-  auto state = std::make_unique<ServeState>(policy, static_cast<size_t>(opt.max_clients), seed);
-
-  UpstreamConfig uc;
-  uc.clock_control = !opt.no_clock_control;
-  uc.step_threshold_ns = tools::seconds_to_ns(opt.step_threshold_s);
-  uc.state_path = opt.no_clock_control ? "" : opt.state;
-  auto upstreams = std::make_unique<Upstreams>(clock, uc);
+// The --upstream servers, by name or address (names resolve in the background).
+Stop add_upstreams(const Options& opt, Upstreams& upstreams) {
   for (const std::string& text : opt.upstream) {
     // A malformed HOST[:PORT] is a usage error; a name that does not resolve
-    // (offline at boot) is not: it is resolved in the background.
+    // (offline at boot) is not.
     auto hp = os::parse_host_port(text, 123);
     if (!hp) {
       os::log::error("--upstream: {}", hp.error().message);
       return kUsage;
     }
-    upstreams->add_name(text, *hp);
+    upstreams.add_name(text, *hp);
   }
-  bool clock_control = uc.clock_control && !opt.upstream.empty();
+  return std::nullopt;
+}
 
-  Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
-  if (!opt.http.empty()) {
-    HttpConfig hc;
-    hc.listen = opt.http;
-    hc.set_interfaces = opt.http_set_interface;
-    hc.activity_log = opt.activity_log;
-    for (const std::string& text : opt.http_set_allow) {
-      auto cidr = os::parse_cidr(text);
-      if (!cidr) {
-        os::log::error("--http-set-allow: {}", cidr.error().message);
-        return kUsage;
-      }
-      hc.set_allow.push_back(*cidr);
-    }
-    for (const std::string& name : opt.http_set_interface) {
-      if (auto addrs = os::interface_addresses(name); !addrs) {
-        os::log::warn("--http-set-interface: {}; it is looked up again at each request",
-                      addrs.error().message);
-      }
-    }
-    if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
-      os::log::error("--http: {}", hp.error().message);
-      return kUsage;
-    }
-    auto http = HttpServer::bind(daemon, clock, std::move(hc));
-    if (!http) {
-      os::log::error("{}", http.error().message);
-      return kFailure;
-    }
-    daemon.set_http(std::move(*http));
-  } else if (!opt.http_set_allow.empty() || !opt.http_set_interface.empty()) {
+// The HTTP interface (--http and the --http-set-* options), bound now.
+Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
+  if (opt.http.empty()) {
+    if (opt.http_set_allow.empty() && opt.http_set_interface.empty()) return std::nullopt;
     os::log::error("--http-set-allow and --http-set-interface need --http");
     return kUsage;
   }
+  HttpConfig hc;
+  hc.listen = opt.http;
+  hc.set_interfaces = opt.http_set_interface;
+  hc.activity_log = opt.activity_log;
+  for (const std::string& text : opt.http_set_allow) {
+    auto cidr = os::parse_cidr(text);
+    if (!cidr) {
+      os::log::error("--http-set-allow: {}", cidr.error().message);
+      return kUsage;
+    }
+    hc.set_allow.push_back(*cidr);
+  }
+  for (const std::string& name : opt.http_set_interface) {
+    if (auto addrs = os::interface_addresses(name); !addrs) {
+      os::log::warn("--http-set-interface: {}; it is looked up again at each request", addrs.error().message);
+    }
+  }
+  if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
+    os::log::error("--http: {}", hp.error().message);
+    return kUsage;
+  }
+  auto http = HttpServer::bind(daemon, clock, std::move(hc));
+  if (!http) {
+    os::log::error("{}", http.error().message);
+    return kFailure;
+  }
+  daemon.set_http(std::move(*http));
+  return std::nullopt;
+}
 
+// The --listen addresses (default [::]:123 and 0.0.0.0:123).
+std::variant<std::vector<os::SocketAddress>, int> listen_addresses(const Options& opt) {
   std::vector<std::string> listen = opt.listen;
   if (listen.empty()) listen = {"[::]:123", "0.0.0.0:123"};
   std::vector<os::SocketAddress> addresses;
@@ -336,6 +315,11 @@ int run(const Options& opt) {
     }
     addresses.push_back(addrs->front());
   }
+  return addresses;
+}
+
+// One socket per address for each of the --workers threads.
+Stop open_workers(const Options& opt, std::vector<os::SocketAddress> addresses, Daemon& daemon) {
   os::UdpSocket::Options sock_options;
   sock_options.reuse_port = opt.workers > 1;
   sock_options.tx_timestamps = true;
@@ -344,11 +328,8 @@ int run(const Options& opt) {
     std::vector<os::UdpSocket> sockets;
     for (os::SocketAddress& addr : addresses) {
       auto sock = os::UdpSocket::open(addr.family(), sock_options);
-      if (!sock) {
-        os::log::error("{}", sock.error().message);
-        return kFailure;
-      }
-      if (auto st = sock->bind(addr); !st) {
+      auto st = sock ? sock->bind(addr) : fail(sock.error());
+      if (!st) {
         os::log::error("{}", st.error().message);
         return kFailure;
       }
@@ -361,7 +342,11 @@ int run(const Options& opt) {
     }
     daemon.add_worker(std::move(sockets));
   }
+  return std::nullopt;
+}
 
+// A socket for each --broadcast address.
+Stop open_broadcasts(const Options& opt, const os::KeyRing* keys, Daemon& daemon) {
   for (const std::string& text : opt.broadcast) {
     auto hp = os::parse_host_port(text, 123);
     auto addrs = hp ? os::resolve(*hp) : fail(hp.error());
@@ -378,46 +363,93 @@ int run(const Options& opt) {
     }
     os::log::info("broadcasting to {} every {} s{}", addrs->front().to_string(), opt.broadcast_interval_s,
                   opt.broadcast_key != 0 ? fmt::format(", signed with key {}", opt.broadcast_key) : "");
-    daemon.add_broadcast({addrs->front(), std::move(*sock), keys.get(), opt.broadcast_key});
+    daemon.add_broadcast({addrs->front(), std::move(*sock), keys, opt.broadcast_key});
   }
+  return std::nullopt;
+}
 
+// Continues as `user`: the directories sntpd writes after this (state, drift
+// file, activity log) become the user's first; CAP_SYS_TIME is kept only
+// when sntpd sets the real clock.
+Stop drop_root(const Options& opt, const std::string& user, bool sets_clock, bool follows, bool http_set) {
+  if (::geteuid() != 0) return std::nullopt;
+  auto give_parent = [&](const std::string& path) {
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
+  };
+  if (user != "root") {
+    if (follows || http_set) give_parent(opt.state);
+    if (follows && !opt.drift_file.empty()) give_parent(opt.drift_file);
+    if (http_set && !opt.activity_log.empty()) give_parent(opt.activity_log);
+  }
+  auto dropped = os::drop_privileges(user, sets_clock);
+  if (!dropped) {
+    os::log::error("{}", dropped.error().message);
+    return kFailure;
+  }
+  os::log::info("{}", *dropped);
+  return std::nullopt;
+}
+
+// Opens everything as root, drops privileges, runs until stopped.
+int serve(const Options& opt, os::Clock& clock, bool simulated) {
+  bool http_set = !opt.http.empty() && (!opt.http_set_allow.empty() || !opt.http_set_interface.empty());
+  // The user to continue as, checked before anything is bound.
+  std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
+  if (::geteuid() == 0 && !os::user_exists(user)) {
+    os::log::error("--user: no such user '{}'", user);
+    return kUsage;
+  }
+  core::ServerPolicy policy;
+  std::unique_ptr<os::KeyRing> keys;  // outlives the daemon below
+  if (Stop stop = build_policy(opt, keys, policy)) return *stop;
+  uint64_t seed = 0;
+  os::random_bytes(&seed, sizeof(seed));
+  auto state = std::make_unique<ServeState>(policy, static_cast<size_t>(opt.max_clients), seed);
+  UpstreamConfig uc;
+  uc.clock_control = !opt.no_clock_control;
+  uc.step_threshold_ns = tools::seconds_to_ns(opt.step_threshold_s);
+  uc.state_path = opt.no_clock_control ? "" : opt.state;
+  auto upstreams = std::make_unique<Upstreams>(clock, uc);
+  if (Stop stop = add_upstreams(opt, *upstreams)) return *stop;
+  bool follows = uc.clock_control && !opt.upstream.empty();  // sntpd disciplines the clock
+
+  Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
+  if (Stop stop = attach_http(opt, daemon, clock)) return *stop;
+  auto addresses = listen_addresses(opt);
+  if (auto* code = std::get_if<int>(&addresses)) return *code;
+  if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
+  if (Stop stop = open_broadcasts(opt, keys.get(), daemon)) return *stop;
   if (!opt.control.empty()) {
     auto control = os::ControlServer::listen(opt.control);
-    if (control) {
-      daemon.set_control(std::move(*control));
-    } else {
-      os::log::warn("no status socket: {}", control.error().message);
-    }
+    control ? daemon.set_control(std::move(*control))
+            : os::log::warn("no status socket: {}", control.error().message);
   }
-
-  if (clock_control && !opt.drift_file.empty()) restore_drift(clock, opt.drift_file);
-
-  if (::geteuid() == 0) {
-    // Following upstream servers or set by a phone, sntpd records each update
-    // in the state file after it has dropped root: its directory must be the
-    // user's, and so must the activity log's.
-    auto give_parent = [&](const std::string& path) {
-      auto slash = path.rfind('/');
-      std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-      if (auto st = os::give_directory_to(dir, user); !st) os::log::warn("{}", st.error().message);
-    };
-    if ((clock_control || http_set) && user != "root") give_parent(opt.state);
-    if (clock_control && user != "root" && !opt.drift_file.empty()) give_parent(opt.drift_file);
-    if (http_set && user != "root" && !opt.activity_log.empty()) give_parent(opt.activity_log);
-    // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
-    auto dropped = os::drop_privileges(user, !simulated && (clock_control || http_set));
-    if (!dropped) {
-      os::log::error("{}", dropped.error().message);
-      return kFailure;
-    }
-    os::log::info("{}", *dropped);
-  }
+  if (follows && !opt.drift_file.empty()) restore_drift(clock, opt.drift_file);
+  // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
+  if (Stop stop = drop_root(opt, user, !simulated && (follows || http_set), follows, http_set)) return *stop;
   if (!opt.upstream.empty()) {
-    os::log::info("following {} upstream server{}, {}", opt.upstream.size(),
-                  opt.upstream.size() > 1 ? "s" : "",
-                  clock_control ? "disciplining the clock" : "without clock control");
+    os::log::info("following {} upstream server{}, {}", opt.upstream.size(), opt.upstream.size() > 1 ? "s" : "",
+                  follows ? "disciplining the clock" : "without clock control");
   }
   return daemon.run() ? kOk : kFailure;
+}
+
+int run(const Options& opt) {
+  os::log::set_verbose(opt.verbose);
+  os::SystemClock system_clock;
+  if (opt.clock != "simulated") {
+    if (opt.simulated_offset_s != 0) {
+      os::log::error("--simulated-offset needs --clock simulated");
+      return kUsage;
+    }
+    return serve(opt, system_clock, /*simulated=*/false);
+  }
+  os::SimulatedClock simulated(system_clock, tools::seconds_to_ns(opt.simulated_offset_s));
+  os::log::info("serving a simulated clock, {:+.3f} s from the system clock, which is never changed",
+                opt.simulated_offset_s);
+  return serve(opt, simulated, /*simulated=*/true);
 }
 
 }  // namespace
