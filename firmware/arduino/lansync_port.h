@@ -24,6 +24,12 @@
 //     restarts on a deep-sleep wake, the sleep asked of ESP.deepSleep() (the
 //     RTC timer times it) plus micros64() since the boot;
 //   - events and a status line after every correction go to Serial;
+//   - Wi-Fi modem sleep is off from a burst's first request until its
+//     replies are due (Settings::modem_sleep), then back on: in modem sleep
+//     the access point holds a reply until the next beacon (100 ms or more);
+//     in server mode it stays off;
+//   - the NTP key (Settings::key_line, a line of the server's key file) is
+//     read by the core's parse_key_line, as lansync-board and sntpd read it;
 //   - the NTP key's hash H(key || packet) is mbedTLS's SHA-256/512 on the
 //     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266.
 // Not compiled on the machine that builds lansync (no ESP toolchain there):
@@ -90,10 +96,12 @@ struct Settings {
   uint16_t http_port = 80;      // the phone's page and GET /time (0: off)
   bool has_rtc = false;         // a DS3231 on Wire
   int sda = -1, scl = -1;       // I2C pins; -1: the board's defaults
-  uint32_t key_id = 0;          // the server's NTP key (its key file line); 0: no authentication
-  bool key_sha512 = false;      // its type: SHA512, else SHA256
-  const uint8_t* key = nullptr;  // its bytes (the HEX: value decoded), at most 64
-  size_t key_size = 0;
+  // The server's NTP key: its line of the key file, e.g. "1 SHA256 HEX:...";
+  // nullptr or "": no authentication.  A line it cannot use is reported on
+  // Serial, and the board runs without a key (and takes no signed replies).
+  const char* key_line = nullptr;
+  // Wi-Fi modem sleep between bursts (false: always awake, ~100 mA more).
+  bool modem_sleep = true;
   // The sleep timer's tolerance, ppm (BoardConfig::sleep_drift_ppb): the
   // ESP32's 150 kHz RC slow clock 500, with an external 32 kHz crystal 50;
   // the ESP8266's RTC timer was not measured here: 5000 is a guess, measure yours.
@@ -175,13 +183,20 @@ class Port {
     settings_ = s;
     config.random64 = &hardware_random64;
     config.precision_log2 = -20;  // a microsecond counter
-    if (s.key_id != 0 && s.key != nullptr && s.key_size <= fw::kMaxKeyBytes) {
-      config.key.id = s.key_id;
-      config.key.type = s.key_sha512 ? fw::HashType::Sha512 : fw::HashType::Sha256;
-      memcpy(config.key.bytes, s.key, s.key_size);
-      config.key.size = s.key_size;
-      config.key.hash = &hash_key_packet;
+    if (s.key_line != nullptr) {
+      fw::KeyLine k = fw::parse_key_line(s.key_line, strlen(s.key_line), &config.key);
+      if (k == fw::KeyLine::Ok) {
+        config.key.hash = &hash_key_packet;
+      } else if (k != fw::KeyLine::Empty) {
+        char line[120];
+        fw::TextWriter w(line, sizeof(line));
+        w.put("lansync: the key line is not used: ").put(fw::describe(k));
+        Serial.println(w.c_str());
+      }
     }
+    awake_until_ns_ = 0;
+    reply_wait_ns_ = config.client.reply_timeout_ns + config.client.burst_spacing_ns;
+    set_modem_sleep(s.modem_sleep && s.serve_port == 0);
     if (s.server != IPAddress(0, 0, 0, 0)) {
       config.use_server = true;
       config.server_refid = refid(s.server);
@@ -247,10 +262,19 @@ class Port {
     receive();
     if (http_ != nullptr) serve_http();
     report();
+    if (awake_until_ns_ != 0 && local_ns() > awake_until_ns_) {
+      awake_until_ns_ = 0;
+      set_modem_sleep(true);
+    }
   }
 
   // The time now, with its error bound, for timestamping the user's events.
   fw::Reading now() const { return board_->now(local_ns()); }
+  // The time at an earlier reading of local_ns() (e.g. taken in an
+  // interrupt), with its error bound, by the clock as it is now.
+  fw::Reading at(int64_t local) const { return board_->now(local); }
+  // Everything the status line shows (offset, frequency, requests, refusals).
+  fw::BoardStatus status() const { return board_->status(local_ns()); }
 
  private:
   static constexpr uint16_t kClientPort = 49123;
@@ -289,6 +313,10 @@ class Port {
   void perform(const fw::Action& a) {
     switch (a.kind) {
       case fw::ActionKind::SendNtp:
+        if (settings_.modem_sleep && settings_.serve_port == 0) {
+          if (awake_until_ns_ == 0) set_modem_sleep(false);
+          awake_until_ns_ = local_ns() + reply_wait_ns_;
+        }
         client_.beginPacket(settings_.server, settings_.server_port);
         client_.write(a.data, a.size);
         client_.endPacket();
@@ -418,6 +446,16 @@ class Port {
     }
   }
 
+  // Wi-Fi modem sleep on or off (the radio sleeps between beacons, and the
+  // access point holds what comes for the board until the next one).
+  static void set_modem_sleep(bool on) {
+#if defined(ESP32)
+    WiFi.setSleep(on);
+#else
+    WiFi.setSleepMode(on ? WIFI_MODEM_SLEEP : WIFI_NONE_SLEEP);
+#endif
+  }
+
   static uint32_t timer_crc(const SleepSlot& slot) {
     uint8_t bytes[8];
     memcpy(bytes, &slot.timer_us, 8);
@@ -509,6 +547,8 @@ class Port {
   }
 
   Settings settings_;
+  int64_t awake_until_ns_ = 0;  // modem sleep is off until then (0: on, or not ours to manage)
+  int64_t reply_wait_ns_ = 0;   // a request's replies are due within this
   WiFiUDP client_, broadcast_, serve_;
   alignas(WiFiServer) unsigned char http_storage_[sizeof(WiFiServer)];
   WiFiServer* http_ = nullptr;

@@ -11,23 +11,28 @@
 #include <ESP8266WiFi.h>
 #endif
 
-#include "lansync_port.h"
+#if __has_include("secrets.h")
+#include "secrets.h"
+#else
+#error "copy secrets.h.example to secrets.h (git-ignored) and fill in the Wi-Fi network and key"
+#endif
+#include "lansync.h"
 
 namespace {
 
-const char* kWifiSsid = "lansync";       // the Pi's access point
-const char* kWifiPassword = "change-me";
+// The Wi-Fi network and the NTP key live in secrets.h (git-ignored): copy
+// secrets.h.example to secrets.h and fill it in.
+const char* kWifiSsid = LANSYNC_WIFI_SSID;
+const char* kWifiPassword = LANSYNC_WIFI_PASSWORD;
 const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
 // A DS3231 on the default I2C pins: SDA 21 / SCL 22 on an ESP32 dev board,
 // D2 / D1 on a D1 mini.
 constexpr bool kHasRtc = true;
 constexpr uint16_t kServePort = 0;      // 123: answer SNTP for the network (server mode)
 constexpr uint16_t kBroadcastPort = 0;  // 123: listen-only, from sntpd --broadcast
-// The Pi's NTP key (a line of its key file, e.g. "1 SHA256 HEX:..."): its ID
-// and bytes.  0: no authentication.  With a key, only signed replies count.
-constexpr uint32_t kKeyId = 0;
-constexpr bool kKeySha512 = false;
-const uint8_t kKey[32] = {};            // the HEX: value, two digits a byte
+// The Pi's NTP key: LANSYNC_KEY_LINE in secrets.h, the line of its key file
+// ("1 SHA256 HEX:..."); "" for none.  With a key, only signed replies count.
+const char* kKeyLine = LANSYNC_KEY_LINE;
 // Deep sleep: after kAwakeMs awake, sleep kSleepSeconds (0: never); the
 // board keeps its clock in RTC memory and resyncs on waking as needed.  On a
 // D1 mini, wire D0 (GPIO16) to RST, or it never wakes.
@@ -49,10 +54,7 @@ void setup() {
   s.has_rtc = kHasRtc;
   s.serve_port = kServePort;
   s.broadcast_port = kBroadcastPort;
-  s.key_id = kKeyId;
-  s.key_sha512 = kKeySha512;
-  s.key = kKey;
-  s.key_size = sizeof(kKey);
+  s.key_line = kKeyLine;
   lansync::fw::BoardConfig config;  // defaults: bursts of 4, polls from 64 s to 1024 s
   board.begin(s, config);
 }

@@ -63,4 +63,23 @@ size_t mac_trailer_size(const MacKey& key, uint8_t version);
 // Returns the new size, or 0 if cap leaves no room or the hash failed.
 size_t sign(const MacKey& key, uint8_t* packet, size_t size, size_t cap);
 
+// What parse_key_line made of a key file line.
+enum class KeyLine : uint8_t {
+  Ok,           // *out holds the key (id, type, bytes; hash and context untouched)
+  Empty,        // blank or a comment: no key (the board runs without authentication)
+  BadId,        // the ID is not 1..4294967295
+  BadType,      // not SHA256 or SHA512 (the types a board hashes)
+  BadKey,       // missing, odd or non-hex digits after HEX:, a '#' inside, or extra fields
+  TooLong,      // more than kMaxKeyBytes bytes (or, bare hex, than ntpsec's 32)
+};
+// "ok", "no key", "bad key ID", ...
+const char* describe(KeyLine k);
+
+// Parses one line of the server's key file, as chrony and sntpd read it
+// ("ID TYPE KEY", KEY as HEX:digits, ASCII:text or bare text; a bare key of
+// more than 20 hex digits is hex, as ntpsec reads it, libsync/os/keys), into
+// out's id, type, bytes and size.  size: the line's length (it need not end
+// in NUL).  On anything but Ok, out is left as it was.
+KeyLine parse_key_line(const char* line, size_t size, MacKey* out);
+
 }  // namespace lansync::fw

@@ -16,7 +16,10 @@
 #      __muldf3, __divdf3, __floatsidf, __fixdfsi, __extendsfdf2, __addsf3 ...);
 #   4. tests/target/selftest.cpp, linked with the RV32 objects against
 #      picolibc's libc.a and libgcc, runs under qemu-riscv32 and prints
-#      exactly what the host build prints.
+#      exactly what the host build prints;
+#   5. the same self-test links with the LX106 objects against Debian's
+#      picolibc-xtensa-lx106-elf and libgcc, the missing helpers stood in by
+#      tests/target/start_lx106.c (linked only: no LX106 emulator).
 #
 #   firmware_cross.sh HOST_CXX --codec SOURCE... --core SOURCE...
 # Exits 77 (skipped) when a cross compiler is missing (scripts/install-deps.sh
@@ -157,5 +160,27 @@ elif ! diff -u "$tmp/host.out" "$tmp/rv32.out"; then
   fail "the RV32 self-test printed something else than the host's"
 else
   echo "ok    selftest on RV32IMC (picolibc, qemu-riscv32): the same $(wc -l <"$tmp/rv32.out") lines as the host"
+fi
+
+# 5. The LX106 link: the self-test with the lx106-Os objects against Debian's
+# picolibc for lx106 and libgcc, with tests/target/start_lx106.c standing in
+# for the ROM's division and multiplication helpers.  Linked, not run (no
+# LX106 emulator): it proves no symbol is missing, nothing more.
+lx_picolibc=/usr/lib/xtensa-lx106-elf/lib
+if [ ! -f "$lx_picolibc/libc.a" ]; then
+  echo "ok    the LX106 self-test is not linked: picolibc-xtensa-lx106-elf is not installed"
+else
+  lx=(-mlongcalls -Os)
+  "$lx_cxx" "${lx[@]}" -std=gnu++17 -ffreestanding -fno-exceptions -fno-rtti -I"$root" -I"$root/libsync" \
+    -c "$selftest" -o "$tmp/selftest_lx106.o"
+  xtensa-lx106-elf-gcc "${lx[@]}" -c "$root/tests/target/start_lx106.c" -o "$tmp/start_lx106.o"
+  if ! xtensa-lx106-elf-gcc "${lx[@]}" -nostdlib -nostartfiles -static "$tmp/start_lx106.o" "$tmp/selftest_lx106.o" \
+    "$tmp"/lx106-Os/*.o -L"$lx_picolibc" -lc -lgcc -o "$tmp/selftest_lx106"; then
+    fail "the LX106 self-test does not link against picolibc ($lx_picolibc) and libgcc"
+  elif [ -n "$(xtensa-lx106-elf-nm -u "$tmp/selftest_lx106")" ]; then
+    fail "the LX106 self-test has undefined symbols: $(xtensa-lx106-elf-nm -u "$tmp/selftest_lx106" | paste -sd ' ')"
+  else
+    echo "ok    the LX106 self-test links against picolibc and libgcc, no undefined symbol ($(xtensa-lx106-elf-size "$tmp/selftest_lx106" | awk 'NR == 2 { print $1 }') bytes of code); not run: no LX106 emulator"
+  fi
 fi
 exit $status

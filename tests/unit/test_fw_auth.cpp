@@ -237,5 +237,71 @@ TEST(FwAuth, ServerModeSignsRepliesToSignedRequests) {
   EXPECT_EQ(b.status(3 * kMs).auth_refused, 2u);
 }
 
+// A key file line, as the board parses it, hashes exactly as sntpd's key ring does with that line.
+TEST(FwAuth, KeyLinesHashAsTheKeyRingReadsThem) {
+  const char* const lines[] = {
+      "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+      "7 sha512 HEX:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff"
+      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  # 64 bytes",
+      "  42\tSHA256 ASCII:correct-horse",
+      "9 SHA256 shorttext",
+      "4294967295 SHA256 00112233445566778899aabbccddeeff",  // bare hex over 20 digits: hex
+      "3 SHA256 HEX:0a",
+  };
+  for (const char* line : lines) {
+    SCOPED_TRACE(line);
+    MacKey k;
+    ASSERT_EQ(parse_key_line(line, std::strlen(line), &k), KeyLine::Ok);
+    k.hash = &sodium_hash;
+    auto r = os::KeyRing::parse(std::string(line) + "\n", "line");
+    ASSERT_TRUE(r.ok());
+    auto& keys = *r;
+    ASSERT_EQ(keys->size(), 1u);
+    const uint8_t data[] = {1, 2, 3, 4, 5};
+    uint8_t mine[kMaxHashBytes] = {}, theirs[kMaxHashBytes] = {};
+    ASSERT_TRUE(k.hash(nullptr, k, data, sizeof(data), mine));
+    ASSERT_TRUE(keys->compute(k.id, data, sizeof(data), theirs, hash_size(k.type)));
+    EXPECT_EQ(std::memcmp(mine, theirs, hash_size(k.type)), 0);
+  }
+}
+
+TEST(FwAuth, KeyLinesItCannotUseLeaveTheKeyAlone) {
+  struct Case {
+    const char* line;
+    KeyLine want;
+  } cases[] = {
+      {"", KeyLine::Empty},
+      {"   # a comment", KeyLine::Empty},
+      {"0 SHA256 HEX:00", KeyLine::BadId},
+      {"4294967296 SHA256 HEX:00", KeyLine::BadId},
+      {"x1 SHA256 HEX:00", KeyLine::BadId},
+      {"1 MD5 HEX:00", KeyLine::BadType},
+      {"1 AES128 HEX:000102030405060708090a0b0c0d0e0f", KeyLine::BadType},
+      {"1 SHA256", KeyLine::BadKey},
+      {"1 SHA256 HEX:", KeyLine::BadKey},
+      {"1 SHA256 HEX:abc", KeyLine::BadKey},
+      {"1 SHA256 HEX:zz", KeyLine::BadKey},
+      {"1 SHA256 ab#cd", KeyLine::BadKey},
+      {"1 SHA256 HEX:00 extra", KeyLine::BadKey},
+      {"1 SHA256 ASCII:", KeyLine::BadKey},
+      {"1 SHA512 HEX:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00",
+       KeyLine::TooLong},
+      {"1 SHA256 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00", KeyLine::TooLong},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    MacKey k;
+    k.id = 5;
+    k.size = 1;
+    k.bytes[0] = 0x55;
+    EXPECT_EQ(parse_key_line(c.line, std::strlen(c.line), &k), c.want);
+    EXPECT_EQ(k.id, 5u);
+    EXPECT_EQ(k.size, 1u);
+    EXPECT_EQ(k.bytes[0], 0x55);
+    EXPECT_STRNE(describe(c.want), "unknown");
+  }
+}
+
 }  // namespace
 }  // namespace lansync::fw
