@@ -23,6 +23,10 @@
 //     sleep; nothing here ever sets it); on the ESP8266, whose RTC counter
 //     restarts on a deep-sleep wake, the sleep asked of ESP.deepSleep() (the
 //     RTC timer times it) plus micros64() since the boot;
+//   - Wi-Fi: the core decides (firmware/core/network) and this file joins the
+//     known network (WiFi.begin, then WiFi.status() reported to the core) or
+//     starts the board's own access point (WiFi.softAP and softAPConfig, with
+//     SNTP on 123 and HTTP on 80 there) when the core asks;
 //   - events and a status line after every correction go to Serial;
 //   - Wi-Fi modem sleep is off from a burst's first request until its
 //     replies are due (Settings::modem_sleep), then back on: in modem sleep
@@ -178,7 +182,7 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
 
 class Port {
  public:
-  // Call once from setup(), after WiFi.begin().
+  // Call once from setup(); the board asks to join Wi-Fi or start its access point (config.network).
   void begin(const Settings& s, fw::BoardConfig config) {
     settings_ = s;
     config.random64 = &hardware_random64;
@@ -259,6 +263,7 @@ class Port {
       if (a.kind == fw::ActionKind::Wait) break;
       perform(a);
     }
+    poll_wifi();
     receive();
     if (http_ != nullptr) serve_http();
     report();
@@ -335,8 +340,58 @@ class Port {
         board_->on_rtc_written(ok, local_ns());
         return;
       }
+      case fw::ActionKind::JoinNetwork: join_network(*a.wifi); return;
+      case fw::ActionKind::StartAccessPoint: {
+        bool ok = start_access_point(*a.wifi);
+        board_->on_wifi(ok ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed, local_ns());
+        return;
+      }
       case fw::ActionKind::Wait: return;
     }
+  }
+
+  static IPAddress ipv4(uint32_t host_order) {
+    return IPAddress(host_order >> 24, (host_order >> 16) & 0xFF, (host_order >> 8) & 0xFF, host_order & 0xFF);
+  }
+
+  // JoinNetwork: WiFi.begin; poll_wifi() reports the outcome.
+  void join_network(const fw::WifiNetwork& w) {
+    WiFi.mode(WIFI_STA);
+    WiFi.begin(w.ssid, w.password);
+    joining_ = true;
+  }
+
+  // While joining: connected, or the core is told at once that the SSID is absent or refused us.
+  void poll_wifi() {
+    if (!joining_) return;
+    wl_status_t st = WiFi.status();
+    if (st != WL_CONNECTED && st != WL_NO_SSID_AVAIL && st != WL_CONNECT_FAILED) return;
+    joining_ = false;
+    board_->on_wifi(st == WL_CONNECTED ? fw::WifiReport::Joined : fw::WifiReport::JoinFailed, local_ns());
+  }
+
+  // StartAccessPoint: the softAP at w's address (gateway: itself), then SNTP on 123 and HTTP on 80 there.
+  bool start_access_point(const fw::WifiNetwork& w) {
+    joining_ = false;
+    WiFi.disconnect();
+    WiFi.mode(WIFI_AP);
+    const char* password = w.password != nullptr && w.password[0] != '\0' ? w.password : nullptr;
+    IPAddress ip = ipv4(w.ipv4), mask = ipv4(w.netmask);
+#if defined(ESP32)
+    // Arduino-ESP32's examples configure the address once the AP runs.
+    if (!WiFi.softAP(w.ssid, password, w.channel) || !WiFi.softAPConfig(ip, ip, mask)) return false;
+#else
+    if (!WiFi.softAPConfig(ip, ip, mask) || !WiFi.softAP(w.ssid, password, w.channel)) return false;
+#endif
+    if (settings_.serve_port == 0) {
+      settings_.serve_port = 123;
+      serve_.begin(123);
+    }
+    if (http_ == nullptr) {
+      http_ = new (http_storage_) WiFiServer(80);
+      http_->begin();
+    }
+    return true;
   }
 
   void receive() {
@@ -553,6 +608,7 @@ class Port {
   alignas(WiFiServer) unsigned char http_storage_[sizeof(WiFiServer)];
   WiFiServer* http_ = nullptr;
   HttpSlot http_slots_[kHttpSlots];
+  bool joining_ = false;  // JoinNetwork asked, outcome not yet reported
   alignas(fw::Board) unsigned char board_storage_[sizeof(fw::Board)];
   fw::Board* board_ = nullptr;
 };

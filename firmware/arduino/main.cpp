@@ -21,9 +21,17 @@
 namespace {
 
 // The Wi-Fi network and the NTP key live in secrets.h (git-ignored): copy
-// secrets.h.example to secrets.h and fill it in.
+// secrets.h.example to secrets.h and fill it in ("" as the SSID: none).
 const char* kWifiSsid = LANSYNC_WIFI_SSID;
 const char* kWifiPassword = LANSYNC_WIFI_PASSWORD;
+// The board's own access point (no router): Never, Fallback (no SSID above,
+// or it is not joined within kJoinSeconds) or Always.  On it the board
+// serves SNTP and its page at 192.168.4.1; a phone joins it to set the time.
+constexpr lansync::fw::AccessPointMode kAccessPoint = lansync::fw::AccessPointMode::Fallback;
+const char* kApSsid = "lansync-board";
+const char* kApPassword = "";           // "": open; else 8 to 63 characters
+constexpr uint8_t kApChannel = 1;
+constexpr uint32_t kJoinSeconds = 30;
 const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
 // A DS3231 on the default I2C pins: SDA 21 / SCL 22 on an ESP32 dev board,
 // D2 / D1 on a D1 mini.
@@ -47,8 +55,6 @@ lansync_arduino::Port board;
 void setup() {
   Serial.begin(115200);
   pinMode(kButtonPin, INPUT_PULLUP);
-  WiFi.mode(WIFI_STA);
-  WiFi.begin(kWifiSsid, kWifiPassword);  // the board keeps time from the RTC meanwhile
   lansync_arduino::Settings s;
   s.server = kServer;
   s.has_rtc = kHasRtc;
@@ -56,6 +62,14 @@ void setup() {
   s.broadcast_port = kBroadcastPort;
   s.key_line = kKeyLine;
   lansync::fw::BoardConfig config;  // defaults: bursts of 4, polls from 64 s to 1024 s
+  // The board asks the port to join (it keeps time from the RTC meanwhile) or to start its AP.
+  config.network.access_point = kAccessPoint;
+  config.network.known.ssid = kWifiSsid;
+  config.network.known.password = kWifiPassword;
+  config.network.own.ssid = kApSsid;
+  config.network.own.password = kApPassword;
+  config.network.own.channel = kApChannel;
+  config.network.join_timeout_ns = int64_t{kJoinSeconds} * 1'000'000'000;
   board.begin(s, config);
 }
 

@@ -140,12 +140,16 @@ const char* describe(EventKind k) {
     case EventKind::RtcWritten: return "RTC set";
     case EventKind::RtcWriteFailed: return "RTC write failed";
     case EventKind::Unauthenticated: return "a reply not signed with our key was not used";
+    case EventKind::Joined: return "joined the Wi-Fi network";
+    case EventKind::JoinFailed: return "the Wi-Fi network was not joined";
+    case EventKind::AccessPointStarted: return "access point started: serving SNTP and HTTP on it";
+    case EventKind::AccessPointFailed: return "the access point could not be started";
   }
   return "unknown";
 }
 
 Board::Board(const BoardConfig& config)
-    : config_(config), estimator_(config.sigma_floor_ns), client_(config.client) {}
+    : config_(config), estimator_(config.sigma_floor_ns), client_(config.client), network_(config.network) {}
 
 void Board::start(int64_t local_ns) {
   started_ = true;
@@ -153,7 +157,34 @@ void Board::start(int64_t local_ns) {
   rtc_set_error_ns_ = config_.rtc_set_error_ns;
   if (config_.has_rtc) rtc_phase_ = RtcPhase::BootRead;
   if (config_.use_server) client_.start(local_ns);
+  network_.start(local_ns);
   last_online_local_ns_ = local_ns;
+}
+
+// --- Wi-Fi.
+
+bool Board::wifi_step(WifiStep step, Action* a) {
+  switch (step) {
+    case WifiStep::Join:
+      a->kind = ActionKind::JoinNetwork;
+      a->wifi = &network_.config().known;
+      return true;
+    case WifiStep::StartAccessPoint:
+      a->kind = ActionKind::StartAccessPoint;
+      a->wifi = &network_.config().own;
+      return true;
+    case WifiStep::Joined: push(EventKind::Joined); break;
+    case WifiStep::JoinFailed: push(EventKind::JoinFailed); break;
+    case WifiStep::AccessPointUp: push(EventKind::AccessPointStarted); break;
+    case WifiStep::AccessPointDown: push(EventKind::AccessPointFailed); break;
+    case WifiStep::None: break;
+  }
+  return false;
+}
+
+void Board::on_wifi(WifiReport report, int64_t local_ns) {
+  Action unused;
+  wifi_step(network_.on_report(report, local_ns), &unused);
 }
 
 // --- The clock and its error bound.
@@ -549,6 +580,10 @@ Action Board::next_action(int64_t local_ns) {
   Action a;
   a.at_local_ns = kNever;
   if (!started_) return a;
+  for (WifiStep step = network_.next(local_ns); step != WifiStep::None; step = network_.next(local_ns)) {
+    a.at_local_ns = local_ns;
+    if (wifi_step(step, &a)) return a;
+  }
   for (int pass = 0; pass < 2; ++pass) {
     switch (rtc_phase_) {
       case RtcPhase::BootRead:
@@ -597,7 +632,7 @@ Action Board::next_action(int64_t local_ns) {
     if (pass == 0) plan_rtc(local_ns);
   }
 
-  int64_t wake = client_.next_event_ns();
+  int64_t wake = min64(client_.next_event_ns(), network_.wake_ns());
   if (rtc_phase_ == RtcPhase::TickWait) wake = min64(wake, tick_next_read_ns_);
   if (rtc_phase_ == RtcPhase::WriteTime) wake = min64(wake, rtc_write_at_local_ns_ - kWriteLeadNs);
   if (config_.has_rtc && rtc_status_ != RtcStatus::Missing) {
@@ -617,7 +652,7 @@ Action Board::next_action(int64_t local_ns) {
 // --- Server mode.
 
 size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap) {
-  if (!config_.serve || !started_) return 0;
+  if (!serving() || !started_) return 0;
   auto decoded = codec::decode(request, size);
   if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
   bool signed_request = false;

@@ -32,6 +32,11 @@
 // GET /time with the board's clock, LI=3 whenever it is unsynchronized (an
 // RTC with OSF set, never synchronized, or beyond max_error).
 //
+// Optional: Wi-Fi through the board (core/network): next_action() asks the
+// port to join the known network or, with none or none joined in time, to
+// start the board's own access point, where it then serves SNTP and HTTP
+// (serving()) for a phone and other devices, with no router.
+//
 // Optional: a symmetric key (core/auth, the same line as the server's key
 // file) signs every request, and then only replies and broadcasts signed
 // with it are used; the others are counted in status().  Server mode answers
@@ -54,6 +59,7 @@
 #include "firmware/core/clock.hpp"
 #include "firmware/core/estimator.hpp"
 #include "firmware/core/http.hpp"
+#include "firmware/core/network.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
 #include "firmware/core/sleep.hpp"
@@ -110,6 +116,10 @@ struct BoardConfig {
   int64_t sleep_read_error_ns = 100'000;
   int64_t wake_burst_error_ns = 10'000'000;
 
+  // Wi-Fi: the known network, and when to run the board's own access point
+  // instead (core/network); while it is up the board serves SNTP and HTTP.
+  NetworkConfig network;
+
   MacKey key;  // id 0: no authentication (the port fills in the key and its hash)
 
   uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (request cookies); required
@@ -142,6 +152,10 @@ enum class EventKind : uint8_t {
   RtcWritten,            // value_ns: the UTC second written
   RtcWriteFailed,
   Unauthenticated,       // code: the MacCheck of a reply or broadcast not used (said once until one passes)
+  Joined,                // Wi-Fi: on the known network
+  JoinFailed,            // Wi-Fi: not joined (timeout or the port's report); the AP follows if in fallback
+  AccessPointStarted,    // Wi-Fi: the board's own access point is up: serving SNTP and HTTP there
+  AccessPointFailed,     // Wi-Fi: the access point could not be started
 };
 const char* describe(EventKind k);
 
@@ -158,6 +172,9 @@ enum class ActionKind : uint8_t {
   SendNtp,   // send data[0..size) to the server now (the request's T1 is the time passed in)
   ReadRtc,   // read size registers from reg, then call on_rtc_read
   WriteRtc,  // write data[0..size) to registers from reg at at_local_ns exactly, then on_rtc_written
+  JoinNetwork,       // join *wifi (SSID, password) and report Joined or JoinFailed to on_wifi
+  StartAccessPoint,  // start the access point *wifi (SSID, password, channel, IPv4, netmask),
+                     // open SNTP (123) and HTTP (80) on it, and report AccessPointStarted or Failed
 };
 
 struct Action {
@@ -166,6 +183,7 @@ struct Action {
   uint8_t reg = 0;
   uint8_t size = 0;
   uint8_t data[codec::kHeaderSize + codec::kMaxV4MacSize] = {};  // a signed request fits
+  const WifiNetwork* wifi = nullptr;  // JoinNetwork, StartAccessPoint: in the board's config
 };
 
 // What wake() did with the record it was given.
@@ -208,6 +226,12 @@ class Board {
   // local_ns: read just before the transfer started.
   void on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local_ns);
   void on_rtc_written(bool ok, int64_t local_ns);
+
+  // What came of a JoinNetwork or StartAccessPoint, at local_ns.
+  void on_wifi(WifiReport report, int64_t local_ns);
+  // Whether SNTP and GET /time are served: server mode, or the access point is up.
+  bool serving() const { return config_.serve || network_.access_point_up(); }
+  const NetworkPlan& network() const { return network_; }
 
   // A datagram from the NTP server (client replies), received at local_ns.
   void on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns);
@@ -270,6 +294,8 @@ class Board {
   void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);
   void on_tick(const Sample& tick, int64_t local_ns);
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
+  // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
+  bool wifi_step(WifiStep step, Action* a);
   void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
   // PUT/POST /time: the checks, then the step; the response's size.
@@ -292,6 +318,7 @@ class Board {
   DisciplinedClock clock_;
   Estimator estimator_;
   NtpClient client_;
+  NetworkPlan network_;
   Fit fit_;
   Source source_ = Source::None;
   Source estimator_source_ = Source::None;

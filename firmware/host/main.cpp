@@ -6,13 +6,17 @@
 // boot flow, lets a phone set it (--http, PUT /time) and serves its clock
 // (--serve, and GET /time); with --keys and --key it signs its requests and
 // takes only replies signed with that key; with --sleep-cycle it emulates
-// deep sleep, keeping only the board's sleep record across it.  It never sets this machine's clock: its clock is
+// deep sleep, keeping only the board's sleep record across it; with
+// --access-point it runs as the board does with no known network, serving
+// SNTP and HTTP on the address of its own access point.  It never sets this machine's clock: its clock is
 // the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by
 // SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage
 // (also an unusable key file or --key).
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <sys/socket.h>
+
 #include <cmath>
 #include <string>
 
@@ -63,7 +67,7 @@ bool parse_sleep_cycle(const std::string& text, host::PortOptions* opt) {
 
 int main(int argc, char** argv) {
   os::log::set_program("lansync-board");
-  std::string server, broadcast, serve, http, duration;
+  std::string server, broadcast, serve, http, duration, access_point;
   host::PortOptions opt;
   fw::BoardConfig config;
   int burst = 4;
@@ -106,6 +110,10 @@ int main(int argc, char** argv) {
                  "the HTTP endpoint: GET /exchange and PUT /time (same-origin JSON) from a phone, GET /time, "
                  "GET / (a page)")
       ->type_name("ADDR:PORT");
+  app.add_option("--access-point", access_point,
+                 "emulate the board's own access point (no known network): serve SNTP on ADDR:123 and HTTP "
+                 "(the phone's page, GET /time) on ADDR:80, the AP's address")
+      ->type_name("ADDR");
   app.add_option("--local-stratum", local_stratum, "the stratum served while the RTC or a phone is the source")
       ->capture_default_str()
       ->check(CLI::Range(1, 15))
@@ -151,7 +159,7 @@ int main(int argc, char** argv) {
       ->type_name("DURATION");
   app.add_flag("-v,--verbose", verbose, "log dropped datagrams and failed sends");
   app.footer(
-      "At least one of --server, --listen-broadcast, --rtc or --http gives the board a time.\n"
+      "At least one of --server, --listen-broadcast, --rtc, --http or --access-point gives the board a time.\n"
       "Exit codes: 0 stopped (SIGINT, SIGTERM, --duration), 1 runtime failure, 2 usage. See lansync-board(1).");
   if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
   os::log::set_verbose(verbose);
@@ -161,8 +169,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "lansync-board: error: {} (see --help)\n", message);
     return tools::kExitUsage;
   };
-  if (server.empty() && broadcast.empty() && opt.rtc_path.empty() && http.empty()) {
-    return usage("nothing to take the time from: give --server, --listen-broadcast, --rtc or --http");
+  if (server.empty() && broadcast.empty() && opt.rtc_path.empty() && http.empty() && access_point.empty()) {
+    return usage("nothing to take the time from: give --server, --listen-broadcast, --rtc, --http or --access-point");
   }
   if (min_poll_s > max_poll_s) return usage("--min-poll is longer than --max-poll");
   if (!sleep_cycle.empty() && !parse_sleep_cycle(sleep_cycle, &opt)) {
@@ -183,6 +191,17 @@ int main(int argc, char** argv) {
     auto a = address(e.option, e.text, e.port, e.passive);
     if (!a) return usage(a.error().message);
     *e.out = *a;
+  }
+  if (!access_point.empty()) {
+    auto sntp = address("--access-point", access_point + ":123", 123, true);
+    auto web = address("--access-point", access_point + ":80", 80, true);
+    if (!sntp || !web) return usage((sntp ? web : sntp).error().message);
+    if (sntp->family() != AF_INET) return usage("--access-point: an IPv4 address, as a softAP has");
+    opt.ap_serve = *sntp;
+    opt.ap_http = *web;
+    // No known network: the board starts its access point at once (fallback).
+    config.network.access_point = fw::AccessPointMode::Fallback;
+    config.network.own.ipv4 = sntp->ipv4();
   }
 
   config.client.burst = static_cast<uint8_t>(burst);
@@ -226,6 +245,7 @@ int main(int argc, char** argv) {
   if (opt.broadcast) os::log::info("listening for broadcasts on {}", opt.broadcast->to_string());
   if (opt.serve) os::log::info("serving SNTP on {}", opt.serve->to_string());
   if (opt.http) os::log::info("HTTP on {}", opt.http->to_string());
+  if (opt.ap_serve) os::log::info("no known network: the board's own access point will be at {}", opt.ap_serve->ip());
   if (ring) {
     os::KeyType type;
     ring->find(key_id, &type);

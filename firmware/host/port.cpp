@@ -66,9 +66,21 @@ os::Status listen_tcp(const os::SocketAddress& addr, int* fd_out) {
     int saved = errno;
     ::close(fd);
     errno = saved;
-    return os::errno_error("cannot listen on " + addr.to_string() + " (--http)");
+    return os::errno_error("cannot listen on " + addr.to_string() + " (HTTP)");
   }
   *fd_out = fd;
+  return os::ok();
+}
+
+os::Status bind_udp(const os::SocketAddress& addr, const char* what, os::UdpSocket* out) {
+  os::UdpSocket::Options o;
+  o.broadcast = true;
+  auto s = os::UdpSocket::open(addr.family(), o);
+  if (!s) return fail(s.error());
+  if (auto st = s->bind(addr); !st) {
+    return os::invalid(st.error().message + " (" + what + ")");
+  }
+  *out = std::move(*s);
   return os::ok();
 }
 
@@ -95,17 +107,6 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
     config.use_server = true;
     config.server_refid = options.server->refid();
   }
-  auto bind_udp = [](const os::SocketAddress& addr, const char* what, os::UdpSocket* out) -> os::Status {
-    os::UdpSocket::Options o;
-    o.broadcast = true;
-    auto s = os::UdpSocket::open(addr.family(), o);
-    if (!s) return fail(s.error());
-    if (auto st = s->bind(addr); !st) {
-      return os::invalid(st.error().message + " (" + what + ")");
-    }
-    *out = std::move(*s);
-    return os::ok();
-  };
   if (options.broadcast) {
     if (auto st = bind_udp(*options.broadcast, "--listen-broadcast", &p->broadcast_); !st) return fail(st.error());
     config.listen_broadcast = true;
@@ -179,8 +180,27 @@ void HostPort::perform(const fw::Action& a) {
       board_->on_rtc_written(ok, local_ns());
       return;
     }
+    case fw::ActionKind::JoinNetwork:
+      // No radio here: a network is never joined (lansync-board never asks, having no SSID).
+      board_->on_wifi(fw::WifiReport::JoinFailed, local_ns());
+      return;
+    case fw::ActionKind::StartAccessPoint:
+      os::log::info("access point \"{}\" (channel {}) at {}: serving SNTP and HTTP there", a.wifi->ssid,
+                    a.wifi->channel, options_.ap_serve->ip());
+      board_->on_wifi(start_access_point() ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed,
+                      local_ns());
+      return;
     case fw::ActionKind::Wait: return;
   }
+}
+
+bool HostPort::start_access_point() {
+  if (!options_.ap_serve || !options_.ap_http) return false;
+  if (serve_.fd() >= 0 && http_fd_ >= 0) return true;  // already up (woken from deep sleep)
+  os::Status st = bind_udp(*options_.ap_serve, "--access-point", &serve_);
+  if (st) st = listen_tcp(*options_.ap_http, &http_fd_);
+  if (!st) os::log::error("{}", st.error().message);
+  return static_cast<bool>(st);
 }
 
 void HostPort::receive_client() {
@@ -323,6 +343,10 @@ void HostPort::report_events() {
         }
         break;
       case fw::EventKind::RtcWriteFailed: os::log::warn("RTC write failed"); break;
+      case fw::EventKind::Joined:
+      case fw::EventKind::JoinFailed:
+      case fw::EventKind::AccessPointStarted:
+      case fw::EventKind::AccessPointFailed: os::log::info("{}", fw::describe(e.kind)); break;
       case fw::EventKind::Unauthenticated:
         os::log::warn("a reply not used: {} (the server holds another key, or none?)",
                       fw::describe(static_cast<fw::MacCheck>(e.code)));

@@ -14,7 +14,10 @@
 // --sleep-cycle it emulates deep sleep: it saves the board's record, stops
 // listening (the datagrams meanwhile are dropped, as with Wi-Fi off),
 // restarts the counter at zero and wakes a new board with the record and the
-// sleep as a sleep timer --sleep-ppm off would measure it.
+// sleep as a sleep timer --sleep-ppm off would measure it.  With
+// --access-point it emulates the board's own access point: there is no radio,
+// so "starting" it opens the SNTP and HTTP sockets on the address given, and
+// the board is told it is up.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +39,9 @@ struct PortOptions {
   std::optional<os::SocketAddress> broadcast;  // --listen-broadcast
   std::optional<os::SocketAddress> serve;      // --serve
   std::optional<os::SocketAddress> http;       // --http
+  // --access-point ADDR: the board runs its own access point at ADDR; once
+  // it asks to start it, SNTP on ADDR:123 and HTTP on ADDR:80, as on the softAP.
+  std::optional<os::SocketAddress> ap_serve, ap_http;
   std::string rtc_path;                        // --rtc ("" none)
   double rtc_ppm = 0;
   double drift_ppm = 0;
@@ -60,6 +66,8 @@ class HostPort {
   int64_t local_ns() const;
   int64_t local_from_realtime(int64_t realtime_ns) const;
   void perform(const fw::Action& a);
+  // StartAccessPoint: SNTP and HTTP on the AP's address; false if a socket failed.
+  bool start_access_point();
   void receive_client();
   void receive_broadcast();
   void receive_serve();

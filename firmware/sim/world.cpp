@@ -177,6 +177,17 @@ void World::perform(const fw::Action& a) {
       board_->on_rtc_written(ok, local_ns());
       return;
     }
+    case fw::ActionKind::JoinNetwork:
+      // An absent network is never joined: the board's own timeout decides.
+      ++joins_;
+      if (!config_.wifi_present) return;
+      advance_to(true_ns_ + config_.join_ns);
+      board_->on_wifi(fw::WifiReport::Joined, local_ns());
+      return;
+    case fw::ActionKind::StartAccessPoint:
+      access_point_started_ns_ = true_ns_;
+      board_->on_wifi(fw::WifiReport::AccessPointStarted, local_ns());
+      return;
     case fw::ActionKind::Wait: return;
   }
 }

@@ -80,6 +80,8 @@ struct WorldConfig {
   bool rtc = false;       // a DS3231 on the board's bus
   double rtc_ppm = 0;     // its crystal error
   int64_t rtc_transfer_ns = 200'000;  // one I2C transfer
+  bool wifi_present = true;           // the known network is in range (JoinNetwork succeeds)
+  int64_t join_ns = 3 * kSecondNs;    // how long joining it takes
 };
 
 class World {
@@ -121,6 +123,9 @@ class World {
   testing::Ds3231Emulator& rtc();
   testing::FakeClock& rtc_clock() { return *rtc_clock_; }
   uint32_t requests() const { return requests_; }
+  // Wi-Fi: joins asked, and the true time the access point was started (-1: never).
+  uint32_t joins() const { return joins_; }
+  int64_t access_point_started_ns() const { return access_point_started_ns_; }
 
   static uint64_t random64(void* world);
 
@@ -153,6 +158,8 @@ class World {
   int64_t next_broadcast_ns_ = 0;
   uint64_t order_ = 0;
   uint32_t requests_ = 0;
+  uint32_t joins_ = 0;
+  int64_t access_point_started_ns_ = -1;
 };
 
 }  // namespace lansync::sim

@@ -31,8 +31,6 @@ unsigned long last_print_ms = 0;
 
 void setup() {
   Serial.begin(115200);
-  WiFi.mode(WIFI_AP);
-  WiFi.softAP(LANSYNC_AP_SSID, LANSYNC_AP_PASSWORD);  // 192.168.4.1, DHCP for the clients
   lansync_arduino::Settings s;
   s.server = kUpstream;
   s.has_rtc = true;      // the DS3231 on SDA 21 / SCL 22
@@ -40,6 +38,11 @@ void setup() {
   s.http_port = 80;      // the phone's page, GET /time
   s.key_line = LANSYNC_KEY_LINE;  // signs replies to requests signed with it
   lansync::fw::BoardConfig config;
+  // The board's own network, always: the port starts the access point at
+  // 192.168.4.1 (DHCP for the clients) and serves SNTP and the page on it.
+  config.network.access_point = lansync::fw::AccessPointMode::Always;
+  config.network.own.ssid = LANSYNC_AP_SSID;
+  config.network.own.password = LANSYNC_AP_PASSWORD;  // "": open; else 8 to 63 characters
   board.begin(s, config);
 }
 
