@@ -40,6 +40,20 @@ else
   echo "$out"
   status=1
 fi
+# The tools that decide whether this clock may be copied (camsync, rtcset)
+# read the kernel's sync status with adjtimex, read-only: their sandbox must
+# allow the @clock calls (no ProtectClock=, @clock not denied); without
+# CAP_SYS_TIME in their bounding set, the kernel refuses any change anyway.
+for unit in "$tmp"/camsync.service "$tmp"/rtcset-*.service; do
+  name=$(basename "$unit")
+  if grep -q '^ProtectClock=yes' "$unit" || ! grep -q '^SystemCallFilter=[^~].*@clock' "$unit" ||
+    grep -qE '^SystemCallFilter=~.*(@clock|@privileged)' "$unit"; then
+    echo "FAIL  $name: its sandbox forbids reading the kernel's clock status (adjtimex)"
+    status=1
+  else
+    echo "ok    $name may read the kernel's clock status"
+  fi
+done
 # Exposure: 0 (fully sandboxed) to 10 (unprotected); chrony's Debian unit scores about 3.
 for unit in "$tmp"/*.service; do
   name=$(basename "$unit")

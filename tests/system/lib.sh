@@ -63,19 +63,19 @@ start_container() {
     --private-network -M "lansync-$MACHINE-$$" >>"$WORK/$MACHINE-console.log" 2>&1 &
   NSPAWN_PID=$!
   CPID=""
-  for i in $(seq 200); do
-    CPID=$(pgrep -P "$NSPAWN_PID" | head -n 1 || true)
-    [ -n "$CPID" ] && break
-    sleep 0.1
-  done
-  [ -n "$CPID" ] || { failed "the container did not start: $(tail -5 "$WORK/$MACHINE-console.log")"; return 1; }
   local state=""
   for i in $(seq 240); do
-    state=$(inside systemctl is-system-running 2>/dev/null || true)
-    case "$state" in running | degraded) return 0 ;; esac
+    # The container's init: nspawn's child once it has become systemd (before
+    # that, the child is nspawn's own set-up process, which goes away).
+    CPID=$(pgrep -x systemd -P "$NSPAWN_PID" | head -n 1 || true)
+    if [ -n "$CPID" ]; then
+      state=$(inside systemctl is-system-running 2>/dev/null || true)
+      case "$state" in running | degraded) return 0 ;; esac
+    fi
+    kill -0 "$NSPAWN_PID" 2>/dev/null || break
     sleep 0.5
   done
-  failed "the container did not finish booting (state '$state')"
+  failed "the container did not finish booting (state '$state'): $(tail -n 5 "$WORK/$MACHINE-console.log")"
   return 1
 }
 
