@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "codec/ntp_packet.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/exchange.hpp"
 #include "os/keys.hpp"
 
@@ -76,7 +76,7 @@ double arg_double(int argc, char** argv, const char* name, double fallback) {
 
 // A signing key for the requests (keys null: unsigned).
 struct Signing {
-  const lansync::core::MacKeys* keys = nullptr;
+  const lansync::proto::MacKeys* keys = nullptr;
   uint32_t key_id = 0;
 };
 
@@ -84,7 +84,7 @@ struct Signing {
 size_t make_request(uint8_t* out, size_t cap, uint64_t cookie, const Signing& sign = {}) {
   lansync::codec::NtpHeader h = lansync::core::make_request_header(NtpTimestamp::from_raw(cookie));
   size_t size = lansync::codec::encode(h, out, cap);
-  if (sign.keys != nullptr) size = lansync::core::sign_packet(out, size, cap, sign.key_id, *sign.keys);
+  if (sign.keys != nullptr) size = lansync::proto::sign_packet(out, size, cap, sign.key_id, *sign.keys);
   return size;
 }
 
@@ -126,8 +126,8 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients,
         auto d = lansync::codec::decode(in[i], recvs[i].msg_len);
         if (!d || d->header.mode != lansync::codec::Mode::Server || d->header.stratum == 0) continue;
         if (sign.keys != nullptr) {
-          lansync::core::AuthCheck a = lansync::core::check_auth(in[i], *d, sign.keys);
-          if (a.status != lansync::core::AuthStatus::Ok || a.key_id != sign.key_id) continue;
+          lansync::proto::AuthCheck a = lansync::proto::check_auth(in[i], *d, sign.keys);
+          if (a.status != lansync::proto::AuthStatus::Ok || a.key_id != sign.key_id) continue;
         }
         ++valid;
       }

@@ -1,12 +1,12 @@
 // In-process cost of the MAC work of one authenticated reply: check the
-// request's MAC, then sign the reply (core::check_auth + core::sign_packet,
+// request's MAC, then sign the reply (proto::check_auth + proto::sign_packet,
 // libsodium or libcrypto underneath), for a SHA256, a SHA512, a SHA1 and an
 // AES128 CMAC key.  Built and run by bench/auth.sh against
 // build/libsync/libsync.a.
 #include <chrono>
 #include <cstdio>
 
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "os/keys.hpp"
 
 int main() {
@@ -18,20 +18,20 @@ int main() {
       "4 AES128 HEX:ff23850986e6888bedafa3731076c51b\n",
       "bench keys");
   if (!ring) return 1;
-  const core::MacKeys& keys = **ring;
+  const proto::MacKeys& keys = **ring;
   constexpr int kReplies = 200000;
   for (uint32_t key : {1u, 2u, 3u, 4u}) {
     uint8_t request[codec::kHeaderSize + codec::kMaxV3MacSize] = {4 << 3 | 3};
-    size_t size = core::sign_packet(request, codec::kHeaderSize, sizeof(request), key, keys);
+    size_t size = proto::sign_packet(request, codec::kHeaderSize, sizeof(request), key, keys);
     auto layout = codec::decode(request, size);
     if (!layout) return 1;
     int ok = 0;
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kReplies; ++i) {
-      ok += core::check_auth(request, *layout, &keys).status == core::AuthStatus::Ok;
+      ok += proto::check_auth(request, *layout, &keys).status == proto::AuthStatus::Ok;
       uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize] = {4 << 3 | 4};
       reply[codec::kTransmitOffset] = static_cast<uint8_t>(i);
-      ok += core::sign_packet(reply, codec::kHeaderSize, sizeof(reply), key, keys) > 0;
+      ok += proto::sign_packet(reply, codec::kHeaderSize, sizeof(reply), key, keys) > 0;
     }
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
     os::KeyType type = os::KeyType::Sha256;

@@ -33,11 +33,11 @@ cp -r "$root/firmware/library/examples" "$out/examples"
 find "$out/examples" -name secrets.h -delete  # a maker's own, if one sits in the checkout
 cp "$root/firmware/arduino/lansync.h" "$root/firmware/arduino/lansync_port.h" "$out/src/"
 
-# The include closure of the two headers, in repository paths (firmware/core/x.hpp, codec/x.hpp).
+# The include closure of the two headers, in repository paths (firmware/core/x.hpp, codec/x.hpp, proto/x.hpp).
 where() {  # where PATH: the repository file an #include "PATH" names
   case "$1" in
     firmware/*) echo "$root/$1" ;;
-    codec/*) echo "$root/libsync/$1" ;;
+    codec/* | proto/*) echo "$root/libsync/$1" ;;
     *) echo "" ;;
   esac
 }

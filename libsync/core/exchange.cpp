@@ -85,7 +85,7 @@ int64_t root_distance_ns(const codec::NtpHeader& reply, const Sample& sample) {
 }
 
 ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns,
-                       const AuthCheck& auth) {
+                       const proto::AuthCheck& auth) {
   ReplyCheck out;
   if (reply.mode != Mode::Server) {
     out.status = ReplyStatus::NotServerMode;
@@ -95,8 +95,8 @@ ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, in
     out.status = ReplyStatus::NotOurs;
     return out;
   }
-  if (request.key_id != 0 && !(auth.status == AuthStatus::Ok && auth.key_id == request.key_id)) {
-    bool unsigned_reply = auth.status == AuthStatus::Unsigned || auth.status == AuthStatus::CryptoNak;
+  if (request.key_id != 0 && !(auth.status == proto::AuthStatus::Ok && auth.key_id == request.key_id)) {
+    bool unsigned_reply = auth.status == proto::AuthStatus::Unsigned || auth.status == proto::AuthStatus::CryptoNak;
     out.status = unsigned_reply ? ReplyStatus::Unauthenticated : ReplyStatus::BadMac;
     return out;
   }

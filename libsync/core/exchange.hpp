@@ -9,7 +9,7 @@
 #include <string>
 
 #include "codec/ntp_packet.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 
 namespace lansync::core {
 
@@ -72,7 +72,7 @@ struct ReplyCheck {
 // §7.3: the reply must carry a valid MAC by the same key; an unauthenticated
 // Kiss-o'-Death counts for nothing).
 ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, int64_t t4_ns,
-                       const AuthCheck& auth = {});
+                       const proto::AuthCheck& auth = {});
 
 // True for the kiss codes that tell a client to stop sending now: RATE (slow
 // down), DENY and RSTR (go away).  Others, such as INIT from an ntpd that has

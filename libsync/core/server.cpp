@@ -110,24 +110,24 @@ RequestOutcome handle_request(const uint8_t* request, size_t size, const IpAddre
   }
   // Before the rate limiter, so that forged requests cost a client nothing,
   // and so that a KoD to a signed request can be signed too.
-  AuthCheck auth = check_auth(request, *decoded, policy.keys);
+  proto::AuthCheck auth = proto::check_auth(request, *decoded, policy.keys);
   switch (auth.status) {
-    case AuthStatus::Unsigned:
+    case proto::AuthStatus::Unsigned:
       if (policy.require_auth) {
         out.reason = DropReason::Unauthenticated;
         return out;
       }
       break;
-    case AuthStatus::Ok:
-      if (reply_capacity < codec::kHeaderSize + mac_trailer_size(*policy.keys, auth.key_id, req.version)) {
+    case proto::AuthStatus::Ok:
+      if (reply_capacity < codec::kHeaderSize + proto::mac_trailer_size(*policy.keys, auth.key_id, req.version)) {
         out.reason = DropReason::NotRequest;
         return out;
       }
       out.key_id = auth.key_id;
       break;
-    case AuthStatus::UnknownKey: out.reason = DropReason::UnknownKey; return out;
-    case AuthStatus::CryptoNak:
-    case AuthStatus::BadMac: out.reason = DropReason::BadMac; return out;
+    case proto::AuthStatus::UnknownKey: out.reason = DropReason::UnknownKey; return out;
+    case proto::AuthStatus::CryptoNak:
+    case proto::AuthStatus::BadMac: out.reason = DropReason::BadMac; return out;
   }
   ClientRecord* c = clients.find_or_add(client, rx_ns);
   out.client = c;

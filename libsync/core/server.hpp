@@ -18,7 +18,7 @@
 
 #include "codec/ntp_packet.hpp"
 #include "core/access.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/clients.hpp"
 
 namespace lansync::core {
@@ -83,7 +83,7 @@ const char* describe(DropReason r);
 struct ServerPolicy {
   AccessList access = AccessList::lan_default();
   RateLimit rate_limit;
-  const MacKeys* keys = nullptr;  // symmetric keys; null: every signed request is by an unknown key
+  const proto::MacKeys* keys = nullptr;  // symmetric keys; null: every signed request is by an unknown key
   bool require_auth = false;      // drop requests without a MAC
 };
 

@@ -483,14 +483,6 @@ bool KeyRing::compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t
   return true;
 }
 
-bool KeyRing::verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
-                     size_t digest_size) const {
-  const Entry* e = entry(key_id);
-  if (e == nullptr || digest_size == 0 || digest_size > key_mac_size(e->type)) return false;
-  uint8_t full[crypto_hash_sha512_BYTES];
-  return mac(*e, data, size, full) && sodium_memcmp(full, digest, digest_size) == 0;
-}
-
 std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line) {
   if (sodium_init() < 0) std::abort();  // cannot happen on Linux: it only sets up CPU features
   if (key_size > kMaxNtpsecKeySize) key_size = kMaxNtpsecKeySize;

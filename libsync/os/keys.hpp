@@ -12,7 +12,7 @@
 // when the KeyRing is destroyed; the file's text is read into secure memory
 // too and wiped after parsing.  libcrypto reads the key from there and holds
 // its own copy (SHA-1 state, AES key schedule) only during one MAC, in a
-// context it wipes when freed.  KeyRing implements core::MacKeys: MAC =
+// context it wipes when freed.  KeyRing implements proto::MacKeys: MAC =
 // H(key || packet) for the hashes, AES-CMAC(key, packet) for AES128, checked
 // with sodium_memcmp (constant time).
 #pragma once
@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -58,7 +58,7 @@ struct KeyFileProblem {
   std::string message;  // e.g. "key 3: type SHA384 is not supported by this build ..."
 };
 
-class KeyRing final : public core::MacKeys {
+class KeyRing final : public proto::MacKeys {
  public:
   // Reads a key file.  Fails when it cannot be read, is accessible by group or
   // others (unless allow_insecure), or holds no usable key; otherwise the
@@ -68,7 +68,7 @@ class KeyRing final : public core::MacKeys {
   // usable key is found.
   static OsResult<std::unique_ptr<KeyRing>> parse(std::string_view text, const std::string& source);
 
-  ~KeyRing() override;
+  ~KeyRing();
   KeyRing(const KeyRing&) = delete;
   KeyRing& operator=(const KeyRing&) = delete;
 
@@ -85,8 +85,6 @@ class KeyRing final : public core::MacKeys {
   size_t mac_size(uint32_t key_id) const override;
   bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
                size_t digest_size) const override;
-  bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
-              size_t digest_size) const override;
 
   struct Entry;  // in secure memory
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/filter.hpp"
 #include "os/random.hpp"
 #include "os/udp.hpp"
@@ -66,7 +66,7 @@ void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
   size_t size = codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
   if (options.keys != nullptr && options.key_id != 0) {
     // The transmit field is a cookie, not the clock: signing before T1 costs no accuracy.
-    size = core::sign_packet(buf, size, sizeof(buf), options.key_id, *options.keys);
+    size = proto::sign_packet(buf, size, sizeof(buf), options.key_id, *options.keys);
     req.key_id = options.key_id;
   }
   if (size == 0) {  // the caller checked the key: not reached
@@ -94,8 +94,8 @@ void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns
     return !o.answered && o.request.cookie == h.origin;
   });
   if (match == peer.requests.end()) return;  // a duplicate or not an answer to us
-  core::AuthCheck auth;
-  if (match->request.key_id != 0) auth = core::check_auth(data, *decoded, options.keys);
+  proto::AuthCheck auth;
+  if (match->request.key_id != 0) auth = proto::check_auth(data, *decoded, options.keys);
   core::ReplyCheck check = core::check_reply(h, match->request, t4_ns, auth);
   if (core::is_ignorable(check.status)) return;
   ++peer.report.replies;

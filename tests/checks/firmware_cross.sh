@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The ESP firmware's portable core and libsync's codec, as the boards build them:
-#   1. firmware/core includes only its own headers, the codec's and the two
-#      freestanding C headers;
+# The ESP firmware's portable core and libsync's codec and proto layers, as the boards build them:
+#   1. firmware/core includes only its own headers, the codec's, proto's and
+#      the two freestanding C headers;
 #   2. both compile freestanding (no C++ library headers, exceptions or RTTI)
 #      with the host compiler, for the ESP32-C3's RV32IMC (Debian's
 #      riscv64-unknown-elf-g++, -march=rv32imc -mabi=ilp32, picolibc's
@@ -50,8 +50,8 @@ fail() {
 while IFS= read -r line; do
   fail "firmware/core may not include: $line"
 done < <(grep -Hn '#include' "$root"/firmware/core/* |
-  grep -v -E '#include ("codec/|"firmware/core/|<stdint\.h>|<stddef\.h>)')
-[ $status -eq 0 ] && echo "ok    firmware/core includes only its own and the codec's headers, <stdint.h> and <stddef.h>"
+  grep -v -E '#include ("codec/|"proto/|"firmware/core/|<stdint\.h>|<stddef\.h>)')
+[ $status -eq 0 ] && echo "ok    firmware/core includes only its own, the codec's and proto's headers, <stdint.h> and <stddef.h>"
 
 rv_cxx=riscv64-unknown-elf-g++
 lx_cxx=xtensa-lx106-elf-g++

@@ -28,7 +28,7 @@ struct Require {
 // from a LAN client, with rate limiting and interleaved state in play.
 int request(const uint8_t* data, size_t size);
 
-// The MAC trailer: codec::read_mac, core::check_auth and core::sign_packet on
+// The MAC trailer: codec::read_mac, proto::check_auth and proto::sign_packet on
 // the bytes as a packet, with a SHA256, a SHA512, a SHA1 and an AES128 key (mac.cpp).
 int mac(const uint8_t* data, size_t size);
 

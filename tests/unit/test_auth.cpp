@@ -7,7 +7,7 @@
 
 #include "../support/hex.hpp"
 #include "codec/mac.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/exchange.hpp"
 #include "core/server.hpp"
 #include "os/address.hpp"
@@ -17,6 +17,7 @@ namespace lansync::core {
 namespace {
 
 using codec::NtpHeader;
+using namespace proto;
 
 // The keys of tests/golden/chrony-4.3-auth.hex.
 const char* const kKeys =

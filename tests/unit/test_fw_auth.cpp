@@ -11,7 +11,7 @@
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/ntp_client.hpp"
@@ -89,7 +89,7 @@ std::vector<uint8_t> signed_by_libsync(std::vector<uint8_t> packet, uint32_t key
   auto keys = ring();
   size_t n = packet.size();
   packet.resize(n + codec::kMaxV3MacSize);
-  packet.resize(core::sign_packet(packet.data(), n, packet.size(), key_id, *keys));
+  packet.resize(proto::sign_packet(packet.data(), n, packet.size(), key_id, *keys));
   EXPECT_GT(packet.size(), n);
   return packet;
 }
@@ -107,7 +107,7 @@ TEST(FwAuth, SignsRequestsExactlyAsLibsyncDoes) {
     auto keys = ring();
     auto layout = codec::decode(ours.data(), ours.size());
     ASSERT_TRUE(layout.ok());
-    EXPECT_EQ(core::check_auth(ours.data(), *layout, keys.get()).status, core::AuthStatus::Ok);
+    EXPECT_EQ(proto::check_auth(ours.data(), *layout, keys.get()).status, proto::AuthStatus::Ok);
   }
 }
 
@@ -225,8 +225,8 @@ TEST(FwAuth, ServerModeSignsRepliesToSignedRequests) {
   auto layout = codec::decode(rep.data(), rep.size());
   ASSERT_TRUE(layout.ok());
   EXPECT_EQ(layout->header.origin.raw(), 0xABCDEFu);
-  core::AuthCheck check = core::check_auth(rep.data(), *layout, keys.get());
-  EXPECT_EQ(check.status, core::AuthStatus::Ok);
+  proto::AuthCheck check = proto::check_auth(rep.data(), *layout, keys.get());
+  EXPECT_EQ(check.status, proto::AuthStatus::Ok);
   EXPECT_EQ(check.key_id, 1u);
 
   EXPECT_EQ(serve(bare).size(), codec::kHeaderSize) << "unsigned request, unsigned reply";

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "os/keys.hpp"
 
 namespace lansync::os {

@@ -10,7 +10,7 @@
 #include <functional>
 #include <thread>
 
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/server.hpp"
 #include "os/keys.hpp"
 #include "os/ntp_client.hpp"
@@ -137,7 +137,7 @@ TEST(NtpClient, ASignedQueryTakesOnlyRepliesSignedWithItsKey) {
   for (uint32_t forged : {2u, 0u}) {
     ScriptedServer server(twice(good_server()), [&](uint8_t* p, size_t size, size_t cap, size_t index) {
       uint32_t key = index == 0 ? forged : 1;
-      return key == 0 ? size : core::sign_packet(p, size, cap, key, *keys);
+      return key == 0 ? size : proto::sign_packet(p, size, cap, key, *keys);
     });
     SystemClock clock;
     QueryOptions o = options(3);
@@ -157,7 +157,7 @@ TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
   };
   for (Case c : {Case{0, core::ReplyStatus::Unauthenticated}, Case{2, core::ReplyStatus::BadMac}}) {
     ScriptedServer server(good_server(), [&](uint8_t* p, size_t size, size_t cap, size_t) {
-      return c.key == 0 ? size : core::sign_packet(p, size, cap, c.key, *keys);
+      return c.key == 0 ? size : proto::sign_packet(p, size, cap, c.key, *keys);
     });
     SystemClock clock;
     QueryOptions o = options(2, 200 * kMs);

@@ -148,7 +148,7 @@ void Daemon::send_broadcasts() {
     codec::encode(h, buf, sizeof(buf));
     codec::store_timestamp(buf + codec::kTransmitOffset, codec::to_ntp(clock_.now_ns()));
     size_t size = codec::kHeaderSize;
-    if (b.key_id != 0) size = core::sign_packet(buf, size, sizeof(buf), b.key_id, *b.keys);
+    if (b.key_id != 0) size = proto::sign_packet(buf, size, sizeof(buf), b.key_id, *b.keys);
     if (size == 0) {  // never an unsigned broadcast in place of a signed one
       os::log::warn("broadcast: cannot sign with key {}", b.key_id);
       continue;

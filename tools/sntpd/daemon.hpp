@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/auth.hpp"
+#include "proto/auth.hpp"
 #include "core/phone.hpp"
 #include "core/reference.hpp"
 #include "nlohmann/json_fwd.hpp"
@@ -31,7 +31,7 @@ class HttpServer;
 struct Broadcast {
   os::SocketAddress address;
   os::UdpSocket socket;
-  const core::MacKeys* keys = nullptr;  // with key_id: sign each broadcast
+  const proto::MacKeys* keys = nullptr;  // with key_id: sign each broadcast
   uint32_t key_id = 0;                  // 0: unsigned
 };
 

@@ -116,7 +116,7 @@ void Worker::serve(os::UdpSocket& socket) {
       codec::NtpTimestamp t3 = codec::to_ntp(clock_.now_ns());
       if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
       // The MAC covers the transmit timestamp: sign after stamping.
-      size_t reply_size = out.key_id != 0 ? core::sign_packet(reply, out.reply_size, sizeof(reply),
+      size_t reply_size = out.key_id != 0 ? proto::sign_packet(reply, out.reply_size, sizeof(reply),
                                                               out.key_id, *state_.policy().keys)
                                           : out.reply_size;
       if (reply_size == 0) continue;  // cannot happen: handle_request checked the key and the room

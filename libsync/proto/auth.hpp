@@ -1,39 +1,55 @@
-// NTP symmetric-key authentication as the request and reply paths apply it.
+// NTP symmetric-key authentication as the request and reply paths apply it, on the Pi and the boards.
 //
 // RFC 5905 §7.3 / RFC 8573 MACs, as chrony and ntpsec compute them: the
 // digest is H(key || packet) (SHA1, SHA256, SHA512) or AES-CMAC(key, packet)
 // (AES128) over the packet before its trailer, cut to 20 bytes in NTPv4
-// (codec/mac.hpp).  The MAC itself is behind MacKeys, so that this layer
-// stays pure: the os layer implements it with libsodium and libcrypto
-// (os/keys.hpp), the ESP firmware with mbedTLS.  check_auth() tells whether a
-// decoded packet is signed, and by a key we hold; sign_packet() appends a MAC.
+// (codec/mac.hpp).  Computing a MAC is behind MacKeys, a callback, so that
+// this layer stays freestanding: the os layer implements it with libsodium
+// and libcrypto (os/keys.hpp), the boards with their port's hash
+// (firmware/core/auth.hpp).  check_auth() tells whether a decoded packet is
+// signed, and by a key we hold; sign_packet() appends a MAC.  Freestanding,
+// like the codec: sntpd, ntpprobe and the firmware compile this one file.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 
-namespace lansync::core {
+namespace lansync::proto {
 
-// A set of symmetric keys, each with its MAC function, by key ID.
+// A set of symmetric keys, each with its MAC function, by key ID.  An
+// implementation overrides mac_size() and compute(); the defaults hold no key.
 class MacKeys {
  public:
-  virtual ~MacKeys() = default;
   // Bytes of key key_id's whole MAC, before the codec cuts it (16 for
   // AES128 CMAC, 20 for SHA-1, 32 for SHA-256, 64 for SHA-512); 0: no such key.
-  virtual size_t mac_size(uint32_t key_id) const = 0;
+  virtual size_t mac_size(uint32_t key_id) const {
+    (void)key_id;
+    return 0;
+  }
   // Writes the key's MAC of data[0..size) (H(key || data), or CMAC(key,
   // data)) cut to digest_size bytes (at most mac_size) into out.  False if
-  // there is no such key.
+  // there is no such key, or the MAC could not be computed.
   virtual bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
-                       size_t digest_size) const = 0;
+                       size_t digest_size) const {
+    (void)key_id, (void)data, (void)size, (void)out, (void)digest_size;
+    return false;
+  }
   // Whether digest[0..digest_size) is the key's MAC of data[0..size) cut to
-  // digest_size, compared in constant time.  False if there is no such key.
-  virtual bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
-                      size_t digest_size) const = 0;
+  // digest_size (1..mac_size), compared in constant time.  False if there is no such key.
+  bool verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
+              size_t digest_size) const;
+
+ protected:
+  // Not deleted through this interface: no virtual destructor, so that a
+  // freestanding build needs no operator delete.
+  ~MacKeys() = default;
 };
+
+// Whether a[0..n) equals b[0..n), in time that depends on n only.
+bool equal_constant_time(const uint8_t* a, const uint8_t* b, size_t n);
 
 enum class AuthStatus : uint8_t {
   Unsigned,    // no MAC trailer
@@ -63,7 +79,7 @@ size_t mac_trailer_size(const MacKeys& keys, uint32_t key_id, uint8_t version);
 
 // Signs packet[0..size) with key_id: appends the key ID and the digest for the
 // packet's version (byte 0).  Returns the new size, or 0 if there is no such
-// key or cap leaves no room.
+// key, the MAC failed or cap leaves no room.
 size_t sign_packet(uint8_t* packet, size_t size, size_t cap, uint32_t key_id, const MacKeys& keys);
 
-}  // namespace lansync::core
+}  // namespace lansync::proto

@@ -1,7 +1,23 @@
-// NTP MAC checks and signing; see auth.hpp.
-#include "core/auth.hpp"
+// NTP MAC checks and signing, shared by the Pi and the boards; see auth.hpp.
+#include "proto/auth.hpp"
 
-namespace lansync::core {
+namespace lansync::proto {
+
+bool equal_constant_time(const uint8_t* a, const uint8_t* b, size_t n) {
+  uint8_t diff = 0;
+  for (size_t i = 0; i < n; ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
+  // Through a volatile, so that the compiler cannot stop at the first difference.
+  volatile uint8_t result = diff;
+  return result == 0;
+}
+
+bool MacKeys::verify(uint32_t key_id, const uint8_t* data, size_t size, const uint8_t* digest,
+                     size_t digest_size) const {
+  uint8_t mine[codec::kMaxDigestSize];
+  size_t whole = mac_size(key_id);
+  if (whole == 0 || digest_size == 0 || digest_size > whole || digest_size > sizeof(mine)) return false;
+  return compute(key_id, data, size, mine, digest_size) && equal_constant_time(mine, digest, digest_size);
+}
 
 const char* describe(AuthStatus s) {
   switch (s) {
@@ -52,4 +68,4 @@ size_t sign_packet(uint8_t* packet, size_t size, size_t cap, uint32_t key_id, co
   return codec::append_mac(packet, size, cap, key_id, digest, digest_size);
 }
 
-}  // namespace lansync::core
+}  // namespace lansync::proto
