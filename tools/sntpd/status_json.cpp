@@ -93,10 +93,15 @@ ClockSnapshot clock_from_json(const ordered_json& clock) {
   if (auto it = clock.find("frequency_ppm"); it != clock.end() && it->is_number())
     c.frequency_ppm = it->get<double>();
   c.system_time_offset_ns = ns_field(clock, "system_time_offset_s");
-  clock.at("last_offset_s");  // present, if null
   c.last_offset_ns = ns_field(clock, "last_offset_s");
   return c;
 }
+
+// An upstream's fields in seconds that it has once it answered: written and read alike.
+constexpr std::pair<const char*, std::optional<int64_t> UpstreamSnapshot::*> kUpstreamSeconds[] = {
+    {"offset_s", &UpstreamSnapshot::offset_ns},
+    {"delay_s", &UpstreamSnapshot::delay_ns},
+    {"last_sample_age_s", &UpstreamSnapshot::last_sample_age_ns}};
 
 ordered_json upstream_json(const UpstreamSnapshot& u) {
   ordered_json o;
@@ -108,9 +113,7 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   o["reach"] = reach;
   o["poll_s"] = u.poll_s;
   o["stratum"] = u.stratum ? ordered_json(*u.stratum) : ordered_json(nullptr);
-  o["offset_s"] = seconds_or_null(u.offset_ns);
-  o["delay_s"] = seconds_or_null(u.delay_ns);
-  o["last_sample_age_s"] = seconds_or_null(u.last_sample_age_ns);
+  for (const auto& [key, field] : kUpstreamSeconds) o[key] = seconds_or_null(u.*field);
   return o;
 }
 
@@ -125,44 +128,44 @@ UpstreamSnapshot upstream_from_json(const ordered_json& o) {
   u.reach = static_cast<uint8_t>(bits);
   u.poll_s = o.at("poll_s").get<int64_t>();
   if (auto it = o.find("stratum"); it != o.end() && it->is_number()) u.stratum = it->get<int>();
-  u.offset_ns = ns_field(o, "offset_s");
-  u.delay_ns = ns_field(o, "delay_s");
-  u.last_sample_age_ns = ns_field(o, "last_sample_age_s");
+  for (const auto& [key, field] : kUpstreamSeconds) u.*field = ns_field(o, key);
   return u;
 }
 
+// The plain counters, before and after the drops by reason, in the report's order.
+using Count = uint64_t CounterSnapshot::*;
+constexpr std::pair<const char*, Count> kCountsBefore[] = {{"requests", &CounterSnapshot::requests},
+                                                           {"replies", &CounterSnapshot::replies},
+                                                           {"interleaved_replies", &CounterSnapshot::interleaved_replies},
+                                                           {"passive_replies", &CounterSnapshot::passive_replies},
+                                                           {"kod_sent", &CounterSnapshot::kod_sent}};
+constexpr std::pair<const char*, Count> kCountsAfter[] = {{"send_errors", &CounterSnapshot::send_errors},
+                                                          {"tx_timestamps", &CounterSnapshot::tx_timestamps},
+                                                          {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
+
+const char* drop_name(size_t i) { return core::describe(static_cast<core::DropReason>(i)); }
+
 ordered_json counters_json(const CounterSnapshot& t) {
   ordered_json c;
-  c["requests"] = t.requests;
-  c["replies"] = t.replies;
-  c["interleaved_replies"] = t.interleaved_replies;
-  c["passive_replies"] = t.passive_replies;
-  c["kod_sent"] = t.kod_sent;
+  for (const auto& [key, field] : kCountsBefore) c[key] = t.*field;
   ordered_json dropped;
-  for (size_t i = 0; i < kDropReasons; ++i) dropped[core::describe(static_cast<core::DropReason>(i))] = t.dropped[i];
+  for (size_t i = 0; i < kDropReasons; ++i) dropped[drop_name(i)] = t.dropped[i];
   c["dropped"] = dropped;
   c["dropped_total"] = t.dropped_total();
-  c["send_errors"] = t.send_errors;
-  c["tx_timestamps"] = t.tx_timestamps;
-  c["broadcasts_sent"] = t.broadcasts_sent;
+  for (const auto& [key, field] : kCountsAfter) c[key] = t.*field;
   return c;
 }
 
+// Missing counters read as 0 (a daemon from before they were counted).
 CounterSnapshot counters_from_json(const ordered_json& c) {
   CounterSnapshot t;
-  t.requests = c.at("requests").get<uint64_t>();
-  t.replies = c.at("replies").get<uint64_t>();
-  t.interleaved_replies = c.at("interleaved_replies").get<uint64_t>();
-  t.passive_replies = count_field(c, "passive_replies");
-  t.kod_sent = c.at("kod_sent").get<uint64_t>();
+  for (const auto& [key, field] : kCountsBefore) t.*field = count_field(c, key);
+  for (const auto& [key, field] : kCountsAfter) t.*field = count_field(c, key);
   for (const auto& [reason, n] : c.at("dropped").items()) {
     for (size_t i = 0; i < kDropReasons; ++i) {
-      if (reason == core::describe(static_cast<core::DropReason>(i))) t.dropped[i] = n.get<uint64_t>();
+      if (reason == drop_name(i)) t.dropped[i] = n.get<uint64_t>();
     }
   }
-  t.send_errors = count_field(c, "send_errors");
-  t.tx_timestamps = count_field(c, "tx_timestamps");
-  t.broadcasts_sent = c.at("broadcasts_sent").get<uint64_t>();
   return t;
 }
 
