@@ -33,6 +33,7 @@ class Broadcaster {
   // interval_s: --broadcast-interval, seconds (>= 1).
   Broadcaster(os::Clock& clock, ReferenceKeeper& reference, double interval_s);
 
+  // A destination, before attach().
   void add(Broadcast b) { broadcasts_.push_back(std::move(b)); }
   // Sends to every destination now, then every interval; nothing without destinations.
   void attach(EventLoop& loop);

@@ -23,6 +23,7 @@ struct ControlSources {
 
 class ControlService {
  public:
+  // Answers on server (listening, or closed: fd -1) from sources.
   ControlService(os::ControlServer server, ControlSources sources);
 
   // Answers each connection as it comes; nothing when the socket could not be opened.

@@ -34,9 +34,10 @@ class HttpServer;
 
 class Daemon {
  public:
+  // The clock served and set, the settings, what the workers share, the --upstream servers (added).
   Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
          std::unique_ptr<Upstreams> upstreams);
-  ~Daemon();
+  ~Daemon();  // stops the HTTP interface first
 
   // A worker thread serving these sockets (started by run()).
   void add_worker(std::vector<os::UdpSocket> sockets);
