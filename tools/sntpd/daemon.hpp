@@ -1,107 +1,82 @@
-// sntpd's main loop: reference keeping, upstream polling, broadcasts, the control socket.
+// sntpd's daemon: its parts put together, and the order in which they start and stop.
 //
-// Serving runs in the workers (server.hpp); this thread decides, once a
-// second, which reference the clock follows (core/reference) and publishes it
-// to them, logs every change of reference, polls the upstream servers, sends
-// the broadcasts and answers `sntpd status`.  It stops on SIGTERM or SIGINT.
+// Serving runs in the workers (server.hpp).  The main thread runs an event
+// loop (event_loop.hpp) for the other parts, each with one job: the upstream
+// set polls the --upstream servers (upstream_set.hpp), the reference keeper
+// re-chooses the reference every second and publishes it to the workers
+// (reference_keeper.hpp), the broadcaster sends the --broadcast packets
+// (broadcaster.hpp) and the control service answers `sntpd status`
+// (control_service.hpp).  The HTTP interface (http.hpp) serves from its own
+// threads through the thread-safe calls below.  The status report is one
+// snapshot (status_snapshot.hpp) built here from the parts.  It stops on
+// SIGTERM or SIGINT.
 #pragma once
 
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
 #include <vector>
 
-#include "proto/auth.hpp"
+#include "broadcaster.hpp"
+#include "control_service.hpp"
 #include "core/phone.hpp"
-#include "core/reference.hpp"
-#include "nlohmann/json_fwd.hpp"
 #include "options.hpp"
 #include "os/clock.hpp"
 #include "os/control.hpp"
 #include "os/udp.hpp"
+#include "reference_keeper.hpp"
 #include "server.hpp"
+#include "status_snapshot.hpp"
+#include "upstream_set.hpp"
 #include "upstreams.hpp"
 
 namespace lansync::sntpd {
 
 class HttpServer;
 
-struct Broadcast {
-  os::SocketAddress address;
-  os::UdpSocket socket;
-  const proto::MacKeys* keys = nullptr;  // with key_id: sign each broadcast
-  uint32_t key_id = 0;                  // 0: unsigned
-};
-
 class Daemon {
  public:
+  // The clock served and set, the settings, what the workers share, the --upstream servers (added).
   Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
          std::unique_ptr<Upstreams> upstreams);
-  ~Daemon();
+  ~Daemon();  // stops the HTTP interface first
 
+  // A worker thread serving these sockets (started by run()).
   void add_worker(std::vector<os::UdpSocket> sockets);
-  void add_broadcast(Broadcast b) { broadcasts_.push_back(std::move(b)); }
-  void set_control(os::ControlServer control) { control_ = std::move(control); }
+  // A --broadcast destination.
+  void add_broadcast(Broadcast b) { broadcaster_.add(std::move(b)); }
+  // The control socket `sntpd status` asks.
+  void set_control(os::ControlServer control);
   // The HTTP interface, started and stopped with run().
   void set_http(std::unique_ptr<HttpServer> http);
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
 
-  // The status report, as `sntpd status --json` prints it.  Thread-safe.
-  nlohmann::ordered_json status_json();
-  // The clients in the table, most recent first (sntpd status --clients).
-  nlohmann::ordered_json clients_json();
-  // Picks the reference now and publishes it (also done every second by run()).  Thread-safe.
-  void refresh_reference();
-
-  // The reference as last chosen.  Thread-safe.
-  struct ReferenceView {
-    core::ReferenceChoice choice;
-    // The sync-state file's source ("phone", "rtc", ...), else the kind ("upstream", "local", ...).
-    std::string source;
-    int64_t max_age_ns = 0;
-  };
-  ReferenceView reference_view();
-
-  // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns):
-  // judged on evidence gathered now (core::judge_phone_set); when accepted,
-  // the clock is stepped and recorded (os::correct_clock, source "phone")
-  // and the reference re-chosen at once.  ClockFailed when the step or the
-  // record failed (the reason says which).  Thread-safe.
-  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns);
+  // The status report, built now.  Thread-safe.
+  StatusSnapshot status_snapshot();
+  // The clients in the table, most recent first (sntpd status --clients).  Thread-safe.
+  std::vector<ClientEntry> clients();
+  // The reference as last chosen (GET /time).  Thread-safe.
+  ReferenceSnapshot reference_snapshot() { return keeper_.snapshot(); }
+  // A phone's set (ReferenceKeeper::set_from_phone).  Thread-safe.
+  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns) {
+    return keeper_.set_from_phone(x, issued_mono_ns);
+  }
 
  private:
-  void send_broadcasts();
-  core::ReferenceEvidence gather_evidence(std::string* state_source);
-  void refresh_reference_locked();
-  // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
-  // old" / "unsynchronized: ..."), when that line changed; prefix goes first.
-  void notify_status_locked(std::string_view prefix = "");
-  // Writes the clock's frequency to --drift-file, once the discipline is ours.
-  void save_drift_locked();
-  nlohmann::ordered_json status_json_locked();
+  void start_serving();
+  void stop_serving();
+  ClockSnapshot clock_snapshot();
+  CounterSnapshot counters();
 
   os::Clock& clock_;
-  Options options_;
   std::unique_ptr<ServeState> state_;
-  std::unique_ptr<Upstreams> upstreams_;
+  UpstreamSet upstreams_;
+  ReferenceKeeper keeper_;
+  Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<Broadcast> broadcasts_;
-  os::ControlServer control_;
-  int8_t precision_log2_;
-  int64_t start_ns_;
+  std::unique_ptr<ControlService> control_;
   int64_t start_mono_ns_;
-  std::unique_ptr<HttpServer> http_;
-  std::mutex mutex_;  // the main loop's state below, and upstreams_, against the HTTP threads
-  core::ReferenceChoice reference_;
-  std::string reference_source_;
-  bool have_reference_ = false;
-  std::string systemd_status_;  // the STATUS= line systemd has last been sent
-  bool drift_save_failed_ = false;  // warned once until a save works again
-  uint64_t broadcasts_sent_ = 0;
+  std::unique_ptr<HttpServer> http_;  // last: its threads use the parts above
 };
 
 }  // namespace lansync::sntpd

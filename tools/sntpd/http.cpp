@@ -17,6 +17,7 @@
 #include "os/interface.hpp"
 #include "os/log.hpp"
 #include "page.hpp"
+#include "status_json.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -94,6 +95,12 @@ void json_reply(httplib::Response& res, int status, const ordered_json& body) {
   res.status = status;
   no_store(res);
   res.set_content(body.dump() + "\n", "application/json");
+}
+
+// s with each invalid UTF-8 sequence replaced by U+FFFD, as JSON can carry it.
+std::string valid_utf8(const std::string& s) {
+  std::string quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
 }
 
 std::string header(const httplib::Request& req, const char* name) {
@@ -219,24 +226,7 @@ core::SetAccess HttpServer::set_access() {
 
 void HttpServer::handle_time(httplib::Response& res) {
   ++requests_[kTime];
-  Daemon::ReferenceView v = daemon_.reference_view();
-  int64_t now = clock_.now_ns();
-  const core::ReferenceState& r = v.choice.state;
-  ordered_json j;
-  j["unix_ms"] = now / kNsPerMs;
-  j["utc"] = core::format_utc(now);
-  j["synchronized"] = r.synchronized;
-  j["stratum"] = r.synchronized ? r.stratum : 16;
-  j["source"] = v.source;
-  j["age_s"] = r.synchronized ? ordered_json(static_cast<double>(now - r.reference_time_ns) / 1e9) : nullptr;
-  j["root_distance_ms"] =
-      r.synchronized
-          ? ordered_json(static_cast<double>(r.root_delay_ns / 2 + core::root_dispersion_at(r, now)) / 1e6)
-          : nullptr;
-  auto until = core::reliable_until_ns(v.choice, v.max_age_ns);
-  j["reliable_until_unix_ms"] = until ? ordered_json(*until / kNsPerMs) : nullptr;
-  j["detail"] = v.choice.detail;
-  json_reply(res, 200, j);
+  json_reply(res, 200, time_json(daemon_.reference_snapshot()));
 }
 
 void HttpServer::handle_exchange(httplib::Response& res) {
@@ -349,7 +339,7 @@ void HttpServer::handle_set(const httplib::Request& req, httplib::Response& res)
 void HttpServer::handle_metrics(httplib::Response& res) {
   ++requests_[kMetrics];
   no_store(res);
-  res.set_content(metrics_text(daemon_.status_json()), "text/plain; version=0.0.4; charset=utf-8");
+  res.set_content(metrics_text(daemon_.status_snapshot()), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void HttpServer::record(const std::string& client, const std::string& trigger, PhoneRefusal refusal,
@@ -361,19 +351,19 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   } else {
     ++refused_[static_cast<size_t>(refusal)];
   }
-  int64_t now = clock_.now_ns();
-  ordered_json j;
-  j["time"] = core::format_utc(now);
-  j["event"] = "phone_set";
-  j["result"] = set ? "set" : "refused";
-  j["reason"] = core::code(refusal);
-  j["client"] = client;
-  j["trigger"] = trigger;
-  j["offset_s"] = m ? ordered_json(static_cast<double>(m->correction_ns) / 1e9) : nullptr;
-  j["uncertainty_s"] = m ? ordered_json(static_cast<double>(m->uncertainty_ns) / 1e9) : nullptr;
-  j["message"] = message;
-  j["user_agent"] = user_agent;
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  PhoneAttempt a;
+  a.time_utc = core::format_utc(clock_.now_ns());
+  a.result = set ? "set" : "refused";
+  a.reason = core::code(refusal);
+  a.client = valid_utf8(client);
+  a.trigger = trigger;
+  if (m) {
+    a.offset_ns = m->correction_ns;
+    a.uncertainty_ns = m->uncertainty_ns;
+  }
+  a.message = valid_utf8(message);
+  a.user_agent = valid_utf8(user_agent);
+  std::string line = phone_attempt_json(a).dump();
   if (set) {
     os::log::info("phone {} set the clock: stepped by {:+.6f} s (± {:.1f} ms)", client,
                   static_cast<double>(m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
@@ -382,7 +372,7 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   }
 
   std::lock_guard<std::mutex> lock(last_mutex_);
-  (set ? last_set_json_ : last_refusal_json_) = line;
+  (set ? last_set_ : last_refusal_) = a;
   if (config_.activity_log.empty()) return;
   if (auto st = os::append_log_line(config_.activity_log, line); !st) {
     if (!log_failed_) os::log::warn("activity log: {}", st.error().message);
@@ -392,29 +382,18 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   }
 }
 
-ordered_json HttpServer::status_json() {
-  ordered_json j;
-  j["listen"] = address_;
-  j["set_enabled"] = !config_.set_allow.empty() || !config_.set_interfaces.empty();
-  ordered_json req;
-  static constexpr const char* kNames[] = {"page", "time", "exchange", "set", "metrics", "other"};
-  for (size_t i = 0; i < kEndpoints; ++i) req[kNames[i]] = requests_[i].load();
-  j["requests"] = req;
-  j["sets"] = sets_.load();
-  ordered_json refused;
-  uint64_t total = 0;
-  for (size_t i = 1; i < std::size(refused_); ++i) {
-    uint64_t n = refused_[i].load();
-    refused[core::code(static_cast<PhoneRefusal>(i))] = n;
-    total += n;
-  }
-  j["refused"] = refused;
-  j["refused_total"] = total;
+HttpSnapshot HttpServer::status() {
+  HttpSnapshot h;
+  h.listen = address_;
+  h.set_enabled = !config_.set_allow.empty() || !config_.set_interfaces.empty();
+  static_assert(kEndpoints == kHttpEndpointCount, "the report names every endpoint counted");
+  for (size_t i = 0; i < kEndpoints; ++i) h.requests[i] = requests_[i].load();
+  h.sets = sets_.load();
+  for (size_t i = 1; i < std::size(refused_); ++i) h.refused[i] = refused_[i].load();
   std::lock_guard<std::mutex> lock(last_mutex_);
-  j["last_set"] = last_set_json_.empty() ? ordered_json(nullptr) : ordered_json::parse(last_set_json_);
-  j["last_refusal"] =
-      last_refusal_json_.empty() ? ordered_json(nullptr) : ordered_json::parse(last_refusal_json_);
-  return j;
+  h.last_set = last_set_;
+  h.last_refusal = last_refusal_;
+  return h;
 }
 
 }  // namespace lansync::sntpd

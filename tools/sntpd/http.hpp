@@ -7,8 +7,8 @@
 //   GET  /metrics   Prometheus text: the counters and the reference state
 //
 // cpp-httplib serves it from its own threads; everything they need from the
-// daemon goes through Daemon's thread-safe calls (reference_view,
-// set_from_phone, status_json).  A set is judged by core/phone's rules; each
+// daemon goes through Daemon's thread-safe calls (reference_snapshot,
+// set_from_phone, status_snapshot).  A set is judged by core/phone's rules; each
 // attempt, taken or refused, is logged and appended as one JSON line to the
 // activity log.
 #pragma once
@@ -27,6 +27,7 @@
 #include "os/clock.hpp"
 #include "os/error.hpp"
 #include "os/exchange_token.hpp"
+#include "status_snapshot.hpp"
 
 namespace httplib {
 class Server;
@@ -58,8 +59,8 @@ class HttpServer {
 
   // The address it listens on, e.g. "127.0.0.1:8080".
   const std::string& address() const { return address_; }
-  // Its counters for the status report (thread-safe).
-  nlohmann::ordered_json status_json();
+  // Its counters and last phone sets for the status report (thread-safe).
+  HttpSnapshot status();
 
  private:
   enum Endpoint : size_t { kPage, kTime, kExchange, kSet, kMetrics, kOther, kEndpoints };
@@ -88,8 +89,8 @@ class HttpServer {
   std::atomic<uint64_t> sets_{0};
   std::atomic<uint64_t> refused_[static_cast<size_t>(core::PhoneRefusal::kCount)] = {};
   std::mutex last_mutex_;          // guards the two below and activity-log appends
-  std::string last_set_json_;      // one JSON object, or "" before the first
-  std::string last_refusal_json_;  // likewise
+  std::optional<PhoneAttempt> last_set_;      // none before the first
+  std::optional<PhoneAttempt> last_refusal_;  // likewise
   bool log_failed_ = false;        // warned once about the activity log
 };
 

@@ -1,16 +1,17 @@
-// GET /metrics: sntpd's status report (Daemon::status_json) in the Prometheus text format.
+// GET /metrics: sntpd's status snapshot (status_snapshot.hpp) in the Prometheus text format.
 #pragma once
 
 #include <string>
 
-#include "nlohmann/json_fwd.hpp"
+#include "status_snapshot.hpp"
 
 namespace lansync::sntpd {
 
-// The exposition text (core/prometheus.hpp) of a status report: counters
+// The exposition text (core/prometheus.hpp) of a status snapshot: counters
 // (requests, replies, drops by reason, phone sets and refusals by reason,
 // HTTP requests by endpoint) and gauges (reference state, root distance,
-// clients, upstream servers).  Null fields give no sample.
-std::string metrics_text(const nlohmann::ordered_json& status);
+// clients, upstream servers).  A value the snapshot does not have gives its
+// family no sample.
+std::string metrics_text(const StatusSnapshot& s);
 
 }  // namespace lansync::sntpd

@@ -1,4 +1,8 @@
 // `sntpd status`: ask the running daemon over its control socket, print the answer.
+//
+// The daemon answers with its status snapshot as JSON (status_json.hpp); with
+// --json it is printed as is, else read back into the snapshot and printed as
+// text (status_text.hpp).
 #pragma once
 
 #include <string>

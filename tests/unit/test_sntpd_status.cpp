@@ -1,0 +1,177 @@
+// sntpd's status snapshot and its renderers (tools/sntpd/status_*.cpp, metrics.cpp), and its event loop.
+//
+// One snapshot with every field set, rendered as JSON, text and Prometheus
+// text; the JSON read back gives the same text, as `sntpd status` prints
+// it.  The event loop is driven with a pipe and short timers.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "event_loop.hpp"
+#include "metrics.hpp"
+#include "os/clock.hpp"
+#include "status_json.hpp"
+#include "status_text.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kNow = 1'795'000'000 * kS + 123'456'789;
+
+StatusSnapshot synchronized_snapshot() {
+  StatusSnapshot s;
+  s.version = "1.2.3";
+  s.uptime_ns = 3 * 3600 * kS;
+  ReferenceSnapshot& r = s.reference;
+  r.now_ns = kNow;
+  r.synchronized = true;
+  r.kind = "state";
+  r.state_source = "phone";
+  r.detail = "sync-state file (source phone)";
+  r.stratum = 2;
+  r.refid = "LOCL";
+  r.leap = 0;
+  r.root_delay_ns = 2'000'000;
+  r.root_dispersion_ns = 1'500'000;
+  r.reference_time_ns = kNow - 600 * kS;
+  r.age_ns = 600 * kS;
+  r.precision_log2 = -20;
+  r.reliable_until_ns = kNow + 1200 * kS;
+  s.clock = {true, -5 * kS, true, -12.5, 1'000, 250'000};
+  UpstreamSnapshot u;
+  u.server = "ntp.example";
+  u.address = "192.0.2.1:123";
+  u.state = "sys_peer";
+  u.reach = 0377;
+  u.poll_s = 64;
+  u.stratum = 1;
+  u.offset_ns = -250'000;
+  u.delay_ns = 1'200'000;
+  u.last_sample_age_ns = 10 * kS;
+  s.upstreams = {u, UpstreamSnapshot{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}}};
+  s.counters.requests = 10;
+  s.counters.replies = 8;
+  s.counters.dropped[static_cast<size_t>(core::DropReason::RateLimited)] = 2;
+  s.counters.broadcasts_sent = 4;
+  s.clients = {5, 3, 16384};
+  HttpSnapshot h;
+  h.listen = "127.0.0.1:8080";
+  h.set_enabled = true;
+  h.requests[1] = 7;
+  h.sets = 1;
+  h.refused[static_cast<size_t>(core::PhoneRefusal::Reused)] = 2;
+  h.last_set = PhoneAttempt{"2026-11-22T12:00:00.000000Z", "set", "none", "192.0.2.7", "button",
+                            5 * kS, 20'000'000, "stepped", "phone"};
+  h.last_refusal = PhoneAttempt{"2026-11-22T12:01:00.000000Z", "refused", "reused", "192.0.2.8", "auto",
+                                {}, {}, "reused", "phone"};
+  s.http = h;
+  return s;
+}
+
+TEST(SntpdStatus, JsonHasTheDocumentedFields) {
+  nlohmann::ordered_json j = status_json(synchronized_snapshot());
+  EXPECT_EQ(j["reference"]["state_source"], "phone");
+  EXPECT_EQ(j["reference"]["stratum"], 2);
+  EXPECT_DOUBLE_EQ(j["reference"]["age_s"].get<double>(), 600.0);
+  EXPECT_EQ(j["upstreams"][0]["reach"], "377");
+  EXPECT_EQ(j["upstreams"][0]["poll_s"], 64);
+  EXPECT_TRUE(j["upstreams"][1]["offset_s"].is_null());
+  EXPECT_EQ(j["counters"]["dropped"]["rate_limited"], 2u);
+  EXPECT_EQ(j["counters"]["dropped_total"], 2u);
+  EXPECT_EQ(j["http"]["refused_total"], 2u);
+  EXPECT_EQ(j["http"]["requests"]["time"], 7u);
+  EXPECT_TRUE(j["http"]["last_refusal"]["offset_s"].is_null());
+  EXPECT_EQ(j["clock"]["kind"], "simulated");
+}
+
+TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
+  StatusSnapshot s = synchronized_snapshot();
+  std::string direct = status_text(s);
+  // What `sntpd status` does: the daemon's JSON, dumped and parsed, read back.
+  auto wire = nlohmann::ordered_json::parse(status_json(s).dump());
+  EXPECT_EQ(status_text(status_from_json(wire)), direct);
+  EXPECT_NE(direct.find("Synchronized     : yes, serving stratum 2, refid LOCL\n"), std::string::npos);
+  EXPECT_NE(direct.find("Reference time   : 2026-11-18T"), std::string::npos);
+  EXPECT_NE(direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),
+            std::string::npos);
+  EXPECT_NE(direct.find("Frequency        : 12.500 ppm slow\n"), std::string::npos);
+  EXPECT_NE(direct.find("Phone sets       : 1 (last +5.000000000 s from 192.0.2.7, 2026-11-22T12:00:00.000000Z)"),
+            std::string::npos);
+  EXPECT_NE(direct.find("Phone refusals   : 2 (last reused from 192.0.2.8, "), std::string::npos);
+}
+
+TEST(SntpdStatus, UnsynchronizedText) {
+  StatusSnapshot s;
+  s.reference.detail = "no reference";
+  std::string text = status_text(s);
+  EXPECT_NE(text.find("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n"), std::string::npos);
+  EXPECT_NE(text.find("Leap status      : not synchronised\n"), std::string::npos);
+  EXPECT_EQ(text.find("Broadcasts sent"), std::string::npos);
+  EXPECT_EQ(text.find("HTTP"), std::string::npos);
+}
+
+TEST(SntpdStatus, MetricsFromTheSnapshot) {
+  std::string m = metrics_text(synchronized_snapshot());
+  EXPECT_NE(m.find("sntpd_info{version=\"1.2.3\",clock=\"simulated\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_reference_info{kind=\"state\",source=\"phone\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"ntp.example\"} 8\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"silent.example\"} 0\n"), std::string::npos);
+  EXPECT_EQ(m.find("sntpd_upstream_offset_seconds{server=\"silent.example\"}"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_dropped_total{reason=\"rate_limited\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_phone_set_refusals_total{reason=\"reused\"} 2\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_last_phone_set_offset_seconds 5\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_simulated_clock_offset_seconds -5\n"), std::string::npos);
+}
+
+TEST(SntpdStatus, TimeJson) {
+  nlohmann::ordered_json j = time_json(synchronized_snapshot().reference);
+  EXPECT_EQ(j["unix_ms"], kNow / 1'000'000);
+  EXPECT_EQ(j["source"], "phone");
+  EXPECT_DOUBLE_EQ(j["root_distance_ms"].get<double>(), 2.5);
+  EXPECT_EQ(j["reliable_until_unix_ms"], (kNow + 1200 * kS) / 1'000'000);
+}
+
+TEST(SntpdStatus, ClientsRoundTrip) {
+  std::vector<ClientEntry> list = {{"192.0.2.1", 12, true, kNow - 3 * kS, 3 * kS}};
+  auto wire = nlohmann::ordered_json::parse(clients_json(list).dump());
+  EXPECT_EQ(clients_text(clients_from_json(wire)), clients_text(list));
+  EXPECT_NE(clients_text(list).find("192.0.2.1"), std::string::npos);
+}
+
+TEST(SntpdEventLoop, TimersAndDescriptors) {
+  EventLoop loop;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  int reads = 0;
+  int64_t ticks = 0;  // runs of the periodic timer
+  int64_t start = os::monotonic_ns();
+  loop.every(5'000'000, start, [&] { ++ticks; });
+  // A deadline computed by its owner: due 12 ms after the start, then never.
+  bool fired = false;
+  loop.when([&] { return fired ? INT64_MAX : start + 12'000'000; }, [&] {
+    fired = true;
+    ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  });
+  loop.watch(fds[0], [&] {
+    char c;
+    ASSERT_EQ(::read(fds[0], &c, 1), 1);
+    ++reads;
+    loop.stop();
+  });
+  EXPECT_TRUE(loop.run());
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(reads, 1);
+  // Timers never run early (how late they run depends on the machine's load: not tested).
+  // The k-th run (from 0) is due 5 ms after the (k-1)-th began, so no earlier than start + 5k ms.
+  int64_t elapsed = os::monotonic_ns() - start;
+  EXPECT_GE(elapsed, 12'000'000);
+  EXPECT_GE(ticks, 1);
+  EXPECT_LE((ticks - 1) * 5'000'000, elapsed);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+}  // namespace
+}  // namespace lansync::sntpd

@@ -1,0 +1,24 @@
+// sntpd's control socket; see control_service.hpp.
+#include "control_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "status_json.hpp"
+
+namespace lansync::sntpd {
+
+ControlService::ControlService(os::ControlServer server, ControlSources sources)
+    : server_(std::move(server)), sources_(std::move(sources)) {}
+
+void ControlService::attach(EventLoop& loop) {
+  if (server_.fd() < 0) return;
+  loop.watch(server_.fd(), [this] { server_.serve([this](const std::string& r) { return answer(r); }); });
+}
+
+std::string ControlService::answer(const std::string& request) const {
+  if (request == "status") return status_json(sources_.status()).dump() + "\n";
+  if (request == "clients") return clients_json(sources_.clients()).dump() + "\n";
+  return "{\"error\":\"unknown request\"}\n";
+}
+
+}  // namespace lansync::sntpd

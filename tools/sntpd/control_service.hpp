@@ -1,0 +1,39 @@
+// sntpd's control socket (--control): answers `sntpd status` with the status snapshot as JSON.
+//
+// One request line per connection (os::ControlServer): "status" gets the
+// report (status_json.hpp), "clients" the client list, anything else
+// {"error":"unknown request"}; each answer is one JSON line.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "event_loop.hpp"
+#include "os/control.hpp"
+#include "status_snapshot.hpp"
+
+namespace lansync::sntpd {
+
+// Where the answers come from (the daemon).
+struct ControlSources {
+  std::function<StatusSnapshot()> status;             // the report, built when asked
+  std::function<std::vector<ClientEntry>()> clients;  // the client list, most recent first
+};
+
+class ControlService {
+ public:
+  // Answers on server (listening, or closed: fd -1) from sources.
+  ControlService(os::ControlServer server, ControlSources sources);
+
+  // Answers each connection as it comes; nothing when the socket could not be opened.
+  void attach(EventLoop& loop);
+  // The answer to one request line, ending in a newline.
+  std::string answer(const std::string& request) const;
+
+ private:
+  os::ControlServer server_;
+  ControlSources sources_;
+};
+
+}  // namespace lansync::sntpd

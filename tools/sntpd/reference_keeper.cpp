@@ -1,0 +1,171 @@
+// sntpd's reference keeper; see reference_keeper.hpp.
+#include "reference_keeper.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "core/exchange.hpp"
+#include "core/trust.hpp"
+#include "os/log.hpp"
+#include "os/notify.hpp"
+#include "os/set_clock.hpp"
+#include "os/sync_state.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kTickNs = kS;  // the reference is re-evaluated every second
+
+}  // namespace
+
+ReferenceKeeper::ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSet& upstreams,
+                                 ReferenceConfig config)
+    : clock_(clock),
+      serve_(serve),
+      upstreams_(upstreams),
+      config_(std::move(config)),
+      precision_log2_(core::precision_log2_from_ns(os::measure_resolution_ns(clock))),
+      start_ns_(clock.now_ns()) {}
+
+void ReferenceKeeper::attach(EventLoop& loop) {
+  loop.every(kTickNs, os::monotonic_ns() + kTickNs, [this] { refresh(); });
+}
+
+core::ReferenceEvidence ReferenceKeeper::gather_evidence(std::string* state_source) {
+  core::ReferenceEvidence e;
+  e.precision_log2 = precision_log2_;
+  e.upstream = upstreams_.reference();
+  // The kernel's word counts only when someone else disciplines the clock.
+  if (!upstreams_.controls_clock()) {
+    if (auto k = clock_.sync_status(); k && k->synchronized) e.kernel = core::KernelReference{k->max_error_ns};
+  }
+  if (auto st = os::read_sync_state(config_.state_path); st) {
+    core::StateReference r;
+    r.last_sync_ns = std::llround(st->last_sync_unix * 1e9);
+    r.source = st->source;
+    r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
+    if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
+    r.boot = os::boot_of(*st);
+    *state_source = st->source;
+    e.state = r;
+  } else if (st.error().code != std::errc::no_such_file_or_directory) {
+    e.state_problem = st.error().message;  // e.g. a malformed boot_id: said, not served
+  }
+  if (auto b = clock_.boot_stamp(); b) e.this_boot = *b;
+  if (config_.local_stratum > 0) e.local_stratum = static_cast<uint8_t>(config_.local_stratum);
+  return e;
+}
+
+void ReferenceKeeper::refresh() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  refresh_locked();
+}
+
+void ReferenceKeeper::refresh_locked() {
+  std::string state_source;
+  core::ReferenceEvidence e = gather_evidence(&state_source);
+  core::ReferenceChoice choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
+  log_change(choice);
+  reference_ = choice;
+  reference_source_ =
+      choice.kind == core::ReferenceKind::SyncState ? state_source : core::describe(choice.kind);
+  have_reference_ = true;
+  serve_.set_reference(choice.state);
+  notify_status_locked();
+}
+
+void ReferenceKeeper::log_change(const core::ReferenceChoice& choice) {
+  bool changed = !have_reference_ || choice.kind != reference_.kind ||
+                 choice.state.refid != reference_.state.refid ||
+                 choice.state.stratum != reference_.state.stratum;
+  if (!changed) return;
+  if (choice.state.synchronized) {
+    os::log::info("reference: {}; serving stratum {}", choice.detail, choice.state.stratum);
+  } else if (!have_reference_) {  // at start, the expected state until a reference comes
+    os::log::info("reference: {}; answering unsynchronized (LI=3) until one is found", choice.detail);
+  } else {
+    os::log::warn("reference: {}; answering unsynchronized (LI=3)", choice.detail);
+  }
+}
+
+void ReferenceKeeper::notify_ready() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  notify_status_locked("READY=1\n");
+}
+
+void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
+  const core::ReferenceState& r = reference_.state;
+  std::string line =
+      r.synchronized
+          ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_source_,
+                        std::max<int64_t>(0, clock_.now_ns() - r.reference_time_ns) / (60 * kS))
+          : "unsynchronized: " + reference_.detail;
+  if (line == systemd_status_ && prefix.empty()) return;
+  systemd_status_ = line;
+  if (auto st = os::notify_systemd(fmt::format("{}STATUS={}", prefix, line)); !st) {
+    os::log::debug("{}", st.error().message);
+  }
+}
+
+core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  core::PhoneSetContext c;
+  c.exchange = x;
+  std::string state_source;
+  core::ReferenceEvidence e = gather_evidence(&state_source);
+  int64_t now = clock_.now_ns();
+  c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
+  c.reference = core::choose_reference(e, now, start_ns_, config_.max_age_ns);
+  core::PhoneVerdict v = core::judge_phone_set(c);
+  if (v.refusal != core::PhoneRefusal::None) return v;
+  os::ClockCorrection cc;
+  cc.offset_ns = v.measurement.correction_ns;
+  cc.step_threshold_ns = core::kPhoneSetMinOffsetNs;  // beyond it, as judged: a step
+  cc.allow_slew = false;
+  cc.source = "phone";
+  cc.uncertainty_ns = v.measurement.uncertainty_ns;
+  std::optional<os::OsResult<core::Correction>> done;
+  // Not while an upstream exchange is being read: its timestamps would straddle the step.
+  upstreams_.hold([&] { done = os::correct_clock(clock_, cc, config_.state_path); });
+  if (!*done) {
+    v.refusal = core::PhoneRefusal::ClockFailed;
+    v.reason = done->error().message;
+    return v;
+  }
+  refresh_locked();
+  return v;
+}
+
+ReferenceSnapshot ReferenceKeeper::snapshot() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ReferenceSnapshot s;
+  s.now_ns = clock_.now_ns();
+  const core::ReferenceState& r = reference_.state;
+  s.synchronized = r.synchronized;
+  s.kind = core::describe(reference_.kind);
+  if (reference_.kind == core::ReferenceKind::SyncState) s.state_source = reference_source_;
+  s.detail = reference_.detail;
+  s.root_delay_ns = r.root_delay_ns;
+  if (r.synchronized) {
+    s.stratum = r.stratum;
+    s.refid = core::refid_text(r.refid, r.stratum);
+    s.leap = 0;
+    s.root_dispersion_ns = core::root_dispersion_at(r, s.now_ns);
+    s.reference_time_ns = r.reference_time_ns;
+    s.age_ns = s.now_ns - r.reference_time_ns;
+  }
+  s.precision_log2 = precision_log2_;
+  s.reliable_until_ns = core::reliable_until_ns(reference_, config_.max_age_ns);
+  return s;
+}
+
+core::ReferenceState ReferenceKeeper::state() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return reference_.state;
+}
+
+}  // namespace lansync::sntpd

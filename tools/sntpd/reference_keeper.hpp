@@ -1,0 +1,79 @@
+// sntpd's reference keeper: which reference the served clock follows, published to the workers.
+//
+// Once a second, after each upstream reply and after a phone's set, it
+// gathers the evidence (the upstream servers, the kernel's sync status when
+// someone else disciplines the clock, the sync-state file, --local-stratum),
+// lets core/reference choose, publishes the choice to the workers
+// (ServeState), logs each change of reference and tells systemd the
+// reference served (sd_notify STATUS=).  A phone's set (GET /exchange, POST
+// /set) is judged here on the same evidence (core/phone) and, when taken,
+// steps the clock.  Thread-safe: the HTTP threads call it too.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/phone.hpp"
+#include "core/reference.hpp"
+#include "event_loop.hpp"
+#include "os/clock.hpp"
+#include "server.hpp"
+#include "status_snapshot.hpp"
+#include "upstream_set.hpp"
+
+namespace lansync::sntpd {
+
+struct ReferenceConfig {
+  std::string state_path;  // --state: the sync-state file read as a reference
+  int64_t max_age_ns = 0;  // --max-age: a reference older than this no longer counts
+  int local_stratum = 0;   // --local-stratum; 0: none
+};
+
+class ReferenceKeeper {
+ public:
+  // Measures the clock's precision; the daemon's start is now (the reference's grace period counts from it).
+  ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSet& upstreams, ReferenceConfig config);
+
+  // Re-chooses the reference every second.
+  void attach(EventLoop& loop);
+  // Chooses the reference now and publishes it.
+  void refresh();
+  // Tells systemd that sntpd is ready (READY=1), with the reference served.
+  void notify_ready();
+
+  // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns):
+  // judged on evidence gathered now (core::judge_phone_set); when accepted,
+  // the clock is stepped and recorded (os::correct_clock, source "phone")
+  // and the reference re-chosen at once.  ClockFailed when the step or the
+  // record failed (the reason says which).
+  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns);
+
+  // The reference as last chosen, with its age and root dispersion at now.
+  ReferenceSnapshot snapshot();
+  // The reference state served now (what broadcasts carry).
+  core::ReferenceState state();
+
+ private:
+  core::ReferenceEvidence gather_evidence(std::string* state_source);
+  void refresh_locked();
+  void log_change(const core::ReferenceChoice& choice);
+  // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
+  // old" / "unsynchronized: ..."), when that line changed; prefix goes first.
+  void notify_status_locked(std::string_view prefix = "");
+
+  os::Clock& clock_;
+  ServeState& serve_;
+  UpstreamSet& upstreams_;
+  ReferenceConfig config_;
+  int8_t precision_log2_;
+  int64_t start_ns_;  // the served clock when sntpd started (Unix ns)
+  std::mutex mutex_;  // the members below
+  core::ReferenceChoice reference_;
+  std::string reference_source_;  // the sync-state file's source ("phone", ...), else the kind
+  bool have_reference_ = false;
+  std::string systemd_status_;  // the STATUS= line systemd has last been sent
+};
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,323 @@
+// The status snapshot as JSON, and back; see status_json.hpp.
+#include "status_json.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/drift_log.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr int64_t kNsPerMs = 1'000'000;
+
+ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
+  return ns ? ordered_json(to_seconds(*ns)) : ordered_json(nullptr);
+}
+
+// A number of seconds as ns, or nothing when the field is absent or not a number.
+std::optional<int64_t> ns_field(const ordered_json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->is_number()) return std::nullopt;
+  return std::llround(it->get<double>() * 1e9);
+}
+
+// A required number of seconds as ns.
+int64_t required_ns(const ordered_json& o, const char* key) {
+  return std::llround(o.at(key).get<double>() * 1e9);
+}
+
+uint64_t count_field(const ordered_json& o, const char* key) { return o.value(key, uint64_t{0}); }
+
+std::string text_field(const ordered_json& o, const char* key) { return o.value(key, std::string()); }
+
+ordered_json reference_json(const ReferenceSnapshot& r) {
+  ordered_json ref;
+  ref["synchronized"] = r.synchronized;
+  ref["source"] = r.kind;
+  ref["state_source"] = r.state_source ? ordered_json(*r.state_source) : ordered_json(nullptr);
+  ref["detail"] = r.detail;
+  ref["stratum"] = r.stratum;
+  ref["refid"] = r.refid;
+  ref["leap"] = r.leap;
+  ref["root_delay_s"] = to_seconds(r.root_delay_ns);
+  ref["root_dispersion_s"] = to_seconds(r.root_dispersion_ns);
+  ref["reference_time_unix"] = seconds_or_null(r.reference_time_ns);
+  ref["age_s"] = seconds_or_null(r.age_ns);
+  ref["precision"] = r.precision_log2;
+  ref["reliable_until_unix"] = seconds_or_null(r.reliable_until_ns);
+  return ref;
+}
+
+ReferenceSnapshot reference_from_json(const ordered_json& ref) {
+  ReferenceSnapshot r;
+  r.synchronized = ref.at("synchronized").get<bool>();
+  r.kind = text_field(ref, "source");
+  if (auto it = ref.find("state_source"); it != ref.end() && it->is_string()) r.state_source = it->get<std::string>();
+  r.detail = ref.at("detail").get<std::string>();
+  r.leap = ref.at("leap").get<int>();
+  if (r.synchronized) {
+    r.stratum = ref.at("stratum").get<int>();
+    r.refid = ref.at("refid").get<std::string>();
+    r.reference_time_ns = required_ns(ref, "reference_time_unix");
+    r.age_ns = required_ns(ref, "age_s");
+  }
+  r.root_delay_ns = ns_field(ref, "root_delay_s").value_or(0);
+  r.root_dispersion_ns = ns_field(ref, "root_dispersion_s").value_or(0);
+  r.precision_log2 = ref.value("precision", 0);
+  r.reliable_until_ns = ns_field(ref, "reliable_until_unix");
+  return r;
+}
+
+ordered_json clock_json(const ClockSnapshot& c) {
+  ordered_json clock;
+  clock["kind"] = c.simulated ? "simulated" : "system";
+  if (c.simulated) clock["simulated_offset_s"] = seconds_or_null(c.simulated_offset_ns);
+  clock["control"] = c.control;
+  clock["frequency_ppm"] = c.frequency_ppm ? ordered_json(*c.frequency_ppm) : ordered_json(nullptr);
+  clock["system_time_offset_s"] = seconds_or_null(c.system_time_offset_ns);
+  clock["last_offset_s"] = seconds_or_null(c.last_offset_ns);
+  return clock;
+}
+
+ClockSnapshot clock_from_json(const ordered_json& clock) {
+  ClockSnapshot c;
+  c.simulated = clock.value("kind", "system") == "simulated";
+  if (c.simulated) c.simulated_offset_ns = ns_field(clock, "simulated_offset_s");
+  c.control = clock.at("control").get<bool>();
+  if (auto it = clock.find("frequency_ppm"); it != clock.end() && it->is_number())
+    c.frequency_ppm = it->get<double>();
+  c.system_time_offset_ns = ns_field(clock, "system_time_offset_s");
+  c.last_offset_ns = ns_field(clock, "last_offset_s");
+  return c;
+}
+
+// An upstream's fields in seconds that it has once it answered: written and read alike.
+constexpr std::pair<const char*, std::optional<int64_t> UpstreamSnapshot::*> kUpstreamSeconds[] = {
+    {"offset_s", &UpstreamSnapshot::offset_ns},
+    {"delay_s", &UpstreamSnapshot::delay_ns},
+    {"last_sample_age_s", &UpstreamSnapshot::last_sample_age_ns}};
+
+ordered_json upstream_json(const UpstreamSnapshot& u) {
+  ordered_json o;
+  o["server"] = u.server;
+  o["address"] = u.address;
+  o["state"] = u.state;
+  char reach[4];
+  std::snprintf(reach, sizeof(reach), "%03o", u.reach);
+  o["reach"] = reach;
+  o["poll_s"] = u.poll_s;
+  o["stratum"] = u.stratum ? ordered_json(*u.stratum) : ordered_json(nullptr);
+  for (const auto& [key, field] : kUpstreamSeconds) o[key] = seconds_or_null(u.*field);
+  return o;
+}
+
+UpstreamSnapshot upstream_from_json(const ordered_json& o) {
+  UpstreamSnapshot u;
+  u.server = o.at("server").get<std::string>();
+  u.address = text_field(o, "address");
+  u.state = o.at("state").get<std::string>();
+  std::string reach = o.at("reach").get<std::string>();
+  unsigned bits = 0;
+  std::from_chars(reach.data(), reach.data() + reach.size(), bits, 8);
+  u.reach = static_cast<uint8_t>(bits);
+  u.poll_s = o.at("poll_s").get<int64_t>();
+  if (auto it = o.find("stratum"); it != o.end() && it->is_number()) u.stratum = it->get<int>();
+  for (const auto& [key, field] : kUpstreamSeconds) u.*field = ns_field(o, key);
+  return u;
+}
+
+// The plain counters, before and after the drops by reason, in the report's order.
+using Count = uint64_t CounterSnapshot::*;
+constexpr std::pair<const char*, Count> kCountsBefore[] = {{"requests", &CounterSnapshot::requests},
+                                                           {"replies", &CounterSnapshot::replies},
+                                                           {"interleaved_replies", &CounterSnapshot::interleaved_replies},
+                                                           {"passive_replies", &CounterSnapshot::passive_replies},
+                                                           {"kod_sent", &CounterSnapshot::kod_sent}};
+constexpr std::pair<const char*, Count> kCountsAfter[] = {{"send_errors", &CounterSnapshot::send_errors},
+                                                          {"tx_timestamps", &CounterSnapshot::tx_timestamps},
+                                                          {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
+
+const char* drop_name(size_t i) { return core::describe(static_cast<core::DropReason>(i)); }
+
+ordered_json counters_json(const CounterSnapshot& t) {
+  ordered_json c;
+  for (const auto& [key, field] : kCountsBefore) c[key] = t.*field;
+  ordered_json dropped;
+  for (size_t i = 0; i < kDropReasons; ++i) dropped[drop_name(i)] = t.dropped[i];
+  c["dropped"] = dropped;
+  c["dropped_total"] = t.dropped_total();
+  for (const auto& [key, field] : kCountsAfter) c[key] = t.*field;
+  return c;
+}
+
+// Missing counters read as 0 (a daemon from before they were counted).
+CounterSnapshot counters_from_json(const ordered_json& c) {
+  CounterSnapshot t;
+  for (const auto& [key, field] : kCountsBefore) t.*field = count_field(c, key);
+  for (const auto& [key, field] : kCountsAfter) t.*field = count_field(c, key);
+  for (const auto& [reason, n] : c.at("dropped").items()) {
+    for (size_t i = 0; i < kDropReasons; ++i) {
+      if (reason == drop_name(i)) t.dropped[i] = n.get<uint64_t>();
+    }
+  }
+  return t;
+}
+
+ordered_json clients_summary_json(const ClientTableSnapshot& t) {
+  ordered_json clients;
+  clients["seen"] = t.seen;
+  clients["tracked"] = t.tracked;
+  clients["capacity"] = t.capacity;
+  return clients;
+}
+
+ClientTableSnapshot clients_summary_from_json(const ordered_json& cl) {
+  return {cl.at("seen").get<uint64_t>(), cl.at("tracked").get<uint64_t>(), cl.at("capacity").get<uint64_t>()};
+}
+
+
+ordered_json http_json(const HttpSnapshot& h) {
+  ordered_json j;
+  j["listen"] = h.listen;
+  j["set_enabled"] = h.set_enabled;
+  ordered_json req;
+  for (size_t i = 0; i < kHttpEndpointCount; ++i) req[kHttpEndpoints[i]] = h.requests[i];
+  j["requests"] = req;
+  j["sets"] = h.sets;
+  ordered_json refused;
+  for (size_t i = 1; i < kPhoneRefusals; ++i) refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
+  j["refused"] = refused;
+  j["refused_total"] = h.refused_total();
+  j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
+  j["last_refusal"] = h.last_refusal ? phone_attempt_json(*h.last_refusal) : ordered_json(nullptr);
+  return j;
+}
+
+std::optional<PhoneAttempt> phone_attempt_from_json(const ordered_json& j) {
+  if (!j.is_object()) return std::nullopt;
+  PhoneAttempt a;
+  a.time_utc = j.at("time").get<std::string>();
+  a.result = text_field(j, "result");
+  a.reason = text_field(j, "reason");
+  a.client = j.at("client").get<std::string>();
+  a.trigger = text_field(j, "trigger");
+  a.offset_ns = ns_field(j, "offset_s");
+  a.uncertainty_ns = ns_field(j, "uncertainty_s");
+  a.message = text_field(j, "message");
+  a.user_agent = text_field(j, "user_agent");
+  return a;
+}
+
+HttpSnapshot http_from_json(const ordered_json& j) {
+  HttpSnapshot h;
+  h.listen = j.at("listen").get<std::string>();
+  h.set_enabled = j.at("set_enabled").get<bool>();
+  if (auto it = j.find("requests"); it != j.end() && it->is_object()) {
+    for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = count_field(*it, kHttpEndpoints[i]);
+  }
+  h.sets = j.at("sets").get<uint64_t>();
+  if (auto it = j.find("refused"); it != j.end() && it->is_object()) {
+    for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
+  }
+  h.last_set = phone_attempt_from_json(j.at("last_set"));
+  h.last_refusal = phone_attempt_from_json(j.at("last_refusal"));
+  return h;
+}
+
+}  // namespace
+
+ordered_json phone_attempt_json(const PhoneAttempt& a) {
+  ordered_json j;
+  j["time"] = a.time_utc;
+  j["event"] = "phone_set";
+  j["result"] = a.result;
+  j["reason"] = a.reason;
+  j["client"] = a.client;
+  j["trigger"] = a.trigger;
+  j["offset_s"] = seconds_or_null(a.offset_ns);
+  j["uncertainty_s"] = seconds_or_null(a.uncertainty_ns);
+  j["message"] = a.message;
+  j["user_agent"] = a.user_agent;
+  return j;
+}
+
+ordered_json status_json(const StatusSnapshot& s) {
+  ordered_json j;
+  j["version"] = s.version;
+  j["uptime_s"] = to_seconds(s.uptime_ns);
+  j["reference"] = reference_json(s.reference);
+  j["clock"] = clock_json(s.clock);
+  ordered_json ups = ordered_json::array();
+  for (const UpstreamSnapshot& u : s.upstreams) ups.push_back(upstream_json(u));
+  j["upstreams"] = ups;
+  j["counters"] = counters_json(s.counters);
+  j["clients"] = clients_summary_json(s.clients);
+  j["http"] = s.http ? http_json(*s.http) : ordered_json(nullptr);
+  return j;
+}
+
+StatusSnapshot status_from_json(const ordered_json& j) {
+  StatusSnapshot s;
+  s.version = text_field(j, "version");
+  s.uptime_ns = required_ns(j, "uptime_s");
+  s.reference = reference_from_json(j.at("reference"));
+  s.clock = clock_from_json(j.at("clock"));
+  for (const ordered_json& u : j.at("upstreams")) s.upstreams.push_back(upstream_from_json(u));
+  s.counters = counters_from_json(j.at("counters"));
+  s.clients = clients_summary_from_json(j.at("clients"));
+  if (auto it = j.find("http"); it != j.end() && it->is_object()) s.http = http_from_json(*it);
+  return s;
+}
+
+ordered_json clients_json(const std::vector<ClientEntry>& clients) {
+  ordered_json list = ordered_json::array();
+  for (const ClientEntry& e : clients) {
+    ordered_json c;
+    c["address"] = e.address;
+    c["requests"] = e.requests;
+    c["interleaved"] = e.interleaved;
+    c["last_seen_unix"] = to_seconds(e.last_seen_ns);
+    c["last_seen_ago_s"] = to_seconds(e.last_seen_ago_ns);
+    list.push_back(c);
+  }
+  return ordered_json{{"clients", list}};
+}
+
+std::vector<ClientEntry> clients_from_json(const ordered_json& j) {
+  std::vector<ClientEntry> clients;
+  for (const ordered_json& c : j.at("clients")) {
+    ClientEntry e;
+    e.address = c.at("address").get<std::string>();
+    e.requests = c.at("requests").get<uint64_t>();
+    e.interleaved = c.at("interleaved").get<bool>();
+    e.last_seen_ns = ns_field(c, "last_seen_unix").value_or(0);
+    e.last_seen_ago_ns = required_ns(c, "last_seen_ago_s");
+    clients.push_back(e);
+  }
+  return clients;
+}
+
+ordered_json time_json(const ReferenceSnapshot& r) {
+  ordered_json j;
+  j["unix_ms"] = r.now_ns / kNsPerMs;
+  j["utc"] = core::format_utc(r.now_ns);
+  j["synchronized"] = r.synchronized;
+  j["stratum"] = r.stratum;
+  j["source"] = r.source();
+  j["age_s"] = seconds_or_null(r.age_ns);
+  j["root_distance_ms"] =
+      r.synchronized ? ordered_json(static_cast<double>(r.root_delay_ns / 2 + r.root_dispersion_ns) / 1e6)
+                     : nullptr;
+  j["reliable_until_unix_ms"] =
+      r.reliable_until_ns ? ordered_json(*r.reliable_until_ns / kNsPerMs) : ordered_json(nullptr);
+  j["detail"] = r.detail;
+  return j;
+}
+
+}  // namespace lansync::sntpd

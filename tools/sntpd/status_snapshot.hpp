@@ -1,0 +1,160 @@
+// sntpd's status as one typed snapshot: built once by the daemon, read by every renderer.
+//
+// Daemon::status_snapshot() fills it from its parts (the reference keeper, the
+// upstream set, the workers' counters, the client table, the HTTP interface);
+// status_json.hpp writes it as the JSON of `sntpd status --json`, the control
+// reply and GET /time, status_text.hpp as `sntpd status` prints it, and
+// metrics.hpp as Prometheus text for GET /metrics.  `sntpd status` reads the
+// control reply back into it (status_json.hpp) before printing.  Times are
+// integer nanoseconds (Unix time for instants, on the served clock); a field
+// that has no value (unsynchronized, no sample yet) is an empty optional and
+// renders as null, "-" or no sample.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/phone.hpp"
+#include "core/server.hpp"
+
+namespace lansync::sntpd {
+
+// Nanoseconds as seconds, as every report shows durations and instants.
+inline double to_seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// The reference served, as the reference keeper last chose it (core/reference).
+struct ReferenceSnapshot {
+  int64_t now_ns = 0;         // the served clock when the snapshot was taken (Unix ns)
+  bool synchronized = false;  // false: replies carry LI=3 and stratum 16
+  std::string kind;           // core::describe(ReferenceKind): "upstream", "kernel", "state", "local", "none"
+  std::optional<std::string> state_source;  // with kind "state": the sync-state file's source ("phone", "rtc")
+  std::string detail;                       // why this reference, in words
+  int stratum = 16;                         // as served: 16 when unsynchronized
+  std::string refid;                        // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
+  int leap = 3;                             // LI served: 0, or 3 when unsynchronized
+  int64_t root_delay_ns = 0;                // RFC 5905 §7.3 root delay served
+  int64_t root_dispersion_ns = 0;           // grown at 15 ppm up to now_ns; 0 when unsynchronized
+  std::optional<int64_t> reference_time_ns;  // when the reference was last updated (Unix ns)
+  std::optional<int64_t> age_ns;             // now_ns minus reference_time_ns (>= 0 normally)
+  int precision_log2 = 0;                    // the served clock's precision, log2 seconds (negative)
+  std::optional<int64_t> reliable_until_ns;  // when the reference stops counting (Unix ns)
+
+  // The sync-state file's source with kind "state", else the kind: what /time and metrics call the source.
+  const std::string& source() const { return state_source ? *state_source : kind; }
+};
+
+// The clock served and who disciplines it.
+struct ClockSnapshot {
+  bool simulated = false;                         // --clock simulated
+  std::optional<int64_t> simulated_offset_ns;     // simulated clock minus system clock (positive: ahead)
+  bool control = false;                           // sntpd adjusts the clock from upstream servers
+  std::optional<double> frequency_ppm;            // kernel frequency correction (positive: clock fast)
+  std::optional<int64_t> system_time_offset_ns;   // offset the kernel still slews out (positive: clock behind)
+  std::optional<int64_t> last_offset_ns;          // last offset against the upstreams (none without upstreams)
+};
+
+// One upstream server (upstreams.hpp's UpstreamStatus, as reported).
+struct UpstreamSnapshot {
+  std::string server;   // the --upstream text
+  std::string address;  // the address polled, "" while resolving
+  std::string state;    // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
+  uint8_t reach = 0;    // RFC 5905 reach register: bit 0 the last poll, 1 when it was answered
+  int64_t poll_s = 0;   // poll interval, seconds
+  std::optional<int> stratum;                   // the server's stratum, once it answered
+  std::optional<int64_t> offset_ns;             // the server minus us (positive: it is ahead)
+  std::optional<int64_t> delay_ns;              // round-trip delay
+  std::optional<int64_t> last_sample_age_ns;    // time since its last sample
+};
+
+inline constexpr size_t kDropReasons = static_cast<size_t>(core::DropReason::kCount);
+
+// The workers' counters, summed, and the broadcasts sent.
+struct CounterSnapshot {
+  uint64_t requests = 0;             // NTP datagrams received
+  uint64_t replies = 0;              // replies sent, KoD included
+  uint64_t interleaved_replies = 0;  // replies in interleaved mode
+  uint64_t passive_replies = 0;      // replies in passive mode (to symmetric-active requests)
+  uint64_t kod_sent = 0;             // KoD RATE replies
+  std::array<uint64_t, kDropReasons> dropped = {};  // by core::DropReason
+  uint64_t send_errors = 0;          // replies the kernel refused to send
+  uint64_t tx_timestamps = 0;        // kernel transmit timestamps used
+  uint64_t broadcasts_sent = 0;      // mode-5 broadcasts sent
+
+  // The sum of dropped.
+  uint64_t dropped_total() const {
+    uint64_t n = 0;
+    for (uint64_t d : dropped) n += d;
+    return n;
+  }
+};
+
+// The client table's size.
+struct ClientTableSnapshot {
+  uint64_t seen = 0;      // distinct addresses ever recorded
+  uint64_t tracked = 0;   // addresses in the table now
+  uint64_t capacity = 0;  // --max-clients, rounded up
+};
+
+// One attempt of a phone to set the clock, as the activity log records it.
+struct PhoneAttempt {
+  std::string time_utc;  // core::format_utc of when it was judged
+  std::string result;    // "set" or "refused"
+  std::string reason;    // core::code(PhoneRefusal): "none" for a set
+  std::string client;    // the phone's address
+  std::string trigger;   // "auto", "button" or "other"
+  std::optional<int64_t> offset_ns;       // the step measured or made (positive: forward)
+  std::optional<int64_t> uncertainty_ns;  // its uncertainty (>= 0)
+  std::string message;                    // as the page shows it
+  std::string user_agent;                 // the browser's, at most 200 bytes
+};
+
+// The HTTP endpoints counted, in the order the report lists them ("other": anything not found).
+inline constexpr const char* kHttpEndpoints[] = {"page", "time", "exchange", "set", "metrics", "other"};
+inline constexpr size_t kHttpEndpointCount = std::size(kHttpEndpoints);
+
+inline constexpr size_t kPhoneRefusals = static_cast<size_t>(core::PhoneRefusal::kCount);
+
+// The HTTP interface (--http) and the phone sets it took.
+struct HttpSnapshot {
+  std::string listen;         // the address served, e.g. "127.0.0.1:8080"
+  bool set_enabled = false;   // --http-set-allow or --http-set-interface given
+  std::array<uint64_t, kHttpEndpointCount> requests = {};  // by kHttpEndpoints
+  uint64_t sets = 0;          // times a phone set the clock
+  std::array<uint64_t, kPhoneRefusals> refused = {};  // by core::PhoneRefusal (None unused)
+  std::optional<PhoneAttempt> last_set;
+  std::optional<PhoneAttempt> last_refusal;
+
+  // The sum of refused.
+  uint64_t refused_total() const {
+    uint64_t n = 0;
+    for (uint64_t r : refused) n += r;
+    return n;
+  }
+};
+
+// Everything `sntpd status` reports.
+struct StatusSnapshot {
+  std::string version;  // LANSYNC_VERSION
+  int64_t uptime_ns = 0;  // since the daemon started (monotonic)
+  ReferenceSnapshot reference;
+  ClockSnapshot clock;
+  std::vector<UpstreamSnapshot> upstreams;
+  CounterSnapshot counters;
+  ClientTableSnapshot clients;
+  std::optional<HttpSnapshot> http;  // none without --http
+};
+
+// One client of the table, for `sntpd status --clients`.
+struct ClientEntry {
+  std::string address;        // IP address, as text
+  uint64_t requests = 0;      // requests seen from it
+  bool interleaved = false;   // it uses interleaved mode
+  int64_t last_seen_ns = 0;   // its last request (Unix ns)
+  int64_t last_seen_ago_ns = 0;  // time since then (>= 0)
+};
+
+}  // namespace lansync::sntpd

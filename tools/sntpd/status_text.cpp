@@ -1,0 +1,126 @@
+// The status snapshot as text; see status_text.hpp.
+#include "status_text.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+#include <iterator>
+
+#include "core/trust.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+using Out = std::back_insert_iterator<std::string>;
+
+// "2026-11-22T12:00:00Z" for Unix ns (rounded down to the second).
+std::string utc_text(int64_t unix_ns) {
+  constexpr int64_t kS = 1'000'000'000;
+  auto t = static_cast<std::time_t>(unix_ns / kS - (unix_ns < 0 && unix_ns % kS != 0 ? 1 : 0));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// "0.000123456 s", with sign "+0.000123456 s"; "-" for no value.
+std::string seconds_text(const std::optional<int64_t>& ns, bool sign = false) {
+  if (!ns) return "-";
+  return sign ? fmt::format("{:+.9f} s", to_seconds(*ns)) : fmt::format("{:.9f} s", to_seconds(*ns));
+}
+
+void reference_lines(Out out, const ReferenceSnapshot& r) {
+  fmt::format_to(out, "Reference        : {}\n", r.detail);
+  if (r.synchronized) {
+    fmt::format_to(out, "Synchronized     : yes, serving stratum {}, refid {}\n", r.stratum, r.refid);
+    fmt::format_to(out, "Root delay       : {}\n", seconds_text(r.root_delay_ns));
+    fmt::format_to(out, "Root dispersion  : {}\n", seconds_text(r.root_dispersion_ns));
+    fmt::format_to(out, "Reference time   : {}\n", utc_text(r.reference_time_ns.value_or(0)));
+    fmt::format_to(out, "Reference age    : {}\n", core::human_duration(r.age_ns.value_or(0)));
+  } else {
+    fmt::format_to(out, "Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
+  }
+  static constexpr const char* kLeap[] = {"normal", "insert second", "delete second", "not synchronised"};
+  fmt::format_to(out, "Leap status      : {}\n", kLeap[r.leap & 3]);
+}
+
+void clock_lines(Out out, const ClockSnapshot& c) {
+  if (c.simulated) {
+    fmt::format_to(out, "Clock            : simulated, {} from the system clock\n",
+                   seconds_text(c.simulated_offset_ns, true));
+  }
+  fmt::format_to(out, "Clock control    : {}\n", c.control ? "yes" : "no");
+  if (c.frequency_ppm) {
+    double ppm = *c.frequency_ppm;
+    fmt::format_to(out, "Frequency        : {:.3f} ppm {}\n", std::fabs(ppm), ppm < 0 ? "slow" : "fast");
+  }
+  if (c.system_time_offset_ns) {
+    double off = to_seconds(*c.system_time_offset_ns);
+    fmt::format_to(out, "System time      : {:.9f} s {} of the reference\n", std::fabs(off),
+                   off > 0 ? "slow" : "fast");
+  }
+  if (c.last_offset_ns) fmt::format_to(out, "Last offset      : {}\n", seconds_text(c.last_offset_ns, true));
+}
+
+void upstream_line(Out out, const UpstreamSnapshot& u) {
+  fmt::format_to(out, "Upstream         : {}  {}  reach {:03o}  poll {} s  offset {}  delay {}\n", u.server,
+                 u.state, u.reach, u.poll_s, seconds_text(u.offset_ns, true), seconds_text(u.delay_ns));
+}
+
+void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot& cl) {
+  fmt::format_to(out, "Requests         : {}\n", c.requests);
+  fmt::format_to(out, "Replies          : {} ({} interleaved, {} passive, {} KoD RATE)\n", c.replies,
+                 c.interleaved_replies, c.passive_replies, c.kod_sent);
+  std::string dropped;
+  for (size_t i = 0; i < kDropReasons; ++i) {
+    dropped += fmt::format("{}{} {}", i == 0 ? "" : ", ", c.dropped[i],
+                           core::describe(static_cast<core::DropReason>(i)));
+  }
+  fmt::format_to(out, "Dropped          : {} ({})\n", c.dropped_total(), dropped);
+  fmt::format_to(out, "Clients          : {} seen, {} tracked of {}\n", cl.seen, cl.tracked, cl.capacity);
+  if (c.broadcasts_sent > 0) fmt::format_to(out, "Broadcasts sent  : {}\n", c.broadcasts_sent);
+}
+
+void http_lines(Out out, const HttpSnapshot& h) {
+  fmt::format_to(out, "HTTP             : {}, {}\n", h.listen,
+                 h.set_enabled ? "phones may set the clock" : "phones may not set the clock");
+  const std::optional<PhoneAttempt>& last = h.last_set;
+  fmt::format_to(out, "Phone sets       : {}{}\n", h.sets,
+                 last ? fmt::format(" (last {} from {}, {})", seconds_text(last->offset_ns, true), last->client,
+                                    last->time_utc)
+                      : "");
+  const std::optional<PhoneAttempt>& refused = h.last_refusal;
+  fmt::format_to(out, "Phone refusals   : {}{}\n", h.refused_total(),
+                 refused ? fmt::format(" (last {} from {}, {})", refused->reason, refused->client,
+                                       refused->time_utc)
+                         : "");
+}
+
+}  // namespace
+
+std::string status_text(const StatusSnapshot& s) {
+  std::string text;
+  Out out(text);
+  reference_lines(out, s.reference);
+  clock_lines(out, s.clock);
+  fmt::format_to(out, "Uptime           : {}\n", core::human_duration(s.uptime_ns));
+  for (const UpstreamSnapshot& u : s.upstreams) upstream_line(out, u);
+  counter_lines(out, s.counters, s.clients);
+  if (s.http) http_lines(out, *s.http);
+  return text;
+}
+
+std::string clients_text(const std::vector<ClientEntry>& clients) {
+  std::string text;
+  Out out(text);
+  fmt::format_to(out, "{:<39} {:>9}  {:<11}  {}\n", "Address", "Requests", "Interleaved", "Last seen");
+  for (const ClientEntry& c : clients) {
+    fmt::format_to(out, "{:<39} {:>9}  {:<11}  {} ago\n", c.address, c.requests, c.interleaved ? "yes" : "no",
+                   core::human_duration(c.last_seen_ago_ns));
+  }
+  return text;
+}
+
+}  // namespace lansync::sntpd

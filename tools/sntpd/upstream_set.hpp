@@ -1,0 +1,56 @@
+// The --upstream servers as the daemon runs them: Upstreams behind a lock, polled from the event loop.
+//
+// Upstreams (upstreams.hpp) polls the servers and disciplines the clock; it
+// runs in the main thread.  This part registers its sockets, its resolver and
+// its schedule with the event loop, lets the HTTP threads read it (for the
+// reference choice and the status report) under its lock, and saves the
+// frequency it taught the clock to --drift-file hourly and at stop.  Lock
+// order: the reference keeper's lock, then this one; never the other way.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/reference.hpp"
+#include "event_loop.hpp"
+#include "os/clock.hpp"
+#include "status_snapshot.hpp"
+#include "upstreams.hpp"
+
+namespace lansync::sntpd {
+
+class UpstreamSet {
+ public:
+  // drift_file: where to save the clock's frequency ("" = nowhere).
+  UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file);
+
+  // Polls the servers when due and reads their replies as they come; after replies
+  // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
+  void attach(EventLoop& loop, std::function<void()> after_read);
+  // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
+  void save_drift();
+
+  // True once sntpd corrects the clock itself (the kernel's status is then ours).  Thread-safe.
+  bool controls_clock();
+  // The reference the servers give (Upstreams::reference).  Thread-safe.
+  std::optional<core::UpstreamReference> reference();
+  // Runs f with the servers' polling held off (a phone steps the clock in it).  Thread-safe.
+  void hold(const std::function<void()>& f);
+  // The servers and the last offset measured, for the status report.  Thread-safe.
+  void describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns);
+
+ private:
+  void save_drift_locked();
+
+  os::Clock& clock_;
+  std::string drift_file_;
+  std::mutex mutex_;  // upstreams_ and drift_save_failed_, against the HTTP threads
+  std::unique_ptr<Upstreams> upstreams_;
+  bool drift_save_failed_ = false;  // warned once until a save works again
+};
+
+}  // namespace lansync::sntpd
