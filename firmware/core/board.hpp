@@ -56,13 +56,17 @@
 #include <stdint.h>
 
 #include "firmware/core/auth.hpp"
+#include "firmware/core/board_http.hpp"
+#include "firmware/core/broadcast_guard.hpp"
 #include "firmware/core/clock.hpp"
 #include "firmware/core/estimator.hpp"
+#include "firmware/core/event_queue.hpp"
 #include "firmware/core/http.hpp"
 #include "firmware/core/network.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
 #include "firmware/core/sleep.hpp"
+#include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
 
 namespace lansync::fw {
@@ -71,14 +75,6 @@ namespace lansync::fw {
 inline constexpr int64_t kPhiPpb = 15'000;
 // Reference ID of a local reference (the RTC, a phone): 127.127.1.1, as chrony sends.
 inline constexpr uint32_t kLocalRefid = 0x7F7F0101;
-// Exchanges (GET /exchange) outstanding at once; issuing one more replaces the oldest.
-inline constexpr size_t kMaxExchanges = 4;
-// How long an exchange's token may be redeemed after it was issued: 10 s of local time.
-inline constexpr int64_t kExchangeLifetimeNs = 10'000'000'000;
-// A phone's round trip beyond this bounds the offset too loosely (half of it, 0.5 s): refused.
-inline constexpr int64_t kMaxPhoneDelayNs = 1'000'000'000;
-// Broadcast senders whose last signed transmit time is remembered (replay check).
-inline constexpr size_t kMaxBroadcastSenders = 4;
 
 struct BoardConfig {
   bool use_server = false;  // unicast client of one NTP server (the port knows its address)
@@ -124,46 +120,6 @@ struct BoardConfig {
 
   uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (request cookies); required
   void* random_context = nullptr;
-};
-
-// Where the clock's time comes from.
-enum class Source : uint8_t { None, Rtc, Phone, Ntp, Broadcast };
-const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast"
-
-// The clock as a reader sees it.
-struct Reading {
-  int64_t utc_ns = 0;        // Unix ns (meaningless when !synchronized)
-  int64_t error_ns = 0;      // |utc_ns - UTC| is at most this (INT64_MAX when unsynchronized)
-  bool synchronized = false;
-  Source source = Source::None;
-};
-
-// What happened, for the port's log.
-enum class EventKind : uint8_t {
-  ClockSet,              // the clock had no time; value_ns: the UTC it was set to (source: from what)
-  Stepped,               // value_ns: the step (the first NTP sync, a phone, a jump confirmed three times)
-  Updated,               // a sample corrected the clock (status() has the details)
-  Outlier,               // value_ns: how far a sample was from the prediction; not used
-  NoReply,               // a burst got no reply at all (said once until a reply comes)
-  ServerUnsynchronized,  // a burst's replies said LI=3 / stratum 16 (said once until it changes)
-  Kiss,                  // code: the Kiss-o'-Death code (four ASCII bytes)
-  Offline,               // the server has been silent for offline_after: following the RTC
-  RtcUnusable,           // code: the RtcStatus
-  RtcWritten,            // value_ns: the UTC second written
-  RtcWriteFailed,
-  Unauthenticated,       // code: the MacCheck of a reply or broadcast not used (said once until one passes)
-  Joined,                // Wi-Fi: on the known network
-  JoinFailed,            // Wi-Fi: not joined (timeout or the port's report); the AP follows if in fallback
-  AccessPointStarted,    // Wi-Fi: the board's own access point is up: serving SNTP and HTTP there
-  AccessPointFailed,     // Wi-Fi: the access point could not be started
-};
-const char* describe(EventKind k);
-
-struct Event {
-  EventKind kind = EventKind::Updated;
-  Source source = Source::None;
-  int64_t value_ns = 0;
-  uint32_t code = 0;
 };
 
 // What the port must do next.
@@ -284,7 +240,6 @@ class Board {
   void apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                      int64_t upstream_distance_ns, int64_t local_ns);
   void finish_burst(int64_t local_ns);
-  void set_error(int64_t local_ns, int64_t base_ns, int64_t rate_ppb);
   int64_t error_ns(int64_t local_ns) const;
   int64_t rtc_error_ns(int64_t utc_ns) const;
   bool online(int64_t local_ns) const;
@@ -297,19 +252,8 @@ class Board {
   // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
   bool wifi_step(WifiStep step, Action* a);
   void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
-  size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
-  // PUT/POST /time: the checks, then the step; the response's size.
-  size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
-  // GET /exchange: a token for the exchange completed at local_ns.
-  size_t http_exchange(int64_t local_ns, char* out, size_t cap);
-  // The phone's UTC at local_ns and its error bound (ns) from a JSON body; 0, or the refusing status.
-  uint16_t phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
-                      TextWriter* why);
-  // The T2/T3 (local ns) of a live, unexpired token, which is then spent; false (why says) if none.
-  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
-              TextWriter* why);
-  // With a key: whether a broadcast's time (UTC ns at local ns) advanced as the sender's should have.
-  bool fresh_broadcast(uint32_t refid, const Sample& s);
+  // A phone's set that passed the HTTP side's checks: the step, at local_ns.
+  void set_from_phone(const PhoneSet& set, int64_t local_ns);
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;
   void anchor_after_wake();
   void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);
@@ -320,7 +264,10 @@ class Board {
   NtpClient client_;
   NetworkPlan network_;
   Fit fit_;
-  Source source_ = Source::None;
+  SourceState state_;
+  BoardHttp http_;
+  BroadcastGuard broadcasts_;
+  EventQueue events_;
   Source estimator_source_ = Source::None;
   // A network source set or stepped the clock since the last step from
   // elsewhere (a phone); until then its first good burst steps (first sync).
@@ -333,20 +280,6 @@ class Board {
   bool last_unauthenticated_ = false;
   uint32_t unauthenticated_ = 0;
   uint32_t auth_refused_ = 0;
-
-  // The error bound: base at error_local_ns_, growing at error_rate_ppb_.
-  int64_t error_base_ns_ = 0;
-  int64_t error_local_ns_ = 0;
-  int64_t error_rate_ppb_ = kPhiPpb;
-
-  // What the clock follows, for server mode.
-  uint8_t upstream_stratum_ = 0;
-  uint32_t upstream_refid_ = 0;
-  int64_t upstream_root_delay_ns_ = 0;
-  int64_t reference_utc_ns_ = 0;  // when the clock was last corrected
-  int64_t last_offset_ns_ = 0;
-  int64_t last_delay_ns_ = 0;
-  int64_t last_online_local_ns_ = 0;  // last NTP or broadcast sample
 
   // The DS3231.
   RtcStatus rtc_status_ = RtcStatus::Unknown;
@@ -368,31 +301,6 @@ class Board {
   int64_t rtc_set_unix_s_ = 0;
   int64_t rtc_set_error_ns_ = 0;
 
-  // Exchanges issued by GET /exchange: the token is nonce and counter in hex.
-  struct Exchange {
-    uint64_t nonce = 0;
-    uint32_t counter = 0;
-    int64_t t2_local_ns = 0;  // the request was complete (the board's T2)
-    int64_t t3_local_ns = 0;  // the response was made (T3)
-    bool live = false;        // issued, not yet redeemed nor replaced
-  };
-  Exchange exchanges_[kMaxExchanges];
-  uint32_t exchange_counter_ = 0;
-  uint32_t http_sets_refused_ = 0;
-
-  // Each broadcast sender's last used transmit time (UTC ns) and when (local ns).
-  struct BroadcastSender {
-    uint32_t refid = 0;
-    int64_t utc_ns = 0;
-    int64_t local_ns = 0;
-    bool used = false;
-  };
-  BroadcastSender senders_[kMaxBroadcastSenders];
-  uint32_t broadcasts_replayed_ = 0;
-
-  Event events_[8];
-  uint8_t event_first_ = 0;
-  uint8_t event_count_ = 0;
   bool started_ = false;
   bool woke_with_freq_ = false;  // woke with a fitted frequency, and the history has fitted none since
 };

@@ -81,6 +81,8 @@ int64_t mul_div(int64_t a, int64_t b, int64_t c);
 // toward minus infinity, saturated.  How far a clock running freq_q32 fast
 // gets ahead in ns.
 int64_t scale_q32(int64_t ns, int64_t freq_q32);
+// Nanoseconds times parts per billion: ns * ppb / 1e9, rounded toward zero, saturated.
+int64_t scale_ppb(int64_t ns, int64_t ppb);
 
 // Parts per billion <-> 2^-32 units, rounded to nearest.
 int64_t q32_from_ppb(int64_t ppb);
