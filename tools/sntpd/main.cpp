@@ -422,7 +422,8 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
   if (Stop stop = open_broadcasts(opt, keys.get(), daemon)) return *stop;
   if (!opt.control.empty()) {
-    auto control = os::ControlServer::listen(opt.control);
+    // Mode 0660, group of the user sntpd continues as (_lansync): its members may ask.
+    auto control = os::ControlServer::listen(opt.control, ::geteuid() == 0 ? os::group_of(user) : -1);
     control ? daemon.set_control(std::move(*control))
             : os::log::warn("no status socket: {}", control.error().message);
   }
