@@ -363,7 +363,8 @@ void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
   // Said once: only then is the MAC checked again, to say what was wrong.
   auto decoded = codec::decode(data, size);
   push(EventKind::Unauthenticated, 0,
-       static_cast<uint32_t>(decoded ? check_mac(config_.key, data, *decoded) : MacCheck::Unsigned));
+       static_cast<uint32_t>(decoded ? proto::check_auth(data, *decoded, &config_.key).status
+                                     : proto::AuthStatus::Unsigned));
 }
 
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
@@ -657,12 +658,12 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
   bool signed_request = false;
   if (config_.key.enabled()) {
-    MacCheck c = check_mac(config_.key, request, *decoded);
-    if (c == MacCheck::UnknownKey || c == MacCheck::BadMac) {
+    proto::AuthStatus c = proto::check_auth(request, *decoded, &config_.key).status;
+    if (c == proto::AuthStatus::UnknownKey || c == proto::AuthStatus::BadMac) {
       ++auth_refused_;
       return 0;
     }
-    signed_request = c == MacCheck::Ok;
+    signed_request = c == proto::AuthStatus::Ok;
   }
   const codec::NtpHeader& q = decoded->header;
   Reading r = now(local_ns);
@@ -693,14 +694,14 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   if (n == 0 || !signed_request) return n;
   // The key ID now, a digest placeholder that stamp_transmit() fills in.
   const uint8_t zeros[codec::kMaxDigestSize] = {};
-  size_t digest_size = mac_trailer_size(config_.key, h.version) - codec::kKeyIdSize;
+  size_t digest_size = proto::mac_trailer_size(config_.key, config_.key.id, h.version) - codec::kKeyIdSize;
   return codec::append_mac(out, n, cap, config_.key.id, zeros, digest_size);
 }
 
 size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const {
   codec::store_timestamp(reply + codec::kTransmitOffset, codec::to_ntp(clock_.utc_ns(local_ns)));
   if (size <= codec::kHeaderSize) return size;
-  return sign(config_.key, reply, codec::kHeaderSize, size) == size ? size : 0;
+  return proto::sign_packet(reply, codec::kHeaderSize, size, config_.key.id, config_.key) == size ? size : 0;
 }
 
 size_t Board::http_time(bool head, int64_t local_ns, char* out, size_t cap) const {
