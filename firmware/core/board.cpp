@@ -446,7 +446,7 @@ void Board::plan_rtc(int64_t local_ns) {
     int64_t second = floor_div(r.utc_ns, kSecondNs) + 1;
     if (second * kSecondNs - r.utc_ns < kWriteLeadNs + 10'000'000) ++second;
     uint8_t regs[codec::ds3231::kTimeSize];
-    if (!rtc_time_registers(second, rtc_twelve_hour_, regs)) {
+    if (!proto::ds3231_time_registers(second, rtc_twelve_hour_, regs)) {
       next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
       return;
     }
@@ -478,14 +478,14 @@ void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local
     return;
   }
   if (rtc_phase_ == RtcPhase::BootRead) {
-    RtcRead r = read_rtc_registers(regs, size);
+    proto::Ds3231Read r = proto::read_ds3231(regs, size);
     rtc_twelve_hour_ = r.twelve_hour;
     rtc_control_ = r.control;
-    rtc_status_reg_ = r.status_reg;
-    if (r.status != RtcStatus::Valid) {
-      rtc_status_ = r.status;
+    rtc_status_reg_ = r.status;
+    if (rtc_status(r) != RtcStatus::Valid) {
+      rtc_status_ = rtc_status(r);
       rtc_phase_ = RtcPhase::Idle;
-      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
       return;
     }
     begin_tick_wait(TickPurpose::Boot, local_ns);
@@ -505,11 +505,11 @@ void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local
     }
     return;
   }
-  RtcRead r = read_rtc_registers(regs, codec::ds3231::kTimeSize);
+  proto::Ds3231Read r = proto::read_ds3231(regs, codec::ds3231::kTimeSize);
   rtc_phase_ = RtcPhase::Idle;
-  if (r.status != RtcStatus::Valid) {
-    rtc_status_ = r.status;
-    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+  if (rtc_status(r) != RtcStatus::Valid) {
+    rtc_status_ = rtc_status(r);
+    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
     return;
   }
   // The chip latches its time at the start of a read: the tick fell between
@@ -565,7 +565,7 @@ void Board::on_rtc_written(bool ok, int64_t local_ns) {
     return;
   }
   uint8_t regs[2];
-  rtc_control_status_registers(rtc_control_, rtc_status_reg_, regs);
+  proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, regs);
   rtc_control_ = regs[0];
   rtc_status_reg_ = regs[1];
   rtc_status_ = RtcStatus::Valid;
@@ -607,7 +607,7 @@ Action Board::next_action(int64_t local_ns) {
           a.kind = ActionKind::WriteRtc;
           a.reg = codec::ds3231::kRegSeconds;
           a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
-          rtc_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
+          proto::ds3231_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
           a.at_local_ns = rtc_write_at_local_ns_;
           return a;
         }
@@ -616,7 +616,7 @@ Action Board::next_action(int64_t local_ns) {
         a.kind = ActionKind::WriteRtc;
         a.reg = codec::ds3231::kRegControl;
         a.size = 2;
-        rtc_control_status_registers(rtc_control_, rtc_status_reg_, a.data);
+        proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, a.data);
         a.at_local_ns = local_ns;
         return a;
       case RtcPhase::Idle: break;
