@@ -70,10 +70,11 @@ enum class KeyLineStatus : uint8_t {
 const char* describe(KeyLineStatus s);
 
 // A line's fields and findings, for the caller's messages; no key byte in it.
+// The fields point into the line parsed.
 struct KeyLine {
   KeyLineStatus status = KeyLineStatus::Empty;
-  uint32_t id = 0;                 // the ID, from BadId's successors on
-  KeyType type = KeyType::Sha256;  // the type, from UnknownType's successors on
+  uint32_t id = 0;                 // the ID, for every status after BadId (else 0)
+  KeyType type = KeyType::Sha256;  // the type, for Ok and every status after UnknownType
   const char* id_field = nullptr;  // the ID and type fields as written (not NUL-ended)
   size_t id_field_size = 0;
   const char* type_field = nullptr;
