@@ -133,13 +133,11 @@ void define_options(CLI::App& app, Options& opt) {
 
 // Loads --keys, printing every line left out; null on an error (logged).
 std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
-  auto ring = os::KeyRing::load(opt.keys, opt.insecure_keys);
+  auto ring = os::load_key_file(opt.keys, opt.insecure_keys, 0,
+                                [](const std::string& warning) { os::log::warn("{}", warning); });
   if (!ring) {
     os::log::error("--keys: {}", ring.error().message);
     return nullptr;
-  }
-  for (const os::KeyFileProblem& p : (*ring)->problems()) {
-    os::log::warn("{}:{}: {}{}", opt.keys, p.line, p.message, p.fatal ? " (line left out)" : "");
   }
   std::string ids;
   for (uint32_t id : (*ring)->ids()) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
