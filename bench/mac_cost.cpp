@@ -34,10 +34,10 @@ int main() {
       ok += proto::sign_packet(reply, codec::kHeaderSize, sizeof(reply), key, keys) > 0;
     }
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-    os::KeyType type = os::KeyType::Sha256;
+    proto::KeyType type = proto::KeyType::Sha256;
     (*ring)->find(key, &type);
     std::printf("%-6s  MAC check + MAC of the reply, in process: %.0f ns per reply%s\n",
-                os::key_type_name(type), ns / kReplies, ok == 2 * kReplies ? "" : "  (MISMATCH)");
+                proto::key_type_name(type), ns / kReplies, ok == 2 * kReplies ? "" : "  (MISMATCH)");
   }
   return 0;
 }

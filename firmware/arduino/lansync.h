@@ -2,8 +2,8 @@
 // from an NTP server on the LAN (sntpd on a Raspberry Pi, chrony), a DS3231,
 // or a phone, without the Internet.  The one header a sketch includes.
 //
-// The portable core (lansync::fw: Board, Reading, TextWriter,
-// parse_key_line) is freestanding C++17 and compiles anywhere; with the
+// The portable core (lansync::fw: Board, Reading, TextWriter; and
+// lansync::proto::parse_key_line) is freestanding C++17 and compiles anywhere; with the
 // Arduino core (ARDUINO defined) this header also brings the ESP glue,
 // lansync_arduino::Port, which a sketch drives:
 //

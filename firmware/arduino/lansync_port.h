@@ -33,9 +33,14 @@
 //     the access point holds a reply until the next beacon (100 ms or more);
 //     in server mode it stays off;
 //   - the NTP key (Settings::key_line, a line of the server's key file) is
-//     read by the core's parse_key_line, as lansync-board and sntpd read it;
-//   - the NTP key's hash H(key || packet) is mbedTLS's SHA-256/512 on the
-//     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266.
+//     read by libsync's proto::parse_key_line, as lansync-board and sntpd read it;
+//   - the NTP key's MAC: H(key || packet) with mbedTLS's SHA-1/256/512 on the
+//     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266;
+//     AES128 keys (AES-CMAC) with mbedtls_cipher_cmac on the ESP32 when the
+//     core's mbedTLS was built with it (MBEDTLS_CMAC_C; which Arduino-ESP32
+//     releases do was not checked), never on the ESP8266 (BearSSL has no
+//     CMAC): there an AES128 key line is reported on Serial and the board
+//     runs without a key.
 // Not compiled on the machine that builds lansync (no ESP toolchain there):
 // see firmware/README.md for what was and what was not.
 #pragma once
@@ -50,6 +55,9 @@
 #include <esp_system.h>  // esp_random(), esp_reset_reason()
 #include <sys/time.h>
 #include <esp_timer.h>
+#include <mbedtls/cipher.h>
+#include <mbedtls/cmac.h>
+#include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 #include <mbedtls/version.h>
@@ -133,8 +141,16 @@ inline uint64_t hardware_random64(void*) {
 #endif
 }
 
-// H(key || data) for firmware/core/auth.hpp, the whole hash into out.
-inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+// Whether this port computes MACs of the type (hash_key_packet below).
+inline bool port_computes(lansync::proto::KeyType t) {
+#if defined(ESP32) && defined(MBEDTLS_CMAC_C)
+  (void)t;
+  return true;
+#else
+  return t != lansync::proto::KeyType::Aes128;
+#endif
+}
+
 #if defined(ESP32)
 // mbedTLS 2 (Arduino-ESP32 2.x) names the int-returning calls *_ret; mbedTLS 3 (3.x) drops the suffix.
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -142,8 +158,15 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
 #else
 #define LANSYNC_MBEDTLS(f) f##_ret
 #endif
-  int r;
-  if (key.type == fw::HashType::Sha512) {
+#endif
+
+// The key's whole MAC of data into out, for firmware/core/auth.hpp: H(key ||
+// data) (SHA1, SHA256, SHA512) or AES-CMAC(key, data) (AES128).
+inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+  using lansync::proto::KeyType;
+#if defined(ESP32)
+  int r = -1;
+  if (key.type == KeyType::Sha512) {
     mbedtls_sha512_context c;
     mbedtls_sha512_init(&c);
     r = LANSYNC_MBEDTLS(mbedtls_sha512_starts)(&c, 0);
@@ -151,7 +174,7 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
     if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha512_update)(&c, data, size);
     if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha512_finish)(&c, out);
     mbedtls_sha512_free(&c);
-  } else {
+  } else if (key.type == KeyType::Sha256) {
     mbedtls_sha256_context c;
     mbedtls_sha256_init(&c);
     r = LANSYNC_MBEDTLS(mbedtls_sha256_starts)(&c, 0);
@@ -159,22 +182,43 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
     if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha256_update)(&c, data, size);
     if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha256_finish)(&c, out);
     mbedtls_sha256_free(&c);
+  } else if (key.type == KeyType::Sha1) {
+    mbedtls_sha1_context c;
+    mbedtls_sha1_init(&c);
+    r = LANSYNC_MBEDTLS(mbedtls_sha1_starts)(&c);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha1_update)(&c, key.bytes, key.size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha1_update)(&c, data, size);
+    if (r == 0) r = LANSYNC_MBEDTLS(mbedtls_sha1_finish)(&c, out);
+    mbedtls_sha1_free(&c);
+  } else if (key.type == KeyType::Aes128) {
+#if defined(MBEDTLS_CMAC_C)
+    r = mbedtls_cipher_cmac(mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB), key.bytes, 128, data,
+                            size, out);
+#endif
   }
 #undef LANSYNC_MBEDTLS
   return r == 0;
 #else
-  if (key.type == fw::HashType::Sha512) {
+  if (key.type == KeyType::Sha512) {
     br_sha512_context c;
     br_sha512_init(&c);
     br_sha512_update(&c, key.bytes, key.size);
     br_sha512_update(&c, data, size);
     br_sha512_out(&c, out);
-  } else {
+  } else if (key.type == KeyType::Sha256) {
     br_sha256_context c;
     br_sha256_init(&c);
     br_sha256_update(&c, key.bytes, key.size);
     br_sha256_update(&c, data, size);
     br_sha256_out(&c, out);
+  } else if (key.type == KeyType::Sha1) {
+    br_sha1_context c;
+    br_sha1_init(&c);
+    br_sha1_update(&c, key.bytes, key.size);
+    br_sha1_update(&c, data, size);
+    br_sha1_out(&c, out);
+  } else {
+    return false;  // AES128: BearSSL has no CMAC
   }
   return true;
 #endif
@@ -188,13 +232,19 @@ class Port {
     config.random64 = &hardware_random64;
     config.precision_log2 = -20;  // a microsecond counter
     if (s.key_line != nullptr) {
-      fw::KeyLine k = fw::parse_key_line(s.key_line, strlen(s.key_line), &config.key);
-      if (k == fw::KeyLine::Ok) {
+      using lansync::proto::KeyLineStatus;
+      KeyLineStatus k = lansync::proto::parse_key_line(s.key_line, strlen(s.key_line), &config.key).status;
+      char line[120];
+      fw::TextWriter w(line, sizeof(line));
+      if (k == KeyLineStatus::Ok && port_computes(config.key.type)) {
         config.key.hash = &hash_key_packet;
-      } else if (k != fw::KeyLine::Empty) {
-        char line[120];
-        fw::TextWriter w(line, sizeof(line));
-        w.put("lansync: the key line is not used: ").put(fw::describe(k));
+      } else if (k == KeyLineStatus::Ok) {
+        w.put("lansync: the key line is not used: this board computes no ");
+        w.put(lansync::proto::key_type_name(config.key.type)).put(" MAC");
+        config.key = fw::MacKey{};
+        Serial.println(w.c_str());
+      } else if (k != KeyLineStatus::Empty) {
+        w.put("lansync: the key line is not used: ").put(lansync::proto::describe(k));
         Serial.println(w.c_str());
       }
     }
@@ -490,7 +540,7 @@ class Port {
       }
       if (e.kind == fw::EventKind::RtcUnusable) w.put(": ").put(fw::describe(static_cast<fw::RtcStatus>(e.code)));
       if (e.kind == fw::EventKind::Unauthenticated)
-        w.put(": ").put(fw::describe(static_cast<fw::MacCheck>(e.code)));
+        w.put(": ").put(lansync::proto::describe(static_cast<lansync::proto::AuthStatus>(e.code)));
       if (e.kind == fw::EventKind::Updated) {
         fw::BoardStatus s = board_->status(local_ns());
         w.put(": offset ").put_seconds(s.last_offset_ns, 6, true).put(" s, error ");

@@ -277,7 +277,8 @@ void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
   // Said once: only then is the MAC checked again, to say what was wrong.
   auto decoded = codec::decode(data, size);
   push(EventKind::Unauthenticated, 0,
-       static_cast<uint32_t>(decoded ? check_mac(config_.key, data, *decoded) : MacCheck::Unsigned));
+       static_cast<uint32_t>(decoded ? proto::check_auth(data, *decoded, &config_.key).status
+                                     : proto::AuthStatus::Unsigned));
 }
 
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
@@ -330,7 +331,7 @@ void Board::plan_rtc(int64_t local_ns) {
     int64_t second = floor_div(r.utc_ns, kSecondNs) + 1;
     if (second * kSecondNs - r.utc_ns < kWriteLeadNs + 10'000'000) ++second;
     uint8_t regs[codec::ds3231::kTimeSize];
-    if (!rtc_time_registers(second, rtc_twelve_hour_, regs)) {
+    if (!proto::ds3231_time_registers(second, rtc_twelve_hour_, regs)) {
       next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
       return;
     }
@@ -362,14 +363,14 @@ void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local
     return;
   }
   if (rtc_phase_ == RtcPhase::BootRead) {
-    RtcRead r = read_rtc_registers(regs, size);
+    proto::Ds3231Read r = proto::read_ds3231(regs, size);
     rtc_twelve_hour_ = r.twelve_hour;
     rtc_control_ = r.control;
-    rtc_status_reg_ = r.status_reg;
-    if (r.status != RtcStatus::Valid) {
-      rtc_status_ = r.status;
+    rtc_status_reg_ = r.status;
+    if (rtc_status(r) != RtcStatus::Valid) {
+      rtc_status_ = rtc_status(r);
       rtc_phase_ = RtcPhase::Idle;
-      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
       return;
     }
     begin_tick_wait(TickPurpose::Boot, local_ns);
@@ -389,11 +390,11 @@ void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local
     }
     return;
   }
-  RtcRead r = read_rtc_registers(regs, codec::ds3231::kTimeSize);
+  proto::Ds3231Read r = proto::read_ds3231(regs, codec::ds3231::kTimeSize);
   rtc_phase_ = RtcPhase::Idle;
-  if (r.status != RtcStatus::Valid) {
-    rtc_status_ = r.status;
-    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(r.status));
+  if (rtc_status(r) != RtcStatus::Valid) {
+    rtc_status_ = rtc_status(r);
+    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
     return;
   }
   // The chip latches its time at the start of a read: the tick fell between
@@ -449,7 +450,7 @@ void Board::on_rtc_written(bool ok, int64_t local_ns) {
     return;
   }
   uint8_t regs[2];
-  rtc_control_status_registers(rtc_control_, rtc_status_reg_, regs);
+  proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, regs);
   rtc_control_ = regs[0];
   rtc_status_reg_ = regs[1];
   rtc_status_ = RtcStatus::Valid;
@@ -491,7 +492,7 @@ Action Board::next_action(int64_t local_ns) {
           a.kind = ActionKind::WriteRtc;
           a.reg = codec::ds3231::kRegSeconds;
           a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
-          rtc_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
+          proto::ds3231_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
           a.at_local_ns = rtc_write_at_local_ns_;
           return a;
         }
@@ -500,7 +501,7 @@ Action Board::next_action(int64_t local_ns) {
         a.kind = ActionKind::WriteRtc;
         a.reg = codec::ds3231::kRegControl;
         a.size = 2;
-        rtc_control_status_registers(rtc_control_, rtc_status_reg_, a.data);
+        proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, a.data);
         a.at_local_ns = local_ns;
         return a;
       case RtcPhase::Idle: break;
@@ -542,12 +543,12 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
   bool signed_request = false;
   if (config_.key.enabled()) {
-    MacCheck c = check_mac(config_.key, request, *decoded);
-    if (c == MacCheck::UnknownKey || c == MacCheck::BadMac) {
+    proto::AuthStatus c = proto::check_auth(request, *decoded, &config_.key).status;
+    if (c == proto::AuthStatus::UnknownKey || c == proto::AuthStatus::BadMac) {
       ++auth_refused_;
       return 0;
     }
-    signed_request = c == MacCheck::Ok;
+    signed_request = c == proto::AuthStatus::Ok;
   }
   const codec::NtpHeader& q = decoded->header;
   Reading r = now(local_ns);
@@ -578,14 +579,14 @@ size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, u
   if (n == 0 || !signed_request) return n;
   // The key ID now, a digest placeholder that stamp_transmit() fills in.
   const uint8_t zeros[codec::kMaxDigestSize] = {};
-  size_t digest_size = mac_trailer_size(config_.key, h.version) - codec::kKeyIdSize;
+  size_t digest_size = proto::mac_trailer_size(config_.key, config_.key.id, h.version) - codec::kKeyIdSize;
   return codec::append_mac(out, n, cap, config_.key.id, zeros, digest_size);
 }
 
 size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const {
   codec::store_timestamp(reply + codec::kTransmitOffset, codec::to_ntp(clock_.utc_ns(local_ns)));
   if (size <= codec::kHeaderSize) return size;
-  return sign(config_.key, reply, codec::kHeaderSize, size) == size ? size : 0;
+  return proto::sign_packet(reply, codec::kHeaderSize, size, config_.key.id, config_.key) == size ? size : 0;
 }
 
 // --- HTTP.

@@ -34,7 +34,8 @@ ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, 
                             int64_t delay_ns, BurstResult* out, const MacKey* key) {
   auto decoded = codec::decode(data, size);
   if (!decoded || decoded->header.mode != codec::Mode::Broadcast) return ReplyVerdict::Ignored;
-  if (key != nullptr && key->enabled() && check_mac(*key, data, *decoded) != MacCheck::Ok) {
+  if (key != nullptr && key->enabled() &&
+      proto::check_auth(data, *decoded, key).status != proto::AuthStatus::Ok) {
     return ReplyVerdict::Unauthenticated;
   }
   const codec::NtpHeader& h = decoded->header;
@@ -131,7 +132,7 @@ size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, 
   size_t n = codec::encode(h, out, cap);
   // A request that cannot be signed (no room, the hash failed) is not sent,
   // but counts as sent and unanswered: the burst goes on, nothing spins.
-  if (key != nullptr && key->enabled()) n = sign(*key, out, n, cap);
+  if (key != nullptr && key->enabled()) n = proto::sign_packet(out, n, cap, key->id, *key);
   pending_[sent_in_burst_] = Pending{h.transmit, local_ns, false};
   ++sent_in_burst_;
   ++result_.sent;
@@ -151,7 +152,8 @@ ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local
   }
   if (request == nullptr) return ReplyVerdict::Ignored;
   // A forged reply must not use up the request it echoes: checked before.
-  if (key != nullptr && key->enabled() && check_mac(*key, data, *decoded) != MacCheck::Ok) {
+  if (key != nullptr && key->enabled() &&
+      proto::check_auth(data, *decoded, key).status != proto::AuthStatus::Ok) {
     return ReplyVerdict::Unauthenticated;
   }
   request->answered = true;

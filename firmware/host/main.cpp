@@ -42,10 +42,11 @@ os::OsResult<os::SocketAddress> address(const std::string& option, const std::st
   return addrs->front();
 }
 
-// The board's hash, H(key || data), with the key where KeyRing keeps it
-// (libsodium secure memory): the board's copy of the key stays empty here.
+// The board's MAC (any type the key ring computes), with the key where
+// KeyRing keeps it (libsodium secure memory): the board's copy stays empty here.
 bool keyring_hash(void* context, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
-  return static_cast<const os::KeyRing*>(context)->compute(key.id, data, size, out, fw::hash_size(key.type));
+  return static_cast<const os::KeyRing*>(context)->compute(key.id, data, size, out,
+                                                           proto::key_mac_size(key.type));
 }
 
 // log2 of a poll interval given in seconds, which must be a power of two.
@@ -217,21 +218,12 @@ int main(int argc, char** argv) {
   };
   std::unique_ptr<os::KeyRing> ring;
   if (key_id != 0) {
-    auto loaded = os::KeyRing::load(keys_path, insecure_keys);
+    auto loaded = os::load_key_file(keys_path, insecure_keys, key_id,
+                                    [](const std::string& warning) { os::log::warn("{}", warning); });
     if (!loaded) return key_error(loaded.error().message);
     ring = std::move(*loaded);
-    for (const os::KeyFileProblem& p : ring->problems()) {
-      if (p.key_id == key_id && !p.fatal) os::log::warn("{}:{}: {}", keys_path, p.line, p.message);
-    }
-    os::KeyType type;
-    if (!ring->find(key_id, &type))
-      return key_error("--key " + std::to_string(key_id) + ": " + ring->why_missing(key_id));
-    if (type != os::KeyType::Sha256 && type != os::KeyType::Sha512) {
-      return key_error("--key " + std::to_string(key_id) + ": a " + os::key_type_name(type) +
-                       " key; the board (and lansync-board) takes SHA256 and SHA512 keys only");
-    }
     config.key.id = key_id;
-    config.key.type = type == os::KeyType::Sha512 ? fw::HashType::Sha512 : fw::HashType::Sha256;
+    ring->find(key_id, &config.key.type);
     config.key.hash = &keyring_hash;
     config.key.context = ring.get();
   }
@@ -247,9 +239,8 @@ int main(int argc, char** argv) {
   if (opt.http) os::log::info("HTTP on {}", opt.http->to_string());
   if (opt.ap_serve) os::log::info("no known network: the board's own access point will be at {}", opt.ap_serve->ip());
   if (ring) {
-    os::KeyType type;
-    ring->find(key_id, &type);
-    os::log::info("authentication: key {} ({}) from {}", key_id, os::key_type_name(type), keys_path);
+    os::log::info("authentication: key {} ({}) from {}", key_id, proto::key_type_name(config.key.type),
+                  keys_path);
   }
   return (*port)->run();
 }

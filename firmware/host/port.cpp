@@ -349,7 +349,7 @@ void HostPort::report_events() {
       case fw::EventKind::AccessPointFailed: os::log::info("{}", fw::describe(e.kind)); break;
       case fw::EventKind::Unauthenticated:
         os::log::warn("a reply not used: {} (the server holds another key, or none?)",
-                      fw::describe(static_cast<fw::MacCheck>(e.code)));
+                      proto::describe(static_cast<proto::AuthStatus>(e.code)));
         break;
     }
   }

@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "os/file.hpp"
@@ -40,8 +42,10 @@ bool live(const sockaddr_un& addr) {
 
 }  // namespace
 
-ControlServer::ControlServer(ControlServer&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
+ControlServer::ControlServer(ControlServer&& o) noexcept
+    : fd_(o.fd_), path_(std::move(o.path_)), connections_(std::move(o.connections_)) {
   o.fd_ = -1;
+  o.connections_.clear();
 }
 
 ControlServer& ControlServer::operator=(ControlServer&& o) noexcept {
@@ -49,12 +53,15 @@ ControlServer& ControlServer::operator=(ControlServer&& o) noexcept {
     this->~ControlServer();
     fd_ = o.fd_;
     path_ = std::move(o.path_);
+    connections_ = std::move(o.connections_);
     o.fd_ = -1;
+    o.connections_.clear();
   }
   return *this;
 }
 
 ControlServer::~ControlServer() {
+  close_all();
   if (fd_ >= 0) {
     ::close(fd_);
     ::unlink(path_.c_str());
@@ -62,7 +69,12 @@ ControlServer::~ControlServer() {
   }
 }
 
-OsResult<ControlServer> ControlServer::listen(const std::string& path) {
+void ControlServer::close_all() {
+  for (auto& c : connections_) ::close(c.fd);
+  connections_.clear();
+}
+
+OsResult<ControlServer> ControlServer::listen(const std::string& path, int gid) {
   auto addr = unix_address(path);
   if (!addr) return fail(addr.error());
   auto slash = path.rfind('/');
@@ -79,36 +91,80 @@ OsResult<ControlServer> ControlServer::listen(const std::string& path) {
     return errno_error("cannot bind control socket " + path);
   }
   s.path_ = path;
-  if (::chmod(path.c_str(), 0666) != 0 || ::listen(s.fd_, 16) != 0) {
+  if (gid >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) {
+    return errno_error("cannot give control socket " + path + " to group " + std::to_string(gid));
+  }
+  if (::chmod(path.c_str(), 0660) != 0 || ::listen(s.fd_, 16) != 0) {
     return errno_error("cannot listen on control socket " + path);
   }
   return s;
 }
 
-void ControlServer::serve(const std::function<std::string(const std::string&)>& handler) {
-  // Bounded: at most 16 connections per call, the listen backlog.
-  for (int n = 0; n < 16; ++n) {
-    int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+std::vector<int> ControlServer::fds() const {
+  std::vector<int> out;
+  if (fd_ >= 0) out.push_back(fd_);
+  for (const auto& c : connections_) out.push_back(c.fd);
+  return out;
+}
+
+int64_t ControlServer::next_deadline_mono_ns() const {
+  int64_t next = INT64_MAX;
+  for (const auto& c : connections_) next = std::min(next, c.deadline_mono_ns);
+  return next;
+}
+
+void ControlServer::accept_pending(int64_t now_mono_ns) {
+  // Bounded: at most the listen backlog per call.
+  for (int n = 0; n < 16 && fd_ >= 0; ++n) {
+    int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (c < 0) return;
-    set_timeout(c, SO_RCVTIMEO, 100);
-    set_timeout(c, SO_SNDTIMEO, 100);
-    std::string request;
-    char buf[256];
-    while (request.size() < 1024 && request.find('\n') == std::string::npos) {
-      ssize_t got = ::read(c, buf, sizeof(buf));
-      if (got <= 0) break;
-      request.append(buf, static_cast<size_t>(got));
+    if (connections_.size() >= kMaxControlConnections) {
+      ::close(connections_.front().fd);
+      connections_.erase(connections_.begin());
     }
-    if (auto nl = request.find('\n'); nl != std::string::npos) request.resize(nl);
-    std::string answer = handler(request);
+    connections_.push_back({c, now_mono_ns + kControlDeadlineNs, {}});
+  }
+}
+
+bool ControlServer::read_and_answer(Connection& c, const Handler& handler) {
+  char buf[256];
+  for (;;) {
+    ssize_t got = ::recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (got == 0) return true;  // the client hung up before its line ended
+    if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    c.request.append(buf, static_cast<size_t>(got));
+    auto nl = c.request.find('\n');
+    if (nl == std::string::npos) {
+      if (c.request.size() > kMaxControlRequest) return true;
+      continue;
+    }
+    c.request.resize(nl);
+    std::string answer = handler(c.request);
+    // Room for the whole answer in the send buffer, so that one write without
+    // blocking delivers it to a client that reads slowly (the kernel caps it).
+    int want = static_cast<int>(std::min<size_t>(answer.size() + 4096, 4u << 20));
+    ::setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
     size_t done = 0;
     while (done < answer.size()) {
-      ssize_t w = ::write(c, answer.data() + done, answer.size() - done);
-      if (w <= 0) break;
+      ssize_t w = ::send(c.fd, answer.data() + done, answer.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (w <= 0) break;  // a client that does not read gets what fitted
       done += static_cast<size_t>(w);
     }
-    ::close(c);
+    return true;
   }
+}
+
+void ControlServer::serve(const Handler& handler, int64_t now_mono_ns) {
+  accept_pending(now_mono_ns);
+  std::vector<Connection> open;
+  for (auto& c : connections_) {
+    if (read_and_answer(c, handler) || now_mono_ns >= c.deadline_mono_ns) {
+      ::close(c.fd);
+    } else {
+      open.push_back(std::move(c));
+    }
+  }
+  connections_ = std::move(open);
 }
 
 OsResult<std::string> control_request(const std::string& path, const std::string& request) {

@@ -17,21 +17,11 @@
 
 namespace lansync::os {
 
-struct KeyRing::Entry {
-  uint32_t id;
-  KeyType type;
-  uint8_t size;
-  uint8_t key[kMaxKeySize];
-};
-
 namespace {
 
 // A key file is a few lines per key; anything larger is not one.
 constexpr size_t kMaxKeyFileSize = 64 * 1024;
 constexpr size_t kMaxKeys = 1024;
-// Bare keys up to this length are text for chrony and ntpsec alike (ntpsec's "Bug 2537" rule).
-constexpr size_t kMaxBareTextKey = 20;
-constexpr size_t kMaxNtpsecKeySize = 32;
 
 // Memory from sodium_malloc, freed (and wiped) by sodium_free.
 struct SecureBuffer {
@@ -50,29 +40,6 @@ std::string upper(std::string_view s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool all_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return hex_value(c) >= 0; });
-}
-
-// Decodes hex digits into out; false on a non-hex digit or an odd count.
-bool decode_hex(std::string_view s, uint8_t* out) {
-  if (s.size() % 2 != 0) return false;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = hex_value(s[i]);
-    int lo = hex_value(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
 }
 
 // Types that chrony or ntpsec know and this build does not compute.
@@ -103,148 +70,89 @@ std::string type_problem(std::string_view name, uint32_t id) {
   return type + " is not supported by this build (it computes SHA1, SHA256, SHA512 and AES128 CMAC)";
 }
 
-// The whitespace-separated tokens of a line, up to a comment.  A '#' inside a
-// token is refused: ntpsec ends the key there, chrony keeps it.
-bool tokenize(std::string_view line, std::vector<std::string_view>* tokens, std::string* why) {
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    if (i >= line.size() || line[i] == '#') break;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
-      if (line[i] == '#') {
-        *why = "'#' inside a key: ntpsec reads it as the start of a comment, chrony as part of the key";
-        return false;
-      }
-      ++i;
+// The message for a line that parse_key_line() refused.
+std::string line_problem(const proto::KeyLine& l) {
+  using S = proto::KeyLineStatus;
+  switch (l.status) {
+    case S::Ok:
+    case S::Empty: return "";
+    case S::HashInField:
+      return "'#' inside a key: ntpsec reads it as the start of a comment, chrony as part of the key";
+    case S::BadId:
+      return "bad key ID '" + std::string(l.id_field, l.id_field_size) +
+             "' (1 to 4294967295 expected; 0 is reserved)";
+    case S::NoTypeNoKey: return "no key type and no key";
+    case S::NoType: return "no key type: an MD5 key to chrony, refused: " + md5_refusal(l.id);
+    case S::ExtraText: return "unexpected text after the key";
+    case S::UnknownType: return type_problem(std::string_view(l.type_field, l.type_field_size), l.id);
+    case S::BareHexTooLong:
+      return "bare hex key longer than 32 bytes: ntpsec cuts it to 32, chrony reads it as text; write it "
+             "with HEX: for chrony and sntpd";
+    case S::BadHex: return "bad hex key (an even number of 0-9/a-f digits expected)";
+    case S::EmptyKey: return "empty key";
+    case S::TooLong: return "key longer than " + std::to_string(proto::kMaxKeySize) + " bytes";
+    case S::WrongSize: {
+      size_t need = proto::key_required_size(l.type);
+      return "an " + std::string(proto::key_type_name(l.type)) + " key must be exactly " +
+             std::to_string(need) + " bytes (" + std::to_string(2 * need) +
+             " hex digits after HEX:), this one has " + std::to_string(l.key_size) +
+             " (chrony refuses it too; chronyc keygen " + std::to_string(l.id) + " AES128 makes one)";
     }
-    tokens->push_back(line.substr(start, i - start));
   }
-  return true;
+  return "";
 }
 
-bool parse_key_id(std::string_view s, uint32_t* out) {
-  if (s.empty() || s.size() > 10) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (v == 0 || v > UINT32_MAX) return false;
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
-// Decodes the key token into e; on failure *why says why.  *warning is set for
-// a key that chrony and ntpsec would read differently.
-bool decode_key(std::string_view token, KeyRing::Entry* e, std::string* why, std::string* warning) {
-  std::string_view text;
-  bool hex = false;
-  if (token.substr(0, 4) == "HEX:") {
-    hex = true;
-    text = token.substr(4);
-  } else if (token.substr(0, 6) == "ASCII:") {
-    text = token.substr(6);
-  } else if (token.size() <= kMaxBareTextKey || !all_hex(token)) {
-    text = token;  // text for both (<= 20), or for chrony only (ntpsec refuses a non-hex long key)
-  } else {
-    // ntpsec's rule: a bare key longer than 20 characters is hex.
-    if (token.size() > 2 * kMaxNtpsecKeySize) {
-      *why =
-          "bare hex key longer than 32 bytes: ntpsec cuts it to 32, chrony reads it as text; write it "
-          "with HEX: for chrony and sntpd";
-      return false;
-    }
-    hex = true;
-    text = token;
-    // No digit of the key goes into the message: it may end up in a log.
-    *warning = "bare " + std::to_string(token.size()) +
-               "-digit key read as hex, as ntpsec does; chrony would read it as text: give chrony the same "
-               "digits after HEX:";
-  }
-  if (hex) {
-    if (text.empty() || text.size() % 2 != 0 || !all_hex(text)) {
-      *why = "bad hex key (an even number of 0-9/a-f digits expected)";
-      return false;
-    }
-    if (text.size() / 2 > kMaxKeySize) {
-      *why = "key longer than " + std::to_string(kMaxKeySize) + " bytes";
-      return false;
-    }
-    decode_hex(text, e->key);
-    e->size = static_cast<uint8_t>(text.size() / 2);
-  } else {
-    if (text.empty()) {
-      *why = "empty key";
-      return false;
-    }
-    if (text.size() > kMaxKeySize) {
-      *why = "key longer than " + std::to_string(kMaxKeySize) + " bytes";
-      return false;
-    }
-    std::memcpy(e->key, text.data(), text.size());
-    e->size = static_cast<uint8_t>(text.size());
-  }
-  return true;
-}
-
-// Whether e's key has the length its type requires; else *why says so.
-bool check_key_size(const KeyRing::Entry& e, std::string* why) {
-  size_t need = key_required_size(e.type);
-  if (need == 0 || e.size == need) return true;
-  *why = "an " + std::string(key_type_name(e.type)) + " key must be exactly " + std::to_string(need) +
-         " bytes (" + std::to_string(2 * need) + " hex digits after HEX:), this one has " +
-         std::to_string(e.size) + " (chrony refuses it too; chronyc keygen " + std::to_string(e.id) +
-         " AES128 makes one)";
-  return false;
+// Whether the line got as far as its key: its ID and type are known.
+bool key_field_read(proto::KeyLineStatus s) {
+  return s == proto::KeyLineStatus::Ok || s > proto::KeyLineStatus::UnknownType;
 }
 
 }  // namespace
 
-const char* key_type_name(KeyType t) {
-  switch (t) {
-    case KeyType::Sha256: return "SHA256";
-    case KeyType::Sha512: return "SHA512";
-    case KeyType::Sha1: return "SHA1";
-    case KeyType::Aes128: return "AES128";
-  }
-  return "?";
-}
-
-const char* ntpsec_key_type_name(KeyType t) { return t == KeyType::Aes128 ? "AES" : key_type_name(t); }
-
-size_t key_mac_size(KeyType t) {
-  switch (t) {
-    case KeyType::Sha256: return crypto_hash_sha256_BYTES;
-    case KeyType::Sha512: return crypto_hash_sha512_BYTES;
-    case KeyType::Sha1: return 20;
-    case KeyType::Aes128: return 16;
-  }
-  return 0;
-}
-
-size_t key_required_size(KeyType t) { return t == KeyType::Aes128 ? 16 : 0; }
-
-bool parse_key_type(std::string_view name, KeyType* out) {
-  static const std::pair<const char*, KeyType> kNames[] = {
-      {"SHA256", KeyType::Sha256},     {"SHA512", KeyType::Sha512}, {"SHA1", KeyType::Sha1},
-      {"AES128", KeyType::Aes128},     {"AES", KeyType::Aes128},    {"AES-128", KeyType::Aes128},
-      {"AES128CMAC", KeyType::Aes128}, {"SHA-1", KeyType::Sha1}};
-  std::string u = upper(name);
-  for (const auto& [n, t] : kNames) {
-    if (u == n) {
-      *out = t;
-      return true;
+bool KeyRing::add_line(std::string_view line, int line_no, Entry* slots, size_t capacity,
+                       std::vector<int>* line_of) {
+  Entry* slot = &slots[line_of->size()];
+  proto::KeyLine l = proto::parse_key_line(line.data(), line.size(), slot);
+  if (l.status == proto::KeyLineStatus::Empty) return false;
+  std::string why = line_problem(l);
+  if (key_field_read(l.status)) {
+    // A duplicate or one key too many is said before what is wrong with the key itself.
+    auto dup = std::find_if(slots, slots + line_of->size(), [&](const Entry& e) { return e.id == l.id; });
+    if (dup != slots + line_of->size()) {
+      why = "duplicate key ID (first on line " +
+            std::to_string((*line_of)[static_cast<size_t>(dup - slots)]) + ")";
+    } else if (line_of->size() >= capacity) {
+      why = "more than " + std::to_string(kMaxKeys) + " keys";
     }
   }
-  return false;
+  if (!why.empty()) {
+    sodium_memzero(slot, sizeof(*slot));
+    problems_.push_back({line_no, l.id, true, (l.id != 0 ? "key " + std::to_string(l.id) + ": " : "") + why});
+    return false;
+  }
+  line_of->push_back(line_no);
+  std::string key = "key " + std::to_string(l.id) + ": ";
+  if (slot->size < proto::kMinSecureKeySize) {
+    problems_.push_back({line_no, l.id, false,
+                         key + "only " + std::to_string(slot->size) +
+                             " bytes; use at least 10 (80 bits), better 32 (ntpprobe keygen)"});
+  }
+  if (l.bare_hex_digits > 0) {
+    // No digit of the key goes into the message: it may end up in a log.
+    problems_.push_back({line_no, l.id, false,
+                         key + "bare " + std::to_string(l.bare_hex_digits) +
+                             "-digit key read as hex, as ntpsec does; chrony would read it as text: give "
+                             "chrony the same digits after HEX:"});
+  }
+  return true;
 }
 
 OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const std::string& source) {
   if (sodium_init() < 0) return invalid("libsodium failed to initialize");
   size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
   size_t capacity = std::min(lines, kMaxKeys);
-  SecureBuffer scratch(capacity * sizeof(Entry));
+  // One slot more than keys are kept: a line is parsed into the next free slot before it is judged.
+  SecureBuffer scratch((capacity + 1) * sizeof(Entry));
   if (scratch.p == nullptr) return errno_error("cannot allocate secure memory for " + source);
   auto* parsed = static_cast<Entry*>(scratch.p);
   std::vector<int> line_of;  // parsed[i] came from line line_of[i]
@@ -252,70 +160,11 @@ OsResult<std::unique_ptr<KeyRing>> KeyRing::parse(std::string_view text, const s
   std::unique_ptr<KeyRing> ring(new KeyRing);
   ring->source_ = source;
   int line_no = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
+  for (size_t pos = 0; pos <= text.size();) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
+    ring->add_line(text.substr(pos, end - pos), ++line_no, parsed, capacity, &line_of);
     pos = end + 1;
-    ++line_no;
-    auto problem = [&](uint32_t id, const std::string& what) {
-      std::string prefix = id != 0 ? "key " + std::to_string(id) + ": " : "";
-      ring->problems_.push_back({line_no, id, true, prefix + what});
-    };
-
-    std::vector<std::string_view> tok;
-    std::string why;
-    if (!tokenize(line, &tok, &why)) {
-      problem(0, why);
-      continue;
-    }
-    if (tok.empty()) continue;
-    uint32_t id = 0;
-    if (!parse_key_id(tok[0], &id)) {
-      problem(0, "bad key ID '" + std::string(tok[0]) + "' (1 to 4294967295 expected; 0 is reserved)");
-      continue;
-    }
-    if (tok.size() == 2) {
-      problem(id, "no key type: an MD5 key to chrony, refused: " + md5_refusal(id));
-      continue;
-    }
-    if (tok.size() != 3) {
-      problem(id, tok.size() == 1 ? "no key type and no key" : "unexpected text after the key");
-      continue;
-    }
-    KeyType type;
-    if (!parse_key_type(tok[1], &type)) {
-      problem(id, type_problem(tok[1], id));
-      continue;
-    }
-    auto dup = std::find_if(parsed, parsed + line_of.size(), [&](const Entry& e) { return e.id == id; });
-    if (dup != parsed + line_of.size()) {
-      problem(id, "duplicate key ID (first on line " +
-                      std::to_string(line_of[static_cast<size_t>(dup - parsed)]) + ")");
-      continue;
-    }
-    if (line_of.size() >= capacity) {
-      problem(id, "more than " + std::to_string(kMaxKeys) + " keys");
-      continue;
-    }
-    Entry& e = parsed[line_of.size()];
-    e.id = id;
-    e.type = type;
-    std::string warning;
-    if (!decode_key(tok[2], &e, &why, &warning) || !check_key_size(e, &why)) {
-      sodium_memzero(&e, sizeof(e));
-      problem(id, why);
-      continue;
-    }
-    line_of.push_back(line_no);
-    if (e.size < kMinSecureKeySize) {
-      ring->problems_.push_back({line_no, id, false,
-                                 "key " + std::to_string(id) + ": only " + std::to_string(e.size) +
-                                     " bytes; use at least 10 (80 bits), better 32 (ntpprobe keygen)"});
-    }
-    if (!warning.empty())
-      ring->problems_.push_back({line_no, id, false, "key " + std::to_string(id) + ": " + warning});
   }
 
   if (line_of.empty()) {
@@ -395,7 +244,7 @@ const KeyRing::Entry* KeyRing::entry(uint32_t key_id) const {
   return e != end && e->id == key_id ? e : nullptr;
 }
 
-bool KeyRing::find(uint32_t key_id, KeyType* type) const {
+bool KeyRing::find(uint32_t key_id, proto::KeyType* type) const {
   const Entry* e = entry(key_id);
   if (e != nullptr && type != nullptr) *type = e->type;
   return e != nullptr;
@@ -410,7 +259,7 @@ std::string KeyRing::why_missing(uint32_t key_id) const {
 
 size_t KeyRing::mac_size(uint32_t key_id) const {
   const Entry* e = entry(key_id);
-  return e != nullptr ? key_mac_size(e->type) : 0;
+  return e != nullptr ? proto::key_mac_size(e->type) : 0;
 }
 
 namespace {
@@ -460,16 +309,16 @@ bool aes128_cmac(const uint8_t* key, const uint8_t* data, size_t size, uint8_t* 
 
 bool KeyRing::mac(const Entry& e, const uint8_t* data, size_t size, uint8_t* out) {
   switch (e.type) {
-    case KeyType::Sha256:
+    case proto::KeyType::Sha256:
       sha2<crypto_hash_sha256_state, crypto_hash_sha256_init, crypto_hash_sha256_update,
-           crypto_hash_sha256_final>(e.key, e.size, data, size, out);
+           crypto_hash_sha256_final>(e.bytes, e.size, data, size, out);
       return true;
-    case KeyType::Sha512:
+    case proto::KeyType::Sha512:
       sha2<crypto_hash_sha512_state, crypto_hash_sha512_init, crypto_hash_sha512_update,
-           crypto_hash_sha512_final>(e.key, e.size, data, size, out);
+           crypto_hash_sha512_final>(e.bytes, e.size, data, size, out);
       return true;
-    case KeyType::Sha1: return sha1(e.key, e.size, data, size, out);
-    case KeyType::Aes128: return aes128_cmac(e.key, data, size, out);
+    case proto::KeyType::Sha1: return sha1(e.bytes, e.size, data, size, out);
+    case proto::KeyType::Aes128: return aes128_cmac(e.bytes, data, size, out);
   }
   return false;
 }
@@ -478,25 +327,42 @@ bool KeyRing::compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t
                       size_t digest_size) const {
   const Entry* e = entry(key_id);
   uint8_t full[crypto_hash_sha512_BYTES];
-  if (e == nullptr || digest_size > key_mac_size(e->type) || !mac(*e, data, size, full)) return false;
+  if (e == nullptr || digest_size > proto::key_mac_size(e->type) || !mac(*e, data, size, full)) return false;
   std::memcpy(out, full, digest_size);
   return true;
 }
 
-std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line) {
+std::string generate_key_line(uint32_t key_id, proto::KeyType type, size_t key_size,
+                              std::string* ntpsec_line) {
   if (sodium_init() < 0) std::abort();  // cannot happen on Linux: it only sets up CPU features
-  if (key_size > kMaxNtpsecKeySize) key_size = kMaxNtpsecKeySize;
-  if (key_required_size(type) != 0) key_size = key_required_size(type);
-  uint8_t key[kMaxNtpsecKeySize];
+  if (key_size > proto::kMaxNtpsecKeySize) key_size = proto::kMaxNtpsecKeySize;
+  if (proto::key_required_size(type) != 0) key_size = proto::key_required_size(type);
+  uint8_t key[proto::kMaxNtpsecKeySize];
   randombytes_buf(key, key_size);
-  char hex[2 * kMaxNtpsecKeySize + 1];
+  char hex[2 * proto::kMaxNtpsecKeySize + 1];
   sodium_bin2hex(hex, sizeof(hex), key, key_size);
   sodium_memzero(key, sizeof(key));
   std::string id = std::to_string(key_id) + " ";
-  std::string line = id + key_type_name(type) + " HEX:" + hex;
-  if (ntpsec_line != nullptr) *ntpsec_line = id + ntpsec_key_type_name(type) + " " + hex;
+  std::string line = id + proto::key_type_name(type) + " HEX:" + hex;
+  if (ntpsec_line != nullptr) *ntpsec_line = id + proto::ntpsec_key_type_name(type) + " " + hex;
   sodium_memzero(hex, sizeof(hex));
   return line;
+}
+
+OsResult<std::unique_ptr<KeyRing>> load_key_file(const std::string& path, bool allow_insecure,
+                                                 uint32_t key_id,
+                                                 const std::function<void(const std::string&)>& warn) {
+  auto ring = KeyRing::load(path, allow_insecure);
+  if (!ring) return ring;
+  for (const KeyFileProblem& p : (*ring)->problems()) {
+    // A tool that uses one key says only what concerns it; sntpd reports every line at start-up.
+    if (key_id != 0 && (p.key_id != key_id || p.fatal)) continue;
+    warn(path + ":" + std::to_string(p.line) + ": " + p.message + (p.fatal ? " (line left out)" : ""));
+  }
+  if (key_id != 0 && !(*ring)->find(key_id, nullptr)) {
+    return invalid("--key " + std::to_string(key_id) + ": " + (*ring)->why_missing(key_id));
+  }
+  return ring;
 }
 
 }  // namespace lansync::os

@@ -2,7 +2,9 @@
 //
 // The key file is chrony's (`ID TYPE KEY`, KEY as `HEX:...`, `ASCII:...` or
 // bare text) or ntpsec's ntp.keys (`keyno type key`, a bare key longer than 20
-// characters being hex); see lansync-keys(5).  This build supports SHA256 and
+// characters being hex); see lansync-keys(5).  The rules of a line are
+// proto::parse_key_line()'s (proto/keys.hpp), which the boards use too; this
+// file adds the file, duplicate IDs and the messages.  This build supports SHA256 and
 // SHA512 (libsodium), SHA1 and AES128 CMAC (OpenSSL's libcrypto, RFC 8573);
 // every other line (MD5, SHA384, AES256, ...) is left out with a problem that
 // names the line and says why, as chrony and ntpsec skip the lines they cannot
@@ -19,36 +21,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "proto/auth.hpp"
 #include "os/error.hpp"
+#include "proto/auth.hpp"
+#include "proto/keys.hpp"
 
 namespace lansync::os {
-
-enum class KeyType : uint8_t { Sha256, Sha512, Sha1, Aes128 };
-
-// "SHA256", "SHA512", "SHA1" or "AES128", as chrony spells them.
-const char* key_type_name(KeyType t);
-// The name in ntpsec's ntp.keys: chrony's, but "AES" for AES128 (ntpsec reads no "AES128").
-const char* ntpsec_key_type_name(KeyType t);
-// MAC bytes before any truncation: 32 (SHA256), 64 (SHA512), 20 (SHA1), 16 (AES128 CMAC).
-size_t key_mac_size(KeyType t);
-// Key bytes the type requires: 16 for AES128 (as chrony), 0 for any length.
-size_t key_required_size(KeyType t);
-// The type named (case-insensitive): chrony's names, ntpsec's AES, AES-128
-// and AES128CMAC for AES128 and SHA-1 for SHA1.  False for a type this build lacks.
-bool parse_key_type(std::string_view name, KeyType* out);
-
-// Key lengths this reader accepts, in bytes (ntpsec takes at most 32).
-inline constexpr size_t kMaxKeySize = 64;
-// chrony warns below 80 bits (MIN_SECURE_KEY_LENGTH); so do we.
-inline constexpr size_t kMinSecureKeySize = 10;
-// Key ID limits: chrony takes 1..2^32-1, ntpsec 1..65535.
-inline constexpr uint32_t kMaxNtpsecKeyId = 65535;
 
 // A line of the key file that was left out or deserves a warning.
 struct KeyFileProblem {
@@ -76,7 +59,7 @@ class KeyRing final : public proto::MacKeys {
   size_t size() const { return count_; }
   std::vector<uint32_t> ids() const;
   // Whether key_id is held, and its type.
-  bool find(uint32_t key_id, KeyType* type) const;
+  bool find(uint32_t key_id, proto::KeyType* type) const;
   // The lines left out, and warnings, in file order.
   const std::vector<KeyFileProblem>& problems() const { return problems_; }
   // Why key_id is not held: the problem of its line, or "no key N in FILE".
@@ -86,10 +69,13 @@ class KeyRing final : public proto::MacKeys {
   bool compute(uint32_t key_id, const uint8_t* data, size_t size, uint8_t* out,
                size_t digest_size) const override;
 
-  struct Entry;  // in secure memory
+  using Entry = proto::Key;  // in secure memory
 
  private:
   KeyRing() = default;
+  // Reads line line_no into slots[*count] (slots has room for capacity + 1
+  // keys: the last one for a line read and refused); false if it held none.
+  bool add_line(std::string_view line, int line_no, Entry* slots, size_t capacity, std::vector<int>* line_of);
   const Entry* entry(uint32_t key_id) const;
   // The key's MAC of data into out (key_mac_size bytes); false if libcrypto failed.
   static bool mac(const Entry& e, const uint8_t* data, size_t size, uint8_t* out);
@@ -105,6 +91,16 @@ class KeyRing final : public proto::MacKeys {
 // always 16 bytes.  *ntpsec_line gets the same key in ntpsec's ntp.keys
 // syntax (bare hex, ntpsec's type name), which chrony would read differently.
 // key_size is at most 32 (ntpsec's limit).
-std::string generate_key_line(uint32_t key_id, KeyType type, size_t key_size, std::string* ntpsec_line);
+std::string generate_key_line(uint32_t key_id, proto::KeyType type, size_t key_size,
+                              std::string* ntpsec_line);
+
+// Loads a key file for a tool, and reports its problems through warn, one
+// line each ("FILE:LINE: message", with " (line left out)" after a line that
+// was).  key_id 0: every problem is reported (sntpd, which uses every key);
+// else only the warnings about key_id, and the key must be held: the error
+// is then "--key N: " and why it is missing.  Errors as KeyRing::load().
+OsResult<std::unique_ptr<KeyRing>> load_key_file(const std::string& path, bool allow_insecure,
+                                                 uint32_t key_id,
+                                                 const std::function<void(const std::string&)>& warn);
 
 }  // namespace lansync::os

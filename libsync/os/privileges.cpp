@@ -52,6 +52,11 @@ Status give_directory_to(const std::string& dir, const std::string& user) {
   return ok();
 }
 
+int group_of(const std::string& user) {
+  User u{};
+  return lookup(user, &u) ? static_cast<int>(u.gid) : -1;
+}
+
 bool user_exists(const std::string& name) {
   User u{};
   return lookup(name, &u);

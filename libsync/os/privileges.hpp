@@ -24,6 +24,9 @@ Status give_directory_to(const std::string& dir, const std::string& user);
 // Whether a user of that name exists on this machine.
 bool user_exists(const std::string& name);
 
+// The primary group of user, or -1 if there is no such user.
+int group_of(const std::string& user);
+
 // The first of the names that exists as a user on this machine, or "".
 std::string first_existing_user(const std::string& a, const std::string& b);
 

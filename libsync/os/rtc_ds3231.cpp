@@ -2,6 +2,7 @@
 #include "os/rtc_ds3231.hpp"
 
 #include "codec/ds3231.hpp"
+#include "proto/ds3231.hpp"
 
 namespace lansync::os {
 namespace ds = codec::ds3231;
@@ -26,16 +27,16 @@ OsResult<RtcReading> Ds3231Rtc::read_time() {
   uint8_t regs[ds::kRegStatus + 1];
   if (auto st = read_registers(ds::kRegSeconds, regs, sizeof regs); !st) return fail(st.error());
   RtcReading r;
-  twelve_hour_ = ds::is_twelve_hour(regs[ds::kRegHours]);
-  auto t = ds::decode_time(regs);
-  if (!t) {
+  proto::Ds3231Read d = proto::read_ds3231(regs, sizeof regs);
+  twelve_hour_ = d.twelve_hour;
+  if (!d.has_time) {
     r.problem =
-        "the DS3231's time registers hold no valid date (" + std::string(ds::describe(t.error())) + ")";
+        "the DS3231's time registers hold no valid date (" + std::string(ds::describe(d.time_error)) + ")";
     return r;
   }
   r.has_time = true;
-  r.unix_s = ds::to_unix_seconds(*t);
-  if (ds::decode_status(regs[ds::kRegStatus]).osf) {
+  r.unix_s = d.unix_s;
+  if (d.validity == proto::Ds3231Validity::Stopped) {
     r.problem =
         "the DS3231's oscillator-stop flag (OSF) is set: its oscillator stopped (power lost, battery flat or "
         "new) and the time is not trustworthy until it is set";
@@ -46,21 +47,16 @@ OsResult<RtcReading> Ds3231Rtc::read_time() {
 }
 
 Status Ds3231Rtc::set_time(int64_t unix_s) {
-  auto t = ds::from_unix_seconds(unix_s);
-  if (!t) return invalid("cannot set " + name_ + ": " + ds::describe(t.error()));
   uint8_t regs[ds::kTimeSize];
-  if (auto enc = ds::encode_time(*t, twelve_hour_, regs); !enc) {
+  if (auto enc = proto::ds3231_time_registers(unix_s, twelve_hour_, regs); !enc) {
     return invalid("cannot set " + name_ + ": " + ds::describe(enc.error()));
   }
   // Seconds first: this write starts the RTC's new second.
   if (auto st = write_registers(ds::kRegSeconds, regs, sizeof regs); !st) return st;
-  // Then mark the time good (OSF), and keep the oscillator running on battery
-  // (EOSC), as Linux's driver does at probe.  A conversion in progress is not
-  // restarted (CONV written 0); A1F/A2F are written back as read, which keeps them.
+  // Then mark the time good and keep the oscillator running on battery.
   uint8_t cs[2];
   if (auto st = read_registers(ds::kRegControl, cs, 2); !st) return st;
-  cs[0] = static_cast<uint8_t>(cs[0] & ~(ds::kControlEosc | ds::kControlConv));
-  cs[1] = static_cast<uint8_t>(cs[1] & ~ds::kStatusOsf);
+  proto::ds3231_control_status_after_set(cs[0], cs[1], cs);
   return write_registers(ds::kRegControl, cs, 2);
 }
 

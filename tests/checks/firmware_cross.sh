@@ -8,7 +8,8 @@
 #      headers) and for the ESP8266's LX106 (xtensa-lx106-elf-g++, compile
 #      only: Debian's lx106 libgcc lacks the 32- and 64-bit division and
 #      multiplication helpers, which the ESP8266's ROM and its SDK provide);
-#   3. every object refers to nothing but our own symbols, memcpy / memset /
+#   3. every object refers to nothing but our own symbols (our classes'
+#      vtables included: no RTTI in them), memcpy / memset /
 #      memmove (which the compiler emits for struct copies; picolibc and the
 #      ESP SDKs provide them) and libgcc's integer helpers: no operator new or
 #      delete, no exception or ABI runtime (__cxa_*, _Unwind_*, the
@@ -65,7 +66,7 @@ done
 # 3. What an object may refer to.
 classify() {
   case "$1" in
-    _ZNK7lansync* | _ZN7lansync*) echo ours ;;
+    _ZNK7lansync* | _ZN7lansync* | _ZTVN7lansync*) echo ours ;;  # _ZTV: the vtable of a class of ours
     memcpy | memset | memmove) echo ok ;;
     _Znw* | _Zna* | _ZdlPv* | _ZdaPv*) echo "operator new/delete" ;;
     __cxa_* | __gxx_personality* | _Unwind_* | _ZTI* | _ZTV*) echo "exception, RTTI or ABI runtime" ;;

@@ -15,7 +15,7 @@ status=0
 for opt in -O0 -O2 -Os; do
   objs=()
   for src in "$@"; do
-    obj="$tmp/$(basename "$src")$opt.o"
+    obj="$tmp/$(basename "$(dirname "$src")")_$(basename "$src")$opt.o"  # codec/ds3231.cpp, proto/ds3231.cpp
     "$cxx" -std=c++20 "$opt" -ffreestanding -fno-exceptions -fno-rtti -nostdinc++ \
       -Wall -Wextra -Wconversion -Werror -I"$root/libsync" -c "$src" -o "$obj"
     objs+=("$obj")

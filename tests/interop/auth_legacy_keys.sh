@@ -14,7 +14,9 @@
 #   ntpsec's ntpd serving with the same keys (its spelling: bare hex, type
 #     AES) answers ntpprobe --key, and nothing with a wrong key;
 #   an MD5 key, an AES128 key of the wrong length and an unknown type are
-#     reported with file and line, and the other keys still load.
+#     reported with file and line, and the other keys still load;
+#   lansync-board syncs from sntpd with each key, and its server mode signs
+#     alike.
 # ntpsec's ntpd as a client of sntpd with these keys: auth_legacy_ntpsec_client.sh.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
@@ -137,8 +139,24 @@ expect_message 2 "ntpprobe --key 6 (15-byte AES128)" "mixed.keys:4: key 6: an AE
   "$BIN/ntpprobe" --keys "$WORK/mixed.keys" --key 6 127.0.0.1:11124
 expect_message 2 "ntpprobe --key 5 (MD5)" "mixed.keys:3: key 5: type MD5 is refused" \
   "$BIN/ntpprobe" --keys "$WORK/mixed.keys" --key 5 127.0.0.1:11124
-expect_message 2 "lansync-board --key 2 (AES128)" "takes SHA256 and SHA512 keys only" \
-  "$BIN/lansync-board" --keys "$WORK/chrony.keys" --key 2 --server 127.0.0.1:11124 --duration 1
+# lansync-board takes both types too (its port computes them with the key ring).
+port=11140
+for key in 1 2; do
+  type=$(type_of $key)
+  start board$key "$BIN/lansync-board" --server 127.0.0.1:11124 --keys "$WORK/mixed.keys" --key $key \
+    --drift-ppm 30 --min-poll 2 --max-poll 4 --serve 127.0.0.1:$port --json
+  check "lansync-board --key $key names its $type key" wait_for_log board$key "authentication: key $key ($type)"
+  status=$(wait_synced board$key 8)
+  check "lansync-board, $type: syncs from sntpd (offset $(jq -r .offset_s <<<"$status") s)" \
+    near "$(jq -r .offset_s <<<"$status")" 0 0.001
+  check "lansync-board, $type: no reply refused" [ "$(jq -r .unauthenticated <<<"$status")" = 0 ]
+  run_capture out "$BIN/ntpprobe" -o json --keys "$WORK/chrony.keys" --key $key 127.0.0.1:$port
+  check "lansync-board, $type: its server mode answers ntpprobe --key $key, signed (exit $RC)" [ "$RC" -eq 0 ]
+  kill "$LAST_PID"
+  port=$((port + 1))
+done
+expect_message 2 "lansync-board --key 6 (15-byte AES128)" "mixed.keys:4: key 6: an AES128 key must be exactly 16 bytes" \
+  "$BIN/lansync-board" --keys "$WORK/mixed.keys" --key 6 --server 127.0.0.1:11124 --duration 1
 
 # --- chronyd serving with the keys ----------------------------------------------
 chronyd_server chronyd 11125 -- "${CHRONY_SERVES[@]}" "keyfile $WORK/chrony.keys"

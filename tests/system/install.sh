@@ -40,6 +40,16 @@ check "chronyd -Q takes sntpd's time: $(grep -o 'System clock wrong.*' "$WORK/la
   grep -q "System clock wrong by -\?0\.0" "$WORK/last.err"
 run_capture st inside sntpd status
 check "sntpd status reads the running daemon" grep -q "^Synchronized     : yes, serving stratum 10" <<<"$st"
+# The control socket is for root and the _lansync group: a user added to it may ask, others may not.
+check "the control socket is root:_lansync 0660" \
+  [ "$(inside stat -c '%U:%G %a' /run/lansync/sntpd.sock)" = "root:_lansync 660" ]
+inside useradd -m pi
+inside useradd -m guest
+inside usermod -aG _lansync pi
+check "a member of _lansync reads sntpd status" eval 'inside runuser -u pi -- sntpd status | grep -q "^Synchronized"'
+run_capture guest inside runuser -u guest -- sntpd status
+check "a user outside _lansync is refused with a clear message ($(head -c 120 "$WORK/last.err"))" \
+  eval '[ "$RC" -ne 0 ] && grep -q "Permission denied" "$WORK/last.err"'
 check "systemctl --failed is empty" [ -z "$(inside systemctl --failed --no-legend --plain)" ]
 warnings=$(inside journalctl -b -u sntpd.service -p warning --no-pager -q || true)
 check "the unit's journal has no warning on a clean start" [ -z "$warnings" ]

@@ -84,14 +84,15 @@ void http_and_rtc() {
             fw::json_value(r.body, r.body_size, "unix_ms", &v, &n, &is_string) && !is_string && n == 8,
         "same-origin JSON set parsed");
   uint8_t regs[19] = {0x07, 0x14, 0x09, 0x01, 0x22, 0x11, 0x26, 0, 0, 0, 0, 0, 0, 0, 0x1C, 0x00, 0, 0x19, 0x40};
-  fw::RtcRead rtc = fw::read_rtc_registers(regs, sizeof(regs));
+  proto::Ds3231Read rtc = proto::read_ds3231(regs, sizeof(regs));
   char buf[48];
   fw::TextWriter w(buf, sizeof(buf));
   w.put_iso8601(rtc.unix_s * kSecond, 0);
-  check(rtc.status == fw::RtcStatus::Valid && fw::text_equals(buf, w.size(), "2026-11-22T09:14:07Z"),
+  check(fw::rtc_status(rtc) == fw::RtcStatus::Valid && fw::text_equals(buf, w.size(), "2026-11-22T09:14:07Z"),
         "DS3231 registers read");
   regs[0x0F] = 0x80;
-  check(fw::read_rtc_registers(regs, sizeof(regs)).status == fw::RtcStatus::Stopped, "OSF refuses the time");
+  check(fw::rtc_status(proto::read_ds3231(regs, sizeof(regs))) == fw::RtcStatus::Stopped,
+        "OSF refuses the time");
 }
 
 struct Pending {

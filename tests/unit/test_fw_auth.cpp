@@ -1,6 +1,7 @@
 // Tests of the board's NTP key (firmware/core/auth): its requests are signed byte for byte as
-// libsync's core/auth signs them, and replies, broadcasts and requests it must not trust are refused.
+// libsync's proto/auth signs them, and replies, broadcasts and requests it must not trust are refused.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -11,11 +12,12 @@
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "proto/auth.hpp"
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
+#include "proto/keys.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -27,7 +29,9 @@ constexpr int64_t kMs = 1'000'000;
 // The keys of tests/golden/chrony-4.3-auth.hex, as sntpd and chrony read them.
 const char* const kKeys =
     "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-    "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n";
+    "2 SHA512 HEX:202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n"
+    "3 SHA1 HEX:404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"
+    "4 AES128 HEX:606162636465666768696a6b6c6d6e6f\n";
 
 std::unique_ptr<os::KeyRing> ring() {
   auto r = os::KeyRing::parse(kKeys, "test keys");
@@ -35,32 +39,34 @@ std::unique_ptr<os::KeyRing> ring() {
   return std::move(*r);
 }
 
-// The port's hash as an ESP port computes it: over the key bytes the board holds.
-bool sodium_hash(void*, const MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
-  if (key.type == HashType::Sha512) {
-    crypto_hash_sha512_state s;
-    crypto_hash_sha512_init(&s);
-    crypto_hash_sha512_update(&s, key.bytes, key.size);
-    crypto_hash_sha512_update(&s, data, size);
-    crypto_hash_sha512_final(&s, out);
-  } else {
-    crypto_hash_sha256_state s;
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, key.bytes, key.size);
-    crypto_hash_sha256_update(&s, data, size);
-    crypto_hash_sha256_final(&s, out);
+// The port's MAC as an ESP port computes it, over the key bytes the board
+// holds: libsodium's one-shot SHA-2 and OpenSSL's one-shot SHA-1 and CMAC here.
+bool port_hash(void*, const MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
+  std::vector<uint8_t> both(key.bytes, key.bytes + key.size);
+  both.insert(both.end(), data, data + size);
+  size_t n = 0;
+  switch (key.type) {
+    case proto::KeyType::Sha256: return crypto_hash_sha256(out, both.data(), both.size()) == 0;
+    case proto::KeyType::Sha512: return crypto_hash_sha512(out, both.data(), both.size()) == 0;
+    case proto::KeyType::Sha1:
+      return EVP_Q_digest(nullptr, "SHA1", nullptr, both.data(), both.size(), out, nullptr) == 1;
+    case proto::KeyType::Aes128:
+      return EVP_Q_mac(nullptr, "CMAC", nullptr, "AES-128-CBC", nullptr, key.bytes, key.size, data, size, out,
+                       16, &n) != nullptr;
   }
-  return true;
+  return false;
 }
 
-// Key 1 (SHA256) or 2 (SHA512) of kKeys, held in the board's buffer.
+// Key id (1..4) of kKeys, held in the board's buffer.
 MacKey board_key(uint32_t id) {
+  static const proto::KeyType kTypes[] = {proto::KeyType::Sha256, proto::KeyType::Sha512,
+                                          proto::KeyType::Sha1, proto::KeyType::Aes128};
   MacKey k;
   k.id = id;
-  k.type = id == 2 ? HashType::Sha512 : HashType::Sha256;
-  k.size = 32;
-  for (size_t i = 0; i < k.size; ++i) k.bytes[i] = static_cast<uint8_t>((id == 2 ? 0x20 : 0) + i);
-  k.hash = &sodium_hash;
+  k.type = kTypes[id - 1];
+  k.size = id == 4 ? 16 : 32;
+  for (size_t i = 0; i < k.size; ++i) k.bytes[i] = static_cast<uint8_t>(0x20 * (id - 1) + i);
+  k.hash = &port_hash;
   return k;
 }
 
@@ -95,13 +101,13 @@ std::vector<uint8_t> signed_by_libsync(std::vector<uint8_t> packet, uint32_t key
 }
 
 TEST(FwAuth, SignsRequestsExactlyAsLibsyncDoes) {
-  for (uint32_t id : {1u, 2u}) {
+  for (uint32_t id : {1u, 2u, 3u, 4u}) {
     MacKey key = board_key(id);
     NtpClient c(ClientConfig{});
     c.start(5 * kS);
     std::vector<uint8_t> ours = request(c, &key);
-    // NTPv4: key ID + 20 bytes of digest, SHA-256 and SHA-512 alike (chrony, ntpsec).
-    ASSERT_EQ(ours.size(), codec::kHeaderSize + 24) << "key " << id;
+    // NTPv4: key ID + 20 bytes of digest, SHA-256, SHA-512 and SHA-1 alike (chrony, ntpsec); AES-CMAC's 16.
+    ASSERT_EQ(ours.size(), codec::kHeaderSize + (id == 4 ? 20 : 24)) << "key " << id;
     std::vector<uint8_t> theirs(ours.begin(), ours.begin() + codec::kHeaderSize);
     EXPECT_EQ(ours, signed_by_libsync(theirs, id)) << "key " << id;
     auto keys = ring();
@@ -195,7 +201,7 @@ TEST(FwAuth, BoardCountsRefusedRepliesAndSaysWhy) {
   Event e;
   ASSERT_TRUE(b.next_event(&e));
   EXPECT_EQ(e.kind, EventKind::Unauthenticated);
-  EXPECT_EQ(static_cast<MacCheck>(e.code), MacCheck::Unsigned);
+  EXPECT_EQ(static_cast<proto::AuthStatus>(e.code), proto::AuthStatus::Unsigned);
   EXPECT_FALSE(b.next_event(&e)) << "said once";
 }
 
@@ -237,7 +243,8 @@ TEST(FwAuth, ServerModeSignsRepliesToSignedRequests) {
   EXPECT_EQ(b.status(3 * kMs).auth_refused, 2u);
 }
 
-// A key file line, as the board parses it, hashes exactly as sntpd's key ring does with that line.
+// A key file line, as the board reads it (proto::parse_key_line), MACs with the port's hash
+// exactly as sntpd's key ring does with that line, for every type the board takes.
 TEST(FwAuth, KeyLinesHashAsTheKeyRingReadsThem) {
   const char* const lines[] = {
       "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
@@ -247,60 +254,40 @@ TEST(FwAuth, KeyLinesHashAsTheKeyRingReadsThem) {
       "9 SHA256 shorttext",
       "4294967295 SHA256 00112233445566778899aabbccddeeff",  // bare hex over 20 digits: hex
       "3 SHA256 HEX:0a",
+      "5 SHA1 HEX:75388CD24C9B15666342921464F226FC7D179A98",
+      "6 sha-1 short-text",
+      "8 AES128 HEX:FF23850986E6888BEDAFA3731076C51B",
+      "10 AES ff23850986e6888bedafa3731076c51b",  // ntpsec's spelling, bare hex
+      "11 aes128cmac 0123456789abcdef",           // 16 characters of text
   };
   for (const char* line : lines) {
     SCOPED_TRACE(line);
     MacKey k;
-    ASSERT_EQ(parse_key_line(line, std::strlen(line), &k), KeyLine::Ok);
-    k.hash = &sodium_hash;
+    ASSERT_EQ(proto::parse_key_line(line, std::strlen(line), &k).status, proto::KeyLineStatus::Ok);
+    k.hash = &port_hash;
     auto r = os::KeyRing::parse(std::string(line) + "\n", "line");
     ASSERT_TRUE(r.ok());
     auto& keys = *r;
     ASSERT_EQ(keys->size(), 1u);
+    ASSERT_EQ(k.mac_size(k.id), keys->mac_size(k.id));
     const uint8_t data[] = {1, 2, 3, 4, 5};
-    uint8_t mine[kMaxHashBytes] = {}, theirs[kMaxHashBytes] = {};
-    ASSERT_TRUE(k.hash(nullptr, k, data, sizeof(data), mine));
-    ASSERT_TRUE(keys->compute(k.id, data, sizeof(data), theirs, hash_size(k.type)));
-    EXPECT_EQ(std::memcmp(mine, theirs, hash_size(k.type)), 0);
+    uint8_t mine[proto::kMaxMacSize] = {}, theirs[proto::kMaxMacSize] = {};
+    ASSERT_TRUE(k.compute(k.id, data, sizeof(data), mine, k.mac_size(k.id)));
+    ASSERT_TRUE(keys->compute(k.id, data, sizeof(data), theirs, k.mac_size(k.id)));
+    EXPECT_EQ(std::memcmp(mine, theirs, sizeof(mine)), 0);
   }
 }
 
-TEST(FwAuth, KeyLinesItCannotUseLeaveTheKeyAlone) {
-  struct Case {
-    const char* line;
-    KeyLine want;
-  } cases[] = {
-      {"", KeyLine::Empty},
-      {"   # a comment", KeyLine::Empty},
-      {"0 SHA256 HEX:00", KeyLine::BadId},
-      {"4294967296 SHA256 HEX:00", KeyLine::BadId},
-      {"x1 SHA256 HEX:00", KeyLine::BadId},
-      {"1 MD5 HEX:00", KeyLine::BadType},
-      {"1 AES128 HEX:000102030405060708090a0b0c0d0e0f", KeyLine::BadType},
-      {"1 SHA256", KeyLine::BadKey},
-      {"1 SHA256 HEX:", KeyLine::BadKey},
-      {"1 SHA256 HEX:abc", KeyLine::BadKey},
-      {"1 SHA256 HEX:zz", KeyLine::BadKey},
-      {"1 SHA256 ab#cd", KeyLine::BadKey},
-      {"1 SHA256 HEX:00 extra", KeyLine::BadKey},
-      {"1 SHA256 ASCII:", KeyLine::BadKey},
-      {"1 SHA512 HEX:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00",
-       KeyLine::TooLong},
-      {"1 SHA256 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00", KeyLine::TooLong},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.line);
-    MacKey k;
-    k.id = 5;
-    k.size = 1;
-    k.bytes[0] = 0x55;
-    EXPECT_EQ(parse_key_line(c.line, std::strlen(c.line), &k), c.want);
-    EXPECT_EQ(k.id, 5u);
-    EXPECT_EQ(k.size, 1u);
-    EXPECT_EQ(k.bytes[0], 0x55);
-    EXPECT_STRNE(describe(c.want), "unknown");
-  }
+TEST(FwAuth, AKeyWithoutAHashOrAnotherIdComputesNothing) {
+  MacKey k = board_key(1);
+  uint8_t out[proto::kMaxMacSize];
+  const uint8_t data[] = {1};
+  EXPECT_EQ(k.mac_size(2), 0u);
+  EXPECT_FALSE(k.compute(2, data, sizeof(data), out, 20));
+  EXPECT_FALSE(k.compute(1, data, sizeof(data), out, 33)) << "more than SHA-256 gives";
+  k.hash = nullptr;
+  EXPECT_FALSE(k.enabled());
+  EXPECT_EQ(k.mac_size(1), 0u);
 }
 
 }  // namespace

@@ -83,7 +83,8 @@ std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns,
 bool test_hash(void*, const MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
   uint64_t h = 1469598103934665603ULL ^ key.bytes[0];
   for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 1099511628211ULL;
-  for (size_t i = 0; i < hash_size(key.type); ++i) out[i] = static_cast<uint8_t>(h >> (8 * (i % 8)) ^ i);
+  for (size_t i = 0; i < proto::key_mac_size(key.type); ++i)
+    out[i] = static_cast<uint8_t>(h >> (8 * (i % 8)) ^ i);
   return true;
 }
 
@@ -432,7 +433,7 @@ std::vector<uint8_t> broadcast(int64_t utc_ns) {
   h.transmit = codec::to_ntp(utc_ns);
   std::vector<uint8_t> p(48 + 24);
   size_t n = codec::encode(h, p.data(), p.size());
-  p.resize(sign(test_key(), p.data(), n, p.size()));
+  p.resize(proto::sign_packet(p.data(), n, p.size(), 7, test_key()));
   return p;
 }
 

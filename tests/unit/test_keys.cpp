@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
-#include "proto/auth.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
 
 namespace lansync::os {
 namespace {
@@ -46,9 +46,9 @@ TEST(KeyFile, ReadsChronysFormat) {
                        "3 SHA256 plain-text-key-of-any-length\n");
   ASSERT_TRUE(ring);
   EXPECT_EQ(ring->ids(), (std::vector<uint32_t>{1, 2, 3}));
-  KeyType t;
+  proto::KeyType t;
   ASSERT_TRUE(ring->find(2, &t));
-  EXPECT_EQ(t, KeyType::Sha512);
+  EXPECT_EQ(t, proto::KeyType::Sha512);
   EXPECT_EQ(ring->mac_size(1), 32u);
   EXPECT_EQ(ring->mac_size(2), 64u);
   EXPECT_EQ(ring->mac_size(4), 0u);
@@ -116,12 +116,12 @@ TEST(KeyFile, ReadsSha1AndAes128KeysInChronysAndNtpsecsSpelling) {
       "6 sha-1 short-text\n");
   ASSERT_TRUE(ring);
   EXPECT_EQ(ring->ids(), (std::vector<uint32_t>{1, 2, 3, 4, 5, 6}));
-  KeyType t;
+  proto::KeyType t;
   ASSERT_TRUE(ring->find(1, &t));
-  EXPECT_EQ(t, KeyType::Sha1);
+  EXPECT_EQ(t, proto::KeyType::Sha1);
   for (uint32_t id : {2u, 3u, 4u, 5u}) {
     ASSERT_TRUE(ring->find(id, &t));
-    EXPECT_EQ(t, KeyType::Aes128) << id;
+    EXPECT_EQ(t, proto::KeyType::Aes128) << id;
     EXPECT_EQ(ring->mac_size(id), 16u) << id;
   }
   EXPECT_EQ(ring->mac_size(1), 20u);
@@ -132,8 +132,8 @@ TEST(KeyFile, ReadsSha1AndAes128KeysInChronysAndNtpsecsSpelling) {
   ASSERT_EQ(ring->problems().size(), 1u);
   EXPECT_EQ(ring->problems()[0].line, 3);
   EXPECT_FALSE(ring->problems()[0].fatal);
-  EXPECT_EQ(std::string(key_type_name(KeyType::Aes128)), "AES128");
-  EXPECT_EQ(std::string(ntpsec_key_type_name(KeyType::Aes128)), "AES");
+  EXPECT_EQ(std::string(proto::key_type_name(proto::KeyType::Aes128)), "AES128");
+  EXPECT_EQ(std::string(proto::ntpsec_key_type_name(proto::KeyType::Aes128)), "AES");
 }
 
 TEST(KeyFile, AnAes128KeyMustBe16Bytes) {
@@ -323,9 +323,46 @@ TEST_F(KeyFileOnDisk, NamesAMissingFileAndADirectory) {
   EXPECT_NE(r.error().message.find("not a regular file"), std::string::npos);
 }
 
+// load_key_file(), as ntpprobe and lansync-board (one key) and sntpd (every key) call it.
+TEST_F(KeyFileOnDisk, LoadKeyFileReportsWhatTheToolNeeds) {
+  std::ofstream(path) << "1 SHA256 short\n2 MD5 HEX:00112233445566778899\n3 SHA256 HEX:" << kHex32 << "\n";
+  ::chmod(path.c_str(), 0600);
+  std::vector<std::string> said;
+  auto say = [&](const std::string& w) { said.push_back(w); };
+
+  auto all = load_key_file(path, false, 0, say);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(said.size(), 2u);
+  EXPECT_EQ(said[0].rfind(path + ":1: key 1: only 5 bytes", 0), 0u) << said[0];
+  EXPECT_EQ(said[1].rfind(path + ":2: key 2: type MD5 is refused", 0), 0u) << said[1];
+  EXPECT_NE(said[1].find(" (line left out)"), std::string::npos) << said[1];
+
+  said.clear();
+  EXPECT_TRUE(load_key_file(path, false, 3, say).ok());
+  EXPECT_TRUE(said.empty()) << "nothing about key 3";
+  EXPECT_TRUE(load_key_file(path, false, 1, say).ok());
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_EQ(said[0].rfind(path + ":1: key 1: only 5 bytes", 0), 0u) << said[0];
+
+  said.clear();
+  auto md5 = load_key_file(path, false, 2, say);
+  ASSERT_FALSE(md5.ok());
+  EXPECT_EQ(md5.error().message.rfind("--key 2: " + path + ":2: key 2: type MD5 is refused", 0), 0u)
+      << md5.error().message;
+  EXPECT_TRUE(said.empty()) << "a line left out is the error, not a warning";
+  auto none = load_key_file(path, false, 9, say);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message, "--key 9: no key 9 in " + path);
+
+  ::chmod(path.c_str(), 0644);
+  auto open = load_key_file(path, false, 3, say);
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.error().message.find("chmod 600"), std::string::npos) << open.error().message;
+}
+
 TEST(KeyGen, PrintsALineThatReadsBackAndTheSameKeyForNtpsec) {
   std::string ntpsec;
-  std::string line = generate_key_line(65535, KeyType::Sha512, 32, &ntpsec);
+  std::string line = generate_key_line(65535, proto::KeyType::Sha512, 32, &ntpsec);
   EXPECT_EQ(line.substr(0, 17), "65535 SHA512 HEX:");
   EXPECT_EQ(line.size(), 17u + 64u);
   EXPECT_EQ(ntpsec, "65535 SHA512 " + line.substr(17));
@@ -333,13 +370,13 @@ TEST(KeyGen, PrintsALineThatReadsBackAndTheSameKeyForNtpsec) {
   auto b = parse_ok(ntpsec + "\n");
   ASSERT_TRUE(a && b);
   EXPECT_EQ(mac_of(*a, 65535), mac_of(*b, 65535));
-  EXPECT_NE(generate_key_line(1, KeyType::Sha256, 32, nullptr),
-            generate_key_line(1, KeyType::Sha256, 32, nullptr));
+  EXPECT_NE(generate_key_line(1, proto::KeyType::Sha256, 32, nullptr),
+            generate_key_line(1, proto::KeyType::Sha256, 32, nullptr));
 }
 
 TEST(KeyGen, Aes128KeysAre16BytesAndNamedAesForNtpsec) {
   std::string ntpsec;
-  std::string line = generate_key_line(3, KeyType::Aes128, 32, &ntpsec);
+  std::string line = generate_key_line(3, proto::KeyType::Aes128, 32, &ntpsec);
   EXPECT_EQ(line.substr(0, 13), "3 AES128 HEX:");
   EXPECT_EQ(line.size(), 13u + 32u);
   EXPECT_EQ(ntpsec, "3 AES " + line.substr(13));
@@ -348,7 +385,7 @@ TEST(KeyGen, Aes128KeysAre16BytesAndNamedAesForNtpsec) {
   ASSERT_TRUE(a && b);
   EXPECT_EQ(mac_of(*a, 3), "none");  // 20 bytes asked of a 16-byte MAC
   EXPECT_EQ(full_mac(*a, 3, {1, 2, 3}), full_mac(*b, 3, {1, 2, 3}));
-  EXPECT_EQ(generate_key_line(4, KeyType::Sha1, 32, nullptr).size(), 11u + 64u);
+  EXPECT_EQ(generate_key_line(4, proto::KeyType::Sha1, 32, nullptr).size(), 11u + 64u);
 }
 
 }  // namespace

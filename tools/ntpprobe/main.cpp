@@ -54,8 +54,8 @@ struct KeygenOptions {
 };
 
 int keygen(const KeygenOptions& opt) {
-  os::KeyType type = os::KeyType::Sha256;
-  os::parse_key_type(opt.type, &type);  // CLI11 admitted only the supported names
+  proto::KeyType type = proto::KeyType::Sha256;
+  proto::parse_key_type(opt.type.data(), opt.type.size(), &type);  // CLI11 admitted only the supported names
   std::string ntpsec;
   std::string line = os::generate_key_line(opt.id, type, 32, &ntpsec);  // AES128: 16 bytes
   fmt::print("{}\n# the same key for ntpsec's ntp.keys (which has no HEX: prefix):\n# {}\n", line, ntpsec);
@@ -64,19 +64,11 @@ int keygen(const KeygenOptions& opt) {
 
 // Loads the key file and checks that it holds the key in use; prints its warnings.
 std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
-  auto ring = os::KeyRing::load(opt.keys_path, opt.insecure_keys);
+  auto ring = os::load_key_file(opt.keys_path, opt.insecure_keys, opt.key_id, [](const std::string& warning) {
+    fmt::print(stderr, "ntpprobe: warning: {}\n", warning);
+  });
   if (!ring) {
     fmt::print(stderr, "ntpprobe: error: {}\n", ring.error().message);
-    return nullptr;
-  }
-  // Only the key in use matters here; sntpd reports every line at start-up.
-  for (const os::KeyFileProblem& p : (*ring)->problems()) {
-    if (p.key_id == opt.key_id && !p.fatal) {
-      fmt::print(stderr, "ntpprobe: warning: {}:{}: {}\n", opt.keys_path, p.line, p.message);
-    }
-  }
-  if (!(*ring)->find(opt.key_id, nullptr)) {
-    fmt::print(stderr, "ntpprobe: error: --key {}: {}\n", opt.key_id, (*ring)->why_missing(opt.key_id));
     return nullptr;
   }
   return std::move(*ring);

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "os/clock.hpp"
 #include "status_json.hpp"
 
 namespace lansync::sntpd {
@@ -12,7 +13,11 @@ ControlService::ControlService(os::ControlServer server, ControlSources sources)
 
 void ControlService::attach(EventLoop& loop) {
   if (server_.fd() < 0) return;
-  loop.watch(server_.fd(), [this] { server_.serve([this](const std::string& r) { return answer(r); }); });
+  // The socket and each connection still sending its line; and the deadline
+  // of the oldest, so that a client that trickles is closed on time.
+  auto serve = [this] { server_.serve([this](const std::string& r) { return answer(r); }, os::monotonic_ns()); };
+  loop.watch_set([this] { return server_.fds(); }, serve);
+  loop.when([this] { return server_.next_deadline_mono_ns(); }, serve);
 }
 
 std::string ControlService::answer(const std::string& request) const {

@@ -1,6 +1,7 @@
 // sntpd's control socket (--control): answers `sntpd status` with the status snapshot as JSON.
 //
-// One request line per connection (os::ControlServer): "status" gets the
+// One request line per connection (os::ControlServer, which never blocks the
+// loop: connections are read as they send, each closed at its deadline): "status" gets the
 // report (status_json.hpp), "clients" the client list, anything else
 // {"error":"unknown request"}; each answer is one JSON line.
 #pragma once
@@ -26,7 +27,7 @@ class ControlService {
   // Answers on server (listening, or closed: fd -1) from sources.
   ControlService(os::ControlServer server, ControlSources sources);
 
-  // Answers each connection as it comes; nothing when the socket could not be opened.
+  // Answers each connection as its line comes in; nothing when the socket could not be opened.
   void attach(EventLoop& loop);
   // The answer to one request line, ending in a newline.
   std::string answer(const std::string& request) const;

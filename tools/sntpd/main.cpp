@@ -133,13 +133,11 @@ void define_options(CLI::App& app, Options& opt) {
 
 // Loads --keys, printing every line left out; null on an error (logged).
 std::unique_ptr<os::KeyRing> load_keys(const Options& opt) {
-  auto ring = os::KeyRing::load(opt.keys, opt.insecure_keys);
+  auto ring = os::load_key_file(opt.keys, opt.insecure_keys, 0,
+                                [](const std::string& warning) { os::log::warn("{}", warning); });
   if (!ring) {
     os::log::error("--keys: {}", ring.error().message);
     return nullptr;
-  }
-  for (const os::KeyFileProblem& p : (*ring)->problems()) {
-    os::log::warn("{}:{}: {}{}", opt.keys, p.line, p.message, p.fatal ? " (line left out)" : "");
   }
   std::string ids;
   for (uint32_t id : (*ring)->ids()) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
@@ -422,7 +420,8 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
   if (Stop stop = open_broadcasts(opt, keys.get(), daemon)) return *stop;
   if (!opt.control.empty()) {
-    auto control = os::ControlServer::listen(opt.control);
+    // Mode 0660, group of the user sntpd continues as (_lansync): its members may ask.
+    auto control = os::ControlServer::listen(opt.control, ::geteuid() == 0 ? os::group_of(user) : -1);
     control ? daemon.set_control(std::move(*control))
             : os::log::warn("no status socket: {}", control.error().message);
   }
