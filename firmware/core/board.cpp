@@ -1,12 +1,9 @@
 // The board; see board.hpp.
 #include "firmware/core/board.hpp"
 
-#include "codec/ds3231.hpp"
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/http.hpp"
-#include "firmware/core/text.hpp"
 #include "firmware/core/wide.hpp"
 
 namespace lansync::fw {
@@ -31,16 +28,6 @@ constexpr int64_t kMinWindowNs = int64_t{1800} * 1'000'000'000;
 // and this much on top of everything.
 constexpr int64_t kWanderPpb = 2'000;
 constexpr int64_t kOutlierMarginNs = 200'000;
-// The seconds must advance within this long of the first read.
-constexpr int64_t kTickTimeoutNs = 1'100'000'000;
-// Reading for the RTC's tick starts this long before it is due.
-constexpr int64_t kTickLeadNs = 20'000'000;
-// A write is handed to the port this long before its moment.
-constexpr int64_t kWriteLeadNs = 30'000'000;
-// Retry a failed RTC write after this long.
-constexpr int64_t kRtcRetryNs = int64_t{60} * kSecondNs;
-// With an RTC, next_action() wakes at least this often to plan its reads and writes.
-constexpr int64_t kRtcPlanIntervalNs = int64_t{60} * kSecondNs;
 // A sample's time must lie between 2026 (codec::kEarliestPlausibleUnixSeconds)
 // and 2200 (the DS3231's calendar ends in 2199); NTP eras are unfolded
 // around the clock, but never around a time after 2190, so that nothing
@@ -58,7 +45,6 @@ bool plausible_utc(int64_t utc_ns) {
 }
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
 
 }  // namespace
 
@@ -68,6 +54,12 @@ BoardHttpConfig http_config(const BoardConfig& c) {
   return BoardHttpConfig{c.key.enabled(), c.phone_error_ns, c.random64, c.random_context};
 }
 
+RtcKeeperConfig rtc_config(const BoardConfig& c) {
+  return RtcKeeperConfig{c.has_rtc,           c.rtc_set_unix_s,           c.rtc_set_error_ns,
+                         c.rtc_unknown_error_ns, c.rtc_drift_ppb,          c.rtc_min_write_interval_ns,
+                         c.rtc_resync_interval_ns, c.rtc_read_interval_ns};
+}
+
 }  // namespace
 
 Board::Board(const BoardConfig& config)
@@ -75,13 +67,12 @@ Board::Board(const BoardConfig& config)
       estimator_(config.sigma_floor_ns),
       client_(config.client),
       network_(config.network),
-      http_(http_config(config)) {}
+      http_(http_config(config)),
+      rtc_(rtc_config(config)) {}
 
 void Board::start(int64_t local_ns) {
   started_ = true;
-  rtc_set_unix_s_ = config_.rtc_set_unix_s;
-  rtc_set_error_ns_ = config_.rtc_set_error_ns;
-  if (config_.has_rtc) rtc_phase_ = RtcPhase::BootRead;
+  rtc_.start();
   if (config_.use_server) client_.start(local_ns);
   network_.start(local_ns);
   state_.last_online_local_ns = local_ns;
@@ -119,13 +110,6 @@ int64_t Board::error_ns(int64_t local_ns) const {
   return state_.error.at(local_ns) + abs64(clock_.slew_left_ns(local_ns));
 }
 
-int64_t Board::rtc_error_ns(int64_t utc_ns) const {
-  if (rtc_set_unix_s_ <= 0) return config_.rtc_unknown_error_ns;
-  int64_t age = max64(0, utc_ns - rtc_set_unix_s_ * kSecondNs);
-  // One millisecond for meeting the chip at its tick, both when set and when read.
-  return rtc_set_error_ns_ + scale_ppb(age, config_.rtc_drift_ppb) + 1'000'000;
-}
-
 Reading Board::now(int64_t local_ns) const {
   Reading r;
   r.source = state_.source;
@@ -145,14 +129,6 @@ int64_t Board::pivot_ns(int64_t local_ns) const {
 }
 
 bool Board::online(int64_t local_ns) const { return state_.online(local_ns, config_.offline_after_ns); }
-
-int64_t Board::local_at_utc(int64_t utc_ns, int64_t from_local_ns) const {
-  // The clock runs within 0.15% of the local counter: two Newton steps of
-  // slope one land within nanoseconds.
-  int64_t at = from_local_ns + (utc_ns - clock_.utc_ns(from_local_ns));
-  at += utc_ns - clock_.utc_ns(at);
-  return at + (utc_ns - clock_.utc_ns(at));
-}
 
 void Board::apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                           int64_t upstream_distance_ns, int64_t local_ns) {
@@ -308,157 +284,22 @@ void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uin
 
 // --- The DS3231.
 
-void Board::begin_tick_wait(TickPurpose purpose, int64_t start_local_ns) {
-  rtc_phase_ = RtcPhase::TickWait;
-  tick_purpose_ = purpose;
-  tick_seconds_ = 0xFF;
-  tick_next_read_ns_ = start_local_ns;
-  tick_deadline_ns_ = start_local_ns + kTickTimeoutNs;
-}
+RtcView Board::rtc_view(int64_t local_ns) const { return RtcView{&clock_, now(local_ns), online(local_ns)}; }
 
-void Board::plan_rtc(int64_t local_ns) {
-  if (!config_.has_rtc || rtc_phase_ != RtcPhase::Idle || rtc_status_ == RtcStatus::Unknown ||
-      rtc_status_ == RtcStatus::Missing) {
-    return;
-  }
-  Reading r = now(local_ns);
-  // Write it when the clock comes from something better than the RTC itself
-  // (a server still heard, or a phone), and is better than what the RTC
-  // holds by a margin.
-  bool better_source = online(local_ns) || state_.source == Source::Phone;
-  if (better_source && r.synchronized && local_ns >= next_rtc_write_local_ns_ &&
-      (rtc_status_ != RtcStatus::Valid || rtc_error_ns(r.utc_ns) > 2 * r.error_ns)) {
-    int64_t second = floor_div(r.utc_ns, kSecondNs) + 1;
-    if (second * kSecondNs - r.utc_ns < kWriteLeadNs + 10'000'000) ++second;
-    uint8_t regs[codec::ds3231::kTimeSize];
-    if (!proto::ds3231_time_registers(second, rtc_twelve_hour_, regs)) {
-      next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
-      return;
-    }
-    rtc_write_unix_s_ = second;
-    rtc_write_at_local_ns_ = local_at_utc(second * kSecondNs, local_ns);
-    rtc_phase_ = RtcPhase::WriteTime;
-    return;
-  }
-  // Follow it while nothing better is heard.
-  if (rtc_status_ == RtcStatus::Valid && !online(local_ns) && local_ns >= next_rtc_resync_local_ns_) {
-    if (state_.networked()) push(EventKind::Offline);
-    int64_t start = local_ns;
-    if (tick_phase_known_ && clock_.is_set()) {
-      int64_t utc = clock_.utc_ns(local_ns);
-      int64_t tick = (floor_div(utc - tick_phase_ns_, kSecondNs) + 1) * kSecondNs + tick_phase_ns_;
-      if (tick - utc < kTickLeadNs + 5'000'000) tick += kSecondNs;
-      start = local_at_utc(tick - kTickLeadNs, local_ns);
-    }
-    begin_tick_wait(TickPurpose::Resync, start);
-  }
+void Board::take(const RtcOutcome& o, int64_t local_ns) {
+  if (o.kind == RtcOutcome::Kind::Event) push(o.event, o.value_ns, o.code);
+  if (o.kind != RtcOutcome::Kind::Follow) return;
+  apply_samples(Source::Rtc, &o.tick, 1, o.tick, o.error_ns, local_ns);
+  rtc_.followed(o.tick, clock_);
 }
 
 void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local_ns) {
-  if (rtc_phase_ != RtcPhase::BootRead && rtc_phase_ != RtcPhase::TickWait) return;
-  if (!ok) {
-    rtc_status_ = RtcStatus::Missing;
-    rtc_phase_ = RtcPhase::Idle;
-    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::Missing));
-    return;
-  }
-  if (rtc_phase_ == RtcPhase::BootRead) {
-    proto::Ds3231Read r = proto::read_ds3231(regs, size);
-    rtc_twelve_hour_ = r.twelve_hour;
-    rtc_control_ = r.control;
-    rtc_status_reg_ = r.status;
-    if (rtc_status(r) != RtcStatus::Valid) {
-      rtc_status_ = rtc_status(r);
-      rtc_phase_ = RtcPhase::Idle;
-      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
-      return;
-    }
-    begin_tick_wait(TickPurpose::Boot, local_ns);
-  }
-  // TickWait (the boot read counts as its first read).
-  if (size < codec::ds3231::kTimeSize) return;
-  uint8_t seconds = regs[codec::ds3231::kRegSeconds];
-  if (tick_seconds_ == 0xFF || seconds == tick_seconds_) {
-    tick_seconds_ = seconds;
-    tick_prev_local_ns_ = local_ns;
-    tick_next_read_ns_ = local_ns + config_.rtc_read_interval_ns;
-    if (local_ns > tick_deadline_ns_) {
-      rtc_status_ = RtcStatus::NotTicking;
-      rtc_phase_ = RtcPhase::Idle;
-      next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
-      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::NotTicking));
-    }
-    return;
-  }
-  proto::Ds3231Read r = proto::read_ds3231(regs, codec::ds3231::kTimeSize);
-  rtc_phase_ = RtcPhase::Idle;
-  if (rtc_status(r) != RtcStatus::Valid) {
-    rtc_status_ = rtc_status(r);
-    push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(rtc_status_));
-    return;
-  }
-  // The chip latches its time at the start of a read: the tick fell between
-  // the start of the last read that showed the old second and this one.
-  Sample tick{tick_prev_local_ns_ + (local_ns - tick_prev_local_ns_) / 2, r.unix_s * kSecondNs,
-              local_ns - tick_prev_local_ns_};
-  on_tick(tick, local_ns);
+  RtcOutcome o = rtc_.on_read(regs, size, ok, local_ns);
+  if (o.kind == RtcOutcome::Kind::Ticked) o = rtc_.on_tick(o.tick, local_ns, rtc_view(local_ns));
+  take(o, local_ns);
 }
 
-void Board::on_tick(const Sample& tick, int64_t local_ns) {
-  rtc_status_ = RtcStatus::Valid;
-  next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
-  int64_t rtc_error = rtc_error_ns(tick.utc_ns);
-  Reading r = now(local_ns);
-  if (tick_purpose_ == TickPurpose::Boot && r.synchronized && r.error_ns <= rtc_error) return;
-  if (tick_purpose_ == TickPurpose::Resync) {
-    if (online(local_ns)) return;
-    // The RTC was set from this clock: if they now differ by more than both
-    // error bounds allow, one of them is broken, and the RTC is not followed.
-    int64_t disagreement_ns = abs64(tick.utc_ns - clock_.utc_ns(tick.local_ns));
-    if (r.synchronized && disagreement_ns > rtc_error + r.error_ns + tick.delay_ns) {
-      rtc_status_ = RtcStatus::Disagrees;
-      push(EventKind::RtcUnusable, 0, static_cast<uint32_t>(RtcStatus::Disagrees));
-      return;
-    }
-  }
-  apply_samples(Source::Rtc, &tick, 1, tick, rtc_error, local_ns);
-  tick_phase_known_ = true;
-  tick_phase_ns_ = clock_.utc_ns(tick.local_ns) - floor_div(clock_.utc_ns(tick.local_ns), kSecondNs) * kSecondNs;
-}
-
-void Board::on_rtc_written(bool ok, int64_t local_ns) {
-  if (rtc_phase_ == RtcPhase::WriteTime) {
-    if (!ok) {
-      rtc_phase_ = RtcPhase::Idle;
-      next_rtc_write_local_ns_ = local_ns + kRtcRetryNs;
-      push(EventKind::RtcWriteFailed);
-      return;
-    }
-    // The chip's second starts now: it ticks where our clock does.
-    int64_t utc = clock_.utc_ns(local_ns);
-    tick_phase_known_ = true;
-    tick_phase_ns_ = utc - floor_div(utc, kSecondNs) * kSecondNs;
-    rtc_set_error_ns_ = error_ns(local_ns) + abs64(utc - rtc_write_unix_s_ * kSecondNs);
-    rtc_phase_ = RtcPhase::WriteControl;
-    return;
-  }
-  if (rtc_phase_ != RtcPhase::WriteControl) return;
-  rtc_phase_ = RtcPhase::Idle;
-  if (!ok) {
-    next_rtc_write_local_ns_ = local_ns + kRtcRetryNs;
-    push(EventKind::RtcWriteFailed);
-    return;
-  }
-  uint8_t regs[2];
-  proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, regs);
-  rtc_control_ = regs[0];
-  rtc_status_reg_ = regs[1];
-  rtc_status_ = RtcStatus::Valid;
-  rtc_set_unix_s_ = rtc_write_unix_s_;
-  next_rtc_write_local_ns_ = local_ns + config_.rtc_min_write_interval_ns;
-  next_rtc_resync_local_ns_ = local_ns + config_.rtc_resync_interval_ns;
-  push(EventKind::RtcWritten, rtc_write_unix_s_ * kSecondNs);
-}
+void Board::on_rtc_written(bool ok, int64_t local_ns) { take(rtc_.on_written(ok, local_ns, rtc_view(local_ns)), local_ns); }
 
 // --- What to do next.
 
@@ -471,40 +312,14 @@ Action Board::next_action(int64_t local_ns) {
     if (wifi_step(step, &a)) return a;
   }
   for (int pass = 0; pass < 2; ++pass) {
-    switch (rtc_phase_) {
-      case RtcPhase::BootRead:
-        a.kind = ActionKind::ReadRtc;
-        a.reg = 0;
-        a.size = static_cast<uint8_t>(codec::ds3231::kRegisterCount);
-        a.at_local_ns = local_ns;
-        return a;
-      case RtcPhase::TickWait:
-        if (local_ns >= tick_next_read_ns_) {
-          a.kind = ActionKind::ReadRtc;
-          a.reg = 0;
-          a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
-          a.at_local_ns = local_ns;
-          return a;
-        }
-        break;
-      case RtcPhase::WriteTime:
-        if (local_ns >= rtc_write_at_local_ns_ - kWriteLeadNs) {
-          a.kind = ActionKind::WriteRtc;
-          a.reg = codec::ds3231::kRegSeconds;
-          a.size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
-          proto::ds3231_time_registers(rtc_write_unix_s_, rtc_twelve_hour_, a.data);
-          a.at_local_ns = rtc_write_at_local_ns_;
-          return a;
-        }
-        break;
-      case RtcPhase::WriteControl:
-        a.kind = ActionKind::WriteRtc;
-        a.reg = codec::ds3231::kRegControl;
-        a.size = 2;
-        proto::ds3231_control_status_after_set(rtc_control_, rtc_status_reg_, a.data);
-        a.at_local_ns = local_ns;
-        return a;
-      case RtcPhase::Idle: break;
+    RtcTransfer t;
+    if (rtc_.transfer(local_ns, &t)) {
+      a.kind = t.write ? ActionKind::WriteRtc : ActionKind::ReadRtc;
+      a.reg = t.reg;
+      a.size = t.size;
+      for (uint8_t i = 0; t.write && i < t.size; ++i) a.data[i] = t.data[i];
+      a.at_local_ns = t.at_local_ns;
+      return a;
     }
     if (client_.request_due(local_ns)) {
       uint64_t cookie = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
@@ -515,19 +330,12 @@ Action Board::next_action(int64_t local_ns) {
       if (a.size > 0) return a;  // else it could not be signed: the burst goes on without it
     }
     finish_burst(local_ns);
-    if (pass == 0) plan_rtc(local_ns);
+    if (pass == 0 && rtc_.plannable()) take(rtc_.plan(local_ns, rtc_view(local_ns)), local_ns);
   }
 
   int64_t wake = min64(client_.next_event_ns(), network_.wake_ns());
-  if (rtc_phase_ == RtcPhase::TickWait) wake = min64(wake, tick_next_read_ns_);
-  if (rtc_phase_ == RtcPhase::WriteTime) wake = min64(wake, rtc_write_at_local_ns_ - kWriteLeadNs);
-  if (config_.has_rtc && rtc_status_ != RtcStatus::Missing) {
-    wake = min64(wake, local_ns + kRtcPlanIntervalNs);
-    if (rtc_phase_ == RtcPhase::Idle && rtc_status_ == RtcStatus::Valid) {
-      wake = min64(wake, online(local_ns) ? state_.last_online_local_ns + config_.offline_after_ns
-                                          : next_rtc_resync_local_ns_);
-    }
-  }
+  bool heard = online(local_ns);
+  wake = min64(wake, rtc_.wake_ns(local_ns, heard, state_.last_online_local_ns + config_.offline_after_ns));
   // Nothing is due now (else it was returned above): never ask the port to spin.
   if (wake <= local_ns) wake = local_ns + 1'000'000;
   a.kind = ActionKind::Wait;
@@ -611,7 +419,7 @@ void Board::set_from_phone(const PhoneSet& set, int64_t local_ns) {
   state_.reference_utc_ns = set.utc_ns;
   state_.last_offset_ns = step;
   state_.set_error(local_ns, set.error_ns, kPhiPpb);
-  next_rtc_write_local_ns_ = local_ns;
+  rtc_.write_soon(local_ns);
   push(was_set ? EventKind::Stepped : EventKind::ClockSet, was_set ? step : set.utc_ns);
 }
 
@@ -729,8 +537,8 @@ BoardStatus Board::status(int64_t local_ns) const {
   s.auth_refused = auth_refused_;
   s.http_sets_refused = http_.sets_refused();
   s.broadcasts_replayed = broadcasts_.replayed();
-  s.rtc = rtc_status_;
-  s.rtc_error_ns = rtc_status_ == RtcStatus::Valid ? rtc_error_ns(s.reading.utc_ns) : 0;
+  s.rtc = rtc_.status();
+  s.rtc_error_ns = rtc_.status() == RtcStatus::Valid ? rtc_.error_ns(s.reading.utc_ns) : 0;
   return s;
 }
 

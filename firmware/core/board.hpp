@@ -65,6 +65,7 @@
 #include "firmware/core/network.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
+#include "firmware/core/rtc_keeper.hpp"
 #include "firmware/core/sleep.hpp"
 #include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
@@ -230,24 +231,20 @@ class Board {
 
   // What the port must keep across a power cycle to bound the RTC's error:
   // the Unix second it was last set and the error then (0, 0: never set here).
-  int64_t rtc_set_unix_s() const { return rtc_set_unix_s_; }
-  int64_t rtc_set_error_ns() const { return rtc_set_error_ns_; }
+  int64_t rtc_set_unix_s() const { return rtc_.set_unix_s(); }
+  int64_t rtc_set_error_ns() const { return rtc_.set_error_ns(); }
 
  private:
-  enum class RtcPhase : uint8_t { Idle, BootRead, TickWait, WriteTime, WriteControl };
-  enum class TickPurpose : uint8_t { Boot, Resync };
-
   void apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                      int64_t upstream_distance_ns, int64_t local_ns);
   void finish_burst(int64_t local_ns);
   int64_t error_ns(int64_t local_ns) const;
-  int64_t rtc_error_ns(int64_t utc_ns) const;
   bool online(int64_t local_ns) const;
   int64_t pivot_ns(int64_t local_ns) const;
-  int64_t local_at_utc(int64_t utc_ns, int64_t from_local_ns) const;
-  void plan_rtc(int64_t local_ns);
-  void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);
-  void on_tick(const Sample& tick, int64_t local_ns);
+  // The clock as the RTC keeper sees it at local_ns.
+  RtcView rtc_view(int64_t local_ns) const;
+  // Does what the RTC keeper said: log its event, or follow its tick.
+  void take(const RtcOutcome& o, int64_t local_ns);
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
   bool wifi_step(WifiStep step, Action* a);
@@ -268,6 +265,7 @@ class Board {
   BoardHttp http_;
   BroadcastGuard broadcasts_;
   EventQueue events_;
+  RtcKeeper rtc_;
   Source estimator_source_ = Source::None;
   // A network source set or stepped the clock since the last step from
   // elsewhere (a phone); until then its first good burst steps (first sync).
@@ -280,26 +278,6 @@ class Board {
   bool last_unauthenticated_ = false;
   uint32_t unauthenticated_ = 0;
   uint32_t auth_refused_ = 0;
-
-  // The DS3231.
-  RtcStatus rtc_status_ = RtcStatus::Unknown;
-  RtcPhase rtc_phase_ = RtcPhase::Idle;
-  TickPurpose tick_purpose_ = TickPurpose::Boot;
-  bool rtc_twelve_hour_ = false;
-  uint8_t rtc_control_ = 0x1C;
-  uint8_t rtc_status_reg_ = 0;
-  uint8_t tick_seconds_ = 0xFF;        // seconds register at the last read, 0xFF: none yet
-  int64_t tick_prev_local_ns_ = 0;
-  int64_t tick_next_read_ns_ = 0;
-  int64_t tick_deadline_ns_ = 0;
-  bool tick_phase_known_ = false;
-  int64_t tick_phase_ns_ = 0;          // where in our UTC second the RTC ticks
-  int64_t rtc_write_at_local_ns_ = 0;
-  int64_t rtc_write_unix_s_ = 0;
-  int64_t next_rtc_write_local_ns_ = 0;
-  int64_t next_rtc_resync_local_ns_ = 0;
-  int64_t rtc_set_unix_s_ = 0;
-  int64_t rtc_set_error_ns_ = 0;
 
   bool started_ = false;
   bool woke_with_freq_ = false;  // woke with a fitted frequency, and the history has fitted none since
