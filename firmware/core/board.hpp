@@ -49,7 +49,11 @@
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
 // hands in datagrams and HTTP requests.  No heap, no exceptions, no floating
-// point; one Board is a few kilobytes.
+// point; one Board is a few kilobytes.  It keeps the clock, the estimator,
+// the NTP client and server mode, and is composed of parts with one job
+// each: what the clock follows (source_state), the DS3231 keeper
+// (rtc_keeper), the HTTP side and the phone's sets (board_http), the
+// broadcast replay guard (broadcast_guard) and the event queue (event_queue).
 #pragma once
 
 #include <stddef.h>
@@ -69,13 +73,13 @@
 #include "firmware/core/sleep.hpp"
 #include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::fw {
 
-// RFC 5905 PHI: how fast an undisciplined clock's error bound grows, 15 ppm.
-inline constexpr int64_t kPhiPpb = 15'000;
-// Reference ID of a local reference (the RTC, a phone): 127.127.1.1, as chrony sends.
-inline constexpr uint32_t kLocalRefid = 0x7F7F0101;
+// RFC 5905 PHI (15 ppm) and the local reference ID (127.127.1.1), shared with the Pi.
+using proto::kLocalRefid;
+using proto::kPhiPpb;
 
 struct BoardConfig {
   bool use_server = false;  // unicast client of one NTP server (the port knows its address)
