@@ -86,21 +86,17 @@ void define_options(CLI::App& app, Options& opt) {
                  "mean interval between replies, log2 seconds")
       ->capture_default_str()
       ->check(CLI::Range(-19, 12));
-  app.add_option("--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 255));
-  app.add_option("--ratelimit-leak", opt.ratelimit_leak, "1 in 2^N over-limit requests is still answered")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 4));
+  cli::add_bounded(app, "--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst", 1, 255);
+  cli::add_bounded(app, "--ratelimit-leak", opt.ratelimit_leak,
+                   "1 in 2^N over-limit requests is still answered", 1, 4);
   app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
   app.add_option("--max-clients", opt.max_clients, "clients remembered (fixed memory, 56 bytes each)")
       ->capture_default_str()
       ->check(CLI::Range(8, 1 << 22));
   app.add_option("--broadcast", opt.broadcast, "send mode-5 broadcasts to ADDR[:PORT] (repeatable)")
       ->type_name("ADDR[:PORT]");
-  app.add_option("--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 86400.0));
+  cli::add_bounded(app, "--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts", 1.0,
+                   86400.0);
   app.add_option("--broadcast-key", opt.broadcast_key, "sign the broadcasts with this key from --keys")
       ->type_name("ID")
       ->check(CLI::Range(1u, 0xffffffffu));
