@@ -1,10 +1,12 @@
 // Offset of a whole-second clock; see camera_offset.hpp.
 #include "core/camera_offset.hpp"
 
+#include "proto/units.hpp"
+
 namespace lansync::core {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
+using proto::kNsPerSecond;
 constexpr int64_t kMaxOffsetS = 100LL * 366 * 86400;
 
 // floor(a / b) for b > 0.
@@ -18,13 +20,13 @@ Result<OffsetBounds, OffsetError> camera_offset_bounds(const SecondReading* read
   for (size_t i = 0; i < n; ++i) {
     const SecondReading& r = readings[i];
     if (r.t4_ns < r.t1_ns) return fail(OffsetError::BadReading);
-    int64_t local_s = floor_div(r.t1_ns, kS);
+    int64_t local_s = floor_div(r.t1_ns, kNsPerSecond);
     if (r.camera_s - local_s > kMaxOffsetS || local_s - r.camera_s > kMaxOffsetS) {
       return fail(OffsetError::BadReading);
     }
     // Differences of seconds first, so that nothing overflows.
-    int64_t lo = (r.camera_s - local_s) * kS - (r.t4_ns - local_s * kS);
-    int64_t hi = (r.camera_s + 1 - local_s) * kS - (r.t1_ns - local_s * kS);
+    int64_t lo = (r.camera_s - local_s) * kNsPerSecond - (r.t4_ns - local_s * kNsPerSecond);
+    int64_t hi = (r.camera_s + 1 - local_s) * kNsPerSecond - (r.t1_ns - local_s * kNsPerSecond);
     if (lo > b.lo_ns) b.lo_ns = lo;
     if (hi < b.hi_ns) b.hi_ns = hi;
   }
@@ -34,16 +36,16 @@ Result<OffsetBounds, OffsetError> camera_offset_bounds(const SecondReading* read
 
 EdgeWindow next_second_edge(const OffsetBounds& b, int64_t not_before_ns) {
   // Camera second k begins at local time k - θ, within [k - hi, k - lo].
-  int64_t k = floor_div(not_before_ns + b.hi_ns, kS);
-  if (k * kS - b.hi_ns < not_before_ns) ++k;
-  return EdgeWindow{k, k * kS - b.hi_ns, k * kS - b.lo_ns};
+  int64_t k = floor_div(not_before_ns + b.hi_ns, kNsPerSecond);
+  if (k * kNsPerSecond - b.hi_ns < not_before_ns) ++k;
+  return EdgeWindow{k, k * kNsPerSecond - b.hi_ns, k * kNsPerSecond - b.lo_ns};
 }
 
 int64_t next_whole_second_ns(int64_t not_before_ns, int64_t lead_ns) {
   int64_t t = not_before_ns + lead_ns;
-  int64_t k = floor_div(t, kS);
-  if (k * kS < t) ++k;
-  return k * kS;
+  int64_t k = floor_div(t, kNsPerSecond);
+  if (k * kNsPerSecond < t) ++k;
+  return k * kNsPerSecond;
 }
 
 }  // namespace lansync::core

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "proto/units.hpp"
+
 namespace lansync::core {
 namespace {
 
@@ -19,8 +21,7 @@ uint64_t mix(uint64_t x) {
 
 // 2^log2 seconds in nanoseconds, for log2 in -19..12.
 int64_t interval_ns(int log2) {
-  constexpr int64_t kS = 1'000'000'000;
-  return log2 >= 0 ? kS << log2 : kS >> -log2;
+  return log2 >= 0 ? proto::kNsPerSecond << log2 : proto::kNsPerSecond >> -log2;
 }
 
 }  // namespace

@@ -118,14 +118,21 @@ double round_interval_down_s(double s) {
   return best;
 }
 
-Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, const DriftOptions& options) {
+namespace {
+
+// The points of the fit: the good samples but the outliers, each with its segment.
+struct FitPoints {
+  std::vector<double> x, y;   // time and offset, seconds
+  std::vector<size_t> group;  // segment of each point
+};
+
+// Checks the options and the samples; the indices of the good samples.
+Result<std::vector<size_t>, DriftError> good_samples(std::span<const DriftSample> s,
+                                                     const DriftOptions& options) {
   if (!(options.tolerance_s > 0) || !(options.step_threshold_s >= 0) || !std::isfinite(options.tolerance_s) ||
       !std::isfinite(options.step_threshold_s)) {
     return fail(DriftError::BadOption);
   }
-  DriftAnalysis a;
-  a.samples = s.size();
-  a.tolerance_s = options.tolerance_s;
   std::vector<size_t> g;
   for (size_t i = 0; i < s.size(); ++i) {
     if (!std::isfinite(s[i].t_s) || (s[i].ok && !std::isfinite(s[i].offset_s)))
@@ -133,17 +140,14 @@ Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, 
     if (i > 0 && s[i].t_s < s[i - 1].t_s) return fail(DriftError::NotInOrder);
     if (s[i].ok) g.push_back(i);
   }
-  a.good = g.size();
-  a.failed = s.size() - g.size();
-  if (g.size() < 3) return fail(DriftError::TooFewSamples);
+  return g;
+}
 
-  StepScan scan = scan_steps(s, g, options.step_threshold_s);
-  a.step_threshold_s = scan.threshold_s;
-
-  // Segments of the good samples, outliers left out of every fit.
-  std::vector<double> x, y;
-  std::vector<size_t> group, used_index;
-  a.segment_of.assign(s.size(), 0);
+// Cuts the good samples g into segments at the steps, outliers left out of every fit: fills
+// a.segments and a.outliers; returns the points to fit.
+FitPoints segment(std::span<const DriftSample> s, const std::vector<size_t>& g, const StepScan& scan,
+                  DriftAnalysis* a) {
+  FitPoints p;
   size_t seg = 0;
   bool seg_open = false;
   for (size_t k = 0; k < g.size(); ++k) {
@@ -152,28 +156,107 @@ Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, 
       seg_open = false;
     }
     if (scan.outlier[k]) {
-      a.outliers.push_back(g[k]);
+      a->outliers.push_back(g[k]);
       continue;
     }
     if (!seg_open) {
-      a.segments.push_back({});
-      a.segments.back().first = g[k];
-      a.segments.back().start_s = s[g[k]].t_s;
+      a->segments.push_back({});
+      a->segments.back().first = g[k];
+      a->segments.back().start_s = s[g[k]].t_s;
       seg_open = true;
     }
-    DriftSegment& cur = a.segments.back();
+    DriftSegment& cur = a->segments.back();
     cur.last = g[k];
     cur.end_s = s[g[k]].t_s;
     ++cur.n;
-    x.push_back(s[g[k]].t_s);
-    y.push_back(s[g[k]].offset_s);
-    group.push_back(seg);
-    used_index.push_back(g[k]);
+    p.x.push_back(s[g[k]].t_s);
+    p.y.push_back(s[g[k]].offset_s);
+    p.group.push_back(seg);
   }
-  a.used = x.size();
-  a.span_s = x.back() - x.front();
+  return p;
+}
+
+// Each segment's step from the one before, and its own drift where it has 3 points or more.
+void fit_each_segment(const FitPoints& p, const ParallelFit& fit, DriftAnalysis* a) {
+  for (size_t k = 0; k < a->segments.size(); ++k) {
+    DriftSegment& sg = a->segments[k];
+    if (k > 0) sg.step_s = fit.intercepts[k] - fit.intercepts[k - 1];
+    if (sg.n < 3) continue;
+    size_t begin = static_cast<size_t>(std::find(p.group.begin(), p.group.end(), k) - p.group.begin());
+    auto own = fit_line(std::span<const double>(p.x).subspan(begin, sg.n),
+                        std::span<const double>(p.y).subspan(begin, sg.n));
+    if (own) {
+      sg.fitted = true;
+      sg.drift_ppm = -own->slope * 1e6;
+      sg.drift_uncertainty_ppm = own->slope_se * 1e6;
+    }
+  }
+}
+
+// Every row gets the segment it falls in, and the fitted offset at its time for the good ones.
+void place_rows(std::span<const DriftSample> s, const ParallelFit& fit, DriftAnalysis* a) {
+  a->segment_of.assign(s.size(), 0);
+  a->fitted_offset_s.assign(s.size(), kNaN);
+  size_t cur_seg = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    while (cur_seg + 1 < a->segments.size() && a->segments[cur_seg + 1].first <= i) ++cur_seg;
+    a->segment_of[i] = cur_seg;
+    if (s[i].ok) a->fitted_offset_s[i] = fit.intercepts[cur_seg] + fit.slope * s[i].t_s;
+  }
+}
+
+// The usual spacing of the points, and the Allan deviation of the residuals on that grid.
+void residual_allan(const FitPoints& p, const ParallelFit& fit, DriftAnalysis* a) {
+  std::vector<double> spacing, residual(p.x.size());
+  for (size_t k = 0; k + 1 < p.x.size(); ++k) {
+    if (p.x[k + 1] > p.x[k]) spacing.push_back(p.x[k + 1] - p.x[k]);
+  }
+  for (size_t k = 0; k < p.x.size(); ++k) {
+    residual[k] = p.y[k] - (fit.intercepts[p.group[k]] + fit.slope * p.x[k]);
+  }
+  a->interval_s = median(spacing);
+  double tau0 = std::max(a->interval_s, a->span_s / kMaxGridPoints);
+  if (tau0 > 0) a->allan = overlapping_adev(place_on_grid(p.x, residual, tau0), tau0);
+}
+
+// How long the clock stays within the tolerance, and the resync interval that follows.
+void judge_reliability(const ParallelFit& fit, DriftAnalysis* a) {
+  double window = reliability_window_s(fit.slope, fit.slope_se, a->jitter_s, a->tolerance_s);
+  if (window < 0) {
+    a->reliable_forever = true;
+    a->resync_interval_s = round_interval_down_s(a->span_s);
+    a->resync_capped = true;
+    return;
+  }
+  a->reliable_s = window;
+  a->reliable_extrapolated = window > a->span_s;
+  double half = window / 2;
+  if (half > a->span_s) {
+    half = a->span_s;
+    a->resync_capped = true;
+  }
+  a->resync_interval_s = round_interval_down_s(half);
+}
+
+}  // namespace
+
+Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, const DriftOptions& options) {
+  auto g = good_samples(s, options);
+  if (!g) return fail(g.error());
+  DriftAnalysis a;
+  a.samples = s.size();
+  a.tolerance_s = options.tolerance_s;
+  a.good = g->size();
+  a.failed = s.size() - g->size();
+  if (g->size() < 3) return fail(DriftError::TooFewSamples);
+
+  StepScan scan = scan_steps(s, *g, options.step_threshold_s);
+  a.step_threshold_s = scan.threshold_s;
+  FitPoints p = segment(s, *g, scan, &a);
+  a.used = p.x.size();
+  a.span_s = p.x.back() - p.x.front();
   if (!(a.span_s > 0)) return fail(DriftError::NoTimeSpan);
-  auto fit = fit_parallel_lines(x, y, group, a.segments.size());
+  auto fit = fit_parallel_lines(p.x, p.y, p.group, a.segments.size());
   if (!fit) {
     return fail(fit.error() == FitError::NoSpreadInX ? DriftError::NoTimeSpan : DriftError::TooFewSamples);
   }
@@ -181,55 +264,10 @@ Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, 
   a.drift_uncertainty_ppm = fit->slope_se * 1e6;
   a.jitter_s = fit->residual_rms;
 
-  for (size_t k = 0; k < a.segments.size(); ++k) {
-    DriftSegment& sg = a.segments[k];
-    if (k > 0) sg.step_s = fit->intercepts[k] - fit->intercepts[k - 1];
-    if (sg.n >= 3) {
-      size_t begin = static_cast<size_t>(std::find(group.begin(), group.end(), k) - group.begin());
-      auto own = fit_line(std::span<const double>(x).subspan(begin, sg.n),
-                          std::span<const double>(y).subspan(begin, sg.n));
-      if (own) {
-        sg.fitted = true;
-        sg.drift_ppm = -own->slope * 1e6;
-        sg.drift_uncertainty_ppm = own->slope_se * 1e6;
-      }
-    }
-  }
-
-  // Every row gets the segment it falls in, and the fitted offset at its time for the good ones.
-  a.fitted_offset_s.assign(s.size(), kNaN);
-  size_t cur_seg = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    while (cur_seg + 1 < a.segments.size() && a.segments[cur_seg + 1].first <= i) ++cur_seg;
-    a.segment_of[i] = cur_seg;
-    if (s[i].ok) a.fitted_offset_s[i] = fit->intercepts[cur_seg] + fit->slope * s[i].t_s;
-  }
-
-  // Allan deviation of the residuals, on the grid of the usual spacing.
-  std::vector<double> spacing, residual(x.size());
-  for (size_t k = 0; k + 1 < x.size(); ++k) {
-    if (x[k + 1] > x[k]) spacing.push_back(x[k + 1] - x[k]);
-  }
-  for (size_t k = 0; k < x.size(); ++k) residual[k] = y[k] - (fit->intercepts[group[k]] + fit->slope * x[k]);
-  a.interval_s = median(spacing);
-  double tau0 = std::max(a.interval_s, a.span_s / kMaxGridPoints);
-  if (tau0 > 0) a.allan = overlapping_adev(place_on_grid(x, residual, tau0), tau0);
-
-  double window = reliability_window_s(fit->slope, fit->slope_se, a.jitter_s, a.tolerance_s);
-  if (window < 0) {
-    a.reliable_forever = true;
-    a.resync_interval_s = round_interval_down_s(a.span_s);
-    a.resync_capped = true;
-  } else {
-    a.reliable_s = window;
-    a.reliable_extrapolated = window > a.span_s;
-    double half = window / 2;
-    if (half > a.span_s) {
-      half = a.span_s;
-      a.resync_capped = true;
-    }
-    a.resync_interval_s = round_interval_down_s(half);
-  }
+  fit_each_segment(p, *fit, &a);
+  place_rows(s, *fit, &a);
+  residual_allan(p, *fit, &a);
+  judge_reliability(*fit, &a);
   return a;
 }
 

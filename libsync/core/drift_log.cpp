@@ -4,13 +4,15 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "codec/calendar.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::core {
 namespace {
 
-constexpr int64_t kNsPerS = 1'000'000'000;
+using proto::kNsPerSecond;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -106,9 +108,9 @@ std::optional<ReadingStatus> parse_status_word(std::string_view word) {
 }
 
 std::string format_utc(int64_t unix_ns) {
-  int64_t secs = unix_ns / kNsPerS, ns = unix_ns % kNsPerS;
+  int64_t secs = unix_ns / kNsPerSecond, ns = unix_ns % kNsPerSecond;
   if (ns < 0) {
-    ns += kNsPerS;
+    ns += kNsPerSecond;
     --secs;
   }
   codec::CivilTime t = codec::civil_from_unix_seconds(secs);
@@ -153,7 +155,7 @@ std::optional<int64_t> parse_utc(std::string_view t) {
   if (i + 1 != t.size() || t[i] != 'Z') return std::nullopt;
   int64_t days =
       codec::days_from_civil(static_cast<int32_t>(y), static_cast<uint8_t>(mo), static_cast<uint8_t>(d));
-  return (days * codec::kSecondsPerDay + h * 3600 + mi * 60 + s) * kNsPerS + frac_ns;
+  return (days * codec::kSecondsPerDay + h * 3600 + mi * 60 + s) * kNsPerSecond + frac_ns;
 }
 
 std::string format_drift_row(const DriftRow& row) {
@@ -183,10 +185,108 @@ std::string format_drift_row(const DriftRow& row) {
   return line;
 }
 
+namespace {
+
+// Where each column of a driftlog CSV is, from its header: -1 for a column it lacks.
+struct Columns {
+  int time = -1, elapsed = -1, source = -1, offset = -1, delay = -1, status = -1;
+};
+
+Columns find_columns(const std::vector<std::string>& header) {
+  Columns c;
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string_view name = trim(header[i]);
+    int idx = static_cast<int>(i);
+    if (name == "time_utc") c.time = idx;
+    if (name == "elapsed_s") c.elapsed = idx;
+    if (name == "source") c.source = idx;
+    if (name == "offset_s") c.offset = idx;
+    if (name == "delay_s") c.delay = idx;
+    if (name == "status") c.status = idx;
+  }
+  return c;
+}
+
+// The field of column col (>= 0) in f.
+const std::string& field(const std::vector<std::string>& f, int col) { return f[static_cast<size_t>(col)]; }
+
+// The numbers of one row: elapsed_s (not before the previous row's), offset_s, delay_s, time_utc.
+std::optional<CsvError> read_numbers(const std::vector<std::string>& f, const Columns& c, double previous_s,
+                                     DriftRow* row) {
+  size_t line_no = row->line;
+  auto elapsed = parse_number(field(f, c.elapsed));
+  if (!elapsed) return error_at(line_no, "elapsed_s is not a number: '" + shown(field(f, c.elapsed)) + "'");
+  row->elapsed_s = *elapsed;
+  if (row->elapsed_s < previous_s) return error_at(line_no, "elapsed_s goes backwards");
+  if (row->elapsed_s < 0)
+    return error_at(line_no, "elapsed_s is negative: '" + shown(field(f, c.elapsed)) + "'");
+  const std::string& off = field(f, c.offset);
+  if (!trim(off).empty()) {
+    row->offset_s = parse_number(off);
+    if (!row->offset_s) return error_at(line_no, "offset_s is not a number: '" + shown(off) + "'");
+  }
+  if (c.delay >= 0 && !trim(field(f, c.delay)).empty()) {
+    row->delay_s = parse_number(field(f, c.delay));
+    if (!row->delay_s)
+      return error_at(line_no, "delay_s is not a number: '" + shown(field(f, c.delay)) + "'");
+  }
+  if (c.time >= 0 && !trim(field(f, c.time)).empty()) {
+    row->time_utc_ns = parse_utc(trim(field(f, c.time)));
+    if (!row->time_utc_ns) {
+      return error_at(line_no,
+                      "time_utc is not YYYY-MM-DDTHH:MM:SS.ffffffZ: '" + shown(field(f, c.time)) + "'");
+    }
+  }
+  return std::nullopt;
+}
+
+// The source and status of one row; without a status column, a row without an offset failed.
+std::optional<CsvError> read_source_status(const std::vector<std::string>& f, const Columns& c,
+                                           DriftRow* row) {
+  size_t line_no = row->line;
+  if (c.source >= 0) {
+    row->source = field(f, c.source);
+    if (trim(row->source).empty()) return error_at(line_no, "the source is empty");
+  }
+  if (c.status < 0) {
+    if (!row->offset_s) row->status = ReadingStatus::Error;
+    return std::nullopt;
+  }
+  auto st = parse_status_word(trim(field(f, c.status)));
+  if (!st) {
+    return error_at(line_no, "unknown status '" + shown(field(f, c.status)) +
+                                 "' (ok, timeout, unsynchronized, kod or error)");
+  }
+  row->status = *st;
+  if (row->offset_s && row->status != ReadingStatus::Ok) {
+    return error_at(line_no, "status " + field(f, c.status) + " but an offset");
+  }
+  if (!row->offset_s && row->status == ReadingStatus::Ok) return error_at(line_no, "status ok but no offset");
+  return std::nullopt;
+}
+
+// One data row, checked against the header and the row before it (null for the first).
+Result<DriftRow, CsvError> read_row(const std::vector<std::string>& f, const std::vector<std::string>& header,
+                                    const Columns& c, size_t line_no, const DriftRow* previous) {
+  if (f == header) return fail(error_at(line_no, "a second header: two runs in one file?"));
+  if (f.size() != header.size()) {
+    return fail(error_at(
+        line_no, "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(f.size())));
+  }
+  DriftRow row;
+  row.line = line_no;
+  double previous_s = previous ? previous->elapsed_s : -std::numeric_limits<double>::infinity();
+  if (auto e = read_numbers(f, c, previous_s, &row)) return fail(std::move(*e));
+  if (auto e = read_source_status(f, c, &row)) return fail(std::move(*e));
+  return row;
+}
+
+}  // namespace
+
 Result<std::vector<DriftRow>, CsvError> parse_drift_csv(std::string_view text) {
   std::vector<DriftRow> rows;
   std::vector<std::string> header;
-  int col_time = -1, col_elapsed = -1, col_source = -1, col_offset = -1, col_delay = -1, col_status = -1;
+  Columns columns;
   size_t line_no = 0;
   size_t pos = 0;
   // A byte-order mark, as spreadsheet programs write: not part of the header.
@@ -204,84 +304,17 @@ Result<std::vector<DriftRow>, CsvError> parse_drift_csv(std::string_view text) {
     if (!fields) return fail(error_at(line_no, why));
     if (header.empty()) {
       header = *fields;
-      for (size_t i = 0; i < header.size(); ++i) {
-        std::string_view name = trim(header[i]);
-        int idx = static_cast<int>(i);
-        if (name == "time_utc") col_time = idx;
-        if (name == "elapsed_s") col_elapsed = idx;
-        if (name == "source") col_source = idx;
-        if (name == "offset_s") col_offset = idx;
-        if (name == "delay_s") col_delay = idx;
-        if (name == "status") col_status = idx;
-      }
-      if (col_elapsed < 0 || col_offset < 0) {
+      columns = find_columns(header);
+      if (columns.elapsed < 0 || columns.offset < 0) {
         return fail(
             error_at(line_no, "not a driftlog header (it needs the columns elapsed_s and offset_s): '" +
                                   std::string(line.substr(0, 80)) + "'"));
       }
       continue;
     }
-    if (*fields == header) return fail(error_at(line_no, "a second header: two runs in one file?"));
-    if (fields->size() != header.size()) {
-      return fail(error_at(line_no, "expected " + std::to_string(header.size()) + " fields, found " +
-                                        std::to_string(fields->size())));
-    }
-    const std::vector<std::string>& f = *fields;
-    DriftRow row;
-    row.line = line_no;
-    auto elapsed = parse_number(f[static_cast<size_t>(col_elapsed)]);
-    if (!elapsed) {
-      return fail(error_at(
-          line_no, "elapsed_s is not a number: '" + shown(f[static_cast<size_t>(col_elapsed)]) + "'"));
-    }
-    row.elapsed_s = *elapsed;
-    if (!rows.empty() && row.elapsed_s < rows.back().elapsed_s) {
-      return fail(error_at(line_no, "elapsed_s goes backwards"));
-    }
-    if (row.elapsed_s < 0) {
-      return fail(
-          error_at(line_no, "elapsed_s is negative: '" + shown(f[static_cast<size_t>(col_elapsed)]) + "'"));
-    }
-    const std::string& off = f[static_cast<size_t>(col_offset)];
-    if (!trim(off).empty()) {
-      row.offset_s = parse_number(off);
-      if (!row.offset_s) return fail(error_at(line_no, "offset_s is not a number: '" + shown(off) + "'"));
-    }
-    if (col_delay >= 0 && !trim(f[static_cast<size_t>(col_delay)]).empty()) {
-      row.delay_s = parse_number(f[static_cast<size_t>(col_delay)]);
-      if (!row.delay_s) {
-        return fail(
-            error_at(line_no, "delay_s is not a number: '" + shown(f[static_cast<size_t>(col_delay)]) + "'"));
-      }
-    }
-    if (col_time >= 0 && !trim(f[static_cast<size_t>(col_time)]).empty()) {
-      row.time_utc_ns = parse_utc(trim(f[static_cast<size_t>(col_time)]));
-      if (!row.time_utc_ns) {
-        return fail(error_at(line_no, "time_utc is not YYYY-MM-DDTHH:MM:SS.ffffffZ: '" +
-                                          shown(f[static_cast<size_t>(col_time)]) + "'"));
-      }
-    }
-    if (col_source >= 0) {
-      row.source = f[static_cast<size_t>(col_source)];
-      if (trim(row.source).empty()) return fail(error_at(line_no, "the source is empty"));
-    }
-    if (col_status >= 0) {
-      auto st = parse_status_word(trim(f[static_cast<size_t>(col_status)]));
-      if (!st) {
-        return fail(error_at(line_no, "unknown status '" + shown(f[static_cast<size_t>(col_status)]) +
-                                          "' (ok, timeout, unsynchronized, kod or error)"));
-      }
-      row.status = *st;
-      if (row.offset_s && row.status != ReadingStatus::Ok) {
-        return fail(error_at(line_no, "status " + f[static_cast<size_t>(col_status)] + " but an offset"));
-      }
-      if (!row.offset_s && row.status == ReadingStatus::Ok) {
-        return fail(error_at(line_no, "status ok but no offset"));
-      }
-    } else if (!row.offset_s) {
-      row.status = ReadingStatus::Error;
-    }
-    rows.push_back(std::move(row));
+    auto row = read_row(*fields, header, columns, line_no, rows.empty() ? nullptr : &rows.back());
+    if (!row) return fail(row.error());
+    rows.push_back(std::move(*row));
   }
   if (header.empty()) return fail(error_at(line_no == 0 ? 1 : line_no, "no header row: the input is empty"));
   return rows;

@@ -1,10 +1,12 @@
 // Clock trust rule; see trust.hpp.
 #include "core/trust.hpp"
 
+#include "proto/units.hpp"
+
 namespace lansync::core {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
+using proto::kNsPerSecond;
 
 std::string explain_state(const TrustVerdict& v, const TrustEvidence& e, int64_t max_age_ns) {
   std::string src = e.state_source.empty() ? "" : " (source " + e.state_source + ")";
@@ -18,7 +20,8 @@ std::string explain_state(const TrustVerdict& v, const TrustEvidence& e, int64_t
     case TrustReason::StateInFuture:
       return "the sync-state record is dated " + human_duration(v.state_age_ns) + " in the future" + clock +
              ": the clock went back, or the record is wrong";
-    default: return "the sync-state record" + src + " does not count: " + explain_record(v.record, max_age_ns);
+    default:
+      return "the sync-state record" + src + " does not count: " + explain_record(v.record, max_age_ns);
   }
 }
 
@@ -71,7 +74,7 @@ TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t no
 
 std::string human_duration(int64_t ns) {
   if (ns < 0) ns = -ns;
-  int64_t s = ns / kS;
+  int64_t s = ns / kNsPerSecond;
   auto two = [](int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
   if (s < 60) return std::to_string(s) + " s";
   if (s < 3600) return std::to_string(s / 60) + " min " + two(s % 60) + " s";

@@ -6,11 +6,12 @@
 #include "core/filter.hpp"
 #include "core/select.hpp"
 #include "core/server.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::core {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
+using proto::kNsPerSecond;
 // RFC 5905 §13: poll-adjust gate and limit.
 constexpr int kPollGate = 4;
 constexpr int kPollLimit = 30;
@@ -25,7 +26,7 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns)
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);
   if (burst_left_ > 0) --burst_left_;
-  next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kS << poll_log2_));
+  next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kNsPerSecond << poll_log2_));
 }
 
 void UpstreamSource::on_sample(const UpstreamSample& s) {
@@ -53,7 +54,7 @@ void UpstreamSource::on_sample(const UpstreamSample& s) {
 void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
-  next_poll_ns_ = now_ns + (kS << poll_log2_);
+  next_poll_ns_ = now_ns + (kNsPerSecond << poll_log2_);
 }
 
 void UpstreamSource::apply_step(int64_t offset_ns) {

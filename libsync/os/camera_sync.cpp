@@ -8,23 +8,24 @@
 #include <cstdlib>
 
 #include "os/time_zone.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::os {
 namespace {
 
-constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kS = 1'000'000'000;
+using proto::kNsPerMs;
+using proto::kNsPerSecond;
 // Coarse readings until the camera's second changes: at most 15, 100 ms apart.
-constexpr int64_t kCoarseSpacingNs = 100 * kMs;
+constexpr int64_t kCoarseSpacingNs = 100 * kNsPerMs;
 constexpr size_t kMaxCoarseReadings = 15;
 // Dense readings across the predicted change, 2 ms apart (or back to back
 // when a round trip is longer).
-constexpr int64_t kFineSpacingNs = 2 * kMs;
+constexpr int64_t kFineSpacingNs = 2 * kNsPerMs;
 constexpr size_t kMaxReadings = 120;
 // A measurement gives up refining after this much local time.
-constexpr int64_t kMeasureBudgetNs = 3 * kS;
+constexpr int64_t kMeasureBudgetNs = 3 * kNsPerSecond;
 // The timed PUT is prepared at least this long before it is sent.
-constexpr int64_t kSetLeadNs = 20 * kMs;
+constexpr int64_t kSetLeadNs = 20 * kNsPerMs;
 
 class CameraCategory final : public std::error_category {
  public:
@@ -55,8 +56,8 @@ void CameraSync::wait_until(int64_t local_ns) {
   for (int i = 0; i < 1000; ++i) {
     int64_t d = local_ns - clock_.now_ns();
     // Beyond a few seconds the clock was stepped back under us: do not hang.
-    if (d <= 0 || d > 5 * kS) return;
-    clock_.sleep_ns(d > 2 * kMs ? d - kMs : d);
+    if (d <= 0 || d > 5 * kNsPerSecond) return;
+    clock_.sleep_ns(d > 2 * kNsPerMs ? d - kNsPerMs : d);
   }
 }
 
@@ -109,7 +110,8 @@ OsResult<OffsetMeasurement> CameraSync::measure() {
   // Dense: across the next change, now that it can be predicted.
   if (rs.back().camera_s != rs.front().camera_s) {
     int64_t half_rtt = m.min_rtt_ns / 2;
-    core::EdgeWindow edge = core::next_second_edge(*b, clock_.now_ns() + half_rtt + kFineSpacingNs + kMs);
+    core::EdgeWindow edge =
+        core::next_second_edge(*b, clock_.now_ns() + half_rtt + kFineSpacingNs + kNsPerMs);
     int64_t first = edge.start_ns - half_rtt - kFineSpacingNs;
     if (first - start < kMeasureBudgetNs) {
       wait_until(first);
@@ -133,7 +135,7 @@ OsResult<OffsetMeasurement> CameraSync::measure() {
 Status CameraSync::set_on_second(const SyncOptions& options, int64_t min_rtt_ns, SyncReport* report) {
   int64_t lead_ns = min_rtt_ns / 2;
   int64_t t_ns = core::next_whole_second_ns(clock_.now_ns() + kSetLeadNs, lead_ns);
-  int64_t t_s = t_ns / kS;
+  int64_t t_s = t_ns / kNsPerSecond;
   auto zone = zone_at(t_s, options.tz);
   if (!zone) return fail(zone.error());
   auto date = codec::ccapi_date_from_unix(t_s, static_cast<int16_t>(zone->std_offset_s / 60), zone->dst);
@@ -175,7 +177,7 @@ SyncReport CameraSync::run(const SyncOptions& options) {
     return rep;
   }
   rep.before = *before;
-  auto zone = zone_at(clock_.now_ns() / kS, options.tz);
+  auto zone = zone_at(clock_.now_ns() / kNsPerSecond, options.tz);
   if (!zone) {
     rep.error = zone.error();
     return rep;

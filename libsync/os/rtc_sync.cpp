@@ -4,12 +4,13 @@
 #include "core/trust.hpp"
 #include "os/set_clock.hpp"
 #include "os/trust.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::os {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
-constexpr int64_t kMs = 1'000'000;
+using proto::kNsPerMs;
+using proto::kNsPerSecond;
 constexpr int kBoundaryAttempts = 5;
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -60,20 +61,20 @@ OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
 SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
   int64_t now = clock.now_ns();
   for (int attempt = 0; attempt < kBoundaryAttempts; ++attempt) {
-    int64_t target_s = floor_div(now, kS) + 1;
-    int64_t target = target_s * kS;
+    int64_t target_s = floor_div(now, kNsPerSecond) + 1;
+    int64_t target = target_s * kNsPerSecond;
     // Most of the way in one sleep, then the rest: a clock being slewed, or a
     // sleep that ends early, is corrected by the second look.
     for (int i = 0; i < 4 && now < target; ++i) {
       int64_t rest = target - now;
-      clock.sleep_ns(rest > 20 * kMs ? rest - 10 * kMs : rest);
+      clock.sleep_ns(rest > 20 * kNsPerMs ? rest - 10 * kNsPerMs : rest);
       now = clock.now_ns();
     }
     if (now >= target && now - target <= max_late_ns) return {target_s, now - target};
   }
   // Too late every time (or the clock went back): the second we are in.
-  int64_t second = floor_div(now, kS);
-  return {second, now - second * kS};
+  int64_t second = floor_div(now, kNsPerSecond);
+  return {second, now - second * kNsPerSecond};
 }
 
 HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& options) {
@@ -98,7 +99,7 @@ HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& option
                   ", the earliest time this build accepts: it was reset";
     return rep;
   }
-  rep.offset_ns = r.unix_s * kS - rep.tick.tick_system_ns;
+  rep.offset_ns = r.unix_s * kNsPerSecond - rep.tick.tick_system_ns;
   ClockCorrection c;
   c.offset_ns = rep.offset_ns;
   c.step_threshold_ns = 0;  // like hwclock: set, never slew

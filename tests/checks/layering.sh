@@ -1,26 +1,80 @@
 #!/usr/bin/env bash
-# libsync's layers depend only downward: codec on nothing, proto on codec,
-# core on proto, codec and the C++ library, os on the three below.  Checked on the #include lines.
+# What may include what, checked on the #include lines of libsync/, firmware/ and tools/:
+#   libsync's layers depend only downward: codec on nothing, proto on codec,
+#     core on proto, codec and the C++ library, os on the three below, cli (the
+#     command-line conventions) on all of them and CLI11; no layer includes cli,
+#     and nothing in libsync includes from tools/ or firmware/;
+#   firmware/core includes only codec/, proto/, its own headers and <stdint.h>
+#     and <stddef.h> (the boards compile it, freestanding);
+#   firmware/host (lansync-board) may include libsync and firmware/core, and
+#     files of its own directory or its include path, never tools/;
+#   tools/X may include libsync, tools/common and its own directory, never
+#     another tool's.
+# Quoted includes that climb out of their directory ("../") are refused everywhere
+# but as tools/common ("../common/").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root/libsync"
+cd "$root"
 status=0
-bad() { echo "FAIL  $1"; status=1; }
+bad() {
+  echo "FAIL  $1"
+  status=1
+}
+# includes DIR: every #include line below DIR, as FILE:LINE:TEXT.
+includes() { grep -rHn --include='*.[ch]pp' --include='*.[ch]' --include='*.ino' '^\s*#\s*include' "$1" || true; }
+libsync_dirs='codec|proto|core|os|cli'
 
 # codec: only its own headers and the two freestanding C headers.
 while IFS= read -r line; do
   bad "codec may not include: $line"
-done < <(grep -Hn '#include' codec/* | grep -v -E '#include ("codec/|<stdint\.h>|<stddef\.h>)')
+done < <(includes libsync/codec | grep -v -E '#include ("codec/|<stdint\.h>|<stddef\.h>)')
 
 # proto: codec and proto headers and the two freestanding C headers (the firmware compiles it).
 while IFS= read -r line; do
   bad "proto may not include: $line"
-done < <(grep -Hn '#include' proto/* | grep -v -E '#include ("codec/|"proto/|<stdint\.h>|<stddef\.h>)')
+done < <(includes libsync/proto | grep -v -E '#include ("codec/|"proto/|<stdint\.h>|<stddef\.h>)')
 
 # core: codec, proto, core and standard C++ headers; no OS, no os layer, no libraries.
 while IFS= read -r line; do
   bad "core may not include: $line"
-done < <(grep -Hn '#include' core/* | grep -E '#include ("os/|<sys/|<unistd|<fmt/|<nlohmann/|<sodium|<netinet/|<arpa/|<poll)')
+done < <(includes libsync/core | grep -E '#include ("os/|"cli/|<sys/|<unistd|<fmt/|<nlohmann/|<sodium|<netinet/|<arpa/|<poll|<CLI/)')
 
-[ $status -eq 0 ] && echo "ok    codec includes only codec headers; proto only codec and proto headers; core includes no OS or os-layer headers"
+# os: no command line; cli is on top of everything else.
+while IFS= read -r line; do
+  bad "os may not include: $line"
+done < <(includes libsync/os | grep -E '#include ("cli/|<CLI/)')
+
+# libsync as a whole: its own layers only, never tools/ or firmware/.
+while IFS= read -r line; do
+  bad "libsync may include only its own layers: $line"
+done < <(includes libsync | grep -E '#include "' | grep -v -E "#include \"($libsync_dirs)/")
+
+# firmware/core: codec, proto, its own headers and the two freestanding C headers.
+while IFS= read -r line; do
+  bad "firmware/core may not include: $line"
+done < <(includes firmware/core | grep -v -E '#include ("codec/|"proto/|"firmware/core/|<stdint\.h>|<stddef\.h>)')
+
+# The rest of firmware/: libsync, firmware/, or a plain file name (its own directory, its include path).
+while IFS= read -r line; do
+  bad "firmware may include libsync, firmware/ and its own files, never tools/: $line"
+done < <(includes firmware | grep -v '^firmware/core/' | grep -E '#include "' |
+  grep -v -E "#include \"(($libsync_dirs|firmware)/|[^/\"]+\")")
+
+# tools/X: libsync, tools/common, and files of its own directory (a plain name must be there).
+for dir in tools/*/; do
+  tool=${dir%/}
+  while IFS= read -r line; do
+    header=$(sed -E 's/.*#include "([^"]*)".*/\1/' <<<"$line")
+    case "$header" in
+      codec/* | proto/* | core/* | os/* | cli/*) ;;
+      common/* | ../common/*) ;;
+      nlohmann/* | fmt/* | CLI/*) ;; # libraries, written with quotes
+      */*) bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
+      *) [ -f "$tool/$header" ] || bad "$tool may include libsync, tools/common and its own files ($header is not in $tool/): $line" ;;
+    esac
+  done < <(includes "$dir" | grep -E '#include "')
+done
+
+[ $status -eq 0 ] && echo "ok    codec, proto, core, os and cli include only what their layer may; firmware/core only" \
+  "codec, proto and its own headers; firmware/ and tools/ nothing of another tool, tools/ nothing of firmware/"
 exit $status

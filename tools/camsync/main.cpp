@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "../common/cli.hpp"
+#include "cli/command_line.hpp"
 #include "core/trust.hpp"
 #include "os/activity_log.hpp"
 #include "os/camera_sync.hpp"
@@ -27,20 +27,14 @@
 #include "os/sync_state.hpp"
 #include "os/time_zone.hpp"
 #include "os/trust.hpp"
+#include "proto/units.hpp"
 #include "report.hpp"
 
 namespace lansync::camsync {
 namespace {
 
-enum Exit : int {
-  kOk = 0,
-  kUnreachable = 1,
-  kUsage = tools::kExitUsage,
-  kUntrusted = 3,
-  kNotVerified = 4,
-  kBusy = 5,
-  kRefused = 6,
-};
+// Exit codes of camsync's own; 0 and 2 (usage) are every tool's (cli::kExitOk, cli::kExitUsage).
+enum Exit : int { kUnreachable = 1, kUntrusted = 3, kNotVerified = 4, kBusy = 5, kRefused = 6 };
 
 constexpr const char* kDefaultLog = "/var/log/lansync/camsync.jsonl";
 constexpr int64_t kMaxDiscoveryWaitNs = 3'000'000'000;
@@ -79,7 +73,7 @@ std::pair<int, const char*> classify(const os::Error& e) {
       e.code == os::HttpErrc::bad_reply || e.code == os::HttpErrc::too_large) {
     return {kRefused, "refused"};
   }
-  if (e.code == std::errc::invalid_argument) return {kUsage, "error"};
+  if (e.code == std::errc::invalid_argument) return {cli::kExitUsage, "error"};
   return {kUnreachable, "unreachable"};
 }
 
@@ -103,32 +97,32 @@ class Run {
 
   int steps() {
     os::HttpOptions http;
-    http.timeout_ns = tools::seconds_to_ns(o_.timeout_s);
+    http.timeout_ns = cli::seconds_to_ns(o_.timeout_s);
     http.ca_file = o_.cacert;
     http.insecure = o_.insecure;
     http.user = o_.user;
     http.user_agent = "lansync-camsync/" LANSYNC_VERSION;
     if (!o_.cacert.empty()) {
       if (auto c = os::read_small_file(o_.cacert, 1 << 20); !c)
-        return stop(kUsage, "error", c.error().message);
+        return stop(cli::kExitUsage, "error", c.error().message);
     }
     if (!o_.password_file.empty()) {
       auto p = os::read_small_file(o_.password_file, 4096);
-      if (!p) return stop(kUsage, "error", p.error().message);
+      if (!p) return stop(cli::kExitUsage, "error", p.error().message);
       http.password = p->substr(0, p->find_first_of("\r\n"));
     }
 
     // glibc takes an unknown TZ for UTC without a word: the camera would
     // silently show the wrong wall clock.
     if (const char* tz = std::getenv("TZ"); tz && *tz) {
-      if (auto z = os::zone_at(clock_.now_ns() / 1'000'000'000, tz); !z) {
-        return stop(kUsage, "error", "TZ: " + z.error().message);
+      if (auto z = os::zone_at(clock_.now_ns() / proto::kNsPerSecond, tz); !z) {
+        return stop(cli::kExitUsage, "error", "TZ: " + z.error().message);
       }
     }
 
     // 1. Is this clock worth passing on?
     core::TrustEvidence e = os::gather_trust_evidence(clock_, o_.state_path);
-    int64_t max_age_ns = tools::seconds_to_ns(o_.max_age_min * 60);
+    int64_t max_age_ns = cli::seconds_to_ns(o_.max_age_min * 60);
     core::TrustVerdict v = core::assess_trust(e, policy_of(o_.reference), clock_.now_ns(), max_age_ns);
     rec_.trusted = v.trusted;
     rec_.trust = core::explain(v, e, max_age_ns);
@@ -144,18 +138,19 @@ class Run {
       if (found->size() > 1) {
         std::string list;
         for (const auto& c : *found) list += (list.empty() ? "" : ", ") + c.access_url;
-        return stop(kUsage, "error", "several cameras answered (" + list + "): choose one with --camera");
+        return stop(cli::kExitUsage, "error",
+                    "several cameras answered (" + list + "): choose one with --camera");
       }
       url_text = found->front().access_url;
     }
     auto url = os::parse_camera_url(url_text);
-    if (!url) return stop(kUsage, "error", url.error().message);
+    if (!url) return stop(cli::kExitUsage, "error", url.error().message);
     rec_.camera = url->origin();
 
     // 3. Measure, set, verify.
     os::CcapiCamera camera(*url, http);
     os::SyncOptions so;
-    so.threshold_ns = tools::seconds_to_ns(o_.threshold_s);
+    so.threshold_ns = cli::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
     so.retries = o_.retries;
     os::CameraSync sync(clock_, camera);
@@ -171,9 +166,9 @@ class Run {
     if (r.action == os::SyncAction::Set && !r.verified) {
       return stop(kNotVerified, "verify-failed",
                   fmt::format("the camera was set but reads back {:+.3f} s off, more than --threshold {} s",
-                              static_cast<double>(r.after->offset_ns) / 1e9, o_.threshold_s));
+                              proto::to_seconds(r.after->offset_ns), o_.threshold_s));
     }
-    return stop(kOk, "ok", "");
+    return stop(cli::kExitOk, "ok", "");
   }
 
   void finish() {
@@ -181,7 +176,7 @@ class Run {
     if (o_.json) {
       fmt::print("{}\n", line);
     } else {
-      fmt::print("{}", human_text(rec_, tools::seconds_to_ns(o_.threshold_s)));
+      fmt::print("{}", human_text(rec_, cli::seconds_to_ns(o_.threshold_s)));
     }
     std::fflush(stdout);
     if (!rec_.message.empty()) fmt::print(stderr, "camsync: {}\n", rec_.message);
@@ -190,7 +185,7 @@ class Run {
         fmt::print(stderr, "camsync: warning: activity log: {}\n", st.error().message);
       }
     }
-    if (o_.syslog) os::syslog_line("camsync", rec_.exit_code != kOk, line);
+    if (o_.syslog) os::syslog_line("camsync", rec_.exit_code != cli::kExitOk, line);
   }
 
   const Options& o_;
@@ -213,12 +208,10 @@ int main(int argc, char** argv) {
                      ->type_name("URL");
   auto* discover = app.add_flag("--discover", opt.discover, "find the camera by SSDP instead of --camera");
   camera->excludes(discover);
-  app.add_option("--threshold", opt.threshold_s, "set the camera when it is off by more than this (seconds)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.05, 86400.0));
-  app.add_option("--max-age", opt.max_age_min, "the sync-state file counts when younger than this (minutes)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 525600.0));
+  cli::add_bounded(app, "--threshold", opt.threshold_s,
+                   "set the camera when it is off by more than this (seconds)", 0.05, 86400.0);
+  cli::add_bounded(app, "--max-age", opt.max_age_min,
+                   "the sync-state file counts when younger than this (minutes)", 0.0, 525600.0);
   app.add_option(
          "--reference", opt.reference,
          "what makes this clock trustworthy: auto (kernel synchronized or fresh state file), kernel, state")
@@ -226,12 +219,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "kernel", "state"}));
   app.add_option("--state", opt.state_path, "sync-state file")->capture_default_str();
   app.add_flag("--dry-run", opt.dry_run, "measure the camera's offset, change nothing");
-  app.add_option("--retries", opt.retries, "wait out this many busy (503) replies, pauses of 1, 2, 4, 8 s")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 20));
-  app.add_option("--timeout", opt.timeout_s, "seconds for each connection, send and reply")
-      ->capture_default_str()
-      ->check(CLI::Range(0.1, 120.0));
+  cli::add_bounded(app, "--retries", opt.retries,
+                   "wait out this many busy (503) replies, pauses of 1, 2, 4, 8 s", 0, 20);
+  cli::add_bounded(app, "--timeout", opt.timeout_s, "seconds for each connection, send and reply", 0.1,
+                   120.0);
   auto* user = app.add_option("--user", opt.user, "user name for the camera's digest authentication");
   auto* pwfile =
       app.add_option("--password-file", opt.password_file, "file whose first line is the password");
@@ -246,10 +237,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-log", opt.no_log, "write no activity log")->excludes(log);
   app.add_flag("--syslog", opt.syslog, "also send the JSON line to syslog");
   app.add_flag("--json", opt.json, "print the JSON line instead of the human lines");
-  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   if (opt.camera.empty() && !opt.discover) {
-    fmt::print(stderr, "camsync: error: give --camera URL or --discover (see --help)\n");
-    return tools::kExitUsage;
+    return cli::usage_error("camsync", "give --camera URL or --discover");
   }
   return camsync::Run(opt).go();
 }

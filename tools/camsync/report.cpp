@@ -7,16 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/drift_log.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::camsync {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+using proto::to_seconds;
 
 // Seconds rounded to the microsecond, so that the log does not show noise digits.
-json rounded(int64_t ns) { return std::round(seconds(ns) * 1e6) / 1e6; }
+json rounded(int64_t ns) { return std::round(to_seconds(ns) * 1e6) / 1e6; }
 
 const char* action_word(os::SyncAction a) {
   switch (a) {
@@ -28,7 +29,7 @@ const char* action_word(os::SyncAction a) {
 }
 
 std::string offset_text(const os::OffsetMeasurement& m) {
-  return fmt::format("{:+.3f} s ± {:.3f} s", seconds(m.offset_ns), seconds(m.uncertainty_ns));
+  return fmt::format("{:+.3f} s ± {:.3f} s", to_seconds(m.offset_ns), to_seconds(m.uncertainty_ns));
 }
 
 }  // namespace
@@ -69,7 +70,7 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
                      : b.offset_ns < 0 ? "behind"
                                        : "on time",
                      b.last.text, b.last.dst ? " dst" : "");
-  double threshold_s = seconds(threshold_ns);
+  double threshold_s = to_seconds(threshold_ns);
   switch (s.action) {
     case os::SyncAction::None: out += fmt::format("within {} s: camera left alone\n", threshold_s); break;
     case os::SyncAction::DryRun:

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "../common/cli.hpp"
 #include "analyze.hpp"
+#include "cli/command_line.hpp"
 #include "core/duration.hpp"
 #include "input.hpp"
 #include "plot.hpp"
@@ -35,10 +35,7 @@ struct RecordCli {
   double timeout_s = 0;
 };
 
-int usage_error(const std::string& message) {
-  fmt::print(stderr, "driftlog: error: {} (see --help)\n", message);
-  return tools::kExitUsage;
-}
+int usage_error(const std::string& message) { return cli::usage_error("driftlog", message); }
 
 int run_record(const RecordCli& cli) {
   if (cli.source.empty()) return usage_error("--source is required, one of " + available_sources());
@@ -46,11 +43,11 @@ int run_record(const RecordCli& cli) {
   if (!source) return usage_error(source.error().message);
   RecordOptions opt;
   opt.source_spec = cli.source;
-  opt.interval_ns = tools::seconds_to_ns(cli.interval_s);
+  opt.interval_ns = cli::seconds_to_ns(cli.interval_s);
   if (cli.count > 0) opt.count = cli.count;
-  if (!cli.duration.empty()) opt.duration_ns = tools::seconds_to_ns(*core::parse_duration_s(cli.duration));
+  if (!cli.duration.empty()) opt.duration_ns = cli::seconds_to_ns(*core::parse_duration_s(cli.duration));
   double timeout_s = cli.timeout_s > 0 ? cli.timeout_s : std::min(cli.interval_s, 5.0);
-  opt.timeout_ns = tools::seconds_to_ns(timeout_s);
+  opt.timeout_ns = cli::seconds_to_ns(timeout_s);
   return record(**source, opt);
 }
 
@@ -77,15 +74,14 @@ int main(int argc, char** argv) {
              "the reference: ntp:HOST[:PORT], cmd:COMMAND (rtc:, ds3231: and camera: come with rtcset and "
              "camsync)")
           ->type_name("SCHEME:ARG"));
-  record_options.push_back(app.add_option("-i,--interval", rec.interval_s, "seconds between measurements")
-                               ->capture_default_str()
-                               ->check(CLI::Range(0.01, 86400.0)));
+  record_options.push_back(
+      cli::add_bounded(app, "-i,--interval", rec.interval_s, "seconds between measurements", 0.01, 86400.0));
   record_options.push_back(app.add_option("-n,--count", rec.count, "stop after N rows")
                                ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000})));
   record_options.push_back(
       app.add_option("-d,--duration", rec.duration, "stop after this long: 90s, 30m, 12h, 1d, 1h30m")
           ->type_name("DURATION")
-          ->check(tools::check_duration));
+          ->check(cli::check_duration));
   record_options.push_back(
       app.add_option("-t,--timeout", rec.timeout_s,
                      "seconds one measurement may take (default: the interval, at most 5)")
@@ -97,9 +93,8 @@ int main(int argc, char** argv) {
   CLI::App* analyze_cmd = app.add_subcommand(
       "analyze", "drift with its uncertainty, steps, jitter, Allan deviation, reliability");
   analyze_cmd->add_option("file", an.path, "a driftlog CSV; - or nothing: stdin")->type_name("FILE|-");
-  analyze_cmd->add_option("--tolerance", an.tolerance_s, "seconds of error the clock may reach")
-      ->capture_default_str()
-      ->check(CLI::Range(1e-9, 1e9));
+  cli::add_bounded(*analyze_cmd, "--tolerance", an.tolerance_s, "seconds of error the clock may reach", 1e-9,
+                   1e9);
   analyze_cmd
       ->add_option("--step", an.step_s,
                    "a jump beyond the drift larger than this (seconds) is a step; default: automatic")
@@ -113,7 +108,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1e-9, 1e9));
   plot_cmd->add_option("--title", pl.title, "the chart's title (default: driftlog: SOURCE)");
 
-  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   bool record_given = std::any_of(record_options.begin(), record_options.end(),
                                   [](CLI::Option* o) { return o->count() > 0; });
   if (analyze_cmd->parsed() || plot_cmd->parsed()) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "analyze.hpp"
@@ -95,25 +96,10 @@ std::string source_of(const Input& in) {
   return in.name;
 }
 
-}  // namespace
+using Analysis = Result<core::DriftAnalysis, core::DriftError>;
 
-int plot(const PlotOptions& opt) {
-  Input in;
-  int code = 0;
-  if (!read_input(opt.path, in, code)) return code;
-  if (in.rows.empty()) {
-    fmt::print(stderr, "driftlog: error: {}: no samples to plot\n", in.name);
-    return kExitTooFew;
-  }
-  core::DriftOptions d;
-  d.step_threshold_s = opt.step_s;
-  auto analysis = core::analyze_drift(in.samples, d);
-  if (!analysis && analysis.error() != core::DriftError::TooFewSamples &&
-      analysis.error() != core::DriftError::NoTimeSpan) {
-    fmt::print(stderr, "driftlog: error: {}: {}\n", in.name, core::describe(analysis.error()));
-    return kExitMalformed;
-  }
-
+// The two axes: time over the run; offsets (and the fit) with room below for the failures' crosses.
+std::pair<Axis, Axis> axes_of(const Input& in, const Analysis& analysis) {
   double t_lo = in.samples.front().t_s, t_hi = in.samples.back().t_s;
   double y_lo = INFINITY, y_hi = -INFINITY;
   for (size_t i = 0; i < in.samples.size(); ++i) {
@@ -126,36 +112,33 @@ int plot(const PlotOptions& opt) {
     }
   }
   if (!std::isfinite(y_lo)) y_lo = y_hi = 0;  // nothing but failures
-  // Room below the data for the crosses of failed samples.
-  Axis x = make_axis(t_lo, t_hi, true, 0.02, 0.02);
-  Axis y = make_axis(y_lo, y_hi, false, 0.12, 0.05);
+  return {make_axis(t_lo, t_hi, true, 0.02, 0.02), make_axis(y_lo, y_hi, false, 0.12, 0.05)};
+}
 
-  Svg svg(kWidth, kHeight);
-  svg.comment("driftlog plot of " + in.name);
-  svg.rect(0, 0, kWidth, kHeight, R"(fill="#ffffff")");
-
-  // Title: the source and the answer.
-  std::string title = opt.title.empty() ? "driftlog: " + source_of(in) : opt.title;
-  svg.text(kLeft, 26, title, "start", 16, R"(fill="#222222" font-weight="bold")");
-  std::string summary;
+// The line under the title: drift, jitter, samples, span and steps, or why there is no fit.
+std::string summary_text(const Input& in, const Analysis& analysis) {
   size_t failed = static_cast<size_t>(
       std::count_if(in.samples.begin(), in.samples.end(), [](const core::DriftSample& s) { return !s.ok; }));
-  if (analysis) {
-    std::string jitter_text = short_seconds_text(analysis->jitter_s);
-    summary = fmt::format("drift {}, jitter {} RMS, {} samples ({} failed) over {}",
-                          ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), jitter_text,
-                          in.samples.size(), failed, core::format_duration(analysis->span_s));
-    if (analysis->segments.size() > 1) {
-      size_t steps = analysis->segments.size() - 1;
-      summary += fmt::format(", {} step{}", steps, steps == 1 ? "" : "s");
-    }
-  } else {
-    summary = fmt::format("{} samples ({} failed): {}", in.samples.size(), failed,
-                          core::describe(analysis.error()));
+  if (!analysis) {
+    return fmt::format("{} samples ({} failed): {}", in.samples.size(), failed,
+                       core::describe(analysis.error()));
   }
-  svg.text(kLeft, 46, summary, "start", 12, R"(fill="#444444")");
+  std::string jitter_text = short_seconds_text(analysis->jitter_s);
+  std::string summary =
+      fmt::format("drift {}, jitter {} RMS, {} samples ({} failed) over {}",
+                  ppm_text(analysis->drift_ppm, analysis->drift_uncertainty_ppm), jitter_text,
+                  in.samples.size(), failed, core::format_duration(analysis->span_s));
+  if (analysis->segments.size() > 1) {
+    size_t steps = analysis->segments.size() - 1;
+    summary += fmt::format(", {} step{}", steps, steps == 1 ? "" : "s");
+  }
+  return summary;
+}
 
-  // Legend, under the summary on the right.
+// Title, summary and the legend under the summary on the right.
+void draw_heading(Svg& svg, const std::string& title, const std::string& summary) {
+  svg.text(kLeft, 26, title, "start", 16, R"(fill="#222222" font-weight="bold")");
+  svg.text(kLeft, 46, summary, "start", 12, R"(fill="#444444")");
   svg.circle(kRight - 290, 58, 3, fmt::format(R"(fill="{}")", kPointColor));
   svg.text(kRight - 282, 62, "offset", "start", 11, R"(fill="#222222")");
   svg.line(kRight - 220, 58, kRight - 200, 58, fmt::format(R"(stroke="{}" stroke-width="2")", kFitColor));
@@ -163,8 +146,10 @@ int plot(const PlotOptions& opt) {
   svg.line(kRight - 110, 54, kRight - 102, 62, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
   svg.line(kRight - 110, 62, kRight - 102, 54, fmt::format(R"(stroke="{}" stroke-width="2")", kFailColor));
   svg.text(kRight - 96, 62, "failed sample", "start", 11, R"(fill="#222222")");
+}
 
-  // Grid, ticks and their labels.
+// Grid, ticks and their labels, and the axis titles.
+void draw_grid(Svg& svg, const Axis& x, const Axis& y) {
   svg.open_group(R"(id="grid" stroke="#e6e6e6" stroke-width="1")");
   for (double v = x.first_tick; v <= x.hi; v += x.step) svg.line(to_x(x, v), kTop, to_x(x, v), kBottom, "");
   for (double v = y.first_tick; v <= y.hi; v += y.step) svg.line(kLeft, to_y(y, v), kRight, to_y(y, v), "");
@@ -183,28 +168,26 @@ int plot(const PlotOptions& opt) {
            "middle", 13, R"(fill="#222222")");
   svg.text(24, (kTop + kBottom) / 2, fmt::format("offset: reference − local clock ({})", y.unit.name),
            "middle", 13, R"(fill="#222222")", -90);
+}
 
-  // Steps.
-  if (analysis) {
-    for (size_t k = 1; k < analysis->segments.size(); ++k) {
-      const core::DriftSegment& s = analysis->segments[k];
-      double px = to_x(x, s.start_s);
-      svg.line(px, kTop, px, kBottom, R"(stroke="#888888" stroke-width="1" stroke-dasharray="4 3")");
-      svg.text(px + 4, kTop + 14, fmt::format("step {:+.6g} s", s.step_s), "start", 11, R"(fill="#555555")");
-    }
+// The steps, dashed verticals, and the fitted drift, a straight line over each segment.
+void draw_fit(Svg& svg, const Axis& x, const Axis& y, const core::DriftAnalysis& analysis) {
+  for (size_t k = 1; k < analysis.segments.size(); ++k) {
+    const core::DriftSegment& s = analysis.segments[k];
+    double px = to_x(x, s.start_s);
+    svg.line(px, kTop, px, kBottom, R"(stroke="#888888" stroke-width="1" stroke-dasharray="4 3")");
+    svg.text(px + 4, kTop + 14, fmt::format("step {:+.6g} s", s.step_s), "start", 11, R"(fill="#555555")");
   }
-
-  // The fitted drift: a straight line over each segment.
-  if (analysis) {
-    svg.open_group(fmt::format(R"(id="fit" stroke="{}" stroke-width="2")", kFitColor));
-    for (const core::DriftSegment& s : analysis->segments) {
-      double a = analysis->fitted_offset_s[s.first], b = analysis->fitted_offset_s[s.last];
-      svg.line(to_x(x, s.start_s), to_y(y, a), to_x(x, s.end_s), to_y(y, b), "");
-    }
-    svg.close_group();
+  svg.open_group(fmt::format(R"(id="fit" stroke="{}" stroke-width="2")", kFitColor));
+  for (const core::DriftSegment& s : analysis.segments) {
+    double a = analysis.fitted_offset_s[s.first], b = analysis.fitted_offset_s[s.last];
+    svg.line(to_x(x, s.start_s), to_y(y, a), to_x(x, s.end_s), to_y(y, b), "");
   }
+  svg.close_group();
+}
 
-  // Samples: dots, hollow for outliers; crosses for failures.
+// Samples: dots, hollow for outliers; crosses for failures.
+void draw_samples(Svg& svg, const Axis& x, const Axis& y, const Input& in, const Analysis& analysis) {
   svg.open_group(fmt::format(R"(id="samples" fill="{}")", kPointColor));
   for (size_t i = 0; i < in.samples.size(); ++i) {
     const core::DriftSample& s = in.samples[i];
@@ -223,12 +206,43 @@ int plot(const PlotOptions& opt) {
     svg.line(px - 4, py + 4, px + 4, py - 4, "");
   }
   svg.close_group();
+}
 
+// The whole chart as an SVG document.
+std::string chart(const Input& in, const Analysis& analysis, const PlotOptions& opt) {
+  auto [x, y] = axes_of(in, analysis);
+  Svg svg(kWidth, kHeight);
+  svg.comment("driftlog plot of " + in.name);
+  svg.rect(0, 0, kWidth, kHeight, R"(fill="#ffffff")");
+  draw_heading(svg, opt.title.empty() ? "driftlog: " + source_of(in) : opt.title, summary_text(in, analysis));
+  draw_grid(svg, x, y);
+  if (analysis) draw_fit(svg, x, y, *analysis);
+  draw_samples(svg, x, y, in, analysis);
   // The axes last, over the grid and the data at the edges.
   svg.line(kLeft, kTop, kLeft, kBottom, fmt::format(R"(stroke="{}" stroke-width="1.5")", kInk));
   svg.line(kLeft, kBottom, kRight, kBottom, fmt::format(R"(stroke="{}" stroke-width="1.5")", kInk));
+  return svg.finish();
+}
 
-  std::string doc = svg.finish();
+}  // namespace
+
+int plot(const PlotOptions& opt) {
+  Input in;
+  int code = 0;
+  if (!read_input(opt.path, in, code)) return code;
+  if (in.rows.empty()) {
+    fmt::print(stderr, "driftlog: error: {}: no samples to plot\n", in.name);
+    return kExitTooFew;
+  }
+  core::DriftOptions d;
+  d.step_threshold_s = opt.step_s;
+  auto analysis = core::analyze_drift(in.samples, d);
+  if (!analysis && analysis.error() != core::DriftError::TooFewSamples &&
+      analysis.error() != core::DriftError::NoTimeSpan) {
+    fmt::print(stderr, "driftlog: error: {}: {}\n", in.name, core::describe(analysis.error()));
+    return kExitMalformed;
+  }
+  std::string doc = chart(in, analysis, opt);
   if (std::fwrite(doc.data(), 1, doc.size(), stdout) != doc.size() || std::fflush(stdout) != 0) {
     fmt::print(stderr, "driftlog: error: cannot write the SVG to stdout\n");
     return kExitFailure;

@@ -8,10 +8,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "../common/cli.hpp"
+#include "cli/command_line.hpp"
 #include "core/select.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
@@ -19,19 +20,14 @@
 #include "os/ntp_client.hpp"
 #include "os/set_clock.hpp"
 #include "os/sync_state.hpp"
+#include "proto/units.hpp"
 #include "report.hpp"
 
 namespace lansync::ntpprobe {
 namespace {
 
-enum Exit : int {
-  kOk = 0,
-  kNoReply = 1,
-  kUsage = tools::kExitUsage,
-  kUnsynchronized = 3,
-  kMaxOffset = 4,
-  kSetFailed = 5,
-};
+// Exit codes of ntpprobe's own; 0 and 2 (usage) are every tool's (cli::kExitOk, cli::kExitUsage).
+enum Exit : int { kNoReply = 1, kUnsynchronized = 3, kMaxOffset = 4, kSetFailed = 5 };
 
 struct Options {
   std::vector<std::string> servers;
@@ -59,7 +55,7 @@ int keygen(const KeygenOptions& opt) {
   std::string ntpsec;
   std::string line = os::generate_key_line(opt.id, type, 32, &ntpsec);  // AES128: 16 bytes
   fmt::print("{}\n# the same key for ntpsec's ntp.keys (which has no HEX: prefix):\n# {}\n", line, ntpsec);
-  return kOk;
+  return cli::kExitOk;
 }
 
 // Loads the key file and checks that it holds the key in use; prints its warnings.
@@ -80,125 +76,146 @@ Format parse_format(const std::string& s) {
   return Format::Human;
 }
 
-int run(const Options& opt) {
-  // Resolve every server first: a name that does not resolve is a configuration error.
+// Resolves every server; a name that does not resolve is a configuration error (printed).
+std::optional<std::vector<os::SocketAddress>> resolve_servers(const std::vector<std::string>& servers) {
   std::vector<os::SocketAddress> addresses;
-  for (const std::string& s : opt.servers) {
+  for (const std::string& s : servers) {
     auto hp = os::parse_host_port(s, 123);
     if (!hp) {
       fmt::print(stderr, "ntpprobe: error: {}\n", hp.error().message);
-      return kUsage;
+      return std::nullopt;
     }
     auto addrs = os::resolve(*hp);
     if (!addrs) {
       fmt::print(stderr, "ntpprobe: error: {}\n", addrs.error().message);
-      return kUsage;
+      return std::nullopt;
     }
     addresses.push_back(addrs->front());
   }
+  return addresses;
+}
 
+// The servers' reports, and which of them are usable candidates for source selection.
+struct Tally {
+  std::vector<ServerResult> results;
+  std::vector<core::Candidate> candidates;
+  std::vector<size_t> candidate_of;  // index into results
+  bool answered_unusable = false;
+  Combined combined;
+};
+
+// Pairs each report with its server's name and selects among the usable ones (RFC 5905 section 11.2.1).
+Tally tally(const std::vector<std::string>& servers, const std::vector<os::ServerReport>& reports) {
+  Tally t;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    t.results.push_back({servers[i], reports[i], false});
+    if (reports[i].usable) {
+      t.candidates.push_back({reports[i].best.offset_ns, reports[i].root_distance_ns + reports[i].jitter_ns});
+      t.candidate_of.push_back(i);
+    } else if (reports[i].replies > 0) {
+      t.answered_unusable = true;
+    }
+  }
+  if (!t.candidates.empty()) {
+    bool truechimer[core::kMaxSources];
+    t.combined.selection = core::select_sources(t.candidates.data(), t.candidates.size(), truechimer);
+    t.combined.ok = t.combined.selection.ok;
+    for (size_t k = 0; k < t.candidates.size() && k < core::kMaxSources; ++k) {
+      t.results[t.candidate_of[k]].falseticker = t.combined.ok && !truechimer[k];
+    }
+  }
+  return t;
+}
+
+// No usable server: says why for the kisses and failed MACs; the exit code.
+int explain_no_candidate(const Tally& t, uint32_t key_id) {
+  for (const ServerResult& r : t.results) {
+    if (r.report.status == core::ReplyStatus::KissOfDeath) {
+      fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
+    } else if (r.report.status == core::ReplyStatus::Unauthenticated ||
+               r.report.status == core::ReplyStatus::BadMac) {
+      fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, auth_text(r.report, key_id));
+    }
+  }
+  return t.answered_unusable ? kUnsynchronized : kNoReply;
+}
+
+// The correction --set applies: the combined offset, named after the truechimers.
+os::ClockCorrection correction_of(const Tally& t, const Options& opt) {
+  os::ClockCorrection c;
+  c.offset_ns = t.combined.selection.offset_ns;
+  c.step_threshold_ns = cli::seconds_to_ns(opt.threshold_s);
+  c.allow_slew = !opt.no_slew;
+  std::string names;
+  for (size_t i : t.candidate_of) {
+    const ServerResult& r = t.results[i];
+    if (r.falseticker) continue;
+    names += (names.empty() ? "" : ",") + r.report.address.ip();
+    // The best truechimer's stratum, so that a server reading the record knows its depth.
+    if (!c.stratum || r.report.header.stratum < *c.stratum) c.stratum = r.report.header.stratum;
+  }
+  c.source = "ntp:" + names;
+  c.uncertainty_ns = t.combined.selection.root_distance_ns;
+  return c;
+}
+
+// --set: corrects the clock and writes the sync state; says what it did on `note`.
+int set_clock(os::SystemClock& clock, const Tally& t, const Options& opt, std::FILE* note) {
+  os::ClockCorrection c = correction_of(t, opt);
+  auto done = os::correct_clock(clock, c, opt.state_path);
+  if (!done) {
+    fmt::print(stderr, "ntpprobe: error: {}\n", done.error().message);
+    return kSetFailed;
+  }
+  switch (*done) {
+    case core::Correction::Step:
+      fmt::print(note, "clock stepped by {:+.6f} s\n", proto::to_seconds(c.offset_ns));
+      break;
+    case core::Correction::Slew:
+      fmt::print(note, "clock slewing by {:+.6f} s\n", proto::to_seconds(c.offset_ns));
+      break;
+    case core::Correction::None:
+      fmt::print(note, "clock left alone (--no-slew), recorded as verified\n");
+      break;
+  }
+  return cli::kExitOk;
+}
+
+// Queries the servers, prints the report, judges the offset and applies --set.
+int run(const Options& opt) {
+  auto addresses = resolve_servers(opt.servers);
+  if (!addresses) return cli::kExitUsage;
   std::unique_ptr<os::KeyRing> keys;
   if (opt.key_id != 0) {
     keys = load_keys(opt);
-    if (!keys) return kUsage;
+    if (!keys) return cli::kExitUsage;
   }
 
   os::SystemClock clock;
   os::QueryOptions q;
   q.samples = opt.samples;
-  q.timeout_ns = tools::seconds_to_ns(opt.timeout_s);
+  q.timeout_ns = cli::seconds_to_ns(opt.timeout_s);
   q.keys = keys.get();
   q.key_id = opt.key_id;
-  std::vector<os::ServerReport> reports = os::query_servers(clock, addresses, q);
-
-  std::vector<ServerResult> results;
-  std::vector<core::Candidate> candidates;
-  std::vector<size_t> candidate_of;  // index into results
-  bool answered_unusable = false;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    results.push_back({opt.servers[i], reports[i], false});
-    if (reports[i].usable) {
-      candidates.push_back({reports[i].best.offset_ns, reports[i].root_distance_ns + reports[i].jitter_ns});
-      candidate_of.push_back(i);
-    } else if (reports[i].replies > 0) {
-      answered_unusable = true;
-    }
-  }
-
-  Combined combined;
-  if (!candidates.empty()) {
-    bool truechimer[core::kMaxSources];
-    combined.selection = core::select_sources(candidates.data(), candidates.size(), truechimer);
-    combined.ok = combined.selection.ok;
-    for (size_t k = 0; k < candidates.size() && k < core::kMaxSources; ++k) {
-      results[candidate_of[k]].falseticker = combined.ok && !truechimer[k];
-    }
-  }
+  Tally t = tally(opt.servers, os::query_servers(clock, *addresses, q));
 
   Format format = parse_format(opt.output);
-  print_report(stdout, format, results, combined);
+  print_report(stdout, format, t.results, t.combined);
   std::fflush(stdout);
 
-  if (candidates.empty()) {
-    for (const ServerResult& r : results) {
-      if (r.report.status == core::ReplyStatus::KissOfDeath) {
-        fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
-      } else if (r.report.status == core::ReplyStatus::Unauthenticated ||
-                 r.report.status == core::ReplyStatus::BadMac) {
-        fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, auth_text(r.report, opt.key_id));
-      }
-    }
-    return answered_unusable ? kUnsynchronized : kNoReply;
-  }
-  if (!combined.ok) {
+  if (t.candidates.empty()) return explain_no_candidate(t, opt.key_id);
+  if (!t.combined.ok) {
     fmt::print(stderr, "ntpprobe: the servers disagree: no majority agrees on the time\n");
     return kUnsynchronized;
   }
-
-  int64_t offset_ns = combined.selection.offset_ns;
-  if (opt.max_offset_s >= 0 && std::llabs(offset_ns) > tools::seconds_to_ns(opt.max_offset_s)) {
+  int64_t offset_ns = t.combined.selection.offset_ns;
+  if (opt.max_offset_s >= 0 && std::llabs(offset_ns) > cli::seconds_to_ns(opt.max_offset_s)) {
     fmt::print(stderr, "ntpprobe: offset {:+.6f} s exceeds --max-offset {} s{}\n",
-               static_cast<double>(offset_ns) / 1e9, opt.max_offset_s, opt.set ? "; clock left alone" : "");
+               proto::to_seconds(offset_ns), opt.max_offset_s, opt.set ? "; clock left alone" : "");
     return kMaxOffset;
   }
-
-  if (opt.set) {
-    os::ClockCorrection c;
-    c.offset_ns = offset_ns;
-    c.step_threshold_ns = tools::seconds_to_ns(opt.threshold_s);
-    c.allow_slew = !opt.no_slew;
-    std::string names;
-    for (size_t k = 0; k < candidate_of.size(); ++k) {
-      if (results[candidate_of[k]].falseticker) continue;
-      names += (names.empty() ? "" : ",") + results[candidate_of[k]].report.address.ip();
-    }
-    c.source = "ntp:" + names;
-    c.uncertainty_ns = combined.selection.root_distance_ns;
-    // The best truechimer's stratum, so that a server reading the record knows its depth.
-    for (size_t k = 0; k < candidate_of.size(); ++k) {
-      const ServerResult& r = results[candidate_of[k]];
-      if (r.falseticker) continue;
-      if (!c.stratum || r.report.header.stratum < *c.stratum) c.stratum = r.report.header.stratum;
-    }
-    auto done = os::correct_clock(clock, c, opt.state_path);
-    if (!done) {
-      fmt::print(stderr, "ntpprobe: error: {}\n", done.error().message);
-      return kSetFailed;
-    }
-    std::FILE* note = format == Format::Human ? stdout : stderr;
-    switch (*done) {
-      case core::Correction::Step:
-        fmt::print(note, "clock stepped by {:+.6f} s\n", static_cast<double>(offset_ns) / 1e9);
-        break;
-      case core::Correction::Slew:
-        fmt::print(note, "clock slewing by {:+.6f} s\n", static_cast<double>(offset_ns) / 1e9);
-        break;
-      case core::Correction::None:
-        fmt::print(note, "clock left alone (--no-slew), recorded as verified\n");
-        break;
-    }
-  }
-  return kOk;
+  if (!opt.set) return cli::kExitOk;
+  return set_clock(clock, t, opt, format == Format::Human ? stdout : stderr);
 }
 
 }  // namespace
@@ -214,24 +231,18 @@ int main(int argc, char** argv) {
   keygen->add_option("--type", keygen_opt.type, "type of the key: SHA256, SHA512, SHA1 or AES128 (16 bytes)")
       ->capture_default_str()
       ->transform(CLI::IsMember({"SHA256", "SHA512", "SHA1", "AES128"}, CLI::ignore_case));
-  keygen->add_option("--id", keygen_opt.id, "key ID, 1-65535 (ntpsec's limit)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+  cli::add_bounded(*keygen, "--id", keygen_opt.id, "key ID, 1-65535 (ntpsec's limit)", 1, 65535);
   app.add_option("servers", opt.servers, "host, host:port or [v6addr]:port (default port 123)")
       ->type_name("SERVER...");
-  app.add_option("-n,--samples", opt.samples, "requests per server; the least-delay reply counts")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 64));
-  app.add_option("-t,--timeout", opt.timeout_s, "seconds to wait for all replies")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 60.0));
+  cli::add_bounded(app, "-n,--samples", opt.samples, "requests per server; the least-delay reply counts", 1,
+                   64);
+  cli::add_bounded(app, "-t,--timeout", opt.timeout_s, "seconds to wait for all replies", 0.001, 60.0);
   app.add_option("-o,--output", opt.output, "output format: human, json or csv")
       ->capture_default_str()
       ->check(CLI::IsMember({"human", "json", "csv"}));
   auto* set = app.add_flag("--set", opt.set, "correct the clock: step above --threshold, else slew");
-  app.add_option("--threshold", opt.threshold_s, "with --set, step when |offset| exceeds this (seconds)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e9))
+  cli::add_bounded(app, "--threshold", opt.threshold_s,
+                   "with --set, step when |offset| exceeds this (seconds)", 0.0, 1e9)
       ->needs(set);
   app.add_flag("--no-slew", opt.no_slew, "with --set, leave offsets below --threshold alone")->needs(set);
   app.add_option("--max-offset", opt.max_offset_s, "exit 4 (and do not --set) when |offset| exceeds this")
@@ -247,11 +258,8 @@ int main(int argc, char** argv) {
   keys->needs(key);
   app.add_flag("--insecure-keys", opt.insecure_keys, "accept a key file that group or others may read")
       ->needs(keys);
-  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   if (keygen->parsed()) return ntpprobe::keygen(keygen_opt);
-  if (opt.servers.empty()) {
-    fmt::print(stderr, "ntpprobe: error: servers is required (see --help)\n");
-    return tools::kExitUsage;
-  }
+  if (opt.servers.empty()) return cli::usage_error("ntpprobe", "servers is required");
   return ntpprobe::run(opt);
 }

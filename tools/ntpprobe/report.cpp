@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/ntp_packet.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::ntpprobe {
 namespace {
@@ -19,7 +20,7 @@ const char* const kFields[] = {
     "stratum", "leap",         "refid",      "root_delay_s", "root_dispersion_s", "precision",
     "version", "samples_sent", "samples_ok", "kod"};
 
-double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+using proto::to_seconds;
 
 json to_json(const ServerResult& r) {
   const os::ServerReport& rep = r.report;
@@ -28,16 +29,16 @@ json to_json(const ServerResult& r) {
   j["address"] = rep.address.ip();
   j["port"] = rep.address.port();
   j["status"] = status_word(r);
-  j["offset_s"] = rep.usable ? json(seconds(rep.best.offset_ns)) : json(nullptr);
-  j["delay_s"] = rep.usable ? json(seconds(rep.best.delay_ns)) : json(nullptr);
+  j["offset_s"] = rep.usable ? json(to_seconds(rep.best.offset_ns)) : json(nullptr);
+  j["delay_s"] = rep.usable ? json(to_seconds(rep.best.delay_ns)) : json(nullptr);
   bool have_header = rep.replies > 0;
   const codec::NtpHeader& h = rep.header;
   j["stratum"] = have_header ? json(h.stratum) : json(nullptr);
   j["leap"] = have_header ? json(static_cast<int>(h.leap)) : json(nullptr);
   j["refid"] = have_header ? json(core::refid_text(h.refid, h.stratum)) : json(nullptr);
-  j["root_delay_s"] = have_header ? json(seconds(codec::from_ntp_short(h.root_delay))) : json(nullptr);
+  j["root_delay_s"] = have_header ? json(to_seconds(codec::from_ntp_short(h.root_delay))) : json(nullptr);
   j["root_dispersion_s"] =
-      have_header ? json(seconds(codec::from_ntp_short(h.root_dispersion))) : json(nullptr);
+      have_header ? json(to_seconds(codec::from_ntp_short(h.root_dispersion))) : json(nullptr);
   j["precision"] = have_header ? json(h.precision_log2) : json(nullptr);
   j["version"] = have_header ? json(h.version) : json(nullptr);
   j["samples_sent"] = rep.samples_sent;
@@ -51,7 +52,7 @@ json combined_json(const std::vector<ServerResult>& results, const Combined& c) 
   for (const char* f : kFields) j[f] = nullptr;
   j["server"] = "combined";
   j["status"] = c.ok ? "ok" : "no_majority";
-  if (c.ok) j["offset_s"] = seconds(c.selection.offset_ns);
+  if (c.ok) j["offset_s"] = to_seconds(c.selection.offset_ns);
   int sent = 0;
   for (const ServerResult& r : results) sent += r.report.samples_sent;
   j["samples_sent"] = sent;
@@ -88,7 +89,7 @@ std::string human_line(const ServerResult& r) {
   const codec::NtpHeader& h = rep.header;
   if (rep.usable) {
     return fmt::format("{}  offset {:+.9f} s  delay {:.9f} s  stratum {}  refid {}{}  {}", r.name,
-                       seconds(rep.best.offset_ns), seconds(rep.best.delay_ns), h.stratum,
+                       to_seconds(rep.best.offset_ns), to_seconds(rep.best.delay_ns), h.stratum,
                        core::refid_text(h.refid, h.stratum), r.falseticker ? "  FALSETICKER" : "", counts);
   }
   std::string why;
@@ -159,7 +160,8 @@ void print_report(std::FILE* out, Format format, const std::vector<ServerResult>
       if (several) {
         if (combined.ok) {
           fmt::print(out, "combined  offset {:+.9f} s  {} of {} servers agree\n",
-                     seconds(combined.selection.offset_ns), combined.selection.truechimers, results.size());
+                     to_seconds(combined.selection.offset_ns), combined.selection.truechimers,
+                     results.size());
         } else {
           fmt::print(out, "combined  no majority of servers agrees on the time\n");
         }

@@ -12,21 +12,22 @@
 #include "core/rtc.hpp"
 #include "os/file.hpp"
 #include "os/rtc_sync.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::rtcset {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
+using proto::kNsPerSecond;
 // A drift log of a week at one sample a second is about 40 MB.
 constexpr size_t kMaxCsvBytes = 256 * 1024 * 1024;
 
-double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+using proto::to_seconds;
 
 // "2026-03-01 12:00:00.512345 UTC"
 std::string system_time_text(int64_t ns) {
-  int64_t s = ns / kS - (ns % kS < 0 ? 1 : 0);
+  int64_t s = ns / kNsPerSecond - (ns % kNsPerSecond < 0 ? 1 : 0);
   std::string whole = core::readable_utc(s);
-  return fmt::format("{}.{:06d} UTC", whole.substr(0, whole.size() - 4), (ns - s * kS) / 1000);
+  return fmt::format("{}.{:06d} UTC", whole.substr(0, whole.size() - 4), (ns - s * kNsPerSecond) / 1000);
 }
 
 // "2026-03-01T12:00:00Z", for JSON.
@@ -66,11 +67,11 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
   std::optional<int64_t> diff_ns, diff_unc_ns;
   if (r.has_time) {
     if (tick->at_tick) {
-      diff_ns = r.unix_s * kS - tick->tick_system_ns;
+      diff_ns = r.unix_s * kNsPerSecond - tick->tick_system_ns;
       diff_unc_ns = tick->tick_uncertainty_ns;
     } else {
-      diff_ns = r.unix_s * kS + kS / 2 - system_ns;
-      diff_unc_ns = kS / 2;
+      diff_ns = r.unix_s * kNsPerSecond + kNsPerSecond / 2 - system_ns;
+      diff_unc_ns = kNsPerSecond / 2;
     }
   }
   std::optional<os::Ds3231Details> details;
@@ -86,9 +87,9 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
     j["device"] = rtc.name();
     j["rtc_unix"] = r.has_time ? json(r.unix_s) : json(nullptr);
     j["rtc_utc"] = r.has_time ? json(iso_utc(r.unix_s)) : json(nullptr);
-    j["system_unix"] = seconds(system_ns);
-    j["difference_s"] = diff_ns ? json(seconds(*diff_ns)) : json(nullptr);
-    j["difference_uncertainty_s"] = diff_unc_ns ? json(seconds(*diff_unc_ns)) : json(nullptr);
+    j["system_unix"] = to_seconds(system_ns);
+    j["difference_s"] = diff_ns ? json(to_seconds(*diff_ns)) : json(nullptr);
+    j["difference_uncertainty_s"] = diff_unc_ns ? json(to_seconds(*diff_unc_ns)) : json(nullptr);
     j["valid"] = r.valid;
     j["problem"] = r.valid ? json(nullptr) : json(r.problem);
     j["temperature_c"] = details ? json(details->temperature_qc / 4.0) : json(nullptr);
@@ -101,8 +102,8 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
     fmt::print("rtc time:    {}\n", r.has_time ? core::readable_utc(r.unix_s) : "none");
     fmt::print("system time: {}\n", system_time_text(system_ns));
     if (diff_ns) {
-      fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", seconds(*diff_ns),
-                 seconds(*diff_unc_ns), tick->at_tick ? ", read at the RTC's tick" : "");
+      fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", to_seconds(*diff_ns),
+                 to_seconds(*diff_unc_ns), tick->at_tick ? ", read at the RTC's tick" : "");
     }
     fmt::print("valid:       {}\n", r.valid ? "yes" : "no: " + r.problem);
     if (details) {
@@ -132,8 +133,8 @@ int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
                core::readable_utc(rep.tick.reading.unix_s), rtc.name());
   } else {
     fmt::print("system clock stepped by {:+.6f} s to the RTC's {} ({}, read at its tick ± {:.3f} s)\n",
-               seconds(rep.offset_ns), core::readable_utc(rep.tick.reading.unix_s), rtc.name(),
-               seconds(rep.tick.tick_uncertainty_ns));
+               to_seconds(rep.offset_ns), core::readable_utc(rep.tick.reading.unix_s), rtc.name(),
+               to_seconds(rep.tick.tick_uncertainty_ns));
   }
   return kOk;
 }
@@ -149,7 +150,7 @@ int systohc(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
   }
   if (rep.outcome != os::RtcOutcome::Done) return report_error(rep.message, kRtcError);
   fmt::print("{} set to {} at {:+.6f} s past the second{} ({})\n", rtc.name(),
-             core::readable_utc(rep.written.second_unix_s), seconds(rep.written.late_ns),
+             core::readable_utc(rep.written.second_unix_s), to_seconds(rep.written.late_ns),
              rep.was_valid ? "" : ", its invalid flag cleared", rep.verdict.reason);
   return kOk;
 }

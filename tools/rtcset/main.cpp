@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <string>
 
-#include "../common/cli.hpp"
+#include "cli/command_line.hpp"
 #include "codec/timestamp.hpp"
 #include "commands.hpp"
 #include "os/clock.hpp"
@@ -51,9 +51,8 @@ int main(int argc, char** argv) {
   app.add_flag("--json", opt.json, "show: one JSON object instead of text");
   app.add_flag("--force", opt.force, "--systohc: write even when the system clock is not trusted")
       ->needs(sys);
-  app.add_option("--max-age", max_age_s, "--systohc: how old (seconds) a sync-state record may be and count")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 1e9))
+  cli::add_bounded(app, "--max-age", max_age_s,
+                   "--systohc: how old (seconds) a sync-state record may be and count", 1.0, 1e9)
       ->type_name("SECONDS")
       ->needs(sys);
   auto* dev = app.add_option("--device", opt.rtc.device, "the kernel RTC device (default /dev/rtc0)")
@@ -74,22 +73,19 @@ int main(int argc, char** argv) {
       "  rtcset trim --from FILE [--apply]\n"
       "Exit codes: 0 ok, 1 RTC error, 2 usage or bad input, 3 refused, 5 system clock not set. See "
       "rtcset(8).");
-  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
 
   bool trimming = trim_cmd->parsed();
   int actions = (show_cmd->parsed() ? 1 : 0) + (trimming ? 1 : 0) + (hctosys ? 1 : 0) + (systohc ? 1 : 0) +
                 (ag->count() > 0 ? 1 : 0);
-  auto usage = [](const std::string& what) {
-    fmt::print(stderr, "rtcset: error: {} (see --help)\n", what);
-    return rtcset::kUsage;
-  };
-  if (actions > 1) return usage("choose one of show, trim, --hctosys, --systohc and --aging");
+  if (actions > 1)
+    return cli::usage_error("rtcset", "choose one of show, trim, --hctosys, --systohc and --aging");
   if (opt.json && (trimming || hctosys || systohc || ag->count() > 0))
-    return usage("--json goes with show only");
+    return cli::usage_error("rtcset", "--json goes with show only");
 
   // Never before the build, and never before lansync's own floor.
   opt.earliest_unix_s = std::max<int64_t>(LANSYNC_BUILD_DAY_UNIX, codec::kEarliestPlausibleUnixSeconds);
-  opt.max_age_ns = tools::seconds_to_ns(max_age_s);
+  opt.max_age_ns = cli::seconds_to_ns(max_age_s);
   if (trimming) return rtcset::trim(opt);
 
   auto rtc = os::open_rtc(opt.rtc);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "../common/cli.hpp"
+#include "cli/command_line.hpp"
 #include "event_loop.hpp"
 #include "http.hpp"
 #include "os/address.hpp"
@@ -25,7 +25,7 @@ uint64_t random_u64() {
 }
 
 ReferenceConfig reference_config(const Options& o) {
-  return {o.state, tools::seconds_to_ns(o.max_age_s), o.local_stratum};
+  return {o.state, cli::seconds_to_ns(o.max_age_s), o.local_stratum};
 }
 
 }  // namespace

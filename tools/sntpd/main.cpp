@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "../common/cli.hpp"
+#include "cli/command_line.hpp"
 #include "daemon.hpp"
 #include "http.hpp"
 #include "options.hpp"
@@ -35,7 +35,7 @@
 namespace lansync::sntpd {
 namespace {
 
-enum Exit : int { kOk = 0, kFailure = 1, kUsage = tools::kExitUsage };
+enum Exit : int { kOk = 0, kFailure = 1, kUsage = cli::kExitUsage };
 
 // Durations such as "30m", "2h" or "90" (seconds).
 const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
@@ -86,21 +86,17 @@ void define_options(CLI::App& app, Options& opt) {
                  "mean interval between replies, log2 seconds")
       ->capture_default_str()
       ->check(CLI::Range(-19, 12));
-  app.add_option("--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 255));
-  app.add_option("--ratelimit-leak", opt.ratelimit_leak, "1 in 2^N over-limit requests is still answered")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 4));
+  cli::add_bounded(app, "--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst", 1, 255);
+  cli::add_bounded(app, "--ratelimit-leak", opt.ratelimit_leak,
+                   "1 in 2^N over-limit requests is still answered", 1, 4);
   app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
   app.add_option("--max-clients", opt.max_clients, "clients remembered (fixed memory, 56 bytes each)")
       ->capture_default_str()
       ->check(CLI::Range(8, 1 << 22));
   app.add_option("--broadcast", opt.broadcast, "send mode-5 broadcasts to ADDR[:PORT] (repeatable)")
       ->type_name("ADDR[:PORT]");
-  app.add_option("--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 86400.0));
+  cli::add_bounded(app, "--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts", 1.0,
+                   86400.0);
   app.add_option("--broadcast-key", opt.broadcast_key, "sign the broadcasts with this key from --keys")
       ->type_name("ID")
       ->check(CLI::Range(1u, 0xffffffffu));
@@ -407,7 +403,7 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   auto state = std::make_unique<ServeState>(policy, static_cast<size_t>(opt.max_clients), seed);
   UpstreamConfig uc;
   uc.clock_control = !opt.no_clock_control;
-  uc.step_threshold_ns = tools::seconds_to_ns(opt.step_threshold_s);
+  uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);
   uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, *upstreams)) return *stop;
@@ -445,7 +441,7 @@ int run(const Options& opt) {
     }
     return serve(opt, system_clock, /*simulated=*/false);
   }
-  os::SimulatedClock simulated(system_clock, tools::seconds_to_ns(opt.simulated_offset_s));
+  os::SimulatedClock simulated(system_clock, cli::seconds_to_ns(opt.simulated_offset_s));
   os::log::info("serving a simulated clock, {:+.3f} s from the system clock, which is never changed",
                 opt.simulated_offset_s);
   return serve(opt, simulated, /*simulated=*/true);
@@ -466,7 +462,7 @@ int main(int argc, char** argv) {
   status->add_flag("--clients", status_opt.clients,
                    "list the clients instead: address, requests, last seen (the 1000 most recent)");
   status->add_option("--control", status_opt.control, "the daemon's control socket")->capture_default_str();
-  if (auto code = tools::parse_command_line(app, argc, argv)) return *code;
+  if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json, status_opt.clients);
 
   auto from_config = sntpd::config_arguments(app, opt);
@@ -485,7 +481,7 @@ int main(int argc, char** argv) {
     again.parse(reversed);
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "sntpd: error: {} (in {} or on the command line)\n", e.what(), opt.config);
-    return tools::kExitUsage;
+    return cli::kExitUsage;
   }
   return sntpd::run(merged);
 }
