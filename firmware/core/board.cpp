@@ -354,9 +354,9 @@ void Board::finish_burst(int64_t local_ns) {
   }
 }
 
-void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
-  if (v == ReplyVerdict::Accepted) last_unauthenticated_ = false;
-  if (v != ReplyVerdict::Unauthenticated) return;
+void Board::note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size) {
+  if (status == proto::ReplyStatus::Ok) last_unauthenticated_ = false;
+  if (!proto::is_forgery(status)) return;
   ++unauthenticated_;
   if (last_unauthenticated_) return;
   last_unauthenticated_ = true;
@@ -369,21 +369,21 @@ void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
 
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
   if (!config_.use_server || !started_) return;
-  note_verdict(client_.on_reply(data, size, local_ns, pivot_ns(local_ns), &config_.key), data, size);
+  note_verdict(client_.on_reply(data, size, local_ns, pivot_ns(local_ns)), data, size);
   finish_burst(local_ns);
 }
 
 void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid) {
   if (!config_.listen_broadcast || !started_) return;
   BurstResult b;
-  ReplyVerdict v =
-      read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b, &config_.key);
+  proto::ReplyStatus v = read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b,
+                                        &config_.key, client_key_id());
   note_verdict(v, data, size);
-  if (v == ReplyVerdict::Unsynchronized) {
+  if (v == proto::ReplyStatus::Unsynchronized) {
     if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
     last_burst_unsynchronized_ = true;
   }
-  if (v != ReplyVerdict::Accepted) return;
+  if (v != proto::ReplyStatus::Ok) return;
   last_burst_unsynchronized_ = false;
   if (config_.key.enabled() && !fresh_broadcast(refid, b.best)) {
     ++broadcasts_replayed_;
@@ -625,7 +625,7 @@ Action Board::next_action(int64_t local_ns) {
       uint64_t cookie = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
       a.kind = ActionKind::SendNtp;
       a.size =
-          static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data), &config_.key));
+          static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data), &config_.key, client_key_id()));
       a.at_local_ns = local_ns;
       if (a.size > 0) return a;  // else it could not be signed: the burst goes on without it
     }

@@ -296,7 +296,9 @@ class Board {
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
   bool wifi_step(WifiStep step, Action* a);
-  void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
+  void note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size);
+  // The key the client signs with and checks replies by (0: none).
+  uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
   // PUT/POST /time: the checks, then the step; the response's size.
   size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
