@@ -16,7 +16,8 @@ int64_t interval_ns(int8_t log2_s) {
 }  // namespace
 
 proto::ReplyStatus read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
-                                  int64_t delay_ns, BurstResult* out, const proto::MacKeys* keys, uint32_t key_id) {
+                                  int64_t delay_ns, BurstResult* out, const proto::MacKeys* keys,
+                                  uint32_t key_id) {
   auto decoded = codec::decode(data, size);
   if (!decoded) return proto::ReplyStatus::Malformed;
   const codec::NtpHeader& h = decoded->header;
@@ -75,7 +76,8 @@ int64_t NtpClient::next_burst_ns() const {
 
 int64_t NtpClient::earliest_burst_ns() const {
   // burst_start_ns_ is the last burst's start while one runs, else the next one's.
-  int64_t last = sent_in_burst_ == 0 ? burst_start_ns_ - interval_ns(current_interval_log2()) : burst_start_ns_;
+  int64_t last =
+      sent_in_burst_ == 0 ? burst_start_ns_ - interval_ns(current_interval_log2()) : burst_start_ns_;
   int64_t earliest = last + interval_ns(config_.min_poll_log2);
   int64_t next = next_burst_ns();
   return earliest < next ? earliest : next;
@@ -121,8 +123,10 @@ size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, 
   return n;
 }
 
-proto::ReplyStatus NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns) {
-  proto::ClientReply reply = proto::receive_reply(sessions_, sent_in_burst_, data, size, local_ns, pivot_utc_ns);
+proto::ReplyStatus NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns,
+                                       int64_t pivot_utc_ns) {
+  proto::ClientReply reply =
+      proto::receive_reply(sessions_, sent_in_burst_, data, size, local_ns, pivot_utc_ns);
   switch (reply.check.status) {
     case proto::ReplyStatus::Ok: add_sample(reply, local_ns); break;
     case proto::ReplyStatus::KissOfDeath: on_kiss(reply.header.refid); break;
@@ -166,7 +170,8 @@ bool NtpClient::take_burst(int64_t local_ns, BurstResult* out) {
   bool all_in = true;
   for (uint8_t i = 0; i < sent_in_burst_; ++i) all_in = all_in && !sessions_[i].waiting();
   // A burst cut short by DENY or RSTR ends at once.
-  if (active_ && !all_in && local_ns < sessions_[sent_in_burst_ - 1].request().t1_ns + config_.reply_timeout_ns) {
+  if (active_ && !all_in &&
+      local_ns < sessions_[sent_in_burst_ - 1].request().t1_ns + config_.reply_timeout_ns) {
     return false;
   }
   *out = result_;

@@ -31,12 +31,12 @@ namespace lansync::fw {
 inline constexpr uint8_t kMaxBurst = 8;
 
 struct ClientConfig {
-  uint8_t burst = 4;                          // requests per poll, 1..kMaxBurst
-  int64_t burst_spacing_ns = 250'000'000;     // between the requests of a burst
-  int64_t reply_timeout_ns = 1'000'000'000;   // wait after the last request of a burst
-  int8_t min_poll_log2 = 6;                   // 64 s
-  int8_t max_poll_log2 = 8;                   // 256 s
-  uint8_t startup_bursts = 3;                 // bursts 4x faster than min_poll at start
+  uint8_t burst = 4;                         // requests per poll, 1..kMaxBurst
+  int64_t burst_spacing_ns = 250'000'000;    // between the requests of a burst
+  int64_t reply_timeout_ns = 1'000'000'000;  // wait after the last request of a burst
+  int8_t min_poll_log2 = 6;                  // 64 s
+  int8_t max_poll_log2 = 8;                  // 256 s
+  uint8_t startup_bursts = 3;                // bursts 4x faster than min_poll at start
 };
 
 // The outcome of a finished burst.
@@ -48,11 +48,11 @@ struct BurstResult {
   Sample best;                 // the least-delay accepted reply
   Sample samples[kMaxBurst];   // every accepted reply, in arrival order
   uint8_t sample_count = 0;
-  uint8_t stratum = 0;         // of that reply
+  uint8_t stratum = 0;  // of that reply
   uint32_t refid = 0;
   int64_t root_delay_ns = 0;
   int64_t root_dispersion_ns = 0;
-  uint32_t kiss_code = 0;      // the last Kiss-o'-Death code seen, 0 if none
+  uint32_t kiss_code = 0;  // the last Kiss-o'-Death code seen, 0 if none
 };
 
 // A mode-5 broadcast (sntpd --broadcast) received at local_ns: the server's

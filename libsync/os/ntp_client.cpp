@@ -97,7 +97,7 @@ bool finished(const Peer& p, int samples) {
   if (!p.report.error.empty()) return true;
   bool all_sent = p.stop_sending || p.report.samples_sent >= samples;
   bool all_answered = std::none_of(p.requests.begin(), p.requests.end(),
-                                  [](const proto::ClientSession& s) { return s.waiting(); });
+                                   [](const proto::ClientSession& s) { return s.waiting(); });
   return all_sent && all_answered;
 }
 

@@ -24,11 +24,11 @@
 namespace lansync::os {
 
 struct QueryOptions {
-  int samples = 4;                      // requests per server
-  int64_t timeout_ns = 1'000'000'000;   // the whole query, from the first send
-  int64_t spacing_ns = 1'000'000;       // between requests to one server
+  int samples = 4;                       // requests per server
+  int64_t timeout_ns = 1'000'000'000;    // the whole query, from the first send
+  int64_t spacing_ns = 1'000'000;        // between requests to one server
   const proto::MacKeys* keys = nullptr;  // with key_id: sign requests, accept only replies signed alike
-  uint32_t key_id = 0;                  // 0: unauthenticated
+  uint32_t key_id = 0;                   // 0: unauthenticated
 };
 
 // What one server's burst produced.

@@ -108,7 +108,8 @@ ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& request, in
   }
   out.sample = compute_sample(request.t1_ns, out.t2_ns, out.t3_ns, t4_ns);
   out.root_distance_ns = root_distance_ns(reply, out.sample);
-  out.status = out.root_distance_ns > kMaxRootDistanceNs ? ReplyStatus::RootDistanceTooLarge : ReplyStatus::Ok;
+  out.status =
+      out.root_distance_ns > kMaxRootDistanceNs ? ReplyStatus::RootDistanceTooLarge : ReplyStatus::Ok;
   return out;
 }
 

@@ -7,11 +7,11 @@
 
 #include "../support/hex.hpp"
 #include "codec/mac.hpp"
-#include "proto/auth.hpp"
 #include "core/exchange.hpp"
 #include "core/server.hpp"
 #include "os/address.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
 
 namespace lansync::core {
 namespace {

@@ -72,7 +72,8 @@ MacKey board_key(uint32_t id) {
   return k;
 }
 
-std::vector<uint8_t> request(NtpClient& c, const proto::MacKeys* keys, uint32_t key_id, int64_t local_ns = 5 * kS) {
+std::vector<uint8_t> request(NtpClient& c, const proto::MacKeys* keys, uint32_t key_id,
+                             int64_t local_ns = 5 * kS) {
   std::vector<uint8_t> buf(codec::kHeaderSize + codec::kMaxV4MacSize);
   buf.resize(c.make_request(local_ns, 0x1122334455667788, buf.data(), buf.size(), keys, key_id));
   return buf;

@@ -19,8 +19,7 @@ constexpr size_t kOutstanding = 4;
 
 }  // namespace
 
-Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config)
-    : clock_(clock), config_(std::move(config)) {}
+Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config) : clock_(clock), config_(std::move(config)) {}
 
 void Upstreams::add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys,
                          uint32_t key_id) {
@@ -80,7 +79,8 @@ void Upstreams::resolve_failed(Name& n, const std::string& why, int64_t now_mono
                   n.text, why);
   }
   n.problem = why;
-  n.retry_mono_ns = now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
+  n.retry_mono_ns =
+      now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
   ++n.failures;
 }
 
@@ -168,7 +168,7 @@ void Upstreams::receive(size_t i) {
     proto::ClientReply reply = proto::receive_reply(p.outstanding.data(), p.outstanding.size(), buf,
                                                     d->truncated ? 0 : d->size, t4, t4);
     if (proto::is_ignorable(reply.check.status)) continue;  // stray, late or spoofed
-    if (proto::is_forgery(reply.check.status)) {  // the request stays open for the genuine reply
+    if (proto::is_forgery(reply.check.status)) {            // the request stays open for the genuine reply
       p.last_problem = proto::describe(reply.check.status);
       continue;
     }

@@ -4,10 +4,9 @@
 // each request is a proto::ClientSession (random cookie, the MAC when the
 // server has a key, the reply tests: as ntpprobe and the boards do); this
 // file sends the requests, hands the replies in with their kernel receive
-// timestamps and applies the corrections through the Clock interface.  It runs in the main thread, between serving
-// (which the workers do).  Server names are resolved in the background
-// (os::Resolver): a Pi offline at boot starts serving its other references at
-// once, and picks a server up whenever its name resolves.
+// timestamps and applies the corrections through the Clock interface.  It runs in the main thread, between
+// serving (which the workers do).  Server names are resolved in the background (os::Resolver): a Pi offline
+// at boot starts serving its other references at once, and picks a server up whenever its name resolves.
 #pragma once
 
 #include <cstdint>
@@ -102,10 +101,10 @@ class Upstreams {
     const proto::MacKeys* keys = nullptr;
     uint32_t key_id = 0;
     bool resolved = false;
-    bool pending = false;         // a request is with the resolver
-    int failures = 0;             // resolutions failed in a row
-    int64_t retry_mono_ns = 0;    // when to ask again, after a failure
-    std::string problem;          // why the last resolution failed
+    bool pending = false;       // a request is with the resolver
+    int failures = 0;           // resolutions failed in a row
+    int64_t retry_mono_ns = 0;  // when to ask again, after a failure
+    std::string problem;        // why the last resolution failed
   };
 
   // Adds an address of name n; it is polled from now on.
