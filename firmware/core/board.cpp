@@ -182,8 +182,8 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
     // The samples of one burst agree to within a second, or something is wrong with them.
-    bool plausible =
-        plausible_utc(s.utc_ns) && abs64((s.utc_ns - best.utc_ns) - (s.local_ns - best.local_ns)) <= kUnfittedSlackNs;
+    bool plausible = plausible_utc(s.utc_ns) &&
+                     abs64((s.utc_ns - best.utc_ns) - (s.local_ns - best.local_ns)) <= kUnfittedSlackNs;
     if (plausible && (jump || inlier(s))) estimator_.add(s);
   }
   last_sample_local_ns_ = best.local_ns;
@@ -244,9 +244,9 @@ void Board::finish_burst(int64_t local_ns) {
   }
 }
 
-void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
-  if (v == ReplyVerdict::Accepted) last_unauthenticated_ = false;
-  if (v != ReplyVerdict::Unauthenticated) return;
+void Board::note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size) {
+  if (status == proto::ReplyStatus::Ok) last_unauthenticated_ = false;
+  if (!proto::is_forgery(status)) return;
   ++unauthenticated_;
   if (last_unauthenticated_) return;
   last_unauthenticated_ = true;
@@ -259,21 +259,21 @@ void Board::note_verdict(ReplyVerdict v, const uint8_t* data, size_t size) {
 
 void Board::on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns) {
   if (!config_.use_server || !started_) return;
-  note_verdict(client_.on_reply(data, size, local_ns, pivot_ns(local_ns), &config_.key), data, size);
+  note_verdict(client_.on_reply(data, size, local_ns, pivot_ns(local_ns)), data, size);
   finish_burst(local_ns);
 }
 
 void Board::on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid) {
   if (!config_.listen_broadcast || !started_) return;
   BurstResult b;
-  ReplyVerdict v =
-      read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns, &b, &config_.key);
+  proto::ReplyStatus v = read_broadcast(data, size, local_ns, pivot_ns(local_ns), config_.broadcast_delay_ns,
+                                        &b, &config_.key, client_key_id());
   note_verdict(v, data, size);
-  if (v == ReplyVerdict::Unsynchronized) {
+  if (v == proto::ReplyStatus::Unsynchronized) {
     if (!last_burst_unsynchronized_) push(EventKind::ServerUnsynchronized);
     last_burst_unsynchronized_ = true;
   }
-  if (v != ReplyVerdict::Accepted) return;
+  if (v != proto::ReplyStatus::Ok) return;
   last_burst_unsynchronized_ = false;
   if (config_.key.enabled() && !broadcasts_.admit(refid, b.best.utc_ns, b.best.local_ns)) return;
   apply_samples(Source::Broadcast, &b.best, 1, b.best, b.root_delay_ns / 2 + b.root_dispersion_ns, local_ns);
@@ -324,8 +324,8 @@ Action Board::next_action(int64_t local_ns) {
     if (client_.request_due(local_ns)) {
       uint64_t cookie = config_.random64 != nullptr ? config_.random64(config_.random_context) : 0;
       a.kind = ActionKind::SendNtp;
-      a.size =
-          static_cast<uint8_t>(client_.make_request(local_ns, cookie, a.data, sizeof(a.data), &config_.key));
+      a.size = static_cast<uint8_t>(
+          client_.make_request(local_ns, cookie, a.data, sizeof(a.data), &config_.key, client_key_id()));
       a.at_local_ns = local_ns;
       if (a.size > 0) return a;  // else it could not be signed: the burst goes on without it
     }
@@ -461,15 +461,18 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
   constexpr int64_t kMaxSleepNs = int64_t{10} * 366 * 86'400 * kSecondNs;  // ten years
   constexpr int64_t kMaxSpanNs = int64_t{1} << 50;                         // 13 days of schedule
   auto within = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
-  if ((r.flags & ~(kSleepPolling | kSleepFreqFitted)) != 0 || r.reserved != 0 || !within(slept_ns, 0, kMaxSleepNs)) return false;
-  if (!within(r.until_burst_ns, -kMaxSpanNs, kMaxSpanNs) || !within(r.until_allowed_ns, -kMaxSpanNs, kMaxSpanNs) ||
-      !within(r.since_online_ns, 0, kMaxSleepNs) || !within(r.upstream_root_delay_ns, 0, kMaxSpanNs)) {
+  if ((r.flags & ~(kSleepPolling | kSleepFreqFitted)) != 0 || r.reserved != 0 ||
+      !within(slept_ns, 0, kMaxSleepNs))
+    return false;
+  if (!within(r.until_burst_ns, -kMaxSpanNs, kMaxSpanNs) ||
+      !within(r.until_allowed_ns, -kMaxSpanNs, kMaxSpanNs) || !within(r.since_online_ns, 0, kMaxSleepNs) ||
+      !within(r.upstream_root_delay_ns, 0, kMaxSpanNs)) {
     return false;
   }
   if (r.source == static_cast<uint8_t>(Source::None)) return true;
   return r.source <= static_cast<uint8_t>(Source::Broadcast) && plausible_utc(r.utc_ns) &&
-         plausible_utc(r.utc_ns + slept_ns) &&
-         within(r.error_ns, 0, kMaxSleepNs) && within(r.freq_q32, -kMaxFreqQ32, kMaxFreqQ32);
+         plausible_utc(r.utc_ns + slept_ns) && within(r.error_ns, 0, kMaxSleepNs) &&
+         within(r.freq_q32, -kMaxFreqQ32, kMaxFreqQ32);
 }
 
 void Board::resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns) {
@@ -500,7 +503,8 @@ void Board::anchor_after_wake() {
   int64_t d = fit_.local_ns - pick->local_ns;
   fit_.utc_ns = pick->utc_ns + d + scale_q32(d, fit_.freq_q32);
   // The board's bound takes min_delay / 2 + 2 sd: sd covers the rest of this sample's.
-  fit_.offset_sd_ns = config_.sigma_floor_ns + (pick->delay_ns - fit_.min_delay_ns) / 2 + scale_ppb(abs64(d), kWanderPpb);
+  fit_.offset_sd_ns =
+      config_.sigma_floor_ns + (pick->delay_ns - fit_.min_delay_ns) / 2 + scale_ppb(abs64(d), kWanderPpb);
 }
 
 WakeResult Board::wake(const SleepRecord& r, int64_t slept_ns, int64_t local_ns) {

@@ -86,8 +86,8 @@ struct BoardConfig {
   ClientConfig client;
   uint32_t server_refid = 0;  // the server's IPv4 address, as the reference ID the board serves
 
-  bool listen_broadcast = false;         // take mode-5 broadcasts as samples
-  int64_t broadcast_delay_ns = 0;        // their assumed one-way delay
+  bool listen_broadcast = false;   // take mode-5 broadcasts as samples
+  int64_t broadcast_delay_ns = 0;  // their assumed one-way delay
 
   bool has_rtc = false;                          // a DS3231 at 0x68
   int64_t rtc_set_unix_s = 0;                    // when the RTC was last set (the port keeps it); 0: unknown
@@ -96,17 +96,17 @@ struct BoardConfig {
   int64_t rtc_drift_ppb = 2'000;                 // DS3231: +-2 ppm from 0 to 40 °C
   int64_t rtc_min_write_interval_ns = int64_t{3600} * 1'000'000'000;  // while synchronized
   int64_t rtc_resync_interval_ns = int64_t{600} * 1'000'000'000;      // offline: read it this often
-  int64_t rtc_read_interval_ns = 1'000'000;                             // reads while waiting for its tick
+  int64_t rtc_read_interval_ns = 1'000'000;                           // reads while waiting for its tick
   int64_t offline_after_ns = int64_t{900} * 1'000'000'000;            // no NTP sample this long: offline
 
-  bool serve = false;            // answer SNTP and GET /time
-  uint8_t local_stratum = 10;    // the stratum served from the RTC or a phone
-  int8_t precision_log2 = -20;   // of the local counter, as served
+  bool serve = false;           // answer SNTP and GET /time
+  uint8_t local_stratum = 10;   // the stratum served from the RTC or a phone
+  int8_t precision_log2 = -20;  // of the local counter, as served
 
-  int64_t phone_error_ns = 500'000'000;           // error bound of a phone set without its own
-  int64_t max_error_ns = 1'500'000'000;           // beyond: unsynchronized (RFC 5905 MAXDIST)
-  int64_t step_threshold_ns = 1'000'000'000;      // after the first sync, larger jumps are stepped (confirmed)
-  int64_t sigma_floor_ns = 20'000;                // least error of any sample (core/estimator)
+  int64_t phone_error_ns = 500'000'000;       // error bound of a phone set without its own
+  int64_t max_error_ns = 1'500'000'000;       // beyond: unsynchronized (RFC 5905 MAXDIST)
+  int64_t step_threshold_ns = 1'000'000'000;  // after the first sync, larger jumps are stepped (confirmed)
+  int64_t sigma_floor_ns = 20'000;            // least error of any sample (core/estimator)
 
   // Deep sleep (save() and wake()): the sleep timer's tolerance (the ESP32's
   // 150 kHz RC slow clock, calibrated at boot: 500 ppm; an external 32 kHz
@@ -129,10 +129,10 @@ struct BoardConfig {
 
 // What the port must do next.
 enum class ActionKind : uint8_t {
-  Wait,      // nothing until at_local_ns, or until a datagram or request arrives
-  SendNtp,   // send data[0..size) to the server now (the request's T1 is the time passed in)
-  ReadRtc,   // read size registers from reg, then call on_rtc_read
-  WriteRtc,  // write data[0..size) to registers from reg at at_local_ns exactly, then on_rtc_written
+  Wait,              // nothing until at_local_ns, or until a datagram or request arrives
+  SendNtp,           // send data[0..size) to the server now (the request's T1 is the time passed in)
+  ReadRtc,           // read size registers from reg, then call on_rtc_read
+  WriteRtc,          // write data[0..size) to registers from reg at at_local_ns exactly, then on_rtc_written
   JoinNetwork,       // join *wifi (SSID, password) and report Joined or JoinFailed to on_wifi
   StartAccessPoint,  // start the access point *wifi (SSID, password, channel, IPv4, netmask),
                      // open SNTP (123) and HTTP (80) on it, and report AccessPointStarted or Failed
@@ -158,19 +158,19 @@ const char* describe(WakeResult w);
 // Everything a status line shows.
 struct BoardStatus {
   Reading reading;
-  int64_t last_offset_ns = 0;   // the last sample's reference minus our clock (positive: we were behind)
-  int64_t last_delay_ns = 0;    // its round-trip delay
-  int64_t freq_ppb = 0;         // frequency correction (positive: the crystal is slow)
-  int8_t poll_log2 = 0;         // NTP poll interval
+  int64_t last_offset_ns = 0;  // the last sample's reference minus our clock (positive: we were behind)
+  int64_t last_delay_ns = 0;   // its round-trip delay
+  int64_t freq_ppb = 0;        // frequency correction (positive: the crystal is slow)
+  int8_t poll_log2 = 0;        // NTP poll interval
   uint8_t upstream_stratum = 0;
-  size_t samples = 0;           // in the estimator
+  size_t samples = 0;  // in the estimator
   uint32_t requests_sent = 0;
-  uint32_t unauthenticated = 0;  // replies and broadcasts refused for their MAC (with a key)
-  uint32_t auth_refused = 0;     // server mode: requests signed with another key or badly, unanswered
+  uint32_t unauthenticated = 0;      // replies and broadcasts refused for their MAC (with a key)
+  uint32_t auth_refused = 0;         // server mode: requests signed with another key or badly, unanswered
   uint32_t http_sets_refused = 0;    // PUT/POST /time refused (cross-site, not JSON, token, state...)
   uint32_t broadcasts_replayed = 0;  // with a key: a sender's first, not newer, or too far ahead
   RtcStatus rtc = RtcStatus::Unknown;
-  int64_t rtc_error_ns = 0;     // the RTC's own error bound, when valid
+  int64_t rtc_error_ns = 0;  // the RTC's own error bound, when valid
 };
 
 class Board {
@@ -252,7 +252,9 @@ class Board {
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
   bool wifi_step(WifiStep step, Action* a);
-  void note_verdict(ReplyVerdict v, const uint8_t* data, size_t size);
+  void note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size);
+  // The key the client signs with and checks replies by (0: none).
+  uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
   // A phone's set that passed the HTTP side's checks: the step, at local_ns.
   void set_from_phone(const PhoneSet& set, int64_t local_ns);
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;

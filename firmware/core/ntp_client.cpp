@@ -15,36 +15,24 @@ int64_t interval_ns(int8_t log2_s) {
 
 }  // namespace
 
-const char* describe(ReplyVerdict v) {
-  switch (v) {
-    case ReplyVerdict::Accepted: return "accepted";
-    case ReplyVerdict::Ignored: return "ignored (malformed, not a reply, or not to our request)";
-    case ReplyVerdict::KissRate: return "Kiss-o'-Death RATE: polling less often";
-    case ReplyVerdict::KissStop: return "Kiss-o'-Death DENY or RSTR: no longer asking this server";
-    case ReplyVerdict::KissOther: return "Kiss-o'-Death";
-    case ReplyVerdict::Unsynchronized: return "server unsynchronized (LI=3 or stratum 16)";
-    case ReplyVerdict::BadTimestamps: return "invalid server timestamps";
-    case ReplyVerdict::TooFar: return "root distance above 1.5 s";
-    case ReplyVerdict::Unauthenticated: return "not signed with our key, or a bad MAC";
-  }
-  return "unknown";
-}
-
-ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
-                            int64_t delay_ns, BurstResult* out, const MacKey* key) {
+proto::ReplyStatus read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
+                                  int64_t delay_ns, BurstResult* out, const proto::MacKeys* keys,
+                                  uint32_t key_id) {
   auto decoded = codec::decode(data, size);
-  if (!decoded || decoded->header.mode != codec::Mode::Broadcast) return ReplyVerdict::Ignored;
-  if (key != nullptr && key->enabled() &&
-      proto::check_auth(data, *decoded, key).status != proto::AuthStatus::Ok) {
-    return ReplyVerdict::Unauthenticated;
-  }
+  if (!decoded) return proto::ReplyStatus::Malformed;
   const codec::NtpHeader& h = decoded->header;
-  if (h.stratum == 0) return ReplyVerdict::KissOther;
-  if (h.leap == codec::Leap::Unsynchronized || h.stratum > 15) return ReplyVerdict::Unsynchronized;
-  if (h.transmit.is_zero()) return ReplyVerdict::BadTimestamps;
-  int64_t root_delay = codec::from_ntp_short(h.root_delay);
-  int64_t root_dispersion = codec::from_ntp_short(h.root_dispersion);
-  if (root_delay / 2 + root_dispersion + delay_ns > kMaxRootDistanceNs) return ReplyVerdict::TooFar;
+  if (h.mode != codec::Mode::Broadcast) return proto::ReplyStatus::NotServerMode;
+  if (keys != nullptr && key_id != 0) {
+    proto::ReplyStatus signed_by = proto::check_signed_by(proto::check_auth(data, *decoded, keys), key_id);
+    if (signed_by != proto::ReplyStatus::Ok) return signed_by;
+  }
+  proto::ReplyStatus state = proto::check_server_state(h);
+  if (state != proto::ReplyStatus::Ok) return state;
+  if (h.transmit.is_zero()) return proto::ReplyStatus::BadTimestamps;
+  // The assumed one-way delay stands for half the round trip of an exchange.
+  if (proto::root_distance_ns(h, proto::Sample{0, 2 * delay_ns}) > proto::kMaxRootDistanceNs) {
+    return proto::ReplyStatus::RootDistanceTooLarge;
+  }
   *out = BurstResult{};
   out->accepted = 1;
   out->have_sample = true;
@@ -54,9 +42,9 @@ ReplyVerdict read_broadcast(const uint8_t* data, size_t size, int64_t local_ns, 
   out->sample_count = 1;
   out->stratum = h.stratum;
   out->refid = h.refid;
-  out->root_delay_ns = root_delay;
-  out->root_dispersion_ns = root_dispersion;
-  return ReplyVerdict::Accepted;
+  out->root_delay_ns = codec::from_ntp_short(h.root_delay);
+  out->root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
+  return proto::ReplyStatus::Ok;
 }
 
 NtpClient::NtpClient(const ClientConfig& config) : config_(config), poll_log2_(config.min_poll_log2) {
@@ -88,7 +76,8 @@ int64_t NtpClient::next_burst_ns() const {
 
 int64_t NtpClient::earliest_burst_ns() const {
   // burst_start_ns_ is the last burst's start while one runs, else the next one's.
-  int64_t last = sent_in_burst_ == 0 ? burst_start_ns_ - interval_ns(current_interval_log2()) : burst_start_ns_;
+  int64_t last =
+      sent_in_burst_ == 0 ? burst_start_ns_ - interval_ns(current_interval_log2()) : burst_start_ns_;
   int64_t earliest = last + interval_ns(config_.min_poll_log2);
   int64_t next = next_burst_ns();
   return earliest < next ? earliest : next;
@@ -116,24 +105,17 @@ bool NtpClient::request_due(int64_t local_ns) const {
 int64_t NtpClient::next_event_ns() const {
   if (!active_) return kInt64Max;
   if (sent_in_burst_ < config_.burst) return next_send_ns_;
-  return pending_[sent_in_burst_ - 1].t1_local_ns + config_.reply_timeout_ns;
+  return sessions_[sent_in_burst_ - 1].request().t1_ns + config_.reply_timeout_ns;
 }
 
 size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, size_t cap,
-                               const MacKey* key) {
+                               const proto::MacKeys* keys, uint32_t key_id) {
   if (!request_due(local_ns) || cap < codec::kHeaderSize) return 0;
-  codec::NtpHeader h;
-  h.leap = codec::Leap::None;
-  h.version = 4;
-  h.mode = codec::Mode::Client;
-  h.poll_log2 = poll_log2_;
-  // A zero transmit field would match a reply whose origin is zero.
-  h.transmit = codec::NtpTimestamp::from_raw(cookie == 0 ? 1 : cookie);
-  size_t n = codec::encode(h, out, cap);
+  proto::ClientSession& session = sessions_[sent_in_burst_];
+  size_t n = session.write_request(cookie, out, cap, keys, key_id, poll_log2_);
   // A request that cannot be signed (no room, the hash failed) is not sent,
   // but counts as sent and unanswered: the burst goes on, nothing spins.
-  if (key != nullptr && key->enabled()) n = proto::sign_packet(out, n, cap, key->id, *key);
-  pending_[sent_in_burst_] = Pending{h.transmit, local_ns, false};
+  session.note_sent(local_ns);
   ++sent_in_burst_;
   ++result_.sent;
   ++requests_sent_;
@@ -141,76 +123,55 @@ size_t NtpClient::make_request(int64_t local_ns, uint64_t cookie, uint8_t* out, 
   return n;
 }
 
-ReplyVerdict NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns, int64_t pivot_utc_ns,
-                                 const MacKey* key) {
-  auto decoded = codec::decode(data, size);
-  if (!decoded || decoded->header.mode != codec::Mode::Server) return ReplyVerdict::Ignored;
-  const codec::NtpHeader& h = decoded->header;
-  Pending* request = nullptr;
-  for (uint8_t i = 0; i < sent_in_burst_; ++i) {
-    if (!pending_[i].answered && pending_[i].cookie == h.origin) request = &pending_[i];
+proto::ReplyStatus NtpClient::on_reply(const uint8_t* data, size_t size, int64_t local_ns,
+                                       int64_t pivot_utc_ns) {
+  proto::ClientReply reply =
+      proto::receive_reply(sessions_, sent_in_burst_, data, size, local_ns, pivot_utc_ns);
+  switch (reply.check.status) {
+    case proto::ReplyStatus::Ok: add_sample(reply, local_ns); break;
+    case proto::ReplyStatus::KissOfDeath: on_kiss(reply.header.refid); break;
+    case proto::ReplyStatus::Unsynchronized: ++result_.unsynchronized; break;
+    default: break;
   }
-  if (request == nullptr) return ReplyVerdict::Ignored;
-  // A forged reply must not use up the request it echoes: checked before.
-  if (key != nullptr && key->enabled() &&
-      proto::check_auth(data, *decoded, key).status != proto::AuthStatus::Ok) {
-    return ReplyVerdict::Unauthenticated;
-  }
-  request->answered = true;
+  return reply.check.status;
+}
 
-  if (h.stratum == 0) {
-    result_.kiss_code = h.refid;
-    if (h.refid == codec::refid_from_ascii("RATE")) {
-      poll_up();
-      // RFC 5905 §7.4: the server asked for less; never go back below this.
-      config_.min_poll_log2 = poll_log2_;
-      return ReplyVerdict::KissRate;
-    }
-    if (h.refid == codec::refid_from_ascii("DENY") || h.refid == codec::refid_from_ascii("RSTR")) {
-      active_ = false;
-      return ReplyVerdict::KissStop;
-    }
-    return ReplyVerdict::KissOther;
+void NtpClient::on_kiss(uint32_t refid) {
+  result_.kiss_code = refid;
+  if (refid == codec::refid_from_ascii("RATE")) {
+    poll_up();
+    // RFC 5905 §7.4: the server asked for less; never go back below this.
+    config_.min_poll_log2 = poll_log2_;
+  } else if (proto::kiss_demands_backoff(refid)) {  // DENY, RSTR
+    active_ = false;
   }
-  if (h.leap == codec::Leap::Unsynchronized || h.stratum > 15) {
-    ++result_.unsynchronized;
-    return ReplyVerdict::Unsynchronized;
-  }
-  if (h.receive.is_zero() || h.transmit.is_zero()) return ReplyVerdict::BadTimestamps;
-  int64_t pivot = codec::era_pivot(pivot_utc_ns);
-  int64_t t2 = codec::from_ntp(h.receive, pivot);
-  int64_t t3 = codec::from_ntp(h.transmit, pivot);
-  if (t3 < t2) return ReplyVerdict::BadTimestamps;
+}
 
-  int64_t t1 = request->t1_local_ns;
-  int64_t delay = (local_ns - t1) - (t3 - t2);
-  if (delay < 0) delay = 0;  // clock granularity on very short paths
-  int64_t root_delay = codec::from_ntp_short(h.root_delay);
-  int64_t root_dispersion = codec::from_ntp_short(h.root_dispersion);
-  if ((root_delay + delay) / 2 + root_dispersion > kMaxRootDistanceNs) return ReplyVerdict::TooFar;
-
+void NtpClient::add_sample(const proto::ClientReply& reply, int64_t t4_local_ns) {
+  const proto::ReplyCheck& c = reply.check;
+  int64_t t1 = sessions_[reply.session].request().t1_ns;
   // The server's clock read (T2 + T3) / 2 at the middle of the exchange on
   // ours, whatever our clock showed: the sample does not depend on it.
-  Sample s{t1 + (local_ns - t1) / 2, t2 + (t3 - t2) / 2, delay};
+  Sample s{t1 + (t4_local_ns - t1) / 2, c.t2_ns + (c.t3_ns - c.t2_ns) / 2, c.sample.delay_ns};
   if (!result_.have_sample || s.delay_ns < result_.best.delay_ns) {
     result_.have_sample = true;
     result_.best = s;
-    result_.stratum = h.stratum;
-    result_.refid = h.refid;
-    result_.root_delay_ns = root_delay;
-    result_.root_dispersion_ns = root_dispersion;
+    result_.stratum = reply.header.stratum;
+    result_.refid = reply.header.refid;
+    result_.root_delay_ns = codec::from_ntp_short(reply.header.root_delay);
+    result_.root_dispersion_ns = codec::from_ntp_short(reply.header.root_dispersion);
   }
   if (result_.sample_count < kMaxBurst) result_.samples[result_.sample_count++] = s;
   ++result_.accepted;
-  return ReplyVerdict::Accepted;
 }
 
 bool NtpClient::take_burst(int64_t local_ns, BurstResult* out) {
   if (sent_in_burst_ == 0 || (active_ && sent_in_burst_ < config_.burst)) return false;
   bool all_in = true;
-  for (uint8_t i = 0; i < sent_in_burst_; ++i) all_in = all_in && pending_[i].answered;
+  for (uint8_t i = 0; i < sent_in_burst_; ++i) all_in = all_in && !sessions_[i].waiting();
   // A burst cut short by DENY or RSTR ends at once.
-  if (active_ && !all_in && local_ns < pending_[sent_in_burst_ - 1].t1_local_ns + config_.reply_timeout_ns) {
+  if (active_ && !all_in &&
+      local_ns < sessions_[sent_in_burst_ - 1].request().t1_ns + config_.reply_timeout_ns) {
     return false;
   }
   *out = result_;

@@ -8,21 +8,16 @@
 #include <cstring>
 #include <ctime>
 
-#include "proto/auth.hpp"
 #include "core/filter.hpp"
 #include "os/random.hpp"
 #include "os/udp.hpp"
+#include "proto/client.hpp"
 
 namespace lansync::os {
 namespace {
 
-struct Outstanding {
-  core::Request request;
-  bool answered = false;
-};
-
 struct Good {
-  core::Sample sample;
+  proto::Sample sample;
   int64_t root_distance_ns;
   codec::NtpHeader header;
 };
@@ -30,51 +25,37 @@ struct Good {
 // Per-server state during the query.
 struct Peer {
   UdpSocket socket;
-  std::vector<Outstanding> requests;
+  std::vector<proto::ClientSession> requests;
   std::vector<Good> good;
   bool stop_sending = false;  // after a kiss or a network error
   ServerReport report;
 };
 
 // How telling a failure status is, to choose which one to report.
-int rank(core::ReplyStatus s) {
+int rank(proto::ReplyStatus s) {
   switch (s) {
-    case core::ReplyStatus::Unauthenticated:
-    case core::ReplyStatus::BadMac: return 5;
-    case core::ReplyStatus::KissOfDeath: return 4;
-    case core::ReplyStatus::Unsynchronized: return 3;
-    case core::ReplyStatus::RootDistanceTooLarge: return 2;
-    case core::ReplyStatus::BadTimestamps: return 1;
+    case proto::ReplyStatus::Unauthenticated:
+    case proto::ReplyStatus::BadMac: return 5;
+    case proto::ReplyStatus::KissOfDeath: return 4;
+    case proto::ReplyStatus::Unsynchronized: return 3;
+    case proto::ReplyStatus::RootDistanceTooLarge: return 2;
+    case proto::ReplyStatus::BadTimestamps: return 1;
     default: return 0;
   }
 }
 
-codec::NtpTimestamp new_cookie() {
-  codec::NtpTimestamp c;
-  do {
-    uint8_t bytes[8];
-    random_bytes(bytes, sizeof(bytes));
-    c = codec::load_timestamp(bytes);
-  } while (c.is_zero());  // a zero transmit timestamp is invalid on the wire
-  return c;
-}
-
 void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
-  core::Request req;
-  req.cookie = new_cookie();
+  uint64_t cookie = 0;
+  random_bytes(&cookie, sizeof(cookie));
+  proto::ClientSession session;
   uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
-  size_t size = codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
-  if (options.keys != nullptr && options.key_id != 0) {
-    // The transmit field is a cookie, not the clock: signing before T1 costs no accuracy.
-    size = proto::sign_packet(buf, size, sizeof(buf), options.key_id, *options.keys);
-    req.key_id = options.key_id;
-  }
+  size_t size = session.write_request(cookie, buf, sizeof(buf), options.keys, options.key_id);
   if (size == 0) {  // the caller checked the key: not reached
     peer.report.error = "cannot sign the request with key " + std::to_string(options.key_id);
     peer.stop_sending = true;
     return;
   }
-  req.t1_ns = clock.now_ns();  // T1, immediately before the send
+  session.note_sent(clock.now_ns());  // T1, immediately before the send
   auto sent = peer.socket.send(buf, size);
   ++peer.report.samples_sent;
   if (!sent) {
@@ -82,53 +63,41 @@ void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
     peer.stop_sending = true;
     return;
   }
-  peer.requests.push_back({req});
+  peer.requests.push_back(session);
 }
 
-void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns,
-                     const QueryOptions& options) {
-  auto decoded = codec::decode(data, size);
-  if (!decoded) return;  // not a packet of ours: stray bytes are ignored
-  const codec::NtpHeader& h = decoded->header;
-  auto match = std::find_if(peer.requests.begin(), peer.requests.end(), [&](const Outstanding& o) {
-    return !o.answered && o.request.cookie == h.origin;
-  });
-  if (match == peer.requests.end()) return;  // a duplicate or not an answer to us
-  proto::AuthCheck auth;
-  if (match->request.key_id != 0) auth = proto::check_auth(data, *decoded, options.keys);
-  core::ReplyCheck check = core::check_reply(h, match->request, t4_ns, auth);
-  if (core::is_ignorable(check.status)) return;
+// Keeps the most telling failure of the server's replies, for the report.
+void note_failure(ServerReport& r, proto::ReplyStatus status, const codec::NtpHeader& h) {
+  if (rank(status) < rank(r.status)) return;
+  r.status = status;
+  r.header = h;
+}
+
+void handle_datagram(Peer& peer, const uint8_t* data, size_t size, int64_t t4_ns) {
+  proto::ClientReply reply =
+      proto::receive_reply(peer.requests.data(), peer.requests.size(), data, size, t4_ns, t4_ns);
+  proto::ReplyStatus status = reply.check.status;
+  if (proto::is_ignorable(status)) return;  // stray bytes, a duplicate or not an answer to us
   ++peer.report.replies;
-  ServerReport& r = peer.report;
-  if (check.status == core::ReplyStatus::Unauthenticated || check.status == core::ReplyStatus::BadMac) {
-    // Reported, but the request stays open: the genuine reply may still come.
-    if (rank(check.status) >= rank(r.status)) {
-      r.status = check.status;
-      r.header = h;
-    }
+  const codec::NtpHeader& h = reply.header;
+  if (status == proto::ReplyStatus::Ok) {
+    peer.good.push_back({reply.check.sample, reply.check.root_distance_ns, h});
     return;
   }
-  match->answered = true;
-  if (check.status == core::ReplyStatus::Ok) {
-    peer.good.push_back({check.sample, check.root_distance_ns, h});
-    return;
-  }
-  if (rank(check.status) >= rank(r.status)) {
-    r.status = check.status;
-    r.header = h;
-  }
-  if (check.status == core::ReplyStatus::KissOfDeath) {
-    codec::refid_to_ascii(h.refid, r.kiss_code);
+  // A forgery is reported, but its request stays open: the genuine reply may still come.
+  note_failure(peer.report, status, h);
+  if (status == proto::ReplyStatus::KissOfDeath) {
+    codec::refid_to_ascii(h.refid, peer.report.kiss_code);
     // RATE, DENY and RSTR mean: stop asking now, not retry at once.
-    if (core::kiss_demands_backoff(h.refid)) peer.stop_sending = true;
+    if (proto::kiss_demands_backoff(h.refid)) peer.stop_sending = true;
   }
 }
 
 bool finished(const Peer& p, int samples) {
   if (!p.report.error.empty()) return true;
   bool all_sent = p.stop_sending || p.report.samples_sent >= samples;
-  bool all_answered =
-      std::all_of(p.requests.begin(), p.requests.end(), [](const Outstanding& o) { return o.answered; });
+  bool all_answered = std::none_of(p.requests.begin(), p.requests.end(),
+                                   [](const proto::ClientSession& s) { return s.waiting(); });
   return all_sent && all_answered;
 }
 
@@ -136,12 +105,12 @@ void summarize(Peer& p) {
   ServerReport& r = p.report;
   r.samples_ok = static_cast<int>(p.good.size());
   if (p.good.empty()) return;
-  std::vector<core::Sample> samples;
+  std::vector<proto::Sample> samples;
   for (const Good& g : p.good) samples.push_back(g.sample);
   core::FilterResult f = core::filter_samples(samples.data(), samples.size());
   const Good& best = p.good[f.best];
   r.usable = true;
-  r.status = core::ReplyStatus::Ok;
+  r.status = proto::ReplyStatus::Ok;
   r.best = best.sample;
   r.jitter_ns = f.jitter_ns;
   r.root_distance_ns = best.root_distance_ns;
@@ -212,7 +181,7 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
         }
         if (d->truncated) continue;
         int64_t t4 = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
-        handle_datagram(p, buf, d->size, t4, options);
+        handle_datagram(p, buf, d->size, t4);
       }
     }
   }

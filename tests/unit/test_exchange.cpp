@@ -1,10 +1,10 @@
-// Unit tests of offset/delay and the reply tests a client applies (core/exchange).
+// Unit tests of offset/delay and the reply tests a client applies (proto/exchange).
 #include <gtest/gtest.h>
 
 #include "../support/seed.hpp"
-#include "core/exchange.hpp"
+#include "proto/exchange.hpp"
 
-namespace lansync::core {
+namespace lansync::proto {
 namespace {
 
 using codec::Leap;
@@ -135,6 +135,75 @@ TEST_F(ReplyFixture, ServerTimesAfter2036AreUnfolded) {
   EXPECT_NEAR(static_cast<double>(c.sample.offset_ns), 9'999.5 * kMs, 1.0);
 }
 
+TEST_F(ReplyFixture, TheServerTimesAreGiven) {
+  ReplyCheck c = check();
+  ASSERT_EQ(c.status, ReplyStatus::Ok);
+  EXPECT_NEAR(static_cast<double>(c.t2_ns), static_cast<double>(kT0 + 5 * kMs), 1.0);
+  EXPECT_NEAR(static_cast<double>(c.t3_ns), static_cast<double>(kT0 + 6 * kMs), 1.0);
+}
+
+TEST_F(ReplyFixture, TheEraPivotNeedNotBeT1) {
+  // A board's T1 and T4 are its local counter; the pivot is its UTC estimate.
+  req.t1_ns = 1'000 * kMs;
+  ReplyCheck c = check_reply(reply, req, 1'010 * kMs, kT0, {});
+  ASSERT_EQ(c.status, ReplyStatus::Ok);
+  EXPECT_EQ(c.sample.delay_ns, compute_sample(1'000 * kMs, c.t2_ns, c.t3_ns, 1'010 * kMs).delay_ns);
+  EXPECT_NEAR(static_cast<double>(c.sample.delay_ns), 9 * kMs, 1.0);
+}
+
+TEST(Exchange, ServerStateAndSignatureRules) {
+  NtpHeader h;
+  h.stratum = 3;
+  EXPECT_EQ(check_server_state(h), ReplyStatus::Ok);
+  h.leap = Leap::Unsynchronized;
+  EXPECT_EQ(check_server_state(h), ReplyStatus::Unsynchronized);
+  h.stratum = 0;
+  EXPECT_EQ(check_server_state(h), ReplyStatus::KissOfDeath);
+  EXPECT_EQ(check_signed_by({}, 0), ReplyStatus::Ok);
+  EXPECT_EQ(check_signed_by({AuthStatus::Ok, 4}, 4), ReplyStatus::Ok);
+  EXPECT_EQ(check_signed_by({AuthStatus::Ok, 4}, 5), ReplyStatus::BadMac);
+  EXPECT_EQ(check_signed_by({AuthStatus::CryptoNak, 0}, 5), ReplyStatus::Unauthenticated);
+  EXPECT_TRUE(is_forgery(ReplyStatus::BadMac));
+  EXPECT_FALSE(is_forgery(ReplyStatus::KissOfDeath));
+  EXPECT_TRUE(is_ignorable(ReplyStatus::Malformed));
+}
+
+TEST(Exchange, KissCodes) {
+  EXPECT_TRUE(kiss_demands_backoff(codec::refid_from_ascii("RATE")));
+  EXPECT_TRUE(kiss_demands_backoff(codec::refid_from_ascii("RSTR")));
+  EXPECT_FALSE(kiss_demands_backoff(codec::refid_from_ascii("INIT")));
+  EXPECT_STREQ(describe_kiss(codec::refid_from_ascii("DENY")), "access denied");
+  EXPECT_STREQ(describe_kiss(codec::refid_from_ascii("XXXX")), "");
+}
+
+TEST(SignedReplies, OnlyAReplySignedWithOurKeyPasses) {
+  Request req;
+  req.cookie = {5, 6};
+  req.t1_ns = kT0;
+  req.key_id = 1;
+  NtpHeader reply;
+  reply.mode = codec::Mode::Server;
+  reply.stratum = 2;
+  reply.origin = req.cookie;
+  reply.receive = codec::to_ntp(kT0 + 100);
+  reply.transmit = codec::to_ntp(kT0 + 200);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::Ok, 1}).status, ReplyStatus::Ok);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::Ok, 2}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::BadMac, 1}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::UnknownKey, 9}).status, ReplyStatus::BadMac);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {}).status, ReplyStatus::Unauthenticated);
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::CryptoNak, 0}).status,
+            ReplyStatus::Unauthenticated);
+  // An unauthenticated Kiss-o'-Death counts for nothing.
+  reply.stratum = 0;
+  reply.refid = codec::refid_from_ascii("DENY");
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {}).status, ReplyStatus::Unauthenticated);
+  // Unsigned requests ignore any MAC.
+  req.key_id = 0;
+  reply.stratum = 2;
+  EXPECT_EQ(check_reply(reply, req, kT0 + 300, {AuthStatus::BadMac, 1}).status, ReplyStatus::Ok);
+}
+
 TEST(Exchange, RequestHeaderCarriesTheCookie) {
   NtpHeader h = make_request_header({1, 2});
   EXPECT_EQ(h.mode, Mode::Client);
@@ -144,4 +213,4 @@ TEST(Exchange, RequestHeaderCarriesTheCookie) {
 }
 
 }  // namespace
-}  // namespace lansync::core
+}  // namespace lansync::proto

@@ -22,6 +22,8 @@
 namespace lansync::fw {
 namespace {
 
+using proto::ReplyStatus;
+
 constexpr int64_t kT = int64_t{1'795'000'000} * 1'000'000'000;
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kMs = 1'000'000;
@@ -70,9 +72,10 @@ MacKey board_key(uint32_t id) {
   return k;
 }
 
-std::vector<uint8_t> request(NtpClient& c, const MacKey* key, int64_t local_ns = 5 * kS) {
+std::vector<uint8_t> request(NtpClient& c, const proto::MacKeys* keys, uint32_t key_id,
+                             int64_t local_ns = 5 * kS) {
   std::vector<uint8_t> buf(codec::kHeaderSize + codec::kMaxV4MacSize);
-  buf.resize(c.make_request(local_ns, 0x1122334455667788, buf.data(), buf.size(), key));
+  buf.resize(c.make_request(local_ns, 0x1122334455667788, buf.data(), buf.size(), keys, key_id));
   return buf;
 }
 
@@ -105,7 +108,7 @@ TEST(FwAuth, SignsRequestsExactlyAsLibsyncDoes) {
     MacKey key = board_key(id);
     NtpClient c(ClientConfig{});
     c.start(5 * kS);
-    std::vector<uint8_t> ours = request(c, &key);
+    std::vector<uint8_t> ours = request(c, &key, key.id);
     // NTPv4: key ID + 20 bytes of digest, SHA-256, SHA-512 and SHA-1 alike (chrony, ntpsec); AES-CMAC's 16.
     ASSERT_EQ(ours.size(), codec::kHeaderSize + (id == 4 ? 20 : 24)) << "key " << id;
     std::vector<uint8_t> theirs(ours.begin(), ours.begin() + codec::kHeaderSize);
@@ -120,36 +123,34 @@ TEST(FwAuth, SignsRequestsExactlyAsLibsyncDoes) {
 TEST(FwAuth, WithoutAKeyRequestsStayBare) {
   NtpClient c(ClientConfig{});
   c.start(5 * kS);
-  EXPECT_EQ(request(c, nullptr).size(), codec::kHeaderSize);
+  EXPECT_EQ(request(c, nullptr, 0).size(), codec::kHeaderSize);
   MacKey none;  // id 0
-  EXPECT_EQ(request(c, &none, 5 * kS + 250 * kMs).size(), codec::kHeaderSize);
+  EXPECT_EQ(request(c, &none, none.id, 5 * kS + 250 * kMs).size(), codec::kHeaderSize);
 }
 
 TEST(FwAuth, UsesOnlyRepliesSignedWithItsKey) {
   MacKey key = board_key(1);
   NtpClient c(ClientConfig{});
   c.start(5 * kS);
-  std::vector<uint8_t> req = request(c, &key);
+  std::vector<uint8_t> req = request(c, &key, key.id);
   std::vector<uint8_t> bare = reply_to(req);
-  auto on = [&](const std::vector<uint8_t>& p) {
-    return c.on_reply(p.data(), p.size(), 5 * kS + kMs, kT, &key);
-  };
+  auto on = [&](const std::vector<uint8_t>& p) { return c.on_reply(p.data(), p.size(), 5 * kS + kMs, kT); };
 
-  EXPECT_EQ(on(bare), ReplyVerdict::Unauthenticated) << "unsigned";
-  EXPECT_EQ(on(signed_by_libsync(bare, 2)), ReplyVerdict::Unauthenticated) << "another key";
+  EXPECT_EQ(on(bare), ReplyStatus::Unauthenticated) << "unsigned";
+  EXPECT_EQ(on(signed_by_libsync(bare, 2)), ReplyStatus::BadMac) << "another key";
   std::vector<uint8_t> bad = signed_by_libsync(bare, 1);
   bad.back() ^= 1;
-  EXPECT_EQ(on(bad), ReplyVerdict::Unauthenticated) << "a bad MAC";
+  EXPECT_EQ(on(bad), ReplyStatus::BadMac) << "a bad MAC";
   std::vector<uint8_t> nak = bare;
   nak.resize(nak.size() + 4, 0);
-  EXPECT_EQ(on(nak), ReplyVerdict::Unauthenticated) << "a crypto-NAK";
+  EXPECT_EQ(on(nak), ReplyStatus::Unauthenticated) << "a crypto-NAK";
   std::vector<uint8_t> short_mac = signed_by_libsync(bare, 1);
   short_mac.resize(short_mac.size() - 4);  // 16 bytes of digest: decodable, but not chrony's length
-  EXPECT_EQ(on(short_mac), ReplyVerdict::Unauthenticated) << "a digest of the wrong length";
+  EXPECT_EQ(on(short_mac), ReplyStatus::BadMac) << "a digest of the wrong length";
   // None of them used up the request: the genuine reply still counts, once.
   std::vector<uint8_t> good = signed_by_libsync(bare, 1);
-  EXPECT_EQ(on(good), ReplyVerdict::Accepted);
-  EXPECT_EQ(on(good), ReplyVerdict::Ignored);
+  EXPECT_EQ(on(good), ReplyStatus::Ok);
+  EXPECT_EQ(on(good), ReplyStatus::NotOurs);
 }
 
 TEST(FwAuth, UsesOnlyBroadcastsSignedWithItsKey) {
@@ -162,12 +163,12 @@ TEST(FwAuth, UsesOnlyBroadcastsSignedWithItsKey) {
   codec::encode(h, bare.data(), bare.size());
   BurstResult b;
   auto on = [&](const std::vector<uint8_t>& p) {
-    return read_broadcast(p.data(), p.size(), 42 * kS, kT, 3 * kMs, &b, &key);
+    return read_broadcast(p.data(), p.size(), 42 * kS, kT, 3 * kMs, &b, &key, key.id);
   };
-  EXPECT_EQ(on(bare), ReplyVerdict::Unauthenticated);
-  EXPECT_EQ(on(signed_by_libsync(bare, 1)), ReplyVerdict::Unauthenticated);
-  EXPECT_EQ(on(signed_by_libsync(bare, 2)), ReplyVerdict::Accepted);
-  EXPECT_EQ(read_broadcast(bare.data(), bare.size(), 42 * kS, kT, 3 * kMs, &b), ReplyVerdict::Accepted)
+  EXPECT_EQ(on(bare), ReplyStatus::Unauthenticated);
+  EXPECT_EQ(on(signed_by_libsync(bare, 1)), ReplyStatus::BadMac);
+  EXPECT_EQ(on(signed_by_libsync(bare, 2)), ReplyStatus::Ok);
+  EXPECT_EQ(read_broadcast(bare.data(), bare.size(), 42 * kS, kT, 3 * kMs, &b), ReplyStatus::Ok)
       << "no key: any broadcast";
 }
 

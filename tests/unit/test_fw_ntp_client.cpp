@@ -10,6 +10,8 @@
 namespace lansync::fw {
 namespace {
 
+using proto::ReplyStatus;
+
 constexpr int64_t kT = int64_t{1'795'000'000} * 1'000'000'000;
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kMs = 1'000'000;
@@ -72,7 +74,7 @@ TEST(FwNtpClient, KeepsTheLeastDelayReplyOfTheBurst) {
     int64_t t1 = sent[static_cast<size_t>(i)].local_ns;
     int64_t t2 = kT + 2 * kS + t1 + delays[i] / 2;
     auto r = reply(sent[static_cast<size_t>(i)].header, t2, t2 + 10'000);
-    EXPECT_EQ(c.on_reply(r.data(), r.size(), t1 + delays[i] + 10'000, kT), ReplyVerdict::Accepted);
+    EXPECT_EQ(c.on_reply(r.data(), r.size(), t1 + delays[i] + 10'000, kT), ReplyStatus::Ok);
   }
   BurstResult b;
   ASSERT_TRUE(c.take_burst(800 * kMs, &b));  // every reply is in: no need to wait
@@ -107,29 +109,30 @@ TEST(FwNtpClient, RefusesWhatMustNotBeUsed) {
     codec::encode(h, r.data(), r.size());
     return r;
   };
-  EXPECT_EQ(verdict(good()), ReplyVerdict::Accepted);
+  EXPECT_EQ(verdict(good()), ReplyStatus::Ok);
   EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.leap = codec::Leap::Unsynchronized; })),
-            ReplyVerdict::Unsynchronized);
-  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.stratum = 16; })), ReplyVerdict::Unsynchronized);
+            ReplyStatus::Unsynchronized);
+  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.stratum = 16; })), ReplyStatus::Unsynchronized);
   EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) {
               h.stratum = 0;
               h.refid = codec::refid_from_ascii("INIT");
             })),
-            ReplyVerdict::KissOther);
-  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.transmit = {}; })), ReplyVerdict::BadTimestamps);
+            ReplyStatus::KissOfDeath);
+  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.transmit = {}; })), ReplyStatus::BadTimestamps);
   EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.transmit = codec::to_ntp(kT - kS); })),
-            ReplyVerdict::BadTimestamps);
+            ReplyStatus::BadTimestamps);
   EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.root_dispersion = codec::to_ntp_short(2 * kS); })),
-            ReplyVerdict::TooFar);
+            ReplyStatus::RootDistanceTooLarge);
   EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.origin = codec::NtpTimestamp::from_raw(78); })),
-            ReplyVerdict::Ignored);
-  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.mode = codec::Mode::Broadcast; })), ReplyVerdict::Ignored);
+            ReplyStatus::NotOurs);
+  EXPECT_EQ(verdict(patch([](codec::NtpHeader& h) { h.mode = codec::Mode::Broadcast; })),
+            ReplyStatus::NotServerMode);
   uint8_t junk[7] = {1, 2, 3, 4, 5, 6, 7};
-  EXPECT_EQ(c.on_reply(junk, sizeof(junk), 1 * kMs, kT), ReplyVerdict::Ignored);
+  EXPECT_EQ(c.on_reply(junk, sizeof(junk), 1 * kMs, kT), ReplyStatus::Malformed);
   // A reply counts once: a replay of it is not ours any more.
   auto r = good();
-  EXPECT_EQ(c.on_reply(r.data(), r.size(), 1 * kMs, kT), ReplyVerdict::Accepted);
-  EXPECT_EQ(c.on_reply(r.data(), r.size(), 2 * kMs, kT), ReplyVerdict::Ignored);
+  EXPECT_EQ(c.on_reply(r.data(), r.size(), 1 * kMs, kT), ReplyStatus::Ok);
+  EXPECT_EQ(c.on_reply(r.data(), r.size(), 2 * kMs, kT), ReplyStatus::NotOurs);
 }
 
 TEST(FwNtpClient, KissOfDeath) {
@@ -150,7 +153,7 @@ TEST(FwNtpClient, KissOfDeath) {
   };
   auto rate = kiss("RATE", s);
   int8_t before = c.poll_log2();
-  EXPECT_EQ(c.on_reply(rate.data(), rate.size(), kMs, kT), ReplyVerdict::KissRate);
+  EXPECT_EQ(c.on_reply(rate.data(), rate.size(), kMs, kT), ReplyStatus::KissOfDeath);
   EXPECT_EQ(c.poll_log2(), before + 1);
   BurstResult b;
   ASSERT_TRUE(c.take_burst(2 * kMs, &b));
@@ -163,7 +166,7 @@ TEST(FwNtpClient, KissOfDeath) {
   int64_t next = c.next_event_ns();
   Sent s2 = send(c, next, 6);
   auto deny = kiss("DENY", s2);
-  EXPECT_EQ(c.on_reply(deny.data(), deny.size(), next + kMs, kT), ReplyVerdict::KissStop);
+  EXPECT_EQ(c.on_reply(deny.data(), deny.size(), next + kMs, kT), ReplyStatus::KissOfDeath);
   EXPECT_FALSE(c.active());
   EXPECT_TRUE(c.take_burst(next + 2 * kMs, &b));
   EXPECT_FALSE(c.request_due(next + 1000 * kS));
@@ -206,18 +209,18 @@ TEST(FwNtpClient, Broadcasts) {
   uint8_t buf[48];
   codec::encode(h, buf, sizeof(buf));
   BurstResult b;
-  ASSERT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 3 * kMs, &b), ReplyVerdict::Accepted);
+  ASSERT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 3 * kMs, &b), ReplyStatus::Ok);
   EXPECT_EQ(b.best.local_ns, 42 * kS);
   EXPECT_EQ(b.best.utc_ns, kT + 3 * kMs);
   EXPECT_EQ(b.best.delay_ns, 6 * kMs);
   EXPECT_EQ(b.stratum, 3);
   h.leap = codec::Leap::Unsynchronized;
   codec::encode(h, buf, sizeof(buf));
-  EXPECT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 0, &b), ReplyVerdict::Unsynchronized);
+  EXPECT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 0, &b), ReplyStatus::Unsynchronized);
   h.leap = codec::Leap::None;
   h.mode = codec::Mode::Server;
   codec::encode(h, buf, sizeof(buf));
-  EXPECT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 0, &b), ReplyVerdict::Ignored);
+  EXPECT_EQ(read_broadcast(buf, sizeof(buf), 42 * kS, kT, 0, &b), ReplyStatus::NotServerMode);
 }
 
 }  // namespace

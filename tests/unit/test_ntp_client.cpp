@@ -10,11 +10,12 @@
 #include <functional>
 #include <thread>
 
-#include "proto/auth.hpp"
+#include "../support/test_keys.hpp"
 #include "core/server.hpp"
 #include "os/keys.hpp"
 #include "os/ntp_client.hpp"
 #include "os/udp.hpp"
+#include "proto/auth.hpp"
 
 namespace lansync::os {
 namespace {
@@ -113,16 +114,6 @@ QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
   return o;
 }
 
-// Keys 1 (ours, shared with the server) and 2 (a forger's).
-std::unique_ptr<KeyRing> test_keys() {
-  auto r = KeyRing::parse(
-      "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-      "2 SHA256 HEX:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
-      "test keys");
-  EXPECT_TRUE(r.ok());
-  return std::move(*r);
-}
-
 // Each request gets two replies; the server's signer decides how each is signed.
 ScriptedServer::Respond twice(ScriptedServer::Respond one) {
   return [one](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
@@ -132,7 +123,7 @@ ScriptedServer::Respond twice(ScriptedServer::Respond one) {
 }
 
 TEST(NtpClient, ASignedQueryTakesOnlyRepliesSignedWithItsKey) {
-  auto keys = test_keys();
+  auto keys = testing::client_test_keys();
   // A forged reply (key 2, then unsigned) arrives before each genuine one: it must not use up the request.
   for (uint32_t forged : {2u, 0u}) {
     ScriptedServer server(twice(good_server()), [&](uint8_t* p, size_t size, size_t cap, size_t index) {
@@ -150,7 +141,7 @@ TEST(NtpClient, ASignedQueryTakesOnlyRepliesSignedWithItsKey) {
 }
 
 TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
-  auto keys = test_keys();
+  auto keys = testing::client_test_keys();
   struct Case {
     uint32_t key;
     core::ReplyStatus status;

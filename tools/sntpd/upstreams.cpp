@@ -17,26 +17,18 @@ namespace {
 // Requests remembered per server: a reply to an older one is ignored.
 constexpr size_t kOutstanding = 4;
 
-codec::NtpTimestamp random_cookie() {
-  codec::NtpTimestamp c;
-  do {
-    uint8_t b[8];
-    os::random_bytes(b, sizeof(b));
-    c = codec::load_timestamp(b);
-  } while (c.is_zero());
-  return c;
-}
-
 }  // namespace
 
-Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config)
-    : clock_(clock), config_(std::move(config)) {}
+Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config) : clock_(clock), config_(std::move(config)) {}
 
-void Upstreams::add_name(const std::string& text, const os::HostPort& hp) {
+void Upstreams::add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys,
+                         uint32_t key_id) {
   if (!resolver_) resolver_ = std::make_unique<os::Resolver>(config_.lookup);
   Name n;
   n.text = text;
   n.hp = hp;
+  n.keys = keys;
+  n.key_id = key_id;
   names_.push_back(std::move(n));
   ask_resolver(os::monotonic_ns());
 }
@@ -51,6 +43,8 @@ os::Status Upstreams::add_peer(const Name& n, const os::SocketAddress& address) 
   Peer p;
   p.address = address;
   p.socket = std::move(*sock);
+  p.keys = n.keys;
+  p.key_id = n.key_id;
   peers_.push_back(std::move(p));
   sources_.emplace_back(n.text, address.refid(), os::monotonic_ns());
   return os::ok();
@@ -85,7 +79,8 @@ void Upstreams::resolve_failed(Name& n, const std::string& why, int64_t now_mono
                   n.text, why);
   }
   n.problem = why;
-  n.retry_mono_ns = now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
+  n.retry_mono_ns =
+      now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
   ++n.failures;
 }
 
@@ -138,19 +133,25 @@ void Upstreams::poll_once() {
 
 void Upstreams::transmit(size_t i, int64_t now_mono) {
   Peer& p = peers_[i];
-  core::Request req;
-  req.cookie = random_cookie();
-  uint8_t buf[codec::kHeaderSize];
-  codec::encode(core::make_request_header(req.cookie), buf, sizeof(buf));
-  req.t1_ns = clock_.now_ns();  // T1, immediately before the send
+  uint64_t cookie = 0;
+  os::random_bytes(&cookie, sizeof(cookie));
+  proto::ClientSession session;
+  uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
+  size_t size = session.write_request(cookie, buf, sizeof(buf), p.keys, p.key_id);
   sources_[i].on_transmit(now_mono);
-  if (auto st = p.socket.send(buf, sizeof(buf)); !st) {
+  if (size == 0) {
+    p.last_problem = fmt::format("cannot sign with key {}", p.key_id);
+    os::log::debug("upstream {}: {}", sources_[i].name(), p.last_problem);
+    return;
+  }
+  session.note_sent(clock_.now_ns());  // T1, immediately before the send
+  if (auto st = p.socket.send(buf, size); !st) {
     p.last_problem = st.error().code.message();
     os::log::debug("upstream {}: {}", sources_[i].name(), st.error().message);
     return;
   }
   if (p.outstanding.size() == kOutstanding) p.outstanding.erase(p.outstanding.begin());
-  p.outstanding.push_back(req);
+  p.outstanding.push_back(session);
 }
 
 void Upstreams::receive(size_t i) {
@@ -164,37 +165,42 @@ void Upstreams::receive(size_t i) {
       return;
     }
     int64_t t4 = d->kernel_timestamp ? clock_.from_system_ns(d->rx_ns) : clock_.now_ns();
-    auto decoded = codec::decode(buf, d->truncated ? 0 : d->size);
-    if (!decoded) continue;
-    const codec::NtpHeader& h = decoded->header;
-    auto match = std::find_if(p.outstanding.begin(), p.outstanding.end(),
-                              [&](const core::Request& r) { return r.cookie == h.origin; });
-    if (match == p.outstanding.end()) continue;  // stray, late or spoofed
-    core::ReplyCheck check = core::check_reply(h, *match, t4);
-    if (core::is_ignorable(check.status)) continue;
-    p.outstanding.erase(match);
-    if (check.status == core::ReplyStatus::KissOfDeath) {
-      char code[5];
-      codec::refid_to_ascii(h.refid, code);
-      p.last_problem = std::string("kod ") + code;
-      if (h.refid == codec::refid_from_ascii("RATE")) sources_[i].on_rate_kiss(os::monotonic_ns());
+    proto::ClientReply reply = proto::receive_reply(p.outstanding.data(), p.outstanding.size(), buf,
+                                                    d->truncated ? 0 : d->size, t4, t4);
+    if (proto::is_ignorable(reply.check.status)) continue;  // stray, late or spoofed
+    if (proto::is_forgery(reply.check.status)) {            // the request stays open for the genuine reply
+      p.last_problem = proto::describe(reply.check.status);
       continue;
     }
-    if (check.status != core::ReplyStatus::Ok) {
-      p.last_problem = core::describe(check.status);
-      continue;
-    }
-    p.last_problem.clear();
-    core::UpstreamSample s;
-    s.time_ns = t4;
-    s.sample = check.sample;
-    s.stratum = h.stratum;
-    s.root_delay_ns = codec::from_ntp_short(h.root_delay);
-    s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
-    s.precision_log2 = h.precision_log2;
-    sources_[i].on_sample(s);
-    update();
+    p.outstanding.erase(p.outstanding.begin() + static_cast<std::ptrdiff_t>(reply.session));
+    take_reply(i, reply, t4);
   }
+}
+
+void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns) {
+  Peer& p = peers_[i];
+  const codec::NtpHeader& h = reply.header;
+  if (reply.check.status == proto::ReplyStatus::KissOfDeath) {
+    char code[5];
+    codec::refid_to_ascii(h.refid, code);
+    p.last_problem = std::string("kod ") + code;
+    if (h.refid == codec::refid_from_ascii("RATE")) sources_[i].on_rate_kiss(os::monotonic_ns());
+    return;
+  }
+  if (reply.check.status != proto::ReplyStatus::Ok) {
+    p.last_problem = proto::describe(reply.check.status);
+    return;
+  }
+  p.last_problem.clear();
+  core::UpstreamSample s;
+  s.time_ns = t4_ns;
+  s.sample = reply.check.sample;
+  s.stratum = h.stratum;
+  s.root_delay_ns = codec::from_ntp_short(h.root_delay);
+  s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
+  s.precision_log2 = h.precision_log2;
+  sources_[i].on_sample(s);
+  update();
 }
 
 void Upstreams::update() {

@@ -1,12 +1,12 @@
 // sntpd's client side: polling the --upstream servers and disciplining the clock from them.
 //
 // The schedule, filter, selection and discipline rules are core/upstream's;
-// this file sends the requests, matches the replies (random cookie, kernel
-// receive timestamp, as ntpprobe does) and applies the corrections through
-// the Clock interface.  It runs in the main thread, between serving
-// (which the workers do).  Server names are resolved in the background
-// (os::Resolver): a Pi offline at boot starts serving its other references at
-// once, and picks a server up whenever its name resolves.
+// each request is a proto::ClientSession (random cookie, the MAC when the
+// server has a key, the reply tests: as ntpprobe and the boards do); this
+// file sends the requests, hands the replies in with their kernel receive
+// timestamps and applies the corrections through the Clock interface.  It runs in the main thread, between
+// serving (which the workers do).  Server names are resolved in the background (os::Resolver): a Pi offline
+// at boot starts serving its other references at once, and picks a server up whenever its name resolves.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,8 @@
 #include "os/clock.hpp"
 #include "os/resolver.hpp"
 #include "os/udp.hpp"
+#include "proto/auth.hpp"
+#include "proto/client.hpp"
 
 namespace lansync::sntpd {
 
@@ -56,8 +58,11 @@ class Upstreams {
 
   // Adds a server by name or address (the --upstream text, parsed): it is
   // resolved in the background, again after each failure, and each of its
-  // addresses (at most kMaxAddressesPerName) is polled once known.
-  void add_name(const std::string& text, const os::HostPort& hp);
+  // addresses (at most kMaxAddressesPerName) is polled once known.  With a
+  // key (keys not null, key_id not 0; keys must outlive this object), every
+  // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
+  void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
+                uint32_t key_id = 0);
   bool empty() const { return names_.empty(); }
 
   // File descriptors to poll: replies, and answers of the resolver.
@@ -83,19 +88,23 @@ class Upstreams {
   struct Peer {
     os::SocketAddress address;
     os::UdpSocket socket;
-    std::vector<core::Request> outstanding;  // recent requests, newest last
-    std::string last_problem;                // e.g. "kod RATE", "unsynchronized"
+    const proto::MacKeys* keys = nullptr;           // with key_id: sign requests, check replies
+    uint32_t key_id = 0;                            // 0: unauthenticated
+    std::vector<proto::ClientSession> outstanding;  // recent requests, newest last
+    std::string last_problem;                       // e.g. "kod RATE", "unsynchronized"
   };
 
   // One --upstream name and where its resolution stands.
   struct Name {
     std::string text;
     os::HostPort hp;
+    const proto::MacKeys* keys = nullptr;
+    uint32_t key_id = 0;
     bool resolved = false;
-    bool pending = false;         // a request is with the resolver
-    int failures = 0;             // resolutions failed in a row
-    int64_t retry_mono_ns = 0;    // when to ask again, after a failure
-    std::string problem;          // why the last resolution failed
+    bool pending = false;       // a request is with the resolver
+    int failures = 0;           // resolutions failed in a row
+    int64_t retry_mono_ns = 0;  // when to ask again, after a failure
+    std::string problem;        // why the last resolution failed
   };
 
   // Adds an address of name n; it is polled from now on.
@@ -109,6 +118,8 @@ class Upstreams {
   void use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
   void transmit(size_t i, int64_t now_mono);
   void receive(size_t i);
+  // A reply that ends an exchange with peer i, received at t4_ns.
+  void take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
   void update();  // reselect and discipline after a new sample
   void record(int64_t offset_ns, const char* action);
 
