@@ -55,9 +55,14 @@ BoardHttpConfig http_config(const BoardConfig& c) {
 }
 
 RtcKeeperConfig rtc_config(const BoardConfig& c) {
-  return RtcKeeperConfig{c.has_rtc,           c.rtc_set_unix_s,           c.rtc_set_error_ns,
-                         c.rtc_unknown_error_ns, c.rtc_drift_ppb,          c.rtc_min_write_interval_ns,
-                         c.rtc_resync_interval_ns, c.rtc_read_interval_ns};
+  return RtcKeeperConfig{c.has_rtc,
+                         c.rtc_set_unix_s,
+                         c.rtc_set_error_ns,
+                         c.rtc_unknown_error_ns,
+                         c.rtc_drift_ppb,
+                         c.rtc_min_write_interval_ns,
+                         c.rtc_resync_interval_ns,
+                         c.rtc_read_interval_ns};
 }
 
 }  // namespace
@@ -299,7 +304,9 @@ void Board::on_rtc_read(const uint8_t* regs, size_t size, bool ok, int64_t local
   take(o, local_ns);
 }
 
-void Board::on_rtc_written(bool ok, int64_t local_ns) { take(rtc_.on_written(ok, local_ns, rtc_view(local_ns)), local_ns); }
+void Board::on_rtc_written(bool ok, int64_t local_ns) {
+  take(rtc_.on_written(ok, local_ns, rtc_view(local_ns)), local_ns);
+}
 
 // --- What to do next.
 

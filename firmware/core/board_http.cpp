@@ -62,8 +62,8 @@ constexpr char kPhonePage[] =
 
 }  // namespace
 
-size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, const ClockView& clock, PhoneSet* set,
-                        char* out, size_t cap) {
+size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, const ClockView& clock,
+                        PhoneSet* set, char* out, size_t cap) {
   HttpRequest q;
   HttpParseResult p = parse_http_request(request, size, &q);
   if (p.state == HttpParse::Incomplete) return 0;
@@ -75,7 +75,8 @@ size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, cons
     bool head = q.method == HttpMethod::Head;
     if (text_equals(q.path, q.path_size, "/time")) {
       if (read) return get_time(head, clock.reading, out, cap);
-      if (q.method == HttpMethod::Put || q.method == HttpMethod::Post) return put_time(q, local_ns, clock, set, out, cap);
+      if (q.method == HttpMethod::Put || q.method == HttpMethod::Post)
+        return put_time(q, local_ns, clock, set, out, cap);
       status = 405;
     } else if (text_equals(q.path, q.path_size, "/exchange")) {
       if (q.method == HttpMethod::Get) return get_exchange(local_ns, out, cap);
@@ -153,8 +154,8 @@ bool BoardHttp::redeem(const char* token, size_t size, int64_t local_ns, int64_t
   return false;
 }
 
-uint16_t BoardHttp::phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
-                               TextWriter* why) {
+uint16_t BoardHttp::phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns,
+                               int64_t* error_ns, TextWriter* why) {
   const char* v = nullptr;
   size_t n = 0;
   bool str = false;
@@ -205,8 +206,8 @@ uint16_t BoardHttp::phone_time(const char* body, size_t size, int64_t local_ns, 
   return 0;
 }
 
-size_t BoardHttp::put_time(const HttpRequest& q, int64_t local_ns, const ClockView& clock, PhoneSet* set, char* out,
-                           size_t cap) {
+size_t BoardHttp::put_time(const HttpRequest& q, int64_t local_ns, const ClockView& clock, PhoneSet* set,
+                           char* out, size_t cap) {
   char reason[160];
   TextWriter why(reason, sizeof(reason));
   uint16_t status = 0;

@@ -43,8 +43,9 @@ struct PhoneSet {
 };
 
 struct BoardHttpConfig {
-  bool need_token = false;              // with a key: a set needs a token from GET /exchange
-  int64_t phone_error_ns = 500'000'000; // error bound of a set without its own, and the least of an unmeasured one
+  bool need_token = false;  // with a key: a set needs a token from GET /exchange
+  int64_t phone_error_ns =
+      500'000'000;  // error bound of a set without its own, and the least of an unmeasured one
   uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (tokens)
   void* random_context = nullptr;
 };
@@ -59,8 +60,8 @@ class BoardHttp {
   // alone); it is refused with 403 (cross-site, or a missing, unknown, used or
   // expired token), 415 (not JSON), 400 (bad body or timestamps) or 409 (the
   // clock is better, or the round trip too long).
-  size_t serve(const char* request, size_t size, int64_t local_ns, const ClockView& clock, PhoneSet* set, char* out,
-               size_t cap);
+  size_t serve(const char* request, size_t size, int64_t local_ns, const ClockView& clock, PhoneSet* set,
+               char* out, size_t cap);
   // PUT/POST /time refused (cross-site, not JSON, token, state...).
   uint32_t sets_refused() const { return sets_refused_; }
 
@@ -76,7 +77,8 @@ class BoardHttp {
   uint16_t phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
                       TextWriter* why);
   // The T2/T3 (local ns) of a live, unexpired token, which is then spent; false (why says) if none.
-  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns, TextWriter* why);
+  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
+              TextWriter* why);
 
   // An exchange issued by GET /exchange: the token is nonce and counter in hex.
   struct Exchange {

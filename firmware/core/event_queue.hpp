@@ -25,11 +25,11 @@ enum class EventKind : uint8_t {
   RtcUnusable,           // code: the RtcStatus
   RtcWritten,            // value_ns: the UTC second written
   RtcWriteFailed,
-  Unauthenticated,       // code: proto::AuthStatus of a refused reply/broadcast (said once, till one passes)
-  Joined,                // Wi-Fi: on the known network
-  JoinFailed,            // Wi-Fi: not joined (timeout or the port's report); the AP follows if in fallback
-  AccessPointStarted,    // Wi-Fi: the board's own access point is up: serving SNTP and HTTP there
-  AccessPointFailed,     // Wi-Fi: the access point could not be started
+  Unauthenticated,     // code: proto::AuthStatus of a refused reply/broadcast (said once, till one passes)
+  Joined,              // Wi-Fi: on the known network
+  JoinFailed,          // Wi-Fi: not joined (timeout or the port's report); the AP follows if in fallback
+  AccessPointStarted,  // Wi-Fi: the board's own access point is up: serving SNTP and HTTP there
+  AccessPointFailed,   // Wi-Fi: the access point could not be started
 };
 const char* describe(EventKind k);
 

@@ -117,9 +117,7 @@ bool RtcKeeper::transfer(int64_t local_ns, RtcTransfer* out) const {
   *out = RtcTransfer{};
   out->at_local_ns = local_ns;
   switch (phase_) {
-    case Phase::BootRead:
-      out->size = static_cast<uint8_t>(codec::ds3231::kRegisterCount);
-      return true;
+    case Phase::BootRead: out->size = static_cast<uint8_t>(codec::ds3231::kRegisterCount); return true;
     case Phase::TickWait:
       out->size = static_cast<uint8_t>(codec::ds3231::kTimeSize);
       return local_ns >= tick_next_read_ns_;

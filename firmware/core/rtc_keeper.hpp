@@ -30,14 +30,14 @@
 namespace lansync::fw {
 
 struct RtcKeeperConfig {
-  bool has_rtc = false;                  // a DS3231 at 0x68
-  int64_t set_unix_s = 0;                // when the RTC was last set (the port keeps it); 0: unknown
-  int64_t set_error_ns = 0;              // the clock's error bound then
+  bool has_rtc = false;                      // a DS3231 at 0x68
+  int64_t set_unix_s = 0;                    // when the RTC was last set (the port keeps it); 0: unknown
+  int64_t set_error_ns = 0;                  // the clock's error bound then
   int64_t unknown_error_ns = 1'000'000'000;  // error assumed for an RTC of unknown age
-  int64_t drift_ppb = 2'000;             // how fast its error grows
-  int64_t min_write_interval_ns = 0;     // between writes while synchronized
-  int64_t resync_interval_ns = 0;        // offline: read it this often
-  int64_t read_interval_ns = 1'000'000;  // between reads while waiting for its tick
+  int64_t drift_ppb = 2'000;                 // how fast its error grows
+  int64_t min_write_interval_ns = 0;         // between writes while synchronized
+  int64_t resync_interval_ns = 0;            // offline: read it this often
+  int64_t read_interval_ns = 1'000'000;      // between reads while waiting for its tick
 };
 
 // The board's clock as the keeper sees it at one moment.

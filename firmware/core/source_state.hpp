@@ -24,8 +24,8 @@ const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast
 
 // The clock as a reader sees it.
 struct Reading {
-  int64_t utc_ns = 0;        // Unix ns (meaningless when !synchronized)
-  int64_t error_ns = 0;      // |utc_ns - UTC| is at most this (INT64_MAX when unsynchronized)
+  int64_t utc_ns = 0;    // Unix ns (meaningless when !synchronized)
+  int64_t error_ns = 0;  // |utc_ns - UTC| is at most this (INT64_MAX when unsynchronized)
   bool synchronized = false;
   Source source = Source::None;
 };
@@ -43,8 +43,8 @@ struct ErrorBound {
 // The server (or broadcaster) the clock follows, as server mode serves it (RFC 5905 §7.3).
 struct Upstream {
   uint8_t stratum = 0;
-  uint32_t refid = 0;          // the server's IPv4 address, as a reference ID
-  int64_t root_delay_ns = 0;   // its root delay plus our path to it
+  uint32_t refid = 0;         // the server's IPv4 address, as a reference ID
+  int64_t root_delay_ns = 0;  // its root delay plus our path to it
 };
 
 struct SourceState {

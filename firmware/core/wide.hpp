@@ -35,7 +35,9 @@ class Int128 {
     uint64_t lo = a.lo_ + b.lo_;
     return from_parts(a.hi_ + b.hi_ + (lo < a.lo_ ? 1 : 0), lo);
   }
-  friend constexpr Int128 operator-(Int128 a) { return from_parts(~a.hi_ + (a.lo_ == 0 ? 1 : 0), ~a.lo_ + 1); }
+  friend constexpr Int128 operator-(Int128 a) {
+    return from_parts(~a.hi_ + (a.lo_ == 0 ? 1 : 0), ~a.lo_ + 1);
+  }
   friend constexpr Int128 operator-(Int128 a, Int128 b) { return a + (-b); }
   Int128& operator+=(Int128 b) { return *this = *this + b; }
   Int128& operator-=(Int128 b) { return *this = *this - b; }

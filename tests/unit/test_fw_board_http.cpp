@@ -41,7 +41,8 @@ std::string put(const std::string& body) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns, const std::string& extra = "") {
+std::string token_body(const std::string& token, int64_t t1_ns, int64_t t4_ns,
+                       const std::string& extra = "") {
   return "{\"token\":\"" + token + "\",\"t1_ms\":" + std::to_string(t1_ns / kMs) +
          ",\"t4_ms\":" + std::to_string(t4_ns / kMs) + extra + "}";
 }

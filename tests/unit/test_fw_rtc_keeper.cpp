@@ -33,7 +33,9 @@ struct Registers {
   uint8_t regs[codec::ds3231::kRegisterCount] = {};
 };
 
-RtcView view(const DisciplinedClock& clock, Reading r, bool online = false) { return RtcView{&clock, r, online}; }
+RtcView view(const DisciplinedClock& clock, Reading r, bool online = false) {
+  return RtcView{&clock, r, online};
+}
 
 // Boots the keeper on a chip showing kT0 whose second changes at tick_local_ns (> 0); returns the tick.
 RtcOutcome boot(RtcKeeper& k, int64_t tick_local_ns) {
