@@ -130,10 +130,14 @@ bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAdd
   return false;
 }
 
+bool local_host(std::string_view host) {
+  std::string_view name = host_name(host);
+  return !name.empty() && local_name(name);
+}
+
 bool same_origin(const OriginHeaders& h) {
   if (h.sec_fetch_site && *h.sec_fetch_site != "same-origin" && *h.sec_fetch_site != "none") return false;
-  std::string_view name = host_name(h.host);
-  if (name.empty() || !local_name(name)) return false;
+  if (!local_host(h.host)) return false;
   if (h.origin) {
     std::string_view o = *h.origin;
     constexpr std::string_view kScheme = "http://";

@@ -106,6 +106,12 @@ struct OriginHeaders {
   std::optional<std::string_view> sec_fetch_site;  // Sec-Fetch-Site, when sent
 };
 
+// Whether a request's Host header names this server in a way public DNS
+// cannot point elsewhere: an IP literal, "localhost", a name without a dot,
+// or one ending in .local, .lan, .home.arpa or .internal (with or without a
+// port).  A DNS-rebinding page's requests carry its own public name: refused.
+bool local_host(std::string_view host);
+
 // The same-origin rule: Sec-Fetch-Site, when sent, is "same-origin" (or
 // "none": typed by the user); Origin, when sent, is "http://" + Host; and Host
 // names this server in a way public DNS cannot point elsewhere (an IP

@@ -173,6 +173,16 @@ TEST(PhoneAccess, UnmapsOnlyMappedAddresses) {
   EXPECT_EQ(unmap_ipv4(ip("10.1.2.3")), ip("10.1.2.3"));
 }
 
+TEST(LocalHost, NamesPublicDnsCannotPointElsewhere) {
+  for (const char* h : {"192.168.4.1", "127.0.0.1:8080", "[fd00::1]:8080", "localhost", "pi", "pi.local",
+                        "PI.LAN:80", "hub.home.arpa", "pi.internal"}) {
+    EXPECT_TRUE(local_host(h)) << h;
+  }
+  for (const char* h : {"", "rebind.example.com", "evil.com:8080", "pi.local.evil.com", "192.168.4.1.nip.io"}) {
+    EXPECT_FALSE(local_host(h)) << h;
+  }
+}
+
 TEST(SameOrigin, ThePagesOwnRequest) {
   EXPECT_TRUE(same_origin({"192.168.4.1", "http://192.168.4.1", "same-origin"}));
   EXPECT_TRUE(same_origin({"127.0.0.1:8080", "http://127.0.0.1:8080", "same-origin"}));
