@@ -87,6 +87,8 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::ClockChanged: return "clock_changed";
     case PhoneRefusal::BadTimestamps: return "bad_timestamps";
     case PhoneRefusal::TooSlow: return "too_slow";
+    case PhoneRefusal::BeforeBuild: return "before_build";
+    case PhoneRefusal::BeforeRecord: return "before_record";
     case PhoneRefusal::FresherReference: return "fresher_reference";
     case PhoneRefusal::NoNeed: return "no_need";
     case PhoneRefusal::ClockFailed: return "clock_failed";
@@ -169,6 +171,18 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
     v.refusal = PhoneRefusal::TooSlow;
     v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
                ", more than 1 s: too slow to measure the offset; measure again";
+    return v;
+  }
+  // A time no clock can show any more: the phone's is wrong, whatever it measured.
+  if (c.build_time_ns > 0 && x.t4_ns < c.build_time_ns) {
+    v.refusal = PhoneRefusal::BeforeBuild;
+    v.reason = "the phone's clock shows a time before this server's software was built; set the phone's clock";
+    return v;
+  }
+  if (c.last_record_ns > 0 && x.t4_ns < c.last_record_ns) {
+    v.refusal = PhoneRefusal::BeforeRecord;
+    v.reason = "the phone's clock is " + seconds_text(c.last_record_ns - x.t4_ns).substr(1) +
+               " behind the last time this server recorded a sync; set the phone's clock";
     return v;
   }
   ReferenceKind k = c.reference.kind;

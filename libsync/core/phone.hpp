@@ -48,6 +48,8 @@ enum class PhoneRefusal : uint8_t {
   ClockChanged,      // the server's clock was stepped since the exchange
   BadTimestamps,     // T4 before T1, or a round trip shorter than the server's own part
   TooSlow,           // the round trip exceeded kPhoneMaxDelayNs
+  BeforeBuild,       // the phone's time is before this program was built: its clock is wrong
+  BeforeRecord,      // the phone's time is before the last sync-state record's: its clock is wrong
   FresherReference,  // upstream, kernel or a fresh sync-state file: the phone is not needed
   NoNeed,            // the clocks agree within 1 s
   ClockFailed,       // the step itself failed (no CAP_SYS_TIME, ...)
@@ -57,7 +59,8 @@ enum class PhoneRefusal : uint8_t {
 // The stable code of a refusal, for logs, JSON and metrics: "none",
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
-// "bad_timestamps", "too_slow", "fresher_reference", "no_need", "clock_failed".
+// "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference", "no_need",
+// "clock_failed".
 const char* code(PhoneRefusal r);
 
 // One exchange of the page with the server, all in Unix ns: T1 and T4 on the
@@ -125,6 +128,8 @@ struct PhoneSetContext {
   PhoneExchange exchange;
   ReferenceChoice reference;   // choose_reference() on evidence gathered now
   int64_t clock_moved_ns = 0;  // (clock now - T3) - (monotonic now - monotonic at T3)
+  int64_t build_time_ns = 0;   // Unix ns when this program was built (0: unknown)
+  int64_t last_record_ns = 0;  // Unix ns of the sync-state file's record, fresh or not (0: none)
 };
 
 struct PhoneVerdict {
@@ -134,7 +139,8 @@ struct PhoneVerdict {
 };
 
 // Applies, in order: the clock unchanged since the exchange, consistent
-// timestamps, delay within kPhoneMaxDelayNs, no fresher reference (the
+// timestamps, delay within kPhoneMaxDelayNs, the phone's time (T4) not before
+// the build nor before the last record, no fresher reference (the
 // reference is none or the local clock), |correction| > 1 s.
 PhoneVerdict judge_phone_set(const PhoneSetContext& c);
 
