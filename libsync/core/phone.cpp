@@ -87,6 +87,8 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::ClockChanged: return "clock_changed";
     case PhoneRefusal::BadTimestamps: return "bad_timestamps";
     case PhoneRefusal::TooSlow: return "too_slow";
+    case PhoneRefusal::BeforeBuild: return "before_build";
+    case PhoneRefusal::BeforeRecord: return "before_record";
     case PhoneRefusal::FresherReference: return "fresher_reference";
     case PhoneRefusal::NoNeed: return "no_need";
     case PhoneRefusal::ClockFailed: return "clock_failed";
@@ -130,10 +132,14 @@ bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAdd
   return false;
 }
 
+bool local_host(std::string_view host) {
+  std::string_view name = host_name(host);
+  return !name.empty() && local_name(name);
+}
+
 bool same_origin(const OriginHeaders& h) {
   if (h.sec_fetch_site && *h.sec_fetch_site != "same-origin" && *h.sec_fetch_site != "none") return false;
-  std::string_view name = host_name(h.host);
-  if (name.empty() || !local_name(name)) return false;
+  if (!local_host(h.host)) return false;
   if (h.origin) {
     std::string_view o = *h.origin;
     constexpr std::string_view kScheme = "http://";
@@ -165,6 +171,18 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
     v.refusal = PhoneRefusal::TooSlow;
     v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
                ", more than 1 s: too slow to measure the offset; measure again";
+    return v;
+  }
+  // A time no clock can show any more: the phone's is wrong, whatever it measured.
+  if (c.build_time_ns > 0 && x.t4_ns < c.build_time_ns) {
+    v.refusal = PhoneRefusal::BeforeBuild;
+    v.reason = "the phone's clock shows a time before this server's software was built; set the phone's clock";
+    return v;
+  }
+  if (c.last_record_ns > 0 && x.t4_ns < c.last_record_ns) {
+    v.refusal = PhoneRefusal::BeforeRecord;
+    v.reason = "the phone's clock is " + seconds_text(c.last_record_ns - x.t4_ns).substr(1) +
+               " behind the last time this server recorded a sync; set the phone's clock";
     return v;
   }
   ReferenceKind k = c.reference.kind;

@@ -48,6 +48,8 @@ enum class PhoneRefusal : uint8_t {
   ClockChanged,      // the server's clock was stepped since the exchange
   BadTimestamps,     // T4 before T1, or a round trip shorter than the server's own part
   TooSlow,           // the round trip exceeded kPhoneMaxDelayNs
+  BeforeBuild,       // the phone's time is before this program was built: its clock is wrong
+  BeforeRecord,      // the phone's time is before the last sync-state record's: its clock is wrong
   FresherReference,  // upstream, kernel or a fresh sync-state file: the phone is not needed
   NoNeed,            // the clocks agree within 1 s
   ClockFailed,       // the step itself failed (no CAP_SYS_TIME, ...)
@@ -57,7 +59,8 @@ enum class PhoneRefusal : uint8_t {
 // The stable code of a refusal, for logs, JSON and metrics: "none",
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
-// "bad_timestamps", "too_slow", "fresher_reference", "no_need", "clock_failed".
+// "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference", "no_need",
+// "clock_failed".
 const char* code(PhoneRefusal r);
 
 // One exchange of the page with the server, all in Unix ns: T1 and T4 on the
@@ -106,6 +109,12 @@ struct OriginHeaders {
   std::optional<std::string_view> sec_fetch_site;  // Sec-Fetch-Site, when sent
 };
 
+// Whether a request's Host header names this server in a way public DNS
+// cannot point elsewhere: an IP literal, "localhost", a name without a dot,
+// or one ending in .local, .lan, .home.arpa or .internal (with or without a
+// port).  A DNS-rebinding page's requests carry its own public name: refused.
+bool local_host(std::string_view host);
+
 // The same-origin rule: Sec-Fetch-Site, when sent, is "same-origin" (or
 // "none": typed by the user); Origin, when sent, is "http://" + Host; and Host
 // names this server in a way public DNS cannot point elsewhere (an IP
@@ -119,6 +128,8 @@ struct PhoneSetContext {
   PhoneExchange exchange;
   ReferenceChoice reference;   // choose_reference() on evidence gathered now
   int64_t clock_moved_ns = 0;  // (clock now - T3) - (monotonic now - monotonic at T3)
+  int64_t build_time_ns = 0;   // Unix ns when this program was built (0: unknown)
+  int64_t last_record_ns = 0;  // Unix ns of the sync-state file's record, fresh or not (0: none)
 };
 
 struct PhoneVerdict {
@@ -128,7 +139,8 @@ struct PhoneVerdict {
 };
 
 // Applies, in order: the clock unchanged since the exchange, consistent
-// timestamps, delay within kPhoneMaxDelayNs, no fresher reference (the
+// timestamps, delay within kPhoneMaxDelayNs, the phone's time (T4) not before
+// the build nor before the last record, no fresher reference (the
 // reference is none or the local clock), |correction| > 1 s.
 PhoneVerdict judge_phone_set(const PhoneSetContext& c);
 

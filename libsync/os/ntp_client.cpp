@@ -28,8 +28,18 @@ struct Peer {
   std::vector<proto::ClientSession> requests;
   std::vector<Good> good;
   bool stop_sending = false;  // after a kiss or a network error
+  std::string icmp_error;     // the last ICMP error the socket reported (reported only if no reply came)
   ServerReport report;
 };
+
+// An error an ICMP message put on a connected UDP socket (port or host
+// unreachable, refused).  Anyone on the path can forge one, so it ends
+// nothing while the query has time left (RFC 1122 §4.1.3.3: a UDP
+// application need not act on ICMP errors).
+bool from_icmp(const Error& e) {
+  return e.code == std::errc::connection_refused || e.code == std::errc::host_unreachable ||
+         e.code == std::errc::network_unreachable || e.code == std::errc::connection_reset;
+}
 
 // How telling a failure status is, to choose which one to report.
 int rank(proto::ReplyStatus s) {
@@ -58,6 +68,11 @@ void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
   session.note_sent(clock.now_ns());  // T1, immediately before the send
   auto sent = peer.socket.send(buf, size);
   ++peer.report.samples_sent;
+  if (!sent && from_icmp(sent.error()) && !peer.requests.empty()) {
+    // An ICMP error left on the socket by an earlier request: this one was not sent; go on.
+    peer.icmp_error = sent.error().code.message();
+    return;
+  }
   if (!sent) {
     peer.report.error = sent.error().code.message();
     peer.stop_sending = true;
@@ -104,6 +119,8 @@ bool finished(const Peer& p, int samples) {
 void summarize(Peer& p) {
   ServerReport& r = p.report;
   r.samples_ok = static_cast<int>(p.good.size());
+  if (p.good.empty() && r.error.empty() && r.status == proto::ReplyStatus::Ok && !p.icmp_error.empty())
+    r.error = p.icmp_error + " (ICMP; no reply before the timeout)";
   if (p.good.empty()) return;
   std::vector<proto::Sample> samples;
   for (const Good& g : p.good) samples.push_back(g.sample);
@@ -173,8 +190,10 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
       for (int n = 0; n < 64; ++n) {
         auto d = p.socket.receive(buf, sizeof(buf));
         if (!d) {
-          if (!would_block(d.error())) {
-            p.report.error = d.error().code.message();  // e.g. ICMP port unreachable
+          if (from_icmp(d.error())) {
+            p.icmp_error = d.error().code.message();  // e.g. ICMP port unreachable: wait on
+          } else if (!would_block(d.error())) {
+            p.report.error = d.error().code.message();
             p.stop_sending = true;
           }
           break;

@@ -117,6 +117,7 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
 
   // Answers, one per LOCATION, with the address each came from.
   std::map<std::string, std::string> locations;
+  bool capped = false;
   const int64_t start = monotonic_ns();
   const int64_t deadline = start + wait_ns;
   constexpr int64_t kResendNs = 300'000'000;
@@ -144,6 +145,17 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
     std::string from = d->from.ip();
     if (!names_host(r->location, from)) {
       log::debug("ignoring an SSDP answer from {}: its LOCATION {} names another host", from, r->location);
+      continue;
+    }
+    // Bounded: a host flooding answers with new LOCATIONs would otherwise
+    // grow the map and have us fetch each description.
+    size_t from_sender = 0;
+    for (const auto& [loc, addr] : locations) from_sender += addr == from ? 1u : 0u;
+    if (locations.count(r->location) == 0 &&
+        (locations.size() >= kMaxSsdpAnswers || from_sender >= kMaxSsdpAnswersPerHost)) {
+      if (!capped) log::warn("SSDP: more answers than {} (or {} from {}): the rest are ignored", kMaxSsdpAnswers,
+                             kMaxSsdpAnswersPerHost, from);
+      capped = true;
       continue;
     }
     locations.emplace(r->location, from);

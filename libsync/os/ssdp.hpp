@@ -45,9 +45,14 @@ struct DiscoveredCamera {
   std::string name;        // friendlyName, e.g. "Canon EOS R6"
 };
 
-// Sends the M-SEARCH (twice, against loss), collects answers for wait_ns,
-// fetches each description with http (its timeout applies) and returns the
-// cameras found, one per access URL.
+// Distinct answers (LOCATIONs) kept from one search, in all and from one host.
+inline constexpr size_t kMaxSsdpAnswers = 16;
+inline constexpr size_t kMaxSsdpAnswersPerHost = 2;
+
+// Sends the M-SEARCH (twice, against loss), collects answers for wait_ns (at
+// most kMaxSsdpAnswers, kMaxSsdpAnswersPerHost from one host: the rest are
+// ignored, with one warning), fetches each description with http (its
+// timeout applies) and returns the cameras found, one per access URL.
 OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const HttpOptions& http);
 
 }  // namespace lansync::os

@@ -117,6 +117,15 @@ print(len(list(f(sys.stdin.read()))))' <<<"$metrics" 2>&1)
   check "metrics: Prometheus's own parser reads $families families" [ "$families" -gt 20 ]
 fi
 
+# DNS rebinding: every route refuses a Host that public DNS could point at us; local names and IPs pass.
+code() { curl -s -o /dev/null -w '%{http_code}' -H "Host: $1" "http://127.0.0.1:8123$2"; }
+check "GET /time with Host rebind.example.com: 403" [ "$(code rebind.example.com /time)" = 403 ]
+check "GET /metrics with Host rebind.example.com:8123: 403" [ "$(code rebind.example.com:8123 /metrics)" = 403 ]
+check "GET /exchange with Host rebind.example.com: 403" [ "$(code rebind.example.com /exchange)" = 403 ]
+check "GET / with Host pi.local: 200" [ "$(code pi.local /)" = 200 ]
+check "GET /time with Host 127.0.0.1:8123: 200" [ "$(code 127.0.0.1:8123 /time)" = 200 ]
+check "status counts the 3 refused Hosts" [ "$("$BIN/sntpd" status --json --control "$WORK/pi.sock" | jq .http.host_refused)" = 3 ]
+
 # --- A device the user did not allow (not on the access point's network).
 start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \
   --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log"

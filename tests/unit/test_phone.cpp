@@ -124,6 +124,25 @@ TEST_F(JudgeTest, RefusesWhenTheClockMovedSinceTheExchange) {
   EXPECT_EQ(judge_phone_set(c).refusal, PhoneRefusal::None);
 }
 
+TEST_F(JudgeTest, APhoneTimeBeforeTheBuildOrTheLastRecordIsRefused) {
+  PhoneExchange x = exchange(-5 * kS, 2 * kMs, 2 * kMs);
+  PhoneSetContext c = ctx(x);
+  c.build_time_ns = x.t4_ns + kS;  // the phone shows a time before sntpd was built
+  PhoneVerdict v = judge_phone_set(c);
+  EXPECT_EQ(v.refusal, PhoneRefusal::BeforeBuild);
+  EXPECT_NE(v.reason.find("before this server's software was built"), std::string::npos) << v.reason;
+
+  c.build_time_ns = x.t4_ns - 86'400 * kS;
+  c.last_record_ns = x.t4_ns + 90 * kS;  // a record (even a stale one) from 90 s after the phone's time
+  v = judge_phone_set(c);
+  EXPECT_EQ(v.refusal, PhoneRefusal::BeforeRecord);
+  EXPECT_NE(v.reason.find("90.000 s behind the last time this server recorded a sync"), std::string::npos)
+      << v.reason;
+
+  c.last_record_ns = x.t4_ns - 3600 * kS;  // an hour-old record: the phone is after it
+  EXPECT_EQ(judge_phone_set(c).refusal, PhoneRefusal::None);
+}
+
 TEST(PhoneCodes, AreDistinct) {
   std::set<std::string> codes;
   for (size_t i = 0; i < static_cast<size_t>(PhoneRefusal::kCount); ++i) {
@@ -171,6 +190,16 @@ TEST(PhoneAccess, UnmapsOnlyMappedAddresses) {
   EXPECT_EQ(unmap_ipv4(ip("::1")), ip("::1"));
   EXPECT_EQ(unmap_ipv4(ip("64:ff9b::a01:203")), ip("64:ff9b::a01:203"));
   EXPECT_EQ(unmap_ipv4(ip("10.1.2.3")), ip("10.1.2.3"));
+}
+
+TEST(LocalHost, NamesPublicDnsCannotPointElsewhere) {
+  for (const char* h : {"192.168.4.1", "127.0.0.1:8080", "[fd00::1]:8080", "localhost", "pi", "pi.local",
+                        "PI.LAN:80", "hub.home.arpa", "pi.internal"}) {
+    EXPECT_TRUE(local_host(h)) << h;
+  }
+  for (const char* h : {"", "rebind.example.com", "evil.com:8080", "pi.local.evil.com", "192.168.4.1.nip.io"}) {
+    EXPECT_FALSE(local_host(h)) << h;
+  }
 }
 
 TEST(SameOrigin, ThePagesOwnRequest) {

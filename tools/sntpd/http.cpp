@@ -190,6 +190,16 @@ void HttpServer::routes() {
     res.status = 500;
     res.set_content("500 Internal Server Error\n", "text/plain; charset=utf-8");
   });
+  // Every route: a Host that public DNS could point at us (a DNS-rebinding
+  // page reading /time or /metrics, or fetching a token) is refused before
+  // any handler runs.  POST /set applies the whole same-origin rule itself.
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "POST" || core::local_host(header(req, "Host"))) return httplib::Server::HandlerResponse::Unhandled;
+    ++host_refused_;
+    res.status = 403;
+    res.set_content("403 Forbidden: the Host header names no local server\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   svr.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Date", http_date(clock_.now_ns()));
     res.set_header("X-Content-Type-Options", "nosniff");
@@ -389,6 +399,7 @@ HttpSnapshot HttpServer::status() {
   static_assert(kEndpoints == kHttpEndpointCount, "the report names every endpoint counted");
   for (size_t i = 0; i < kEndpoints; ++i) h.requests[i] = requests_[i].load();
   h.sets = sets_.load();
+  h.host_refused = host_refused_.load();
   for (size_t i = 1; i < std::size(refused_); ++i) h.refused[i] = refused_[i].load();
   std::lock_guard<std::mutex> lock(last_mutex_);
   h.last_set = last_set_;

@@ -87,6 +87,7 @@ class HttpServer {
 
   std::atomic<uint64_t> requests_[kEndpoints] = {};
   std::atomic<uint64_t> sets_{0};
+  std::atomic<uint64_t> host_refused_{0};  // requests refused for their Host (DNS rebinding)
   std::atomic<uint64_t> refused_[static_cast<size_t>(core::PhoneRefusal::kCount)] = {};
   std::mutex last_mutex_;          // guards the two below and activity-log appends
   std::optional<PhoneAttempt> last_set_;      // none before the first

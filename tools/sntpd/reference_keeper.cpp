@@ -9,6 +9,7 @@
 
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
+#include "proto/units.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/set_clock.hpp"
@@ -17,8 +18,8 @@
 namespace lansync::sntpd {
 namespace {
 
-constexpr int64_t kS = 1'000'000'000;
-constexpr int64_t kTickNs = kS;  // the reference is re-evaluated every second
+using proto::kNsPerSecond;
+constexpr int64_t kTickNs = kNsPerSecond;  // the reference is re-evaluated every second
 
 }  // namespace
 
@@ -102,7 +103,7 @@ void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
   std::string line =
       r.synchronized
           ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_source_,
-                        std::max<int64_t>(0, clock_.now_ns() - r.reference_time_ns) / (60 * kS))
+                        std::max<int64_t>(0, clock_.now_ns() - r.reference_time_ns) / (60 * kNsPerSecond))
           : "unsynchronized: " + reference_.detail;
   if (line == systemd_status_ && prefix.empty()) return;
   systemd_status_ = line;
@@ -120,6 +121,8 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x,
   int64_t now = clock_.now_ns();
   c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
   c.reference = core::choose_reference(e, now, start_ns_, config_.max_age_ns);
+  c.build_time_ns = int64_t{LANSYNC_BUILD_UNIX} * kNsPerSecond;
+  if (e.state) c.last_record_ns = e.state->last_sync_ns;
   core::PhoneVerdict v = core::judge_phone_set(c);
   if (v.refusal != core::PhoneRefusal::None) return v;
   os::ClockCorrection cc;

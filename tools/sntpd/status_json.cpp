@@ -190,6 +190,7 @@ ordered_json http_json(const HttpSnapshot& h) {
   for (size_t i = 0; i < kHttpEndpointCount; ++i) req[kHttpEndpoints[i]] = h.requests[i];
   j["requests"] = req;
   j["sets"] = h.sets;
+  j["host_refused"] = h.host_refused;
   ordered_json refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i) refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
   j["refused"] = refused;
@@ -222,6 +223,7 @@ HttpSnapshot http_from_json(const ordered_json& j) {
     for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = count_field(*it, kHttpEndpoints[i]);
   }
   h.sets = j.at("sets").get<uint64_t>();
+  h.host_refused = j.value("host_refused", uint64_t{0});
   if (auto it = j.find("refused"); it != j.end() && it->is_object()) {
     for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
   }

@@ -124,6 +124,7 @@ struct HttpSnapshot {
   bool set_enabled = false;   // --http-set-allow or --http-set-interface given
   std::array<uint64_t, kHttpEndpointCount> requests = {};  // by kHttpEndpoints
   uint64_t sets = 0;          // times a phone set the clock
+  uint64_t host_refused = 0;  // requests whose Host names no local server (DNS rebinding), 403
   std::array<uint64_t, kPhoneRefusals> refused = {};  // by core::PhoneRefusal (None unused)
   std::optional<PhoneAttempt> last_set;
   std::optional<PhoneAttempt> last_refusal;

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "core/trust.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -16,8 +17,8 @@ using Out = std::back_insert_iterator<std::string>;
 
 // "2026-11-22T12:00:00Z" for Unix ns (rounded down to the second).
 std::string utc_text(int64_t unix_ns) {
-  constexpr int64_t kS = 1'000'000'000;
-  auto t = static_cast<std::time_t>(unix_ns / kS - (unix_ns < 0 && unix_ns % kS != 0 ? 1 : 0));
+  using proto::kNsPerSecond;
+  auto t = static_cast<std::time_t>(unix_ns / kNsPerSecond - (unix_ns < 0 && unix_ns % kNsPerSecond != 0 ? 1 : 0));
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
