@@ -34,10 +34,10 @@ enum class EventKind : uint8_t {
 const char* describe(EventKind k);
 
 struct Event {
-  EventKind kind = EventKind::Updated;
-  Source source = Source::None;  // the clock's source when it happened
-  int64_t value_ns = 0;
-  uint32_t code = 0;
+  EventKind kind = EventKind::Updated;  // what happened
+  Source source = Source::None;         // the clock's source when it happened
+  int64_t value_ns = 0;                 // ns, as the kind says (0 when it says nothing)
+  uint32_t code = 0;                    // a code, as the kind says (0 when it says nothing)
 };
 
 class EventQueue {

@@ -49,11 +49,11 @@ struct RtcView {
 
 // A bus transfer for the port: read size registers from reg, or write data[0..size) to them, at at_local_ns.
 struct RtcTransfer {
-  bool write = false;
-  uint8_t reg = 0;
-  uint8_t size = 0;
-  uint8_t data[codec::ds3231::kTimeSize] = {};
-  int64_t at_local_ns = 0;  // a write's exact moment (a read: now)
+  bool write = false;                           // a write (else a read)
+  uint8_t reg = 0;                              // the first register
+  uint8_t size = 0;                             // how many registers
+  uint8_t data[codec::ds3231::kTimeSize] = {};  // what a write writes
+  int64_t at_local_ns = 0;                      // a write's exact moment (a read: now)
 };
 
 // What the board does after a keeper call.
@@ -65,9 +65,9 @@ struct RtcOutcome {
     Follow,  // take tick as a sample of Source::Rtc with error bound error_ns, then call followed()
   };
   Kind kind = Kind::None;
-  EventKind event = EventKind::RtcUnusable;
-  int64_t value_ns = 0;
-  uint32_t code = 0;
+  EventKind event = EventKind::RtcUnusable;  // Event: RtcUnusable, RtcWritten, RtcWriteFailed or Offline
+  int64_t value_ns = 0;                      // Event: as Event::value_ns says for its kind
+  uint32_t code = 0;                         // Event: the RtcStatus of RtcUnusable
   Sample tick;           // local ns where the RTC's second began, its UTC, the read's uncertainty
   int64_t error_ns = 0;  // the RTC's error bound at the tick (Follow)
 };
@@ -99,6 +99,7 @@ class RtcKeeper {
   // The clock was just set from a phone at local_ns: the RTC may be written at once.
   void write_soon(int64_t local_ns) { next_write_local_ns_ = local_ns; }
 
+  // What the last read or write said of the RTC (Unknown before the first read).
   RtcStatus status() const { return status_; }
   // The RTC's error bound (ns) when it shows utc_ns: its set error plus drift_ppb since, plus 1 ms.
   int64_t error_ns(int64_t utc_ns) const;

@@ -32,9 +32,9 @@ struct Reading {
 
 // An error bound that grows linearly: base_ns at local_ns, plus rate_ppb of the time since.
 struct ErrorBound {
-  int64_t base_ns = 0;
-  int64_t local_ns = 0;
-  int64_t rate_ppb = proto::kPhiPpb;
+  int64_t base_ns = 0;                // the bound when it was set, ns
+  int64_t local_ns = 0;               // when it was set, local ns
+  int64_t rate_ppb = proto::kPhiPpb;  // how fast it grows since (RFC 5905 PHI)
 
   // The bound at local_ns (ns, >= base_ns; never shrinks before local_ns).
   int64_t at(int64_t now_local_ns) const;
@@ -42,15 +42,15 @@ struct ErrorBound {
 
 // The server (or broadcaster) the clock follows, as server mode serves it (RFC 5905 §7.3).
 struct Upstream {
-  uint8_t stratum = 0;
+  uint8_t stratum = 0;        // its stratum (we serve one more)
   uint32_t refid = 0;         // the server's IPv4 address, as a reference ID
   int64_t root_delay_ns = 0;  // its root delay plus our path to it
 };
 
 struct SourceState {
-  Source source = Source::None;
-  ErrorBound error;
-  Upstream upstream;
+  Source source = Source::None;      // where the clock's time comes from
+  ErrorBound error;                  // the clock's error bound, without the slew still left in it
+  Upstream upstream;                 // what server mode serves while the source is networked()
   int64_t reference_utc_ns = 0;      // when the clock was last corrected (Unix ns)
   int64_t last_offset_ns = 0;        // the last sample's reference minus our clock (positive: we were behind)
   int64_t last_delay_ns = 0;         // its round-trip delay
