@@ -39,12 +39,14 @@
 //
 // Optional: a symmetric key (core/auth, the same line as the server's key
 // file) signs every request, and then only replies and broadcasts signed
-// with it are used; the others are counted in status().  Server mode answers
-// a request signed with the key with a signed reply, an unsigned request with
-// an unsigned reply, and one signed with another key or badly not at all (as
-// sntpd and chrony do).  With a key, a broadcast is used only when its
-// sender's time advanced since its last one by no more than the local
-// counter did (plus a tolerance): a replayed broadcast moves nothing.
+// with it are used; the others are counted in status().  Server mode follows
+// sntpd's rules (proto/server.hpp): client (3) and symmetric-active (1)
+// requests are answered, the latter in passive mode (2); a request signed
+// with the key gets a signed reply, an unsigned request an unsigned reply,
+// and one signed with another key or badly, or a crypto-NAK, none.  With a
+// key, a broadcast is used only when its sender's time advanced since its
+// last one by no more than the local counter did (plus a tolerance): a
+// replayed broadcast moves nothing.
 //
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
@@ -64,13 +66,12 @@
 #include "firmware/core/rtc.hpp"
 #include "firmware/core/sleep.hpp"
 #include "firmware/core/text.hpp"
+#include "proto/server.hpp"
 
 namespace lansync::fw {
 
 // RFC 5905 PHI: how fast an undisciplined clock's error bound grows, 15 ppm.
 inline constexpr int64_t kPhiPpb = 15'000;
-// Reference ID of a local reference (the RTC, a phone): 127.127.1.1, as chrony sends.
-inline constexpr uint32_t kLocalRefid = 0x7F7F0101;
 // Exchanges (GET /exchange) outstanding at once; issuing one more replaces the oldest.
 inline constexpr size_t kMaxExchanges = 4;
 // How long an exchange's token may be redeemed after it was issued: 10 s of local time.
@@ -240,8 +241,9 @@ class Board {
 
   // Server mode: the reply to an SNTP request received at local_ns, with its
   // transmit time left zero; 0 when it gets none.  Never larger than the
-  // request.  A request signed with our key gets a MAC trailer, completed by
-  // stamp_transmit() (cap: 48 + 68 for an NTPv3 request with SHA-512).
+  // request.  A request signed with our key gets a reply as long as the
+  // request, its MAC trailer written by stamp_transmit() (cap: 48 + 68 for an
+  // NTPv3 request with SHA-512).
   size_t serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap);
   // Puts the clock's time at local_ns into a reply of size bytes (from
   // serve_ntp) and signs it if it carries a MAC trailer, just before
@@ -299,6 +301,8 @@ class Board {
   void note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size);
   // The key the client signs with and checks replies by (0: none).
   uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
+  // What server mode says of the clock at local_ns (its error bound as root distance).
+  proto::ReferenceState served_reference(const Reading& r) const;
   size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
   // PUT/POST /time: the checks, then the step; the response's size.
   size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
