@@ -23,7 +23,7 @@ void Server::set_reference(const ReferenceState& ref) {
   reference_ = ref;
 }
 
-ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns, int64_t mono_ns,
                             uint32_t random, proto::TransmitClock clock, uint8_t* reply, size_t cap) {
   auto checked = proto::check_request(request, size);
   if (!checked) return drop(checked.error());
@@ -37,8 +37,8 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   // One lock for the client's record from admission to the transmit time:
   // taking it again after the clock read would delay the send.
   std::lock_guard<std::mutex> lock(mutex_);
-  ClientRecord* c = clients_.find_or_add(client, rx_ns);
-  Admission admission = admit(*c, policy_.rate_limit, rx_ns, random);
+  ClientRecord* c = clients_.find_or_add(client, mono_ns);
+  Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
   if (admission == Admission::Drop) return drop(DropReason::RateLimited);
   ServerAction out;
   codec::NtpHeader r;

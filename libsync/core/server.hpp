@@ -65,12 +65,14 @@ class Server {
   // The reference state replies describe from now on.
   void set_reference(const ReferenceState& ref);
 
-  // Answers the request received from client at rx_ns (Unix ns): writes the
-  // reply into reply[0..cap) (kHeaderSize bytes, plus the MAC of a signed
-  // request: never more than the request), its transmit time read from clock
-  // last, and records that time for the client.  random: 32 random bits for
-  // the rate limiter's leak.
-  ServerAction handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+  // Answers the request received from client at rx_ns (Unix ns, the reply's
+  // receive time) and mono_ns (CLOCK_MONOTONIC ns: the client table and the
+  // rate limiter run on it, so that a step of the clock locks no client out):
+  // writes the reply into reply[0..cap) (kHeaderSize bytes, plus the MAC of a
+  // signed request: never more than the request), its transmit time read
+  // from clock last, and records that time for the client.  random: 32
+  // random bits for the rate limiter's leak.
+  ServerAction handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns, int64_t mono_ns,
                       uint32_t random, proto::TransmitClock clock, uint8_t* reply, size_t cap);
 
   // The kernel's transmit time (Unix ns) of the reply sent[0..sent_size) to

@@ -37,7 +37,7 @@ int request(const uint8_t* data, size_t size) {
                                                 : core::unsynchronized_reference(-20));
   proto::TransmitClock clock{[](void*) { return now + 500; }, nullptr};
   uint8_t reply[codec::kHeaderSize + 8];
-  core::ServerAction out = server.handle(packet, packet_size, from, now, static_cast<uint32_t>(now), clock,
+  core::ServerAction out = server.handle(packet, packet_size, from, now, now, static_cast<uint32_t>(now), clock,
                                          reply, codec::kHeaderSize);
   if (!out.respond) return 0;
   require(out.size <= packet_size, "a reply larger than its request");

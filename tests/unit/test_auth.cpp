@@ -195,7 +195,7 @@ struct SignedRequests : ::testing::Test {
     transmit_ns = rx + 5000;
     proto::TransmitClock clock{[](void* t) { return *static_cast<int64_t*>(t); }, &transmit_ns};
     ServerAction out =
-        server->handle(p.data(), p.size(), loopback(), rx, random, clock, reply, sizeof(reply));
+        server->handle(p.data(), p.size(), loopback(), rx, rx, random, clock, reply, sizeof(reply));
     reply_size = out.respond ? out.size : 0;
     return out;
   }

@@ -304,7 +304,7 @@ TEST(FwAuth, ServerModeAnswersAndDropsAsSntpdDoes) {
     if (n > 0) n = b.stamp_transmit(board_out, n, 2 * kMs);
     uint8_t sntpd_out[codec::kHeaderSize + codec::kMaxV3MacSize];
     core::ServerAction a =
-        sntpd.handle(k.request.data(), k.request.size(), lan, kT, 1, clock, sntpd_out, sizeof(sntpd_out));
+        sntpd.handle(k.request.data(), k.request.size(), lan, kT, kT, 1, clock, sntpd_out, sizeof(sntpd_out));
     EXPECT_EQ(n > 0, k.answered) << "board: " << k.what;
     EXPECT_EQ(a.respond, k.answered) << "sntpd: " << k.what;
     if (!k.answered) {

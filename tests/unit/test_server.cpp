@@ -39,6 +39,7 @@ struct RequestPath : ::testing::Test {
   std::unique_ptr<Server> server;  // made with policy at the first request, or by restart()
   int64_t clock_ns = 0;            // the transmit clock; 0: 500 ns after the receive time
   int64_t rx_ns = 0;
+  int64_t mono_step = 0;  // the monotonic clock minus the receive time (a step of the clock changes it)
   uint8_t reply[codec::kHeaderSize];
   size_t reply_size = 0;
 
@@ -58,7 +59,7 @@ struct RequestPath : ::testing::Test {
     server->set_reference(ref);
     rx_ns = rx;
     ServerAction a =
-        server->handle(p.data(), p.size(), from, rx, random, {&read_clock, this}, reply, sizeof(reply));
+        server->handle(p.data(), p.size(), from, rx, rx + mono_step, random, {&read_clock, this}, reply, sizeof(reply));
     reply_size = a.respond ? a.size : 0;
     return a;
   }
@@ -226,6 +227,26 @@ TEST_F(RequestPath, RateLimitDropsOrKisses) {
   EXPECT_EQ(r.leap, Leap::Unsynchronized);
   EXPECT_EQ(r.refid, codec::refid_from_ascii("RATE"));
   EXPECT_EQ(r.origin, (codec::NtpTimestamp{0xAABBCCDDu, 0x11223344u}));  // the client can match it
+}
+
+TEST_F(RequestPath, AStepOfTheClockBackLocksNoClientOut) {
+  policy.rate_limit.enabled = true;
+  policy.rate_limit.burst = 1;
+  policy.rate_limit.interval_log2 = 3;  // one reply per 8 s
+  policy.rate_limit.leak_log2 = 4;
+  constexpr int64_t kHour = 3600 * kS;
+  // A request every 10 s by the monotonic clock; after the first, the clock is stepped back an hour.
+  EXPECT_TRUE(handle(packet(client_request()), loopback(), kT0).respond);
+  mono_step = kHour;
+  for (int i = 1; i <= 3; ++i) {
+    ServerAction a = handle(packet(client_request()), loopback(), kT0 + i * 10 * kS - kHour);
+    EXPECT_TRUE(a.respond) << "request " << i << ": " << describe(a.reason);
+  }
+  // Had the limiter run on the served clock (mono_step 0: what the step did to it), they would be dropped.
+  restart();
+  mono_step = 0;
+  EXPECT_TRUE(handle(packet(client_request()), loopback(), kT0).respond);
+  EXPECT_EQ(handle(packet(client_request()), loopback(), kT0 + 10 * kS - kHour).reason, DropReason::RateLimited);
 }
 
 TEST_F(RequestPath, InterleavedExchangeAsChronyRunsIt) {

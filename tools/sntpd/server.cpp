@@ -80,6 +80,8 @@ void Worker::serve(os::UdpSocket& socket) {
       return;
     }
     if (*got == 0) return;
+    // The client table and the rate limiter run on the monotonic clock: one read per batch.
+    int64_t mono_ns = os::monotonic_ns();
     for (size_t i = 0; i < batch_.size(); ++i) {
       const os::UdpSocket::Datagram& d = batch_.datagram(i);
       counters_.received.fetch_add(1, std::memory_order_relaxed);
@@ -87,7 +89,7 @@ void Worker::serve(os::UdpSocket& socket) {
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
       uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
-      core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, next_random(),
+      core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, mono_ns, next_random(),
                                            transmit_clock_, reply, sizeof(reply));
       if (!a.respond) {
         counters_.dropped[static_cast<size_t>(a.reason)].fetch_add(1, std::memory_order_relaxed);
