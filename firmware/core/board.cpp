@@ -5,6 +5,7 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "firmware/core/wide.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -350,54 +351,43 @@ Action Board::next_action(int64_t local_ns) {
 
 size_t Board::serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap) {
   if (!serving() || !started_) return 0;
-  auto decoded = codec::decode(request, size);
-  if (!decoded || decoded->header.mode != codec::Mode::Client) return 0;
-  bool signed_request = false;
-  if (config_.key.enabled()) {
-    proto::AuthStatus c = proto::check_auth(request, *decoded, &config_.key).status;
-    if (c == proto::AuthStatus::UnknownKey || c == proto::AuthStatus::BadMac) {
+  auto checked = proto::check_request(request, size);
+  if (!checked) return 0;
+  proto::Authorization auth = proto::authorize_request(request, *checked, &config_.key, false, cap);
+  if (!auth.ok) {
+    if (auth.reason == proto::DropReason::UnknownKey || auth.reason == proto::DropReason::BadMac)
       ++auth_refused_;
-      return 0;
-    }
-    signed_request = c == proto::AuthStatus::Ok;
+    return 0;
   }
-  const codec::NtpHeader& q = decoded->header;
   Reading r = now(local_ns);
   codec::NtpHeader h;
-  h.version = q.version;
-  h.mode = codec::Mode::Server;
-  h.poll_log2 = q.poll_log2;
-  h.precision_log2 = config_.precision_log2;
-  bool networked = state_.networked();
-  if (r.synchronized && (!networked || state_.upstream.stratum < 15)) {
-    int64_t root_delay = networked ? state_.upstream.root_delay_ns : 0;
-    h.leap = codec::Leap::None;
-    h.stratum = networked ? static_cast<uint8_t>(state_.upstream.stratum + 1) : config_.local_stratum;
-    h.refid = networked ? state_.upstream.refid : kLocalRefid;
-    h.reference = codec::to_ntp(state_.reference_utc_ns);
-    h.root_delay = codec::to_ntp_short(root_delay);
-    // Root distance = root delay / 2 + root dispersion is then our error bound.
-    h.root_dispersion = codec::to_ntp_short(max64(0, r.error_ns - root_delay / 2));
-  } else {
-    h.leap = codec::Leap::Unsynchronized;
-    h.stratum = 16;
-  }
-  h.origin = q.transmit;
-  h.receive = codec::to_ntp(r.utc_ns);
-  // The reply is 48 bytes, never more than the request (decode() saw at
-  // least 48); signed, as long as the request, whose MAC has our length.
+  proto::make_reply(checked->header, r.utc_ns, served_reference(r), &h);
   size_t n = codec::encode(h, out, cap);
-  if (n == 0 || !signed_request) return n;
-  // The key ID now, a digest placeholder that stamp_transmit() fills in.
-  const uint8_t zeros[codec::kMaxDigestSize] = {};
-  size_t digest_size = proto::mac_trailer_size(config_.key, config_.key.id, h.version) - codec::kKeyIdSize;
-  return codec::append_mac(out, n, cap, config_.key.id, zeros, digest_size);
+  // Signed, as long as the request, whose MAC has our length: stamp_transmit() signs.
+  return auth.key_id == 0 ? n : n + proto::mac_trailer_size(config_.key, auth.key_id, h.version);
+}
+
+proto::ReferenceState Board::served_reference(const Reading& r) const {
+  proto::ReferenceState ref = proto::unsynchronized_reference(config_.precision_log2);
+  bool networked = state_.networked();
+  if (!r.synchronized || (networked && state_.upstream.stratum >= 15)) return ref;
+  ref.synchronized = true;
+  ref.stratum = networked ? static_cast<uint8_t>(state_.upstream.stratum + 1) : config_.local_stratum;
+  ref.refid = networked ? state_.upstream.refid : proto::kLocalRefid;
+  ref.reference_time_ns = state_.reference_utc_ns;
+  ref.root_delay_ns = networked ? state_.upstream.root_delay_ns : 0;
+  // Root distance = root delay / 2 + root dispersion is then our error bound, now.
+  ref.root_dispersion_ns = max64(0, r.error_ns - ref.root_delay_ns / 2);
+  ref.dispersion_time_ns = r.utc_ns;
+  return ref;
 }
 
 size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) const {
-  codec::store_timestamp(reply + codec::kTransmitOffset, codec::to_ntp(clock_.utc_ns(local_ns)));
-  if (size <= codec::kHeaderSize) return size;
-  return proto::sign_packet(reply, codec::kHeaderSize, size, config_.key.id, config_.key) == size ? size : 0;
+  int64_t utc_ns = clock_.utc_ns(local_ns);
+  proto::TransmitClock at{[](void* t) { return *static_cast<int64_t*>(t); }, &utc_ns};
+  uint32_t key_id = size > codec::kHeaderSize ? config_.key.id : 0;
+  size_t n = proto::finish_reply(reply, size, true, at, &config_.key, key_id, nullptr);
+  return n == size ? size : 0;
 }
 
 // --- HTTP.

@@ -39,12 +39,14 @@
 //
 // Optional: a symmetric key (core/auth, the same line as the server's key
 // file) signs every request, and then only replies and broadcasts signed
-// with it are used; the others are counted in status().  Server mode answers
-// a request signed with the key with a signed reply, an unsigned request with
-// an unsigned reply, and one signed with another key or badly not at all (as
-// sntpd and chrony do).  With a key, a broadcast is used only when its
-// sender's time advanced since its last one by no more than the local
-// counter did (plus a tolerance): a replayed broadcast moves nothing.
+// with it are used; the others are counted in status().  Server mode follows
+// sntpd's rules (proto/server.hpp): client (3) and symmetric-active (1)
+// requests are answered, the latter in passive mode (2); a request signed
+// with the key gets a signed reply, an unsigned request an unsigned reply,
+// and one signed with another key or badly, or a crypto-NAK, none.  With a
+// key, a broadcast is used only when its sender's time advanced since its
+// last one by no more than the local counter did (plus a tolerance): a
+// replayed broadcast moves nothing.
 //
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
@@ -73,12 +75,12 @@
 #include "firmware/core/sleep.hpp"
 #include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
+#include "proto/server.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {
 
-// RFC 5905 PHI (15 ppm) and the local reference ID (127.127.1.1), shared with the Pi.
-using proto::kLocalRefid;
+// RFC 5905 PHI (15 ppm), shared with the Pi.
 using proto::kPhiPpb;
 
 struct BoardConfig {
@@ -201,8 +203,9 @@ class Board {
 
   // Server mode: the reply to an SNTP request received at local_ns, with its
   // transmit time left zero; 0 when it gets none.  Never larger than the
-  // request.  A request signed with our key gets a MAC trailer, completed by
-  // stamp_transmit() (cap: 48 + 68 for an NTPv3 request with SHA-512).
+  // request.  A request signed with our key gets a reply as long as the
+  // request, its MAC trailer written by stamp_transmit() (cap: 48 + 68 for an
+  // NTPv3 request with SHA-512).
   size_t serve_ntp(const uint8_t* request, size_t size, int64_t local_ns, uint8_t* out, size_t cap);
   // Puts the clock's time at local_ns into a reply of size bytes (from
   // serve_ntp) and signs it if it carries a MAC trailer, just before
@@ -257,6 +260,8 @@ class Board {
   uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
   // A phone's set that passed the HTTP side's checks: the step, at local_ns.
   void set_from_phone(const PhoneSet& set, int64_t local_ns);
+  // What server mode says of the clock at local_ns (its error bound as root distance).
+  proto::ReferenceState served_reference(const Reading& r) const;
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;
   void anchor_after_wake();
   void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);

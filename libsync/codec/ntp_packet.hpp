@@ -42,6 +42,8 @@ inline constexpr size_t kMinMacSize = 4 + 16;
 inline constexpr size_t kMaxV4MacSize = 4 + 20;
 // NTPv3 and older carry no extension fields; their MAC may be up to 64 bytes.
 inline constexpr size_t kMaxV3MacSize = 4 + 64;
+// Offset of the receive timestamp, which identifies a reply to the server that sent it.
+inline constexpr size_t kReceiveOffset = 32;
 // Offset of the transmit timestamp, patched in just before a send.
 inline constexpr size_t kTransmitOffset = 40;
 

@@ -25,6 +25,10 @@ int64_t read_ns(clockid_t id) {
 
 int64_t SystemClock::now_ns() { return read_ns(CLOCK_REALTIME); }
 
+proto::TransmitClock transmit_clock(Clock& clock) {
+  return {[](void* c) { return static_cast<Clock*>(c)->now_ns(); }, &clock};
+}
+
 Status SystemClock::step(int64_t offset_ns) {
   timex tx{};
   tx.modes = ADJ_SETOFFSET | ADJ_NANO;

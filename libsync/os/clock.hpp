@@ -9,6 +9,7 @@
 
 #include "core/record_age.hpp"
 #include "os/error.hpp"
+#include "proto/server.hpp"
 
 namespace lansync::os {
 
@@ -66,6 +67,9 @@ class SystemClock final : public Clock {
                     int64_t est_error_ns) override;
   Status set_frequency(double ppm) override;
 };
+
+// clock as the callback a reply's transmit time is read through (proto::finish_reply); clock outlives it.
+proto::TransmitClock transmit_clock(Clock& clock);
 
 // The kernel's limit on the frequency correction, in ppm (MAXFREQ).
 inline constexpr double kMaxFrequencyPpm = 500;

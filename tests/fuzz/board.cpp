@@ -4,6 +4,7 @@
 
 #include "codec/ntp_packet.hpp"
 #include "firmware/core/board.hpp"
+#include "proto/server.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {
@@ -64,8 +65,10 @@ int board(const uint8_t* data, size_t size) {
       b->stamp_transmit(reply, r, local);
       auto rep = codec::decode(reply, r);
       auto req = codec::decode(in, n);
-      require(rep.ok() && rep->header.mode == codec::Mode::Server, "a reply that is not server mode");
-      require(req.ok() && req->header.mode == codec::Mode::Client, "a reply to something not a request");
+      require(req.ok() && proto::reply_mode(req->header.mode) != codec::Mode::Reserved,
+              "a reply to something not a request");
+      require(rep.ok() && rep->header.mode == proto::reply_mode(req->header.mode),
+              "a reply in the wrong mode");
       require(rep->header.origin == req->header.transmit, "a reply not echoing the request");
       require(rep->header.version == req->header.version, "a reply of another version");
       // A synchronized reply only from a synchronized clock (one that follows a

@@ -24,7 +24,7 @@ struct Require {
   }
 };
 
-// The server's request path: core::handle_request on the bytes as a request
+// The server's request path: core::Server::handle on the bytes as a request
 // from a LAN client, with rate limiting and interleaved state in play.
 int request(const uint8_t* data, size_t size);
 

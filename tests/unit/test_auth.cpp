@@ -165,12 +165,16 @@ IpAddress loopback() { return os::resolve({"127.0.0.1", 123})->front().ip_addres
 struct SignedRequests : ::testing::Test {
   std::unique_ptr<os::KeyRing> keys = ring();
   ServerPolicy policy;
-  ClientTable clients{1024, 99};
-  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  std::unique_ptr<Server> server;  // made with policy at the first request, or by restart()
   uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
   size_t reply_size = 0;
+  int64_t transmit_ns = 0;
 
   void SetUp() override { policy.keys = keys.get(); }
+  void restart() {
+    server = std::make_unique<Server>(policy, 1024, 99);
+    server->set_reference(local_reference(10, -20, kT0, kT0));
+  }
 
   // A request of the given version carrying cookie, signed with key_id (0: unsigned).
   std::vector<uint8_t> request(uint32_t key_id, uint8_t version = 4, codec::NtpTimestamp origin = {},
@@ -185,16 +189,14 @@ struct SignedRequests : ::testing::Test {
     p.resize(size);
     return p;
   }
-  // Runs the request path, then stamps and signs as sntpd's worker does.
-  RequestOutcome handle(const std::vector<uint8_t>& p, int64_t rx = kT0 + 1000, uint32_t random = 1) {
-    RequestOutcome out = handle_request(p.data(), p.size(), loopback(), rx, ref, policy, clients, random,
-                                        reply, sizeof(reply));
-    reply_size = out.reply_size;
-    if (!out.reply) return out;
-    codec::NtpTimestamp t3 = codec::to_ntp(rx + 5000);
-    if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
-    if (out.key_id != 0) reply_size = sign_packet(reply, reply_size, sizeof(reply), out.key_id, *keys);
-    if (!out.kod && out.client != nullptr) note_transmit(*out.client, t3);
+  // Runs the request path; the transmit time is 5 us after the receive time.
+  ServerAction handle(const std::vector<uint8_t>& p, int64_t rx = kT0 + 1000, uint32_t random = 1) {
+    if (!server) restart();
+    transmit_ns = rx + 5000;
+    proto::TransmitClock clock{[](void* t) { return *static_cast<int64_t*>(t); }, &transmit_ns};
+    ServerAction out =
+        server->handle(p.data(), p.size(), loopback(), rx, rx, random, clock, reply, sizeof(reply));
+    reply_size = out.respond ? out.size : 0;
     return out;
   }
   AuthCheck reply_auth() { return check(std::vector<uint8_t>(reply, reply + reply_size), keys.get()); }
@@ -204,9 +206,8 @@ TEST_F(SignedRequests, ASignedRequestGetsAReplySignedWithTheSameKeyAndOfTheSameS
   for (uint32_t key : {1u, 2u}) {
     for (uint8_t version : {uint8_t{3}, uint8_t{4}}) {
       auto p = request(key, version);
-      RequestOutcome out = handle(p);
-      ASSERT_TRUE(out.reply) << describe(out.reason);
-      EXPECT_EQ(out.key_id, key);
+      ServerAction out = handle(p);
+      ASSERT_TRUE(out.respond) << describe(out.reason);
       EXPECT_EQ(reply_size, p.size()) << "key " << key << " version " << int{version};
       AuthCheck a = reply_auth();
       EXPECT_EQ(a.status, AuthStatus::Ok);
@@ -218,23 +219,24 @@ TEST_F(SignedRequests, ASignedRequestGetsAReplySignedWithTheSameKeyAndOfTheSameS
 TEST_F(SignedRequests, ChronysOwnRequestsAreAnswered) {
   for (int line : {0, 2, 4, 6, 7}) {
     auto p = golden(line);
-    RequestOutcome out = handle(p);
-    ASSERT_TRUE(out.reply) << "line " << line + 1 << ": " << describe(out.reason);
+    ServerAction out = handle(p);
+    ASSERT_TRUE(out.respond) << "line " << line + 1 << ": " << describe(out.reason);
     EXPECT_EQ(reply_size, p.size());
     EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
   }
 }
 
 TEST_F(SignedRequests, UnsignedRequestsGetUnsignedRepliesUnlessAuthIsRequired) {
-  RequestOutcome out = handle(request(0));
-  ASSERT_TRUE(out.reply);
-  EXPECT_EQ(out.key_id, 0u);
+  ServerAction out = handle(request(0));
+  ASSERT_TRUE(out.respond);
   EXPECT_EQ(reply_size, codec::kHeaderSize);
+  EXPECT_EQ(reply_auth().status, AuthStatus::Unsigned);
   policy.require_auth = true;
+  restart();
   out = handle(request(0));
-  EXPECT_FALSE(out.reply);
+  EXPECT_FALSE(out.respond);
   EXPECT_EQ(out.reason, DropReason::Unauthenticated);
-  EXPECT_TRUE(handle(request(1)).reply);
+  EXPECT_TRUE(handle(request(1)).respond);
 }
 
 TEST_F(SignedRequests, UnknownKeysAndBadMacsGetNoReply) {
@@ -242,20 +244,20 @@ TEST_F(SignedRequests, UnknownKeysAndBadMacsGetNoReply) {
   std::vector<uint8_t> p(codec::kHeaderSize + 24);
   codec::encode(make_request_header({1, 2}), p.data(), p.size());
   ASSERT_EQ(sign_packet(p.data(), codec::kHeaderSize, p.size(), 7, *other), p.size());
-  RequestOutcome out = handle(p);
-  EXPECT_FALSE(out.reply);
+  ServerAction out = handle(p);
+  EXPECT_FALSE(out.respond);
   EXPECT_EQ(out.reason, DropReason::UnknownKey);
 
   auto bad = request(1);
   bad.back() ^= 0x80;
   out = handle(bad);
-  EXPECT_FALSE(out.reply);
+  EXPECT_FALSE(out.respond);
   EXPECT_EQ(out.reason, DropReason::BadMac);
 
   auto nak = request(0);
   nak.resize(codec::kHeaderSize + 4, 0);
   out = handle(nak);
-  EXPECT_FALSE(out.reply);
+  EXPECT_FALSE(out.respond);
   EXPECT_EQ(out.reason, DropReason::BadMac);
   EXPECT_STREQ(describe(DropReason::BadMac), "bad_mac");
   EXPECT_STREQ(describe(DropReason::UnknownKey), "unknown_key");
@@ -263,23 +265,24 @@ TEST_F(SignedRequests, UnknownKeysAndBadMacsGetNoReply) {
 
 TEST_F(SignedRequests, WithoutKeysEverySignedRequestIsByAnUnknownKey) {
   policy.keys = nullptr;
-  RequestOutcome out = handle(request(1));
-  EXPECT_FALSE(out.reply);
+  restart();
+  ServerAction out = handle(request(1));
+  EXPECT_FALSE(out.respond);
   EXPECT_EQ(out.reason, DropReason::UnknownKey);
-  EXPECT_TRUE(handle(request(0)).reply);
+  EXPECT_TRUE(handle(request(0)).respond);
 }
 
 TEST_F(SignedRequests, InterleavedRepliesAreSignedToo) {
-  ASSERT_TRUE(handle(request(1), kT0 + 1000).reply);
+  ASSERT_TRUE(handle(request(1), kT0 + 1000).respond);
   NtpHeader first = codec::decode(reply, reply_size)->header;
   // RFC 9769: the next request echoes our receive timestamp as its origin.
   auto p = request(1, 4, first.receive, codec::to_ntp(kT0 + 2000), {3, 4});
-  RequestOutcome out = handle(p, kT0 + 3 * kS);
-  ASSERT_TRUE(out.reply);
+  ServerAction out = handle(p, kT0 + 3 * kS);
+  ASSERT_TRUE(out.respond);
   EXPECT_TRUE(out.interleaved);
-  EXPECT_EQ(out.key_id, 1u);
   EXPECT_EQ(reply_size, p.size());
   EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
+  EXPECT_EQ(reply_auth().key_id, 1u);
 }
 
 TEST_F(SignedRequests, ASignedSymmetricActiveRequestGetsASignedPassiveReply) {
@@ -288,10 +291,9 @@ TEST_F(SignedRequests, ASignedSymmetricActiveRequestGetsASignedPassiveReply) {
     p[0] = static_cast<uint8_t>((p[0] & 0xF8) | 1);  // mode 1, as w32tm or chrony's `peer ... key N`
     size_t size = sign_packet(p.data(), codec::kHeaderSize, p.size(), key, *keys);  // again, for mode 1
     ASSERT_EQ(size, p.size());
-    RequestOutcome out = handle(p);
-    ASSERT_TRUE(out.reply) << describe(out.reason);
+    ServerAction out = handle(p);
+    ASSERT_TRUE(out.respond) << describe(out.reason);
     EXPECT_TRUE(out.passive);
-    EXPECT_EQ(out.key_id, key);
     EXPECT_EQ(reply_size, p.size());
     EXPECT_EQ(codec::decode(reply, reply_size)->header.mode, codec::Mode::SymmetricPassive);
     AuthCheck a = reply_auth();
@@ -308,11 +310,11 @@ TEST_F(SignedRequests, AKissOfDeathToASignedRequestIsSigned) {
   policy.rate_limit.enabled = true;
   policy.rate_limit.burst = 1;
   policy.rate_limit.kod = true;
-  RequestOutcome out;
+  ServerAction out;
   for (int i = 0; i < 20 && !out.kod; ++i) out = handle(request(1), kT0 + 1000 + i, /*random=*/1);
   ASSERT_TRUE(out.kod);
-  EXPECT_EQ(out.key_id, 1u);
   EXPECT_EQ(reply_auth().status, AuthStatus::Ok);
+  EXPECT_EQ(reply_auth().key_id, 1u);
 }
 
 }  // namespace

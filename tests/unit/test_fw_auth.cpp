@@ -12,12 +12,14 @@
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
+#include "core/server.hpp"
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "os/keys.hpp"
 #include "proto/auth.hpp"
 #include "proto/keys.hpp"
+#include "proto/server.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -242,6 +244,104 @@ TEST(FwAuth, ServerModeSignsRepliesToSignedRequests) {
   bad.back() ^= 1;
   EXPECT_TRUE(serve(bad).empty()) << "a bad MAC: no reply";
   EXPECT_EQ(b.status(3 * kMs).auth_refused, 2u);
+}
+
+// The board's server mode and sntpd's (core::Server) apply one set of rules
+// (proto/server.hpp): fed the same requests, they answer the same ones, in
+// the same mode, signed the same way, and drop the same ones.
+TEST(FwAuth, ServerModeAnswersAndDropsAsSntpdDoes) {
+  uint64_t seed = 7;
+  BoardConfig c = keyed_config(&seed);
+  c.serve = true;
+  Board b(c);
+  b.start(0);
+  auto keys = ring();
+  // sntpd holding the board's one key.
+  auto one_key = std::move(*os::KeyRing::parse(std::string(kKeys, std::strchr(kKeys, '\n') + 1), "key 1"));
+  core::ServerPolicy policy;
+  policy.keys = one_key.get();
+  core::Server sntpd(policy, 64, 1);
+  sntpd.set_reference(core::local_reference(10, -20, kT, kT));
+  int64_t t3 = kT + 5000;
+  proto::TransmitClock clock{[](void* t) { return *static_cast<int64_t*>(t); }, &t3};
+  core::IpAddress lan;
+  lan.family = 4;
+  lan.bytes[0] = 192;
+  lan.bytes[1] = 168;
+  lan.bytes[3] = 9;
+
+  struct Case {
+    const char* what;
+    std::vector<uint8_t> request;
+    bool answered;
+  };
+  codec::NtpHeader q;
+  q.version = 4;
+  q.transmit = codec::NtpTimestamp::from_raw(0xABCDEF);
+  auto packet = [&](codec::Mode mode, size_t extra = 0) {
+    q.mode = mode;
+    std::vector<uint8_t> p(codec::kHeaderSize + extra);
+    codec::encode(q, p.data(), p.size());
+    return p;
+  };
+  std::vector<uint8_t> bad = signed_by_libsync(packet(codec::Mode::Client), 1);
+  bad.back() ^= 1;
+  const Case cases[] = {
+      {"client", packet(codec::Mode::Client), true},
+      {"symmetric active", packet(codec::Mode::SymmetricActive), true},
+      {"signed client", signed_by_libsync(packet(codec::Mode::Client), 1), true},
+      {"signed symmetric active", signed_by_libsync(packet(codec::Mode::SymmetricActive), 1), true},
+      {"crypto-NAK", packet(codec::Mode::Client, 4), false},
+      {"another key", signed_by_libsync(packet(codec::Mode::Client), 2), false},
+      {"bad MAC", bad, false},
+      {"server mode", packet(codec::Mode::Server), false},
+      {"broadcast", packet(codec::Mode::Broadcast), false},
+  };
+  uint32_t refused = 0;
+  for (const Case& k : cases) {
+    uint8_t board_out[codec::kHeaderSize + codec::kMaxV3MacSize];
+    size_t n = b.serve_ntp(k.request.data(), k.request.size(), kMs, board_out, sizeof(board_out));
+    if (n > 0) n = b.stamp_transmit(board_out, n, 2 * kMs);
+    uint8_t sntpd_out[codec::kHeaderSize + codec::kMaxV3MacSize];
+    core::ServerAction a =
+        sntpd.handle(k.request.data(), k.request.size(), lan, kT, kT, 1, clock, sntpd_out, sizeof(sntpd_out));
+    EXPECT_EQ(n > 0, k.answered) << "board: " << k.what;
+    EXPECT_EQ(a.respond, k.answered) << "sntpd: " << k.what;
+    if (!k.answered) {
+      refused += a.reason == proto::DropReason::BadMac || a.reason == proto::DropReason::UnknownKey;
+      continue;
+    }
+    ASSERT_EQ(n, a.size) << k.what;
+    auto mine = codec::decode(board_out, n);
+    auto theirs = codec::decode(sntpd_out, a.size);
+    ASSERT_TRUE(mine.ok() && theirs.ok()) << k.what;
+    EXPECT_EQ(mine->header.mode, theirs->header.mode) << k.what;
+    EXPECT_EQ(mine->header.mode,
+              proto::reply_mode(codec::decode(k.request.data(), k.request.size())->header.mode));
+    EXPECT_EQ(mine->header.origin, theirs->header.origin) << k.what;
+    proto::AuthCheck board_mac = proto::check_auth(board_out, *mine, keys.get());
+    EXPECT_EQ(board_mac.status, proto::check_auth(sntpd_out, *theirs, keys.get()).status) << k.what;
+  }
+  EXPECT_EQ(refused, 3u);
+  EXPECT_EQ(b.status(3 * kMs).auth_refused, refused) << "the crypto-NAK counted too";
+}
+
+TEST(FwAuth, ABoardWithoutAKeyRefusesSignedRequestsAsSntpdWithoutKeysDoes) {
+  uint64_t seed = 7;
+  BoardConfig c = keyed_config(&seed);
+  c.key = MacKey();
+  c.serve = true;
+  Board b(c);
+  b.start(0);
+  codec::NtpHeader q;
+  q.mode = codec::Mode::Client;
+  std::vector<uint8_t> bare(codec::kHeaderSize);
+  codec::encode(q, bare.data(), bare.size());
+  std::vector<uint8_t> req = signed_by_libsync(bare, 1);
+  uint8_t out[codec::kHeaderSize + codec::kMaxV3MacSize];
+  EXPECT_EQ(b.serve_ntp(req.data(), req.size(), kMs, out, sizeof(out)), 0u);
+  EXPECT_EQ(b.status(3 * kMs).auth_refused, 1u);
+  EXPECT_EQ(b.serve_ntp(bare.data(), bare.size(), kMs, out, sizeof(out)), codec::kHeaderSize);
 }
 
 // A key file line, as the board reads it (proto::parse_key_line), MACs with the port's hash

@@ -3,6 +3,7 @@
 
 #include "core/exchange.hpp"
 #include "core/reference.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::core {
 namespace {
@@ -191,7 +192,7 @@ TEST(Reference, LocalStratumIsTheLastResort) {
   ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::Local);
   EXPECT_EQ(c.state.stratum, 10);
-  EXPECT_EQ(c.state.refid, kLocalRefid);
+  EXPECT_EQ(c.state.refid, proto::kLocalRefid);
 }
 
 TEST(Reference, RefidForSources) {

@@ -24,9 +24,8 @@ void Broadcaster::send_all() {
     codec::NtpHeader h = core::make_broadcast(ref, clock_.now_ns(), poll);
     uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
     codec::encode(h, buf, sizeof(buf));
-    codec::store_timestamp(buf + codec::kTransmitOffset, codec::to_ntp(clock_.now_ns()));
-    size_t size = codec::kHeaderSize;
-    if (b.key_id != 0) size = proto::sign_packet(buf, size, sizeof(buf), b.key_id, *b.keys);
+    size_t size =
+        proto::finish_reply(buf, sizeof(buf), true, os::transmit_clock(clock_), b.keys, b.key_id, nullptr);
     if (size == 0) {  // never an unsigned broadcast in place of a signed one
       os::log::warn("broadcast: cannot sign with key {}", b.key_id);
       continue;

@@ -2,9 +2,10 @@
 //
 // Each --broadcast address has its own socket; every --broadcast-interval
 // seconds (the first at start) each gets one packet built from the reference
-// state served (core::make_broadcast), its transmit timestamp taken just
-// before encoding ends, signed when --broadcast-key is given.  A broadcast
-// that cannot be signed is not sent unsigned instead.
+// state served (core::make_broadcast), finished as every reply is
+// (proto::finish_reply: the transmit time read after encoding, then the MAC
+// when --broadcast-key is given).  A broadcast that cannot be signed is not
+// sent unsigned instead.
 #pragma once
 
 #include <atomic>

@@ -141,10 +141,13 @@ std::vector<ClientEntry> Daemon::clients() {
     std::lock_guard<std::mutex> lock(state_->clients_mutex());
     recent = state_->clients().recent(kMaxClientsListed);
   }
+  // The table's times are monotonic (core::Server::handle): shown on the served clock.
   int64_t now = clock_.now_ns();
+  int64_t now_mono = os::monotonic_ns();
   std::vector<ClientEntry> list;
   for (const core::ClientRecord& r : recent) {
-    list.push_back({os::to_text(r.address), r.requests, r.interleaved, r.last_ns, now - r.last_ns});
+    int64_t ago = now_mono - r.last_ns;
+    list.push_back({os::to_text(r.address), r.requests, r.interleaved, now - ago, ago});
   }
   return list;
 }

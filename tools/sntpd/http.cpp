@@ -61,6 +61,16 @@ std::optional<core::IpAddress> ip_of(const std::string& text) {
   return c->base;
 }
 
+// How often a refusal reason may write a log line.
+constexpr int64_t kRefusalLogIntervalNs = int64_t{60} * 1'000'000'000;
+
+// Refusals decided before the client passed the access check (not enabled,
+// another site's page, not JSON, an address not allowed).
+bool before_access_check(PhoneRefusal r) {
+  return r == PhoneRefusal::NotEnabled || r == PhoneRefusal::CrossSite || r == PhoneRefusal::NotJson ||
+         r == PhoneRefusal::NotAllowed;
+}
+
 int status_for(PhoneRefusal r) {
   switch (r) {
     case PhoneRefusal::None: return 200;
@@ -374,15 +384,25 @@ void HttpServer::record(const std::string& client, const std::string& trigger, P
   a.message = valid_utf8(message);
   a.user_agent = valid_utf8(user_agent);
   std::string line = phone_attempt_json(a).dump();
+
+  std::lock_guard<std::mutex> lock(last_mutex_);
+  (set ? last_set_ : last_refusal_) = a;
   if (set) {
     os::log::info("phone {} set the clock: stepped by {:+.6f} s (± {:.1f} ms)", client,
                   static_cast<double>(m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
   } else {
-    os::log::info("phone {} may not set the clock ({}): {}", client, core::code(refusal), message);
+    // Anyone on the LAN can send refusals in a loop: counted always, logged
+    // at most once a minute per reason, so that they cannot fill the disk.
+    int64_t& logged = refusal_logged_mono_ns_[static_cast<size_t>(refusal)];
+    int64_t now = os::monotonic_ns();
+    if (logged == 0 || now - logged >= kRefusalLogIntervalNs) {
+      logged = now;
+      os::log::info("phone {} may not set the clock ({}): {} (this reason is logged at most once a minute)",
+                    client, core::code(refusal), message);
+    }
+    // The activity log is the phones' history: only requests that passed the access check.
+    if (before_access_check(refusal)) return;
   }
-
-  std::lock_guard<std::mutex> lock(last_mutex_);
-  (set ? last_set_ : last_refusal_) = a;
   if (config_.activity_log.empty()) return;
   if (auto st = os::append_log_line(config_.activity_log, line); !st) {
     if (!log_failed_) os::log::warn("activity log: {}", st.error().message);

@@ -93,6 +93,8 @@ class HttpServer {
   std::optional<PhoneAttempt> last_set_;      // none before the first
   std::optional<PhoneAttempt> last_refusal_;  // likewise
   bool log_failed_ = false;        // warned once about the activity log
+  // Per refusal reason, when its last log line was written (monotonic ns; guarded by last_mutex_).
+  int64_t refusal_logged_mono_ns_[static_cast<size_t>(core::PhoneRefusal::kCount)] = {};
 };
 
 }  // namespace lansync::sntpd

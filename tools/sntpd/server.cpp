@@ -18,25 +18,12 @@ uint64_t CounterTotals::dropped_total() const {
   return n;
 }
 
-ServeState::ServeState(core::ServerPolicy policy, size_t max_clients, uint64_t seed)
-    : policy_(std::move(policy)), clients_(max_clients, seed) {}
-
-void ServeState::set_reference(const core::ReferenceState& ref) {
-  std::lock_guard<std::mutex> lock(reference_mutex_);
-  reference_ = ref;
-  generation_.fetch_add(1, std::memory_order_release);
-}
-
-bool ServeState::reference_if_newer(uint64_t* generation, core::ReferenceState* out) const {
-  if (generation_.load(std::memory_order_acquire) == *generation) return false;
-  std::lock_guard<std::mutex> lock(reference_mutex_);
-  *out = reference_;
-  *generation = generation_.load(std::memory_order_relaxed);
-  return true;
-}
-
 Worker::Worker(os::Clock& clock, ServeState& state, std::vector<os::UdpSocket> sockets, uint64_t seed)
-    : clock_(clock), state_(state), sockets_(std::move(sockets)), rng_(seed | 1) {
+    : clock_(clock),
+      state_(state),
+      sockets_(std::move(sockets)),
+      rng_(seed | 1),
+      transmit_clock_(os::transmit_clock(clock)) {
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
@@ -85,7 +72,6 @@ void Worker::run() {
 }
 
 void Worker::serve(os::UdpSocket& socket) {
-  state_.reference_if_newer(&generation_, &reference_);
   // Bounded per wake-up so that one busy socket cannot starve the others.
   for (int round = 0; round < 8; ++round) {
     auto got = socket.receive_batch(batch_);
@@ -94,46 +80,30 @@ void Worker::serve(os::UdpSocket& socket) {
       return;
     }
     if (*got == 0) return;
+    // The client table and the rate limiter run on the monotonic clock: one read per batch.
+    int64_t mono_ns = os::monotonic_ns();
     for (size_t i = 0; i < batch_.size(); ++i) {
       const os::UdpSocket::Datagram& d = batch_.datagram(i);
       counters_.received.fetch_add(1, std::memory_order_relaxed);
       int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : clock_.now_ns();
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
-      core::IpAddress ip = d.from.ip_address();
       uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
-      core::RequestOutcome out;
-      {
-        std::lock_guard<std::mutex> lock(state_.clients_mutex());
-        out = core::handle_request(batch_.data(i), size, ip, rx_ns, reference_, state_.policy(),
-                                   state_.clients(), next_random(), reply, sizeof(reply));
-      }
-      if (!out.reply) {
-        counters_.dropped[static_cast<size_t>(out.reason)].fetch_add(1, std::memory_order_relaxed);
+      core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, mono_ns, next_random(),
+                                           transmit_clock_, reply, sizeof(reply));
+      if (!a.respond) {
+        counters_.dropped[static_cast<size_t>(a.reason)].fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      // T3 as late as possible: after the reply is built, right before the send.
-      codec::NtpTimestamp t3 = codec::to_ntp(clock_.now_ns());
-      if (!out.interleaved) codec::store_timestamp(reply + codec::kTransmitOffset, t3);
-      // The MAC covers the transmit timestamp: sign after stamping.
-      size_t reply_size = out.key_id != 0 ? proto::sign_packet(reply, out.reply_size, sizeof(reply),
-                                                              out.key_id, *state_.policy().keys)
-                                          : out.reply_size;
-      if (reply_size == 0) continue;  // cannot happen: handle_request checked the key and the room
-      if (auto st = socket.send(reply, reply_size, &d.from, out.want_tx_timestamp); !st) {
+      if (auto st = socket.send(reply, a.size, &d.from, a.want_tx_timestamp); !st) {
         counters_.send_errors.fetch_add(1, std::memory_order_relaxed);
         os::log::debug("{}", st.error().message);
         continue;
       }
       counters_.replies.fetch_add(1, std::memory_order_relaxed);
-      if (out.interleaved) counters_.interleaved.fetch_add(1, std::memory_order_relaxed);
-      if (out.passive) counters_.passive.fetch_add(1, std::memory_order_relaxed);
-      if (out.kod) counters_.kod.fetch_add(1, std::memory_order_relaxed);
-      if (!out.kod) {
-        std::lock_guard<std::mutex> lock(state_.clients_mutex());
-        // The record may have been replaced since (another worker, a full table).
-        if (core::ClientRecord* c = state_.clients().find(ip)) core::note_transmit(*c, t3);
-      }
+      if (a.interleaved) counters_.interleaved.fetch_add(1, std::memory_order_relaxed);
+      if (a.passive) counters_.passive.fetch_add(1, std::memory_order_relaxed);
+      if (a.kod) counters_.kod.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -147,12 +117,8 @@ void Worker::read_tx_timestamps(os::UdpSocket& socket) {
       if (!os::would_block(t.error())) continue;  // an entry without a timestamp: skip it
       return;
     }
-    auto reply = codec::decode(t->payload, t->payload_size);
-    if (!reply) continue;
-    codec::NtpTimestamp tx = codec::to_ntp(clock_.from_system_ns(t->tx_ns));
-    std::lock_guard<std::mutex> lock(state_.clients_mutex());
-    core::ClientRecord* c = state_.clients().find(t->destination);
-    if (c != nullptr && core::note_kernel_transmit(*c, reply->header.receive, tx)) {
+    if (state_.note_kernel_transmit(t->destination, t->payload, t->payload_size,
+                                    clock_.from_system_ns(t->tx_ns))) {
       counters_.tx_timestamps.fetch_add(1, std::memory_order_relaxed);
     }
   }

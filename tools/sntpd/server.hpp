@@ -1,11 +1,11 @@
 // sntpd's serving side: worker threads that answer NTP requests.
 //
-// The path of one request, the whole way: socket (bytes + kernel receive
-// timestamp) -> decode -> policy (access, MAC check, rate limit) -> reply
-// built from the reference state (core::handle_request) -> encode -> transmit
-// timestamp read as late as possible -> MAC when the request had one -> send.  Replies to clients in
-// interleaved mode ask the kernel when they left; those timestamps come back on the socket's error queue and
-// go into the client table for the next reply.  Nothing flows back.
+// The path of one request, the whole way, in one direction: socket (bytes +
+// kernel receive timestamp) -> core::Server::handle() (decode, policy,
+// reply, transmit time read as late as possible, MAC, the client's transmit
+// recorded) -> send.  Replies to clients in interleaved mode ask the kernel
+// when they left; those timestamps come back on the socket's error queue, with
+// the bytes sent, and go to Server::note_kernel_transmit() for the next reply.
 //
 // Each worker owns one socket per listen address (SO_REUSEPORT when there are
 // several workers) and receives in batches (recvmmsg).  Replies go out one by
@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -47,28 +46,8 @@ struct CounterTotals {
   uint64_t dropped_total() const;
 };
 
-// What the workers share: the reference, the policy and the client table.
-class ServeState {
- public:
-  ServeState(core::ServerPolicy policy, size_t max_clients, uint64_t seed);
-
-  // Publishes a new reference state to the workers.
-  void set_reference(const core::ReferenceState& ref);
-  // The current reference state, if newer than *generation (which is updated).
-  bool reference_if_newer(uint64_t* generation, core::ReferenceState* out) const;
-
-  const core::ServerPolicy& policy() const { return policy_; }
-  std::mutex& clients_mutex() { return clients_mutex_; }
-  core::ClientTable& clients() { return clients_; }
-
- private:
-  core::ServerPolicy policy_;
-  mutable std::mutex reference_mutex_;
-  std::atomic<uint64_t> generation_{0};
-  core::ReferenceState reference_;
-  std::mutex clients_mutex_;
-  core::ClientTable clients_;
-};
+// What the workers share: the policy, the client table and the reference served (core::Server).
+using ServeState = core::Server;
 
 class Worker {
  public:
@@ -94,8 +73,7 @@ class Worker {
   std::thread thread_;
   Counters counters_;
   uint64_t rng_;
-  uint64_t generation_ = 0;
-  core::ReferenceState reference_;
+  proto::TransmitClock transmit_clock_;
   os::UdpSocket::Batch batch_{32};
 };
 
