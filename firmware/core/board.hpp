@@ -51,35 +51,37 @@
 // The port owns the I/O: it reads the local counter (ns) before each call,
 // sends what next_action() asks, reads or writes the DS3231 when asked, and
 // hands in datagrams and HTTP requests.  No heap, no exceptions, no floating
-// point; one Board is a few kilobytes.
+// point; one Board is a few kilobytes.  It keeps the clock, the estimator,
+// the NTP client and server mode, and is composed of parts with one job
+// each: what the clock follows (source_state), the DS3231 keeper
+// (rtc_keeper), the HTTP side and the phone's sets (board_http), the
+// broadcast replay guard (broadcast_guard) and the event queue (event_queue).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "firmware/core/auth.hpp"
+#include "firmware/core/board_http.hpp"
+#include "firmware/core/broadcast_guard.hpp"
 #include "firmware/core/clock.hpp"
 #include "firmware/core/estimator.hpp"
+#include "firmware/core/event_queue.hpp"
 #include "firmware/core/http.hpp"
 #include "firmware/core/network.hpp"
 #include "firmware/core/ntp_client.hpp"
 #include "firmware/core/rtc.hpp"
+#include "firmware/core/rtc_keeper.hpp"
 #include "firmware/core/sleep.hpp"
+#include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
 #include "proto/server.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::fw {
 
-// RFC 5905 PHI: how fast an undisciplined clock's error bound grows, 15 ppm.
-inline constexpr int64_t kPhiPpb = 15'000;
-// Exchanges (GET /exchange) outstanding at once; issuing one more replaces the oldest.
-inline constexpr size_t kMaxExchanges = 4;
-// How long an exchange's token may be redeemed after it was issued: 10 s of local time.
-inline constexpr int64_t kExchangeLifetimeNs = 10'000'000'000;
-// A phone's round trip beyond this bounds the offset too loosely (half of it, 0.5 s): refused.
-inline constexpr int64_t kMaxPhoneDelayNs = 1'000'000'000;
-// Broadcast senders whose last signed transmit time is remembered (replay check).
-inline constexpr size_t kMaxBroadcastSenders = 4;
+// RFC 5905 PHI (15 ppm), shared with the Pi.
+using proto::kPhiPpb;
 
 struct BoardConfig {
   bool use_server = false;  // unicast client of one NTP server (the port knows its address)
@@ -125,46 +127,6 @@ struct BoardConfig {
 
   uint64_t (*random64)(void* context) = nullptr;  // 64 random bits (request cookies); required
   void* random_context = nullptr;
-};
-
-// Where the clock's time comes from.
-enum class Source : uint8_t { None, Rtc, Phone, Ntp, Broadcast };
-const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast"
-
-// The clock as a reader sees it.
-struct Reading {
-  int64_t utc_ns = 0;    // Unix ns (meaningless when !synchronized)
-  int64_t error_ns = 0;  // |utc_ns - UTC| is at most this (INT64_MAX when unsynchronized)
-  bool synchronized = false;
-  Source source = Source::None;
-};
-
-// What happened, for the port's log.
-enum class EventKind : uint8_t {
-  ClockSet,              // the clock had no time; value_ns: the UTC it was set to (source: from what)
-  Stepped,               // value_ns: the step (the first NTP sync, a phone, a jump confirmed three times)
-  Updated,               // a sample corrected the clock (status() has the details)
-  Outlier,               // value_ns: how far a sample was from the prediction; not used
-  NoReply,               // a burst got no reply at all (said once until a reply comes)
-  ServerUnsynchronized,  // a burst's replies said LI=3 / stratum 16 (said once until it changes)
-  Kiss,                  // code: the Kiss-o'-Death code (four ASCII bytes)
-  Offline,               // the server has been silent for offline_after: following the RTC
-  RtcUnusable,           // code: the RtcStatus
-  RtcWritten,            // value_ns: the UTC second written
-  RtcWriteFailed,
-  Unauthenticated,     // code: proto::AuthStatus of a refused reply/broadcast (said once, till one passes)
-  Joined,              // Wi-Fi: on the known network
-  JoinFailed,          // Wi-Fi: not joined (timeout or the port's report); the AP follows if in fallback
-  AccessPointStarted,  // Wi-Fi: the board's own access point is up: serving SNTP and HTTP there
-  AccessPointFailed,   // Wi-Fi: the access point could not be started
-};
-const char* describe(EventKind k);
-
-struct Event {
-  EventKind kind = EventKind::Updated;
-  Source source = Source::None;
-  int64_t value_ns = 0;
-  uint32_t code = 0;
 };
 
 // What the port must do next.
@@ -276,46 +238,30 @@ class Board {
 
   // What the port must keep across a power cycle to bound the RTC's error:
   // the Unix second it was last set and the error then (0, 0: never set here).
-  int64_t rtc_set_unix_s() const { return rtc_set_unix_s_; }
-  int64_t rtc_set_error_ns() const { return rtc_set_error_ns_; }
+  int64_t rtc_set_unix_s() const { return rtc_.set_unix_s(); }
+  int64_t rtc_set_error_ns() const { return rtc_.set_error_ns(); }
 
  private:
-  enum class RtcPhase : uint8_t { Idle, BootRead, TickWait, WriteTime, WriteControl };
-  enum class TickPurpose : uint8_t { Boot, Resync };
-
   void apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                      int64_t upstream_distance_ns, int64_t local_ns);
   void finish_burst(int64_t local_ns);
-  void set_error(int64_t local_ns, int64_t base_ns, int64_t rate_ppb);
   int64_t error_ns(int64_t local_ns) const;
-  int64_t rtc_error_ns(int64_t utc_ns) const;
   bool online(int64_t local_ns) const;
   int64_t pivot_ns(int64_t local_ns) const;
-  int64_t local_at_utc(int64_t utc_ns, int64_t from_local_ns) const;
-  void plan_rtc(int64_t local_ns);
-  void begin_tick_wait(TickPurpose purpose, int64_t start_local_ns);
-  void on_tick(const Sample& tick, int64_t local_ns);
+  // The clock as the RTC keeper sees it at local_ns.
+  RtcView rtc_view(int64_t local_ns) const;
+  // Does what the RTC keeper said: log its event, or follow its tick.
+  void take(const RtcOutcome& o, int64_t local_ns);
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);
   // A Wi-Fi step of the plan: the action for the port (true), or an event pushed.
   bool wifi_step(WifiStep step, Action* a);
   void note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size);
   // The key the client signs with and checks replies by (0: none).
   uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
+  // A phone's set that passed the HTTP side's checks: the step, at local_ns.
+  void set_from_phone(const PhoneSet& set, int64_t local_ns);
   // What server mode says of the clock at local_ns (its error bound as root distance).
   proto::ReferenceState served_reference(const Reading& r) const;
-  size_t http_time(bool head, int64_t local_ns, char* out, size_t cap) const;
-  // PUT/POST /time: the checks, then the step; the response's size.
-  size_t http_set(const HttpRequest& q, int64_t local_ns, char* out, size_t cap);
-  // GET /exchange: a token for the exchange completed at local_ns.
-  size_t http_exchange(int64_t local_ns, char* out, size_t cap);
-  // The phone's UTC at local_ns and its error bound (ns) from a JSON body; 0, or the refusing status.
-  uint16_t phone_time(const char* body, size_t size, int64_t local_ns, int64_t* utc_ns, int64_t* error_ns,
-                      TextWriter* why);
-  // The T2/T3 (local ns) of a live, unexpired token, which is then spent; false (why says) if none.
-  bool redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
-              TextWriter* why);
-  // With a key: whether a broadcast's time (UTC ns at local ns) advanced as the sender's should have.
-  bool fresh_broadcast(uint32_t refid, const Sample& s);
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;
   void anchor_after_wake();
   void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);
@@ -326,7 +272,11 @@ class Board {
   NtpClient client_;
   NetworkPlan network_;
   Fit fit_;
-  Source source_ = Source::None;
+  SourceState state_;
+  BoardHttp http_;
+  BroadcastGuard broadcasts_;
+  EventQueue events_;
+  RtcKeeper rtc_;
   Source estimator_source_ = Source::None;
   // A network source set or stepped the clock since the last step from
   // elsewhere (a phone); until then its first good burst steps (first sync).
@@ -340,65 +290,6 @@ class Board {
   uint32_t unauthenticated_ = 0;
   uint32_t auth_refused_ = 0;
 
-  // The error bound: base at error_local_ns_, growing at error_rate_ppb_.
-  int64_t error_base_ns_ = 0;
-  int64_t error_local_ns_ = 0;
-  int64_t error_rate_ppb_ = kPhiPpb;
-
-  // What the clock follows, for server mode.
-  uint8_t upstream_stratum_ = 0;
-  uint32_t upstream_refid_ = 0;
-  int64_t upstream_root_delay_ns_ = 0;
-  int64_t reference_utc_ns_ = 0;  // when the clock was last corrected
-  int64_t last_offset_ns_ = 0;
-  int64_t last_delay_ns_ = 0;
-  int64_t last_online_local_ns_ = 0;  // last NTP or broadcast sample
-
-  // The DS3231.
-  RtcStatus rtc_status_ = RtcStatus::Unknown;
-  RtcPhase rtc_phase_ = RtcPhase::Idle;
-  TickPurpose tick_purpose_ = TickPurpose::Boot;
-  bool rtc_twelve_hour_ = false;
-  uint8_t rtc_control_ = 0x1C;
-  uint8_t rtc_status_reg_ = 0;
-  uint8_t tick_seconds_ = 0xFF;  // seconds register at the last read, 0xFF: none yet
-  int64_t tick_prev_local_ns_ = 0;
-  int64_t tick_next_read_ns_ = 0;
-  int64_t tick_deadline_ns_ = 0;
-  bool tick_phase_known_ = false;
-  int64_t tick_phase_ns_ = 0;  // where in our UTC second the RTC ticks
-  int64_t rtc_write_at_local_ns_ = 0;
-  int64_t rtc_write_unix_s_ = 0;
-  int64_t next_rtc_write_local_ns_ = 0;
-  int64_t next_rtc_resync_local_ns_ = 0;
-  int64_t rtc_set_unix_s_ = 0;
-  int64_t rtc_set_error_ns_ = 0;
-
-  // Exchanges issued by GET /exchange: the token is nonce and counter in hex.
-  struct Exchange {
-    uint64_t nonce = 0;
-    uint32_t counter = 0;
-    int64_t t2_local_ns = 0;  // the request was complete (the board's T2)
-    int64_t t3_local_ns = 0;  // the response was made (T3)
-    bool live = false;        // issued, not yet redeemed nor replaced
-  };
-  Exchange exchanges_[kMaxExchanges];
-  uint32_t exchange_counter_ = 0;
-  uint32_t http_sets_refused_ = 0;
-
-  // Each broadcast sender's last used transmit time (UTC ns) and when (local ns).
-  struct BroadcastSender {
-    uint32_t refid = 0;
-    int64_t utc_ns = 0;
-    int64_t local_ns = 0;
-    bool used = false;
-  };
-  BroadcastSender senders_[kMaxBroadcastSenders];
-  uint32_t broadcasts_replayed_ = 0;
-
-  Event events_[8];
-  uint8_t event_first_ = 0;
-  uint8_t event_count_ = 0;
   bool started_ = false;
   bool woke_with_freq_ = false;  // woke with a fitted frequency, and the history has fitted none since
 };

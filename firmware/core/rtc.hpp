@@ -1,4 +1,4 @@
-// The DS3231 as the board sees it: the states of its RTC keeper (in board.cpp), and what a read says.
+// The DS3231 as the board sees it: the states of its RTC keeper (rtc_keeper.hpp), and what a read says.
 //
 // The chip's rules (is a read trustworthy: OSF and the time registers; what
 // a set writes and clears) are libsync's, shared with the Pi:

@@ -71,6 +71,8 @@ int64_t mul_div(int64_t a, int64_t b, int64_t c) { return div_wide(mul_wide(a, b
 
 int64_t scale_q32(int64_t ns, int64_t freq_q32) { return (mul_wide(ns, freq_q32) >> 32).saturate(); }
 
+int64_t scale_ppb(int64_t ns, int64_t ppb) { return mul_div(ns, ppb, 1'000'000'000); }
+
 int64_t q32_from_ppb(int64_t ppb) {
   // ppb * 2^32 / 1e9, rounded half away from zero.
   Int128 p = mul_wide(ppb, int64_t{1} << 32);

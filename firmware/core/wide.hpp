@@ -35,7 +35,9 @@ class Int128 {
     uint64_t lo = a.lo_ + b.lo_;
     return from_parts(a.hi_ + b.hi_ + (lo < a.lo_ ? 1 : 0), lo);
   }
-  friend constexpr Int128 operator-(Int128 a) { return from_parts(~a.hi_ + (a.lo_ == 0 ? 1 : 0), ~a.lo_ + 1); }
+  friend constexpr Int128 operator-(Int128 a) {
+    return from_parts(~a.hi_ + (a.lo_ == 0 ? 1 : 0), ~a.lo_ + 1);
+  }
   friend constexpr Int128 operator-(Int128 a, Int128 b) { return a + (-b); }
   Int128& operator+=(Int128 b) { return *this = *this + b; }
   Int128& operator-=(Int128 b) { return *this = *this - b; }
@@ -81,6 +83,8 @@ int64_t mul_div(int64_t a, int64_t b, int64_t c);
 // toward minus infinity, saturated.  How far a clock running freq_q32 fast
 // gets ahead in ns.
 int64_t scale_q32(int64_t ns, int64_t freq_q32);
+// Nanoseconds times parts per billion: ns * ppb / 1e9, rounded toward zero, saturated.
+int64_t scale_ppb(int64_t ns, int64_t ppb);
 
 // Parts per billion <-> 2^-32 units, rounded to nearest.
 int64_t q32_from_ppb(int64_t ppb);
