@@ -67,14 +67,13 @@ std::function<double(double)> crystal(uint64_t seed) {
 // One of the three libraries: when it asks, and what its clock shows.
 struct Peer {
   const char* name;
-  int64_t interval_ns;      // between updates, on its millis()
-  int64_t retry_ns;         // after a request that got no reply
+  int64_t interval_ns;  // between updates, on its millis()
+  int64_t retry_ns;     // after a request that got no reply
   // The reply to a request sent at local t1 arrived at local t4 with the
   // server's receive and transmit times (Unix ns).
   std::function<void(int64_t t1, int64_t t2, int64_t t3, int64_t t4)> update;
   std::function<int64_t(int64_t local_ns)> read;  // UTC ns; valid after the first update
 };
-
 
 // NTPClient::forceUpdate: polls parsePacket every 10 ms; _lastUpdate =
 // millis() - 10 * (timeout + 1), i.e. 10 ms before the request left, stands
@@ -116,7 +115,8 @@ Peer eztime() {
   p.update = [state](int64_t t1, int64_t, int64_t t3, int64_t t4) {
     int64_t started = t1 / kMs;
     int64_t done = (t4 + kMs - 1) / kMs;  // delay(1) polling
-    int64_t ms = static_cast<int64_t>((static_cast<uint64_t>(lansync::codec::to_ntp(t3).fraction)) / 4294967u);
+    int64_t ms =
+        static_cast<int64_t>((static_cast<uint64_t>(lansync::codec::to_ntp(t3).fraction)) / 4294967u);
     state->first = t3 / kSecondNs;
     state->second = done - (done - started) / 2 - ms;
   };
@@ -135,8 +135,8 @@ struct Result {
 };
 
 // Runs a peer against the world's crystal and network; returns |errors| at the instants.
-void run_peer(Peer& p, const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay, uint64_t seed,
-              const std::vector<int64_t>& instants, int64_t end_ns, Result* out) {
+void run_peer(Peer& p, const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay,
+              uint64_t seed, const std::vector<int64_t>& instants, int64_t end_ns, Result* out) {
   std::mt19937_64 rng(seed * 7919 + 1);
   int64_t next_local = osc.local_ns(0);
   bool synced = false;
@@ -211,7 +211,8 @@ void run_board(const lansync::sim::Oscillator& osc, const lansync::sim::DelayMod
   }
   w.run_until(end_ns);
   out->requests = w.requests();
-  for (uint32_t h : hourly) out->max_requests_in_an_hour = std::max(out->max_requests_in_an_hour, static_cast<double>(h));
+  for (uint32_t h : hourly)
+    out->max_requests_in_an_hour = std::max(out->max_requests_in_an_hour, static_cast<double>(h));
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -250,10 +251,10 @@ struct SleepResult {
   std::vector<double> wake_ms;   // |error| right after waking, when it has a time
   std::vector<double> burst_ms;  // |error| right after the first burst (reply) of a wake
   size_t wakes = 0;
-  size_t no_time = 0;            // wakes without a time (unsynchronized / no clock)
+  size_t no_time = 0;  // wakes without a time (unsynchronized / no clock)
   double requests = 0;
-  size_t checks = 0;             // board: instants its bound was checked
-  size_t bound_broken = 0;       // ... where |error| exceeded it
+  size_t checks = 0;        // board: instants its bound was checked
+  size_t bound_broken = 0;  // ... where |error| exceeded it
 };
 
 void check_bound(lansync::sim::World& w, SleepResult* out) {
@@ -279,8 +280,8 @@ void board_awake(lansync::sim::World& w, int64_t until_ns, SleepResult* out) {
   }
 }
 
-void run_board_sleeping(const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay, uint64_t seed,
-                        int64_t sleep_ns, int64_t end_ns, SleepResult* out) {
+void run_board_sleeping(const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay,
+                        uint64_t seed, int64_t sleep_ns, int64_t end_ns, SleepResult* out) {
   lansync::sim::World w(world_config(delay, seed), osc);
   start_server_board(w);
   w.run_until(kFirstAwakeNs);
@@ -308,8 +309,8 @@ void run_board_sleeping(const lansync::sim::Oscillator& osc, const lansync::sim:
 // its random start-up delay (CONFIG_LWIP_SNTP_STARTUP_DELAY, up to 5 s).
 struct SleepPeer {
   Peer peer;
-  bool keeps_time = false;             // the system time survives deep sleep
-  int64_t startup_delay_max_ns = 0;    // the first request waits up to this after waking
+  bool keeps_time = false;           // the system time survives deep sleep
+  int64_t startup_delay_max_ns = 0;  // the first request waits up to this after waking
 };
 
 struct PeerClock {
@@ -343,15 +344,17 @@ int64_t peer_awake(SleepPeer& sp, PeerClock& c, const lansync::sim::Oscillator& 
     sp.peer.update(osc.local_ns(t), t2, t2 + 20'000, osc.local_ns(arrive));
     c.has_time = true;
     c.anchored = false;
-    if (!replied) out->burst_ms.push_back(abs_ms(peer_read(sp.peer, c, osc.local_ns(arrive)) - (kUtc0 + arrive)));
+    if (!replied)
+      out->burst_ms.push_back(abs_ms(peer_read(sp.peer, c, osc.local_ns(arrive)) - (kUtc0 + arrive)));
     replied = true;
     t += sp.peer.interval_ns;
   }
   return t;
 }
 
-void run_peer_sleeping(SleepPeer sp, const lansync::sim::Oscillator& osc, const lansync::sim::DelayModel& delay,
-                       uint64_t seed, int64_t sleep_ns, int64_t end_ns, SleepResult* out) {
+void run_peer_sleeping(SleepPeer sp, const lansync::sim::Oscillator& osc,
+                       const lansync::sim::DelayModel& delay, uint64_t seed, int64_t sleep_ns, int64_t end_ns,
+                       SleepResult* out) {
   std::mt19937_64 rng(seed * 7919 + 3);
   auto ppm = sleep_clock(seed);
   PeerClock c;
@@ -382,26 +385,32 @@ void run_peer_sleeping(SleepPeer sp, const lansync::sim::Oscillator& osc, const 
 }
 
 std::vector<SleepPeer> sleep_peers() {
-  return {SleepPeer{eztime(), false, 0}, SleepPeer{lwip(), true, 5 * kSecondNs}, SleepPeer{ntpclient(), false, 0}};
+  return {SleepPeer{eztime(), false, 0}, SleepPeer{lwip(), true, 5 * kSecondNs},
+          SleepPeer{ntpclient(), false, 0}};
 }
 
 void print_sleep_row(const SleepResult& r, double hours) {
   auto pct = [](const std::vector<double>& v, double p) { return v.empty() ? NAN : percentile(v, p); };
-  auto mx = [](const std::vector<double>& v) { return v.empty() ? NAN : *std::max_element(v.begin(), v.end()); };
-  std::printf("%-28s %7.1f %7zu %7zu %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f  %s\n", r.name.c_str(), r.requests / hours,
-              r.wakes, r.no_time, pct(r.wake_ms, 0.5), pct(r.wake_ms, 0.99), mx(r.wake_ms), pct(r.burst_ms, 0.5),
-              pct(r.burst_ms, 0.99), mx(r.burst_ms),
-              r.checks == 0 ? "-" : (std::to_string(r.bound_broken) + "/" + std::to_string(r.checks)).c_str());
+  auto mx = [](const std::vector<double>& v) {
+    return v.empty() ? NAN : *std::max_element(v.begin(), v.end());
+  };
+  std::printf(
+      "%-28s %7.1f %7zu %7zu %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f  %s\n", r.name.c_str(), r.requests / hours,
+      r.wakes, r.no_time, pct(r.wake_ms, 0.5), pct(r.wake_ms, 0.99), mx(r.wake_ms), pct(r.burst_ms, 0.5),
+      pct(r.burst_ms, 0.99), mx(r.burst_ms),
+      r.checks == 0 ? "-" : (std::to_string(r.bound_broken) + "/" + std::to_string(r.checks)).c_str());
 }
 
 // The deep-sleep table: one block per sleep duration, the board and the three peers.
 void run_sleep_scenarios(int seeds, uint64_t first_seed, double hours) {
   int64_t end_ns = static_cast<int64_t>(hours * 3600) * kSecondNs;
-  std::printf("\nDeep sleep: %.0f min awake at boot, then cycles of 5 s awake and a sleep of 10 s, 60 s or 10 min,\n"
-              "%.0f simulated hours x %d seeds; sleep timer error %s\n", kFirstAwakeNs / 60e9, hours, seeds,
-              "+-300 ppm fixed + 150 ppm daily swing (board tolerance 500 ppm)");
-  std::printf("|error| in ms right after waking (wake) and after the first burst or reply of a wake (burst);\n"
-              "no time: wakes without a time; bound broken: instants where |error| > the board's claimed bound\n\n");
+  std::printf(
+      "\nDeep sleep: %.0f min awake at boot, then cycles of 5 s awake and a sleep of 10 s, 60 s or 10 min,\n"
+      "%.0f simulated hours x %d seeds; sleep timer error %s\n",
+      kFirstAwakeNs / 60e9, hours, seeds, "+-300 ppm fixed + 150 ppm daily swing (board tolerance 500 ppm)");
+  std::printf(
+      "|error| in ms right after waking (wake) and after the first burst or reply of a wake (burst);\n"
+      "no time: wakes without a time; bound broken: instants where |error| > the board's claimed bound\n\n");
   for (int64_t sleep_s : {10, 60, 600}) {
     std::vector<SleepResult> rows(4);
     rows[0].name = "lansync board";
@@ -416,8 +425,9 @@ void run_sleep_scenarios(int seeds, uint64_t first_seed, double hours) {
         run_peer_sleeping(peers[i], osc, delay, seed, sleep_s * kSecondNs, end_ns, &rows[i + 1]);
       }
     }
-    std::printf("asleep %lld s      %20s %7s %7s %9s %9s %9s %9s %9s %9s  %s\n", static_cast<long long>(sleep_s),
-                "req/h", "wakes", "no time", "wake p50", "p99", "max", "burst p50", "p99", "max", "bound broken");
+    std::printf("asleep %lld s      %20s %7s %7s %9s %9s %9s %9s %9s %9s  %s\n",
+                static_cast<long long>(sleep_s), "req/h", "wakes", "no time", "wake p50", "p99", "max",
+                "burst p50", "p99", "max", "bound broken");
     for (const SleepResult& r : rows) print_sleep_row(r, hours * seeds);
     std::printf("\n");
   }
@@ -476,7 +486,8 @@ int main(int argc, char** argv) {
     board_p99_per_seed.push_back(percentile(board.errors_ms, 0.99));
     results[0].errors_ms.insert(results[0].errors_ms.end(), board.errors_ms.begin(), board.errors_ms.end());
     results[0].requests += board.requests;
-    results[0].max_requests_in_an_hour = std::max(results[0].max_requests_in_an_hour, board.max_requests_in_an_hour);
+    results[0].max_requests_in_an_hour =
+        std::max(results[0].max_requests_in_an_hour, board.max_requests_in_an_hour);
     for (size_t i = 0; i < peers.size(); ++i) {
       Result r;
       run_peer(peers[i], osc, delay, seed, instants, end_ns, &r);
@@ -490,10 +501,13 @@ int main(int argc, char** argv) {
   double run_hours = hours * seeds;
   std::printf("%d runs of %.0f simulated hours (seeds %llu-%llu), |time error| at %zu random instants each\n",
               seeds, hours, static_cast<unsigned long long>(first_seed),
-              static_cast<unsigned long long>(first_seed + static_cast<uint64_t>(seeds) - 1), instants_per_run);
-  std::printf("crystal +40 ppm, wander +-2 ppm; delays 1 ms + Exp(4 ms) each way, +1 ms up, 0.5%% stalls of 100 ms, "
-              "1%% loss each way\n\n");
-  std::printf("%-28s %10s %10s %10s %10s %10s\n", "client", "req/h", "max req/h", "p50 (ms)", "p99 (ms)", "max (ms)");
+              static_cast<unsigned long long>(first_seed + static_cast<uint64_t>(seeds) - 1),
+              instants_per_run);
+  std::printf(
+      "crystal +40 ppm, wander +-2 ppm; delays 1 ms + Exp(4 ms) each way, +1 ms up, 0.5%% stalls of 100 ms, "
+      "1%% loss each way\n\n");
+  std::printf("%-28s %10s %10s %10s %10s %10s\n", "client", "req/h", "max req/h", "p50 (ms)", "p99 (ms)",
+              "max (ms)");
   for (const Result& r : results) {
     std::printf("%-28s %10.1f %10.0f %10.3f %10.3f %10.3f\n", r.name.c_str(), r.requests / run_hours,
                 r.max_requests_in_an_hour, percentile(r.errors_ms, 0.5), percentile(r.errors_ms, 0.99),
@@ -509,11 +523,12 @@ int main(int argc, char** argv) {
     }
   }
   double ours = percentile(results[0].errors_ms, 0.99);
-  std::printf("\np99: lansync %.3f ms (worst run %.3f ms), %.0fx better than the best peer (%s, %.3f ms)\n", ours,
-              *std::max_element(board_p99_per_seed.begin(), board_p99_per_seed.end()), best_peer / ours, best_name,
-              best_peer);
+  std::printf("\np99: lansync %.3f ms (worst run %.3f ms), %.0fx better than the best peer (%s, %.3f ms)\n",
+              ours, *std::max_element(board_p99_per_seed.begin(), board_p99_per_seed.end()), best_peer / ours,
+              best_name, best_peer);
   bool goals = ours < 1.0 && best_peer / ours >= 10 && results[0].max_requests_in_an_hour <= 240;
-  std::printf("goals (p99 < 1 ms, >= 10x the best peer, <= 240 requests in any hour): %s\n", goals ? "met" : "NOT met");
+  std::printf("goals (p99 < 1 ms, >= 10x the best peer, <= 240 requests in any hour): %s\n",
+              goals ? "met" : "NOT met");
   run_sleep_scenarios(seeds, first_seed, hours);
   return 0;
 }

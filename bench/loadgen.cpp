@@ -31,9 +31,9 @@
 #include <vector>
 
 #include "codec/ntp_packet.hpp"
-#include "proto/auth.hpp"
 #include "core/exchange.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
 
 namespace {
 

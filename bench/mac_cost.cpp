@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "proto/auth.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
 
 int main() {
   using namespace lansync;

@@ -27,10 +27,12 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # python3-prometheus-client (its parser) check sntpd's HTTP interface.
 # gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106 and qemu-user (its
 # qemu-riscv32) build and run the firmware core for the boards
-# (tests/checks/firmware_cross.sh).
+# (tests/checks/firmware_cross.sh); clang-format checks that every C and C++
+# file is formatted as .clang-format says (tests/checks/format.sh).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
-  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
+  clang-format)
 bench_pkgs=(hyperfine)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.

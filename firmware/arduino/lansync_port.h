@@ -50,10 +50,9 @@
 #if defined(ESP32)
 #include <Preferences.h>
 #include <WiFi.h>
-#include <esp_attr.h>    // RTC_DATA_ATTR
+#include <esp_attr.h>  // RTC_DATA_ATTR
 #include <esp_sleep.h>
 #include <esp_system.h>  // esp_random(), esp_reset_reason()
-#include <sys/time.h>
 #include <esp_timer.h>
 #include <mbedtls/cipher.h>
 #include <mbedtls/cmac.h>
@@ -61,6 +60,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 #include <mbedtls/version.h>
+#include <sys/time.h>
 #elif defined(ESP8266)
 #include <EEPROM.h>
 #include <ESP8266WiFi.h>
@@ -86,8 +86,8 @@ namespace fw = lansync::fw;
 // What survives deep sleep: the board's record and the sleep timer when it was taken.
 struct SleepSlot {
   fw::SleepRecord record;
-  uint64_t timer_us = 0;     // ESP32: gettimeofday() at the save; ESP8266: the sleep asked for
-  uint32_t timer_crc = 0;    // fw::crc32 of timer_us (the record has its own)
+  uint64_t timer_us = 0;   // ESP32: gettimeofday() at the save; ESP8266: the sleep asked for
+  uint32_t timer_crc = 0;  // fw::crc32 of timer_us (the record has its own)
   uint32_t reserved = 0;
 };
 static_assert(sizeof(SleepSlot) % 4 == 0, "ESP.rtcUserMemory moves 4-byte blocks");
@@ -101,7 +101,7 @@ constexpr uint32_t kSleepSlotBlock = 32;
 #endif
 
 struct Settings {
-  IPAddress server;             // the NTP server (the Pi); 0.0.0.0: none
+  IPAddress server;  // the NTP server (the Pi); 0.0.0.0: none
   uint16_t server_port = 123;
   uint16_t broadcast_port = 0;  // listen-only: take sntpd's broadcasts on this port (0: off)
   uint16_t serve_port = 0;      // server mode: answer SNTP here (0: off)
@@ -393,7 +393,8 @@ class Port {
       case fw::ActionKind::JoinNetwork: join_network(*a.wifi); return;
       case fw::ActionKind::StartAccessPoint: {
         bool ok = start_access_point(*a.wifi);
-        board_->on_wifi(ok ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed, local_ns());
+        board_->on_wifi(ok ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed,
+                        local_ns());
         return;
       }
       case fw::ActionKind::Wait: return;
@@ -401,7 +402,8 @@ class Port {
   }
 
   static IPAddress ipv4(uint32_t host_order) {
-    return IPAddress(host_order >> 24, (host_order >> 16) & 0xFF, (host_order >> 8) & 0xFF, host_order & 0xFF);
+    return IPAddress(host_order >> 24, (host_order >> 16) & 0xFF, (host_order >> 8) & 0xFF,
+                     host_order & 0xFF);
   }
 
   // JoinNetwork: WiFi.begin; poll_wifi() reports the outcome.
@@ -451,7 +453,8 @@ class Port {
       if (n <= 0) break;
       int64_t at = local_ns();
       int got = client_.read(buf, sizeof(buf));
-      if (client_.remoteIP() == settings_.server && got > 0) board_->on_ntp_packet(buf, static_cast<size_t>(got), at);
+      if (client_.remoteIP() == settings_.server && got > 0)
+        board_->on_ntp_packet(buf, static_cast<size_t>(got), at);
     }
     for (int i = 0; i < 8 && settings_.broadcast_port != 0; ++i) {
       int n = broadcast_.parsePacket();
@@ -538,15 +541,20 @@ class Port {
       if (e.kind == fw::EventKind::ClockSet || e.kind == fw::EventKind::RtcWritten) {
         w.put(" ").put_iso8601(e.value_ns, 3);
       }
-      if (e.kind == fw::EventKind::RtcUnusable) w.put(": ").put(fw::describe(static_cast<fw::RtcStatus>(e.code)));
+      if (e.kind == fw::EventKind::RtcUnusable)
+        w.put(": ").put(fw::describe(static_cast<fw::RtcStatus>(e.code)));
       if (e.kind == fw::EventKind::Unauthenticated)
         w.put(": ").put(lansync::proto::describe(static_cast<lansync::proto::AuthStatus>(e.code)));
       if (e.kind == fw::EventKind::Updated) {
         fw::BoardStatus s = board_->status(local_ns());
         w.put(": offset ").put_seconds(s.last_offset_ns, 6, true).put(" s, error ");
-        w.put_seconds(s.reading.error_ns, 6).put(" s, freq ").put_seconds(s.freq_ppb * 1000000, 3, true).put(" ppm");
+        w.put_seconds(s.reading.error_ns, 6)
+            .put(" s, freq ")
+            .put_seconds(s.freq_ppb * 1000000, 3, true)
+            .put(" ppm");
       }
-      if (e.kind == fw::EventKind::RtcWritten) save_rtc_memory(board_->rtc_set_unix_s(), board_->rtc_set_error_ns());
+      if (e.kind == fw::EventKind::RtcWritten)
+        save_rtc_memory(board_->rtc_set_unix_s(), board_->rtc_set_error_ns());
       Serial.println(w.c_str());
     }
   }

@@ -29,7 +29,7 @@ const char* kWifiPassword = LANSYNC_WIFI_PASSWORD;
 // serves SNTP and its page at 192.168.4.1; a phone joins it to set the time.
 constexpr lansync::fw::AccessPointMode kAccessPoint = lansync::fw::AccessPointMode::Fallback;
 const char* kApSsid = "lansync-board";
-const char* kApPassword = "";           // "": open; else 8 to 63 characters
+const char* kApPassword = "";  // "": open; else 8 to 63 characters
 constexpr uint8_t kApChannel = 1;
 constexpr uint32_t kJoinSeconds = 30;
 const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
@@ -46,7 +46,7 @@ const char* kKeyLine = LANSYNC_KEY_LINE;
 // D1 mini, wire D0 (GPIO16) to RST, or it never wakes.
 constexpr uint32_t kSleepSeconds = 0;
 constexpr uint32_t kAwakeMs = 5000;
-constexpr int kButtonPin = 0;           // BOOT (ESP32) or FLASH (ESP8266), as an example event
+constexpr int kButtonPin = 0;  // BOOT (ESP32) or FLASH (ESP8266), as an example event
 
 lansync_arduino::Port board;
 

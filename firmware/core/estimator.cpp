@@ -64,7 +64,7 @@ Estimator::Edge Estimator::envelope(int64_t freq_hint_q32, bool uplink, int64_t 
     int64_t v = uplink ? y + at(i).delay_ns / 2 : at(i).delay_ns / 2 - y;
     // Pop while the last two hull points and this one do not turn left.
     while (h >= 2 && !(Int128(0) < mul_wide(hull_d[h - 1] - hull_d[h - 2], v - hull_v[h - 2]) -
-                                        mul_wide(hull_v[h - 1] - hull_v[h - 2], d - hull_d[h - 2]))) {
+                                       mul_wide(hull_v[h - 1] - hull_v[h - 2], d - hull_d[h - 2]))) {
       --h;
     }
     hull_d[h] = d;
@@ -141,8 +141,8 @@ Fit Estimator::fit(int64_t freq_hint_q32) const {
   f.freq_sd_q32 = freq_sd;
   f.utc_ns = newest.utc_ns + ybar - scale_q32(xbar * (int64_t{1} << kXShift), slope_q32);
   // Var(prediction at the anchor) = Var(ybar) + xbar^2 Var(slope).
-  f.offset_sd_ns = isqrt(div_wide(Int128(kWeightScale), Int128(sw)) +
-                         div_wide(mul_wide(xbar * xbar, kWeightScale), sxx));
+  f.offset_sd_ns =
+      isqrt(div_wide(Int128(kWeightScale), Int128(sw)) + div_wide(mul_wide(xbar * xbar, kWeightScale), sxx));
 
   if (newest.local_ns - at(0).local_ns < kMinEnvelopeSpanNs) return f;
   int64_t mean_d = div_wide(sum_d, Int128(static_cast<int64_t>(count_)));

@@ -40,16 +40,16 @@ struct Sample {
 
 // The line through the samples: reference UTC as a function of local time.
 struct Fit {
-  bool ok = false;            // false: no samples
-  bool freq_fitted = false;   // false: too few or too close; freq_q32 is the hint
-  bool envelope = false;      // offset and frequency come from the delay envelope
-  int64_t local_ns = 0;       // anchor: the newest sample's local time
-  int64_t utc_ns = 0;         // reference UTC predicted at the anchor
-  int64_t freq_q32 = 0;       // reference rate against the local counter, minus 1, in 2^-32 units
-  int64_t freq_sd_q32 = 0;    // the least-squares slope's standard error (when freq_fitted)
-  int64_t offset_sd_ns = 0;   // standard error of the least-squares offset at the anchor
-  int64_t min_delay_ns = 0;   // least delay among the samples
-  size_t used = 0;            // samples the line rests on
+  bool ok = false;           // false: no samples
+  bool freq_fitted = false;  // false: too few or too close; freq_q32 is the hint
+  bool envelope = false;     // offset and frequency come from the delay envelope
+  int64_t local_ns = 0;      // anchor: the newest sample's local time
+  int64_t utc_ns = 0;        // reference UTC predicted at the anchor
+  int64_t freq_q32 = 0;      // reference rate against the local counter, minus 1, in 2^-32 units
+  int64_t freq_sd_q32 = 0;   // the least-squares slope's standard error (when freq_fitted)
+  int64_t offset_sd_ns = 0;  // standard error of the least-squares offset at the anchor
+  int64_t min_delay_ns = 0;  // least delay among the samples
+  size_t used = 0;           // samples the line rests on
 
   // Reference UTC predicted at local_ns.
   int64_t predict(int64_t at_local_ns) const;

@@ -261,7 +261,8 @@ HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* o
   int64_t length = 0;
   size_t pos = next;
   for (;;) {
-    if (!next_line(data, size, pos, &end, &next)) return size >= kMaxRequestSize ? refuse(413) : HttpParseResult{};
+    if (!next_line(data, size, pos, &end, &next))
+      return size >= kMaxRequestSize ? refuse(413) : HttpParseResult{};
     if (end == pos) break;  // the blank line
     const char* line = data + pos;
     size_t n = end - pos;

@@ -28,11 +28,8 @@ WifiStep NetworkPlan::next(int64_t local_ns) {
       state_ = State::Joining;
       deadline_ns_ = local_ns + config_.join_timeout_ns;
       return WifiStep::Join;
-    case State::AccessPointDue:
-      state_ = State::AccessPointStarting;
-      return WifiStep::StartAccessPoint;
-    case State::Joining:
-      return local_ns >= deadline_ns_ ? fail_join() : WifiStep::None;
+    case State::AccessPointDue: state_ = State::AccessPointStarting; return WifiStep::StartAccessPoint;
+    case State::Joining: return local_ns >= deadline_ns_ ? fail_join() : WifiStep::None;
     default: return WifiStep::None;
   }
 }
@@ -49,8 +46,7 @@ WifiStep NetworkPlan::on_report(WifiReport r, int64_t) {
       if (state_ != State::Joining && state_ != State::Unjoined) return WifiStep::None;
       state_ = State::Joined;
       return WifiStep::Joined;
-    case WifiReport::JoinFailed:
-      return state_ == State::Joining ? fail_join() : WifiStep::None;
+    case WifiReport::JoinFailed: return state_ == State::Joining ? fail_join() : WifiStep::None;
     case WifiReport::AccessPointStarted:
       if (state_ != State::AccessPointStarting) return WifiStep::None;
       state_ = State::AccessPoint;

@@ -35,7 +35,7 @@ struct WifiNetwork {
 
 struct NetworkConfig {
   AccessPointMode access_point = AccessPointMode::Never;
-  WifiNetwork known;               // the network to join
+  WifiNetwork known;                                                       // the network to join
   WifiNetwork own{"lansync-board", nullptr, 1, 0xC0A8'0401, 0xFFFF'FF00};  // the access point
   int64_t join_timeout_ns = int64_t{30} * 1'000'000'000;  // not joined by then: fall back (Fallback)
 };
@@ -49,7 +49,15 @@ enum class WifiReport : uint8_t {
 };
 
 // What the decision asks of the port, or what came of a report.
-enum class WifiStep : uint8_t { None, Join, StartAccessPoint, Joined, JoinFailed, AccessPointUp, AccessPointDown };
+enum class WifiStep : uint8_t {
+  None,
+  Join,
+  StartAccessPoint,
+  Joined,
+  JoinFailed,
+  AccessPointUp,
+  AccessPointDown
+};
 
 class NetworkPlan {
  public:
@@ -70,7 +78,16 @@ class NetworkPlan {
   const NetworkConfig& config() const { return config_; }
 
  private:
-  enum class State : uint8_t { Idle, JoinDue, Joining, Unjoined, AccessPointDue, AccessPointStarting, AccessPoint, Joined };
+  enum class State : uint8_t {
+    Idle,
+    JoinDue,
+    Joining,
+    Unjoined,
+    AccessPointDue,
+    AccessPointStarting,
+    AccessPoint,
+    Joined
+  };
   bool has_known() const { return config_.known.ssid != nullptr && config_.known.ssid[0] != '\0'; }
   WifiStep fail_join();
 

@@ -30,24 +30,25 @@ inline constexpr uint8_t kSleepPolling = 1;
 inline constexpr uint8_t kSleepFreqFitted = 2;
 
 struct SleepRecord {
-  uint32_t magic = 0;             // kSleepMagic
-  uint16_t version = 0;           // kSleepVersion
-  uint16_t size = 0;              // sizeof(SleepRecord)
-  uint8_t source = 0;             // Source of the clock (0: none, nothing to restore)
-  int8_t poll_log2 = 0;           // the NTP poll interval then
-  uint8_t upstream_stratum = 0;   // of the server followed
-  uint8_t flags = 0;              // kSleepPolling | kSleepFreqFitted
-  uint32_t upstream_refid = 0;    // its reference ID, as served
-  int64_t utc_ns = 0;             // the clock (Unix ns) at the save
-  int64_t error_ns = 0;           // its error bound then, ns
-  int64_t freq_q32 = 0;           // frequency correction of the local counter, 2^-32 units
-  int64_t until_burst_ns = 0;     // local ns from the save to the next scheduled burst (may be < 0)
-  int64_t until_allowed_ns = 0;   // ... to the earliest burst the request budget allows (min_poll after the last)
-  int64_t since_online_ns = 0;    // local ns from the last NTP or broadcast sample to the save
+  uint32_t magic = 0;            // kSleepMagic
+  uint16_t version = 0;          // kSleepVersion
+  uint16_t size = 0;             // sizeof(SleepRecord)
+  uint8_t source = 0;            // Source of the clock (0: none, nothing to restore)
+  int8_t poll_log2 = 0;          // the NTP poll interval then
+  uint8_t upstream_stratum = 0;  // of the server followed
+  uint8_t flags = 0;             // kSleepPolling | kSleepFreqFitted
+  uint32_t upstream_refid = 0;   // its reference ID, as served
+  int64_t utc_ns = 0;            // the clock (Unix ns) at the save
+  int64_t error_ns = 0;          // its error bound then, ns
+  int64_t freq_q32 = 0;          // frequency correction of the local counter, 2^-32 units
+  int64_t until_burst_ns = 0;    // local ns from the save to the next scheduled burst (may be < 0)
+  int64_t until_allowed_ns =
+      0;  // ... to the earliest burst the request budget allows (min_poll after the last)
+  int64_t since_online_ns = 0;         // local ns from the last NTP or broadcast sample to the save
   int64_t upstream_root_delay_ns = 0;  // root delay served, ns
-  int64_t reference_utc_ns = 0;   // when the clock was last corrected, Unix ns
-  uint32_t reserved = 0;          // 0
-  uint32_t checksum = 0;          // CRC-32 (IEEE) of every byte before it
+  int64_t reference_utc_ns = 0;        // when the clock was last corrected, Unix ns
+  uint32_t reserved = 0;               // 0
+  uint32_t checksum = 0;               // CRC-32 (IEEE) of every byte before it
 };
 
 static_assert(sizeof(SleepRecord) == 88, "SleepRecord must have no padding");

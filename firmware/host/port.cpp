@@ -28,7 +28,7 @@ namespace lansync::host {
 namespace {
 
 constexpr int64_t kSecondNs = 1'000'000'000;
-constexpr int64_t kMaxWaitNs = kSecondNs;  // wake at least once a second (signals, the duration)
+constexpr int64_t kMaxWaitNs = kSecondNs;           // wake at least once a second (signals, the duration)
 constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;  // a connection's whole request arrives within this
 constexpr int64_t kShortWaitNs = 2'000'000;
 
@@ -108,7 +108,8 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
     config.server_refid = options.server->refid();
   }
   if (options.broadcast) {
-    if (auto st = bind_udp(*options.broadcast, "--listen-broadcast", &p->broadcast_); !st) return fail(st.error());
+    if (auto st = bind_udp(*options.broadcast, "--listen-broadcast", &p->broadcast_); !st)
+      return fail(st.error());
     config.listen_broadcast = true;
   }
   if (options.serve) {
@@ -187,8 +188,9 @@ void HostPort::perform(const fw::Action& a) {
     case fw::ActionKind::StartAccessPoint:
       os::log::info("access point \"{}\" (channel {}) at {}: serving SNTP and HTTP there", a.wifi->ssid,
                     a.wifi->channel, options_.ap_serve->ip());
-      board_->on_wifi(start_access_point() ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed,
-                      local_ns());
+      board_->on_wifi(
+          start_access_point() ? fw::WifiReport::AccessPointStarted : fw::WifiReport::AccessPointFailed,
+          local_ns());
       return;
     case fw::ActionKind::Wait: return;
   }
@@ -314,11 +316,14 @@ void HostPort::report_events() {
     const char* from = fw::source_name(e.source);
     switch (e.kind) {
       case fw::EventKind::ClockSet: os::log::info("clock set from {}: {}", from, iso8601(e.value_ns)); break;
-      case fw::EventKind::Stepped: os::log::info("clock stepped by {} s ({})", seconds(e.value_ns, 6, true), from); break;
+      case fw::EventKind::Stepped:
+        os::log::info("clock stepped by {} s ({})", seconds(e.value_ns, 6, true), from);
+        break;
       case fw::EventKind::Updated: print_status(); break;
       case fw::EventKind::Outlier:
-        os::log::warn("sample {} s from the prediction set aside (a server that jumps is followed after three)",
-                      seconds(e.value_ns, 6, true));
+        os::log::warn(
+            "sample {} s from the prediction set aside (a server that jumps is followed after three)",
+            seconds(e.value_ns, 6, true));
         break;
       case fw::EventKind::NoReply: os::log::warn("no reply from the server"); break;
       case fw::EventKind::ServerUnsynchronized:
@@ -374,9 +379,10 @@ void HostPort::print_status() {
            ",\"auth_refused\":" + std::to_string(s.auth_refused) + ",\"rtc\":\"" +
            (rtc_ ? (s.rtc == fw::RtcStatus::Valid ? "valid" : "invalid") : "none") + "\"}";
   } else {
-    line = (r.synchronized ? iso8601(r.utc_ns) : std::string("unsynchronized")) + "  " + fw::source_name(r.source) +
-           "  offset " + seconds(s.last_offset_ns, 6, true) + " s  delay " + seconds(s.last_delay_ns, 6) +
-           " s  error " + (r.synchronized ? seconds(r.error_ns, 6) : std::string("-")) + " s  freq " +
+    line = (r.synchronized ? iso8601(r.utc_ns) : std::string("unsynchronized")) + "  " +
+           fw::source_name(r.source) + "  offset " + seconds(s.last_offset_ns, 6, true) + " s  delay " +
+           seconds(s.last_delay_ns, 6) + " s  error " +
+           (r.synchronized ? seconds(r.error_ns, 6) : std::string("-")) + " s  freq " +
            seconds(s.freq_ppb * 1000000, 3, true) + " ppm";
     if (options_.server) line += "  poll " + std::to_string(1L << s.poll_log2) + " s";
     if (s.unauthenticated > 0) line += "  unauthenticated " + std::to_string(s.unauthenticated);
@@ -416,8 +422,8 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   int64_t slept = os::monotonic_ns() - start;
   mono_start_ns_ = os::monotonic_ns();  // the counter restarts on waking
   board_ = std::make_unique<fw::Board>(config_);
-  fw::WakeResult w = board_->wake(record, slept + std::llround(static_cast<double>(slept) * options_.sleep_ppm * 1e-6),
-                                  local_ns());
+  fw::WakeResult w = board_->wake(
+      record, slept + std::llround(static_cast<double>(slept) * options_.sleep_ppm * 1e-6), local_ns());
   fw::Reading r = board_->now(local_ns());
   os::log::info("{}: {}", fw::describe(w),
                 r.synchronized ? "error " + seconds(r.error_ns, 6) + " s" : std::string("unsynchronized"));
@@ -436,7 +442,8 @@ int HostPort::save_rtc_and_stop() {
 
 int HostPort::run() {
   board_->start(local_ns());
-  int64_t end_mono = options_.duration_s > 0 ? os::monotonic_ns() + std::llround(options_.duration_s * 1e9) : 0;
+  int64_t end_mono =
+      options_.duration_s > 0 ? os::monotonic_ns() + std::llround(options_.duration_s * 1e9) : 0;
   int64_t awake_ns = std::llround(options_.awake_s * 1e9);
   int64_t sleep_at = options_.asleep_s > 0 ? os::monotonic_ns() + awake_ns : 0;
   for (;;) {

@@ -42,7 +42,7 @@ struct PortOptions {
   // --access-point ADDR: the board runs its own access point at ADDR; once
   // it asks to start it, SNTP on ADDR:123 and HTTP on ADDR:80, as on the softAP.
   std::optional<os::SocketAddress> ap_serve, ap_http;
-  std::string rtc_path;                        // --rtc ("" none)
+  std::string rtc_path;  // --rtc ("" none)
   double rtc_ppm = 0;
   double drift_ppm = 0;
   bool json = false;

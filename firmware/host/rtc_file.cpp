@@ -84,9 +84,10 @@ bool RtcFile::transfer(const uint8_t* out, size_t out_size, uint8_t* in, size_t 
 os::Status RtcFile::save() {
   catch_up();
   std::string text = fmt::format(
-      "{}\nchip_ns {}\nsaved_realtime_ns {}\ncontrol {}\nstatus {}\naging {}\nset_unix_s {}\nset_error_ns {}\n",
-      kMagic, chip_->time_ns(), realtime_ns(), chip_->peek(0x0E), chip_->peek(0x0F), chip_->peek(0x10), set_unix_s,
-      set_error_ns);
+      "{}\nchip_ns {}\nsaved_realtime_ns {}\ncontrol {}\nstatus {}\naging {}\nset_unix_s {}\nset_error_ns "
+      "{}\n",
+      kMagic, chip_->time_ns(), realtime_ns(), chip_->peek(0x0E), chip_->peek(0x0F), chip_->peek(0x10),
+      set_unix_s, set_error_ns);
   return os::write_file_atomic(path_, text, 0644);
 }
 

@@ -33,8 +33,10 @@ int64_t Oscillator::local_ns(int64_t true_ns) const {
   auto last = static_cast<int64_t>(local_at_second_.size()) - 1;
   int64_t i = std::clamp<int64_t>(true_ns / kSecondNs, 0, last);
   double frac = static_cast<double>(true_ns - i * kSecondNs);
-  double rate = i < last ? (local_at_second_[static_cast<size_t>(i) + 1] - local_at_second_[static_cast<size_t>(i)]) / kSecond
-                         : 1 + ppm_at(true_ns) * 1e-6;
+  double rate =
+      i < last ? (local_at_second_[static_cast<size_t>(i) + 1] - local_at_second_[static_cast<size_t>(i)]) /
+                     kSecond
+               : 1 + ppm_at(true_ns) * 1e-6;
   return std::llround(local_at_second_[static_cast<size_t>(i)] + frac * rate);
 }
 
@@ -247,7 +249,8 @@ void World::run_until(int64_t end_ns) {
     }
     int64_t wake = a.at_local_ns == kNever ? kNever : true_at_local(std::max(a.at_local_ns, local_ns()));
     if (wake <= true_ns_) wake = true_ns_ + 1;
-    int64_t next = std::min({wake, deliveries_.empty() ? kNever : deliveries_.top().true_ns, next_broadcast_ns_});
+    int64_t next =
+        std::min({wake, deliveries_.empty() ? kNever : deliveries_.top().true_ns, next_broadcast_ns_});
     if (next > end_ns) {
       true_ns_ = std::max(true_ns_, end_ns);
       return;

@@ -53,21 +53,21 @@ DelayModel fixed_delay(int64_t up_ns, int64_t down_ns);
 // The Wi-Fi model of bench/README.md: base + exponential tail each way,
 // asymmetry added to the uplink, rare spikes and losses.
 struct WifiDelay {
-  int64_t base_ns = 1'000'000;        // each way
-  int64_t tail_mean_ns = 4'000'000;   // exponential, each way
-  int64_t asymmetry_ns = 1'000'000;   // extra on the uplink
-  double spike_probability = 0.005;   // a power-save / rescan stall ...
-  int64_t spike_ns = 100'000'000;     // ... of this much more
+  int64_t base_ns = 1'000'000;       // each way
+  int64_t tail_mean_ns = 4'000'000;  // exponential, each way
+  int64_t asymmetry_ns = 1'000'000;  // extra on the uplink
+  double spike_probability = 0.005;  // a power-save / rescan stall ...
+  int64_t spike_ns = 100'000'000;    // ... of this much more
   double loss_probability = 0.01;
 };
 DelayModel wifi_delay(const WifiDelay& w);
 
 // The NTP server the board talks to.
 struct ServerModel {
-  int64_t offset_ns = 0;          // its clock minus true UTC
-  bool unsynchronized = false;    // answer LI=3, stratum 16
+  int64_t offset_ns = 0;        // its clock minus true UTC
+  bool unsynchronized = false;  // answer LI=3, stratum 16
   uint8_t stratum = 1;
-  int64_t processing_ns = 20'000;  // T3 - T2
+  int64_t processing_ns = 20'000;     // T3 - T2
   int64_t broadcast_interval_ns = 0;  // mode-5 broadcasts this often (0: none)
 };
 
@@ -77,8 +77,8 @@ struct WorldConfig {
   DelayModel delay = fixed_delay(50'000, 50'000);
   ServerModel server;
   bool server_reachable = true;
-  bool rtc = false;       // a DS3231 on the board's bus
-  double rtc_ppm = 0;     // its crystal error
+  bool rtc = false;                   // a DS3231 on the board's bus
+  double rtc_ppm = 0;                 // its crystal error
   int64_t rtc_transfer_ns = 200'000;  // one I2C transfer
   bool wifi_present = true;           // the known network is in range (JoinNetwork succeeds)
   int64_t join_ns = 3 * kSecondNs;    // how long joining it takes
@@ -135,7 +135,9 @@ class World {
     uint64_t order;
     bool broadcast;
     std::vector<uint8_t> data;
-    bool operator>(const Delivery& o) const { return true_ns != o.true_ns ? true_ns > o.true_ns : order > o.order; }
+    bool operator>(const Delivery& o) const {
+      return true_ns != o.true_ns ? true_ns > o.true_ns : order > o.order;
+    }
   };
 
   void perform(const fw::Action& a);

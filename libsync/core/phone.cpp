@@ -176,7 +176,8 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   // A time no clock can show any more: the phone's is wrong, whatever it measured.
   if (c.build_time_ns > 0 && x.t4_ns < c.build_time_ns) {
     v.refusal = PhoneRefusal::BeforeBuild;
-    v.reason = "the phone's clock shows a time before this server's software was built; set the phone's clock";
+    v.reason =
+        "the phone's clock shows a time before this server's software was built; set the phone's clock";
     return v;
   }
   if (c.last_record_ns > 0 && x.t4_ns < c.last_record_ns) {

@@ -69,7 +69,8 @@ std::string explain_record(const RecordVerdict& v, int64_t max_age_ns) {
              " (the clock went back?)";
     case RecordReason::OtherBoot: return "from an earlier boot";
     case RecordReason::NoBootId: return "no boot_id recorded, so taken as from an earlier boot";
-    case RecordReason::BootUnknown: return "this boot's boot_id is unknown, so not shown to be from this boot";
+    case RecordReason::BootUnknown:
+      return "this boot's boot_id is unknown, so not shown to be from this boot";
   }
   return "unknown";
 }

@@ -20,7 +20,7 @@ namespace lansync::core {
 
 // A boot and a moment in it: the kernel's boot_id and CLOCK_BOOTTIME.
 struct BootStamp {
-  std::string boot_id;                 // e.g. "4f1c2a9e-..." (36 chars); empty: unknown / not recorded
+  std::string boot_id;                  // e.g. "4f1c2a9e-..." (36 chars); empty: unknown / not recorded
   std::optional<int64_t> boot_time_ns;  // CLOCK_BOOTTIME in ns (time since that boot); none: unknown
 };
 
@@ -43,10 +43,10 @@ enum class RecordReason : uint8_t {
 enum class AgeClock : uint8_t { Wall, Boot };
 
 struct RecordVerdict {
-  bool counts = false;                   // the record vouches for the clock now
+  bool counts = false;  // the record vouches for the clock now
   RecordReason reason = RecordReason::BootUnknown;
-  int64_t age_ns = 0;                    // the larger of the wall and boot-clock ages (wall if no boot age)
-  AgeClock age_clock = AgeClock::Wall;   // which of the two that was
+  int64_t age_ns = 0;                   // the larger of the wall and boot-clock ages (wall if no boot age)
+  AgeClock age_clock = AgeClock::Wall;  // which of the two that was
 };
 
 // Judges a record made at wall time record_wall_ns (Unix ns) in boot record,

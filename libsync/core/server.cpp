@@ -23,8 +23,9 @@ void Server::set_reference(const ReferenceState& ref) {
   reference_ = ref;
 }
 
-ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns, int64_t mono_ns,
-                            uint32_t random, proto::TransmitClock clock, uint8_t* reply, size_t cap) {
+ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+                            int64_t mono_ns, uint32_t random, proto::TransmitClock clock, uint8_t* reply,
+                            size_t cap) {
   auto checked = proto::check_request(request, size);
   if (!checked) return drop(checked.error());
   if (!policy_.access.allowed(client)) return drop(DropReason::AccessDenied);

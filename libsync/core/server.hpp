@@ -72,8 +72,9 @@ class Server {
   // signed request: never more than the request), its transmit time read
   // from clock last, and records that time for the client.  random: 32
   // random bits for the rate limiter's leak.
-  ServerAction handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns, int64_t mono_ns,
-                      uint32_t random, proto::TransmitClock clock, uint8_t* reply, size_t cap);
+  ServerAction handle(const uint8_t* request, size_t size, const IpAddress& client, int64_t rx_ns,
+                      int64_t mono_ns, uint32_t random, proto::TransmitClock clock, uint8_t* reply,
+                      size_t cap);
 
   // The kernel's transmit time (Unix ns) of the reply sent[0..sent_size) to
   // client, as the socket hands both back: replaces the recorded estimate if

@@ -35,10 +35,10 @@ enum class TrustReason : uint8_t {
   StateFresh,
   KernelUnsynchronized,  // and the policy does not look at the state file
   StateStale,
-  StateMissing,   // no file, or a file that does not parse
-  StateInFuture,  // recorded after now: the clock went back, or the file lies
+  StateMissing,    // no file, or a file that does not parse
+  StateInFuture,   // recorded after now: the clock went back, or the file lies
   StateOtherBoot,  // made in another boot (or names none): not evidence for this one
-  NoEvidence,     // neither source could be read
+  NoEvidence,      // neither source could be read
 };
 
 struct TrustVerdict {

@@ -20,7 +20,7 @@ struct Resolver::Shared {
   std::deque<std::pair<size_t, HostPort>> requests;
   std::vector<Answer> answers;
   bool stopping = false;
-  int pipe_read = -1;   // one byte per answer; the owner polls and drains it
+  int pipe_read = -1;  // one byte per answer; the owner polls and drains it
   int pipe_write = -1;
 
   ~Shared() {

@@ -153,8 +153,9 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
     for (const auto& [loc, addr] : locations) from_sender += addr == from ? 1u : 0u;
     if (locations.count(r->location) == 0 &&
         (locations.size() >= kMaxSsdpAnswers || from_sender >= kMaxSsdpAnswersPerHost)) {
-      if (!capped) log::warn("SSDP: more answers than {} (or {} from {}): the rest are ignored", kMaxSsdpAnswers,
-                             kMaxSsdpAnswersPerHost, from);
+      if (!capped)
+        log::warn("SSDP: more answers than {} (or {} from {}): the rest are ignored", kMaxSsdpAnswers,
+                  kMaxSsdpAnswersPerHost, from);
       capped = true;
       continue;
     }

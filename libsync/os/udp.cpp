@@ -36,7 +36,8 @@ OsResult<UdpSocket> UdpSocket::open(int family, const Options& options) {
   }
   if (options.freebind) {
     bool v6 = family == AF_INET6;
-    if (::setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) != 0) {
+    if (::setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on)) !=
+        0) {
       return errno_error("cannot bind to addresses not up yet (IP_FREEBIND)");
     }
   }

@@ -9,6 +9,7 @@
 // given certificate; one request at a time; SSDP answers on the loopback.
 // Tests steer it and read its true offset through /emulator/... (no auth).
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,7 +21,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <httplib.h>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -157,8 +157,10 @@ bool authorized(const Options& o, Camera& cam, const httplib::Request& req, http
     return std::string("Digest realm=\"Camera Control API\", qop=\"auth\", algorithm=") + algorithm +
            ", nonce=\"" + nonce + "\", opaque=\"ccapi\"";
   };
-  if (o.algorithm == "sha256" || o.algorithm == "both") res.headers.emplace("WWW-Authenticate", challenge("SHA-256"));
-  if (o.algorithm == "md5" || o.algorithm == "both") res.headers.emplace("WWW-Authenticate", challenge("MD5"));
+  if (o.algorithm == "sha256" || o.algorithm == "both")
+    res.headers.emplace("WWW-Authenticate", challenge("SHA-256"));
+  if (o.algorithm == "md5" || o.algorithm == "both")
+    res.headers.emplace("WWW-Authenticate", challenge("MD5"));
   reply_json(res, 401, json{{"message", "Unauthorized"}});
   return false;
 }
@@ -193,8 +195,8 @@ void put_datetime(Camera& cam, const httplib::Request& req, httplib::Response& r
   std::lock_guard lock(cam.mu);
   json j = json::parse(req.body, nullptr, false);
   auto invalid = [&] { reply_json(res, 400, json{{"message", "Invalid parameter"}}); };
-  if (!j.is_object() || j.size() != 2 || !j.contains("datetime") || !j.contains("dst") || !j["datetime"].is_string() ||
-      !j["dst"].is_boolean()) {
+  if (!j.is_object() || j.size() != 2 || !j.contains("datetime") || !j.contains("dst") ||
+      !j["datetime"].is_string() || !j["dst"].is_boolean()) {
     return invalid();
   }
   std::string text = j["datetime"].get<std::string>();
@@ -240,11 +242,12 @@ void ssdp_loop(const std::string& location, std::atomic<bool>& stop) {
     if (n <= 0) continue;
     std::string m(buf, static_cast<size_t>(n));
     if (m.rfind("M-SEARCH", 0) != 0) continue;
-    if (m.find(os::kCcapiSsdpTarget) == std::string::npos && m.find("ssdp:all") == std::string::npos) continue;
-    std::string answer = "HTTP/1.1 200 OK\r\nCache-Control: max-age=1800\r\nEXT:\r\nLocation: " + location +
-                         "\r\nServer: Camera OS/1.0 UPnP/1.0 Canon Device Discovery/1.0\r\nST: " +
-                         os::kCcapiSsdpTarget + "\r\nUSN: uuid:00000000-0000-0000-0001-00000000cafe::" +
-                         os::kCcapiSsdpTarget + "\r\n\r\n";
+    if (m.find(os::kCcapiSsdpTarget) == std::string::npos && m.find("ssdp:all") == std::string::npos)
+      continue;
+    std::string answer =
+        "HTTP/1.1 200 OK\r\nCache-Control: max-age=1800\r\nEXT:\r\nLocation: " + location +
+        "\r\nServer: Camera OS/1.0 UPnP/1.0 Canon Device Discovery/1.0\r\nST: " + os::kCcapiSsdpTarget +
+        "\r\nUSN: uuid:00000000-0000-0000-0001-00000000cafe::" + os::kCcapiSsdpTarget + "\r\n\r\n";
     ::sendto(fd, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   }
   ::close(fd);
@@ -266,7 +269,8 @@ int main(int argc, char** argv) {
   app.add_flag("--read-only", o.read_only, "list datetime without PUT");
   app.add_option("--busy", o.busy, "answer the first N datetime requests 503 (-1: always)");
   app.add_option("--busy-message", o.busy_message, "the 503 message")->capture_default_str();
-  app.add_option("--malformed", o.malformed, "GET datetime replies: none, not-json, bad-date, dst-string, missing-dst")
+  app.add_option("--malformed", o.malformed,
+                 "GET datetime replies: none, not-json, bad-date, dst-string, missing-dst")
       ->check(CLI::IsMember({"none", "not-json", "bad-date", "dst-string", "missing-dst"}));
   app.add_option("--user", o.user, "require digest authentication as this user");
   app.add_option("--password", o.password, "its password");
@@ -279,7 +283,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   auto hp = os::parse_host_port(o.listen, 8080);
-  int zone_sign = o.zone.size() == 5 && (o.zone[0] == '+' || o.zone[0] == '-') ? (o.zone[0] == '-' ? -1 : 1) : 0;
+  int zone_sign =
+      o.zone.size() == 5 && (o.zone[0] == '+' || o.zone[0] == '-') ? (o.zone[0] == '-' ? -1 : 1) : 0;
   if (!hp || zone_sign == 0) {
     std::fprintf(stderr, "camera_emulator: bad --listen or --zone\n");
     return 2;
@@ -288,7 +293,8 @@ int main(int argc, char** argv) {
   os::SystemClock real;  // read only
   int64_t start_ns = o.start_unix >= 0 ? o.start_unix * kS : real.now_ns() + std::llround(o.offset_s * 1e9);
   cam.clock = CameraClock(start_ns, o.ppm);
-  cam.zone_min = static_cast<int16_t>(zone_sign * (std::stoi(o.zone.substr(1, 2)) * 60 + std::stoi(o.zone.substr(3, 2))));
+  cam.zone_min = static_cast<int16_t>(zone_sign *
+                                      (std::stoi(o.zone.substr(1, 2)) * 60 + std::stoi(o.zone.substr(3, 2))));
   cam.dst = o.dst;
   cam.busy = o.busy;
   cam.busy_message = o.busy_message;
@@ -309,7 +315,8 @@ int main(int argc, char** argv) {
   svr->new_task_queue = [] { return new httplib::ThreadPool(1); };
   svr->set_tcp_nodelay(true);
   svr->set_keep_alive_max_count(1000);
-  std::string host_url = std::string(tls ? "https" : "http") + "://" + hp->host + ":" + std::to_string(hp->port);
+  std::string host_url =
+      std::string(tls ? "https" : "http") + "://" + hp->host + ":" + std::to_string(hp->port);
 
   auto count = [&](const httplib::Request&) {
     std::lock_guard lock(cam.mu);
@@ -339,8 +346,12 @@ int main(int argc, char** argv) {
         "<?xml version=\"1.0\"?>\n<root xmlns=\"urn:schemas-upnp-org:device-1-0\">\n<device>\n"
         "<deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>\n"
         "<friendlyName>Canon EOS Emulator</friendlyName>\n<manufacturer>Canon</manufacturer>\n"
-        "<serviceList><service>\n<serviceType>" + std::string(os::kCcapiSsdpTarget) + "</serviceType>\n"
-        "<ns:X_accessURL xmlns:ns=\"urn:schemas-canon-com:schema-upnp\">" + host_url + "/ccapi</ns:X_accessURL>\n"
+        "<serviceList><service>\n<serviceType>" +
+        std::string(os::kCcapiSsdpTarget) +
+        "</serviceType>\n"
+        "<ns:X_accessURL xmlns:ns=\"urn:schemas-canon-com:schema-upnp\">" +
+        host_url +
+        "/ccapi</ns:X_accessURL>\n"
         "</service></serviceList>\n</device>\n</root>\n";
     res.set_content(xml, "text/xml");
   });
@@ -363,7 +374,8 @@ int main(int argc, char** argv) {
     if (j.contains("busy")) cam.busy = j["busy"].get<int>();
     if (j.contains("busy_message")) cam.busy_message = j["busy_message"].get<std::string>();
     if (j.contains("malformed")) cam.malformed = j["malformed"].get<std::string>();
-    if (j.contains("offset_s")) cam.clock.set(real.now_ns() + std::llround(j["offset_s"].get<double>() * 1e9));
+    if (j.contains("offset_s"))
+      cam.clock.set(real.now_ns() + std::llround(j["offset_s"].get<double>() * 1e9));
     reply_json(res, 200, json::object());
   });
 

@@ -1,9 +1,10 @@
 // Fuzz target for what a board takes from the network; see targets.hpp.
+#include "firmware/core/board.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
 #include "codec/ntp_packet.hpp"
-#include "firmware/core/board.hpp"
 #include "proto/server.hpp"
 #include "targets.hpp"
 
@@ -74,7 +75,8 @@ int board(const uint8_t* data, size_t size) {
       // A synchronized reply only from a synchronized clock (one that follows a
       // stratum-15 server is synchronized but cannot serve stratum 16).
       bool synchronized = rep->header.leap != codec::Leap::Unsynchronized;
-      require(!synchronized || b->now(local).synchronized, "a synchronized reply from an unsynchronized clock");
+      require(!synchronized || b->now(local).synchronized,
+              "a synchronized reply from an unsynchronized clock");
       require(synchronized || rep->header.stratum == 16, "LI=3 without stratum 16");
       break;
     }

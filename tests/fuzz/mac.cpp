@@ -11,8 +11,8 @@
 #include <memory>
 
 #include "codec/ntp_packet.hpp"
-#include "proto/auth.hpp"
 #include "os/keys.hpp"
+#include "proto/auth.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

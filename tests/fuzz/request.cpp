@@ -37,8 +37,8 @@ int request(const uint8_t* data, size_t size) {
                                                 : core::unsynchronized_reference(-20));
   proto::TransmitClock clock{[](void*) { return now + 500; }, nullptr};
   uint8_t reply[codec::kHeaderSize + 8];
-  core::ServerAction out = server.handle(packet, packet_size, from, now, now, static_cast<uint32_t>(now), clock,
-                                         reply, codec::kHeaderSize);
+  core::ServerAction out = server.handle(packet, packet_size, from, now, now, static_cast<uint32_t>(now),
+                                         clock, reply, codec::kHeaderSize);
   if (!out.respond) return 0;
   require(out.size <= packet_size, "a reply larger than its request");
   require(out.size == codec::kHeaderSize, "a reply that is not 48 bytes");

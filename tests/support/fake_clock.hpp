@@ -76,7 +76,7 @@ class FakeClock final : public os::Clock {
     boot_time_base_ns = 5'000'000'000 - monotonic_ns_;
   }
   std::string boot_id = "6f1b3c2a-9d4e-4f5a-8b7c-0123456789ab";  // empty: boot_stamp() fails
-  int64_t boot_time_base_ns = 60'000'000'000;                     // CLOCK_BOOTTIME at construction
+  int64_t boot_time_base_ns = 60'000'000'000;                    // CLOCK_BOOTTIME at construction
 
   std::vector<int64_t> steps;
   std::vector<int64_t> slews;

@@ -63,8 +63,10 @@ int64_t true_at(int64_t local) {
 
 void wide_arithmetic() {
   fw::Int128 p = fw::mul_wide(-3'037'000'499, 3'037'000'499);
-  check(p.negative() && fw::div_wide(p, fw::Int128(3'037'000'499)) == -3'037'000'499, "128-bit product and quotient");
-  check(fw::scale_q32(int64_t{86'400} * kSecond, fw::q32_from_ppb(40'000)) == 3'456'006'199, "40 ppm for a day, in 2^-32 steps");
+  check(p.negative() && fw::div_wide(p, fw::Int128(3'037'000'499)) == -3'037'000'499,
+        "128-bit product and quotient");
+  check(fw::scale_q32(int64_t{86'400} * kSecond, fw::q32_from_ppb(40'000)) == 3'456'006'199,
+        "40 ppm for a day, in 2^-32 steps");
   check(fw::isqrt(int64_t{1} << 62) == int64_t{1} << 31, "integer square root");
 }
 
@@ -83,7 +85,8 @@ void http_and_rtc() {
   check(p.state == fw::HttpParse::Complete && fw::same_origin(r) && fw::is_json_request(r) &&
             fw::json_value(r.body, r.body_size, "unix_ms", &v, &n, &is_string) && !is_string && n == 8,
         "same-origin JSON set parsed");
-  uint8_t regs[19] = {0x07, 0x14, 0x09, 0x01, 0x22, 0x11, 0x26, 0, 0, 0, 0, 0, 0, 0, 0x1C, 0x00, 0, 0x19, 0x40};
+  uint8_t regs[19] = {0x07, 0x14, 0x09, 0x01, 0x22, 0x11, 0x26, 0,    0,   0,
+                      0,    0,    0,    0,    0x1C, 0x00, 0,    0x19, 0x40};
   proto::Ds3231Read rtc = proto::read_ds3231(regs, sizeof(regs));
   char buf[48];
   fw::TextWriter w(buf, sizeof(buf));
@@ -156,7 +159,12 @@ void two_hours_of_ntp() {
   check(requests <= 2 * 240, "at most 240 requests an hour");
   char buf[160];
   fw::TextWriter w(buf, sizeof(buf));
-  w.put("digest error_ns ").put_int(error).put(" freq_ppb ").put_int(s.freq_ppb).put(" requests ").put_int(requests);
+  w.put("digest error_ns ")
+      .put_int(error)
+      .put(" freq_ppb ")
+      .put_int(s.freq_ppb)
+      .put(" requests ")
+      .put_int(requests);
   w.put(" bound_ns ").put_int(r.error_ns);
   line(w.c_str());
 }

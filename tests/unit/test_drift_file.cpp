@@ -51,8 +51,7 @@ TEST(DriftFile, GarbageIsAOneLineErrorNamingFileAndLineAndIsKept) {
   testing::FakeClock clock;
   auto got = restore_frequency(clock, path);
   ASSERT_FALSE(got);
-  EXPECT_EQ(got.error().message,
-            path + ":1: not a frequency in ppm: 'twelve ppm'; kept as " + path + ".bad");
+  EXPECT_EQ(got.error().message, path + ":1: not a frequency in ppm: 'twelve ppm'; kept as " + path + ".bad");
   EXPECT_TRUE(clock.frequencies.empty());
   EXPECT_EQ(read(path + ".bad"), "twelve ppm\n");  // nothing lost
 }

@@ -191,7 +191,8 @@ TEST(FwBoard, AnRtcWithOsfSetIsNotUsedAndServesLeap3) {
   codec::NtpHeader h = ask(b, w.local_ns());
   EXPECT_EQ(h.leap, codec::Leap::Unsynchronized);
   EXPECT_EQ(h.stratum, 16);
-  EXPECT_NE(http(b, "GET /time HTTP/1.0\r\n\r\n", w.local_ns()).find("503 Service Unavailable"), std::string::npos);
+  EXPECT_NE(http(b, "GET /time HTTP/1.0\r\n\r\n", w.local_ns()).find("503 Service Unavailable"),
+            std::string::npos);
 }
 
 TEST(FwBoard, NtpSetsTheClockAndTheClockSetsTheRtc) {
@@ -570,7 +571,8 @@ TEST(FwBoard, AnRtcThatDisagreesWithTheClockIsNotFollowed) {
     w.run_until(t);
     Event e;
     while (b.next_event(&e)) {
-      told = told || (e.kind == EventKind::RtcUnusable && e.code == static_cast<uint32_t>(RtcStatus::Disagrees));
+      told =
+          told || (e.kind == EventKind::RtcUnusable && e.code == static_cast<uint32_t>(RtcStatus::Disagrees));
     }
   }
   EXPECT_TRUE(told);

@@ -99,9 +99,9 @@ TEST(FwEstimator, TheEnvelopeSeesThroughQueueingOnBothLegs) {
     freq_ss += ferr * ferr / kTrials;
     mean_ss += mean_error * mean_error / kTrials;
   }
-  EXPECT_LT(std::sqrt(offset_ss), 150'000.0);      // 0.15 ms RMS
+  EXPECT_LT(std::sqrt(offset_ss), 150'000.0);  // 0.15 ms RMS
   EXPECT_LT(std::sqrt(offset_ss), 0.7 * std::sqrt(mean_ss));
-  EXPECT_LT(std::sqrt(freq_ss), 200.0);            // 0.2 ppm RMS
+  EXPECT_LT(std::sqrt(freq_ss), 200.0);  // 0.2 ppm RMS
 }
 
 TEST(FwEstimator, AConstantAsymmetryIsInvisible) {

@@ -96,9 +96,10 @@ TEST(FwHttp, ParsesWhatPhonesAndCurlSend) {
   EXPECT_EQ(str(r.path, r.path_size), "/time");
   EXPECT_EQ(r.body_size, 0u);
 
-  p = parse("PUT /time?x=1 HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            "content-length: 20\r\n\r\nunix_ms=1795000000000",
-            &r);
+  p = parse(
+      "PUT /time?x=1 HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "content-length: 20\r\n\r\nunix_ms=1795000000000",
+      &r);
   ASSERT_EQ(p.state, HttpParse::Complete);
   EXPECT_EQ(r.method, HttpMethod::Put);
   EXPECT_EQ(str(r.path, r.path_size), "/time");

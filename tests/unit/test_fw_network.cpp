@@ -30,7 +30,10 @@ NetworkConfig known(AccessPointMode mode) {
 std::string steps(NetworkPlan& p, int64_t local_ns) {
   std::string out;
   for (WifiStep s = p.next(local_ns); s != WifiStep::None; s = p.next(local_ns)) {
-    out += s == WifiStep::Join ? 'J' : s == WifiStep::StartAccessPoint ? 'A' : s == WifiStep::JoinFailed ? 'F' : '?';
+    out += s == WifiStep::Join               ? 'J'
+           : s == WifiStep::StartAccessPoint ? 'A'
+           : s == WifiStep::JoinFailed       ? 'F'
+                                             : '?';
   }
   return out;
 }

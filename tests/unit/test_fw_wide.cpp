@@ -44,7 +44,8 @@ TEST(FwWide, QuotientsMatchInt128AndSaturate) {
     Int128 n = mul_wide(random_magnitude(rng), random_magnitude(rng));
     int64_t d = random_magnitude(rng);
     if (d == 0) continue;
-    ASSERT_EQ(div_wide(n, Int128(d)), saturated(native(n) / d)) << "n " << static_cast<double>(native(n)) << " d " << d;
+    ASSERT_EQ(div_wide(n, Int128(d)), saturated(native(n) / d))
+        << "n " << static_cast<double>(native(n)) << " d " << d;
   }
   EXPECT_EQ(div_wide(Int128(5), Int128(0)), kMax);
   EXPECT_EQ(div_wide(Int128(-5), Int128(0)), kMin);

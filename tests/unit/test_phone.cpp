@@ -197,7 +197,8 @@ TEST(LocalHost, NamesPublicDnsCannotPointElsewhere) {
                         "PI.LAN:80", "hub.home.arpa", "pi.internal"}) {
     EXPECT_TRUE(local_host(h)) << h;
   }
-  for (const char* h : {"", "rebind.example.com", "evil.com:8080", "pi.local.evil.com", "192.168.4.1.nip.io"}) {
+  for (const char* h :
+       {"", "rebind.example.com", "evil.com:8080", "pi.local.evil.com", "192.168.4.1.nip.io"}) {
     EXPECT_FALSE(local_host(h)) << h;
   }
 }

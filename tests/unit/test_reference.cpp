@@ -177,7 +177,8 @@ TEST(Reference, StateNamingNoBootIsFromAnotherBoot) {
 
 TEST(Reference, UnreadableStateFileIsSaidAndNotServed) {
   ReferenceEvidence e;
-  e.state_problem = "/var/lib/lansync/sync-state.json: field 'boot_id' must be a boot id (a UUID of 36 characters)";
+  e.state_problem =
+      "/var/lib/lansync/sync-state.json: field 'boot_id' must be a boot id (a UUID of 36 characters)";
   e.this_boot = this_boot();
   ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::None);

@@ -24,7 +24,8 @@ SocketAddress loopback(uint16_t port) {
 
 TEST(Resolver, AnswersCarryTheirIdsInOrder) {
   Resolver r([](const HostPort& hp) -> OsResult<std::vector<SocketAddress>> {
-    if (hp.host == "offline.test") return code_error(std::errc::host_unreachable, "cannot resolve 'offline.test'");
+    if (hp.host == "offline.test")
+      return code_error(std::errc::host_unreachable, "cannot resolve 'offline.test'");
     return std::vector<SocketAddress>{loopback(hp.port), loopback(static_cast<uint16_t>(hp.port + 1))};
   });
   r.request(7, HostPort{"pool.test", 123});
@@ -44,7 +45,8 @@ TEST(Resolver, AnswersCarryTheirIdsInOrder) {
 }
 
 TEST(Resolver, NothingWaitingMeansNotReadable) {
-  Resolver r([](const HostPort&) -> OsResult<std::vector<SocketAddress>> { return std::vector<SocketAddress>{}; });
+  Resolver r(
+      [](const HostPort&) -> OsResult<std::vector<SocketAddress>> { return std::vector<SocketAddress>{}; });
   pollfd p{r.fd(), POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 0), 0);
   EXPECT_TRUE(r.take().empty());
@@ -66,7 +68,8 @@ TEST(Resolver, DestroyingItDoesNotWaitForALookupInProgress) {
   {
     Resolver r([release, started](const HostPort&) -> OsResult<std::vector<SocketAddress>> {
       *started = true;
-      while (!*release) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a DNS server that never answers
+      while (!*release)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a DNS server that never answers
       return std::vector<SocketAddress>{};
     });
     r.request(1, HostPort{"slow.test", 123});

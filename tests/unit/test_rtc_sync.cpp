@@ -171,7 +171,8 @@ TEST_F(BootFlow, APhoneSetClockGoesToTheRtc) {
   ASSERT_TRUE(write_sync_state(state, s).ok());
   SysToHcReport r = systohc();
   ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
-  EXPECT_EQ(r.verdict.reason, "the clock was set or verified 1 min 00 s ago by the wall clock (source phone)");
+  EXPECT_EQ(r.verdict.reason,
+            "the clock was set or verified 1 min 00 s ago by the wall clock (source phone)");
 }
 
 TEST_F(BootFlow, ARecordOfAnEarlierBootDoesNotReachTheRtc) {

@@ -58,8 +58,8 @@ struct RequestPath : ::testing::Test {
     if (!server) restart();
     server->set_reference(ref);
     rx_ns = rx;
-    ServerAction a =
-        server->handle(p.data(), p.size(), from, rx, rx + mono_step, random, {&read_clock, this}, reply, sizeof(reply));
+    ServerAction a = server->handle(p.data(), p.size(), from, rx, rx + mono_step, random, {&read_clock, this},
+                                    reply, sizeof(reply));
     reply_size = a.respond ? a.size : 0;
     return a;
   }
@@ -246,7 +246,8 @@ TEST_F(RequestPath, AStepOfTheClockBackLocksNoClientOut) {
   restart();
   mono_step = 0;
   EXPECT_TRUE(handle(packet(client_request()), loopback(), kT0).respond);
-  EXPECT_EQ(handle(packet(client_request()), loopback(), kT0 + 10 * kS - kHour).reason, DropReason::RateLimited);
+  EXPECT_EQ(handle(packet(client_request()), loopback(), kT0 + 10 * kS - kHour).reason,
+            DropReason::RateLimited);
 }
 
 TEST_F(RequestPath, InterleavedExchangeAsChronyRunsIt) {

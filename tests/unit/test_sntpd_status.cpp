@@ -62,10 +62,17 @@ StatusSnapshot synchronized_snapshot() {
   h.requests[1] = 7;
   h.sets = 1;
   h.refused[static_cast<size_t>(core::PhoneRefusal::Reused)] = 2;
-  h.last_set = PhoneAttempt{"2026-11-22T12:00:00.000000Z", "set", "none", "192.0.2.7", "button",
-                            5 * kS, 20'000'000, "stepped", "phone"};
-  h.last_refusal = PhoneAttempt{"2026-11-22T12:01:00.000000Z", "refused", "reused", "192.0.2.8", "auto",
-                                {}, {}, "reused", "phone"};
+  h.last_set = PhoneAttempt{"2026-11-22T12:00:00.000000Z",
+                            "set",
+                            "none",
+                            "192.0.2.7",
+                            "button",
+                            5 * kS,
+                            20'000'000,
+                            "stepped",
+                            "phone"};
+  h.last_refusal = PhoneAttempt{
+      "2026-11-22T12:01:00.000000Z", "refused", "reused", "192.0.2.8", "auto", {}, {}, "reused", "phone"};
   s.http = h;
   return s;
 }
@@ -94,11 +101,13 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   EXPECT_EQ(status_text(status_from_json(wire)), direct);
   EXPECT_NE(direct.find("Synchronized     : yes, serving stratum 2, refid LOCL\n"), std::string::npos);
   EXPECT_NE(direct.find("Reference time   : 2026-11-18T"), std::string::npos);
-  EXPECT_NE(direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),
-            std::string::npos);
+  EXPECT_NE(
+      direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),
+      std::string::npos);
   EXPECT_NE(direct.find("Frequency        : 12.500 ppm slow\n"), std::string::npos);
-  EXPECT_NE(direct.find("Phone sets       : 1 (last +5.000000000 s from 192.0.2.7, 2026-11-22T12:00:00.000000Z)"),
-            std::string::npos);
+  EXPECT_NE(
+      direct.find("Phone sets       : 1 (last +5.000000000 s from 192.0.2.7, 2026-11-22T12:00:00.000000Z)"),
+      std::string::npos);
   EXPECT_NE(direct.find("Phone refusals   : 2 (last reused from 192.0.2.8, "), std::string::npos);
 }
 
@@ -106,7 +115,8 @@ TEST(SntpdStatus, UnsynchronizedText) {
   StatusSnapshot s;
   s.reference.detail = "no reference";
   std::string text = status_text(s);
-  EXPECT_NE(text.find("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n"), std::string::npos);
+  EXPECT_NE(text.find("Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n"),
+            std::string::npos);
   EXPECT_NE(text.find("Leap status      : not synchronised\n"), std::string::npos);
   EXPECT_EQ(text.find("Broadcasts sent"), std::string::npos);
   EXPECT_EQ(text.find("HTTP"), std::string::npos);
@@ -150,10 +160,11 @@ TEST(SntpdEventLoop, TimersAndDescriptors) {
   loop.every(5'000'000, start, [&] { ++ticks; });
   // A deadline computed by its owner: due 12 ms after the start, then never.
   bool fired = false;
-  loop.when([&] { return fired ? INT64_MAX : start + 12'000'000; }, [&] {
-    fired = true;
-    ASSERT_EQ(::write(fds[1], "x", 1), 1);
-  });
+  loop.when([&] { return fired ? INT64_MAX : start + 12'000'000; },
+            [&] {
+              fired = true;
+              ASSERT_EQ(::write(fds[1], "x", 1), 1);
+            });
   loop.watch(fds[0], [&] {
     char c;
     ASSERT_EQ(::read(fds[0], &c, 1), 1);

@@ -146,9 +146,9 @@ TEST(RecordAge, BootIdsAreUuids) {
   EXPECT_TRUE(valid_boot_id(kBootId));
   EXPECT_TRUE(valid_boot_id("0B4E1C2D-3F5A-4B6C-8D7E-9F0A1B2C3D4E"));
   EXPECT_FALSE(valid_boot_id(""));
-  EXPECT_FALSE(valid_boot_id("0b4e1c2d3f5a4b6c8d7e9f0a1b2c3d4e"));       // no dashes
-  EXPECT_FALSE(valid_boot_id("0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4"));    // 35 chars
-  EXPECT_FALSE(valid_boot_id("0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4g"));   // not hex
+  EXPECT_FALSE(valid_boot_id("0b4e1c2d3f5a4b6c8d7e9f0a1b2c3d4e"));        // no dashes
+  EXPECT_FALSE(valid_boot_id("0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4"));     // 35 chars
+  EXPECT_FALSE(valid_boot_id("0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4g"));    // not hex
   EXPECT_FALSE(valid_boot_id("0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e\n"));  // 37 chars
 }
 
@@ -199,7 +199,8 @@ TEST(TrustEvidence, ARecordCountsOnlyInItsBoot) {
   os::stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(os::write_sync_state(path, s).ok());
   clock.advance(60 * kS);
-  TrustVerdict v = assess_trust(os::gather_trust_evidence(clock, path), TrustPolicy::Auto, clock.now_ns(), kMaxAge);
+  TrustVerdict v =
+      assess_trust(os::gather_trust_evidence(clock, path), TrustPolicy::Auto, clock.now_ns(), kMaxAge);
   EXPECT_TRUE(v.trusted);
   EXPECT_EQ(v.state_age_ns, 60 * kS);
   clock.reboot(kOtherBootId);

@@ -26,7 +26,7 @@ struct Broadcast {
   os::SocketAddress address;
   os::UdpSocket socket;
   const proto::MacKeys* keys = nullptr;  // with key_id: sign each broadcast
-  uint32_t key_id = 0;                  // 0: unsigned
+  uint32_t key_id = 0;                   // 0: unsigned
 };
 
 class Broadcaster {

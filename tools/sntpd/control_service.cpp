@@ -15,7 +15,9 @@ void ControlService::attach(EventLoop& loop) {
   if (server_.fd() < 0) return;
   // The socket and each connection still sending its line; and the deadline
   // of the oldest, so that a client that trickles is closed on time.
-  auto serve = [this] { server_.serve([this](const std::string& r) { return answer(r); }, os::monotonic_ns()); };
+  auto serve = [this] {
+    server_.serve([this](const std::string& r) { return answer(r); }, os::monotonic_ns());
+  };
   loop.watch_set([this] { return server_.fds(); }, serve);
   loop.when([this] { return server_.next_deadline_mono_ns(); }, serve);
 }

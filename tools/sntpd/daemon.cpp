@@ -84,7 +84,8 @@ void Daemon::stop_serving() {
     reasons += fmt::format("{}{} {}", r == 0 ? "" : ", ", t.dropped[r],
                            core::describe(static_cast<core::DropReason>(r)));
   }
-  os::log::info("{} requests, {} replies, {} dropped ({})", t.requests, t.replies, t.dropped_total(), reasons);
+  os::log::info("{} requests, {} replies, {} dropped ({})", t.requests, t.replies, t.dropped_total(),
+                reasons);
 }
 
 CounterSnapshot Daemon::counters() {

@@ -30,11 +30,13 @@ class EventLoop {
   bool stop_on_signals();
   // Calls on_readable whenever fd is readable (or in error).
   void watch(int fd, Callback on_readable);
-  // Asks fds() before each poll for descriptors that come and go; calls on_readable once when any is readable.
+  // Asks fds() before each poll for descriptors that come and go; calls on_readable once when any is
+  // readable.
   void watch_set(std::function<std::vector<int>()> fds, Callback on_readable);
   // Calls on_due at first_due_mono_ns, then interval_ns after each time it ran (monotonic ns, > 0).
   void every(int64_t interval_ns, int64_t first_due_mono_ns, Callback on_due);
-  // Calls on_due whenever due() (monotonic ns; INT64_MAX: never) has passed; due() is asked before each round.
+  // Calls on_due whenever due() (monotonic ns; INT64_MAX: never) has passed; due() is asked before each
+  // round.
   void when(std::function<int64_t()> due, Callback on_due);
 
   // Runs until a signal or stop(); false if poll() failed (logged).

@@ -204,7 +204,8 @@ void HttpServer::routes() {
   // page reading /time or /metrics, or fetching a token) is refused before
   // any handler runs.  POST /set applies the whole same-origin rule itself.
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.method == "POST" || core::local_host(header(req, "Host"))) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.method == "POST" || core::local_host(header(req, "Host")))
+      return httplib::Server::HandlerResponse::Unhandled;
     ++host_refused_;
     res.status = 403;
     res.set_content("403 Forbidden: the Host header names no local server\n", "text/plain; charset=utf-8");

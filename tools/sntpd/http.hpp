@@ -89,10 +89,10 @@ class HttpServer {
   std::atomic<uint64_t> sets_{0};
   std::atomic<uint64_t> host_refused_{0};  // requests refused for their Host (DNS rebinding)
   std::atomic<uint64_t> refused_[static_cast<size_t>(core::PhoneRefusal::kCount)] = {};
-  std::mutex last_mutex_;          // guards the two below and activity-log appends
+  std::mutex last_mutex_;                     // guards the two below and activity-log appends
   std::optional<PhoneAttempt> last_set_;      // none before the first
   std::optional<PhoneAttempt> last_refusal_;  // likewise
-  bool log_failed_ = false;        // warned once about the activity log
+  bool log_failed_ = false;                   // warned once about the activity log
   // Per refusal reason, when its last log line was written (monotonic ns; guarded by last_mutex_).
   int64_t refusal_logged_mono_ns_[static_cast<size_t>(core::PhoneRefusal::kCount)] = {};
 };

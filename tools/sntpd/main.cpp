@@ -425,7 +425,8 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
   if (Stop stop = drop_root(opt, user, !simulated && (follows || http_set), follows, http_set)) return *stop;
   if (!opt.upstream.empty()) {
-    os::log::info("following {} upstream server{}, {}", opt.upstream.size(), opt.upstream.size() > 1 ? "s" : "",
+    os::log::info("following {} upstream server{}, {}", opt.upstream.size(),
+                  opt.upstream.size() > 1 ? "s" : "",
                   follows ? "disciplining the clock" : "without clock control");
   }
   return daemon.run() ? kOk : kFailure;

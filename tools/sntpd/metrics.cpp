@@ -40,15 +40,18 @@ void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
   gauge_s(m, "sntpd_reference_timestamp_seconds", "When the reference was last updated, Unix time.",
           r.reference_time_ns);
   gauge_s(m, "sntpd_reliable_until_timestamp_seconds",
-          "When the reference stops counting (max age, or root distance 1.5 s), Unix time.", r.reliable_until_ns);
+          "When the reference stops counting (max age, or root distance 1.5 s), Unix time.",
+          r.reliable_until_ns);
   gauge_s(m, "sntpd_root_delay_seconds", "Root delay served.", r.root_delay_ns);
   gauge_s(m, "sntpd_root_dispersion_seconds", "Root dispersion served, grown at 15 ppm since the update.",
           r.root_dispersion_ns);
 }
 
 void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
-  gauge(m, "sntpd_clock_control", "1 when sntpd adjusts the clock from upstream servers.", c.control ? 1.0 : 0.0);
-  gauge_s(m, "sntpd_last_offset_seconds", "Last offset measured against the upstream servers.", c.last_offset_ns);
+  gauge(m, "sntpd_clock_control", "1 when sntpd adjusts the clock from upstream servers.",
+        c.control ? 1.0 : 0.0);
+  gauge_s(m, "sntpd_last_offset_seconds", "Last offset measured against the upstream servers.",
+          c.last_offset_ns);
   if (c.simulated) {
     gauge_s(m, "sntpd_simulated_clock_offset_seconds", "The simulated clock minus the system clock.",
             c.simulated_offset_ns);
@@ -57,7 +60,8 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
 
 void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
   if (ups.empty()) return;
-  m.family("sntpd_upstream_reachable", MetricType::Gauge, "Replies among the last 8 polls of each upstream server.");
+  m.family("sntpd_upstream_reachable", MetricType::Gauge,
+           "Replies among the last 8 polls of each upstream server.");
   for (const UpstreamSnapshot& u : ups) {
     m.sample(static_cast<double>(std::popcount(static_cast<unsigned>(u.reach))), {{"server", u.server}});
   }
@@ -84,12 +88,14 @@ void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTa
     m.sample(c.dropped[i], {{"reason", core::describe(static_cast<core::DropReason>(i))}});
   }
   counter(m, "sntpd_send_errors_total", "Replies the kernel refused to send.", c.send_errors);
-  counter(m, "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.", c.tx_timestamps);
+  counter(m, "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.",
+          c.tx_timestamps);
   counter(m, "sntpd_broadcasts_sent_total", "Mode-5 broadcasts sent.", c.broadcasts_sent);
 
   counter(m, "sntpd_clients_seen_total", "Distinct client addresses seen.", cl.seen);
   gauge(m, "sntpd_clients_tracked", "Client addresses in the table now.", static_cast<double>(cl.tracked));
-  gauge(m, "sntpd_clients_capacity", "Size of the client table (--max-clients).", static_cast<double>(cl.capacity));
+  gauge(m, "sntpd_clients_capacity", "Size of the client table (--max-clients).",
+        static_cast<double>(cl.capacity));
 }
 
 void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
@@ -98,7 +104,8 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   counter(m, "sntpd_phone_sets_total", "Times a phone set the clock.", h.sets);
   counter(m, "sntpd_http_host_refused_total",
           "HTTP requests refused because their Host names no local server (DNS rebinding).", h.host_refused);
-  m.family("sntpd_phone_set_refusals_total", MetricType::Counter, "Refused requests to set the clock, by reason.");
+  m.family("sntpd_phone_set_refusals_total", MetricType::Counter,
+           "Refused requests to set the clock, by reason.");
   for (size_t i = 1; i < kPhoneRefusals; ++i) {
     m.sample(h.refused[i], {{"reason", core::code(static_cast<core::PhoneRefusal>(i))}});
   }
@@ -110,7 +117,8 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
 
 std::string metrics_text(const StatusSnapshot& s) {
   PrometheusText m;
-  m.family("sntpd_info", MetricType::Gauge, "Version of sntpd and the clock it serves (system or simulated).");
+  m.family("sntpd_info", MetricType::Gauge,
+           "Version of sntpd and the clock it serves (system or simulated).");
   m.sample(1.0, {{"version", s.version}, {"clock", s.clock.simulated ? "simulated" : "system"}});
   gauge_s(m, "sntpd_uptime_seconds", "Time since sntpd started.", s.uptime_ns);
   reference_metrics(m, s.reference);

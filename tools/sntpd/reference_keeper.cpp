@@ -9,11 +9,11 @@
 
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
-#include "proto/units.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/set_clock.hpp"
 #include "os/sync_state.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -42,7 +42,8 @@ core::ReferenceEvidence ReferenceKeeper::gather_evidence(std::string* state_sour
   e.upstream = upstreams_.reference();
   // The kernel's word counts only when someone else disciplines the clock.
   if (!upstreams_.controls_clock()) {
-    if (auto k = clock_.sync_status(); k && k->synchronized) e.kernel = core::KernelReference{k->max_error_ns};
+    if (auto k = clock_.sync_status(); k && k->synchronized)
+      e.kernel = core::KernelReference{k->max_error_ns};
   }
   if (auto st = os::read_sync_state(config_.state_path); st) {
     core::StateReference r;

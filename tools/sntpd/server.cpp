@@ -89,8 +89,8 @@ void Worker::serve(os::UdpSocket& socket) {
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
       uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
-      core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, mono_ns, next_random(),
-                                           transmit_clock_, reply, sizeof(reply));
+      core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, mono_ns,
+                                           next_random(), transmit_clock_, reply, sizeof(reply));
       if (!a.respond) {
         counters_.dropped[static_cast<size_t>(a.reason)].fetch_add(1, std::memory_order_relaxed);
         continue;

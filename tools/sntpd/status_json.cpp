@@ -58,7 +58,8 @@ ReferenceSnapshot reference_from_json(const ordered_json& ref) {
   ReferenceSnapshot r;
   r.synchronized = ref.at("synchronized").get<bool>();
   r.kind = text_field(ref, "source");
-  if (auto it = ref.find("state_source"); it != ref.end() && it->is_string()) r.state_source = it->get<std::string>();
+  if (auto it = ref.find("state_source"); it != ref.end() && it->is_string())
+    r.state_source = it->get<std::string>();
   r.detail = ref.at("detail").get<std::string>();
   r.leap = ref.at("leap").get<int>();
   if (r.synchronized) {
@@ -134,14 +135,16 @@ UpstreamSnapshot upstream_from_json(const ordered_json& o) {
 
 // The plain counters, before and after the drops by reason, in the report's order.
 using Count = uint64_t CounterSnapshot::*;
-constexpr std::pair<const char*, Count> kCountsBefore[] = {{"requests", &CounterSnapshot::requests},
-                                                           {"replies", &CounterSnapshot::replies},
-                                                           {"interleaved_replies", &CounterSnapshot::interleaved_replies},
-                                                           {"passive_replies", &CounterSnapshot::passive_replies},
-                                                           {"kod_sent", &CounterSnapshot::kod_sent}};
-constexpr std::pair<const char*, Count> kCountsAfter[] = {{"send_errors", &CounterSnapshot::send_errors},
-                                                          {"tx_timestamps", &CounterSnapshot::tx_timestamps},
-                                                          {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
+constexpr std::pair<const char*, Count> kCountsBefore[] = {
+    {"requests", &CounterSnapshot::requests},
+    {"replies", &CounterSnapshot::replies},
+    {"interleaved_replies", &CounterSnapshot::interleaved_replies},
+    {"passive_replies", &CounterSnapshot::passive_replies},
+    {"kod_sent", &CounterSnapshot::kod_sent}};
+constexpr std::pair<const char*, Count> kCountsAfter[] = {
+    {"send_errors", &CounterSnapshot::send_errors},
+    {"tx_timestamps", &CounterSnapshot::tx_timestamps},
+    {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
 
 const char* drop_name(size_t i) { return core::describe(static_cast<core::DropReason>(i)); }
 
@@ -181,7 +184,6 @@ ClientTableSnapshot clients_summary_from_json(const ordered_json& cl) {
   return {cl.at("seen").get<uint64_t>(), cl.at("tracked").get<uint64_t>(), cl.at("capacity").get<uint64_t>()};
 }
 
-
 ordered_json http_json(const HttpSnapshot& h) {
   ordered_json j;
   j["listen"] = h.listen;
@@ -192,7 +194,8 @@ ordered_json http_json(const HttpSnapshot& h) {
   j["sets"] = h.sets;
   j["host_refused"] = h.host_refused;
   ordered_json refused;
-  for (size_t i = 1; i < kPhoneRefusals; ++i) refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
+  for (size_t i = 1; i < kPhoneRefusals; ++i)
+    refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
   j["refused"] = refused;
   j["refused_total"] = h.refused_total();
   j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
@@ -225,7 +228,8 @@ HttpSnapshot http_from_json(const ordered_json& j) {
   h.sets = j.at("sets").get<uint64_t>();
   h.host_refused = j.value("host_refused", uint64_t{0});
   if (auto it = j.find("refused"); it != j.end() && it->is_object()) {
-    for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
+    for (size_t i = 1; i < kPhoneRefusals; ++i)
+      h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
   }
   h.last_set = phone_attempt_from_json(j.at("last_set"));
   h.last_refusal = phone_attempt_from_json(j.at("last_refusal"));

@@ -31,13 +31,14 @@ struct ReferenceSnapshot {
   int64_t now_ns = 0;         // the served clock when the snapshot was taken (Unix ns)
   bool synchronized = false;  // false: replies carry LI=3 and stratum 16
   std::string kind;           // core::describe(ReferenceKind): "upstream", "kernel", "state", "local", "none"
-  std::optional<std::string> state_source;  // with kind "state": the sync-state file's source ("phone", "rtc")
-  std::string detail;                       // why this reference, in words
-  int stratum = 16;                         // as served: 16 when unsynchronized
-  std::string refid;                        // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
-  int leap = 3;                             // LI served: 0, or 3 when unsynchronized
-  int64_t root_delay_ns = 0;                // RFC 5905 §7.3 root delay served
-  int64_t root_dispersion_ns = 0;           // grown at 15 ppm up to now_ns; 0 when unsynchronized
+  std::optional<std::string>
+      state_source;                // with kind "state": the sync-state file's source ("phone", "rtc")
+  std::string detail;              // why this reference, in words
+  int stratum = 16;                // as served: 16 when unsynchronized
+  std::string refid;               // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
+  int leap = 3;                    // LI served: 0, or 3 when unsynchronized
+  int64_t root_delay_ns = 0;       // RFC 5905 §7.3 root delay served
+  int64_t root_dispersion_ns = 0;  // grown at 15 ppm up to now_ns; 0 when unsynchronized
   std::optional<int64_t> reference_time_ns;  // when the reference was last updated (Unix ns)
   std::optional<int64_t> age_ns;             // now_ns minus reference_time_ns (>= 0 normally)
   int precision_log2 = 0;                    // the served clock's precision, log2 seconds (negative)
@@ -49,40 +50,40 @@ struct ReferenceSnapshot {
 
 // The clock served and who disciplines it.
 struct ClockSnapshot {
-  bool simulated = false;                         // --clock simulated
-  std::optional<int64_t> simulated_offset_ns;     // simulated clock minus system clock (positive: ahead)
-  bool control = false;                           // sntpd adjusts the clock from upstream servers
-  std::optional<double> frequency_ppm;            // kernel frequency correction (positive: clock fast)
-  std::optional<int64_t> system_time_offset_ns;   // offset the kernel still slews out (positive: clock behind)
-  std::optional<int64_t> last_offset_ns;          // last offset against the upstreams (none without upstreams)
+  bool simulated = false;                        // --clock simulated
+  std::optional<int64_t> simulated_offset_ns;    // simulated clock minus system clock (positive: ahead)
+  bool control = false;                          // sntpd adjusts the clock from upstream servers
+  std::optional<double> frequency_ppm;           // kernel frequency correction (positive: clock fast)
+  std::optional<int64_t> system_time_offset_ns;  // offset the kernel still slews out (positive: clock behind)
+  std::optional<int64_t> last_offset_ns;         // last offset against the upstreams (none without upstreams)
 };
 
 // One upstream server (upstreams.hpp's UpstreamStatus, as reported).
 struct UpstreamSnapshot {
-  std::string server;   // the --upstream text
-  std::string address;  // the address polled, "" while resolving
-  std::string state;    // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
-  uint8_t reach = 0;    // RFC 5905 reach register: bit 0 the last poll, 1 when it was answered
-  int64_t poll_s = 0;   // poll interval, seconds
-  std::optional<int> stratum;                   // the server's stratum, once it answered
-  std::optional<int64_t> offset_ns;             // the server minus us (positive: it is ahead)
-  std::optional<int64_t> delay_ns;              // round-trip delay
-  std::optional<int64_t> last_sample_age_ns;    // time since its last sample
+  std::string server;                // the --upstream text
+  std::string address;               // the address polled, "" while resolving
+  std::string state;                 // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
+  uint8_t reach = 0;                 // RFC 5905 reach register: bit 0 the last poll, 1 when it was answered
+  int64_t poll_s = 0;                // poll interval, seconds
+  std::optional<int> stratum;        // the server's stratum, once it answered
+  std::optional<int64_t> offset_ns;  // the server minus us (positive: it is ahead)
+  std::optional<int64_t> delay_ns;   // round-trip delay
+  std::optional<int64_t> last_sample_age_ns;  // time since its last sample
 };
 
 inline constexpr size_t kDropReasons = static_cast<size_t>(core::DropReason::kCount);
 
 // The workers' counters, summed, and the broadcasts sent.
 struct CounterSnapshot {
-  uint64_t requests = 0;             // NTP datagrams received
-  uint64_t replies = 0;              // replies sent, KoD included
-  uint64_t interleaved_replies = 0;  // replies in interleaved mode
-  uint64_t passive_replies = 0;      // replies in passive mode (to symmetric-active requests)
-  uint64_t kod_sent = 0;             // KoD RATE replies
+  uint64_t requests = 0;                            // NTP datagrams received
+  uint64_t replies = 0;                             // replies sent, KoD included
+  uint64_t interleaved_replies = 0;                 // replies in interleaved mode
+  uint64_t passive_replies = 0;                     // replies in passive mode (to symmetric-active requests)
+  uint64_t kod_sent = 0;                            // KoD RATE replies
   std::array<uint64_t, kDropReasons> dropped = {};  // by core::DropReason
-  uint64_t send_errors = 0;          // replies the kernel refused to send
-  uint64_t tx_timestamps = 0;        // kernel transmit timestamps used
-  uint64_t broadcasts_sent = 0;      // mode-5 broadcasts sent
+  uint64_t send_errors = 0;                         // replies the kernel refused to send
+  uint64_t tx_timestamps = 0;                       // kernel transmit timestamps used
+  uint64_t broadcasts_sent = 0;                     // mode-5 broadcasts sent
 
   // The sum of dropped.
   uint64_t dropped_total() const {
@@ -101,11 +102,11 @@ struct ClientTableSnapshot {
 
 // One attempt of a phone to set the clock, as the activity log records it.
 struct PhoneAttempt {
-  std::string time_utc;  // core::format_utc of when it was judged
-  std::string result;    // "set" or "refused"
-  std::string reason;    // core::code(PhoneRefusal): "none" for a set
-  std::string client;    // the phone's address
-  std::string trigger;   // "auto", "button" or "other"
+  std::string time_utc;                   // core::format_utc of when it was judged
+  std::string result;                     // "set" or "refused"
+  std::string reason;                     // core::code(PhoneRefusal): "none" for a set
+  std::string client;                     // the phone's address
+  std::string trigger;                    // "auto", "button" or "other"
   std::optional<int64_t> offset_ns;       // the step measured or made (positive: forward)
   std::optional<int64_t> uncertainty_ns;  // its uncertainty (>= 0)
   std::string message;                    // as the page shows it
@@ -120,10 +121,10 @@ inline constexpr size_t kPhoneRefusals = static_cast<size_t>(core::PhoneRefusal:
 
 // The HTTP interface (--http) and the phone sets it took.
 struct HttpSnapshot {
-  std::string listen;         // the address served, e.g. "127.0.0.1:8080"
-  bool set_enabled = false;   // --http-set-allow or --http-set-interface given
+  std::string listen;                                      // the address served, e.g. "127.0.0.1:8080"
+  bool set_enabled = false;                                // --http-set-allow or --http-set-interface given
   std::array<uint64_t, kHttpEndpointCount> requests = {};  // by kHttpEndpoints
-  uint64_t sets = 0;          // times a phone set the clock
+  uint64_t sets = 0;                                       // times a phone set the clock
   uint64_t host_refused = 0;  // requests whose Host names no local server (DNS rebinding), 403
   std::array<uint64_t, kPhoneRefusals> refused = {};  // by core::PhoneRefusal (None unused)
   std::optional<PhoneAttempt> last_set;
@@ -139,7 +140,7 @@ struct HttpSnapshot {
 
 // Everything `sntpd status` reports.
 struct StatusSnapshot {
-  std::string version;  // LANSYNC_VERSION
+  std::string version;    // LANSYNC_VERSION
   int64_t uptime_ns = 0;  // since the daemon started (monotonic)
   ReferenceSnapshot reference;
   ClockSnapshot clock;
@@ -151,10 +152,10 @@ struct StatusSnapshot {
 
 // One client of the table, for `sntpd status --clients`.
 struct ClientEntry {
-  std::string address;        // IP address, as text
-  uint64_t requests = 0;      // requests seen from it
-  bool interleaved = false;   // it uses interleaved mode
-  int64_t last_seen_ns = 0;   // its last request (Unix ns)
+  std::string address;           // IP address, as text
+  uint64_t requests = 0;         // requests seen from it
+  bool interleaved = false;      // it uses interleaved mode
+  int64_t last_seen_ns = 0;      // its last request (Unix ns)
   int64_t last_seen_ago_ns = 0;  // time since then (>= 0)
 };
 

@@ -18,7 +18,8 @@ using Out = std::back_insert_iterator<std::string>;
 // "2026-11-22T12:00:00Z" for Unix ns (rounded down to the second).
 std::string utc_text(int64_t unix_ns) {
   using proto::kNsPerSecond;
-  auto t = static_cast<std::time_t>(unix_ns / kNsPerSecond - (unix_ns < 0 && unix_ns % kNsPerSecond != 0 ? 1 : 0));
+  auto t =
+      static_cast<std::time_t>(unix_ns / kNsPerSecond - (unix_ns < 0 && unix_ns % kNsPerSecond != 0 ? 1 : 0));
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -89,14 +90,14 @@ void http_lines(Out out, const HttpSnapshot& h) {
                  h.set_enabled ? "phones may set the clock" : "phones may not set the clock");
   const std::optional<PhoneAttempt>& last = h.last_set;
   fmt::format_to(out, "Phone sets       : {}{}\n", h.sets,
-                 last ? fmt::format(" (last {} from {}, {})", seconds_text(last->offset_ns, true), last->client,
-                                    last->time_utc)
+                 last ? fmt::format(" (last {} from {}, {})", seconds_text(last->offset_ns, true),
+                                    last->client, last->time_utc)
                       : "");
   const std::optional<PhoneAttempt>& refused = h.last_refusal;
-  fmt::format_to(out, "Phone refusals   : {}{}\n", h.refused_total(),
-                 refused ? fmt::format(" (last {} from {}, {})", refused->reason, refused->client,
-                                       refused->time_utc)
-                         : "");
+  fmt::format_to(
+      out, "Phone refusals   : {}{}\n", h.refused_total(),
+      refused ? fmt::format(" (last {} from {}, {})", refused->reason, refused->client, refused->time_utc)
+              : "");
 }
 
 }  // namespace
