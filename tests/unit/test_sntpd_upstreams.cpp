@@ -49,6 +49,16 @@ struct Server {
     return std::nullopt;
   }
 
+  // The header of the next request, decoded (nothing if none came or it does not decode); its size in *size.
+  std::optional<NtpHeader> next_header(Upstreams& upstreams, os::SocketAddress* from, size_t* size) {
+    auto request = next_request(upstreams, from);
+    if (!request) return std::nullopt;
+    auto layout = codec::decode(request->data(), request->size());
+    if (!layout.ok()) return std::nullopt;
+    *size = request->size();
+    return layout->header;
+  }
+
   // Answers request as a synchronized stratum-2 server, signed with key_id (0: unsigned);
   // with a kiss code, a Kiss-o'-Death instead.  Returns the bytes sent.
   std::vector<uint8_t> reply(const NtpHeader& request, const os::SocketAddress& to,
@@ -87,6 +97,21 @@ UpstreamConfig config(const os::SocketAddress& server) {
   c.lookup = [server](const os::HostPort&) { return os::OsResult<std::vector<os::SocketAddress>>({server}); };
   return c;
 }
+
+// An upstream without a key on the test's server, and the first request it sent.
+struct UnsignedUpstream {
+  Server server;
+  os::SystemClock clock;
+  Upstreams upstreams{clock, config(server.address)};
+  os::SocketAddress from;
+  size_t size = 0;
+  std::optional<NtpHeader> request;
+
+  UnsignedUpstream() {
+    upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
+    request = server.next_header(upstreams, &from, &size);
+  }
+};
 
 TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   auto keys = testing::client_test_keys();
@@ -129,25 +154,18 @@ TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
 TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
   auto keys = testing::client_test_keys();
   for (const char* code : {"DENY", "RSTR", "RATE"}) {
-    Server server;
-    os::SystemClock clock;
-    Upstreams upstreams(clock, config(server.address));
-    upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
-    os::SocketAddress from;
-    auto request = server.next_request(upstreams, &from);
-    ASSERT_TRUE(request.has_value());
-    auto layout = codec::decode(request->data(), request->size());
-    ASSERT_TRUE(layout.ok());
-    server.reply(layout->header, from, *keys, 0, code);
-    UpstreamStatus s = settle(upstreams);
+    UnsignedUpstream u;
+    ASSERT_TRUE(u.request.has_value());
+    u.server.reply(*u.request, u.from, *keys, 0, code);
+    UpstreamStatus s = settle(u.upstreams);
     EXPECT_FALSE(s.has_sample);
     if (std::string(code) == "RATE") {
       EXPECT_EQ(s.state, "kod RATE");
       EXPECT_EQ(s.poll_log2, core::kMinPollLog2 + 1);
-      EXPECT_LT(upstreams.next_due_ns(), INT64_MAX);
+      EXPECT_LT(u.upstreams.next_due_ns(), INT64_MAX);
     } else {
       EXPECT_EQ(s.state, std::string("kod ") + code + ", not polled");
-      EXPECT_EQ(upstreams.next_due_ns(), INT64_MAX);
+      EXPECT_EQ(u.upstreams.next_due_ns(), INT64_MAX);
     }
   }
 }
@@ -176,20 +194,12 @@ TEST(SntpdUpstreams, ParsesHostsAndKeys) {
 
 TEST(SntpdUpstreams, WithoutAKeyRequestsStayBare) {
   auto keys = testing::client_test_keys();
-  Server server;
-  os::SystemClock clock;
-  Upstreams upstreams(clock, config(server.address));
-  upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
-
-  os::SocketAddress from;
-  auto request = server.next_request(upstreams, &from);
-  ASSERT_TRUE(request.has_value());
-  EXPECT_EQ(request->size(), codec::kHeaderSize);
-  auto layout = codec::decode(request->data(), request->size());
-  ASSERT_TRUE(layout.ok());
+  UnsignedUpstream u;
+  ASSERT_TRUE(u.request.has_value());
+  EXPECT_EQ(u.size, codec::kHeaderSize);
   // A signed reply to an unsigned request is used all the same (its MAC is not looked at).
-  server.reply(layout->header, from, *keys, 2);
-  EXPECT_TRUE(settle(upstreams).has_sample);
+  u.server.reply(*u.request, u.from, *keys, 2);
+  EXPECT_TRUE(settle(u.upstreams).has_sample);
 }
 
 }  // namespace
