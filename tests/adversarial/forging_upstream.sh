@@ -8,6 +8,7 @@
 #   - a first sample a year ahead, alone; and then followed by the truth;
 #   - the truth, then a jump of one hour once sntpd has synchronized;
 #   - KoD DENY, and KoD RATE.
+# A key ID that --keys does not hold is a usage error.
 # Each sntpd gets its own server port; all run at once, through their start-up
 # burst of four requests.  What is checked is what a user sees: the simulated
 # clock's offset (`sntpd status --json`), the per-server counters and state,
@@ -92,7 +93,8 @@ follow() {
     --drift-file "" --keys "$WORK/ntp.keys" "$@"
 }
 follow unsigned 11201 --upstream 127.0.0.1:11201 key 1
-follow wrongmac 11202 --upstream 127.0.0.1:11202 key 1
+printf 'upstream 127.0.0.1:11202 key 1\n' >"$WORK/wrongmac.conf"  # the config file's way of saying it
+follow wrongmac 11202 --config "$WORK/wrongmac.conf"
 follow replay 11203 --simulated-offset -5 --upstream 127.0.0.1:11203 key 1
 follow yearalone 11204 --upstream 127.0.0.1:11204
 follow yeartruth 11205 --simulated-offset -2 --upstream 127.0.0.1:11205
@@ -162,6 +164,12 @@ check "DENY: the clock did not move ($(offset deny) s)" [ "$(offset deny)" = 0 ]
 check "RATE: poll interval 128 s ($(field rate .upstreams[0].poll_s))" [ "$(field rate .upstreams[0].poll_s)" = 128 ]
 check "RATE: no more requests in the burst ($(requests 11208))" [ "$(requests 11208)" = 1 ]
 check "RATE: state '$(field rate .upstreams[0].state)'" [ "$(field rate .upstreams[0].state)" = "kod RATE" ]
+
+# A key that --keys does not hold: a usage error, before anything is polled.
+expect_exit 2 "--upstream with a key ID not in --keys" "$BIN/sntpd" --user root --control "$WORK/bad.sock" \
+  --listen 127.0.0.1:0 --keys "$WORK/ntp.keys" --upstream 127.0.0.1:11201 key 9
+check "...says which key, and where it was looked for" \
+  grep -q "error: --upstream 127.0.0.1:11201 key 9: no such key in $WORK/ntp.keys" "$WORK/last.err"
 
 # What `sntpd status` prints for a server whose replies were refused.
 run_capture text "$BIN/sntpd" status --control "$WORK/wrongmac.sock"
