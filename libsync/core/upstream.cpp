@@ -29,10 +29,49 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
   next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kNsPerSecond << poll_log2_));
 }
 
-void UpstreamSource::on_sample(const UpstreamSample& s) {
-  reach_ |= 1;
+bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
+  auto distance = [](const UpstreamSample& u) {
+    int64_t d =
+        (u.root_delay_ns + u.sample.delay_ns) / 2 + u.root_dispersion_ns + ns_from_log2(u.precision_log2);
+    return std::max(d, kMinSelectionDistanceNs);
+  };
+  int64_t growth = abs64(a.time_ns - b.time_ns) / 1'000'000 * kPhiPpm;
+  return abs64(a.sample.offset_ns - b.sample.offset_ns) <= distance(a) + distance(b) + growth;
+}
+
+SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRules& rules) {
+  reach_ |= 1;  // the server answered, whatever its answer is worth
+  SampleVerdict verdict = judge(s, rules);
+  if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) return verdict;
   if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
   filter_.push_back(s);
+  adjust_poll(s);
+  return verdict;
+}
+
+SampleVerdict UpstreamSource::judge(const UpstreamSample& s, const SampleRules& rules) {
+  if (!rules.synced) {
+    // One sample alone cannot set the clock: the run of consistent samples
+    // starts again from any that disagrees with it.
+    bool consistent = std::all_of(filter_.begin(), filter_.end(),
+                                  [&s](const UpstreamSample& u) { return samples_consistent(u, s); });
+    if (consistent) return SampleVerdict::Used;
+    filter_.clear();
+    return SampleVerdict::Restarted;
+  }
+  if (rules.max_change_ns > 0 && abs64(s.sample.offset_ns) > rules.max_change_ns) {
+    strikes_ = std::min(strikes_ + 1, kMaxChangeStrikes);
+    if (falseticker_ || strikes_ < kMaxChangeStrikes) return SampleVerdict::BeyondMaxChange;
+    falseticker_ = true;
+    filter_.clear();  // its earlier samples no longer speak for it
+    return SampleVerdict::Falseticker;
+  }
+  strikes_ = 0;
+  falseticker_ = false;
+  return SampleVerdict::Used;
+}
+
+void UpstreamSource::adjust_poll(const UpstreamSample& s) {
   // RFC 5905 §13 poll adjustment: offsets within a few jitters of zero let
   // the poll grow; larger ones bring it down.
   int64_t noise = std::max<int64_t>(jitter_ns(), ns_from_log2(s.precision_log2));
@@ -55,6 +94,13 @@ void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
   next_poll_ns_ = now_ns + (kNsPerSecond << poll_log2_);
+}
+
+void UpstreamSource::on_deny_kiss() {
+  stopped_ = true;
+  burst_left_ = 0;
+  next_poll_ns_ = INT64_MAX;
+  filter_.clear();
 }
 
 void UpstreamSource::apply_step(int64_t offset_ns) {
@@ -86,21 +132,24 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
          ns_from_log2(b->precision_log2) + age / 1'000'000 * kPhiPpm + jitter_ns();
 }
 
-UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns) {
+UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
+                                   const FirstSync& first) {
   UpstreamSelection out;
   out.truechimer.assign(sources.size(), false);
   std::vector<Candidate> candidates;
   std::vector<size_t> index;
   for (size_t i = 0; i < sources.size(); ++i) {
-    auto b = sources[i].best();
+    const UpstreamSource& s = sources[i];
+    if (s.stopped() || s.falseticker() || (first.pending && !s.agreed())) continue;
+    auto b = s.best();
     if (!b) continue;
-    candidates.push_back({b->sample.offset_ns, sources[i].root_distance_ns(now_ns)});
+    candidates.push_back({b->sample.offset_ns, s.root_distance_ns(now_ns)});
     index.push_back(i);
   }
   if (candidates.empty()) return out;
   bool flags[kMaxSources];
   Selection sel = select_sources(candidates.data(), candidates.size(), flags);
-  if (!sel.ok) return out;
+  if (!sel.ok || (first.pending && 2 * sel.truechimers <= first.configured)) return out;
   size_t peer = SIZE_MAX;
   for (size_t k = 0; k < candidates.size() && k < kMaxSources; ++k) {
     if (!flags[k]) continue;

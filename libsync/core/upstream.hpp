@@ -8,7 +8,15 @@
 // (core/select) picks the truechimers, and the one with the least root
 // distance is the system peer: sntpd then serves its stratum + 1 with its
 // address as reference ID.  The clock is stepped only on the first update and
-// only beyond the step threshold; after that the kernel PLL slews it.  Pure.
+// only beyond the step threshold; after that the kernel PLL slews it.
+//
+// Guards against a server that lies or is impersonated: the first correction
+// waits for agreement (kAgreementSamples consistent samples from each source
+// counted, and with several servers a majority of them agreeing); after it,
+// a sample further than --max-change from our clock is not used, and
+// kMaxChangeStrikes such samples in a row make the server a falseticker,
+// not followed until it comes back within --max-change.  A Kiss-o'-Death
+// DENY or RSTR stops the polls for good; RATE doubles the poll interval.  Pure.
 // Schedule times (next_poll_ns, on_transmit) are on a monotonic clock, so that
 // a step does not disturb them; sample times are on the clock being disciplined.
 #pragma once
@@ -29,6 +37,14 @@ inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
 inline constexpr size_t kFilterSize = 8;
+// Consistent samples a source needs before the first correction.  chrony
+// makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in
+// its regress.c); "consistent" is samples_consistent() below.
+inline constexpr size_t kAgreementSamples = 3;
+// Samples in a row beyond --max-change that make a source a falseticker.
+inline constexpr int kMaxChangeStrikes = 3;
+// --max-change's default: ntpd's panic threshold (RFC 5905 §A.5.5.1, PANICT), 1000 s.
+inline constexpr int64_t kDefaultMaxChangeNs = 1000'000'000'000;
 
 // One accepted reply from an upstream server.
 struct UpstreamSample {
@@ -38,6 +54,26 @@ struct UpstreamSample {
   int64_t root_delay_ns = 0;
   int64_t root_dispersion_ns = 0;
   int8_t precision_log2 = -20;
+};
+
+// Whether two samples of one server can both be right (RFC 5905 §11.2.1, as
+// ntpd's intersection judges servers): their correctness intervals, offset ±
+// (root distance, at least kMinSelectionDistanceNs, grown at 15 ppm over the
+// time between them), overlap.
+bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b);
+
+// The rules a new sample is judged by.  The default judges nothing (every sample is used).
+struct SampleRules {
+  bool synced = true;  // the clock was corrected (or followed) once: max_change_ns applies; else agreement
+  int64_t max_change_ns = 0;  // |offset| above which a sample is not used after the first sync; 0: no limit
+};
+
+// What became of a sample (UpstreamSource::on_sample).
+enum class SampleVerdict : uint8_t {
+  Used,             // in the filter
+  Restarted,        // before the first sync, inconsistent with the earlier ones: they were dropped
+  BeyondMaxChange,  // after the first sync, beyond max_change_ns: not used
+  Falseticker,      // the same, the kMaxChangeStrikes-th in a row: the source is now a falseticker
 };
 
 class UpstreamSource {
@@ -54,12 +90,25 @@ class UpstreamSource {
 
   // A request was sent at now_ns: shifts the reach register and schedules the next.
   void on_transmit(int64_t now_ns);
-  // A reply passed every test.
-  void on_sample(const UpstreamSample& s);
-  // A Kiss-o'-Death RATE: poll less often from now on.
+  // A reply passed every test: judged by rules, and used if they allow.
+  SampleVerdict on_sample(const UpstreamSample& s, const SampleRules& rules = {});
+  // A Kiss-o'-Death RATE (RFC 5905 §7.4): the poll interval doubles, up to kMaxPollLog2.
   void on_rate_kiss(int64_t now_ns);
+  // A Kiss-o'-Death DENY or RSTR (RFC 5905 §7.4): never polled again, its samples dropped.
+  void on_deny_kiss();
   // The clock was stepped by offset_ns: shift the stored samples to match.
   void apply_step(int64_t offset_ns);
+
+  // True after a DENY or RSTR: not polled (next_poll_ns() is INT64_MAX).
+  bool stopped() const { return stopped_; }
+  // True after kMaxChangeStrikes samples in a row beyond max change, until one within it.
+  bool falseticker() const { return falseticker_; }
+  // Samples beyond max change in a row (0 after one within it).
+  int strikes() const { return strikes_; }
+  // Samples in the filter: before the first sync, all consistent with each other.
+  size_t samples() const { return filter_.size(); }
+  // Before the first sync: enough consistent samples to be counted (kAgreementSamples).
+  bool agreed() const { return filter_.size() >= kAgreementSamples; }
 
   // The least-delay sample of the filter, if any reply is recent enough (one
   // of the last 8 polls answered).
@@ -70,12 +119,20 @@ class UpstreamSource {
   int64_t root_distance_ns(int64_t now_ns) const;
 
  private:
+  // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
+  SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
+  // RFC 5905 §13: the poll interval follows how far the offsets stray from the noise.
+  void adjust_poll(const UpstreamSample& s);
+
   std::string name_;
   uint32_t refid_;
   int poll_log2_ = kMinPollLog2;
   int burst_left_ = kBurstSamples;
   int poll_counter_ = 0;  // RFC 5905 poll-adjust counter
   uint8_t reach_ = 0;
+  bool stopped_ = false;
+  bool falseticker_ = false;
+  int strikes_ = 0;
   int64_t next_poll_ns_;
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
 };
@@ -89,10 +146,20 @@ struct UpstreamSelection {
   UpstreamReference reference;  // what sntpd serves while following the system peer
 };
 
-// Combines the servers at now_ns.  The served root dispersion includes the
+// The first correction's agreement rule (select_upstreams).
+struct FirstSync {
+  bool pending = false;   // no correction made yet: the rule applies
+  size_t configured = 0;  // servers configured and polled (not stopped), answering or not
+};
+
+// Combines the servers at now_ns; falsetickers by max change and stopped ones
+// never count.  With first.pending, only sources that agreed() are
+// candidates, and ok also needs their truechimers to be a majority (more
+// than half) of first.configured.  The served root dispersion includes the
 // combined offset: how far our clock may still be from the servers until the
 // correction (if any) has taken effect.
-UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns);
+UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
+                                   const FirstSync& first = {});
 
 // What to do with the clock after an update.
 struct Discipline {

@@ -18,7 +18,7 @@ wait_for_log follower "clock frequency +12.500 ppm, restored from $WORK/drift"
 run_capture st "$BIN/sntpd" status --json --control "$WORK/follower.sock"
 check "the frequency is restored into the clock ($(jq .clock.frequency_ppm <<<"$st") ppm)" \
   [ "$(jq .clock.frequency_ppm <<<"$st")" = 12.5 ]
-wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1" 15 >/dev/null  # 3 samples first: about 4 s
 run_capture human "$BIN/sntpd" status --control "$WORK/follower.sock"
 check "status: Frequency as chronyc tracking says it" grep -q "^Frequency        : 12.500 ppm fast" <<<"$human"
 check "status: Leap status" grep -q "^Leap status      : normal" <<<"$human"
@@ -45,7 +45,7 @@ check "...by replacing the file" [ "$(stat -c %i "$WORK/drift")" != "$inode" ]
 echo "not a number" >"$WORK/drift"
 start_sntpd garbage "${follow[@]}"
 wait_for_log garbage "listening on"
-wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1" 15 >/dev/null  # 3 samples first: about 4 s
 check "garbage: one warning naming the file and line" \
   eval '[ "$(grep -c "drift" "$WORK/garbage.log")" = 1 ] &&
         grep -q "warning: --drift-file: $WORK/drift:1: not a frequency in ppm: .not a number.; kept as $WORK/drift.bad" "$WORK/garbage.log"'
@@ -57,7 +57,7 @@ wait "$LAST_PID" 2>/dev/null || true
 # --- Without clock control there is nothing to learn: the file is left alone.
 echo "7.0" >"$WORK/drift"
 start_sntpd passive "${follow[@]}" --no-clock-control
-wait_for_state 127.0.0.1:11411 "10 127.0.0.1"
+wait_for_state 127.0.0.1:11411 "10 127.0.0.1" 15 >/dev/null  # 3 samples first: about 4 s
 kill -TERM "$LAST_PID"
 wait "$LAST_PID" 2>/dev/null || true
 check "--no-clock-control: the drift file is neither restored nor written" \

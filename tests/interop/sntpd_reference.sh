@@ -82,6 +82,17 @@ chronyd_server ahead 12002 faketime -f "+2.5s" -- "${CHRONY_SERVES[@]}"
 wait_for_ntp 127.0.0.1:12001
 wait_for_ntp 127.0.0.1:12002
 up_pid=${BG_PIDS[-2]}
+start_sntpd off --listen 127.0.0.1:11005 --upstream 127.0.0.1:12002 --no-clock-control --state "$WORK/none.json"
+# Followed from its third consistent sample, about 4 s after the start.
+upstream_state() { "$BIN/sntpd" status --json --control "$WORK/off.sock" 2>/dev/null | jq -r '.upstreams[0].state'; }
+wait_until 15 eval '[ "$(upstream_state)" = sys_peer ]' || true
+check "an upstream 2.5 s off, not corrected, is not served (root distance > 1.5 s)" \
+  [ "$(served 127.0.0.1:11005 | cut -d' ' -f1)" = 3 ]
+status=$("$BIN/sntpd" status --json --control "$WORK/off.sock")
+check "status shows the 2.5 s offset ($(jq .clock.last_offset_s <<<"$status"))" \
+  near "$(jq .clock.last_offset_s <<<"$status")" 2.5 0.001
+check "...and why it serves nothing" grep -q "root distance" <<<"$(jq -r .reference.detail <<<"$status")"
+
 start_sntpd follow --listen 127.0.0.1:11004 --upstream 127.0.0.1:12001 --no-clock-control \
   --max-age 10s --local-stratum 12 --state "$WORK/none.json"
 check "following an upstream at stratum 10: serving stratum 11, its address as refid" \
@@ -91,15 +102,6 @@ check "...with our own clock: |offset| < 1 ms" near "$(json offset_s "$out")" 0 
 status=$("$BIN/sntpd" status --json --control "$WORK/follow.sock")
 check "status: upstream is the system peer" [ "$(jq -r '.upstreams[0].state' <<<"$status")" = sys_peer ]
 check "status: clock control off" [ "$(jq -r '.clock.control' <<<"$status")" = false ]
-
-start_sntpd off --listen 127.0.0.1:11005 --upstream 127.0.0.1:12002 --no-clock-control --state "$WORK/none.json"
-sleep 3
-check "an upstream 2.5 s off, not corrected, is not served (root distance > 1.5 s)" \
-  [ "$(served 127.0.0.1:11005 | cut -d' ' -f1)" = 3 ]
-status=$("$BIN/sntpd" status --json --control "$WORK/off.sock")
-check "status shows the 2.5 s offset ($(jq .clock.last_offset_s <<<"$status"))" \
-  near "$(jq .clock.last_offset_s <<<"$status")" 2.5 0.001
-check "...and why it serves nothing" grep -q "root distance" <<<"$(jq -r .reference.detail <<<"$status")"
 
 # Holdover: the upstream goes silent.  sntpd keeps serving it until the
 # reference is older than --max-age (10 s), then falls back to the local stratum.

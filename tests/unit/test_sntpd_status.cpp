@@ -50,6 +50,8 @@ StatusSnapshot synchronized_snapshot() {
   u.offset_ns = -250'000;
   u.delay_ns = 1'200'000;
   u.last_sample_age_ns = 10 * kS;
+  u.rejected[kRejectedBadMac] = 3;
+  u.rejected[kRejectedStray] = 1;
   s.upstreams = {u, UpstreamSnapshot{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}}};
   s.counters.requests = 10;
   s.counters.replies = 8;
@@ -85,6 +87,8 @@ TEST(SntpdStatus, JsonHasTheDocumentedFields) {
   EXPECT_EQ(j["upstreams"][0]["reach"], "377");
   EXPECT_EQ(j["upstreams"][0]["poll_s"], 64);
   EXPECT_TRUE(j["upstreams"][1]["offset_s"].is_null());
+  EXPECT_EQ(j["upstreams"][0]["rejected"]["bad_mac"], 3u);
+  EXPECT_EQ(j["upstreams"][1]["rejected"]["unauthenticated"], 0u);
   EXPECT_EQ(j["counters"]["dropped"]["rate_limited"], 2u);
   EXPECT_EQ(j["counters"]["dropped_total"], 2u);
   EXPECT_EQ(j["http"]["refused_total"], 2u);
@@ -104,6 +108,10 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   EXPECT_NE(
       direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),
       std::string::npos);
+  EXPECT_NE(
+      direct.find("  rejected       : 4 (0 unauthenticated, 3 bad_mac, 1 stray, 0 beyond_max_change)\n"),
+      std::string::npos);
+  EXPECT_EQ(direct.find("rejected       : 0"), std::string::npos);  // nothing rejected: no line
   EXPECT_NE(direct.find("Frequency        : 12.500 ppm slow\n"), std::string::npos);
   EXPECT_NE(
       direct.find("Phone sets       : 1 (last +5.000000000 s from 192.0.2.7, 2026-11-22T12:00:00.000000Z)"),
@@ -129,6 +137,8 @@ TEST(SntpdStatus, MetricsFromTheSnapshot) {
   EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"ntp.example\"} 8\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"silent.example\"} 0\n"), std::string::npos);
   EXPECT_EQ(m.find("sntpd_upstream_offset_seconds{server=\"silent.example\"}"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_rejected_total{server=\"ntp.example\",reason=\"bad_mac\"} 3\n"),
+            std::string::npos);
   EXPECT_NE(m.find("sntpd_dropped_total{reason=\"rate_limited\"} 2\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_phone_set_refusals_total{reason=\"reused\"} 2\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_last_phone_set_offset_seconds 5\n"), std::string::npos);

@@ -1,9 +1,10 @@
-// Tests of sntpd's upstream polls against a server on loopback (tools/sntpd/upstreams): signed requests.
+// Tests of sntpd's upstream polls against a server on loopback (tools/sntpd/upstreams): signed requests, KoD.
 //
 // The test plays the server itself, on 127.0.0.1: it reads sntpd's request,
 // checks its MAC, and answers unsigned, signed with another key, then signed
-// with the upstream's key; only the last reply may become a sample.  The
-// clock is only read (no clock control).
+// with the upstream's key; only the last reply may become a sample, and each
+// other one is counted.  Kiss-o'-Death DENY ends the polls, RATE slows them.
+// The clock is only read (no clock control).
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -48,22 +49,34 @@ struct Server {
     return std::nullopt;
   }
 
-  // Answers request as a synchronized stratum-2 server, signed with key_id (0: unsigned).
-  void reply(const NtpHeader& request, const os::SocketAddress& to, const proto::MacKeys& keys,
-             uint32_t key_id) {
+  // The header of the next request, decoded (nothing if none came or it does not decode); its size in *size.
+  std::optional<NtpHeader> next_header(Upstreams& upstreams, os::SocketAddress* from, size_t* size) {
+    auto request = next_request(upstreams, from);
+    if (!request) return std::nullopt;
+    auto layout = codec::decode(request->data(), request->size());
+    if (!layout.ok()) return std::nullopt;
+    *size = request->size();
+    return layout->header;
+  }
+
+  // Answers request as a synchronized stratum-2 server, signed with key_id (0: unsigned);
+  // with a kiss code, a Kiss-o'-Death instead.  Returns the bytes sent.
+  std::vector<uint8_t> reply(const NtpHeader& request, const os::SocketAddress& to,
+                             const proto::MacKeys& keys, uint32_t key_id, const char* kiss = nullptr) {
     os::SystemClock clock;
     NtpHeader h;
     h.mode = codec::Mode::Server;
-    h.stratum = 2;
-    h.refid = 0xC0A80401;
+    h.stratum = kiss != nullptr ? 0 : 2;
+    h.refid = kiss != nullptr ? codec::refid_from_ascii(kiss) : 0xC0A80401;
     h.origin = request.transmit;
     h.receive = codec::to_ntp(clock.now_ns());
     h.transmit = codec::to_ntp(clock.now_ns());
     uint8_t out[codec::kHeaderSize + codec::kMaxV3MacSize];
     size_t size = codec::encode(h, out, sizeof(out));
     if (key_id != 0) size = proto::sign_packet(out, size, sizeof(out), key_id, keys);
-    ASSERT_GT(size, 0u);
-    ASSERT_TRUE(socket.send(out, size, &to).ok());
+    EXPECT_GT(size, 0u);
+    EXPECT_TRUE(socket.send(out, size, &to).ok());
+    return {out, out + size};
   }
 };
 
@@ -84,6 +97,21 @@ UpstreamConfig config(const os::SocketAddress& server) {
   c.lookup = [server](const os::HostPort&) { return os::OsResult<std::vector<os::SocketAddress>>({server}); };
   return c;
 }
+
+// An upstream without a key on the test's server, and the first request it sent.
+struct UnsignedUpstream {
+  Server server;
+  os::SystemClock clock;
+  Upstreams upstreams{clock, config(server.address)};
+  os::SocketAddress from;
+  size_t size = 0;
+  std::optional<NtpHeader> request;
+
+  UnsignedUpstream() {
+    upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
+    request = server.next_header(upstreams, &from, &size);
+  }
+};
 
 TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   auto keys = testing::client_test_keys();
@@ -109,29 +137,69 @@ TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   s = settle(upstreams);
   EXPECT_FALSE(s.has_sample);
   EXPECT_EQ(s.state, "reply's MAC does not verify");
+  EXPECT_EQ(s.rejected[kRejectedUnauthenticated], 1u);
+  EXPECT_EQ(s.rejected[kRejectedBadMac], 1u);
   // The forgeries did not use up the request: the genuine reply counts.
-  server.reply(layout->header, from, *keys, 1);
+  auto genuine = server.reply(layout->header, from, *keys, 1);
   s = settle(upstreams);
   EXPECT_TRUE(s.has_sample) << s.state;
   EXPECT_EQ(s.stratum, 2);
+  // The same reply again, MAC and all: it answers no request any more.
+  ASSERT_TRUE(server.socket.send(genuine.data(), genuine.size(), &from).ok());
+  s = settle(upstreams);
+  EXPECT_EQ(s.rejected[kRejectedStray], 1u);
+  EXPECT_EQ(s.rejected[kRejectedBadMac], 1u);
+}
+
+TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
+  auto keys = testing::client_test_keys();
+  for (const char* code : {"DENY", "RSTR", "RATE"}) {
+    UnsignedUpstream u;
+    ASSERT_TRUE(u.request.has_value());
+    u.server.reply(*u.request, u.from, *keys, 0, code);
+    UpstreamStatus s = settle(u.upstreams);
+    EXPECT_FALSE(s.has_sample);
+    if (std::string(code) == "RATE") {
+      EXPECT_EQ(s.state, "kod RATE");
+      EXPECT_EQ(s.poll_log2, core::kMinPollLog2 + 1);
+      EXPECT_LT(u.upstreams.next_due_ns(), INT64_MAX);
+    } else {
+      EXPECT_EQ(s.state, std::string("kod ") + code + ", not polled");
+      EXPECT_EQ(u.upstreams.next_due_ns(), INT64_MAX);
+    }
+  }
+}
+
+TEST(SntpdUpstreams, ParsesHostsAndKeys) {
+  auto specs = parse_upstreams({"a.example", "key", "7", "192.0.2.1:123", "b.example", "key", "4294967295"});
+  ASSERT_TRUE(specs.ok());
+  ASSERT_EQ(specs->size(), 3u);
+  EXPECT_EQ((*specs)[0].text, "a.example");
+  EXPECT_EQ((*specs)[0].key_id, 7u);
+  EXPECT_EQ((*specs)[1].key_id, 0u);
+  EXPECT_EQ((*specs)[2].key_id, 4294967295u);
+  for (std::vector<std::string> bad : {std::vector<std::string>{"key", "1"},
+                                       {"a", "key"},
+                                       {"a", "key", "0"},
+                                       {"a", "key", "x"},
+                                       {"a", "key", "4294967296"},
+                                       {"a", "key", "1", "key", "2"}}) {
+    auto r = parse_upstreams(bad);
+    EXPECT_FALSE(r.ok()) << bad.size();
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find("key"), std::string::npos);
+    }
+  }
 }
 
 TEST(SntpdUpstreams, WithoutAKeyRequestsStayBare) {
   auto keys = testing::client_test_keys();
-  Server server;
-  os::SystemClock clock;
-  Upstreams upstreams(clock, config(server.address));
-  upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
-
-  os::SocketAddress from;
-  auto request = server.next_request(upstreams, &from);
-  ASSERT_TRUE(request.has_value());
-  EXPECT_EQ(request->size(), codec::kHeaderSize);
-  auto layout = codec::decode(request->data(), request->size());
-  ASSERT_TRUE(layout.ok());
+  UnsignedUpstream u;
+  ASSERT_TRUE(u.request.has_value());
+  EXPECT_EQ(u.size, codec::kHeaderSize);
   // A signed reply to an unsigned request is used all the same (its MAC is not looked at).
-  server.reply(layout->header, from, *keys, 2);
-  EXPECT_TRUE(settle(upstreams).has_sample);
+  u.server.reply(*u.request, u.from, *keys, 2);
+  EXPECT_TRUE(settle(u.upstreams).has_sample);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Unit tests of upstream following: schedule, filter, selection, discipline (core/upstream).
+// Unit tests of upstream following: schedule, filter, selection, discipline and the guards (core/upstream).
 #include <gtest/gtest.h>
 
 #include "core/upstream.hpp"
@@ -109,6 +109,141 @@ TEST(Upstream, NoSamplesNoSelection) {
   std::vector<UpstreamSource> v;
   v.emplace_back("a", 1, 0);
   EXPECT_FALSE(select_upstreams(v, kT0).ok);
+}
+
+TEST(Upstream, RateKissDoublesThePollUpToTheMaximum) {
+  UpstreamSource s("a", 1, 0);
+  for (int i = 0; i < 10; ++i) s.on_rate_kiss(i);
+  EXPECT_EQ(s.poll_log2(), kMaxPollLog2);
+  EXPECT_EQ(s.next_poll_ns(), 9 + (int64_t{1} << kMaxPollLog2) * kS);
+  EXPECT_FALSE(s.stopped());
+}
+
+TEST(Upstream, DenyKissStopsThePolls) {
+  UpstreamSource s("a", 1, 0);
+  s.on_transmit(0);
+  s.on_sample(sample(kT0, 1 * kMs));
+  s.on_deny_kiss();
+  EXPECT_TRUE(s.stopped());
+  EXPECT_EQ(s.next_poll_ns(), INT64_MAX);
+  EXPECT_FALSE(s.best().has_value());
+  std::vector<UpstreamSource> v{s};
+  EXPECT_FALSE(select_upstreams(v, kT0).ok);
+}
+
+TEST(Upstream, SamplesAreConsistentWhenTheirIntervalsOverlap) {
+  // Each interval: (10 ms root delay + 2 ms delay) / 2 + 1 ms root dispersion, about ±7 ms.
+  EXPECT_TRUE(samples_consistent(sample(kT0, 0), sample(kT0 + 2 * kS, 13 * kMs)));
+  EXPECT_FALSE(samples_consistent(sample(kT0, 0), sample(kT0 + 2 * kS, 15 * kMs)));
+  EXPECT_FALSE(samples_consistent(sample(kT0, 0), sample(kT0 + 2 * kS, 365 * 86400 * kS)));
+  // Within the LAN noise floor (±5 ms each) even with tiny distances.
+  UpstreamSample a = sample(kT0, 0, 0);
+  UpstreamSample b = sample(kT0, 9 * kMs, 0);
+  a.root_delay_ns = b.root_delay_ns = 0;
+  a.root_dispersion_ns = b.root_dispersion_ns = 0;
+  EXPECT_TRUE(samples_consistent(a, b));
+}
+
+constexpr SampleRules kBeforeSync{false, kDefaultMaxChangeNs};
+constexpr SampleRules kAfterSync{true, kDefaultMaxChangeNs};
+
+TEST(Upstream, FirstSyncWaitsForThreeConsistentSamples) {
+  std::vector<UpstreamSource> v;
+  v.emplace_back("a", 1, 0);
+  v[0].on_transmit(0);
+  FirstSync first{true, 1};
+  EXPECT_EQ(v[0].on_sample(sample(kT0, 2 * kMs), kBeforeSync), SampleVerdict::Used);
+  EXPECT_FALSE(select_upstreams(v, kT0, first).ok);
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 2 * kS, 3 * kMs), kBeforeSync), SampleVerdict::Used);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 2 * kS, first).ok);
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 4 * kS, 1 * kMs), kBeforeSync), SampleVerdict::Used);
+  EXPECT_TRUE(v[0].agreed());
+  UpstreamSelection sel = select_upstreams(v, kT0 + 4 * kS, first);
+  ASSERT_TRUE(sel.ok);
+  EXPECT_LE(sel.offset_ns, 3 * kMs);
+}
+
+TEST(Upstream, AYearOffFirstSampleAloneMovesNothing) {
+  std::vector<UpstreamSource> v;
+  v.emplace_back("a", 1, 0);
+  v[0].on_transmit(0);
+  FirstSync first{true, 1};
+  constexpr int64_t kYear = 365 * 86400 * kS;
+  // The forged sample has the least delay: the filter would have preferred it.
+  EXPECT_EQ(v[0].on_sample(sample(kT0, kYear, 1 * kMs), kBeforeSync), SampleVerdict::Used);
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 2 * kS, 1 * kMs), kBeforeSync), SampleVerdict::Restarted);
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 4 * kS, 2 * kMs), kBeforeSync), SampleVerdict::Used);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 4 * kS, first).ok);
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 6 * kS, 1 * kMs), kBeforeSync), SampleVerdict::Used);
+  UpstreamSelection sel = select_upstreams(v, kT0 + 6 * kS, first);
+  ASSERT_TRUE(sel.ok);
+  EXPECT_LE(sel.offset_ns, 2 * kMs);
+  // Alternating lies never gather three: no first sync at all.
+  UpstreamSource liar("b", 2, 0);
+  liar.on_transmit(0);
+  for (int i = 0; i < 20; ++i) liar.on_sample(sample(kT0 + i * kS, (i % 2) * kYear), kBeforeSync);
+  EXPECT_FALSE(liar.agreed());
+}
+
+TEST(Upstream, FirstSyncNeedsAMajorityOfTheConfiguredServers) {
+  std::vector<UpstreamSource> v;
+  for (uint32_t i = 0; i < 3; ++i) v.emplace_back(std::string(1, static_cast<char>('a' + i)), i + 1, 0);
+  for (auto& s : v) s.on_transmit(0);
+  for (int k = 0; k < 3; ++k) v[0].on_sample(sample(kT0 + k * kS, 1 * kMs), kBeforeSync);
+  // One of three configured servers: not a majority, however consistent.
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, {true, 3}).ok);
+  // A second one an hour away: the two do not agree.
+  for (int k = 0; k < 3; ++k) v[1].on_sample(sample(kT0 + k * kS, 3600 * kS), kBeforeSync);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, {true, 3}).ok);
+  // The third agrees with the first: two of three.
+  for (int k = 0; k < 3; ++k) v[2].on_sample(sample(kT0 + k * kS, 2 * kMs), kBeforeSync);
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, {true, 3});
+  ASSERT_TRUE(sel.ok);
+  EXPECT_TRUE(sel.truechimer[0]);
+  EXPECT_FALSE(sel.truechimer[1]);
+  EXPECT_TRUE(sel.truechimer[2]);
+  // Two configured, one answering: not a majority; both agreeing: it is.
+  std::vector<UpstreamSource> two{v[0], v[2]};
+  two[1].on_deny_kiss();
+  EXPECT_FALSE(select_upstreams(two, kT0 + 3 * kS, {true, 2}).ok);
+  EXPECT_TRUE(select_upstreams(std::vector<UpstreamSource>{v[0], v[2]}, kT0 + 3 * kS, {true, 2}).ok);
+}
+
+TEST(Upstream, BeyondMaxChangeIsNotUsedAndThreeInARowMakeAFalseticker) {
+  std::vector<UpstreamSource> v;
+  v.emplace_back("a", 1, 0);
+  v[0].on_transmit(0);
+  v[0].on_sample(sample(kT0, 1 * kMs), kAfterSync);
+  constexpr int64_t kHour = 3600 * kS;
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 64 * kS, kHour, 1 * kMs), kAfterSync),
+            SampleVerdict::BeyondMaxChange);
+  EXPECT_EQ(v[0].best()->sample.offset_ns, 1 * kMs);  // not in the filter
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 128 * kS, kHour), kAfterSync), SampleVerdict::BeyondMaxChange);
+  // One within the limit breaks the run.
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 192 * kS, 1 * kMs), kAfterSync), SampleVerdict::Used);
+  EXPECT_EQ(v[0].strikes(), 0);
+  for (int i = 1; i < kMaxChangeStrikes; ++i) {
+    EXPECT_EQ(v[0].on_sample(sample(kT0 + (192 + 64 * i) * kS, -kHour), kAfterSync),
+              SampleVerdict::BeyondMaxChange);
+  }
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 448 * kS, -kHour), kAfterSync), SampleVerdict::Falseticker);
+  EXPECT_TRUE(v[0].falseticker());
+  EXPECT_FALSE(select_upstreams(v, kT0 + 448 * kS).ok);  // not followed
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 512 * kS, -kHour), kAfterSync), SampleVerdict::BeyondMaxChange);
+  EXPECT_TRUE(v[0].falseticker());
+  // Back within the limit: followed again.
+  EXPECT_EQ(v[0].on_sample(sample(kT0 + 576 * kS, 2 * kMs), kAfterSync), SampleVerdict::Used);
+  EXPECT_FALSE(v[0].falseticker());
+  EXPECT_TRUE(select_upstreams(v, kT0 + 576 * kS).ok);
+}
+
+TEST(Upstream, MaxChangeZeroAndTheDefaultRulesUseEverySample) {
+  UpstreamSource s("a", 1, 0);
+  s.on_transmit(0);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(s.on_sample(sample(kT0 + i * kS, 3600 * kS), {true, 0}), SampleVerdict::Used);
+  EXPECT_EQ(s.on_sample(sample(kT0 + 9 * kS, -3600 * kS)), SampleVerdict::Used);
+  EXPECT_FALSE(s.falseticker());
 }
 
 TEST(Upstream, DisciplineStepsOnlyFirstAndOnlyBeyondTheThreshold) {

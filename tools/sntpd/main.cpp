@@ -60,12 +60,20 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--local-stratum", opt.local_stratum,
                  "last resort: serve the local clock at this stratum (1-15)")
       ->check(CLI::Range(1, 15));
-  app.add_option("--upstream", opt.upstream, "follow this NTP server, HOST[:PORT] (repeatable)")
-      ->type_name("HOST[:PORT]");
+  app.add_option(
+         "--upstream", opt.upstream,
+         "follow this NTP server (repeatable); with 'key ID', sign requests with that key from --keys "
+         "and use only replies signed alike")
+      ->type_name("HOST[:PORT] [key ID]");
   app.add_flag("--no-clock-control", opt.no_clock_control,
                "follow upstream servers without adjusting the clock (another daemon owns it)");
   app.add_option("--step-threshold", opt.step_threshold_s,
                  "at start-up only, step the clock when the upstream offset exceeds this (s)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--max-change", opt.max_change_s,
+                 "after the first sync, an upstream offset beyond this is not applied; 3 in a row make the "
+                 "server a falseticker (s; 0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
   app.add_option("--max-age", opt.max_age_s,
@@ -243,17 +251,28 @@ Stop build_policy(const Options& opt, std::unique_ptr<os::KeyRing>& keys, core::
   return std::nullopt;
 }
 
-// The --upstream servers, by name or address (names resolve in the background).
-Stop add_upstreams(const Options& opt, Upstreams& upstreams) {
-  for (const std::string& text : opt.upstream) {
+// The --upstream servers, by name or address (names resolve in the background),
+// with their keys from --keys.
+Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstreams) {
+  auto specs = parse_upstreams(opt.upstream);
+  if (!specs) {
+    os::log::error("{}", specs.error().message);
+    return kUsage;
+  }
+  for (const UpstreamSpec& spec : *specs) {
     // A malformed HOST[:PORT] is a usage error; a name that does not resolve
     // (offline at boot) is not.
-    auto hp = os::parse_host_port(text, 123);
+    auto hp = os::parse_host_port(spec.text, 123);
     if (!hp) {
       os::log::error("--upstream: {}", hp.error().message);
       return kUsage;
     }
-    upstreams.add_name(text, *hp);
+    if (spec.key_id != 0 && (keys == nullptr || keys->mac_size(spec.key_id) == 0)) {
+      os::log::error("--upstream {} key {}: {}", spec.text, spec.key_id,
+                     keys == nullptr ? "needs --keys" : "no such key in " + opt.keys);
+      return kUsage;
+    }
+    upstreams.add_name(spec.text, *hp, spec.key_id != 0 ? keys : nullptr, spec.key_id);
   }
   return std::nullopt;
 }
@@ -404,10 +423,12 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   UpstreamConfig uc;
   uc.clock_control = !opt.no_clock_control;
   uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);
+  uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
   uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
-  if (Stop stop = add_upstreams(opt, *upstreams)) return *stop;
-  bool follows = uc.clock_control && !opt.upstream.empty();  // sntpd disciplines the clock
+  if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
+  size_t servers = upstreams->size();
+  bool follows = uc.clock_control && servers > 0;  // sntpd disciplines the clock
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
   if (Stop stop = attach_http(opt, daemon, clock)) return *stop;
@@ -424,9 +445,8 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   if (follows && !opt.drift_file.empty()) restore_drift(clock, opt.drift_file);
   // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
   if (Stop stop = drop_root(opt, user, !simulated && (follows || http_set), follows, http_set)) return *stop;
-  if (!opt.upstream.empty()) {
-    os::log::info("following {} upstream server{}, {}", opt.upstream.size(),
-                  opt.upstream.size() > 1 ? "s" : "",
+  if (servers > 0) {
+    os::log::info("following {} upstream server{}, {}", servers, servers > 1 ? "s" : "",
                   follows ? "disciplining the clock" : "without clock control");
   }
   return daemon.run() ? kOk : kFailure;

@@ -74,6 +74,14 @@ void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
   for (const UpstreamSnapshot& u : ups) {
     if (u.delay_ns) m.sample(to_seconds(*u.delay_ns), {{"server", u.server}});
   }
+  m.family("sntpd_upstream_rejected_total", MetricType::Counter,
+           "Replies of each upstream server not used, by reason (unauthenticated, bad_mac, stray, "
+           "beyond_max_change).");
+  for (const UpstreamSnapshot& u : ups) {
+    for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
+      m.sample(u.rejected[i], {{"server", u.server}, {"reason", kUpstreamRejections[i]}});
+    }
+  }
 }
 
 void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTableSnapshot& cl) {

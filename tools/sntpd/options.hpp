@@ -18,9 +18,11 @@ struct Options {
   std::vector<std::string> listen;  // empty: [::]:123 and 0.0.0.0:123
   int workers = 1;
   int local_stratum = 0;  // 0: none
+  // Words: HOST[:PORT], each optionally followed by "key ID".
   std::vector<std::string> upstream;
   bool no_clock_control = false;
   double step_threshold_s = 1.0;
+  double max_change_s = 1000;  // after the first sync, offsets beyond this are not applied; 0: no limit
   double max_age_s = 1800;
   std::string state = os::kDefaultSyncStatePath;
   std::string drift_file = os::kDefaultDriftPath;  // empty: none

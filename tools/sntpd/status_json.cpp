@@ -115,6 +115,9 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   o["poll_s"] = u.poll_s;
   o["stratum"] = u.stratum ? ordered_json(*u.stratum) : ordered_json(nullptr);
   for (const auto& [key, field] : kUpstreamSeconds) o[key] = seconds_or_null(u.*field);
+  ordered_json rejected = ordered_json::object();
+  for (size_t i = 0; i < kUpstreamRejectionCount; ++i) rejected[kUpstreamRejections[i]] = u.rejected[i];
+  o["rejected"] = rejected;
   return o;
 }
 
@@ -130,6 +133,10 @@ UpstreamSnapshot upstream_from_json(const ordered_json& o) {
   u.poll_s = o.at("poll_s").get<int64_t>();
   if (auto it = o.find("stratum"); it != o.end() && it->is_number()) u.stratum = it->get<int>();
   for (const auto& [key, field] : kUpstreamSeconds) u.*field = ns_field(o, key);
+  if (auto it = o.find("rejected"); it != o.end() && it->is_object()) {
+    for (size_t i = 0; i < kUpstreamRejectionCount; ++i)
+      u.rejected[i] = it->value(kUpstreamRejections[i], uint64_t{0});
+  }
   return u;
 }
 

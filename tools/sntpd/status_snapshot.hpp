@@ -58,6 +58,20 @@ struct ClockSnapshot {
   std::optional<int64_t> last_offset_ns;         // last offset against the upstreams (none without upstreams)
 };
 
+// Replies of an upstream server that were not used, by reason, in the order
+// the report lists them: no MAC (or a crypto-NAK) where one was required, a
+// MAC that does not verify, an answer to no request of ours (late,
+// duplicated, replayed or spoofed), an offset beyond --max-change.
+inline constexpr const char* kUpstreamRejections[] = {"unauthenticated", "bad_mac", "stray",
+                                                      "beyond_max_change"};
+inline constexpr size_t kUpstreamRejectionCount = std::size(kUpstreamRejections);
+enum UpstreamRejection : size_t {
+  kRejectedUnauthenticated,
+  kRejectedBadMac,
+  kRejectedStray,
+  kRejectedMaxChange
+};
+
 // One upstream server (upstreams.hpp's UpstreamStatus, as reported).
 struct UpstreamSnapshot {
   std::string server;                // the --upstream text
@@ -69,6 +83,8 @@ struct UpstreamSnapshot {
   std::optional<int64_t> offset_ns;  // the server minus us (positive: it is ahead)
   std::optional<int64_t> delay_ns;   // round-trip delay
   std::optional<int64_t> last_sample_age_ns;  // time since its last sample
+  // Replies not used, by kUpstreamRejections.
+  std::array<uint64_t, kUpstreamRejectionCount> rejected = {};
 };
 
 inline constexpr size_t kDropReasons = static_cast<size_t>(core::DropReason::kCount);

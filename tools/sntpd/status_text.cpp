@@ -69,6 +69,13 @@ void clock_lines(Out out, const ClockSnapshot& c) {
 void upstream_line(Out out, const UpstreamSnapshot& u) {
   fmt::format_to(out, "Upstream         : {}  {}  reach {:03o}  poll {} s  offset {}  delay {}\n", u.server,
                  u.state, u.reach, u.poll_s, seconds_text(u.offset_ns, true), seconds_text(u.delay_ns));
+  uint64_t total = 0;
+  std::string rejected;
+  for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
+    total += u.rejected[i];
+    rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], kUpstreamRejections[i]);
+  }
+  if (total > 0) fmt::format_to(out, "  rejected       : {} ({})\n", total, rejected);
 }
 
 void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot& cl) {

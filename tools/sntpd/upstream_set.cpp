@@ -78,6 +78,7 @@ void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional
     s.state = u.state;
     s.reach = u.reach;
     s.poll_s = int64_t{1} << u.poll_log2;
+    s.rejected = u.rejected;
     if (u.has_sample) {
       s.stratum = u.stratum;
       s.offset_ns = u.offset_ns;

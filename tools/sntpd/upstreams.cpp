@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "codec/ntp_packet.hpp"
 #include "core/trust.hpp"
@@ -18,6 +19,27 @@ namespace {
 constexpr size_t kOutstanding = 4;
 
 }  // namespace
+
+os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::string>& words) {
+  std::vector<UpstreamSpec> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] != "key") {
+      out.push_back({words[i], 0});
+      continue;
+    }
+    if (out.empty() || out.back().key_id != 0)
+      return os::invalid("--upstream: 'key' must follow a HOST[:PORT]");
+    const std::string id = i + 1 < words.size() ? words[i + 1] : "";
+    uint32_t key_id = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), key_id);
+    if (id.empty() || ec != std::errc{} || end != id.data() + id.size() || key_id == 0) {
+      return os::invalid(fmt::format("--upstream {} key: needs a key ID, 1 to 4294967295", out.back().text));
+    }
+    out.back().key_id = key_id;
+    ++i;
+  }
+  return out;
+}
 
 Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config) : clock_(clock), config_(std::move(config)) {}
 
@@ -167,9 +189,16 @@ void Upstreams::receive(size_t i) {
     int64_t t4 = d->kernel_timestamp ? clock_.from_system_ns(d->rx_ns) : clock_.now_ns();
     proto::ClientReply reply = proto::receive_reply(p.outstanding.data(), p.outstanding.size(), buf,
                                                     d->truncated ? 0 : d->size, t4, t4);
-    if (proto::is_ignorable(reply.check.status)) continue;  // stray, late or spoofed
-    if (proto::is_forgery(reply.check.status)) {            // the request stays open for the genuine reply
+    if (proto::is_ignorable(reply.check.status)) {  // stray, late, replayed or spoofed
+      if (reply.check.status == proto::ReplyStatus::NotOurs) ++p.rejected[kRejectedStray];
+      os::log::debug("upstream {}: {}", sources_[i].name(), proto::describe(reply.check.status));
+      continue;
+    }
+    if (proto::is_forgery(reply.check.status)) {  // the request stays open for the genuine reply
       p.last_problem = proto::describe(reply.check.status);
+      bool bad_mac = reply.check.status == proto::ReplyStatus::BadMac;
+      ++p.rejected[bad_mac ? kRejectedBadMac : kRejectedUnauthenticated];
+      os::log::debug("upstream {}: {}", sources_[i].name(), p.last_problem);
       continue;
     }
     p.outstanding.erase(p.outstanding.begin() + static_cast<std::ptrdiff_t>(reply.session));
@@ -181,10 +210,7 @@ void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   Peer& p = peers_[i];
   const codec::NtpHeader& h = reply.header;
   if (reply.check.status == proto::ReplyStatus::KissOfDeath) {
-    char code[5];
-    codec::refid_to_ascii(h.refid, code);
-    p.last_problem = std::string("kod ") + code;
-    if (h.refid == codec::refid_from_ascii("RATE")) sources_[i].on_rate_kiss(os::monotonic_ns());
+    take_kiss(i, h.refid);
     return;
   }
   if (reply.check.status != proto::ReplyStatus::Ok) {
@@ -199,13 +225,69 @@ void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   s.root_delay_ns = codec::from_ntp_short(h.root_delay);
   s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
   s.precision_log2 = h.precision_log2;
-  sources_[i].on_sample(s);
-  update();
+  core::SampleVerdict verdict = sources_[i].on_sample(s, {synced(), config_.max_change_ns});
+  report(i, verdict, s.sample.offset_ns);
+  if (verdict == core::SampleVerdict::Used || verdict == core::SampleVerdict::Restarted) {
+    update();
+  } else {  // nothing to correct; the selection only loses this server
+    selection_ = core::select_upstreams(sources_, clock_.now_ns(), first_sync());
+  }
+}
+
+void Upstreams::take_kiss(size_t i, uint32_t refid) {
+  Peer& p = peers_[i];
+  char code[5];
+  codec::refid_to_ascii(refid, code);
+  p.last_problem = std::string("kod ") + code;
+  if (refid == codec::refid_from_ascii("RATE")) {
+    sources_[i].on_rate_kiss(os::monotonic_ns());
+    os::log::debug("upstream {}: Kiss-o'-Death RATE, polling every {} s", sources_[i].name(),
+                   int64_t{1} << sources_[i].poll_log2());
+  } else if (refid == codec::refid_from_ascii("DENY") || refid == codec::refid_from_ascii("RSTR")) {
+    sources_[i].on_deny_kiss();
+    p.outstanding.clear();  // later answers are strays: this is logged once
+    os::log::warn("upstream {} ({}): Kiss-o'-Death {} ({}): no longer polled", sources_[i].name(),
+                  p.address.to_string(), code, proto::describe_kiss(refid));
+  }
+}
+
+void Upstreams::report(size_t i, core::SampleVerdict verdict, int64_t offset_ns) {
+  const core::UpstreamSource& src = sources_[i];
+  double offset_s = static_cast<double>(offset_ns) / 1e9;
+  double max_s = static_cast<double>(config_.max_change_ns) / 1e9;
+  switch (verdict) {
+    case core::SampleVerdict::Used: break;
+    case core::SampleVerdict::Restarted:
+      os::log::debug(
+          "upstream {}: offset {:+.6f} s disagrees with its earlier samples; agreement starts again",
+          src.name(), offset_s);
+      break;
+    case core::SampleVerdict::BeyondMaxChange:
+      ++peers_[i].rejected[kRejectedMaxChange];
+      os::log::warn("upstream {}: offset {:+.3f} s is beyond --max-change {} s: not applied ({} in a row)",
+                    src.name(), offset_s, max_s, src.strikes());
+      break;
+    case core::SampleVerdict::Falseticker:
+      ++peers_[i].rejected[kRejectedMaxChange];
+      os::log::warn(
+          "upstream {}: offset {:+.3f} s is beyond --max-change {} s, {} in a row: a falseticker, "
+          "not followed",
+          src.name(), offset_s, max_s, src.strikes());
+      break;
+  }
+}
+
+core::FirstSync Upstreams::first_sync() const {
+  core::FirstSync f;
+  f.pending = !synced();
+  for (const core::UpstreamSource& s : sources_) f.configured += s.stopped() ? 0u : 1u;
+  for (const Name& n : names_) f.configured += n.resolved ? 0u : 1u;
+  return f;
 }
 
 void Upstreams::update() {
   int64_t now = clock_.now_ns();
-  core::UpstreamSelection sel = core::select_upstreams(sources_, now);
+  core::UpstreamSelection sel = core::select_upstreams(sources_, now, first_sync());
   selection_ = sel;
   if (!sel.ok) return;
   last_offset_ns_ = sel.offset_ns;
@@ -223,7 +305,7 @@ void Upstreams::update() {
       os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
                     sel.reference.name);
       for (core::UpstreamSource& s : sources_) s.apply_step(d.offset_ns);
-      sel = core::select_upstreams(sources_, clock_.now_ns());
+      sel = core::select_upstreams(sources_, clock_.now_ns(), first_sync());
       selection_ = sel;
     }
   } else {
@@ -265,6 +347,21 @@ void Upstreams::record(int64_t offset_ns, const char* action) {
 
 std::optional<core::UpstreamReference> Upstreams::reference() const { return reference_; }
 
+std::string Upstreams::state_of(size_t i, bool has_sample) const {
+  const core::UpstreamSource& s = sources_[i];
+  const std::string& problem = peers_[i].last_problem;
+  if (s.stopped()) return problem + ", not polled";
+  if (s.falseticker()) return "falseticker (beyond --max-change)";
+  if (!has_sample) return problem.empty() ? "no reply" : problem;
+  if (!synced() && !s.agreed()) {
+    return fmt::format("{} of {} consistent samples", s.samples(), core::kAgreementSamples);
+  }
+  bool chosen = selection_.ok && i < selection_.truechimer.size();
+  if (chosen && selection_.system_peer == i) return "sys_peer";
+  if (chosen && selection_.truechimer[i]) return "truechimer";
+  return synced() ? "falseticker" : "waiting for a majority";
+}
+
 std::vector<UpstreamStatus> Upstreams::status() const {
   std::vector<UpstreamStatus> out;
   int64_t now_mono = os::monotonic_ns();
@@ -292,16 +389,8 @@ std::vector<UpstreamStatus> Upstreams::status() const {
       u.stratum = b->stratum;
       u.last_sample_age_ns = now - b->time_ns;
     }
-    bool chosen = selection_.ok && i < selection_.truechimer.size();
-    if (!u.has_sample) {
-      u.state = peers_[i].last_problem.empty() ? "no reply" : peers_[i].last_problem;
-    } else if (chosen && selection_.system_peer == i) {
-      u.state = "sys_peer";
-    } else if (chosen && selection_.truechimer[i]) {
-      u.state = "truechimer";
-    } else {
-      u.state = "falseticker";
-    }
+    u.state = state_of(i, u.has_sample);
+    u.rejected = peers_[i].rejected;
     out.push_back(u);
   }
   return out;

@@ -4,7 +4,11 @@
 // each request is a proto::ClientSession (random cookie, the MAC when the
 // server has a key, the reply tests: as ntpprobe and the boards do); this
 // file sends the requests, hands the replies in with their kernel receive
-// timestamps and applies the corrections through the Clock interface.  It runs in the main thread, between
+// timestamps and applies the corrections through the Clock interface.  Replies
+// that fail authentication or answer no request of ours, and samples the
+// guards of core/upstream refuse, are counted per server and never reach the
+// clock; a Kiss-o'-Death DENY or RSTR ends the polls of that server (logged
+// once).  It runs in the main thread, between
 // serving (which the workers do).  Server names are resolved in the background (os::Resolver): a Pi offline
 // at boot starts serving its other references at once, and picks a server up whenever its name resolves.
 #pragma once
@@ -23,14 +27,16 @@
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
 #include "proto/client.hpp"
+#include "status_snapshot.hpp"
 
 namespace lansync::sntpd {
 
 struct UpstreamConfig {
-  bool clock_control = true;                  // false: --no-clock-control
-  int64_t step_threshold_ns = 1'000'000'000;  // --step-threshold
-  std::string state_path;                     // sync-state file to record updates in ("" = none)
-  os::Lookup lookup;                          // name resolution; empty: getaddrinfo
+  bool clock_control = true;                          // false: --no-clock-control
+  int64_t step_threshold_ns = 1'000'000'000;          // --step-threshold
+  int64_t max_change_ns = core::kDefaultMaxChangeNs;  // --max-change: after the first sync; 0: no limit
+  std::string state_path;                             // sync-state file to record updates in ("" = none)
+  os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
 };
 
 // Addresses of one --upstream name polled at most (a pool name gives several).
@@ -50,7 +56,19 @@ struct UpstreamStatus {
   int stratum = 0;
   int64_t last_sample_age_ns = -1;
   std::string state;  // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
+  std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // replies not used, by kUpstreamRejections
 };
+
+// One --upstream server as configured.
+struct UpstreamSpec {
+  std::string text;     // HOST[:PORT]
+  uint32_t key_id = 0;  // sign requests and require replies signed with this key (0: unauthenticated)
+};
+
+// Groups the words of the --upstream options into servers: each HOST[:PORT],
+// optionally followed by "key" and a key ID (1 to 4294967295).  Error: "key"
+// without a valid ID after it, or before any server.
+os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::string>& words);
 
 class Upstreams {
  public:
@@ -64,6 +82,7 @@ class Upstreams {
   void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
                 uint32_t key_id = 0);
   bool empty() const { return names_.empty(); }
+  size_t size() const { return names_.size(); }  // servers added (names, not addresses)
 
   // File descriptors to poll: replies, and answers of the resolver.
   std::vector<int> fds() const;
@@ -88,10 +107,11 @@ class Upstreams {
   struct Peer {
     os::SocketAddress address;
     os::UdpSocket socket;
-    const proto::MacKeys* keys = nullptr;           // with key_id: sign requests, check replies
-    uint32_t key_id = 0;                            // 0: unauthenticated
-    std::vector<proto::ClientSession> outstanding;  // recent requests, newest last
-    std::string last_problem;                       // e.g. "kod RATE", "unsynchronized"
+    const proto::MacKeys* keys = nullptr;                         // with key_id: sign requests, check replies
+    uint32_t key_id = 0;                                          // 0: unauthenticated
+    std::vector<proto::ClientSession> outstanding;                // recent requests, newest last
+    std::string last_problem;                                     // e.g. "kod RATE", "unsynchronized"
+    std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // by kUpstreamRejections
   };
 
   // One --upstream name and where its resolution stands.
@@ -120,6 +140,16 @@ class Upstreams {
   void receive(size_t i);
   // A reply that ends an exchange with peer i, received at t4_ns.
   void take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
+  // A Kiss-o'-Death from peer i (RFC 5905 §7.4): RATE slows the polls, DENY and RSTR end them.
+  void take_kiss(size_t i, uint32_t refid);
+  // Logs and counts what the guards made of peer i's sample of offset_ns.
+  void report(size_t i, core::SampleVerdict verdict, int64_t offset_ns);
+  // True once the clock was corrected (or, without clock control, followed): the first-sync rules are over.
+  bool synced() const { return corrected_once_ || (!config_.clock_control && reference_.has_value()); }
+  // The agreement the first correction still needs (core::FirstSync).
+  core::FirstSync first_sync() const;
+  // Peer i's state as the status report words it.
+  std::string state_of(size_t i, bool has_sample) const;
   void update();  // reselect and discipline after a new sample
   void record(int64_t offset_ns, const char* action);
 
