@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/control_request.hpp"
 #include "os/file.hpp"
 
 namespace lansync::os {
@@ -132,13 +133,10 @@ bool ControlServer::read_and_answer(Connection& c, const Handler& handler) {
     ssize_t got = ::recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
     if (got == 0) return true;  // the client hung up before its line ended
     if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    c.request.append(buf, static_cast<size_t>(got));
-    auto nl = c.request.find('\n');
-    if (nl == std::string::npos) {
-      if (c.request.size() > kMaxControlRequest) return true;
-      continue;
-    }
-    c.request.resize(nl);
+    core::ControlLine line =
+        core::take_control_bytes(c.request, std::string_view(buf, static_cast<size_t>(got)));
+    if (line == core::ControlLine::TooLong) return true;
+    if (line == core::ControlLine::Partial) continue;
     std::string answer = handler(c.request);
     // Room for the whole answer in the send buffer, so that one write without
     // blocking delivers it to a client that reads slowly (the kernel caps it).

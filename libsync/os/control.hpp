@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/control_request.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -26,8 +27,8 @@ inline constexpr const char* kDefaultControlPath = "/run/lansync/sntpd.sock";
 inline constexpr size_t kMaxControlConnections = 16;
 // Time a client has to send its whole request line, monotonic ns.
 inline constexpr int64_t kControlDeadlineNs = 1'000'000'000;
-// Bytes of a request line; a longer one gets no answer.
-inline constexpr size_t kMaxControlRequest = 1024;
+// Bytes of a request line; a longer one gets no answer (core/control_request.hpp).
+inline constexpr size_t kMaxControlRequest = core::kMaxControlRequest;
 
 class ControlServer {
  public:

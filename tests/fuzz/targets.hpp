@@ -37,6 +37,11 @@ int mac(const uint8_t* data, size_t size);
 // board that persists across inputs (board.cpp).
 int board(const uint8_t* data, size_t size);
 
+// The local control protocol: core::take_control_bytes on the bytes as one
+// connection after another, split into reads as the first byte says, and
+// sntpd's ControlService::answer on every request line (control.cpp).
+int control(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -46,6 +51,7 @@ inline constexpr Target kTargets[] = {
     {"request", request},
     {"mac", mac},
     {"board", board},
+    {"control", control},
 };
 
 }  // namespace lansync::fuzz

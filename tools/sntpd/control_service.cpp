@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/control_request.hpp"
 #include "os/clock.hpp"
 #include "status_json.hpp"
 
@@ -23,8 +24,11 @@ void ControlService::attach(EventLoop& loop) {
 }
 
 std::string ControlService::answer(const std::string& request) const {
-  if (request == "status") return status_json(sources_.status()).dump() + "\n";
-  if (request == "clients") return clients_json(sources_.clients()).dump() + "\n";
+  switch (core::parse_control_request(request)) {
+    case core::ControlRequest::Status: return status_json(sources_.status()).dump() + "\n";
+    case core::ControlRequest::Clients: return clients_json(sources_.clients()).dump() + "\n";
+    case core::ControlRequest::Unknown: break;
+  }
   return "{\"error\":\"unknown request\"}\n";
 }
 
