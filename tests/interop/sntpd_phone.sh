@@ -158,17 +158,23 @@ check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
 
+# curl_set HOST:PORT: one exchange and set with curl as the phone; the answer in $set.
+curl_set() {
+  local t1 x t4
+  t1=$(now_ms)
+  x=$(curl -s "http://$1/exchange")
+  t4=$(now_ms)
+  run_capture set curl -s -H 'Content-Type: application/json' \
+    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" "http://$1/set"
+}
+
 # --- A record of the RTC is no better than the phone: the phone replaces it (curl as the phone).
 printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%s}\n' \
   "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" "$(boot_fields 60)" >"$WORK/rtc-state.json"
 start_sntpd rtc --listen 127.0.0.1:11127 --clock simulated --simulated-offset -5 --http 127.0.0.1:8127 \
   --http-set-allow 127.0.0.1/32 --state "$WORK/rtc-state.json" --activity-log ""
 wait_for_log rtc "http: serving on 127.0.0.1:8127"
-t1=$(now_ms)
-x=$(curl -s http://127.0.0.1:8127/exchange)
-t4=$(now_ms)
-run_capture set curl -s -H 'Content-Type: application/json' \
-  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://127.0.0.1:8127/set
+curl_set 127.0.0.1:8127
 check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") s)" \
   eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
 check "...the sync-state file now names the phone" jq_true '.source == "phone" and .action == "step"' "$WORK/rtc-state.json"
@@ -177,11 +183,7 @@ check "...the sync-state file now names the phone" jq_true '.source == "phone" a
 start_sntpd iface --listen 127.0.0.1:11126 --clock simulated --simulated-offset -5 --http 127.0.0.1:8126 \
   --http-set-interface lo --state "$WORK/iface-state.json" --activity-log ""
 wait_for_log iface "http: serving on 127.0.0.1:8126"
-t1=$(now_ms)
-x=$(curl -s http://127.0.0.1:8126/exchange)
-t4=$(now_ms)
-run_capture set curl -s -H 'Content-Type: application/json' \
-  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://127.0.0.1:8126/set
+curl_set 127.0.0.1:8126
 check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
   eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
 
