@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/exchange.hpp"
+#include "core/rtc.hpp"
 
 namespace lansync::core {
 namespace {
@@ -92,9 +93,23 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::FresherReference: return "fresher_reference";
     case PhoneRefusal::NoNeed: return "no_need";
     case PhoneRefusal::ClockFailed: return "clock_failed";
+    case PhoneRefusal::BadTimeZone: return "bad_time_zone";
     case PhoneRefusal::kCount: break;
   }
   return "none";
+}
+
+const char* code(PhoneOutcome o) {
+  switch (o) {
+    case PhoneOutcome::Set: return "set";
+    case PhoneOutcome::Verified: return "verified";
+    case PhoneOutcome::Refused: break;
+  }
+  return "refused";
+}
+
+bool phone_may_replace(std::string_view source) {
+  return source == kPhoneSyncSource || source == kRtcSyncSource;
 }
 
 PhoneMeasurement measure_phone(const PhoneExchange& x) {
@@ -151,6 +166,11 @@ bool same_origin(const OriginHeaders& h) {
 
 PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   PhoneVerdict v;
+  if (!c.time_zone_problem.empty()) {
+    v.refusal = PhoneRefusal::BadTimeZone;
+    v.reason = "refused: " + c.time_zone_problem;
+    return v;
+  }
   const PhoneExchange& x = c.exchange;
   v.measurement = measure_phone(x);
   int64_t moved = c.clock_moved_ns < 0 ? -c.clock_moved_ns : c.clock_moved_ns;
@@ -187,7 +207,8 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
     return v;
   }
   ReferenceKind k = c.reference.kind;
-  if (k == ReferenceKind::Upstream || k == ReferenceKind::Kernel || k == ReferenceKind::SyncState) {
+  if (k == ReferenceKind::Upstream || k == ReferenceKind::Kernel ||
+      (k == ReferenceKind::SyncState && !phone_may_replace(c.reference_source))) {
     v.refusal = PhoneRefusal::FresherReference;
     v.reason = "the server already has a fresher reference: " + c.reference.detail;
     return v;
@@ -195,11 +216,13 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   int64_t magnitude =
       v.measurement.correction_ns < 0 ? -v.measurement.correction_ns : v.measurement.correction_ns;
   if (magnitude <= kPhoneSetMinOffsetNs) {
+    v.outcome = PhoneOutcome::Verified;
     v.refusal = PhoneRefusal::NoNeed;
-    v.reason = "no need: the clocks agree within 1 s (the server is " +
-               seconds_text(-v.measurement.correction_ns) + " from the phone)";
+    v.reason = "the clocks agree within 1 s (the server is " + seconds_text(-v.measurement.correction_ns) +
+               " from the phone): recorded as a verification";
     return v;
   }
+  v.outcome = PhoneOutcome::Set;
   return v;
 }
 

@@ -7,10 +7,14 @@
 // can make (os/exchange_token.hpp), so a page can measure but not invent.
 // The users' rule: the server takes the phone's time only when the client may
 // set the clock (its address in --http-set-allow, or on --http-set-interface),
-// the server has no fresher reference (upstream, kernel or a fresh sync-state
-// file: core/reference), the exchange is recent and unused, and the clocks
-// differ by more than 1 s.  A same-origin rule keeps other web sites' pages
-// from posting.  Pure: the caller gathers addresses, times and the reference.
+// the server has no better reference (upstream, kernel, or a fresh sync-state
+// record from an NTP server: core/reference; the phone, the most reliable
+// source the Pi has offline, replaces a record of an earlier phone or of the
+// RTC), and the exchange is recent and unused.  Clocks that differ by more
+// than 1 s are stepped; clocks that agree are a verification, recorded as one,
+// so the server stays reliable for --max-age more.  A same-origin rule keeps
+// other web sites' pages from posting.  Pure: the caller gathers addresses,
+// times and the reference.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,9 @@
 #include "core/reference.hpp"
 
 namespace lansync::core {
+
+// The sync-state source a phone's set or verification records.
+inline constexpr const char* kPhoneSyncSource = "phone";
 
 // The clocks must differ by more than this for a phone to set the server (1 s).
 inline constexpr int64_t kPhoneSetMinOffsetNs = 1'000'000'000;
@@ -50,9 +57,10 @@ enum class PhoneRefusal : uint8_t {
   TooSlow,           // the round trip exceeded kPhoneMaxDelayNs
   BeforeBuild,       // the phone's time is before this program was built: its clock is wrong
   BeforeRecord,      // the phone's time is before the last sync-state record's: its clock is wrong
-  FresherReference,  // upstream, kernel or a fresh sync-state file: the phone is not needed
-  NoNeed,            // the clocks agree within 1 s
-  ClockFailed,       // the step itself failed (no CAP_SYS_TIME, ...)
+  FresherReference,  // upstream, kernel or a fresh NTP sync-state record: the phone is not needed
+  NoNeed,            // the clocks agree within 1 s (also set on a Verified verdict, see PhoneVerdict)
+  ClockFailed,       // the step or the record failed (no CAP_SYS_TIME, an unwritable state file, ...)
+  BadTimeZone,       // time_zone is not a name the tz database knows
   kCount,
 };
 
@@ -60,8 +68,23 @@ enum class PhoneRefusal : uint8_t {
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
 // "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference", "no_need",
-// "clock_failed".
+// "clock_failed", "bad_time_zone".
 const char* code(PhoneRefusal r);
+
+// What a phone's request did.
+enum class PhoneOutcome : uint8_t {
+  Refused,   // nothing changed; PhoneVerdict::refusal says why
+  Set,       // the clock was stepped to the phone's time
+  Verified,  // the clocks agree within kPhoneSetMinOffsetNs: recorded as a verification, clock untouched
+};
+
+// "refused", "set", "verified": the result word of POST /set's answer.
+const char* code(PhoneOutcome o);
+
+// True when a fresh sync-state record from source may be replaced by a phone:
+// one written by a phone ("phone") or by the RTC ("rtc").  Anything else (an
+// NTP server's "ntp:...", a script's) stays the better reference.
+bool phone_may_replace(std::string_view source);
 
 // One exchange of the page with the server, all in Unix ns: T1 and T4 on the
 // phone's clock, T2 and T3 on the server's.
@@ -126,22 +149,31 @@ bool same_origin(const OriginHeaders& h);
 // Everything judge_phone_set needs, gathered at the time of the request.
 struct PhoneSetContext {
   PhoneExchange exchange;
-  ReferenceChoice reference;   // choose_reference() on evidence gathered now
-  int64_t clock_moved_ns = 0;  // (clock now - T3) - (monotonic now - monotonic at T3)
-  int64_t build_time_ns = 0;   // Unix ns when this program was built (0: unknown)
-  int64_t last_record_ns = 0;  // Unix ns of the sync-state file's record, fresh or not (0: none)
+  ReferenceChoice reference;     // choose_reference() on evidence gathered now
+  int64_t clock_moved_ns = 0;    // (clock now - T3) - (monotonic now - monotonic at T3)
+  int64_t build_time_ns = 0;     // Unix ns when this program was built (0: unknown)
+  int64_t last_record_ns = 0;    // Unix ns of the sync-state file's record, fresh or not (0: none)
+  std::string reference_source;  // the record's source when reference.kind is SyncState ("phone", "rtc")
+  std::string
+      time_zone_problem;  // why the zone the phone sent is refused (os::check_known_zone); empty: fine
 };
 
+// The judgement of a phone's request.  A verification (outcome Verified)
+// also carries refusal NoNeed, so that callers written before Verified
+// existed still answer it as they did ("no_need"); check outcome first.
 struct PhoneVerdict {
-  PhoneRefusal refusal = PhoneRefusal::None;
-  PhoneMeasurement measurement;  // valid unless BadTimestamps
-  std::string reason;            // one sentence for the page and the log
+  PhoneOutcome outcome = PhoneOutcome::Refused;
+  PhoneRefusal refusal = PhoneRefusal::None;  // None when Set; NoNeed when Verified
+  PhoneMeasurement measurement;               // valid unless BadTimestamps or BadTimeZone
+  std::string reason;                         // one sentence for the page and the log
 };
 
-// Applies, in order: the clock unchanged since the exchange, consistent
-// timestamps, delay within kPhoneMaxDelayNs, the phone's time (T4) not before
-// the build nor before the last record, no fresher reference (the
-// reference is none or the local clock), |correction| > 1 s.
+// Applies, in order: a known time zone (when one was sent), the clock
+// unchanged since the exchange, consistent timestamps, delay within
+// kPhoneMaxDelayNs, the phone's time (T4) not before the build nor before the
+// last record, no better reference (the reference is none, the local clock,
+// or a sync-state record phone_may_replace).  Then |correction| > 1 s: Set;
+// otherwise Verified.
 PhoneVerdict judge_phone_set(const PhoneSetContext& c);
 
 // The sentence the page shows for a refusal decided before judge_phone_set

@@ -4,6 +4,8 @@
 // nothing (core::choose_correction), apply it through the Clock interface,
 // then record the result.  The state file is written only after the clock was
 // corrected (or found right), so it never claims a correction that failed.
+// A source that only confirms the clock (a phone agreeing within the step
+// threshold) records a verification instead: action "verified", clock untouched.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,7 @@ struct ClockCorrection {
   std::string source;                         // for the state file, e.g. "ntp:192.168.4.1"
   int64_t uncertainty_ns = -1;                // error bound of the source; < 0 when unknown
   std::optional<int> stratum;                 // the source's stratum, when it is an NTP server
+  std::optional<std::string> time_zone;       // the source's tz database name, recorded as sent
 };
 
 // Applies the correction to clock and writes the state file at state_path.
@@ -30,5 +33,10 @@ struct ClockCorrection {
 // not be changed.
 OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
                                          const std::string& state_path);
+
+// Records in the state file at state_path that the source confirmed the clock
+// (action "verified", offset_s the offset measured, c.offset_ns) without
+// changing it; c's threshold and allow_slew are not used.
+Status record_verification(Clock& clock, const ClockCorrection& c, const std::string& state_path);
 
 }  // namespace lansync::os

@@ -6,6 +6,7 @@
 
 #include "os/boot.hpp"
 #include "os/file.hpp"
+#include "os/time_zone.hpp"
 
 namespace lansync::os {
 
@@ -66,6 +67,7 @@ std::string format_sync_state(const SyncState& s) {
   if (s.stratum) j["stratum"] = *s.stratum;
   if (!s.boot_id.empty()) j["boot_id"] = s.boot_id;
   if (s.boot_time_s) j["boot_time_s"] = *s.boot_time_s;
+  if (s.time_zone) j["time_zone"] = *s.time_zone;
   return j.dump() + "\n";
 }
 
@@ -114,6 +116,12 @@ OsResult<SyncState> parse_sync_state(const std::string& text, const std::string&
     s.stratum = st->get<int>();
   }
   if (auto st = parse_boot(j, name, &s); !st) return fail(st.error());
+  if (auto z = j.find("time_zone"); z != j.end()) {
+    if (!z->is_string() || !plausible_zone_name(z->get<std::string>())) {
+      return invalid(name + ": field 'time_zone' must be a tz database name such as \"Europe/Berlin\"");
+    }
+    s.time_zone = z->get<std::string>();
+  }
   return s;
 }
 
@@ -128,6 +136,9 @@ Status write_sync_state(const std::string& path, const SyncState& state) {
   SyncState s = state;
   if (s.boot_id.empty()) {
     if (auto boot = read_boot_stamp(); boot) stamp_boot(s, *boot);
+  }
+  if (!s.time_zone) {
+    if (auto old = read_sync_state(path); old) s.time_zone = old->time_zone;
   }
   return write_file_atomic(path, format_sync_state(s), 0644);
 }

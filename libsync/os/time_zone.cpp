@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <optional>
 
 namespace lansync::os {
@@ -44,6 +45,16 @@ bool local(int64_t unix_s, struct tm* out) {
   return ::localtime_r(&t, out) != nullptr;
 }
 
+std::string zone_dir() {
+  const char* dir = std::getenv("TZDIR");
+  return dir && *dir ? dir : "/usr/share/zoneinfo";
+}
+
+bool zone_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '+' || c == '/';
+}
+
 // A name the C library would look up as a file must exist: glibc falls back to
 // UTC without a word.  Names with a digit are POSIX rules ("EST5EDT" is both).
 Status check_zone_name(const std::string& name) {
@@ -51,10 +62,7 @@ Status check_zone_name(const std::string& name) {
   if (file.find_first_of("0123456789") != std::string::npos && name[0] != ':') return ok();
   if (file.empty() || file.find("..") != std::string::npos)
     return invalid("unknown time zone '" + name + "'");
-  if (file[0] != '/') {
-    const char* dir = std::getenv("TZDIR");
-    file = std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + file;
-  }
+  if (file[0] != '/') file = zone_dir() + "/" + file;
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return invalid("unknown time zone '" + name + "' (no " + file + ")");
@@ -63,6 +71,37 @@ Status check_zone_name(const std::string& name) {
 }
 
 }  // namespace
+
+bool plausible_zone_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxZoneNameLength || name.front() == '/' || name.back() == '/')
+    return false;
+  size_t start = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    if (i < name.size() && !zone_char(name[i])) return false;
+    if (i == name.size() || name[i] == '/') {
+      std::string_view part = name.substr(start, i - start);
+      if (part.empty() || part == "." || part == "..") return false;
+      start = i + 1;
+    }
+  }
+  return true;
+}
+
+Status check_known_zone(const std::string& name) {
+  std::string shown = name.size() > kMaxZoneNameLength ? name.substr(0, kMaxZoneNameLength) + "..." : name;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // the message is one line
+  }
+  if (!plausible_zone_name(name))
+    return invalid("unknown time zone '" + shown + "' (not a tz database name)");
+  // A TZif file, not a directory ("America") nor the database's other files ("zone.tab").
+  std::ifstream in(zone_dir() + "/" + name, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, sizeof(magic)) || std::string_view(magic, 4) != "TZif") {
+    return invalid("unknown time zone '" + shown + "' (not in the tz database)");
+  }
+  return ok();
+}
 
 OsResult<ZoneAt> zone_at(int64_t unix_s, const std::string& tz_name) {
   if (!tz_name.empty()) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "os/error.hpp"
 
@@ -31,5 +32,20 @@ struct ZoneAt {
 // database is an error (the C library would silently use UTC).  Naming a zone
 // changes the process's TZ for the duration of the call: not thread-safe.
 OsResult<ZoneAt> zone_at(int64_t unix_s, const std::string& tz_name = "");
+
+// The longest tz database name accepted from outside (the longest real one,
+// "America/Argentina/ComodRivadavia", has 32 characters).
+inline constexpr size_t kMaxZoneNameLength = 64;
+
+// True when name looks like a tz database name: 1 to kMaxZoneNameLength
+// characters of letters, digits, '_', '-', '+' and '/', not starting with
+// '/', without an empty, "." or ".." component.  Syntax only.
+bool plausible_zone_name(std::string_view name);
+
+// Accepts an IANA name the tz database on this machine knows ("Europe/Berlin",
+// "Etc/GMT+5"): plausible_zone_name and a TZif file under TZDIR (default
+// /usr/share/zoneinfo).  POSIX TZ strings are refused.  Errors are one line,
+// "unknown time zone 'Mars/Olympus'".
+Status check_known_zone(const std::string& name);
 
 }  // namespace lansync::os

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
 sync_state "$WORK/state.json" 60
-C=("$BIN/camsync" --reference state --state "$WORK/state.json" --log "$WORK/camsync.jsonl" --json)
+C=("$BIN/camsync" --reference state --state "$WORK/state.json" --log "$WORK/camsync.jsonl" --json --camera-state "$WORK/camera-state.json")
 
 # Digest authentication, each algorithm, and both offered (SHA-256 is chosen).
 printf 'secret\n' >"$WORK/pw"

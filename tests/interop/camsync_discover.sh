@@ -8,7 +8,7 @@ enter_private_netns "$@"
 ip link set lo multicast on
 ip route add 224.0.0.0/4 dev lo
 sync_state "$WORK/state.json" 60
-C=("$BIN/camsync" --reference state --state "$WORK/state.json" --no-log --json --timeout 2)
+C=("$BIN/camsync" --reference state --state "$WORK/state.json" --no-log --json --timeout 2 --camera-state "")
 
 run_capture out "${C[@]}" --discover
 check "no camera: exit 1" [ "$RC" -eq 1 ]

@@ -11,7 +11,7 @@ enter_private_netns "$@"
 sync_state "$WORK/fresh.json" 60
 sync_state "$WORK/stale.json" 7200
 LOG=$WORK/camsync.jsonl
-C=("$BIN/camsync" --reference state --log "$LOG" --json)
+C=("$BIN/camsync" --reference state --log "$LOG" --json --camera-state "$WORK/camera-state.json")
 camera_emulator cam 8080 --offset -5
 
 # An untrusted clock: nothing is touched, not even read.
@@ -79,7 +79,7 @@ expect_usage() {
   expect_exit 2 "$desc" "$@"
   check "$desc: says '$want'" grep -qF -- "$want" "$WORK/last.err"
 }
-S=("$BIN/camsync" --no-log --reference state --state "$WORK/fresh.json")
+S=("$BIN/camsync" --no-log --camera-state "" --reference state --state "$WORK/fresh.json")
 expect_usage "no camera" "give --camera URL or --discover" "${S[@]}"
 expect_usage "--camera and --discover" "excludes" "${S[@]}" --camera http://x --discover
 expect_usage "bad URL" "bad URL" "${S[@]}" --camera ftp://x

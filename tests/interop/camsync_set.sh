@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
 sync_state "$WORK/state.json" 60
-C=("$BIN/camsync" --reference state --state "$WORK/state.json" --log "$WORK/camsync.jsonl" --json)
+C=("$BIN/camsync" --reference state --state "$WORK/state.json" --log "$WORK/camsync.jsonl" --json --camera-state "$WORK/camera-state.json")
 
 camera_emulator cam 8080 --offset -5 --ppm 50 --zone +0900
 run_capture out env TZ=Europe/Berlin "${C[@]}" --camera http://127.0.0.1:8080
@@ -36,19 +36,8 @@ for tz in Europe/Berlin Australia/Sydney Asia/Kolkata Australia/Adelaide America
   run_capture out env TZ=$tz "${C[@]}" --camera http://127.0.0.1:8080
   sent=$(json sent "$out")
   dst=$(jq -r .sent_dst <<<"$out")
-  # Standard offset: the zone's offset in whichever of January/July has no dst.
-  jan=$(TZ=$tz date -d "$(date +%Y)-01-15 12:00 UTC" +%z)
-  jul=$(TZ=$tz date -d "$(date +%Y)-07-15 12:00 UTC" +%z)
-  now_off=$(TZ=$tz date +%z)
-  std=$jan
-  [ "$(TZ=$tz date -d "$(date +%Y)-01-15 12:00 UTC" +%Z)" = "$(TZ=$tz date -d "$(date +%Y)-07-15 12:00 UTC" +%Z)" ] || {
-    [ "${jul#+}" \< "${jan#+}" ] && [ "${jul:0:1}" = + ] && std=$jul
-    [ "${jul:0:1}" = - ] && [ "${jan:0:1}" = - ] && [ "${jul#-}" \> "${jan#-}" ] && std=$jul
-  }
-  want_dst=false
-  [ "$now_off" != "$std" ] && want_dst=true
-  utc=$(date -d "$sent" +%s 2>/dev/null || echo 0)
-  [ "$dst" = true ] && utc=$((utc - 3600))
+  read -r std want_dst <<<"$(ccapi_zone "$tz")"
+  utc=$(ccapi_utc "$sent" "$dst")
   check "TZ=$tz: exit 0, set ($sent dst=$dst)" [ "$RC $(json action "$out")" = "0 set" ]
   check "TZ=$tz: zone is the standard offset $std" [ "${sent: -5}" = "$std" ]
   check "TZ=$tz: dst=$want_dst" [ "$dst" = "$want_dst" ]
@@ -65,7 +54,7 @@ check "reset camera: now within 0.25 s of this clock" near "$(json offset_s "$(e
 
 # The activity log cannot be written: a warning, the run's result stands.
 run_capture out "$BIN/camsync" --reference state --state "$WORK/state.json" --camera http://127.0.0.1:8082 \
-  --log /proc/nonexistent/camsync.jsonl
+  --log /proc/nonexistent/camsync.jsonl --camera-state ""
 check "unwritable log: exit 0" [ "$RC" -eq 0 ]
 check "unwritable log: a warning" grep -q "warning: activity log: cannot" "$WORK/last.err"
 

@@ -274,6 +274,31 @@ camera_emulator() {
 # this machine's clock, its PUT count, the last PUT body).
 emulator_status() { curl -sk --max-time 5 "${2:-http}://127.0.0.1:$1/emulator/status"; }
 
+# ccapi_zone TZ: "STD DST", the standard offset (+HHMM) and the dst flag
+# (true/false) a camera in zone TZ must be sent now, by GNU date alone (not
+# our codec): the standard offset is the zone's offset in whichever of
+# January and July has no summer time.
+ccapi_zone() {
+  local tz=$1 y jan jul std
+  y=$(date +%Y)
+  jan=$(TZ=$tz date -d "$y-01-15 12:00 UTC" +%z)
+  jul=$(TZ=$tz date -d "$y-07-15 12:00 UTC" +%z)
+  std=$jan
+  [ "$(TZ=$tz date -d "$y-01-15 12:00 UTC" +%Z)" = "$(TZ=$tz date -d "$y-07-15 12:00 UTC" +%Z)" ] || {
+    [ "${jul#+}" \< "${jan#+}" ] && [ "${jul:0:1}" = + ] && std=$jul
+    [ "${jul:0:1}" = - ] && [ "${jan:0:1}" = - ] && [ "${jul#-}" \> "${jan#-}" ] && std=$jul
+  }
+  if [ "$(TZ=$tz date +%z)" != "$std" ]; then echo "$std true"; else echo "$std false"; fi
+}
+
+# ccapi_utc DATETIME DST: the Unix time a CCAPI date string and dst flag
+# stand for, by GNU date (0 if it cannot read it): wall clock - zone - dst.
+ccapi_utc() {
+  local utc
+  utc=$(date -d "$1" +%s 2>/dev/null || echo 0)
+  if [ "$2" = true ]; then echo $((utc - 3600)); else echo "$utc"; fi
+}
+
 # boot_fields AGE_S: the "boot_id" and "boot_time_s" members of a sync-state
 # record made AGE_S seconds ago in this boot (/proc/uptime is CLOCK_BOOTTIME;
 # a time before the boot is recorded as 0).

@@ -4,13 +4,15 @@
 # sntpd whose simulated clock starts 5 s behind.  The page must show the
 # offset, set the clock by itself, and afterwards GET /time must agree with the
 # browser's clock within 50 ms, sntpd status must name the phone, and NTP
-# clients must get the phone's time.  Then what must not work: the same set
+# clients must get the phone's time; the button, pressed when the clocks
+# agree, records a verification.  Then what must not work: the same set
 # request again (replay), a set when the server already has a fresher
-# reference, a set from an address that is not allowed, a cross-site post;
-# each changes nothing; those that passed the access check (replay, fresher
-# reference, bad token) leave a line in the activity log, the others are only
-# counted (anyone on the LAN could send them in a loop).  Screenshots stay
-# in tests/out/sntpd_phone/ for a person to look at.
+# reference (an NTP server's record; a phone does replace the RTC's), a set
+# from an address that is not allowed, a cross-site post; each changes
+# nothing; those that passed the access check (replay, fresher reference,
+# bad token) leave a line in the activity log, the others are only counted
+# (anyone on the LAN could send them in a loop).  Screenshots stay in
+# tests/out/sntpd_phone/ for a person to look at.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 need_browser
@@ -73,8 +75,9 @@ check "sntpd status names the phone" grep -q "sync-state file (source phone" <("
 status=$(status_json pi)
 check "sntpd status --json: state_source phone, 1 set" \
   [ "$(jq -r '[.reference.state_source, .http.sets] | join(" ")' <<<"$status")" = "phone 1" ]
-check "the sync-state file: source phone, step of about +5 s, uncertainty under 50 ms" \
-  jq_true '.source == "phone" and .action == "step" and (.offset_s - 5 | . * .) < 0.0025 and .uncertainty_s < 0.05' \
+# The button pressed after the step found the clocks agreeing: its verification replaced the step's record.
+check "the sync-state file: source phone, the button's verification (offset under 50 ms)" \
+  jq_true '.source == "phone" and .action == "verified" and (.offset_s | . * .) < 0.0025 and .uncertainty_s < 0.05' \
   "$WORK/pi-state.json"
 run_capture probe "$BIN/ntpprobe" -o json 127.0.0.1:11123
 served=$(jq -r '"\(.stratum) \(.refid)"' <<<"$probe")
@@ -82,8 +85,8 @@ check "NTP clients now get the phone's time: stratum 3, refid PHON, offset $(jso
   eval '[ "$served" = "3 80.72.79.78" ] && near "$(json offset_s "$probe")" 0 0.05' 
 check "the same set request again is refused as reused ($(field .replay.status) $(field .replay.reason))" \
   [ "$(field .replay.status) $(field .replay.reason)" = "409 reused" ]
-check "the button, now that the Pi is fresh: refused ($(field .button.reason))" \
-  [ "$(field .button.state) $(field .button.reason)" = "refused fresher_reference" ]
+check "the button, now that the Pi agrees: a verification, answered no_need ($(field .button.reason))" \
+  [ "$(field .button.state) $(field .button.reason)" = "refused no_need" ]
 offset_after=$(jq .clock.simulated_offset_s <<<"$(status_json pi)")
 run_capture cross curl -s -H 'Origin: http://evil.example' -H 'Content-Type: application/json' -d '{}' \
   http://127.0.0.1:8123/set
@@ -95,7 +98,7 @@ run_capture forged curl -s -H 'Content-Type: application/json' \
 check "a forged token is refused ($(json reason "$forged"))" [ "$(json reason "$forged")" = bad_token ]
 check "none of them moved the clock" [ "$(jq .clock.simulated_offset_s <<<"$(status_json pi)")" = "$offset_after" ]
 check "the activity log: one set, then each refusal ($(activity pi '.reason'))" \
-  [ "$(activity pi '.reason')" = "none reused fresher_reference bad_token" ]
+  [ "$(activity pi '.reason')" = "none reused no_need bad_token" ]
 
 # /metrics: the Prometheus text format, every family with HELP and TYPE before its samples.
 metrics=$(curl -s -D "$WORK/metrics.h" http://127.0.0.1:8123/metrics)
@@ -141,8 +144,8 @@ check "...no sync-state file was written" [ ! -e "$WORK/other-state.json" ]
 check "...the refusal is counted" [ "$(jq .http.refused.not_allowed <<<"$(status_json other)")" = 1 ]
 check "...but not in the activity log (before the access check)" [ ! -s "$WORK/other-activity.log" ]
 
-# --- The Pi already has a fresher reference: its RTC set it a minute ago (on its own time scale).
-printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%s}\n' \
+# --- The Pi already has a fresher reference: an NTP server set it a minute ago (on its own time scale).
+printf '{"last_sync_unix":%s,"source":"ntp:192.168.1.1","stratum":2,"offset_s":0,"uncertainty_s":0.001,%s}\n' \
   "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" "$(boot_fields 60)" >"$WORK/fresh-state.json"
 cp "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 start_sntpd fresh --listen 127.0.0.1:11125 --clock simulated --simulated-offset -5 --http 127.0.0.1:8125 \
@@ -155,15 +158,32 @@ check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
 
+# curl_set HOST:PORT: one exchange and set with curl as the phone; the answer in $set.
+curl_set() {
+  local t1 x t4
+  t1=$(now_ms)
+  x=$(curl -s "http://$1/exchange")
+  t4=$(now_ms)
+  run_capture set curl -s -H 'Content-Type: application/json' \
+    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" "http://$1/set"
+}
+
+# --- A record of the RTC is no better than the phone: the phone replaces it (curl as the phone).
+printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%s}\n' \
+  "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" "$(boot_fields 60)" >"$WORK/rtc-state.json"
+start_sntpd rtc --listen 127.0.0.1:11127 --clock simulated --simulated-offset -5 --http 127.0.0.1:8127 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/rtc-state.json" --activity-log ""
+wait_for_log rtc "http: serving on 127.0.0.1:8127"
+curl_set 127.0.0.1:8127
+check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") s)" \
+  eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
+check "...the sync-state file now names the phone" jq_true '.source == "phone" and .action == "step"' "$WORK/rtc-state.json"
+
 # --- --http-set-interface: the clients on an interface (here the namespace's loopback), with curl as the phone.
 start_sntpd iface --listen 127.0.0.1:11126 --clock simulated --simulated-offset -5 --http 127.0.0.1:8126 \
   --http-set-interface lo --state "$WORK/iface-state.json" --activity-log ""
 wait_for_log iface "http: serving on 127.0.0.1:8126"
-t1=$(now_ms)
-x=$(curl -s http://127.0.0.1:8126/exchange)
-t4=$(now_ms)
-run_capture set curl -s -H 'Content-Type: application/json' \
-  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://127.0.0.1:8126/set
+curl_set 127.0.0.1:8126
 check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
   eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
 

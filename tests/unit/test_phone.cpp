@@ -59,42 +59,91 @@ TEST(PhoneMeasure, TrueOffsetLiesWithinTheUncertainty) {
 }
 
 struct JudgeTest : ::testing::Test {
-  PhoneSetContext ctx(PhoneExchange x, ReferenceKind kind = ReferenceKind::None) {
+  PhoneSetContext ctx(PhoneExchange x, ReferenceKind kind = ReferenceKind::None, std::string source = "") {
     PhoneSetContext c;
     c.exchange = x;
     c.reference.kind = kind;
-    c.reference.detail = "sync-state file (source rtc, 2 min 00 s old)";
+    c.reference.detail = "sync-state file (source ntp:192.168.4.1, 2 min 00 s old)";
+    c.reference_source = std::move(source);
     return c;
   }
 };
 
 TEST_F(JudgeTest, AcceptsFiveSecondsWithoutReference) {
   PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs)));
+  EXPECT_EQ(v.outcome, PhoneOutcome::Set);
   EXPECT_EQ(v.refusal, PhoneRefusal::None) << v.reason;
   EXPECT_EQ(v.measurement.correction_ns, 5 * kS);
 }
 
 TEST_F(JudgeTest, AcceptsOverTheLocalClock) {
   PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceKind::Local));
+  EXPECT_EQ(v.outcome, PhoneOutcome::Set);
   EXPECT_EQ(v.refusal, PhoneRefusal::None) << v.reason;
 }
 
+// An upstream server, a kernel disciplined by another daemon, and a fresh
+// record of an NTP server (or of anything but a phone or the RTC) stay first.
 TEST_F(JudgeTest, RefusesWhenAFresherReferenceExists) {
   for (ReferenceKind k : {ReferenceKind::Upstream, ReferenceKind::Kernel, ReferenceKind::SyncState}) {
-    PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), k));
-    EXPECT_EQ(v.refusal, PhoneRefusal::FresherReference) << describe(k);
-    EXPECT_EQ(v.reason,
-              "the server already has a fresher reference: sync-state file (source rtc, 2 min 00 s old)");
+    for (const char* source : {"ntp:192.168.4.1", "gps", ""}) {
+      for (int64_t off : {-5 * kS, 300 * kMs}) {
+        PhoneVerdict v = judge_phone_set(ctx(exchange(off, 2 * kMs, 2 * kMs), k, source));
+        EXPECT_EQ(v.outcome, PhoneOutcome::Refused) << describe(k) << " " << source;
+        EXPECT_EQ(v.refusal, PhoneRefusal::FresherReference) << describe(k) << " " << source;
+        EXPECT_EQ(
+            v.reason,
+            "the server already has a fresher reference: sync-state file (source ntp:192.168.4.1, 2 min "
+            "00 s old)");
+      }
+    }
   }
 }
 
-TEST_F(JudgeTest, NoNeedWithinOneSecond) {
+// The phone is the most reliable source offline: it replaces a fresh record
+// of an earlier phone or of the RTC, by a step or a verification.
+TEST_F(JudgeTest, APhoneReplacesARecordOfAPhoneOrTheRtc) {
+  for (const char* source : {"phone", "rtc"}) {
+    PhoneVerdict v =
+        judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceKind::SyncState, source));
+    EXPECT_EQ(v.outcome, PhoneOutcome::Set) << source << ": " << v.reason;
+    v = judge_phone_set(ctx(exchange(300 * kMs, 2 * kMs, 2 * kMs), ReferenceKind::SyncState, source));
+    EXPECT_EQ(v.outcome, PhoneOutcome::Verified) << source << ": " << v.reason;
+  }
+  EXPECT_TRUE(phone_may_replace("phone"));
+  EXPECT_TRUE(phone_may_replace("rtc"));
+  EXPECT_FALSE(phone_may_replace("ntp:192.168.4.1"));
+  EXPECT_FALSE(phone_may_replace("Phone"));
+  EXPECT_FALSE(phone_may_replace(""));
+}
+
+// Agreeing within 1 s is a verification; callers that only know refusals still see no_need.
+TEST_F(JudgeTest, VerifiedWithinOneSecond) {
   PhoneVerdict v = judge_phone_set(ctx(exchange(900 * kMs, 2 * kMs, 2 * kMs)));
+  EXPECT_EQ(v.outcome, PhoneOutcome::Verified);
   EXPECT_EQ(v.refusal, PhoneRefusal::NoNeed);
-  EXPECT_EQ(v.reason, "no need: the clocks agree within 1 s (the server is +0.900 s from the phone)");
+  EXPECT_EQ(v.measurement.correction_ns, -900 * kMs);
+  EXPECT_EQ(v.measurement.uncertainty_ns, 2 * kMs);
+  EXPECT_EQ(
+      v.reason,
+      "the clocks agree within 1 s (the server is +0.900 s from the phone): recorded as a verification");
   // Exactly 1 s is not "more than 1 s".
-  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS, 2 * kMs, 2 * kMs))).refusal, PhoneRefusal::NoNeed);
-  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS - 1, 2 * kMs, 2 * kMs))).refusal, PhoneRefusal::None);
+  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS, 2 * kMs, 2 * kMs))).outcome, PhoneOutcome::Verified);
+  EXPECT_EQ(judge_phone_set(ctx(exchange(-kS - 1, 2 * kMs, 2 * kMs))).outcome, PhoneOutcome::Set);
+  // Over the local clock too: --local-stratum is no reference a phone must defer to.
+  EXPECT_EQ(judge_phone_set(ctx(exchange(0, 2 * kMs, 2 * kMs), ReferenceKind::Local)).outcome,
+            PhoneOutcome::Verified);
+}
+
+TEST_F(JudgeTest, AnUnknownTimeZoneIsRefusedFirst) {
+  PhoneSetContext c = ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs));
+  c.time_zone_problem = "unknown time zone 'Mars/Olympus' (not in the tz database)";
+  c.clock_moved_ns = 5 * kS;  // refused for the zone before anything else
+  PhoneVerdict v = judge_phone_set(c);
+  EXPECT_EQ(v.outcome, PhoneOutcome::Refused);
+  EXPECT_EQ(v.refusal, PhoneRefusal::BadTimeZone);
+  EXPECT_EQ(v.reason, "refused: unknown time zone 'Mars/Olympus' (not in the tz database)");
+  EXPECT_STREQ(code(PhoneRefusal::BadTimeZone), "bad_time_zone");
 }
 
 TEST_F(JudgeTest, RefusesASlowRoundTrip) {
@@ -151,6 +200,9 @@ TEST(PhoneCodes, AreDistinct) {
   EXPECT_EQ(codes.size(), static_cast<size_t>(PhoneRefusal::kCount));
   EXPECT_STREQ(code(PhoneRefusal::NotAllowed), "not_allowed");
   EXPECT_STREQ(code(PhoneRefusal::FresherReference), "fresher_reference");
+  EXPECT_STREQ(code(PhoneOutcome::Refused), "refused");
+  EXPECT_STREQ(code(PhoneOutcome::Set), "set");
+  EXPECT_STREQ(code(PhoneOutcome::Verified), "verified");
 }
 
 TEST(PhoneAccess, NobodyByDefault) {

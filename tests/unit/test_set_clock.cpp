@@ -70,6 +70,26 @@ TEST_F(SetClockTest, NoSlewLeavesTheClockButRecordsTheCheck) {
   EXPECT_EQ(*read_sync_state(state)->action, "none");
 }
 
+// A phone that agrees: the clock is left alone, the record says "verified", with the zone sent.
+TEST_F(SetClockTest, AVerificationRecordsWithoutTouchingTheClock) {
+  ClockCorrection c = correction(-12 * kMs);
+  c.source = "phone";
+  c.time_zone = "America/Santiago";
+  int64_t before = clock.now_ns();
+  ASSERT_TRUE(record_verification(clock, c, state).ok());
+  EXPECT_TRUE(clock.steps.empty());
+  EXPECT_TRUE(clock.slews.empty());
+  auto s = read_sync_state(state);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->source, "phone");
+  EXPECT_EQ(*s->action, "verified");
+  EXPECT_DOUBLE_EQ(s->offset_s, -0.012);
+  EXPECT_DOUBLE_EQ(*s->uncertainty_s, 0.002);
+  EXPECT_EQ(*s->time_zone, "America/Santiago");
+  EXPECT_NEAR(s->last_sync_unix, static_cast<double>(before) / 1e9, 1e-6);
+  EXPECT_FALSE(s->boot_id.empty());
+}
+
 TEST_F(SetClockTest, FailedStepWritesNoState) {
   clock.fail_changes = true;
   auto r = correct_clock(clock, correction(2500 * kMs), state);

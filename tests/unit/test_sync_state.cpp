@@ -37,6 +37,43 @@ TEST(SyncState, WriteThenReadRoundTrips) {
   EXPECT_EQ(*r->action, "slew");
 }
 
+// A phone's verification records its zone; a record without one has none.
+TEST(SyncState, TheTimeZoneRoundTrips) {
+  testing::TempDir dir;
+  std::string path = dir.path() / "state.json";
+  SyncState s{.last_sync_unix = 1795000000.5, .source = "phone", .offset_s = 0.012};
+  s.action = "verified";
+  s.time_zone = "Australia/Sydney";
+  ASSERT_TRUE(write_sync_state(path, s).ok());
+  auto r = read_sync_state(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r->action, "verified");
+  EXPECT_EQ(*r->time_zone, "Australia/Sydney");
+  EXPECT_NE(format_sync_state(s).find(R"("time_zone":"Australia/Sydney")"), std::string::npos);
+  s.time_zone.reset();
+  EXPECT_EQ(format_sync_state(s).find("time_zone"), std::string::npos);
+  EXPECT_FALSE(parse_sync_state(format_sync_state(s), "f")->time_zone.has_value());
+}
+
+// The zone is where the machine is: a writer that knows none (the RTC, an NTP
+// server) keeps the one recorded; a phone's new zone replaces it.
+TEST(SyncState, AWriterWithoutAZoneKeepsTheRecordedOne) {
+  testing::TempDir dir;
+  std::string path = dir.path() / "state.json";
+  SyncState phone{.last_sync_unix = 1795000000, .source = "phone"};
+  phone.time_zone = "America/Santiago";
+  ASSERT_TRUE(write_sync_state(path, phone).ok());
+  SyncState rtc{.last_sync_unix = 1795000100, .source = "rtc"};
+  ASSERT_TRUE(write_sync_state(path, rtc).ok());
+  auto r = read_sync_state(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->source, "rtc");
+  EXPECT_EQ(*r->time_zone, "America/Santiago");
+  phone.time_zone = "Europe/Berlin";
+  ASSERT_TRUE(write_sync_state(path, phone).ok());
+  EXPECT_EQ(*read_sync_state(path)->time_zone, "Europe/Berlin");
+}
+
 TEST(SyncState, CreatesMissingDirectoriesAndLeavesNoTemporaryFiles) {
   testing::TempDir dir;
   fs::path path = dir.path() / "var" / "lib" / "lansync" / "sync-state.json";
@@ -97,6 +134,10 @@ TEST(SyncState, BadRecordsGiveOneLineErrorsNamingTheProblem) {
        "f: field 'boot_time_s' must be a number of seconds, from 0 to 9e9"},
       {R"({"last_sync_unix":5,"source":"rtc","offset_s":0,"boot_id":"0b4e1c2d-3f5a-4b6c-8d7e-9f0a1b2c3d4e","boot_time_s":1e19})",
        "f: field 'boot_time_s' must be a number of seconds, from 0 to 9e9"},
+      {R"({"last_sync_unix":5,"source":"phone","offset_s":0,"time_zone":"../../etc/passwd"})",
+       "f: field 'time_zone' must be a tz database name such as \"Europe/Berlin\""},
+      {R"({"last_sync_unix":5,"source":"phone","offset_s":0,"time_zone":2})",
+       "f: field 'time_zone' must be a tz database name such as \"Europe/Berlin\""},
   };
   for (const Case& c : cases) {
     auto r = parse_sync_state(c.text, "f");

@@ -138,5 +138,45 @@ TEST(TimeZone, UnknownZoneIsAnErrorNotUtc) {
   EXPECT_FALSE(zone_at(kJul15_2026_12Z, "../etc/passwd").ok());
 }
 
+// Names a phone may send: the tz database's form, bounded, no way out of its directory.
+TEST(TimeZoneName, PlausibleNames) {
+  for (const char* good : {"Europe/Berlin", "America/Argentina/ComodRivadavia", "Etc/GMT+5", "UTC",
+                           "America/Port-au-Prince", "Etc/GMT-14"}) {
+    EXPECT_TRUE(plausible_zone_name(good)) << good;
+  }
+  std::string too_long(kMaxZoneNameLength + 1, 'A');
+  for (std::string bad :
+       {std::string(), too_long, std::string("/etc/passwd"), std::string("../../etc/passwd"),
+        std::string("Europe/../Berlin"), std::string("Europe//Berlin"), std::string("Europe/"),
+        std::string("Europe/./Berlin"), std::string("Europe/Berlin\n"), std::string("Europe Berlin"),
+        std::string("CET-1CEST,M3.5.0,M10.5.0/3")}) {
+    EXPECT_FALSE(plausible_zone_name(bad)) << bad;
+  }
+  EXPECT_TRUE(plausible_zone_name(std::string(kMaxZoneNameLength, 'A')));
+}
+
+TEST(TimeZoneName, KnownZonesAreTheTzDatabasesFiles) {
+  for (const char* known : {"Europe/Berlin", "Australia/Sydney", "America/Santiago", "Etc/GMT+5", "UTC"}) {
+    auto st = check_known_zone(known);
+    EXPECT_TRUE(st.ok()) << known << ": " << (st.ok() ? "" : st.error().message);
+  }
+  auto st = check_known_zone("Mars/Olympus");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "unknown time zone 'Mars/Olympus' (not in the tz database)");
+  // A directory of the database, and one of its files that is not a zone.
+  EXPECT_FALSE(check_known_zone("America").ok());
+  EXPECT_FALSE(check_known_zone("zone.tab").ok());
+  st = check_known_zone("../../etc/passwd");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "unknown time zone '../../etc/passwd' (not a tz database name)");
+  // A long name or a control character does not make a long or multi-line message.
+  st = check_known_zone(std::string(5000, 'A'));
+  ASSERT_FALSE(st.ok());
+  EXPECT_LT(st.error().message.size(), 200u);
+  st = check_known_zone("Europe/Berlin\nfake line");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message.find('\n'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lansync::os

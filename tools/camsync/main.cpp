@@ -6,7 +6,8 @@
 // configuration error; 3 this machine's clock is not trustworthy (nothing was
 // touched); 4 the camera was set but reads back off by more than --threshold;
 // 5 the camera stayed busy (503) through --retries; 6 the camera refused a
-// request or answered what the API does not define.
+// request or answered what the API does not define.  Each run but a dry run
+// also replaces the camera-state file (os/camera_state.hpp) with its outcome.
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "cli/command_line.hpp"
 #include "core/trust.hpp"
 #include "os/activity_log.hpp"
+#include "os/camera_state.hpp"
 #include "os/camera_sync.hpp"
 #include "os/ccapi.hpp"
 #include "os/clock.hpp"
@@ -46,6 +48,8 @@ struct Options {
   double max_age_min = 30;
   std::string reference = "auto";
   std::string state_path = os::kDefaultSyncStatePath;
+  std::string time_zone;  // "", "state" or a zone name
+  std::string camera_state_path = os::kDefaultCameraStatePath;
   bool dry_run = false;
   int retries = 3;
   double timeout_s = 5;
@@ -112,12 +116,9 @@ class Run {
       http.password = p->substr(0, p->find_first_of("\r\n"));
     }
 
-    // glibc takes an unknown TZ for UTC without a word: the camera would
-    // silently show the wrong wall clock.
-    if (const char* tz = std::getenv("TZ"); tz && *tz) {
-      if (auto z = os::zone_at(clock_.now_ns() / proto::kNsPerSecond, tz); !z) {
-        return stop(cli::kExitUsage, "error", "TZ: " + z.error().message);
-      }
+    if (auto st = choose_zone(); !st) {
+      zone_refused_ = true;
+      return stop(cli::kExitUsage, "error", st.error().message);
     }
 
     // 1. Is this clock worth passing on?
@@ -153,6 +154,7 @@ class Run {
     so.threshold_ns = cli::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
     so.retries = o_.retries;
+    so.tz = rec_.time_zone;
     os::CameraSync sync(clock_, camera);
     rec_.sync = sync.run(so);
     const os::SyncReport& r = *rec_.sync;
@@ -171,6 +173,49 @@ class Run {
     return stop(cli::kExitOk, "ok", "");
   }
 
+  // The zone the camera is to show (rec_.time_zone; empty: this process's).
+  // glibc takes an unknown TZ for UTC without a word: the camera would
+  // silently show the wrong wall clock, so every name is checked first.
+  os::Status choose_zone() {
+    int64_t now_s = clock_.now_ns() / proto::kNsPerSecond;
+    if (o_.time_zone == "state") {
+      auto st = os::read_sync_state(o_.state_path);
+      if (st && st->time_zone) {
+        if (auto known = os::check_known_zone(*st->time_zone); !known)
+          return os::invalid("the sync-state file's time_zone: " + known.error().message);
+        rec_.time_zone = *st->time_zone;
+        return os::ok();
+      }
+      rec_.zone_note = "no time_zone recorded: this machine's zone";
+    } else if (!o_.time_zone.empty()) {
+      if (auto z = os::zone_at(now_s, o_.time_zone); !z)
+        return os::invalid("--time-zone: " + z.error().message);
+      rec_.time_zone = o_.time_zone;
+      return os::ok();
+    }
+    if (const char* tz = std::getenv("TZ"); tz && *tz) {
+      if (auto z = os::zone_at(now_s, tz); !z) return os::invalid("TZ: " + z.error().message);
+    }
+    return os::ok();
+  }
+
+  // What the camera-state file says of this run.
+  os::CameraState camera_state() const {
+    os::CameraState c;
+    c.last_run_unix = static_cast<double>(rec_.time_ns) / 1e9;
+    const os::SyncReport* s = rec_.sync ? &*rec_.sync : nullptr;
+    if (rec_.exit_code == cli::kExitOk) {
+      c.result = s && s->action == os::SyncAction::Set ? os::CameraResult::Set : os::CameraResult::Ok;
+    } else if (rec_.exit_code == kUntrusted || zone_refused_) {
+      c.result = os::CameraResult::Refused;
+    }
+    if (s && s->before) c.offset_before_s = proto::to_seconds(s->before->offset_ns);
+    if (s && s->after) c.offset_after_s = proto::to_seconds(s->after->offset_ns);
+    c.camera = rec_.camera;
+    c.message = !rec_.message.empty() ? rec_.message : one_line_summary(rec_);
+    return c;
+  }
+
   void finish() {
     std::string line = json_line(rec_);
     if (o_.json) {
@@ -186,11 +231,17 @@ class Run {
       }
     }
     if (o_.syslog) os::syslog_line("camsync", rec_.exit_code != cli::kExitOk, line);
+    if (!o_.camera_state_path.empty() && !o_.dry_run) {
+      if (auto st = os::write_camera_state(o_.camera_state_path, camera_state()); !st) {
+        fmt::print(stderr, "camsync: warning: camera state: {}\n", st.error().message);
+      }
+    }
   }
 
   const Options& o_;
   os::SystemClock clock_;  // read only: camsync never changes this machine's clock
   RunRecord rec_;
+  bool zone_refused_ = false;  // the zone to show is unknown: refused, the camera untouched
 };
 
 }  // namespace
@@ -218,6 +269,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "kernel", "state"}));
   app.add_option("--state", opt.state_path, "sync-state file")->capture_default_str();
+  app.add_option("--time-zone", opt.time_zone,
+                 "zone the camera shows: a tz database name, or 'state' for the sync-state file's time_zone "
+                 "(the phone's); default this machine's (TZ)")
+      ->type_name("NAME|state");
+  app.add_option("--camera-state", opt.camera_state_path,
+                 "write this run's outcome to this file (JSON, replaced atomically); \"\": none")
+      ->capture_default_str();
   app.add_flag("--dry-run", opt.dry_run, "measure the camera's offset, change nothing");
   cli::add_bounded(app, "--retries", opt.retries,
                    "wait out this many busy (503) replies, pauses of 1, 2, 4, 8 s", 0, 20);

@@ -53,6 +53,7 @@ std::string json_line(const RunRecord& r) {
   j["offset_after_s"] = after ? rounded(after->offset_ns) : json(nullptr);
   j["uncertainty_after_s"] = after ? rounded(after->uncertainty_ns) : json(nullptr);
   j["busy_waits"] = s ? s->busy_waits : 0;
+  j["time_zone"] = r.time_zone.empty() ? json(nullptr) : json(r.time_zone);
   j["result"] = r.result;
   j["message"] = r.message.empty() ? json(nullptr) : json(r.message);
   j["exit"] = r.exit_code;
@@ -62,6 +63,9 @@ std::string json_line(const RunRecord& r) {
 std::string human_text(const RunRecord& r, int64_t threshold_ns) {
   std::string out;
   if (r.trusted && *r.trusted) out += "local clock trusted: " + r.trust + "\n";
+  if (!r.time_zone.empty() || !r.zone_note.empty()) {
+    out += "camera zone: " + (r.time_zone.empty() ? r.zone_note : r.time_zone) + "\n";
+  }
   if (!r.sync || !r.sync->before) return out;
   const os::SyncReport& s = *r.sync;
   const os::OffsetMeasurement& b = *s.before;
@@ -89,6 +93,19 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
       break;
   }
   return out;
+}
+
+std::string one_line_summary(const RunRecord& r) {
+  if (!r.sync || !r.sync->before) return r.result;
+  const os::SyncReport& s = *r.sync;
+  std::string was = fmt::format("{:+.3f} s", to_seconds(s.before->offset_ns));
+  switch (s.action) {
+    case os::SyncAction::Set:
+      return fmt::format("camera set to {}{} (was {} off)", s.sent, s.sent_dst ? " dst" : "", was);
+    case os::SyncAction::DryRun: return "dry run: the camera is " + was + " off";
+    case os::SyncAction::None: break;
+  }
+  return "camera within the threshold (" + was + ")";
 }
 
 }  // namespace lansync::camsync

@@ -19,6 +19,8 @@ struct RunRecord {
   std::string result;   // ok, untrusted, unreachable, busy, refused, verify-failed, error
   std::string message;  // the error, one line
   int exit_code = 0;
+  std::string time_zone;  // the zone the camera was to show; empty: this machine's
+  std::string zone_note;  // why --time-zone state fell back to this machine's zone
 };
 
 // The JSON line (no newline).
@@ -26,5 +28,10 @@ std::string json_line(const RunRecord& r);
 
 // The human lines for stdout, each ending in a newline.
 std::string human_text(const RunRecord& r, int64_t threshold_ns);
+
+// One line for a run without an error message, e.g. "camera set to Sun, 22
+// Nov 2026 23:01:14 +1000 dst (was -4.999 s off)", "camera within the
+// threshold (+0.002 s)".
+std::string one_line_summary(const RunRecord& r);
 
 }  // namespace lansync::camsync

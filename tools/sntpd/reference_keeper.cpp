@@ -13,6 +13,7 @@
 #include "os/notify.hpp"
 #include "os/set_clock.hpp"
 #include "os/sync_state.hpp"
+#include "os/time_zone.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::sntpd {
@@ -113,35 +114,51 @@ void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
   }
 }
 
-core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns) {
+core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
+                                                   const std::optional<std::string>& time_zone) {
   std::lock_guard<std::mutex> lock(mutex_);
   core::PhoneSetContext c;
   c.exchange = x;
+  if (time_zone) {
+    if (auto st = os::check_known_zone(*time_zone); !st) c.time_zone_problem = st.error().message;
+  }
   std::string state_source;
   core::ReferenceEvidence e = gather_evidence(&state_source);
   int64_t now = clock_.now_ns();
   c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
   c.reference = core::choose_reference(e, now, start_ns_, config_.max_age_ns);
+  if (c.reference.kind == core::ReferenceKind::SyncState) c.reference_source = state_source;
   c.build_time_ns = int64_t{LANSYNC_BUILD_UNIX} * kNsPerSecond;
   if (e.state) c.last_record_ns = e.state->last_sync_ns;
   core::PhoneVerdict v = core::judge_phone_set(c);
-  if (v.refusal != core::PhoneRefusal::None) return v;
+  if (v.outcome != core::PhoneOutcome::Refused) apply_phone_locked(v, time_zone);
+  return v;
+}
+
+void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone) {
   os::ClockCorrection cc;
   cc.offset_ns = v.measurement.correction_ns;
   cc.step_threshold_ns = core::kPhoneSetMinOffsetNs;  // beyond it, as judged: a step
   cc.allow_slew = false;
-  cc.source = "phone";
+  cc.source = core::kPhoneSyncSource;
   cc.uncertainty_ns = v.measurement.uncertainty_ns;
-  std::optional<os::OsResult<core::Correction>> done;
-  // Not while an upstream exchange is being read: its timestamps would straddle the step.
-  upstreams_.hold([&] { done = os::correct_clock(clock_, cc, config_.state_path); });
-  if (!*done) {
+  cc.time_zone = time_zone;
+  os::Status done = os::ok();
+  if (v.outcome == core::PhoneOutcome::Verified) {
+    done = os::record_verification(clock_, cc, config_.state_path);
+  } else {
+    std::optional<os::OsResult<core::Correction>> stepped;
+    // Not while an upstream exchange is being read: its timestamps would straddle the step.
+    upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
+    if (!*stepped) done = lansync::fail(stepped->error());
+  }
+  if (!done) {
+    v.outcome = core::PhoneOutcome::Refused;
     v.refusal = core::PhoneRefusal::ClockFailed;
-    v.reason = done->error().message;
-    return v;
+    v.reason = done.error().message;
+    return;
   }
   refresh_locked();
-  return v;
 }
 
 ReferenceSnapshot ReferenceKeeper::snapshot() {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,12 +44,15 @@ class ReferenceKeeper {
   // Tells systemd that sntpd is ready (READY=1), with the reference served.
   void notify_ready();
 
-  // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns):
-  // judged on evidence gathered now (core::judge_phone_set); when accepted,
-  // the clock is stepped and recorded (os::correct_clock, source "phone")
-  // and the reference re-chosen at once.  ClockFailed when the step or the
-  // record failed (the reason says which).
-  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns);
+  // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns),
+  // with the phone's tz database name when it sent one: judged on evidence
+  // gathered now (core::judge_phone_set).  Set: the clock is stepped and
+  // recorded (os::correct_clock, source "phone"); Verified: the agreement is
+  // recorded (os::record_verification, action "verified"); either way with
+  // time_zone, and the reference is re-chosen at once.  ClockFailed when the
+  // step or the record failed (the reason says which).
+  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
+                                    const std::optional<std::string>& time_zone = std::nullopt);
 
   // The reference as last chosen, with its age and root dispersion at now.
   ReferenceSnapshot snapshot();
@@ -62,6 +66,8 @@ class ReferenceKeeper {
   // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
   // old" / "unsynchronized: ..."), when that line changed; prefix goes first.
   void notify_status_locked(std::string_view prefix = "");
+  // Steps the clock (Set) or records the agreement (Verified) for an accepted verdict.
+  void apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone);
 
   os::Clock& clock_;
   ServeState& serve_;

@@ -1,0 +1,126 @@
+// The camera-state file; see camera_state.hpp.
+#include "os/camera_state.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "os/file.hpp"
+
+namespace lansync::os {
+
+using nlohmann::json;
+
+namespace {
+
+// Times and offsets in the file are at most this many seconds (as in the sync-state file).
+constexpr double kMaxSeconds = 9e9;
+// A message is one line for a page: longer ones are cut when written, refused when read.
+constexpr size_t kMaxMessageBytes = 1024;
+constexpr size_t kMaxCameraBytes = 256;
+
+constexpr CameraResult kResults[] = {CameraResult::Set, CameraResult::Ok, CameraResult::Refused,
+                                     CameraResult::Failed};
+
+// One line of printable text (UTF-8 allowed): no control characters.
+bool one_line(const std::string& text, size_t max) {
+  if (text.size() > max) return false;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string one_line_cut(std::string text, size_t max) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  if (text.size() > max) text.resize(max);
+  return text;
+}
+
+// An optional offset: absent or null is unknown; otherwise a number within ±9e9 s.
+Status parse_offset(const json& j, const char* key, const std::string& name, std::optional<double>* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return ok();
+  if (!it->is_number() || !std::isfinite(it->get<double>()) || std::fabs(it->get<double>()) >= kMaxSeconds) {
+    return invalid(name + ": field '" + key + "' must be a number of seconds within 9e9, or null");
+  }
+  *out = it->get<double>();
+  return ok();
+}
+
+Status parse_text(const json& j, const char* key, size_t max, const std::string& name, std::string* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return ok();
+  if (!it->is_string() || !one_line(it->get<std::string>(), max)) {
+    return invalid(name + ": field '" + key + "' must be one line of at most " + std::to_string(max) +
+                   " characters");
+  }
+  *out = it->get<std::string>();
+  return ok();
+}
+
+}  // namespace
+
+const char* code(CameraResult r) {
+  switch (r) {
+    case CameraResult::Set: return "set";
+    case CameraResult::Ok: return "ok";
+    case CameraResult::Refused: return "refused";
+    case CameraResult::Failed: break;
+  }
+  return "failed";
+}
+
+std::string format_camera_state(const CameraState& s) {
+  using ordered = nlohmann::ordered_json;  // the fields in the documented order
+  ordered j;
+  j["last_run_unix"] = s.last_run_unix;
+  j["result"] = code(s.result);
+  j["offset_before_s"] = s.offset_before_s ? ordered(*s.offset_before_s) : ordered(nullptr);
+  j["offset_after_s"] = s.offset_after_s ? ordered(*s.offset_after_s) : ordered(nullptr);
+  j["camera"] = s.camera.empty() ? ordered(nullptr) : ordered(one_line_cut(s.camera, kMaxCameraBytes));
+  j["message"] = one_line_cut(s.message, kMaxMessageBytes);
+  return j.dump(-1, ' ', false, ordered::error_handler_t::replace) + "\n";
+}
+
+OsResult<CameraState> parse_camera_state(const std::string& text, const std::string& name) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return invalid(name + ": not valid JSON");
+  if (!j.is_object()) return invalid(name + ": expected a JSON object");
+  CameraState s;
+  auto t = j.find("last_run_unix");
+  if (t == j.end()) return invalid(name + ": missing field 'last_run_unix'");
+  if (!t->is_number() || !std::isfinite(t->get<double>()) || t->get<double>() < 0 ||
+      t->get<double>() >= kMaxSeconds) {
+    return invalid(name + ": field 'last_run_unix' must be a number from 0 to 9e9");
+  }
+  s.last_run_unix = t->get<double>();
+  auto r = j.find("result");
+  if (r == j.end()) return invalid(name + ": missing field 'result'");
+  bool known = false;
+  for (CameraResult c : kResults) {
+    if (r->is_string() && r->get<std::string>() == code(c)) {
+      s.result = c;
+      known = true;
+    }
+  }
+  if (!known) return invalid(name + ": field 'result' must be one of set, ok, refused, failed");
+  if (auto st = parse_offset(j, "offset_before_s", name, &s.offset_before_s); !st) return fail(st.error());
+  if (auto st = parse_offset(j, "offset_after_s", name, &s.offset_after_s); !st) return fail(st.error());
+  if (auto st = parse_text(j, "camera", kMaxCameraBytes, name, &s.camera); !st) return fail(st.error());
+  if (auto st = parse_text(j, "message", kMaxMessageBytes, name, &s.message); !st) return fail(st.error());
+  return s;
+}
+
+OsResult<CameraState> read_camera_state(const std::string& path) {
+  auto text = read_small_file(path, kMaxCameraStateBytes);
+  if (!text) return fail(text.error());
+  return parse_camera_state(*text, path);
+}
+
+Status write_camera_state(const std::string& path, const CameraState& state) {
+  return write_file_atomic(path, format_camera_state(state), 0644);
+}
+
+}  // namespace lansync::os

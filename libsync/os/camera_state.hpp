@@ -1,0 +1,57 @@
+// The camera-state file: how camsync's last run went, for the phone page and GET /time.
+//
+// camsync writes it after every run (--camera-state, documented in camsync(1)):
+// when it ran, whether it set the camera, found it right, refused (this clock
+// not trustworthy, an unknown zone) or failed (camera unreachable, busy,
+// refusing), the camera's offset before and after, and one line saying why.
+// sntpd reads it to show the camera beside the Pi's own clock.  One small
+// JSON object, replaced atomically (temporary file, fsync, rename) as the
+// sync-state file is, so a reader never sees half a record.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "os/error.hpp"
+
+namespace lansync::os {
+
+inline constexpr const char* kDefaultCameraStatePath = "/var/lib/lansync/camera-state.json";
+
+// The largest camera-state file read (a record is a few hundred bytes).
+inline constexpr size_t kMaxCameraStateBytes = 16 * 1024;
+
+// How a camsync run ended, as the file says it.
+enum class CameraResult : uint8_t {
+  Set,      // the camera was set and reads back within the threshold
+  Ok,       // the camera was already within the threshold: left alone
+  Refused,  // camsync would not set it: this clock untrusted, or an unknown zone
+  Failed,   // camsync could not: unreachable, busy, the camera refused, still off after the set
+};
+
+// "set", "ok", "refused", "failed".
+const char* code(CameraResult r);
+
+struct CameraState {
+  double last_run_unix = 0;  // when the run started, Unix seconds (this machine's clock)
+  CameraResult result = CameraResult::Failed;
+  std::optional<double> offset_before_s;  // camera minus this clock before the run, s; positive: ahead
+  std::optional<double> offset_after_s;   // the same after a set, s
+  std::string camera;                     // the camera's base URL; empty when none was found
+  std::string message;                    // one line: what happened, or why not
+};
+
+// The JSON text written for a state (one line, with a trailing newline).
+std::string format_camera_state(const CameraState& state);
+
+// Parses JSON text as a camera state; `name` prefixes error messages, e.g.
+// "camera-state.json: field 'result' must be one of set, ok, refused, failed".
+OsResult<CameraState> parse_camera_state(const std::string& text, const std::string& name);
+
+// Reads and validates the file (at most kMaxCameraStateBytes).
+OsResult<CameraState> read_camera_state(const std::string& path);
+
+// Replaces the file atomically (mode 0644), creating its directory if needed.
+Status write_camera_state(const std::string& path, const CameraState& state);
+
+}  // namespace lansync::os
