@@ -413,6 +413,9 @@ HttpSnapshot WebService::status() const {
   h.sets = sets_;
   h.host_refused = earlier_.host_refused + current_.host_refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = refused_[i];
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) h.limited[i] = earlier_.limited[i] + current_.limited[i];
+  h.web_restarts = restarts_;
+  for (uint64_t d : malformed_) h.channel_dropped += d;
   h.last_set = last_set_;
   h.last_refusal = last_refusal_;
   return h;
