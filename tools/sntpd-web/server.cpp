@@ -203,6 +203,8 @@ int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
 
 int Server::reply(MHD_Connection* c, int status, std::string_view type, const std::string& body, bool page,
                   bool no_store) {
+  while (next_message(0)) {
+  }  // the Clock messages waiting, for the Date header
   MHD_Response* res =
       MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   if (res == nullptr) return MHD_NO;
@@ -224,28 +226,34 @@ int Server::reply(MHD_Connection* c, int status, std::string_view type, const st
   return r;
 }
 
+std::optional<os::web::Message> Server::next_message(int timeout_ms) {
+  pollfd p{config_.channel_fd, POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
+  ssize_t n = os::web::receive(config_.channel_fd, buf_, false);
+  closed_ = closed_ || n == 0;  // sntpd is gone: main() sees the hang-up too, and stops
+  if (n == 0 || n == -1) return std::nullopt;
+  auto got =
+      n > 0 ? os::web::decode(buf_.data(), static_cast<size_t>(n)) : fail(os::web::DecodeError::BadLength);
+  if (!got) {
+    ++malformed_;
+    os::log::debug("channel: dropped a message from sntpd ({})", os::web::code(got.error()));
+    return os::web::Message{};  // a Time request: ignored by the callers
+  }
+  if (got->type == os::web::Type::Clock) served_minus_real_ns_ = got->clock.served_minus_real_ns;
+  return *got;
+}
+
 std::optional<os::web::Reply> Server::exchange_with_sntpd(os::web::Message m) {
   m.id = next_id_++;
   if (!os::web::send(config_.channel_fd, m)) return std::nullopt;
   int64_t deadline = os::monotonic_ns() + int64_t{kSntpdTimeoutMs} * 1'000'000;
-  for (;;) {
-    int64_t left_ms = (deadline - os::monotonic_ns()) / 1'000'000;
-    pollfd p{config_.channel_fd, POLLIN, 0};
-    if (left_ms <= 0 || ::poll(&p, 1, static_cast<int>(left_ms)) <= 0) return std::nullopt;
-    ssize_t n = os::web::receive(config_.channel_fd, buf_, false);
-    if (n == 0) return std::nullopt;  // sntpd is gone; main() sees the hang-up too
-    if (n < 0 && n != os::web::kOversized) continue;
-    auto got =
-        n > 0 ? os::web::decode(buf_.data(), static_cast<size_t>(n)) : fail(os::web::DecodeError::BadLength);
-    if (!got) {
-      ++malformed_;
-      os::log::debug("channel: dropped a message from sntpd ({})", os::web::code(got.error()));
-      continue;
-    }
-    if (got->type == os::web::Type::Clock) served_minus_real_ns_ = got->clock.served_minus_real_ns;
-    if (got->type == os::web::Type::Reply && got->id == m.id) return got->reply;
+  for (int64_t left_ms = kSntpdTimeoutMs; left_ms > 0;
+       left_ms = (deadline - os::monotonic_ns()) / 1'000'000) {
+    auto got = next_message(static_cast<int>(left_ms));
+    if (got && got->type == os::web::Type::Reply && got->id == m.id) return got->reply;
     // Anything else (a late answer to a request given up on) is dropped.
   }
+  return std::nullopt;
 }
 
 void Server::count_limit(os::web::Limit l) {

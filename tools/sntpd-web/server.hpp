@@ -74,6 +74,8 @@ class Server {
   int reply(MHD_Connection* c, int status, std::string_view content_type, const std::string& body, bool page,
             bool no_store);
   int finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p);
+  // The next message from sntpd within timeout_ms (a Clock taken note of); none when none came.
+  std::optional<os::web::Message> next_message(int timeout_ms);
   // sntpd's Reply to m, or none when it did not answer within kSntpdTimeoutMs.
   std::optional<os::web::Reply> exchange_with_sntpd(os::web::Message m);
   void count_limit(os::web::Limit l);
@@ -94,6 +96,7 @@ class Server {
   std::mutex tracked_mutex_;
   std::set<Tracked*> tracked_;  // the open connections
   std::vector<uint8_t> buf_;    // receive buffer, libmicrohttpd's thread only
+  bool closed_ = false;         // sntpd closed the channel
   uint64_t malformed_ = 0;      // datagrams from sntpd dropped
 };
 

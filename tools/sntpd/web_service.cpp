@@ -218,6 +218,7 @@ void WebService::spawn() {
   channel_ = os::Fd(pair[0]);
   pid_ = pid;
   started_mono_ns_ = os::monotonic_ns();
+  send_clock();  // for the Date of what it answers by itself (the page, refusals)
   os::log::debug("http: sntpd-web started (pid {})", pid);
 }
 
@@ -290,18 +291,22 @@ void WebService::handle(const os::web::Message& m) {
   }
 }
 
-void WebService::answer(uint32_t id, int status, const std::string& body) {
-  // The served clock first, for the reply's Date header (a set may just have stepped it).
+bool WebService::send_clock() {
   os::web::Message clock;
   clock.type = os::web::Type::Clock;
   clock.clock.served_minus_real_ns = clock_.now_ns() - realtime_ns();
+  return os::web::send(channel_.get(), clock);
+}
+
+void WebService::answer(uint32_t id, int status, const std::string& body) {
   os::web::Message reply;
   reply.type = os::web::Type::Reply;
   reply.id = id;
   reply.reply.status = static_cast<uint16_t>(status);
   reply.reply.body = body;
   // Never blocks: when the web process does not read, it gets no answer and says so (503).
-  if (os::web::send(channel_.get(), clock)) os::web::send(channel_.get(), reply);
+  // The served clock first, for the reply's Date header (a set may just have stepped it).
+  if (send_clock()) os::web::send(channel_.get(), reply);
 }
 
 std::string WebService::exchange() {

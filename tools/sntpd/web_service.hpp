@@ -73,6 +73,8 @@ class WebService {
   void on_channel();
   void child_gone();
   void handle(const os::web::Message& m);
+  // Tells the web process the served clock (Clock); false when it could not be sent.
+  bool send_clock();
   void answer(uint32_t id, int status, const std::string& body);
   std::string exchange();
   void set(uint32_t id, const os::web::SetRequest& r);
