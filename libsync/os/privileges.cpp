@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <vector>
 
 #include "os/file.hpp"
@@ -66,6 +67,20 @@ std::string first_existing_user(const std::string& a, const std::string& b) {
   if (user_exists(a)) return a;
   if (user_exists(b)) return b;
   return "";
+}
+
+bool shed_all_capabilities() noexcept {
+  // The bounding set can only shrink with CAP_SETPCAP; without it (not root) it does not matter:
+  // execve as a user other than root gives no capability from it.
+  bool can_drop = ::prctl(PR_CAPBSET_READ, CAP_SETPCAP) == 1 && ::geteuid() == 0;
+  for (int cap = 0; can_drop && cap <= 63; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return false;
+  }
+  (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);  // EINVAL before Linux 4.3
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capset, &header, data) != 0) return false;
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 }
 
 OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time) {

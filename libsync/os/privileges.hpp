@@ -21,6 +21,12 @@ OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_tim
 // directory).  Root only.
 Status give_directory_to(const std::string& dir, const std::string& user);
 
+// Leaves this process, and what it executes next, no capability: empties the bounding, ambient,
+// inheritable, permitted and effective sets and sets PR_SET_NO_NEW_PRIVS, so that even a root
+// process gains none at execve.  Only system calls: safe in a child between fork and exec.
+// False when a step failed (the caller should not exec).
+bool shed_all_capabilities() noexcept;
+
 // Whether a user of that name exists on this machine.
 bool user_exists(const std::string& name);
 

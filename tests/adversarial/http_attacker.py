@@ -120,6 +120,9 @@ def attack(name, fn):
     results[name]["seconds"] = round(time.monotonic() - t0, 1)
     results[name]["sntpd_kb"] = status_kb(victim)
     log(name, results[name])
+    # An attack refused at once (411, 414, 431) ends in no time: its phase lasts 0.5 s at least,
+    # so that NTP is still sampled during it.
+    time.sleep(max(0.0, 0.5 - (time.monotonic() - t0)))
 
 def one_request(head, chunk, count, end=b"", shut=False):
     """One connection: head, chunk count times, then end (or half-close); what was sent and answered."""

@@ -42,6 +42,13 @@ int board(const uint8_t* data, size_t size);
 // sntpd's ControlService::answer on every request line (control.cpp).
 int control(const uint8_t* data, size_t size);
 
+// sntpd-web's request handling: web::judge_head and web::judge_set (tools/sntpd-web/request.hpp) on
+// the bytes as NUL-separated method, path, headers and body (web_request.cpp).
+int web_request(const uint8_t* data, size_t size);
+
+// The channel between sntpd and sntpd-web: os::web::decode, and encode of what it decoded (web_channel.cpp).
+int web_channel(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -52,6 +59,8 @@ inline constexpr Target kTargets[] = {
     {"mac", mac},
     {"board", board},
     {"control", control},
+    {"web_request", web_request},
+    {"web_channel", web_channel},
 };
 
 }  // namespace lansync::fuzz

@@ -6,12 +6,12 @@
 
 #include "cli/command_line.hpp"
 #include "event_loop.hpp"
-#include "http.hpp"
 #include "os/address.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/random.hpp"
 #include "os/simulated_clock.hpp"
+#include "web_service.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -41,7 +41,7 @@ Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeSt
 
 Daemon::~Daemon() = default;
 
-void Daemon::set_http(std::unique_ptr<HttpServer> http) { http_ = std::move(http); }
+void Daemon::set_http(std::unique_ptr<WebService> http) { http_ = std::move(http); }
 
 void Daemon::set_control(os::ControlServer control) {
   control_ = std::make_unique<ControlService>(
@@ -62,6 +62,7 @@ bool Daemon::run() {
   upstreams_.attach(loop, [this] { keeper_.refresh(); });
   keeper_.attach(loop);
   broadcaster_.attach(loop);
+  if (http_) http_->attach(loop);  // before the control socket: a status after a request counts it
   if (control_) control_->attach(loop);
   bool ok = loop.run();
   stop_serving();
@@ -70,7 +71,6 @@ bool Daemon::run() {
 
 void Daemon::start_serving() {
   for (auto& w : workers_) w->start();
-  if (http_) http_->start();
 }
 
 void Daemon::stop_serving() {

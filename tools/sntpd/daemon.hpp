@@ -6,8 +6,8 @@
 // re-chooses the reference every second and publishes it to the workers
 // (reference_keeper.hpp), the broadcaster sends the --broadcast packets
 // (broadcaster.hpp) and the control service answers `sntpd status`
-// (control_service.hpp).  The HTTP interface (http.hpp) serves from its own
-// threads through the thread-safe calls below.  The status report is one
+// (control_service.hpp).  The HTTP interface (web_service.hpp) serves its web
+// process's channel from the same loop.  The status report is one
 // snapshot (status_snapshot.hpp) built here from the parts.  It stops on
 // SIGTERM or SIGINT.
 #pragma once
@@ -30,14 +30,14 @@
 
 namespace lansync::sntpd {
 
-class HttpServer;
+class WebService;
 
 class Daemon {
  public:
   // The clock served and set, the settings, what the workers share, the --upstream servers (added).
   Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
          std::unique_ptr<Upstreams> upstreams);
-  ~Daemon();  // stops the HTTP interface first
+  ~Daemon();  // stops the web process first
 
   // A worker thread serving these sockets (started by run()).
   void add_worker(std::vector<os::UdpSocket> sockets);
@@ -46,7 +46,7 @@ class Daemon {
   // The control socket `sntpd status` asks.
   void set_control(os::ControlServer control);
   // The HTTP interface, started and stopped with run().
-  void set_http(std::unique_ptr<HttpServer> http);
+  void set_http(std::unique_ptr<WebService> http);
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
@@ -78,7 +78,7 @@ class Daemon {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ControlService> control_;
   int64_t start_mono_ns_;
-  std::unique_ptr<HttpServer> http_;  // last: its threads use the parts above
+  std::unique_ptr<WebService> http_;  // last: it uses the parts above
 };
 
 }  // namespace lansync::sntpd

@@ -20,7 +20,6 @@
 
 #include "cli/command_line.hpp"
 #include "daemon.hpp"
-#include "http.hpp"
 #include "options.hpp"
 #include "os/address.hpp"
 #include "os/config.hpp"
@@ -31,6 +30,7 @@
 #include "os/random.hpp"
 #include "os/simulated_clock.hpp"
 #include "status.hpp"
+#include "web_service.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -288,13 +288,13 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
   hc.activity_log = opt.activity_log;
+  hc.verbose = opt.verbose;
   for (const std::string& text : opt.http_set_allow) {
-    auto cidr = os::parse_cidr(text);
-    if (!cidr) {
+    if (auto cidr = os::parse_cidr(text); !cidr) {
       os::log::error("--http-set-allow: {}", cidr.error().message);
       return kUsage;
     }
-    hc.set_allow.push_back(*cidr);
+    hc.set_allow.push_back(text);
   }
   for (const std::string& name : opt.http_set_interface) {
     if (auto addrs = os::interface_addresses(name); !addrs) {
@@ -305,7 +305,7 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
     os::log::error("--http: {}", hp.error().message);
     return kUsage;
   }
-  auto http = HttpServer::bind(daemon, clock, std::move(hc));
+  auto http = WebService::bind(daemon, clock, std::move(hc));
   if (!http) {
     os::log::error("{}", http.error().message);
     return kFailure;

@@ -117,6 +117,15 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   for (size_t i = 1; i < kPhoneRefusals; ++i) {
     m.sample(h.refused[i], {{"reason", core::code(static_cast<core::PhoneRefusal>(i))}});
   }
+  m.family("sntpd_http_limited_total", MetricType::Counter,
+           "HTTP requests refused by the web process's bounds (411, 413, deadline, sntpd not answering).");
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) {
+    m.sample(h.limited[i], {{"reason", os::web::code(static_cast<os::web::Limit>(i))}});
+  }
+  counter(m, "sntpd_http_web_restarts_total",
+          "Times the web process (sntpd-web) exited and was started again.", h.web_restarts);
+  counter(m, "sntpd_http_channel_dropped_total", "Malformed messages from the web process, dropped.",
+          h.channel_dropped);
   gauge_s(m, "sntpd_last_phone_set_offset_seconds", "The step of the last phone set (positive: forward).",
           h.last_set ? h.last_set->offset_ns : std::nullopt);
 }

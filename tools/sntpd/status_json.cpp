@@ -205,6 +205,12 @@ ordered_json http_json(const HttpSnapshot& h) {
     refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
   j["refused"] = refused;
   j["refused_total"] = h.refused_total();
+  ordered_json limited;
+  for (size_t i = 0; i < os::web::kLimitCount; ++i)
+    limited[os::web::code(static_cast<os::web::Limit>(i))] = h.limited[i];
+  j["limited"] = limited;
+  j["web_restarts"] = h.web_restarts;
+  j["channel_dropped"] = h.channel_dropped;
   j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
   j["last_refusal"] = h.last_refusal ? phone_attempt_json(*h.last_refusal) : ordered_json(nullptr);
   return j;
@@ -238,6 +244,12 @@ HttpSnapshot http_from_json(const ordered_json& j) {
     for (size_t i = 1; i < kPhoneRefusals; ++i)
       h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
   }
+  if (auto it = j.find("limited"); it != j.end() && it->is_object()) {
+    for (size_t i = 0; i < os::web::kLimitCount; ++i)
+      h.limited[i] = count_field(*it, os::web::code(static_cast<os::web::Limit>(i)));
+  }
+  h.web_restarts = j.value("web_restarts", uint64_t{0});
+  h.channel_dropped = j.value("channel_dropped", uint64_t{0});
   h.last_set = phone_attempt_from_json(j.at("last_set"));
   h.last_refusal = phone_attempt_from_json(j.at("last_refusal"));
   return h;

@@ -20,6 +20,7 @@
 
 #include "core/phone.hpp"
 #include "core/server.hpp"
+#include "os/web_channel.hpp"
 
 namespace lansync::sntpd {
 
@@ -143,6 +144,10 @@ struct HttpSnapshot {
   uint64_t sets = 0;                                       // times a phone set the clock
   uint64_t host_refused = 0;  // requests whose Host names no local server (DNS rebinding), 403
   std::array<uint64_t, kPhoneRefusals> refused = {};  // by core::PhoneRefusal (None unused)
+  std::array<uint64_t, os::web::kLimitCount> limited =
+      {};                        // refused by the web process's bounds, by os::web::Limit
+  uint64_t web_restarts = 0;     // times sntpd-web exited and was started again
+  uint64_t channel_dropped = 0;  // malformed messages from sntpd-web, dropped
   std::optional<PhoneAttempt> last_set;
   std::optional<PhoneAttempt> last_refusal;
 

@@ -7,13 +7,13 @@ get_filename_component(name "${INPUT}" NAME)
 file(WRITE "${OUTPUT}.tmp" "// Generated from ${name} by embed.cmake: do not edit.
 #include <string_view>
 
-namespace lansync::sntpd {
+namespace lansync::web {
 namespace {
 constexpr unsigned char kBytes[] = {
 ${bytes}};
 }  // namespace
 extern const std::string_view ${SYMBOL};
 const std::string_view ${SYMBOL}(reinterpret_cast<const char*>(kBytes), sizeof(kBytes));
-}  // namespace lansync::sntpd
+}  // namespace lansync::web
 ")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")

@@ -3,8 +3,8 @@
 
 #include <string_view>
 
-namespace lansync::sntpd {
+namespace lansync::web {
 
 extern const std::string_view kPageHtml;
 
-}  // namespace lansync::sntpd
+}  // namespace lansync::web

@@ -1,0 +1,173 @@
+// os/web_channel: the sntpd ↔ sntpd-web messages round-trip, and every malformed datagram is refused.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "os/web_channel.hpp"
+
+namespace lansync::os::web {
+namespace {
+
+Message set_message() {
+  Message m;
+  m.type = Type::Set;
+  m.id = 7;
+  m.set.early = core::PhoneRefusal::None;
+  m.set.t1_ns = 1'795'000'000'123'456'789;
+  m.set.t4_ns = -5;
+  m.set.token = std::string(130, 'a');
+  m.set.client = "2001:db8::1";
+  m.set.trigger = "button";
+  m.set.user_agent = "Mozilla/5.0";
+  return m;
+}
+
+TEST(WebChannel, SetRoundTrips) {
+  std::vector<uint8_t> bytes = encode(set_message());
+  auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, Type::Set);
+  EXPECT_EQ(m->id, 7u);
+  EXPECT_EQ(m->set.t1_ns, 1'795'000'000'123'456'789);
+  EXPECT_EQ(m->set.t4_ns, -5);
+  EXPECT_EQ(m->set.token, std::string(130, 'a'));
+  EXPECT_EQ(m->set.client, "2001:db8::1");
+  EXPECT_EQ(m->set.trigger, "button");
+  EXPECT_EQ(m->set.user_agent, "Mozilla/5.0");
+}
+
+TEST(WebChannel, CountersClockAndRequestsRoundTrip) {
+  Message c;
+  c.type = Type::Counters;
+  c.counters.requests = {1, 2, 3, 4, 5, 6};
+  c.counters.host_refused = 9;
+  c.counters.limited[static_cast<size_t>(Limit::Deadline)] = 11;
+  auto bytes = encode(c);
+  auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->counters.requests, c.counters.requests);
+  EXPECT_EQ(m->counters.host_refused, 9u);
+  EXPECT_EQ(m->counters.limited, c.counters.limited);
+
+  Message k;
+  k.type = Type::Clock;
+  k.clock.served_minus_real_ns = -5'000'000'000;
+  bytes = encode(k);
+  m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->clock.served_minus_real_ns, -5'000'000'000);
+
+  bytes = encode(request(Type::Metrics, 42));
+  EXPECT_EQ(bytes.size(), kHeaderSize);
+  m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, Type::Metrics);
+  EXPECT_EQ(m->id, 42u);
+}
+
+TEST(WebChannel, ReplyCarriesItsTextUpToTheLimit) {
+  Message r;
+  r.type = Type::Reply;
+  r.id = 3;
+  r.reply.status = 409;
+  r.reply.body = "{\"result\":\"refused\"}\n";
+  auto bytes = encode(r);
+  auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->reply.status, 409);
+  EXPECT_EQ(m->reply.body, r.reply.body);
+
+  r.reply.body.assign(kMaxText + 100, 'x');  // cut to kMaxText on the way out
+  bytes = encode(r);
+  EXPECT_EQ(bytes.size(), kMaxMessage);
+  m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->reply.body.size(), kMaxText);
+}
+
+TEST(WebChannel, RefusesTruncatedAndShortDatagrams) {
+  auto bytes = encode(set_message());
+  EXPECT_EQ(decode(nullptr, 0).error(), DecodeError::TooShort);
+  EXPECT_EQ(decode(bytes.data(), kHeaderSize - 1).error(), DecodeError::TooShort);
+  // Every truncation of a fixed-size payload is refused.
+  for (size_t n = kHeaderSize; n < bytes.size(); ++n) {
+    EXPECT_EQ(decode(bytes.data(), n).error(), DecodeError::BadLength) << n;
+  }
+}
+
+TEST(WebChannel, RefusesWrongVersionTypeAndLength) {
+  auto bytes = encode(request(Type::Time, 1));
+  auto wrong = bytes;
+  wrong[0] = 2;
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadVersion);
+  wrong = bytes;
+  wrong[2] = 0;  // type 0
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadType);
+  wrong[2] = 99;
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadType);
+  // A payload length that is not the datagram's, and a payload a type without one may not have.
+  wrong = bytes;
+  wrong[8] = 1;
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadLength);
+  wrong.push_back(0);
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadLength);
+  // Oversized: a Reply longer than kHeaderSize + 2 + kMaxText.
+  Message r;
+  r.type = Type::Reply;
+  auto big = encode(r);
+  big.resize(kMaxMessage + 1, 'x');
+  uint32_t length = static_cast<uint32_t>(big.size() - kHeaderSize);
+  for (size_t i = 0; i < 4; ++i) big[8 + i] = static_cast<uint8_t>(length >> (8 * i));
+  EXPECT_EQ(decode(big.data(), big.size()).error(), DecodeError::BadLength);
+}
+
+TEST(WebChannel, RefusesBadFields) {
+  auto bytes = encode(set_message());
+  auto wrong = bytes;
+  wrong[kHeaderSize] = static_cast<uint8_t>(core::PhoneRefusal::kCount);  // no such refusal
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadField);
+  wrong = bytes;
+  size_t token_length_at = kHeaderSize + 1 + 8 + 8;
+  wrong[token_length_at] = 0xff;  // longer than the token's capacity
+  wrong[token_length_at + 1] = 0xff;
+  EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadField);
+  Message r;
+  r.type = Type::Reply;
+  r.reply.status = 42;  // not an HTTP status
+  auto reply = encode(r);
+  EXPECT_EQ(decode(reply.data(), reply.size()).error(), DecodeError::BadField);
+}
+
+TEST(WebChannel, StringsAreCutToTheirCapacity) {
+  Message m = set_message();
+  m.set.user_agent.assign(1000, 'u');
+  m.set.client.assign(1000, 'c');
+  auto bytes = encode(m);
+  auto got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->set.user_agent.size(), kUserAgentCapacity);
+  EXPECT_EQ(got->set.client.size(), kClientCapacity);
+}
+
+TEST(WebChannel, SendsAndReceivesOverASeqpacketPair) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+  ASSERT_TRUE(send(pair[0], set_message()));
+  std::vector<uint8_t> buf;
+  ssize_t n = receive(pair[1], buf, false);
+  ASSERT_GT(n, 0);
+  auto m = decode(buf.data(), static_cast<size_t>(n));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->set.client, "2001:db8::1");
+  EXPECT_EQ(receive(pair[1], buf, false), -1);  // none waiting
+  // A datagram longer than any message is reported as such, not cut into one.
+  std::vector<uint8_t> huge(kMaxMessage + 10, 0);
+  ASSERT_EQ(::send(pair[0], huge.data(), huge.size(), 0), static_cast<ssize_t>(huge.size()));
+  EXPECT_EQ(receive(pair[1], buf, false), kOversized);
+  ::close(pair[0]);
+  EXPECT_EQ(receive(pair[1], buf, false), 0);  // end of stream
+  ::close(pair[1]);
+}
+
+}  // namespace
+}  // namespace lansync::os::web

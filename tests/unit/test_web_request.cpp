@@ -1,0 +1,129 @@
+// tools/sntpd-web/request: how sntpd-web judges a request before and after reading its body.
+#include <gtest/gtest.h>
+
+#include "os/address.hpp"
+#include "request.hpp"
+
+namespace lansync::web {
+namespace {
+
+using core::PhoneRefusal;
+
+RequestHead get(std::string_view path, std::string_view host = "127.0.0.1:8123") {
+  RequestHead h;
+  h.method = "GET";
+  h.path = path;
+  h.host = host;
+  return h;
+}
+
+RequestHead post_set(std::string_view length = "60") {
+  RequestHead h;
+  h.method = "POST";
+  h.path = "/set";
+  h.host = "192.168.4.1";
+  h.content_type = "application/json";
+  h.content_length = length;
+  return h;
+}
+
+TEST(WebRequest, RoutesAndWhatNeedsSntpd) {
+  EXPECT_EQ(judge_head(get("/")).kind, HeadVerdict::kAnswer);
+  EXPECT_TRUE(judge_head(get("/")).answer.page);
+  EXPECT_EQ(judge_head(get("/")).answer.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(judge_head(get("/time")).ask, os::web::Type::Time);
+  EXPECT_EQ(judge_head(get("/exchange")).ask, os::web::Type::Exchange);
+  EXPECT_EQ(judge_head(get("/metrics")).ask, os::web::Type::Metrics);
+  EXPECT_EQ(judge_head(get("/metrics")).kind, HeadVerdict::kAskSntpd);
+  auto other = judge_head(get("/nothing"));
+  EXPECT_EQ(other.answer.status, 404);
+  EXPECT_EQ(other.route, Route::Other);
+  auto set = judge_head(post_set());
+  EXPECT_EQ(set.kind, HeadVerdict::kReadBody);
+  EXPECT_EQ(set.body_length, 60u);
+}
+
+TEST(WebRequest, RefusesARebindingHostOnEveryGetRoute) {
+  for (const char* path : {"/", "/time", "/exchange", "/metrics", "/x"}) {
+    auto v = judge_head(get(path, "rebind.example.com"));
+    EXPECT_EQ(v.answer.status, 403) << path;
+    EXPECT_TRUE(v.host_refused);
+  }
+  RequestHead none = get("/time");
+  none.host.reset();
+  EXPECT_EQ(judge_head(none).answer.status, 403);
+  EXPECT_EQ(judge_head(get("/time", "pi.local")).kind, HeadVerdict::kAskSntpd);
+}
+
+TEST(WebRequest, BoundsBodiesBeforeReadingThem) {
+  RequestHead chunked = post_set();
+  chunked.content_length.reset();
+  chunked.transfer_encoding = "chunked";
+  auto v = judge_head(chunked);
+  EXPECT_EQ(v.answer.status, 411);
+  EXPECT_EQ(v.limited, os::web::Limit::LengthRequired);
+  RequestHead lengthless = post_set();
+  lengthless.content_length.reset();
+  EXPECT_EQ(judge_head(lengthless).answer.status, 411);
+  EXPECT_EQ(judge_head(post_set("4097")).answer.status, 413);
+  EXPECT_EQ(judge_head(post_set("4097")).limited, os::web::Limit::TooLarge);
+  EXPECT_EQ(judge_head(post_set("99999999999999999999999")).answer.status, 413);
+  EXPECT_EQ(judge_head(post_set("4096")).kind, HeadVerdict::kReadBody);
+  EXPECT_EQ(judge_head(post_set("-1")).answer.status, 400);
+  EXPECT_EQ(judge_head(post_set("")).answer.status, 400);
+  // Every route: a GET with a chunked body is refused as well.
+  RequestHead get_chunked = get("/time");
+  get_chunked.transfer_encoding = "chunked";
+  EXPECT_EQ(judge_head(get_chunked).answer.status, 411);
+  RequestHead other_post = post_set("100000");
+  other_post.path = "/time";
+  EXPECT_EQ(judge_head(other_post).answer.status, 413);
+}
+
+SetContext allowed() {
+  SetContext c;
+  c.access.allow.push_back(*os::parse_cidr("192.168.4.0/24"));
+  c.remote = os::parse_cidr("192.168.4.2")->base;
+  c.local = os::parse_cidr("192.168.4.1")->base;
+  c.client = "192.168.4.2";
+  return c;
+}
+
+TEST(WebRequest, SetReadsTheBody) {
+  RequestHead h = post_set();
+  h.user_agent = "Mozilla";
+  auto r = judge_set(h, R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100,"trigger":"auto"})",
+                     allowed());
+  EXPECT_EQ(r.early, PhoneRefusal::None);
+  EXPECT_EQ(r.token, "abc");
+  EXPECT_EQ(r.t1_ns, 1'795'000'000'000'000'000);
+  EXPECT_EQ(r.t4_ns, 1'795'000'000'100'000'000);
+  EXPECT_EQ(r.trigger, "auto");
+  EXPECT_EQ(r.client, "192.168.4.2");
+  EXPECT_EQ(r.user_agent, "Mozilla");
+}
+
+TEST(WebRequest, SetRefusalsInOrder) {
+  std::string body = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100})";
+  SetContext none;
+  EXPECT_EQ(judge_set(post_set(), body, none).early, PhoneRefusal::NotEnabled);
+  RequestHead cross = post_set();
+  cross.origin = "http://evil.example";
+  EXPECT_EQ(judge_set(cross, body, allowed()).early, PhoneRefusal::CrossSite);
+  RequestHead form = post_set();
+  form.content_type = "application/x-www-form-urlencoded";
+  EXPECT_EQ(judge_set(form, body, allowed()).early, PhoneRefusal::NotJson);
+  SetContext elsewhere = allowed();
+  elsewhere.remote = os::parse_cidr("10.0.0.2")->base;
+  EXPECT_EQ(judge_set(post_set(), body, elsewhere).early, PhoneRefusal::NotAllowed);
+  for (const char* bad :
+       {"", "[]", "{\"token\":1,\"t1_ms\":1795000000000,\"t4_ms\":1795000000100}",
+        "{\"token\":\"a\",\"t1_ms\":5,\"t4_ms\":1795000000100}", "{\"token\":\"a\"}", "{"}) {
+    EXPECT_EQ(judge_set(post_set(), bad, allowed()).early, PhoneRefusal::BadRequest) << bad;
+  }
+}
+
+TEST(WebRequest, HttpDate) { EXPECT_EQ(http_date(784111777'000'000'000), "Sun, 06 Nov 1994 08:49:37 GMT"); }
+
+}  // namespace
+}  // namespace lansync::web

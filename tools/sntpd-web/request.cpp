@@ -1,0 +1,187 @@
+// What sntpd-web does with an HTTP request; see request.hpp.
+#include "request.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "codec/ccapi_date.hpp"
+#include "page.hpp"
+
+namespace lansync::web {
+namespace {
+
+using core::PhoneRefusal;
+
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+
+HeadVerdict answer(Route route, int status, std::string body) {
+  HeadVerdict v;
+  v.kind = HeadVerdict::kAnswer;
+  v.route = route;
+  v.answer.status = status;
+  v.answer.content_type = kText;
+  v.answer.body = std::move(body);
+  return v;
+}
+
+Route route_of(std::string_view method, std::string_view path) {
+  bool get = method == "GET" || method == "HEAD";
+  if (get && path == "/") return Route::Page;
+  if (get && path == "/time") return Route::Time;
+  if (get && path == "/exchange") return Route::Exchange;
+  if (get && path == "/metrics") return Route::Metrics;
+  if (method == "POST" && path == "/set") return Route::Set;
+  return Route::Other;
+}
+
+// The body's bounds: only a Content-Length of at most kMaxBody, on every route.
+std::optional<HeadVerdict> bound_body(const RequestHead& h, Route route, size_t& length) {
+  length = 0;
+  if (h.transfer_encoding) {
+    HeadVerdict v = answer(route, 411, "411 Length Required: send the body with a Content-Length\n");
+    v.limited = os::web::Limit::LengthRequired;
+    return v;
+  }
+  if (!h.content_length) {
+    if (h.method != "POST") return std::nullopt;
+    HeadVerdict v = answer(route, 411, "411 Length Required: send the body with a Content-Length\n");
+    v.limited = os::web::Limit::LengthRequired;
+    return v;
+  }
+  std::string_view text = *h.content_length;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
+  if (ec == std::errc::result_out_of_range ||
+      (ec == std::errc() && end == text.data() + text.size() && length > kMaxBody)) {
+    HeadVerdict v = answer(route, 413, "413 Payload Too Large\n");
+    v.limited = os::web::Limit::TooLarge;
+    return v;
+  }
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return answer(route, 400, "400 Bad Request\n");
+  }
+  return std::nullopt;
+}
+
+// Unix ms between 2000 and 2200 as ns: anything else is not a phone's clock.
+std::optional<int64_t> phone_ms(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_number()) return std::nullopt;
+  double ms = it->get<double>();
+  if (!std::isfinite(ms) || ms < 946'684'800'000.0 || ms > 7'258'118'400'000.0) return std::nullopt;
+  return std::llround(ms * 1e6);
+}
+
+// The body's token, T1 and T4 and trigger into r, or BadRequest.
+void read_set_body(std::string_view text, os::web::SetRequest& r) {
+  nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    r.early = PhoneRefusal::BadRequest;
+    return;
+  }
+  if (auto it = body.find("trigger");
+      it != body.end() && it->is_string() && (*it == "auto" || *it == "button")) {
+    r.trigger = it->get<std::string>();
+  }
+  auto t1 = phone_ms(body, "t1_ms");
+  auto t4 = phone_ms(body, "t4_ms");
+  auto token = body.find("token");
+  if (!t1 || !t4 || token == body.end() || !token->is_string()) {
+    r.early = PhoneRefusal::BadRequest;
+    return;
+  }
+  r.t1_ns = *t1;
+  r.t4_ns = *t4;
+  // A longer token is not one sntpd issued: cut, it still fails (bad_token).
+  r.token = token->get<std::string>().substr(0, os::web::kTokenCapacity);
+}
+
+}  // namespace
+
+HeadVerdict judge_head(const RequestHead& h) {
+  Route route = route_of(h.method, h.path);
+  size_t length = 0;
+  if (auto refused = bound_body(h, route, length)) return *refused;
+  // Every route but POST /set: a Host that public DNS could point at us (a DNS-rebinding page
+  // reading /time or /metrics, or fetching a token) is refused.  POST /set applies the whole
+  // same-origin rule, in judge_set.
+  if (h.method != "POST" && !core::local_host(h.host.value_or(""))) {
+    HeadVerdict v = answer(route, 403, "403 Forbidden: the Host header names no local server\n");
+    v.host_refused = true;
+    return v;
+  }
+  switch (route) {
+    case Route::Page: {
+      HeadVerdict v = answer(route, 200, std::string(kPageHtml));
+      v.answer.content_type = "text/html; charset=utf-8";
+      v.answer.page = true;
+      return v;
+    }
+    case Route::Time:
+    case Route::Exchange:
+    case Route::Metrics: {
+      HeadVerdict v;
+      v.kind = HeadVerdict::kAskSntpd;
+      v.route = route;
+      v.ask = route == Route::Time       ? os::web::Type::Time
+              : route == Route::Exchange ? os::web::Type::Exchange
+                                         : os::web::Type::Metrics;
+      return v;
+    }
+    case Route::Set: {
+      HeadVerdict v;
+      v.kind = HeadVerdict::kReadBody;
+      v.route = route;
+      v.body_length = length;
+      return v;
+    }
+    default: return answer(route, 404, "404 Not Found\n");
+  }
+}
+
+os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c) {
+  os::web::SetRequest r;
+  r.client = c.client.substr(0, os::web::kClientCapacity);
+  r.trigger = "other";
+  r.user_agent = std::string(h.user_agent.value_or("").substr(0, os::web::kUserAgentCapacity));
+  if (!c.access.enabled()) {
+    r.early = PhoneRefusal::NotEnabled;
+    return r;
+  }
+  core::OriginHeaders oh;
+  oh.host = h.host.value_or("");
+  oh.origin = h.origin;
+  oh.sec_fetch_site = h.sec_fetch_site;
+  if (!core::same_origin(oh)) {
+    r.early = PhoneRefusal::CrossSite;
+    return r;
+  }
+  std::string_view type = h.content_type.value_or("");
+  if (type.substr(0, type.find(';')) != "application/json") {
+    r.early = PhoneRefusal::NotJson;
+    return r;
+  }
+  if (!c.remote || !c.local || !core::may_set_clock(c.access, *c.remote, *c.local)) {
+    r.early = PhoneRefusal::NotAllowed;
+    return r;
+  }
+  read_set_body(body, r);
+  return r;
+}
+
+// RFC 1123 in English whatever the locale, as the CCAPI date string is, with GMT for +0000.
+std::string http_date(int64_t unix_ns) {
+  int64_t secs = unix_ns / 1'000'000'000 - (unix_ns < 0 && unix_ns % 1'000'000'000 != 0 ? 1 : 0);
+  char buf[codec::kCcapiDateMaxLength + 1];
+  auto d = codec::ccapi_date_from_unix(secs, 0, false);
+  if (d) {
+    if (auto n = codec::format_ccapi_date(*d, buf, sizeof(buf)); n) return std::string(buf, *n - 5) + "GMT";
+  }
+  return "Thu, 01 Jan 1970 00:00:00 GMT";  // beyond year 9999: not a clock anyone serves
+}
+
+std::string_view content_type(Route r) {
+  return r == Route::Metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json";
+}
+
+}  // namespace lansync::web

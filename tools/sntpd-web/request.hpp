@@ -1,0 +1,81 @@
+// What sntpd-web does with an HTTP request, decided without a socket: pure, unit-tested and fuzzed.
+//
+// judge_head() runs when the request line and headers are in, before one byte of a body is read:
+// it bounds the body (only Content-Length bodies of at most kMaxBody bytes: 411 for chunked or
+// length-less bodies, 413 for larger ones), refuses a Host that public DNS could point at us on
+// every route but POST /set (which applies the whole same-origin rule), answers the page and
+// the errors itself and says which routes need sntpd.  judge_set() reads POST /set's body and
+// applies the access rules (core/phone); what it returns goes to sntpd, which redeems the token
+// and judges the set.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/phone.hpp"
+#include "os/web_channel.hpp"
+
+namespace lansync::web {
+
+// The largest body accepted (a set request is about 200 bytes), bytes.
+inline constexpr size_t kMaxBody = 4096;
+
+// The endpoints counted, in the order of os::web::Counters::requests.
+enum class Route : size_t { Page, Time, Exchange, Set, Metrics, Other };
+
+// The request line and the headers judge_head and judge_set read (absent: not sent).
+struct RequestHead {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // without the query
+  std::optional<std::string_view> host;
+  std::optional<std::string_view> origin;
+  std::optional<std::string_view> sec_fetch_site;
+  std::optional<std::string_view> content_type;
+  std::optional<std::string_view> content_length;
+  std::optional<std::string_view> transfer_encoding;
+  std::optional<std::string_view> user_agent;
+};
+
+// An answer the web process gives by itself.
+struct Answer {
+  int status = 200;
+  std::string_view content_type;  // "text/plain; charset=utf-8", ...
+  std::string body;
+  bool page = false;  // GET /: the page's Cache-Control and Content-Security-Policy headers
+};
+
+// What to do with a request once its head is in.
+struct HeadVerdict {
+  enum Kind { kAnswer, kAskSntpd, kReadBody } kind = kAnswer;
+  Route route = Route::Other;               // what it counts as
+  web::Answer answer;                       // with kAnswer
+  os::web::Type ask = os::web::Type::Time;  // with kAskSntpd: Time, Exchange or Metrics
+  size_t body_length = 0;                   // with kReadBody (POST /set): bytes to read
+  bool host_refused = false;                // 403 for the Host (DNS rebinding)
+  std::optional<os::web::Limit> limited;    // 411 or 413
+};
+
+HeadVerdict judge_head(const RequestHead& h);
+
+// Where a POST /set came from: the addresses of the connection and what may set the clock.
+struct SetContext {
+  core::SetAccess access;
+  std::optional<core::IpAddress> remote;  // the client's address
+  std::optional<core::IpAddress> local;   // the address it connected to
+  std::string client;                     // the client's address as text
+};
+
+// POST /set's body judged: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed,
+// BadRequest) or the token and T1/T4 for sntpd, with the client's facts for its record.
+os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c);
+
+// RFC 9110 §5.6.7 IMF-fixdate of a Unix time in ns, "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(int64_t unix_ns);
+
+// The Content-Type of sntpd's answers on a route.
+std::string_view content_type(Route r);
+
+}  // namespace lansync::web

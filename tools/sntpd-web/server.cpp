@@ -1,0 +1,303 @@
+// sntpd-web's HTTP server; see server.hpp.
+#include "server.hpp"
+
+#include <microhttpd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "os/address.hpp"
+#include "os/clock.hpp"
+#include "os/interface.hpp"
+#include "os/log.hpp"
+
+namespace lansync::web {
+
+// A POST /set whose body is being read.
+// A request whose head was judged, until it is complete.
+struct Server::Pending {
+  HeadVerdict verdict;
+  std::string body;  // POST /set's, at most verdict.body_length bytes
+};
+
+namespace {
+
+constexpr int64_t kLimitLogIntervalNs = int64_t{60} * 1'000'000'000;
+
+MHD_Result result(int r) { return r == MHD_YES ? MHD_YES : MHD_NO; }
+
+MHD_Result on_request_cb(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
+                         const char* upload, size_t* upload_size, void** request_state) {
+  return result(static_cast<Server*>(cls)->on_request(c, url, method, upload, upload_size, request_state));
+}
+
+void on_connection_cb(void* cls, MHD_Connection* c, void** socket_state,
+                      MHD_ConnectionNotificationCode code) {
+  static_cast<Server*>(cls)->on_connection(c, socket_state, code == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
+void on_completed_cb(void* cls, MHD_Connection* c, void** request_state, MHD_RequestTerminationCode) {
+  static_cast<Server*>(cls)->on_completed(c, request_state);
+}
+
+std::optional<std::string_view> header(MHD_Connection* c, const char* name) {
+  const char* v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+  if (v == nullptr) return std::nullopt;
+  return std::string_view(v);
+}
+
+RequestHead head_of(MHD_Connection* c, const char* url, const char* method) {
+  RequestHead h;
+  h.method = method;
+  h.path = url;
+  h.host = header(c, MHD_HTTP_HEADER_HOST);
+  h.origin = header(c, "Origin");
+  h.sec_fetch_site = header(c, "Sec-Fetch-Site");
+  h.content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+  h.content_length = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  h.transfer_encoding = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  h.user_agent = header(c, MHD_HTTP_HEADER_USER_AGENT);
+  return h;
+}
+
+// The connection's two addresses.
+void addresses_of(MHD_Connection* c, SetContext& ctx) {
+  const MHD_ConnectionInfo* peer = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (peer != nullptr && peer->client_addr != nullptr) {
+    socklen_t len = peer->client_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    os::SocketAddress a(peer->client_addr, len);
+    ctx.remote = core::unmap_ipv4(a.ip_address());
+    ctx.client = os::to_text(*ctx.remote);
+  }
+  const MHD_ConnectionInfo* fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (fd == nullptr) return;
+  os::SocketAddress local;
+  socklen_t len = local.capacity();
+  if (::getsockname(fd->connect_fd, local.get(), &len) != 0) return;
+  local.set_size(len);
+  ctx.local = local.ip_address();
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {}
+
+Server::~Server() {
+  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+}
+
+bool Server::start() {
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request_cb, this, MHD_OPTION_LISTEN_SOCKET,
+                             config_.listen_fd, MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory,
+                             MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                             kMaxPerAddress, MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutS,
+                             MHD_OPTION_NOTIFY_CONNECTION, &on_connection_cb, this,
+                             MHD_OPTION_NOTIFY_COMPLETED, &on_completed_cb, this, MHD_OPTION_END);
+  if (daemon_ == nullptr) {
+    os::log::error("libmicrohttpd would not start on the listening socket");
+    return false;
+  }
+  return true;
+}
+
+void Server::on_connection(MHD_Connection* c, void** socket_state, bool started) {
+  std::lock_guard<std::mutex> lock(tracked_mutex_);
+  if (started) {
+    const MHD_ConnectionInfo* fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    auto* t = new Tracked{fd != nullptr ? fd->connect_fd : -1, os::monotonic_ns(), false};
+    tracked_.insert(t);
+    *socket_state = t;
+    return;
+  }
+  // libmicrohttpd tells of the close before it closes the descriptor: sweep() cannot shut a reused one.
+  auto* t = static_cast<Tracked*>(*socket_state);
+  tracked_.erase(t);
+  delete t;
+  *socket_state = nullptr;
+}
+
+void Server::on_completed(MHD_Connection* c, void** request_state) {
+  delete static_cast<Pending*>(*request_state);
+  *request_state = nullptr;
+  // A kept-alive connection's next request has a deadline of its own.
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  if (info == nullptr || info->socket_context == nullptr) return;
+  std::lock_guard<std::mutex> lock(tracked_mutex_);
+  static_cast<Tracked*>(info->socket_context)->since_mono_ns = os::monotonic_ns();
+}
+
+void Server::sweep(int64_t mono_now_ns) {
+  {
+    std::lock_guard<std::mutex> lock(tracked_mutex_);
+    for (Tracked* t : tracked_) {
+      if (t->shut || t->fd < 0 || mono_now_ns - t->since_mono_ns < kRequestDeadlineNs) continue;
+      // libmicrohttpd resets its idle timeout on every byte: a client trickling one byte a
+      // second would hold its connection for ever.  Shut down, the socket wakes its epoll.
+      ::shutdown(t->fd, SHUT_RDWR);
+      t->shut = true;
+      count_limit(os::web::Limit::Deadline);
+    }
+  }
+  push_counters();
+}
+
+int Server::on_request(MHD_Connection* c, const char* url, const char* method, const char* upload,
+                       size_t* upload_size, void** request_state) {
+  if (auto* p = static_cast<Pending*>(*request_state)) {
+    if (*upload_size > 0) {  // never more than Content-Length, which judge_head bounded
+      if (p->verdict.kind == HeadVerdict::kReadBody) {
+        p->body.append(upload, std::min(*upload_size, p->verdict.body_length -
+                                                          std::min(p->verdict.body_length, p->body.size())));
+      }
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    switch (p->verdict.kind) {
+      case HeadVerdict::kAskSntpd: return ask(c, p->verdict.route, os::web::request(p->verdict.ask, 0));
+      case HeadVerdict::kReadBody: return finish_set(c, url, method, *p);
+      default: return answer(c, p->verdict);
+    }
+  }
+  HeadVerdict v = judge_head(head_of(c, url, method));
+  ++requests_[static_cast<size_t>(v.route)];
+  if (v.host_refused) ++host_refused_;
+  if (v.limited) {
+    // At once, before any of the body is read: libmicrohttpd then closes the connection.
+    count_limit(*v.limited);
+    return answer(c, v);
+  }
+  // Answered at the next call, once the request is complete: the connection can then be kept alive.
+  auto* p = new Pending;
+  p->verdict = std::move(v);
+  if (p->verdict.kind == HeadVerdict::kReadBody) p->body.reserve(p->verdict.body_length);
+  *request_state = p;
+  return MHD_YES;
+}
+
+int Server::finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p) {
+  SetContext ctx;
+  ctx.access = set_access();
+  addresses_of(c, ctx);
+  os::web::Message m;
+  m.type = os::web::Type::Set;
+  m.set = judge_set(head_of(c, url, method), p.body, ctx);
+  return ask(c, Route::Set, m);
+}
+
+int Server::answer(MHD_Connection* c, const HeadVerdict& v) {
+  push_counters();
+  return reply(c, v.answer.status, v.answer.content_type, v.answer.body, v.answer.page, false);
+}
+
+int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
+  push_counters();  // first, so that a GET /metrics counts itself
+  auto r = exchange_with_sntpd(m);
+  if (!r) {
+    count_limit(os::web::Limit::NoAnswer);
+    return reply(c, 503, "text/plain; charset=utf-8", "503 Service Unavailable: sntpd did not answer\n",
+                 false, true);
+  }
+  return reply(c, r->status, content_type(route), r->body, false, true);
+}
+
+int Server::reply(MHD_Connection* c, int status, std::string_view type, const std::string& body, bool page,
+                  bool no_store) {
+  while (next_message(0)) {
+  }  // the Clock messages waiting, for the Date header
+  MHD_Response* res =
+      MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
+  if (res == nullptr) return MHD_NO;
+  MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, std::string(type).c_str());
+  if (no_store) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  if (page) {
+    MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    // The page's own inline script and style, talking to this server only.
+    MHD_add_response_header(
+        res, "Content-Security-Policy",
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  }
+  MHD_add_response_header(res, MHD_HTTP_HEADER_DATE, served_date().c_str());
+  MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+  MHD_Result r = MHD_queue_response(c, static_cast<unsigned>(status), res);
+  MHD_destroy_response(res);
+  return r;
+}
+
+std::optional<os::web::Message> Server::next_message(int timeout_ms) {
+  pollfd p{config_.channel_fd, POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
+  ssize_t n = os::web::receive(config_.channel_fd, buf_, false);
+  closed_ = closed_ || n == 0;  // sntpd is gone: main() sees the hang-up too, and stops
+  if (n == 0 || n == -1) return std::nullopt;
+  auto got =
+      n > 0 ? os::web::decode(buf_.data(), static_cast<size_t>(n)) : fail(os::web::DecodeError::BadLength);
+  if (!got) {
+    ++malformed_;
+    os::log::debug("channel: dropped a message from sntpd ({})", os::web::code(got.error()));
+    return os::web::Message{};  // a Time request: ignored by the callers
+  }
+  if (got->type == os::web::Type::Clock) served_minus_real_ns_ = got->clock.served_minus_real_ns;
+  return *got;
+}
+
+std::optional<os::web::Reply> Server::exchange_with_sntpd(os::web::Message m) {
+  m.id = next_id_++;
+  if (!os::web::send(config_.channel_fd, m)) return std::nullopt;
+  int64_t deadline = os::monotonic_ns() + int64_t{kSntpdTimeoutMs} * 1'000'000;
+  for (int64_t left_ms = kSntpdTimeoutMs; left_ms > 0;
+       left_ms = (deadline - os::monotonic_ns()) / 1'000'000) {
+    auto got = next_message(static_cast<int>(left_ms));
+    if (got && got->type == os::web::Type::Reply && got->id == m.id) return got->reply;
+    // Anything else (a late answer to a request given up on) is dropped.
+  }
+  return std::nullopt;
+}
+
+void Server::count_limit(os::web::Limit l) {
+  size_t i = static_cast<size_t>(l);
+  ++limited_[i];
+  std::lock_guard<std::mutex> lock(push_mutex_);
+  int64_t now = os::monotonic_ns();
+  if (limit_logged_mono_ns_[i] != 0 && now - limit_logged_mono_ns_[i] < kLimitLogIntervalNs) return;
+  limit_logged_mono_ns_[i] = now;
+  os::log::info("http: refused a request ({}); {} so far (this reason is logged at most once a minute)",
+                os::web::code(l), limited_[i].load());
+}
+
+void Server::push_counters() {
+  os::web::Message m;
+  m.type = os::web::Type::Counters;
+  for (size_t i = 0; i < m.counters.requests.size(); ++i) m.counters.requests[i] = requests_[i].load();
+  m.counters.host_refused = host_refused_.load();
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) m.counters.limited[i] = limited_[i].load();
+  std::lock_guard<std::mutex> lock(push_mutex_);
+  if (m.counters.requests == pushed_.requests && m.counters.host_refused == pushed_.host_refused &&
+      m.counters.limited == pushed_.limited) {
+    return;
+  }
+  if (os::web::send(config_.channel_fd, m)) pushed_ = m.counters;
+}
+
+core::SetAccess Server::set_access() const {
+  core::SetAccess a;
+  a.allow = config_.set_allow;
+  a.interfaces_configured = !config_.set_interfaces.empty();
+  // Read at each request: the access point may come up after sntpd.
+  for (const std::string& name : config_.set_interfaces) {
+    auto addrs = os::interface_addresses(name);
+    if (addrs) a.interface_addresses.insert(a.interface_addresses.end(), addrs->begin(), addrs->end());
+  }
+  return a;
+}
+
+std::string Server::served_date() const {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t real_ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return http_date(real_ns + served_minus_real_ns_.load());
+}
+
+}  // namespace lansync::web

@@ -1,0 +1,429 @@
+// sntpd's HTTP interface; see web_service.hpp.
+#include "web_service.hpp"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/drift_log.hpp"
+#include "daemon.hpp"
+#include "metrics.hpp"
+#include "os/activity_log.hpp"
+#include "os/address.hpp"
+#include "os/log.hpp"
+#include "os/privileges.hpp"
+#include "status_json.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+using core::PhoneRefusal;
+using nlohmann::ordered_json;
+
+constexpr int64_t kNsPerMs = 1'000'000;
+constexpr int kBacklog = 64;
+constexpr rlim_t kWebMemoryBytes = 64 * 1024 * 1024;  // RLIMIT_DATA of the web process
+constexpr int kListenFd = 3;                          // the descriptors sntpd-web gets
+constexpr int kChannelFd = 4;
+constexpr int kMessagesPerRound = 64;  // then the loop serves the others
+constexpr int64_t kStopWaitNs = 2'000'000'000;
+// How often a refusal reason (or malformed channel data) may write a log line.
+constexpr int64_t kLogIntervalNs = int64_t{60} * 1'000'000'000;
+
+// Unix ns as milliseconds with six decimals, exactly: 1795001234567.123456.
+std::string ms_text(int64_t ns) {
+  if (ns < 0) return fmt::format("-{}", ms_text(-ns));
+  return fmt::format("{}.{:06}", ns / kNsPerMs, ns % kNsPerMs);
+}
+
+// Refusals decided before the client passed the access check (not enabled,
+// another site's page, not JSON, an address not allowed).
+bool before_access_check(PhoneRefusal r) {
+  return r == PhoneRefusal::NotEnabled || r == PhoneRefusal::CrossSite || r == PhoneRefusal::NotJson ||
+         r == PhoneRefusal::NotAllowed;
+}
+
+int status_for(PhoneRefusal r) {
+  switch (r) {
+    case PhoneRefusal::None: return 200;
+    case PhoneRefusal::NotJson: return 415;
+    case PhoneRefusal::BadRequest:
+    case PhoneRefusal::BadTimestamps: return 400;
+    case PhoneRefusal::NotEnabled:
+    case PhoneRefusal::CrossSite:
+    case PhoneRefusal::NotAllowed:
+    case PhoneRefusal::BadToken: return 403;
+    case PhoneRefusal::Busy: return 503;
+    case PhoneRefusal::ClockFailed: return 500;
+    default: return 409;  // the request was fine, the state of things refuses it
+  }
+}
+
+// s with each invalid UTF-8 sequence replaced by U+FFFD, as JSON can carry it.
+std::string valid_utf8(const std::string& s) {
+  std::string quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+
+int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// sntpd-web next to this executable (build/bin in the tree), else where it was installed.
+std::string find_web_binary() {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    std::string next = dir.substr(0, dir.rfind('/') + 1) + "sntpd-web";
+    if (::access(next.c_str(), X_OK) == 0) return next;
+  }
+  return LANSYNC_WEB_BINARY;
+}
+
+// A listening TCP socket on hp (SO_REUSEADDR; IP_FREEBIND: the page's address may be on ap0,
+// which can come up after sntpd).
+os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
+  auto addrs = os::resolve(hp, /*passive=*/true);
+  if (!addrs) return fail(addrs.error());
+  os::SocketAddress addr = addrs->front();
+  os::Fd fd(::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return os::errno_error("--http: cannot open a socket");
+  int yes = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  ::setsockopt(fd.get(), IPPROTO_IP, IP_FREEBIND, &yes, sizeof(yes));
+  if (::bind(fd.get(), addr.get(), addr.size()) != 0 || ::listen(fd.get(), kBacklog) != 0) {
+    return fail(os::Error{std::make_error_code(std::errc::address_not_available), ""});
+  }
+  return fd;
+}
+
+// In the child, between fork and exec: only system calls.  The web process gets the two
+// descriptors as 3 and 4 and nothing else, no capability, a bounded data segment, and is the
+// first process the kernel kills when memory runs out.
+[[noreturn]] void exec_web(int listen_fd, int channel_fd, const char* path, char* const* argv) {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+  int l = ::fcntl(listen_fd, F_DUPFD, 10);
+  int c = ::fcntl(channel_fd, F_DUPFD, 10);
+  if (l < 0 || c < 0 || ::dup2(l, kListenFd) < 0 || ::dup2(c, kChannelFd) < 0) ::_exit(126);
+  ::close_range(kChannelFd + 1, ~0U, 0);
+  rlimit data{kWebMemoryBytes, kWebMemoryBytes};
+  ::setrlimit(RLIMIT_DATA, &data);
+  int oom = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (oom >= 0) {
+    (void)!::write(oom, "1000", 4);
+    ::close(oom);
+  }
+  if (!os::shed_all_capabilities()) ::_exit(126);
+  ::execv(path, argv);
+  ::_exit(127);
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", WTERMSIG(status));
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  return "stopped";
+}
+
+}  // namespace
+
+os::OsResult<std::unique_ptr<WebService>> WebService::bind(Daemon& daemon, os::Clock& clock,
+                                                           HttpConfig config) {
+  auto hp = os::parse_host_port(config.listen, 80, /*allow_port_zero=*/true);
+  if (!hp) return fail(os::Error{hp.error().code, "--http: " + hp.error().message});
+  if (hp->host.empty()) hp->host = "0.0.0.0";
+  std::unique_ptr<WebService> s(new WebService(daemon, clock, std::move(config)));
+  auto fd = listen_on(*hp);
+  if (!fd) {
+    return fail(os::Error{
+        std::make_error_code(std::errc::address_not_available),
+        "--http: cannot bind " + s->config_.listen + " (in use, not a local address, or no permission)"});
+  }
+  s->listen_ = std::move(*fd);
+  os::SocketAddress local;
+  socklen_t len = local.capacity();
+  ::getsockname(s->listen_.get(), local.get(), &len);
+  local.set_size(len);
+  s->address_ = hp->host.find(':') != std::string::npos ? fmt::format("[{}]:{}", hp->host, local.port())
+                                                        : fmt::format("{}:{}", hp->host, local.port());
+  s->binary_ = find_web_binary();
+  if (::access(s->binary_.c_str(), X_OK) != 0) {
+    return fail(os::Error{std::make_error_code(std::errc::no_such_file_or_directory),
+                          "--http: cannot find sntpd-web (not next to sntpd, nor " LANSYNC_WEB_BINARY ")"});
+  }
+  return s;
+}
+
+WebService::WebService(Daemon& daemon, os::Clock& clock, HttpConfig config)
+    : daemon_(daemon), clock_(clock), config_(std::move(config)) {}
+
+WebService::~WebService() { stop(); }
+
+void WebService::attach(EventLoop& loop) {
+  os::log::info(
+      "http: serving on {}{}", address_,
+      !config_.set_allow.empty() || !config_.set_interfaces.empty() ? "; phones may set the clock" : "");
+  spawn();
+  loop.watch_set(
+      [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
+      [this] { on_channel(); });
+  loop.when([this] { return restart_due_mono_ns_; },
+            [this] {
+              restart_due_mono_ns_ = INT64_MAX;
+              spawn();
+            });
+}
+
+void WebService::spawn() {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+    os::log::error("http: cannot create the channel to sntpd-web: {}", std::strerror(errno));
+    restart_due_mono_ns_ = os::monotonic_ns() + backoff_.next_delay_ns(0);
+    return;
+  }
+  // The arguments before the fork: the child may not allocate.
+  std::vector<std::string> args = {binary_, "--listen-fd", std::to_string(kListenFd), "--channel-fd",
+                                   std::to_string(kChannelFd)};
+  for (const std::string& a : config_.set_allow) args.insert(args.end(), {"--set-allow", a});
+  for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
+  if (config_.verbose) args.push_back("--verbose");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) exec_web(listen_.get(), pair[1], binary_.c_str(), argv.data());
+  ::close(pair[1]);
+  if (pid < 0) {
+    ::close(pair[0]);
+    os::log::error("http: cannot start sntpd-web: {}", std::strerror(errno));
+    restart_due_mono_ns_ = os::monotonic_ns() + backoff_.next_delay_ns(0);
+    return;
+  }
+  ::fcntl(pair[0], F_SETFL, O_NONBLOCK);
+  channel_ = os::Fd(pair[0]);
+  pid_ = pid;
+  started_mono_ns_ = os::monotonic_ns();
+  send_clock();  // for the Date of what it answers by itself (the page, refusals)
+  os::log::debug("http: sntpd-web started (pid {})", pid);
+}
+
+void WebService::on_channel() {
+  for (int i = 0; i < kMessagesPerRound && channel_.get() >= 0; ++i) {
+    ssize_t n = os::web::receive(channel_.get(), buf_, /*wait=*/false);
+    if (n == 0 || (n < 0 && n != os::web::kOversized && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      return child_gone();
+    }
+    if (n == -1) return;  // nothing more for now
+    auto m =
+        n > 0 ? os::web::decode(buf_.data(), static_cast<size_t>(n)) : fail(os::web::DecodeError::BadLength);
+    if (!m) {
+      ++malformed_[static_cast<size_t>(m.error())];
+      int64_t now = os::monotonic_ns();
+      if (malformed_logged_mono_ns_ == 0 || now - malformed_logged_mono_ns_ >= kLogIntervalNs) {
+        malformed_logged_mono_ns_ = now;
+        os::log::warn("http: dropped a malformed message from sntpd-web ({}; logged at most once a minute)",
+                      os::web::code(m.error()));
+      }
+      continue;
+    }
+    handle(*m);
+  }
+}
+
+void WebService::child_gone() {
+  channel_.reset();
+  int status = 0;
+  ::kill(pid_, SIGKILL);  // it closed the channel: it is of no use any more
+  ::waitpid(pid_, &status, 0);
+  int64_t delay = backoff_.next_delay_ns(os::monotonic_ns() - started_mono_ns_);
+  os::log::warn("http: sntpd-web (pid {}) {}; starting it again in {} s", pid_, describe_exit(status),
+                delay / 1'000'000'000);
+  pid_ = -1;
+  ++restarts_;
+  for (size_t i = 0; i < earlier_.requests.size(); ++i) earlier_.requests[i] += current_.requests[i];
+  earlier_.host_refused += current_.host_refused;
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) earlier_.limited[i] += current_.limited[i];
+  current_ = {};
+  restart_due_mono_ns_ = os::monotonic_ns() + delay;
+}
+
+void WebService::stop() {
+  restart_due_mono_ns_ = INT64_MAX;
+  channel_.reset();
+  if (pid_ < 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  int64_t give_up = os::monotonic_ns() + kStopWaitNs;
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (os::monotonic_ns() > give_up) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    ::usleep(10'000);
+  }
+  pid_ = -1;
+}
+
+void WebService::handle(const os::web::Message& m) {
+  switch (m.type) {
+    case os::web::Type::Time: return answer(m.id, 200, time_json(daemon_.reference_snapshot()).dump() + "\n");
+    case os::web::Type::Metrics: return answer(m.id, 200, metrics_text(daemon_.status_snapshot()));
+    case os::web::Type::Exchange: return answer(m.id, 200, exchange());
+    case os::web::Type::Set: return set(m.id, m.set);
+    case os::web::Type::Counters: current_ = m.counters; return;
+    default: ++malformed_[static_cast<size_t>(os::web::DecodeError::BadType)]; return;  // not for sntpd
+  }
+}
+
+bool WebService::send_clock() {
+  os::web::Message clock;
+  clock.type = os::web::Type::Clock;
+  clock.clock.served_minus_real_ns = clock_.now_ns() - realtime_ns();
+  return os::web::send(channel_.get(), clock);
+}
+
+void WebService::answer(uint32_t id, int status, const std::string& body) {
+  os::web::Message reply;
+  reply.type = os::web::Type::Reply;
+  reply.id = id;
+  reply.reply.status = static_cast<uint16_t>(status);
+  reply.reply.body = body;
+  // Never blocks: when the web process does not read, it gets no answer and says so (503).
+  // The served clock first, for the reply's Date header (a set may just have stepped it).
+  if (send_clock()) os::web::send(channel_.get(), reply);
+}
+
+std::string WebService::exchange() {
+  int64_t t2 = clock_.now_ns();
+  int64_t t3 = clock_.now_ns();
+  std::string token = tokens_.issue(t2, t3, os::monotonic_ns());
+  return fmt::format("{{\"t2_ms\":{},\"t3_ms\":{},\"token\":\"{}\"}}\n", ms_text(t2), ms_text(t3), token);
+}
+
+void WebService::set(uint32_t id, const os::web::SetRequest& r) {
+  if (r.early != PhoneRefusal::None) {
+    return refuse(id, r, r.early, core::explain_refusal(r.early, r.client), std::nullopt);
+  }
+  auto issued = tokens_.redeem(r.token, os::monotonic_ns());
+  if (!issued)
+    return refuse(id, r, issued.error(), core::explain_refusal(issued.error(), r.client), std::nullopt);
+  core::PhoneExchange x;
+  x.t1_ns = r.t1_ns;
+  x.t2_ns = issued->t2_ns;
+  x.t3_ns = issued->t3_ns;
+  x.t4_ns = r.t4_ns;
+  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns);
+  if (v.refusal != PhoneRefusal::None) {
+    std::optional<core::PhoneMeasurement> m;
+    if (v.refusal != PhoneRefusal::BadTimestamps) m = v.measurement;
+    return refuse(id, r, v.refusal, v.reason, m);
+  }
+  const core::PhoneMeasurement& m = v.measurement;
+  std::string message = fmt::format(
+      "The Pi's clock was {:.3f} s {} this phone: it was stepped by {:+.3f} s (± {:.1f} ms) and now follows "
+      "this phone's time.",
+      std::fabs(static_cast<double>(m.correction_ns) / 1e9), m.correction_ns > 0 ? "behind" : "ahead of",
+      static_cast<double>(m.correction_ns) / 1e9, static_cast<double>(m.uncertainty_ns) / 1e6);
+  ordered_json j;
+  j["result"] = "set";
+  j["reason"] = "none";
+  j["message"] = message;
+  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
+  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
+  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
+  j["action"] = "step";
+  answer(id, 200, j.dump() + "\n");
+  record(r, PhoneRefusal::None, message, m);
+}
+
+void WebService::refuse(uint32_t id, const os::web::SetRequest& r, PhoneRefusal refusal,
+                        const std::string& message, const std::optional<core::PhoneMeasurement>& m) {
+  ordered_json j;
+  j["result"] = "refused";
+  j["reason"] = core::code(refusal);
+  j["message"] = message;
+  if (m) {
+    j["offset_s"] = static_cast<double>(m->correction_ns) / 1e9;
+    j["uncertainty_s"] = static_cast<double>(m->uncertainty_ns) / 1e9;
+  }
+  answer(id, status_for(refusal), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  record(r, refusal, message, m);
+}
+
+void WebService::record(const os::web::SetRequest& r, PhoneRefusal refusal, const std::string& message,
+                        const std::optional<core::PhoneMeasurement>& m) {
+  bool set = refusal == PhoneRefusal::None;
+  set ? ++sets_ : ++refused_[static_cast<size_t>(refusal)];
+  PhoneAttempt a;
+  a.time_utc = core::format_utc(clock_.now_ns());
+  a.result = set ? "set" : "refused";
+  a.reason = core::code(refusal);
+  a.client = valid_utf8(r.client);
+  a.trigger = r.trigger == "auto" || r.trigger == "button" ? r.trigger : "other";
+  if (m) {
+    a.offset_ns = m->correction_ns;
+    a.uncertainty_ns = m->uncertainty_ns;
+  }
+  a.message = valid_utf8(message);
+  a.user_agent = valid_utf8(r.user_agent);
+  (set ? last_set_ : last_refusal_) = a;
+  if (set) {
+    os::log::info("phone {} set the clock: stepped by {:+.6f} s (± {:.1f} ms)", a.client,
+                  static_cast<double>(m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
+  } else {
+    // Anyone on the LAN can send refusals in a loop: counted always, logged
+    // at most once a minute per reason, so that they cannot fill the disk.
+    int64_t& logged = refusal_logged_mono_ns_[static_cast<size_t>(refusal)];
+    int64_t now = os::monotonic_ns();
+    if (logged == 0 || now - logged >= kLogIntervalNs) {
+      logged = now;
+      os::log::info("phone {} may not set the clock ({}): {} (this reason is logged at most once a minute)",
+                    a.client, core::code(refusal), a.message);
+    }
+    // The activity log is the phones' history: only requests that passed the access check.
+    if (before_access_check(refusal)) return;
+  }
+  if (config_.activity_log.empty()) return;
+  if (auto st = os::append_log_line(config_.activity_log, phone_attempt_json(a).dump()); !st) {
+    if (!log_failed_) os::log::warn("activity log: {}", st.error().message);
+    log_failed_ = true;
+  } else {
+    log_failed_ = false;
+  }
+}
+
+HttpSnapshot WebService::status() const {
+  HttpSnapshot h;
+  h.listen = address_;
+  h.set_enabled = !config_.set_allow.empty() || !config_.set_interfaces.empty();
+  static_assert(std::tuple_size_v<decltype(current_.requests)> == kHttpEndpointCount,
+                "the report names every endpoint counted");
+  for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = earlier_.requests[i] + current_.requests[i];
+  h.sets = sets_;
+  h.host_refused = earlier_.host_refused + current_.host_refused;
+  for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = refused_[i];
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) h.limited[i] = earlier_.limited[i] + current_.limited[i];
+  h.web_restarts = restarts_;
+  for (uint64_t d : malformed_) h.channel_dropped += d;
+  h.last_set = last_set_;
+  h.last_refusal = last_refusal_;
+  return h;
+}
+
+}  // namespace lansync::sntpd

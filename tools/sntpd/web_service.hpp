@@ -1,0 +1,115 @@
+// sntpd's HTTP interface (--http): the listening socket, the web process that serves it, and its channel.
+//
+//   GET  /          the page
+//   GET  /time      the time and the reference state as JSON
+//   GET  /exchange  one NTP-style exchange: the server's T2/T3 and a token for them
+//   POST /set       a phone sets the clock: {"token", "t1_ms", "t4_ms"}
+//   GET  /metrics   Prometheus text: the counters and the reference state
+//
+// HTTP is parsed by sntpd-web (tools/sntpd-web), a process of its own without privileges, so that
+// an HTTP client can neither reach the NTP service's memory nor exhaust it.  sntpd binds the
+// socket (as root, before dropping privileges) and keeps it; sntpd-web is started when the event
+// loop starts, as sntpd's user with no capability, and started again when it exits or closes the
+// channel (RestartBackoff).  Over the channel (os/web_channel.hpp) sntpd answers what needs the
+// daemon: the /time JSON, the metrics text, exchanges (T2/T3 read here from the served clock, the
+// token issued here) and sets (the token redeemed here, the set judged by Daemon::set_from_phone).
+// Each set attempt, taken or refused, is recorded here: counted, logged (refusals at most once a
+// minute per reason) and, when it passed the access check, appended to the activity log.
+// Everything runs in the event loop's thread and never blocks on the web process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/phone.hpp"
+#include "event_loop.hpp"
+#include "os/clock.hpp"
+#include "os/error.hpp"
+#include "os/exchange_token.hpp"
+#include "os/fd.hpp"
+#include "os/web_channel.hpp"
+#include "restart_backoff.hpp"
+#include "status_snapshot.hpp"
+
+namespace lansync::sntpd {
+
+class Daemon;
+
+struct HttpConfig {
+  std::string listen;                       // --http ADDR:PORT
+  std::vector<std::string> set_allow;       // --http-set-allow, as given (checked by main)
+  std::vector<std::string> set_interfaces;  // --http-set-interface
+  std::string activity_log;                 // --activity-log ("" = none)
+  bool verbose = false;                     // --verbose, passed on
+};
+
+class WebService {
+ public:
+  // Binds the listening socket (before privileges are dropped) and finds sntpd-web: next to this
+  // executable, else in the libexec directory it was installed to.
+  static os::OsResult<std::unique_ptr<WebService>> bind(Daemon& daemon, os::Clock& clock, HttpConfig config);
+  ~WebService();  // stops the web process
+  WebService(const WebService&) = delete;
+  WebService& operator=(const WebService&) = delete;
+
+  // Starts the web process and serves its channel from loop (logs "http: serving on ADDR:PORT").
+  void attach(EventLoop& loop);
+  // Stops the web process: SIGTERM, then SIGKILL after 2 s.
+  void stop();
+
+  // The address it listens on, e.g. "127.0.0.1:8080".
+  const std::string& address() const { return address_; }
+  // Its counters and last phone sets for the status report.
+  HttpSnapshot status() const;
+
+ private:
+  WebService(Daemon& daemon, os::Clock& clock, HttpConfig config);
+  void spawn();
+  void on_channel();
+  void child_gone();
+  void handle(const os::web::Message& m);
+  // Tells the web process the served clock (Clock); false when it could not be sent.
+  bool send_clock();
+  void answer(uint32_t id, int status, const std::string& body);
+  std::string exchange();
+  void set(uint32_t id, const os::web::SetRequest& r);
+  void refuse(uint32_t id, const os::web::SetRequest& r, core::PhoneRefusal refusal,
+              const std::string& message, const std::optional<core::PhoneMeasurement>& m);
+  // Records one attempt: counters, the log line and the activity log.
+  void record(const os::web::SetRequest& r, core::PhoneRefusal refusal, const std::string& message,
+              const std::optional<core::PhoneMeasurement>& m);
+
+  Daemon& daemon_;
+  os::Clock& clock_;
+  HttpConfig config_;
+  std::string address_;
+  std::string binary_;  // sntpd-web's path
+  os::Fd listen_;
+  os::Fd channel_;  // sntpd's end; -1 while the web process is down
+  pid_t pid_ = -1;  // the web process; -1 while down
+  int64_t started_mono_ns_ = 0;
+  int64_t restart_due_mono_ns_ = INT64_MAX;
+  RestartBackoff backoff_;
+  uint64_t restarts_ = 0;
+  os::ExchangeTokens tokens_;
+  std::vector<uint8_t> buf_;
+
+  os::web::Counters earlier_;  // the web counters of the processes that exited, summed
+  os::web::Counters current_;  // the running one's, as last pushed
+  uint64_t malformed_[os::web::kDecodeErrorCount] = {};
+  int64_t malformed_logged_mono_ns_ = 0;
+  uint64_t sets_ = 0;
+  uint64_t refused_[kPhoneRefusals] = {};
+  std::optional<PhoneAttempt> last_set_;      // none before the first
+  std::optional<PhoneAttempt> last_refusal_;  // likewise
+  bool log_failed_ = false;                   // warned once about the activity log
+  // Per refusal reason, when its last log line was written (monotonic ns).
+  int64_t refusal_logged_mono_ns_[kPhoneRefusals] = {};
+};
+
+}  // namespace lansync::sntpd
