@@ -3,7 +3,7 @@
 //
 //   node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR]
 //
-// The JSON: state (the page's result: set, refused, agree, error), result (its text), reasons
+// The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
 // source (the reference it shows at the end), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
@@ -43,7 +43,7 @@ try {
   });
 
   await page.goto(url, { waitUntil: "load" });
-  const finished = () => ["set", "refused", "agree", "error"].includes(document.getElementById("result").dataset.state);
+  const finished = () => ["set", "verified", "refused", "agree", "error"].includes(document.getElementById("result").dataset.state);
   await page.waitForFunction(finished, null, { timeout: 20000 });
   out.state = await page.$eval("#result", (e) => e.dataset.state);
   out.result = await page.$eval("#result", (e) => e.textContent);

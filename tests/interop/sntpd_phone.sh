@@ -85,8 +85,12 @@ check "NTP clients now get the phone's time: stratum 3, refid PHON, offset $(jso
   eval '[ "$served" = "3 80.72.79.78" ] && near "$(json offset_s "$probe")" 0 0.05' 
 check "the same set request again is refused as reused ($(field .replay.status) $(field .replay.reason))" \
   [ "$(field .replay.status) $(field .replay.reason)" = "409 reused" ]
-check "the button, now that the Pi agrees: a verification, answered no_need ($(field .button.reason))" \
-  [ "$(field .button.state) $(field .button.reason)" = "refused no_need" ]
+check "the button, now that the Pi agrees: a verification ($(field .button.result))" \
+  eval '[ "$(field .button.state) $(field .button.reason)" = "verified none" ] &&
+    [[ "$(field .button.result)" =~ ^"Pi and phone agree (±"[0-9]+" ms); reliable until "[0-9][0-9]:[0-9][0-9]" UTC"$ ]]'
+check "sntpd status --json: 1 verification, not a refusal" \
+  jq_true '.http.verifications == 1 and .http.last_verification.result == "verified" and .http.refused.no_need == null' \
+  <(status_json pi)
 offset_after=$(jq .clock.simulated_offset_s <<<"$(status_json pi)")
 run_capture cross curl -s -H 'Origin: http://evil.example' -H 'Content-Type: application/json' -d '{}' \
   http://127.0.0.1:8123/set
@@ -97,8 +101,8 @@ run_capture forged curl -s -H 'Content-Type: application/json' \
   -d "{\"token\":\"$(printf '0%.0s' $(seq 130))\",\"t1_ms\":$(now_ms),\"t4_ms\":$(now_ms)}" http://127.0.0.1:8123/set
 check "a forged token is refused ($(json reason "$forged"))" [ "$(json reason "$forged")" = bad_token ]
 check "none of them moved the clock" [ "$(jq .clock.simulated_offset_s <<<"$(status_json pi)")" = "$offset_after" ]
-check "the activity log: one set, then each refusal ($(activity pi '.reason'))" \
-  [ "$(activity pi '.reason')" = "none reused no_need bad_token" ]
+check "the activity log: one set, the replay refused, the verification, a bad token ($(activity pi '.result+"/"+.reason'))" \
+  [ "$(activity pi '.result+"/"+.reason')" = "set/none refused/reused verified/none refused/bad_token" ]
 
 # /metrics: the Prometheus text format, every family with HELP and TYPE before its samples.
 metrics=$(curl -s -D "$WORK/metrics.h" http://127.0.0.1:8123/metrics)
@@ -158,14 +162,16 @@ check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
 
-# curl_set HOST:PORT: one exchange and set with curl as the phone; the answer in $set.
+# curl_set HOST:PORT [EXTRA_JSON_FIELDS]: one exchange and set with curl as the phone; the answer in $set.
 curl_set() {
   local t1 x t4
   t1=$(now_ms)
   x=$(curl -s "http://$1/exchange")
   t4=$(now_ms)
   run_capture set curl -s -H 'Content-Type: application/json' \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" "http://$1/set"
+    -w '\n%{http_code}' -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4${2:+,$2}}" "http://$1/set"
+  set_code=$(tail -1 <<<"$set")
+  set=$(head -1 <<<"$set")
 }
 
 # --- A record of the RTC is no better than the phone: the phone replaces it (curl as the phone).
@@ -174,6 +180,13 @@ printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%
 start_sntpd rtc --listen 127.0.0.1:11127 --clock simulated --simulated-offset -5 --http 127.0.0.1:8127 \
   --http-set-allow 127.0.0.1/32 --state "$WORK/rtc-state.json" --activity-log ""
 wait_for_log rtc "http: serving on 127.0.0.1:8127"
+cp "$WORK/rtc-state.json" "$WORK/rtc-state.orig"
+curl_set 127.0.0.1:8127 '"time_zone":"Mars/Olympus"'
+check "a zone the tz database does not know: 400 bad_time_zone ($set_code $(json message "$set"))" \
+  eval '[ "$set_code $(json reason "$set")" = "400 bad_time_zone" ] && cmp -s "$WORK/rtc-state.json" "$WORK/rtc-state.orig"'
+curl_set 127.0.0.1:8127 '"time_zone":5'
+check "a time_zone that is not a string: 400 bad_request ($set_code $(json reason "$set"))" \
+  [ "$set_code $(json reason "$set")" = "400 bad_request" ]
 curl_set 127.0.0.1:8127
 check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") s)" \
   eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'

@@ -115,6 +115,35 @@ TEST(SntpdStatus, WebProcessCountersRoundTrip) {
   EXPECT_NE(metrics.find("sntpd_http_web_restarts_total 2\n"), std::string::npos);
 }
 
+// A verification is counted and kept apart from the sets and the refusals, with the phone's zone.
+TEST(SntpdStatus, VerificationsRoundTrip) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.http->verifications = 4;
+  s.http->last_verification = PhoneAttempt{"2026-11-22T12:02:00.000000Z",
+                                           "verified",
+                                           "none",
+                                           "192.0.2.9",
+                                           "auto",
+                                           -3'000'000,
+                                           2'000'000,
+                                           "Pi and phone agree (±5 ms)",
+                                           "phone",
+                                           "Australia/Sydney"};
+  nlohmann::ordered_json j = status_json(s);
+  EXPECT_EQ(j["http"]["verifications"], 4u);
+  EXPECT_EQ(j["http"]["last_verification"]["result"], "verified");
+  EXPECT_EQ(j["http"]["last_verification"]["time_zone"], "Australia/Sydney");
+  EXPECT_FALSE(j["http"]["last_set"].contains("time_zone"));
+  StatusSnapshot back = status_from_json(nlohmann::ordered_json::parse(j.dump()));
+  EXPECT_EQ(back.http->verifications, 4u);
+  ASSERT_TRUE(back.http->last_verification);
+  EXPECT_EQ(back.http->last_verification->time_zone, "Australia/Sydney");
+  EXPECT_NE(status_text(s).find("Phone verified   : 4 (last -0.003000000 s apart, from 192.0.2.9"),
+            std::string::npos)
+      << status_text(s);
+  EXPECT_NE(metrics_text(s).find("sntpd_phone_verifications_total 4\n"), std::string::npos);
+}
+
 TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   StatusSnapshot s = synchronized_snapshot();
   std::string direct = status_text(s);
