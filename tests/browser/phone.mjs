@@ -1,8 +1,9 @@
 // Opens sntpd's phone page in Debian's headless Chromium (through playwright-core) as a phone
 // would, lets it measure and set the clock, and prints what happened as one JSON object.
 //
-//   node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR]
+//   node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR] [--timezone NAME]
 //
+// --timezone: the browser's zone (what Intl reports to the page), e.g. Australia/Sydney.
 // The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
 // source (the reference it shows at the end), time (the least-delay of 8 GET /time against
@@ -16,11 +17,13 @@ const [url, screenshot] = args;
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (!url || !screenshot) {
-  console.error("usage: node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR]");
+  console.error("usage: node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR] [--timezone NAME]");
   process.exit(2);
 }
 
-const context = await launchPhone(option("--profile", "/tmp/lansync-chromium"), { deviceScaleFactor: 2 });
+const zone = option("--timezone", undefined);
+const context = await launchPhone(option("--profile", "/tmp/lansync-chromium"),
+                                  { deviceScaleFactor: 2, ...(zone ? { timezoneId: zone } : {}) });
 const out = { shown: [] };
 try {
   // Every offset the page shows, in order, before the page's own script runs.
@@ -47,13 +50,14 @@ try {
   await page.waitForFunction(finished, null, { timeout: 20000 });
   out.state = await page.$eval("#result", (e) => e.dataset.state);
   out.result = await page.$eval("#result", (e) => e.textContent);
-  if (out.state === "set") {
+  if (out.state === "set" || out.state === "verified") {
     // After a set the page measures again and shows the new reference.
     await page.waitForFunction(() => document.getElementById("source").textContent === "phone", null, { timeout: 10000 });
   } else {
     await page.waitForFunction(() => document.getElementById("source").textContent !== "–", null, { timeout: 10000 });
   }
   out.source = await page.$eval("#source", (e) => e.textContent);
+  out.zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
   out.reasons = reasons.slice();

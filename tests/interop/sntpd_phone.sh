@@ -135,6 +135,22 @@ check "GET / with Host pi.local: 200" [ "$(code pi.local /)" = 200 ]
 check "GET /time with Host 127.0.0.1:8123: 200" [ "$(code 127.0.0.1:8123 /time)" = 200 ]
 check "status counts the 3 refused Hosts" [ "$("$BIN/sntpd" status --json --control "$WORK/pi.sock" | jq .http.host_refused)" = 3 ]
 
+# --- An agreeing phone in Sydney: the Pi (no reference yet, on time) records a verification in the phone's zone.
+start_sntpd agree --listen 127.0.0.1:11128 --clock simulated --simulated-offset 0 --http 127.0.0.1:8128 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/agree-state.json" --activity-log "$WORK/agree-activity.log"
+wait_for_log agree "http: serving on 127.0.0.1:8128"
+browser agree http://127.0.0.1:8128/ --timezone Australia/Sydney
+check "an agreeing phone: the page shows a verification ($(field .result))" \
+  eval '[ "$(field .state)/$(field ".reasons[0]")" = verified/none ] &&
+    [[ "$(field .result)" =~ ^"Pi and phone agree (±"[0-9]+" ms); reliable until "[0-9][0-9]:[0-9][0-9]" AE"[DS]"T (Australia/Sydney)"$ ]]'
+check "...the browser's zone is Sydney ($(field .zone)), and so is the page's time: $(field .until) Sydney" \
+  eval '[ "$(field .zone)" = Australia/Sydney ] && [[ "$(field .result)" == *"until $(field .until) "* ]]'
+check "...the sync-state file: action verified, source phone, time_zone Australia/Sydney" \
+  jq_true '.action == "verified" and .source == "phone" and .time_zone == "Australia/Sydney"' "$WORK/agree-state.json"
+check "...the Pi serves the phone's time now" [ "$(jq -r .reference.state_source <<<"$(status_json agree)")" = phone ]
+check "...the activity log: a verification with the zone ($(activity agree '.result+" "+.time_zone'))" \
+  [ "$(activity agree '.result+" "+.time_zone')" = "verified Australia/Sydney" ]
+
 # --- A device the user did not allow (not on the access point's network).
 start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \
   --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log"
@@ -211,6 +227,6 @@ expect_exit 2 "--http-set-allow with a bad prefix" "$BIN/sntpd" "${sntpd_args[@]
 expect_exit 1 "--http on a port in use" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:8123
 check "...and it says so" grep -q "sntpd: error: --http: cannot bind 127.0.0.1:8123" "$WORK/last.err"
 
-check "screenshots: $OUT/phone.png, refused-address.png, refused-fresh.png" \
-  eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
+check "screenshots: $OUT/phone.png, agree.png, refused-address.png, refused-fresh.png" \
+  eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/agree.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
 finish

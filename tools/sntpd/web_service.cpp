@@ -136,7 +136,8 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
   ::_exit(127);
 }
 
-// "14:05 UTC", or in the phone's zone "14:05 AEDT (Australia/Sydney)": when unix_ns falls, to the minute.
+// "14:05 UTC", or in the phone's zone "14:05 AEDT (Australia/Sydney)" ("14:05 UTC" for zone "UTC"):
+// when unix_ns falls, to the minute.
 std::string clock_time(int64_t unix_ns, const std::optional<std::string>& zone) {
   int64_t s = unix_ns / 1'000'000'000;
   std::string label = "UTC";
@@ -144,7 +145,7 @@ std::string clock_time(int64_t unix_ns, const std::optional<std::string>& zone) 
     auto at = os::zone_at(s, *zone);
     if (at) {
       s += at->utc_offset_s;
-      label = fmt::format("{} ({})", at->abbreviation, *zone);
+      label = at->abbreviation == *zone ? *zone : fmt::format("{} ({})", at->abbreviation, *zone);
     }
   }
   int64_t of_day = ((s % 86400) + 86400) % 86400;
