@@ -6,7 +6,8 @@
 // --timezone: the browser's zone (what Intl reports to the page), e.g. Australia/Sydney.
 // The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
-// source (the reference it shows at the end), time (the least-delay of 8 GET /time against
+// source (the reference it shows at the end), zone (the browser's), camera and camera_warning
+// (camsync's last run as the page shows it; the warning null when hidden), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
 // set request is sent again), button (state and reason after pressing the button).
 // The checks are the calling test's (tests/interop/sntpd_phone.sh); this only drives and reports.
@@ -58,6 +59,8 @@ try {
   }
   out.source = await page.$eval("#source", (e) => e.textContent);
   out.zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  out.camera = await page.$eval("#camera", (e) => e.textContent);
+  out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
   out.reasons = reasons.slice();

@@ -136,8 +136,12 @@ check "GET /time with Host 127.0.0.1:8123: 200" [ "$(code 127.0.0.1:8123 /time)"
 check "status counts the 3 refused Hosts" [ "$("$BIN/sntpd" status --json --control "$WORK/pi.sock" | jq .http.host_refused)" = 3 ]
 
 # --- An agreeing phone in Sydney: the Pi (no reference yet, on time) records a verification in the phone's zone.
+# Its camera-state file says camsync's last run failed: the page warns.
+printf '{"last_run_unix":%s,"result":"failed","offset_before_s":null,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera busy (503)"}\n' \
+  "$(date +%s)" >"$WORK/camera-state.json"
 start_sntpd agree --listen 127.0.0.1:11128 --clock simulated --simulated-offset 0 --http 127.0.0.1:8128 \
-  --http-set-allow 127.0.0.1/32 --state "$WORK/agree-state.json" --activity-log "$WORK/agree-activity.log"
+  --http-set-allow 127.0.0.1/32 --state "$WORK/agree-state.json" --activity-log "$WORK/agree-activity.log" \
+  --camera-state "$WORK/camera-state.json"
 wait_for_log agree "http: serving on 127.0.0.1:8128"
 browser agree http://127.0.0.1:8128/ --timezone Australia/Sydney
 check "an agreeing phone: the page shows a verification ($(field .result))" \
@@ -150,6 +154,18 @@ check "...the sync-state file: action verified, source phone, time_zone Australi
 check "...the Pi serves the phone's time now" [ "$(jq -r .reference.state_source <<<"$(status_json agree)")" = phone ]
 check "...the activity log: a verification with the zone ($(activity agree '.result+" "+.time_zone'))" \
   [ "$(activity agree '.result+" "+.time_zone')" = "verified Australia/Sydney" ]
+check "...the camera's failed run: a warning ($(field .camera_warning)) and the camera line ($(field .camera))" \
+  eval '[ "$(field .camera_warning)" = "Camera clock not set: camera busy (503)" ] &&
+    [[ "$(field .camera)" =~ ^"not set at "[0-9][0-9]:[0-9][0-9]": camera busy (503)"$ ]]'
+camera=$(curl -s http://127.0.0.1:8128/time | jq -c .camera)
+check "GET /time: the camera object ($camera)" \
+  jq_true '.result == "failed" and .message == "camera busy (503)" and .offset_before_s == null and (.last_run_unix | type) == "number"' <<<"$camera"
+echo '{"result": "exploded"}' >"$WORK/camera-state.json"
+camera=$(curl -s http://127.0.0.1:8128/time | jq -c .camera)
+check "...a camera-state file it cannot read: result unknown, the error as message ($camera)" \
+  jq_true '.result == "unknown" and (.message | test("camera-state.json: missing field")) and .last_run_unix == null' <<<"$camera"
+rm "$WORK/camera-state.json"
+check "...none: no camera object" [ "$(curl -s http://127.0.0.1:8128/time | jq 'has("camera")')" = false ]
 
 # --- A device the user did not allow (not on the access point's network).
 start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \

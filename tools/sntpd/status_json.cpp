@@ -336,7 +336,27 @@ std::vector<ClientEntry> clients_from_json(const ordered_json& j) {
   return clients;
 }
 
-ordered_json time_json(const ReferenceSnapshot& r) {
+std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState>& read) {
+  CameraSnapshot c;
+  if (!read) {
+    if (read.error().code == std::errc::no_such_file_or_directory) return std::nullopt;
+    c.result = "unknown";
+    c.message = read.error().message;
+  } else {
+    c.last_run_unix = read->last_run_unix;
+    c.result = os::code(read->result);
+    c.offset_before_s = read->offset_before_s;
+    c.offset_after_s = read->offset_after_s;
+    c.message = read->message;
+  }
+  // One line for the page, whatever the file holds.
+  for (char& ch : c.message) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  return c;
+}
+
+ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSnapshot>& camera) {
   ordered_json j;
   j["unix_ms"] = r.now_ns / kNsPerMs;
   j["utc"] = core::format_utc(r.now_ns);
@@ -350,6 +370,18 @@ ordered_json time_json(const ReferenceSnapshot& r) {
   j["reliable_until_unix_ms"] =
       r.reliable_until_ns ? ordered_json(*r.reliable_until_ns / kNsPerMs) : ordered_json(nullptr);
   j["detail"] = r.detail;
+  if (camera) {
+    auto or_null = [](const std::optional<double>& v) {
+      return v ? ordered_json(*v) : ordered_json(nullptr);
+    };
+    ordered_json c;
+    c["last_run_unix"] = or_null(camera->last_run_unix);
+    c["result"] = camera->result;
+    c["offset_before_s"] = or_null(camera->offset_before_s);
+    c["offset_after_s"] = or_null(camera->offset_after_s);
+    c["message"] = camera->message;
+    j["camera"] = c;
+  }
   return j;
 }
 

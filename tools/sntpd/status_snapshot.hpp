@@ -117,6 +117,15 @@ struct ClientTableSnapshot {
   uint64_t capacity = 0;  // --max-clients, rounded up
 };
 
+// camsync's last run as GET /time carries it (os::CameraState, or why the file could not be read).
+struct CameraSnapshot {
+  std::optional<double> last_run_unix;  // when the run started, Unix s; none when the file is unreadable
+  std::string result;                   // "set", "ok", "refused", "failed"; "unknown": the file is unreadable
+  std::optional<double> offset_before_s;  // camera minus the Pi before the run, s (positive: camera ahead)
+  std::optional<double> offset_after_s;   // the same after a set, s
+  std::string message;                    // camsync's one line, or the reading error's
+};
+
 // One attempt of a phone to set the clock, as the activity log records it.
 struct PhoneAttempt {
   std::string time_utc;                   // core::format_utc of when it was judged

@@ -300,7 +300,14 @@ void WebService::stop() {
 
 void WebService::handle(const os::web::Message& m) {
   switch (m.type) {
-    case os::web::Type::Time: return answer(m.id, 200, time_json(daemon_.reference_snapshot()).dump() + "\n");
+    case os::web::Type::Time: {
+      std::optional<CameraSnapshot> camera;
+      if (!config_.camera_state.empty())
+        camera = camera_snapshot(os::read_camera_state(config_.camera_state));
+      std::string body = time_json(daemon_.reference_snapshot(), camera)
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return answer(m.id, 200, body + "\n");
+    }
     case os::web::Type::Metrics: return answer(m.id, 200, metrics_text(daemon_.status_snapshot()));
     case os::web::Type::Exchange: return answer(m.id, 200, exchange());
     case os::web::Type::Set: return set(m.id, m.set);

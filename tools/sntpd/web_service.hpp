@@ -45,6 +45,7 @@ struct HttpConfig {
   std::vector<std::string> set_allow;       // --http-set-allow, as given (checked by main)
   std::vector<std::string> set_interfaces;  // --http-set-interface
   std::string activity_log;                 // --activity-log ("" = none)
+  std::string camera_state;                 // --camera-state: camsync's last run, for GET /time ("" = none)
   bool verbose = false;                     // --verbose, passed on
 };
 
