@@ -136,6 +136,20 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
   ::_exit(127);
 }
 
+// POST /set's answer to a set or a verification: result, reason, message, the measurement, action.
+ordered_json taken_json(core::PhoneOutcome outcome, const std::string& message,
+                        const core::PhoneMeasurement& m) {
+  ordered_json j;
+  j["result"] = core::code(outcome);
+  j["reason"] = "none";
+  j["message"] = message;
+  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
+  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
+  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
+  j["action"] = outcome == core::PhoneOutcome::Set ? "step" : "verified";
+  return j;
+}
+
 // "14:05 UTC", or in the phone's zone "14:05 AEDT (Australia/Sydney)" ("14:05 UTC" for zone "UTC"):
 // when unix_ns falls, to the minute.
 std::string clock_time(int64_t unix_ns, const std::optional<std::string>& zone) {
@@ -366,15 +380,7 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
       "this phone's time.",
       std::fabs(static_cast<double>(m.correction_ns) / 1e9), m.correction_ns > 0 ? "behind" : "ahead of",
       static_cast<double>(m.correction_ns) / 1e9, static_cast<double>(m.uncertainty_ns) / 1e6);
-  ordered_json j;
-  j["result"] = "set";
-  j["reason"] = "none";
-  j["message"] = message;
-  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
-  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
-  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
-  j["action"] = "step";
-  answer(id, 200, j.dump() + "\n");
+  answer(id, 200, taken_json(core::PhoneOutcome::Set, message, m).dump() + "\n");
   record(r, core::PhoneOutcome::Set, PhoneRefusal::None, message, m);
 }
 
@@ -384,14 +390,7 @@ void WebService::verified(uint32_t id, const os::web::SetRequest& r, const core:
   std::string message = fmt::format("Pi and phone agree (±{} ms)", (apart_ns + kNsPerMs - 1) / kNsPerMs);
   std::optional<int64_t> until = daemon_.reference_snapshot().reliable_until_ns;
   if (until) message += "; reliable until " + clock_time(*until, r.time_zone);
-  ordered_json j;
-  j["result"] = "verified";
-  j["reason"] = "none";
-  j["message"] = message;
-  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
-  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
-  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
-  j["action"] = "verified";
+  ordered_json j = taken_json(core::PhoneOutcome::Verified, message, m);
   j["reliable_until_unix_ms"] = until ? ordered_json(*until / kNsPerMs) : ordered_json(nullptr);
   answer(id, 200, j.dump() + "\n");
   record(r, core::PhoneOutcome::Verified, PhoneRefusal::None, message, m);
