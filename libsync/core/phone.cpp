@@ -91,7 +91,6 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::BeforeBuild: return "before_build";
     case PhoneRefusal::BeforeRecord: return "before_record";
     case PhoneRefusal::FresherReference: return "fresher_reference";
-    case PhoneRefusal::NoNeed: return "no_need";
     case PhoneRefusal::ClockFailed: return "clock_failed";
     case PhoneRefusal::BadTimeZone: return "bad_time_zone";
     case PhoneRefusal::kCount: break;
@@ -217,7 +216,6 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
       v.measurement.correction_ns < 0 ? -v.measurement.correction_ns : v.measurement.correction_ns;
   if (magnitude <= kPhoneSetMinOffsetNs) {
     v.outcome = PhoneOutcome::Verified;
-    v.refusal = PhoneRefusal::NoNeed;
     v.reason = "the clocks agree within 1 s (the server is " + seconds_text(-v.measurement.correction_ns) +
                " from the phone): recorded as a verification";
     return v;

@@ -58,7 +58,6 @@ enum class PhoneRefusal : uint8_t {
   BeforeBuild,       // the phone's time is before this program was built: its clock is wrong
   BeforeRecord,      // the phone's time is before the last sync-state record's: its clock is wrong
   FresherReference,  // upstream, kernel or a fresh NTP sync-state record: the phone is not needed
-  NoNeed,            // the clocks agree within 1 s (also set on a Verified verdict, see PhoneVerdict)
   ClockFailed,       // the step or the record failed (no CAP_SYS_TIME, an unwritable state file, ...)
   BadTimeZone,       // time_zone is not a name the tz database knows
   kCount,
@@ -67,7 +66,7 @@ enum class PhoneRefusal : uint8_t {
 // The stable code of a refusal, for logs, JSON and metrics: "none",
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
-// "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference", "no_need",
+// "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference",
 // "clock_failed", "bad_time_zone".
 const char* code(PhoneRefusal r);
 
@@ -158,12 +157,10 @@ struct PhoneSetContext {
       time_zone_problem;  // why the zone the phone sent is refused (os::check_known_zone); empty: fine
 };
 
-// The judgement of a phone's request.  A verification (outcome Verified)
-// also carries refusal NoNeed, so that callers written before Verified
-// existed still answer it as they did ("no_need"); check outcome first.
+// The judgement of a phone's request.
 struct PhoneVerdict {
   PhoneOutcome outcome = PhoneOutcome::Refused;
-  PhoneRefusal refusal = PhoneRefusal::None;  // None when Set; NoNeed when Verified
+  PhoneRefusal refusal = PhoneRefusal::None;  // None when Set or Verified
   PhoneMeasurement measurement;               // valid unless BadTimestamps or BadTimeZone
   std::string reason;                         // one sentence for the page and the log
 };

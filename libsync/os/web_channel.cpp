@@ -11,7 +11,7 @@ namespace {
 
 // Payload sizes of the fixed-size types, bytes.
 constexpr size_t kSetSize = 1 + 8 + 8 + (2 + kTokenCapacity) + (2 + kClientCapacity) +
-                            (2 + kTriggerCapacity) + (2 + kUserAgentCapacity);
+                            (2 + kTriggerCapacity) + (2 + kUserAgentCapacity) + 1 + (2 + kTimeZoneCapacity);
 constexpr size_t kCountersSize = 8 * (6 + 1 + kLimitCount);
 constexpr size_t kClockSize = 8;
 
@@ -76,6 +76,8 @@ void encode_payload(const Message& m, Writer& w) {
       w.text(m.set.client, kClientCapacity);
       w.text(m.set.trigger, kTriggerCapacity);
       w.text(m.set.user_agent, kUserAgentCapacity);
+      w.u8(m.set.time_zone ? 1 : 0);
+      w.text(m.set.time_zone.value_or(""), kTimeZoneCapacity);
       break;
     case Type::Counters:
       for (uint64_t v : m.counters.requests) w.u64(v);
@@ -109,6 +111,10 @@ Result<Message, DecodeError> decode_set(Message m, Reader& r) {
       !r.text(m.set.trigger, kTriggerCapacity) || !r.text(m.set.user_agent, kUserAgentCapacity)) {
     return fail(DecodeError::BadField);
   }
+  uint8_t has_zone = r.u8();
+  std::string zone;
+  if (has_zone > 1 || !r.text(zone, kTimeZoneCapacity)) return fail(DecodeError::BadField);
+  if (has_zone == 1) m.set.time_zone = std::move(zone);
   return m;
 }
 

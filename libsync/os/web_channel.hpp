@@ -19,11 +19,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/result.hpp"
 #include "core/phone.hpp"
+#include "os/time_zone.hpp"
 
 namespace lansync::os::web {
 
@@ -37,6 +39,7 @@ inline constexpr size_t kTokenCapacity = 160;      // an exchange token is 130 h
 inline constexpr size_t kClientCapacity = 64;      // an IPv6 address as text fits
 inline constexpr size_t kTriggerCapacity = 8;      // "auto", "button", "other"
 inline constexpr size_t kUserAgentCapacity = 200;  // the browser's, cut to 200 bytes as the report keeps it
+inline constexpr size_t kTimeZoneCapacity = kMaxZoneNameLength;  // a tz database name
 
 enum class Type : uint16_t {
   Time = 1,  // GET /time: Reply with time JSON
@@ -64,13 +67,14 @@ const char* code(Limit l);
 // client passed the access check and the body parsed: sntpd then redeems the token and judges).
 struct SetRequest {
   core::PhoneRefusal early =
-      core::PhoneRefusal::None;  // NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest
-  int64_t t1_ns = 0;             // the phone's T1, Unix ns on its clock
-  int64_t t4_ns = 0;             // the phone's T4
-  std::string token;             // as the page sent it back (≤ kTokenCapacity)
-  std::string client;            // the client's address as text (≤ kClientCapacity)
-  std::string trigger;           // "auto", "button" or "other"
-  std::string user_agent;        // ≤ kUserAgentCapacity bytes
+      core::PhoneRefusal::None;          // NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest
+  int64_t t1_ns = 0;                     // the phone's T1, Unix ns on its clock
+  int64_t t4_ns = 0;                     // the phone's T4
+  std::string token;                     // as the page sent it back (≤ kTokenCapacity)
+  std::string client;                    // the client's address as text (≤ kClientCapacity)
+  std::string trigger;                   // "auto", "button" or "other"
+  std::string user_agent;                // ≤ kUserAgentCapacity bytes
+  std::optional<std::string> time_zone;  // the phone's tz database name, when sent (≤ kTimeZoneCapacity)
 };
 
 // The web side's counters since it started (sntpd adds those of earlier runs).

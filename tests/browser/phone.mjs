@@ -1,11 +1,13 @@
 // Opens sntpd's phone page in Debian's headless Chromium (through playwright-core) as a phone
 // would, lets it measure and set the clock, and prints what happened as one JSON object.
 //
-//   node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR]
+//   node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR] [--timezone NAME]
 //
-// The JSON: state (the page's result: set, refused, agree, error), result (its text), reasons
+// --timezone: the browser's zone (what Intl reports to the page), e.g. Australia/Sydney.
+// The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
-// source (the reference it shows at the end), time (the least-delay of 8 GET /time against
+// source (the reference it shows at the end), zone (the browser's), camera and camera_warning
+// (camsync's last run as the page shows it; the warning null when hidden), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
 // set request is sent again), button (state and reason after pressing the button).
 // The checks are the calling test's (tests/interop/sntpd_phone.sh); this only drives and reports.
@@ -16,11 +18,13 @@ const [url, screenshot] = args;
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (!url || !screenshot) {
-  console.error("usage: node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR]");
+  console.error("usage: node phone.mjs URL SCREENSHOT [--button] [--replay] [--profile DIR] [--timezone NAME]");
   process.exit(2);
 }
 
-const context = await launchPhone(option("--profile", "/tmp/lansync-chromium"), { deviceScaleFactor: 2 });
+const zone = option("--timezone", undefined);
+const context = await launchPhone(option("--profile", "/tmp/lansync-chromium"),
+                                  { deviceScaleFactor: 2, ...(zone ? { timezoneId: zone } : {}) });
 const out = { shown: [] };
 try {
   // Every offset the page shows, in order, before the page's own script runs.
@@ -43,17 +47,20 @@ try {
   });
 
   await page.goto(url, { waitUntil: "load" });
-  const finished = () => ["set", "refused", "agree", "error"].includes(document.getElementById("result").dataset.state);
+  const finished = () => ["set", "verified", "refused", "agree", "error"].includes(document.getElementById("result").dataset.state);
   await page.waitForFunction(finished, null, { timeout: 20000 });
   out.state = await page.$eval("#result", (e) => e.dataset.state);
   out.result = await page.$eval("#result", (e) => e.textContent);
-  if (out.state === "set") {
+  if (out.state === "set" || out.state === "verified") {
     // After a set the page measures again and shows the new reference.
     await page.waitForFunction(() => document.getElementById("source").textContent === "phone", null, { timeout: 10000 });
   } else {
     await page.waitForFunction(() => document.getElementById("source").textContent !== "–", null, { timeout: 10000 });
   }
   out.source = await page.$eval("#source", (e) => e.textContent);
+  out.zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  out.camera = await page.$eval("#camera", (e) => e.textContent);
+  out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
   out.reasons = reasons.slice();

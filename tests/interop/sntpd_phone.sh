@@ -85,8 +85,12 @@ check "NTP clients now get the phone's time: stratum 3, refid PHON, offset $(jso
   eval '[ "$served" = "3 80.72.79.78" ] && near "$(json offset_s "$probe")" 0 0.05' 
 check "the same set request again is refused as reused ($(field .replay.status) $(field .replay.reason))" \
   [ "$(field .replay.status) $(field .replay.reason)" = "409 reused" ]
-check "the button, now that the Pi agrees: a verification, answered no_need ($(field .button.reason))" \
-  [ "$(field .button.state) $(field .button.reason)" = "refused no_need" ]
+check "the button, now that the Pi agrees: a verification ($(field .button.result))" \
+  eval '[ "$(field .button.state) $(field .button.reason)" = "verified none" ] &&
+    [[ "$(field .button.result)" =~ ^"Pi and phone agree (±"[0-9]+" ms); reliable until "[0-9][0-9]:[0-9][0-9]" UTC"$ ]]'
+check "sntpd status --json: 1 verification, not a refusal" \
+  jq_true '.http.verifications == 1 and .http.last_verification.result == "verified" and .http.refused.no_need == null' \
+  <(status_json pi)
 offset_after=$(jq .clock.simulated_offset_s <<<"$(status_json pi)")
 run_capture cross curl -s -H 'Origin: http://evil.example' -H 'Content-Type: application/json' -d '{}' \
   http://127.0.0.1:8123/set
@@ -97,8 +101,8 @@ run_capture forged curl -s -H 'Content-Type: application/json' \
   -d "{\"token\":\"$(printf '0%.0s' $(seq 130))\",\"t1_ms\":$(now_ms),\"t4_ms\":$(now_ms)}" http://127.0.0.1:8123/set
 check "a forged token is refused ($(json reason "$forged"))" [ "$(json reason "$forged")" = bad_token ]
 check "none of them moved the clock" [ "$(jq .clock.simulated_offset_s <<<"$(status_json pi)")" = "$offset_after" ]
-check "the activity log: one set, then each refusal ($(activity pi '.reason'))" \
-  [ "$(activity pi '.reason')" = "none reused no_need bad_token" ]
+check "the activity log: one set, the replay refused, the verification, a bad token ($(activity pi '.result+"/"+.reason'))" \
+  [ "$(activity pi '.result+"/"+.reason')" = "set/none refused/reused verified/none refused/bad_token" ]
 
 # /metrics: the Prometheus text format, every family with HELP and TYPE before its samples.
 metrics=$(curl -s -D "$WORK/metrics.h" http://127.0.0.1:8123/metrics)
@@ -131,6 +135,38 @@ check "GET / with Host pi.local: 200" [ "$(code pi.local /)" = 200 ]
 check "GET /time with Host 127.0.0.1:8123: 200" [ "$(code 127.0.0.1:8123 /time)" = 200 ]
 check "status counts the 3 refused Hosts" [ "$("$BIN/sntpd" status --json --control "$WORK/pi.sock" | jq .http.host_refused)" = 3 ]
 
+# --- An agreeing phone in Sydney: the Pi (no reference yet, on time) records a verification in the phone's zone.
+# Its camera-state file says camsync's last run failed: the page warns.
+printf '{"last_run_unix":%s,"result":"failed","offset_before_s":null,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera busy (503)"}\n' \
+  "$(date +%s)" >"$WORK/camera-state.json"
+start_sntpd agree --listen 127.0.0.1:11128 --clock simulated --simulated-offset 0 --http 127.0.0.1:8128 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/agree-state.json" --activity-log "$WORK/agree-activity.log" \
+  --camera-state "$WORK/camera-state.json"
+wait_for_log agree "http: serving on 127.0.0.1:8128"
+browser agree http://127.0.0.1:8128/ --timezone Australia/Sydney
+check "an agreeing phone: the page shows a verification ($(field .result))" \
+  eval '[ "$(field .state)/$(field ".reasons[0]")" = verified/none ] &&
+    [[ "$(field .result)" =~ ^"Pi and phone agree (±"[0-9]+" ms); reliable until "[0-9][0-9]:[0-9][0-9]" AE"[DS]"T (Australia/Sydney)"$ ]]'
+check "...the browser's zone is Sydney ($(field .zone)), and so is the page's time: $(field .until) Sydney" \
+  eval '[ "$(field .zone)" = Australia/Sydney ] && [[ "$(field .result)" == *"until $(field .until) "* ]]'
+check "...the sync-state file: action verified, source phone, time_zone Australia/Sydney" \
+  jq_true '.action == "verified" and .source == "phone" and .time_zone == "Australia/Sydney"' "$WORK/agree-state.json"
+check "...the Pi serves the phone's time now" [ "$(jq -r .reference.state_source <<<"$(status_json agree)")" = phone ]
+check "...the activity log: a verification with the zone ($(activity agree '.result+" "+.time_zone'))" \
+  [ "$(activity agree '.result+" "+.time_zone')" = "verified Australia/Sydney" ]
+check "...the camera's failed run: a warning ($(field .camera_warning)) and the camera line ($(field .camera))" \
+  eval '[ "$(field .camera_warning)" = "Camera clock not set: camera busy (503)" ] &&
+    [[ "$(field .camera)" =~ ^"not set at "[0-9][0-9]:[0-9][0-9]": camera busy (503)"$ ]]'
+camera=$(curl -s http://127.0.0.1:8128/time | jq -c .camera)
+check "GET /time: the camera object ($camera)" \
+  jq_true '.result == "failed" and .message == "camera busy (503)" and .offset_before_s == null and (.last_run_unix | type) == "number"' <<<"$camera"
+echo '{"result": "exploded"}' >"$WORK/camera-state.json"
+camera=$(curl -s http://127.0.0.1:8128/time | jq -c .camera)
+check "...a camera-state file it cannot read: result unknown, the error as message ($camera)" \
+  jq_true '.result == "unknown" and (.message | test("camera-state.json: missing field")) and .last_run_unix == null' <<<"$camera"
+rm "$WORK/camera-state.json"
+check "...none: no camera object" [ "$(curl -s http://127.0.0.1:8128/time | jq 'has("camera")')" = false ]
+
 # --- A device the user did not allow (not on the access point's network).
 start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \
   --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log"
@@ -158,14 +194,16 @@ check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
 
-# curl_set HOST:PORT: one exchange and set with curl as the phone; the answer in $set.
+# curl_set HOST:PORT [EXTRA_JSON_FIELDS]: one exchange and set with curl as the phone; the answer in $set.
 curl_set() {
   local t1 x t4
   t1=$(now_ms)
   x=$(curl -s "http://$1/exchange")
   t4=$(now_ms)
   run_capture set curl -s -H 'Content-Type: application/json' \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" "http://$1/set"
+    -w '\n%{http_code}' -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4${2:+,$2}}" "http://$1/set"
+  set_code=$(tail -1 <<<"$set")
+  set=$(head -1 <<<"$set")
 }
 
 # --- A record of the RTC is no better than the phone: the phone replaces it (curl as the phone).
@@ -174,6 +212,13 @@ printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%
 start_sntpd rtc --listen 127.0.0.1:11127 --clock simulated --simulated-offset -5 --http 127.0.0.1:8127 \
   --http-set-allow 127.0.0.1/32 --state "$WORK/rtc-state.json" --activity-log ""
 wait_for_log rtc "http: serving on 127.0.0.1:8127"
+cp "$WORK/rtc-state.json" "$WORK/rtc-state.orig"
+curl_set 127.0.0.1:8127 '"time_zone":"Mars/Olympus"'
+check "a zone the tz database does not know: 400 bad_time_zone ($set_code $(json message "$set"))" \
+  eval '[ "$set_code $(json reason "$set")" = "400 bad_time_zone" ] && cmp -s "$WORK/rtc-state.json" "$WORK/rtc-state.orig"'
+curl_set 127.0.0.1:8127 '"time_zone":5'
+check "a time_zone that is not a string: 400 bad_request ($set_code $(json reason "$set"))" \
+  [ "$set_code $(json reason "$set")" = "400 bad_request" ]
 curl_set 127.0.0.1:8127
 check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") s)" \
   eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
@@ -198,6 +243,6 @@ expect_exit 2 "--http-set-allow with a bad prefix" "$BIN/sntpd" "${sntpd_args[@]
 expect_exit 1 "--http on a port in use" "$BIN/sntpd" "${sntpd_args[@]}" --http 127.0.0.1:8123
 check "...and it says so" grep -q "sntpd: error: --http: cannot bind 127.0.0.1:8123" "$WORK/last.err"
 
-check "screenshots: $OUT/phone.png, refused-address.png, refused-fresh.png" \
-  eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
+check "screenshots: $OUT/phone.png, agree.png, refused-address.png, refused-fresh.png" \
+  eval '[ -s "$OUT/phone.png" ] && [ -s "$OUT/agree.png" ] && [ -s "$OUT/refused-address.png" ] && [ -s "$OUT/refused-fresh.png" ]' 
 finish

@@ -117,11 +117,11 @@ TEST_F(JudgeTest, APhoneReplacesARecordOfAPhoneOrTheRtc) {
   EXPECT_FALSE(phone_may_replace(""));
 }
 
-// Agreeing within 1 s is a verification; callers that only know refusals still see no_need.
+// Agreeing within 1 s is a verification, not a refusal.
 TEST_F(JudgeTest, VerifiedWithinOneSecond) {
   PhoneVerdict v = judge_phone_set(ctx(exchange(900 * kMs, 2 * kMs, 2 * kMs)));
   EXPECT_EQ(v.outcome, PhoneOutcome::Verified);
-  EXPECT_EQ(v.refusal, PhoneRefusal::NoNeed);
+  EXPECT_EQ(v.refusal, PhoneRefusal::None);
   EXPECT_EQ(v.measurement.correction_ns, -900 * kMs);
   EXPECT_EQ(v.measurement.uncertainty_ns, 2 * kMs);
   EXPECT_EQ(

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_dir.hpp"
 #include "event_loop.hpp"
 #include "metrics.hpp"
 #include "os/clock.hpp"
@@ -115,6 +117,35 @@ TEST(SntpdStatus, WebProcessCountersRoundTrip) {
   EXPECT_NE(metrics.find("sntpd_http_web_restarts_total 2\n"), std::string::npos);
 }
 
+// A verification is counted and kept apart from the sets and the refusals, with the phone's zone.
+TEST(SntpdStatus, VerificationsRoundTrip) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.http->verifications = 4;
+  s.http->last_verification = PhoneAttempt{"2026-11-22T12:02:00.000000Z",
+                                           "verified",
+                                           "none",
+                                           "192.0.2.9",
+                                           "auto",
+                                           -3'000'000,
+                                           2'000'000,
+                                           "Pi and phone agree (±5 ms)",
+                                           "phone",
+                                           "Australia/Sydney"};
+  nlohmann::ordered_json j = status_json(s);
+  EXPECT_EQ(j["http"]["verifications"], 4u);
+  EXPECT_EQ(j["http"]["last_verification"]["result"], "verified");
+  EXPECT_EQ(j["http"]["last_verification"]["time_zone"], "Australia/Sydney");
+  EXPECT_FALSE(j["http"]["last_set"].contains("time_zone"));
+  StatusSnapshot back = status_from_json(nlohmann::ordered_json::parse(j.dump()));
+  EXPECT_EQ(back.http->verifications, 4u);
+  ASSERT_TRUE(back.http->last_verification);
+  EXPECT_EQ(back.http->last_verification->time_zone, "Australia/Sydney");
+  EXPECT_NE(status_text(s).find("Phone verified   : 4 (last -0.003000000 s apart, from 192.0.2.9"),
+            std::string::npos)
+      << status_text(s);
+  EXPECT_NE(metrics_text(s).find("sntpd_phone_verifications_total 4\n"), std::string::npos);
+}
+
 TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   StatusSnapshot s = synchronized_snapshot();
   std::string direct = status_text(s);
@@ -169,6 +200,36 @@ TEST(SntpdStatus, TimeJson) {
   EXPECT_EQ(j["source"], "phone");
   EXPECT_DOUBLE_EQ(j["root_distance_ms"].get<double>(), 2.5);
   EXPECT_EQ(j["reliable_until_unix_ms"], (kNow + 1200 * kS) / 1'000'000);
+}
+
+// GET /time's camera object: absent without a file, camsync's record, or "unknown" with the error.
+TEST(SntpdStatus, TimeJsonCamera) {
+  lansync::testing::TempDir dir;
+  std::string path = dir.path() / "camera-state.json";
+  ReferenceSnapshot r = synchronized_snapshot().reference;
+  auto camera = camera_snapshot(os::read_camera_state(path));
+  EXPECT_FALSE(camera);
+  EXPECT_FALSE(time_json(r, camera).contains("camera"));
+
+  os::CameraState failed;
+  failed.last_run_unix = 1795000000.5;
+  failed.result = os::CameraResult::Failed;
+  failed.offset_before_s = -3.25;
+  failed.message = "camera busy (503)";
+  ASSERT_TRUE(os::write_camera_state(path, failed).ok());
+  nlohmann::ordered_json j = time_json(r, camera_snapshot(os::read_camera_state(path)));
+  EXPECT_EQ(
+      j["camera"].dump(),
+      R"({"last_run_unix":1795000000.5,"result":"failed","offset_before_s":-3.25,"offset_after_s":null,)"
+      R"x("message":"camera busy (503)"})x");
+
+  std::ofstream(path) << "{\"result\": \"exploded\"}\n";
+  j = time_json(r, camera_snapshot(os::read_camera_state(path)));
+  EXPECT_EQ(j["camera"]["result"], "unknown");
+  EXPECT_TRUE(j["camera"]["last_run_unix"].is_null());
+  std::string message = j["camera"]["message"].get<std::string>();
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
 TEST(SntpdStatus, ClientsRoundTrip) {

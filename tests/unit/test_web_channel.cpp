@@ -19,6 +19,7 @@ Message set_message() {
   m.set.client = "2001:db8::1";
   m.set.trigger = "button";
   m.set.user_agent = "Mozilla/5.0";
+  m.set.time_zone = "Australia/Sydney";
   return m;
 }
 
@@ -34,6 +35,25 @@ TEST(WebChannel, SetRoundTrips) {
   EXPECT_EQ(m->set.client, "2001:db8::1");
   EXPECT_EQ(m->set.trigger, "button");
   EXPECT_EQ(m->set.user_agent, "Mozilla/5.0");
+  EXPECT_EQ(m->set.time_zone, "Australia/Sydney");
+}
+
+// No zone and an empty zone are not the same: the empty one is refused by sntpd as unknown.
+TEST(WebChannel, TimeZoneAbsentOrEmpty) {
+  Message m = set_message();
+  m.set.time_zone.reset();
+  auto bytes = encode(m);
+  auto got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->set.time_zone);
+  m.set.time_zone = "";
+  bytes = encode(m);
+  got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->set.time_zone, "");
+  // A presence flag other than 0 or 1 is malformed.
+  bytes[bytes.size() - 2 - kTimeZoneCapacity - 1] = 2;
+  EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadField);
 }
 
 TEST(WebChannel, CountersClockAndRequestsRoundTrip) {
@@ -142,11 +162,13 @@ TEST(WebChannel, StringsAreCutToTheirCapacity) {
   Message m = set_message();
   m.set.user_agent.assign(1000, 'u');
   m.set.client.assign(1000, 'c');
+  m.set.time_zone = std::string(1000, 'z');
   auto bytes = encode(m);
   auto got = decode(bytes.data(), bytes.size());
   ASSERT_TRUE(got);
   EXPECT_EQ(got->set.user_agent.size(), kUserAgentCapacity);
   EXPECT_EQ(got->set.client.size(), kClientCapacity);
+  EXPECT_EQ(got->set.time_zone->size(), kTimeZoneCapacity);
 }
 
 TEST(WebChannel, SendsAndReceivesOverASeqpacketPair) {

@@ -101,6 +101,22 @@ TEST(WebRequest, SetReadsTheBody) {
   EXPECT_EQ(r.trigger, "auto");
   EXPECT_EQ(r.client, "192.168.4.2");
   EXPECT_EQ(r.user_agent, "Mozilla");
+  EXPECT_FALSE(r.time_zone);
+}
+
+// time_zone: a string of at most a name's length is passed on (sntpd checks the name); anything else
+// is a bad request.
+TEST(WebRequest, SetReadsTheTimeZone) {
+  std::string base = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100,"time_zone":)";
+  auto r = judge_set(post_set(), base + R"("Australia/Sydney"})", allowed());
+  EXPECT_EQ(r.early, PhoneRefusal::None);
+  EXPECT_EQ(r.time_zone, "Australia/Sydney");
+  r = judge_set(post_set(), base + R"("Mars/Olympus"})", allowed());
+  EXPECT_EQ(r.time_zone, "Mars/Olympus");
+  for (std::string bad : {std::string("5"), std::string("null"), std::string("[\"UTC\"]"),
+                          "\"" + std::string(os::web::kTimeZoneCapacity + 1, 'x') + "\""}) {
+    EXPECT_EQ(judge_set(post_set(), base + bad + "}", allowed()).early, PhoneRefusal::BadRequest) << bad;
+  }
 }
 
 TEST(WebRequest, SetRefusalsInOrder) {

@@ -72,7 +72,7 @@ std::optional<int64_t> phone_ms(const nlohmann::json& body, const char* key) {
   return std::llround(ms * 1e6);
 }
 
-// The body's token, T1 and T4 and trigger into r, or BadRequest.
+// The body's token, T1 and T4, trigger and time zone into r, or BadRequest.
 void read_set_body(std::string_view text, os::web::SetRequest& r) {
   nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) {
@@ -89,6 +89,14 @@ void read_set_body(std::string_view text, os::web::SetRequest& r) {
   if (!t1 || !t4 || token == body.end() || !token->is_string()) {
     r.early = PhoneRefusal::BadRequest;
     return;
+  }
+  if (auto zone = body.find("time_zone"); zone != body.end()) {
+    // A string of a name's length at most; sntpd checks that the tz database knows it.
+    if (!zone->is_string() || zone->get_ref<const std::string&>().size() > os::web::kTimeZoneCapacity) {
+      r.early = PhoneRefusal::BadRequest;
+      return;
+    }
+    r.time_zone = zone->get<std::string>();
   }
   r.t1_ns = *t1;
   r.t4_ns = *t4;

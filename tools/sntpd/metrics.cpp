@@ -110,6 +110,9 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   m.family("sntpd_http_requests_total", MetricType::Counter, "HTTP requests, by endpoint.");
   for (size_t i = 0; i < kHttpEndpointCount; ++i) m.sample(h.requests[i], {{"endpoint", kHttpEndpoints[i]}});
   counter(m, "sntpd_phone_sets_total", "Times a phone set the clock.", h.sets);
+  counter(m, "sntpd_phone_verifications_total",
+          "Times a phone found the clock within 1 s of its own and the agreement was recorded.",
+          h.verifications);
   counter(m, "sntpd_http_host_refused_total",
           "HTTP requests refused because their Host names no local server (DNS rebinding).", h.host_refused);
   m.family("sntpd_phone_set_refusals_total", MetricType::Counter,

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "os/camera_state.hpp"
 #include "os/control.hpp"
 #include "os/drift_file.hpp"
 #include "os/sync_state.hpp"
@@ -49,6 +50,7 @@ struct Options {
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
   std::string activity_log = kDefaultActivityLogPath;
+  std::string camera_state = os::kDefaultCameraStatePath;  // camsync's last run, for GET /time
 };
 
 }  // namespace lansync::sntpd

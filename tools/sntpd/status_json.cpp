@@ -199,6 +199,7 @@ ordered_json http_json(const HttpSnapshot& h) {
   for (size_t i = 0; i < kHttpEndpointCount; ++i) req[kHttpEndpoints[i]] = h.requests[i];
   j["requests"] = req;
   j["sets"] = h.sets;
+  j["verifications"] = h.verifications;
   j["host_refused"] = h.host_refused;
   ordered_json refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i)
@@ -212,6 +213,8 @@ ordered_json http_json(const HttpSnapshot& h) {
   j["web_restarts"] = h.web_restarts;
   j["channel_dropped"] = h.channel_dropped;
   j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
+  j["last_verification"] =
+      h.last_verification ? phone_attempt_json(*h.last_verification) : ordered_json(nullptr);
   j["last_refusal"] = h.last_refusal ? phone_attempt_json(*h.last_refusal) : ordered_json(nullptr);
   return j;
 }
@@ -228,6 +231,7 @@ std::optional<PhoneAttempt> phone_attempt_from_json(const ordered_json& j) {
   a.uncertainty_ns = ns_field(j, "uncertainty_s");
   a.message = text_field(j, "message");
   a.user_agent = text_field(j, "user_agent");
+  if (auto it = j.find("time_zone"); it != j.end() && it->is_string()) a.time_zone = it->get<std::string>();
   return a;
 }
 
@@ -239,6 +243,7 @@ HttpSnapshot http_from_json(const ordered_json& j) {
     for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = count_field(*it, kHttpEndpoints[i]);
   }
   h.sets = j.at("sets").get<uint64_t>();
+  h.verifications = j.value("verifications", uint64_t{0});
   h.host_refused = j.value("host_refused", uint64_t{0});
   if (auto it = j.find("refused"); it != j.end() && it->is_object()) {
     for (size_t i = 1; i < kPhoneRefusals; ++i)
@@ -251,6 +256,8 @@ HttpSnapshot http_from_json(const ordered_json& j) {
   h.web_restarts = j.value("web_restarts", uint64_t{0});
   h.channel_dropped = j.value("channel_dropped", uint64_t{0});
   h.last_set = phone_attempt_from_json(j.at("last_set"));
+  if (auto it = j.find("last_verification"); it != j.end())
+    h.last_verification = phone_attempt_from_json(*it);
   h.last_refusal = phone_attempt_from_json(j.at("last_refusal"));
   return h;
 }
@@ -269,6 +276,7 @@ ordered_json phone_attempt_json(const PhoneAttempt& a) {
   j["uncertainty_s"] = seconds_or_null(a.uncertainty_ns);
   j["message"] = a.message;
   j["user_agent"] = a.user_agent;
+  if (a.time_zone) j["time_zone"] = *a.time_zone;
   return j;
 }
 
@@ -328,7 +336,27 @@ std::vector<ClientEntry> clients_from_json(const ordered_json& j) {
   return clients;
 }
 
-ordered_json time_json(const ReferenceSnapshot& r) {
+std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState>& read) {
+  CameraSnapshot c;
+  if (!read) {
+    if (read.error().code == std::errc::no_such_file_or_directory) return std::nullopt;
+    c.result = "unknown";
+    c.message = read.error().message;
+  } else {
+    c.last_run_unix = read->last_run_unix;
+    c.result = os::code(read->result);
+    c.offset_before_s = read->offset_before_s;
+    c.offset_after_s = read->offset_after_s;
+    c.message = read->message;
+  }
+  // One line for the page, whatever the file holds.
+  for (char& ch : c.message) {
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  }
+  return c;
+}
+
+ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSnapshot>& camera) {
   ordered_json j;
   j["unix_ms"] = r.now_ns / kNsPerMs;
   j["utc"] = core::format_utc(r.now_ns);
@@ -342,6 +370,18 @@ ordered_json time_json(const ReferenceSnapshot& r) {
   j["reliable_until_unix_ms"] =
       r.reliable_until_ns ? ordered_json(*r.reliable_until_ns / kNsPerMs) : ordered_json(nullptr);
   j["detail"] = r.detail;
+  if (camera) {
+    auto or_null = [](const std::optional<double>& v) {
+      return v ? ordered_json(*v) : ordered_json(nullptr);
+    };
+    ordered_json c;
+    c["last_run_unix"] = or_null(camera->last_run_unix);
+    c["result"] = camera->result;
+    c["offset_before_s"] = or_null(camera->offset_before_s);
+    c["offset_after_s"] = or_null(camera->offset_after_s);
+    c["message"] = camera->message;
+    j["camera"] = c;
+  }
   return j;
 }
 

@@ -9,9 +9,11 @@
 // (phone_attempt_json).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "nlohmann/json_fwd.hpp"
+#include "os/camera_state.hpp"
 #include "status_snapshot.hpp"
 
 namespace lansync::sntpd {
@@ -26,8 +28,14 @@ nlohmann::ordered_json clients_json(const std::vector<ClientEntry>& clients);
 // The client list read back; throws nlohmann::json::exception as status_from_json does.
 std::vector<ClientEntry> clients_from_json(const nlohmann::ordered_json& j);
 
-// GET /time: the time now (the snapshot's now_ns) and the reference state, for devices without NTP.
-nlohmann::ordered_json time_json(const ReferenceSnapshot& r);
+// GET /time: the time now (the snapshot's now_ns) and the reference state, for devices without NTP,
+// and camsync's last run as a "camera" object when there is one.
+nlohmann::ordered_json time_json(const ReferenceSnapshot& r,
+                                 const std::optional<CameraSnapshot>& camera = std::nullopt);
+
+// What GET /time says of the camera-state file as read: nothing when it does not exist, its
+// record, or result "unknown" with the error's one line when it cannot be read or parsed.
+std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState>& read);
 
 // One attempt to set the clock, as the activity log and the report's http.last_set hold it.
 nlohmann::ordered_json phone_attempt_json(const PhoneAttempt& a);

@@ -117,17 +117,27 @@ struct ClientTableSnapshot {
   uint64_t capacity = 0;  // --max-clients, rounded up
 };
 
+// camsync's last run as GET /time carries it (os::CameraState, or why the file could not be read).
+struct CameraSnapshot {
+  std::optional<double> last_run_unix;  // when the run started, Unix s; none when the file is unreadable
+  std::string result;                   // "set", "ok", "refused", "failed"; "unknown": the file is unreadable
+  std::optional<double> offset_before_s;  // camera minus the Pi before the run, s (positive: camera ahead)
+  std::optional<double> offset_after_s;   // the same after a set, s
+  std::string message;                    // camsync's one line, or the reading error's
+};
+
 // One attempt of a phone to set the clock, as the activity log records it.
 struct PhoneAttempt {
   std::string time_utc;                   // core::format_utc of when it was judged
-  std::string result;                     // "set" or "refused"
-  std::string reason;                     // core::code(PhoneRefusal): "none" for a set
+  std::string result;                     // "set", "verified" or "refused"
+  std::string reason;                     // core::code(PhoneRefusal): "none" for a set or verification
   std::string client;                     // the phone's address
   std::string trigger;                    // "auto", "button" or "other"
   std::optional<int64_t> offset_ns;       // the step measured or made (positive: forward)
   std::optional<int64_t> uncertainty_ns;  // its uncertainty (>= 0)
   std::string message;                    // as the page shows it
   std::string user_agent;                 // the browser's, at most 200 bytes
+  std::optional<std::string> time_zone;   // the tz database name the phone sent
 };
 
 // The HTTP endpoints counted, in the order the report lists them ("other": anything not found).
@@ -142,13 +152,15 @@ struct HttpSnapshot {
   bool set_enabled = false;                                // --http-set-allow or --http-set-interface given
   std::array<uint64_t, kHttpEndpointCount> requests = {};  // by kHttpEndpoints
   uint64_t sets = 0;                                       // times a phone set the clock
-  uint64_t host_refused = 0;  // requests whose Host names no local server (DNS rebinding), 403
+  uint64_t verifications = 0;  // times a phone agreed with the clock within 1 s (recorded, not stepped)
+  uint64_t host_refused = 0;   // requests whose Host names no local server (DNS rebinding), 403
   std::array<uint64_t, kPhoneRefusals> refused = {};  // by core::PhoneRefusal (None unused)
   std::array<uint64_t, os::web::kLimitCount> limited =
       {};                        // refused by the web process's bounds, by os::web::Limit
   uint64_t web_restarts = 0;     // times sntpd-web exited and was started again
   uint64_t channel_dropped = 0;  // malformed messages from sntpd-web, dropped
   std::optional<PhoneAttempt> last_set;
+  std::optional<PhoneAttempt> last_verification;
   std::optional<PhoneAttempt> last_refusal;
 
   // The sum of refused.

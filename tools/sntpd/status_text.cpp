@@ -100,6 +100,12 @@ void http_lines(Out out, const HttpSnapshot& h) {
                  last ? fmt::format(" (last {} from {}, {})", seconds_text(last->offset_ns, true),
                                     last->client, last->time_utc)
                       : "");
+  const std::optional<PhoneAttempt>& verified = h.last_verification;
+  fmt::format_to(out, "Phone verified   : {}{}\n", h.verifications,
+                 verified
+                     ? fmt::format(" (last {} apart, from {}, {})", seconds_text(verified->offset_ns, true),
+                                   verified->client, verified->time_utc)
+                     : "");
   const std::optional<PhoneAttempt>& refused = h.last_refusal;
   fmt::format_to(
       out, "Phone refusals   : {}{}\n", h.refused_total(),

@@ -22,6 +22,7 @@
 #include "os/address.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
+#include "os/time_zone.hpp"
 #include "status_json.hpp"
 
 namespace lansync::sntpd {
@@ -58,7 +59,8 @@ int status_for(PhoneRefusal r) {
     case PhoneRefusal::None: return 200;
     case PhoneRefusal::NotJson: return 415;
     case PhoneRefusal::BadRequest:
-    case PhoneRefusal::BadTimestamps: return 400;
+    case PhoneRefusal::BadTimestamps:
+    case PhoneRefusal::BadTimeZone: return 400;
     case PhoneRefusal::NotEnabled:
     case PhoneRefusal::CrossSite:
     case PhoneRefusal::NotAllowed:
@@ -132,6 +134,36 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
   if (!os::shed_all_capabilities()) ::_exit(126);
   ::execv(path, argv);
   ::_exit(127);
+}
+
+// POST /set's answer to a set or a verification: result, reason, message, the measurement, action.
+ordered_json taken_json(core::PhoneOutcome outcome, const std::string& message,
+                        const core::PhoneMeasurement& m) {
+  ordered_json j;
+  j["result"] = core::code(outcome);
+  j["reason"] = "none";
+  j["message"] = message;
+  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
+  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
+  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
+  j["action"] = outcome == core::PhoneOutcome::Set ? "step" : "verified";
+  return j;
+}
+
+// "14:05 UTC", or in the phone's zone "14:05 AEDT (Australia/Sydney)" ("14:05 UTC" for zone "UTC"):
+// when unix_ns falls, to the minute.
+std::string clock_time(int64_t unix_ns, const std::optional<std::string>& zone) {
+  int64_t s = unix_ns / 1'000'000'000;
+  std::string label = "UTC";
+  if (zone) {
+    auto at = os::zone_at(s, *zone);
+    if (at) {
+      s += at->utc_offset_s;
+      label = at->abbreviation == *zone ? *zone : fmt::format("{} ({})", at->abbreviation, *zone);
+    }
+  }
+  int64_t of_day = ((s % 86400) + 86400) % 86400;
+  return fmt::format("{:02}:{:02} {}", of_day / 3600, of_day / 60 % 60, label);
 }
 
 std::string describe_exit(int status) {
@@ -282,7 +314,14 @@ void WebService::stop() {
 
 void WebService::handle(const os::web::Message& m) {
   switch (m.type) {
-    case os::web::Type::Time: return answer(m.id, 200, time_json(daemon_.reference_snapshot()).dump() + "\n");
+    case os::web::Type::Time: {
+      std::optional<CameraSnapshot> camera;
+      if (!config_.camera_state.empty())
+        camera = camera_snapshot(os::read_camera_state(config_.camera_state));
+      std::string body = time_json(daemon_.reference_snapshot(), camera)
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return answer(m.id, 200, body + "\n");
+    }
     case os::web::Type::Metrics: return answer(m.id, 200, metrics_text(daemon_.status_snapshot()));
     case os::web::Type::Exchange: return answer(m.id, 200, exchange());
     case os::web::Type::Set: return set(m.id, m.set);
@@ -328,8 +367,9 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   x.t2_ns = issued->t2_ns;
   x.t3_ns = issued->t3_ns;
   x.t4_ns = r.t4_ns;
-  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns);
-  if (v.refusal != PhoneRefusal::None) {
+  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns, r.time_zone);
+  if (v.outcome == core::PhoneOutcome::Verified) return verified(id, r, v.measurement);
+  if (v.outcome == core::PhoneOutcome::Refused) {
     std::optional<core::PhoneMeasurement> m;
     if (v.refusal != PhoneRefusal::BadTimestamps) m = v.measurement;
     return refuse(id, r, v.refusal, v.reason, m);
@@ -340,16 +380,20 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
       "this phone's time.",
       std::fabs(static_cast<double>(m.correction_ns) / 1e9), m.correction_ns > 0 ? "behind" : "ahead of",
       static_cast<double>(m.correction_ns) / 1e9, static_cast<double>(m.uncertainty_ns) / 1e6);
-  ordered_json j;
-  j["result"] = "set";
-  j["reason"] = "none";
-  j["message"] = message;
-  j["offset_s"] = static_cast<double>(m.correction_ns) / 1e9;
-  j["uncertainty_s"] = static_cast<double>(m.uncertainty_ns) / 1e9;
-  j["delay_s"] = static_cast<double>(m.delay_ns) / 1e9;
-  j["action"] = "step";
+  answer(id, 200, taken_json(core::PhoneOutcome::Set, message, m).dump() + "\n");
+  record(r, core::PhoneOutcome::Set, PhoneRefusal::None, message, m);
+}
+
+void WebService::verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
+  // How far apart the clocks can be: the offset measured and its uncertainty, to the ms above.
+  int64_t apart_ns = (m.correction_ns < 0 ? -m.correction_ns : m.correction_ns) + m.uncertainty_ns;
+  std::string message = fmt::format("Pi and phone agree (±{} ms)", (apart_ns + kNsPerMs - 1) / kNsPerMs);
+  std::optional<int64_t> until = daemon_.reference_snapshot().reliable_until_ns;
+  if (until) message += "; reliable until " + clock_time(*until, r.time_zone);
+  ordered_json j = taken_json(core::PhoneOutcome::Verified, message, m);
+  j["reliable_until_unix_ms"] = until ? ordered_json(*until / kNsPerMs) : ordered_json(nullptr);
   answer(id, 200, j.dump() + "\n");
-  record(r, PhoneRefusal::None, message, m);
+  record(r, core::PhoneOutcome::Verified, PhoneRefusal::None, message, m);
 }
 
 void WebService::refuse(uint32_t id, const os::web::SetRequest& r, PhoneRefusal refusal,
@@ -363,16 +407,19 @@ void WebService::refuse(uint32_t id, const os::web::SetRequest& r, PhoneRefusal 
     j["uncertainty_s"] = static_cast<double>(m->uncertainty_ns) / 1e9;
   }
   answer(id, status_for(refusal), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  record(r, refusal, message, m);
+  record(r, core::PhoneOutcome::Refused, refusal, message, m);
 }
 
-void WebService::record(const os::web::SetRequest& r, PhoneRefusal refusal, const std::string& message,
-                        const std::optional<core::PhoneMeasurement>& m) {
-  bool set = refusal == PhoneRefusal::None;
-  set ? ++sets_ : ++refused_[static_cast<size_t>(refusal)];
+void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome, PhoneRefusal refusal,
+                        const std::string& message, const std::optional<core::PhoneMeasurement>& m) {
+  bool set = outcome == core::PhoneOutcome::Set;
+  bool taken = outcome != core::PhoneOutcome::Refused;
+  if (set) ++sets_;
+  if (outcome == core::PhoneOutcome::Verified) ++verifications_;
+  if (!taken) ++refused_[static_cast<size_t>(refusal)];
   PhoneAttempt a;
   a.time_utc = core::format_utc(clock_.now_ns());
-  a.result = set ? "set" : "refused";
+  a.result = core::code(outcome);
   a.reason = core::code(refusal);
   a.client = valid_utf8(r.client);
   a.trigger = r.trigger == "auto" || r.trigger == "button" ? r.trigger : "other";
@@ -382,10 +429,14 @@ void WebService::record(const os::web::SetRequest& r, PhoneRefusal refusal, cons
   }
   a.message = valid_utf8(message);
   a.user_agent = valid_utf8(r.user_agent);
-  (set ? last_set_ : last_refusal_) = a;
+  if (r.time_zone) a.time_zone = valid_utf8(*r.time_zone);
+  (set ? last_set_ : taken ? last_verification_ : last_refusal_) = a;
   if (set) {
     os::log::info("phone {} set the clock: stepped by {:+.6f} s (± {:.1f} ms)", a.client,
                   static_cast<double>(m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
+  } else if (taken) {
+    os::log::info("phone {} verified the clock: {:+.6f} s apart (± {:.1f} ms)", a.client,
+                  static_cast<double>(-m->correction_ns) / 1e9, static_cast<double>(m->uncertainty_ns) / 1e6);
   } else {
     // Anyone on the LAN can send refusals in a loop: counted always, logged
     // at most once a minute per reason, so that they cannot fill the disk.
@@ -416,12 +467,14 @@ HttpSnapshot WebService::status() const {
                 "the report names every endpoint counted");
   for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = earlier_.requests[i] + current_.requests[i];
   h.sets = sets_;
+  h.verifications = verifications_;
   h.host_refused = earlier_.host_refused + current_.host_refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = refused_[i];
   for (size_t i = 0; i < os::web::kLimitCount; ++i) h.limited[i] = earlier_.limited[i] + current_.limited[i];
   h.web_restarts = restarts_;
   for (uint64_t d : malformed_) h.channel_dropped += d;
   h.last_set = last_set_;
+  h.last_verification = last_verification_;
   h.last_refusal = last_refusal_;
   return h;
 }

@@ -13,7 +13,7 @@
 // channel (RestartBackoff).  Over the channel (os/web_channel.hpp) sntpd answers what needs the
 // daemon: the /time JSON, the metrics text, exchanges (T2/T3 read here from the served clock, the
 // token issued here) and sets (the token redeemed here, the set judged by Daemon::set_from_phone).
-// Each set attempt, taken or refused, is recorded here: counted, logged (refusals at most once a
+// Each set attempt, taken, verified or refused, is recorded here: counted, logged (refusals at most once a
 // minute per reason) and, when it passed the access check, appended to the activity log.
 // Everything runs in the event loop's thread and never blocks on the web process.
 #pragma once
@@ -45,6 +45,7 @@ struct HttpConfig {
   std::vector<std::string> set_allow;       // --http-set-allow, as given (checked by main)
   std::vector<std::string> set_interfaces;  // --http-set-interface
   std::string activity_log;                 // --activity-log ("" = none)
+  std::string camera_state;                 // --camera-state: camsync's last run, for GET /time ("" = none)
   bool verbose = false;                     // --verbose, passed on
 };
 
@@ -80,9 +81,11 @@ class WebService {
   void set(uint32_t id, const os::web::SetRequest& r);
   void refuse(uint32_t id, const os::web::SetRequest& r, core::PhoneRefusal refusal,
               const std::string& message, const std::optional<core::PhoneMeasurement>& m);
+  // Answers a verification (the clocks agree): 200, result "verified".
+  void verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m);
   // Records one attempt: counters, the log line and the activity log.
-  void record(const os::web::SetRequest& r, core::PhoneRefusal refusal, const std::string& message,
-              const std::optional<core::PhoneMeasurement>& m);
+  void record(const os::web::SetRequest& r, core::PhoneOutcome outcome, core::PhoneRefusal refusal,
+              const std::string& message, const std::optional<core::PhoneMeasurement>& m);
 
   Daemon& daemon_;
   os::Clock& clock_;
@@ -104,10 +107,12 @@ class WebService {
   uint64_t malformed_[os::web::kDecodeErrorCount] = {};
   int64_t malformed_logged_mono_ns_ = 0;
   uint64_t sets_ = 0;
+  uint64_t verifications_ = 0;
   uint64_t refused_[kPhoneRefusals] = {};
-  std::optional<PhoneAttempt> last_set_;      // none before the first
-  std::optional<PhoneAttempt> last_refusal_;  // likewise
-  bool log_failed_ = false;                   // warned once about the activity log
+  std::optional<PhoneAttempt> last_set_;           // none before the first
+  std::optional<PhoneAttempt> last_verification_;  // likewise
+  std::optional<PhoneAttempt> last_refusal_;       // likewise
+  bool log_failed_ = false;                        // warned once about the activity log
   // Per refusal reason, when its last log line was written (monotonic ns).
   int64_t refusal_logged_mono_ns_[kPhoneRefusals] = {};
 };
