@@ -73,6 +73,7 @@ class Daemon {
   os::Clock& clock_;
   std::unique_ptr<ServeState> state_;
   UpstreamSet upstreams_;
+  std::unique_ptr<ReliabilityLog> reliability_;  // before keeper_, which reports to it
   ReferenceKeeper keeper_;
   Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;
