@@ -248,6 +248,9 @@ near() {
   awk -v v="$1" -v t="$2" -v tol="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "" && d <= tol) }'
 }
 
+# jq_true FILTER [FILE]: the jq filter is true (of FILE, else stdin).
+jq_true() { jq -e "$@" >/dev/null; }
+
 # json FIELD TEXT: one field of a one-line JSON object ("" for null).
 json() { jq -r ".$1 // empty" <<<"$2"; }
 
@@ -311,6 +314,20 @@ boot_fields() {
 sync_state() {
   printf '{"last_sync_unix":%s,"source":"ntp:127.0.0.1","offset_s":0.0001,%s}\n' \
     "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" "$(boot_fields "$2")" >"$1"
+}
+
+# curl_set HOST:PORT [EXTRA_JSON_FIELDS]: one exchange and set with curl as
+# the phone (this machine's clock); the answer's body in $set, its HTTP status
+# in $set_code.
+curl_set() {
+  local t1 x t4
+  t1=$(date +%s%3N)
+  x=$(curl -s "http://$1/exchange")
+  t4=$(date +%s%3N)
+  run_capture set curl -s -H 'Content-Type: application/json' -w '\n%{http_code}' \
+    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4${2:+,$2}}" "http://$1/set"
+  set_code=$(tail -1 <<<"$set")
+  set=$(head -1 <<<"$set")
 }
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3

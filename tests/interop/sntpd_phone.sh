@@ -40,7 +40,6 @@ served_minus_real() {
   echo $((served - (before + after) / 2))
 }
 # "−5.003 s" as the page shows it -> -5.003
-jq_true() { jq -e "$@" >/dev/null; }
 page_seconds() { sed -e 's/−/-/' -e 's/ s$//' <<<"$1"; }
 status_json() { "$BIN/sntpd" status --json --control "$WORK/$1.sock"; }
 activity() { jq -r "$2" "$WORK/$1-activity.log" | paste -sd ' '; }
@@ -193,18 +192,6 @@ check "already fresh: the page says so ($(field .result))" \
 check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$(status_json fresh)")" = -5 ]
 check "...the sync-state file is unchanged" cmp -s "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
 check "...the refusal is in the activity log" [ "$(activity fresh .reason)" = fresher_reference ]
-
-# curl_set HOST:PORT [EXTRA_JSON_FIELDS]: one exchange and set with curl as the phone; the answer in $set.
-curl_set() {
-  local t1 x t4
-  t1=$(now_ms)
-  x=$(curl -s "http://$1/exchange")
-  t4=$(now_ms)
-  run_capture set curl -s -H 'Content-Type: application/json' \
-    -w '\n%{http_code}' -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4${2:+,$2}}" "http://$1/set"
-  set_code=$(tail -1 <<<"$set")
-  set=$(head -1 <<<"$set")
-}
 
 # --- A record of the RTC is no better than the phone: the phone replaces it (curl as the phone).
 printf '{"last_sync_unix":%s,"source":"rtc","offset_s":0,"uncertainty_s":0.001,%s}\n' \

@@ -28,6 +28,13 @@ ReferenceConfig reference_config(const Options& o) {
   return {o.state, cli::seconds_to_ns(o.max_age_s), o.local_stratum};
 }
 
+// The reliability lines, when phones may set the clock and there is an activity log.
+std::unique_ptr<ReliabilityLog> reliability_log(os::Clock& clock, const Options& o) {
+  bool phones = !o.http.empty() && (!o.http_set_allow.empty() || !o.http_set_interface.empty());
+  if (!phones || o.activity_log.empty()) return nullptr;
+  return std::make_unique<ReliabilityLog>(clock, o.activity_log, cli::seconds_to_ns(o.no_client_after_s));
+}
+
 }  // namespace
 
 Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
@@ -35,9 +42,12 @@ Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeSt
     : clock_(clock),
       state_(std::move(state)),
       upstreams_(clock, std::move(upstreams), options.drift_file),
+      reliability_(reliability_log(clock, options)),
       keeper_(clock, *state_, upstreams_, reference_config(options)),
       broadcaster_(clock, keeper_, options.broadcast_interval_s),
-      start_mono_ns_(os::monotonic_ns()) {}
+      start_mono_ns_(os::monotonic_ns()) {
+  keeper_.report_reliability(reliability_.get());
+}
 
 Daemon::~Daemon() = default;
 
@@ -61,6 +71,7 @@ bool Daemon::run() {
   keeper_.notify_ready();
   upstreams_.attach(loop, [this] { keeper_.refresh(); });
   keeper_.attach(loop);
+  if (reliability_) reliability_->attach(loop);
   broadcaster_.attach(loop);
   if (http_) http_->attach(loop);  // before the control socket: a status after a request counts it
   if (control_) control_->attach(loop);

@@ -7,9 +7,11 @@
 // (reference_keeper.hpp), the broadcaster sends the --broadcast packets
 // (broadcaster.hpp) and the control service answers `sntpd status`
 // (control_service.hpp).  The HTTP interface (web_service.hpp) serves its web
-// process's channel from the same loop.  The status report is one
-// snapshot (status_snapshot.hpp) built here from the parts.  It stops on
-// SIGTERM or SIGINT.
+// process's channel from the same loop.  When phones may set the clock, the
+// reliability log (reliability_log.hpp), told by the keeper, writes the
+// activity log's became_unreliable, no_client and client_back lines.  The
+// status report is one snapshot (status_snapshot.hpp) built here from the
+// parts.  It stops on SIGTERM or SIGINT.
 #pragma once
 
 #include <memory>
@@ -73,6 +75,7 @@ class Daemon {
   os::Clock& clock_;
   std::unique_ptr<ServeState> state_;
   UpstreamSet upstreams_;
+  std::unique_ptr<ReliabilityLog> reliability_;  // before keeper_, which reports to it
   ReferenceKeeper keeper_;
   Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -80,6 +80,11 @@ void define_options(CLI::App& app, Options& opt) {
                  "a reference older than this no longer counts (seconds, or with s/m/h/d); default 30m")
       ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--no-client-after", opt.no_client_after_s,
+                 "while the time is unreliable and no phone sets it, say so in --activity-log after this "
+                 "(seconds, or with s/m/h/d); default 1h")
+      ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
+      ->check(CLI::Range(1.0, 1e9));
   app.add_option("--state", opt.state,
                  "sync-state file read as a reference (and written when following upstream)")
       ->capture_default_str();
@@ -127,7 +132,8 @@ void define_options(CLI::App& app, Options& opt) {
                  "clients on this network interface may set the clock from the page (repeatable)")
       ->type_name("IF");
   app.add_option("--activity-log", opt.activity_log,
-                 "append a JSON line here for every attempt to set the clock over HTTP (empty: none)")
+                 "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
+                 "becomes unreliable, no phone comes and one comes back (empty: none)")
       ->capture_default_str();
   app.add_option("--camera-state", opt.camera_state,
                  "camsync's camera-state file, shown by GET /time and the page (empty: none)")

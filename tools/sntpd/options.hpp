@@ -25,6 +25,7 @@ struct Options {
   double step_threshold_s = 1.0;
   double max_change_s = 1000;  // after the first sync, offsets beyond this are not applied; 0: no limit
   double max_age_s = 1800;
+  double no_client_after_s = 3600;  // while unreliable, the activity log's "no client" line after this
   std::string state = os::kDefaultSyncStatePath;
   std::string drift_file = os::kDefaultDriftPath;  // empty: none
   std::vector<std::string> allow;

@@ -73,6 +73,7 @@ void ReferenceKeeper::refresh_locked() {
   core::ReferenceEvidence e = gather_evidence(&state_source);
   core::ReferenceChoice choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
   log_change(choice);
+  if (reliability_) reliability_->observe(choice);
   reference_ = choice;
   reference_source_ =
       choice.kind == core::ReferenceKind::SyncState ? state_source : core::describe(choice.kind);
@@ -132,6 +133,7 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x,
   if (e.state) c.last_record_ns = e.state->last_sync_ns;
   core::PhoneVerdict v = core::judge_phone_set(c);
   if (v.outcome != core::PhoneOutcome::Refused) apply_phone_locked(v, time_zone);
+  if (v.outcome != core::PhoneOutcome::Refused && reliability_) reliability_->phone_synced();
   return v;
 }
 

@@ -20,6 +20,7 @@
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
+#include "reliability_log.hpp"
 #include "server.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
@@ -43,6 +44,8 @@ class ReferenceKeeper {
   void refresh();
   // Tells systemd that sntpd is ready (READY=1), with the reference served.
   void notify_ready();
+  // Tells log each reference chosen and each phone's set or verification (before the first refresh).
+  void report_reliability(ReliabilityLog* log) { reliability_ = log; }
 
   // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns),
   // with the phone's tz database name when it sent one: judged on evidence
@@ -79,7 +82,8 @@ class ReferenceKeeper {
   core::ReferenceChoice reference_;
   std::string reference_source_;  // the sync-state file's source ("phone", ...), else the kind
   bool have_reference_ = false;
-  std::string systemd_status_;  // the STATUS= line systemd has last been sent
+  std::string systemd_status_;             // the STATUS= line systemd has last been sent
+  ReliabilityLog* reliability_ = nullptr;  // none: no reliability lines
 };
 
 }  // namespace lansync::sntpd

@@ -15,10 +15,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "activity.hpp"
 #include "core/drift_log.hpp"
 #include "daemon.hpp"
 #include "metrics.hpp"
-#include "os/activity_log.hpp"
 #include "os/address.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
@@ -450,13 +450,7 @@ void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome
     // The activity log is the phones' history: only requests that passed the access check.
     if (before_access_check(refusal)) return;
   }
-  if (config_.activity_log.empty()) return;
-  if (auto st = os::append_log_line(config_.activity_log, phone_attempt_json(a).dump()); !st) {
-    if (!log_failed_) os::log::warn("activity log: {}", st.error().message);
-    log_failed_ = true;
-  } else {
-    log_failed_ = false;
-  }
+  append_activity(config_.activity_log, phone_attempt_json(a), &log_failed_);
 }
 
 HttpSnapshot WebService::status() const {

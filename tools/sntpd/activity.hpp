@@ -1,0 +1,18 @@
+// sntpd's activity log writer (--activity-log): one JSON line per event, warned about once when it fails.
+//
+// The phones' attempts (web_service.cpp) and the reference's reliability
+// (reliability_log.hpp) go to the same file, one object a line, each with
+// "time" (the served clock, UTC) and "event" first.
+#pragma once
+
+#include <string>
+
+#include "nlohmann/json_fwd.hpp"
+
+namespace lansync::sntpd {
+
+// Appends line to the activity log at path ("" = none).  A failure is logged
+// once (*failed remembers it) until a line is written again.
+void append_activity(const std::string& path, const nlohmann::ordered_json& line, bool* failed);
+
+}  // namespace lansync::sntpd
