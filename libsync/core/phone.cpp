@@ -93,6 +93,7 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::FresherReference: return "fresher_reference";
     case PhoneRefusal::ClockFailed: return "clock_failed";
     case PhoneRefusal::BadTimeZone: return "bad_time_zone";
+    case PhoneRefusal::NotReliable: return "not_reliable";
     case PhoneRefusal::kCount: break;
   }
   return "none";
@@ -241,6 +242,9 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
     case PhoneRefusal::Expired: return "the measurement is too old (tokens last 10 s); measure again";
     case PhoneRefusal::Reused: return "this measurement was already used once; measure again";
     case PhoneRefusal::Busy: return "the server is busy with other measurements; try again in a few seconds";
+    case PhoneRefusal::NotReliable:
+      return "the Pi's time is not reliable: sync it with a phone first (camsync would not set the camera "
+             "from it)";
     default: return code(r);
   }
 }

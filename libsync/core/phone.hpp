@@ -60,6 +60,7 @@ enum class PhoneRefusal : uint8_t {
   FresherReference,  // upstream, kernel or a fresh NTP sync-state record: the phone is not needed
   ClockFailed,       // the step or the record failed (no CAP_SYS_TIME, an unwritable state file, ...)
   BadTimeZone,       // time_zone is not a name the tz database knows
+  NotReliable,       // POST /sync-camera while the Pi's time is unreliable (camsync would refuse)
   kCount,
 };
 
@@ -67,7 +68,7 @@ enum class PhoneRefusal : uint8_t {
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
 // "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference",
-// "clock_failed", "bad_time_zone".
+// "clock_failed", "bad_time_zone", "not_reliable".
 const char* code(PhoneRefusal r);
 
 // What a phone's request did.

@@ -17,6 +17,8 @@
 namespace lansync::os {
 
 inline constexpr const char* kDefaultCameraStatePath = "/var/lib/lansync/camera-state.json";
+// Where sntpd's POST /sync-camera asks for a camsync run (camsync.path watches it).
+inline constexpr const char* kDefaultCameraRequestPath = "/var/lib/lansync/camera-request";
 
 // The largest camera-state file read (a record is a few hundred bytes).
 inline constexpr size_t kMaxCameraStateBytes = 16 * 1024;

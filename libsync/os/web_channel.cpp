@@ -69,6 +69,7 @@ class Reader {
 void encode_payload(const Message& m, Writer& w) {
   switch (m.type) {
     case Type::Set:
+    case Type::SyncCamera:
       w.u8(static_cast<uint8_t>(m.set.early));
       w.u64(static_cast<uint64_t>(m.set.t1_ns));
       w.u64(static_cast<uint64_t>(m.set.t4_ns));
@@ -93,7 +94,8 @@ void encode_payload(const Message& m, Writer& w) {
 // The payload size a type must have; Reply: its minimum.
 size_t payload_size(Type t) {
   switch (t) {
-    case Type::Set: return kSetSize;
+    case Type::Set:
+    case Type::SyncCamera: return kSetSize;
     case Type::Counters: return kCountersSize;
     case Type::Reply: return 2;
     case Type::Clock: return kClockSize;
@@ -120,7 +122,8 @@ Result<Message, DecodeError> decode_set(Message m, Reader& r) {
 
 Result<Message, DecodeError> decode_payload(Message m, Reader& r) {
   switch (m.type) {
-    case Type::Set: return decode_set(std::move(m), r);
+    case Type::Set:
+    case Type::SyncCamera: return decode_set(std::move(m), r);
     case Type::Counters:
       for (uint64_t& v : m.counters.requests) v = r.u64();
       m.counters.host_refused = r.u64();
@@ -181,7 +184,7 @@ Result<Message, DecodeError> decode(const uint8_t* data, size_t size) {
   Reader h(data, kHeaderSize);
   if (h.u16() != kVersion) return fail(DecodeError::BadVersion);
   uint16_t type = h.u16();
-  if (type < static_cast<uint16_t>(Type::Time) || type > static_cast<uint16_t>(Type::Clock)) {
+  if (type < static_cast<uint16_t>(Type::Time) || type > static_cast<uint16_t>(Type::SyncCamera)) {
     return fail(DecodeError::BadType);
   }
   Message m;

@@ -7,7 +7,7 @@
 // sit in fields of fixed capacity with their length in front.  decode() checks every length and
 // every field; a message that fails is dropped by the receiver and counted, never trusted.
 //
-//   web → sntpd:  Time, Metrics, Exchange (no payload), Set, Counters
+//   web → sntpd:  Time, Metrics, Exchange (no payload), Set, Counters, SyncCamera (Set's layout)
 //   sntpd → web:  Reply (answers the request of the same id), Clock
 //
 // sntpd renders every reply body (the /time JSON, the metrics text, the exchange's T2/T3 and token,
@@ -42,13 +42,15 @@ inline constexpr size_t kUserAgentCapacity = 200;  // the browser's, cut to 200 
 inline constexpr size_t kTimeZoneCapacity = kMaxZoneNameLength;  // a tz database name
 
 enum class Type : uint16_t {
-  Time = 1,  // GET /time: Reply with time JSON
-  Metrics,   // GET /metrics: Reply with the Prometheus text
-  Exchange,  // GET /exchange: Reply with T2, T3 and a token
-  Set,       // POST /set: Reply with the verdict JSON
-  Counters,  // the web side's counters, pushed; no reply
-  Reply,     // sntpd's answer to the request with the same id
-  Clock,     // the served clock minus CLOCK_REALTIME, for the Date header
+  Time = 1,    // GET /time: Reply with time JSON
+  Metrics,     // GET /metrics: Reply with the Prometheus text
+  Exchange,    // GET /exchange: Reply with T2, T3 and a token
+  Set,         // POST /set: Reply with the verdict JSON
+  Counters,    // the web side's counters, pushed; no reply
+  Reply,       // sntpd's answer to the request with the same id
+  Clock,       // the served clock minus CLOCK_REALTIME, for the Date header
+  SyncCamera,  // POST /sync-camera: Reply with the verdict JSON; the payload of a Set (only early,
+               // client, trigger and user_agent mean something)
 };
 
 // Requests the web process refused by itself, for its bounds (not phone refusals).
@@ -98,7 +100,7 @@ struct Clock {
 struct Message {
   Type type = Type::Time;
   uint32_t id = 0;    // a request's id, echoed by its Reply; 0 for Counters and Clock
-  SetRequest set;     // with Type::Set
+  SetRequest set;     // with Type::Set and Type::SyncCamera
   Counters counters;  // with Type::Counters
   Reply reply;        // with Type::Reply
   Clock clock;        // with Type::Clock

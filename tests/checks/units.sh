@@ -54,6 +54,13 @@ for unit in "$tmp"/camsync.service "$tmp"/rtcset-*.service; do
     echo "ok    $name may read the kernel's clock status"
   fi
 done
+# POST /sync-camera reaches camsync only through camsync.path (sntpd --camera-request's default).
+if grep -qx 'PathChanged=/var/lib/lansync/camera-request' "$tmp/camsync.path"; then
+  echo "ok    camsync.path watches sntpd's camera-request file"
+else
+  echo "FAIL  camsync.path does not watch /var/lib/lansync/camera-request"
+  status=1
+fi
 # Exposure: 0 (fully sandboxed) to 10 (unprotected); chrony's Debian unit scores about 3.
 for unit in "$tmp"/*.service; do
   name=$(basename "$unit")

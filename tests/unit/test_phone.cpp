@@ -146,6 +146,13 @@ TEST_F(JudgeTest, AnUnknownTimeZoneIsRefusedFirst) {
   EXPECT_STREQ(code(PhoneRefusal::BadTimeZone), "bad_time_zone");
 }
 
+// POST /sync-camera's refusal while the Pi is unreliable: its code and a message saying what to do.
+TEST(PhoneRefusalText, NotReliable) {
+  EXPECT_STREQ(code(PhoneRefusal::NotReliable), "not_reliable");
+  EXPECT_NE(explain_refusal(PhoneRefusal::NotReliable, "192.168.4.2").find("sync it with a phone first"),
+            std::string::npos);
+}
+
 TEST_F(JudgeTest, RefusesASlowRoundTrip) {
   PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 700 * kMs, 400 * kMs)));
   EXPECT_EQ(v.refusal, PhoneRefusal::TooSlow);

@@ -38,6 +38,24 @@ TEST(WebChannel, SetRoundTrips) {
   EXPECT_EQ(m->set.time_zone, "Australia/Sydney");
 }
 
+// POST /sync-camera's request has the Set layout; a Set's length is its length too.
+TEST(WebChannel, SyncCameraRoundTrips) {
+  Message m = set_message();
+  m.type = Type::SyncCamera;
+  m.set.early = core::PhoneRefusal::CrossSite;
+  std::vector<uint8_t> bytes = encode(m);
+  auto got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->type, Type::SyncCamera);
+  EXPECT_EQ(got->set.early, core::PhoneRefusal::CrossSite);
+  EXPECT_EQ(got->set.client, "2001:db8::1");
+  bytes.pop_back();
+  EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadLength);
+  bytes = encode(m);
+  bytes[2] = static_cast<uint8_t>(Type::SyncCamera) + 1;
+  EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadType);
+}
+
 // No zone and an empty zone are not the same: the empty one is refused by sntpd as unknown.
 TEST(WebChannel, TimeZoneAbsentOrEmpty) {
   Message m = set_message();

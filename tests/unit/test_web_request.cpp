@@ -139,6 +139,44 @@ TEST(WebRequest, SetRefusalsInOrder) {
   }
 }
 
+// GET /lansync.js: the embedded script, JavaScript, not the page's headers; the Host rule applies.
+TEST(WebRequest, ServesLansyncJs) {
+  auto v = judge_head(get("/lansync.js"));
+  EXPECT_EQ(v.kind, HeadVerdict::kAnswer);
+  EXPECT_EQ(v.answer.status, 200);
+  EXPECT_EQ(v.answer.content_type, "text/javascript; charset=utf-8");
+  EXPECT_TRUE(v.answer.script);
+  EXPECT_FALSE(v.answer.page);
+  EXPECT_NE(v.answer.body.find("syncCamera"), std::string::npos);
+  EXPECT_EQ(judge_head(get("/lansync.js", "rebind.example.com")).answer.status, 403);
+}
+
+// POST /sync-camera: read like a set, sent to sntpd as SyncCamera, judged by the set's access rules;
+// no body needs no Content-Type, a body must be a JSON object.
+TEST(WebRequest, SyncCameraUsesTheSetRules) {
+  RequestHead h = post_set("0");
+  h.path = "/sync-camera";
+  auto v = judge_head(h);
+  EXPECT_EQ(v.kind, HeadVerdict::kReadBody);
+  EXPECT_EQ(v.ask, os::web::Type::SyncCamera);
+  EXPECT_EQ(judge_head(post_set()).ask, os::web::Type::Set);
+  EXPECT_EQ(judge_sync_camera(h, "", allowed()).early, PhoneRefusal::None);
+  EXPECT_EQ(judge_sync_camera(h, R"({"why":"timelapse"})", allowed()).early, PhoneRefusal::None);
+  EXPECT_EQ(judge_sync_camera(h, "[1]", allowed()).early, PhoneRefusal::BadRequest);
+  RequestHead bare = h;
+  bare.content_type.reset();
+  EXPECT_EQ(judge_sync_camera(bare, "", allowed()).early, PhoneRefusal::None);
+  EXPECT_EQ(judge_sync_camera(bare, "{}", allowed()).early, PhoneRefusal::NotJson);
+  EXPECT_EQ(judge_sync_camera(h, "", SetContext{}).early, PhoneRefusal::NotEnabled);
+  RequestHead cross = h;
+  cross.sec_fetch_site = "cross-site";
+  EXPECT_EQ(judge_sync_camera(cross, "", allowed()).early, PhoneRefusal::CrossSite);
+  SetContext elsewhere = allowed();
+  elsewhere.remote = os::parse_cidr("10.0.0.2")->base;
+  EXPECT_EQ(judge_sync_camera(h, "", elsewhere).early, PhoneRefusal::NotAllowed);
+  EXPECT_EQ(judge_sync_camera(h, "", allowed()).client, "192.168.4.2");
+}
+
 TEST(WebRequest, HttpDate) { EXPECT_EQ(http_date(784111777'000'000'000), "Sun, 06 Nov 1994 08:49:37 GMT"); }
 
 }  // namespace

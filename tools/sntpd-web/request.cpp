@@ -31,7 +31,8 @@ Route route_of(std::string_view method, std::string_view path) {
   if (get && path == "/time") return Route::Time;
   if (get && path == "/exchange") return Route::Exchange;
   if (get && path == "/metrics") return Route::Metrics;
-  if (method == "POST" && path == "/set") return Route::Set;
+  if (method == "POST" && (path == "/set" || path == "/sync-camera")) return Route::Set;
+  if (get && path == "/lansync.js") return Route::Page;
   return Route::Other;
 }
 
@@ -120,6 +121,12 @@ HeadVerdict judge_head(const RequestHead& h) {
   }
   switch (route) {
     case Route::Page: {
+      if (h.path == "/lansync.js") {
+        HeadVerdict v = answer(route, 200, std::string(kLansyncJs));
+        v.answer.content_type = "text/javascript; charset=utf-8";
+        v.answer.script = true;
+        return v;
+      }
       HeadVerdict v = answer(route, 200, std::string(kPageHtml));
       v.answer.content_type = "text/html; charset=utf-8";
       v.answer.page = true;
@@ -141,6 +148,7 @@ HeadVerdict judge_head(const RequestHead& h) {
       v.kind = HeadVerdict::kReadBody;
       v.route = route;
       v.body_length = length;
+      v.ask = h.path == "/sync-camera" ? os::web::Type::SyncCamera : os::web::Type::Set;
       return v;
     }
     default: return answer(route, 404, "404 Not Found\n");
@@ -174,6 +182,19 @@ os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const
     return r;
   }
   read_set_body(body, r);
+  return r;
+}
+
+os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view body, const SetContext& c) {
+  RequestHead json = h;
+  if (body.empty() && !h.content_type) json.content_type = "application/json";
+  os::web::SetRequest r = judge_set(json, "", c);
+  // judge_set refuses the empty body for lacking a token: only its access refusals count here.
+  if (r.early == PhoneRefusal::BadRequest) r.early = PhoneRefusal::None;
+  if (r.early == PhoneRefusal::None && !body.empty() &&
+      !nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false).is_object()) {
+    r.early = PhoneRefusal::BadRequest;
+  }
   return r;
 }
 

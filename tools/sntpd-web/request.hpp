@@ -6,7 +6,7 @@
 // every route but POST /set (which applies the whole same-origin rule), answers the page and
 // the errors itself and says which routes need sntpd.  judge_set() reads POST /set's body and
 // applies the access rules (core/phone); what it returns goes to sntpd, which redeems the token
-// and judges the set.
+// and judges the set.  judge_sync_camera() applies the same rules to POST /sync-camera.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +45,8 @@ struct Answer {
   std::string_view content_type;  // "text/plain; charset=utf-8", ...
   std::string body;
   bool page = false;  // GET /: the page's Cache-Control and Content-Security-Policy headers
+
+  bool script = false;  // GET /lansync.js (the page's route): Cache-Control no-cache, no CSP
 };
 
 // What to do with a request once its head is in.
@@ -52,7 +54,7 @@ struct HeadVerdict {
   enum Kind { kAnswer, kAskSntpd, kReadBody } kind = kAnswer;
   Route route = Route::Other;               // what it counts as
   web::Answer answer;                       // with kAnswer
-  os::web::Type ask = os::web::Type::Time;  // with kAskSntpd: Time, Exchange or Metrics
+  os::web::Type ask = os::web::Type::Time;  // kAskSntpd: Time, Exchange, Metrics; kReadBody: Set, SyncCamera
   size_t body_length = 0;                   // with kReadBody (POST /set): bytes to read
   bool host_refused = false;                // 403 for the Host (DNS rebinding)
   std::optional<os::web::Limit> limited;    // 411 or 413
@@ -71,6 +73,10 @@ struct SetContext {
 // POST /set's body judged: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed,
 // BadRequest) or the token and T1/T4 for sntpd, with the client's facts for its record.
 os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c);
+
+// POST /sync-camera judged by judge_set's access rules: the body is none or a JSON object (its
+// fields are ignored; without a body no Content-Type is needed); early is None or the refusal.
+os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view body, const SetContext& c);
 
 // RFC 9110 §5.6.7 IMF-fixdate of a Unix time in ns, "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(int64_t unix_ns);

@@ -180,14 +180,16 @@ int Server::finish_set(MHD_Connection* c, const char* url, const char* method, P
   ctx.access = set_access();
   addresses_of(c, ctx);
   os::web::Message m;
-  m.type = os::web::Type::Set;
-  m.set = judge_set(head_of(c, url, method), p.body, ctx);
+  m.type = p.verdict.ask;
+  RequestHead h = head_of(c, url, method);
+  m.set = m.type == os::web::Type::SyncCamera ? judge_sync_camera(h, p.body, ctx) : judge_set(h, p.body, ctx);
   return ask(c, Route::Set, m);
 }
 
 int Server::answer(MHD_Connection* c, const HeadVerdict& v) {
   push_counters();
-  return reply(c, v.answer.status, v.answer.content_type, v.answer.body, v.answer.page, false);
+  return reply(c, v.answer.status, v.answer.content_type, v.answer.body, v.answer.page, false,
+               v.answer.script);
 }
 
 int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
@@ -202,7 +204,7 @@ int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
 }
 
 int Server::reply(MHD_Connection* c, int status, std::string_view type, const std::string& body, bool page,
-                  bool no_store) {
+                  bool no_store, bool script) {
   while (next_message(0)) {
   }  // the Clock messages waiting, for the Date header
   MHD_Response* res =
@@ -210,6 +212,7 @@ int Server::reply(MHD_Connection* c, int status, std::string_view type, const st
   if (res == nullptr) return MHD_NO;
   MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, std::string(type).c_str());
   if (no_store) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  if (script) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   if (page) {
     MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     // The page's own inline script and style, talking to this server only.

@@ -72,7 +72,7 @@ class Server {
   int answer(MHD_Connection* c, const HeadVerdict& v);
   int ask(MHD_Connection* c, Route route, const os::web::Message& m);
   int reply(MHD_Connection* c, int status, std::string_view content_type, const std::string& body, bool page,
-            bool no_store);
+            bool no_store, bool script = false);
   int finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p);
   // The next message from sntpd within timeout_ms (a Clock taken note of); none when none came.
   std::optional<os::web::Message> next_message(int timeout_ms);

@@ -138,6 +138,9 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--camera-state", opt.camera_state,
                  "camsync's camera-state file, shown by GET /time and the page (empty: none)")
       ->capture_default_str();
+  app.add_option("--camera-request", opt.camera_request,
+                 "POST /sync-camera writes this file to start camsync (camsync.path watches it)")
+      ->capture_default_str();
   app.add_option("--keys", opt.keys,
                  "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
   app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
@@ -298,6 +301,7 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   hc.set_interfaces = opt.http_set_interface;
   hc.activity_log = opt.activity_log;
   hc.camera_state = opt.camera_state;
+  hc.camera_request = opt.camera_request;
   hc.verbose = opt.verbose;
   for (const std::string& text : opt.http_set_allow) {
     if (auto cidr = os::parse_cidr(text); !cidr) {

@@ -51,7 +51,8 @@ struct Options {
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
   std::string activity_log = kDefaultActivityLogPath;
-  std::string camera_state = os::kDefaultCameraStatePath;  // camsync's last run, for GET /time
+  std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
+  std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera
 };
 
 }  // namespace lansync::sntpd

@@ -20,6 +20,7 @@
 #include "daemon.hpp"
 #include "metrics.hpp"
 #include "os/address.hpp"
+#include "os/file.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/time_zone.hpp"
@@ -325,6 +326,7 @@ void WebService::handle(const os::web::Message& m) {
     case os::web::Type::Metrics: return answer(m.id, 200, metrics_text(daemon_.status_snapshot()));
     case os::web::Type::Exchange: return answer(m.id, 200, exchange());
     case os::web::Type::Set: return set(m.id, m.set);
+    case os::web::Type::SyncCamera: return sync_camera(m.id, m.set);
     case os::web::Type::Counters: current_ = m.counters; return;
     default: ++malformed_[static_cast<size_t>(os::web::DecodeError::BadType)]; return;  // not for sntpd
   }
@@ -408,6 +410,68 @@ void WebService::refuse(uint32_t id, const os::web::SetRequest& r, PhoneRefusal 
   }
   answer(id, status_for(refusal), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   record(r, core::PhoneOutcome::Refused, refusal, message, m);
+}
+
+void WebService::sync_camera(uint32_t id, const os::web::SetRequest& r) {
+  PhoneRefusal refusal = r.early;
+  std::string message;
+  if (refusal == PhoneRefusal::None && !daemon_.reference_snapshot().synchronized) {
+    refusal = PhoneRefusal::NotReliable;
+  }
+  int64_t now_ms = clock_.now_ns() / kNsPerMs;
+  if (refusal == PhoneRefusal::None) {
+    ordered_json req;
+    req["requested_unix_ms"] = now_ms;
+    req["client"] = valid_utf8(r.client);
+    auto written = os::write_file_atomic(config_.camera_request, req.dump() + "\n", 0644);
+    if (config_.camera_request.empty() || !written) {
+      // Not the client's fault: 500, counted under clock_failed with the reason in the message.
+      refusal = PhoneRefusal::ClockFailed;
+      message = "cannot ask camsync to run: cannot write the --camera-request file " + config_.camera_request;
+    }
+  }
+  if (refusal != PhoneRefusal::None) {
+    if (message.empty()) message = core::explain_refusal(refusal, r.client);
+    ordered_json j;
+    j["result"] = "refused";
+    j["reason"] = core::code(refusal);
+    j["message"] = message;
+    answer(id, refusal == PhoneRefusal::ClockFailed ? 500 : status_for(refusal),
+           j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    return record_camera(r, refusal, message);
+  }
+  ordered_json j;
+  j["result"] = "requested";
+  j["requested_unix_ms"] = now_ms;
+  answer(id, 202, j.dump() + "\n");
+  record_camera(r, refusal, "camsync asked to run");
+}
+
+void WebService::record_camera(const os::web::SetRequest& r, PhoneRefusal refusal,
+                               const std::string& message) {
+  std::string client = valid_utf8(r.client);
+  if (refusal == PhoneRefusal::None) {
+    os::log::info("{} asked for a camsync run (POST /sync-camera)", client);
+  } else {
+    ++refused_[static_cast<size_t>(refusal)];
+    int64_t& logged = refusal_logged_mono_ns_[static_cast<size_t>(refusal)];
+    int64_t now = os::monotonic_ns();
+    if (logged == 0 || now - logged >= kLogIntervalNs) {
+      logged = now;
+      os::log::info("{} may not ask for a camsync run ({}): {} (this reason is logged at most once a minute)",
+                    client, core::code(refusal), valid_utf8(message));
+    }
+    if (before_access_check(refusal)) return;
+  }
+  ordered_json line;
+  line["time"] = core::format_utc(clock_.now_ns());
+  line["event"] = "camera_request";
+  line["result"] = refusal == PhoneRefusal::None ? "requested" : "refused";
+  line["reason"] = core::code(refusal);
+  line["client"] = client;
+  line["message"] = valid_utf8(message);
+  line["user_agent"] = valid_utf8(r.user_agent);
+  append_activity(config_.activity_log, line, &log_failed_);
 }
 
 void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome, PhoneRefusal refusal,

@@ -4,6 +4,7 @@
 //   GET  /time      the time and the reference state as JSON
 //   GET  /exchange  one NTP-style exchange: the server's T2/T3 and a token for them
 //   POST /set       a phone sets the clock: {"token", "t1_ms", "t4_ms"}
+//   POST /sync-camera  asks for a camsync run: writes --camera-request, which camsync.path watches
 //   GET  /metrics   Prometheus text: the counters and the reference state
 //
 // HTTP is parsed by sntpd-web (tools/sntpd-web), a process of its own without privileges, so that
@@ -46,6 +47,7 @@ struct HttpConfig {
   std::vector<std::string> set_interfaces;  // --http-set-interface
   std::string activity_log;                 // --activity-log ("" = none)
   std::string camera_state;                 // --camera-state: camsync's last run, for GET /time ("" = none)
+  std::string camera_request;               // --camera-request: written by POST /sync-camera ("" = refused)
   bool verbose = false;                     // --verbose, passed on
 };
 
@@ -83,6 +85,11 @@ class WebService {
               const std::string& message, const std::optional<core::PhoneMeasurement>& m);
   // Answers a verification (the clocks agree): 200, result "verified".
   void verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m);
+  // POST /sync-camera: refused as a set is, 409 while the Pi is unreliable, else the request
+  // file written and 202.
+  void sync_camera(uint32_t id, const os::web::SetRequest& r);
+  // Records one camera request: counters, the log line and the activity log.
+  void record_camera(const os::web::SetRequest& r, core::PhoneRefusal refusal, const std::string& message);
   // Records one attempt: counters, the log line and the activity log.
   void record(const os::web::SetRequest& r, core::PhoneOutcome outcome, core::PhoneRefusal refusal,
               const std::string& message, const std::optional<core::PhoneMeasurement>& m);
