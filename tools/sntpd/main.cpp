@@ -131,6 +131,9 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--http-set-interface", opt.http_set_interface,
                  "clients on this network interface may set the clock from the page (repeatable)")
       ->type_name("IF");
+  app.add_option("--http-manual-interface", opt.http_manual_interface,
+                 "clients on this network interface may set the clock by the page's button only (repeatable)")
+      ->type_name("IF");
   app.add_option("--activity-log", opt.activity_log,
                  "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
                  "becomes unreliable, no phone comes and one comes back (empty: none)")
@@ -289,13 +292,14 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
 // The HTTP interface (--http and the --http-set-* options), bound now.
 Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   if (opt.http.empty()) {
-    if (opt.http_set_allow.empty() && opt.http_set_interface.empty()) return std::nullopt;
-    os::log::error("--http-set-allow and --http-set-interface need --http");
+    if (!phones_may_set(opt, true)) return std::nullopt;
+    os::log::error("--http-set-allow, --http-set-interface and --http-manual-interface need --http");
     return kUsage;
   }
   HttpConfig hc;
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
+  hc.manual_interfaces = opt.http_manual_interface;
   hc.activity_log = opt.activity_log;
   hc.camera_state = opt.camera_state;
   hc.verbose = opt.verbose;
@@ -309,6 +313,12 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   for (const std::string& name : opt.http_set_interface) {
     if (auto addrs = os::interface_addresses(name); !addrs) {
       os::log::warn("--http-set-interface: {}; it is looked up again at each request", addrs.error().message);
+    }
+  }
+  for (const std::string& name : opt.http_manual_interface) {
+    if (auto addrs = os::interface_addresses(name); !addrs) {
+      os::log::warn("--http-manual-interface: {}; it is looked up again at each request",
+                    addrs.error().message);
     }
   }
   if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
@@ -417,7 +427,7 @@ Stop drop_root(const Options& opt, const std::string& user, bool sets_clock, boo
 
 // Opens everything as root, drops privileges, runs until stopped.
 int serve(const Options& opt, os::Clock& clock, bool simulated) {
-  bool http_set = !opt.http.empty() && (!opt.http_set_allow.empty() || !opt.http_set_interface.empty());
+  bool http_set = phones_may_set(opt, false);
   // The user to continue as, checked before anything is bound.
   std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
   if (::geteuid() == 0 && !os::user_exists(user)) {
