@@ -33,6 +33,10 @@ recheck() {
 }
 field() { jq -r "$1" <<<"$REPORT"; }
 
+expect_exit 2 "--http-manual-interface without --http" "$BIN/sntpd" --user root --control "$WORK/err.sock" \
+  --listen 127.0.0.1:0 --http-manual-interface wlan0
+check "...and it says so" grep -q "need --http" "$WORK/last.err"
+
 start_sntpd pi --listen 127.0.0.1:11128 --clock simulated --simulated-offset -5 --http 0.0.0.0:8128 \
   --http-set-interface lo --http-manual-interface wlan0 --state "$WORK/pi-state.json" --activity-log ""
 wait_for_log pi "http: serving on 0.0.0.0:8128"
