@@ -80,6 +80,7 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::CrossSite: return "cross_site";
     case PhoneRefusal::NotJson: return "not_json";
     case PhoneRefusal::NotAllowed: return "not_allowed";
+    case PhoneRefusal::ManualOnly: return "manual_only";
     case PhoneRefusal::BadRequest: return "bad_request";
     case PhoneRefusal::BadToken: return "bad_token";
     case PhoneRefusal::Expired: return "expired";
@@ -135,16 +136,38 @@ IpAddress unmap_ipv4(const IpAddress& a) {
   return v4;
 }
 
-bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local) {
+SetPermission set_permission(const SetAccess& access, const IpAddress& client, const IpAddress& local) {
   IpAddress c = unmap_ipv4(client);
   IpAddress l = unmap_ipv4(local);
+  SetPermission p;
   for (const Cidr& cidr : access.allow) {
-    if (cidr_contains(cidr, c)) return true;
+    if (cidr_contains(cidr, c)) p.kind = SetPermission::Any;
   }
   for (const Cidr& iface : access.interface_addresses) {
-    if (iface.base == l && cidr_contains(iface, c)) return true;
+    if (iface.base == l && cidr_contains(iface, c)) p.kind = SetPermission::Any;
   }
-  return false;
+  if (p.kind == SetPermission::Any) return p;
+  for (const ManualAddress& m : access.manual_addresses) {
+    if (m.address.base == l && cidr_contains(m.address, c)) {
+      p.kind = SetPermission::Button;
+      p.interface = m.interface;
+      return p;
+    }
+  }
+  return p;
+}
+
+bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local) {
+  return set_permission(access, client, local).kind != SetPermission::None;
+}
+
+const char* code(SetPermission::Kind k) {
+  switch (k) {
+    case SetPermission::Any: return "auto";
+    case SetPermission::Button: return "button";
+    case SetPermission::None: break;
+  }
+  return "none";
 }
 
 bool local_host(std::string_view host) {
@@ -245,6 +268,9 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
     case PhoneRefusal::NotReliable:
       return "the Pi's time is not reliable: sync it with a phone first (camsync would not set the camera "
              "from it)";
+    case PhoneRefusal::ManualOnly:
+      return "this network sets the clock only when you press the button (sntpd --http-manual-interface); "
+             "press \"Set the Pi's clock from this phone\"";
     default: return code(r);
   }
 }

@@ -61,6 +61,7 @@ enum class PhoneRefusal : uint8_t {
   ClockFailed,       // the step or the record failed (no CAP_SYS_TIME, an unwritable state file, ...)
   BadTimeZone,       // time_zone is not a name the tz database knows
   NotReliable,       // POST /sync-camera while the Pi's time is unreliable (camsync would refuse)
+  ManualOnly,        // an automatic set from a --http-manual-interface network: the button only
   kCount,
 };
 
@@ -68,7 +69,7 @@ enum class PhoneRefusal : uint8_t {
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
 // "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference",
-// "clock_failed", "bad_time_zone", "not_reliable".
+// "clock_failed", "bad_time_zone", "not_reliable", "manual_only".
 const char* code(PhoneRefusal r);
 
 // What a phone's request did.
@@ -106,20 +107,46 @@ struct PhoneMeasurement {
 // θ = ((T2 - T1) + (T3 - T4)) / 2.
 PhoneMeasurement measure_phone(const PhoneExchange& x);
 
-// Who may set the clock: --http-set-allow prefixes, and the addresses of the
+// An address of a --http-manual-interface interface, with the interface's name for the page.
+struct ManualAddress {
+  Cidr address;           // base = the interface's own address
+  std::string interface;  // "wlan0"
+};
+
+// Who may set the clock: --http-set-allow prefixes, the addresses of the
 // --http-set-interface interfaces (each with its network's prefix length),
-// read when the request arrives.
+// and those of the --http-manual-interface ones (the button only), read when
+// the request arrives.
 struct SetAccess {
   std::vector<Cidr> allow;
   std::vector<Cidr> interface_addresses;  // base = the interface's own address
   bool interfaces_configured = false;     // --http-set-interface was given
-  bool enabled() const { return !allow.empty() || interfaces_configured; }
+  std::vector<ManualAddress> manual_addresses;
+  bool manual_configured = false;  // --http-manual-interface was given
+  bool enabled() const { return !allow.empty() || interfaces_configured || manual_configured; }
 };
 
-// True when client may set the clock: it lies in an allowed prefix, or it
-// came in on an address of a set interface (local) from that interface's
-// network.  IPv4-mapped IPv6 addresses count as the IPv4 address.
+// How a client may set the clock.
+struct SetPermission {
+  enum Kind : uint8_t {
+    None,    // not at all
+    Button,  // by the page's button only (trigger "button"): a --http-manual-interface network
+    Any,     // automatically or by the button
+  } kind = None;
+  std::string interface;  // with Button: the manual interface it came in on
+};
+
+// What client, connected to local, may do: Any when it lies in an allowed
+// prefix or came in on an address of a set interface from that interface's
+// network; else Button when the same holds for a manual interface; else
+// None.  IPv4-mapped IPv6 addresses count as the IPv4 address.
+SetPermission set_permission(const SetAccess& access, const IpAddress& client, const IpAddress& local);
+
+// True when client may set the clock in some way (set_permission is not None).
 bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local);
+
+// "auto", "button" or "none": the word GET /time gives for a permission.
+const char* code(SetPermission::Kind k);
 
 // ::ffff:a.b.c.d as a.b.c.d (what a dual-stack socket reports for IPv4
 // clients); any other address unchanged.

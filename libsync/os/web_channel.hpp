@@ -69,7 +69,7 @@ const char* code(Limit l);
 // client passed the access check and the body parsed: sntpd then redeems the token and judges).
 struct SetRequest {
   core::PhoneRefusal early =
-      core::PhoneRefusal::None;          // NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest
+      core::PhoneRefusal::None;          // NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, ManualOnly
   int64_t t1_ns = 0;                     // the phone's T1, Unix ns on its clock
   int64_t t4_ns = 0;                     // the phone's T4
   std::string token;                     // as the page sent it back (≤ kTokenCapacity)

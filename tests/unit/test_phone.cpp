@@ -228,6 +228,37 @@ TEST(PhoneAccess, AllowedPrefix) {
   EXPECT_FALSE(may_set_clock(a, ip("fd00::23"), ip("fd00::1")));
 }
 
+// --http-manual-interface: the button only, and the interface named for the page; a set
+// interface or an allowed prefix (automatic and button) wins over it.
+TEST(PhoneAccess, ManualInterfaceIsButtonOnly) {
+  SetAccess a;
+  a.manual_configured = true;
+  a.manual_addresses = {{cidr("192.168.1.10/24"), "wlan0"}};
+  EXPECT_TRUE(a.enabled());
+  SetPermission p = set_permission(a, ip("192.168.1.23"), ip("192.168.1.10"));
+  EXPECT_EQ(p.kind, SetPermission::Button);
+  EXPECT_EQ(p.interface, "wlan0");
+  EXPECT_STREQ(code(p.kind), "button");
+  EXPECT_TRUE(may_set_clock(a, ip("::ffff:192.168.1.23"), ip("::ffff:192.168.1.10")));
+  // Another network, or came in on another address: nothing.
+  EXPECT_EQ(set_permission(a, ip("192.168.2.23"), ip("192.168.1.10")).kind, SetPermission::None);
+  EXPECT_EQ(set_permission(a, ip("192.168.1.23"), ip("192.168.4.1")).kind, SetPermission::None);
+  EXPECT_STREQ(code(SetPermission::None), "none");
+
+  a.interfaces_configured = true;
+  a.interface_addresses = {cidr("192.168.4.1/24")};
+  p = set_permission(a, ip("192.168.4.23"), ip("192.168.4.1"));
+  EXPECT_EQ(p.kind, SetPermission::Any);
+  EXPECT_STREQ(code(p.kind), "auto");
+  EXPECT_EQ(p.interface, "");
+  a.allow = {cidr("192.168.1.23/32")};
+  EXPECT_EQ(set_permission(a, ip("192.168.1.23"), ip("192.168.1.10")).kind, SetPermission::Any);
+  EXPECT_EQ(set_permission(a, ip("192.168.1.24"), ip("192.168.1.10")).kind, SetPermission::Button);
+  EXPECT_STREQ(code(PhoneRefusal::ManualOnly), "manual_only");
+  EXPECT_NE(explain_refusal(PhoneRefusal::ManualOnly, "192.168.1.23").find("press the button"),
+            std::string::npos);
+}
+
 TEST(PhoneAccess, OnTheInterface) {
   SetAccess a;
   a.interfaces_configured = true;

@@ -104,6 +104,43 @@ TEST(WebRequest, SetReadsTheBody) {
   EXPECT_FALSE(r.time_zone);
 }
 
+SetContext manual() {
+  SetContext c;
+  c.access.manual_configured = true;
+  c.access.manual_addresses.push_back({*os::parse_cidr("192.168.1.10/24"), "wlan0"});
+  c.remote = os::parse_cidr("192.168.1.23")->base;
+  c.local = os::parse_cidr("192.168.1.10")->base;
+  c.client = "192.168.1.23";
+  return c;
+}
+
+// A --http-manual-interface network: the button passes, an automatic set (or none named) is refused.
+TEST(WebRequest, ManualInterfaceTakesTheButtonOnly) {
+  std::string base = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100)";
+  EXPECT_EQ(judge_set(post_set(), base + R"(,"trigger":"button"})", manual()).early, PhoneRefusal::None);
+  EXPECT_EQ(judge_set(post_set(), base + R"(,"trigger":"auto"})", manual()).early, PhoneRefusal::ManualOnly);
+  EXPECT_EQ(judge_set(post_set(), base + "}", manual()).early, PhoneRefusal::ManualOnly);
+  // A bad body stays a bad request; an address off the network is not allowed at all.
+  EXPECT_EQ(judge_set(post_set(), "{}", manual()).early, PhoneRefusal::BadRequest);
+  SetContext off = manual();
+  off.remote = os::parse_cidr("192.168.2.23")->base;
+  EXPECT_EQ(judge_set(post_set(), base + R"(,"trigger":"button"})", off).early, PhoneRefusal::NotAllowed);
+  // An allowed prefix keeps both.
+  EXPECT_EQ(judge_set(post_set(), base + R"(,"trigger":"auto"})", allowed()).early, PhoneRefusal::None);
+}
+
+// GET /time's object gains may_set (and the manual interface's name), sntpd's keys untouched.
+TEST(WebRequest, TimeSaysHowThisClientMaySet) {
+  core::SetPermission button{core::SetPermission::Button, "wlan0"};
+  EXPECT_EQ(with_permission("{\"source\":\"phone\"}\n", button),
+            "{\"source\":\"phone\",\"may_set\":\"button\",\"manual_interface\":\"wlan0\"}\n");
+  EXPECT_EQ(with_permission("{\"a\":1}", core::SetPermission{core::SetPermission::Any, ""}),
+            "{\"a\":1,\"may_set\":\"auto\"}");
+  EXPECT_EQ(with_permission("{}", core::SetPermission{}), "{\"may_set\":\"none\"}");
+  EXPECT_EQ(with_permission("503 Service Unavailable\n", button), "503 Service Unavailable\n");
+  EXPECT_EQ(with_permission("", button), "");
+}
+
 // time_zone: a string of at most a name's length is passed on (sntpd checks the name); anything else
 // is a bad request.
 TEST(WebRequest, SetReadsTheTimeZone) {

@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   app.add_option("--channel-fd", config.channel_fd, "the SOCK_SEQPACKET channel to sntpd")->required();
   app.add_option("--set-allow", allow, "clients in this CIDR may set the clock (repeatable)");
   app.add_option("--set-interface", config.set_interfaces, "clients on this interface may set the clock");
+  app.add_option("--manual-interface", config.manual_interfaces,
+                 "clients on this interface may set the clock by the page's button only");
   app.add_flag("-v,--verbose", verbose, "log debug lines");
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   os::log::set_verbose(verbose);

@@ -177,11 +177,17 @@ os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const
     r.early = PhoneRefusal::NotJson;
     return r;
   }
-  if (!c.remote || !c.local || !core::may_set_clock(c.access, *c.remote, *c.local)) {
+  core::SetPermission p;
+  if (c.remote && c.local) p = core::set_permission(c.access, *c.remote, *c.local);
+  if (p.kind == core::SetPermission::None) {
     r.early = PhoneRefusal::NotAllowed;
     return r;
   }
   read_set_body(body, r);
+  // The trigger is the page's word: a button-only network refuses any other (an automatic set, curl's).
+  if (r.early == PhoneRefusal::None && p.kind == core::SetPermission::Button && r.trigger != "button") {
+    r.early = PhoneRefusal::ManualOnly;
+  }
   return r;
 }
 
@@ -196,6 +202,19 @@ os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view bod
     r.early = PhoneRefusal::BadRequest;
   }
   return r;
+}
+
+std::string with_permission(std::string body, const core::SetPermission& p) {
+  size_t end = body.find_last_not_of(" \r\n");
+  if (body.empty() || body[0] != '{' || end == std::string::npos || body[end] != '}') return body;
+  nlohmann::ordered_json added = nlohmann::ordered_json::object();
+  added["may_set"] = core::code(p.kind);
+  if (p.kind == core::SetPermission::Button) added["manual_interface"] = p.interface;
+  // Spliced in rather than parsed and dumped again: sntpd's key order stays as it is.
+  std::string text = added.dump();
+  bool empty = body.find_first_not_of(" \r\n", 1) == end;
+  body.replace(end, 1, (empty ? "" : ",") + text.substr(1));
+  return body;
 }
 
 // RFC 1123 in English whatever the locale, as the CCAPI date string is, with GMT for +0000.

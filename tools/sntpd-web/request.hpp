@@ -71,12 +71,18 @@ struct SetContext {
 };
 
 // POST /set's body judged: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed,
-// BadRequest) or the token and T1/T4 for sntpd, with the client's facts for its record.
+// BadRequest, ManualOnly: an automatic set from a button-only network) or the token and T1/T4 for sntpd, with
+// the client's facts for its record.
 os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c);
 
 // POST /sync-camera judged by judge_set's access rules: the body is none or a JSON object (its
 // fields are ignored; without a body no Content-Type is needed); early is None or the refusal.
 os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view body, const SetContext& c);
+
+// GET /time's JSON object from sntpd with how this client may set the clock added:
+// "may_set": "auto", "button" or "none", and with "button" "manual_interface": the interface's name.
+// A body that is not a JSON object is returned unchanged.
+std::string with_permission(std::string body, const core::SetPermission& p);
 
 // RFC 9110 §5.6.7 IMF-fixdate of a Unix time in ns, "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(int64_t unix_ns);

@@ -200,6 +200,14 @@ int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
     return reply(c, 503, "text/plain; charset=utf-8", "503 Service Unavailable: sntpd did not answer\n",
                  false, true);
   }
+  if (route == Route::Time && r->status == 200) {
+    SetContext ctx;
+    ctx.access = set_access();
+    addresses_of(c, ctx);
+    core::SetPermission p;
+    if (ctx.remote && ctx.local) p = core::set_permission(ctx.access, *ctx.remote, *ctx.local);
+    return reply(c, r->status, content_type(route), with_permission(std::move(r->body), p), false, true);
+  }
   return reply(c, r->status, content_type(route), r->body, false, true);
 }
 
@@ -292,6 +300,12 @@ core::SetAccess Server::set_access() const {
   for (const std::string& name : config_.set_interfaces) {
     auto addrs = os::interface_addresses(name);
     if (addrs) a.interface_addresses.insert(a.interface_addresses.end(), addrs->begin(), addrs->end());
+  }
+  a.manual_configured = !config_.manual_interfaces.empty();
+  for (const std::string& name : config_.manual_interfaces) {
+    auto addrs = os::interface_addresses(name);
+    if (!addrs) continue;
+    for (const core::Cidr& cidr : *addrs) a.manual_addresses.push_back({cidr, name});
   }
   return a;
 }

@@ -36,10 +36,11 @@ inline constexpr int64_t kRequestDeadlineNs = 10'000'000'000;  // a whole reques
 inline constexpr int kSntpdTimeoutMs = 3000;                   // an answer from sntpd
 
 struct ServerConfig {
-  int listen_fd = -1;                       // bound and listening (sntpd's)
-  int channel_fd = -1;                      // the SOCK_SEQPACKET channel to sntpd
-  std::vector<core::Cidr> set_allow;        // --http-set-allow
-  std::vector<std::string> set_interfaces;  // --http-set-interface
+  int listen_fd = -1;                          // bound and listening (sntpd's)
+  int channel_fd = -1;                         // the SOCK_SEQPACKET channel to sntpd
+  std::vector<core::Cidr> set_allow;           // --http-set-allow
+  std::vector<std::string> set_interfaces;     // --http-set-interface
+  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
 };
 
 class Server {

@@ -30,7 +30,7 @@ ReferenceConfig reference_config(const Options& o) {
 
 // The reliability lines, when phones may set the clock and there is an activity log.
 std::unique_ptr<ReliabilityLog> reliability_log(os::Clock& clock, const Options& o) {
-  bool phones = !o.http.empty() && (!o.http_set_allow.empty() || !o.http_set_interface.empty());
+  bool phones = phones_may_set(o, false);
   if (!phones || o.activity_log.empty()) return nullptr;
   return std::make_unique<ReliabilityLog>(clock, o.activity_log, cli::seconds_to_ns(o.no_client_after_s));
 }

@@ -46,6 +46,31 @@ struct StatusOptions {
   std::string control = os::kDefaultControlPath;
 };
 
+// Declares the options of the HTTP interface (sntpd-web) and the files it shows or writes.
+void define_http_options(CLI::App& app, Options& opt) {
+  app.add_option("--http", opt.http, "serve the time, the phone page and metrics over HTTP on ADDR:PORT")
+      ->type_name("ADDR:PORT");
+  app.add_option("--http-set-allow", opt.http_set_allow,
+                 "clients in this CIDR may set the clock from the page (repeatable)")
+      ->type_name("CIDR");
+  app.add_option("--http-set-interface", opt.http_set_interface,
+                 "clients on this network interface may set the clock from the page (repeatable)")
+      ->type_name("IF");
+  app.add_option("--http-manual-interface", opt.http_manual_interface,
+                 "clients on this network interface may set the clock by the page's button only (repeatable)")
+      ->type_name("IF");
+  app.add_option("--activity-log", opt.activity_log,
+                 "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
+                 "becomes unreliable, no phone comes and one comes back (empty: none)")
+      ->capture_default_str();
+  app.add_option("--camera-state", opt.camera_state,
+                 "camsync's camera-state file, shown by GET /time and the page (empty: none)")
+      ->capture_default_str();
+  app.add_option("--camera-request", opt.camera_request,
+                 "POST /sync-camera writes this file to start camsync (camsync.path watches it)")
+      ->capture_default_str();
+}
+
 // Declares every daemon option on app, bound to opt.  Called once per parse.
 void define_options(CLI::App& app, Options& opt) {
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
@@ -123,24 +148,7 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--simulated-offset", opt.simulated_offset_s,
                  "with --clock simulated: start this many seconds from the system clock (negative: behind)")
       ->check(CLI::Range(-1e9, 1e9));
-  app.add_option("--http", opt.http, "serve the time, the phone page and metrics over HTTP on ADDR:PORT")
-      ->type_name("ADDR:PORT");
-  app.add_option("--http-set-allow", opt.http_set_allow,
-                 "clients in this CIDR may set the clock from the page (repeatable)")
-      ->type_name("CIDR");
-  app.add_option("--http-set-interface", opt.http_set_interface,
-                 "clients on this network interface may set the clock from the page (repeatable)")
-      ->type_name("IF");
-  app.add_option("--activity-log", opt.activity_log,
-                 "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
-                 "becomes unreliable, no phone comes and one comes back (empty: none)")
-      ->capture_default_str();
-  app.add_option("--camera-state", opt.camera_state,
-                 "camsync's camera-state file, shown by GET /time and the page (empty: none)")
-      ->capture_default_str();
-  app.add_option("--camera-request", opt.camera_request,
-                 "POST /sync-camera writes this file to start camsync (camsync.path watches it)")
-      ->capture_default_str();
+  define_http_options(app, opt);
   app.add_option("--keys", opt.keys,
                  "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
   app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
@@ -292,13 +300,14 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
 // The HTTP interface (--http and the --http-set-* options), bound now.
 Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   if (opt.http.empty()) {
-    if (opt.http_set_allow.empty() && opt.http_set_interface.empty()) return std::nullopt;
-    os::log::error("--http-set-allow and --http-set-interface need --http");
+    if (!phones_may_set(opt, true)) return std::nullopt;
+    os::log::error("--http-set-allow, --http-set-interface and --http-manual-interface need --http");
     return kUsage;
   }
   HttpConfig hc;
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
+  hc.manual_interfaces = opt.http_manual_interface;
   hc.activity_log = opt.activity_log;
   hc.camera_state = opt.camera_state;
   hc.camera_request = opt.camera_request;
@@ -313,6 +322,12 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   for (const std::string& name : opt.http_set_interface) {
     if (auto addrs = os::interface_addresses(name); !addrs) {
       os::log::warn("--http-set-interface: {}; it is looked up again at each request", addrs.error().message);
+    }
+  }
+  for (const std::string& name : opt.http_manual_interface) {
+    if (auto addrs = os::interface_addresses(name); !addrs) {
+      os::log::warn("--http-manual-interface: {}; it is looked up again at each request",
+                    addrs.error().message);
     }
   }
   if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
@@ -421,7 +436,7 @@ Stop drop_root(const Options& opt, const std::string& user, bool sets_clock, boo
 
 // Opens everything as root, drops privileges, runs until stopped.
 int serve(const Options& opt, os::Clock& clock, bool simulated) {
-  bool http_set = !opt.http.empty() && (!opt.http_set_allow.empty() || !opt.http_set_interface.empty());
+  bool http_set = phones_may_set(opt, false);
   // The user to continue as, checked before anything is bound.
   std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
   if (::geteuid() == 0 && !os::user_exists(user)) {

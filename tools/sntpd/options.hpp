@@ -50,9 +50,17 @@ struct Options {
   std::string http;  // ADDR:PORT; empty: no HTTP interface
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
+  std::vector<std::string> http_manual_interface;  // the button only
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
   std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera
 };
+
+// Whether phones may set the clock over HTTP (--http-set-allow, --http-set-interface or
+// --http-manual-interface given); without_http: true to ignore whether --http is given.
+inline bool phones_may_set(const Options& o, bool without_http) {
+  bool any = !o.http_set_allow.empty() || !o.http_set_interface.empty() || !o.http_manual_interface.empty();
+  return any && (without_http || !o.http.empty());
+}
 
 }  // namespace lansync::sntpd

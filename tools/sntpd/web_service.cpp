@@ -65,6 +65,7 @@ int status_for(PhoneRefusal r) {
     case PhoneRefusal::NotEnabled:
     case PhoneRefusal::CrossSite:
     case PhoneRefusal::NotAllowed:
+    case PhoneRefusal::ManualOnly:
     case PhoneRefusal::BadToken: return 403;
     case PhoneRefusal::Busy: return 503;
     case PhoneRefusal::ClockFailed: return 500;
@@ -208,9 +209,7 @@ WebService::WebService(Daemon& daemon, os::Clock& clock, HttpConfig config)
 WebService::~WebService() { stop(); }
 
 void WebService::attach(EventLoop& loop) {
-  os::log::info(
-      "http: serving on {}{}", address_,
-      !config_.set_allow.empty() || !config_.set_interfaces.empty() ? "; phones may set the clock" : "");
+  os::log::info("http: serving on {}{}", address_, set_enabled() ? "; phones may set the clock" : "");
   spawn();
   loop.watch_set(
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
@@ -234,6 +233,7 @@ void WebService::spawn() {
                                    std::to_string(kChannelFd)};
   for (const std::string& a : config_.set_allow) args.insert(args.end(), {"--set-allow", a});
   for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
+  for (const std::string& i : config_.manual_interfaces) args.insert(args.end(), {"--manual-interface", i});
   if (config_.verbose) args.push_back("--verbose");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -520,7 +520,7 @@ void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome
 HttpSnapshot WebService::status() const {
   HttpSnapshot h;
   h.listen = address_;
-  h.set_enabled = !config_.set_allow.empty() || !config_.set_interfaces.empty();
+  h.set_enabled = set_enabled();
   static_assert(std::tuple_size_v<decltype(current_.requests)> == kHttpEndpointCount,
                 "the report names every endpoint counted");
   for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = earlier_.requests[i] + current_.requests[i];

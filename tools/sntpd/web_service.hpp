@@ -42,13 +42,14 @@ namespace lansync::sntpd {
 class Daemon;
 
 struct HttpConfig {
-  std::string listen;                       // --http ADDR:PORT
-  std::vector<std::string> set_allow;       // --http-set-allow, as given (checked by main)
-  std::vector<std::string> set_interfaces;  // --http-set-interface
-  std::string activity_log;                 // --activity-log ("" = none)
-  std::string camera_state;                 // --camera-state: camsync's last run, for GET /time ("" = none)
-  std::string camera_request;               // --camera-request: written by POST /sync-camera ("" = refused)
-  bool verbose = false;                     // --verbose, passed on
+  std::string listen;                          // --http ADDR:PORT
+  std::vector<std::string> set_allow;          // --http-set-allow, as given (checked by main)
+  std::vector<std::string> set_interfaces;     // --http-set-interface
+  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
+  std::string activity_log;                    // --activity-log ("" = none)
+  std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
+  std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
+  bool verbose = false;        // --verbose, passed on
 };
 
 class WebService {
@@ -71,6 +72,10 @@ class WebService {
   HttpSnapshot status() const;
 
  private:
+  bool set_enabled() const {
+    return !config_.set_allow.empty() || !config_.set_interfaces.empty() ||
+           !config_.manual_interfaces.empty();
+  }
   WebService(Daemon& daemon, os::Clock& clock, HttpConfig config);
   void spawn();
   void on_channel();
