@@ -65,9 +65,13 @@ try {
   if (flag("--hour")) {
     await afterJump(59 * 60_000);
     out.after_59_min = exchanges - base;
+    const setsBefore = sets.length;
     await afterJump(60_000);
     await settle(base + EXCHANGES);
     out.after_60_min = exchanges - base;
+    // The check ends with its POST /set (the page's state already reads "verified" from the first
+    // check): wait for its answer, bounded, so that out.sets holds it.
+    for (let i = 0; i < 200 && sets.length <= setsBefore; i++) await new Promise((r) => setTimeout(r, 50));
   }
   const minutes = Number(option("--minutes", "0"));
   if (minutes > 0) {
