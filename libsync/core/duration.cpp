@@ -37,7 +37,10 @@ Result<double, DurationError> parse_duration_s(std::string_view text) {
     if (p < end) {
       switch (*p) {
         case 's': unit = 1; break;
-        case 'm': unit = 60; break;
+        case 'm':
+          unit = 60;
+          if (end - p >= 3 && p[1] == 'i' && p[2] == 'n') p += 2;  // "15min", as systemd writes it
+          break;
         case 'h': unit = 3600; break;
         case 'd': unit = 86400; break;
         default: return fail(DurationError::BadUnit);

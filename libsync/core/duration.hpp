@@ -14,8 +14,8 @@ enum class DurationError : uint8_t { Empty, BadNumber, BadUnit, Negative, TooLon
 // A short English description, e.g. "unknown unit (use s, m, h or d)".
 const char* describe(DurationError e);
 
-// Seconds from "90", "90s", "2.5m", "12h", "1h30m", "2d" (units s, m, h, d; a
-// bare number is seconds; fractions allowed).  At most 10 years.
+// Seconds from "90", "90s", "2.5m", "15min", "12h", "1h30m", "2d" (units s, m
+// or min, h, d; a bare number is seconds; fractions allowed).  At most 10 years.
 Result<double, DurationError> parse_duration_s(std::string_view text);
 
 // "0.2 s", "40 s" below a minute (3 significant digits), then as

@@ -49,6 +49,17 @@ Status parse_offset(const json& j, const char* key, const std::string& name, std
   return ok();
 }
 
+// An optional instant in whole Unix seconds: absent or null is none (files of older camsync runs).
+Status parse_instant(const json& j, const char* key, const std::string& name, std::optional<int64_t>* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return ok();
+  if (!it->is_number_integer() || it->get<double>() < 0 || it->get<double>() >= kMaxSeconds) {
+    return invalid(name + ": field '" + key + "' must be a whole number of seconds from 0 to 9e9, or null");
+  }
+  *out = it->get<int64_t>();
+  return ok();
+}
+
 Status parse_text(const json& j, const char* key, size_t max, const std::string& name, std::string* out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return ok();
@@ -81,6 +92,7 @@ std::string format_camera_state(const CameraState& s) {
   j["offset_after_s"] = s.offset_after_s ? ordered(*s.offset_after_s) : ordered(nullptr);
   j["camera"] = s.camera.empty() ? ordered(nullptr) : ordered(one_line_cut(s.camera, kMaxCameraBytes));
   j["message"] = one_line_cut(s.message, kMaxMessageBytes);
+  if (s.retry_unix) j["retry_unix"] = *s.retry_unix;
   return j.dump(-1, ' ', false, ordered::error_handler_t::replace) + "\n";
 }
 
@@ -110,6 +122,7 @@ OsResult<CameraState> parse_camera_state(const std::string& text, const std::str
   if (auto st = parse_offset(j, "offset_after_s", name, &s.offset_after_s); !st) return fail(st.error());
   if (auto st = parse_text(j, "camera", kMaxCameraBytes, name, &s.camera); !st) return fail(st.error());
   if (auto st = parse_text(j, "message", kMaxMessageBytes, name, &s.message); !st) return fail(st.error());
+  if (auto st = parse_instant(j, "retry_unix", name, &s.retry_unix); !st) return fail(st.error());
   return s;
 }
 

@@ -3,12 +3,14 @@
 // camsync writes it after every run (--camera-state, documented in camsync(1)):
 // when it ran, whether it set the camera, found it right, refused (this clock
 // not trustworthy, an unknown zone) or failed (camera unreachable, busy,
-// refusing), the camera's offset before and after, and one line saying why.
+// refusing), the camera's offset before and after, one line saying why, and
+// after a failure, when the next run is due (camsync --retry-interval).
 // sntpd reads it to show the camera beside the Pi's own clock.  One small
 // JSON object, replaced atomically (temporary file, fsync, rename) as the
 // sync-state file is, so a reader never sees half a record.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -41,6 +43,7 @@ struct CameraState {
   std::optional<double> offset_after_s;   // the same after a set, s
   std::string camera;                     // the camera's base URL; empty when none was found
   std::string message;                    // one line: what happened, or why not
+  std::optional<int64_t> retry_unix;      // after a failure: when the next run is due, Unix s; none: unknown
 };
 
 // The JSON text written for a state (one line, with a trailing newline).

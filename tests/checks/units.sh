@@ -61,6 +61,15 @@ else
   echo "FAIL  camsync.path does not watch /var/lib/lansync/camera-request"
   status=1
 fi
+# The page's "will retry at HH:MM" comes from camsync.service's --retry-interval: it must be the timer's period.
+retry=$(sed -n 's/^ExecStart=.* --retry-interval \([^ ]*\).*/\1/p' "$tmp/camsync.service")
+period=$(sed -n 's/^OnUnitActiveSec=//p' "$tmp/camsync.timer")
+if [ -n "$retry" ] && [ "$retry" = "$period" ]; then
+  echo "ok    camsync.service's --retry-interval is camsync.timer's OnUnitActiveSec ($period)"
+else
+  echo "FAIL  camsync.service's --retry-interval '$retry' is not camsync.timer's OnUnitActiveSec '$period'"
+  status=1
+fi
 # Exposure: 0 (fully sandboxed) to 10 (unprotected); chrony's Debian unit scores about 3.
 for unit in "$tmp"/*.service; do
   name=$(basename "$unit")

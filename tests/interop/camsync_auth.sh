@@ -21,9 +21,13 @@ done
 run_capture out "${C[@]}" --camera http://127.0.0.1:8090 --user admin --password-file "$WORK/badpw"
 check "digest, wrong password: exit 6" [ "$RC" -eq 6 ]
 check "digest, wrong password: says so" grep -q "refused the user name or password" "$WORK/last.err"
+check "digest, wrong password: camera-state message ($(jq -r .message "$WORK/camera-state.json"))" \
+  [ "$(jq -r .message "$WORK/camera-state.json")" = "the camera refused the user name or password" ]
 run_capture out "${C[@]}" --camera http://127.0.0.1:8090
 check "digest, no credentials: exit 6, asks for --user" \
   bash -c "[ $RC -eq 6 ] && grep -q 'give --user and --password-file' '$WORK/last.err'"
+check "digest, no credentials: camera-state message ($(jq -r .message "$WORK/camera-state.json"))" \
+  [ "$(jq -r .message "$WORK/camera-state.json")" = "the camera asks for a password (--user)" ]
 
 # HTTPS with a self-signed certificate made here.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=camera \

@@ -49,6 +49,8 @@ for mode in dst-string missing-dst bad-date not-json; do
   run_capture out "${C[@]}" --state "$WORK/fresh.json" --camera http://127.0.0.1:8080
   check "malformed reply ($mode): exit 6: $(cat "$WORK/last.err")" [ "$RC" -eq 6 ]
   check "malformed reply ($mode): nothing set" [ "$(json puts "$(emulator_status 8080)")" = "$puts" ]
+  check "malformed reply ($mode): camera-state says so in plain words" \
+    [ "$(jq -r .message "$WORK/camera-state.json")" = "the camera gave a reply camsync does not understand" ]
 done
 curl -s -X POST -d '{"malformed":"none"}' http://127.0.0.1:8080/emulator/state >/dev/null
 
@@ -56,6 +58,8 @@ curl -s -X POST -d '{"malformed":"none"}' http://127.0.0.1:8080/emulator/state >
 camera_emulator ro 8081 --read-only
 run_capture out "${C[@]}" --state "$WORK/fresh.json" --camera http://127.0.0.1:8081
 check "read-only datetime: exit 6, says so" bash -c "[ $RC -eq 6 ] && grep -q 'read-only' '$WORK/last.err'"
+check "read-only datetime: camera-state message ($(jq -r .message "$WORK/camera-state.json"))" \
+  [ "$(jq -r .message "$WORK/camera-state.json")" = "the camera does not let its clock be set" ]
 
 # The emulator refuses malformed PUT bodies as a camera does.
 for body in '{"datetime":"Sun, 22 Nov 2026 04:01:14 +0100","dst":"false"}' '{"datetime":"Sun, 22 Nov 2026 04:01:14 +0100"}' \

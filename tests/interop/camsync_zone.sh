@@ -7,7 +7,8 @@
 # not our own codec; --time-zone NAME does the same; an unknown zone is
 # refused in one line and the camera is not even contacted.  After set, ok,
 # refused and failed runs the camera-state file says so, whole (replaced
-# atomically).  This machine's clock is only read.
+# atomically), a failure in a few plain words and, with --retry-interval, when
+# the next run is due.  This machine's clock is only read.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
@@ -85,20 +86,36 @@ check "...the camera was not contacted" [ "$(json requests "$(emulator_status 80
 
 # --- Refused: this clock is not trustworthy (a record 2 h old).
 phone_state 7200 Australia/Sydney
-run_capture out "${C[@]}" --time-zone state --camera "$URL"
+run_capture out "${C[@]}" --time-zone state --camera "$URL" --retry-interval 15min
 check "stale clock: exit 3, camera-state refused ($(cs .message))" \
   eval '[ "$RC $(cs .result)" = "3 refused" ] && grep -q "not setting the camera: .*2 h 00 min ago" "$CS"'
+check "...no retry time, --retry-interval or not (it waits for this clock's sync)" [ "$(cs 'has("retry_unix")')" = false ]
 
 # --- Failed: the camera stays busy, or does not answer.
 phone_state 60 Australia/Sydney
 curl -s -X POST -d '{"busy":-1,"busy_message":"During shooting or recording"}' "$URL/emulator/state" >/dev/null
 run_capture out "${C[@]}" --time-zone state --camera "$URL" --retries 0
-check "busy camera: exit 5, camera-state failed ($(cs .message))" \
-  eval '[ "$RC $(cs .result) $(cs .camera)" = "5 failed $URL" ] && grep -qF "camera busy (reading the date, HTTP 503): During shooting or recording" "$CS"'
+check "busy camera: exit 5, camera-state failed, a short message ($(cs .message))" \
+  [ "$RC $(cs .result) $(cs .camera) $(cs .message)" = "5 failed $URL camera busy (503)" ]
+check "...the full reason on stderr" grep -qF "camera busy (reading the date, HTTP 503): During shooting or recording" "$WORK/last.err"
+check "...no retry time without --retry-interval" [ "$(cs 'has("retry_unix")')" = false ]
+run_capture out "${C[@]}" --time-zone state --camera "$URL" --retries 0 --retry-interval 15min
+check "busy camera, --retry-interval 15min: retry_unix $(cs .retry_unix) = last run $(cs .last_run_unix) + 900 s" \
+  eval '[ "$RC $(cs .result)" = "5 failed" ] && [ "$(cs .retry_unix)" = "$(cs "(.last_run_unix | floor) + 900")" ]'
 curl -s -X POST -d '{"busy":0}' "$URL/emulator/state" >/dev/null
-run_capture out "${C[@]}" --time-zone state --camera http://127.0.0.1:8099
+run_capture out "${C[@]}" --time-zone state --camera http://127.0.0.1:8099 --retry-interval 1h30m
 check "no camera: exit 1, camera-state failed ($(cs .message))" \
-  eval '[ "$RC $(cs .result) $(cs .offset_before_s)" = "1 failed null" ] && grep -qF "cannot connect to http://127.0.0.1:8099" "$CS"'
+  [ "$RC $(cs .result) $(cs .offset_before_s) $(cs .message)" = "1 failed null camera unreachable (connection refused)" ]
+check "...the address on stderr" grep -qF "cannot connect to http://127.0.0.1:8099" "$WORK/last.err"
+check "...--retry-interval 1h30m: retry_unix = last run + 5400 s" \
+  [ "$(cs .retry_unix)" = "$(cs "(.last_run_unix | floor) + 5400")" ]
+camera_emulator silent 8082 --hang
+run_capture out timeout 20 "${C[@]}" --time-zone state --camera http://127.0.0.1:8082 --timeout 1
+check "silent camera: exit 1, camera-state failed ($(cs .message))" \
+  [ "$RC $(cs .result) $(cs .message)" = "1 failed camera unreachable (no reply)" ]
+for bad in 0 15x -5m; do
+  expect_exit 2 "--retry-interval $bad: usage error" "${C[@]}" --camera "$URL" --retry-interval "$bad"
+done
 
 # --- What does not write it: a dry run, --camera-state "", and an unwritable path (a warning).
 cp "$CS" "$WORK/before.json"

@@ -135,7 +135,7 @@ check "GET /time with Host 127.0.0.1:8123: 200" [ "$(code 127.0.0.1:8123 /time)"
 check "status counts the 3 refused Hosts" [ "$("$BIN/sntpd" status --json --control "$WORK/pi.sock" | jq .http.host_refused)" = 3 ]
 
 # --- An agreeing phone in Sydney: the Pi (no reference yet, on time) records a verification in the phone's zone.
-# Its camera-state file says camsync's last run failed: the page warns.
+# Its camera-state file says camsync's last run failed (no retry time: camsync without --retry-interval): the page warns.
 printf '{"last_run_unix":%s,"result":"failed","offset_before_s":null,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera busy (503)"}\n' \
   "$(date +%s)" >"$WORK/camera-state.json"
 start_sntpd agree --listen 127.0.0.1:11128 --clock simulated --simulated-offset 0 --http 127.0.0.1:8128 \
@@ -167,10 +167,25 @@ rm "$WORK/camera-state.json"
 check "...none: no camera object" [ "$(curl -s http://127.0.0.1:8128/time | jq 'has("camera")')" = false ]
 
 # --- A device the user did not allow (not on the access point's network).
+# camsync failed and runs again in about 15 min (--retry-interval): the page, in Kathmandu (UTC+5:45),
+# says when on its own clock; 30 s past the minute, so the Pi's 5 s does not change the minute.
+# camera_state FILE RETRY_UNIX: a failed run's record, now, with that retry time.
+camera_state() {
+  printf '{"last_run_unix":%s,"result":"failed","offset_before_s":null,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera unreachable (connection refused)","retry_unix":%s}\n' \
+    "$(date +%s)" "$2" >"$1"
+}
+retry=$(($(date +%s) / 60 * 60 + 900 + 30))
+camera_state "$WORK/other-camera.json" "$retry"
 start_sntpd other --listen 127.0.0.1:11124 --clock simulated --simulated-offset -5 --http 127.0.0.1:8124 \
-  --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log"
+  --http-set-allow 10.9.0.0/16 --state "$WORK/other-state.json" --activity-log "$WORK/other-activity.log" \
+  --camera-state "$WORK/other-camera.json"
 wait_for_log other "http: serving on 127.0.0.1:8124"
-browser refused-address http://127.0.0.1:8124/
+browser refused-address http://127.0.0.1:8124/ --timezone Asia/Kathmandu
+at=$(TZ=Asia/Kathmandu date -d "@$retry" +%H:%M)
+check "camsync failed, retrying at $at in Kathmandu: the warning says so ($(field .camera_warning))" \
+  [ "$(field .camera_warning)" = "Camera clock not set: camera unreachable (connection refused) — will retry at $at" ]
+check "...GET /time's camera object carries retry_unix" \
+  [ "$(curl -s http://127.0.0.1:8124/time | jq .camera.retry_unix)" = "$retry" ]
 check "not allowed: the page says so ($(field .result))" \
   eval '[ "$(field .state)/$(field ".reasons[0]")" = refused/not_allowed ] && grep -q "is not one that may set the clock" <<<"$(field .result)"' 
 check "...and the clock is still 5 s behind ($(jq .clock.simulated_offset_s <<<"$(status_json other)") s)" \
@@ -183,10 +198,15 @@ check "...but not in the activity log (before the access check)" [ ! -s "$WORK/o
 printf '{"last_sync_unix":%s,"source":"ntp:192.168.1.1","stratum":2,"offset_s":0,"uncertainty_s":0.001,%s}\n' \
   "$(awk -v n="$(date +%s.%N)" 'BEGIN { printf "%.3f", n - 5 - 60 }')" "$(boot_fields 60)" >"$WORK/fresh-state.json"
 cp "$WORK/fresh-state.json" "$WORK/fresh-state.orig"
+# camsync's retry time has passed (its timer did not run): the warning does not promise it.
+camera_state "$WORK/fresh-camera.json" $(($(date +%s) - 600))
 start_sntpd fresh --listen 127.0.0.1:11125 --clock simulated --simulated-offset -5 --http 127.0.0.1:8125 \
-  --http-set-allow 127.0.0.1/32 --state "$WORK/fresh-state.json" --activity-log "$WORK/fresh-activity.log"
+  --http-set-allow 127.0.0.1/32 --state "$WORK/fresh-state.json" --activity-log "$WORK/fresh-activity.log" \
+  --camera-state "$WORK/fresh-camera.json"
 wait_for_log fresh "http: serving on 127.0.0.1:8125"
 browser refused-fresh http://127.0.0.1:8125/
+check "a retry time already past: no 'will retry' ($(field .camera_warning))" \
+  [ "$(field .camera_warning)" = "Camera clock not set: camera unreachable (connection refused)" ]
 check "already fresh: the page says so ($(field .result))" \
   eval '[ "$(field .state)/$(field ".reasons[0]")" = refused/fresher_reference ] && grep -q "fresher reference" <<<"$(field .result)"' 
 check "...the clock is still 5 s behind" [ "$(jq .clock.simulated_offset_s <<<"$(status_json fresh)")" = -5 ]

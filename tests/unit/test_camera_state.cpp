@@ -32,6 +32,7 @@ TEST(CameraState, WriteThenReadRoundTrips) {
   EXPECT_DOUBLE_EQ(*r->offset_after_s, 0.0004);
   EXPECT_EQ(r->camera, s.camera);
   EXPECT_EQ(r->message, s.message);
+  EXPECT_FALSE(r->retry_unix.has_value());
   int files = 0;
   for (const auto& e : fs::directory_iterator(fs::path(path).parent_path())) {
     (void)e;
@@ -74,6 +75,32 @@ TEST(CameraState, MessagesAreWrittenAsOneBoundedLine) {
   EXPECT_LE(r->message.size(), 1024u);
 }
 
+// After a failure, camsync --retry-interval records when it runs next: written
+// last, read back; a file without it (an older camsync, or no option) is valid.
+TEST(CameraState, RetryTimeIsOptional) {
+  CameraState s;
+  s.last_run_unix = 1795000000.25;
+  s.message = "camera busy (503)";
+  s.retry_unix = 1795000900;
+  std::string text = format_camera_state(s);
+  EXPECT_EQ(
+      text,
+      R"({"last_run_unix":1795000000.25,"result":"failed","offset_before_s":null,"offset_after_s":null,)"
+      R"x("camera":null,"message":"camera busy (503)","retry_unix":1795000900})x"
+      "\n");
+  auto r = parse_camera_state(text, "f");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->retry_unix, 1795000900);
+  s.retry_unix.reset();
+  EXPECT_EQ(format_camera_state(s).find("retry_unix"), std::string::npos);
+  r = parse_camera_state(R"x({"last_run_unix":5,"result":"failed","message":"camera busy (503)"})x", "f");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->retry_unix.has_value());
+  r = parse_camera_state(R"({"last_run_unix":5,"result":"failed","retry_unix":null})", "f");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->retry_unix.has_value());
+}
+
 TEST(CameraState, BadFilesGiveOneLineErrors) {
   struct Case {
     const char* text;
@@ -96,6 +123,16 @@ TEST(CameraState, BadFilesGiveOneLineErrors) {
        "f: field 'message' must be one line of at most 1024 characters"},
       {R"({"last_run_unix":5,"result":"ok","camera":3})",
        "f: field 'camera' must be one line of at most 256 characters"},
+      {R"({"last_run_unix":5,"result":"failed","retry_unix":"12:15"})",
+       "f: field 'retry_unix' must be a whole number of seconds from 0 to 9e9, or null"},
+      {R"({"last_run_unix":5,"result":"failed","retry_unix":905.5})",
+       "f: field 'retry_unix' must be a whole number of seconds from 0 to 9e9, or null"},
+      {R"({"last_run_unix":5,"result":"failed","retry_unix":-1})",
+       "f: field 'retry_unix' must be a whole number of seconds from 0 to 9e9, or null"},
+      {R"({"last_run_unix":5,"result":"failed","retry_unix":9000000000})",
+       "f: field 'retry_unix' must be a whole number of seconds from 0 to 9e9, or null"},
+      {R"({"last_run_unix":5,"result":"failed","retry_unix":18446744073709551615})",
+       "f: field 'retry_unix' must be a whole number of seconds from 0 to 9e9, or null"},
   };
   for (const Case& c : cases) {
     auto r = parse_camera_state(c.text, "f");

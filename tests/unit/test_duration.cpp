@@ -14,6 +14,8 @@ TEST(Duration, Parses) {
   EXPECT_DOUBLE_EQ(*parse_duration_s("12h"), 43200);
   EXPECT_DOUBLE_EQ(*parse_duration_s("1h30m"), 5400);
   EXPECT_DOUBLE_EQ(*parse_duration_s("1d"), 86400);
+  EXPECT_DOUBLE_EQ(*parse_duration_s("15min"), 900);  // systemd's spelling
+  EXPECT_DOUBLE_EQ(*parse_duration_s("1h30min"), 5400);
 }
 
 TEST(Duration, RefusesWithAReason) {
@@ -21,6 +23,7 @@ TEST(Duration, RefusesWithAReason) {
   EXPECT_EQ(parse_duration_s("x").error(), DurationError::BadNumber);
   EXPECT_EQ(parse_duration_s("5y").error(), DurationError::BadUnit);
   EXPECT_EQ(parse_duration_s("1h30").error(), DurationError::BadUnit);
+  EXPECT_EQ(parse_duration_s("15mi").error(), DurationError::BadNumber);
   EXPECT_EQ(parse_duration_s("1e3").error(), DurationError::BadUnit);
   EXPECT_EQ(parse_duration_s("-5").error(), DurationError::Negative);
   EXPECT_EQ(parse_duration_s("20000d").error(), DurationError::TooLong);

@@ -222,6 +222,10 @@ TEST(SntpdStatus, TimeJsonCamera) {
       j["camera"].dump(),
       R"({"last_run_unix":1795000000.5,"result":"failed","offset_before_s":-3.25,"offset_after_s":null,)"
       R"x("message":"camera busy (503)"})x");
+  failed.retry_unix = 1795000900;  // camsync --retry-interval 15min
+  ASSERT_TRUE(os::write_camera_state(path, failed).ok());
+  j = time_json(r, camera_snapshot(os::read_camera_state(path)));
+  EXPECT_EQ(j["camera"]["retry_unix"], 1795000900);
 
   std::ofstream(path) << "{\"result\": \"exploded\"}\n";
   j = time_json(r, camera_snapshot(os::read_camera_state(path)));

@@ -7,16 +7,20 @@
 // touched); 4 the camera was set but reads back off by more than --threshold;
 // 5 the camera stayed busy (503) through --retries; 6 the camera refused a
 // request or answered what the API does not define.  Each run but a dry run
-// also replaces the camera-state file (os/camera_state.hpp) with its outcome.
+// also replaces the camera-state file (os/camera_state.hpp) with its outcome,
+// and after a failure when the next run is due (--retry-interval: camsync
+// does not know its schedule, the timer or cron running it does).
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "cli/command_line.hpp"
+#include "core/duration.hpp"
 #include "core/trust.hpp"
 #include "os/activity_log.hpp"
 #include "os/camera_state.hpp"
@@ -50,6 +54,7 @@ struct Options {
   std::string state_path = os::kDefaultSyncStatePath;
   std::string time_zone;  // "", "state" or a zone name
   std::string camera_state_path = os::kDefaultCameraStatePath;
+  std::string retry_interval;  // "": no retry_unix in the camera-state file
   bool dry_run = false;
   int retries = 3;
   double timeout_s = 5;
@@ -134,8 +139,14 @@ class Run {
     if (o_.discover) {
       int64_t wait = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
       auto found = os::discover_cameras(wait, http);
-      if (!found) return stop(kUnreachable, "unreachable", found.error().message);
-      if (found->empty()) return stop(kUnreachable, "unreachable", "no camera answered the SSDP search");
+      if (!found) {
+        rec_.summary = failure_summary(found.error());
+        return stop(kUnreachable, "unreachable", found.error().message);
+      }
+      if (found->empty()) {
+        rec_.summary = "camera unreachable (none answered the search)";
+        return stop(kUnreachable, "unreachable", "no camera answered the SSDP search");
+      }
       if (found->size() > 1) {
         std::string list;
         for (const auto& c : *found) list += (list.empty() ? "" : ", ") + c.access_url;
@@ -163,9 +174,12 @@ class Run {
       std::string m = r.error->message;
       if (code == kBusy)
         m += fmt::format(" (gave up after {} {})", r.busy_waits, r.busy_waits == 1 ? "retry" : "retries");
+      if (code != cli::kExitUsage) rec_.summary = failure_summary(*r.error);
       return stop(code, word, m);
     }
     if (r.action == os::SyncAction::Set && !r.verified) {
+      rec_.summary = fmt::format("the camera still reads {:+.3f} s off after the set",
+                                 proto::to_seconds(r.after->offset_ns));
       return stop(kNotVerified, "verify-failed",
                   fmt::format("the camera was set but reads back {:+.3f} s off, more than --threshold {} s",
                               proto::to_seconds(r.after->offset_ns), o_.threshold_s));
@@ -212,7 +226,14 @@ class Run {
     if (s && s->before) c.offset_before_s = proto::to_seconds(s->before->offset_ns);
     if (s && s->after) c.offset_after_s = proto::to_seconds(s->after->offset_ns);
     c.camera = rec_.camera;
-    c.message = !rec_.message.empty() ? rec_.message : one_line_summary(rec_);
+    c.message = !rec_.summary.empty()   ? rec_.summary
+                : !rec_.message.empty() ? rec_.message
+                                        : one_line_summary(rec_);
+    // A refused run waits for this clock's own sync (camsync.path follows it), not for the timer.
+    if (c.result == os::CameraResult::Failed && !o_.retry_interval.empty()) {
+      double interval_s = *core::parse_duration_s(o_.retry_interval);
+      c.retry_unix = static_cast<int64_t>(std::floor(c.last_run_unix + interval_s));
+    }
     return c;
   }
 
@@ -276,6 +297,11 @@ int main(int argc, char** argv) {
   app.add_option("--camera-state", opt.camera_state_path,
                  "write this run's outcome to this file (JSON, replaced atomically); \"\": none")
       ->capture_default_str();
+  app.add_option("--retry-interval", opt.retry_interval,
+                 "after a failed run, record in the camera-state file that the next is due this much later "
+                 "(the schedule that runs camsync: 15min, 1h); default: none recorded")
+      ->type_name("DURATION")
+      ->check(cli::check_duration);
   app.add_flag("--dry-run", opt.dry_run, "measure the camera's offset, change nothing");
   cli::add_bounded(app, "--retries", opt.retries,
                    "wait out this many busy (503) replies, pauses of 1, 2, 4, 8 s", 0, 20);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/drift_log.hpp"
+#include "os/http.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::camsync {
@@ -106,6 +107,26 @@ std::string one_line_summary(const RunRecord& r) {
     case os::SyncAction::None: break;
   }
   return "camera within the threshold (" + was + ")";
+}
+
+std::string failure_summary(const os::Error& e) {
+  if (e.code.category() == os::camera_category()) {
+    switch (static_cast<os::CameraErrc>(e.code.value())) {
+      case os::CameraErrc::busy: return "camera busy (503)";
+      case os::CameraErrc::rejected: return "the camera refused the request";
+      case os::CameraErrc::unsupported: return "the camera does not let its clock be set";
+      case os::CameraErrc::inconsistent: return "the camera's clock readings contradict each other";
+      case os::CameraErrc::malformed: break;
+    }
+    return "the camera gave a reply camsync does not understand";
+  }
+  if (e.code == os::HttpErrc::auth_required) return "the camera asks for a password (--user)";
+  if (e.code == os::HttpErrc::auth_failed) return "the camera refused the user name or password";
+  if (e.code == os::HttpErrc::certificate) return "the camera's certificate is not trusted";
+  if (e.code.category() == os::http_category()) return "the camera gave a reply camsync does not understand";
+  if (e.code == std::errc::connection_refused) return "camera unreachable (connection refused)";
+  if (e.code == std::errc::timed_out) return "camera unreachable (no reply)";
+  return "camera unreachable (" + e.message + ")";
 }
 
 }  // namespace lansync::camsync

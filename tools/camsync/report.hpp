@@ -6,6 +6,7 @@
 #include <string>
 
 #include "os/camera_sync.hpp"
+#include "os/error.hpp"
 
 namespace lansync::camsync {
 
@@ -18,6 +19,7 @@ struct RunRecord {
   std::optional<os::SyncReport> sync;
   std::string result;   // ok, untrusted, unreachable, busy, refused, verify-failed, error
   std::string message;  // the error, one line
+  std::string summary;  // the camera-state file's shorter line for a failure ("" = message)
   int exit_code = 0;
   std::string time_zone;  // the zone the camera was to show; empty: this machine's
   std::string zone_note;  // why --time-zone state fell back to this machine's zone
@@ -33,5 +35,10 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns);
 // Nov 2026 23:01:14 +1000 dst (was -4.999 s off)", "camera within the
 // threshold (+0.002 s)".
 std::string one_line_summary(const RunRecord& r);
+
+// A failure in a few plain words for the phone page, which puts it after
+// "Camera clock not set: ", e.g. "camera busy (503)", "camera unreachable
+// (connection refused)"; the full error stays in the log and on stderr.
+std::string failure_summary(const os::Error& e);
 
 }  // namespace lansync::camsync

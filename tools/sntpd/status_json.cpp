@@ -348,6 +348,7 @@ std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState
     c.offset_before_s = read->offset_before_s;
     c.offset_after_s = read->offset_after_s;
     c.message = read->message;
+    c.retry_unix = read->retry_unix;
   }
   // One line for the page, whatever the file holds.
   for (char& ch : c.message) {
@@ -380,6 +381,7 @@ ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSna
     c["offset_before_s"] = or_null(camera->offset_before_s);
     c["offset_after_s"] = or_null(camera->offset_after_s);
     c["message"] = camera->message;
+    if (camera->retry_unix) c["retry_unix"] = *camera->retry_unix;
     j["camera"] = c;
   }
   return j;

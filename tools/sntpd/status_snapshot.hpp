@@ -124,6 +124,7 @@ struct CameraSnapshot {
   std::optional<double> offset_before_s;  // camera minus the Pi before the run, s (positive: camera ahead)
   std::optional<double> offset_after_s;   // the same after a set, s
   std::string message;                    // camsync's one line, or the reading error's
+  std::optional<int64_t> retry_unix;      // after a failure: camsync's next run, Unix s (--retry-interval)
 };
 
 // One attempt of a phone to set the clock, as the activity log records it.
