@@ -180,9 +180,9 @@ bool same_origin(const OriginHeaders& h) {
   if (!local_host(h.host)) return false;
   if (h.origin) {
     std::string_view o = *h.origin;
-    constexpr std::string_view kScheme = "http://";
-    if (o.size() <= kScheme.size() || !iequals(o.substr(0, kScheme.size()), kScheme)) return false;
-    if (!iequals(o.substr(kScheme.size()), h.host)) return false;
+    std::string_view scheme = h.https ? "https://" : "http://";
+    if (o.size() <= scheme.size() || !iequals(o.substr(0, scheme.size()), scheme)) return false;
+    if (!iequals(o.substr(scheme.size()), h.host)) return false;
   }
   return true;
 }

@@ -157,6 +157,7 @@ struct OriginHeaders {
   std::string_view host;                           // Host: "192.168.4.1", "pi.local:8080"
   std::optional<std::string_view> origin;          // Origin, when sent
   std::optional<std::string_view> sec_fetch_site;  // Sec-Fetch-Site, when sent
+  bool https = false;                              // the connection is TLS (--http-tls-cert)
 };
 
 // Whether a request's Host header names this server in a way public DNS
@@ -166,11 +167,13 @@ struct OriginHeaders {
 bool local_host(std::string_view host);
 
 // The same-origin rule: Sec-Fetch-Site, when sent, is "same-origin" (or
-// "none": typed by the user); Origin, when sent, is "http://" + Host; and Host
-// names this server in a way public DNS cannot point elsewhere (an IP
-// literal, "localhost", a name without a dot, or one ending in .local, .lan,
-// .home.arpa or .internal), so that a DNS-rebinding page cannot pass as us.
-// Clients that send neither Origin nor Sec-Fetch-Site (curl, scripts) pass.
+// "none": typed by the user); Origin, when sent, is the connection's scheme
+// ("https://" over TLS, else "http://") + Host, so that a page served over
+// the other scheme is another site; and Host names this server in a way
+// public DNS cannot point elsewhere (an IP literal, "localhost", a name
+// without a dot, or one ending in .local, .lan, .home.arpa or .internal), so
+// that a DNS-rebinding page cannot pass as us.  Clients that send neither
+// Origin nor Sec-Fetch-Site (curl, scripts) pass.
 bool same_origin(const OriginHeaders& h);
 
 // Everything judge_phone_set needs, gathered at the time of the request.

@@ -41,6 +41,12 @@ inline constexpr size_t kTriggerCapacity = 8;      // "auto", "button", "other"
 inline constexpr size_t kUserAgentCapacity = 200;  // the browser's, cut to 200 bytes as the report keeps it
 inline constexpr size_t kTimeZoneCapacity = kMaxZoneNameLength;  // a tz database name
 
+// HTTPS (--http-tls-cert, --http-tls-key): sntpd hands the web process the two PEM files' bytes,
+// each at most kMaxTlsFileBytes, as sealed memory files; the web process exits with
+// kExitTlsRefused when its TLS library refuses them, and sntpd then stops (exit 2).
+inline constexpr size_t kMaxTlsFileBytes = 64 * 1024;
+inline constexpr int kExitTlsRefused = 3;
+
 enum class Type : uint16_t {
   Time = 1,    // GET /time: Reply with time JSON
   Metrics,     // GET /metrics: Reply with the Prometheus text

@@ -316,6 +316,23 @@ TEST(SameOrigin, OtherSitesFail) {
   EXPECT_FALSE(same_origin({"", std::nullopt, std::nullopt}));
 }
 
+TEST(SameOrigin, OverTlsTheOriginIsHttps) {
+  OriginHeaders h{"192.168.4.1:8443", "https://192.168.4.1:8443", "same-origin", /*https=*/true};
+  EXPECT_TRUE(same_origin(h));
+  h.origin = "HTTPS://192.168.4.1:8443";
+  EXPECT_TRUE(same_origin(h));
+  h.origin = std::nullopt;  // curl over https
+  EXPECT_TRUE(same_origin(h));
+  // The page served over plain http is another site to the TLS connection, and the other way round.
+  h.origin = "http://192.168.4.1:8443";
+  EXPECT_FALSE(same_origin(h));
+  EXPECT_FALSE(same_origin({"192.168.4.1", "https://192.168.4.1", std::nullopt, /*https=*/false}));
+  EXPECT_FALSE(same_origin({"pi.local", "https://evil.example", std::nullopt, /*https=*/true}));
+  EXPECT_FALSE(same_origin({"pi.local", "https://", std::nullopt, /*https=*/true}));
+  EXPECT_FALSE(same_origin({"evil.example", "https://evil.example", "same-origin", /*https=*/true}));
+  EXPECT_FALSE(same_origin({"pi.local", std::nullopt, "cross-site", /*https=*/true}));
+}
+
 TEST(SameOrigin, DnsRebindingFails) {
   // evil.example re-pointed at the Pi: same origin to the browser, but not a name for us.
   EXPECT_FALSE(same_origin({"evil.example", "http://evil.example", "same-origin"}));

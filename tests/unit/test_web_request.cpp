@@ -176,6 +176,26 @@ TEST(WebRequest, SetRefusalsInOrder) {
   }
 }
 
+// Over TLS the page's Origin is https://HOST; an http:// Origin is another site (and the other way round).
+TEST(WebRequest, SetOriginFollowsTheConnectionsScheme) {
+  std::string body = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100})";
+  SetContext tls = allowed();
+  tls.https = true;
+  RequestHead h = post_set();
+  h.origin = "https://192.168.4.1";
+  EXPECT_EQ(judge_set(h, body, tls).early, PhoneRefusal::None);
+  EXPECT_EQ(judge_set(h, body, allowed()).early, PhoneRefusal::CrossSite);
+  h.origin = "http://192.168.4.1";
+  EXPECT_EQ(judge_set(h, body, tls).early, PhoneRefusal::CrossSite);
+  EXPECT_EQ(judge_set(h, body, allowed()).early, PhoneRefusal::None);
+  h.origin.reset();
+  EXPECT_EQ(judge_set(h, body, tls).early, PhoneRefusal::None);
+  RequestHead camera = post_set("0");
+  camera.path = "/sync-camera";
+  camera.origin = "http://192.168.4.1";
+  EXPECT_EQ(judge_sync_camera(camera, "", tls).early, PhoneRefusal::CrossSite);
+}
+
 // GET /lansync.js: the embedded script, JavaScript, not the page's headers; the Host rule applies.
 TEST(WebRequest, ServesLansyncJs) {
   auto v = judge_head(get("/lansync.js"));

@@ -2,9 +2,11 @@
 //
 // sntpd binds the --http socket, creates the channel (os/web_channel.hpp) and executes this
 // program as its --user without capabilities, with the two descriptors and the --http-set-*
-// settings on the command line.  It serves until SIGTERM, or until sntpd closes the channel;
-// if it dies, sntpd starts it again.  Not meant to be run by hand.
-// Exit codes: 0 stopped, 1 could not serve, 2 usage error.
+// settings on the command line (with --http-tls-cert, the certificate and key as two sealed memory
+// files, read here and closed).  It serves until SIGTERM, or until sntpd closes the channel; if it
+// dies, sntpd starts it again.  Not meant to be run by hand.
+// Exit codes: 0 stopped, 1 could not serve, 2 usage error, 3 (os::web::kExitTlsRefused) the TLS
+// library refused the certificate or key.
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -12,17 +14,38 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <optional>
+#include <string>
 
 #include "cli/command_line.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
+#include "os/web_channel.hpp"
 #include "server.hpp"
 
 namespace lansync::web {
 namespace {
 
 constexpr int kSweepIntervalMs = 250;
+
+// The bytes of a memory file sntpd handed over (from offset 0, at most kMaxTlsFileBytes), then
+// closed; none when it cannot be read or is larger.
+std::optional<std::string> read_handed(int fd) {
+  std::string out(os::web::kMaxTlsFileBytes + 1, '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (done == 0 || done > os::web::kMaxTlsFileBytes) return std::nullopt;
+  out.resize(done);
+  return out;
+}
 
 // Serves until SIGTERM/SIGINT or the channel's hang-up; the exit code.
 int serve(Server& server, int channel_fd) {
@@ -33,7 +56,7 @@ int serve(Server& server, int channel_fd) {
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);  // before the server's thread starts: it inherits the mask
   ::signal(SIGPIPE, SIG_IGN);
   int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
-  if (!server.start()) return 1;
+  if (!server.start()) return server.tls_refused() ? os::web::kExitTlsRefused : 1;
   for (;;) {
     // The channel is read by the server's thread: here only its hang-up (events 0) counts.
     pollfd fds[2] = {{sfd, POLLIN, 0}, {channel_fd, 0, 0}};
@@ -66,6 +89,10 @@ int main(int argc, char** argv) {
   app.add_option("--set-interface", config.set_interfaces, "clients on this interface may set the clock");
   app.add_option("--manual-interface", config.manual_interfaces,
                  "clients on this interface may set the clock by the page's button only");
+  int cert_fd = -1;
+  int key_fd = -1;
+  app.add_option("--tls-cert-fd", cert_fd, "serve HTTPS only, with the PEM certificate in this memory file");
+  app.add_option("--tls-key-fd", key_fd, "the PEM private key of --tls-cert-fd");
   app.add_flag("-v,--verbose", verbose, "log debug lines");
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   os::log::set_verbose(verbose);
@@ -73,6 +100,17 @@ int main(int argc, char** argv) {
     auto cidr = os::parse_cidr(text);
     if (!cidr) return cli::usage_error("sntpd-web", "--set-allow: " + cidr.error().message);
     config.set_allow.push_back(*cidr);
+  }
+  if ((cert_fd < 0) != (key_fd < 0)) return cli::usage_error("sntpd-web", "--tls-cert-fd needs --tls-key-fd");
+  if (cert_fd >= 0) {
+    auto cert = web::read_handed(cert_fd);
+    auto key = web::read_handed(key_fd);
+    if (!cert || !key) {
+      os::log::error("cannot read the TLS certificate and key sntpd handed over");
+      return os::web::kExitTlsRefused;
+    }
+    config.tls_cert_pem = std::move(*cert);
+    config.tls_key_pem = std::move(*key);
   }
   int channel_fd = config.channel_fd;
   web::Server server(std::move(config));

@@ -168,6 +168,7 @@ os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const
   oh.host = h.host.value_or("");
   oh.origin = h.origin;
   oh.sec_fetch_site = h.sec_fetch_site;
+  oh.https = c.https;
   if (!core::same_origin(oh)) {
     r.early = PhoneRefusal::CrossSite;
     return r;

@@ -68,6 +68,7 @@ struct SetContext {
   std::optional<core::IpAddress> remote;  // the client's address
   std::optional<core::IpAddress> local;   // the address it connected to
   std::string client;                     // the client's address as text
+  bool https = false;                     // the connection is TLS: the page's Origin is https://HOST
 };
 
 // POST /set's body judged: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed,

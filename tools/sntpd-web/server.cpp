@@ -3,8 +3,12 @@
 
 #include <microhttpd.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <cstdarg>
+#include <cstdio>
 
 #include "os/address.hpp"
 #include "os/clock.hpp"
@@ -38,6 +42,12 @@ void on_connection_cb(void* cls, MHD_Connection* c, void** socket_state,
 
 void on_completed_cb(void* cls, MHD_Connection* c, void** request_state, MHD_RequestTerminationCode) {
   static_cast<Server*>(cls)->on_completed(c, request_state);
+}
+
+void on_log_cb(void* cls, const char* format, va_list args) {
+  char line[512];
+  std::vsnprintf(line, sizeof(line), format, args);
+  static_cast<Server*>(cls)->on_log(line);
 }
 
 std::optional<std::string_view> header(MHD_Connection* c, const char* name) {
@@ -88,17 +98,62 @@ Server::~Server() {
 
 bool Server::start() {
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
-  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request_cb, this, MHD_OPTION_LISTEN_SOCKET,
-                             config_.listen_fd, MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory,
-                             MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                             kMaxPerAddress, MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutS,
-                             MHD_OPTION_NOTIFY_CONNECTION, &on_connection_cb, this,
-                             MHD_OPTION_NOTIFY_COMPLETED, &on_completed_cb, this, MHD_OPTION_END);
+  bool tls = !config_.tls_cert_pem.empty();
+  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    os::log::error("--http-tls-cert: this libmicrohttpd was built without TLS");
+    tls_refused_ = true;
+    return false;
+  }
+  // libmicrohttpd reads them as C strings (GnuTLS copies them at the start).
+  MHD_OptionItem tls_options[] = {
+      {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(config_.tls_key_pem.c_str())},
+      {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(config_.tls_cert_pem.c_str())},
+      {MHD_OPTION_END, 0, nullptr}};
+  if (tls) flags |= MHD_USE_TLS | MHD_USE_ERROR_LOG;
+  set_starting(true);
+  daemon_ = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &on_request_cb, this, MHD_OPTION_EXTERNAL_LOGGER, &on_log_cb, this,
+      MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2, MHD_OPTION_LISTEN_SOCKET, config_.listen_fd,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory, MHD_OPTION_CONNECTION_LIMIT, kMaxConnections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, kMaxPerAddress, MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutS,
+      MHD_OPTION_NOTIFY_CONNECTION, &on_connection_cb, this, MHD_OPTION_NOTIFY_COMPLETED, &on_completed_cb,
+      this, MHD_OPTION_END);
+  set_starting(false);
+  if (daemon_ == nullptr && tls && start_error_.find("GnuTLS") != std::string::npos) {
+    // "GnuTLS failed to setup x509 certificate/key: The certificate and the given key do not match."
+    std::string why = start_error_.substr(start_error_.find(':') + 1);
+    why.erase(0, why.find_first_not_of(' '));
+    while (!why.empty() && (why.back() == '\n' || why.back() == '.')) why.pop_back();
+    os::log::error("--http-tls-cert and --http-tls-key refused by GnuTLS: {}", why);
+    tls_refused_ = true;
+    return false;
+  }
+  // GnuTLS holds its own copy now.
+  ::explicit_bzero(config_.tls_key_pem.data(), config_.tls_key_pem.size());
   if (daemon_ == nullptr) {
-    os::log::error("libmicrohttpd would not start on the listening socket");
+    os::log::error("libmicrohttpd would not start on the listening socket{}",
+                   start_error_.empty() ? "" : ": " + start_error_.substr(0, start_error_.find('\n')));
     return false;
   }
   return true;
+}
+
+void Server::set_starting(bool starting) {
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  starting_ = starting;
+}
+
+void Server::on_log(const char* message) {
+  {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    if (starting_) {
+      if (start_error_.empty()) start_error_ = message;
+      return;
+    }
+  }
+  // A client's failed handshake (plain HTTP to the HTTPS port, say): not worth a line each.
+  os::log::debug("libmicrohttpd: {}",
+                 std::string_view(message).substr(0, std::string_view(message).find('\n')));
 }
 
 void Server::on_connection(MHD_Connection* c, void** socket_state, bool started) {
@@ -178,6 +233,7 @@ int Server::on_request(MHD_Connection* c, const char* url, const char* method, c
 int Server::finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p) {
   SetContext ctx;
   ctx.access = set_access();
+  ctx.https = !config_.tls_cert_pem.empty();
   addresses_of(c, ctx);
   os::web::Message m;
   m.type = p.verdict.ask;

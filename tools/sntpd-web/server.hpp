@@ -6,7 +6,8 @@
 // class adds a deadline for each whole request (from the accept, or from the end of the previous
 // request on a kept-alive connection), enforced by sweep().  Each request is judged by
 // request.hpp; what needs sntpd (the time, metrics, an exchange, a set) is asked over the
-// channel (os/web_channel.hpp) and answered with sntpd's status and body as they are.
+// channel (os/web_channel.hpp) and answered with sntpd's status and body as they are.  With a
+// certificate and key (--http-tls-cert) it serves HTTPS only, through libmicrohttpd's GnuTLS.
 #pragma once
 
 #include <atomic>
@@ -41,6 +42,8 @@ struct ServerConfig {
   std::vector<core::Cidr> set_allow;           // --http-set-allow
   std::vector<std::string> set_interfaces;     // --http-set-interface
   std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
+  std::string tls_cert_pem;                    // --http-tls-cert's bytes: HTTPS only; empty: plain HTTP
+  std::string tls_key_pem;                     // --http-tls-key's
 };
 
 class Server {
@@ -50,8 +53,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Starts serving; false (logged) when libmicrohttpd cannot.
+  // Starts serving; false (logged) when libmicrohttpd cannot, tls_refused() telling whether it
+  // was for the certificate and key.
   bool start();
+  bool tls_refused() const { return tls_refused_; }
   // Closes the connections past their deadline and pushes the counters when they changed; call
   // about twice a second.  Thread-safe.
   void sweep(int64_t mono_now_ns);
@@ -61,6 +66,8 @@ class Server {
                  size_t* upload_size, void** request_state);
   void on_connection(MHD_Connection* c, void** socket_state, bool started);
   void on_completed(MHD_Connection* c, void** request_state);
+  // libmicrohttpd's error messages (with TLS only): the first one while starting is kept.
+  void on_log(const char* message);
 
  private:
   struct Tracked {
@@ -79,6 +86,7 @@ class Server {
   std::optional<os::web::Message> next_message(int timeout_ms);
   // sntpd's Reply to m, or none when it did not answer within kSntpdTimeoutMs.
   std::optional<os::web::Reply> exchange_with_sntpd(os::web::Message m);
+  void set_starting(bool starting);
   void count_limit(os::web::Limit l);
   void push_counters();
   core::SetAccess set_access() const;
@@ -98,7 +106,11 @@ class Server {
   std::set<Tracked*> tracked_;  // the open connections
   std::vector<uint8_t> buf_;    // receive buffer, libmicrohttpd's thread only
   bool closed_ = false;         // sntpd closed the channel
-  uint64_t malformed_ = 0;      // datagrams from sntpd dropped
+  bool tls_refused_ = false;
+  std::mutex log_mutex_;  // guards the two below (libmicrohttpd may log from its thread)
+  bool starting_ = false;
+  std::string start_error_;  // libmicrohttpd's first message while starting
+  uint64_t malformed_ = 0;   // datagrams from sntpd dropped
 };
 
 }  // namespace lansync::web

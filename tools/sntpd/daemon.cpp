@@ -80,6 +80,8 @@ bool Daemon::run() {
   return ok;
 }
 
+bool Daemon::http_tls_refused() const { return http_ && http_->tls_refused(); }
+
 void Daemon::start_serving() {
   for (auto& w : workers_) w->start();
 }

@@ -52,6 +52,8 @@ class Daemon {
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
+  // Whether run() stopped because sntpd-web refused --http-tls-cert and --http-tls-key.
+  bool http_tls_refused() const;
 
   // The status report, built now.  Thread-safe.
   StatusSnapshot status_snapshot();

@@ -30,6 +30,7 @@
 #include "os/random.hpp"
 #include "os/simulated_clock.hpp"
 #include "status.hpp"
+#include "tls_files.hpp"
 #include "web_service.hpp"
 
 namespace lansync::sntpd {
@@ -50,6 +51,13 @@ struct StatusOptions {
 void define_http_options(CLI::App& app, Options& opt) {
   app.add_option("--http", opt.http, "serve the time, the phone page and metrics over HTTP on ADDR:PORT")
       ->type_name("ADDR:PORT");
+  app.add_option(
+         "--http-tls-cert", opt.http_tls_cert,
+         "serve --http over HTTPS only, with this PEM certificate (read at start; needs --http-tls-key)")
+      ->type_name("FILE");
+  app.add_option("--http-tls-key", opt.http_tls_key,
+                 "the certificate's PEM private key (read at start, as root: it may be root's alone)")
+      ->type_name("FILE");
   app.add_option("--http-set-allow", opt.http_set_allow,
                  "clients in this CIDR may set the clock from the page (repeatable)")
       ->type_name("CIDR");
@@ -297,14 +305,41 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
   return std::nullopt;
 }
 
-// The HTTP interface (--http and the --http-set-* options), bound now.
+// --http-tls-cert and --http-tls-key, read now (as root) into sealed memory files for sntpd-web.
+Stop load_tls(const Options& opt, HttpConfig& hc) {
+  if (opt.http_tls_cert.empty()) return std::nullopt;
+  auto cert = read_pem_file(opt.http_tls_cert, PemKind::Certificate);
+  auto key = cert ? read_pem_file(opt.http_tls_key, PemKind::PrivateKey) : fail(cert.error());
+  if (!key) {
+    os::log::error("{}", key.error().message);
+    return kUsage;
+  }
+  auto cert_fd = sealed_memory_file("http-tls-cert", *cert);
+  auto key_fd = cert_fd ? sealed_memory_file("http-tls-key", *key) : fail(cert_fd.error());
+  wipe(*key);  // the sealed memory file holds it now
+  if (!key_fd) {
+    os::log::error("--http-tls-key: {}", key_fd.error().message);
+    return kFailure;
+  }
+  hc.tls_cert = std::move(*cert_fd);
+  hc.tls_key = std::move(*key_fd);
+  return std::nullopt;
+}
+
+// The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now.
 Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
+  if (std::string problem = tls_options_problem(opt.http_tls_cert, opt.http_tls_key); !problem.empty()) {
+    os::log::error("{}", problem);
+    return kUsage;
+  }
   if (opt.http.empty()) {
-    if (!phones_may_set(opt, true)) return std::nullopt;
-    os::log::error("--http-set-allow, --http-set-interface and --http-manual-interface need --http");
+    if (!phones_may_set(opt, true) && opt.http_tls_cert.empty()) return std::nullopt;
+    os::log::error(
+        "--http-set-allow, --http-set-interface, --http-manual-interface and --http-tls-cert need --http");
     return kUsage;
   }
   HttpConfig hc;
+  if (Stop stop = load_tls(opt, hc)) return *stop;
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
   hc.manual_interfaces = opt.http_manual_interface;
@@ -478,7 +513,9 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
     os::log::info("following {} upstream server{}, {}", servers, servers > 1 ? "s" : "",
                   follows ? "disciplining the clock" : "without clock control");
   }
-  return daemon.run() ? kOk : kFailure;
+  bool ran = daemon.run();
+  if (daemon.http_tls_refused()) return kUsage;  // a configuration error, found by sntpd-web
+  return ran ? kOk : kFailure;
 }
 
 int run(const Options& opt) {

@@ -47,7 +47,9 @@ struct Options {
   bool insecure_keys = false;
   std::string clock = "system";  // or "simulated"
   double simulated_offset_s = 0;
-  std::string http;  // ADDR:PORT; empty: no HTTP interface
+  std::string http;           // ADDR:PORT; empty: no HTTP interface
+  std::string http_tls_cert;  // PEM certificate: --http serves HTTPS (with http_tls_key); empty: plain HTTP
+  std::string http_tls_key;   // its PEM private key
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
   std::vector<std::string> http_manual_interface;  // the button only

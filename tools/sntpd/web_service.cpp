@@ -46,6 +46,8 @@ constexpr bool kLimitWebMemory = true;
 #endif
 constexpr int kListenFd = 3;  // the descriptors sntpd-web gets
 constexpr int kChannelFd = 4;
+constexpr int kTlsCertFd = 5;  // with --http-tls-cert: the sealed memory files
+constexpr int kTlsKeyFd = 6;
 constexpr int kMessagesPerRound = 64;  // then the loop serves the others
 constexpr int64_t kStopWaitNs = 2'000'000'000;
 // How often a refusal reason (or malformed channel data) may write a log line.
@@ -124,17 +126,24 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
 }
 
 // In the child, between fork and exec: only system calls.  The web process gets the two
-// descriptors as 3 and 4 and nothing else, no capability, a bounded data segment, and is the
-// first process the kernel kills when memory runs out.
-[[noreturn]] void exec_web(int listen_fd, int channel_fd, const char* path, char* const* argv) {
+// descriptors as 3 and 4 (with TLS, the certificate and key as 5 and 6) and nothing else, no
+// capability, a bounded data segment, and is the first process the kernel kills when memory runs out.
+[[noreturn]] void exec_web(const int (&fds)[4], const char* path, char* const* argv) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-  int l = ::fcntl(listen_fd, F_DUPFD, 10);
-  int c = ::fcntl(channel_fd, F_DUPFD, 10);
-  if (l < 0 || c < 0 || ::dup2(l, kListenFd) < 0 || ::dup2(c, kChannelFd) < 0) ::_exit(126);
-  ::close_range(kChannelFd + 1, ~0U, 0);
+  int moved[4] = {-1, -1, -1, -1};  // above the targets first: a source may sit on another's target
+  for (int i = 0; i < 4; ++i) {
+    if (fds[i] >= 0 && (moved[i] = ::fcntl(fds[i], F_DUPFD, 10)) < 0) ::_exit(126);
+  }
+  int last = kListenFd - 1;
+  for (int i = 0; i < 4; ++i) {
+    if (moved[i] < 0) continue;
+    if (::dup2(moved[i], kListenFd + i) < 0) ::_exit(126);
+    last = kListenFd + i;
+  }
+  ::close_range(static_cast<unsigned>(last) + 1, ~0U, 0);
   rlimit data{kWebMemoryBytes, kWebMemoryBytes};
   if (kLimitWebMemory) ::setrlimit(RLIMIT_DATA, &data);
   int oom = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -218,7 +227,9 @@ WebService::WebService(Daemon& daemon, os::Clock& clock, HttpConfig config)
 WebService::~WebService() { stop(); }
 
 void WebService::attach(EventLoop& loop) {
-  os::log::info("http: serving on {}{}", address_, set_enabled() ? "; phones may set the clock" : "");
+  loop_ = &loop;
+  os::log::info("http: serving on {}{}{}", address_, config_.tls_cert.get() >= 0 ? " (HTTPS)" : "",
+                set_enabled() ? "; phones may set the clock" : "");
   spawn();
   loop.watch_set(
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
@@ -244,11 +255,16 @@ void WebService::spawn() {
   for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
   for (const std::string& i : config_.manual_interfaces) args.insert(args.end(), {"--manual-interface", i});
   if (config_.verbose) args.push_back("--verbose");
+  if (config_.tls_cert.get() >= 0) {
+    args.insert(args.end(),
+                {"--tls-cert-fd", std::to_string(kTlsCertFd), "--tls-key-fd", std::to_string(kTlsKeyFd)});
+  }
+  const int fds[4] = {listen_.get(), pair[1], config_.tls_cert.get(), config_.tls_key.get()};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
-  if (pid == 0) exec_web(listen_.get(), pair[1], binary_.c_str(), argv.data());
+  if (pid == 0) exec_web(fds, binary_.c_str(), argv.data());
   ::close(pair[1]);
   if (pid < 0) {
     ::close(pair[0]);
@@ -292,6 +308,16 @@ void WebService::child_gone() {
   int status = 0;
   ::kill(pid_, SIGKILL);  // it closed the channel: it is of no use any more
   ::waitpid(pid_, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == os::web::kExitTlsRefused) {
+    // The same bytes would be refused again: a configuration error, not a crash to restart from.
+    os::log::error(
+        "http: sntpd-web cannot serve HTTPS with --http-tls-cert and --http-tls-key (its "
+        "message is above); stopping");
+    pid_ = -1;
+    tls_refused_ = true;
+    if (loop_ != nullptr) loop_->stop();
+    return;
+  }
   int64_t delay = backoff_.next_delay_ns(os::monotonic_ns() - started_mono_ns_);
   os::log::warn("http: sntpd-web (pid {}) {}; starting it again in {} s", pid_, describe_exit(status),
                 delay / 1'000'000'000);

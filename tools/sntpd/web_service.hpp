@@ -11,9 +11,12 @@
 // an HTTP client can neither reach the NTP service's memory nor exhaust it.  sntpd binds the
 // socket (as root, before dropping privileges) and keeps it; sntpd-web is started when the event
 // loop starts, as sntpd's user with no capability, and started again when it exits or closes the
-// channel (RestartBackoff).  Over the channel (os/web_channel.hpp) sntpd answers what needs the
-// daemon: the /time JSON, the metrics text, exchanges (T2/T3 read here from the served clock, the
-// token issued here) and sets (the token redeemed here, the set judged by Daemon::set_from_phone).
+// channel (RestartBackoff).  With --http-tls-cert and --http-tls-key it serves HTTPS only: the
+// certificate and key reach it as sealed memory files (tls_files.hpp), and when its TLS library
+// refuses them it exits with os::web::kExitTlsRefused and sntpd stops (exit 2).  Over the channel
+// (os/web_channel.hpp) sntpd answers what needs the daemon: the /time JSON, the metrics text,
+// exchanges (T2/T3 read here from the served clock, the token issued here) and sets (the token
+// redeemed here, the set judged by Daemon::set_from_phone).
 // Each set attempt, taken, verified or refused, is recorded here: counted, logged (refusals at most once a
 // minute per reason) and, when it passed the access check, appended to the activity log.
 // Everything runs in the event loop's thread and never blocks on the web process.
@@ -50,6 +53,8 @@ struct HttpConfig {
   std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
   std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
   bool verbose = false;        // --verbose, passed on
+  os::Fd tls_cert;             // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
+  os::Fd tls_key;              // --http-tls-key's, likewise
 };
 
 class WebService {
@@ -70,6 +75,8 @@ class WebService {
   const std::string& address() const { return address_; }
   // Its counters and last phone sets for the status report.
   HttpSnapshot status() const;
+  // Whether the web process refused the certificate and key, which stopped the loop.
+  bool tls_refused() const { return tls_refused_; }
 
  private:
   bool set_enabled() const {
@@ -105,7 +112,9 @@ class WebService {
   std::string address_;
   std::string binary_;  // sntpd-web's path
   os::Fd listen_;
-  os::Fd channel_;  // sntpd's end; -1 while the web process is down
+  os::Fd channel_;             // sntpd's end; -1 while the web process is down
+  EventLoop* loop_ = nullptr;  // attach()'s
+  bool tls_refused_ = false;
   pid_t pid_ = -1;  // the web process; -1 while down
   int64_t started_mono_ns_ = 0;
   int64_t restart_due_mono_ns_ = INT64_MAX;
