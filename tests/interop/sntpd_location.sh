@@ -11,13 +11,15 @@
 # location is refused (400 bad_location) and sets nothing.
 #
 # The origin is a parameter: secure_origin PORT gives http://127.0.0.1:PORT (a
-# secure context for Chromium); SCHEME, CURL_OPTS and BROWSER_OPTS let the same
-# checks run over HTTPS (https, --cacert FILE, --ignore-https-errors).
+# secure context for Chromium); SCHEME, SNTPD_OPTS, CURL_OPTS and BROWSER_OPTS
+# let the same checks run over HTTPS (https; the certificate options; --cacert
+# FILE; --ignore-https-errors).
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 need_browser
 
 SCHEME=${SCHEME:-http}
+SNTPD_OPTS=()
 CURL_OPTS=()
 BROWSER_OPTS=()
 LAT=-33.8568 LON=151.2153 ACCURACY=25
@@ -26,7 +28,7 @@ secure_origin() { echo "$SCHEME://127.0.0.1:$1"; }
 # pi NAME PORT: an sntpd 5 s behind, phones on loopback may set it, its activity log in $WORK/NAME-activity.log.
 pi() {
   start_sntpd "$1" --listen "127.0.0.1:$(($2 + 3000))" --clock simulated --simulated-offset -5 --http "127.0.0.1:$2" \
-    --http-set-allow 127.0.0.1/32 --state "$WORK/$1-state.json" --activity-log "$WORK/$1-activity.log"
+    --http-set-allow 127.0.0.1/32 --state "$WORK/$1-state.json" --activity-log "$WORK/$1-activity.log" "${SNTPD_OPTS[@]}"
   wait_for_log "$1" "http: serving on 127.0.0.1:$2"
 }
 # browser NAME URL ARGS...: the page in Chromium; its report in $REPORT.
