@@ -2,14 +2,15 @@
 // page with the geolocation permission granted (a fix at --lat/--lon/--accuracy) or not, lets it
 // set or verify the clock, and prints what happened as one JSON object.
 //
-//   node location.mjs URL [--deny] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE]
+//   node location.mjs URL [--deny] [--late] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE]
 //                         [--ignore-https-errors] [--profile DIR]
 //
 // URL is any origin (http://127.0.0.1:PORT/, a secure context; http://lansync:PORT/ with
 // --host-rule "MAP lansync 127.0.0.1", not one; https://... with --ignore-https-errors for a
-// self-signed certificate).  When the fix arrived after the page's first set (it never waits for
-// it), the button sends it with a second one.  The JSON: secure (window.isSecureContext), state
-// and result (the page's result), location_state and location (the page's location line:
+// self-signed certificate).  --late holds the fix back until the page's first set was answered (a
+// slow GPS, a prompt answered late).  When the fix arrived after the page's first set (it never
+// waits for it), the button sends it with a second one.  The JSON: secure (window.isSecureContext),
+// state and result (the page's result), location_state and location (the page's location line:
 // sent, waiting, denied, needs_https, unavailable, asking), sets (each POST /set: its location or
 // null, the answer's result and reason), pressed (whether the button was needed), page_error.
 // The checks are the calling test's (tests/interop/sntpd_location.sh).
@@ -20,7 +21,7 @@ const url = args[0];
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (!url) {
-  console.error("usage: node location.mjs URL [--deny] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE] " +
+  console.error("usage: node location.mjs URL [--deny] [--late] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE] " +
                 "[--ignore-https-errors] [--profile DIR]");
   process.exit(2);
 }
@@ -36,6 +37,16 @@ const context = await launchPhone(option("--profile", "/tmp/lansync-chromium-loc
 });
 const out = { sets: [], pressed: false };
 try {
+  if (flag("--late")) {
+    await context.addInitScript(() => {
+      const get = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
+      let released = false;
+      const held = [];
+      window.__releaseFix = () => { released = true; held.splice(0).forEach((f) => f()); };
+      navigator.geolocation.getCurrentPosition = (ok, fail, o) =>
+        get((p) => (released ? ok(p) : held.push(() => ok(p))), fail, o);
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => { out.page_error = String(e); });
   let posted = 0;
@@ -45,6 +56,7 @@ try {
     const sent = JSON.parse(r.request().postData() ?? "{}");
     const j = await r.json().catch(() => ({}));
     out.sets.push({ location: sent.location ?? null, result: j.result, reason: j.reason });
+    if (flag("--late")) await page.evaluate(() => window.__releaseFix()).catch(() => {});
   });
   await page.goto(url, { waitUntil: "load" });
   const finished = () => ["set", "verified", "refused", "agree", "error"].includes(document.getElementById("result").dataset.state);
