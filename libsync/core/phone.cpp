@@ -1,6 +1,7 @@
 // Phone set rules; see phone.hpp.
 #include "core/phone.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "core/exchange.hpp"
@@ -95,6 +96,7 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::ClockFailed: return "clock_failed";
     case PhoneRefusal::BadTimeZone: return "bad_time_zone";
     case PhoneRefusal::NotReliable: return "not_reliable";
+    case PhoneRefusal::BadLocation: return "bad_location";
     case PhoneRefusal::kCount: break;
   }
   return "none";
@@ -122,6 +124,26 @@ PhoneMeasurement measure_phone(const PhoneExchange& x) {
   m.delay_ns = s.delay_ns;
   m.uncertainty_ns = s.delay_ns / 2;
   return m;
+}
+
+std::optional<PhoneLocation> phone_location(double lat, double lon, double accuracy_m, double unix_s) {
+  // Comparisons are false for NaN: a NaN fails each range, and infinities lie outside them.
+  bool in_range = lat >= -90.0 && lat <= 90.0 && lon >= -180.0 && lon <= 180.0 && accuracy_m >= 0.0 &&
+                  accuracy_m <= 1e7 && unix_s >= static_cast<double>(kPhoneMinUnixS) &&
+                  unix_s <= static_cast<double>(kPhoneMaxUnixS) && std::floor(unix_s) == unix_s;
+  if (!in_range) return std::nullopt;
+  PhoneLocation l;
+  l.lat_e7 = static_cast<int32_t>(std::llround(lat * 1e7));
+  l.lon_e7 = static_cast<int32_t>(std::llround(lon * 1e7));
+  l.accuracy_cm = static_cast<uint32_t>(std::llround(accuracy_m * 100.0));
+  l.unix_s = static_cast<int64_t>(unix_s);
+  return l;
+}
+
+bool valid(const PhoneLocation& l) {
+  return l.lat_e7 >= -900'000'000 && l.lat_e7 <= 900'000'000 && l.lon_e7 >= -1'800'000'000 &&
+         l.lon_e7 <= 1'800'000'000 && l.accuracy_cm <= kPhoneMaxAccuracyCm && l.unix_s >= kPhoneMinUnixS &&
+         l.unix_s <= kPhoneMaxUnixS;
 }
 
 IpAddress unmap_ipv4(const IpAddress& a) {
@@ -268,6 +290,9 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
     case PhoneRefusal::NotReliable:
       return "the Pi's time is not reliable: sync it with a phone first (camsync would not set the camera "
              "from it)";
+    case PhoneRefusal::BadLocation:
+      return "refused: location must be {lat, lon, accuracy_m, unix}: degrees within ±90 and ±180, metres "
+             "from 0 to 1e7, whole Unix seconds";
     case PhoneRefusal::ManualOnly:
       return "this network sets the clock only when you press the button (sntpd --http-manual-interface); "
              "press \"Set the Pi's clock from this phone\"";

@@ -62,6 +62,7 @@ enum class PhoneRefusal : uint8_t {
   BadTimeZone,       // time_zone is not a name the tz database knows
   NotReliable,       // POST /sync-camera while the Pi's time is unreliable (camsync would refuse)
   ManualOnly,        // an automatic set from a --http-manual-interface network: the button only
+  BadLocation,       // location is not {lat, lon, accuracy_m, unix} within their ranges
   kCount,
 };
 
@@ -69,7 +70,7 @@ enum class PhoneRefusal : uint8_t {
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
 // "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference",
-// "clock_failed", "bad_time_zone", "not_reliable", "manual_only".
+// "clock_failed", "bad_time_zone", "not_reliable", "manual_only", "bad_location".
 const char* code(PhoneRefusal r);
 
 // What a phone's request did.
@@ -106,6 +107,29 @@ struct PhoneMeasurement {
 // RFC 5905 §8 with the phone as the reference: correction = -θ,
 // θ = ((T2 - T1) + (T3 - T4)) / 2.
 PhoneMeasurement measure_phone(const PhoneExchange& x);
+
+// Where the phone was when it set or verified the clock (the browser's Geolocation API, WGS 84),
+// for the timelapse report: in fixed point, as the web channel carries it.
+struct PhoneLocation {
+  int32_t lat_e7 = 0;        // latitude, 1e-7 degrees, north positive, within ±90e7
+  int32_t lon_e7 = 0;        // longitude, 1e-7 degrees, east positive, within ±180e7
+  uint32_t accuracy_cm = 0;  // the fix's accuracy (95 % radius), cm, at most kPhoneMaxAccuracyCm
+  int64_t unix_s = 0;        // when the fix was taken, Unix s, within the phone-clock years
+};
+
+// The largest accuracy a location may claim: 10 000 km, cm.
+inline constexpr uint32_t kPhoneMaxAccuracyCm = 1'000'000'000;
+// The Unix seconds a phone's clock can show: 2000-01-01 to 2200-01-01 (as T1/T4 are bounded).
+inline constexpr int64_t kPhoneMinUnixS = 946'684'800;
+inline constexpr int64_t kPhoneMaxUnixS = 7'258'118'400;
+
+// The location a page sent (degrees, metres, Unix s) in fixed point, or nullopt when a number is
+// not finite, lat is outside [-90, 90], lon outside [-180, 180], accuracy_m outside [0, 1e7], or
+// unix is not a whole second between kPhoneMinUnixS and kPhoneMaxUnixS.
+std::optional<PhoneLocation> phone_location(double lat, double lon, double accuracy_m, double unix_s);
+
+// True when every field of l lies in the ranges phone_location gives.
+bool valid(const PhoneLocation& l);
 
 // An address of a --http-manual-interface interface, with the interface's name for the page.
 struct ManualAddress {
@@ -205,8 +229,8 @@ struct PhoneVerdict {
 PhoneVerdict judge_phone_set(const PhoneSetContext& c);
 
 // The sentence the page shows for a refusal decided before judge_phone_set
-// (NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, BadToken, Expired,
-// Reused, Busy); client is the address as text.
+// (NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, BadLocation, BadToken,
+// Expired, Reused, Busy); client is the address as text.
 std::string explain_refusal(PhoneRefusal r, const std::string& client);
 
 // When the reference stops counting, in Unix ns: max_age after its last

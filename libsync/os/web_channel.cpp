@@ -10,8 +10,10 @@ namespace lansync::os::web {
 namespace {
 
 // Payload sizes of the fixed-size types, bytes.
+constexpr size_t kLocationSize = 1 + 4 + 4 + 4 + 8;  // present, lat_e7, lon_e7, accuracy_cm, unix_s
 constexpr size_t kSetSize = 1 + 8 + 8 + (2 + kTokenCapacity) + (2 + kClientCapacity) +
-                            (2 + kTriggerCapacity) + (2 + kUserAgentCapacity) + 1 + (2 + kTimeZoneCapacity);
+                            (2 + kTriggerCapacity) + (2 + kUserAgentCapacity) + 1 + (2 + kTimeZoneCapacity) +
+                            kLocationSize;
 constexpr size_t kCountersSize = 8 * (6 + 1 + kLimitCount);
 constexpr size_t kClockSize = 8;
 
@@ -66,6 +68,29 @@ class Reader {
   const uint8_t* end_;
 };
 
+// Absent: the presence byte 0 and zeros.
+void encode_location(const std::optional<core::PhoneLocation>& l, Writer& w) {
+  core::PhoneLocation v = l.value_or(core::PhoneLocation{});
+  w.u8(l ? 1 : 0);
+  w.u32(static_cast<uint32_t>(v.lat_e7));
+  w.u32(static_cast<uint32_t>(v.lon_e7));
+  w.u32(v.accuracy_cm);
+  w.u64(static_cast<uint64_t>(v.unix_s));
+}
+
+// False when the presence byte is neither 0 nor 1, or a present location is out of range.
+bool decode_location(Reader& r, std::optional<core::PhoneLocation>& out) {
+  uint8_t present = r.u8();
+  core::PhoneLocation l;
+  l.lat_e7 = static_cast<int32_t>(r.u32());
+  l.lon_e7 = static_cast<int32_t>(r.u32());
+  l.accuracy_cm = r.u32();
+  l.unix_s = static_cast<int64_t>(r.u64());
+  if (present > 1 || (present == 1 && !core::valid(l))) return false;
+  if (present == 1) out = l;
+  return true;
+}
+
 void encode_payload(const Message& m, Writer& w) {
   switch (m.type) {
     case Type::Set:
@@ -79,6 +104,7 @@ void encode_payload(const Message& m, Writer& w) {
       w.text(m.set.user_agent, kUserAgentCapacity);
       w.u8(m.set.time_zone ? 1 : 0);
       w.text(m.set.time_zone.value_or(""), kTimeZoneCapacity);
+      encode_location(m.set.location, w);
       break;
     case Type::Counters:
       for (uint64_t v : m.counters.requests) w.u64(v);
@@ -117,6 +143,7 @@ Result<Message, DecodeError> decode_set(Message m, Reader& r) {
   std::string zone;
   if (has_zone > 1 || !r.text(zone, kTimeZoneCapacity)) return fail(DecodeError::BadField);
   if (has_zone == 1) m.set.time_zone = std::move(zone);
+  if (!decode_location(r, m.set.location)) return fail(DecodeError::BadField);
   return m;
 }
 

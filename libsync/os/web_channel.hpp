@@ -4,7 +4,8 @@
 // socketpair(AF_UNIX, SOCK_SEQPACKET): one message per datagram, a 12-byte header
 // {version, type, request id, payload length} (little-endian) and per type a payload of a fixed
 // size, or (Reply) a status and a text of at most kMaxText bytes.  Strings inside fixed payloads
-// sit in fields of fixed capacity with their length in front.  decode() checks every length and
+// sit in fields of fixed capacity with their length in front; a Set's location is integers (1e-7
+// degrees, cm, Unix s) behind a presence byte.  decode() checks every length and
 // every field; a message that fails is dropped by the receiver and counted, never trusted.
 //
 //   web → sntpd:  Time, Metrics, Exchange (no payload), Set, Counters, SyncCamera (Set's layout)
@@ -74,15 +75,16 @@ const char* code(Limit l);
 // POST /set: what the web process read from the request, and its early refusal (None when the
 // client passed the access check and the body parsed: sntpd then redeems the token and judges).
 struct SetRequest {
-  core::PhoneRefusal early =
-      core::PhoneRefusal::None;          // NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, ManualOnly
-  int64_t t1_ns = 0;                     // the phone's T1, Unix ns on its clock
-  int64_t t4_ns = 0;                     // the phone's T4
-  std::string token;                     // as the page sent it back (≤ kTokenCapacity)
-  std::string client;                    // the client's address as text (≤ kClientCapacity)
-  std::string trigger;                   // "auto", "button" or "other"
-  std::string user_agent;                // ≤ kUserAgentCapacity bytes
+  core::PhoneRefusal early = core::PhoneRefusal::None;  // NotEnabled, CrossSite, NotJson, NotAllowed,
+                                                        // BadRequest, BadLocation, ManualOnly
+  int64_t t1_ns = 0;                                    // the phone's T1, Unix ns on its clock
+  int64_t t4_ns = 0;                                    // the phone's T4
+  std::string token;                                    // as the page sent it back (≤ kTokenCapacity)
+  std::string client;                                   // the client's address as text (≤ kClientCapacity)
+  std::string trigger;                                  // "auto", "button" or "other"
+  std::string user_agent;                               // ≤ kUserAgentCapacity bytes
   std::optional<std::string> time_zone;  // the phone's tz database name, when sent (≤ kTimeZoneCapacity)
+  std::optional<core::PhoneLocation> location;  // where the phone was, when sent (core::valid)
 };
 
 // The web side's counters since it started (sntpd adds those of earlier runs).
@@ -118,7 +120,7 @@ enum class DecodeError : uint8_t {
   BadVersion,  // not kVersion
   BadType,     // a type this version does not know
   BadLength,   // the header's payload length is not the datagram's, or not the type's size
-  BadField,    // a string longer than its capacity, an unknown refusal, a status out of range
+  BadField,    // a string longer than its capacity, an unknown refusal, a status or location out of range
   kCount,
 };
 inline constexpr size_t kDecodeErrorCount = static_cast<size_t>(DecodeError::kCount);

@@ -20,12 +20,15 @@ int web_channel(const uint8_t* data, size_t size) {
               m->set.user_agent.size() <= os::web::kUserAgentCapacity,
           "a string over its capacity");
   require(m->reply.body.size() <= os::web::kMaxText, "a reply over kMaxText");
+  require(!m->set.location || core::valid(*m->set.location), "a location out of range decoded");
   // What decodes encodes to the same message again.
   std::vector<uint8_t> again = os::web::encode(*m);
   auto back = os::web::decode(again.data(), again.size());
   require(static_cast<bool>(back), "a decoded message does not decode once encoded");
   require(back->type == m->type && back->id == m->id && back->set.token == m->set.token &&
-              back->reply.body == m->reply.body && back->counters.requests == m->counters.requests,
+              back->reply.body == m->reply.body && back->counters.requests == m->counters.requests &&
+              back->set.location.has_value() == m->set.location.has_value() &&
+              (!m->set.location || back->set.location->unix_s == m->set.location->unix_s),
           "a message changed on its way through encode");
   return 0;
 }

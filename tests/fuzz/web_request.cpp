@@ -69,6 +69,7 @@ int web_request(const uint8_t* data, size_t size) {
   require(r.user_agent.size() <= os::web::kUserAgentCapacity, "a user agent over its capacity");
   require(r.trigger == "auto" || r.trigger == "button" || r.trigger == "other", "an unknown trigger");
   require(r.early != core::PhoneRefusal::None || (r.t1_ns > 0 && r.t4_ns > 0), "a set without T1/T4");
+  require(!r.location || core::valid(*r.location), "a location out of range passed on");
   os::web::SetRequest camera = web::judge_sync_camera(h, body.substr(0, web::kMaxBody), context);
   require(camera.user_agent.size() <= os::web::kUserAgentCapacity, "a user agent over its capacity");
   require(camera.early <= core::PhoneRefusal::BadRequest,

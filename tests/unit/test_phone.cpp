@@ -3,6 +3,7 @@
 // rules and the reliable-until time.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <random>
 #include <set>
@@ -197,6 +198,34 @@ TEST_F(JudgeTest, APhoneTimeBeforeTheBuildOrTheLastRecordIsRefused) {
 
   c.last_record_ns = x.t4_ns - 3600 * kS;  // an hour-old record: the phone is after it
   EXPECT_EQ(judge_phone_set(c).refusal, PhoneRefusal::None);
+}
+
+// A page's location in fixed point, and each number out of its range (or not finite) refused.
+TEST(PhoneLocationRule, ConvertsAndBounds) {
+  auto l = phone_location(-33.8568, 151.2153, 25.0, 1'795'000'000.0);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->lat_e7, -338'568'000);
+  EXPECT_EQ(l->lon_e7, 1'512'153'000);
+  EXPECT_EQ(l->accuracy_cm, 2500u);
+  EXPECT_EQ(l->unix_s, 1'795'000'000);
+  EXPECT_TRUE(valid(*l));
+  auto edge = phone_location(-90.0, 180.0, 1e7, static_cast<double>(kPhoneMaxUnixS));
+  ASSERT_TRUE(edge);
+  EXPECT_EQ(edge->accuracy_cm, kPhoneMaxAccuracyCm);
+  EXPECT_TRUE(valid(*edge));
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  EXPECT_FALSE(phone_location(nan, 0, 0, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(0, inf, 0, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(90.000001, 0, 0, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(0, -180.000001, 0, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(0, 0, -0.01, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(0, 0, 1e7 + 1, 1'795'000'000.0));
+  EXPECT_FALSE(phone_location(0, 0, 0, 1'795'000'000.5));
+  EXPECT_FALSE(phone_location(0, 0, 0, static_cast<double>(kPhoneMinUnixS - 1)));
+  EXPECT_FALSE(phone_location(0, 0, 0, nan));
+  EXPECT_FALSE(valid(PhoneLocation{}));  // Unix 0 is no phone's fix
+  EXPECT_STREQ(code(PhoneRefusal::BadLocation), "bad_location");
+  EXPECT_NE(explain_refusal(PhoneRefusal::BadLocation, "192.168.4.2").find("accuracy_m"), std::string::npos);
 }
 
 TEST(PhoneCodes, AreDistinct) {

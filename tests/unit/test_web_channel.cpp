@@ -20,8 +20,12 @@ Message set_message() {
   m.set.trigger = "button";
   m.set.user_agent = "Mozilla/5.0";
   m.set.time_zone = "Australia/Sydney";
+  m.set.location = core::PhoneLocation{-338'568'000, 1'512'153'000, 2500, 1'795'000'000};
   return m;
 }
+
+// Where the location's presence byte sits: behind the zone, before its 20 bytes of integers.
+constexpr size_t kLocationFromEnd = 1 + 4 + 4 + 4 + 8;
 
 TEST(WebChannel, SetRoundTrips) {
   std::vector<uint8_t> bytes = encode(set_message());
@@ -36,6 +40,48 @@ TEST(WebChannel, SetRoundTrips) {
   EXPECT_EQ(m->set.trigger, "button");
   EXPECT_EQ(m->set.user_agent, "Mozilla/5.0");
   EXPECT_EQ(m->set.time_zone, "Australia/Sydney");
+  ASSERT_TRUE(m->set.location);
+  EXPECT_EQ(m->set.location->lat_e7, -338'568'000);
+  EXPECT_EQ(m->set.location->lon_e7, 1'512'153'000);
+  EXPECT_EQ(m->set.location->accuracy_cm, 2500u);
+  EXPECT_EQ(m->set.location->unix_s, 1'795'000'000);
+}
+
+// No location is a presence byte 0; a byte other than 0 or 1, or a location out of range, is malformed.
+TEST(WebChannel, LocationAbsentOrOutOfRange) {
+  Message m = set_message();
+  m.set.location.reset();
+  auto bytes = encode(m);
+  EXPECT_EQ(bytes[bytes.size() - kLocationFromEnd], 0);
+  auto got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->set.location);
+  bytes[bytes.size() - kLocationFromEnd] = 2;
+  EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadField);
+
+  for (auto bad : {core::PhoneLocation{900'000'001, 0, 0, 1'795'000'000},
+                   core::PhoneLocation{0, -1'800'000'001, 0, 1'795'000'000},
+                   core::PhoneLocation{0, 0, core::kPhoneMaxAccuracyCm + 1, 1'795'000'000},
+                   core::PhoneLocation{0, 0, 0, 0}}) {
+    m.set.location = bad;
+    bytes = encode(m);
+    EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadField) << bad.lat_e7;
+  }
+}
+
+// The Set payload's length includes the location: one byte less or more is refused.
+TEST(WebChannel, SetWithLocationHasItsLength) {
+  auto bytes = encode(set_message());
+  auto shorter = bytes;
+  shorter.resize(bytes.size() - kLocationFromEnd);
+  uint32_t length = static_cast<uint32_t>(shorter.size() - kHeaderSize);
+  for (size_t i = 0; i < 4; ++i) shorter[8 + i] = static_cast<uint8_t>(length >> (8 * i));
+  EXPECT_EQ(decode(shorter.data(), shorter.size()).error(), DecodeError::BadLength);
+  auto longer = bytes;
+  longer.push_back(0);
+  length = static_cast<uint32_t>(longer.size() - kHeaderSize);
+  for (size_t i = 0; i < 4; ++i) longer[8 + i] = static_cast<uint8_t>(length >> (8 * i));
+  EXPECT_EQ(decode(longer.data(), longer.size()).error(), DecodeError::BadLength);
 }
 
 // POST /sync-camera's request has the Set layout; a Set's length is its length too.
@@ -70,7 +116,7 @@ TEST(WebChannel, TimeZoneAbsentOrEmpty) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->set.time_zone, "");
   // A presence flag other than 0 or 1 is malformed.
-  bytes[bytes.size() - 2 - kTimeZoneCapacity - 1] = 2;
+  bytes[bytes.size() - kLocationFromEnd - 2 - kTimeZoneCapacity - 1] = 2;
   EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadField);
 }
 

@@ -156,6 +156,43 @@ TEST(WebRequest, SetReadsTheTimeZone) {
   }
 }
 
+// location: {lat, lon, accuracy_m, unix} in range goes to sntpd in fixed point; absent is fine;
+// anything else present is bad_location, and nothing else of the body is passed on.
+TEST(WebRequest, SetReadsTheLocation) {
+  std::string base = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100)";
+  auto r = judge_set(post_set(), base + "}", allowed());
+  EXPECT_EQ(r.early, PhoneRefusal::None);
+  EXPECT_FALSE(r.location);
+  r = judge_set(
+      post_set(),
+      base + R"(,"location":{"lat":-33.8568,"lon":151.2153,"accuracy_m":25,"unix":1795000000,"x":1}})",
+      allowed());
+  EXPECT_EQ(r.early, PhoneRefusal::None);
+  ASSERT_TRUE(r.location);
+  EXPECT_EQ(r.location->lat_e7, -338'568'000);
+  EXPECT_EQ(r.location->lon_e7, 1'512'153'000);
+  EXPECT_EQ(r.location->accuracy_cm, 2500u);
+  EXPECT_EQ(r.location->unix_s, 1'795'000'000);
+  for (const char* bad : {"null", "5", "[]", "{}", R"({"lat":-33.8,"lon":151.2,"accuracy_m":25})",
+                          R"({"lat":"-33.8","lon":151.2,"accuracy_m":25,"unix":1795000000})",
+                          R"({"lat":90.5,"lon":151.2,"accuracy_m":25,"unix":1795000000})",
+                          R"({"lat":-33.8,"lon":-180.01,"accuracy_m":25,"unix":1795000000})",
+                          R"({"lat":-33.8,"lon":151.2,"accuracy_m":-1,"unix":1795000000})",
+                          R"({"lat":-33.8,"lon":151.2,"accuracy_m":1e8,"unix":1795000000})",
+                          R"({"lat":-33.8,"lon":151.2,"accuracy_m":25,"unix":1795000000.5})",
+                          R"({"lat":-33.8,"lon":151.2,"accuracy_m":25,"unix":5})",
+                          R"({"lat":1e300,"lon":151.2,"accuracy_m":25,"unix":1795000000})"}) {
+    r = judge_set(post_set(), base + R"(,"location":)" + bad + "}", allowed());
+    EXPECT_EQ(r.early, PhoneRefusal::BadLocation) << bad;
+    EXPECT_FALSE(r.location) << bad;
+  }
+  // A number JSON cannot hold (1e400) makes the body no JSON at all; one without its token stays a
+  // bad request whatever its location.
+  EXPECT_EQ(judge_set(post_set(), base + R"(,"location":{"lat":1e400}})", allowed()).early,
+            PhoneRefusal::BadRequest);
+  EXPECT_EQ(judge_set(post_set(), R"({"location":5})", allowed()).early, PhoneRefusal::BadRequest);
+}
+
 TEST(WebRequest, SetRefusalsInOrder) {
   std::string body = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100})";
   SetContext none;

@@ -1,29 +1,63 @@
-// lansync.js: the phone page's sync for another web app on the Pi, served by sntpd at GET /lansync.js.
+// lansync.js: the phone's sync with the Pi, served by sntpd at GET /lansync.js: sntpd's own page
+// (GET /) runs on it, and another web app on the Pi embeds it in one line.
 //
 //   <script src="/lansync.js"></script>
-//   <script>await lansync.syncPhone(); const c = await lansync.syncCamera();</script>
+//   <script>await lansync.locate(); await lansync.syncPhone(); const c = await lansync.syncCamera();</script>
 //
-// syncPhone() measures as the page does (8 NTP-style exchanges over GET /exchange, T1/T4 from
-// performance.now() anchored to Date.now(), the least-delay one counts) and posts it to POST /set
-// with this browser's zone; it resolves to sntpd's answer ({result: "set" | "verified" | "refused",
-// reason, message, offset_s, ...}) and its HTTP status as `status`.  syncCamera() posts
-// POST /sync-camera; once sntpd accepted (202), it polls GET /time until camera.last_run_unix
-// passes the request's time, at most timeoutMs (default 60 s), and resolves to the answer with
-// `camera` (GET /time's camera object, null when none) and `done` (camsync ran since).  Both
-// reject only when the Pi cannot be reached; a refusal resolves with result "refused".
+// syncPhone() measures (8 NTP-style exchanges over GET /exchange, T1/T4 from performance.now()
+// anchored to Date.now(), the least-delay one counts) and posts it to POST /set with this
+// browser's zone and, when locate() found one, its location; it resolves to sntpd's answer
+// ({result: "set" | "verified" | "refused", reason, message, offset_s, ...}), its HTTP status as
+// `status` and the location sent as `location` (null when none).  locate() asks the browser
+// where this phone is (only a secure context may: HTTPS or localhost; the first call may show a
+// permission prompt); it resolves, never rejects, to {state: "ok" | "denied" | "unavailable" |
+// "needs_https", location: {lat, lon, accuracy_m, unix} | null, message}, and the fix goes with
+// every later set.  syncCamera() posts POST /sync-camera; once sntpd accepted (202), it polls
+// GET /time until camera.last_run_unix passes the request's time, at most timeoutMs (default
+// 60 s), and resolves to the answer with `camera` (GET /time's camera object, null when none) and
+// `done` (camsync ran since).  syncPhone and syncCamera reject only when the Pi cannot be reached;
+// a refusal resolves with result "refused".  measure(), postSet() and now() are the steps the page
+// uses.
 "use strict";
 window.lansync = (() => {
   const EXCHANGES = 8;
+  const LOCATE_TIMEOUT_MS = 10000;      // a fix that takes longer is "unavailable"
+  const LOCATE_MAX_AGE_MS = 5 * 60000;  // a cached fix this recent will do
+
+  // This phone's clock in Unix ms: performance.now() (monotonic, fine-grained) anchored to
+  // Date.now() at the moment Date.now() ticks, so the anchor is exact to a few microseconds
+  // rather than to its 1 ms resolution.
   let anchorWall = Date.now(), anchorPerf = performance.now();
   function anchor() {
     const start = Date.now(), limit = performance.now() + 3;
-    for (;;) {
+    // Bounded in count too: a clock that stands still (a paused or faked one) must not hang the page.
+    for (let i = 0; ; i++) {
       const p = performance.now(), w = Date.now();
-      if (w !== start || p > limit) { anchorWall = w; anchorPerf = p; return; }
+      if (w !== start || p > limit || i >= 1000000) { anchorWall = w; anchorPerf = p; return; }
     }
   }
   const now = () => anchorWall + (performance.now() - anchorPerf);
   const zone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { return undefined; } };
+
+  let position = null;  // the latest fix: {lat, lon, accuracy_m, unix}
+  let locating = null;  // the request under way
+
+  function locate() {
+    if (!window.isSecureContext || !navigator.geolocation) {
+      return Promise.resolve({ state: "needs_https", location: null, message: "location needs HTTPS" });
+    }
+    if (locating) return locating;
+    locating = new Promise((resolve) => {
+      navigator.geolocation.getCurrentPosition((p) => {
+        position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy,
+                     unix: Math.floor(p.timestamp / 1000) };
+        resolve({ state: "ok", location: position, message: "" });
+      }, (e) => {
+        resolve({ state: e.code === e.PERMISSION_DENIED ? "denied" : "unavailable", location: position, message: e.message });
+      }, { timeout: LOCATE_TIMEOUT_MS, maximumAge: LOCATE_MAX_AGE_MS });
+    }).finally(() => { locating = null; });
+    return locating;
+  }
 
   async function answer(r) {
     const j = await r.json().catch(() => ({ result: "refused", reason: "http_" + r.status, message: "HTTP " + r.status }));
@@ -31,29 +65,46 @@ window.lansync = (() => {
     return j;
   }
 
+  // One exchange, as NTP makes it: T1 sent, T2 received and T3 sent by the Pi, T4 received.
   async function exchange() {
     const t1 = now();
     const r = await fetch("/exchange", { cache: "no-store" });
     const t4 = now();
-    if (!r.ok) throw new Error("the Pi answered GET /exchange with HTTP " + r.status);
+    if (!r.ok) throw new Error("the Pi answered HTTP " + r.status);
     const j = await r.json();
-    return { t1, t4, token: j.token, delay: (t4 - t1) - (j.t3_ms - j.t2_ms) };
+    return {
+      t1, t4, token: j.token,
+      offset: ((j.t2_ms - t1) + (j.t3_ms - t4)) / 2,  // Pi − phone, ms
+      delay: (t4 - t1) - (j.t3_ms - j.t2_ms),
+    };
   }
 
-  async function syncPhone() {
+  // The least-delay of EXCHANGES exchanges: {t1, t4, token, offset, delay}.
+  async function measure() {
     anchor();
     let best = null;
     for (let i = 0; i < EXCHANGES; i++) {
       const x = await exchange();
       if (best === null || x.delay < best.delay) best = x;
     }
+    return best;
+  }
+
+  // POST /set of a measurement, with the zone and the latest fix; trigger "auto", "button" or undefined.
+  async function postSet(x, trigger) {
+    const location = position;
     const r = await fetch("/set", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: best.token, t1_ms: best.t1, t4_ms: best.t4, time_zone: zone() }),
+      body: JSON.stringify({ token: x.token, t1_ms: x.t1, t4_ms: x.t4, trigger, time_zone: zone(),
+                             location: location ?? undefined }),
     });
-    return answer(r);
+    const j = await answer(r);
+    j.location = location;
+    return j;
   }
+
+  const syncPhone = async () => postSet(await measure(), undefined);
 
   async function camera() {
     const r = await fetch("/time", { cache: "no-store" });
@@ -73,5 +124,5 @@ window.lansync = (() => {
     }
   }
 
-  return { syncPhone, syncCamera };
+  return { syncPhone, syncCamera, locate, measure, postSet, now };
 })();

@@ -73,7 +73,21 @@ std::optional<int64_t> phone_ms(const nlohmann::json& body, const char* key) {
   return std::llround(ms * 1e6);
 }
 
-// The body's token, T1 and T4, trigger and time zone into r, or BadRequest.
+// {"lat": degrees, "lon": degrees, "accuracy_m": metres, "unix": s} in range (other fields ignored), or
+// nullopt.
+std::optional<core::PhoneLocation> read_location(const nlohmann::json& l) {
+  if (!l.is_object()) return std::nullopt;
+  double v[4];
+  const char* keys[4] = {"lat", "lon", "accuracy_m", "unix"};
+  for (int i = 0; i < 4; ++i) {
+    auto it = l.find(keys[i]);
+    if (it == l.end() || !it->is_number()) return std::nullopt;
+    v[i] = it->get<double>();
+  }
+  return core::phone_location(v[0], v[1], v[2], v[3]);
+}
+
+// The body's token, T1 and T4, trigger, time zone and location into r, or BadRequest (BadLocation).
 void read_set_body(std::string_view text, os::web::SetRequest& r) {
   nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) {
@@ -99,10 +113,47 @@ void read_set_body(std::string_view text, os::web::SetRequest& r) {
     }
     r.time_zone = zone->get<std::string>();
   }
+  if (auto location = body.find("location"); location != body.end()) {
+    r.location = read_location(*location);
+    if (!r.location) {
+      r.early = PhoneRefusal::BadLocation;
+      return;
+    }
+  }
   r.t1_ns = *t1;
   r.t4_ns = *t4;
   // A longer token is not one sntpd issued: cut, it still fails (bad_token).
   r.token = token->get<std::string>().substr(0, os::web::kTokenCapacity);
+}
+
+// POST /set's and /sync-camera's access rules, in order: enabled, same origin, JSON, the client's
+// address.  The client's facts filled in, early None or the refusal; p: how the client may set.
+os::web::SetRequest judge_access(const RequestHead& h, const SetContext& c, core::SetPermission& p) {
+  os::web::SetRequest r;
+  r.client = c.client.substr(0, os::web::kClientCapacity);
+  r.trigger = "other";
+  r.user_agent = std::string(h.user_agent.value_or("").substr(0, os::web::kUserAgentCapacity));
+  if (!c.access.enabled()) {
+    r.early = PhoneRefusal::NotEnabled;
+    return r;
+  }
+  core::OriginHeaders oh;
+  oh.host = h.host.value_or("");
+  oh.origin = h.origin;
+  oh.sec_fetch_site = h.sec_fetch_site;
+  oh.https = c.https;
+  if (!core::same_origin(oh)) {
+    r.early = PhoneRefusal::CrossSite;
+    return r;
+  }
+  std::string_view type = h.content_type.value_or("");
+  if (type.substr(0, type.find(';')) != "application/json") {
+    r.early = PhoneRefusal::NotJson;
+    return r;
+  }
+  if (c.remote && c.local) p = core::set_permission(c.access, *c.remote, *c.local);
+  if (p.kind == core::SetPermission::None) r.early = PhoneRefusal::NotAllowed;
+  return r;
 }
 
 }  // namespace
@@ -156,34 +207,9 @@ HeadVerdict judge_head(const RequestHead& h) {
 }
 
 os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c) {
-  os::web::SetRequest r;
-  r.client = c.client.substr(0, os::web::kClientCapacity);
-  r.trigger = "other";
-  r.user_agent = std::string(h.user_agent.value_or("").substr(0, os::web::kUserAgentCapacity));
-  if (!c.access.enabled()) {
-    r.early = PhoneRefusal::NotEnabled;
-    return r;
-  }
-  core::OriginHeaders oh;
-  oh.host = h.host.value_or("");
-  oh.origin = h.origin;
-  oh.sec_fetch_site = h.sec_fetch_site;
-  oh.https = c.https;
-  if (!core::same_origin(oh)) {
-    r.early = PhoneRefusal::CrossSite;
-    return r;
-  }
-  std::string_view type = h.content_type.value_or("");
-  if (type.substr(0, type.find(';')) != "application/json") {
-    r.early = PhoneRefusal::NotJson;
-    return r;
-  }
   core::SetPermission p;
-  if (c.remote && c.local) p = core::set_permission(c.access, *c.remote, *c.local);
-  if (p.kind == core::SetPermission::None) {
-    r.early = PhoneRefusal::NotAllowed;
-    return r;
-  }
+  os::web::SetRequest r = judge_access(h, c, p);
+  if (r.early != PhoneRefusal::None) return r;
   read_set_body(body, r);
   // The trigger is the page's word: a button-only network refuses any other (an automatic set, curl's).
   if (r.early == PhoneRefusal::None && p.kind == core::SetPermission::Button && r.trigger != "button") {
@@ -194,10 +220,10 @@ os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const
 
 os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view body, const SetContext& c) {
   RequestHead json = h;
+  // Without a body no Content-Type is needed; the fields of a body are ignored.
   if (body.empty() && !h.content_type) json.content_type = "application/json";
-  os::web::SetRequest r = judge_set(json, "", c);
-  // judge_set refuses the empty body for lacking a token: only its access refusals count here.
-  if (r.early == PhoneRefusal::BadRequest) r.early = PhoneRefusal::None;
+  core::SetPermission p;
+  os::web::SetRequest r = judge_access(json, c, p);
   if (r.early == PhoneRefusal::None && !body.empty() &&
       !nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false).is_object()) {
     r.early = PhoneRefusal::BadRequest;

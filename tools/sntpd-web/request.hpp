@@ -71,12 +71,13 @@ struct SetContext {
   bool https = false;                     // the connection is TLS: the page's Origin is https://HOST
 };
 
-// POST /set's body judged: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed,
-// BadRequest, ManualOnly: an automatic set from a button-only network) or the token and T1/T4 for sntpd, with
-// the client's facts for its record.
+// POST /set judged: the access rules (enabled, same origin, JSON, the client's address), then the
+// body: an early refusal (NotEnabled, CrossSite, NotJson, NotAllowed, BadRequest, BadLocation,
+// ManualOnly: an automatic set from a button-only network) or the token, T1/T4, time zone and
+// location for sntpd, with the client's facts for its record.
 os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c);
 
-// POST /sync-camera judged by judge_set's access rules: the body is none or a JSON object (its
+// POST /sync-camera judged by judge_set's access rules only: the body is none or a JSON object (its
 // fields are ignored; without a body no Content-Type is needed); early is None or the refusal.
 os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view body, const SetContext& c);
 

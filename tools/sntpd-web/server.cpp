@@ -279,10 +279,10 @@ int Server::reply(MHD_Connection* c, int status, std::string_view type, const st
   if (script) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   if (page) {
     MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    // The page's own inline script and style, talking to this server only.
+    // The page's own inline script and style and /lansync.js, talking to this server only.
     MHD_add_response_header(
         res, "Content-Security-Policy",
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   }
   MHD_add_response_header(res, MHD_HTTP_HEADER_DATE, served_date().c_str());

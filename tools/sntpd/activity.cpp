@@ -19,4 +19,13 @@ void append_activity(const std::string& path, const nlohmann::ordered_json& line
   }
 }
 
+nlohmann::ordered_json location_json(const core::PhoneLocation& l) {
+  nlohmann::ordered_json j;
+  j["lat"] = static_cast<double>(l.lat_e7) / 1e7;
+  j["lon"] = static_cast<double>(l.lon_e7) / 1e7;
+  j["accuracy_m"] = static_cast<double>(l.accuracy_cm) / 100.0;
+  j["unix"] = l.unix_s;
+  return j;
+}
+
 }  // namespace lansync::sntpd

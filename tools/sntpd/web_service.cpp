@@ -72,7 +72,8 @@ int status_for(PhoneRefusal r) {
     case PhoneRefusal::NotJson: return 415;
     case PhoneRefusal::BadRequest:
     case PhoneRefusal::BadTimestamps:
-    case PhoneRefusal::BadTimeZone: return 400;
+    case PhoneRefusal::BadTimeZone:
+    case PhoneRefusal::BadLocation: return 400;
     case PhoneRefusal::NotEnabled:
     case PhoneRefusal::CrossSite:
     case PhoneRefusal::NotAllowed:
@@ -549,7 +550,9 @@ void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome
     // The activity log is the phones' history: only requests that passed the access check.
     if (before_access_check(refusal)) return;
   }
-  append_activity(config_.activity_log, phone_attempt_json(a), &log_failed_);
+  ordered_json line = phone_attempt_json(a);
+  if (taken && r.location) line["location"] = location_json(*r.location);
+  append_activity(config_.activity_log, line, &log_failed_);
 }
 
 HttpSnapshot WebService::status() const {
