@@ -14,7 +14,7 @@
 # The origin is a parameter: secure_origin PORT gives http://127.0.0.1:PORT (a
 # secure context for Chromium); SCHEME, SNTPD_OPTS, CURL_OPTS and BROWSER_OPTS
 # let the same checks run over HTTPS (https; the certificate options; --cacert
-# FILE; --ignore-https-errors).
+# FILE; --ignore-https-errors).  The last case runs the granted one over HTTPS.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 need_browser
@@ -119,4 +119,25 @@ check "...the refusals in the activity log, without a location" \
 curl_location "$(secure_origin 8154)" "{\"lat\":$LAT,\"lon\":$LON,\"accuracy_m\":12.5,\"unix\":$(date +%s)}"
 check "a good location with curl: $(json result "$set"), recorded ($(taken curl | jq -c .location))" \
   eval '[ "$set_code $(json result "$set")" = "200 set" ] && taken curl | jq -e ".location.accuracy_m == 12.5" >/dev/null'
+# --- Over HTTPS (--http-tls-cert/--http-tls-key, a self-signed certificate made as sntpd(8) documents;
+# the phone accepted the warning once: --ignore-https-errors): a secure context on any name, the
+# location recorded.
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 825 -nodes -keyout "$WORK/https.key" \
+    -out "$WORK/https.crt" -subj /CN=pi.local -addext subjectAltName=DNS:pi.local,IP:127.0.0.1 \
+    -addext extendedKeyUsage=serverAuth 2>/dev/null
+  SNTPD_OPTS=(--http-tls-cert "$WORK/https.crt" --http-tls-key "$WORK/https.key")
+  pi https 8156
+  browser https "https://127.0.0.1:8156" --ignore-https-errors
+  check "https: a secure context ($(field .secure)); the page set the clock ($(field .state)), location $(field .location_state)" \
+    eval '[[ "$(field .secure)/$(field .state)/$(field .location_state)" =~ ^true/(set|verified)/sent$ ]]'
+  line=$(taken https | jq -c 'select(.location != null)' | tail -1)
+  echo "      activity: $line"
+  check "...the activity log's $(jq -r .result <<<"$line") line carries the location" \
+    jq_true "(.location.lat - ($LAT) | fabs) < 1e-6 and (.location.lon - ($LON) | fabs) < 1e-6 and
+      .location.accuracy_m == $ACCURACY" <<<"$line"
+  SNTPD_OPTS=()
+else
+  echo "      (openssl is not installed: the HTTPS case is not run)"
+fi
 finish
