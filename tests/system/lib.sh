@@ -33,6 +33,10 @@ CPID=""
 trap system_cleanup EXIT
 
 system_cleanup() {
+  local pid
+  # Processes a test started with `start` (e.g. in the container's network namespace).
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
     if [ "${FAILED:-0}" -gt 0 ]; then
       echo "--- journal of the container"
