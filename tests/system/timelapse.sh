@@ -34,8 +34,7 @@ show() { echo "      \$ $1"; sed 's/^/      /' <<<"$2"; }
 # loopback with multicast on, as the emulator answers SSDP there only (as in
 # camsync_discover.sh; on lo, camsync's M-SEARCH leaves from the camera's
 # address, which the answer must come from and its LOCATION name); and this
-# boot's boot_id where the units' sandboxes see it (see reboot.sh: their own
-# procfs shows the host kernel's, which a container reboot keeps).
+# boot's boot_id where the units' sandboxes see it (boot_id_dropin in lib.sh).
 install_rig_units() {
   local root=$WORK/timelapse
   cat >"$root/etc/systemd/system/ap0.service" <<'UNIT'
@@ -51,24 +50,11 @@ ExecStart=/bin/sh -c 'ip addr add 192.168.4.20/32 dev lo && ip link set lo multi
 [Install]
 WantedBy=multi-user.target
 UNIT
-  mkdir -p "$root/etc/systemd/system/sntpd.service.d" "$root/etc/systemd/system/camsync.service.d"
-  cat >"$root/etc/systemd/system/sntpd.service.d/timelapse-test.conf" <<'UNIT'
-[Unit]
-Requires=ap0.service
-After=ap0.service
-[Service]
-BindReadOnlyPaths=/run/container-boot-id:/proc/sys/kernel/random/boot_id
-UNIT
+  boot_id_dropin sntpd.service timelapse-test
   # camsync as shipped (--discover --syslog --time-zone state) but trusting the
   # sync-state file alone: the kernel's sync status here is this machine's.
-  cat >"$root/etc/systemd/system/camsync.service.d/timelapse-test.conf" <<'UNIT'
-[Unit]
-After=ap0.service
-[Service]
-ExecStart=
-ExecStart=/usr/bin/camsync --discover --syslog --time-zone state --reference state
-BindReadOnlyPaths=/run/container-boot-id:/proc/sys/kernel/random/boot_id
-UNIT
+  boot_id_dropin camsync.service timelapse-test ExecStart= \
+    "ExecStart=/usr/bin/camsync --discover --syslog --time-zone state --reference state"
   inside systemctl daemon-reload
   inside systemctl enable --now ap0.service >/dev/null 2>&1
 }
