@@ -1,6 +1,7 @@
 // Privilege dropping; see privileges.hpp.
 #include "os/privileges.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -81,6 +82,14 @@ bool shed_all_capabilities() noexcept {
   __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capset, &header, data) != 0) return false;
   return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+}
+
+bool volunteer_for_oom_kill() noexcept {
+  int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool written = ::write(fd, "1000", 4) == 4;
+  ::close(fd);
+  return written;
 }
 
 OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time) {

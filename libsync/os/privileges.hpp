@@ -27,6 +27,12 @@ Status give_directory_to(const std::string& dir, const std::string& user);
 // False when a step failed (the caller should not exec).
 bool shed_all_capabilities() noexcept;
 
+// Makes this process the OOM killer's first choice (oom_score_adj 1000); false when
+// /proc/self/oom_score_adj cannot be written.  That is the case between fork and exec in the
+// child of a process that changed its user: it is not dumpable, so its /proc files belong to
+// root; after the exec they are its own.  Only system calls: safe between fork and exec.
+bool volunteer_for_oom_kill() noexcept;
+
 // Whether a user of that name exists on this machine.
 bool user_exists(const std::string& name);
 

@@ -33,6 +33,10 @@ CPID=""
 trap system_cleanup EXIT
 
 system_cleanup() {
+  local pid
+  # Processes a test started with `start` (e.g. in the container's network namespace).
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
     if [ "${FAILED:-0}" -gt 0 ]; then
       echo "--- journal of the container"
@@ -103,6 +107,26 @@ reboot_container() {
 }
 
 boot_id() { inside cat /proc/sys/kernel/random/boot_id; }
+
+# boot_id_dropin UNIT NAME [SERVICE_LINES...]: /etc/systemd/system/UNIT.d/NAME.conf
+# in the container's root: UNIT starts after the test's ap0.service, which
+# saves this boot's boot_id in /run/container-boot-id, and sees that boot_id in
+# its sandbox; the lines are added to [Service].  A sandbox (ProtectProc=,
+# ProtectKernelTunables=...) mounts a procfs of its own, which shows the host
+# kernel's boot_id: nspawn's per-container boot_id (mounted over
+# /proc/sys/kernel/random/boot_id) is not there, and a container reboot does not
+# reboot that kernel.  A Pi's kernel does; so the unit sees the container's in
+# its place, its sandbox otherwise as shipped.
+boot_id_dropin() {
+  local dir=$WORK/$MACHINE/etc/systemd/system/$1.d name=$2
+  shift 2
+  mkdir -p "$dir"
+  {
+    printf '[Unit]\nRequires=ap0.service\nAfter=ap0.service\n[Service]\n'
+    printf 'BindReadOnlyPaths=/run/container-boot-id:/proc/sys/kernel/random/boot_id\n'
+    printf '%s\n' "$@"
+  } >"$dir/$name.conf"
+}
 
 # install_package: `apt-get install ./lansync_*.deb` inside the booted
 # container, as a user does (offline: the base root holds its dependencies).

@@ -2,7 +2,7 @@
 # A reboot must not make an old sync-state record look fresh (issue 18).  A
 # phone on ap0 sets sntpd's simulated clock: the record names this boot and
 # sntpd serves stratum 3.  After a reboot (nspawn gives the container a new
-# boot_id; see install_ap0_unit for what sntpd's sandbox sees) the same record, minutes old by the wall clock, is no reference:
+# boot_id; see boot_id_dropin in lib.sh for what sntpd's sandbox sees) the same record, minutes old by the wall clock, is no reference:
 # sntpd answers unsynchronized and says why, and the file is left as it was.
 # A phone setting the clock in the new boot makes it a reference again.
 source "$(dirname "$0")/lib.sh"
@@ -11,7 +11,7 @@ STATE=/var/lib/lansync/sync-state.json
 
 # ap0 and its phone, at every boot: one end of a veth pair with the Pi's and
 # the phone's addresses (see phone.sh), up before sntpd binds its page there;
-# and this boot's boot_id where sntpd can see it (below).
+# and this boot's boot_id where sntpd can see it (boot_id_dropin in lib.sh).
 install_ap0_unit() {
   cat >"$WORK/reboot/etc/systemd/system/ap0.service" <<'UNIT'
 [Unit]
@@ -25,20 +25,7 @@ ExecStart=/bin/sh -c 'ip link add ap0 type veth peer name ap0-peer && ip addr ad
 [Install]
 WantedBy=multi-user.target
 UNIT
-  # sntpd's sandbox (ProtectProc=, ProtectKernelTunables=...) mounts a procfs
-  # of its own, which shows the host kernel's boot_id: nspawn's per-container
-  # boot_id (mounted over /proc/sys/kernel/random/boot_id) is not there, and
-  # a container reboot does not reboot that kernel.  A Pi's kernel does; so
-  # ap0.service keeps the container's boot_id in /run, and sntpd sees it in
-  # its place, its sandbox otherwise as shipped.
-  mkdir -p "$WORK/reboot/etc/systemd/system/sntpd.service.d"
-  cat >"$WORK/reboot/etc/systemd/system/sntpd.service.d/reboot-test.conf" <<'UNIT'
-[Unit]
-Requires=ap0.service
-After=ap0.service
-[Service]
-BindReadOnlyPaths=/run/container-boot-id:/proc/sys/kernel/random/boot_id
-UNIT
+  boot_id_dropin sntpd.service reboot-test
   inside systemctl daemon-reload
   inside systemctl enable --now ap0.service >/dev/null 2>&1
 }

@@ -22,6 +22,7 @@
 #include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
+#include "os/privileges.hpp"
 #include "os/web_channel.hpp"
 #include "server.hpp"
 
@@ -78,6 +79,9 @@ int main(int argc, char** argv) {
   os::log::set_program("sntpd-web");
   // sntpd set this before the exec too; whoever starts it, it gains no privilege.
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  // The first process the OOM killer takes in sntpd.service (MemoryMax=).  sntpd's write before
+  // the exec fails when sntpd runs as its --user; here /proc/self is this process's own.
+  (void)os::volunteer_for_oom_kill();
   web::ServerConfig config;
   std::vector<std::string> allow;
   bool verbose = false;

@@ -147,11 +147,8 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
   ::close_range(static_cast<unsigned>(last) + 1, ~0U, 0);
   rlimit data{kWebMemoryBytes, kWebMemoryBytes};
   if (kLimitWebMemory) ::setrlimit(RLIMIT_DATA, &data);
-  int oom = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (oom >= 0) {
-    (void)!::write(oom, "1000", 4);
-    ::close(oom);
-  }
+  // Fails once sntpd runs as its --user (see volunteer_for_oom_kill): sntpd-web does it again.
+  (void)os::volunteer_for_oom_kill();
   if (!os::shed_all_capabilities()) ::_exit(126);
   ::execv(path, argv);
   ::_exit(127);
