@@ -81,8 +81,8 @@ check "plain HTTP to the HTTPS port: no answer (curl exit $RC, body '${plain:0:4
   eval '[ "$RC" -ne 0 ] && [ -z "$plain" ]'
 check "...and HTTPS still answers" tls_curl -o /dev/null -f "$URL/time"
 status=$("$BIN/sntpd" status --json --control "$WORK/pi.sock")
-check "sntpd status --json: the HTTP interface and its set ($(jq -c '[.http.listen, .http.sets]' <<<"$status"))" \
-  [ "$(jq -c '[.http.listen, .http.sets]' <<<"$status")" = '["127.0.0.1:11151",1]' ]
+check "sntpd status --json: the HTTP interface and its set ($(jq -c '[.http.listen, .http.https, .http.sets]' <<<"$status"))" \
+  [ "$(jq -c '[.http.listen, .http.https, .http.sets]' <<<"$status")" = '["127.0.0.1:11151",true,1]' ]
 
 if command -v chromium >/dev/null && command -v node >/dev/null &&
   [ -d "$REPO/tests/browser/node_modules/playwright-core" ]; then

@@ -63,6 +63,7 @@ StatusSnapshot synchronized_snapshot() {
   HttpSnapshot h;
   h.listen = "127.0.0.1:8080";
   h.set_enabled = true;
+  h.https = true;
   h.requests[1] = 7;
   h.sets = 1;
   h.refused[static_cast<size_t>(core::PhoneRefusal::Reused)] = 2;
@@ -95,6 +96,7 @@ TEST(SntpdStatus, JsonHasTheDocumentedFields) {
   EXPECT_EQ(j["counters"]["dropped_total"], 2u);
   EXPECT_EQ(j["http"]["refused_total"], 2u);
   EXPECT_EQ(j["http"]["requests"]["time"], 7u);
+  EXPECT_EQ(j["http"]["https"], true);
   EXPECT_TRUE(j["http"]["last_refusal"]["offset_s"].is_null());
   EXPECT_EQ(j["clock"]["kind"], "simulated");
 }
@@ -153,6 +155,8 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   auto wire = nlohmann::ordered_json::parse(status_json(s).dump());
   EXPECT_EQ(status_text(status_from_json(wire)), direct);
   EXPECT_NE(direct.find("Synchronized     : yes, serving stratum 2, refid LOCL\n"), std::string::npos);
+  EXPECT_NE(direct.find("HTTP             : 127.0.0.1:8080 (HTTPS), phones may set the clock\n"),
+            std::string::npos);
   EXPECT_NE(direct.find("Reference time   : 2026-11-18T"), std::string::npos);
   EXPECT_NE(
       direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),

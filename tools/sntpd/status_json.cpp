@@ -194,6 +194,7 @@ ClientTableSnapshot clients_summary_from_json(const ordered_json& cl) {
 ordered_json http_json(const HttpSnapshot& h) {
   ordered_json j;
   j["listen"] = h.listen;
+  j["https"] = h.https;
   j["set_enabled"] = h.set_enabled;
   ordered_json req;
   for (size_t i = 0; i < kHttpEndpointCount; ++i) req[kHttpEndpoints[i]] = h.requests[i];
@@ -238,6 +239,7 @@ std::optional<PhoneAttempt> phone_attempt_from_json(const ordered_json& j) {
 HttpSnapshot http_from_json(const ordered_json& j) {
   HttpSnapshot h;
   h.listen = j.at("listen").get<std::string>();
+  h.https = j.value("https", false);
   h.set_enabled = j.at("set_enabled").get<bool>();
   if (auto it = j.find("requests"); it != j.end() && it->is_object()) {
     for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = count_field(*it, kHttpEndpoints[i]);

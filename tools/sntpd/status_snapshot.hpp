@@ -151,6 +151,7 @@ inline constexpr size_t kPhoneRefusals = static_cast<size_t>(core::PhoneRefusal:
 struct HttpSnapshot {
   std::string listen;                                      // the address served, e.g. "127.0.0.1:8080"
   bool set_enabled = false;                                // --http-set-allow or --http-set-interface given
+  bool https = false;                                      // --http-tls-cert and --http-tls-key given
   std::array<uint64_t, kHttpEndpointCount> requests = {};  // by kHttpEndpoints
   uint64_t sets = 0;                                       // times a phone set the clock
   uint64_t verifications = 0;  // times a phone agreed with the clock within 1 s (recorded, not stepped)

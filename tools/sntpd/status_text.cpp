@@ -93,7 +93,7 @@ void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot&
 }
 
 void http_lines(Out out, const HttpSnapshot& h) {
-  fmt::format_to(out, "HTTP             : {}, {}\n", h.listen,
+  fmt::format_to(out, "HTTP             : {}{}, {}\n", h.listen, h.https ? " (HTTPS)" : "",
                  h.set_enabled ? "phones may set the clock" : "phones may not set the clock");
   const std::optional<PhoneAttempt>& last = h.last_set;
   fmt::format_to(out, "Phone sets       : {}{}\n", h.sets,

@@ -555,6 +555,7 @@ void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome
 HttpSnapshot WebService::status() const {
   HttpSnapshot h;
   h.listen = address_;
+  h.https = config_.tls_cert.get() >= 0;
   h.set_enabled = set_enabled();
   static_assert(std::tuple_size_v<decltype(current_.requests)> == kHttpEndpointCount,
                 "the report names every endpoint counted");
