@@ -11,7 +11,8 @@
 // slow GPS, a prompt answered late).  When the fix arrived after the page's first set (it never
 // waits for it), the button sends it with a second one.  The JSON: secure (window.isSecureContext),
 // state and result (the page's result), location_state and location (the page's location line:
-// sent, waiting, denied, needs_https, unavailable, asking), sets (each POST /set: its location or
+// sent, waiting, denied, needs_https, unavailable, asking), camera and camera_warning (camsync's
+// last run as the page shows it; the warning null when hidden), sets (each POST /set: its location or
 // null, the answer's result and reason), pressed (whether the button was needed), page_error.
 // The checks are the calling test's (tests/interop/sntpd_location.sh).
 import { launchPhone } from "./launch.mjs";
@@ -78,6 +79,8 @@ try {
   out.result = await page.$eval("#result", (e) => e.textContent);
   out.location_state = await page.$eval("#location", (e) => e.dataset.state);
   out.location = await page.$eval("#location", (e) => e.textContent);
+  out.camera = await page.$eval("#camera", (e) => e.textContent);
+  out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
 } finally {
   await context.close();
 }
