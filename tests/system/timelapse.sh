@@ -301,12 +301,12 @@ if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/t
   started5=$(camsync_started)
   t_page=$(date +%s)
   page=$(timeout 90 nsenter -t "$CPID" -n node "$REPO/tests/browser/location.mjs" $PI/ --profile "$WORK/chromium-https" \
-    --lat -33.8568 --lon 151.2153 --accuracy 25 --ignore-https-errors 2>"$WORK/browser-https.log") || true
+    --lat -33.8568 --lon 151.2153 --accuracy 25 --ignore-https-errors --timezone Australia/Sydney 2>"$WORK/browser-https.log") || true
   show "(the phone opens $PI/: what the page shows)" \
     "$(jq -r '"result: \(.result)\nlocation: \(.location)\ncamera: \(.camera)\nwarning: \(.camera_warning)"' <<<"$page" 2>/dev/null || echo "$page")"
   check "the page over HTTPS: a secure context, $(jq -r .state <<<"$page" 2>/dev/null), the location sent" \
     jq_true '.secure and (.state == "verified" or .state == "set") and .location_state == "sent" and .page_error == null' <<<"$page"
-  retry_at=$(date -d "@${retry_unix:-0}" +%H:%M)
+  retry_at=$(TZ=Australia/Sydney date -d "@${retry_unix:-0}" +%H:%M)
   check "...the page warns: $(jq -r .camera_warning <<<"$page" 2>/dev/null)" \
     jq_true ".camera_warning | test(\"^Camera clock not set: camera unreachable.* — will retry at $retry_at\$\")" <<<"$page"
   located=$(with_location | tail -n +$((n_located + 1)) | tail -1)
