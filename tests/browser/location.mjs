@@ -3,16 +3,18 @@
 // set or verify the clock, and prints what happened as one JSON object.
 //
 //   node location.mjs URL [--deny] [--late] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE]
-//                         [--ignore-https-errors] [--profile DIR]
+//                         [--ignore-https-errors] [--profile DIR] [--timezone NAME]
 //
 // URL is any origin (http://127.0.0.1:PORT/, a secure context; http://lansync:PORT/ with
 // --host-rule "MAP lansync 127.0.0.1", not one; https://... with --ignore-https-errors for a
-// self-signed certificate).  --late holds the fix back until the page's first set was answered (a
-// slow GPS, a prompt answered late).  When the fix arrived after the page's first set (it never
-// waits for it), the button sends it with a second one.  The JSON: secure (window.isSecureContext),
-// state and result (the page's result), location_state and location (the page's location line:
-// sent, waiting, denied, needs_https, unavailable, asking), sets (each POST /set: its location or
-// null, the answer's result and reason), pressed (whether the button was needed), page_error.
+// self-signed certificate).  --timezone: the browser's zone, e.g. Australia/Sydney.  --late holds
+// the fix back until the page's first set was answered (a slow GPS, a prompt answered late).  When
+// the fix arrived after the page's first set (it never waits for it), the button sends it with a
+// second one.  The JSON: secure (window.isSecureContext), state and result (the page's result),
+// location_state and location (the page's location line: sent, waiting, denied, needs_https,
+// unavailable, asking), camera and camera_warning (camsync's last run as the page shows it; the
+// warning null when hidden), sets (each POST /set: its location or null, the answer's result and
+// reason), pressed (whether the button was needed), page_error.
 // The checks are the calling test's (tests/interop/sntpd_location.sh).
 import { launchPhone } from "./launch.mjs";
 
@@ -22,7 +24,7 @@ const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (!url) {
   console.error("usage: node location.mjs URL [--deny] [--late] [--lat DEG --lon DEG --accuracy M] [--host-rule RULE] " +
-                "[--ignore-https-errors] [--profile DIR]");
+                "[--ignore-https-errors] [--profile DIR] [--timezone NAME]");
   process.exit(2);
 }
 
@@ -33,6 +35,7 @@ const context = await launchPhone(option("--profile", "/tmp/lansync-chromium-loc
   geolocation,
   permissions: flag("--deny") ? [] : ["geolocation"],
   ignoreHTTPSErrors: flag("--ignore-https-errors"),
+  ...(option("--timezone", undefined) ? { timezoneId: option("--timezone", undefined) } : {}),
   extraArgs: rule ? ["--host-resolver-rules=" + rule] : [],
 });
 const out = { sets: [], pressed: false };
@@ -78,6 +81,8 @@ try {
   out.result = await page.$eval("#result", (e) => e.textContent);
   out.location_state = await page.$eval("#location", (e) => e.dataset.state);
   out.location = await page.$eval("#location", (e) => e.textContent);
+  out.camera = await page.$eval("#camera", (e) => e.textContent);
+  out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
 } finally {
   await context.close();
 }

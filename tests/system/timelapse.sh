@@ -9,7 +9,14 @@
 # Pi, a verification, and camsync runs once more; sntpd-web runs as _lansync
 # in sntpd.service's cgroup and comes back after a kill -9 while sntpd stays.  After a reboot the
 # activity log still holds its lines and grows, the Pi is not reliable (no
-# phone yet) and camsync refuses to copy its clock.
+# phone yet) and camsync refuses to copy its clock.  Between the two, the
+# rig's owner turns HTTPS on (man sntpd's self-signed certificate, made on this
+# machine as the root file system has no openssl) so that the report gets the
+# phones' locations: a phone's set over HTTPS, the page in Chromium granted the
+# geolocation (its activity-log line carries the location); with the camera
+# gone, a run fails and camsync.service's --retry-interval 15min puts its retry
+# time in the camera-state file, GET /time and the page's warning; the camera
+# back, the next run sets it.
 #
 # The container shares this machine's clock and never gets CAP_SYS_TIME:
 # sntpd runs `clock simulated` (5 s behind), so the phone's set moves sntpd's
@@ -24,6 +31,7 @@ CAMERA_STATE=/var/lib/lansync/camera-state.json
 REQUEST=/var/lib/lansync/camera-request
 ALOG=/var/log/lansync/sntpd.jsonl
 PI=http://192.168.4.1
+CA=()  # curl's --cacert once the page is on HTTPS
 CAMERA=192.168.4.20:8080
 
 # show TITLE TEXT: a user's command and its output, for the record (README).
@@ -54,7 +62,7 @@ UNIT
   # camsync as shipped (--discover --syslog --time-zone state) but trusting the
   # sync-state file alone: the kernel's sync status here is this machine's.
   boot_id_dropin camsync.service timelapse-test ExecStart= \
-    "ExecStart=/usr/bin/camsync --discover --syslog --time-zone state --reference state"
+    "ExecStart=/usr/bin/camsync --discover --syslog --time-zone state --retry-interval 15min --reference state"
   inside systemctl daemon-reload
   inside systemctl enable --now ap0.service >/dev/null 2>&1
 }
@@ -63,18 +71,20 @@ UNIT
 # container's network (from this machine's build tree); waits until it listens.
 camera() {
   start "$1" nsenter -t "$CPID" -n "$BIN/camera_emulator" --listen "$CAMERA" --offset -7 --zone +0900 --ssdp
+  CAM_PID=$LAST_PID
   wait_until 10 grep -q "listening on" "$WORK/$1.log"
 }
 camera_status() { inside curl -s --max-time 5 "http://$CAMERA/emulator/status"; }
 
-# phone_sets: a phone on ap0 (192.168.4.2) measures and sets, in Sydney's zone; the /set reply.
+# phone_sets [FIELDS]: a phone on ap0 (192.168.4.2) measures and sets, in Sydney's zone (more
+# body fields: ,"location":{...}); the /set reply.
 phone_sets() {
   local t1 t4 x
   t1=$(date +%s%3N)
-  x=$(inside curl -s --max-time 5 --interface 192.168.4.2 $PI/exchange)
+  x=$(inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 $PI/exchange)
   t4=$(date +%s%3N)
-  inside curl -s --max-time 5 --interface 192.168.4.2 -H 'Content-Type: application/json' \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4,\"time_zone\":\"Australia/Sydney\"}" $PI/set
+  inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 -H 'Content-Type: application/json' -H "Origin: $PI" \
+    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4,\"time_zone\":\"Australia/Sydney\"${1:-}}" $PI/set
 }
 
 camsync_started() { inside systemctl show -p ExecMainStartTimestampMonotonic --value camsync.service; }
@@ -83,7 +93,7 @@ camsync_ran_after() {
   [ "$(camsync_started)" -gt "$1" ] && [ "$(inside systemctl is-active camsync.service)" != activating ] &&
     jq_true ".last_run_unix > $2" <(inside cat $CAMERA_STATE 2>/dev/null)
 }
-pi_time() { inside curl -s --max-time 5 $PI/time; }
+pi_time() { inside curl -s --max-time 5 "${CA[@]}" $PI/time; }
 # pi_minus_real: the Pi's (simulated) clock minus this machine's, in s.
 pi_minus_real() {
   local a b t
@@ -94,8 +104,8 @@ pi_minus_real() {
 }
 # post_sync_camera: POST /sync-camera from the phone as the page on the Pi sends it; body, then the status.
 post_sync_camera() {
-  inside curl -s --max-time 5 --interface 192.168.4.2 -X POST -H 'Content-Length: 0' \
-    -H 'Origin: http://192.168.4.1' -w '%{http_code}\n' $PI/sync-camera
+  inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 -X POST -H 'Content-Length: 0' \
+    -H "Origin: $PI" -w '%{http_code}\n' $PI/sync-camera
 }
 
 boot timelapse
@@ -158,7 +168,7 @@ check "sntpd status: the phone is the reference" grep -q "phone" <<<"$status"
 started1=$(camsync_started)
 t_req=$(date +%s)
 reply=$(post_sync_camera)
-show "curl -X POST -H 'Origin: http://192.168.4.1' http://192.168.4.1/sync-camera" "$reply"
+show "curl -X POST -H 'Origin: $PI' $PI/sync-camera" "$reply"
 check "POST /sync-camera: 202 requested" [ "$(tail -1 <<<"$reply") $(json result "$(head -1 <<<"$reply")")" = "202 requested" ]
 check "...$REQUEST written ($(inside cat $REQUEST 2>/dev/null))" \
   jq_true '.client == "192.168.4.2" and .requested_unix_ms > 0' <(inside cat $REQUEST)
@@ -218,13 +228,106 @@ inside sh -c "kill -9 $web"
 page_back() {
   local pid
   pid=$(web_pid) && [ -n "$pid" ] && [ "$pid" != "$web" ] &&
-    [ "$(inside curl -s --max-time 2 -o /dev/null -w '%{http_code}' $PI/)" = 200 ]
+    [ "$(inside curl -s --max-time 2 "${CA[@]}" -o /dev/null -w '%{http_code}' $PI/)" = 200 ]
 }
 check "after kill -9 of sntpd-web, the page answers again" wait_until 30 page_back
 check "...sntpd's PID is unchanged ($main)" [ "$(inside systemctl show -p MainPID --value sntpd.service)" = "$main" ]
 web_journal=$(inside journalctl -b -u sntpd.service --no-pager -o cat | grep "sntpd-web (pid $web)" || true)
 show "journalctl -u sntpd.service | grep sntpd-web" "$web_journal"
 check "...and the journal says why" grep -q "starting it again" <<<"$web_journal"
+
+# --- The owner turns HTTPS on, so that the report gets the phones' locations (a browser gives
+# one to a secure context only): man sntpd's self-signed certificate (made here: the root file
+# system has no openssl), the key root's alone, the page on 443.
+keygen=(openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 825
+  -nodes -keyout /etc/lansync/https.key -out /etc/lansync/https.crt
+  -subj /CN=pi.local -addext subjectAltName=DNS:pi.local,IP:192.168.4.1
+  -addext extendedKeyUsage=serverAuth)
+check "the certificate, with man sntpd's openssl command" \
+  "${keygen[@]/\/etc\/lansync/$WORK/timelapse/etc/lansync}" 2>"$WORK/openssl.log"
+chown root:root "$WORK"/timelapse/etc/lansync/https.{key,crt}
+chmod 0600 "$WORK/timelapse/etc/lansync/https.key"
+sed -i 's/^http 192.168.4.1:80$/http 192.168.4.1:443\nhttp-tls-cert \/etc\/lansync\/https.crt\nhttp-tls-key \/etc\/lansync\/https.key/' \
+  "$WORK/timelapse/etc/lansync/sntpd.conf"
+show "ls -l /etc/lansync/https.key; grep -E '^http' /etc/lansync/sntpd.conf" \
+  "$(inside ls -l /etc/lansync/https.key | cut -d' ' -f1,3,4,9)
+$(grep -E '^http' "$WORK/timelapse/etc/lansync/sntpd.conf")"
+PI=https://192.168.4.1
+CA=(--cacert /etc/lansync/https.crt)
+inside systemctl restart sntpd.service
+check "sntpd.service restarted with the certificate" wait_active sntpd.service
+serving=$(inside journalctl -b -u sntpd.service --no-pager -o cat | grep 'serving on 192.168.4.1:443' | tail -1)
+show "journalctl -u sntpd.service | grep serving" "$serving"
+check "...the page is on HTTPS (the journal: $serving)" grep -q '(HTTPS)' <<<"$serving"
+check "GET $PI/time with curl --cacert from the phone's address: 200" \
+  [ "$(inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 -o /dev/null -w '%{http_code}' $PI/time)" = 200 ]
+run_capture status inside sntpd status
+check "sntpd status still answers (the phone is the reference)" grep -q "phone" <<<"$status"
+# A phone's set over HTTPS with its location (as the page sends it); camsync.path runs camsync (the camera is right).
+started3=$(camsync_started)
+t_https=$(date +%s)
+set=$(phone_sets ",\"location\":{\"lat\":-33.8568,\"lon\":151.2153,\"accuracy_m\":25,\"unix\":$t_https}")
+check "a set over HTTPS with Origin: $PI and a location: $(json result "$set")" \
+  eval '[[ "$(json result "$set")" =~ ^(set|verified)$ ]]'
+located=$(inside jq -c 'select(.event == "phone_set" and .location != null)' $ALOG | tail -1)
+show "grep location $ALOG     # curl's set" "$located"
+check "...its activity-log line carries the location" \
+  jq_true ".location == {\"lat\":-33.8568,\"lon\":151.2153,\"accuracy_m\":25,\"unix\":$t_https}" <<<"$located"
+check "...and camsync.service ran after it" wait_until 30 camsync_ran_after "$started3" "$t_https"
+
+# --- The camera goes away: the run POST /sync-camera starts fails, and camsync.service's
+# --retry-interval 15min says when camsync.timer tries again.
+kill "$CAM_PID"
+wait "$CAM_PID" 2>/dev/null || true
+started4=$(camsync_started)
+t_fail=$(date +%s)
+reply=$(post_sync_camera)
+check "the camera stopped; POST /sync-camera over HTTPS: $(tail -1 <<<"$reply")" [ "$(tail -1 <<<"$reply")" = 202 ]
+check "camsync.service ran" wait_until 30 camsync_ran_after "$started4" "$t_fail"
+cstate=$(inside cat $CAMERA_STATE)
+show "cat $CAMERA_STATE" "$cstate"
+check "camera-state: failed, \"$(json message "$cstate")\", retry at the run + 900 s ($(json retry_unix "$cstate"))" \
+  jq_true '.result == "failed" and (.message | test("unreachable")) and .retry_unix == (.last_run_unix + 900 | floor)' <<<"$cstate"
+retry_unix=$(json retry_unix "$cstate")
+time=$(pi_time)
+show "curl --cacert /etc/lansync/https.crt $PI/time | jq .camera" "$(jq .camera <<<"$time")"
+check "...GET /time's camera object carries it" \
+  jq_true ".camera.result == \"failed\" and .camera.retry_unix == ${retry_unix:-0}" <<<"$time"
+if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/tests/browser/node_modules/playwright-core" ]; then
+  # The phone opens the page over HTTPS (the self-signed certificate accepted), the geolocation
+  # granted: it verifies with the location, and warns about the camera.
+  with_location() { inside jq -c 'select(.event == "phone_set" and .location != null)' $ALOG; }
+  n_located=$(with_location | wc -l)
+  started5=$(camsync_started)
+  t_page=$(date +%s)
+  page=$(timeout 90 nsenter -t "$CPID" -n node "$REPO/tests/browser/location.mjs" $PI/ --profile "$WORK/chromium-https" \
+    --lat -33.8568 --lon 151.2153 --accuracy 25 --ignore-https-errors --timezone Australia/Sydney 2>"$WORK/browser-https.log") || true
+  show "(the phone opens $PI/: what the page shows)" \
+    "$(jq -r '"result: \(.result)\nlocation: \(.location)\ncamera: \(.camera)\nwarning: \(.camera_warning)"' <<<"$page" 2>/dev/null || echo "$page")"
+  check "the page over HTTPS: a secure context, $(jq -r .state <<<"$page" 2>/dev/null), the location sent" \
+    jq_true '.secure and (.state == "verified" or .state == "set") and .location_state == "sent" and .page_error == null' <<<"$page"
+  retry_at=$(TZ=Australia/Sydney date -d "@${retry_unix:-0}" +%H:%M)
+  check "...the page warns: $(jq -r .camera_warning <<<"$page" 2>/dev/null)" \
+    jq_true ".camera_warning | test(\"^Camera clock not set: camera unreachable.* — will retry at $retry_at\$\")" <<<"$page"
+  located=$(with_location | tail -n +$((n_located + 1)) | tail -1)
+  show "tail -n 1 $ALOG     # the page's $(jq -r .result <<<"$located")" "$located"
+  check "...the activity log's line of the page's $(jq -r .result <<<"$located") carries the location" \
+    jq_true ".location.lat == -33.8568 and .location.lon == 151.2153 and .location.accuracy_m == 25" <<<"$located"
+  check "...camsync.service ran after it (and failed again)" wait_until 30 camsync_ran_after "$started5" "$t_page"
+else
+  echo "SKIP (the page over HTTPS in Chromium): chromium, node or playwright-core is not installed"
+fi
+# The camera back (7 s behind again): the next run sets it, and the retry time is gone.
+check "the camera back on $CAMERA" camera cam-back
+started6=$(camsync_started)
+t_back=$(date +%s)
+reply=$(post_sync_camera)
+check "POST /sync-camera: $(tail -1 <<<"$reply"); camsync.service ran" \
+  eval '[ "$(tail -1 <<<"$reply")" = 202 ] && wait_until 30 camsync_ran_after "$started6" "$t_back"'
+cstate=$(inside cat $CAMERA_STATE)
+show "cat $CAMERA_STATE" "$cstate"
+check "camera-state: $(json result "$cstate"), no retry time" jq_true '.result == "set" and .retry_unix == null' <<<"$cstate"
+check "...one PUT on the camera that came back" [ "$(json puts "$(camera_status)")" = 1 ]
 
 # --- A reboot: the log keeps its lines and grows; the Pi is not reliable; camsync refuses.
 log=$(inside cat $ALOG)
@@ -238,12 +341,13 @@ reboot_container || { finish; exit; }
 check "the reboot changed the boot_id" [ "$(boot_id)" != "$boot1" ]
 check "sntpd.service is active again" wait_active sntpd.service
 check "the camera emulator listens in the new network namespace" camera cam2
+retry_unix=$(json retry_unix "$cstate")
 time=$(pi_time)
-show "curl http://192.168.4.1/time     # after the reboot, before any phone" "$time"
+show "curl --cacert /etc/lansync/https.crt $PI/time     # after the reboot, before any phone" "$time"
 check "GET /time: not synchronized ($(json detail "$time"))" \
   jq_true '(.synchronized | not) and .stratum == 16 and (.detail | test("earlier boot"))' <<<"$time"
 reply=$(post_sync_camera)
-show "curl -X POST -H 'Origin: http://192.168.4.1' http://192.168.4.1/sync-camera" "$reply"
+show "curl -X POST -H 'Origin: $PI' $PI/sync-camera" "$reply"
 check "POST /sync-camera: 409 not_reliable" \
   [ "$(tail -1 <<<"$reply") $(json reason "$(head -1 <<<"$reply")")" = "409 not_reliable" ]
 t_run=$(date +%s)
