@@ -16,6 +16,7 @@ constexpr size_t kSetSize = 1 + 8 + 8 + (2 + kTokenCapacity) + (2 + kClientCapac
                             kLocationSize;
 constexpr size_t kCountersSize = 8 * (6 + 1 + kLimitCount);
 constexpr size_t kClockSize = 8;
+constexpr size_t kHeartbeatSize = 8;
 
 class Writer {
  public:
@@ -113,6 +114,8 @@ void encode_payload(const Message& m, Writer& w) {
       break;
     case Type::Reply: w.u16(m.reply.status); break;  // the text follows, unpadded
     case Type::Clock: w.u64(static_cast<uint64_t>(m.clock.served_minus_real_ns)); break;
+    case Type::Ping:
+    case Type::Pong: w.u64(m.beat.sequence); break;
     default: break;
   }
 }
@@ -125,6 +128,8 @@ size_t payload_size(Type t) {
     case Type::Counters: return kCountersSize;
     case Type::Reply: return 2;
     case Type::Clock: return kClockSize;
+    case Type::Ping:
+    case Type::Pong: return kHeartbeatSize;
     default: return 0;
   }
 }
@@ -162,6 +167,8 @@ Result<Message, DecodeError> decode_payload(Message m, Reader& r) {
       m.reply.body.assign(reinterpret_cast<const char*>(r.here()), r.left());
       return m;
     case Type::Clock: m.clock.served_minus_real_ns = static_cast<int64_t>(r.u64()); return m;
+    case Type::Ping:
+    case Type::Pong: m.beat.sequence = r.u64(); return m;
     default: return m;
   }
 }
@@ -211,7 +218,7 @@ Result<Message, DecodeError> decode(const uint8_t* data, size_t size) {
   Reader h(data, kHeaderSize);
   if (h.u16() != kVersion) return fail(DecodeError::BadVersion);
   uint16_t type = h.u16();
-  if (type < static_cast<uint16_t>(Type::Time) || type > static_cast<uint16_t>(Type::SyncCamera)) {
+  if (type < static_cast<uint16_t>(Type::Time) || type > static_cast<uint16_t>(Type::Pong)) {
     return fail(DecodeError::BadType);
   }
   Message m;

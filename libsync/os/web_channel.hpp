@@ -8,8 +8,11 @@
 // degrees, cm, Unix s) behind a presence byte.  decode() checks every length and
 // every field; a message that fails is dropped by the receiver and counted, never trusted.
 //
-//   web → sntpd:  Time, Metrics, Exchange (no payload), Set, Counters, SyncCamera (Set's layout)
-//   sntpd → web:  Reply (answers the request of the same id), Clock
+//   web → sntpd:  Time, Metrics, Exchange (no payload), Set, Counters, SyncCamera (Set's layout), Pong
+//   sntpd → web:  Reply (answers the request of the same id), Clock, Ping
+//
+// Ping/Pong is sntpd's heartbeat: the web process answers a Ping from the thread that serves HTTP,
+// so that one alive but stuck stops answering and sntpd kills and restarts it.
 //
 // sntpd renders every reply body (the /time JSON, the metrics text, the exchange's T2/T3 and token,
 // the set verdict), so that the web process can neither invent T2/T3 nor judge a set.
@@ -58,6 +61,8 @@ enum class Type : uint16_t {
   Clock,       // the served clock minus CLOCK_REALTIME, for the Date header
   SyncCamera,  // POST /sync-camera: Reply with the verdict JSON; the payload of a Set (only early,
                // client, trigger and user_agent mean something)
+  Ping,        // sntpd's heartbeat: answered by a Pong with the same sequence
+  Pong,        // the web process's answer to a Ping
 };
 
 // Requests the web process refused by itself, for its bounds (not phone refusals).
@@ -105,13 +110,19 @@ struct Clock {
   int64_t served_minus_real_ns = 0;
 };
 
+// A heartbeat's payload (Ping and Pong): sntpd's counter, echoed.
+struct Heartbeat {
+  uint64_t sequence = 0;
+};
+
 struct Message {
   Type type = Type::Time;
-  uint32_t id = 0;    // a request's id, echoed by its Reply; 0 for Counters and Clock
+  uint32_t id = 0;    // a request's id, echoed by its Reply; 0 for Counters, Clock, Ping and Pong
   SetRequest set;     // with Type::Set and Type::SyncCamera
   Counters counters;  // with Type::Counters
   Reply reply;        // with Type::Reply
   Clock clock;        // with Type::Clock
+  Heartbeat beat;     // with Type::Ping and Type::Pong
 };
 
 // Why a datagram was dropped.

@@ -105,18 +105,22 @@ TEST(SntpdStatus, WebProcessCountersRoundTrip) {
   StatusSnapshot s = synchronized_snapshot();
   s.http->limited[static_cast<size_t>(os::web::Limit::TooLarge)] = 3;
   s.http->web_restarts = 2;
+  s.http->web_hung = 1;
   s.http->channel_dropped = 1;
   nlohmann::ordered_json j = status_json(s);
   EXPECT_EQ(j["http"]["limited"]["too_large"], 3u);
   EXPECT_EQ(j["http"]["limited"]["deadline"], 0u);
   EXPECT_EQ(j["http"]["web_restarts"], 2u);
+  EXPECT_EQ(j["http"]["web_hung"], 1u);
   StatusSnapshot back = status_from_json(nlohmann::ordered_json::parse(j.dump()));
   EXPECT_EQ(back.http->limited, s.http->limited);
   EXPECT_EQ(back.http->web_restarts, 2u);
+  EXPECT_EQ(back.http->web_hung, 1u);
   EXPECT_EQ(back.http->channel_dropped, 1u);
   std::string metrics = metrics_text(s);
   EXPECT_NE(metrics.find("sntpd_http_limited_total{reason=\"too_large\"} 3\n"), std::string::npos);
   EXPECT_NE(metrics.find("sntpd_http_web_restarts_total 2\n"), std::string::npos);
+  EXPECT_NE(metrics.find("sntpd_http_web_hung_total 1\n"), std::string::npos);
 }
 
 // A verification is counted and kept apart from the sets and the refusals, with the phone's zone.

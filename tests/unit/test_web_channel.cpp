@@ -98,7 +98,7 @@ TEST(WebChannel, SyncCameraRoundTrips) {
   bytes.pop_back();
   EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadLength);
   bytes = encode(m);
-  bytes[2] = static_cast<uint8_t>(Type::SyncCamera) + 1;
+  bytes[2] = static_cast<uint8_t>(Type::Pong) + 1;  // the first type this version does not know
   EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadType);
 }
 
@@ -147,6 +147,37 @@ TEST(WebChannel, CountersClockAndRequestsRoundTrip) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->type, Type::Metrics);
   EXPECT_EQ(m->id, 42u);
+}
+
+TEST(WebChannel, PingAndPongCarryTheirSequence) {
+  for (Type t : {Type::Ping, Type::Pong}) {
+    Message p;
+    p.type = t;
+    p.beat.sequence = 0x0123'4567'89ab'cdefULL;
+    auto bytes = encode(p);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 8);
+    auto m = decode(bytes.data(), bytes.size());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->type, t);
+    EXPECT_EQ(m->id, 0u);
+    EXPECT_EQ(m->beat.sequence, p.beat.sequence);
+  }
+}
+
+TEST(WebChannel, RefusesAPingOfAnotherLength) {
+  Message p;
+  p.type = Type::Ping;
+  auto bytes = encode(p);
+  // One byte short, one byte long (the header's length agreeing with the datagram), none at all.
+  for (size_t payload : {size_t{7}, size_t{9}, size_t{0}}) {
+    auto wrong = bytes;
+    wrong.resize(kHeaderSize + payload, 0);
+    for (size_t i = 0; i < 4; ++i) wrong[8 + i] = static_cast<uint8_t>(payload >> (8 * i));
+    EXPECT_EQ(decode(wrong.data(), wrong.size()).error(), DecodeError::BadLength) << payload;
+  }
+  auto type = bytes;
+  type[2] = static_cast<uint8_t>(Type::Pong) + 1;  // the first type this version does not know
+  EXPECT_EQ(decode(type.data(), type.size()).error(), DecodeError::BadType);
 }
 
 TEST(WebChannel, ReplyCarriesItsTextUpToTheLimit) {

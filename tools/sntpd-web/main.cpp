@@ -48,26 +48,32 @@ std::optional<std::string> read_handed(int fd) {
   return out;
 }
 
-// Serves until SIGTERM/SIGINT or the channel's hang-up; the exit code.
+// Serves until SIGTERM/SIGINT or the channel's hang-up; the exit code.  One thread: HTTP, the
+// channel and the sweep, so that a stuck loop also misses sntpd's heartbeat and gets restarted.
 int serve(Server& server, int channel_fd) {
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
-  ::sigprocmask(SIG_BLOCK, &mask, nullptr);  // before the server's thread starts: it inherits the mask
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
   if (!server.start()) return server.tls_refused() ? os::web::kExitTlsRefused : 1;
+  int64_t sweep_due = 0;
   for (;;) {
-    // The channel is read by the server's thread: here only its hang-up (events 0) counts.
-    pollfd fds[2] = {{sfd, POLLIN, 0}, {channel_fd, 0, 0}};
-    int n = ::poll(fds, 2, kSweepIntervalMs);
+    pollfd fds[3] = {{sfd, POLLIN, 0}, {channel_fd, POLLIN, 0}, {server.poll_fd(), POLLIN, 0}};
+    int n = ::poll(fds, 3, server.timeout_ms(kSweepIntervalMs));
     if (n > 0 && (fds[0].revents & POLLIN) != 0) return 0;
     if (n > 0 && (fds[1].revents & (POLLHUP | POLLERR)) != 0) {
       os::log::info("sntpd closed the channel: stopping");
       return 0;
     }
-    server.sweep(os::monotonic_ns());
+    if (n > 0 && (fds[1].revents & POLLIN) != 0) server.read_channel();
+    server.run();
+    if (int64_t now = os::monotonic_ns(); now >= sweep_due) {
+      server.sweep(now);
+      sweep_due = now + int64_t{kSweepIntervalMs} * 1'000'000;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 
@@ -97,7 +98,8 @@ Server::~Server() {
 }
 
 bool Server::start() {
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+  // No thread of its own: main()'s loop drives it (run()), and reads the channel in the same thread.
+  unsigned flags = MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
   bool tls = !config_.tls_cert_pem.empty();
   if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
     os::log::error("--http-tls-cert: this libmicrohttpd was built without TLS");
@@ -180,6 +182,24 @@ void Server::on_completed(MHD_Connection* c, void** request_state) {
   if (info == nullptr || info->socket_context == nullptr) return;
   std::lock_guard<std::mutex> lock(tracked_mutex_);
   static_cast<Tracked*>(info->socket_context)->since_mono_ns = os::monotonic_ns();
+}
+
+int Server::poll_fd() const {
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
+  return info == nullptr ? -1 : info->epoll_fd;
+}
+
+int Server::timeout_ms(int longest_ms) const {
+  MHD_UNSIGNED_LONG_LONG ms = 0;
+  if (MHD_get_timeout(daemon_, &ms) != MHD_YES) return longest_ms;
+  return static_cast<int>(std::min<MHD_UNSIGNED_LONG_LONG>(ms, static_cast<unsigned>(longest_ms)));
+}
+
+void Server::run() { MHD_run(daemon_); }
+
+void Server::read_channel() {
+  while (next_message(0)) {
+  }
 }
 
 void Server::sweep(int64_t mono_now_ns) {
@@ -307,6 +327,12 @@ std::optional<os::web::Message> Server::next_message(int timeout_ms) {
     return os::web::Message{};  // a Time request: ignored by the callers
   }
   if (got->type == os::web::Type::Clock) served_minus_real_ns_ = got->clock.served_minus_real_ns;
+  if (got->type == os::web::Type::Ping) {
+    os::web::Message pong;
+    pong.type = os::web::Type::Pong;
+    pong.beat = got->beat;
+    os::web::send(config_.channel_fd, pong);
+  }
   return *got;
 }
 

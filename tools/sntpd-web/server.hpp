@@ -1,7 +1,9 @@
 // sntpd-web's HTTP server on libmicrohttpd: bounds, deadlines and the link to sntpd.
 //
-// One internal polling thread (epoll) serves every connection, so a slow client cannot hold up
-// the others.  libmicrohttpd bounds the request line and headers (its per-connection memory
+// One thread serves every connection and the channel: main()'s loop polls libmicrohttpd's epoll
+// descriptor beside the channel and calls run(), so a slow client cannot hold up the others, and
+// sntpd's heartbeat (a Ping, answered by read_channel()) goes unanswered exactly when the HTTP
+// loop is stuck.  libmicrohttpd bounds the request line and headers (its per-connection memory
 // pool), the connections in total and per client address, and an idle connection's time; this
 // class adds a deadline for each whole request (from the accept, or from the end of the previous
 // request on a kept-alive connection), enforced by sweep().  Each request is judged by
@@ -57,11 +59,19 @@ class Server {
   // was for the certificate and key.
   bool start();
   bool tls_refused() const { return tls_refused_; }
+  // libmicrohttpd's epoll descriptor: readable when run() has work.
+  int poll_fd() const;
+  // How long main() may wait before calling run() (ms, at most longest_ms).
+  int timeout_ms(int longest_ms) const;
+  // Serves the connections that are ready (never blocks but in a request waiting for sntpd).
+  void run();
+  // Takes the messages sntpd sent between requests: the served clock, Pings (answered at once).
+  void read_channel();
   // Closes the connections past their deadline and pushes the counters when they changed; call
   // about twice a second.  Thread-safe.
   void sweep(int64_t mono_now_ns);
 
-  // libmicrohttpd's callbacks (public for the C trampolines in server.cpp).
+  // libmicrohttpd's callbacks (public for the C trampolines in server.cpp), from run().
   int on_request(MHD_Connection* c, const char* url, const char* method, const char* upload,
                  size_t* upload_size, void** request_state);
   void on_connection(MHD_Connection* c, void** socket_state, bool started);
@@ -82,7 +92,8 @@ class Server {
   int reply(MHD_Connection* c, int status, std::string_view content_type, const std::string& body, bool page,
             bool no_store, bool script = false);
   int finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p);
-  // The next message from sntpd within timeout_ms (a Clock taken note of); none when none came.
+  // The next message from sntpd within timeout_ms (a Clock taken note of, a Ping answered); none
+  // when none came.
   std::optional<os::web::Message> next_message(int timeout_ms);
   // sntpd's Reply to m, or none when it did not answer within kSntpdTimeoutMs.
   std::optional<os::web::Reply> exchange_with_sntpd(os::web::Message m);
@@ -94,7 +105,7 @@ class Server {
 
   ServerConfig config_;
   MHD_Daemon* daemon_ = nullptr;
-  uint32_t next_id_ = 1;                          // libmicrohttpd's thread only
+  uint32_t next_id_ = 1;                          // run()'s thread only
   std::atomic<int64_t> served_minus_real_ns_{0};  // from sntpd's Clock messages
   std::atomic<uint64_t> requests_[6] = {};        // by Route
   std::atomic<uint64_t> host_refused_{0};
@@ -104,7 +115,7 @@ class Server {
   int64_t limit_logged_mono_ns_[os::web::kLimitCount] = {};
   std::mutex tracked_mutex_;
   std::set<Tracked*> tracked_;  // the open connections
-  std::vector<uint8_t> buf_;    // receive buffer, libmicrohttpd's thread only
+  std::vector<uint8_t> buf_;    // receive buffer, run()'s thread only
   bool closed_ = false;         // sntpd closed the channel
   bool tls_refused_ = false;
   std::mutex log_mutex_;  // guards the two below (libmicrohttpd may log from its thread)

@@ -127,6 +127,9 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   }
   counter(m, "sntpd_http_web_restarts_total",
           "Times the web process (sntpd-web) exited and was started again.", h.web_restarts);
+  counter(m, "sntpd_http_web_hung_total",
+          "Times the web process stopped answering sntpd's heartbeat and was killed to be started again.",
+          h.web_hung);
   counter(m, "sntpd_http_channel_dropped_total", "Malformed messages from the web process, dropped.",
           h.channel_dropped);
   gauge_s(m, "sntpd_last_phone_set_offset_seconds", "The step of the last phone set (positive: forward).",

@@ -212,6 +212,7 @@ ordered_json http_json(const HttpSnapshot& h) {
     limited[os::web::code(static_cast<os::web::Limit>(i))] = h.limited[i];
   j["limited"] = limited;
   j["web_restarts"] = h.web_restarts;
+  j["web_hung"] = h.web_hung;
   j["channel_dropped"] = h.channel_dropped;
   j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
   j["last_verification"] =
@@ -256,6 +257,7 @@ HttpSnapshot http_from_json(const ordered_json& j) {
       h.limited[i] = count_field(*it, os::web::code(static_cast<os::web::Limit>(i)));
   }
   h.web_restarts = j.value("web_restarts", uint64_t{0});
+  h.web_hung = j.value("web_hung", uint64_t{0});
   h.channel_dropped = j.value("channel_dropped", uint64_t{0});
   h.last_set = phone_attempt_from_json(j.at("last_set"));
   if (auto it = j.find("last_verification"); it != j.end())

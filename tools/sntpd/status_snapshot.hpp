@@ -160,6 +160,7 @@ struct HttpSnapshot {
   std::array<uint64_t, os::web::kLimitCount> limited =
       {};                        // refused by the web process's bounds, by os::web::Limit
   uint64_t web_restarts = 0;     // times sntpd-web exited and was started again
+  uint64_t web_hung = 0;         // of those, times it was killed for not answering the heartbeat
   uint64_t channel_dropped = 0;  // malformed messages from sntpd-web, dropped
   std::optional<PhoneAttempt> last_set;
   std::optional<PhoneAttempt> last_verification;

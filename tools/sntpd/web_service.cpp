@@ -232,6 +232,7 @@ void WebService::attach(EventLoop& loop) {
   loop.watch_set(
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
       [this] { on_channel(); });
+  loop.every(Heartbeat::kPeriodNs, os::monotonic_ns() + Heartbeat::kPeriodNs, [this] { beat(); });
   loop.when([this] { return restart_due_mono_ns_; },
             [this] {
               restart_due_mono_ns_ = INT64_MAX;
@@ -274,6 +275,7 @@ void WebService::spawn() {
   channel_ = os::Fd(pair[0]);
   pid_ = pid;
   started_mono_ns_ = os::monotonic_ns();
+  heartbeat_.restart();
   send_clock();  // for the Date of what it answers by itself (the page, refusals)
   os::log::debug("http: sntpd-web started (pid {})", pid);
 }
@@ -328,6 +330,21 @@ void WebService::child_gone() {
   restart_due_mono_ns_ = os::monotonic_ns() + delay;
 }
 
+void WebService::beat() {
+  if (pid_ < 0 || channel_.get() < 0) return;
+  int64_t now = os::monotonic_ns();
+  if (heartbeat_.hung(now)) {
+    os::log::warn("http: sntpd-web (pid {}) did not answer for {} s; killing and starting it again", pid_,
+                  heartbeat_.silent_ns(now) / 1'000'000'000);
+    ++hung_;
+    return child_gone();  // SIGKILL, then the restart with its backoff
+  }
+  os::web::Message ping;
+  ping.type = os::web::Type::Ping;
+  ping.beat.sequence = heartbeat_.ping(now);
+  os::web::send(channel_.get(), ping);  // one that cannot go is missed all the same
+}
+
 void WebService::stop() {
   restart_due_mono_ns_ = INT64_MAX;
   channel_.reset();
@@ -361,6 +378,7 @@ void WebService::handle(const os::web::Message& m) {
     case os::web::Type::Set: return set(m.id, m.set);
     case os::web::Type::SyncCamera: return sync_camera(m.id, m.set);
     case os::web::Type::Counters: current_ = m.counters; return;
+    case os::web::Type::Pong: heartbeat_.pong(m.beat.sequence); return;
     default: ++malformed_[static_cast<size_t>(os::web::DecodeError::BadType)]; return;  // not for sntpd
   }
 }
@@ -566,6 +584,7 @@ HttpSnapshot WebService::status() const {
   for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = refused_[i];
   for (size_t i = 0; i < os::web::kLimitCount; ++i) h.limited[i] = earlier_.limited[i] + current_.limited[i];
   h.web_restarts = restarts_;
+  h.web_hung = hung_;
   for (uint64_t d : malformed_) h.channel_dropped += d;
   h.last_set = last_set_;
   h.last_verification = last_verification_;

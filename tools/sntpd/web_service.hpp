@@ -11,15 +11,16 @@
 // an HTTP client can neither reach the NTP service's memory nor exhaust it.  sntpd binds the
 // socket (as root, before dropping privileges) and keeps it; sntpd-web is started when the event
 // loop starts, as sntpd's user with no capability, and started again when it exits or closes the
-// channel (RestartBackoff).  With --http-tls-cert and --http-tls-key it serves HTTPS only: the
-// certificate and key reach it as sealed memory files (tls_files.hpp), and when its TLS library
-// refuses them it exits with os::web::kExitTlsRefused and sntpd stops (exit 2).  Over the channel
-// (os/web_channel.hpp) sntpd answers what needs the daemon: the /time JSON, the metrics text,
-// exchanges (T2/T3 read here from the served clock, the token issued here) and sets (the token
-// redeemed here, the set judged by Daemon::set_from_phone).
-// Each set attempt, taken, verified or refused, is recorded here: counted, logged (refusals at most once a
-// minute per reason) and, when it passed the access check, appended to the activity log.
-// Everything runs in the event loop's thread and never blocks on the web process.
+// channel (RestartBackoff), or when it stops answering the heartbeat (Heartbeat: a Ping every
+// 5 s; 3 unanswered over 15 s and it is killed with SIGKILL, then started again the same way).  With
+// --http-tls-cert and --http-tls-key it serves HTTPS only: the certificate and key reach it as sealed memory
+// files (tls_files.hpp), and when its TLS library refuses them it exits with os::web::kExitTlsRefused and
+// sntpd stops (exit 2).  Over the channel (os/web_channel.hpp) sntpd answers what needs the daemon: the /time
+// JSON, the metrics text, exchanges (T2/T3 read here from the served clock, the token issued here) and sets
+// (the token redeemed here, the set judged by Daemon::set_from_phone). Each set attempt, taken, verified or
+// refused, is recorded here: counted, logged (refusals at most once a minute per reason) and, when it passed
+// the access check, appended to the activity log. Everything runs in the event loop's thread and never blocks
+// on the web process.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +33,7 @@
 
 #include "core/phone.hpp"
 #include "event_loop.hpp"
+#include "heartbeat.hpp"
 #include "os/clock.hpp"
 #include "os/error.hpp"
 #include "os/exchange_token.hpp"
@@ -87,6 +89,8 @@ class WebService {
   void spawn();
   void on_channel();
   void child_gone();
+  // The heartbeat's tick: kills a web process that stopped answering, else sends the next Ping.
+  void beat();
   void handle(const os::web::Message& m);
   // Tells the web process the served clock (Clock); false when it could not be sent.
   bool send_clock();
@@ -120,6 +124,8 @@ class WebService {
   int64_t restart_due_mono_ns_ = INT64_MAX;
   RestartBackoff backoff_;
   uint64_t restarts_ = 0;
+  Heartbeat heartbeat_;
+  uint64_t hung_ = 0;  // restarts for a missed heartbeat
   os::ExchangeTokens tokens_;
   std::vector<uint8_t> buf_;
 
