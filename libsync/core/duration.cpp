@@ -13,7 +13,7 @@ const char* describe(DurationError e) {
   switch (e) {
     case DurationError::Empty: return "empty duration";
     case DurationError::BadNumber: return "not a number";
-    case DurationError::BadUnit: return "unknown unit (use s, m, h or d)";
+    case DurationError::BadUnit: return "unknown unit (use s, m or min, h or d)";
     case DurationError::Negative: return "a duration cannot be negative";
     case DurationError::TooLong: return "longer than 10 years";
   }

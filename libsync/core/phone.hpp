@@ -115,6 +115,8 @@ struct PhoneLocation {
   int32_t lon_e7 = 0;        // longitude, 1e-7 degrees, east positive, within ±180e7
   uint32_t accuracy_cm = 0;  // the fix's accuracy (95 % radius), cm, at most kPhoneMaxAccuracyCm
   int64_t unix_s = 0;        // when the fix was taken, Unix s, within the phone-clock years
+
+  bool operator==(const PhoneLocation&) const = default;
 };
 
 // The largest accuracy a location may claim: 10 000 km, cm.

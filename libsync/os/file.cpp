@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "os/fd.hpp"
@@ -72,6 +73,30 @@ OsResult<std::string> read_small_file(const std::string& path, size_t max_size) 
       return code_error(std::errc::file_too_large, "cannot read " + path);
     }
   }
+  return out;
+}
+
+OsResult<std::string> read_secret_file(const std::string& path, size_t max_size) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.get() < 0) return errno_error("cannot open " + path);
+  std::string out(max_size + 1, '\0');
+  size_t length = 0;
+  while (length < out.size()) {
+    ssize_t n = ::read(f.get(), out.data() + length, out.size() - length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto error = errno_error("cannot read " + path);
+      ::explicit_bzero(out.data(), length);
+      return error;
+    }
+    if (n == 0) break;
+    length += static_cast<size_t>(n);
+  }
+  if (length > max_size) {
+    ::explicit_bzero(out.data(), length);
+    return code_error(std::errc::file_too_large, "cannot read " + path);
+  }
+  out.resize(length);  // shrinks in place: the one buffer stays the only copy
   return out;
 }
 

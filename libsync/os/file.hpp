@@ -13,6 +13,10 @@ namespace lansync::os {
 // The whole file, refused if it is larger than max_size bytes.
 OsResult<std::string> read_small_file(const std::string& path, size_t max_size);
 
+// The same for a secret (a private key, a password): read straight into one buffer of max_size + 1
+// bytes, so that no copy stays behind in a stack buffer or a string that grew; wiped on errors.
+OsResult<std::string> read_secret_file(const std::string& path, size_t max_size);
+
 // Creates dir and its missing parents (mode 0755); fine if it exists.
 Status make_directories(const std::string& dir);
 

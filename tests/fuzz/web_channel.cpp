@@ -27,8 +27,7 @@ int web_channel(const uint8_t* data, size_t size) {
   require(static_cast<bool>(back), "a decoded message does not decode once encoded");
   require(back->type == m->type && back->id == m->id && back->set.token == m->set.token &&
               back->reply.body == m->reply.body && back->counters.requests == m->counters.requests &&
-              back->set.location.has_value() == m->set.location.has_value() &&
-              (!m->set.location || back->set.location->unix_s == m->set.location->unix_s),
+              back->set.location == m->set.location,
           "a message changed on its way through encode");
   return 0;
 }

@@ -27,7 +27,7 @@ TEST(Duration, RefusesWithAReason) {
   EXPECT_EQ(parse_duration_s("1e3").error(), DurationError::BadUnit);
   EXPECT_EQ(parse_duration_s("-5").error(), DurationError::Negative);
   EXPECT_EQ(parse_duration_s("20000d").error(), DurationError::TooLong);
-  EXPECT_STREQ(describe(DurationError::BadUnit), "unknown unit (use s, m, h or d)");
+  EXPECT_STREQ(describe(DurationError::BadUnit), "unknown unit (use s, m or min, h or d)");
 }
 
 TEST(Duration, Formats) {

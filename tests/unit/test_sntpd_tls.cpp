@@ -58,7 +58,9 @@ TEST(SntpdTls, SizeBoundedAt64KiB) {
   EXPECT_EQ(pem_problem(at_limit, PemKind::Certificate), "");
   EXPECT_EQ(pem_problem(at_limit + "\n", PemKind::Certificate), "is larger than 64 KiB");
   testing::TempDir dir;
-  EXPECT_TRUE(read_pem_file(write(dir, "limit.crt", at_limit), PemKind::Certificate));
+  auto read = read_pem_file(write(dir, "limit.crt", at_limit), PemKind::Certificate);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, at_limit);  // os::read_secret_file: the whole file, byte for byte, at the limit
   std::string large = write(dir, "large.key", std::string(kKey) + std::string(70000, 'A'));
   auto r = read_pem_file(large, PemKind::PrivateKey);
   ASSERT_FALSE(r);

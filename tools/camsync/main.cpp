@@ -116,7 +116,7 @@ class Run {
         return stop(cli::kExitUsage, "error", c.error().message);
     }
     if (!o_.password_file.empty()) {
-      auto p = os::read_small_file(o_.password_file, 4096);
+      auto p = os::read_secret_file(o_.password_file, 4096);
       if (!p) return stop(cli::kExitUsage, "error", p.error().message);
       http.password = p->substr(0, p->find_first_of("\r\n"));
     }

@@ -48,11 +48,18 @@ window.lansync = (() => {
     }
     if (locating) return locating;
     locating = new Promise((resolve) => {
+      // The browser's timeout leaves out the time its permission prompt stays open: bounded here as
+      // well.  A fix that comes later still becomes the position the next set sends.
+      const timer = setTimeout(() => resolve({ state: "unavailable", location: position,
+                                               message: "no position within " + LOCATE_TIMEOUT_MS / 1000 + " s" }),
+                               LOCATE_TIMEOUT_MS);
       navigator.geolocation.getCurrentPosition((p) => {
+        clearTimeout(timer);
         position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy,
                      unix: Math.floor(p.timestamp / 1000) };
         resolve({ state: "ok", location: position, message: "" });
       }, (e) => {
+        clearTimeout(timer);
         resolve({ state: e.code === e.PERMISSION_DENIED ? "denied" : "unavailable", location: position, message: e.message });
       }, { timeout: LOCATE_TIMEOUT_MS, maximumAge: LOCATE_MAX_AGE_MS });
     }).finally(() => { locating = null; });
@@ -79,13 +86,17 @@ window.lansync = (() => {
     };
   }
 
-  // The least-delay of EXCHANGES exchanges: {t1, t4, token, offset, delay}.
+  // The least-delay of EXCHANGES exchanges: {t1, t4, token, offset, delay}.  A negative delay is
+  // no round trip but this phone's clock resolution (a coarse or paused performance.now(): the
+  // reply "arrived" before the Pi finished answering); sntpd refuses such timestamps, so one is
+  // taken only when every exchange has one.
   async function measure() {
     anchor();
     let best = null;
+    const better = (x) => best === null || (x.delay >= 0 && (best.delay < 0 || x.delay < best.delay));
     for (let i = 0; i < EXCHANGES; i++) {
       const x = await exchange();
-      if (best === null || x.delay < best.delay) best = x;
+      if (better(x)) best = x;
     }
     return best;
   }

@@ -43,7 +43,7 @@ std::string pem_problem(std::string_view text, PemKind kind) {
 
 os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind) {
   const char* option = kind == PemKind::Certificate ? "--http-tls-cert" : "--http-tls-key";
-  auto text = os::read_small_file(path, os::web::kMaxTlsFileBytes);
+  auto text = os::read_secret_file(path, os::web::kMaxTlsFileBytes);
   if (!text) {
     if (text.error().code == std::errc::file_too_large) {
       return fail(os::Error{text.error().code, fmt::format("{}: {} is larger than {} KiB", option, path,
