@@ -79,13 +79,17 @@ OsResult<std::string> read_small_file(const std::string& path, size_t max_size) 
 OsResult<std::string> read_secret_file(const std::string& path, size_t max_size) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.get() < 0) return errno_error("cannot open " + path);
+  return read_secret_fd(f.get(), max_size, path);
+}
+
+OsResult<std::string> read_secret_fd(int fd, size_t max_size, const std::string& name) {
   std::string out(max_size + 1, '\0');
   size_t length = 0;
   while (length < out.size()) {
-    ssize_t n = ::read(f.get(), out.data() + length, out.size() - length);
+    ssize_t n = ::pread(fd, out.data() + length, out.size() - length, static_cast<off_t>(length));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      auto error = errno_error("cannot read " + path);
+      auto error = errno_error("cannot read " + name);
       ::explicit_bzero(out.data(), length);
       return error;
     }
@@ -94,7 +98,7 @@ OsResult<std::string> read_secret_file(const std::string& path, size_t max_size)
   }
   if (length > max_size) {
     ::explicit_bzero(out.data(), length);
-    return code_error(std::errc::file_too_large, "cannot read " + path);
+    return code_error(std::errc::file_too_large, "cannot read " + name);
   }
   out.resize(length);  // shrinks in place: the one buffer stays the only copy
   return out;

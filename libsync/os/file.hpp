@@ -17,6 +17,10 @@ OsResult<std::string> read_small_file(const std::string& path, size_t max_size);
 // bytes, so that no copy stays behind in a stack buffer or a string that grew; wiped on errors.
 OsResult<std::string> read_secret_file(const std::string& path, size_t max_size);
 
+// The same from an open descriptor, from offset 0 whatever its file offset (pread: a memory file
+// shared by several processes); `name` names it in errors.  The descriptor stays open.
+OsResult<std::string> read_secret_fd(int fd, size_t max_size, const std::string& name);
+
 // Creates dir and its missing parents (mode 0755); fine if it exists.
 Status make_directories(const std::string& dir);
 

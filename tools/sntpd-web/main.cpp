@@ -21,6 +21,7 @@
 #include "cli/command_line.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/file.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/web_channel.hpp"
@@ -31,21 +32,13 @@ namespace {
 
 constexpr int kSweepIntervalMs = 250;
 
-// The bytes of a memory file sntpd handed over (from offset 0, at most kMaxTlsFileBytes), then
-// closed; none when it cannot be read or is larger.
+// The bytes of a memory file sntpd handed over (at most kMaxTlsFileBytes), then closed; none
+// when it cannot be read, is empty or is larger.
 std::optional<std::string> read_handed(int fd) {
-  std::string out(os::web::kMaxTlsFileBytes + 1, '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
+  auto text = os::read_secret_fd(fd, os::web::kMaxTlsFileBytes, "a memory file from sntpd");
   ::close(fd);
-  if (done == 0 || done > os::web::kMaxTlsFileBytes) return std::nullopt;
-  out.resize(done);
-  return out;
+  if (!text || text->empty()) return std::nullopt;
+  return std::move(*text);
 }
 
 // Serves until SIGTERM/SIGINT or the channel's hang-up; the exit code.  One thread: HTTP, the
