@@ -14,7 +14,7 @@ page: lets the page measure and set (or verify) the clock (--location: and waits
 answer, which in a secure context may take the page's 10 s bound); the JSON: state and result (#result),
 offset_ms (the offset shown last), source, until, camera, camera_warning (null when hidden),
 location_state and location, zone (what Intl says), zone_sent (what the page sends),
-zone_names (the page's table of renamed zones), secure, protocol, layout (the viewport's width,
+zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step), secure, protocol, layout (the viewport's width,
 the document's scroll width, the elements past the viewport's edges, the button's box and
 whether it is the element at its centre), screenshot_px (the screenshot's CSS-pixel scale),
 button (state and result after pressing it).
@@ -84,7 +84,7 @@ return {
   camera_warning: $("camera-warning").hidden ? null : $("camera-warning").textContent,
   location_state: $("location").dataset.state, location: $("location").textContent,
   zone: Intl.DateTimeFormat().resolvedOptions().timeZone, zone_sent: lansync.zone() ?? null,
-  zone_names: lansync.zoneNames, secure: window.isSecureContext, protocol: location.protocol,
+  zone_names: lansync.zoneNames, clock_step_ms: lansync.clockStep(), secure: window.isSecureContext, protocol: location.protocol,
   layout: { width: innerWidth, height: innerHeight, scroll_width: document.documentElement.scrollWidth,
             outside, button: { left: button.left, top: button.top, right: button.right, bottom: button.bottom,
                                text: $("set").textContent, at_centre: hit === $("set") } },

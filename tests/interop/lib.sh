@@ -194,18 +194,21 @@ make_cert() {
     -addext subjectAltName=DNS:pi.local,DNS:localhost,IP:127.0.0.1 -addext extendedKeyUsage=serverAuth 2>/dev/null
 }
 
-# served_check DESCRIPTION TARGET_MS TOLERANCE_MS URL [CURL_OPTS...]: checks that the time sntpd
-# serves at URL/time minus this machine's clock is TARGET_MS, within TOLERANCE_MS plus the test's
-# own uncertainty: half of curl's whole run (process start included, long on a loaded machine),
-# around whose midpoint the server read its clock.
+# served_check DESCRIPTION TARGET_MS TOLERANCE_MS URL [CA_FILE]: checks that the time sntpd serves
+# at URL/time (over HTTPS trusting CA_FILE) minus this machine's clock is TARGET_MS, within
+# TOLERANCE_MS plus the test's own uncertainty: half the request's round trip, timed around the
+# request alone (Python's, so that starting a process on a loaded machine is not part of it).
 served_check() {
-  local desc=$1 target=$2 tol=$3 url=$4 before after served diff half
-  shift 4
-  before=$(date +%s%3N)
-  served=$(curl -s --max-time 5 "$@" "$url/time" | jq -r .unix_ms)
-  after=$(date +%s%3N)
-  diff=$((served - (before + after) / 2)) half=$(((after - before + 1) / 2))
-  check "$desc ($diff ms, ± $half ms for curl's run)" near "$diff" "$target" "$((tol + half))"
+  local desc=$1 target=$2 tol=$3 url=$4 ca=${5:-} out diff half
+  out=$(/usr/bin/python3 -c '
+import json, ssl, sys, time, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else None
+before = time.time_ns()
+served = json.load(urllib.request.urlopen(sys.argv[1] + "/time", timeout=5, context=ctx))["unix_ms"]
+after = time.time_ns()
+print(round(served - (before + after) / 2e6), -(-(after - before) // 2_000_000))' "$url" "$ca" 2>&1) || true
+  read -r diff half <<<"$out"
+  check "$desc ($diff ms, ± $half ms for the request's round trip)" near "$diff" "$target" "$((tol + ${half:-0}))"
 }
 
 # failed_camera_state FILE MESSAGE [RETRY_UNIX]: a camera-state file saying camsync's run failed

@@ -44,6 +44,8 @@ served_check "...GET /time agrees with this machine's clock within 50 ms" 0 50 "
 check "the button, now that the Pi agrees: a verification ($(field .button.result))" \
   eval '[ "$(field .button.state)" = verified ] &&
     [[ "$(field .button.result)" =~ ^"Pi and phone agree (±"[0-9]+" ms); reliable until "[0-9][0-9]:[0-9][0-9]" EE"S?"T (Europe/Kyiv)"$ ]]'
+check "WebKit's clock steps by $(field .clock_step_ms) ms; the Pi's recorded error is no smaller ($(activity pi .uncertainty_s) s)" \
+  jq_true -s --argjson step "$(field .clock_step_ms)" '$step >= 0.001 and all(.[]; .uncertainty_s * 1000 >= $step)' "$WORK/pi-activity.log"
 check "the activity log: the set and the verification ($(activity pi '.result+"/"+.reason'))" \
   [ "$(activity pi '.result+"/"+.reason')" = "set/none verified/none" ]
 check "the zone: WebKit says $(field .zone), the page sends $(field .zone_sent), the Pi recorded $(activity pi .time_zone)" \

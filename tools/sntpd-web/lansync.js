@@ -18,7 +18,8 @@
 // 60 s), and resolves to the answer with `camera` (GET /time's camera object, null when none) and
 // `done` (camsync ran since).  syncPhone and syncCamera reject only when the Pi cannot be reached;
 // a refusal resolves with result "refused".  measure(), postSet() and now() are the steps the page
-// uses; zone() is the tz database name a set sends (zoneNames: the browsers' old spellings it renames).
+// uses; zone() is the tz database name a set sends (zoneNames: the browsers' old spellings it
+// renames); clockStep() is performance.now()'s step in ms, as the last measure() found it.
 "use strict";
 window.lansync = (() => {
   const EXCHANGES = 8;
@@ -173,5 +174,5 @@ window.lansync = (() => {
     }
   }
 
-  return { syncPhone, syncCamera, locate, measure, postSet, now, zone, zoneNames };
+  return { syncPhone, syncCamera, locate, measure, postSet, now, zone, zoneNames, clockStep: () => step };
 })();
