@@ -10,14 +10,13 @@ bounded by a deadline.
   webkit.py page URL SCREENSHOT --profile DIR [--timezone NAME] [--button] [--insecure-certs] [--location]
   webkit.py embed ORIGIN --profile DIR [--camera-timeout MS]
 
-page: lets the page measure and set (or verify) the clock (--location: and waits for the location's
-answer, which in a secure context may take the page's 10 s bound); the JSON: state and result (#result),
-offset_ms (the offset shown last), source, until, camera, camera_warning (null when hidden),
-location_state and location, zone (what Intl says), zone_sent (what the page sends),
-zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step), secure, protocol, layout (the viewport's width,
-the document's scroll width, the elements past the viewport's edges, the button's box and
-whether it is the element at its centre), screenshot_px (the screenshot's CSS-pixel scale),
-button (state and result after pressing it).
+page: lets the page measure and set (or verify) the clock (--location: and waits for the
+location's answer, which in a secure context may take the page's 10 s bound); the JSON: state and
+result (#result), offset_ms (the offset shown last), source, until, camera, camera_warning (null
+when hidden), location_state and location, zone (what Intl says), zone_sent (what the page
+sends), zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step),
+secure, protocol, layout (layout.js's: the viewport, the elements past its edges, the button's
+box and whether it is the element at its centre), button (state and result after pressing it).
 embed: a page of ORIGIN loads /lansync.js and runs `await lansync.syncPhone()` then
 `await lansync.syncCamera()`; the JSON: {phone, camera}.
 """
@@ -31,7 +30,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 from selenium.webdriver.webkitgtk.options import Options
 
-WIDTH, HEIGHT = 390, 740  # an iPhone 12-15's width; the height its browser leaves the page
+WIDTH, HEIGHT = 390, 740  # an iPhone 12-15's width; about the height its browser leaves the page
 FINAL = ["set", "verified", "refused", "agree", "error", "manual"]
 MINIBROWSER = [p for p in (f"/usr/lib/{d}/webkit2gtk-4.1/MiniBrowser" for d in os.listdir("/usr/lib"))
                if os.path.exists(p)]
@@ -69,14 +68,11 @@ def wait_js(d, script, timeout, what):
         raise SystemExit(f"webkit.py: timed out after {timeout} s waiting for {what} (the page: {state})")
 
 
+# The page's state as a user reads it, and its layout (layout.js, shared with phone.mjs).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "layout.js")) as f:
+    LAYOUT = "".join(line for line in f if not line.startswith("//")).strip()
 REPORT = """
 const $ = (id) => document.getElementById(id);
-const button = $("set").getBoundingClientRect();
-const hit = document.elementFromPoint((button.left + button.right) / 2, (button.top + button.bottom) / 2);
-const outside = [...document.body.querySelectorAll("*")].filter((e) => {
-  const r = e.getBoundingClientRect();
-  return r.width > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5);
-}).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : ""));
 return {
   state: $("result").dataset.state, result: $("result").textContent,
   offset_ms: $("offset").dataset.offsetMs === undefined ? null : Number($("offset").dataset.offsetMs),
@@ -84,12 +80,10 @@ return {
   camera_warning: $("camera-warning").hidden ? null : $("camera-warning").textContent,
   location_state: $("location").dataset.state, location: $("location").textContent,
   zone: Intl.DateTimeFormat().resolvedOptions().timeZone, zone_sent: lansync.zone() ?? null,
-  zone_names: lansync.zoneNames, clock_step_ms: lansync.clockStep(), secure: window.isSecureContext, protocol: location.protocol,
-  layout: { width: innerWidth, height: innerHeight, scroll_width: document.documentElement.scrollWidth,
-            outside, button: { left: button.left, top: button.top, right: button.right, bottom: button.bottom,
-                               text: $("set").textContent, at_centre: hit === $("set") } },
+  zone_names: lansync.zoneNames, clock_step_ms: lansync.clockStep(), secure: window.isSecureContext,
+  protocol: location.protocol, layout: LAYOUT,
 };
-"""
+""".replace("LAYOUT,", LAYOUT + ",")
 FINISHED = "return " + json.dumps(FINAL) + ".includes(document.getElementById('result').dataset.state)"
 LOCATED = ("return ['sent', 'waiting', 'denied', 'needs_https', 'unavailable']"
            ".includes(document.getElementById('location').dataset.state)")

@@ -11,8 +11,10 @@
 # from an address that is not allowed, a cross-site post; each changes
 # nothing; those that passed the access check (replay, fresher reference,
 # bad token) leave a line in the activity log, the others are only counted
-# (anyone on the LAN could send them in a loop).  Screenshots stay in
-# tests/out/sntpd_phone/ for a person to look at.
+# (anyone on the LAN could send them in a loop).  The layout at the phone's
+# width: nothing past the viewport's edges, the button on the first screen and
+# in the screenshot (page_layout).  Screenshots stay in tests/out/sntpd_phone/
+# for a person to look at.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 need_browser
@@ -59,6 +61,7 @@ check "its message gives the step ($(field .result))" near "$step" 5 0.05
 check "afterwards it shows the clocks agree ($(field '.shown[-1]'))" near "$(page_seconds "$(field '.shown[-1]')")" 0 0.05
 check "GET /time is within 50 ms of the browser's clock ($(field .time.diff_ms) ms, delay $(field .time.delay_ms) ms)" \
   near "$(field .time.diff_ms)" 0 50
+page_layout phone "$OUT/phone.png"
 check "the page shows the reference: source phone, reliable until $(field .until)" \
   eval '[ "$(field .source)" = phone ] && [[ "$(field .until)" =~ ^[0-9][0-9]:[0-9][0-9]$ ]]' 
 check "sntpd status names the phone" grep -q "sync-state file (source phone" <("$BIN/sntpd" status --control "$WORK/pi.sock")
@@ -146,6 +149,7 @@ check "...the activity log: a verification with the zone ($(activity agree '.res
 check "...the camera's failed run: a warning ($(field .camera_warning)) and the camera line ($(field .camera))" \
   eval '[ "$(field .camera_warning)" = "Camera clock not set: camera busy (503)" ] &&
     [[ "$(field .camera)" =~ ^"not set at "[0-9][0-9]:[0-9][0-9]": camera busy (503)"$ ]]'
+page_layout agree "$OUT/agree.png"
 camera=$(curl -s http://127.0.0.1:8128/time | jq -c .camera)
 check "GET /time: the camera object ($camera)" \
   jq_true '.result == "failed" and .message == "camera busy (503)" and .offset_before_s == null and (.last_run_unix | type) == "number"' <<<"$camera"
