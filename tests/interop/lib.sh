@@ -407,6 +407,11 @@ curl_set() {
   set=$(head -1 <<<"$set")
 }
 
+# set_agrees TARGET_S: curl_set's answer stepped the clock by TARGET_S, within the error the
+# server stated (half the round trip: curl's start on a loaded machine included) plus 2 ms for
+# the whole milliseconds of curl_set's T1 and T4.
+set_agrees() { near "$(json offset_s "$set")" "$1" "$(awk -v u="$(json uncertainty_s "$set")" 'BEGIN { print u + 0.002 }')"; }
+
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3
 # decimals), for the benchmarks that set a wrong clock right.
 random_offset() { awk -v r="$RANDOM" -v s="$RANDOM" 'BEGIN { o = 2 + (r % 2800) / 100.0; if (s % 2) o = -o; printf "%.3f", o }'; }

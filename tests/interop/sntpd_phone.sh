@@ -218,8 +218,8 @@ curl_set 127.0.0.1:8127 '"time_zone":5'
 check "a time_zone that is not a string: 400 bad_request ($set_code $(json reason "$set"))" \
   [ "$set_code $(json reason "$set")" = "400 bad_request" ]
 curl_set 127.0.0.1:8127
-check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") s)" \
-  eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
+check "a fresh RTC record: the phone replaces it ($(json result "$set"), step $(json offset_s "$set") ± $(json uncertainty_s "$set") s)" \
+  eval '[ "$(json result "$set")" = set ] && set_agrees 5'
 check "...the sync-state file now names the phone" jq_true '.source == "phone" and .action == "step"' "$WORK/rtc-state.json"
 
 # --- --http-set-interface: the clients on an interface (here the namespace's loopback), with curl as the phone.
@@ -227,8 +227,8 @@ start_sntpd iface --listen 127.0.0.1:11126 --clock simulated --simulated-offset 
   --http-set-interface lo --state "$WORK/iface-state.json" --activity-log ""
 wait_for_log iface "http: serving on 127.0.0.1:8126"
 curl_set 127.0.0.1:8126
-check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
-  eval '[ "$(json result "$set")" = set ] && near "$(json offset_s "$set")" 5 0.05'
+check "--http-set-interface lo: a client on it sets the clock ($(json result "$set"), step $(json offset_s "$set") ± $(json uncertainty_s "$set") s)" \
+  eval '[ "$(json result "$set")" = set ] && set_agrees 5'
 
 # --- Usage and runtime errors.
 sntpd_args=(--user root --control "$WORK/err.sock" --listen 127.0.0.1:0)

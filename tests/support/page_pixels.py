@@ -24,10 +24,12 @@ def check(ok, what):
 
 def main():
     path, css_width = sys.argv[1], float(sys.argv[2])
-    w, h, px = read_png(path)
+    with open(path, "rb") as f:
+        w = int.from_bytes(f.read(24)[16:20], "big")  # IHDR's width
     scale = w / css_width
     check(scale >= 1 and scale == int(scale), f"the screenshot is the viewport's width ({w} px for {css_width:g} CSS px)")
     left, top, right, bottom = (round(float(v) * scale) for v in sys.argv[3:7])
+    w, h, px = read_png(path, max_rows=bottom + 1)
     check(0 <= left < right <= w and 0 <= top < bottom <= h, f"the button ({left},{top})-({right},{bottom}) is inside the {w}x{h} picture")
     if failures:
         return
