@@ -152,10 +152,12 @@ need_webkit() {
 }
 
 # start_xvfb: an X server of this test's own (WebKitGTK draws on one even unseen); DISPLAY names
-# it when this returns.  Its socket is abstract only, so it lives in this network namespace and
-# no other test's server, whichever display number it took, can collide with it.
+# it when this returns.  Its socket is abstract only, so it lives in this network namespace, and
+# its lock file goes to a /tmp of its own: it cannot meet the machine's X server or another
+# test's, whatever display number each took.
 start_xvfb() {
-  start xvfb Xvfb -displayfd 3 -nolisten tcp -nolisten unix -screen 0 1024x1024x24 3>"$WORK/xvfb.display"
+  start xvfb unshare -m sh -c 'mount -t tmpfs tmpfs /tmp &&
+    exec Xvfb -displayfd 3 -nolisten tcp -nolisten unix -screen 0 1024x1024x24' 3>"$WORK/xvfb.display"
   wait_until 10 grep -q '^[0-9]' "$WORK/xvfb.display" || { failed "Xvfb did not start: $(tail -3 "$WORK/xvfb.log")"; return 1; }
   export DISPLAY=":$(head -1 "$WORK/xvfb.display")"
 }
