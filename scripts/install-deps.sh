@@ -25,6 +25,10 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # -DLANSYNC_FUZZ=ON).  nodejs runs playwright-core, which drives chromium
 # through sntpd's phone page (tests/interop/sntpd_phone.sh); curl and
 # python3-prometheus-client (its parser) check sntpd's HTTP interface.
+# webkit2gtk-driver (WebKitWebDriver; WebKitGTK's MiniBrowser comes with it),
+# python3-selenium (tests/browser/webkit.py drives it) and xvfb (an X server
+# for WebKitGTK, which has no headless mode) run the same page in WebKit, the
+# engine of every iPhone browser (tests/interop/sntpd_webkit*.sh).
 # gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106 and qemu-user (its
 # qemu-riscv32) build and run the firmware core for the boards
 # (tests/checks/firmware_cross.sh); clang-format checks that every C and C++
@@ -32,7 +36,7 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
-  clang-format)
+  clang-format webkit2gtk-driver python3-selenium xvfb)
 bench_pkgs=(hyperfine)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.

@@ -9,8 +9,10 @@
 // source (the reference it shows at the end), zone (the browser's), camera and camera_warning
 // (camsync's last run as the page shows it; the warning null when hidden), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
-// set request is sent again), button (state and reason after pressing the button).
+// set request is sent again), button (state and reason after pressing the button), layout (layout.js's:
+// the page at the phone's width, its button's box).
 // The checks are the calling test's (tests/interop/sntpd_phone.sh); this only drives and reports.
+import { readFileSync } from "node:fs";
 import { launchPhone } from "./launch.mjs";
 
 const args = process.argv.slice(2);
@@ -64,6 +66,7 @@ try {
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
   out.reasons = reasons.slice();
+  out.layout = await page.evaluate(readFileSync(new URL("./layout.js", import.meta.url), "utf8"));
   await page.screenshot({ path: screenshot, fullPage: true });
 
   // The served time against the browser's clock: NTP's midpoint, least delay of 8.

@@ -141,6 +141,85 @@ need_browser() {
     { echo "SKIP: playwright-core is not installed (scripts/install-deps.sh --test runs npm ci in tests/browser)"; exit $SKIP; }
 }
 
+# need_webkit: skips the test (exit 77, saying what is missing) unless WebKit can be driven:
+# WebKitWebDriver, WebKitGTK's MiniBrowser, Debian's python3 with selenium, and Xvfb.
+need_webkit() {
+  command -v WebKitWebDriver >/dev/null || { echo "SKIP: webkit2gtk-driver is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+  ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser >/dev/null 2>&1 ||
+    { echo "SKIP: WebKitGTK's MiniBrowser is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+  /usr/bin/python3 -c 'import selenium' 2>/dev/null || { echo "SKIP: python3-selenium is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+  command -v Xvfb >/dev/null || { echo "SKIP: xvfb is not installed (scripts/install-deps.sh --test)"; exit $SKIP; }
+}
+
+# start_xvfb: an X server of this test's own (WebKitGTK draws on one even unseen); DISPLAY names
+# it when this returns.  Its socket is abstract only, so it lives in this network namespace, and
+# its lock file goes to a /tmp of its own: it cannot meet the machine's X server or another
+# test's, whatever display number each took.
+start_xvfb() {
+  start xvfb unshare -m sh -c 'mount -t tmpfs tmpfs /tmp &&
+    exec Xvfb -displayfd 3 -nolisten tcp -nolisten unix -screen 0 1024x1024x24' 3>"$WORK/xvfb.display"
+  wait_until 10 grep -q '^[0-9]' "$WORK/xvfb.display" || { failed "Xvfb did not start: $(tail -3 "$WORK/xvfb.log")"; return 1; }
+  export DISPLAY=":$(head -1 "$WORK/xvfb.display")"
+}
+
+# webkit NAME ARGS...: tests/browser/webkit.py ARGS (page ... or embed ...) in WebKit, with a
+# profile of its own; its JSON report in $REPORT.  Needs start_xvfb first.
+webkit() {
+  local name=$1 rc=0
+  shift
+  REPORT=$(timeout 120 /usr/bin/python3 "$REPO/tests/browser/webkit.py" "$@" --profile "$WORK/webkit-$name" \
+    2>"$WORK/browser-$name.log") || rc=$?
+  echo "      page: $(jq -c 'del(.zone_names)' <<<"$REPORT" 2>/dev/null || echo "$REPORT")"
+  [ "$rc" -eq 0 ] || { failed "$name: the WebKit run failed (exit $rc): $(tail -3 "$WORK/browser-$name.log")"; return 1; }
+}
+
+# page_layout NAME SCREENSHOT: the phone page of webkit's last report fits a phone's width (no
+# element past the viewport's edges, the document no wider), its button is on the first screen
+# with nothing over it, and the screenshot shows it (tests/support/page_pixels.py).
+page_layout() {
+  local r=$REPORT box
+  check "$1: nothing wider than the $(jq .layout.width <<<"$r") px viewport (document $(jq .layout.scroll_width <<<"$r") px, past the edges: $(jq -c .layout.outside <<<"$r"))" \
+    jq_true '.layout | .width == 390 and .scroll_width <= .width and (.outside | length) == 0' <<<"$r"
+  check "$1: the button on the first screen (at $(jq -r '.layout | "\(.button.top)-\(.button.bottom) px of \(.height)"' <<<"$r")), nothing over it" \
+    jq_true '.layout | .button.at_centre and .button.top >= 0 and .button.left >= 0 and .button.right <= .width and
+      .button.bottom <= .height' <<<"$r"
+  box=$(jq -r '.layout | "\(.width) \(.button.left) \(.button.top) \(.button.right) \(.button.bottom)"' <<<"$r")
+  # shellcheck disable=SC2086  # the width and the box's four numbers
+  check "$1: the screenshot shows it ($2; the pixels' checks above)" /usr/bin/python3 "$REPO/tests/support/page_pixels.py" "$2" $box
+}
+
+# make_cert NAME: a self-signed certificate for pi.local, localhost and 127.0.0.1 in
+# $WORK/NAME.crt and its key in $WORK/NAME.key, made as sntpd(8)'s EXAMPLES makes them.
+make_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 825 -nodes \
+    -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -subj /CN=pi.local \
+    -addext subjectAltName=DNS:pi.local,DNS:localhost,IP:127.0.0.1 -addext extendedKeyUsage=serverAuth 2>/dev/null
+}
+
+# served_check DESCRIPTION TARGET_MS TOLERANCE_MS URL [CA_FILE]: checks that the time sntpd serves
+# at URL/time (over HTTPS trusting CA_FILE) minus this machine's clock is TARGET_MS, within
+# TOLERANCE_MS plus the test's own uncertainty: half the request's round trip, timed around the
+# request alone (Python's, so that starting a process on a loaded machine is not part of it).
+served_check() {
+  local desc=$1 target=$2 tol=$3 url=$4 ca=${5:-} out diff half
+  out=$(/usr/bin/python3 -c '
+import json, ssl, sys, time, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else None
+before = time.time_ns()
+served = json.load(urllib.request.urlopen(sys.argv[1] + "/time", timeout=5, context=ctx))["unix_ms"]
+after = time.time_ns()
+print(round(served - (before + after) / 2e6), -(-(after - before) // 2_000_000))' "$url" "$ca" 2>&1) || true
+  read -r diff half <<<"$out"
+  check "$desc ($diff ms, ± $half ms for the request's round trip)" near "$diff" "$target" "$((tol + ${half:-0}))"
+}
+
+# failed_camera_state FILE MESSAGE [RETRY_UNIX]: a camera-state file saying camsync's run failed
+# now with MESSAGE, and (with RETRY_UNIX) when its timer tries again.
+failed_camera_state() {
+  printf '{"last_run_unix":%s,"result":"failed","offset_before_s":null,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"%s"%s}\n' \
+    "$(date +%s)" "$2" "${3:+,\"retry_unix\":$3}" >"$1"
+}
+
 # ntpdata NAME FIELD, tracking NAME FIELD: one field of `chronyc ntpdata` or
 # `chronyc tracking` of the chronyd whose command socket is $WORK/NAME.sock.
 ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }
@@ -329,6 +408,11 @@ curl_set() {
   set_code=$(tail -1 <<<"$set")
   set=$(head -1 <<<"$set")
 }
+
+# set_agrees TARGET_S: curl_set's answer stepped the clock by TARGET_S, within the error the
+# server stated (half the round trip: curl's start on a loaded machine included) plus 2 ms for
+# the whole milliseconds of curl_set's T1 and T4.
+set_agrees() { near "$(json offset_s "$set")" "$1" "$(awk -v u="$(json uncertainty_s "$set")" 'BEGIN { print u + 0.002 }')"; }
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3
 # decimals), for the benchmarks that set a wrong clock right.

@@ -124,9 +124,7 @@ check "a good location with curl: $(json result "$set"), recorded ($(taken curl 
 # the phone accepted the warning once: --ignore-https-errors): a secure context on any name, the
 # location recorded.
 if command -v openssl >/dev/null; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 825 -nodes -keyout "$WORK/https.key" \
-    -out "$WORK/https.crt" -subj /CN=pi.local -addext subjectAltName=DNS:pi.local,IP:127.0.0.1 \
-    -addext extendedKeyUsage=serverAuth 2>/dev/null
+  make_cert https
   SNTPD_OPTS=(--http-tls-cert "$WORK/https.crt" --http-tls-key "$WORK/https.key")
   pi https 8156
   browser https "https://127.0.0.1:8156" --ignore-https-errors

@@ -5,8 +5,9 @@
 //   <script>await lansync.locate(); await lansync.syncPhone(); const c = await lansync.syncCamera();</script>
 //
 // syncPhone() measures (8 NTP-style exchanges over GET /exchange, T1/T4 from performance.now()
-// anchored to Date.now(), the least-delay one counts) and posts it to POST /set with this
-// browser's zone and, when locate() found one, its location; it resolves to sntpd's answer
+// anchored to Date.now() and widened by its step, the least-delay one counts) and posts it to
+// POST /set with this browser's zone (its tz database name) and, when locate() found one, its
+// location; it resolves to sntpd's answer
 // ({result: "set" | "verified" | "refused", reason, message, offset_s, ...}), its HTTP status as
 // `status` and the location sent as `location` (null when none).  locate() asks the browser
 // where this phone is (only a secure context may: HTTPS or localhost; the first call may show a
@@ -17,7 +18,8 @@
 // 60 s), and resolves to the answer with `camera` (GET /time's camera object, null when none) and
 // `done` (camsync ran since).  syncPhone and syncCamera reject only when the Pi cannot be reached;
 // a refusal resolves with result "refused".  measure(), postSet() and now() are the steps the page
-// uses.
+// uses; zone() is the tz database name a set sends (zoneNames: the browsers' old spellings it
+// renames); clockStep() is performance.now()'s step in ms, as the last measure() found it.
 "use strict";
 window.lansync = (() => {
   const EXCHANGES = 8;
@@ -37,7 +39,43 @@ window.lansync = (() => {
     }
   }
   const now = () => anchorWall + (performance.now() - anchorPerf);
-  const zone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { return undefined; } };
+
+  // performance.now()'s step, ms: 1 in WebKit (every iPhone browser: its timing-attack guard),
+  // 0.005 to 0.1 in Chromium.  A reading is the true time within one step, either way, so an
+  // exchange's T1 goes one step earlier and its T4 one step later: its round trip, and so the
+  // error the Pi records (half of it), then hold whatever the browser's clock rounded away.  The
+  // smallest of a few steps, watched for at most 5 ms; a clock that does not move counts as 1 ms.
+  let step = 1;
+  function measureStep() {
+    const end = Date.now() + 5;
+    let last = performance.now(), smallest = Infinity;
+    for (let i = 0, seen = 0; seen < 3 && i < 100000 && Date.now() <= end; i++) {
+      const p = performance.now();
+      if (p > last) { smallest = Math.min(smallest, p - last); seen++; last = p; }
+    }
+    step = Number.isFinite(smallest) ? smallest : 1;
+  }
+  // Browsers (WebKit and Chromium alike) name a zone by CLDR's canonical id, which for these
+  // is an old spelling the tz database keeps only as a backward link, which not every system
+  // installs: the set sends the tz database's own name, which every Pi has.
+  const zoneNames = {
+    "Africa/Asmera": "Africa/Asmara", "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Catamarca": "America/Argentina/Catamarca", "America/Cordoba": "America/Argentina/Cordoba",
+    "America/Godthab": "America/Nuuk", "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Jujuy": "America/Argentina/Jujuy", "America/Louisville": "America/Kentucky/Louisville",
+    "America/Mendoza": "America/Argentina/Mendoza", "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu", "Asia/Rangoon": "Asia/Yangon", "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Atlantic/Faeroe": "Atlantic/Faroe", "Europe/Kiev": "Europe/Kyiv", "Pacific/Enderbury": "Pacific/Kanton",
+    "Pacific/Ponape": "Pacific/Pohnpei", "Pacific/Truk": "Pacific/Chuuk",
+  };
+  const zone = () => {
+    try {
+      const z = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+      return zoneNames[z] ?? z;
+    } catch (e) {
+      return undefined;
+    }
+  };
 
   let position = null;  // the latest fix: {lat, lon, accuracy_m, unix}
   let locating = null;  // the request under way
@@ -74,9 +112,9 @@ window.lansync = (() => {
 
   // One exchange, as NTP makes it: T1 sent, T2 received and T3 sent by the Pi, T4 received.
   async function exchange() {
-    const t1 = now();
+    const t1 = now() - step;
     const r = await fetch("/exchange", { cache: "no-store" });
-    const t4 = now();
+    const t4 = now() + step;
     if (!r.ok) throw new Error("the Pi answered HTTP " + r.status);
     const j = await r.json();
     return {
@@ -91,6 +129,7 @@ window.lansync = (() => {
   // reply "arrived" before the Pi finished answering); sntpd refuses such timestamps, so one is
   // taken only when every exchange has one.
   async function measure() {
+    measureStep();
     anchor();
     let best = null;
     const better = (x) => best === null || (x.delay >= 0 && (best.delay < 0 || x.delay < best.delay));
@@ -135,5 +174,5 @@ window.lansync = (() => {
     }
   }
 
-  return { syncPhone, syncCamera, locate, measure, postSet, now };
+  return { syncPhone, syncCamera, locate, measure, postSet, now, zone, zoneNames, clockStep: () => step };
 })();
