@@ -379,17 +379,18 @@ class Port {
     if (key_line == nullptr) return true;
     KeyLineStatus k = lansync::proto::parse_key_line(key_line, strlen(key_line), key).status;
     if (k == KeyLineStatus::Empty) return true;
-    fw::TextWriter w(refusal_, sizeof(refusal_));
-    w.put("lansync: not started: the key line (LANSYNC_KEY_LINE) is refused: ");
+    const char* why = nullptr;
     if (k != KeyLineStatus::Ok) {
-      w.put(lansync::proto::describe(k));
+      why = lansync::proto::describe(k);
     } else if (!port_computes(key->type)) {
-      w.put(why_not_computed());
-    } else {
+      why = why_not_computed();
+    }
+    if (why == nullptr) {
       key->hash = &hash_key_packet;
-      refusal_[0] = '\0';
       return true;
     }
+    fw::TextWriter w(refusal_, sizeof(refusal_));
+    w.put("lansync: not started: the key line (LANSYNC_KEY_LINE) is refused: ").put(why);
     *key = fw::MacKey{};
     return false;
   }
