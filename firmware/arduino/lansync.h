@@ -21,8 +21,11 @@
 #pragma once
 
 #if __cplusplus < 201703L
+// The message stays on one line, as the compiler prints it.
+// clang-format off
 #error "lansync needs C++17; this sketch is compiled as C++11 (Arduino-ESP32 2.x's default, gnu++11). Arduino IDE: install Arduino-ESP32 3.x (Boards Manager, esp32 by Espressif). PlatformIO: add build_unflags = -std=gnu++11 and build_flags = -std=gnu++17 to platformio.ini (README.md, The boards)."
 #include "lansync needs C++17: see the error above"
+// clang-format on
 #else
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"

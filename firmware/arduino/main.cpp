@@ -48,8 +48,8 @@ constexpr uint32_t kAwakeMs = 5000;
 // The example event's button and the DS3231's I2C pins, as raw GPIO numbers
 // (every board of a chip has them; -1: the core's default I2C pins).
 #if defined(CONFIG_IDF_TARGET_ESP32C3)
-constexpr int kButtonPin = 9;        // BOOT on ESP32-C3 boards
-constexpr int kSda = 6, kScl = 7;    // not the core's SDA 8 / SCL 9: 9 is BOOT, 8 the DevKitM-1's LED
+constexpr int kButtonPin = 9;      // BOOT on ESP32-C3 boards
+constexpr int kSda = 6, kScl = 7;  // not the core's SDA 8 / SCL 9: 9 is BOOT, 8 the DevKitM-1's LED
 #elif defined(ESP32)
 constexpr int kButtonPin = 0;        // BOOT
 constexpr int kSda = -1, kScl = -1;  // SDA 21 / SCL 22 on an ESP32 dev board
