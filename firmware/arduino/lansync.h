@@ -12,12 +12,26 @@
 //   void loop() { board.loop(); ... board.now() ... }
 //
 // See the examples (RaceButtons, TimeServer) and README.md.
+//
+// The library is C++17.  The ESP8266 core (gnu++17) and Arduino-ESP32 3.x
+// (gnu++2b) compile sketches at that level or above; Arduino-ESP32 2.x
+// compiles them as gnu++11, and then this header stops the compilation at
+// one #error that names the fix (the missing #include after it is fatal, so
+// that no wall of errors from the sketch and the core's headers follows).
 #pragma once
 
+#if __cplusplus < 201703L
+// The message stays on one line, as the compiler prints it.
+// clang-format off
+#error "lansync needs C++17; this sketch is compiled as C++11 (Arduino-ESP32 2.x's default, gnu++11). Arduino IDE: install Arduino-ESP32 3.x (Boards Manager, esp32 by Espressif). PlatformIO: add build_unflags = -std=gnu++11 and build_flags = -std=gnu++17 to platformio.ini (README.md, The boards)."
+#include "lansync needs C++17: see the error above"
+// clang-format on
+#else
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/text.hpp"
 
 #if defined(ARDUINO)
 #include "lansync_port.h"
+#endif
 #endif

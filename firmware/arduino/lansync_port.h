@@ -37,12 +37,15 @@
 //   - the NTP key's MAC: H(key || packet) with mbedTLS's SHA-1/256/512 on the
 //     ESP32 and BearSSL's (the ESP8266 core ships no mbedTLS) on the ESP8266;
 //     AES128 keys (AES-CMAC) with mbedtls_cipher_cmac on the ESP32 when the
-//     core's mbedTLS was built with it (MBEDTLS_CMAC_C; which Arduino-ESP32
-//     releases do was not checked), never on the ESP8266 (BearSSL has no
-//     CMAC): there an AES128 key line is reported on Serial and the board
-//     runs without a key.
-// Not compiled on the machine that builds lansync (no ESP toolchain there):
-// see firmware/README.md for what was and what was not.
+//     core's mbedTLS has it (MBEDTLS_CMAC_C: Arduino-ESP32 3.x, ESP-IDF 5;
+//     2.0.17's mbedTLS 2.28.7 has it off), never on the ESP8266 (BearSSL has
+//     no CMAC);
+//   - a key line the board cannot use (malformed, or a type this core cannot
+//     compute) is refused at begin(): it returns false, says why on Serial
+//     (again every 10 s from loop()), and the board never starts, so that it
+//     never takes unsigned time when a key was asked for.
+// Compiled against the ESP8266 core 3.1.2 and Arduino-ESP32 2.0.17 (ESP32-C3)
+// with Debian's cross compilers, never run on a chip: see firmware/README.md.
 #pragma once
 
 #include <Arduino.h>
@@ -124,8 +127,9 @@ struct Settings {
 #endif
 };
 
-// The board's local counter, ns since boot.
-inline int64_t local_ns() {
+// The board's local counter, ns since boot.  Always inlined, so that an
+// IRAM_ATTR interrupt handler may call it (both counters are IRAM-safe).
+__attribute__((always_inline)) inline int64_t local_ns() {
 #if defined(ESP32)
   return esp_timer_get_time() * 1000;
 #else
@@ -148,6 +152,16 @@ inline bool port_computes(lansync::proto::KeyType t) {
   return true;
 #else
   return t != lansync::proto::KeyType::Aes128;
+#endif
+}
+
+// Why this core computes no MAC of the type, and what to do (port_computes() is false).
+inline const char* why_not_computed() {
+#if defined(ESP32)
+  return "AES128 keys need Arduino-ESP32 3.x (this core's mbedTLS has no CMAC): update the core, or use a "
+         "SHA256 key";
+#else
+  return "the ESP8266 core has no AES-CMAC (BearSSL): use a SHA256 key";
 #endif
 }
 
@@ -227,26 +241,14 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
 class Port {
  public:
   // Call once from setup(); the board asks to join Wi-Fi or start its access point (config.network).
-  void begin(const Settings& s, fw::BoardConfig config) {
+  // False if Settings::key_line cannot be used: the board does not start (see refusal()).
+  bool begin(const Settings& s, fw::BoardConfig config) {
     settings_ = s;
     config.random64 = &hardware_random64;
     config.precision_log2 = -20;  // a microsecond counter
-    if (s.key_line != nullptr) {
-      using lansync::proto::KeyLineStatus;
-      KeyLineStatus k = lansync::proto::parse_key_line(s.key_line, strlen(s.key_line), &config.key).status;
-      char line[120];
-      fw::TextWriter w(line, sizeof(line));
-      if (k == KeyLineStatus::Ok && port_computes(config.key.type)) {
-        config.key.hash = &hash_key_packet;
-      } else if (k == KeyLineStatus::Ok) {
-        w.put("lansync: the key line is not used: this board computes no ");
-        w.put(lansync::proto::key_type_name(config.key.type)).put(" MAC");
-        config.key = fw::MacKey{};
-        Serial.println(w.c_str());
-      } else if (k != KeyLineStatus::Empty) {
-        w.put("lansync: the key line is not used: ").put(lansync::proto::describe(k));
-        Serial.println(w.c_str());
-      }
+    if (!take_key(s.key_line, &config.key)) {
+      Serial.println(refusal_);
+      return false;
     }
     awake_until_ns_ = 0;
     reply_wait_ns_ = config.client.reply_timeout_ns + config.client.burst_spacing_ns;
@@ -281,12 +283,17 @@ class Port {
     // Built once, in static storage: no heap after start-up.
     board_ = new (board_storage_) fw::Board(config);
     wake_or_start();
+    return true;
   }
+
+  // Why begin() refused to start the board ("" if it did not).
+  const char* refusal() const { return refusal_; }
 
   // Deep sleep for sleep_us: keeps the board's record and the sleep timer in
   // RTC memory, then sleeps.  The chip resets on waking: setup() runs again,
   // and begin() restores the clock (ESP8266: GPIO16 must be wired to RST).
   void deep_sleep(uint64_t sleep_us) {
+    if (board_ == nullptr) return;
     SleepSlot slot;
     slot.record = board_->save(local_ns());
 #if defined(ESP32)
@@ -308,6 +315,13 @@ class Port {
   // Call from loop() as often as possible: never blocks for more than an RTC
   // write's wait (30 ms); HTTP is read without waiting.
   void loop() {
+    if (board_ == nullptr) {
+      if (refusal_[0] != '\0' && millis() - refusal_shown_ms_ >= 10000) {
+        refusal_shown_ms_ = millis();
+        Serial.println(refusal_);
+      }
+      return;
+    }
     for (int i = 0; i < 64; ++i) {
       fw::Action a = board_->next_action(local_ns());
       if (a.kind == fw::ActionKind::Wait) break;
@@ -323,13 +337,19 @@ class Port {
     }
   }
 
-  // The time now, with its error bound, for timestamping the user's events.
-  fw::Reading now() const { return board_->now(local_ns()); }
+  // The time now, with its error bound, for timestamping the user's events
+  // (unsynchronized if begin() refused to start).
+  fw::Reading now() const { return at(local_ns()); }
   // The time at an earlier reading of local_ns() (e.g. taken in an
   // interrupt), with its error bound, by the clock as it is now.
-  fw::Reading at(int64_t local) const { return board_->now(local); }
+  fw::Reading at(int64_t local) const { return board_ != nullptr ? board_->now(local) : unsynchronized(); }
   // Everything the status line shows (offset, frequency, requests, refusals).
-  fw::BoardStatus status() const { return board_->status(local_ns()); }
+  fw::BoardStatus status() const {
+    if (board_ != nullptr) return board_->status(local_ns());
+    fw::BoardStatus s;
+    s.reading = unsynchronized();
+    return s;
+  }
 
  private:
   static constexpr uint16_t kClientPort = 49123;
@@ -344,6 +364,36 @@ class Port {
     bool busy = false;
     char request[fw::kMaxRequestSize + 1];
   };
+
+  static fw::Reading unsynchronized() {
+    fw::Reading r;
+    r.error_ns = INT64_MAX;
+    return r;
+  }
+
+  // The key of a key line (nullptr or "": none, true); false, with refusal_
+  // written, if the line is malformed or names a type this core cannot compute.
+  bool take_key(const char* key_line, fw::MacKey* key) {
+    using lansync::proto::KeyLineStatus;
+    refusal_[0] = '\0';
+    if (key_line == nullptr) return true;
+    KeyLineStatus k = lansync::proto::parse_key_line(key_line, strlen(key_line), key).status;
+    if (k == KeyLineStatus::Empty) return true;
+    const char* why = nullptr;
+    if (k != KeyLineStatus::Ok) {
+      why = lansync::proto::describe(k);
+    } else if (!port_computes(key->type)) {
+      why = why_not_computed();
+    }
+    if (why == nullptr) {
+      key->hash = &hash_key_packet;
+      return true;
+    }
+    fw::TextWriter w(refusal_, sizeof(refusal_));
+    w.put("lansync: not started: the key line (LANSYNC_KEY_LINE) is refused: ").put(why);
+    *key = fw::MacKey{};
+    return false;
+  }
 
   static uint32_t refid(const IPAddress& ip) {
     return (uint32_t{ip[0]} << 24) | (uint32_t{ip[1]} << 16) | (uint32_t{ip[2]} << 8) | ip[3];
@@ -483,11 +533,7 @@ class Port {
   // within kHttpDeadlineMs and fw::kMaxRequestSize, else the connection is
   // closed.  A new connection when all slots are busy replaces the oldest.
   void serve_http() {
-#if defined(ESP32)
-    WiFiClient c = http_->available();
-#else
-    WiFiClient c = http_->accept();
-#endif
+    WiFiClient c = http_->accept();  // both cores (available() is deprecated on Arduino-ESP32 3.x)
     if (c) take_http(c);
     for (HttpSlot& s : http_slots_) {
       if (s.busy) read_http(s);
@@ -668,7 +714,9 @@ class Port {
   HttpSlot http_slots_[kHttpSlots];
   bool joining_ = false;  // JoinNetwork asked, outcome not yet reported
   alignas(fw::Board) unsigned char board_storage_[sizeof(fw::Board)];
-  fw::Board* board_ = nullptr;
+  fw::Board* board_ = nullptr;  // nullptr until begin() starts it
+  char refusal_[200] = {};      // why begin() did not start the board ("": it did, or not yet called)
+  unsigned long refusal_shown_ms_ = 0;
 };
 
 }  // namespace lansync_arduino

@@ -33,8 +33,7 @@ const char* kApPassword = "";  // "": open; else 8 to 63 characters
 constexpr uint8_t kApChannel = 1;
 constexpr uint32_t kJoinSeconds = 30;
 const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
-// A DS3231 on the default I2C pins: SDA 21 / SCL 22 on an ESP32 dev board,
-// D2 / D1 on a D1 mini.
+// A DS3231 on the I2C pins below.
 constexpr bool kHasRtc = true;
 constexpr uint16_t kServePort = 0;      // 123: answer SNTP for the network (server mode)
 constexpr uint16_t kBroadcastPort = 0;  // 123: listen-only, from sntpd --broadcast
@@ -46,7 +45,18 @@ const char* kKeyLine = LANSYNC_KEY_LINE;
 // D1 mini, wire D0 (GPIO16) to RST, or it never wakes.
 constexpr uint32_t kSleepSeconds = 0;
 constexpr uint32_t kAwakeMs = 5000;
-constexpr int kButtonPin = 0;  // BOOT (ESP32) or FLASH (ESP8266), as an example event
+// The example event's button and the DS3231's I2C pins, as raw GPIO numbers
+// (every board of a chip has them; -1: the core's default I2C pins).
+#if defined(CONFIG_IDF_TARGET_ESP32C3)
+constexpr int kButtonPin = 9;      // BOOT on ESP32-C3 boards
+constexpr int kSda = 6, kScl = 7;  // not the core's SDA 8 / SCL 9: 9 is BOOT, 8 the DevKitM-1's LED
+#elif defined(ESP32)
+constexpr int kButtonPin = 0;        // BOOT
+constexpr int kSda = -1, kScl = -1;  // SDA 21 / SCL 22 on an ESP32 dev board
+#else
+constexpr int kButtonPin = 0;        // FLASH; D3 on a D1 mini
+constexpr int kSda = -1, kScl = -1;  // SDA GPIO4 / SCL GPIO5: D2 / D1 on a D1 mini
+#endif
 
 lansync_arduino::Port board;
 
@@ -58,6 +68,8 @@ void setup() {
   lansync_arduino::Settings s;
   s.server = kServer;
   s.has_rtc = kHasRtc;
+  s.sda = kSda;
+  s.scl = kScl;
   s.serve_port = kServePort;
   s.broadcast_port = kBroadcastPort;
   s.key_line = kKeyLine;
@@ -70,7 +82,7 @@ void setup() {
   config.network.own.password = kApPassword;
   config.network.own.channel = kApChannel;
   config.network.join_timeout_ns = int64_t{kJoinSeconds} * 1'000'000'000;
-  board.begin(s, config);
+  board.begin(s, config);  // false (and says why on Serial) if kKeyLine cannot be used
 }
 
 void loop() {

@@ -5,7 +5,9 @@
 //   {"lane":1,"unix_ms":1767225600123,"error_us":850,"synchronized":true}
 //
 // On the Pi:  nc -ul 5005  (or any program reading UDP port 5005).
-// An ESP32 or ESP8266; buttons between the pins below and GND.
+// An ESP32, ESP32-C3 (or S2/S3) or ESP8266; buttons between the pins below
+// and GND (raw GPIO numbers: every board of a chip has them, "Generic ESP8266
+// Module" included, while the D1 mini's D5/D6 names exist on a few boards only).
 // Copy secrets.h.example to secrets.h (in this sketch's folder) first.
 #if defined(ESP32)
 #include <WiFi.h>
@@ -24,10 +26,14 @@ namespace {
 
 const IPAddress kPi(192, 168, 4, 1);  // sntpd, and the program collecting the presses
 constexpr uint16_t kPressPort = 5005;
-#if defined(ESP32)
-const int kLanePins[] = {25, 26};
+// Pins that exist, have a pull-up and can interrupt on each chip, clear of
+// flash, strapping, USB and the I2C pins a DS3231 would use.
+#if defined(CONFIG_IDF_TARGET_ESP32)
+const int kLanePins[] = {25, 26};  // classic ESP32 (34-39 are input-only, without pull-ups)
+#elif defined(ESP32)
+const int kLanePins[] = {4, 5};  // ESP32-C3 (GPIO 0-21; 12-17 flash, 18/19 USB), S2, S3
 #else
-const int kLanePins[] = {D5, D6};
+const int kLanePins[] = {14, 12};  // ESP8266: D5 and D6 on a D1 mini (GPIO16 cannot interrupt)
 #endif
 constexpr int kLanes = sizeof(kLanePins) / sizeof(kLanePins[0]);
 constexpr int64_t kDebounceNs = 50'000'000;  // presses closer than 50 ms are one press
@@ -74,7 +80,7 @@ void setup() {
   s.server = kPi;
   s.key_line = LANSYNC_KEY_LINE;  // "" or the Pi's key file line
   lansync::fw::BoardConfig config;
-  board.begin(s, config);
+  board.begin(s, config);  // false (and says why on Serial) if the key line cannot be used
   presses.begin(kPressPort);
   pinMode(kLanePins[0], INPUT_PULLUP);
   pinMode(kLanePins[1], INPUT_PULLUP);

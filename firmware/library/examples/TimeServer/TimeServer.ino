@@ -7,7 +7,8 @@
 //
 // Clients: chrony (server 192.168.4.1 iburst), ntpdate, other lansync
 // boards (Settings::server), a phone's browser.
-// Wiring (ESP32 dev board): DS3231 VCC-3V3, GND-GND, SDA-GPIO21, SCL-GPIO22.
+// Wiring: DS3231 VCC-3V3, GND-GND, and SDA/SCL to the core's I2C pins:
+// GPIO21/GPIO22 on an ESP32 dev board, GPIO8/GPIO9 on an ESP32-C3.
 // Copy secrets.h.example to secrets.h (in this sketch's folder) first.
 #if !defined(ESP32)
 #error "TimeServer is for the ESP32 (an ESP8266 works too, but its access point is weaker)"
@@ -33,7 +34,7 @@ void setup() {
   Serial.begin(115200);
   lansync_arduino::Settings s;
   s.server = kUpstream;
-  s.has_rtc = true;      // the DS3231 on SDA 21 / SCL 22
+  s.has_rtc = true;      // the DS3231 on the core's I2C pins (above)
   s.serve_port = 123;    // SNTP for the house
   s.http_port = 80;      // the phone's page, GET /time
   s.key_line = LANSYNC_KEY_LINE;  // signs replies to requests signed with it
@@ -43,7 +44,7 @@ void setup() {
   config.network.access_point = lansync::fw::AccessPointMode::Always;
   config.network.own.ssid = LANSYNC_AP_SSID;
   config.network.own.password = LANSYNC_AP_PASSWORD;  // "": open; else 8 to 63 characters
-  board.begin(s, config);
+  board.begin(s, config);  // false (and says why on Serial) if the key line cannot be used
 }
 
 void loop() {
