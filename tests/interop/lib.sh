@@ -404,7 +404,7 @@ drift_within() {
 }
 
 # sum A B...: their sum, as a decimal.
-sum() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.9f", s }' "$@"; }
+sum() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.9f\n", s }' "$@"; }
 
 # jq_true FILTER [FILE]: the jq filter is true (of FILE, else stdin).
 jq_true() { jq -e "$@" >/dev/null; }
