@@ -12,6 +12,9 @@ enter_private_netns "$@"
 
 events() { jq -r .event "$WORK/$1-activity.log" 2>/dev/null | paste -sd ' '; }
 has_events() { [ "$(events "$1")" = "$2" ]; }
+# starts_with_events NAME LIST: the log begins with LIST (the record a phone made
+# may expire again, --max-age after it, before the check on a slow machine).
+starts_with_events() { [[ "$(events "$1") " == "$2 "* ]]; }
 line() { jq -c "select(.event == \"$2\")" "$WORK/$1-activity.log"; }
 
 # --- Reliable at start (a phone's record, on the simulated clock, made now), then expired.
@@ -34,7 +37,7 @@ curl_set 127.0.0.1:8131
 check "a phone sets the clock ($(json result "$set"), step $(json offset_s "$set") s +- $(json uncertainty_s "$set") s)" \
   set_within 5
 check "the activity log: became_unreliable, no_client, client_back, phone_set ($(events pi))" \
-  has_events pi "became_unreliable no_client client_back phone_set"
+  starts_with_events pi "became_unreliable no_client client_back phone_set"
 check "...client_back: $(json message "$(line pi client_back)")" \
   jq_true '.without_phone_s >= 3 and (.message | startswith("A phone set or verified the clock again, after "))' \
   <<<"$(line pi client_back)"
@@ -51,7 +54,7 @@ check "...since sntpd started" grep -q "(since sntpd started)" <<<"$(json messag
 start_sntpd plain --listen 127.0.0.1:11133 --clock simulated --http 127.0.0.1:8133 \
   --state "$WORK/plain-state.json" --activity-log "$WORK/plain-activity.log" --max-age 1 --no-client-after 1
 wait_for_log plain "http: serving on 127.0.0.1:8133"
-sleep 3
+sleep 3  # time passing is the point: with --max-age 1 and --no-client-after 1, lines would be due by now
 check "without --http-set-allow: no activity log" [ ! -e "$WORK/plain-activity.log" ]
 
 # --- Usage errors.
