@@ -42,17 +42,18 @@ run_capture csv "$D" --source "cmd:echo 1, 2" -i 0.05 -t 5 -n 1
 check "cmd: output that is not a number is an error row" [ "$(sed -n 2p <<<"$csv" | cut -d, -f7)" = error ]
 check "cmd: a source with a comma is quoted" [ "$(sed -n 2p <<<"$csv" | cut -d, -f3)" = '"cmd:echo 1' ]
 
-# Slow measurements (0.15 s or more each, at 0.2 s intervals) keep the schedule:
+# Slow measurements (0.75 s or more each, at 1 s intervals) keep the schedule:
 # each command prints how long it took, and a loop that slept a whole interval
-# after each would start the 10th no sooner than the first nine took plus nine
-# intervals; on schedule it starts sooner than that, and not before 1.8 s.
-run_capture csv timeout 60 "$D" --source 'cmd:s=$(date +%s.%N); sleep 0.15; echo "$(date +%s.%N) $s" | awk "{ print \$1 - \$2 }"' \
-  -i 0.2 -t 5 -n 10
+# after each would start the 5th no sooner than the first four took plus four
+# intervals; on schedule it starts sooner than that (unless starting a command
+# took over 1 s), and not before 4 s.
+run_capture csv timeout 60 "$D" --source 'cmd:s=$(date +%s.%N); sleep 0.75; echo "$(date +%s.%N) $s" | awk "{ print \$1 - \$2 }"' \
+  -i 1 -t 5 -n 5
 last=$(tail -n 1 <<<"$csv" | cut -d, -f2)
-worst=$(tail -n +2 <<<"$csv" | head -n 9 | awk -F, '{ s += $4 + 0.2 } END { printf "%.3f", s }')
-check "schedule: 10 rows" rows_are 10 "$csv"
-check "schedule: the 10th measurement at 1.8 s or after, before a loop that slept after each ($last s < $worst s)" \
-  awk -v l="$last" -v w="$worst" 'BEGIN { exit !(l != "" && l >= 1.79 && l < w) }'
+worst=$(tail -n +2 <<<"$csv" | head -n 4 | awk -F, '{ s += $4 + 1 } END { printf "%.3f", s }')
+check "schedule: 5 rows" rows_are 5 "$csv"
+check "schedule: the 5th measurement at 4 s or after, before a loop that slept after each ($last s < $worst s)" \
+  awk -v l="$last" -v w="$worst" 'BEGIN { exit !(l != "" && l >= 3.99 && l < w) }'
 # A measurement that overruns gets killed at the timeout and reported.
 run_capture csv timeout 30 "$D" --source "cmd:sleep 30" -i 0.2 -t 0.1 -n 3
 check "timeout: 3 rows with status timeout" [ "$(tail -n +2 <<<"$csv" | cut -d, -f6 | sort -u)" = timeout ]
