@@ -178,6 +178,7 @@ check "...says which key, and where it was looked for" \
 
 # What `sntpd status` prints for a server whose replies were refused.
 run_capture text "$BIN/sntpd" status --control "$WORK/wrongmac.sock"
+# Four at least: on a slow machine the poll after the burst may have come too.
 check "status text: the refusals on their own line" \
-  grep -q "rejected       : 4 (0 unauthenticated, 4 bad_mac, 0 stray, 0 beyond_max_change)" <<<"$text"
+  grep -qE "rejected       : ([4-9]|[1-9][0-9]+) \(0 unauthenticated, \1 bad_mac, 0 stray, 0 beyond_max_change\)" <<<"$text"
 finish
