@@ -530,19 +530,36 @@ set_within() {
 }
 
 # board_set URL [EXTRA_JSON_FIELDS]: the phone's exchange and PUT /time to a board at URL,
-# from the board's own origin, measured again (at most 5 times) while the board
-# answers that the round trip was too long, as its page does; the answer in
-# $out, the exchange's stamps in $t1 and $t4 (ms), its token in $token.
+# from the board's own origin, timed inside one process (as the page times it,
+# without a process start between the stamps), measured again (at most 5 times)
+# while the board answers that the round trip was too long, as its page does;
+# the answer in $out, the exchange's stamps in $t1 and $t4 (ms), its token in $token.
 board_set() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    t1=$(date +%s%3N)
-    token=$(curl -s --max-time 5 -H "Origin: $1" "$1/exchange" | jq -r .token 2>/dev/null || true)
-    t4=$(date +%s%3N)
-    run_capture out curl -s --max-time 5 -X PUT -H "Origin: $1" -H 'Content-Type: application/json' \
-      --data "{\"token\":\"$token\",\"t1_ms\":$t1,\"t4_ms\":$t4${2:+,$2}}" "$1/time"
-    grep -q "measure again" <<<"$out" || return 0
-  done
+  local r
+  r=$(python3 - "$1" "${2:-}" <<'PY'
+import http.client, json, sys, time, urllib.parse
+url, extra = sys.argv[1], sys.argv[2]
+u = urllib.parse.urlparse(url)
+for attempt in range(5):
+    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
+    t1 = int(time.time() * 1000)
+    c.request("GET", "/exchange", headers={"Origin": url})
+    token = json.loads(c.getresponse().read()).get("token", "")
+    t4 = int(time.time() * 1000)
+    c.close()
+    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
+    body = '{"token":"%s","t1_ms":%d,"t4_ms":%d%s}' % (token, t1, t4, "," + extra if extra else "")
+    c.request("PUT", "/time", body, {"Origin": url, "Content-Type": "application/json"})
+    out = c.getresponse().read().decode()
+    if "measure again" not in out:
+        break
+print(json.dumps({"t1": t1, "t4": t4, "token": token, "out": out}))
+PY
+  ) || true
+  t1=$(jq -r .t1 <<<"$r" 2>/dev/null || true)
+  t4=$(jq -r .t4 <<<"$r" 2>/dev/null || true)
+  token=$(jq -r .token <<<"$r" 2>/dev/null || true)
+  out=$(jq -r .out <<<"$r" 2>/dev/null || true)
 }
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3
