@@ -13,7 +13,7 @@ port=${1:-11123}
 
 echo "demo: installing what is missing (scripts/install-deps.sh; nothing to do when all is there)"
 scripts/install-deps.sh
-echo "demo: building sntpd and ntpprobe in build/ (about 4 minutes on 2 cores the first time)"
+echo "demo: building sntpd and ntpprobe in build/ (about 3 minutes on 2 cores the first time)"
 scripts/build.sh build --target sntpd --target ntpprobe
 
 files=build/demo
