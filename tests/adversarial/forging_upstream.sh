@@ -51,7 +51,8 @@ for port in MODES:
     socks[s] = port
 count = {p: 0 for p in MODES}
 first_reply = {}
-end = time.monotonic() + 100
+print("listening", flush=True)
+end = time.monotonic() + 110
 while time.monotonic() < end:
     ready, _, _ = select.select(list(socks), [], [], 0.2)
     for s in ready:
@@ -83,7 +84,7 @@ while time.monotonic() < end:
         print(f"{port} {mode} request {n}", flush=True)
 PY
 BG_PIDS+=($!)
-sleep 0.5
+wait_for_log forger "^listening"
 
 # name PORT [sntpd options...]: one sntpd following the forger on PORT.
 follow() {
@@ -106,14 +107,16 @@ status() { "$BIN/sntpd" status --json --control "$WORK/$1.sock" 2>/dev/null; }
 field() { jq -r "$2" <<<"$(status "$1")"; }
 offset() { field "$1" .clock.simulated_offset_s; }
 requests() { grep -c "^$1 " "$WORK/forger.log" || true; }
+# claim NAME: the error sntpd NAME states for its time (its root distance, s).
+claim() { field "$1" '.reference.root_delay_s / 2 + .reference.root_dispersion_s'; }
 
 # The start-up burst: four requests, 2 s apart, to each server that does not kiss.
 for port in 11201 11202 11203 11204 11205 11206; do wait_for_log forger "^$port .* request 4$"; done
 # The fourth reply taken in (or refused) by each sntpd.
 rejected_total() { field "$1" '[.upstreams[0].rejected[]] | add // 0' 2>/dev/null || echo 0; }
-wait_until 10 eval '[ "$(rejected_total unsigned)" -ge 4 ] && [ "$(rejected_total wrongmac)" -ge 4 ]' || true
-wait_until 10 eval '[ "$(rejected_total replay)" -ge 3 ] && [ "$(rejected_total jump)" -ge 1 ]' || true
-wait_until 10 eval '[ "$(field yeartruth .reference.synchronized)" = true ]' || true
+wait_until "$DEADLINE_S" eval '[ "$(rejected_total unsigned)" -ge 4 ] && [ "$(rejected_total wrongmac)" -ge 4 ]' || true
+wait_until "$DEADLINE_S" eval '[ "$(rejected_total replay)" -ge 3 ] && [ "$(rejected_total jump)" -ge 1 ]' || true
+wait_until "$DEADLINE_S" eval '[ "$(field yeartruth .reference.synchronized)" = true ]' || true
 
 # --- Unsigned replies, and an unsigned KoD DENY, to an upstream with a key.
 check "unsigned: 4 replies rejected as unauthenticated ($(field unsigned .upstreams[0].rejected.unauthenticated))" \
@@ -144,12 +147,14 @@ check "year alone: state '$(field yearalone .upstreams[0].state)'" \
 
 # --- A year ahead, then three true samples: the step is to the truth.
 check "year then truth: synchronized" [ "$(field yeartruth .reference.synchronized)" = true ]
-check "year then truth: stepped by about +2 s, to the truth ($(offset yeartruth) s)" near "$(offset yeartruth)" 0 0.1
+check "year then truth: stepped by about +2 s, to the truth ($(offset yeartruth) s, +- $(claim yeartruth) s)" \
+  near "$(offset yeartruth)" 0 "$(claim yeartruth)"
 check "year then truth: never stepped by a year" \
   eval '! grep "stepped the clock" "$WORK/yeartruth.log" | grep -qv "stepped the clock by +[12]\."'
 
 # --- The truth, then +1 h once synchronized: not applied, logged, counted.
-check "jump: synchronized by the first three samples (offset $(offset jump) s)" near "$(offset jump)" 0 0.1
+check "jump: synchronized by the first three samples (offset $(offset jump) s, +- $(claim jump) s)" \
+  near "$(offset jump)" 0 "$(claim jump)"
 check "jump: the hour was not applied, and is logged" \
   grep -q "upstream 127.0.0.1:11206: offset +3600.* is beyond --max-change 1000 s: not applied (1 in a row)" \
   "$WORK/jump.log"
@@ -173,6 +178,7 @@ check "...says which key, and where it was looked for" \
 
 # What `sntpd status` prints for a server whose replies were refused.
 run_capture text "$BIN/sntpd" status --control "$WORK/wrongmac.sock"
+# Four at least: on a slow machine the poll after the burst may have come too.
 check "status text: the refusals on their own line" \
-  grep -q "rejected       : 4 (0 unauthenticated, 4 bad_mac, 0 stray, 0 beyond_max_change)" <<<"$text"
+  grep -qE "rejected       : ([4-9]|[1-9][0-9]+) \(0 unauthenticated, \1 bad_mac, 0 stray, 0 beyond_max_change\)" <<<"$text"
 finish

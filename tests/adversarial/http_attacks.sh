@@ -30,7 +30,7 @@ get_time() {
   done
   return 1
 }
-check "GET /time answers before the attacks" wait_until 10 get_time 127.0.0.1
+check "GET /time answers before the attacks" wait_until "$DEADLINE_S" get_time 127.0.0.1
 
 rc=0
 python3 "$(dirname "$0")/http_attacker.py" "$victim" "$NTP_PORT" "$HTTP_PORT" >"$WORK/attack.json" 2>"$WORK/attack.log" || rc=$?

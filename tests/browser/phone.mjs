@@ -6,6 +6,7 @@
 // --timezone: the browser's zone (what Intl reports to the page), e.g. Australia/Sydney.
 // The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
+// shown_error (the "± …" the page shows beside the last of them: half its round trip),
 // source (the reference it shows at the end), zone (the browser's), camera and camera_warning
 // (camsync's last run as the page shows it; the warning null when hidden), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
@@ -65,6 +66,7 @@ try {
   out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
+  out.shown_error = await page.$eval("#delay", (e) => e.textContent);
   out.reasons = reasons.slice();
   out.layout = await page.evaluate(readFileSync(new URL("./layout.js", import.meta.url), "utf8"));
   await page.screenshot({ path: screenshot, fullPage: true });

@@ -38,10 +38,9 @@ type_of() { [ "$1" = 1 ] && echo SHA1 || echo AES128; }
 chrony_query() {  # KEYFILE PORT OPTIONS...
   local keys=$1 port=$2
   shift 2
-  chronyd -Q -u root -t "${CHRONY_TIMEOUT:-5}" "keyfile $keys" "cmdport 0" "pidfile $WORK/q.pid" \
-    "server 127.0.0.1 port $port $* iburst" 2>&1 || true
+  chrony_q "${CHRONY_TIMEOUT:-5}" "keyfile $keys" "cmdport 0" "pidfile $WORK/q.pid" \
+    "server 127.0.0.1 port $port $* iburst"
 }
-clock_wrong_by() { sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p' <<<"$1"; }
 counter() { "$BIN/sntpd" status --json --control "$2" | jq -r ".counters.dropped.$1 // .counters.$1"; }
 
 # --- sntpd serving with the keys ---------------------------------------------
@@ -55,7 +54,8 @@ for key in 1 2; do
   out=$(chrony_query "$WORK/chrony.keys" 11123 key $key maxsamples 1)
   x=$(clock_wrong_by "$out")
   check "chronyd syncs from sntpd with $type key $key (signed replies accepted)" [ -n "$x" ]
-  check "chronyd, $type: |offset| < 1 ms ($x)" near "$x" 0 0.001
+  check "chronyd, $type: offset within its measurement's error ($x s, +- $(chrony_q_error) s)" \
+    near "$x" 0 "$(chrony_q_error)"
 
   bad_before=$(counter bad_mac "$SOCK")
   out=$(CHRONY_TIMEOUT=3 chrony_query "$WORK/wrong.keys" 11123 key $key maxsamples 1)
@@ -111,7 +111,8 @@ for version in (4, 3):
     req[0] = version << 3 | 3
     s.sendto(bytes(req) + (2).to_bytes(4, "big") + bytes(16), ("127.0.0.1", 11123))
 EOF
-sleep 0.3
+# Wait for sntpd to have counted both, then check that they went to the right counter.
+wait_until "$DEADLINE_S" eval '[ $(($(counter bad_mac "$SOCK") + $(counter malformed "$SOCK"))) -ge $((bad_before + malformed_before + 2)) ]' || true
 check "a forged 20-byte AES128 trailer: 2 more bad MACs, not malformed" \
   [ "$(counter bad_mac "$SOCK")" -eq $((bad_before + 2)) -a "$(counter malformed "$SOCK")" -eq "$malformed_before" ]
 
@@ -147,8 +148,7 @@ for key in 1 2; do
     --drift-ppm 30 --min-poll 2 --max-poll 4 --serve 127.0.0.1:$port --json
   check "lansync-board --key $key names its $type key" wait_for_log board$key "authentication: key $key ($type)"
   status=$(wait_synced board$key 8)
-  check "lansync-board, $type: syncs from sntpd (offset $(jq -r .offset_s <<<"$status") s)" \
-    near "$(jq -r .offset_s <<<"$status")" 0 0.001
+  check_board_offset "lansync-board, $type: syncs from sntpd, offset within its stated error" "$status"
   check "lansync-board, $type: no reply refused" [ "$(jq -r .unauthenticated <<<"$status")" = 0 ]
   run_capture out "$BIN/ntpprobe" -o json --keys "$WORK/chrony.keys" --key $key 127.0.0.1:$port
   check "lansync-board, $type: its server mode answers ntpprobe --key $key, signed (exit $RC)" [ "$RC" -eq 0 ]

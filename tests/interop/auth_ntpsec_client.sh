@@ -48,11 +48,13 @@ for key in 1 2; do
   start_sntpd sntpd$key --listen 10.9.0.1:123 --local-stratum 10 --keys "$WORK/sntpd.keys"
   sntpd_pid=$LAST_PID
   wait_for_ntp 10.9.0.1:123
+  base=$(counter sntpd$key requests)
   ntpd_client $key
   ntpd_pid=$LAST_PID
   state=$(wait_for_state 10.9.0.2 "11 10.9.0.1" 60)
   check "ntpd with $type key $key synchronizes to sntpd: stratum 11, refid 10.9.0.1 (got '$state')" \
     [ "$state" = "11 10.9.0.1" ]
+  needed=$(($(counter sntpd$key requests) - base))  # the requests ntpd sent before it synchronized
   check "... and sntpd saw no bad MAC from it" [ "$(counter sntpd$key bad_mac)" -eq 0 ]
   kill "$ntpd_pid" "$sntpd_pid"
   wait "$ntpd_pid" "$sntpd_pid" 2>/dev/null || true
@@ -61,8 +63,11 @@ done
 # sntpd holding other keys under the same IDs: ntpd never synchronizes to it.
 start_sntpd wrong --listen 10.9.0.1:123 --local-stratum 10 --keys "$WORK/wrong.keys"
 wait_for_ntp 10.9.0.1:123
+base=$(counter wrong requests)
 ntpd_client 2
-sleep 25  # more than ntpd needed above
+# Until ntpd has sent two requests more than it needed to synchronize above.
+check "ntpd asks sntpd with another key as often as it needed to synchronize, and twice more" \
+  wait_until $((DEADLINE_S * 2)) eval '[ $(($(counter wrong requests) - base)) -ge $((needed + 2)) ]'
 state=$(ntp_state 10.9.0.2 || true)
 check "ntpd (${types[1]}) refuses sntpd with another key: still unsynchronized (got '$state')" [ "${state%% *}" != 11 ]
 bad=$(counter wrong bad_mac)

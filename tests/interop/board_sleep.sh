@@ -9,10 +9,10 @@
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
-# after_wake NAME: the first status line after the first wake (at most 10 s).
+# after_wake NAME: the first status line after the first wake (at most DEADLINE_S).
 after_wake() {
   local line=""
-  for _ in $(seq 100); do
+  for _ in $(seq $((DEADLINE_S * 10))); do
     line=$(awk '/woke from deep sleep/ { seen = 1; next } seen && /^\{/ { print; exit }' "$WORK/$1.log")
     [ -n "$line" ] && break
     sleep 0.1
@@ -21,6 +21,8 @@ after_wake() {
 }
 
 not_near() { ! near "$@"; }
+# before_sleep NAME: the last status line before the first deep sleep.
+before_sleep() { awk '/deep sleep for/ { exit } /^\{/ { line = $0 } END { print line }' "$WORK/$1.log"; }
 
 start_sntpd sntpd --listen 127.0.0.1:11133 --local-stratum 10
 wait_for_ntp 127.0.0.1:11133
@@ -33,11 +35,20 @@ wait_for_log board "woke from deep sleep"
 wake=$(grep -m1 'woke from deep sleep' "$WORK/board.log")
 check "the wake restored the clock: $wake" grep -q 'clock restored: error' <<<"$wake"
 bound=$(sed -E 's/.*error ([0-9.]+) s.*/\1/' <<<"$wake")
-check "its bound grew by 3 s at 500 ppm (1.5 ms): $bound s" awk -v b="$bound" 'BEGIN { exit !(b >= 0.0015 && b < 0.003) }'
+before=$(json error_s "$(before_sleep board)")
+# The bound is the error before sleeping plus at least 3 s at 500 ppm (1.5 ms)
+# and the timer's read error (0.1 ms); less than twice that when the wake is late.
+check "its bound grew by 3 s at 500 ppm (1.5 ms): $before s before, $bound s after" \
+  awk -v b="$bound" -v a="$before" 'BEGIN { g = b - a; exit !(a != "" && g >= 0.0015 && g < 0.003) }'
 line=$(after_wake board)
 offset=$(json offset_s "$line")
 check "synchronized at the first burst after waking" [ "$(json synchronized "$line")" = true ]
-check "that burst found the sleep timer's error, about -1.2 ms ($offset s)" near "$offset" -0.0012 0.0004
+# At least 3 s (more if the wake was late) at 400 ppm: -1.2 ms or beyond, measured
+# within half the burst's round trip, from a clock that was within its stated
+# error before it slept; the check below bounds it on the other side.
+err=$(sum "$before" "$(jq -r '.delay_s / 2' <<<"$line")")
+check "that burst found the sleep timer's error, -1.2 ms or more ($offset s, +- $err s)" \
+  awk -v o="$offset" -v e="$err" 'BEGIN { exit !(o != "" && o <= -0.0012 + e) }'
 check "within the bound claimed on waking ($offset s, bound $bound s)" near "$offset" 0 "$bound"
 
 start liar "$BIN/lansync-board" --server 127.0.0.1:11133 --min-poll 2 --max-poll 8 \

@@ -34,7 +34,8 @@ rx.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
 tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 tx.bind(("127.0.0.2", 0))
 rx.settimeout(0.2)
-end = time.monotonic() + 15
+print("listening", flush=True)
+end = time.monotonic() + 60
 while time.monotonic() < end:
     try:
         m, addr = rx.recvfrom(2048)
@@ -48,7 +49,7 @@ while time.monotonic() < end:
     print("flooded", addr, flush=True)
 PY
 flooder=$!
-sleep 0.5
+wait_for_log flood "^listening"
 run_capture out "${C[@]}" --discover
 kill $flooder 2>/dev/null || true
 fetched=$(grep -c "cannot read the camera description http://127.0.0.2" "$WORK/last.err" || true)

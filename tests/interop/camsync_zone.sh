@@ -31,7 +31,9 @@ camera_emulator cam 8080 --offset -3 --zone +0000
 for tz in Australia/Sydney America/Santiago; do
   phone_state 60 "$tz"
   curl -s -X POST -d '{"offset_s":-3}' "$URL/emulator/state" >/dev/null
+  t0=$(date +%s)
   run_capture out "${C[@]}" --time-zone state --camera "$URL"
+  t1=$(date +%s)
   read -r std want_dst <<<"$(ccapi_zone "$tz")"
   put=$(json last_put "$(emulator_status 8080)")
   sent=$(jq -r .datetime <<<"$put")
@@ -40,10 +42,13 @@ for tz in Australia/Sydney America/Santiago; do
     [ "$RC $(json action "$out") $(json time_zone "$out")" = "0 set $tz" ]
   check "$tz: the emulator received the standard offset $std ($sent)" [ "${sent: -5}" = "$std" ]
   check "$tz: ...and dst=$want_dst" [ "$dst" = "$want_dst" ]
-  check "$tz: string + dst is the UTC time of the PUT (GNU date)" near "$(ccapi_utc "$sent" "$dst")" "$(date +%s)" 5
-  check "$tz: the camera is within 0.25 s of this clock" near "$(json offset_s "$(emulator_status 8080)")" 0 0.25
-  check "$tz: camera-state: set, before -3 s ($(cs .offset_before_s)), after about 0 ($(cs .offset_after_s))" \
-    eval '[ "$(cs .result)" = set ] && near "$(cs .offset_before_s)" -3 0.05 && near "$(cs .offset_after_s)" 0 0.25'
+  utc=$(ccapi_utc "$sent" "$dst")
+  check "$tz: string + dst is the UTC time of the PUT (GNU date), during camsync's run ($t0 to $t1)" \
+    [ "$utc" -ge $((t0 - 1)) -a "$utc" -le $((t1 + 1)) ]
+  check_camera "$tz: the camera where camsync says it set it" "$out" 8080
+  check "$tz: camera-state: set, before -3 s ($(cs .offset_before_s) +- $(json uncertainty_s "$out")), after as measured ($(cs .offset_after_s))" \
+    eval '[ "$(cs .result)" = set ] && near "$(cs .offset_before_s)" -3 "$(sum "$(json uncertainty_s "$out")" 0.001)" &&
+      near "$(cs .offset_after_s)" "$(json offset_after_s "$out")" 0.000001'
   check "$tz: camera-state: message '$(cs .message)'" grep -qF "camera set to $sent" "$CS"
 done
 check "the camera-state file is one line, no temporary file beside it" \
@@ -53,8 +58,9 @@ check "the camera-state file is one line, no temporary file beside it" \
 puts=$(put_count)
 run_capture out "${C[@]}" --time-zone state --camera "$URL"
 check "already right: exit 0, action none" [ "$RC $(json action "$out")" = "0 none" ]
-check "already right: camera-state ok, no offset after ($(cs .message))" \
-  eval '[ "$(cs .result) $(cs .offset_after_s)" = "ok null" ] && near "$(cs .offset_before_s)" 0 0.25'
+check "already right: camera-state ok, no offset after, the offset measured ($(cs .message))" \
+  eval '[ "$(cs .result) $(cs .offset_after_s)" = "ok null" ] && near "$(cs .offset_before_s)" "$(json offset_s "$out")" 0.000001'
+check_camera "already right: the camera where camsync found it" "$out" 8080
 check "already right: no PUT" [ "$(put_count)" = "$puts" ]
 
 # --- --time-zone NAME, and a sync-state file without a zone.

@@ -8,6 +8,17 @@
 # it started (the PID namespace dies with its first process), even those a
 # wrapper such as faketime forked.
 #
+# The test also has a mount namespace of its own (--mount-proc), in which an
+# empty directory hides each of lansync's default directories that exist on
+# this machine (hide_installed_lansync): on a machine where lansync is
+# installed and sntpd.service runs, no tool started by a test reads or writes
+# the machine's config, sync state, drift, camera state, control socket or
+# logs, whatever paths the test forgets to give.
+#
+# Waits are for the thing itself (a log line, a port answering, a file), with
+# generous deadlines (DEADLINE_S) for a slow or loaded machine, never a fixed
+# sleep.
+#
 # Source this file, call `enter_private_netns "$@"` first, then use the
 # helpers; end with `finish`.
 set -euo pipefail
@@ -17,6 +28,9 @@ BIN=${LANSYNC_BIN:-$REPO/build/bin}
 PEERS=${LANSYNC_PEERS:-$REPO/.peers}
 NTPSEC_NTPD=$PEERS/ntpsec/usr/sbin/ntpd
 SKIP=77   # ctest's SKIP_RETURN_CODE
+DEADLINE_S=30  # the longest a wait for a server, a helper or a log line lasts
+# lansync's default paths (libsync/os/*.hpp, tools/sntpd/options.hpp, camsync).
+LANSYNC_DEFAULT_DIRS=(/etc/lansync /var/lib/lansync /var/log/lansync /run/lansync)
 
 enter_private_netns() {
   if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
@@ -27,8 +41,20 @@ enter_private_netns() {
     LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork --mount-proc bash "$0" "$@"
   fi
   ip link set lo up
+  hide_installed_lansync
   WORK=$(mktemp -d)
   trap cleanup EXIT
+}
+
+# hide_installed_lansync: an empty tmpfs over each of lansync's default
+# directories that exists, in this test's own mount namespace only.
+hide_installed_lansync() {
+  local d
+  for d in "${LANSYNC_DEFAULT_DIRS[@]}"; do
+    [ -d "$d" ] || continue
+    mount -t tmpfs -o mode=0755 lansync-test "$d" ||
+      { echo "cannot hide the installed $d from the test" >&2; exit 1; }
+  done
 }
 
 BG_PIDS=()
@@ -52,11 +78,11 @@ start() {
 }
 
 # wait_for_ntp HOST:PORT [synchronized]: until something answers NTP there (at
-# most 10 s); with "synchronized", until ntpprobe accepts its time (exit 0), as
-# ntpsec's ntpd in orphan mode does after a few seconds (at most 30 s).
+# most DEADLINE_S); with "synchronized", until ntpprobe accepts its time (exit 0), as
+# ntpsec's ntpd in orphan mode does after a few seconds (at most 2 * DEADLINE_S).
 wait_for_ntp() {
-  local i rc tries=100 pause=0.1
-  [ "${2:-}" = synchronized ] && tries=60 pause=0.5
+  local i rc tries=$((DEADLINE_S * 10)) pause=0.1
+  [ "${2:-}" = synchronized ] && tries=$((DEADLINE_S * 4)) pause=0.5
   for i in $(seq "$tries"); do
     rc=0
     "$BIN/ntpprobe" -n 1 -t 0.2 "$1" >/dev/null 2>&1 || rc=$?
@@ -82,14 +108,15 @@ faketime() {
   env LD_PRELOAD="$LIBFAKETIME" FAKETIME="$spec" "$@"
 }
 
-# wait_for_log NAME PATTERN: until $WORK/NAME.log has a line matching
-# PATTERN (at most 10 s), for servers that answer nobody.
+# wait_for_log NAME PATTERN: until $WORK/NAME.log has a line matching PATTERN
+# (at most DEADLINE_S), for servers that answer nobody, and for the test's own
+# helpers, which say when they listen.
 wait_for_log() {
-  for _ in $(seq 100); do
+  for _ in $(seq $((DEADLINE_S * 10))); do
     grep -q -- "$2" "$WORK/$1.log" 2>/dev/null && return 0
     sleep 0.1
   done
-  failed "$1 never logged '$2'"
+  failed "$1 never logged '$2' within $DEADLINE_S s"
   return 1
 }
 
@@ -116,10 +143,10 @@ chronyd_server() {
 }
 
 # wait_synced NAME SAMPLES: until the last --json status line of lansync-board NAME says
-# synchronized with at least SAMPLES samples (at most 40 s); prints that line.
+# synchronized with at least SAMPLES samples (at most 4 * DEADLINE_S); prints that line.
 wait_synced() {
   local line=""
-  for _ in $(seq 400); do
+  for _ in $(seq $((DEADLINE_S * 40))); do
     line=$(grep '^{' "$WORK/$1.log" | tail -n 1 || true)
     if [ -n "$line" ] && [ "$(jq -r .synchronized <<<"$line")" = true ] &&
       [ "$(jq -r .samples <<<"$line")" -ge "$2" ]; then
@@ -196,21 +223,24 @@ make_cert() {
     -addext subjectAltName=DNS:pi.local,DNS:localhost,IP:127.0.0.1 -addext extendedKeyUsage=serverAuth 2>/dev/null
 }
 
-# served_check DESCRIPTION TARGET_MS TOLERANCE_MS URL [CA_FILE]: checks that the time sntpd serves
-# at URL/time (over HTTPS trusting CA_FILE) minus this machine's clock is TARGET_MS, within
-# TOLERANCE_MS plus the test's own uncertainty: half the request's round trip, timed around the
-# request alone (Python's, so that starting a process on a loaded machine is not part of it).
+# served_check DESCRIPTION WANT_MS URL [CA_FILE]: the time served at URL/time (sntpd's or a
+# board's, over HTTPS with CA_FILE) minus this machine's clock at the middle of the
+# request is WANT_MS, within what the server claims (root_distance_ms; none while it
+# serves a simulated offset alone), half the request's round trip (the test's own
+# uncertainty, timed inside one process: a loaded machine's process start is not part
+# of it) and 1 ms of resolution.
 served_check() {
-  local desc=$1 target=$2 tol=$3 url=$4 ca=${5:-} out diff half
+  local desc=$1 want=$2 url=$3 ca=${4:-} out diff bound
   out=$(/usr/bin/python3 -c '
 import json, ssl, sys, time, urllib.request
 ctx = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else None
 before = time.time_ns()
-served = json.load(urllib.request.urlopen(sys.argv[1] + "/time", timeout=5, context=ctx))["unix_ms"]
+body = json.load(urllib.request.urlopen(sys.argv[1] + "/time", timeout=5, context=ctx))
 after = time.time_ns()
-print(round(served - (before + after) / 2e6), -(-(after - before) // 2_000_000))' "$url" "$ca" 2>&1) || true
-  read -r diff half <<<"$out"
-  check "$desc ($diff ms, ± $half ms for the request's round trip)" near "$diff" "$target" "$((tol + ${half:-0}))"
+bound = (after - before) / 2e6 + (body.get("root_distance_ms") or 0) + 1
+print(round(body["unix_ms"] - (before + after) / 2e6), round(bound, 1))' "$url" "$ca" 2>&1) || true
+  read -r diff bound <<<"$out"
+  check "$desc ($diff ms, $want +- ${bound:-?} ms)" near "$diff" "$want" "${bound:--1}"
 }
 
 # failed_camera_state FILE MESSAGE [RETRY_UNIX]: a camera-state file saying camsync's run failed
@@ -224,6 +254,27 @@ failed_camera_state() {
 # `chronyc tracking` of the chronyd whose command socket is $WORK/NAME.sock.
 ntpdata() { chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | sed -n "s/^$2 *: //p"; }
 tracking() { chronyc -h "$WORK/$1.sock" -n tracking 2>/dev/null | sed -n "s/^$2 *: //p"; }
+
+# ntpdata_error NAME: the error of the last measurement the chronyd at $WORK/NAME.sock
+# made of its source, by chrony's own figures: half the round trip plus the
+# dispersion, and the source's root distance (-1 if it has none).
+ntpdata_error() {
+  chronyc -h "$WORK/$1.sock" -n ntpdata 2>/dev/null | awk -F' *: *' '
+    $1 == "Peer delay" { split($2, v, " "); e += v[1] / 2; n++ }
+    $1 == "Peer dispersion" { split($2, v, " "); e += v[1]; n++ }
+    $1 == "Root delay" { split($2, v, " "); e += v[1] / 2; n++ }
+    $1 == "Root dispersion" { split($2, v, " "); e += v[1]; n++ }
+    END { printf "%.9f", n == 4 ? e : -1 }'
+}
+
+# check_ntpdata_offset DESCRIPTION NAME: the offset of that chronyd's last measurement
+# is within ntpdata_error (its source serves this machine's clock).
+check_ntpdata_offset() {
+  local offset err
+  offset=$(ntpdata "$2" Offset | awk '{ print $1 }')
+  err=$(ntpdata_error "$2")
+  check "$1 ($offset s, +- $err s)" near "$offset" 0 "$err"
+}
 
 # wait_until SECONDS CMD...: polls CMD every 0.5 s until it succeeds.
 wait_until() {
@@ -252,7 +303,8 @@ second_host() {
   unshare -n sleep 3600 &
   PEER=$!
   BG_PIDS+=("$PEER")
-  sleep 0.1
+  wait_until "$DEADLINE_S" eval '[ "$(readlink "/proc/$PEER/ns/net")" != "$(readlink /proc/self/ns/net)" ]' ||
+    { failed "the second host's network namespace was not made"; return 1; }
   ip link add lsv0 type veth peer name lsv1 netns "$PEER"
   ip addr add "$1/24" dev lsv0
   ip link set lsv0 up
@@ -327,6 +379,112 @@ near() {
   awk -v v="$1" -v t="$2" -v tol="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "" && d <= tol) }'
 }
 
+# probe_error_s NTPPROBE_JSON: how far an offset ntpprobe measured may be from the
+# truth, by what the server claims and what the probe saw: the server's root
+# distance (root delay / 2 + root dispersion: its own stated error), half the
+# exchange's round trip (the probe's measurement uncertainty) and the server's
+# precision.  Accuracy checks compare with this, never with a fixed number.
+probe_error_s() { sum "$(served_error_s "$1")" "$(jq -r '.delay_s / 2' <<<"$1")"; }
+
+# served_error_s NTPPROBE_JSON: the server's own stated error, its root distance
+# and precision, without the probe's part.
+served_error_s() { jq -r '.root_delay_s / 2 + .root_dispersion_s + pow(2; .precision)' <<<"$1"; }
+
+# check_offset DESCRIPTION NTPPROBE_JSON TARGET_S [EXTRA_S]: checks that the
+# offset ntpprobe measured is TARGET_S within probe_error_s (plus EXTRA_S, the
+# test's own uncertainty about TARGET_S), and says both in the description.
+check_offset() {
+  local err
+  err=$(sum "$(probe_error_s "$2" 2>/dev/null || echo -1)" "${4:-0}")
+  check "$1 ($(json offset_s "$2") s, $3 +- $err s)" near "$(json offset_s "$2")" "$3" "$err"
+}
+
+# chrony_q TIMEOUT_S CONFIG_LINES...: chronyd -Q, chrony's one-shot client (it
+# prints "System clock wrong by X seconds (ignored)" and changes nothing), with
+# its measurements logged in $WORK/chrony-q/ for chrony_q_error; prints what it said.
+chrony_q() {
+  local timeout=$1
+  shift
+  rm -rf "$WORK/chrony-q"
+  mkdir -p "$WORK/chrony-q"
+  chronyd -Q -u root -t "$timeout" "logdir $WORK/chrony-q" "log measurements" "$@" 2>&1 || true
+}
+
+# chrony_measurement_error < MEASUREMENTS_LOG: the error of the last measurement in chrony's
+# measurements.log, as chrony logged it: half its round trip plus its
+# dispersion, and the server's root distance (-1 if none).
+chrony_measurement_error() {
+  awk '$1 ~ /^[0-9][0-9][0-9][0-9]-/ { e = $13 / 2 + $14 + $15 / 2 + $16 }
+    END { printf "%.9f", e == "" ? -1 : e }'
+}
+
+# chrony_q_error: chrony_measurement_error of the last chrony_q.
+chrony_q_error() { chrony_measurement_error <"$WORK/chrony-q/measurements.log" 2>/dev/null || echo -1; }
+
+# clock_wrong_by CHRONY_Q_OUTPUT: the X of chronyd -Q's "System clock wrong by X seconds".
+clock_wrong_by() { sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p' <<<"$1"; }
+
+# board_offset_error_s STATUS_LINE: how large the last offset lansync-board measured may
+# be, by its own status: the error it states for its clock plus half the
+# sample's round trip (-1 if it states none).
+board_offset_error_s() { jq -r '(.error_s // -1) + .delay_s / 2' <<<"$1" 2>/dev/null || echo -1; }
+
+# check_board_offset DESCRIPTION STATUS_LINE: its last offset within board_offset_error_s.
+check_board_offset() {
+  local err
+  err=$(board_offset_error_s "$2")
+  check "$1 ($(jq -r .offset_s <<<"$2") s, +- $err s)" near "$(jq -r .offset_s <<<"$2")" 0 "$err"
+}
+
+# board_freq_error_ppm NAME: how far the frequency lansync-board NAME found may be
+# from its crystal's, by its own status lines: each offset it measured is
+# uncertain by up to the largest round trip seen, at either end of a line
+# fitted through them from the mean of its samples' times, about half the span
+# since it first synchronized: largest delay / (span / 2), in ppm.
+board_freq_error_ppm() {
+  grep '^{' "$WORK/$1.log" | jq -rs '
+    [.[] | select(.synchronized)] as $s
+    | ($s | map(.time_utc | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601)) as $t
+    | if ($t | length) < 2 or $t[-1] <= $t[0] then -1
+      else ($s | map(.delay_s) | max) / (($t[-1] - $t[0]) / 2) * 1e6 end' 2>/dev/null || echo -1
+}
+
+# board_vs_server BOARD SERVER: ntpprobe's offset of the board's clock minus that
+# of the server's, both measured against this machine's clock, and how far
+# apart they may be: the board's stated error (which holds the server's) plus
+# both probes' measurement uncertainty; prints "DIFFERENCE BOUND".
+board_vs_server() {
+  local b s
+  b=$("$BIN/ntpprobe" -o json "$1" || true)
+  s=$("$BIN/ntpprobe" -o json "$2" || true)
+  awk -v b="$(json offset_s "$b")" -v s="$(json offset_s "$s")" -v e="$(probe_error_s "$b" 2>/dev/null || echo -1)" \
+    -v d="$(json delay_s "$s")" 'BEGIN { printf "%.6f %.6f\n", b - s, b == "" || s == "" ? -1 : e + d / 2 }'
+}
+
+# check_board_vs_server DESCRIPTION BOARD SERVER: board_vs_server's difference within its bound.
+check_board_vs_server() {
+  local d
+  d=$(board_vs_server "$2" "$3")
+  check "$1 (${d% *} s, +- ${d#* } s)" near "${d% *}" 0 "${d#* }"
+}
+
+# check_board_freq DESCRIPTION STATUS_LINE NAME WANT_PPM: the frequency the board found, within
+# board_freq_error_ppm.
+check_board_freq() {
+  local err
+  err=$(board_freq_error_ppm "$3")
+  check "$1 ($(jq -r .freq_ppm <<<"$2") ppm, $4 +- $err)" near "$(jq -r .freq_ppm <<<"$2")" "$4" "$err"
+}
+
+# drift_within REPORT WANT_PPM: driftlog analyze's drift_ppm is WANT_PPM within four of the
+# standard uncertainties it states (one in 16,000 to fail by chance).
+drift_within() {
+  near "$(json drift_ppm "$1")" "$2" "$(jq -r '(.drift_uncertainty_ppm // -0.25) * 4' <<<"$1" 2>/dev/null || echo -1)"
+}
+
+# sum A B...: their sum, as a decimal.
+sum() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.9f\n", s }' "$@"; }
+
 # jq_true FILTER [FILE]: the jq filter is true (of FILE, else stdin).
 jq_true() { jq -e "$@" >/dev/null; }
 
@@ -344,7 +502,7 @@ camera_emulator() {
   local name=$1 port=$2 i
   shift 2
   start "$name" "$BIN/camera_emulator" --listen "127.0.0.1:$port" "$@"
-  for i in $(seq 200); do
+  for i in $(seq $((DEADLINE_S * 20))); do
     grep -q "listening on" "$WORK/$name.log" 2>/dev/null && return 0
     sleep 0.05
   done
@@ -355,6 +513,19 @@ camera_emulator() {
 # emulator_status PORT [SCHEME]: the emulator's /emulator/status (its true offset from
 # this machine's clock, its PUT count, the last PUT body).
 emulator_status() { curl -sk --max-time 5 "${2:-http}://127.0.0.1:$1/emulator/status"; }
+
+# check_camera DESCRIPTION CAMSYNC_JSON PORT: the emulator's true offset from this
+# machine's clock is what camsync --json measured last (after its set, or before
+# when it set nothing), within the uncertainty camsync stated for it and 1 ms
+# of rounding and drift.
+check_camera() {
+  local emu want err
+  emu=$(json offset_s "$(emulator_status "$3")")
+  want=$(jq -r '.offset_after_s // .offset_s' <<<"$2" 2>/dev/null || true)
+  err=$(jq -r '(if .offset_after_s == null then .uncertainty_s else .uncertainty_after_s end) + 0.001' \
+    <<<"$2" 2>/dev/null || echo -1)
+  check "$1 ($emu s; camsync measured $want +- $err s)" near "$emu" "$want" "$err"
+}
 
 # ccapi_zone TZ: "STD DST", the standard offset (+HHMM) and the dst flag
 # (true/false) a camera in zone TZ must be sent now, by GNU date alone (not
@@ -409,10 +580,46 @@ curl_set() {
   set=$(head -1 <<<"$set")
 }
 
-# set_agrees TARGET_S: curl_set's answer stepped the clock by TARGET_S, within the error the
-# server stated (half the round trip: curl's start on a loaded machine included) plus 2 ms for
-# the whole milliseconds of curl_set's T1 and T4.
-set_agrees() { near "$(json offset_s "$set")" "$1" "$(awk -v u="$(json uncertainty_s "$set")" 'BEGIN { print u + 0.002 }')"; }
+# set_within WANT_S: the last curl_set set the clock, by WANT_S within the uncertainty its
+# answer states (its exchange's half round trip, and more) and the 1 ms of the
+# test's millisecond timestamps.
+set_within() {
+  [ "$(json result "$set")" = set ] &&
+    near "$(json offset_s "$set")" "$1" "$(sum "$(json uncertainty_s "$set")" 0.001)"
+}
+
+# board_set URL [EXTRA_JSON_FIELDS]: the phone's exchange and PUT /time to a board at URL,
+# from the board's own origin, timed inside one process (as the page times it,
+# without a process start between the stamps), measured again (at most 5 times)
+# while the board answers that the round trip was too long, as its page does;
+# the answer in $out, the exchange's stamps in $t1 and $t4 (ms), its token in $token.
+board_set() {
+  local r
+  r=$(python3 - "$1" "${2:-}" <<'PY'
+import http.client, json, sys, time, urllib.parse
+url, extra = sys.argv[1], sys.argv[2]
+u = urllib.parse.urlparse(url)
+for attempt in range(5):
+    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
+    t1 = int(time.time() * 1000)
+    c.request("GET", "/exchange", headers={"Origin": url})
+    token = json.loads(c.getresponse().read()).get("token", "")
+    t4 = int(time.time() * 1000)
+    c.close()
+    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
+    body = '{"token":"%s","t1_ms":%d,"t4_ms":%d%s}' % (token, t1, t4, "," + extra if extra else "")
+    c.request("PUT", "/time", body, {"Origin": url, "Content-Type": "application/json"})
+    out = c.getresponse().read().decode()
+    if "measure again" not in out:
+        break
+print(json.dumps({"t1": t1, "t4": t4, "token": token, "out": out}))
+PY
+  ) || true
+  t1=$(jq -r .t1 <<<"$r" 2>/dev/null || true)
+  t4=$(jq -r .t4 <<<"$r" 2>/dev/null || true)
+  token=$(jq -r .token <<<"$r" 2>/dev/null || true)
+  out=$(jq -r .out <<<"$r" 2>/dev/null || true)
+}
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3
 # decimals), for the benchmarks that set a wrong clock right.

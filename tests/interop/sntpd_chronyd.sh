@@ -35,14 +35,13 @@ chrony_client xleave 127.0.0.3 11123 xleave
 chrony_client refuses 127.0.0.4 11124
 chrony_client refuses_xl 127.0.0.5 11124 xleave
 
-check "chronyd selects sntpd in basic mode" wait_until 20 selected basic
+check "chronyd selects sntpd in basic mode" wait_until "$DEADLINE_S" selected basic
 check "basic mode: not interleaved" [ "$(ntpdata basic Interleaved)" = No ]
 check "basic mode: leap status normal" [ "$(ntpdata basic 'Leap status')" = Normal ]
-check "chronyd selects sntpd in xleave mode" wait_until 20 selected xleave
+check "chronyd selects sntpd in xleave mode" wait_until "$DEADLINE_S" selected xleave
 check "xleave mode: interleaved" [ "$(ntpdata xleave Interleaved)" = Yes ]
 check "xleave mode: stratum 10" [ "$(ntpdata xleave Stratum)" = 10 ]
-offset=$(ntpdata xleave Offset | awk '{ print $1 }')
-check "xleave mode: |offset| < 100 us ($offset s)" near "$offset" 0 0.0001
+check_ntpdata_offset "xleave mode: offset within the error of chronyd's measurement" xleave
 
 status=$("$BIN/sntpd" status --json --control "$WORK/synced.sock")
 check "sntpd counted interleaved replies ($(jq .counters.interleaved_replies <<<"$status"))" \
@@ -51,9 +50,9 @@ check "sntpd used kernel transmit timestamps ($(jq .counters.tx_timestamps <<<"$
   [ "$(jq .counters.tx_timestamps <<<"$status")" -gt 0 ]
 
 # The unsynchronized server answers, and chronyd refuses what it says.
-sleep 3
+got_replies() { [ "$(ntpdata "$1" 'Total valid RX')" -ge 4 ]; }
 for c in refuses refuses_xl; do
-  check "$c: chronyd got replies" [ "$(ntpdata "$c" 'Total valid RX')" -gt 0 ]
+  check "$c: chronyd got replies, four at least" wait_until "$DEADLINE_S" got_replies "$c"
   check "$c: leap status not synchronised" [ "$(ntpdata "$c" 'Leap status')" = "Not synchronised" ]
   check "$c: not selected" bash -c "! chronyc -h '$WORK/$c.sock' -n sources | grep -q '^\\^\\*'"
 done

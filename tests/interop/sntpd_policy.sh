@@ -81,7 +81,8 @@ for round in $(seq 30); do
     valid_sent=$((valid_sent + 2))
   fi
 done
-sleep 0.3
+# Until sntpd has read them all (every packet counts as a request), then what it did with them.
+wait_until "$DEADLINE_S" eval '[ $(($(counter flood requests) - received_before)) -ge $((bad + valid_sent)) ]' || true
 received=$(($(counter flood requests) - received_before))
 replies=$(($(counter flood replies) - replies_before))
 dropped=$(counter flood dropped_total)

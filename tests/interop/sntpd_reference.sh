@@ -13,8 +13,8 @@ state_file() {  # PATH SECONDS_AGO SOURCE [BOOT_FIELDS]: a record of this boot u
   printf '{"last_sync_unix":%s,"source":"%s","offset_s":0.2,"uncertainty_s":0.01%s}\n' \
     "$(awk -v n="$(now)" -v a="$2" 'BEGIN { printf "%.3f", n - a }')" "$3" "${4-,$(boot_fields "$2")}" >"$1"
 }
-wait_served() {  # ADDR EXPECTED: polls for up to 20 s
-  for _ in $(seq 80); do [ "$(served "$1")" = "$2" ] && return 0; sleep 0.25; done
+wait_served() {  # ADDR EXPECTED: polls for up to 2 * DEADLINE_S
+  for _ in $(seq $((DEADLINE_S * 8))); do [ "$(served "$1")" = "$2" ] && return 0; sleep 0.25; done
   return 1
 }
 
@@ -85,12 +85,15 @@ up_pid=${BG_PIDS[-2]}
 start_sntpd off --listen 127.0.0.1:11005 --upstream 127.0.0.1:12002 --no-clock-control --state "$WORK/none.json"
 # Followed from its third consistent sample, about 4 s after the start.
 upstream_state() { "$BIN/sntpd" status --json --control "$WORK/off.sock" 2>/dev/null | jq -r '.upstreams[0].state'; }
-wait_until 15 eval '[ "$(upstream_state)" = sys_peer ]' || true
+wait_until "$DEADLINE_S" eval '[ "$(upstream_state)" = sys_peer ]' || true
 check "an upstream 2.5 s off, not corrected, is not served (root distance > 1.5 s)" \
   [ "$(served 127.0.0.1:11005 | cut -d' ' -f1)" = 3 ]
 status=$("$BIN/sntpd" status --json --control "$WORK/off.sock")
-check "status shows the 2.5 s offset ($(jq .clock.last_offset_s <<<"$status"))" \
-  near "$(jq .clock.last_offset_s <<<"$status")" 2.5 0.001
+# Measured within the round trip sntpd reports for that upstream (half of it is
+# the measurement's uncertainty; the clock filter may take another sample's).
+err=$(jq '.upstreams[0].delay_s // -1' <<<"$status")
+check "status shows the 2.5 s offset ($(jq .clock.last_offset_s <<<"$status") s, +- $err s)" \
+  near "$(jq .clock.last_offset_s <<<"$status")" 2.5 "$err"
 check "...and why it serves nothing" grep -q "root distance" <<<"$(jq -r .reference.detail <<<"$status")"
 
 start_sntpd follow --listen 127.0.0.1:11004 --upstream 127.0.0.1:12001 --no-clock-control \
@@ -98,7 +101,7 @@ start_sntpd follow --listen 127.0.0.1:11004 --upstream 127.0.0.1:12001 --no-cloc
 check "following an upstream at stratum 10: serving stratum 11, its address as refid" \
   wait_served 127.0.0.1:11004 "0 11 127.0.0.1"
 run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:11004
-check "...with our own clock: |offset| < 1 ms" near "$(json offset_s "$out")" 0 0.001
+check_offset "...with our own clock: offset within sntpd's stated error" "$out" 0
 status=$("$BIN/sntpd" status --json --control "$WORK/follow.sock")
 check "status: upstream is the system peer" [ "$(jq -r '.upstreams[0].state' <<<"$status")" = sys_peer ]
 check "status: clock control off" [ "$(jq -r '.clock.control' <<<"$status")" = false ]
@@ -106,9 +109,13 @@ check "status: clock control off" [ "$(jq -r '.clock.control' <<<"$status")" = f
 # Holdover: the upstream goes silent.  sntpd keeps serving it until the
 # reference is older than --max-age (10 s), then falls back to the local stratum.
 kill "$up_pid"
-sleep 2
-check "holdover: still serving the upstream 2 s after it went silent" \
-  [ "$(served 127.0.0.1:11004)" = "0 11 127.0.0.1" ]
+sleep 2  # time passing is the point: 2 s of holdover
+# Served as long as the reference is younger than --max-age: its age read just
+# before the probe (on a loaded machine the last sample may be old already).
+age=$("$BIN/sntpd" status --json --control "$WORK/follow.sock" | jq -r '.upstreams[0].last_sample_age_s // 0')
+state=$(served 127.0.0.1:11004)
+check "holdover: still serving the upstream after it went silent (its last sample $age s old, --max-age 10 s; '$state')" \
+  eval '[ "$state" = "0 11 127.0.0.1" ] || awk -v a="$age" "BEGIN { exit !(a >= 9.5) }"'
 check "after --max-age: falls back to the local stratum 12" wait_served 127.0.0.1:11004 "0 12 127.127.1.1"
 check "the fall back is logged" grep -q "reference: local clock at stratum 12" "$WORK/follow.log"
 

@@ -61,7 +61,7 @@ if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/t
     --camera-request "$WORK/web-request" --camera-state "$WORK/web-camera.json"
   wait_for_log web "http: serving on 127.0.0.1:8143"
   # camsync's part, as camsync.path would start it: a run recorded once the request is there.
-  (wait_until 60 test -e "$WORK/web-request" && sleep 1 &&
+  (wait_until 60 test -e "$WORK/web-request" &&
     printf '{"last_run_unix":%s,"result":"ok","offset_before_s":0.001,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera right"}\n' \
       "$(date +%s.%N)" >"$WORK/web-camera.json") &
   REPORT=$(timeout 90 node "$REPO/tests/browser/embed.mjs" http://127.0.0.1:8143 --profile "$WORK/chromium-embed" \

@@ -10,7 +10,7 @@ start_sntpd pi --listen 127.0.0.1:11160 --local-stratum 10 --clock simulated --h
 sntpd_pid=$LAST_PID
 wait_for_log pi "http: serving on 127.0.0.1:11161"
 web_pid() { pgrep -P "$sntpd_pid" -x sntpd-web; }
-wait_until 10 web_pid >/dev/null
+wait_until "$DEADLINE_S" web_pid >/dev/null
 web=$(web_pid)
 check "sntpd-web runs as a child of sntpd (pid ${web:-none})" [ -n "$web" ]
 time_ok() { [ "$(curl -s --max-time 2 http://127.0.0.1:11161/time | jq -r .stratum 2>/dev/null)" = 10 ]; }
@@ -31,12 +31,12 @@ warning="http: sntpd-web (pid $web) did not answer for 15 s; killing and startin
 wait_until 40 grep -q -- "$warning" "$WORK/pi.log"
 wait_for_log pi "$warning"
 check "sntpd warned that the stopped one did not answer, once" [ "$(grep -c -- "did not answer" "$WORK/pi.log")" = 1 ]
-check "...then the kill, by signal 9" wait_until 5 grep -q "sntpd-web (pid $web) was killed by signal 9" \
+check "...then the kill, by signal 9" wait_until "$DEADLINE_S" grep -q "sntpd-web (pid $web) was killed by signal 9" \
   "$WORK/pi.log"
 restarted() { local p; p=$(web_pid) && [ "$p" != "$web" ]; }
 check "sntpd started a new one" wait_until 40 restarted
 check "...and the stopped one is gone (pid $web)" eval '! kill -0 "$web" 2>/dev/null'
-check "GET /time answers again" wait_until 10 time_ok
+check "GET /time answers again" wait_until "$DEADLINE_S" time_ok
 touch "$WORK/stop"
 wait "$probes"
 check "NTP replies never stopped ($(grep -c ok "$WORK/probes") of $(wc -l <"$WORK/probes") answered)" \
