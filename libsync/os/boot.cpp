@@ -3,15 +3,12 @@
 
 #include <ctime>
 
+#include "os/clock.hpp"
 #include "os/file.hpp"
 
 namespace lansync::os {
 
-int64_t boottime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_BOOTTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+int64_t boottime_ns() { return read_clock_or_exit(CLOCK_BOOTTIME); }
 
 OsResult<core::BootStamp> read_boot_stamp(const std::string& boot_id_path) {
   auto text = read_small_file(boot_id_path, 256);

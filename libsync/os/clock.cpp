@@ -1,4 +1,14 @@
 // The system clock; see clock.hpp.
+//
+// 64-bit time_t in this file even where the C library's default is 32 bits
+// (Debian 12 armhf): here times cross into the kernel (clock_gettime,
+// clock_adjtime, adjtime), and with a 32-bit time_t those calls fail with
+// EOVERFLOW from 2038-01-19 on.  Only int64 nanoseconds leave this file, so
+// its callers need not agree with it on time_t (README "Times past 2038").
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/clock.hpp"
 
 #include <sys/time.h>
@@ -6,24 +16,33 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 
 #include "os/boot.hpp"
+#include "os/log.hpp"
 
 namespace lansync::os {
 namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
 
-int64_t read_ns(clockid_t id) {
+}  // namespace
+
+OsResult<int64_t> read_clock_ns(clockid_t id) {
   timespec ts{};
-  clock_gettime(id, &ts);
+  if (::clock_gettime(id, &ts) != 0) return errno_error("cannot read the clock (clock_gettime)");
   return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
 }
 
-}  // namespace
+int64_t read_clock_or_exit(clockid_t id) {
+  auto ns = read_clock_ns(id);
+  if (ns) return *ns;
+  log::error("{}; stopping rather than using a wrong time", ns.error().message);
+  std::_Exit(1);
+}
 
-int64_t SystemClock::now_ns() { return read_ns(CLOCK_REALTIME); }
+int64_t SystemClock::now_ns() { return read_clock_or_exit(CLOCK_REALTIME); }
 
 proto::TransmitClock transmit_clock(Clock& clock) {
   return {[](void* c) { return static_cast<Clock*>(c)->now_ns(); }, &clock};
@@ -104,7 +123,7 @@ void Clock::sleep_ns(int64_t ns) {
 
 OsResult<core::BootStamp> Clock::boot_stamp() { return read_boot_stamp(); }
 
-int64_t monotonic_ns() { return read_ns(CLOCK_MONOTONIC); }
+int64_t monotonic_ns() { return read_clock_or_exit(CLOCK_MONOTONIC); }
 
 int64_t measure_resolution_ns(Clock& clock) {
   int64_t best = kNsPerSecond;

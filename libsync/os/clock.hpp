@@ -5,6 +5,8 @@
 // machine's clock.  SystemClock is the real CLOCK_REALTIME.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "core/record_age.hpp"
@@ -73,6 +75,14 @@ proto::TransmitClock transmit_clock(Clock& clock);
 
 // The kernel's limit on the frequency correction, in ppm (MAXFREQ).
 inline constexpr double kMaxFrequencyPpm = 500;
+
+// Clock id (CLOCK_REALTIME: Unix ns; CLOCK_MONOTONIC, CLOCK_BOOTTIME: ns
+// since boot), or the kernel's refusal (EINVAL: no such clock; EOVERFLOW: a
+// time past 2038 through a 32-bit time_t, which this build never asks for).
+OsResult<int64_t> read_clock_ns(clockid_t id);
+// read_clock_ns(id); when the clock cannot be read, logs why and ends the
+// process with exit status 1: a time sync tool must not go on with a time of 0.
+int64_t read_clock_or_exit(clockid_t id);
 
 // CLOCK_MONOTONIC in nanoseconds, for timeouts and schedules.
 int64_t monotonic_ns();

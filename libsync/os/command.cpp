@@ -1,4 +1,9 @@
 // Shell commands with a deadline; see command.hpp.
+// 64-bit time_t in this file (ppoll): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/command.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,9 @@
 // Control socket; see control.hpp.
+// 64-bit time_t in this file (SO_RCVTIMEO): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/control.hpp"
 
 #include <sys/socket.h>

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <chrono>
 #include <optional>
 
 #include "os/http_digest.hpp"
@@ -109,11 +110,12 @@ OsResult<Url> parse_url(const std::string& text, uint16_t default_port) {
 struct HttpSession::Impl {
   Impl(const Url& server, const HttpOptions& o)
       : options(o), origin(server.origin()), client(make_client(server)) {
-    auto sec = static_cast<time_t>(o.timeout_ns / 1'000'000'000);
-    auto usec = static_cast<time_t>(o.timeout_ns % 1'000'000'000 / 1000);
-    client->set_connection_timeout(sec, usec);
-    client->set_read_timeout(sec, usec);
-    client->set_write_timeout(sec, usec);
+    // As a duration: httplib turns it into its own time_t (this file keeps
+    // the C library's default time_t, which Debian's libcpp-httplib was built with).
+    std::chrono::microseconds timeout(o.timeout_ns / 1000);
+    client->set_connection_timeout(timeout);
+    client->set_read_timeout(timeout);
+    client->set_write_timeout(timeout);
     client->set_keep_alive(true);
     // Headers and body go out in separate writes: without TCP_NODELAY the body
     // waits for the delayed ACK of the headers (40 ms on Linux), which would

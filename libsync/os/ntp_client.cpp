@@ -1,4 +1,9 @@
 // NTP client queries; see ntp_client.hpp.
+// 64-bit time_t in this file (ppoll): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/ntp_client.hpp"
 
 #include <poll.h>

@@ -1,4 +1,9 @@
 // Local time zone as standard offset + dst; see time_zone.hpp.
+// 64-bit time_t in this file (localtime_r of times past 2038): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/time_zone.hpp"
 
 #include <sys/stat.h>

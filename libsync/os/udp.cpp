@@ -1,4 +1,9 @@
 // UDP sockets with kernel timestamps; see udp.hpp.
+// 64-bit time_t in this file (kernel timestamps, SO_TIMESTAMPNS_NEW): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/udp.hpp"
 
 #include <fcntl.h>
@@ -6,6 +11,7 @@
 #include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -17,14 +23,67 @@ namespace lansync::os {
 
 OsResult<UdpSocket> UdpSocket::open(int family) { return open(family, Options{}); }
 
+namespace {
+
+// setsockopt(fd, SOL_SOCKET, option, 1 or flags), or ENOPROTOOPT when the test seam refuses it.
+bool enable(int fd, int option, int value, bool refused) {
+  if (refused) {
+    errno = ENOPROTOOPT;
+    return false;
+  }
+  return ::setsockopt(fd, SOL_SOCKET, option, &value, sizeof(value)) == 0;
+}
+
+// The finest receive stamping the kernel grants; only "not available" falls back.
+OsResult<RxStamping> enable_rx_stamping(int fd, const UdpSocket::Refuse& refuse) {
+  if (enable(fd, SO_TIMESTAMPNS, 1, refuse.timestampns)) return RxStamping::KernelNs;
+  if (errno != ENOPROTOOPT && errno != EINVAL) {
+    return errno_error("cannot enable kernel receive timestamps (SO_TIMESTAMPNS)");
+  }
+  if (enable(fd, SO_TIMESTAMP, 1, refuse.timestamp)) return RxStamping::KernelUs;
+  if (errno != ENOPROTOOPT && errno != EINVAL) {
+    return errno_error("cannot enable kernel receive timestamps (SO_TIMESTAMP)");
+  }
+  return RxStamping::Read;
+}
+
+}  // namespace
+
+const char* rx_stamping_name(RxStamping s) {
+  switch (s) {
+    case RxStamping::KernelNs: return "kernel_ns";
+    case RxStamping::KernelUs: return "kernel_us";
+    case RxStamping::Read: break;
+  }
+  return "read";
+}
+
+const char* describe(RxStamping s) {
+  switch (s) {
+    case RxStamping::KernelNs: return "kernel, nanoseconds (SO_TIMESTAMPNS)";
+    case RxStamping::KernelUs: return "kernel, microseconds (SO_TIMESTAMP; SO_TIMESTAMPNS refused)";
+    case RxStamping::Read: break;
+  }
+  return "none from the kernel, stamped when read (SO_TIMESTAMPNS and SO_TIMESTAMP refused)";
+}
+
+int64_t stamp_error_ns(RxStamping s) {
+  switch (s) {
+    case RxStamping::KernelNs: return 1;
+    case RxStamping::KernelUs: return 1000;
+    case RxStamping::Read: break;
+  }
+  return kReadStampErrorNs;
+}
+
 OsResult<UdpSocket> UdpSocket::open(int family, const Options& options) {
   int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error("cannot open UDP socket");
   UdpSocket sock(fd);
+  auto stamping = enable_rx_stamping(fd, options.refuse);
+  if (!stamping) return fail(stamping.error());
+  sock.rx_stamping_ = *stamping;
   int on = 1;
-  if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) != 0) {
-    return errno_error("cannot enable kernel receive timestamps (SO_TIMESTAMPNS)");
-  }
   if (family == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) {
     return errno_error("cannot make socket IPv6-only");
   }
@@ -41,23 +100,29 @@ OsResult<UdpSocket> UdpSocket::open(int family, const Options& options) {
       return errno_error("cannot bind to addresses not up yet (IP_FREEBIND)");
     }
   }
+  // Only the reporting flag here: each packet asks for its TX timestamp in
+  // send(), so that replies nobody needs timed cost nothing.  Refused: the
+  // replies are stamped by the sender's clock just before they go.
   if (options.tx_timestamps) {
-    // Only the reporting flag here: each packet asks for its TX timestamp in
-    // send(), so that replies nobody needs timed cost nothing.
-    int flags = SOF_TIMESTAMPING_SOFTWARE;
-    if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) != 0) {
+    sock.tx_stamping_ = enable(fd, SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE, options.refuse.timestamping);
+    if (!sock.tx_stamping_ && errno != ENOPROTOOPT && errno != EINVAL) {
       return errno_error("cannot enable kernel transmit timestamps (SO_TIMESTAMPING)");
     }
   }
   return sock;
 }
 
-UdpSocket::UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept
+    : fd_(other.fd_), rx_stamping_(other.rx_stamping_), tx_stamping_(other.tx_stamping_) {
+  other.fd_ = -1;
+}
 
 UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = other.fd_;
+    rx_stamping_ = other.rx_stamping_;
+    tx_stamping_ = other.tx_stamping_;
     other.fd_ = -1;
   }
   return *this;
@@ -95,7 +160,7 @@ Status UdpSocket::send(const uint8_t* data, size_t size, const SocketAddress* to
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))] = {};
-  if (want_tx_timestamp) {
+  if (want_tx_timestamp && tx_stamping_) {
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
@@ -125,10 +190,16 @@ void finish_datagram(const msghdr& msg, size_t size, UdpSocket::Datagram* d) {
   d->kernel_timestamp = false;
   d->rx_ns = 0;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
       timespec ts{};
       std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
       d->rx_ns = timespec_ns(ts);
+      d->kernel_timestamp = true;
+    } else if (c->cmsg_type == SCM_TIMESTAMP && c->cmsg_len >= CMSG_LEN(sizeof(timeval))) {
+      timeval tv{};
+      std::memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+      d->rx_ns = static_cast<int64_t>(tv.tv_sec) * 1'000'000'000 + static_cast<int64_t>(tv.tv_usec) * 1000;
       d->kernel_timestamp = true;
     }
   }

@@ -7,6 +7,12 @@
 // time with a copy of the packet on the socket's error queue, which is how
 // interleaved mode gets its exact transmit timestamps.  Sockets are
 // non-blocking; callers poll fd() (POLLERR signals the error queue).
+//
+// Where the kernel refuses an option (older kernels, qemu-user), a socket
+// degrades instead of failing: nanosecond receive stamps (SO_TIMESTAMPNS),
+// else microsecond ones (SO_TIMESTAMP), else none, and the caller stamps the
+// datagram with its own clock when it reads it; transmit timestamps are simply
+// not asked for.  rx_stamping() and tx_stamping() say what the socket got.
 #pragma once
 
 #include <sys/socket.h>
@@ -22,8 +28,31 @@
 
 namespace lansync::os {
 
+// How a socket's received datagrams are stamped, finest first.
+enum class RxStamping : uint8_t {
+  KernelNs,  // the kernel, at arrival, to the nanosecond (SO_TIMESTAMPNS)
+  KernelUs,  // the kernel, at arrival, to the microsecond (SO_TIMESTAMP)
+  Read,      // none from the kernel: the reader's clock when it reads the datagram
+};
+// "kernel_ns", "kernel_us", "read": the name status reports give.
+const char* rx_stamping_name(RxStamping s);
+// A line for logs: "kernel, nanoseconds (SO_TIMESTAMPNS)", ...
+const char* describe(RxStamping s);
+// The error a stamp of this kind may carry, ns: 1 ns, 1 µs, or for a stamp
+// taken at the read the wake-up latency of a loaded small board (about 1 ms,
+// kReadStampErrorNs), which NTP's precision field must not hide.
+int64_t stamp_error_ns(RxStamping s);
+inline constexpr int64_t kReadStampErrorNs = 1'000'000;
+
 class UdpSocket {
  public:
+  // Kernel socket options a test treats as refused (ENOPROTOOPT), as qemu-user
+  // and older kernels refuse them: the fallbacks run without such a kernel.
+  struct Refuse {
+    bool timestampns = false;   // SO_TIMESTAMPNS
+    bool timestamp = false;     // SO_TIMESTAMP
+    bool timestamping = false;  // SO_TIMESTAMPING (transmit timestamps)
+  };
   struct Options {
     bool reuse_port = false;     // SO_REUSEPORT: several sockets share one address (worker threads)
     bool broadcast = false;      // SO_BROADCAST: may send to broadcast addresses
@@ -31,10 +60,11 @@ class UdpSocket {
     // IP_FREEBIND / IPV6_FREEBIND: bind() to an address no interface has yet
     // (ap0 coming up after the server), served once it appears.
     bool freebind = false;
+    Refuse refuse;  // fault injection for tests; the default refuses nothing
   };
 
   // A non-blocking datagram socket of the given family (AF_INET or AF_INET6)
-  // with kernel receive timestamps enabled.
+  // with the finest receive timestamps the kernel grants (rx_stamping()).
   static OsResult<UdpSocket> open(int family);
   static OsResult<UdpSocket> open(int family, const Options& options);
 
@@ -46,6 +76,11 @@ class UdpSocket {
   ~UdpSocket();
 
   int fd() const { return fd_; }
+  // How received datagrams are stamped (Datagram::kernel_timestamp is false with Read).
+  RxStamping rx_stamping() const { return rx_stamping_; }
+  // Whether send(..., want_tx_timestamp) gets kernel transmit timestamps
+  // (opened with tx_timestamps and granted SO_TIMESTAMPING).
+  bool tx_stamping() const { return tx_stamping_; }
 
   // Binds to a local address; IPv6 sockets are made IPv6-only, so that
   // [::]:123 and 0.0.0.0:123 can both be bound.
@@ -56,8 +91,8 @@ class UdpSocket {
   OsResult<SocketAddress> local_address() const;
 
   // Sends one datagram (to the connected peer when to is null).  With
-  // want_tx_timestamp (on a socket opened with tx_timestamps) the kernel
-  // reports when it left: see receive_tx_timestamp().
+  // want_tx_timestamp on a socket with tx_stamping() the kernel reports when
+  // it left (receive_tx_timestamp()); without, the flag is ignored.
   Status send(const uint8_t* data, size_t size, const SocketAddress* to = nullptr,
               bool want_tx_timestamp = false);
 
@@ -66,7 +101,7 @@ class UdpSocket {
     bool truncated = false;  // the datagram was larger than the buffer
     SocketAddress from;
     int64_t rx_ns = 0;              // kernel receive time, Unix ns (CLOCK_REALTIME)
-    bool kernel_timestamp = false;  // false: rx_ns is 0, the caller must read a clock
+    bool kernel_timestamp = false;  // false: rx_ns is 0, the caller must read its clock now
   };
 
   // Receives one datagram.  Fails with std::errc::operation_would_block when
@@ -91,6 +126,8 @@ class UdpSocket {
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}
   int fd_ = -1;
+  RxStamping rx_stamping_ = RxStamping::Read;
+  bool tx_stamping_ = false;
 };
 
 // Buffers for receiving many datagrams in one call.

@@ -1,16 +1,17 @@
 // A fake /dev/rtcN for tests of the kernel back end: RTC_RD_TIME and RTC_SET_TIME as rtc-ds1307 answers them.
 //
 // It keeps whole seconds from the fake clock's real time, starting a new
-// second when set; while `invalid` (the chip's OSF) it fails reads with
-// EINVAL, as the driver does, and a set clears it.  Any errno can be injected.
+// second when set, and converts with codec/calendar (as the kernel does in 64
+// bits, so dates past 2038 work where time_t is 32 bits); while `invalid` (the chip's OSF) it fails reads
+// with EINVAL, as the driver does, and a set clears it.  Any errno can be injected.
 #pragma once
 
 #include <linux/rtc.h>
 
 #include <cerrno>
 #include <cstdint>
-#include <ctime>
 
+#include "codec/calendar.hpp"
 #include "fake_clock.hpp"
 #include "os/rtc_kernel.hpp"
 
@@ -24,17 +25,17 @@ class FakeRtcDevice final : public os::RtcDevice {
     ++reads;
     if (read_errno != 0) return read_errno;
     if (invalid) return EINVAL;
-    time_t t = static_cast<time_t>(time_ns() / 1'000'000'000);
-    struct tm g {};
-    gmtime_r(&t, &g);
-    tm->tm_sec = g.tm_sec;
-    tm->tm_min = g.tm_min;
-    tm->tm_hour = g.tm_hour;
-    tm->tm_mday = g.tm_mday;
-    tm->tm_mon = g.tm_mon;
-    tm->tm_year = g.tm_year;
-    tm->tm_wday = g.tm_wday;
-    tm->tm_yday = g.tm_yday;
+    int64_t unix_s = time_ns() / 1'000'000'000;
+    codec::CivilTime t = codec::civil_from_unix_seconds(unix_s);
+    int64_t days = codec::days_from_civil(t.year, t.month, t.day);
+    tm->tm_sec = t.second;
+    tm->tm_min = t.minute;
+    tm->tm_hour = t.hour;
+    tm->tm_mday = t.day;
+    tm->tm_mon = t.month - 1;
+    tm->tm_year = t.year - 1900;
+    tm->tm_wday = codec::weekday_from_days(days);
+    tm->tm_yday = static_cast<int>(days - codec::days_from_civil(t.year, 1, 1));
     tm->tm_isdst = 0;
     return 0;
   }
@@ -43,14 +44,14 @@ class FakeRtcDevice final : public os::RtcDevice {
     if (set_errno != 0) return set_errno;
     last_set = tm;
     ++sets;
-    struct tm g {};
-    g.tm_sec = tm.tm_sec;
-    g.tm_min = tm.tm_min;
-    g.tm_hour = tm.tm_hour;
-    g.tm_mday = tm.tm_mday;
-    g.tm_mon = tm.tm_mon;
-    g.tm_year = tm.tm_year;
-    set_unix(static_cast<int64_t>(timegm(&g)));
+    codec::CivilTime t;
+    t.year = tm.tm_year + 1900;
+    t.month = static_cast<uint8_t>(tm.tm_mon + 1);
+    t.day = static_cast<uint8_t>(tm.tm_mday);
+    t.hour = static_cast<uint8_t>(tm.tm_hour);
+    t.minute = static_cast<uint8_t>(tm.tm_min);
+    t.second = static_cast<uint8_t>(tm.tm_sec);
+    set_unix(codec::unix_seconds_from_civil(t));
     invalid = false;
     return 0;
   }

@@ -1,7 +1,9 @@
 // Unit tests of the integer Gregorian calendar (codec/calendar), against libc's timegm and gmtime_r.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
+#include <limits>
 #include <random>
 
 #include "../support/seed.hpp"
@@ -44,10 +46,29 @@ TEST(Calendar, Validity) {
   EXPECT_FALSE(is_valid_civil({2026, 1, 0, 0, 0, 0}));
 }
 
+TEST(Calendar, PastThe32BitTimeT) {
+  // 2038-01-19 03:14:08: the first second a 32-bit time_t cannot hold; the
+  // calendar, in 64 bits, goes on (libc cannot check these on such systems).
+  CivilTime t = civil_from_unix_seconds(int64_t{1} << 31);
+  EXPECT_EQ(t.year, 2038);
+  EXPECT_EQ(t.month, 1);
+  EXPECT_EQ(t.day, 19);
+  EXPECT_EQ(t.hour, 3);
+  EXPECT_EQ(t.minute, 14);
+  EXPECT_EQ(t.second, 8);
+  EXPECT_EQ(unix_seconds_from_civil({2106, 2, 7, 6, 28, 16}),
+            int64_t{1} << 32);  // an unsigned 32-bit count ends
+  EXPECT_EQ(unix_seconds_from_civil({2036, 2, 7, 6, 28, 16}), 2'085'978'496);  // NTP era 1 begins
+}
+
 TEST(Calendar, AgreesWithLibcOnRandomTimes) {
   auto rng = testing::seeded_rng();
-  // 1900..2500: beyond every RTC's range on both sides.
-  std::uniform_int_distribution<int64_t> dist(-2'208'988'800, 16'725'225'600);
+  // 1900..2500: beyond every RTC's range on both sides, as far as this
+  // system's time_t reaches (1901-12-13..2038-01-19 where it is 32 bits).
+  constexpr int64_t kLow = -2'208'988'800, kHigh = 16'725'225'600;
+  constexpr int64_t kTimeMax = static_cast<int64_t>(std::numeric_limits<time_t>::max());
+  constexpr int64_t kTimeMin = static_cast<int64_t>(std::numeric_limits<time_t>::min());
+  std::uniform_int_distribution<int64_t> dist(std::max(kLow, kTimeMin), std::min(kHigh, kTimeMax));
   for (int i = 0; i < 20'000; ++i) {
     int64_t s = dist(rng);
     auto tt = static_cast<time_t>(s);

@@ -14,6 +14,7 @@
 #include "core/server.hpp"
 #include "os/keys.hpp"
 #include "os/ntp_client.hpp"
+#include "os/simulated_clock.hpp"
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
 
@@ -63,7 +64,7 @@ class ScriptedServer {
       if (!req) continue;
       ++requests_;
       std::vector<NtpHeader> replies;
-      respond_(req->header, d->rx_ns, &replies);
+      respond_(req->header, d->kernel_timestamp ? d->rx_ns : clock.now_ns(), &replies);
       for (size_t i = 0; i < replies.size(); ++i) {
         NtpHeader& r = replies[i];
         uint8_t out[codec::kHeaderSize + codec::kMaxV3MacSize];
@@ -87,7 +88,7 @@ class ScriptedServer {
 // A synchronized stratum-2 server whose clock is offset_ns ahead.
 ScriptedServer::Respond good_server(int64_t offset_ns = 0) {
   return [offset_ns](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
-    core::ReferenceState ref = core::local_reference(2, -20, rx_ns, rx_ns);
+    core::ReferenceState ref = core::local_reference(2, -20, rx_ns + offset_ns, rx_ns + offset_ns);
     NtpHeader reply;
     core::make_reply(req, rx_ns + offset_ns, ref, &reply);
     SystemClock clock;
@@ -173,6 +174,24 @@ TEST(NtpClient, MeasuresAServerThatIsAhead) {
   // Loopback: the error is the server thread's scheduling, far below 50 ms.
   EXPECT_NEAR(static_cast<double>(r.best.offset_ns), 2500.0 * kMs, 50.0 * kMs);
   EXPECT_EQ(r.header.stratum, 2);
+}
+
+TEST(NtpClient, MeasuresAcrossTheNtpEraRollover) {
+  // The client's (simulated) clock 0.2 s before 2036-02-07 06:28:16 UTC, where
+  // the NTP seconds wrap to 0, and the server 0.2 s after it (era 1): all in
+  // 64-bit nanoseconds, on 32-bit systems too.
+  constexpr int64_t kEra1Ns = 2'085'978'496 * int64_t{1'000'000'000};
+  SystemClock system;
+  int64_t client_offset_ns = kEra1Ns - 200 * kMs - system.now_ns();
+  SimulatedClock clock(system, client_offset_ns);
+  ScriptedServer server(good_server(client_offset_ns + 400 * kMs));
+  auto reports = query_servers(clock, {server.address()}, options(4));
+  ASSERT_EQ(reports.size(), 1u);
+  const ServerReport& r = reports[0];
+  ASSERT_TRUE(r.usable);
+  EXPECT_EQ(r.samples_ok, 4);
+  ASSERT_LT(r.header.transmit.seconds, 10u);  // the server's transmit time wrapped on the wire
+  EXPECT_NEAR(static_cast<double>(r.best.offset_ns), 400.0 * kMs, 50.0 * kMs);
 }
 
 TEST(NtpClient, RateKissStopsTheBurst) {

@@ -124,6 +124,17 @@ TEST(TimeZone, WallClockAndUtcAgreeWithTheCLibraryAllYear) {
   }
 }
 
+TEST(TimeZone, RulesHoldPast2038) {
+  // 2040-07-15 12:00 UTC: past a 32-bit time_t, where the C library's zone
+  // code is asked with a 64-bit one (os/time_zone.cpp).
+  constexpr int64_t kJul15_2040_12Z = 2'225'966'400;
+  bool dst = false;
+  std::string s = ccapi_string(kJul15_2040_12Z, "Europe/Berlin", &dst);
+  EXPECT_EQ(s, "Sun, 15 Jul 2040 14:00:00 +0100");
+  EXPECT_TRUE(dst);
+  EXPECT_EQ(back_to_unix(s, dst), kJul15_2040_12Z);
+}
+
 TEST(TimeZone, PosixRulesWork) {
   auto z = zone_at(kJul15_2026_12Z, "CET-1CEST,M3.5.0,M10.5.0/3");
   ASSERT_TRUE(z.ok());

@@ -7,6 +7,11 @@
 // read from a signalfd, so they end the wait for the next slot at once and a
 // measurement in progress (a command is killed; an NTP burst ends within its
 // timeout).  Every row is written and flushed when measured.
+// 64-bit time_t in this file (ppoll): see os/clock.cpp.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "record.hpp"
 
 #include <fmt/core.h>

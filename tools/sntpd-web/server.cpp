@@ -393,10 +393,7 @@ core::SetAccess Server::set_access() const {
 }
 
 std::string Server::served_date() const {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t real_ns = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-  return http_date(real_ns + served_minus_real_ns_.load());
+  return http_date(os::read_clock_or_exit(CLOCK_REALTIME) + served_minus_real_ns_.load());
 }
 
 }  // namespace lansync::web

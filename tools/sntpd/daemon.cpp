@@ -11,6 +11,7 @@
 #include "os/notify.hpp"
 #include "os/random.hpp"
 #include "os/simulated_clock.hpp"
+#include "stamping.hpp"
 #include "web_service.hpp"
 
 namespace lansync::sntpd {
@@ -59,6 +60,8 @@ void Daemon::set_control(os::ControlServer control) {
 }
 
 void Daemon::add_worker(std::vector<os::UdpSocket> sockets) {
+  note_stamping(timestamps_, sockets);
+  keeper_.widen_precision(timestamps_.receive);
   workers_.push_back(std::make_unique<Worker>(clock_, *state_, std::move(sockets), random_u64()));
 }
 
@@ -137,6 +140,7 @@ StatusSnapshot Daemon::status_snapshot() {
   s.uptime_ns = os::monotonic_ns() - start_mono_ns_;
   s.reference = keeper_.snapshot();
   s.clock = clock_snapshot();
+  s.timestamps = timestamps_;
   upstreams_.describe(s.upstreams, s.clock.last_offset_ns);
   s.counters = counters();
   {

@@ -41,7 +41,8 @@ class Daemon {
          std::unique_ptr<Upstreams> upstreams);
   ~Daemon();  // stops the web process first
 
-  // A worker thread serving these sockets (started by run()).
+  // A worker thread serving these sockets (started by run()); the served
+  // precision widens to the coarsest of their receive stamps.
   void add_worker(std::vector<os::UdpSocket> sockets);
   // A --broadcast destination.
   void add_broadcast(Broadcast b) { broadcaster_.add(std::move(b)); }
@@ -82,6 +83,7 @@ class Daemon {
   Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ControlService> control_;
+  TimestampSnapshot timestamps_;  // of the workers' sockets, set before run()
   int64_t start_mono_ns_;
   std::unique_ptr<WebService> http_;  // last: it uses the parts above
 };

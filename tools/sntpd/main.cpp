@@ -395,6 +395,23 @@ std::variant<std::vector<os::SocketAddress>, int> listen_addresses(const Options
   return addresses;
 }
 
+// Says how a served socket stamps datagrams: a warning when the kernel
+// refused nanosecond receive stamps or transmit stamps and sntpd fell back.
+void log_stamping(const os::UdpSocket& s, const std::string& where) {
+  if (s.rx_stamping() == os::RxStamping::KernelNs) {
+    os::log::info("receive timestamps on {}: {}", where, os::describe(s.rx_stamping()));
+  } else {
+    os::log::warn("receive timestamps on {}: {}; the served precision is widened to {} ns", where,
+                  os::describe(s.rx_stamping()), os::stamp_error_ns(s.rx_stamping()));
+  }
+  if (!s.tx_stamping()) {
+    os::log::warn(
+        "transmit timestamps on {}: SO_TIMESTAMPING refused; interleaved replies carry the time read "
+        "before sending",
+        where);
+  }
+}
+
 // One socket per address for each of the --workers threads.
 Stop open_workers(const Options& opt, std::vector<os::SocketAddress> addresses, Daemon& daemon) {
   os::UdpSocket::Options sock_options;
@@ -412,7 +429,10 @@ Stop open_workers(const Options& opt, std::vector<os::SocketAddress> addresses, 
       }
       // Port 0: the other workers must share the port the first one got.
       if (auto local = sock->local_address(); local) {
-        if (w == 0) os::log::info("listening on {}", local->to_string());
+        if (w == 0) {
+          os::log::info("listening on {}", local->to_string());
+          log_stamping(*sock, local->to_string());
+        }
         addr = *local;
       }
       sockets.push_back(std::move(*sock));

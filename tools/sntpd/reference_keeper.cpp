@@ -15,6 +15,7 @@
 #include "os/sync_state.hpp"
 #include "os/time_zone.hpp"
 #include "proto/units.hpp"
+#include "stamping.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -32,6 +33,11 @@ ReferenceKeeper::ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSe
       config_(std::move(config)),
       precision_log2_(core::precision_log2_from_ns(os::measure_resolution_ns(clock))),
       start_ns_(clock.now_ns()) {}
+
+void ReferenceKeeper::widen_precision(os::RxStamping receive) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  precision_log2_ = served_precision_log2(precision_log2_, receive);
+}
 
 void ReferenceKeeper::attach(EventLoop& loop) {
   loop.every(kTickNs, os::monotonic_ns() + kTickNs, [this] { refresh(); });

@@ -20,6 +20,7 @@
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
+#include "os/udp.hpp"
 #include "reliability_log.hpp"
 #include "server.hpp"
 #include "status_snapshot.hpp"
@@ -38,6 +39,8 @@ class ReferenceKeeper {
   // Measures the clock's precision; the daemon's start is now (the reference's grace period counts from it).
   ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSet& upstreams, ReferenceConfig config);
 
+  // Serves a precision no finer than the sockets' receive stamps (served_precision_log2).
+  void widen_precision(os::RxStamping receive);
   // Re-chooses the reference every second.
   void attach(EventLoop& loop);
   // Chooses the reference now and publishes it.

@@ -82,10 +82,13 @@ void Worker::serve(os::UdpSocket& socket) {
     if (*got == 0) return;
     // The client table and the rate limiter run on the monotonic clock: one read per batch.
     int64_t mono_ns = os::monotonic_ns();
+    // A datagram the kernel did not stamp (os::RxStamping::Read) is stamped
+    // here, as it is read, before any reply of the batch is built.
+    int64_t read_ns = clock_.now_ns();
     for (size_t i = 0; i < batch_.size(); ++i) {
       const os::UdpSocket::Datagram& d = batch_.datagram(i);
       counters_.received.fetch_add(1, std::memory_order_relaxed);
-      int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : clock_.now_ns();
+      int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : read_ns;
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
       uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];

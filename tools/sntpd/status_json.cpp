@@ -98,6 +98,24 @@ ClockSnapshot clock_from_json(const ordered_json& clock) {
   return c;
 }
 
+ordered_json timestamps_json(const TimestampSnapshot& t) {
+  ordered_json j;
+  j["receive"] = os::rx_stamping_name(t.receive);
+  j["transmit"] = t.transmit ? "kernel" : "read";
+  return j;
+}
+
+// Absent (a daemon from before they were reported): nanosecond kernel stamps, as it then required.
+TimestampSnapshot timestamps_from_json(const ordered_json& j) {
+  TimestampSnapshot t;
+  std::string receive = text_field(j, "receive");
+  for (os::RxStamping s : {os::RxStamping::KernelNs, os::RxStamping::KernelUs, os::RxStamping::Read}) {
+    if (receive == os::rx_stamping_name(s)) t.receive = s;
+  }
+  t.transmit = j.value("transmit", "kernel") == "kernel";
+  return t;
+}
+
 // An upstream's fields in seconds that it has once it answered: written and read alike.
 constexpr std::pair<const char*, std::optional<int64_t> UpstreamSnapshot::*> kUpstreamSeconds[] = {
     {"offset_s", &UpstreamSnapshot::offset_ns},
@@ -290,6 +308,7 @@ ordered_json status_json(const StatusSnapshot& s) {
   j["uptime_s"] = to_seconds(s.uptime_ns);
   j["reference"] = reference_json(s.reference);
   j["clock"] = clock_json(s.clock);
+  j["timestamps"] = timestamps_json(s.timestamps);
   ordered_json ups = ordered_json::array();
   for (const UpstreamSnapshot& u : s.upstreams) ups.push_back(upstream_json(u));
   j["upstreams"] = ups;
@@ -305,6 +324,8 @@ StatusSnapshot status_from_json(const ordered_json& j) {
   s.uptime_ns = required_ns(j, "uptime_s");
   s.reference = reference_from_json(j.at("reference"));
   s.clock = clock_from_json(j.at("clock"));
+  if (auto it = j.find("timestamps"); it != j.end() && it->is_object())
+    s.timestamps = timestamps_from_json(*it);
   for (const ordered_json& u : j.at("upstreams")) s.upstreams.push_back(upstream_from_json(u));
   s.counters = counters_from_json(j.at("counters"));
   s.clients = clients_summary_from_json(j.at("clients"));

@@ -20,6 +20,7 @@
 
 #include "core/phone.hpp"
 #include "core/server.hpp"
+#include "os/udp.hpp"
 #include "os/web_channel.hpp"
 
 namespace lansync::sntpd {
@@ -57,6 +58,13 @@ struct ClockSnapshot {
   std::optional<double> frequency_ppm;           // kernel frequency correction (positive: clock fast)
   std::optional<int64_t> system_time_offset_ns;  // offset the kernel still slews out (positive: clock behind)
   std::optional<int64_t> last_offset_ns;         // last offset against the upstreams (none without upstreams)
+};
+
+// How the served sockets stamp datagrams: what T2 and T3 are worth.
+struct TimestampSnapshot {
+  os::RxStamping receive = os::RxStamping::KernelNs;  // the coarsest of the served sockets
+  bool transmit =
+      true;  // kernel transmit timestamps (SO_TIMESTAMPING) for interleaved replies, on every socket
 };
 
 // Replies of an upstream server that were not used, by reason, in the order
@@ -180,6 +188,7 @@ struct StatusSnapshot {
   int64_t uptime_ns = 0;  // since the daemon started (monotonic)
   ReferenceSnapshot reference;
   ClockSnapshot clock;
+  TimestampSnapshot timestamps;
   std::vector<UpstreamSnapshot> upstreams;
   CounterSnapshot counters;
   ClientTableSnapshot clients;

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <ctime>
 #include <iterator>
 
+#include "codec/calendar.hpp"
 #include "core/trust.hpp"
 #include "proto/units.hpp"
 
@@ -15,16 +15,14 @@ namespace {
 
 using Out = std::back_insert_iterator<std::string>;
 
-// "2026-11-22T12:00:00Z" for Unix ns (rounded down to the second).
+// "2026-11-22T12:00:00Z" for Unix ns (rounded down to the second); the
+// calendar in 64-bit integers, not gmtime, so that it holds past 2038 where time_t is 32 bits.
 std::string utc_text(int64_t unix_ns) {
   using proto::kNsPerSecond;
-  auto t =
-      static_cast<std::time_t>(unix_ns / kNsPerSecond - (unix_ns < 0 && unix_ns % kNsPerSecond != 0 ? 1 : 0));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  codec::CivilTime t = codec::civil_from_unix_seconds(unix_ns / kNsPerSecond -
+                                                      (unix_ns < 0 && unix_ns % kNsPerSecond != 0 ? 1 : 0));
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute,
+                     t.second);
 }
 
 // "0.000123456 s", with sign "+0.000123456 s"; "-" for no value.
@@ -64,6 +62,14 @@ void clock_lines(Out out, const ClockSnapshot& c) {
                    off > 0 ? "slow" : "fast");
   }
   if (c.last_offset_ns) fmt::format_to(out, "Last offset      : {}\n", seconds_text(c.last_offset_ns, true));
+}
+
+void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {
+  fmt::format_to(out, "Receive stamps   : {}\n", os::describe(t.receive));
+  fmt::format_to(out, "Transmit stamps  : {}\n",
+                 t.transmit ? "kernel (SO_TIMESTAMPING), for interleaved replies"
+                            : "read by sntpd before sending (SO_TIMESTAMPING refused)");
+  fmt::format_to(out, "Precision        : 2^{} s\n", precision_log2);
 }
 
 void upstream_line(Out out, const UpstreamSnapshot& u) {
@@ -120,6 +126,7 @@ std::string status_text(const StatusSnapshot& s) {
   Out out(text);
   reference_lines(out, s.reference);
   clock_lines(out, s.clock);
+  timestamp_lines(out, s.timestamps, s.reference.precision_log2);
   fmt::format_to(out, "Uptime           : {}\n", core::human_duration(s.uptime_ns));
   for (const UpstreamSnapshot& u : s.upstreams) upstream_line(out, u);
   counter_lines(out, s.counters, s.clients);

@@ -20,6 +20,7 @@
 #include "daemon.hpp"
 #include "metrics.hpp"
 #include "os/address.hpp"
+#include "os/clock.hpp"
 #include "os/file.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
@@ -89,12 +90,6 @@ int status_for(PhoneRefusal r) {
 std::string valid_utf8(const std::string& s) {
   std::string quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return nlohmann::json::parse(quoted).get<std::string>();
-}
-
-int64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 // sntpd-web next to this executable (build/bin in the tree), else where it was installed.
@@ -386,7 +381,7 @@ void WebService::handle(const os::web::Message& m) {
 bool WebService::send_clock() {
   os::web::Message clock;
   clock.type = os::web::Type::Clock;
-  clock.clock.served_minus_real_ns = clock_.now_ns() - realtime_ns();
+  clock.clock.served_minus_real_ns = clock_.now_ns() - os::read_clock_or_exit(CLOCK_REALTIME);
   return os::web::send(channel_.get(), clock);
 }
 
