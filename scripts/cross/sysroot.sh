@@ -18,7 +18,8 @@
 # mirror's foreign indexes can lag the host's.  A suite whose index fails
 # twice for ARCH ("File has unexpected size": an index in the middle of an
 # update) is left out, with a message naming it; the main suite never is.
-# DIR is reused when it was made from the same package list.  Exit codes: 0
+# DIR is reused when it was made from the same package list less than a week
+# ago (older, it is made again: security updates).  Exit codes: 0
 # made or reused, 1 mmdebstrap failed, 2 usage.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,7 +39,8 @@ stamp="$arch ${pkgs[*]}"
 mkdir -p "$(dirname "$dir")"
 exec 9>"$dir.lock"
 flock 9
-if [ -f "$dir/.lansync-sysroot" ] && [ "$(cat "$dir/.lansync-sysroot")" = "$stamp" ]; then
+if [ -f "$dir/.lansync-sysroot" ] && [ "$(cat "$dir/.lansync-sysroot")" = "$stamp" ] &&
+  [ -n "$(find "$dir/.lansync-sysroot" -mtime -7)" ]; then
   exit 0
 fi
 
