@@ -8,6 +8,14 @@
 #   scripts/install-deps.sh --package  also what scripts/package.sh builds the
 #                                      .deb with, and what the system tests
 #                                      (tests/system) boot it in
+#   scripts/install-deps.sh --arch ARCH
+#                                      also what cross-builds for ARCH (armhf or
+#                                      arm64; amd64 needs nothing more) and runs
+#                                      the result: Debian's cross compiler,
+#                                      qemu-user, mmdebstrap for the sysroot
+#                                      (scripts/cross/sysroot.sh); --test
+#                                      includes both Pi architectures (the
+#                                      arch tier, tests/arch)
 #
 # Idempotent and silent when nothing is missing.  Needs root (or sudo) only
 # when something must be installed.  Package installs never start a service:
@@ -41,16 +49,38 @@ bench_pkgs=(hyperfine)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
 package_pkgs=(dpkg-dev debhelper lintian mmdebstrap systemd-container)
+# Cross-building for the Pi: the target's libraries come from a sysroot that
+# scripts/cross/sysroot.sh unpacks with mmdebstrap, not from the host's apt.
+cross_pkgs() {
+  case "$1" in
+    armhf) echo g++-arm-linux-gnueabihf qemu-user mmdebstrap dpkg-dev ;;
+    arm64) echo g++-aarch64-linux-gnu qemu-user mmdebstrap dpkg-dev ;;
+    amd64) ;;
+    *) echo "install-deps: unknown architecture '$1' (use armhf, arm64 or amd64)" >&2; return 2 ;;
+  esac
+}
 
 want=("${build_pkgs[@]}")
 peers=no
-for arg in "$@"; do
-  case "$arg" in
-    --test) want+=("${test_pkgs[@]}" "${package_pkgs[@]}"); peers=yes ;;
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --test)
+      read -r -a cross <<<"$(cross_pkgs armhf) $(cross_pkgs arm64)"
+      want+=("${test_pkgs[@]}" "${package_pkgs[@]}" "${cross[@]}")
+      peers=yes
+      ;;
     --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}"); peers=yes ;;
     --package) want+=("${package_pkgs[@]}") ;;
-    *) echo "install-deps: unknown option '$arg' (use --test, --bench or --package)" >&2; exit 2 ;;
+    --arch)
+      [ $# -gt 1 ] || { echo "install-deps: --arch needs armhf, arm64 or amd64" >&2; exit 2; }
+      list=$(cross_pkgs "$2") || exit 2
+      read -r -a cross <<<"$list"
+      want+=("${cross[@]}")
+      shift
+      ;;
+    *) echo "install-deps: unknown option '$1' (use --test, --bench, --package or --arch ARCH)" >&2; exit 2 ;;
   esac
+  shift
 done
 
 missing=()

@@ -33,15 +33,19 @@ OsResult<std::vector<core::Cidr>> interface_addresses(const std::string& name) {
     if (ifa->ifa_addr == nullptr || ifa->ifa_netmask == nullptr || name != ifa->ifa_name) continue;
     core::Cidr c;
     if (ifa->ifa_addr->sa_family == AF_INET) {
+      sockaddr_in addr{}, mask{};
+      std::memcpy(&addr, ifa->ifa_addr, sizeof addr);
+      std::memcpy(&mask, ifa->ifa_netmask, sizeof mask);
       c.base.family = 4;
-      std::memcpy(c.base.bytes, &reinterpret_cast<const sockaddr_in*>(ifa->ifa_addr)->sin_addr, 4);
-      const auto* mask = reinterpret_cast<const sockaddr_in*>(ifa->ifa_netmask);
-      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask->sin_addr), 4);
+      std::memcpy(c.base.bytes, &addr.sin_addr, 4);
+      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask.sin_addr), 4);
     } else if (ifa->ifa_addr->sa_family == AF_INET6) {
+      sockaddr_in6 addr{}, mask{};
+      std::memcpy(&addr, ifa->ifa_addr, sizeof addr);
+      std::memcpy(&mask, ifa->ifa_netmask, sizeof mask);
       c.base.family = 6;
-      std::memcpy(c.base.bytes, &reinterpret_cast<const sockaddr_in6*>(ifa->ifa_addr)->sin6_addr, 16);
-      const auto* mask = reinterpret_cast<const sockaddr_in6*>(ifa->ifa_netmask);
-      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask->sin6_addr), 16);
+      std::memcpy(c.base.bytes, &addr.sin6_addr, 16);
+      c.prefix_len = prefix_length(reinterpret_cast<const uint8_t*>(&mask.sin6_addr), 16);
     } else {
       continue;
     }

@@ -162,10 +162,10 @@ TEST(FwHttp, RandomBytesNeverCrashOrReadPastTheEnd) {
   auto rng = testing::seeded_rng();
   const std::string alphabet = "GETPU /time?=&:\r\n HTTP/1.0Content-Length: 123456789\x01\x7f";
   for (int i = 0; i < 20'000; ++i) {
-    size_t n = rng() % 300;
+    auto n = static_cast<size_t>(rng() % 300);
     // Exactly n bytes on the heap, so that AddressSanitizer sees any read beyond.
     std::unique_ptr<char[]> buf(new char[n == 0 ? 1 : n]);
-    for (size_t k = 0; k < n; ++k) buf[k] = alphabet[rng() % alphabet.size()];
+    for (size_t k = 0; k < n; ++k) buf[k] = alphabet[static_cast<size_t>(rng() % alphabet.size())];
     HttpRequest r;
     HttpParseResult p = parse_http_request(buf.get(), n, &r);
     if (p.state == HttpParse::Complete) {

@@ -260,7 +260,7 @@ TEST(NtpPacket, RandomBytesNeverCrashAndLayoutStaysInBounds) {
   auto rng = testing::seeded_rng();
   std::vector<uint8_t> buf(200);
   for (int i = 0; i < 50'000; ++i) {
-    size_t len = rng() % buf.size();
+    auto len = static_cast<size_t>(rng() % buf.size());
     for (auto& b : buf) b = static_cast<uint8_t>(rng());
     buf[0] = static_cast<uint8_t>((buf[0] & 0xC0) | (4 << 3) | 3);  // mostly valid first byte
     auto d = decode(buf.data(), len);

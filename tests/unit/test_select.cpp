@@ -84,7 +84,7 @@ TEST(Select, RandomMajoritiesAlwaysWin) {
   auto rng = testing::seeded_rng();
   for (int round = 0; round < 2000; ++round) {
     size_t good = 2 + rng() % 8;
-    size_t bad = rng() % good;  // strictly fewer falsetickers than truechimers
+    auto bad = static_cast<size_t>(rng() % good);  // strictly fewer falsetickers than truechimers
     int64_t truth = static_cast<int64_t>(rng() % 2'000'000'000) - 1'000'000'000;
     std::vector<Candidate> c;
     for (size_t i = 0; i < good; ++i) {
