@@ -27,9 +27,4 @@ for tool in "$@"; do
   chmod +x "$bin/$tool"
   echo "arch interop: $tool is the $arch build, run by $qemu"
 done
-name=$(basename "$script" .sh)
-if reason=$(bash "$(dirname "$0")/lists.sh" time32 "$arch" "interop.$name"); then
-  echo "SKIP: interop.$name fails on $arch until branch time32 is merged: $reason (tests/arch/fixed_on_branch_time32.txt)"
-  exit 77
-fi
 LANSYNC_BIN=$bin LANSYNC_EMULATED=$qemu bash "$script"

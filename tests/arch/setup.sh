@@ -4,7 +4,7 @@
 # 12's libraries for it (scripts/cross/sysroot.sh, kept in .cross/ and shared
 # with scripts/package.sh), warnings as errors.  Only what the tier runs is
 # built: libsync, the tools and unit_tests (no benchmarks, no fuzz targets),
-# at -O1 without debug information (the tier runs them under qemu-user; the
+# at -O1 without debug information, asserts kept (the tier runs them under qemu-user; the
 # native tiers test the optimised build).
 #
 #   setup.sh ARCH BUILD_DIR
@@ -25,7 +25,7 @@ echo "arch setup: $arch sysroot ready after $((SECONDS - start)) s"
 mkdir -p "$dir"
 if ! { cmake -S "$root" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$root/scripts/cross/$triplet.cmake" \
   -DCMAKE_SYSROOT="$sysroot" -DLANSYNC_WERROR=ON -DLANSYNC_BENCH=OFF -DLANSYNC_FUZZ=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -DNDEBUG" &&
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1" &&
   cmake --build "$dir" -j "$(nproc)" --target unit_tests sntpd sntpd-web ntpprobe driftlog rtcset camsync; } \
   >"$dir/build.log" 2>&1; then
   tail -n 60 "$dir/build.log"
