@@ -569,7 +569,8 @@ sync_state() {
 # phone_set URL ORIGIN CAFILE [EXTRA_JSON_FIELDS]: the set a phone's page makes
 # (tools/sntpd-web/lansync.js), as one process: 8 exchanges over GET /exchange,
 # each timed around its request alone (no process start between the stamps, the
-# TLS handshake before T1, as on a browser's open connection), and POST /set with
+# TLS handshake before T1, as on a browser's open connection; T1 rounded down to
+# the millisecond and T4 up, as the page widens them), and POST /set with
 # the least-delay one's token and stamps.  ORIGIN: the Origin header ("" for
 # none); CAFILE: the certificate an https URL is checked against.  The answer's
 # body in $set, its HTTP status in $set_code.
@@ -588,14 +589,13 @@ def connect():
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     c.connect()
     return c
-ms = lambda: time.time_ns() // 1000000
 best = None
 for _ in range(8):
     c = connect()
-    t1 = ms()
+    t1 = time.time_ns() // 1000000  # whole ms: T1 rounded down and T4 up, as the page widens them
     c.request("GET", "/exchange", headers={"Cache-Control": "no-store"})
     x = json.loads(c.getresponse().read())
-    t4 = ms()
+    t4 = -(-time.time_ns() // 1000000)
     c.close()
     delay = (t4 - t1) - (x["t3_ms"] - x["t2_ms"])
     if best is None or delay < best[0]:
