@@ -69,17 +69,21 @@ StepScan scan_steps(std::span<const DriftSample> s, const std::vector<size_t>& g
     double sigma = 1.4826 * median(dev);
     scan.threshold_s = std::max(kMinAutoStepS, kAutoStepSigmas * sigma);
   }
-  // Each sample's offset is known within half its round trip: a change that
-  // its two samples' uncertainty explains is not a step.
-  auto half_delay = [&](size_t k) { return std::fabs(s[g[k]].delay_s) / 2; };
-  for (size_t k = 0; k + 1 < n; ++k) {
-    scan.breaks[k] = std::fabs(r[k]) > scan.threshold_s + half_delay(k) + half_delay(k + 1);
-  }
+  for (size_t k = 0; k + 1 < n; ++k) scan.breaks[k] = std::fabs(r[k]) > scan.threshold_s;
   // Away and straight back: the sample in between is an outlier.
   for (size_t k = 0; k + 2 < n; ++k) {
     if (scan.breaks[k] && scan.breaks[k + 1] && std::fabs(r[k] + r[k + 1]) <= scan.threshold_s) {
       scan.outlier[k + 1] = true;
       scan.breaks[k] = scan.breaks[k + 1] = false;
+    }
+  }
+  // Each sample's offset is known within half its round trip: a jump that its two
+  // samples' uncertainty explains is not a step; the slower of the two is an outlier.
+  auto delay = [&](size_t k) { return std::fabs(s[g[k]].delay_s); };
+  for (size_t k = 0; k + 1 < n; ++k) {
+    if (scan.breaks[k] && std::fabs(r[k]) <= scan.threshold_s + (delay(k) + delay(k + 1)) / 2) {
+      scan.breaks[k] = false;
+      scan.outlier[delay(k) > delay(k + 1) ? k : k + 1] = true;
     }
   }
   // A jump at either end of the run has no second sample to confirm it: one

@@ -4,7 +4,7 @@
 // clock is behind) at elapsed times t_s.  Output:
 //   - steps: jumps between consecutive samples far beyond the drift, the
 //     noise and the two samples' own uncertainty (half of each one's round
-//     trip: one slow reading is not a step); they split the run into
+//     trip: one slow reading is not a step, but an outlier); they split the run into
 //     segments.  A lone sample that jumps away and back is an outlier, not two
 //     steps, and so is a jump of the first or the last sample, which no
 //     second sample confirms.

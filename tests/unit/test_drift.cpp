@@ -241,6 +241,7 @@ TEST(DriftDelay, SlowReadingsWithinTheirOwnUncertaintyAreNotSteps) {
   auto a = analyze_drift(v, {});
   ASSERT_TRUE(a) << describe(a.error());
   EXPECT_EQ(a->segments.size(), 1u) << "a change the samples' delays explain is not a step";
+  EXPECT_EQ(a->outliers, (std::vector<size_t>{40, 41})) << "the slow readings are left out of the fit";
   EXPECT_NEAR(a->drift_ppm, -100, 4 * a->drift_uncertainty_ppm);
 }
 
