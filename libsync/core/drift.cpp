@@ -77,6 +77,15 @@ StepScan scan_steps(std::span<const DriftSample> s, const std::vector<size_t>& g
       scan.breaks[k] = scan.breaks[k + 1] = false;
     }
   }
+  // Each sample's offset is known within half its round trip: a jump that its two
+  // samples' uncertainty explains is not a step; the slower of the two is an outlier.
+  auto delay = [&](size_t k) { return std::fabs(s[g[k]].delay_s); };
+  for (size_t k = 0; k + 1 < n; ++k) {
+    if (scan.breaks[k] && std::fabs(r[k]) <= scan.threshold_s + (delay(k) + delay(k + 1)) / 2) {
+      scan.breaks[k] = false;
+      scan.outlier[delay(k) > delay(k + 1) ? k : k + 1] = true;
+    }
+  }
   // A jump at either end of the run has no second sample to confirm it: one
   // late reading (a loaded machine, a busy link) must not split the fit.
   if (scan.breaks.front()) {

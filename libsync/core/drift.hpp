@@ -2,8 +2,9 @@
 //
 // Input: samples of offset_s = reference - local clock (positive: the local
 // clock is behind) at elapsed times t_s.  Output:
-//   - steps: jumps between consecutive samples far beyond the drift and the
-//     noise (the clock was set during the run); they split the run into
+//   - steps: jumps between consecutive samples far beyond the drift, the
+//     noise and the two samples' own uncertainty (half of each one's round
+//     trip: one slow reading is not a step, but an outlier); they split the run into
 //     segments.  A lone sample that jumps away and back is an outlier, not two
 //     steps, and so is a jump of the first or the last sample, which no
 //     second sample confirms.
@@ -37,6 +38,7 @@ struct DriftSample {
   double t_s = 0;       // elapsed time since the start of the run, seconds (monotonic)
   double offset_s = 0;  // reference - local, seconds; ignored when !ok
   bool ok = false;      // false: a failed measurement (timeout, error, ...)
+  double delay_s = 0;   // its round trip, seconds (its offset is known within half of it); 0: none
 };
 
 struct DriftOptions {

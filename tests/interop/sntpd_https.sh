@@ -18,7 +18,6 @@ make_cert https
 make_cert other
 URL=https://127.0.0.1:11151
 tls_curl() { curl -s --max-time 5 --cacert "$WORK/https.crt" "$@"; }
-now_ms() { date +%s%3N; }
 
 start_sntpd pi --listen 127.0.0.1:11150 --clock simulated --simulated-offset -5 --http 127.0.0.1:11151 \
   --http-tls-cert "$WORK/https.crt" --http-tls-key "$WORK/https.key" --http-set-allow 127.0.0.1/32 \
@@ -44,16 +43,7 @@ check "...nor open: it read the sealed memory files sntpd handed over and closed
   eval '[ -n "$web" ] && ls -l "/proc/$web/fd" >/dev/null && ! ls -l "/proc/$web/fd" | grep -qE "https\.|memfd"'
 
 # A set as the phone, over HTTPS, with the Origin a page served over HTTPS sends.
-https_set() {
-  local t1 x t4
-  t1=$(now_ms)
-  x=$(tls_curl "$URL/exchange")
-  t4=$(now_ms)
-  run_capture set tls_curl -H "Origin: $1" -H 'Content-Type: application/json' -w '\n%{http_code}' \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" "$URL/set"
-  set_code=$(tail -1 <<<"$set")
-  set=$(head -1 <<<"$set")
-}
+https_set() { phone_set "$URL" "$1" "$WORK/https.crt"; }
 https_set "http://127.0.0.1:11151"
 check "Origin http://HOST over HTTPS: another site, refused ($set_code $(json reason "$set"))" \
   [ "$set_code $(json reason "$set")" = "403 cross_site" ]

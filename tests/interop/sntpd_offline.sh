@@ -34,13 +34,14 @@ run_capture st "$BIN/sntpd" status --json --control "$WORK/follower.sock"
 check "sntpd status lists the names not resolved yet ($(jq -c '[.upstreams[].state]' <<<"$st"))" \
   [ "$(jq '[.upstreams[] | select(.state | test("^(resolving|unresolved)"))] | length' <<<"$st")" = 2 ]
 
-# Let it retry (after 2 s, then 4 s more) before the names appear.
-for _ in $(seq 100); do
-  jq -e '[.upstreams[].state] | all(test("unresolved"))' \
-    <<<"$("$BIN/sntpd" status --json --control "$WORK/follower.sock")" >/dev/null && break
-  sleep 0.1
-done
-sleep 2.5
+# Wait until each name has been retried and failed again: its first retry
+# comes 2 s after the first failure, the next 4 s after that, so "retry in 3 s"
+# or more says the second failure happened (a first one shows at most 1 s).
+retried() {
+  jq -e '[.upstreams[].state | select(test("^unresolved")) | capture("retry in (?<s>[0-9]+) s").s | tonumber >= 3]
+    | length == 2 and all' <<<"$("$BIN/sntpd" status --json --control "$WORK/follower.sock")" >/dev/null
+}
+wait_until "$DEADLINE_S" retried || failed "the names were not retried within $DEADLINE_S s"
 check "one warning per name, not one per retry" \
   eval '[ "$(grep -c "warning: upstream pool.test:11300: cannot resolve" "$WORK/follower.log")" = 1 ] &&
         [ "$(grep -c "warning: upstream timeserver.test:11300: cannot resolve" "$WORK/follower.log")" = 1 ]'

@@ -219,3 +219,42 @@ TEST(DriftEnds, AJumpOfTheLastOrFirstSampleIsAnOutlierNotAStep) {
 
 }  // namespace
 }  // namespace lansync::core
+
+namespace lansync::core {
+namespace {
+
+// Samples 0.2 s apart, each with a 0.2 ms round trip, the reference gaining 100 ppm.
+std::vector<DriftSample> quick_run(int n) {
+  std::vector<DriftSample> v;
+  for (int i = 0; i < n; ++i) v.push_back({i * 0.2, -5.0 + 100e-6 * i * 0.2, true, 2e-4});
+  return v;
+}
+
+TEST(DriftDelay, SlowReadingsWithinTheirOwnUncertaintyAreNotSteps) {
+  // Two readings on a loaded machine: round trips of 30 and 20 ms, offsets 12 and 7 ms off
+  // (each within half its round trip), neither back to where the other was.
+  auto v = quick_run(100);
+  v[40].delay_s = 30e-3;
+  v[40].offset_s += 12e-3;
+  v[41].delay_s = 20e-3;
+  v[41].offset_s += 7e-3;
+  auto a = analyze_drift(v, {});
+  ASSERT_TRUE(a) << describe(a.error());
+  EXPECT_EQ(a->segments.size(), 1u) << "a change the samples' delays explain is not a step";
+  EXPECT_EQ(a->outliers, (std::vector<size_t>{40, 41})) << "the slow readings are left out of the fit";
+  EXPECT_NEAR(a->drift_ppm, -100, 4 * a->drift_uncertainty_ppm);
+}
+
+TEST(DriftDelay, AStepBeyondTheDelaysIsStillAStep) {
+  // The clock set back by 50 ms at sample 50, the reading just after it slow (20 ms round trip).
+  auto v = quick_run(100);
+  for (size_t i = 50; i < v.size(); ++i) v[i].offset_s += 50e-3;
+  v[50].delay_s = 20e-3;
+  auto a = analyze_drift(v, {});
+  ASSERT_TRUE(a) << describe(a.error());
+  ASSERT_EQ(a->segments.size(), 2u);
+  EXPECT_NEAR(a->segments[1].step_s, 50e-3, 1e-6);
+}
+
+}  // namespace
+}  // namespace lansync::core

@@ -55,7 +55,8 @@ bool read_input(const std::string& path, Input& input, int& exit_code) {
   input.rows = std::move(*rows);
   input.samples.reserve(input.rows.size());
   for (const core::DriftRow& r : input.rows) {
-    input.samples.push_back({r.elapsed_s, r.offset_s.value_or(0), r.offset_s.has_value()});
+    input.samples.push_back(
+        {r.elapsed_s, r.offset_s.value_or(0), r.offset_s.has_value(), r.delay_s.value_or(0)});
   }
   return true;
 }

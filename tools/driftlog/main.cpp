@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
                    1e9);
   analyze_cmd
       ->add_option("--step", an.step_s,
-                   "a jump beyond the drift larger than this (seconds) is a step; default: automatic")
+                   "a jump beyond the drift larger than this (seconds) plus half each sample's round trip "
+                   "is a step; default: automatic")
       ->check(CLI::Range(1e-9, 1e9));
   analyze_cmd->add_flag("--json", an.json, "one JSON object instead of the human report");
 
