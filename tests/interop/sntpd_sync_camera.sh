@@ -56,14 +56,7 @@ check "...refused for a rebinding Host" \
 
 # --- In Chromium: a page on the Pi embeds the sync (tests/browser/embed.mjs).
 if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/tests/browser/node_modules/playwright-core" ]; then
-  start_sntpd web --listen 127.0.0.1:11143 --clock simulated --simulated-offset -5 --http 127.0.0.1:8143 \
-    --http-set-allow 127.0.0.1/32 --state "$WORK/web-state.json" --activity-log "$WORK/web-activity.log" \
-    --camera-request "$WORK/web-request" --camera-state "$WORK/web-camera.json"
-  wait_for_log web "http: serving on 127.0.0.1:8143"
-  # camsync's part, as camsync.path would start it: a run recorded once the request is there.
-  (wait_until 60 test -e "$WORK/web-request" &&
-    printf '{"last_run_unix":%s,"result":"ok","offset_before_s":0.001,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera right"}\n' \
-      "$(date +%s.%N)" >"$WORK/web-camera.json") &
+  embed_pi 11143 8143
   REPORT=$(timeout 90 node "$REPO/tests/browser/embed.mjs" http://127.0.0.1:8143 --profile "$WORK/chromium-embed" \
     2>"$WORK/browser-embed.log") || failed "the browser run failed: $(tail -5 "$WORK/browser-embed.log")"
   echo "      page: $REPORT"

@@ -88,14 +88,7 @@ check "...camsync's failed run: a warning, retrying at $at in Kathmandu ($(field
 page_layout agree "$OUT/agree.png"
 
 # --- Another web app on the Pi embeds /lansync.js.
-start_sntpd web --listen 127.0.0.1:11173 --clock simulated --simulated-offset -5 --http 127.0.0.1:8173 \
-  --http-set-allow 127.0.0.1/32 --state "$WORK/web-state.json" --activity-log "$WORK/web-activity.log" \
-  --camera-request "$WORK/web-request" --camera-state "$WORK/web-camera.json"
-wait_for_log web "http: serving on 127.0.0.1:8173"
-# camsync's part, as camsync.path would start it: a run recorded once the request is there.
-(wait_until 60 test -e "$WORK/web-request" &&
-  printf '{"last_run_unix":%s,"result":"ok","offset_before_s":0.001,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera right"}\n' \
-    "$(date +%s.%N)" >"$WORK/web-camera.json") &
+embed_pi 11173 8173
 webkit embed embed http://127.0.0.1:8173
 check "await lansync.syncPhone(): the Pi was set ($(jq -c '.phone | {result, offset_s, status}' <<<"$REPORT"))" \
   jq_true '.phone.result == "set" and .phone.status == 200 and .phone.offset_s > 4.95 and .phone.offset_s < 5.05' <<<"$REPORT"
