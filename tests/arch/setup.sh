@@ -5,7 +5,8 @@
 # with scripts/package.sh), warnings as errors.  Only what the tier runs is
 # built: libsync, the tools and unit_tests (no benchmarks, no fuzz targets),
 # at -O1 without debug information, asserts kept (the tier runs them under qemu-user; the
-# native tiers test the optimised build).
+# native tiers test the optimised build).  The build runs at a lower priority
+# than the tests it overlaps (scripts/test.sh runs the tiers side by side).
 #
 #   setup.sh ARCH BUILD_DIR
 set -euo pipefail
@@ -26,7 +27,7 @@ mkdir -p "$dir"
 if ! { cmake -S "$root" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$root/scripts/cross/$triplet.cmake" \
   -DCMAKE_SYSROOT="$sysroot" -DLANSYNC_WERROR=ON -DLANSYNC_BENCH=OFF -DLANSYNC_FUZZ=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1" &&
-  cmake --build "$dir" -j "$(nproc)" --target unit_tests sntpd sntpd-web ntpprobe driftlog rtcset camsync; } \
+  nice -n 5 cmake --build "$dir" -j "$(nproc)" --target unit_tests sntpd sntpd-web ntpprobe driftlog rtcset camsync; } \
   >"$dir/build.log" 2>&1; then
   tail -n 60 "$dir/build.log"
   echo "arch setup: the $arch build failed (log: $dir/build.log)"

@@ -579,51 +579,16 @@ sync_state() {
     "$(awk -v now="$(date +%s.%N)" -v age="$2" 'BEGIN { printf "%.3f", now - age }')" "$(boot_fields "$2")" >"$1"
 }
 
-# phone_set URL ORIGIN CAFILE [EXTRA_JSON_FIELDS]: the set a phone's page makes
-# (tools/sntpd-web/lansync.js), as one process: 8 exchanges over GET /exchange,
-# each timed around its request alone (no process start between the stamps, the
-# TLS handshake before T1, as on a browser's open connection; T1 rounded down to
-# the millisecond and T4 up, as the page widens them), and POST /set with
-# the least-delay one's token and stamps.  ORIGIN: the Origin header ("" for
-# none); CAFILE: the certificate an https URL is checked against.  The answer's
-# body in $set, its HTTP status in $set_code.
+# phone_set URL ORIGIN CAFILE [EXTRA_JSON_FIELDS]: the set a phone's page makes,
+# timed in one process as the page times it (tests/support/phone_set.py: the
+# least-delay of 8 exchanges, then POST /set).  ORIGIN: the Origin header (""
+# for none); CAFILE: the certificate an https URL is checked against.  Sent from
+# $PHONE_SOURCE if set, by `$PHONE_RUN python3` (e.g. nsenter into a container's
+# network) if set.  The answer's body in $set, its HTTP status in $set_code.
 phone_set() {
   local r
-  r=$(python3 - "$@" <<'PY'
-import http.client, json, ssl, sys, time, urllib.parse
-url, origin, cafile = sys.argv[1:4]
-extra = sys.argv[4] if len(sys.argv) > 4 else ""
-u = urllib.parse.urlparse(url)
-def connect():
-    if u.scheme == "https":
-        tls = ssl.create_default_context(cafile=cafile)
-        c = http.client.HTTPSConnection(u.hostname, u.port, timeout=10, context=tls)
-    else:
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-    c.connect()
-    return c
-best = None
-for _ in range(8):
-    c = connect()
-    t1 = time.time_ns() // 1000000  # whole ms: T1 rounded down and T4 up, as the page widens them
-    c.request("GET", "/exchange", headers={"Cache-Control": "no-store"})
-    x = json.loads(c.getresponse().read())
-    t4 = -(-time.time_ns() // 1000000)
-    c.close()
-    delay = (t4 - t1) - (x["t3_ms"] - x["t2_ms"])
-    if best is None or delay < best[0]:
-        best = (delay, t1, t4, x["token"])
-c = connect()
-body = '{"token":"%s","t1_ms":%d,"t4_ms":%d%s}' % (best[3], best[1], best[2], "," + extra if extra else "")
-headers = {"Content-Type": "application/json"}
-if origin:
-    headers["Origin"] = origin
-c.request("POST", "/set", body, headers)
-a = c.getresponse()
-print(a.read().decode().strip())
-print(a.status)
-PY
-  ) || true
+  # shellcheck disable=SC2086  # PHONE_RUN is a command and its arguments
+  r=$(${PHONE_RUN:-} python3 "$REPO/tests/support/phone_set.py" "$@" ${PHONE_SOURCE:+--source "$PHONE_SOURCE"}) || true
   set_code=$(tail -1 <<<"$r")
   set=$(head -1 <<<"$r")
 }

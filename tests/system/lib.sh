@@ -32,6 +32,11 @@ NSPAWN_PID=""
 CPID=""
 trap system_cleanup EXIT
 
+# ap0_phone_set URL ORIGIN CAFILE [EXTRA_JSON_FIELDS]: phone_set (tests/interop/lib.sh)
+# from a phone at 192.168.4.2 on the container's ap0: this machine's python3 in
+# the container's network; CAFILE a path on this machine.  Body in $set.
+ap0_phone_set() { PHONE_RUN="nsenter -t $CPID -n" PHONE_SOURCE=192.168.4.2 phone_set "$@"; }
+
 system_cleanup() {
   local pid
   # Processes a test started with `start` (e.g. in the container's network namespace).

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The Pi's phone recipe under the shipped unit's sandbox: sntpd with its page on
 # the access point ap0 (here one end of a veth pair in the container: this
-# kernel has no dummy interfaces), a phone on
-# ap0 (curl from an address of ap0's network) sets sntpd's simulated clock,
-# which is recorded, logged and served; when that reference expires, the
-# warning reaches the journal with its priority.
+# kernel has no dummy interfaces), a phone on ap0 (from an address of ap0's
+# network, timed as the page times it) sets sntpd's simulated clock, which is
+# recorded, logged and served; when that reference expires, the warning reaches
+# the journal with its priority.
 source "$(dirname "$0")/lib.sh"
 
 boot phone
@@ -25,12 +25,7 @@ CONF
 inside systemctl restart sntpd.service
 check "sntpd.service restarted with the phone recipe" wait_active sntpd.service
 
-now_ms() { date +%s%3N; }
-t1=$(now_ms)
-x=$(inside curl -s --max-time 5 --interface 192.168.4.2 http://192.168.4.1/exchange)
-t4=$(now_ms)
-run_capture set inside curl -s --max-time 5 --interface 192.168.4.2 -H 'Content-Type: application/json' \
-  -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://192.168.4.1/set
+ap0_phone_set http://192.168.4.1 "" ""
 check "a phone on ap0 sets the clock ($(json result "$set"), step $(json offset_s "$set") s +- $(json uncertainty_s "$set") s)" \
   set_within 5
 check "...no 'cannot list the network interfaces' (AF_NETLINK is allowed)" \

@@ -30,15 +30,8 @@ UNIT
   inside systemctl enable --now ap0.service >/dev/null 2>&1
 }
 
-# phone_sets: the phone's exchange and set through curl; prints the /set reply.
-phone_sets() {
-  local t1 t4 x
-  t1=$(date +%s%3N)
-  x=$(inside curl -s --max-time 5 --interface 192.168.4.2 http://192.168.4.1/exchange)
-  t4=$(date +%s%3N)
-  inside curl -s --max-time 5 --interface 192.168.4.2 -H 'Content-Type: application/json' \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4}" http://192.168.4.1/set
-}
+# phone_sets: a phone on ap0 measures and sets (ap0_phone_set); the /set reply in $set.
+phone_sets() { ap0_phone_set http://192.168.4.1 "" ""; }
 
 # wait_status PREFIX: until sntpd's STATUS= line starts with PREFIX (at most 20 s).
 wait_status() {
@@ -64,7 +57,7 @@ check "sntpd.service restarted with the phone recipe" wait_active sntpd.service
 
 # --- Boot 1: the phone sets the clock; the record names this boot.
 boot1=$(boot_id)
-set=$(phone_sets)
+phone_sets
 check "a phone on ap0 sets the clock ($(json result "$set"), step $(json offset_s "$set") s)" \
   [ "$(json result "$set")" = set ]
 record=$(inside cat "$STATE")
@@ -100,7 +93,7 @@ check "...and serves no stratum" [ "$(jq -r '"\(.reference.synchronized) \(.refe
 check "the reader left the file as it was" cmp -s "$WORK/reboot$STATE" "$WORK/state-before-reboot.json"
 
 # --- A phone in this boot makes the clock a reference again.
-set=$(phone_sets)
+phone_sets
 check "a phone sets the clock in the new boot ($(json result "$set"))" [ "$(json result "$set")" = set ]
 check "the new record names the new boot" [ "$(inside jq -r .boot_id "$STATE")" = "$boot2" ]
 check "systemctl status: '$(unit_status sntpd.service)'" wait_status "serving stratum 3 from phone"

@@ -77,14 +77,11 @@ camera() {
 camera_status() { inside curl -s --max-time 5 "http://$CAMERA/emulator/status"; }
 
 # phone_sets [FIELDS]: a phone on ap0 (192.168.4.2) measures and sets, in Sydney's zone (more
-# body fields: ,"location":{...}); the /set reply.
+# body fields: ,"location":{...}), with the page's Origin; the /set reply in $set.
 phone_sets() {
-  local t1 t4 x
-  t1=$(date +%s%3N)
-  x=$(inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 $PI/exchange)
-  t4=$(date +%s%3N)
-  inside curl -s --max-time 5 "${CA[@]}" --interface 192.168.4.2 -H 'Content-Type: application/json' -H "Origin: $PI" \
-    -d "{\"token\":\"$(json token "$x")\",\"t1_ms\":$t1,\"t4_ms\":$t4,\"time_zone\":\"Australia/Sydney\"${1:-}}" $PI/set
+  local ca=""
+  [ ${#CA[@]} -eq 0 ] || ca=$WORK/$MACHINE${CA[1]}  # the container's certificate, from this machine
+  ap0_phone_set "$PI" "$PI" "$ca" "\"time_zone\":\"Australia/Sydney\"${1:-}"
 }
 
 camsync_started() { inside systemctl show -p ExecMainStartTimestampMonotonic --value camsync.service; }
@@ -135,8 +132,8 @@ check "...7 s behind ($(json offset_s "$(camera_status)") s)" near "$(json offse
 # --- A phone on ap0 sets the clock; camsync.path starts camsync.service.
 started0=$(camsync_started)
 t_set=$(date +%s)
-set=$(phone_sets)
-show "curl (the phone's exchange and set)" "$set"
+phone_sets
+show "the phone's exchange and set" "$set"
 check "a phone on ap0 sets the clock ($(json result "$set"), step $(json offset_s "$set") s +- $(json uncertainty_s "$set") s)" \
   set_within 5
 check "the sync-state file records the phone and its zone" \
@@ -266,7 +263,7 @@ check "sntpd status still answers (the phone is the reference)" grep -q "phone" 
 # A phone's set over HTTPS with its location (as the page sends it); camsync.path runs camsync (the camera is right).
 started3=$(camsync_started)
 t_https=$(date +%s)
-set=$(phone_sets ",\"location\":{\"lat\":-33.8568,\"lon\":151.2153,\"accuracy_m\":25,\"unix\":$t_https}")
+phone_sets ",\"location\":{\"lat\":-33.8568,\"lon\":151.2153,\"accuracy_m\":25,\"unix\":$t_https}"
 check "a set over HTTPS with Origin: $PI and a location: $(json result "$set")" \
   eval '[[ "$(json result "$set")" =~ ^(set|verified)$ ]]'
 located=$(inside jq -c 'select(.event == "phone_set" and .location != null)' $ALOG | tail -1)
