@@ -14,8 +14,11 @@ Sample compute_sample(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, int64_t t4_ns
   int64_t b = t3_ns - t4_ns;
   s.offset_ns = a / 2 + b / 2 + (a % 2 + b % 2) / 2;
   s.delay_ns = (t4_ns - t1_ns) - (t3_ns - t2_ns);
-  // A negative delay only comes from clock granularity on very short paths.
-  if (s.delay_ns < 0) s.delay_ns = 0;
+  // A negative round trip means the four timestamps disagree by at least that
+  // much (a coarse or late stamp: microsecond kernel stamps, an emulated or
+  // loaded client); its magnitude, as chrony takes it, keeps such a sample
+  // from passing for the best one and its error (half the delay) honest.
+  if (s.delay_ns < 0) s.delay_ns = -s.delay_ns;
   return s;
 }
 

@@ -18,7 +18,7 @@ namespace lansync::proto {
 // An offset/delay measurement.  offset_ns > 0: the server is ahead of the client.
 struct Sample {
   int64_t offset_ns = 0;  // θ = ((T2 - T1) + (T3 - T4)) / 2
-  int64_t delay_ns = 0;   // δ = (T4 - T1) - (T3 - T2), clamped at 0
+  int64_t delay_ns = 0;   // δ = |(T4 - T1) - (T3 - T2)| (a negative one counts by its magnitude)
 };
 
 // RFC 5905 §8: offset and delay from client send (t1), server receive (t2),
