@@ -10,7 +10,8 @@
 # Raspberry Pi with Debian's cross compiler (dpkg-buildpackage -a), against a
 # sysroot of that architecture's Debian 12 libraries that
 # scripts/cross/sysroot.sh unpacks into .cross/sysroot-ARCH (kept for the next
-# build, shared with the arch tier of the tests).
+# build, shared with the arch tier of the tests).  LANSYNC_WERROR=1 in the
+# environment makes compiler warnings errors (the system tier sets it).
 # The files git knows (committed or not, ignored ones left out) are copied to a
 # scratch folder and built there, so the checkout's build directories are
 # never read.  Exit codes: 0 built and lintian reports no error, 1 the build

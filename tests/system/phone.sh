@@ -28,6 +28,9 @@ check "sntpd.service restarted with the phone recipe" wait_active sntpd.service
 ap0_phone_set http://192.168.4.1 "" ""
 check "a phone on ap0 sets the clock ($(json result "$set"), step $(json offset_s "$set") s +- $(json uncertainty_s "$set") s)" \
   set_within 5
+web=$(inside pgrep -x sntpd-web || true)
+check "the web process (pid ${web:-none}) has its data segment bounded (RLIMIT_DATA 64 MiB)" \
+  eval '[ -n "$web" ] && inside cat "/proc/$web/limits" | grep -qE "^Max data size +67108864 +67108864"'
 check "...no 'cannot list the network interfaces' (AF_NETLINK is allowed)" \
   eval '! inside journalctl -b -u sntpd.service -q --no-pager | grep -q "cannot list"'
 run_capture st inside sntpd status --json
