@@ -144,8 +144,10 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
   return p;
 }
 
-int64_t HostPort::local_ns() const {
-  int64_t mono = os::monotonic_ns() - mono_start_ns_;
+int64_t HostPort::local_ns() const { return local_at(os::monotonic_ns()); }
+
+int64_t HostPort::local_at(int64_t mono_ns) const {
+  int64_t mono = mono_ns - mono_start_ns_;
   return mono + fw::scale_q32(mono, drift_q32_);
 }
 
@@ -402,10 +404,13 @@ void HostPort::drain_sockets() {
 
 // Deep sleep, as the ESP glue does it; false when a signal or the duration ended it.
 bool HostPort::deep_sleep(int64_t end_mono) {
-  fw::SleepRecord record = board_->save(local_ns());
+  // The record's time, the sleep's start and (below) its end and the new
+  // counter's zero are each one reading, so no time is lost between them (a
+  // lost moment of a loaded machine would read as a sleep timer slower than set).
+  int64_t start = os::monotonic_ns();
+  fw::SleepRecord record = board_->save(local_at(start));
   int64_t asleep_ns = std::llround(options_.asleep_s * 1e9);
   os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
-  int64_t start = os::monotonic_ns();
   int64_t until = end_mono != 0 ? std::min(start + asleep_ns, end_mono) : start + asleep_ns;
   for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
     pollfd pfd{signal_fd_, POLLIN, 0};
@@ -419,8 +424,9 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   }
   if (end_mono != 0 && os::monotonic_ns() >= end_mono) return false;
   drain_sockets();
-  int64_t slept = os::monotonic_ns() - start;
-  mono_start_ns_ = os::monotonic_ns();  // the counter restarts on waking
+  int64_t woke = os::monotonic_ns();
+  int64_t slept = woke - start;
+  mono_start_ns_ = woke;  // the counter restarts on waking
   board_ = std::make_unique<fw::Board>(config_);
   fw::WakeResult w = board_->wake(
       record, slept + std::llround(static_cast<double>(slept) * options_.sleep_ppm * 1e-6), local_ns());

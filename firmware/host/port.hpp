@@ -64,6 +64,7 @@ class HostPort {
  private:
   explicit HostPort(const PortOptions& options);
   int64_t local_ns() const;
+  int64_t local_at(int64_t mono_ns) const;  // the board's counter at this machine's monotonic mono_ns
   int64_t local_from_realtime(int64_t realtime_ns) const;
   void perform(const fw::Action& a);
   // StartAccessPoint: SNTP and HTTP on the AP's address; false if a socket failed.
