@@ -20,8 +20,13 @@ int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
 }  // namespace
 
-UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns)
-    : name_(std::move(name)), refid_(refid), next_poll_ns_(now_ns) {}
+UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns, int max_poll_log2)
+    : name_(std::move(name)),
+      refid_(refid),
+      min_poll_log2_(std::min(kMinPollLog2, max_poll_log2)),
+      max_poll_log2_(max_poll_log2),
+      poll_log2_(min_poll_log2_),
+      next_poll_ns_(now_ns) {}
 
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);
@@ -79,20 +84,20 @@ void UpstreamSource::adjust_poll(const UpstreamSample& s) {
     poll_counter_ += poll_log2_;
     if (poll_counter_ > kPollLimit) {
       poll_counter_ = 0;
-      poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
+      poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
     }
   } else {
     poll_counter_ -= 2 * poll_log2_;
     if (poll_counter_ < -kPollLimit) {
       poll_counter_ = 0;
-      poll_log2_ = std::max(poll_log2_ - 1, kMinPollLog2);
+      poll_log2_ = std::max(poll_log2_ - 1, min_poll_log2_);
     }
   }
 }
 
 void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
-  poll_log2_ = std::min(poll_log2_ + 1, kMaxPollLog2);
+  poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
   next_poll_ns_ = now_ns + (kNsPerSecond << poll_log2_);
 }
 
@@ -132,24 +137,65 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
          ns_from_log2(b->precision_log2) + age / 1'000'000 * kPhiPpm + jitter_ns();
 }
 
-UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
-                                   const FirstSync& first) {
-  UpstreamSelection out;
-  out.truechimer.assign(sources.size(), false);
-  std::vector<Candidate> candidates;
-  std::vector<size_t> index;
+namespace {
+
+// The sources select_upstreams may choose from, as intersection candidates; index[k] is candidate k's source.
+void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_ns, const SelectRules& rules,
+                       std::vector<Candidate>& candidates, std::vector<size_t>& index) {
   for (size_t i = 0; i < sources.size(); ++i) {
     const UpstreamSource& s = sources[i];
-    if (s.stopped() || s.falseticker() || (first.pending && !s.agreed())) continue;
-    auto b = s.best();
+    if (s.stopped() || s.falseticker() || (rules.first_pending && !s.agreed())) continue;
+    auto b = s.best();  // none once unreachable
     if (!b) continue;
     candidates.push_back({b->sample.offset_ns, s.root_distance_ns(now_ns)});
     index.push_back(i);
   }
-  if (candidates.empty()) return out;
+}
+
+// What sntpd serves while following p, whose selection measured offset_ns.
+UpstreamReference reference_of(const UpstreamSource& p, int64_t offset_ns) {
+  UpstreamReference r;
+  UpstreamSample b = *p.best();
+  r.stratum = b.stratum;
+  r.refid = p.refid();
+  r.name = p.name();
+  r.update_ns = b.time_ns;
+  r.root_delay_ns = b.root_delay_ns + b.sample.delay_ns;
+  // Everything that may separate our clock from the primary reference besides
+  // the path: the server's dispersion, our measurement's precision and jitter,
+  // and the offset measured (still being corrected, or not corrected at all).
+  r.root_dispersion_ns =
+      b.root_dispersion_ns + ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(offset_ns);
+  return r;
+}
+
+}  // namespace
+
+UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
+                                   const SelectRules& rules) {
+  UpstreamSelection out;
+  out.truechimer.assign(sources.size(), false);
+  for (const UpstreamSource& s : sources) out.reachable += s.reachable() ? 1u : 0u;
+  std::vector<Candidate> candidates;
+  std::vector<size_t> index;
+  gather_candidates(sources, now_ns, rules, candidates, index);
+  out.candidates = candidates.size();
+  if (candidates.empty()) {
+    out.problem = out.reachable == 0 ? SelectProblem::NoneReachable : SelectProblem::NoCandidates;
+    return out;
+  }
   bool flags[kMaxSources];
   Selection sel = select_sources(candidates.data(), candidates.size(), flags);
-  if (!sel.ok || (first.pending && 2 * sel.truechimers <= first.configured)) return out;
+  out.truechimers = sel.ok ? sel.truechimers : 0;
+  // The first correction needs a majority of the servers that answer, not only of those that agreed already.
+  if (!sel.ok || (rules.first_pending && 2 * sel.truechimers <= out.reachable)) {
+    out.problem = SelectProblem::NoMajority;
+    return out;
+  }
+  if (sel.truechimers < rules.min_sources) {
+    out.problem = SelectProblem::BelowMinSources;
+    return out;
+  }
   size_t peer = SIZE_MAX;
   for (size_t k = 0; k < candidates.size() && k < kMaxSources; ++k) {
     if (!flags[k]) continue;
@@ -157,20 +203,10 @@ UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, i
     if (peer == SIZE_MAX || candidates[k].root_distance_ns < candidates[peer].root_distance_ns) peer = k;
   }
   out.ok = true;
+  out.problem = SelectProblem::None;
   out.offset_ns = sel.offset_ns;
   out.system_peer = index[peer];
-  const UpstreamSource& p = sources[out.system_peer];
-  UpstreamSample b = *p.best();
-  out.reference.stratum = b.stratum;
-  out.reference.refid = p.refid();
-  out.reference.name = p.name();
-  out.reference.update_ns = b.time_ns;
-  out.reference.root_delay_ns = b.root_delay_ns + b.sample.delay_ns;
-  // Everything that may separate our clock from the primary reference besides
-  // the path: the server's dispersion, our measurement's precision and jitter,
-  // and the offset measured (still being corrected, or not corrected at all).
-  out.reference.root_dispersion_ns =
-      b.root_dispersion_ns + ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(sel.offset_ns);
+  out.reference = reference_of(sources[out.system_peer], sel.offset_ns);
   return out;
 }
 

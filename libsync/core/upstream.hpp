@@ -10,9 +10,15 @@
 // address as reference ID.  The clock is stepped only on the first update and
 // only beyond the step threshold; after that the kernel PLL slews it.
 //
+// A server is reachable while one of its last 8 polls got a usable reply (the
+// reach register, as chrony's): only reachable servers are counted, so a dead
+// one neither blocks nor joins a majority, and it counts again from its next
+// reply.  Fewer agreeing servers than --min-sources (chrony's minsources) give
+// no correction.
+//
 // Guards against a server that lies or is impersonated: the first correction
 // waits for agreement (kAgreementSamples consistent samples from each source
-// counted, and with several servers a majority of them agreeing); after it,
+// counted, and with several reachable servers a majority of them agreeing); after it,
 // a sample further than --max-change from our clock is not used, and
 // kMaxChangeStrikes such samples in a row make the server a falseticker,
 // not followed until it comes back within --max-change.  A Kiss-o'-Death
@@ -79,20 +85,24 @@ enum class SampleVerdict : uint8_t {
 class UpstreamSource {
  public:
   // name: as configured ("192.168.1.1:123"); refid: its IPv4 address (or the
-  // hash of its IPv6 address) as it goes into our replies.
-  UpstreamSource(std::string name, uint32_t refid, int64_t now_ns);
+  // hash of its IPv6 address) as it goes into our replies; max_poll_log2: the
+  // longest poll interval (log2 s, 0 to kMaxPollLog2); the interval starts at
+  // the smaller of kMinPollLog2 and it.
+  UpstreamSource(std::string name, uint32_t refid, int64_t now_ns, int max_poll_log2 = kMaxPollLog2);
 
   const std::string& name() const { return name_; }
   uint32_t refid() const { return refid_; }
   int poll_log2() const { return poll_log2_; }
   uint8_t reach() const { return reach_; }  // 8-bit register: 1 = a reply to that poll
+  // One of the last 8 polls got a usable reply, and the server is still polled (no DENY or RSTR).
+  bool reachable() const { return reach_ != 0 && !stopped_; }
   int64_t next_poll_ns() const { return next_poll_ns_; }
 
   // A request was sent at now_ns: shifts the reach register and schedules the next.
   void on_transmit(int64_t now_ns);
   // A reply passed every test: judged by rules, and used if they allow.
   SampleVerdict on_sample(const UpstreamSample& s, const SampleRules& rules = {});
-  // A Kiss-o'-Death RATE (RFC 5905 §7.4): the poll interval doubles, up to kMaxPollLog2.
+  // A Kiss-o'-Death RATE (RFC 5905 §7.4): the poll interval doubles, up to the longest.
   void on_rate_kiss(int64_t now_ns);
   // A Kiss-o'-Death DENY or RSTR (RFC 5905 §7.4): never polled again, its samples dropped.
   void on_deny_kiss();
@@ -126,7 +136,9 @@ class UpstreamSource {
 
   std::string name_;
   uint32_t refid_;
-  int poll_log2_ = kMinPollLog2;
+  int min_poll_log2_;
+  int max_poll_log2_;
+  int poll_log2_;
   int burst_left_ = kBurstSamples;
   int poll_counter_ = 0;  // RFC 5905 poll-adjust counter
   uint8_t reach_ = 0;
@@ -137,29 +149,43 @@ class UpstreamSource {
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
 };
 
+// Why the servers give no correction (UpstreamSelection::problem).
+enum class SelectProblem : uint8_t {
+  None,           // they give one
+  NoneReachable,  // no server answered any of its last 8 polls
+  NoCandidates,   // reachable ones, but none with samples to select (before the first sync: none agreed yet)
+  NoMajority,     // the candidates do not agree, or (first sync) not more than half of the reachable ones do
+  BelowMinSources,  // fewer agree than SelectRules::min_sources
+};
+
 // The outcome of combining the upstream servers.
 struct UpstreamSelection {
   bool ok = false;
+  SelectProblem problem = SelectProblem::NoneReachable;
+  size_t reachable = 0;    // servers reachable (reachable())
+  size_t candidates = 0;   // of them, those the intersection was run over
+  size_t truechimers = 0;  // of them, those that agree (0 without a majority)
   int64_t offset_ns = 0;   // combined offset of the truechimers (positive: our clock is behind)
   size_t system_peer = 0;  // index of the truechimer with the least root distance
   std::vector<bool> truechimer;
   UpstreamReference reference;  // what sntpd serves while following the system peer
 };
 
-// The first correction's agreement rule (select_upstreams).
-struct FirstSync {
-  bool pending = false;   // no correction made yet: the rule applies
-  size_t configured = 0;  // servers configured and polled (not stopped), answering or not
+// The rules select_upstreams applies.
+struct SelectRules {
+  bool first_pending = false;  // no correction made yet: the first-sync agreement rule applies
+  size_t min_sources = 1;      // fewer truechimers give no correction (chrony's minsources; >= 1)
 };
 
-// Combines the servers at now_ns; falsetickers by max change and stopped ones
-// never count.  With first.pending, only sources that agreed() are
-// candidates, and ok also needs their truechimers to be a majority (more
-// than half) of first.configured.  The served root dispersion includes the
-// combined offset: how far our clock may still be from the servers until the
-// correction (if any) has taken effect.
+// Combines the servers at now_ns; falsetickers by max change, stopped and
+// unreachable ones never count.  With rules.first_pending, only sources that
+// agreed() are candidates, and ok also needs their truechimers to be a
+// majority (more than half) of the reachable servers.  ok always needs at
+// least rules.min_sources truechimers.  The served root dispersion includes
+// the combined offset: how far our clock may still be from the servers until
+// the correction (if any) has taken effect.
 UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
-                                   const FirstSync& first = {});
+                                   const SelectRules& rules = {});
 
 // What to do with the clock after an update.
 struct Discipline {

@@ -52,9 +52,14 @@ StatusSnapshot synchronized_snapshot() {
   u.offset_ns = -250'000;
   u.delay_ns = 1'200'000;
   u.last_sample_age_ns = 10 * kS;
+  u.reachable = true;
+  u.reachable_since_ns = kNow - 3600 * kS;
   u.rejected[kRejectedBadMac] = 3;
   u.rejected[kRejectedStray] = 1;
-  s.upstreams = {u, UpstreamSnapshot{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}}};
+  UpstreamSnapshot silent{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}};
+  silent.reachable_since_ns = kNow - 600 * kS;
+  s.upstreams = {u, silent};
+  s.selection = SelectionSnapshot{1, 1, 2, "1 reachable server agrees, fewer than --min-sources 2"};
   s.counters.requests = 10;
   s.counters.replies = 8;
   s.counters.dropped[static_cast<size_t>(core::DropReason::RateLimited)] = 2;
@@ -92,6 +97,13 @@ TEST(SntpdStatus, JsonHasTheDocumentedFields) {
   EXPECT_TRUE(j["upstreams"][1]["offset_s"].is_null());
   EXPECT_EQ(j["upstreams"][0]["rejected"]["bad_mac"], 3u);
   EXPECT_EQ(j["upstreams"][1]["rejected"]["unauthenticated"], 0u);
+  EXPECT_EQ(j["upstreams"][0]["reachable"], true);
+  EXPECT_EQ(j["upstreams"][1]["reachable"], false);
+  EXPECT_DOUBLE_EQ(j["upstreams"][1]["reachable_since_unix"].get<double>(), to_seconds(kNow - 600 * kS));
+  EXPECT_EQ(j["selection"]["reachable"], 1);
+  EXPECT_EQ(j["selection"]["agreeing"], 1);
+  EXPECT_EQ(j["selection"]["min_sources"], 2);
+  EXPECT_EQ(j["selection"]["problem"], "1 reachable server agrees, fewer than --min-sources 2");
   EXPECT_EQ(j["counters"]["dropped"]["rate_limited"], 2u);
   EXPECT_EQ(j["counters"]["dropped_total"], 2u);
   EXPECT_EQ(j["http"]["refused_total"], 2u);
@@ -169,6 +181,11 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
       direct.find("  rejected       : 4 (0 unauthenticated, 3 bad_mac, 1 stray, 0 beyond_max_change)\n"),
       std::string::npos);
   EXPECT_EQ(direct.find("rejected       : 0"), std::string::npos);  // nothing rejected: no line
+  EXPECT_NE(direct.find("  reachable      : since 2026-11-18T"), std::string::npos);
+  EXPECT_NE(direct.find("  unreachable    : since 2026-11-18T"), std::string::npos);
+  EXPECT_NE(direct.find("Selection        : 1 reachable, 1 agreeing, --min-sources 2: no correction, 1 "
+                        "reachable server agrees, fewer than --min-sources 2\n"),
+            std::string::npos);
   EXPECT_NE(direct.find("Frequency        : 12.500 ppm slow\n"), std::string::npos);
   EXPECT_NE(
       direct.find("Phone sets       : 1 (last +5.000000000 s from 192.0.2.7, 2026-11-22T12:00:00.000000Z)"),

@@ -202,5 +202,31 @@ TEST(SntpdUpstreams, WithoutAKeyRequestsStayBare) {
   EXPECT_TRUE(settle(u.upstreams).has_sample);
 }
 
+TEST(SntpdUpstreams, StatusSaysWhetherReachableSinceWhenAndWhyNoCorrection) {
+  auto keys = testing::client_test_keys();
+  UnsignedUpstream u;
+  ASSERT_TRUE(u.request.has_value());
+  os::SystemClock clock;
+  // Polled, never answered: unreachable since it was added.
+  UpstreamStatus s = settle(u.upstreams);
+  EXPECT_FALSE(s.reachable);
+  EXPECT_GE(s.reachable_since_ns, 0);
+  EXPECT_LE(s.reachable_since_ns, clock.now_ns());
+  int64_t unreachable_since = s.reachable_since_ns;
+  SelectionSnapshot sel = u.upstreams.selection();
+  EXPECT_EQ(sel.reachable, 0);
+  EXPECT_EQ(sel.min_sources, 1);
+  EXPECT_EQ(sel.problem, "no server reachable (none answered any of its last 8 polls)");
+  // One usable reply: reachable from then on; one sample is not enough to follow it yet.
+  u.server.reply(*u.request, u.from, *keys, 0);
+  s = settle(u.upstreams);
+  EXPECT_TRUE(s.reachable);
+  EXPECT_GE(s.reachable_since_ns, unreachable_since);
+  sel = u.upstreams.selection();
+  EXPECT_EQ(sel.reachable, 1);
+  EXPECT_EQ(sel.agreeing, 0);
+  EXPECT_EQ(sel.problem, "waiting for 3 consistent samples from a server");
+}
+
 }  // namespace
 }  // namespace lansync::sntpd

@@ -151,7 +151,7 @@ TEST(Upstream, FirstSyncWaitsForThreeConsistentSamples) {
   std::vector<UpstreamSource> v;
   v.emplace_back("a", 1, 0);
   v[0].on_transmit(0);
-  FirstSync first{true, 1};
+  SelectRules first{true, 1};
   EXPECT_EQ(v[0].on_sample(sample(kT0, 2 * kMs), kBeforeSync), SampleVerdict::Used);
   EXPECT_FALSE(select_upstreams(v, kT0, first).ok);
   EXPECT_EQ(v[0].on_sample(sample(kT0 + 2 * kS, 3 * kMs), kBeforeSync), SampleVerdict::Used);
@@ -167,7 +167,7 @@ TEST(Upstream, AYearOffFirstSampleAloneMovesNothing) {
   std::vector<UpstreamSource> v;
   v.emplace_back("a", 1, 0);
   v[0].on_transmit(0);
-  FirstSync first{true, 1};
+  SelectRules first{true, 1};
   constexpr int64_t kYear = 365 * 86400 * kS;
   // The forged sample has the least delay: the filter would have preferred it.
   EXPECT_EQ(v[0].on_sample(sample(kT0, kYear, 1 * kMs), kBeforeSync), SampleVerdict::Used);
@@ -185,28 +185,164 @@ TEST(Upstream, AYearOffFirstSampleAloneMovesNothing) {
   EXPECT_FALSE(liar.agreed());
 }
 
-TEST(Upstream, FirstSyncNeedsAMajorityOfTheConfiguredServers) {
+// n sources named a, b, c..., each polled once at 0.
+std::vector<UpstreamSource> polled_sources(uint32_t n) {
   std::vector<UpstreamSource> v;
-  for (uint32_t i = 0; i < 3; ++i) v.emplace_back(std::string(1, static_cast<char>('a' + i)), i + 1, 0);
+  for (uint32_t i = 0; i < n; ++i) v.emplace_back(std::string(1, static_cast<char>('a' + i)), i + 1, 0);
   for (auto& s : v) s.on_transmit(0);
-  for (int k = 0; k < 3; ++k) v[0].on_sample(sample(kT0 + k * kS, 1 * kMs), kBeforeSync);
-  // One of three configured servers: not a majority, however consistent.
-  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, {true, 3}).ok);
+  return v;
+}
+
+// Three consistent samples of offset from source s, a second apart: it agreed().
+void agree(UpstreamSource& s, int64_t offset) {
+  for (int k = 0; k < 3; ++k) s.on_sample(sample(kT0 + k * kS, offset), kBeforeSync);
+}
+
+constexpr SelectRules kFirst{true, 1};
+
+TEST(Upstream, FirstSyncNeedsAMajorityOfTheReachableServers) {
+  std::vector<UpstreamSource> v = polled_sources(3);
+  agree(v[0], 1 * kMs);
+  v[1].on_sample(sample(kT0, 2 * kMs), kBeforeSync);  // answers, not agreed yet
+  v[2].on_sample(sample(kT0, 2 * kMs), kBeforeSync);
+  // One agreed of three reachable: not a majority, however consistent.
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, kFirst);
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::NoMajority);
+  EXPECT_EQ(sel.reachable, 3u);
+  EXPECT_EQ(sel.truechimers, 1u);
   // A second one an hour away: the two do not agree.
-  for (int k = 0; k < 3; ++k) v[1].on_sample(sample(kT0 + k * kS, 3600 * kS), kBeforeSync);
-  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, {true, 3}).ok);
+  agree(v[1], 3600 * kS);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
   // The third agrees with the first: two of three.
-  for (int k = 0; k < 3; ++k) v[2].on_sample(sample(kT0 + k * kS, 2 * kMs), kBeforeSync);
-  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, {true, 3});
+  agree(v[2], 2 * kMs);
+  sel = select_upstreams(v, kT0 + 3 * kS, kFirst);
   ASSERT_TRUE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::None);
   EXPECT_TRUE(sel.truechimer[0]);
   EXPECT_FALSE(sel.truechimer[1]);
   EXPECT_TRUE(sel.truechimer[2]);
-  // Two configured, one answering: not a majority; both agreeing: it is.
-  std::vector<UpstreamSource> two{v[0], v[2]};
-  two[1].on_deny_kiss();
-  EXPECT_FALSE(select_upstreams(two, kT0 + 3 * kS, {true, 2}).ok);
-  EXPECT_TRUE(select_upstreams(std::vector<UpstreamSource>{v[0], v[2]}, kT0 + 3 * kS, {true, 2}).ok);
+  EXPECT_EQ(sel.truechimers, 2u);
+}
+
+TEST(Upstream, ASilentServerDoesNotBlockTheFirstSync) {
+  // Two configured, one never answers: it is unreachable from the start, so the other is a majority alone.
+  std::vector<UpstreamSource> v = polled_sources(2);
+  EXPECT_FALSE(v[1].reachable());
+  UpstreamSelection sel = select_upstreams(v, kT0, kFirst);
+  EXPECT_EQ(sel.problem, SelectProblem::NoneReachable);
+  v[0].on_sample(sample(kT0, 1 * kMs), kBeforeSync);
+  sel = select_upstreams(v, kT0, kFirst);
+  EXPECT_EQ(sel.problem, SelectProblem::NoCandidates);  // reachable, but three samples are needed first
+  EXPECT_EQ(sel.reachable, 1u);
+  agree(v[0], 1 * kMs);
+  sel = select_upstreams(v, kT0 + 3 * kS, kFirst);
+  ASSERT_TRUE(sel.ok);
+  EXPECT_EQ(sel.system_peer, 0u);
+  EXPECT_EQ(sel.reachable, 1u);
+  EXPECT_EQ(sel.reference.name, "a");
+  // A server that answered once counts while one of its last 8 polls was answered, and blocks meanwhile.
+  v[1].on_sample(sample(kT0, 1 * kMs), kBeforeSync);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
+  for (int i = 1; i < 8; ++i) v[1].on_transmit(i);
+  EXPECT_TRUE(v[1].reachable());
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
+  v[1].on_transmit(8);  // the 8th poll in a row without a reply
+  EXPECT_FALSE(v[1].reachable());
+  EXPECT_TRUE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
+}
+
+TEST(Upstream, AServerThatAnswersAgainCountsAgain) {
+  std::vector<UpstreamSource> v = polled_sources(2);
+  agree(v[0], 1 * kMs);
+  agree(v[1], 1 * kMs);
+  SelectRules rules{false, 2};  // after the first sync, --min-sources 2
+  ASSERT_TRUE(select_upstreams(v, kT0 + 3 * kS, rules).ok);
+  for (int i = 1; i <= 8; ++i) v[1].on_transmit(i);
+  EXPECT_FALSE(v[1].reachable());
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, rules);
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::BelowMinSources);
+  EXPECT_EQ(sel.reachable, 1u);
+  EXPECT_EQ(sel.truechimers, 1u);
+  // Its next reply makes it reachable, and its filter's samples count again.
+  v[1].on_transmit(9);
+  v[1].on_sample(sample(kT0 + 9 * kS, 1 * kMs), {true, kDefaultMaxChangeNs});
+  EXPECT_TRUE(v[1].reachable());
+  sel = select_upstreams(v, kT0 + 9 * kS, rules);
+  EXPECT_TRUE(sel.ok);
+  EXPECT_EQ(sel.truechimers, 2u);
+}
+
+TEST(Upstream, OneSilentAfterTheSyncTheOtherIsStillFollowed) {
+  std::vector<UpstreamSource> v = polled_sources(2);
+  agree(v[0], 1 * kMs);
+  agree(v[1], 1 * kMs);
+  ASSERT_TRUE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
+  for (int i = 1; i <= 8; ++i) {
+    v[0].on_transmit(i);
+    v[1].on_transmit(i);
+    v[0].on_sample(sample(kT0 + (3 + i) * kS, 2 * kMs), {true, kDefaultMaxChangeNs});
+    UpstreamSelection sel = select_upstreams(v, kT0 + (3 + i) * kS);
+    ASSERT_TRUE(sel.ok) << "poll " << i;
+    EXPECT_TRUE(sel.truechimer[0]);
+    EXPECT_EQ(sel.truechimer[1], i < 8) << "poll " << i;  // counted until its 8th unanswered poll
+  }
+}
+
+TEST(Upstream, TwoReachableServersThatDisagreeGiveNoCorrection) {
+  std::vector<UpstreamSource> v = polled_sources(2);
+  agree(v[0], 1 * kMs);
+  agree(v[1], 3600 * kS);
+  for (SelectRules rules : {kFirst, SelectRules{false, 1}}) {
+    UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, rules);
+    EXPECT_FALSE(sel.ok);
+    EXPECT_EQ(sel.problem, SelectProblem::NoMajority);
+    EXPECT_EQ(sel.candidates, 2u);
+    EXPECT_EQ(sel.truechimers, 0u);
+  }
+}
+
+TEST(Upstream, MinSourcesCountsTheAgreeingReachableServers) {
+  std::vector<UpstreamSource> v = polled_sources(3);
+  agree(v[0], 1 * kMs);
+  // --min-sources 2, one server answering: no correction, whatever the majority says.
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, {true, 2});
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::BelowMinSources);
+  EXPECT_EQ(sel.truechimers, 1u);
+  EXPECT_TRUE(select_upstreams(v, kT0 + 3 * kS, {true, 1}).ok);
+  // A second reachable server an hour away agrees with nobody: still too few (and no majority).
+  agree(v[1], 3600 * kS);
+  EXPECT_FALSE(select_upstreams(v, kT0 + 3 * kS, {true, 2}).ok);
+  // A third that agrees with the first: two agree, enough for 2, not for 3.
+  agree(v[2], 2 * kMs);
+  EXPECT_TRUE(select_upstreams(v, kT0 + 3 * kS, {true, 2}).ok);
+  sel = select_upstreams(v, kT0 + 3 * kS, {true, 3});
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::BelowMinSources);
+  // A stopped server (DENY) is not reachable and not counted.
+  v[1].on_deny_kiss();
+  EXPECT_FALSE(v[1].reachable());
+  EXPECT_EQ(select_upstreams(v, kT0 + 3 * kS, {true, 2}).reachable, 2u);
+}
+
+TEST(Upstream, MaxPollShortensThePolls) {
+  UpstreamSource s("a", 1, 0, 0);
+  EXPECT_EQ(s.poll_log2(), 0);
+  int64_t t = 0;
+  for (int i = 0; i < kBurstSamples; ++i) {
+    s.on_transmit(t);
+    t = s.next_poll_ns();
+  }
+  s.on_transmit(t);
+  EXPECT_EQ(s.next_poll_ns(), t + 1 * kS);
+  s.on_rate_kiss(t);  // RATE cannot take it past the longest interval either
+  EXPECT_EQ(s.poll_log2(), 0);
+  UpstreamSource b("b", 2, 0, 8);
+  EXPECT_EQ(b.poll_log2(), kMinPollLog2);
+  for (int i = 0; i < 10; ++i) b.on_rate_kiss(0);
+  EXPECT_EQ(b.poll_log2(), 8);
 }
 
 TEST(Upstream, BeyondMaxChangeIsNotUsedAndThreeInARowMakeAFalseticker) {

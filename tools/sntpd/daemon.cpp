@@ -141,7 +141,7 @@ StatusSnapshot Daemon::status_snapshot() {
   s.reference = keeper_.snapshot();
   s.clock = clock_snapshot();
   s.timestamps = timestamps_;
-  upstreams_.describe(s.upstreams, s.clock.last_offset_ns);
+  upstreams_.describe(s.upstreams, s.clock.last_offset_ns, s.selection);
   s.counters = counters();
   {
     std::lock_guard<std::mutex> lock(state_->clients_mutex());

@@ -79,20 +79,8 @@ void define_http_options(CLI::App& app, Options& opt) {
       ->capture_default_str();
 }
 
-// Declares every daemon option on app, bound to opt.  Called once per parse.
-void define_options(CLI::App& app, Options& opt) {
-  app.set_version_flag("-V,--version", LANSYNC_VERSION);
-  app.add_option("-c,--config", opt.config, "configuration file of 'option value' lines")
-      ->capture_default_str();
-  app.add_option("-l,--listen", opt.listen,
-                 "serve on ADDR:PORT (repeatable; IPv6 as [ADDR]:PORT); default [::]:123 and 0.0.0.0:123")
-      ->type_name("ADDR:PORT");
-  app.add_option("--workers", opt.workers, "serving threads (SO_REUSEPORT)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 64));
-  app.add_option("--local-stratum", opt.local_stratum,
-                 "last resort: serve the local clock at this stratum (1-15)")
-      ->check(CLI::Range(1, 15));
+// Declares the options of the upstream servers followed, bound to opt.
+void define_upstream_options(CLI::App& app, Options& opt) {
   app.add_option(
          "--upstream", opt.upstream,
          "follow this NTP server (repeatable); with 'key ID', sign requests with that key from --keys "
@@ -109,6 +97,34 @@ void define_options(CLI::App& app, Options& opt) {
                  "server a falseticker (s; 0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--min-sources", opt.min_sources,
+                 "correct the clock only when at least this many reachable upstream servers agree")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 32));
+  app.add_option(
+         "--max-poll", opt.max_poll,
+         "poll each upstream server at most every 2^N s (0-10); the interval starts at the smaller of "
+         "64 s and 2^N s")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
+}
+
+// Declares every daemon option on app, bound to opt.  Called once per parse.
+void define_options(CLI::App& app, Options& opt) {
+  app.set_version_flag("-V,--version", LANSYNC_VERSION);
+  app.add_option("-c,--config", opt.config, "configuration file of 'option value' lines")
+      ->capture_default_str();
+  app.add_option("-l,--listen", opt.listen,
+                 "serve on ADDR:PORT (repeatable; IPv6 as [ADDR]:PORT); default [::]:123 and 0.0.0.0:123")
+      ->type_name("ADDR:PORT");
+  app.add_option("--workers", opt.workers, "serving threads (SO_REUSEPORT)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--local-stratum", opt.local_stratum,
+                 "last resort: serve the local clock at this stratum (1-15)")
+      ->check(CLI::Range(1, 15));
+  define_upstream_options(app, opt);
   app.add_option("--max-age", opt.max_age_s,
                  "a reference older than this no longer counts (seconds, or with s/m/h/d); default 30m")
       ->transform(CLI::AsNumberWithUnit(kDurationUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
@@ -508,6 +524,8 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uc.clock_control = !opt.no_clock_control;
   uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);
   uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
+  uc.min_sources = static_cast<size_t>(opt.min_sources);
+  uc.max_poll_log2 = opt.max_poll;
   uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;

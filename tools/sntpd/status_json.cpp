@@ -133,6 +133,8 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   o["poll_s"] = u.poll_s;
   o["stratum"] = u.stratum ? ordered_json(*u.stratum) : ordered_json(nullptr);
   for (const auto& [key, field] : kUpstreamSeconds) o[key] = seconds_or_null(u.*field);
+  o["reachable"] = u.reachable;
+  o["reachable_since_unix"] = seconds_or_null(u.reachable_since_ns);
   ordered_json rejected = ordered_json::object();
   for (size_t i = 0; i < kUpstreamRejectionCount; ++i) rejected[kUpstreamRejections[i]] = u.rejected[i];
   o["rejected"] = rejected;
@@ -151,11 +153,31 @@ UpstreamSnapshot upstream_from_json(const ordered_json& o) {
   u.poll_s = o.at("poll_s").get<int64_t>();
   if (auto it = o.find("stratum"); it != o.end() && it->is_number()) u.stratum = it->get<int>();
   for (const auto& [key, field] : kUpstreamSeconds) u.*field = ns_field(o, key);
+  u.reachable = o.value("reachable", u.reach != 0);  // absent from older daemons: as the reach register says
+  u.reachable_since_ns = ns_field(o, "reachable_since_unix");
   if (auto it = o.find("rejected"); it != o.end() && it->is_object()) {
     for (size_t i = 0; i < kUpstreamRejectionCount; ++i)
       u.rejected[i] = it->value(kUpstreamRejections[i], uint64_t{0});
   }
   return u;
+}
+
+ordered_json selection_json(const SelectionSnapshot& s) {
+  ordered_json o;
+  o["reachable"] = s.reachable;
+  o["agreeing"] = s.agreeing;
+  o["min_sources"] = s.min_sources;
+  o["problem"] = s.problem.empty() ? ordered_json(nullptr) : ordered_json(s.problem);
+  return o;
+}
+
+SelectionSnapshot selection_from_json(const ordered_json& o) {
+  SelectionSnapshot s;
+  s.reachable = o.value("reachable", int64_t{0});
+  s.agreeing = o.value("agreeing", int64_t{0});
+  s.min_sources = o.value("min_sources", int64_t{1});
+  if (auto it = o.find("problem"); it != o.end() && it->is_string()) s.problem = it->get<std::string>();
+  return s;
 }
 
 // The plain counters, before and after the drops by reason, in the report's order.
@@ -312,6 +334,7 @@ ordered_json status_json(const StatusSnapshot& s) {
   ordered_json ups = ordered_json::array();
   for (const UpstreamSnapshot& u : s.upstreams) ups.push_back(upstream_json(u));
   j["upstreams"] = ups;
+  j["selection"] = s.selection ? selection_json(*s.selection) : ordered_json(nullptr);
   j["counters"] = counters_json(s.counters);
   j["clients"] = clients_summary_json(s.clients);
   j["http"] = s.http ? http_json(*s.http) : ordered_json(nullptr);
@@ -327,6 +350,7 @@ StatusSnapshot status_from_json(const ordered_json& j) {
   if (auto it = j.find("timestamps"); it != j.end() && it->is_object())
     s.timestamps = timestamps_from_json(*it);
   for (const ordered_json& u : j.at("upstreams")) s.upstreams.push_back(upstream_from_json(u));
+  if (auto it = j.find("selection"); it != j.end() && it->is_object()) s.selection = selection_from_json(*it);
   s.counters = counters_from_json(j.at("counters"));
   s.clients = clients_summary_from_json(j.at("clients"));
   if (auto it = j.find("http"); it != j.end() && it->is_object()) s.http = http_from_json(*it);

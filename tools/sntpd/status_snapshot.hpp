@@ -92,8 +92,18 @@ struct UpstreamSnapshot {
   std::optional<int64_t> offset_ns;  // the server minus us (positive: it is ahead)
   std::optional<int64_t> delay_ns;   // round-trip delay
   std::optional<int64_t> last_sample_age_ns;  // time since its last sample
+  bool reachable = false;                     // one of its last 8 polls got a usable reply
+  std::optional<int64_t> reachable_since_ns;  // since when reachable (or not), Unix ns on the served clock
   // Replies not used, by kUpstreamRejections.
   std::array<uint64_t, kUpstreamRejectionCount> rejected = {};
+};
+
+// How the upstream servers were last combined (core::select_upstreams).
+struct SelectionSnapshot {
+  int64_t reachable = 0;    // servers that answered one of their last 8 polls
+  int64_t agreeing = 0;     // of them, those that agree (the truechimers)
+  int64_t min_sources = 1;  // --min-sources
+  std::string problem;      // why they give no correction; "" when they give one
 };
 
 inline constexpr size_t kDropReasons = static_cast<size_t>(core::DropReason::kCount);
@@ -190,6 +200,7 @@ struct StatusSnapshot {
   ClockSnapshot clock;
   TimestampSnapshot timestamps;
   std::vector<UpstreamSnapshot> upstreams;
+  std::optional<SelectionSnapshot> selection;  // none without upstreams
   CounterSnapshot counters;
   ClientTableSnapshot clients;
   std::optional<HttpSnapshot> http;  // none without --http

@@ -75,6 +75,10 @@ void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {
 void upstream_line(Out out, const UpstreamSnapshot& u) {
   fmt::format_to(out, "Upstream         : {}  {}  reach {:03o}  poll {} s  offset {}  delay {}\n", u.server,
                  u.state, u.reach, u.poll_s, seconds_text(u.offset_ns, true), seconds_text(u.delay_ns));
+  if (u.reachable_since_ns) {
+    fmt::format_to(out, "  {:<15}: since {}\n", u.reachable ? "reachable" : "unreachable",
+                   utc_text(*u.reachable_since_ns));
+  }
   uint64_t total = 0;
   std::string rejected;
   for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
@@ -82,6 +86,11 @@ void upstream_line(Out out, const UpstreamSnapshot& u) {
     rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], kUpstreamRejections[i]);
   }
   if (total > 0) fmt::format_to(out, "  rejected       : {} ({})\n", total, rejected);
+}
+
+void selection_line(Out out, const SelectionSnapshot& s) {
+  fmt::format_to(out, "Selection        : {} reachable, {} agreeing, --min-sources {}: {}\n", s.reachable,
+                 s.agreeing, s.min_sources, s.problem.empty() ? "following" : "no correction, " + s.problem);
 }
 
 void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot& cl) {
@@ -129,6 +138,7 @@ std::string status_text(const StatusSnapshot& s) {
   timestamp_lines(out, s.timestamps, s.reference.precision_log2);
   fmt::format_to(out, "Uptime           : {}\n", core::human_duration(s.uptime_ns));
   for (const UpstreamSnapshot& u : s.upstreams) upstream_line(out, u);
+  if (s.selection) selection_line(out, *s.selection);
   counter_lines(out, s.counters, s.clients);
   if (s.http) http_lines(out, *s.http);
   return text;

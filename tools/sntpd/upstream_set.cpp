@@ -68,9 +68,11 @@ void UpstreamSet::hold(const std::function<void()>& f) {
   f();
 }
 
-void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns) {
+void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
+                           std::optional<SelectionSnapshot>& selection) {
   std::lock_guard<std::mutex> lock(mutex_);
   last_offset_ns = upstreams_->empty() ? std::nullopt : std::optional<int64_t>(upstreams_->last_offset_ns());
+  selection = upstreams_->empty() ? std::nullopt : std::optional<SelectionSnapshot>(upstreams_->selection());
   for (const UpstreamStatus& u : upstreams_->status()) {
     UpstreamSnapshot s;
     s.server = u.name;
@@ -79,6 +81,8 @@ void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional
     s.reach = u.reach;
     s.poll_s = int64_t{1} << u.poll_log2;
     s.rejected = u.rejected;
+    s.reachable = u.reachable;
+    if (u.reachable_since_ns >= 0) s.reachable_since_ns = u.reachable_since_ns;
     if (u.has_sample) {
       s.stratum = u.stratum;
       s.offset_ns = u.offset_ns;

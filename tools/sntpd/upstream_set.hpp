@@ -40,8 +40,10 @@ class UpstreamSet {
   std::optional<core::UpstreamReference> reference();
   // Runs f with the servers' polling held off (a phone steps the clock in it).  Thread-safe.
   void hold(const std::function<void()>& f);
-  // The servers and the last offset measured, for the status report.  Thread-safe.
-  void describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns);
+  // The servers, the last offset measured and how they were combined (none
+  // without servers), for the status report.  Thread-safe.
+  void describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
+                std::optional<SelectionSnapshot>& selection);
 
  private:
   void save_drift_locked();

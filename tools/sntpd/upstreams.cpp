@@ -67,8 +67,9 @@ os::Status Upstreams::add_peer(const Name& n, const os::SocketAddress& address) 
   p.socket = std::move(*sock);
   p.keys = n.keys;
   p.key_id = n.key_id;
+  p.reach_change_mono_ns = os::monotonic_ns();
+  sources_.emplace_back(n.text, address.refid(), p.reach_change_mono_ns, config_.max_poll_log2);
   peers_.push_back(std::move(p));
-  sources_.emplace_back(n.text, address.refid(), os::monotonic_ns());
   return os::ok();
 }
 
@@ -160,7 +161,13 @@ void Upstreams::transmit(size_t i, int64_t now_mono) {
   proto::ClientSession session;
   uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
   size_t size = session.write_request(cookie, buf, sizeof(buf), p.keys, p.key_id);
+  bool was_reachable = sources_[i].reachable();
   sources_[i].on_transmit(now_mono);
+  note_reach(i, was_reachable, now_mono);
+  if (p.polls < 8 && ++p.polls == 8 && !p.ever_reached) {
+    os::log::warn("upstream {} ({}): no usable reply to its first 8 polls; not counted until it answers",
+                  sources_[i].name(), p.address.to_string());
+  }
   if (size == 0) {
     p.last_problem = fmt::format("cannot sign with key {}", p.key_id);
     os::log::debug("upstream {}: {}", sources_[i].name(), p.last_problem);
@@ -202,7 +209,9 @@ void Upstreams::receive(size_t i) {
       continue;
     }
     p.outstanding.erase(p.outstanding.begin() + static_cast<std::ptrdiff_t>(reply.session));
+    bool was_reachable = sources_[i].reachable();
     take_reply(i, reply, t4);
+    note_reach(i, was_reachable, os::monotonic_ns());
   }
 }
 
@@ -230,7 +239,7 @@ void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   if (verdict == core::SampleVerdict::Used || verdict == core::SampleVerdict::Restarted) {
     update();
   } else {  // nothing to correct; the selection only loses this server
-    selection_ = core::select_upstreams(sources_, clock_.now_ns(), first_sync());
+    selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
   }
 }
 
@@ -277,17 +286,60 @@ void Upstreams::report(size_t i, core::SampleVerdict verdict, int64_t offset_ns)
   }
 }
 
-core::FirstSync Upstreams::first_sync() const {
-  core::FirstSync f;
-  f.pending = !synced();
-  for (const core::UpstreamSource& s : sources_) f.configured += s.stopped() ? 0u : 1u;
-  for (const Name& n : names_) f.configured += n.resolved ? 0u : 1u;
-  return f;
+core::SelectRules Upstreams::select_rules() const { return {!synced(), config_.min_sources}; }
+
+void Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
+  Peer& p = peers_[i];
+  const core::UpstreamSource& s = sources_[i];
+  if (s.reachable() == was) return;
+  p.reach_change_mono_ns = now_mono;
+  if (s.reachable()) {
+    if (p.ever_reached) os::log::info("upstream {} ({}): reachable again", s.name(), p.address.to_string());
+    p.ever_reached = true;
+  } else if (!s.stopped()) {
+    os::log::warn(
+        "upstream {} ({}): unreachable, no usable reply to its last 8 polls; not counted until it "
+        "answers",
+        s.name(), p.address.to_string());
+  }
+  // The counts of the selection change with it, whether or not a sample comes.
+  selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
+}
+
+std::string Upstreams::selection_problem() const {
+  const core::UpstreamSelection& sel = selection_;
+  switch (sel.problem) {
+    case core::SelectProblem::None: return "";
+    case core::SelectProblem::NoneReachable:
+      return "no server reachable (none answered any of its last 8 polls)";
+    case core::SelectProblem::NoCandidates:
+      return synced()
+                 ? "no usable samples from the reachable servers"
+                 : fmt::format("waiting for {} consistent samples from a server", core::kAgreementSamples);
+    case core::SelectProblem::NoMajority:
+      if (sel.truechimers == 0)
+        return fmt::format("no majority: the {} servers compared disagree", sel.candidates);
+      return fmt::format("no majority: {} of {} reachable servers agree", sel.truechimers, sel.reachable);
+    case core::SelectProblem::BelowMinSources:
+      return fmt::format("{} reachable server{} agree{}, fewer than --min-sources {}", sel.truechimers,
+                         sel.truechimers == 1 ? "" : "s", sel.truechimers == 1 ? "s" : "",
+                         config_.min_sources);
+  }
+  return "";
+}
+
+SelectionSnapshot Upstreams::selection() const {
+  SelectionSnapshot s;
+  s.reachable = static_cast<int64_t>(selection_.reachable);
+  s.agreeing = static_cast<int64_t>(selection_.truechimers);
+  s.min_sources = static_cast<int64_t>(config_.min_sources);
+  s.problem = selection_problem();
+  return s;
 }
 
 void Upstreams::update() {
   int64_t now = clock_.now_ns();
-  core::UpstreamSelection sel = core::select_upstreams(sources_, now, first_sync());
+  core::UpstreamSelection sel = core::select_upstreams(sources_, now, select_rules());
   selection_ = sel;
   if (!sel.ok) return;
   last_offset_ns_ = sel.offset_ns;
@@ -305,7 +357,7 @@ void Upstreams::update() {
       os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
                     sel.reference.name);
       for (core::UpstreamSource& s : sources_) s.apply_step(d.offset_ns);
-      sel = core::select_upstreams(sources_, clock_.now_ns(), first_sync());
+      sel = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
       selection_ = sel;
     }
   } else {
@@ -356,6 +408,7 @@ std::string Upstreams::state_of(size_t i, bool has_sample) const {
   if (!synced() && !s.agreed()) {
     return fmt::format("{} of {} consistent samples", s.samples(), core::kAgreementSamples);
   }
+  if (selection_.problem == core::SelectProblem::BelowMinSources) return "waiting for --min-sources";
   bool chosen = selection_.ok && i < selection_.truechimer.size();
   if (chosen && selection_.system_peer == i) return "sys_peer";
   if (chosen && selection_.truechimer[i]) return "truechimer";
@@ -381,6 +434,8 @@ std::vector<UpstreamStatus> Upstreams::status() const {
     u.name = s.name();
     u.address = peers_[i].address.to_string();
     u.reach = s.reach();
+    u.reachable = s.reachable();
+    u.reachable_since_ns = now - (now_mono - peers_[i].reach_change_mono_ns);  // on the clock as it is now
     u.poll_log2 = s.poll_log2();
     if (auto b = s.best()) {
       u.has_sample = true;

@@ -35,6 +35,8 @@ struct UpstreamConfig {
   bool clock_control = true;                          // false: --no-clock-control
   int64_t step_threshold_ns = 1'000'000'000;          // --step-threshold
   int64_t max_change_ns = core::kDefaultMaxChangeNs;  // --max-change: after the first sync; 0: no limit
+  size_t min_sources = 1;                             // --min-sources: agreeing servers needed to correct
+  int max_poll_log2 = core::kMaxPollLog2;             // --max-poll: longest poll interval, log2 s
   std::string state_path;                             // sync-state file to record updates in ("" = none)
   os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
 };
@@ -55,7 +57,9 @@ struct UpstreamStatus {
   int64_t delay_ns = 0;
   int stratum = 0;
   int64_t last_sample_age_ns = -1;
-  std::string state;  // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
+  bool reachable = false;           // one of its last 8 polls got a usable reply
+  int64_t reachable_since_ns = -1;  // since when reachable or not (Unix ns, served clock); -1: not polled
+  std::string state;                // "sys_peer", "truechimer", "falseticker", "no reply", "kod RATE", ...
   std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // replies not used, by kUpstreamRejections
 };
 
@@ -101,6 +105,8 @@ class Upstreams {
   // True once the kernel discipline has been fed by us: its frequency is ours to save.
   bool disciplined() const { return corrected_once_ && !clock_failed_; }
   std::vector<UpstreamStatus> status() const;
+  // How the last selection went: servers reachable and agreeing, and why there is no correction.
+  SelectionSnapshot selection() const;
 
  private:
   // peers_[i] and sources_[i] are the same server (core wants the sources together).
@@ -112,6 +118,9 @@ class Upstreams {
     std::vector<proto::ClientSession> outstanding;                // recent requests, newest last
     std::string last_problem;                                     // e.g. "kod RATE", "unsynchronized"
     std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // by kUpstreamRejections
+    int64_t reach_change_mono_ns = 0;                             // when it became reachable or not
+    bool ever_reached = false;                                    // it answered once
+    int polls = 0;                                                // requests sent, up to 8
   };
 
   // One --upstream name and where its resolution stands.
@@ -146,8 +155,12 @@ class Upstreams {
   void report(size_t i, core::SampleVerdict verdict, int64_t offset_ns);
   // True once the clock was corrected (or, without clock control, followed): the first-sync rules are over.
   bool synced() const { return corrected_once_ || (!config_.clock_control && reference_.has_value()); }
-  // The agreement the first correction still needs (core::FirstSync).
-  core::FirstSync first_sync() const;
+  // The rules of the selection now (core::SelectRules).
+  core::SelectRules select_rules() const;
+  // Notes a change of peer i's reachability (was: before the poll or reply), logged once each way.
+  void note_reach(size_t i, bool was, int64_t now_mono);
+  // Why the last selection gives no correction, in words ("" when it gives one).
+  std::string selection_problem() const;
   // Peer i's state as the status report words it.
   std::string state_of(size_t i, bool has_sample) const;
   void update();  // reselect and discipline after a new sample
