@@ -80,7 +80,8 @@ done
 # A signal during a slow command ends the run at once, without a half row.
 env --default-signal=INT "$D" --source "cmd:sleep 20" -i 30 -t 25 >"$WORK/slow.csv" 2>&1 &
 pid=$!
-sleep 0.5
+# Its header written: driftlog is running (its signals handled) and measuring, or about to.
+wait_until "$DEADLINE_S" grep -qxF "$HEADER" "$WORK/slow.csv"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
