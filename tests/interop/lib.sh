@@ -589,8 +589,7 @@ phone_set() {
   local r
   # shellcheck disable=SC2086  # PHONE_RUN is a command and its arguments
   r=$(${PHONE_RUN:-} python3 "$REPO/tests/support/phone_set.py" "$@" ${PHONE_SOURCE:+--source "$PHONE_SOURCE"}) || true
-  set_code=$(tail -1 <<<"$r")
-  set=$(head -1 <<<"$r")
+  { read -r _; read -r set; read -r set_code; } <<<"$r" || true
 }
 
 # curl_set HOST:PORT [EXTRA_JSON_FIELDS]: phone_set over HTTP, without an Origin.
@@ -604,37 +603,15 @@ set_within() {
     near "$(json offset_s "$set")" "$1" "$(sum "$(json uncertainty_s "$set")" 0.001)"
 }
 
-# board_set URL [EXTRA_JSON_FIELDS]: the phone's exchange and PUT /time to a board at URL,
-# from the board's own origin, timed inside one process (as the page times it,
-# without a process start between the stamps), measured again (at most 5 times)
-# while the board answers that the round trip was too long, as its page does;
-# the answer in $out, the exchange's stamps in $t1 and $t4 (ms), its token in $token.
+# board_set URL [EXTRA_JSON_FIELDS]: the set a board's own page makes: one
+# exchange and PUT /time from the board's origin, timed in one process,
+# measured again (at most 5 times) while the board answers "measure again"
+# (tests/support/phone_set.py --board).  The answer in $out, the exchange's
+# stamps in $t1 and $t4 (ms), its token in $token.
 board_set() {
   local r
-  r=$(python3 - "$1" "${2:-}" <<'PY'
-import http.client, json, sys, time, urllib.parse
-url, extra = sys.argv[1], sys.argv[2]
-u = urllib.parse.urlparse(url)
-for attempt in range(5):
-    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
-    t1 = int(time.time() * 1000)
-    c.request("GET", "/exchange", headers={"Origin": url})
-    token = json.loads(c.getresponse().read()).get("token", "")
-    t4 = int(time.time() * 1000)
-    c.close()
-    c = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
-    body = '{"token":"%s","t1_ms":%d,"t4_ms":%d%s}' % (token, t1, t4, "," + extra if extra else "")
-    c.request("PUT", "/time", body, {"Origin": url, "Content-Type": "application/json"})
-    out = c.getresponse().read().decode()
-    if "measure again" not in out:
-        break
-print(json.dumps({"t1": t1, "t4": t4, "token": token, "out": out}))
-PY
-  ) || true
-  t1=$(jq -r .t1 <<<"$r" 2>/dev/null || true)
-  t4=$(jq -r .t4 <<<"$r" 2>/dev/null || true)
-  token=$(jq -r .token <<<"$r" 2>/dev/null || true)
-  out=$(jq -r .out <<<"$r" 2>/dev/null || true)
+  r=$(python3 "$REPO/tests/support/phone_set.py" "$1" "$1" "" "${2:-}" --board) || true
+  { read -r t1 t4 token; read -r out; } <<<"$r" || true
 }
 
 # random_offset: a random clock error in seconds, 2 to 30 s either way (3
