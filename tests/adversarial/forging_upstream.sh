@@ -107,6 +107,10 @@ status() { "$BIN/sntpd" status --json --control "$WORK/$1.sock" 2>/dev/null; }
 field() { jq -r "$2" <<<"$(status "$1")"; }
 offset() { field "$1" .clock.simulated_offset_s; }
 requests() { grep -c "^$1 " "$WORK/forger.log" || true; }
+# counted NAME FIELD PORT LESS: sntpd NAME's upstreams[0].rejected.FIELD is the number of requests
+# the forger answered on PORT less LESS (the genuine replies).  Equal between polls; on a slow
+# machine the poll after the burst may have come too, so the check waits for it to hold.
+counted() { [ "$(field "$1" ".upstreams[0].rejected.$2")" = "$(($(requests "$3") - $4))" ]; }
 # claim NAME: the error sntpd NAME states for its time (its root distance, s).
 claim() { field "$1" '.reference.root_delay_s / 2 + .reference.root_dispersion_s'; }
 
@@ -119,22 +123,22 @@ wait_until "$DEADLINE_S" eval '[ "$(rejected_total replay)" -ge 3 ] && [ "$(reje
 wait_until "$DEADLINE_S" eval '[ "$(field yeartruth .reference.synchronized)" = true ]' || true
 
 # --- Unsigned replies, and an unsigned KoD DENY, to an upstream with a key.
-check "unsigned: 4 replies rejected as unauthenticated ($(field unsigned .upstreams[0].rejected.unauthenticated))" \
-  [ "$(field unsigned .upstreams[0].rejected.unauthenticated)" = 4 ]
+check "unsigned: every reply rejected as unauthenticated ($(field unsigned .upstreams[0].rejected.unauthenticated) of $(requests 11201))" \
+  wait_until "$DEADLINE_S" counted unsigned unauthenticated 11201 0
 check "unsigned: the forged DENY did not stop the polls ($(requests 11201) requests)" [ "$(requests 11201)" -ge 4 ]
 check "unsigned: state '$(field unsigned .upstreams[0].state)'" \
   [ "$(field unsigned .upstreams[0].state)" = "reply not authenticated" ]
 check "unsigned: the clock did not move ($(offset unsigned) s)" [ "$(offset unsigned)" = 0 ]
 
 # --- Replies signed with another secret under the same key ID.
-check "wrong MAC: 4 replies rejected as bad_mac ($(field wrongmac .upstreams[0].rejected.bad_mac))" \
-  [ "$(field wrongmac .upstreams[0].rejected.bad_mac)" = 4 ]
+check "wrong MAC: every reply rejected as bad_mac ($(field wrongmac .upstreams[0].rejected.bad_mac) of $(requests 11202))" \
+  wait_until "$DEADLINE_S" counted wrongmac bad_mac 11202 0
 check "wrong MAC: the clock did not move ($(offset wrongmac) s)" [ "$(offset wrongmac)" = 0 ]
 check "wrong MAC: unsynchronized" [ "$(field wrongmac .reference.synchronized)" = false ]
 
 # --- The genuine first reply, replayed: valid MAC, but it answers no request.
-check "replay: 3 replays rejected as stray ($(field replay .upstreams[0].rejected.stray))" \
-  [ "$(field replay .upstreams[0].rejected.stray)" = 3 ]
+check "replay: every replay rejected as stray ($(field replay .upstreams[0].rejected.stray) of $(requests 11203) replies, the first genuine)" \
+  wait_until "$DEADLINE_S" counted replay stray 11203 1
 check "replay: one genuine sample is not enough to move the clock ($(offset replay) s)" [ "$(offset replay)" = -5 ]
 check "replay: state '$(field replay .upstreams[0].state)'" \
   [ "$(field replay .upstreams[0].state)" = "1 of 3 consistent samples" ]
@@ -158,8 +162,8 @@ check "jump: synchronized by the first three samples (offset $(offset jump) s, +
 check "jump: the hour was not applied, and is logged" \
   grep -q "upstream 127.0.0.1:11206: offset +3600.* is beyond --max-change 1000 s: not applied (1 in a row)" \
   "$WORK/jump.log"
-check "jump: counted as beyond_max_change ($(field jump .upstreams[0].rejected.beyond_max_change))" \
-  [ "$(field jump .upstreams[0].rejected.beyond_max_change)" = 1 ]
+check "jump: counted as beyond_max_change ($(field jump .upstreams[0].rejected.beyond_max_change) of $(requests 11206) replies, 3 true)" \
+  wait_until "$DEADLINE_S" counted jump beyond_max_change 11206 3
 
 # --- KoD DENY: polls end, once logged; KoD RATE: the poll interval doubles.
 check "DENY: one request only ($(requests 11207))" [ "$(requests 11207)" = 1 ]

@@ -183,13 +183,13 @@ expect_exit 0 "a keygen key works between chronyd and ntpprobe" \
 # --- servers that answer a signed request wrongly ------------------------------
 # No peer here answers a signed request unsigned or with another key (they
 # drop it), so a small responder does, for ntpprobe's exit 3.
-fake_server() {  # PORT MODE: unsigned | wrongkey; stops after 2 s without a request
-  python3 - "$1" "$2" "$W1" "$WORK/fake.ready" <<'EOF'
+fake_server() {  # PORT MODE: unsigned | wrongkey; stopped by the test (at most 60 s, 100 requests)
+  exec python3 - "$1" "$2" "$W1" "$WORK/fake.ready" <<'EOF'
 import hashlib, socket, sys
 port, mode, wrong = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
-s.settimeout(2)
+s.settimeout(60)  # a bound, not a wait: the test stops it once ntpprobe has run
 open(sys.argv[4], "w").close()  # ready
 for _ in range(100):
     try:
@@ -216,6 +216,7 @@ for mode in unsigned wrongkey; do
   check "ntpprobe refuses a $mode reply: exit 3" [ "$RC" -eq 3 ]
   check "... status $want" [ "$(json status "$out")" = "$want" ]
   check "... with a clear message ($(cat "$WORK/last.err"))" grep -q "key 1" "$WORK/last.err"
+  kill "$LAST_PID" 2>/dev/null || true
   wait "$LAST_PID" 2>/dev/null || true
 done
 

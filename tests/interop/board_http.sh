@@ -50,11 +50,9 @@ wait_for_log board "clock set from phone"
 
 # 3. Idle connections (opened, never sent a byte) do not hold up the NTP server.
 exec 5<>/dev/tcp/127.0.0.1/18090 6<>/dev/tcp/127.0.0.1/18090 7<>/dev/tcp/127.0.0.1/18090
-start_ns=$(date +%s%N)
+# A board that waited on them would answer after their 2 s deadline: ntpprobe waits 1.5 s only.
 run_capture out "$BIN/ntpprobe" -o json -n 1 -t 1.5 127.0.0.1:11190
-elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
-check "with 3 idle HTTP connections ntpprobe is answered (exit $RC) in ${elapsed_ms} ms, under 1 s" \
-  [ "$RC" -eq 0 -a "$elapsed_ms" -lt 1000 ]
+check "with 3 idle HTTP connections ntpprobe is answered within its 1.5 s wait (exit $RC)" [ "$RC" -eq 0 ]
 run_capture out board_time
 check "GET /time answers beside them" [ "$(jq -r .source <<<"$out")" = phone ]
 exec 5>&- 6>&- 7>&-
