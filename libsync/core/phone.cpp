@@ -310,4 +310,15 @@ std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_a
   return until < by_distance ? until : by_distance;
 }
 
+int64_t phone_recheck_ns(bool synchronized, std::optional<int64_t> reliable_until_ns, int64_t now_ns,
+                         int recheck_permille) {
+  if (!synchronized) return kPhoneRecheckUnreliableNs;
+  if (!reliable_until_ns) return kPhoneRecheckMaxNs;
+  int64_t left = *reliable_until_ns - now_ns;
+  int64_t after = left > 0 ? left / 1000 * recheck_permille : 0;
+  return after < kPhoneRecheckMinNs   ? kPhoneRecheckMinNs
+         : after > kPhoneRecheckMaxNs ? kPhoneRecheckMaxNs
+                                      : after;
+}
+
 }  // namespace lansync::core

@@ -241,4 +241,20 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client);
 // sync-state file); nullopt for the kernel, the local clock and none.
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns);
 
+// The checks an open phone page makes: while the server is reliable, after
+// recheck_permille/1000 of what is left of its reliability window (so a phone
+// that stays verifies before the window ends and the server never lapses), no
+// sooner than kPhoneRecheckMinNs and no later than kPhoneRecheckMaxNs; while it
+// is reliable with no end, after kPhoneRecheckMaxNs; while it is not, after
+// kPhoneRecheckUnreliableNs, until a check succeeds.
+inline constexpr int64_t kPhoneRecheckMinNs = 10'000'000'000;         // 10 s
+inline constexpr int64_t kPhoneRecheckMaxNs = 3'600'000'000'000;      // an hour
+inline constexpr int64_t kPhoneRecheckUnreliableNs = 60'000'000'000;  // a minute
+inline constexpr int kPhoneRecheckDefaultPermille = 500;              // half the window left
+
+// How long from now_ns until an open phone page checks again, in ns (see above);
+// reliable_until_ns: reliable_until_ns() of the current reference.
+int64_t phone_recheck_ns(bool synchronized, std::optional<int64_t> reliable_until_ns, int64_t now_ns,
+                         int recheck_permille);
+
 }  // namespace lansync::core

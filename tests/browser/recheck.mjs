@@ -1,17 +1,20 @@
 // Opens sntpd's phone page in Debian's headless Chromium with the page's clock under playwright's
 // control (page.clock), lets it finish its first check, then moves its clock forward and counts the
-// GET /exchange requests the page makes: the re-measure schedule (hourly while the Pi is reliable,
-// every minute while it is not), judged by requests counted, never by wall time.
+// GET /exchange requests the page makes: the re-measure schedule (GET /time's check_in_s while the Pi
+// is reliable, every minute while it is not), judged by requests counted, never by wall time.
 //
-//   node recheck.mjs URL SCREENSHOT --profile DIR (--hour | --minutes N) [--button]
+//   node recheck.mjs URL SCREENSHOT --profile DIR (--idle M | --minutes N | --sets N) [--button]
 //
-// --hour: after the first check, 59 min (expect no new exchange), then 1 min more (expect one check).
+// --idle M: after the first check, M-1 min (expect no new exchange), then 1 min more (expect one check).
 // --minutes N: N steps of 1 min, each waiting for that step's check (8 exchanges) to end.
+// --sets N: the clock not moved: the page stays open, its timers running in real time, until it has
+//   made N POST /set in all (at most N minutes).
 // --button: at the end, press the button and report the server's answer.
 // The JSON: state, result and note (the button-only line, null when hidden) after the first check,
-// sets (the POST /set reasons, in order), first (exchanges in the first check), after_59_min and
-// after_60_min (new exchanges since the first check) or per_minute (new exchanges after each step),
-// button {state, reason}.  The checks are the calling test's (tests/interop/sntpd_phone_recheck.sh).
+// sets (the POST /set reasons, in order), first (exchanges in the first check), before_idle and
+// after_idle (new exchanges since the first check, at M-1 and M min) or per_minute (new exchanges
+// after each step), button {state, reason}.  The checks are the calling test's
+// (tests/interop/sntpd_phone_recheck.sh).
 import { launchPhone } from "./launch.mjs";
 
 const args = process.argv.slice(2);
@@ -19,7 +22,7 @@ const [url, screenshot] = args;
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 if (!url || !screenshot) {
-  console.error("usage: node recheck.mjs URL SCREENSHOT --profile DIR (--hour | --minutes N) [--button]");
+  console.error("usage: node recheck.mjs URL SCREENSHOT --profile DIR (--idle M | --minutes N | --sets N) [--button]");
   process.exit(2);
 }
 
@@ -62,13 +65,14 @@ try {
     await page.clock.fastForward(span_ms);
     await time;
   };
-  if (flag("--hour")) {
-    await afterJump(59 * 60_000);
-    out.after_59_min = exchanges - base;
+  const idle = Number(option("--idle", "0"));
+  if (idle > 0) {
+    await afterJump((idle - 1) * 60_000);
+    out.before_idle = exchanges - base;
     const setsBefore = sets.length;
     await afterJump(60_000);
     await settle(base + EXCHANGES);
-    out.after_60_min = exchanges - base;
+    out.after_idle = exchanges - base;
     // The check ends with its POST /set (the page's state already reads "verified" from the first
     // check): wait for its answer, bounded, so that out.sets holds it.
     for (let i = 0; i < 200 && sets.length <= setsBefore; i++) await new Promise((r) => setTimeout(r, 50));
@@ -82,6 +86,8 @@ try {
       out.per_minute.push(exchanges - base);
     }
   }
+  const wanted = Number(option("--sets", "0"));
+  for (let i = 0; i < wanted * 1200 && sets.length < wanted; i++) await new Promise((r) => setTimeout(r, 50));
   out.sets = sets.slice();
   await page.screenshot({ path: screenshot, fullPage: true });
   if (flag("--button")) {

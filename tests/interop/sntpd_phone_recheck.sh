@@ -8,8 +8,11 @@
 # GET /time says "auto".  In Chromium with the page's clock driven by playwright
 # (tests/browser/recheck.mjs): on wlan0 the page does not set by itself, shows why, and while the
 # Pi is unreliable measures again every minute (8 exchanges a minute over 3 minutes); its button
-# sets the clock.  Then on lo, the Pi now reliable, the page verifies by itself and measures again
-# only after an hour (none at 59 min, one check at 60).
+# sets the clock.  Then on lo, the Pi now reliable for --max-age (30 min), the page verifies by
+# itself and measures again halfway through that (GET /time's check_in_s: none at 14 min, one check
+# at 15).  Last, a second sntpd with --max-age 30 s and the page left open in real time: it sets
+# the clock, then verifies every 15 s, and the Pi never becomes unreliable over more than two
+# windows (no became_unreliable in the activity log).
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 need_browser
@@ -26,7 +29,7 @@ recheck() {
   local name=$1 url=$2
   shift 2
   RC=0
-  REPORT=$(timeout 100 node "$REPO/tests/browser/recheck.mjs" "$url" "$OUT/$name.png" \
+  REPORT=$(timeout "${RECHECK_TIMEOUT_S:-100}" node "$REPO/tests/browser/recheck.mjs" "$url" "$OUT/$name.png" \
     --profile "$WORK/chromium-$name" "$@" 2>"$WORK/browser-$name.log") || RC=$?
   echo "      page: $REPORT"
   [ "$RC" -eq 0 ] || { failed "$name: the browser run failed (exit $RC): $(tail -5 "$WORK/browser-$name.log")"; return 1; }
@@ -66,12 +69,30 @@ check "unreliable: a check every minute (exchanges after 1, 2, 3 min: $(field '.
 check "its button sets the clock ($(field .button.result), reason $(field .button.reason))" \
   [ "$(field .button.result)/$(field .button.reason)" = set/none ]
 
-# --- The page on lo: the Pi reliable, set automatically, the hourly check.
-recheck auto http://127.0.0.1:8128/ --hour
+# --- The page on lo: the Pi reliable, set automatically, checked again halfway through the window.
+recheck auto http://127.0.0.1:8128/ --idle 15
 check "on lo it acts by itself ($(field .state)), no button-only line" \
   [ "$(field .state) $(field .note)" = "verified null" ]
-check "reliable: no check at 59 min ($(field .after_59_min) exchanges), one at 60 ($(field .after_60_min))" \
-  [ "$(field .after_59_min) $(field .after_60_min)" = "0 8" ]
+check "reliable for 30 min: no check at 14 min ($(field .before_idle) exchanges), one at 15 ($(field .after_idle))" \
+  [ "$(field .before_idle) $(field .after_idle)" = "0 8" ]
 check "...which verified again (POST /set reasons: $(field '.sets | join(" ")'))" \
   [ "$(field '.sets | join(" ")')" = "none none" ]
+
+# --- A phone that stays keeps the Pi reliable: --max-age 30 s, so each verification is due 15 s
+# after the last; the page open in real time until it has set the clock and verified it 5 times.
+start_sntpd stay --listen 127.0.0.1:11129 --clock simulated --simulated-offset -5 --http 127.0.0.1:8129 \
+  --http-set-allow 127.0.0.1/32 --state "$WORK/stay-state.json" --activity-log "$WORK/stay-activity.log" \
+  --max-age 30
+wait_for_log stay "http: serving on 127.0.0.1:8129"
+check "GET /time while unreliable: check_in_s 60" [ "$(curl -s http://127.0.0.1:8129/time | jq -r .check_in_s)" = 60 ]
+RECHECK_TIMEOUT_S=400 recheck stay http://127.0.0.1:8129/ --sets 6
+results=$(jq -r 'select(.event == "phone_set") | .result' "$WORK/stay-activity.log" | paste -sd ' ')
+check "the page set the clock, then verified it 5 times ($results)" \
+  [ "$results" = "set verified verified verified verified verified" ]
+check "...over more than two 30 s windows ($(jq -rs '(.[-1].time | sub("\\..*"; "Z") | fromdate) - (.[0].time | sub("\\..*"; "Z") | fromdate)' "$WORK/stay-activity.log") s)" \
+  jq -se '((.[-1].time | sub("\\..*"; "Z") | fromdate) - (.[0].time | sub("\\..*"; "Z") | fromdate)) > 60' "$WORK/stay-activity.log"
+check "...and the Pi never became unreliable (events: $(jq -r .event "$WORK/stay-activity.log" | sort | uniq -c | paste -sd ' '))" \
+  [ "$(jq -r .event "$WORK/stay-activity.log" | grep -c became_unreliable)" = 0 ]
+check "GET /time at the end: synchronized, source phone" \
+  [ "$(curl -s http://127.0.0.1:8129/time | jq -r '"\(.synchronized) \(.source)"')" = "true phone" ]
 finish

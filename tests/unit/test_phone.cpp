@@ -396,5 +396,25 @@ TEST(ReliableUntil, NotForReferencesThatDoNotAge) {
   }
 }
 
+// A phone that set the clock and stays: its page checks again halfway through the window, so
+// its verification renews the window before it ends.
+TEST(PhoneRecheck, HalfOfTheWindowLeft) {
+  EXPECT_EQ(phone_recheck_ns(true, kNow + 1800 * kS, kNow, 500), 900 * kS);
+  EXPECT_EQ(phone_recheck_ns(true, kNow + 1800 * kS, kNow + 1000 * kS, 500), 400 * kS);
+  EXPECT_EQ(phone_recheck_ns(true, kNow + 1800 * kS, kNow, 250), 450 * kS);
+}
+
+TEST(PhoneRecheck, BoundedByTenSecondsAndAnHour) {
+  EXPECT_EQ(phone_recheck_ns(true, kNow + 4 * kS, kNow, 500), kPhoneRecheckMinNs);
+  EXPECT_EQ(phone_recheck_ns(true, kNow - 5 * kS, kNow, 500), kPhoneRecheckMinNs);  // already past
+  EXPECT_EQ(phone_recheck_ns(true, kNow + 86400 * kS, kNow, 500), kPhoneRecheckMaxNs);
+}
+
+TEST(PhoneRecheck, AnHourWithNoEndAMinuteWhenUnreliable) {
+  EXPECT_EQ(phone_recheck_ns(true, std::nullopt, kNow, 500), kPhoneRecheckMaxNs);
+  EXPECT_EQ(phone_recheck_ns(false, std::nullopt, kNow, 500), kPhoneRecheckUnreliableNs);
+  EXPECT_EQ(phone_recheck_ns(false, kNow + 1800 * kS, kNow, 500), kPhoneRecheckUnreliableNs);
+}
+
 }  // namespace
 }  // namespace lansync::core

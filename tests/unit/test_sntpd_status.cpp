@@ -225,6 +225,9 @@ TEST(SntpdStatus, TimeJson) {
   EXPECT_EQ(j["source"], "phone");
   EXPECT_DOUBLE_EQ(j["root_distance_ms"].get<double>(), 2.5);
   EXPECT_EQ(j["reliable_until_unix_ms"], (kNow + 1200 * kS) / 1'000'000);
+  EXPECT_DOUBLE_EQ(j["check_in_s"].get<double>(), 600);  // half the 1200 s left, by default
+  EXPECT_DOUBLE_EQ(
+      time_json(synchronized_snapshot().reference, std::nullopt, 250)["check_in_s"].get<double>(), 300);
 }
 
 // GET /time's camera object: absent without a file, camsync's record, or "unknown" with the error.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,11 @@ void define_http_options(CLI::App& app, Options& opt) {
   app.add_option("--http-manual-interface", opt.http_manual_interface,
                  "clients on this network interface may set the clock by the page's button only (repeatable)")
       ->type_name("IF");
+  app.add_option("--http-recheck", opt.http_recheck,
+                 "an open phone page checks again after this fraction of the time the clock has left as "
+                 "reliable (0.1-0.9), so a phone that stays keeps it reliable")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 0.9));
   app.add_option("--activity-log", opt.activity_log,
                  "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
                  "becomes unreliable, no phone comes and one comes back (empty: none)")
@@ -359,6 +365,7 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
   hc.manual_interfaces = opt.http_manual_interface;
+  hc.recheck_permille = static_cast<int>(std::lround(opt.http_recheck * 1000));
   hc.activity_log = opt.activity_log;
   hc.camera_state = opt.camera_state;
   hc.camera_request = opt.camera_request;

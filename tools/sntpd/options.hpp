@@ -55,6 +55,7 @@ struct Options {
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
   std::vector<std::string> http_manual_interface;  // the button only
+  double http_recheck = 0.5;  // an open page checks again after this fraction of the reliability window left
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
   std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera

@@ -406,7 +406,8 @@ std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState
   return c;
 }
 
-ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSnapshot>& camera) {
+ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSnapshot>& camera,
+                       int recheck_permille) {
   ordered_json j;
   j["unix_ms"] = r.now_ns / kNsPerMs;
   j["utc"] = core::format_utc(r.now_ns);
@@ -419,6 +420,9 @@ ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSna
                      : nullptr;
   j["reliable_until_unix_ms"] =
       r.reliable_until_ns ? ordered_json(*r.reliable_until_ns / kNsPerMs) : ordered_json(nullptr);
+  j["check_in_s"] = static_cast<double>(core::phone_recheck_ns(r.synchronized, r.reliable_until_ns, r.now_ns,
+                                                               recheck_permille)) /
+                    1e9;
   j["detail"] = r.detail;
   if (camera) {
     auto or_null = [](const std::optional<double>& v) {

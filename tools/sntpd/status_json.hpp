@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/phone.hpp"
 #include "nlohmann/json_fwd.hpp"
 #include "os/camera_state.hpp"
 #include "status_snapshot.hpp"
@@ -29,9 +30,11 @@ nlohmann::ordered_json clients_json(const std::vector<ClientEntry>& clients);
 std::vector<ClientEntry> clients_from_json(const nlohmann::ordered_json& j);
 
 // GET /time: the time now (the snapshot's now_ns) and the reference state, for devices without NTP,
-// and camsync's last run as a "camera" object when there is one.
+// and camsync's last run as a "camera" object when there is one; "check_in_s": when an open phone
+// page checks again (core::phone_recheck_ns with recheck_permille, --http-recheck).
 nlohmann::ordered_json time_json(const ReferenceSnapshot& r,
-                                 const std::optional<CameraSnapshot>& camera = std::nullopt);
+                                 const std::optional<CameraSnapshot>& camera = std::nullopt,
+                                 int recheck_permille = core::kPhoneRecheckDefaultPermille);
 
 // What GET /time says of the camera-state file as read: nothing when it does not exist, its
 // record, or result "unknown" with the error's one line when it cannot be read or parsed.

@@ -364,7 +364,7 @@ void WebService::handle(const os::web::Message& m) {
       std::optional<CameraSnapshot> camera;
       if (!config_.camera_state.empty())
         camera = camera_snapshot(os::read_camera_state(config_.camera_state));
-      std::string body = time_json(daemon_.reference_snapshot(), camera)
+      std::string body = time_json(daemon_.reference_snapshot(), camera, config_.recheck_permille)
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return answer(m.id, 200, body + "\n");
     }

@@ -47,11 +47,12 @@ namespace lansync::sntpd {
 class Daemon;
 
 struct HttpConfig {
-  std::string listen;                          // --http ADDR:PORT
-  std::vector<std::string> set_allow;          // --http-set-allow, as given (checked by main)
-  std::vector<std::string> set_interfaces;     // --http-set-interface
-  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
-  std::string activity_log;                    // --activity-log ("" = none)
+  std::string listen;                                         // --http ADDR:PORT
+  std::vector<std::string> set_allow;                         // --http-set-allow, as given (checked by main)
+  std::vector<std::string> set_interfaces;                    // --http-set-interface
+  std::vector<std::string> manual_interfaces;                 // --http-manual-interface: the button only
+  int recheck_permille = core::kPhoneRecheckDefaultPermille;  // --http-recheck, in thousandths
+  std::string activity_log;                                   // --activity-log ("" = none)
   std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
   std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
   bool verbose = false;        // --verbose, passed on
