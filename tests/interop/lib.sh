@@ -325,7 +325,7 @@ second_host() {
 }
 
 # ntp_state ADDR: what the server at ADDR serves, as "stratum refid".
-ntp_state() { "$BIN/ntpprobe" -o json -n 1 -t 0.3 "$1" 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
+ntp_state() { "$BIN/ntpprobe" -o json -n 1 -t 1 "$1" 2>/dev/null | jq -r '"\(.stratum) \(.refid)"'; }
 
 # wait_for_state ADDR "STRATUM REFID" SECONDS: polls ntp_state once a second
 # until it is the one wanted, at most SECONDS; prints the last state seen.

@@ -83,12 +83,10 @@ for _ in $(seq 50); do grep -q "warning: upstream 10.99.0.2:11320" "$WORK/near.l
 check "an upstream with no route yet is a warning, not the end of it" \
   grep -q "warning: upstream 10.99.0.2:11320: .*retrying in the background" "$WORK/near.log"
 ip addr add 10.99.0.2/24 dev lo
-for _ in $(seq 300); do
-  [ "$(ntp_state 127.0.0.1:11321 | cut -d' ' -f1)" = 10 ] && break
-  sleep 0.1
-done
-check "...it is followed once the network is up ($(ntp_state 127.0.0.1:11321))" \
-  [ "$(ntp_state 127.0.0.1:11321 | cut -d' ' -f1)" = 10 ]
+# Retried with backoff, then the first-sync burst: on a loaded machine this takes a while.
+follows_far() { [ "$(ntp_state 127.0.0.1:11321 | cut -d' ' -f1)" = 10 ]; }
+check "...it is followed once the network is up" wait_until $((DEADLINE_S * 2)) follows_far
+echo "      near: $(ntp_state 127.0.0.1:11321)"
 kill "$far_pid" 2>/dev/null || true
 
 expect_exit 2 "a malformed --upstream is still a usage error" "$BIN/sntpd" --user root \
