@@ -82,6 +82,7 @@ const char* code(PhoneRefusal r) {
     case PhoneRefusal::NotJson: return "not_json";
     case PhoneRefusal::NotAllowed: return "not_allowed";
     case PhoneRefusal::ManualOnly: return "manual_only";
+    case PhoneRefusal::OtherPhone: return "other_phone";
     case PhoneRefusal::BadRequest: return "bad_request";
     case PhoneRefusal::BadToken: return "bad_token";
     case PhoneRefusal::Expired: return "expired";
@@ -260,6 +261,16 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   }
   int64_t magnitude =
       v.measurement.correction_ns < 0 ? -v.measurement.correction_ns : v.measurement.correction_ns;
+  if (c.holder && magnitude > v.measurement.uncertainty_ns + c.holder->uncertainty_ns) {
+    v.refusal = PhoneRefusal::OtherPhone;
+    v.reason =
+        "another phone holds this clock (" + c.holder->client + ", " + c.holder->user_agent +
+        "), and this phone is " + seconds_text(v.measurement.correction_ns) +
+        " from it, beyond both measurements' uncertainty (" +
+        seconds_text(v.measurement.uncertainty_ns + c.holder->uncertainty_ns).substr(1) +
+        "): not taken; the button overrides it, and the hold passes on when that phone stops checking in";
+    return v;
+  }
   if (magnitude <= kPhoneSetMinOffsetNs) {
     v.outcome = PhoneOutcome::Verified;
     v.reason = "the clocks agree within 1 s (the server is " + seconds_text(-v.measurement.correction_ns) +

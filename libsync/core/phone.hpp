@@ -63,6 +63,7 @@ enum class PhoneRefusal : uint8_t {
   NotReliable,       // POST /sync-camera while the Pi's time is unreliable (camsync would refuse)
   ManualOnly,        // an automatic set from a --http-manual-interface network: the button only
   BadLocation,       // location is not {lat, lon, accuracy_m, unix} within their ranges
+  OtherPhone,        // another phone holds the clock (PhoneHolder) and this one disagrees with it
   kCount,
 };
 
@@ -70,7 +71,7 @@ enum class PhoneRefusal : uint8_t {
 // "not_enabled", "cross_site", "not_json", "not_allowed", "bad_request",
 // "bad_token", "expired", "reused", "busy", "clock_changed",
 // "bad_timestamps", "too_slow", "before_build", "before_record", "fresher_reference",
-// "clock_failed", "bad_time_zone", "not_reliable", "manual_only", "bad_location".
+// "clock_failed", "bad_time_zone", "not_reliable", "manual_only", "bad_location", "other_phone".
 const char* code(PhoneRefusal r);
 
 // What a phone's request did.
@@ -202,6 +203,15 @@ bool local_host(std::string_view host);
 // Origin nor Sec-Fetch-Site (curl, scripts) pass.
 bool same_origin(const OriginHeaders& h);
 
+// The phone that holds the clock: the first whose set or verification was taken holds it while it
+// checks in (a set or verification at least every --max-age); other phones that disagree with it
+// are refused, so that a crew's phones a second apart cannot step the clock back and forth.
+struct PhoneHolder {
+  std::string client;          // its address, as text
+  std::string user_agent;      // its browser's User-Agent, for the page and the reason
+  int64_t uncertainty_ns = 0;  // the uncertainty of its last taken measurement
+};
+
 // Everything judge_phone_set needs, gathered at the time of the request.
 struct PhoneSetContext {
   PhoneExchange exchange;
@@ -212,6 +222,9 @@ struct PhoneSetContext {
   std::string reference_source;  // the record's source when reference.kind is SyncState ("phone", "rtc")
   std::string
       time_zone_problem;  // why the zone the phone sent is refused (os::check_known_zone); empty: fine
+  // The phone that holds the clock, when it is another one and its hold is current; none for a
+  // set by the button (a person overrides the hold).
+  std::optional<PhoneHolder> holder;
 };
 
 // The judgement of a phone's request.
@@ -226,8 +239,9 @@ struct PhoneVerdict {
 // unchanged since the exchange, consistent timestamps, delay within
 // kPhoneMaxDelayNs, the phone's time (T4) not before the build nor before the
 // last record, no better reference (the reference is none, the local clock,
-// or a sync-state record phone_may_replace).  Then |correction| > 1 s: Set;
-// otherwise Verified.
+// or a sync-state record phone_may_replace), and, when another phone holds the
+// clock, |correction| within both measurements' uncertainties (else OtherPhone).
+// Then |correction| > 1 s: Set; otherwise Verified.
 PhoneVerdict judge_phone_set(const PhoneSetContext& c);
 
 // The sentence the page shows for a refusal decided before judge_phone_set

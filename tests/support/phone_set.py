@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The set a phone's page makes, as one process: sntpd-web's or a board's.
 
-phone_set.py URL ORIGIN CAFILE [EXTRA_JSON_FIELDS] [--source ADDRESS] [--board]
+phone_set.py URL ORIGIN CAFILE [EXTRA_JSON_FIELDS] [--source ADDRESS] [--offset-ms MS] [--board]
 
 sntpd-web's page (tools/sntpd-web/lansync.js): eight exchanges over GET
 URL/exchange, each timed around its request alone (no process start between
@@ -15,7 +15,9 @@ exchange too, then PUT URL/time; measured again, at most 5 times, while the boar
 ORIGIN: the Origin header ("" for none); CAFILE: the certificate an https URL
 is checked against ("" for http); EXTRA_JSON_FIELDS: more body fields, e.g.
 '"time_zone":"Europe/Berlin"'; --source: the local address to send from (a
-phone's address on the access point).  Prints three lines: "T1_MS T4_MS TOKEN"
+phone's address on the access point); --offset-ms: this phone's clock is that far
+ahead of this machine's (a phone whose clock is off).  Sent with User-Agent
+"phone_set.py".  Prints three lines: "T1_MS T4_MS TOKEN"
 of the exchange sent, the answer's body, its HTTP status.  Used by phone_set
 and board_set in tests/interop/lib.sh.
 """
@@ -37,11 +39,17 @@ def main():
     p.add_argument("cafile")
     p.add_argument("extra", nargs="?", default="")
     p.add_argument("--source", default="")
+    p.add_argument("--offset-ms", type=int, default=0)
     p.add_argument("--board", action="store_true")
     a = p.parse_args()
     u = urllib.parse.urlparse(a.url)
     source = (a.source, 0) if a.source else None
-    headers = {"Origin": a.origin} if a.origin else {}
+    headers = {"User-Agent": "phone_set.py"}
+    if a.origin:
+        headers["Origin"] = a.origin
+
+    def now_ns():
+        return time.time_ns() + a.offset_ms * 1000000
 
     def connect():
         if u.scheme == "https":
@@ -55,10 +63,10 @@ def main():
     def exchange():
         """One timed GET /exchange: (delay_ms, t1_ms, t4_ms, token)."""
         c = connect()
-        t1 = time.time_ns() // 1000000
+        t1 = now_ns() // 1000000
         c.request("GET", "/exchange", headers=headers if a.board else {"Cache-Control": "no-store"})
         x = json.loads(c.getresponse().read())
-        t4 = time.time_ns() // 1000000 if a.board else -(-time.time_ns() // 1000000)
+        t4 = now_ns() // 1000000 if a.board else -(-now_ns() // 1000000)
         c.close()
         delay = (t4 - t1) - (x.get("t3_ms", 0) - x.get("t2_ms", 0))
         return delay, t1, t4, x.get("token", "")

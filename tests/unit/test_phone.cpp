@@ -147,6 +147,29 @@ TEST_F(JudgeTest, AnUnknownTimeZoneIsRefusedFirst) {
   EXPECT_STREQ(code(PhoneRefusal::BadTimeZone), "bad_time_zone");
 }
 
+// Another phone holds the clock: this one is taken only where the two agree within both
+// measurements' uncertainties; apart by more, even within the 1 s a set needs, it is refused.
+TEST_F(JudgeTest, AnotherPhoneHoldsTheClock) {
+  PhoneHolder holder{"10.0.0.7", "Phone A", 3 * kMs};
+  PhoneSetContext c = ctx(exchange(-1200 * kMs, 2 * kMs, 2 * kMs));
+  c.holder = holder;
+  PhoneVerdict v = judge_phone_set(c);
+  EXPECT_EQ(v.refusal, PhoneRefusal::OtherPhone);
+  EXPECT_NE(v.reason.find("another phone holds this clock (10.0.0.7, Phone A)"), std::string::npos)
+      << v.reason;
+  EXPECT_NE(v.reason.find("+1.200 s from it"), std::string::npos) << v.reason;
+  EXPECT_STREQ(code(PhoneRefusal::OtherPhone), "other_phone");
+
+  c = ctx(exchange(-500 * kMs, 2 * kMs, 2 * kMs));  // within 1 s: a verification, were it alone
+  c.holder = holder;
+  EXPECT_EQ(judge_phone_set(c).refusal, PhoneRefusal::OtherPhone);
+
+  c = ctx(exchange(-4 * kMs, 2 * kMs, 2 * kMs));  // 4 ms apart, 2 + 3 ms of uncertainty: agrees
+  c.holder = holder;
+  v = judge_phone_set(c);
+  EXPECT_EQ(v.outcome, PhoneOutcome::Verified) << v.reason;
+}
+
 // POST /sync-camera's refusal while the Pi is unreliable: its code and a message saying what to do.
 TEST(PhoneRefusalText, NotReliable) {
   EXPECT_STREQ(code(PhoneRefusal::NotReliable), "not_reliable");

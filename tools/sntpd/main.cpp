@@ -366,6 +366,7 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
   hc.set_interfaces = opt.http_set_interface;
   hc.manual_interfaces = opt.http_manual_interface;
   hc.recheck_permille = static_cast<int>(std::lround(opt.http_recheck * 1000));
+  hc.hold_ns = cli::seconds_to_ns(opt.max_age_s);
   hc.activity_log = opt.activity_log;
   hc.camera_state = opt.camera_state;
   hc.camera_request = opt.camera_request;

@@ -122,10 +122,12 @@ void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
 }
 
 core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
-                                                   const std::optional<std::string>& time_zone) {
+                                                   const std::optional<std::string>& time_zone,
+                                                   const std::optional<core::PhoneHolder>& holder) {
   std::lock_guard<std::mutex> lock(mutex_);
   core::PhoneSetContext c;
   c.exchange = x;
+  c.holder = holder;
   if (time_zone) {
     if (auto st = os::check_known_zone(*time_zone); !st) c.time_zone_problem = st.error().message;
   }

@@ -56,9 +56,11 @@ class ReferenceKeeper {
   // recorded (os::correct_clock, source "phone"); Verified: the agreement is
   // recorded (os::record_verification, action "verified"); either way with
   // time_zone, and the reference is re-chosen at once.  ClockFailed when the
-  // step or the record failed (the reason says which).
+  // step or the record failed (the reason says which).  holder: another phone
+  // that holds the clock (PhoneSetContext::holder).
   core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
-                                    const std::optional<std::string>& time_zone = std::nullopt);
+                                    const std::optional<std::string>& time_zone = std::nullopt,
+                                    const std::optional<core::PhoneHolder>& holder = std::nullopt);
 
   // The reference as last chosen, with its age and root dispersion at now.
   ReferenceSnapshot snapshot();

@@ -364,8 +364,9 @@ void WebService::handle(const os::web::Message& m) {
       std::optional<CameraSnapshot> camera;
       if (!config_.camera_state.empty())
         camera = camera_snapshot(os::read_camera_state(config_.camera_state));
-      std::string body = time_json(daemon_.reference_snapshot(), camera, config_.recheck_permille)
-                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      ordered_json j = time_json(daemon_.reference_snapshot(), camera, config_.recheck_permille);
+      j["held_by"] = held_by_json();
+      std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return answer(m.id, 200, body + "\n");
     }
     case os::web::Type::Metrics: return answer(m.id, 200, metrics_text(daemon_.status_snapshot()));
@@ -415,7 +416,8 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   x.t2_ns = issued->t2_ns;
   x.t3_ns = issued->t3_ns;
   x.t4_ns = r.t4_ns;
-  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns, r.time_zone);
+  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns, r.time_zone, holder_for(r));
+  if (v.outcome != core::PhoneOutcome::Refused) take_hold(r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Verified) return verified(id, r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Refused) {
     std::optional<core::PhoneMeasurement> m;
@@ -430,6 +432,35 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
       static_cast<double>(m.correction_ns) / 1e9, static_cast<double>(m.uncertainty_ns) / 1e6);
   answer(id, 200, taken_json(core::PhoneOutcome::Set, message, m).dump() + "\n");
   record(r, core::PhoneOutcome::Set, PhoneRefusal::None, message, m);
+}
+
+std::optional<core::PhoneHolder> WebService::holder_for(const os::web::SetRequest& r) const {
+  if (!holder_ || os::monotonic_ns() - holder_mono_ns_ > config_.hold_ns) return std::nullopt;
+  if (holder_->client == r.client || r.trigger == "button") return std::nullopt;
+  return holder_;
+}
+
+void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
+  bool current = holder_ && os::monotonic_ns() - holder_mono_ns_ <= config_.hold_ns;
+  bool other = current && holder_->client != r.client;
+  if (other && r.trigger != "button") return;  // an agreeing phone verifies; the hold stays
+  if (other) {
+    os::log::info("phone {} took the clock's hold from phone {} by the button", r.client, holder_->client);
+  } else if (!current) {
+    os::log::info("phone {} now holds the clock ({})", r.client, valid_utf8(r.user_agent));
+  }
+  holder_ = core::PhoneHolder{r.client, valid_utf8(r.user_agent), m.uncertainty_ns};
+  holder_mono_ns_ = os::monotonic_ns();
+}
+
+ordered_json WebService::held_by_json() const {
+  int64_t left = holder_ ? holder_mono_ns_ + config_.hold_ns - os::monotonic_ns() : -1;
+  if (left < 0) return nullptr;
+  ordered_json j;
+  j["client"] = holder_->client;
+  j["user_agent"] = holder_->user_agent;
+  j["until_unix_ms"] = (clock_.now_ns() + left) / kNsPerMs;
+  return j;
 }
 
 void WebService::verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m) {

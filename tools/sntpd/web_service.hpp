@@ -34,6 +34,7 @@
 #include "core/phone.hpp"
 #include "event_loop.hpp"
 #include "heartbeat.hpp"
+#include "nlohmann/json_fwd.hpp"
 #include "os/clock.hpp"
 #include "os/error.hpp"
 #include "os/exchange_token.hpp"
@@ -52,12 +53,13 @@ struct HttpConfig {
   std::vector<std::string> set_interfaces;                    // --http-set-interface
   std::vector<std::string> manual_interfaces;                 // --http-manual-interface: the button only
   int recheck_permille = core::kPhoneRecheckDefaultPermille;  // --http-recheck, in thousandths
-  std::string activity_log;                                   // --activity-log ("" = none)
-  std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
-  std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
-  bool verbose = false;        // --verbose, passed on
-  os::Fd tls_cert;             // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
-  os::Fd tls_key;              // --http-tls-key's, likewise
+  int64_t hold_ns = 1800'000'000'000;  // --max-age: a phone holds the clock this long after its last check-in
+  std::string activity_log;            // --activity-log ("" = none)
+  std::string camera_state;            // --camera-state: camsync's last run, for GET /time ("" = none)
+  std::string camera_request;          // --camera-request: written by POST /sync-camera ("" = refused)
+  bool verbose = false;                // --verbose, passed on
+  os::Fd tls_cert;                     // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
+  os::Fd tls_key;                      // --http-tls-key's, likewise
 };
 
 class WebService {
@@ -98,6 +100,14 @@ class WebService {
   void answer(uint32_t id, int status, const std::string& body);
   std::string exchange();
   void set(uint32_t id, const os::web::SetRequest& r);
+  // The phone that holds the clock, as r's judgement meets it: none when its hold lapsed, when it
+  // is r's own client, or for a button set.
+  std::optional<core::PhoneHolder> holder_for(const os::web::SetRequest& r) const;
+  // After a taken set or verification: r's phone holds the clock when none did, when it already
+  // did, or by the button (logged).
+  void take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m);
+  // GET /time's "held_by": {client, user_agent, until_unix_ms}, or null.
+  nlohmann::ordered_json held_by_json() const;
   void refuse(uint32_t id, const os::web::SetRequest& r, core::PhoneRefusal refusal,
               const std::string& message, const std::optional<core::PhoneMeasurement>& m);
   // Answers a verification (the clocks agree): 200, result "verified".
@@ -140,6 +150,8 @@ class WebService {
   std::optional<PhoneAttempt> last_set_;           // none before the first
   std::optional<PhoneAttempt> last_verification_;  // likewise
   std::optional<PhoneAttempt> last_refusal_;       // likewise
+  std::optional<core::PhoneHolder> holder_;        // the phone that holds the clock, if any
+  int64_t holder_mono_ns_ = 0;                     // its last taken set or verification (monotonic)
   bool log_failed_ = false;                        // warned once about the activity log
   // Per refusal reason, when its last log line was written (monotonic ns).
   int64_t refusal_logged_mono_ns_[kPhoneRefusals] = {};
