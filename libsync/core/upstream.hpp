@@ -47,6 +47,9 @@ inline constexpr size_t kFilterSize = 8;
 // makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in
 // its regress.c); "consistent" is samples_consistent() below.
 inline constexpr size_t kAgreementSamples = 3;
+// Polls the reach register remembers: a server none of whose last kReachPolls
+// polls got a usable reply is unreachable (chrony's reach register, 8 bits).
+inline constexpr int kReachPolls = 8;
 // Samples in a row beyond --max-change that make a source a falseticker.
 inline constexpr int kMaxChangeStrikes = 3;
 // --max-change's default: ntpd's panic threshold (RFC 5905 §A.5.5.1, PANICT), 1000 s.

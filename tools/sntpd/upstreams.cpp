@@ -164,9 +164,9 @@ void Upstreams::transmit(size_t i, int64_t now_mono) {
   bool was_reachable = sources_[i].reachable();
   sources_[i].on_transmit(now_mono);
   note_reach(i, was_reachable, now_mono);
-  if (p.polls < 8 && ++p.polls == 8 && !p.ever_reached) {
-    os::log::warn("upstream {} ({}): no usable reply to its first 8 polls; not counted until it answers",
-                  sources_[i].name(), p.address.to_string());
+  if (p.polls < core::kReachPolls && ++p.polls == core::kReachPolls && !p.ever_reached) {
+    os::log::warn("upstream {} ({}): no usable reply to its first {} polls; not counted until it answers",
+                  sources_[i].name(), p.address.to_string(), core::kReachPolls);
   }
   if (size == 0) {
     p.last_problem = fmt::format("cannot sign with key {}", p.key_id);
@@ -298,9 +298,9 @@ void Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
     p.ever_reached = true;
   } else if (!s.stopped()) {
     os::log::warn(
-        "upstream {} ({}): unreachable, no usable reply to its last 8 polls; not counted until it "
+        "upstream {} ({}): unreachable, no usable reply to its last {} polls; not counted until it "
         "answers",
-        s.name(), p.address.to_string());
+        s.name(), p.address.to_string(), core::kReachPolls);
   }
   // The counts of the selection change with it, whether or not a sample comes.
   selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
@@ -311,7 +311,7 @@ std::string Upstreams::selection_problem() const {
   switch (sel.problem) {
     case core::SelectProblem::None: return "";
     case core::SelectProblem::NoneReachable:
-      return "no server reachable (none answered any of its last 8 polls)";
+      return fmt::format("no server reachable (none answered any of its last {} polls)", core::kReachPolls);
     case core::SelectProblem::NoCandidates:
       return synced()
                  ? "no usable samples from the reachable servers"

@@ -120,7 +120,7 @@ class Upstreams {
     std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // by kUpstreamRejections
     int64_t reach_change_mono_ns = 0;                             // when it became reachable or not
     bool ever_reached = false;                                    // it answered once
-    int polls = 0;                                                // requests sent, up to 8
+    int polls = 0;                                                // requests sent, up to core::kReachPolls
   };
 
   // One --upstream name and where its resolution stands.
