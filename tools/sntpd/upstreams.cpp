@@ -163,7 +163,8 @@ void Upstreams::transmit(size_t i, int64_t now_mono) {
   size_t size = session.write_request(cookie, buf, sizeof(buf), p.keys, p.key_id);
   bool was_reachable = sources_[i].reachable();
   sources_[i].on_transmit(now_mono);
-  note_reach(i, was_reachable, now_mono);
+  // The counts of the selection change with the reach, whether or not a sample comes.
+  if (note_reach(i, was_reachable, now_mono)) reselect();
   if (p.polls < core::kReachPolls && ++p.polls == core::kReachPolls && !p.ever_reached) {
     os::log::warn("upstream {} ({}): no usable reply to its first {} polls; not counted until it answers",
                   sources_[i].name(), p.address.to_string(), core::kReachPolls);
@@ -210,21 +211,22 @@ void Upstreams::receive(size_t i) {
     }
     p.outstanding.erase(p.outstanding.begin() + static_cast<std::ptrdiff_t>(reply.session));
     bool was_reachable = sources_[i].reachable();
-    take_reply(i, reply, t4);
-    note_reach(i, was_reachable, os::monotonic_ns());
+    bool selected = take_reply(i, reply, t4);
+    // A sample reselects with the reach register as it now is: once is enough.
+    if (note_reach(i, was_reachable, os::monotonic_ns()) && !selected) reselect();
   }
 }
 
-void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns) {
+bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns) {
   Peer& p = peers_[i];
   const codec::NtpHeader& h = reply.header;
   if (reply.check.status == proto::ReplyStatus::KissOfDeath) {
     take_kiss(i, h.refid);
-    return;
+    return false;
   }
   if (reply.check.status != proto::ReplyStatus::Ok) {
     p.last_problem = proto::describe(reply.check.status);
-    return;
+    return false;
   }
   p.last_problem.clear();
   core::UpstreamSample s;
@@ -239,8 +241,9 @@ void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   if (verdict == core::SampleVerdict::Used || verdict == core::SampleVerdict::Restarted) {
     update();
   } else {  // nothing to correct; the selection only loses this server
-    selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
+    reselect();
   }
+  return true;
 }
 
 void Upstreams::take_kiss(size_t i, uint32_t refid) {
@@ -288,10 +291,12 @@ void Upstreams::report(size_t i, core::SampleVerdict verdict, int64_t offset_ns)
 
 core::SelectRules Upstreams::select_rules() const { return {!synced(), config_.min_sources}; }
 
-void Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
+void Upstreams::reselect() { selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules()); }
+
+bool Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
   Peer& p = peers_[i];
   const core::UpstreamSource& s = sources_[i];
-  if (s.reachable() == was) return;
+  if (s.reachable() == was) return false;
   p.reach_change_mono_ns = now_mono;
   if (s.reachable()) {
     if (p.ever_reached) os::log::info("upstream {} ({}): reachable again", s.name(), p.address.to_string());
@@ -302,8 +307,7 @@ void Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
         "answers",
         s.name(), p.address.to_string(), core::kReachPolls);
   }
-  // The counts of the selection change with it, whether or not a sample comes.
-  selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
+  return true;
 }
 
 std::string Upstreams::selection_problem() const {
@@ -357,8 +361,8 @@ void Upstreams::update() {
       os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
                     sel.reference.name);
       for (core::UpstreamSource& s : sources_) s.apply_step(d.offset_ns);
-      sel = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
-      selection_ = sel;
+      reselect();
+      sel = selection_;
     }
   } else {
     int64_t distance = sel.reference.root_delay_ns / 2 + sel.reference.root_dispersion_ns;

@@ -147,8 +147,8 @@ class Upstreams {
   void use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
   void transmit(size_t i, int64_t now_mono);
   void receive(size_t i);
-  // A reply that ends an exchange with peer i, received at t4_ns.
-  void take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
+  // A reply that ends an exchange with peer i, received at t4_ns; true if it made the selection anew.
+  bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
   // A Kiss-o'-Death from peer i (RFC 5905 §7.4): RATE slows the polls, DENY and RSTR end them.
   void take_kiss(size_t i, uint32_t refid);
   // Logs and counts what the guards made of peer i's sample of offset_ns.
@@ -157,8 +157,11 @@ class Upstreams {
   bool synced() const { return corrected_once_ || (!config_.clock_control && reference_.has_value()); }
   // The rules of the selection now (core::SelectRules).
   core::SelectRules select_rules() const;
-  // Notes a change of peer i's reachability (was: before the poll or reply), logged once each way.
-  void note_reach(size_t i, bool was, int64_t now_mono);
+  // Notes a change of peer i's reachability (was: before the poll or reply), logged once each way;
+  // true if it changed (the selection is then out of date).
+  bool note_reach(size_t i, bool was, int64_t now_mono);
+  // Combines the servers again (core::select_upstreams) into selection_.
+  void reselect();
   // Why the last selection gives no correction, in words ("" when it gives one).
   std::string selection_problem() const;
   // Peer i's state as the status report words it.
