@@ -34,6 +34,7 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
 
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);
+  polls_ = std::min(polls_ + 1, kReachPolls);
   if (burst_left_ > 0) --burst_left_;
   next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kNsPerSecond << poll_log2_));
 }
