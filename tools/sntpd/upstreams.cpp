@@ -131,7 +131,8 @@ void Upstreams::use_addresses(size_t name, const std::vector<os::SocketAddress>&
   std::vector<core::PoolVerdict> verdicts;
   std::vector<std::string> known = n.polled;
   for (size_t i = 0; i < peers_.size(); ++i) {
-    known.push_back(peers_[i].address.to_string());
+    // A replacement must be new to every name; at first, a server named twice is merged by add_peer.
+    if (n.resolved) known.push_back(peers_[i].address.to_string());
     if (peers_[i].name != name) continue;
     mine.push_back(i);
     verdicts.push_back(peers_[i].verdict);
