@@ -2,6 +2,7 @@
 #include "core/upstream.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/filter.hpp"
 #include "core/select.hpp"
@@ -15,6 +16,9 @@ using proto::kNsPerSecond;
 // RFC 5905 §13: poll-adjust gate and limit.
 constexpr int kPollGate = 4;
 constexpr int kPollLimit = 30;
+
+static_assert(kReachPolls == std::numeric_limits<uint8_t>::digits,
+              "the reach register holds kReachPolls bits");
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
@@ -30,6 +34,7 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
 
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);
+  polls_ = std::min(polls_ + 1, kReachPolls);
   if (burst_left_ > 0) --burst_left_;
   next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kNsPerSecond << poll_log2_));
 }

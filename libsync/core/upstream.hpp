@@ -47,6 +47,9 @@ inline constexpr size_t kFilterSize = 8;
 // makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in
 // its regress.c); "consistent" is samples_consistent() below.
 inline constexpr size_t kAgreementSamples = 3;
+// Polls the reach register remembers: a server none of whose last kReachPolls
+// polls got a usable reply is unreachable (chrony's reach register, 8 bits).
+inline constexpr int kReachPolls = 8;
 // Samples in a row beyond --max-change that make a source a falseticker.
 inline constexpr int kMaxChangeStrikes = 3;
 // --max-change's default: ntpd's panic threshold (RFC 5905 §A.5.5.1, PANICT), 1000 s.
@@ -96,6 +99,8 @@ class UpstreamSource {
   uint8_t reach() const { return reach_; }  // 8-bit register: 1 = a reply to that poll
   // One of the last 8 polls got a usable reply, and the server is still polled (no DENY or RSTR).
   bool reachable() const { return reach_ != 0 && !stopped_; }
+  // kReachPolls polls or more sent, and no usable reply to any of the last kReachPolls.
+  bool silent() const { return polls_ >= kReachPolls && reach_ == 0; }
   int64_t next_poll_ns() const { return next_poll_ns_; }
 
   // A request was sent at now_ns: shifts the reach register and schedules the next.
@@ -142,6 +147,7 @@ class UpstreamSource {
   int burst_left_ = kBurstSamples;
   int poll_counter_ = 0;  // RFC 5905 poll-adjust counter
   uint8_t reach_ = 0;
+  int polls_ = 0;  // requests sent, up to kReachPolls
   bool stopped_ = false;
   bool falseticker_ = false;
   int strikes_ = 0;

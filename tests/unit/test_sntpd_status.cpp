@@ -174,9 +174,9 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   EXPECT_NE(direct.find("HTTP             : 127.0.0.1:8080 (HTTPS), phones may set the clock\n"),
             std::string::npos);
   EXPECT_NE(direct.find("Reference time   : 2026-11-18T"), std::string::npos);
-  EXPECT_NE(
-      direct.find("Upstream         : ntp.example  sys_peer  reach 377  poll 64 s  offset -0.000250000 s"),
-      std::string::npos);
+  EXPECT_NE(direct.find("Upstream         : ntp.example (192.0.2.1:123)  sys_peer  reach 377  poll 64 s  "
+                        "offset -0.000250000 s"),
+            std::string::npos);
   EXPECT_NE(
       direct.find("  rejected       : 4 (0 unauthenticated, 3 bad_mac, 1 stray, 0 beyond_max_change)\n"),
       std::string::npos);
@@ -208,10 +208,13 @@ TEST(SntpdStatus, MetricsFromTheSnapshot) {
   std::string m = metrics_text(synchronized_snapshot());
   EXPECT_NE(m.find("sntpd_info{version=\"1.2.3\",clock=\"simulated\"} 1\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_reference_info{kind=\"state\",source=\"phone\"} 1\n"), std::string::npos);
-  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"ntp.example\"} 8\n"), std::string::npos);
-  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"silent.example\"} 0\n"), std::string::npos);
-  EXPECT_EQ(m.find("sntpd_upstream_offset_seconds{server=\"silent.example\"}"), std::string::npos);
-  EXPECT_NE(m.find("sntpd_upstream_rejected_total{server=\"ntp.example\",reason=\"bad_mac\"} 3\n"),
+  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"ntp.example\",address=\"192.0.2.1:123\"} 8\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_reachable{server=\"silent.example\",address=\"\"} 0\n"),
+            std::string::npos);
+  EXPECT_EQ(m.find("sntpd_upstream_offset_seconds{server=\"silent.example\""), std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_rejected_total{server=\"ntp.example\",address=\"192.0.2.1:123\",reason="
+                   "\"bad_mac\"} 3\n"),
             std::string::npos);
   EXPECT_NE(m.find("sntpd_dropped_total{reason=\"rate_limited\"} 2\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_phone_set_refusals_total{reason=\"reused\"} 2\n"), std::string::npos);

@@ -156,6 +156,7 @@ TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
   for (const char* code : {"DENY", "RSTR", "RATE"}) {
     UnsignedUpstream u;
     ASSERT_TRUE(u.request.has_value());
+    int64_t sent_mono = os::monotonic_ns();
     u.server.reply(*u.request, u.from, *keys, 0, code);
     UpstreamStatus s = settle(u.upstreams);
     EXPECT_FALSE(s.has_sample);
@@ -165,9 +166,36 @@ TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
       EXPECT_LT(u.upstreams.next_due_ns(), INT64_MAX);
     } else {
       EXPECT_EQ(s.state, std::string("kod ") + code + ", not polled");
-      EXPECT_EQ(u.upstreams.next_due_ns(), INT64_MAX);
+      // Never polled again: what may be due is its name's resolution again, for an address not
+      // polled before (core/upstream_pool); the lookup here gives none, so it backs off from 2 s.
+      EXPECT_GE(u.upstreams.next_due_ns(), sent_mono + 2'000'000'000);
     }
   }
+}
+
+TEST(SntpdUpstreams, ARefusingAddressOfAPoolGivesWayToAFreshOne) {
+  auto keys = testing::client_test_keys();
+  Server first;
+  Server second;
+  os::SystemClock clock;
+  UpstreamConfig c = config(first.address);
+  c.max_sources = 1;
+  c.lookup = [a = first.address, b = second.address](const os::HostPort&) {
+    return os::OsResult<std::vector<os::SocketAddress>>({a, b});
+  };
+  Upstreams upstreams(clock, c);
+  upstreams.add_name("pool.test", {"pool.test", first.address.port()});
+  os::SocketAddress from;
+  size_t size = 0;
+  auto request = first.next_header(upstreams, &from, &size);
+  ASSERT_TRUE(request.has_value());
+  ASSERT_EQ(upstreams.status().size(), 1u);  // --max-sources 1: the second address waits
+  first.reply(*request, from, *keys, 0, "DENY");
+  EXPECT_TRUE(second.next_header(upstreams, &from, &size).has_value()) << "the fresh address is not polled";
+  std::vector<UpstreamStatus> st = upstreams.status();
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].name, "pool.test");
+  EXPECT_EQ(st[0].address, second.address.to_string());
 }
 
 TEST(SntpdUpstreams, ParsesHostsAndKeys) {

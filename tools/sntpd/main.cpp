@@ -107,6 +107,12 @@ void define_upstream_options(CLI::App& app, Options& opt) {
                  "correct the clock only when at least this many reachable upstream servers agree")
       ->capture_default_str()
       ->check(CLI::Range(1, 32));
+  app.add_option("--max-sources", opt.max_sources,
+                 "poll at most this many addresses of each --upstream name; one that stops answering, is a "
+                 "falseticker for an hour or refuses us gives way to a fresh address of the name")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   app.add_option(
          "--max-poll", opt.max_poll,
          "poll each upstream server at most every 2^N s (0-10); the interval starts at the smaller of "
@@ -534,6 +540,7 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
   uc.min_sources = static_cast<size_t>(opt.min_sources);
   uc.max_poll_log2 = opt.max_poll;
+  uc.max_sources = static_cast<size_t>(opt.max_sources);
   uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;

@@ -61,25 +61,28 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
 void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
   if (ups.empty()) return;
   m.family("sntpd_upstream_reachable", MetricType::Gauge,
-           "Replies among the last 8 polls of each upstream server.");
+           "Replies among the last 8 polls of each upstream server (server: as configured, address: the one "
+           "polled, several for a pool name).");
   for (const UpstreamSnapshot& u : ups) {
-    m.sample(static_cast<double>(std::popcount(static_cast<unsigned>(u.reach))), {{"server", u.server}});
+    m.sample(static_cast<double>(std::popcount(static_cast<unsigned>(u.reach))),
+             {{"server", u.server}, {"address", u.address}});
   }
   m.family("sntpd_upstream_offset_seconds", MetricType::Gauge,
            "Offset of each upstream server (positive: it is ahead).");
   for (const UpstreamSnapshot& u : ups) {
-    if (u.offset_ns) m.sample(to_seconds(*u.offset_ns), {{"server", u.server}});
+    if (u.offset_ns) m.sample(to_seconds(*u.offset_ns), {{"server", u.server}, {"address", u.address}});
   }
   m.family("sntpd_upstream_delay_seconds", MetricType::Gauge, "Round-trip delay to each upstream server.");
   for (const UpstreamSnapshot& u : ups) {
-    if (u.delay_ns) m.sample(to_seconds(*u.delay_ns), {{"server", u.server}});
+    if (u.delay_ns) m.sample(to_seconds(*u.delay_ns), {{"server", u.server}, {"address", u.address}});
   }
   m.family("sntpd_upstream_rejected_total", MetricType::Counter,
            "Replies of each upstream server not used, by reason (unauthenticated, bad_mac, stray, "
            "beyond_max_change).");
   for (const UpstreamSnapshot& u : ups) {
     for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
-      m.sample(u.rejected[i], {{"server", u.server}, {"reason", kUpstreamRejections[i]}});
+      m.sample(u.rejected[i],
+               {{"server", u.server}, {"address", u.address}, {"reason", kUpstreamRejections[i]}});
     }
   }
 }

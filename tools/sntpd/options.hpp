@@ -26,6 +26,7 @@ struct Options {
   double max_change_s = 1000;  // after the first sync, offsets beyond this are not applied; 0: no limit
   int min_sources = 1;         // reachable upstream servers that must agree before a correction
   int max_poll = 10;           // longest upstream poll interval, log2 s
+  int max_sources = 4;         // addresses of one upstream name polled at once
   double max_age_s = 1800;
   double no_client_after_s = 3600;  // while unreliable, the activity log's "no client" line after this
   std::string state = os::kDefaultSyncStatePath;

@@ -73,7 +73,10 @@ void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {
 }
 
 void upstream_line(Out out, const UpstreamSnapshot& u) {
-  fmt::format_to(out, "Upstream         : {}  {}  reach {:03o}  poll {} s  offset {}  delay {}\n", u.server,
+  // A name, and the address of it polled (a pool name gives several).
+  std::string server =
+      u.address.empty() || u.address == u.server ? u.server : u.server + " (" + u.address + ")";
+  fmt::format_to(out, "Upstream         : {}  {}  reach {:03o}  poll {} s  offset {}  delay {}\n", server,
                  u.state, u.reach, u.poll_s, seconds_text(u.offset_ns, true), seconds_text(u.delay_ns));
   if (u.reachable_since_ns) {
     fmt::format_to(out, "  {:<15}: since {}\n", u.reachable ? "reachable" : "unreachable",

@@ -55,28 +55,39 @@ void Upstreams::add_name(const std::string& text, const os::HostPort& hp, const 
   ask_resolver(os::monotonic_ns());
 }
 
-os::Status Upstreams::add_peer(const Name& n, const os::SocketAddress& address) {
+os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
   for (const Peer& p : peers_) {
     if (p.address.to_string() == address.to_string()) return os::ok();  // named twice
   }
   auto sock = os::UdpSocket::open(address.family());
   if (!sock) return fail(sock.error());
   if (auto st = sock->connect(address); !st) return st;
+  const Name& n = names_[name];
   Peer p;
   p.address = address;
   p.socket = std::move(*sock);
   p.keys = n.keys;
   p.key_id = n.key_id;
+  p.name = name;
   p.reach_change_mono_ns = os::monotonic_ns();
   sources_.emplace_back(n.text, address.refid(), p.reach_change_mono_ns, config_.max_poll_log2);
   peers_.push_back(std::move(p));
   return os::ok();
 }
 
+void Upstreams::drop_peers(const std::vector<size_t>& indices) {
+  for (size_t k = indices.size(); k-- > 0;) {
+    auto at = static_cast<std::ptrdiff_t>(indices[k]);
+    peers_.erase(peers_.begin() + at);
+    sources_.erase(sources_.begin() + at);
+  }
+  if (!indices.empty()) reselect();  // its indices name other servers now
+}
+
 void Upstreams::ask_resolver(int64_t now_mono) {
   for (size_t i = 0; i < names_.size(); ++i) {
     Name& n = names_[i];
-    if (n.resolved || n.pending || n.retry_mono_ns > now_mono) continue;
+    if ((n.resolved && !n.refresh) || n.pending || n.retry_mono_ns > now_mono) continue;
     n.pending = true;
     resolver_->request(i, n.hp);
   }
@@ -90,41 +101,91 @@ void Upstreams::take_answers(int64_t now_mono) {
     if (!a.addresses) {
       resolve_failed(n, a.addresses.error().message, now_mono);
     } else {
-      use_addresses(n, *a.addresses, now_mono);
+      use_addresses(a.id, *a.addresses, now_mono);
     }
   }
 }
 
 void Upstreams::resolve_failed(Name& n, const std::string& why, int64_t now_mono) {
   // One warning per name; the retries are quiet until it works.
-  if (n.failures == 0) {
+  if (n.resolved) {
+    os::log::debug("upstream {}: resolving again for a fresh address: {}", n.text, why);
+  } else if (n.failures == 0) {
     os::log::warn("upstream {}: {}; serving the other references meanwhile, retrying in the background",
                   n.text, why);
   }
   n.problem = why;
+  retry_later(n, now_mono);
+}
+
+void Upstreams::retry_later(Name& n, int64_t now_mono) {
   n.retry_mono_ns =
       now_mono + std::min(kMaxResolveRetryNs, int64_t{2'000'000'000} << std::min(n.failures, 10));
   ++n.failures;
 }
 
-void Upstreams::use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono) {
+void Upstreams::use_addresses(size_t name, const std::vector<os::SocketAddress>& addresses,
+                              int64_t now_mono) {
+  Name& n = names_[name];
+  std::vector<size_t> mine;  // the peers of this name, and what became of each
+  std::vector<core::PoolVerdict> verdicts;
+  std::vector<std::string> known = n.polled;
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    // A replacement must be new to every name; at first, a server named twice is merged by add_peer.
+    if (n.resolved) known.push_back(peers_[i].address.to_string());
+    if (peers_[i].name != name) continue;
+    mine.push_back(i);
+    verdicts.push_back(peers_[i].verdict);
+  }
+  std::vector<std::string> resolved;
+  for (const os::SocketAddress& a : addresses) resolved.push_back(a.to_string());
+  core::PoolPlan plan = core::plan_pool(verdicts, resolved, known, config_.max_sources);
   std::string used;
-  std::string problem;
-  for (size_t k = 0; k < addresses.size() && k < kMaxAddressesPerName; ++k) {
+  std::string problem = "no address not polled before";
+  std::vector<size_t> gone;
+  for (size_t k = 0; k < plan.add.size(); ++k) {
     // connect() needs a route: an address on a network that is not up yet fails here.
-    if (auto st = add_peer(n, addresses[k]); !st) {
+    if (auto st = add_peer(name, addresses[plan.add[k]]); !st) {
       problem = st.error().message;
       continue;
     }
-    used += (used.empty() ? "" : ", ") + addresses[k].to_string();
+    const std::string& fresh = resolved[plan.add[k]];
+    core::remember_polled(n.polled, fresh);
+    if (k >= plan.drop.size()) {
+      used += (used.empty() ? "" : ", ") + fresh;
+      continue;
+    }
+    const Peer& old = peers_[mine[plan.drop[k]]];
+    os::log::info("upstream {}: {} {}; replaced by {}", n.text, old.address.to_string(),
+                  core::describe(old.verdict), fresh);
+    gone.push_back(mine[plan.drop[k]]);
   }
-  if (used.empty()) {  // nothing usable yet: as if the name had not resolved
+  took_addresses(n, used, gone.size(), problem, now_mono);
+  drop_peers(gone);
+}
+
+void Upstreams::took_addresses(Name& n, const std::string& used, size_t replaced, const std::string& problem,
+                               int64_t now_mono) {
+  if (used.empty() && replaced == 0) {  // nothing usable yet: as if the name had not resolved
     resolve_failed(n, problem, now_mono);
     return;
   }
-  n.resolved = true;
-  if (n.failures > 0 || used.find(',') != std::string::npos) {
+  if (!used.empty() && (n.failures > 0 || n.resolved || used.find(',') != std::string::npos)) {
     os::log::info("upstream {}: polling {}", n.text, used);
+  }
+  n.resolved = true;
+  n.refresh = false;  // judge_pool asks again if another one gives way
+  n.failures = 0;
+  n.retry_mono_ns = 0;
+}
+
+void Upstreams::judge_pool(int64_t now_mono) {
+  for (Name& n : names_) n.refresh = false;
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    Peer& p = peers_[i];
+    bool out = core::outvoted(selection_, sources_, i, !synced());
+    p.verdict = core::judge_pool_address(sources_[i], out, now_mono, p.watch);
+    if (p.verdict != core::PoolVerdict::Keep) names_[p.name].refresh = true;
   }
 }
 
@@ -139,7 +200,7 @@ int64_t Upstreams::next_due_ns() const {
   int64_t due = INT64_MAX;
   for (const core::UpstreamSource& s : sources_) due = std::min(due, s.next_poll_ns());
   for (const Name& n : names_) {
-    if (!n.resolved && !n.pending) due = std::min(due, n.retry_mono_ns);
+    if ((!n.resolved || n.refresh) && !n.pending) due = std::min(due, n.retry_mono_ns);
   }
   return due;
 }
@@ -147,11 +208,12 @@ int64_t Upstreams::next_due_ns() const {
 void Upstreams::poll_once() {
   int64_t now = os::monotonic_ns();
   take_answers(now);
-  ask_resolver(now);
   for (size_t i = 0; i < peers_.size(); ++i) {
     receive(i);
     if (sources_[i].next_poll_ns() <= now) transmit(i, now);
   }
+  judge_pool(now);
+  ask_resolver(now);
 }
 
 void Upstreams::transmit(size_t i, int64_t now_mono) {
@@ -163,10 +225,11 @@ void Upstreams::transmit(size_t i, int64_t now_mono) {
   size_t size = session.write_request(cookie, buf, sizeof(buf), p.keys, p.key_id);
   bool was_reachable = sources_[i].reachable();
   sources_[i].on_transmit(now_mono);
-  note_reach(i, was_reachable, now_mono);
-  if (p.polls < 8 && ++p.polls == 8 && !p.ever_reached) {
-    os::log::warn("upstream {} ({}): no usable reply to its first 8 polls; not counted until it answers",
-                  sources_[i].name(), p.address.to_string());
+  // The counts of the selection change with the reach, whether or not a sample comes.
+  if (note_reach(i, was_reachable, now_mono)) reselect();
+  if (p.polls < core::kReachPolls && ++p.polls == core::kReachPolls && !p.ever_reached) {
+    os::log::warn("upstream {} ({}): no usable reply to its first {} polls; not counted until it answers",
+                  sources_[i].name(), p.address.to_string(), core::kReachPolls);
   }
   if (size == 0) {
     p.last_problem = fmt::format("cannot sign with key {}", p.key_id);
@@ -210,21 +273,22 @@ void Upstreams::receive(size_t i) {
     }
     p.outstanding.erase(p.outstanding.begin() + static_cast<std::ptrdiff_t>(reply.session));
     bool was_reachable = sources_[i].reachable();
-    take_reply(i, reply, t4);
-    note_reach(i, was_reachable, os::monotonic_ns());
+    bool selected = take_reply(i, reply, t4);
+    // A sample reselects with the reach register as it now is: once is enough.
+    if (note_reach(i, was_reachable, os::monotonic_ns()) && !selected) reselect();
   }
 }
 
-void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns) {
+bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns) {
   Peer& p = peers_[i];
   const codec::NtpHeader& h = reply.header;
   if (reply.check.status == proto::ReplyStatus::KissOfDeath) {
     take_kiss(i, h.refid);
-    return;
+    return false;
   }
   if (reply.check.status != proto::ReplyStatus::Ok) {
     p.last_problem = proto::describe(reply.check.status);
-    return;
+    return false;
   }
   p.last_problem.clear();
   core::UpstreamSample s;
@@ -239,8 +303,9 @@ void Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   if (verdict == core::SampleVerdict::Used || verdict == core::SampleVerdict::Restarted) {
     update();
   } else {  // nothing to correct; the selection only loses this server
-    selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
+    reselect();
   }
+  return true;
 }
 
 void Upstreams::take_kiss(size_t i, uint32_t refid) {
@@ -288,22 +353,23 @@ void Upstreams::report(size_t i, core::SampleVerdict verdict, int64_t offset_ns)
 
 core::SelectRules Upstreams::select_rules() const { return {!synced(), config_.min_sources}; }
 
-void Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
+void Upstreams::reselect() { selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules()); }
+
+bool Upstreams::note_reach(size_t i, bool was, int64_t now_mono) {
   Peer& p = peers_[i];
   const core::UpstreamSource& s = sources_[i];
-  if (s.reachable() == was) return;
+  if (s.reachable() == was) return false;
   p.reach_change_mono_ns = now_mono;
   if (s.reachable()) {
     if (p.ever_reached) os::log::info("upstream {} ({}): reachable again", s.name(), p.address.to_string());
     p.ever_reached = true;
   } else if (!s.stopped()) {
     os::log::warn(
-        "upstream {} ({}): unreachable, no usable reply to its last 8 polls; not counted until it "
+        "upstream {} ({}): unreachable, no usable reply to its last {} polls; not counted until it "
         "answers",
-        s.name(), p.address.to_string());
+        s.name(), p.address.to_string(), core::kReachPolls);
   }
-  // The counts of the selection change with it, whether or not a sample comes.
-  selection_ = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
+  return true;
 }
 
 std::string Upstreams::selection_problem() const {
@@ -311,7 +377,7 @@ std::string Upstreams::selection_problem() const {
   switch (sel.problem) {
     case core::SelectProblem::None: return "";
     case core::SelectProblem::NoneReachable:
-      return "no server reachable (none answered any of its last 8 polls)";
+      return fmt::format("no server reachable (none answered any of its last {} polls)", core::kReachPolls);
     case core::SelectProblem::NoCandidates:
       return synced()
                  ? "no usable samples from the reachable servers"
@@ -357,8 +423,8 @@ void Upstreams::update() {
       os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
                     sel.reference.name);
       for (core::UpstreamSource& s : sources_) s.apply_step(d.offset_ns);
-      sel = core::select_upstreams(sources_, clock_.now_ns(), select_rules());
-      selection_ = sel;
+      reselect();
+      sel = selection_;
     }
   } else {
     int64_t distance = sel.reference.root_delay_ns / 2 + sel.reference.root_dispersion_ns;

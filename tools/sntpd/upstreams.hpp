@@ -11,6 +11,9 @@
 // once).  It runs in the main thread, between
 // serving (which the workers do).  Server names are resolved in the background (os::Resolver): a Pi offline
 // at boot starts serving its other references at once, and picks a server up whenever its name resolves.
+// A name that gives several addresses (a pool) has up to --max-sources of them polled; one that stops
+// answering, is a falseticker for an hour or refuses us gives way to a fresh address of the same name
+// (core/upstream_pool), so that a Pi online for months does not end up polling only dead servers.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@
 
 #include "core/reference.hpp"
 #include "core/upstream.hpp"
+#include "core/upstream_pool.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/resolver.hpp"
@@ -37,12 +41,11 @@ struct UpstreamConfig {
   int64_t max_change_ns = core::kDefaultMaxChangeNs;  // --max-change: after the first sync; 0: no limit
   size_t min_sources = 1;                             // --min-sources: agreeing servers needed to correct
   int max_poll_log2 = core::kMaxPollLog2;             // --max-poll: longest poll interval, log2 s
+  size_t max_sources = core::kDefaultMaxSources;      // --max-sources: addresses of one name polled at once
   std::string state_path;                             // sync-state file to record updates in ("" = none)
   os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
 };
 
-// Addresses of one --upstream name polled at most (a pool name gives several).
-inline constexpr size_t kMaxAddressesPerName = 4;
 // Resolution retries back off from 2 s, doubling, to this (as chrony's, about 15 min).
 inline constexpr int64_t kMaxResolveRetryNs = 900'000'000'000;
 
@@ -79,8 +82,9 @@ class Upstreams {
   Upstreams(os::Clock& clock, UpstreamConfig config);
 
   // Adds a server by name or address (the --upstream text, parsed): it is
-  // resolved in the background, again after each failure, and each of its
-  // addresses (at most kMaxAddressesPerName) is polled once known.  With a
+  // resolved in the background, again after each failure, and up to
+  // max_sources of its addresses are polled once known (others replace those
+  // that give way, core/upstream_pool).  With a
   // key (keys not null, key_id not 0; keys must outlive this object), every
   // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
   void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
@@ -120,7 +124,10 @@ class Upstreams {
     std::array<uint64_t, kUpstreamRejectionCount> rejected = {};  // by kUpstreamRejections
     int64_t reach_change_mono_ns = 0;                             // when it became reachable or not
     bool ever_reached = false;                                    // it answered once
-    int polls = 0;                                                // requests sent, up to 8
+    int polls = 0;                                                // requests sent, up to core::kReachPolls
+    size_t name = 0;                                              // index in names_ of the name it came from
+    core::PoolWatch watch;                                        // for verdict
+    core::PoolVerdict verdict = core::PoolVerdict::Keep;          // whether it gives way to a fresh address
   };
 
   // One --upstream name and where its resolution stands.
@@ -130,25 +137,38 @@ class Upstreams {
     const proto::MacKeys* keys = nullptr;
     uint32_t key_id = 0;
     bool resolved = false;
-    bool pending = false;       // a request is with the resolver
-    int failures = 0;           // resolutions failed in a row
-    int64_t retry_mono_ns = 0;  // when to ask again, after a failure
-    std::string problem;        // why the last resolution failed
+    bool pending = false;             // a request is with the resolver
+    int failures = 0;                 // resolutions failed in a row
+    int64_t retry_mono_ns = 0;        // when to ask again, after a failure
+    std::string problem;              // why the last resolution failed
+    bool refresh = false;             // an address of it gives way: resolve again for a fresh one
+    std::vector<std::string> polled;  // its addresses polled, ever (core::remember_polled)
   };
 
-  // Adds an address of name n; it is polled from now on.
-  os::Status add_peer(const Name& n, const os::SocketAddress& address);
+  // Adds an address of names_[name]; it is polled from now on.
+  os::Status add_peer(size_t name, const os::SocketAddress& address);
+  // Stops polling the peers at these indices (ascending) and selects again without them.
+  void drop_peers(const std::vector<size_t>& indices);
   void ask_resolver(int64_t now_mono);
   void take_answers(int64_t now_mono);
   // A name that did not resolve, or none of whose addresses can be polled yet:
-  // retried later (2 s, doubling to kMaxResolveRetryNs), warned about once.
+  // retried later (retry_later), warned about once.
   void resolve_failed(Name& n, const std::string& why, int64_t now_mono);
-  // Polls up to kMaxAddressesPerName of a name's addresses.
-  void use_addresses(Name& n, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
+  // Asks for n again later: 2 s after the first failure, doubling to kMaxResolveRetryNs.
+  static void retry_later(Name& n, int64_t now_mono);
+  // Polls fresh addresses of names_[name] (core::plan_pool): in place of
+  // those that give way, and up to max_sources in all.
+  void use_addresses(size_t name, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
+  // After use_addresses: notes that n resolved (used: the fresh addresses that fill
+  // free places, replaced: how many took another's), or else why not.
+  void took_addresses(Name& n, const std::string& used, size_t replaced, const std::string& problem,
+                      int64_t now_mono);
+  // Judges each peer (core::judge_pool_address); a name with one that gives way is resolved again.
+  void judge_pool(int64_t now_mono);
   void transmit(size_t i, int64_t now_mono);
   void receive(size_t i);
-  // A reply that ends an exchange with peer i, received at t4_ns.
-  void take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
+  // A reply that ends an exchange with peer i, received at t4_ns; true if it made the selection anew.
+  bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns);
   // A Kiss-o'-Death from peer i (RFC 5905 §7.4): RATE slows the polls, DENY and RSTR end them.
   void take_kiss(size_t i, uint32_t refid);
   // Logs and counts what the guards made of peer i's sample of offset_ns.
@@ -157,8 +177,11 @@ class Upstreams {
   bool synced() const { return corrected_once_ || (!config_.clock_control && reference_.has_value()); }
   // The rules of the selection now (core::SelectRules).
   core::SelectRules select_rules() const;
-  // Notes a change of peer i's reachability (was: before the poll or reply), logged once each way.
-  void note_reach(size_t i, bool was, int64_t now_mono);
+  // Notes a change of peer i's reachability (was: before the poll or reply), logged once each way;
+  // true if it changed (the selection is then out of date).
+  bool note_reach(size_t i, bool was, int64_t now_mono);
+  // Combines the servers again (core::select_upstreams) into selection_.
+  void reselect();
   // Why the last selection gives no correction, in words ("" when it gives one).
   std::string selection_problem() const;
   // Peer i's state as the status report words it.
