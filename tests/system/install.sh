@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 boot install
 install_package
 check "the _lansync user exists" inside getent passwd _lansync
+check "...and _lansync-web, sntpd-web's, in no group of _lansync's" \
+  eval 'inside getent passwd _lansync-web >/dev/null && ! inside id -nG _lansync-web | grep -qw _lansync'
 check "sntpd.service is enabled" [ "$(inside systemctl is-enabled sntpd.service)" = enabled ]
 check "sntpd.service is active (Type=notify: it sent READY=1)" wait_active sntpd.service
 check "...Type=notify" [ "$(inside systemctl show -p Type --value sntpd.service)" = notify ]
