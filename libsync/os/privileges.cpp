@@ -123,7 +123,8 @@ OsResult<std::string> drop_privileges(const std::string& user, KeptRights keep) 
   if (auto st = set_capabilities(keep); !st) return fail(st.error());
   if (any) (void)::prctl(PR_SET_KEEPCAPS, 0);  // a later switch by this process keeps nothing
   std::string kept = keep.sys_time ? "CAP_SYS_TIME" : "";
-  if (keep.switch_user) kept += std::string(kept.empty() ? "" : ", ") + "CAP_SETUID and CAP_SETGID (permitted)";
+  if (keep.switch_user)
+    kept += std::string(kept.empty() ? "" : ", ") + "CAP_SETUID and CAP_SETGID (permitted)";
   return "running as " + user + (kept.empty() ? " without capabilities" : " with " + kept);
 }
 

@@ -504,7 +504,8 @@ Stop open_broadcasts(const Options& opt, const os::KeyRing* keys, Daemon& daemon
 // file, activity log) become the user's first; CAP_SYS_TIME is kept only
 // when sntpd sets the real clock, CAP_SETUID and CAP_SETGID only when it starts
 // sntpd-web as another user.
-Stop drop_root(const Options& opt, const std::string& user, os::KeptRights keep, bool follows, bool http_set) {
+Stop drop_root(const Options& opt, const std::string& user, os::KeptRights keep, bool follows,
+               bool http_set) {
   if (::geteuid() != 0) return std::nullopt;
   auto give_parent = [&](const std::string& path) {
     auto slash = path.rfind('/');

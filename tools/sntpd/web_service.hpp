@@ -54,13 +54,13 @@ struct HttpConfig {
   std::vector<std::string> set_interfaces;     // --http-set-interface
   std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
   std::string activity_log;                    // --activity-log ("" = none)
-  std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
-  std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
-  bool verbose = false;        // --verbose, passed on
-  std::string web_user_name;   // the user sntpd-web runs as, for messages
+  std::string camera_state;             // --camera-state: camsync's last run, for GET /time ("" = none)
+  std::string camera_request;           // --camera-request: written by POST /sync-camera ("" = refused)
+  bool verbose = false;                 // --verbose, passed on
+  std::string web_user_name;            // the user sntpd-web runs as, for messages
   std::optional<os::UserIds> web_user;  // its IDs; none: sntpd's own user (not started as root)
-  os::Fd tls_cert;             // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
-  os::Fd tls_key;              // --http-tls-key's, likewise
+  os::Fd tls_cert;                      // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
+  os::Fd tls_key;                       // --http-tls-key's, likewise
 };
 
 class WebService {
