@@ -350,15 +350,13 @@ constexpr const char* kWebUser = "_lansync-web";
 
 void choose_web_user(const std::string& user, HttpConfig& hc) {
   if (::geteuid() != 0) {
-    os::log::info("http: not started as root: sntpd-web runs as this user, as sntpd does");
+    hc.web_user_note = "not started as root: sntpd-web runs as this user, as sntpd does";
     return;
   }
   hc.web_user = os::user_ids(kWebUser);
-  if (hc.web_user) {
-    hc.web_user_name = kWebUser;
-    return;
-  }
-  os::log::info("http: no user {}: sntpd-web runs as {}, sntpd's own user", kWebUser, user);
+  hc.web_user_name = hc.web_user ? kWebUser : user;
+  if (!hc.web_user)
+    hc.web_user_note = fmt::format("no user {}: sntpd-web runs as {}, sntpd's own user", kWebUser, user);
 }
 
 // The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now; sntpd-web is

@@ -231,6 +231,7 @@ void WebService::attach(EventLoop& loop) {
   loop_ = &loop;
   os::log::info("http: serving on {}{}{}", address_, config_.tls_cert.get() >= 0 ? " (HTTPS)" : "",
                 set_enabled() ? "; phones may set the clock" : "");
+  if (!config_.web_user_note.empty()) os::log::info("http: {}", config_.web_user_note);
   spawn();
   loop.watch_set(
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },

@@ -59,8 +59,9 @@ struct HttpConfig {
   bool verbose = false;                 // --verbose, passed on
   std::string web_user_name;            // the user sntpd-web runs as, for messages
   std::optional<os::UserIds> web_user;  // its IDs; none: sntpd's own user (not started as root)
-  os::Fd tls_cert;                      // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
-  os::Fd tls_key;                       // --http-tls-key's, likewise
+  std::string web_user_note;  // why sntpd-web runs as sntpd's user, logged at attach ("": it does not)
+  os::Fd tls_cert;            // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
+  os::Fd tls_key;             // --http-tls-key's, likewise
 };
 
 class WebService {
