@@ -49,7 +49,7 @@ constexpr int kListenFd = 3;  // the descriptors sntpd-web gets
 constexpr int kChannelFd = 4;
 constexpr int kTlsCertFd = 5;  // with --http-tls-cert: the sealed memory files
 constexpr int kTlsKeyFd = 6;
-// The child's exit status when it could not become --web-user (no CAP_SETUID or CAP_SETGID).
+// The child's exit status when it could not become the web user (no CAP_SETUID or CAP_SETGID).
 constexpr int kExitNoUser = 125;
 constexpr int kMessagesPerRound = 64;  // then the loop serves the others
 constexpr int64_t kStopWaitNs = 2'000'000'000;
