@@ -72,7 +72,7 @@ check "...cannot open the sync-state for writing" \
 check "...nor signal sntpd" eval '! inside runuser -u _lansync-web -- kill -0 "$main" 2>/dev/null'
 check "...nor use its control socket" eval '! inside runuser -u _lansync-web -- sntpd status >/dev/null 2>&1'
 # A kill -9 of the web process: sntpd starts it again, as _lansync-web, and the page answers.
-inside kill -9 "$web"
+inside sh -c "kill -9 $web"
 web_back() {
   local pid
   pid=$(inside sh -c 'grep -lx sntpd-web /proc/[0-9]*/comm' 2>/dev/null | head -n 1 | cut -d/ -f3) &&
