@@ -1,20 +1,54 @@
-// Dropping root after start-up: run as an unprivileged user, keeping only CAP_SYS_TIME if needed.
+// Dropping root after start-up: run as an unprivileged user, keeping only the rights still needed.
 //
 // OpenNTPD's rule: bind the privileged port and open what needs root first,
 // then become a user who can do nothing else.  When the daemon must still
-// adjust the clock, it keeps CAP_SYS_TIME and no other capability.
+// adjust the clock, it keeps CAP_SYS_TIME; when it must still start its web
+// process as a user of its own, it keeps CAP_SETUID and CAP_SETGID in its
+// permitted set (not the effective one), which only that child raises to
+// switch users before it executes the web process.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 
 #include "os/error.hpp"
 
 namespace lansync::os {
 
-// Becomes user (name; its primary group, no supplementary groups).  When the
-// process is not root, or already runs as that user, does nothing and says so
-// in the returned note.  keep_sys_time: keep CAP_SYS_TIME (and only it).
-OsResult<std::string> drop_privileges(const std::string& user, bool keep_sys_time);
+// A user's IDs as the user database gives them: the user and its primary group.
+struct UserIds {
+  uid_t uid;
+  gid_t gid;
+};
+
+// The IDs of the user of that name, or nullopt when there is none.
+std::optional<UserIds> user_ids(const std::string& name);
+
+// The capabilities drop_privileges keeps.
+struct KeptRights {
+  bool sys_time = false;     // CAP_SYS_TIME, effective: the daemon adjusts the clock
+  bool switch_user = false;  // CAP_SETUID and CAP_SETGID, permitted only: for become_user in a child
+};
+
+// Becomes user (name; its primary group, no supplementary groups), keeping only the
+// capabilities named in keep.  When the process is not root, or already runs as that user,
+// does nothing and says so in the returned note.
+OsResult<std::string> drop_privileges(const std::string& user, KeptRights keep);
+
+// Becomes user u for good, in this order: no supplementary groups, u's group as the real,
+// effective and saved group, u as the real, effective and saved user; each step checked, and
+// the result read back.  Raises CAP_SETUID and CAP_SETGID from the permitted set first (what
+// drop_privileges kept with switch_user).  Only system calls: safe in a child between fork and
+// exec.  False when a step failed (the caller must not exec).
+bool become_user(UserIds u) noexcept;
+
+// Sends sig to pid.  When this process may not (EPERM: the target runs as another user), a
+// short-lived child becomes user as (become_user) and sends it: the right to switch users that
+// started the process is the right to signal it, and no CAP_KILL is needed.  False when the
+// signal could not be sent.
+bool signal_as(pid_t pid, int sig, std::optional<UserIds> as);
 
 // Creates dir if missing and makes user its owner, so that a daemon that
 // drops to user can still replace files in it (atomic writes need the

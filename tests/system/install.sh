@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 boot install
 install_package
 check "the _lansync user exists" inside getent passwd _lansync
+check "...and _lansync-web, sntpd-web's, in its own group alone" \
+  [ "$(inside id -nG _lansync-web)" = _lansync-web ]
 check "sntpd.service is enabled" [ "$(inside systemctl is-enabled sntpd.service)" = enabled ]
 check "sntpd.service is active (Type=notify: it sent READY=1)" wait_active sntpd.service
 check "...Type=notify" [ "$(inside systemctl show -p Type --value sntpd.service)" = notify ]
@@ -56,7 +58,7 @@ check "a user outside _lansync is refused with a clear message ($(head -c 120 "$
   eval '[ "$RC" -ne 0 ] && grep -q "Permission denied" "$WORK/last.err"'
 check "systemctl --failed is empty" [ -z "$(inside systemctl --failed --no-legend --plain)" ]
 warnings=$(inside journalctl -b -u sntpd.service -p warning --no-pager -q || true)
-check "the unit's journal has no warning on a clean start" [ -z "$warnings" ]
+check "the unit's journal has no warning on a clean start${warnings:+: $warnings}" [ -z "$warnings" ]
 journal=$(inside journalctl -b -u sntpd.service --no-pager -q -o cat)
 check "the journal has sntpd's lines without a program prefix" grep -q "^listening on" <<<"$journal"
 

@@ -32,6 +32,9 @@ NSPAWN_PID=""
 CPID=""
 trap system_cleanup EXIT
 
+# show TITLE TEXT: a user's command and its output, for the record (README).
+show() { echo "      \$ $1"; sed 's/^/      /' <<<"$2"; }
+
 # ap0_phone_set URL ORIGIN CAFILE [EXTRA_JSON_FIELDS]: phone_set (tests/interop/lib.sh)
 # from a phone at 192.168.4.2 on the container's ap0: this machine's python3 in
 # the container's network; CAFILE a path on this machine.  Body in $set.

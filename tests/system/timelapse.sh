@@ -6,7 +6,7 @@
 # --discover).  A phone on ap0 (curl) sets the Pi's clock: camsync.service runs
 # by itself and sets the camera; GET /time shows that run; POST /sync-camera
 # starts camsync again; the page in Chromium (when installed) agrees with the
-# Pi, a verification, and camsync runs once more; sntpd-web runs as _lansync
+# Pi, a verification, and camsync runs once more; sntpd-web runs as _lansync-web
 # in sntpd.service's cgroup and comes back after a kill -9 while sntpd stays.  After a reboot the
 # activity log still holds its lines and grows, the Pi is not reliable (no
 # phone yet) and camsync refuses to copy its clock.  Between the two, the
@@ -33,9 +33,6 @@ ALOG=/var/log/lansync/sntpd.jsonl
 PI=http://192.168.4.1
 CA=()  # curl's --cacert once the page is on HTTPS
 CAMERA=192.168.4.20:8080
-
-# show TITLE TEXT: a user's command and its output, for the record (README).
-show() { echo "      \$ $1"; sed 's/^/      /' <<<"$2"; }
 
 # The rig at every boot (ap0.service): ap0, one end of a veth pair holding the
 # Pi's and a phone's addresses (as in phone.sh); the camera's address on the
@@ -191,7 +188,7 @@ else
   echo "SKIP (the page in Chromium): chromium, node or playwright-core is not installed (scripts/install-deps.sh --test)"
 fi
 
-# --- sntpd-web: _lansync, in sntpd.service's cgroup under its MemoryMax, restarted after kill -9.
+# --- sntpd-web: _lansync-web, in sntpd.service's cgroup under its MemoryMax, restarted after kill -9.
 main=$(inside systemctl show -p MainPID --value sntpd.service)
 # sntpd-web's PID, from /proc (a minimal Debian has no pgrep).
 web_pid() {
@@ -205,7 +202,7 @@ max=$(inside systemctl show -p MemoryMax --value sntpd.service)
 show "systemctl show sntpd.service -p MemoryMax" "MemoryMax=$max"
 show "grep -E 'PPid|Uid|VmRSS' /proc/$web/status" "$(grep -E '^(PPid|Uid|VmRSS)' <<<"$st")"
 check "sntpd-web ($web) is sntpd's ($main) child" [ "$(awk '/^PPid/ { print $2 }' <<<"$st")" = "$main" ]
-check "...runs as _lansync" [ "$(awk '/^Uid/ { print $2 }' <<<"$st")" = "$(inside id -u _lansync)" ]
+check "...runs as _lansync-web" [ "$(awk '/^Uid/ { print $2 }' <<<"$st")" = "$(inside id -u _lansync-web)" ]
 check "...in sntpd.service's cgroup ($(inside grep '^0::' /proc/"$web"/cgroup))" \
   grep -q '^0::/system.slice/sntpd.service$' <(inside cat "/proc/$web/cgroup")
 check "...whose MemoryMax is 128M ($max)" [ "$max" = 134217728 ]

@@ -354,8 +354,26 @@ Stop load_tls(const Options& opt, HttpConfig& hc) {
   return std::nullopt;
 }
 
-// The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now.
-Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
+// The user sntpd-web runs as when sntpd starts as root: one of its own, which may neither write
+// sntpd's files nor signal it.  Where it does not exist (a build installed without the package's
+// sysusers.d file), sntpd's own user, as before; not started as root, sntpd cannot switch users
+// and the web process runs as the user who started it.  Either is said once.
+constexpr const char* kWebUser = "_lansync-web";
+
+void choose_web_user(const std::string& user, HttpConfig& hc) {
+  if (::geteuid() != 0) {
+    hc.web_user_note = "not started as root: sntpd-web runs as this user, as sntpd does";
+    return;
+  }
+  hc.web_user = os::user_ids(kWebUser);
+  hc.web_user_name = hc.web_user ? kWebUser : user;
+  if (!hc.web_user)
+    hc.web_user_note = fmt::format("no user {}: sntpd-web runs as {}, sntpd's own user", kWebUser, user);
+}
+
+// The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now; sntpd-web is
+// to run as hc.web_user (choose_web_user).
+Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfig& hc) {
   if (std::string problem = tls_options_problem(opt.http_tls_cert, opt.http_tls_key); !problem.empty()) {
     os::log::error("{}", problem);
     return kUsage;
@@ -366,7 +384,6 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock) {
         "--http-set-allow, --http-set-interface, --http-manual-interface and --http-tls-cert need --http");
     return kUsage;
   }
-  HttpConfig hc;
   if (Stop stop = load_tls(opt, hc)) return *stop;
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
@@ -497,8 +514,10 @@ Stop open_broadcasts(const Options& opt, const os::KeyRing* keys, Daemon& daemon
 
 // Continues as `user`: the directories sntpd writes after this (state, drift
 // file, activity log) become the user's first; CAP_SYS_TIME is kept only
-// when sntpd sets the real clock.
-Stop drop_root(const Options& opt, const std::string& user, bool sets_clock, bool follows, bool http_set) {
+// when sntpd sets the real clock, CAP_SETUID and CAP_SETGID only when it starts
+// sntpd-web as another user.
+Stop drop_root(const Options& opt, const std::string& user, os::KeptRights keep, bool follows,
+               bool http_set) {
   if (::geteuid() != 0) return std::nullopt;
   auto give_parent = [&](const std::string& path) {
     auto slash = path.rfind('/');
@@ -510,7 +529,7 @@ Stop drop_root(const Options& opt, const std::string& user, bool sets_clock, boo
     if (follows && !opt.drift_file.empty()) give_parent(opt.drift_file);
     if (http_set && !opt.activity_log.empty()) give_parent(opt.activity_log);
   }
-  auto dropped = os::drop_privileges(user, sets_clock);
+  auto dropped = os::drop_privileges(user, keep);
   if (!dropped) {
     os::log::error("{}", dropped.error().message);
     return kFailure;
@@ -548,7 +567,13 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   bool follows = uc.clock_control && servers > 0;  // sntpd disciplines the clock
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
-  if (Stop stop = attach_http(opt, daemon, clock)) return *stop;
+  HttpConfig hc;
+  if (!opt.http.empty()) choose_web_user(user, hc);
+  // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.
+  auto own = os::user_ids(user);
+  std::optional<os::UserIds> web = hc.web_user;
+  bool switches = web && (!own || own->uid != web->uid || own->gid != web->gid);
+  if (Stop stop = attach_http(opt, daemon, clock, hc)) return *stop;
   auto addresses = listen_addresses(opt);
   if (auto* code = std::get_if<int>(&addresses)) return *code;
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
@@ -561,7 +586,10 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   }
   if (follows && !opt.drift_file.empty()) restore_drift(clock, opt.drift_file);
   // The simulated clock needs no privilege to be set; the real one needs CAP_SYS_TIME.
-  if (Stop stop = drop_root(opt, user, !simulated && (follows || http_set), follows, http_set)) return *stop;
+  os::KeptRights keep;
+  keep.sys_time = !simulated && (follows || http_set);
+  keep.switch_user = switches;
+  if (Stop stop = drop_root(opt, user, keep, follows, http_set)) return *stop;
   if (servers > 0) {
     os::log::info("following {} upstream server{}, {}", servers, servers > 1 ? "s" : "",
                   follows ? "disciplining the clock" : "without clock control");

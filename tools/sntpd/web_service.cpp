@@ -49,6 +49,8 @@ constexpr int kListenFd = 3;  // the descriptors sntpd-web gets
 constexpr int kChannelFd = 4;
 constexpr int kTlsCertFd = 5;  // with --http-tls-cert: the sealed memory files
 constexpr int kTlsKeyFd = 6;
+// The child's exit status when it could not become the web user (no CAP_SETUID or CAP_SETGID).
+constexpr int kExitNoUser = 125;
 constexpr int kMessagesPerRound = 64;  // then the loop serves the others
 constexpr int64_t kStopWaitNs = 2'000'000'000;
 // How often a refusal reason (or malformed channel data) may write a log line.
@@ -122,13 +124,14 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
 }
 
 // In the child, between fork and exec: only system calls.  The web process gets the two
-// descriptors as 3 and 4 (with TLS, the certificate and key as 5 and 6) and nothing else, no
-// capability, a bounded data segment, and is the first process the kernel kills when memory runs out.
-[[noreturn]] void exec_web(const int (&fds)[4], const char* path, char* const* argv) {
+// descriptors as 3 and 4 (with TLS, the certificate and key as 5 and 6) and nothing else, its
+// own user (when given), no capability, a bounded data segment, and is the first process the
+// kernel kills when memory runs out.
+[[noreturn]] void exec_web(const int (&fds)[4], const char* path, char* const* argv,
+                           const std::optional<os::UserIds>& user, pid_t parent) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
   int moved[4] = {-1, -1, -1, -1};  // above the targets first: a source may sit on another's target
   for (int i = 0; i < 4; ++i) {
     if (fds[i] >= 0 && (moved[i] = ::fcntl(fds[i], F_DUPFD, 10)) < 0) ::_exit(126);
@@ -144,6 +147,11 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
   if (kLimitWebMemory) ::setrlimit(RLIMIT_DATA, &data);
   // Fails once sntpd runs as its --user (see volunteer_for_oom_kill): sntpd-web does it again.
   (void)os::volunteer_for_oom_kill();
+  if (user && !os::become_user(*user)) ::_exit(kExitNoUser);
+  // After the switch: changing users clears the parent-death signal.  A parent already gone
+  // would never send it.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+  if (::getppid() != parent) ::_exit(126);
   if (!os::shed_all_capabilities()) ::_exit(126);
   ::execv(path, argv);
   ::_exit(127);
@@ -223,6 +231,7 @@ void WebService::attach(EventLoop& loop) {
   loop_ = &loop;
   os::log::info("http: serving on {}{}{}", address_, config_.tls_cert.get() >= 0 ? " (HTTPS)" : "",
                 set_enabled() ? "; phones may set the clock" : "");
+  if (!config_.web_user_note.empty()) os::log::info("http: {}", config_.web_user_note);
   spawn();
   loop.watch_set(
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
@@ -257,8 +266,9 @@ void WebService::spawn() {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  if (pid == 0) exec_web(fds, binary_.c_str(), argv.data());
+  if (pid == 0) exec_web(fds, binary_.c_str(), argv.data(), config_.web_user, parent);
   ::close(pair[1]);
   if (pid < 0) {
     ::close(pair[0]);
@@ -301,7 +311,7 @@ void WebService::on_channel() {
 void WebService::child_gone() {
   channel_.reset();
   int status = 0;
-  ::kill(pid_, SIGKILL);  // it closed the channel: it is of no use any more
+  signal_web(SIGKILL);  // it closed the channel: it is of no use any more
   ::waitpid(pid_, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == os::web::kExitTlsRefused) {
     // The same bytes would be refused again: a configuration error, not a crash to restart from.
@@ -312,6 +322,12 @@ void WebService::child_gone() {
     tls_refused_ = true;
     if (loop_ != nullptr) loop_->stop();
     return;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoUser) {
+    os::log::error(
+        "http: cannot start sntpd-web as {}: sntpd lacks CAP_SETUID or CAP_SETGID (the unit's "
+        "CapabilityBoundingSet must name them)",
+        config_.web_user_name);
   }
   int64_t delay = backoff_.next_delay_ns(os::monotonic_ns() - started_mono_ns_);
   os::log::warn("http: sntpd-web (pid {}) {}; starting it again in {} s", pid_, describe_exit(status),
@@ -340,16 +356,22 @@ void WebService::beat() {
   os::web::send(channel_.get(), ping);  // one that cannot go is missed all the same
 }
 
+void WebService::signal_web(int sig) {
+  if (!os::signal_as(pid_, sig, config_.web_user) && errno != ESRCH) {
+    os::log::warn("http: cannot send signal {} to sntpd-web (pid {}): {}", sig, pid_, std::strerror(errno));
+  }
+}
+
 void WebService::stop() {
   restart_due_mono_ns_ = INT64_MAX;
   channel_.reset();
   if (pid_ < 0) return;
-  ::kill(pid_, SIGTERM);
+  signal_web(SIGTERM);
   int status = 0;
   int64_t give_up = os::monotonic_ns() + kStopWaitNs;
   while (::waitpid(pid_, &status, WNOHANG) == 0) {
     if (os::monotonic_ns() > give_up) {
-      ::kill(pid_, SIGKILL);
+      signal_web(SIGKILL);
       ::waitpid(pid_, &status, 0);
       break;
     }

@@ -10,7 +10,8 @@
 // HTTP is parsed by sntpd-web (tools/sntpd-web), a process of its own without privileges, so that
 // an HTTP client can neither reach the NTP service's memory nor exhaust it.  sntpd binds the
 // socket (as root, before dropping privileges) and keeps it; sntpd-web is started when the event
-// loop starts, as sntpd's user with no capability, and started again when it exits or closes the
+// loop starts, as a user of its own (_lansync-web: it may neither write sntpd's files nor signal
+// it) with no capability, and started again when it exits or closes the
 // channel (RestartBackoff), or when it stops answering the heartbeat (Heartbeat: a Ping every
 // 5 s; 3 unanswered over 15 s and it is killed with SIGKILL, then started again the same way).  With
 // --http-tls-cert and --http-tls-key it serves HTTPS only: the certificate and key reach it as sealed memory
@@ -39,6 +40,7 @@
 #include "os/error.hpp"
 #include "os/exchange_token.hpp"
 #include "os/fd.hpp"
+#include "os/privileges.hpp"
 #include "os/web_channel.hpp"
 #include "restart_backoff.hpp"
 #include "status_snapshot.hpp"
@@ -58,8 +60,11 @@ struct HttpConfig {
   std::string camera_state;            // --camera-state: camsync's last run, for GET /time ("" = none)
   std::string camera_request;          // --camera-request: written by POST /sync-camera ("" = refused)
   bool verbose = false;                // --verbose, passed on
-  os::Fd tls_cert;                     // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
-  os::Fd tls_key;                      // --http-tls-key's, likewise
+  std::string web_user_name;           // the user sntpd-web runs as, for messages
+  std::optional<os::UserIds> web_user;  // its IDs; none: sntpd's own user (not started as root)
+  std::string web_user_note;  // why sntpd-web runs as sntpd's user, logged at attach ("": it does not)
+  os::Fd tls_cert;            // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
+  os::Fd tls_key;             // --http-tls-key's, likewise
 };
 
 class WebService {
@@ -92,6 +97,8 @@ class WebService {
   void spawn();
   void on_channel();
   void child_gone();
+  // Sends sig to the web process, which may run as another user (os::signal_as).
+  void signal_web(int sig);
   // The heartbeat's tick: kills a web process that stopped answering, else sends the next Ping.
   void beat();
   void handle(const os::web::Message& m);
