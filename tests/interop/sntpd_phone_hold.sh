@@ -4,7 +4,8 @@
 # hold stays; the button overrides the hold (logged); when the holder stops checking in for
 # --max-age (20 s here), the hold passes on.  One sntpd on a simulated clock 5 s behind; two phones
 # (tests/support/phone_set.py) from 127.0.0.1 and 127.0.0.2 in this test's network namespace, the
-# second's clock 1.2 s ahead where it says so.
+# second's clock 1.2 s ahead where it says so (and phone A's 2.4 s ahead while B holds: a time
+# before the record B made would be refused before_record first).
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
@@ -48,8 +49,8 @@ check "phone B's button, 1.2 s apart, overrides: $(json result "$set") $(json of
 check "...B holds the clock now ($(holder))" [ "$(holder)" = 127.0.0.2 ]
 wait_for_log pi "phone 127.0.0.2 took the clock's hold from phone 127.0.0.1 by the button"
 
-phone 127.0.0.1 0 '"trigger":"auto"'
-check "phone A while B holds: refused other_phone ($(json reason "$set"))" [ "$(json reason "$set")" = other_phone ]
+phone 127.0.0.1 2400 '"trigger":"auto"'
+check "phone A, 1.2 s from B, while B holds: refused other_phone ($(json reason "$set"))" [ "$(json reason "$set")" = other_phone ]
 check "B stops checking in: after --max-age the hold lapses" wait_until 60 eval '[ "$(holder)" = none ]'
 phone 127.0.0.1 0 '"trigger":"auto"'
 check "then phone A sets the clock again ($(json result "$set"))" [ "$(json result "$set")" = set ]
