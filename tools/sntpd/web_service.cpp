@@ -456,14 +456,18 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   record(r, core::PhoneOutcome::Set, PhoneRefusal::None, message, m);
 }
 
+bool WebService::hold_current() const {
+  return holder_ && os::monotonic_ns() - holder_mono_ns_ <= config_.hold_ns;
+}
+
 std::optional<core::PhoneHolder> WebService::holder_for(const os::web::SetRequest& r) const {
-  if (!holder_ || os::monotonic_ns() - holder_mono_ns_ > config_.hold_ns) return std::nullopt;
+  if (!hold_current()) return std::nullopt;
   if (holder_->client == r.client || r.trigger == "button") return std::nullopt;
   return holder_;
 }
 
 void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
-  bool current = holder_ && os::monotonic_ns() - holder_mono_ns_ <= config_.hold_ns;
+  bool current = hold_current();
   bool other = current && holder_->client != r.client;
   if (other && r.trigger != "button") return;  // an agreeing phone verifies; the hold stays
   if (other) {
@@ -476,8 +480,8 @@ void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasur
 }
 
 ordered_json WebService::held_by_json() const {
-  int64_t left = holder_ ? holder_mono_ns_ + config_.hold_ns - os::monotonic_ns() : -1;
-  if (left < 0) return nullptr;
+  if (!hold_current()) return nullptr;
+  int64_t left = holder_mono_ns_ + config_.hold_ns - os::monotonic_ns();
   ordered_json j;
   j["client"] = holder_->client;
   j["user_agent"] = holder_->user_agent;

@@ -110,6 +110,8 @@ class WebService {
   // The phone that holds the clock, as r's judgement meets it: none when its hold lapsed, when it
   // is r's own client, or for a button set.
   std::optional<core::PhoneHolder> holder_for(const os::web::SetRequest& r) const;
+  // Whether a phone holds the clock now: one did, and checked in within --max-age.
+  bool hold_current() const;
   // After a taken set or verification: r's phone holds the clock when none did, when it already
   // did, or by the button (logged).
   void take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m);
