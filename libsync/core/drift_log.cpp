@@ -95,13 +95,14 @@ const char* status_word(ReadingStatus s) {
     case ReadingStatus::Unsynchronized: return "unsynchronized";
     case ReadingStatus::Kod: return "kod";
     case ReadingStatus::Error: return "error";
+    case ReadingStatus::Missed: return "missed";
   }
   return "error";
 }
 
 std::optional<ReadingStatus> parse_status_word(std::string_view word) {
   for (ReadingStatus s : {ReadingStatus::Ok, ReadingStatus::Timeout, ReadingStatus::Unsynchronized,
-                          ReadingStatus::Kod, ReadingStatus::Error}) {
+                          ReadingStatus::Kod, ReadingStatus::Error, ReadingStatus::Missed}) {
     if (word == status_word(s)) return s;
   }
   return std::nullopt;

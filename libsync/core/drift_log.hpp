@@ -30,9 +30,10 @@ namespace lansync::core {
 inline constexpr std::string_view kDriftCsvHeader = "time_utc,elapsed_s,source,offset_s,delay_s,status";
 
 // How a measurement went.
-enum class ReadingStatus : uint8_t { Ok, Timeout, Unsynchronized, Kod, Error };
+// Missed: no measurement at that slot, the one before it overran the interval.
+enum class ReadingStatus : uint8_t { Ok, Timeout, Unsynchronized, Kod, Error, Missed };
 
-// "ok", "timeout", "unsynchronized", "kod", "error".
+// "ok", "timeout", "unsynchronized", "kod", "error", "missed".
 const char* status_word(ReadingStatus s);
 std::optional<ReadingStatus> parse_status_word(std::string_view word);
 

@@ -20,8 +20,14 @@ check "record: nothing on stderr when it is not a terminal" [ ! -s "$WORK/last.e
 check "record: the header row" [ "$(head -n 1 <<<"$csv")" = "time_utc,elapsed_s,source,offset_s,delay_s,status" ]
 rows=$(tail -n +2 <<<"$csv" | wc -l)
 check "record: 100 rows for 20 s at 0.2 s (got $rows)" [ "$rows" -eq 100 ]
+# Every slot has its row: a slot a slowed measurement overran is a "missed"
+# row, never a gap.  How many are missed or timed out depends on the machine's
+# load, so the count of ok rows only has to carry the fit below.
 ok=$(tail -n +2 <<<"$csv" | awk -F, '$6 == "ok"' | wc -l)
-check "record: at least 95 of them ok (got $ok)" [ "$ok" -ge 95 ]
+other=$(tail -n +2 <<<"$csv" | awk -F, '$6 != "ok" && $6 != "missed" && $6 != "timeout"' | wc -l)
+echo "record: $ok ok, $(tail -n +2 <<<"$csv" | awk -F, '$6 == "missed"' | wc -l) missed, $(tail -n +2 <<<"$csv" | awk -F, '$6 == "timeout"' | wc -l) timeout"
+check "record: every row is ok, missed or timeout ($other others)" [ "$other" -eq 0 ]
+check "record: most rows ok (got $ok of 100)" [ "$ok" -ge 50 ]
 first=$(awk -F, 'NR == 2 { print $4 }' <<<"$csv")
 # -5 s when chronyd started, 100 ppm more each second since, measured within
 # half the round trip of that first row.

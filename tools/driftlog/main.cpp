@@ -76,8 +76,9 @@ int main(int argc, char** argv) {
           ->type_name("SCHEME:ARG"));
   record_options.push_back(
       cli::add_bounded(app, "-i,--interval", rec.interval_s, "seconds between measurements", 0.01, 86400.0));
-  record_options.push_back(app.add_option("-n,--count", rec.count, "stop after N rows")
-                               ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000})));
+  record_options.push_back(
+      app.add_option("-n,--count", rec.count, "stop after N rows (a missed slot's row counts)")
+          ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000})));
   record_options.push_back(
       app.add_option("-d,--duration", rec.duration, "stop after this long: 90s, 30m, 12h, 1d, 1h30m")
           ->type_name("DURATION")

@@ -2,8 +2,9 @@
 //
 // Measurement k is due at start + k * interval on CLOCK_MONOTONIC: absolute
 // deadlines, so a slow measurement never delays the ones after it.  A
-// measurement that overruns a whole interval skips the slots it missed
-// (nothing is measured late to catch up).  SIGINT and SIGTERM are blocked and
+// measurement that overruns a whole interval leaves the slots it missed
+// unmeasured (nothing is measured late to catch up), and each gets a row with
+// status "missed", so the CSV accounts for every slot of the run.  SIGINT and SIGTERM are blocked and
 // read from a signalfd, so they end the wait for the next slot at once and a
 // measurement in progress (a command is killed; an NTP burst ends within its
 // timeout).  Every row is written and flushed when measured.
@@ -19,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -110,10 +112,12 @@ int record(Source& source, const RecordOptions& opt) {
   core::LineAccumulator acc;
   const int64_t start = os::monotonic_ns();
   int64_t rows = 0, failed = 0;
-  for (int64_t k = 0;;) {
+  auto slot_wanted = [&](int64_t k) {
+    if (opt.count && rows >= *opt.count) return false;
+    return !opt.duration_ns || k * opt.interval_ns < *opt.duration_ns;
+  };
+  for (int64_t k = 0; slot_wanted(k);) {
     const int64_t due = start + k * opt.interval_ns;
-    if (opt.count && rows >= *opt.count) break;
-    if (opt.duration_ns && due - start >= *opt.duration_ns) break;
     if (!wait_until(due, sfd)) break;
 
     MeasureContext ctx;
@@ -137,10 +141,22 @@ int record(Source& source, const RecordOptions& opt) {
     if (!write_out(core::format_drift_row(row))) return write_failed();
     ++rows;
 
-    // The next slot; whole intervals lost to a slow measurement are skipped.
+    // The next slot.  Each slot that went by whole during this measurement
+    // gets a "missed" row at its due time (on the local clock as this
+    // measurement read it), or at this reading's time when that came later (a
+    // command's reading is the middle of its run): elapsed_s never goes back.
+    // The slot under way is measured late.
     ++k;
     int64_t now = os::monotonic_ns();
-    if (now >= start + (k + 1) * opt.interval_ns) k = (now - start) / opt.interval_ns;
+    for (; now >= start + (k + 1) * opt.interval_ns && slot_wanted(k); ++k, ++rows, ++failed) {
+      core::DriftRow missed;
+      const int64_t slot_ns = std::max(start + k * opt.interval_ns, r.mono_ns);
+      missed.time_utc_ns = r.local_ns + (slot_ns - r.mono_ns);
+      missed.elapsed_s = static_cast<double>(slot_ns - start) / 1e9;
+      missed.source = opt.source_spec;
+      missed.status = core::ReadingStatus::Missed;
+      if (!write_out(core::format_drift_row(missed))) return write_failed();
+    }
 
     std::optional<double> left_s;
     if (opt.duration_ns) left_s = static_cast<double>(start + *opt.duration_ns - now) / 1e9;
