@@ -30,9 +30,10 @@ window.lansync = (() => {
   // Date.now() at the moment Date.now() ticks, so the anchor is exact to a few microseconds
   // rather than to its 1 ms resolution.  The tick lies between two performance.now() readings;
   // a thread paused between them (a loaded phone: 12 ms was seen) widens that bracket, so up to
-  // five tries are made and the narrowest is kept.  spread (ms), half its width, is how far the
-  // anchor may be off: every exchange's T1 and T4 are widened by it, so the error the Pi
-  // records holds it.
+  // five tries are made and the narrowest is kept.  spread (ms), half its width plus one step of
+  // performance.now() (each end of the bracket is itself a reading, true within a step), is
+  // how far the anchor may be off: every exchange's T1 and T4 are widened by it, so the error
+  // the Pi records holds it.  measureStep() runs first.
   let anchorWall = Date.now(), anchorPerf = performance.now(), spread = 1;
   function anchorOnce() {
     let p0 = performance.now();
@@ -41,16 +42,16 @@ window.lansync = (() => {
     // Bounded in count too: a clock that stands still (a paused or faked one) must not hang the page.
     for (let i = 0; i < 1000000; i++) {
       const w = Date.now(), p2 = performance.now();
-      if (w !== start) return { wall: w, perf: (p0 + p2) / 2, spread: (p2 - p0) / 2 };
+      if (w !== start) return { wall: w, perf: (p0 + p2) / 2, spread: (p2 - p0) / 2 + step };
       if (p2 > limit) break;
       p0 = p1;
       p1 = p2;
     }
-    return { wall: Date.now(), perf: performance.now(), spread: 1 };  // no tick seen: 1 ms resolution
+    return { wall: Date.now(), perf: performance.now(), spread: 1 + step };  // no tick seen: 1 ms resolution
   }
   function anchor() {
     let best = null;
-    for (let tries = 0; tries < 5 && (best === null || best.spread > 0.05); tries++) {
+    for (let tries = 0; tries < 5 && (best === null || best.spread > step + 0.05); tries++) {
       const a = anchorOnce();
       if (best === null || a.spread < best.spread) best = a;
     }
