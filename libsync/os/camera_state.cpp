@@ -20,6 +20,7 @@ constexpr size_t kMaxCameraBytes = 256;
 
 constexpr CameraResult kResults[] = {CameraResult::Set, CameraResult::Ok, CameraResult::Refused,
                                      CameraResult::Failed};
+constexpr SyncOrder kOrders[] = {SyncOrder::PhoneThenCamera, SyncOrder::CameraOnly};
 
 // One line of printable text (UTF-8 allowed): no control characters.
 bool one_line(const std::string& text, size_t max) {
@@ -60,6 +61,37 @@ Status parse_instant(const json& j, const char* key, const std::string& name, st
   return ok();
 }
 
+// The optional order of a camera-appearance run: absent or null is none.
+Status parse_order(const json& j, const std::string& name, std::optional<SyncOrder>* out) {
+  auto it = j.find("order");
+  if (it == j.end() || it->is_null()) return ok();
+  for (SyncOrder o : kOrders) {
+    if (it->is_string() && it->get<std::string>() == code(o)) {
+      *out = o;
+      return ok();
+    }
+  }
+  return invalid(name + ": field 'order' must be phone_then_camera, camera_only or null");
+}
+
+// The optional fields of a run that answered a camera's appearance.
+Status parse_appearance(const json& j, const std::string& name, CameraState* s) {
+  if (auto it = j.find("camera_appeared_unix_ms"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<double>() < 0 || it->get<double>() >= kMaxSeconds * 1000)
+      return invalid(
+          name + ": field 'camera_appeared_unix_ms' must be a whole number of ms from 0 to 9e12, or null");
+    s->camera_appeared_unix_ms = it->get<int64_t>();
+  }
+  if (auto st = parse_order(j, name, &s->order); !st) return st;
+  if (auto it = j.find("phone_sync_unix"); it != j.end() && !it->is_null()) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 ||
+        it->get<double>() >= kMaxSeconds)
+      return invalid(name + ": field 'phone_sync_unix' must be a number from 0 to 9e9, or null");
+    s->phone_sync_unix = it->get<double>();
+  }
+  return ok();
+}
+
 Status parse_text(const json& j, const char* key, size_t max, const std::string& name, std::string* out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return ok();
@@ -83,6 +115,10 @@ const char* code(CameraResult r) {
   return "failed";
 }
 
+const char* code(SyncOrder o) {
+  return o == SyncOrder::PhoneThenCamera ? "phone_then_camera" : "camera_only";
+}
+
 std::string format_camera_state(const CameraState& s) {
   using ordered = nlohmann::ordered_json;  // the fields in the documented order
   ordered j;
@@ -93,6 +129,11 @@ std::string format_camera_state(const CameraState& s) {
   j["camera"] = s.camera.empty() ? ordered(nullptr) : ordered(one_line_cut(s.camera, kMaxCameraBytes));
   j["message"] = one_line_cut(s.message, kMaxMessageBytes);
   if (s.retry_unix) j["retry_unix"] = *s.retry_unix;
+  if (s.camera_appeared_unix_ms) {
+    j["camera_appeared_unix_ms"] = *s.camera_appeared_unix_ms;
+    j["order"] = s.order ? ordered(code(*s.order)) : ordered(nullptr);
+    j["phone_sync_unix"] = s.phone_sync_unix ? ordered(*s.phone_sync_unix) : ordered(nullptr);
+  }
   return j.dump(-1, ' ', false, ordered::error_handler_t::replace) + "\n";
 }
 
@@ -123,6 +164,7 @@ OsResult<CameraState> parse_camera_state(const std::string& text, const std::str
   if (auto st = parse_text(j, "camera", kMaxCameraBytes, name, &s.camera); !st) return fail(st.error());
   if (auto st = parse_text(j, "message", kMaxMessageBytes, name, &s.message); !st) return fail(st.error());
   if (auto st = parse_instant(j, "retry_unix", name, &s.retry_unix); !st) return fail(st.error());
+  if (auto st = parse_appearance(j, name, &s); !st) return fail(st.error());
   return s;
 }
 

@@ -4,7 +4,9 @@
 // when it ran, whether it set the camera, found it right, refused (this clock
 // not trustworthy, an unknown zone) or failed (camera unreachable, busy,
 // refusing), the camera's offset before and after, one line saying why, and
-// after a failure, when the next run is due (camsync --retry-interval).
+// after a failure, when the next run is due (camsync --retry-interval); for a run that answered
+// a camera's appearance (camsync --watch's request), when it appeared and in which order the
+// phone and the camera were synced.
 // sntpd reads it to show the camera beside the Pi's own clock.  One small
 // JSON object, replaced atomically (temporary file, fsync, rename) as the
 // sync-state file is, so a reader never sees half a record.
@@ -36,6 +38,15 @@ enum class CameraResult : uint8_t {
 // "set", "ok", "refused", "failed".
 const char* code(CameraResult r);
 
+// In which order a run that answered a camera's appearance went.
+enum class SyncOrder : uint8_t {
+  PhoneThenCamera,  // a phone set or verified this clock after the camera appeared, then the camera
+  CameraOnly,       // the camera from this clock as it was: no phone held it, or none synced in time
+};
+
+// "phone_then_camera", "camera_only".
+const char* code(SyncOrder o);
+
 struct CameraState {
   double last_run_unix = 0;  // when the run started, Unix seconds (this machine's clock)
   CameraResult result = CameraResult::Failed;
@@ -44,6 +55,11 @@ struct CameraState {
   std::string camera;                     // the camera's base URL; empty when none was found
   std::string message;                    // one line: what happened, or why not
   std::optional<int64_t> retry_unix;      // after a failure: when the next run is due, Unix s; none: unknown
+  // Only for a run that answered a camera's appearance (the camera-request file's time, Unix ms),
+  // with its order and, after phone_then_camera, when the phone's set or verification was recorded.
+  std::optional<int64_t> camera_appeared_unix_ms;
+  std::optional<SyncOrder> order;
+  std::optional<double> phone_sync_unix;
 };
 
 // The JSON text written for a state (one line, with a trailing newline).

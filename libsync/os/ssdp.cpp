@@ -51,13 +51,61 @@ std::string decode_entities(const std::string& s) {
   return out;
 }
 
-// A URL's host must be the address the answer came from.
-bool names_host(const std::string& url, const std::string& ip) {
-  auto u = parse_url(url, 80);
-  return u && u->host == ip;
+// The headers after the first line, names lowercased, values trimmed; the last of a name wins.
+std::map<std::string, std::string> parse_headers(const std::string& text, size_t pos) {
+  std::map<std::string, std::string> headers;
+  while (pos < text.size() && headers.size() < 32) {
+    size_t end = text.find("\r\n", pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  }
+  return headers;
+}
+
+std::string header(const std::map<std::string, std::string>& h, const char* name) {
+  auto it = h.find(name);
+  return it == h.end() ? std::string() : it->second;
+}
+
+// A decimal number of at most 10 digits, nothing else.
+std::optional<int64_t> small_number(const std::string& text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// CACHE-CONTROL's max-age directive ("max-age=1800", "max-age = 1800", among others).
+std::optional<int64_t> max_age_of(const std::string& cache_control) {
+  std::string cc = lower(cache_control);
+  size_t at = cc.find("max-age");
+  if (at == std::string::npos) return std::nullopt;
+  size_t eq = cc.find('=', at);
+  if (eq == std::string::npos) return std::nullopt;
+  size_t end = cc.find_first_of(",;", eq);
+  return small_number(trim(cc.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1)));
+}
+
+std::optional<uint32_t> boot_id_of(const std::string& text) {
+  auto v = small_number(text);
+  if (!v || *v > 0x7fffffff) return std::nullopt;
+  return static_cast<uint32_t>(*v);
 }
 
 }  // namespace
+
+bool ssdp_names_host(const std::string& url, const std::string& ip) {
+  auto u = parse_url(url, 80);
+  return u && u->host == ip;
+}
 
 std::string format_msearch(const std::string& st, int mx_s) {
   return "M-SEARCH * HTTP/1.1\r\nHOST: " + std::string(kSsdpGroup) + ":" + std::to_string(kSsdpPort) +
@@ -71,24 +119,41 @@ OsResult<SsdpResponse> parse_ssdp_response(const std::string& text) {
   if (status.rfind("HTTP/1.", 0) != 0 || status.find(" 200") == std::string::npos) {
     return invalid("SSDP answer is not 'HTTP/1.1 200 OK'");
   }
+  auto h = parse_headers(text, eol + 2);
   SsdpResponse r;
-  size_t pos = eol + 2;
-  while (pos < text.size()) {
-    size_t end = text.find("\r\n", pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 2;
-    if (line.empty()) break;
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = lower(trim(line.substr(0, colon)));
-    std::string value = trim(line.substr(colon + 1));
-    if (name == "location") r.location = value;
-    if (name == "st") r.st = value;
-    if (name == "usn") r.usn = value;
-  }
+  r.location = header(h, "location");
+  r.st = header(h, "st");
+  r.usn = header(h, "usn");
+  r.max_age_s = max_age_of(header(h, "cache-control"));
+  r.boot_id = boot_id_of(header(h, "bootid.upnp.org"));
   if (r.location.empty()) return invalid("SSDP answer without LOCATION");
   return r;
+}
+
+OsResult<SsdpNotify> parse_ssdp_notify(const std::string& text) {
+  size_t eol = text.find("\r\n");
+  if (eol == std::string::npos || text.compare(0, eol, "NOTIFY * HTTP/1.1") != 0)
+    return invalid("not an SSDP NOTIFY");
+  auto h = parse_headers(text, eol + 2);
+  SsdpNotify n;
+  n.nt = header(h, "nt");
+  n.nts = header(h, "nts");
+  n.usn = header(h, "usn");
+  n.location = header(h, "location");
+  n.max_age_s = max_age_of(header(h, "cache-control"));
+  n.boot_id = boot_id_of(header(h, "bootid.upnp.org"));
+  if (n.nt.empty() || n.nts.empty()) return invalid("SSDP NOTIFY without NT or NTS");
+  return n;
+}
+
+std::string format_ssdp_notify(const std::string& nt, const std::string& nts, const std::string& usn,
+                               const std::string& location, int max_age_s) {
+  std::string m =
+      "NOTIFY * HTTP/1.1\r\nHOST: " + std::string(kSsdpGroup) + ":" + std::to_string(kSsdpPort) + "\r\n";
+  if (nts == "ssdp:alive") {
+    m += "CACHE-CONTROL: max-age=" + std::to_string(max_age_s) + "\r\nLOCATION: " + location + "\r\n";
+  }
+  return m + "NT: " + nt + "\r\nNTS: " + nts + "\r\nUSN: " + usn + "\r\n\r\n";
 }
 
 std::string xml_element_text(const std::string& xml, const std::string& local_name) {
@@ -143,7 +208,7 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
     auto r = parse_ssdp_response(std::string(reinterpret_cast<const char*>(buf), d->size));
     if (!r || r->st != kCcapiSsdpTarget) continue;
     std::string from = d->from.ip();
-    if (!names_host(r->location, from)) {
+    if (!ssdp_names_host(r->location, from)) {
       log::debug("ignoring an SSDP answer from {}: its LOCATION {} names another host", from, r->location);
       continue;
     }
@@ -177,7 +242,7 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
     c.access_url = xml_element_text(res->body, "X_accessURL");
     c.address = from;
     c.name = xml_element_text(res->body, "friendlyName");
-    if (c.access_url.empty() || !names_host(c.access_url, from)) {
+    if (c.access_url.empty() || !ssdp_names_host(c.access_url, from)) {
       log::warn("ignoring {}: no X_accessURL on the host {} itself", location, from);
       continue;
     }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,35 @@ struct SsdpResponse {
   std::string location;
   std::string st;
   std::string usn;
+  std::optional<int64_t> max_age_s;  // CACHE-CONTROL max-age: how long the answer holds, s
+  std::optional<uint32_t> boot_id;   // BOOTID.UPNP.ORG (UPnP 1.1): changes when the device reboots
 };
 
 // Parses an answer to an M-SEARCH ("HTTP/1.1 200 OK" and headers, names in any case).
 OsResult<SsdpResponse> parse_ssdp_response(const std::string& text);
+
+// An SSDP announcement (NOTIFY * HTTP/1.1): a device joins (NTS ssdp:alive, with LOCATION and
+// CACHE-CONTROL) or leaves (ssdp:byebye) for the notification type NT.
+struct SsdpNotify {
+  std::string nt;
+  std::string nts;  // "ssdp:alive", "ssdp:byebye", "ssdp:update"
+  std::string usn;
+  std::string location;  // empty in a byebye
+  std::optional<int64_t> max_age_s;
+  std::optional<uint32_t> boot_id;
+};
+
+// Parses a NOTIFY ("NOTIFY * HTTP/1.1" and headers, names in any case); NT and NTS are required.
+OsResult<SsdpNotify> parse_ssdp_notify(const std::string& text);
+
+// The NOTIFY a device sends for notification type nt (e.g. kCcapiSsdpTarget) with nts
+// "ssdp:alive" (location and max_age_s given) or "ssdp:byebye" (both ignored).
+std::string format_ssdp_notify(const std::string& nt, const std::string& nts, const std::string& usn,
+                               const std::string& location, int max_age_s);
+
+// Whether url (a LOCATION, an X_accessURL) names the host ip itself: what an answer or an
+// announcement must do to count, as anyone on the LAN can send one.
+bool ssdp_names_host(const std::string& url, const std::string& ip);
 
 // The text of the first element with this local name (any namespace prefix),
 // entities decoded, whitespace trimmed; empty when there is none.

@@ -90,6 +90,9 @@ OsResult<UdpSocket> UdpSocket::open(int family, const Options& options) {
   if (options.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
     return errno_error("cannot share the port (SO_REUSEPORT)");
   }
+  if (options.reuse_address && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) {
+    return errno_error("cannot share the address (SO_REUSEADDR)");
+  }
   if (options.broadcast && ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) != 0) {
     return errno_error("cannot enable broadcast (SO_BROADCAST)");
   }

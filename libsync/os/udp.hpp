@@ -55,6 +55,7 @@ class UdpSocket {
   };
   struct Options {
     bool reuse_port = false;     // SO_REUSEPORT: several sockets share one address (worker threads)
+    bool reuse_address = false;  // SO_REUSEADDR: share a multicast port (SSDP's 1900) with other listeners
     bool broadcast = false;      // SO_BROADCAST: may send to broadcast addresses
     bool tx_timestamps = false;  // allow per-packet kernel TX timestamps (send(..., true))
     // IP_FREEBIND / IPV6_FREEBIND: bind() to an address no interface has yet

@@ -6,7 +6,9 @@
 // /ccapi/ver100/functions/datetime with the dst rule, strict about PUT bodies
 // (400 {"message":"Invalid parameter"}); switchable 503 states and malformed
 // replies; digest authentication (MD5, SHA-256 or both offered); HTTPS with a
-// given certificate; one request at a time; SSDP answers on the loopback.
+// given certificate; one request at a time; SSDP answers on the loopback, and
+// announcements as a camera joining the network sends them (NOTIFY ssdp:alive
+// from its address when it starts and when a test asks, ssdp:byebye when it stops).
 // Tests steer it and read its true offset through /emulator/... (no auth).
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -213,6 +215,36 @@ void put_datetime(Camera& cam, const httplib::Request& req, httplib::Response& r
   reply_json(res, 200, json::object());
 }
 
+constexpr const char* kUuid = "uuid:00000000-0000-0000-0001-00000000cafe";
+
+// Announces the camera (nts ssdp:alive or ssdp:byebye) to the SSDP group, from its own address
+// (host): a NOTIFY for each of the types a Canon camera names, the CCAPI service last.
+void announce(const std::string& host, const std::string& location, const char* nts) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, host.c_str(), &from.sin_addr);
+  sockaddr_in group{};
+  group.sin_family = AF_INET;
+  group.sin_port = htons(os::kSsdpPort);
+  ::inet_pton(AF_INET, os::kSsdpGroup, &group.sin_addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
+      ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &from.sin_addr, sizeof(from.sin_addr)) != 0) {
+    std::perror("camera_emulator: SSDP announcement");
+    if (fd >= 0) ::close(fd);
+    return;
+  }
+  const std::string types[] = {"upnp:rootdevice", kUuid, os::kCcapiSsdpTarget};
+  for (const auto& nt : types) {
+    std::string usn = nt == kUuid ? nt : std::string(kUuid) + "::" + nt;
+    std::string m = os::format_ssdp_notify(nt, nts, usn, location, 1800);
+    ::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&group), sizeof(group));
+  }
+  ::close(fd);
+  std::printf("camera_emulator: announced %s\n", nts);
+  std::fflush(stdout);
+}
+
 // Answers M-SEARCHes for the CCAPI (or ssdp:all) on the loopback's multicast group.
 void ssdp_loop(const std::string& location, std::atomic<bool>& stop) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -247,7 +279,7 @@ void ssdp_loop(const std::string& location, std::atomic<bool>& stop) {
     std::string answer =
         "HTTP/1.1 200 OK\r\nCache-Control: max-age=1800\r\nEXT:\r\nLocation: " + location +
         "\r\nServer: Camera OS/1.0 UPnP/1.0 Canon Device Discovery/1.0\r\nST: " + os::kCcapiSsdpTarget +
-        "\r\nUSN: uuid:00000000-0000-0000-0001-00000000cafe::" + os::kCcapiSsdpTarget + "\r\n\r\n";
+        "\r\nUSN: " + kUuid + "::" + os::kCcapiSsdpTarget + "\r\n\r\n";
     ::sendto(fd, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   }
   ::close(fd);
@@ -278,7 +310,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"md5", "sha256", "both"}));
   app.add_option("--cert", o.cert, "serve HTTPS with this certificate (PEM)");
   app.add_option("--key", o.key, "and this private key (PEM)");
-  app.add_flag("--ssdp", o.ssdp, "answer SSDP M-SEARCH on the loopback");
+  app.add_flag("--ssdp", o.ssdp,
+               "answer SSDP M-SEARCH on the loopback; announce ssdp:alive on start, ssdp:byebye on stop");
   app.add_flag("--hang", o.hang, "never answer datetime requests (until stopped)");
   CLI11_PARSE(app, argc, argv);
 
@@ -318,6 +351,7 @@ int main(int argc, char** argv) {
   std::string host_url =
       std::string(tls ? "https" : "http") + "://" + hp->host + ":" + std::to_string(hp->port);
 
+  const std::string description_url = host_url + "/upnp/CameraDevDesc.xml";
   auto count = [&](const httplib::Request&) {
     std::lock_guard lock(cam.mu);
     ++cam.requests;
@@ -376,6 +410,9 @@ int main(int argc, char** argv) {
     if (j.contains("malformed")) cam.malformed = j["malformed"].get<std::string>();
     if (j.contains("offset_s"))
       cam.clock.set(real.now_ns() + std::llround(j["offset_s"].get<double>() * 1e9));
+    // {"announce": "ssdp:alive"} or "ssdp:byebye": the camera announces itself (again).
+    if (j.contains("announce") && o.ssdp)
+      announce(hp->host, description_url, j["announce"].get<std::string>().c_str());
     reply_json(res, 200, json::object());
   });
 
@@ -390,7 +427,10 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::thread ssdp;
-  if (o.ssdp) ssdp = std::thread(ssdp_loop, host_url + "/upnp/CameraDevDesc.xml", std::ref(stop));
+  if (o.ssdp) {
+    ssdp = std::thread(ssdp_loop, description_url, std::ref(stop));
+    announce(hp->host, description_url, "ssdp:alive");
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -401,7 +441,10 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   svr->listen_after_bind();
   stop = true;
-  if (ssdp.joinable()) ssdp.join();
+  if (ssdp.joinable()) {
+    ssdp.join();
+    announce(hp->host, description_url, "ssdp:byebye");
+  }
   // The waiter may still be in sigwait when listen ended by itself: wake it.
   ::kill(::getpid(), SIGTERM);
   waiter.join();

@@ -61,6 +61,16 @@ else
   echo "FAIL  camsync.path does not watch /var/lib/lansync/camera-request"
   status=1
 fi
+# camsync-watch.service asks for runs through that file (camsync --watch's default) and must listen for
+# the camera camsync.service would go to: the same --discover or --camera URL.
+choice() { sed -n 's/^ExecStart=//p' "$1" | grep -oE -- '--discover|--camera [^ ]+' | head -n 1; }
+if grep -q '^ExecStart=.* --watch' "$tmp/camsync-watch.service" && ! grep -q -- '--camera-request' "$tmp/camsync-watch.service" &&
+  [ "$(choice "$tmp/camsync-watch.service")" = "$(choice "$tmp/camsync.service")" ]; then
+  echo "ok    camsync-watch.service watches for the camera camsync.service chooses ($(choice "$tmp/camsync.service"))"
+else
+  echo "FAIL  camsync-watch.service does not run camsync --watch with camsync.service's choice of camera"
+  status=1
+fi
 # The page's "will retry at HH:MM" comes from camsync.service's --retry-interval: it must be the timer's period.
 retry=$(sed -n 's/^ExecStart=.* --retry-interval \([^ ]*\).*/\1/p' "$tmp/camsync.service")
 period=$(sed -n 's/^OnUnitActiveSec=//p' "$tmp/camsync.timer")

@@ -49,6 +49,11 @@ int web_request(const uint8_t* data, size_t size);
 // The channel between sntpd and sntpd-web: os::web::decode, and encode of what it decoded (web_channel.cpp).
 int web_channel(const uint8_t* data, size_t size);
 
+// What camsync --watch hears: os::classify_camera_ssdp on the bytes (after the first) as a datagram
+// from one of four senders (the first byte's top bits), and what counts fed to one core::CameraWatch
+// whose clock the first byte moves on (ssdp.cpp).
+int ssdp(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -61,6 +66,7 @@ inline constexpr Target kTargets[] = {
     {"control", control},
     {"web_request", web_request},
     {"web_channel", web_channel},
+    {"ssdp", ssdp},
 };
 
 }  // namespace lansync::fuzz

@@ -15,8 +15,12 @@
 # phones' locations: a phone's set over HTTPS, the page in Chromium granted the
 # geolocation (its activity-log line carries the location); with the camera
 # gone, a run fails and camsync.service's --retry-interval 15min puts its retry
-# time in the camera-state file, GET /time and the page's warning; the camera
-# back, the next run sets it.
+# time in the camera-state file, GET /time and the page's warning; then
+# camsync-watch.service enabled, the camera back: its SSDP ssdp:alive starts
+# camsync through camsync.path, which waits for the phone (told by GET /time's
+# camera_appeared_unix_ms) to verify the Pi first, then sets the camera, and the
+# camera-state says so (order phone_then_camera).  After the reboot the camera's
+# appearance starts camsync again, which refuses.
 #
 # The container shares this machine's clock and never gets CAP_SYS_TIME:
 # sntpd runs `clock simulated` (5 s behind), so the phone's set moves sntpd's
@@ -60,6 +64,8 @@ UNIT
   # sync-state file alone: the kernel's sync status here is this machine's.
   boot_id_dropin camsync.service timelapse-test ExecStart= \
     "ExecStart=/usr/bin/camsync --discover --syslog --time-zone state --retry-interval 15min --reference state"
+  # The watcher as shipped, after ap0.service (the camera's lo gets its multicast there).
+  boot_id_dropin camsync-watch.service timelapse-test
   inside systemctl daemon-reload
   inside systemctl enable --now ap0.service >/dev/null 2>&1
 }
@@ -311,15 +317,43 @@ if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/t
 else
   echo "SKIP (the page over HTTPS in Chromium): chromium, node or playwright-core is not installed"
 fi
-# The camera back (7 s behind again): the next run sets it, and the retry time is gone.
-check "the camera back on $CAMERA" camera cam-back
+# --- camsync-watch.service: the camera switched on starts camsync by itself (its SSDP ssdp:alive),
+# and the phone, told by GET /time, syncs the Pi first.
+check "systemctl enable --now camsync-watch.service" inside systemctl enable --now camsync-watch.service
+watch_log() { inside journalctl -b -u camsync-watch.service --no-pager -o cat; }
+check "...it listens for the camera on lo" wait_until 30 eval 'watch_log | grep -q "listening for the camera on lo"'
+check "...and saw the failed run" wait_until 30 eval 'watch_log | grep -q "the last camsync run failed"'
+# The phone (curl from 192.168.4.2, as a page does when GET /time names the camera's appearance):
+# waits for camera_appeared_unix_ms, then measures and sets (a verification: the clocks agree).
+phone_on_camera() {
+  local i
+  for i in $(seq 120); do
+    [ "$(json camera_appeared_unix_ms "$(pi_time)")" != "" ] && { phone_sets; echo "$set"; return 0; }
+    sleep 0.5
+  done
+  return 1
+}
+phone_on_camera >"$WORK/phone-on-camera.log" 2>&1 &
+phone_pid=$!
+BG_PIDS+=("$phone_pid")
 started6=$(camsync_started)
 t_back=$(date +%s)
-reply=$(post_sync_camera)
-check "POST /sync-camera: $(tail -1 <<<"$reply"); camsync.service ran" \
-  eval '[ "$(tail -1 <<<"$reply")" = 202 ] && wait_until 30 camsync_ran_after "$started6" "$t_back"'
+check "the camera back on $CAMERA (7 s behind again), announcing itself" camera cam-back
+check "...camsync-watch.service heard it and asked for a run" \
+  wait_until 30 eval 'watch_log | grep -q "asked for a camsync run"'
+show "journalctl -u camsync-watch.service" "$(watch_log)"
+check "camsync.service ran (started by camsync.path)" wait_until 90 camsync_ran_after "$started6" "$t_back"
+wait "$phone_pid" 2>/dev/null || true
+show "the phone's set, once GET /time named the camera's appearance" "$(cat "$WORK/phone-on-camera.log")"
+check "...the phone verified the Pi ($(json result "$(tail -1 "$WORK/phone-on-camera.log")"))" \
+  eval '[[ "$(json result "$(tail -1 "$WORK/phone-on-camera.log")")" =~ ^(verified|set)$ ]]'
+show "journalctl -u camsync.service -n 11" "$(inside journalctl -b -u camsync.service --no-pager -o cat -n 11)"
 cstate=$(inside cat $CAMERA_STATE)
 show "cat $CAMERA_STATE" "$cstate"
+check "camera-state: the phone first, then the camera ($(json order "$cstate"), phone at $(json phone_sync_unix "$cstate"))" \
+  jq_true '.order == "phone_then_camera" and .phone_sync_unix * 1000 > .camera_appeared_unix_ms' <<<"$cstate"
+check "...answering camsync-watch's request ($(inside cat $REQUEST))" \
+  jq_true --argjson r "$(inside cat $REQUEST)" '.camera_appeared_unix_ms == $r.requested_unix_ms and ($r.reason | startswith("camera_"))' <<<"$cstate"
 check "camera-state: $(json result "$cstate"), no retry time" jq_true '.result == "set" and .retry_unix == null' <<<"$cstate"
 check "...one PUT on the camera that came back" [ "$(json puts "$(camera_status)")" = 1 ]
 
@@ -340,6 +374,12 @@ time=$(pi_time)
 show "curl --cacert /etc/lansync/https.crt $PI/time     # after the reboot, before any phone" "$time"
 check "GET /time: not synchronized ($(json detail "$time"))" \
   jq_true '(.synchronized | not) and .stratum == 16 and (.detail | test("earlier boot"))' <<<"$time"
+# camsync-watch.service (enabled) hears the camera appear: camsync runs, and refuses.
+appeared_refused() {
+  jq_true '.result == "refused" and .camera_appeared_unix_ms != null' <(inside cat $CAMERA_STATE) &&
+    [ "$(inside systemctl is-active camsync.service)" != activating ]
+}
+check "the camera's appearance after the reboot started camsync, which refused" wait_until 60 appeared_refused
 reply=$(post_sync_camera)
 show "curl -X POST -H 'Origin: $PI' $PI/sync-camera" "$reply"
 check "POST /sync-camera: 409 not_reliable" \

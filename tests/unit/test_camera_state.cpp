@@ -101,6 +101,42 @@ TEST(CameraState, RetryTimeIsOptional) {
   EXPECT_FALSE(r->retry_unix.has_value());
 }
 
+// A run that answered a camera's appearance says when it appeared, the order, and when the phone synced.
+TEST(CameraState, TheOrderOfACameraAppearance) {
+  CameraState s;
+  s.last_run_unix = 1795384880.5;
+  s.result = CameraResult::Set;
+  s.message = "m";
+  s.camera_appeared_unix_ms = 1795384876579;
+  s.order = SyncOrder::PhoneThenCamera;
+  s.phone_sync_unix = 1795384879.25;
+  std::string text = format_camera_state(s);
+  EXPECT_NE(text.find(R"("message":"m","camera_appeared_unix_ms":1795384876579,"order":"phone_then_camera",)"
+                      R"("phone_sync_unix":1795384879.25})"),
+            std::string::npos)
+      << text;
+  auto r = parse_camera_state(text, "f");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->camera_appeared_unix_ms, 1795384876579);
+  EXPECT_EQ(r->order, SyncOrder::PhoneThenCamera);
+  EXPECT_DOUBLE_EQ(*r->phone_sync_unix, 1795384879.25);
+  s.order = SyncOrder::CameraOnly;
+  s.phone_sync_unix.reset();
+  text = format_camera_state(s);
+  EXPECT_NE(text.find(R"("order":"camera_only","phone_sync_unix":null})"), std::string::npos) << text;
+  EXPECT_EQ(parse_camera_state(text, "f")->order, SyncOrder::CameraOnly);
+  // Other runs have none of the three.
+  s.camera_appeared_unix_ms.reset();
+  EXPECT_EQ(format_camera_state(s).find("order"), std::string::npos);
+  for (const char* bad : {R"({"last_run_unix":5,"result":"ok","order":"camera_first"})",
+                          R"({"last_run_unix":5,"result":"ok","camera_appeared_unix_ms":1.5})",
+                          R"({"last_run_unix":5,"result":"ok","phone_sync_unix":"soon"})"}) {
+    EXPECT_FALSE(parse_camera_state(bad, "f").ok()) << bad;
+  }
+  EXPECT_EQ(parse_camera_state(R"({"last_run_unix":5,"result":"ok","order":7})", "f").error().message,
+            "f: field 'order' must be phone_then_camera, camera_only or null");
+}
+
 TEST(CameraState, BadFilesGiveOneLineErrors) {
   struct Case {
     const char* text;

@@ -109,9 +109,55 @@ TEST(Ssdp, MsearchAndAnswers) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->location, "http://192.168.1.2:49152/upnp/CameraDevDesc.xml");
   EXPECT_EQ(r->st, kCcapiSsdpTarget);
+  EXPECT_EQ(r->max_age_s, 1800);
+  EXPECT_FALSE(r->boot_id.has_value());
   EXPECT_FALSE(parse_ssdp_response("NOTIFY * HTTP/1.1\r\nLOCATION: x\r\n\r\n").ok());
   EXPECT_FALSE(parse_ssdp_response("HTTP/1.1 200 OK\r\nST: x\r\n\r\n").ok());
   EXPECT_FALSE(parse_ssdp_response("garbage").ok());
+}
+
+// A camera's announcements: alive with LOCATION and max-age, byebye without; formatted and parsed back.
+TEST(Ssdp, Announcements) {
+  std::string alive = format_ssdp_notify(kCcapiSsdpTarget, "ssdp:alive", "uuid:1::x",
+                                         "http://192.168.4.20:8080/upnp/CameraDevDesc.xml", 1800);
+  EXPECT_EQ(alive,
+            "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nCACHE-CONTROL: max-age=1800\r\n"
+            "LOCATION: http://192.168.4.20:8080/upnp/CameraDevDesc.xml\r\n"
+            "NT: urn:schemas-canon-com:service:ICPO-CameraControlAPIService:1\r\nNTS: ssdp:alive\r\n"
+            "USN: uuid:1::x\r\n\r\n");
+  auto n = parse_ssdp_notify(alive);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->nt, kCcapiSsdpTarget);
+  EXPECT_EQ(n->nts, "ssdp:alive");
+  EXPECT_EQ(n->usn, "uuid:1::x");
+  EXPECT_EQ(n->location, "http://192.168.4.20:8080/upnp/CameraDevDesc.xml");
+  EXPECT_EQ(n->max_age_s, 1800);
+  auto bye =
+      parse_ssdp_notify(format_ssdp_notify(kCcapiSsdpTarget, "ssdp:byebye", "uuid:1::x", "ignored", 5));
+  ASSERT_TRUE(bye.ok());
+  EXPECT_EQ(bye->nts, "ssdp:byebye");
+  EXPECT_EQ(bye->location, "");
+  EXPECT_FALSE(bye->max_age_s.has_value());
+  // Header names in any case, spaces around max-age's '=', other directives, UPnP 1.1's BOOTID.
+  n = parse_ssdp_notify(
+      "NOTIFY * HTTP/1.1\r\nnt: a\r\nNts: ssdp:alive\r\ncache-control: no-cache=\"x\", MAX-AGE = 120\r\n"
+      "BOOTID.UPNP.ORG: 42\r\n\r\n");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->max_age_s, 120);
+  EXPECT_EQ(n->boot_id, 42u);
+  // What is not a NOTIFY, or lacks NT or NTS; numbers that are not small decimals are none.
+  EXPECT_FALSE(parse_ssdp_notify("M-SEARCH * HTTP/1.1\r\nNT: a\r\nNTS: b\r\n\r\n").ok());
+  EXPECT_FALSE(parse_ssdp_notify("NOTIFY * HTTP/1.1\r\nNTS: ssdp:alive\r\n\r\n").ok());
+  EXPECT_FALSE(parse_ssdp_notify("NOTIFY * HTTP/1.1").ok());
+  n = parse_ssdp_notify(
+      "NOTIFY * HTTP/1.1\r\nNT: a\r\nNTS: b\r\nCACHE-CONTROL: max-age=99999999999\r\n"
+      "BOOTID.UPNP.ORG: -1\r\n\r\n");
+  ASSERT_TRUE(n.ok());
+  EXPECT_FALSE(n->max_age_s.has_value());
+  EXPECT_FALSE(n->boot_id.has_value());
+  EXPECT_TRUE(ssdp_names_host("http://192.168.4.20:8080/d.xml", "192.168.4.20"));
+  EXPECT_FALSE(ssdp_names_host("http://192.168.4.21:8080/d.xml", "192.168.4.20"));
+  EXPECT_FALSE(ssdp_names_host("not a url", "192.168.4.20"));
 }
 
 TEST(Ssdp, AccessUrlFromTheDescription) {

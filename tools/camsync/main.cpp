@@ -9,7 +9,11 @@
 // request or answered what the API does not define.  Each run but a dry run
 // also replaces the camera-state file (os/camera_state.hpp) with its outcome,
 // and after a failure when the next run is due (--retry-interval: camsync
-// does not know its schedule, the timer or cron running it does).
+// does not know its schedule, the timer or cron running it does).  A run that
+// answers the camera's appearance (the camera-request file camsync --watch
+// wrote, fresh) first lets the phone that holds this clock sync it
+// (--phone-first), and records the order.  --watch stays running and asks for
+// such runs (watch.hpp); it exits 0 on SIGTERM, 1 when it cannot listen.
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -20,9 +24,11 @@
 #include <string>
 
 #include "cli/command_line.hpp"
+#include "core/camera_watch.hpp"
 #include "core/duration.hpp"
 #include "core/trust.hpp"
 #include "os/activity_log.hpp"
+#include "os/camera_request.hpp"
 #include "os/camera_state.hpp"
 #include "os/camera_sync.hpp"
 #include "os/ccapi.hpp"
@@ -35,6 +41,7 @@
 #include "os/trust.hpp"
 #include "proto/units.hpp"
 #include "report.hpp"
+#include "watch.hpp"
 
 namespace lansync::camsync {
 namespace {
@@ -44,6 +51,7 @@ enum Exit : int { kUnreachable = 1, kUntrusted = 3, kNotVerified = 4, kBusy = 5,
 
 constexpr const char* kDefaultLog = "/var/log/lansync/camsync.jsonl";
 constexpr int64_t kMaxDiscoveryWaitNs = 3'000'000'000;
+constexpr int64_t kPhoneCheckNs = 200'000'000;  // how often a run waiting for the phone reads the sync-state
 
 struct Options {
   std::string camera;
@@ -55,6 +63,9 @@ struct Options {
   std::string time_zone;  // "", "state" or a zone name
   std::string camera_state_path = os::kDefaultCameraStatePath;
   std::string retry_interval;  // "": no retry_unix in the camera-state file
+  std::string camera_request_path = os::kDefaultCameraRequestPath;
+  std::string phone_first = "30s";  // how long a camera's appearance waits for the phone holding this clock
+  bool watch = false;
   bool dry_run = false;
   int retries = 3;
   double timeout_s = 5;
@@ -120,6 +131,8 @@ class Run {
       if (!p) return stop(cli::kExitUsage, "error", p.error().message);
       http.password = p->substr(0, p->find_first_of("\r\n"));
     }
+
+    if (!o_.dry_run) phone_first();
 
     if (auto st = choose_zone(); !st) {
       zone_refused_ = true;
@@ -187,6 +200,53 @@ class Run {
     return stop(cli::kExitOk, "ok", "");
   }
 
+  // A run that answers the camera's appearance (a fresh camera-request of camsync --watch, not
+  // answered by the last run): when a phone's record vouches for this clock, its page is open and
+  // syncs when it sees the request (sntpd's GET /time), so wait for that, then set the camera from
+  // the fresh clock.  rec_ says which order it was.
+  void phone_first() {
+    if (o_.camera_request_path.empty()) return;
+    auto req = os::read_camera_request(o_.camera_request_path);
+    if (!req || req->reason == core::WatchReason::None ||
+        !core::camera_request_fresh(req->requested_unix_ms, clock_.now_ns() / proto::kNsPerMs))
+      return;
+    if (!o_.camera_state_path.empty()) {
+      auto last = os::read_camera_state(o_.camera_state_path);
+      if (last && last->camera_appeared_unix_ms == req->requested_unix_ms) return;
+    }
+    rec_.appeared_unix_ms = req->requested_unix_ms;
+    rec_.order = os::SyncOrder::CameraOnly;
+    std::string why = fmt::format("{} ({})", core::code(req->reason), req->client);
+    int64_t max_age_ns = cli::seconds_to_ns(o_.max_age_min * 60);
+    int64_t wait_ns = cli::seconds_to_ns(*core::parse_duration_s(o_.phone_first));
+    core::TrustEvidence before = os::gather_trust_evidence(clock_, o_.state_path);
+    if (wait_ns <= 0 || !core::phone_holds_clock(before, clock_.now_ns(), max_age_ns)) {
+      rec_.order_note = why + ": no phone holds this clock: the camera from this clock as it is";
+      return;
+    }
+    if (!o_.json) {
+      fmt::print("{}: waiting up to {} for the phone holding this clock to sync it first\n", why,
+                 core::format_duration(static_cast<double>(wait_ns) / 1e9));
+      std::fflush(stdout);
+    }
+    const int64_t start = os::monotonic_ns();
+    while (os::monotonic_ns() - start < wait_ns) {
+      clock_.sleep_ns(kPhoneCheckNs);
+      core::TrustEvidence now = os::gather_trust_evidence(clock_, o_.state_path);
+      if (core::phone_synced_since(before, now)) {
+        rec_.order = os::SyncOrder::PhoneThenCamera;
+        rec_.phone_sync_unix = static_cast<double>(now.state_last_sync_ns) / 1e9;
+        rec_.order_note =
+            fmt::format("{}: the phone synced this clock first ({} later), then the camera", why,
+                        core::format_duration(static_cast<double>(os::monotonic_ns() - start) / 1e9));
+        rec_.time_ns = clock_.now_ns();  // the run proper starts now, on the phone's clock
+        return;
+      }
+    }
+    rec_.order_note = fmt::format("{}: no phone synced within {}: the camera from this clock as it is", why,
+                                  core::format_duration(static_cast<double>(wait_ns) / 1e9));
+  }
+
   // The zone the camera is to show (rec_.time_zone; empty: this process's).
   // glibc takes an unknown TZ for UTC without a word: the camera would
   // silently show the wrong wall clock, so every name is checked first.
@@ -229,6 +289,9 @@ class Run {
     c.message = !rec_.summary.empty()   ? rec_.summary
                 : !rec_.message.empty() ? rec_.message
                                         : one_line_summary(rec_);
+    c.camera_appeared_unix_ms = rec_.appeared_unix_ms;
+    c.order = rec_.order;
+    c.phone_sync_unix = rec_.phone_sync_unix;
     // A refused run waits for this clock's own sync (camsync.path follows it), not for the timer.
     if (c.result == os::CameraResult::Failed && !o_.retry_interval.empty()) {
       double interval_s = *core::parse_duration_s(o_.retry_interval);
@@ -321,9 +384,34 @@ int main(int argc, char** argv) {
   app.add_flag("--no-log", opt.no_log, "write no activity log")->excludes(log);
   app.add_flag("--syslog", opt.syslog, "also send the JSON line to syslog");
   app.add_flag("--json", opt.json, "print the JSON line instead of the human lines");
+  app.add_option("--camera-request", opt.camera_request_path,
+                 "the request file camsync.path watches: --watch writes it when the camera appears, a run "
+                 "reads it to know whether it answers that")
+      ->capture_default_str();
+  app.add_option("--phone-first", opt.phone_first,
+                 "a run that answers the camera's appearance waits this long for the phone holding this "
+                 "clock to sync it first (0: not at all)")
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->check(cli::check_duration);
+  app.add_flag("--watch", opt.watch,
+               "stay running: ask for a run (--camera-request) when the camera appears on the LAN (SSDP "
+               "ssdp:alive) or answers after a failed run; with --camera or --discover, --camera-request and "
+               "--camera-state only");
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   if (opt.camera.empty() && !opt.discover) {
     return cli::usage_error("camsync", "give --camera URL or --discover");
+  }
+  if (opt.watch) {
+    // The watcher only listens and writes the request: the run's options belong to camsync.service.
+    for (const auto* o : app.get_options()) {
+      std::string name = o->get_name();
+      if (o->count() > 0 && name != "--watch" && name != "--camera" && name != "--discover" &&
+          name != "--camera-request" && name != "--camera-state") {
+        return cli::usage_error("camsync", name + " is an option of a run, not of --watch");
+      }
+    }
+    return camsync::watch({opt.camera, opt.camera_request_path, opt.camera_state_path});
   }
   return camsync::Run(opt).go();
 }

@@ -55,6 +55,10 @@ std::string json_line(const RunRecord& r) {
   j["uncertainty_after_s"] = after ? rounded(after->uncertainty_ns) : json(nullptr);
   j["busy_waits"] = s ? s->busy_waits : 0;
   j["time_zone"] = r.time_zone.empty() ? json(nullptr) : json(r.time_zone);
+  if (r.appeared_unix_ms) {
+    j["camera_appeared_unix_ms"] = *r.appeared_unix_ms;
+    j["order"] = r.order ? json(os::code(*r.order)) : json(nullptr);
+  }
   j["result"] = r.result;
   j["message"] = r.message.empty() ? json(nullptr) : json(r.message);
   j["exit"] = r.exit_code;
@@ -63,6 +67,7 @@ std::string json_line(const RunRecord& r) {
 
 std::string human_text(const RunRecord& r, int64_t threshold_ns) {
   std::string out;
+  if (!r.order_note.empty()) out += r.order_note + "\n";
   if (r.trusted && *r.trusted) out += "local clock trusted: " + r.trust + "\n";
   if (!r.time_zone.empty() || !r.zone_note.empty()) {
     out += "camera zone: " + (r.time_zone.empty() ? r.zone_note : r.time_zone) + "\n";

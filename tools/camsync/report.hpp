@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "os/camera_state.hpp"
 #include "os/camera_sync.hpp"
 #include "os/error.hpp"
 
@@ -23,6 +24,12 @@ struct RunRecord {
   int exit_code = 0;
   std::string time_zone;  // the zone the camera was to show; empty: this machine's
   std::string zone_note;  // why --time-zone state fell back to this machine's zone
+  // A run that answered the camera's appearance: the request's time (Unix ms), the order, when the
+  // phone's set or verification was recorded (phone_then_camera), and one line saying so.
+  std::optional<int64_t> appeared_unix_ms;
+  std::optional<os::SyncOrder> order;
+  std::optional<double> phone_sync_unix;
+  std::string order_note;
 };
 
 // The JSON line (no newline).

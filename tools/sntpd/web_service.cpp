@@ -20,6 +20,7 @@
 #include "daemon.hpp"
 #include "metrics.hpp"
 #include "os/address.hpp"
+#include "os/camera_request.hpp"
 #include "os/clock.hpp"
 #include "os/file.hpp"
 #include "os/log.hpp"
@@ -388,6 +389,7 @@ void WebService::handle(const os::web::Message& m) {
         camera = camera_snapshot(os::read_camera_state(config_.camera_state));
       ordered_json j = time_json(daemon_.reference_snapshot(), camera, config_.recheck_permille);
       j["held_by"] = held_by_json();
+      j["camera_appeared_unix_ms"] = camera_appeared_json();
       std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return answer(m.id, 200, body + "\n");
     }
@@ -479,6 +481,17 @@ void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasur
   holder_mono_ns_ = os::monotonic_ns();
 }
 
+ordered_json WebService::camera_appeared_json() const {
+  if (config_.camera_request.empty()) return nullptr;
+  auto req = os::read_camera_request(config_.camera_request);
+  // The file's time is its writer's system clock (camsync --watch), not necessarily the served one.
+  int64_t now_ms = os::read_clock_or_exit(CLOCK_REALTIME) / kNsPerMs;
+  if (!req || req->reason == core::WatchReason::None ||
+      !core::camera_request_fresh(req->requested_unix_ms, now_ms))
+    return nullptr;
+  return req->requested_unix_ms;
+}
+
 ordered_json WebService::held_by_json() const {
   if (!hold_current()) return nullptr;
   int64_t left = holder_mono_ns_ + config_.hold_ns - os::monotonic_ns();
@@ -523,11 +536,10 @@ void WebService::sync_camera(uint32_t id, const os::web::SetRequest& r) {
   }
   int64_t now_ms = clock_.now_ns() / kNsPerMs;
   if (refusal == PhoneRefusal::None) {
-    ordered_json req;
-    req["requested_unix_ms"] = now_ms;
-    req["client"] = valid_utf8(r.client);
-    auto written = os::write_file_atomic(config_.camera_request, req.dump() + "\n", 0644);
-    if (config_.camera_request.empty() || !written) {
+    os::CameraRequest req;
+    req.requested_unix_ms = now_ms;
+    req.client = valid_utf8(r.client);
+    if (config_.camera_request.empty() || !os::write_camera_request(config_.camera_request, req)) {
       // Not the client's fault: 500, counted under clock_failed with the reason in the message.
       refusal = PhoneRefusal::ClockFailed;
       message = "cannot ask camsync to run: cannot write the --camera-request file " + config_.camera_request;

@@ -5,6 +5,7 @@
 //   GET  /exchange  one NTP-style exchange: the server's T2/T3 and a token for them
 //   POST /set       a phone sets the clock: {"token", "t1_ms", "t4_ms"}
 //   POST /sync-camera  asks for a camsync run: writes --camera-request, which camsync.path watches
+//                      (GET /time says when camsync --watch wrote it for a camera that appeared)
 //   GET  /metrics   Prometheus text: the counters and the reference state
 //
 // HTTP is parsed by sntpd-web (tools/sntpd-web), a process of its own without privileges, so that
@@ -117,6 +118,10 @@ class WebService {
   void take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m);
   // GET /time's "held_by": {client, user_agent, until_unix_ms}, or null.
   nlohmann::ordered_json held_by_json() const;
+  // GET /time's "camera_appeared_unix_ms": when camsync --watch asked for a run because the camera
+  // appeared (or answered after a failed run), while that request is fresh (60 s); else null.  An
+  // open page syncs when it sees a new one, so that the camera is set from a fresh clock.
+  nlohmann::ordered_json camera_appeared_json() const;
   void refuse(uint32_t id, const os::web::SetRequest& r, core::PhoneRefusal refusal,
               const std::string& message, const std::optional<core::PhoneMeasurement>& m);
   // Answers a verification (the clocks agree): 200, result "verified".
