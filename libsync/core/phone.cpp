@@ -210,6 +210,63 @@ bool same_origin(const OriginHeaders& h) {
   return true;
 }
 
+std::optional<std::string> parse_allowed_origin(std::string_view text, std::string& problem) {
+  std::string o;
+  for (char c : text) o += lower(c);
+  if (!o.empty() && o.back() == '/') o.pop_back();
+  std::string_view scheme = o.starts_with("https://")  ? "https://"
+                            : o.starts_with("http://") ? "http://"
+                                                       : "";
+  if (scheme.empty()) {
+    problem = "'" + std::string(text) + "' is not an origin: give http://HOST[:PORT] or https://HOST[:PORT]";
+    return std::nullopt;
+  }
+  std::string_view host = std::string_view(o).substr(scheme.size());
+  if (host.find_first_of("/?#@") != std::string_view::npos) {
+    problem =
+        "'" + std::string(text) + "' is not an origin: no path, query or user, only scheme://HOST[:PORT]";
+    return std::nullopt;
+  }
+  std::string_view name = host_name(host);
+  std::string_view port = host.substr(name.size());
+  if (!port.empty()) {
+    port.remove_prefix(1);  // the ':'
+    unsigned value = 0;
+    bool digits = port.size() <= 5 && all_of(port, [](char c) { return c >= '0' && c <= '9'; });
+    for (char c : digits ? port : std::string_view{}) value = value * 10 + static_cast<unsigned>(c - '0');
+    if (!digits || value == 0 || value > 65535) {
+      problem = "'" + std::string(text) + "': the port must be 1-65535";
+      return std::nullopt;
+    }
+  }
+  if (name.empty() || !local_name(name)) {
+    problem = "'" + std::string(text) +
+              "': the host must be an IP address, a name without a dot, or one ending in .local, .lan, "
+              ".home.arpa or .internal (public DNS could point any other name elsewhere)";
+    return std::nullopt;
+  }
+  if ((scheme == "http://" && port == "80") || (scheme == "https://" && port == "443")) {
+    o.resize(scheme.size() + name.size());
+  }
+  return o;
+}
+
+std::string allowed_origin(std::optional<std::string_view> origin, std::span<const std::string> allowed) {
+  if (!origin || allowed.empty()) return {};
+  std::string problem;
+  auto o = parse_allowed_origin(*origin, problem);
+  if (!o) return {};
+  for (const std::string& a : allowed) {
+    if (a == *o) return std::string(*origin);
+  }
+  return {};
+}
+
+bool trusted_origin(const OriginHeaders& h) {
+  if (same_origin(h)) return true;
+  return local_host(h.host) && !allowed_origin(h.origin, h.allowed_origins).empty();
+}
+
 PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   PhoneVerdict v;
   if (!c.time_zone_problem.empty()) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -185,6 +186,9 @@ struct OriginHeaders {
   std::optional<std::string_view> origin;          // Origin, when sent
   std::optional<std::string_view> sec_fetch_site;  // Sec-Fetch-Site, when sent
   bool https = false;                              // the connection is TLS (--http-tls-cert)
+  // Other origins whose pages may use this server (sntpd --http-allow-origin), in
+  // parse_allowed_origin's form.
+  std::span<const std::string> allowed_origins;
 };
 
 // Whether a request's Host header names this server in a way public DNS
@@ -202,6 +206,21 @@ bool local_host(std::string_view host);
 // that a DNS-rebinding page cannot pass as us.  Clients that send neither
 // Origin nor Sec-Fetch-Site (curl, scripts) pass.
 bool same_origin(const OriginHeaders& h);
+
+// An origin whose pages may use this server's phone endpoints besides its own (sntpd
+// --http-allow-origin: an app's page on another port): "http://HOST[:PORT]" or
+// "https://HOST[:PORT]", HOST one local_host accepts.  Returned lowercase, without a trailing
+// "/" or the scheme's default port (80, 443), as browsers send Origin; nullopt with the reason in
+// problem for anything else (a path, a query, user info, another scheme, a public DNS name).
+std::optional<std::string> parse_allowed_origin(std::string_view text, std::string& problem);
+
+// The Origin a request sent when it is one of allowed (parse_allowed_origin's form), compared as
+// parse_allowed_origin reads it; empty otherwise.
+std::string allowed_origin(std::optional<std::string_view> origin, std::span<const std::string> allowed);
+
+// The rule for requests that may change state: same_origin(h), or an Origin among
+// h.allowed_origins with a Host that public DNS cannot point elsewhere (local_host).
+bool trusted_origin(const OriginHeaders& h);
 
 // The phone that holds the clock: the first whose set or verification was taken holds it while it
 // checks in (a set or verification at least every --max-age); other phones that disagree with it

@@ -47,7 +47,15 @@ int web_request(const uint8_t* data, size_t size) {
   h.transfer_encoding = optional(f[7]);
   h.user_agent = optional(f[8]);
 
-  web::HeadVerdict v = web::judge_head(h);
+  static const std::vector<std::string> origins = {"http://127.0.0.1:3000", "http://pi.local:3000"};
+  web::HeadVerdict v = web::judge_head(h, origins);
+  // CORS only for a named origin, and only as the request sent it.
+  require(v.answer.allow_origin.empty() || (h.origin && v.answer.allow_origin == *h.origin),
+          "CORS for an origin the request did not send");
+  require(v.answer.allow_origin.empty() || !core::allowed_origin(h.origin, origins).empty(),
+          "CORS for an origin not allowed");
+  require(!v.answer.preflight || (h.method == "OPTIONS" && !v.answer.allow_origin.empty()),
+          "a preflight answered for no allowed origin");
   require(v.kind != web::HeadVerdict::kReadBody || v.body_length <= web::kMaxBody,
           "a body over the limit is read");
   require(v.kind != web::HeadVerdict::kReadBody || (h.content_length && !h.transfer_encoding),
@@ -62,6 +70,7 @@ int web_request(const uint8_t* data, size_t size) {
     c.remote = os::parse_cidr("127.0.0.2")->base;
     c.local = os::parse_cidr("127.0.0.1")->base;
     c.client = "127.0.0.2";
+    c.allowed_origins = origins;
     return c;
   }();
   os::web::SetRequest r = web::judge_set(h, body.substr(0, web::kMaxBody), context);

@@ -243,14 +243,16 @@ print(round(body["unix_ms"] - (before + after) / 2e6), round(bound, 1))' "$url" 
   check "$desc ($diff ms, $want +- ${bound:-?} ms)" near "$diff" "$want" "${bound:--1}"
 }
 
-# embed_pi NTP_PORT HTTP_PORT: an sntpd "web" serving the phone page on 127.0.0.1:HTTP_PORT
+# embed_pi NTP_PORT HTTP_PORT [SNTPD_ARGS...]: an sntpd "web" serving the phone page on 127.0.0.1:HTTP_PORT
 # 5 s behind, for another web app that embeds /lansync.js, with camsync's part as
 # camsync.path would start it: a run recorded (in the background) once the request is there.
 embed_pi() {
-  start_sntpd web --listen "127.0.0.1:$1" --clock simulated --simulated-offset -5 --http "127.0.0.1:$2" \
+  local ntp=$1 http=$2
+  shift 2
+  start_sntpd web --listen "127.0.0.1:$ntp" --clock simulated --simulated-offset -5 --http "127.0.0.1:$http" \
     --http-set-allow 127.0.0.1/32 --state "$WORK/web-state.json" --activity-log "$WORK/web-activity.log" \
-    --camera-request "$WORK/web-request" --camera-state "$WORK/web-camera.json"
-  wait_for_log web "http: serving on 127.0.0.1:$2"
+    --camera-request "$WORK/web-request" --camera-state "$WORK/web-camera.json" "$@"
+  wait_for_log web "http: serving on 127.0.0.1:$http"
   (wait_until 60 test -e "$WORK/web-request" &&
     printf '{"last_run_unix":%s,"result":"ok","offset_before_s":0.001,"offset_after_s":null,"camera":"http://192.168.4.20:8080","message":"camera right"}\n' \
       "$(date +%s.%N)" >"$WORK/web-camera.json") &

@@ -368,6 +368,49 @@ TEST(SameOrigin, OtherSitesFail) {
   EXPECT_FALSE(same_origin({"", std::nullopt, std::nullopt}));
 }
 
+// --http-allow-origin: an app's page on another port, named as browsers send Origin.
+TEST(AllowedOrigin, ParsesWhatBrowsersSend) {
+  std::string problem;
+  EXPECT_EQ(parse_allowed_origin("http://pi.local:3000", problem), "http://pi.local:3000");
+  EXPECT_EQ(parse_allowed_origin("HTTP://Pi.Local:3000/", problem), "http://pi.local:3000");
+  EXPECT_EQ(parse_allowed_origin("http://192.168.4.1:80", problem), "http://192.168.4.1");
+  EXPECT_EQ(parse_allowed_origin("https://timehub.lan:443", problem), "https://timehub.lan");
+  EXPECT_EQ(parse_allowed_origin("https://[fd00::1]:8443", problem), "https://[fd00::1]:8443");
+  EXPECT_EQ(parse_allowed_origin("http://raspberrypi", problem), "http://raspberrypi");
+  for (const char* bad : {"", "pi.local:3000", "ftp://pi.local", "http://", "http://pi.local:3000/app",
+                          "http://pi.local:3000?x", "http://user@pi.local", "http://pi.local:0",
+                          "http://pi.local:65536", "http://pi.local:30a0", "http://pi.local:",
+                          "http://app.example.com:3000", "null", "http://pi.local:3000#x"}) {
+    problem.clear();
+    EXPECT_FALSE(parse_allowed_origin(bad, problem)) << bad;
+    EXPECT_FALSE(problem.empty()) << bad;
+  }
+}
+
+TEST(AllowedOrigin, OnlyTheNamedOriginsWithALocalHost) {
+  const std::vector<std::string> allowed = {"http://pi.local:3000", "http://192.168.4.1:3000"};
+  EXPECT_EQ(allowed_origin("http://pi.local:3000", allowed), "http://pi.local:3000");
+  EXPECT_EQ(allowed_origin("http://PI.local:3000", allowed), "http://PI.local:3000");  // echoed as sent
+  EXPECT_EQ(allowed_origin("http://pi.local:3001", allowed), "");
+  EXPECT_EQ(allowed_origin("https://pi.local:3000", allowed), "");
+  EXPECT_EQ(allowed_origin("null", allowed), "");
+  EXPECT_EQ(allowed_origin(std::nullopt, allowed), "");
+  EXPECT_EQ(allowed_origin("http://pi.local:3000", {}), "");
+  OriginHeaders h{"pi.local:8080", "http://pi.local:3000", "same-site"};
+  EXPECT_FALSE(trusted_origin(h));  // not allowed: another site's page
+  h.allowed_origins = allowed;
+  EXPECT_TRUE(trusted_origin(h));
+  h.sec_fetch_site = "cross-site";  // an IP page and a .local name: still the origin named
+  EXPECT_TRUE(trusted_origin(h));
+  h.host = "rebind.example.com";  // a rebinding page cannot pass as the app's
+  EXPECT_FALSE(trusted_origin(h));
+  h.host = "pi.local:8080";
+  h.origin = "http://evil.example:3000";
+  EXPECT_FALSE(trusted_origin(h));
+  // The server's own page still passes with the list given.
+  EXPECT_TRUE(trusted_origin({"pi.local:8080", "http://pi.local:8080", "same-origin", false, allowed}));
+}
+
 TEST(SameOrigin, OverTlsTheOriginIsHttps) {
   OriginHeaders h{"192.168.4.1:8443", "https://192.168.4.1:8443", "same-origin", /*https=*/true};
   EXPECT_TRUE(same_origin(h));

@@ -233,6 +233,63 @@ TEST(WebRequest, SetOriginFollowsTheConnectionsScheme) {
   EXPECT_EQ(judge_sync_camera(camera, "", tls).early, PhoneRefusal::CrossSite);
 }
 
+// --http-allow-origin: the app's page gets CORS on what lansync.js calls, and a preflight; other
+// origins, other routes and rebinding Hosts get none.
+TEST(WebRequest, AllowedOriginGetsCors) {
+  const std::vector<std::string> origins = {"http://127.0.0.1:3000"};
+  RequestHead pre = get("/set");
+  pre.method = "OPTIONS";
+  pre.origin = "http://127.0.0.1:3000";
+  auto v = judge_head(pre, origins);
+  EXPECT_EQ(v.answer.status, 204);
+  EXPECT_TRUE(v.answer.preflight);
+  EXPECT_EQ(v.answer.allow_origin, "http://127.0.0.1:3000");
+  EXPECT_EQ(judge_head(pre).answer.status, 403);  // no origin allowed
+  EXPECT_TRUE(judge_head(pre).answer.allow_origin.empty());
+  pre.origin = "http://127.0.0.1:3001";
+  EXPECT_EQ(judge_head(pre, origins).answer.status, 403);
+  EXPECT_TRUE(judge_head(pre, origins).answer.allow_origin.empty());
+  pre.origin = "http://127.0.0.1:3000";
+  pre.path = "/metrics";
+  EXPECT_EQ(judge_head(pre, origins).answer.status, 403);
+  pre.path = "/exchange";
+  pre.host = "rebind.example.com";
+  EXPECT_EQ(judge_head(pre, origins).answer.status, 403);
+  EXPECT_TRUE(judge_head(pre, origins).host_refused);
+
+  for (const char* path : {"/time", "/exchange"}) {
+    RequestHead h = get(path);
+    h.origin = "http://127.0.0.1:3000";
+    EXPECT_EQ(judge_head(h, origins).answer.allow_origin, "http://127.0.0.1:3000") << path;
+    EXPECT_EQ(judge_head(h, origins).kind, HeadVerdict::kAskSntpd) << path;
+    EXPECT_TRUE(judge_head(h).answer.allow_origin.empty()) << path;
+  }
+  RequestHead metrics = get("/metrics");
+  metrics.origin = "http://127.0.0.1:3000";
+  EXPECT_TRUE(judge_head(metrics, origins).answer.allow_origin.empty());
+
+  // The set itself: the origin passes the origin rule; every other rule stays.
+  std::string body = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100})";
+  RequestHead set = post_set();
+  set.origin = "http://127.0.0.1:3000";
+  set.sec_fetch_site = "same-site";
+  EXPECT_EQ(judge_head(set, origins).answer.allow_origin, "http://127.0.0.1:3000");
+  SetContext ctx = allowed();
+  EXPECT_EQ(judge_set(set, body, ctx).early, PhoneRefusal::CrossSite);
+  ctx.allowed_origins = origins;
+  EXPECT_EQ(judge_set(set, body, ctx).early, PhoneRefusal::None);
+  ctx.remote = os::parse_cidr("10.0.0.2")->base;
+  EXPECT_EQ(judge_set(set, body, ctx).early, PhoneRefusal::NotAllowed);
+  set.origin = "http://127.0.0.1:3001";
+  EXPECT_EQ(judge_set(set, body, allowed()).early, PhoneRefusal::CrossSite);
+  RequestHead camera = post_set("0");
+  camera.path = "/sync-camera";
+  camera.origin = "http://127.0.0.1:3000";
+  ctx = allowed();
+  ctx.allowed_origins = origins;
+  EXPECT_EQ(judge_sync_camera(camera, "", ctx).early, PhoneRefusal::None);
+}
+
 // GET /lansync.js: the embedded script, JavaScript, not the page's headers; the Host rule applies.
 TEST(WebRequest, ServesLansyncJs) {
   auto v = judge_head(get("/lansync.js"));

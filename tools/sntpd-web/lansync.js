@@ -4,6 +4,10 @@
 //   <script src="/lansync.js"></script>
 //   <script>await lansync.locate(); await lansync.syncPhone(); const c = await lansync.syncCamera();</script>
 //
+// It talks to the server it was loaded from: an app's page on another origin (another port of the
+// Pi, allowed by sntpd --http-allow-origin) loads it as <script src="http://pi.local:8080/lansync.js">
+// and its calls go there, through CORS, without cookies.
+//
 // syncPhone() measures (8 NTP-style exchanges over GET /exchange, T1/T4 from performance.now()
 // anchored to Date.now() and widened by its step and the anchor's spread, the least-delay one counts) and posts it to
 // POST /set with this browser's zone (its tz database name) and, when locate() found one, its
@@ -23,6 +27,8 @@
 "use strict";
 window.lansync = (() => {
   const EXCHANGES = 8;
+  // The origin of the server that served this script (the page's own for sntpd's page).
+  const SERVER = new URL(document.currentScript ? document.currentScript.src : "/", location.href).origin;
   const LOCATE_TIMEOUT_MS = 10000;      // a fix that takes longer is "unavailable"
   const LOCATE_MAX_AGE_MS = 5 * 60000;  // a cached fix this recent will do
 
@@ -134,7 +140,7 @@ window.lansync = (() => {
   // One exchange, as NTP makes it: T1 sent, T2 received and T3 sent by the Pi, T4 received.
   async function exchange() {
     const t1 = now() - step - spread;
-    const r = await fetch("/exchange", { cache: "no-store" });
+    const r = await fetch(SERVER + "/exchange", { cache: "no-store" });
     const t4 = now() + step + spread;
     if (!r.ok) throw new Error("the Pi answered HTTP " + r.status);
     const j = await r.json();
@@ -164,7 +170,7 @@ window.lansync = (() => {
   // POST /set of a measurement, with the zone and the latest fix; trigger "auto", "button" or undefined.
   async function postSet(x, trigger) {
     const location = position;
-    const r = await fetch("/set", {
+    const r = await fetch(SERVER + "/set", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ token: x.token, t1_ms: x.t1, t4_ms: x.t4, trigger, time_zone: zone(),
@@ -178,12 +184,12 @@ window.lansync = (() => {
   const syncPhone = async () => postSet(await measure(), undefined);
 
   async function camera() {
-    const r = await fetch("/time", { cache: "no-store" });
+    const r = await fetch(SERVER + "/time", { cache: "no-store" });
     return r.ok ? ((await r.json()).camera ?? null) : null;
   }
 
   async function syncCamera({ timeoutMs = 60000, pollMs = 1000 } = {}) {
-    const r = await fetch("/sync-camera", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const r = await fetch(SERVER + "/sync-camera", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     const j = await answer(r);
     if (r.status !== 202) return j;
     const end = performance.now() + timeoutMs;

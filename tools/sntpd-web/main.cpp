@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--set-interface", config.set_interfaces, "clients on this interface may set the clock");
   app.add_option("--manual-interface", config.manual_interfaces,
                  "clients on this interface may set the clock by the page's button only");
+  std::vector<std::string> origins;
+  app.add_option("--allow-origin", origins, "pages of this origin may use the phone endpoints (CORS)");
   int cert_fd = -1;
   int key_fd = -1;
   app.add_option("--tls-cert-fd", cert_fd, "serve HTTPS only, with the PEM certificate in this memory file");
@@ -103,6 +105,12 @@ int main(int argc, char** argv) {
     auto cidr = os::parse_cidr(text);
     if (!cidr) return cli::usage_error("sntpd-web", "--set-allow: " + cidr.error().message);
     config.set_allow.push_back(*cidr);
+  }
+  for (const std::string& text : origins) {
+    std::string problem;
+    auto origin = core::parse_allowed_origin(text, problem);
+    if (!origin) return cli::usage_error("sntpd-web", "--allow-origin: " + problem);
+    config.allow_origins.push_back(*origin);
   }
   if ((cert_fd < 0) != (key_fd < 0)) return cli::usage_error("sntpd-web", "--tls-cert-fd needs --tls-key-fd");
   if (cert_fd >= 0) {

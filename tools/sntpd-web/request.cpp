@@ -142,7 +142,8 @@ os::web::SetRequest judge_access(const RequestHead& h, const SetContext& c, core
   oh.origin = h.origin;
   oh.sec_fetch_site = h.sec_fetch_site;
   oh.https = c.https;
-  if (!core::same_origin(oh)) {
+  oh.allowed_origins = c.allowed_origins;
+  if (!core::trusted_origin(oh)) {
     r.early = PhoneRefusal::CrossSite;
     return r;
   }
@@ -156,9 +157,12 @@ os::web::SetRequest judge_access(const RequestHead& h, const SetContext& c, core
   return r;
 }
 
-}  // namespace
+// The routes another origin's page may use: what lansync.js calls.
+bool cors_route(std::string_view path) {
+  return path == "/time" || path == "/exchange" || path == "/set" || path == "/sync-camera";
+}
 
-HeadVerdict judge_head(const RequestHead& h) {
+HeadVerdict judge_head_of(const RequestHead& h, std::span<const std::string> allowed_origins) {
   Route route = route_of(h.method, h.path);
   size_t length = 0;
   if (auto refused = bound_body(h, route, length)) return *refused;
@@ -168,6 +172,17 @@ HeadVerdict judge_head(const RequestHead& h) {
   if (h.method != "POST" && !core::local_host(h.host.value_or(""))) {
     HeadVerdict v = answer(route, 403, "403 Forbidden: the Host header names no local server\n");
     v.host_refused = true;
+    return v;
+  }
+  if (h.method == "OPTIONS") {
+    // A CORS preflight: an allowed origin's page may then send the request itself, judged as any.
+    if (!cors_route(h.path) || core::allowed_origin(h.origin, allowed_origins).empty()) {
+      return answer(
+          route, 403,
+          "403 Forbidden: pages of this origin may not use this server (sntpd --http-allow-origin)\n");
+    }
+    HeadVerdict v = answer(route, 204, "");
+    v.answer.preflight = true;
     return v;
   }
   switch (route) {
@@ -204,6 +219,14 @@ HeadVerdict judge_head(const RequestHead& h) {
     }
     default: return answer(route, 404, "404 Not Found\n");
   }
+}
+
+}  // namespace
+
+HeadVerdict judge_head(const RequestHead& h, std::span<const std::string> allowed_origins) {
+  HeadVerdict v = judge_head_of(h, allowed_origins);
+  if (cors_route(h.path)) v.answer.allow_origin = core::allowed_origin(h.origin, allowed_origins);
+  return v;
 }
 
 os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const SetContext& c) {

@@ -7,11 +7,16 @@
 // the errors itself and says which routes need sntpd.  judge_set() reads POST /set's body and
 // applies the access rules (core/phone); what it returns goes to sntpd, which redeems the token
 // and judges the set.  judge_sync_camera() applies the same rules to POST /sync-camera.
+// Another origin's page (sntpd --http-allow-origin: an app on another port) may use GET /time,
+// GET /exchange, POST /set and POST /sync-camera through CORS: judge_head answers its preflight
+// (OPTIONS) and names the origin the answer lets read it; without credentials, and with every
+// other rule (Host, token, the client's address) as for the server's own page.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,7 +51,11 @@ struct Answer {
   std::string body;
   bool page = false;  // GET /: the page's Cache-Control and Content-Security-Policy headers
 
-  bool script = false;  // GET /lansync.js (the page's route): Cache-Control no-cache, no CSP
+  bool script = false;     // GET /lansync.js (the page's route): Cache-Control no-cache, no CSP
+  bool preflight = false;  // a CORS preflight answered for allow_origin: the methods and headers allowed
+  // The allowed origin whose page may read this answer (Access-Control-Allow-Origin, Vary: Origin);
+  // empty: no CORS headers.  Set on the CORS routes' answers, whatever their kind.
+  std::string allow_origin;
 };
 
 // What to do with a request once its head is in.
@@ -60,15 +69,17 @@ struct HeadVerdict {
   std::optional<os::web::Limit> limited;    // 411 or 413
 };
 
-HeadVerdict judge_head(const RequestHead& h);
+// allowed_origins: --http-allow-origin's, in core::parse_allowed_origin's form.
+HeadVerdict judge_head(const RequestHead& h, std::span<const std::string> allowed_origins = {});
 
 // Where a POST /set came from: the addresses of the connection and what may set the clock.
 struct SetContext {
   core::SetAccess access;
-  std::optional<core::IpAddress> remote;  // the client's address
-  std::optional<core::IpAddress> local;   // the address it connected to
-  std::string client;                     // the client's address as text
-  bool https = false;                     // the connection is TLS: the page's Origin is https://HOST
+  std::optional<core::IpAddress> remote;         // the client's address
+  std::optional<core::IpAddress> local;          // the address it connected to
+  std::string client;                            // the client's address as text
+  bool https = false;                            // the connection is TLS: the page's Origin is https://HOST
+  std::span<const std::string> allowed_origins;  // --http-allow-origin (core::trusted_origin)
 };
 
 // POST /set judged: the access rules (enabled, same origin, JSON, the client's address), then the

@@ -229,12 +229,12 @@ int Server::on_request(MHD_Connection* c, const char* url, const char* method, c
       return MHD_YES;
     }
     switch (p->verdict.kind) {
-      case HeadVerdict::kAskSntpd: return ask(c, p->verdict.route, os::web::request(p->verdict.ask, 0));
+      case HeadVerdict::kAskSntpd: return ask(c, p->verdict, os::web::request(p->verdict.ask, 0));
       case HeadVerdict::kReadBody: return finish_set(c, url, method, *p);
       default: return answer(c, p->verdict);
     }
   }
-  HeadVerdict v = judge_head(head_of(c, url, method));
+  HeadVerdict v = judge_head(head_of(c, url, method), config_.allow_origins);
   ++requests_[static_cast<size_t>(v.route)];
   if (v.host_refused) ++host_refused_;
   if (v.limited) {
@@ -254,50 +254,67 @@ int Server::finish_set(MHD_Connection* c, const char* url, const char* method, P
   SetContext ctx;
   ctx.access = set_access();
   ctx.https = !config_.tls_cert_pem.empty();
+  ctx.allowed_origins = config_.allow_origins;
   addresses_of(c, ctx);
   os::web::Message m;
   m.type = p.verdict.ask;
   RequestHead h = head_of(c, url, method);
   m.set = m.type == os::web::Type::SyncCamera ? judge_sync_camera(h, p.body, ctx) : judge_set(h, p.body, ctx);
-  return ask(c, Route::Set, m);
+  return ask(c, p.verdict, m);
 }
 
 int Server::answer(MHD_Connection* c, const HeadVerdict& v) {
   push_counters();
-  return reply(c, v.answer.status, v.answer.content_type, v.answer.body, v.answer.page, false,
-               v.answer.script);
+  return reply(c, v.answer, false);
 }
 
-int Server::ask(MHD_Connection* c, Route route, const os::web::Message& m) {
+int Server::ask(MHD_Connection* c, const HeadVerdict& v, const os::web::Message& m) {
   push_counters();  // first, so that a GET /metrics counts itself
+  Answer a;
+  a.allow_origin = v.answer.allow_origin;
   auto r = exchange_with_sntpd(m);
   if (!r) {
     count_limit(os::web::Limit::NoAnswer);
-    return reply(c, 503, "text/plain; charset=utf-8", "503 Service Unavailable: sntpd did not answer\n",
-                 false, true);
+    a.status = 503;
+    a.content_type = "text/plain; charset=utf-8";
+    a.body = "503 Service Unavailable: sntpd did not answer\n";
+    return reply(c, a, true);
   }
-  if (route == Route::Time && r->status == 200) {
+  a.status = r->status;
+  a.content_type = content_type(v.route);
+  a.body = std::move(r->body);
+  if (v.route == Route::Time && r->status == 200) {
     SetContext ctx;
     ctx.access = set_access();
     addresses_of(c, ctx);
     core::SetPermission p;
     if (ctx.remote && ctx.local) p = core::set_permission(ctx.access, *ctx.remote, *ctx.local);
-    return reply(c, r->status, content_type(route), with_permission(std::move(r->body), p), false, true);
+    a.body = with_permission(std::move(a.body), p);
   }
-  return reply(c, r->status, content_type(route), r->body, false, true);
+  return reply(c, a, true);
 }
 
-int Server::reply(MHD_Connection* c, int status, std::string_view type, const std::string& body, bool page,
-                  bool no_store, bool script) {
+int Server::reply(MHD_Connection* c, const Answer& a, bool no_store) {
   while (next_message(0)) {
   }  // the Clock messages waiting, for the Date header
   MHD_Response* res =
-      MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
+      MHD_create_response_from_buffer(a.body.size(), const_cast<char*>(a.body.data()), MHD_RESPMEM_MUST_COPY);
   if (res == nullptr) return MHD_NO;
-  MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, std::string(type).c_str());
+  if (!a.preflight)
+    MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, std::string(a.content_type).c_str());
   if (no_store) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-  if (script) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-  if (page) {
+  if (a.script) MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  if (!a.allow_origin.empty()) {
+    // CORS for an --http-allow-origin page: it may read this answer; no credentials are allowed.
+    MHD_add_response_header(res, "Access-Control-Allow-Origin", a.allow_origin.c_str());
+    MHD_add_response_header(res, "Vary", "Origin");
+    if (a.preflight) {
+      MHD_add_response_header(res, "Access-Control-Allow-Methods", "GET, POST");
+      MHD_add_response_header(res, "Access-Control-Allow-Headers", "Content-Type");
+      MHD_add_response_header(res, "Access-Control-Max-Age", "600");
+    }
+  }
+  if (a.page) {
     MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     // The page's own inline script and style and /lansync.js, talking to this server only.
     MHD_add_response_header(
@@ -308,7 +325,7 @@ int Server::reply(MHD_Connection* c, int status, std::string_view type, const st
   MHD_add_response_header(res, MHD_HTTP_HEADER_DATE, served_date().c_str());
   MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
-  MHD_Result r = MHD_queue_response(c, static_cast<unsigned>(status), res);
+  MHD_Result r = MHD_queue_response(c, static_cast<unsigned>(a.status), res);
   MHD_destroy_response(res);
   return r;
 }

@@ -44,6 +44,7 @@ struct ServerConfig {
   std::vector<core::Cidr> set_allow;           // --http-set-allow
   std::vector<std::string> set_interfaces;     // --http-set-interface
   std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
+  std::vector<std::string> allow_origins;      // --http-allow-origin, in core::parse_allowed_origin's form
   std::string tls_cert_pem;                    // --http-tls-cert's bytes: HTTPS only; empty: plain HTTP
   std::string tls_key_pem;                     // --http-tls-key's
 };
@@ -88,9 +89,11 @@ class Server {
   struct Pending;
 
   int answer(MHD_Connection* c, const HeadVerdict& v);
-  int ask(MHD_Connection* c, Route route, const os::web::Message& m);
-  int reply(MHD_Connection* c, int status, std::string_view content_type, const std::string& body, bool page,
-            bool no_store, bool script = false);
+  // Asks sntpd for what v's route needs and answers with it (CORS as v.answer.allow_origin says).
+  int ask(MHD_Connection* c, const HeadVerdict& v, const os::web::Message& m);
+  // Sends a: its status, Content-Type and body with the headers its flags call for; Cache-Control
+  // no-store when no_store.
+  int reply(MHD_Connection* c, const Answer& a, bool no_store);
   int finish_set(MHD_Connection* c, const char* url, const char* method, Pending& p);
   // The next message from sntpd within timeout_ms (a Clock taken note of, a Ping answered); none
   // when none came.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli/command_line.hpp"
+#include "core/phone.hpp"
 #include "daemon.hpp"
 #include "options.hpp"
 #include "os/address.hpp"
@@ -68,6 +69,10 @@ void define_http_options(CLI::App& app, Options& opt) {
   app.add_option("--http-manual-interface", opt.http_manual_interface,
                  "clients on this network interface may set the clock by the page's button only (repeatable)")
       ->type_name("IF");
+  app.add_option("--http-allow-origin", opt.http_allow_origin,
+                 "pages of this origin (an app on the Pi, http://HOST:PORT) may use /time, /exchange, /set "
+                 "and /sync-camera through CORS, under the same rules as sntpd's own page (repeatable)")
+      ->type_name("ORIGIN");
   app.add_option("--http-recheck", opt.http_recheck,
                  "an open phone page checks again after this fraction of the time the clock has left as "
                  "reliable (0.1-0.9), so a phone that stays keeps it reliable")
@@ -379,9 +384,12 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
     return kUsage;
   }
   if (opt.http.empty()) {
-    if (!phones_may_set(opt, true) && opt.http_tls_cert.empty()) return std::nullopt;
+    if (!phones_may_set(opt, true) && opt.http_tls_cert.empty() && opt.http_allow_origin.empty()) {
+      return std::nullopt;
+    }
     os::log::error(
-        "--http-set-allow, --http-set-interface, --http-manual-interface and --http-tls-cert need --http");
+        "--http-set-allow, --http-set-interface, --http-manual-interface, --http-allow-origin and "
+        "--http-tls-cert need --http");
     return kUsage;
   }
   if (Stop stop = load_tls(opt, hc)) return *stop;
@@ -400,6 +408,15 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
       return kUsage;
     }
     hc.set_allow.push_back(text);
+  }
+  for (const std::string& text : opt.http_allow_origin) {
+    std::string problem;
+    auto origin = core::parse_allowed_origin(text, problem);
+    if (!origin) {
+      os::log::error("--http-allow-origin: {}", problem);
+      return kUsage;
+    }
+    hc.allow_origins.push_back(*origin);
   }
   for (const std::string& name : opt.http_set_interface) {
     if (auto addrs = os::interface_addresses(name); !addrs) {

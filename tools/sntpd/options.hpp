@@ -56,6 +56,7 @@ struct Options {
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
   std::vector<std::string> http_manual_interface;  // the button only
+  std::vector<std::string> http_allow_origin;      // other origins' pages may use the phone endpoints
   double http_recheck = 0.5;  // an open page checks again after this fraction of the reliability window left
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time

@@ -258,6 +258,7 @@ void WebService::spawn() {
   for (const std::string& a : config_.set_allow) args.insert(args.end(), {"--set-allow", a});
   for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
   for (const std::string& i : config_.manual_interfaces) args.insert(args.end(), {"--manual-interface", i});
+  for (const std::string& o : config_.allow_origins) args.insert(args.end(), {"--allow-origin", o});
   if (config_.verbose) args.push_back("--verbose");
   if (config_.tls_cert.get() >= 0) {
     args.insert(args.end(),

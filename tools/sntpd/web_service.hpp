@@ -51,10 +51,11 @@ namespace lansync::sntpd {
 class Daemon;
 
 struct HttpConfig {
-  std::string listen;                                         // --http ADDR:PORT
-  std::vector<std::string> set_allow;                         // --http-set-allow, as given (checked by main)
-  std::vector<std::string> set_interfaces;                    // --http-set-interface
-  std::vector<std::string> manual_interfaces;                 // --http-manual-interface: the button only
+  std::string listen;                          // --http ADDR:PORT
+  std::vector<std::string> set_allow;          // --http-set-allow, as given (checked by main)
+  std::vector<std::string> set_interfaces;     // --http-set-interface
+  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
+  std::vector<std::string> allow_origins;      // --http-allow-origin, in core::parse_allowed_origin's form
   int recheck_permille = core::kPhoneRecheckDefaultPermille;  // --http-recheck, in thousandths
   int64_t hold_ns = 1800'000'000'000;  // --max-age: a phone holds the clock this long after its last check-in
   std::string activity_log;            // --activity-log ("" = none)
