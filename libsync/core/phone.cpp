@@ -170,7 +170,14 @@ SetPermission set_permission(const SetAccess& access, const IpAddress& client, c
     if (iface.base == l && cidr_contains(iface, c)) p.kind = SetPermission::Any;
   }
   if (p.kind == SetPermission::Any) return p;
-  for (const ManualAddress& m : access.manual_addresses) {
+  for (const NamedAddress& f : access.fallback_addresses) {
+    if (f.address.base == l && cidr_contains(f.address, c)) {
+      p.kind = SetPermission::Fallback;
+      p.interface = f.interface;
+      return p;
+    }
+  }
+  for (const NamedAddress& m : access.manual_addresses) {
     if (m.address.base == l && cidr_contains(m.address, c)) {
       p.kind = SetPermission::Button;
       p.interface = m.interface;
@@ -186,7 +193,8 @@ bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAdd
 
 const char* code(SetPermission::Kind k) {
   switch (k) {
-    case SetPermission::Any: return "auto";
+    case SetPermission::Any:
+    case SetPermission::Fallback: return "auto";
     case SetPermission::Button: return "button";
     case SetPermission::None: break;
   }
@@ -208,6 +216,14 @@ bool same_origin(const OriginHeaders& h) {
     if (!iequals(o.substr(scheme.size()), h.host)) return false;
   }
   return true;
+}
+
+bool fallback_outranked(bool fallback, std::string_view trigger, const std::optional<PhoneHolder>& holder) {
+  return fallback && trigger != "button" && holder && !holder->fallback;
+}
+
+bool outranks_holder(bool fallback, std::string_view trigger, const PhoneHolder& holder) {
+  return trigger == "button" || (!fallback && holder.fallback);
 }
 
 std::optional<std::string> parse_allowed_origin(std::string_view text, std::string& problem) {

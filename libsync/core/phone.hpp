@@ -135,23 +135,29 @@ std::optional<PhoneLocation> phone_location(double lat, double lon, double accur
 // True when every field of l lies in the ranges phone_location gives.
 bool valid(const PhoneLocation& l);
 
-// An address of a --http-manual-interface interface, with the interface's name for the page.
-struct ManualAddress {
+// An address of a --http-manual-interface or --http-fallback-interface interface, with the
+// interface's name for the page.
+struct NamedAddress {
   Cidr address;           // base = the interface's own address
   std::string interface;  // "wlan0"
 };
 
 // Who may set the clock: --http-set-allow prefixes, the addresses of the
 // --http-set-interface interfaces (each with its network's prefix length),
-// and those of the --http-manual-interface ones (the button only), read when
-// the request arrives.
+// those of the --http-fallback-interface ones (automatically while no phone of
+// the first two holds the clock) and those of the --http-manual-interface ones
+// (the button only), read when the request arrives.
 struct SetAccess {
   std::vector<Cidr> allow;
   std::vector<Cidr> interface_addresses;  // base = the interface's own address
   bool interfaces_configured = false;     // --http-set-interface was given
-  std::vector<ManualAddress> manual_addresses;
+  std::vector<NamedAddress> manual_addresses;
   bool manual_configured = false;  // --http-manual-interface was given
-  bool enabled() const { return !allow.empty() || interfaces_configured || manual_configured; }
+  std::vector<NamedAddress> fallback_addresses;
+  bool fallback_configured = false;  // --http-fallback-interface was given
+  bool enabled() const {
+    return !allow.empty() || interfaces_configured || manual_configured || fallback_configured;
+  }
 };
 
 // How a client may set the clock.
@@ -160,20 +166,25 @@ struct SetPermission {
     None,    // not at all
     Button,  // by the page's button only (trigger "button"): a --http-manual-interface network
     Any,     // automatically or by the button
+    // A --http-fallback-interface network: as Any while no phone of an Any network holds the
+    // clock, else as Button (sntpd knows the holder: core::fallback_outranked).
+    Fallback,
   } kind = None;
-  std::string interface;  // with Button: the manual interface it came in on
+  std::string interface;  // with Button and Fallback: the interface it came in on
 };
 
 // What client, connected to local, may do: Any when it lies in an allowed
 // prefix or came in on an address of a set interface from that interface's
-// network; else Button when the same holds for a manual interface; else
-// None.  IPv4-mapped IPv6 addresses count as the IPv4 address.
+// network; else Fallback when the same holds for a fallback interface; else
+// Button when it holds for a manual interface; else None.  IPv4-mapped IPv6
+// addresses count as the IPv4 address.
 SetPermission set_permission(const SetAccess& access, const IpAddress& client, const IpAddress& local);
 
 // True when client may set the clock in some way (set_permission is not None).
 bool may_set_clock(const SetAccess& access, const IpAddress& client, const IpAddress& local);
 
-// "auto", "button" or "none": the word GET /time gives for a permission.
+// "auto", "button" or "none": the word GET /time gives for a permission (Fallback: "auto"; the web
+// side says "button" for it while a phone of an Any network holds the clock).
 const char* code(SetPermission::Kind k);
 
 // ::ffff:a.b.c.d as a.b.c.d (what a dual-stack socket reports for IPv4
@@ -229,7 +240,18 @@ struct PhoneHolder {
   std::string client;          // its address, as text
   std::string user_agent;      // its browser's User-Agent, for the page and the reason
   int64_t uncertainty_ns = 0;  // the uncertainty of its last taken measurement
+  bool fallback = false;       // it came in on a --http-fallback-interface network
 };
+
+// Whether a phone's automatic set or verification is refused (ManualOnly) because it came in on a
+// --http-fallback-interface network (fallback) while another phone that did not holds the clock
+// (holder: the current holder, when it is another phone).  The button overrides (trigger "button").
+bool fallback_outranked(bool fallback, std::string_view trigger, const std::optional<PhoneHolder>& holder);
+
+// Whether a phone takes the hold from the current holder (another phone) by its automatic set or
+// verification: when it came in on a full network and the holder on a fallback one (the access
+// point's phone outranks the home network's).  The button always takes it.
+bool outranks_holder(bool fallback, std::string_view trigger, const PhoneHolder& holder);
 
 // Everything judge_phone_set needs, gathered at the time of the request.
 struct PhoneSetContext {

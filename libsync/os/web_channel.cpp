@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kLocationSize = 1 + 4 + 4 + 4 + 8;  // present, lat_e7, lon_e7, accuracy_cm, unix_s
 constexpr size_t kSetSize = 1 + 8 + 8 + (2 + kTokenCapacity) + (2 + kClientCapacity) +
                             (2 + kTriggerCapacity) + (2 + kUserAgentCapacity) + 1 + (2 + kTimeZoneCapacity) +
-                            kLocationSize;
+                            kLocationSize + 1;  // + fallback
 constexpr size_t kCountersSize = 8 * (6 + 1 + kLimitCount);
 constexpr size_t kClockSize = 8;
 constexpr size_t kHeartbeatSize = 8;
@@ -106,6 +106,7 @@ void encode_payload(const Message& m, Writer& w) {
       w.u8(m.set.time_zone ? 1 : 0);
       w.text(m.set.time_zone.value_or(""), kTimeZoneCapacity);
       encode_location(m.set.location, w);
+      w.u8(m.set.fallback ? 1 : 0);
       break;
     case Type::Counters:
       for (uint64_t v : m.counters.requests) w.u64(v);
@@ -149,6 +150,9 @@ Result<Message, DecodeError> decode_set(Message m, Reader& r) {
   if (has_zone > 1 || !r.text(zone, kTimeZoneCapacity)) return fail(DecodeError::BadField);
   if (has_zone == 1) m.set.time_zone = std::move(zone);
   if (!decode_location(r, m.set.location)) return fail(DecodeError::BadField);
+  uint8_t fallback = r.u8();
+  if (fallback > 1) return fail(DecodeError::BadField);
+  m.set.fallback = fallback == 1;
   return m;
 }
 

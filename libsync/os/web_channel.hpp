@@ -90,6 +90,7 @@ struct SetRequest {
   std::string user_agent;                               // ≤ kUserAgentCapacity bytes
   std::optional<std::string> time_zone;  // the phone's tz database name, when sent (≤ kTimeZoneCapacity)
   std::optional<core::PhoneLocation> location;  // where the phone was, when sent (core::valid)
+  bool fallback = false;                        // the client came in on a --http-fallback-interface network
 };
 
 // The web side's counters since it started (sntpd adds those of earlier runs).

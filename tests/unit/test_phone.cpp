@@ -282,6 +282,40 @@ TEST(PhoneAccess, AllowedPrefix) {
 
 // --http-manual-interface: the button only, and the interface named for the page; a set
 // interface or an allowed prefix (automatic and button) wins over it.
+// --http-fallback-interface: automatic unless a full network's phone holds the clock; a full
+// network (an allowed prefix, a set interface) comes first, a manual one after.
+TEST(PhoneAccess, FallbackInterface) {
+  SetAccess a;
+  a.fallback_configured = true;
+  a.fallback_addresses = {{cidr("192.168.1.10/24"), "wlan0"}};
+  EXPECT_TRUE(a.enabled());
+  SetPermission p = set_permission(a, ip("192.168.1.23"), ip("192.168.1.10"));
+  EXPECT_EQ(p.kind, SetPermission::Fallback);
+  EXPECT_EQ(p.interface, "wlan0");
+  EXPECT_STREQ(code(p.kind), "auto");
+  EXPECT_EQ(set_permission(a, ip("192.168.2.23"), ip("192.168.1.10")).kind, SetPermission::None);
+  a.manual_configured = true;
+  a.manual_addresses = {{cidr("192.168.1.10/24"), "wlan0"}};
+  EXPECT_EQ(set_permission(a, ip("192.168.1.23"), ip("192.168.1.10")).kind, SetPermission::Fallback);
+  a.allow = {cidr("192.168.1.0/24")};
+  EXPECT_EQ(set_permission(a, ip("192.168.1.23"), ip("192.168.1.10")).kind, SetPermission::Any);
+}
+
+TEST(PhoneAccess, FallbackYieldsToAFullNetworksHolder) {
+  PhoneHolder ap{"192.168.4.2", "iPhone", 2'000'000, /*fallback=*/false};
+  PhoneHolder home{"192.168.1.23", "Pixel", 2'000'000, /*fallback=*/true};
+  EXPECT_TRUE(fallback_outranked(true, "auto", ap));
+  EXPECT_TRUE(fallback_outranked(true, "other", ap));
+  EXPECT_FALSE(fallback_outranked(true, "button", ap));  // a person overrides
+  EXPECT_FALSE(fallback_outranked(true, "auto", home));  // another fallback phone: the other_phone rule
+  EXPECT_FALSE(fallback_outranked(true, "auto", std::nullopt));
+  EXPECT_FALSE(fallback_outranked(false, "auto", ap));
+  EXPECT_TRUE(outranks_holder(false, "auto", home));  // the access point's phone takes it
+  EXPECT_FALSE(outranks_holder(false, "auto", ap));
+  EXPECT_FALSE(outranks_holder(true, "auto", home));
+  EXPECT_TRUE(outranks_holder(true, "button", ap));
+}
+
 TEST(PhoneAccess, ManualInterfaceIsButtonOnly) {
   SetAccess a;
   a.manual_configured = true;

@@ -21,11 +21,13 @@ Message set_message() {
   m.set.user_agent = "Mozilla/5.0";
   m.set.time_zone = "Australia/Sydney";
   m.set.location = core::PhoneLocation{-338'568'000, 1'512'153'000, 2500, 1'795'000'000};
+  m.set.fallback = true;
   return m;
 }
 
-// Where the location's presence byte sits: behind the zone, before its 20 bytes of integers.
-constexpr size_t kLocationFromEnd = 1 + 4 + 4 + 4 + 8;
+// Where the location's presence byte sits: behind the zone, before its 20 bytes of integers and
+// the fallback byte.
+constexpr size_t kLocationFromEnd = 1 + 4 + 4 + 4 + 8 + 1;
 
 TEST(WebChannel, SetRoundTrips) {
   std::vector<uint8_t> bytes = encode(set_message());
@@ -45,6 +47,20 @@ TEST(WebChannel, SetRoundTrips) {
   EXPECT_EQ(m->set.location->lon_e7, 1'512'153'000);
   EXPECT_EQ(m->set.location->accuracy_cm, 2500u);
   EXPECT_EQ(m->set.location->unix_s, 1'795'000'000);
+  EXPECT_TRUE(m->set.fallback);
+}
+
+// The fallback byte is last: 0 or 1, anything else malformed.
+TEST(WebChannel, FallbackIsOneByte) {
+  Message m = set_message();
+  m.set.fallback = false;
+  auto bytes = encode(m);
+  EXPECT_EQ(bytes.back(), 0);
+  auto got = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->set.fallback);
+  bytes.back() = 2;
+  EXPECT_EQ(decode(bytes.data(), bytes.size()).error(), DecodeError::BadField);
 }
 
 // No location is a presence byte 0; a byte other than 0 or 1, or a location out of range, is malformed.

@@ -139,6 +139,27 @@ TEST(WebRequest, TimeSaysHowThisClientMaySet) {
   EXPECT_EQ(with_permission("{}", core::SetPermission{}), "{\"may_set\":\"none\"}");
   EXPECT_EQ(with_permission("503 Service Unavailable\n", button), "503 Service Unavailable\n");
   EXPECT_EQ(with_permission("", button), "");
+  // A fallback network: the button only while a full network's phone holds the clock.
+  core::SetPermission fallback{core::SetPermission::Fallback, "wlan0"};
+  EXPECT_EQ(with_permission(R"({"held_by":null})", fallback), R"({"held_by":null,"may_set":"auto"})");
+  EXPECT_EQ(with_permission(R"({"held_by":{"client":"192.168.1.23","fallback":true}})", fallback),
+            R"({"held_by":{"client":"192.168.1.23","fallback":true},"may_set":"auto"})");
+  EXPECT_EQ(
+      with_permission(R"({"held_by":{"client":"192.168.4.2","fallback":false}})", fallback),
+      R"({"held_by":{"client":"192.168.4.2","fallback":false},"may_set":"button","manual_interface":"wlan0"})");
+}
+
+TEST(WebRequest, SetFromAFallbackNetworkSaysSo) {
+  std::string body = R"({"token":"abc","t1_ms":1795000000000,"t4_ms":1795000000100,"trigger":"auto"})";
+  SetContext c;
+  c.access.fallback_configured = true;
+  c.access.fallback_addresses = {{*os::parse_cidr("192.168.1.10/24"), "wlan0"}};
+  c.remote = os::parse_cidr("192.168.1.23")->base;
+  c.local = os::parse_cidr("192.168.1.10")->base;
+  auto r = judge_set(post_set(), body, c);
+  EXPECT_EQ(r.early, PhoneRefusal::None);  // sntpd, which knows the holder, decides
+  EXPECT_TRUE(r.fallback);
+  EXPECT_FALSE(judge_set(post_set(), body, allowed()).fallback);
 }
 
 // time_zone: a string of at most a name's length is passed on (sntpd checks the name); anything else

@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--set-interface", config.set_interfaces, "clients on this interface may set the clock");
   app.add_option("--manual-interface", config.manual_interfaces,
                  "clients on this interface may set the clock by the page's button only");
+  app.add_option("--fallback-interface", config.fallback_interfaces,
+                 "clients on this interface may set the clock automatically while no other phone holds it");
   std::vector<std::string> origins;
   app.add_option("--allow-origin", origins, "pages of this origin may use the phone endpoints (CORS)");
   int cert_fd = -1;

@@ -238,6 +238,8 @@ os::web::SetRequest judge_set(const RequestHead& h, std::string_view body, const
   if (r.early == PhoneRefusal::None && p.kind == core::SetPermission::Button && r.trigger != "button") {
     r.early = PhoneRefusal::ManualOnly;
   }
+  // Whether it may set automatically depends on the holder, which sntpd knows.
+  r.fallback = p.kind == core::SetPermission::Fallback;
   return r;
 }
 
@@ -258,8 +260,16 @@ std::string with_permission(std::string body, const core::SetPermission& p) {
   size_t end = body.find_last_not_of(" \r\n");
   if (body.empty() || body[0] != '{' || end == std::string::npos || body[end] != '}') return body;
   nlohmann::ordered_json added = nlohmann::ordered_json::object();
-  added["may_set"] = core::code(p.kind);
-  if (p.kind == core::SetPermission::Button) added["manual_interface"] = p.interface;
+  core::SetPermission::Kind kind = p.kind;
+  if (kind == core::SetPermission::Fallback) {
+    // The button only while a phone of a full network holds the clock (held_by.fallback false).
+    auto time = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    auto held = time.is_object() ? time.find("held_by") : time.end();
+    bool outranked = held != time.end() && held->is_object() && held->value("fallback", true) == false;
+    kind = outranked ? core::SetPermission::Button : core::SetPermission::Any;
+  }
+  added["may_set"] = core::code(kind);
+  if (kind == core::SetPermission::Button) added["manual_interface"] = p.interface;
   // Spliced in rather than parsed and dumped again: sntpd's key order stays as it is.
   std::string text = added.dump();
   bool empty = body.find_first_not_of(" \r\n", 1) == end;

@@ -94,6 +94,8 @@ os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view bod
 
 // GET /time's JSON object from sntpd with how this client may set the clock added:
 // "may_set": "auto", "button" or "none", and with "button" "manual_interface": the interface's name.
+// A --http-fallback-interface client gets "button" while the body's held_by names a phone of a
+// full network (held_by.fallback false), else "auto".
 // A body that is not a JSON object is returned unchanged.
 std::string with_permission(std::string body, const core::SetPermission& p);
 

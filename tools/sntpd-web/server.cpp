@@ -89,6 +89,17 @@ void addresses_of(MHD_Connection* c, SetContext& ctx) {
   ctx.local = local.ip_address();
 }
 
+// The addresses of the named interfaces, each with its name; one that is not up has none.
+std::vector<core::NamedAddress> named_addresses(const std::vector<std::string>& names) {
+  std::vector<core::NamedAddress> out;
+  for (const std::string& name : names) {
+    auto addrs = os::interface_addresses(name);
+    if (!addrs) continue;
+    for (const core::Cidr& cidr : *addrs) out.push_back({cidr, name});
+  }
+  return out;
+}
+
 }  // namespace
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {}
@@ -401,11 +412,9 @@ core::SetAccess Server::set_access() const {
     if (addrs) a.interface_addresses.insert(a.interface_addresses.end(), addrs->begin(), addrs->end());
   }
   a.manual_configured = !config_.manual_interfaces.empty();
-  for (const std::string& name : config_.manual_interfaces) {
-    auto addrs = os::interface_addresses(name);
-    if (!addrs) continue;
-    for (const core::Cidr& cidr : *addrs) a.manual_addresses.push_back({cidr, name});
-  }
+  a.manual_addresses = named_addresses(config_.manual_interfaces);
+  a.fallback_configured = !config_.fallback_interfaces.empty();
+  a.fallback_addresses = named_addresses(config_.fallback_interfaces);
   return a;
 }
 

@@ -39,14 +39,15 @@ inline constexpr int64_t kRequestDeadlineNs = 10'000'000'000;  // a whole reques
 inline constexpr int kSntpdTimeoutMs = 3000;                   // an answer from sntpd
 
 struct ServerConfig {
-  int listen_fd = -1;                          // bound and listening (sntpd's)
-  int channel_fd = -1;                         // the SOCK_SEQPACKET channel to sntpd
-  std::vector<core::Cidr> set_allow;           // --http-set-allow
-  std::vector<std::string> set_interfaces;     // --http-set-interface
-  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
-  std::vector<std::string> allow_origins;      // --http-allow-origin, in core::parse_allowed_origin's form
-  std::string tls_cert_pem;                    // --http-tls-cert's bytes: HTTPS only; empty: plain HTTP
-  std::string tls_key_pem;                     // --http-tls-key's
+  int listen_fd = -1;                            // bound and listening (sntpd's)
+  int channel_fd = -1;                           // the SOCK_SEQPACKET channel to sntpd
+  std::vector<core::Cidr> set_allow;             // --http-set-allow
+  std::vector<std::string> set_interfaces;       // --http-set-interface
+  std::vector<std::string> manual_interfaces;    // --http-manual-interface: the button only
+  std::vector<std::string> fallback_interfaces;  // --http-fallback-interface: automatic while no other holds
+  std::vector<std::string> allow_origins;        // --http-allow-origin, in core::parse_allowed_origin's form
+  std::string tls_cert_pem;                      // --http-tls-cert's bytes: HTTPS only; empty: plain HTTP
+  std::string tls_key_pem;                       // --http-tls-key's
 };
 
 class Server {

@@ -66,6 +66,11 @@ void define_http_options(CLI::App& app, Options& opt) {
   app.add_option("--http-set-interface", opt.http_set_interface,
                  "clients on this network interface may set the clock from the page (repeatable)")
       ->type_name("IF");
+  app.add_option("--http-fallback-interface", opt.http_fallback_interface,
+                 "clients on this network interface may set the clock from the page automatically while no "
+                 "phone of --http-set-interface or --http-set-allow holds it, else by the button only "
+                 "(repeatable)")
+      ->type_name("IF");
   app.add_option("--http-manual-interface", opt.http_manual_interface,
                  "clients on this network interface may set the clock by the page's button only (repeatable)")
       ->type_name("IF");
@@ -388,14 +393,15 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
       return std::nullopt;
     }
     os::log::error(
-        "--http-set-allow, --http-set-interface, --http-manual-interface, --http-allow-origin and "
-        "--http-tls-cert need --http");
+        "--http-set-allow, --http-set-interface, --http-fallback-interface, --http-manual-interface, "
+        "--http-allow-origin and --http-tls-cert need --http");
     return kUsage;
   }
   if (Stop stop = load_tls(opt, hc)) return *stop;
   hc.listen = opt.http;
   hc.set_interfaces = opt.http_set_interface;
   hc.manual_interfaces = opt.http_manual_interface;
+  hc.fallback_interfaces = opt.http_fallback_interface;
   hc.recheck_permille = static_cast<int>(std::lround(opt.http_recheck * 1000));
   hc.hold_ns = cli::seconds_to_ns(opt.max_age_s);
   hc.activity_log = opt.activity_log;
@@ -423,10 +429,12 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
       os::log::warn("--http-set-interface: {}; it is looked up again at each request", addrs.error().message);
     }
   }
-  for (const std::string& name : opt.http_manual_interface) {
-    if (auto addrs = os::interface_addresses(name); !addrs) {
-      os::log::warn("--http-manual-interface: {}; it is looked up again at each request",
-                    addrs.error().message);
+  for (const auto& [option, names] : {std::pair{"--http-manual-interface", &opt.http_manual_interface},
+                                      std::pair{"--http-fallback-interface", &opt.http_fallback_interface}}) {
+    for (const std::string& name : *names) {
+      if (auto addrs = os::interface_addresses(name); !addrs) {
+        os::log::warn("{}: {}; it is looked up again at each request", option, addrs.error().message);
+      }
     }
   }
   if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {

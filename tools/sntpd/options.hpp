@@ -55,18 +55,21 @@ struct Options {
   std::string http_tls_key;   // its PEM private key
   std::vector<std::string> http_set_allow;
   std::vector<std::string> http_set_interface;
-  std::vector<std::string> http_manual_interface;  // the button only
-  std::vector<std::string> http_allow_origin;      // other origins' pages may use the phone endpoints
+  std::vector<std::string> http_manual_interface;    // the button only
+  std::vector<std::string> http_fallback_interface;  // automatically while no other phone holds the clock
+  std::vector<std::string> http_allow_origin;        // other origins' pages may use the phone endpoints
   double http_recheck = 0.5;  // an open page checks again after this fraction of the reliability window left
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
   std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera
 };
 
-// Whether phones may set the clock over HTTP (--http-set-allow, --http-set-interface or
-// --http-manual-interface given); without_http: true to ignore whether --http is given.
+// Whether phones may set the clock over HTTP (--http-set-allow, --http-set-interface,
+// --http-fallback-interface or --http-manual-interface given); without_http: true to ignore
+// whether --http is given.
 inline bool phones_may_set(const Options& o, bool without_http) {
-  bool any = !o.http_set_allow.empty() || !o.http_set_interface.empty() || !o.http_manual_interface.empty();
+  bool any = !o.http_set_allow.empty() || !o.http_set_interface.empty() || !o.http_manual_interface.empty() ||
+             !o.http_fallback_interface.empty();
   return any && (without_http || !o.http.empty());
 }
 

@@ -258,6 +258,8 @@ void WebService::spawn() {
   for (const std::string& a : config_.set_allow) args.insert(args.end(), {"--set-allow", a});
   for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
   for (const std::string& i : config_.manual_interfaces) args.insert(args.end(), {"--manual-interface", i});
+  for (const std::string& i : config_.fallback_interfaces)
+    args.insert(args.end(), {"--fallback-interface", i});
   for (const std::string& o : config_.allow_origins) args.insert(args.end(), {"--allow-origin", o});
   if (config_.verbose) args.push_back("--verbose");
   if (config_.tls_cert.get() >= 0) {
@@ -433,6 +435,14 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   if (r.early != PhoneRefusal::None) {
     return refuse(id, r, r.early, core::explain_refusal(r.early, r.client), std::nullopt);
   }
+  std::optional<core::PhoneHolder> holder = holder_for(r);
+  if (core::fallback_outranked(r.fallback, r.trigger, holder)) {
+    return refuse(id, r, PhoneRefusal::ManualOnly,
+                  fmt::format("a phone of the access point's network holds this clock ({}, {}): from this "
+                              "network only the button sets it, until that phone stops checking in",
+                              holder->client, holder->user_agent),
+                  std::nullopt);
+  }
   auto issued = tokens_.redeem(r.token, os::monotonic_ns());
   if (!issued)
     return refuse(id, r, issued.error(), core::explain_refusal(issued.error(), r.client), std::nullopt);
@@ -441,7 +451,7 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   x.t2_ns = issued->t2_ns;
   x.t3_ns = issued->t3_ns;
   x.t4_ns = r.t4_ns;
-  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns, r.time_zone, holder_for(r));
+  core::PhoneVerdict v = daemon_.set_from_phone(x, issued->issued_mono_ns, r.time_zone, holder);
   if (v.outcome != core::PhoneOutcome::Refused) take_hold(r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Verified) return verified(id, r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Refused) {
@@ -465,20 +475,24 @@ bool WebService::hold_current() const {
 
 std::optional<core::PhoneHolder> WebService::holder_for(const os::web::SetRequest& r) const {
   if (!hold_current()) return std::nullopt;
-  if (holder_->client == r.client || r.trigger == "button") return std::nullopt;
+  if (holder_->client == r.client || core::outranks_holder(r.fallback, r.trigger, *holder_))
+    return std::nullopt;
   return holder_;
 }
 
 void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
   bool current = hold_current();
   bool other = current && holder_->client != r.client;
-  if (other && r.trigger != "button") return;  // an agreeing phone verifies; the hold stays
+  // An agreeing phone verifies; the hold stays, unless it outranks the holder.
+  if (other && !core::outranks_holder(r.fallback, r.trigger, *holder_)) return;
   if (other) {
-    os::log::info("phone {} took the clock's hold from phone {} by the button", r.client, holder_->client);
+    os::log::info(
+        "phone {} took the clock's hold from phone {} {}", r.client, holder_->client,
+        r.trigger == "button" ? "by the button" : "(the access point's network outranks a fallback one)");
   } else if (!current) {
     os::log::info("phone {} now holds the clock ({})", r.client, valid_utf8(r.user_agent));
   }
-  holder_ = core::PhoneHolder{r.client, valid_utf8(r.user_agent), m.uncertainty_ns};
+  holder_ = core::PhoneHolder{r.client, valid_utf8(r.user_agent), m.uncertainty_ns, r.fallback};
   holder_mono_ns_ = os::monotonic_ns();
 }
 
@@ -499,6 +513,7 @@ ordered_json WebService::held_by_json() const {
   ordered_json j;
   j["client"] = holder_->client;
   j["user_agent"] = holder_->user_agent;
+  j["fallback"] = holder_->fallback;
   j["until_unix_ms"] = (clock_.now_ns() + left) / kNsPerMs;
   return j;
 }

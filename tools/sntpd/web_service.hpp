@@ -51,11 +51,12 @@ namespace lansync::sntpd {
 class Daemon;
 
 struct HttpConfig {
-  std::string listen;                          // --http ADDR:PORT
-  std::vector<std::string> set_allow;          // --http-set-allow, as given (checked by main)
-  std::vector<std::string> set_interfaces;     // --http-set-interface
-  std::vector<std::string> manual_interfaces;  // --http-manual-interface: the button only
-  std::vector<std::string> allow_origins;      // --http-allow-origin, in core::parse_allowed_origin's form
+  std::string listen;                            // --http ADDR:PORT
+  std::vector<std::string> set_allow;            // --http-set-allow, as given (checked by main)
+  std::vector<std::string> set_interfaces;       // --http-set-interface
+  std::vector<std::string> manual_interfaces;    // --http-manual-interface: the button only
+  std::vector<std::string> fallback_interfaces;  // --http-fallback-interface: automatic while no other holds
+  std::vector<std::string> allow_origins;        // --http-allow-origin, in core::parse_allowed_origin's form
   int recheck_permille = core::kPhoneRecheckDefaultPermille;  // --http-recheck, in thousandths
   int64_t hold_ns = 1800'000'000'000;  // --max-age: a phone holds the clock this long after its last check-in
   std::string activity_log;            // --activity-log ("" = none)
@@ -93,7 +94,7 @@ class WebService {
  private:
   bool set_enabled() const {
     return !config_.set_allow.empty() || !config_.set_interfaces.empty() ||
-           !config_.manual_interfaces.empty();
+           !config_.manual_interfaces.empty() || !config_.fallback_interfaces.empty();
   }
   WebService(Daemon& daemon, os::Clock& clock, HttpConfig config);
   void spawn();
@@ -110,14 +111,15 @@ class WebService {
   std::string exchange();
   void set(uint32_t id, const os::web::SetRequest& r);
   // The phone that holds the clock, as r's judgement meets it: none when its hold lapsed, when it
-  // is r's own client, or for a button set.
+  // is r's own client, or when r outranks it (a button set; a full network's phone over a
+  // fallback network's: core::outranks_holder).
   std::optional<core::PhoneHolder> holder_for(const os::web::SetRequest& r) const;
   // Whether a phone holds the clock now: one did, and checked in within --max-age.
   bool hold_current() const;
   // After a taken set or verification: r's phone holds the clock when none did, when it already
-  // did, or by the button (logged).
+  // did, or when it outranks the holder (logged).
   void take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m);
-  // GET /time's "held_by": {client, user_agent, until_unix_ms}, or null.
+  // GET /time's "held_by": {client, user_agent, fallback, until_unix_ms}, or null.
   nlohmann::ordered_json held_by_json() const;
   // GET /time's "camera_appeared_unix_ms": when camsync --watch asked for a run because the camera
   // appeared (or answered after a failed run), while that request is fresh (60 s); else null.  An
