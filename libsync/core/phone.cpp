@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/rtc.hpp"
 
@@ -113,7 +114,7 @@ const char* code(PhoneOutcome o) {
 }
 
 bool phone_may_replace(std::string_view source) {
-  return source == kPhoneSyncSource || source == kRtcSyncSource;
+  return source == kPhoneSyncSource || source == kRtcSyncSource || source == kCameraSyncSource;
 }
 
 PhoneMeasurement measure_phone(const PhoneExchange& x) {

@@ -86,7 +86,7 @@ enum class PhoneOutcome : uint8_t {
 const char* code(PhoneOutcome o);
 
 // True when a fresh sync-state record from source may be replaced by a phone:
-// one written by a phone ("phone") or by the RTC ("rtc").  Anything else (an
+// one written by a phone ("phone"), by the RTC ("rtc") or from the camera ("camera").  Anything else (an
 // NTP server's "ntp:...", a script's) stays the better reference.
 bool phone_may_replace(std::string_view source);
 

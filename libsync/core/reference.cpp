@@ -1,6 +1,7 @@
 // Reference selection; see reference.hpp.
 #include "core/reference.hpp"
 
+#include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
 
@@ -68,6 +69,7 @@ const char* describe(ReferenceKind k) {
 uint32_t refid_for_source(const std::string& source) {
   uint32_t ip = 0;
   if (source.rfind("ntp:", 0) == 0 && parse_ipv4(source.substr(4), &ip)) return ip;
+  if (source == kCameraSyncSource) return codec::refid_from_ascii("CAM");
   char code[5] = {};
   size_t n = 0;
   for (char ch : source) {

@@ -74,8 +74,8 @@ ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int
                                  int64_t max_age_ns);
 
 // The reference ID for a reference of unknown depth: the IPv4 address in an
-// "ntp:A.B.C.D" source, else up to four letters of the source, upper case
-// ("PHON", "RTC").
+// "ntp:A.B.C.D" source, "CAM" for the camera, else up to four letters of the
+// source, upper case ("PHON", "RTC").
 uint32_t refid_for_source(const std::string& source);
 
 }  // namespace lansync::core

@@ -1,6 +1,7 @@
 // Clock trust rule; see trust.hpp.
 #include "core/trust.hpp"
 
+#include "core/camera_reference.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::core {
@@ -17,6 +18,9 @@ std::string explain_state(const TrustVerdict& v, const TrustEvidence& e, int64_t
     case TrustReason::StateStale:
       return "the clock was last set or verified " + human_duration(v.state_age_ns) + " ago" + clock + src +
              ", more than the " + human_duration(max_age_ns) + " allowed";
+    case TrustReason::StateFromCamera:
+      return "the clock was set or verified from the camera " + human_duration(v.state_age_ns) + " ago" +
+             clock + ", a last resort: never passed on";
     case TrustReason::StateInFuture:
       return "the sync-state record is dated " + human_duration(v.state_age_ns) + " in the future" + clock +
              ": the clock went back, or the record is wrong";
@@ -64,6 +68,10 @@ TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t no
   } else if (use_state && e.state_known) {
     v.trusted = v.record.counts;
     v.reason = reason_of(v.record.reason);
+    if (v.trusted && e.state_source == kCameraSyncSource) {
+      v.trusted = false;
+      v.reason = TrustReason::StateFromCamera;
+    }
   } else if (use_state) {
     v.reason = TrustReason::StateMissing;
   } else {

@@ -35,10 +35,11 @@ enum class TrustReason : uint8_t {
   StateFresh,
   KernelUnsynchronized,  // and the policy does not look at the state file
   StateStale,
-  StateMissing,    // no file, or a file that does not parse
-  StateInFuture,   // recorded after now: the clock went back, or the file lies
-  StateOtherBoot,  // made in another boot (or names none): not evidence for this one
-  NoEvidence,      // neither source could be read
+  StateMissing,     // no file, or a file that does not parse
+  StateInFuture,    // recorded after now: the clock went back, or the file lies
+  StateOtherBoot,   // made in another boot (or names none): not evidence for this one
+  StateFromCamera,  // fresh, but set from the camera (core/camera_reference): served, never passed on
+  NoEvidence,       // neither source could be read
 };
 
 struct TrustVerdict {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/record_age.hpp"
 #include "os/file.hpp"
 
 namespace lansync::os {
@@ -92,6 +93,36 @@ Status parse_appearance(const json& j, const std::string& name, CameraState* s) 
   return ok();
 }
 
+// good_unix and reading (camsync --camera-reference), both optional.
+Status parse_camera_clock(const json& j, const std::string& name, CameraState* s) {
+  if (auto it = j.find("good_unix"); it != j.end() && !it->is_null()) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 ||
+        it->get<double>() >= kMaxSeconds)
+      return invalid(name + ": field 'good_unix' must be a number from 0 to 9e9, or null");
+    s->good_unix = it->get<double>();
+  }
+  auto it = j.find("reading");
+  if (it == j.end() || it->is_null()) return ok();
+  auto number = [&](const char* key, double lo, double* out) {
+    auto f = it->find(key);
+    if (f == it->end() || !f->is_number() || !std::isfinite(f->get<double>()) || f->get<double>() < lo ||
+        std::fabs(f->get<double>()) >= kMaxSeconds)
+      return false;
+    *out = f->get<double>();
+    return true;
+  };
+  double offset = 0, bound = 0, measured = 0;
+  auto boot = it->is_object() ? it->find("boot_id") : it->end();
+  if (!it->is_object() || !number("offset_s", -kMaxSeconds, &offset) || !number("bound_s", 0, &bound) ||
+      !number("measured_unix", 0, &measured) || boot == it->end() || !boot->is_string() ||
+      !core::valid_boot_id(boot->get<std::string>())) {
+    return invalid(name + ": field 'reading' must be {offset_s, bound_s, measured_unix, boot_id}, or null");
+  }
+  s->reading = core::CameraReading{std::llround(offset * 1e9), std::llround(bound * 1e9),
+                                   std::llround(measured * 1e9), boot->get<std::string>()};
+  return ok();
+}
+
 Status parse_text(const json& j, const char* key, size_t max, const std::string& name, std::string* out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return ok();
@@ -134,6 +165,15 @@ std::string format_camera_state(const CameraState& s) {
     j["order"] = s.order ? ordered(code(*s.order)) : ordered(nullptr);
     j["phone_sync_unix"] = s.phone_sync_unix ? ordered(*s.phone_sync_unix) : ordered(nullptr);
   }
+  if (s.good_unix) j["good_unix"] = *s.good_unix;
+  if (s.reading) {
+    ordered r;
+    r["offset_s"] = static_cast<double>(s.reading->offset_ns) / 1e9;
+    r["bound_s"] = static_cast<double>(s.reading->bound_ns) / 1e9;
+    r["measured_unix"] = static_cast<double>(s.reading->measured_unix_ns) / 1e9;
+    r["boot_id"] = s.reading->boot_id;
+    j["reading"] = r;
+  }
   return j.dump(-1, ' ', false, ordered::error_handler_t::replace) + "\n";
 }
 
@@ -165,6 +205,7 @@ OsResult<CameraState> parse_camera_state(const std::string& text, const std::str
   if (auto st = parse_text(j, "message", kMaxMessageBytes, name, &s.message); !st) return fail(st.error());
   if (auto st = parse_instant(j, "retry_unix", name, &s.retry_unix); !st) return fail(st.error());
   if (auto st = parse_appearance(j, name, &s); !st) return fail(st.error());
+  if (auto st = parse_camera_clock(j, name, &s); !st) return fail(st.error());
   return s;
 }
 

@@ -6,7 +6,8 @@
 // refusing), the camera's offset before and after, one line saying why, and
 // after a failure, when the next run is due (camsync --retry-interval); for a run that answered
 // a camera's appearance (camsync --watch's request), when it appeared and in which order the
-// phone and the camera were synced.
+// phone and the camera were synced; when the camera was last set or found right from a good
+// clock; and the camera's clock as read by a refused run of camsync --camera-reference.
 // sntpd reads it to show the camera beside the Pi's own clock.  One small
 // JSON object, replaced atomically (temporary file, fsync, rename) as the
 // sync-state file is, so a reader never sees half a record.
@@ -16,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "core/camera_reference.hpp"
 #include "os/error.hpp"
 
 namespace lansync::os {
@@ -60,6 +62,12 @@ struct CameraState {
   std::optional<int64_t> camera_appeared_unix_ms;
   std::optional<SyncOrder> order;
   std::optional<double> phone_sync_unix;
+  // When a run last set the camera or found it right from a trusted clock, Unix s (carried over by
+  // the runs that did not): how long the camera's clock has run on its own.
+  std::optional<double> good_unix;
+  // A refused run of camsync --camera-reference: the camera's clock read, for sntpd
+  // --camera-reference (core/camera_reference.hpp).
+  std::optional<core::CameraReading> reading;
 };
 
 // The JSON text written for a state (one line, with a trailing newline).

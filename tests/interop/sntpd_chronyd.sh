@@ -5,24 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
-# chrony_client NAME SOURCE PORT [OPTIONS]: a chronyd polling 127.0.0.1:PORT
-# every 0.25 s from address SOURCE, never touching the clock (-x, and the
-# namespace), its chronyc socket at $WORK/NAME.sock.  Each client has its own
-# source address: a server keeps interleaved state per address, as chrony's
-# does, so two clients behind one address would disturb each other.
-chrony_client() {
-  local name=$1 source=$2 port=$3
-  shift 3
-  cat >"$WORK/$name.conf" <<EOC
-server 127.0.0.1 port $port minpoll -2 maxpoll -2 iburst $*
-bindacqaddress $source
-bindcmdaddress $WORK/$name.sock
-cmdport 0
-pidfile $WORK/$name.pid
-driftfile $WORK/$name.drift
-EOC
-  start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
-}
 selected() { chronyc -h "$WORK/$1.sock" -n sources 2>/dev/null | grep -q '^\^\* 127.0.0.1'; }
 
 start_sntpd synced --listen 127.0.0.1:11123 --local-stratum 10

@@ -66,6 +66,7 @@ struct Options {
   std::string camera_request_path = os::kDefaultCameraRequestPath;
   std::string phone_first = "30s";  // how long a camera's appearance waits for the phone holding this clock
   bool watch = false;
+  bool camera_reference = false;  // untrusted: read the camera's clock for sntpd --camera-reference
   bool dry_run = false;
   int retries = 3;
   double timeout_s = 5;
@@ -145,41 +146,23 @@ class Run {
     core::TrustVerdict v = core::assess_trust(e, policy_of(o_.reference), clock_.now_ns(), max_age_ns);
     rec_.trusted = v.trusted;
     rec_.trust = core::explain(v, e, max_age_ns);
-    if (!v.trusted) return stop(kUntrusted, "untrusted", "not setting the camera: " + rec_.trust);
+    if (!v.trusted && !o_.camera_reference)
+      return stop(kUntrusted, "untrusted", "not setting the camera: " + rec_.trust);
 
     // 2. Which camera?
-    std::string url_text = o_.camera;
-    if (o_.discover) {
-      int64_t wait = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
-      auto found = os::discover_cameras(wait, http);
-      if (!found) {
-        rec_.summary = failure_summary(found.error());
-        return stop(kUnreachable, "unreachable", found.error().message);
-      }
-      if (found->empty()) {
-        rec_.summary = "camera unreachable (none answered the search)";
-        return stop(kUnreachable, "unreachable", "no camera answered the SSDP search");
-      }
-      if (found->size() > 1) {
-        std::string list;
-        for (const auto& c : *found) list += (list.empty() ? "" : ", ") + c.access_url;
-        return stop(cli::kExitUsage, "error",
-                    "several cameras answered (" + list + "): choose one with --camera");
-      }
-      url_text = found->front().access_url;
-    }
-    auto url = os::parse_camera_url(url_text);
-    if (!url) return stop(cli::kExitUsage, "error", url.error().message);
+    auto url = find_camera(http);
+    if (!url) return rec_.exit_code;
     rec_.camera = url->origin();
+    os::CcapiCamera camera(*url, http);
+    os::CameraSync sync(clock_, camera);
+    if (!v.trusted) return read_camera(sync);
 
     // 3. Measure, set, verify.
-    os::CcapiCamera camera(*url, http);
     os::SyncOptions so;
     so.threshold_ns = cli::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
     so.retries = o_.retries;
     so.tz = rec_.time_zone;
-    os::CameraSync sync(clock_, camera);
     rec_.sync = sync.run(so);
     const os::SyncReport& r = *rec_.sync;
     if (r.error) {
@@ -198,6 +181,79 @@ class Run {
                               proto::to_seconds(r.after->offset_ns), o_.threshold_s));
     }
     return stop(cli::kExitOk, "ok", "");
+  }
+
+  // --camera or the one camera --discover finds; none (rec_.exit_code says why) when there is none.
+  std::optional<os::Url> find_camera(const os::HttpOptions& http) {
+    std::string url_text = o_.camera;
+    if (o_.discover) {
+      int64_t wait = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
+      auto found = os::discover_cameras(wait, http);
+      if (!found) {
+        rec_.summary = failure_summary(found.error());
+        rec_.exit_code = stop(kUnreachable, "unreachable", found.error().message);
+        return std::nullopt;
+      }
+      if (found->empty()) {
+        rec_.summary = "camera unreachable (none answered the search)";
+        rec_.exit_code = stop(kUnreachable, "unreachable", "no camera answered the SSDP search");
+        return std::nullopt;
+      }
+      if (found->size() > 1) {
+        std::string list;
+        for (const auto& c : *found) list += (list.empty() ? "" : ", ") + c.access_url;
+        rec_.exit_code = stop(cli::kExitUsage, "error",
+                              "several cameras answered (" + list + "): choose one with --camera");
+        return std::nullopt;
+      }
+      url_text = found->front().access_url;
+    }
+    auto url = os::parse_camera_url(url_text);
+    if (!url) {
+      rec_.exit_code = stop(cli::kExitUsage, "error", url.error().message);
+      return std::nullopt;
+    }
+    return *url;
+  }
+
+  // --camera-reference, this clock untrusted: the camera's clock read, never set, and recorded with
+  // its bound for sntpd (core/camera_reference.hpp).  The run still ends untrusted (exit 3).
+  int read_camera(os::CameraSync& sync) {
+    std::string refused = "not setting the camera: " + rec_.trust;
+    auto m = sync.measure();
+    if (!m)
+      return stop(kUntrusted, "untrusted",
+                  refused + "; the camera's clock could not be read: " + m.error().message);
+    rec_.sync = os::SyncReport{};
+    rec_.sync->before = *m;
+    rec_.sync->action = os::SyncAction::DryRun;
+    int64_t now = clock_.now_ns();
+    std::optional<int64_t> good;
+    if (auto last = last_camera_state(); last && last->good_unix) good = std::llround(*last->good_unix * 1e9);
+    auto bound = core::camera_error_bound_ns(m->uncertainty_ns, good, now + m->offset_ns);
+    auto boot = clock_.boot_stamp();
+    if (!bound || !boot) {
+      return stop(
+          kUntrusted, "untrusted",
+          refused + fmt::format(
+                        "; the camera reads {:+.3f} s from it, but {}", proto::to_seconds(m->offset_ns),
+                        bound ? "this boot is unknown"
+                              : "nothing bounds its error (no run set or found it right from a good clock)"));
+    }
+    rec_.reading = core::CameraReading{m->offset_ns, *bound, now, boot->boot_id};
+    return stop(
+        kUntrusted, "untrusted",
+        refused +
+            fmt::format("; the camera's clock, {:+.3f} s from it (± {:.3f} s), offered as the reference",
+                        proto::to_seconds(m->offset_ns), proto::to_seconds(*bound)));
+  }
+
+  // The camera-state file as the last run left it; none when there is none or it cannot be read.
+  std::optional<os::CameraState> last_camera_state() const {
+    if (o_.camera_state_path.empty()) return std::nullopt;
+    auto last = os::read_camera_state(o_.camera_state_path);
+    if (!last) return std::nullopt;
+    return *last;
   }
 
   // A run that answers the camera's appearance (a fresh camera-request of camsync --watch, not
@@ -292,6 +348,13 @@ class Run {
     c.camera_appeared_unix_ms = rec_.appeared_unix_ms;
     c.order = rec_.order;
     c.phone_sync_unix = rec_.phone_sync_unix;
+    // The camera's clock was last known good at this run if it set or verified it, else as before.
+    if (c.result == os::CameraResult::Set || c.result == os::CameraResult::Ok) {
+      c.good_unix = c.last_run_unix;
+    } else if (auto last = last_camera_state()) {
+      c.good_unix = last->good_unix;
+    }
+    c.reading = rec_.reading;
     // A refused run waits for this clock's own sync (camsync.path follows it), not for the timer.
     if (c.result == os::CameraResult::Failed && !o_.retry_interval.empty()) {
       double interval_s = *core::parse_duration_s(o_.retry_interval);
@@ -360,6 +423,9 @@ int main(int argc, char** argv) {
   app.add_option("--camera-state", opt.camera_state_path,
                  "write this run's outcome to this file (JSON, replaced atomically); \"\": none")
       ->capture_default_str();
+  app.add_flag("--camera-reference", opt.camera_reference,
+               "when this clock is not trustworthy, read the camera's clock instead and record it with its "
+               "error bound in the camera-state file, for sntpd --camera-reference (the camera is not set)");
   app.add_option("--retry-interval", opt.retry_interval,
                  "after a failed run, record in the camera-state file that the next is due this much later "
                  "(the schedule that runs camsync: 15min, 1h); default: none recorded")

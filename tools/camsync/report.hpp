@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/camera_reference.hpp"
 #include "os/camera_state.hpp"
 #include "os/camera_sync.hpp"
 #include "os/error.hpp"
@@ -30,6 +31,8 @@ struct RunRecord {
   std::optional<os::SyncOrder> order;
   std::optional<double> phone_sync_unix;
   std::string order_note;
+  // camsync --camera-reference, this clock untrusted: the camera's clock read for sntpd.
+  std::optional<core::CameraReading> reading;
 };
 
 // The JSON line (no newline).

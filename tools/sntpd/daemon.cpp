@@ -26,7 +26,8 @@ uint64_t random_u64() {
 }
 
 ReferenceConfig reference_config(const Options& o) {
-  return {o.state, cli::seconds_to_ns(o.max_age_s), o.local_stratum};
+  return {o.state, cli::seconds_to_ns(o.max_age_s), o.local_stratum,
+          o.camera_reference ? o.camera_state : ""};
 }
 
 // The reliability lines, when phones may set the clock and there is an activity log.

@@ -143,6 +143,9 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("--workers", opt.workers, "serving threads (SO_REUSEPORT)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_flag("--camera-reference", opt.camera_reference,
+               "with no other reference, take the camera's clock as camsync --camera-reference read it "
+               "(the --camera-state file): step to it, serve it as refid CAM with its error bound");
   app.add_option("--local-stratum", opt.local_stratum,
                  "last resort: serve the local clock at this stratum (1-15)")
       ->check(CLI::Range(1, 15));
@@ -626,6 +629,10 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
 
 int run(const Options& opt) {
   os::log::set_verbose(opt.verbose);
+  if (opt.camera_reference && opt.camera_state.empty()) {
+    os::log::error("--camera-reference needs --camera-state, the file camsync --camera-reference writes");
+    return kUsage;
+  }
   os::SystemClock system_clock;
   if (opt.clock != "simulated") {
     if (opt.simulated_offset_s != 0) {

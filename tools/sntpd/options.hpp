@@ -18,7 +18,8 @@ struct Options {
   std::string config = kDefaultConfigPath;
   std::vector<std::string> listen;  // empty: [::]:123 and 0.0.0.0:123
   int workers = 1;
-  int local_stratum = 0;  // 0: none
+  int local_stratum = 0;          // 0: none
+  bool camera_reference = false;  // the camera's clock, read by camsync, as the last resort
   // Words: HOST[:PORT], each optionally followed by "key ID".
   std::vector<std::string> upstream;
   bool no_clock_control = false;

@@ -7,8 +7,11 @@
 #include <cmath>
 #include <optional>
 
+#include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
+#include "os/camera_state.hpp"
+#include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/set_clock.hpp"
@@ -78,6 +81,10 @@ void ReferenceKeeper::refresh_locked() {
   std::string state_source;
   core::ReferenceEvidence e = gather_evidence(&state_source);
   core::ReferenceChoice choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
+  if (take_camera_locked(choice, e, state_source)) {
+    e = gather_evidence(&state_source);
+    choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
+  }
   log_change(choice);
   if (reliability_) reliability_->observe(choice);
   reference_ = choice;
@@ -169,6 +176,48 @@ void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optio
     return;
   }
   refresh_locked();
+}
+
+bool ReferenceKeeper::take_camera_locked(const core::ReferenceChoice& choice,
+                                         const core::ReferenceEvidence& e, const std::string& state_source) {
+  if (config_.camera_state_path.empty()) return false;
+  auto cs = os::read_camera_state(config_.camera_state_path);
+  if (!cs || !cs->reading || cs->reading->measured_unix_ns == camera_seen_ns_) return false;
+  camera_seen_ns_ = cs->reading->measured_unix_ns;
+  core::CameraTakeContext c;
+  c.reading = *cs->reading;
+  c.reference = choice;
+  c.reference_source = state_source;
+  c.record_ns = e.state ? e.state->last_sync_ns : 0;
+  c.real_now_ns = os::read_clock_or_exit(CLOCK_REALTIME);
+  c.served_minus_real_ns = clock_.now_ns() - c.real_now_ns;
+  c.this_boot_id = e.this_boot.boot_id;
+  c.max_age_ns = config_.max_age_ns;
+  core::CameraTakeVerdict v = core::judge_camera_reading(c);
+  if (v.take == core::CameraTake::Ignore) {
+    os::log::info("reference: the camera's clock ({}) not taken: {}", cs->camera, v.why);
+    return false;
+  }
+  os::ClockCorrection cc;
+  cc.offset_ns = v.correction_ns;
+  cc.step_threshold_ns = c.reading.bound_ns;  // beyond it, as judged: a step
+  cc.allow_slew = false;
+  cc.source = core::kCameraSyncSource;
+  cc.uncertainty_ns = c.reading.bound_ns;
+  os::Status done = os::ok();
+  if (v.take == core::CameraTake::Verify) {
+    done = os::record_verification(clock_, cc, config_.state_path);
+  } else {
+    std::optional<os::OsResult<core::Correction>> stepped;
+    upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
+    if (!*stepped) done = lansync::fail(stepped->error());
+  }
+  if (!done) {
+    os::log::warn("reference: the camera's clock ({}): {}", cs->camera, done.error().message);
+    return false;
+  }
+  os::log::info("reference: the camera's clock ({}), a last resort: {}", cs->camera, v.why);
+  return true;
 }
 
 ReferenceSnapshot ReferenceKeeper::snapshot() {

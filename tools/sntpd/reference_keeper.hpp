@@ -7,7 +7,9 @@
 // (ServeState), logs each change of reference and tells systemd the
 // reference served (sd_notify STATUS=).  A phone's set (GET /exchange, POST
 // /set) is judged here on the same evidence (core/phone) and, when taken,
-// steps the clock.  Thread-safe: the HTTP threads call it too.
+// steps the clock.  With --camera-reference, a reading of the camera's clock that camsync
+// recorded (core/camera_reference.hpp) is taken the same way when nothing better counts.
+// Thread-safe: the HTTP threads call it too.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +31,10 @@
 namespace lansync::sntpd {
 
 struct ReferenceConfig {
-  std::string state_path;  // --state: the sync-state file read as a reference
-  int64_t max_age_ns = 0;  // --max-age: a reference older than this no longer counts
-  int local_stratum = 0;   // --local-stratum; 0: none
+  std::string state_path;         // --state: the sync-state file read as a reference
+  int64_t max_age_ns = 0;         // --max-age: a reference older than this no longer counts
+  int local_stratum = 0;          // --local-stratum; 0: none
+  std::string camera_state_path;  // --camera-reference: camsync's camera-state file, for its reading; "": off
 };
 
 class ReferenceKeeper {
@@ -76,6 +79,11 @@ class ReferenceKeeper {
   void notify_status_locked(std::string_view prefix = "");
   // Steps the clock (Set) or records the agreement (Verified) for an accepted verdict.
   void apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone);
+  // --camera-reference: a new reading in the camera-state file, judged against choice (from e) by
+  // core::judge_camera_reading, steps the clock or records the agreement (source "camera"); true
+  // when it did.
+  bool take_camera_locked(const core::ReferenceChoice& choice, const core::ReferenceEvidence& e,
+                          const std::string& state_source);
 
   os::Clock& clock_;
   ServeState& serve_;
@@ -87,7 +95,8 @@ class ReferenceKeeper {
   core::ReferenceChoice reference_;
   std::string reference_source_;  // the sync-state file's source ("phone", ...), else the kind
   bool have_reference_ = false;
-  std::string systemd_status_;             // the STATUS= line systemd has last been sent
+  int64_t camera_seen_ns_ = 0;  // the last camera reading judged (its measured time): each is judged once
+  std::string systemd_status_;  // the STATUS= line systemd has last been sent
   ReliabilityLog* reliability_ = nullptr;  // none: no reliability lines
 };
 
