@@ -59,11 +59,13 @@ hide_installed_lansync() {
 
 BG_PIDS=()
 cleanup() {
-  local pid
+  local pid f
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "$FAILED" -gt 0 ] && [ -d "$WORK" ]; then
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+    # The failures once more after the logs: a log cut to its end (CI's summary) still names them.
+    for f in "${FAILED_CHECKS[@]}"; do echo "FAILED: $f"; done
   fi
   rm -rf "$WORK"
 }
@@ -366,7 +368,8 @@ CHRONY_SERVES=("allow 127.0.0.1" "allow ::1" "local stratum 10")
 FAILED=0
 PASSED=0
 pass() { PASSED=$((PASSED + 1)); echo "ok    $*"; }
-failed() { FAILED=$((FAILED + 1)); echo "FAIL  $*"; }
+FAILED_CHECKS=()
+failed() { FAILED=$((FAILED + 1)); FAILED_CHECKS+=("$*"); echo "FAIL  $*"; }
 
 # run_capture VAR CMD...: runs CMD, its stdout in $VAR, its exit code in $RC.
 run_capture() {
