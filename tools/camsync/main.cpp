@@ -225,8 +225,7 @@ class Run {
       return stop(kUntrusted, "untrusted",
                   refused + "; the camera's clock could not be read: " + m.error().message);
     rec_.sync = os::SyncReport{};
-    rec_.sync->before = *m;
-    rec_.sync->action = os::SyncAction::DryRun;
+    rec_.sync->before = *m;  // action None: the camera is left alone
     int64_t now = clock_.now_ns();
     std::optional<int64_t> good;
     if (auto last = last_camera_state(); last && last->good_unix) good = std::llround(*last->good_unix * 1e9);

@@ -80,6 +80,12 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
                      : b.offset_ns < 0 ? "behind"
                                        : "on time",
                      b.last.text, b.last.dst ? " dst" : "");
+  if (r.reading) {
+    return out +
+           fmt::format(
+               "recorded for sntpd --camera-reference, its error bound ± {:.3f} s; the camera is not set\n",
+               to_seconds(r.reading->bound_ns));
+  }
   double threshold_s = to_seconds(threshold_ns);
   switch (s.action) {
     case os::SyncAction::None: out += fmt::format("within {} s: camera left alone\n", threshold_s); break;
