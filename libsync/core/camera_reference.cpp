@@ -1,21 +1,10 @@
 // The camera as the last-resort reference; see camera_reference.hpp.
 #include "core/camera_reference.hpp"
 
-#include <cstdio>
-
 #include "core/exchange.hpp"
+#include "core/trust.hpp"
 
 namespace lansync::core {
-namespace {
-
-std::string seconds(int64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%+.3f s", static_cast<double>(ns) / 1e9);
-  return buf;
-}
-
-}  // namespace
-
 std::optional<int64_t> camera_error_bound_ns(int64_t uncertainty_ns, std::optional<int64_t> good_ns,
                                              int64_t camera_now_ns) {
   if (!good_ns || *good_ns > camera_now_ns) return std::nullopt;
@@ -44,7 +33,7 @@ CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
   }
   int64_t age = c.real_now_ns - r.measured_unix_ns;
   if (age < 0 || age > kCameraReadingMaxAgeNs) {
-    v.why = "the reading is " + seconds(age) + " old, not within 5 min";
+    v.why = "the reading is " + seconds_text(age) + " old, not within 5 min";
     return v;
   }
   if (r.measured_unix_ns + c.served_minus_real_ns <= c.record_ns) {
@@ -52,7 +41,7 @@ CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
     return v;
   }
   if (r.bound_ns < 0 || r.bound_ns > kMaxRootDistanceNs) {
-    v.why = "the camera's error bound, " + seconds(r.bound_ns).substr(1) + ", is beyond 1.5 s";
+    v.why = "the camera's error bound, " + seconds_text(r.bound_ns).substr(1) + ", is beyond 1.5 s";
     return v;
   }
   // The reading is camera minus system clock; the served clock is the system clock plus its own
@@ -60,8 +49,8 @@ CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
   v.correction_ns = r.offset_ns - c.served_minus_real_ns;
   int64_t magnitude = v.correction_ns < 0 ? -v.correction_ns : v.correction_ns;
   v.take = magnitude > r.bound_ns ? CameraTake::Step : CameraTake::Verify;
-  v.why = (v.take == CameraTake::Step ? "stepped by " : "agrees, ") + seconds(v.correction_ns) + " (± " +
-          seconds(r.bound_ns).substr(1) + ")";
+  v.why = (v.take == CameraTake::Step ? "stepped by " : "agrees, ") + seconds_text(v.correction_ns) + " (± " +
+          seconds_text(r.bound_ns).substr(1) + ")";
   return v;
 }
 

@@ -1,22 +1,17 @@
 // Phone set rules; see phone.hpp.
 #include "core/phone.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/rtc.hpp"
+#include "core/trust.hpp"
 
 namespace lansync::core {
 namespace {
-
-// "+5.003 s": a signed offset for people, to the millisecond.
-std::string seconds_text(int64_t ns) {
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%+.3f s", static_cast<double>(ns) / 1e9);
-  return buf;
-}
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -249,9 +244,9 @@ std::optional<std::string> parse_allowed_origin(std::string_view text, std::stri
   if (!port.empty()) {
     port.remove_prefix(1);  // the ':'
     unsigned value = 0;
-    bool digits = port.size() <= 5 && all_of(port, [](char c) { return c >= '0' && c <= '9'; });
-    for (char c : digits ? port : std::string_view{}) value = value * 10 + static_cast<unsigned>(c - '0');
-    if (!digits || value == 0 || value > 65535) {
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
       problem = "'" + std::string(text) + "': the port must be 1-65535";
       return std::nullopt;
     }

@@ -1,6 +1,8 @@
 // Clock trust rule; see trust.hpp.
 #include "core/trust.hpp"
 
+#include <cstdio>
+
 #include "core/camera_reference.hpp"
 #include "proto/units.hpp"
 
@@ -78,6 +80,12 @@ TrustVerdict assess_trust(const TrustEvidence& e, TrustPolicy policy, int64_t no
     v.reason = e.kernel_known ? TrustReason::KernelUnsynchronized : TrustReason::NoEvidence;
   }
   return v;
+}
+
+std::string seconds_text(int64_t ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%+.3f s", static_cast<double>(ns) / 1e9);
+  return buf;
 }
 
 std::string human_duration(int64_t ns) {

@@ -61,4 +61,7 @@ std::string explain(const TrustVerdict& v, const TrustEvidence& e, int64_t max_a
 // "2 h 05 min", "42 s", "3 d 4 h": a duration for people.
 std::string human_duration(int64_t ns);
 
+// "+5.003 s": a signed offset for people, to the millisecond.
+std::string seconds_text(int64_t ns);
+
 }  // namespace lansync::core

@@ -267,23 +267,24 @@ failed_camera_state() {
     "$(date +%s)" "$2" "${3:+,\"retry_unix\":$3}" >"$1"
 }
 
-# chrony_client NAME SOURCE PORT [OPTIONS]: a chronyd polling 127.0.0.1:PORT
-# every 0.25 s from address SOURCE, never touching the clock (-x, and the
-# namespace), its chronyc socket at $WORK/NAME.sock.  Each client has its own
-# source address: a server keeps interleaved state per address, as chrony's
-# does, so two clients behind one address would disturb each other.
+# chronyd_x NAME CONFIG_LINE...: a chronyd that never touches the clock (-x, and the
+# namespace), with the lines given, its chronyc socket at $WORK/NAME.sock.
+chronyd_x() {
+  local name=$1
+  shift
+  printf '%s\n' "$@" "bindcmdaddress $WORK/$name.sock" "cmdport 0" "pidfile $WORK/$name.pid" \
+    "driftfile $WORK/$name.drift" >"$WORK/$name.conf"
+  start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
+}
+
+# chrony_client NAME SOURCE PORT [OPTIONS]: a chronyd_x polling 127.0.0.1:PORT
+# every 0.25 s from address SOURCE.  Each client has its own source address: a
+# server keeps interleaved state per address, as chrony's does, so two clients
+# behind one address would disturb each other.
 chrony_client() {
   local name=$1 source=$2 port=$3
   shift 3
-  cat >"$WORK/$name.conf" <<EOC
-server 127.0.0.1 port $port minpoll -2 maxpoll -2 iburst $*
-bindacqaddress $source
-bindcmdaddress $WORK/$name.sock
-cmdport 0
-pidfile $WORK/$name.pid
-driftfile $WORK/$name.drift
-EOC
-  start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
+  chronyd_x "$name" "server 127.0.0.1 port $port minpoll -2 maxpoll -2 iburst $*" "bindacqaddress $source"
 }
 
 # ntpdata NAME FIELD, tracking NAME FIELD: one field of `chronyc ntpdata` or

@@ -19,17 +19,8 @@ chmod 600 "$WORK/ntp.keys"
 chrony_peer() {
   local name=$1 address=$2 port=$3
   shift 3
-  cat >"$WORK/$name.conf" <<EOC
-peer 127.0.0.1 port $port minpoll -2 maxpoll -2 $*
-port 11300
-bindaddress $address
-keyfile $WORK/ntp.keys
-bindcmdaddress $WORK/$name.sock
-cmdport 0
-pidfile $WORK/$name.pid
-driftfile $WORK/$name.drift
-EOC
-  start "$name" chronyd -x -d -u root -f "$WORK/$name.conf"
+  chronyd_x "$name" "peer 127.0.0.1 port $port minpoll -2 maxpoll -2 $*" "port 11300" "bindaddress $address" \
+    "keyfile $WORK/ntp.keys"
 }
 # selected NAME: chronyd lists sntpd as a peer ('=') and has selected it ('*').
 selected() { chronyc -h "$WORK/$1.sock" -n sources 2>/dev/null | grep -q '^=\* 127.0.0.1 '; }

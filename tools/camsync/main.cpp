@@ -103,6 +103,7 @@ class Run {
   explicit Run(const Options& o) : o_(o) { rec_.time_ns = clock_.now_ns(); }
 
   int go() {
+    last_ = read_last_camera_state();
     int code = steps();
     rec_.exit_code = code;
     finish();
@@ -228,7 +229,7 @@ class Run {
     rec_.sync->before = *m;  // action None: the camera is left alone
     int64_t now = clock_.now_ns();
     std::optional<int64_t> good;
-    if (auto last = last_camera_state(); last && last->good_unix) good = std::llround(*last->good_unix * 1e9);
+    if (last_ && last_->good_unix) good = std::llround(*last_->good_unix * 1e9);
     auto bound = core::camera_error_bound_ns(m->uncertainty_ns, good, now + m->offset_ns);
     auto boot = clock_.boot_stamp();
     if (!bound || !boot) {
@@ -248,7 +249,7 @@ class Run {
   }
 
   // The camera-state file as the last run left it; none when there is none or it cannot be read.
-  std::optional<os::CameraState> last_camera_state() const {
+  std::optional<os::CameraState> read_last_camera_state() const {
     if (o_.camera_state_path.empty()) return std::nullopt;
     auto last = os::read_camera_state(o_.camera_state_path);
     if (!last) return std::nullopt;
@@ -265,10 +266,7 @@ class Run {
     if (!req || req->reason == core::WatchReason::None ||
         !core::camera_request_fresh(req->requested_unix_ms, clock_.now_ns() / proto::kNsPerMs))
       return;
-    if (!o_.camera_state_path.empty()) {
-      auto last = os::read_camera_state(o_.camera_state_path);
-      if (last && last->camera_appeared_unix_ms == req->requested_unix_ms) return;
-    }
+    if (last_ && last_->camera_appeared_unix_ms == req->requested_unix_ms) return;
     rec_.appeared_unix_ms = req->requested_unix_ms;
     rec_.order = os::SyncOrder::CameraOnly;
     std::string why = fmt::format("{} ({})", core::code(req->reason), req->client);
@@ -350,8 +348,8 @@ class Run {
     // The camera's clock was last known good at this run if it set or verified it, else as before.
     if (c.result == os::CameraResult::Set || c.result == os::CameraResult::Ok) {
       c.good_unix = c.last_run_unix;
-    } else if (auto last = last_camera_state()) {
-      c.good_unix = last->good_unix;
+    } else if (last_) {
+      c.good_unix = last_->good_unix;
     }
     c.reading = rec_.reading;
     // A refused run waits for this clock's own sync (camsync.path follows it), not for the timer.
@@ -387,7 +385,8 @@ class Run {
   const Options& o_;
   os::SystemClock clock_;  // read only: camsync never changes this machine's clock
   RunRecord rec_;
-  bool zone_refused_ = false;  // the zone to show is unknown: refused, the camera untouched
+  std::optional<os::CameraState> last_;  // the camera-state file as the last run left it, read once
+  bool zone_refused_ = false;            // the zone to show is unknown: refused, the camera untouched
 };
 
 }  // namespace

@@ -162,7 +162,8 @@ bool cors_route(std::string_view path) {
   return path == "/time" || path == "/exchange" || path == "/set" || path == "/sync-camera";
 }
 
-HeadVerdict judge_head_of(const RequestHead& h, std::span<const std::string> allowed_origins) {
+// cors: the allowed Origin the request sent on a CORS route; empty: none.
+HeadVerdict judge_head_of(const RequestHead& h, const std::string& cors) {
   Route route = route_of(h.method, h.path);
   size_t length = 0;
   if (auto refused = bound_body(h, route, length)) return *refused;
@@ -176,7 +177,7 @@ HeadVerdict judge_head_of(const RequestHead& h, std::span<const std::string> all
   }
   if (h.method == "OPTIONS") {
     // A CORS preflight: an allowed origin's page may then send the request itself, judged as any.
-    if (!cors_route(h.path) || core::allowed_origin(h.origin, allowed_origins).empty()) {
+    if (cors.empty()) {
       return answer(
           route, 403,
           "403 Forbidden: pages of this origin may not use this server (sntpd --http-allow-origin)\n");
@@ -224,8 +225,9 @@ HeadVerdict judge_head_of(const RequestHead& h, std::span<const std::string> all
 }  // namespace
 
 HeadVerdict judge_head(const RequestHead& h, std::span<const std::string> allowed_origins) {
-  HeadVerdict v = judge_head_of(h, allowed_origins);
-  if (cors_route(h.path)) v.answer.allow_origin = core::allowed_origin(h.origin, allowed_origins);
+  std::string cors = cors_route(h.path) ? core::allowed_origin(h.origin, allowed_origins) : "";
+  HeadVerdict v = judge_head_of(h, cors);
+  v.answer.allow_origin = std::move(cors);
   return v;
 }
 

@@ -152,6 +152,15 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x,
   return v;
 }
 
+os::Status ReferenceKeeper::correct_or_verify_locked(const os::ClockCorrection& cc, bool verify) {
+  if (verify) return os::record_verification(clock_, cc, config_.state_path);
+  std::optional<os::OsResult<core::Correction>> stepped;
+  // Not while an upstream exchange is being read: its timestamps would straddle the step.
+  upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
+  if (!*stepped) return lansync::fail(stepped->error());
+  return os::ok();
+}
+
 void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone) {
   os::ClockCorrection cc;
   cc.offset_ns = v.measurement.correction_ns;
@@ -160,15 +169,7 @@ void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optio
   cc.source = core::kPhoneSyncSource;
   cc.uncertainty_ns = v.measurement.uncertainty_ns;
   cc.time_zone = time_zone;
-  os::Status done = os::ok();
-  if (v.outcome == core::PhoneOutcome::Verified) {
-    done = os::record_verification(clock_, cc, config_.state_path);
-  } else {
-    std::optional<os::OsResult<core::Correction>> stepped;
-    // Not while an upstream exchange is being read: its timestamps would straddle the step.
-    upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
-    if (!*stepped) done = lansync::fail(stepped->error());
-  }
+  os::Status done = correct_or_verify_locked(cc, v.outcome == core::PhoneOutcome::Verified);
   if (!done) {
     v.outcome = core::PhoneOutcome::Refused;
     v.refusal = core::PhoneRefusal::ClockFailed;
@@ -204,14 +205,7 @@ bool ReferenceKeeper::take_camera_locked(const core::ReferenceChoice& choice,
   cc.allow_slew = false;
   cc.source = core::kCameraSyncSource;
   cc.uncertainty_ns = c.reading.bound_ns;
-  os::Status done = os::ok();
-  if (v.take == core::CameraTake::Verify) {
-    done = os::record_verification(clock_, cc, config_.state_path);
-  } else {
-    std::optional<os::OsResult<core::Correction>> stepped;
-    upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
-    if (!*stepped) done = lansync::fail(stepped->error());
-  }
+  os::Status done = correct_or_verify_locked(cc, v.take == core::CameraTake::Verify);
   if (!done) {
     os::log::warn("reference: the camera's clock ({}): {}", cs->camera, done.error().message);
     return false;

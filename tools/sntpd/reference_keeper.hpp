@@ -22,6 +22,7 @@
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
+#include "os/set_clock.hpp"
 #include "os/udp.hpp"
 #include "reliability_log.hpp"
 #include "server.hpp"
@@ -79,6 +80,9 @@ class ReferenceKeeper {
   void notify_status_locked(std::string_view prefix = "");
   // Steps the clock (Set) or records the agreement (Verified) for an accepted verdict.
   void apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone);
+  // Records cc as a verification (verify), or applies it and records it, never while an upstream
+  // exchange is being read (the phone's and the camera's sets alike).
+  os::Status correct_or_verify_locked(const os::ClockCorrection& cc, bool verify);
   // --camera-reference: a new reading in the camera-state file, judged against choice (from e) by
   // core::judge_camera_reading, steps the clock or records the agreement (source "camera"); true
   // when it did.
