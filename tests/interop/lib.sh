@@ -462,6 +462,17 @@ chrony_q_error() { chrony_measurement_error <"$WORK/chrony-q/measurements.log" 2
 # clock_wrong_by CHRONY_Q_OUTPUT: the X of chronyd -Q's "System clock wrong by X seconds".
 clock_wrong_by() { sed -n 's/.*System clock wrong by \([-0-9.]*\) seconds.*/\1/p' <<<"$1"; }
 
+# chrony_truth PORT: "OFFSET ERROR_S", the offset of the server on 127.0.0.1:PORT as
+# chronyd -Q measures it, and that measurement's error (plus the microsecond chronyd
+# prints).  The truth for a faketime server: under libfaketime chronyd reads its
+# receive time itself, and on some machines a "+2.5s" chronyd served 2.4999 s to
+# every client, chrony's own included.
+chrony_truth() {
+  local q
+  q=$(chrony_q 10 "server 127.0.0.1 port $1 iburst maxsamples 1")
+  echo "$(clock_wrong_by "$q") $(sum "$(chrony_q_error)" 1e-6)"
+}
+
 # board_offset_error_s STATUS_LINE: how large the last offset lansync-board measured may
 # be, by its own status: the error it states for its clock plus half the
 # sample's round trip (-1 if it states none).
