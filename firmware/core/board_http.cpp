@@ -3,6 +3,7 @@
 
 #include "codec/timestamp.hpp"
 #include "firmware/core/wide.hpp"
+#include "proto/phone.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {
@@ -130,7 +131,7 @@ size_t BoardHttp::get_exchange(int64_t local_ns, char* out, size_t cap) {
   w.put("{\"token\":\"");
   put_hex(w, slot->nonce, 16);
   put_hex(w, slot->counter, 8);
-  w.put("\",\"expires_s\":").put_int(kExchangeLifetimeNs / proto::kNsPerSecond).put("}\n");
+  w.put("\",\"expires_s\":").put_int(proto::kPhoneTokenLifetimeNs / proto::kNsPerSecond).put("}\n");
   return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
 }
 
@@ -141,7 +142,7 @@ bool BoardHttp::redeem(const char* token, size_t size, int64_t local_ns, int64_t
     for (Exchange& e : exchanges_) {
       if (!e.live || e.counter != counter || e.nonce != nonce) continue;
       e.live = false;  // once only, even when too old
-      if (local_ns - e.t3_local_ns > kExchangeLifetimeNs) {
+      if (local_ns - e.t3_local_ns > proto::kPhoneTokenLifetimeNs) {
         why->put("the token expired: measure again");
         return false;
       }
@@ -189,19 +190,20 @@ uint16_t BoardHttp::phone_time(const char* body, size_t size, int64_t local_ns, 
     return 400;
   }
   if (!redeem(v, n, local_ns, &t2, &t3, why)) return 403;
-  int64_t delay = (t4 - t1) * kNsPerMs - (t3 - t2);
-  if (t4 < t1 || delay < 0) {
+  proto::PhoneExchange x{t1 * kNsPerMs, t2, t3, t4 * kNsPerMs};
+  proto::PhoneTiming timing = proto::check_phone_timing(x);
+  if (timing == proto::PhoneTiming::Inconsistent) {
     why->put("the phone's timestamps are inconsistent (T4 before T1)");
     return 400;
   }
-  if (delay > kMaxPhoneDelayNs) {
+  if (timing == proto::PhoneTiming::TooSlow) {
     why->put("the round trip took over 1 s: measure again");
     return 409;
   }
-  // RFC 5905 §8 with the phone as the reference: its (T1 + T4) / 2 is our (T2 + T3) / 2.
-  *utc_ns = (t1 + t4) * kNsPerMs / 2 + (local_ns - (t2 + (t3 - t2) / 2));
+  proto::PhoneMeasurement m = proto::measure_phone(x);
+  *utc_ns = local_ns + m.correction_ns;
   // Half the round trip, Date.now()'s millisecond, and the uncorrected crystal since T3.
-  int64_t floor = delay / 2 + kNsPerMs + scale_ppb(local_ns - t3, kUncorrectedPpb);
+  int64_t floor = m.uncertainty_ns + kNsPerMs + scale_ppb(local_ns - t3, kUncorrectedPpb);
   *error_ns = max64(claimed, floor);
   return 0;
 }

@@ -7,7 +7,9 @@
 // exchange is the phone's NTP-like measurement (RFC 5905 §8 with the phone as
 // the reference): the phone sends T1 and T4 with the token, the board kept
 // its T2 and T3, so it measures the round trip itself and never takes an
-// error bound smaller than half of it.  This part sees the board's clock only
+// error bound smaller than half of it.  The rules a set must pass are the phone
+// protocol's, as sntpd's (proto/phone): the same-origin rule, the token's
+// lifetime and single use, the exchange's timing.  This part sees the board's clock only
 // as a ClockView and hands an accepted set back as a PhoneSet; the board
 // steps its clock.  Fixed buffers, no heap.
 #pragma once
@@ -23,10 +25,6 @@ namespace lansync::fw {
 
 // Exchanges (GET /exchange) outstanding at once; issuing one more replaces the oldest.
 inline constexpr size_t kMaxExchanges = 4;
-// How long an exchange's token may be redeemed after it was issued: 10 s of local time.
-inline constexpr int64_t kExchangeLifetimeNs = 10'000'000'000;
-// A phone's round trip beyond this bounds the offset too loosely (half of it, 0.5 s): refused.
-inline constexpr int64_t kMaxPhoneDelayNs = 1'000'000'000;
 
 // The board's clock as the HTTP side sees it when a request completes.
 struct ClockView {

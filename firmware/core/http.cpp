@@ -92,7 +92,7 @@ uint16_t read_header(const char* name, size_t name_size, const char* value, size
     return 0;
   }
   if (text_equals_nocase(name, name_size, "Transfer-Encoding")) return 501;
-  HttpField* field = nullptr;
+  proto::TextRef* field = nullptr;
   if (text_equals_nocase(name, name_size, "Content-Type")) field = &out->content_type;
   if (text_equals_nocase(name, name_size, "Host")) field = &out->host;
   if (text_equals_nocase(name, name_size, "Origin")) field = &out->origin;
@@ -100,60 +100,8 @@ uint16_t read_header(const char* name, size_t name_size, const char* value, size
   if (field == nullptr) return 0;
   // Two different values of one of these would let a proxy and the board disagree.
   if (field->present()) return 400;
-  *field = HttpField{value, value_size};
+  *field = proto::TextRef{value, value_size};
   return 0;
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_nocase(const char* a, const char* b, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool ends_with_nocase(const char* s, size_t n, const char* suffix) {
-  size_t k = text_length(suffix);
-  return n >= k && text_equals_nocase(s + n - k, k, suffix);
-}
-
-// Host without its port ("[::1]:80" -> "[::1]"); empty if malformed.
-HttpField host_name(HttpField host) {
-  size_t n = host.size;
-  if (n > 0 && host.data[0] == '[') {
-    size_t close = 0;
-    while (close < n && host.data[close] != ']') ++close;
-    return close < n ? HttpField{host.data, close + 1} : HttpField{host.data, 0};
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (host.data[i] == ':') return HttpField{host.data, i};
-  }
-  return host;
-}
-
-// A name public DNS cannot point at the board (DNS rebinding): an IPv4 or
-// IPv6 literal, localhost, a single label, or a local-only suffix.
-bool local_name(HttpField name) {
-  const char* s = name.data;
-  size_t n = name.size;
-  if (n == 0) return false;
-  if (s[0] == '[') return true;
-  bool digits_and_dots = true, dot = false;
-  for (size_t i = 0; i < n; ++i) {
-    char c = s[i];
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (!ok) return false;
-    if (c == '.') dot = true;
-    if (c != '.' && (c < '0' || c > '9')) digits_and_dots = false;
-  }
-  if (digits_and_dots || !dot) return true;
-  static constexpr const char* kLocalSuffixes[] = {".local", ".lan", ".home.arpa", ".internal"};
-  for (const char* suffix : kLocalSuffixes) {
-    if (ends_with_nocase(s, n, suffix)) return true;
-  }
-  return false;
 }
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -164,7 +112,7 @@ size_t skip_space(const char* s, size_t n, size_t i) {
 }
 
 // A string without escapes at s[i] == '"': its contents, and the index after it.
-bool json_string(const char* s, size_t n, size_t i, HttpField* out, size_t* next) {
+bool json_string(const char* s, size_t n, size_t i, proto::TextRef* out, size_t* next) {
   if (i >= n || s[i] != '"') return false;
   size_t start = ++i;
   while (i < n && s[i] != '"') {
@@ -172,45 +120,29 @@ bool json_string(const char* s, size_t n, size_t i, HttpField* out, size_t* next
     ++i;
   }
   if (i >= n) return false;
-  *out = HttpField{s + start, i - start};
+  *out = proto::TextRef{s + start, i - start};
   *next = i + 1;
   return true;
 }
 
 // A string, or a bare integer / true / false / null, at s[i].
-bool json_scalar(const char* s, size_t n, size_t i, HttpField* out, bool* is_string, size_t* next) {
+bool json_scalar(const char* s, size_t n, size_t i, proto::TextRef* out, bool* is_string, size_t* next) {
   *is_string = i < n && s[i] == '"';
   if (*is_string) return json_string(s, n, i, out, next);
   size_t start = i;
   while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '-')) ++i;
   if (i == start) return false;
-  *out = HttpField{s + start, i - start};
+  *out = proto::TextRef{s + start, i - start};
   *next = i;
   return true;
 }
 
 }  // namespace
 
-bool is_json_request(const HttpRequest& q) {
-  if (!q.content_type.present()) return false;
-  size_t n = 0;
-  while (n < q.content_type.size && q.content_type.data[n] != ';') ++n;
-  while (n > 0 && (q.content_type.data[n - 1] == ' ' || q.content_type.data[n - 1] == '\t')) --n;
-  return text_equals_nocase(q.content_type.data, n, "application/json");
-}
+bool is_json_request(const HttpRequest& q) { return proto::json_content_type(q.content_type); }
 
 bool same_origin(const HttpRequest& q) {
-  if (q.sec_fetch_site.present() &&
-      !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "same-origin") &&
-      !text_equals(q.sec_fetch_site.data, q.sec_fetch_site.size, "none")) {
-    return false;
-  }
-  if (!q.host.present() || !local_name(host_name(q.host))) return false;
-  if (!q.origin.present()) return true;
-  constexpr size_t kScheme = 7;  // "http://"
-  const HttpField& o = q.origin;
-  return o.size > kScheme && text_equals_nocase(o.data, kScheme, "http://") &&
-         o.size - kScheme == q.host.size && equal_nocase(o.data + kScheme, q.host.data, q.host.size);
+  return proto::same_origin({q.host, q.origin, q.sec_fetch_site, /*https=*/false});
 }
 
 bool json_value(const char* json, size_t size, const char* key, const char** value, size_t* value_size,
@@ -220,7 +152,7 @@ bool json_value(const char* json, size_t size, const char* key, const char** val
   i = skip_space(json, size, i + 1);
   bool found = false;
   while (i < size && json[i] != '}') {
-    HttpField name, v;
+    proto::TextRef name, v;
     bool str = false;
     if (!json_string(json, size, i, &name, &i)) return false;
     i = skip_space(json, size, i);

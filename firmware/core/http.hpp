@@ -18,19 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/phone.hpp"
+
 namespace lansync::fw {
 
 inline constexpr size_t kMaxRequestSize = 1024;
 inline constexpr size_t kMaxTargetSize = 128;
 
 enum class HttpMethod : uint8_t { Get, Head, Put, Post, Other };
-
-// A header's value (trimmed), or nullptr when the request has none.
-struct HttpField {
-  const char* data = nullptr;
-  size_t size = 0;
-  bool present() const { return data != nullptr; }
-};
 
 struct HttpRequest {
   HttpMethod method = HttpMethod::Other;
@@ -40,10 +35,10 @@ struct HttpRequest {
   size_t query_size = 0;
   const char* body = nullptr;
   size_t body_size = 0;
-  HttpField content_type;    // Content-Type
-  HttpField host;            // Host
-  HttpField origin;          // Origin (browsers send it on every POST/PUT)
-  HttpField sec_fetch_site;  // Sec-Fetch-Site (browsers: same-origin, same-site, cross-site, none)
+  proto::TextRef content_type;    // Content-Type
+  proto::TextRef host;            // Host
+  proto::TextRef origin;          // Origin (browsers send it on every POST/PUT)
+  proto::TextRef sec_fetch_site;  // Sec-Fetch-Site (browsers: same-origin, same-site, cross-site, none)
 };
 
 enum class HttpParse : uint8_t { Complete, Incomplete, Refused };
@@ -57,15 +52,11 @@ struct HttpParseResult {
 // kMaxRequestSize, or any bytes not forming one, is Refused.
 HttpParseResult parse_http_request(const char* data, size_t size, HttpRequest* out);
 
-// Whether the Content-Type is application/json (parameters after ';' ignored).
+// Whether the Content-Type is application/json (proto::json_content_type).
 bool is_json_request(const HttpRequest& q);
 
-// The same-origin rule (as sntpd's page, libsync core/phone): Sec-Fetch-Site,
-// when sent, is "same-origin" or "none"; Origin, when sent, is "http://" +
-// Host; and Host names the board in a way public DNS cannot point elsewhere
-// (an IP literal, "localhost", a name without a dot, or one ending in .local,
-// .lan, .home.arpa or .internal), so that a DNS-rebinding page cannot pass.
-// Clients that send neither Origin nor Sec-Fetch-Site (curl, scripts) pass.
+// The phone protocol's same-origin rule (proto::same_origin, as sntpd's page) for a
+// request to the board (plain HTTP: its page's origin is "http://" + Host).
 bool same_origin(const HttpRequest& q);
 
 // The value of key in a flat JSON object ({"a":1,"b":"x"}: string keys

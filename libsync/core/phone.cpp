@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "core/camera_reference.hpp"
-#include "core/exchange.hpp"
 #include "core/rtc.hpp"
 #include "core/trust.hpp"
 
@@ -15,58 +14,7 @@ namespace {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
-bool all_of(std::string_view s, bool (*pred)(char)) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!pred(c)) return false;
-  }
-  return true;
-}
-
-bool is_ipv4_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
-bool is_ipv6_char(char c) {
-  return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
-}
-bool is_name_char(char c) {
-  return (lower(c) >= 'a' && lower(c) <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-// A Host header's name part: "[fd00::1]:80" -> "[fd00::1]", "pi.local:8080" -> "pi.local".
-std::string_view host_name(std::string_view host) {
-  if (!host.empty() && host[0] == '[') {
-    size_t close = host.find(']');
-    return close == std::string_view::npos ? std::string_view{} : host.substr(0, close + 1);
-  }
-  size_t colon = host.rfind(':');
-  return colon == std::string_view::npos ? host : host.substr(0, colon);
-}
-
-// Names public DNS cannot make point at another host's address for us.
-bool local_name(std::string_view name) {
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
-    return all_of(name.substr(1, name.size() - 2), is_ipv6_char);
-  }
-  if (all_of(name, is_ipv4_char)) return true;
-  if (!all_of(name, is_name_char)) return false;
-  if (name.back() == '.') name.remove_suffix(1);  // "pi.local." is "pi.local"
-  if (name.find('.') == std::string_view::npos) return !name.empty();
-  for (std::string_view suffix : {".local", ".lan", ".home.arpa", ".internal"}) {
-    if (ends_with(name, suffix)) return true;
-  }
-  return false;
-}
+std::string_view view(proto::TextRef t) { return {t.data, t.size}; }
 
 }  // namespace
 
@@ -110,17 +58,6 @@ const char* code(PhoneOutcome o) {
 
 bool phone_may_replace(std::string_view source) {
   return source == kPhoneSyncSource || source == kRtcSyncSource || source == kCameraSyncSource;
-}
-
-PhoneMeasurement measure_phone(const PhoneExchange& x) {
-  // The phone is the reference here: NTP's "server" is the phone's clock as
-  // seen by our exchange, so the server's correction is minus NTP's offset.
-  Sample s = compute_sample(x.t1_ns, x.t2_ns, x.t3_ns, x.t4_ns);
-  PhoneMeasurement m;
-  m.correction_ns = -s.offset_ns;
-  m.delay_ns = s.delay_ns;
-  m.uncertainty_ns = s.delay_ns / 2;
-  return m;
 }
 
 std::optional<PhoneLocation> phone_location(double lat, double lon, double accuracy_m, double unix_s) {
@@ -197,21 +134,13 @@ const char* code(SetPermission::Kind k) {
   return "none";
 }
 
-bool local_host(std::string_view host) {
-  std::string_view name = host_name(host);
-  return !name.empty() && local_name(name);
+proto::TextRef text_ref(std::optional<std::string_view> s) {
+  if (!s) return {};
+  return {s->empty() ? "" : s->data(), s->size()};
 }
 
 bool same_origin(const OriginHeaders& h) {
-  if (h.sec_fetch_site && *h.sec_fetch_site != "same-origin" && *h.sec_fetch_site != "none") return false;
-  if (!local_host(h.host)) return false;
-  if (h.origin) {
-    std::string_view o = *h.origin;
-    std::string_view scheme = h.https ? "https://" : "http://";
-    if (o.size() <= scheme.size() || !iequals(o.substr(0, scheme.size()), scheme)) return false;
-    if (!iequals(o.substr(scheme.size()), h.host)) return false;
-  }
-  return true;
+  return proto::same_origin({text_ref(h.host), text_ref(h.origin), text_ref(h.sec_fetch_site), h.https});
 }
 
 bool fallback_outranked(bool fallback, std::string_view trigger, const std::optional<PhoneHolder>& holder) {
@@ -239,7 +168,7 @@ std::optional<std::string> parse_allowed_origin(std::string_view text, std::stri
         "'" + std::string(text) + "' is not an origin: no path, query or user, only scheme://HOST[:PORT]";
     return std::nullopt;
   }
-  std::string_view name = host_name(host);
+  std::string_view name = view(proto::host_name(text_ref(host)));
   std::string_view port = host.substr(name.size());
   if (!port.empty()) {
     port.remove_prefix(1);  // the ':'
@@ -251,7 +180,7 @@ std::optional<std::string> parse_allowed_origin(std::string_view text, std::stri
       return std::nullopt;
     }
   }
-  if (name.empty() || !local_name(name)) {
+  if (name.empty() || !proto::local_name(text_ref(name))) {
     problem = "'" + std::string(text) +
               "': the host must be an IP address, a name without a dot, or one ending in .local, .lan, "
               ".home.arpa or .internal (public DNS could point any other name elsewhere)";
@@ -276,7 +205,7 @@ std::string allowed_origin(std::optional<std::string_view> origin, std::span<con
 
 bool trusted_origin(const OriginHeaders& h) {
   if (same_origin(h)) return true;
-  return local_host(h.host) && !allowed_origin(h.origin, h.allowed_origins).empty();
+  return proto::local_host(text_ref(h.host)) && !allowed_origin(h.origin, h.allowed_origins).empty();
 }
 
 PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
@@ -286,8 +215,8 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
     v.reason = "refused: " + c.time_zone_problem;
     return v;
   }
-  const PhoneExchange& x = c.exchange;
-  v.measurement = measure_phone(x);
+  const proto::PhoneExchange& x = c.exchange;
+  v.measurement = proto::measure_phone(x);
   int64_t moved = c.clock_moved_ns < 0 ? -c.clock_moved_ns : c.clock_moved_ns;
   if (moved > kPhoneMaxClockMoveNs) {
     v.refusal = PhoneRefusal::ClockChanged;
@@ -295,14 +224,15 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
                " since the measurement; measure again";
     return v;
   }
-  if (x.t4_ns < x.t1_ns || x.t3_ns < x.t2_ns || (x.t4_ns - x.t1_ns) < (x.t3_ns - x.t2_ns)) {
+  proto::PhoneTiming timing = proto::check_phone_timing(x);
+  if (timing == proto::PhoneTiming::Inconsistent) {
     v.refusal = PhoneRefusal::BadTimestamps;
     v.reason =
         "the phone's timestamps are inconsistent (its reply arrived before its request left, "
         "or sooner than the server took to answer)";
     return v;
   }
-  if (v.measurement.delay_ns > kPhoneMaxDelayNs) {
+  if (timing == proto::PhoneTiming::TooSlow) {
     v.refusal = PhoneRefusal::TooSlow;
     v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
                ", more than 1 s: too slow to measure the offset; measure again";
@@ -385,8 +315,8 @@ std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_a
   const ReferenceState& s = c.state;
   int64_t until = s.reference_time_ns + max_age_ns;
   // root delay / 2 + dispersion + PHI * age reaches MAXDIST after this long.
-  int64_t margin = kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
-  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / kPhiPpm * 1'000'000 : 0);
+  int64_t margin = proto::kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
+  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / proto::kPhiPpm * 1'000'000 : 0);
   return until < by_distance ? until : by_distance;
 }
 

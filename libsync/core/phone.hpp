@@ -13,8 +13,10 @@
 // RTC), and the exchange is recent and unused.  Clocks that differ by more
 // than 1 s are stepped; clocks that agree are a verification, recorded as one,
 // so the server stays reliable for --max-age more.  A same-origin rule keeps
-// other web sites' pages from posting.  Pure: the caller gathers addresses,
-// times and the reference.
+// other web sites' pages from posting.  The phone's protocol itself (the
+// same-origin rule, the token's lifetime, the measurement and its limits) is
+// proto/phone's, which the boards use too.  Pure: the caller gathers
+// addresses, times and the reference.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 
 #include "core/access.hpp"
 #include "core/reference.hpp"
+#include "proto/phone.hpp"
 
 namespace lansync::core {
 
@@ -34,9 +37,6 @@ inline constexpr const char* kPhoneSyncSource = "phone";
 
 // The clocks must differ by more than this for a phone to set the server (1 s).
 inline constexpr int64_t kPhoneSetMinOffsetNs = 1'000'000'000;
-// An exchange whose round trip took longer than this cannot bound the offset
-// well enough (half of it, 0.5 s, is the uncertainty).
-inline constexpr int64_t kPhoneMaxDelayNs = 1'000'000'000;
 // The server's clock may drift or slew this much between the exchange and the
 // set request (500 ppm over the token's 10 s is 5 ms); more means it was stepped.
 inline constexpr int64_t kPhoneMaxClockMoveNs = 50'000'000;
@@ -55,7 +55,7 @@ enum class PhoneRefusal : uint8_t {
   Busy,              // too many tokens in use at once
   ClockChanged,      // the server's clock was stepped since the exchange
   BadTimestamps,     // T4 before T1, or a round trip shorter than the server's own part
-  TooSlow,           // the round trip exceeded kPhoneMaxDelayNs
+  TooSlow,           // the round trip exceeded proto::kPhoneMaxDelayNs
   BeforeBuild,       // the phone's time is before this program was built: its clock is wrong
   BeforeRecord,      // the phone's time is before the last sync-state record's: its clock is wrong
   FresherReference,  // upstream, kernel or a fresh NTP sync-state record: the phone is not needed
@@ -89,26 +89,6 @@ const char* code(PhoneOutcome o);
 // one written by a phone ("phone"), by the RTC ("rtc") or from the camera ("camera").  Anything else (an
 // NTP server's "ntp:...", a script's) stays the better reference.
 bool phone_may_replace(std::string_view source);
-
-// One exchange of the page with the server, all in Unix ns: T1 and T4 on the
-// phone's clock, T2 and T3 on the server's.
-struct PhoneExchange {
-  int64_t t1_ns = 0;  // the phone sent the request
-  int64_t t2_ns = 0;  // the server received it
-  int64_t t3_ns = 0;  // the server answered
-  int64_t t4_ns = 0;  // the phone received the answer
-};
-
-// What an exchange says about the server's clock.
-struct PhoneMeasurement {
-  int64_t correction_ns = 0;   // phone - server: positive when the server is behind (the step to apply)
-  int64_t delay_ns = 0;        // round trip less the server's time: (T4 - T1) - (T3 - T2)
-  int64_t uncertainty_ns = 0;  // delay / 2: the offset is exact within this
-};
-
-// RFC 5905 §8 with the phone as the reference: correction = -θ,
-// θ = ((T2 - T1) + (T3 - T4)) / 2.
-PhoneMeasurement measure_phone(const PhoneExchange& x);
 
 // Where the phone was when it set or verified the clock (the browser's Geolocation API, WGS 84),
 // for the timelapse report: in fixed point, as the web channel carries it.
@@ -202,25 +182,15 @@ struct OriginHeaders {
   std::span<const std::string> allowed_origins;
 };
 
-// Whether a request's Host header names this server in a way public DNS
-// cannot point elsewhere: an IP literal, "localhost", a name without a dot,
-// or one ending in .local, .lan, .home.arpa or .internal (with or without a
-// port).  A DNS-rebinding page's requests carry its own public name: refused.
-bool local_host(std::string_view host);
+// A header's value as proto/phone reads text (absent for nullopt).
+proto::TextRef text_ref(std::optional<std::string_view> s);
 
-// The same-origin rule: Sec-Fetch-Site, when sent, is "same-origin" (or
-// "none": typed by the user); Origin, when sent, is the connection's scheme
-// ("https://" over TLS, else "http://") + Host, so that a page served over
-// the other scheme is another site; and Host names this server in a way
-// public DNS cannot point elsewhere (an IP literal, "localhost", a name
-// without a dot, or one ending in .local, .lan, .home.arpa or .internal), so
-// that a DNS-rebinding page cannot pass as us.  Clients that send neither
-// Origin nor Sec-Fetch-Site (curl, scripts) pass.
+// proto::same_origin for these headers (the phone's protocol, the boards' rule too).
 bool same_origin(const OriginHeaders& h);
 
 // An origin whose pages may use this server's phone endpoints besides its own (sntpd
 // --http-allow-origin: an app's page on another port): "http://HOST[:PORT]" or
-// "https://HOST[:PORT]", HOST one local_host accepts.  Returned lowercase, without a trailing
+// "https://HOST[:PORT]", HOST one proto::local_host accepts.  Returned lowercase, without a trailing
 // "/" or the scheme's default port (80, 443), as browsers send Origin; nullopt with the reason in
 // problem for anything else (a path, a query, user info, another scheme, a public DNS name).
 std::optional<std::string> parse_allowed_origin(std::string_view text, std::string& problem);
@@ -230,7 +200,7 @@ std::optional<std::string> parse_allowed_origin(std::string_view text, std::stri
 std::string allowed_origin(std::optional<std::string_view> origin, std::span<const std::string> allowed);
 
 // The rule for requests that may change state: same_origin(h), or an Origin among
-// h.allowed_origins with a Host that public DNS cannot point elsewhere (local_host).
+// h.allowed_origins with a Host that public DNS cannot point elsewhere (proto::local_host).
 bool trusted_origin(const OriginHeaders& h);
 
 // The phone that holds the clock: the first whose set or verification was taken holds it while it
@@ -255,7 +225,7 @@ bool outranks_holder(bool fallback, std::string_view trigger, const PhoneHolder&
 
 // Everything judge_phone_set needs, gathered at the time of the request.
 struct PhoneSetContext {
-  PhoneExchange exchange;
+  proto::PhoneExchange exchange;
   ReferenceChoice reference;     // choose_reference() on evidence gathered now
   int64_t clock_moved_ns = 0;    // (clock now - T3) - (monotonic now - monotonic at T3)
   int64_t build_time_ns = 0;     // Unix ns when this program was built (0: unknown)
@@ -272,13 +242,13 @@ struct PhoneSetContext {
 struct PhoneVerdict {
   PhoneOutcome outcome = PhoneOutcome::Refused;
   PhoneRefusal refusal = PhoneRefusal::None;  // None when Set or Verified
-  PhoneMeasurement measurement;               // valid unless BadTimestamps or BadTimeZone
+  proto::PhoneMeasurement measurement;        // valid unless BadTimestamps or BadTimeZone
   std::string reason;                         // one sentence for the page and the log
 };
 
 // Applies, in order: a known time zone (when one was sent), the clock
-// unchanged since the exchange, consistent timestamps, delay within
-// kPhoneMaxDelayNs, the phone's time (T4) not before the build nor before the
+// unchanged since the exchange, the exchange's timing (proto::check_phone_timing),
+// the phone's time (T4) not before the build nor before the
 // last record, no better reference (the reference is none, the local clock,
 // or a sync-state record phone_may_replace), and, when another phone holds the
 // clock, |correction| within both measurements' uncertainties (else OtherPhone).

@@ -85,12 +85,13 @@ Result<IssuedExchange, core::PhoneRefusal> ExchangeTokens::redeem(std::string_vi
   x.issued_mono_ns = static_cast<int64_t>(get64(raw + 17));
   uint64_t serial = get64(raw + 25);
   int64_t age = mono_now_ns - x.issued_mono_ns;
-  if (age > kTokenLifetimeNs || age < 0) return fail(PhoneRefusal::Expired);
+  if (age > proto::kPhoneTokenLifetimeNs || age < 0) return fail(PhoneRefusal::Expired);
 
   std::lock_guard<std::mutex> lock(mutex_);
   // Expired tokens are refused above, so only the live ones need remembering.
-  std::erase_if(redeemed_,
-                [&](const Redeemed& r) { return mono_now_ns - r.issued_mono_ns > kTokenLifetimeNs; });
+  std::erase_if(redeemed_, [&](const Redeemed& r) {
+    return mono_now_ns - r.issued_mono_ns > proto::kPhoneTokenLifetimeNs;
+  });
   bool used =
       std::any_of(redeemed_.begin(), redeemed_.end(), [&](const Redeemed& r) { return r.serial == serial; });
   if (used) return fail(PhoneRefusal::Reused);

@@ -5,9 +5,10 @@
 // libsodium's crypto_auth (HMAC-SHA-512-256) under a key drawn at start and
 // never stored.  To set the clock the page sends the token back with its own
 // T1/T4: the server trusts only the T2/T3 inside.  A token is good for
-// kTokenLifetimeNs of monotonic time and once only, so a captured request
-// cannot be replayed; only the page's own origin can read one (no CORS), so
-// another site cannot obtain one either.  Thread-safe.
+// proto::kPhoneTokenLifetimeNs of monotonic time and once only (the phone's
+// protocol, proto/phone), so a captured request cannot be replayed; only the
+// page's own origin and those --http-allow-origin names can read one (CORS),
+// so another site cannot obtain one either.  Thread-safe.
 #pragma once
 
 #include <array>
@@ -22,8 +23,6 @@
 
 namespace lansync::os {
 
-// How long a token may be redeemed after it was issued: 10 s.
-inline constexpr int64_t kTokenLifetimeNs = 10'000'000'000;
 // Tokens redeemed and not yet expired that are remembered, to refuse a second
 // use; when full, further tokens are refused (Busy) until some expire.
 inline constexpr size_t kMaxRedeemedTokens = 1024;
@@ -46,7 +45,7 @@ class ExchangeTokens {
   std::string issue(int64_t t2_ns, int64_t t3_ns, int64_t mono_ns);
 
   // The exchange a token vouches for, if it is ours, unaltered, younger than
-  // kTokenLifetimeNs at mono_now_ns and not redeemed before; it then counts
+  // proto::kPhoneTokenLifetimeNs at mono_now_ns and not redeemed before; it then counts
   // as used.  Refusals: BadToken, Expired, Reused, Busy.
   Result<IssuedExchange, core::PhoneRefusal> redeem(std::string_view token, int64_t mono_now_ns);
 

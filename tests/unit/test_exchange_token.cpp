@@ -53,11 +53,11 @@ TEST(ExchangeToken, OnlyOnce) {
 TEST(ExchangeToken, ExpiresAfterItsLifetime) {
   ExchangeTokens tokens(key(1));
   std::string late = tokens.issue(kT2, kT2, kMono);
-  auto r = tokens.redeem(late, kMono + kTokenLifetimeNs + 1);
+  auto r = tokens.redeem(late, kMono + proto::kPhoneTokenLifetimeNs + 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), PhoneRefusal::Expired);
   std::string just = tokens.issue(kT2, kT2, kMono);
-  EXPECT_TRUE(tokens.redeem(just, kMono + kTokenLifetimeNs).ok());
+  EXPECT_TRUE(tokens.redeem(just, kMono + proto::kPhoneTokenLifetimeNs).ok());
   // Issued "later" than now: not a token of this boot's monotonic clock.
   std::string future = tokens.issue(kT2, kT2, kMono + kS);
   EXPECT_EQ(tokens.redeem(future, kMono).error(), PhoneRefusal::Expired);
@@ -111,7 +111,7 @@ TEST(ExchangeToken, RememberedTokensAreBounded) {
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.error(), PhoneRefusal::Busy);
   // Once the old ones expire there is room again.
-  int64_t later = kMono + kTokenLifetimeNs + 1;
+  int64_t later = kMono + proto::kPhoneTokenLifetimeNs + 1;
   EXPECT_TRUE(tokens.redeem(tokens.issue(kT2, kT2, later), later).ok());
 }
 

@@ -17,6 +17,10 @@
 namespace lansync::core {
 namespace {
 
+using proto::measure_phone;
+using proto::PhoneExchange;
+using proto::PhoneMeasurement;
+
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kNow = 1'795'000'000 * kS;
@@ -371,11 +375,11 @@ TEST(PhoneAccess, UnmapsOnlyMappedAddresses) {
 TEST(LocalHost, NamesPublicDnsCannotPointElsewhere) {
   for (const char* h : {"192.168.4.1", "127.0.0.1:8080", "[fd00::1]:8080", "localhost", "pi", "pi.local",
                         "PI.LAN:80", "hub.home.arpa", "pi.internal"}) {
-    EXPECT_TRUE(local_host(h)) << h;
+    EXPECT_TRUE(proto::local_host(proto::text_ref(h))) << h;
   }
   for (const char* h :
        {"", "rebind.example.com", "evil.com:8080", "pi.local.evil.com", "192.168.4.1.nip.io"}) {
-    EXPECT_FALSE(local_host(h)) << h;
+    EXPECT_FALSE(proto::local_host(proto::text_ref(h))) << h;
   }
 }
 

@@ -277,6 +277,12 @@ TEST(WebRequest, AllowedOriginGetsCors) {
   pre.host = "rebind.example.com";
   EXPECT_EQ(judge_head(pre, origins).answer.status, 403);
   EXPECT_TRUE(judge_head(pre, origins).host_refused);
+  // A rebinding Host's answers are never made readable, its refusals and POST /set's included.
+  EXPECT_TRUE(judge_head(pre, origins).answer.allow_origin.empty());
+  RequestHead rebound_set = post_set();
+  rebound_set.origin = "http://127.0.0.1:3000";
+  rebound_set.host = "rebind.example.com:80";
+  EXPECT_TRUE(judge_head(rebound_set, origins).answer.allow_origin.empty());
 
   for (const char* path : {"/time", "/exchange"}) {
     RequestHead h = get(path);

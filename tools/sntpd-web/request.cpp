@@ -147,8 +147,7 @@ os::web::SetRequest judge_access(const RequestHead& h, const SetContext& c, core
     r.early = PhoneRefusal::CrossSite;
     return r;
   }
-  std::string_view type = h.content_type.value_or("");
-  if (type.substr(0, type.find(';')) != "application/json") {
+  if (!proto::json_content_type(core::text_ref(h.content_type))) {
     r.early = PhoneRefusal::NotJson;
     return r;
   }
@@ -170,7 +169,7 @@ HeadVerdict judge_head_of(const RequestHead& h, const std::string& cors) {
   // Every route but POST /set: a Host that public DNS could point at us (a DNS-rebinding page
   // reading /time or /metrics, or fetching a token) is refused.  POST /set applies the whole
   // same-origin rule, in judge_set.
-  if (h.method != "POST" && !core::local_host(h.host.value_or(""))) {
+  if (h.method != "POST" && !proto::local_host(core::text_ref(h.host))) {
     HeadVerdict v = answer(route, 403, "403 Forbidden: the Host header names no local server\n");
     v.host_refused = true;
     return v;
@@ -225,7 +224,10 @@ HeadVerdict judge_head_of(const RequestHead& h, const std::string& cors) {
 }  // namespace
 
 HeadVerdict judge_head(const RequestHead& h, std::span<const std::string> allowed_origins) {
-  std::string cors = cors_route(h.path) ? core::allowed_origin(h.origin, allowed_origins) : "";
+  // As core::trusted_origin: an allowed origin counts only with a Host that names this server
+  // (a rebinding page's answers are not made readable, refusals included).
+  bool local = proto::local_host(core::text_ref(h.host));
+  std::string cors = cors_route(h.path) && local ? core::allowed_origin(h.origin, allowed_origins) : "";
   HeadVerdict v = judge_head_of(h, cors);
   v.answer.allow_origin = std::move(cors);
   return v;

@@ -64,7 +64,7 @@ class Daemon {
   ReferenceSnapshot reference_snapshot() { return keeper_.snapshot(); }
   // A phone's set or verification, with its tz database name if it sent one
   // (ReferenceKeeper::set_from_phone).  Thread-safe.
-  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
+  core::PhoneVerdict set_from_phone(const proto::PhoneExchange& x, int64_t issued_mono_ns,
                                     const std::optional<std::string>& time_zone = std::nullopt,
                                     const std::optional<core::PhoneHolder>& holder = std::nullopt) {
     return keeper_.set_from_phone(x, issued_mono_ns, time_zone, holder);

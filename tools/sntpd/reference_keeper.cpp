@@ -128,7 +128,7 @@ void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
   }
 }
 
-core::PhoneVerdict ReferenceKeeper::set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
+core::PhoneVerdict ReferenceKeeper::set_from_phone(const proto::PhoneExchange& x, int64_t issued_mono_ns,
                                                    const std::optional<std::string>& time_zone,
                                                    const std::optional<core::PhoneHolder>& holder) {
   std::lock_guard<std::mutex> lock(mutex_);

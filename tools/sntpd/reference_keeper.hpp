@@ -62,7 +62,7 @@ class ReferenceKeeper {
   // time_zone, and the reference is re-chosen at once.  ClockFailed when the
   // step or the record failed (the reason says which).  holder: another phone
   // that holds the clock (PhoneSetContext::holder).
-  core::PhoneVerdict set_from_phone(const core::PhoneExchange& x, int64_t issued_mono_ns,
+  core::PhoneVerdict set_from_phone(const proto::PhoneExchange& x, int64_t issued_mono_ns,
                                     const std::optional<std::string>& time_zone = std::nullopt,
                                     const std::optional<core::PhoneHolder>& holder = std::nullopt);
 

@@ -160,7 +160,7 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
 
 // POST /set's answer to a set or a verification: result, reason, message, the measurement, action.
 ordered_json taken_json(core::PhoneOutcome outcome, const std::string& message,
-                        const core::PhoneMeasurement& m) {
+                        const proto::PhoneMeasurement& m) {
   ordered_json j;
   j["result"] = core::code(outcome);
   j["reason"] = "none";
@@ -446,7 +446,7 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   auto issued = tokens_.redeem(r.token, os::monotonic_ns());
   if (!issued)
     return refuse(id, r, issued.error(), core::explain_refusal(issued.error(), r.client), std::nullopt);
-  core::PhoneExchange x;
+  proto::PhoneExchange x;
   x.t1_ns = r.t1_ns;
   x.t2_ns = issued->t2_ns;
   x.t3_ns = issued->t3_ns;
@@ -455,11 +455,11 @@ void WebService::set(uint32_t id, const os::web::SetRequest& r) {
   if (v.outcome != core::PhoneOutcome::Refused) take_hold(r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Verified) return verified(id, r, v.measurement);
   if (v.outcome == core::PhoneOutcome::Refused) {
-    std::optional<core::PhoneMeasurement> m;
+    std::optional<proto::PhoneMeasurement> m;
     if (v.refusal != PhoneRefusal::BadTimestamps) m = v.measurement;
     return refuse(id, r, v.refusal, v.reason, m);
   }
-  const core::PhoneMeasurement& m = v.measurement;
+  const proto::PhoneMeasurement& m = v.measurement;
   std::string message = fmt::format(
       "The Pi's clock was {:.3f} s {} this phone: it was stepped by {:+.3f} s (± {:.1f} ms) and now follows "
       "this phone's time.",
@@ -480,7 +480,7 @@ std::optional<core::PhoneHolder> WebService::holder_for(const os::web::SetReques
   return holder_;
 }
 
-void WebService::take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
+void WebService::take_hold(const os::web::SetRequest& r, const proto::PhoneMeasurement& m) {
   bool current = hold_current();
   bool other = current && holder_->client != r.client;
   // An agreeing phone verifies; the hold stays, unless it outranks the holder.
@@ -518,7 +518,7 @@ ordered_json WebService::held_by_json() const {
   return j;
 }
 
-void WebService::verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m) {
+void WebService::verified(uint32_t id, const os::web::SetRequest& r, const proto::PhoneMeasurement& m) {
   // How far apart the clocks can be: the offset measured and its uncertainty, to the ms above.
   int64_t apart_ns = (m.correction_ns < 0 ? -m.correction_ns : m.correction_ns) + m.uncertainty_ns;
   std::string message = fmt::format("Pi and phone agree (±{} ms)", (apart_ns + kNsPerMs - 1) / kNsPerMs);
@@ -531,7 +531,7 @@ void WebService::verified(uint32_t id, const os::web::SetRequest& r, const core:
 }
 
 void WebService::refuse(uint32_t id, const os::web::SetRequest& r, PhoneRefusal refusal,
-                        const std::string& message, const std::optional<core::PhoneMeasurement>& m) {
+                        const std::string& message, const std::optional<proto::PhoneMeasurement>& m) {
   ordered_json j;
   j["result"] = "refused";
   j["reason"] = core::code(refusal);
@@ -606,7 +606,7 @@ void WebService::record_camera(const os::web::SetRequest& r, PhoneRefusal refusa
 }
 
 void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome, PhoneRefusal refusal,
-                        const std::string& message, const std::optional<core::PhoneMeasurement>& m) {
+                        const std::string& message, const std::optional<proto::PhoneMeasurement>& m) {
   bool set = outcome == core::PhoneOutcome::Set;
   bool taken = outcome != core::PhoneOutcome::Refused;
   if (set) ++sets_;

@@ -118,7 +118,7 @@ class WebService {
   bool hold_current() const;
   // After a taken set or verification: r's phone holds the clock when none did, when it already
   // did, or when it outranks the holder (logged).
-  void take_hold(const os::web::SetRequest& r, const core::PhoneMeasurement& m);
+  void take_hold(const os::web::SetRequest& r, const proto::PhoneMeasurement& m);
   // GET /time's "held_by": {client, user_agent, fallback, until_unix_ms}, or null.
   nlohmann::ordered_json held_by_json() const;
   // GET /time's "camera_appeared_unix_ms": when camsync --watch asked for a run because the camera
@@ -126,9 +126,9 @@ class WebService {
   // open page syncs when it sees a new one, so that the camera is set from a fresh clock.
   nlohmann::ordered_json camera_appeared_json() const;
   void refuse(uint32_t id, const os::web::SetRequest& r, core::PhoneRefusal refusal,
-              const std::string& message, const std::optional<core::PhoneMeasurement>& m);
+              const std::string& message, const std::optional<proto::PhoneMeasurement>& m);
   // Answers a verification (the clocks agree): 200, result "verified".
-  void verified(uint32_t id, const os::web::SetRequest& r, const core::PhoneMeasurement& m);
+  void verified(uint32_t id, const os::web::SetRequest& r, const proto::PhoneMeasurement& m);
   // POST /sync-camera: refused as a set is, 409 while the Pi is unreliable, else the request
   // file written and 202.
   void sync_camera(uint32_t id, const os::web::SetRequest& r);
@@ -136,7 +136,7 @@ class WebService {
   void record_camera(const os::web::SetRequest& r, core::PhoneRefusal refusal, const std::string& message);
   // Records one attempt: counters, the log line and the activity log.
   void record(const os::web::SetRequest& r, core::PhoneOutcome outcome, core::PhoneRefusal refusal,
-              const std::string& message, const std::optional<core::PhoneMeasurement>& m);
+              const std::string& message, const std::optional<proto::PhoneMeasurement>& m);
 
   Daemon& daemon_;
   os::Clock& clock_;
