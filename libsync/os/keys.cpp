@@ -1,9 +1,11 @@
 // Key files and MACs with libsodium and libcrypto; see keys.hpp.
 #include "os/keys.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <openssl/params.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -277,14 +279,77 @@ void sha2(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size,
   sodium_memzero(&st, sizeof(st));
 }
 
+// libcrypto's functions for the SHA1 and AES128 keys, from the library loaded the first time
+// such a key is used: a tool with a SHA256 key or none does not pay for loading and relocating
+// OpenSSL at its start (ntpprobe is run once per query).  Their types are the headers'; the
+// library is the one the headers belong to (libcrypto.so.3 for OpenSSL 3).
+struct LibCrypto {
+  decltype(&EVP_MD_CTX_new) md_ctx_new = nullptr;
+  decltype(&EVP_MD_CTX_free) md_ctx_free = nullptr;
+  decltype(&EVP_sha1) sha1 = nullptr;
+  decltype(&EVP_DigestInit_ex) digest_init = nullptr;
+  decltype(&EVP_DigestUpdate) digest_update = nullptr;
+  decltype(&EVP_DigestFinal_ex) digest_final = nullptr;
+  decltype(&EVP_MAC_fetch) mac_fetch = nullptr;
+  decltype(&EVP_MAC_CTX_new) mac_ctx_new = nullptr;
+  decltype(&EVP_MAC_CTX_free) mac_ctx_free = nullptr;
+  decltype(&EVP_MAC_init) mac_init = nullptr;
+  decltype(&EVP_MAC_update) mac_update = nullptr;
+  decltype(&EVP_MAC_final) mac_final = nullptr;
+  decltype(&OSSL_PARAM_construct_utf8_string) param_utf8 = nullptr;
+  decltype(&OSSL_PARAM_construct_end) param_end = nullptr;
+  EVP_MAC* cmac = nullptr;  // the CMAC algorithm (no key in it)
+  std::string problem;      // why the MACs cannot be computed; empty when they can
+};
+
+// The library the headers belong to: "libcrypto.so.3".
+std::string libcrypto_name() { return "libcrypto.so." + std::to_string(OPENSSL_SHLIB_VERSION); }
+
+// symbol(handle, name, &fn): fn from the library, false when it is not there.
+template <class F>
+bool symbol(void* handle, const char* name, F* fn) {
+  *fn = reinterpret_cast<F>(dlsym(handle, name));
+  return *fn != nullptr;
+}
+
+LibCrypto load_libcrypto() {
+  LibCrypto c;
+  void* h = dlopen(libcrypto_name().c_str(), RTLD_NOW | RTLD_LOCAL);  // kept for the process's life
+  const char* why = h == nullptr ? dlerror() : nullptr;
+  bool ok = h != nullptr && symbol(h, "EVP_MD_CTX_new", &c.md_ctx_new) &&
+            symbol(h, "EVP_MD_CTX_free", &c.md_ctx_free) && symbol(h, "EVP_sha1", &c.sha1) &&
+            symbol(h, "EVP_DigestInit_ex", &c.digest_init) &&
+            symbol(h, "EVP_DigestUpdate", &c.digest_update) &&
+            symbol(h, "EVP_DigestFinal_ex", &c.digest_final) && symbol(h, "EVP_MAC_fetch", &c.mac_fetch) &&
+            symbol(h, "EVP_MAC_CTX_new", &c.mac_ctx_new) && symbol(h, "EVP_MAC_CTX_free", &c.mac_ctx_free) &&
+            symbol(h, "EVP_MAC_init", &c.mac_init) && symbol(h, "EVP_MAC_update", &c.mac_update) &&
+            symbol(h, "EVP_MAC_final", &c.mac_final) &&
+            symbol(h, "OSSL_PARAM_construct_utf8_string", &c.param_utf8) &&
+            symbol(h, "OSSL_PARAM_construct_end", &c.param_end);
+  if (ok) c.cmac = c.mac_fetch(nullptr, "CMAC", nullptr);
+  if (!ok || c.cmac == nullptr) {
+    c.problem = "SHA1 and AES128 keys need " + libcrypto_name() + " (Debian package libssl3)" +
+                (why != nullptr ? std::string(": ") + why : std::string(", which lacks what they need"));
+  }
+  return c;
+}
+
+// libcrypto, loaded on the first call (thread-safe: a function-local static).
+const LibCrypto& libcrypto() {
+  static const LibCrypto c = load_libcrypto();
+  return c;
+}
+
 // SHA-1(key || data) with libcrypto.  Freeing the context wipes its state,
 // which holds key material once the key is absorbed.
 bool sha1(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size, uint8_t* out) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, key, key_size) == 1 && EVP_DigestUpdate(ctx, data, size) == 1 &&
-            EVP_DigestFinal_ex(ctx, out, nullptr) == 1;
-  EVP_MD_CTX_free(ctx);
+  const LibCrypto& c = libcrypto();
+  if (!c.problem.empty()) return false;
+  EVP_MD_CTX* ctx = c.md_ctx_new();
+  bool ok = ctx != nullptr && c.digest_init(ctx, c.sha1(), nullptr) == 1 &&
+            c.digest_update(ctx, key, key_size) == 1 && c.digest_update(ctx, data, size) == 1 &&
+            c.digest_final(ctx, out, nullptr) == 1;
+  c.md_ctx_free(ctx);
   return ok;
 }
 
@@ -292,17 +357,22 @@ bool sha1(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size,
 // bytes.  A context per MAC, so that the expanded key lives only meanwhile:
 // freeing it wipes the cipher context and the CMAC subkeys.
 bool aes128_cmac(const uint8_t* key, const uint8_t* data, size_t size, uint8_t* out) {
-  static EVP_MAC* const cmac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);  // the algorithm: no key in it
+  const LibCrypto& c = libcrypto();
+  if (!c.problem.empty()) return false;
   char cipher[] = "AES-128-CBC";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-                               OSSL_PARAM_construct_end()};
-  EVP_MAC_CTX* ctx = cmac != nullptr ? EVP_MAC_CTX_new(cmac) : nullptr;
+  const OSSL_PARAM params[] = {c.param_utf8(OSSL_MAC_PARAM_CIPHER, cipher, 0), c.param_end()};
+  EVP_MAC_CTX* ctx = c.mac_ctx_new(c.cmac);
   size_t written = 0;
-  bool ok = ctx != nullptr && EVP_MAC_init(ctx, key, 16, params) == 1 &&
-            EVP_MAC_update(ctx, data, size) == 1 && EVP_MAC_final(ctx, out, &written, 16) == 1 &&
-            written == 16;
-  EVP_MAC_CTX_free(ctx);
+  bool ok = ctx != nullptr && c.mac_init(ctx, key, 16, params) == 1 && c.mac_update(ctx, data, size) == 1 &&
+            c.mac_final(ctx, out, &written, 16) == 1 && written == 16;
+  c.mac_ctx_free(ctx);
   return ok;
+}
+
+// Why the MACs of keys of type t cannot be computed here (empty: they can).  SHA1 and AES128
+// load libcrypto now.
+std::string mac_problem(proto::KeyType t) {
+  return t == proto::KeyType::Sha1 || t == proto::KeyType::Aes128 ? libcrypto().problem : std::string();
 }
 
 }  // namespace
@@ -361,6 +431,13 @@ OsResult<std::unique_ptr<KeyRing>> load_key_file(const std::string& path, bool a
   }
   if (key_id != 0 && !(*ring)->find(key_id, nullptr)) {
     return invalid("--key " + std::to_string(key_id) + ": " + (*ring)->why_missing(key_id));
+  }
+  // The key in use (every key, for a server): libcrypto is loaded only when one needs it.
+  for (uint32_t id : key_id != 0 ? std::vector<uint32_t>{key_id} : (*ring)->ids()) {
+    proto::KeyType type{};
+    (*ring)->find(id, &type);
+    std::string problem = mac_problem(type);
+    if (!problem.empty()) return invalid(path + ": key " + std::to_string(id) + ": " + problem);
   }
   return ring;
 }

@@ -150,6 +150,18 @@ chmod 600 "$WORK/old.keys"
 expect_exit 2 "ntpprobe --key 5 (MD5)" "$BIN/ntpprobe" --keys "$WORK/old.keys" --key 5 127.0.0.1:11123
 check "... says MD5 is refused, why, and where" \
   grep -q "old.keys (line 1: key 5: type MD5 is refused: RFC 8573 deprecates MD5" "$WORK/last.err"
+# libcrypto is loaded only for a SHA1 or AES128 key (the tools do not link it): where it cannot
+# be loaded (hidden here by a mount namespace), such a key is refused with the reason, and a
+# SHA256 key works as before.
+printf '7 AES128 HEX:00112233445566778899aabbccddeeff\n' >"$WORK/aes.keys"
+chmod 600 "$WORK/aes.keys"
+libcrypto=$(ldconfig -p | sed -n 's/^[[:space:]]*libcrypto\.so\.3 .*=> //p' | head -n 1)
+without_libcrypto() { unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$libcrypto" "$@"; }
+expect_message 2 "ntpprobe --key 7 (AES128) where libcrypto cannot be loaded" \
+  "key 7: SHA1 and AES128 keys need libcrypto.so.3 (Debian package libssl3)" \
+  without_libcrypto "$BIN/ntpprobe" --keys "$WORK/aes.keys" --key 7 127.0.0.1:11123
+expect_exit 0 "...a SHA256 key there works" without_libcrypto "$BIN/ntpprobe" --keys "$WORK/chrony.keys" --key 1 \
+  127.0.0.1:11123
 expect_exit 2 "sntpd with only MD5 and AES256 keys" \
   "$BIN/sntpd" --user root --control "$WORK/x.sock" --listen 127.0.0.1:0 --keys "$WORK/old.keys"
 check "... names the line and the reason" grep -q "no usable key.*line 1: key 5: type MD5" "$WORK/last.err"
