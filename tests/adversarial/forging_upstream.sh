@@ -166,8 +166,10 @@ check "year then truth: never stepped by a year" \
 # --- The truth, then +1 h once synchronized: not applied, logged, counted.
 check "jump: synchronized by the first three samples (offset $(offset jump) s, +- $(claim jump) s)" \
   near "$(offset jump)" 0 "$(claim jump)"
+# The hour is measured from the clock as synchronized, within its stated error of the truth:
+# +3599.999 s once on a loaded machine.
 check "jump: the hour was not applied, and is logged" \
-  grep -q "upstream 127.0.0.1:11206: offset +3600.* is beyond --max-change 1000 s: not applied (1 in a row)" \
+  grep -qE "upstream 127\.0\.0\.1:11206: offset \+3(599\.9|600\.0)[0-9]* s is beyond --max-change 1000 s: not applied \(1 in a row\)" \
   "$WORK/jump.log"
 check "jump: counted as beyond_max_change ($(field jump .upstreams[0].rejected.beyond_max_change) of $(requests 11206) replies, 3 true)" \
   wait_until "$DEADLINE_S" counted jump beyond_max_change 11206 3
