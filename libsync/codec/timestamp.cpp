@@ -6,12 +6,6 @@ namespace {
 
 constexpr int64_t kEraSeconds = int64_t{1} << 32;
 
-// Floor division for a positive divisor (C++ division truncates toward zero).
-constexpr int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
 }  // namespace
 
 NtpTimestamp to_ntp(int64_t unix_ns) {

@@ -20,6 +20,13 @@ inline constexpr int64_t kNtpToUnixSeconds = 2'208'988'800;
 // booted in 1970 still decodes timestamps from after 2036 correctly.
 inline constexpr int64_t kEarliestPlausibleUnixSeconds = 1'767'225'600;
 
+// a / b rounded toward minus infinity, for a positive divisor (C++ division truncates toward
+// zero): the whole second a time before 1970 falls in, floor_div(-1, 1e9) = -1.
+constexpr int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 // 64-bit NTP timestamp: seconds and 2^-32 s fraction, as on the wire.
 struct NtpTimestamp {
   uint32_t seconds = 0;

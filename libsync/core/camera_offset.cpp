@@ -1,6 +1,7 @@
 // Offset of a whole-second clock; see camera_offset.hpp.
 #include "core/camera_offset.hpp"
 
+#include "codec/timestamp.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::core {
@@ -8,9 +9,6 @@ namespace {
 
 using proto::kNsPerSecond;
 constexpr int64_t kMaxOffsetS = 100LL * 366 * 86400;
-
-// floor(a / b) for b > 0.
-constexpr int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
 
@@ -20,7 +18,7 @@ Result<OffsetBounds, OffsetError> camera_offset_bounds(const SecondReading* read
   for (size_t i = 0; i < n; ++i) {
     const SecondReading& r = readings[i];
     if (r.t4_ns < r.t1_ns) return fail(OffsetError::BadReading);
-    int64_t local_s = floor_div(r.t1_ns, kNsPerSecond);
+    int64_t local_s = codec::floor_div(r.t1_ns, kNsPerSecond);
     if (r.camera_s - local_s > kMaxOffsetS || local_s - r.camera_s > kMaxOffsetS) {
       return fail(OffsetError::BadReading);
     }
@@ -36,14 +34,14 @@ Result<OffsetBounds, OffsetError> camera_offset_bounds(const SecondReading* read
 
 EdgeWindow next_second_edge(const OffsetBounds& b, int64_t not_before_ns) {
   // Camera second k begins at local time k - θ, within [k - hi, k - lo].
-  int64_t k = floor_div(not_before_ns + b.hi_ns, kNsPerSecond);
+  int64_t k = codec::floor_div(not_before_ns + b.hi_ns, kNsPerSecond);
   if (k * kNsPerSecond - b.hi_ns < not_before_ns) ++k;
   return EdgeWindow{k, k * kNsPerSecond - b.hi_ns, k * kNsPerSecond - b.lo_ns};
 }
 
 int64_t next_whole_second_ns(int64_t not_before_ns, int64_t lead_ns) {
   int64_t t = not_before_ns + lead_ns;
-  int64_t k = floor_div(t, kNsPerSecond);
+  int64_t k = codec::floor_div(t, kNsPerSecond);
   if (k * kNsPerSecond < t) ++k;
   return k * kNsPerSecond;
 }

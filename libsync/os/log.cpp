@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "os/clock.hpp"
+
 namespace lansync::os::log {
 namespace {
 
@@ -38,6 +40,13 @@ const char* word(Level level) {
 }
 
 }  // namespace
+
+bool once_a_minute(int64_t& last_mono_ns) {
+  int64_t now = monotonic_ns();
+  if (last_mono_ns != 0 && now - last_mono_ns < 60'000'000'000) return false;
+  last_mono_ns = now;
+  return true;
+}
 
 void set_program(std::string_view name) { g_program = name; }
 void set_verbose(bool on) { g_verbose = on; }

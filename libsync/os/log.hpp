@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include <cstdint>
 #include <string_view>
 
 namespace lansync::os::log {
@@ -28,6 +29,11 @@ bool to_journal();
 // Writes one line to stderr in one write: "<program>: <level word><message>\n",
 // or "<N><level word><message>\n" when to_journal().
 void write(Level level, std::string_view message);
+
+// For a line logged at most once a minute (what causes it, a peer can repeat in a loop, and the
+// log must not fill the disk): true when the last one, at last_mono_ns of CLOCK_MONOTONIC
+// (0: none yet), is a minute old or more; last_mono_ns is then now.
+bool once_a_minute(int64_t& last_mono_ns);
 
 template <class... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {

@@ -1,6 +1,7 @@
 // The boot plan's steps; see rtc_sync.hpp.
 #include "os/rtc_sync.hpp"
 
+#include "codec/timestamp.hpp"
 #include "core/trust.hpp"
 #include "os/set_clock.hpp"
 #include "os/trust.hpp"
@@ -12,11 +13,6 @@ namespace {
 using proto::kNsPerMs;
 using proto::kNsPerSecond;
 constexpr int kBoundaryAttempts = 5;
-
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
-}
 
 }  // namespace
 
@@ -61,7 +57,7 @@ OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
 SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
   int64_t now = clock.now_ns();
   for (int attempt = 0; attempt < kBoundaryAttempts; ++attempt) {
-    int64_t target_s = floor_div(now, kNsPerSecond) + 1;
+    int64_t target_s = codec::floor_div(now, kNsPerSecond) + 1;
     int64_t target = target_s * kNsPerSecond;
     // Most of the way in one sleep, then the rest: a clock being slewed, or a
     // sleep that ends early, is corrected by the second look.
@@ -73,7 +69,7 @@ SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
     if (now >= target && now - target <= max_late_ns) return {target_s, now - target};
   }
   // Too late every time (or the clock went back): the second we are in.
-  int64_t second = floor_div(now, kNsPerSecond);
+  int64_t second = codec::floor_div(now, kNsPerSecond);
   return {second, now - second * kNsPerSecond};
 }
 

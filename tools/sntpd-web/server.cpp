@@ -27,8 +27,6 @@ struct Server::Pending {
 
 namespace {
 
-constexpr int64_t kLimitLogIntervalNs = int64_t{60} * 1'000'000'000;
-
 MHD_Result result(int r) { return r == MHD_YES ? MHD_YES : MHD_NO; }
 
 MHD_Result on_request_cb(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
@@ -381,9 +379,7 @@ void Server::count_limit(os::web::Limit l) {
   size_t i = static_cast<size_t>(l);
   ++limited_[i];
   std::lock_guard<std::mutex> lock(push_mutex_);
-  int64_t now = os::monotonic_ns();
-  if (limit_logged_mono_ns_[i] != 0 && now - limit_logged_mono_ns_[i] < kLimitLogIntervalNs) return;
-  limit_logged_mono_ns_[i] = now;
+  if (!os::log::once_a_minute(limit_logged_mono_ns_[i])) return;
   os::log::info("http: refused a request ({}); {} so far (this reason is logged at most once a minute)",
                 os::web::code(l), limited_[i].load());
 }

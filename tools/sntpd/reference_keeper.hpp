@@ -9,7 +9,10 @@
 // /set) is judged here on the same evidence (core/phone) and, when taken,
 // steps the clock.  With --camera-reference, a reading of the camera's clock that camsync
 // recorded (core/camera_reference.hpp) is taken the same way when nothing better counts.
-// Thread-safe: the HTTP threads call it too.
+// Called on the event loop's thread (sntpd-web's requests reach it there over
+// the web channel, the control socket's too); the NTP workers see only the
+// ServeState it publishes.  Its lock makes each call whole should another
+// thread call it.
 #pragma once
 
 #include <cstdint>

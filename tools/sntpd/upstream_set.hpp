@@ -2,8 +2,8 @@
 //
 // Upstreams (upstreams.hpp) polls the servers and disciplines the clock; it
 // runs in the main thread.  This part registers its sockets, its resolver and
-// its schedule with the event loop, lets the HTTP threads read it (for the
-// reference choice and the status report) under its lock, and saves the
+// its schedule with the event loop, lets the reference keeper and the status
+// report read it (on the event loop's thread too) under its lock, and saves the
 // frequency it taught the clock to --drift-file hourly and at stop.  Lock
 // order: the reference keeper's lock, then this one; never the other way.
 #pragma once
@@ -50,7 +50,7 @@ class UpstreamSet {
 
   os::Clock& clock_;
   std::string drift_file_;
-  std::mutex mutex_;  // upstreams_ and drift_save_failed_, against the HTTP threads
+  std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
   std::unique_ptr<Upstreams> upstreams_;
   bool drift_save_failed_ = false;  // warned once until a save works again
 };

@@ -54,8 +54,6 @@ constexpr int kTlsKeyFd = 6;
 constexpr int kExitNoUser = 125;
 constexpr int kMessagesPerRound = 64;  // then the loop serves the others
 constexpr int64_t kStopWaitNs = 2'000'000'000;
-// How often a refusal reason (or malformed channel data) may write a log line.
-constexpr int64_t kLogIntervalNs = int64_t{60} * 1'000'000'000;
 
 // Unix ns as milliseconds with six decimals, exactly: 1795001234567.123456.
 std::string ms_text(int64_t ns) {
@@ -300,9 +298,7 @@ void WebService::on_channel() {
         n > 0 ? os::web::decode(buf_.data(), static_cast<size_t>(n)) : fail(os::web::DecodeError::BadLength);
     if (!m) {
       ++malformed_[static_cast<size_t>(m.error())];
-      int64_t now = os::monotonic_ns();
-      if (malformed_logged_mono_ns_ == 0 || now - malformed_logged_mono_ns_ >= kLogIntervalNs) {
-        malformed_logged_mono_ns_ = now;
+      if (os::log::once_a_minute(malformed_logged_mono_ns_)) {
         os::log::warn("http: dropped a malformed message from sntpd-web ({}; logged at most once a minute)",
                       os::web::code(m.error()));
       }
@@ -585,10 +581,7 @@ void WebService::record_camera(const os::web::SetRequest& r, PhoneRefusal refusa
     os::log::info("{} asked for a camsync run (POST /sync-camera)", client);
   } else {
     ++refused_[static_cast<size_t>(refusal)];
-    int64_t& logged = refusal_logged_mono_ns_[static_cast<size_t>(refusal)];
-    int64_t now = os::monotonic_ns();
-    if (logged == 0 || now - logged >= kLogIntervalNs) {
-      logged = now;
+    if (os::log::once_a_minute(refusal_logged_mono_ns_[static_cast<size_t>(refusal)])) {
       os::log::info("{} may not ask for a camsync run ({}): {} (this reason is logged at most once a minute)",
                     client, core::code(refusal), valid_utf8(message));
     }
@@ -635,10 +628,7 @@ void WebService::record(const os::web::SetRequest& r, core::PhoneOutcome outcome
   } else {
     // Anyone on the LAN can send refusals in a loop: counted always, logged
     // at most once a minute per reason, so that they cannot fill the disk.
-    int64_t& logged = refusal_logged_mono_ns_[static_cast<size_t>(refusal)];
-    int64_t now = os::monotonic_ns();
-    if (logged == 0 || now - logged >= kLogIntervalNs) {
-      logged = now;
+    if (os::log::once_a_minute(refusal_logged_mono_ns_[static_cast<size_t>(refusal)])) {
       os::log::info("phone {} may not set the clock ({}): {} (this reason is logged at most once a minute)",
                     a.client, core::code(refusal), a.message);
     }
