@@ -10,6 +10,7 @@
 #include <string>
 
 #include "os/clock.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::os::log {
 namespace {
@@ -43,7 +44,7 @@ const char* word(Level level) {
 
 bool once_a_minute(int64_t& last_mono_ns) {
   int64_t now = monotonic_ns();
-  if (last_mono_ns != 0 && now - last_mono_ns < 60'000'000'000) return false;
+  if (last_mono_ns != 0 && now - last_mono_ns < proto::kNsPerMinute) return false;
   last_mono_ns = now;
   return true;
 }

@@ -161,15 +161,16 @@ bool cors_route(std::string_view path) {
   return path == "/time" || path == "/exchange" || path == "/set" || path == "/sync-camera";
 }
 
-// cors: the allowed Origin the request sent on a CORS route; empty: none.
-HeadVerdict judge_head_of(const RequestHead& h, const std::string& cors) {
+// local: the Host names this server (proto::local_host); cors: the allowed Origin the request
+// sent on a CORS route; empty: none.
+HeadVerdict judge_head_of(const RequestHead& h, bool local, const std::string& cors) {
   Route route = route_of(h.method, h.path);
   size_t length = 0;
   if (auto refused = bound_body(h, route, length)) return *refused;
   // Every route but POST /set: a Host that public DNS could point at us (a DNS-rebinding page
   // reading /time or /metrics, or fetching a token) is refused.  POST /set applies the whole
   // same-origin rule, in judge_set.
-  if (h.method != "POST" && !proto::local_host(core::text_ref(h.host))) {
+  if (h.method != "POST" && !local) {
     HeadVerdict v = answer(route, 403, "403 Forbidden: the Host header names no local server\n");
     v.host_refused = true;
     return v;
@@ -228,7 +229,7 @@ HeadVerdict judge_head(const RequestHead& h, std::span<const std::string> allowe
   // (a rebinding page's answers are not made readable, refusals included).
   bool local = proto::local_host(core::text_ref(h.host));
   std::string cors = cors_route(h.path) && local ? core::allowed_origin(h.origin, allowed_origins) : "";
-  HeadVerdict v = judge_head_of(h, cors);
+  HeadVerdict v = judge_head_of(h, local, cors);
   v.answer.allow_origin = std::move(cors);
   return v;
 }
