@@ -44,6 +44,15 @@ run_capture chrony inside timeout 30 chronyd -Q -x -u root -t 10 -f /dev/null "s
 wrong=$(clock_wrong_by "$(cat "$WORK/last.err")")
 err=$(inside cat /run/measurements.log 2>/dev/null | chrony_measurement_error || true)
 check "chronyd -Q takes sntpd's time (wrong by $wrong s, +- $err s)" near "$wrong" 0 "$err"
+# An AES128 key (libcrypto is loaded for it only) under the unit: read as root before sntpd drops
+# to _lansync, it signs sntpd's replies; ntpprobe takes only replies signed with it.
+inside sh -c 'umask 077 && ntpprobe keygen --type AES128 --id 7 >/etc/lansync/ntp.keys &&
+  echo "keys /etc/lansync/ntp.keys" >>/etc/lansync/sntpd.conf'
+inside systemctl restart sntpd.service
+check "restarted with an AES128 key in keys" wait_active sntpd.service
+run_capture probe inside ntpprobe -o json --keys /etc/lansync/ntp.keys --key 7 127.0.0.1
+check "ntpprobe --key 7 (AES128): sntpd's signed reply taken ($RC, $(json status "$probe"))" \
+  eval '[ "$RC" -eq 0 ] && [ "$(json stratum "$probe")" = 10 ]'
 run_capture st inside sntpd status
 check "sntpd status reads the running daemon" grep -q "^Synchronized     : yes, serving stratum 10" <<<"$st"
 # The control socket is for root and the _lansync group: a user added to it may ask, others may not.
