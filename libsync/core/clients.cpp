@@ -96,6 +96,14 @@ std::vector<ClientRecord> ClientTable::recent(size_t max) const {
   return out;
 }
 
+size_t ClientTable::heard_since(int64_t since_ns) const {
+  size_t n = 0;
+  for (size_t i = 0; i < capacity_; ++i) {
+    if (records_[i].in_use && records_[i].last_ns >= since_ns) ++n;
+  }
+  return n;
+}
+
 Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, uint32_t random) {
   client.last_ns = now_ns;
   if (client.requests != UINT32_MAX) ++client.requests;

@@ -60,6 +60,8 @@ class ClientTable {
 
   // The records in use, the most recently heard first, at most max of them.
   std::vector<ClientRecord> recent(size_t max) const;
+  // How many records in use were heard at or after since_ns (the table's clock).
+  size_t heard_since(int64_t since_ns) const;
 
   size_t capacity() const { return capacity_; }
   size_t in_use() const { return in_use_; }

@@ -248,19 +248,11 @@ Message request(Type type, uint32_t id) {
 
 bool send(int fd, const Message& m) {
   std::vector<uint8_t> bytes = encode(m);
-  ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  return n == static_cast<ssize_t>(bytes.size());
+  return send_datagram(fd, bytes.data(), bytes.size());
 }
 
 ssize_t receive(int fd, std::vector<uint8_t>& buf, bool wait) {
-  buf.resize(kMaxMessage);
-  for (;;) {
-    // MSG_TRUNC: a datagram larger than the buffer reports its true size.
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), (wait ? 0 : MSG_DONTWAIT) | MSG_TRUNC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n > static_cast<ssize_t>(buf.size())) return kOversized;
-    return n;
-  }
+  return receive_datagram(fd, buf, kMaxMessage, wait);
 }
 
 }  // namespace lansync::os::web

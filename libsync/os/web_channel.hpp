@@ -29,6 +29,7 @@
 
 #include "codec/result.hpp"
 #include "core/phone.hpp"
+#include "os/seqpacket.hpp"
 #include "os/time_zone.hpp"
 
 namespace lansync::os::web {
@@ -150,7 +151,7 @@ Message request(Type type, uint32_t id);
 // Sends m on a SOCK_SEQPACKET socket without blocking (MSG_DONTWAIT); false when it could not go.
 bool send(int fd, const Message& m);
 // What receive() returns for a datagram longer than kMaxMessage (dropped; count it as malformed).
-inline constexpr ssize_t kOversized = -2;
+inline constexpr ssize_t kOversized = os::kOversized;
 // Reads one datagram into buf (resized to kMaxMessage); its size, 0 at end of stream, -1 when none
 // waits (EAGAIN) or on an error, kOversized for one too long.
 ssize_t receive(int fd, std::vector<uint8_t>& buf, bool wait);

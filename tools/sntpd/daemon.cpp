@@ -6,18 +6,21 @@
 
 #include "cli/command_line.hpp"
 #include "event_loop.hpp"
+#include "mqtt_service.hpp"
 #include "os/address.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/random.hpp"
 #include "os/simulated_clock.hpp"
 #include "stamping.hpp"
+#include "status_json.hpp"
 #include "web_service.hpp"
 
 namespace lansync::sntpd {
 namespace {
 
 constexpr size_t kMaxClientsListed = 1000;  // sntpd status --clients: the most recent
+constexpr int64_t kHourNs = 3600'000'000'000;
 
 uint64_t random_u64() {
   uint64_t v = 0;
@@ -55,6 +58,29 @@ Daemon::~Daemon() = default;
 
 void Daemon::set_http(std::unique_ptr<WebService> http) { http_ = std::move(http); }
 
+void Daemon::set_mqtt(MqttConfig config, std::string camera_state) {
+  mqtt_ = std::make_unique<MqttService>(
+      std::move(config), MqttSources{[this, camera_state] { return mqtt_state(camera_state); }});
+}
+
+MqttState Daemon::mqtt_state(const std::string& camera_state) {
+  MqttState m;
+  m.reference = keeper_.snapshot();
+  {
+    std::lock_guard<std::mutex> lock(state_->clients_mutex());
+    m.clients_last_hour = state_->clients().heard_since(os::monotonic_ns() - kHourNs);
+  }
+  if (!camera_state.empty()) m.camera = camera_snapshot(os::read_camera_state(camera_state));
+  if (http_) {
+    HttpSnapshot h = http_->status();
+    const auto& set = h.last_set;
+    const auto& verified = h.last_verification;
+    // The later of the two (format_utc's text sorts as time does).
+    m.phone = set && (!verified || set->time_utc >= verified->time_utc) ? set : verified;
+  }
+  return m;
+}
+
 void Daemon::set_control(os::ControlServer control) {
   control_ = std::make_unique<ControlService>(
       std::move(control), ControlSources{[this] { return status_snapshot(); }, [this] { return clients(); }});
@@ -78,6 +104,7 @@ bool Daemon::run() {
   if (reliability_) reliability_->attach(loop);
   broadcaster_.attach(loop);
   if (http_) http_->attach(loop);  // before the control socket: a status after a request counts it
+  if (mqtt_) mqtt_->attach(loop);
   if (control_) control_->attach(loop);
   bool ok = loop.run();
   stop_serving();
@@ -93,6 +120,7 @@ void Daemon::start_serving() {
 void Daemon::stop_serving() {
   (void)os::notify_systemd("STOPPING=1");
   upstreams_.save_drift();
+  if (mqtt_) mqtt_->stop();  // it says "offline" first
   if (http_) http_->stop();
   for (auto& w : workers_) w->stop();
   CounterSnapshot t = counters();
@@ -151,6 +179,7 @@ StatusSnapshot Daemon::status_snapshot() {
     s.clients.capacity = state_->clients().capacity();
   }
   if (http_) s.http = http_->status();
+  if (mqtt_) s.mqtt = mqtt_->status();
   return s;
 }
 

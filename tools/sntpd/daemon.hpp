@@ -20,6 +20,7 @@
 #include "broadcaster.hpp"
 #include "control_service.hpp"
 #include "core/phone.hpp"
+#include "mqtt_topics.hpp"
 #include "options.hpp"
 #include "os/clock.hpp"
 #include "os/control.hpp"
@@ -33,6 +34,8 @@
 namespace lansync::sntpd {
 
 class WebService;
+class MqttService;
+struct MqttConfig;
 
 class Daemon {
  public:
@@ -50,6 +53,9 @@ class Daemon {
   void set_control(os::ControlServer control);
   // The HTTP interface, started and stopped with run().
   void set_http(std::unique_ptr<WebService> http);
+  // The MQTT publisher (--mqtt), started and stopped with run(); camera_state: camsync's file
+  // ("" none), for the state's last camera run.
+  void set_mqtt(MqttConfig config, std::string camera_state);
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
@@ -75,6 +81,8 @@ class Daemon {
   void stop_serving();
   ClockSnapshot clock_snapshot();
   CounterSnapshot counters();
+  // What the MQTT state topic says now.
+  MqttState mqtt_state(const std::string& camera_state);
 
   os::Clock& clock_;
   std::unique_ptr<ServeState> state_;
@@ -86,7 +94,8 @@ class Daemon {
   std::unique_ptr<ControlService> control_;
   TimestampSnapshot timestamps_;  // of the workers' sockets, set before run()
   int64_t start_mono_ns_;
-  std::unique_ptr<WebService> http_;  // last: it uses the parts above
+  std::unique_ptr<WebService> http_;   // it uses the parts above
+  std::unique_ptr<MqttService> mqtt_;  // last: it uses the parts above and http_
 };
 
 }  // namespace lansync::sntpd

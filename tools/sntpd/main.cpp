@@ -22,9 +22,11 @@
 #include "cli/command_line.hpp"
 #include "core/phone.hpp"
 #include "daemon.hpp"
+#include "mqtt_service.hpp"
 #include "options.hpp"
 #include "os/address.hpp"
 #include "os/config.hpp"
+#include "os/file.hpp"
 #include "os/interface.hpp"
 #include "os/keys.hpp"
 #include "os/log.hpp"
@@ -83,6 +85,15 @@ void define_http_options(CLI::App& app, Options& opt) {
                  "reliable (0.1-0.9), so a phone that stays keeps it reliable")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 0.9));
+  app.add_option("--mqtt", opt.mqtt,
+                 "publish the state, retained, to this MQTT broker (Home Assistant discovery included)")
+      ->type_name("mqtt[s]://HOST[:PORT][/PREFIX]");
+  app.add_option("--mqtt-credentials", opt.mqtt_credentials,
+                 "the broker's 'username NAME' and 'password SECRET' lines, read as root at start")
+      ->type_name("FILE");
+  app.add_option("--mqtt-ca", opt.mqtt_ca,
+                 "with mqtts://: trust the CAs in this PEM file instead of the system's")
+      ->type_name("FILE");
   app.add_option("--activity-log", opt.activity_log,
                  "append a JSON line here for every attempt to set the clock over HTTP, and when the time "
                  "becomes unreliable, no phone comes and one comes back (empty: none)")
@@ -384,6 +395,70 @@ void choose_web_user(const std::string& user, HttpConfig& hc) {
     hc.web_user_note = fmt::format("no user {}: sntpd-web runs as {}, sntpd's own user", kWebUser, user);
 }
 
+constexpr size_t kMaxMqttCredentialsBytes = 1024;
+
+// This machine's host name, as MQTT's topics and Home Assistant's device name it.
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) return "localhost";
+  return name;
+}
+
+// The MQTT publisher (--mqtt, --mqtt-credentials, --mqtt-ca): the URL checked and the two files
+// read now (as root) into sealed memory files for sntpd-mqtt, which runs as hc.web_user.
+Stop attach_mqtt(const Options& opt, Daemon& daemon, const HttpConfig& hc) {
+  if (opt.mqtt.empty()) {
+    if (opt.mqtt_credentials.empty() && opt.mqtt_ca.empty()) return std::nullopt;
+    os::log::error("--mqtt-credentials and --mqtt-ca need --mqtt");
+    return kUsage;
+  }
+  auto url = parse_mqtt_url(opt.mqtt);
+  if (!url) {
+    os::log::error("--mqtt: {}", url.error());
+    return kUsage;
+  }
+  if (!opt.mqtt_ca.empty() && !url->tls) {
+    os::log::error("--mqtt-ca needs an mqtts:// URL");
+    return kUsage;
+  }
+  MqttConfig mc;
+  mc.url_text = opt.mqtt;
+  mc.url = *url;
+  mc.identity = mqtt_identity(this_host(), url->prefix, LANSYNC_VERSION);
+  mc.verbose = opt.verbose;
+  mc.user = hc.web_user;
+  mc.user_name = hc.web_user_name;
+  if (!opt.mqtt_credentials.empty()) {
+    auto text = os::read_secret_file(opt.mqtt_credentials, kMaxMqttCredentialsBytes);
+    auto c = text ? parse_mqtt_credentials(*text) : fail(text.error().message);
+    if (text) wipe(*text);
+    if (!c) {
+      os::log::error("--mqtt-credentials: {}{}", text ? opt.mqtt_credentials + ": " : "", c.error());
+      return kUsage;
+    }
+    std::string handed = c->username + "\n" + c->password;
+    auto fd = sealed_memory_file("mqtt-credentials", handed);
+    wipe(handed);
+    wipe(c->password);
+    if (!fd) {
+      os::log::error("--mqtt-credentials: {}", fd.error().message);
+      return kFailure;
+    }
+    mc.credentials = std::move(*fd);
+  }
+  if (!opt.mqtt_ca.empty()) {
+    auto pem = read_pem_file(opt.mqtt_ca, PemKind::Certificate, "--mqtt-ca");
+    auto fd = pem ? sealed_memory_file("mqtt-ca", *pem) : fail(pem.error());
+    if (!fd) {
+      os::log::error("{}", fd.error().message);
+      return kUsage;
+    }
+    mc.ca = std::move(*fd);
+  }
+  daemon.set_mqtt(std::move(mc), opt.camera_state);
+  return std::nullopt;
+}
+
 // The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now; sntpd-web is
 // to run as hc.web_user (choose_web_user).
 Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfig& hc) {
@@ -596,12 +671,13 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
   HttpConfig hc;
-  if (!opt.http.empty()) choose_web_user(user, hc);
+  if (!opt.http.empty() || !opt.mqtt.empty()) choose_web_user(user, hc);
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.
   auto own = os::user_ids(user);
   std::optional<os::UserIds> web = hc.web_user;
   bool switches = web && (!own || own->uid != web->uid || own->gid != web->gid);
   if (Stop stop = attach_http(opt, daemon, clock, hc)) return *stop;
+  if (Stop stop = attach_mqtt(opt, daemon, hc)) return *stop;
   auto addresses = listen_addresses(opt);
   if (auto* code = std::get_if<int>(&addresses)) return *code;
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;

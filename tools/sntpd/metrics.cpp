@@ -139,6 +139,19 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
           h.last_set ? h.last_set->offset_ns : std::nullopt);
 }
 
+void mqtt_metrics(PrometheusText& m, const MqttSnapshot& q) {
+  gauge(m, "sntpd_mqtt_connected", "1 while sntpd-mqtt is connected to the broker (--mqtt), else 0.",
+        q.connected ? 1.0 : 0.0);
+  counter(m, "sntpd_mqtt_connects_total", "Connections to the MQTT broker made.", q.connects);
+  counter(m, "sntpd_mqtt_failures_total", "Connections to the MQTT broker that failed or were lost.",
+          q.failures);
+  counter(m, "sntpd_mqtt_published_total", "MQTT messages the broker acknowledged.", q.published);
+  counter(m, "sntpd_mqtt_dropped_total",
+          "MQTT messages replaced by a newer one before they could go, or not taken.", q.dropped);
+  counter(m, "sntpd_mqtt_restarts_total",
+          "Times the MQTT publisher (sntpd-mqtt) exited and was started again.", q.restarts);
+}
+
 }  // namespace
 
 std::string metrics_text(const StatusSnapshot& s) {
@@ -152,6 +165,7 @@ std::string metrics_text(const StatusSnapshot& s) {
   upstream_metrics(m, s.upstreams);
   counter_metrics(m, s.counters, s.clients);
   if (s.http) http_metrics(m, *s.http);
+  if (s.mqtt) mqtt_metrics(m, *s.mqtt);
   return m.text();
 }
 

@@ -63,6 +63,9 @@ struct Options {
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
   std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera
+  std::string mqtt;              // mqtt[s]://HOST[:PORT][/PREFIX]; empty: no MQTT
+  std::string mqtt_credentials;  // "username" and "password" lines; empty: anonymous
+  std::string mqtt_ca;           // PEM CAs for mqtts; empty: the system's
 };
 
 // Whether phones may set the clock over HTTP (--http-set-allow, --http-set-interface,

@@ -261,6 +261,32 @@ ordered_json http_json(const HttpSnapshot& h) {
   return j;
 }
 
+ordered_json mqtt_json(const MqttSnapshot& q) {
+  ordered_json j;
+  j["broker"] = q.broker;
+  j["connected"] = q.connected;
+  j["connects"] = q.connects;
+  j["failures"] = q.failures;
+  j["published"] = q.published;
+  j["dropped"] = q.dropped;
+  j["restarts"] = q.restarts;
+  j["last_error"] = q.last_error.empty() ? ordered_json(nullptr) : ordered_json(q.last_error);
+  return j;
+}
+
+MqttSnapshot mqtt_from_json(const ordered_json& j) {
+  MqttSnapshot q;
+  q.broker = j.at("broker").get<std::string>();
+  q.connected = j.at("connected").get<bool>();
+  q.connects = count_field(j, "connects");
+  q.failures = count_field(j, "failures");
+  q.published = count_field(j, "published");
+  q.dropped = count_field(j, "dropped");
+  q.restarts = count_field(j, "restarts");
+  if (auto it = j.find("last_error"); it != j.end() && it->is_string()) q.last_error = it->get<std::string>();
+  return q;
+}
+
 std::optional<PhoneAttempt> phone_attempt_from_json(const ordered_json& j) {
   if (!j.is_object()) return std::nullopt;
   PhoneAttempt a;
@@ -338,6 +364,7 @@ ordered_json status_json(const StatusSnapshot& s) {
   j["counters"] = counters_json(s.counters);
   j["clients"] = clients_summary_json(s.clients);
   j["http"] = s.http ? http_json(*s.http) : ordered_json(nullptr);
+  j["mqtt"] = s.mqtt ? mqtt_json(*s.mqtt) : ordered_json(nullptr);
   return j;
 }
 
@@ -354,6 +381,7 @@ StatusSnapshot status_from_json(const ordered_json& j) {
   s.counters = counters_from_json(j.at("counters"));
   s.clients = clients_summary_from_json(j.at("clients"));
   if (auto it = j.find("http"); it != j.end() && it->is_object()) s.http = http_from_json(*it);
+  if (auto it = j.find("mqtt"); it != j.end() && it->is_object()) s.mqtt = mqtt_from_json(*it);
   return s;
 }
 

@@ -131,6 +131,14 @@ void http_lines(Out out, const HttpSnapshot& h) {
               : "");
 }
 
+void mqtt_lines(Out out, const MqttSnapshot& q) {
+  fmt::format_to(out, "MQTT             : {}, {}\n", q.broker, q.connected ? "connected" : "not connected");
+  fmt::format_to(out, "MQTT messages    : {} published, {} dropped; {} connection{}, {} failure{}{}\n",
+                 q.published, q.dropped, q.connects, q.connects == 1 ? "" : "s", q.failures,
+                 q.failures == 1 ? "" : "s",
+                 q.last_error.empty() ? "" : fmt::format(" (last: {})", q.last_error));
+}
+
 }  // namespace
 
 std::string status_text(const StatusSnapshot& s) {
@@ -144,6 +152,7 @@ std::string status_text(const StatusSnapshot& s) {
   if (s.selection) selection_line(out, *s.selection);
   counter_lines(out, s.counters, s.clients);
   if (s.http) http_lines(out, *s.http);
+  if (s.mqtt) mqtt_lines(out, *s.mqtt);
   return text;
 }
 

@@ -41,8 +41,8 @@ std::string pem_problem(std::string_view text, PemKind kind) {
   return "holds no PEM private key (-----BEGIN PRIVATE KEY-----)";
 }
 
-os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind) {
-  const char* option = kind == PemKind::Certificate ? "--http-tls-cert" : "--http-tls-key";
+os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind, const char* option) {
+  if (option == nullptr) option = kind == PemKind::Certificate ? "--http-tls-cert" : "--http-tls-key";
   auto text = os::read_secret_file(path, os::web::kMaxTlsFileBytes);
   if (!text) {
     if (text.error().code == std::errc::file_too_large) {

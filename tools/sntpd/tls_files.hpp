@@ -25,8 +25,9 @@ std::string tls_options_problem(const std::string& cert_path, const std::string&
 // or an encrypted key (sntpd-web has no passphrase).
 std::string pem_problem(std::string_view text, PemKind kind);
 
-// The file at path, read whole and checked by pem_problem; the error names the option and the file.
-os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind);
+// The file at path, read whole and checked by pem_problem; the error names the option (by default
+// --http-tls-cert or --http-tls-key, after kind) and the file.
+os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind, const char* option = nullptr);
 
 // bytes in a sealed memory file named name (for /proc/PID/fd), to be read with pread.
 os::OsResult<os::Fd> sealed_memory_file(const char* name, std::string_view bytes);

@@ -36,24 +36,11 @@ using nlohmann::ordered_json;
 
 constexpr int64_t kNsPerMs = 1'000'000;
 constexpr int kBacklog = 64;
-constexpr rlim_t kWebMemoryBytes = 64 * 1024 * 1024;  // RLIMIT_DATA of the web process
-// AddressSanitizer reserves terabytes of shadow memory at start, which
-// RLIMIT_DATA counts: a sanitizer build (tests only) gives the child no limit.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kLimitWebMemory = false;
-#elif defined(__has_feature)
-constexpr bool kLimitWebMemory = !__has_feature(address_sanitizer);
-#else
-constexpr bool kLimitWebMemory = true;
-#endif
-constexpr int kListenFd = 3;  // the descriptors sntpd-web gets
-constexpr int kChannelFd = 4;
-constexpr int kTlsCertFd = 5;  // with --http-tls-cert: the sealed memory files
-constexpr int kTlsKeyFd = 6;
-// The child's exit status when it could not become the web user (no CAP_SETUID or CAP_SETGID).
-constexpr int kExitNoUser = 125;
+// The descriptors sntpd-web gets besides its channel (ChildProcess::kChannelFd).
+constexpr int kListenFd = ChildProcess::kFirstFd;
+constexpr int kTlsCertFd = kListenFd + 1;  // with --http-tls-cert: the sealed memory files
+constexpr int kTlsKeyFd = kListenFd + 2;
 constexpr int kMessagesPerRound = 64;  // then the loop serves the others
-constexpr int64_t kStopWaitNs = 2'000'000'000;
 
 // Unix ns as milliseconds with six decimals, exactly: 1795001234567.123456.
 std::string ms_text(int64_t ns) {
@@ -93,18 +80,6 @@ std::string valid_utf8(const std::string& s) {
   return nlohmann::json::parse(quoted).get<std::string>();
 }
 
-// sntpd-web next to this executable (build/bin in the tree), else where it was installed.
-std::string find_web_binary() {
-  char self[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    std::string next = dir.substr(0, dir.rfind('/') + 1) + "sntpd-web";
-    if (::access(next.c_str(), X_OK) == 0) return next;
-  }
-  return LANSYNC_WEB_BINARY;
-}
-
 // A listening TCP socket on hp (SO_REUSEADDR; IP_FREEBIND: the page's address may be on ap0,
 // which can come up after sntpd).
 os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
@@ -120,40 +95,6 @@ os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
     return fail(os::Error{std::make_error_code(std::errc::address_not_available), ""});
   }
   return fd;
-}
-
-// In the child, between fork and exec: only system calls.  The web process gets the two
-// descriptors as 3 and 4 (with TLS, the certificate and key as 5 and 6) and nothing else, its
-// own user (when given), no capability, a bounded data segment, and is the first process the
-// kernel kills when memory runs out.
-[[noreturn]] void exec_web(const int (&fds)[4], const char* path, char* const* argv,
-                           const std::optional<os::UserIds>& user, pid_t parent) {
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  int moved[4] = {-1, -1, -1, -1};  // above the targets first: a source may sit on another's target
-  for (int i = 0; i < 4; ++i) {
-    if (fds[i] >= 0 && (moved[i] = ::fcntl(fds[i], F_DUPFD, 10)) < 0) ::_exit(126);
-  }
-  int last = kListenFd - 1;
-  for (int i = 0; i < 4; ++i) {
-    if (moved[i] < 0) continue;
-    if (::dup2(moved[i], kListenFd + i) < 0) ::_exit(126);
-    last = kListenFd + i;
-  }
-  ::close_range(static_cast<unsigned>(last) + 1, ~0U, 0);
-  rlimit data{kWebMemoryBytes, kWebMemoryBytes};
-  if (kLimitWebMemory) ::setrlimit(RLIMIT_DATA, &data);
-  // Fails once sntpd runs as its --user (see volunteer_for_oom_kill): sntpd-web does it again.
-  (void)os::volunteer_for_oom_kill();
-  if (user && !os::become_user(*user)) ::_exit(kExitNoUser);
-  // After the switch: changing users clears the parent-death signal.  A parent already gone
-  // would never send it.
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-  if (::getppid() != parent) ::_exit(126);
-  if (!os::shed_all_capabilities()) ::_exit(126);
-  ::execv(path, argv);
-  ::_exit(127);
 }
 
 // POST /set's answer to a set or a verification: result, reason, message, the measurement, action.
@@ -186,12 +127,6 @@ std::string clock_time(int64_t unix_ns, const std::optional<std::string>& zone) 
   return fmt::format("{:02}:{:02} {}", of_day / 3600, of_day / 60 % 60, label);
 }
 
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", WTERMSIG(status));
-  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
-  return "stopped";
-}
-
 }  // namespace
 
 os::OsResult<std::unique_ptr<WebService>> WebService::bind(Daemon& daemon, os::Clock& clock,
@@ -213,8 +148,7 @@ os::OsResult<std::unique_ptr<WebService>> WebService::bind(Daemon& daemon, os::C
   local.set_size(len);
   s->address_ = hp->host.find(':') != std::string::npos ? fmt::format("[{}]:{}", hp->host, local.port())
                                                         : fmt::format("{}:{}", hp->host, local.port());
-  s->binary_ = find_web_binary();
-  if (::access(s->binary_.c_str(), X_OK) != 0) {
+  if (!s->web_.found()) {
     return fail(os::Error{std::make_error_code(std::errc::no_such_file_or_directory),
                           "--http: cannot find sntpd-web (not next to sntpd, nor " LANSYNC_WEB_BINARY ")"});
   }
@@ -222,7 +156,10 @@ os::OsResult<std::unique_ptr<WebService>> WebService::bind(Daemon& daemon, os::C
 }
 
 WebService::WebService(Daemon& daemon, os::Clock& clock, HttpConfig config)
-    : daemon_(daemon), clock_(clock), config_(std::move(config)) {}
+    : daemon_(daemon),
+      clock_(clock),
+      config_(std::move(config)),
+      web_("sntpd-web", LANSYNC_WEB_BINARY, "http", config_.web_user, config_.web_user_name) {}
 
 WebService::~WebService() { stop(); }
 
@@ -236,23 +173,12 @@ void WebService::attach(EventLoop& loop) {
       [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
       [this] { on_channel(); });
   loop.every(Heartbeat::kPeriodNs, os::monotonic_ns() + Heartbeat::kPeriodNs, [this] { beat(); });
-  loop.when([this] { return restart_due_mono_ns_; },
-            [this] {
-              restart_due_mono_ns_ = INT64_MAX;
-              spawn();
-            });
+  loop.when([this] { return web_.restart_due_mono_ns(); }, [this] { spawn(); });
 }
 
 void WebService::spawn() {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    os::log::error("http: cannot create the channel to sntpd-web: {}", std::strerror(errno));
-    restart_due_mono_ns_ = os::monotonic_ns() + backoff_.next_delay_ns(0);
-    return;
-  }
-  // The arguments before the fork: the child may not allocate.
-  std::vector<std::string> args = {binary_, "--listen-fd", std::to_string(kListenFd), "--channel-fd",
-                                   std::to_string(kChannelFd)};
+  std::vector<std::string> args = {"--channel-fd", std::to_string(ChildProcess::kChannelFd), "--listen-fd",
+                                   std::to_string(kListenFd)};
   for (const std::string& a : config_.set_allow) args.insert(args.end(), {"--set-allow", a});
   for (const std::string& i : config_.set_interfaces) args.insert(args.end(), {"--set-interface", i});
   for (const std::string& i : config_.manual_interfaces) args.insert(args.end(), {"--manual-interface", i});
@@ -264,27 +190,10 @@ void WebService::spawn() {
     args.insert(args.end(),
                 {"--tls-cert-fd", std::to_string(kTlsCertFd), "--tls-key-fd", std::to_string(kTlsKeyFd)});
   }
-  const int fds[4] = {listen_.get(), pair[1], config_.tls_cert.get(), config_.tls_key.get()};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) exec_web(fds, binary_.c_str(), argv.data(), config_.web_user, parent);
-  ::close(pair[1]);
-  if (pid < 0) {
-    ::close(pair[0]);
-    os::log::error("http: cannot start sntpd-web: {}", std::strerror(errno));
-    restart_due_mono_ns_ = os::monotonic_ns() + backoff_.next_delay_ns(0);
-    return;
-  }
-  ::fcntl(pair[0], F_SETFL, O_NONBLOCK);
-  channel_ = os::Fd(pair[0]);
-  pid_ = pid;
-  started_mono_ns_ = os::monotonic_ns();
+  channel_ = web_.start(args, {listen_.get(), config_.tls_cert.get(), config_.tls_key.get()});
+  if (channel_.get() < 0) return;
   heartbeat_.restart();
   send_clock();  // for the Date of what it answers by itself (the page, refusals)
-  os::log::debug("http: sntpd-web started (pid {})", pid);
 }
 
 void WebService::on_channel() {
@@ -310,43 +219,28 @@ void WebService::on_channel() {
 
 void WebService::child_gone() {
   channel_.reset();
-  int status = 0;
-  signal_web(SIGKILL);  // it closed the channel: it is of no use any more
-  ::waitpid(pid_, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == os::web::kExitTlsRefused) {
+  web_.gone([this](int status) {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != os::web::kExitTlsRefused) return false;
     // The same bytes would be refused again: a configuration error, not a crash to restart from.
     os::log::error(
         "http: sntpd-web cannot serve HTTPS with --http-tls-cert and --http-tls-key (its "
         "message is above); stopping");
-    pid_ = -1;
     tls_refused_ = true;
     if (loop_ != nullptr) loop_->stop();
-    return;
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == kExitNoUser) {
-    os::log::error(
-        "http: cannot start sntpd-web as {}: sntpd lacks CAP_SETUID or CAP_SETGID (the unit's "
-        "CapabilityBoundingSet must name them)",
-        config_.web_user_name);
-  }
-  int64_t delay = backoff_.next_delay_ns(os::monotonic_ns() - started_mono_ns_);
-  os::log::warn("http: sntpd-web (pid {}) {}; starting it again in {} s", pid_, describe_exit(status),
-                delay / 1'000'000'000);
-  pid_ = -1;
-  ++restarts_;
+    return true;
+  });
   for (size_t i = 0; i < earlier_.requests.size(); ++i) earlier_.requests[i] += current_.requests[i];
   earlier_.host_refused += current_.host_refused;
   for (size_t i = 0; i < os::web::kLimitCount; ++i) earlier_.limited[i] += current_.limited[i];
   current_ = {};
-  restart_due_mono_ns_ = os::monotonic_ns() + delay;
 }
 
 void WebService::beat() {
-  if (pid_ < 0 || channel_.get() < 0) return;
+  if (!web_.running() || channel_.get() < 0) return;
   int64_t now = os::monotonic_ns();
   if (heartbeat_.hung(now)) {
-    os::log::warn("http: sntpd-web (pid {}) did not answer for {} s; killing and starting it again", pid_,
-                  heartbeat_.silent_ns(now) / 1'000'000'000);
+    os::log::warn("http: sntpd-web (pid {}) did not answer for {} s; killing and starting it again",
+                  web_.pid(), heartbeat_.silent_ns(now) / 1'000'000'000);
     ++hung_;
     return child_gone();  // SIGKILL, then the restart with its backoff
   }
@@ -356,28 +250,9 @@ void WebService::beat() {
   os::web::send(channel_.get(), ping);  // one that cannot go is missed all the same
 }
 
-void WebService::signal_web(int sig) {
-  if (!os::signal_as(pid_, sig, config_.web_user) && errno != ESRCH) {
-    os::log::warn("http: cannot send signal {} to sntpd-web (pid {}): {}", sig, pid_, std::strerror(errno));
-  }
-}
-
 void WebService::stop() {
-  restart_due_mono_ns_ = INT64_MAX;
   channel_.reset();
-  if (pid_ < 0) return;
-  signal_web(SIGTERM);
-  int status = 0;
-  int64_t give_up = os::monotonic_ns() + kStopWaitNs;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (os::monotonic_ns() > give_up) {
-      signal_web(SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    ::usleep(10'000);
-  }
-  pid_ = -1;
+  web_.stop();
 }
 
 void WebService::handle(const os::web::Message& m) {
@@ -653,7 +528,7 @@ HttpSnapshot WebService::status() const {
   h.host_refused = earlier_.host_refused + current_.host_refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i) h.refused[i] = refused_[i];
   for (size_t i = 0; i < os::web::kLimitCount; ++i) h.limited[i] = earlier_.limited[i] + current_.limited[i];
-  h.web_restarts = restarts_;
+  h.web_restarts = web_.restarts();
   h.web_hung = hung_;
   for (uint64_t d : malformed_) h.channel_dropped += d;
   h.last_set = last_set_;

@@ -13,7 +13,7 @@
 // socket (as root, before dropping privileges) and keeps it; sntpd-web is started when the event
 // loop starts, as a user of its own (_lansync-web: it may neither write sntpd's files nor signal
 // it) with no capability, and started again when it exits or closes the
-// channel (RestartBackoff), or when it stops answering the heartbeat (Heartbeat: a Ping every
+// channel (ChildProcess), or when it stops answering the heartbeat (Heartbeat: a Ping every
 // 5 s; 3 unanswered over 15 s and it is killed with SIGKILL, then started again the same way).  With
 // --http-tls-cert and --http-tls-key it serves HTTPS only: the certificate and key reach it as sealed memory
 // files (tls_files.hpp), and when its TLS library refuses them it exits with os::web::kExitTlsRefused and
@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "core/phone.hpp"
 #include "event_loop.hpp"
 #include "heartbeat.hpp"
@@ -43,7 +44,6 @@
 #include "os/fd.hpp"
 #include "os/privileges.hpp"
 #include "os/web_channel.hpp"
-#include "restart_backoff.hpp"
 #include "status_snapshot.hpp"
 
 namespace lansync::sntpd {
@@ -100,8 +100,6 @@ class WebService {
   void spawn();
   void on_channel();
   void child_gone();
-  // Sends sig to the web process, which may run as another user (os::signal_as).
-  void signal_web(int sig);
   // The heartbeat's tick: kills a web process that stopped answering, else sends the next Ping.
   void beat();
   void handle(const os::web::Message& m);
@@ -142,16 +140,11 @@ class WebService {
   os::Clock& clock_;
   HttpConfig config_;
   std::string address_;
-  std::string binary_;  // sntpd-web's path
   os::Fd listen_;
+  ChildProcess web_;           // sntpd-web
   os::Fd channel_;             // sntpd's end; -1 while the web process is down
   EventLoop* loop_ = nullptr;  // attach()'s
   bool tls_refused_ = false;
-  pid_t pid_ = -1;  // the web process; -1 while down
-  int64_t started_mono_ns_ = 0;
-  int64_t restart_due_mono_ns_ = INT64_MAX;
-  RestartBackoff backoff_;
-  uint64_t restarts_ = 0;
   Heartbeat heartbeat_;
   uint64_t hung_ = 0;  // restarts for a missed heartbeat
   os::ExchangeTokens tokens_;
