@@ -23,7 +23,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev)
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev
+  libmosquitto-dev)
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,
 # python3 checks the screenshot; systemd gives systemd-analyze, which checks
@@ -33,6 +34,9 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # -DLANSYNC_FUZZ=ON).  nodejs runs playwright-core, which drives chromium
 # through sntpd's phone page (tests/interop/sntpd_phone.sh); curl and
 # python3-prometheus-client (its parser) check sntpd's HTTP interface.
+# mosquitto and mosquitto-clients are the broker and its clients sntpd --mqtt
+# is tested against (tests/interop/sntpd_mqtt.sh); installing mosquitto starts
+# no service here (policy-rc.d, below).
 # webkit2gtk-driver (WebKitWebDriver; WebKitGTK's MiniBrowser comes with it),
 # python3-selenium (tests/browser/webkit.py drives it) and xvfb (an X server
 # for WebKitGTK, which has no headless mode) run the same page in WebKit, the
@@ -44,7 +48,7 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
-  clang-format webkit2gtk-driver python3-selenium xvfb)
+  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients)
 bench_pkgs=(hyperfine)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.

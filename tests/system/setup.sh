@@ -32,7 +32,7 @@ echo "ok    package built in $((t1 - t0)) s: $deb"
 # The package's dependencies, first alternative of each, without versions.
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep -v '^$' | sort -u |
   paste -sd, -)
-include="systemd,systemd-sysv,dbus,iproute2,curl,jq,chrony,$deps"
+include="systemd,systemd-sysv,dbus,iproute2,curl,jq,chrony,mosquitto,mosquitto-clients,$deps"
 key=$(printf 'bookworm minbase %s v1' "$include" | sha256sum | cut -c1-16)
 root="$cache/bookworm-$key"
 if [ ! -d "$root" ]; then

@@ -67,10 +67,10 @@ Publisher::~Publisher() {
 void Publisher::connect() {
   os::log::debug("connecting to {}:{}", config_.host, config_.port);
   // The name is resolved here, blocking: a broker named in /etc/hosts or by an address does not wait.
-  int rc = mosquitto_connect_async(mosq_, config_.host.c_str(), config_.port, kKeepaliveS);
-  if (rc != MOSQ_ERR_SUCCESS) return lost(describe(rc));
   state_ = State::Connecting;
   due_mono_ns_ = os::monotonic_ns() + kConnectTimeoutNs;
+  int rc = mosquitto_connect_async(mosq_, config_.host.c_str(), config_.port, kKeepaliveS);
+  if (rc != MOSQ_ERR_SUCCESS) lost(describe(rc));
 }
 
 void Publisher::lost(const std::string& why) {

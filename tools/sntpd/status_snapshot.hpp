@@ -194,14 +194,14 @@ struct HttpSnapshot {
 
 // The MQTT publisher (--mqtt): sntpd-mqtt's reports, summed over its restarts.
 struct MqttSnapshot {
-  std::string broker;        // the --mqtt URL
-  bool connected = false;    // to the broker now
-  uint64_t connects = 0;     // connections made
-  uint64_t failures = 0;     // connection attempts that failed, and connections lost
-  uint64_t published = 0;    // messages handed to the broker
-  uint64_t dropped = 0;      // messages replaced by a newer one before they could go, or not taken
-  uint64_t restarts = 0;     // times sntpd-mqtt exited and was started again
-  std::string last_error;    // the last failure, in words ("" none)
+  std::string broker;      // the --mqtt URL
+  bool connected = false;  // to the broker now
+  uint64_t connects = 0;   // connections made
+  uint64_t failures = 0;   // connection attempts that failed, and connections lost
+  uint64_t published = 0;  // messages handed to the broker
+  uint64_t dropped = 0;    // messages replaced by a newer one before they could go, or not taken
+  uint64_t restarts = 0;   // times sntpd-mqtt exited and was started again
+  std::string last_error;  // the last failure, in words ("" none)
 };
 
 // Everything `sntpd status` reports.
