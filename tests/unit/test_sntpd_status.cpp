@@ -193,6 +193,29 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   EXPECT_NE(direct.find("Phone refusals   : 2 (last reused from 192.0.2.8, "), std::string::npos);
 }
 
+// The MQTT publisher's counters: in the JSON, read back the same, in the text and in the metrics.
+TEST(SntpdStatus, MqttRoundTrip) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.mqtt = MqttSnapshot{"mqtt://127.0.0.1/lansync/pi", true, 2, 3, 40, 5, 1, ""};
+  nlohmann::ordered_json j = status_json(s);
+  EXPECT_EQ(j["mqtt"]["connected"], true);
+  EXPECT_TRUE(j["mqtt"]["last_error"].is_null());
+  auto wire = nlohmann::ordered_json::parse(j.dump());
+  EXPECT_EQ(status_text(status_from_json(wire)), status_text(s));
+  EXPECT_NE(status_text(s).find("MQTT             : mqtt://127.0.0.1/lansync/pi, connected\n"
+                                "MQTT messages    : 40 published, 5 dropped; 2 connections, 3 failures\n"),
+            std::string::npos)
+      << status_text(s);
+  s.mqtt->connected = false;
+  s.mqtt->last_error = "Connection refused";
+  EXPECT_EQ(status_from_json(status_json(s)).mqtt->last_error, "Connection refused");
+  EXPECT_NE(status_text(s).find("3 failures (last: Connection refused)\n"), std::string::npos);
+  std::string metrics = metrics_text(s);
+  EXPECT_NE(metrics.find("sntpd_mqtt_connected 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("sntpd_mqtt_dropped_total 5\n"), std::string::npos);
+  EXPECT_EQ(metrics_text(synchronized_snapshot()).find("sntpd_mqtt_"), std::string::npos);  // no --mqtt
+}
+
 TEST(SntpdStatus, UnsynchronizedText) {
   StatusSnapshot s;
   s.reference.detail = "no reference";
