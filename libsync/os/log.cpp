@@ -16,6 +16,7 @@ namespace lansync::os::log {
 namespace {
 
 std::string g_program = "lansync";
+bool g_named_in_journal = false;
 bool g_verbose = false;
 
 // systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connected;
@@ -49,7 +50,10 @@ bool once_a_minute(int64_t& last_mono_ns) {
   return true;
 }
 
-void set_program(std::string_view name) { g_program = name; }
+void set_program(std::string_view name, bool named_in_journal) {
+  g_program = name;
+  g_named_in_journal = named_in_journal;
+}
 void set_verbose(bool on) { g_verbose = on; }
 bool verbose() { return g_verbose; }
 
@@ -63,6 +67,7 @@ void write(Level level, std::string_view message) {
   line.reserve(g_program.size() + message.size() + 16);
   if (to_journal()) {
     line.append("<").append(std::to_string(static_cast<int>(level))).append(">");
+    if (g_named_in_journal) line.append(g_program).append(": ");
   } else {
     line.append(g_program).append(": ");
   }

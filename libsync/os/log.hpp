@@ -19,7 +19,9 @@ namespace lansync::os::log {
 // Syslog priorities (RFC 5424), as journald reads them.
 enum class Level : int { Error = 3, Warning = 4, Info = 6, Debug = 7 };
 
-void set_program(std::string_view name);
+// The program's name, in front of each line on a terminal; in the journal too when
+// named_in_journal (a helper of sntpd's, whose lines the journal files under sntpd).
+void set_program(std::string_view name, bool named_in_journal = false);
 void set_verbose(bool on);
 bool verbose();
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "os/file.hpp"
+#include "os/log.hpp"
 
 namespace lansync::os {
 namespace {
@@ -152,6 +153,12 @@ bool signal_as(pid_t pid, int sig, std::optional<UserIds> as) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
   errno = EPERM;
   return false;
+}
+
+void start_helper(const char* program) {
+  log::set_program(program, /*named_in_journal=*/true);  // the journal names them all sntpd
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  (void)volunteer_for_oom_kill();
 }
 
 }  // namespace lansync::os

@@ -67,6 +67,12 @@ bool shed_all_capabilities() noexcept;
 // root; after the exec they are its own.  Only system calls: safe between fork and exec.
 bool volunteer_for_oom_kill() noexcept;
 
+// The start of a helper process of sntpd's (sntpd-web, sntpd-mqtt): log lines named program,
+// no_new_privs (sntpd set it before the exec too; whoever starts it, it gains no privilege), and
+// the first in line for the OOM killer (sntpd's write before the exec fails when sntpd runs as
+// its --user; here /proc/self is the helper's own).
+void start_helper(const char* program);
+
 // Whether a user of that name exists on this machine.
 bool user_exists(const std::string& name);
 

@@ -7,7 +7,6 @@
 // until SIGTERM, or until sntpd closes the channel; if it dies, sntpd starts it again.  Not meant
 // to be run by hand.  Exit codes: 0 stopped, 1 could not run, 2 usage error.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -42,10 +41,7 @@ bool read_credentials(int fd, lansync::mqtt::PublisherConfig& config) {
 
 int main(int argc, char** argv) {
   using namespace lansync;
-  os::log::set_program("sntpd-mqtt");
-  // sntpd set this before the exec too; whoever starts it, it gains no privilege.
-  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  (void)os::volunteer_for_oom_kill();
+  os::start_helper("sntpd-mqtt");
   mqtt::PublisherConfig config;
   int channel_fd = -1;
   int credentials_fd = -1;

@@ -9,7 +9,6 @@
 // library refused the certificate or key.
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -75,12 +74,7 @@ int serve(Server& server, int channel_fd) {
 
 int main(int argc, char** argv) {
   using namespace lansync;
-  os::log::set_program("sntpd-web");
-  // sntpd set this before the exec too; whoever starts it, it gains no privilege.
-  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  // The first process the OOM killer takes in sntpd.service (MemoryMax=).  sntpd's write before
-  // the exec fails when sntpd runs as its --user; here /proc/self is this process's own.
-  (void)os::volunteer_for_oom_kill();
+  os::start_helper("sntpd-web");
   web::ServerConfig config;
   std::vector<std::string> allow;
   bool verbose = false;

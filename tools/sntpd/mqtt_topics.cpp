@@ -10,6 +10,7 @@
 
 #include "core/drift_log.hpp"
 #include "os/mqtt_channel.hpp"
+#include "status_json.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -83,15 +84,12 @@ ordered_json camera_json(const CameraSnapshot& c) {
 }
 
 ordered_json phone_json(const PhoneAttempt& p) {
-  auto seconds = [](const std::optional<int64_t>& ns) {
-    return ns ? ordered_json(to_seconds(*ns)) : ordered_json(nullptr);
-  };
   ordered_json j;
   j["result"] = p.result;
   j["client"] = p.client;
   j["time"] = p.time_utc;
-  j["offset_s"] = seconds(p.offset_ns);
-  j["uncertainty_s"] = seconds(p.uncertainty_ns);
+  j["offset_s"] = seconds_or_null(p.offset_ns);
+  j["uncertainty_s"] = seconds_or_null(p.uncertainty_ns);
   j["user_agent"] = p.user_agent;
   return j;
 }

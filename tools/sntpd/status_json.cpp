@@ -16,10 +16,6 @@ using nlohmann::ordered_json;
 
 constexpr int64_t kNsPerMs = 1'000'000;
 
-ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
-  return ns ? ordered_json(to_seconds(*ns)) : ordered_json(nullptr);
-}
-
 // A number of seconds as ns, or nothing when the field is absent or not a number.
 std::optional<int64_t> ns_field(const ordered_json& o, const char* key) {
   auto it = o.find(key);
@@ -333,6 +329,10 @@ HttpSnapshot http_from_json(const ordered_json& j) {
 }
 
 }  // namespace
+
+ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
+  return ns ? ordered_json(to_seconds(*ns)) : ordered_json(nullptr);
+}
 
 ordered_json phone_attempt_json(const PhoneAttempt& a) {
   ordered_json j;

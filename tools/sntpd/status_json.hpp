@@ -19,6 +19,9 @@
 
 namespace lansync::sntpd {
 
+// ns as seconds, or null.
+nlohmann::ordered_json seconds_or_null(const std::optional<int64_t>& ns);
+
 // The report of `sntpd status --json`.
 nlohmann::ordered_json status_json(const StatusSnapshot& s);
 // The report read back; throws nlohmann::json::exception when a field it needs is missing or mistyped.
