@@ -534,8 +534,13 @@ drift_within() {
 # sum A B...: their sum, as a decimal.
 sum() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.9f\n", s }' "$@"; }
 
-# jq_true FILTER [FILE]: the jq filter is true (of FILE, else stdin).
-jq_true() { jq -e "$@" >/dev/null; }
+# jq_true [JQ OPTIONS] FILTER [FILE]: the jq filter is true of every JSON value of FILE, else
+# stdin, and there is at least one (jq -e alone passes on empty input: a check that cannot fail).
+jq_true() {
+  local out
+  out=$(jq "$@" 2>/dev/null) || return 1
+  [ -n "$out" ] && ! grep -qvx true <<<"$out"
+}
 
 # json FIELD TEXT: one field of a one-line JSON object ("" for null).
 json() { jq -r ".$1 // empty" <<<"$2"; }
