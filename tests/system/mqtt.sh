@@ -20,6 +20,9 @@ pid=$(inside sh -c 'grep -lx sntpd-mqtt /proc/[0-9]*/comm' 2>/dev/null | head -n
 check "sntpd-mqtt runs as _lansync-web (pid $pid)" [ "$(inside stat -c %U "/proc/$pid")" = _lansync-web ]
 check "...without any capability" \
   [ "$(inside grep -E '^Cap(Prm|Eff|Amb):' "/proc/$pid/status" | awk '{print $2}' | sort -u)" = 0000000000000000 ]
+main=$(inside systemctl show -p MainPID --value sntpd.service)
+rss() { inside awk '/^VmRSS/ { print $2 " kB" }' "/proc/$1/status"; }
+echo "      VmRSS of the packaged build: sntpd $(rss "$main"), sntpd-mqtt $(rss "$pid")"
 
 # read_back: the retained messages a client subscribing now gets, "TOPIC PAYLOAD" lines.
 read_back() {
