@@ -82,7 +82,7 @@ struct Signing {
 
 // Writes a request into out (room for a MAC); returns its size.
 size_t make_request(uint8_t* out, size_t cap, uint64_t cookie, const Signing& sign = {}) {
-  lansync::codec::NtpHeader h = lansync::core::make_request_header(NtpTimestamp::from_raw(cookie));
+  lansync::codec::NtpHeader h = lansync::proto::make_request_header(NtpTimestamp::from_raw(cookie));
   size_t size = lansync::codec::encode(h, out, cap);
   if (sign.keys != nullptr) size = lansync::proto::sign_packet(out, size, cap, sign.key_id, *sign.keys);
   return size;
@@ -191,7 +191,7 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
   uint64_t cookie = static_cast<uint64_t>(now_ns(CLOCK_MONOTONIC)) | 1;
   for (int k = 0; k < count; ++k) {
     uint8_t req[48];
-    lansync::core::Request r;
+    lansync::proto::Request r;
     r.cookie = NtpTimestamp::from_raw(++cookie);
     make_request(req, sizeof(req), cookie);
     r.t1_ns = now_ns(CLOCK_REALTIME);
@@ -216,8 +216,8 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
       }
       auto d = lansync::codec::decode(buf, static_cast<size_t>(n));
       if (d && t4 != 0) {
-        lansync::core::ReplyCheck c = lansync::core::check_reply(d->header, r, t4);
-        if (c.status == lansync::core::ReplyStatus::Ok) {
+        lansync::proto::ReplyCheck c = lansync::proto::check_reply(d->header, r, t4);
+        if (c.status == lansync::proto::ReplyStatus::Ok) {
           offsets_us.push_back(std::fabs(static_cast<double>(c.sample.offset_ns)) / 1e3);
           delays_us.push_back(static_cast<double>(c.sample.delay_ns) / 1e3);
         }

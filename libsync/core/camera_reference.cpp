@@ -40,7 +40,7 @@ CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
     v.why = "the reading is older than the sync-state record";
     return v;
   }
-  if (r.bound_ns < 0 || r.bound_ns > kMaxRootDistanceNs) {
+  if (r.bound_ns < 0 || r.bound_ns > proto::kMaxRootDistanceNs) {
     v.why = "the camera's error bound, " + seconds_text(r.bound_ns).substr(1) + ", is beyond 1.5 s";
     return v;
   }

@@ -5,7 +5,7 @@
 
 namespace lansync::core {
 
-FilterResult filter_samples(const Sample* samples, size_t n) {
+FilterResult filter_samples(const proto::Sample* samples, size_t n) {
   FilterResult r;
   for (size_t i = 1; i < n; ++i) {
     if (samples[i].delay_ns < samples[r.best].delay_ns) r.best = i;

@@ -19,6 +19,6 @@ struct FilterResult {
 };
 
 // Picks the least-delay sample among n > 0 samples.
-FilterResult filter_samples(const Sample* samples, size_t n);
+FilterResult filter_samples(const proto::Sample* samples, size_t n);
 
 }  // namespace lansync::core

@@ -312,7 +312,7 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
 
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns) {
   if (c.kind != ReferenceKind::Upstream && c.kind != ReferenceKind::SyncState) return std::nullopt;
-  const ReferenceState& s = c.state;
+  const proto::ReferenceState& s = c.state;
   int64_t until = s.reference_time_ns + max_age_ns;
   // root delay / 2 + dispersion + PHI * age reaches MAXDIST after this long.
   int64_t margin = proto::kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;

@@ -9,20 +9,20 @@ namespace lansync::core {
 namespace {
 
 // Root distance of a reference at now: what clients will compare with 1.5 s.
-int64_t root_distance_at(const ReferenceState& s, int64_t now_ns) {
-  return s.root_delay_ns / 2 + root_dispersion_at(s, now_ns);
+int64_t root_distance_at(const proto::ReferenceState& s, int64_t now_ns) {
+  return s.root_delay_ns / 2 + proto::root_dispersion_at(s, now_ns);
 }
 
 // A reference counts while it is younger than max_age and within MAXDIST;
 // when it does not, why_not says why.
-bool usable(const ReferenceState& s, int64_t now_ns, int64_t max_age_ns, std::string* why_not) {
+bool usable(const proto::ReferenceState& s, int64_t now_ns, int64_t max_age_ns, std::string* why_not) {
   int64_t age = now_ns - s.reference_time_ns;
   if (age > max_age_ns) {
     *why_not = human_duration(age) + " old, more than the " + human_duration(max_age_ns) + " allowed";
     return false;
   }
   int64_t distance = root_distance_at(s, now_ns);
-  if (distance > kMaxRootDistanceNs) {
+  if (distance > proto::kMaxRootDistanceNs) {
     *why_not = "root distance " + std::to_string(distance / 1'000'000) + " ms, more than 1500 ms";
     return false;
   }
@@ -83,7 +83,7 @@ uint32_t refid_for_source(const std::string& source) {
 ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int64_t start_ns,
                                  int64_t max_age_ns) {
   ReferenceChoice c;
-  ReferenceState s;
+  proto::ReferenceState s;
   s.synchronized = true;
   s.precision_log2 = e.precision_log2;
   std::string rejected;  // why better references did not count, for the detail line
@@ -147,12 +147,12 @@ ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int
   std::string because = rejected.empty() ? "" : " (" + rejected + ")";
   if (e.local_stratum) {
     c.kind = ReferenceKind::Local;
-    c.state = local_reference(*e.local_stratum, e.precision_log2, start_ns, now_ns);
+    c.state = proto::local_reference(*e.local_stratum, e.precision_log2, start_ns, now_ns);
     c.detail = "local clock at stratum " + std::to_string(*e.local_stratum) + because;
     return c;
   }
   c.kind = ReferenceKind::None;
-  c.state = unsynchronized_reference(e.precision_log2);
+  c.state = proto::unsynchronized_reference(e.precision_log2);
   c.detail = "no reference" + because;
   return c;
 }

@@ -60,7 +60,7 @@ struct ReferenceEvidence {
 
 struct ReferenceChoice {
   ReferenceKind kind = ReferenceKind::None;
-  ReferenceState state;  // what replies carry
+  proto::ReferenceState state;  // what replies carry
   std::string detail;  // one line for logs and status, e.g. "sync-state file (source phone, 12 min 03 s old)"
 };
 

@@ -7,7 +7,7 @@ namespace lansync::core {
 
 namespace {
 
-ServerAction drop(DropReason reason) {
+ServerAction drop(proto::DropReason reason) {
   ServerAction a;
   a.reason = reason;
   return a;
@@ -18,7 +18,7 @@ ServerAction drop(DropReason reason) {
 Server::Server(ServerPolicy policy, size_t max_clients, uint64_t seed)
     : policy_(std::move(policy)), clients_(max_clients, seed) {}
 
-void Server::set_reference(const ReferenceState& ref) {
+void Server::set_reference(const proto::ReferenceState& ref) {
   std::lock_guard<std::mutex> lock(mutex_);
   reference_ = ref;
 }
@@ -28,7 +28,7 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
                             size_t cap) {
   auto checked = proto::check_request(request, size);
   if (!checked) return drop(checked.error());
-  if (!policy_.access.allowed(client)) return drop(DropReason::AccessDenied);
+  if (!policy_.access.allowed(client)) return drop(proto::DropReason::AccessDenied);
   // Before the rate limiter, so that forged requests cost a client nothing,
   // and so that a KoD to a signed request can be signed too.
   proto::Authorization auth =
@@ -40,7 +40,7 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   std::lock_guard<std::mutex> lock(mutex_);
   ClientRecord* c = clients_.find_or_add(client, mono_ns);
   Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
-  if (admission == Admission::Drop) return drop(DropReason::RateLimited);
+  if (admission == Admission::Drop) return drop(proto::DropReason::RateLimited);
   ServerAction out;
   codec::NtpHeader r;
   build_reply(checked->header, rx_ns, admission, *c, &r, &out);
@@ -48,7 +48,7 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   codec::NtpTimestamp t3;
   out.size = proto::finish_reply(reply, cap, !out.interleaved, clock, policy_.keys, auth.key_id, &t3);
   // Cannot happen: authorize_request() checked the key and the room.
-  if (out.size == 0) return drop(DropReason::NotRequest);
+  if (out.size == 0) return drop(proto::DropReason::NotRequest);
   if (!out.kod) c->tx = t3;
   out.respond = true;
   out.passive = r.mode == codec::Mode::SymmetricPassive;
@@ -62,7 +62,7 @@ void Server::build_reply(const codec::NtpHeader& request, int64_t rx_ns, Admissi
     out->kod = true;
     return;
   }
-  make_reply(request, rx_ns, reference_, reply);
+  proto::make_reply(request, rx_ns, reference_, reply);
   // RFC 9769 §2: an interleaved request echoes, as its origin, the receive
   // timestamp of our previous reply, and differs in receive and transmit.
   // A symmetric-active peer in interleaved mode (chrony's `peer ... xleave`)

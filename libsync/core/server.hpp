@@ -25,20 +25,6 @@
 
 namespace lansync::core {
 
-// The reply rules are proto's (shared with the boards); core names them too.
-using proto::describe;
-using proto::DropReason;
-using proto::kLocalRefreshNs;
-using proto::local_reference;
-using proto::make_broadcast;
-using proto::make_reply;
-using proto::ns_from_log2;
-using proto::precision_log2_from_ns;
-using proto::ReferenceState;
-using proto::reply_mode;
-using proto::root_dispersion_at;
-using proto::unsynchronized_reference;
-
 struct ServerPolicy {
   AccessList access = AccessList::lan_default();
   RateLimit rate_limit;
@@ -48,13 +34,13 @@ struct ServerPolicy {
 
 // What to do with one request.
 struct ServerAction {
-  bool respond = false;                       // send the reply's size bytes; else drop it
-  DropReason reason = DropReason::Malformed;  // when !respond
-  size_t size = 0;                            // bytes of the reply, MAC included
-  bool want_tx_timestamp = false;             // ask the kernel when the reply leaves (interleaved clients)
-  bool kod = false;                           // the reply is a Kiss-o'-Death RATE
-  bool passive = false;                       // a passive-mode (2) reply to a symmetric-active request
-  bool interleaved = false;                   // the reply's transmit field is the previous reply's
+  bool respond = false;                                     // send the reply's size bytes; else drop it
+  proto::DropReason reason = proto::DropReason::Malformed;  // when !respond
+  size_t size = 0;                                          // bytes of the reply, MAC included
+  bool want_tx_timestamp = false;  // ask the kernel when the reply leaves (interleaved clients)
+  bool kod = false;                // the reply is a Kiss-o'-Death RATE
+  bool passive = false;            // a passive-mode (2) reply to a symmetric-active request
+  bool interleaved = false;        // the reply's transmit field is the previous reply's
 };
 
 class Server {
@@ -63,7 +49,7 @@ class Server {
   Server(ServerPolicy policy, size_t max_clients, uint64_t seed);
 
   // The reference state replies describe from now on.
-  void set_reference(const ReferenceState& ref);
+  void set_reference(const proto::ReferenceState& ref);
 
   // Answers the request received from client at rx_ns (Unix ns, the reply's
   // receive time) and mono_ns (CLOCK_MONOTONIC ns: the client table and the
@@ -93,7 +79,7 @@ class Server {
 
   const ServerPolicy policy_;
   std::mutex mutex_;  // guards everything below
-  ReferenceState reference_;
+  proto::ReferenceState reference_;
   ClientTable clients_;
 };
 

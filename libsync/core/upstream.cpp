@@ -41,11 +41,11 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
   auto distance = [](const UpstreamSample& u) {
-    int64_t d =
-        (u.root_delay_ns + u.sample.delay_ns) / 2 + u.root_dispersion_ns + ns_from_log2(u.precision_log2);
+    int64_t d = (u.root_delay_ns + u.sample.delay_ns) / 2 + u.root_dispersion_ns +
+                proto::ns_from_log2(u.precision_log2);
     return std::max(d, kMinSelectionDistanceNs);
   };
-  int64_t growth = abs64(a.time_ns - b.time_ns) / 1'000'000 * kPhiPpm;
+  int64_t growth = abs64(a.time_ns - b.time_ns) / 1'000'000 * proto::kPhiPpm;
   return abs64(a.sample.offset_ns - b.sample.offset_ns) <= distance(a) + distance(b) + growth;
 }
 
@@ -84,7 +84,7 @@ SampleVerdict UpstreamSource::judge(const UpstreamSample& s, const SampleRules& 
 void UpstreamSource::adjust_poll(const UpstreamSample& s) {
   // RFC 5905 §13 poll adjustment: offsets within a few jitters of zero let
   // the poll grow; larger ones bring it down.
-  int64_t noise = std::max<int64_t>(jitter_ns(), ns_from_log2(s.precision_log2));
+  int64_t noise = std::max<int64_t>(jitter_ns(), proto::ns_from_log2(s.precision_log2));
   if (abs64(s.sample.offset_ns) < kPollGate * noise) {
     poll_counter_ += poll_log2_;
     if (poll_counter_ > kPollLimit) {
@@ -122,14 +122,14 @@ void UpstreamSource::apply_step(int64_t offset_ns) {
 
 std::optional<UpstreamSample> UpstreamSource::best() const {
   if (filter_.empty() || reach_ == 0) return std::nullopt;
-  std::vector<Sample> samples;
+  std::vector<proto::Sample> samples;
   for (const UpstreamSample& u : filter_) samples.push_back(u.sample);
   return filter_[filter_samples(samples.data(), samples.size()).best];
 }
 
 int64_t UpstreamSource::jitter_ns() const {
   if (filter_.empty()) return 0;
-  std::vector<Sample> samples;
+  std::vector<proto::Sample> samples;
   for (const UpstreamSample& u : filter_) samples.push_back(u.sample);
   return filter_samples(samples.data(), samples.size()).jitter_ns;
 }
@@ -139,7 +139,7 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
   if (!b) return INT64_MAX;
   int64_t age = std::max<int64_t>(0, now_ns - b->time_ns);
   return (b->root_delay_ns + b->sample.delay_ns) / 2 + b->root_dispersion_ns +
-         ns_from_log2(b->precision_log2) + age / 1'000'000 * kPhiPpm + jitter_ns();
+         proto::ns_from_log2(b->precision_log2) + age / 1'000'000 * proto::kPhiPpm + jitter_ns();
 }
 
 namespace {
@@ -170,7 +170,7 @@ UpstreamReference reference_of(const UpstreamSource& p, int64_t offset_ns) {
   // the path: the server's dispersion, our measurement's precision and jitter,
   // and the offset measured (still being corrected, or not corrected at all).
   r.root_dispersion_ns =
-      b.root_dispersion_ns + ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(offset_ns);
+      b.root_dispersion_ns + proto::ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(offset_ns);
   return r;
 }
 

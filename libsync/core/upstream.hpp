@@ -57,8 +57,8 @@ inline constexpr int64_t kDefaultMaxChangeNs = 1000'000'000'000;
 
 // One accepted reply from an upstream server.
 struct UpstreamSample {
-  int64_t time_ns = 0;  // local time of the reply (T4)
-  Sample sample;        // offset (positive: server ahead) and delay
+  int64_t time_ns = 0;   // local time of the reply (T4)
+  proto::Sample sample;  // offset (positive: server ahead) and delay
   uint8_t stratum = 0;
   int64_t root_delay_ns = 0;
   int64_t root_dispersion_ns = 0;

@@ -33,8 +33,8 @@ int request(const uint8_t* data, size_t size) {
   const uint8_t* packet = size > 0 ? data + 1 : data;
   size_t packet_size = size > 0 ? size - 1 : 0;
 
-  server.set_reference((from.bytes[3] & 1) != 0 ? core::local_reference(10, -20, kT0, now)
-                                                : core::unsynchronized_reference(-20));
+  server.set_reference((from.bytes[3] & 1) != 0 ? proto::local_reference(10, -20, kT0, now)
+                                                : proto::unsynchronized_reference(-20));
   proto::TransmitClock clock{[](void*) { return now + 500; }, nullptr};
   uint8_t reply[codec::kHeaderSize + 8];
   core::ServerAction out = server.handle(packet, packet_size, from, now, now, static_cast<uint32_t>(now),
@@ -45,9 +45,9 @@ int request(const uint8_t* data, size_t size) {
   auto decoded = codec::decode(reply, out.size);
   require(decoded.ok(), "a reply that does not decode");
   auto request = codec::decode(packet, packet_size);
-  require(request.ok() && core::reply_mode(request->header.mode) != codec::Mode::Reserved,
+  require(request.ok() && proto::reply_mode(request->header.mode) != codec::Mode::Reserved,
           "a reply to something not a request");
-  require(decoded->header.mode == core::reply_mode(request->header.mode), "a reply in the wrong mode");
+  require(decoded->header.mode == proto::reply_mode(request->header.mode), "a reply in the wrong mode");
   require(out.passive == (decoded->header.mode == codec::Mode::SymmetricPassive),
           "passive flag and mode differ");
   require(decoded->header.version == request->header.version, "a reply of another version");

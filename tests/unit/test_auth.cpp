@@ -173,13 +173,13 @@ struct SignedRequests : ::testing::Test {
   void SetUp() override { policy.keys = keys.get(); }
   void restart() {
     server = std::make_unique<Server>(policy, 1024, 99);
-    server->set_reference(local_reference(10, -20, kT0, kT0));
+    server->set_reference(proto::local_reference(10, -20, kT0, kT0));
   }
 
   // A request of the given version carrying cookie, signed with key_id (0: unsigned).
   std::vector<uint8_t> request(uint32_t key_id, uint8_t version = 4, codec::NtpTimestamp origin = {},
                                codec::NtpTimestamp receive = {}, codec::NtpTimestamp cookie = {1, 2}) {
-    NtpHeader h = make_request_header(cookie);
+    NtpHeader h = proto::make_request_header(cookie);
     h.version = version;
     h.origin = origin;
     h.receive = receive;
@@ -235,32 +235,32 @@ TEST_F(SignedRequests, UnsignedRequestsGetUnsignedRepliesUnlessAuthIsRequired) {
   restart();
   out = handle(request(0));
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::Unauthenticated);
+  EXPECT_EQ(out.reason, proto::DropReason::Unauthenticated);
   EXPECT_TRUE(handle(request(1)).respond);
 }
 
 TEST_F(SignedRequests, UnknownKeysAndBadMacsGetNoReply) {
   auto other = ring("7 SHA256 HEX:ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
   std::vector<uint8_t> p(codec::kHeaderSize + 24);
-  codec::encode(make_request_header({1, 2}), p.data(), p.size());
+  codec::encode(proto::make_request_header({1, 2}), p.data(), p.size());
   ASSERT_EQ(sign_packet(p.data(), codec::kHeaderSize, p.size(), 7, *other), p.size());
   ServerAction out = handle(p);
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::UnknownKey);
+  EXPECT_EQ(out.reason, proto::DropReason::UnknownKey);
 
   auto bad = request(1);
   bad.back() ^= 0x80;
   out = handle(bad);
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::BadMac);
+  EXPECT_EQ(out.reason, proto::DropReason::BadMac);
 
   auto nak = request(0);
   nak.resize(codec::kHeaderSize + 4, 0);
   out = handle(nak);
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::BadMac);
-  EXPECT_STREQ(describe(DropReason::BadMac), "bad_mac");
-  EXPECT_STREQ(describe(DropReason::UnknownKey), "unknown_key");
+  EXPECT_EQ(out.reason, proto::DropReason::BadMac);
+  EXPECT_STREQ(describe(proto::DropReason::BadMac), "bad_mac");
+  EXPECT_STREQ(describe(proto::DropReason::UnknownKey), "unknown_key");
 }
 
 TEST_F(SignedRequests, WithoutKeysEverySignedRequestIsByAnUnknownKey) {
@@ -268,7 +268,7 @@ TEST_F(SignedRequests, WithoutKeysEverySignedRequestIsByAnUnknownKey) {
   restart();
   ServerAction out = handle(request(1));
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::UnknownKey);
+  EXPECT_EQ(out.reason, proto::DropReason::UnknownKey);
   EXPECT_TRUE(handle(request(0)).respond);
 }
 
@@ -303,7 +303,7 @@ TEST_F(SignedRequests, ASignedSymmetricActiveRequestGetsASignedPassiveReply) {
   // Signed with a wrong MAC: nothing, as for a client.
   auto bad = request(1);
   bad[0] = static_cast<uint8_t>((bad[0] & 0xF8) | 1);  // the MAC no longer covers this header
-  EXPECT_EQ(handle(bad).reason, DropReason::BadMac);
+  EXPECT_EQ(handle(bad).reason, proto::DropReason::BadMac);
 }
 
 TEST_F(SignedRequests, AKissOfDeathToASignedRequestIsSigned) {

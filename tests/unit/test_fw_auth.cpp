@@ -261,7 +261,7 @@ TEST(FwAuth, ServerModeAnswersAndDropsAsSntpdDoes) {
   core::ServerPolicy policy;
   policy.keys = one_key.get();
   core::Server sntpd(policy, 64, 1);
-  sntpd.set_reference(core::local_reference(10, -20, kT, kT));
+  sntpd.set_reference(proto::local_reference(10, -20, kT, kT));
   int64_t t3 = kT + 5000;
   proto::TransmitClock clock{[](void* t) { return *static_cast<int64_t*>(t); }, &t3};
   core::IpAddress lan;

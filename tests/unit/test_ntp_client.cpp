@@ -88,9 +88,9 @@ class ScriptedServer {
 // A synchronized stratum-2 server whose clock is offset_ns ahead.
 ScriptedServer::Respond good_server(int64_t offset_ns = 0) {
   return [offset_ns](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
-    core::ReferenceState ref = core::local_reference(2, -20, rx_ns + offset_ns, rx_ns + offset_ns);
+    proto::ReferenceState ref = proto::local_reference(2, -20, rx_ns + offset_ns, rx_ns + offset_ns);
     NtpHeader reply;
-    core::make_reply(req, rx_ns + offset_ns, ref, &reply);
+    proto::make_reply(req, rx_ns + offset_ns, ref, &reply);
     SystemClock clock;
     reply.transmit = codec::to_ntp(clock.now_ns() + offset_ns);
     out->push_back(reply);
@@ -101,7 +101,7 @@ ScriptedServer::Respond good_server(int64_t offset_ns = 0) {
 ScriptedServer::Respond kiss_server(const char* code) {
   return [code](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
     NtpHeader kod;
-    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &kod);
+    proto::make_reply(req, rx_ns, proto::unsynchronized_reference(-20), &kod);
     kod.stratum = 0;
     kod.refid = codec::refid_from_ascii(code);
     out->push_back(kod);
@@ -145,9 +145,9 @@ TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
   auto keys = testing::client_test_keys();
   struct Case {
     uint32_t key;
-    core::ReplyStatus status;
+    proto::ReplyStatus status;
   };
-  for (Case c : {Case{0, core::ReplyStatus::Unauthenticated}, Case{2, core::ReplyStatus::BadMac}}) {
+  for (Case c : {Case{0, proto::ReplyStatus::Unauthenticated}, Case{2, proto::ReplyStatus::BadMac}}) {
     ScriptedServer server(good_server(), [&](uint8_t* p, size_t size, size_t cap, size_t) {
       return c.key == 0 ? size : proto::sign_packet(p, size, cap, c.key, *keys);
     });
@@ -157,7 +157,7 @@ TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
     o.key_id = 1;
     auto r = query_servers(clock, {server.address()}, o)[0];
     EXPECT_FALSE(r.usable);
-    EXPECT_EQ(r.status, c.status) << core::describe(r.status);
+    EXPECT_EQ(r.status, c.status) << proto::describe(r.status);
     EXPECT_GT(r.replies, 0);
   }
 }
@@ -199,7 +199,7 @@ TEST(NtpClient, RateKissStopsTheBurst) {
   SystemClock clock;
   auto r = query_servers(clock, {server.address()}, options(64))[0];
   EXPECT_FALSE(r.usable);
-  EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
+  EXPECT_EQ(r.status, proto::ReplyStatus::KissOfDeath);
   EXPECT_STREQ(r.kiss_code, "RATE");
   // Requests sent before the kiss arrived may be a few, more on a loaded
   // machine (they go 1 ms apart); never the whole burst of 64.
@@ -210,7 +210,7 @@ TEST(NtpClient, InitKissIsReportedButDoesNotStopTheBurst) {
   ScriptedServer server(kiss_server("INIT"));
   SystemClock clock;
   auto r = query_servers(clock, {server.address()}, options(3))[0];
-  EXPECT_EQ(r.status, core::ReplyStatus::KissOfDeath);
+  EXPECT_EQ(r.status, proto::ReplyStatus::KissOfDeath);
   EXPECT_STREQ(r.kiss_code, "INIT");
   EXPECT_EQ(r.samples_sent, 3);
 }
@@ -239,14 +239,14 @@ TEST(NtpClient, StrayRepliesAreIgnored) {
 TEST(NtpClient, UnsynchronizedServerIsNotUsable) {
   ScriptedServer server([](const NtpHeader& req, int64_t rx_ns, std::vector<NtpHeader>* out) {
     NtpHeader reply;
-    core::make_reply(req, rx_ns, core::unsynchronized_reference(-20), &reply);
+    proto::make_reply(req, rx_ns, proto::unsynchronized_reference(-20), &reply);
     out->push_back(reply);
   });
   SystemClock clock;
   auto r = query_servers(clock, {server.address()}, options(2))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_EQ(r.replies, 2);
-  EXPECT_EQ(r.status, core::ReplyStatus::Unsynchronized);
+  EXPECT_EQ(r.status, proto::ReplyStatus::Unsynchronized);
 }
 
 TEST(NtpClient, SilentServerTimesOutWithNoReplies) {

@@ -19,7 +19,7 @@ constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'795'000'000 * kS;
 
 NtpHeader client_request(uint8_t version = 4) {
-  NtpHeader h = core::make_request_header({0xAABBCCDDu, 0x11223344u});
+  NtpHeader h = proto::make_request_header({0xAABBCCDDu, 0x11223344u});
   h.version = version;
   h.poll_log2 = 6;
   return h;
@@ -98,9 +98,9 @@ TEST(ServerReply, WithoutReferenceRepliesAreUnsynchronized) {
   EXPECT_EQ(reply.leap, Leap::Unsynchronized);
   EXPECT_EQ(reply.stratum, 16);
   // ...and a client's own tests refuse them.
-  core::Request req{{0xAABBCCDDu, 0x11223344u}, kT0 - 1000};
+  proto::Request req{{0xAABBCCDDu, 0x11223344u}, kT0 - 1000};
   reply.transmit = codec::to_ntp(kT0 + 1000);
-  EXPECT_EQ(core::check_reply(reply, req, kT0 + 2000).status, core::ReplyStatus::Unsynchronized);
+  EXPECT_EQ(proto::check_reply(reply, req, kT0 + 2000).status, proto::ReplyStatus::Unsynchronized);
 }
 
 TEST(ServerReply, RootDispersionGrowsAt15Ppm) {

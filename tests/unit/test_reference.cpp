@@ -74,7 +74,7 @@ TEST(Reference, HoldoverThenFallBackWhenUpstreamIsLost) {
   ReferenceChoice held = choose_reference(e, kT0 + 20 * kMin, kT0, kMaxAge);
   EXPECT_EQ(held.kind, ReferenceKind::Upstream);
   // Dispersion has grown by 15 ppm of 20 minutes: 18 ms.
-  EXPECT_EQ(root_dispersion_at(held.state, kT0 + 20 * kMin), 1'000'000 + 18'000'000);
+  EXPECT_EQ(proto::root_dispersion_at(held.state, kT0 + 20 * kMin), 1'000'000 + 18'000'000);
   ReferenceChoice fallen = choose_reference(e, kT0 + 31 * kMin, kT0, kMaxAge);
   EXPECT_EQ(fallen.kind, ReferenceKind::Local);
   EXPECT_NE(fallen.detail.find("more than the 30 min 00 s allowed"), std::string::npos) << fallen.detail;
@@ -102,7 +102,7 @@ TEST(Reference, KernelDisciplinedByAnotherDaemon) {
   ReferenceChoice c = choose_reference(e, kT0 + kS, kT0, kMaxAge);
   EXPECT_EQ(c.kind, ReferenceKind::Kernel);
   EXPECT_EQ(c.state.stratum, kUnknownDepthStratum);
-  EXPECT_EQ(root_dispersion_at(c.state, kT0 + kS), 3'000'000);
+  EXPECT_EQ(proto::root_dispersion_at(c.state, kT0 + kS), 3'000'000);
 }
 
 TEST(Reference, FreshStateFileIsAReferenceUntilMaxAge) {

@@ -14,21 +14,21 @@ namespace {
 constexpr int64_t kMs = 1'000'000;
 
 TEST(Filter, PicksTheLeastDelay) {
-  Sample s[] = {{5 * kMs, 30 * kMs}, {1 * kMs, 2 * kMs}, {9 * kMs, 50 * kMs}, {2 * kMs, 2 * kMs}};
+  proto::Sample s[] = {{5 * kMs, 30 * kMs}, {1 * kMs, 2 * kMs}, {9 * kMs, 50 * kMs}, {2 * kMs, 2 * kMs}};
   FilterResult r = filter_samples(s, 4);
   EXPECT_EQ(r.best, 1u);  // ties go to the earliest
   EXPECT_GT(r.jitter_ns, 0);
 }
 
 TEST(Filter, OneSampleHasNoJitter) {
-  Sample s[] = {{5 * kMs, 30 * kMs}};
+  proto::Sample s[] = {{5 * kMs, 30 * kMs}};
   FilterResult r = filter_samples(s, 1);
   EXPECT_EQ(r.best, 0u);
   EXPECT_EQ(r.jitter_ns, 0);
 }
 
 TEST(Filter, JitterIsRmsAroundTheBest) {
-  Sample s[] = {{0, 1}, {3 * kMs, 5}, {-3 * kMs, 5}};
+  proto::Sample s[] = {{0, 1}, {3 * kMs, 5}, {-3 * kMs, 5}};
   EXPECT_EQ(filter_samples(s, 3).jitter_ns, 3 * kMs);  // sqrt((9 + 9) / 2) ms
 }
 

@@ -19,7 +19,7 @@ constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'795'000'000 * kS;
 
 NtpHeader client_request(uint8_t version = 4) {
-  NtpHeader h = make_request_header({0xAABBCCDDu, 0x11223344u});
+  NtpHeader h = proto::make_request_header({0xAABBCCDDu, 0x11223344u});
   h.version = version;
   h.poll_log2 = 6;
   return h;
@@ -35,7 +35,7 @@ IpAddress loopback() {
 
 struct RequestPath : ::testing::Test {
   ServerPolicy policy;
-  ReferenceState ref = local_reference(10, -20, kT0, kT0);
+  proto::ReferenceState ref = proto::local_reference(10, -20, kT0, kT0);
   std::unique_ptr<Server> server;  // made with policy at the first request, or by restart()
   int64_t clock_ns = 0;            // the transmit clock; 0: 500 ns after the receive time
   int64_t rx_ns = 0;
@@ -84,19 +84,19 @@ TEST_F(RequestPath, AnswersAClientRequest) {
 
 TEST_F(RequestPath, MalformedAndNonRequestsGetNothing) {
   std::vector<uint8_t> short_packet(20, 0x23);
-  EXPECT_EQ(handle(short_packet).reason, DropReason::Malformed);
+  EXPECT_EQ(handle(short_packet).reason, proto::DropReason::Malformed);
   std::vector<uint8_t> ntpq(48, 0);
   ntpq[0] = 0x16;  // mode 6
-  EXPECT_EQ(handle(ntpq).reason, DropReason::Malformed);
+  EXPECT_EQ(handle(ntpq).reason, proto::DropReason::Malformed);
   NtpHeader server_reply = client_request();
   server_reply.mode = Mode::Server;
-  EXPECT_EQ(handle(packet(server_reply)).reason, DropReason::NotRequest);
+  EXPECT_EQ(handle(packet(server_reply)).reason, proto::DropReason::NotRequest);
   NtpHeader passive = client_request();
   passive.mode = Mode::SymmetricPassive;
-  EXPECT_EQ(handle(packet(passive)).reason, DropReason::NotRequest);
+  EXPECT_EQ(handle(packet(passive)).reason, proto::DropReason::NotRequest);
   NtpHeader broadcast = client_request();
   broadcast.mode = Mode::Broadcast;
-  EXPECT_EQ(handle(packet(broadcast)).reason, DropReason::NotRequest);
+  EXPECT_EQ(handle(packet(broadcast)).reason, proto::DropReason::NotRequest);
   EXPECT_EQ(clients().in_use(), 0u);
 }
 
@@ -150,7 +150,7 @@ TEST_F(RequestPath, SymmetricActiveKeepsNoPeerState) {
 }
 
 TEST_F(RequestPath, SymmetricActiveWhileUnsynchronizedGivesLeapAlarm) {
-  ref = unsynchronized_reference(-20);
+  ref = proto::unsynchronized_reference(-20);
   ServerAction out = handle(packet(peer_request()));
   ASSERT_TRUE(out.respond);
   NtpHeader r = decoded_reply();
@@ -164,7 +164,7 @@ TEST_F(RequestPath, SymmetricActiveFollowsTheClientRules) {
   outside.family = 4;
   outside.bytes[0] = 8;
   outside.bytes[3] = 8;
-  EXPECT_EQ(handle(packet(peer_request()), outside).reason, DropReason::AccessDenied);
+  EXPECT_EQ(handle(packet(peer_request()), outside).reason, proto::DropReason::AccessDenied);
   // No reply larger than the request, extension field or not.
   std::vector<uint8_t> p = packet(peer_request(), 28);
   codec::store_be16(p.data() + 48, 0x0104);
@@ -203,7 +203,7 @@ TEST_F(RequestPath, DeniedAddressesGetNothing) {
   outside.bytes[3] = 8;
   ServerAction out = handle(packet(client_request()), outside);
   EXPECT_FALSE(out.respond);
-  EXPECT_EQ(out.reason, DropReason::AccessDenied);
+  EXPECT_EQ(out.reason, proto::DropReason::AccessDenied);
   EXPECT_EQ(clients().in_use(), 0u);  // not even remembered
 }
 
@@ -215,7 +215,7 @@ TEST_F(RequestPath, RateLimitDropsOrKisses) {
   EXPECT_TRUE(handle(packet(client_request())).respond);
   ServerAction dropped = handle(packet(client_request()));
   EXPECT_FALSE(dropped.respond);
-  EXPECT_EQ(dropped.reason, DropReason::RateLimited);
+  EXPECT_EQ(dropped.reason, proto::DropReason::RateLimited);
   policy.rate_limit.kod = true;
   restart();
   ServerAction kod;
@@ -247,7 +247,7 @@ TEST_F(RequestPath, AStepOfTheClockBackLocksNoClientOut) {
   mono_step = 0;
   EXPECT_TRUE(handle(packet(client_request()), loopback(), kT0).respond);
   EXPECT_EQ(handle(packet(client_request()), loopback(), kT0 + 10 * kS - kHour).reason,
-            DropReason::RateLimited);
+            proto::DropReason::RateLimited);
 }
 
 TEST_F(RequestPath, InterleavedExchangeAsChronyRunsIt) {
@@ -331,16 +331,16 @@ TEST_F(RequestPath, ActionsSayWhatToSendAndWhyNot) {
   std::vector<uint8_t> junk(10, 0xFF);
   a = handle(junk);
   EXPECT_FALSE(a.respond);
-  EXPECT_EQ(a.reason, DropReason::Malformed);
+  EXPECT_EQ(a.reason, proto::DropReason::Malformed);
   EXPECT_EQ(a.size, 0u);
   // A crypto-NAK gets nothing, as on the boards.
   a = handle(packet(client_request(), 4));
   EXPECT_FALSE(a.respond);
-  EXPECT_EQ(a.reason, DropReason::BadMac);
+  EXPECT_EQ(a.reason, proto::DropReason::BadMac);
 }
 
 TEST_F(RequestPath, UnsynchronizedReferenceGivesLeapAlarm) {
-  ref = unsynchronized_reference(-20);
+  ref = proto::unsynchronized_reference(-20);
   ASSERT_TRUE(handle(packet(client_request())).respond);
   EXPECT_EQ(decoded_reply().leap, Leap::Unsynchronized);
   EXPECT_EQ(decoded_reply().stratum, 16);

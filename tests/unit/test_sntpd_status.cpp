@@ -62,7 +62,7 @@ StatusSnapshot synchronized_snapshot() {
   s.selection = SelectionSnapshot{1, 1, 2, "1 reachable server agrees, fewer than --min-sources 2"};
   s.counters.requests = 10;
   s.counters.replies = 8;
-  s.counters.dropped[static_cast<size_t>(core::DropReason::RateLimited)] = 2;
+  s.counters.dropped[static_cast<size_t>(proto::DropReason::RateLimited)] = 2;
   s.counters.broadcasts_sent = 4;
   s.clients = {5, 3, 16384};
   HttpSnapshot h;

@@ -37,15 +37,15 @@ class NtpSource final : public Source {
     } else if (rep.replies == 0) {
       r.status = core::ReadingStatus::Timeout;
       r.detail = "no reply";
-    } else if (rep.status == core::ReplyStatus::KissOfDeath) {
+    } else if (rep.status == proto::ReplyStatus::KissOfDeath) {
       r.status = core::ReadingStatus::Kod;
       r.detail = std::string("Kiss-o'-Death ") + rep.kiss_code;
-    } else if (rep.status == core::ReplyStatus::Unsynchronized) {
+    } else if (rep.status == proto::ReplyStatus::Unsynchronized) {
       r.status = core::ReadingStatus::Unsynchronized;
-      r.detail = core::describe(rep.status);
+      r.detail = proto::describe(rep.status);
     } else {
       r.status = core::ReadingStatus::Error;
-      r.detail = core::describe(rep.status);
+      r.detail = proto::describe(rep.status);
     }
     return r;
   }

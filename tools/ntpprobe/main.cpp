@@ -130,10 +130,10 @@ Tally tally(const std::vector<std::string>& servers, const std::vector<os::Serve
 // No usable server: says why for the kisses and failed MACs; the exit code.
 int explain_no_candidate(const Tally& t, uint32_t key_id) {
   for (const ServerResult& r : t.results) {
-    if (r.report.status == core::ReplyStatus::KissOfDeath) {
+    if (r.report.status == proto::ReplyStatus::KissOfDeath) {
       fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
-    } else if (r.report.status == core::ReplyStatus::Unauthenticated ||
-               r.report.status == core::ReplyStatus::BadMac) {
+    } else if (r.report.status == proto::ReplyStatus::Unauthenticated ||
+               r.report.status == proto::ReplyStatus::BadMac) {
       fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, auth_text(r.report, key_id));
     }
   }

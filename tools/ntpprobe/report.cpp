@@ -97,14 +97,14 @@ std::string human_line(const ServerResult& r) {
     why = "no reply: " + rep.error;
   } else if (rep.replies == 0) {
     why = "no reply";
-  } else if (rep.status == core::ReplyStatus::KissOfDeath) {
+  } else if (rep.status == proto::ReplyStatus::KissOfDeath) {
     why = kiss_text(rep);
-  } else if (rep.status == core::ReplyStatus::Unsynchronized) {
+  } else if (rep.status == proto::ReplyStatus::Unsynchronized) {
     why = fmt::format("unsynchronized (leap {}, stratum {})", static_cast<int>(h.leap), h.stratum);
-  } else if (rep.status == core::ReplyStatus::Unauthenticated || rep.status == core::ReplyStatus::BadMac) {
-    why = core::describe(rep.status);
+  } else if (rep.status == proto::ReplyStatus::Unauthenticated || rep.status == proto::ReplyStatus::BadMac) {
+    why = proto::describe(rep.status);
   } else {
-    why = core::describe(rep.status);
+    why = proto::describe(rep.status);
   }
   return fmt::format("{}  {}  {}", r.name, why, counts);
 }
@@ -112,12 +112,12 @@ std::string human_line(const ServerResult& r) {
 }  // namespace
 
 std::string kiss_text(const os::ServerReport& rep) {
-  const char* meaning = core::describe_kiss(rep.header.refid);
+  const char* meaning = proto::describe_kiss(rep.header.refid);
   return fmt::format("Kiss-o'-Death {}{}{}", rep.kiss_code, *meaning ? ": " : "", meaning);
 }
 
 std::string auth_text(const os::ServerReport& rep, uint32_t key_id) {
-  if (rep.status == core::ReplyStatus::Unauthenticated) {
+  if (rep.status == proto::ReplyStatus::Unauthenticated) {
     return fmt::format("reply not authenticated: no MAC, or a crypto-NAK (does the server hold key {}?)",
                        key_id);
   }
@@ -130,11 +130,11 @@ std::string status_word(const ServerResult& r) {
   if (!rep.error.empty()) return "error";
   if (rep.replies == 0) return "timeout";
   switch (rep.status) {
-    case core::ReplyStatus::KissOfDeath: return "kod";
-    case core::ReplyStatus::Unsynchronized: return "unsynchronized";
-    case core::ReplyStatus::RootDistanceTooLarge: return "too_far";
-    case core::ReplyStatus::Unauthenticated: return "unauthenticated";
-    case core::ReplyStatus::BadMac: return "bad_mac";
+    case proto::ReplyStatus::KissOfDeath: return "kod";
+    case proto::ReplyStatus::Unsynchronized: return "unsynchronized";
+    case proto::ReplyStatus::RootDistanceTooLarge: return "too_far";
+    case proto::ReplyStatus::Unauthenticated: return "unauthenticated";
+    case proto::ReplyStatus::BadMac: return "bad_mac";
     default: return "bad_reply";
   }
 }

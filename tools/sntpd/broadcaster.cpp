@@ -19,9 +19,9 @@ void Broadcaster::attach(EventLoop& loop) {
 
 void Broadcaster::send_all() {
   auto poll = static_cast<int8_t>(std::lround(std::log2(interval_s_)));
-  core::ReferenceState ref = reference_.state();
+  proto::ReferenceState ref = reference_.state();
   for (Broadcast& b : broadcasts_) {
-    codec::NtpHeader h = core::make_broadcast(ref, clock_.now_ns(), poll);
+    codec::NtpHeader h = proto::make_broadcast(ref, clock_.now_ns(), poll);
     uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
     codec::encode(h, buf, sizeof(buf));
     size_t size =

@@ -42,7 +42,7 @@ std::unique_ptr<ReliabilityLog> reliability_log(os::Clock& clock, const Options&
 
 }  // namespace
 
-Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
+Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<core::Server> state,
                std::unique_ptr<Upstreams> upstreams)
     : clock_(clock),
       state_(std::move(state)),
@@ -127,7 +127,7 @@ void Daemon::stop_serving() {
   std::string reasons;  // every reason, named as `sntpd status` names them
   for (size_t r = 0; r < kDropReasons; ++r) {
     reasons += fmt::format("{}{} {}", r == 0 ? "" : ", ", t.dropped[r],
-                           core::describe(static_cast<core::DropReason>(r)));
+                           proto::describe(static_cast<proto::DropReason>(r)));
   }
   os::log::info("{} requests, {} replies, {} dropped ({})", t.requests, t.replies, t.dropped_total(),
                 reasons);

@@ -40,7 +40,7 @@ struct MqttConfig;
 class Daemon {
  public:
   // The clock served and set, the settings, what the workers share, the --upstream servers (added).
-  Daemon(os::Clock& clock, const Options& options, std::unique_ptr<ServeState> state,
+  Daemon(os::Clock& clock, const Options& options, std::unique_ptr<core::Server> state,
          std::unique_ptr<Upstreams> upstreams);
   ~Daemon();  // stops the web process first
 
@@ -85,7 +85,7 @@ class Daemon {
   MqttState mqtt_state(const std::string& camera_state);
 
   os::Clock& clock_;
-  std::unique_ptr<ServeState> state_;
+  std::unique_ptr<core::Server> state_;
   UpstreamSet upstreams_;
   std::unique_ptr<ReliabilityLog> reliability_;  // before keeper_, which reports to it
   ReferenceKeeper keeper_;

@@ -655,7 +655,7 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   if (Stop stop = build_policy(opt, keys, policy)) return *stop;
   uint64_t seed = 0;
   os::random_bytes(&seed, sizeof(seed));
-  auto state = std::make_unique<ServeState>(policy, static_cast<size_t>(opt.max_clients), seed);
+  auto state = std::make_unique<core::Server>(policy, static_cast<size_t>(opt.max_clients), seed);
   UpstreamConfig uc;
   uc.clock_control = !opt.no_clock_control;
   uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);

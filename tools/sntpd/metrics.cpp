@@ -96,7 +96,7 @@ void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTa
   counter(m, "sntpd_kod_sent_total", "Kiss-o'-Death RATE replies sent.", c.kod_sent);
   m.family("sntpd_dropped_total", MetricType::Counter, "NTP datagrams not answered, by reason.");
   for (size_t i = 0; i < kDropReasons; ++i) {
-    m.sample(c.dropped[i], {{"reason", core::describe(static_cast<core::DropReason>(i))}});
+    m.sample(c.dropped[i], {{"reason", proto::describe(static_cast<proto::DropReason>(i))}});
   }
   counter(m, "sntpd_send_errors_total", "Replies the kernel refused to send.", c.send_errors);
   counter(m, "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.",

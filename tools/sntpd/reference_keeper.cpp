@@ -28,13 +28,13 @@ constexpr int64_t kTickNs = kNsPerSecond;  // the reference is re-evaluated ever
 
 }  // namespace
 
-ReferenceKeeper::ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSet& upstreams,
+ReferenceKeeper::ReferenceKeeper(os::Clock& clock, core::Server& serve, UpstreamSet& upstreams,
                                  ReferenceConfig config)
     : clock_(clock),
       serve_(serve),
       upstreams_(upstreams),
       config_(std::move(config)),
-      precision_log2_(core::precision_log2_from_ns(os::measure_resolution_ns(clock))),
+      precision_log2_(proto::precision_log2_from_ns(os::measure_resolution_ns(clock))),
       start_ns_(clock.now_ns()) {}
 
 void ReferenceKeeper::widen_precision(os::RxStamping receive) {
@@ -115,7 +115,7 @@ void ReferenceKeeper::notify_ready() {
 }
 
 void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
-  const core::ReferenceState& r = reference_.state;
+  const proto::ReferenceState& r = reference_.state;
   std::string line =
       r.synchronized
           ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_source_,
@@ -218,7 +218,7 @@ ReferenceSnapshot ReferenceKeeper::snapshot() {
   std::lock_guard<std::mutex> lock(mutex_);
   ReferenceSnapshot s;
   s.now_ns = clock_.now_ns();
-  const core::ReferenceState& r = reference_.state;
+  const proto::ReferenceState& r = reference_.state;
   s.synchronized = r.synchronized;
   s.kind = core::describe(reference_.kind);
   if (reference_.kind == core::ReferenceKind::SyncState) s.state_source = reference_source_;
@@ -228,7 +228,7 @@ ReferenceSnapshot ReferenceKeeper::snapshot() {
     s.stratum = r.stratum;
     s.refid = core::refid_text(r.refid, r.stratum);
     s.leap = 0;
-    s.root_dispersion_ns = core::root_dispersion_at(r, s.now_ns);
+    s.root_dispersion_ns = proto::root_dispersion_at(r, s.now_ns);
     s.reference_time_ns = r.reference_time_ns;
     s.age_ns = s.now_ns - r.reference_time_ns;
   }
@@ -237,7 +237,7 @@ ReferenceSnapshot ReferenceKeeper::snapshot() {
   return s;
 }
 
-core::ReferenceState ReferenceKeeper::state() {
+proto::ReferenceState ReferenceKeeper::state() {
   std::lock_guard<std::mutex> lock(mutex_);
   return reference_.state;
 }

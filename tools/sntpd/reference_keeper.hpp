@@ -4,14 +4,14 @@
 // gathers the evidence (the upstream servers, the kernel's sync status when
 // someone else disciplines the clock, the sync-state file, --local-stratum),
 // lets core/reference choose, publishes the choice to the workers
-// (ServeState), logs each change of reference and tells systemd the
+// (core::Server), logs each change of reference and tells systemd the
 // reference served (sd_notify STATUS=).  A phone's set (GET /exchange, POST
 // /set) is judged here on the same evidence (core/phone) and, when taken,
 // steps the clock.  With --camera-reference, a reading of the camera's clock that camsync
 // recorded (core/camera_reference.hpp) is taken the same way when nothing better counts.
 // Called on the event loop's thread (sntpd-web's requests reach it there over
 // the web channel, the control socket's too); the NTP workers see only the
-// ServeState it publishes.  Its lock makes each call whole should another
+// core::Server it publishes.  Its lock makes each call whole should another
 // thread call it.
 #pragma once
 
@@ -44,7 +44,7 @@ struct ReferenceConfig {
 class ReferenceKeeper {
  public:
   // Measures the clock's precision; the daemon's start is now (the reference's grace period counts from it).
-  ReferenceKeeper(os::Clock& clock, ServeState& serve, UpstreamSet& upstreams, ReferenceConfig config);
+  ReferenceKeeper(os::Clock& clock, core::Server& serve, UpstreamSet& upstreams, ReferenceConfig config);
 
   // Serves a precision no finer than the sockets' receive stamps (served_precision_log2).
   void widen_precision(os::RxStamping receive);
@@ -72,7 +72,7 @@ class ReferenceKeeper {
   // The reference as last chosen, with its age and root dispersion at now.
   ReferenceSnapshot snapshot();
   // The reference state served now (what broadcasts carry).
-  core::ReferenceState state();
+  proto::ReferenceState state();
 
  private:
   core::ReferenceEvidence gather_evidence(std::string* state_source);
@@ -93,7 +93,7 @@ class ReferenceKeeper {
                           const std::string& state_source);
 
   os::Clock& clock_;
-  ServeState& serve_;
+  core::Server& serve_;
   UpstreamSet& upstreams_;
   ReferenceConfig config_;
   int8_t precision_log2_;

@@ -18,7 +18,7 @@ uint64_t CounterTotals::dropped_total() const {
   return n;
 }
 
-Worker::Worker(os::Clock& clock, ServeState& state, std::vector<os::UdpSocket> sockets, uint64_t seed)
+Worker::Worker(os::Clock& clock, core::Server& state, std::vector<os::UdpSocket> sockets, uint64_t seed)
     : clock_(clock),
       state_(state),
       sockets_(std::move(sockets)),

@@ -33,7 +33,7 @@ struct Counters {
   std::atomic<uint64_t> interleaved{0};  // replies in interleaved mode
   std::atomic<uint64_t> passive{0};      // replies in passive mode (2), to symmetric-active requests
   std::atomic<uint64_t> kod{0};          // KoD RATE replies
-  std::atomic<uint64_t> dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
+  std::atomic<uint64_t> dropped[static_cast<size_t>(proto::DropReason::kCount)] = {};
   std::atomic<uint64_t> send_errors{0};
   std::atomic<uint64_t> tx_timestamps{0};  // kernel transmit timestamps used
 };
@@ -42,16 +42,13 @@ struct Counters {
 struct CounterTotals {
   uint64_t received = 0, replies = 0, interleaved = 0, passive = 0, kod = 0, send_errors = 0,
            tx_timestamps = 0;
-  uint64_t dropped[static_cast<size_t>(core::DropReason::kCount)] = {};
+  uint64_t dropped[static_cast<size_t>(proto::DropReason::kCount)] = {};
   uint64_t dropped_total() const;
 };
 
-// What the workers share: the policy, the client table and the reference served (core::Server).
-using ServeState = core::Server;
-
 class Worker {
  public:
-  Worker(os::Clock& clock, ServeState& state, std::vector<os::UdpSocket> sockets, uint64_t seed);
+  Worker(os::Clock& clock, core::Server& state, std::vector<os::UdpSocket> sockets, uint64_t seed);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -67,7 +64,7 @@ class Worker {
   uint32_t next_random();
 
   os::Clock& clock_;
-  ServeState& state_;
+  core::Server& state_;
   std::vector<os::UdpSocket> sockets_;
   int stop_fd_ = -1;  // eventfd
   std::thread thread_;

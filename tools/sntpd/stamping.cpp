@@ -15,7 +15,7 @@ void note_stamping(TimestampSnapshot& t, const std::vector<os::UdpSocket>& socke
 }
 
 int8_t served_precision_log2(int8_t clock_log2, os::RxStamping receive) {
-  return std::max(clock_log2, core::precision_log2_from_ns(os::stamp_error_ns(receive)));
+  return std::max(clock_log2, proto::precision_log2_from_ns(os::stamp_error_ns(receive)));
 }
 
 }  // namespace lansync::sntpd

@@ -189,7 +189,7 @@ constexpr std::pair<const char*, Count> kCountsAfter[] = {
     {"tx_timestamps", &CounterSnapshot::tx_timestamps},
     {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
 
-const char* drop_name(size_t i) { return core::describe(static_cast<core::DropReason>(i)); }
+const char* drop_name(size_t i) { return proto::describe(static_cast<proto::DropReason>(i)); }
 
 ordered_json counters_json(const CounterSnapshot& t) {
   ordered_json c;

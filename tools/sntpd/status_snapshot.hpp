@@ -106,7 +106,7 @@ struct SelectionSnapshot {
   std::string problem;      // why they give no correction; "" when they give one
 };
 
-inline constexpr size_t kDropReasons = static_cast<size_t>(core::DropReason::kCount);
+inline constexpr size_t kDropReasons = static_cast<size_t>(proto::DropReason::kCount);
 
 // The workers' counters, summed, and the broadcasts sent.
 struct CounterSnapshot {

@@ -103,7 +103,7 @@ void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot&
   std::string dropped;
   for (size_t i = 0; i < kDropReasons; ++i) {
     dropped += fmt::format("{}{} {}", i == 0 ? "" : ", ", c.dropped[i],
-                           core::describe(static_cast<core::DropReason>(i)));
+                           proto::describe(static_cast<proto::DropReason>(i)));
   }
   fmt::format_to(out, "Dropped          : {} ({})\n", c.dropped_total(), dropped);
   fmt::format_to(out, "Clients          : {} seen, {} tracked of {}\n", cl.seen, cl.tracked, cl.capacity);
