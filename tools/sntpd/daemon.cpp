@@ -134,16 +134,7 @@ void Daemon::stop_serving() {
 }
 
 CounterSnapshot Daemon::counters() {
-  CounterTotals t = sum_counters(workers_);
-  CounterSnapshot c;
-  c.requests = t.received;
-  c.replies = t.replies;
-  c.interleaved_replies = t.interleaved;
-  c.passive_replies = t.passive;
-  c.kod_sent = t.kod;
-  for (size_t i = 0; i < kDropReasons; ++i) c.dropped[i] = t.dropped[i];
-  c.send_errors = t.send_errors;
-  c.tx_timestamps = t.tx_timestamps;
+  CounterSnapshot c = sum_counters(workers_);
   c.broadcasts_sent = broadcaster_.sent();
   return c;
 }

@@ -12,12 +12,6 @@
 
 namespace lansync::sntpd {
 
-uint64_t CounterTotals::dropped_total() const {
-  uint64_t n = 0;
-  for (uint64_t d : dropped) n += d;
-  return n;
-}
-
 Worker::Worker(os::Clock& clock, core::Server& state, std::vector<os::UdpSocket> sockets, uint64_t seed)
     : clock_(clock),
       state_(state),
@@ -87,7 +81,7 @@ void Worker::serve(os::UdpSocket& socket) {
     int64_t read_ns = clock_.now_ns();
     for (size_t i = 0; i < batch_.size(); ++i) {
       const os::UdpSocket::Datagram& d = batch_.datagram(i);
-      counters_.received.fetch_add(1, std::memory_order_relaxed);
+      counters_.requests.fetch_add(1, std::memory_order_relaxed);
       int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : read_ns;
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
@@ -104,9 +98,9 @@ void Worker::serve(os::UdpSocket& socket) {
         continue;
       }
       counters_.replies.fetch_add(1, std::memory_order_relaxed);
-      if (a.interleaved) counters_.interleaved.fetch_add(1, std::memory_order_relaxed);
-      if (a.passive) counters_.passive.fetch_add(1, std::memory_order_relaxed);
-      if (a.kod) counters_.kod.fetch_add(1, std::memory_order_relaxed);
+      if (a.interleaved) counters_.interleaved_replies.fetch_add(1, std::memory_order_relaxed);
+      if (a.passive) counters_.passive_replies.fetch_add(1, std::memory_order_relaxed);
+      if (a.kod) counters_.kod_sent.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
@@ -127,19 +121,19 @@ void Worker::read_tx_timestamps(os::UdpSocket& socket) {
   }
 }
 
-CounterTotals sum_counters(const std::vector<std::unique_ptr<Worker>>& workers) {
-  CounterTotals t;
+CounterSnapshot sum_counters(const std::vector<std::unique_ptr<Worker>>& workers) {
+  CounterSnapshot t;
+  auto add = [](uint64_t& sum, const std::atomic<uint64_t>& c) { sum += c.load(std::memory_order_relaxed); };
   for (const auto& w : workers) {
     const Counters& c = w->counters();
-    t.received += c.received.load(std::memory_order_relaxed);
-    t.replies += c.replies.load(std::memory_order_relaxed);
-    t.interleaved += c.interleaved.load(std::memory_order_relaxed);
-    t.passive += c.passive.load(std::memory_order_relaxed);
-    t.kod += c.kod.load(std::memory_order_relaxed);
-    t.send_errors += c.send_errors.load(std::memory_order_relaxed);
-    t.tx_timestamps += c.tx_timestamps.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < std::size(t.dropped); ++i)
-      t.dropped[i] += c.dropped[i].load(std::memory_order_relaxed);
+    add(t.requests, c.requests);
+    add(t.replies, c.replies);
+    add(t.interleaved_replies, c.interleaved_replies);
+    add(t.passive_replies, c.passive_replies);
+    add(t.kod_sent, c.kod_sent);
+    add(t.send_errors, c.send_errors);
+    add(t.tx_timestamps, c.tx_timestamps);
+    for (size_t i = 0; i < kDropReasons; ++i) add(t.dropped[i], c.dropped[i]);
   }
   return t;
 }

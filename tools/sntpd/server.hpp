@@ -23,27 +23,21 @@
 #include "core/server.hpp"
 #include "os/clock.hpp"
 #include "os/udp.hpp"
+#include "status_snapshot.hpp"
 
 namespace lansync::sntpd {
 
-// Counters of one worker; read by the main thread while the worker runs.
+// Counters of one worker, as the status report names them (CounterSnapshot); read by the main
+// thread while the worker runs.
 struct Counters {
-  std::atomic<uint64_t> received{0};     // datagrams read
-  std::atomic<uint64_t> replies{0};      // replies sent (including KoD)
-  std::atomic<uint64_t> interleaved{0};  // replies in interleaved mode
-  std::atomic<uint64_t> passive{0};      // replies in passive mode (2), to symmetric-active requests
-  std::atomic<uint64_t> kod{0};          // KoD RATE replies
-  std::atomic<uint64_t> dropped[static_cast<size_t>(proto::DropReason::kCount)] = {};
+  std::atomic<uint64_t> requests{0};             // datagrams read
+  std::atomic<uint64_t> replies{0};              // replies sent (including KoD)
+  std::atomic<uint64_t> interleaved_replies{0};  // replies in interleaved mode
+  std::atomic<uint64_t> passive_replies{0};      // replies in passive mode (2), to symmetric-active requests
+  std::atomic<uint64_t> kod_sent{0};             // KoD RATE replies
+  std::atomic<uint64_t> dropped[kDropReasons] = {};
   std::atomic<uint64_t> send_errors{0};
   std::atomic<uint64_t> tx_timestamps{0};  // kernel transmit timestamps used
-};
-
-// Plain copy of the counters, summed over workers.
-struct CounterTotals {
-  uint64_t received = 0, replies = 0, interleaved = 0, passive = 0, kod = 0, send_errors = 0,
-           tx_timestamps = 0;
-  uint64_t dropped[static_cast<size_t>(proto::DropReason::kCount)] = {};
-  uint64_t dropped_total() const;
 };
 
 class Worker {
@@ -74,6 +68,7 @@ class Worker {
   os::UdpSocket::Batch batch_{32};
 };
 
-CounterTotals sum_counters(const std::vector<std::unique_ptr<Worker>>& workers);
+// The workers' counters, summed; broadcasts_sent is the broadcaster's, left 0.
+CounterSnapshot sum_counters(const std::vector<std::unique_ptr<Worker>>& workers);
 
 }  // namespace lansync::sntpd

@@ -115,7 +115,7 @@ struct CounterSnapshot {
   uint64_t interleaved_replies = 0;                 // replies in interleaved mode
   uint64_t passive_replies = 0;                     // replies in passive mode (to symmetric-active requests)
   uint64_t kod_sent = 0;                            // KoD RATE replies
-  std::array<uint64_t, kDropReasons> dropped = {};  // by core::DropReason
+  std::array<uint64_t, kDropReasons> dropped = {};  // by proto::DropReason
   uint64_t send_errors = 0;                         // replies the kernel refused to send
   uint64_t tx_timestamps = 0;                       // kernel transmit timestamps used
   uint64_t broadcasts_sent = 0;                     // mode-5 broadcasts sent
