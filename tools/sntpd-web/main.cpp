@@ -18,13 +18,13 @@
 #include <string>
 
 #include "cli/command_line.hpp"
+#include "http_server.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/file.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/web_channel.hpp"
-#include "server.hpp"
 
 namespace lansync::web {
 namespace {

@@ -1,6 +1,6 @@
 // sntpd's daemon: its parts put together, and the order in which they start and stop.
 //
-// Serving runs in the workers (server.hpp).  The main thread runs an event
+// Serving runs in the workers (worker.hpp).  The main thread runs an event
 // loop (event_loop.hpp) for the other parts, each with one job: the upstream
 // set polls the --upstream servers (upstream_set.hpp), the reference keeper
 // re-chooses the reference every second and publishes it to the workers
@@ -26,7 +26,7 @@
 #include "os/control.hpp"
 #include "os/udp.hpp"
 #include "reference_keeper.hpp"
-#include "server.hpp"
+#include "worker.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
 #include "upstreams.hpp"

@@ -28,7 +28,7 @@
 #include "os/set_clock.hpp"
 #include "os/udp.hpp"
 #include "reliability_log.hpp"
-#include "server.hpp"
+#include "worker.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
 

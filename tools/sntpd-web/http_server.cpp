@@ -1,5 +1,5 @@
-// sntpd-web's HTTP server; see server.hpp.
-#include "server.hpp"
+// sntpd-web's HTTP server; see http_server.hpp.
+#include "http_server.hpp"
 
 #include <microhttpd.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
-// sntpd workers; see server.hpp.
-#include "server.hpp"
+// sntpd workers; see worker.hpp.
+#include "worker.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
