@@ -26,10 +26,10 @@
 #include "os/control.hpp"
 #include "os/udp.hpp"
 #include "reference_keeper.hpp"
-#include "worker.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
 #include "upstreams.hpp"
+#include "worker.hpp"
 
 namespace lansync::sntpd {
 

@@ -28,9 +28,9 @@
 #include "os/set_clock.hpp"
 #include "os/udp.hpp"
 #include "reliability_log.hpp"
-#include "worker.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
+#include "worker.hpp"
 
 namespace lansync::sntpd {
 
