@@ -43,14 +43,15 @@ NtpShort to_ntp_short(int64_t ns) {
   if (ns <= 0) return {0};
   constexpr int64_t max_ns = int64_t{65536} * kNsPerSecond;  // 2^16 s, beyond the format
   if (ns >= max_ns) return {0xFFFFFFFFu};
-  // ns < 2^46, so ns * 2^16 < 2^62.
-  uint64_t raw = ((static_cast<uint64_t>(ns) << 16) + kNsPerSecond / 2) / kNsPerSecond;
+  // Rounded up, as chrony does: the format carries error bounds (root delay, root dispersion),
+  // which must never be understated.  ns < 2^46, so ns * 2^16 < 2^62.
+  uint64_t raw = ((static_cast<uint64_t>(ns) << 16) + kNsPerSecond - 1) / kNsPerSecond;
   return {raw > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(raw)};
 }
 
 int64_t from_ntp_short(NtpShort s) {
-  // raw < 2^32, so raw * 1e9 < 2^62.
-  return static_cast<int64_t>((uint64_t{s.raw} * kNsPerSecond + (1u << 15)) >> 16);
+  // Rounded up too (a bound read stays a bound).  raw < 2^32, so raw * 1e9 < 2^62.
+  return static_cast<int64_t>((uint64_t{s.raw} * kNsPerSecond + 0xFFFFu) >> 16);
 }
 
 }  // namespace lansync::codec

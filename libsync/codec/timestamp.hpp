@@ -62,10 +62,11 @@ int64_t from_ntp(NtpTimestamp ts, int64_t pivot_unix_ns);
 // clock, but never earlier than kEarliestPlausibleUnixSeconds.
 int64_t era_pivot(int64_t local_unix_ns);
 
-// Nanoseconds (>= 0) -> short format; negative gives 0, too large saturates.
+// Nanoseconds (>= 0) -> short format, rounded up (it carries error bounds); negative gives 0,
+// too large saturates.
 NtpShort to_ntp_short(int64_t ns);
 
-// Short format -> nanoseconds, rounded to the nearest nanosecond.
+// Short format -> nanoseconds, rounded up to the nanosecond.
 int64_t from_ntp_short(NtpShort s);
 
 }  // namespace lansync::codec

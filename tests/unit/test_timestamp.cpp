@@ -93,7 +93,15 @@ TEST(Timestamp, ShortFormat) {
   EXPECT_EQ(from_ntp_short({1}), 15'259);  // 2^-16 s
   EXPECT_EQ(to_ntp_short(-5).raw, 0u);
   EXPECT_EQ(to_ntp_short(70'000 * kS).raw, 0xFFFFFFFFu);
-  EXPECT_EQ(from_ntp_short({0xFFFFFFFFu}), 65'535'999'984'741);
+  EXPECT_EQ(from_ntp_short({0xFFFFFFFFu}), 65'535'999'984'742);
+  // Bounds are rounded up both ways: a served error is never understated, nor one read.
+  EXPECT_EQ(to_ntp_short(1).raw, 1u);
+  EXPECT_EQ(to_ntp_short(15'258).raw, 1u);  // one unit is 15258.789 ns
+  EXPECT_EQ(to_ntp_short(15'259).raw, 2u);
+  for (int64_t ns : {int64_t{1}, int64_t{181'335'450}, int64_t{999'999'999}, int64_t{1'500'000'000}}) {
+    EXPECT_GE(from_ntp_short(to_ntp_short(ns)), ns) << ns;
+    EXPECT_LT(from_ntp_short(to_ntp_short(ns)) - ns, 15'260) << ns;  // by less than one unit, 2^-16 s
+  }
 }
 
 }  // namespace
