@@ -2,6 +2,7 @@
 #include "firmware/core/estimator.hpp"
 
 #include "firmware/core/wide.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -47,8 +48,7 @@ void Estimator::expire(int64_t oldest_local_ns) {
 }
 
 int64_t Estimator::sigma_ns(int64_t delay_ns, int64_t min_delay_ns) const {
-  int64_t excess = delay_ns > min_delay_ns ? delay_ns - min_delay_ns : 0;
-  return sigma_floor_ns_ + excess / 2;
+  return proto::sample_sigma_ns(sigma_floor_ns_, delay_ns, min_delay_ns);
 }
 
 Estimator::Edge Estimator::envelope(int64_t freq_hint_q32, bool uplink, int64_t mean_d) const {

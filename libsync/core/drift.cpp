@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "proto/units.hpp"
+
 namespace lansync::core {
 
 const char* describe(DriftError e) {
@@ -39,6 +41,7 @@ double median(std::vector<double> v) {
 // (indices into samples).  breaks[k]: a step between g[k] and g[k+1].
 struct StepScan {
   double threshold_s = 0;
+  double noise_s = 0;         // robust standard deviation of one sample's offset (0: not known)
   std::vector<bool> breaks;   // size g.size() - 1
   std::vector<bool> outlier;  // size g.size()
 };
@@ -61,14 +64,13 @@ StepScan scan_steps(std::span<const DriftSample> s, const std::vector<size_t>& g
   for (size_t k = 0; k + 1 < n; ++k) {
     r[k] = (s[g[k + 1]].offset_s - s[g[k]].offset_s) - rate * (s[g[k + 1]].t_s - s[g[k]].t_s);
   }
-  if (user_threshold_s <= 0) {
-    // 1.4826 * MAD: the standard deviation of Gaussian noise, unmoved by a few steps.
-    double mid = median(r);
-    std::vector<double> dev(r.size());
-    for (size_t k = 0; k < r.size(); ++k) dev[k] = std::fabs(r[k] - mid);
-    double sigma = 1.4826 * median(dev);
-    scan.threshold_s = std::max(kMinAutoStepS, kAutoStepSigmas * sigma);
-  }
+  // 1.4826 * MAD: the standard deviation of Gaussian noise, unmoved by a few steps.
+  double mid = median(r);
+  std::vector<double> dev(r.size());
+  for (size_t k = 0; k < r.size(); ++k) dev[k] = std::fabs(r[k] - mid);
+  double sigma = 1.4826 * median(dev);
+  scan.noise_s = sigma / std::sqrt(2.0);  // a change is the difference of two samples
+  if (user_threshold_s <= 0) scan.threshold_s = std::max(kMinAutoStepS, kAutoStepSigmas * sigma);
   for (size_t k = 0; k + 1 < n; ++k) scan.breaks[k] = std::fabs(r[k]) > scan.threshold_s;
   // Away and straight back: the sample in between is an outlier.
   for (size_t k = 0; k + 2 < n; ++k) {
@@ -131,9 +133,38 @@ namespace {
 
 // The points of the fit: the good samples but the outliers, each with its segment.
 struct FitPoints {
-  std::vector<double> x, y;   // time and offset, seconds
-  std::vector<size_t> group;  // segment of each point
+  std::vector<double> x, y;    // time and offset, seconds
+  std::vector<size_t> group;   // segment of each point
+  std::vector<double> weight;  // of each point in the fit (fit_weights)
 };
+
+// Each point's weight: the inverse square of its standard deviation, the
+// noise plus half of how much its round trip exceeds the shortest one
+// (proto::sample_sigma_ns, chrony's rule).  Samples without a round trip (0)
+// and those at the shortest one weigh the same.
+std::vector<double> fit_weights(std::span<const DriftSample> s, const std::vector<size_t>& used,
+                                double noise_s) {
+  // Round trips in ns; one that is not a number counts as none, and a day as the most.
+  auto ns = [](double seconds) {
+    if (!std::isfinite(seconds)) return int64_t{0};
+    return static_cast<int64_t>(std::llround(std::min(std::fabs(seconds), 86400.0) * 1e9));
+  };
+  int64_t shortest = 0;
+  for (size_t i : used) {
+    int64_t d = ns(s[i].delay_s);
+    if (d > 0 && (shortest == 0 || d < shortest)) shortest = d;
+  }
+  // A floor of 1 ns: a synthetic log without noise keeps its weights finite.
+  const int64_t floor_ns = std::max<int64_t>(ns(noise_s), 1);
+  std::vector<double> w;
+  w.reserve(used.size());
+  for (size_t i : used) {
+    int64_t d = ns(s[i].delay_s);
+    double sd = static_cast<double>(proto::sample_sigma_ns(floor_ns, d > 0 ? d : shortest, shortest));
+    w.push_back(1 / (sd * sd));
+  }
+  return w;
+}
 
 // Checks the options and the samples; the indices of the good samples.
 Result<std::vector<size_t>, DriftError> good_samples(std::span<const DriftSample> s,
@@ -157,6 +188,7 @@ Result<std::vector<size_t>, DriftError> good_samples(std::span<const DriftSample
 FitPoints segment(std::span<const DriftSample> s, const std::vector<size_t>& g, const StepScan& scan,
                   DriftAnalysis* a) {
   FitPoints p;
+  std::vector<size_t> used;  // input indices of the points
   size_t seg = 0;
   bool seg_open = false;
   for (size_t k = 0; k < g.size(); ++k) {
@@ -181,7 +213,9 @@ FitPoints segment(std::span<const DriftSample> s, const std::vector<size_t>& g, 
     p.x.push_back(s[g[k]].t_s);
     p.y.push_back(s[g[k]].offset_s);
     p.group.push_back(seg);
+    used.push_back(g[k]);
   }
+  p.weight = fit_weights(s, used, scan.noise_s);
   return p;
 }
 
@@ -192,8 +226,10 @@ void fit_each_segment(const FitPoints& p, const ParallelFit& fit, DriftAnalysis*
     if (k > 0) sg.step_s = fit.intercepts[k] - fit.intercepts[k - 1];
     if (sg.n < 3) continue;
     size_t begin = static_cast<size_t>(std::find(p.group.begin(), p.group.end(), k) - p.group.begin());
-    auto own = fit_line(std::span<const double>(p.x).subspan(begin, sg.n),
-                        std::span<const double>(p.y).subspan(begin, sg.n));
+    const std::vector<size_t> one_group(sg.n, 0);
+    auto own = fit_parallel_lines(std::span<const double>(p.x).subspan(begin, sg.n),
+                                  std::span<const double>(p.y).subspan(begin, sg.n), one_group, 1,
+                                  std::span<const double>(p.weight).subspan(begin, sg.n));
     if (own) {
       sg.fitted = true;
       sg.drift_ppm = -own->slope * 1e6;
@@ -265,7 +301,7 @@ Result<DriftAnalysis, DriftError> analyze_drift(std::span<const DriftSample> s, 
   a.used = p.x.size();
   a.span_s = p.x.back() - p.x.front();
   if (!(a.span_s > 0)) return fail(DriftError::NoTimeSpan);
-  auto fit = fit_parallel_lines(p.x, p.y, p.group, a.segments.size());
+  auto fit = fit_parallel_lines(p.x, p.y, p.group, a.segments.size(), p.weight);
   if (!fit) {
     return fail(fit.error() == FitError::NoSpreadInX ? DriftError::NoTimeSpan : DriftError::TooFewSamples);
   }

@@ -11,7 +11,11 @@
 //   - the drift: one least-squares slope shared by all segments, each with
 //     its own intercept; drift_ppm = -slope * 1e6, so drift_ppm > 0 means the
 //     local clock runs fast (it gains on the reference, and the offset falls).
-//     Its uncertainty is the slope's standard error (1 sigma).
+//     Its uncertainty is the slope's standard error (1 sigma).  The fit is
+//     weighted as chrony weighs its points: a sample whose round trip exceeds
+//     the shortest one counts less, its standard deviation being the noise
+//     plus half the excess (a first exchange slowed by a cold cache, a loaded
+//     machine, leaves the slope alone).
 //   - jitter: the RMS of the residuals from that fit.
 //   - the Allan deviation of the residuals at octave taus (core/allan.hpp).
 //   - the reliability window: the time after a sync until the error

@@ -62,31 +62,35 @@ Result<LineFit, FitError> fit_line(std::span<const double> x, std::span<const do
 }
 
 Result<ParallelFit, FitError> fit_parallel_lines(std::span<const double> x, std::span<const double> y,
-                                                 std::span<const size_t> group, size_t groups) {
+                                                 std::span<const size_t> group, size_t groups,
+                                                 std::span<const double> weight) {
   if (x.size() != y.size() || x.size() != group.size()) return fail(FitError::SizeMismatch);
-  if (!all_finite(x) || !all_finite(y)) return fail(FitError::NotFinite);
+  if (!weight.empty() && weight.size() != x.size()) return fail(FitError::SizeMismatch);
+  if (!all_finite(x) || !all_finite(y) || !all_finite(weight)) return fail(FitError::NotFinite);
+  if (std::any_of(weight.begin(), weight.end(), [](double w) { return !(w > 0); }))
+    return fail(FitError::NotFinite);
   const size_t n = x.size();
   if (groups == 0 || n < groups + 2) return fail(FitError::TooFewPoints);
-  std::vector<double> sum_x(groups, 0), sum_y(groups, 0);
-  std::vector<size_t> count(groups, 0);
+  auto w = [&](size_t i) { return weight.empty() ? 1.0 : weight[i]; };
+  std::vector<double> sum_x(groups, 0), sum_y(groups, 0), sum_w(groups, 0);
   for (size_t i = 0; i < n; ++i) {
     if (group[i] >= groups) return fail(FitError::SizeMismatch);
-    sum_x[group[i]] += x[i];
-    sum_y[group[i]] += y[i];
-    ++count[group[i]];
+    sum_x[group[i]] += w(i) * x[i];
+    sum_y[group[i]] += w(i) * y[i];
+    sum_w[group[i]] += w(i);
   }
   for (size_t g = 0; g < groups; ++g) {
-    if (count[g] == 0) return fail(FitError::TooFewPoints);
-    sum_x[g] /= static_cast<double>(count[g]);  // now the group means
-    sum_y[g] /= static_cast<double>(count[g]);
+    if (sum_w[g] == 0) return fail(FitError::TooFewPoints);
+    sum_x[g] /= sum_w[g];  // now the group's (weighted) means
+    sum_y[g] /= sum_w[g];
   }
   const std::vector<double>& mean_x = sum_x;
   const std::vector<double>& mean_y = sum_y;
   double sxx = 0, sxy = 0;
   for (size_t i = 0; i < n; ++i) {
     double dx = x[i] - mean_x[group[i]];
-    sxx += dx * dx;
-    sxy += dx * (y[i] - mean_y[group[i]]);
+    sxx += w(i) * dx * dx;
+    sxy += w(i) * dx * (y[i] - mean_y[group[i]]);
   }
   if (!(sxx > 0)) return fail(FitError::NoSpreadInX);
   ParallelFit f;
@@ -94,13 +98,14 @@ Result<ParallelFit, FitError> fit_parallel_lines(std::span<const double> x, std:
   f.slope = sxy / sxx;
   f.intercepts.resize(groups);
   for (size_t g = 0; g < groups; ++g) f.intercepts[g] = mean_y[g] - f.slope * mean_x[g];
-  double rss = 0;
+  double rss = 0, weighted_rss = 0;
   for (size_t i = 0; i < n; ++i) {
     double r = y[i] - (f.intercepts[group[i]] + f.slope * x[i]);
     rss += r * r;
+    weighted_rss += w(i) * r * r;
   }
   double dof = static_cast<double>(n - groups - 1);
-  f.residual_sd = std::sqrt(rss / dof);
+  f.residual_sd = std::sqrt(weighted_rss / dof);
   f.slope_se = f.residual_sd / std::sqrt(sxx);
   f.residual_rms = std::sqrt(rss / static_cast<double>(n));
   return f;

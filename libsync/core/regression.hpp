@@ -44,17 +44,21 @@ Result<LineFit, FitError> fit_line(std::span<const double> x, std::span<const do
 // fit of y = intercept[g] + slope * x where point i belongs to group[i]
 // (0 .. groups - 1).  A group of one point fixes its own intercept and tells
 // nothing about the slope.  Needs at least one degree of freedom left:
-// points - groups - 1 >= 1.
+// points - groups - 1 >= 1.  With weights (one per point, > 0; empty: all
+// equal) it is the weighted least-squares fit: point i counts as a measurement
+// of variance proportional to 1 / weight[i], and the slope's standard error
+// comes from the weighted residuals (unchanged if every weight is scaled).
 struct ParallelFit {
   double slope = 0;
   double slope_se = 0;             // n - groups - 1 degrees of freedom
   std::vector<double> intercepts;  // per group
-  double residual_rms = 0;         // sqrt(sum of squared residuals / n)
-  double residual_sd = 0;          // sqrt(sum of squared residuals / (n - groups - 1))
+  double residual_rms = 0;         // sqrt(sum of squared residuals / n), unweighted
+  double residual_sd = 0;          // sqrt(sum of weighted squared residuals / (n - groups - 1))
   size_t n = 0;
 };
 Result<ParallelFit, FitError> fit_parallel_lines(std::span<const double> x, std::span<const double> y,
-                                                 std::span<const size_t> group, size_t groups);
+                                                 std::span<const size_t> group, size_t groups,
+                                                 std::span<const double> weight = {});
 
 // A running line fit, one point at a time in O(1) (Welford's update of the
 // centred sums), for a live estimate while samples arrive.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -254,6 +255,46 @@ TEST(DriftDelay, AStepBeyondTheDelaysIsStillAStep) {
   ASSERT_TRUE(a) << describe(a.error());
   ASSERT_EQ(a->segments.size(), 2u);
   EXPECT_NEAR(a->segments[1].step_s, 50e-3, 1e-6);
+}
+
+TEST(DriftDelay, SlowExchangesLeaningOneWayDoNotBendTheSlope) {
+  // The armhf run under qemu: 100 readings at 0.2 s of a server gaining 100 ppm, 23 us round
+  // trips with 1 us of noise, but the first ten exchanges slow (a cold emulator: 350 us down to
+  // 30 us), each off by 0.4 of its excess round trip, all the same way.  Unweighted, they moved
+  // the drift by 0.9 ppm, 3.5 times its stated uncertainty.
+  auto clean = run(-100, 100, 0.2, -5.0);
+  for (size_t i = 0; i < clean.size(); ++i) {
+    clean[i].delay_s = 23e-6;
+    clean[i].offset_s += i % 2 ? 1e-6 : -1e-6;
+  }
+  auto warm = clean;
+  const double slow[] = {350e-6, 200e-6, 120e-6, 80e-6, 60e-6, 50e-6, 45e-6, 40e-6, 35e-6, 30e-6};
+  for (size_t i = 0; i < std::size(slow); ++i) {
+    warm[i].delay_s = slow[i];
+    warm[i].offset_s += 0.4 * (slow[i] - 23e-6);
+  }
+  auto a = analyze_drift(clean, {});
+  auto b = analyze_drift(warm, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->segments.size(), 1u);
+  EXPECT_TRUE(b->outliers.empty()) << "within 1 ms: not steps, not outliers; the weights do the work";
+  EXPECT_NEAR(b->drift_ppm, a->drift_ppm, b->drift_uncertainty_ppm);
+  EXPECT_NEAR(b->drift_ppm, -100, 4 * b->drift_uncertainty_ppm);
+  EXPECT_NEAR(b->segments[0].drift_ppm, -100, 4 * b->segments[0].drift_uncertainty_ppm);
+}
+
+TEST(DriftDelay, EqualRoundTripsWeighTheSame) {
+  // The same round trip for every sample (or none): the plain least-squares fit.
+  auto rng = testing::seeded_rng();
+  std::normal_distribution<double> noise(0, 1e-5);
+  auto v = run(30, 200, 1);
+  for (DriftSample& d : v) d.offset_s += noise(rng);
+  auto plain = analyze_drift(v, {});
+  for (DriftSample& d : v) d.delay_s = 40e-6;
+  auto timed = analyze_drift(v, {});
+  ASSERT_TRUE(plain && timed);
+  EXPECT_DOUBLE_EQ(plain->drift_ppm, timed->drift_ppm);
+  EXPECT_DOUBLE_EQ(plain->drift_uncertainty_ppm, timed->drift_uncertainty_ppm);
 }
 
 }  // namespace

@@ -128,6 +128,31 @@ TEST(ParallelLines, OneSlopeAcrossASetClock) {
   EXPECT_GT(f->slope_se, 0);
 }
 
+TEST(ParallelLines, WeightsLeanOnTheTrustedPoints) {
+  // y = 2 + 0.5 x with one point 1.0 high: at a millionth of the weight it hardly moves the line,
+  // and scaling every weight changes nothing.
+  std::vector<double> x, y, w, w10;
+  for (int i = 0; i < 10; ++i) {
+    x.push_back(i);
+    y.push_back(2 + 0.5 * i + (i == 0 ? 1.0 : (i % 2 ? 1e-3 : -1e-3)));
+    w.push_back(i == 0 ? 1e-6 : 1);
+    w10.push_back(10 * w.back());
+  }
+  std::vector<size_t> g(x.size(), 0);
+  auto plain = fit_parallel_lines(x, y, g, 1);
+  auto weighted = fit_parallel_lines(x, y, g, 1, w);
+  auto scaled = fit_parallel_lines(x, y, g, 1, w10);
+  ASSERT_TRUE(plain && weighted && scaled);
+  EXPECT_GT(std::fabs(plain->slope - 0.5), 0.05);
+  EXPECT_NEAR(weighted->slope, 0.5, 1e-3);
+  EXPECT_NEAR(weighted->intercepts[0], 2, 1e-2);
+  EXPECT_DOUBLE_EQ(scaled->slope, weighted->slope);
+  EXPECT_NEAR(scaled->slope_se, weighted->slope_se, 1e-12);
+  std::vector<double> zero(x.size(), 0), short_w{1, 1};
+  EXPECT_EQ(fit_parallel_lines(x, y, g, 1, zero).error(), FitError::NotFinite);
+  EXPECT_EQ(fit_parallel_lines(x, y, g, 1, short_w).error(), FitError::SizeMismatch);
+}
+
 TEST(ParallelLines, NeedsADegreeOfFreedom) {
   std::vector<double> x{0, 1, 2}, y{0, 1, 2};
   std::vector<size_t> g{0, 0, 1};
