@@ -44,7 +44,12 @@ check "analyze: exit 0" [ "$RC" -eq 0 ]
 drift=$(json drift_ppm "$report")
 unc=$(json drift_uncertainty_ppm "$report")
 echo "measured drift_ppm $drift +- $unc (1 sigma), jitter $(json jitter_s "$report") s"
-check "analyze: drift_ppm = -100 within 4 x its stated uncertainty ($drift +- $unc ppm)" drift_within "$report" -100
+# The test's own uncertainty: a client under load (qemu, a busy CI machine) reads T1 some tens of
+# microseconds before its request leaves, more at some times than at others; half of the round
+# trips' spread bounds what that moves each sample, and the drift by that over the run.
+asym=$(asymmetry_ppm "$WORK/run.csv")
+check "analyze: drift_ppm = -100 within 4 x its stated uncertainty + $asym ppm of client asymmetry ($drift +- $unc ppm)" \
+  drift_within "$report" -100 "$asym"
 check "analyze: no steps" [ "$(jq '.steps | length' <<<"$report")" -eq 0 ]
 check "analyze: the Allan deviation starts at tau 0.2 s" near "$(jq '.allan[0].tau_s' <<<"$report")" 0.2 0.01
 

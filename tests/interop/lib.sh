@@ -525,10 +525,29 @@ check_board_freq() {
   check "$1 ($(jq -r .freq_ppm <<<"$2") ppm, $4 +- $err)" near "$(jq -r .freq_ppm <<<"$2")" "$4" "$err"
 }
 
-# drift_within REPORT WANT_PPM: driftlog analyze's drift_ppm is WANT_PPM within four of the
-# standard uncertainties it states (one in 16,000 to fail by chance).
+# drift_within REPORT WANT_PPM [EXTRA_PPM]: driftlog analyze's drift_ppm is WANT_PPM within four
+# of the standard uncertainties it states (one in 16,000 to fail by chance), plus EXTRA_PPM, the
+# test's own uncertainty where it has one (asymmetry_ppm).
 drift_within() {
-  near "$(json drift_ppm "$1")" "$2" "$(jq -r '(.drift_uncertainty_ppm // -0.25) * 4' <<<"$1" 2>/dev/null || echo -1)"
+  local four
+  four=$(jq -r '(.drift_uncertainty_ppm // -0.25) * 4' <<<"$1" 2>/dev/null || echo -1)
+  near "$(json drift_ppm "$1")" "$2" "$(sum "$four" "${3:-0}")"
+}
+
+# asymmetry_ppm CSV: how far the drift of a driftlog run may be bent by what no NTP client
+# sees, the part of each round trip spent on one leg only (a loaded or emulated client between
+# reading T1 and its send): the ok rows' typical excess round trip over the least (median minus
+# least), half of it on each sample, from one end of the run to the other, in ppm.
+asymmetry_ppm() {
+  local span delays
+  span=$(awk -F, 'NR > 1 && $6 == "ok" { if (!seen++) first = $2; last = $2 } END { print last - first }' "$1")
+  delays=$(awk -F, 'NR > 1 && $6 == "ok" { print $5 }' "$1" | sort -g)
+  awk -v span="$span" '{ d[NR] = $1 }
+    END {
+      if (NR < 2 || span <= 0) { print 0; exit }
+      med = NR % 2 ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2
+      printf "%.6f\n", (med - d[1]) / span * 1e6
+    }' <<<"$delays"
 }
 
 # sum A B...: their sum, as a decimal.
