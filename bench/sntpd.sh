@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: sntpd next to chronyd, same machine, same load, same run.
 #
-#   bench/sntpd.sh [SECONDS]      SECONDS per load step, default 5
+#   bench/sntpd.sh [SECONDS [ROUNDS]]   SECONDS per load step, default 5; ROUNDS, default 3
 #
 # Each server in turn serves 127.0.0.1:123 in a private namespace, pinned to
 # CPU 0; the load generator (bench/loadgen.cpp, built as ntp_loadgen) runs on
-# CPU 1.  For each server:
+# CPU 1.  The two take turns ROUNDS times and each figure is the median of its
+# rounds: on a shared machine a neighbour's burst moved one server's figures by
+# a third in a single turn.  For each server:
 #   - CPU per reply at 100 k requests/s (utime + stime of the server, /proc);
 #   - the highest rate answered at 99 % or more (steps of 50 k/s);
 #   - |offset| a careful client measures (one request at a time, T1 just
@@ -19,6 +21,7 @@ set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
 enter_private_netns "$@"
 step_s=${1:-5}
+rounds=${2:-3}
 LOAD=$BIN/ntp_loadgen
 out_dir="$REPO/bench/out"
 mkdir -p "$out_dir"
@@ -31,10 +34,10 @@ anon_kb() { awk '$1 == "RssAnon:" { print $2 }' "/proc/$1/status"; }
 pss_kb() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
 field() { jq -r ".$1" <<<"$2"; }
 
-start_server() {  # NAME -> sets SERVER_PID
+start_server() {  # NAME ROUND -> sets SERVER_PID
   case "$1" in
-    sntpd) start_sntpd sntpd taskset -c 0 "$BIN/sntpd" --listen 127.0.0.1:123 --local-stratum 10 ;;
-    chronyd) chronyd_server chronyd 123 taskset -c 0 -- "allow 127.0.0.0/8" "local stratum 10" ;;
+    sntpd) start_sntpd "sntpd$2" taskset -c 0 "$BIN/sntpd" --listen 127.0.0.1:123 --local-stratum 10 ;;
+    chronyd) chronyd_server "chronyd$2" 123 taskset -c 0 -- "allow 127.0.0.0/8" "local stratum 10" ;;
   esac
   SERVER_PID=$LAST_PID
   wait_for_ntp 127.0.0.1:123
@@ -50,28 +53,29 @@ start_sntpd() {
 }
 
 declare -A R
+for round in $(seq "$rounds"); do
 for server in sntpd chronyd; do
-  start_server "$server"
+  start_server "$server" "$round"
   pid=$SERVER_PID
 
   idle=$(taskset -c 1 "$LOAD" probe 127.0.0.1:123 --count 2000 --interval-ms 1)
-  R[$server.idle_p50]=$(field offset_us_p50 "$idle")
-  R[$server.idle_p99]=$(field offset_us_p99 "$idle")
+  R[$server.idle_p50.$round]=$(field offset_us_p50 "$idle")
+  R[$server.idle_p99.$round]=$(field offset_us_p99 "$idle")
 
   t0=$(cpu_ticks "$pid")
   run=$(taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 100000 --duration "$step_s")
   t1=$(cpu_ticks "$pid")
-  R[$server.cpu_us]=$(awk -v d=$((t1 - t0)) -v t="$tick_us" -v n="$(field valid "$run")" \
+  R[$server.cpu_us.$round]=$(awk -v d=$((t1 - t0)) -v t="$tick_us" -v n="$(field valid "$run")" \
     'BEGIN { printf "%.2f", d * t / n }')
-  R[$server.ans100k]=$(field answered "$run")
+  R[$server.ans100k.$round]=$(field answered "$run")
 
   taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 50000 --duration $((step_s + 2)) >"$WORK/bg.json" &
   loader=$!
   sleep 0.5
   busy=$(taskset -c 1 "$LOAD" probe 127.0.0.1:123 --count 1000 --interval-ms 4)
   wait "$loader"
-  R[$server.busy_p50]=$(field offset_us_p50 "$busy")
-  R[$server.busy_p99]=$(field offset_us_p99 "$busy")
+  R[$server.busy_p50.$round]=$(field offset_us_p50 "$busy")
+  R[$server.busy_p99.$round]=$(field offset_us_p99 "$busy")
 
   max=0
   for rate in 100000 150000 200000 250000 300000 350000 400000; do
@@ -79,24 +83,38 @@ for server in sntpd chronyd; do
     awk -v a="$(field answered "$run")" 'BEGIN { exit !(a >= 0.99) }' || break
     max=$rate
   done
-  R[$server.max]=$max
+  R[$server.max.$round]=$max
 
   taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 20000 --duration 2 --clients 10000 >/dev/null
-  R[$server.rss]=$(rss_kb "$pid")
-  R[$server.pss]=$(pss_kb "$pid")
-  R[$server.anon]=$(anon_kb "$pid")
+  R[$server.rss.$round]=$(rss_kb "$pid")
+  R[$server.pss.$round]=$(pss_kb "$pid")
+  R[$server.anon.$round]=$(anon_kb "$pid")
 
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   sleep 0.5
 done
+done
+
+# The median of a figure over the rounds: med SERVER.FIGURE
+med() {
+  local r
+  for r in $(seq "$rounds"); do echo "${R[$1.$r]}"; done | sort -g |
+    awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
 {
-  echo "lansync bench/sntpd.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server on CPU 0, load on CPU 1"
+  echo "lansync bench/sntpd.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server on CPU 0, load on CPU 1,"
+  echo "medians of $rounds rounds of $step_s s steps"
   echo
   printf '%-44s %12s %12s %10s\n' "" sntpd chronyd "sntpd/chronyd"
-  row() { printf '%-44s %12s %12s %10s\n' "$1" "${R[sntpd.$2]}" "${R[chronyd.$2]}" "$(ratio "${R[sntpd.$2]}" "${R[chronyd.$2]}")"; }
+  row() {
+    local a b
+    a=$(med "sntpd.$2")
+    b=$(med "chronyd.$2")
+    printf '%-44s %12s %12s %10s\n' "$1" "$a" "$b" "$(ratio "$a" "$b")"
+  }
   row "server CPU per reply at 100 k/s (us)" cpu_us
   row "answered at 100 k/s" ans100k
   row "highest rate answered >= 99 % (req/s)" max

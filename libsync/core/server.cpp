@@ -35,21 +35,24 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
       proto::authorize_request(request, *checked, policy_.keys, policy_.require_auth, cap);
   if (!auth.ok) return drop(auth.reason);
 
-  // One lock for the client's record from admission to the transmit time:
-  // taking it again after the clock read would delay the send.
-  std::lock_guard<std::mutex> lock(mutex_);
-  ClientRecord* c = clients_.find_or_add(client, mono_ns);
-  Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
-  if (admission == Admission::Drop) return drop(proto::DropReason::RateLimited);
   ServerAction out;
   codec::NtpHeader r;
-  build_reply(checked->header, rx_ns, admission, *c, &r, &out);
-  codec::encode(r, reply, cap);
-  codec::NtpTimestamp t3;
-  out.size = proto::finish_reply(reply, cap, !out.interleaved, clock, policy_.keys, auth.key_id, &t3);
+  {
+    // One lock for the client's record from admission to the transmit time:
+    // taking it again after the clock read would delay the send.
+    std::lock_guard<std::mutex> lock(mutex_);
+    ClientRecord* c = clients_.find_or_add(client, mono_ns);
+    Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
+    if (admission == Admission::Drop) return drop(proto::DropReason::RateLimited);
+    build_reply(checked->header, rx_ns, admission, *c, &r, &out);
+    codec::encode(r, reply, cap);
+    codec::NtpTimestamp t3 = proto::stamp_reply(reply, !out.interleaved, clock);
+    if (!out.kod) c->tx = t3;
+  }
+  // The MAC needs no client record: the other workers need not wait for it.
+  out.size = proto::sign_reply(reply, cap, policy_.keys, auth.key_id);
   // Cannot happen: authorize_request() checked the key and the room.
   if (out.size == 0) return drop(proto::DropReason::NotRequest);
-  if (!out.kod) c->tx = t3;
   out.respond = true;
   out.passive = r.mode == codec::Mode::SymmetricPassive;
   return out;

@@ -4,14 +4,13 @@
 // (proto/server.hpp, the rules the boards apply too), access control, the
 // rate limit and Kiss-o'-Death (core/clients.hpp), interleaved mode as
 // chrony's clients use it (RFC 9769, `xleave`), the reply built from the
-// reference state, and proto::finish_reply(): the transmit time read through
-// the caller's clock callback after everything else, the MAC, and the
-// transmit time recorded for the client.  It returns an action: respond with
-// so many bytes (and whether to ask the kernel when they left), or drop, with
-// the reason.  The kernel's transmit timestamp goes back through
-// note_kernel_transmit() with the bytes the socket hands back.  Thread-safe:
-// sntpd's workers share one Server; a request takes its lock once.  Pure
-// apart from that lock: the receive time comes in, the clock is a callback.
+// reference state, the transmit time read through the caller's clock
+// callback after everything else and recorded for the client
+// (proto::stamp_reply), then the MAC, outside the lock (proto::sign_reply).  It returns an action: respond
+// with so many bytes (and whether to ask the kernel when they left), or drop, with the reason.  The kernel's
+// transmit timestamp goes back through note_kernel_transmit() with the bytes the socket hands back.
+// Thread-safe: sntpd's workers share one Server; a request takes its lock once, and leaves it before signing.
+// Pure apart from that lock: the receive time comes in, the clock is a callback.
 #pragma once
 
 #include <cstdint>

@@ -144,9 +144,19 @@ size_t finish_reply(uint8_t* packet, size_t cap, bool stamp, TransmitClock clock
                     uint32_t key_id, codec::NtpTimestamp* t3) {
   if (cap < codec::kHeaderSize || (key_id != 0 && keys == nullptr)) return 0;
   // Everything else is done: the clock is read right before the bytes leave.
+  codec::NtpTimestamp now = stamp_reply(packet, stamp, clock);
+  if (t3 != nullptr) *t3 = now;
+  return sign_reply(packet, cap, keys, key_id);
+}
+
+codec::NtpTimestamp stamp_reply(uint8_t* packet, bool stamp, TransmitClock clock) {
   codec::NtpTimestamp now = codec::to_ntp(clock.now_ns(clock.context));
   if (stamp) codec::store_timestamp(packet + codec::kTransmitOffset, now);
-  if (t3 != nullptr) *t3 = now;
+  return now;
+}
+
+size_t sign_reply(uint8_t* packet, size_t cap, const MacKeys* keys, uint32_t key_id) {
+  if (cap < codec::kHeaderSize || (key_id != 0 && keys == nullptr)) return 0;
   // The MAC covers the transmit timestamp: sign after stamping.
   if (key_id == 0) return codec::kHeaderSize;
   return sign_packet(packet, codec::kHeaderSize, cap, key_id, *keys);

@@ -116,8 +116,15 @@ struct TransmitClock {
 // holds the previous reply's) and signs with key_id when it is not 0
 // (sign_packet()).  Returns the bytes to send (0: the MAC failed or cap leaves
 // no room) and the transmit time read into *t3 (NTP format) when not null.
+// It is stamp_reply() then sign_reply(), for a caller that must record the
+// transmit time under a lock and sign outside it.
 size_t finish_reply(uint8_t* packet, size_t cap, bool stamp, TransmitClock clock, const MacKeys* keys,
                     uint32_t key_id, codec::NtpTimestamp* t3);
+// Reads the clock, stamps packet's transmit field with it when stamp is true; returns the time read.
+codec::NtpTimestamp stamp_reply(uint8_t* packet, bool stamp, TransmitClock clock);
+// The MAC of key_id after the header (none when key_id is 0): the bytes to send, 0 when the key
+// is unknown or cap leaves no room.
+size_t sign_reply(uint8_t* packet, size_t cap, const MacKeys* keys, uint32_t key_id);
 
 // log2 of a clock's reading resolution in seconds, rounded up (RFC 5905 §7.3
 // "precision"), from a resolution in nanoseconds.

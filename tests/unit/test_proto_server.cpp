@@ -308,4 +308,20 @@ TEST(FinishReply, SignsAfterStampingSoThatTheMacCoversTheTransmitTime) {
 }
 
 }  // namespace
+TEST(FinishReply, IsStampThenSign) {
+  // sntpd stamps under its client-table lock and signs after it: the same bytes as one call.
+  auto keys = ring();
+  NtpHeader h = make_broadcast(local_reference(10, -20, kT0, kT0), kT0, 6);
+  uint8_t one[codec::kHeaderSize + codec::kMaxV3MacSize], two[sizeof(one)];
+  codec::encode(h, one, sizeof(one));
+  codec::encode(h, two, sizeof(two));
+  FakeClock clock{kT0 + 77};
+  size_t n = finish_reply(one, sizeof(one), true, clock.callback(), keys.get(), 2, nullptr);
+  EXPECT_EQ(stamp_reply(two, true, clock.callback()), codec::to_ntp(kT0 + 77));
+  EXPECT_EQ(sign_reply(two, sizeof(two), keys.get(), 2), n);
+  EXPECT_EQ(std::vector<uint8_t>(one, one + n), std::vector<uint8_t>(two, two + n));
+  EXPECT_EQ(sign_reply(two, sizeof(two), keys.get(), 0), codec::kHeaderSize);
+  EXPECT_EQ(sign_reply(two, sizeof(two), nullptr, 1), 0u);
+}
+
 }  // namespace lansync::proto
