@@ -6,7 +6,8 @@
 // --timezone: the browser's zone (what Intl reports to the page), e.g. Australia/Sydney.
 // The JSON: state (the page's result: set, verified, refused, agree, error), result (its text), reasons
 // (the server's codes for the page's set requests: "none" when it set the clock), shown (every offset text the page displayed, in order),
-// shown_error (the "± …" the page shows beside the last of them: half its round trip),
+// shown_errors (the "± …" the page showed beside each of them: half that measurement's round trip),
+// shown_error (the last of those),
 // source (the reference it shows at the end), zone (the browser's), camera and camera_warning
 // (camsync's last run as the page shows it; the warning null when hidden), time (the least-delay of 8 GET /time against
 // the browser's own clock: diff_ms, delay_ms), replay (status and reason when the successful
@@ -33,10 +34,14 @@ try {
   // Every offset the page shows, in order, before the page's own script runs.
   await context.addInitScript(() => {
     window.__shown = [];
+    window.__shownErrors = [];
     new MutationObserver(() => {
       const el = document.getElementById("offset");
-      if (el && el.dataset.offsetMs !== undefined && window.__shown.at(-1) !== el.textContent) {
+      const error = document.getElementById("delay")?.textContent ?? "";
+      if (el && el.dataset.offsetMs !== undefined &&
+          (window.__shown.at(-1) !== el.textContent || window.__shownErrors.at(-1) !== error)) {
         window.__shown.push(el.textContent);
+        window.__shownErrors.push(error);
       }
     }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
   });
@@ -66,6 +71,7 @@ try {
   out.camera_warning = await page.$eval("#camera-warning", (e) => (e.hidden ? null : e.textContent));
   out.until = await page.$eval("#until", (e) => e.textContent);
   out.shown = await page.evaluate(() => window.__shown);
+  out.shown_errors = await page.evaluate(() => window.__shownErrors);
   out.shown_error = await page.$eval("#delay", (e) => e.textContent);
   out.reasons = reasons.slice();
   out.layout = await page.evaluate(readFileSync(new URL("./layout.js", import.meta.url), "utf8"));

@@ -63,8 +63,10 @@ cleanup() {
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "$FAILED" -gt 0 ] && [ -d "$WORK" ]; then
+    # The failures before the logs and once more after them: a summary that keeps only the
+    # output's start or only its end (CI's) still names them.
+    for f in "${FAILED_CHECKS[@]}"; do echo "FAILED: $f"; done
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
-    # The failures once more after the logs: a log cut to its end (CI's summary) still names them.
     for f in "${FAILED_CHECKS[@]}"; do echo "FAILED: $f"; done
   fi
   rm -rf "$WORK"
