@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -19,7 +20,7 @@ inline std::vector<uint8_t> from_hex(const std::string& hex) {
 
 // Line `line` (0-based) of tests/golden/<name>, decoded from hex.
 inline std::vector<uint8_t> golden_packet(const std::string& name, int line) {
-  std::ifstream in(std::string(LANSYNC_GOLDEN_DIR) + "/" + name);
+  std::ifstream in(std::filesystem::path(LANSYNC_GOLDEN_DIR) / name);
   if (!in) throw std::runtime_error("missing golden file " + name);
   std::string text;
   for (int i = 0; i <= line; ++i) std::getline(in, text);

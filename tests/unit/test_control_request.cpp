@@ -30,13 +30,19 @@ TEST(ControlRequest, WhatFollowsTheNewlineIsDropped) {
   EXPECT_EQ(pending, "status");
 }
 
+// A line of `length` bytes and its newline.
+std::string line_of(size_t length) {
+  std::string line(length, 'x');
+  line.push_back('\n');
+  return line;
+}
+
 TEST(ControlRequest, TheBoundExactlyIsALineOneMoreIsNot) {
   std::string pending;
-  EXPECT_EQ(take_control_bytes(pending, std::string(kMaxControlRequest, 'x') + "\n"), ControlLine::Complete);
+  EXPECT_EQ(take_control_bytes(pending, line_of(kMaxControlRequest)), ControlLine::Complete);
   EXPECT_EQ(pending.size(), kMaxControlRequest);
   pending.clear();
-  EXPECT_EQ(take_control_bytes(pending, std::string(kMaxControlRequest + 1, 'x') + "\n"),
-            ControlLine::TooLong);
+  EXPECT_EQ(take_control_bytes(pending, line_of(kMaxControlRequest + 1)), ControlLine::TooLong);
 }
 
 TEST(ControlRequest, NeverKeepsMoreThanTheBound) {
