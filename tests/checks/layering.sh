@@ -9,7 +9,7 @@
 #   firmware/host (lansync-board) may include libsync and firmware/core, and
 #     files of its own directory or its include path, never tools/;
 #   tools/X may include libsync, tools/common and its own directory, never
-#     another tool's.
+#     another tool's, and its parts include each other without a loop.
 # Quoted includes that climb out of their directory ("../") are refused everywhere
 # but as tools/common ("../common/").
 set -euo pipefail
@@ -75,6 +75,21 @@ for dir in tools/*/; do
   done < <(includes "$dir" | grep -E '#include "')
 done
 
+# tools/X's parts (NAME.hpp with its NAME.cpp) include each other without a loop: each stands on
+# the parts below it (sntpd's web service once included the daemon that owns it).
+shopt -s nullglob
+for dir in tools/*/; do
+  tool=${dir%/}
+  edges=$(for f in "$tool"/*.[ch]pp; do
+    from=$(basename "${f%.*}")
+    sed -nE 's/^\s*#\s*include "([^"/]+)\.hpp".*/\1/p' "$f" | while read -r to; do
+      if [ "$to" != "$from" ] && [ -f "$tool/$to.hpp" ]; then echo "$from $to"; fi
+    done
+  done | sort -u)
+  [ -n "$edges" ] || continue
+  loop=$(tsort <<<"$edges" 2>&1 >/dev/null) || bad "$tool: its parts include each other in a loop: $(tr '\n' ' ' <<<"$loop")"
+done
+
 [ $status -eq 0 ] && echo "ok    codec, proto, core, os and cli include only what their layer may; firmware/core only" \
-  "codec, proto and its own headers; firmware/ and tools/ nothing of another tool, tools/ nothing of firmware/"
+  "codec, proto and its own headers; firmware/ and tools/ nothing of another tool, tools/ nothing of firmware/ and no loop among a tool's parts"
 exit $status

@@ -27,6 +27,8 @@ class ChildProcess {
  public:
   static constexpr int kChannelFd = 3;  // the channel; the caller's descriptors follow from 4
   static constexpr int kFirstFd = 4;
+  // The messages read from a channel in one round, then the event loop serves the others.
+  static constexpr int kMessagesPerRound = 64;
   // The exit status of a child that could not become its user (no CAP_SETUID or CAP_SETGID).
   static constexpr int kExitNoUser = 125;
 

@@ -103,7 +103,15 @@ bool Daemon::run() {
   keeper_.attach(loop);
   if (reliability_) reliability_->attach(loop);
   broadcaster_.attach(loop);
-  if (http_) http_->attach(loop);  // before the control socket: a status after a request counts it
+  if (http_) {  // before the control socket: a status after a request counts it
+    http_->attach(loop,
+                  WebSources{[this] { return keeper_.snapshot(); }, [this] { return status_snapshot(); },
+                             [this](const proto::PhoneExchange& x, int64_t issued_mono_ns,
+                                    const std::optional<std::string>& time_zone,
+                                    const std::optional<core::PhoneHolder>& holder) {
+                               return keeper_.set_from_phone(x, issued_mono_ns, time_zone, holder);
+                             }});
+  }
   if (mqtt_) mqtt_->attach(loop);
   if (control_) control_->attach(loop);
   bool ok = loop.run();

@@ -7,11 +7,11 @@
 // (reference_keeper.hpp), the broadcaster sends the --broadcast packets
 // (broadcaster.hpp) and the control service answers `sntpd status`
 // (control_service.hpp).  The HTTP interface (web_service.hpp) serves its web
-// process's channel from the same loop.  When phones may set the clock, the
-// reliability log (reliability_log.hpp), told by the keeper, writes the
-// activity log's became_unreliable, no_client and client_back lines.  The
-// status report is one snapshot (status_snapshot.hpp) built here from the
-// parts.  It stops on SIGTERM or SIGINT.
+// process's channel from the same loop, and reaches the reference keeper and the
+// status report through WebSources, as the control service does through ControlSources.  When phones may set
+// the clock, the reliability log (reliability_log.hpp), told by the keeper, writes the activity log's
+// became_unreliable, no_client and client_back lines.  The status report is one snapshot
+// (status_snapshot.hpp) built here from the parts.  It stops on SIGTERM or SIGINT.
 #pragma once
 
 #include <memory>
@@ -66,15 +66,6 @@ class Daemon {
   StatusSnapshot status_snapshot();
   // The clients in the table, most recent first (sntpd status --clients).  Thread-safe.
   std::vector<ClientEntry> clients();
-  // The reference as last chosen (GET /time).  Thread-safe.
-  ReferenceSnapshot reference_snapshot() { return keeper_.snapshot(); }
-  // A phone's set or verification, with its tz database name if it sent one
-  // (ReferenceKeeper::set_from_phone).  Thread-safe.
-  core::PhoneVerdict set_from_phone(const proto::PhoneExchange& x, int64_t issued_mono_ns,
-                                    const std::optional<std::string>& time_zone = std::nullopt,
-                                    const std::optional<core::PhoneHolder>& holder = std::nullopt) {
-    return keeper_.set_from_phone(x, issued_mono_ns, time_zone, holder);
-  }
 
  private:
   void start_serving();

@@ -519,7 +519,7 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
     os::log::error("--http: {}", hp.error().message);
     return kUsage;
   }
-  auto http = WebService::bind(daemon, clock, std::move(hc));
+  auto http = WebService::bind(clock, std::move(hc));
   if (!http) {
     os::log::error("{}", http.error().message);
     return kFailure;

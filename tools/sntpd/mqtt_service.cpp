@@ -13,7 +13,6 @@ namespace {
 constexpr int kCredentialsFd = ChildProcess::kFirstFd;
 constexpr int64_t kTickNs = 1'000'000'000;
 constexpr int64_t kRepublishNs = 60'000'000'000;  // the state goes out at least this often
-constexpr int kMessagesPerRound = 64;             // then the loop serves the others
 
 void add(os::mqtt::Report& sum, const os::mqtt::Report& r) {
   sum.connects += r.connects;
@@ -95,7 +94,7 @@ void MqttService::tick(bool force) {
 }
 
 void MqttService::on_channel() {
-  for (int i = 0; i < kMessagesPerRound && channel_.get() >= 0; ++i) {
+  for (int i = 0; i < ChildProcess::kMessagesPerRound && channel_.get() >= 0; ++i) {
     ssize_t n = os::mqtt::receive(channel_.get(), buf_, /*wait=*/false);
     if (n == 0 || (n < 0 && n != os::kOversized && errno != EAGAIN && errno != EWOULDBLOCK)) {
       return child_gone();

@@ -2,7 +2,7 @@
 //
 // The reference keeper tells it each reference it chose and each phone that
 // set or verified the clock; core/reliability_watch decides which line to
-// write.  The no_client deadline is a timer of the event loop at the moment
+// write, activity.hpp builds it.  The no_client deadline is a timer of the event loop at the moment
 // it falls due, not a poll.  Thread-safe.
 #pragma once
 
@@ -10,10 +10,10 @@
 #include <mutex>
 #include <string>
 
+#include "activity.hpp"
 #include "core/reference.hpp"
 #include "core/reliability_watch.hpp"
 #include "event_loop.hpp"
-#include "nlohmann/json_fwd.hpp"
 #include "os/clock.hpp"
 
 namespace lansync::sntpd {
@@ -35,15 +35,10 @@ class ReliabilityLog {
   void write(const core::ReliabilityEvent& e);
 
   os::Clock& clock_;
-  std::string path_;
-  int64_t span_ns_;
   std::mutex mutex_;  // the members below
+  ActivityLog activity_;
+  int64_t span_ns_;
   core::ReliabilityWatch watch_;
-  bool failed_ = false;  // warned once about the activity log
 };
-
-// One reliability line: {"time", "event", "detail", "without_phone_s", "message"}; span_ns for the message.
-nlohmann::ordered_json reliability_event_json(const core::ReliabilityEvent& e, const std::string& time_utc,
-                                              int64_t span_ns);
 
 }  // namespace lansync::sntpd

@@ -8,13 +8,14 @@
 #include <string>
 
 #include "core/drift_log.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::sntpd {
 namespace {
 
 using nlohmann::ordered_json;
 
-constexpr int64_t kNsPerMs = 1'000'000;
+using proto::kNsPerMs;
 
 // A number of seconds as ns, or nothing when the field is absent or not a number.
 std::optional<int64_t> ns_field(const ordered_json& o, const char* key) {
