@@ -45,7 +45,6 @@ bool plausible_utc(int64_t utc_ns) {
   return utc_ns >= codec::kEarliestPlausibleUnixSeconds * kSecondNs && utc_ns < kLastPlausibleNs;
 }
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 BoardHttpConfig http_config(const BoardConfig& c) {
   return BoardHttpConfig{c.key.enabled(), c.phone_error_ns, c.random64, c.random_context};

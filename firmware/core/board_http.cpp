@@ -16,8 +16,6 @@ constexpr int64_t kLastPhoneMs = int64_t{7'258'118'400} * 1000;
 // Until the board corrects it, its crystal may be off by this much (1000 ppm).
 constexpr int64_t kUncorrectedPpb = 1'000'000;
 
-int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-
 void put_hex(TextWriter& w, uint64_t v, int digits) {
   for (int i = digits - 1; i >= 0; --i) w.put("0123456789abcdef"[(v >> (4 * i)) & 0xF]);
 }

@@ -15,6 +15,9 @@
 
 namespace lansync::fw {
 
+// The larger of a and b (the firmware core includes no C++ library header).
+constexpr int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
 class Int128 {
  public:
   constexpr Int128() = default;

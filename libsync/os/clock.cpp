@@ -19,15 +19,13 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "codec/timestamp.hpp"
 #include "os/boot.hpp"
 #include "os/log.hpp"
 
 namespace lansync::os {
-namespace {
 
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-
-}  // namespace
+using codec::kNsPerSecond;
 
 OsResult<int64_t> read_clock_ns(clockid_t id) {
   timespec ts{};

@@ -51,7 +51,7 @@ OsResult<Algorithm> parse_algorithm(const std::string& name) {
 }
 
 // Quotes a value for a header parameter (RFC 7230 quoted-string).
-std::string quoted(std::string_view v) {
+std::string quoted_string(std::string_view v) {
   std::string out = "\"";
   for (char c : v) {
     if (c == '"' || c == '\\') out += '\\';
@@ -186,12 +186,12 @@ std::string authorization(const Challenge& c, std::string_view user, std::string
   nc_hex[8] = '\0';
   std::string r =
       response(c.algorithm, user, c.realm, password, method, uri, c.nonce, nc_hex, cnonce, c.qop_auth);
-  std::string out = "Digest username=" + quoted(user) + ", realm=" + quoted(c.realm) +
-                    ", nonce=" + quoted(c.nonce) + ", uri=" + quoted(uri) +
+  std::string out = "Digest username=" + quoted_string(user) + ", realm=" + quoted_string(c.realm) +
+                    ", nonce=" + quoted_string(c.nonce) + ", uri=" + quoted_string(uri) +
                     ", algorithm=" + algorithm_name(c.algorithm);
-  if (c.qop_auth) out += ", qop=auth, nc=" + std::string(nc_hex) + ", cnonce=" + quoted(cnonce);
-  out += ", response=" + quoted(r);
-  if (!c.opaque.empty()) out += ", opaque=" + quoted(c.opaque);
+  if (c.qop_auth) out += ", qop=auth, nc=" + std::string(nc_hex) + ", cnonce=" + quoted_string(cnonce);
+  out += ", response=" + quoted_string(r);
+  if (!c.opaque.empty()) out += ", opaque=" + quoted_string(c.opaque);
   return out;
 }
 

@@ -9,11 +9,11 @@ file(WRITE "${OUTPUT}.tmp" "// Generated from ${name} by embed.cmake: do not edi
 
 namespace lansync::web {
 namespace {
-constexpr unsigned char kBytes[] = {
+constexpr unsigned char ${SYMBOL}Bytes[] = {
 ${bytes}};
 }  // namespace
 extern const std::string_view ${SYMBOL};
-const std::string_view ${SYMBOL}(reinterpret_cast<const char*>(kBytes), sizeof(kBytes));
+const std::string_view ${SYMBOL}(reinterpret_cast<const char*>(${SYMBOL}Bytes), sizeof(${SYMBOL}Bytes));
 }  // namespace lansync::web
 ")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
