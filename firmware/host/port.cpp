@@ -17,6 +17,7 @@
 #include <string>
 
 #include "codec/ntp_packet.hpp"
+#include "codec/timestamp.hpp"
 #include "firmware/core/http.hpp"
 #include "firmware/core/text.hpp"
 #include "firmware/core/wide.hpp"
@@ -27,7 +28,7 @@
 namespace lansync::host {
 namespace {
 
-constexpr int64_t kSecondNs = 1'000'000'000;
+constexpr int64_t kSecondNs = codec::kNsPerSecond;
 constexpr int64_t kMaxWaitNs = kSecondNs;           // wake at least once a second (signals, the duration)
 constexpr int64_t kHttpDeadlineNs = 2 * kSecondNs;  // a connection's whole request arrives within this
 constexpr int64_t kShortWaitNs = 2'000'000;
@@ -36,11 +37,6 @@ uint64_t random64(void*) {
   uint64_t v = 0;
   os::random_bytes(&v, sizeof(v));
   return v;
-}
-
-int64_t realtime_ns() {
-  os::SystemClock c;
-  return c.now_ns();  // read only: the board's clock is its own
 }
 
 std::string seconds(int64_t ns, unsigned decimals, bool plus_sign = false) {
@@ -153,7 +149,7 @@ int64_t HostPort::local_at(int64_t mono_ns) const {
 
 int64_t HostPort::local_from_realtime(int64_t rx_realtime_ns) const {
   int64_t now = local_ns();
-  int64_t age = std::max<int64_t>(0, realtime_ns() - rx_realtime_ns);
+  int64_t age = std::max<int64_t>(0, os::read_clock_or_exit(CLOCK_REALTIME) - rx_realtime_ns);
   return now - (age + fw::scale_q32(age, drift_q32_));
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "codec/timestamp.hpp"
 #include "ds3231_emulator.hpp"
 #include "fake_clock.hpp"
 #include "os/clock.hpp"
@@ -16,12 +17,6 @@ namespace lansync::host {
 namespace {
 
 constexpr const char* kMagic = "lansync-board-rtc 1";
-constexpr int64_t kSecondNs = 1'000'000'000;
-
-int64_t realtime_ns() {
-  os::SystemClock c;
-  return c.now_ns();  // read only
-}
 
 }  // namespace
 
@@ -64,10 +59,10 @@ os::OsResult<std::unique_ptr<RtcFile>> RtcFile::open(const std::string& path, do
     return os::invalid(path + ": not a lansync-board RTC state file (delete it to start with a new chip)");
   }
   // The battery kept it going while we were not running.
-  int64_t off_ns = std::max<int64_t>(0, realtime_ns() - saved_ns);
+  int64_t off_ns = std::max<int64_t>(0, os::read_clock_or_exit(CLOCK_REALTIME) - saved_ns);
   bool stopped = (control & 0x80) != 0;  // EOSC: the oscillator stops on battery
   if (!stopped) chip_ns += off_ns + std::llround(static_cast<double>(off_ns) * crystal_ppm * 1e-6);
-  rtc->chip_->load_unix(chip_ns / kSecondNs, chip_ns % kSecondNs);  // clears OSF
+  rtc->chip_->load_unix(chip_ns / codec::kNsPerSecond, chip_ns % codec::kNsPerSecond);  // clears OSF
   rtc->chip_->poke(0x0E, static_cast<uint8_t>(control));
   rtc->chip_->poke(0x10, static_cast<uint8_t>(aging));
   rtc->chip_->poke(0x0F, static_cast<uint8_t>(status | (stopped && off_ns > 0 ? 0x80 : 0)));
@@ -86,8 +81,8 @@ os::Status RtcFile::save() {
   std::string text = fmt::format(
       "{}\nchip_ns {}\nsaved_realtime_ns {}\ncontrol {}\nstatus {}\naging {}\nset_unix_s {}\nset_error_ns "
       "{}\n",
-      kMagic, chip_->time_ns(), realtime_ns(), chip_->peek(0x0E), chip_->peek(0x0F), chip_->peek(0x10),
-      set_unix_s, set_error_ns);
+      kMagic, chip_->time_ns(), os::read_clock_or_exit(CLOCK_REALTIME), chip_->peek(0x0E), chip_->peek(0x0F),
+      chip_->peek(0x10), set_unix_s, set_error_ns);
   return os::write_file_atomic(path_, text, 0644);
 }
 
