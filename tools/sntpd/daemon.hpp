@@ -7,11 +7,13 @@
 // (reference_keeper.hpp), the broadcaster sends the --broadcast packets
 // (broadcaster.hpp) and the control service answers `sntpd status`
 // (control_service.hpp).  The HTTP interface (web_service.hpp) serves its web
-// process's channel from the same loop, and reaches the reference keeper and the
-// status report through WebSources, as the control service does through ControlSources.  When phones may set
-// the clock, the reliability log (reliability_log.hpp), told by the keeper, writes the activity log's
-// became_unreliable, no_client and client_back lines.  The status report is one snapshot
-// (status_snapshot.hpp) built here from the parts.  It stops on SIGTERM or SIGINT.
+// process's channel from the same loop, and reaches the reference keeper and
+// the status report through WebSources, as the control service does through
+// ControlSources.  When phones may set the clock, the reliability log
+// (reliability_log.hpp), told by the keeper, writes the activity log's
+// became_unreliable, no_client and client_back lines.  The status report is
+// one snapshot (status_snapshot.hpp) built here from the parts.  It stops on
+// SIGTERM or SIGINT.
 #pragma once
 
 #include <memory>

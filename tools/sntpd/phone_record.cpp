@@ -65,13 +65,14 @@ void PhoneRecord::attempt(const os::web::SetRequest& r, core::PhoneOutcome outco
 void PhoneRecord::camera_request(const os::web::SetRequest& r, PhoneRefusal refusal,
                                  const std::string& message) {
   std::string client = valid_utf8(r.client);
+  std::string text = valid_utf8(message);
   if (refusal == PhoneRefusal::None) {
     os::log::info("{} asked for a camsync run (POST /sync-camera)", client);
-  } else if (!refused(refusal, client, "ask for a camsync run", valid_utf8(message))) {
+  } else if (!refused(refusal, client, "ask for a camsync run", text)) {
     return;
   }
-  activity_.append(camera_request_line(core::format_utc(clock_.now_ns()), refusal, client,
-                                       valid_utf8(message), valid_utf8(r.user_agent)));
+  activity_.append(camera_request_line(core::format_utc(clock_.now_ns()), refusal, client, text,
+                                       valid_utf8(r.user_agent)));
 }
 
 void PhoneRecord::report(HttpSnapshot& h) const {

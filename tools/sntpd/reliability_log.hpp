@@ -2,8 +2,8 @@
 //
 // The reference keeper tells it each reference it chose and each phone that
 // set or verified the clock; core/reliability_watch decides which line to
-// write, activity.hpp builds it.  The no_client deadline is a timer of the event loop at the moment
-// it falls due, not a poll.  Thread-safe.
+// write, activity.hpp builds it.  The no_client deadline is a timer of the
+// event loop at the moment it falls due, not a poll.  Thread-safe.
 #pragma once
 
 #include <cstdint>
