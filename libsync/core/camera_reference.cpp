@@ -17,9 +17,9 @@ std::optional<int64_t> camera_error_bound_ns(int64_t uncertainty_ns, std::option
 CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
   CameraTakeVerdict v;
   const CameraReading& r = c.reading;
-  ReferenceKind k = c.reference.kind;
-  bool camera_record = k == ReferenceKind::SyncState && c.reference_source == kCameraSyncSource;
-  if (k != ReferenceKind::None && k != ReferenceKind::Local && !camera_record) {
+  ReferenceRole role = c.reference.role;
+  bool camera_record = role == ReferenceRole::Record && c.reference.source == kCameraSyncSource;
+  if (role != ReferenceRole::None && role != ReferenceRole::LastResort && !camera_record) {
     v.why = "another reference counts: " + c.reference.detail;
     return v;
   }

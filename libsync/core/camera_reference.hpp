@@ -57,7 +57,6 @@ enum class CameraTake : uint8_t {
 struct CameraTakeContext {
   CameraReading reading;
   ReferenceChoice reference;         // as chosen now, without the reading
-  std::string reference_source;      // the sync-state record's source when reference.kind is SyncState
   int64_t record_ns = 0;             // the sync-state record's time, Unix ns (0: none)
   int64_t real_now_ns = 0;           // the system clock now
   int64_t served_minus_real_ns = 0;  // the served clock minus the system clock (0 but in simulation)

@@ -251,9 +251,9 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
                " behind the last time this server recorded a sync; set the phone's clock";
     return v;
   }
-  ReferenceKind k = c.reference.kind;
-  if (k == ReferenceKind::Upstream || k == ReferenceKind::Kernel ||
-      (k == ReferenceKind::SyncState && !phone_may_replace(c.reference_source))) {
+  ReferenceRole role = c.reference.role;
+  if (role == ReferenceRole::Measured || role == ReferenceRole::External ||
+      (role == ReferenceRole::Record && !phone_may_replace(c.reference.source))) {
     v.refusal = PhoneRefusal::FresherReference;
     v.reason = "the server already has a fresher reference: " + c.reference.detail;
     return v;
@@ -311,7 +311,7 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
 }
 
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns) {
-  if (c.kind != ReferenceKind::Upstream && c.kind != ReferenceKind::SyncState) return std::nullopt;
+  if (c.role != ReferenceRole::Measured && c.role != ReferenceRole::Record) return std::nullopt;
   const proto::ReferenceState& s = c.state;
   int64_t until = s.reference_time_ns + max_age_ns;
   // root delay / 2 + dispersion + PHI * age reaches MAXDIST after this long.

@@ -226,11 +226,10 @@ bool outranks_holder(bool fallback, std::string_view trigger, const PhoneHolder&
 // Everything judge_phone_set needs, gathered at the time of the request.
 struct PhoneSetContext {
   proto::PhoneExchange exchange;
-  ReferenceChoice reference;     // choose_reference() on evidence gathered now
-  int64_t clock_moved_ns = 0;    // (clock now - T3) - (monotonic now - monotonic at T3)
-  int64_t build_time_ns = 0;     // Unix ns when this program was built (0: unknown)
-  int64_t last_record_ns = 0;    // Unix ns of the sync-state file's record, fresh or not (0: none)
-  std::string reference_source;  // the record's source when reference.kind is SyncState ("phone", "rtc")
+  ReferenceChoice reference;   // choose_reference() on evidence gathered now
+  int64_t clock_moved_ns = 0;  // (clock now - T3) - (monotonic now - monotonic at T3)
+  int64_t build_time_ns = 0;   // Unix ns when this program was built (0: unknown)
+  int64_t last_record_ns = 0;  // Unix ns of the sync-state file's record, fresh or not (0: none)
   std::string
       time_zone_problem;  // why the zone the phone sent is refused (os::check_known_zone); empty: fine
   // The phone that holds the clock, when it is another one and its hold is current; none for a
@@ -262,8 +261,8 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client);
 
 // When the reference stops counting, in Unix ns: max_age after its last
 // update, or earlier when its root distance reaches 1.5 s (RFC 5905 MAXDIST,
-// dispersion growing at 15 ppm).  Only for references that age (upstream and
-// sync-state file); nullopt for the kernel, the local clock and none.
+// dispersion growing at 15 ppm).  Only for references that age (roles Measured
+// and Record); nullopt for the kernel's word, the local clock and none.
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns);
 
 // The checks an open phone page makes: while the server is reliable, after

@@ -29,6 +29,19 @@ bool usable(const proto::ReferenceState& s, int64_t now_ns, int64_t max_age_ns, 
   return true;
 }
 
+// A candidate of kind and role that serves state at stratum and refid.
+ReferenceCandidate candidate(const char* kind, ReferenceRole role, int stratum, uint32_t refid) {
+  ReferenceCandidate c;
+  c.kind = kind;
+  c.role = role;
+  c.source = kind;
+  c.name = kind;
+  c.state.synchronized = true;
+  c.state.stratum = static_cast<uint8_t>(stratum);
+  c.state.refid = refid;
+  return c;
+}
+
 bool parse_ipv4(const std::string& text, uint32_t* out) {
   uint32_t value = 0;
   int parts = 0;
@@ -55,17 +68,6 @@ bool parse_ipv4(const std::string& text, uint32_t* out) {
 
 }  // namespace
 
-const char* describe(ReferenceKind k) {
-  switch (k) {
-    case ReferenceKind::None: return "none";
-    case ReferenceKind::Upstream: return "upstream";
-    case ReferenceKind::Kernel: return "kernel";
-    case ReferenceKind::SyncState: return "state";
-    case ReferenceKind::Local: return "local";
-  }
-  return "none";
-}
-
 uint32_t refid_for_source(const std::string& source) {
   uint32_t ip = 0;
   if (source.rfind("ntp:", 0) == 0 && parse_ipv4(source.substr(4), &ip)) return ip;
@@ -80,81 +82,74 @@ uint32_t refid_for_source(const std::string& source) {
   return codec::refid_from_ascii(code);
 }
 
-ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int64_t start_ns,
-                                 int64_t max_age_ns) {
-  ReferenceChoice c;
-  proto::ReferenceState s;
-  s.synchronized = true;
-  s.precision_log2 = e.precision_log2;
-  std::string rejected;  // why better references did not count, for the detail line
-  std::string why;
-  auto reject = [&](const std::string& what) {
-    rejected += (rejected.empty() ? "" : "; ") + what + ": " + why;
-  };
-
-  if (e.upstream) {
-    const UpstreamReference& u = *e.upstream;
-    s.stratum = static_cast<uint8_t>(u.stratum + 1);
-    s.refid = u.refid;
-    s.reference_time_ns = u.update_ns;
-    s.root_delay_ns = u.root_delay_ns;
-    s.root_dispersion_ns = u.root_dispersion_ns;
-    if (s.stratum > 15) why = "upstream stratum too high";
-    if (s.stratum <= 15 && usable(s, now_ns, max_age_ns, &why)) {
-      c.kind = ReferenceKind::Upstream;
-      c.state = s;
-      c.detail = "upstream " + u.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
-                 human_duration(now_ns - u.update_ns) + " ago)";
-      return c;
-    }
-    reject("upstream " + u.name);
-  }
-  if (e.kernel) {
-    s.stratum = kUnknownDepthStratum;
-    s.refid = codec::refid_from_ascii("KERN");
-    s.reference_time_ns = now_ns;  // the kernel's max error already grows with time
-    s.root_delay_ns = 0;
-    s.root_dispersion_ns = e.kernel->max_error_ns;
-    if (usable(s, now_ns, max_age_ns, &why)) {
-      c.kind = ReferenceKind::Kernel;
-      c.state = s;
-      c.detail = "kernel (clock disciplined by another daemon, max error " +
-                 std::to_string(e.kernel->max_error_ns / 1000) + " us)";
-      return c;
-    }
-    reject("kernel");
-  }
-  if (e.state) {
-    const StateReference& st = *e.state;
-    s.stratum = st.stratum && *st.stratum < 15 ? static_cast<uint8_t>(*st.stratum + 1) : kUnknownDepthStratum;
-    s.refid = refid_for_source(st.source);
-    s.reference_time_ns = st.last_sync_ns;
-    s.root_delay_ns = 0;
-    s.root_dispersion_ns = st.uncertainty_ns;
-    RecordVerdict r = judge_record(st.last_sync_ns, st.boot, e.this_boot, now_ns, max_age_ns);
-    why = explain_record(r, max_age_ns);
-    if (r.counts && usable(s, now_ns, max_age_ns, &why)) {
-      c.kind = ReferenceKind::SyncState;
-      c.state = s;
-      c.detail = "sync-state file (source " + st.source + ", " + why + ")";
-      return c;
-    }
-    reject("sync-state file (source " + st.source + ")");
-  } else if (!e.state_problem.empty()) {
-    why = e.state_problem;
-    reject("sync-state file");
-  }
-  std::string because = rejected.empty() ? "" : " (" + rejected + ")";
-  if (e.local_stratum) {
-    c.kind = ReferenceKind::Local;
-    c.state = proto::local_reference(*e.local_stratum, e.precision_log2, start_ns, now_ns);
-    c.detail = "local clock at stratum " + std::to_string(*e.local_stratum) + because;
-    return c;
-  }
-  c.kind = ReferenceKind::None;
-  c.state = proto::unsynchronized_reference(e.precision_log2);
-  c.detail = "no reference" + because;
+ReferenceCandidate upstream_candidate(const UpstreamReference& u, int64_t now_ns) {
+  ReferenceCandidate c = candidate("upstream", ReferenceRole::Measured, u.stratum + 1, u.refid);
+  c.name = "upstream " + u.name;
+  c.state.reference_time_ns = u.update_ns;
+  c.state.root_delay_ns = u.root_delay_ns;
+  c.state.root_dispersion_ns = u.root_dispersion_ns;
+  c.detail = "upstream " + u.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
+             human_duration(now_ns - u.update_ns) + " ago)";
+  if (u.stratum + 1 > 15) c.problem = "upstream stratum too high";
   return c;
+}
+
+ReferenceCandidate kernel_candidate(int64_t max_error_ns, int64_t now_ns) {
+  ReferenceCandidate c =
+      candidate("kernel", ReferenceRole::External, kUnknownDepthStratum, codec::refid_from_ascii("KERN"));
+  c.state.reference_time_ns = now_ns;  // the kernel's max error already grows with time
+  c.state.root_dispersion_ns = max_error_ns;
+  c.detail = "kernel (clock disciplined by another daemon, max error " + std::to_string(max_error_ns / 1000) +
+             " us)";
+  return c;
+}
+
+ReferenceCandidate state_candidate(const StateReference& st, const BootStamp& this_boot, int64_t now_ns,
+                                   int64_t max_age_ns) {
+  int stratum = st.stratum && *st.stratum < 15 ? *st.stratum + 1 : kUnknownDepthStratum;
+  ReferenceCandidate c = candidate("state", ReferenceRole::Record, stratum, refid_for_source(st.source));
+  c.source = st.source;
+  c.name = "sync-state file (source " + st.source + ")";
+  c.state.reference_time_ns = st.last_sync_ns;
+  c.state.root_dispersion_ns = st.uncertainty_ns;
+  RecordVerdict r = judge_record(st.last_sync_ns, st.boot, this_boot, now_ns, max_age_ns);
+  std::string why = explain_record(r, max_age_ns);
+  c.detail = "sync-state file (source " + st.source + ", " + why + ")";
+  if (!r.counts) c.problem = why;
+  return c;
+}
+
+ReferenceCandidate unreadable_state_candidate(const std::string& problem) {
+  ReferenceCandidate c = candidate("state", ReferenceRole::Record, kUnknownDepthStratum, 0);
+  c.name = "sync-state file";
+  c.problem = problem;
+  return c;
+}
+
+ReferenceCandidate local_candidate(uint8_t stratum, int8_t precision_log2, int64_t start_ns, int64_t now_ns) {
+  ReferenceCandidate c = candidate("local", ReferenceRole::LastResort, stratum, proto::kLocalRefid);
+  c.state = proto::local_reference(stratum, precision_log2, start_ns, now_ns);
+  c.detail = "local clock at stratum " + std::to_string(stratum);
+  return c;
+}
+
+ReferenceChoice choose_reference(const std::vector<ReferenceCandidate>& candidates, int64_t now_ns,
+                                 int64_t max_age_ns, int8_t precision_log2) {
+  std::string rejected;  // why better references did not count, for a last resort's detail
+  for (const ReferenceCandidate& c : candidates) {
+    std::string why = c.problem;
+    if (why.empty() && usable(c.state, now_ns, max_age_ns, &why)) {
+      ReferenceChoice choice{c.kind, c.role, c.source, c.state, c.detail};
+      choice.state.precision_log2 = precision_log2;
+      if (c.role == ReferenceRole::LastResort && !rejected.empty()) choice.detail += " (" + rejected + ")";
+      return choice;
+    }
+    rejected += (rejected.empty() ? "" : "; ") + c.name + ": " + why;
+  }
+  ReferenceChoice none;
+  none.state = proto::unsynchronized_reference(precision_log2);
+  none.detail = "no reference" + (rejected.empty() ? "" : " (" + rejected + ")");
+  return none;
 }
 
 }  // namespace lansync::core

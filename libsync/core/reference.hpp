@@ -1,6 +1,9 @@
 // Which reference the server's clock follows, and what it may therefore tell clients.
 //
-// From the best evidence available, in this order (sntpd(8)):
+// Each reference sntpd knows offers a candidate (what replies would carry, and
+// whether its own rules let it count), made by the function of its kind below;
+// choose_reference takes them in order of preference (sntpd(8)) and picks the
+// first that counts:
 //   1. upstream NTP servers sntpd follows itself;
 //   2. the kernel's sync status, when another daemon disciplines the clock;
 //   3. the sync-state file (set from a phone, ntpprobe --set, rtcset --hctosys),
@@ -9,20 +12,62 @@
 // Root dispersion grows at PHI = 15 ppm of the time since the reference was
 // last updated.  A reference older than max_age, or whose root distance
 // exceeds 1.5 s, no longer counts; with nothing left the server is
-// unsynchronized (LI=3, stratum 16).  Pure: the caller gathers the evidence.
+// unsynchronized (LI=3, stratum 16).  The rules that other parts apply to the
+// reference served (a phone may not override a measured one, the camera's
+// clock is a last resort, ...) ask its role, never its kind, so that a new
+// kind of reference is a new candidate function and its registration.  Pure:
+// the caller gathers the evidence.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/record_age.hpp"
 #include "core/server.hpp"
 
 namespace lansync::core {
 
-enum class ReferenceKind : uint8_t { None, Upstream, Kernel, SyncState, Local };
-const char* describe(ReferenceKind k);  // "none", "upstream", "kernel", "state", "local"
+// How the rules treat a reference, whatever its kind.
+enum class ReferenceRole : uint8_t {
+  None,        // nothing counts: unsynchronized
+  Measured,    // measured by us (upstream servers): ages from its last update; a phone may not override it
+  External,    // a clock someone else disciplines (the kernel's word): it does not age; not overridden
+  Record,      // a set recorded in the sync-state file (a phone, the RTC, the camera, ntpprobe --set)
+  LastResort,  // --local-stratum: served when nothing else counts
+};
+
+// What one reference offers now: a candidate for choose_reference.
+struct ReferenceCandidate {
+  std::string kind;  // its name in status and logs: "upstream", "kernel", "state", "local"
+  ReferenceRole role = ReferenceRole::None;
+  std::string source;  // what status calls it: a record's source ("phone", "rtc"), else kind
+  std::string name;    // what a line on why it did not count calls it, e.g. "upstream 192.168.1.1:123"
+  proto::ReferenceState
+      state;            // what replies carry if it is chosen (stratum, refid, time, root delay/dispersion)
+  std::string detail;   // one line for logs and status if it is chosen
+  std::string problem;  // non-empty: its own rules refuse it, and why (age and distance are checked after)
+};
+
+struct ReferenceChoice {
+  std::string kind = "none";  // the chosen candidate's kind, or "none"
+  ReferenceRole role = ReferenceRole::None;
+  std::string source = "none";  // the chosen candidate's source, or "none"
+  proto::ReferenceState state;  // what replies carry
+  std::string detail;  // one line for logs and status, e.g. "sync-state file (source phone, 12 min 03 s old)"
+};
+
+// Stratum served for a reference of unknown depth (a phone, an RTC, a kernel
+// disciplined by another daemon): as if it followed a stratum-2 server.
+inline constexpr uint8_t kUnknownDepthStratum = 3;
+
+// Picks the first of candidates (in order of preference) that counts at now_ns:
+// no problem of its own, younger than max_age_ns, root distance within 1.5 s.
+// A last resort's detail, and the lack of any, say why the others did not count.
+// Replies carry precision_log2.
+ReferenceChoice choose_reference(const std::vector<ReferenceCandidate>& candidates, int64_t now_ns,
+                                 int64_t max_age_ns, int8_t precision_log2);
 
 // The system peer of the upstream servers, as of its last update.
 struct UpstreamReference {
@@ -34,10 +79,12 @@ struct UpstreamReference {
   int64_t root_dispersion_ns = 0;  // upstream root dispersion + our measurement's dispersion
 };
 
-// A kernel disciplined by someone else: no STA_UNSYNC, with its error estimate.
-struct KernelReference {
-  int64_t max_error_ns = 0;  // the kernel's maximum error (grows at 500 ppm until updated)
-};
+// The upstream servers' system peer (kind "upstream", Measured), as of now_ns.
+ReferenceCandidate upstream_candidate(const UpstreamReference& u, int64_t now_ns);
+
+// A kernel disciplined by someone else (kind "kernel", External): no STA_UNSYNC, with its maximum
+// error (which grows at 500 ppm until updated), at now_ns.
+ReferenceCandidate kernel_candidate(int64_t max_error_ns, int64_t now_ns);
 
 // The sync-state file's record.
 struct StateReference {
@@ -48,30 +95,16 @@ struct StateReference {
   BootStamp boot;                  // the boot it was made in, and its boot time then
 };
 
-struct ReferenceEvidence {
-  std::optional<UpstreamReference> upstream;
-  std::optional<KernelReference> kernel;
-  std::optional<StateReference> state;
-  std::string state_problem;  // why an existing sync-state file could not be read, if it could not
-  BootStamp this_boot;        // this boot, and its boot time now (for the sync-state record)
-  std::optional<uint8_t> local_stratum;
-  int8_t precision_log2 = -20;
-};
+// The sync-state file's record (kind "state", Record), judged in this_boot at now_ns
+// (core/record_age.hpp).
+ReferenceCandidate state_candidate(const StateReference& st, const BootStamp& this_boot, int64_t now_ns,
+                                   int64_t max_age_ns);
+// A sync-state file that exists but could not be read (problem: why): said, never served.
+ReferenceCandidate unreadable_state_candidate(const std::string& problem);
 
-struct ReferenceChoice {
-  ReferenceKind kind = ReferenceKind::None;
-  proto::ReferenceState state;  // what replies carry
-  std::string detail;  // one line for logs and status, e.g. "sync-state file (source phone, 12 min 03 s old)"
-};
-
-// Stratum served for a reference of unknown depth (a phone, an RTC, a kernel
-// disciplined by another daemon): as if it followed a stratum-2 server.
-inline constexpr uint8_t kUnknownDepthStratum = 3;
-
-// Picks the reference at now_ns.  start_ns is when the server started (the
-// local clock reference refreshes every 64 s from then).
-ReferenceChoice choose_reference(const ReferenceEvidence& e, int64_t now_ns, int64_t start_ns,
-                                 int64_t max_age_ns);
+// --local-stratum (kind "local", LastResort): the local clock, its precision its root dispersion;
+// start_ns: when the server started (the local clock reference refreshes every 64 s from then).
+ReferenceCandidate local_candidate(uint8_t stratum, int8_t precision_log2, int64_t start_ns, int64_t now_ns);
 
 // The reference ID for a reference of unknown depth: the IPv4 address in an
 // "ntp:A.B.C.D" source, "CAM" for the camera, else up to four letters of the

@@ -15,7 +15,7 @@ const char* code(ReliabilityEventKind k) {
 }
 
 bool is_reliable(const ReferenceChoice& c) {
-  return c.state.synchronized && c.kind != ReferenceKind::None && c.kind != ReferenceKind::Local;
+  return c.state.synchronized && c.role != ReferenceRole::None && c.role != ReferenceRole::LastResort;
 }
 
 std::optional<ReliabilityEvent> ReliabilityWatch::observe(bool reliable, std::string_view why,

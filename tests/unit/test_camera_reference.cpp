@@ -31,7 +31,7 @@ TEST(CameraReference, BoundGrowsWithTheTimeSinceAGoodClock) {
 CameraTakeContext unsynchronized() {
   CameraTakeContext c;
   c.reading = CameraReading{7'000'100'000, 184'000'000, kNow - 2 * kS, kBoot};
-  c.reference.kind = ReferenceKind::None;
+  c.reference.role = ReferenceRole::None;
   c.real_now_ns = kNow;
   c.this_boot_id = kBoot;
   c.max_age_ns = 1800 * kS;
@@ -43,19 +43,19 @@ TEST(CameraReference, TakenOnlyWhenNothingBetterCounts) {
   EXPECT_EQ(v.take, CameraTake::Step);
   EXPECT_EQ(v.correction_ns, 7'000'100'000);
   CameraTakeContext c = unsynchronized();
-  c.reference.kind = ReferenceKind::Local;  // --local-stratum is a lesser last resort
+  c.reference.role = ReferenceRole::LastResort;  // --local-stratum is a lesser last resort
   EXPECT_EQ(judge_camera_reading(c).take, CameraTake::Step);
-  for (ReferenceKind k : {ReferenceKind::Upstream, ReferenceKind::Kernel}) {
-    c.reference.kind = k;
+  for (ReferenceRole k : {ReferenceRole::Measured, ReferenceRole::External}) {
+    c.reference.role = k;
     EXPECT_EQ(judge_camera_reading(c).take, CameraTake::Ignore);
   }
-  c.reference.kind = ReferenceKind::SyncState;  // a phone's or the RTC's fresh record
-  c.reference_source = "phone";
+  c.reference.role = ReferenceRole::Record;  // a phone's or the RTC's fresh record
+  c.reference.source = "phone";
   EXPECT_EQ(judge_camera_reading(c).take, CameraTake::Ignore);
-  c.reference_source = "rtc";
+  c.reference.source = "rtc";
   EXPECT_EQ(judge_camera_reading(c).take, CameraTake::Ignore);
   // The camera's own record: renewed once half of --max-age has gone, not before.
-  c.reference_source = kCameraSyncSource;
+  c.reference.source = kCameraSyncSource;
   c.record_ns = kNow - 600 * kS;
   c.reading.measured_unix_ns = kNow - kS;
   EXPECT_EQ(judge_camera_reading(c).take, CameraTake::Ignore);

@@ -64,12 +64,12 @@ TEST(PhoneMeasure, TrueOffsetLiesWithinTheUncertainty) {
 }
 
 struct JudgeTest : ::testing::Test {
-  PhoneSetContext ctx(PhoneExchange x, ReferenceKind kind = ReferenceKind::None, std::string source = "") {
+  PhoneSetContext ctx(PhoneExchange x, ReferenceRole role = ReferenceRole::None, std::string source = "") {
     PhoneSetContext c;
     c.exchange = x;
-    c.reference.kind = kind;
+    c.reference.role = role;
     c.reference.detail = "sync-state file (source ntp:192.168.4.1, 2 min 00 s old)";
-    c.reference_source = std::move(source);
+    c.reference.source = std::move(source);
     return c;
   }
 };
@@ -82,7 +82,7 @@ TEST_F(JudgeTest, AcceptsFiveSecondsWithoutReference) {
 }
 
 TEST_F(JudgeTest, AcceptsOverTheLocalClock) {
-  PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceKind::Local));
+  PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceRole::LastResort));
   EXPECT_EQ(v.outcome, PhoneOutcome::Set);
   EXPECT_EQ(v.refusal, PhoneRefusal::None) << v.reason;
 }
@@ -90,12 +90,12 @@ TEST_F(JudgeTest, AcceptsOverTheLocalClock) {
 // An upstream server, a kernel disciplined by another daemon, and a fresh
 // record of an NTP server (or of anything but a phone or the RTC) stay first.
 TEST_F(JudgeTest, RefusesWhenAFresherReferenceExists) {
-  for (ReferenceKind k : {ReferenceKind::Upstream, ReferenceKind::Kernel, ReferenceKind::SyncState}) {
+  for (ReferenceRole k : {ReferenceRole::Measured, ReferenceRole::External, ReferenceRole::Record}) {
     for (const char* source : {"ntp:192.168.4.1", "gps", ""}) {
       for (int64_t off : {-5 * kS, 300 * kMs}) {
         PhoneVerdict v = judge_phone_set(ctx(exchange(off, 2 * kMs, 2 * kMs), k, source));
-        EXPECT_EQ(v.outcome, PhoneOutcome::Refused) << describe(k) << " " << source;
-        EXPECT_EQ(v.refusal, PhoneRefusal::FresherReference) << describe(k) << " " << source;
+        EXPECT_EQ(v.outcome, PhoneOutcome::Refused) << static_cast<int>(k) << " " << source;
+        EXPECT_EQ(v.refusal, PhoneRefusal::FresherReference) << static_cast<int>(k) << " " << source;
         EXPECT_EQ(
             v.reason,
             "the server already has a fresher reference: sync-state file (source ntp:192.168.4.1, 2 min "
@@ -109,10 +109,9 @@ TEST_F(JudgeTest, RefusesWhenAFresherReferenceExists) {
 // of an earlier phone or of the RTC, by a step or a verification.
 TEST_F(JudgeTest, APhoneReplacesARecordOfAPhoneOrTheRtc) {
   for (const char* source : {"phone", "rtc"}) {
-    PhoneVerdict v =
-        judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceKind::SyncState, source));
+    PhoneVerdict v = judge_phone_set(ctx(exchange(-5 * kS, 2 * kMs, 2 * kMs), ReferenceRole::Record, source));
     EXPECT_EQ(v.outcome, PhoneOutcome::Set) << source << ": " << v.reason;
-    v = judge_phone_set(ctx(exchange(300 * kMs, 2 * kMs, 2 * kMs), ReferenceKind::SyncState, source));
+    v = judge_phone_set(ctx(exchange(300 * kMs, 2 * kMs, 2 * kMs), ReferenceRole::Record, source));
     EXPECT_EQ(v.outcome, PhoneOutcome::Verified) << source << ": " << v.reason;
   }
   EXPECT_TRUE(phone_may_replace("phone"));
@@ -136,7 +135,7 @@ TEST_F(JudgeTest, VerifiedWithinOneSecond) {
   EXPECT_EQ(judge_phone_set(ctx(exchange(-kS, 2 * kMs, 2 * kMs))).outcome, PhoneOutcome::Verified);
   EXPECT_EQ(judge_phone_set(ctx(exchange(-kS - 1, 2 * kMs, 2 * kMs))).outcome, PhoneOutcome::Set);
   // Over the local clock too: --local-stratum is no reference a phone must defer to.
-  EXPECT_EQ(judge_phone_set(ctx(exchange(0, 2 * kMs, 2 * kMs), ReferenceKind::Local)).outcome,
+  EXPECT_EQ(judge_phone_set(ctx(exchange(0, 2 * kMs, 2 * kMs), ReferenceRole::LastResort)).outcome,
             PhoneOutcome::Verified);
 }
 
@@ -475,7 +474,7 @@ TEST(SameOrigin, DnsRebindingFails) {
 
 TEST(ReliableUntil, FreshPhoneRecordLastsMaxAge) {
   ReferenceChoice c;
-  c.kind = ReferenceKind::SyncState;
+  c.role = ReferenceRole::Record;
   c.state.synchronized = true;
   c.state.reference_time_ns = kNow;
   c.state.root_dispersion_ns = 2 * kMs;
@@ -484,7 +483,7 @@ TEST(ReliableUntil, FreshPhoneRecordLastsMaxAge) {
 
 TEST(ReliableUntil, ARecordNearMaxDistanceEndsEarlier) {
   ReferenceChoice c;
-  c.kind = ReferenceKind::Upstream;
+  c.role = ReferenceRole::Measured;
   c.state.synchronized = true;
   c.state.reference_time_ns = kNow;
   c.state.root_delay_ns = 200 * kMs;
@@ -494,9 +493,9 @@ TEST(ReliableUntil, ARecordNearMaxDistanceEndsEarlier) {
 
 TEST(ReliableUntil, NotForReferencesThatDoNotAge) {
   ReferenceChoice c;
-  for (ReferenceKind k : {ReferenceKind::None, ReferenceKind::Local, ReferenceKind::Kernel}) {
-    c.kind = k;
-    EXPECT_FALSE(reliable_until_ns(c, 1800 * kS).has_value()) << describe(k);
+  for (ReferenceRole k : {ReferenceRole::None, ReferenceRole::LastResort, ReferenceRole::External}) {
+    c.role = k;
+    EXPECT_FALSE(reliable_until_ns(c, 1800 * kS).has_value()) << static_cast<int>(k);
   }
 }
 

@@ -40,160 +40,181 @@ StateReference state_at(int64_t last_sync_ns, const char* source = "phone") {
   return s;
 }
 
+// Chooses among candidates at now_ns, as sntpd does.
+ReferenceChoice choose(const std::vector<ReferenceCandidate>& candidates, int64_t now_ns) {
+  return choose_reference(candidates, now_ns, kMaxAge, -20);
+}
+
+// The sync-state file's record st, judged at now_ns in boot.
+ReferenceCandidate state(const StateReference& st, int64_t now_ns, const BootStamp& boot = this_boot()) {
+  return state_candidate(st, boot, now_ns, kMaxAge);
+}
+
 TEST(Reference, NothingMeansUnsynchronized) {
-  ReferenceChoice c = choose_reference({}, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  ReferenceChoice c = choose({}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
+  EXPECT_EQ(c.kind, "none");
   EXPECT_FALSE(c.state.synchronized);
+  EXPECT_EQ(c.state.precision_log2, -20);
 }
 
 TEST(Reference, UpstreamServesStratumPlusOneWithItsAddress) {
-  ReferenceEvidence e;
-  e.upstream = upstream_at(kT0);
-  ReferenceChoice c = choose_reference(e, kT0 + 10 * kS, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::Upstream);
+  int64_t now = kT0 + 10 * kS;
+  ReferenceChoice c = choose({upstream_candidate(upstream_at(kT0), now)}, now);
+  EXPECT_EQ(c.role, ReferenceRole::Measured);
+  EXPECT_EQ(c.kind, "upstream");
+  EXPECT_EQ(c.source, "upstream");
   EXPECT_EQ(c.state.stratum, 3);
   EXPECT_EQ(c.state.refid, 0xC0A80101u);
   EXPECT_EQ(c.state.reference_time_ns, kT0);
+  EXPECT_EQ(c.state.precision_log2, -20);
   EXPECT_EQ(refid_text(c.state.refid, c.state.stratum), "192.168.1.1");
+  EXPECT_EQ(c.detail, "upstream 192.168.1.1:123 (stratum 2, updated 10 s ago)");
 }
 
-TEST(Reference, UpstreamWinsOverEverythingElse) {
-  ReferenceEvidence e;
-  e.upstream = upstream_at(kT0);
-  e.kernel = KernelReference{1'000'000};
-  e.state = state_at(kT0);
-  e.this_boot = this_boot();
-  e.local_stratum = 10;
-  EXPECT_EQ(choose_reference(e, kT0 + kS, kT0, kMaxAge).kind, ReferenceKind::Upstream);
+TEST(Reference, UpstreamOfStratum15OrMoreDoesNotCount) {
+  UpstreamReference u = upstream_at(kT0);
+  for (int stratum : {15, 16, 255}) {
+    u.stratum = static_cast<uint8_t>(stratum);
+    ReferenceChoice c = choose({upstream_candidate(u, kT0)}, kT0);
+    EXPECT_EQ(c.role, ReferenceRole::None) << stratum;
+    EXPECT_EQ(c.detail, "no reference (upstream 192.168.1.1:123: upstream stratum too high)");
+  }
+}
+
+TEST(Reference, TheFirstThatCountsWins) {
+  int64_t now = kT0 + kS;
+  std::vector<ReferenceCandidate> all = {upstream_candidate(upstream_at(kT0), now),
+                                         kernel_candidate(1'000'000, now), state(state_at(kT0), now),
+                                         local_candidate(10, -20, kT0, now)};
+  EXPECT_EQ(choose(all, now).kind, "upstream");
+  all.erase(all.begin());
+  EXPECT_EQ(choose(all, now).kind, "kernel");
+  all.erase(all.begin());
+  ReferenceChoice c = choose(all, now);
+  EXPECT_EQ(c.kind, "state");
+  EXPECT_EQ(c.role, ReferenceRole::Record);
+  EXPECT_EQ(c.source, "phone");
 }
 
 TEST(Reference, HoldoverThenFallBackWhenUpstreamIsLost) {
-  ReferenceEvidence e;
-  e.upstream = upstream_at(kT0);  // no update after kT0
-  e.local_stratum = 10;
-  ReferenceChoice held = choose_reference(e, kT0 + 20 * kMin, kT0, kMaxAge);
-  EXPECT_EQ(held.kind, ReferenceKind::Upstream);
+  UpstreamReference u = upstream_at(kT0);  // no update after kT0
+  int64_t held_at = kT0 + 20 * kMin;
+  ReferenceChoice held =
+      choose({upstream_candidate(u, held_at), local_candidate(10, -20, kT0, held_at)}, held_at);
+  EXPECT_EQ(held.kind, "upstream");
   // Dispersion has grown by 15 ppm of 20 minutes: 18 ms.
-  EXPECT_EQ(proto::root_dispersion_at(held.state, kT0 + 20 * kMin), 1'000'000 + 18'000'000);
-  ReferenceChoice fallen = choose_reference(e, kT0 + 31 * kMin, kT0, kMaxAge);
-  EXPECT_EQ(fallen.kind, ReferenceKind::Local);
-  EXPECT_NE(fallen.detail.find("more than the 30 min 00 s allowed"), std::string::npos) << fallen.detail;
-  e.local_stratum.reset();
-  ReferenceChoice none = choose_reference(e, kT0 + 31 * kMin, kT0, kMaxAge);
-  EXPECT_EQ(none.kind, ReferenceKind::None);
+  EXPECT_EQ(proto::root_dispersion_at(held.state, held_at), 1'000'000 + 18'000'000);
+  int64_t later = kT0 + 31 * kMin;
+  ReferenceChoice fallen =
+      choose({upstream_candidate(u, later), local_candidate(10, -20, kT0, later)}, later);
+  EXPECT_EQ(fallen.role, ReferenceRole::LastResort);
+  EXPECT_EQ(fallen.detail,
+            "local clock at stratum 10 (upstream 192.168.1.1:123: 31 min 00 s old, more than the 30 min 00 s "
+            "allowed)");
+  ReferenceChoice none = choose({upstream_candidate(u, later)}, later);
+  EXPECT_EQ(none.role, ReferenceRole::None);
   EXPECT_FALSE(none.state.synchronized);
 }
 
 TEST(Reference, RootDistanceOver1500msEndsTheReference) {
-  ReferenceEvidence e;
   UpstreamReference u = upstream_at(kT0);
   u.root_dispersion_ns = 1'600'000'000;  // e.g. an uncorrected offset of 1.6 s
-  e.upstream = u;
-  ReferenceChoice c = choose_reference(e, kT0 + kS, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  ReferenceChoice c = choose({upstream_candidate(u, kT0 + kS)}, kT0 + kS);
+  EXPECT_EQ(c.role, ReferenceRole::None);
   EXPECT_NE(c.detail.find("root distance"), std::string::npos) << c.detail;
 }
 
 TEST(Reference, KernelDisciplinedByAnotherDaemon) {
-  ReferenceEvidence e;
-  e.kernel = KernelReference{3'000'000};
-  e.state = state_at(kT0);
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0 + kS, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::Kernel);
+  int64_t now = kT0 + kS;
+  ReferenceChoice c = choose({kernel_candidate(3'000'000, now), state(state_at(kT0), now)}, now);
+  EXPECT_EQ(c.kind, "kernel");
+  EXPECT_EQ(c.role, ReferenceRole::External);
   EXPECT_EQ(c.state.stratum, kUnknownDepthStratum);
-  EXPECT_EQ(proto::root_dispersion_at(c.state, kT0 + kS), 3'000'000);
+  EXPECT_EQ(proto::root_dispersion_at(c.state, now), 3'000'000);
+  EXPECT_EQ(c.detail, "kernel (clock disciplined by another daemon, max error 3000 us)");
 }
 
 TEST(Reference, FreshStateFileIsAReferenceUntilMaxAge) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0, "phone");
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0 + 12 * kMin, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::SyncState);
+  int64_t now = kT0 + 12 * kMin;
+  ReferenceChoice c = choose({state(state_at(kT0, "phone"), now)}, now);
+  EXPECT_EQ(c.kind, "state");
+  EXPECT_EQ(c.source, "phone");
   EXPECT_TRUE(c.state.synchronized);
   EXPECT_EQ(c.state.stratum, kUnknownDepthStratum);
   EXPECT_EQ(c.state.refid, codec::refid_from_ascii("PHON"));
   EXPECT_EQ(c.detail, "sync-state file (source phone, 12 min 00 s old by the wall clock)");
-  EXPECT_EQ(choose_reference(e, kT0 + 30 * kMin + kS, kT0, kMaxAge).kind, ReferenceKind::None);
+  now = kT0 + 30 * kMin + kS;
+  EXPECT_EQ(choose({state(state_at(kT0, "phone"), now)}, now).role, ReferenceRole::None);
 }
 
 TEST(Reference, StateFromAnNtpServerKeepsItsDepthAndAddress) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0, "ntp:192.168.4.1");
-  e.this_boot = this_boot();
-  e.state->stratum = 1;
-  ReferenceChoice c = choose_reference(e, kT0 + kMin, kT0, kMaxAge);
+  StateReference st = state_at(kT0, "ntp:192.168.4.1");
+  st.stratum = 1;
+  ReferenceChoice c = choose({state(st, kT0 + kMin)}, kT0 + kMin);
   EXPECT_EQ(c.state.stratum, 2);
   EXPECT_EQ(c.state.refid, 0xC0A80401u);
 }
 
 TEST(Reference, StateFromTheFutureDoesNotCount) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0 + 3600 * kS);  // written, then the clock went back an hour
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  // Written, then the clock went back an hour.
+  ReferenceChoice c = choose({state(state_at(kT0 + 3600 * kS), kT0)}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
   EXPECT_NE(c.detail.find("future"), std::string::npos);
 }
 
 TEST(Reference, StateFromThisBootIsJudgedByTheLargerAge) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0 - kMin);
-  e.state->boot.boot_time_ns = 9 * kMin;  // written 1 min ago by either clock
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::SyncState);
+  StateReference st = state_at(kT0 - kMin);
+  st.boot.boot_time_ns = 9 * kMin;  // written 1 min ago by either clock
+  ReferenceChoice c = choose({state(st, kT0)}, kT0);
+  EXPECT_EQ(c.kind, "state");
   EXPECT_EQ(c.detail, "sync-state file (source phone, 1 min 00 s old by the boot clock)");
   // The clock was set back since: 1 min by the wall clock, 2 h by the boot clock.
-  e.this_boot = this_boot(9 * kMin + 2 * 60 * kMin);
-  c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  c = choose({state(st, kT0, this_boot(9 * kMin + 2 * 60 * kMin))}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
   EXPECT_EQ(c.detail,
             "no reference (sync-state file (source phone): 2 h 00 min old by the boot clock, more than the "
             "30 min 00 s allowed)");
 }
 
 TEST(Reference, StateFromAnotherBootIsNotAReference) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0 - kMin);  // a minute old by the wall clock fake-hwclock restored
-  e.state->boot = {kOtherBootId, 3 * 3600 * kS};
-  e.this_boot = this_boot(40 * kS);
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  StateReference st = state_at(kT0 - kMin);  // a minute old by the wall clock fake-hwclock restored
+  st.boot = {kOtherBootId, 3 * 3600 * kS};
+  ReferenceChoice c = choose({state(st, kT0, this_boot(40 * kS))}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
   EXPECT_FALSE(c.state.synchronized);
   EXPECT_EQ(c.detail, "no reference (sync-state file (source phone): from an earlier boot)");
 }
 
 TEST(Reference, StateNamingNoBootIsFromAnotherBoot) {
-  ReferenceEvidence e;
-  e.state = state_at(kT0 - kMin);
-  e.state->boot = {};  // written before records named their boot
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
+  StateReference st = state_at(kT0 - kMin);
+  st.boot = {};  // written before records named their boot
+  ReferenceChoice c = choose({state(st, kT0)}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
   EXPECT_NE(c.detail.find("no boot_id recorded, so taken as from an earlier boot"), std::string::npos);
 }
 
 TEST(Reference, UnreadableStateFileIsSaidAndNotServed) {
-  ReferenceEvidence e;
-  e.state_problem =
+  std::string problem =
       "/var/lib/lansync/sync-state.json: field 'boot_id' must be a boot id (a UUID of 36 characters)";
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::None);
-  EXPECT_EQ(c.detail, "no reference (sync-state file: " + e.state_problem + ")");
+  ReferenceChoice c = choose({unreadable_state_candidate(problem)}, kT0);
+  EXPECT_EQ(c.role, ReferenceRole::None);
+  EXPECT_EQ(c.detail, "no reference (sync-state file: " + problem + ")");
 }
 
 TEST(Reference, LocalStratumIsTheLastResort) {
-  ReferenceEvidence e;
-  e.local_stratum = 10;
-  e.state = state_at(kT0 - 2 * 3600 * kS);  // stale
-  e.this_boot = this_boot();
-  ReferenceChoice c = choose_reference(e, kT0, kT0, kMaxAge);
-  EXPECT_EQ(c.kind, ReferenceKind::Local);
+  ReferenceChoice c =
+      choose({state(state_at(kT0 - 2 * 3600 * kS), kT0), local_candidate(10, -20, kT0, kT0)}, kT0);  // stale
+  EXPECT_EQ(c.kind, "local");
+  EXPECT_EQ(c.role, ReferenceRole::LastResort);
   EXPECT_EQ(c.state.stratum, 10);
   EXPECT_EQ(c.state.refid, proto::kLocalRefid);
+  EXPECT_EQ(c.state.precision_log2, -20);
+  // Served as chrony's local reference: dispersion the clock's precision, refreshed every 64 s.
+  proto::ReferenceState local = proto::local_reference(10, -20, kT0, kT0);
+  EXPECT_EQ(c.state.root_dispersion_ns, local.root_dispersion_ns);
+  EXPECT_LT(c.state.root_dispersion_ns, 2'000);  // 2^-20 s: about a microsecond
+  EXPECT_EQ(c.state.reference_time_ns, local.reference_time_ns);
 }
 
 TEST(Reference, RefidForSources) {

@@ -97,10 +97,10 @@ TEST(ReliabilityWatch, EachUnreliablePeriodGetsItsOwnNoClientLine) {
 
 TEST(ReliabilityWatch, LocalStratumAndNoReferenceAreNotReliable) {
   ReferenceChoice c;
-  c.kind = ReferenceKind::Local;
+  c.role = ReferenceRole::LastResort;
   c.state.synchronized = true;
   EXPECT_FALSE(is_reliable(c));
-  c.kind = ReferenceKind::SyncState;
+  c.role = ReferenceRole::Record;
   EXPECT_TRUE(is_reliable(c));
   c.state.synchronized = false;
   EXPECT_FALSE(is_reliable(c));

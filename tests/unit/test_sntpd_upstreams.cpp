@@ -4,7 +4,8 @@
 // checks its MAC, and answers unsigned, signed with another key, then signed
 // with the upstream's key; only the last reply may become a sample, and each
 // other one is counted.  Kiss-o'-Death DENY ends the polls, RATE slows them.
-// The clock is only read (no clock control).
+// The clock is only read: without clock control, and with it too, where what
+// the servers ask of the clock comes back as an action for the caller.
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "../support/test_keys.hpp"
+#include "os/simulated_clock.hpp"
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
 #include "upstreams.hpp"
@@ -81,14 +83,14 @@ struct Server {
 };
 
 // Lets sntpd read what was sent, then returns the server's status line.
-UpstreamStatus settle(Upstreams& upstreams) {
+UpstreamSnapshot settle(Upstreams& upstreams) {
   for (int i = 0; i < 20; ++i) {
     ::poll(nullptr, 0, 5);
     upstreams.poll_once();
   }
-  std::vector<UpstreamStatus> s = upstreams.status();
+  std::vector<UpstreamSnapshot> s = upstreams.status();
   EXPECT_EQ(s.size(), 1u);
-  return s.empty() ? UpstreamStatus{} : s.front();
+  return s.empty() ? UpstreamSnapshot{} : s.front();
 }
 
 UpstreamConfig config(const os::SocketAddress& server) {
@@ -130,19 +132,19 @@ TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   EXPECT_EQ(auth.key_id, 1u);
 
   server.reply(layout->header, from, *keys, 0);
-  UpstreamStatus s = settle(upstreams);
-  EXPECT_FALSE(s.has_sample);
+  UpstreamSnapshot s = settle(upstreams);
+  EXPECT_FALSE(s.offset_ns.has_value());
   EXPECT_EQ(s.state, "reply not authenticated");
   server.reply(layout->header, from, *keys, 2);
   s = settle(upstreams);
-  EXPECT_FALSE(s.has_sample);
+  EXPECT_FALSE(s.offset_ns.has_value());
   EXPECT_EQ(s.state, "reply's MAC does not verify");
   EXPECT_EQ(s.rejected[kRejectedUnauthenticated], 1u);
   EXPECT_EQ(s.rejected[kRejectedBadMac], 1u);
   // The forgeries did not use up the request: the genuine reply counts.
   auto genuine = server.reply(layout->header, from, *keys, 1);
   s = settle(upstreams);
-  EXPECT_TRUE(s.has_sample) << s.state;
+  EXPECT_TRUE(s.offset_ns.has_value()) << s.state;
   EXPECT_EQ(s.stratum, 2);
   // The same reply again, MAC and all: it answers no request any more.
   ASSERT_TRUE(server.socket.send(genuine.data(), genuine.size(), &from).ok());
@@ -158,11 +160,11 @@ TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
     ASSERT_TRUE(u.request.has_value());
     int64_t sent_mono = os::monotonic_ns();
     u.server.reply(*u.request, u.from, *keys, 0, code);
-    UpstreamStatus s = settle(u.upstreams);
-    EXPECT_FALSE(s.has_sample);
+    UpstreamSnapshot s = settle(u.upstreams);
+    EXPECT_FALSE(s.offset_ns.has_value());
     if (std::string(code) == "RATE") {
       EXPECT_EQ(s.state, "kod RATE");
-      EXPECT_EQ(s.poll_log2, core::kMinPollLog2 + 1);
+      EXPECT_EQ(s.poll_s, int64_t{1} << (core::kMinPollLog2 + 1));
       EXPECT_LT(u.upstreams.next_due_ns(), INT64_MAX);
     } else {
       EXPECT_EQ(s.state, std::string("kod ") + code + ", not polled");
@@ -171,6 +173,48 @@ TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {
       EXPECT_GE(u.upstreams.next_due_ns(), sent_mono + 2'000'000'000);
     }
   }
+}
+
+// With clock control, the agreement of the first samples comes back as a step for the caller to
+// apply (upstream_clock.hpp): the clock is read, never set, and followed only once applied.
+TEST(SntpdUpstreams, ReturnsTheStepItNeedsAndLeavesTheClockAlone) {
+  constexpr int64_t kBehindNs = -5'000'000'000;
+  auto keys = testing::client_test_keys();
+  Server server;
+  os::SystemClock system;
+  os::SimulatedClock clock(system, kBehindNs);  // 5 s behind the server
+  UpstreamConfig c = config(server.address);
+  c.clock_control = true;
+  Upstreams upstreams(clock, c);
+  upstreams.add_name("127.0.0.1", {"127.0.0.1", server.address.port()});
+  std::optional<UpstreamAction> action;
+  for (size_t n = 0; n < core::kAgreementSamples && !action; ++n) {
+    os::SocketAddress from;
+    size_t size = 0;
+    auto request = server.next_header(upstreams, &from, &size);
+    ASSERT_TRUE(request.has_value()) << "request " << n;
+    server.reply(*request, from, *keys, 0);
+    for (int i = 0; i < 200 && !action; ++i) {  // at most 2 s for the reply to come in
+      ::poll(nullptr, 0, 10);
+      action = upstreams.poll_once();
+    }
+  }
+  ASSERT_TRUE(action.has_value()) << "no correction asked for";
+  EXPECT_EQ(action->discipline.kind, core::Discipline::Step);
+  EXPECT_GT(action->discipline.offset_ns, -kBehindNs - 1'000'000'000);  // forward by about 5 s
+  EXPECT_LT(action->discipline.offset_ns, -kBehindNs + 1'000'000'000);
+  EXPECT_EQ(action->source, "ntp:127.0.0.1");
+  EXPECT_EQ(action->reference.stratum, 2);
+  EXPECT_TRUE(action->first);
+  EXPECT_EQ(clock.offset_ns(), kBehindNs) << "Upstreams set the clock itself";
+  EXPECT_FALSE(upstreams.follower().reference().has_value()) << "followed before the step was applied";
+  upstreams.applied(*action, true);
+  ASSERT_TRUE(upstreams.follower().reference().has_value());
+  EXPECT_EQ(upstreams.follower().reference()->stratum, 2);
+  EXPECT_TRUE(upstreams.follower().disciplined());
+  upstreams.applied(*action, false);  // a clock that refuses: never followed again
+  EXPECT_FALSE(upstreams.follower().reference().has_value());
+  EXPECT_FALSE(upstreams.follower().disciplined());
 }
 
 TEST(SntpdUpstreams, ARefusingAddressOfAPoolGivesWayToAFreshOne) {
@@ -192,9 +236,9 @@ TEST(SntpdUpstreams, ARefusingAddressOfAPoolGivesWayToAFreshOne) {
   ASSERT_EQ(upstreams.status().size(), 1u);  // --max-sources 1: the second address waits
   first.reply(*request, from, *keys, 0, "DENY");
   EXPECT_TRUE(second.next_header(upstreams, &from, &size).has_value()) << "the fresh address is not polled";
-  std::vector<UpstreamStatus> st = upstreams.status();
+  std::vector<UpstreamSnapshot> st = upstreams.status();
   ASSERT_EQ(st.size(), 1u);
-  EXPECT_EQ(st[0].name, "pool.test");
+  EXPECT_EQ(st[0].server, "pool.test");
   EXPECT_EQ(st[0].address, second.address.to_string());
 }
 
@@ -227,7 +271,7 @@ TEST(SntpdUpstreams, WithoutAKeyRequestsStayBare) {
   EXPECT_EQ(u.size, codec::kHeaderSize);
   // A signed reply to an unsigned request is used all the same (its MAC is not looked at).
   u.server.reply(*u.request, u.from, *keys, 2);
-  EXPECT_TRUE(settle(u.upstreams).has_sample);
+  EXPECT_TRUE(settle(u.upstreams).offset_ns.has_value());
 }
 
 TEST(SntpdUpstreams, StatusSaysWhetherReachableSinceWhenAndWhyNoCorrection) {
@@ -236,12 +280,13 @@ TEST(SntpdUpstreams, StatusSaysWhetherReachableSinceWhenAndWhyNoCorrection) {
   ASSERT_TRUE(u.request.has_value());
   os::SystemClock clock;
   // Polled, never answered: unreachable since it was added.
-  UpstreamStatus s = settle(u.upstreams);
+  UpstreamSnapshot s = settle(u.upstreams);
   EXPECT_FALSE(s.reachable);
-  EXPECT_GE(s.reachable_since_ns, 0);
-  EXPECT_LE(s.reachable_since_ns, clock.now_ns());
-  int64_t unreachable_since = s.reachable_since_ns;
-  SelectionSnapshot sel = u.upstreams.selection();
+  ASSERT_TRUE(s.reachable_since_ns.has_value());
+  EXPECT_GE(*s.reachable_since_ns, 0);
+  EXPECT_LE(*s.reachable_since_ns, clock.now_ns());
+  int64_t unreachable_since = *s.reachable_since_ns;
+  SelectionSnapshot sel = u.upstreams.follower().snapshot();
   EXPECT_EQ(sel.reachable, 0);
   EXPECT_EQ(sel.min_sources, 1);
   EXPECT_EQ(sel.problem, "no server reachable (none answered any of its last 8 polls)");
@@ -249,8 +294,8 @@ TEST(SntpdUpstreams, StatusSaysWhetherReachableSinceWhenAndWhyNoCorrection) {
   u.server.reply(*u.request, u.from, *keys, 0);
   s = settle(u.upstreams);
   EXPECT_TRUE(s.reachable);
-  EXPECT_GE(s.reachable_since_ns, unreachable_since);
-  sel = u.upstreams.selection();
+  EXPECT_GE(s.reachable_since_ns.value_or(-1), unreachable_since);
+  sel = u.upstreams.follower().snapshot();
   EXPECT_EQ(sel.reachable, 1);
   EXPECT_EQ(sel.agreeing, 0);
   EXPECT_EQ(sel.problem, "waiting for 3 consistent samples from a server");

@@ -12,8 +12,8 @@
 // ControlSources.  When phones may set the clock, the reliability log
 // (reliability_log.hpp), told by the keeper, writes the activity log's
 // became_unreliable, no_client and client_back lines.  The status report is
-// one snapshot (status_snapshot.hpp) built here from the parts.  It stops on
-// SIGTERM or SIGINT.
+// one snapshot (status_snapshot.hpp) built from the parts by status_report.hpp.
+// It stops on SIGTERM or SIGINT.
 #pragma once
 
 #include <memory>
@@ -28,6 +28,7 @@
 #include "os/control.hpp"
 #include "os/udp.hpp"
 #include "reference_keeper.hpp"
+#include "status_report.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
 #include "upstreams.hpp"
@@ -64,18 +65,9 @@ class Daemon {
   // Whether run() stopped because sntpd-web refused --http-tls-cert and --http-tls-key.
   bool http_tls_refused() const;
 
-  // The status report, built now.  Thread-safe.
-  StatusSnapshot status_snapshot();
-  // The clients in the table, most recent first (sntpd status --clients).  Thread-safe.
-  std::vector<ClientEntry> clients();
-
  private:
   void start_serving();
   void stop_serving();
-  ClockSnapshot clock_snapshot();
-  CounterSnapshot counters();
-  // What the MQTT state topic says now.
-  MqttState mqtt_state(const std::string& camera_state);
 
   os::Clock& clock_;
   std::unique_ptr<core::Server> state_;
@@ -85,10 +77,9 @@ class Daemon {
   Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ControlService> control_;
-  TimestampSnapshot timestamps_;  // of the workers' sockets, set before run()
-  int64_t start_mono_ns_;
   std::unique_ptr<WebService> http_;   // it uses the parts above
-  std::unique_ptr<MqttService> mqtt_;  // last: it uses the parts above and http_
+  std::unique_ptr<MqttService> mqtt_;  // it uses the parts above and http_
+  StatusReport report_;                // reads every part above
 };
 
 }  // namespace lansync::sntpd

@@ -663,7 +663,6 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uc.min_sources = static_cast<size_t>(opt.min_sources);
   uc.max_poll_log2 = opt.max_poll;
   uc.max_sources = static_cast<size_t>(opt.max_sources);
-  uc.state_path = opt.no_clock_control ? "" : opt.state;
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
   size_t servers = upstreams->size();

@@ -4,20 +4,17 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 
-#include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
-#include "os/camera_state.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/set_clock.hpp"
-#include "os/sync_state.hpp"
 #include "os/time_zone.hpp"
 #include "proto/units.hpp"
+#include "references.hpp"
 #include "stamping.hpp"
 
 namespace lansync::sntpd {
@@ -29,13 +26,18 @@ constexpr int64_t kTickNs = kNsPerSecond;  // the reference is re-evaluated ever
 }  // namespace
 
 ReferenceKeeper::ReferenceKeeper(os::Clock& clock, core::Server& serve, UpstreamSet& upstreams,
-                                 ReferenceConfig config)
+                                 const ReferenceConfig& config)
     : clock_(clock),
       serve_(serve),
-      upstreams_(upstreams),
-      config_(std::move(config)),
-      precision_log2_(proto::precision_log2_from_ns(os::measure_resolution_ns(clock))),
-      start_ns_(clock.now_ns()) {}
+      max_age_ns_(config.max_age_ns),
+      references_(make_references(
+          {clock, upstreams, config.state_path, config.max_age_ns, config.local_stratum, clock.now_ns()})),
+      writer_(clock, upstreams, config.state_path),
+      precision_log2_(proto::precision_log2_from_ns(os::measure_resolution_ns(clock))) {
+  if (!config.camera_state_path.empty()) {
+    camera_ = std::make_unique<CameraFallback>(clock, writer_, config.camera_state_path, config.max_age_ns);
+  }
+}
 
 void ReferenceKeeper::widen_precision(os::RxStamping receive) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -43,33 +45,24 @@ void ReferenceKeeper::widen_precision(os::RxStamping receive) {
 }
 
 void ReferenceKeeper::attach(EventLoop& loop) {
+  for (auto& r : references_) r->attach(loop, [this] { refresh(); });
   loop.every(kTickNs, os::monotonic_ns() + kTickNs, [this] { refresh(); });
 }
 
-core::ReferenceEvidence ReferenceKeeper::gather_evidence(std::string* state_source) {
-  core::ReferenceEvidence e;
-  e.precision_log2 = precision_log2_;
-  e.upstream = upstreams_.reference();
-  // The kernel's word counts only when someone else disciplines the clock.
-  if (!upstreams_.controls_clock()) {
-    if (auto k = clock_.sync_status(); k && k->synchronized)
-      e.kernel = core::KernelReference{k->max_error_ns};
+void ReferenceKeeper::describe(StatusSnapshot& s) {
+  for (auto& r : references_) r->describe(s);
+}
+
+core::ReferenceChoice ReferenceKeeper::choose_locked(int64_t now_ns, int64_t* record_ns) {
+  std::vector<core::ReferenceCandidate> candidates;
+  *record_ns = 0;
+  for (auto& r : references_) {
+    auto c = r->candidate(now_ns, precision_log2_);
+    if (!c) continue;
+    if (c->role == core::ReferenceRole::Record && *record_ns == 0) *record_ns = c->state.reference_time_ns;
+    candidates.push_back(std::move(*c));
   }
-  if (auto st = os::read_sync_state(config_.state_path); st) {
-    core::StateReference r;
-    r.last_sync_ns = std::llround(st->last_sync_unix * 1e9);
-    r.source = st->source;
-    r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
-    if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
-    r.boot = os::boot_of(*st);
-    *state_source = st->source;
-    e.state = r;
-  } else if (st.error().code != std::errc::no_such_file_or_directory) {
-    e.state_problem = st.error().message;  // e.g. a malformed boot_id: said, not served
-  }
-  if (auto b = clock_.boot_stamp(); b) e.this_boot = *b;
-  if (config_.local_stratum > 0) e.local_stratum = static_cast<uint8_t>(config_.local_stratum);
-  return e;
+  return core::choose_reference(candidates, now_ns, max_age_ns_, precision_log2_);
 }
 
 void ReferenceKeeper::refresh() {
@@ -78,18 +71,12 @@ void ReferenceKeeper::refresh() {
 }
 
 void ReferenceKeeper::refresh_locked() {
-  std::string state_source;
-  core::ReferenceEvidence e = gather_evidence(&state_source);
-  core::ReferenceChoice choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
-  if (take_camera_locked(choice, e, state_source)) {
-    e = gather_evidence(&state_source);
-    choice = core::choose_reference(e, clock_.now_ns(), start_ns_, config_.max_age_ns);
-  }
+  int64_t record_ns = 0;
+  core::ReferenceChoice choice = choose_locked(clock_.now_ns(), &record_ns);
+  if (camera_ && camera_->offer(choice, record_ns)) choice = choose_locked(clock_.now_ns(), &record_ns);
   log_change(choice);
   if (reliability_) reliability_->observe(choice);
   reference_ = choice;
-  reference_source_ =
-      choice.kind == core::ReferenceKind::SyncState ? state_source : core::describe(choice.kind);
   have_reference_ = true;
   serve_.set_reference(choice.state);
   notify_status_locked();
@@ -118,7 +105,7 @@ void ReferenceKeeper::notify_status_locked(std::string_view prefix) {
   const proto::ReferenceState& r = reference_.state;
   std::string line =
       r.synchronized
-          ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_source_,
+          ? fmt::format("serving stratum {} from {}, {} min old", r.stratum, reference_.source,
                         std::max<int64_t>(0, clock_.now_ns() - r.reference_time_ns) / (60 * kNsPerSecond))
           : "unsynchronized: " + reference_.detail;
   if (line == systemd_status_ && prefix.empty()) return;
@@ -138,27 +125,14 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const proto::PhoneExchange& x
   if (time_zone) {
     if (auto st = os::check_known_zone(*time_zone); !st) c.time_zone_problem = st.error().message;
   }
-  std::string state_source;
-  core::ReferenceEvidence e = gather_evidence(&state_source);
   int64_t now = clock_.now_ns();
   c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
-  c.reference = core::choose_reference(e, now, start_ns_, config_.max_age_ns);
-  if (c.reference.kind == core::ReferenceKind::SyncState) c.reference_source = state_source;
+  c.reference = choose_locked(now, &c.last_record_ns);
   c.build_time_ns = int64_t{LANSYNC_BUILD_UNIX} * kNsPerSecond;
-  if (e.state) c.last_record_ns = e.state->last_sync_ns;
   core::PhoneVerdict v = core::judge_phone_set(c);
   if (v.outcome != core::PhoneOutcome::Refused) apply_phone_locked(v, time_zone);
   if (v.outcome != core::PhoneOutcome::Refused && reliability_) reliability_->phone_synced();
   return v;
-}
-
-os::Status ReferenceKeeper::correct_or_verify_locked(const os::ClockCorrection& cc, bool verify) {
-  if (verify) return os::record_verification(clock_, cc, config_.state_path);
-  std::optional<os::OsResult<core::Correction>> stepped;
-  // Not while an upstream exchange is being read: its timestamps would straddle the step.
-  upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, config_.state_path); });
-  if (!*stepped) return lansync::fail(stepped->error());
-  return os::ok();
 }
 
 void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone) {
@@ -169,7 +143,7 @@ void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optio
   cc.source = core::kPhoneSyncSource;
   cc.uncertainty_ns = v.measurement.uncertainty_ns;
   cc.time_zone = time_zone;
-  os::Status done = correct_or_verify_locked(cc, v.outcome == core::PhoneOutcome::Verified);
+  os::Status done = writer_.correct_or_verify(cc, v.outcome == core::PhoneOutcome::Verified);
   if (!done) {
     v.outcome = core::PhoneOutcome::Refused;
     v.refusal = core::PhoneRefusal::ClockFailed;
@@ -179,49 +153,14 @@ void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optio
   refresh_locked();
 }
 
-bool ReferenceKeeper::take_camera_locked(const core::ReferenceChoice& choice,
-                                         const core::ReferenceEvidence& e, const std::string& state_source) {
-  if (config_.camera_state_path.empty()) return false;
-  auto cs = os::read_camera_state(config_.camera_state_path);
-  if (!cs || !cs->reading || cs->reading->measured_unix_ns == camera_seen_ns_) return false;
-  camera_seen_ns_ = cs->reading->measured_unix_ns;
-  core::CameraTakeContext c;
-  c.reading = *cs->reading;
-  c.reference = choice;
-  c.reference_source = state_source;
-  c.record_ns = e.state ? e.state->last_sync_ns : 0;
-  c.real_now_ns = os::read_clock_or_exit(CLOCK_REALTIME);
-  c.served_minus_real_ns = clock_.now_ns() - c.real_now_ns;
-  c.this_boot_id = e.this_boot.boot_id;
-  c.max_age_ns = config_.max_age_ns;
-  core::CameraTakeVerdict v = core::judge_camera_reading(c);
-  if (v.take == core::CameraTake::Ignore) {
-    os::log::info("reference: the camera's clock ({}) not taken: {}", cs->camera, v.why);
-    return false;
-  }
-  os::ClockCorrection cc;
-  cc.offset_ns = v.correction_ns;
-  cc.step_threshold_ns = c.reading.bound_ns;  // beyond it, as judged: a step
-  cc.allow_slew = false;
-  cc.source = core::kCameraSyncSource;
-  cc.uncertainty_ns = c.reading.bound_ns;
-  os::Status done = correct_or_verify_locked(cc, v.take == core::CameraTake::Verify);
-  if (!done) {
-    os::log::warn("reference: the camera's clock ({}): {}", cs->camera, done.error().message);
-    return false;
-  }
-  os::log::info("reference: the camera's clock ({}), a last resort: {}", cs->camera, v.why);
-  return true;
-}
-
 ReferenceSnapshot ReferenceKeeper::snapshot() {
   std::lock_guard<std::mutex> lock(mutex_);
   ReferenceSnapshot s;
   s.now_ns = clock_.now_ns();
   const proto::ReferenceState& r = reference_.state;
   s.synchronized = r.synchronized;
-  s.kind = core::describe(reference_.kind);
-  if (reference_.kind == core::ReferenceKind::SyncState) s.state_source = reference_source_;
+  s.kind = reference_.kind;
+  if (reference_.role == core::ReferenceRole::Record) s.state_source = reference_.source;
   s.detail = reference_.detail;
   s.root_delay_ns = r.root_delay_ns;
   if (r.synchronized) {
@@ -233,7 +172,7 @@ ReferenceSnapshot ReferenceKeeper::snapshot() {
     s.age_ns = s.now_ns - r.reference_time_ns;
   }
   s.precision_log2 = precision_log2_;
-  s.reliable_until_ns = core::reliable_until_ns(reference_, config_.max_age_ns);
+  s.reliable_until_ns = core::reliable_until_ns(reference_, max_age_ns_);
   return s;
 }
 

@@ -1,32 +1,36 @@
 // sntpd's reference keeper: which reference the served clock follows, published to the workers.
 //
-// Once a second, after each upstream reply and after a phone's set, it
-// gathers the evidence (the upstream servers, the kernel's sync status when
-// someone else disciplines the clock, the sync-state file, --local-stratum),
-// lets core/reference choose, publishes the choice to the workers
-// (core::Server), logs each change of reference and tells systemd the
-// reference served (sd_notify STATUS=).  A phone's set (GET /exchange, POST
-// /set) is judged here on the same evidence (core/phone) and, when taken,
-// steps the clock.  With --camera-reference, a reading of the camera's clock that camsync
-// recorded (core/camera_reference.hpp) is taken the same way when nothing better counts.
-// Called on the event loop's thread (sntpd-web's requests reach it there over
-// the web channel, the control socket's too); the NTP workers see only the
-// core::Server it publishes.  Its lock makes each call whole should another
-// thread call it.
+// Once a second, after each upstream reply and after a phone's set, it asks
+// each reference (references.hpp: the upstream servers, the kernel's word
+// when someone else disciplines the clock, the sync-state file,
+// --local-stratum) for its candidate, lets core/reference choose, publishes
+// the choice to the workers (core::Server), logs each change of reference and
+// tells systemd the reference served (sd_notify STATUS=).  A phone's set (GET
+// /exchange, POST /set) is judged here on the same candidates (core/phone)
+// and, when taken, steps the clock (clock_writer.hpp).  With
+// --camera-reference, a reading of the camera's clock is offered when nothing
+// better counts (camera_fallback.hpp).  Called on the event loop's thread
+// (sntpd-web's requests reach it there over the web channel, the control
+// socket's too); the NTP workers see only the core::Server it publishes.  Its
+// lock makes each call whole should another thread call it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "camera_fallback.hpp"
+#include "clock_writer.hpp"
 #include "core/phone.hpp"
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
-#include "os/set_clock.hpp"
 #include "os/udp.hpp"
+#include "reference_part.hpp"
 #include "reliability_log.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_set.hpp"
@@ -43,12 +47,14 @@ struct ReferenceConfig {
 
 class ReferenceKeeper {
  public:
-  // Measures the clock's precision; the daemon's start is now (the reference's grace period counts from it).
-  ReferenceKeeper(os::Clock& clock, core::Server& serve, UpstreamSet& upstreams, ReferenceConfig config);
+  // Makes the references the settings ask for (references.hpp) and measures the clock's precision;
+  // the daemon's start is now (the local clock reference counts from it).
+  ReferenceKeeper(os::Clock& clock, core::Server& serve, UpstreamSet& upstreams,
+                  const ReferenceConfig& config);
 
   // Serves a precision no finer than the sockets' receive stamps (served_precision_log2).
   void widen_precision(os::RxStamping receive);
-  // Re-chooses the reference every second.
+  // Registers each reference's descriptors and timers, and re-chooses the reference every second.
   void attach(EventLoop& loop);
   // Chooses the reference now and publishes it.
   void refresh();
@@ -59,7 +65,7 @@ class ReferenceKeeper {
 
   // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns),
   // with the phone's tz database name when it sent one: judged on evidence
-  // gathered now (core::judge_phone_set).  Set: the clock is stepped and
+  // offered now (core::judge_phone_set).  Set: the clock is stepped and
   // recorded (os::correct_clock, source "phone"); Verified: the agreement is
   // recorded (os::record_verification, action "verified"); either way with
   // time_zone, and the reference is re-chosen at once.  ClockFailed when the
@@ -73,9 +79,13 @@ class ReferenceKeeper {
   ReferenceSnapshot snapshot();
   // The reference state served now (what broadcasts carry).
   proto::ReferenceState state();
+  // Each reference's part of the status report (the upstream servers).  Thread-safe.
+  void describe(StatusSnapshot& s);
 
  private:
-  core::ReferenceEvidence gather_evidence(std::string* state_source);
+  // Every reference's candidate at now_ns, in order of preference, and the choice among them;
+  // record_ns: the sync-state record's time (0: none), fresh or not.
+  core::ReferenceChoice choose_locked(int64_t now_ns, int64_t* record_ns);
   void refresh_locked();
   void log_change(const core::ReferenceChoice& choice);
   // Tells systemd the reference served ("serving stratum 3 from phone, 12 min
@@ -83,27 +93,18 @@ class ReferenceKeeper {
   void notify_status_locked(std::string_view prefix = "");
   // Steps the clock (Set) or records the agreement (Verified) for an accepted verdict.
   void apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone);
-  // Records cc as a verification (verify), or applies it and records it, never while an upstream
-  // exchange is being read (the phone's and the camera's sets alike).
-  os::Status correct_or_verify_locked(const os::ClockCorrection& cc, bool verify);
-  // --camera-reference: a new reading in the camera-state file, judged against choice (from e) by
-  // core::judge_camera_reading, steps the clock or records the agreement (source "camera"); true
-  // when it did.
-  bool take_camera_locked(const core::ReferenceChoice& choice, const core::ReferenceEvidence& e,
-                          const std::string& state_source);
 
   os::Clock& clock_;
   core::Server& serve_;
-  UpstreamSet& upstreams_;
-  ReferenceConfig config_;
+  int64_t max_age_ns_;
+  std::vector<std::unique_ptr<ReferencePart>> references_;  // in order of preference
+  ClockWriter writer_;
+  std::unique_ptr<CameraFallback> camera_;  // --camera-reference; none: off
   int8_t precision_log2_;
-  int64_t start_ns_;  // the served clock when sntpd started (Unix ns)
   std::mutex mutex_;  // the members below
   core::ReferenceChoice reference_;
-  std::string reference_source_;  // the sync-state file's source ("phone", ...), else the kind
   bool have_reference_ = false;
-  int64_t camera_seen_ns_ = 0;  // the last camera reading judged (its measured time): each is judged once
-  std::string systemd_status_;  // the STATUS= line systemd has last been sent
+  std::string systemd_status_;             // the STATUS= line systemd has last been sent
   ReliabilityLog* reliability_ = nullptr;  // none: no reliability lines
 };
 

@@ -8,11 +8,17 @@ namespace lansync::sntpd {
 namespace {
 
 constexpr int64_t kDriftSaveNs = 3600'000'000'000;  // the drift file is written hourly (and at stop)
+// Corrections applied in one wake-up at most; replies left waiting are read at the next.
+constexpr int kMaxCorrectionsPerPoll = 64;
 
 }  // namespace
 
-UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file)
-    : clock_(clock), drift_file_(std::move(drift_file)), upstreams_(std::move(upstreams)) {}
+UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
+                         std::string state_path)
+    : clock_(clock),
+      drift_file_(std::move(drift_file)),
+      upstreams_(std::move(upstreams)),
+      corrections_(clock, std::move(state_path)) {}
 
 void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
   loop.when(
@@ -22,7 +28,7 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
       },
       [this] {
         std::lock_guard<std::mutex> lock(mutex_);
-        upstreams_->poll_once();
+        poll_locked();
       });
   // Upstream sockets come and go as names resolve: the set is asked anew each round.
   loop.watch_set(
@@ -33,11 +39,19 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
       [this, after_read = std::move(after_read)] {
         {
           std::lock_guard<std::mutex> lock(mutex_);
-          upstreams_->poll_once();
+          poll_locked();
         }
         after_read();
       });
   loop.every(kDriftSaveNs, os::monotonic_ns() + kDriftSaveNs, [this] { save_drift(); });
+}
+
+void UpstreamSet::poll_locked() {
+  for (int n = 0; n < kMaxCorrectionsPerPoll; ++n) {
+    std::optional<UpstreamAction> a = upstreams_->poll_once();
+    if (!a) return;
+    upstreams_->applied(*a, corrections_.apply(*a));
+  }
 }
 
 void UpstreamSet::save_drift() {
@@ -46,7 +60,7 @@ void UpstreamSet::save_drift() {
 }
 
 void UpstreamSet::save_drift_locked() {
-  if (drift_file_.empty() || !upstreams_->disciplined()) return;
+  if (drift_file_.empty() || !upstreams_->follower().disciplined()) return;
   auto st = os::save_frequency(clock_, drift_file_);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
   drift_save_failed_ = !st;
@@ -60,7 +74,7 @@ bool UpstreamSet::controls_clock() {
 std::optional<core::UpstreamReference> UpstreamSet::reference() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (upstreams_->empty()) return std::nullopt;
-  return upstreams_->reference();
+  return upstreams_->follower().reference();
 }
 
 void UpstreamSet::hold(const std::function<void()>& f) {
@@ -71,26 +85,11 @@ void UpstreamSet::hold(const std::function<void()>& f) {
 void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
                            std::optional<SelectionSnapshot>& selection) {
   std::lock_guard<std::mutex> lock(mutex_);
-  last_offset_ns = upstreams_->empty() ? std::nullopt : std::optional<int64_t>(upstreams_->last_offset_ns());
-  selection = upstreams_->empty() ? std::nullopt : std::optional<SelectionSnapshot>(upstreams_->selection());
-  for (const UpstreamStatus& u : upstreams_->status()) {
-    UpstreamSnapshot s;
-    s.server = u.name;
-    s.address = u.address;
-    s.state = u.state;
-    s.reach = u.reach;
-    s.poll_s = int64_t{1} << u.poll_log2;
-    s.rejected = u.rejected;
-    s.reachable = u.reachable;
-    if (u.reachable_since_ns >= 0) s.reachable_since_ns = u.reachable_since_ns;
-    if (u.has_sample) {
-      s.stratum = u.stratum;
-      s.offset_ns = u.offset_ns;
-      s.delay_ns = u.delay_ns;
-      s.last_sample_age_ns = u.last_sample_age_ns;
-    }
-    servers.push_back(s);
-  }
+  last_offset_ns =
+      upstreams_->empty() ? std::nullopt : std::optional<int64_t>(upstreams_->follower().last_offset_ns());
+  selection = upstreams_->empty() ? std::nullopt
+                                  : std::optional<SelectionSnapshot>(upstreams_->follower().snapshot());
+  servers = upstreams_->status();
 }
 
 }  // namespace lansync::sntpd

@@ -1,8 +1,9 @@
 // The --upstream servers as the daemon runs them: Upstreams behind a lock, polled from the event loop.
 //
-// Upstreams (upstreams.hpp) polls the servers and disciplines the clock; it
-// runs in the main thread.  This part registers its sockets, its resolver and
-// its schedule with the event loop, lets the reference keeper and the status
+// Upstreams (upstreams.hpp) polls the servers and says how the clock should
+// follow them; it runs in the main thread.  This part registers its sockets,
+// its resolver and its schedule with the event loop, applies each correction
+// they ask for (upstream_clock.hpp), lets the reference keeper and the status
 // report read it (on the event loop's thread too) under its lock, and saves the
 // frequency it taught the clock to --drift-file hourly and at stop.  Lock
 // order: the reference keeper's lock, then this one; never the other way.
@@ -19,14 +20,17 @@
 #include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "status_snapshot.hpp"
+#include "upstream_clock.hpp"
 #include "upstreams.hpp"
 
 namespace lansync::sntpd {
 
 class UpstreamSet {
  public:
-  // drift_file: where to save the clock's frequency ("" = nowhere).
-  UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file);
+  // drift_file: where to save the clock's frequency ("" = nowhere); state_path: the sync-state
+  // file each correction is recorded in ("" = none).
+  UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
+              std::string state_path);
 
   // Polls the servers when due and reads their replies as they come; after replies
   // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
@@ -46,12 +50,15 @@ class UpstreamSet {
                 std::optional<SelectionSnapshot>& selection);
 
  private:
+  // Polls the servers and applies the corrections they ask for, one by one.
+  void poll_locked();
   void save_drift_locked();
 
   os::Clock& clock_;
   std::string drift_file_;
   std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
   std::unique_ptr<Upstreams> upstreams_;
+  UpstreamClock corrections_;       // applies what upstreams_ asks of the clock
   bool drift_save_failed_ = false;  // warned once until a save works again
 };
 

@@ -1,0 +1,16 @@
+// A phone's or the camera's set applied; see clock_writer.hpp.
+#include "clock_writer.hpp"
+
+#include <optional>
+
+namespace lansync::sntpd {
+
+os::Status ClockWriter::correct_or_verify(const os::ClockCorrection& cc, bool verify) {
+  if (verify) return os::record_verification(clock_, cc, state_path_);
+  std::optional<os::OsResult<core::Correction>> stepped;
+  upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, state_path_); });
+  if (!*stepped) return lansync::fail(stepped->error());
+  return os::ok();
+}
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,47 @@
+// The upstream servers' corrections applied; see upstream_clock.hpp.
+#include "upstream_clock.hpp"
+
+#include "os/log.hpp"
+#include "os/sync_state.hpp"
+
+namespace lansync::sntpd {
+
+bool UpstreamClock::apply(const UpstreamAction& a) {
+  const core::Discipline& d = a.discipline;
+  os::Status st = d.kind == core::Discipline::Step
+                      ? clock_.step(d.offset_ns)
+                      : clock_.discipline(d.offset_ns, d.time_constant, a.distance_ns, a.jitter_ns);
+  if (!st) {
+    os::log::error(
+        "{}; answering unsynchronized (run with CAP_SYS_TIME, or --no-clock-control when another "
+        "daemon keeps the clock)",
+        st.error().message);
+    return false;
+  }
+  if (d.kind == core::Discipline::Step) {
+    os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
+                  a.reference.name);
+  }
+  if (a.first) os::log::info("following upstream {}", a.reference.name);
+  record(a);
+  return true;
+}
+
+void UpstreamClock::record(const UpstreamAction& a) {
+  if (state_path_.empty()) return;
+  os::SyncState s;
+  s.last_sync_unix = static_cast<double>(clock_.now_ns()) / 1e9;
+  s.source = a.source;
+  s.offset_s = static_cast<double>(a.discipline.offset_ns) / 1e9;
+  s.uncertainty_s = static_cast<double>(a.distance_ns) / 1e9;
+  s.action = a.discipline.kind == core::Discipline::Step ? "step" : "slew";
+  s.stratum = a.reference.stratum;
+  if (auto boot = clock_.boot_stamp(); boot) os::stamp_boot(s, *boot);
+  auto st = os::write_sync_state(state_path_, s);
+  if (!st && !state_write_failed_) {
+    os::log::warn("cannot record the sync in the state file: {}", st.error().message);
+  }
+  state_write_failed_ = !st;
+}
+
+}  // namespace lansync::sntpd

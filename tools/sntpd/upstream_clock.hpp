@@ -1,0 +1,38 @@
+// The clock as the upstream servers correct it: each UpstreamAction applied, logged and recorded.
+//
+// Upstreams (upstreams.hpp) decides what the clock needs (core::plan_discipline
+// on the selection) and returns it as an action, as core::Server::handle
+// returns its reply; this part carries it out through the Clock interface:
+// a step (only before the first sync, beyond --step-threshold) or the kernel
+// PLL fed with the offset, the root distance and the jitter.  Each correction
+// goes to the sync-state file (source "ntp:ADDRESS"), for camsync and a
+// restart.  Upstreams is told the outcome (Upstreams::applied): a clock that
+// cannot be corrected is never served as if it followed upstream.
+#pragma once
+
+#include <string>
+
+#include "os/clock.hpp"
+#include "upstreams.hpp"
+
+namespace lansync::sntpd {
+
+class UpstreamClock {
+ public:
+  // state_path: the sync-state file to record each correction in ("": none).
+  UpstreamClock(os::Clock& clock, std::string state_path)
+      : clock_(clock), state_path_(std::move(state_path)) {}
+
+  // Steps or disciplines the clock as a asks; false (logged) when the clock refused.
+  bool apply(const UpstreamAction& a);
+
+ private:
+  // Records the correction of offset_ns in the sync-state file; warned once until it works again.
+  void record(const UpstreamAction& a);
+
+  os::Clock& clock_;
+  std::string state_path_;
+  bool state_write_failed_ = false;
+};
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,83 @@
+// How sntpd follows its upstream servers: their selection, the correction it asks for, the reference they
+// give.
+//
+// After each sample (or change of reach) the servers are combined again
+// (core::select_upstreams: majority, --min-sources, the first-sync agreement
+// rule).  A selection that counts asks the clock for a correction
+// (core::plan_discipline: a step only before the first sync, beyond
+// --step-threshold; else the kernel PLL), returned as an UpstreamAction for the
+// caller to apply (upstream_clock.hpp); once it reports the clock took it, the
+// system peer is the reference served.  A clock that refused is never
+// followed again.  Without clock control (another daemon keeps the clock), the
+// selection is followed as it stands.  The sources themselves (one
+// core::UpstreamSource per address polled) are Upstreams'; each call gets them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/upstream.hpp"
+#include "status_snapshot.hpp"
+
+namespace lansync::sntpd {
+
+// What a new selection asks of the clock (core::plan_discipline), with what applying it needs.
+struct UpstreamAction {
+  core::Discipline discipline;        // a step, or the kernel PLL fed with an offset
+  core::UpstreamReference reference;  // the system peer selected
+  size_t system_peer = 0;             // its index among the sources
+  std::string source;                 // "ntp:ADDRESS": the sync-state record's source
+  int64_t distance_ns = 0;            // the reference's root distance: root delay / 2 + root dispersion
+  int64_t jitter_ns = 0;              // the system peer's jitter
+  bool first = false;                 // the first correction since start
+};
+
+// The rules the follower applies (sntpd's options).
+struct FollowRules {
+  bool clock_control = true;                  // false: --no-clock-control, the selection is followed as is
+  int64_t step_threshold_ns = 1'000'000'000;  // --step-threshold
+  int64_t max_change_ns = 0;                  // --max-change, after the first sync; 0: no limit
+  size_t min_sources = 1;                     // --min-sources
+};
+
+class UpstreamFollower {
+ public:
+  explicit UpstreamFollower(FollowRules rules) : rules_(rules) {}
+
+  // Combines the sources again at now_ns (a reach, a sample or the set of sources changed).
+  void reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
+  // Combines them after a new sample; the correction the selection asks for, if any (its source
+  // left for the caller to name).
+  std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
+  // The outcome of applying a (done: the clock took it); a step moves the sources' samples with it.
+  void applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources,
+               int64_t now_ns);
+
+  // The reference the servers give (kept, with its age, after they go silent:
+  // holdover), or nothing if never followed or if the clock could not be corrected.
+  const std::optional<core::UpstreamReference>& reference() const { return reference_; }
+  // True once the clock was corrected (or, without clock control, followed): the first-sync rules are over.
+  bool synced() const { return corrected_once_ || (!rules_.clock_control && reference_.has_value()); }
+  // True once the kernel discipline has been fed by us: its frequency is ours to save.
+  bool disciplined() const { return corrected_once_ && !clock_failed_; }
+  // How the sources were last combined.
+  const core::UpstreamSelection& selection() const { return selection_; }
+  // The offset of the last selection that counted (positive: our clock is behind).
+  int64_t last_offset_ns() const { return last_offset_ns_; }
+  // The last selection as the status report shows it, with why it gives no correction.
+  SelectionSnapshot snapshot() const;
+  // The rules a new sample is judged by (core::UpstreamSource::on_sample).
+  core::SampleRules sample_rules() const { return {synced(), rules_.max_change_ns}; }
+
+ private:
+  FollowRules rules_;
+  core::UpstreamSelection selection_;
+  std::optional<core::UpstreamReference> reference_;
+  bool corrected_once_ = false;
+  bool clock_failed_ = false;
+  int64_t last_offset_ns_ = 0;
+};
+
+}  // namespace lansync::sntpd
