@@ -1,5 +1,5 @@
 # PlatformIO pre-script shared by firmware/esp32 and firmware/esp8266: builds
-# the portable core (firmware/board) and libsync's codec and proto from this repository
+# the portable core (firmware/core) and libsync's codec and proto from this repository
 # into the sketch, and puts their headers on the include path.  Documented in
 # https://docs.platformio.org/en/latest/scripting/examples/external_sources.html
 import os

@@ -21,7 +21,7 @@
 
 #include "cli/command_line.hpp"
 #include "core/duration.hpp"
-#include "firmware/board/board.hpp"
+#include "firmware/core/board.hpp"
 #include "os/address.hpp"
 #include "os/keys.hpp"
 #include "os/log.hpp"

@@ -25,8 +25,8 @@
 #include <optional>
 #include <string>
 
-#include "firmware/board/board.hpp"
-#include "firmware/board/http.hpp"
+#include "firmware/core/board.hpp"
+#include "firmware/core/http.hpp"
 #include "os/address.hpp"
 #include "os/error.hpp"
 #include "os/udp.hpp"

@@ -15,7 +15,7 @@
 #include <random>
 #include <vector>
 
-#include "firmware/board/board.hpp"
+#include "firmware/core/board.hpp"
 
 namespace lansync::testing {
 class FakeClock;

@@ -1,5 +1,5 @@
 // Fuzz target for what a board takes from the network; see targets.hpp.
-#include "firmware/board/board.hpp"
+#include "firmware/core/board.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,4 +1,4 @@
-// Tests of the board's NTP key (firmware/board/auth): its requests are signed byte for byte as
+// Tests of the board's NTP key (firmware/core/auth): its requests are signed byte for byte as
 // libsync's proto/auth signs them, and replies, broadcasts and requests it must not trust are refused.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -13,9 +13,9 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "core/server.hpp"
-#include "firmware/board/auth.hpp"
-#include "firmware/board/board.hpp"
-#include "firmware/board/ntp_client.hpp"
+#include "firmware/core/auth.hpp"
+#include "firmware/core/board.hpp"
+#include "firmware/core/ntp_client.hpp"
 #include "os/keys.hpp"
 #include "proto/auth.hpp"
 #include "proto/keys.hpp"

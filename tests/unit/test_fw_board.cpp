@@ -10,7 +10,7 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "ds3231_emulator.hpp"
-#include "firmware/board/board.hpp"
+#include "firmware/core/board.hpp"
 #include "firmware/sim/world.hpp"
 
 namespace lansync::fw {

@@ -1,7 +1,7 @@
 // The disciplined clock; see clock.hpp.
-#include "firmware/board/clock.hpp"
+#include "firmware/core/clock.hpp"
 
-#include "firmware/board/wide.hpp"
+#include "firmware/core/wide.hpp"
 
 namespace lansync::fw {
 namespace {

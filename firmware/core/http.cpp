@@ -1,7 +1,7 @@
 // The board's HTTP/1.0 request parser and response writer; see http.hpp.
-#include "firmware/board/http.hpp"
+#include "firmware/core/http.hpp"
 
-#include "firmware/board/text.hpp"
+#include "firmware/core/text.hpp"
 
 namespace lansync::fw {
 namespace {
