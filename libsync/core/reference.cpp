@@ -88,7 +88,7 @@ ReferenceCandidate upstream_candidate(const UpstreamReference& u, int64_t now_ns
   c.state.reference_time_ns = u.update_ns;
   c.state.root_delay_ns = u.root_delay_ns;
   c.state.root_dispersion_ns = u.root_dispersion_ns;
-  c.detail = "upstream " + u.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
+  c.detail = c.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
              human_duration(now_ns - u.update_ns) + " ago)";
   if (u.stratum + 1 > 15) c.problem = "upstream stratum too high";
   return c;

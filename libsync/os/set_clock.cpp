@@ -34,8 +34,13 @@ OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
   return action;
 }
 
+Status record_correction(Clock& clock, const ClockCorrection& c, const char* action,
+                         const std::string& state_path) {
+  return write_sync_state(state_path, record_of(clock, c, action));
+}
+
 Status record_verification(Clock& clock, const ClockCorrection& c, const std::string& state_path) {
-  return write_sync_state(state_path, record_of(clock, c, "verified"));
+  return record_correction(clock, c, "verified", state_path);
 }
 
 }  // namespace lansync::os

@@ -34,6 +34,12 @@ struct ClockCorrection {
 OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
                                          const std::string& state_path);
 
+// Records in the state file at state_path that the clock was corrected by c
+// (action "step" or "slew") by a path of its own: sntpd's kernel PLL, which
+// correct_clock does not drive.  c's threshold and allow_slew are not used.
+Status record_correction(Clock& clock, const ClockCorrection& c, const char* action,
+                         const std::string& state_path);
+
 // Records in the state file at state_path that the source confirmed the clock
 // (action "verified", offset_s the offset measured, c.offset_ns) without
 // changing it; c's threshold and allow_slew are not used.

@@ -90,6 +90,23 @@ TEST_F(SetClockTest, AVerificationRecordsWithoutTouchingTheClock) {
   EXPECT_FALSE(s->boot_id.empty());
 }
 
+// sntpd's kernel PLL corrects the clock itself: the record says so, and nothing is applied here.
+TEST_F(SetClockTest, ACorrectionMadeElsewhereIsRecordedAsIs) {
+  ClockCorrection c = correction(3 * kMs);
+  c.stratum = 2;
+  ASSERT_TRUE(record_correction(clock, c, "slew", state).ok());
+  EXPECT_TRUE(clock.steps.empty());
+  EXPECT_TRUE(clock.slews.empty());
+  auto s = read_sync_state(state);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->source, "ntp:127.0.0.1");
+  EXPECT_EQ(*s->action, "slew");
+  EXPECT_DOUBLE_EQ(s->offset_s, 0.003);
+  EXPECT_DOUBLE_EQ(*s->uncertainty_s, 0.002);
+  EXPECT_EQ(*s->stratum, 2);
+  EXPECT_FALSE(s->boot_id.empty());
+}
+
 TEST_F(SetClockTest, FailedStepWritesNoState) {
   clock.fail_changes = true;
   auto r = correct_clock(clock, correction(2500 * kMs), state);

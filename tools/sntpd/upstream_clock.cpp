@@ -2,7 +2,7 @@
 #include "upstream_clock.hpp"
 
 #include "os/log.hpp"
-#include "os/sync_state.hpp"
+#include "os/set_clock.hpp"
 
 namespace lansync::sntpd {
 
@@ -29,15 +29,14 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
 
 void UpstreamClock::record(const UpstreamAction& a) {
   if (state_path_.empty()) return;
-  os::SyncState s;
-  s.last_sync_unix = static_cast<double>(clock_.now_ns()) / 1e9;
-  s.source = a.source;
-  s.offset_s = static_cast<double>(a.discipline.offset_ns) / 1e9;
-  s.uncertainty_s = static_cast<double>(a.distance_ns) / 1e9;
-  s.action = a.discipline.kind == core::Discipline::Step ? "step" : "slew";
-  s.stratum = a.reference.stratum;
-  if (auto boot = clock_.boot_stamp(); boot) os::stamp_boot(s, *boot);
-  auto st = os::write_sync_state(state_path_, s);
+  os::ClockCorrection c;
+  c.offset_ns = a.discipline.offset_ns;
+  c.source = a.source;
+  c.uncertainty_ns = a.distance_ns;
+  c.stratum = a.reference.stratum;
+  bool step = a.discipline.kind == core::Discipline::Step;
+  auto st = os::record_correction(
+      clock_, c, core::describe(step ? core::Correction::Step : core::Correction::Slew), state_path_);
   if (!st && !state_write_failed_) {
     os::log::warn("cannot record the sync in the state file: {}", st.error().message);
   }

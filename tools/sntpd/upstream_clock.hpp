@@ -27,7 +27,8 @@ class UpstreamClock {
   bool apply(const UpstreamAction& a);
 
  private:
-  // Records the correction of offset_ns in the sync-state file; warned once until it works again.
+  // Records the correction in the sync-state file (os::record_correction); warned once until it
+  // works again.
   void record(const UpstreamAction& a);
 
   os::Clock& clock_;

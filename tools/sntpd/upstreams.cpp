@@ -199,8 +199,8 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   core::SampleVerdict verdict = sources_[i].on_sample(s, follower_.sample_rules());
   peers_[i].report(sources_[i], verdict, s.sample.offset_ns, config_.max_change_ns);
   if (verdict != core::SampleVerdict::Used && verdict != core::SampleVerdict::Restarted) {
-    follower_.reselect(sources_,
-                       clock_.now_ns());  // nothing to correct; the selection only loses this server
+    // Nothing to correct; the selection only loses this server.
+    follower_.reselect(sources_, clock_.now_ns());
     return true;
   }
   *action = follower_.update(sources_, clock_.now_ns());
