@@ -24,53 +24,86 @@ int64_t interval_ns(int log2) {
   return log2 >= 0 ? proto::kNsPerSecond << log2 : proto::kNsPerSecond >> -log2;
 }
 
-}  // namespace
+// A slot holds the record's number + 1 in its low kNumberBits (0: free) and,
+// above them, kTagBits of the hash, so that a lookup reads a record only when
+// its tag matches.
+constexpr int kNumberBits = 23;
+constexpr int kTagBits = 32 - kNumberBits;
+constexpr uint32_t kNumberMask = (1u << kNumberBits) - 1;
+static_assert(ClientTable::kMaxCapacity <= kNumberMask, "a slot numbers every record");
 
-void ClientTable::Free::operator()(ClientRecord* p) const { std::free(p); }
+uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> (64 - kTagBits)); }
 
-ClientTable::ClientTable(size_t capacity, uint64_t seed)
-    : capacity_(std::max(kWays, (capacity + kWays - 1) / kWays * kWays)), seed_(seed) {
-  // ClientRecord is an implicit-lifetime aggregate whose default is all
-  // zeros: calloc's memory holds default records (C++20 [intro.object]).
-  records_.reset(static_cast<ClientRecord*>(std::calloc(capacity_, sizeof(ClientRecord))));
-  if (!records_) std::abort();  // out of memory at start-up: nothing sensible to do
+template <typename T>
+T* zeroed(size_t n) {
+  // T is an implicit-lifetime type whose default is all zeros: calloc's
+  // memory holds default values (C++20 [intro.object]).
+  auto* p = static_cast<T*>(std::calloc(n, sizeof(T)));
+  if (p == nullptr) std::abort();  // out of memory at start-up: nothing sensible to do
+  return p;
 }
 
-size_t ClientTable::bucket_of(const IpAddress& address) const {
+}  // namespace
+
+void ClientTable::Free::operator()(void* p) const { std::free(p); }
+
+ClientTable::ClientTable(size_t capacity, uint64_t seed)
+    : capacity_(std::clamp((capacity + kWays - 1) / kWays * kWays, kWays, kMaxCapacity)),
+      seed_(seed),
+      slots_(zeroed<uint32_t>(capacity_)),
+      records_(zeroed<ClientRecord>(capacity_)) {}
+
+uint64_t ClientTable::hash(const IpAddress& address) const {
   uint64_t h = seed_ ^ address.family;
   for (int i = 0; i < 16; i += 8) {
     uint64_t word = 0;
     for (int j = 0; j < 8; ++j) word = (word << 8) | address.bytes[i + j];
     h = mix(h ^ word);
   }
-  return static_cast<size_t>(h % (capacity_ / kWays));
+  return h;
 }
 
-ClientRecord* ClientTable::find(const IpAddress& address) {
-  ClientRecord* bucket = &records_[bucket_of(address) * kWays];
+uint32_t* ClientTable::bucket_of(uint64_t hash) const {
+  return &slots_[static_cast<size_t>(hash % (capacity_ / kWays)) * kWays];
+}
+
+ClientRecord& ClientTable::record_of(uint32_t slot) const { return records_[(slot & kNumberMask) - 1]; }
+
+ClientRecord* ClientTable::find(const IpAddress& address) { return find(address, hash(address)); }
+
+ClientRecord* ClientTable::find(const IpAddress& address, uint64_t h) const {
+  uint32_t tag = tag_of(h);
+  const uint32_t* bucket = bucket_of(h);
   for (size_t i = 0; i < kWays; ++i) {
-    if (bucket[i].in_use && bucket[i].address == address) return &bucket[i];
+    uint32_t s = bucket[i];
+    if (s != 0 && s >> kNumberBits == tag && record_of(s).address == address) return &record_of(s);
   }
   return nullptr;
 }
 
 ClientRecord* ClientTable::find_or_add(const IpAddress& address, int64_t now_ns) {
-  ClientRecord* bucket = &records_[bucket_of(address) * kWays];
-  ClientRecord* victim = &bucket[0];
-  for (size_t i = 0; i < kWays; ++i) {
-    ClientRecord& r = bucket[i];
-    if (r.in_use && r.address == address) return &r;
-    // Prefer a free slot, else the record heard from longest ago.
-    if (!r.in_use ? victim->in_use : (victim->in_use && r.last_ns < victim->last_ns)) victim = &r;
+  uint64_t h = hash(address);
+  if (ClientRecord* known = find(address, h)) return known;
+  uint32_t* bucket = bucket_of(h);
+  // A free slot takes the next record; a full bucket gives up the record heard from longest ago.
+  uint32_t* slot = std::find(bucket, bucket + kWays, 0u);
+  size_t number = in_use_;
+  if (slot != bucket + kWays) {
+    ++in_use_;  // a free slot means a free record: there are as many slots as records
+  } else {
+    slot = std::min_element(bucket, bucket + kWays, [this](uint32_t a, uint32_t b) {
+      return record_of(a).last_ns < record_of(b).last_ns;
+    });
+    number = (*slot & kNumberMask) - 1;
   }
-  if (!victim->in_use) ++in_use_;
   ++clients_seen_;
-  *victim = ClientRecord{};
-  victim->address = address;
-  victim->in_use = true;
-  victim->last_ns = now_ns;
-  victim->tat_ns = now_ns;
-  return victim;
+  *slot = tag_of(h) << kNumberBits | static_cast<uint32_t>(number + 1);
+  ClientRecord& r = records_[number];
+  r = ClientRecord{};
+  r.address = address;
+  r.last_ns = now_ns;
+  r.tat_ns = now_ns;
+  return &r;
 }
 
 std::vector<ClientRecord> ClientTable::recent(size_t max) const {
@@ -80,9 +113,8 @@ std::vector<ClientRecord> ClientTable::recent(size_t max) const {
   std::vector<ClientRecord> out;
   if (max == 0) return out;
   out.reserve(std::min(max, in_use_));
-  for (size_t i = 0; i < capacity_; ++i) {
+  for (size_t i = 0; i < in_use_; ++i) {
     const ClientRecord& r = records_[i];
-    if (!r.in_use) continue;
     if (out.size() < max) {
       out.push_back(r);
       std::push_heap(out.begin(), out.end(), newer);
@@ -97,11 +129,9 @@ std::vector<ClientRecord> ClientTable::recent(size_t max) const {
 }
 
 size_t ClientTable::heard_since(int64_t since_ns) const {
-  size_t n = 0;
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (records_[i].in_use && records_[i].last_ns >= since_ns) ++n;
-  }
-  return n;
+  return static_cast<size_t>(
+      std::count_if(records_.get(), records_.get() + in_use_,
+                    [since_ns](const ClientRecord& r) { return r.last_ns >= since_ns; }));
 }
 
 Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, uint32_t random) {
@@ -123,6 +153,6 @@ Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, ui
 }
 
 }  // namespace lansync::core
-static_assert(sizeof(lansync::core::ClientRecord) <= 56,
-              "a client record is 56 bytes: --max-clients documents it");
+static_assert(sizeof(lansync::core::ClientRecord) + sizeof(uint32_t) <= 60,
+              "a client costs 56 bytes of record and a 4-byte slot: --max-clients documents it");
 static_assert(std::is_trivially_copyable_v<lansync::core::ClientRecord>, "records live in calloc'ed memory");

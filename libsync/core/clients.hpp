@@ -1,12 +1,13 @@
 // What the server remembers about each client: rate-limit state and interleaved-mode timestamps.
 //
-// A fixed-size table, allocated once: the memory bound holds whatever the
-// number of clients (chrony's clientlog does the same).  The table is
-// allocated zeroed by the kernel (calloc), so that its pages take memory only
-// once clients land in them: a Pi with five clients does not pay for 16384.  Records live in
-// buckets of kWays; a new client takes a free slot of its bucket or the one
-// seen longest ago.  The hash is seeded at start so that nobody can aim
-// addresses at one bucket.
+// A bounded table, reserved once: the memory bound holds whatever the number
+// of clients (chrony's clientlog does the same).  Records are handed out in
+// order of arrival from one zeroed reservation (calloc), whose pages take
+// memory only once a record lands in them: five clients cost one page, not
+// 16384 records.  An index of 4-byte slots in buckets of kWays finds them; a
+// new client takes a free slot of its bucket, or the record of the one its
+// bucket heard from longest ago.  The hash is seeded at start so that nobody
+// can aim addresses at one bucket.
 //
 // Rate limiting is chrony's `ratelimit`, as a token bucket: on average one
 // reply per interval, bursts of up to `burst`, and 1 in 2^leak of the
@@ -36,7 +37,6 @@ struct RateLimit {
 // All-zero bytes are the default record (the table relies on it).
 struct ClientRecord {
   IpAddress address;
-  bool in_use = false;
   bool interleaved = false;  // the client has sent an interleaved request
   uint32_t requests = 0;     // requests seen from it (saturating)
   int64_t last_ns = 0;       // when it was last heard from
@@ -48,8 +48,10 @@ struct ClientRecord {
 class ClientTable {
  public:
   static constexpr size_t kWays = 8;
+  static constexpr size_t kMaxCapacity = size_t{1} << 22;  // records a slot can number
 
-  // capacity is rounded up to a multiple of kWays; seed randomizes the hash.
+  // capacity is rounded up to a multiple of kWays, at most kMaxCapacity; seed
+  // randomizes the hash.
   ClientTable(size_t capacity, uint64_t seed);
 
   // The record of address, creating it (and evicting the least recent record
@@ -68,14 +70,19 @@ class ClientTable {
   uint64_t clients_seen() const { return clients_seen_; }  // records ever created
 
  private:
-  size_t bucket_of(const IpAddress& address) const;
+  uint64_t hash(const IpAddress& address) const;
+  ClientRecord* find(const IpAddress& address, uint64_t hash) const;
+  uint32_t* bucket_of(uint64_t hash) const;
+  ClientRecord& record_of(uint32_t slot) const;
 
   struct Free {
-    void operator()(ClientRecord* p) const;
+    void operator()(void* p) const;
   };
-  std::unique_ptr<ClientRecord[], Free> records_;
   size_t capacity_;
   uint64_t seed_;
+  // capacity_ slots: 0 when free, else a tag (the hash's top bits) over the record's number + 1.
+  std::unique_ptr<uint32_t[], Free> slots_;
+  std::unique_ptr<ClientRecord[], Free> records_;  // the first in_use_ are in use
   size_t in_use_ = 0;
   uint64_t clients_seen_ = 0;
 };

@@ -53,6 +53,40 @@ TEST(ClientTable, MemoryStaysBoundedWhateverTheNumberOfClients) {
   EXPECT_EQ(t.clients_seen(), 100'000u);
 }
 
+TEST(ClientTable, EveryRecordKeptIsFoundByItsAddressAndNoOther) {
+  // Far more clients than records: evictions reuse records and slots, and a
+  // slot's short tag matches other addresses now and then.
+  ClientTable t(256, 3);
+  for (uint32_t i = 0; i < 20'000; ++i) t.find_or_add(v4(i), kT0 + i);
+  std::vector<ClientRecord> kept = t.recent(1000);
+  ASSERT_EQ(kept.size(), t.in_use());
+  EXPECT_GT(t.in_use(), 200u);  // buckets fill unevenly, but most records are used
+  for (const ClientRecord& r : kept) {
+    ClientRecord* found = t.find(r.address);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(found->address, r.address);
+  }
+  size_t found = 0;
+  for (uint32_t i = 0; i < 20'000; ++i) {
+    if (ClientRecord* r = t.find(v4(i))) {
+      EXPECT_EQ(r->address, v4(i));
+      ++found;
+    }
+  }
+  EXPECT_EQ(found, t.in_use());
+}
+
+TEST(ClientTable, AnEvictedClientComesBackAsNew) {
+  ClientTable t(ClientTable::kWays, 7);
+  for (uint32_t i = 0; i <= ClientTable::kWays; ++i) t.find_or_add(v4(i), kT0 + i * kS)->requests = 9;
+  ASSERT_EQ(t.find(v4(0)), nullptr);
+  ClientRecord* back = t.find_or_add(v4(0), kT0 + 50 * kS);
+  EXPECT_EQ(back->requests, 0u);
+  EXPECT_EQ(back->last_ns, kT0 + 50 * kS);
+  EXPECT_EQ(t.in_use(), ClientTable::kWays);
+  EXPECT_EQ(t.clients_seen(), ClientTable::kWays + 2);
+}
+
 TEST(ClientTable, EvictsTheLeastRecentlySeen) {
   // One bucket: the ninth client pushes out the one seen longest ago.
   ClientTable t(ClientTable::kWays, 7);

@@ -188,7 +188,8 @@ void define_options(CLI::App& app, Options& opt) {
   cli::add_bounded(app, "--ratelimit-leak", opt.ratelimit_leak,
                    "1 in 2^N over-limit requests is still answered", 1, 4);
   app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
-  app.add_option("--max-clients", opt.max_clients, "clients remembered (fixed memory, 56 bytes each)")
+  app.add_option("--max-clients", opt.max_clients,
+                 "clients remembered (at most 60 bytes each, taken as they arrive)")
       ->capture_default_str()
       ->check(CLI::Range(8, 1 << 22));
   app.add_option("--broadcast", opt.broadcast, "send mode-5 broadcasts to ADDR[:PORT] (repeatable)")
