@@ -3,8 +3,8 @@
 // A bounded table, reserved once: the memory bound holds whatever the number
 // of clients (chrony's clientlog does the same).  Records are handed out in
 // order of arrival from one zeroed reservation (calloc), whose pages take
-// memory only once a record lands in them: five clients cost one page, not
-// 16384 records.  An index of 4-byte slots in buckets of kWays finds them; a
+// memory only once a record lands in them: five clients cost a few pages,
+// not 16384 records.  An index of 4-byte slots in buckets of kWays finds them; a
 // new client takes a free slot of its bucket, or the record of the one its
 // bucket heard from longest ago.  The hash is seeded at start so that nobody
 // can aim addresses at one bucket.

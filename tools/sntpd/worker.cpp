@@ -103,8 +103,8 @@ void Worker::serve(os::UdpSocket& socket) {
       if (a.kod) counters_.kod_sent.fetch_add(1, std::memory_order_relaxed);
     }
     // A batch that was not full emptied the queue: poll() waits for the next
-    // datagram, without a receive that would only say EAGAIN (at 100 k/s most
-    // batches hold one or two, and that receive was one syscall in four).
+    // datagram, without a receive that would only say EAGAIN (at low rates most
+    // wake-ups carry one request, and that receive was one syscall in four).
     if (batch_.size() < batch_.capacity()) return;
   }
 }
