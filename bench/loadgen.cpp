@@ -9,7 +9,9 @@
 //   ntp_loadgen probe SERVER:PORT --count N [--interval-ms M]
 //       sends N single requests M ms apart, each timed with T1 read just before
 //       the send and the kernel's receive timestamp as T4, and prints the
-//       distribution of |offset| and of delay as one JSON line.
+//       distribution of |offset| (and the signed median) and of delay, and how
+//       many replies were out of order (|offset| > delay/2: on one clock, a
+//       reply that claims to have left after it arrived), as one JSON line.
 //
 // Loopback only: the server must be a 127.0.0.0/8 address.  Rates are capped
 // at 2 M/s, durations at 120 s, counts at 1 M.  It never touches the clock.
@@ -187,7 +189,11 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
   if (connect(fd, reinterpret_cast<const sockaddr*>(&server), sizeof(server)) != 0) die("cannot connect");
   timeval tv{0, 200'000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  std::vector<double> offsets_us, delays_us;
+  std::vector<double> offsets_us, signed_us, delays_us;
+  // Client and server read one clock: a reply whose offset lies outside
+  // +-delay/2 claims a receive time before the request left or a transmit time
+  // after the reply arrived.
+  int out_of_order = 0;
   uint64_t cookie = static_cast<uint64_t>(now_ns(CLOCK_MONOTONIC)) | 1;
   for (int k = 0; k < count; ++k) {
     uint8_t req[48];
@@ -219,7 +225,9 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
         lansync::proto::ReplyCheck c = lansync::proto::check_reply(d->header, r, t4);
         if (c.status == lansync::proto::ReplyStatus::Ok) {
           offsets_us.push_back(std::fabs(static_cast<double>(c.sample.offset_ns)) / 1e3);
+          signed_us.push_back(static_cast<double>(c.sample.offset_ns) / 1e3);
           delays_us.push_back(static_cast<double>(c.sample.delay_ns) / 1e3);
+          if (2 * std::llabs(c.sample.offset_ns) > c.sample.delay_ns) ++out_of_order;
         }
       }
     }
@@ -232,9 +240,9 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
   };
   std::printf(
       "{\"count\":%d,\"ok\":%zu,\"offset_us_p50\":%.3f,\"offset_us_p99\":%.3f,\"offset_us_max\":%.3f,"
-      "\"delay_us_p50\":%.3f,\"delay_us_p99\":%.3f}\n",
+      "\"offset_us_signed_p50\":%.3f,\"delay_us_p50\":%.3f,\"delay_us_p99\":%.3f,\"out_of_order\":%d}\n",
       count, offsets_us.size(), pct(offsets_us, 0.5), pct(offsets_us, 0.99), pct(offsets_us, 1.0),
-      pct(delays_us, 0.5), pct(delays_us, 0.99));
+      pct(signed_us, 0.5), pct(delays_us, 0.5), pct(delays_us, 0.99), out_of_order);
   close(fd);
   return 0;
 }

@@ -12,7 +12,10 @@
 #   - the highest rate answered at 99 % or more (steps of 50 k/s);
 #   - |offset| a careful client measures (one request at a time, T1 just
 #     before the send, kernel T4; client and server on one clock, so the true
-#     offset is 0): median and p99, idle and under 50 k requests/s;
+#     offset is 0): median and p99, idle and under 50 k requests/s, and how
+#     many replies were out of order (|offset| > delay/2: a transmit time
+#     claimed after the reply arrived, or a receive time before the request
+#     left);
 #   - resident memory after 10 000 distinct clients (source addresses 127.1.x.y):
 #     RSS as ps shows it (it counts every page of libc it maps), the private
 #     part the server itself allocated (RssAnon), and PSS.
@@ -61,6 +64,7 @@ for server in sntpd chronyd; do
   idle=$(taskset -c 1 "$LOAD" probe 127.0.0.1:123 --count 2000 --interval-ms 1)
   R[$server.idle_p50.$round]=$(field offset_us_p50 "$idle")
   R[$server.idle_p99.$round]=$(field offset_us_p99 "$idle")
+  R[$server.idle_ooo.$round]=$(field out_of_order "$idle")
 
   t0=$(cpu_ticks "$pid")
   run=$(taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 100000 --duration "$step_s")
@@ -76,6 +80,7 @@ for server in sntpd chronyd; do
   wait "$loader"
   R[$server.busy_p50.$round]=$(field offset_us_p50 "$busy")
   R[$server.busy_p99.$round]=$(field offset_us_p99 "$busy")
+  R[$server.busy_ooo.$round]=$(field out_of_order "$busy")
 
   max=0
   for rate in 100000 150000 200000 250000 300000 350000 400000; do
@@ -122,6 +127,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%
   row "|offset| idle, p99 (us)" idle_p99
   row "|offset| under 50 k/s, median (us)" busy_p50
   row "|offset| under 50 k/s, p99 (us)" busy_p99
+  row "replies out of order, idle (of 2000)" idle_ooo
+  row "replies out of order, under 50 k/s (of 1000)" busy_ooo
   row "RSS after 10 000 clients (kB)" rss
   row "  of which private (RssAnon, kB)" anon
   row "  PSS, shared pages divided (kB)" pss
