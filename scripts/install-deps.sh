@@ -49,7 +49,7 @@ test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 l
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
   clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients)
-bench_pkgs=(hyperfine)
+bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
 package_pkgs=(dpkg-dev debhelper lintian mmdebstrap systemd-container)
