@@ -24,6 +24,7 @@
 #include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
+#include "os/signals.hpp"
 
 namespace lansync::host {
 namespace {
@@ -129,13 +130,9 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
   p->config_ = config;
   p->board_ = std::make_unique<fw::Board>(config);
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return os::errno_error("cannot block signals");
-  p->signal_fd_ = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (p->signal_fd_ < 0) return os::errno_error("cannot create a signalfd");
+  auto signals = os::stop_signal_fd();
+  if (!signals) return fail(signals.error());
+  p->signal_fd_ = signals->release();
   std::signal(SIGPIPE, SIG_IGN);  // an HTTP client that hangs up must not kill us
   return p;
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "in_child.hpp"
 #include "os/privileges.hpp"
 
 namespace lansync::os {
@@ -32,14 +33,7 @@ TEST(Privileges, VolunteerForOomKillSetsTheScoreTo1000) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
-// The status of a child running f (its exit code: 0 for true).
-int in_child(bool (*f)()) {
-  pid_t pid = ::fork();
-  if (pid == 0) ::_exit(f() ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return status;
-}
+using unit::in_child;
 
 constexpr UserIds kNobody{65534, 65534};
 

@@ -3,8 +3,6 @@
 
 #include <fmt/core.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +17,8 @@
 #include "os/camera_state.hpp"
 #include "os/ccapi.hpp"
 #include "os/clock.hpp"
-#include "os/fd.hpp"
 #include "os/log.hpp"
+#include "os/signals.hpp"
 #include "os/ssdp_listener.hpp"
 #include "proto/units.hpp"
 
@@ -186,14 +184,9 @@ int watch(const WatchOptions& o) {
   int exit_code = 0;
   std::optional<std::string> host = camera_host(o.camera, &exit_code);
   if (exit_code != 0) return exit_code;
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  os::Fd sfd(sigprocmask(SIG_BLOCK, &mask, nullptr) == 0 ? ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)
-                                                         : -1);
-  if (sfd.get() < 0) {
-    fmt::print(stderr, "camsync: cannot set up the signals: {}\n", std::strerror(errno));
+  auto sfd = os::stop_signal_fd();
+  if (!sfd) {
+    fmt::print(stderr, "camsync: {}\n", sfd.error().message);
     return 1;
   }
   auto listener = os::SsdpListener::open();
@@ -203,7 +196,7 @@ int watch(const WatchOptions& o) {
   }
   os::log::info("watching for the camera ({}) by SSDP; a run is asked for through {}",
                 host ? "address " + *host : std::string("any address"), o.camera_request_path);
-  Watcher(o, std::move(*listener), host).run(sfd.get());
+  Watcher(o, std::move(*listener), host).run(sfd->get());
   os::log::info("stopped by a signal");
   return 0;
 }

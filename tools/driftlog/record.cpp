@@ -17,12 +17,10 @@
 
 #include <fmt/core.h>
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -30,6 +28,7 @@
 #include "core/duration.hpp"
 #include "core/regression.hpp"
 #include "os/clock.hpp"
+#include "os/signals.hpp"
 
 namespace lansync::driftlog {
 namespace {
@@ -88,22 +87,14 @@ class LiveStatus {
 }  // namespace
 
 int record(Source& source, const RecordOptions& opt) {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
-    fmt::print(stderr, "driftlog: error: cannot block signals: {}\n", std::strerror(errno));
+  auto signals = os::stop_signal_fd();
+  if (!signals) {
+    fmt::print(stderr, "driftlog: error: {}\n", signals.error().message);
     return 1;
   }
-  int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) {
-    fmt::print(stderr, "driftlog: error: cannot create a signalfd: {}\n", std::strerror(errno));
-    return 1;
-  }
+  const int sfd = signals->get();
   auto write_failed = [&] {
     fmt::print(stderr, "driftlog: error: cannot write the CSV to stdout: {}\n", std::strerror(errno));
-    ::close(sfd);
     return 1;
   };
   if (!write_out(std::string(core::kDriftCsvHeader) + "\n")) return write_failed();
@@ -168,7 +159,6 @@ int record(Source& source, const RecordOptions& opt) {
     status.update(r, rows, failed, acc, left_s);
     if (signal_pending(sfd)) break;
   }
-  ::close(sfd);
   return 0;
 }
 

@@ -7,7 +7,6 @@
 // until SIGTERM, or until sntpd closes the channel; if it dies, sntpd starts it again.  Not meant
 // to be run by hand.  Exit codes: 0 stopped, 1 could not run, 2 usage error.
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +18,7 @@
 #include "os/log.hpp"
 #include "os/mqtt_channel.hpp"
 #include "os/privileges.hpp"
+#include "os/signals.hpp"
 #include "publisher.hpp"
 
 namespace {
@@ -71,14 +71,13 @@ int main(int argc, char** argv) {
   }
   // The CA file stays open: libmosquitto reads it by path, at each connection.
   if (ca_fd >= 0) config.ca_file = "/proc/self/fd/" + std::to_string(ca_fd);
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  auto signals = os::stop_signal_fd();
+  if (!signals) {
+    os::log::error("{}", signals.error().message);
+    return 1;
+  }
   ::signal(SIGPIPE, SIG_IGN);
-  int signal_fd = ::signalfd(-1, &mask, SFD_CLOEXEC);
   mqtt::Publisher publisher(config);
   if (!publisher.ok()) return 1;
-  return publisher.run(channel_fd, signal_fd);
+  return publisher.run(channel_fd, signals->get());
 }

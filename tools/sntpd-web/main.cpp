@@ -9,7 +9,6 @@
 // library refused the certificate or key.
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +23,7 @@
 #include "os/file.hpp"
 #include "os/log.hpp"
 #include "os/privileges.hpp"
+#include "os/signals.hpp"
 #include "os/web_channel.hpp"
 
 namespace lansync::web {
@@ -43,13 +43,13 @@ std::optional<std::string> read_handed(int fd) {
 // Serves until SIGTERM/SIGINT or the channel's hang-up; the exit code.  One thread: HTTP, the
 // channel and the sweep, so that a stuck loop also misses sntpd's heartbeat and gets restarted.
 int serve(Server& server, int channel_fd) {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  auto signals = os::stop_signal_fd();
+  if (!signals) {
+    os::log::error("{}", signals.error().message);
+    return 1;
+  }
   ::signal(SIGPIPE, SIG_IGN);
-  int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
+  const int sfd = signals->get();
   if (!server.start()) return server.tls_refused() ? os::web::kExitTlsRefused : 1;
   int64_t sweep_due = 0;
   for (;;) {

@@ -14,36 +14,26 @@
 
 #include "os/clock.hpp"
 #include "os/log.hpp"
+#include "os/signals.hpp"
 
 namespace lansync::sntpd {
 
-EventLoop::~EventLoop() {
-  if (signal_fd_ >= 0) ::close(signal_fd_);
-}
-
 bool EventLoop::stop_on_signals() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
   // Signals become readable data on a descriptor, handled between events.
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
-    os::log::error("cannot block signals: {}", std::strerror(errno));
+  auto fd = os::stop_signal_fd();
+  if (!fd) {
+    os::log::error("{}", fd.error().message);
     return false;
   }
+  signal_fd_ = std::move(*fd);
   std::signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not kill us
-  signal_fd_ = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (signal_fd_ < 0) {
-    os::log::error("cannot create signalfd: {}", std::strerror(errno));
-    return false;
-  }
-  watch(signal_fd_, [this] { read_signal(); });
+  watch(signal_fd_.get(), [this] { read_signal(); });
   return true;
 }
 
 void EventLoop::read_signal() {
   signalfd_siginfo info{};
-  if (::read(signal_fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+  if (::read(signal_fd_.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
     os::log::info("received {}, stopping", sigabbrev_np(static_cast<int>(info.ssi_signo)));
   }
   stop();

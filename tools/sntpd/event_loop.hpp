@@ -14,6 +14,8 @@
 #include <functional>
 #include <vector>
 
+#include "os/fd.hpp"
+
 namespace lansync::sntpd {
 
 class EventLoop {
@@ -21,7 +23,6 @@ class EventLoop {
   using Callback = std::function<void()>;
 
   EventLoop() = default;
-  ~EventLoop();  // closes the signalfd
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -62,7 +63,7 @@ class EventLoop {
 
   std::vector<Watch> watches_;
   std::vector<Timer> timers_;
-  int signal_fd_ = -1;
+  os::Fd signal_fd_;
   bool stopped_ = false;
 };
 
