@@ -22,6 +22,7 @@
 # Prints a table with ratios and writes it to bench/out/sntpd.txt.
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
+source "$(dirname "$0")/cpu.sh"
 enter_private_netns "$@"
 step_s=${1:-5}
 rounds=${2:-3}
@@ -29,9 +30,7 @@ LOAD=$BIN/ntp_loadgen
 out_dir="$REPO/bench/out"
 mkdir -p "$out_dir"
 [ "$(nproc)" -ge 2 ] || { echo "bench/sntpd.sh needs 2 CPUs (server and load on one each)"; exit 1; }
-tick_us=$((1000000 / $(getconf CLK_TCK)))
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 anon_kb() { awk '$1 == "RssAnon:" { print $2 }' "/proc/$1/status"; }
 pss_kb() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
@@ -69,8 +68,7 @@ for server in sntpd chronyd; do
   t0=$(cpu_ticks "$pid")
   run=$(taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 100000 --duration "$step_s")
   t1=$(cpu_ticks "$pid")
-  R[$server.cpu_us.$round]=$(awk -v d=$((t1 - t0)) -v t="$tick_us" -v n="$(field valid "$run")" \
-    'BEGIN { printf "%.2f", d * t / n }')
+  R[$server.cpu_us.$round]=$(us_per_reply $((t1 - t0)) "$(field valid "$run")")
   R[$server.ans100k.$round]=$(field answered "$run")
 
   taskset -c 1 "$LOAD" load 127.0.0.1:123 --rate 50000 --duration $((step_s + 2)) >"$WORK/bg.json" &

@@ -20,6 +20,7 @@
 # kernel.perf_event_paranoid at 1 or below.
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
+source "$(dirname "$0")/cpu.sh"
 paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
 if [ "$paranoid" -gt 1 ]; then
   echo "bench/sntpd_profile.sh: perf may not sample the kernel (kernel.perf_event_paranoid is $paranoid);" \
@@ -30,8 +31,6 @@ command -v perf >/dev/null || { echo "bench/sntpd_profile.sh: needs perf (script
 enter_private_netns "$@"
 seconds=${1:-3}
 [ "$(nproc)" -ge 2 ] || { echo "bench/sntpd_profile.sh needs 2 CPUs (server and load on one each)"; exit 1; }
-tick_us=$((1000000 / $(getconf CLK_TCK)))
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # share REPORT REGEX: the largest inclusive share (children) of the kernel
 # symbols matching REGEX; the symbols of one path nest, so the largest is the path.
@@ -56,8 +55,7 @@ for server in sntpd chronyd; do
   perf record -q -e cpu-clock -F 4000 -g -p "$pid" -o "$WORK/$server.data" -- sleep "$seconds" 2>/dev/null
   wait "$loader"
   t1=$(cpu_ticks "$pid")
-  R[$server.cpu]=$(awk -v d=$((t1 - t0)) -v t="$tick_us" -v n="$(jq .valid "$WORK/load.json")" \
-    'BEGIN { printf "%.2f", d * t / n }')
+  R[$server.cpu]=$(us_per_reply $((t1 - t0)) "$(jq .valid "$WORK/load.json")")
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   report=$WORK/$server.report

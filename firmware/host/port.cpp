@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -408,9 +407,8 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
     pollfd pfd{signal_fd_, POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>((left + 999'999) / 1'000'000)) > 0) {
-      signalfd_siginfo info{};
-      if (::read(signal_fd_, &info, sizeof(info)) > 0) {
-        os::log::info("received {} asleep, stopping", info.ssi_signo == SIGINT ? "INT" : "TERM");
+      if (int sig = os::read_stop_signal(signal_fd_); sig != 0) {
+        os::log::info("received {} asleep, stopping", sigabbrev_np(sig));
       }
       return false;
     }
@@ -495,9 +493,8 @@ int HostPort::run() {
       if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
       int fd = fds[i].fd;
       if (fd == signal_fd_) {
-        signalfd_siginfo info{};
-        if (::read(signal_fd_, &info, sizeof(info)) > 0) {
-          os::log::info("received {}, stopping", info.ssi_signo == SIGINT ? "INT" : "TERM");
+        if (int sig = os::read_stop_signal(signal_fd_); sig != 0) {
+          os::log::info("received {}, stopping", sigabbrev_np(sig));
           if (rtc_) {
             if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);
           }

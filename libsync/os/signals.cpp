@@ -2,6 +2,7 @@
 #include "os/signals.hpp"
 
 #include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -16,6 +17,12 @@ OsResult<Fd> stop_signal_fd() {
   Fd fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (fd.get() < 0) return errno_error("cannot create a signalfd");
   return fd;
+}
+
+int read_stop_signal(int fd) {
+  signalfd_siginfo info{};
+  if (::read(fd, &info, sizeof(info)) != static_cast<ssize_t>(sizeof(info))) return 0;
+  return static_cast<int>(info.ssi_signo);
 }
 
 }  // namespace lansync::os

@@ -17,4 +17,8 @@ namespace lansync::os {
 // starting any.  SIGPIPE is left alone (the caller decides).
 OsResult<Fd> stop_signal_fd();
 
+// The signal stop_signal_fd's descriptor holds next (SIGTERM or SIGINT), read
+// off it; 0 when it holds none (it never blocks).
+int read_stop_signal(int fd);
+
 }  // namespace lansync::os

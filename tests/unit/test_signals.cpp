@@ -18,11 +18,10 @@ namespace {
 using unit::in_child;
 
 // The signal number the descriptor says arrived, waiting for it up to 10 s; 0 if none.
-uint32_t next_signal(int fd) {
+int next_signal(int fd) {
   pollfd p{fd, POLLIN, 0};
   if (::poll(&p, 1, 10'000) != 1) return 0;
-  signalfd_siginfo info{};
-  return ::read(fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)) ? info.ssi_signo : 0;
+  return read_stop_signal(fd);
 }
 
 TEST(StopSignals, TermAndIntArriveAsDataInTheirOrderAndDoNotKill) {
@@ -43,7 +42,7 @@ TEST(StopSignals, TheDescriptorNeverBlocksAndIsNotInherited) {
     if (!fd) return false;
     signalfd_siginfo info{};
     bool would_block = ::read(fd->get(), &info, sizeof(info)) < 0 && errno == EAGAIN;
-    return would_block && (::fcntl(fd->get(), F_GETFD) & FD_CLOEXEC) != 0;
+    return would_block && read_stop_signal(fd->get()) == 0 && (::fcntl(fd->get(), F_GETFD) & FD_CLOEXEC) != 0;
   });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }

@@ -2,7 +2,6 @@
 #include "event_loop.hpp"
 
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,9 +31,8 @@ bool EventLoop::stop_on_signals() {
 }
 
 void EventLoop::read_signal() {
-  signalfd_siginfo info{};
-  if (::read(signal_fd_.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
-    os::log::info("received {}, stopping", sigabbrev_np(static_cast<int>(info.ssi_signo)));
+  if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
+    os::log::info("received {}, stopping", sigabbrev_np(sig));
   }
   stop();
 }
