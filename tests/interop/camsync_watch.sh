@@ -163,7 +163,8 @@ if command -v chromium >/dev/null && command -v node >/dev/null &&
     jq_true '.result == "set" and (.offset_before_s - 3 | fabs) < 0.5' <<<"$cs"
   check "...the run's lines say so" grep -q "camera_appeared (127.0.0.1): the phone synced this clock first" \
     "$WORK/units.log"
-  wait "$page" 2>/dev/null || true
+  # (recheck.mjs bounds each of its waits: 2 min for the sets, 20 s for each reply.)
+  reap "$page" 200
   report=$(tail -n 1 "$WORK/page.log")
   check "the page's two POST /set: its set, then the verification the camera asked for ($(jq -c .sets <<<"$report"))" \
     jq_true '.sets == ["none", "none"] and .page_error == null' <<<"$report"

@@ -73,10 +73,13 @@ cleanup() {
 }
 
 # start NAME CMD...: runs CMD in the background, output to $WORK/NAME.log.
+# The log is emptied here, not by the job: a wait for a line in it never sees
+# what an earlier run of NAME wrote, however late the job starts.
 start() {
   local name=$1
   shift
-  "$@" >"$WORK/$name.log" 2>&1 &
+  : >"$WORK/$name.log"
+  "$@" >>"$WORK/$name.log" 2>&1 &
   BG_PIDS+=($!)
   LAST_PID=$!
 }
@@ -321,6 +324,25 @@ wait_until() {
   shift
   for _ in $(seq "$n"); do "$@" && return 0; sleep 0.5; done
   return 1
+}
+
+# ended PID: the process PID is gone or a zombie (kill -0 still reaches one).
+ended() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# reap PID [SECONDS]: waits for the background job PID to end, its exit code in
+# $RC; if it is still running after SECONDS (DEADLINE_S), it fails, kills the
+# job and sets RC to -1: the test goes on instead of hanging until ctest's timeout.
+reap() {
+  local s=${2:-$DEADLINE_S}
+  RC=0
+  if ! wait_until "$s" ended "$1"; then
+    failed "process $1 still running $s s after it was told to stop (killed)"
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    RC=-1
+    return 0
+  fi
+  wait "$1" || RC=$?
 }
 
 # start_sntpd NAME ARGS...: sntpd in the background, its log in $WORK/NAME.log

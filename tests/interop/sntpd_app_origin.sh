@@ -55,7 +55,7 @@ browser_embed() {  # browser_embed NAME PI_URL PAGE_URL [EMBED_ARGS...]: embed.m
   echo "      page: $REPORT"
 }
 browser_embed app "$PI" "$APP/" --locate
-check "the app's page: await lansync.syncPhone() set the Pi ($(jq -c '.phone | {result, offset_s, status}' <<<"$REPORT"))" \
+check "the app's page: await lansync.syncPhone() set the Pi ($(jq -c '.phone | {result, offset_s, uncertainty_s, status}' <<<"$REPORT"))" \
   jq_true '.phone.result == "set" and .phone.status == 200 and (.phone.offset_s - 5 | fabs) <= .phone.uncertainty_s + 0.001 and .page_error == null' <<<"$REPORT"
 check "...it resolves with the location it sent, for the app's report: $(jq -c .phone.location <<<"$REPORT")" \
   jq_true '.located.state == "ok" and .phone.location == .located.location and .phone.location.lat == -33.8568 and .phone.location.lon == 151.2153' <<<"$REPORT"

@@ -36,9 +36,8 @@ check "ntpprobe accepts sntpd over IPv4 and IPv6: exit 0" [ "$RC" -eq 0 ]
 
 # sntpd stops on SIGTERM with exit 0 and says so.
 kill -TERM "$LAST_PID"
-rc=0
-wait "$LAST_PID" || rc=$?
-check "sntpd exits 0 on SIGTERM" [ "$rc" -eq 0 ]
+reap "$LAST_PID"
+check "sntpd exits 0 on SIGTERM (exit $RC)" [ "$RC" -eq 0 ]
 check "sntpd logs its stop" grep -q "received TERM, stopping" "$WORK/sntpd.log"
 
 # Unsynchronized: no --local-stratum, so every reply carries LI=3.
@@ -59,9 +58,8 @@ check "ntpprobe: status unsynchronized, leap 3, stratum 16" \
   [ "$(json status "$out") $(json leap "$out") $(json stratum "$out")" = "unsynchronized 3 16" ]
 
 kill -INT "$LAST_PID"
-rc=0
-wait "$LAST_PID" || rc=$?
-check "sntpd exits 0 on SIGINT" [ "$rc" -eq 0 ]
+reap "$LAST_PID"
+check "sntpd exits 0 on SIGINT (exit $RC)" [ "$RC" -eq 0 ]
 # The refusals above were of real replies, not of silence.
 replies=$(sed -n 's/.* \([0-9]*\) replies.*/\1/p' "$WORK/unsync.log")
 check "the unsynchronized sntpd did reply ($replies replies)" [ "${replies:-0}" -gt 0 ]

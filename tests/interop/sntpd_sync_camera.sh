@@ -60,8 +60,8 @@ if command -v chromium >/dev/null && command -v node >/dev/null && [ -d "$REPO/t
   REPORT=$(timeout 90 node "$REPO/tests/browser/embed.mjs" http://127.0.0.1:8143 --profile "$WORK/chromium-embed" \
     2>"$WORK/browser-embed.log") || failed "the browser run failed: $(tail -5 "$WORK/browser-embed.log")"
   echo "      page: $REPORT"
-  check "await lansync.syncPhone(): the Pi was set ($(jq -c '.phone | {result, offset_s, status}' <<<"$REPORT"))" \
-    jq_true '.phone.result == "set" and .phone.status == 200 and .phone.offset_s > 4.9 and .phone.offset_s < 5.1 and .page_error == null' <<<"$REPORT"
+  check "await lansync.syncPhone(): the Pi was set ($(jq -c '.phone | {result, offset_s, uncertainty_s, status}' <<<"$REPORT"))" \
+    jq_true '.phone.result == "set" and .phone.status == 200 and (.phone.offset_s - 5 | fabs) <= .phone.uncertainty_s + 0.001 and .page_error == null' <<<"$REPORT"
   check "await lansync.syncCamera(): requested, then done with camsync's run ($(jq -c '.camera | {result, done}' <<<"$REPORT"))" \
     jq_true '.camera.result == "requested" and .camera.done and .camera.camera.result == "ok"' <<<"$REPORT"
   check "...the request file written" test -e "$WORK/web-request"

@@ -256,7 +256,10 @@ PI=https://192.168.4.1
 CA=(--cacert /etc/lansync/https.crt)
 inside systemctl restart sntpd.service
 check "sntpd.service restarted with the certificate" wait_active sntpd.service
-serving=$(inside journalctl -b -u sntpd.service --no-pager -o cat | grep 'serving on 192.168.4.1:443' | tail -1)
+# sntpd is ready before its page process has logged where it serves.
+https_serving() { inside journalctl -b -u sntpd.service --no-pager -o cat | grep 'serving on 192.168.4.1:443' | tail -1; }
+wait_until 30 eval '[ -n "$(https_serving)" ]' || true
+serving=$(https_serving || true)
 show "journalctl -u sntpd.service | grep serving" "$serving"
 check "...the page is on HTTPS (the journal: $serving)" grep -q '(HTTPS)' <<<"$serving"
 check "GET $PI/time with curl --cacert from the phone's address: 200" \
