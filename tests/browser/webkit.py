@@ -12,7 +12,7 @@ bounded by a deadline.
 
 page: lets the page measure and set (or verify) the clock (--location: and waits for the
 location's answer, which in a secure context may take the page's 10 s bound); the JSON: state and
-result (#result), offset_ms (the offset shown last), source, until, camera, camera_warning (null
+result (#result), offset_ms (the offset shown last) and shown_error (the "±" beside it), source, until, camera, camera_warning (null
 when hidden), location_state and location, zone (what Intl says), zone_sent (what the page
 sends), zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step),
 secure, protocol, layout (layout.js's: the viewport, the elements past its edges, the button's
@@ -76,6 +76,7 @@ const $ = (id) => document.getElementById(id);
 return {
   state: $("result").dataset.state, result: $("result").textContent,
   offset_ms: $("offset").dataset.offsetMs === undefined ? null : Number($("offset").dataset.offsetMs),
+  shown_error: $("delay").textContent,
   source: $("source").textContent, until: $("until").textContent, camera: $("camera").textContent,
   camera_warning: $("camera-warning").hidden ? null : $("camera-warning").textContent,
   location_state: $("location").dataset.state, location: $("location").textContent,
