@@ -77,7 +77,7 @@ for sig in TERM INT; do
   reap "$pid"
   check "SIG$sig: exit 0 (exit $RC)" [ "$RC" -eq 0 ]
   check "SIG$sig: at least 3 rows, every one whole" \
-    [ "$(tail -n +2 "$out" | awk -F, 'NF == 6 && ($6 == "ok" || $6 == "missed")' | wc -l)" -eq "$(($(wc -l <"$out") - 1))" ]
+    awk -F, 'NR > 1 { n++; if (NF != 6 || ($6 != "ok" && $6 != "missed")) bad++ } END { exit !(n >= 3 && !bad) }' "$out"
   check "SIG$sig: the file ends with a newline" [ "$(tail -c 1 "$out" | od -An -c | tr -d ' ')" = '\n' ]
   check "SIG$sig: nothing on stderr" [ ! -s "$WORK/sig.err" ]
 done
