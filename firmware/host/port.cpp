@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
@@ -90,7 +91,6 @@ HostPort::HostPort(const PortOptions& options)
 HostPort::~HostPort() {
   for (HttpConnection& c : http_) close_http(c);
   if (http_fd_ >= 0) ::close(http_fd_);
-  if (signal_fd_ >= 0) ::close(signal_fd_);
 }
 
 os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& options, fw::BoardConfig config) {
@@ -131,7 +131,7 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
 
   auto signals = os::stop_signal_fd();
   if (!signals) return fail(signals.error());
-  p->signal_fd_ = signals->release();
+  p->signal_fd_ = std::move(*signals);
   std::signal(SIGPIPE, SIG_IGN);  // an HTTP client that hangs up must not kill us
   return p;
 }
@@ -405,9 +405,9 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
   int64_t until = end_mono != 0 ? std::min(start + asleep_ns, end_mono) : start + asleep_ns;
   for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
-    pollfd pfd{signal_fd_, POLLIN, 0};
+    pollfd pfd{signal_fd_.get(), POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>((left + 999'999) / 1'000'000)) > 0) {
-      if (int sig = os::read_stop_signal(signal_fd_); sig != 0) {
+      if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
         os::log::info("received {} asleep, stopping", sigabbrev_np(sig));
       }
       return false;
@@ -477,7 +477,7 @@ int HostPort::run() {
     auto watch = [&](int fd) {
       if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
     };
-    watch(signal_fd_);
+    watch(signal_fd_.get());
     watch(client_.fd());
     watch(broadcast_.fd());
     watch(serve_.fd());
@@ -492,8 +492,8 @@ int HostPort::run() {
     for (nfds_t i = 0; i < n && rc > 0; ++i) {
       if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
       int fd = fds[i].fd;
-      if (fd == signal_fd_) {
-        if (int sig = os::read_stop_signal(signal_fd_); sig != 0) {
+      if (fd == signal_fd_.get()) {
+        if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
           os::log::info("received {}, stopping", sigabbrev_np(sig));
           if (rtc_) {
             if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);

@@ -29,6 +29,7 @@
 #include "firmware/core/http.hpp"
 #include "os/address.hpp"
 #include "os/error.hpp"
+#include "os/fd.hpp"
 #include "os/udp.hpp"
 #include "rtc_file.hpp"
 
@@ -101,7 +102,7 @@ class HostPort {
   os::UdpSocket client_, broadcast_, serve_;
   int http_fd_ = -1;
   HttpConnection http_[kMaxHttpConnections];
-  int signal_fd_ = -1;
+  os::Fd signal_fd_;  // stop_signal_fd()
   uint64_t served_ = 0;
 };
 

@@ -3,7 +3,6 @@
 
 #include <mosquitto.h>
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
