@@ -207,6 +207,14 @@ webkit() {
   [ "$rc" -eq 0 ] || { failed "$name: the WebKit run failed (exit $rc): $(tail -3 "$WORK/browser-$name.log")"; return 1; }
 }
 
+# stated_step RESULT: "STEP ERROR_S" from the page's "stepped by +S s (± E ms)",
+# the error widened by the rounding of both figures (1 ms and 0.1 ms); "0 -1",
+# which no check passes, if RESULT says no step.
+stated_step() {
+  sed -n 's/.*stepped by +\([0-9.]*\) s (± \([0-9.]*\) ms).*/\1 \2/p' <<<"$1" |
+    awk '{ s = $1; e = $2 / 1000 + 0.00055 } END { printf "%s %.5f\n", (s == "" ? 0 : s), (s == "" ? -1 : e) }'
+}
+
 # page_layout NAME SCREENSHOT: the phone page of webkit's last report fits a phone's width (no
 # element past the viewport's edges, the document no wider), its button is on the first screen
 # with nothing over it, and the screenshot shows it (tests/support/page_pixels.py).

@@ -35,9 +35,8 @@ webkit phone page "$PI/" "$OUT/phone.png" --timezone Europe/Kyiv --button
 check "$PI is not a secure context ($(field .secure)): location needs HTTPS ($(field .location))" \
   eval '[ "$(field .secure)/$(field .location_state)" = false/needs_https ] &&
     [ "$(field .location)" = "Location for the timelapse report needs HTTPS (see the README)" ]'
-# The step within the error the page states with it (printed to 1 ms and 0.1 ms).
-read -r step step_err <<<"$(sed -n 's/.*stepped by +\([0-9.]*\) s (± \([0-9.]*\) ms).*/\1 \2/p' <<<"$(field .result)")"
-step_err=$(awk -v e="${step_err:--1}" 'BEGIN { printf "%.5f", e < 0 ? -1 : e / 1000 + 0.00055 }')
+# The step within the error the page states with it.
+read -r step step_err <<<"$(stated_step "$(field .result)")"
 check "the page set the clock by itself ($(field .state): $(field .result))" \
   eval '[ "$(field .state)" = set ] && near "$step" 5 "$step_err"'
 # Agreeing within the set's error, the "±" shown beside the offset (printed to 1 ms) and

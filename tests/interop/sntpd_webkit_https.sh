@@ -28,9 +28,8 @@ webkit page page "$URL/" "$OUT/page.png" --insecure-certs --timezone Australia/S
 field() { jq -r "$1" <<<"$REPORT"; }
 check "the self-signed HTTPS page is a secure context ($(field .protocol) isSecureContext $(field .secure))" \
   [ "$(field .protocol)/$(field .secure)" = https:/true ]
-# The step within the error the page states with it (printed to 1 ms and 0.1 ms).
-read -r step step_err <<<"$(sed -n 's/.*stepped by +\([0-9.]*\) s (± \([0-9.]*\) ms).*/\1 \2/p' <<<"$(field .result)")"
-step_err=$(awk -v e="${step_err:--1}" 'BEGIN { printf "%.5f", e < 0 ? -1 : e / 1000 + 0.00055 }')
+# The step within the error the page states with it.
+read -r step step_err <<<"$(stated_step "$(field .result)")"
 check "the page set the clock over HTTPS ($(field .state): $(field .result))" \
   eval '[ "$(field .state)" = set ] && near "$step" 5 "$step_err"'
 line=$(jq -c 'select(.event == "phone_set")' "$WORK/pi-activity.log" | head -1)
