@@ -2,6 +2,7 @@
 #include "core/upstream.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "core/filter.hpp"
@@ -13,9 +14,6 @@ namespace lansync::core {
 namespace {
 
 using proto::kNsPerSecond;
-// RFC 5905 §13: poll-adjust gate and limit.
-constexpr int kPollGate = 4;
-constexpr int kPollLimit = 30;
 
 static_assert(kReachPolls == std::numeric_limits<uint8_t>::digits,
               "the reach register holds kReachPolls bits");
@@ -55,7 +53,10 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
   if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) return verdict;
   if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
   filter_.push_back(s);
-  adjust_poll(s);
+  std::optional<int64_t> predicted = stats_.predict_ns(s.time_ns);
+  int64_t precision = proto::ns_from_log2(s.precision_log2);
+  stats_.add({s.time_ns, s.sample.offset_ns, std::max(s.sample.delay_ns, precision), precision});
+  adjust_poll(s, predicted);
   return verdict;
 }
 
@@ -67,6 +68,7 @@ SampleVerdict UpstreamSource::judge(const UpstreamSample& s, const SampleRules& 
                                   [&s](const UpstreamSample& u) { return samples_consistent(u, s); });
     if (consistent) return SampleVerdict::Used;
     filter_.clear();
+    stats_.clear();
     return SampleVerdict::Restarted;
   }
   if (rules.max_change_ns > 0 && abs64(s.sample.offset_ns) > rules.max_change_ns) {
@@ -74,6 +76,7 @@ SampleVerdict UpstreamSource::judge(const UpstreamSample& s, const SampleRules& 
     if (falseticker_ || strikes_ < kMaxChangeStrikes) return SampleVerdict::BeyondMaxChange;
     falseticker_ = true;
     filter_.clear();  // its earlier samples no longer speak for it
+    stats_.clear();
     return SampleVerdict::Falseticker;
   }
   strikes_ = 0;
@@ -81,22 +84,24 @@ SampleVerdict UpstreamSource::judge(const UpstreamSample& s, const SampleRules& 
   return SampleVerdict::Used;
 }
 
-void UpstreamSource::adjust_poll(const UpstreamSample& s) {
-  // RFC 5905 §13 poll adjustment: offsets within a few jitters of zero let
-  // the poll grow; larger ones bring it down.
-  int64_t noise = std::max<int64_t>(jitter_ns(), proto::ns_from_log2(s.precision_log2));
-  if (abs64(s.sample.offset_ns) < kPollGate * noise) {
-    poll_counter_ += poll_log2_;
-    if (poll_counter_ > kPollLimit) {
-      poll_counter_ = 0;
-      poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
-    }
-  } else {
-    poll_counter_ -= 2 * poll_log2_;
-    if (poll_counter_ < -kPollLimit) {
-      poll_counter_ = 0;
-      poll_log2_ = std::max(poll_log2_ - 1, min_poll_log2_);
-    }
+void UpstreamSource::adjust_poll(const UpstreamSample& s, std::optional<int64_t> predicted_ns) {
+  double distance = static_cast<double>(s.sample.delay_ns / 2 + proto::ns_from_log2(s.precision_log2));
+  double error = predicted_ns ? std::fabs(static_cast<double>(s.sample.offset_ns - *predicted_ns)) : 0;
+  double n = static_cast<double>(stats_.size());
+  double adj = error > distance ? -std::log2(error / distance) : (n / kPollTarget - 1) / kPollTarget;
+  if (error <= distance && n < kPollTarget) adj *= 2;
+  poll_score_ += adj;
+  int steps = static_cast<int>(std::floor(poll_score_));
+  if (steps != 0) {
+    poll_log2_ += steps;
+    poll_score_ -= steps;
+  }
+  if (poll_log2_ <= min_poll_log2_) {
+    poll_log2_ = min_poll_log2_;
+    poll_score_ = std::max(poll_score_, 0.0);
+  } else if (poll_log2_ >= max_poll_log2_) {
+    poll_log2_ = max_poll_log2_;
+    poll_score_ = 1.0 - 1e-9;  // one small miss does not bring it down
   }
 }
 
@@ -111,13 +116,18 @@ void UpstreamSource::on_deny_kiss() {
   burst_left_ = 0;
   next_poll_ns_ = INT64_MAX;
   filter_.clear();
+  stats_.clear();
 }
 
-void UpstreamSource::apply_step(int64_t offset_ns) {
+void UpstreamSource::apply_step(int64_t offset_ns) { apply_correction(0, 0, offset_ns); }
+
+void UpstreamSource::apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
   for (UpstreamSample& u : filter_) {
-    u.sample.offset_ns -= offset_ns;
-    u.time_ns += offset_ns;
+    int64_t delta = doffset_ns - std::llround(dfreq_ppm * 1e-6 * static_cast<double>(when_ns - u.time_ns));
+    u.sample.offset_ns -= delta;
+    u.time_ns += delta;
   }
+  stats_.shift(when_ns, dfreq_ppm, doffset_ns);
 }
 
 std::optional<UpstreamSample> UpstreamSource::best() const {
@@ -152,7 +162,9 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
     if (s.stopped() || s.falseticker() || (rules.first_pending && !s.agreed())) continue;
     auto b = s.best();  // none once unreachable
     if (!b) continue;
-    candidates.push_back({b->sample.offset_ns, s.root_distance_ns(now_ns)});
+    // The line's offset now, where there is one: it has the least noise.
+    int64_t offset = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
+    candidates.push_back({offset, s.root_distance_ns(now_ns)});
     index.push_back(i);
   }
 }
@@ -213,18 +225,6 @@ UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, i
   out.system_peer = index[peer];
   out.reference = reference_of(sources[out.system_peer], sel.offset_ns);
   return out;
-}
-
-Discipline plan_discipline(int64_t offset_ns, bool first_update, int64_t step_threshold_ns, int poll_log2) {
-  Discipline d;
-  d.offset_ns = offset_ns;
-  if (first_update && abs64(offset_ns) > step_threshold_ns) {
-    d.kind = Discipline::Step;
-    return d;
-  }
-  d.kind = Discipline::Pll;
-  d.time_constant = std::max(0, poll_log2 - 4);
-  return d;
 }
 
 }  // namespace lansync::core

@@ -2,13 +2,15 @@
 //
 // Each upstream server is polled as RFC 5905 and chrony do: a burst of four
 // requests 2 s apart at start, then every 2^poll s with poll adapting between
-// 64 s and 1024 s (up while the offsets stay within the noise, down when they
-// do not).  The last eight samples form the clock filter; the least-delay one
-// stands for the server.  Across servers, the intersection algorithm
+// 64 s and 1024 s (up while the register holds more samples than its line
+// needs and they come where it predicted, down as far as one strays: chrony's
+// rule).  Each server's samples go into a register (core/discipline), whose
+// line gives its offset now; the least-delay of the last eight gives its root
+// distance and what is served.  Across servers, the intersection algorithm
 // (core/select) picks the truechimers, and the one with the least root
 // distance is the system peer: sntpd then serves its stratum + 1 with its
 // address as reference ID.  The clock is stepped only on the first update and
-// only beyond the step threshold; after that the kernel PLL slews it.
+// only beyond the step threshold; after that core/discipline slews it.
 //
 // A server is reachable while one of its last 8 polls got a usable reply (the
 // reach register, as chrony's): only reachable servers are counted, so a dead
@@ -33,12 +35,15 @@
 #include <string>
 #include <vector>
 
+#include "core/discipline.hpp"
 #include "core/exchange.hpp"
 #include "core/reference.hpp"
 
 namespace lansync::core {
 
-inline constexpr int kMinPollLog2 = 6;   // 64 s
+inline constexpr int kMinPollLog2 = 6;  // 64 s
+// Samples the poll interval aims to keep in a register (chrony's polltarget).
+inline constexpr double kPollTarget = 8;
 inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
@@ -113,6 +118,11 @@ class UpstreamSource {
   void on_deny_kiss();
   // The clock was stepped by offset_ns: shift the stored samples to match.
   void apply_step(int64_t offset_ns);
+  // A correction was made at when_ns (core/discipline): the clock runs faster by
+  // dfreq_ppm and was moved forward by doffset_ns; the stored samples follow it.
+  void apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  // The line through this server's samples (core/discipline), once it has 3.
+  const std::optional<SourceEstimate>& estimate() const { return stats_.estimate(); }
 
   // True after a DENY or RSTR: not polled (next_poll_ns() is INT64_MAX).
   bool stopped() const { return stopped_; }
@@ -136,8 +146,10 @@ class UpstreamSource {
  private:
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
-  // RFC 5905 §13: the poll interval follows how far the offsets stray from the noise.
-  void adjust_poll(const UpstreamSample& s);
+  // The poll interval grows while the register holds more samples than it
+  // needs and the offsets come where the line predicted; it falls as far as
+  // a sample strays beyond its own distance (chrony's rule).
+  void adjust_poll(const UpstreamSample& s, std::optional<int64_t> predicted_ns);
 
   std::string name_;
   uint32_t refid_;
@@ -145,7 +157,7 @@ class UpstreamSource {
   int max_poll_log2_;
   int poll_log2_;
   int burst_left_ = kBurstSamples;
-  int poll_counter_ = 0;  // RFC 5905 poll-adjust counter
+  double poll_score_ = 0;  // the poll moves a step each time this passes 1 or 0
   uint8_t reach_ = 0;
   int polls_ = 0;  // requests sent, up to kReachPolls
   bool stopped_ = false;
@@ -153,6 +165,7 @@ class UpstreamSource {
   int strikes_ = 0;
   int64_t next_poll_ns_;
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
+  SourceStats stats_;                   // the samples the discipline's line goes through
 };
 
 // Why the servers give no correction (UpstreamSelection::problem).
@@ -195,13 +208,9 @@ UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, i
 
 // What to do with the clock after an update.
 struct Discipline {
-  enum Kind : uint8_t { None, Step, Pll } kind = None;
-  int64_t offset_ns = 0;  // positive: move the clock forward
-  int time_constant = 0;  // kernel PLL time constant (poll - 4, at least 0)
+  enum Kind : uint8_t { None, Step, Slew } kind = None;
+  int64_t offset_ns = 0;  // positive: move the clock forward (the step, or the offset slewed)
+  ClockUpdate clock;      // Slew: the frequency to set now, and what the samples shift by
 };
-
-// first_update: no correction has been applied since start.  Steps only then,
-// and only when |offset| exceeds step_threshold_ns; else feeds the kernel PLL.
-Discipline plan_discipline(int64_t offset_ns, bool first_update, int64_t step_threshold_ns, int poll_log2);
 
 }  // namespace lansync::core

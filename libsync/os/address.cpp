@@ -140,11 +140,14 @@ std::string to_text(const core::IpAddress& address) {
   return ::inet_ntop(af, address.bytes, buf, sizeof(buf)) != nullptr ? buf : "";
 }
 
-OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {
+namespace {
+
+// getaddrinfo's answer for hp with these flags (AI_NUMERICSERV added).
+OsResult<std::vector<SocketAddress>> lookup(const HostPort& hp, int flags) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  hints.ai_flags = AI_NUMERICSERV | flags;
   addrinfo* list = nullptr;
   std::string port = std::to_string(hp.port);
   int rc = getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), port.c_str(), &hints, &list);
@@ -159,6 +162,19 @@ OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {
   freeaddrinfo(list);
   if (out.empty()) return code_error(std::errc::host_unreachable, "no address for '" + hp.host + "'");
   return out;
+}
+
+}  // namespace
+
+OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive) {
+  return lookup(hp, passive ? AI_PASSIVE : 0);
+}
+
+std::optional<std::vector<SocketAddress>> resolve_numeric(const HostPort& hp) {
+  if (hp.host.empty()) return std::nullopt;
+  auto addresses = lookup(hp, AI_NUMERICHOST);
+  if (!addresses) return std::nullopt;
+  return std::move(*addresses);
 }
 
 }  // namespace lansync::os

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,5 +66,8 @@ OsResult<core::Cidr> parse_cidr(const std::string& text);
 // Resolves a host (numeric or by name) to its addresses, numeric first.
 // passive: for bind() (an empty host then means the wildcard).
 OsResult<std::vector<SocketAddress>> resolve(const HostPort& hp, bool passive = false);
+// hp's host as an address written out ("192.0.2.1", "::1"), never a name
+// looked up: none when the host is a name.
+std::optional<std::vector<SocketAddress>> resolve_numeric(const HostPort& hp);
 
 }  // namespace lansync::os

@@ -13,6 +13,7 @@
 
 #include <sys/time.h>
 #include <sys/timex.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -71,6 +72,13 @@ Status SystemClock::slew(int64_t offset_ns) {
   return ok();
 }
 
+namespace {
+
+// The kernel's tick: 1/USER_HZ s, in us; a tick 1 us longer runs the clock USER_HZ ppm faster.
+long nominal_tick_us() { return (1'000'000 + sysconf(_SC_CLK_TCK) / 2) / sysconf(_SC_CLK_TCK); }
+
+}  // namespace
+
 OsResult<KernelSyncStatus> SystemClock::sync_status() {
   timex tx{};
   tx.modes = 0;  // read only
@@ -81,30 +89,31 @@ OsResult<KernelSyncStatus> SystemClock::sync_status() {
   s.max_error_ns = static_cast<int64_t>(tx.maxerror) * 1000;
   s.est_error_ns = static_cast<int64_t>(tx.esterror) * 1000;
   s.offset_ns = (tx.status & STA_NANO) != 0 ? tx.offset : static_cast<int64_t>(tx.offset) * 1000;
-  s.frequency_ppm = static_cast<double>(tx.freq) / 65536.0;
+  s.frequency_ppm = static_cast<double>(tx.freq) / 65536.0 +
+                    static_cast<double>((tx.tick - nominal_tick_us()) * sysconf(_SC_CLK_TCK));
   return s;
 }
 
 Status SystemClock::set_frequency(double ppm) {
   if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) return invalid("frequency beyond the kernel's ±500 ppm");
   timex tx{};
-  tx.modes = ADJ_FREQUENCY;
+  tx.modes = ADJ_FREQUENCY | ADJ_TICK;
+  tx.tick = nominal_tick_us();           // a slew's tick left behind goes
   tx.freq = std::lround(ppm * 65536.0);  // scaled ppm: 16 fractional bits
   if (adjtimex(&tx) < 0) return errno_error("cannot set the clock's frequency (adjtimex)");
   return ok();
 }
 
-Status SystemClock::discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
-                               int64_t est_error_ns) {
-  // The kernel PLL takes at most ±0.5 s of offset (MAXPHASE) per update.
-  constexpr int64_t kMaxPhaseNs = 500'000'000;
+Status SystemClock::discipline(double frequency_ppm, int64_t max_error_ns, int64_t est_error_ns) {
+  if (!(std::fabs(frequency_ppm) <= kMaxDisciplinePpm)) return invalid("frequency beyond the kernel's ±10 %");
+  // ADJ_FREQUENCY reaches ±500 ppm; the tick takes the rest in steps of USER_HZ ppm.
+  long hz = sysconf(_SC_CLK_TCK);
+  long ticks = std::lround(frequency_ppm / static_cast<double>(hz));
   timex tx{};
-  tx.modes = ADJ_OFFSET | ADJ_STATUS | ADJ_TIMECONST | ADJ_MAXERROR | ADJ_ESTERROR | ADJ_NANO;
-  tx.offset = static_cast<long>(offset_ns > kMaxPhaseNs    ? kMaxPhaseNs
-                                : offset_ns < -kMaxPhaseNs ? -kMaxPhaseNs
-                                                           : offset_ns);
-  tx.status = STA_PLL | STA_NANO;  // clears STA_UNSYNC: the kernel now reports synchronized
-  tx.constant = time_constant;
+  tx.modes = ADJ_FREQUENCY | ADJ_TICK | ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+  tx.tick = nominal_tick_us() + ticks;
+  tx.freq = std::lround((frequency_ppm - static_cast<double>(ticks * hz)) * 65536.0);
+  tx.status = 0;  // no STA_PLL (sntpd slews itself), no STA_UNSYNC: the kernel reports synchronized
   tx.maxerror = static_cast<long>(max_error_ns / 1000);
   tx.esterror = static_cast<long>(est_error_ns / 1000);
   if (adjtimex(&tx) < 0) return errno_error("cannot discipline the system clock (adjtimex)");

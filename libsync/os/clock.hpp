@@ -39,12 +39,11 @@ class Clock {
   // replacing any slew in progress.
   virtual Status slew(int64_t offset_ns) = 0;
   virtual OsResult<KernelSyncStatus> sync_status() = 0;
-  // Feeds one measurement to the kernel's clock discipline (RFC 5905 §A.5.5.6
-  // kernel PLL): offset_ns (positive: the clock is behind) is slewed out with
-  // the given time constant (log2, about poll - 4), and the kernel is told the
-  // clock is synchronized with the given error bounds.
-  virtual Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
-                            int64_t est_error_ns) = 0;
+  // Sets the clock's frequency (positive: it runs faster), the drift
+  // correction and the slew of an offset together, up to kMaxDisciplinePpm,
+  // and tells the kernel the clock is synchronized with these error bounds.
+  // The kernel's PLL is left off: sntpd's discipline (core/discipline) is the loop.
+  virtual Status discipline(double frequency_ppm, int64_t max_error_ns, int64_t est_error_ns) = 0;
   // Sets the kernel's frequency correction (positive: the clock runs faster),
   // as a restart restores what the discipline had learnt (the drift file).
   virtual Status set_frequency(double ppm) = 0;
@@ -57,7 +56,7 @@ class Clock {
 };
 
 // CLOCK_REALTIME.  step() uses clock_adjtime(ADJ_SETOFFSET), slew() adjtime(),
-// discipline() adjtimex(ADJ_OFFSET) with STA_PLL, set_frequency()
+// discipline() adjtimex(ADJ_FREQUENCY and ADJ_TICK, as chronyd), set_frequency()
 // adjtimex(ADJ_FREQUENCY); all need CAP_SYS_TIME.
 class SystemClock final : public Clock {
  public:
@@ -65,8 +64,7 @@ class SystemClock final : public Clock {
   Status step(int64_t offset_ns) override;
   Status slew(int64_t offset_ns) override;
   OsResult<KernelSyncStatus> sync_status() override;
-  Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
-                    int64_t est_error_ns) override;
+  Status discipline(double frequency_ppm, int64_t max_error_ns, int64_t est_error_ns) override;
   Status set_frequency(double ppm) override;
 };
 
@@ -75,6 +73,8 @@ proto::TransmitClock transmit_clock(Clock& clock);
 
 // The kernel's limit on the frequency correction, in ppm (MAXFREQ).
 inline constexpr double kMaxFrequencyPpm = 500;
+// With the tick (±10 % of 1/USER_HZ): the fastest a clock can be slewed, in ppm.
+inline constexpr double kMaxDisciplinePpm = 100'000;
 
 // Clock id (CLOCK_REALTIME: Unix ns; CLOCK_MONOTONIC, CLOCK_BOOTTIME: ns
 // since boot), or the kernel's refusal (EINVAL: no such clock; EOVERFLOW: a

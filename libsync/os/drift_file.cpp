@@ -55,7 +55,11 @@ OsResult<std::optional<double>> restore_frequency(Clock& clock, const std::strin
 Status save_frequency(Clock& clock, const std::string& path) {
   auto status = clock.sync_status();
   if (!status) return fail(status.error());
-  return write_file_atomic(path, fmt::format("{:.3f}\n", status->frequency_ppm), 0644);
+  return save_frequency(status->frequency_ppm, path);
+}
+
+Status save_frequency(double ppm, const std::string& path) {
+  return write_file_atomic(path, fmt::format("{:.3f}\n", ppm), 0644);
 }
 
 }  // namespace lansync::os

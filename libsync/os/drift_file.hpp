@@ -29,5 +29,7 @@ OsResult<std::optional<double>> restore_frequency(Clock& clock, const std::strin
 
 // Writes clock's current frequency (sync_status) to path, atomically.
 Status save_frequency(Clock& clock, const std::string& path);
+// Writes ppm to path, atomically: the frequency a discipline keeps apart from its slews.
+Status save_frequency(double ppm, const std::string& path);
 
 }  // namespace lansync::os

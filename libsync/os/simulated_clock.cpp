@@ -10,20 +10,32 @@ SimulatedClock::SimulatedClock(Clock& base, int64_t offset_ns, std::function<int
     : base_(base), monotonic_(std::move(monotonic)), offset_ns_(offset_ns) {}
 
 int64_t SimulatedClock::offset_at(int64_t mono) const {
-  if (slew_ns_ == 0) return offset_ns_;
+  // The frequency set runs the clock faster (positive) since it was set.
+  int64_t since = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
+  int64_t gained = std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since));
+  if (slew_ns_ == 0) return offset_ns_ + gained;
   int64_t elapsed = mono > slew_start_mono_ ? mono - slew_start_mono_ : 0;
   // Done so far at 500 ppm: 0.5 us for each ms elapsed.
   int64_t done = elapsed / 1'000'000 * kSlewRatePpm;
   int64_t magnitude = slew_ns_ < 0 ? -slew_ns_ : slew_ns_;
   if (done > magnitude) done = magnitude;
-  return offset_ns_ + (slew_ns_ < 0 ? -done : done);
+  return offset_ns_ + gained + (slew_ns_ < 0 ? -done : done);
 }
 
 void SimulatedClock::start_slew(int64_t offset_ns, int64_t mono) {
   // A new slew replaces the one in progress, as adjtime() does: keep what was done.
   offset_ns_ = offset_at(mono);
+  frequency_start_mono_ = mono;
   slew_ns_ = offset_ns;
   slew_start_mono_ = mono;
+}
+
+void SimulatedClock::change_frequency(double ppm, int64_t mono) {
+  // What the old frequency gained so far stays; the new one counts from now.
+  int64_t since = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
+  offset_ns_ += std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since));
+  frequency_start_mono_ = mono;
+  frequency_ppm_ = ppm;
 }
 
 int64_t SimulatedClock::now_ns() {
@@ -49,6 +61,7 @@ Status SimulatedClock::step(int64_t offset_ns) {
   int64_t mono = monotonic_();
   int64_t remaining = slew_ns_ == 0 ? 0 : slew_ns_ - (offset_at(mono) - offset_ns_);
   offset_ns_ = offset_at(mono) + offset_ns;
+  frequency_start_mono_ = mono;
   slew_ns_ = remaining;
   slew_start_mono_ = mono;
   return ok();
@@ -79,15 +92,15 @@ OsResult<KernelSyncStatus> SimulatedClock::sync_status() {
 Status SimulatedClock::set_frequency(double ppm) {
   if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) return invalid("frequency beyond the kernel's ±500 ppm");
   std::lock_guard<std::mutex> lock(mutex_);
-  frequency_ppm_ = ppm;
+  change_frequency(ppm, monotonic_());
   return ok();
 }
 
-Status SimulatedClock::discipline(int64_t offset_ns, int /*time_constant*/, int64_t max_error_ns,
-                                  int64_t est_error_ns) {
+Status SimulatedClock::discipline(double frequency_ppm, int64_t max_error_ns, int64_t est_error_ns) {
+  if (!(std::fabs(frequency_ppm) <= kMaxDisciplinePpm)) return invalid("frequency beyond the kernel's ±10 %");
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t mono = monotonic_();
-  start_slew(offset_ns, mono);
+  change_frequency(frequency_ppm, mono);
   synchronized_ = true;
   max_error_ns_ = max_error_ns;
   est_error_ns_ = est_error_ns;

@@ -5,11 +5,10 @@
 // while the machine's real clock is only ever read.  Kernel timestamps
 // (SO_TIMESTAMPNS, CLOCK_REALTIME) are moved onto the simulated time scale by
 // from_system_ns().  A slew moves the offset at 500 ppm, as Linux's adjtime()
-// moves the system clock; discipline() slews the offset likewise and marks the
-// clock synchronized, as the kernel PLL clears STA_UNSYNC.  Until then
+// moves the system clock.  The frequency set (set_frequency(), discipline())
+// runs the simulated clock faster or slower, as the kernel's does, and
+// discipline() marks it synchronized, as adjtimex clears STA_UNSYNC.  Until then
 // sync_status() says unsynchronized, whatever the real kernel says.
-// set_frequency() is remembered and reported by sync_status(), as the
-// kernel's would be; the simulated clock does not run faster for it.
 // Thread-safe: the server's workers read it while the main thread adjusts it.
 #pragma once
 
@@ -36,8 +35,7 @@ class SimulatedClock final : public Clock {
   Status step(int64_t offset_ns) override;
   Status slew(int64_t offset_ns) override;
   OsResult<KernelSyncStatus> sync_status() override;
-  Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns,
-                    int64_t est_error_ns) override;
+  Status discipline(double frequency_ppm, int64_t max_error_ns, int64_t est_error_ns) override;
   Status set_frequency(double ppm) override;
   void sleep_ns(int64_t ns) override { base_.sleep_ns(ns); }
   OsResult<core::BootStamp> boot_stamp() override { return base_.boot_stamp(); }
@@ -49,6 +47,8 @@ class SimulatedClock final : public Clock {
   // The offset at monotonic time mono, with the slew in progress applied so far.
   int64_t offset_at(int64_t mono) const;
   void start_slew(int64_t offset_ns, int64_t mono);
+  // Sets the frequency at mono, keeping what the old one gained.
+  void change_frequency(double ppm, int64_t mono);
 
   Clock& base_;
   std::function<int64_t()> monotonic_;
@@ -61,6 +61,7 @@ class SimulatedClock final : public Clock {
   int64_t est_error_ns_ = 0;
   int64_t disciplined_mono_ = 0;
   double frequency_ppm_ = 0;
+  int64_t frequency_start_mono_ = 0;  // since when frequency_ppm_ runs the clock
 };
 
 }  // namespace lansync::os

@@ -33,9 +33,10 @@ class FakeClock final : public os::Clock {
     return os::ok();
   }
   os::OsResult<os::KernelSyncStatus> sync_status() override { return status; }
-  os::Status discipline(int64_t offset_ns, int time_constant, int64_t max_error_ns, int64_t) override {
+  os::Status discipline(double frequency_ppm, int64_t max_error_ns, int64_t) override {
     if (fail_changes) return os::code_error(std::errc::operation_not_permitted, "cannot discipline");
-    disciplines.push_back({offset_ns, time_constant});
+    disciplines.push_back(frequency_ppm);
+    status.frequency_ppm = frequency_ppm;
     status.synchronized = true;
     status.max_error_ns = max_error_ns;
     return os::ok();
@@ -49,11 +50,7 @@ class FakeClock final : public os::Clock {
   }
   std::vector<double> frequencies;
 
-  struct PllUpdate {
-    int64_t offset_ns;
-    int time_constant;
-  };
-  std::vector<PllUpdate> disciplines;
+  std::vector<double> disciplines;  // the frequencies set, in ppm
 
   void sleep_ns(int64_t ns) override {
     sleeps.push_back(ns);

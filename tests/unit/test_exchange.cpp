@@ -115,7 +115,18 @@ TEST_F(ReplyFixture, ZeroTransmitTimestampIsRejected) {
 }
 
 TEST_F(ReplyFixture, ServerCannotSendBeforeItReceives) {
+  reply.precision_log2 = -23;  // 119 ns
   reply.transmit = codec::to_ntp(kT0 + 4 * kMs);
+  EXPECT_EQ(check().status, ReplyStatus::BadTimestamps);
+}
+
+// chronyd reads its clock twice and its T3 can come 34-84 ns before T2: within its precision.
+TEST_F(ReplyFixture, TransmitBeforeReceiveWithinThePrecisionIsTaken) {
+  reply.precision_log2 = -23;  // 119 ns
+  int64_t t2 = codec::from_ntp(reply.receive, codec::era_pivot(kT0));
+  reply.transmit = codec::to_ntp(t2 - 80);
+  EXPECT_EQ(check().status, ReplyStatus::Ok);
+  reply.transmit = codec::to_ntp(t2 - 200);
   EXPECT_EQ(check().status, ReplyStatus::BadTimestamps);
 }
 

@@ -314,7 +314,7 @@ class LateClock final : public Clock {
   Status step(int64_t) override { return ok(); }
   Status slew(int64_t) override { return ok(); }
   OsResult<KernelSyncStatus> sync_status() override { return KernelSyncStatus{}; }
-  Status discipline(int64_t, int, int64_t, int64_t) override { return ok(); }
+  Status discipline(double, int64_t, int64_t) override { return ok(); }
   Status set_frequency(double) override { return ok(); }
   void sleep_ns(int64_t ns) override {
     ++sleeps;

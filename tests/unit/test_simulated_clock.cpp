@@ -69,15 +69,21 @@ TEST_F(SimulatedClockTest, UnsynchronizedUntilDisciplined) {
   auto s = clock.sync_status();
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->synchronized);
-  ASSERT_TRUE(clock.discipline(4 * kMs, 2, 10 * kMs, 1 * kMs).ok());
+  int64_t start = clock.offset_ns();
+  ASSERT_TRUE(clock.discipline(1000, 10 * kMs, 1 * kMs).ok());  // 1000 ppm: 1 ms a second
   s = clock.sync_status();
   EXPECT_TRUE(s->synchronized);
   EXPECT_EQ(s->max_error_ns, 10 * kMs);
-  base.advance(2 * kS);  // the maximum error grows at 500 ppm, the offset is slewed out
+  base.advance(2 * kS);  // the maximum error grows at 500 ppm, the clock runs 1000 ppm fast
   s = clock.sync_status();
   EXPECT_EQ(s->max_error_ns, 11 * kMs);
-  EXPECT_EQ(s->offset_ns, 3 * kMs);
+  EXPECT_EQ(clock.offset_ns() - start, 2 * kMs);
+  EXPECT_DOUBLE_EQ(s->frequency_ppm, 1000);
   EXPECT_TRUE(base.disciplines.empty());
+  ASSERT_TRUE(clock.discipline(0, 10 * kMs, 1 * kMs).ok());  // what it gained stays
+  base.advance(5 * kS);
+  EXPECT_EQ(clock.offset_ns() - start, 2 * kMs);
+  EXPECT_FALSE(clock.discipline(200'000, 0, 0).ok());  // beyond what the tick allows
 }
 
 // The phone flow's correction, through correct_clock: the record is on the

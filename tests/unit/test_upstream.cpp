@@ -382,15 +382,17 @@ TEST(Upstream, MaxChangeZeroAndTheDefaultRulesUseEverySample) {
   EXPECT_FALSE(s.falseticker());
 }
 
-TEST(Upstream, DisciplineStepsOnlyFirstAndOnlyBeyondTheThreshold) {
-  Discipline first_big = plan_discipline(2500 * kMs, true, 1000 * kMs, 6);
-  EXPECT_EQ(first_big.kind, Discipline::Step);
-  EXPECT_EQ(first_big.offset_ns, 2500 * kMs);
-  EXPECT_EQ(plan_discipline(500 * kMs, true, 1000 * kMs, 6).kind, Discipline::Pll);
-  Discipline later_big = plan_discipline(2500 * kMs, false, 1000 * kMs, 8);
-  EXPECT_EQ(later_big.kind, Discipline::Pll);
-  EXPECT_EQ(later_big.time_constant, 4);
-  EXPECT_EQ(plan_discipline(0, false, kS, 3).time_constant, 0);
+TEST(Upstream, CorrectionsMoveTheSamples) {
+  UpstreamSource s("a", 1, 0);
+  s.on_transmit(0);
+  for (int i = 0; i < 4; ++i) s.on_sample(sample(kT0 + i * kS, 10 * kMs));
+  ASSERT_TRUE(s.estimate().has_value());
+  EXPECT_NEAR(static_cast<double>(s.estimate()->offset_ns), 10.0 * kMs, 1000);
+  // The offset taken on, and the clock made 100 ppm faster from the last sample on.
+  s.apply_correction(kT0 + 3 * kS, 100, 10 * kMs);
+  EXPECT_NEAR(static_cast<double>(s.estimate()->offset_ns), 0, 1000);
+  EXPECT_NEAR(s.estimate()->freq_ppm, -100, 0.01);  // the samples before it now show us running fast
+  EXPECT_NEAR(static_cast<double>(s.best()->sample.offset_ns), 300'000, 1000);  // the oldest: 3 s at 100 ppm
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ void Daemon::set_control(os::ControlServer control) {
       ControlSources{[this] { return report_.snapshot(); }, [this] { return report_.clients(); }});
 }
 
-void Daemon::add_worker(std::vector<os::UdpSocket> sockets) {
+void Daemon::add_worker(std::vector<os::UdpSocket> sockets, bool in_loop) {
+  serve_in_loop_ = in_loop;
   report_.note_sockets(sockets);
   keeper_.widen_precision(report_.receive_stamping());
   workers_.push_back(std::make_unique<Worker>(clock_, *state_, std::move(sockets), random_u64()));
@@ -71,7 +72,7 @@ bool Daemon::run() {
   EventLoop loop;
   if (!loop.stop_on_signals()) return false;
   keeper_.refresh();
-  start_serving();
+  start_serving(loop);
   // The sockets are bound and privileges dropped (main did both): ready.
   keeper_.notify_ready();
   keeper_.attach(loop);  // the references' own descriptors and timers too
@@ -95,8 +96,8 @@ bool Daemon::run() {
 
 bool Daemon::http_tls_refused() const { return http_ && http_->tls_refused(); }
 
-void Daemon::start_serving() {
-  for (auto& w : workers_) w->start();
+void Daemon::start_serving(EventLoop& loop) {
+  for (auto& w : workers_) serve_in_loop_ ? w->attach(loop) : w->start();
 }
 
 void Daemon::stop_serving() {

@@ -47,9 +47,10 @@ class Daemon {
          std::unique_ptr<Upstreams> upstreams);
   ~Daemon();  // stops the web process first
 
-  // A worker thread serving these sockets (started by run()); the served
-  // precision widens to the coarsest of their receive stamps.
-  void add_worker(std::vector<os::UdpSocket> sockets);
+  // A worker serving these sockets (started by run(): a thread of its own, or
+  // with in_loop the main thread's event loop); the served precision widens to
+  // the coarsest of their receive stamps.
+  void add_worker(std::vector<os::UdpSocket> sockets, bool in_loop = false);
   // A --broadcast destination.
   void add_broadcast(Broadcast b) { broadcaster_.add(std::move(b)); }
   // The control socket `sntpd status` asks.
@@ -66,7 +67,7 @@ class Daemon {
   bool http_tls_refused() const;
 
  private:
-  void start_serving();
+  void start_serving(EventLoop& loop);
   void stop_serving();
 
   os::Clock& clock_;
@@ -76,6 +77,7 @@ class Daemon {
   ReferenceKeeper keeper_;
   Broadcaster broadcaster_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  bool serve_in_loop_ = false;  // --workers 0: the one worker serves from the event loop
   std::unique_ptr<ControlService> control_;
   std::unique_ptr<WebService> http_;   // it uses the parts above
   std::unique_ptr<MqttService> mqtt_;  // it uses the parts above and http_

@@ -38,11 +38,15 @@ void EventLoop::read_signal() {
 }
 
 void EventLoop::watch(int fd, Callback on_readable) {
-  watches_.push_back({[fd] { return std::vector<int>{fd}; }, std::move(on_readable)});
+  watch_events(fd, [on_readable = std::move(on_readable)](short) { on_readable(); });
+}
+
+void EventLoop::watch_events(int fd, EventsCallback on_events) {
+  watches_.push_back({[fd] { return std::vector<int>{fd}; }, std::move(on_events)});
 }
 
 void EventLoop::watch_set(std::function<std::vector<int>()> fds, Callback on_readable) {
-  watches_.push_back({std::move(fds), std::move(on_readable)});
+  watches_.push_back({std::move(fds), [on_readable = std::move(on_readable)](short) { on_readable(); }});
 }
 
 void EventLoop::every(int64_t interval_ns, int64_t first_due_mono_ns, Callback on_due) {
@@ -88,10 +92,11 @@ bool EventLoop::wait_and_dispatch(int64_t deadline_mono_ns) {
     os::log::error("poll: {}", std::strerror(errno));
     return false;
   }
-  std::vector<bool> readable(watches_.size(), false);
-  for (size_t i = 0; i < fds.size(); ++i) readable[owner[i]] = readable[owner[i]] || fds[i].revents != 0;
+  std::vector<short> events(watches_.size(), 0);
+  for (size_t i = 0; i < fds.size(); ++i)
+    events[owner[i]] = static_cast<short>(events[owner[i]] | fds[i].revents);
   for (size_t w = 0; w < watches_.size() && !stopped_; ++w) {
-    if (readable[w]) watches_[w].on_readable();
+    if (events[w] != 0) watches_[w].on_events(events[w]);
   }
   return true;
 }

@@ -21,6 +21,8 @@ namespace lansync::sntpd {
 class EventLoop {
  public:
   using Callback = std::function<void()>;
+  // Called with the poll() events that came (POLLIN, POLLERR, ...).
+  using EventsCallback = std::function<void(short revents)>;
 
   EventLoop() = default;
   EventLoop(const EventLoop&) = delete;
@@ -31,6 +33,8 @@ class EventLoop {
   bool stop_on_signals();
   // Calls on_readable whenever fd is readable (or in error).
   void watch(int fd, Callback on_readable);
+  // Calls on_events with what came whenever fd is readable or in error.
+  void watch_events(int fd, EventsCallback on_events);
   // Asks fds() before each poll for descriptors that come and go; calls on_readable once when any is
   // readable.
   void watch_set(std::function<std::vector<int>()> fds, Callback on_readable);
@@ -48,7 +52,7 @@ class EventLoop {
  private:
   struct Watch {
     std::function<std::vector<int>()> fds;
-    Callback on_readable;
+    EventsCallback on_events;  // with the events of all its descriptors together
   };
   struct Timer {
     std::function<int64_t()> due;  // monotonic ns

@@ -151,9 +151,10 @@ void define_options(CLI::App& app, Options& opt) {
   app.add_option("-l,--listen", opt.listen,
                  "serve on ADDR:PORT (repeatable; IPv6 as [ADDR]:PORT); default [::]:123 and 0.0.0.0:123")
       ->type_name("ADDR:PORT");
-  app.add_option("--workers", opt.workers, "serving threads (SO_REUSEPORT)")
+  app.add_option("--workers", opt.workers,
+                 "serving threads (SO_REUSEPORT); 0: serve from the main thread, as chronyd does")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(0, 64));
   app.add_flag("--camera-reference", opt.camera_reference,
                "with no other reference, take the camera's clock as camsync --camera-reference read it "
                "(the --camera-state file): step to it, serve it as refid CAM with its error bound");
@@ -563,13 +564,13 @@ void log_stamping(const os::UdpSocket& s, const std::string& where) {
   }
 }
 
-// One socket per address for each of the --workers threads.
+// One socket per address for each of the --workers threads (--workers 0: one set, served by the main thread).
 Stop open_workers(const Options& opt, std::vector<os::SocketAddress> addresses, Daemon& daemon) {
   os::UdpSocket::Options sock_options;
   sock_options.reuse_port = opt.workers > 1;
   sock_options.tx_timestamps = true;
   sock_options.freebind = true;  // start-up order does not matter: ap0 may come up later
-  for (int w = 0; w < opt.workers; ++w) {
+  for (int w = 0; w < std::max(opt.workers, 1); ++w) {
     std::vector<os::UdpSocket> sockets;
     for (os::SocketAddress& addr : addresses) {
       auto sock = os::UdpSocket::open(addr.family(), sock_options);
@@ -588,7 +589,7 @@ Stop open_workers(const Options& opt, std::vector<os::SocketAddress> addresses, 
       }
       sockets.push_back(std::move(*sock));
     }
-    daemon.add_worker(std::move(sockets));
+    daemon.add_worker(std::move(sockets), opt.workers == 0);
   }
   return std::nullopt;
 }

@@ -41,6 +41,12 @@ ClockSnapshot StatusReport::clock_snapshot() {
     c.frequency_ppm = kernel->frequency_ppm;
     c.system_time_offset_ns = kernel->offset_ns;
   }
+  // While sntpd disciplines the clock, the kernel's frequency includes the
+  // slew in progress: chronyc's figures are the drift and the slew apart.
+  if (auto t = parts_.upstreams.tracking()) {
+    c.frequency_ppm = t->base_ppm;
+    c.system_time_offset_ns = t->remaining_ns;
+  }
   return c;
 }
 

@@ -10,7 +10,7 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
   const core::Discipline& d = a.discipline;
   os::Status st = d.kind == core::Discipline::Step
                       ? clock_.step(d.offset_ns)
-                      : clock_.discipline(d.offset_ns, d.time_constant, a.distance_ns, a.jitter_ns);
+                      : clock_.discipline(d.clock.frequency_ppm, a.distance_ns, a.jitter_ns);
   if (!st) {
     os::log::error(
         "{}; answering unsynchronized (run with CAP_SYS_TIME, or --no-clock-control when another "
@@ -23,6 +23,7 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
                   a.reference.name);
   }
   if (a.first) os::log::info("following upstream {}", a.reference.name);
+  if (d.kind == core::Discipline::Slew && !d.clock.is_update) return true;  // a slew's end: no new sync
   record(a);
   return true;
 }

@@ -1,10 +1,11 @@
 // The clock as the upstream servers correct it: each UpstreamAction applied, logged and recorded.
 //
-// Upstreams (upstreams.hpp) decides what the clock needs (core::plan_discipline
-// on the selection) and returns it as an action, as core::Server::handle
+// Upstreams (upstreams.hpp) decides what the clock needs (core/discipline on
+// the selection) and returns it as an action, as core::Server::handle
 // returns its reply; this part carries it out through the Clock interface:
-// a step (only before the first sync, beyond --step-threshold) or the kernel
-// PLL fed with the offset, the root distance and the jitter.  Each correction
+// a step (only before the first sync, beyond --step-threshold) or the
+// frequency to set (the drift and the slew of the offset), with the root
+// distance and the jitter as the kernel's error bounds.  Each correction
 // goes to the sync-state file (source "ntp:ADDRESS"), for camsync and a
 // restart.  Upstreams is told the outcome (Upstreams::applied): a clock that
 // cannot be corrected is never served as if it followed upstream.

@@ -3,6 +3,11 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
+#include <cstdlib>
+
+#include "os/log.hpp"
+
 namespace lansync::sntpd {
 
 void UpstreamFollower::reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns) {
@@ -10,7 +15,7 @@ void UpstreamFollower::reselect(const std::vector<core::UpstreamSource>& sources
 }
 
 std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::UpstreamSource>& sources,
-                                                       int64_t now_ns) {
+                                                       int64_t now_ns, int64_t now_mono_ns) {
   reselect(sources, now_ns);
   const core::UpstreamSelection& sel = selection_;
   if (!sel.ok) return std::nullopt;
@@ -22,8 +27,25 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
   if (clock_failed_) return std::nullopt;
   const core::UpstreamSource& peer = sources[sel.system_peer];
   UpstreamAction a;
-  a.discipline =
-      core::plan_discipline(sel.offset_ns, !corrected_once_, rules_.step_threshold_ns, peer.poll_log2());
+  a.discipline.offset_ns = sel.offset_ns;
+  if (!corrected_once_ && std::llabs(sel.offset_ns) > rules_.step_threshold_ns) {
+    a.discipline.kind = core::Discipline::Step;
+  } else {
+    // The system peer's line gives the frequency error; the offset is the truechimers' combined.
+    const std::optional<core::SourceEstimate>& e = peer.estimate();
+    double freq = e ? e->freq_ppm : 0;
+    double skew = e ? e->skew_ppm : 1e9;  // none yet: the frequency is left alone
+    int64_t offset_sd = e ? e->offset_sd_ns : peer.jitter_ns();
+    a.discipline.kind = core::Discipline::Slew;
+    a.discipline.clock = loop_.plan(now_mono_ns, sel.offset_ns, offset_sd, freq, skew);
+    // chronyd's tracking log, at debug level (-v).
+    os::log::debug(
+        "update: offset {:+.9f} s (sd {:.9f}), frequency error {:+.4f} ppm (skew {:.4f}), {} samples, "
+        "poll {}; frequency {:+.4f} ppm, slewing {:+.9f} s",
+        static_cast<double>(sel.offset_ns) / 1e9, static_cast<double>(offset_sd) / 1e9, freq, skew,
+        e ? e->samples : 0, peer.poll_log2(), a.discipline.clock.frequency_ppm,
+        static_cast<double>(loop_.remaining_ns(now_mono_ns) + sel.offset_ns) / 1e9);
+  }
   a.reference = sel.reference;
   a.system_peer = sel.system_peer;
   a.distance_ns = sel.reference.root_delay_ns / 2 + sel.reference.root_dispersion_ns;
@@ -32,20 +54,47 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
   return a;
 }
 
+void UpstreamFollower::start_from(double frequency_ppm) {
+  if (corrected_once_) return;
+  // A frequency restored from the drift file is known to a few ppm (a crystal
+  // warms and cools); one at the kernel's limit is not known at all.
+  bool plausible = std::fabs(frequency_ppm) < 0.99 * 500;
+  loop_ = core::ClockLoop(frequency_ppm, frequency_ppm != 0 && plausible ? 10.0 : 1e6);
+}
+
+UpstreamAction UpstreamFollower::end_slew(int64_t now_mono_ns) const {
+  UpstreamAction a;
+  a.discipline.kind = core::Discipline::Slew;
+  a.discipline.clock = loop_.end_slew(now_mono_ns);
+  if (reference_) a.reference = *reference_;
+  a.system_peer = selection_.system_peer;
+  a.distance_ns = a.reference.root_delay_ns / 2 + a.reference.root_dispersion_ns;
+  return a;
+}
+
 void UpstreamFollower::applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources,
-                               int64_t now_ns) {
+                               int64_t now_ns, int64_t now_mono_ns) {
   if (!done) {
     // A clock we cannot correct must not be served as if it followed upstream.
     clock_failed_ = true;
     reference_.reset();
     return;
   }
+  const core::Discipline& d = a.discipline;
+  if (d.kind == core::Discipline::Slew && !d.clock.is_update) {
+    loop_.commit(now_mono_ns, d.clock);  // the end of a slew: no new estimate
+    return;
+  }
   reference_ = a.reference;
-  if (a.discipline.kind == core::Discipline::Step) {
+  if (d.kind == core::Discipline::Step) {
     // The samples were taken on the clock before the step: they move with it.
-    for (core::UpstreamSource& s : sources) s.apply_step(a.discipline.offset_ns);
+    for (core::UpstreamSource& s : sources) s.apply_step(d.offset_ns);
     reselect(sources, now_ns);  // still by the first sync's rules
     if (selection_.ok) reference_ = selection_.reference;
+  } else {
+    loop_.commit(now_mono_ns, d.clock);
+    // Taken as done (the slew goes on): the samples describe the clock as corrected.
+    for (core::UpstreamSource& s : sources) s.apply_correction(now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns);
   }
   corrected_once_ = true;
 }

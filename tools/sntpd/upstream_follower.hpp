@@ -3,11 +3,12 @@
 //
 // After each sample (or change of reach) the servers are combined again
 // (core::select_upstreams: majority, --min-sources, the first-sync agreement
-// rule).  A selection that counts asks the clock for a correction
-// (core::plan_discipline: a step only before the first sync, beyond
-// --step-threshold; else the kernel PLL), returned as an UpstreamAction for the
-// caller to apply (upstream_clock.hpp); once it reports the clock took it, the
-// system peer is the reference served.  A clock that refused is never
+// rule).  A selection that counts asks the clock for a correction: a step
+// only before the first sync, beyond --step-threshold; else the discipline's
+// (core/discipline: the frequency and the slew of the offset, as chronyd's),
+// returned as an UpstreamAction for the caller to apply (upstream_clock.hpp);
+// once it reports the clock took it, every source's samples follow the
+// correction and the system peer is the reference served.  A clock that refused is never
 // followed again.  Without clock control (another daemon keeps the clock), the
 // selection is followed as it stands.  The sources themselves (one
 // core::UpstreamSource per address polled) are Upstreams'; each call gets them.
@@ -23,9 +24,9 @@
 
 namespace lansync::sntpd {
 
-// What a new selection asks of the clock (core::plan_discipline), with what applying it needs.
+// What a new selection (or the end of a slew) asks of the clock, with what applying it needs.
 struct UpstreamAction {
-  core::Discipline discipline;        // a step, or the kernel PLL fed with an offset
+  core::Discipline discipline;        // a step, or the frequency to set (core/discipline)
   core::UpstreamReference reference;  // the system peer selected
   size_t system_peer = 0;             // its index among the sources
   std::string source;                 // "ntp:ADDRESS": the sync-state record's source
@@ -49,11 +50,24 @@ class UpstreamFollower {
   // Combines the sources again at now_ns (a reach, a sample or the set of sources changed).
   void reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
   // Combines them after a new sample; the correction the selection asks for, if any (its source
-  // left for the caller to name).
-  std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
-  // The outcome of applying a (done: the clock took it); a step moves the sources' samples with it.
-  void applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources,
-               int64_t now_ns);
+  // left for the caller to name).  now_mono_ns: the monotonic clock, which slews are timed on.
+  std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, int64_t now_ns,
+                                       int64_t now_mono_ns);
+  // The outcome of applying a (done: the clock took it); the sources' samples move with it.
+  void applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources, int64_t now_ns,
+               int64_t now_mono_ns);
+  // The frequency the clock starts with (the drift file's, restored) before the first correction.
+  void start_from(double frequency_ppm);
+  // When the slew in progress is due to end (monotonic ns); INT64_MAX: none.
+  int64_t slew_due_ns() const { return clock_failed_ ? INT64_MAX : loop_.slew_end_mono_ns(); }
+  // The correction the end of the slew asks for (the frequency back to its base, or on for what is left).
+  UpstreamAction end_slew(int64_t now_mono_ns) const;
+  // The offset still being slewed at now (positive: the clock moves forward): a sample taken now
+  // is on the clock as corrected so far once this is taken off its offset.
+  int64_t remaining_ns(int64_t now_mono_ns) const { return loop_.remaining_ns(now_mono_ns); }
+  // The clock's frequency without the slew (the drift file's); its error bound.
+  double base_frequency_ppm() const { return loop_.base_ppm(); }
+  double frequency_skew_ppm() const { return loop_.skew_ppm(); }
 
   // The reference the servers give (kept, with its age, after they go silent:
   // holdover), or nothing if never followed or if the clock could not be corrected.
@@ -78,6 +92,7 @@ class UpstreamFollower {
   bool corrected_once_ = false;
   bool clock_failed_ = false;
   int64_t last_offset_ns_ = 0;
+  core::ClockLoop loop_;
 };
 
 }  // namespace lansync::sntpd

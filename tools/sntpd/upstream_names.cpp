@@ -10,25 +10,33 @@
 
 namespace lansync::sntpd {
 
-size_t UpstreamNames::add(UpstreamName name, int64_t now_mono) {
-  if (!resolver_) resolver_ = std::make_unique<os::Resolver>(lookup_);
+size_t UpstreamNames::add(UpstreamName name) {
+  name.literal = os::resolve_numeric(name.hp).has_value();
   names_.push_back(std::move(name));
-  ask(now_mono);
   return names_.size() - 1;
 }
 
 void UpstreamNames::ask(int64_t now_mono) {
   for (size_t i = 0; i < names_.size(); ++i) {
     UpstreamName& n = names_[i];
+    if (n.literal) n.refresh = false;  // the same address again is all it has
     if ((n.resolved && !n.refresh) || n.pending || n.retry_mono_ns > now_mono) continue;
     n.pending = true;
+    if (n.literal) {
+      literals_.push_back({i, *os::resolve_numeric(n.hp)});
+      continue;
+    }
+    if (!resolver_) resolver_ = std::make_unique<os::Resolver>(lookup_);  // its thread, once a name needs it
     resolver_->request(i, n.hp);
   }
 }
 
 std::vector<os::Resolver::Answer> UpstreamNames::take() {
-  if (!resolver_) return {};
-  std::vector<os::Resolver::Answer> answers = resolver_->take();
+  std::vector<os::Resolver::Answer> answers = std::move(literals_);
+  literals_.clear();
+  if (resolver_) {
+    for (os::Resolver::Answer& a : resolver_->take()) answers.push_back(std::move(a));
+  }
   for (const os::Resolver::Answer& a : answers) names_[a.id].pending = false;
   return answers;
 }
@@ -65,6 +73,7 @@ void UpstreamNames::took(size_t i, const std::string& used, size_t replaced, con
 }
 
 int64_t UpstreamNames::next_due_ns() const {
+  if (!literals_.empty()) return 0;  // answered, to be taken now
   int64_t due = INT64_MAX;
   for (const UpstreamName& n : names_) {
     if ((!n.resolved || n.refresh) && !n.pending) due = std::min(due, n.retry_mono_ns);

@@ -61,9 +61,17 @@ void UpstreamSet::save_drift() {
 
 void UpstreamSet::save_drift_locked() {
   if (drift_file_.empty() || !upstreams_->follower().disciplined()) return;
-  auto st = os::save_frequency(clock_, drift_file_);
+  // The base frequency, not the kernel's: that includes the slew in progress.
+  auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
   drift_save_failed_ = !st;
+}
+
+std::optional<UpstreamSet::Tracking> UpstreamSet::tracking() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const UpstreamFollower& f = upstreams_->follower();
+  if (!f.disciplined()) return std::nullopt;
+  return Tracking{f.base_frequency_ppm(), f.remaining_ns(os::monotonic_ns())};
 }
 
 bool UpstreamSet::controls_clock() {

@@ -35,6 +35,13 @@ class UpstreamSet {
   // Polls the servers when due and reads their replies as they come; after replies
   // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
   void attach(EventLoop& loop, std::function<void()> after_read);
+  // The clock's frequency without the slew, and the offset still to slew (positive: the clock is
+  // behind), while sntpd disciplines it; none otherwise.  Thread-safe.
+  struct Tracking {
+    double base_ppm = 0;
+    int64_t remaining_ns = 0;
+  };
+  std::optional<Tracking> tracking();
   // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
   void save_drift();
 

@@ -52,7 +52,8 @@ void Upstreams::add_name(const std::string& text, const os::HostPort& hp, const 
   n.hp = hp;
   n.keys = keys;
   n.key_id = key_id;
-  names_.add(std::move(n), os::monotonic_ns());
+  names_.add(std::move(n));
+  names_.ask(os::monotonic_ns());
 }
 
 os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
@@ -145,13 +146,14 @@ std::vector<int> Upstreams::fds() const {
 }
 
 int64_t Upstreams::next_due_ns() const {
-  int64_t due = INT64_MAX;
+  int64_t due = follower_.slew_due_ns();
   for (const core::UpstreamSource& s : sources_) due = std::min(due, s.next_poll_ns());
   return std::min(due, names_.next_due_ns());
 }
 
 std::optional<UpstreamAction> Upstreams::poll_once() {
   int64_t now = os::monotonic_ns();
+  if (follower_.slew_due_ns() <= now) return follower_.end_slew(now);
   take_answers(now);
   for (size_t i = 0; i < peers_.size(); ++i) {
     if (auto a = receive(i)) return a;  // the next call reads on from here
@@ -190,8 +192,12 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   peers_[i].note_reply(reply);
   if (reply.check.status != proto::ReplyStatus::Ok) return false;
   core::UpstreamSample s;
-  s.time_ns = t4_ns;
   s.sample = reply.check.sample;
+  // On the clock as corrected so far: the slew in progress taken as done.
+  int64_t now_mono = os::monotonic_ns();
+  int64_t remaining = follower_.remaining_ns(now_mono);
+  s.time_ns = t4_ns + remaining;
+  s.sample.offset_ns -= remaining;
   s.stratum = h.stratum;
   s.root_delay_ns = codec::from_ntp_short(h.root_delay);
   s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
@@ -203,13 +209,17 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
     follower_.reselect(sources_, clock_.now_ns());
     return true;
   }
-  *action = follower_.update(sources_, clock_.now_ns());
+  if (!follower_.synced()) {
+    // The frequency the clock has now (a drift file's) is where the discipline starts.
+    if (auto st = clock_.sync_status()) follower_.start_from(st->frequency_ppm);
+  }
+  *action = follower_.update(sources_, clock_.now_ns(), now_mono);
   if (*action) (*action)->source = "ntp:" + peers_[(*action)->system_peer].address().ip();
   return true;
 }
 
 void Upstreams::applied(const UpstreamAction& a, bool done) {
-  follower_.applied(a, done, sources_, clock_.now_ns());
+  follower_.applied(a, done, sources_, clock_.now_ns(), os::monotonic_ns());
 }
 
 std::vector<UpstreamSnapshot> Upstreams::status() const {

@@ -17,9 +17,7 @@ Worker::Worker(os::Clock& clock, core::Server& state, std::vector<os::UdpSocket>
       state_(state),
       sockets_(std::move(sockets)),
       rng_(seed | 1),
-      transmit_clock_(os::transmit_clock(clock)) {
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-}
+      transmit_clock_(os::transmit_clock(clock)) {}
 
 Worker::~Worker() {
   stop();
@@ -27,6 +25,7 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -36,6 +35,11 @@ void Worker::stop() {
   ssize_t rc = ::write(stop_fd_, &one, sizeof(one));
   (void)rc;  // an eventfd write of 1 cannot fail short of overflow
   thread_.join();
+}
+
+void Worker::attach(EventLoop& loop) {
+  for (os::UdpSocket& s : sockets_)
+    loop.watch_events(s.fd(), [this, &s](short revents) { dispatch(s, revents); });
 }
 
 uint32_t Worker::next_random() {
@@ -58,11 +62,13 @@ void Worker::run() {
       return;
     }
     if (fds.back().revents != 0) return;
-    for (size_t i = 0; i < sockets_.size(); ++i) {
-      if ((fds[i].revents & POLLERR) != 0) read_tx_timestamps(sockets_[i]);
-      if ((fds[i].revents & POLLIN) != 0) serve(sockets_[i]);
-    }
+    for (size_t i = 0; i < sockets_.size(); ++i) dispatch(sockets_[i], fds[i].revents);
   }
+}
+
+void Worker::dispatch(os::UdpSocket& socket, short revents) {
+  if ((revents & POLLERR) != 0) read_tx_timestamps(socket);
+  if ((revents & POLLIN) != 0) serve(socket);
 }
 
 void Worker::serve(os::UdpSocket& socket) {

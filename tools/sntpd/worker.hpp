@@ -8,7 +8,9 @@
 // the bytes sent, and go to Server::note_kernel_transmit() for the next reply.
 //
 // Each worker owns one socket per listen address (SO_REUSEPORT when there are
-// several workers) and receives in batches (recvmmsg).  Replies go out one by
+// several workers) and receives in batches (recvmmsg).  With --workers 0 the
+// one worker has no thread: it serves from the main thread's event loop, as
+// chronyd does (a Pi Zero has one core; chrony's simulator runs one thread).  Replies go out one by
 // one, each stamped just before its own send: batching the sends would delay
 // the later ones after their transmit timestamps were taken.
 #pragma once
@@ -21,6 +23,7 @@
 
 #include "core/clients.hpp"
 #include "core/server.hpp"
+#include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "os/udp.hpp"
 #include "status_snapshot.hpp"
@@ -48,11 +51,15 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void start();
-  void stop();  // returns once the thread has ended
+  void stop();  // returns once the thread has ended, if one was started
+  // Serves from loop's thread instead of a thread of its own (not with start()).
+  void attach(EventLoop& loop);
   const Counters& counters() const { return counters_; }
 
  private:
   void run();
+  // What poll() said of socket: transmit timestamps came back (POLLERR), requests wait (POLLIN).
+  void dispatch(os::UdpSocket& socket, short revents);
   void serve(os::UdpSocket& socket);
   void read_tx_timestamps(os::UdpSocket& socket);
   uint32_t next_random();

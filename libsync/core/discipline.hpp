@@ -1,0 +1,132 @@
+// The clock discipline sntpd runs when it follows upstream servers, as chronyd's.
+//
+// Each server's samples (offset and delay, on the clock as corrected so far)
+// are kept in a register (SourceStats).  A weighted least-squares line through
+// them gives the server's offset now, our clock's frequency error, and the
+// errors of both; samples with more delay weigh less, and the oldest are
+// dropped while the line's residuals (with those of as many older samples)
+// show a pattern (too few runs of one sign: the frequency wandered), so the
+// line spans what still fits one.
+//
+// The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a
+// share of the measured frequency error (all of it while ours is unknown, less
+// as our frequency becomes better known than the new estimate: chrony's skew
+// blend) and the whole offset, which is slewed out by a temporary extra
+// frequency over a time that grows with the update interval and shrinks with
+// the offset: a large offset goes fast (up to 1/12, as chronyd's maxslewrate),
+// a small one within its noise takes a few poll intervals.  Every correction
+// made is also applied to every register's stored samples, so that they keep
+// describing the clock as it is now and no sample is ever applied twice.
+// "Cooked" time is the clock with the slew in progress taken as done: sample
+// offsets are measured against it (offset - remaining).
+//
+// Signs, as everywhere in lansync: an offset is positive when the server is
+// ahead (our clock is behind); a frequency is positive when our clock runs
+// faster (it is the kernel's); a frequency error is positive when the
+// server gains on us (we must run faster).  Pure: times come in as parameters.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace lansync::core {
+
+// Samples a register keeps (chrony's MAX_SAMPLES).
+inline constexpr size_t kMaxStatSamples = 64;
+// The fewest samples the runs test leaves (chrony's minsamples default).
+inline constexpr size_t kMinStatSamples = 6;
+// Fastest slew of an offset, as a frequency (chronyd's maxslewrate: 1/12).
+inline constexpr double kMaxSlewPpm = 1e6 / 12;
+// How many update intervals an offset equal to its error takes to slew out, times 2 (corrtimeratio).
+inline constexpr double kCorrectionTimeRatio = 3;
+
+// One measurement of a server, for the register.
+struct StatSample {
+  int64_t time_ns = 0;       // our (cooked) clock when it was taken
+  int64_t offset_ns = 0;     // positive: the server is ahead
+  int64_t delay_ns = 0;      // round trip, at least the precision
+  int64_t precision_ns = 1;  // both sides' reading error
+};
+
+// What a register's line says of its server.
+struct SourceEstimate {
+  int64_t time_ns = 0;       // the newest sample's time, where offset_ns applies
+  int64_t offset_ns = 0;     // the line at time_ns
+  double freq_ppm = 0;       // the line's slope: positive, the server gains on us
+  int64_t offset_sd_ns = 0;  // standard error of offset_ns
+  double skew_ppm = 0;       // bound on the slope's error (99.95 %)
+  int64_t std_dev_ns = 0;    // residual standard deviation of the samples
+  size_t samples = 0;        // in the line
+  // The offset the line predicts at t_ns.
+  int64_t offset_at(int64_t t_ns) const;
+};
+
+class SourceStats {
+ public:
+  // Adds s (newest) and fits the line again, dropping what the runs test rejects.
+  void add(const StatSample& s);
+  // A correction was made at when_ns: the clock runs faster by dfreq_ppm and
+  // was moved forward by doffset_ns.  The samples move with it.
+  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  void clear();
+  size_t size() const { return samples_.size(); }
+  // The last fit; none below 3 samples.
+  const std::optional<SourceEstimate>& estimate() const { return estimate_; }
+  // The offset expected at t_ns before a new sample: the line's, or the last sample's.
+  std::optional<int64_t> predict_ns(int64_t t_ns) const;
+
+ private:
+  void fit();
+  std::vector<StatSample> samples_;  // the line's, oldest first
+  std::vector<StatSample> older_;    // dropped from the line, kept for its runs test
+  std::optional<SourceEstimate> estimate_;
+};
+
+// What an update asks of the clock.
+struct ClockUpdate {
+  double frequency_ppm = 0;              // the frequency to set now (base and slew)
+  double dfreq_ppm = 0;                  // the change of the base frequency: the samples shift by it
+  int64_t doffset_ns = 0;                // the offset taken on: the samples shift by it
+  int64_t slew_end_mono_ns = INT64_MAX;  // when the slew is done (the frequency goes back to base)
+  double skew_ppm = 0;                   // our frequency's error bound after the update
+  double correction_rate_s2 = 0;  // offset (s) x slew duration (s): 1.5 x offset error x update interval
+  bool is_update = false;         // a new estimate (not the end of a slew)
+};
+
+// The clock's frequency and the slew of the offsets it was given.  Times on a monotonic clock.
+class ClockLoop {
+ public:
+  // base_ppm: the frequency the clock has (the drift file's); skew_ppm: how well it is known.
+  explicit ClockLoop(double base_ppm = 0, double skew_ppm = 1e6) : base_ppm_(base_ppm), skew_ppm_(skew_ppm) {}
+
+  // An update at now with the servers' offset (and its error), their frequency error and its skew.
+  // Planned only: commit() makes it the clock's state once the clock took it.
+  ClockUpdate plan(int64_t now_mono_ns, int64_t offset_ns, int64_t offset_sd_ns, double freq_ppm,
+                   double skew_ppm) const;
+  void commit(int64_t now_mono_ns, const ClockUpdate& u);
+  // The slew ended (or is due to): the frequency to set, the base.
+  ClockUpdate end_slew(int64_t now_mono_ns) const;
+  // The offset still to slew at now (positive: the clock will move forward).
+  int64_t remaining_ns(int64_t now_mono_ns) const;
+  // When the slew in progress is due to end; INT64_MAX: none.
+  int64_t slew_end_mono_ns() const { return slew_ppm_ == 0 ? INT64_MAX : slew_end_mono_ns_; }
+  double base_ppm() const { return base_ppm_; }
+  double skew_ppm() const { return skew_ppm_; }
+
+ private:
+  // The slew of pending_ns starting at now: its frequency and end.
+  void plan_slew(int64_t now_mono_ns, int64_t pending_ns, double correction_rate_s2, ClockUpdate& u) const;
+
+  double base_ppm_;
+  double skew_ppm_;
+  int64_t pending_ns_ = 0;  // offset left to slew at slew_start
+  double slew_ppm_ = 0;     // the extra frequency slewing it
+  int64_t slew_start_mono_ns_ = 0;
+  int64_t slew_end_mono_ns_ = INT64_MAX;
+  int64_t last_update_mono_ns_ = -1;
+  double correction_rate_s2_ = 0;  // the last update's: offset x duration
+};
+
+}  // namespace lansync::core
