@@ -15,6 +15,7 @@ constexpr double kMaxUpdateSkewPpm = 1000;
 // A slew never shorter than this, and an offset below kNegligibleNs is not slewed.
 constexpr double kMinSlewS = 1;
 constexpr int64_t kNegligibleNs = 1000;
+constexpr double kMaxSlewTimerS = 1e4;
 
 // Student's t at 99.95 % for dof degrees of freedom (1 ...), as chrony bounds the skew.
 double t_quantile(size_t dof) {
@@ -228,8 +229,9 @@ void ClockLoop::plan_slew(int64_t now_mono_ns, int64_t pending_ns, double rate_s
   u.frequency_ppm = std::clamp(base_ppm_ + slew_ppm, -kMaxFrequencyPpm, kMaxFrequencyPpm);
   slew_ppm = u.frequency_ppm - base_ppm_;
   // The clock's own elapsed time runs (1 + frequency) faster than the slew's.
+  // A slew longer than kMaxSlewTimerS is looked at again then (end_slew), as chronyd's timer.
   double elapsed_s = pending_s / (slew_ppm * 1e-6) * (1 + u.frequency_ppm * 1e-6);
-  u.slew_end_mono_ns = now_mono_ns + std::llround(elapsed_s * kNsPerS);
+  u.slew_end_mono_ns = now_mono_ns + std::llround(std::clamp(elapsed_s, kMinSlewS, kMaxSlewTimerS) * kNsPerS);
 }
 
 void ClockLoop::commit(int64_t now_mono_ns, const ClockUpdate& u) {

@@ -99,6 +99,17 @@ TEST(ClockLoop, AWellKnownFrequencyTakesLittleOfAPoorEstimate) {
   EXPECT_DOUBLE_EQ(loop.plan(0, 0, 1 * kMs, 5, 2000).dfreq_ppm, 0);  // beyond maxupdateskew
 }
 
+TEST(ClockLoop, AVeryLongSlewIsLookedAtAgainWithinItsTimer) {
+  ClockLoop loop;
+  loop.commit(0, loop.plan(0, 0, 1 * kMs, 0, 1));
+  // 2 us with a 1 s error after a day: the slew would take years; it is looked at after 1e4 s.
+  ClockUpdate u = loop.plan(86400 * kS, 2 * kUs, 1 * kS, 0, 1);
+  EXPECT_EQ(u.slew_end_mono_ns, 86400 * kS + 10'000 * kS);
+  loop.commit(86400 * kS, u);
+  EXPECT_GT(loop.remaining_ns(u.slew_end_mono_ns), 0);  // not done: end_slew slews on
+  EXPECT_TRUE(loop.end_slew(u.slew_end_mono_ns).slew_end_mono_ns > u.slew_end_mono_ns);
+}
+
 TEST(ClockLoop, ASmallOffsetIsSlewedOverSeveralIntervals) {
   ClockLoop loop;
   loop.commit(0, loop.plan(0, 0, 1 * kMs, 0, 1));
