@@ -170,12 +170,16 @@ void SourceStats::fit() {
   estimate_ = e;
 }
 
-void SourceStats::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
+int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
   // Had the clock been corrected so before, it would have read doffset_ns
   // more at when_ns and dfreq less per second before it.
+  return doffset_ns - std::llround(dfreq_ppm * 1e-6 * static_cast<double>(when_ns - t_ns));
+}
+
+void SourceStats::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
   for (std::vector<StatSample>* v : {&older_, &samples_}) {
     for (StatSample& s : *v) {
-      int64_t delta = doffset_ns - std::llround(dfreq_ppm * 1e-6 * static_cast<double>(when_ns - s.time_ns));
+      int64_t delta = correction_shift_ns(s.time_ns, when_ns, dfreq_ppm, doffset_ns);
       s.offset_ns -= delta;
       s.time_ns += delta;
     }
@@ -193,6 +197,10 @@ std::optional<int64_t> SourceStats::predict_ns(int64_t t_ns) const {
   if (estimate_) return estimate_->offset_at(t_ns);
   if (samples_.empty()) return std::nullopt;
   return samples_.back().offset_ns;
+}
+
+double ClockLoop::base_after(double dfreq_ppm) const {
+  return std::clamp(base_ppm_ + dfreq_ppm, -kMaxFrequencyPpm / 2, kMaxFrequencyPpm / 2);
 }
 
 ClockUpdate ClockLoop::plan(int64_t now_mono_ns, int64_t offset_ns, int64_t offset_sd_ns, double freq_ppm,
@@ -213,7 +221,7 @@ ClockUpdate ClockLoop::plan(int64_t now_mono_ns, int64_t offset_ns, int64_t offs
   u.correction_rate_s2 =
       kCorrectionTimeRatio * 0.5 * static_cast<double>(offset_sd_ns) / kNsPerS * interval_s;
   ClockLoop next = *this;
-  next.base_ppm_ = std::clamp(base_ppm_ + u.dfreq_ppm, -kMaxFrequencyPpm / 2, kMaxFrequencyPpm / 2);
+  next.base_ppm_ = base_after(u.dfreq_ppm);
   next.plan_slew(now_mono_ns, remaining_ns(now_mono_ns) + offset_ns, u.correction_rate_s2, u);
   return u;
 }
@@ -241,7 +249,7 @@ void ClockLoop::commit(int64_t now_mono_ns, const ClockUpdate& u) {
     skew_ppm_ = u.skew_ppm;
     correction_rate_s2_ = u.correction_rate_s2;
   }
-  base_ppm_ = std::clamp(base_ppm_ + u.dfreq_ppm, -kMaxFrequencyPpm / 2, kMaxFrequencyPpm / 2);
+  base_ppm_ = base_after(u.dfreq_ppm);
   slew_ppm_ = u.frequency_ppm - base_ppm_;
   pending_ns_ = slew_ppm_ == 0 ? 0 : pending;
   slew_start_mono_ns_ = now_mono_ns;

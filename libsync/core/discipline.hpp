@@ -63,6 +63,11 @@ struct SourceEstimate {
   int64_t offset_at(int64_t t_ns) const;
 };
 
+// How far a correction made at when_ns (the clock made faster by dfreq_ppm and
+// moved forward by doffset_ns) moves the clock's reading at t_ns <= when_ns:
+// a sample taken then has its time moved by it and its offset by minus it.
+int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+
 class SourceStats {
  public:
   // Adds s (newest) and fits the line again, dropping what the runs test rejects.
@@ -116,6 +121,8 @@ class ClockLoop {
   double skew_ppm() const { return skew_ppm_; }
 
  private:
+  // The base frequency after a change of dfreq_ppm, within the kernel's range.
+  double base_after(double dfreq_ppm) const;
   // The slew of pending_ns starting at now: its frequency and end.
   void plan_slew(int64_t now_mono_ns, int64_t pending_ns, double correction_rate_s2, ClockUpdate& u) const;
 

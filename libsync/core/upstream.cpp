@@ -123,7 +123,7 @@ void UpstreamSource::apply_step(int64_t offset_ns) { apply_correction(0, 0, offs
 
 void UpstreamSource::apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
   for (UpstreamSample& u : filter_) {
-    int64_t delta = doffset_ns - std::llround(dfreq_ppm * 1e-6 * static_cast<double>(when_ns - u.time_ns));
+    int64_t delta = correction_shift_ns(u.time_ns, when_ns, dfreq_ppm, doffset_ns);
     u.sample.offset_ns -= delta;
     u.time_ns += delta;
   }
