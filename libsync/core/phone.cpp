@@ -1,6 +1,7 @@
 // Phone set rules; see phone.hpp.
 #include "core/phone.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -314,9 +315,10 @@ std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_a
   if (c.role != ReferenceRole::Measured && c.role != ReferenceRole::Record) return std::nullopt;
   const proto::ReferenceState& s = c.state;
   int64_t until = s.reference_time_ns + max_age_ns;
-  // root delay / 2 + dispersion + PHI * age reaches MAXDIST after this long.
+  // root delay / 2 + dispersion + its growth over the age reaches MAXDIST after this long.
   int64_t margin = proto::kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
-  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / proto::kPhiPpm * 1'000'000 : 0);
+  int64_t rate = std::max<int64_t>(s.dispersion_rate_ppm, 1);
+  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / rate * 1'000'000 : 0);
   return until < by_distance ? until : by_distance;
 }
 

@@ -1,12 +1,18 @@
 // Reference selection; see reference.hpp.
 #include "core/reference.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
 
 namespace lansync::core {
 namespace {
+
+// A record written within this of a measured reference's update is of the same measurement.
+constexpr int64_t kSameMeasurementNs = 1'000'000'000;
 
 // Root distance of a reference at now: what clients will compare with 1.5 s.
 int64_t root_distance_at(const proto::ReferenceState& s, int64_t now_ns) {
@@ -88,6 +94,11 @@ ReferenceCandidate upstream_candidate(const UpstreamReference& u, int64_t now_ns
   c.state.reference_time_ns = u.update_ns;
   c.state.root_delay_ns = u.root_delay_ns;
   c.state.root_dispersion_ns = u.root_dispersion_ns;
+  // The served error grows by how well our frequency is known, as chronyd's root dispersion grows
+  // by its skew: no worse than kMaxFrequencyErrorPpm, when it is not known at all.
+  double skew = u.frequency_skew_ppm >= 0 ? std::min(u.frequency_skew_ppm, kMaxFrequencyErrorPpm)
+                                          : kMaxFrequencyErrorPpm;  // (NaN too: nothing known)
+  c.state.dispersion_rate_ppm = proto::kPhiPpm + std::llround(std::ceil(skew));
   c.detail = c.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
              human_duration(now_ns - u.update_ns) + " ago)";
   if (u.stratum + 1 > 15) c.problem = "upstream stratum too high";
@@ -135,14 +146,22 @@ ReferenceCandidate local_candidate(uint8_t stratum, int8_t precision_log2, int64
 
 ReferenceChoice choose_reference(const std::vector<ReferenceCandidate>& candidates, int64_t now_ns,
                                  int64_t max_age_ns, int8_t precision_log2) {
-  std::string rejected;  // why better references did not count, for a last resort's detail
+  std::string rejected;                     // why better references did not count, for a last resort's detail
+  int64_t measured_refused_ns = INT64_MIN;  // the reference time of a measured one that did not
   for (const ReferenceCandidate& c : candidates) {
     std::string why = c.problem;
+    // A record made by the same measurement (sntpd records each upstream update) would serve it
+    // on, its error grown at 15 ppm where the upstream one grew by the frequency's error too.
+    if (why.empty() && c.role == ReferenceRole::Record && c.state.reference_time_ns <= measured_refused_ns)
+      why = "no newer than the upstream reference that no longer counts";
     if (why.empty() && usable(c.state, now_ns, max_age_ns, &why)) {
       ReferenceChoice choice{c.kind, c.role, c.source, c.state, c.detail};
       choice.state.precision_log2 = precision_log2;
       if (c.role == ReferenceRole::LastResort && !rejected.empty()) choice.detail += " (" + rejected + ")";
       return choice;
+    }
+    if (c.role == ReferenceRole::Measured && c.problem.empty()) {
+      measured_refused_ns = c.state.reference_time_ns + kSameMeasurementNs;
     }
     rejected += (rejected.empty() ? "" : "; ") + c.name + ": " + why;
   }

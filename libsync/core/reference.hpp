@@ -10,7 +10,7 @@
 //      when its record was made in this boot (core/record_age.hpp);
 //   4. --local-stratum N, the last resort (chrony's `local stratum`).
 // Root dispersion grows at PHI = 15 ppm of the time since the reference was
-// last updated.  A reference older than max_age, or whose root distance
+// last updated (an upstream reference: plus our frequency's error bound).  A reference older than max_age, or whose root distance
 // exceeds 1.5 s, no longer counts; with nothing left the server is
 // unsynchronized (LI=3, stratum 16).  The rules that other parts apply to the
 // reference served (a phone may not override a measured one, the camera's
@@ -69,6 +69,11 @@ inline constexpr uint8_t kUnknownDepthStratum = 3;
 ReferenceChoice choose_reference(const std::vector<ReferenceCandidate>& candidates, int64_t now_ns,
                                  int64_t max_age_ns, int8_t precision_log2);
 
+// How far from true a clock's frequency may be when nothing is known of it (ppm): a crystal's
+// ±500 ppm (the kernel's and chronyd's maxdrift), and as much again from an estimate the
+// discipline took (it takes none known worse than 1000 ppm, core/discipline).
+inline constexpr double kMaxFrequencyErrorPpm = 1000;
+
 // The system peer of the upstream servers, as of its last update.
 struct UpstreamReference {
   uint8_t stratum = 0;             // the upstream server's stratum (we serve one more)
@@ -77,6 +82,8 @@ struct UpstreamReference {
   int64_t update_ns = 0;           // when the last measurement was taken
   int64_t root_delay_ns = 0;       // upstream root delay + our path delay to it
   int64_t root_dispersion_ns = 0;  // upstream root dispersion + our measurement's dispersion
+  double frequency_skew_ppm = 0;   // our frequency's error bound (the discipline's): the dispersion
+                                   // grows by it, beside PHI, until the next update
 };
 
 // The upstream servers' system peer (kind "upstream", Measured), as of now_ns.

@@ -34,7 +34,20 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);
   polls_ = std::min(polls_ + 1, kReachPolls);
   if (burst_left_ > 0) --burst_left_;
-  next_poll_ns_ = now_ns + (burst_left_ > 0 ? kBurstSpacingNs : (kNsPerSecond << poll_log2_));
+  last_transmit_ns_ = now_ns;
+  ++unanswered_;
+  if (burst_left_ > 0) {
+    next_poll_ns_ = now_ns + kBurstSpacingNs;
+    return;
+  }
+  // A silent server (no reply to its last kReachPolls) is asked ever less often (chronyd backs
+  // off too, by smaller steps); its first reply brings the shortest interval back (on_sample).
+  if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
+  // Until its reply comes the next poll is a retry, sooner (on_sample puts it back), while the
+  // server is reachable and for kLostReplyRetries polls in a row.
+  int64_t interval = kNsPerSecond << poll_log2_;
+  bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries;
+  next_poll_ns_ = now_ns + (retry ? std::max(interval / 4, kNsPerSecond << min_poll_log2_) : interval);
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
@@ -48,7 +61,15 @@ bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
 }
 
 SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRules& rules) {
+  // Back from silence: polled from the shortest interval again, not from where it backed off to.
+  if (silent()) {
+    poll_log2_ = min_poll_log2_;
+    poll_score_ = 0;
+  }
   reach_ |= 1;  // the server answered, whatever its answer is worth
+  unanswered_ = 0;
+  if (burst_left_ == 0 && !stopped_)
+    next_poll_ns_ = last_transmit_ns_ + (kNsPerSecond << poll_log2_);  // no retry
   SampleVerdict verdict = judge(s, rules);
   if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) return verdict;
   if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
@@ -57,6 +78,7 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
   int64_t precision = proto::ns_from_log2(s.precision_log2);
   stats_.add({s.time_ns, s.sample.offset_ns, std::max(s.sample.delay_ns, precision), precision});
   adjust_poll(s, predicted);
+  if (burst_left_ == 0 && !stopped_) next_poll_ns_ = last_transmit_ns_ + (kNsPerSecond << poll_log2_);
   return verdict;
 }
 
@@ -107,6 +129,7 @@ void UpstreamSource::adjust_poll(const UpstreamSample& s, std::optional<int64_t>
 
 void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
+  unanswered_ = 0;  // answered, if only to say "slower"
   poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
   next_poll_ns_ = now_ns + (kNsPerSecond << poll_log2_);
 }
@@ -145,11 +168,23 @@ int64_t UpstreamSource::jitter_ns() const {
 }
 
 int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
-  auto b = best();
-  if (!b) return INT64_MAX;
-  int64_t age = std::max<int64_t>(0, now_ns - b->time_ns);
-  return (b->root_delay_ns + b->sample.delay_ns) / 2 + b->root_dispersion_ns +
-         proto::ns_from_log2(b->precision_log2) + age / 1'000'000 * proto::kPhiPpm + jitter_ns();
+  if (filter_.empty() || reach_ == 0) return INT64_MAX;
+  // From the newest sample, as chronyd's: the least-delayed of the last eight may be two hours old
+  // at 1024 s polls, and 15 ppm of that would widen every interval past the falsetickers.
+  const UpstreamSample& n = filter_.back();
+  int64_t age = std::max<int64_t>(0, now_ns - n.time_ns);
+  // The line's error now, or the filter's jitter where that is less: a line through a burst's few
+  // samples 2 s apart has a skew of thousands of ppm, which would widen the interval by as many ms
+  // per second since its newest sample.  Plus how far the newest sample is from the line: what the
+  // line has not yet followed (the clock's frequency stepped as it warmed).
+  const std::optional<SourceEstimate>& e = stats_.estimate();
+  int64_t error = jitter_ns();
+  if (e) {
+    int64_t line_error = e->offset_sd_ns + std::llround(e->skew_ppm * static_cast<double>(age) / 1e6);
+    error = std::min(error, line_error) + abs64(n.sample.offset_ns - e->offset_at(n.time_ns));
+  }
+  return (n.root_delay_ns + n.sample.delay_ns) / 2 + n.root_dispersion_ns +
+         proto::ns_from_log2(n.precision_log2) + age / 1'000'000 * proto::kPhiPpm + error;
 }
 
 namespace {
@@ -169,20 +204,21 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
   }
 }
 
-// What sntpd serves while following p, whose selection measured offset_ns.
+// What sntpd serves while following p, whose selection measured offset_ns: as of p's newest sample
+// (as chronyd's reference time is its last update, made for its system peer's sample), not of the
+// least-delayed of the last eight, which may be two hours old, nor of another server's sample,
+// which would restart its growth.  The root dispersion is everything that may separate our clock
+// from the primary reference besides the path: p's root distance then less half its root delay,
+// and the offset measured (still being corrected, or not corrected at all).
 UpstreamReference reference_of(const UpstreamSource& p, int64_t offset_ns) {
   UpstreamReference r;
-  UpstreamSample b = *p.best();
-  r.stratum = b.stratum;
+  const UpstreamSample& n = p.newest();
+  r.stratum = n.stratum;
   r.refid = p.refid();
   r.name = p.name();
-  r.update_ns = b.time_ns;
-  r.root_delay_ns = b.root_delay_ns + b.sample.delay_ns;
-  // Everything that may separate our clock from the primary reference besides
-  // the path: the server's dispersion, our measurement's precision and jitter,
-  // and the offset measured (still being corrected, or not corrected at all).
-  r.root_dispersion_ns =
-      b.root_dispersion_ns + proto::ns_from_log2(b.precision_log2) + p.jitter_ns() + abs64(offset_ns);
+  r.update_ns = n.time_ns;
+  r.root_delay_ns = n.root_delay_ns + n.sample.delay_ns;
+  r.root_dispersion_ns = p.root_distance_ns(n.time_ns) - r.root_delay_ns / 2 + abs64(offset_ns);
   return r;
 }
 

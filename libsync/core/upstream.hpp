@@ -15,8 +15,13 @@
 // A server is reachable while one of its last 8 polls got a usable reply (the
 // reach register, as chrony's): only reachable servers are counted, so a dead
 // one neither blocks nor joins a majority, and it counts again from its next
-// reply.  Fewer agreeing servers than --min-sources (chrony's minsources) give
-// no correction.
+// reply.  A reachable server's lost reply is asked again after a quarter of
+// the interval (no sooner than 64 s), up to kLostReplyRetries times in a row:
+// at 1024 s polls, two replies lost in a row would otherwise leave the
+// reference older than --max-age (30 min by default).  A silent server (no
+// reply to its last 8 polls) is polled at twice the interval each time, up to
+// the longest, and from the shortest again once it answers.  Fewer agreeing servers than --min-sources
+// (chrony's minsources) give no correction.
 //
 // Guards against a server that lies or is impersonated: the first correction
 // waits for agreement (kAgreementSamples consistent samples from each source
@@ -47,6 +52,7 @@ inline constexpr double kPollTarget = 8;
 inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
+inline constexpr int kLostReplyRetries = 3;
 inline constexpr size_t kFilterSize = 8;
 // Consistent samples a source needs before the first correction.  chrony
 // makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in
@@ -138,9 +144,13 @@ class UpstreamSource {
   // The least-delay sample of the filter, if any reply is recent enough (one
   // of the last 8 polls answered).
   std::optional<UpstreamSample> best() const;
+  // The newest sample of the filter (which must not be empty: best() has one).
+  const UpstreamSample& newest() const { return filter_.back(); }
   // RMS offset difference of the filter's samples from the best one.
   int64_t jitter_ns() const;
-  // Root distance of this server as seen now (RFC 5905 §11.2).
+  // Root distance of this server as seen now (RFC 5905 §11.2), from its newest sample: half the
+  // root delay and path delay, the root dispersion grown since, the line's error then (or the
+  // filter's jitter before there is a line); INT64_MAX while unreachable.
   int64_t root_distance_ns(int64_t now_ns) const;
 
  private:
@@ -164,6 +174,8 @@ class UpstreamSource {
   bool falseticker_ = false;
   int strikes_ = 0;
   int64_t next_poll_ns_;
+  int64_t last_transmit_ns_ = 0;        // monotonic
+  int unanswered_ = 0;                  // polls sent since the last reply
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
 };

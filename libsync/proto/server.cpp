@@ -29,7 +29,7 @@ ReferenceState unsynchronized_reference(int8_t precision_log2) {
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns) {
   int64_t since_ns = ref.dispersion_time_ns != 0 ? ref.dispersion_time_ns : ref.reference_time_ns;
   int64_t age = now_ns > since_ns ? now_ns - since_ns : 0;
-  return ref.root_dispersion_ns + age / kNsPerMs * kPhiPpm;
+  return ref.root_dispersion_ns + age / kNsPerMs * ref.dispersion_rate_ppm;
 }
 
 Mode reply_mode(Mode request) {

@@ -7,7 +7,8 @@
 // mode 2, and no association is made, as ntpd and chrony do for unknown
 // peers.  The reference state says how good the server's own clock is
 // (leap, stratum, refid, root delay and dispersion); a reply copies it, with
-// root dispersion grown at PHI = 15 ppm since it was measured.
+// root dispersion grown at PHI = 15 ppm (plus, for a clock sntpd disciplines,
+// its frequency's error bound: dispersion_rate_ppm) since it was measured.
 // The request path here is: check_request() (decode, which modes and
 // versions are answered), then, after the caller's access control,
 // authorize_request() (the MAC verdict: a crypto-NAK, an unknown key or a bad
@@ -23,19 +24,21 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/result.hpp"
 #include "proto/auth.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::proto {
 
 // The server's own clock, as it will describe it to clients.
 struct ReferenceState {
-  bool synchronized = false;       // false: replies carry LI=3, stratum 16
-  uint8_t stratum = 16;            // 1..15 when synchronized
-  uint32_t refid = 0;              // kLocalRefid, or the upstream IPv4 address
-  int64_t reference_time_ns = 0;   // Unix ns of the last update of the reference
-  int64_t root_delay_ns = 0;       // to the primary reference, at the last update
-  int64_t root_dispersion_ns = 0;  // to the primary reference, at dispersion_time_ns
-  int64_t dispersion_time_ns = 0;  // Unix ns root_dispersion_ns held at; 0: reference_time_ns
-  int8_t precision_log2 = -20;     // of the server's clock reading
+  bool synchronized = false;              // false: replies carry LI=3, stratum 16
+  uint8_t stratum = 16;                   // 1..15 when synchronized
+  uint32_t refid = 0;                     // kLocalRefid, or the upstream IPv4 address
+  int64_t reference_time_ns = 0;          // Unix ns of the last update of the reference
+  int64_t root_delay_ns = 0;              // to the primary reference, at the last update
+  int64_t root_dispersion_ns = 0;         // to the primary reference, at dispersion_time_ns
+  int64_t dispersion_time_ns = 0;         // Unix ns root_dispersion_ns held at; 0: reference_time_ns
+  int64_t dispersion_rate_ppm = kPhiPpm;  // how fast it grows: PHI, plus our frequency's error bound
+  int8_t precision_log2 = -20;            // of the server's clock reading
 };
 
 // Reference state for a clock that is its own reference at the given stratum
@@ -47,8 +50,9 @@ inline constexpr int64_t kLocalRefreshNs = int64_t{64} * 1'000'000'000;
 // The state of a server that knows nothing about its clock.
 ReferenceState unsynchronized_reference(int8_t precision_log2);
 
-// Root dispersion at now_ns (ns): the recorded value plus 15 ppm of the time
-// since it was recorded (RFC 5905 §11.1).
+// Root dispersion at now_ns (ns): the recorded value plus dispersion_rate_ppm
+// (15 ppm, RFC 5905 §11.1, unless the clock's frequency is known worse) of the
+// time since it was recorded.
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns);
 
 // The mode of the reply to a request in mode `request` (RFC 5905 §9.2): server

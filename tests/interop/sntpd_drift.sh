@@ -26,6 +26,9 @@ check "status: Frequency as chronyc tracking says it" grep -qE "^Frequency      
 check "status: Leap status" grep -q "^Leap status      : normal" <<<"$human"
 check "status: Reference time" grep -qE "^Reference time   : 20[0-9]{2}-[0-9]{2}-[0-9]{2}T" <<<"$human"
 check "status: System time offset" grep -qE "^System time      : [0-9.]+ s (slow|fast) of the reference" <<<"$human"
+check "status: the offset's error, the skew and the update interval, as chronyc tracking" \
+  eval 'grep -qE "^Offset error     : [0-9.]+ s$" <<<"$human" && grep -qE "^Skew             : [0-9.]+ ppm$" <<<"$human" &&
+    grep -qE "^Update interval  : (64|128|256|512|1024) s$" <<<"$human"'
 
 # --- Who asked: four requests from ntpprobe.
 "$BIN/ntpprobe" -n 4 127.0.0.1:11411 >/dev/null || true

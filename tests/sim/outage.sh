@@ -8,4 +8,5 @@ sim_setup "$@"
 OUTAGE="(* -1e9 (equal 1800 time $((SIM_MID_S + 1800))))"
 DELAY_UP="(+ 1e-3 (* 1e-3 (exponential)) $OUTAGE)"
 DELAY_DOWN=$DELAY_UP
+STEADY_REFERENCE=0  # an hour without the server: past --max-age, the reference lapses
 sim_scenario "the server is unreachable from $SIM_MID_S s for an hour"

@@ -130,6 +130,27 @@ TEST(MqttState, UnsynchronizedHasNullsNotZeros) {
   }
 }
 
+TEST(MqttState, TheDisciplinesFiguresWhileSntpdKeepsTheClock) {
+  MqttState s;
+  s.reference = synchronized_by_phone();
+  EXPECT_TRUE(json::parse(mqtt_state_json(s).dump())["upstream"].is_null());
+  s.clock.last_offset_ns = -250'000;
+  s.clock.offset_error_ns = 50'000;
+  s.clock.frequency_ppm = 12.5;
+  s.clock.skew_ppm = 0.1;
+  s.clock.poll_s = 256;
+  json u = json::parse(mqtt_state_json(s).dump())["upstream"];
+  EXPECT_DOUBLE_EQ(u["offset_s"].get<double>(), -0.00025);
+  EXPECT_DOUBLE_EQ(u["offset_error_s"].get<double>(), 0.00005);
+  EXPECT_DOUBLE_EQ(u["frequency_ppm"].get<double>(), 12.5);
+  EXPECT_DOUBLE_EQ(u["skew_ppm"].get<double>(), 0.1);
+  EXPECT_EQ(u["poll_s"], 256);
+  // It moves at every update: not published at once for that alone.
+  auto before = mqtt_state_key(mqtt_state_json(s));
+  s.clock.last_offset_ns = 10'000;
+  EXPECT_EQ(mqtt_state_key(mqtt_state_json(s)), before);
+}
+
 TEST(MqttState, TheKeyIgnoresWhatGrowsEverySecondOnly) {
   MqttState s;
   s.reference = synchronized_by_phone();

@@ -50,6 +50,38 @@ ReferenceCandidate state(const StateReference& st, int64_t now_ns, const BootSta
   return state_candidate(st, boot, now_ns, kMaxAge);
 }
 
+// What is served grows by how well the clock's frequency is known, as chronyd's root dispersion
+// grows by its skew; a frequency not known at all counts as kMaxFrequencyErrorPpm off.
+TEST(Reference, UpstreamDispersionGrowsByTheFrequencysErrorBound) {
+  UpstreamReference u = upstream_at(kT0);
+  u.frequency_skew_ppm = 0.2;
+  ReferenceCandidate known = upstream_candidate(u, kT0);
+  EXPECT_EQ(proto::root_dispersion_at(known.state, kT0 + 100 * kS), 1'000'000 + 100 * 16'000);  // 15 + 1 ppm
+  u.frequency_skew_ppm = 1e6;  // nothing known yet
+  ReferenceCandidate unknown = upstream_candidate(u, kT0);
+  EXPECT_EQ(proto::root_dispersion_at(unknown.state, kT0 + 100 * kS), 1'000'000 + 100 * 1'015'000);
+  // It stops counting when its root distance reaches 1.5 s: sooner, the less is known.
+  EXPECT_TRUE(choose({unknown}, kT0 + 1400 * kS).state.synchronized);
+  EXPECT_FALSE(choose({unknown}, kT0 + 1500 * kS).state.synchronized);
+}
+
+// sntpd records each upstream update in the sync-state file: once the upstream reference stops
+// counting, that record must not serve the same measurement on (its error grown at 15 ppm only);
+// a newer record (a phone's, ntpprobe --set's) still counts.
+TEST(Reference, ARecordOfTheSameUpstreamUpdateDoesNotOutliveIt) {
+  UpstreamReference u = upstream_at(kT0);
+  u.frequency_skew_ppm = 1e6;  // lapses by distance after about 1480 s
+  StateReference same = state_at(kT0 + kS / 2, "ntp:192.168.1.1");
+  int64_t now = kT0 + 1600 * kS;
+  ReferenceChoice c = choose({upstream_candidate(u, now), state(same, now)}, now);
+  EXPECT_FALSE(c.state.synchronized) << c.detail;
+  EXPECT_NE(c.detail.find("no newer than the upstream reference"), std::string::npos) << c.detail;
+  StateReference newer = state_at(kT0 + 1000 * kS, "phone");
+  c = choose({upstream_candidate(u, now), state(newer, now)}, now);
+  EXPECT_TRUE(c.state.synchronized);
+  EXPECT_EQ(c.source, "phone");
+}
+
 TEST(Reference, NothingMeansUnsynchronized) {
   ReferenceChoice c = choose({}, kT0);
   EXPECT_EQ(c.role, ReferenceRole::None);

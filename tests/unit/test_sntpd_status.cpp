@@ -193,6 +193,29 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
   EXPECT_NE(direct.find("Phone refusals   : 2 (last reused from 192.0.2.8, "), std::string::npos);
 }
 
+// While sntpd disciplines the clock, what chronyc tracking says: in the text, the JSON read back
+// and the metrics.
+TEST(SntpdStatus, TheDisciplinesFiguresAsChronycTrackingShowsThem) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.clock.offset_error_ns = 123'456;
+  s.clock.skew_ppm = 0.042;
+  s.clock.poll_s = 1024;
+  std::string text = status_text(s);
+  EXPECT_EQ(status_text(status_from_json(nlohmann::ordered_json::parse(status_json(s).dump()))), text);
+  EXPECT_NE(text.find("Offset error     : 0.000123456 s\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Skew             : 0.042 ppm\n"), std::string::npos);
+  EXPECT_NE(text.find("Update interval  : 1024 s\n"), std::string::npos);
+  std::string m = metrics_text(s);
+  EXPECT_NE(m.find("sntpd_offset_error_seconds 0.000123456\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("sntpd_frequency_ppm -12.5\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_frequency_skew_ppm 0.042\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_poll_seconds 1024\n"), std::string::npos);
+  // Not disciplining: no such lines, and no samples.
+  StatusSnapshot idle = synchronized_snapshot();
+  EXPECT_EQ(status_text(idle).find("Skew"), std::string::npos);
+  EXPECT_EQ(metrics_text(idle).find("\nsntpd_poll_seconds "), std::string::npos);
+}
+
 // The MQTT publisher's counters: in the JSON, read back the same, in the text and in the metrics.
 TEST(SntpdStatus, MqttRoundTrip) {
   StatusSnapshot s = synchronized_snapshot();

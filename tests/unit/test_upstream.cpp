@@ -67,6 +67,47 @@ TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
   EXPECT_EQ(s.poll_log2(), kMinPollLog2);
 }
 
+TEST(Upstream, ALostReplyIsAskedAgainAfterAQuarterOfThePollThreeTimesInARow) {
+  UpstreamSource s("a", 1, 0);
+  int64_t t = 0;
+  for (int i = 0; i < 200; ++i, t += kS) {
+    s.on_transmit(t);
+    s.on_sample(sample(kT0 + i * kS, (i % 2) ? 100'000 : -100'000));
+  }
+  ASSERT_EQ(s.poll_log2(), kMaxPollLog2);
+  s.on_transmit(t);  // until its reply comes, the next poll is a retry
+  EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
+  s.on_sample(sample(kT0 + t, 0));  // it came: the full interval
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  for (int i = 0; i < kLostReplyRetries; ++i) {
+    t = s.next_poll_ns();
+    s.on_transmit(t);  // lost
+    EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
+  }
+  t = s.next_poll_ns();
+  s.on_transmit(t);  // lost again: no more retries
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  // Unreachable (eight polls unanswered): no retry.
+  for (int i = 0; i < 8; ++i) s.on_transmit(t += kS);
+  EXPECT_FALSE(s.reachable());
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+}
+
+TEST(Upstream, ASilentServerIsPolledEverLessOften) {
+  UpstreamSource s("a", 1, 0);
+  int64_t t = 0;
+  for (int i = 0; i < kReachPolls - 1; ++i) s.on_transmit(t += kS);  // the burst, then polls
+  EXPECT_EQ(s.poll_log2(), kMinPollLog2);
+  s.on_transmit(t += kS);  // the eighth poll unanswered: silent
+  EXPECT_TRUE(s.silent());
+  EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);
+  for (int i = 0; i < 10; ++i) s.on_transmit(t += kS);
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);  // up to the longest
+  s.on_sample(sample(kT0, 0));  // back: from the shortest again
+  EXPECT_EQ(s.poll_log2(), kMinPollLog2);
+  EXPECT_EQ(s.next_poll_ns(), t + 64 * kS);
+}
+
 TEST(Upstream, RateKissSlowsDown) {
   UpstreamSource s("a", 1, 0);
   s.on_rate_kiss(100);
@@ -103,6 +144,27 @@ TEST(Upstream, SelectionPicksTheClosestTruechimerAsSystemPeer) {
   EXPECT_EQ(sel.reference.root_delay_ns, 10 * kMs + 1 * kMs);
   EXPECT_GE(sel.offset_ns, 1 * kMs);
   EXPECT_LE(sel.offset_ns, 2 * kMs);
+}
+
+// At a 1024 s poll the least-delayed of the last eight samples may be two hours old: the
+// reference is as of the update (else it outlives --max-age between updates and sntpd drops a
+// server it follows), and its root distance from the newest sample (else 15 ppm of two hours
+// widens it by 108 ms, and a falseticker 50 ms off joins the truechimers).
+TEST(Upstream, ReferenceAndDistanceAreAsOfTheNewestSample) {
+  std::vector<UpstreamSource> v;
+  v.emplace_back("a", 0x0A000001, 0);
+  v[0].on_transmit(0);
+  v[0].on_sample(sample(kT0, 0, 1 * kMs));
+  int64_t now = kT0 + 2 * 3600 * kS;
+  v[0].on_sample(sample(now, 0, 9 * kMs));
+  UpstreamSelection sel = select_upstreams(v, now);
+  ASSERT_TRUE(sel.ok);
+  EXPECT_EQ(sel.reference.update_ns, now);
+  EXPECT_EQ(sel.reference.root_delay_ns, 10 * kMs + 9 * kMs);
+  EXPECT_LT(v[0].root_distance_ns(now), 20 * kMs);
+  EXPECT_GE(sel.reference.root_dispersion_ns, 1 * kMs);  // the server's own
+  // An hour later, without a sample: 15 ppm of it more.
+  EXPECT_GE(v[0].root_distance_ns(now + 3600 * kS), v[0].root_distance_ns(now) + 3600 * 15'000);
 }
 
 TEST(Upstream, NoSamplesNoSelection) {

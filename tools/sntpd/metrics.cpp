@@ -43,7 +43,8 @@ void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
           "When the reference stops counting (max age, or root distance 1.5 s), Unix time.",
           r.reliable_until_ns);
   gauge_s(m, "sntpd_root_delay_seconds", "Root delay served.", r.root_delay_ns);
-  gauge_s(m, "sntpd_root_dispersion_seconds", "Root dispersion served, grown at 15 ppm since the update.",
+  gauge_s(m, "sntpd_root_dispersion_seconds",
+          "Root dispersion served, grown since the update at 15 ppm plus the frequency's error bound.",
           r.root_dispersion_ns);
 }
 
@@ -52,6 +53,16 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
         c.control ? 1.0 : 0.0);
   gauge_s(m, "sntpd_last_offset_seconds", "Last offset measured against the upstream servers.",
           c.last_offset_ns);
+  gauge_s(m, "sntpd_offset_error_seconds", "Standard error of the offset estimated to the system peer.",
+          c.offset_error_ns);
+  gauge(m, "sntpd_frequency_ppm",
+        "The clock's frequency correction (positive: fast); sntpd's without the slew while it disciplines "
+        "the clock.",
+        c.frequency_ppm);
+  gauge(m, "sntpd_frequency_skew_ppm", "Error bound of the clock's frequency, while sntpd disciplines it.",
+        c.skew_ppm);
+  gauge(m, "sntpd_poll_seconds", "Poll interval of the system peer, while sntpd disciplines the clock.",
+        c.poll_s ? std::optional<double>(static_cast<double>(*c.poll_s)) : std::nullopt);
   if (c.simulated) {
     gauge_s(m, "sntpd_simulated_clock_offset_seconds", "The simulated clock minus the system clock.",
             c.simulated_offset_ns);

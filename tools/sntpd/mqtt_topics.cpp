@@ -126,6 +126,17 @@ constexpr Entity kEntities[] = {
      "timestamp", "", ""},
 };
 
+// The discipline's figures, as `sntpd status` names them.
+ordered_json upstream_json(const ClockSnapshot& c) {
+  ordered_json j;
+  j["offset_s"] = seconds_or_null(c.last_offset_ns);
+  j["offset_error_s"] = seconds_or_null(c.offset_error_ns);
+  j["frequency_ppm"] = c.frequency_ppm ? ordered_json(*c.frequency_ppm) : ordered_json(nullptr);
+  j["skew_ppm"] = c.skew_ppm ? ordered_json(*c.skew_ppm) : ordered_json(nullptr);
+  j["poll_s"] = *c.poll_s;
+  return j;
+}
+
 }  // namespace
 
 Result<MqttUrl, std::string> parse_mqtt_url(std::string_view text) {
@@ -218,6 +229,7 @@ ordered_json mqtt_state_json(const MqttState& s) {
   j["clients_last_hour"] = s.clients_last_hour;
   j["camera"] = s.camera ? camera_json(*s.camera) : ordered_json(nullptr);
   j["phone"] = s.phone ? phone_json(*s.phone) : ordered_json(nullptr);
+  j["upstream"] = s.clock.poll_s ? upstream_json(s.clock) : ordered_json(nullptr);
   return j;
 }
 
@@ -225,6 +237,7 @@ ordered_json mqtt_state_key(const ordered_json& state) {
   ordered_json key = state;
   key.erase("reference_age_s");
   key.erase("root_distance_ms");
+  key.erase("upstream");
   return key;
 }
 

@@ -21,7 +21,26 @@ namespace lansync::sntpd {
 namespace {
 
 using proto::kNsPerSecond;
-constexpr int64_t kTickNs = kNsPerSecond;  // the reference is re-evaluated every second
+// The reference is chosen again every second, for what is read rather than told (the kernel's word,
+// the sync-state file, the camera's reading); while the upstream servers are followed, nothing
+// ranked below them can change the choice, and it is chosen again when it would stop counting and
+// at least every 64 s (the systemd status line's age).
+constexpr int64_t kTickNs = kNsPerSecond;
+constexpr int64_t kFollowedTickNs = 64 * kNsPerSecond;
+
+// When to choose again, in monotonic ns from now_mono_ns, the reference being choice at now_ns
+// (served clock).  The served clock may run up to 1/12 fast while a slew lasts: the wait until the
+// choice would stop counting is cut by that much, and the next choice waits again.
+int64_t next_refresh_mono_ns(const core::ReferenceChoice& choice, int64_t max_age_ns, int64_t now_ns,
+                             int64_t now_mono_ns) {
+  if (choice.role != core::ReferenceRole::Measured) return now_mono_ns + kTickNs;
+  int64_t wait = kFollowedTickNs;
+  if (auto until = core::reliable_until_ns(choice, max_age_ns)) {
+    int64_t left = *until - now_ns;
+    wait = std::clamp<int64_t>(left / 12 * 11, kTickNs, kFollowedTickNs);
+  }
+  return now_mono_ns + wait;
+}
 
 }  // namespace
 
@@ -46,7 +65,12 @@ void ReferenceKeeper::widen_precision(os::RxStamping receive) {
 
 void ReferenceKeeper::attach(EventLoop& loop) {
   for (auto& r : references_) r->attach(loop, [this] { refresh(); });
-  loop.every(kTickNs, os::monotonic_ns() + kTickNs, [this] { refresh(); });
+  loop.when(
+      [this] {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return next_refresh_mono_ns_;
+      },
+      [this] { refresh(); });
 }
 
 void ReferenceKeeper::describe(StatusSnapshot& s) {
@@ -72,7 +96,9 @@ void ReferenceKeeper::refresh() {
 
 void ReferenceKeeper::refresh_locked() {
   int64_t record_ns = 0;
-  core::ReferenceChoice choice = choose_locked(clock_.now_ns(), &record_ns);
+  int64_t now_ns = clock_.now_ns();
+  next_refresh_mono_ns_ = INT64_MAX;  // set below, once the choice is made
+  core::ReferenceChoice choice = choose_locked(now_ns, &record_ns);
   if (camera_ && camera_->offer(choice, record_ns)) choice = choose_locked(clock_.now_ns(), &record_ns);
   log_change(choice);
   if (reliability_) reliability_->observe(choice);
@@ -80,6 +106,7 @@ void ReferenceKeeper::refresh_locked() {
   have_reference_ = true;
   serve_.set_reference(choice.state);
   notify_status_locked();
+  next_refresh_mono_ns_ = next_refresh_mono_ns(choice, max_age_ns_, now_ns, os::monotonic_ns());
 }
 
 void ReferenceKeeper::log_change(const core::ReferenceChoice& choice) {
@@ -155,6 +182,7 @@ void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optio
 
 ReferenceSnapshot ReferenceKeeper::snapshot() {
   std::lock_guard<std::mutex> lock(mutex_);
+  refresh_locked();  // its detail says ages: as of now, not of the last choice
   ReferenceSnapshot s;
   s.now_ns = clock_.now_ns();
   const proto::ReferenceState& r = reference_.state;

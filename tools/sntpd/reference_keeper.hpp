@@ -1,6 +1,8 @@
 // sntpd's reference keeper: which reference the served clock follows, published to the workers.
 //
-// Once a second, after each upstream reply and after a phone's set, it asks
+// After each upstream reply, after a phone's set, for each status report, and
+// once a second (while it follows the upstream servers: when the reference
+// would stop counting, and every 64 s), it asks
 // each reference (references.hpp: the upstream servers, the kernel's word
 // when someone else disciplines the clock, the sync-state file,
 // --local-stratum) for its candidate, lets core/reference choose, publishes
@@ -54,7 +56,7 @@ class ReferenceKeeper {
 
   // Serves a precision no finer than the sockets' receive stamps (served_precision_log2).
   void widen_precision(os::RxStamping receive);
-  // Registers each reference's descriptors and timers, and re-chooses the reference every second.
+  // Registers each reference's descriptors and timers, and the timer that chooses the reference again.
   void attach(EventLoop& loop);
   // Chooses the reference now and publishes it.
   void refresh();
@@ -105,6 +107,7 @@ class ReferenceKeeper {
   core::ReferenceChoice reference_;
   bool have_reference_ = false;
   std::string systemd_status_;             // the STATUS= line systemd has last been sent
+  int64_t next_refresh_mono_ns_ = 0;       // when to choose again (monotonic ns)
   ReliabilityLog* reliability_ = nullptr;  // none: no reliability lines
 };
 

@@ -80,6 +80,9 @@ ordered_json clock_json(const ClockSnapshot& c) {
   clock["frequency_ppm"] = c.frequency_ppm ? ordered_json(*c.frequency_ppm) : ordered_json(nullptr);
   clock["system_time_offset_s"] = seconds_or_null(c.system_time_offset_ns);
   clock["last_offset_s"] = seconds_or_null(c.last_offset_ns);
+  clock["offset_error_s"] = seconds_or_null(c.offset_error_ns);
+  clock["skew_ppm"] = c.skew_ppm ? ordered_json(*c.skew_ppm) : ordered_json(nullptr);
+  clock["poll_s"] = c.poll_s ? ordered_json(*c.poll_s) : ordered_json(nullptr);
   return clock;
 }
 
@@ -92,6 +95,10 @@ ClockSnapshot clock_from_json(const ordered_json& clock) {
     c.frequency_ppm = it->get<double>();
   c.system_time_offset_ns = ns_field(clock, "system_time_offset_s");
   c.last_offset_ns = ns_field(clock, "last_offset_s");
+  c.offset_error_ns = ns_field(clock, "offset_error_s");
+  if (auto it = clock.find("skew_ppm"); it != clock.end() && it->is_number()) c.skew_ppm = it->get<double>();
+  if (auto it = clock.find("poll_s"); it != clock.end() && it->is_number_integer())
+    c.poll_s = it->get<int64_t>();
   return c;
 }
 

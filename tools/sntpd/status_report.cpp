@@ -46,6 +46,12 @@ ClockSnapshot StatusReport::clock_snapshot() {
   if (auto t = parts_.upstreams.tracking()) {
     c.frequency_ppm = t->base_ppm;
     c.system_time_offset_ns = t->remaining_ns;
+    c.skew_ppm = t->skew_ppm;
+    c.last_offset_ns = t->offset_ns;
+    if (t->poll_s > 0) {
+      c.offset_error_ns = t->offset_error_ns;
+      c.poll_s = t->poll_s;
+    }
   }
   return c;
 }
@@ -102,6 +108,7 @@ MqttState StatusReport::mqtt_state(const std::string& camera_state) {
     // The later of the two (format_utc's text sorts as time does).
     m.phone = set && (!verified || set->time_utc >= verified->time_utc) ? set : verified;
   }
+  m.clock = clock_snapshot();
   return m;
 }
 

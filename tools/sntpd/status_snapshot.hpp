@@ -40,7 +40,7 @@ struct ReferenceSnapshot {
   std::string refid;               // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
   int leap = 3;                    // LI served: 0, or 3 when unsynchronized
   int64_t root_delay_ns = 0;       // RFC 5905 §7.3 root delay served
-  int64_t root_dispersion_ns = 0;  // grown at 15 ppm up to now_ns; 0 when unsynchronized
+  int64_t root_dispersion_ns = 0;  // grown (15 ppm or more) up to now_ns; 0 when unsynchronized
   std::optional<int64_t> reference_time_ns;  // when the reference was last updated (Unix ns)
   std::optional<int64_t> age_ns;             // now_ns minus reference_time_ns (>= 0 normally)
   int precision_log2 = 0;                    // the served clock's precision, log2 seconds (negative)
@@ -58,6 +58,11 @@ struct ClockSnapshot {
   std::optional<double> frequency_ppm;           // kernel frequency correction (positive: clock fast)
   std::optional<int64_t> system_time_offset_ns;  // offset the kernel still slews out (positive: clock behind)
   std::optional<int64_t> last_offset_ns;         // last offset against the upstreams (none without upstreams)
+  // While sntpd disciplines the clock, as chronyc tracking: the estimated offset's standard error
+  // (the system peer's line), the frequency's error bound (skew), the system peer's poll interval.
+  std::optional<int64_t> offset_error_ns;
+  std::optional<double> skew_ppm;
+  std::optional<int64_t> poll_s;
 };
 
 // How the served sockets stamp datagrams: what T2 and T3 are worth.

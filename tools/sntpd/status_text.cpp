@@ -62,6 +62,10 @@ void clock_lines(Out out, const ClockSnapshot& c) {
                    off > 0 ? "slow" : "fast");
   }
   if (c.last_offset_ns) fmt::format_to(out, "Last offset      : {}\n", seconds_text(c.last_offset_ns, true));
+  if (c.offset_error_ns)
+    fmt::format_to(out, "Offset error     : {}\n", seconds_text(c.offset_error_ns, false));
+  if (c.skew_ppm) fmt::format_to(out, "Skew             : {:.3f} ppm\n", *c.skew_ppm);
+  if (c.poll_s) fmt::format_to(out, "Update interval  : {} s\n", *c.poll_s);
 }
 
 void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {

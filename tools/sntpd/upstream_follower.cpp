@@ -15,13 +15,13 @@ void UpstreamFollower::reselect(const std::vector<core::UpstreamSource>& sources
 }
 
 std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::UpstreamSource>& sources,
-                                                       int64_t now_ns, int64_t now_mono_ns) {
+                                                       size_t from, int64_t now_ns, int64_t now_mono_ns) {
   reselect(sources, now_ns);
   const core::UpstreamSelection& sel = selection_;
   if (!sel.ok) return std::nullopt;
   last_offset_ns_ = sel.offset_ns;
-  if (!rules_.clock_control) {
-    reference_ = sel.reference;
+  if (!rules_.clock_control || (corrected_once_ && !clock_failed_ && sel.system_peer != from)) {
+    reference_ = with_slew(sel.reference, now_mono_ns);
     return std::nullopt;
   }
   if (clock_failed_) return std::nullopt;
@@ -46,12 +46,17 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
         e ? e->samples : 0, peer.poll_log2(), a.discipline.clock.frequency_ppm,
         static_cast<double>(loop_.remaining_ns(now_mono_ns) + sel.offset_ns) / 1e9);
   }
-  a.reference = sel.reference;
+  a.reference = with_slew(sel.reference, now_mono_ns);
   a.system_peer = sel.system_peer;
-  a.distance_ns = sel.reference.root_delay_ns / 2 + sel.reference.root_dispersion_ns;
+  a.distance_ns = a.reference.root_delay_ns / 2 + a.reference.root_dispersion_ns;
   a.jitter_ns = peer.jitter_ns();
   a.first = !corrected_once_;
   return a;
+}
+
+core::UpstreamReference UpstreamFollower::with_slew(core::UpstreamReference r, int64_t now_mono_ns) const {
+  r.root_dispersion_ns += std::llabs(loop_.remaining_ns(now_mono_ns));
+  return r;
 }
 
 void UpstreamFollower::start_from(double frequency_ppm) {

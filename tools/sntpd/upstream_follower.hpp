@@ -49,10 +49,14 @@ class UpstreamFollower {
 
   // Combines the sources again at now_ns (a reach, a sample or the set of sources changed).
   void reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
-  // Combines them after a new sample; the correction the selection asks for, if any (its source
-  // left for the caller to name).  now_mono_ns: the monotonic clock, which slews are timed on.
-  std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, int64_t now_ns,
-                                       int64_t now_mono_ns);
+  // Combines them after a new sample from sources[from]; the correction the selection asks for, if
+  // any (its source left for the caller to name).  As chronyd does, the clock is corrected only for
+  // a sample of the system peer (or before the first correction): another server's sample moves
+  // the selection and the reference served, not the clock, else a slew would be planned over the
+  // second or two between two servers' replies.  now_mono_ns: the monotonic clock, which slews are
+  // timed on.
+  std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, size_t from,
+                                       int64_t now_ns, int64_t now_mono_ns);
   // The outcome of applying a (done: the clock took it); the sources' samples move with it.
   void applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources, int64_t now_ns,
                int64_t now_mono_ns);
@@ -68,10 +72,19 @@ class UpstreamFollower {
   // The clock's frequency without the slew (the drift file's); its error bound.
   double base_frequency_ppm() const { return loop_.base_ppm(); }
   double frequency_skew_ppm() const { return loop_.skew_ppm(); }
+  // The source followed (index into the sources), while the selection holds.
+  std::optional<size_t> system_peer() const {
+    return selection_.ok ? std::optional<size_t>(selection_.system_peer) : std::nullopt;
+  }
 
   // The reference the servers give (kept, with its age, after they go silent:
   // holdover), or nothing if never followed or if the clock could not be corrected.
-  const std::optional<core::UpstreamReference>& reference() const { return reference_; }
+  // Its dispersion grows by the frequency's error bound while the clock is ours.
+  std::optional<core::UpstreamReference> reference() const {
+    std::optional<core::UpstreamReference> r = reference_;
+    if (r && rules_.clock_control) r->frequency_skew_ppm = loop_.skew_ppm();
+    return r;
+  }
   // True once the clock was corrected (or, without clock control, followed): the first-sync rules are over.
   bool synced() const { return corrected_once_ || (!rules_.clock_control && reference_.has_value()); }
   // True once the kernel discipline has been fed by us: its frequency is ours to save.
@@ -86,6 +99,10 @@ class UpstreamFollower {
   core::SampleRules sample_rules() const { return {synced(), rules_.max_change_ns}; }
 
  private:
+  // r with what the slew in progress has still to correct added to its dispersion: the samples
+  // count it as done, the clock has not done it yet.
+  core::UpstreamReference with_slew(core::UpstreamReference r, int64_t now_mono_ns) const;
+
   FollowRules rules_;
   core::UpstreamSelection selection_;
   std::optional<core::UpstreamReference> reference_;

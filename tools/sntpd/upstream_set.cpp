@@ -26,9 +26,12 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
         std::lock_guard<std::mutex> lock(mutex_);
         return upstreams_->next_due_ns();
       },
-      [this] {
-        std::lock_guard<std::mutex> lock(mutex_);
-        poll_locked();
+      [this, after_read] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          poll_locked();
+        }
+        after_read();  // a slew ended, a clock that refused: the reference is chosen again
       });
   // Upstream sockets come and go as names resolve: the set is asked anew each round.
   loop.watch_set(
@@ -71,7 +74,14 @@ std::optional<UpstreamSet::Tracking> UpstreamSet::tracking() {
   std::lock_guard<std::mutex> lock(mutex_);
   const UpstreamFollower& f = upstreams_->follower();
   if (!f.disciplined()) return std::nullopt;
-  return Tracking{f.base_frequency_ppm(), f.remaining_ns(os::monotonic_ns())};
+  Tracking t{f.base_frequency_ppm(), f.remaining_ns(os::monotonic_ns()), f.frequency_skew_ppm(),
+             f.last_offset_ns()};
+  if (auto peer = f.system_peer(); peer && *peer < upstreams_->sources().size()) {
+    const core::UpstreamSource& p = upstreams_->sources()[*peer];
+    t.offset_error_ns = p.estimate() ? p.estimate()->offset_sd_ns : p.jitter_ns();
+    t.poll_s = int64_t{1} << p.poll_log2();
+  }
+  return t;
 }
 
 bool UpstreamSet::controls_clock() {

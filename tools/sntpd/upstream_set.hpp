@@ -35,11 +35,15 @@ class UpstreamSet {
   // Polls the servers when due and reads their replies as they come; after replies
   // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
   void attach(EventLoop& loop, std::function<void()> after_read);
-  // The clock's frequency without the slew, and the offset still to slew (positive: the clock is
-  // behind), while sntpd disciplines it; none otherwise.  Thread-safe.
+  // The clock's frequency without the slew, the offset still to slew (positive: the clock is
+  // behind) and how well both are known, while sntpd disciplines it; none otherwise.  Thread-safe.
   struct Tracking {
     double base_ppm = 0;
     int64_t remaining_ns = 0;
+    double skew_ppm = 0;          // the frequency's error bound
+    int64_t offset_ns = 0;        // the last offset to the servers selected
+    int64_t offset_error_ns = 0;  // the system peer's estimated offset: its standard error
+    int64_t poll_s = 0;           // the system peer's poll interval
   };
   std::optional<Tracking> tracking();
   // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.

@@ -213,7 +213,7 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
     // The frequency the clock has now (a drift file's) is where the discipline starts.
     if (auto st = clock_.sync_status()) follower_.start_from(st->frequency_ppm);
   }
-  *action = follower_.update(sources_, clock_.now_ns(), now_mono);
+  *action = follower_.update(sources_, i, clock_.now_ns(), now_mono);
   if (*action) (*action)->source = "ntp:" + peers_[(*action)->system_peer].address().ip();
   return true;
 }

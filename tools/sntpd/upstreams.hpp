@@ -86,6 +86,7 @@ class Upstreams {
   bool controls_clock() const { return config_.clock_control && !empty(); }
   // The selection, the reference the servers give and whether the clock follows them.
   const UpstreamFollower& follower() const { return follower_; }
+  const std::vector<core::UpstreamSource>& sources() const { return sources_; }
   // Each server (each address polled, each name not resolved yet) as the status report shows it.
   std::vector<UpstreamSnapshot> status() const;
 
