@@ -224,6 +224,21 @@ UpstreamReference reference_of(const UpstreamSource& p, int64_t offset_ns) {
 
 }  // namespace
 
+std::optional<FrequencyEstimate> combined_frequency(const std::vector<UpstreamSource>& sources,
+                                                    const std::vector<bool>& truechimer) {
+  double weights = 0;
+  double sum = 0;
+  for (size_t i = 0; i < sources.size() && i < truechimer.size(); ++i) {
+    const std::optional<SourceEstimate>& e = sources[i].estimate();
+    if (!truechimer[i] || !e || !(e->skew_ppm > 0)) continue;
+    double w = 1 / (e->skew_ppm * e->skew_ppm);
+    weights += w;
+    sum += w * e->freq_ppm;
+  }
+  if (weights == 0) return std::nullopt;
+  return FrequencyEstimate{sum / weights, 1 / std::sqrt(weights)};
+}
+
 UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
                                    const SelectRules& rules) {
   UpstreamSelection out;

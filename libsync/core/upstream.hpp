@@ -208,6 +208,17 @@ struct SelectRules {
   size_t min_sources = 1;      // fewer truechimers give no correction (chrony's minsources; >= 1)
 };
 
+// Our frequency error as the truechimers' lines say it together (chronyd's combine_sources): each
+// line's slope weighted by 1 / skew^2, the skew of the whole 1 / sqrt(sum 1 / skew^2); nothing
+// while no truechimer has a line.  One server's line alone makes the frequency jump each time the
+// system peer changes between servers that agree.
+struct FrequencyEstimate {
+  double freq_ppm = 0;
+  double skew_ppm = 0;
+};
+std::optional<FrequencyEstimate> combined_frequency(const std::vector<UpstreamSource>& sources,
+                                                    const std::vector<bool>& truechimer);
+
 // Combines the servers at now_ns; falsetickers by max change, stopped and
 // unreachable ones never count.  With rules.first_pending, only sources that
 // agreed() are candidates, and ok also needs their truechimers to be a

@@ -103,7 +103,7 @@ TEST(Upstream, ASilentServerIsPolledEverLessOften) {
   EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);
   for (int i = 0; i < 10; ++i) s.on_transmit(t += kS);
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);  // up to the longest
-  s.on_sample(sample(kT0, 0));  // back: from the shortest again
+  s.on_sample(sample(kT0, 0));                 // back: from the shortest again
   EXPECT_EQ(s.poll_log2(), kMinPollLog2);
   EXPECT_EQ(s.next_poll_ns(), t + 64 * kS);
 }
@@ -165,6 +165,29 @@ TEST(Upstream, ReferenceAndDistanceAreAsOfTheNewestSample) {
   EXPECT_GE(sel.reference.root_dispersion_ns, 1 * kMs);  // the server's own
   // An hour later, without a sample: 15 ppm of it more.
   EXPECT_GE(v[0].root_distance_ns(now + 3600 * kS), v[0].root_distance_ns(now) + 3600 * 15'000);
+}
+
+// chronyd's combine_sources: the truechimers' frequency errors, each weighted by 1 / skew^2.
+TEST(Upstream, TheFrequencyIsTheTruechimersLinesTogether) {
+  std::vector<UpstreamSource> v;
+  v.emplace_back("a", 1, 0);
+  v.emplace_back("b", 2, 0);
+  v.emplace_back("c", 3, 0);
+  for (auto& s : v) s.on_transmit(0);
+  EXPECT_FALSE(combined_frequency(v, {true, true, true}).has_value());  // no line yet
+  // a: +1 ppm, b: +3 ppm over the same noise; c far off, and no truechimer.
+  for (int i = 0; i < 20; ++i) {
+    int64_t t = kT0 + i * 64 * kS;
+    int64_t noise = (i % 2) ? 20'000 : -20'000;
+    v[0].on_sample(sample(t, i * 64 * 1'000 + noise));
+    v[1].on_sample(sample(t, i * 64 * 3'000 + noise));
+    v[2].on_sample(sample(t, i * 64 * 50'000 + noise));
+  }
+  auto f = combined_frequency(v, {true, true, false});
+  ASSERT_TRUE(f.has_value());
+  EXPECT_NEAR(f->freq_ppm, 2.0, 0.2);                 // equal skews: the mean
+  EXPECT_LT(f->skew_ppm, v[0].estimate()->skew_ppm);  // two lines know it better than one
+  EXPECT_NEAR(combined_frequency(v, {true, false, false})->freq_ppm, 1.0, 0.1);
 }
 
 TEST(Upstream, NoSamplesNoSelection) {

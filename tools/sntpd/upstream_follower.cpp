@@ -31,10 +31,11 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
   if (!corrected_once_ && std::llabs(sel.offset_ns) > rules_.step_threshold_ns) {
     a.discipline.kind = core::Discipline::Step;
   } else {
-    // The system peer's line gives the frequency error; the offset is the truechimers' combined.
+    // The truechimers' lines give the frequency error, as their offsets give the offset.
     const std::optional<core::SourceEstimate>& e = peer.estimate();
-    double freq = e ? e->freq_ppm : 0;
-    double skew = e ? e->skew_ppm : 1e9;  // none yet: the frequency is left alone
+    std::optional<core::FrequencyEstimate> f = core::combined_frequency(sources, sel.truechimer);
+    double freq = f ? f->freq_ppm : 0;
+    double skew = f ? f->skew_ppm : 1e9;  // none yet: the frequency is left alone
     int64_t offset_sd = e ? e->offset_sd_ns : peer.jitter_ns();
     a.discipline.kind = core::Discipline::Slew;
     a.discipline.clock = loop_.plan(now_mono_ns, sel.offset_ns, offset_sd, freq, skew);
