@@ -10,13 +10,11 @@
 //      when its record was made in this boot (core/record_age.hpp);
 //   4. --local-stratum N, the last resort (chrony's `local stratum`).
 // Root dispersion grows at PHI = 15 ppm of the time since the reference was
-// last updated (an upstream reference: plus our frequency's error bound).  A reference older than max_age, or whose root distance
-// exceeds 1.5 s, no longer counts; with nothing left the server is
-// unsynchronized (LI=3, stratum 16).  The rules that other parts apply to the
-// reference served (a phone may not override a measured one, the camera's
-// clock is a last resort, ...) ask its role, never its kind, so that a new
-// kind of reference is a new candidate function and its registration.  Pure:
-// the caller gathers the evidence.
+// last updated (an upstream reference: plus our frequency's error bound).  A reference older than max_age, or
+// whose root distance exceeds 1.5 s, no longer counts; with nothing left the server is unsynchronized (LI=3,
+// stratum 16).  The rules that other parts apply to the reference served (a phone may not override a measured
+// one, the camera's clock is a last resort, ...) ask its role, never its kind, so that a new kind of
+// reference is a new candidate function and its registration.  Pure: the caller gathers the evidence.
 #pragma once
 
 #include <cstdint>
