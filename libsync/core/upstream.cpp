@@ -68,16 +68,16 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
   }
   reach_ |= 1;  // the server answered, whatever its answer is worth
   unanswered_ = 0;
-  if (burst_left_ == 0 && !stopped_)
-    next_poll_ns_ = last_transmit_ns_ + (kNsPerSecond << poll_log2_);  // no retry
   SampleVerdict verdict = judge(s, rules);
-  if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) return verdict;
-  if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
-  filter_.push_back(s);
-  std::optional<int64_t> predicted = stats_.predict_ns(s.time_ns);
-  int64_t precision = proto::ns_from_log2(s.precision_log2);
-  stats_.add({s.time_ns, s.sample.offset_ns, std::max(s.sample.delay_ns, precision), precision});
-  adjust_poll(s, predicted);
+  if (verdict != SampleVerdict::BeyondMaxChange && verdict != SampleVerdict::Falseticker) {
+    if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
+    filter_.push_back(s);
+    std::optional<int64_t> predicted = stats_.predict_ns(s.time_ns);
+    int64_t precision = proto::ns_from_log2(s.precision_log2);
+    stats_.add({s.time_ns, s.sample.offset_ns, std::max(s.sample.delay_ns, precision), precision});
+    adjust_poll(s, predicted);
+  }
+  // Answered: no retry; the next poll a whole interval (as it now is) after this one.
   if (burst_left_ == 0 && !stopped_) next_poll_ns_ = last_transmit_ns_ + (kNsPerSecond << poll_log2_);
   return verdict;
 }

@@ -21,6 +21,24 @@ UpstreamSample sample(int64_t t, int64_t offset, int64_t delay = 2 * kMs, uint8_
   return s;
 }
 
+// n sources named a, b, c..., each polled once at 0.
+std::vector<UpstreamSource> polled_sources(uint32_t n) {
+  std::vector<UpstreamSource> v;
+  for (uint32_t i = 0; i < n; ++i) v.emplace_back(std::string(1, static_cast<char>('a' + i)), i + 1, 0);
+  for (auto& s : v) s.on_transmit(0);
+  return v;
+}
+
+// Polls s once a second from t, each answered within ±0.1 ms of noise, until its interval is the
+// longest; returns when the next poll would go.
+int64_t poll_to_the_longest(UpstreamSource& s, int64_t t = 0) {
+  for (int i = 0; i < 200; ++i, t += kS) {
+    s.on_transmit(t);
+    s.on_sample(sample(kT0 + i * kS, (i % 2) ? 100'000 : -100'000));
+  }
+  return t;
+}
+
 TEST(Upstream, BurstOfFourTwoSecondsApartThenPoll) {
   UpstreamSource s("a", 1, 0);
   EXPECT_EQ(s.next_poll_ns(), 0);
@@ -57,10 +75,7 @@ TEST(Upstream, FilterKeepsTheLeastDelay) {
 
 TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
   UpstreamSource s("a", 1, 0);
-  for (int i = 0; i < 200; ++i) {
-    s.on_transmit(i);
-    s.on_sample(sample(kT0 + i * kS, (i % 2) ? 100'000 : -100'000));  // ±0.1 ms of jitter
-  }
+  poll_to_the_longest(s);
   EXPECT_EQ(s.poll_log2(), kMaxPollLog2);
   // Offsets far outside the noise bring it back down.
   for (int i = 0; i < 200; ++i) s.on_sample(sample(kT0 + i * kS, 500 * kMs));
@@ -69,11 +84,7 @@ TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
 
 TEST(Upstream, ALostReplyIsAskedAgainAfterAQuarterOfThePollThreeTimesInARow) {
   UpstreamSource s("a", 1, 0);
-  int64_t t = 0;
-  for (int i = 0; i < 200; ++i, t += kS) {
-    s.on_transmit(t);
-    s.on_sample(sample(kT0 + i * kS, (i % 2) ? 100'000 : -100'000));
-  }
+  int64_t t = poll_to_the_longest(s);
   ASSERT_EQ(s.poll_log2(), kMaxPollLog2);
   s.on_transmit(t);  // until its reply comes, the next poll is a retry
   EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
@@ -151,9 +162,7 @@ TEST(Upstream, SelectionPicksTheClosestTruechimerAsSystemPeer) {
 // server it follows), and its root distance from the newest sample (else 15 ppm of two hours
 // widens it by 108 ms, and a falseticker 50 ms off joins the truechimers).
 TEST(Upstream, ReferenceAndDistanceAreAsOfTheNewestSample) {
-  std::vector<UpstreamSource> v;
-  v.emplace_back("a", 0x0A000001, 0);
-  v[0].on_transmit(0);
+  std::vector<UpstreamSource> v = polled_sources(1);
   v[0].on_sample(sample(kT0, 0, 1 * kMs));
   int64_t now = kT0 + 2 * 3600 * kS;
   v[0].on_sample(sample(now, 0, 9 * kMs));
@@ -169,11 +178,7 @@ TEST(Upstream, ReferenceAndDistanceAreAsOfTheNewestSample) {
 
 // chronyd's combine_sources: the truechimers' frequency errors, each weighted by 1 / skew^2.
 TEST(Upstream, TheFrequencyIsTheTruechimersLinesTogether) {
-  std::vector<UpstreamSource> v;
-  v.emplace_back("a", 1, 0);
-  v.emplace_back("b", 2, 0);
-  v.emplace_back("c", 3, 0);
-  for (auto& s : v) s.on_transmit(0);
+  std::vector<UpstreamSource> v = polled_sources(3);
   EXPECT_FALSE(combined_frequency(v, {true, true, true}).has_value());  // no line yet
   // a: +1 ppm, b: +3 ppm over the same noise; c far off, and no truechimer.
   for (int i = 0; i < 20; ++i) {
@@ -268,14 +273,6 @@ TEST(Upstream, AYearOffFirstSampleAloneMovesNothing) {
   liar.on_transmit(0);
   for (int i = 0; i < 20; ++i) liar.on_sample(sample(kT0 + i * kS, (i % 2) * kYear), kBeforeSync);
   EXPECT_FALSE(liar.agreed());
-}
-
-// n sources named a, b, c..., each polled once at 0.
-std::vector<UpstreamSource> polled_sources(uint32_t n) {
-  std::vector<UpstreamSource> v;
-  for (uint32_t i = 0; i < n; ++i) v.emplace_back(std::string(1, static_cast<char>('a' + i)), i + 1, 0);
-  for (auto& s : v) s.on_transmit(0);
-  return v;
 }
 
 // Three consistent samples of offset from source s, a second apart: it agreed().

@@ -97,7 +97,6 @@ void ReferenceKeeper::refresh() {
 void ReferenceKeeper::refresh_locked() {
   int64_t record_ns = 0;
   int64_t now_ns = clock_.now_ns();
-  next_refresh_mono_ns_ = INT64_MAX;  // set below, once the choice is made
   core::ReferenceChoice choice = choose_locked(now_ns, &record_ns);
   if (camera_ && camera_->offer(choice, record_ns)) choice = choose_locked(clock_.now_ns(), &record_ns);
   log_change(choice);
