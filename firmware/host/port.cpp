@@ -402,7 +402,12 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   int64_t start = os::monotonic_ns();
   fw::SleepRecord record = board_->save(local_at(start));
   int64_t asleep_ns = std::llround(options_.asleep_s * 1e9);
-  os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
+  // The bound the record keeps: the wake's bound is this grown by the sleep.
+  if (record.source != static_cast<uint8_t>(fw::Source::None))
+    os::log::info("deep sleep for {} s, clock error {} s", seconds(asleep_ns, 3),
+                  seconds(record.error_ns, 6));
+  else
+    os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
   int64_t until = end_mono != 0 ? std::min(start + asleep_ns, end_mono) : start + asleep_ns;
   for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
     pollfd pfd{signal_fd_.get(), POLLIN, 0};
