@@ -33,6 +33,7 @@ struct Peer {
   std::vector<proto::ClientSession> requests;
   std::vector<Good> good;
   bool stop_sending = false;  // after a kiss or a network error
+  int64_t next_send_ns = 0;   // monotonic time the next request is due
   std::string icmp_error;     // the last ICMP error the socket reported (reported only if no reply came)
   ServerReport report;
 };
@@ -162,18 +163,19 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
   for (;;) {
     int64_t now = monotonic_ns();
     if (now >= deadline) break;
-    // Send every request that is due; the k-th goes out at start + k * spacing.
+    // Send each request that is due, one per server at a time: the next goes
+    // out a spacing after this one, so a process held up (a loaded machine)
+    // resumes the burst at its pace, reading the replies (a kiss) between
+    // requests, instead of sending all it missed back to back.
     int64_t next_send = deadline;
     for (Peer& p : peers) {
-      if (!p.report.error.empty() || p.stop_sending) continue;
-      while (p.report.samples_sent < options.samples &&
-             start + p.report.samples_sent * options.spacing_ns <= now) {
+      if (!p.report.error.empty() || p.stop_sending || p.report.samples_sent >= options.samples) continue;
+      if (p.next_send_ns <= now) {
         send_request(clock, p, options);
-        if (p.stop_sending) break;
+        p.next_send_ns = now + options.spacing_ns;
       }
-      if (!p.stop_sending && p.report.samples_sent < options.samples) {
-        next_send = std::min(next_send, start + p.report.samples_sent * options.spacing_ns);
-      }
+      if (!p.stop_sending && p.report.samples_sent < options.samples)
+        next_send = std::min(next_send, p.next_send_ns);
     }
     bool all_done =
         std::all_of(peers.begin(), peers.end(), [&](const Peer& p) { return finished(p, options.samples); });
