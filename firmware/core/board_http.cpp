@@ -66,6 +66,8 @@ size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, cons
   HttpRequest q;
   HttpParseResult p = parse_http_request(request, size, &q);
   if (p.state == HttpParse::Incomplete) return 0;
+  const Reading& now = clock.reading;
+  date_unix_s_ = now.synchronized ? codec::floor_div(now.utc_ns, proto::kNsPerSecond) : kNoHttpDate;
   char body[96];
   TextWriter w(body, sizeof(body));
   uint16_t status = p.status;
@@ -82,8 +84,7 @@ size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, cons
       status = 405;
     } else if (text_equals(q.path, q.path_size, "/")) {
       if (read) {
-        return write_http_response(200, "text/html; charset=utf-8", kPhonePage, sizeof(kPhonePage) - 1, head,
-                                   out, cap);
+        return respond(200, "text/html; charset=utf-8", kPhonePage, sizeof(kPhonePage) - 1, head, out, cap);
       }
       status = 405;
     } else {
@@ -91,7 +92,7 @@ size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, cons
     }
   }
   w.put("{\"error\":").put_json_string(http_reason(status)).put("}\n");
-  return write_http_response(status, "application/json", w.c_str(), w.size(), false, out, cap);
+  return respond(status, "application/json", w.c_str(), w.size(), false, out, cap);
 }
 
 size_t BoardHttp::get_time(bool head, const Reading& r, char* out, size_t cap) const {
@@ -105,8 +106,7 @@ size_t BoardHttp::get_time(bool head, const Reading& r, char* out, size_t cap) c
     w.put(",\"error_s\":").put_seconds(r.error_ns, 6);
   }
   w.put("}\n");
-  return write_http_response(r.synchronized ? 200 : 503, "application/json", w.c_str(), w.size(), head, out,
-                             cap);
+  return respond(r.synchronized ? 200 : 503, "application/json", w.c_str(), w.size(), head, out, cap);
 }
 
 size_t BoardHttp::get_exchange(int64_t local_ns, char* out, size_t cap) {
@@ -130,7 +130,7 @@ size_t BoardHttp::get_exchange(int64_t local_ns, char* out, size_t cap) {
   put_hex(w, slot->nonce, 16);
   put_hex(w, slot->counter, 8);
   w.put("\",\"expires_s\":").put_int(proto::kPhoneTokenLifetimeNs / proto::kNsPerSecond).put("}\n");
-  return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
+  return respond(200, "application/json", w.c_str(), w.size(), false, out, cap);
 }
 
 bool BoardHttp::redeem(const char* token, size_t size, int64_t local_ns, int64_t* t2_ns, int64_t* t3_ns,
@@ -234,12 +234,12 @@ size_t BoardHttp::put_time(const HttpRequest& q, int64_t local_ns, const ClockVi
   if (status != 0) {
     ++sets_refused_;
     w.put("{\"set\":false,\"message\":").put_json_string(why.c_str()).put("}\n");
-    return write_http_response(status, "application/json", w.c_str(), w.size(), false, out, cap);
+    return respond(status, "application/json", w.c_str(), w.size(), false, out, cap);
   }
   *set = PhoneSet{true, utc, phone_error};
   w.put("{\"set\":true,\"message\":\"clock set from the phone: ").put_iso8601(utc, 3).put(" \\u00b1 ");
   w.put_seconds(phone_error, 3).put(" s\",\"error_s\":").put_seconds(phone_error, 6).put("}\n");
-  return write_http_response(200, "application/json", w.c_str(), w.size(), false, out, cap);
+  return respond(200, "application/json", w.c_str(), w.size(), false, out, cap);
 }
 
 }  // namespace lansync::fw

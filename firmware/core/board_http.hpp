@@ -64,6 +64,11 @@ class BoardHttp {
   uint32_t sets_refused() const { return sets_refused_; }
 
  private:
+  // write_http_response with the Date of the request's reading, none unless it is synchronized.
+  size_t respond(uint16_t status, const char* content_type, const char* body, size_t body_size, bool head,
+                 char* out, size_t cap) const {
+    return write_http_response(status, content_type, body, body_size, head, date_unix_s_, out, cap);
+  }
   // GET /time: the clock as JSON, 503 when unsynchronized.
   size_t get_time(bool head, const Reading& r, char* out, size_t cap) const;
   // PUT/POST /time: the checks, then the set for the board; the response's size.
@@ -91,6 +96,7 @@ class BoardHttp {
   Exchange exchanges_[kMaxExchanges];
   uint32_t exchange_counter_ = 0;
   uint32_t sets_refused_ = 0;
+  int64_t date_unix_s_ = kNoHttpDate;  // the Date of the response being made (serve())
 };
 
 }  // namespace lansync::fw

@@ -1,6 +1,7 @@
 // The board's HTTP/1.0 request parser and response writer; see http.hpp.
 #include "firmware/core/http.hpp"
 
+#include "codec/ccapi_date.hpp"
 #include "firmware/core/text.hpp"
 
 namespace lansync::fw {
@@ -240,9 +241,14 @@ const char* http_reason(uint16_t status) {
 }
 
 size_t write_http_response(uint16_t status, const char* content_type, const char* body, size_t body_size,
-                           bool head, char* out, size_t cap) {
+                           bool head, int64_t date_unix_s, char* out, size_t cap) {
   TextWriter w(out, cap);
   w.put("HTTP/1.0 ").put_int(status).put(' ').put(http_reason(status)).put("\r\n");
+  if (date_unix_s != kNoHttpDate) {
+    char date[codec::kHttpDateLength + 1];
+    if (auto n = codec::format_http_date(date_unix_s, date, sizeof(date)); n)
+      w.put("Date: ").put(date, *n).put("\r\n");
+  }
   w.put("Content-Type: ").put(content_type).put("\r\n");
   w.put("Content-Length: ").put_int(static_cast<int64_t>(body_size)).put("\r\n");
   w.put("Connection: close\r\nCache-Control: no-store\r\n\r\n");

@@ -69,11 +69,16 @@ bool json_value(const char* json, size_t size, const char* key, const char** val
 // The reason phrase of a status code ("OK", "Not Found", ...).
 const char* http_reason(uint16_t status);
 
-// Writes a complete response: status line, Content-Type, Content-Length,
-// Connection: close, Cache-Control: no-store, a blank line and the body
-// (omitted for HEAD).  Returns the bytes written, 0 if cap is too small.
+// No Date header: the board's clock is not trusted (RFC 9110 §6.6.1: a server
+// without a clock it can trust sends none).
+inline constexpr int64_t kNoHttpDate = INT64_MIN;
+
+// Writes a complete response: status line, Date (unless date_unix_s is
+// kNoHttpDate), Content-Type, Content-Length, Connection: close,
+// Cache-Control: no-store, a blank line and the body (omitted for HEAD).
+// Returns the bytes written, 0 if cap is too small.
 size_t write_http_response(uint16_t status, const char* content_type, const char* body, size_t body_size,
-                           bool head, char* out, size_t cap);
+                           bool head, int64_t date_unix_s, char* out, size_t cap);
 
 // The value of key in an application/x-www-form-urlencoded text
 // ("a=1&b=2"), as a pointer and length into it; false if absent.  Values

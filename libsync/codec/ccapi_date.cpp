@@ -181,4 +181,21 @@ Result<CcapiDate, CcapiDateError> ccapi_date_from_unix(int64_t unix_s, int16_t z
   return d;
 }
 
+Result<size_t, CcapiDateError> format_http_date(int64_t unix_s, char* out, size_t cap) {
+  auto d = ccapi_date_from_unix(unix_s, 0, false);
+  if (!d) return fail(d.error());
+  char text[kCcapiDateMaxLength + 1];
+  auto n = format_ccapi_date(*d, text, sizeof(text));
+  if (!n) return fail(n.error());
+  // "Tue, 01 Jan 2019 01:23:45 +0000" -> "... 01:23:45 GMT": the zone's five bytes become three.
+  size_t length = *n - 5 + 3;
+  if (cap < length) return fail(CcapiDateError::BufferTooSmall);
+  for (size_t i = 0; i < *n - 5; ++i) out[i] = text[i];
+  out[length - 3] = 'G';
+  out[length - 2] = 'M';
+  out[length - 1] = 'T';
+  if (cap > length) out[length] = '\0';
+  return length;
+}
+
 }  // namespace lansync::codec

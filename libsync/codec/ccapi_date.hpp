@@ -58,4 +58,13 @@ Result<int64_t, CcapiDateError> ccapi_date_to_unix(const CcapiDate& d, bool dst)
 // zone_min and summer time dst: wall clock = UTC + zone + (dst ? 1 h : 0).
 Result<CcapiDate, CcapiDateError> ccapi_date_from_unix(int64_t unix_s, int16_t zone_min, bool dst);
 
+// HTTP's Date (RFC 9110 §5.6.7, IMF-fixdate): the same form in UTC, "GMT" for
+// the zone, e.g. "Sun, 06 Nov 1994 08:49:37 GMT", 29 bytes.  The Pi's
+// sntpd-web and the boards send it only from a clock they trust (§6.6.1).
+inline constexpr size_t kHttpDateLength = 29;
+
+// Formats Unix second unix_s into out (capacity cap, NUL-terminated when room
+// allows).  Returns the length, or BufferTooSmall / OutOfRange (years 1..9999).
+Result<size_t, CcapiDateError> format_http_date(int64_t unix_s, char* out, size_t cap);
+
 }  // namespace lansync::codec

@@ -15,7 +15,7 @@ constexpr size_t kSetSize = 1 + 8 + 8 + (2 + kTokenCapacity) + (2 + kClientCapac
                             (2 + kTriggerCapacity) + (2 + kUserAgentCapacity) + 1 + (2 + kTimeZoneCapacity) +
                             kLocationSize + 1;  // + fallback
 constexpr size_t kCountersSize = 8 * (6 + 1 + kLimitCount);
-constexpr size_t kClockSize = 8;
+constexpr size_t kClockSize = 8 + 8;
 constexpr size_t kHeartbeatSize = 8;
 
 class Writer {
@@ -114,7 +114,10 @@ void encode_payload(const Message& m, Writer& w) {
       for (uint64_t v : m.counters.limited) w.u64(v);
       break;
     case Type::Reply: w.u16(m.reply.status); break;  // the text follows, unpadded
-    case Type::Clock: w.u64(static_cast<uint64_t>(m.clock.served_minus_real_ns)); break;
+    case Type::Clock:
+      w.u64(static_cast<uint64_t>(m.clock.served_minus_real_ns));
+      w.u64(static_cast<uint64_t>(m.clock.trusted_for_ns));
+      break;
     case Type::Ping:
     case Type::Pong: w.u64(m.beat.sequence); break;
     default: break;
@@ -170,7 +173,11 @@ Result<Message, DecodeError> decode_payload(Message m, Reader& r) {
       if (m.reply.status < 100 || m.reply.status > 599) return fail(DecodeError::BadField);
       m.reply.body.assign(reinterpret_cast<const char*>(r.here()), r.left());
       return m;
-    case Type::Clock: m.clock.served_minus_real_ns = static_cast<int64_t>(r.u64()); return m;
+    case Type::Clock:
+      m.clock.served_minus_real_ns = static_cast<int64_t>(r.u64());
+      m.clock.trusted_for_ns = static_cast<int64_t>(r.u64());
+      if (m.clock.trusted_for_ns < 0) return fail(DecodeError::BadField);
+      return m;
     case Type::Ping:
     case Type::Pong: m.beat.sequence = r.u64(); return m;
     default: return m;

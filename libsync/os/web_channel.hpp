@@ -107,10 +107,14 @@ struct Reply {
   std::string body;  // ≤ kMaxText bytes
 };
 
-// The served clock (--clock simulated may differ) minus CLOCK_REALTIME, ns (positive: served ahead).
+// The served clock (--clock simulated may differ) minus CLOCK_REALTIME, ns (positive: served ahead),
+// and for how long from now sntpd's reference stays trusted if nothing changes: an HTTP Date
+// header only while it does (RFC 9110 §6.6.1: no Date from a clock the server cannot trust).
 struct Clock {
   int64_t served_minus_real_ns = 0;
+  int64_t trusted_for_ns = 0;  // 0: not trusted now; kTrustedUntilChanged: until the next Clock
 };
+inline constexpr int64_t kTrustedUntilChanged = INT64_MAX;
 
 // A heartbeat's payload (Ping and Pong): sntpd's counter, echoed.
 struct Heartbeat {

@@ -87,7 +87,10 @@ ReplyStatus check_signed_by(const AuthCheck& auth, uint32_t key_id) {
 }
 
 ReplyStatus check_server_state(const codec::NtpHeader& reply) {
-  if (reply.stratum == 0) return ReplyStatus::KissOfDeath;
+  // Stratum 0 is a kiss when the refid carries a code; with none it is how
+  // chronyd and sntpd write "unsynchronized" (LI = 3 says so too).
+  if (reply.stratum == 0 && reply.refid != 0) return ReplyStatus::KissOfDeath;
+  if (reply.stratum == 0) return ReplyStatus::Unsynchronized;
   if (reply.leap == Leap::Unsynchronized || reply.stratum > 15) return ReplyStatus::Unsynchronized;
   return ReplyStatus::Ok;
 }

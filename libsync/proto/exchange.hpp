@@ -44,8 +44,8 @@ enum class ReplyStatus : uint8_t {
   NotOurs,               // origin does not echo our cookie: stray or spoofed, ignore
   Unauthenticated,       // we signed the request; the reply has no MAC, or is a crypto-NAK
   BadMac,                // we signed the request; the reply's MAC is by another key or does not verify
-  KissOfDeath,           // stratum 0: refid holds a kiss code (RATE, DENY, RSTR, INIT, ...)
-  Unsynchronized,        // LI = 3 or stratum > 15
+  KissOfDeath,           // stratum 0 and a refid: a kiss code (RATE, DENY, RSTR, INIT, ...)
+  Unsynchronized,        // LI = 3, stratum > 15, or stratum 0 with no refid
   BadTimestamps,         // zero receive/transmit, or the server sent before it received
   RootDistanceTooLarge,  // (root delay + delay) / 2 + root dispersion > 1.5 s
 };
@@ -80,7 +80,8 @@ struct ReplyCheck {
 ReplyStatus check_signed_by(const AuthCheck& auth, uint32_t key_id);
 
 // The server's state a reply or broadcast must show (RFC 5905 §8, §9.1):
-// KissOfDeath (stratum 0), Unsynchronized (LI = 3 or stratum > 15), or Ok.
+// KissOfDeath (stratum 0 with a code), Unsynchronized (LI = 3, stratum > 15,
+// or stratum 0 without a code), or Ok.
 ReplyStatus check_server_state(const codec::NtpHeader& reply);
 
 // Applies the tests to a decoded reply to request, received at t4_ns.

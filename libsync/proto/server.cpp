@@ -57,8 +57,14 @@ bool make_reply(const codec::NtpHeader& request, int64_t rx_ns, const ReferenceS
     r.root_delay = codec::to_ntp_short(ref.root_delay_ns);
     r.root_dispersion = codec::to_ntp_short(root_dispersion_at(ref, rx_ns));
   } else {
+    // As RFC 5905 writes "unsynchronized" in a packet (ntpd maps its 16 to 0),
+    // and as chronyd sends it: stratum 0 with no refid (so no kiss code), and
+    // a root delay and dispersion that promise nothing to a client reading
+    // only them.
     r.leap = Leap::Unsynchronized;
-    r.stratum = 16;
+    r.stratum = 0;
+    r.root_delay = codec::to_ntp_short(kUnsynchronizedRootNs);
+    r.root_dispersion = codec::to_ntp_short(kUnsynchronizedRootNs);
   }
   r.origin = request.transmit;
   r.receive = codec::to_ntp(rx_ns);

@@ -30,7 +30,7 @@ namespace lansync::proto {
 
 // The server's own clock, as it will describe it to clients.
 struct ReferenceState {
-  bool synchronized = false;              // false: replies carry LI=3, stratum 16
+  bool synchronized = false;              // false: replies carry LI=3, stratum 0 (16 here)
   uint8_t stratum = 16;                   // 1..15 when synchronized
   uint32_t refid = 0;                     // kLocalRefid, or the upstream IPv4 address
   int64_t reference_time_ns = 0;          // Unix ns of the last update of the reference
@@ -49,6 +49,9 @@ inline constexpr int64_t kLocalRefreshNs = int64_t{64} * 1'000'000'000;
 
 // The state of a server that knows nothing about its clock.
 ReferenceState unsynchronized_reference(int8_t precision_log2);
+// The root delay and the root dispersion an unsynchronized reply carries
+// (chronyd's): root distance 1.5 s, the most a client accepts.
+inline constexpr int64_t kUnsynchronizedRootNs = 1'000'000'000;
 
 // Root dispersion at now_ns (ns): the recorded value plus dispersion_rate_ppm
 // (15 ppm, RFC 5905 §11.1, unless the clock's frequency is known worse) of the

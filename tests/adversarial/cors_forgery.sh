@@ -27,7 +27,7 @@ ntp_once() {  # one NTP query of the Pi, counted when answered (unsynchronized: 
   local out
   ntp_sent=$((ntp_sent + 1))
   out=$("$BIN/ntpprobe" -n 1 -t 1 -o json 127.0.0.1:11150 2>/dev/null || true)
-  jq -e '.status == "unsynchronized" and .stratum == 16' <<<"$out" >/dev/null && ntp_answered=$((ntp_answered + 1))
+  jq -e '.status == "unsynchronized" and .stratum == 0' <<<"$out" >/dev/null && ntp_answered=$((ntp_answered + 1))
   return 0
 }
 

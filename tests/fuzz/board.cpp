@@ -77,7 +77,10 @@ int board(const uint8_t* data, size_t size) {
       bool synchronized = rep->header.leap != codec::Leap::Unsynchronized;
       require(!synchronized || b->now(local).synchronized,
               "a synchronized reply from an unsynchronized clock");
-      require(synchronized || rep->header.stratum == 16, "LI=3 without stratum 16");
+      require(synchronized ||
+                  (rep->header.stratum == 0 && rep->header.refid == 0 &&
+                   codec::from_ntp_short(rep->header.root_dispersion) >= proto::kUnsynchronizedRootNs),
+              "LI=3 without stratum 0, no refid and a root dispersion of 1 s");
       break;
     }
     case 2: b->on_ntp_packet(in, n, local); break;  // a reply to our client

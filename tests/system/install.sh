@@ -25,7 +25,7 @@ check "/var/lib/lansync and /var/log/lansync belong to _lansync" \
 
 run_capture probe inside ntpprobe 127.0.0.1
 check "the shipped config serves no time it has no reason to trust: ntpprobe exit 3 ($probe)" \
-  eval '[ "$RC" -eq 3 ] && grep -q "unsynchronized (leap 3, stratum 16)" <<<"$probe"'
+  eval '[ "$RC" -eq 3 ] && grep -q "unsynchronized (leap 3, stratum 0)" <<<"$probe"'
 
 # The README's stratum-10 fallback: one line in the config, a restart.
 inside sh -c 'echo "local-stratum 10" >>/etc/lansync/sntpd.conf'

@@ -152,5 +152,18 @@ TEST(CcapiDate, FormatRefusesBadFieldsAndSmallBuffers) {
   EXPECT_EQ(ccapi_date_from_unix(INT64_MIN, 0, true).error(), CcapiDateError::OutOfRange);
 }
 
+// HTTP's Date is the same form in UTC with "GMT" (RFC 9110 §5.6.7).
+TEST(CcapiDate, HttpDate) {
+  char out[kHttpDateLength + 1];
+  auto n = format_http_date(784111777, out, sizeof(out));  // RFC 9110's example
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(out, *n), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(*n, kHttpDateLength);
+  EXPECT_EQ(format_http_date(784111777, out, kHttpDateLength - 1).error(), CcapiDateError::BufferTooSmall);
+  EXPECT_EQ(format_http_date(253'402'300'800, out, sizeof(out)).error(),
+            CcapiDateError::OutOfRange);  // 10000
+  EXPECT_EQ(format_http_date(INT64_MIN, out, sizeof(out)).error(), CcapiDateError::OutOfRange);
+}
+
 }  // namespace
 }  // namespace lansync::codec

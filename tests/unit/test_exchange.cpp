@@ -171,7 +171,9 @@ TEST(Exchange, ServerStateAndSignatureRules) {
   EXPECT_EQ(check_server_state(h), ReplyStatus::Ok);
   h.leap = Leap::Unsynchronized;
   EXPECT_EQ(check_server_state(h), ReplyStatus::Unsynchronized);
-  h.stratum = 0;
+  h.stratum = 0;  // no refid: chronyd's and sntpd's "unsynchronized", not a kiss
+  EXPECT_EQ(check_server_state(h), ReplyStatus::Unsynchronized);
+  h.refid = codec::refid_from_ascii("RATE");
   EXPECT_EQ(check_server_state(h), ReplyStatus::KissOfDeath);
   EXPECT_EQ(check_signed_by({}, 0), ReplyStatus::Ok);
   EXPECT_EQ(check_signed_by({AuthStatus::Ok, 4}, 4), ReplyStatus::Ok);

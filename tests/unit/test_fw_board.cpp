@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/ccapi_date.hpp"
 #include "codec/ds3231.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
@@ -190,7 +191,7 @@ TEST(FwBoard, AnRtcWithOsfSetIsNotUsedAndServesLeap3) {
   EXPECT_EQ(b.status(w.local_ns()).rtc, RtcStatus::Stopped);
   codec::NtpHeader h = ask(b, w.local_ns());
   EXPECT_EQ(h.leap, codec::Leap::Unsynchronized);
-  EXPECT_EQ(h.stratum, 16);
+  EXPECT_EQ(h.stratum, 0);
   EXPECT_NE(http(b, "GET /time HTTP/1.0\r\n\r\n", w.local_ns()).find("503 Service Unavailable"),
             std::string::npos);
 }
@@ -251,6 +252,9 @@ TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
   Board& b = w.start_board(c);
   w.run_until(3 * kS);
   EXPECT_FALSE(w.reading().synchronized);
+  // With no time it trusts, no Date on any answer (RFC 9110 §6.6.1; "HTTP time" clients read it).
+  for (const char* get : {"GET / HTTP/1.1\r\n\r\n", "GET /time HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1\r\n\r\n"})
+    EXPECT_EQ(http(b, get, w.local_ns()).find("\r\nDate: "), std::string::npos) << get;
   // The phone is 80 ms ahead; the exchange takes 10 ms each way, the set comes 30 ms later.
   int64_t phone = w.utc_ns() + 80 * kMs;
   std::string token = exchange_token(b, w.local_ns());
@@ -268,6 +272,10 @@ TEST(FwBoard, APhoneSetsTheClockOnceAndTheRtcFollows) {
   EXPECT_LT(std::llabs(w.rtc().time_ns() - (w.utc_ns() + 80 * kMs)), 3 * kMs);
   std::string get = http(b, "GET /time HTTP/1.1\r\n\r\n", w.local_ns());
   EXPECT_NE(get.find("\"synchronized\":true"), std::string::npos) << get;
+  // Synchronized, a Date of the board's clock, to the second.
+  char date[codec::kHttpDateLength + 1];
+  ASSERT_TRUE(codec::format_http_date(codec::floor_div(w.reading().utc_ns, kS), date, sizeof(date)).ok());
+  EXPECT_NE(get.find(std::string("\r\nDate: ") + date + "\r\n"), std::string::npos) << get;
   EXPECT_NE(get.find("\"source\":\"phone\""), std::string::npos) << get;
   // Then it follows the RTC (a TCXO) rather than its crystal, 15 ppm off.
   w.run_until(2 * 3600 * kS);

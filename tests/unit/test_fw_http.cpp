@@ -178,13 +178,17 @@ TEST(FwHttp, RandomBytesNeverCrashOrReadPastTheEnd) {
 
 TEST(FwHttp, WritesAResponseAndReadsFormValues) {
   char out[256];
-  size_t n = write_http_response(404, "application/json", "{}", 2, false, out, sizeof(out));
+  size_t n = write_http_response(404, "application/json", "{}", 2, false, kNoHttpDate, out, sizeof(out));
   EXPECT_EQ(std::string(out, n),
             "HTTP/1.0 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
             "Connection: close\r\nCache-Control: no-store\r\n\r\n{}");
-  n = write_http_response(200, "text/plain", "body", 4, true, out, sizeof(out));
+  n = write_http_response(200, "text/plain", "body", 4, true, kNoHttpDate, out, sizeof(out));
   EXPECT_EQ(std::string(out, n).find("body"), std::string::npos);
-  EXPECT_EQ(write_http_response(200, "text/plain", "body", 4, false, out, 20), 0u);
+  EXPECT_EQ(write_http_response(200, "text/plain", "body", 4, false, kNoHttpDate, out, 20), 0u);
+  // From a trusted clock, a Date (RFC 9110's example) after the status line.
+  n = write_http_response(200, "text/plain", "", 0, false, 784111777, out, sizeof(out));
+  EXPECT_EQ(std::string(out, n).substr(0, 57),
+            "HTTP/1.0 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nCon");
 
   const char* form = "a=1&unix_ms=1795000000123&error_ms=";
   const char* v = nullptr;

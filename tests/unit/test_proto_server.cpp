@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "../support/hex.hpp"
 #include "core/exchange.hpp"
 #include "os/keys.hpp"
 #include "proto/server.hpp"
@@ -91,12 +92,38 @@ TEST(ServerReply, LocalStratumServesAsSynchronized) {
   EXPECT_EQ(reply.reference, codec::to_ntp(kT0 + 64 * kS));
 }
 
+// chronyd 4.3 with no source answering our request (tests/golden/README.md):
+// our unsynchronized reply says what chronyd's says, byte for byte up to the
+// receive timestamp, and our clients read chronyd's as unsynchronized, not as
+// a kiss.
+TEST(ServerReply, UnsynchronizedReplyIsChronydsUpToTheTimestamps) {
+  auto request = testing::golden_packet("chrony-4.3-unsynchronized-reply.hex", 0);
+  auto chronyd = testing::golden_packet("chrony-4.3-unsynchronized-reply.hex", 1);
+  auto req = codec::decode(request.data(), request.size());
+  auto theirs = codec::decode(chronyd.data(), chronyd.size());
+  ASSERT_TRUE(req.ok() && theirs.ok());
+  NtpHeader ours;
+  ASSERT_TRUE(make_reply(req->header, kT0, unsynchronized_reference(theirs->header.precision_log2), &ours));
+  std::vector<uint8_t> wire(codec::kHeaderSize);
+  ASSERT_EQ(codec::encode(ours, wire.data(), wire.size()), codec::kHeaderSize);
+  constexpr size_t kReceiveOffset = 32;
+  EXPECT_EQ(std::vector<uint8_t>(wire.begin(), wire.begin() + kReceiveOffset),
+            std::vector<uint8_t>(chronyd.begin(), chronyd.begin() + kReceiveOffset));
+  EXPECT_EQ(check_server_state(theirs->header), ReplyStatus::Unsynchronized);
+}
+
 TEST(ServerReply, WithoutReferenceRepliesAreUnsynchronized) {
   ReferenceState ref = unsynchronized_reference(-20);
   NtpHeader reply;
   ASSERT_TRUE(make_reply(client_request(), kT0, ref, &reply));
   EXPECT_EQ(reply.leap, Leap::Unsynchronized);
-  EXPECT_EQ(reply.stratum, 16);
+  // As chronyd writes it: stratum 0, no refid (no kiss), and a root delay and
+  // dispersion of 1 s each for a client that reads only the error bound.
+  EXPECT_EQ(reply.stratum, 0);
+  EXPECT_EQ(reply.refid, 0u);
+  EXPECT_TRUE(reply.reference.is_zero());
+  EXPECT_EQ(codec::from_ntp_short(reply.root_delay), kUnsynchronizedRootNs);
+  EXPECT_EQ(codec::from_ntp_short(reply.root_dispersion), kUnsynchronizedRootNs);
   // ...and a client's own tests refuse them.
   proto::Request req{{0xAABBCCDDu, 0x11223344u}, kT0 - 1000};
   reply.transmit = codec::to_ntp(kT0 + 1000);

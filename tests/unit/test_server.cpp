@@ -156,7 +156,7 @@ TEST_F(RequestPath, SymmetricActiveWhileUnsynchronizedGivesLeapAlarm) {
   NtpHeader r = decoded_reply();
   EXPECT_EQ(r.mode, Mode::SymmetricPassive);
   EXPECT_EQ(r.leap, Leap::Unsynchronized);
-  EXPECT_EQ(r.stratum, 16);
+  EXPECT_EQ(r.stratum, 0);
 }
 
 TEST_F(RequestPath, SymmetricActiveFollowsTheClientRules) {
@@ -343,7 +343,7 @@ TEST_F(RequestPath, UnsynchronizedReferenceGivesLeapAlarm) {
   ref = proto::unsynchronized_reference(-20);
   ASSERT_TRUE(handle(packet(client_request())).respond);
   EXPECT_EQ(decoded_reply().leap, Leap::Unsynchronized);
-  EXPECT_EQ(decoded_reply().stratum, 16);
+  EXPECT_EQ(decoded_reply().stratum, 0);
 }
 
 }  // namespace

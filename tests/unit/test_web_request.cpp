@@ -355,7 +355,10 @@ TEST(WebRequest, SyncCameraUsesTheSetRules) {
   EXPECT_EQ(judge_sync_camera(h, "", allowed()).client, "192.168.4.2");
 }
 
-TEST(WebRequest, HttpDate) { EXPECT_EQ(http_date(784111777'000'000'000), "Sun, 06 Nov 1994 08:49:37 GMT"); }
+TEST(WebRequest, HttpDate) {
+  EXPECT_EQ(http_date(784111777'000'000'000), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+}
 
 }  // namespace
 }  // namespace lansync::web

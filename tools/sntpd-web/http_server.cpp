@@ -331,7 +331,7 @@ int Server::reply(MHD_Connection* c, const Answer& a, bool no_store) {
         "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   }
-  MHD_add_response_header(res, MHD_HTTP_HEADER_DATE, served_date().c_str());
+  if (auto date = served_date()) MHD_add_response_header(res, MHD_HTTP_HEADER_DATE, date->c_str());
   MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
   MHD_Result r = MHD_queue_response(c, static_cast<unsigned>(a.status), res);
@@ -352,7 +352,12 @@ std::optional<os::web::Message> Server::next_message(int timeout_ms) {
     os::log::debug("channel: dropped a message from sntpd ({})", os::web::code(got.error()));
     return os::web::Message{};  // a Time request: ignored by the callers
   }
-  if (got->type == os::web::Type::Clock) served_minus_real_ns_ = got->clock.served_minus_real_ns;
+  if (got->type == os::web::Type::Clock) {
+    served_minus_real_ns_ = got->clock.served_minus_real_ns;
+    int64_t now = os::monotonic_ns();
+    int64_t for_ns = got->clock.trusted_for_ns;
+    trusted_until_mono_ns_ = for_ns >= INT64_MAX - now ? INT64_MAX : now + for_ns;
+  }
   if (got->type == os::web::Type::Ping) {
     os::web::Message pong;
     pong.type = os::web::Type::Pong;
@@ -414,7 +419,8 @@ core::SetAccess Server::set_access() const {
   return a;
 }
 
-std::string Server::served_date() const {
+std::optional<std::string> Server::served_date() const {
+  if (os::monotonic_ns() >= trusted_until_mono_ns_.load()) return std::nullopt;
   return http_date(os::read_clock_or_exit(CLOCK_REALTIME) + served_minus_real_ns_.load());
 }
 

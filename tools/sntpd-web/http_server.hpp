@@ -105,13 +105,16 @@ class Server {
   void count_limit(os::web::Limit l);
   void push_counters();
   core::SetAccess set_access() const;
-  std::string served_date() const;
+  // The Date header (RFC 9110 §6.6.1): the served clock, or none while sntpd's reference is not
+  // trusted (as of its last Clock message).
+  std::optional<std::string> served_date() const;
 
   ServerConfig config_;
   MHD_Daemon* daemon_ = nullptr;
-  uint32_t next_id_ = 1;                          // run()'s thread only
-  std::atomic<int64_t> served_minus_real_ns_{0};  // from sntpd's Clock messages
-  std::atomic<uint64_t> requests_[6] = {};        // by Route
+  uint32_t next_id_ = 1;                           // run()'s thread only
+  std::atomic<int64_t> served_minus_real_ns_{0};   // from sntpd's Clock messages
+  std::atomic<int64_t> trusted_until_mono_ns_{0};  // likewise: until when a Date may be sent
+  std::atomic<uint64_t> requests_[6] = {};         // by Route
   std::atomic<uint64_t> host_refused_{0};
   std::atomic<uint64_t> limited_[os::web::kLimitCount] = {};
   std::mutex push_mutex_;     // guards the two below

@@ -282,15 +282,11 @@ std::string with_permission(std::string body, const core::SetPermission& p) {
   return body;
 }
 
-// RFC 1123 in English whatever the locale, as the CCAPI date string is, with GMT for +0000.
-std::string http_date(int64_t unix_ns) {
+std::optional<std::string> http_date(int64_t unix_ns) {
   int64_t secs = unix_ns / 1'000'000'000 - (unix_ns < 0 && unix_ns % 1'000'000'000 != 0 ? 1 : 0);
-  char buf[codec::kCcapiDateMaxLength + 1];
-  auto d = codec::ccapi_date_from_unix(secs, 0, false);
-  if (d) {
-    if (auto n = codec::format_ccapi_date(*d, buf, sizeof(buf)); n) return std::string(buf, *n - 5) + "GMT";
-  }
-  return "Thu, 01 Jan 1970 00:00:00 GMT";  // beyond year 9999: not a clock anyone serves
+  char buf[codec::kHttpDateLength + 1];
+  if (auto n = codec::format_http_date(secs, buf, sizeof(buf)); n) return std::string(buf, *n);
+  return std::nullopt;
 }
 
 std::string_view content_type(Route r) {

@@ -99,8 +99,9 @@ os::web::SetRequest judge_sync_camera(const RequestHead& h, std::string_view bod
 // A body that is not a JSON object is returned unchanged.
 std::string with_permission(std::string body, const core::SetPermission& p);
 
-// RFC 9110 §5.6.7 IMF-fixdate of a Unix time in ns, "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string http_date(int64_t unix_ns);
+// RFC 9110 §5.6.7 IMF-fixdate of a Unix time in ns, "Sun, 06 Nov 1994 08:49:37 GMT"; none
+// outside years 1..9999 (no clock anyone trusts).
+std::optional<std::string> http_date(int64_t unix_ns);
 
 // The Content-Type of sntpd's answers on a route.
 std::string_view content_type(Route r);

@@ -31,7 +31,8 @@ void counter(PrometheusText& m, const char* name, const char* help, uint64_t v) 
 void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
   gauge(m, "sntpd_synchronized", "1 when replies carry a synchronized time, 0 when they carry LI=3.",
         r.synchronized ? 1.0 : 0.0);
-  gauge(m, "sntpd_stratum", "Stratum served (16: unsynchronized).", r.stratum);
+  gauge(m, "sntpd_stratum", "Stratum served (16: unsynchronized, answered as stratum 0 with LI=3).",
+        r.stratum);
   m.family("sntpd_reference_info", MetricType::Gauge,
            "The reference followed: kind (upstream, kernel, state, local, none) and source (phone, rtc, "
            "ntp:...).");

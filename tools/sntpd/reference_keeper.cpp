@@ -189,7 +189,9 @@ ReferenceSnapshot ReferenceKeeper::snapshot() {
   s.kind = reference_.kind;
   if (reference_.role == core::ReferenceRole::Record) s.state_source = reference_.source;
   s.detail = reference_.detail;
-  s.root_delay_ns = r.root_delay_ns;
+  // Unsynchronized: the root delay and dispersion the replies carry, which promise nothing.
+  s.root_delay_ns = r.synchronized ? r.root_delay_ns : proto::kUnsynchronizedRootNs;
+  s.root_dispersion_ns = proto::kUnsynchronizedRootNs;
   if (r.synchronized) {
     s.stratum = r.stratum;
     s.refid = core::refid_text(r.refid, r.stratum);

@@ -40,7 +40,7 @@ void reference_lines(Out out, const ReferenceSnapshot& r) {
     fmt::format_to(out, "Reference time   : {}\n", utc_text(r.reference_time_ns.value_or(0)));
     fmt::format_to(out, "Reference age    : {}\n", core::human_duration(r.age_ns.value_or(0)));
   } else {
-    fmt::format_to(out, "Synchronized     : no, answering LI=3 (unsynchronized), stratum 16\n");
+    fmt::format_to(out, "Synchronized     : no, answering LI=3 (unsynchronized), stratum 0\n");
   }
   static constexpr const char* kLeap[] = {"normal", "insert second", "delete second", "not synchronised"};
   fmt::format_to(out, "Leap status      : {}\n", kLeap[r.leap & 3]);

@@ -71,9 +71,10 @@ WebProcess::WebProcess(const HttpConfig& config, os::Clock& clock)
 
 WebProcess::~WebProcess() { stop(); }
 
-void WebProcess::attach(EventLoop& loop, Handler handler) {
+void WebProcess::attach(EventLoop& loop, Handler handler, TrustedFor trusted_for) {
   loop_ = &loop;
   handler_ = std::move(handler);
+  trusted_for_ = std::move(trusted_for);
   os::log::info("http: serving on {}{}{}", address_, config_.tls_cert.get() >= 0 ? " (HTTPS)" : "",
                 config_.set_enabled() ? "; phones may set the clock" : "");
   if (!config_.web_user_note.empty()) os::log::info("http: {}", config_.web_user_note);
@@ -166,6 +167,7 @@ void WebProcess::beat() {
   ping.type = os::web::Type::Ping;
   ping.beat.sequence = heartbeat_.ping(now);
   os::web::send(channel_.get(), ping);  // one that cannot go is missed all the same
+  send_clock();  // a reference that stopped counting takes the Date header away within a beat
 }
 
 void WebProcess::stop() {
@@ -177,6 +179,7 @@ bool WebProcess::send_clock() {
   os::web::Message clock;
   clock.type = os::web::Type::Clock;
   clock.clock.served_minus_real_ns = clock_.now_ns() - os::read_clock_or_exit(CLOCK_REALTIME);
+  clock.clock.trusted_for_ns = trusted_for_ ? trusted_for_() : 0;
   return os::web::send(channel_.get(), clock);
 }
 

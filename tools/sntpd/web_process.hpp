@@ -37,6 +37,8 @@ class WebProcess {
  public:
   // What a request from the channel goes to (Time, Metrics, Exchange, Set, SyncCamera).
   using Handler = std::function<void(const os::web::Message&)>;
+  // How long from now the reference stays trusted (os::web::Clock::trusted_for_ns).
+  using TrustedFor = std::function<int64_t()>;
 
   // Binds config's --http socket (before privileges are dropped) and finds sntpd-web: next to this
   // executable, else in the libexec directory it was installed to.  config outlives it; clock is
@@ -46,8 +48,9 @@ class WebProcess {
   WebProcess(const WebProcess&) = delete;
   WebProcess& operator=(const WebProcess&) = delete;
 
-  // Starts the web process and reads its channel from loop, each request to handler.
-  void attach(EventLoop& loop, Handler handler);
+  // Starts the web process and reads its channel from loop, each request to handler.  The web
+  // process is told the served clock and trusted_for with each answer and each heartbeat (5 s).
+  void attach(EventLoop& loop, Handler handler, TrustedFor trusted_for);
   // Stops the web process: SIGTERM, then SIGKILL after 2 s.
   void stop();
   // Answers request id with an HTTP status and body (nothing when the web process is down or does
@@ -69,7 +72,8 @@ class WebProcess {
   void child_gone();
   // The heartbeat's tick: kills a web process that stopped answering, else sends the next Ping.
   void beat();
-  // Tells the web process the served clock (Clock); false when it could not be sent.
+  // Tells the web process the served clock and how long it is trusted (Clock); false when it
+  // could not be sent.
   bool send_clock();
 
   const HttpConfig& config_;
@@ -80,6 +84,7 @@ class WebProcess {
   os::Fd channel_;             // sntpd's end; -1 while the web process is down
   EventLoop* loop_ = nullptr;  // attach()'s
   Handler handler_;            // likewise
+  TrustedFor trusted_for_;     // likewise
   bool tls_refused_ = false;
   Heartbeat heartbeat_;
   uint64_t hung_ = 0;  // restarts for a missed heartbeat

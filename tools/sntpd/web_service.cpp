@@ -14,11 +14,20 @@ os::OsResult<std::unique_ptr<WebService>> WebService::bind(os::Clock& clock, Htt
   return s;
 }
 
+int64_t trusted_for_ns(const ReferenceSnapshot& r) {
+  if (!r.synchronized) return 0;
+  if (!r.reliable_until_ns) return os::web::kTrustedUntilChanged;
+  return *r.reliable_until_ns > r.now_ns ? *r.reliable_until_ns - r.now_ns : 0;
+}
+
 void WebService::attach(EventLoop& loop, WebSources sources) {
+  auto reference = sources.reference;
   endpoints_.emplace(
       config_, clock_, std::move(sources), record_,
       [this](uint32_t id, int status, const std::string& body) { process_->answer(id, status, body); });
-  process_->attach(loop, [this](const os::web::Message& m) { endpoints_->handle(m); });
+  process_->attach(
+      loop, [this](const os::web::Message& m) { endpoints_->handle(m); },
+      [reference] { return trusted_for_ns(reference()); });
 }
 
 HttpSnapshot WebService::status() const {

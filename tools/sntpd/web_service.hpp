@@ -22,6 +22,11 @@
 
 namespace lansync::sntpd {
 
+// How long from r's time its reference stays trusted if nothing changes (what the web process
+// may send a Date header for): 0 while unsynchronized, until its reliable_until_ns, or
+// os::web::kTrustedUntilChanged for a reference with no end (a local stratum).
+int64_t trusted_for_ns(const ReferenceSnapshot& r);
+
 class WebService {
  public:
   // Binds the listening socket (before privileges are dropped) and finds sntpd-web (WebProcess::bind).
