@@ -3,7 +3,12 @@
 #
 #   scripts/install-deps.sh            build dependencies
 #   scripts/install-deps.sh --test     also the peers and tools the tests run, and
-#                                      playwright-core from npm (tests/browser)
+#                                      playwright-core from npm (tests/browser);
+#                                      --clients included
+#   scripts/install-deps.sh --clients  also the clients of the clients tier
+#                                      (tests/clients) that Debian ships with a
+#                                      time service, or not at all: unpacked or
+#                                      built into .peers/, never installed
 #   scripts/install-deps.sh --bench    also what the benchmarks run
 #   scripts/install-deps.sh --package  also what scripts/package.sh builds the
 #                                      .deb with, and what the system tests
@@ -48,7 +53,7 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
-  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients)
+  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc)
 bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
@@ -64,15 +69,23 @@ cross_pkgs() {
   esac
 }
 
+# The clients tier's clients that ship no time service are installed (test_pkgs: ntpsec-ntpdig,
+# chrony, curl); those that do, or that Debian ships without the client, are unpacked or built
+# into .peers/ (below), and these build busybox's ntpd there from Debian's source.
+clients_pkgs=(dpkg-dev bzip2 xz-utils make gcc)
+
 want=("${build_pkgs[@]}")
 peers=no
+clients=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --test)
       read -r -a cross <<<"$(cross_pkgs armhf) $(cross_pkgs arm64)"
-      want+=("${test_pkgs[@]}" "${package_pkgs[@]}" "${cross[@]}")
+      want+=("${test_pkgs[@]}" "${package_pkgs[@]}" "${cross[@]}" "${clients_pkgs[@]}")
       peers=yes
+      clients=yes
       ;;
+    --clients) want+=("${clients_pkgs[@]}"); clients=yes ;;
     --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}"); peers=yes ;;
     --package) want+=("${package_pkgs[@]}") ;;
     --arch)
@@ -82,7 +95,7 @@ while [ $# -gt 0 ]; do
       want+=("${cross[@]}")
       shift
       ;;
-    *) echo "install-deps: unknown option '$1' (use --test, --bench, --package or --arch ARCH)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option '$1' (use --test, --clients, --bench, --package or --arch ARCH)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -109,19 +122,95 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# ntpsec's ntpd conflicts with chrony as a package, so the tests use a copy
-# unpacked from Debian's .deb into .peers/ntpsec (never installed, never run
-# outside a private namespace).
-if [ "$peers" = yes ] && [ ! -x .peers/ntpsec/usr/sbin/ntpd ]; then
-  echo "install-deps: unpacking ntpsec's ntpd into .peers/ntpsec" >&2
+# unpack_peer PKG [VERSION]: Debian's PKG (VERSION, else the candidate) unpacked
+# into .peers/PKG with apt-get download and dpkg-deb -x, never installed: no
+# service of it runs, no conflict of it touches this machine, and it runs only
+# inside a test's private namespace.  .peers/PKG.version names what is there; a
+# different VERSION asked for unpacks again.
+unpack_peer() {
+  local pkg=$1 version=${2:-} tmp
+  if [ -d ".peers/$pkg" ] && { [ -z "$version" ] || [ "$(cat ".peers/$pkg.version" 2>/dev/null)" = "$version" ]; }; then
+    return 0
+  fi
+  echo "install-deps: unpacking $pkg${version:+ $version} into .peers/$pkg" >&2
   mkdir -p .peers
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -qq ntpsec >/dev/null 2>&1) || {
+  if ! (cd "$tmp" && apt-get download -qq "$pkg${version:+=$version}" >/dev/null 2>&1); then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    (cd "$tmp" && apt-get download -qq ntpsec >/dev/null 2>&1)
-  }
-  dpkg-deb -x "$tmp"/ntpsec_*.deb .peers/ntpsec
+    if ! (cd "$tmp" && apt-get download -qq "$pkg${version:+=$version}" >/dev/null 2>&1); then
+      echo "install-deps: apt-get download $pkg${version:+=$version} failed" >&2
+      rm -rf "$tmp"
+      return 1
+    fi
+  fi
+  rm -rf ".peers/$pkg"
+  dpkg-deb -x "$tmp"/*.deb ".peers/$pkg" && dpkg-deb -f "$tmp"/*.deb Version >".peers/$pkg.version" ||
+    { rm -rf "$tmp" ".peers/$pkg"; return 1; }
   rm -rf "$tmp"
+}
+
+# build_busybox_ntpd: busybox's ntpd (the client of routers, OpenWrt among them)
+# built from Debian's busybox source into .peers/busybox/bin/busybox: Debian's
+# busybox packages leave that applet out.  The source comes with apt-get source
+# through a list of this machine's own Debian archives as deb-src entries, kept
+# in a folder of its own (this machine's apt configuration is left as it is);
+# the build is busybox's allnoconfig with ntpd and its usage text only.
+build_busybox_ntpd() {
+  [ -x .peers/busybox/bin/busybox ] && return 0
+  echo "install-deps: building busybox's ntpd from Debian's source into .peers/busybox (about 30 s)" >&2
+  local tmp apt_src o
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(ORIGIN)' 'Identifier: Packages' |
+    awk '$4 == "Debian" || $4 == "Raspbian" { print "deb-src " $1 " " $2 " " $3 }' | sort -u >"$tmp/sources.list"
+  [ -s "$tmp/sources.list" ] || {
+    echo "install-deps: no Debian archive in apt's lists to take busybox's source from (apt-get update first)" >&2
+    return 1
+  }
+  apt_src=(apt-get -qq -o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache" -o APT::Sandbox::User="$(id -un)")
+  "${apt_src[@]}" update >/dev/null
+  (cd "$tmp" && "${apt_src[@]}" source --download-only busybox >/dev/null)
+  dpkg-source -x "$tmp"/busybox_*.dsc "$tmp/src" >/dev/null 2>&1
+  if ! {
+    make -C "$tmp/src" allnoconfig &&
+      for o in BUSYBOX SHOW_USAGE FEATURE_VERBOSE_USAGE LONG_OPTS FEATURE_IPV6 NTPD; do
+        sed -i "s/^# CONFIG_$o is not set\$/CONFIG_$o=y/" "$tmp/src/.config"
+      done &&
+      make -C "$tmp/src" oldconfig < <(yes '') &&
+      grep -qx 'CONFIG_NTPD=y' "$tmp/src/.config" &&
+      make -C "$tmp/src" -j "$(nproc)" busybox
+  } >"$tmp/build.log" 2>&1; then
+    tail -n 30 "$tmp/build.log" >&2
+    echo "install-deps: busybox's build failed (its log: $tmp/build.log)" >&2
+    return 1
+  fi
+  mkdir -p .peers/busybox/bin
+  cp "$tmp/src/busybox" .peers/busybox/bin/busybox
+  basename "$tmp"/busybox_*.dsc .dsc | sed 's/^busybox_//' >.peers/busybox.version
+  rm -rf "$tmp"
+}
+
+# ntpsec's ntpd conflicts with chrony as a package, so the tests use a copy
+# unpacked from Debian's .deb into .peers/ntpsec.
+if [ "$peers" = yes ]; then
+  unpack_peer ntpsec
+fi
+
+# The clients tier (tests/clients): systemd-timesyncd and htpdate ship a service
+# that sets the clock, so they are unpacked, never installed (a Pi running the
+# tests must not get a second time daemon); rdate and ntpsec-ntpdate likewise.
+# systemd-timesyncd is the version of the systemd installed, whose private
+# library it links, else (the archive has moved on) the archive's, which the
+# tier's setup then checks can run.
+if [ "$clients" = yes ]; then
+  systemd_version=$(dpkg-query -W -f='${Version}' systemd)
+  unpack_peer systemd-timesyncd "$systemd_version" || {
+    echo "install-deps: no systemd-timesyncd $systemd_version to download: taking the archive's" >&2
+    unpack_peer systemd-timesyncd "$(apt-cache policy systemd-timesyncd | sed -n 's/^ *Candidate: //p')"
+  }
+  for p in htpdate rdate ntpsec-ntpdate; do unpack_peer "$p"; done
+  build_busybox_ntpd
 fi
 
 # playwright-core, the one npm package the tests use, at the version

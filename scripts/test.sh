@@ -4,7 +4,9 @@
 #   2. builds into build-asan/ with AddressSanitizer and
 #      UndefinedBehaviorSanitizer, warnings as errors;
 #   3. runs in that build, side by side in one ctest run: unit, interop against
-#      chronyd and ntpsec, adversarial, checks, and the arch tier (tests/arch:
+#      chronyd and ntpsec, adversarial, clients (tests/clients: the clients
+#      people run against sntpd, a board and chronyd; its table in
+#      tests/out/clients/table.md), checks, and the arch tier (tests/arch:
 #      armhf and arm64 cross-built at a lower priority, their unit tests and
 #      tools run under qemu-user);
 #   4. then the system tier (label system): the .deb built by
@@ -23,7 +25,7 @@ scripts/install-deps.sh --test
 
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (warnings are errors)"
 scripts/build.sh build-asan -DLANSYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-echo "== tests: unit, interop, adversarial, checks and the arch tier"
+echo "== tests: unit, interop, adversarial, clients, checks and the arch tier"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan --output-on-failure --progress -j "$jobs" -LE system "$@"
 echo "== system tests (the .deb in a booted Debian 12)"

@@ -11,6 +11,10 @@
 //   void setup() { WiFi.begin(ssid, pass); board.begin(settings, config); }
 //   void loop() { board.loop(); ... board.now() ... }
 //
+// The NTP server is Settings::server, or with 0.0.0.0 the one the DHCP lease
+// names (option 42), where the core's lwIP hands it out (the ESP8266 core 3.x,
+// Arduino-ESP32 2.x and 3.x): see lansync_port.h and firmware/README.md.
+//
 // See the examples (RaceButtons, TimeServer) and README.md.
 //
 // The library is C++17.  The ESP8266 core (gnu++17) and Arduino-ESP32 3.x

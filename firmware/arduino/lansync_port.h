@@ -7,6 +7,13 @@
 //   - one WiFiUDP socket talks to the NTP server, one listens for mode-5
 //     broadcasts, one answers SNTP (server mode); a datagram's receive time
 //     is the counter read as soon as parsePacket() returns it;
+//   - the NTP server is Settings::server, or with none (0.0.0.0) the one the
+//     DHCP lease names (option 42, as the Pi's dnsmasq announces it): the
+//     core's lwIP asks for it and keeps it as its SNTP server 0
+//     (LWIP_DHCP_GET_NTP_SRV, on in Arduino-ESP32 2.x and 3.x and the
+//     ESP8266 core 3.x), once told to take it (esp_sntp_servermode_dhcp /
+//     sntp_servermode_dhcp) before the lease comes; this file reads it there
+//     before each burst (dhcp_ntp_server());
 //   - the DS3231 at 0x68 is read and written with Wire, each transfer
 //     started right after the counter is read (the chip latches its time at
 //     the I2C START); a write waits, spinning, for the moment the core names
@@ -55,6 +62,7 @@
 #include <WiFi.h>
 #include <esp_attr.h>  // RTC_DATA_ATTR
 #include <esp_sleep.h>
+#include <esp_sntp.h>    // esp_sntp_servermode_dhcp(), esp_sntp_getserver(): ESP-IDF 4.4 and 5.x
 #include <esp_system.h>  // esp_random(), esp_reset_reason()
 #include <esp_timer.h>
 #include <mbedtls/cipher.h>
@@ -68,6 +76,7 @@
 #include <EEPROM.h>
 #include <ESP8266WiFi.h>
 #include <bearssl/bearssl_hash.h>
+#include <lwip/apps/sntp.h>  // sntp_servermode_dhcp(), sntp_getserver(): lwIP 2
 extern "C" {
 #include <user_interface.h>  // rst_info, REASON_DEEP_SLEEP_AWAKE
 }
@@ -77,6 +86,14 @@ extern "C" {
 #include <WiFiUdp.h>
 
 #include <new>
+
+// Whether this core's lwIP asks DHCP for the NTP server (option 42) and hands it to its SNTP
+// server list, where the port reads it (lwipopts.h, from sdkconfig on the ESP32).
+#if defined(LWIP_DHCP_GET_NTP_SRV) && LWIP_DHCP_GET_NTP_SRV
+#define LANSYNC_DHCP_NTP 1
+#else
+#define LANSYNC_DHCP_NTP 0
+#endif
 
 #include "firmware/core/board.hpp"
 #include "firmware/core/http.hpp"
@@ -104,7 +121,11 @@ constexpr uint32_t kSleepSlotBlock = 32;
 #endif
 
 struct Settings {
-  IPAddress server;  // the NTP server (the Pi); 0.0.0.0: none
+  // The NTP server (the Pi); 0.0.0.0: the one the DHCP lease names (option 42), where the core
+  // hands it out (LANSYNC_DHCP_NTP) and server_from_dhcp is on, else none.  Never from DHCP in
+  // listen-only mode (broadcast_port) or with the access point always on (no lease to read).
+  IPAddress server;
+  bool server_from_dhcp = true;  // false: 0.0.0.0 means no NTP server at all
   uint16_t server_port = 123;
   uint16_t broadcast_port = 0;  // listen-only: take sntpd's broadcasts on this port (0: off)
   uint16_t serve_port = 0;      // server mode: answer SNTP here (0: off)
@@ -238,6 +259,37 @@ inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, s
 #endif
 }
 
+// Tells lwIP to take the NTP server of the next DHCP lease (option 42) into its SNTP server
+// list.  On the ESP32 it is a call into the TCP/IP task: only once WiFi.mode() has started it.
+// (The ESP8266 core's lwIP glue asks for it at boot already.)
+inline void accept_dhcp_ntp() {
+#if LANSYNC_DHCP_NTP && defined(ESP32)
+  esp_sntp_servermode_dhcp(true);
+#elif LANSYNC_DHCP_NTP
+  sntp_servermode_dhcp(1);
+#endif
+}
+
+// The NTP server the DHCP lease named, IPv4 (0.0.0.0: none yet).  lwIP's SNTP server 0, as
+// long as it is an address that no name was set for (a sketch's configTime("pool.ntp.org")
+// names it); a 4-byte read of lwIP's table, which its TCP/IP task writes whole.
+inline IPAddress dhcp_ntp_server() {
+#if LANSYNC_DHCP_NTP
+#if defined(ESP32)
+  const ip_addr_t* a = esp_sntp_getserver(0);
+  const char* name = esp_sntp_getservername(0);
+#else
+  const ip_addr_t* a = sntp_getserver(0);
+  const char* name = sntp_getservername(0);
+#endif
+  if (a != nullptr && name == nullptr && IP_IS_V4(a)) {
+    const ip4_addr_t* v4 = ip_2_ip4(a);
+    return IPAddress(ip4_addr1(v4), ip4_addr2(v4), ip4_addr3(v4), ip4_addr4(v4));
+  }
+#endif
+  return IPAddress(0, 0, 0, 0);
+}
+
 class Port {
  public:
   // Call once from setup(); the board asks to join Wi-Fi or start its access point (config.network).
@@ -253,10 +305,12 @@ class Port {
     awake_until_ns_ = 0;
     reply_wait_ns_ = config.client.reply_timeout_ns + config.client.burst_spacing_ns;
     set_modem_sleep(s.modem_sleep && s.serve_port == 0);
-    if (s.server != IPAddress(0, 0, 0, 0)) {
+    take_server(s, config.network.access_point);
+    if (server_ != kNone || dhcp_) {
       config.use_server = true;
-      config.server_refid = refid(s.server);
+      config.server_refid = refid(server_);  // from DHCP: 0 until the lease names one
       client_.begin(kClientPort);
+      client_open_ = true;
     }
     if (s.broadcast_port != 0) {
       config.listen_broadcast = true;
@@ -353,6 +407,7 @@ class Port {
 
  private:
   static constexpr uint16_t kClientPort = 49123;
+  static const IPAddress kNone;  // 0.0.0.0
   static constexpr uint8_t kRtcAddress = 0x68;
   // HTTP connections read at once, and how long one may take to send its request.
   static constexpr int kHttpSlots = 2;
@@ -399,6 +454,37 @@ class Port {
     return (uint32_t{ip[0]} << 24) | (uint32_t{ip[1]} << 16) | (uint32_t{ip[2]} << 8) | ip[3];
   }
 
+  // The configured server, or whether to ask DHCP for one (said on Serial either way).
+  void take_server(const Settings& s, fw::AccessPointMode ap) {
+    server_ = s.server;
+    bool wanted =
+        s.server == kNone && s.server_from_dhcp && s.broadcast_port == 0 && ap != fw::AccessPointMode::Always;
+    dhcp_ = wanted && LANSYNC_DHCP_NTP;
+    if (dhcp_) {
+      Serial.println("lansync: NTP server: the one the DHCP lease names (option 42)");
+      if (WiFi.getMode() != WIFI_OFF) accept_dhcp_ntp();  // the sketch started Wi-Fi itself
+    } else if (wanted) {
+      Serial.println("lansync: no NTP server: none configured, and this core's lwIP takes none from DHCP");
+    }
+  }
+
+  // The server to ask now: false while DHCP has named none.  The DHCP lease's
+  // is read again before each burst; its first naming, and a change, are said on Serial.
+  bool find_server() {
+    if (!dhcp_) return server_ != kNone;
+    IPAddress named = dhcp_ntp_server();
+    if (named != kNone && named != server_) {
+      server_ = named;
+      board_->set_server_refid(refid(named));
+      char line[80];
+      fw::TextWriter w(line, sizeof(line));
+      w.put("lansync: NTP server ");
+      for (int i = 0; i < 4; ++i) w.put(i == 0 ? "" : ".").put_int(named[i]);
+      Serial.println(w.put(", from the DHCP lease (option 42)").c_str());
+    }
+    return server_ != kNone;
+  }
+
   bool rtc_read(uint8_t reg, uint8_t* data, size_t n) {
     Wire.beginTransmission(kRtcAddress);
     Wire.write(reg);
@@ -418,11 +504,12 @@ class Port {
   void perform(const fw::Action& a) {
     switch (a.kind) {
       case fw::ActionKind::SendNtp:
+        if (!find_server()) return;  // no lease has named one yet: unanswered, as with Wi-Fi down
         if (settings_.modem_sleep && settings_.serve_port == 0) {
           if (awake_until_ns_ == 0) set_modem_sleep(false);
           awake_until_ns_ = local_ns() + reply_wait_ns_;
         }
-        client_.beginPacket(settings_.server, settings_.server_port);
+        client_.beginPacket(server_, settings_.server_port);
         client_.write(a.data, a.size);
         client_.endPacket();
         return;
@@ -459,6 +546,7 @@ class Port {
   // JoinNetwork: WiFi.begin; poll_wifi() reports the outcome.
   void join_network(const fw::WifiNetwork& w) {
     WiFi.mode(WIFI_STA);
+    if (dhcp_) accept_dhcp_ntp();  // before the lease comes
     WiFi.begin(w.ssid, w.password);
     joining_ = true;
   }
@@ -498,12 +586,12 @@ class Port {
 
   void receive() {
     uint8_t buf[128], reply[48 + 68];  // 68: the longest MAC trailer
-    for (int i = 0; i < 8 && settings_.server != IPAddress(0, 0, 0, 0); ++i) {
+    for (int i = 0; i < 8 && client_open_; ++i) {
       int n = client_.parsePacket();
       if (n <= 0) break;
       int64_t at = local_ns();
       int got = client_.read(buf, sizeof(buf));
-      if (client_.remoteIP() == settings_.server && got > 0)
+      if (client_.remoteIP() == server_ && server_ != kNone && got > 0)
         board_->on_ntp_packet(buf, static_cast<size_t>(got), at);
     }
     for (int i = 0; i < 8 && settings_.broadcast_port != 0; ++i) {
@@ -706,6 +794,9 @@ class Port {
   }
 
   Settings settings_;
+  IPAddress server_;            // the NTP server asked (0.0.0.0: none, or none named by DHCP yet)
+  bool dhcp_ = false;           // server_ comes from the DHCP lease
+  bool client_open_ = false;    // client_ is bound: there is, or may come, a server
   int64_t awake_until_ns_ = 0;  // modem sleep is off until then (0: on, or not ours to manage)
   int64_t reply_wait_ns_ = 0;   // a request's replies are due within this
   WiFiUDP client_, broadcast_, serve_;
@@ -718,5 +809,7 @@ class Port {
   char refusal_[200] = {};      // why begin() did not start the board ("": it did, or not yet called)
   unsigned long refusal_shown_ms_ = 0;
 };
+
+inline const IPAddress Port::kNone(0, 0, 0, 0);
 
 }  // namespace lansync_arduino

@@ -32,7 +32,7 @@ const char* kApSsid = "lansync-board";
 const char* kApPassword = "";  // "": open; else 8 to 63 characters
 constexpr uint8_t kApChannel = 1;
 constexpr uint32_t kJoinSeconds = 30;
-const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0 for none
+const IPAddress kServer(192, 168, 4, 1);  // sntpd on the Pi; 0.0.0.0: the one the DHCP lease names
 // A DS3231 on the I2C pins below.
 constexpr bool kHasRtc = true;
 constexpr uint16_t kServePort = 0;      // 123: answer SNTP for the network (server mode)

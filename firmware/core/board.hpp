@@ -198,6 +198,9 @@ class Board {
 
   // A datagram from the NTP server (client replies), received at local_ns.
   void on_ntp_packet(const uint8_t* data, size_t size, int64_t local_ns);
+  // The server's IPv4 address, when the port learns it after start() (a DHCP lease's option 42)
+  // or it changes: the reference ID served from its next burst on.
+  void set_server_refid(uint32_t refid) { config_.server_refid = refid; }
   // A datagram on the broadcast port; refid: the sender's IPv4 address.
   void on_broadcast(const uint8_t* data, size_t size, int64_t local_ns, uint32_t refid);
 

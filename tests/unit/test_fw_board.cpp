@@ -519,6 +519,24 @@ TEST(FwBoard, ServerModeRepliesDescribeTheClockHonestly) {
   EXPECT_EQ(b.serve_ntp(server, sizeof(server), w.local_ns(), out, sizeof(out)), 0u);
 }
 
+// A port that learns its server after start (a DHCP lease's option 42), or sees the lease name
+// another: server mode names the server of the bursts it serves from, from the next burst on.
+TEST(FwBoard, ServerModeNamesAServerLearnedAfterStart) {
+  sim::Oscillator crystal(40.0);
+  sim::World w(sim::WorldConfig{}, crystal);
+  BoardConfig c = ntp_config(w);
+  c.server_refid = 0;  // none configured: the lease names it
+  c.serve = true;
+  Board& b = w.start_board(c);
+  b.set_server_refid(0xC0A80401);
+  w.run_until(10 * kMin);
+  ASSERT_TRUE(w.reading().synchronized);
+  EXPECT_EQ(ask(b, w.local_ns()).refid, 0xC0A80401u);
+  b.set_server_refid(0xC0A80402);  // a renewed lease names another Pi
+  w.run_until(30 * kMin);
+  EXPECT_EQ(ask(b, w.local_ns()).refid, 0xC0A80402u);
+}
+
 TEST(FwBoard, ListenOnlyFollowsBroadcasts) {
   sim::Oscillator crystal(-30.0);
   sim::WorldConfig wc;
