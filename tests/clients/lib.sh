@@ -214,6 +214,16 @@ queries() {
 # differ in CASE by design, for REASON.
 intended() { INTENDED[$2/$1]=$3; }
 
+# refused_by_ntpdig STDERR RC: VERDICT for a run of ntpdig (or ntpdate, ntpsec's shim running it)
+# that took no time: the first line it wrote to STDERR but its "no eligible servers" summary,
+# without its "ntpdig: " prefix; its first line and exit code RC if that is all it wrote.
+refused_by_ntpdig() {
+  local msg
+  msg=$(grep -v 'no eligible servers' "$1" | head -n 1)
+  VERDICT="refused ${msg:-$(head -n 1 "$1") (exit $2)}"
+  VERDICT=${VERDICT/ntpdig: /}
+}
+
 # run_clients QUERY: QUERY ADDR SERVER/CASE against every server of every case.  QUERY runs the
 # client once and sets VERDICT to "accepted OFFSET_S ERROR_S [SHOWN...]" (ERROR_S "-" when the
 # client states none: half the run's time is taken) or "refused MESSAGE".

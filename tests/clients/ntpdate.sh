@@ -14,15 +14,13 @@ start_servers ntp
 
 # "2026-11-26 05:31:49.565139 (+0000) +5.000002 +/- 0.000056 127.0.0.1 s10 no-leap"
 query() {
-  local out rc=0 msg offset error
+  local out rc=0 offset error
   out=$(without_sys_time timeout "$DEADLINE_S" "$NTPDATE" -q "$1" 2>"$WORK/ntpdate.err") || rc=$?
   read -r _ _ _ offset _ error _ <<<"$out"
   if [ "$rc" -eq 0 ] && [ -n "${error:-}" ]; then
     VERDICT="accepted $offset $error"
   else
-    msg=$(grep -v 'no eligible servers' "$WORK/ntpdate.err" | head -n 1)
-    VERDICT="refused ${msg:-$(head -n 1 "$WORK/ntpdate.err") (exit $rc)}"
-    VERDICT=${VERDICT/ntpdig: /}
+    refused_by_ntpdig "$WORK/ntpdate.err" "$rc"
   fi
 }
 run_clients query

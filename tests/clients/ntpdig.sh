@@ -11,14 +11,12 @@ COMPARE_QUERIES=yes
 start_servers ntp
 
 query() {
-  local out rc=0 msg
+  local out rc=0
   out=$(without_sys_time timeout "$DEADLINE_S" ntpdig -j "$1" 2>"$WORK/ntpdig.err") || rc=$?
   if [ "$rc" -eq 0 ] && [ -n "$(json offset "$out")" ]; then
     VERDICT="accepted $(json offset "$out") $(json precision "$out")"
   else
-    msg=$(grep -v 'no eligible servers' "$WORK/ntpdig.err" | head -n 1)
-    VERDICT="refused ${msg:-$(head -n 1 "$WORK/ntpdig.err") (exit $rc)}"
-    VERDICT=${VERDICT/ntpdig: /}
+    refused_by_ntpdig "$WORK/ntpdig.err" "$rc"
   fi
 }
 run_clients query

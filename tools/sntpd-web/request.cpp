@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/ccapi_date.hpp"
+#include "codec/timestamp.hpp"
 #include "page.hpp"
 
 namespace lansync::web {
@@ -283,9 +284,9 @@ std::string with_permission(std::string body, const core::SetPermission& p) {
 }
 
 std::optional<std::string> http_date(int64_t unix_ns) {
-  int64_t secs = unix_ns / 1'000'000'000 - (unix_ns < 0 && unix_ns % 1'000'000'000 != 0 ? 1 : 0);
   char buf[codec::kHttpDateLength + 1];
-  if (auto n = codec::format_http_date(secs, buf, sizeof(buf)); n) return std::string(buf, *n);
+  if (auto n = codec::format_http_date(codec::floor_div(unix_ns, codec::kNsPerSecond), buf, sizeof(buf)); n)
+    return std::string(buf, *n);
   return std::nullopt;
 }
 
