@@ -26,13 +26,15 @@ double t_quantile(size_t dof) {
   return dof <= kN ? kT[dof - 1] : (dof <= 40 ? 3.7 : 3.5);
 }
 
-// Runs of one sign a series of n random residuals has at least, at 5 % (Wald-Wolfowitz, even split).
+// The most runs of one sign a series of n residuals may have and still be rejected as a pattern:
+// the Wald-Wolfowitz test, one-sided at 5 % (too few runs), an even split of signs, its normal
+// approximation (chronyd's table of critical runs is the same test).
 size_t critical_runs(size_t n) {
-  if (n <= 8) return 0;
+  if (n < 8) return 0;
   double half = static_cast<double>(n) / 2;
   double mean = half + 1;
   double sd = std::sqrt(half * (half - 1) / static_cast<double>(n - 1));
-  return static_cast<size_t>(std::floor(mean - 1.96 * sd));
+  return static_cast<size_t>(std::floor(mean - 1.645 * sd));
 }
 
 size_t count_runs(const std::vector<double>& residuals) {
@@ -164,6 +166,7 @@ void SourceStats::fit() {
   double slope_sd = l.sxx > 0 ? std::sqrt(l.s2 / l.sxx) : 1;
   e.offset_sd_ns =
       to_ns(std::sqrt(l.s2 / static_cast<double>(m) + l.mean_x * l.mean_x * slope_sd * slope_sd));
+  e.freq_sd_ppm = std::clamp(slope_sd * 1e6, 1e-6, 1e6);
   e.skew_ppm = std::clamp(slope_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
   e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(l.s2)));
   e.samples = m;

@@ -55,6 +55,7 @@ struct SourceEstimate {
   int64_t time_ns = 0;       // the newest sample's time, where offset_ns applies
   int64_t offset_ns = 0;     // the line at time_ns
   double freq_ppm = 0;       // the line's slope: positive, the server gains on us
+  double freq_sd_ppm = 0;    // standard error of freq_ppm
   int64_t offset_sd_ns = 0;  // standard error of offset_ns
   double skew_ppm = 0;       // bound on the slope's error (99.95 %)
   int64_t std_dev_ns = 0;    // residual standard deviation of the samples

@@ -224,19 +224,32 @@ UpstreamReference reference_of(const UpstreamSource& p, int64_t offset_ns) {
 
 }  // namespace
 
-std::optional<FrequencyEstimate> combined_frequency(const std::vector<UpstreamSource>& sources,
-                                                    const std::vector<bool>& truechimer) {
-  double weights = 0;
-  double sum = 0;
+std::optional<CombinedEstimate> combine_truechimers(const std::vector<UpstreamSource>& sources,
+                                                    const std::vector<bool>& truechimer, size_t peer,
+                                                    int64_t now_ns) {
+  const std::optional<SourceEstimate>& p = peer < sources.size() ? sources[peer].estimate() : std::nullopt;
+  double peer_offset = p ? static_cast<double>(p->offset_at(now_ns)) : 0;
+  double freq_weights = 0, freq_sum = 0, skew_weights = 0;
+  double offset_weights = 0, offset_var = 0;
   for (size_t i = 0; i < sources.size() && i < truechimer.size(); ++i) {
     const std::optional<SourceEstimate>& e = sources[i].estimate();
-    if (!truechimer[i] || !e || !(e->skew_ppm > 0)) continue;
-    double w = 1 / (e->skew_ppm * e->skew_ppm);
-    weights += w;
-    sum += w * e->freq_ppm;
+    if (!truechimer[i] || !e || !(e->skew_ppm > 0) || !(e->freq_sd_ppm > 0)) continue;
+    double w = 1 / (e->freq_sd_ppm * e->freq_sd_ppm);
+    freq_weights += w;
+    freq_sum += w * e->freq_ppm;
+    skew_weights += 1 / (e->skew_ppm * e->skew_ppm);
+    if (!p) continue;
+    double age_s = static_cast<double>(std::max<int64_t>(0, now_ns - e->time_ns)) / 1e9;
+    double sd = static_cast<double>(e->offset_sd_ns) + e->freq_sd_ppm * 1e3 * age_s;  // ns
+    double spread = static_cast<double>(e->offset_at(now_ns)) - peer_offset;
+    double ow = 1 / static_cast<double>(std::max<int64_t>(1, sources[i].root_distance_ns(now_ns)));
+    offset_weights += ow;
+    offset_var += ow * (sd * sd + spread * spread);
   }
-  if (weights == 0) return std::nullopt;
-  return FrequencyEstimate{sum / weights, 1 / std::sqrt(weights)};
+  if (freq_weights == 0) return std::nullopt;
+  CombinedEstimate c{freq_sum / freq_weights, 1 / std::sqrt(skew_weights), 0};
+  if (offset_weights > 0) c.offset_sd_ns = std::llround(std::sqrt(offset_var / offset_weights));
+  return c;
 }
 
 UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
@@ -276,6 +289,41 @@ UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, i
   out.system_peer = index[peer];
   out.reference = reference_of(sources[out.system_peer], sel.offset_ns);
   return out;
+}
+
+void PeerChoice::choose(UpstreamSelection& sel, const std::vector<UpstreamSource>& sources, int64_t now_ns,
+                        size_t updated) {
+  if (!sel.ok) {
+    reset();
+    return;
+  }
+  score_.resize(sources.size(), 1.0);
+  if (peer_ >= sources.size() || !sel.truechimer[peer_]) {
+    peer_ = sel.system_peer;  // the least root distance
+    std::fill(score_.begin(), score_.end(), 1.0);
+    return;
+  }
+  double peer_distance = static_cast<double>(sources[peer_].root_distance_ns(now_ns));
+  size_t best = peer_;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (!sel.truechimer[i]) {
+      score_[i] = 1.0;
+      continue;
+    }
+    if (i == updated || peer_ == updated) {
+      double distance = static_cast<double>(sources[i].root_distance_ns(now_ns) + kReselectDistanceNs);
+      score_[i] = std::max(1.0, score_[i] * peer_distance / distance);
+    }
+    if (score_[i] > score_[best]) best = i;
+  }
+  if (best != peer_ && score_[best] > kPeerScoreLimit) {
+    peer_ = best;
+    std::fill(score_.begin(), score_.end(), 1.0);
+  }
+  if (sel.system_peer != peer_) {
+    sel.system_peer = peer_;
+    sel.reference = reference_of(sources[peer_], sel.offset_ns);
+  }
 }
 
 }  // namespace lansync::core

@@ -8,7 +8,8 @@
 // line gives its offset now; the least-delay of the last eight gives its root
 // distance and what is served.  Across servers, the intersection algorithm
 // (core/select) picks the truechimers, and the one with the least root
-// distance is the system peer: sntpd then serves its stratum + 1 with its
+// distance becomes the system peer, kept until another is closer over
+// several updates (PeerChoice): sntpd then serves its stratum + 1 with its
 // address as reference ID.  The clock is stepped only on the first update and
 // only beyond the step threshold; after that core/discipline slews it.
 //
@@ -208,16 +209,19 @@ struct SelectRules {
   size_t min_sources = 1;      // fewer truechimers give no correction (chrony's minsources; >= 1)
 };
 
-// Our frequency error as the truechimers' lines say it together (chronyd's combine_sources): each
-// line's slope weighted by 1 / skew^2, the skew of the whole 1 / sqrt(sum 1 / skew^2); nothing
-// while no truechimer has a line.  One server's line alone makes the frequency jump each time the
-// system peer changes between servers that agree.
-struct FrequencyEstimate {
+// What the truechimers' lines say together (chronyd's combine_sources): our frequency error, each
+// line's slope weighted by 1 / its standard error^2, the skew of the whole 1 / sqrt(sum 1 / skew^2);
+// the offset's error, each line's at now_ns (its own, and how far it is from the system peer's)
+// weighted by 1 / root distance.  Nothing while no truechimer has a line.  One server's line alone
+// makes the frequency jump each time the system peer changes between servers that agree.
+struct CombinedEstimate {
   double freq_ppm = 0;
   double skew_ppm = 0;
+  int64_t offset_sd_ns = 0;
 };
-std::optional<FrequencyEstimate> combined_frequency(const std::vector<UpstreamSource>& sources,
-                                                    const std::vector<bool>& truechimer);
+std::optional<CombinedEstimate> combine_truechimers(const std::vector<UpstreamSource>& sources,
+                                                    const std::vector<bool>& truechimer, size_t peer,
+                                                    int64_t now_ns);
 
 // Combines the servers at now_ns; falsetickers by max change, stopped and
 // unreachable ones never count.  With rules.first_pending, only sources that
@@ -228,6 +232,32 @@ std::optional<FrequencyEstimate> combined_frequency(const std::vector<UpstreamSo
 // the correction (if any) has taken effect.
 UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, int64_t now_ns,
                                    const SelectRules& rules = {});
+
+// The system peer changes as chronyd's does, not at each sample: the
+// newest sample's root distance is the least, so two servers polled in turn
+// would take the lead in turn, and each change would restart the clock's
+// correction from another server's line.  The peer stays while it is a
+// truechimer; each sample of the peer or of another truechimer multiplies
+// that one's score by the peer's root distance over its own (plus
+// kReselectDistanceNs, at least 1), and one whose score passes
+// kPeerScoreLimit takes over (chronyd's reselectdist and SCORE_LIMIT).
+inline constexpr int64_t kReselectDistanceNs = 100'000;
+inline constexpr double kPeerScoreLimit = 10;
+
+class PeerChoice {
+ public:
+  // Makes sel (select_upstreams' at now_ns, whose peer is the least root distance) keep the
+  // system peer as above, after a new sample of sources[updated] (SIZE_MAX: none): sets
+  // sel.system_peer and sel.reference.
+  void choose(UpstreamSelection& sel, const std::vector<UpstreamSource>& sources, int64_t now_ns,
+              size_t updated);
+  // The sources were renumbered or the selection lost: the next choice starts afresh.
+  void reset() { peer_ = SIZE_MAX; }
+
+ private:
+  size_t peer_ = SIZE_MAX;
+  std::vector<double> score_;  // per source, >= 1
+};
 
 // What to do with the clock after an update.
 struct Discipline {

@@ -44,17 +44,17 @@
 # Environment: LANSYNC_BIN (the binaries); LANSYNC_SIM_BUILD (where clknetsim is built; CMake
 # passes BUILD_DIR/clknetsim); LANSYNC_SIM_RUNS (default LANSYNC_SIM_BUILD/runs);
 # CLKNETSIM_PATH; LANSYNC_SIM_LENGTH_S (simulated seconds per run, default 40000: less for a
-# quick local run); LANSYNC_SIM_SEEDS (default "1 2 3"); LANSYNC_SIM_JOBS (simulations side by
-# side, default one per core: each is mostly a ping-pong of two processes); LANSYNC_SIM_REPORT
-# (a file to which every figure is appended as "scenario daemon seed figure value", for
-# bench/discipline.sh).
+# quick local run); LANSYNC_SIM_SEEDS (default 1 to 9: with 3, a median is left to chance);
+# LANSYNC_SIM_JOBS (simulations side by side, default one per core: each is mostly a ping-pong
+# of two processes); LANSYNC_SIM_REPORT (a file to which every figure is appended as "scenario
+# daemon seed figure value", for bench/discipline.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
 
 SIM_BUILD=${LANSYNC_SIM_BUILD:-$REPO/build/clknetsim}
 SIM_RUNS=${LANSYNC_SIM_RUNS:-$SIM_BUILD/runs}
 SIM_PATCH=$REPO/tests/sim/clknetsim.patch
 SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-40000}
-SIM_SEEDS=${LANSYNC_SIM_SEEDS:-1 2 3}
+SIM_SEEDS=${LANSYNC_SIM_SEEDS:-1 2 3 4 5 6 7 8 9}
 SIM_WARMUP_S=$((SIM_LENGTH_S / 2 < 2000 ? SIM_LENGTH_S / 2 : 2000))  # figures are taken after it
 SIM_MID_S=$((SIM_LENGTH_S / 2))  # when a mid-run event happens
 SIM_DEADLINE_S=600               # the longest one simulation may take (it ends a hung daemon)
@@ -70,23 +70,28 @@ declare -A SIM_LIMIT=(
   [rms_freq]=1.0    # RMS frequency error after the warm-up
   [requests]=1.0    # requests sent to the upstreams over the whole run
   [first_1ms]=1.0   # time to the first |offset| < 1 ms (start_offset)
-  # Not yet at the goal (issue 42 stays open for them): sntpd's median / chronyd's, seeds 1 2 3,
-  # in brackets; each limit holds today's figure, so that it cannot get worse.
-  [pi_crystal.max_offset]=1.2      # (1.08)
-  [wifi.rms_offset]=1.1            # (1.03; the goal is 0.8)
-  [loss.max_offset]=1.2            # (1.08)
-  [loss.rms_freq]=1.1              # (1.07)
-  [loss.requests]=1.2              # (1.15: 78 against 68; a lost reply is asked again sooner, so
-                                   # that the reference stays within --max-age: chronyd has none)
-  [freq_step.max_offset]=1.2       # (1.08)
-  [drift_restart.max_offset]=1.2   # (1.08)
+  # Not yet at the goal (issue 42 stays open for them): sntpd's median / chronyd's over seeds 1-9,
+  # in brackets; each limit holds today's figure, so that it cannot get worse.  Simulated time:
+  # the same figures on any machine and in any build.  At 15 seeds (bench/discipline.sh) the RMS
+  # offsets are 0.91-1.03x chronyd's; a figure within 10 % moves either way with the seeds.
+  [drift_restart.max_offset]=1.05  # (1.00: both at the start, judged from it, 1.414 ms)
   [drift_restart.rms_freq]=1.2     # (1.05)
-  [four_upstreams.rms_freq]=1.8    # (1.67: 0.156 against 0.093 ppm)
-  [min_sources.rms_freq]=1.5       # (1.38: 0.134 against 0.097 ppm)
-  [upstream_step.rms_freq]=1.4     # (1.31, 0.83-2.19 by seed: the 0.1 s is slewed out by frequency,
-                                   # faster than chronyd does it, RMS offset 0.73x)
-  [start_offset.rms_offset]=1.1    # (1.01)
-  [start_offset.rms_freq]=1.1      # (1.01)
+  [example.rms_freq]=1.15          # (1.03)
+  [four_upstreams.rms_offset]=1.2  # (1.07)
+  [four_upstreams.rms_freq]=1.25   # (1.11)
+  [loss.requests]=1.2              # (1.10: 75 against 68; a lost reply is asked again sooner, so
+                                   # that the reference stays within --max-age: chronyd has none)
+  [min_sources.rms_offset]=1.2     # (1.06)
+  [min_sources.rms_freq]=1.2       # (1.06)
+  [outage.rms_freq]=1.2            # (1.08)
+  [pi_crystal.max_offset]=1.2      # (1.08)
+  [pi_crystal.rms_freq]=1.25       # (1.14)
+  [upstream_step.max_offset]=1.05  # (1.00: the step itself, 0.1 s)
+  [upstream_step.requests]=1.05    # (1.01: 95 against 94)
+  [upstream_step.rms_freq]=1.4     # (1.30: the 0.1 s is slewed out by frequency, faster than
+                                   # chronyd does it, RMS offset 0.75x)
+  [wifi.max_offset]=1.15           # (1.02)
+  [wifi.rms_freq]=1.25             # (1.11; RMS offset 0.96, the goal is 0.8)
 )
 # sntpd's replies outside their bound that a scenario may have: none (a scenario that needs one
 # lists it here, with why).

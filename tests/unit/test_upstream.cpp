@@ -1,6 +1,8 @@
 // Unit tests of upstream following: schedule, filter, selection, discipline and the guards (core/upstream).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/upstream.hpp"
 
 namespace lansync::core {
@@ -176,10 +178,10 @@ TEST(Upstream, ReferenceAndDistanceAreAsOfTheNewestSample) {
   EXPECT_GE(v[0].root_distance_ns(now + 3600 * kS), v[0].root_distance_ns(now) + 3600 * 15'000);
 }
 
-// chronyd's combine_sources: the truechimers' frequency errors, each weighted by 1 / skew^2.
+// chronyd's combine_sources: the truechimers' frequency errors, each weighted by 1 / its standard error^2.
 TEST(Upstream, TheFrequencyIsTheTruechimersLinesTogether) {
   std::vector<UpstreamSource> v = polled_sources(3);
-  EXPECT_FALSE(combined_frequency(v, {true, true, true}).has_value());  // no line yet
+  EXPECT_FALSE(combine_truechimers(v, {true, true, true}, 0, kT0).has_value());  // no line yet
   // a: +1 ppm, b: +3 ppm over the same noise; c far off, and no truechimer.
   for (int i = 0; i < 20; ++i) {
     int64_t t = kT0 + i * 64 * kS;
@@ -188,11 +190,72 @@ TEST(Upstream, TheFrequencyIsTheTruechimersLinesTogether) {
     v[1].on_sample(sample(t, i * 64 * 3'000 + noise));
     v[2].on_sample(sample(t, i * 64 * 50'000 + noise));
   }
-  auto f = combined_frequency(v, {true, true, false});
+  auto f = combine_truechimers(v, {true, true, false}, 0, kT0 + 19 * 64 * kS);
   ASSERT_TRUE(f.has_value());
   EXPECT_NEAR(f->freq_ppm, 2.0, 0.2);                 // equal skews: the mean
   EXPECT_LT(f->skew_ppm, v[0].estimate()->skew_ppm);  // two lines know it better than one
-  EXPECT_NEAR(combined_frequency(v, {true, false, false})->freq_ppm, 1.0, 0.1);
+  EXPECT_NEAR(combine_truechimers(v, {true, false, false}, 0, kT0 + 19 * 64 * kS)->freq_ppm, 1.0, 0.1);
+}
+
+// The offset's error with two lines: each one's own, and how far it is from the system peer's.
+TEST(Upstream, TheOffsetErrorCountsTheSpreadBetweenTruechimers) {
+  std::vector<UpstreamSource> v = polled_sources(2);
+  for (int i = 0; i < 20; ++i) {
+    int64_t t = kT0 + i * 64 * kS;
+    int64_t noise = (i % 2) ? 20'000 : -20'000;
+    v[0].on_sample(sample(t, noise));
+    v[1].on_sample(sample(t, 2 * kMs + noise));  // 2 ms from a, within both intervals
+  }
+  int64_t now = kT0 + 19 * 64 * kS;
+  auto alone = combine_truechimers(v, {true, false}, 0, now);
+  auto both = combine_truechimers(v, {true, true}, 0, now);
+  ASSERT_TRUE(alone && both);
+  EXPECT_EQ(alone->offset_sd_ns, v[0].estimate()->offset_sd_ns);
+  EXPECT_GT(both->offset_sd_ns, 1 * kMs / 2);  // equal weights: sqrt of half of 2 ms squared
+  EXPECT_LT(both->offset_sd_ns, 2 * kMs);
+}
+
+// Two good servers polled in turn: the newest sample has the least root distance, so the least
+// distance alone would hand the system peer (and the refid served) over at each reply.  The peer
+// stays unless the other is closer for long (chronyd's score), and goes when it is no truechimer.
+TEST(Upstream, TheSystemPeerStaysUntilAnotherIsCloserForLong) {
+  std::vector<UpstreamSource> v = polled_sources(3);
+  PeerChoice choice;
+  std::vector<size_t> peers;
+  for (int i = 0; i < 16; ++i) {
+    int64_t t = kT0 + i * 512 * kS;
+    size_t k = static_cast<size_t>(i % 2);
+    v[k].on_transmit(t);
+    v[k].on_sample(sample(t, (i % 4 < 2) ? 100'000 : -100'000));
+    UpstreamSelection sel = select_upstreams(v, t);
+    ASSERT_TRUE(sel.ok);
+    EXPECT_EQ(sel.system_peer, k);  // the least distance: the one that just answered
+    choice.choose(sel, v, t, k);
+    peers.push_back(sel.system_peer);
+    EXPECT_EQ(sel.reference.refid, v[sel.system_peer].refid());
+  }
+  EXPECT_EQ(std::count(peers.begin(), peers.end(), peers.front()), 16);
+
+  // c answers with a quarter of the delay from now on: its score passes the limit, and it takes over.
+  size_t took_over = 0;
+  for (int i = 16; i < 40 && took_over == 0; ++i) {
+    int64_t t = kT0 + i * 512 * kS;
+    v[2].on_transmit(t);
+    v[2].on_sample(sample(t, 0, kMs / 4));
+    UpstreamSelection sel = select_upstreams(v, t);
+    choice.choose(sel, v, t, 2);
+    if (sel.system_peer == 2) took_over = static_cast<size_t>(i);
+  }
+  EXPECT_GT(took_over, 16u);  // not at its first sample
+
+  // The peer an hour off: no truechimer, so the choice goes to the least distance at once.
+  int64_t t = kT0 + 41 * 512 * kS;
+  v[2].on_transmit(t);
+  v[2].on_sample(sample(t, 3600 * kS));
+  UpstreamSelection sel = select_upstreams(v, t);
+  choice.choose(sel, v, t, 2);
+  ASSERT_TRUE(sel.ok);
+  EXPECT_NE(sel.system_peer, 2u);
 }
 
 TEST(Upstream, NoSamplesNoSelection) {

@@ -10,13 +10,15 @@
 
 namespace lansync::sntpd {
 
-void UpstreamFollower::reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns) {
+void UpstreamFollower::reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns,
+                                size_t updated) {
   selection_ = core::select_upstreams(sources, now_ns, {!synced(), rules_.min_sources});
+  peer_choice_.choose(selection_, sources, now_ns, updated);
 }
 
 std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::UpstreamSource>& sources,
                                                        size_t from, int64_t now_ns, int64_t now_mono_ns) {
-  reselect(sources, now_ns);
+  reselect(sources, now_ns, from);
   const core::UpstreamSelection& sel = selection_;
   if (!sel.ok) return std::nullopt;
   last_offset_ns_ = sel.offset_ns;
@@ -33,10 +35,11 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
   } else {
     // The truechimers' lines give the frequency error, as their offsets give the offset.
     const std::optional<core::SourceEstimate>& e = peer.estimate();
-    std::optional<core::FrequencyEstimate> f = core::combined_frequency(sources, sel.truechimer);
+    std::optional<core::CombinedEstimate> f =
+        core::combine_truechimers(sources, sel.truechimer, sel.system_peer, now_ns);
     double freq = f ? f->freq_ppm : 0;
     double skew = f ? f->skew_ppm : 1e9;  // none yet: the frequency is left alone
-    int64_t offset_sd = e ? e->offset_sd_ns : peer.jitter_ns();
+    int64_t offset_sd = f && e ? f->offset_sd_ns : peer.jitter_ns();
     a.discipline.kind = core::Discipline::Slew;
     a.discipline.clock = loop_.plan(now_mono_ns, sel.offset_ns, offset_sd, freq, skew);
     // chronyd's tracking log, at debug level (-v).

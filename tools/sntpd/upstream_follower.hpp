@@ -47,8 +47,10 @@ class UpstreamFollower {
  public:
   explicit UpstreamFollower(FollowRules rules) : rules_(rules) {}
 
-  // Combines the sources again at now_ns (a reach, a sample or the set of sources changed).
-  void reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns);
+  // Combines the sources again at now_ns (a reach, a sample of sources[updated] or the set of
+  // sources changed: renumbered, so the system peer is chosen afresh).
+  void reselect(const std::vector<core::UpstreamSource>& sources, int64_t now_ns, size_t updated = SIZE_MAX);
+  void renumbered() { peer_choice_.reset(); }
   // Combines them after a new sample from sources[from]; the correction the selection asks for, if
   // any (its source left for the caller to name).  As chronyd does, the clock is corrected only for
   // a sample of the system peer (or before the first correction): another server's sample moves
@@ -105,6 +107,7 @@ class UpstreamFollower {
 
   FollowRules rules_;
   core::UpstreamSelection selection_;
+  core::PeerChoice peer_choice_;  // keeps the system peer as chronyd does
   std::optional<core::UpstreamReference> reference_;
   bool corrected_once_ = false;
   bool clock_failed_ = false;

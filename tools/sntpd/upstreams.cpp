@@ -75,7 +75,9 @@ void Upstreams::drop_peers(const std::vector<size_t>& indices) {
     peers_.erase(peers_.begin() + at);
     sources_.erase(sources_.begin() + at);
   }
-  if (!indices.empty()) follower_.reselect(sources_, clock_.now_ns());  // its indices name other servers now
+  if (indices.empty()) return;
+  follower_.renumbered();  // its indices name other servers now
+  follower_.reselect(sources_, clock_.now_ns());
 }
 
 void Upstreams::take_answers(int64_t now_mono) {
