@@ -397,6 +397,21 @@ class Port {
   // The time at an earlier reading of local_ns() (e.g. taken in an
   // interrupt), with its error bound, by the clock as it is now.
   fw::Reading at(int64_t local) const { return board_ != nullptr ? board_->now(local) : unsynchronized(); }
+  // A time another protocol's answer carried: OCPP's currentTime from a
+  // BootNotification or Heartbeat answer (ISO 8601 text), with local_ns()
+  // read when its request left and when the answer arrived, and how far the
+  // sender's own clock may be off (ns; 0 if you know nothing worse).  Taken
+  // only while no NTP server is heard and when it makes the clock at least
+  // twice as good; its error is half the round trip plus its resolution plus
+  // that.  fw::describe(verdict) says what became of it.
+  fw::TimeMessageVerdict time_message(const char* iso_time, int64_t sent_local_ns, int64_t received_local_ns,
+                                      int64_t source_error_ns = 0) {
+    if (board_ == nullptr || iso_time == nullptr) return fw::TimeMessageVerdict::Refused;
+    auto t = lansync::proto::parse_iso_time(iso_time, strlen(iso_time));
+    if (!t) return fw::TimeMessageVerdict::Refused;
+    lansync::proto::TimeMessage m{*t, sent_local_ns, received_local_ns, source_error_ns};
+    return board_->on_time_message(m, local_ns());
+  }
   // Everything the status line shows (offset, frequency, requests, refusals).
   fw::BoardStatus status() const {
     if (board_ != nullptr) return board_->status(local_ns());

@@ -394,25 +394,52 @@ size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) cons
 size_t Board::serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap) {
   PhoneSet set;
   size_t n = http_.serve(request, size, local_ns, ClockView{now(local_ns), online(local_ns)}, &set, out, cap);
-  if (set.accepted) set_from_phone(set, local_ns);
+  if (set.accepted) set_from(Source::Phone, set.utc_ns, set.error_ns, local_ns);
   return n;
 }
 
-void Board::set_from_phone(const PhoneSet& set, int64_t local_ns) {
+void Board::set_from(Source source, int64_t utc_ns, int64_t error_ns, int64_t local_ns) {
   bool was_set = clock_.is_set() && state_.source != Source::None;
-  int64_t step = set.utc_ns - clock_.utc_ns(local_ns);
-  clock_.step(local_ns, set.utc_ns);
+  int64_t step = utc_ns - clock_.utc_ns(local_ns);
+  clock_.step(local_ns, utc_ns);
   estimator_.clear();
   fit_ = Fit{};
-  estimator_source_ = Source::Phone;
-  state_.source = Source::Phone;
+  estimator_source_ = source;
+  state_.source = source;
   // This step did not come from the network: a server heard again steps on its first good burst.
   ntp_synced_once_ = false;
-  state_.reference_utc_ns = set.utc_ns;
+  state_.reference_utc_ns = utc_ns;
   state_.last_offset_ns = step;
-  state_.set_error(local_ns, set.error_ns, kPhiPpb);
+  state_.set_error(local_ns, error_ns, kPhiPpb);
   rtc_.write_soon(local_ns);
-  push(was_set ? EventKind::Stepped : EventKind::ClockSet, was_set ? step : set.utc_ns);
+  push(was_set ? EventKind::Stepped : EventKind::ClockSet, was_set ? step : utc_ns);
+}
+
+// --- A time another protocol carried.
+
+const char* describe(TimeMessageVerdict v) {
+  switch (v) {
+    case TimeMessageVerdict::Set: return "clock set from the message";
+    case TimeMessageVerdict::NotBetter: return "not taken: a server is heard, or the clock is better";
+    case TimeMessageVerdict::Refused: return "refused: not a usable round trip";
+  }
+  return "unknown";
+}
+
+TimeMessageVerdict Board::on_time_message(const proto::TimeMessage& m, int64_t local_ns) {
+  auto reading = proto::read_time_message(m);
+  if (!reading || local_ns < m.received_local_ns || !plausible_utc(reading->utc_ns)) {
+    return TimeMessageVerdict::Refused;
+  }
+  // Carried to local_ns on the counter, the bound growing at PHI meanwhile.
+  int64_t since = local_ns - m.received_local_ns;
+  int64_t utc = reading->utc_ns + since;
+  int64_t error = reading->error_ns + scale_ppb(since, kPhiPpb);
+  // As a phone's set: never over a server that is heard, and only when at least twice as good.
+  Reading r = now(local_ns);
+  if (online(local_ns) || (r.synchronized && r.error_ns < 2 * error)) return TimeMessageVerdict::NotBetter;
+  set_from(Source::Message, utc, error, local_ns);
+  return TimeMessageVerdict::Set;
 }
 
 // --- Deep sleep.
@@ -462,7 +489,7 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
     return false;
   }
   if (r.source == static_cast<uint8_t>(Source::None)) return true;
-  return r.source <= static_cast<uint8_t>(Source::Broadcast) && plausible_utc(r.utc_ns) &&
+  return r.source <= static_cast<uint8_t>(Source::Message) && plausible_utc(r.utc_ns) &&
          plausible_utc(r.utc_ns + slept_ns) && within(r.error_ns, 0, kMaxSleepNs) &&
          within(r.freq_q32, -kMaxFreqQ32, kMaxFreqQ32);
 }

@@ -76,6 +76,7 @@
 #include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
 #include "proto/server.hpp"
+#include "proto/time_message.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {
@@ -148,6 +149,14 @@ struct Action {
   uint8_t data[codec::kHeaderSize + codec::kMaxV4MacSize] = {};  // a signed request fits
   const WifiNetwork* wifi = nullptr;  // JoinNetwork, StartAccessPoint: in the board's config
 };
+
+// What on_time_message did with a time another protocol carried.
+enum class TimeMessageVerdict : uint8_t {
+  Set,        // the clock was set (or stepped) from it
+  NotBetter,  // a server is heard, or the clock is already at least half as good
+  Refused,    // no round trip, too slow, or a bad resolution (proto::read_time_message)
+};
+const char* describe(TimeMessageVerdict v);
 
 // What wake() did with the record it was given.
 enum class WakeResult : uint8_t {
@@ -224,6 +233,17 @@ class Board {
   // clock is better, or the round trip too long).
   size_t serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap);
 
+  // A time another protocol's answer carried (OCPP's currentTime in a
+  // BootNotification or Heartbeat answer, read by proto::parse_iso_time),
+  // with our counter when its request left and when the answer arrived: a
+  // reference whose error is half the round trip, plus its resolution, plus
+  // what the sender's own clock may be off (proto/time_message).  Taken at
+  // local_ns as a phone's set is: only while no server is heard and when it
+  // makes the clock at least twice as good; the RTC follows when it is
+  // worse; served at local_stratum with that error as root dispersion.  A
+  // server heard again steps the clock on its first good burst.
+  TimeMessageVerdict on_time_message(const proto::TimeMessage& m, int64_t local_ns);
+
   // The time now.
   Reading now(int64_t local_ns) const;
   BoardStatus status(int64_t local_ns) const;
@@ -261,8 +281,9 @@ class Board {
   void note_verdict(proto::ReplyStatus status, const uint8_t* data, size_t size);
   // The key the client signs with and checks replies by (0: none).
   uint32_t client_key_id() const { return config_.key.enabled() ? config_.key.id : 0; }
-  // A phone's set that passed the HTTP side's checks: the step, at local_ns.
-  void set_from_phone(const PhoneSet& set, int64_t local_ns);
+  // A phone's set that passed the HTTP side's checks, or a time message taken: the step to
+  // utc_ns (error error_ns) at local_ns, from source.
+  void set_from(Source source, int64_t utc_ns, int64_t error_ns, int64_t local_ns);
   // What server mode says of the clock at local_ns (its error bound as root distance).
   proto::ReferenceState served_reference(const Reading& r) const;
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;

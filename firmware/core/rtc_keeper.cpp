@@ -78,7 +78,7 @@ bool RtcKeeper::plan_write(int64_t local_ns, const RtcView& view) {
   // Write it when the clock comes from something better than the RTC itself
   // (a server still heard, or a phone), and is better than what the RTC
   // holds by a margin.
-  bool better_source = view.online || r.source == Source::Phone;
+  bool better_source = view.online || r.source == Source::Phone || r.source == Source::Message;
   if (!better_source || !r.synchronized || local_ns < next_write_local_ns_ ||
       (status_ == RtcStatus::Valid && error_ns(r.utc_ns) <= 2 * r.error_ns)) {
     return false;

@@ -12,6 +12,7 @@ const char* source_name(Source s) {
     case Source::Phone: return "phone";
     case Source::Ntp: return "ntp";
     case Source::Broadcast: return "broadcast";
+    case Source::Message: return "message";
   }
   return "unknown";
 }

@@ -19,8 +19,9 @@
 namespace lansync::fw {
 
 // Where the clock's time comes from.
-enum class Source : uint8_t { None, Rtc, Phone, Ntp, Broadcast };
-const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast"
+// Message: a time another protocol carried (OCPP's currentTime: Board::on_time_message).
+enum class Source : uint8_t { None, Rtc, Phone, Ntp, Broadcast, Message };
+const char* source_name(Source s);  // "none", "rtc", "phone", "ntp", "broadcast", "message"
 
 // The clock as a reader sees it.
 struct Reading {

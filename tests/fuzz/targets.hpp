@@ -54,6 +54,10 @@ int web_channel(const uint8_t* data, size_t size);
 // whose clock the first byte moves on (ssdp.cpp).
 int ssdp(const uint8_t* data, size_t size);
 
+// A time another protocol carries: proto::parse_iso_time on the bytes as OCPP's currentTime, and
+// after a 0 byte and a round trip's 16, proto::read_time_message with it (time_message.cpp).
+int time_message(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -67,6 +71,7 @@ inline constexpr Target kTargets[] = {
     {"web_request", web_request},
     {"web_channel", web_channel},
     {"ssdp", ssdp},
+    {"time_message", time_message},
 };
 
 }  // namespace lansync::fuzz

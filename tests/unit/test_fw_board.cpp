@@ -2,7 +2,10 @@
 // crystal, the users' boot flow with the emulated DS3231, a phone, server mode, broadcasts, jumps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "ds3231_emulator.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/sim/world.hpp"
+#include "proto/time_message.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -301,6 +305,114 @@ TEST(FwBoard, APhoneCannotOverrideNtp) {
   std::string reply = http(b, set_request("{\"unix_ms\":1900000000000,\"error_ms\":0}"), w.local_ns());
   EXPECT_NE(reply.find("409"), std::string::npos) << reply;
   EXPECT_LT(std::llabs(w.error_ns()), 1 * kMs);
+}
+
+// A charger's central system answering a Heartbeat: its clock (true UTC + offset_ns) read when
+// the request arrived, sent as OCPP's currentTime in whole seconds, truncated.
+struct CentralSystem {
+  int64_t offset_ns = 0;
+  std::string current_time(int64_t true_utc_ns) const {
+    int64_t s = codec::floor_div(true_utc_ns + offset_ns, kS);
+    codec::CivilTime t = codec::civil_from_unix_seconds(s);
+    char text[32];
+    std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02u:%02u:%02uZ", static_cast<int>(t.year),
+                  unsigned{t.month}, unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute},
+                  unsigned{t.second});
+    return text;
+  }
+};
+
+// One Heartbeat exchange in the world, up_ns to the central system and down_ns back: what the
+// board's on_time_message says of its answer.
+TimeMessageVerdict heartbeat(sim::World& w, const CentralSystem& cs, int64_t up_ns, int64_t down_ns,
+                             int64_t source_error_ns) {
+  int64_t sent = w.local_ns();
+  w.run_until(w.true_ns() + up_ns);
+  std::string text = cs.current_time(w.utc_ns());
+  w.run_until(w.true_ns() + down_ns);
+  auto time = proto::parse_iso_time(text.data(), text.size());
+  EXPECT_TRUE(time.ok()) << text;
+  proto::TimeMessage m{*time, sent, w.local_ns(), source_error_ns};
+  return w.board().on_time_message(m, w.local_ns());
+}
+
+// A charger with no NTP server in reach takes its central system's time from the Heartbeat
+// answers (slow, lopsided round trips; the central system 1.2 s off, the user saying 1.5 s): the
+// bound always holds the truth, the time is served as no better than it is, and the NTP server,
+// once it answers, replaces it.
+TEST(FwBoard, OcppTimeWhileNoServerAnswersThenNtpTakesOver) {
+  sim::Oscillator crystal(35.0);
+  sim::WorldConfig wc;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);
+  BoardConfig c = ntp_config(w);
+  c.serve = true;
+  // Whole seconds, 1.5 s of the central system's own: a bound of 2.5 s and more, beyond RFC 5905's
+  // 1.5 s (the default max_error), where the board would call itself unsynchronized.  A charger
+  // that keeps such a time for its transactions says how much it accepts.
+  c.max_error_ns = 5 * kS;
+  Board& b = w.start_board(c);
+  CentralSystem cs{1'200 * kMs};
+  std::mt19937_64 rng(7);
+  auto ms = [&rng](int64_t lo, int64_t hi) {
+    return (lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo))) * kMs;
+  };
+  int sets = 0, not_better = 0;
+  for (int i = 0; i < 36; ++i) {  // three hours of Heartbeats every 5 minutes
+    int64_t start = w.true_ns();
+    TimeMessageVerdict v = heartbeat(w, cs, ms(20, 800), ms(20, 3000), 1'500 * kMs);
+    if (i == 0) {
+      ASSERT_EQ(v, TimeMessageVerdict::Set);
+    }
+    sets += v == TimeMessageVerdict::Set ? 1 : 0;
+    not_better += v == TimeMessageVerdict::NotBetter ? 1 : 0;
+    ASSERT_EQ(w.reading().source, Source::Message);
+    while (w.true_ns() < start + 5 * kMin) {
+      w.run_until(w.true_ns() + kS);
+      expect_honest(w);
+    }
+  }
+  EXPECT_EQ(sets + not_better, 36);
+  EXPECT_GT(not_better, 0);  // as good as the clock already is: not taken again
+  // The bound is what the answers give, no more: half the slowest round trip (3.8 s), the second
+  // of resolution, the 1.5 s said of the central system, and 15 ppm of three hours.
+  EXPECT_LE(w.reading().error_ns, 1'900 * kMs + kS + 1'500 * kMs + 170 * kMs);
+  // Served as what it is: the local stratum, the bound as root dispersion, never "a server's".
+  codec::NtpHeader h = ask(b, w.local_ns());
+  EXPECT_NE(h.leap, codec::Leap::Unsynchronized);
+  EXPECT_EQ(h.stratum, c.local_stratum);
+  EXPECT_GE(codec::from_ntp_short(h.root_dispersion),
+            2'500 * kMs);  // 1 s resolution + 1.5 s + half the round trip
+  EXPECT_GE(codec::from_ntp_short(h.root_dispersion), std::llabs(w.error_ns()));
+
+  // The NTP server answers: its first good burst steps the clock, and the Heartbeats no longer count.
+  w.config().server_reachable = true;
+  int64_t back = w.true_ns();
+  while (w.reading().source != Source::Ntp && w.true_ns() < back + 2 * 3600 * kS)
+    w.run_until(w.true_ns() + kS);
+  ASSERT_EQ(w.reading().source, Source::Ntp);
+  w.run_until(w.true_ns() + 10 * kS);
+  EXPECT_LT(std::llabs(w.error_ns()), 2 * kMs);
+  EXPECT_EQ(heartbeat(w, cs, 30 * kMs, 30 * kMs, 0), TimeMessageVerdict::NotBetter);
+  EXPECT_EQ(w.reading().source, Source::Ntp);
+  EXPECT_LT(std::llabs(w.error_ns()), 2 * kMs);
+}
+
+TEST(FwBoard, ATimeMessageWithoutARoundTripIsRefused) {
+  sim::Oscillator crystal(0.0);
+  sim::WorldConfig wc;
+  wc.server_reachable = false;
+  sim::World w(wc, crystal);
+  Board& b = w.start_board(ntp_config(w));
+  w.run_until(kMin);
+  proto::TimeMessage m{{w.utc_ns(), kS}, w.local_ns(), w.local_ns() - kS, 0};  // arrived before it left
+  EXPECT_EQ(b.on_time_message(m, w.local_ns()), TimeMessageVerdict::Refused);
+  m = {{w.utc_ns(), kS}, w.local_ns() - 61 * kS, w.local_ns(), 0};  // a minute's round trip
+  EXPECT_EQ(b.on_time_message(m, w.local_ns()), TimeMessageVerdict::Refused);
+  m = {{0, kS}, w.local_ns() - kS, w.local_ns(), 0};  // 1970: implausible
+  EXPECT_EQ(b.on_time_message(m, w.local_ns()), TimeMessageVerdict::Refused);
+  EXPECT_FALSE(w.reading().synchronized);
+  EXPECT_STRNE(describe(TimeMessageVerdict::Refused), "unknown");
 }
 
 // A board with no time, no server and no RTC: what a phone's set would change.

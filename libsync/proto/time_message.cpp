@@ -1,0 +1,127 @@
+// A time another protocol carries; see time_message.hpp.
+#include "proto/time_message.hpp"
+
+#include "codec/calendar.hpp"
+
+namespace lansync::proto {
+namespace {
+
+constexpr int64_t kHourNs = 3600 * kNsPerSecond;
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// n digits at text[at...] as a number; false unless all n are digits within size.
+bool number(const char* text, size_t size, size_t at, size_t n, int32_t* out) {
+  if (at + n > size) return false;
+  int32_t v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (!digit(text[i])) return false;
+    v = v * 10 + (text[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// The zone at text[at..size): Z, +hh:mm, +hhmm or +hh; its offset east of UTC in seconds.
+Result<int32_t, IsoTimeError> zone_offset(const char* text, size_t size, size_t at) {
+  if (at == size) return fail(IsoTimeError::NoZone);
+  char c = text[at];
+  if ((c == 'Z' || c == 'z') && at + 1 == size) return 0;
+  if (c != '+' && c != '-')
+    return fail(at + 1 == size && digit(c) ? IsoTimeError::Syntax : IsoTimeError::BadZone);
+  int32_t hh = 0, mm = 0;
+  size_t rest = size - at - 1;
+  bool ok = false;
+  if (rest == 2) ok = number(text, size, at + 1, 2, &hh);
+  if (rest == 4) ok = number(text, size, at + 1, 2, &hh) && number(text, size, at + 3, 2, &mm);
+  if (rest == 5)
+    ok = text[at + 3] == ':' && number(text, size, at + 1, 2, &hh) && number(text, size, at + 4, 2, &mm);
+  if (!ok || mm > 59 || hh * 60 + mm > 14 * 60) return fail(IsoTimeError::BadZone);
+  int32_t offset = (hh * 60 + mm) * 60;
+  return c == '-' ? -offset : offset;
+}
+
+}  // namespace
+
+const char* describe(IsoTimeError e) {
+  switch (e) {
+    case IsoTimeError::Syntax: return "not an ISO 8601 date and time (YYYY-MM-DDThh:mm:ss[.fff]Z)";
+    case IsoTimeError::OutOfRange: return "a date or time field out of range";
+    case IsoTimeError::NoZone: return "no time zone (Z or an offset): not an instant";
+    case IsoTimeError::BadZone: return "a time zone offset that is not +hh:mm within 14 h";
+  }
+  return "unknown";
+}
+
+Result<IsoTime, IsoTimeError> parse_iso_time(const char* text, size_t size) {
+  if (text == nullptr) return fail(IsoTimeError::Syntax);
+  codec::CivilTime t;
+  int32_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!number(text, size, 0, 4, &year) || size < 19 || text[4] != '-' || !number(text, size, 5, 2, &month) ||
+      text[7] != '-' || !number(text, size, 8, 2, &day) ||
+      !(text[10] == 'T' || text[10] == 't' || text[10] == ' ') || !number(text, size, 11, 2, &hour) ||
+      text[13] != ':' || !number(text, size, 14, 2, &minute) || text[16] != ':' ||
+      !number(text, size, 17, 2, &second)) {
+    return fail(IsoTimeError::Syntax);
+  }
+  IsoTime out;
+  size_t at = 19;
+  int64_t fraction_ns = 0;
+  if (at < size && (text[at] == '.' || text[at] == ',')) {
+    ++at;
+    size_t digits = 0;
+    int64_t scale = kNsPerSecond;
+    for (; at < size && digit(text[at]); ++at, ++digits) {
+      if (scale > 1) {
+        scale /= 10;
+        fraction_ns += (text[at] - '0') * scale;
+      }
+    }
+    if (digits == 0) return fail(IsoTimeError::Syntax);
+    out.resolution_ns = scale;
+  }
+  auto zone = zone_offset(text, size, at);
+  if (!zone) return fail(zone.error());
+  bool leap = second == 60 && minute == 59;
+  t.year = year;
+  t.month = static_cast<uint8_t>(month);
+  t.day = static_cast<uint8_t>(day);
+  t.hour = static_cast<uint8_t>(hour);
+  t.minute = static_cast<uint8_t>(minute);
+  t.second = static_cast<uint8_t>(leap ? 59 : second);
+  if (year < 1970 || hour > 23 || minute > 59 || second > 60 || (second == 60 && !leap) ||
+      !codec::is_valid_civil(t)) {
+    return fail(IsoTimeError::OutOfRange);
+  }
+  int64_t unix_s = codec::unix_seconds_from_civil(t) - *zone;
+  if (unix_s < 0) return fail(IsoTimeError::OutOfRange);
+  out.unix_ns = unix_s * kNsPerSecond + fraction_ns;
+  if (leap) out.resolution_ns += kNsPerSecond;
+  return out;
+}
+
+const char* describe(TimeMessageError e) {
+  switch (e) {
+    case TimeMessageError::Backwards: return "the answer arrived before its request left";
+    case TimeMessageError::TooSlow: return "the round trip took longer than 60 s";
+    case TimeMessageError::BadResolution: return "a resolution or sender's error below 0 or above an hour";
+  }
+  return "unknown";
+}
+
+Result<TimeMessageReading, TimeMessageError> read_time_message(const TimeMessage& m) {
+  if (m.received_local_ns < m.sent_local_ns) return fail(TimeMessageError::Backwards);
+  int64_t round_trip = m.received_local_ns - m.sent_local_ns;
+  if (round_trip > kMaxTimeMessageRoundTripNs) return fail(TimeMessageError::TooSlow);
+  if (m.time.resolution_ns < 0 || m.time.resolution_ns > kHourNs || m.source_error_ns < 0 ||
+      m.source_error_ns > kHourNs) {
+    return fail(TimeMessageError::BadResolution);
+  }
+  // The sender read its clock somewhere in the round trip: the middle is at most half of it away.
+  TimeMessageReading r;
+  r.utc_ns = m.time.unix_ns + round_trip / 2;
+  r.error_ns = round_trip - round_trip / 2 + m.time.resolution_ns + m.source_error_ns;
+  return r;
+}
+
+}  // namespace lansync::proto
