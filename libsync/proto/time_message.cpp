@@ -94,7 +94,7 @@ Result<IsoTime, IsoTimeError> parse_iso_time(const char* text, size_t size) {
     return fail(IsoTimeError::OutOfRange);
   }
   int64_t unix_s = codec::unix_seconds_from_civil(t) - *zone;
-  if (unix_s < 0) return fail(IsoTimeError::OutOfRange);
+  if (unix_s < 0 || unix_s > kMaxIsoUnixSeconds) return fail(IsoTimeError::OutOfRange);
   out.unix_ns = unix_s * kNsPerSecond + fraction_ns;
   if (leap) out.resolution_ns += kNsPerSecond;
   return out;
@@ -111,8 +111,10 @@ const char* describe(TimeMessageError e) {
 
 Result<TimeMessageReading, TimeMessageError> read_time_message(const TimeMessage& m) {
   if (m.received_local_ns < m.sent_local_ns) return fail(TimeMessageError::Backwards);
-  int64_t round_trip = m.received_local_ns - m.sent_local_ns;
-  if (round_trip > kMaxTimeMessageRoundTripNs) return fail(TimeMessageError::TooSlow);
+  // The difference in unsigned arithmetic: counters far apart would overflow int64.
+  uint64_t span = static_cast<uint64_t>(m.received_local_ns) - static_cast<uint64_t>(m.sent_local_ns);
+  if (span > static_cast<uint64_t>(kMaxTimeMessageRoundTripNs)) return fail(TimeMessageError::TooSlow);
+  auto round_trip = static_cast<int64_t>(span);
   if (m.time.resolution_ns < 0 || m.time.resolution_ns > kHourNs || m.source_error_ns < 0 ||
       m.source_error_ns > kHourNs) {
     return fail(TimeMessageError::BadResolution);

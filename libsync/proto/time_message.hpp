@@ -34,11 +34,15 @@ struct IsoTime {
 
 enum class IsoTimeError : uint8_t {
   Syntax,      // not YYYY-MM-DDThh:mm:ss[.f...] followed by a zone
-  OutOfRange,  // a field out of its range, a day the month does not have, a year before 1970 or after 9999
+  OutOfRange,  // a field out of its range, a day the month does not have, before 1970 or after 2255
   NoZone,      // no Z and no offset: a local time of an unknown place is no instant
   BadZone,     // an offset that is not +hh:mm, +hhmm or +hh within 14 h
 };
 const char* describe(IsoTimeError e);
+
+// The last instant parse_iso_time gives (2255-03-14, with room for a minute's round trip under
+// the largest int64 ns, 2262).
+inline constexpr int64_t kMaxIsoUnixSeconds = 9'000'000'000;
 
 // Parses "2026-11-26T09:30:00Z", "2026-11-26T09:30:00.123+01:00", "...-0530"; 'T' or 't' or a
 // space between date and time, 'Z' or 'z'.  Up to 9 decimals count (more are read and

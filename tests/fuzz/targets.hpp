@@ -58,6 +58,13 @@ int ssdp(const uint8_t* data, size_t size);
 // after a 0 byte and a round trip's 16, proto::read_time_message with it (time_message.cpp).
 int time_message(const uint8_t* data, size_t size);
 
+// What a camera says its clock reads: codec::parse_ccapi_date on the bytes, then its fields
+// formatted and converted both ways (text_fields.cpp).
+int ccapi_date(const uint8_t* data, size_t size);
+
+// One line of a key file: proto::parse_key_line on the bytes (text_fields.cpp).
+int key_line(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -72,6 +79,8 @@ inline constexpr Target kTargets[] = {
     {"web_channel", web_channel},
     {"ssdp", ssdp},
     {"time_message", time_message},
+    {"ccapi_date", ccapi_date},
+    {"key_line", key_line},
 };
 
 }  // namespace lansync::fuzz

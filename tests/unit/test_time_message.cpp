@@ -2,6 +2,7 @@
 // and read with its round trip into a time and a bound.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -88,6 +89,8 @@ TEST(TimeMessage, GarbageIsRefusedWithItsReason) {
   EXPECT_EQ(parse("2013-02-01T24:00:00Z").error(), IsoTimeError::OutOfRange);
   EXPECT_EQ(parse("1969-12-31T23:59:59Z").error(), IsoTimeError::OutOfRange);
   EXPECT_EQ(parse("1970-01-01T00:30:00+01:00").error(), IsoTimeError::OutOfRange);  // before the epoch
+  EXPECT_EQ(parse("6389-02-01T20:53:32.486Z").error(), IsoTimeError::OutOfRange);   // beyond int64 ns (fuzz)
+  EXPECT_TRUE(parse("2255-03-14T00:00:00Z").ok());
   EXPECT_EQ(parse_iso_time(nullptr, 0).error(), IsoTimeError::Syntax);
   std::string embedded("2013-02-01T20:53:32Z\0", 21);
   EXPECT_EQ(parse(embedded).error(), IsoTimeError::BadZone);
@@ -130,6 +133,10 @@ TEST(TimeMessage, ImpossibleRoundTripsAreRefused) {
   EXPECT_EQ(read_time_message(m).error(), TimeMessageError::Backwards);
   m.received_local_ns = m.sent_local_ns + kMaxTimeMessageRoundTripNs + 1;
   EXPECT_EQ(read_time_message(m).error(), TimeMessageError::TooSlow);
+  m.sent_local_ns = INT64_MIN;  // counters far apart: no overflow (fuzz)
+  m.received_local_ns = 1'300'000'000;
+  EXPECT_EQ(read_time_message(m).error(), TimeMessageError::TooSlow);
+  m.sent_local_ns = 10 * kS;
   m.received_local_ns = m.sent_local_ns + kS;
   m.time.resolution_ns = -1;
   EXPECT_EQ(read_time_message(m).error(), TimeMessageError::BadResolution);
