@@ -65,6 +65,11 @@ int ccapi_date(const uint8_t* data, size_t size);
 // One line of a key file: proto::parse_key_line on the bytes (text_fields.cpp).
 int key_line(const uint8_t* data, size_t size);
 
+// The sync-state record (os::parse_sync_state, then written and read again) and a configuration
+// file (os::parse_config) on the bytes (state_files.cpp).
+int sync_state(const uint8_t* data, size_t size);
+int config(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -81,6 +86,8 @@ inline constexpr Target kTargets[] = {
     {"time_message", time_message},
     {"ccapi_date", ccapi_date},
     {"key_line", key_line},
+    {"sync_state", sync_state},
+    {"config", config},
 };
 
 }  // namespace lansync::fuzz

@@ -1,0 +1,59 @@
+// Fuzz targets for the files sntpd, camsync and the other tools read at start: the sync-state
+// record and a configuration file; see targets.hpp.
+//
+// sync_state, for any input: parse_sync_state refuses it with one line naming the file, or gives
+// a state whose text (format_sync_state) parses to a state with the same text.  config, for any
+// input: parse_config refuses it with one line naming the file, or gives entries whose keys are
+// a-z, 0-9 and '-' only, on lines in increasing order.
+#include <string>
+
+#include "os/config.hpp"
+#include "os/sync_state.hpp"
+#include "targets.hpp"
+
+namespace lansync::fuzz {
+namespace {
+
+const std::string kName = "fuzz.file";
+
+bool one_line_naming_the_file(const std::string& message) {
+  return message.rfind(kName, 0) == 0 && message.find('\n') == std::string::npos;
+}
+
+}  // namespace
+
+int sync_state(const uint8_t* data, size_t size) {
+  constexpr Require require{"sync_state"};
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto state = os::parse_sync_state(text, kName);
+  if (!state) {
+    require(one_line_naming_the_file(state.error().message), "a refusal is one line naming the file");
+    return 0;
+  }
+  const std::string written = os::format_sync_state(*state);
+  auto again = os::parse_sync_state(written, kName);
+  require(again.ok(), "what it writes, it reads");
+  require(os::format_sync_state(*again) == written, "and writes it again the same");
+  return 0;
+}
+
+int config(const uint8_t* data, size_t size) {
+  constexpr Require require{"config"};
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto entries = os::parse_config(text, kName);
+  if (!entries) {
+    require(one_line_naming_the_file(entries.error().message), "a refusal is one line naming the file");
+    return 0;
+  }
+  int line = 0;
+  for (const os::ConfigEntry& e : *entries) {
+    require(e.line > line, "lines in increasing order");
+    line = e.line;
+    require(!e.key.empty(), "a key");
+    for (char c : e.key)
+      require((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-', "a-z, 0-9, '-'");
+  }
+  return 0;
+}
+
+}  // namespace lansync::fuzz
