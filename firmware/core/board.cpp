@@ -393,7 +393,7 @@ size_t Board::stamp_transmit(uint8_t* reply, size_t size, int64_t local_ns) cons
 
 size_t Board::serve_http(const char* request, size_t size, int64_t local_ns, char* out, size_t cap) {
   PhoneSet set;
-  size_t n = http_.serve(request, size, local_ns, ClockView{now(local_ns), online(local_ns)}, &set, out, cap);
+  size_t n = http_.serve(request, size, local_ns, clock_view(local_ns), &set, out, cap);
   if (set.accepted) set_from(Source::Phone, set.utc_ns, set.error_ns, local_ns);
   return n;
 }
@@ -435,9 +435,8 @@ TimeMessageVerdict Board::on_time_message(const proto::TimeMessage& m, int64_t l
   int64_t since = local_ns - m.received_local_ns;
   int64_t utc = reading->utc_ns + since;
   int64_t error = reading->error_ns + scale_ppb(since, kPhiPpb);
-  // As a phone's set: never over a server that is heard, and only when at least twice as good.
-  Reading r = now(local_ns);
-  if (online(local_ns) || (r.synchronized && r.error_ns < 2 * error)) return TimeMessageVerdict::NotBetter;
+  // As a phone's set.
+  if (!takes_set(clock_view(local_ns), error)) return TimeMessageVerdict::NotBetter;
   set_from(Source::Message, utc, error, local_ns);
   return TimeMessageVerdict::Set;
 }

@@ -273,6 +273,8 @@ class Board {
   int64_t pivot_ns(int64_t local_ns) const;
   // The clock as the RTC keeper sees it at local_ns.
   RtcView rtc_view(int64_t local_ns) const;
+  // The clock as a set from off the network (a phone, a time message) is judged against at local_ns.
+  ClockView clock_view(int64_t local_ns) const { return ClockView{now(local_ns), online(local_ns)}; }
   // Does what the RTC keeper said: log its event, or follow its tick.
   void take(const RtcOutcome& o, int64_t local_ns);
   void push(EventKind kind, int64_t value_ns = 0, uint32_t code = 0);

@@ -61,6 +61,10 @@ constexpr char kPhonePage[] =
 
 }  // namespace
 
+bool takes_set(const ClockView& clock, int64_t error_ns) {
+  return !clock.server_heard && !(clock.reading.synchronized && clock.reading.error_ns < 2 * error_ns);
+}
+
 size_t BoardHttp::serve(const char* request, size_t size, int64_t local_ns, const ClockView& clock,
                         PhoneSet* set, char* out, size_t cap) {
   HttpRequest q;
@@ -221,10 +225,8 @@ size_t BoardHttp::put_time(const HttpRequest& q, int64_t local_ns, const ClockVi
   } else {
     status = phone_time(q.body, q.body_size, local_ns, &utc, &phone_error, &why);
   }
-  // A phone only sets a clock it makes at least twice as good, and never
-  // one that a server keeps: anyone on the network can send this request.
   const Reading& r = clock.reading;
-  if (status == 0 && (clock.server_heard || (r.synchronized && r.error_ns < 2 * phone_error))) {
+  if (status == 0 && !takes_set(clock, phone_error)) {
     status = 409;
     why.put("the board's clock is already better: error ").put_seconds(r.error_ns, 6).put(" s (");
     why.put(source_name(r.source)).put(")");

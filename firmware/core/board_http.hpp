@@ -32,6 +32,11 @@ struct ClockView {
   bool server_heard = false;  // a server or broadcaster keeps the clock: no phone sets it
 };
 
+// Whether a set from off the network (a phone's, a time another protocol carried) with error
+// bound error_ns may step the clock: only one it makes at least twice as good, and never one a
+// server keeps (anyone on the network can send such a set).
+bool takes_set(const ClockView& clock, int64_t error_ns);
+
 // A phone's set that passed every check: the board steps its clock to utc_ns
 // at the request's local_ns, with error bound error_ns.
 struct PhoneSet {
