@@ -1,54 +1,19 @@
 // CCAPI date strings; see ccapi_date.hpp.
 #include "codec/ccapi_date.hpp"
 
+#include "codec/date_text.hpp"
+
 namespace lansync::codec {
 namespace {
 
 constexpr char kDays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-constexpr int32_t kMaxZoneMin = 14 * 60;
 
 bool fields_valid(const CcapiDate& d) {
   return d.year >= 1 && d.year <= 9999 && d.month >= 1 && d.month <= 12 && d.day >= 1 &&
          d.day <= days_in_month(d.year, d.month) && d.hour <= 23 && d.minute <= 59 && d.second <= 59;
 }
-
-constexpr bool zone_valid(int32_t zone_min) { return zone_min >= -kMaxZoneMin && zone_min <= kMaxZoneMin; }
-
-// A cursor over the input that never reads past its end.
-struct Cursor {
-  const char* p;
-  const char* end;
-
-  bool literal(char c) {
-    if (p == end || *p != c) return false;
-    ++p;
-    return true;
-  }
-  // Exactly `count` decimal digits.
-  bool digits(int count, int32_t* out) {
-    int32_t v = 0;
-    for (int i = 0; i < count; ++i) {
-      if (p == end || *p < '0' || *p > '9') return false;
-      v = v * 10 + (*p++ - '0');
-    }
-    *out = v;
-    return true;
-  }
-  // One of the three-letter names in table; its index in *out.
-  bool name(const char (*table)[4], int size, int* out) {
-    if (end - p < 3) return false;
-    for (int i = 0; i < size; ++i) {
-      if (p[0] == table[i][0] && p[1] == table[i][1] && p[2] == table[i][2]) {
-        *out = i;
-        p += 3;
-        return true;
-      }
-    }
-    return false;
-  }
-};
 
 void put_digits(char* out, int32_t v, int count) {
   for (int i = count - 1; i >= 0; --i) {
@@ -66,7 +31,7 @@ void put_name(char* out, const char* name) {
 }  // namespace
 
 Result<CcapiDate, CcapiDateError> parse_ccapi_date(const char* text, size_t n) {
-  Cursor c{text, text + n};
+  TextCursor c{text, text + n};
   int wday = 0;
   int month = 0;
   int32_t day = 0, year = 0, hour = 0, minute = 0, second = 0, zh = 0, zm = 0;
@@ -75,7 +40,7 @@ Result<CcapiDate, CcapiDateError> parse_ccapi_date(const char* text, size_t n) {
   if (!c.literal(',') || !c.literal(' ')) return fail(CcapiDateError::Syntax);
   // RFC 5322 allows a one-digit day; cameras send two.
   if (!c.digits(1, &day)) return fail(CcapiDateError::Syntax);
-  if (int32_t d2 = 0; c.p != c.end && *c.p != ' ') {
+  if (int32_t d2 = 0; !c.at_end() && *c.p != ' ') {
     if (!c.digits(1, &d2)) return fail(CcapiDateError::Syntax);
     day = day * 10 + d2;
   }
@@ -92,7 +57,7 @@ Result<CcapiDate, CcapiDateError> parse_ccapi_date(const char* text, size_t n) {
     return fail(CcapiDateError::BadZone);
   }
   if (!c.digits(2, &zh) || !c.digits(2, &zm)) return fail(CcapiDateError::BadZone);
-  if (c.p != c.end) return fail(CcapiDateError::Syntax);
+  if (!c.at_end()) return fail(CcapiDateError::Syntax);
   if (zm > 59) return fail(CcapiDateError::BadZone);
   int32_t zone = zh * 60 + zm;
   if (!zone_valid(zone)) return fail(CcapiDateError::BadZone);

@@ -2,43 +2,33 @@
 #include "proto/time_message.hpp"
 
 #include "codec/calendar.hpp"
+#include "codec/date_text.hpp"
 
 namespace lansync::proto {
 namespace {
 
 constexpr int64_t kHourNs = 3600 * kNsPerSecond;
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
-
-// n digits at text[at...] as a number; false unless all n are digits within size.
-bool number(const char* text, size_t size, size_t at, size_t n, int32_t* out) {
-  if (at + n > size) return false;
-  int32_t v = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (!digit(text[i])) return false;
-    v = v * 10 + (text[i] - '0');
+// The zone at the cursor, to the end of the text: Z, +hh:mm, +hhmm or +hh; its offset east of UTC
+// in seconds.
+Result<int32_t, IsoTimeError> zone_offset(codec::TextCursor c) {
+  if (c.at_end()) return fail(IsoTimeError::NoZone);
+  char first = *c.p;
+  if ((first == 'Z' || first == 'z') && c.end - c.p == 1) return 0;
+  if (!c.literal('+') && !c.literal('-')) {
+    // One digit more after the seconds is a malformed time, not a zone.
+    bool digit = first >= '0' && first <= '9';
+    return fail(digit && c.end - c.p == 1 ? IsoTimeError::Syntax : IsoTimeError::BadZone);
   }
-  *out = v;
-  return true;
-}
-
-// The zone at text[at..size): Z, +hh:mm, +hhmm or +hh; its offset east of UTC in seconds.
-Result<int32_t, IsoTimeError> zone_offset(const char* text, size_t size, size_t at) {
-  if (at == size) return fail(IsoTimeError::NoZone);
-  char c = text[at];
-  if ((c == 'Z' || c == 'z') && at + 1 == size) return 0;
-  if (c != '+' && c != '-')
-    return fail(at + 1 == size && digit(c) ? IsoTimeError::Syntax : IsoTimeError::BadZone);
   int32_t hh = 0, mm = 0;
-  size_t rest = size - at - 1;
-  bool ok = false;
-  if (rest == 2) ok = number(text, size, at + 1, 2, &hh);
-  if (rest == 4) ok = number(text, size, at + 1, 2, &hh) && number(text, size, at + 3, 2, &mm);
-  if (rest == 5)
-    ok = text[at + 3] == ':' && number(text, size, at + 1, 2, &hh) && number(text, size, at + 4, 2, &mm);
-  if (!ok || mm > 59 || hh * 60 + mm > 14 * 60) return fail(IsoTimeError::BadZone);
+  if (!c.digits(2, &hh)) return fail(IsoTimeError::BadZone);
+  if (!c.at_end()) {
+    (void)c.literal(':');  // hh:mm or hhmm
+    if (!c.digits(2, &mm)) return fail(IsoTimeError::BadZone);
+  }
+  if (!c.at_end() || mm > 59 || !codec::zone_valid(hh * 60 + mm)) return fail(IsoTimeError::BadZone);
   int32_t offset = (hh * 60 + mm) * 60;
-  return c == '-' ? -offset : offset;
+  return first == '-' ? -offset : offset;
 }
 
 }  // namespace
@@ -55,34 +45,31 @@ const char* describe(IsoTimeError e) {
 
 Result<IsoTime, IsoTimeError> parse_iso_time(const char* text, size_t size) {
   if (text == nullptr) return fail(IsoTimeError::Syntax);
-  codec::CivilTime t;
+  codec::TextCursor c{text, text + size};
   int32_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!number(text, size, 0, 4, &year) || size < 19 || text[4] != '-' || !number(text, size, 5, 2, &month) ||
-      text[7] != '-' || !number(text, size, 8, 2, &day) ||
-      !(text[10] == 'T' || text[10] == 't' || text[10] == ' ') || !number(text, size, 11, 2, &hour) ||
-      text[13] != ':' || !number(text, size, 14, 2, &minute) || text[16] != ':' ||
-      !number(text, size, 17, 2, &second)) {
+  if (!c.digits(4, &year) || !c.literal('-') || !c.digits(2, &month) || !c.literal('-') ||
+      !c.digits(2, &day) || !(c.literal('T') || c.literal('t') || c.literal(' ')) || !c.digits(2, &hour) ||
+      !c.literal(':') || !c.digits(2, &minute) || !c.literal(':') || !c.digits(2, &second)) {
     return fail(IsoTimeError::Syntax);
   }
   IsoTime out;
-  size_t at = 19;
   int64_t fraction_ns = 0;
-  if (at < size && (text[at] == '.' || text[at] == ',')) {
-    ++at;
+  if (c.literal('.') || c.literal(',')) {
     size_t digits = 0;
     int64_t scale = kNsPerSecond;
-    for (; at < size && digit(text[at]); ++at, ++digits) {
+    for (int32_t d = 0; c.digits(1, &d); ++digits) {
       if (scale > 1) {
         scale /= 10;
-        fraction_ns += (text[at] - '0') * scale;
+        fraction_ns += d * scale;
       }
     }
     if (digits == 0) return fail(IsoTimeError::Syntax);
     out.resolution_ns = scale;
   }
-  auto zone = zone_offset(text, size, at);
+  auto zone = zone_offset(c);
   if (!zone) return fail(zone.error());
   bool leap = second == 60 && minute == 59;
+  codec::CivilTime t;
   t.year = year;
   t.month = static_cast<uint8_t>(month);
   t.day = static_cast<uint8_t>(day);
