@@ -8,11 +8,9 @@
 // half the round trip, without overflow.
 #include "proto/time_message.hpp"
 
-#include <cstdio>
 #include <cstring>
 
-#include "codec/calendar.hpp"
-#include "codec/timestamp.hpp"
+#include "firmware/core/text.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {
@@ -45,13 +43,10 @@ int time_message(const uint8_t* data, size_t size) {
   }
   require(t->unix_ns >= 0, "no instant before 1970");
   require(power_of_ten(t->resolution_ns) || power_of_ten(t->resolution_ns - kS), "a power of ten ns (+1 s)");
-  int64_t s = codec::floor_div(t->unix_ns, kS);
-  codec::CivilTime c = codec::civil_from_unix_seconds(s);
   char text[48];
-  int n = std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02u:%02u:%02u.%09lldZ", static_cast<int>(c.year),
-                        unsigned{c.month}, unsigned{c.day}, unsigned{c.hour}, unsigned{c.minute},
-                        unsigned{c.second}, static_cast<long long>(t->unix_ns - s * kS));
-  auto back = proto::parse_iso_time(text, static_cast<size_t>(n));
+  fw::TextWriter utc(text, sizeof(text));
+  utc.put_iso8601(t->unix_ns, 9);
+  auto back = proto::parse_iso_time(utc.c_str(), utc.size());
   require(back.ok() && back->unix_ns == t->unix_ns, "its UTC form parses to the same instant");
   if (skip == 0) return 0;
   proto::TimeMessage m{*t, read64(data + 1), read64(data + 9), 0};

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -312,13 +311,8 @@ TEST(FwBoard, APhoneCannotOverrideNtp) {
 struct CentralSystem {
   int64_t offset_ns = 0;
   std::string current_time(int64_t true_utc_ns) const {
-    int64_t s = codec::floor_div(true_utc_ns + offset_ns, kS);
-    codec::CivilTime t = codec::civil_from_unix_seconds(s);
     char text[32];
-    std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02u:%02u:%02uZ", static_cast<int>(t.year),
-                  unsigned{t.month}, unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute},
-                  unsigned{t.second});
-    return text;
+    return TextWriter(text, sizeof(text)).put_iso8601(true_utc_ns + offset_ns, 0).c_str();
   }
 };
 
