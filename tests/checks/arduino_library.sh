@@ -54,7 +54,10 @@ done
 
 # 2. Completeness.
 # (and lansync.h's deliberately missing one, which ends a C++11 compilation: 3. below)
-arduino_headers='^(Arduino|WiFi|WiFiUdp|ESP8266WiFi|Wire|Preferences|EEPROM|esp_[a-z_]*|sys/time|mbedtls/[a-z0-9_]*|bearssl/[a-z_]*|lwip/apps/[a-z_]*|user_interface|secrets)\.h$|^new$|^lansync needs C\+\+17'
+arduino_headers='^(Arduino|WiFi|WiFiUdp|ESP8266WiFi|Wire|Preferences|EEPROM|esp_[a-z_]*|sys/time|mbedtls/[a-z0-9_]*|bearssl/[a-z_]*|lwip/apps/[a-z_]*|user_interface|secrets)\.h$|^(new|memory)$|^lansync needs C\+\+17'
+# and the main header of each library library.properties depends= on (the examples' MicroOcpp.h)
+depends=$(sed -n 's/^depends=//p' "$lib/library.properties" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | paste -sd'|')
+[ -n "$depends" ] && arduino_headers="$arduino_headers|^($depends)\.h$"
 before=$status
 while IFS= read -r -d '' f; do
   while IFS= read -r inc; do
