@@ -17,7 +17,7 @@ OsResult<uint16_t> parse_port(const std::string& port, const std::string& text, 
   const char* last = port.data() + port.size();
   auto [ptr, ec] = std::from_chars(first, last, value);
   if (port.empty() || ec != std::errc() || ptr != last || value > 65535 || (value == 0 && !allow_zero)) {
-    return invalid("bad port '" + port + "' in '" + text + "'");
+    return invalid("bad port '" + shown(port) + "' in '" + shown(text) + "'");
   }
   return static_cast<uint16_t>(value);
 }
@@ -30,11 +30,12 @@ OsResult<HostPort> parse_host_port(const std::string& text, uint16_t default_por
   if (text.empty()) return invalid("empty address");
   if (text.front() == '[') {
     auto close = text.find(']');
-    if (close == std::string::npos) return invalid("missing ']' in '" + text + "'");
+    if (close == std::string::npos) return invalid("missing ']' in '" + shown(text) + "'");
     hp.host = text.substr(1, close - 1);
     std::string rest = text.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return invalid("unexpected '" + rest + "' after ']' in '" + text + "'");
+      if (rest.front() != ':')
+        return invalid("unexpected '" + shown(rest) + "' after ']' in '" + shown(text) + "'");
       auto port = parse_port(rest.substr(1), text, allow_port_zero);
       if (!port) return fail(port.error());
       hp.port = *port;
@@ -50,8 +51,9 @@ OsResult<HostPort> parse_host_port(const std::string& text, uint16_t default_por
       hp.host = text;  // no colon, or a bare IPv6 literal
     }
   }
-  if (hp.host.empty()) return invalid("missing host in '" + text + "'");
-  if (hp.host.find_first_of(" \t[]") != std::string::npos) return invalid("bad host in '" + text + "'");
+  if (hp.host.empty()) return invalid("missing host in '" + shown(text) + "'");
+  if (hp.host.find_first_of(" \t[]") != std::string::npos)
+    return invalid("bad host in '" + shown(text) + "'");
   return hp;
 }
 
@@ -116,19 +118,19 @@ OsResult<core::Cidr> parse_cidr(const std::string& text) {
     unsigned v = 0;
     auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), v);
     if (bits.empty() || ec != std::errc() || ptr != bits.data() + bits.size() || v > 128) {
-      return invalid("bad prefix length in '" + text + "'");
+      return invalid("bad prefix length in '" + shown(text) + "'");
     }
     prefix = static_cast<int>(v);
   }
   if (inet_pton(AF_INET, addr.c_str(), c.base.bytes) == 1) {
     c.base.family = 4;
-    if (prefix > 32) return invalid("bad prefix length in '" + text + "' (IPv4 allows 0-32)");
+    if (prefix > 32) return invalid("bad prefix length in '" + shown(text) + "' (IPv4 allows 0-32)");
     c.prefix_len = static_cast<uint8_t>(prefix < 0 ? 32 : prefix);
   } else if (inet_pton(AF_INET6, addr.c_str(), c.base.bytes) == 1) {
     c.base.family = 6;
     c.prefix_len = static_cast<uint8_t>(prefix < 0 ? 128 : prefix);
   } else {
-    return invalid("bad address in '" + text + "' (expected e.g. 192.168.4.0/24 or fd00::/8)");
+    return invalid("bad address in '" + shown(text) + "' (expected e.g. 192.168.4.0/24 or fd00::/8)");
   }
   return c;
 }
@@ -153,14 +155,14 @@ OsResult<std::vector<SocketAddress>> lookup(const HostPort& hp, int flags) {
   int rc = getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), port.c_str(), &hints, &list);
   if (rc != 0) {
     return fail(Error{std::make_error_code(std::errc::host_unreachable),
-                      "cannot resolve '" + hp.host + "': " + gai_strerror(rc)});
+                      "cannot resolve '" + shown(hp.host) + "': " + gai_strerror(rc)});
   }
   std::vector<SocketAddress> out;
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
     out.emplace_back(ai->ai_addr, ai->ai_addrlen);
   }
   freeaddrinfo(list);
-  if (out.empty()) return code_error(std::errc::host_unreachable, "no address for '" + hp.host + "'");
+  if (out.empty()) return code_error(std::errc::host_unreachable, "no address for '" + shown(hp.host) + "'");
   return out;
 }
 

@@ -68,7 +68,8 @@ OsResult<core::SecondReading> CameraSync::read(CameraDateTime* last, int64_t* rt
   r.t4_ns = clock_.now_ns();
   if (!dt) return fail(dt.error());
   auto s = codec::ccapi_date_to_unix(dt->date, dt->dst);
-  if (!s) return fail(Error{CameraErrc::malformed, "the camera's date '" + dt->text + "' is out of range"});
+  if (!s)
+    return fail(Error{CameraErrc::malformed, "the camera's date '" + shown(dt->text) + "' is out of range"});
   r.camera_s = *s;
   *rtt_ns = r.t4_ns - r.t1_ns;
   *last = std::move(*dt);

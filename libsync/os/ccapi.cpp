@@ -23,7 +23,7 @@ std::string entry_path(const json& e) {
 std::string quote_message(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_object()) {
-    if (auto m = j.find("message"); m != j.end() && m->is_string()) return m->get<std::string>();
+    if (auto m = j.find("message"); m != j.end() && m->is_string()) return shown(m->get<std::string>());
   }
   return {};
 }
@@ -35,10 +35,11 @@ Status check_datetime_listed(const std::string& body) {
   if (!j.is_object()) return malformed("the camera's API list (GET /ccapi) is not a JSON object");
   bool listed = false;
   for (auto& [version, entries] : j.items()) {
-    if (!entries.is_array()) return malformed("the camera's API list: '" + version + "' is not an array");
+    if (!entries.is_array())
+      return malformed("the camera's API list: '" + shown(version) + "' is not an array");
     for (const json& e : entries) {
       if (!e.is_object())
-        return malformed("the camera's API list: an entry of '" + version + "' is not an object");
+        return malformed("the camera's API list: an entry of '" + shown(version) + "' is not an object");
       std::string path = entry_path(e);
       while (path.size() > 1 && path.back() == '/') path.pop_back();
       if (path != kCcapiDatetimePath) continue;
@@ -66,7 +67,8 @@ OsResult<CameraDateTime> parse_datetime_body(const std::string& body) {
   out.dst = dst->get<bool>();
   auto d = codec::parse_ccapi_date(out.text.data(), out.text.size());
   if (!d)
-    return malformed("the camera's date '" + out.text + "' is not an RFC 1123 date with a numeric zone");
+    return malformed("the camera's date '" + shown(out.text) +
+                     "' is not an RFC 1123 date with a numeric zone");
   out.date = *d;
   return out;
 }
@@ -122,7 +124,7 @@ OsResult<Url> parse_camera_url(const std::string& text) {
   auto u = parse_url(text, kCcapiDefaultPort);
   if (!u) return u;
   if (u->path != "" && u->path != "/" && u->path != "/ccapi" && u->path != "/ccapi/") {
-    return invalid("bad camera URL '" + text + "': the path must be /ccapi or nothing");
+    return invalid("bad camera URL '" + shown(text) + "': the path must be /ccapi or nothing");
   }
   u->path.clear();
   return u;

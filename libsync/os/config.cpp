@@ -26,7 +26,7 @@ OsResult<std::vector<ConfigEntry>> parse_config(const std::string& text, const s
     e.line = line_no;
     for (char ch : e.key) {
       if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) {
-        return invalid(name + ":" + std::to_string(line_no) + ": bad key '" + e.key + "'");
+        return invalid(name + ":" + std::to_string(line_no) + ": bad key '" + shown(e.key) + "'");
       }
     }
     out.push_back(e);

@@ -31,7 +31,7 @@ OsResult<std::optional<double>> read_drift_file(const std::string& path) {
   double ppm = std::strtod(begin, &end);
   while (*end == ' ' || *end == '\t' || *end == '\r') ++end;
   if (end == begin || *end != '\0' || errno != 0 || !std::isfinite(ppm)) {
-    return invalid(path + ":1: not a frequency in ppm: '" + line.substr(0, 40) + "'");
+    return invalid(path + ":1: not a frequency in ppm: '" + shown(line, 40) + "'");
   }
   if (std::fabs(ppm) > kMaxFrequencyPpm) {
     return invalid(path + ":1: " + line + " ppm is beyond the kernel's ±500 ppm");

@@ -19,4 +19,13 @@ Failure<Error> invalid(const std::string& message) {
   return fail(Error{std::make_error_code(std::errc::invalid_argument), message});
 }
 
+std::string shown(std::string_view text, size_t max) {
+  std::string out(text.substr(0, max));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace lansync::os

@@ -5,7 +5,9 @@
 // "cannot open /var/lib/lansync/sync-state.json: Permission denied".
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "codec/result.hpp"
@@ -32,5 +34,12 @@ Failure<Error> code_error(std::errc code, const std::string& what);
 
 // An error of bad input (EINVAL) whose message is exactly `message`.
 Failure<Error> invalid(const std::string& message);
+
+// Outside text (a camera's reply, a file's line, a URL given) as an error
+// message quotes it: control characters and DEL become '?', so that the
+// message stays one line and sends the terminal or the journal nothing but
+// text; over max bytes it is cut and ends in "...".
+inline constexpr size_t kShownMaxBytes = 120;
+std::string shown(std::string_view text, size_t max = kShownMaxBytes);
 
 }  // namespace lansync::os

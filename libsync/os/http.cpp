@@ -57,50 +57,51 @@ std::string Url::origin() const {
 OsResult<Url> parse_url(const std::string& text, uint16_t default_port) {
   Url u;
   size_t colon = text.find("://");
-  if (colon == std::string::npos) return invalid("bad URL '" + text + "': expected http://HOST[:PORT]");
+  if (colon == std::string::npos)
+    return invalid("bad URL '" + shown(text) + "': expected http://HOST[:PORT]");
   u.scheme = text.substr(0, colon);
   for (char& c : u.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (u.scheme != "http" && u.scheme != "https") {
-    return invalid("bad URL '" + text + "': only http and https are supported");
+    return invalid("bad URL '" + shown(text) + "': only http and https are supported");
   }
   std::string rest = text.substr(colon + 3);
   size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   u.path = slash == std::string::npos ? "" : rest.substr(slash);
   if (authority.find('@') != std::string::npos) {
-    return invalid("bad URL '" + text + "': no user name in the URL (use --user and --password-file)");
+    return invalid("bad URL '" + shown(text) + "': no user name in the URL (use --user and --password-file)");
   }
   if (u.path.find_first_of("?#") != std::string::npos) {
-    return invalid("bad URL '" + text + "': no query or fragment");
+    return invalid("bad URL '" + shown(text) + "': no query or fragment");
   }
   std::string port_text;
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string::npos) return invalid("bad URL '" + text + "': missing ']'");
+    if (close == std::string::npos) return invalid("bad URL '" + shown(text) + "': missing ']'");
     u.host = authority.substr(1, close - 1);
     std::string after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return invalid("bad URL '" + text + "': junk after ']'");
+      if (after[0] != ':') return invalid("bad URL '" + shown(text) + "': junk after ']'");
       port_text = after.substr(1);
-      if (port_text.empty()) return invalid("bad URL '" + text + "': empty port");
+      if (port_text.empty()) return invalid("bad URL '" + shown(text) + "': empty port");
     }
   } else {
     size_t c = authority.rfind(':');
     u.host = authority.substr(0, c);
     if (c != std::string::npos) {
       port_text = authority.substr(c + 1);
-      if (port_text.empty()) return invalid("bad URL '" + text + "': empty port");
+      if (port_text.empty()) return invalid("bad URL '" + shown(text) + "': empty port");
     }
   }
   if (u.host.empty() || u.host.find_first_of(" \t/\\\"") != std::string::npos) {
-    return invalid("bad URL '" + text + "': bad host");
+    return invalid("bad URL '" + shown(text) + "': bad host");
   }
   u.port = u.scheme == "https" ? 443 : default_port;
   if (!port_text.empty()) {
     unsigned v = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || v == 0 || v > 65535) {
-      return invalid("bad URL '" + text + "': bad port '" + port_text + "'");
+      return invalid("bad URL '" + shown(text) + "': bad port '" + shown(port_text) + "'");
     }
     u.port = static_cast<uint16_t>(v);
   }

@@ -47,7 +47,7 @@ OsResult<Algorithm> parse_algorithm(const std::string& name) {
   std::string n = lower(name);
   if (n == "md5") return Algorithm::Md5;
   if (n == "sha-256") return Algorithm::Sha256;
-  return invalid("unsupported digest algorithm '" + name + "'");
+  return invalid("unsupported digest algorithm '" + shown(name) + "'");
 }
 
 // Quotes a value for a header parameter (RFC 7230 quoted-string).
@@ -65,6 +65,12 @@ std::string quoted_string(std::string_view v) {
 const char* algorithm_name(Algorithm a) { return a == Algorithm::Sha256 ? "SHA-256" : "MD5"; }
 
 OsResult<std::map<std::string, std::string>> parse_params(std::string_view text) {
+  // RFC 9110 §5.6: no control character but HTAB in a token or a quoted string (a CR or LF
+  // taken into a realm or nonce would end the Authorization header that echoes it).
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+      return invalid("malformed authentication header: a control character");
+  }
   std::map<std::string, std::string> out;
   size_t i = 0;
   auto skip = [&] {
@@ -110,7 +116,7 @@ OsResult<Challenge> parse_challenge(std::string_view header) {
   std::string_view rest;
   if (!split_scheme(header, "Digest", &rest)) {
     std::string scheme(header.substr(0, header.find(' ')));
-    return invalid("unsupported authentication scheme '" + scheme + "' (only Digest)");
+    return invalid("unsupported authentication scheme '" + shown(scheme) + "' (only Digest)");
   }
   auto params = parse_params(rest);
   if (!params) return fail(params.error());
@@ -139,7 +145,7 @@ OsResult<Challenge> parse_challenge(std::string_view header) {
       if (one == "auth") c.qop_auth = true;
       start = end + 1;
     }
-    if (!c.qop_auth) return invalid("digest challenge offers qop '" + p["qop"] + "' but not auth");
+    if (!c.qop_auth) return invalid("digest challenge offers qop '" + shown(p["qop"]) + "' but not auth");
   }
   return c;
 }

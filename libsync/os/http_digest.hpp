@@ -33,7 +33,8 @@ struct Challenge {
 };
 
 // The parameters of an authentication header after its scheme: comma-separated
-// name=token or name="quoted string" (backslash escapes), names lower-cased.
+// name=token or name="quoted string" (backslash escapes), names lower-cased;
+// refused with a control character (but HTAB) anywhere.
 OsResult<std::map<std::string, std::string>> parse_params(std::string_view text);
 
 // Parses one WWW-Authenticate value.  Refuses other schemes, algorithms other

@@ -64,7 +64,7 @@ std::string md5_refusal(uint32_t id) {
 // Why a line of type name (not one this build computes) is left out.
 std::string type_problem(std::string_view name, uint32_t id) {
   std::string u = upper(name);
-  std::string type = "type " + std::string(name);
+  std::string type = "type " + os::shown(name);
   if (u == "MD5") return type + " is refused: " + md5_refusal(id);
   if (u[0] == 'M') return type + " (MD5 to ntpsec) is refused: " + md5_refusal(id);
   if (!is_known_unsupported(u))
@@ -81,7 +81,7 @@ std::string line_problem(const proto::KeyLine& l) {
     case S::HashInField:
       return "'#' inside a key: ntpsec reads it as the start of a comment, chrony as part of the key";
     case S::BadId:
-      return "bad key ID '" + std::string(l.id_field, l.id_field_size) +
+      return "bad key ID '" + os::shown(std::string_view(l.id_field, l.id_field_size)) +
              "' (1 to 4294967295 expected; 0 is reserved)";
     case S::NoTypeNoKey: return "no key type and no key";
     case S::NoType: return "no key type: an MD5 key to chrony, refused: " + md5_refusal(l.id);

@@ -93,17 +93,14 @@ bool plausible_zone_name(std::string_view name) {
 }
 
 Status check_known_zone(const std::string& name) {
-  std::string shown = name.size() > kMaxZoneNameLength ? name.substr(0, kMaxZoneNameLength) + "..." : name;
-  for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // the message is one line
-  }
+  std::string quoted = shown(name, kMaxZoneNameLength);
   if (!plausible_zone_name(name))
-    return invalid("unknown time zone '" + shown + "' (not a tz database name)");
+    return invalid("unknown time zone '" + quoted + "' (not a tz database name)");
   // A TZif file, not a directory ("America") nor the database's other files ("zone.tab").
   std::ifstream in(zone_dir() + "/" + name, std::ios::binary);
   char magic[4] = {};
   if (!in.read(magic, sizeof(magic)) || std::string_view(magic, 4) != "TZif") {
-    return invalid("unknown time zone '" + shown + "' (not in the tz database)");
+    return invalid("unknown time zone '" + quoted + "' (not in the tz database)");
   }
   return ok();
 }

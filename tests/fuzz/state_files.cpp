@@ -1,12 +1,13 @@
 // Fuzz targets for the files sntpd, camsync and the other tools read at start: the sync-state
-// record and a configuration file; see targets.hpp.
+// record, camsync's camera-state file and a configuration file; see targets.hpp.
 //
-// sync_state, for any input: parse_sync_state refuses it with one line naming the file, or gives
-// a state whose text (format_sync_state) parses to a state with the same text.  config, for any
+// sync_state and camera_state, for any input: the parser refuses it with one line naming the
+// file, or gives a state whose text (format_*) parses to a state with the same text.  config, for any
 // input: parse_config refuses it with one line naming the file, or gives entries whose keys are
 // a-z, 0-9 and '-' only, on lines in increasing order.
 #include <string>
 
+#include "os/camera_state.hpp"
 #include "os/config.hpp"
 #include "os/sync_state.hpp"
 #include "targets.hpp"
@@ -17,7 +18,7 @@ namespace {
 const std::string kName = "fuzz.file";
 
 bool one_line_naming_the_file(const std::string& message) {
-  return message.rfind(kName, 0) == 0 && message.find('\n') == std::string::npos;
+  return message.rfind(kName, 0) == 0 && one_printable_line(message);
 }
 
 }  // namespace
@@ -34,6 +35,21 @@ int sync_state(const uint8_t* data, size_t size) {
   auto again = os::parse_sync_state(written, kName);
   require(again.ok(), "what it writes, it reads");
   require(os::format_sync_state(*again) == written, "and writes it again the same");
+  return 0;
+}
+
+int camera_state(const uint8_t* data, size_t size) {
+  constexpr Require require{"camera_state"};
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto state = os::parse_camera_state(text, kName);
+  if (!state) {
+    require(one_line_naming_the_file(state.error().message), "a refusal is one line naming the file");
+    return 0;
+  }
+  const std::string written = os::format_camera_state(*state);
+  auto again = os::parse_camera_state(written, kName);
+  require(again.ok(), "what it writes, it reads");
+  require(os::format_camera_state(*again) == written, "and writes it again the same");
   return 0;
 }
 

@@ -10,8 +10,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace lansync::fuzz {
+
+// What every error message of ours must be, whatever the input: one line of text, no control
+// characters (no line to forge in a log, nothing for the terminal to obey).
+inline bool one_printable_line(const std::string& text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return !text.empty();
+}
 
 // A target's invariant check: `constexpr Require require{"name"};` then
 // require(ok, "what broke"), which aborts naming the target and the invariant.
@@ -65,10 +75,20 @@ int ccapi_date(const uint8_t* data, size_t size);
 // One line of a key file: proto::parse_key_line on the bytes (text_fields.cpp).
 int key_line(const uint8_t* data, size_t size);
 
-// The sync-state record (os::parse_sync_state, then written and read again) and a configuration
-// file (os::parse_config) on the bytes (state_files.cpp).
+// The sync-state record (os::parse_sync_state, then written and read again), camsync's
+// camera-state file (os::parse_camera_state, likewise) and a configuration file
+// (os::parse_config) on the bytes (state_files.cpp).
 int sync_state(const uint8_t* data, size_t size);
+int camera_state(const uint8_t* data, size_t size);
 int config(const uint8_t* data, size_t size);
+
+// What camsync takes from a camera over HTTP: the API list, the clock, an error reply, a digest
+// challenge, or a camera URL, as the first byte says (camera_replies.cpp).
+int ccapi_reply(const uint8_t* data, size_t size);
+
+// A datagram offered to two waiting client sessions, one signed: proto::receive_reply, the reply
+// check of ntpprobe, sntpd's upstreams and the boards (reply.cpp).
+int reply(const uint8_t* data, size_t size);
 
 struct Target {
   const char* name;  // also the corpus directory's name
@@ -87,7 +107,10 @@ inline constexpr Target kTargets[] = {
     {"ccapi_date", ccapi_date},
     {"key_line", key_line},
     {"sync_state", sync_state},
+    {"camera_state", camera_state},
     {"config", config},
+    {"ccapi_reply", ccapi_reply},
+    {"reply", reply},
 };
 
 }  // namespace lansync::fuzz

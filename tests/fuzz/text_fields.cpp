@@ -5,11 +5,14 @@
 // format back to a string that parses to the same fields, whose UTC (with and without summer
 // time) converts back to them.  key_line, for any input: parse_key_line says why or gives a key
 // whose ID is 1 or more and whose size the status allows, the fields pointing inside the line,
-// and a refused line leaves the key as it was.
+// and a refused line leaves the key as it was; os::KeyRing::parse, taking the line as a key file,
+// refuses it with one line of text or takes it.
 #include <cstring>
 #include <initializer_list>
+#include <string>
 
 #include "codec/ccapi_date.hpp"
+#include "os/keys.hpp"
 #include "proto/keys.hpp"
 #include "targets.hpp"
 
@@ -58,6 +61,10 @@ int key_line(const uint8_t* data, size_t size) {
   key.bytes[0] = 0xA5;
   const proto::Key before = key;
   proto::KeyLine k = proto::parse_key_line(line, size, &key);
+  // The line as a whole key file: refused with one line of text, whatever the line holds.
+  if (auto ring = os::KeyRing::parse(std::string(line, size), "fuzz.keys"); !ring) {
+    require(one_printable_line(ring.error().message), "a refusal is one line of text");
+  }
   require(std::strcmp(proto::describe(k.status), "unknown") != 0, "every status has a reason");
   require(
       inside(k.id_field, k.id_field_size, line, size) && inside(k.type_field, k.type_field_size, line, size),

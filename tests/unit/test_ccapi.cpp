@@ -174,5 +174,22 @@ TEST(Ssdp, AccessUrlFromTheDescription) {
   EXPECT_EQ(xml_element_text("<X_accessURL>unterminated", "X_accessURL"), "");
 }
 
+// What a camera (or a URL given) says is quoted in the error as one line of text: a newline or
+// a terminal escape in its reply neither splits the message nor reaches the terminal.
+TEST(Ccapi, TheCameraTextInAnErrorIsOneLineOfText) {
+  auto date = parse_datetime_body("{\"datetime\":\"Tue,\\n\\u001b[2J 18 Nov\",\"dst\":false}");
+  ASSERT_FALSE(date.ok());
+  EXPECT_EQ(date.error().message,
+            "the camera's date 'Tue,??[2J 18 Nov' is not an RFC 1123 date with a numeric zone");
+  Error e = status_error(503, "{\"message\":\"Device\\r\\nbusy\"}", "PUT datetime");
+  EXPECT_EQ(e.message, "camera busy (PUT datetime, HTTP 503): Device??busy");
+  auto url = parse_camera_url("http://cam\n/x");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().message.find('\n'), std::string::npos) << url.error().message;
+  // A long text is cut, and says so.
+  EXPECT_EQ(shown(std::string(200, 'a'), 10), "aaaaaaaaaa...");
+  EXPECT_EQ(shown("ok", 10), "ok");
+}
+
 }  // namespace
 }  // namespace lansync::os

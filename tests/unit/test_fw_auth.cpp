@@ -349,8 +349,8 @@ TEST(FwAuth, ABoardWithoutAKeyRefusesSignedRequestsAsSntpdWithoutKeysDoes) {
 TEST(FwAuth, KeyLinesHashAsTheKeyRingReadsThem) {
   const char* const lines[] = {
       "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-      "7 sha512 HEX:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff"
-      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  # 64 bytes",
+      ("7 sha512 HEX:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff"
+       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff  # 64 bytes"),
       "  42\tSHA256 ASCII:correct-horse",
       "9 SHA256 shorttext",
       "4294967295 SHA256 00112233445566778899aabbccddeeff",  // bare hex over 20 digits: hex

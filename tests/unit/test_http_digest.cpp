@@ -2,6 +2,8 @@
 // worked example (§3.9.1), and of the challenge and header parsing.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "os/http_digest.hpp"
 
 namespace lansync::os::digest {
@@ -64,6 +66,16 @@ TEST(HttpDigest, RefusesWhatItCannotAnswer) {
   EXPECT_FALSE(parse_challenge("Digest realm=\"r\"").ok());
   EXPECT_FALSE(parse_challenge("Digest realm=\"r, nonce=n").ok());
   EXPECT_FALSE(choose_challenge({}).ok());
+}
+
+// A camera's challenge with a CR LF in its realm would put a header of its choosing into our
+// next request, which echoes the realm: refused (found by the ccapi_reply fuzz target).
+TEST(HttpDigest, RefusesControlCharactersThatWouldSplitTheAnswer) {
+  auto c = parse_challenge("Digest realm=\"cam\r\nX-Evil: 1\", nonce=\"n\"");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "malformed authentication header: a control character");
+  EXPECT_FALSE(parse_challenge(std::string("Digest realm=\"r\", nonce=\"n\0\"", 28)).ok());
+  EXPECT_TRUE(parse_challenge("Digest realm=\"r\tq\", nonce=\"n\"").ok());  // HTAB is text
 }
 
 TEST(HttpDigest, AuthorizationIsWhatTheServerVerifies) {

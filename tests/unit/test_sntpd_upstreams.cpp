@@ -23,8 +23,6 @@ namespace {
 
 using codec::NtpHeader;
 
-constexpr int64_t kMs = 1'000'000;
-
 struct Server {
   os::UdpSocket socket;
   os::SocketAddress address;

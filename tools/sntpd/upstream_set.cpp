@@ -15,8 +15,7 @@ constexpr int kMaxCorrectionsPerPoll = 64;
 
 UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
                          std::string state_path)
-    : clock_(clock),
-      drift_file_(std::move(drift_file)),
+    : drift_file_(std::move(drift_file)),
       upstreams_(std::move(upstreams)),
       corrections_(clock, std::move(state_path)) {}
 

@@ -65,7 +65,6 @@ class UpstreamSet {
   void poll_locked();
   void save_drift_locked();
 
-  os::Clock& clock_;
   std::string drift_file_;
   std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
   std::unique_ptr<Upstreams> upstreams_;
