@@ -6,7 +6,8 @@
 #   3. runs in that build, side by side in one ctest run: unit, interop against
 #      chronyd and ntpsec, adversarial, clients (tests/clients: the clients
 #      people run against sntpd, a board and chronyd; its table in
-#      tests/out/clients/table.md), checks, and the arch tier (tests/arch:
+#      tests/out/clients/table.md), checks, fuzz (tests/fuzz/run.sh: every fuzz
+#      target built with clang and fuzzed for 10 s), sim, and the arch tier (tests/arch:
 #      armhf and arm64 cross-built at a lower priority, their unit tests and
 #      tools run under qemu-user);
 #   4. then the system tier (label system): the .deb built by
