@@ -131,6 +131,48 @@ int64_t Board::pivot_ns(int64_t local_ns) const {
 
 bool Board::online(int64_t local_ns) const { return state_.online(local_ns, config_.offline_after_ns); }
 
+// A sample's own error is at most half its delay (asymmetry); the prediction's, a few standard
+// errors plus what the frequency may have wandered since.  A sample beyond both is an outlier.
+bool Board::inlier(const Sample& s) const {
+  if (!fit_.ok) return true;
+  int64_t residual = s.utc_ns - fit_.predict(s.local_ns);
+  int64_t age = abs64(s.local_ns - fit_.local_ns);
+  if (!fit_.freq_fitted) return abs64(residual) <= kUnfittedSlackNs + scale_ppb(age, kUnfittedRatePpb);
+  int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
+                  scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
+  return abs64(residual) <= bound;
+}
+
+void Board::adapt_poll(const Sample& best) {
+  int64_t queued = max64(0, best.delay_ns - fit_.min_delay_ns) / 2;
+  if (queued <= kQuietNs &&
+      abs64(best.utc_ns - fit_.predict(best.local_ns)) <= kQuietNs + fit_.offset_sd_ns) {
+    if (++stable_bursts_ >= kStableBursts) {
+      client_.poll_up();
+      stable_bursts_ = 0;
+    }
+  } else {
+    client_.poll_down();
+    stable_bursts_ = 0;
+  }
+}
+
+void Board::steer_clock(Source source, int64_t local_ns, int64_t offset_ns, bool jump) {
+  int64_t target = fit_.predict(local_ns);
+  bool from_network = source == Source::Ntp || source == Source::Broadcast;
+  if (!clock_.is_set()) {
+    clock_.step(local_ns, target);
+    clock_.slew(local_ns, 0, fit_.freq_q32);
+    push(EventKind::ClockSet, target);
+  } else if ((from_network && !ntp_synced_once_) || (jump && abs64(offset_ns) > config_.step_threshold_ns)) {
+    clock_.step(local_ns, target);
+    clock_.slew(local_ns, 0, fit_.freq_q32);
+    push(EventKind::Stepped, offset_ns);
+  } else {
+    clock_.slew(local_ns, offset_ns, fit_.freq_q32);
+  }
+}
+
 void Board::apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                           int64_t upstream_distance_ns, int64_t local_ns) {
   if (!plausible_utc(best.utc_ns)) return;
@@ -143,40 +185,19 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   }
   // Before the clock was first set it had no time to be off from.
   int64_t ours = clock_.is_set() ? clock_.utc_ns(best.local_ns) : best.utc_ns;
-  // A sample's own error is at most half its delay (asymmetry); the
-  // prediction's, a few standard errors plus what the frequency may have
-  // wandered since.  A sample beyond both is an outlier.
-  auto residual = [&](const Sample& s) { return s.utc_ns - fit_.predict(s.local_ns); };
-  auto inlier = [&](const Sample& s) {
-    if (!fit_.ok) return true;
-    int64_t age = abs64(s.local_ns - fit_.local_ns);
-    if (!fit_.freq_fitted) return abs64(residual(s)) <= kUnfittedSlackNs + scale_ppb(age, kUnfittedRatePpb);
-    int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
-                    scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
-    return abs64(residual(s)) <= bound;
-  };
   size_t inliers = 0;
   for (size_t i = 0; i < n; ++i) inliers += inlier(samples[i]) ? 1u : 0u;
   bool jump = false;
   if (inliers == 0) {
     // The whole burst disagrees: an outlier, or the reference moved.
     if (++outliers_ < kConfirmJumps) {
-      push(EventKind::Outlier, residual(best));
+      push(EventKind::Outlier, best.utc_ns - fit_.predict(best.local_ns));
       return;
     }
     estimator_.clear();
     jump = true;
   } else if (source == Source::Ntp && fit_.ok && fit_.freq_fitted) {
-    int64_t queued = max64(0, best.delay_ns - fit_.min_delay_ns) / 2;
-    if (queued <= kQuietNs && abs64(residual(best)) <= kQuietNs + fit_.offset_sd_ns) {
-      if (++stable_bursts_ >= kStableBursts) {
-        client_.poll_up();
-        stable_bursts_ = 0;
-      }
-    } else {
-      client_.poll_down();
-      stable_bursts_ = 0;
-    }
+    adapt_poll(best);
   }
   outliers_ = 0;
   int64_t gap = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
@@ -192,23 +213,10 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   fit_ = estimator_.fit(clock_.freq_q32());
   anchor_after_wake();
 
-  int64_t target = fit_.predict(local_ns);
-  int64_t offset = target - clock_.utc_ns(local_ns);
-  bool from_network = source == Source::Ntp || source == Source::Broadcast;
-  if (!clock_.is_set()) {
-    clock_.step(local_ns, target);
-    clock_.slew(local_ns, 0, fit_.freq_q32);
-    state_.source = source;
-    push(EventKind::ClockSet, target);
-  } else if ((from_network && !ntp_synced_once_) || (jump && abs64(offset) > config_.step_threshold_ns)) {
-    clock_.step(local_ns, target);
-    clock_.slew(local_ns, 0, fit_.freq_q32);
-    state_.source = source;
-    push(EventKind::Stepped, offset);
-  } else {
-    clock_.slew(local_ns, offset, fit_.freq_q32);
-  }
+  int64_t offset = clock_.is_set() ? fit_.predict(local_ns) - clock_.utc_ns(local_ns) : 0;
   state_.source = source;
+  steer_clock(source, local_ns, offset, jump);
+  bool from_network = source == Source::Ntp || source == Source::Broadcast;
   state_.last_offset_ns = best.utc_ns - ours;
   state_.last_delay_ns = best.delay_ns;
   state_.reference_utc_ns = clock_.utc_ns(local_ns);

@@ -267,6 +267,14 @@ class Board {
  private:
   void apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
                      int64_t upstream_distance_ns, int64_t local_ns);
+  // Whether a sample agrees with the fit (always, before there is one).
+  bool inlier(const Sample& s) const;
+  // After a burst that agrees with the fit: a quiet one (little queueing, on the line) counts
+  // toward a longer poll, any other shortens it.
+  void adapt_poll(const Sample& best);
+  // Moves the clock to the fit's time at local_ns: a step the first time (and after a confirmed
+  // jump past the step threshold), else a slew; offset_ns: the fit's time less the clock's.
+  void steer_clock(Source source, int64_t local_ns, int64_t offset_ns, bool jump);
   void finish_burst(int64_t local_ns);
   int64_t error_ns(int64_t local_ns) const;
   bool online(int64_t local_ns) const;

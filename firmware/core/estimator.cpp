@@ -144,16 +144,19 @@ Fit Estimator::fit(int64_t freq_hint_q32) const {
   f.offset_sd_ns =
       isqrt(div_wide(Int128(kWeightScale), Int128(sw)) + div_wide(mul_wide(xbar * xbar, kWeightScale), sxx));
 
-  if (newest.local_ns - at(0).local_ns < kMinEnvelopeSpanNs) return f;
-  int64_t mean_d = div_wide(sum_d, Int128(static_cast<int64_t>(count_)));
+  if (newest.local_ns - at(0).local_ns >= kMinEnvelopeSpanNs)
+    fit_envelope(f, freq_hint_q32, div_wide(sum_d, Int128(static_cast<int64_t>(count_))));
+  return f;
+}
+
+void Estimator::fit_envelope(Fit& f, int64_t freq_hint_q32, int64_t mean_d) const {
   Edge up = envelope(freq_hint_q32, true, mean_d);
   Edge down = envelope(freq_hint_q32, false, mean_d);
   int64_t slope = up.slope_q32 + (down.slope_q32 - up.slope_q32) / 2;
   int64_t at_mean = up.at_mean + (down.at_mean - up.at_mean) / 2;
   f.envelope = true;
   f.freq_q32 = freq_hint_q32 + slope;
-  f.utc_ns = newest.utc_ns + at_mean - scale_q32(mean_d, slope);
-  return f;
+  f.utc_ns = at(count_ - 1).utc_ns + at_mean - scale_q32(mean_d, slope);
 }
 
 }  // namespace lansync::fw

@@ -95,6 +95,9 @@ class Estimator {
   // The hull edge over the mean time of y + delay/2 (lower hull) or of
   // y - delay/2 (upper hull), y taken against the hinted line.
   Edge envelope(int64_t freq_hint_q32, bool uplink, int64_t mean_d) const;
+  // Once the samples span kMinEnvelopeSpanNs: f's offset and frequency from the middle of the
+  // two envelopes, around the mean local time (mean_d before the newest sample).
+  void fit_envelope(Fit& f, int64_t freq_hint_q32, int64_t mean_d) const;
 
   int64_t sigma_floor_ns_;
   Sample ring_[kCapacity];

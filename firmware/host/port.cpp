@@ -442,6 +442,43 @@ int HostPort::save_rtc_and_stop() {
   return 0;
 }
 
+int64_t HostPort::wait_ns(const fw::Action& a, int64_t end_mono, int64_t sleep_at, int64_t http_deadline) {
+  // Capped before the crystal's error is taken out: "never" (INT64_MAX)
+  // less a negative error would overflow into a negative wait, and a spin.
+  int64_t wait_local = std::min<int64_t>(a.at_local_ns - local_ns(), 2 * kMaxWaitNs);
+  int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
+  const int64_t now_mono = os::monotonic_ns();
+  if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - now_mono));
+  if (sleep_at != 0) wait = std::min(wait, std::max<int64_t>(0, sleep_at - now_mono));
+  if (http_deadline != INT64_MAX) wait = std::min(wait, std::max<int64_t>(0, http_deadline - now_mono));
+  return wait;
+}
+
+bool HostPort::handle_ready(int fd) {
+  if (fd == signal_fd_.get()) {
+    if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
+      os::log::info("received {}, stopping", sigabbrev_np(sig));
+      if (rtc_) {
+        if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);
+      }
+      return false;
+    }
+  } else if (fd == client_.fd()) {
+    receive_client();
+  } else if (fd == broadcast_.fd()) {
+    receive_broadcast();
+  } else if (fd == serve_.fd()) {
+    receive_serve();
+  } else if (fd == http_fd_) {
+    accept_http();
+  } else {
+    for (HttpConnection& c : http_) {
+      if (c.fd == fd) read_http(c);
+    }
+  }
+  return true;
+}
+
 int HostPort::run() {
   board_->start(local_ns());
   int64_t end_mono =
@@ -461,15 +498,8 @@ int HostPort::run() {
     }
     report_events();
 
-    // Capped before the crystal's error is taken out: "never" (INT64_MAX)
-    // less a negative error would overflow into a negative wait, and a spin.
-    int64_t wait_local = std::min<int64_t>(a.at_local_ns - local_ns(), 2 * kMaxWaitNs);
-    int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
-    if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - os::monotonic_ns()));
-    if (sleep_at != 0) wait = std::min(wait, std::max<int64_t>(0, sleep_at - os::monotonic_ns()));
     int64_t http_deadline = next_http_deadline();
-    if (http_deadline != INT64_MAX)
-      wait = std::min(wait, std::max<int64_t>(0, http_deadline - os::monotonic_ns()));
+    int64_t wait = wait_ns(a, end_mono, sleep_at, http_deadline);
     if (wait < kShortWaitNs && http_deadline == INT64_MAX) {
       // Reads of the RTC waiting for its tick come a millisecond apart: sleep
       // to the microsecond rather than in poll()'s milliseconds.
@@ -496,40 +526,11 @@ int HostPort::run() {
     }
     for (nfds_t i = 0; i < n && rc > 0; ++i) {
       if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
-      int fd = fds[i].fd;
-      if (fd == signal_fd_.get()) {
-        if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
-          os::log::info("received {}, stopping", sigabbrev_np(sig));
-          if (rtc_) {
-            if (auto st = rtc_->save(); !st) os::log::error("{}", st.error().message);
-          }
-          return 0;
-        }
-      } else if (fd == client_.fd()) {
-        receive_client();
-      } else if (fd == broadcast_.fd()) {
-        receive_broadcast();
-      } else if (fd == serve_.fd()) {
-        receive_serve();
-      } else if (fd == http_fd_) {
-        accept_http();
-      } else {
-        for (HttpConnection& c : http_) {
-          if (c.fd == fd) read_http(c);
-        }
-      }
+      if (!handle_ready(fds[i].fd)) return 0;
     }
     expire_http();
     report_events();
-    if (end_mono != 0 && os::monotonic_ns() >= end_mono) {
-      if (rtc_) {
-        if (auto st = rtc_->save(); !st) {
-          os::log::error("{}", st.error().message);
-          return 1;
-        }
-      }
-      return 0;
-    }
+    if (end_mono != 0 && os::monotonic_ns() >= end_mono) return save_rtc_and_stop();
   }
 }
 

@@ -91,6 +91,12 @@ class HostPort {
   void print_status();
   bool deep_sleep(int64_t end_mono);
   int save_rtc_and_stop();
+  // The wait for poll() until the board's next action a (on the board's counter), in monotonic
+  // ns: no later than the run's end (end_mono), the next sleep (sleep_at) or an HTTP
+  // connection's deadline (0 or INT64_MAX: none).
+  int64_t wait_ns(const fw::Action& a, int64_t end_mono, int64_t sleep_at, int64_t http_deadline);
+  // Serves what poll() found ready on fd; false when a stop signal came (the RTC file saved).
+  bool handle_ready(int fd);
   void drain_sockets();
 
   PortOptions options_;

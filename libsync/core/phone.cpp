@@ -209,6 +209,51 @@ bool trusted_origin(const OriginHeaders& h) {
   return proto::local_host(text_ref(h.host)) && !allowed_origin(h.origin, h.allowed_origins).empty();
 }
 
+namespace {
+
+// The refusals the exchange itself earns: the server's clock moved since, the timestamps do not
+// fit or took too long, or the phone's clock is before what this server has seen.  True with v's
+// refusal and reason set.
+bool refuse_exchange(const PhoneSetContext& c, PhoneVerdict& v) {
+  int64_t moved = c.clock_moved_ns < 0 ? -c.clock_moved_ns : c.clock_moved_ns;
+  if (moved > kPhoneMaxClockMoveNs) {
+    v.refusal = PhoneRefusal::ClockChanged;
+    v.reason = "the server's clock changed by " + seconds_text(c.clock_moved_ns) +
+               " since the measurement; measure again";
+    return true;
+  }
+  proto::PhoneTiming timing = proto::check_phone_timing(c.exchange);
+  if (timing == proto::PhoneTiming::Inconsistent) {
+    v.refusal = PhoneRefusal::BadTimestamps;
+    v.reason =
+        "the phone's timestamps are inconsistent (its reply arrived before its request left, "
+        "or sooner than the server took to answer)";
+    return true;
+  }
+  if (timing == proto::PhoneTiming::TooSlow) {
+    v.refusal = PhoneRefusal::TooSlow;
+    v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
+               ", more than 1 s: too slow to measure the offset; measure again";
+    return true;
+  }
+  // A time no clock can show any more: the phone's is wrong, whatever it measured.
+  if (c.build_time_ns > 0 && c.exchange.t4_ns < c.build_time_ns) {
+    v.refusal = PhoneRefusal::BeforeBuild;
+    v.reason =
+        "the phone's clock shows a time before this server's software was built; set the phone's clock";
+    return true;
+  }
+  if (c.last_record_ns > 0 && c.exchange.t4_ns < c.last_record_ns) {
+    v.refusal = PhoneRefusal::BeforeRecord;
+    v.reason = "the phone's clock is " + seconds_text(c.last_record_ns - c.exchange.t4_ns).substr(1) +
+               " behind the last time this server recorded a sync; set the phone's clock";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
   PhoneVerdict v;
   if (!c.time_zone_problem.empty()) {
@@ -216,42 +261,8 @@ PhoneVerdict judge_phone_set(const PhoneSetContext& c) {
     v.reason = "refused: " + c.time_zone_problem;
     return v;
   }
-  const proto::PhoneExchange& x = c.exchange;
-  v.measurement = proto::measure_phone(x);
-  int64_t moved = c.clock_moved_ns < 0 ? -c.clock_moved_ns : c.clock_moved_ns;
-  if (moved > kPhoneMaxClockMoveNs) {
-    v.refusal = PhoneRefusal::ClockChanged;
-    v.reason = "the server's clock changed by " + seconds_text(c.clock_moved_ns) +
-               " since the measurement; measure again";
-    return v;
-  }
-  proto::PhoneTiming timing = proto::check_phone_timing(x);
-  if (timing == proto::PhoneTiming::Inconsistent) {
-    v.refusal = PhoneRefusal::BadTimestamps;
-    v.reason =
-        "the phone's timestamps are inconsistent (its reply arrived before its request left, "
-        "or sooner than the server took to answer)";
-    return v;
-  }
-  if (timing == proto::PhoneTiming::TooSlow) {
-    v.refusal = PhoneRefusal::TooSlow;
-    v.reason = "the round trip took " + seconds_text(v.measurement.delay_ns).substr(1) +
-               ", more than 1 s: too slow to measure the offset; measure again";
-    return v;
-  }
-  // A time no clock can show any more: the phone's is wrong, whatever it measured.
-  if (c.build_time_ns > 0 && x.t4_ns < c.build_time_ns) {
-    v.refusal = PhoneRefusal::BeforeBuild;
-    v.reason =
-        "the phone's clock shows a time before this server's software was built; set the phone's clock";
-    return v;
-  }
-  if (c.last_record_ns > 0 && x.t4_ns < c.last_record_ns) {
-    v.refusal = PhoneRefusal::BeforeRecord;
-    v.reason = "the phone's clock is " + seconds_text(c.last_record_ns - x.t4_ns).substr(1) +
-               " behind the last time this server recorded a sync; set the phone's clock";
-    return v;
-  }
+  v.measurement = proto::measure_phone(c.exchange);
+  if (refuse_exchange(c, v)) return v;
   ReferenceRole role = c.reference.role;
   if (role == ReferenceRole::Measured || role == ReferenceRole::External ||
       (role == ReferenceRole::Record && !phone_may_replace(c.reference.source))) {

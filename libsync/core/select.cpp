@@ -13,6 +13,41 @@ struct Edge {
   int type;
 };
 
+// RFC 5905 §11.2.1 on the sorted edges of count intervals: allows ever more
+// falsetickers until a majority of the intervals overlaps and no more
+// midpoints than allowed lie outside it; that overlap in sel.low_ns and
+// sel.high_ns, false if there is none.
+bool intersect(const Edge* begin, const Edge* end, int count, Selection& sel) {
+  for (int allow = 0; 2 * allow < count; ++allow) {
+    int found = 0;
+    int chime = 0;
+    bool have_low = false;
+    bool have_high = false;
+    for (const Edge* e = begin; e != end; ++e) {
+      chime -= e->type;
+      if (chime >= count - allow) {
+        sel.low_ns = e->value;
+        have_low = true;
+        break;
+      }
+      if (e->type == 0) ++found;
+    }
+    chime = 0;
+    for (const Edge* e = end; e != begin;) {
+      --e;
+      chime += e->type;
+      if (chime >= count - allow) {
+        sel.high_ns = e->value;
+        have_high = true;
+        break;
+      }
+      if (e->type == 0) ++found;
+    }
+    if (have_low && have_high && found <= allow && sel.low_ns <= sel.high_ns) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer) {
@@ -28,44 +63,11 @@ Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer
     edges[3 * i + 1] = {candidates[i].offset_ns, 0};
     edges[3 * i + 2] = {candidates[i].offset_ns + r, +1};
   }
-  auto* end = edges.begin() + 3 * n;
-  std::sort(edges.begin(), end, [](const Edge& a, const Edge& b) {
+  std::sort(edges.begin(), edges.begin() + 3 * n, [](const Edge& a, const Edge& b) {
     return a.value != b.value ? a.value < b.value : a.type < b.type;
   });
 
-  // RFC 5905 §11.2.1: allow ever more falsetickers until a majority of the
-  // intervals overlaps and no more midpoints than allowed lie outside it.
-  auto count = static_cast<int>(n);
-  for (int allow = 0; 2 * allow < count; ++allow) {
-    int found = 0;
-    int chime = 0;
-    bool have_low = false;
-    bool have_high = false;
-    for (auto* e = edges.begin(); e != end; ++e) {
-      chime -= e->type;
-      if (chime >= count - allow) {
-        sel.low_ns = e->value;
-        have_low = true;
-        break;
-      }
-      if (e->type == 0) ++found;
-    }
-    chime = 0;
-    for (auto* e = end; e != edges.begin();) {
-      --e;
-      chime += e->type;
-      if (chime >= count - allow) {
-        sel.high_ns = e->value;
-        have_high = true;
-        break;
-      }
-      if (e->type == 0) ++found;
-    }
-    if (have_low && have_high && found <= allow && sel.low_ns <= sel.high_ns) {
-      sel.ok = true;
-      break;
-    }
-  }
+  sel.ok = intersect(edges.data(), edges.data() + 3 * n, static_cast<int>(n), sel);
   if (!sel.ok) return sel;
 
   // Combine the survivors, weighting each by the inverse of its root distance

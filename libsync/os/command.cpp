@@ -50,21 +50,15 @@ bool drain(int fd, std::string& into, bool keep_tail, size_t cap) {
   return true;
 }
 
-}  // namespace
-
-OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t deadline_mono_ns,
-                                           int cancel_fd) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
-  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
-  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
-
+// Starts /bin/sh -c command in a process group of its own, stdin /dev/null,
+// stdout and stderr to out_fd and err_fd, the signals we block or ignore
+// back to their defaults; its pid.
+OsResult<pid_t> spawn_shell(const std::string& command, int out_fd, int err_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;
@@ -84,6 +78,45 @@ OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t d
     errno = rc;
     return errno_error("cannot run /bin/sh");
   }
+  return pid;
+}
+
+// Whether the shell has exited, seen without reaping it (WNOWAIT): the zombie
+// keeps the process group's number ours until the group is killed.
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid;
+}
+
+// Reaps the shell, and gives outcome its exit status or signal (unless it timed out or was cancelled).
+void reap(pid_t pid, CommandOutcome& outcome) {
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (outcome.end == CommandOutcome::End::Exited) {
+    if (WIFSIGNALED(wstatus)) {
+      outcome.end = CommandOutcome::End::Signaled;
+      outcome.code = WTERMSIG(wstatus);
+    } else {
+      outcome.code = WEXITSTATUS(wstatus);
+    }
+  }
+}
+
+}  // namespace
+
+OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t deadline_mono_ns,
+                                           int cancel_fd) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
+  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (::pipe2(err_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return errno_error("cannot create a pipe");
+  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+
+  auto spawned = spawn_shell(command, out_w.get(), err_w.get());
+  if (!spawned) return fail(spawned.error());
+  const pid_t pid = *spawned;
   out_w.reset();
   err_w.reset();
   // A pidfd tells poll when the shell exits even if something it started keeps the pipes open.
@@ -91,15 +124,6 @@ OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t d
 
   CommandOutcome outcome;
   bool out_open = true, err_open = true, exited = false;
-  // Exit seen without reaping (WNOWAIT): the zombie keeps the process group's
-  // number ours until the group is killed below.
-  auto check_exit = [&] {
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        info.si_pid == pid) {
-      exited = true;
-    }
-  };
   while (!exited || out_open || err_open) {
     if (exited) {
       // The shell is gone; take what is already in the pipes, and no more waiting.
@@ -130,21 +154,11 @@ OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t d
     }
     if (fds[0].revents != 0) out_open = drain(out_r.get(), outcome.out, false, kMaxOut);
     if (fds[1].revents != 0) err_open = drain(err_r.get(), outcome.err, true, kMaxErr);
-    if (pidfd.get() < 0 || fds[2].revents != 0) check_exit();
+    if (pidfd.get() < 0 || fds[2].revents != 0) exited = has_exited(pid);
   }
   // Whatever is left of the command's group goes: the stragglers, or all of it at the deadline.
   ::kill(-pid, SIGKILL);
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
-  if (outcome.end == CommandOutcome::End::Exited) {
-    if (WIFSIGNALED(wstatus)) {
-      outcome.end = CommandOutcome::End::Signaled;
-      outcome.code = WTERMSIG(wstatus);
-    } else {
-      outcome.code = WEXITSTATUS(wstatus);
-    }
-  }
+  reap(pid, outcome);
   return outcome;
 }
 

@@ -140,10 +140,8 @@ void summarize(Peer& p) {
   r.header = best.header;
 }
 
-}  // namespace
-
-std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAddress>& servers,
-                                        const QueryOptions& options) {
+// One peer per server, its socket connected (or the reason it is not in its report).
+std::vector<Peer> open_peers(const std::vector<SocketAddress>& servers) {
   std::vector<Peer> peers(servers.size());
   for (size_t i = 0; i < servers.size(); ++i) {
     Peer& p = peers[i];
@@ -156,27 +154,63 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
     p.socket = std::move(*sock);
     if (auto st = p.socket.connect(servers[i]); !st) p.report.error = st.error().code.message();
   }
+  return peers;
+}
+
+// Sends each request that is due at now_mono_ns, one per server at a time:
+// the next goes out a spacing after this one, so a process held up (a loaded
+// machine) resumes the burst at its pace, reading the replies (a kiss) between
+// requests, instead of sending all it missed back to back.  When the next
+// request is due (monotonic ns; deadline_mono_ns if none is).
+int64_t send_due(Clock& clock, std::vector<Peer>& peers, const QueryOptions& options, int64_t now_mono_ns,
+                 int64_t deadline_mono_ns) {
+  int64_t next_send = deadline_mono_ns;
+  for (Peer& p : peers) {
+    if (!p.report.error.empty() || p.stop_sending || p.report.samples_sent >= options.samples) continue;
+    if (p.next_send_ns <= now_mono_ns) {
+      send_request(clock, p, options);
+      p.next_send_ns = now_mono_ns + options.spacing_ns;
+    }
+    if (!p.stop_sending && p.report.samples_sent < options.samples)
+      next_send = std::min(next_send, p.next_send_ns);
+  }
+  return next_send;
+}
+
+// Reads the datagrams waiting on a peer's socket (bounded: each read removes
+// one), T4 from the kernel's timestamp where there is one.
+void read_replies(Clock& clock, Peer& p) {
+  uint8_t buf[1024];
+  for (int n = 0; n < 64; ++n) {
+    auto d = p.socket.receive(buf, sizeof(buf));
+    if (!d) {
+      if (from_icmp(d.error())) {
+        p.icmp_error = d.error().code.message();  // e.g. ICMP port unreachable: wait on
+      } else if (!would_block(d.error())) {
+        p.report.error = d.error().code.message();
+        p.stop_sending = true;
+      }
+      return;
+    }
+    if (d->truncated) continue;
+    int64_t t4 = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
+    handle_datagram(p, buf, d->size, t4);
+  }
+}
+
+}  // namespace
+
+std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAddress>& servers,
+                                        const QueryOptions& options) {
+  std::vector<Peer> peers = open_peers(servers);
 
   const int64_t start = monotonic_ns();
   const int64_t deadline = start + options.timeout_ns;
   std::vector<pollfd> fds(peers.size());
   for (;;) {
-    int64_t now = monotonic_ns();
-    if (now >= deadline) break;
-    // Send each request that is due, one per server at a time: the next goes
-    // out a spacing after this one, so a process held up (a loaded machine)
-    // resumes the burst at its pace, reading the replies (a kiss) between
-    // requests, instead of sending all it missed back to back.
-    int64_t next_send = deadline;
-    for (Peer& p : peers) {
-      if (!p.report.error.empty() || p.stop_sending || p.report.samples_sent >= options.samples) continue;
-      if (p.next_send_ns <= now) {
-        send_request(clock, p, options);
-        p.next_send_ns = now + options.spacing_ns;
-      }
-      if (!p.stop_sending && p.report.samples_sent < options.samples)
-        next_send = std::min(next_send, p.next_send_ns);
-    }
+    const int64_t now_mono = monotonic_ns();
+    if (now_mono >= deadline) break;
+    int64_t next_send = send_due(clock, peers, options, now_mono, deadline);
     bool all_done =
         std::all_of(peers.begin(), peers.end(), [&](const Peer& p) { return finished(p, options.samples); });
     if (all_done) break;
@@ -191,24 +225,7 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
     if (rc < 0 && errno != EINTR) break;
     for (size_t i = 0; i < peers.size(); ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      Peer& p = peers[i];
-      uint8_t buf[1024];
-      // Drain the socket; bounded because each read removes a datagram.
-      for (int n = 0; n < 64; ++n) {
-        auto d = p.socket.receive(buf, sizeof(buf));
-        if (!d) {
-          if (from_icmp(d.error())) {
-            p.icmp_error = d.error().code.message();  // e.g. ICMP port unreachable: wait on
-          } else if (!would_block(d.error())) {
-            p.report.error = d.error().code.message();
-            p.stop_sending = true;
-          }
-          break;
-        }
-        if (d->truncated) continue;
-        int64_t t4 = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
-        handle_datagram(p, buf, d->size, t4);
-      }
+      read_replies(clock, peers[i]);
     }
   }
 

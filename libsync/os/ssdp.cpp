@@ -172,6 +172,58 @@ std::string xml_element_text(const std::string& xml, const std::string& local_na
   return {};
 }
 
+namespace {
+
+// Fetches each answer's device description and keeps the cameras whose
+// X_accessURL is on the host that answered, one per access URL.
+std::vector<DiscoveredCamera> describe_cameras(const std::map<std::string, std::string>& locations,
+                                               const HttpOptions& http) {
+  std::vector<DiscoveredCamera> cameras;
+  for (const auto& [location, from] : locations) {
+    auto url = parse_url(location, 80);
+    if (!url) continue;
+    HttpSession session(*url, http);
+    auto res = session.request("GET", url->path.empty() ? "/" : url->path);
+    if (!res || res->status != 200) {
+      log::warn("cannot read the camera description {}: {}", location,
+                res ? "HTTP " + std::to_string(res->status) : res.error().message);
+      continue;
+    }
+    DiscoveredCamera c;
+    c.access_url = xml_element_text(res->body, "X_accessURL");
+    c.address = from;
+    c.name = xml_element_text(res->body, "friendlyName");
+    if (c.access_url.empty() || !ssdp_names_host(c.access_url, from)) {
+      log::warn("ignoring {}: no X_accessURL on the host {} itself", location, from);
+      continue;
+    }
+    bool seen = std::any_of(cameras.begin(), cameras.end(),
+                            [&](const DiscoveredCamera& o) { return o.access_url == c.access_url; });
+    if (!seen) cameras.push_back(c);
+  }
+  return cameras;
+}
+
+// Keeps an answer's LOCATION (with the address it came from) unless the answers are at their
+// bound: a host flooding answers with new LOCATIONs would otherwise grow the map and have us
+// fetch each description.  Warns once (capped).
+void keep_answer(std::map<std::string, std::string>& locations, const std::string& location,
+                 const std::string& from, bool& capped) {
+  size_t from_sender = 0;
+  for (const auto& [loc, addr] : locations) from_sender += addr == from ? 1u : 0u;
+  if (locations.count(location) == 0 &&
+      (locations.size() >= kMaxSsdpAnswers || from_sender >= kMaxSsdpAnswersPerHost)) {
+    if (!capped)
+      log::warn("SSDP: more answers than {} (or {} from {}): the rest are ignored", kMaxSsdpAnswers,
+                kMaxSsdpAnswersPerHost, from);
+    capped = true;
+    return;
+  }
+  locations.emplace(location, from);
+}
+
+}  // namespace
+
 OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const HttpOptions& http) {
   auto sock = UdpSocket::open(AF_INET);
   if (!sock) return fail(sock.error());
@@ -212,45 +264,9 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
       log::debug("ignoring an SSDP answer from {}: its LOCATION {} names another host", from, r->location);
       continue;
     }
-    // Bounded: a host flooding answers with new LOCATIONs would otherwise
-    // grow the map and have us fetch each description.
-    size_t from_sender = 0;
-    for (const auto& [loc, addr] : locations) from_sender += addr == from ? 1u : 0u;
-    if (locations.count(r->location) == 0 &&
-        (locations.size() >= kMaxSsdpAnswers || from_sender >= kMaxSsdpAnswersPerHost)) {
-      if (!capped)
-        log::warn("SSDP: more answers than {} (or {} from {}): the rest are ignored", kMaxSsdpAnswers,
-                  kMaxSsdpAnswersPerHost, from);
-      capped = true;
-      continue;
-    }
-    locations.emplace(r->location, from);
+    keep_answer(locations, r->location, from, capped);
   }
-
-  std::vector<DiscoveredCamera> cameras;
-  for (const auto& [location, from] : locations) {
-    auto url = parse_url(location, 80);
-    if (!url) continue;
-    HttpSession session(*url, http);
-    auto res = session.request("GET", url->path.empty() ? "/" : url->path);
-    if (!res || res->status != 200) {
-      log::warn("cannot read the camera description {}: {}", location,
-                res ? "HTTP " + std::to_string(res->status) : res.error().message);
-      continue;
-    }
-    DiscoveredCamera c;
-    c.access_url = xml_element_text(res->body, "X_accessURL");
-    c.address = from;
-    c.name = xml_element_text(res->body, "friendlyName");
-    if (c.access_url.empty() || !ssdp_names_host(c.access_url, from)) {
-      log::warn("ignoring {}: no X_accessURL on the host {} itself", location, from);
-      continue;
-    }
-    bool seen = std::any_of(cameras.begin(), cameras.end(),
-                            [&](const DiscoveredCamera& o) { return o.access_url == c.access_url; });
-    if (!seen) cameras.push_back(c);
-  }
-  return cameras;
+  return describe_cameras(locations, http);
 }
 
 }  // namespace lansync::os

@@ -117,8 +117,9 @@ class Run {
     return code;
   }
 
-  int steps() {
-    os::HttpOptions http;
+  // The camera's HTTP client options from the command line, the CA file checked and the password
+  // read; the stop's exit code when either cannot be read.
+  std::optional<int> http_options(os::HttpOptions& http) {
     http.timeout_ns = cli::seconds_to_ns(o_.timeout_s);
     http.ca_file = o_.cacert;
     http.insecure = o_.insecure;
@@ -133,6 +134,12 @@ class Run {
       if (!p) return stop(cli::kExitUsage, "error", p.error().message);
       http.password = p->substr(0, p->find_first_of("\r\n"));
     }
+    return std::nullopt;
+  }
+
+  int steps() {
+    os::HttpOptions http;
+    if (auto code = http_options(http)) return *code;
 
     if (!o_.dry_run) phone_first();
 

@@ -84,6 +84,45 @@ class LiveStatus {
   bool shown_ = false;
 };
 
+// What is left of the run after elapsed_ns and rows rows, s, by --duration and --count; none
+// when neither bounds it.
+std::optional<double> seconds_left(const RecordOptions& opt, int64_t elapsed_ns, int64_t rows) {
+  std::optional<double> left_s;
+  if (opt.duration_ns) left_s = static_cast<double>(*opt.duration_ns - elapsed_ns) / 1e9;
+  if (opt.count) {
+    double by_count = static_cast<double>((*opt.count - rows) * opt.interval_ns) / 1e9;
+    left_s = left_s ? std::min(*left_s, by_count) : by_count;
+  }
+  if (left_s && *left_s < 0) left_s = 0;
+  return left_s;
+}
+
+// The row of a reading r, in a run that began at start_mono_ns (monotonic).
+core::DriftRow reading_row(const Reading& r, int64_t start_mono_ns, const RecordOptions& opt) {
+  core::DriftRow row;
+  row.time_utc_ns = r.local_ns;
+  row.elapsed_s = static_cast<double>(r.mono_ns - start_mono_ns) / 1e9;
+  row.source = opt.source_spec;
+  row.status = r.status;
+  if (r.status == core::ReadingStatus::Ok) {
+    row.offset_s = r.offset_s;
+    row.delay_s = r.delay_s;
+  }
+  return row;
+}
+
+// The "missed" row of a slot due at slot_mono_ns (monotonic), dated on the local clock as the
+// reading r read it.
+core::DriftRow missed_row(const Reading& r, int64_t slot_mono_ns, int64_t start_mono_ns,
+                          const RecordOptions& opt) {
+  core::DriftRow missed;
+  missed.time_utc_ns = r.local_ns + (slot_mono_ns - r.mono_ns);
+  missed.elapsed_s = static_cast<double>(slot_mono_ns - start_mono_ns) / 1e9;
+  missed.source = opt.source_spec;
+  missed.status = core::ReadingStatus::Missed;
+  return missed;
+}
+
 }  // namespace
 
 int record(Source& source, const RecordOptions& opt) {
@@ -117,14 +156,8 @@ int record(Source& source, const RecordOptions& opt) {
     Reading r = source.measure(ctx);
     if (r.cancelled) break;  // stopped by a signal half-way: not a measurement
 
-    core::DriftRow row;
-    row.time_utc_ns = r.local_ns;
-    row.elapsed_s = static_cast<double>(r.mono_ns - start) / 1e9;
-    row.source = opt.source_spec;
-    row.status = r.status;
+    const core::DriftRow row = reading_row(r, start, opt);
     if (r.status == core::ReadingStatus::Ok) {
-      row.offset_s = r.offset_s;
-      row.delay_s = r.delay_s;
       acc.add(row.elapsed_s, r.offset_s);
     } else {
       ++failed;
@@ -140,23 +173,11 @@ int record(Source& source, const RecordOptions& opt) {
     ++k;
     int64_t now = os::monotonic_ns();
     for (; now >= start + (k + 1) * opt.interval_ns && slot_wanted(k); ++k, ++rows, ++failed) {
-      core::DriftRow missed;
       const int64_t slot_ns = std::max(start + k * opt.interval_ns, r.mono_ns);
-      missed.time_utc_ns = r.local_ns + (slot_ns - r.mono_ns);
-      missed.elapsed_s = static_cast<double>(slot_ns - start) / 1e9;
-      missed.source = opt.source_spec;
-      missed.status = core::ReadingStatus::Missed;
-      if (!write_out(core::format_drift_row(missed))) return write_failed();
+      if (!write_out(core::format_drift_row(missed_row(r, slot_ns, start, opt)))) return write_failed();
     }
 
-    std::optional<double> left_s;
-    if (opt.duration_ns) left_s = static_cast<double>(start + *opt.duration_ns - now) / 1e9;
-    if (opt.count) {
-      double by_count = static_cast<double>((*opt.count - rows) * opt.interval_ns) / 1e9;
-      left_s = left_s ? std::min(*left_s, by_count) : by_count;
-    }
-    if (left_s && *left_s < 0) left_s = 0;
-    status.update(r, rows, failed, acc, left_s);
+    status.update(r, rows, failed, acc, seconds_left(opt, now - start, rows));
     if (signal_pending(sfd)) break;
   }
   return 0;

@@ -144,6 +144,25 @@ void define_upstream_options(CLI::App& app, Options& opt) {
 }
 
 // Declares every daemon option on app, bound to opt.  Called once per parse.
+// Which clients are answered, and how often.
+void define_client_options(CLI::App& app, Options& opt) {
+  app.add_option("--allow", opt.allow, "also answer clients in this CIDR (repeatable)")->type_name("CIDR");
+  app.add_option("--deny", opt.deny, "never answer clients in this CIDR (repeatable)")->type_name("CIDR");
+  app.add_flag("--ratelimit", opt.ratelimit, "limit the reply rate per client address");
+  app.add_option("--ratelimit-interval", opt.ratelimit_interval,
+                 "mean interval between replies, log2 seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(-19, 12));
+  cli::add_bounded(app, "--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst", 1, 255);
+  cli::add_bounded(app, "--ratelimit-leak", opt.ratelimit_leak,
+                   "1 in 2^N over-limit requests is still answered", 1, 4);
+  app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
+  app.add_option("--max-clients", opt.max_clients,
+                 "clients remembered (at most 60 bytes each, taken as they arrive)")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 1 << 22));
+}
+
 void define_options(CLI::App& app, Options& opt) {
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
   app.add_option("-c,--config", opt.config, "configuration file of 'option value' lines")
@@ -178,21 +197,7 @@ void define_options(CLI::App& app, Options& opt) {
                  "the clock's frequency learnt from upstreams, saved hourly and at stop, restored at start "
                  "(empty: none)")
       ->capture_default_str();
-  app.add_option("--allow", opt.allow, "also answer clients in this CIDR (repeatable)")->type_name("CIDR");
-  app.add_option("--deny", opt.deny, "never answer clients in this CIDR (repeatable)")->type_name("CIDR");
-  app.add_flag("--ratelimit", opt.ratelimit, "limit the reply rate per client address");
-  app.add_option("--ratelimit-interval", opt.ratelimit_interval,
-                 "mean interval between replies, log2 seconds")
-      ->capture_default_str()
-      ->check(CLI::Range(-19, 12));
-  cli::add_bounded(app, "--ratelimit-burst", opt.ratelimit_burst, "replies allowed in a burst", 1, 255);
-  cli::add_bounded(app, "--ratelimit-leak", opt.ratelimit_leak,
-                   "1 in 2^N over-limit requests is still answered", 1, 4);
-  app.add_flag("--ratelimit-kod", opt.ratelimit_kod, "answer over-limit requests with a Kiss-o'-Death RATE");
-  app.add_option("--max-clients", opt.max_clients,
-                 "clients remembered (at most 60 bytes each, taken as they arrive)")
-      ->capture_default_str()
-      ->check(CLI::Range(8, 1 << 22));
+  define_client_options(app, opt);
   app.add_option("--broadcast", opt.broadcast, "send mode-5 broadcasts to ADDR[:PORT] (repeatable)")
       ->type_name("ADDR[:PORT]");
   cli::add_bounded(app, "--broadcast-interval", opt.broadcast_interval_s, "seconds between broadcasts", 1.0,
@@ -463,6 +468,42 @@ Stop attach_mqtt(const Options& opt, Daemon& daemon, const HttpConfig& hc) {
 
 // The HTTP interface (--http, --http-tls-* and the --http-set-* options), bound now; sntpd-web is
 // to run as hc.web_user (choose_web_user).
+// --http-set-allow's networks and --http-allow-origin's origins into hc; kUsage (logged) at the
+// first that does not parse.
+Stop take_http_allow_lists(const Options& opt, HttpConfig& hc) {
+  for (const std::string& text : opt.http_set_allow) {
+    if (auto cidr = os::parse_cidr(text); !cidr) {
+      os::log::error("--http-set-allow: {}", cidr.error().message);
+      return kUsage;
+    }
+    hc.set_allow.push_back(text);
+  }
+  for (const std::string& text : opt.http_allow_origin) {
+    std::string problem;
+    auto origin = core::parse_allowed_origin(text, problem);
+    if (!origin) {
+      os::log::error("--http-allow-origin: {}", problem);
+      return kUsage;
+    }
+    hc.allow_origins.push_back(*origin);
+  }
+  return std::nullopt;
+}
+
+// A warning for each interface the --http-*-interface options name that is not there now (a
+// hotspot may come up later: each is looked up again at each request).
+void warn_missing_interfaces(const Options& opt) {
+  for (const auto& [option, names] : {std::pair{"--http-set-interface", &opt.http_set_interface},
+                                      std::pair{"--http-manual-interface", &opt.http_manual_interface},
+                                      std::pair{"--http-fallback-interface", &opt.http_fallback_interface}}) {
+    for (const std::string& name : *names) {
+      if (auto addrs = os::interface_addresses(name); !addrs) {
+        os::log::warn("{}: {}; it is looked up again at each request", option, addrs.error().message);
+      }
+    }
+  }
+}
+
 Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfig& hc) {
   if (std::string problem = tls_options_problem(opt.http_tls_cert, opt.http_tls_key); !problem.empty()) {
     os::log::error("{}", problem);
@@ -488,35 +529,8 @@ Stop attach_http(const Options& opt, Daemon& daemon, os::Clock& clock, HttpConfi
   hc.camera_state = opt.camera_state;
   hc.camera_request = opt.camera_request;
   hc.verbose = opt.verbose;
-  for (const std::string& text : opt.http_set_allow) {
-    if (auto cidr = os::parse_cidr(text); !cidr) {
-      os::log::error("--http-set-allow: {}", cidr.error().message);
-      return kUsage;
-    }
-    hc.set_allow.push_back(text);
-  }
-  for (const std::string& text : opt.http_allow_origin) {
-    std::string problem;
-    auto origin = core::parse_allowed_origin(text, problem);
-    if (!origin) {
-      os::log::error("--http-allow-origin: {}", problem);
-      return kUsage;
-    }
-    hc.allow_origins.push_back(*origin);
-  }
-  for (const std::string& name : opt.http_set_interface) {
-    if (auto addrs = os::interface_addresses(name); !addrs) {
-      os::log::warn("--http-set-interface: {}; it is looked up again at each request", addrs.error().message);
-    }
-  }
-  for (const auto& [option, names] : {std::pair{"--http-manual-interface", &opt.http_manual_interface},
-                                      std::pair{"--http-fallback-interface", &opt.http_fallback_interface}}) {
-    for (const std::string& name : *names) {
-      if (auto addrs = os::interface_addresses(name); !addrs) {
-        os::log::warn("{}: {}; it is looked up again at each request", option, addrs.error().message);
-      }
-    }
-  }
+  if (Stop stop = take_http_allow_lists(opt, hc)) return *stop;
+  warn_missing_interfaces(opt);
   if (auto hp = os::parse_host_port(opt.http, 80, /*allow_port_zero=*/true); !hp) {
     os::log::error("--http: {}", hp.error().message);
     return kUsage;
