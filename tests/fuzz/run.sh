@@ -21,11 +21,12 @@ src=$1 dir=$2 seconds=$3
 shift 3
 command -v clang++ >/dev/null || { echo "FAIL  no clang++ (scripts/install-deps.sh --test installs clang)"; exit 1; }
 
+mkdir -p "$dir"
 start=$SECONDS
 builds=()
 for t in "$@"; do builds+=("fuzz_$t"); done
 echo "== building ${#builds[@]} fuzz targets with clang in $dir"
-if ! { nice -n 5 cmake -S "$src" -B "$dir/build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+if ! { nice -n 5 cmake -S "$src" -B "$dir/build" -DCMAKE_CXX_COMPILER=clang++ \
   -DLANSYNC_FUZZ=ON -DLANSYNC_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$dir/configure.log" 2>&1 &&
   nice -n 5 cmake --build "$dir/build" -j "$(nproc)" --target "${builds[@]}" >"$dir/build.log" 2>&1; }; then
   tail -n 30 "$dir/configure.log" "$dir/build.log"
