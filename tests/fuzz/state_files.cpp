@@ -21,35 +21,31 @@ bool one_line_naming_the_file(const std::string& message) {
   return message.rfind(kName, 0) == 0 && one_printable_line(message);
 }
 
+// A state file's parser on the bytes: it refuses them with one line naming the file, or what it
+// gives is written to a text that it reads back and writes again the same.
+template <class Parse, class Format>
+void round_trip(const Require& require, const uint8_t* data, size_t size, Parse parse, Format format) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto state = parse(text, kName);
+  if (!state) {
+    require(one_line_naming_the_file(state.error().message), "a refusal is one line naming the file");
+    return;
+  }
+  const std::string written = format(*state);
+  auto again = parse(written, kName);
+  require(again.ok(), "what it writes, it reads");
+  require(format(*again) == written, "and writes it again the same");
+}
+
 }  // namespace
 
 int sync_state(const uint8_t* data, size_t size) {
-  constexpr Require require{"sync_state"};
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  auto state = os::parse_sync_state(text, kName);
-  if (!state) {
-    require(one_line_naming_the_file(state.error().message), "a refusal is one line naming the file");
-    return 0;
-  }
-  const std::string written = os::format_sync_state(*state);
-  auto again = os::parse_sync_state(written, kName);
-  require(again.ok(), "what it writes, it reads");
-  require(os::format_sync_state(*again) == written, "and writes it again the same");
+  round_trip(Require{"sync_state"}, data, size, os::parse_sync_state, os::format_sync_state);
   return 0;
 }
 
 int camera_state(const uint8_t* data, size_t size) {
-  constexpr Require require{"camera_state"};
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  auto state = os::parse_camera_state(text, kName);
-  if (!state) {
-    require(one_line_naming_the_file(state.error().message), "a refusal is one line naming the file");
-    return 0;
-  }
-  const std::string written = os::format_camera_state(*state);
-  auto again = os::parse_camera_state(written, kName);
-  require(again.ok(), "what it writes, it reads");
-  require(os::format_camera_state(*again) == written, "and writes it again the same");
+  round_trip(Require{"camera_state"}, data, size, os::parse_camera_state, os::format_camera_state);
   return 0;
 }
 
