@@ -27,14 +27,14 @@ constexpr SyncOrder kOrders[] = {SyncOrder::PhoneThenCamera, SyncOrder::CameraOn
 bool one_line(const std::string& text, size_t max) {
   if (text.size() > max) return false;
   for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    if (control_char(c)) return false;
   }
   return true;
 }
 
 std::string one_line_cut(std::string text, size_t max) {
   for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    if (control_char(c)) c = ' ';
   }
   if (text.size() > max) text.resize(max);
   return text;

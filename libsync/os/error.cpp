@@ -22,7 +22,7 @@ Failure<Error> invalid(const std::string& message) {
 std::string shown(std::string_view text, size_t max) {
   std::string out(text.substr(0, max));
   for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (control_char(c)) c = '?';
   }
   if (text.size() > max) out += "...";
   return out;

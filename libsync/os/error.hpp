@@ -35,6 +35,10 @@ Failure<Error> code_error(std::errc code, const std::string& what);
 // An error of bad input (EINVAL) whose message is exactly `message`.
 Failure<Error> invalid(const std::string& message);
 
+// A control character (below 0x20, or DEL): what one line of text for a log,
+// a terminal or a header must not hold.
+constexpr bool control_char(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
 // Outside text (a camera's reply, a file's line, a URL given) as an error
 // message quotes it: control characters and DEL become '?', so that the
 // message stays one line and sends the terminal or the journal nothing but

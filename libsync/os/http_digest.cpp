@@ -68,8 +68,7 @@ OsResult<std::map<std::string, std::string>> parse_params(std::string_view text)
   // RFC 9110 §5.6: no control character but HTAB in a token or a quoted string (a CR or LF
   // taken into a realm or nonce would end the Authorization header that echoes it).
   for (char c : text) {
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
-      return invalid("malformed authentication header: a control character");
+    if (control_char(c) && c != '\t') return invalid("malformed authentication header: a control character");
   }
   std::map<std::string, std::string> out;
   size_t i = 0;

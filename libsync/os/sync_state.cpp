@@ -23,7 +23,7 @@ constexpr double kMaxSeconds = 9e9;
 bool printable_name(const std::string& text) {
   if (text.empty() || text.size() > 128) return false;
   for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    if (control_char(c)) return false;
   }
   return true;
 }
