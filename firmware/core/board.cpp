@@ -157,14 +157,14 @@ void Board::adapt_poll(const Sample& best) {
   }
 }
 
-void Board::steer_clock(Source source, int64_t local_ns, int64_t offset_ns, bool jump) {
+void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump) {
   int64_t target = fit_.predict(local_ns);
-  bool from_network = source == Source::Ntp || source == Source::Broadcast;
   if (!clock_.is_set()) {
     clock_.step(local_ns, target);
     clock_.slew(local_ns, 0, fit_.freq_q32);
     push(EventKind::ClockSet, target);
-  } else if ((from_network && !ntp_synced_once_) || (jump && abs64(offset_ns) > config_.step_threshold_ns)) {
+  } else if ((state_.networked() && !ntp_synced_once_) ||
+             (jump && abs64(offset_ns) > config_.step_threshold_ns)) {
     clock_.step(local_ns, target);
     clock_.slew(local_ns, 0, fit_.freq_q32);
     push(EventKind::Stepped, offset_ns);
@@ -215,13 +215,12 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
 
   int64_t offset = clock_.is_set() ? fit_.predict(local_ns) - clock_.utc_ns(local_ns) : 0;
   state_.source = source;
-  steer_clock(source, local_ns, offset, jump);
-  bool from_network = source == Source::Ntp || source == Source::Broadcast;
+  steer_clock(local_ns, offset, jump);
   state_.last_offset_ns = best.utc_ns - ours;
   state_.last_delay_ns = best.delay_ns;
   state_.reference_utc_ns = clock_.utc_ns(local_ns);
   state_.set_error(local_ns, upstream_distance_ns + fit_.min_delay_ns / 2 + 2 * fit_.offset_sd_ns, kPhiPpb);
-  if (from_network) {
+  if (state_.networked()) {
     ntp_synced_once_ = true;
     state_.last_online_local_ns = local_ns;
   }

@@ -272,9 +272,10 @@ class Board {
   // After a burst that agrees with the fit: a quiet one (little queueing, on the line) counts
   // toward a longer poll, any other shortens it.
   void adapt_poll(const Sample& best);
-  // Moves the clock to the fit's time at local_ns: a step the first time (and after a confirmed
-  // jump past the step threshold), else a slew; offset_ns: the fit's time less the clock's.
-  void steer_clock(Source source, int64_t local_ns, int64_t offset_ns, bool jump);
+  // Moves the clock to the fit's time at local_ns: a step the first time (from a server or
+  // broadcaster: the first time it is heard; after a confirmed jump past the step threshold),
+  // else a slew; offset_ns: the fit's time less the clock's.  state_.source is the sample's.
+  void steer_clock(int64_t local_ns, int64_t offset_ns, bool jump);
   void finish_burst(int64_t local_ns);
   int64_t error_ns(int64_t local_ns) const;
   bool online(int64_t local_ns) const;
