@@ -31,10 +31,7 @@ void datetime_body(const std::string& body) {
   auto again = os::parse_datetime_body(os::format_datetime_body(t->date, t->dst));
   require(again.ok(), "what it writes to a camera, it reads");
   require(again->dst == t->dst, "the same dst flag");
-  const codec::CcapiDate &a = t->date, &b = again->date;
-  require(a.year == b.year && a.month == b.month && a.day == b.day && a.hour == b.hour &&
-              a.minute == b.minute && a.second == b.second && a.zone_min == b.zone_min,
-          "the same date");
+  require(same_date(t->date, again->date), "the same date");
 }
 
 void challenge(std::string_view header) {

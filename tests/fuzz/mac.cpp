@@ -20,7 +20,9 @@ namespace {
 
 constexpr Require require{"mac"};
 
-const proto::MacKeys& keys() {
+}  // namespace
+
+const proto::MacKeys& fuzz_keys() {
   static std::unique_ptr<os::KeyRing> ring = [] {
     auto r = os::KeyRing::parse(
         "1 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
@@ -33,8 +35,6 @@ const proto::MacKeys& keys() {
   }();
   return *ring;
 }
-
-}  // namespace
 
 int mac(const uint8_t* data, size_t size) {
   auto layout = codec::decode(data, size);
@@ -59,22 +59,22 @@ int mac(const uint8_t* data, size_t size) {
               "at most 20 digest bytes in NTPv4");
       break;
   }
-  proto::AuthCheck a = proto::check_auth(data, l, &keys());
+  proto::AuthCheck a = proto::check_auth(data, l, &fuzz_keys());
   require(a.status != proto::AuthStatus::Ok || t.kind == codec::MacKind::Mac, "Ok only with a MAC");
 
   for (uint32_t key_id : {1u, 2u, 3u, 4u}) {
     uint8_t packet[2048 + codec::kMaxV3MacSize];
     if (t.signed_size > 2048) break;
     std::memcpy(packet, data, t.signed_size);
-    size_t n = proto::sign_packet(packet, t.signed_size, sizeof(packet), key_id, keys());
-    require(n == t.signed_size + proto::mac_trailer_size(keys(), key_id, l.header.version),
+    size_t n = proto::sign_packet(packet, t.signed_size, sizeof(packet), key_id, fuzz_keys());
+    require(n == t.signed_size + proto::mac_trailer_size(fuzz_keys(), key_id, l.header.version),
             "signing appends the key's trailer");
     auto again = codec::decode(packet, n);
     require(again.ok(), "a signed packet decodes");
-    proto::AuthCheck b = proto::check_auth(packet, *again, &keys());
+    proto::AuthCheck b = proto::check_auth(packet, *again, &fuzz_keys());
     require(b.status == proto::AuthStatus::Ok && b.key_id == key_id, "a signed packet verifies");
     packet[codec::kTransmitOffset] ^= 1;
-    require(proto::check_auth(packet, *again, &keys()).status == proto::AuthStatus::BadMac,
+    require(proto::check_auth(packet, *again, &fuzz_keys()).status == proto::AuthStatus::BadMac,
             "a changed signed byte fails");
   }
   return 0;

@@ -10,10 +10,8 @@
 // valid MAC by its key; a datagram that is not an answer, or is a forgery, leaves the session
 // waiting, and an answer, usable or not, ends its wait.
 #include <cstring>
-#include <memory>
 
 #include "codec/ntp_packet.hpp"
-#include "os/keys.hpp"
 #include "proto/client.hpp"
 #include "targets.hpp"
 
@@ -24,17 +22,7 @@ constexpr Require require{"reply"};
 constexpr int64_t kT1 = 1'795'000'000'000'000'000;  // 2026-11-18, Unix ns
 constexpr int64_t kT4 = kT1 + 20'000'000;
 constexpr uint64_t kCookies[2] = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-constexpr uint32_t kKeyId = 7;
-
-const proto::MacKeys& keys() {
-  static std::unique_ptr<os::KeyRing> ring = [] {
-    auto r = os::KeyRing::parse(
-        "7 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", "fuzz keys");
-    require(r.ok(), "the fuzz key parses");
-    return std::move(*r);
-  }();
-  return *ring;
-}
+constexpr uint32_t kKeyId = 1;  // fuzz_keys()'s SHA256 key
 
 }  // namespace
 
@@ -43,7 +31,7 @@ int reply(const uint8_t* data, size_t size) {
   proto::ClientSession sessions[2];
   uint8_t request[128];
   require(sessions[0].write_request(kCookies[0], request, sizeof(request)) > 0, "an unsigned request");
-  require(sessions[1].write_request(kCookies[1], request, sizeof(request), &keys(), kKeyId) > 0,
+  require(sessions[1].write_request(kCookies[1], request, sizeof(request), &fuzz_keys(), kKeyId) > 0,
           "a signed request");
   sessions[0].note_sent(kT1);
   sessions[1].note_sent(kT1);

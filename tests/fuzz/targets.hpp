@@ -12,6 +12,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "codec/ccapi_date.hpp"
+#include "proto/auth.hpp"
+
 namespace lansync::fuzz {
 
 // What every error message of ours must be, whatever the input: one line of text, no control
@@ -22,6 +25,12 @@ inline bool one_printable_line(const std::string& text) {
   }
   return !text.empty();
 }
+
+// The keys the targets sign and check with (mac.cpp): 1 SHA256, 2 SHA512, 3 SHA1, 4 AES128.
+const proto::MacKeys& fuzz_keys();
+
+// Whether two CCAPI dates have the same fields (text_fields.cpp).
+bool same_date(const codec::CcapiDate& a, const codec::CcapiDate& b);
 
 // A target's invariant check: `constexpr Require require{"name"};` then
 // require(ok, "what broke"), which aborts naming the target and the invariant.

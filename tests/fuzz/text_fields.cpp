@@ -19,16 +19,16 @@
 namespace lansync::fuzz {
 namespace {
 
-bool same(const codec::CcapiDate& a, const codec::CcapiDate& b) {
-  return a.year == b.year && a.month == b.month && a.day == b.day && a.hour == b.hour &&
-         a.minute == b.minute && a.second == b.second && a.zone_min == b.zone_min;
-}
-
 bool inside(const char* p, size_t n, const char* line, size_t size) {
   return p == nullptr || (p >= line && p + n <= line + size);
 }
 
 }  // namespace
+
+bool same_date(const codec::CcapiDate& a, const codec::CcapiDate& b) {
+  return a.year == b.year && a.month == b.month && a.day == b.day && a.hour == b.hour &&
+         a.minute == b.minute && a.second == b.second && a.zone_min == b.zone_min;
+}
 
 int ccapi_date(const uint8_t* data, size_t size) {
   constexpr Require require{"ccapi_date"};
@@ -42,12 +42,12 @@ int ccapi_date(const uint8_t* data, size_t size) {
   auto n = codec::format_ccapi_date(*d, out, sizeof(out));
   require(n.ok(), "parsed fields format");
   auto again = codec::parse_ccapi_date(out, *n);
-  require(again.ok() && same(*again, *d), "the formatted string parses to the same fields");
+  require(again.ok() && same_date(*again, *d), "the formatted string parses to the same fields");
   for (bool dst : {false, true}) {
     auto unix_s = codec::ccapi_date_to_unix(*d, dst);
     if (!unix_s) continue;
     auto back = codec::ccapi_date_from_unix(*unix_s, d->zone_min, dst);
-    require(back.ok() && same(*back, *d), "UTC converts back to the same fields");
+    require(back.ok() && same_date(*back, *d), "UTC converts back to the same fields");
   }
   return 0;
 }
