@@ -111,6 +111,8 @@ struct SleepSlot {
   uint32_t reserved = 0;
 };
 static_assert(sizeof(SleepSlot) % 4 == 0, "ESP.rtcUserMemory moves 4-byte blocks");
+static_assert(sizeof(SleepSlot) <= 512 - 128,
+              "ESP.rtcUserMemory holds 512 bytes, the first 128 of them eboot's");
 
 #if defined(ESP32)
 // RTC slow memory: kept in deep sleep, reloaded from flash on a power cycle.

@@ -29,6 +29,8 @@ constexpr int64_t kMinWindowNs = int64_t{1800} * 1'000'000'000;
 // and this much on top of everything.
 constexpr int64_t kWanderPpb = 2'000;
 constexpr int64_t kOutlierMarginNs = 200'000;
+// The least delay of an estimator holding this many samples is taken as the path's.
+constexpr size_t kSleepPathSamples = 16;
 // A sample's time must lie between 2026 (codec::kEarliestPlausibleUnixSeconds)
 // and 2200 (the DS3231's calendar ends in 2199); NTP eras are unfolded
 // around the clock, but never around a time after 2190, so that nothing
@@ -69,7 +71,8 @@ Board::Board(const BoardConfig& config)
       client_(config.client),
       network_(config.network),
       http_(http_config(config)),
-      rtc_(rtc_config(config)) {}
+      rtc_(rtc_config(config)),
+      sleep_timer_(config.sleep_drift_ppb, config.sleep_rate_ppb, config.sleep_wander_ppb_per_h) {}
 
 void Board::start(int64_t local_ns) {
   started_ = true;
@@ -157,7 +160,7 @@ void Board::adapt_poll(const Sample& best) {
   }
 }
 
-void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump) {
+void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump, const Sample& best) {
   int64_t target = fit_.predict(local_ns);
   if (!clock_.is_set()) {
     clock_.step(local_ns, target);
@@ -171,6 +174,48 @@ void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump) {
   } else {
     clock_.slew(local_ns, offset_ns, fit_.freq_q32);
   }
+  if (state_.networked()) {
+    // The sleep timer's filter across the next sleep starts from the estimator's clock.
+    sleep_timer_.clock_steered(fit_.offset_sd_ns + (best.delay_ns - fit_.min_delay_ns) / 4,
+                               estimator_.size() >= kSleepPathSamples ? fit_.min_delay_ns : 0);
+  } else {
+    sleep_timer_.forget_sleep();
+  }
+}
+
+int64_t Board::steer_after_wake(const Sample* samples, size_t n, const Sample& best, int64_t local_ns) {
+  // The burst's samples weighed by what their queueing may hide (half the delay beyond the
+  // path's least, taken as one standard deviation: queueing has a long tail), then against the clock carried
+  // across the sleep by the sleep timer's filter.  Weights 2^30 / sd^2, sd in microseconds.
+  int64_t path = sleep_timer_.path_delay_ns() > 0 ? sleep_timer_.path_delay_ns() : best.delay_ns;
+  int64_t sum_w = 0;
+  int64_t sum_wo = 0;
+  int64_t sum_wd = 0;  // the weighted half delays: what the weighted offset guarantees
+  for (size_t i = 0; i < n; ++i) {
+    const Sample& s = samples[i];
+    int64_t offset = s.utc_ns - clock_.utc_ns(s.local_ns);
+    if (!plausible_utc(s.utc_ns) ||
+        abs64(offset - (best.utc_ns - clock_.utc_ns(best.local_ns))) > kUnfittedSlackNs)
+      continue;
+    int64_t sd_us = (config_.sigma_floor_ns + max64(0, s.delay_ns - path) / 2 + 999) / 1000;
+    int64_t w = max64(1, (int64_t{1} << 30) / (sd_us * sd_us));
+    sum_w += w;
+    sum_wo += w * (offset / 1000);
+    sum_wd += w * (s.delay_ns / 2000);
+  }
+  int64_t offset = sum_w > 0 ? sum_wo / sum_w * 1000 : best.utc_ns - clock_.utc_ns(best.local_ns);
+  int64_t guaranteed = sum_w > 0 ? sum_wd / sum_w * 1000 + 1000 : best.delay_ns / 2;
+  int64_t sample_sd = sum_w > 0 ? isqrt((int64_t{1} << 30) / sum_w) * 1000 + 1000 : best.delay_ns / 4;
+  int64_t sd = 0;
+  int64_t correction = sleep_timer_.on_wake_sample(offset, sample_sd, clock_.utc_ns(local_ns), &sd);
+  clock_.step(local_ns, clock_.utc_ns(local_ns) + correction);
+  clock_.slew(local_ns, 0, clock_.freq_q32());
+  push(EventKind::Stepped, correction);
+  // The samples' own guarantee, plus how far the clock stayed from them; once the filter is
+  // trusted, three of its standard deviations and what no client can see (the path's
+  // asymmetry, within half its least delay) if that is less.
+  int64_t bound = guaranteed + abs64(offset - correction);
+  return sleep_timer_.trusted() ? min64(bound, path / 2 + 3 * sd) : bound;
 }
 
 void Board::apply_samples(Source source, const Sample* samples, size_t n, const Sample& best,
@@ -214,12 +259,19 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   anchor_after_wake();
 
   int64_t offset = clock_.is_set() ? fit_.predict(local_ns) - clock_.utc_ns(local_ns) : 0;
+  bool woke = clock_.is_set() && !jump && sleep_timer_.woke() && source == state_.source &&
+              (source == Source::Ntp || source == Source::Broadcast);
   state_.source = source;
-  steer_clock(local_ns, offset, jump);
+  int64_t error = fit_.min_delay_ns / 2 + 2 * fit_.offset_sd_ns;
+  if (woke) {
+    error = steer_after_wake(samples, n, best, local_ns);
+  } else {
+    steer_clock(local_ns, offset, jump, best);
+  }
   state_.last_offset_ns = best.utc_ns - ours;
   state_.last_delay_ns = best.delay_ns;
   state_.reference_utc_ns = clock_.utc_ns(local_ns);
-  state_.set_error(local_ns, upstream_distance_ns + fit_.min_delay_ns / 2 + 2 * fit_.offset_sd_ns, kPhiPpb);
+  state_.set_error(local_ns, upstream_distance_ns + error, kPhiPpb);
   if (state_.networked()) {
     ntp_synced_once_ = true;
     state_.last_online_local_ns = local_ns;
@@ -415,6 +467,7 @@ void Board::set_from(Source source, int64_t utc_ns, int64_t error_ns, int64_t lo
   state_.source = source;
   // This step did not come from the network: a server heard again steps on its first good burst.
   ntp_synced_once_ = false;
+  sleep_timer_.forget_sleep();
   state_.reference_utc_ns = utc_ns;
   state_.last_offset_ns = step;
   state_.set_error(local_ns, error_ns, kPhiPpb);
@@ -478,6 +531,7 @@ SleepRecord Board::save(int64_t local_ns) const {
     r.until_allowed_ns = client_.earliest_burst_ns() - local_ns;
   }
   state_.save(local_ns, &r);
+  sleep_timer_.save(&r);
   seal_sleep_record(&r);
   return r;
 }
@@ -485,6 +539,8 @@ SleepRecord Board::save(int64_t local_ns) const {
 bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
   constexpr int64_t kMaxSleepNs = int64_t{10} * 366 * 86'400 * kSecondNs;  // ten years
   constexpr int64_t kMaxSpanNs = int64_t{1} << 50;                         // 13 days of schedule
+  constexpr int64_t kMaxRatePpb = 100'000'000;                             // 10 %
+  constexpr int64_t kMaxVarNs2 = int64_t{1'000'000'000} * 1'000'000'000;   // (1 s)^2
   auto within = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
   if ((r.flags & ~(kSleepPolling | kSleepFreqFitted)) != 0 || r.reserved != 0 ||
       !within(slept_ns, 0, kMaxSleepNs))
@@ -492,6 +548,15 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
   if (!within(r.until_burst_ns, -kMaxSpanNs, kMaxSpanNs) ||
       !within(r.until_allowed_ns, -kMaxSpanNs, kMaxSpanNs) || !within(r.since_online_ns, 0, kMaxSleepNs) ||
       !within(r.upstream_root_delay_ns, 0, kMaxSpanNs)) {
+    return false;
+  }
+  if (!within(r.timer_rate_ppb, -kMaxRatePpb, kMaxRatePpb) ||
+      !within(r.timer_trend_ppb_per_h, -kMaxRatePpb, kMaxRatePpb) ||
+      !within(r.timer_rate_var_ppb2, 0, kMaxRatePpb * kMaxRatePpb) ||
+      (r.timer_learned_utc_ns != 0 && !plausible_utc(r.timer_learned_utc_ns)) ||
+      !within(r.timer_clock_var_ns2, 0, kMaxVarNs2) || !within(r.timer_cov_ns_ppb, -kMaxVarNs2, kMaxVarNs2) ||
+      !within(r.timer_path_delay_ns, 0, kMaxSpanNs) || !within(r.timer_slept_ns, 0, kMaxSleepNs) ||
+      r.timer_wander_ppb_per_h > kMaxRatePpb) {
     return false;
   }
   if (r.source == static_cast<uint8_t>(Source::None)) return true;
@@ -536,10 +601,14 @@ WakeResult Board::wake(const SleepRecord& r, int64_t slept_ns, int64_t local_ns)
   start(local_ns);
   if (!sleep_record_sealed(r) || !restorable(r, slept_ns)) return WakeResult::Rejected;
   state_.last_online_local_ns = local_ns - max64(0, r.since_online_ns + slept_ns);
+  sleep_timer_.restore(r);
   if (r.source == static_cast<uint8_t>(Source::None)) return WakeResult::Empty;
-  int64_t error = r.error_ns + scale_ppb(slept_ns, config_.sleep_drift_ppb) + config_.sleep_read_error_ns;
-  clock_.step(local_ns, r.utc_ns + slept_ns);
+  // The sleep at the timer's learned rate, its bound at the rate's uncertainty.
+  int64_t gap = sleep_timer_.corrected_ns(slept_ns, r.utc_ns);
+  int64_t error = r.error_ns + sleep_timer_.error_ns(slept_ns, r.utc_ns) + config_.sleep_read_error_ns;
+  clock_.step(local_ns, r.utc_ns + gap);
   clock_.slew(local_ns, 0, r.freq_q32);
+  sleep_timer_.slept(slept_ns, r.utc_ns + gap);
   state_.source = static_cast<Source>(r.source);
   state_.set_error(local_ns, error, kPhiPpb);
   state_.restore_upstream(r);
@@ -568,6 +637,10 @@ BoardStatus Board::status(int64_t local_ns) const {
   s.broadcasts_replayed = broadcasts_.replayed();
   s.rtc = rtc_.status();
   s.rtc_error_ns = rtc_.status() == RtcStatus::Valid ? rtc_.error_ns(s.reading.utc_ns) : 0;
+  s.sleep_rate_ppb = sleep_timer_.rate_ppb(s.reading.utc_ns);
+  s.sleep_rate_sd_ppb = sleep_timer_.rate_sd_ppb(s.reading.utc_ns);
+  s.sleep_readings = sleep_timer_.readings();
+  s.sleep_trusted = sleep_timer_.trusted();
   return s;
 }
 

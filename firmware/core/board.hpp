@@ -73,6 +73,7 @@
 #include "firmware/core/rtc.hpp"
 #include "firmware/core/rtc_keeper.hpp"
 #include "firmware/core/sleep.hpp"
+#include "firmware/core/sleep_timer.hpp"
 #include "firmware/core/source_state.hpp"
 #include "firmware/core/text.hpp"
 #include "proto/server.hpp"
@@ -113,10 +114,15 @@ struct BoardConfig {
 
   // Deep sleep (save() and wake()): the sleep timer's tolerance (the ESP32's
   // 150 kHz RC slow clock, calibrated at boot: 500 ppm; an external 32 kHz
-  // crystal: 50 ppm), what reading it and the counter at the save and on
+  // crystal: 50 ppm), its rate error as far as the port knows it (a
+  // calibration; true sleep = measured * (1 + rate)) and how fast that rate
+  // may wander at least (core/sleep_timer learns both from the bursts after
+  // waking), what reading the timer and the counter at the save and on
   // waking may add, and the error bound on waking beyond which a burst is
   // sent as soon as the request budget allows (min_poll after the last).
   int64_t sleep_drift_ppb = 500'000;
+  int64_t sleep_rate_ppb = 0;
+  int64_t sleep_wander_ppb_per_h = 30000;
   int64_t sleep_read_error_ns = 100'000;
   int64_t wake_burst_error_ns = 10'000'000;
 
@@ -182,6 +188,13 @@ struct BoardStatus {
   uint32_t broadcasts_replayed = 0;  // with a key: a sender's first, not newer, or too far ahead
   RtcStatus rtc = RtcStatus::Unknown;
   int64_t rtc_error_ns = 0;  // the RTC's own error bound, when valid
+  // The deep-sleep timer as learned (core/sleep_timer): its rate error (positive: it runs slow),
+  // one standard deviation of that now, how many wakes' bursts taught it, and whether enough
+  // of them in a row agreed for the bound on waking to rest on it (else on the tolerance).
+  int64_t sleep_rate_ppb = 0;
+  int64_t sleep_rate_sd_ppb = 0;
+  uint32_t sleep_readings = 0;
+  bool sleep_trusted = false;
 };
 
 class Board {
@@ -274,8 +287,9 @@ class Board {
   void adapt_poll(const Sample& best);
   // Moves the clock to the fit's time at local_ns: a step the first time (from a server or
   // broadcaster: the first time it is heard; after a confirmed jump past the step threshold),
-  // else a slew; offset_ns: the fit's time less the clock's.  state_.source is the sample's.
-  void steer_clock(int64_t local_ns, int64_t offset_ns, bool jump);
+  // else a slew; offset_ns: the fit's time less the clock's.  state_.source is the sample's,
+  // best the burst's least delayed sample (for the sleep timer's filter).
+  void steer_clock(int64_t local_ns, int64_t offset_ns, bool jump, const Sample& best);
   void finish_burst(int64_t local_ns);
   int64_t error_ns(int64_t local_ns) const;
   bool online(int64_t local_ns) const;
@@ -299,6 +313,10 @@ class Board {
   proto::ReferenceState served_reference(const Reading& r) const;
   bool restorable(const SleepRecord& r, int64_t slept_ns) const;
   void anchor_after_wake();
+  // The first networked samples after waking (n of them, best the least delayed): the clock
+  // corrected as the sleep timer's filter says, at local_ns.  Returns the clock's error bound
+  // less the upstream's distance.
+  int64_t steer_after_wake(const Sample* samples, size_t n, const Sample& best, int64_t local_ns);
   void resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns);
 
   BoardConfig config_;
@@ -312,6 +330,7 @@ class Board {
   BroadcastGuard broadcasts_;
   EventQueue events_;
   RtcKeeper rtc_;
+  SleepTimer sleep_timer_;
   Source estimator_source_ = Source::None;
   // A network source set or stepped the clock since the last step from
   // elsewhere (a phone); until then its first good burst steps (first sync).

@@ -13,7 +13,7 @@ uint32_t record_crc(const SleepRecord& r) {
 }  // namespace
 
 uint32_t crc32(const uint8_t* data, size_t size) {
-  // Bitwise: no table, 88 bytes once per sleep.
+  // Bitwise: no table, a few hundred bytes once per sleep.
   uint32_t crc = 0xFFFF'FFFF;
   for (size_t i = 0; i < size; ++i) {
     crc ^= data[i];

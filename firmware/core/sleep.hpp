@@ -6,12 +6,11 @@
 // ESP.rtcUserMemory on the ESP8266) and the sleep timer survive.  The record
 // holds what the clock needs to be honest at once on waking: its time, error
 // bound and frequency correction at the moment it was saved, where it came
-// from, and the poll schedule, all as times relative to that moment (the
-// local counter restarts on wake).  RTC memory holds garbage after a power
-// cut, and the ESP8266's is not cleared on an external reset: a record is
-// believed only if its magic, version, size and CRC-32 are right and its
-// values are plausible (sleep_record_valid); otherwise the board starts as
-// after a power cut.  No padding: every byte is covered by the checksum.
+// from, the poll schedule and what the board learned of its sleep timer, all
+// as times relative to that moment (the local counter restarts on wake).  RTC memory holds garbage after a
+// power cut, and the ESP8266's is not cleared on an external reset: a record is believed only if its magic,
+// version, size and CRC-32 are right and its values are plausible (sleep_record_valid); otherwise the board
+// starts as after a power cut.  No padding: every byte is covered by the checksum.
 #pragma once
 
 #include <stddef.h>
@@ -22,7 +21,7 @@ namespace lansync::fw {
 // "LSSL", little-endian: the first word of a record.
 inline constexpr uint32_t kSleepMagic = 0x4C53'534C;
 // Bumped whenever the layout or the meaning of a field changes.
-inline constexpr uint16_t kSleepVersion = 1;
+inline constexpr uint16_t kSleepVersion = 2;
 
 // SleepRecord::flags: the NTP client was polling (the schedule fields are set) ...
 inline constexpr uint8_t kSleepPolling = 1;
@@ -47,11 +46,26 @@ struct SleepRecord {
   int64_t since_online_ns = 0;         // local ns from the last NTP or broadcast sample to the save
   int64_t upstream_root_delay_ns = 0;  // root delay served, ns
   int64_t reference_utc_ns = 0;        // when the clock was last corrected, Unix ns
-  uint32_t reserved = 0;               // 0
-  uint32_t checksum = 0;               // CRC-32 (IEEE) of every byte before it
+  // The sleep timer (core/sleep_timer): its learned rate error (true = measured * (1 + rate)),
+  // how it trends, the rate's variance when last read and when that was (0: never), the clock's variance and
+  // its covariance with the rate, the least delay of the path, the sleep since the last
+  // networked sample, and how fast the rate may wander.
+  int64_t timer_rate_ppb = 0;
+  int64_t timer_trend_ppb_per_h = 0;
+  int64_t timer_rate_var_ppb2 = 0;
+  int64_t timer_learned_utc_ns = 0;
+  int64_t timer_clock_var_ns2 = 0;
+  int64_t timer_cov_ns_ppb = 0;
+  int64_t timer_path_delay_ns = 0;
+  int64_t timer_slept_ns = 0;
+  uint32_t timer_wander_ppb_per_h = 0;
+  uint16_t timer_readings = 0;    // wakes that taught the rate (saturates)
+  uint16_t timer_consistent = 0;  // ... of them in a row within four standard deviations
+  uint32_t reserved = 0;          // 0
+  uint32_t checksum = 0;          // CRC-32 (IEEE) of every byte before it
 };
 
-static_assert(sizeof(SleepRecord) == 88, "SleepRecord must have no padding");
+static_assert(sizeof(SleepRecord) == 160, "SleepRecord must have no padding");
 static_assert(sizeof(SleepRecord) % 4 == 0, "ESP.rtcUserMemory reads and writes 4-byte blocks");
 
 // CRC-32 (IEEE 802.3, reflected, as zlib) of size bytes.
