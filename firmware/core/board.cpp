@@ -42,11 +42,9 @@ constexpr int64_t kLatestPivotNs = int64_t{6'942'499'200} * kSecondNs;
 constexpr int64_t kUnfittedSlackNs = kSecondNs;
 constexpr int64_t kUnfittedRatePpb = 1'000'000;
 
-int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 bool plausible_utc(int64_t utc_ns) {
   return utc_ns >= codec::kEarliestPlausibleUnixSeconds * kSecondNs && utc_ns < kLastPlausibleNs;
 }
-int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 BoardHttpConfig http_config(const BoardConfig& c) {
   return BoardHttpConfig{c.key.enabled(), c.phone_error_ns, c.random64, c.random_context};

@@ -20,8 +20,6 @@ constexpr int64_t kRetryNs = 60 * kNsPerSecond;
 // next_action() wakes at least this often to plan reads and writes.
 constexpr int64_t kPlanIntervalNs = 60 * kNsPerSecond;
 
-int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
-int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
 
 // The local time at which the clock will show utc_ns.

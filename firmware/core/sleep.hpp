@@ -47,9 +47,9 @@ struct SleepRecord {
   int64_t upstream_root_delay_ns = 0;  // root delay served, ns
   int64_t reference_utc_ns = 0;        // when the clock was last corrected, Unix ns
   // The sleep timer (core/sleep_timer): its learned rate error (true = measured * (1 + rate)),
-  // how it trends, the rate's variance when last read and when that was (0: never), the clock's variance and
-  // its covariance with the rate, the least delay of the path, the sleep since the last
-  // networked sample, and how fast the rate may wander.
+  // how it trends, the rate's variance when last read and when that was (0: never), the
+  // clock's variance and its covariance with the rate, the least delay of the path, the sleep
+  // since the last networked sample, and how fast the rate may wander.
   int64_t timer_rate_ppb = 0;
   int64_t timer_trend_ppb_per_h = 0;
   int64_t timer_rate_var_ppb2 = 0;

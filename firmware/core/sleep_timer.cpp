@@ -18,9 +18,6 @@ constexpr int64_t kTrendHours = 1;
 constexpr int64_t kTrendReachNs = 2 * kHourNs;
 constexpr int64_t kTrendFromSdPpb = 50'000;
 
-int64_t abs_of(int64_t v) { return v < 0 ? -v : v; }
-int64_t min_of(int64_t a, int64_t b) { return a < b ? a : b; }
-int64_t max_of(int64_t a, int64_t b) { return a > b ? a : b; }
 // a * b / c, for variances that may not overflow (saturated).
 int64_t product_over(int64_t a, int64_t b, int64_t c) { return div_wide(mul_wide(a, b), Int128(c)); }
 
@@ -39,15 +36,15 @@ void SleepTimer::restore(const SleepRecord& r) {
   if (r.timer_learned_utc_ns != 0) {
     rate_ppb_ = r.timer_rate_ppb;
     trend_ppb_per_h_ = r.timer_trend_ppb_per_h;
-    rate_var_ppb2_ = min_of(r.timer_rate_var_ppb2, cap);
+    rate_var_ppb2_ = min64(r.timer_rate_var_ppb2, cap);
     grown_var_ppb2_ = rate_var_ppb2_;
     learned_utc_ns_ = r.timer_learned_utc_ns;
   }
-  clock_var_ns2_ = min_of(r.timer_clock_var_ns2, kUnknownVarNs2);
+  clock_var_ns2_ = min64(r.timer_clock_var_ns2, kUnknownVarNs2);
   cov_ns_ppb_ = r.timer_cov_ns_ppb;
   path_delay_ns_ = r.timer_path_delay_ns;
   slept_ns_ = r.timer_slept_ns;
-  wander_ppb_per_h_ = max_of(wander_ppb_per_h_, r.timer_wander_ppb_per_h);
+  wander_ppb_per_h_ = max64(wander_ppb_per_h_, r.timer_wander_ppb_per_h);
   readings_ = r.timer_readings;
   consistent_ = r.timer_consistent;
 }
@@ -61,7 +58,7 @@ void SleepTimer::save(SleepRecord* r) const {
   r->timer_cov_ns_ppb = cov_ns_ppb_;
   r->timer_path_delay_ns = path_delay_ns_;
   r->timer_slept_ns = slept_ns_;
-  r->timer_wander_ppb_per_h = static_cast<uint32_t>(min_of(wander_ppb_per_h_, tolerance_ppb_));
+  r->timer_wander_ppb_per_h = static_cast<uint32_t>(min64(wander_ppb_per_h_, tolerance_ppb_));
   r->timer_readings = readings_;
   r->timer_consistent = consistent_;
 }
@@ -71,18 +68,18 @@ bool SleepTimer::trusted() const { return consistent_ >= kTrustedReadings; }
 int64_t SleepTimer::rate_var_at(int64_t utc_ns) const {
   int64_t cap = tolerance_ppb_ * tolerance_ppb_;
   if (learned_utc_ns_ == 0) return rate_var_ppb2_;
-  int64_t grown_ppb = mul_div(wander_ppb_per_h_, abs_of(utc_ns - learned_utc_ns_), kHourNs);
+  int64_t grown_ppb = mul_div(wander_ppb_per_h_, abs64(utc_ns - learned_utc_ns_), kHourNs);
   if (grown_ppb >= tolerance_ppb_) return cap;
-  return min_of(rate_var_ppb2_ + grown_ppb * grown_ppb, cap);
+  return min64(rate_var_ppb2_ + grown_ppb * grown_ppb, cap);
 }
 
 int64_t SleepTimer::rate_sd_ppb(int64_t utc_ns) const { return isqrt(rate_var_at(utc_ns)); }
 
 int64_t SleepTimer::rate_ppb(int64_t utc_ns) const {
   if (learned_utc_ns_ == 0) return rate_ppb_;
-  int64_t ahead = max_of(min_of(utc_ns - learned_utc_ns_, kTrendReachNs), -kTrendReachNs);
+  int64_t ahead = max64(min64(utc_ns - learned_utc_ns_, kTrendReachNs), -kTrendReachNs);
   int64_t rate = rate_ppb_ + mul_div(trend_ppb_per_h_, ahead, kHourNs);
-  return max_of(min_of(rate, tolerance_ppb_), -tolerance_ppb_);
+  return max64(min64(rate, tolerance_ppb_), -tolerance_ppb_);
 }
 
 int64_t SleepTimer::corrected_ns(int64_t slept_ns, int64_t utc_ns) const {
@@ -92,27 +89,27 @@ int64_t SleepTimer::corrected_ns(int64_t slept_ns, int64_t utc_ns) const {
 int64_t SleepTimer::error_ns(int64_t slept_ns, int64_t utc_ns) const {
   // The rate corrected_ns() used, and what may separate it from the truth: the tolerance (and the
   // second-order term of a rate that far off), or once trusted three standard deviations.
-  int64_t rate = abs_of(rate_ppb(utc_ns + slept_ns / 2));
+  int64_t rate = abs64(rate_ppb(utc_ns + slept_ns / 2));
   int64_t bound_ppb =
       tolerance_ppb_ + rate + mul_div(tolerance_ppb_, tolerance_ppb_ + rate, 1'000'000'000) + 1;
-  if (trusted()) bound_ppb = min_of(3 * rate_sd_ppb(utc_ns + slept_ns), bound_ppb);
+  if (trusted()) bound_ppb = min64(3 * rate_sd_ppb(utc_ns + slept_ns), bound_ppb);
   return scale_ppb(slept_ns, bound_ppb);
 }
 
 void SleepTimer::slept(int64_t slept_ns, int64_t utc_ns) {
   if (slept_ns <= 0) return;
   // The rate's variance has grown since the last sleep: theta inherits that growth from now on.
-  grown_var_ppb2_ = max_of(grown_var_ppb2_, rate_var_at(utc_ns));
+  grown_var_ppb2_ = max64(grown_var_ppb2_, rate_var_at(utc_ns));
   int64_t moved_cov = scale_ppb(slept_ns, grown_var_ppb2_);  // S var(rho), ns*ppb
   int64_t var = clock_var_ns2_ + 2 * scale_ppb(slept_ns, cov_ns_ppb_) + scale_ppb(slept_ns, moved_cov);
-  clock_var_ns2_ = min_of(max_of(var, 0), kUnknownVarNs2);
+  clock_var_ns2_ = min64(max64(var, 0), kUnknownVarNs2);
   cov_ns_ppb_ += moved_cov;
   slept_ns_ += slept_ns;
 }
 
 int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t utc_ns, int64_t* sd_ns) {
   slept_ns_ = 0;
-  sample_sd = max_of(sample_sd, kFloorNs);
+  sample_sd = max64(sample_sd, kFloorNs);
   int64_t noise_var = sample_sd * sample_sd;
   int64_t total = clock_var_ns2_ + noise_var;
   if (mul_wide(16, total) < mul_wide(offset_ns, offset_ns)) {
@@ -120,7 +117,7 @@ int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t
     // moved).  The samples are taken as they are, the wander doubles, and the filter must earn
     // trust again.
     consistent_ = 0;
-    wander_ppb_per_h_ = min_of(2 * wander_ppb_per_h_, tolerance_ppb_);
+    wander_ppb_per_h_ = min64(2 * wander_ppb_per_h_, tolerance_ppb_);
     clock_var_ns2_ = noise_var;
     cov_ns_ppb_ = 0;
     *sd_ns = sample_sd;
@@ -137,13 +134,13 @@ int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t
   rate_ppb_ = rate_ppb(utc_ns) + rate_step;
   if (known) {
     trend_ppb_per_h_ =
-        max_of(min_of(trend_ppb_per_h_ + rate_step / kTrendHours, tolerance_ppb_), -tolerance_ppb_);
+        max64(min64(trend_ppb_per_h_ + rate_step / kTrendHours, tolerance_ppb_), -tolerance_ppb_);
   }
   int64_t rate_var = grown_var_ppb2_ - product_over(cov_ns_ppb_, cov_ns_ppb_, total);
   int64_t cov = cov_ns_ppb_ - product_over(clock_var_ns2_, cov_ns_ppb_, total);
   clock_var_ns2_ -= product_over(clock_var_ns2_, clock_var_ns2_, total);
   cov_ns_ppb_ = cov;
-  rate_var_ppb2_ = max_of(rate_var, 1);
+  rate_var_ppb2_ = max64(rate_var, 1);
   grown_var_ppb2_ = rate_var_ppb2_;
   learned_utc_ns_ = utc_ns;
   if (readings_ < 0xFFFF) ++readings_;
@@ -154,8 +151,8 @@ int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t
 
 void SleepTimer::clock_steered(int64_t sd_ns, int64_t path_delay_ns) {
   slept_ns_ = 0;
-  clock_var_ns2_ = min_of(mul_wide(sd_ns, sd_ns) < Int128(kUnknownVarNs2) ? sd_ns * sd_ns : kUnknownVarNs2,
-                          kUnknownVarNs2);
+  clock_var_ns2_ =
+      min64(mul_wide(sd_ns, sd_ns) < Int128(kUnknownVarNs2) ? sd_ns * sd_ns : kUnknownVarNs2, kUnknownVarNs2);
   cov_ns_ppb_ = 0;
   if (path_delay_ns > 0) path_delay_ns_ = path_delay_ns;
 }

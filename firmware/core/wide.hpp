@@ -15,8 +15,10 @@
 
 namespace lansync::fw {
 
-// The larger of a and b (the firmware core includes no C++ library header).
+// The larger and the smaller of a and b, and |v| (the firmware core includes no C++ library header).
 constexpr int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+constexpr int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+constexpr int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
 class Int128 {
  public:
