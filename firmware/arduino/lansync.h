@@ -34,6 +34,7 @@
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/text.hpp"
+#include "firmware/core/wall_display.hpp"
 
 #if defined(ARDUINO)
 #include "lansync_port.h"
