@@ -8,10 +8,10 @@
 // takes only replies signed with that key; with --sleep-cycle it emulates
 // deep sleep, keeping only the board's sleep record across it; with
 // --access-point it runs as the board does with no known network, serving
-// SNTP and HTTP on the address of its own access point.  It never sets this machine's clock: its clock is
-// the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by
-// SIGINT, SIGTERM or --duration; 1 a socket or the RTC file failed; 2 usage
-// (also an unusable key file or --key).
+// SNTP and HTTP on the address of its own access point; with --wall it draws
+// the WallClock example's LED matrix into a file (text or PNG).  It never sets this machine's clock: its
+// clock is the simulated crystal's.  Exit codes (lansync-board(1)): 0 stopped by SIGINT, SIGTERM or
+// --duration; 1 a socket or the RTC file failed; 2 usage (also an unusable key file or --key).
 #include <fmt/core.h>
 #include <sys/socket.h>
 
@@ -103,6 +103,24 @@ void define_key_options(CLI::App& app, Args& a) {
       ->needs(keys);
 }
 
+// --wall, --wall-utc-offset and --wall-light, bound to a.
+void define_wall_options(CLI::App& app, Args& a) {
+  auto* wall = app.add_option("--wall", a.port.wall_path,
+                              "draw the WallClock example's 32x8 LED matrix into this file whenever it "
+                              "changes: text ('#' lit, '.' dark), or a picture for a name ending in .png")
+                   ->type_name("PATH");
+  cli::add_bounded(app, "--wall-utc-offset", a.port.wall_utc_offset_s,
+                   "the wall clock's local time minus UTC, seconds (3600: Paris in winter)", -14 * 3600,
+                   14 * 3600)
+      ->needs(wall)
+      ->type_name("SECONDS");
+  cli::add_bounded(app, "--wall-light", a.port.wall_light,
+                   "the photoresistor's reading the wall clock dims by, 0 (dark) to 4095 (full light)", 0,
+                   fw::kWallLightFullScale)
+      ->needs(wall)
+      ->type_name("N");
+}
+
 // Declares every option on app, bound to a.
 void define_options(CLI::App& app, Args& a) {
   app.set_version_flag("-V,--version", LANSYNC_VERSION);
@@ -153,6 +171,7 @@ void define_options(CLI::App& app, Args& a) {
   cli::add_bounded(app, "--sleep-ppm", a.port.sleep_ppm,
                    "the emulated sleep timer's error, ppm (positive: fast)", -100000.0, 100000.0)
       ->type_name("PPM");
+  define_wall_options(app, a);
   app.add_flag("--json", a.port.json, "status lines as JSON objects");
   app.add_option("-d,--duration", a.duration, "stop after this long: 90s, 30m, 2h, 1h30m (bare: seconds)")
       ->check(cli::check_duration)

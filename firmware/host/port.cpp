@@ -123,6 +123,9 @@ os::OsResult<std::unique_ptr<HostPort>> HostPort::open(const PortOptions& option
     config.rtc_set_unix_s = p->rtc_->set_unix_s;
     config.rtc_set_error_ns = p->rtc_->set_error_ns;
   }
+  if (!options.wall_path.empty()) {
+    p->wall_ = std::make_unique<WallFile>(options.wall_path, options.wall_utc_offset_s, options.wall_light);
+  }
   // The local counter reads in nanoseconds, but poll() and the kernel give microseconds at best.
   config.precision_log2 = -20;
   config.random64 = &random64;
@@ -385,6 +388,14 @@ void HostPort::print_status() {
   std::fflush(stdout);
 }
 
+void HostPort::draw_wall() {
+  if (!wall_) return;
+  if (auto st = wall_->update(board_->now(local_ns())); !st) {
+    os::log::error("--wall: {}; no more frames", st.error().message);
+    wall_.reset();
+  }
+}
+
 void HostPort::drain_sockets() {
   uint8_t buf[1024];
   for (os::UdpSocket* s : {&client_, &broadcast_, &serve_}) {
@@ -530,6 +541,7 @@ int HostPort::run() {
     }
     expire_http();
     report_events();
+    draw_wall();
     if (end_mono != 0 && os::monotonic_ns() >= end_mono) return save_rtc_and_stop();
   }
 }

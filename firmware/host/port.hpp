@@ -32,6 +32,7 @@
 #include "os/fd.hpp"
 #include "os/udp.hpp"
 #include "rtc_file.hpp"
+#include "wall_file.hpp"
 
 namespace lansync::host {
 
@@ -47,10 +48,13 @@ struct PortOptions {
   double rtc_ppm = 0;
   double drift_ppm = 0;
   bool json = false;
-  double duration_s = 0;  // 0: until SIGINT / SIGTERM
-  double awake_s = 0;     // --sleep-cycle: awake this long, ...
-  double asleep_s = 0;    // ... then in emulated deep sleep this long (0: never sleeps)
-  double sleep_ppm = 0;   // --sleep-ppm: the emulated sleep timer's error (positive: fast)
+  double duration_s = 0;          // 0: until SIGINT / SIGTERM
+  double awake_s = 0;             // --sleep-cycle: awake this long, ...
+  double asleep_s = 0;            // ... then in emulated deep sleep this long (0: never sleeps)
+  double sleep_ppm = 0;           // --sleep-ppm: the emulated sleep timer's error (positive: fast)
+  std::string wall_path;          // --wall: the wall clock's frame, drawn into this file ("" none)
+  int32_t wall_utc_offset_s = 0;  // --wall-utc-offset: local time minus UTC, s
+  int32_t wall_light = fw::kWallLightFullScale;  // --wall-light: the photoresistor's reading
 };
 
 class HostPort {
@@ -89,6 +93,7 @@ class HostPort {
   int64_t next_http_deadline() const;
   void report_events();
   void print_status();
+  void draw_wall();  // --wall: redraws the file if the frame changed; on failure, says so and stops
   bool deep_sleep(int64_t end_mono);
   int save_rtc_and_stop();
   // The wait for poll() until the board's next action a (on the board's counter), in monotonic
@@ -105,6 +110,7 @@ class HostPort {
   fw::BoardConfig config_;  // a new board is built from it on every wake
   std::unique_ptr<fw::Board> board_;
   std::unique_ptr<RtcFile> rtc_;
+  std::unique_ptr<WallFile> wall_;
   os::UdpSocket client_, broadcast_, serve_;
   int http_fd_ = -1;
   HttpConnection http_[kMaxHttpConnections];
