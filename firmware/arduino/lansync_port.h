@@ -606,25 +606,26 @@ class Port {
     for (int i = 0; i < 8 && client_open_; ++i) {
       int n = client_.parsePacket();
       if (n <= 0) break;
-      int64_t at = local_ns();
+      int64_t at_local_ns = local_ns();
       int got = client_.read(buf, sizeof(buf));
       if (client_.remoteIP() == server_ && server_ != kNone && got > 0)
-        board_->on_ntp_packet(buf, static_cast<size_t>(got), at);
+        board_->on_ntp_packet(buf, static_cast<size_t>(got), at_local_ns);
     }
     for (int i = 0; i < 8 && settings_.broadcast_port != 0; ++i) {
       int n = broadcast_.parsePacket();
       if (n <= 0) break;
-      int64_t at = local_ns();
+      int64_t at_local_ns = local_ns();
       int got = broadcast_.read(buf, sizeof(buf));
-      if (got > 0) board_->on_broadcast(buf, static_cast<size_t>(got), at, refid(broadcast_.remoteIP()));
+      if (got > 0)
+        board_->on_broadcast(buf, static_cast<size_t>(got), at_local_ns, refid(broadcast_.remoteIP()));
     }
     for (int i = 0; i < 8 && settings_.serve_port != 0; ++i) {
       int n = serve_.parsePacket();
       if (n <= 0) break;
-      int64_t at = local_ns();
+      int64_t at_local_ns = local_ns();
       int got = serve_.read(buf, sizeof(buf));
       if (got <= 0 || n > got) continue;  // larger than our buffer: not a request we answer
-      size_t size = board_->serve_ntp(buf, static_cast<size_t>(got), at, reply, sizeof(reply));
+      size_t size = board_->serve_ntp(buf, static_cast<size_t>(got), at_local_ns, reply, sizeof(reply));
       if (size == 0) continue;
       serve_.beginPacket(serve_.remoteIP(), serve_.remotePort());
       size = board_->stamp_transmit(reply, size, local_ns());
@@ -755,9 +756,9 @@ class Port {
 #endif
     if (slot->timer_crc != timer_crc(*slot) || slot->timer_us > (uint64_t{1} << 40)) return false;
 #if defined(ESP32)
-    uint64_t now = system_time_us();
-    if (now < slot->timer_us) return false;
-    *slept_ns = static_cast<int64_t>(now - slot->timer_us) * 1000;
+    uint64_t now_us = system_time_us();
+    if (now_us < slot->timer_us) return false;
+    *slept_ns = static_cast<int64_t>(now_us - slot->timer_us) * 1000;
 #else
     // ESP.deepSleep() sleeps at once after the save; the counter restarted at the wake.
     *slept_ns = static_cast<int64_t>(slot->timer_us) * 1000 + local_ns();

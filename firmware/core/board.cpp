@@ -137,10 +137,10 @@ bool Board::online(int64_t local_ns) const { return state_.online(local_ns, conf
 bool Board::inlier(const Sample& s) const {
   if (!fit_.ok) return true;
   int64_t residual = s.utc_ns - fit_.predict(s.local_ns);
-  int64_t age = abs64(s.local_ns - fit_.local_ns);
-  if (!fit_.freq_fitted) return abs64(residual) <= kUnfittedSlackNs + scale_ppb(age, kUnfittedRatePpb);
-  int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age, kWanderPpb) +
-                  scale_q32(age, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
+  int64_t age_ns = abs64(s.local_ns - fit_.local_ns);
+  if (!fit_.freq_fitted) return abs64(residual) <= kUnfittedSlackNs + scale_ppb(age_ns, kUnfittedRatePpb);
+  int64_t bound = s.delay_ns / 2 + 4 * fit_.offset_sd_ns + scale_ppb(age_ns, kWanderPpb) +
+                  scale_q32(age_ns, 3 * fit_.freq_sd_q32) + kOutlierMarginNs;
   return abs64(residual) <= bound;
 }
 
@@ -191,28 +191,28 @@ int64_t Board::steer_after_wake(const Sample* samples, size_t n, const Sample& b
   int64_t sum_wd = 0;  // the weighted half delays: what the weighted offset guarantees
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
-    int64_t offset = s.utc_ns - clock_.utc_ns(s.local_ns);
+    int64_t offset_ns = s.utc_ns - clock_.utc_ns(s.local_ns);
     if (!plausible_utc(s.utc_ns) ||
-        abs64(offset - (best.utc_ns - clock_.utc_ns(best.local_ns))) > kUnfittedSlackNs)
+        abs64(offset_ns - (best.utc_ns - clock_.utc_ns(best.local_ns))) > kUnfittedSlackNs)
       continue;
     int64_t sd_us = (config_.sigma_floor_ns + max64(0, s.delay_ns - path) / 2 + 999) / 1000;
     int64_t w = max64(1, (int64_t{1} << 30) / (sd_us * sd_us));
     sum_w += w;
-    sum_wo += w * (offset / 1000);
+    sum_wo += w * (offset_ns / 1000);
     sum_wd += w * (s.delay_ns / 2000);
   }
-  int64_t offset = sum_w > 0 ? sum_wo / sum_w * 1000 : best.utc_ns - clock_.utc_ns(best.local_ns);
+  int64_t offset_ns = sum_w > 0 ? sum_wo / sum_w * 1000 : best.utc_ns - clock_.utc_ns(best.local_ns);
   int64_t guaranteed = sum_w > 0 ? sum_wd / sum_w * 1000 + 1000 : best.delay_ns / 2;
   int64_t sample_sd = sum_w > 0 ? isqrt((int64_t{1} << 30) / sum_w) * 1000 + 1000 : best.delay_ns / 4;
   int64_t sd = 0;
-  int64_t correction = sleep_timer_.on_wake_sample(offset, sample_sd, clock_.utc_ns(local_ns), &sd);
+  int64_t correction = sleep_timer_.on_wake_sample(offset_ns, sample_sd, clock_.utc_ns(local_ns), &sd);
   clock_.step(local_ns, clock_.utc_ns(local_ns) + correction);
   clock_.slew(local_ns, 0, clock_.freq_q32());
   push(EventKind::Stepped, correction);
   // The samples' own guarantee, plus how far the clock stayed from them; once the filter is
   // trusted, three of its standard deviations and what no client can see (the path's
   // asymmetry, within half its least delay) if that is less.
-  int64_t bound = guaranteed + abs64(offset - correction);
+  int64_t bound = guaranteed + abs64(offset_ns - correction);
   return sleep_timer_.trusted() ? min64(bound, path / 2 + 3 * sd) : bound;
 }
 
@@ -243,7 +243,7 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
     adapt_poll(best);
   }
   outliers_ = 0;
-  int64_t gap = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
+  int64_t gap_ns = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
     // The samples of one burst agree to within a second, or something is wrong with them.
@@ -252,11 +252,11 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
     if (plausible && (jump || inlier(s))) estimator_.add(s);
   }
   last_sample_local_ns_ = best.local_ns;
-  estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap));
+  estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap_ns));
   fit_ = estimator_.fit(clock_.freq_q32());
   anchor_after_wake();
 
-  int64_t offset = clock_.is_set() ? fit_.predict(local_ns) - clock_.utc_ns(local_ns) : 0;
+  int64_t offset_ns = clock_.is_set() ? fit_.predict(local_ns) - clock_.utc_ns(local_ns) : 0;
   bool woke = clock_.is_set() && !jump && sleep_timer_.woke() && source == state_.source &&
               (source == Source::Ntp || source == Source::Broadcast);
   state_.source = source;
@@ -264,7 +264,7 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   if (woke) {
     error = steer_after_wake(samples, n, best, local_ns);
   } else {
-    steer_clock(local_ns, offset, jump, best);
+    steer_clock(local_ns, offset_ns, jump, best);
   }
   state_.last_offset_ns = best.utc_ns - ours;
   state_.last_delay_ns = best.delay_ns;
@@ -490,9 +490,9 @@ TimeMessageVerdict Board::on_time_message(const proto::TimeMessage& m, int64_t l
     return TimeMessageVerdict::Refused;
   }
   // Carried to local_ns on the counter, the bound growing at PHI meanwhile.
-  int64_t since = local_ns - m.received_local_ns;
-  int64_t utc = reading->utc_ns + since;
-  int64_t error = reading->error_ns + scale_ppb(since, kPhiPpb);
+  int64_t since_ns = local_ns - m.received_local_ns;
+  int64_t utc = reading->utc_ns + since_ns;
+  int64_t error = reading->error_ns + scale_ppb(since_ns, kPhiPpb);
   // As a phone's set.
   if (!takes_set(clock_view(local_ns), error)) return TimeMessageVerdict::NotBetter;
   set_from(Source::Message, utc, error, local_ns);
@@ -566,8 +566,8 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
 void Board::resume_polling(const SleepRecord& r, int64_t slept_ns, int64_t error_ns, int64_t local_ns) {
   // A clock that slept beyond the threshold asks as soon as the budget
   // allows; one still good enough keeps the schedule it had.
-  int64_t until = error_ns > config_.wake_burst_error_ns ? r.until_allowed_ns : r.until_burst_ns;
-  client_.resume(local_ns + max64(0, until - slept_ns), r.poll_log2);
+  int64_t until_ns = error_ns > config_.wake_burst_error_ns ? r.until_allowed_ns : r.until_burst_ns;
+  client_.resume(local_ns + max64(0, until_ns - slept_ns), r.poll_log2);
 }
 
 void Board::anchor_after_wake() {
@@ -602,11 +602,11 @@ WakeResult Board::wake(const SleepRecord& r, int64_t slept_ns, int64_t local_ns)
   sleep_timer_.restore(r);
   if (r.source == static_cast<uint8_t>(Source::None)) return WakeResult::Empty;
   // The sleep at the timer's learned rate, its bound at the rate's uncertainty.
-  int64_t gap = sleep_timer_.corrected_ns(slept_ns, r.utc_ns);
+  int64_t gap_ns = sleep_timer_.corrected_ns(slept_ns, r.utc_ns);
   int64_t error = r.error_ns + sleep_timer_.error_ns(slept_ns, r.utc_ns) + config_.sleep_read_error_ns;
-  clock_.step(local_ns, r.utc_ns + gap);
+  clock_.step(local_ns, r.utc_ns + gap_ns);
   clock_.slew(local_ns, 0, r.freq_q32);
-  sleep_timer_.slept(slept_ns, r.utc_ns + gap);
+  sleep_timer_.slept(slept_ns, r.utc_ns + gap_ns);
   state_.source = static_cast<Source>(r.source);
   state_.set_error(local_ns, error, kPhiPpb);
   state_.restore_upstream(r);

@@ -35,13 +35,13 @@ bool BroadcastGuard::judge(uint32_t refid, int64_t utc_ns, int64_t local_ns) {
     return false;  // a sender's first broadcast only anchors: it may be a recording
   }
   int64_t advance = utc_ns - slot->utc_ns;
-  int64_t elapsed = local_ns > slot->local_ns ? local_ns - slot->local_ns : 0;
+  int64_t elapsed_ns = local_ns > slot->local_ns ? local_ns - slot->local_ns : 0;
   if (advance <= 0) return false;  // not newer than the last: a replay
   slot->utc_ns = utc_ns;
   slot->local_ns = local_ns;
   // Further ahead than the time since allows: the sender stepped, or the
   // last one was a replay; the next one is judged from this one.
-  return advance <= elapsed + scale_ppb(elapsed, kBroadcastWanderPpb) + kBroadcastSlackNs;
+  return advance <= elapsed_ns + scale_ppb(elapsed_ns, kBroadcastWanderPpb) + kBroadcastSlackNs;
 }
 
 }  // namespace lansync::fw

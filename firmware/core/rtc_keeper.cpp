@@ -26,9 +26,9 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) 
 int64_t local_at_utc(const DisciplinedClock& clock, int64_t utc_ns, int64_t from_local_ns) {
   // The clock runs within 0.15% of the local counter: two Newton steps of
   // slope one land within nanoseconds.
-  int64_t at = from_local_ns + (utc_ns - clock.utc_ns(from_local_ns));
-  at += utc_ns - clock.utc_ns(at);
-  return at + (utc_ns - clock.utc_ns(at));
+  int64_t at_local_ns = from_local_ns + (utc_ns - clock.utc_ns(from_local_ns));
+  at_local_ns += utc_ns - clock.utc_ns(at_local_ns);
+  return at_local_ns + (utc_ns - clock.utc_ns(at_local_ns));
 }
 
 // Where in its UTC second (ns) a clock showing utc_ns is.
@@ -58,9 +58,9 @@ bool RtcKeeper::plannable() const {
 
 int64_t RtcKeeper::error_ns(int64_t utc_ns) const {
   if (set_unix_s_ <= 0) return config_.unknown_error_ns;
-  int64_t age = utc_ns - set_unix_s_ * kNsPerSecond;
+  int64_t age_ns = utc_ns - set_unix_s_ * kNsPerSecond;
   // One millisecond for meeting the chip at its tick, both when set and when read.
-  return set_error_ns_ + scale_ppb(age > 0 ? age : 0, config_.drift_ppb) + 1'000'000;
+  return set_error_ns_ + scale_ppb(age_ns > 0 ? age_ns : 0, config_.drift_ppb) + 1'000'000;
 }
 
 void RtcKeeper::begin_tick_wait(TickPurpose purpose, int64_t start_local_ns) {
@@ -99,14 +99,14 @@ RtcOutcome RtcKeeper::plan(int64_t local_ns, const RtcView& view) {
   // Follow it while nothing better is heard.
   if (status_ != RtcStatus::Valid || view.online || local_ns < next_resync_local_ns_) return {};
   const DisciplinedClock& clock = *view.clock;
-  int64_t start = local_ns;
+  int64_t start_local_ns = local_ns;
   if (tick_phase_known_ && clock.is_set()) {
     int64_t utc = clock.utc_ns(local_ns);
     int64_t tick = (floor_div(utc - tick_phase_ns_, kNsPerSecond) + 1) * kNsPerSecond + tick_phase_ns_;
     if (tick - utc < kTickLeadNs + 5'000'000) tick += kNsPerSecond;
-    start = local_at_utc(clock, tick - kTickLeadNs, local_ns);
+    start_local_ns = local_at_utc(clock, tick - kTickLeadNs, local_ns);
   }
-  begin_tick_wait(TickPurpose::Resync, start);
+  begin_tick_wait(TickPurpose::Resync, start_local_ns);
   Source s = view.reading.source;
   return s == Source::Ntp || s == Source::Broadcast ? event(EventKind::Offline) : RtcOutcome{};
 }

@@ -18,8 +18,8 @@ const char* source_name(Source s) {
 }
 
 int64_t ErrorBound::at(int64_t now_local_ns) const {
-  int64_t age = now_local_ns > local_ns ? now_local_ns - local_ns : 0;
-  return base_ns + scale_ppb(age, rate_ppb);
+  int64_t age_ns = now_local_ns > local_ns ? now_local_ns - local_ns : 0;
+  return base_ns + scale_ppb(age_ns, rate_ppb);
 }
 
 bool SourceState::online(int64_t local_ns, int64_t offline_after_ns) const {

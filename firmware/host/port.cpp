@@ -147,9 +147,9 @@ int64_t HostPort::local_at(int64_t mono_ns) const {
 }
 
 int64_t HostPort::local_from_realtime(int64_t rx_realtime_ns) const {
-  int64_t now = local_ns();
-  int64_t age = std::max<int64_t>(0, os::read_clock_or_exit(CLOCK_REALTIME) - rx_realtime_ns);
-  return now - (age + fw::scale_q32(age, drift_q32_));
+  int64_t now_local_ns = local_ns();
+  int64_t age_ns = std::max<int64_t>(0, os::read_clock_or_exit(CLOCK_REALTIME) - rx_realtime_ns);
+  return now_local_ns - (age_ns + fw::scale_q32(age_ns, drift_q32_));
 }
 
 void HostPort::perform(const fw::Action& a) {
@@ -210,8 +210,8 @@ void HostPort::receive_client() {
       if (!os::would_block(d.error())) os::log::debug("receive: {}", d.error().message);
       return;
     }
-    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
-    board_->on_ntp_packet(buf, d->size, at);
+    int64_t at_local_ns = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    board_->on_ntp_packet(buf, d->size, at_local_ns);
   }
 }
 
@@ -220,8 +220,8 @@ void HostPort::receive_broadcast() {
   for (int i = 0; i < 64; ++i) {
     auto d = broadcast_.receive(buf, sizeof(buf));
     if (!d) return;
-    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
-    board_->on_broadcast(buf, d->size, at, d->from.refid());
+    int64_t at_local_ns = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    board_->on_broadcast(buf, d->size, at_local_ns, d->from.refid());
   }
 }
 
@@ -231,8 +231,8 @@ void HostPort::receive_serve() {
     auto d = serve_.receive(buf, sizeof(buf));
     if (!d) return;
     if (d->truncated) continue;
-    int64_t at = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
-    size_t n = board_->serve_ntp(buf, d->size, at, reply, sizeof(reply));
+    int64_t at_local_ns = d->kernel_timestamp ? local_from_realtime(d->rx_ns) : local_ns();
+    size_t n = board_->serve_ntp(buf, d->size, at_local_ns, reply, sizeof(reply));
     if (n == 0) continue;
     n = board_->stamp_transmit(reply, n, local_ns());
     if (n == 0) continue;
@@ -293,9 +293,9 @@ void HostPort::close_http(HttpConnection& c) {
 }
 
 void HostPort::expire_http() {
-  int64_t now = os::monotonic_ns();
+  int64_t mono_now_ns = os::monotonic_ns();
   for (HttpConnection& c : http_) {
-    if (c.fd >= 0 && now >= c.deadline_mono_ns) close_http(c);
+    if (c.fd >= 0 && mono_now_ns >= c.deadline_mono_ns) close_http(c);
   }
 }
 
@@ -410,8 +410,8 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   // The record's time, the sleep's start and (below) its end and the new
   // counter's zero are each one reading, so no time is lost between them (a
   // lost moment of a loaded machine would read as a sleep timer slower than set).
-  int64_t start = os::monotonic_ns();
-  fw::SleepRecord record = board_->save(local_at(start));
+  int64_t start_mono_ns = os::monotonic_ns();
+  fw::SleepRecord record = board_->save(local_at(start_mono_ns));
   int64_t asleep_ns = std::llround(options_.asleep_s * 1e9);
   // The bound the record keeps: the wake's bound is this grown by the sleep.
   if (record.source != static_cast<uint8_t>(fw::Source::None))
@@ -419,8 +419,9 @@ bool HostPort::deep_sleep(int64_t end_mono) {
                   seconds(record.error_ns, 6));
   else
     os::log::info("deep sleep for {} s", seconds(asleep_ns, 3));
-  int64_t until = end_mono != 0 ? std::min(start + asleep_ns, end_mono) : start + asleep_ns;
-  for (int64_t left = until - start; left > 0; left = until - os::monotonic_ns()) {
+  int64_t until_mono_ns =
+      end_mono != 0 ? std::min(start_mono_ns + asleep_ns, end_mono) : start_mono_ns + asleep_ns;
+  for (int64_t left = until_mono_ns - start_mono_ns; left > 0; left = until_mono_ns - os::monotonic_ns()) {
     pollfd pfd{signal_fd_.get(), POLLIN, 0};
     if (::poll(&pfd, 1, static_cast<int>((left + 999'999) / 1'000'000)) > 0) {
       if (int sig = os::read_stop_signal(signal_fd_.get()); sig != 0) {
@@ -432,11 +433,11 @@ bool HostPort::deep_sleep(int64_t end_mono) {
   if (end_mono != 0 && os::monotonic_ns() >= end_mono) return false;
   drain_sockets();
   int64_t woke = os::monotonic_ns();
-  int64_t slept = woke - start;
+  int64_t slept_ns = woke - start_mono_ns;
   mono_start_ns_ = woke;  // the counter restarts on waking
   board_ = std::make_unique<fw::Board>(config_);
   fw::WakeResult w = board_->wake(
-      record, slept + std::llround(static_cast<double>(slept) * options_.sleep_ppm * 1e-6), local_ns());
+      record, slept_ns + std::llround(static_cast<double>(slept_ns) * options_.sleep_ppm * 1e-6), local_ns());
   fw::Reading r = board_->now(local_ns());
   os::log::info("{}: {}", fw::describe(w),
                 r.synchronized ? "error " + seconds(r.error_ns, 6) + " s" : std::string("unsynchronized"));
@@ -457,12 +458,14 @@ int64_t HostPort::wait_ns(const fw::Action& a, int64_t end_mono, int64_t sleep_a
   // Capped before the crystal's error is taken out: "never" (INT64_MAX)
   // less a negative error would overflow into a negative wait, and a spin.
   int64_t wait_local = std::min<int64_t>(a.at_local_ns - local_ns(), 2 * kMaxWaitNs);
-  int64_t wait = std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
+  int64_t wait_mono_ns =
+      std::clamp<int64_t>(wait_local - fw::scale_q32(wait_local, drift_q32_), 0, kMaxWaitNs);
   const int64_t now_mono = os::monotonic_ns();
-  if (end_mono != 0) wait = std::min(wait, std::max<int64_t>(0, end_mono - now_mono));
-  if (sleep_at != 0) wait = std::min(wait, std::max<int64_t>(0, sleep_at - now_mono));
-  if (http_deadline != INT64_MAX) wait = std::min(wait, std::max<int64_t>(0, http_deadline - now_mono));
-  return wait;
+  if (end_mono != 0) wait_mono_ns = std::min(wait_mono_ns, std::max<int64_t>(0, end_mono - now_mono));
+  if (sleep_at != 0) wait_mono_ns = std::min(wait_mono_ns, std::max<int64_t>(0, sleep_at - now_mono));
+  if (http_deadline != INT64_MAX)
+    wait_mono_ns = std::min(wait_mono_ns, std::max<int64_t>(0, http_deadline - now_mono));
+  return wait_mono_ns;
 }
 
 bool HostPort::handle_ready(int fd) {
@@ -510,12 +513,12 @@ int HostPort::run() {
     report_events();
 
     int64_t http_deadline = next_http_deadline();
-    int64_t wait = wait_ns(a, end_mono, sleep_at, http_deadline);
-    if (wait < kShortWaitNs && http_deadline == INT64_MAX) {
+    int64_t wait_mono_ns = wait_ns(a, end_mono, sleep_at, http_deadline);
+    if (wait_mono_ns < kShortWaitNs && http_deadline == INT64_MAX) {
       // Reads of the RTC waiting for its tick come a millisecond apart: sleep
       // to the microsecond rather than in poll()'s milliseconds.
       os::SystemClock sleeper;
-      sleeper.sleep_ns(wait);
+      sleeper.sleep_ns(wait_mono_ns);
       continue;
     }
     pollfd fds[5 + kMaxHttpConnections];
@@ -530,7 +533,7 @@ int HostPort::run() {
     watch(http_fd_);
     for (const HttpConnection& c : http_) watch(c.fd);
     // poll() takes milliseconds: round up, so that the board is never woken early.
-    int rc = ::poll(fds, n, static_cast<int>((wait + 999'999) / 1'000'000));
+    int rc = ::poll(fds, n, static_cast<int>((wait_mono_ns + 999'999) / 1'000'000));
     if (rc < 0 && errno != EINTR) {
       os::log::error("poll: {}", std::strerror(errno));
       return 1;

@@ -50,9 +50,9 @@ int64_t Oscillator::true_ns(int64_t local_ns) const {
   double rate = i < last ? (local_at_second_[static_cast<size_t>(i) + 1] - base) / kSecond
                          : 1 + ppm_(static_cast<double>(i)) * 1e-6;
   // Round up, so that the local counter has reached local_ns at the time returned.
-  int64_t t = i * kSecondNs + static_cast<int64_t>(std::ceil((l - base) / rate));
-  while (this->local_ns(t) < local_ns) ++t;
-  return t;
+  int64_t true_ns_at = i * kSecondNs + static_cast<int64_t>(std::ceil((l - base) / rate));
+  while (this->local_ns(true_ns_at) < local_ns) ++true_ns_at;
+  return true_ns_at;
 }
 
 DelayModel fixed_delay(int64_t up_ns, int64_t down_ns) {
@@ -210,14 +210,14 @@ void World::deliver_due() {
   }
 }
 
-void World::advance_to(int64_t t) {
+void World::advance_to(int64_t to_true_ns) {
   for (;;) {
     int64_t next = std::min(deliveries_.empty() ? kNever : deliveries_.top().true_ns, next_broadcast_ns_);
-    if (next > t) break;
+    if (next > to_true_ns) break;
     true_ns_ = std::max(true_ns_, next);
     deliver_due();
   }
-  true_ns_ = std::max(true_ns_, t);
+  true_ns_ = std::max(true_ns_, to_true_ns);
 }
 
 fw::WakeResult World::deep_sleep(int64_t true_sleep_ns, double sleep_ppm,

@@ -144,7 +144,7 @@ class World {
   void send_request(const fw::Action& a);
   void schedule_broadcast();
   void deliver_due();
-  void advance_to(int64_t t);
+  void advance_to(int64_t to_true_ns);
   int64_t true_at_local(int64_t local_ns) const { return oscillator_.true_ns(local_ns + local_base_ns_); }
 
   WorldConfig config_;

@@ -40,9 +40,9 @@ EdgeWindow next_second_edge(const OffsetBounds& b, int64_t not_before_ns) {
 }
 
 int64_t next_whole_second_ns(int64_t not_before_ns, int64_t lead_ns) {
-  int64_t t = not_before_ns + lead_ns;
-  int64_t k = codec::floor_div(t, kNsPerSecond);
-  if (k * kNsPerSecond < t) ++k;
+  int64_t earliest_ns = not_before_ns + lead_ns;
+  int64_t k = codec::floor_div(earliest_ns, kNsPerSecond);
+  if (k * kNsPerSecond < earliest_ns) ++k;
   return k * kNsPerSecond;
 }
 

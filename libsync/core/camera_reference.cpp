@@ -9,9 +9,9 @@ std::optional<int64_t> camera_error_bound_ns(int64_t uncertainty_ns, std::option
                                              int64_t camera_now_ns) {
   if (!good_ns || *good_ns > camera_now_ns) return std::nullopt;
   // ppm of the elapsed ns, in two steps so that a century does not overflow.
-  int64_t elapsed = camera_now_ns - *good_ns;
-  return uncertainty_ns + elapsed / 1'000'000 * kCameraDriftPpm +
-         elapsed % 1'000'000 * kCameraDriftPpm / 1'000'000;
+  int64_t elapsed_ns = camera_now_ns - *good_ns;
+  return uncertainty_ns + elapsed_ns / 1'000'000 * kCameraDriftPpm +
+         elapsed_ns % 1'000'000 * kCameraDriftPpm / 1'000'000;
 }
 
 CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
@@ -31,9 +31,9 @@ CameraTakeVerdict judge_camera_reading(const CameraTakeContext& c) {
     v.why = "the reading was made in another boot";
     return v;
   }
-  int64_t age = c.real_now_ns - r.measured_unix_ns;
-  if (age < 0 || age > kCameraReadingMaxAgeNs) {
-    v.why = "the reading is " + seconds_text(age) + " old, not within 5 min";
+  int64_t age_ns = c.real_now_ns - r.measured_unix_ns;
+  if (age_ns < 0 || age_ns > kCameraReadingMaxAgeNs) {
+    v.why = "the reading is " + seconds_text(age_ns) + " old, not within 5 min";
     return v;
   }
   if (r.measured_unix_ns + c.served_minus_real_ns <= c.record_ns) {

@@ -39,10 +39,10 @@ WatchDecision CameraWatch::heard(const std::string& host, SsdpEvent event, std::
   }
   auto it = hosts_.find(host);
   bool appeared = it == hosts_.end() || (boot_id && it->second.boot_id && *boot_id != *it->second.boot_id);
-  int64_t age = std::clamp(max_age_ns.value_or(limits_.default_max_age_ns), limits_.min_max_age_ns,
-                           limits_.max_max_age_ns);
+  int64_t lifetime_ns = std::clamp(max_age_ns.value_or(limits_.default_max_age_ns), limits_.min_max_age_ns,
+                                   limits_.max_max_age_ns);
   Host& h = hosts_[host];
-  h.expires_ns = now_ns + age;
+  h.expires_ns = now_ns + lifetime_ns;
   if (boot_id) h.boot_id = boot_id;
   if (hosts_.size() > limits_.max_hosts) {
     auto first = std::min_element(hosts_.begin(), hosts_.end(), [](const auto& a, const auto& b) {

@@ -138,13 +138,13 @@ Admission admit(ClientRecord& client, const RateLimit& limit, int64_t now_ns, ui
   client.last_ns = now_ns;
   if (client.requests != UINT32_MAX) ++client.requests;
   if (!limit.enabled) return Admission::Answer;
-  int64_t interval = interval_ns(limit.interval_log2);
-  int64_t tolerance = interval * limit.burst;
+  int64_t spacing_ns = interval_ns(limit.interval_log2);
+  int64_t tolerance_ns = spacing_ns * limit.burst;
   if (client.tat_ns < now_ns) client.tat_ns = now_ns;
   // Generic cell rate algorithm: a reply is due when the bucket, advanced by
   // one interval, stays within the burst tolerance.
-  if (client.tat_ns + interval - now_ns <= tolerance) {
-    client.tat_ns += interval;
+  if (client.tat_ns + spacing_ns - now_ns <= tolerance_ns) {
+    client.tat_ns += spacing_ns;
     return Admission::Answer;
   }
   uint32_t leak_mask = (1u << limit.leak_log2) - 1;

@@ -325,12 +325,12 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client) {
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns) {
   if (c.role != ReferenceRole::Measured && c.role != ReferenceRole::Record) return std::nullopt;
   const proto::ReferenceState& s = c.state;
-  int64_t until = s.reference_time_ns + max_age_ns;
+  int64_t until_ns = s.reference_time_ns + max_age_ns;
   // root delay / 2 + dispersion + its growth over the age reaches MAXDIST after this long.
   int64_t margin = proto::kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
   int64_t rate = std::max<int64_t>(s.dispersion_rate_ppm, 1);
   int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / rate * 1'000'000 : 0);
-  return until < by_distance ? until : by_distance;
+  return until_ns < by_distance ? until_ns : by_distance;
 }
 
 int64_t phone_recheck_ns(bool synchronized, std::optional<int64_t> reliable_until_ns, int64_t now_ns,

@@ -22,9 +22,9 @@ int64_t root_distance_at(const proto::ReferenceState& s, int64_t now_ns) {
 // A reference counts while it is younger than max_age and within MAXDIST;
 // when it does not, why_not says why.
 bool usable(const proto::ReferenceState& s, int64_t now_ns, int64_t max_age_ns, std::string* why_not) {
-  int64_t age = now_ns - s.reference_time_ns;
-  if (age > max_age_ns) {
-    *why_not = human_duration(age) + " old, more than the " + human_duration(max_age_ns) + " allowed";
+  int64_t age_ns = now_ns - s.reference_time_ns;
+  if (age_ns > max_age_ns) {
+    *why_not = human_duration(age_ns) + " old, more than the " + human_duration(max_age_ns) + " allowed";
     return false;
   }
   int64_t distance = root_distance_at(s, now_ns);

@@ -45,9 +45,9 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
   if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
   // Until its reply comes the next poll is a retry, sooner (on_sample puts it back), while the
   // server is reachable and for kLostReplyRetries polls in a row.
-  int64_t interval = kNsPerSecond << poll_log2_;
+  int64_t poll_ns = kNsPerSecond << poll_log2_;
   bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries;
-  next_poll_ns_ = now_ns + (retry ? std::max(interval / 4, kNsPerSecond << min_poll_log2_) : interval);
+  next_poll_ns_ = now_ns + (retry ? std::max(poll_ns / 4, kNsPerSecond << min_poll_log2_) : poll_ns);
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
@@ -172,7 +172,7 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
   // From the newest sample, as chronyd's: the least-delayed of the last eight may be two hours old
   // at 1024 s polls, and 15 ppm of that would widen every interval past the falsetickers.
   const UpstreamSample& n = filter_.back();
-  int64_t age = std::max<int64_t>(0, now_ns - n.time_ns);
+  int64_t age_ns = std::max<int64_t>(0, now_ns - n.time_ns);
   // The line's error now, or the filter's jitter where that is less: a line through a burst's few
   // samples 2 s apart has a skew of thousands of ppm, which would widen the interval by as many ms
   // per second since its newest sample.  Plus how far the newest sample is from the line: what the
@@ -180,11 +180,11 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
   const std::optional<SourceEstimate>& e = stats_.estimate();
   int64_t error = jitter_ns();
   if (e) {
-    int64_t line_error = e->offset_sd_ns + std::llround(e->skew_ppm * static_cast<double>(age) / 1e6);
+    int64_t line_error = e->offset_sd_ns + std::llround(e->skew_ppm * static_cast<double>(age_ns) / 1e6);
     error = std::min(error, line_error) + abs64(n.sample.offset_ns - e->offset_at(n.time_ns));
   }
   return (n.root_delay_ns + n.sample.delay_ns) / 2 + n.root_dispersion_ns +
-         proto::ns_from_log2(n.precision_log2) + age / 1'000'000 * proto::kPhiPpm + error;
+         proto::ns_from_log2(n.precision_log2) + age_ns / 1'000'000 * proto::kPhiPpm + error;
 }
 
 namespace {
@@ -198,8 +198,8 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
     auto b = s.best();  // none once unreachable
     if (!b) continue;
     // The line's offset now, where there is one: it has the least noise.
-    int64_t offset = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
-    candidates.push_back({offset, s.root_distance_ns(now_ns)});
+    int64_t line_offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
+    candidates.push_back({line_offset_ns, s.root_distance_ns(now_ns)});
     index.push_back(i);
   }
 }

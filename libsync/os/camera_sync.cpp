@@ -99,7 +99,7 @@ OsResult<OffsetMeasurement> CameraSync::measure() {
     return fail(Error{CameraErrc::malformed, "the camera's date is more than 100 years from this clock's"});
   };
 
-  int64_t start = clock_.now_ns();
+  int64_t start_real_ns = clock_.now_ns();
   if (auto st = take(); !st) return fail(st.error());
   // Coarse: until the camera's second changes.
   while (rs.back().camera_s == rs.front().camera_s && rs.size() < kMaxCoarseReadings) {
@@ -114,13 +114,13 @@ OsResult<OffsetMeasurement> CameraSync::measure() {
     core::EdgeWindow edge =
         core::next_second_edge(*b, clock_.now_ns() + half_rtt + kFineSpacingNs + kNsPerMs);
     int64_t first = edge.start_ns - half_rtt - kFineSpacingNs;
-    if (first - start < kMeasureBudgetNs) {
+    if (first - start_real_ns < kMeasureBudgetNs) {
       wait_until(first);
       while (rs.size() < kMaxReadings) {
         if (auto st = take(); !st) return fail(st.error());
         if (rs.back().camera_s >= edge.camera_s) break;
         if (rs.back().t1_ns > edge.end_ns + m.min_rtt_ns + kFineSpacingNs) break;
-        if (rs.back().t1_ns - start > kMeasureBudgetNs) break;
+        if (rs.back().t1_ns - start_real_ns > kMeasureBudgetNs) break;
         wait_until(rs.back().t1_ns + kFineSpacingNs);
       }
       b = bounds();

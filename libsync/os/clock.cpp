@@ -134,12 +134,12 @@ int64_t monotonic_ns() { return read_clock_or_exit(CLOCK_MONOTONIC); }
 
 int64_t measure_resolution_ns(Clock& clock) {
   int64_t best = kNsPerSecond;
-  int64_t prev = clock.now_ns();
+  int64_t prev_ns = clock.now_ns();
   // Bounded: 1000 reads of a clock take well under a millisecond.
   for (int i = 0; i < 1000; ++i) {
-    int64_t t = clock.now_ns();
-    if (t > prev && t - prev < best) best = t - prev;
-    prev = t;
+    int64_t read_ns = clock.now_ns();
+    if (read_ns > prev_ns && read_ns - prev_ns < best) best = read_ns - prev_ns;
+    prev_ns = read_ns;
   }
   return best;
 }

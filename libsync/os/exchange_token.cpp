@@ -84,8 +84,8 @@ Result<IssuedExchange, core::PhoneRefusal> ExchangeTokens::redeem(std::string_vi
   x.t3_ns = static_cast<int64_t>(get64(raw + 9));
   x.issued_mono_ns = static_cast<int64_t>(get64(raw + 17));
   uint64_t serial = get64(raw + 25);
-  int64_t age = mono_now_ns - x.issued_mono_ns;
-  if (age > proto::kPhoneTokenLifetimeNs || age < 0) return fail(PhoneRefusal::Expired);
+  int64_t age_ns = mono_now_ns - x.issued_mono_ns;
+  if (age_ns > proto::kPhoneTokenLifetimeNs || age_ns < 0) return fail(PhoneRefusal::Expired);
 
   std::lock_guard<std::mutex> lock(mutex_);
   // Expired tokens are refused above, so only the live ones need remembering.

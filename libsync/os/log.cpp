@@ -44,9 +44,9 @@ const char* word(Level level) {
 }  // namespace
 
 bool once_a_minute(int64_t& last_mono_ns) {
-  int64_t now = monotonic_ns();
-  if (last_mono_ns != 0 && now - last_mono_ns < proto::kNsPerMinute) return false;
-  last_mono_ns = now;
+  int64_t mono_now_ns = monotonic_ns();
+  if (last_mono_ns != 0 && mono_now_ns - last_mono_ns < proto::kNsPerMinute) return false;
+  last_mono_ns = mono_now_ns;
   return true;
 }
 

@@ -204,13 +204,13 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
                                         const QueryOptions& options) {
   std::vector<Peer> peers = open_peers(servers);
 
-  const int64_t start = monotonic_ns();
-  const int64_t deadline = start + options.timeout_ns;
+  const int64_t start_mono_ns = monotonic_ns();
+  const int64_t deadline_mono_ns = start_mono_ns + options.timeout_ns;
   std::vector<pollfd> fds(peers.size());
   for (;;) {
     const int64_t now_mono = monotonic_ns();
-    if (now_mono >= deadline) break;
-    int64_t next_send = send_due(clock, peers, options, now_mono, deadline);
+    if (now_mono >= deadline_mono_ns) break;
+    int64_t next_send = send_due(clock, peers, options, now_mono, deadline_mono_ns);
     bool all_done =
         std::all_of(peers.begin(), peers.end(), [&](const Peer& p) { return finished(p, options.samples); });
     if (all_done) break;
@@ -218,7 +218,7 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
     for (size_t i = 0; i < peers.size(); ++i) {
       fds[i] = {finished(peers[i], options.samples) ? -1 : peers[i].socket.fd(), POLLIN, 0};
     }
-    int64_t wait_ns = std::max<int64_t>(0, std::min(next_send, deadline) - monotonic_ns());
+    int64_t wait_ns = std::max<int64_t>(0, std::min(next_send, deadline_mono_ns) - monotonic_ns());
     // ppoll: a nanosecond timeout keeps the burst on its schedule.
     timespec wait{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
     int rc = ::ppoll(fds.data(), fds.size(), &wait, nullptr);

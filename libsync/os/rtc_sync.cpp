@@ -18,8 +18,8 @@ constexpr int kBoundaryAttempts = 5;
 
 OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
   TickReading t;
-  int64_t start = clock.now_ns();
-  int64_t prev_before = start;
+  int64_t start_real_ns = clock.now_ns();
+  int64_t prev_before = start_real_ns;
   auto first = rtc.read_time();
   if (!first) return fail(first.error());
   t.reading = *first;
@@ -31,7 +31,7 @@ OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
     int64_t spent = clock.now_ns() - prev_before;
     if (spent < kTickPollNs) clock.sleep_ns(kTickPollNs - spent);
     int64_t before = clock.now_ns();
-    if (before - start > kTickTimeoutNs) break;
+    if (before - start_real_ns > kTickTimeoutNs) break;
     auto r = rtc.read_time();
     if (!r) return fail(r.error());
     if (!r->has_time || !r->valid) {
@@ -55,22 +55,22 @@ OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
 }
 
 SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
-  int64_t now = clock.now_ns();
+  int64_t real_now_ns = clock.now_ns();
   for (int attempt = 0; attempt < kBoundaryAttempts; ++attempt) {
-    int64_t target_s = codec::floor_div(now, kNsPerSecond) + 1;
+    int64_t target_s = codec::floor_div(real_now_ns, kNsPerSecond) + 1;
     int64_t target = target_s * kNsPerSecond;
     // Most of the way in one sleep, then the rest: a clock being slewed, or a
     // sleep that ends early, is corrected by the second look.
-    for (int i = 0; i < 4 && now < target; ++i) {
-      int64_t rest = target - now;
+    for (int i = 0; i < 4 && real_now_ns < target; ++i) {
+      int64_t rest = target - real_now_ns;
       clock.sleep_ns(rest > 20 * kNsPerMs ? rest - 10 * kNsPerMs : rest);
-      now = clock.now_ns();
+      real_now_ns = clock.now_ns();
     }
-    if (now >= target && now - target <= max_late_ns) return {target_s, now - target};
+    if (real_now_ns >= target && real_now_ns - target <= max_late_ns) return {target_s, real_now_ns - target};
   }
   // Too late every time (or the clock went back): the second we are in.
-  int64_t second = codec::floor_div(now, kNsPerSecond);
-  return {second, now - second * kNsPerSecond};
+  int64_t second = codec::floor_div(real_now_ns, kNsPerSecond);
+  return {second, real_now_ns - second * kNsPerSecond};
 }
 
 HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& options) {

@@ -11,12 +11,12 @@ SimulatedClock::SimulatedClock(Clock& base, int64_t offset_ns, std::function<int
 
 int64_t SimulatedClock::offset_at(int64_t mono) const {
   // The frequency set runs the clock faster (positive) since it was set.
-  int64_t since = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
-  int64_t gained = std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since));
+  int64_t since_ns = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
+  int64_t gained = std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since_ns));
   if (slew_ns_ == 0) return offset_ns_ + gained;
-  int64_t elapsed = mono > slew_start_mono_ ? mono - slew_start_mono_ : 0;
+  int64_t elapsed_ns = mono > slew_start_mono_ ? mono - slew_start_mono_ : 0;
   // Done so far at 500 ppm: 0.5 us for each ms elapsed.
-  int64_t done = elapsed / 1'000'000 * kSlewRatePpm;
+  int64_t done = elapsed_ns / 1'000'000 * kSlewRatePpm;
   int64_t magnitude = slew_ns_ < 0 ? -slew_ns_ : slew_ns_;
   if (done > magnitude) done = magnitude;
   return offset_ns_ + gained + (slew_ns_ < 0 ? -done : done);
@@ -32,8 +32,8 @@ void SimulatedClock::start_slew(int64_t offset_ns, int64_t mono) {
 
 void SimulatedClock::change_frequency(double ppm, int64_t mono) {
   // What the old frequency gained so far stays; the new one counts from now.
-  int64_t since = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
-  offset_ns_ += std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since));
+  int64_t since_ns = mono > frequency_start_mono_ ? mono - frequency_start_mono_ : 0;
+  offset_ns_ += std::llround(frequency_ppm_ * 1e-6 * static_cast<double>(since_ns));
   frequency_start_mono_ = mono;
   frequency_ppm_ = ppm;
 }
@@ -80,8 +80,8 @@ OsResult<KernelSyncStatus> SimulatedClock::sync_status() {
   s.synchronized = synchronized_;
   if (synchronized_) {
     // The kernel's maximum error grows at 500 ppm between updates.
-    int64_t since = mono > disciplined_mono_ ? mono - disciplined_mono_ : 0;
-    s.max_error_ns = max_error_ns_ + since / 1'000'000 * kSlewRatePpm;
+    int64_t since_ns = mono > disciplined_mono_ ? mono - disciplined_mono_ : 0;
+    s.max_error_ns = max_error_ns_ + since_ns / 1'000'000 * kSlewRatePpm;
     s.est_error_ns = est_error_ns_;
   }
   s.offset_ns = slew_ns_ - (offset_at(mono) - offset_ns_);

@@ -235,24 +235,25 @@ OsResult<std::vector<DiscoveredCamera>> discover_cameras(int64_t wait_ns, const 
   // Answers, one per LOCATION, with the address each came from.
   std::map<std::string, std::string> locations;
   bool capped = false;
-  const int64_t start = monotonic_ns();
-  const int64_t deadline = start + wait_ns;
+  const int64_t start_mono_ns = monotonic_ns();
+  const int64_t deadline_mono_ns = start_mono_ns + wait_ns;
   constexpr int64_t kResendNs = 300'000'000;
   int sent = 0;
   for (;;) {
-    int64_t now = monotonic_ns();
+    int64_t mono_now_ns = monotonic_ns();
     // A second M-SEARCH after 300 ms, as UDP may lose the first.
-    if (sent < 2 && now >= start + sent * kResendNs) {
+    if (sent < 2 && mono_now_ns >= start_mono_ns + sent * kResendNs) {
       auto st = sock->send(bytes, msearch.size(), &group->front());
       if (!st && sent == 0)
         return fail(Error{st.error().code, "cannot send the SSDP search: " + st.error().message});
       ++sent;
     }
-    now = monotonic_ns();
-    if (now >= deadline) break;
-    int64_t until = sent < 2 ? std::min<int64_t>(deadline, start + sent * kResendNs) : deadline;
+    mono_now_ns = monotonic_ns();
+    if (mono_now_ns >= deadline_mono_ns) break;
+    int64_t until_mono_ns =
+        sent < 2 ? std::min<int64_t>(deadline_mono_ns, start_mono_ns + sent * kResendNs) : deadline_mono_ns;
     pollfd pfd{sock->fd(), POLLIN, 0};
-    int timeout_ms = static_cast<int>(std::max<int64_t>(1, (until - now) / 1'000'000));
+    int timeout_ms = static_cast<int>(std::max<int64_t>(1, (until_mono_ns - mono_now_ns) / 1'000'000));
     if (::poll(&pfd, 1, timeout_ms) <= 0) continue;
     uint8_t buf[2048];
     auto d = sock->receive(buf, sizeof(buf) - 1);

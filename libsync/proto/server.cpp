@@ -13,8 +13,8 @@ ReferenceState local_reference(uint8_t stratum, int8_t precision_log2, int64_t s
   ref.synchronized = true;
   ref.stratum = stratum;
   ref.refid = kLocalRefid;
-  int64_t elapsed = now_ns > start_ns ? now_ns - start_ns : 0;
-  ref.reference_time_ns = start_ns + elapsed / kLocalRefreshNs * kLocalRefreshNs;
+  int64_t elapsed_ns = now_ns > start_ns ? now_ns - start_ns : 0;
+  ref.reference_time_ns = start_ns + elapsed_ns / kLocalRefreshNs * kLocalRefreshNs;
   ref.precision_log2 = precision_log2;
   ref.root_dispersion_ns = ns_from_log2(precision_log2);
   return ref;
@@ -28,8 +28,8 @@ ReferenceState unsynchronized_reference(int8_t precision_log2) {
 
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns) {
   int64_t since_ns = ref.dispersion_time_ns != 0 ? ref.dispersion_time_ns : ref.reference_time_ns;
-  int64_t age = now_ns > since_ns ? now_ns - since_ns : 0;
-  return ref.root_dispersion_ns + age / kNsPerMs * ref.dispersion_rate_ppm;
+  int64_t age_ns = now_ns > since_ns ? now_ns - since_ns : 0;
+  return ref.root_dispersion_ns + age_ns / kNsPerMs * ref.dispersion_rate_ppm;
 }
 
 Mode reply_mode(Mode request) {

@@ -27,8 +27,8 @@ Result<int32_t, IsoTimeError> zone_offset(codec::TextCursor c) {
     if (!c.digits(2, &mm)) return fail(IsoTimeError::BadZone);
   }
   if (!c.at_end() || mm > 59 || !codec::zone_valid(hh * 60 + mm)) return fail(IsoTimeError::BadZone);
-  int32_t offset = (hh * 60 + mm) * 60;
-  return first == '-' ? -offset : offset;
+  int32_t offset_s = (hh * 60 + mm) * 60;
+  return first == '-' ? -offset_s : offset_s;
 }
 
 }  // namespace

@@ -195,8 +195,8 @@ class Run {
   std::optional<os::Url> find_camera(const os::HttpOptions& http) {
     std::string url_text = o_.camera;
     if (o_.discover) {
-      int64_t wait = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
-      auto found = os::discover_cameras(wait, http);
+      int64_t wait_ns = std::min(http.timeout_ns, kMaxDiscoveryWaitNs);
+      auto found = os::discover_cameras(wait_ns, http);
       if (!found) {
         rec_.summary = failure_summary(found.error());
         rec_.exit_code = stop(kUnreachable, "unreachable", found.error().message);
@@ -234,10 +234,10 @@ class Run {
                   refused + "; the camera's clock could not be read: " + m.error().message);
     rec_.sync = os::SyncReport{};
     rec_.sync->before = *m;  // action None: the camera is left alone
-    int64_t now = clock_.now_ns();
+    int64_t real_now_ns = clock_.now_ns();
     std::optional<int64_t> good;
     if (last_ && last_->good_unix) good = std::llround(*last_->good_unix * 1e9);
-    auto bound = core::camera_error_bound_ns(m->uncertainty_ns, good, now + m->offset_ns);
+    auto bound = core::camera_error_bound_ns(m->uncertainty_ns, good, real_now_ns + m->offset_ns);
     auto boot = clock_.boot_stamp();
     if (!bound || !boot) {
       return stop(
@@ -247,7 +247,7 @@ class Run {
                         bound ? "this boot is unknown"
                               : "nothing bounds its error (no run set or found it right from a good clock)"));
     }
-    rec_.reading = core::CameraReading{m->offset_ns, *bound, now, boot->boot_id};
+    rec_.reading = core::CameraReading{m->offset_ns, *bound, real_now_ns, boot->boot_id};
     return stop(
         kUntrusted, "untrusted",
         refused +
@@ -289,8 +289,8 @@ class Run {
                  core::format_duration(static_cast<double>(wait_ns) / 1e9));
       std::fflush(stdout);
     }
-    const int64_t start = os::monotonic_ns();
-    while (os::monotonic_ns() - start < wait_ns) {
+    const int64_t start_mono_ns = os::monotonic_ns();
+    while (os::monotonic_ns() - start_mono_ns < wait_ns) {
       clock_.sleep_ns(kPhoneCheckNs);
       core::TrustEvidence now = os::gather_trust_evidence(clock_, o_.state_path);
       if (core::phone_synced_since(before, now)) {
@@ -298,7 +298,7 @@ class Run {
         rec_.phone_sync_unix = static_cast<double>(now.state_last_sync_ns) / 1e9;
         rec_.order_note =
             fmt::format("{}: the phone synced this clock first ({} later), then the camera", why,
-                        core::format_duration(static_cast<double>(os::monotonic_ns() - start) / 1e9));
+                        core::format_duration(static_cast<double>(os::monotonic_ns() - start_mono_ns) / 1e9));
         rec_.time_ns = clock_.now_ns();  // the run proper starts now, on the phone's clock
         return;
       }

@@ -48,12 +48,13 @@ class Watcher {
   // Until a signal arrives on sfd.
   void run(int sfd) {
     for (;;) {
-      int64_t now = os::monotonic_ns();
-      tick(now);
+      int64_t mono_now_ns = os::monotonic_ns();
+      tick(mono_now_ns);
       pollfd fds[3] = {
           {listener_.group_fd(), POLLIN, 0}, {listener_.search_fd(), POLLIN, 0}, {sfd, POLLIN, 0}};
       int64_t next = std::min({next_state_ns_, next_join_ns_, watch_.next_due_ns().value_or(INT64_MAX)});
-      int timeout_ms = static_cast<int>(std::clamp<int64_t>((next - now) / proto::kNsPerMs + 1, 0, 60'000));
+      int timeout_ms =
+          static_cast<int>(std::clamp<int64_t>((next - mono_now_ns) / proto::kNsPerMs + 1, 0, 60'000));
       int n = ::poll(fds, 3, timeout_ms);
       if (n < 0 && errno != EINTR) {
         os::log::error("poll: {}", std::strerror(errno));
@@ -69,13 +70,13 @@ class Watcher {
   }
 
  private:
-  void tick(int64_t now) {
-    if (now >= next_state_ns_) {
-      next_state_ns_ = now + kStateEveryNs;
-      read_state(now);
+  void tick(int64_t mono_now_ns) {
+    if (mono_now_ns >= next_state_ns_) {
+      next_state_ns_ = mono_now_ns + kStateEveryNs;
+      read_state(mono_now_ns);
     }
-    if (now >= next_join_ns_) {
-      next_join_ns_ = now + kJoinEveryNs;
+    if (mono_now_ns >= next_join_ns_) {
+      next_join_ns_ = mono_now_ns + kJoinEveryNs;
       for (const auto& name : listener_.join_interfaces())
         os::log::info("listening for the camera on {}", name);
       if (listener_.interfaces() == 0 && !none_logged_) {
@@ -83,26 +84,26 @@ class Watcher {
         none_logged_ = true;
       }
     }
-    if (core::WatchDecision d = watch_.due(now); d.action == core::WatchAction::Run)
+    if (core::WatchDecision d = watch_.due(mono_now_ns); d.action == core::WatchAction::Run)
       ask(d.reason, pending_host_);
-    if (watch_.probe(now)) {
+    if (watch_.probe(mono_now_ns)) {
       if (auto st = listener_.search(); !st)
         os::log::warn("cannot send the SSDP search: {}", st.error().message);
     }
-    if (now >= next_report_ns_ && !ignored_.empty()) {
+    if (mono_now_ns >= next_report_ns_ && !ignored_.empty()) {
       std::string list;
       for (const auto& [why, count] : ignored_)
         list += fmt::format("{}{} {}", list.empty() ? "" : ", ", count, why);
       os::log::info("ignored SSDP datagrams in the last minute: {}", list);
       ignored_.clear();
-      next_report_ns_ = now + kReportEveryNs;
+      next_report_ns_ = mono_now_ns + kReportEveryNs;
     }
   }
 
-  void read_state(int64_t now) {
+  void read_state(int64_t mono_now_ns) {
     if (o_.camera_state_path.empty()) return;
     auto st = os::read_camera_state(o_.camera_state_path);
-    if (st && watch_.last_run(st->last_run_unix, st->result == os::CameraResult::Failed, now)) {
+    if (st && watch_.last_run(st->last_run_unix, st->result == os::CameraResult::Failed, mono_now_ns)) {
       os::log::info(
           "the last camsync run failed ({}): the camera's next word asks for another, searched for every 30 "
           "s",
@@ -110,7 +111,7 @@ class Watcher {
     }
   }
 
-  void hear(const os::SsdpListener::Datagram& d, int64_t now) {
+  void hear(const os::SsdpListener::Datagram& d, int64_t mono_now_ns) {
     if (only_host_ && d.from != *only_host_) return;
     os::CameraSsdp c = os::classify_camera_ssdp(d.text, d.from);
     if (!c.event) {
@@ -120,7 +121,7 @@ class Watcher {
     }
     std::optional<int64_t> max_age_ns;
     if (c.max_age_s) max_age_ns = *c.max_age_s * proto::kNsPerSecond;
-    core::WatchDecision w = watch_.heard(d.from, *c.event, max_age_ns, c.boot_id, now);
+    core::WatchDecision w = watch_.heard(d.from, *c.event, max_age_ns, c.boot_id, mono_now_ns);
     if (w.action == core::WatchAction::Run) {
       os::log::info("camera {}: {}", d.from, heard_word(*c.event));
       ask(w.reason, d.from);

@@ -140,14 +140,14 @@ int record(Source& source, const RecordOptions& opt) {
 
   LiveStatus status(::isatty(STDERR_FILENO) == 1);
   core::LineAccumulator acc;
-  const int64_t start = os::monotonic_ns();
+  const int64_t start_mono_ns = os::monotonic_ns();
   int64_t rows = 0, failed = 0;
   auto slot_wanted = [&](int64_t k) {
     if (opt.count && rows >= *opt.count) return false;
     return !opt.duration_ns || k * opt.interval_ns < *opt.duration_ns;
   };
   for (int64_t k = 0; slot_wanted(k);) {
-    const int64_t due = start + k * opt.interval_ns;
+    const int64_t due = start_mono_ns + k * opt.interval_ns;
     if (!wait_until(due, sfd)) break;
 
     MeasureContext ctx;
@@ -156,7 +156,7 @@ int record(Source& source, const RecordOptions& opt) {
     Reading r = source.measure(ctx);
     if (r.cancelled) break;  // stopped by a signal half-way: not a measurement
 
-    const core::DriftRow row = reading_row(r, start, opt);
+    const core::DriftRow row = reading_row(r, start_mono_ns, opt);
     if (r.status == core::ReadingStatus::Ok) {
       acc.add(row.elapsed_s, r.offset_s);
     } else {
@@ -171,13 +171,15 @@ int record(Source& source, const RecordOptions& opt) {
     // command's reading is the middle of its run): elapsed_s never goes back.
     // The slot under way is measured late.
     ++k;
-    int64_t now = os::monotonic_ns();
-    for (; now >= start + (k + 1) * opt.interval_ns && slot_wanted(k); ++k, ++rows, ++failed) {
-      const int64_t slot_ns = std::max(start + k * opt.interval_ns, r.mono_ns);
-      if (!write_out(core::format_drift_row(missed_row(r, slot_ns, start, opt)))) return write_failed();
+    int64_t mono_now_ns = os::monotonic_ns();
+    for (; mono_now_ns >= start_mono_ns + (k + 1) * opt.interval_ns && slot_wanted(k);
+         ++k, ++rows, ++failed) {
+      const int64_t slot_ns = std::max(start_mono_ns + k * opt.interval_ns, r.mono_ns);
+      if (!write_out(core::format_drift_row(missed_row(r, slot_ns, start_mono_ns, opt))))
+        return write_failed();
     }
 
-    status.update(r, rows, failed, acc, seconds_left(opt, now - start, rows));
+    status.update(r, rows, failed, acc, seconds_left(opt, mono_now_ns - start_mono_ns, rows));
     if (signal_pending(sfd)) break;
   }
   return 0;

@@ -80,17 +80,18 @@ void Publisher::lost(const std::string& why) {
   ++report_.failures;
   ++failed_in_row_;
   report_.last_error = why;
-  int64_t delay = backoff_.next_delay_ns();
-  due_mono_ns_ = os::monotonic_ns() + delay;
+  int64_t delay_ns = backoff_.next_delay_ns();
+  due_mono_ns_ = os::monotonic_ns() + delay_ns;
   if (!failure_logged_) {
     os::log::warn(
         "{} {}:{}: {}; trying again in {} s, the delay doubling up to 5 min (logged again once "
         "connected)",
         was_up ? "lost the connection to the broker" : "cannot connect to the broker", config_.host,
-        config_.port, why, delay / 1'000'000'000);
+        config_.port, why, delay_ns / 1'000'000'000);
     failure_logged_ = true;
   } else {
-    os::log::debug("{}:{}: {}; trying again in {} s", config_.host, config_.port, why, delay / 1'000'000'000);
+    os::log::debug("{}:{}: {}; trying again in {} s", config_.host, config_.port, why,
+                   delay_ns / 1'000'000'000);
   }
 }
 
@@ -183,9 +184,9 @@ int Publisher::run(int channel_fd, int signal_fd) {
   channel_fd_ = channel_fd;
   due_mono_ns_ = os::monotonic_ns();
   for (;;) {
-    int64_t now = os::monotonic_ns();
-    if (state_ == State::Down && now >= due_mono_ns_) connect();
-    if (state_ == State::Connecting && now >= due_mono_ns_) {
+    int64_t mono_now_ns = os::monotonic_ns();
+    if (state_ == State::Down && mono_now_ns >= due_mono_ns_) connect();
+    if (state_ == State::Connecting && mono_now_ns >= due_mono_ns_) {
       lost(fmt::format("no answer from the broker within {} s", kKeepaliveS));
     }
     flush();
@@ -194,7 +195,8 @@ int Publisher::run(int channel_fd, int signal_fd) {
     pollfd fds[3] = {{signal_fd, POLLIN, 0}, {channel_fd, POLLIN, 0}, {sock, POLLIN, 0}};
     if (sock >= 0 && mosquitto_want_write(mosq_)) fds[2].events |= POLLOUT;
     int64_t wait_ms = kMaxPollMs;
-    if (state_ == State::Down) wait_ms = std::min<int64_t>(wait_ms, (due_mono_ns_ - now) / 1'000'000 + 1);
+    if (state_ == State::Down)
+      wait_ms = std::min<int64_t>(wait_ms, (due_mono_ns_ - mono_now_ns) / 1'000'000 + 1);
     int n = ::poll(fds, 3, static_cast<int>(std::max<int64_t>(wait_ms, 0)));
     if (n < 0 && errno != EINTR) {
       os::log::error("poll: {}", std::strerror(errno));

@@ -354,9 +354,9 @@ std::optional<os::web::Message> Server::next_message(int timeout_ms) {
   }
   if (got->type == os::web::Type::Clock) {
     served_minus_real_ns_ = got->clock.served_minus_real_ns;
-    int64_t now = os::monotonic_ns();
+    int64_t mono_now_ns = os::monotonic_ns();
     int64_t for_ns = got->clock.trusted_for_ns;
-    trusted_until_mono_ns_ = for_ns >= INT64_MAX - now ? INT64_MAX : now + for_ns;
+    trusted_until_mono_ns_ = for_ns >= INT64_MAX - mono_now_ns ? INT64_MAX : mono_now_ns + for_ns;
   }
   if (got->type == os::web::Type::Ping) {
     os::web::Message pong;
@@ -370,9 +370,9 @@ std::optional<os::web::Message> Server::next_message(int timeout_ms) {
 std::optional<os::web::Reply> Server::exchange_with_sntpd(os::web::Message m) {
   m.id = next_id_++;
   if (!os::web::send(config_.channel_fd, m)) return std::nullopt;
-  int64_t deadline = os::monotonic_ns() + int64_t{kSntpdTimeoutMs} * 1'000'000;
+  int64_t deadline_mono_ns = os::monotonic_ns() + int64_t{kSntpdTimeoutMs} * 1'000'000;
   for (int64_t left_ms = kSntpdTimeoutMs; left_ms > 0;
-       left_ms = (deadline - os::monotonic_ns()) / 1'000'000) {
+       left_ms = (deadline_mono_ns - os::monotonic_ns()) / 1'000'000) {
     auto got = next_message(static_cast<int>(left_ms));
     if (got && got->type == os::web::Type::Reply && got->id == m.id) return got->reply;
     // Anything else (a late answer to a request given up on) is dropped.

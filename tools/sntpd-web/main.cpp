@@ -62,9 +62,9 @@ int serve(Server& server, int channel_fd) {
     }
     if (n > 0 && (fds[1].revents & POLLIN) != 0) server.read_channel();
     server.run();
-    if (int64_t now = os::monotonic_ns(); now >= sweep_due) {
-      server.sweep(now);
-      sweep_due = now + int64_t{kSweepIntervalMs} * 1'000'000;
+    if (int64_t mono_now_ns = os::monotonic_ns(); mono_now_ns >= sweep_due) {
+      server.sweep(mono_now_ns);
+      sweep_due = mono_now_ns + int64_t{kSweepIntervalMs} * 1'000'000;
     }
   }
 }

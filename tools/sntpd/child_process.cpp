@@ -149,12 +149,12 @@ int ChildProcess::gone(const std::function<bool(int)>& final) {
         topic_, program_, user_name_);
   }
   if (os::monotonic_ns() - started_mono_ns_ >= kStableNs) backoff_.reset();
-  int64_t delay = backoff_.next_delay_ns();
+  int64_t delay_ns = backoff_.next_delay_ns();
   os::log::warn("{}: {} (pid {}) {}; starting it again in {} s", topic_, program_, pid_,
-                describe_exit(status), delay / 1'000'000'000);
+                describe_exit(status), delay_ns / 1'000'000'000);
   pid_ = -1;
   ++restarts_;
-  restart_due_mono_ns_ = os::monotonic_ns() + delay;
+  restart_due_mono_ns_ = os::monotonic_ns() + delay_ns;
   return status;
 }
 

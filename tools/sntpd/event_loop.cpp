@@ -53,9 +53,9 @@ void EventLoop::every(int64_t interval_ns, int64_t first_due_mono_ns, Callback o
   auto next = std::make_shared<int64_t>(first_due_mono_ns);
   timers_.push_back({[next] { return *next; },
                      [next, interval_ns, on_due = std::move(on_due)] {
-                       int64_t now = os::monotonic_ns();
+                       int64_t mono_now_ns = os::monotonic_ns();
                        on_due();
-                       *next = now + interval_ns;
+                       *next = mono_now_ns + interval_ns;
                      }});
 }
 
@@ -104,8 +104,8 @@ bool EventLoop::wait_and_dispatch(int64_t deadline_mono_ns) {
 bool EventLoop::run() {
   stopped_ = false;
   while (!stopped_) {
-    int64_t deadline = run_timers();
-    if (!wait_and_dispatch(deadline)) return false;
+    int64_t deadline_mono_ns = run_timers();
+    if (!wait_and_dispatch(deadline_mono_ns)) return false;
   }
   return true;
 }

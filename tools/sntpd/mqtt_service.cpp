@@ -85,12 +85,12 @@ void MqttService::tick(bool force) {
   if (channel_.get() < 0) return;
   nlohmann::ordered_json state = mqtt_state_json(sources_.state());
   std::string key = mqtt_state_key(state).dump();
-  int64_t now = os::monotonic_ns();
-  if (!force && key == sent_key_ && now - sent_mono_ns_ < kRepublishNs) return;
+  int64_t mono_now_ns = os::monotonic_ns();
+  if (!force && key == sent_key_ && mono_now_ns - sent_mono_ns_ < kRepublishNs) return;
   publish(state_topic(config_.identity),
           state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   sent_key_ = std::move(key);
-  sent_mono_ns_ = now;
+  sent_mono_ns_ = mono_now_ns;
 }
 
 void MqttService::on_channel() {
@@ -130,15 +130,15 @@ void MqttService::child_gone() {
 
 void MqttService::beat() {
   if (!publisher_.running() || channel_.get() < 0) return;
-  int64_t now = os::monotonic_ns();
-  if (heartbeat_.hung(now)) {
+  int64_t mono_now_ns = os::monotonic_ns();
+  if (heartbeat_.hung(mono_now_ns)) {
     os::log::warn("mqtt: sntpd-mqtt (pid {}) did not answer for {} s; killing and starting it again",
-                  publisher_.pid(), heartbeat_.silent_ns(now) / 1'000'000'000);
+                  publisher_.pid(), heartbeat_.silent_ns(mono_now_ns) / 1'000'000'000);
     return child_gone();
   }
   os::mqtt::Message ping;
   ping.type = os::mqtt::Type::Ping;
-  ping.sequence = heartbeat_.ping(now);
+  ping.sequence = heartbeat_.ping(mono_now_ns);
   os::mqtt::send(channel_.get(), ping);  // one that cannot go is missed all the same
 }
 

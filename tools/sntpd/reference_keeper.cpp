@@ -34,12 +34,12 @@ constexpr int64_t kFollowedTickNs = 64 * kNsPerSecond;
 int64_t next_refresh_mono_ns(const core::ReferenceChoice& choice, int64_t max_age_ns, int64_t now_ns,
                              int64_t now_mono_ns) {
   if (choice.role != core::ReferenceRole::Measured) return now_mono_ns + kTickNs;
-  int64_t wait = kFollowedTickNs;
+  int64_t wait_ns = kFollowedTickNs;
   if (auto until = core::reliable_until_ns(choice, max_age_ns)) {
     int64_t left = *until - now_ns;
-    wait = std::clamp<int64_t>(left / 12 * 11, kTickNs, kFollowedTickNs);
+    wait_ns = std::clamp<int64_t>(left / 12 * 11, kTickNs, kFollowedTickNs);
   }
-  return now_mono_ns + wait;
+  return now_mono_ns + wait_ns;
 }
 
 }  // namespace
@@ -151,9 +151,9 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const proto::PhoneExchange& x
   if (time_zone) {
     if (auto st = os::check_known_zone(*time_zone); !st) c.time_zone_problem = st.error().message;
   }
-  int64_t now = clock_.now_ns();
-  c.clock_moved_ns = (now - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
-  c.reference = choose_locked(now, &c.last_record_ns);
+  int64_t real_now_ns = clock_.now_ns();
+  c.clock_moved_ns = (real_now_ns - x.t3_ns) - (os::monotonic_ns() - issued_mono_ns);
+  c.reference = choose_locked(real_now_ns, &c.last_record_ns);
   c.build_time_ns = int64_t{LANSYNC_BUILD_UNIX} * kNsPerSecond;
   core::PhoneVerdict v = core::judge_phone_set(c);
   if (v.outcome != core::PhoneOutcome::Refused) apply_phone_locked(v, time_zone);

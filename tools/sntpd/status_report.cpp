@@ -83,12 +83,12 @@ std::vector<ClientEntry> StatusReport::clients() {
     recent = parts_.server.clients().recent(kMaxClientsListed);
   }
   // The table's times are monotonic (core::Server::handle): shown on the served clock.
-  int64_t now = parts_.clock.now_ns();
+  int64_t real_now_ns = parts_.clock.now_ns();
   int64_t now_mono = os::monotonic_ns();
   std::vector<ClientEntry> list;
   for (const core::ClientRecord& r : recent) {
     int64_t ago = now_mono - r.last_ns;
-    list.push_back({os::to_text(r.address), r.requests, r.interleaved, now - ago, ago});
+    list.push_back({os::to_text(r.address), r.requests, r.interleaved, real_now_ns - ago, ago});
   }
   return list;
 }

@@ -154,17 +154,17 @@ int64_t Upstreams::next_due_ns() const {
 }
 
 std::optional<UpstreamAction> Upstreams::poll_once() {
-  int64_t now = os::monotonic_ns();
-  if (follower_.slew_due_ns() <= now) return follower_.end_slew(now);
-  take_answers(now);
+  int64_t mono_now_ns = os::monotonic_ns();
+  if (follower_.slew_due_ns() <= mono_now_ns) return follower_.end_slew(mono_now_ns);
+  take_answers(mono_now_ns);
   for (size_t i = 0; i < peers_.size(); ++i) {
     if (auto a = receive(i)) return a;  // the next call reads on from here
-    if (sources_[i].next_poll_ns() <= now && peers_[i].transmit(sources_[i], clock_, now)) {
+    if (sources_[i].next_poll_ns() <= mono_now_ns && peers_[i].transmit(sources_[i], clock_, mono_now_ns)) {
       follower_.reselect(sources_, clock_.now_ns());
     }
   }
-  judge_pool(now);
-  names_.ask(now);
+  judge_pool(mono_now_ns);
+  names_.ask(mono_now_ns);
   return std::nullopt;
 }
 
@@ -228,9 +228,9 @@ std::vector<UpstreamSnapshot> Upstreams::status() const {
   std::vector<UpstreamSnapshot> out;
   int64_t now_mono = os::monotonic_ns();
   names_.describe(out, now_mono);
-  int64_t now = clock_.now_ns();
+  int64_t real_now_ns = clock_.now_ns();
   for (size_t i = 0; i < peers_.size(); ++i)
-    out.push_back(peers_[i].snapshot(sources_, i, follower_, now, now_mono));
+    out.push_back(peers_[i].snapshot(sources_, i, follower_, real_now_ns, now_mono));
   return out;
 }
 

@@ -156,16 +156,16 @@ void WebProcess::child_gone() {
 
 void WebProcess::beat() {
   if (!web_.running() || channel_.get() < 0) return;
-  int64_t now = os::monotonic_ns();
-  if (heartbeat_.hung(now)) {
+  int64_t mono_now_ns = os::monotonic_ns();
+  if (heartbeat_.hung(mono_now_ns)) {
     os::log::warn("http: sntpd-web (pid {}) did not answer for {} s; killing and starting it again",
-                  web_.pid(), heartbeat_.silent_ns(now) / 1'000'000'000);
+                  web_.pid(), heartbeat_.silent_ns(mono_now_ns) / 1'000'000'000);
     ++hung_;
     return child_gone();  // SIGKILL, then the restart with its backoff
   }
   os::web::Message ping;
   ping.type = os::web::Type::Ping;
-  ping.beat.sequence = heartbeat_.ping(now);
+  ping.beat.sequence = heartbeat_.ping(mono_now_ns);
   os::web::send(channel_.get(), ping);  // one that cannot go is missed all the same
   send_clock();  // a reference that stopped counting takes the Date header away within a beat
 }

@@ -46,9 +46,9 @@ volatile int64_t pressed_at[kLanes];
 volatile int64_t last_edge[kLanes];
 
 void IRAM_ATTR on_edge(int lane) {
-  int64_t t = lansync_arduino::local_ns();
-  if (t - last_edge[lane] > kDebounceNs && pressed_at[lane] == 0) pressed_at[lane] = t;
-  last_edge[lane] = t;
+  int64_t now_local_ns = lansync_arduino::local_ns();
+  if (now_local_ns - last_edge[lane] > kDebounceNs && pressed_at[lane] == 0) pressed_at[lane] = now_local_ns;
+  last_edge[lane] = now_local_ns;
 }
 void IRAM_ATTR on_lane0() { on_edge(0); }
 void IRAM_ATTR on_lane1() { on_edge(1); }
@@ -92,9 +92,9 @@ void loop() {
   board.loop();
   for (int lane = 0; lane < kLanes; ++lane) {
     noInterrupts();
-    int64_t at = pressed_at[lane];
+    int64_t pressed_local_ns = pressed_at[lane];
     pressed_at[lane] = 0;
     interrupts();
-    if (at != 0) send_press(lane, at);
+    if (pressed_local_ns != 0) send_press(lane, pressed_local_ns);
   }
 }
