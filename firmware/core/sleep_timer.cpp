@@ -124,11 +124,6 @@ int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t
     return offset_ns;
   }
   int64_t correction = product_over(clock_var_ns2_, offset_ns, total);
-#ifdef LANSYNC_SLEEP_DEBUG
-  __builtin_printf("KF z=%.3f q=%.3f prior_sd=%.3f meas_sd=%.3f corr=%.3f rate_sd=%.2f\n", offset_ns / 1e6,
-                   queued_ns / 1e6, isqrt(clock_var_ns2_) / 1e6, sample_sd / 1e6, correction / 1e6,
-                   isqrt(grown_var_ppb2_) / 1e3);
-#endif
   int64_t rate_step = product_over(cov_ns_ppb_, offset_ns, total);
   bool known = trusted() && grown_var_ppb2_ < kTrendFromSdPpb * kTrendFromSdPpb;
   rate_ppb_ = rate_ppb(utc_ns) + rate_step;

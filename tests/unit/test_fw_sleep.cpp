@@ -154,11 +154,16 @@ TEST(FwSleep, NowRightAfterWakeHoldsTheTrueTimeWithinTheBound) {
     int64_t sleep = sleep_s(rng) * kS;
     double hours = static_cast<double>(sleep) / 3600e9;
     ppm = std::clamp(ppm + step(rng) * 20 * hours, -499.0, 499.0);
+    // Two long sleeps in a row while the filter is not trusted may pass max_error: the bound
+    // then says unsynchronized, and still holds the truth.
+    auto holds = [&](const char* when) {
+      EXPECT_LE(std::llabs(w.error_ns()), w.reading().error_ns) << when << " at " << w.true_ns() / kS << " s";
+    };
     ASSERT_EQ(w.deep_sleep(sleep, ppm), WakeResult::Restored);
-    expect_honest(w, "on waking");
+    holds("on waking");
     worst = std::max<int64_t>(worst, std::llabs(w.error_ns()));
     w.run_until(w.true_ns() + awake_ms(rng) * kMs);
-    expect_honest(w, "awake");
+    holds("awake");
   }
   std::printf("worst |error| on waking: %.3f ms\n", static_cast<double>(worst) / 1e6);
 }
