@@ -18,9 +18,6 @@ constexpr int64_t kTrendHours = 1;
 constexpr int64_t kTrendReachNs = 2 * kHourNs;
 constexpr int64_t kTrendFromSdPpb = 50'000;
 
-// a * b / c, for variances that may not overflow (saturated).
-int64_t product_over(int64_t a, int64_t b, int64_t c) { return div_wide(mul_wide(a, b), Int128(c)); }
-
 }  // namespace
 
 SleepTimer::SleepTimer(int64_t tolerance_ppb, int64_t start_rate_ppb, int64_t wander_ppb_per_h)
@@ -123,17 +120,17 @@ int64_t SleepTimer::on_wake_sample(int64_t offset_ns, int64_t sample_sd, int64_t
     *sd_ns = sample_sd;
     return offset_ns;
   }
-  int64_t correction = product_over(clock_var_ns2_, offset_ns, total);
-  int64_t rate_step = product_over(cov_ns_ppb_, offset_ns, total);
+  int64_t correction = mul_div(clock_var_ns2_, offset_ns, total);
+  int64_t rate_step = mul_div(cov_ns_ppb_, offset_ns, total);
   bool known = trusted() && grown_var_ppb2_ < kTrendFromSdPpb * kTrendFromSdPpb;
   rate_ppb_ = rate_ppb(utc_ns) + rate_step;
   if (known) {
     trend_ppb_per_h_ =
         max64(min64(trend_ppb_per_h_ + rate_step / kTrendHours, tolerance_ppb_), -tolerance_ppb_);
   }
-  int64_t rate_var = grown_var_ppb2_ - product_over(cov_ns_ppb_, cov_ns_ppb_, total);
-  int64_t cov = cov_ns_ppb_ - product_over(clock_var_ns2_, cov_ns_ppb_, total);
-  clock_var_ns2_ -= product_over(clock_var_ns2_, clock_var_ns2_, total);
+  int64_t rate_var = grown_var_ppb2_ - mul_div(cov_ns_ppb_, cov_ns_ppb_, total);
+  int64_t cov = cov_ns_ppb_ - mul_div(clock_var_ns2_, cov_ns_ppb_, total);
+  clock_var_ns2_ -= mul_div(clock_var_ns2_, clock_var_ns2_, total);
   cov_ns_ppb_ = cov;
   rate_var_ppb2_ = max64(rate_var, 1);
   grown_var_ppb2_ = rate_var_ppb2_;
