@@ -46,6 +46,12 @@ bool plausible_utc(int64_t utc_ns) {
   return utc_ns >= codec::kEarliestPlausibleUnixSeconds * kSecondNs && utc_ns < kLastPlausibleNs;
 }
 
+// The samples of one burst agree with its best to within a second, or something is wrong with them.
+bool agrees_with(const Sample& s, const Sample& best) {
+  return plausible_utc(s.utc_ns) &&
+         abs64((s.utc_ns - best.utc_ns) - (s.local_ns - best.local_ns)) <= kUnfittedSlackNs;
+}
+
 BoardHttpConfig http_config(const BoardConfig& c) {
   return BoardHttpConfig{c.key.enabled(), c.phone_error_ns, c.random64, c.random_context};
 }
@@ -182,23 +188,20 @@ void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump, const Sa
 }
 
 int64_t Board::steer_after_wake(const Sample* samples, size_t n, const Sample& best, int64_t local_ns) {
-  // The burst's samples weighed by what their queueing may hide (half the delay beyond the
-  // path's least, taken as one standard deviation: queueing has a long tail), then against the clock carried
-  // across the sleep by the sleep timer's filter.  Weights 2^30 / sd^2, sd in microseconds.
+  // The burst's samples weighed as the estimator weighs them against the path's least delay
+  // (half the delay beyond it: what their queueing may hide, taken as one standard deviation,
+  // for queueing has a long tail), then against the clock carried across the sleep by the
+  // sleep timer's filter.
   int64_t path = sleep_timer_.path_delay_ns() > 0 ? sleep_timer_.path_delay_ns() : best.delay_ns;
   int64_t sum_w = 0;
   int64_t sum_wo = 0;
   int64_t sum_wd = 0;  // the weighted half delays: what the weighted offset guarantees
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
-    int64_t offset_ns = s.utc_ns - clock_.utc_ns(s.local_ns);
-    if (!plausible_utc(s.utc_ns) ||
-        abs64(offset_ns - (best.utc_ns - clock_.utc_ns(best.local_ns))) > kUnfittedSlackNs)
-      continue;
-    int64_t sd_us = (config_.sigma_floor_ns + max64(0, s.delay_ns - path) / 2 + 999) / 1000;
-    int64_t w = max64(1, (int64_t{1} << 30) / (sd_us * sd_us));
+    if (!agrees_with(s, best)) continue;
+    int64_t w = sample_weight(estimator_.sigma_ns(s.delay_ns, path));
     sum_w += w;
-    sum_wo += w * (offset_ns / 1000);
+    sum_wo += w * ((s.utc_ns - clock_.utc_ns(s.local_ns)) / 1000);
     sum_wd += w * (s.delay_ns / 2000);
   }
   int64_t offset_ns = sum_w > 0 ? sum_wo / sum_w * 1000 : best.utc_ns - clock_.utc_ns(best.local_ns);
@@ -246,10 +249,7 @@ void Board::apply_samples(Source source, const Sample* samples, size_t n, const 
   int64_t gap_ns = estimator_.size() > 0 ? best.local_ns - last_sample_local_ns_ : 0;
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
-    // The samples of one burst agree to within a second, or something is wrong with them.
-    bool plausible = plausible_utc(s.utc_ns) &&
-                     abs64((s.utc_ns - best.utc_ns) - (s.local_ns - best.local_ns)) <= kUnfittedSlackNs;
-    if (plausible && (jump || inlier(s))) estimator_.add(s);
+    if (agrees_with(s, best) && (jump || inlier(s))) estimator_.add(s);
   }
   last_sample_local_ns_ = best.local_ns;
   estimator_.expire(best.local_ns - max64(kMinWindowNs, 8 * gap_ns));

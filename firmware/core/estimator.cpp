@@ -16,15 +16,15 @@ constexpr unsigned kSlopeToQ32Shift = 32 - kXShift;
 // is w / kWeightScale.
 constexpr int64_t kWeightScale = (int64_t{1} << 30) * 1'000'000;
 
-int64_t weight(int64_t sigma_ns) {
+}  // namespace
+
+int64_t sample_weight(int64_t sigma_ns) {
   int64_t us = (sigma_ns + 999) / 1000;
   if (us < 1) us = 1;
   if (us > (int64_t{1} << 20)) us = int64_t{1} << 20;
   int64_t w = (int64_t{1} << 30) / (us * us);
   return w < 1 ? 1 : w;
 }
-
-}  // namespace
 
 int64_t Fit::predict(int64_t at_local_ns) const {
   int64_t d = at_local_ns - local_ns;
@@ -111,7 +111,7 @@ Fit Estimator::fit(int64_t freq_hint_q32) const {
     int64_t d = d_of(i);
     return at(i).utc_ns - (newest.utc_ns + d + scale_q32(d, freq_hint_q32));
   };
-  auto w_of = [&](size_t i) { return weight(sigma_ns(at(i).delay_ns, f.min_delay_ns)); };
+  auto w_of = [&](size_t i) { return sample_weight(sigma_ns(at(i).delay_ns, f.min_delay_ns)); };
 
   int64_t sw = 0;
   Int128 swx, swy, sum_d;

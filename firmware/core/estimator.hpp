@@ -55,6 +55,10 @@ struct Fit {
   int64_t predict(int64_t at_local_ns) const;
 };
 
+// The least-squares weight of a sample of standard deviation sigma_ns: 2^30 / sigma^2, sigma in
+// microseconds rounded up (1 us to 2^20 us), at least 1.
+int64_t sample_weight(int64_t sigma_ns);
+
 class Estimator {
  public:
   // 34 minutes of bursts of 4 every 64 s; 3 KB, and 2 KB of scratch.
