@@ -1,6 +1,7 @@
 // The board's DS3231 keeper; see rtc_keeper.hpp.
 #include "firmware/core/rtc_keeper.hpp"
 
+#include "codec/timestamp.hpp"
 #include "firmware/core/wide.hpp"
 #include "proto/ds3231.hpp"
 #include "proto/units.hpp"
@@ -20,7 +21,7 @@ constexpr int64_t kRetryNs = 60 * kNsPerSecond;
 // next_action() wakes at least this often to plan reads and writes.
 constexpr int64_t kPlanIntervalNs = 60 * kNsPerSecond;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
+using codec::floor_div;
 
 // The local time at which the clock will show utc_ns.
 int64_t local_at_utc(const DisciplinedClock& clock, int64_t utc_ns, int64_t from_local_ns) {

@@ -1,10 +1,14 @@
 // The wall clock's face on a 32x8 LED matrix; see wall_display.hpp.
 #include "firmware/core/wall_display.hpp"
 
+#include "codec/timestamp.hpp"
+#include "proto/units.hpp"
+
 namespace lansync::fw {
 namespace {
 
-constexpr int64_t kSecondNs = 1'000'000'000;
+using codec::floor_div;
+using proto::kNsPerSecond;
 constexpr int64_t kDayS = 86'400;
 constexpr int kGlyphWidth = 5;
 constexpr int kGlyphRows = 7;
@@ -60,18 +64,17 @@ void draw_underline(WallFrame* f) {
   for (int x = kUnderlineFirstX; x <= kUnderlineLastX; x += 2) light(f, x, kStatusRow);
 }
 
-// Floor division and its remainder (>= 0) for a positive divisor.
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
+// The remainder (>= 0) of floor division by a positive divisor.
 int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
 
 // The four digits of the local time and whether the colon is lit (trusted: in the second's first half).
 void draw_time(WallFrame* f, const WallInput& in, bool trusted) {
-  int64_t local_s = floor_div(in.reading.utc_ns, kSecondNs) + in.utc_offset_s;
+  int64_t local_s = floor_div(in.reading.utc_ns, kNsPerSecond) + in.utc_offset_s;
   int64_t of_day = floor_mod(local_s, kDayS);
   int64_t hours = of_day / 3600, minutes = of_day / 60 % 60;
   const int64_t digits[4] = {hours / 10, hours % 10, minutes / 10, minutes % 10};
   for (int i = 0; i < 4; ++i) draw_glyph(f, static_cast<int>(digits[i]), kDigitX[i]);
-  if (!trusted || floor_mod(in.reading.utc_ns, kSecondNs) < kSecondNs / 2) draw_colon(f);
+  if (!trusted || floor_mod(in.reading.utc_ns, kNsPerSecond) < kNsPerSecond / 2) draw_colon(f);
 }
 
 }  // namespace
