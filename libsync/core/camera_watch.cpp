@@ -136,4 +136,9 @@ bool phone_synced_since(const TrustEvidence& before, const TrustEvidence& now) {
          now.state_boot.boot_id != before.state_boot.boot_id;
 }
 
+bool phone_synced_after(const TrustEvidence& e, int64_t since_unix_ns) {
+  return e.state_known && e.state_source == kPhoneSyncSource && e.state_boot.boot_id == e.this_boot.boot_id &&
+         e.state_last_sync_ns >= since_unix_ns;
+}
+
 }  // namespace lansync::core

@@ -134,4 +134,8 @@ bool phone_holds_clock(const TrustEvidence& e, int64_t now_ns, int64_t max_age_n
 // The sync-state record changed since `before` to a phone's: that phone set or verified the clock.
 bool phone_synced_since(const TrustEvidence& before, const TrustEvidence& now);
 
+// The sync-state record is a phone's, made in this boot at or after since_unix_ns by the clock (the
+// camera-request's time): the page answered the request before this run looked.
+bool phone_synced_after(const TrustEvidence& e, int64_t since_unix_ns);
+
 }  // namespace lansync::core

@@ -202,6 +202,16 @@ TEST(CameraWatch, APhoneHoldsTheClockWhileItsRecordCounts) {
   EXPECT_FALSE(phone_holds_clock(TrustEvidence{}, kNow, max_age));
 }
 
+TEST(CameraWatch, APhoneSyncedAfterTheRequestBeforeTheRunLooked) {
+  const int64_t requested = kNow - 2 * kS;
+  EXPECT_TRUE(phone_synced_after(record("phone", 1 * kS), requested));   // the page was quick
+  EXPECT_TRUE(phone_synced_after(record("phone", 2 * kS), requested));   // the same instant
+  EXPECT_FALSE(phone_synced_after(record("phone", 3 * kS), requested));  // before the camera appeared
+  EXPECT_FALSE(phone_synced_after(record("ntp:10.0.0.1", 0), requested));
+  EXPECT_FALSE(phone_synced_after(record("phone", 0, "7c9d8e1f-2a3b-4c5d-9e6f-a0b1c2d3e4f5"), requested));
+  EXPECT_FALSE(phone_synced_after(TrustEvidence{}, requested));
+}
+
 TEST(CameraWatch, APhoneSyncedWhenItsRecordChanged) {
   TrustEvidence before = record("phone", 600 * kS);
   EXPECT_FALSE(phone_synced_since(before, before));

@@ -280,6 +280,10 @@ class Run {
     int64_t max_age_ns = cli::seconds_to_ns(o_.max_age_min * 60);
     int64_t wait_ns = cli::seconds_to_ns(*core::parse_duration_s(o_.phone_first));
     core::TrustEvidence before = os::gather_trust_evidence(clock_, o_.state_path);
+    if (core::phone_synced_after(before, req->requested_unix_ms * proto::kNsPerMs)) {
+      phone_synced(why, before, "before this run looked");  // the page was quicker than this run's start
+      return;
+    }
     if (wait_ns <= 0 || !core::phone_holds_clock(before, clock_.now_ns(), max_age_ns)) {
       rec_.order_note = why + ": no phone holds this clock: the camera from this clock as it is";
       return;
@@ -294,17 +298,23 @@ class Run {
       clock_.sleep_ns(kPhoneCheckNs);
       core::TrustEvidence now = os::gather_trust_evidence(clock_, o_.state_path);
       if (core::phone_synced_since(before, now)) {
-        rec_.order = os::SyncOrder::PhoneThenCamera;
-        rec_.phone_sync_unix = static_cast<double>(now.state_last_sync_ns) / 1e9;
-        rec_.order_note =
-            fmt::format("{}: the phone synced this clock first ({} later), then the camera", why,
-                        core::format_duration(static_cast<double>(os::monotonic_ns() - start_mono_ns) / 1e9));
-        rec_.time_ns = clock_.now_ns();  // the run proper starts now, on the phone's clock
+        phone_synced(
+            why, now,
+            core::format_duration(static_cast<double>(os::monotonic_ns() - start_mono_ns) / 1e9) + " later");
         return;
       }
     }
     rec_.order_note = fmt::format("{}: no phone synced within {}: the camera from this clock as it is", why,
                                   core::format_duration(static_cast<double>(wait_ns) / 1e9));
+  }
+
+  // The phone synced this clock (its record is `e`; `when` says when, for the run's lines): the
+  // camera is set after it, from the phone's clock.
+  void phone_synced(const std::string& why, const core::TrustEvidence& e, const std::string& when) {
+    rec_.order = os::SyncOrder::PhoneThenCamera;
+    rec_.phone_sync_unix = static_cast<double>(e.state_last_sync_ns) / 1e9;
+    rec_.order_note = fmt::format("{}: the phone synced this clock first ({}), then the camera", why, when);
+    rec_.time_ns = clock_.now_ns();  // the run proper starts now, on the phone's clock
   }
 
   // The zone the camera is to show (rec_.time_zone; empty: this process's).
