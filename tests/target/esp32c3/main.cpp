@@ -28,7 +28,7 @@ constexpr uint8_t kOwnMac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};  // QEMU's 
 constexpr uint16_t kClientPort = 12300;
 constexpr uint16_t kServePort = 123;
 constexpr int64_t kSecondNs = 1'000'000'000;
-constexpr int64_t kTimerReadNs = 1'000'000;  // the wait loop reads the timer about this often
+constexpr int64_t kTimerReadNs = 5'000'000;  // the wait loop reads the timer about this often
 
 c3::Udp udp;
 
@@ -99,15 +99,33 @@ uint32_t spins_per_timer_read() {
   return spins < 1 ? 1 : static_cast<uint32_t>(spins > 1'000'000 ? 1'000'000 : spins);
 }
 
-}  // namespace
+// Waits until the gateway answers ARP (asked once a second): the network is up, and the board's
+// first burst is not lost to a MAC address not yet known.
+void wait_for_gateway(uint32_t spins) {
+  c3::Datagram ignored;
+  for (int64_t asked_ns = -kSecondNs; !udp.gateway_known();) {
+    if (c3::local_ns() - asked_ns >= kSecondNs) {
+      udp.ask_gateway();
+      asked_ns = c3::local_ns();
+    }
+    for (uint32_t turn = 0; turn < spins && !udp.gateway_known(); ++turn) udp.poll(&ignored);
+  }
+}
 
-int main() {
-  c3::watchdog_off();
-  c3::timer_start();
-  static const char kHello[] = "lansync board core on the ESP32-C3 (bare metal, open_eth)\n";
-  c3::uart_write(kHello, sizeof kHello - 1);
-  udp.start(kOwnMac, kOwnIp, kGateway);
+// A datagram received at at_ns: the server's reply for the board, or an SNTP request it answers.
+void take(Board& board, const c3::Datagram& d, int64_t at_ns, uint32_t* served) {
+  if (d.from_ip == kGateway && d.from_port == C3_SERVER_PORT && d.to_port == kClientPort) {
+    board.on_ntp_packet(d.data, d.size, at_ns);
+  } else if (d.to_port == kServePort && board.serving()) {
+    uint8_t reply[lansync::codec::kHeaderSize + lansync::codec::kMaxV3MacSize];
+    size_t n = board.serve_ntp(d.data, d.size, at_ns, reply, sizeof reply);
+    if (n > 0) n = board.stamp_transmit(reply, n, c3::local_ns());
+    if (n > 0 && udp.send(d.from_ip, d.from_port, kServePort, reply, n)) ++*served;
+  }
+}
 
+// The board's configuration: a client of the server behind the gateway, serving SNTP itself.
+BoardConfig board_config() {
   BoardConfig config;
   config.use_server = true;
   config.server_refid = kGateway;
@@ -116,19 +134,21 @@ int main() {
   config.serve = true;
   config.precision_log2 = -24;  // 62.5 ns ticks
   config.random64 = random64;
-  Board board(config);
+  return config;
+}
 
+}  // namespace
+
+int main() {
+  c3::watchdog_off();
+  c3::timer_start();
+  static const char kHello[] = "lansync board core on the ESP32-C3 (bare metal, open_eth)\n";
+  c3::uart_write(kHello, sizeof kHello - 1);
+  udp.start(kOwnMac, kOwnIp, kGateway);
+  Board board(board_config());
   const uint32_t spins = spins_per_timer_read();
-  // The network is up when the gateway answers ARP; the board starts then, its first burst
-  // not lost to a MAC address not yet known.
-  c3::Datagram d;
-  for (int64_t asked_ns = -kSecondNs; !udp.gateway_known();) {
-    if (c3::local_ns() - asked_ns >= kSecondNs) {
-      udp.ask_gateway();
-      asked_ns = c3::local_ns();
-    }
-    for (uint32_t turn = 0; turn < spins && !udp.gateway_known(); ++turn) udp.poll(&d);
-  }
+  wait_for_gateway(spins);
+
   int64_t now_ns = c3::local_ns();
   board.start(now_ns);
   int64_t next_status_ns = now_ns + kSecondNs;
@@ -150,17 +170,10 @@ int main() {
     }
     int64_t deadline_ns = a.at_local_ns < next_status_ns ? a.at_local_ns : next_status_ns;
     // Wait for a frame or the deadline, looking at the timer only every `spins` turns.
+    c3::Datagram d;
     for (uint32_t turn = 1;; ++turn) {
       if (udp.poll(&d)) {
-        int64_t at_ns = c3::local_ns();
-        if (d.from_ip == kGateway && d.from_port == C3_SERVER_PORT && d.to_port == kClientPort) {
-          board.on_ntp_packet(d.data, d.size, at_ns);
-        } else if (d.to_port == kServePort && board.serving()) {
-          uint8_t reply[lansync::codec::kHeaderSize + lansync::codec::kMaxV3MacSize];
-          size_t n = board.serve_ntp(d.data, d.size, at_ns, reply, sizeof reply);
-          if (n > 0) n = board.stamp_transmit(reply, n, c3::local_ns());
-          if (n > 0 && udp.send(d.from_ip, d.from_port, kServePort, reply, n)) ++served;
-        }
+        take(board, d, c3::local_ns(), &served);
         break;
       }
       if (turn % spins == 0 && c3::local_ns() >= deadline_ns) break;

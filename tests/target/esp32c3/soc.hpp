@@ -16,8 +16,9 @@ void uart_write(const char* text, size_t size);
 void timer_start();
 // The system timer's unit 0 in ns.  Each read latches the counter (SYSTIMER_UNIT0_OP.UPDATE):
 // QEMU's emulation drops the part of a tick elapsed at each latch, up to 62.5 ns, so its counter
-// runs slow by about 31 ns per read.  The port reads it at most once per millisecond in its
-// wait loop (main.cpp), a few ppm that the board's frequency estimate takes like a crystal's.
+// runs slow by about 31 ns per read.  The port's wait loop reads it about every 5 ms (main.cpp),
+// the rest at each datagram and action: tens of ppm that the board's frequency estimate takes
+// as a crystal's.
 int64_t local_ns();
 // How many times local_ns() latched the counter since timer_start().
 uint32_t timer_reads();
