@@ -1,6 +1,7 @@
 #include "net.hpp"
 
 #include "codec/bytes.hpp"
+#include "soc.hpp"
 
 namespace c3 {
 namespace {
@@ -9,8 +10,6 @@ using lansync::codec::load_be16;
 using lansync::codec::load_be32;
 using lansync::codec::store_be16;
 using lansync::codec::store_be32;
-
-volatile uint32_t& reg(uint32_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
 
 // open_eth: its registers, then its 128 buffer descriptors (two words: length and flags, the
 // buffer's address) from 0x400 on; the first TX_BD_NUM are for sending, the rest for receiving.

@@ -3,8 +3,6 @@
 namespace c3 {
 namespace {
 
-volatile uint32_t& reg(uint32_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
-
 constexpr uint32_t kUart0 = 0x6000'0000;
 constexpr uint32_t kUartFifo = kUart0 + 0x00;
 constexpr uint32_t kUartStatus = kUart0 + 0x1C;  // TXFIFO_CNT in bits 16..25

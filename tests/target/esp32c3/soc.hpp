@@ -9,6 +9,9 @@
 
 namespace c3 {
 
+// The 32-bit memory-mapped register at address.
+inline volatile uint32_t& reg(uint32_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
+
 // Writes size bytes to UART0 (115200 8N1 as the ROM set it), waiting while its FIFO is full.
 void uart_write(const char* text, size_t size);
 
