@@ -32,6 +32,7 @@
 #include "os/log.hpp"
 #include "os/privileges.hpp"
 #include "os/random.hpp"
+#include "os/shm_refclock.hpp"
 #include "os/simulated_clock.hpp"
 #include "status.hpp"
 #include "tls_files.hpp"
@@ -113,6 +114,11 @@ void define_upstream_options(CLI::App& app, Options& opt) {
          "follow this NTP server (repeatable); with 'key ID', sign requests with that key from --keys "
          "and use only replies signed alike")
       ->type_name("HOST[:PORT] [key ID]");
+  app.add_option("--gps", opt.gps,
+                 "follow a GPS receiver through gpsd's shared memory segment N (0: its time, 1: its "
+                 "PPS; repeatable), a source among the upstream servers; with 'error S', the receiver's "
+                 "error (s), else the segment's precision")
+      ->type_name("shm:N [error S]");
   app.add_flag("--no-clock-control", opt.no_clock_control,
                "follow upstream servers without adjusting the clock (another daemon owns it)");
   app.add_option("--step-threshold", opt.step_threshold_s,
@@ -360,6 +366,24 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
       return kUsage;
     }
     upstreams.add_name(spec.text, *hp, spec.key_id != 0 ? keys : nullptr, spec.key_id);
+  }
+  return std::nullopt;
+}
+
+// The --gps receivers: gpsd's segments, attached now (as root: gpsd's are mode 0600).
+Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
+  auto specs = parse_refclocks(opt.gps);
+  if (!specs) {
+    os::log::error("{}", specs.error().message);
+    return kUsage;
+  }
+  for (RefclockSpec& spec : *specs) {
+    auto segment = os::ShmSegment::attach(spec.unit);
+    if (!segment) {
+      os::log::error("--gps {}: {}", spec.text, segment.error().message);
+      return kFailure;
+    }
+    upstreams.add_refclock(std::move(spec), std::move(*segment));
   }
   return std::nullopt;
 }
@@ -657,6 +681,17 @@ Stop drop_root(const Options& opt, const std::string& user, os::KeptRights keep,
   return std::nullopt;
 }
 
+// Says what sntpd follows (servers and GPS receivers), if anything, and whether it keeps the clock.
+void log_following(size_t servers, size_t receivers, bool follows) {
+  if (servers == 0 && receivers == 0) return;
+  std::string what = servers > 0 ? fmt::format("{} upstream server{}", servers, servers > 1 ? "s" : "") : "";
+  if (receivers > 0) {
+    what +=
+        fmt::format("{}{} GPS receiver{}", what.empty() ? "" : " and ", receivers, receivers > 1 ? "s" : "");
+  }
+  os::log::info("following {}, {}", what, follows ? "disciplining the clock" : "without clock control");
+}
+
 // Opens everything as root, drops privileges, runs until stopped.
 int serve(const Options& opt, os::Clock& clock, bool simulated) {
   bool http_set = phones_may_set(opt, false);
@@ -681,8 +716,10 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uc.max_sources = static_cast<size_t>(opt.max_sources);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
+  if (Stop stop = add_refclocks(opt, *upstreams)) return *stop;
   size_t servers = upstreams->size();
-  bool follows = uc.clock_control && servers > 0;  // sntpd disciplines the clock
+  size_t receivers = upstreams->refclocks();
+  bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
   HttpConfig hc;
@@ -709,10 +746,7 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   keep.sys_time = !simulated && (follows || http_set);
   keep.switch_user = switches;
   if (Stop stop = drop_root(opt, user, keep, follows, http_set)) return *stop;
-  if (servers > 0) {
-    os::log::info("following {} upstream server{}, {}", servers, servers > 1 ? "s" : "",
-                  follows ? "disciplining the clock" : "without clock control");
-  }
+  log_following(servers, receivers, follows);
   bool ran = daemon.run();
   if (daemon.http_tls_refused()) return kUsage;  // a configuration error, found by sntpd-web
   return ran ? kOk : kFailure;

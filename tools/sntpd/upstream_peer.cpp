@@ -159,11 +159,31 @@ core::PoolVerdict UpstreamPeer::judge(const core::UpstreamSource& s, bool outvot
 
 std::string UpstreamPeer::state(const std::vector<core::UpstreamSource>& sources, size_t i,
                                 const UpstreamFollower& follower, bool has_sample) const {
+  if (sources[i].stopped()) return last_problem_ + ", not polled";
+  return source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reply" : last_problem_);
+}
+
+bool describe_source(const core::UpstreamSource& s, int64_t now_ns, int64_t reach_change_ns,
+                     UpstreamSnapshot& u) {
+  u.reach = s.reach();
+  u.reachable = s.reachable();
+  u.reachable_since_ns = reach_change_ns;
+  u.poll_s = int64_t{1} << s.poll_log2();
+  auto b = s.best();
+  if (!b) return false;
+  u.offset_ns = b->sample.offset_ns;
+  u.delay_ns = b->sample.delay_ns;
+  u.stratum = b->stratum;
+  u.last_sample_age_ns = now_ns - b->time_ns;
+  return true;
+}
+
+std::string source_state(const std::vector<core::UpstreamSource>& sources, size_t i,
+                         const UpstreamFollower& follower, bool has_sample, const std::string& no_sample) {
   const core::UpstreamSource& s = sources[i];
   const core::UpstreamSelection& sel = follower.selection();
-  if (s.stopped()) return last_problem_ + ", not polled";
   if (s.falseticker()) return "falseticker (beyond --max-change)";
-  if (!has_sample) return last_problem_.empty() ? "no reply" : last_problem_;
+  if (!has_sample) return no_sample;
   if (!follower.synced() && !s.agreed()) {
     return fmt::format("{} of {} consistent samples", s.samples(), core::kAgreementSamples);
   }
@@ -181,18 +201,8 @@ UpstreamSnapshot UpstreamPeer::snapshot(const std::vector<core::UpstreamSource>&
   UpstreamSnapshot u;
   u.server = s.name();
   u.address = address_.to_string();
-  u.reach = s.reach();
-  u.reachable = s.reachable();
-  u.reachable_since_ns = now_ns - (now_mono - reach_change_mono_ns_);  // on the clock as it is now
-  u.poll_s = int64_t{1} << s.poll_log2();
-  auto b = s.best();
-  if (b) {
-    u.offset_ns = b->sample.offset_ns;
-    u.delay_ns = b->sample.delay_ns;
-    u.stratum = b->stratum;
-    u.last_sample_age_ns = now_ns - b->time_ns;
-  }
-  u.state = state(sources, i, follower, b.has_value());
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
+  u.state = state(sources, i, follower, has_sample);
   u.rejected = rejected_;
   return u;
 }

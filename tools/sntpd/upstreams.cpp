@@ -65,8 +65,18 @@ os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
   if (auto st = sock->connect(address); !st) return st;  // it needs a route
   int64_t now_mono = os::monotonic_ns();
   peers_.emplace_back(address, std::move(*sock), names_[name], name, now_mono);
-  sources_.emplace_back(names_[name].text, address.refid(), now_mono, config_.max_poll_log2);
+  // Before the receivers' sources, which move up one: the follower's indices change.
+  sources_.emplace(sources_.begin() + static_cast<std::ptrdiff_t>(peers_.size() - 1), names_[name].text,
+                   address.refid(), now_mono, config_.max_poll_log2);
+  if (!refclocks_.empty()) follower_.renumbered();
   return os::ok();
+}
+
+void Upstreams::add_refclock(RefclockSpec spec, os::ShmSegment segment) {
+  int64_t now_mono = os::monotonic_ns();
+  refclocks_.emplace_back(std::move(spec), std::move(segment), now_mono);
+  sources_.emplace_back(refclocks_.back().name(), refclocks_.back().refid(), now_mono,
+                        std::min(kRefclockPollLog2, config_.max_poll_log2));
 }
 
 void Upstreams::drop_peers(const std::vector<size_t>& indices) {
@@ -150,6 +160,7 @@ std::vector<int> Upstreams::fds() const {
 int64_t Upstreams::next_due_ns() const {
   int64_t due = follower_.slew_due_ns();
   for (const core::UpstreamSource& s : sources_) due = std::min(due, s.next_poll_ns());
+  for (const RefclockPeer& r : refclocks_) due = std::min(due, r.next_read_ns());
   return std::min(due, names_.next_due_ns());
 }
 
@@ -163,6 +174,7 @@ std::optional<UpstreamAction> Upstreams::poll_once() {
       follower_.reselect(sources_, clock_.now_ns());
     }
   }
+  if (auto a = poll_refclocks(mono_now_ns)) return a;
   judge_pool(mono_now_ns);
   names_.ask(mono_now_ns);
   return std::nullopt;
@@ -204,10 +216,34 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   s.root_delay_ns = codec::from_ntp_short(h.root_delay);
   s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
   s.precision_log2 = h.precision_log2;
-  core::SampleVerdict verdict = sources_[i].on_sample(s, follower_.sample_rules());
-  peers_[i].report(sources_[i], verdict, s.sample.offset_ns, config_.max_change_ns);
+  return take_sample(i, s, action);
+}
+
+std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
+  auto remaining_at = [this](int64_t mono_ns) { return follower_.remaining_ns(mono_ns); };
+  for (size_t j = 0; j < refclocks_.size(); ++j) {
+    size_t k = peers_.size() + j;
+    refclocks_[j].read_due(clock_, now_mono, remaining_at);
+    if (sources_[k].next_poll_ns() > now_mono) continue;
+    bool reach_changed = false;
+    std::optional<core::UpstreamSample> s = refclocks_[j].poll(sources_[k], now_mono, &reach_changed);
+    std::optional<UpstreamAction> action;
+    if (s && take_sample(k, *s, &action) && action) return action;
+    if (reach_changed) follower_.reselect(sources_, clock_.now_ns());
+  }
+  return std::nullopt;
+}
+
+bool Upstreams::take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action) {
+  core::SampleVerdict verdict = sources_[k].on_sample(s, follower_.sample_rules());
+  if (k < peers_.size()) {
+    peers_[k].report(sources_[k], verdict, s.sample.offset_ns, config_.max_change_ns);
+  } else if (verdict == core::SampleVerdict::BeyondMaxChange || verdict == core::SampleVerdict::Falseticker) {
+    os::log::warn("{}: offset {:+.3f} s is beyond --max-change: not applied ({} in a row)",
+                  sources_[k].name(), static_cast<double>(s.sample.offset_ns) / 1e9, sources_[k].strikes());
+  }
   if (verdict != core::SampleVerdict::Used && verdict != core::SampleVerdict::Restarted) {
-    // Nothing to correct; the selection only loses this server.
+    // Nothing to correct; the selection only loses this source.
     follower_.reselect(sources_, clock_.now_ns());
     return true;
   }
@@ -215,13 +251,26 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
     // The frequency the clock has now (a drift file's) is where the discipline starts.
     if (auto st = clock_.sync_status()) follower_.start_from(st->frequency_ppm);
   }
-  *action = follower_.update(sources_, i, clock_.now_ns(), now_mono);
-  if (*action) (*action)->source = "ntp:" + peers_[(*action)->system_peer].address().ip();
+  *action = follower_.update(sources_, k, clock_.now_ns(), os::monotonic_ns());
+  if (*action) (*action)->source = source_label((*action)->system_peer);
   return true;
 }
 
+std::string Upstreams::source_label(size_t k) const {
+  if (k < peers_.size()) return "ntp:" + peers_[k].address().ip();
+  return refclocks_[k - peers_.size()].source();
+}
+
 void Upstreams::applied(const UpstreamAction& a, bool done) {
-  follower_.applied(a, done, sources_, clock_.now_ns(), os::monotonic_ns());
+  int64_t now_ns = clock_.now_ns();
+  follower_.applied(a, done, sources_, now_ns, os::monotonic_ns());
+  // The receivers' readings not yet taken move as the sources' samples did.
+  const core::Discipline& d = a.discipline;
+  if (!done || (d.kind == core::Discipline::Slew && !d.clock.is_update)) return;
+  for (RefclockPeer& r : refclocks_) {
+    d.kind == core::Discipline::Step ? r.shift(now_ns, 0, d.offset_ns)
+                                     : r.shift(now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns);
+  }
 }
 
 std::vector<UpstreamSnapshot> Upstreams::status() const {
@@ -231,6 +280,8 @@ std::vector<UpstreamSnapshot> Upstreams::status() const {
   int64_t real_now_ns = clock_.now_ns();
   for (size_t i = 0; i < peers_.size(); ++i)
     out.push_back(peers_[i].snapshot(sources_, i, follower_, real_now_ns, now_mono));
+  for (size_t j = 0; j < refclocks_.size(); ++j)
+    out.push_back(refclocks_[j].snapshot(sources_, peers_.size() + j, follower_, real_now_ns, now_mono));
   return out;
 }
 

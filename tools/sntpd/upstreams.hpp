@@ -32,6 +32,7 @@
 #include "upstream_follower.hpp"
 #include "upstream_names.hpp"
 #include "upstream_peer.hpp"
+#include "upstream_refclock.hpp"
 
 namespace lansync::sntpd {
 
@@ -68,8 +69,12 @@ class Upstreams {
   // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
   void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
                 uint32_t key_id = 0);
-  bool empty() const { return names_.size() == 0; }
+  // Adds a GPS receiver read through gpsd's shared memory (upstream_refclock.hpp), a source
+  // among the servers from now on.
+  void add_refclock(RefclockSpec spec, os::ShmSegment segment);
+  bool empty() const { return names_.size() == 0 && refclocks_.empty(); }
   size_t size() const { return names_.size(); }  // servers added (names, not addresses)
+  size_t refclocks() const { return refclocks_.size(); }
 
   // File descriptors to poll: replies, and answers of the resolver.
   std::vector<int> fds() const;
@@ -108,12 +113,21 @@ class Upstreams {
   // anew, and then *action is the correction it asks for, if any.
   bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
                   std::optional<UpstreamAction>* action);
+  // Reads the receivers when due and takes the sample of each whose poll came; the first
+  // correction one asks for, if any.
+  std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
+  // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
+  bool take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action);
+  // What the sync-state file records as sources_[k]'s name ("ntp:ADDRESS", "gps:shm0").
+  std::string source_label(size_t k) const;
 
   os::Clock& clock_;
   UpstreamConfig config_;
   UpstreamNames names_;
-  // peers_[i] and sources_[i] are the same server (core wants the sources together).
+  // peers_[i] and sources_[i] are the same server, refclocks_[j] and sources_[peers_.size() + j]
+  // the same receiver (core wants the sources together).
   std::vector<UpstreamPeer> peers_;
+  std::vector<RefclockPeer> refclocks_;
   std::vector<core::UpstreamSource> sources_;
   UpstreamFollower follower_;
 };

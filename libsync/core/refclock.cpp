@@ -1,0 +1,109 @@
+// GPS receiver records through gpsd's shared memory, and their filter; see refclock.hpp.
+#include "core/refclock.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/discipline.hpp"
+
+namespace lansync::core {
+namespace {
+
+constexpr int64_t kNsPerS = 1'000'000'000;
+// 2^63 ns is in 2262: seconds beyond this would overflow.
+constexpr int64_t kMaxSeconds = INT64_MAX / kNsPerS - 1;
+
+// s and us (and ns, used when it agrees with us, as ntpd's SHM driver does) in Unix ns.
+bool to_ns(int64_t s, int32_t us, int32_t ns, int64_t* out) {
+  if (s < 0 || s > kMaxSeconds || us < 0 || us > 999'999) return false;
+  int64_t frac = ns >= 0 && ns <= 999'999'999 && ns / 1000 == us ? ns : int64_t{us} * 1000;
+  *out = s * kNsPerS + frac;
+  return true;
+}
+
+}  // namespace
+
+const char* describe(ShmProblem p) {
+  switch (p) {
+    case ShmProblem::NotValid: return "no new record";
+    case ShmProblem::Torn: return "a record changed while it was read";
+    case ShmProblem::BadTime: return "a record with a time out of range";
+    case ShmProblem::Alarm: return "the receiver says it has no fix (leap 3)";
+  }
+  return "unknown";
+}
+
+Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_after) {
+  if (r.mode != 0 && r.mode != 1) return fail(ShmProblem::Torn);
+  if (r.mode == 1 && r.count != count_after) return fail(ShmProblem::Torn);
+  if (r.valid != 1) return fail(ShmProblem::NotValid);
+  if (r.leap == 3) return fail(ShmProblem::Alarm);
+  int64_t reference_ns = 0;
+  int64_t local_ns = 0;
+  if (!to_ns(r.clock_s, r.clock_us, r.clock_ns, &reference_ns) ||
+      !to_ns(r.receive_s, r.receive_us, r.receive_ns, &local_ns)) {
+    return fail(ShmProblem::BadTime);
+  }
+  RefclockSample s;
+  s.local_ns = local_ns;
+  s.offset_ns = reference_ns - local_ns;
+  s.precision_log2 = static_cast<int8_t>(std::clamp(r.precision, -30, 0));
+  return s;
+}
+
+void RefclockFilter::add(const RefclockSample& s) {
+  if (s.local_ns == last_local_ns_) return;
+  last_local_ns_ = s.local_ns;
+  if (readings_.size() == kMaxRefclockReadings) readings_.erase(readings_.begin());
+  readings_.push_back(s);
+}
+
+void RefclockFilter::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
+  for (RefclockSample& s : readings_) {
+    int64_t delta = correction_shift_ns(s.local_ns, when_ns, dfreq_ppm, doffset_ns);
+    s.offset_ns -= delta;
+    s.local_ns += delta;
+  }
+}
+
+std::optional<RefclockPoll> RefclockFilter::take() {
+  if (readings_.empty()) return std::nullopt;
+  std::vector<RefclockSample> r;
+  r.swap(readings_);
+  RefclockPoll p;
+  p.taken = r.size();
+  // The median, then the readings nearest it: a reading late by a loaded gpsd stays out.
+  std::vector<int64_t> offsets;
+  for (const RefclockSample& s : r) offsets.push_back(s.offset_ns);
+  std::nth_element(offsets.begin(), offsets.begin() + static_cast<std::ptrdiff_t>(offsets.size() / 2),
+                   offsets.end());
+  int64_t median = offsets[offsets.size() / 2];
+  std::stable_sort(r.begin(), r.end(), [median](const RefclockSample& a, const RefclockSample& b) {
+    return std::llabs(a.offset_ns - median) < std::llabs(b.offset_ns - median);
+  });
+  size_t keep = std::max<size_t>(1, static_cast<size_t>(std::ceil(kRefclockKeepFraction * static_cast<double>(r.size()))));
+  r.resize(keep);
+  // Means taken about the first reading, so that no sum of Unix times overflows.
+  const RefclockSample& base = r.front();
+  double dt = 0;
+  double doff = 0;
+  p.precision_log2 = -30;
+  for (const RefclockSample& s : r) {
+    dt += static_cast<double>(s.local_ns - base.local_ns);
+    doff += static_cast<double>(s.offset_ns - base.offset_ns);
+    p.precision_log2 = std::max(p.precision_log2, s.precision_log2);
+  }
+  double n = static_cast<double>(r.size());
+  p.time_ns = base.local_ns + std::llround(dt / n);
+  p.offset_ns = base.offset_ns + std::llround(doff / n);
+  double var = 0;
+  for (const RefclockSample& s : r) {
+    double d = static_cast<double>(s.offset_ns - p.offset_ns);
+    var += d * d;
+  }
+  p.sd_ns = std::llround(std::sqrt(var / n));
+  p.readings = r.size();
+  return p;
+}
+
+}  // namespace lansync::core

@@ -1,0 +1,96 @@
+// A GPS receiver's time as gpsd hands it over: the NTP shared-memory (SHM) records, and the
+// filter that turns a poll's worth of them into one sample for the discipline.
+//
+// gpsd (and ntpd's SHM drivers) write, about once a second, a record holding
+// the time the receiver gave ("clock" time) and the system clock's reading
+// when it came ("receive" time); their difference is our clock's offset from
+// the receiver (positive: the receiver is ahead, our clock is behind, as every
+// offset in lansync).  By gpsd's convention segment 2N holds receiver N's own
+// time (NMEA or binary, precision about -1: its words arrive up to 0.5 s after
+// the second) and segment 2N+1 the pulse per second gpsd timed (precision about
+// -20); the record says which through its precision.  Mode 1 records carry a
+// count that a writer bumps before and after, so that a record read while being
+// written is refused (ntpd's SHM driver rule).
+//
+// RefclockFilter collects the records of one poll interval and gives their
+// mean (after dropping the 40 % furthest from the median, as chronyd's refclock
+// filter does) at their mean time: a linear drift over the poll averages out
+// there.  Its samples follow each correction of the clock made before the poll
+// ends, as the discipline's registers do (core/discipline).  Pure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "codec/result.hpp"
+
+namespace lansync::core {
+
+// One SHM record as read out of the segment (its C layout is os/shm_refclock's).
+struct ShmRecord {
+  int32_t mode = 0;     // 0: no count protocol; 1: count bumped around each write
+  int32_t count = 0;    // the writer's count (mode 1)
+  int64_t clock_s = 0;  // the receiver's time, Unix s
+  int32_t clock_us = 0;
+  int32_t clock_ns = 0;   // the same to the ns, when the writer sets it (it agrees with clock_us)
+  int64_t receive_s = 0;  // our clock's reading when it came, Unix s
+  int32_t receive_us = 0;
+  int32_t receive_ns = 0;
+  int32_t leap = 0;       // 0 none, 1 insert, 2 delete, 3 alarm (not synchronized)
+  int32_t precision = 0;  // log2 s of the receiver's time; 0: not said
+  int32_t valid = 0;      // 1: a new record the reader has not taken yet
+};
+
+// One reading of the receiver.
+struct RefclockSample {
+  int64_t local_ns = 0;       // our clock when it came (Unix ns)
+  int64_t offset_ns = 0;      // receiver - our clock (positive: our clock is behind)
+  int8_t precision_log2 = 0;  // the writer's, -30 to 0 (0 when it said nothing)
+};
+
+// Why a record is not a reading.
+enum class ShmProblem : uint8_t {
+  NotValid,  // no new record since the last read
+  Torn,      // read while being written (mode 1 count changed), or a mode we do not know
+  BadTime,   // a field out of range (microseconds beyond 999 999, a time before 1970)
+  Alarm,     // leap 3: the receiver has no fix
+};
+const char* describe(ShmProblem p);
+
+// The reading a record holds; count_after is the count read again after copying it (mode 1).
+Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_after);
+
+// The mean of a poll's readings.
+struct RefclockPoll {
+  int64_t time_ns = 0;        // the kept readings' mean local time
+  int64_t offset_ns = 0;      // their mean offset, at time_ns
+  int64_t sd_ns = 0;          // their standard deviation about the mean
+  size_t readings = 0;        // kept
+  size_t taken = 0;           // collected this poll
+  int8_t precision_log2 = 0;  // the coarsest of the readings'
+};
+
+// Readings a poll keeps at most (about 17 minutes at one a second).
+inline constexpr size_t kMaxRefclockReadings = 1024;
+// The share of a poll's readings, nearest the median, that the mean is taken over (chronyd's 0.6).
+inline constexpr double kRefclockKeepFraction = 0.6;
+
+class RefclockFilter {
+ public:
+  // Adds a reading (the oldest is dropped beyond kMaxRefclockReadings); one with the local time
+  // of the last one added is the same reading again and is ignored.
+  void add(const RefclockSample& s);
+  // A correction was made at when_ns (core/discipline): the readings follow it.
+  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  // The poll's mean, and a fresh poll; nothing when no reading came.
+  std::optional<RefclockPoll> take();
+  size_t size() const { return readings_.size(); }
+
+ private:
+  std::vector<RefclockSample> readings_;
+  int64_t last_local_ns_ = INT64_MIN;
+};
+
+}  // namespace lansync::core

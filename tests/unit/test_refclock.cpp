@@ -1,0 +1,156 @@
+// Tests of a GPS receiver's records through gpsd's shared memory (core/refclock) and of the
+// --gps words (tools/sntpd/upstream_refclock): decoding as ntpd's SHM driver does, the poll's
+// filter, the readings following a correction.
+#include <gtest/gtest.h>
+
+#include "core/refclock.hpp"
+#include "upstream_refclock.hpp"
+
+namespace lansync {
+namespace {
+
+using core::ShmProblem;
+using core::ShmRecord;
+
+// A mode-1 record as gpsd writes it: the receiver at 1 700 000 000.250 s, our clock 1.5 ms behind.
+ShmRecord gpsd_record() {
+  ShmRecord r;
+  r.mode = 1;
+  r.count = 8;
+  r.clock_s = 1'700'000'000;
+  r.clock_us = 250'000;
+  r.clock_ns = 250'000'123;
+  r.receive_s = 1'700'000'000;
+  r.receive_us = 248'500;
+  r.receive_ns = 248'500'000;
+  r.precision = -20;
+  r.valid = 1;
+  return r;
+}
+
+TEST(Refclock, DecodesGpsdsRecordToTheNanosecond) {
+  auto s = core::decode_shm(gpsd_record(), 8);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->local_ns, 1'700'000'000'248'500'000);
+  EXPECT_EQ(s->offset_ns, 1'500'123);  // positive: our clock is behind the receiver
+  EXPECT_EQ(s->precision_log2, -20);
+}
+
+TEST(Refclock, TakesMicrosecondsWhenTheNanosecondsDisagree) {
+  ShmRecord r = gpsd_record();
+  r.clock_ns = 0;  // an old writer that leaves the ns fields alone
+  r.receive_ns = 0;
+  auto s = core::decode_shm(r, 8);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->offset_ns, 1'500'000);
+}
+
+TEST(Refclock, RefusesWhatIsNotANewWholeReading) {
+  ShmRecord r = gpsd_record();
+  EXPECT_EQ(core::decode_shm(r, 9).error(), ShmProblem::Torn);  // written while we read
+  r.mode = 7;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::Torn);
+  r = gpsd_record();
+  r.valid = 0;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::NotValid);
+  r = gpsd_record();
+  r.leap = 3;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::Alarm);
+  r = gpsd_record();
+  r.clock_us = 1'000'000;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::BadTime);
+  r = gpsd_record();
+  r.receive_s = -1;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::BadTime);
+  r = gpsd_record();
+  r.clock_s = INT64_MAX;
+  EXPECT_EQ(core::decode_shm(r, 8).error(), ShmProblem::BadTime);
+  r = gpsd_record();
+  r.mode = 0;  // no count protocol: the count is not compared
+  EXPECT_TRUE(core::decode_shm(r, 99).ok());
+}
+
+TEST(Refclock, APollIsTheMeanOfTheReadingsNearestTheMedianAtTheirMeanTime) {
+  core::RefclockFilter f;
+  EXPECT_FALSE(f.take().has_value());
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  // Ten readings a second apart, offsets 1000 +- 10 ns; two late by a busy gpsd, far out.
+  for (int i = 0; i < 10; ++i) {
+    int64_t offset = 1000 + (i % 2 == 0 ? 10 : -10);
+    if (i == 3) offset = -400'000;
+    if (i == 7) offset = -300'000;
+    f.add({t0 + i * 1'000'000'000LL, offset, -20});
+  }
+  auto p = f.take();
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->taken, 10u);
+  EXPECT_EQ(p->readings, 6u);  // 60 %
+  EXPECT_NEAR(static_cast<double>(p->offset_ns), 1000, 10);
+  EXPECT_LE(p->sd_ns, 10);
+  EXPECT_EQ(p->precision_log2, -20);
+  EXPECT_EQ(f.size(), 0u);  // a fresh poll
+  EXPECT_FALSE(f.take().has_value());
+}
+
+TEST(Refclock, ALinearDriftAveragesOutAtTheMeanTime) {
+  core::RefclockFilter f;
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  // Our clock 20 ppm slow: the offset grows 20 us a second.
+  for (int i = 0; i < 16; ++i) f.add({t0 + i * 1'000'000'000LL, 5'000 + i * 20'000, -20});
+  auto p = f.take();
+  ASSERT_TRUE(p.has_value());
+  double at = static_cast<double>(p->time_ns - t0) / 1e9;
+  EXPECT_NEAR(static_cast<double>(p->offset_ns), 5'000 + at * 20'000, 1);
+}
+
+TEST(Refclock, ReadingsFollowACorrectionMadeBeforeThePollEnds) {
+  core::RefclockFilter f;
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  f.add({t0, 2'000'000, -20});
+  // The clock stepped forward 2 ms at t0 + 1 s: the reading, on the clock as it is now, says 0.
+  f.shift(t0 + 1'000'000'000, 0, 2'000'000);
+  auto p = f.take();
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->offset_ns, 0);
+  EXPECT_EQ(p->time_ns, t0 + 2'000'000);
+}
+
+TEST(Refclock, TheSameReadingTwiceCountsOnce) {
+  core::RefclockFilter f;
+  f.add({1000, 5, -20});
+  f.add({1000, 5, -20});
+  EXPECT_EQ(f.size(), 1u);
+}
+
+TEST(Refclock, ParsesTheGpsWords) {
+  auto specs = sntpd::parse_refclocks({"shm:0", "shm:1", "error", "0.000002"});
+  ASSERT_TRUE(specs.ok());
+  ASSERT_EQ(specs->size(), 2u);
+  EXPECT_EQ((*specs)[0].unit, 0);
+  EXPECT_EQ((*specs)[0].error_ns, 0);
+  EXPECT_EQ((*specs)[1].unit, 1);
+  EXPECT_EQ((*specs)[1].error_ns, 2'000);
+}
+
+TEST(Refclock, RefusesGpsWordsItCannotUseWithOneLine) {
+  for (const auto& words : std::vector<std::vector<std::string>>{{"shm:"},
+                                                                 {"shm:256"},
+                                                                 {"shm:-1"},
+                                                                 {"shm:1x"},
+                                                                 {"/dev/pps0"},
+                                                                 {"error", "0.1"},
+                                                                 {"shm:0", "error"},
+                                                                 {"shm:0", "error", "0"},
+                                                                 {"shm:0", "error", "2"},
+                                                                 {"shm:0", "error", "nan"},
+                                                                 {"shm:0", "error", "0.1", "error", "0.2"},
+                                                                 {"shm:\n0"}}) {
+    auto specs = sntpd::parse_refclocks(words);
+    ASSERT_FALSE(specs.ok()) << words[0];
+    EXPECT_EQ(specs.error().message.find('\n'), std::string::npos) << specs.error().message;
+    EXPECT_NE(specs.error().message.find("--gps"), std::string::npos) << specs.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace lansync

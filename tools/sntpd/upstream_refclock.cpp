@@ -1,0 +1,135 @@
+// A GPS receiver through gpsd's shared memory; see upstream_refclock.hpp.
+#include "upstream_refclock.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "codec/ntp_packet.hpp"
+#include "os/log.hpp"
+#include "upstream_peer.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+// The most error a user may state for a receiver: beyond a second its time is not worth serving.
+constexpr double kMaxStatedErrorS = 1.0;
+
+// "shm:N" as a unit; false when it is not one.
+bool parse_shm(const std::string& text, int* unit) {
+  if (text.rfind("shm:", 0) != 0 || text.size() == 4) return false;
+  const char* begin = text.data() + 4;
+  const char* end = text.data() + text.size();
+  auto [at, ec] = std::from_chars(begin, end, *unit);
+  return ec == std::errc{} && at == end && *unit >= 0 && *unit <= os::kMaxShmUnit;
+}
+
+// Seconds above 0 and at most kMaxStatedErrorS, as ns; false when it is not that.
+bool parse_error_s(const std::string& text, int64_t* ns) {
+  double s = 0;
+  auto [at, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
+  if (text.empty() || ec != std::errc{} || at != text.data() + text.size() || !(s > 0) ||
+      s > kMaxStatedErrorS) {
+    return false;
+  }
+  *ns = std::max<int64_t>(1, std::llround(s * 1e9));
+  return true;
+}
+
+}  // namespace
+
+os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::string>& words) {
+  std::vector<RefclockSpec> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "error") {
+      if (out.empty() || out.back().error_ns != 0) return os::invalid("--gps: 'error' must follow a shm:N");
+      std::string s = i + 1 < words.size() ? words[i + 1] : "";
+      if (!parse_error_s(s, &out.back().error_ns)) {
+        return os::invalid(fmt::format("--gps {} error: needs seconds above 0 and at most {}",
+                                       out.back().text, kMaxStatedErrorS));
+      }
+      ++i;
+      continue;
+    }
+    RefclockSpec spec;
+    spec.text = words[i];
+    if (!parse_shm(words[i], &spec.unit)) {
+      return os::invalid(fmt::format("--gps {}: not shm:N, gpsd's segment N (0 to {})", os::shown(words[i]),
+                                     os::kMaxShmUnit));
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
+
+RefclockPeer::RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t now_mono)
+    : spec_(std::move(spec)),
+      segment_(std::move(segment)),
+      next_read_mono_ns_(now_mono),
+      reach_change_mono_ns_(now_mono) {}
+
+uint32_t RefclockPeer::refid() const { return codec::refid_from_ascii(spec_.unit % 2 == 0 ? "GPS" : "PPS"); }
+
+std::optional<core::RefclockSample> RefclockPeer::read_segment() {
+  int32_t count_after = 0;
+  core::ShmRecord rec = segment_.read(&count_after);
+  auto r = core::decode_shm(rec, count_after);
+  if (r) return *r;
+  if (r.error() == core::ShmProblem::NotValid) return std::nullopt;  // nothing new: the common case
+  std::string problem = core::describe(r.error());
+  if (problem != last_problem_) os::log::warn("{}: {}", name(), problem);
+  last_problem_ = problem;
+  return std::nullopt;
+}
+
+std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, int64_t now_mono,
+                                                       bool* reach_changed) {
+  bool was_reachable = s.reachable();
+  s.on_transmit(now_mono);
+  std::optional<core::RefclockPoll> p = filter_.take();
+  if (p) last_problem_.clear();
+  // Without a sample the reach register already says so; with one, on_sample marks it.
+  *reach_changed = !p && s.reachable() != was_reachable;
+  if (!p) {
+    if (*reach_changed && !s.reachable()) {
+      reach_change_mono_ns_ = now_mono;
+      os::log::warn("{}: no record from gpsd in its last {} polls; not counted until one comes", name(),
+                    core::kReachPolls);
+    }
+    return std::nullopt;
+  }
+  if (!was_reachable) {
+    reach_change_mono_ns_ = now_mono;
+    os::log::info("{}: records from gpsd{}", name(), ever_reached_ ? " again" : "");
+    ever_reached_ = true;
+  }
+  core::UpstreamSample u;
+  u.time_ns = p->time_ns;
+  u.sample.offset_ns = p->offset_ns;
+  int64_t precision_ns = std::max<int64_t>(1, std::llround(std::ldexp(1e9, p->precision_log2)));
+  // A receiver has no path: every poll weighs the same in the register (core/discipline weighs
+  // by delay), and the readings' spread goes into the error served.
+  u.sample.delay_ns = precision_ns;
+  u.stratum = 0;
+  u.root_delay_ns = 0;
+  u.root_dispersion_ns = (spec_.error_ns != 0 ? spec_.error_ns : precision_ns) + p->sd_ns;
+  u.precision_log2 = p->precision_log2;
+  return u;
+}
+
+UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
+                                        const UpstreamFollower& follower, int64_t now_ns,
+                                        int64_t now_mono) const {
+  const core::UpstreamSource& s = sources[i];
+  UpstreamSnapshot u;
+  u.server = "gps " + spec_.text;
+  u.address = "shm:" + std::to_string(spec_.unit);
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
+  u.state =
+      source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no record" : last_problem_);
+  return u;
+}
+
+}  // namespace lansync::sntpd

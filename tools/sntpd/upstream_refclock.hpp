@@ -1,0 +1,98 @@
+// A GPS receiver followed through gpsd's shared memory (--gps shm:N), as one more upstream source.
+//
+// gpsd writes the receiver's time (or the pulse per second it timed) into
+// an NTP SHM segment about once a second (os/shm_refclock).  This part reads
+// the segment every second, takes each new record into a filter
+// (core/refclock: the mean of the readings nearest the median) and, at each
+// poll of its core::UpstreamSource (a burst at start, then every 16 s),
+// gives the poll's mean as a sample: stratum 0, no root delay, a root
+// dispersion of the receiver's stated error (--gps ... error S, else the
+// segment's precision) plus the readings' spread.  The source then goes
+// through the same selection and discipline as the NTP servers, so a GPS
+// that says a time the servers refuse is outvoted as any falseticker, and
+// sntpd serves stratum 1 with refid GPS (even segments: a receiver's time) or
+// PPS (odd ones: the pulse gpsd timed), gpsd's own convention.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/refclock.hpp"
+#include "core/upstream.hpp"
+#include "os/clock.hpp"
+#include "os/shm_refclock.hpp"
+#include "status_snapshot.hpp"
+#include "upstream_follower.hpp"
+
+namespace lansync::sntpd {
+
+// One --gps reference as configured.
+struct RefclockSpec {
+  std::string text;      // "shm:0"
+  int unit = 0;          // the SHM segment
+  int64_t error_ns = 0;  // the receiver's error as the user states it; 0: the segment's precision
+};
+
+// Groups the words of the --gps options: each "shm:N" (N 0 to 255), optionally followed by
+// "error" and seconds (above 0, at most 1).  Error: anything else, with the reason.
+os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::string>& words);
+
+// Interval between reads of the segment: gpsd writes once a second.
+inline constexpr int64_t kRefclockReadNs = 1'000'000'000;
+// The source's poll interval, log2 s (chronyd's refclock default): 16 s of readings per sample.
+inline constexpr int kRefclockPollLog2 = 4;
+
+class RefclockPeer {
+ public:
+  RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t now_mono);
+  const RefclockSpec& spec() const { return spec_; }
+  // Its core source's name ("gps shm:0"), refid and sync-state source ("gps:shm0").
+  std::string name() const { return "gps " + spec_.text; }
+  uint32_t refid() const;
+  std::string source() const { return "gps:shm" + std::to_string(spec_.unit); }
+  // When the segment is next read (monotonic ns).
+  int64_t next_read_ns() const { return next_read_mono_ns_; }
+  // Reads the segment when due; a reading goes into the filter on the clock as corrected so far
+  // (remaining_at: the offset still to slew at a monotonic time, added as Upstreams does to T4).
+  template <class Remaining>
+  void read_due(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at);
+  // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
+  // reading came since the last, returned.  True in *reach_changed when its reachability changed.
+  std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
+  // A correction was made at when_ns: the readings not yet taken follow it.
+  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
+    filter_.shift(when_ns, dfreq_ppm, doffset_ns);
+  }
+  // Its line in the status report; it is sources[i] of follower's last selection.
+  UpstreamSnapshot snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
+                            const UpstreamFollower& follower, int64_t now_ns, int64_t now_mono) const;
+
+ private:
+  // Takes one record out of the segment: a reading, or nothing (a problem logged once).
+  std::optional<core::RefclockSample> read_segment();
+
+  RefclockSpec spec_;
+  os::ShmSegment segment_;
+  core::RefclockFilter filter_;
+  int64_t next_read_mono_ns_;
+  int64_t reach_change_mono_ns_;
+  std::string last_problem_;  // the last record's problem, "" once records come
+  bool ever_reached_ = false;
+};
+
+template <class Remaining>
+void RefclockPeer::read_due(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at) {
+  if (now_mono < next_read_mono_ns_) return;
+  next_read_mono_ns_ = now_mono + kRefclockReadNs;
+  std::optional<core::RefclockSample> r = read_segment();
+  if (!r) return;
+  // The slew still to come when the reading was taken, on the monotonic clock.
+  int64_t remaining = remaining_at(now_mono - (clock.now_ns() - r->local_ns));
+  r->local_ns += remaining;
+  r->offset_ns -= remaining;
+  filter_.add(*r);
+}
+
+}  // namespace lansync::sntpd
