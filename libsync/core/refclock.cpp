@@ -75,13 +75,16 @@ std::optional<RefclockPoll> RefclockFilter::take() {
   // The median, then the readings nearest it: a reading late by a loaded gpsd stays out.
   std::vector<int64_t> offsets;
   for (const RefclockSample& s : r) offsets.push_back(s.offset_ns);
-  std::nth_element(offsets.begin(), offsets.begin() + static_cast<std::ptrdiff_t>(offsets.size() / 2),
-                   offsets.end());
-  int64_t median = offsets[offsets.size() / 2];
+  std::sort(offsets.begin(), offsets.end());
+  // The middle two's mean for an even count: either one alone would pull the mean its way.
+  size_t mid = offsets.size() / 2;
+  int64_t median =
+      offsets.size() % 2 == 1 ? offsets[mid] : offsets[mid - 1] + (offsets[mid] - offsets[mid - 1]) / 2;
   std::stable_sort(r.begin(), r.end(), [median](const RefclockSample& a, const RefclockSample& b) {
     return std::llabs(a.offset_ns - median) < std::llabs(b.offset_ns - median);
   });
-  size_t keep = std::max<size_t>(1, static_cast<size_t>(std::ceil(kRefclockKeepFraction * static_cast<double>(r.size()))));
+  size_t keep = std::max<size_t>(
+      1, static_cast<size_t>(std::ceil(kRefclockKeepFraction * static_cast<double>(r.size()))));
   r.resize(keep);
   // Means taken about the first reading, so that no sum of Unix times overflows.
   const RefclockSample& base = r.front();

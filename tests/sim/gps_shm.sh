@@ -6,7 +6,7 @@
 # sent to a server, so requests are not judged.
 source "$(dirname "$0")/lib.sh"
 FOLLOW_SERVERS=0
-SNTPD_OPTIONS=(--gps shm:0)
+SNTPD_OPTIONS=(--gps shm:0 ${GPS_DEBUG:+-v})
 CHRONY_OPTIONS=("refclock SHM 0")
 JUDGED="rms_offset max_offset rms_freq"
 scenario_conf() { echo "node${D}_refclock = (* 1e-4 (normal))"; }

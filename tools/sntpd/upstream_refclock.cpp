@@ -105,6 +105,8 @@ std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, 
     os::log::info("{}: records from gpsd{}", name(), ever_reached_ ? " again" : "");
     ever_reached_ = true;
   }
+  os::log::debug("{}: poll of {} readings, {} kept: offset {} ns at {} ns, sd {} ns", name(), p->taken,
+                 p->readings, p->offset_ns, p->time_ns, p->sd_ns);
   core::UpstreamSample u;
   u.time_ns = p->time_ns;
   u.sample.offset_ns = p->offset_ns;

@@ -52,12 +52,13 @@ class RefclockPeer {
   std::string name() const { return "gps " + spec_.text; }
   uint32_t refid() const;
   std::string source() const { return "gps:shm" + std::to_string(spec_.unit); }
-  // When the segment is next read (monotonic ns).
+  // When the segment is read at the latest (monotonic ns): a second after the last read.
   int64_t next_read_ns() const { return next_read_mono_ns_; }
-  // Reads the segment when due; a reading goes into the filter on the clock as corrected so far
+  // Reads the segment (at each wake-up, before any correction: a reading must be cooked by the
+  // slew it was taken under); a new reading goes into the filter on the clock as corrected so far
   // (remaining_at: the offset still to slew at a monotonic time, added as Upstreams does to T4).
   template <class Remaining>
-  void read_due(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at);
+  void read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at);
   // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
   // reading came since the last, returned.  True in *reach_changed when its reachability changed.
   std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
@@ -83,11 +84,11 @@ class RefclockPeer {
 };
 
 template <class Remaining>
-void RefclockPeer::read_due(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at) {
-  if (now_mono < next_read_mono_ns_) return;
+void RefclockPeer::read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at) {
   next_read_mono_ns_ = now_mono + kRefclockReadNs;
   std::optional<core::RefclockSample> r = read_segment();
   if (!r) return;
+
   // The slew still to come when the reading was taken, on the monotonic clock.
   int64_t remaining = remaining_at(now_mono - (clock.now_ns() - r->local_ns));
   r->local_ns += remaining;

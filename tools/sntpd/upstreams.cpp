@@ -166,6 +166,7 @@ int64_t Upstreams::next_due_ns() const {
 
 std::optional<UpstreamAction> Upstreams::poll_once() {
   int64_t mono_now_ns = os::monotonic_ns();
+  read_refclocks(mono_now_ns);
   if (follower_.slew_due_ns() <= mono_now_ns) return follower_.end_slew(mono_now_ns);
   take_answers(mono_now_ns);
   for (size_t i = 0; i < peers_.size(); ++i) {
@@ -219,11 +220,14 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
   return take_sample(i, s, action);
 }
 
-std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
+void Upstreams::read_refclocks(int64_t now_mono) {
   auto remaining_at = [this](int64_t mono_ns) { return follower_.remaining_ns(mono_ns); };
+  for (RefclockPeer& r : refclocks_) r.read(clock_, now_mono, remaining_at);
+}
+
+std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
   for (size_t j = 0; j < refclocks_.size(); ++j) {
     size_t k = peers_.size() + j;
-    refclocks_[j].read_due(clock_, now_mono, remaining_at);
     if (sources_[k].next_poll_ns() > now_mono) continue;
     bool reach_changed = false;
     std::optional<core::UpstreamSample> s = refclocks_[j].poll(sources_[k], now_mono, &reach_changed);

@@ -113,8 +113,9 @@ class Upstreams {
   // anew, and then *action is the correction it asks for, if any.
   bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
                   std::optional<UpstreamAction>* action);
-  // Reads the receivers when due and takes the sample of each whose poll came; the first
-  // correction one asks for, if any.
+  // Reads the receivers' segments: at every wake-up, before the correction it may bring.
+  void read_refclocks(int64_t now_mono);
+  // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
   std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
   // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
   bool take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action);
