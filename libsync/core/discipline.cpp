@@ -12,9 +12,11 @@ constexpr double kNsPerS = 1e9;
 constexpr double kMaxFrequencyPpm = 100'000;
 // A frequency estimate this uncertain is not used (chrony's maxupdateskew).
 constexpr double kMaxUpdateSkewPpm = 1000;
-// A slew never shorter than this, and an offset below kNegligibleNs is not slewed.
+// A slew never shorter than this, and an offset below kNegligibleNs is not slewed: a nanosecond,
+// the clock's resolution (a pulse per second is timed within a few hundred: a microsecond left
+// out each time would be its whole error).
 constexpr double kMinSlewS = 1;
-constexpr int64_t kNegligibleNs = 1000;
+constexpr int64_t kNegligibleNs = 1;
 constexpr double kMaxSlewTimerS = 1e4;
 
 // Student's t at 99.95 % for dof degrees of freedom (1 ...), as chrony bounds the skew.

@@ -51,6 +51,15 @@ Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_
   return s;
 }
 
+RefclockSample pps_reading(int64_t assert_ns, int8_t precision_log2) {
+  int64_t into = assert_ns % kNsPerS;  // 0 to 1 s: Unix times here are positive
+  RefclockSample s;
+  s.local_ns = assert_ns;
+  s.offset_ns = into >= kNsPerS / 2 ? kNsPerS - into : -into;
+  s.precision_log2 = precision_log2;
+  return s;
+}
+
 void RefclockFilter::add(const RefclockSample& s) {
   if (s.local_ns == last_local_ns_) return;
   last_local_ns_ = s.local_ns;

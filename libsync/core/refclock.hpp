@@ -62,6 +62,11 @@ const char* describe(ShmProblem p);
 // The reading a record holds; count_after is the count read again after copying it (mode 1).
 Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_after);
 
+// The reading a pulse-per-second edge gives, the second it starts being known to within half a
+// second: our clock at the edge (assert_ns, Unix ns), and the whole second nearest it minus that
+// (-0.5 s < offset <= 0.5 s).  A pulse alone says where a second starts, never which one.
+RefclockSample pps_reading(int64_t assert_ns, int8_t precision_log2);
+
 // The mean of a poll's readings.
 struct RefclockPoll {
   int64_t time_ns = 0;        // the kept readings' mean local time

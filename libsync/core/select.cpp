@@ -7,19 +7,20 @@
 namespace lansync::core {
 namespace {
 
-// An interval endpoint or midpoint; type -1 = lower end, 0 = midpoint, +1 = upper end.
+// An interval endpoint; type -1 = lower end, +1 = upper end.
 struct Edge {
   int64_t value;
   int type;
 };
 
-// RFC 5905 §11.2.1 on the sorted edges of count intervals: allows ever more
-// falsetickers until a majority of the intervals overlaps and no more
-// midpoints than allowed lie outside it; that overlap in sel.low_ns and
-// sel.high_ns, false if there is none.
+// Marzullo's intersection on the sorted edges of count intervals: allows ever
+// more falsetickers until a majority of the intervals overlaps; that overlap in
+// sel.low_ns and sel.high_ns, false if there is none.  RFC 5905 §11.2.1 also
+// wants the survivors' midpoints inside the overlap; chronyd does not, and
+// neither do we: a source good to 0.2 s (a GPS receiver's own time) beside one
+// good to a microsecond (its pulse) could then never agree with it.
 bool intersect(const Edge* begin, const Edge* end, int count, Selection& sel) {
   for (int allow = 0; 2 * allow < count; ++allow) {
-    int found = 0;
     int chime = 0;
     bool have_low = false;
     bool have_high = false;
@@ -30,7 +31,6 @@ bool intersect(const Edge* begin, const Edge* end, int count, Selection& sel) {
         have_low = true;
         break;
       }
-      if (e->type == 0) ++found;
     }
     chime = 0;
     for (const Edge* e = end; e != begin;) {
@@ -41,14 +41,21 @@ bool intersect(const Edge* begin, const Edge* end, int count, Selection& sel) {
         have_high = true;
         break;
       }
-      if (e->type == 0) ++found;
     }
-    if (have_low && have_high && found <= allow && sel.low_ns <= sel.high_ns) return true;
+    if (have_low && have_high && sel.low_ns <= sel.high_ns) return true;
   }
   return false;
 }
 
+// Candidate c's correctness interval's half-width.
+int64_t half_width(const Candidate& c) { return std::max(c.root_distance_ns, kMinSelectionDistanceNs); }
+
 }  // namespace
+
+int64_t combine_limit_ns(int64_t best_distance_ns) {
+  int64_t d = std::max(best_distance_ns, kMinSelectionDistanceNs);
+  return d > INT64_MAX / kCombineLimit ? INT64_MAX : d * kCombineLimit;
+}
 
 Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer) {
   Selection sel;
@@ -56,36 +63,38 @@ Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer
   for (size_t i = 0; i < n; ++i) truechimer[i] = false;
   if (n == 0) return sel;
 
-  std::array<Edge, 3 * kMaxSources> edges{};
+  std::array<Edge, 2 * kMaxSources> edges{};
   for (size_t i = 0; i < n; ++i) {
-    int64_t r = std::max(candidates[i].root_distance_ns, kMinSelectionDistanceNs);
-    edges[3 * i] = {candidates[i].offset_ns - r, -1};
-    edges[3 * i + 1] = {candidates[i].offset_ns, 0};
-    edges[3 * i + 2] = {candidates[i].offset_ns + r, +1};
+    edges[2 * i] = {candidates[i].offset_ns - half_width(candidates[i]), -1};
+    edges[2 * i + 1] = {candidates[i].offset_ns + half_width(candidates[i]), +1};
   }
-  std::sort(edges.begin(), edges.begin() + 3 * n, [](const Edge& a, const Edge& b) {
+  std::sort(edges.begin(), edges.begin() + 2 * n, [](const Edge& a, const Edge& b) {
     return a.value != b.value ? a.value < b.value : a.type < b.type;
   });
 
-  sel.ok = intersect(edges.data(), edges.data() + 3 * n, static_cast<int>(n), sel);
+  sel.ok = intersect(edges.data(), edges.data() + 2 * n, static_cast<int>(n), sel);
   if (!sel.ok) return sel;
 
-  // Combine the survivors, weighting each by the inverse of its root distance
+  for (size_t i = 0; i < n; ++i) {
+    const Candidate& c = candidates[i];
+    // A truechimer's interval holds part of the majority's overlap (chronyd's rule).
+    if (c.offset_ns + half_width(c) < sel.low_ns || c.offset_ns - half_width(c) > sel.high_ns) continue;
+    truechimer[i] = true;
+    if (sel.truechimers++ == 0 || c.root_distance_ns < sel.root_distance_ns)
+      sel.root_distance_ns = c.root_distance_ns;
+  }
+  // Combine the survivors near the best, weighting each by the inverse of its root distance
   // (floored at 1 µs, so that a zero distance cannot take all the weight).
+  int64_t limit = combine_limit_ns(sel.root_distance_ns);
   double weight_sum = 0;
   double weighted = 0;
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
-    if (c.offset_ns < sel.low_ns || c.offset_ns > sel.high_ns) continue;
-    truechimer[i] = true;
-    ++sel.truechimers;
+    if (!truechimer[i] || c.root_distance_ns > limit) continue;
     double w = 1.0 / static_cast<double>(std::max<int64_t>(c.root_distance_ns, 1000));
     weight_sum += w;
     // Offsets relative to low_ns keep the doubles small, so no precision is lost.
     weighted += w * static_cast<double>(c.offset_ns - sel.low_ns);
-    if (sel.truechimers == 1 || c.root_distance_ns < sel.root_distance_ns) {
-      sel.root_distance_ns = c.root_distance_ns;
-    }
   }
   sel.offset_ns = sel.low_ns + static_cast<int64_t>(weighted / weight_sum);
   return sel;

@@ -231,9 +231,12 @@ std::optional<CombinedEstimate> combine_truechimers(const std::vector<UpstreamSo
   double peer_offset = p ? static_cast<double>(p->offset_at(now_ns)) : 0;
   double freq_weights = 0, freq_sum = 0, skew_weights = 0;
   double offset_weights = 0, offset_var = 0;
+  int64_t limit =
+      peer < sources.size() ? combine_limit_ns(sources[peer].root_distance_ns(now_ns)) : INT64_MAX;
   for (size_t i = 0; i < sources.size() && i < truechimer.size(); ++i) {
     const std::optional<SourceEstimate>& e = sources[i].estimate();
     if (!truechimer[i] || !e || !(e->skew_ppm > 0) || !(e->freq_sd_ppm > 0)) continue;
+    if (i != peer && sources[i].root_distance_ns(now_ns) > limit) continue;
     double w = 1 / (e->freq_sd_ppm * e->freq_sd_ppm);
     freq_weights += w;
     freq_sum += w * e->freq_ppm;

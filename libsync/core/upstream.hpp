@@ -212,8 +212,11 @@ struct SelectRules {
 // What the truechimers' lines say together (chronyd's combine_sources): our frequency error, each
 // line's slope weighted by 1 / its standard error^2, the skew of the whole 1 / sqrt(sum 1 / skew^2);
 // the offset's error, each line's at now_ns (its own, and how far it is from the system peer's)
-// weighted by 1 / root distance.  Nothing while no truechimer has a line.  One server's line alone
-// makes the frequency jump each time the system peer changes between servers that agree.
+// weighted by 1 / root distance.  Only truechimers within combine_limit_ns of the system peer's root
+// distance are combined (chronyd's combinelimit, core/select): a receiver's own time, 0.2 s off, beside its
+// pulse, or an internet server beside a LAN one, would otherwise spread the offset's error by its
+// own.  Nothing while no such truechimer has a line.  One server's line alone makes the frequency
+// jump each time the system peer changes between servers that agree.
 struct CombinedEstimate {
   double freq_ppm = 0;
   double skew_ppm = 0;

@@ -133,10 +133,24 @@ TEST(Refclock, TheSameReadingTwiceCountsOnce) {
   EXPECT_EQ(f.size(), 1u);
 }
 
+TEST(Refclock, APulseStartsTheNearestWholeSecond) {
+  const int64_t s0 = 1'700'000'000'000'000'000;
+  auto late = core::pps_reading(s0 + 1'500, -20);  // our clock 1.5 us ahead at the edge
+  EXPECT_EQ(late.local_ns, s0 + 1'500);
+  EXPECT_EQ(late.offset_ns, -1'500);
+  EXPECT_EQ(late.precision_log2, -20);
+  EXPECT_EQ(core::pps_reading(s0 - 2'000, -20).offset_ns, 2'000);  // behind
+  EXPECT_EQ(core::pps_reading(s0 + 499'999'999, -20).offset_ns, -499'999'999);
+  EXPECT_EQ(core::pps_reading(s0 + 500'000'000, -20).offset_ns, 500'000'000);  // half: the next second
+  EXPECT_EQ(core::pps_reading(s0, -20).offset_ns, 0);
+}
+
 TEST(Refclock, ParsesTheGpsWords) {
-  auto specs = sntpd::parse_refclocks({"shm:0", "shm:1", "error", "0.000002"});
+  auto specs = sntpd::parse_refclocks({"shm:0", "shm:1", "error", "0.000002", "pps:/dev/pps0"});
   ASSERT_TRUE(specs.ok());
-  ASSERT_EQ(specs->size(), 2u);
+  ASSERT_EQ(specs->size(), 3u);
+  EXPECT_EQ((*specs)[2].pps_path, "/dev/pps0");
+  EXPECT_EQ((*specs)[2].error_ns, 0);
   EXPECT_EQ((*specs)[0].unit, 0);
   EXPECT_EQ((*specs)[0].error_ns, 0);
   EXPECT_EQ((*specs)[1].unit, 1);

@@ -71,6 +71,20 @@ TEST(Select, CloserSourcesWeighMore) {
   EXPECT_EQ(s.root_distance_ns, 1 * kMs);
 }
 
+TEST(Select, ACoarseSourceAgreesWithAFineOneInsideItsInterval) {
+  // A GPS receiver's own time, 0.3 s late and good to 0.5 s, beside its pulse, good to a
+  // microsecond: both are right (RFC 5905's midpoint rule would call neither a majority), and
+  // the coarse one, beyond kCombineLimit times the fine one's distance, moves nothing.
+  Candidate c[] = {{300 * kMs, 500 * kMs}, {2'000, 1'000}};
+  bool t[2];
+  Selection s = select_sources(c, 2, t);
+  ASSERT_TRUE(s.ok);
+  EXPECT_TRUE(t[0]);
+  EXPECT_TRUE(t[1]);
+  EXPECT_EQ(s.offset_ns, 2'000);
+  EXPECT_EQ(s.root_distance_ns, 1'000);
+}
+
 TEST(Select, SourcesAgreeingWithinTheMinimumDistanceAreTruechimers) {
   // Loopback servers report near-zero distances; 20 µs of noise is agreement.
   Candidate c[] = {{0, 1000}, {20'000, 1000}, {-15'000, 1000}};

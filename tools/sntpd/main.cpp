@@ -30,6 +30,7 @@
 #include "os/interface.hpp"
 #include "os/keys.hpp"
 #include "os/log.hpp"
+#include "os/pps.hpp"
 #include "os/privileges.hpp"
 #include "os/random.hpp"
 #include "os/shm_refclock.hpp"
@@ -114,11 +115,12 @@ void define_upstream_options(CLI::App& app, Options& opt) {
          "follow this NTP server (repeatable); with 'key ID', sign requests with that key from --keys "
          "and use only replies signed alike")
       ->type_name("HOST[:PORT] [key ID]");
-  app.add_option("--gps", opt.gps,
-                 "follow a GPS receiver through gpsd's shared memory segment N (0: its time, 1: its "
-                 "PPS; repeatable), a source among the upstream servers; with 'error S', the receiver's "
-                 "error (s), else the segment's precision")
-      ->type_name("shm:N [error S]");
+  app.add_option(
+         "--gps", opt.gps,
+         "follow a GPS receiver: gpsd's shared memory segment N (0: its time, 1: its PPS) or a PPS "
+         "device's pulses (their second from the clock once synchronized); repeatable, a source among "
+         "the upstream servers; with 'error S', its error (s), else the device's precision")
+      ->type_name("shm:N|pps:PATH [error S]");
   app.add_flag("--no-clock-control", opt.no_clock_control,
                "follow upstream servers without adjusting the clock (another daemon owns it)");
   app.add_option("--step-threshold", opt.step_threshold_s,
@@ -370,7 +372,8 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
   return std::nullopt;
 }
 
-// The --gps receivers: gpsd's segments, attached now (as root: gpsd's are mode 0600).
+// The --gps receivers: gpsd's segments and PPS devices, opened now (as root: gpsd's segments are
+// mode 0600, and setting a PPS device's mode needs CAP_SYS_TIME).
 Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
   auto specs = parse_refclocks(opt.gps);
   if (!specs) {
@@ -378,6 +381,15 @@ Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
     return kUsage;
   }
   for (RefclockSpec& spec : *specs) {
+    if (!spec.pps_path.empty()) {
+      auto pps = os::PpsDevice::open(spec.pps_path);
+      if (!pps) {
+        os::log::error("--gps {}: {}", os::shown(spec.text), pps.error().message);
+        return kFailure;
+      }
+      upstreams.add_refclock(std::move(spec), std::move(*pps));
+      continue;
+    }
     auto segment = os::ShmSegment::attach(spec.unit);
     if (!segment) {
       os::log::error("--gps {}: {}", spec.text, segment.error().message);

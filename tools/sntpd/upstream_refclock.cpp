@@ -55,9 +55,12 @@ os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::s
     }
     RefclockSpec spec;
     spec.text = words[i];
-    if (!parse_shm(words[i], &spec.unit)) {
-      return os::invalid(fmt::format("--gps {}: not shm:N, gpsd's segment N (0 to {})", os::shown(words[i]),
-                                     os::kMaxShmUnit));
+    if (words[i].rfind("pps:/", 0) == 0) {
+      spec.pps_path = words[i].substr(4);
+    } else if (!parse_shm(words[i], &spec.unit)) {
+      return os::invalid(
+          fmt::format("--gps {}: neither shm:N, gpsd's segment N (0 to {}), nor pps:PATH, a PPS device",
+                      os::shown(words[i]), os::kMaxShmUnit));
     }
     out.push_back(spec);
   }
@@ -70,18 +73,43 @@ RefclockPeer::RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t no
       next_read_mono_ns_(now_mono),
       reach_change_mono_ns_(now_mono) {}
 
-uint32_t RefclockPeer::refid() const { return codec::refid_from_ascii(spec_.unit % 2 == 0 ? "GPS" : "PPS"); }
+RefclockPeer::RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mono)
+    : spec_(std::move(spec)),
+      pps_(std::move(pps)),
+      next_read_mono_ns_(now_mono),
+      reach_change_mono_ns_(now_mono) {}
+
+uint32_t RefclockPeer::refid() const {
+  return codec::refid_from_ascii(!pps_ && spec_.unit % 2 == 0 ? "GPS" : "PPS");
+}
+
+void RefclockPeer::note_problem(const std::string& problem) {
+  if (problem != last_problem_) os::log::warn("{}: {}", name(), problem);
+  last_problem_ = problem;
+}
 
 std::optional<core::RefclockSample> RefclockPeer::read_segment() {
   int32_t count_after = 0;
-  core::ShmRecord rec = segment_.read(&count_after);
+  core::ShmRecord rec = segment_->read(&count_after);
   auto r = core::decode_shm(rec, count_after);
   if (r) return *r;
-  if (r.error() == core::ShmProblem::NotValid) return std::nullopt;  // nothing new: the common case
-  std::string problem = core::describe(r.error());
-  if (problem != last_problem_) os::log::warn("{}: {}", name(), problem);
-  last_problem_ = problem;
+  if (r.error() != core::ShmProblem::NotValid) note_problem(core::describe(r.error()));  // else nothing new
   return std::nullopt;
+}
+
+std::optional<core::RefclockSample> RefclockPeer::read_pulse(bool second_known) {
+  auto edge = pps_->fetch();
+  if (!edge) {
+    note_problem(edge.error().message);
+    return std::nullopt;
+  }
+  if (!*edge || (*edge)->sequence == last_sequence_) return std::nullopt;  // no new edge
+  last_sequence_ = (*edge)->sequence;
+  if (!second_known) {
+    note_problem("pulses, but no second to lock them to: waiting until the clock is synchronized");
+    return std::nullopt;
+  }
+  return core::pps_reading((*edge)->assert_ns, kPpsPrecisionLog2);
 }
 
 std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, int64_t now_mono,
@@ -95,14 +123,14 @@ std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, 
   if (!p) {
     if (*reach_changed && !s.reachable()) {
       reach_change_mono_ns_ = now_mono;
-      os::log::warn("{}: no record from gpsd in its last {} polls; not counted until one comes", name(),
+      os::log::warn("{}: no reading in its last {} polls; not counted until one comes", name(),
                     core::kReachPolls);
     }
     return std::nullopt;
   }
   if (!was_reachable) {
     reach_change_mono_ns_ = now_mono;
-    os::log::info("{}: records from gpsd{}", name(), ever_reached_ ? " again" : "");
+    os::log::info("{}: readings{}", name(), ever_reached_ ? " again" : "");
     ever_reached_ = true;
   }
   os::log::debug("{}: poll of {} readings, {} kept: offset {} ns at {} ns, sd {} ns", name(), p->taken,
@@ -126,11 +154,11 @@ UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>&
                                         int64_t now_mono) const {
   const core::UpstreamSource& s = sources[i];
   UpstreamSnapshot u;
-  u.server = "gps " + spec_.text;
-  u.address = "shm:" + std::to_string(spec_.unit);
+  u.server = name();
+  u.address = spec_.text;
   bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
   u.state =
-      source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no record" : last_problem_);
+      source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reading" : last_problem_);
   return u;
 }
 

@@ -1,8 +1,14 @@
-// A GPS receiver followed through gpsd's shared memory (--gps shm:N), as one more upstream source.
+// A GPS receiver followed through gpsd's shared memory (--gps shm:N) or its pulse per second on a
+// kernel PPS device (--gps pps:/dev/ppsN), as one more upstream source.
 //
 // gpsd writes the receiver's time (or the pulse per second it timed) into
-// an NTP SHM segment about once a second (os/shm_refclock).  This part reads
-// the segment every second, takes each new record into a filter
+// an NTP SHM segment about once a second (os/shm_refclock); the kernel
+// timestamps each pulse's edge (os/pps).  A pulse says where a second starts,
+// not which one: its edges are taken only while sntpd's clock is known to
+// within kPpsLockNs (synchronized by the receiver's time, a server, or the
+// pulse itself since), the whole second nearest each edge being its second.
+// This part reads its device at every wake-up of the daemon (at least each
+// second), takes each new record into a filter
 // (core/refclock: the mean of the readings nearest the median) and, at each
 // poll of its core::UpstreamSource (a burst at start, then every 16 s),
 // gives the poll's mean as a sample: stratum 0, no root delay, a root
@@ -11,7 +17,7 @@
 // through the same selection and discipline as the NTP servers, so a GPS
 // that says a time the servers refuse is outvoted as any falseticker, and
 // sntpd serves stratum 1 with refid GPS (even segments: a receiver's time) or
-// PPS (odd ones: the pulse gpsd timed), gpsd's own convention.
+// PPS (odd ones: the pulse gpsd timed, gpsd's own convention, and a PPS device).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +28,7 @@
 #include "core/refclock.hpp"
 #include "core/upstream.hpp"
 #include "os/clock.hpp"
+#include "os/pps.hpp"
 #include "os/shm_refclock.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_follower.hpp"
@@ -30,35 +37,45 @@ namespace lansync::sntpd {
 
 // One --gps reference as configured.
 struct RefclockSpec {
-  std::string text;      // "shm:0"
+  std::string text;      // "shm:0", "pps:/dev/pps0"
   int unit = 0;          // the SHM segment
-  int64_t error_ns = 0;  // the receiver's error as the user states it; 0: the segment's precision
+  std::string pps_path;  // the PPS device; "" for a segment
+  int64_t error_ns = 0;  // the receiver's error as the user states it; 0: the device's precision
 };
 
-// Groups the words of the --gps options: each "shm:N" (N 0 to 255), optionally followed by
-// "error" and seconds (above 0, at most 1).  Error: anything else, with the reason.
+// Groups the words of the --gps options: each "shm:N" (N 0 to 255) or "pps:PATH" (an absolute
+// path), optionally followed by "error" and seconds (above 0, at most 1).  Error: anything
+// else, with the reason.
 os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::string>& words);
 
 // Interval between reads of the segment: gpsd writes once a second.
 inline constexpr int64_t kRefclockReadNs = 1'000'000'000;
 // The source's poll interval, log2 s (chronyd's refclock default): 16 s of readings per sample.
 inline constexpr int kRefclockPollLog2 = 4;
+// A pulse's edges count while the clock is known within this (the root distance served, a bound
+// on its error): inside half a second, so that the nearest whole second is the edge's own.
+inline constexpr int64_t kPpsLockNs = 400'000'000;
+// A PPS device's precision, log2 s, when the user states no error: the kernel's timestamp at the
+// interrupt, within a microsecond or two on a Pi's GPIO.
+inline constexpr int8_t kPpsPrecisionLog2 = -20;
 
 class RefclockPeer {
  public:
   RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t now_mono);
+  RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mono);
   const RefclockSpec& spec() const { return spec_; }
-  // Its core source's name ("gps shm:0"), refid and sync-state source ("gps:shm0").
+  // Its core source's name ("gps shm:0"), refid and sync-state source ("gps:shm0", "gps:pps").
   std::string name() const { return "gps " + spec_.text; }
   uint32_t refid() const;
-  std::string source() const { return "gps:shm" + std::to_string(spec_.unit); }
+  std::string source() const { return pps_ ? "gps:pps" : "gps:shm" + std::to_string(spec_.unit); }
   // When the segment is read at the latest (monotonic ns): a second after the last read.
   int64_t next_read_ns() const { return next_read_mono_ns_; }
   // Reads the segment (at each wake-up, before any correction: a reading must be cooked by the
   // slew it was taken under); a new reading goes into the filter on the clock as corrected so far
   // (remaining_at: the offset still to slew at a monotonic time, added as Upstreams does to T4).
+  // second_known: the clock is within kPpsLockNs of the truth, so a pulse's second is known.
   template <class Remaining>
-  void read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at);
+  void read(os::Clock& clock, int64_t now_mono, bool second_known, const Remaining& remaining_at);
   // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
   // reading came since the last, returned.  True in *reach_changed when its reachability changed.
   std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
@@ -71,11 +88,16 @@ class RefclockPeer {
                             const UpstreamFollower& follower, int64_t now_ns, int64_t now_mono) const;
 
  private:
-  // Takes one record out of the segment: a reading, or nothing (a problem logged once).
+  // Takes one record out of the segment or the device: a reading, or nothing (a problem logged once).
   std::optional<core::RefclockSample> read_segment();
+  std::optional<core::RefclockSample> read_pulse(bool second_known);
+  // Logs a problem once, until readings come again.
+  void note_problem(const std::string& problem);
 
   RefclockSpec spec_;
-  os::ShmSegment segment_;
+  std::optional<os::ShmSegment> segment_;
+  std::optional<os::PpsDevice> pps_;
+  std::optional<uint32_t> last_sequence_;  // the PPS device's last edge taken
   core::RefclockFilter filter_;
   int64_t next_read_mono_ns_;
   int64_t reach_change_mono_ns_;
@@ -84,9 +106,10 @@ class RefclockPeer {
 };
 
 template <class Remaining>
-void RefclockPeer::read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at) {
+void RefclockPeer::read(os::Clock& clock, int64_t now_mono, bool second_known,
+                        const Remaining& remaining_at) {
   next_read_mono_ns_ = now_mono + kRefclockReadNs;
-  std::optional<core::RefclockSample> r = read_segment();
+  std::optional<core::RefclockSample> r = pps_ ? read_pulse(second_known) : read_segment();
   if (!r) return;
 
   // The slew still to come when the reading was taken, on the monotonic clock.

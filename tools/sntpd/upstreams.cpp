@@ -75,6 +75,16 @@ os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
 void Upstreams::add_refclock(RefclockSpec spec, os::ShmSegment segment) {
   int64_t now_mono = os::monotonic_ns();
   refclocks_.emplace_back(std::move(spec), std::move(segment), now_mono);
+  add_refclock_source(now_mono);
+}
+
+void Upstreams::add_refclock(RefclockSpec spec, os::PpsDevice pps) {
+  int64_t now_mono = os::monotonic_ns();
+  refclocks_.emplace_back(std::move(spec), std::move(pps), now_mono);
+  add_refclock_source(now_mono);
+}
+
+void Upstreams::add_refclock_source(int64_t now_mono) {
   sources_.emplace_back(refclocks_.back().name(), refclocks_.back().refid(), now_mono,
                         std::min(kRefclockPollLog2, config_.max_poll_log2));
 }
@@ -221,8 +231,15 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
 }
 
 void Upstreams::read_refclocks(int64_t now_mono) {
+  if (refclocks_.empty()) return;
   auto remaining_at = [this](int64_t mono_ns) { return follower_.remaining_ns(mono_ns); };
-  for (RefclockPeer& r : refclocks_) r.read(clock_, now_mono, remaining_at);
+  // A pulse's second is known while the clock served is within kPpsLockNs of the truth.
+  bool second_known = false;
+  if (auto r = follower_.reference(); r && follower_.synced()) {
+    core::ReferenceCandidate c = core::upstream_candidate(*r, clock_.now_ns());
+    second_known = c.state.root_delay_ns / 2 + c.state.root_dispersion_ns < kPpsLockNs;
+  }
+  for (RefclockPeer& r : refclocks_) r.read(clock_, now_mono, second_known, remaining_at);
 }
 
 std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {

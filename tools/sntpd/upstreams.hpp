@@ -72,6 +72,7 @@ class Upstreams {
   // Adds a GPS receiver read through gpsd's shared memory (upstream_refclock.hpp), a source
   // among the servers from now on.
   void add_refclock(RefclockSpec spec, os::ShmSegment segment);
+  void add_refclock(RefclockSpec spec, os::PpsDevice pps);
   bool empty() const { return names_.size() == 0 && refclocks_.empty(); }
   size_t size() const { return names_.size(); }  // servers added (names, not addresses)
   size_t refclocks() const { return refclocks_.size(); }
@@ -113,8 +114,10 @@ class Upstreams {
   // anew, and then *action is the correction it asks for, if any.
   bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
                   std::optional<UpstreamAction>* action);
-  // Reads the receivers' segments: at every wake-up, before the correction it may bring.
+  // Reads the receivers' segments and pulses: at every wake-up, before the correction it may bring.
   void read_refclocks(int64_t now_mono);
+  // Adds the source of refclocks_.back().
+  void add_refclock_source(int64_t now_mono);
   // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
   std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
   // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
