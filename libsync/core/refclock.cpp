@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <numeric>
 
 #include "core/discipline.hpp"
 
@@ -10,8 +12,8 @@ namespace lansync::core {
 namespace {
 
 constexpr int64_t kNsPerS = 1'000'000'000;
-// 2^63 ns is in 2262: seconds beyond this would overflow.
-constexpr int64_t kMaxSeconds = INT64_MAX / kNsPerS - 1;
+// The latest time a record may hold (kMaxRefclockUnixNs), in whole seconds.
+constexpr int64_t kMaxSeconds = kMaxRefclockUnixNs / kNsPerS - 1;
 
 // s and us (and ns, used when it agrees with us, as ntpd's SHM driver does) in Unix ns.
 bool to_ns(int64_t s, int32_t us, int32_t ns, int64_t* out) {
@@ -41,7 +43,8 @@ Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_
   int64_t reference_ns = 0;
   int64_t local_ns = 0;
   if (!to_ns(r.clock_s, r.clock_us, r.clock_ns, &reference_ns) ||
-      !to_ns(r.receive_s, r.receive_us, r.receive_ns, &local_ns)) {
+      !to_ns(r.receive_s, r.receive_us, r.receive_ns, &local_ns) ||
+      std::llabs(reference_ns - local_ns) > kMaxRefclockOffsetNs) {
     return fail(ShmProblem::BadTime);
   }
   RefclockSample s;
@@ -87,8 +90,7 @@ std::optional<RefclockPoll> RefclockFilter::take() {
   std::sort(offsets.begin(), offsets.end());
   // The middle two's mean for an even count: either one alone would pull the mean its way.
   size_t mid = offsets.size() / 2;
-  int64_t median =
-      offsets.size() % 2 == 1 ? offsets[mid] : offsets[mid - 1] + (offsets[mid] - offsets[mid - 1]) / 2;
+  int64_t median = offsets.size() % 2 == 1 ? offsets[mid] : std::midpoint(offsets[mid - 1], offsets[mid]);
   std::stable_sort(r.begin(), r.end(), [median](const RefclockSample& a, const RefclockSample& b) {
     return std::llabs(a.offset_ns - median) < std::llabs(b.offset_ns - median);
   });

@@ -50,6 +50,13 @@ struct RefclockSample {
   int8_t precision_log2 = 0;  // the writer's, -30 to 0 (0 when it said nothing)
 };
 
+// The latest time a reading may hold, Unix ns: in 2191, well before int64 ns end (2262), so that
+// corrections of the readings cannot overflow.
+inline constexpr int64_t kMaxRefclockUnixNs = 7'000'000'000'000'000'000;
+// The largest offset a reading may have: 127 years (a Pi without a battery clock boots in 1970;
+// a receiver says 2026).  Two readings' offsets then differ by less than 2^63 ns.
+inline constexpr int64_t kMaxRefclockOffsetNs = 4'000'000'000'000'000'000;
+
 // Why a record is not a reading.
 enum class ShmProblem : uint8_t {
   NotValid,  // no new record since the last read
@@ -82,6 +89,7 @@ inline constexpr size_t kMaxRefclockReadings = 1024;
 // The share of a poll's readings, nearest the median, that the mean is taken over (chronyd's 0.6).
 inline constexpr double kRefclockKeepFraction = 0.6;
 
+// Readings' offsets are within kMaxRefclockOffsetNs (decode_shm's, pps_reading's).
 class RefclockFilter {
  public:
   // Adds a reading (the oldest is dropped beyond kMaxRefclockReadings); one with the local time

@@ -77,6 +77,11 @@ int ssdp(const uint8_t* data, size_t size);
 // after a 0 byte and a round trip's 16, proto::read_time_message with it (time_message.cpp).
 int time_message(const uint8_t* data, size_t size);
 
+// What a GPS receiver hands sntpd: core::decode_shm on the bytes as gpsd's SHM records, each
+// taken as a reading or a pulse's edge into one core::RefclockFilter, or moving it by a
+// correction, or ending its poll (refclock.cpp).
+int refclock(const uint8_t* data, size_t size);
+
 // What a camera says its clock reads: codec::parse_ccapi_date on the bytes, then its fields
 // formatted and converted both ways (text_fields.cpp).
 int ccapi_date(const uint8_t* data, size_t size);
@@ -120,6 +125,7 @@ inline constexpr Target kTargets[] = {
     {"config", config},
     {"ccapi_reply", ccapi_reply},
     {"reply", reply},
+    {"refclock", refclock},
 };
 
 }  // namespace lansync::fuzz
