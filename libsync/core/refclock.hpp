@@ -1,5 +1,6 @@
-// A GPS receiver's time as gpsd hands it over: the NTP shared-memory (SHM) records, and the
-// filter that turns a poll's worth of them into one sample for the discipline.
+// A GPS receiver's time as gpsd hands it over (the NTP shared-memory records) or as its pulse per
+// second gives it, and the filter that turns a poll's worth of readings into one sample for the
+// discipline.
 //
 // gpsd (and ntpd's SHM drivers) write, about once a second, a record holding
 // the time the receiver gave ("clock" time) and the system clock's reading
@@ -10,9 +11,10 @@
 // the second) and segment 2N+1 the pulse per second gpsd timed (precision about
 // -20); the record says which through its precision.  Mode 1 records carry a
 // count that a writer bumps before and after, so that a record read while being
-// written is refused (ntpd's SHM driver rule).
+// written is refused (ntpd's SHM driver rule).  A pulse's edge (a kernel PPS
+// device's) is a reading once the second it starts is known: pps_reading.
 //
-// RefclockFilter collects the records of one poll interval and gives their
+// RefclockFilter collects the readings of one poll interval and gives their
 // mean (after dropping the 40 % furthest from the median, as chronyd's refclock
 // filter does) at their mean time: a linear drift over the poll averages out
 // there.  Its samples follow each correction of the clock made before the poll
