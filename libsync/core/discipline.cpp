@@ -182,12 +182,9 @@ int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int
 }
 
 void SourceStats::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
+  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
   for (std::vector<StatSample>* v : {&older_, &samples_}) {
-    for (StatSample& s : *v) {
-      int64_t delta = correction_shift_ns(s.time_ns, when_ns, dfreq_ppm, doffset_ns);
-      s.offset_ns -= delta;
-      s.time_ns += delta;
-    }
+    for (StatSample& s : *v) c.apply(s.time_ns, s.offset_ns);
   }
   if (!samples_.empty()) fit();
 }

@@ -69,6 +69,20 @@ struct SourceEstimate {
 // a sample taken then has its time moved by it and its offset by minus it.
 int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
 
+// A correction of the clock as the stored samples follow it: made at when_ns, the clock made
+// faster by dfreq_ppm and moved forward by doffset_ns (a step is {0, 0, its offset}).
+struct SampleShift {
+  int64_t when_ns = 0;
+  double dfreq_ppm = 0;
+  int64_t doffset_ns = 0;
+  // Moves a sample taken at *time_ns with offset *offset_ns onto the clock as corrected.
+  void apply(int64_t& time_ns, int64_t& offset_ns) const {
+    int64_t delta = correction_shift_ns(time_ns, when_ns, dfreq_ppm, doffset_ns);
+    offset_ns -= delta;
+    time_ns += delta;
+  }
+};
+
 class SourceStats {
  public:
   // Adds s (newest) and fits the line again, dropping what the runs test rejects.

@@ -54,8 +54,9 @@ Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_
   return s;
 }
 
-RefclockSample pps_reading(int64_t assert_ns, int8_t precision_log2) {
-  int64_t into = assert_ns % kNsPerS;  // 0 to 1 s: Unix times here are positive
+std::optional<RefclockSample> pps_reading(int64_t assert_ns, int8_t precision_log2) {
+  if (assert_ns < 0 || assert_ns > kMaxRefclockUnixNs) return std::nullopt;
+  int64_t into = assert_ns % kNsPerS;
   RefclockSample s;
   s.local_ns = assert_ns;
   s.offset_ns = into >= kNsPerS / 2 ? kNsPerS - into : -into;
@@ -71,11 +72,8 @@ void RefclockFilter::add(const RefclockSample& s) {
 }
 
 void RefclockFilter::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-  for (RefclockSample& s : readings_) {
-    int64_t delta = correction_shift_ns(s.local_ns, when_ns, dfreq_ppm, doffset_ns);
-    s.offset_ns -= delta;
-    s.local_ns += delta;
-  }
+  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
+  for (RefclockSample& s : readings_) c.apply(s.local_ns, s.offset_ns);
 }
 
 std::optional<RefclockPoll> RefclockFilter::take() {

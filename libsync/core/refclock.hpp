@@ -73,8 +73,9 @@ Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_
 
 // The reading a pulse-per-second edge gives, the second it starts being known to within half a
 // second: our clock at the edge (assert_ns, Unix ns), and the whole second nearest it minus that
-// (-0.5 s < offset <= 0.5 s).  A pulse alone says where a second starts, never which one.
-RefclockSample pps_reading(int64_t assert_ns, int8_t precision_log2);
+// (-0.5 s < offset <= 0.5 s).  A pulse alone says where a second starts, never which one.  None
+// for an edge before 1970 or after kMaxRefclockUnixNs, as decode_shm refuses such records.
+std::optional<RefclockSample> pps_reading(int64_t assert_ns, int8_t precision_log2);
 
 // The mean of a poll's readings.
 struct RefclockPoll {

@@ -145,11 +145,8 @@ void UpstreamSource::on_deny_kiss() {
 void UpstreamSource::apply_step(int64_t offset_ns) { apply_correction(0, 0, offset_ns); }
 
 void UpstreamSource::apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-  for (UpstreamSample& u : filter_) {
-    int64_t delta = correction_shift_ns(u.time_ns, when_ns, dfreq_ppm, doffset_ns);
-    u.sample.offset_ns -= delta;
-    u.time_ns += delta;
-  }
+  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
+  for (UpstreamSample& u : filter_) c.apply(u.time_ns, u.sample.offset_ns);
   stats_.shift(when_ns, dfreq_ppm, doffset_ns);
 }
 

@@ -29,7 +29,6 @@ class PpsDevice {
   // (no such device, not a PPS device, no assert capture).
   static OsResult<PpsDevice> open(const std::string& path);
   PpsDevice() = default;
-  const std::string& path() const { return path_; }
   // The last edge, without waiting; none before the first.
   OsResult<std::optional<PpsEdge>> fetch();
 

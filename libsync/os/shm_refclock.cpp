@@ -5,7 +5,6 @@
 #include <sys/shm.h>
 
 #include <atomic>
-#include <cstring>
 #include <string>
 
 namespace lansync::os {
@@ -43,7 +42,7 @@ OsResult<ShmSegment> ShmSegment::attach(int unit) {
   if (id < 0) return errno_error("cannot open " + what);
   void* base = ::shmat(id, nullptr, 0);
   if (base == reinterpret_cast<void*>(-1)) return errno_error("cannot attach " + what);
-  return ShmSegment(base, unit);
+  return ShmSegment(base);
 }
 
 ShmSegment::~ShmSegment() {

@@ -25,18 +25,16 @@ class ShmSegment {
   // Attaches (creating it, mode 0600, if no writer did yet) the segment of unit 0 to kMaxShmUnit.
   static OsResult<ShmSegment> attach(int unit);
   ShmSegment() = default;  // attached to nothing: read() must not be called
-  ShmSegment(ShmSegment&& o) noexcept : base_(o.base_), unit_(o.unit_) { o.base_ = nullptr; }
+  ShmSegment(ShmSegment&& o) noexcept : base_(o.base_) { o.base_ = nullptr; }
   ShmSegment& operator=(ShmSegment&&) = delete;
   ShmSegment(const ShmSegment&) = delete;
   ~ShmSegment();
-  int unit() const { return unit_; }
   // The record now, with the count read again after it; the record is marked taken.
   core::ShmRecord read(int32_t* count_after);
 
  private:
-  ShmSegment(void* base, int unit) : base_(base), unit_(unit) {}
+  explicit ShmSegment(void* base) : base_(base) {}
   void* base_ = nullptr;
-  int unit_ = -1;
 };
 
 }  // namespace lansync::os

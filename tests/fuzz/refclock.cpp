@@ -103,11 +103,12 @@ int refclock(const uint8_t* data, size_t size) {
             "an offset within the largest");
     switch (next % 4) {
       case 0: {  // a pulse at the record's receive time instead of its reading
-        core::RefclockSample pps = core::pps_reading(r->local_ns, -20);
-        require(pps.offset_ns > -kS / 2 && pps.offset_ns <= kS / 2, "a pulse is within half a second");
-        require((pps.local_ns + pps.offset_ns) % kS == 0, "a pulse starts a whole second");
-        f.add(pps);
-        taken.add(pps);
+        std::optional<core::RefclockSample> pps = core::pps_reading(r->local_ns, -20);
+        require(pps.has_value(), "a pulse at a record's time is in range");
+        require(pps->offset_ns > -kS / 2 && pps->offset_ns <= kS / 2, "a pulse is within half a second");
+        require((pps->local_ns + pps->offset_ns) % kS == 0, "a pulse starts a whole second");
+        f.add(*pps);
+        taken.add(*pps);
         break;
       }
       case 1: {  // a correction of the clock: at most 1000 s and 100 ppm either way

@@ -136,13 +136,17 @@ TEST(Refclock, TheSameReadingTwiceCountsOnce) {
 TEST(Refclock, APulseStartsTheNearestWholeSecond) {
   const int64_t s0 = 1'700'000'000'000'000'000;
   auto late = core::pps_reading(s0 + 1'500, -20);  // our clock 1.5 us ahead at the edge
-  EXPECT_EQ(late.local_ns, s0 + 1'500);
-  EXPECT_EQ(late.offset_ns, -1'500);
-  EXPECT_EQ(late.precision_log2, -20);
-  EXPECT_EQ(core::pps_reading(s0 - 2'000, -20).offset_ns, 2'000);  // behind
-  EXPECT_EQ(core::pps_reading(s0 + 499'999'999, -20).offset_ns, -499'999'999);
-  EXPECT_EQ(core::pps_reading(s0 + 500'000'000, -20).offset_ns, 500'000'000);  // half: the next second
-  EXPECT_EQ(core::pps_reading(s0, -20).offset_ns, 0);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->local_ns, s0 + 1'500);
+  EXPECT_EQ(late->offset_ns, -1'500);
+  EXPECT_EQ(late->precision_log2, -20);
+  EXPECT_EQ(core::pps_reading(s0 - 2'000, -20)->offset_ns, 2'000);  // behind
+  EXPECT_EQ(core::pps_reading(s0 + 499'999'999, -20)->offset_ns, -499'999'999);
+  EXPECT_EQ(core::pps_reading(s0 + 500'000'000, -20)->offset_ns, 500'000'000);  // half: the next second
+  EXPECT_EQ(core::pps_reading(s0, -20)->offset_ns, 0);
+  // Times a record could not hold either.
+  EXPECT_FALSE(core::pps_reading(-1, -20).has_value());
+  EXPECT_FALSE(core::pps_reading(core::kMaxRefclockUnixNs + 1, -20).has_value());
 }
 
 TEST(Refclock, ParsesTheGpsWords) {

@@ -22,7 +22,8 @@ struct Options {
   bool camera_reference = false;  // the camera's clock, read by camsync, as the last resort
   // Words: HOST[:PORT], each optionally followed by "key ID".
   std::vector<std::string> upstream;
-  // Words: shm:N (gpsd's segment N), each optionally followed by "error SECONDS".
+  // Words: shm:N (gpsd's segment N) or pps:PATH (a PPS device), each optionally followed by
+  // "error SECONDS".
   std::vector<std::string> gps;
   bool no_clock_control = false;
   double step_threshold_s = 1.0;

@@ -81,31 +81,36 @@ UpstreamAction UpstreamFollower::end_slew(int64_t now_mono_ns) const {
   return a;
 }
 
-void UpstreamFollower::applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources,
-                               int64_t now_ns, int64_t now_mono_ns) {
+std::optional<core::SampleShift> UpstreamFollower::applied(const UpstreamAction& a, bool done,
+                                                           std::vector<core::UpstreamSource>& sources,
+                                                           int64_t now_ns, int64_t now_mono_ns) {
   if (!done) {
     // A clock we cannot correct must not be served as if it followed upstream.
     clock_failed_ = true;
     reference_.reset();
-    return;
+    return std::nullopt;
   }
   const core::Discipline& d = a.discipline;
   if (d.kind == core::Discipline::Slew && !d.clock.is_update) {
     loop_.commit(now_mono_ns, d.clock);  // the end of a slew: no new estimate
-    return;
+    return std::nullopt;
   }
   reference_ = a.reference;
+  // A step: the samples were taken on the clock before it, and move with it.  A slew is taken as
+  // done (it goes on): the samples describe the clock as corrected.
+  core::SampleShift shift = d.kind == core::Discipline::Step
+                                ? core::SampleShift{0, 0, d.offset_ns}
+                                : core::SampleShift{now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns};
+  for (core::UpstreamSource& s : sources)
+    s.apply_correction(shift.when_ns, shift.dfreq_ppm, shift.doffset_ns);
   if (d.kind == core::Discipline::Step) {
-    // The samples were taken on the clock before the step: they move with it.
-    for (core::UpstreamSource& s : sources) s.apply_step(d.offset_ns);
     reselect(sources, now_ns);  // still by the first sync's rules
     if (selection_.ok) reference_ = selection_.reference;
   } else {
     loop_.commit(now_mono_ns, d.clock);
-    // Taken as done (the slew goes on): the samples describe the clock as corrected.
-    for (core::UpstreamSource& s : sources) s.apply_correction(now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns);
   }
   corrected_once_ = true;
+  return shift;
 }
 
 SelectionSnapshot UpstreamFollower::snapshot() const {

@@ -59,9 +59,12 @@ class UpstreamFollower {
   // timed on.
   std::optional<UpstreamAction> update(const std::vector<core::UpstreamSource>& sources, size_t from,
                                        int64_t now_ns, int64_t now_mono_ns);
-  // The outcome of applying a (done: the clock took it); the sources' samples move with it.
-  void applied(const UpstreamAction& a, bool done, std::vector<core::UpstreamSource>& sources, int64_t now_ns,
-               int64_t now_mono_ns);
+  // The outcome of applying a (done: the clock took it); the sources' samples move with it.  The
+  // shift they moved by, for what else holds samples of the clock (a receiver's readings); none
+  // when the clock refused or only ended a slew.
+  std::optional<core::SampleShift> applied(const UpstreamAction& a, bool done,
+                                           std::vector<core::UpstreamSource>& sources, int64_t now_ns,
+                                           int64_t now_mono_ns);
   // The frequency the clock starts with (the drift file's, restored) before the first correction.
   void start_from(double frequency_ppm);
   // When the slew in progress is due to end (monotonic ns); INT64_MAX: none.

@@ -44,7 +44,8 @@ os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::s
   std::vector<RefclockSpec> out;
   for (size_t i = 0; i < words.size(); ++i) {
     if (words[i] == "error") {
-      if (out.empty() || out.back().error_ns != 0) return os::invalid("--gps: 'error' must follow a shm:N");
+      if (out.empty() || out.back().error_ns != 0)
+        return os::invalid("--gps: 'error' must follow a shm:N or a pps:PATH");
       std::string s = i + 1 < words.size() ? words[i + 1] : "";
       if (!parse_error_s(s, &out.back().error_ns)) {
         return os::invalid(fmt::format("--gps {} error: needs seconds above 0 and at most {}",
@@ -109,7 +110,9 @@ std::optional<core::RefclockSample> RefclockPeer::read_pulse(bool second_known) 
     note_problem("pulses, but no second to lock them to: waiting until the clock is synchronized");
     return std::nullopt;
   }
-  return core::pps_reading((*edge)->assert_ns, kPpsPrecisionLog2);
+  auto r = core::pps_reading((*edge)->assert_ns, kPpsPrecisionLog2);
+  if (!r) note_problem("an edge time out of range");
+  return r;
 }
 
 std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, int64_t now_mono,

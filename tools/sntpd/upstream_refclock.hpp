@@ -63,7 +63,6 @@ class RefclockPeer {
  public:
   RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t now_mono);
   RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mono);
-  const RefclockSpec& spec() const { return spec_; }
   // Its core source's name ("gps shm:0"), refid and sync-state source ("gps:shm0", "gps:pps").
   std::string name() const { return "gps " + spec_.text; }
   uint32_t refid() const;
@@ -80,9 +79,7 @@ class RefclockPeer {
   // reading came since the last, returned.  True in *reach_changed when its reachability changed.
   std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
   // A correction was made at when_ns: the readings not yet taken follow it.
-  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-    filter_.shift(when_ns, dfreq_ppm, doffset_ns);
-  }
+  void shift(const core::SampleShift& c) { filter_.shift(c.when_ns, c.dfreq_ppm, c.doffset_ns); }
   // Its line in the status report; it is sources[i] of follower's last selection.
   UpstreamSnapshot snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
                             const UpstreamFollower& follower, int64_t now_ns, int64_t now_mono) const;
@@ -111,7 +108,6 @@ void RefclockPeer::read(os::Clock& clock, int64_t now_mono, bool second_known,
   next_read_mono_ns_ = now_mono + kRefclockReadNs;
   std::optional<core::RefclockSample> r = pps_ ? read_pulse(second_known) : read_segment();
   if (!r) return;
-
   // The slew still to come when the reading was taken, on the monotonic clock.
   int64_t remaining = remaining_at(now_mono - (clock.now_ns() - r->local_ns));
   r->local_ns += remaining;

@@ -283,14 +283,11 @@ std::string Upstreams::source_label(size_t k) const {
 }
 
 void Upstreams::applied(const UpstreamAction& a, bool done) {
-  int64_t now_ns = clock_.now_ns();
-  follower_.applied(a, done, sources_, now_ns, os::monotonic_ns());
+  std::optional<core::SampleShift> shift =
+      follower_.applied(a, done, sources_, clock_.now_ns(), os::monotonic_ns());
   // The receivers' readings not yet taken move as the sources' samples did.
-  const core::Discipline& d = a.discipline;
-  if (!done || (d.kind == core::Discipline::Slew && !d.clock.is_update)) return;
-  for (RefclockPeer& r : refclocks_) {
-    d.kind == core::Discipline::Step ? r.shift(now_ns, 0, d.offset_ns)
-                                     : r.shift(now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns);
+  if (shift) {
+    for (RefclockPeer& r : refclocks_) r.shift(*shift);
   }
 }
 
