@@ -50,10 +50,13 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # qemu-riscv32) build and run the firmware core for the boards
 # (tests/checks/firmware_cross.sh); clang-format checks that every C and C++
 # file is formatted as .clang-format says (tests/checks/format.sh).
+# libusb-1.0-0, libbluetooth3 and libdbus-1-3 are the libraries of gpsd, and
+# python3-distutils a module of its gpsfake; gpsd itself is unpacked (below).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
-  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc)
+  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc
+  libusb-1.0-0 libbluetooth3 libdbus-1-3 python3-distutils)
 bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
@@ -193,8 +196,11 @@ build_busybox_ntpd() {
 
 # ntpsec's ntpd conflicts with chrony as a package, so the tests use a copy
 # unpacked from Debian's .deb into .peers/ntpsec.
+# gpsd ships a socket unit that would start it on this machine, so it is
+# unpacked too, with gpsfake (gpsd-clients), its Python module and libgps:
+# tests/interop/sntpd_gps.sh runs them in its own namespaces only.
 if [ "$peers" = yes ]; then
-  unpack_peer ntpsec
+  for p in ntpsec gpsd gpsd-clients python3-gps libgps28; do unpack_peer "$p"; done
 fi
 
 # The clients tier (tests/clients): systemd-timesyncd and htpdate ship a service

@@ -1,8 +1,9 @@
 # Shared helpers for the interop tests: private namespaces, real peers, checks.
 #
-# Every interop test runs inside its own user, network and PID namespace
-# (unshare -Urnp): it has a loopback of its own, may bind port 123, and cannot
-# reach any other network.  In a user namespace CAP_SYS_TIME does not apply to
+# Every interop test runs inside its own user, network, PID and IPC namespace
+# (unshare -Urnpi): it has a loopback of its own, may bind port 123, and cannot
+# reach any other network; the shared-memory segments gpsd and sntpd --gps
+# meet in are its own, never those of a gpsd or chronyd on this machine.  In a user namespace CAP_SYS_TIME does not apply to
 # the machine's clock, so no peer started here can step or slew it, whatever
 # its configuration says.  When the test ends, the kernel ends every process
 # it started (the PID namespace dies with its first process), even those a
@@ -34,11 +35,11 @@ LANSYNC_DEFAULT_DIRS=(/etc/lansync /var/lib/lansync /var/log/lansync /run/lansyn
 
 enter_private_netns() {
   if [ -z "${LANSYNC_IN_NETNS:-}" ]; then
-    if ! unshare -Urnp --fork --mount-proc true 2>/dev/null; then
-      echo "SKIP: this machine does not allow user + network + PID namespaces (unshare -Urnp)"
+    if ! unshare -Urnpi --fork --mount-proc true 2>/dev/null; then
+      echo "SKIP: this machine does not allow user + network + PID + IPC namespaces (unshare -Urnpi)"
       exit $SKIP
     fi
-    LANSYNC_IN_NETNS=1 exec unshare -Urnp --fork --mount-proc bash "$0" "$@"
+    LANSYNC_IN_NETNS=1 exec unshare -Urnpi --fork --mount-proc bash "$0" "$@"
   fi
   ip link set lo up
   hide_installed_lansync

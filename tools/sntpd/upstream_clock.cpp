@@ -22,8 +22,15 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
     os::log::info("stepped the clock by {:+.6f} s (upstream {})", static_cast<double>(d.offset_ns) / 1e9,
                   a.reference.name);
   }
-  if (a.first) os::log::info("following upstream {}", a.reference.name);
   if (d.kind == core::Discipline::Slew && !d.clock.is_update) return true;  // a slew's end: no new sync
+  // chronyd's "Selected source": the source followed, and each change of it (a GPS receiver lost
+  // and a server taking over, or back).
+  if (a.first) {
+    os::log::info("following upstream {}", a.reference.name);
+  } else if (a.reference.name != followed_) {
+    os::log::info("following upstream {} instead of {}", a.reference.name, followed_);
+  }
+  followed_ = a.reference.name;
   record(a);
   return true;
 }

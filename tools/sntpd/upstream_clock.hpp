@@ -35,6 +35,7 @@ class UpstreamClock {
   os::Clock& clock_;
   std::string state_path_;
   bool state_write_failed_ = false;
+  std::string followed_;  // the source of the last correction, logged when another takes over
 };
 
 }  // namespace lansync::sntpd

@@ -89,16 +89,21 @@ void RefclockPeer::note_problem(const std::string& problem) {
   last_problem_ = problem;
 }
 
-std::optional<core::RefclockSample> RefclockPeer::read_segment() {
+std::optional<core::RefclockSample> RefclockPeer::read_segment(os::Clock& clock) {
   int32_t count_after = 0;
   core::ShmRecord rec = segment_->read(&count_after);
   auto r = core::decode_shm(rec, count_after);
-  if (r) return *r;
+  if (r) {
+    int64_t local_ns = clock.from_system_ns(r->local_ns);
+    r->offset_ns -= local_ns - r->local_ns;
+    r->local_ns = local_ns;
+    return *r;
+  }
   if (r.error() != core::ShmProblem::NotValid) note_problem(core::describe(r.error()));  // else nothing new
   return std::nullopt;
 }
 
-std::optional<core::RefclockSample> RefclockPeer::read_pulse(bool second_known) {
+std::optional<core::RefclockSample> RefclockPeer::read_pulse(os::Clock& clock, bool second_known) {
   auto edge = pps_->fetch();
   if (!edge) {
     note_problem(edge.error().message);
@@ -110,7 +115,7 @@ std::optional<core::RefclockSample> RefclockPeer::read_pulse(bool second_known) 
     note_problem("pulses, but no second to lock them to: waiting until the clock is synchronized");
     return std::nullopt;
   }
-  auto r = core::pps_reading((*edge)->assert_ns, kPpsPrecisionLog2);
+  auto r = core::pps_reading(clock.from_system_ns((*edge)->assert_ns), kPpsPrecisionLog2);
   if (!r) note_problem("an edge time out of range");
   return r;
 }

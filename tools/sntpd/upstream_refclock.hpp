@@ -86,8 +86,9 @@ class RefclockPeer {
 
  private:
   // Takes one record out of the segment or the device: a reading, or nothing (a problem logged once).
-  std::optional<core::RefclockSample> read_segment();
-  std::optional<core::RefclockSample> read_pulse(bool second_known);
+  // gpsd and the kernel stamp on the system clock; the reading is on clock's time scale.
+  std::optional<core::RefclockSample> read_segment(os::Clock& clock);
+  std::optional<core::RefclockSample> read_pulse(os::Clock& clock, bool second_known);
   // Logs a problem once, until readings come again.
   void note_problem(const std::string& problem);
 
@@ -106,7 +107,7 @@ template <class Remaining>
 void RefclockPeer::read(os::Clock& clock, int64_t now_mono, bool second_known,
                         const Remaining& remaining_at) {
   next_read_mono_ns_ = now_mono + kRefclockReadNs;
-  std::optional<core::RefclockSample> r = pps_ ? read_pulse(second_known) : read_segment();
+  std::optional<core::RefclockSample> r = pps_ ? read_pulse(clock, second_known) : read_segment(clock);
   if (!r) return;
   // The slew still to come when the reading was taken, on the monotonic clock.
   int64_t remaining = remaining_at(now_mono - (clock.now_ns() - r->local_ns));
