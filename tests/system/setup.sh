@@ -7,7 +7,8 @@
 # The root file system is made once with mmdebstrap from Debian's packages and
 # cached outside the source tree, in $LANSYNC_SYSTEM_CACHE (default
 # /var/cache/lansync-system), under a name that hashes what it holds: systemd,
-# the tools the tests use inside (iproute2, curl, jq, chrony as a client) and
+# the tools the tests use inside (iproute2, curl, jq, chrony as a client,
+# mosquitto as the hub's broker, gpsd as the GPS receiver's daemon) and
 # the package's own dependencies, so that `apt-get install ./lansync_*.deb`
 # works offline in the booted container as it does on a Pi.  chrony.service
 # is disabled there: only its chronyd is used, as a one-shot client.
@@ -32,7 +33,7 @@ echo "ok    package built in $((t1 - t0)) s: $deb"
 # The package's dependencies, first alternative of each, without versions.
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep -v '^$' | sort -u |
   paste -sd, -)
-include="systemd,systemd-sysv,dbus,iproute2,curl,jq,chrony,mosquitto,mosquitto-clients,$deps"
+include="systemd,systemd-sysv,dbus,iproute2,curl,jq,chrony,mosquitto,mosquitto-clients,gpsd,$deps"
 key=$(printf 'bookworm minbase %s v1' "$include" | sha256sum | cut -c1-16)
 root="$cache/bookworm-$key"
 if [ ! -d "$root" ]; then
