@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <utility>
 
 #include "core/discipline.hpp"
 
@@ -21,6 +22,14 @@ bool to_ns(int64_t s, int32_t us, int32_t ns, int64_t* out) {
   int64_t frac = ns >= 0 && ns <= 999'999'999 && ns / 1000 == us ? ns : int64_t{us} * 1000;
   *out = s * kNsPerS + frac;
   return true;
+}
+
+// The median of v (not empty), sorted here; the middle two's mean for an even count: either one
+// alone would pull what is taken about it its way.
+int64_t median(std::vector<int64_t> v) {
+  std::sort(v.begin(), v.end());
+  size_t mid = v.size() / 2;
+  return v.size() % 2 == 1 ? v[mid] : std::midpoint(v[mid - 1], v[mid]);
 }
 
 }  // namespace
@@ -85,12 +94,9 @@ std::optional<RefclockPoll> RefclockFilter::take() {
   // The median, then the readings nearest it: a reading late by a loaded gpsd stays out.
   std::vector<int64_t> offsets;
   for (const RefclockSample& s : r) offsets.push_back(s.offset_ns);
-  std::sort(offsets.begin(), offsets.end());
-  // The middle two's mean for an even count: either one alone would pull the mean its way.
-  size_t mid = offsets.size() / 2;
-  int64_t median = offsets.size() % 2 == 1 ? offsets[mid] : std::midpoint(offsets[mid - 1], offsets[mid]);
-  std::stable_sort(r.begin(), r.end(), [median](const RefclockSample& a, const RefclockSample& b) {
-    return std::llabs(a.offset_ns - median) < std::llabs(b.offset_ns - median);
+  int64_t m = median(std::move(offsets));
+  std::stable_sort(r.begin(), r.end(), [m](const RefclockSample& a, const RefclockSample& b) {
+    return std::llabs(a.offset_ns - m) < std::llabs(b.offset_ns - m);
   });
   size_t keep = std::max<size_t>(
       1, static_cast<size_t>(std::ceil(kRefclockKeepFraction * static_cast<double>(r.size()))));
@@ -116,6 +122,18 @@ std::optional<RefclockPoll> RefclockFilter::take() {
   p.sd_ns = std::llround(std::sqrt(var / n));
   p.readings = r.size();
   return p;
+}
+
+bool ReceiverOffset::add(int64_t difference_ns) {
+  if (difference_ns <= -kMaxReceiverOffsetNs || difference_ns >= kMaxReceiverOffsetNs) return false;
+  if (differences_.size() == kReceiverOffsetPolls) differences_.erase(differences_.begin());
+  differences_.push_back(difference_ns);
+  return true;
+}
+
+std::optional<int64_t> ReceiverOffset::offset_ns() const {
+  if (differences_.size() < kReceiverOffsetMinPolls) return std::nullopt;
+  return median(differences_);
 }
 
 }  // namespace lansync::core

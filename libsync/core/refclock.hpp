@@ -18,7 +18,11 @@
 // mean (after dropping the 40 % furthest from the median, as chronyd's refclock
 // filter does) at their mean time: a linear drift over the poll averages out
 // there.  Its samples follow each correction of the clock made before the poll
-// ends, as the discipline's registers do (core/discipline).  Pure.
+// ends, as the discipline's registers do (core/discipline).
+//
+// ReceiverOffset learns how late a receiver's own time is (its sentences come
+// 50-500 ms after the second they name) against a pulse followed beside it:
+// what chronyd's users set by hand as a refclock's `offset`.  Pure.
 #pragma once
 
 #include <cstddef>
@@ -107,6 +111,28 @@ class RefclockFilter {
  private:
   std::vector<RefclockSample> readings_;
   int64_t last_local_ns_ = INT64_MIN;
+};
+
+// The differences a receiver's offset is learned from: the last 16 polls'.
+inline constexpr size_t kReceiverOffsetPolls = 16;
+// Learned once this many differences came: a median of 4 outvotes one stray poll.
+inline constexpr size_t kReceiverOffsetMinPolls = 4;
+// A difference this large is a wrong second (a receiver after a cold start), not a late sentence:
+// never learned away.
+inline constexpr int64_t kMaxReceiverOffsetNs = 1'000'000'000;
+
+class ReceiverOffset {
+ public:
+  // One poll's difference: the pulse's offset minus the receiver time's, at the same instant.
+  // False (and not kept) when it is kMaxReceiverOffsetNs or more.
+  bool add(int64_t difference_ns);
+  // What the receiver's time is corrected by (added to its offsets): the median of the last
+  // kReceiverOffsetPolls differences, once kReceiverOffsetMinPolls came.
+  std::optional<int64_t> offset_ns() const;
+  size_t size() const { return differences_.size(); }
+
+ private:
+  std::vector<int64_t> differences_;  // oldest first
 };
 
 }  // namespace lansync::core

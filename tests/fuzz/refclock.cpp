@@ -6,11 +6,14 @@
 // or the end of a poll.  For any input: decode_shm refuses a record with a reason or gives a
 // reading whose times are in range and whose offset is the two times' difference; a pulse's
 // reading starts the nearest whole second; a poll's mean lies within the offsets and times of the
-// readings it took, keeps at least one and at most all of them, and has a spread of at least 0.
+// readings it took, keeps at least one and at most all of them, and has a spread of at least 0;
+// each reading's offset, as a receiver's difference from its pulse, is learned only under a
+// second, and what is learned lies within the differences kept.
 #include "core/refclock.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <vector>
 
 #include "core/discipline.hpp"
@@ -85,9 +88,25 @@ void check_poll(core::RefclockFilter& f, Taken& t) {
 
 }  // namespace
 
+// A receiver's lateness learned from the records' offsets taken as differences: kept only under
+// a second, and the learned value within the differences kept.
+void check_learning(core::ReceiverOffset& learned, std::deque<int64_t>& kept, int64_t difference_ns) {
+  bool wanted = difference_ns > -core::kMaxReceiverOffsetNs && difference_ns < core::kMaxReceiverOffsetNs;
+  require(learned.add(difference_ns) == wanted, "a difference is kept exactly when under a second");
+  if (wanted) kept.push_back(difference_ns);
+  if (kept.size() > core::kReceiverOffsetPolls) kept.pop_front();
+  std::optional<int64_t> o = learned.offset_ns();
+  require(o.has_value() == (kept.size() >= core::kReceiverOffsetMinPolls), "learned once four came");
+  if (!o) return;
+  auto [lo, hi] = std::minmax_element(kept.begin(), kept.end());
+  require(*o >= *lo && *o <= *hi, "the learned offset is within the differences kept");
+}
+
 int refclock(const uint8_t* data, size_t size) {
   core::RefclockFilter f;
   Taken taken;
+  core::ReceiverOffset learned;
+  std::deque<int64_t> kept;
   for (size_t at = 0; at + kRecordBytes + 1 <= size; at += kRecordBytes + 1) {
     int32_t count_after = 0;
     core::ShmRecord rec = record_of(data + at, &count_after);
@@ -101,6 +120,7 @@ int refclock(const uint8_t* data, size_t size) {
     require(r->precision_log2 >= -30 && r->precision_log2 <= 0, "a precision from 1 ns to 1 s");
     require(r->offset_ns >= -core::kMaxRefclockOffsetNs && r->offset_ns <= core::kMaxRefclockOffsetNs,
             "an offset within the largest");
+    check_learning(learned, kept, r->offset_ns % (2 * kS));
     switch (next % 4) {
       case 0: {  // a pulse at the record's receive time instead of its reading
         std::optional<core::RefclockSample> pps = core::pps_reading(r->local_ns, -20);

@@ -78,6 +78,7 @@ declare -A SIM_LIMIT=(
   [drift_restart.rms_freq]=1.2     # (1.05)
   [example.rms_freq]=1.15          # (1.03)
   [four_upstreams.rms_offset]=1.2  # (1.07)
+  [gps_late.rms_offset]=1.1        # (1.03: 176 ns against 171, chronyd given the lateness by hand)
   [gps_pps.max_offset]=1.1         # (1.02: 630 ns against 616; 0.98 over 40 000 s)
   [gps_pps.rms_offset]=1.1         # (1.03: 171 ns against 167; frequency 0.93x)
   [gps_shm.max_offset]=1.1         # (0.99: 37.3 us against 37.6; 0.79 over 40 000 s)
@@ -99,7 +100,12 @@ declare -A SIM_LIMIT=(
 )
 # sntpd's replies outside their bound that a scenario may have: none (a scenario that needs one
 # lists it here, with why).
-declare -A SIM_HONESTY_MISSES=()
+declare -A SIM_HONESTY_MISSES=(
+  # A receiver 300 ms late stated good to 200 ms: until the pulse has a sample to hold its time
+  # against (about a minute in), sntpd serves the error stated.  2 replies of 308, in seeds 4 and
+  # 9, at 64 s: 332 ms off where 314 ms was served.
+  [gps_late]=2
+)
 
 # What the figures are, as the tables print them.
 declare -A SIM_TITLE=(

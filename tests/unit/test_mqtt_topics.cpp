@@ -165,6 +165,31 @@ TEST(MqttState, TheKeyIgnoresWhatGrowsEverySecondOnly) {
   EXPECT_NE(mqtt_state_key(mqtt_state_json(s)), before);
 }
 
+// The GPS receivers' lines (--gps): a fix or a lock published at once, the learned offset with
+// the periodic state.
+TEST(MqttState, TheGpsReceiversAndWhatChangesAtOnce) {
+  MqttState s;
+  s.reference = synchronized_by_phone();
+  EXPECT_TRUE(mqtt_state_json(s)["gps"].is_null());
+  UpstreamSnapshot u{"gps shm:0", "shm:0", "sys_peer", 0377, 16, 0, -12'000, 1'000, {}};
+  u.receiver = ReceiverSnapshot{false, true, "", 301'000'000};
+  s.receivers = {u};
+  auto j = mqtt_state_json(s);
+  ASSERT_EQ(j["gps"].size(), 1u);
+  EXPECT_EQ(j["gps"][0]["server"], "gps shm:0");
+  EXPECT_EQ(j["gps"][0]["kind"], "time");
+  EXPECT_EQ(j["gps"][0]["state"], "sys_peer");
+  EXPECT_EQ(j["gps"][0]["reading"], true);
+  EXPECT_TRUE(j["gps"][0]["problem"].is_null());
+  EXPECT_DOUBLE_EQ(j["gps"][0]["learned_offset_s"].get<double>(), 0.301);
+  auto before = mqtt_state_key(j);
+  s.receivers[0].receiver->learned_offset_ns = 302'000'000;
+  EXPECT_EQ(mqtt_state_key(mqtt_state_json(s)), before);
+  s.receivers[0].receiver->reading = false;
+  s.receivers[0].receiver->problem = "no fix (leap 3)";
+  EXPECT_NE(mqtt_state_key(mqtt_state_json(s)), before);
+}
+
 TEST(MqttIdentity, NodeAndPrefixFromTheHostName) {
   MqttIdentity id = mqtt_identity("timelapse.local", "", "1.2.3");
   EXPECT_EQ(id.node, "timelapse_local");

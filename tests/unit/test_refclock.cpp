@@ -149,6 +149,42 @@ TEST(Refclock, APulseStartsTheNearestWholeSecond) {
   EXPECT_FALSE(core::pps_reading(core::kMaxRefclockUnixNs + 1, -20).has_value());
 }
 
+// A receiver's sentences 300 ms late: learned against the pulse once four polls came, by their
+// median, so that one poll thrown off by a loaded gpsd moves nothing.
+TEST(Refclock, AReceiversLatenessIsLearnedByTheMedianOfItsPolls) {
+  core::ReceiverOffset learned;
+  EXPECT_FALSE(learned.offset_ns());
+  for (int64_t d : {300'000'000, 302'000'000, 298'000'000}) EXPECT_TRUE(learned.add(d));
+  EXPECT_FALSE(learned.offset_ns());      // three polls: not yet
+  EXPECT_TRUE(learned.add(800'000'000));  // a stray one
+  ASSERT_TRUE(learned.offset_ns());
+  EXPECT_EQ(*learned.offset_ns(), 301'000'000);  // the middle two's mean: 300 and 302 ms
+  EXPECT_TRUE(learned.add(-301'000'000 + 2 * 301'000'000));
+  EXPECT_EQ(*learned.offset_ns(), 301'000'000);
+}
+
+// A second or more between the receiver's time and the pulse is a wrong second (a cold start),
+// not a late sentence: never learned, whatever its sign.
+TEST(Refclock, AWrongSecondIsNeverLearned) {
+  core::ReceiverOffset learned;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_FALSE(learned.add(core::kMaxReceiverOffsetNs));
+    EXPECT_FALSE(learned.add(-core::kMaxReceiverOffsetNs - 5));
+  }
+  EXPECT_EQ(learned.size(), 0u);
+  EXPECT_FALSE(learned.offset_ns());
+}
+
+// Only the last kReceiverOffsetPolls differences count: a receiver whose lateness changed (another
+// baud rate, more sentences) is learned again.
+TEST(Refclock, TheLearnedOffsetFollowsTheLastPolls) {
+  core::ReceiverOffset learned;
+  for (size_t i = 0; i < core::kReceiverOffsetPolls; ++i) learned.add(100'000'000);
+  for (size_t i = 0; i < core::kReceiverOffsetPolls; ++i) learned.add(400'000'000);
+  EXPECT_EQ(learned.size(), core::kReceiverOffsetPolls);
+  EXPECT_EQ(*learned.offset_ns(), 400'000'000);
+}
+
 TEST(Refclock, ParsesTheGpsWords) {
   auto specs = sntpd::parse_refclocks({"shm:0", "shm:1", "error", "0.000002", "pps:/dev/pps0"});
   ASSERT_TRUE(specs.ok());

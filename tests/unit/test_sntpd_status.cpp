@@ -58,7 +58,11 @@ StatusSnapshot synchronized_snapshot() {
   u.rejected[kRejectedStray] = 1;
   UpstreamSnapshot silent{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}};
   silent.reachable_since_ns = kNow - 600 * kS;
-  s.upstreams = {u, silent};
+  UpstreamSnapshot gps{"gps shm:0", "shm:0", "truechimer", 0377, 16, 0, -12'000, 1'000, {}};
+  gps.receiver = ReceiverSnapshot{false, true, "", 301'000'000};
+  UpstreamSnapshot pps{"gps pps:/dev/pps0", "pps:/dev/pps0", "no reading", 0, 16, {}, {}, {}, {}};
+  pps.receiver = ReceiverSnapshot{true, false, "pulses, but no second to lock them to", {}};
+  s.upstreams = {u, silent, gps, pps};
   s.selection = SelectionSnapshot{1, 1, 2, "1 reachable server agrees, fewer than --min-sources 2"};
   s.counters.requests = 10;
   s.counters.replies = 8;
@@ -100,6 +104,13 @@ TEST(SntpdStatus, JsonHasTheDocumentedFields) {
   EXPECT_EQ(j["upstreams"][0]["reachable"], true);
   EXPECT_EQ(j["upstreams"][1]["reachable"], false);
   EXPECT_DOUBLE_EQ(j["upstreams"][1]["reachable_since_unix"].get<double>(), to_seconds(kNow - 600 * kS));
+  EXPECT_FALSE(j["upstreams"][0].contains("receiver"));  // a server has no receiver part
+  EXPECT_EQ(j["upstreams"][2]["receiver"]["kind"], "time");
+  EXPECT_EQ(j["upstreams"][2]["receiver"]["reading"], true);
+  EXPECT_DOUBLE_EQ(j["upstreams"][2]["receiver"]["learned_offset_s"].get<double>(), 0.301);
+  EXPECT_EQ(j["upstreams"][3]["receiver"]["kind"], "pulse");
+  EXPECT_EQ(j["upstreams"][3]["receiver"]["problem"], "pulses, but no second to lock them to");
+  EXPECT_TRUE(j["upstreams"][3]["receiver"]["learned_offset_s"].is_null());
   EXPECT_EQ(j["selection"]["reachable"], 1);
   EXPECT_EQ(j["selection"]["agreeing"], 1);
   EXPECT_EQ(j["selection"]["min_sources"], 2);
@@ -181,6 +192,10 @@ TEST(SntpdStatus, TextIsTheSameAfterTheControlSocket) {
       direct.find("  rejected       : 4 (0 unauthenticated, 3 bad_mac, 1 stray, 0 beyond_max_change)\n"),
       std::string::npos);
   EXPECT_EQ(direct.find("rejected       : 0"), std::string::npos);  // nothing rejected: no line
+  EXPECT_NE(direct.find("  receiver       : time, fix, learned offset +0.301000000 s against the pulse\n"),
+            std::string::npos);
+  EXPECT_NE(direct.find("  receiver       : pulse, not locked (pulses, but no second to lock them to)\n"),
+            std::string::npos);
   EXPECT_NE(direct.find("  reachable      : since 2026-11-18T"), std::string::npos);
   EXPECT_NE(direct.find("  unreachable    : since 2026-11-18T"), std::string::npos);
   EXPECT_NE(direct.find("Selection        : 1 reachable, 1 agreeing, --min-sources 2: no correction, 1 "
@@ -266,6 +281,10 @@ TEST(SntpdStatus, MetricsFromTheSnapshot) {
   EXPECT_NE(m.find("sntpd_phone_set_refusals_total{reason=\"reused\"} 2\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_last_phone_set_offset_seconds 5\n"), std::string::npos);
   EXPECT_NE(m.find("sntpd_simulated_clock_offset_seconds -5\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_gps_reading{server=\"gps shm:0\",kind=\"time\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_gps_reading{server=\"gps pps:/dev/pps0\",kind=\"pulse\"} 0\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_gps_learned_offset_seconds{server=\"gps shm:0\"} 0.301\n"), std::string::npos);
+  EXPECT_EQ(m.find("sntpd_gps_learned_offset_seconds{server=\"gps pps"), std::string::npos);
 }
 
 TEST(SntpdStatus, TimeJson) {

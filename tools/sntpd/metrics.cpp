@@ -1,6 +1,7 @@
 // The status snapshot as Prometheus metrics; see metrics.hpp.
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -70,6 +71,26 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
   }
 }
 
+// The GPS receivers' own gauges (--gps), beside their upstream lines.
+void receiver_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
+  if (std::none_of(ups.begin(), ups.end(), [](const UpstreamSnapshot& u) { return u.receiver.has_value(); }))
+    return;
+  m.family("sntpd_gps_reading", MetricType::Gauge,
+           "1 when a GPS receiver's last poll had readings: a fix (kind time) or pulses locked to a second "
+           "(kind pulse).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.receiver)
+      m.sample(u.receiver->reading ? 1.0 : 0.0,
+               {{"server", u.server}, {"kind", u.receiver->pulse ? "pulse" : "time"}});
+  }
+  m.family("sntpd_gps_learned_offset_seconds", MetricType::Gauge,
+           "How late a GPS receiver's own time is, learned against a pulse and added to its offsets.");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.receiver && u.receiver->learned_offset_ns)
+      m.sample(to_seconds(*u.receiver->learned_offset_ns), {{"server", u.server}});
+  }
+}
+
 void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
   if (ups.empty()) return;
   m.family("sntpd_upstream_reachable", MetricType::Gauge,
@@ -97,6 +118,7 @@ void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
                {{"server", u.server}, {"address", u.address}, {"reason", kUpstreamRejections[i]}});
     }
   }
+  receiver_metrics(m, ups);
 }
 
 void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTableSnapshot& cl) {

@@ -230,6 +230,17 @@ ordered_json mqtt_state_json(const MqttState& s) {
   j["camera"] = s.camera ? camera_json(*s.camera) : ordered_json(nullptr);
   j["phone"] = s.phone ? phone_json(*s.phone) : ordered_json(nullptr);
   j["upstream"] = s.clock.poll_s ? upstream_json(s.clock) : ordered_json(nullptr);
+  j["gps"] = s.receivers.empty() ? ordered_json(nullptr) : ordered_json::array();
+  for (const UpstreamSnapshot& u : s.receivers) {
+    if (!u.receiver) continue;
+    const ReceiverSnapshot& g = *u.receiver;
+    j["gps"].push_back({{"server", u.server},
+                        {"kind", g.pulse ? "pulse" : "time"},
+                        {"state", u.state},
+                        {"reading", g.reading},
+                        {"problem", g.problem.empty() ? ordered_json(nullptr) : ordered_json(g.problem)},
+                        {"learned_offset_s", seconds_or_null(g.learned_offset_ns)}});
+  }
   return j;
 }
 
@@ -238,6 +249,10 @@ ordered_json mqtt_state_key(const ordered_json& state) {
   key.erase("reference_age_s");
   key.erase("root_distance_ms");
   key.erase("upstream");
+  // A learned offset moves at every poll: it goes with the periodic state, as upstream does.
+  if (auto it = key.find("gps"); it != key.end() && it->is_array()) {
+    for (ordered_json& g : *it) g.erase("learned_offset_s");
+  }
   return key;
 }
 

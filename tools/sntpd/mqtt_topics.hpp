@@ -60,20 +60,22 @@ std::string state_topic(const MqttIdentity& id);
 // What the state topic says.
 struct MqttState {
   ReferenceSnapshot reference;
-  uint64_t clients_last_hour = 0;        // NTP clients heard within the last hour
-  std::optional<CameraSnapshot> camera;  // camsync's last run, when there is a camera-state file
-  std::optional<PhoneAttempt> phone;     // the last phone set or verification, when there was one
-  ClockSnapshot clock;                   // the discipline's figures, while sntpd keeps the clock
+  uint64_t clients_last_hour = 0;           // NTP clients heard within the last hour
+  std::optional<CameraSnapshot> camera;     // camsync's last run, when there is a camera-state file
+  std::optional<PhoneAttempt> phone;        // the last phone set or verification, when there was one
+  ClockSnapshot clock;                      // the discipline's figures, while sntpd keeps the clock
+  std::vector<UpstreamSnapshot> receivers;  // the GPS receivers' lines (--gps), receiver set in each
 };
 
 // The state as JSON: synchronized, source, stratum, refid, root_distance_ms, reliable_until (UTC,
 // ISO 8601), reference_age_s, clients_last_hour, camera {result, message, time, retry}, phone
 // {result, client, time, offset_s, uncertainty_s, user_agent}, upstream {offset_s, offset_error_s,
-// frequency_ppm, skew_ppm, poll_s} while sntpd disciplines the clock; null where there is no value.
+// frequency_ppm, skew_ppm, poll_s} while sntpd disciplines the clock, gps [{server, kind, state,
+// reading, problem, learned_offset_s}] with --gps; null where there is no value.
 nlohmann::ordered_json mqtt_state_json(const MqttState& s);
 // The fields whose change is published at once: the state without reference_age_s and
-// root_distance_ms, which grow every second, and upstream, which moves at every update (they go
-// out with the next publication, at least every minute).
+// root_distance_ms, which grow every second, and upstream and each gps learned_offset_s, which
+// move at every update (they go out with the next publication, at least every minute).
 nlohmann::ordered_json mqtt_state_key(const nlohmann::ordered_json& state);
 
 struct MqttPublication {

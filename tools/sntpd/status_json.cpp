@@ -142,6 +142,12 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   ordered_json rejected = ordered_json::object();
   for (size_t i = 0; i < kUpstreamRejectionCount; ++i) rejected[kUpstreamRejections[i]] = u.rejected[i];
   o["rejected"] = rejected;
+  if (const auto& r = u.receiver) {
+    o["receiver"] = {{"kind", r->pulse ? "pulse" : "time"},
+                     {"reading", r->reading},
+                     {"problem", r->problem.empty() ? ordered_json(nullptr) : ordered_json(r->problem)},
+                     {"learned_offset_s", seconds_or_null(r->learned_offset_ns)}};
+  }
   return o;
 }
 
@@ -162,6 +168,14 @@ UpstreamSnapshot upstream_from_json(const ordered_json& o) {
   if (auto it = o.find("rejected"); it != o.end() && it->is_object()) {
     for (size_t i = 0; i < kUpstreamRejectionCount; ++i)
       u.rejected[i] = it->value(kUpstreamRejections[i], uint64_t{0});
+  }
+  if (auto it = o.find("receiver"); it != o.end() && it->is_object()) {
+    ReceiverSnapshot r;
+    r.pulse = it->value("kind", "time") == "pulse";
+    r.reading = it->value("reading", false);
+    if (auto p = it->find("problem"); p != it->end() && p->is_string()) r.problem = p->get<std::string>();
+    r.learned_offset_ns = ns_field(*it, "learned_offset_s");
+    u.receiver = r;
   }
   return u;
 }

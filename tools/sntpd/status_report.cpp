@@ -109,6 +109,13 @@ MqttState StatusReport::mqtt_state(const std::string& camera_state) {
     m.phone = set && (!verified || set->time_utc >= verified->time_utc) ? set : verified;
   }
   m.clock = clock_snapshot();
+  std::vector<UpstreamSnapshot> lines;
+  std::optional<int64_t> last_offset_ns;
+  std::optional<SelectionSnapshot> selection;
+  parts_.upstreams.describe(lines, last_offset_ns, selection);
+  for (UpstreamSnapshot& u : lines) {
+    if (u.receiver) m.receivers.push_back(std::move(u));
+  }
   return m;
 }
 

@@ -87,6 +87,15 @@ enum UpstreamRejection : size_t {
 };
 
 // One upstream server (upstreams.hpp's UpstreamStatus, as reported).
+// A GPS receiver's own part of its upstream line (--gps).  Satellites are not here: gpsd's
+// shared memory does not carry them.
+struct ReceiverSnapshot {
+  bool pulse = false;    // a pulse (refid PPS), else the receiver's own time (refid GPS)
+  bool reading = false;  // its last poll had readings: a fix (time), edges locked to a second (pulse)
+  std::string problem;   // why not, when it says ("no fix (leap 3)", "pulses, but no second ..."), else ""
+  std::optional<int64_t> learned_offset_ns;  // the time's lateness learned against a pulse, added to it
+};
+
 struct UpstreamSnapshot {
   std::string server;                // the --upstream text
   std::string address;               // the address polled, "" while resolving
@@ -101,6 +110,7 @@ struct UpstreamSnapshot {
   std::optional<int64_t> reachable_since_ns;  // since when reachable (or not), Unix ns on the served clock
   // Replies not used, by kUpstreamRejections.
   std::array<uint64_t, kUpstreamRejectionCount> rejected = {};
+  std::optional<ReceiverSnapshot> receiver;  // a GPS receiver's (--gps); none for a server
 };
 
 // How the upstream servers were last combined (core::select_upstreams).

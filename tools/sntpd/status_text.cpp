@@ -93,6 +93,14 @@ void upstream_line(Out out, const UpstreamSnapshot& u) {
     rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], kUpstreamRejections[i]);
   }
   if (total > 0) fmt::format_to(out, "  rejected       : {} ({})\n", total, rejected);
+  if (const auto& r = u.receiver) {
+    std::string state = r->pulse ? (r->reading ? "pulse, locked to a second" : "pulse, not locked")
+                                 : (r->reading ? "time, fix" : "time, no fix");
+    if (!r->problem.empty()) state += " (" + r->problem + ")";
+    if (r->learned_offset_ns)
+      state += ", learned offset " + seconds_text(r->learned_offset_ns, true) + " against the pulse";
+    fmt::format_to(out, "  receiver       : {}\n", state);
+  }
 }
 
 void selection_line(Out out, const SelectionSnapshot& s) {

@@ -80,9 +80,7 @@ RefclockPeer::RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mon
       next_read_mono_ns_(now_mono),
       reach_change_mono_ns_(now_mono) {}
 
-uint32_t RefclockPeer::refid() const {
-  return codec::refid_from_ascii(!pps_ && spec_.unit % 2 == 0 ? "GPS" : "PPS");
-}
+uint32_t RefclockPeer::refid() const { return codec::refid_from_ascii(pulse() ? "PPS" : "GPS"); }
 
 void RefclockPeer::note_problem(const std::string& problem) {
   if (problem != last_problem_) os::log::warn("{}: {}", name(), problem);
@@ -126,6 +124,7 @@ std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, 
   s.on_transmit(now_mono);
   std::optional<core::RefclockPoll> p = filter_.take();
   if (p) last_problem_.clear();
+  last_poll_read_ = p.has_value();
   // Without a sample the reach register already says so; with one, on_sample marks it.
   *reach_changed = !p && s.reachable() != was_reachable;
   if (!p) {
@@ -157,6 +156,24 @@ std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, 
   return u;
 }
 
+void RefclockPeer::correct(core::UpstreamSample& u, std::optional<int64_t> pulse_offset_ns) {
+  int64_t difference_ns = pulse_offset_ns ? *pulse_offset_ns - u.sample.offset_ns : 0;
+  if (pulse_offset_ns) {
+    if (learned_.add(difference_ns)) {
+      wrong_second_noted_ = false;
+    } else if (!wrong_second_noted_) {
+      wrong_second_noted_ = true;
+      os::log::warn("{}: {:+.3f} s from the pulse: a wrong second, not a late sentence; not learned", name(),
+                    static_cast<double>(difference_ns) / 1e9);
+    }
+  }
+  int64_t learned = learned_.offset_ns().value_or(0);
+  u.sample.offset_ns += learned;
+  // What the pulse says the time is off by and the learning has not yet taken out (all of it
+  // before four polls came) is error the sample has: the stated error alone would not cover it.
+  if (pulse_offset_ns) u.root_dispersion_ns += std::llabs(difference_ns - learned);
+}
+
 UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
                                         const UpstreamFollower& follower, int64_t now_ns,
                                         int64_t now_mono) const {
@@ -167,6 +184,7 @@ UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>&
   bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
   u.state =
       source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reading" : last_problem_);
+  u.receiver = ReceiverSnapshot{pulse(), last_poll_read_, last_problem_, learned_.offset_ns()};
   return u;
 }
 

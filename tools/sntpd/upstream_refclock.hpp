@@ -65,6 +65,8 @@ class RefclockPeer {
   RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mono);
   // Its core source's name ("gps shm:0"), refid and sync-state source ("gps:shm0", "gps:pps").
   std::string name() const { return "gps " + spec_.text; }
+  // A pulse (an odd segment, gpsd's PPS, or a PPS device: refid PPS), else a receiver's own time.
+  bool pulse() const { return pps_ || spec_.unit % 2 == 1; }
   uint32_t refid() const;
   std::string source() const { return pps_ ? "gps:pps" : "gps:shm" + std::to_string(spec_.unit); }
   // When the segment is read at the latest (monotonic ns): a second after the last read.
@@ -78,6 +80,11 @@ class RefclockPeer {
   // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
   // reading came since the last, returned.  True in *reach_changed when its reachability changed.
   std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
+  // A receiver's own time: its poll's sample u corrected by the offset learned against a pulse
+  // (core::ReceiverOffset), given pulse_offset_ns, a pulse's offset at u's time when one is
+  // followed; what the pulse still finds u off by after that goes into u's root dispersion.  A
+  // difference of a second or more is a wrong second, logged once, never learned.
+  void correct(core::UpstreamSample& u, std::optional<int64_t> pulse_offset_ns);
   // A correction was made at when_ns: the readings not yet taken follow it.
   void shift(const core::SampleShift& c) { filter_.shift(c.when_ns, c.dfreq_ppm, c.doffset_ns); }
   // Its line in the status report; it is sources[i] of follower's last selection.
@@ -101,6 +108,9 @@ class RefclockPeer {
   int64_t reach_change_mono_ns_;
   std::string last_problem_;  // the last record's problem, "" once records come
   bool ever_reached_ = false;
+  bool last_poll_read_ = false;      // the last poll had readings: a fix, or pulses locked to a second
+  core::ReceiverOffset learned_;     // a receiver's own time: how late it is against a pulse
+  bool wrong_second_noted_ = false;  // a difference of a second or more was logged
 };
 
 template <class Remaining>

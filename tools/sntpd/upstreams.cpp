@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "codec/ntp_packet.hpp"
 #include "os/log.hpp"
@@ -248,9 +250,22 @@ std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
     if (sources_[k].next_poll_ns() > now_mono) continue;
     bool reach_changed = false;
     std::optional<core::UpstreamSample> s = refclocks_[j].poll(sources_[k], now_mono, &reach_changed);
+    if (s && !refclocks_[j].pulse()) refclocks_[j].correct(*s, pulse_offset_at(s->time_ns));
     std::optional<UpstreamAction> action;
     if (s && take_sample(k, *s, &action) && action) return action;
     if (reach_changed) follower_.reselect(sources_, clock_.now_ns());
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> Upstreams::pulse_offset_at(int64_t t_ns) const {
+  for (size_t j = 0; j < refclocks_.size(); ++j) {
+    const core::UpstreamSource& p = sources_[peers_.size() + j];
+    if (!refclocks_[j].pulse() || !p.reachable() || p.falseticker() || !p.estimate()) continue;
+    // Fresh: its line's newest sample within two of its polls of t_ns.
+    const core::SourceEstimate& e = *p.estimate();
+    int64_t poll_ns = std::llround(std::ldexp(1e9, p.poll_log2()));
+    if (std::llabs(t_ns - e.time_ns) <= 2 * poll_ns) return e.offset_at(t_ns);
   }
   return std::nullopt;
 }

@@ -120,6 +120,9 @@ class Upstreams {
   void add_refclock_source(int64_t now_mono);
   // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
   std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
+  // The offset at t_ns (Unix ns) of a pulse followed (reachable, no falseticker, its line's newest
+  // sample within two polls): what a receiver's own time learns its lateness against.
+  std::optional<int64_t> pulse_offset_at(int64_t t_ns) const;
   // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
   bool take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action);
   // What the sync-state file records as sources_[k]'s name ("ntp:ADDRESS", "gps:shm0").
