@@ -86,7 +86,6 @@ enum UpstreamRejection : size_t {
   kRejectedMaxChange
 };
 
-// One upstream server (upstreams.hpp's UpstreamStatus, as reported).
 // A GPS receiver's own part of its upstream line (--gps).  Satellites are not here: gpsd's
 // shared memory does not carry them.
 struct ReceiverSnapshot {
@@ -96,6 +95,7 @@ struct ReceiverSnapshot {
   std::optional<int64_t> learned_offset_ns;  // the time's lateness learned against a pulse, added to it
 };
 
+// One upstream server (upstreams.hpp's UpstreamStatus, as reported), or a GPS receiver.
 struct UpstreamSnapshot {
   std::string server;                // the --upstream text
   std::string address;               // the address polled, "" while resolving
