@@ -181,8 +181,7 @@ int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int
   return doffset_ns - std::llround(dfreq_ppm * 1e-6 * static_cast<double>(when_ns - t_ns));
 }
 
-void SourceStats::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
+void SourceStats::shift(const SampleShift& c) {
   for (std::vector<StatSample>* v : {&older_, &samples_}) {
     for (StatSample& s : *v) c.apply(s.time_ns, s.offset_ns);
   }

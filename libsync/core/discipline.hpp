@@ -87,9 +87,8 @@ class SourceStats {
  public:
   // Adds s (newest) and fits the line again, dropping what the runs test rejects.
   void add(const StatSample& s);
-  // A correction was made at when_ns: the clock runs faster by dfreq_ppm and
-  // was moved forward by doffset_ns.  The samples move with it.
-  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  // A correction was made: the samples move with it.
+  void shift(const SampleShift& c);
   void clear();
   size_t size() const { return samples_.size(); }
   // The last fit; none below 3 samples.

@@ -73,16 +73,24 @@ std::optional<RefclockSample> pps_reading(int64_t assert_ns, int8_t precision_lo
   return s;
 }
 
+int64_t lock_to_second(int64_t pulse_offset_ns, int64_t expected_ns) {
+  int64_t d = expected_ns - pulse_offset_ns;
+  // The whole seconds nearest d, rounded half away from zero.
+  int64_t seconds = (d >= 0 ? d + kNsPerS / 2 : d - kNsPerS / 2) / kNsPerS;
+  return pulse_offset_ns + seconds * kNsPerS;
+}
+
 void RefclockFilter::add(const RefclockSample& s) {
   if (s.local_ns == last_local_ns_) return;
   last_local_ns_ = s.local_ns;
+  last_ = s;
   if (readings_.size() == kMaxRefclockReadings) readings_.erase(readings_.begin());
   readings_.push_back(s);
 }
 
-void RefclockFilter::shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
+void RefclockFilter::shift(const SampleShift& c) {
   for (RefclockSample& s : readings_) c.apply(s.local_ns, s.offset_ns);
+  if (last_) c.apply(last_->local_ns, last_->offset_ns);
 }
 
 std::optional<RefclockPoll> RefclockFilter::take() {

@@ -22,7 +22,8 @@
 //
 // ReceiverOffset learns how late a receiver's own time is (its sentences come
 // 50-500 ms after the second they name) against a pulse followed beside it:
-// what chronyd's users set by hand as a refclock's `offset`.  Pure.
+// what chronyd's users set by hand as a refclock's `offset`.  lock_to_second
+// gives a pulse the second a receiver names (chronyd's `lock`).  Pure.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,8 @@
 #include "codec/result.hpp"
 
 namespace lansync::core {
+
+struct SampleShift;  // core/discipline
 
 // One SHM record as read out of the segment (its C layout is os/shm_refclock's).
 struct ShmRecord {
@@ -81,6 +84,11 @@ Result<RefclockSample, ShmProblem> decode_shm(const ShmRecord& r, int32_t count_
 // for an edge before 1970 or after kMaxRefclockUnixNs, as decode_shm refuses such records.
 std::optional<RefclockSample> pps_reading(int64_t assert_ns, int8_t precision_log2);
 
+// A pulse's offset (pps_reading's, within half a second) moved by whole seconds to the second
+// expected_ns says: the one nearest it.  expected_ns is what a receiver's time says the offset is,
+// or 0 while our clock is known to within half a second.  Both within kMaxRefclockOffsetNs.
+int64_t lock_to_second(int64_t pulse_offset_ns, int64_t expected_ns);
+
 // The mean of a poll's readings.
 struct RefclockPoll {
   int64_t time_ns = 0;        // the kept readings' mean local time
@@ -102,24 +110,33 @@ class RefclockFilter {
   // Adds a reading (the oldest is dropped beyond kMaxRefclockReadings); one with the local time
   // of the last one added is the same reading again and is ignored.
   void add(const RefclockSample& s);
-  // A correction was made at when_ns (core/discipline): the readings follow it.
-  void shift(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  // A correction was made (core/discipline): the readings, and the last one, follow it.
+  void shift(const SampleShift& c);
   // The poll's mean, and a fresh poll; nothing when no reading came.
   std::optional<RefclockPoll> take();
   size_t size() const { return readings_.size(); }
+  // The last reading added (kept across polls), on the clock as corrected since.
+  const std::optional<RefclockSample>& last() const { return last_; }
 
  private:
   std::vector<RefclockSample> readings_;
-  int64_t last_local_ns_ = INT64_MIN;
+  std::optional<RefclockSample> last_;  // shifted by corrections
+  int64_t last_local_ns_ = INT64_MIN;   // the last one's local time as added: the same reading again
 };
 
-// The differences a receiver's offset is learned from: the last 16 polls'.
-inline constexpr size_t kReceiverOffsetPolls = 16;
+// The differences a receiver's offset is learned from: the last 256 polls' (68 minutes at 16 s): each
+// poll's is as noisy as the receiver's time (tens of ms), and its lateness changes only with its
+// settings (another baud rate, more sentences), so that the longer the memory, the closer the median.
+inline constexpr size_t kReceiverOffsetPolls = 256;
 // Learned once this many differences came: a median of 4 outvotes one stray poll.
 inline constexpr size_t kReceiverOffsetMinPolls = 4;
 // A difference this large is a wrong second (a receiver after a cold start), not a late sentence:
 // never learned away.
 inline constexpr int64_t kMaxReceiverOffsetNs = 1'000'000'000;
+// How late a receiver's time is taken to be before it is learned: the middle of -0.1 to 0.9 s, so
+// that a pulse gets the right second from a receiver whose sentences come up to 0.9 s late (and
+// none comes before its second; 0.1 s spares a gpsd that stamps a pulse's own time as early).
+inline constexpr int64_t kUnlearnedLatenessNs = 400'000'000;
 
 class ReceiverOffset {
  public:

@@ -142,12 +142,11 @@ void UpstreamSource::on_deny_kiss() {
   stats_.clear();
 }
 
-void UpstreamSource::apply_step(int64_t offset_ns) { apply_correction(0, 0, offset_ns); }
+void UpstreamSource::apply_step(int64_t offset_ns) { apply_correction({0, 0, offset_ns}); }
 
-void UpstreamSource::apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
-  SampleShift c{when_ns, dfreq_ppm, doffset_ns};
+void UpstreamSource::apply_correction(const SampleShift& c) {
   for (UpstreamSample& u : filter_) c.apply(u.time_ns, u.sample.offset_ns);
-  stats_.shift(when_ns, dfreq_ppm, doffset_ns);
+  stats_.shift(c);
 }
 
 std::optional<UpstreamSample> UpstreamSource::best() const {

@@ -125,9 +125,8 @@ class UpstreamSource {
   void on_deny_kiss();
   // The clock was stepped by offset_ns: shift the stored samples to match.
   void apply_step(int64_t offset_ns);
-  // A correction was made at when_ns (core/discipline): the clock runs faster by
-  // dfreq_ppm and was moved forward by doffset_ns; the stored samples follow it.
-  void apply_correction(int64_t when_ns, double dfreq_ppm, int64_t doffset_ns);
+  // A correction was made (core/discipline): the stored samples follow it.
+  void apply_correction(const SampleShift& c);
   // The line through this server's samples (core/discipline), once it has 3.
   const std::optional<SourceEstimate>& estimate() const { return stats_.estimate(); }
 

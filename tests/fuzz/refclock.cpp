@@ -127,6 +127,11 @@ int refclock(const uint8_t* data, size_t size) {
         require(pps.has_value(), "a pulse at a record's time is in range");
         require(pps->offset_ns > -kS / 2 && pps->offset_ns <= kS / 2, "a pulse is within half a second");
         require((pps->local_ns + pps->offset_ns) % kS == 0, "a pulse starts a whole second");
+        // Locked to the second the record's reading names.
+        int64_t locked = core::lock_to_second(pps->offset_ns, r->offset_ns);
+        require((locked - pps->offset_ns) % kS == 0, "a lock moves a pulse by whole seconds");
+        require(locked - r->offset_ns >= -kS / 2 && locked - r->offset_ns <= kS / 2,
+                "a pulse is locked to the second nearest the reading");
         f.add(*pps);
         taken.add(*pps);
         break;
@@ -134,7 +139,7 @@ int refclock(const uint8_t* data, size_t size) {
       case 1: {  // a correction of the clock: at most 1000 s and 100 ppm either way
         int64_t doffset = (rec.clock_us % 1'000'000) * 1'000'000LL;
         double dfreq = static_cast<double>(rec.receive_us % 100'000) / 1000;
-        f.shift(r->local_ns, dfreq, doffset);
+        f.shift({r->local_ns, dfreq, doffset});
         for (auto& s : taken.readings) {
           int64_t delta = core::correction_shift_ns(s.local_ns, r->local_ns, dfreq, doffset);
           s.offset_ns -= delta;

@@ -67,7 +67,7 @@ TEST(SourceStats, ShiftKeepsTheSamplesOnTheCorrectedClock) {
   SourceStats st;
   for (int i = 0; i < 5; ++i) st.add({i * kS, 2 * kMs + i * 10 * kUs, 1 * kMs, 1});  // 10 ppm slow
   ASSERT_NEAR(st.estimate()->freq_ppm, 10, 1e-6);
-  st.shift(4 * kS, 10, st.estimate()->offset_ns);
+  st.shift({4 * kS, 10, st.estimate()->offset_ns});
   EXPECT_NEAR(st.estimate()->freq_ppm, 0, 0.01);
   EXPECT_NEAR(static_cast<double>(st.estimate()->offset_ns), 0, 1000);
 }
@@ -144,7 +144,7 @@ TEST(ClockLoop, ClosedOnANoisyClockItConverges) {
     if (!e) continue;
     ClockUpdate u = loop.plan(now, e->offset_ns, e->offset_sd_ns, e->freq_ppm, e->skew_ppm);
     loop.commit(now, u);
-    st.shift(now + remaining, u.dfreq_ppm, u.doffset_ns);
+    st.shift({now + remaining, u.dfreq_ppm, u.doffset_ns});
     if (i > 100)
       worst_late =
           std::max(worst_late, std::fabs(clock_error_ns - static_cast<double>(loop.remaining_ns(now))));

@@ -119,7 +119,7 @@ TEST(Refclock, ReadingsFollowACorrectionMadeBeforeThePollEnds) {
   const int64_t t0 = 1'700'000'000'000'000'000;
   f.add({t0, 2'000'000, -20});
   // The clock stepped forward 2 ms at t0 + 1 s: the reading, on the clock as it is now, says 0.
-  f.shift(t0 + 1'000'000'000, 0, 2'000'000);
+  f.shift({t0 + 1'000'000'000, 0, 2'000'000});
   auto p = f.take();
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->offset_ns, 0);
@@ -147,6 +147,43 @@ TEST(Refclock, APulseStartsTheNearestWholeSecond) {
   // Times a record could not hold either.
   EXPECT_FALSE(core::pps_reading(-1, -20).has_value());
   EXPECT_FALSE(core::pps_reading(core::kMaxRefclockUnixNs + 1, -20).has_value());
+}
+
+// A pulse takes the second the receiver's time names (chronyd's lock): whole seconds move, the
+// edge's place in the second never does.
+TEST(Refclock, APulseIsLockedToTheSecondTheReceiverNames) {
+  // The edge 2 ms after a second of our clock: offset -2 ms to the nearest second.
+  const int64_t edge = -2'000'000;
+  EXPECT_EQ(core::lock_to_second(edge, 0), edge);  // our clock known: its own second
+  // A receiver 300 ms late, not yet learned (taken as kUnlearnedLatenessNs late), says our clock is
+  // 20 s behind: its reading's offset is 19.7 s, so the pulse's is 20 s less 2 ms.
+  EXPECT_EQ(core::lock_to_second(edge, 19'700'000'000 + core::kUnlearnedLatenessNs), 19'998'000'000);
+  // A receiver a second off after a cold start takes the pulse a second off, and back.
+  EXPECT_EQ(core::lock_to_second(edge, -1'000'000'000 + 30'000'000), -1'002'000'000);
+  EXPECT_EQ(core::lock_to_second(-1'002'000'000, 10'000'000), edge);
+  // Half a second either way: rounded away from the pulse's own offset.
+  EXPECT_EQ(core::lock_to_second(0, 500'000'000), 1'000'000'000);
+  EXPECT_EQ(core::lock_to_second(0, -500'000'000), -1'000'000'000);
+  EXPECT_EQ(core::lock_to_second(0, 499'999'999), 0);
+  // The largest offsets a reading may have do not overflow.
+  EXPECT_EQ(core::lock_to_second(-400'000'000, core::kMaxRefclockOffsetNs),
+            core::kMaxRefclockOffsetNs - 400'000'000);
+  EXPECT_EQ(core::lock_to_second(400'000'000, -core::kMaxRefclockOffsetNs),
+            -core::kMaxRefclockOffsetNs + 400'000'000);
+}
+
+// The last reading names a pulse's second after its poll was taken, on the clock as corrected.
+TEST(Refclock, TheLastReadingOutlivesItsPollAndFollowsCorrections) {
+  core::RefclockFilter f;
+  EXPECT_FALSE(f.last().has_value());
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  f.add({t0, 1'300'000'000, -1});
+  ASSERT_TRUE(f.take().has_value());
+  ASSERT_TRUE(f.last().has_value());
+  f.shift({0, 0, 1'000'000'000});  // the clock stepped a second forward
+  EXPECT_EQ(f.last()->offset_ns, 300'000'000);
+  EXPECT_EQ(f.last()->local_ns, t0 + 1'000'000'000);
+  EXPECT_FALSE(f.take().has_value());  // no reading since: no poll
 }
 
 // A receiver's sentences 300 ms late: learned against the pulse once four polls came, by their

@@ -534,7 +534,7 @@ TEST(Upstream, CorrectionsMoveTheSamples) {
   ASSERT_TRUE(s.estimate().has_value());
   EXPECT_NEAR(static_cast<double>(s.estimate()->offset_ns), 10.0 * kMs, 1000);
   // The offset taken on, and the clock made 100 ppm faster from the last sample on.
-  s.apply_correction(kT0 + 3 * kS, 100, 10 * kMs);
+  s.apply_correction({kT0 + 3 * kS, 100, 10 * kMs});
   EXPECT_NEAR(static_cast<double>(s.estimate()->offset_ns), 0, 1000);
   EXPECT_NEAR(s.estimate()->freq_ppm, -100, 0.01);  // the samples before it now show us running fast
   EXPECT_NEAR(static_cast<double>(s.best()->sample.offset_ns), 300'000, 1000);  // the oldest: 3 s at 100 ppm

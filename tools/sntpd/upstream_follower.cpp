@@ -101,8 +101,7 @@ std::optional<core::SampleShift> UpstreamFollower::applied(const UpstreamAction&
   core::SampleShift shift = d.kind == core::Discipline::Step
                                 ? core::SampleShift{0, 0, d.offset_ns}
                                 : core::SampleShift{now_ns, d.clock.dfreq_ppm, d.clock.doffset_ns};
-  for (core::UpstreamSource& s : sources)
-    s.apply_correction(shift.when_ns, shift.dfreq_ppm, shift.doffset_ns);
+  for (core::UpstreamSource& s : sources) s.apply_correction(shift);
   if (d.kind == core::Discipline::Step) {
     reselect(sources, now_ns);  // still by the first sync's rules
     if (selection_.ok) reference_ = selection_.reference;

@@ -14,6 +14,7 @@
 namespace lansync::sntpd {
 namespace {
 
+constexpr int64_t kNsPerS = 1'000'000'000;
 // The most error a user may state for a receiver: beyond a second its time is not worth serving.
 constexpr double kMaxStatedErrorS = 1.0;
 
@@ -87,6 +88,16 @@ void RefclockPeer::note_problem(const std::string& problem) {
   last_problem_ = problem;
 }
 
+void RefclockPeer::note_second(const core::RefclockSample& r) const {
+  const std::optional<core::RefclockSample>& last = filter_.last();
+  int64_t moved_ns = last ? r.offset_ns - last->offset_ns : 0;
+  if (std::llabs(moved_ns) < kNsPerS / 2) return;
+  os::log::warn(
+      "{}: its pulses now start another second, {:+.0f} s from the last (a receiver's time or a server "
+      "named it)",
+      name(), static_cast<double>(moved_ns) / 1e9);
+}
+
 std::optional<core::RefclockSample> RefclockPeer::read_segment(os::Clock& clock) {
   int32_t count_after = 0;
   core::ShmRecord rec = segment_->read(&count_after);
@@ -101,7 +112,7 @@ std::optional<core::RefclockSample> RefclockPeer::read_segment(os::Clock& clock)
   return std::nullopt;
 }
 
-std::optional<core::RefclockSample> RefclockPeer::read_pulse(os::Clock& clock, bool second_known) {
+std::optional<core::RefclockSample> RefclockPeer::read_pulse(os::Clock& clock) {
   auto edge = pps_->fetch();
   if (!edge) {
     note_problem(edge.error().message);
@@ -109,13 +120,15 @@ std::optional<core::RefclockSample> RefclockPeer::read_pulse(os::Clock& clock, b
   }
   if (!*edge || (*edge)->sequence == last_sequence_) return std::nullopt;  // no new edge
   last_sequence_ = (*edge)->sequence;
-  if (!second_known) {
-    note_problem("pulses, but no second to lock them to: waiting until the clock is synchronized");
-    return std::nullopt;
-  }
   auto r = core::pps_reading(clock.from_system_ns((*edge)->assert_ns), kPpsPrecisionLog2);
   if (!r) note_problem("an edge time out of range");
   return r;
+}
+
+std::optional<int64_t> RefclockPeer::second_at(int64_t local_ns) const {
+  const std::optional<core::RefclockSample>& last = filter_.last();
+  if (pulse() || !last || std::llabs(local_ns - last->local_ns) > kSecondHintAgeNs) return std::nullopt;
+  return last->offset_ns + learned_.offset_ns().value_or(core::kUnlearnedLatenessNs);
 }
 
 std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, int64_t now_mono,

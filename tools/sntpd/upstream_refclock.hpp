@@ -4,9 +4,14 @@
 // gpsd writes the receiver's time (or the pulse per second it timed) into
 // an NTP SHM segment about once a second (os/shm_refclock); the kernel
 // timestamps each pulse's edge (os/pps).  A pulse says where a second starts,
-// not which one: its edges are taken only while sntpd's clock is known to
-// within kPpsLockNs (synchronized by the receiver's time, a server, or the
-// pulse itself since), the whole second nearest each edge being its second.
+// not which one: the second is the one a receiver's time names (chronyd's
+// `lock`: the receiver's reading, as late as it was learned to be, or
+// kUnlearnedLatenessNs before that), or, while an NTP server is the system
+// peer or no receiver has a fresh reading, the one nearest the edge on sntpd's
+// clock once that is known to within kPpsLockNs.  With neither, the pulse's
+// edges are not taken: a pulse with no second is not a time.  A receiver a
+// second off after a cold start is outvoted by a server; with none, its pulse
+// follows it there and back, as chronyd's does.
 // This part reads its device at every wake-up of the daemon (at least each
 // second), takes each new record into a filter
 // (core/refclock: the mean of the readings nearest the median) and, at each
@@ -58,6 +63,8 @@ inline constexpr int64_t kPpsLockNs = 400'000'000;
 // A PPS device's precision, log2 s, when the user states no error: the kernel's timestamp at the
 // interrupt, within a microsecond or two on a Pi's GPIO.
 inline constexpr int8_t kPpsPrecisionLog2 = -20;
+// A receiver's reading names a pulse's second within this of it: it reads every second.
+inline constexpr int64_t kSecondHintAgeNs = 3'000'000'000;
 
 class RefclockPeer {
  public:
@@ -74,9 +81,14 @@ class RefclockPeer {
   // Reads the segment (at each wake-up, before any correction: a reading must be cooked by the
   // slew it was taken under); a new reading goes into the filter on the clock as corrected so far
   // (remaining_at: the offset still to slew at a monotonic time, added as Upstreams does to T4).
-  // second_known: the clock is within kPpsLockNs of the truth, so a pulse's second is known.
-  template <class Remaining>
-  void read(os::Clock& clock, int64_t now_mono, bool second_known, const Remaining& remaining_at);
+  // A pulse's edges are locked to the second that second_at(edge's local ns) gives
+  // (core::lock_to_second; none: not taken).
+  template <class Remaining, class SecondAt>
+  void read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at, const SecondAt& second_at);
+  // A receiver's own time: the offset its last reading says our clock has at local_ns, as late as
+  // it was learned to be (kUnlearnedLatenessNs before); none for a pulse, or when that reading is
+  // more than kSecondHintAgeNs away from local_ns.
+  std::optional<int64_t> second_at(int64_t local_ns) const;
   // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
   // reading came since the last, returned.  True in *reach_changed when its reachability changed.
   std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
@@ -86,7 +98,7 @@ class RefclockPeer {
   // difference of a second or more is a wrong second, logged once, never learned.
   void correct(core::UpstreamSample& u, std::optional<int64_t> pulse_offset_ns);
   // A correction was made at when_ns: the readings not yet taken follow it.
-  void shift(const core::SampleShift& c) { filter_.shift(c.when_ns, c.dfreq_ppm, c.doffset_ns); }
+  void shift(const core::SampleShift& c) { filter_.shift(c); }
   // Its line in the status report; it is sources[i] of follower's last selection.
   UpstreamSnapshot snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
                             const UpstreamFollower& follower, int64_t now_ns, int64_t now_mono) const;
@@ -95,9 +107,13 @@ class RefclockPeer {
   // Takes one record out of the segment or the device: a reading, or nothing (a problem logged once).
   // gpsd and the kernel stamp on the system clock; the reading is on clock's time scale.
   std::optional<core::RefclockSample> read_segment(os::Clock& clock);
-  std::optional<core::RefclockSample> read_pulse(os::Clock& clock, bool second_known);
+  // A pulse's edge, its offset to the nearest second of our clock (read locks it to its second).
+  std::optional<core::RefclockSample> read_pulse(os::Clock& clock);
   // Logs a problem once, until readings come again.
   void note_problem(const std::string& problem);
+  // Logs a pulse's reading r locked to another second than the last one's (the receiver's time
+  // named another, or a server's did).
+  void note_second(const core::RefclockSample& r) const;
 
   RefclockSpec spec_;
   std::optional<os::ShmSegment> segment_;
@@ -113,16 +129,26 @@ class RefclockPeer {
   bool wrong_second_noted_ = false;  // a difference of a second or more was logged
 };
 
-template <class Remaining>
-void RefclockPeer::read(os::Clock& clock, int64_t now_mono, bool second_known,
-                        const Remaining& remaining_at) {
+template <class Remaining, class SecondAt>
+void RefclockPeer::read(os::Clock& clock, int64_t now_mono, const Remaining& remaining_at,
+                        const SecondAt& second_at) {
   next_read_mono_ns_ = now_mono + kRefclockReadNs;
-  std::optional<core::RefclockSample> r = pps_ ? read_pulse(clock, second_known) : read_segment(clock);
+  std::optional<core::RefclockSample> r = pps_ ? read_pulse(clock) : read_segment(clock);
   if (!r) return;
   // The slew still to come when the reading was taken, on the monotonic clock.
   int64_t remaining = remaining_at(now_mono - (clock.now_ns() - r->local_ns));
   r->local_ns += remaining;
   r->offset_ns -= remaining;
+  if (pps_) {
+    // Locked on the clock as corrected, as the receiver's readings and the clock served are.
+    std::optional<int64_t> expected_ns = second_at(r->local_ns);
+    if (!expected_ns) {
+      note_problem("pulses, but no second to lock them to: waiting for the receiver's time or a server");
+      return;
+    }
+    r->offset_ns = core::lock_to_second(r->offset_ns, *expected_ns);
+    note_second(*r);
+  }
   filter_.add(*r);
 }
 

@@ -235,13 +235,30 @@ bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4
 void Upstreams::read_refclocks(int64_t now_mono) {
   if (refclocks_.empty()) return;
   auto remaining_at = [this](int64_t mono_ns) { return follower_.remaining_ns(mono_ns); };
-  // A pulse's second is known while the clock served is within kPpsLockNs of the truth.
-  bool second_known = false;
+  // Our clock's own second is a pulse's while the clock served is within kPpsLockNs of the truth.
+  bool clock_known = false;
   if (auto r = follower_.reference(); r && follower_.synced()) {
     core::ReferenceCandidate c = core::upstream_candidate(*r, clock_.now_ns());
-    second_known = c.state.root_delay_ns / 2 + c.state.root_dispersion_ns < kPpsLockNs;
+    clock_known = c.state.root_delay_ns / 2 + c.state.root_dispersion_ns < kPpsLockNs;
   }
-  for (RefclockPeer& r : refclocks_) r.read(clock_, now_mono, second_known, remaining_at);
+  // A server as the system peer says which second it is; else a receiver does, as chronyd's lock.
+  std::optional<size_t> peer = follower_.system_peer();
+  bool server_peer = clock_known && peer && *peer < peers_.size();
+  // Receivers first: their readings name the pulses' seconds.
+  for (RefclockPeer& r : refclocks_) {
+    if (!r.pulse()) r.read(clock_, now_mono, remaining_at, [](int64_t) { return std::nullopt; });
+  }
+  auto second_at = [&](int64_t local_ns) -> std::optional<int64_t> {
+    if (!server_peer) {
+      for (const RefclockPeer& r : refclocks_) {
+        if (auto e = r.second_at(local_ns)) return e;
+      }
+    }
+    return clock_known ? std::optional<int64_t>(0) : std::nullopt;
+  };
+  for (RefclockPeer& r : refclocks_) {
+    if (r.pulse()) r.read(clock_, now_mono, remaining_at, second_at);
+  }
 }
 
 std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
