@@ -163,6 +163,7 @@ void SourceStats::fit() {
   size_t m = samples_.size();
   SourceEstimate e;
   e.time_ns = samples_.back().time_ns;
+  e.first_time_ns = samples_.front().time_ns;
   e.offset_ns = to_ns(l.intercept);
   e.freq_ppm = l.slope * 1e6;
   double slope_sd = l.sxx > 0 ? std::sqrt(l.s2 / l.sxx) : 1;

@@ -52,14 +52,15 @@ struct StatSample {
 
 // What a register's line says of its server.
 struct SourceEstimate {
-  int64_t time_ns = 0;       // the newest sample's time, where offset_ns applies
-  int64_t offset_ns = 0;     // the line at time_ns
-  double freq_ppm = 0;       // the line's slope: positive, the server gains on us
-  double freq_sd_ppm = 0;    // standard error of freq_ppm
-  int64_t offset_sd_ns = 0;  // standard error of offset_ns
-  double skew_ppm = 0;       // bound on the slope's error (99.95 %)
-  int64_t std_dev_ns = 0;    // residual standard deviation of the samples
-  size_t samples = 0;        // in the line
+  int64_t time_ns = 0;        // the newest sample's time, where offset_ns applies
+  int64_t first_time_ns = 0;  // the oldest sample's in the line
+  int64_t offset_ns = 0;      // the line at time_ns
+  double freq_ppm = 0;        // the line's slope: positive, the server gains on us
+  double freq_sd_ppm = 0;     // standard error of freq_ppm
+  int64_t offset_sd_ns = 0;   // standard error of offset_ns
+  double skew_ppm = 0;        // bound on the slope's error (99.95 %)
+  int64_t std_dev_ns = 0;     // residual standard deviation of the samples
+  size_t samples = 0;         // in the line
   // The offset the line predicts at t_ns.
   int64_t offset_at(int64_t t_ns) const;
 };

@@ -164,7 +164,7 @@ int64_t UpstreamSource::jitter_ns() const {
 }
 
 int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
-  if (filter_.empty() || reach_ == 0) return INT64_MAX;
+  if (filter_.empty()) return INT64_MAX;
   // From the newest sample, as chronyd's: the least-delayed of the last eight may be two hours old
   // at 1024 s polls, and 15 ppm of that would widen every interval past the falsetickers.
   const UpstreamSample& n = filter_.back();
@@ -186,13 +186,27 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
 namespace {
 
 // The sources select_upstreams may choose from, as intersection candidates; index[k] is candidate k's source.
+//
+// Reachability is not required, as in chronyd: a source that stopped answering stays a candidate
+// while its line's newest sample is no older than the oldest of a reachable source's line, so that
+// a pulse that stopped is held over on (its interval growing at 15 ppm) rather than left at once
+// for a receiver's time a thousand times coarser, and a server silent for a few polls is not
+// dropped for a worse one.
 void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_ns, const SelectRules& rules,
                        std::vector<Candidate>& candidates, std::vector<size_t>& index) {
+  auto selectable = [&](const UpstreamSource& s) {
+    return !s.stopped() && !s.falseticker() && (!rules.first_pending || s.agreed());
+  };
+  int64_t reach_span_ns = -1;  // the longest reachable source's line reaches back, from now
+  for (const UpstreamSource& s : sources) {
+    if (selectable(s) && s.reachable() && s.estimate())
+      reach_span_ns = std::max(reach_span_ns, now_ns - s.estimate()->first_time_ns);
+  }
   for (size_t i = 0; i < sources.size(); ++i) {
     const UpstreamSource& s = sources[i];
-    if (s.stopped() || s.falseticker() || (rules.first_pending && !s.agreed())) continue;
+    if (!selectable(s)) continue;
     auto b = s.best();  // none once unreachable
-    if (!b) continue;
+    if (!b && !(s.estimate() && now_ns - s.estimate()->time_ns <= reach_span_ns)) continue;
     // The line's offset now, where there is one: it has the least noise.
     int64_t line_offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
     candidates.push_back({line_offset_ns, s.root_distance_ns(now_ns)});

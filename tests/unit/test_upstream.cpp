@@ -397,7 +397,9 @@ TEST(Upstream, ASilentServerDoesNotBlockTheFirstSync) {
   EXPECT_TRUE(select_upstreams(v, kT0 + 3 * kS, kFirst).ok);
 }
 
-TEST(Upstream, AServerThatAnswersAgainCountsAgain) {
+// As in chronyd, a server that stopped answering still counts while its newest sample is no older
+// than the oldest of a reachable server's line; once that line has moved past it, it is stale.
+TEST(Upstream, ASilentServerCountsUntilTheOthersLinesMovePastIt) {
   std::vector<UpstreamSource> v = polled_sources(2);
   agree(v[0], 1 * kMs);
   agree(v[1], 1 * kMs);
@@ -406,17 +408,39 @@ TEST(Upstream, AServerThatAnswersAgainCountsAgain) {
   for (int i = 1; i <= 8; ++i) v[1].on_transmit(i);
   EXPECT_FALSE(v[1].reachable());
   UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, rules);
+  EXPECT_TRUE(sel.ok);  // its last sample (kT0 + 2 s) is within a's line (from kT0)
+  EXPECT_EQ(sel.reachable, 1u);
+  EXPECT_EQ(sel.truechimers, 2u);
+  // a answers on, a sample a minute: its line (kMaxStatSamples at most) leaves b's last behind.
+  int64_t t = kT0 + 3 * kS;
+  for (size_t i = 0; i < kMaxStatSamples; ++i) {
+    t += 60 * kS;
+    v[0].on_transmit(t);
+    v[0].on_sample(sample(t, 1 * kMs), {true, kDefaultMaxChangeNs});
+  }
+  ASSERT_GT(v[0].estimate()->first_time_ns, kT0 + 2 * kS);
+  sel = select_upstreams(v, t, rules);
   EXPECT_FALSE(sel.ok);
   EXPECT_EQ(sel.problem, SelectProblem::BelowMinSources);
-  EXPECT_EQ(sel.reachable, 1u);
   EXPECT_EQ(sel.truechimers, 1u);
-  // Its next reply makes it reachable, and its filter's samples count again.
-  v[1].on_transmit(9);
-  v[1].on_sample(sample(kT0 + 9 * kS, 1 * kMs), {true, kDefaultMaxChangeNs});
+  // Its next reply makes it reachable, and its samples count again.
+  v[1].on_transmit(t);
+  v[1].on_sample(sample(t, 1 * kMs), {true, kDefaultMaxChangeNs});
   EXPECT_TRUE(v[1].reachable());
-  sel = select_upstreams(v, kT0 + 9 * kS, rules);
+  sel = select_upstreams(v, t, rules);
   EXPECT_TRUE(sel.ok);
   EXPECT_EQ(sel.truechimers, 2u);
+}
+
+// With no server reachable there is no line to hold a silent one against: nothing is selected.
+TEST(Upstream, NoServerReachableSelectsNone) {
+  std::vector<UpstreamSource> v = polled_sources(1);
+  agree(v[0], 1 * kMs);
+  ASSERT_TRUE(select_upstreams(v, kT0 + 3 * kS).ok);
+  for (int i = 1; i <= 8; ++i) v[0].on_transmit(i);
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS);
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::NoneReachable);
 }
 
 TEST(Upstream, OneSilentAfterTheSyncTheOtherIsStillFollowed) {

@@ -118,7 +118,8 @@ void define_upstream_options(CLI::App& app, Options& opt) {
   app.add_option(
          "--gps", opt.gps,
          "follow a GPS receiver: gpsd's shared memory segment N (0: its time, 1: its PPS) or a PPS "
-         "device's pulses (their second from the clock once synchronized); repeatable, a source among "
+         "device's pulses (their second from a receiver's time, else from the clock once synchronized); "
+         "repeatable, a source among "
          "the upstream servers; with 'error S', its error (s), else the device's precision")
       ->type_name("shm:N|pps:PATH [error S]");
   app.add_flag("--no-clock-control", opt.no_clock_control,
