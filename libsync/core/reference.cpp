@@ -78,6 +78,8 @@ uint32_t refid_for_source(const std::string& source) {
   uint32_t ip = 0;
   if (source.rfind("ntp:", 0) == 0 && parse_ipv4(source.substr(4), &ip)) return ip;
   if (source == kCameraSyncSource) return codec::refid_from_ascii("CAM");
+  bool odd_segment = source.rfind("gps:shm", 0) == 0 && source.size() > 7 && (source.back() - '0') % 2 == 1;
+  if (source == "gps:pps" || odd_segment) return codec::refid_from_ascii("PPS");
   char code[5] = {};
   size_t n = 0;
   for (char ch : source) {

@@ -112,8 +112,10 @@ ReferenceCandidate unreadable_state_candidate(const std::string& problem);
 ReferenceCandidate local_candidate(uint8_t stratum, int8_t precision_log2, int64_t start_ns, int64_t now_ns);
 
 // The reference ID for a reference of unknown depth: the IPv4 address in an
-// "ntp:A.B.C.D" source, "CAM" for the camera, else up to four letters of the
-// source, upper case ("PHON", "RTC").
+// "ntp:A.B.C.D" source, "CAM" for the camera, "PPS" for a GPS receiver's
+// pulse ("gps:pps", a PPS device, or "gps:shmN" with N odd, gpsd's PPS
+// segment), else up to four letters of the source, upper case ("GPS", "PHON",
+// "RTC").
 uint32_t refid_for_source(const std::string& source);
 
 }  // namespace lansync::core

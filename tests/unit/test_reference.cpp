@@ -254,6 +254,12 @@ TEST(Reference, RefidForSources) {
   EXPECT_EQ(refid_for_source("ntp:10.1.2.3,10.1.2.4"), 0x0A010203u);
   EXPECT_EQ(refid_for_source("rtc"), codec::refid_from_ascii("RTC"));
   EXPECT_EQ(refid_for_source("gps-hat"), codec::refid_from_ascii("GPSH"));
+  // A GPS receiver's time, and its pulse (a PPS device, gpsd's odd segments), as sntpd serves them.
+  EXPECT_EQ(refid_for_source("gps:shm0"), codec::refid_from_ascii("GPS"));
+  EXPECT_EQ(refid_for_source("gps:shm2"), codec::refid_from_ascii("GPS"));
+  EXPECT_EQ(refid_for_source("gps:shm1"), codec::refid_from_ascii("PPS"));
+  EXPECT_EQ(refid_for_source("gps:shm13"), codec::refid_from_ascii("PPS"));
+  EXPECT_EQ(refid_for_source("gps:pps"), codec::refid_from_ascii("PPS"));
   EXPECT_EQ(refid_for_source("ntp:[fd00::1]"), codec::refid_from_ascii("NTP"));
 }
 

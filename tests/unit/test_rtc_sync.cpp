@@ -175,6 +175,19 @@ TEST_F(BootFlow, APhoneSetClockGoesToTheRtc) {
             "the clock was set or verified 1 min 00 s ago by the wall clock (source phone)");
 }
 
+// sntpd following a GPS receiver's pulse records source gps:pps: a trusted reference like any other.
+TEST_F(BootFlow, AGpsSetClockGoesToTheRtc) {
+  clock.set((k2026 + 100) * kS + 500 * kMs);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 99), .source = "gps:pps"};
+  stamp_boot(s, *clock.boot_stamp());
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  SysToHcReport r = systohc();
+  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  EXPECT_TRUE(r.verdict.allowed);
+  EXPECT_EQ(r.written.second_unix_s, k2026 + 101);
+  EXPECT_NE(r.verdict.reason.find("(source gps:pps)"), std::string::npos) << r.verdict.reason;
+}
+
 TEST_F(BootFlow, ARecordOfAnEarlierBootDoesNotReachTheRtc) {
   clock.set((k2026 + 100) * kS);
   SyncState s{.last_sync_unix = static_cast<double>(k2026 + 40), .source = "phone"};

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "codec/ntp_packet.hpp"
+#include "core/reference.hpp"
 #include "os/log.hpp"
 #include "upstream_peer.hpp"
 
@@ -81,7 +81,7 @@ RefclockPeer::RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mon
       next_read_mono_ns_(now_mono),
       reach_change_mono_ns_(now_mono) {}
 
-uint32_t RefclockPeer::refid() const { return codec::refid_from_ascii(pulse() ? "PPS" : "GPS"); }
+uint32_t RefclockPeer::refid() const { return core::refid_for_source(source()); }
 
 void RefclockPeer::note_problem(const std::string& problem) {
   if (problem != last_problem_) os::log::warn("{}: {}", name(), problem);
