@@ -52,8 +52,11 @@ int64_t half_width(const Candidate& c) { return std::max(c.root_distance_ns, kMi
 
 }  // namespace
 
-int64_t combine_limit_ns(int64_t best_distance_ns) {
-  int64_t d = std::max(best_distance_ns, kMinSelectionDistanceNs);
+int64_t combine_limit_ns(int64_t best_distance_ns, bool reference_clock) {
+  int64_t d = reference_clock
+                  ? (best_distance_ns > INT64_MAX - kCombineMarginNs ? INT64_MAX
+                                                                     : best_distance_ns + kCombineMarginNs)
+                  : std::max(best_distance_ns, kMinSelectionDistanceNs);
   return d > INT64_MAX / kCombineLimit ? INT64_MAX : d * kCombineLimit;
 }
 
@@ -75,17 +78,20 @@ Selection select_sources(const Candidate* candidates, size_t n, bool* truechimer
   sel.ok = intersect(edges.data(), edges.data() + 2 * n, static_cast<int>(n), sel);
   if (!sel.ok) return sel;
 
+  bool best_reference_clock = false;
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
     // A truechimer's interval holds part of the majority's overlap (chronyd's rule).
     if (c.offset_ns + half_width(c) < sel.low_ns || c.offset_ns - half_width(c) > sel.high_ns) continue;
     truechimer[i] = true;
-    if (sel.truechimers++ == 0 || c.root_distance_ns < sel.root_distance_ns)
+    if (sel.truechimers++ == 0 || c.root_distance_ns < sel.root_distance_ns) {
       sel.root_distance_ns = c.root_distance_ns;
+      best_reference_clock = c.reference_clock;
+    }
   }
   // Combine the survivors near the best, weighting each by the inverse of its root distance
   // (floored at 1 µs, so that a zero distance cannot take all the weight).
-  int64_t limit = combine_limit_ns(sel.root_distance_ns);
+  int64_t limit = combine_limit_ns(sel.root_distance_ns, best_reference_clock);
   double weight_sum = 0;
   double weighted = 0;
   for (size_t i = 0; i < n; ++i) {

@@ -24,14 +24,20 @@ inline constexpr size_t kMaxSources = 32;
 inline constexpr int64_t kMinSelectionDistanceNs = 5'000'000;
 // Truechimers whose root distance is beyond this many times the least one's are not combined.
 inline constexpr int64_t kCombineLimit = 3;
+// What chronyd adds to the best one's distance before that (its reselectdist).
+inline constexpr int64_t kCombineMarginNs = 100'000;
 // The root distance beyond which a truechimer is not combined with the best one, whose root
 // distance is best_distance_ns: kCombineLimit times it, floored at kMinSelectionDistanceNs as the
-// intervals are (servers a few milliseconds apart on a LAN are all combined).
-int64_t combine_limit_ns(int64_t best_distance_ns);
+// intervals are (servers a few milliseconds apart on a LAN are all combined).  When the best is a
+// reference clock (a GPS pulse or receiver, stratum 0), whose distance is no network's noise, the
+// floor is chronyd's margin instead: a pulse good to a microsecond is not combined with a LAN
+// server's milliseconds.
+int64_t combine_limit_ns(int64_t best_distance_ns, bool reference_clock = false);
 
 struct Candidate {
   int64_t offset_ns = 0;         // positive: the server is ahead of us
   int64_t root_distance_ns = 0;  // half-width of its correctness interval (>= 0)
+  bool reference_clock = false;  // a GPS receiver or its pulse (stratum 0)
 };
 
 struct Selection {

@@ -195,7 +195,7 @@ namespace {
 void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_ns, const SelectRules& rules,
                        std::vector<Candidate>& candidates, std::vector<size_t>& index) {
   auto selectable = [&](const UpstreamSource& s) {
-    return !s.stopped() && !s.falseticker() && (!rules.first_pending || s.agreed());
+    return !s.stopped() && !s.falseticker() && !s.noselect() && (!rules.first_pending || s.agreed());
   };
   int64_t reach_span_ns = -1;  // the longest reachable source's line reaches back, from now
   for (const UpstreamSource& s : sources) {
@@ -209,7 +209,8 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
     if (!b && !(s.estimate() && now_ns - s.estimate()->time_ns <= reach_span_ns)) continue;
     // The line's offset now, where there is one: it has the least noise.
     int64_t line_offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
-    candidates.push_back({line_offset_ns, s.root_distance_ns(now_ns)});
+    candidates.push_back(
+        {line_offset_ns, s.root_distance_ns(now_ns), s.samples() > 0 && s.newest().stratum == 0});
     index.push_back(i);
   }
 }
@@ -241,8 +242,12 @@ std::optional<CombinedEstimate> combine_truechimers(const std::vector<UpstreamSo
   double peer_offset = p ? static_cast<double>(p->offset_at(now_ns)) : 0;
   double freq_weights = 0, freq_sum = 0, skew_weights = 0;
   double offset_weights = 0, offset_var = 0;
-  int64_t limit =
-      peer < sources.size() ? combine_limit_ns(sources[peer].root_distance_ns(now_ns)) : INT64_MAX;
+  // The peer's kind sets the combining limit (a receiver's pulse: chronyd's; a server: floored).
+  bool peer_reference_clock =
+      peer < sources.size() && sources[peer].samples() > 0 && sources[peer].newest().stratum == 0;
+  int64_t limit = peer < sources.size()
+                      ? combine_limit_ns(sources[peer].root_distance_ns(now_ns), peer_reference_clock)
+                      : INT64_MAX;
   for (size_t i = 0; i < sources.size() && i < truechimer.size(); ++i) {
     const std::optional<SourceEstimate>& e = sources[i].estimate();
     if (!truechimer[i] || !e || !(e->skew_ppm > 0) || !(e->freq_sd_ppm > 0)) continue;
@@ -269,7 +274,8 @@ UpstreamSelection select_upstreams(const std::vector<UpstreamSource>& sources, i
                                    const SelectRules& rules) {
   UpstreamSelection out;
   out.truechimer.assign(sources.size(), false);
-  for (const UpstreamSource& s : sources) out.reachable += s.reachable() ? 1u : 0u;
+  // A source not selected (noselect) has no vote: the first sync's majority is of the others.
+  for (const UpstreamSource& s : sources) out.reachable += s.reachable() && !s.noselect() ? 1u : 0u;
   std::vector<Candidate> candidates;
   std::vector<size_t> index;
   gather_candidates(sources, now_ns, rules, candidates, index);

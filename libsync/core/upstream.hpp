@@ -134,6 +134,10 @@ class UpstreamSource {
   bool stopped() const { return stopped_; }
   // True after kMaxChangeStrikes samples in a row beyond max change, until one within it.
   bool falseticker() const { return falseticker_; }
+  // Not selected while set (chronyd's noselect): a GPS receiver's time while its pulse answers,
+  // which has its second from it and would otherwise vote twice with it.
+  bool noselect() const { return noselect_; }
+  void set_noselect(bool noselect) { noselect_ = noselect; }
   // Samples beyond max change in a row (0 after one within it).
   int strikes() const { return strikes_; }
   // Samples in the filter: before the first sync, all consistent with each other.
@@ -171,6 +175,7 @@ class UpstreamSource {
   uint8_t reach_ = 0;
   int polls_ = 0;  // requests sent, up to kReachPolls
   bool stopped_ = false;
+  bool noselect_ = false;
   bool falseticker_ = false;
   int strikes_ = 0;
   int64_t next_poll_ns_;
@@ -193,7 +198,7 @@ enum class SelectProblem : uint8_t {
 struct UpstreamSelection {
   bool ok = false;
   SelectProblem problem = SelectProblem::NoneReachable;
-  size_t reachable = 0;    // servers reachable (reachable())
+  size_t reachable = 0;    // servers reachable (reachable()), but for those not selected (noselect())
   size_t candidates = 0;   // of them, those the intersection was run over
   size_t truechimers = 0;  // of them, those that agree (0 without a majority)
   int64_t offset_ns = 0;   // combined offset of the truechimers (positive: our clock is behind)

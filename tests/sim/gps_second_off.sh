@@ -7,12 +7,13 @@
 # `refclock PPS /dev/pps0 lock NMEA` does (chronyd given the 0.3 s lateness by hand).  The
 # figures are taken from 2 000 s; the honesty check takes the replies from 600 s (before, both
 # serve the wrong second as right: nothing else says which it is).
+# WITH_SERVER=1 (gps_second_off_server.sh): the same beside an NTP server, honest from the start.
 source "$(dirname "$0")/lib.sh"
 SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-8000}
 WRONG_UNTIL_S=600
 WARMUP_S=2000
-HONESTY_FROM_S=$WRONG_UNTIL_S
-FOLLOW_SERVERS=0
+FOLLOW_SERVERS=${WITH_SERVER:-0}
+HONESTY_FROM_S=$([ "$FOLLOW_SERVERS" = 1 ] && echo 0 || echo "$WRONG_UNTIL_S")
 SNTPD_OPTIONS=(--gps shm:0 error 0.2 pps:/dev/pps0 ${GPS_DEBUG:+-v})
 CHRONY_OPTIONS=("refclock SHM 0 refid NMEA offset 0.3 noselect" "refclock PPS /dev/pps0 lock NMEA")
 JUDGED="rms_offset max_offset rms_freq"
@@ -28,4 +29,5 @@ scenario_check() {
   [ "$n" = 1 ] || sim_failed "seed $3: the pulse's new second logged $n times, not once ($1/daemon.log)"
 }
 sim_setup "$@"
-sim_scenario "a receiver a second off for its first $WRONG_UNTIL_S s (a cold start), then right, 300 ms late"
+sim_scenario "a receiver a second off for its first $WRONG_UNTIL_S s (a cold start), then right, 300 ms late$(
+  [ "$FOLLOW_SERVERS" = 1 ] && echo ", beside a server")"

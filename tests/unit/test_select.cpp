@@ -41,6 +41,24 @@ TEST(Select, SingleSourceIsItsOwnMajority) {
   EXPECT_EQ(s.offset_ns, 7 * kMs);
 }
 
+// A GPS pulse good to a microsecond is not combined with a LAN server's milliseconds (chronyd's
+// limit: 3 x (best + 100 us)); LAN servers a few milliseconds apart are (floored at 5 ms).
+TEST(Select, APulseIsNotCombinedWithALanServer) {
+  EXPECT_EQ(combine_limit_ns(1'000, true), 3 * (1'000 + kCombineMarginNs));
+  EXPECT_EQ(combine_limit_ns(1'000, false), 3 * kMinSelectionDistanceNs);
+  EXPECT_EQ(combine_limit_ns(8'000'000, false), 24'000'000);
+  EXPECT_EQ(combine_limit_ns(INT64_MAX, true), INT64_MAX);
+  Candidate c[2] = {{0, 1'000, true}, {2'000'000, 1'500'000, false}};  // the pulse, a server 2 ms off
+  bool t[2];
+  Selection s = select_sources(c, 2, t);
+  ASSERT_TRUE(s.ok);
+  EXPECT_TRUE(t[0] && t[1]);     // both truechimers
+  EXPECT_EQ(s.offset_ns, 0);     // the pulse's offset alone
+  c[0].reference_clock = false;  // were it a server, it would be combined
+  s = select_sources(c, 2, t);
+  EXPECT_GT(s.offset_ns, 0);
+}
+
 TEST(Select, TwoDisagreeingSourcesHaveNoMajority) {
   Candidate c[] = {{0, 1 * kMs}, {500 * kMs, 1 * kMs}};
   bool t[2];

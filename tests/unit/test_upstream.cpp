@@ -432,6 +432,24 @@ TEST(Upstream, ASilentServerCountsUntilTheOthersLinesMovePastIt) {
   EXPECT_EQ(sel.truechimers, 2u);
 }
 
+// A receiver's time while its pulse answers (noselect): neither a candidate nor a voter, so that
+// the pulse and a server are one voice each, not two against one.
+TEST(Upstream, ANoselectSourceNeitherVotesNorIsSelected) {
+  std::vector<UpstreamSource> v = polled_sources(3);
+  agree(v[0], 1 * kMs);           // a server
+  agree(v[1], 1 * kMs + 1 * kS);  // a pulse, a second off
+  agree(v[2], 1 * kMs + 1 * kS);  // its receiver's time, the same second
+  UpstreamSelection sel = select_upstreams(v, kT0 + 3 * kS, kFirst);
+  ASSERT_TRUE(sel.ok);  // two against one: the wrong second wins
+  EXPECT_EQ(sel.truechimers, 2u);
+  v[2].set_noselect(true);
+  sel = select_upstreams(v, kT0 + 3 * kS, kFirst);
+  EXPECT_FALSE(sel.ok);
+  EXPECT_EQ(sel.problem, SelectProblem::NoMajority);
+  EXPECT_EQ(sel.reachable, 2u);  // the receiver does not count
+  EXPECT_EQ(sel.candidates, 2u);
+}
+
 // With no server reachable there is no line to hold a silent one against: nothing is selected.
 TEST(Upstream, NoServerReachableSelectsNone) {
   std::vector<UpstreamSource> v = polled_sources(1);

@@ -184,6 +184,7 @@ std::string source_state(const std::vector<core::UpstreamSource>& sources, size_
   const core::UpstreamSelection& sel = follower.selection();
   if (s.falseticker()) return "falseticker (beyond --max-change)";
   if (!has_sample) return no_sample;
+  if (s.noselect()) return "names its pulse's second (not selected while the pulse answers)";
   if (!follower.synced() && !s.agreed()) {
     return fmt::format("{} of {} consistent samples", s.samples(), core::kAgreementSamples);
   }

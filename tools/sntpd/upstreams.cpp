@@ -259,6 +259,21 @@ void Upstreams::read_refclocks(int64_t now_mono) {
   for (RefclockPeer& r : refclocks_) {
     if (r.pulse()) r.read(clock_, now_mono, remaining_at, second_at);
   }
+  // A receiver's own time names its pulse's second: while a pulse answers, the receiver does not
+  // vote beside it (chronyd's noselect on the NMEA source), so that a receiver a second off after
+  // a cold start and its pulse are one voice against a server, not a majority.
+  bool pulse_answers = false;
+  for (size_t j = 0; j < refclocks_.size(); ++j) {
+    pulse_answers = pulse_answers || (refclocks_[j].pulse() && sources_[peers_.size() + j].reachable());
+  }
+  bool changed = false;
+  for (size_t j = 0; j < refclocks_.size(); ++j) {
+    core::UpstreamSource& s = sources_[peers_.size() + j];
+    if (refclocks_[j].pulse() || s.noselect() == pulse_answers) continue;
+    s.set_noselect(pulse_answers);
+    changed = true;
+  }
+  if (changed) follower_.reselect(sources_, clock_.now_ns());
 }
 
 std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
