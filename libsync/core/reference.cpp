@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/camera_reference.hpp"
 #include "core/exchange.hpp"
@@ -124,7 +125,7 @@ ReferenceCandidate state_candidate(const StateReference& st, const BootStamp& th
   c.source = st.source;
   c.name = "sync-state file (source " + st.source + ")";
   c.state.reference_time_ns = st.last_sync_ns;
-  c.state.root_dispersion_ns = st.uncertainty_ns;
+  c.state.root_dispersion_ns = st.uncertainty_ns + std::llabs(st.uncorrected_offset_ns);
   RecordVerdict r = judge_record(st.last_sync_ns, st.boot, this_boot, now_ns, max_age_ns);
   std::string why = explain_record(r, max_age_ns);
   c.detail = "sync-state file (source " + st.source + ", " + why + ")";

@@ -94,8 +94,11 @@ ReferenceCandidate kernel_candidate(int64_t max_error_ns, int64_t now_ns);
 // The sync-state file's record.
 struct StateReference {
   int64_t last_sync_ns = 0;
-  std::string source;              // "ntp:192.168.4.1", "phone", "rtc", ...
-  int64_t uncertainty_ns = 0;      // error bound when it was written (0 if not recorded)
+  std::string source;          // "ntp:192.168.4.1", "phone", "rtc", ...
+  int64_t uncertainty_ns = 0;  // the measurement's error bound when it was written (0 if not recorded)
+  // A verification's offset (the clock was checked, not corrected): the clock was that far off,
+  // so it is part of the record's error.  0 for a correction, which took its offset out.
+  int64_t uncorrected_offset_ns = 0;
   std::optional<uint8_t> stratum;  // the source's stratum, when it recorded one
   BootStamp boot;                  // the boot it was made in, and its boot time then
 };

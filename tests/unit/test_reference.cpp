@@ -180,6 +180,15 @@ TEST(Reference, FreshStateFileIsAReferenceUntilMaxAge) {
   EXPECT_EQ(choose({state(state_at(kT0, "phone"), now)}, now).role, ReferenceRole::None);
 }
 
+// A verification found the clock 3 ms off and left it there (within what a phone may move): the
+// record's error is that offset as well as the measurement's uncertainty.
+TEST(Reference, AVerificationsOffsetIsPartOfItsError) {
+  StateReference st = state_at(kT0 - kMin);
+  EXPECT_EQ(state(st, kT0).state.root_dispersion_ns, 20'000'000);
+  st.uncorrected_offset_ns = -3'000'000;
+  EXPECT_EQ(state(st, kT0).state.root_dispersion_ns, 23'000'000);
+}
+
 TEST(Reference, StateFromAnNtpServerKeepsItsDepthAndAddress) {
   StateReference st = state_at(kT0, "ntp:192.168.4.1");
   st.stratum = 1;

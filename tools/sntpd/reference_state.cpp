@@ -3,6 +3,7 @@
 //
 // Read afresh at each choice, as other programs write it.  A file that exists
 // but cannot be read is said (the reference's detail), never served.
+#include <algorithm>
 #include <cmath>
 
 #include "os/sync_state.hpp"
@@ -26,6 +27,8 @@ class StatePart final : public ReferencePart {
     r.last_sync_ns = std::llround(st->last_sync_unix * 1e9);
     r.source = st->source;
     r.uncertainty_ns = st->uncertainty_s ? std::llround(*st->uncertainty_s * 1e9) : 0;
+    if (st->action == "verified")
+      r.uncorrected_offset_ns = std::llround(std::clamp(st->offset_s, -1e9, 1e9) * 1e9);
     if (st->stratum) r.stratum = static_cast<uint8_t>(*st->stratum);
     r.boot = os::boot_of(*st);
     core::BootStamp this_boot;
