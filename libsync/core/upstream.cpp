@@ -209,8 +209,7 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
     if (!b && !(s.estimate() && now_ns - s.estimate()->time_ns <= reach_span_ns)) continue;
     // The line's offset now, where there is one: it has the least noise.
     int64_t line_offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
-    candidates.push_back(
-        {line_offset_ns, s.root_distance_ns(now_ns), s.samples() > 0 && s.newest().stratum == 0});
+    candidates.push_back({line_offset_ns, s.root_distance_ns(now_ns), s.reference_clock()});
     index.push_back(i);
   }
 }
@@ -243,11 +242,9 @@ std::optional<CombinedEstimate> combine_truechimers(const std::vector<UpstreamSo
   double freq_weights = 0, freq_sum = 0, skew_weights = 0;
   double offset_weights = 0, offset_var = 0;
   // The peer's kind sets the combining limit (a receiver's pulse: chronyd's; a server: floored).
-  bool peer_reference_clock =
-      peer < sources.size() && sources[peer].samples() > 0 && sources[peer].newest().stratum == 0;
-  int64_t limit = peer < sources.size()
-                      ? combine_limit_ns(sources[peer].root_distance_ns(now_ns), peer_reference_clock)
-                      : INT64_MAX;
+  int64_t limit = peer < sources.size() ? combine_limit_ns(sources[peer].root_distance_ns(now_ns),
+                                                           sources[peer].reference_clock())
+                                        : INT64_MAX;
   for (size_t i = 0; i < sources.size() && i < truechimer.size(); ++i) {
     const std::optional<SourceEstimate>& e = sources[i].estimate();
     if (!truechimer[i] || !e || !(e->skew_ppm > 0) || !(e->freq_sd_ppm > 0)) continue;

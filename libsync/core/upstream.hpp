@@ -138,6 +138,8 @@ class UpstreamSource {
   // which has its second from it and would otherwise vote twice with it.
   bool noselect() const { return noselect_; }
   void set_noselect(bool noselect) { noselect_ = noselect; }
+  // A GPS receiver or its pulse: its newest sample is stratum 0 (no NTP server sends that).
+  bool reference_clock() const { return !filter_.empty() && filter_.back().stratum == 0; }
   // Samples beyond max change in a row (0 after one within it).
   int strikes() const { return strikes_; }
   // Samples in the filter: before the first sync, all consistent with each other.

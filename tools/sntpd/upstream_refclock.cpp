@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "codec/timestamp.hpp"
 #include "core/reference.hpp"
 #include "os/log.hpp"
 #include "upstream_peer.hpp"
@@ -14,7 +15,6 @@
 namespace lansync::sntpd {
 namespace {
 
-constexpr int64_t kNsPerS = 1'000'000'000;
 // The most error a user may state for a receiver: beyond a second its time is not worth serving.
 constexpr double kMaxStatedErrorS = 1.0;
 
@@ -91,7 +91,7 @@ void RefclockPeer::note_problem(const std::string& problem) {
 void RefclockPeer::note_second(const core::RefclockSample& r) const {
   const std::optional<core::RefclockSample>& last = filter_.last();
   int64_t moved_ns = last ? r.offset_ns - last->offset_ns : 0;
-  if (std::llabs(moved_ns) < kNsPerS / 2) return;
+  if (std::llabs(moved_ns) < codec::kNsPerSecond / 2) return;
   os::log::warn(
       "{}: its pulses now start another second, {:+.0f} s from the last (a receiver's time or a server "
       "named it)",

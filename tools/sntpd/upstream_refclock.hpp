@@ -10,8 +10,10 @@
 // peer or no receiver has a fresh reading, the one nearest the edge on sntpd's
 // clock once that is known to within kPpsLockNs.  With neither, the pulse's
 // edges are not taken: a pulse with no second is not a time.  A receiver a
-// second off after a cold start is outvoted by a server; with none, its pulse
-// follows it there and back, as chronyd's does.
+// second off after a cold start takes its pulse there and back, as chronyd's
+// does; while the pulse answers the receiver's own time does not vote
+// (Upstreams sets it noselect), so beside a server the two disagree and
+// nothing is served as synchronized until the receiver comes right.
 // This part reads its device at every wake-up of the daemon (at least each
 // second), takes each new record into a filter
 // (core/refclock: the mean of the readings nearest the median) and, at each

@@ -259,9 +259,10 @@ void Upstreams::read_refclocks(int64_t now_mono) {
   for (RefclockPeer& r : refclocks_) {
     if (r.pulse()) r.read(clock_, now_mono, remaining_at, second_at);
   }
-  // A receiver's own time names its pulse's second: while a pulse answers, the receiver does not
-  // vote beside it (chronyd's noselect on the NMEA source), so that a receiver a second off after
-  // a cold start and its pulse are one voice against a server, not a majority.
+  select_receivers();
+}
+
+void Upstreams::select_receivers() {
   bool pulse_answers = false;
   for (size_t j = 0; j < refclocks_.size(); ++j) {
     pulse_answers = pulse_answers || (refclocks_[j].pulse() && sources_[peers_.size() + j].reachable());

@@ -116,6 +116,11 @@ class Upstreams {
                   std::optional<UpstreamAction>* action);
   // Reads the receivers' segments and pulses: at every wake-up, before the correction it may bring.
   void read_refclocks(int64_t now_mono);
+  // A receiver's own time names its pulse's second: while a pulse answers, the receivers do not
+  // vote beside it (noselect, as chronyd's NMEA source beside its PPS), so that a receiver a second
+  // off after a cold start and its pulse are one voice against a server, not a majority.
+  // Reselects when that changed.
+  void select_receivers();
   // Adds the source of refclocks_.back().
   void add_refclock_source(int64_t now_mono);
   // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
