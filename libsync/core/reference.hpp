@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/record_age.hpp"
-#include "core/server.hpp"
+#include "proto/server.hpp"
 
 namespace lansync::core {
 

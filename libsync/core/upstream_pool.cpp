@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/upstream.hpp"
+
 namespace lansync::core {
 
 std::string describe(PoolVerdict v) {

@@ -16,9 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "core/upstream.hpp"
-
 namespace lansync::core {
+
+class UpstreamSource;
+struct UpstreamSelection;
 
 // --max-sources' default: addresses of one name polled at once (chrony's maxsources).
 inline constexpr size_t kDefaultMaxSources = 4;

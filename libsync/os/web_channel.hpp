@@ -31,6 +31,7 @@
 #include "core/phone.hpp"
 #include "os/seqpacket.hpp"
 #include "os/time_zone.hpp"
+#include "os/web_limit.hpp"
 
 namespace lansync::os::web {
 
@@ -65,18 +66,6 @@ enum class Type : uint16_t {
   Ping,        // sntpd's heartbeat: answered by a Pong with the same sequence
   Pong,        // the web process's answer to a Ping
 };
-
-// Requests the web process refused by itself, for its bounds (not phone refusals).
-enum class Limit : uint8_t {
-  LengthRequired,  // a body with Transfer-Encoding or without Content-Length: 411
-  TooLarge,        // a body over the limit: 413
-  Deadline,        // a connection closed at its deadline for a whole request
-  NoAnswer,        // sntpd did not answer in time: 503
-  kCount,
-};
-inline constexpr size_t kLimitCount = static_cast<size_t>(Limit::kCount);
-// The stable name of a limit, for logs and metrics: "length_required", "too_large", "deadline", "no_answer".
-const char* code(Limit l);
 
 // POST /set: what the web process read from the request, and its early refusal (None when the
 // client passed the access check and the body parsed: sntpd then redeems the token and judges).

@@ -1,6 +1,7 @@
 // The server's reply rules, shared by sntpd and the boards; see server.hpp.
 #include "proto/server.hpp"
 
+#include "proto/auth.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::proto {

@@ -23,10 +23,11 @@
 
 #include "codec/ntp_packet.hpp"
 #include "codec/result.hpp"
-#include "proto/auth.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::proto {
+
+class MacKeys;
 
 // The server's own clock, as it will describe it to clients.
 struct ReferenceState {

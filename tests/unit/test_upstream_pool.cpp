@@ -5,6 +5,7 @@
 // reads in the log ("unreachable for 8 polls" and so on).
 #include <gtest/gtest.h>
 
+#include "core/upstream.hpp"
 #include "core/upstream_pool.hpp"
 
 namespace lansync::core {

@@ -17,9 +17,10 @@
 #include "os/clock.hpp"
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
-#include "reference_keeper.hpp"
 
 namespace lansync::sntpd {
+
+class ReferenceKeeper;
 
 // One --broadcast destination.
 struct Broadcast {

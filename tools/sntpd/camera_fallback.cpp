@@ -1,6 +1,7 @@
 // The camera's reading as a last resort; see camera_fallback.hpp.
 #include "camera_fallback.hpp"
 
+#include "clock_writer.hpp"
 #include "core/camera_reference.hpp"
 #include "os/camera_state.hpp"
 #include "os/log.hpp"

@@ -10,11 +10,12 @@
 #include <cstdint>
 #include <string>
 
-#include "clock_writer.hpp"
 #include "core/reference.hpp"
 #include "os/clock.hpp"
 
 namespace lansync::sntpd {
+
+class ClockWriter;
 
 class CameraFallback {
  public:

@@ -3,6 +3,8 @@
 
 #include <optional>
 
+#include "upstream_set.hpp"
+
 namespace lansync::sntpd {
 
 os::Status ClockWriter::correct_or_verify(const os::ClockCorrection& cc, bool verify) {

@@ -10,9 +10,10 @@
 
 #include "os/clock.hpp"
 #include "os/set_clock.hpp"
-#include "upstream_set.hpp"
 
 namespace lansync::sntpd {
+
+class UpstreamSet;
 
 class ClockWriter {
  public:

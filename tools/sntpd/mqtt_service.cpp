@@ -5,6 +5,7 @@
 
 #include "os/clock.hpp"
 #include "os/log.hpp"
+#include "os/seqpacket.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -1,13 +1,18 @@
 // sntpd's status report; see status_report.hpp.
 #include "status_report.hpp"
 
+#include "broadcaster.hpp"
+#include "core/server.hpp"
 #include "mqtt_service.hpp"
 #include "os/address.hpp"
 #include "os/camera_state.hpp"
 #include "os/simulated_clock.hpp"
+#include "reference_keeper.hpp"
 #include "stamping.hpp"
 #include "status_json.hpp"
+#include "upstream_set.hpp"
 #include "web_service.hpp"
+#include "worker.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -12,19 +12,22 @@
 #include <string>
 #include <vector>
 
-#include "broadcaster.hpp"
-#include "core/server.hpp"
 #include "mqtt_topics.hpp"
 #include "os/clock.hpp"
-#include "reference_keeper.hpp"
 #include "status_snapshot.hpp"
-#include "upstream_set.hpp"
-#include "worker.hpp"
+
+namespace lansync::core {
+class Server;
+}
 
 namespace lansync::sntpd {
 
-class WebService;
+class Broadcaster;
 class MqttService;
+class ReferenceKeeper;
+class UpstreamSet;
+class WebService;
+class Worker;
 
 // The parts a report reads; the daemon owns them and outlives the report.
 struct ReportedParts {

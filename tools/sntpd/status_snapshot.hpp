@@ -21,7 +21,7 @@
 #include "core/phone.hpp"
 #include "core/server.hpp"
 #include "os/udp.hpp"
-#include "os/web_channel.hpp"
+#include "os/web_limit.hpp"
 
 namespace lansync::sntpd {
 

@@ -3,6 +3,7 @@
 
 #include "os/log.hpp"
 #include "os/set_clock.hpp"
+#include "upstream_follower.hpp"
 
 namespace lansync::sntpd {
 

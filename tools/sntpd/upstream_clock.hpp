@@ -14,9 +14,10 @@
 #include <string>
 
 #include "os/clock.hpp"
-#include "upstreams.hpp"
 
 namespace lansync::sntpd {
+
+struct UpstreamAction;
 
 class UpstreamClock {
  public:

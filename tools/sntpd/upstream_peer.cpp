@@ -7,6 +7,7 @@
 #include "os/log.hpp"
 #include "os/random.hpp"
 #include "proto/auth.hpp"
+#include "upstream_follower.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -23,10 +23,11 @@
 #include "os/udp.hpp"
 #include "proto/client.hpp"
 #include "status_snapshot.hpp"
-#include "upstream_follower.hpp"
 #include "upstream_names.hpp"
 
 namespace lansync::sntpd {
+
+class UpstreamFollower;
 
 // Fills u's reach, poll and best sample from s (reach_change_ns: since when it is reachable or
 // not, on the served clock); false when s has no sample yet.

@@ -10,6 +10,7 @@
 #include "codec/timestamp.hpp"
 #include "core/reference.hpp"
 #include "os/log.hpp"
+#include "upstream_follower.hpp"
 #include "upstream_peer.hpp"
 
 namespace lansync::sntpd {

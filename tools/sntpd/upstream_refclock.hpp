@@ -38,9 +38,10 @@
 #include "os/pps.hpp"
 #include "os/shm_refclock.hpp"
 #include "status_snapshot.hpp"
-#include "upstream_follower.hpp"
 
 namespace lansync::sntpd {
+
+class UpstreamFollower;
 
 // One --gps reference as configured.
 struct RefclockSpec {

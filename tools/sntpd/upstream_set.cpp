@@ -3,6 +3,7 @@
 
 #include "os/drift_file.hpp"
 #include "os/log.hpp"
+#include "upstreams.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -18,6 +19,8 @@ UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams,
     : drift_file_(std::move(drift_file)),
       upstreams_(std::move(upstreams)),
       corrections_(clock, std::move(state_path)) {}
+
+UpstreamSet::~UpstreamSet() = default;
 
 void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
   loop.when(

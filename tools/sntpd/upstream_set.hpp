@@ -21,9 +21,10 @@
 #include "os/clock.hpp"
 #include "status_snapshot.hpp"
 #include "upstream_clock.hpp"
-#include "upstreams.hpp"
 
 namespace lansync::sntpd {
+
+class Upstreams;
 
 class UpstreamSet {
  public:
@@ -31,6 +32,7 @@ class UpstreamSet {
   // file each correction is recorded in ("" = none).
   UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
               std::string state_path);
+  ~UpstreamSet();
 
   // Polls the servers when due and reads their replies as they come; after replies
   // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
