@@ -13,7 +13,7 @@
 #include <string>
 
 #include "codec/ccapi_date.hpp"
-#include "os/camera_sync.hpp"
+#include "os/camera_link.hpp"
 #include "os/error.hpp"
 #include "os/http.hpp"
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What may include what, checked on the #include lines of libsync/, firmware/ and tools/:
 #   libsync's layers depend only downward: codec on nothing, proto on codec,
-#     core on proto, codec and the C++ library, os on the three below, cli (the
-#     command-line conventions) on all of them and CLI11; no layer includes cli,
-#     and nothing in libsync includes from tools/ or firmware/;
+#     core on proto, codec and the C++ library, os on the three below, flow (the
+#     procedures written against os's interfaces) on the four below and the C++
+#     library, never a system header; cli (the command-line conventions) on all
+#     of them and CLI11; no layer includes cli, and nothing in libsync includes
+#     from tools/ or firmware/;
 #   firmware/core includes only codec/, proto/, its own headers and <stdint.h>
 #     and <stddef.h> (the boards compile it, freestanding);
 #   firmware/host (lansync-board) may include libsync and firmware/core, and
@@ -22,7 +24,7 @@ bad() {
 }
 # includes DIR: every #include line below DIR, as FILE:LINE:TEXT.
 includes() { grep -rHn --include='*.[ch]pp' --include='*.[ch]' --include='*.ino' '^\s*#\s*include' "$1" || true; }
-libsync_dirs='codec|proto|core|os|cli'
+libsync_dirs='codec|proto|core|os|flow|cli'
 
 # codec: only its own headers and the two freestanding C headers.
 while IFS= read -r line; do
@@ -37,12 +39,17 @@ done < <(includes libsync/proto | grep -v -E '#include ("codec/|"proto/|<stdint\
 # core: codec, proto, core and standard C++ headers; no OS, no os layer, no libraries.
 while IFS= read -r line; do
   bad "core may not include: $line"
-done < <(includes libsync/core | grep -E '#include ("os/|"cli/|<sys/|<unistd|<fmt/|<nlohmann/|<sodium|<netinet/|<arpa/|<poll|<CLI/)')
+done < <(includes libsync/core | grep -E '#include ("os/|"flow/|"cli/|<sys/|<unistd|<fmt/|<nlohmann/|<sodium|<netinet/|<arpa/|<poll|<CLI/)')
 
-# os: no command line; cli is on top of everything else.
+# os: no command line and no procedure; flow and cli are above it.
 while IFS= read -r line; do
   bad "os may not include: $line"
-done < <(includes libsync/os | grep -E '#include ("cli/|<CLI/)')
+done < <(includes libsync/os | grep -E '#include ("flow/|"cli/|<CLI/)')
+
+# flow: libsync's layers below it and the C++ library; what it needs of the system, os gives it.
+while IFS= read -r line; do
+  bad "flow may not include: $line"
+done < <(includes libsync/flow | grep -v -E '#include ("codec/|"proto/|"core/|"os/|"flow/|<[a-z_]+>)')
 
 # libsync as a whole: its own layers only, never tools/ or firmware/.
 while IFS= read -r line; do
@@ -66,7 +73,7 @@ for dir in tools/*/; do
   while IFS= read -r line; do
     header=$(sed -E 's/.*#include "([^"]*)".*/\1/' <<<"$line")
     case "$header" in
-      codec/* | proto/* | core/* | os/* | cli/*) ;;
+      codec/* | proto/* | core/* | os/* | flow/* | cli/*) ;;
       common/* | ../common/*) ;;
       nlohmann/* | fmt/* | CLI/*) ;; # libraries, written with quotes
       */*) bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
@@ -90,6 +97,6 @@ for dir in tools/*/; do
   loop=$(tsort <<<"$edges" 2>&1 >/dev/null) || bad "$tool: its parts include each other in a loop: $(tr '\n' ' ' <<<"$loop")"
 done
 
-[ $status -eq 0 ] && echo "ok    codec, proto, core, os and cli include only what their layer may; firmware/core only" \
+[ $status -eq 0 ] && echo "ok    codec, proto, core, os, flow and cli include only what their layer may; firmware/core only" \
   "codec, proto and its own headers; firmware/ and tools/ nothing of another tool, tools/ nothing of firmware/ and no loop among a tool's parts"
 exit $status

@@ -1,4 +1,4 @@
-// Unit tests of the camera clock procedure (os/camera_sync) with a fake clock
+// Unit tests of the camera clock procedure (flow/camera_sync) with a fake clock
 // and a fake camera: what it sets, when it sends, how well the camera ends up.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "../support/fake_clock.hpp"
 #include "../support/seed.hpp"
-#include "os/camera_sync.hpp"
+#include "flow/camera_sync.hpp"
 
 namespace lansync::os {
 namespace {
@@ -91,9 +91,9 @@ class FakeCamera final : public CameraLink {
 
 struct Rig {
   explicit Rig(int64_t now_ns, int64_t camera_offset_ns) : clock(now_ns), camera(clock, camera_offset_ns) {}
-  SyncReport run(SyncOptions o = {}) {
+  flow::SyncReport run(flow::SyncOptions o = {}) {
     if (o.tz.empty()) o.tz = "Europe/Berlin";
-    CameraSync sync(clock, camera);
+    flow::CameraSync sync(clock, camera);
     return sync.run(o);
   }
   FakeClock clock;
@@ -102,14 +102,14 @@ struct Rig {
 
 TEST(CameraSync, SetsACameraFiveSecondsBehindOnTheSecondAndVerifies) {
   Rig rig(kJul15_2026 + 12 * 3600 * kS + 437 * kMs, -5'000 * kMs + 123 * kMs);
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error) << r.error->message;
   ASSERT_TRUE(r.before);
   EXPECT_NEAR(static_cast<double>(r.before->offset_ns), -4'877.0 * kMs,
               static_cast<double>(r.before->uncertainty_ns));
   EXPECT_LE(r.before->uncertainty_ns, 25 * kMs);  // about a round trip, not a second
   EXPECT_LE(r.before->readings, 30);              // and not many requests for it
-  EXPECT_EQ(r.action, SyncAction::Set);
+  EXPECT_EQ(r.action, flow::SyncAction::Set);
   ASSERT_EQ(rig.camera.written.size(), 1u);
   // Berlin in July: wall clock 14:00:xx, standard zone +0100, dst.
   EXPECT_EQ(r.sent.substr(0, 23), "Wed, 15 Jul 2026 14:00:");
@@ -128,9 +128,9 @@ TEST(CameraSync, CorrectsHalfTheRoundTripOfASlowCamera) {
   // A slow camera (200 ms round trip): the correction matters, and is made.
   Rig rig(kJul15_2026 + 3 * kS, 7'300 * kMs);
   rig.camera.rtt_ns = 200 * kMs;
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error) << r.error->message;
-  EXPECT_EQ(r.action, SyncAction::Set);
+  EXPECT_EQ(r.action, flow::SyncAction::Set);
   EXPECT_LE(std::llabs(rig.camera.offset_ns), kMs) << "camera off by " << rig.camera.offset_ns << " ns";
   EXPECT_TRUE(r.verified);
 }
@@ -140,7 +140,7 @@ TEST(CameraSync, AsymmetricPathsLeaveHalfTheAsymmetry) {
   Rig rig(kJul15_2026 + 500 * kMs, 3'000 * kMs);
   rig.camera.rtt_ns = 40 * kMs;
   rig.camera.request_delay_ns = 30 * kMs;
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error);
   EXPECT_NEAR(static_cast<double>(rig.camera.offset_ns), -10.0 * kMs, 1.0 * kMs);
   EXPECT_TRUE(r.verified);
@@ -148,9 +148,9 @@ TEST(CameraSync, AsymmetricPathsLeaveHalfTheAsymmetry) {
 
 TEST(CameraSync, LeavesACameraWithinTheThresholdAlone) {
   Rig rig(kJul15_2026 + 100 * kMs, 400 * kMs);
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error);
-  EXPECT_EQ(r.action, SyncAction::None);
+  EXPECT_EQ(r.action, flow::SyncAction::None);
   EXPECT_TRUE(r.verified);
   EXPECT_EQ(rig.camera.writes, 0);
   EXPECT_FALSE(r.after);
@@ -160,21 +160,21 @@ TEST(CameraSync, SetsACameraInAnotherZoneEvenWhenItsUtcIsRight) {
   Rig rig(kJul15_2026 + 100 * kMs, 0);
   rig.camera.zone_min = 9 * 60;  // a camera still on Tokyo time
   rig.camera.dst = false;
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error);
   EXPECT_TRUE(r.zone_differs);
-  EXPECT_EQ(r.action, SyncAction::Set);
+  EXPECT_EQ(r.action, flow::SyncAction::Set);
   EXPECT_EQ(rig.camera.zone_min, 60);
   EXPECT_TRUE(rig.camera.dst);
 }
 
 TEST(CameraSync, DryRunOnlyMeasures) {
   Rig rig(kJul15_2026, -5 * kS);
-  SyncOptions o;
+  flow::SyncOptions o;
   o.dry_run = true;
-  SyncReport r = rig.run(o);
+  flow::SyncReport r = rig.run(o);
   ASSERT_FALSE(r.error);
-  EXPECT_EQ(r.action, SyncAction::DryRun);
+  EXPECT_EQ(r.action, flow::SyncAction::DryRun);
   EXPECT_EQ(rig.camera.writes, 0);
   EXPECT_FALSE(r.verified);
 }
@@ -185,7 +185,7 @@ TEST(CameraSync, WaitsOutABusyCamera) {
   rig.camera.busy = 1;
   rig.camera.busy_on_write = 1;
   int64_t start = rig.clock.now_ns();
-  SyncReport r = rig.run();
+  flow::SyncReport r = rig.run();
   ASSERT_FALSE(r.error) << r.error->message;
   EXPECT_EQ(r.busy_waits, 3);
   EXPECT_TRUE(r.verified);
@@ -197,9 +197,9 @@ TEST(CameraSync, GivesUpOnACameraThatStaysBusy) {
   Rig rig(kJul15_2026, -5 * kS);
   rig.camera.busy = 100;
   rig.camera.busy_message = "During shooting or recording";
-  SyncOptions o;
+  flow::SyncOptions o;
   o.retries = 2;
-  SyncReport r = rig.run(o);
+  flow::SyncReport r = rig.run(o);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->code, CameraErrc::busy);
   EXPECT_NE(r.error->message.find("During shooting or recording"), std::string::npos);
@@ -223,7 +223,7 @@ TEST(CameraSync, AStoppedCameraClockIsReported) {
   };
   FakeClock clock(kJul15_2026);
   Stopped camera(clock);
-  CameraSync sync(clock, camera);
+  flow::CameraSync sync(clock, camera);
   auto m = sync.measure();
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().code, CameraErrc::inconsistent);
@@ -237,10 +237,10 @@ TEST(CameraSync, RandomCamerasEndUpWithinAMillisecond) {
   for (int i = 0; i < 200; ++i) {
     Rig rig(kJul15_2026 + phase_d(rng), offset_d(rng));
     rig.camera.rtt_ns = rtt_d(rng);
-    SyncReport r = rig.run();
+    flow::SyncReport r = rig.run();
     ASSERT_FALSE(r.error) << r.error->message;
     ASSERT_TRUE(r.before);
-    if (r.action == SyncAction::Set) {
+    if (r.action == flow::SyncAction::Set) {
       ASSERT_LE(std::llabs(rig.camera.offset_ns), kMs) << "rtt " << rig.camera.rtt_ns;
       ASSERT_TRUE(r.verified);
       ASSERT_LE(std::llabs(r.after->offset_ns - rig.camera.offset_ns), r.after->uncertainty_ns + 1);

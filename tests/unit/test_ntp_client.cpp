@@ -1,4 +1,4 @@
-// Tests of the NTP client's I/O loop against scripted servers on loopback (os/ntp_client).
+// Tests of the NTP client's I/O loop against scripted servers on loopback (flow/ntp_client).
 //
 // Each scripted server runs in a thread on 127.0.0.1 and answers as told:
 // correctly, with a kiss, with stray packets first, or not at all; signed
@@ -12,8 +12,8 @@
 
 #include "../support/test_keys.hpp"
 #include "core/server.hpp"
+#include "flow/ntp_client.hpp"
 #include "os/keys.hpp"
-#include "os/ntp_client.hpp"
 #include "os/simulated_clock.hpp"
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
@@ -108,8 +108,8 @@ ScriptedServer::Respond kiss_server(const char* code) {
   };
 }
 
-QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
-  QueryOptions o;
+flow::QueryOptions options(int samples, int64_t timeout_ns = 1000 * kMs) {
+  flow::QueryOptions o;
   o.samples = samples;
   o.timeout_ns = timeout_ns;
   return o;
@@ -132,10 +132,10 @@ TEST(NtpClient, ASignedQueryTakesOnlyRepliesSignedWithItsKey) {
       return key == 0 ? size : proto::sign_packet(p, size, cap, key, *keys);
     });
     SystemClock clock;
-    QueryOptions o = options(3);
+    flow::QueryOptions o = options(3);
     o.keys = keys.get();
     o.key_id = 1;
-    auto r = query_servers(clock, {server.address()}, o)[0];
+    auto r = flow::query_servers(clock, {server.address()}, o)[0];
     ASSERT_TRUE(r.usable) << "forged with key " << forged;
     EXPECT_EQ(r.samples_ok, 3);
   }
@@ -152,10 +152,10 @@ TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
       return c.key == 0 ? size : proto::sign_packet(p, size, cap, c.key, *keys);
     });
     SystemClock clock;
-    QueryOptions o = options(2, 200 * kMs);
+    flow::QueryOptions o = options(2, 200 * kMs);
     o.keys = keys.get();
     o.key_id = 1;
-    auto r = query_servers(clock, {server.address()}, o)[0];
+    auto r = flow::query_servers(clock, {server.address()}, o)[0];
     EXPECT_FALSE(r.usable);
     EXPECT_EQ(r.status, c.status) << proto::describe(r.status);
     EXPECT_GT(r.replies, 0);
@@ -165,9 +165,9 @@ TEST(NtpClient, UnsignedOrBadlySignedRepliesAreRefused) {
 TEST(NtpClient, MeasuresAServerThatIsAhead) {
   ScriptedServer server(good_server(2500 * kMs));
   SystemClock clock;
-  auto reports = query_servers(clock, {server.address()}, options(4));
+  auto reports = flow::query_servers(clock, {server.address()}, options(4));
   ASSERT_EQ(reports.size(), 1u);
-  const ServerReport& r = reports[0];
+  const flow::ServerReport& r = reports[0];
   ASSERT_TRUE(r.usable);
   EXPECT_EQ(r.samples_sent, 4);
   EXPECT_EQ(r.samples_ok, 4);
@@ -185,9 +185,9 @@ TEST(NtpClient, MeasuresAcrossTheNtpEraRollover) {
   int64_t client_offset_ns = kEra1Ns - 200 * kMs - system.now_ns();
   SimulatedClock clock(system, client_offset_ns);
   ScriptedServer server(good_server(client_offset_ns + 400 * kMs));
-  auto reports = query_servers(clock, {server.address()}, options(4));
+  auto reports = flow::query_servers(clock, {server.address()}, options(4));
   ASSERT_EQ(reports.size(), 1u);
-  const ServerReport& r = reports[0];
+  const flow::ServerReport& r = reports[0];
   ASSERT_TRUE(r.usable);
   EXPECT_EQ(r.samples_ok, 4);
   ASSERT_LT(r.header.transmit.seconds, 10u);  // the server's transmit time wrapped on the wire
@@ -197,7 +197,7 @@ TEST(NtpClient, MeasuresAcrossTheNtpEraRollover) {
 TEST(NtpClient, RateKissStopsTheBurst) {
   ScriptedServer server(kiss_server("RATE"));
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(64))[0];
+  auto r = flow::query_servers(clock, {server.address()}, options(64))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_EQ(r.status, proto::ReplyStatus::KissOfDeath);
   EXPECT_STREQ(r.kiss_code, "RATE");
@@ -209,7 +209,7 @@ TEST(NtpClient, RateKissStopsTheBurst) {
 TEST(NtpClient, InitKissIsReportedButDoesNotStopTheBurst) {
   ScriptedServer server(kiss_server("INIT"));
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(3))[0];
+  auto r = flow::query_servers(clock, {server.address()}, options(3))[0];
   EXPECT_EQ(r.status, proto::ReplyStatus::KissOfDeath);
   EXPECT_STREQ(r.kiss_code, "INIT");
   EXPECT_EQ(r.samples_sent, 3);
@@ -230,7 +230,7 @@ TEST(NtpClient, StrayRepliesAreIgnored) {
     out->push_back(real[0]);
   });
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(3))[0];
+  auto r = flow::query_servers(clock, {server.address()}, options(3))[0];
   ASSERT_TRUE(r.usable);
   EXPECT_EQ(r.samples_ok, 3);
   EXPECT_LT(std::llabs(r.best.offset_ns), 50 * kMs);
@@ -243,7 +243,7 @@ TEST(NtpClient, UnsynchronizedServerIsNotUsable) {
     out->push_back(reply);
   });
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(2))[0];
+  auto r = flow::query_servers(clock, {server.address()}, options(2))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_EQ(r.replies, 2);
   EXPECT_EQ(r.status, proto::ReplyStatus::Unsynchronized);
@@ -252,7 +252,7 @@ TEST(NtpClient, UnsynchronizedServerIsNotUsable) {
 TEST(NtpClient, SilentServerTimesOutWithNoReplies) {
   ScriptedServer server([](const NtpHeader&, int64_t, std::vector<NtpHeader>*) {});
   SystemClock clock;
-  auto r = query_servers(clock, {server.address()}, options(2, 200 * kMs))[0];
+  auto r = flow::query_servers(clock, {server.address()}, options(2, 200 * kMs))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_EQ(r.replies, 0);
   EXPECT_EQ(r.samples_sent, 2);
@@ -269,7 +269,7 @@ TEST(NtpClient, ClosedPortIsReportedAsAnError) {
     closed = *s->local_address();
   }
   SystemClock clock;
-  auto r = query_servers(clock, {closed}, options(4))[0];
+  auto r = flow::query_servers(clock, {closed}, options(4))[0];
   EXPECT_FALSE(r.usable);
   EXPECT_FALSE(r.error.empty());
   EXPECT_EQ(r.replies, 0);
@@ -280,7 +280,8 @@ TEST(NtpClient, ServersAreQueriedTogether) {
   ScriptedServer b(good_server(1000 * kMs));
   ScriptedServer silent([](const NtpHeader&, int64_t, std::vector<NtpHeader>*) {});
   SystemClock clock;
-  auto reports = query_servers(clock, {a.address(), silent.address(), b.address()}, options(2, 300 * kMs));
+  auto reports =
+      flow::query_servers(clock, {a.address(), silent.address(), b.address()}, options(2, 300 * kMs));
   ASSERT_EQ(reports.size(), 3u);
   EXPECT_TRUE(reports[0].usable);
   EXPECT_FALSE(reports[1].usable);

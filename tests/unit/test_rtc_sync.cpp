@@ -1,4 +1,4 @@
-// Boot-flow tests (os/rtc_sync): the RTC sets the system clock, a good system clock sets the RTC.
+// Boot-flow tests (flow/rtc_sync): the RTC sets the system clock, a good system clock sets the RTC.
 //
 // Both back ends, the emulated DS3231 and a fake /dev/rtc, with the fake
 // clock: nothing here reads or changes the machine's clock.
@@ -13,9 +13,9 @@
 #include "../support/temp_dir.hpp"
 #include "core/drift_log.hpp"
 #include "core/rtc.hpp"
+#include "flow/rtc_sync.hpp"
 #include "os/rtc_ds3231.hpp"
 #include "os/rtc_kernel.hpp"
-#include "os/rtc_sync.hpp"
 #include "os/sync_state.hpp"
 
 namespace lansync::os {
@@ -34,9 +34,9 @@ struct BootFlow : ::testing::Test {
   testing::TempDir dir;
   std::string state = (dir.path() / "sync-state.json").string();
 
-  HcToSysReport hctosys() { return rtc_to_system(rtc, clock, {kEarliest, state}); }
-  SysToHcReport systohc(bool force = false) {
-    return system_to_rtc(rtc, clock, {state, 30 * 60 * kS, force});
+  flow::HcToSysReport hctosys() { return flow::rtc_to_system(rtc, clock, {kEarliest, state}); }
+  flow::SysToHcReport systohc(bool force = false) {
+    return flow::system_to_rtc(rtc, clock, {state, 30 * 60 * kS, force});
   }
   // Where the system clock stands against the chip's exact time, in ms.
   double system_minus_rtc_ms() { return static_cast<double>(clock.now_ns() - chip.time_ns()) / 1e6; }
@@ -44,8 +44,8 @@ struct BootFlow : ::testing::Test {
 
 TEST_F(BootFlow, ValidRtcSetsTheSystemClockToTheMillisecond) {
   chip.load_unix(k2026 + 12 * 3600, 400 * kMs);  // 12:00:00.400, OSF clear
-  HcToSysReport r = hctosys();
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   EXPECT_EQ(r.action, core::Correction::Step);
   ASSERT_EQ(clock.steps.size(), 1u);
   EXPECT_TRUE(r.tick.at_tick);
@@ -66,8 +66,8 @@ TEST_F(BootFlow, OscillatorStoppedLeavesTheSystemClockAlone) {
   chip.load_unix(k2026, 0);
   chip.stop_oscillator();
   chip.start_oscillator();  // power is back; the flag stays until the time is set
-  HcToSysReport r = hctosys();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_NE(r.message.find("oscillator-stop flag (OSF) is set"), std::string::npos) << r.message;
   EXPECT_TRUE(clock.steps.empty());
   EXPECT_TRUE(clock.slews.empty());
@@ -75,15 +75,15 @@ TEST_F(BootFlow, OscillatorStoppedLeavesTheSystemClockAlone) {
 }
 
 TEST_F(BootFlow, AFreshChipIsRefused) {
-  HcToSysReport r = hctosys();  // 2000-01-01 and OSF, as from the factory
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::HcToSysReport r = hctosys();  // 2000-01-01 and OSF, as from the factory
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_TRUE(clock.steps.empty());
 }
 
 TEST_F(BootFlow, ATimeBeforeTheBuildIsRefused) {
   chip.load_unix(946'684'800 + 5, 0);  // 2000-01-01 00:00:05 with OSF cleared by someone
-  HcToSysReport r = hctosys();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_EQ(
       r.message,
       "the RTC shows 2000-01-01 00:00:06 UTC, before 2026-01-01 00:00:00 UTC, the earliest time this build "
@@ -95,8 +95,8 @@ TEST_F(BootFlow, AStoppedOscillatorWithoutOsfIsCaught) {
   chip.load_unix(k2026, 0);
   chip.stop_oscillator();
   chip.poke(0x0F, 0x08);  // OSF cleared, the oscillator still stopped
-  HcToSysReport r = hctosys();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_EQ(r.message, "the RTC's seconds did not advance within 1.2 s: its oscillator is not running");
   EXPECT_TRUE(clock.steps.empty());
   EXPECT_LE(clock.monotonic_ns(), 1300 * kMs);  // and it gave up in bounded time
@@ -105,8 +105,8 @@ TEST_F(BootFlow, AStoppedOscillatorWithoutOsfIsCaught) {
 TEST_F(BootFlow, RtcReadErrorIsAnRtcFailure) {
   chip.load_unix(k2026, 0);
   chip.fail_transfers = 1;
-  HcToSysReport r = hctosys();
-  EXPECT_EQ(r.outcome, RtcOutcome::RtcFailed);
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::RtcFailed);
   EXPECT_NE(r.message.find("Remote I/O error"), std::string::npos) << r.message;
   EXPECT_TRUE(clock.steps.empty());
 }
@@ -114,8 +114,8 @@ TEST_F(BootFlow, RtcReadErrorIsAnRtcFailure) {
 TEST_F(BootFlow, AClockThatCannotBeSetIsAClockFailure) {
   chip.load_unix(k2026, 0);
   clock.fail_changes = true;
-  HcToSysReport r = hctosys();
-  EXPECT_EQ(r.outcome, RtcOutcome::ClockFailed);
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::ClockFailed);
   EXPECT_EQ(r.message, "cannot step: Operation not permitted");
   EXPECT_FALSE(read_sync_state(state).ok());
 }
@@ -125,8 +125,8 @@ TEST_F(BootFlow, SynchronizedClockIsWrittenAtTheSecondBoundary) {
   clock.status.synchronized = true;
   chip.stop_oscillator();  // the RTC is invalid: OSF
   chip.start_oscillator();
-  SysToHcReport r = systohc();
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::SysToHcReport r = systohc();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   EXPECT_TRUE(r.verdict.allowed);
   EXPECT_FALSE(r.was_valid);
   EXPECT_EQ(r.written.second_unix_s, k2026 + 101);
@@ -143,8 +143,8 @@ TEST_F(BootFlow, SynchronizedClockIsWrittenAtTheSecondBoundary) {
 
 TEST_F(BootFlow, UntrustedClockIsNotWritten) {
   clock.set((k2026 + 100) * kS);
-  SysToHcReport r = systohc();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::SysToHcReport r = systohc();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_EQ(r.message,
             "the kernel reports the clock unsynchronized, and there is no record that the clock was ever set "
             "(cannot "
@@ -155,8 +155,8 @@ TEST_F(BootFlow, UntrustedClockIsNotWritten) {
 
 TEST_F(BootFlow, ForceWritesAnyway) {
   clock.set((k2026 + 100) * kS + 999 * kMs);
-  SysToHcReport r = systohc(/*force=*/true);
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::SysToHcReport r = systohc(/*force=*/true);
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   EXPECT_FALSE(r.verdict.allowed);
   EXPECT_EQ(r.written.second_unix_s, k2026 + 101);
   EXPECT_EQ(system_minus_rtc_ms(), 0);
@@ -169,8 +169,8 @@ TEST_F(BootFlow, APhoneSetClockGoesToTheRtc) {
   s.source = "phone";
   stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(write_sync_state(state, s).ok());
-  SysToHcReport r = systohc();
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::SysToHcReport r = systohc();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   EXPECT_EQ(r.verdict.reason,
             "the clock was set or verified 1 min 00 s ago by the wall clock (source phone)");
 }
@@ -181,8 +181,8 @@ TEST_F(BootFlow, AGpsSetClockGoesToTheRtc) {
   SyncState s{.last_sync_unix = static_cast<double>(k2026 + 99), .source = "gps:pps"};
   stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(write_sync_state(state, s).ok());
-  SysToHcReport r = systohc();
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::SysToHcReport r = systohc();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   EXPECT_TRUE(r.verdict.allowed);
   EXPECT_EQ(r.written.second_unix_s, k2026 + 101);
   EXPECT_NE(r.verdict.reason.find("(source gps:pps)"), std::string::npos) << r.verdict.reason;
@@ -194,17 +194,17 @@ TEST_F(BootFlow, ARecordOfAnEarlierBootDoesNotReachTheRtc) {
   stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(write_sync_state(state, s).ok());
   clock.reboot("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d");  // fake-hwclock: the clock is where it was
-  SysToHcReport r = systohc();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::SysToHcReport r = systohc();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_NE(r.message.find("from an earlier boot"), std::string::npos) << r.message;
 }
 
 TEST_F(BootFlow, TheRtcIsNotCopiedBackIntoItself) {
   chip.load_unix(k2026, 0);
-  ASSERT_EQ(hctosys().outcome, RtcOutcome::Done);
+  ASSERT_EQ(hctosys().outcome, flow::RtcOutcome::Done);
   int transfers = chip.transfers;
-  SysToHcReport r = systohc();
-  EXPECT_EQ(r.outcome, RtcOutcome::Refused);
+  flow::SysToHcReport r = systohc();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
   EXPECT_NE(r.message.find("last set from the RTC itself"), std::string::npos) << r.message;
   EXPECT_EQ(chip.transfers, transfers);
 }
@@ -214,15 +214,15 @@ TEST_F(BootFlow, TheWholePlanAcrossAPowerCut) {
   chip.crystal_ppm = 2.0;
   clock.set((k2026 + 100) * kS + 123 * kMs);
   clock.status.synchronized = true;
-  ASSERT_EQ(systohc().outcome, RtcOutcome::Done);
+  ASSERT_EQ(systohc().outcome, flow::RtcOutcome::Done);
   int64_t written_true_ns = clock.now_ns(), written_mono_ns = clock.monotonic_ns();
   // Three days without power; the Pi comes back near 1970.
   chip.run_on_battery(3 * 86'400 * kS);
   clock.set(kBootTime);
   clock.reboot("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d");
   clock.status.synchronized = false;
-  HcToSysReport r = hctosys();
-  ASSERT_EQ(r.outcome, RtcOutcome::Done) << r.message;
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
   // The RTC vouches for the time in this boot: its record names this boot.
   EXPECT_EQ(read_sync_state(state)->boot_id, clock.boot_id);
   EXPECT_LE(std::abs(system_minus_rtc_ms()), 1.0);
@@ -257,15 +257,15 @@ TEST_F(BootFlow, TrimClosesTheLoop) {
   ASSERT_TRUE(drift.ok()) << drift.error().message;
   EXPECT_NEAR(drift->fit.slope * 1e6, 1.93, 0.001);
 
-  TrimReport dry = trim_aging(rtc, *drift, /*apply=*/false);
-  ASSERT_EQ(dry.outcome, RtcOutcome::Done) << dry.message;
+  flow::TrimReport dry = flow::trim_aging(rtc, *drift, /*apply=*/false);
+  ASSERT_EQ(dry.outcome, flow::RtcOutcome::Done) << dry.message;
   EXPECT_EQ(dry.plan.current_aging, -4);
   EXPECT_EQ(dry.plan.proposed_aging, 15);
   EXPECT_FALSE(dry.written);
   EXPECT_EQ(chip.effective_aging(), -4);  // a dry run writes nothing
 
-  TrimReport done = trim_aging(rtc, *drift, /*apply=*/true);
-  ASSERT_EQ(done.outcome, RtcOutcome::Done) << done.message;
+  flow::TrimReport done = flow::trim_aging(rtc, *drift, /*apply=*/true);
+  ASSERT_EQ(done.outcome, flow::RtcOutcome::Done) << done.message;
   EXPECT_TRUE(done.written);
   EXPECT_EQ(chip.effective_aging(), 15);
   // Measured again: what is left is under one aging step (1.53 - 1.5 = 0.03 ppm).
@@ -285,8 +285,8 @@ TEST_F(BootFlow, TrimRefusesAnImpreciseRunWithoutTouchingTheRtc) {
     r.status = core::ReadingStatus::Ok;
     rows.push_back(r);
   }
-  TrimReport rep = trim_aging(rtc, *core::rtc_drift_from_rows(rows), true);
-  EXPECT_EQ(rep.outcome, RtcOutcome::Refused);
+  flow::TrimReport rep = flow::trim_aging(rtc, *core::rtc_drift_from_rows(rows), true);
+  EXPECT_EQ(rep.outcome, flow::RtcOutcome::Refused);
   EXPECT_NE(rep.message.find("at least 1 h"), std::string::npos) << rep.message;
   EXPECT_EQ(chip.transfers, 0);
 }
@@ -299,21 +299,21 @@ TEST(RtcSyncKernel, DevRtcPathBothWays) {
   std::string state = (dir.path() / "sync-state.json").string();
   device.set_unix(k2026);
   clock.advance(700 * kMs);
-  HcToSysReport h = rtc_to_system(rtc, clock, {kEarliest, state});
-  ASSERT_EQ(h.outcome, RtcOutcome::Done) << h.message;
+  flow::HcToSysReport h = flow::rtc_to_system(rtc, clock, {kEarliest, state});
+  ASSERT_EQ(h.outcome, flow::RtcOutcome::Done) << h.message;
   EXPECT_LE(std::abs(static_cast<double>(clock.now_ns() - device.time_ns()) / 1e6), 1.0);
 
   device.invalid = true;  // the driver's EINVAL: refused, untouched
   size_t steps = clock.steps.size();
-  h = rtc_to_system(rtc, clock, {kEarliest, state});
-  EXPECT_EQ(h.outcome, RtcOutcome::Refused);
+  h = flow::rtc_to_system(rtc, clock, {kEarliest, state});
+  EXPECT_EQ(h.outcome, flow::RtcOutcome::Refused);
   EXPECT_NE(h.message.find("EINVAL"), std::string::npos);
   EXPECT_EQ(clock.steps.size(), steps);
 
   clock.set((k2026 + 500) * kS + 10 * kMs);
   clock.status.synchronized = true;
-  SysToHcReport s = system_to_rtc(rtc, clock, {state, 30 * 60 * kS, false});
-  ASSERT_EQ(s.outcome, RtcOutcome::Done) << s.message;
+  flow::SysToHcReport s = flow::system_to_rtc(rtc, clock, {state, 30 * 60 * kS, false});
+  ASSERT_EQ(s.outcome, flow::RtcOutcome::Done) << s.message;
   EXPECT_EQ(device.last_set.tm_min, 8);  // 00:08:21
   EXPECT_EQ(device.last_set.tm_sec, 21);
   EXPECT_FALSE(device.invalid);
@@ -343,7 +343,7 @@ TEST(SecondBoundary, RetriesTheNextSecondWhenLate) {
   LateClock c;
   c.late_sleeps = 1;  // the first sleep overruns by 30 ms: 20 ms past the second
   c.overrun_ns = 30 * kMs;
-  SecondBoundary b = wait_for_second_boundary(c, 5 * kMs);
+  flow::SecondBoundary b = flow::wait_for_second_boundary(c, 5 * kMs);
   EXPECT_EQ(b.second_unix_s, k2026 + 2);
   EXPECT_EQ(b.late_ns, 0);
 }
@@ -352,7 +352,7 @@ TEST(SecondBoundary, GivesUpAfterFiveLateWakeUps) {
   LateClock c;
   c.late_sleeps = 1000;
   c.overrun_ns = 30 * kMs;
-  SecondBoundary b = wait_for_second_boundary(c, 5 * kMs);
+  flow::SecondBoundary b = flow::wait_for_second_boundary(c, 5 * kMs);
   // The second it is in, and how far into it: still a consistent pair.
   EXPECT_EQ(b.second_unix_s * kS + b.late_ns, c.now_);
   EXPECT_GT(b.late_ns, 5 * kMs);

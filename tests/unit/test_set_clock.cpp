@@ -1,9 +1,9 @@
-// Unit tests of correcting the clock through the Clock interface, with a fake (os/set_clock).
+// Unit tests of correcting the clock through the Clock interface, with a fake (flow/set_clock).
 #include <gtest/gtest.h>
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
-#include "os/set_clock.hpp"
+#include "flow/set_clock.hpp"
 #include "os/sync_state.hpp"
 
 namespace lansync::os {
@@ -16,8 +16,8 @@ struct SetClockTest : ::testing::Test {
   testing::TempDir dir;
   std::string state = (dir.path() / "sync-state.json").string();
 
-  ClockCorrection correction(int64_t offset_ns) {
-    ClockCorrection c;
+  flow::ClockCorrection correction(int64_t offset_ns) {
+    flow::ClockCorrection c;
     c.offset_ns = offset_ns;
     c.step_threshold_ns = 1000 * kMs;
     c.source = "ntp:127.0.0.1";
@@ -28,7 +28,7 @@ struct SetClockTest : ::testing::Test {
 
 TEST_F(SetClockTest, LargeOffsetIsStepped) {
   int64_t before = clock.now_ns();
-  auto r = correct_clock(clock, correction(2500 * kMs), state);
+  auto r = flow::correct_clock(clock, correction(2500 * kMs), state);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, core::Correction::Step);
   ASSERT_EQ(clock.steps.size(), 1u);
@@ -45,7 +45,7 @@ TEST_F(SetClockTest, LargeOffsetIsStepped) {
 }
 
 TEST_F(SetClockTest, SmallOffsetIsSlewed) {
-  auto r = correct_clock(clock, correction(-300 * kMs), state);
+  auto r = flow::correct_clock(clock, correction(-300 * kMs), state);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, core::Correction::Slew);
   EXPECT_TRUE(clock.steps.empty());
@@ -55,14 +55,14 @@ TEST_F(SetClockTest, SmallOffsetIsSlewed) {
 }
 
 TEST_F(SetClockTest, ThresholdIsExclusive) {
-  EXPECT_EQ(*correct_clock(clock, correction(1000 * kMs), state), core::Correction::Slew);
-  EXPECT_EQ(*correct_clock(clock, correction(-1001 * kMs), state), core::Correction::Step);
+  EXPECT_EQ(*flow::correct_clock(clock, correction(1000 * kMs), state), core::Correction::Slew);
+  EXPECT_EQ(*flow::correct_clock(clock, correction(-1001 * kMs), state), core::Correction::Step);
 }
 
 TEST_F(SetClockTest, NoSlewLeavesTheClockButRecordsTheCheck) {
-  ClockCorrection c = correction(300 * kMs);
+  flow::ClockCorrection c = correction(300 * kMs);
   c.allow_slew = false;
-  auto r = correct_clock(clock, c, state);
+  auto r = flow::correct_clock(clock, c, state);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, core::Correction::None);
   EXPECT_TRUE(clock.steps.empty());
@@ -72,11 +72,11 @@ TEST_F(SetClockTest, NoSlewLeavesTheClockButRecordsTheCheck) {
 
 // A phone that agrees: the clock is left alone, the record says "verified", with the zone sent.
 TEST_F(SetClockTest, AVerificationRecordsWithoutTouchingTheClock) {
-  ClockCorrection c = correction(-12 * kMs);
+  flow::ClockCorrection c = correction(-12 * kMs);
   c.source = "phone";
   c.time_zone = "America/Santiago";
   int64_t before = clock.now_ns();
-  ASSERT_TRUE(record_verification(clock, c, state).ok());
+  ASSERT_TRUE(flow::record_verification(clock, c, state).ok());
   EXPECT_TRUE(clock.steps.empty());
   EXPECT_TRUE(clock.slews.empty());
   auto s = read_sync_state(state);
@@ -92,9 +92,9 @@ TEST_F(SetClockTest, AVerificationRecordsWithoutTouchingTheClock) {
 
 // sntpd's kernel PLL corrects the clock itself: the record says so, and nothing is applied here.
 TEST_F(SetClockTest, ACorrectionMadeElsewhereIsRecordedAsIs) {
-  ClockCorrection c = correction(3 * kMs);
+  flow::ClockCorrection c = correction(3 * kMs);
   c.stratum = 2;
-  ASSERT_TRUE(record_correction(clock, c, "slew", state).ok());
+  ASSERT_TRUE(flow::record_correction(clock, c, "slew", state).ok());
   EXPECT_TRUE(clock.steps.empty());
   EXPECT_TRUE(clock.slews.empty());
   auto s = read_sync_state(state);
@@ -109,7 +109,7 @@ TEST_F(SetClockTest, ACorrectionMadeElsewhereIsRecordedAsIs) {
 
 TEST_F(SetClockTest, FailedStepWritesNoState) {
   clock.fail_changes = true;
-  auto r = correct_clock(clock, correction(2500 * kMs), state);
+  auto r = flow::correct_clock(clock, correction(2500 * kMs), state);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("cannot step"), std::string::npos);
   EXPECT_FALSE(read_sync_state(state).ok());

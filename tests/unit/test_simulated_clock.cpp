@@ -4,7 +4,7 @@
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
-#include "os/set_clock.hpp"
+#include "flow/set_clock.hpp"
 #include "os/simulated_clock.hpp"
 #include "os/sync_state.hpp"
 
@@ -91,12 +91,12 @@ TEST_F(SimulatedClockTest, UnsynchronizedUntilDisciplined) {
 TEST_F(SimulatedClockTest, CorrectClockRecordsTheSimulatedTime) {
   testing::TempDir dir;
   std::string state = (dir.path() / "sync-state.json").string();
-  ClockCorrection c;
+  flow::ClockCorrection c;
   c.offset_ns = 5 * kS;
   c.source = "phone";
   c.uncertainty_ns = 2 * kMs;
   c.allow_slew = false;
-  auto r = correct_clock(clock, c, state);
+  auto r = flow::correct_clock(clock, c, state);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, core::Correction::Step);
   EXPECT_EQ(clock.offset_ns(), 0);

@@ -1,12 +1,12 @@
-// Unit tests of the clock trust rule (core/trust) and its evidence (os/trust).
+// Unit tests of the clock trust rule (core/trust) and its evidence (flow/trust).
 #include <gtest/gtest.h>
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
 #include "core/trust.hpp"
+#include "flow/trust.hpp"
 #include "os/file.hpp"
 #include "os/sync_state.hpp"
-#include "os/trust.hpp"
 
 namespace lansync::core {
 namespace {
@@ -173,7 +173,7 @@ TEST(TrustEvidence, ReadsTheKernelAndTheFile) {
   testing::FakeClock clock(kNow);
   testing::TempDir dir;
   std::string path = (dir.path() / "state.json").string();
-  TrustEvidence missing = os::gather_trust_evidence(clock, path);
+  TrustEvidence missing = flow::gather_trust_evidence(clock, path);
   EXPECT_TRUE(missing.kernel_known);
   EXPECT_FALSE(missing.state_known);
   EXPECT_FALSE(missing.state_problem.empty());
@@ -181,7 +181,7 @@ TEST(TrustEvidence, ReadsTheKernelAndTheFile) {
   os::stamp_boot(s, *clock.boot_stamp());
   ASSERT_TRUE(os::write_sync_state(path, s).ok());
   clock.status.synchronized = true;
-  TrustEvidence e = os::gather_trust_evidence(clock, path);
+  TrustEvidence e = flow::gather_trust_evidence(clock, path);
   EXPECT_TRUE(e.kernel_synchronized);
   EXPECT_TRUE(e.state_known);
   EXPECT_EQ(e.state_last_sync_ns, kNow + kS / 2);
@@ -200,11 +200,11 @@ TEST(TrustEvidence, ARecordCountsOnlyInItsBoot) {
   ASSERT_TRUE(os::write_sync_state(path, s).ok());
   clock.advance(60 * kS);
   TrustVerdict v =
-      assess_trust(os::gather_trust_evidence(clock, path), TrustPolicy::Auto, clock.now_ns(), kMaxAge);
+      assess_trust(flow::gather_trust_evidence(clock, path), TrustPolicy::Auto, clock.now_ns(), kMaxAge);
   EXPECT_TRUE(v.trusted);
   EXPECT_EQ(v.state_age_ns, 60 * kS);
   clock.reboot(kOtherBootId);
-  TrustEvidence e = os::gather_trust_evidence(clock, path);
+  TrustEvidence e = flow::gather_trust_evidence(clock, path);
   v = assess_trust(e, TrustPolicy::Auto, clock.now_ns(), kMaxAge);
   EXPECT_FALSE(v.trusted);
   EXPECT_EQ(v.reason, TrustReason::StateOtherBoot);
@@ -220,7 +220,7 @@ TEST(TrustEvidence, AMalformedBootIdIsAnErrorNamingTheFileAndField) {
       R"({"last_sync_unix":1795000000,"source":"phone","offset_s":0,"boot_id":"not-a-uuid","boot_time_s":12})"
       "\n";
   ASSERT_TRUE(os::write_file_atomic(path, text, 0644).ok());
-  TrustEvidence e = os::gather_trust_evidence(clock, path);
+  TrustEvidence e = flow::gather_trust_evidence(clock, path);
   EXPECT_FALSE(e.state_known);
   EXPECT_EQ(e.state_problem, path + ": field 'boot_id' must be a boot id (a UUID of 36 characters)");
   TrustVerdict v = assess_trust(e, TrustPolicy::Auto, kNow, kMaxAge);

@@ -27,10 +27,11 @@
 #include "core/camera_watch.hpp"
 #include "core/duration.hpp"
 #include "core/trust.hpp"
+#include "flow/camera_sync.hpp"
+#include "flow/trust.hpp"
 #include "os/activity_log.hpp"
 #include "os/camera_request.hpp"
 #include "os/camera_state.hpp"
-#include "os/camera_sync.hpp"
 #include "os/ccapi.hpp"
 #include "os/clock.hpp"
 #include "os/file.hpp"
@@ -38,7 +39,6 @@
 #include "os/ssdp.hpp"
 #include "os/sync_state.hpp"
 #include "os/time_zone.hpp"
-#include "os/trust.hpp"
 #include "proto/units.hpp"
 #include "report.hpp"
 #include "watch.hpp"
@@ -149,7 +149,7 @@ class Run {
     }
 
     // 1. Is this clock worth passing on?
-    core::TrustEvidence e = os::gather_trust_evidence(clock_, o_.state_path);
+    core::TrustEvidence e = flow::gather_trust_evidence(clock_, o_.state_path);
     int64_t max_age_ns = cli::seconds_to_ns(o_.max_age_min * 60);
     core::TrustVerdict v = core::assess_trust(e, policy_of(o_.reference), clock_.now_ns(), max_age_ns);
     rec_.trusted = v.trusted;
@@ -162,17 +162,17 @@ class Run {
     if (!url) return rec_.exit_code;
     rec_.camera = url->origin();
     os::CcapiCamera camera(*url, http);
-    os::CameraSync sync(clock_, camera);
+    flow::CameraSync sync(clock_, camera);
     if (!v.trusted) return read_camera(sync);
 
     // 3. Measure, set, verify.
-    os::SyncOptions so;
+    flow::SyncOptions so;
     so.threshold_ns = cli::seconds_to_ns(o_.threshold_s);
     so.dry_run = o_.dry_run;
     so.retries = o_.retries;
     so.tz = rec_.time_zone;
     rec_.sync = sync.run(so);
-    const os::SyncReport& r = *rec_.sync;
+    const flow::SyncReport& r = *rec_.sync;
     if (r.error) {
       auto [code, word] = classify(*r.error);
       std::string m = r.error->message;
@@ -181,7 +181,7 @@ class Run {
       if (code != cli::kExitUsage) rec_.summary = failure_summary(*r.error);
       return stop(code, word, m);
     }
-    if (r.action == os::SyncAction::Set && !r.verified) {
+    if (r.action == flow::SyncAction::Set && !r.verified) {
       rec_.summary = fmt::format("the camera still reads {:+.3f} s off after the set",
                                  proto::to_seconds(r.after->offset_ns));
       return stop(kNotVerified, "verify-failed",
@@ -226,13 +226,13 @@ class Run {
 
   // --camera-reference, this clock untrusted: the camera's clock read, never set, and recorded with
   // its bound for sntpd (core/camera_reference.hpp).  The run still ends untrusted (exit 3).
-  int read_camera(os::CameraSync& sync) {
+  int read_camera(flow::CameraSync& sync) {
     std::string refused = "not setting the camera: " + rec_.trust;
     auto m = sync.measure();
     if (!m)
       return stop(kUntrusted, "untrusted",
                   refused + "; the camera's clock could not be read: " + m.error().message);
-    rec_.sync = os::SyncReport{};
+    rec_.sync = flow::SyncReport{};
     rec_.sync->before = *m;  // action None: the camera is left alone
     int64_t real_now_ns = clock_.now_ns();
     std::optional<int64_t> good;
@@ -279,7 +279,7 @@ class Run {
     std::string why = fmt::format("{} ({})", core::code(req->reason), req->client);
     int64_t max_age_ns = cli::seconds_to_ns(o_.max_age_min * 60);
     int64_t wait_ns = cli::seconds_to_ns(*core::parse_duration_s(o_.phone_first));
-    core::TrustEvidence before = os::gather_trust_evidence(clock_, o_.state_path);
+    core::TrustEvidence before = flow::gather_trust_evidence(clock_, o_.state_path);
     if (core::phone_synced_after(before, req->requested_unix_ms * proto::kNsPerMs)) {
       phone_synced(why, before, "before this run looked");  // the page was quicker than this run's start
       return;
@@ -296,7 +296,7 @@ class Run {
     const int64_t start_mono_ns = os::monotonic_ns();
     while (os::monotonic_ns() - start_mono_ns < wait_ns) {
       clock_.sleep_ns(kPhoneCheckNs);
-      core::TrustEvidence now = os::gather_trust_evidence(clock_, o_.state_path);
+      core::TrustEvidence now = flow::gather_trust_evidence(clock_, o_.state_path);
       if (core::phone_synced_since(before, now)) {
         phone_synced(
             why, now,
@@ -347,9 +347,9 @@ class Run {
   os::CameraState camera_state() const {
     os::CameraState c;
     c.last_run_unix = static_cast<double>(rec_.time_ns) / 1e9;
-    const os::SyncReport* s = rec_.sync ? &*rec_.sync : nullptr;
+    const flow::SyncReport* s = rec_.sync ? &*rec_.sync : nullptr;
     if (rec_.exit_code == cli::kExitOk) {
-      c.result = s && s->action == os::SyncAction::Set ? os::CameraResult::Set : os::CameraResult::Ok;
+      c.result = s && s->action == flow::SyncAction::Set ? os::CameraResult::Set : os::CameraResult::Ok;
     } else if (rec_.exit_code == kUntrusted || zone_refused_) {
       c.result = os::CameraResult::Refused;
     }

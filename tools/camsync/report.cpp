@@ -20,16 +20,16 @@ using proto::to_seconds;
 // Seconds rounded to the microsecond, so that the log does not show noise digits.
 json rounded(int64_t ns) { return std::round(to_seconds(ns) * 1e6) / 1e6; }
 
-const char* action_word(os::SyncAction a) {
+const char* action_word(flow::SyncAction a) {
   switch (a) {
-    case os::SyncAction::Set: return "set";
-    case os::SyncAction::DryRun: return "dry-run";
-    case os::SyncAction::None: break;
+    case flow::SyncAction::Set: return "set";
+    case flow::SyncAction::DryRun: return "dry-run";
+    case flow::SyncAction::None: break;
   }
   return "none";
 }
 
-std::string offset_text(const os::OffsetMeasurement& m) {
+std::string offset_text(const flow::OffsetMeasurement& m) {
   return fmt::format("{:+.3f} s ± {:.3f} s", to_seconds(m.offset_ns), to_seconds(m.uncertainty_ns));
 }
 
@@ -41,9 +41,9 @@ std::string json_line(const RunRecord& r) {
   j["camera"] = r.camera.empty() ? json(nullptr) : json(r.camera);
   j["trusted"] = r.trusted ? json(*r.trusted) : json(nullptr);
   j["trust"] = r.trust;
-  const os::SyncReport* s = r.sync ? &*r.sync : nullptr;
-  const os::OffsetMeasurement* before = s && s->before ? &*s->before : nullptr;
-  const os::OffsetMeasurement* after = s && s->after ? &*s->after : nullptr;
+  const flow::SyncReport* s = r.sync ? &*r.sync : nullptr;
+  const flow::OffsetMeasurement* before = s && s->before ? &*s->before : nullptr;
+  const flow::OffsetMeasurement* after = s && s->after ? &*s->after : nullptr;
   j["offset_s"] = before ? rounded(before->offset_ns) : json(nullptr);
   j["uncertainty_s"] = before ? rounded(before->uncertainty_ns) : json(nullptr);
   j["camera_time"] = before ? json(before->last.text) : json(nullptr);
@@ -73,8 +73,8 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
     out += "camera zone: " + (r.time_zone.empty() ? r.zone_note : r.time_zone) + "\n";
   }
   if (!r.sync || !r.sync->before) return out;
-  const os::SyncReport& s = *r.sync;
-  const os::OffsetMeasurement& b = *s.before;
+  const flow::SyncReport& s = *r.sync;
+  const flow::OffsetMeasurement& b = *s.before;
   out += fmt::format("camera {}: {} ({}), shows {}{}\n", r.camera, offset_text(b),
                      b.offset_ns > 0   ? "ahead"
                      : b.offset_ns < 0 ? "behind"
@@ -88,13 +88,13 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
   }
   double threshold_s = to_seconds(threshold_ns);
   switch (s.action) {
-    case os::SyncAction::None: out += fmt::format("within {} s: camera left alone\n", threshold_s); break;
-    case os::SyncAction::DryRun:
+    case flow::SyncAction::None: out += fmt::format("within {} s: camera left alone\n", threshold_s); break;
+    case flow::SyncAction::DryRun:
       out += fmt::format("{}: would set the camera (--dry-run)\n",
                          s.zone_differs ? "its zone or dst flag differs from ours"
                                         : "off by more than " + fmt::format("{}", threshold_s) + " s");
       break;
-    case os::SyncAction::Set:
+    case flow::SyncAction::Set:
       out += fmt::format("camera set to {}{} on the second (request round trip {:.1f} ms)\n", s.sent,
                          s.sent_dst ? " dst" : "", static_cast<double>(s.put_rtt_ns) / 1e6);
       if (s.after) {
@@ -109,13 +109,13 @@ std::string human_text(const RunRecord& r, int64_t threshold_ns) {
 
 std::string one_line_summary(const RunRecord& r) {
   if (!r.sync || !r.sync->before) return r.result;
-  const os::SyncReport& s = *r.sync;
+  const flow::SyncReport& s = *r.sync;
   std::string was = fmt::format("{:+.3f} s", to_seconds(s.before->offset_ns));
   switch (s.action) {
-    case os::SyncAction::Set:
+    case flow::SyncAction::Set:
       return fmt::format("camera set to {}{} (was {} off)", s.sent, s.sent_dst ? " dst" : "", was);
-    case os::SyncAction::DryRun: return "dry run: the camera is " + was + " off";
-    case os::SyncAction::None: break;
+    case flow::SyncAction::DryRun: return "dry run: the camera is " + was + " off";
+    case flow::SyncAction::None: break;
   }
   return "camera within the threshold (" + was + ")";
 }

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "core/camera_reference.hpp"
+#include "flow/camera_sync.hpp"
 #include "os/camera_state.hpp"
-#include "os/camera_sync.hpp"
 #include "os/error.hpp"
 
 namespace lansync::camsync {
@@ -18,7 +18,7 @@ struct RunRecord {
   std::string camera;   // base URL, "" when none was found
   std::optional<bool> trusted;
   std::string trust;  // the one-line reason
-  std::optional<os::SyncReport> sync;
+  std::optional<flow::SyncReport> sync;
   std::string result;   // ok, untrusted, unreachable, busy, refused, verify-failed, error
   std::string message;  // the error, one line
   std::string summary;  // the camera-state file's shorter line for a failure ("" = message)

@@ -2,9 +2,9 @@
 //
 // Each kind of source lives in one file, source_<scheme>.cpp, and registers
 // itself with a static SourceRegistration; the CMakeLists picks up every such
-// file.  The reading itself belongs in libsync (os::query_servers for ntp:,
-// os::run_shell_command for cmd:, os::read_rtc_at_tick for rtc: and ds3231:,
-// os::CameraSync::measure for camera:);
+// file.  The reading itself belongs in libsync (flow::query_servers for ntp:,
+// os::run_shell_command for cmd:, flow::read_rtc_at_tick for rtc: and ds3231:,
+// flow::CameraSync::measure for camera:);
 // a source only turns it into a Reading.
 #pragma once
 

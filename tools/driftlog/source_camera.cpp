@@ -8,7 +8,7 @@
 // clock's rate against the camera: the camera's own drift is minus that.
 // Cameras with digest authentication are camsync's business: this source
 // takes none (a password does not belong on a command line).
-#include "os/camera_sync.hpp"
+#include "flow/camera_sync.hpp"
 #include "os/ccapi.hpp"
 #include "os/clock.hpp"
 #include "source.hpp"
@@ -43,7 +43,7 @@ class CameraSource final : public Source {
  private:
   os::SystemClock clock_;
   os::CcapiCamera camera_;
-  os::CameraSync sync_;
+  flow::CameraSync sync_;
 };
 
 Result<std::unique_ptr<Source>, std::string> open_camera(const std::string& argument) {

@@ -1,13 +1,13 @@
 // ntp:HOST[:PORT]: the offset from an NTP server, by a burst of 4 requests (libsync's client).
 //
-// The burst and its tests are ntpprobe's (os::query_servers): 4 requests 1 ms
+// The burst and its tests are ntpprobe's (flow::query_servers): 4 requests 1 ms
 // apart, the least-delay usable reply counts.  The server's name is resolved
 // once, when the run starts.
 #include <algorithm>
 
+#include "flow/ntp_client.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/ntp_client.hpp"
 #include "source.hpp"
 
 namespace lansync::driftlog {
@@ -21,10 +21,10 @@ class NtpSource final : public Source {
     Reading r;
     r.mono_ns = os::monotonic_ns();
     r.local_ns = clock_.now_ns();
-    os::QueryOptions q;
+    flow::QueryOptions q;
     q.samples = 4;
     q.timeout_ns = std::max<int64_t>(1'000'000, ctx.deadline_mono_ns - r.mono_ns);
-    os::ServerReport rep = os::query_servers(clock_, {address_}, q).front();
+    flow::ServerReport rep = flow::query_servers(clock_, {address_}, q).front();
     if (rep.usable) {
       r.status = core::ReadingStatus::Ok;
       r.offset_s = static_cast<double>(rep.best.offset_ns) / 1e9;

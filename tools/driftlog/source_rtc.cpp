@@ -2,7 +2,7 @@
 //
 // An RTC counts whole seconds, so one reading says little; the moment its
 // seconds change says a lot.  Each measurement polls the RTC until its seconds
-// tick (os::read_rtc_at_tick, at most 1.2 s) and takes the offset at that
+// tick (flow::read_rtc_at_tick, at most 1.2 s) and takes the offset at that
 // instant: RTC - local clock, to within the polling interval (1 ms).  An RTC
 // whose time is invalid (the DS3231's oscillator-stop flag, the kernel's
 // EINVAL) gives an "unsynchronized" row, not a number.  With the RTC as the
@@ -10,9 +10,9 @@
 // own drift is minus that (README, "RTC drift").
 #include <charconv>
 
+#include "flow/rtc_sync.hpp"
 #include "os/clock.hpp"
 #include "os/rtc.hpp"
-#include "os/rtc_sync.hpp"
 #include "source.hpp"
 
 namespace lansync::driftlog {
@@ -26,7 +26,7 @@ class RtcSource final : public Source {
     Reading r;
     r.mono_ns = os::monotonic_ns();
     r.local_ns = clock_.now_ns();
-    auto tick = os::read_rtc_at_tick(*rtc_, clock_);
+    auto tick = flow::read_rtc_at_tick(*rtc_, clock_);
     if (!tick) {
       r.status = core::ReadingStatus::Error;
       r.detail = tick.error().message;

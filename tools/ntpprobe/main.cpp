@@ -14,11 +14,11 @@
 
 #include "cli/command_line.hpp"
 #include "core/select.hpp"
+#include "flow/ntp_client.hpp"
+#include "flow/set_clock.hpp"
 #include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/keys.hpp"
-#include "os/ntp_client.hpp"
-#include "os/set_clock.hpp"
 #include "os/sync_state.hpp"
 #include "proto/units.hpp"
 #include "report.hpp"
@@ -105,7 +105,7 @@ struct Tally {
 };
 
 // Pairs each report with its server's name and selects among the usable ones (RFC 5905 section 11.2.1).
-Tally tally(const std::vector<std::string>& servers, const std::vector<os::ServerReport>& reports) {
+Tally tally(const std::vector<std::string>& servers, const std::vector<flow::ServerReport>& reports) {
   Tally t;
   for (size_t i = 0; i < reports.size(); ++i) {
     t.results.push_back({servers[i], reports[i], false});
@@ -141,8 +141,8 @@ int explain_no_candidate(const Tally& t, uint32_t key_id) {
 }
 
 // The correction --set applies: the combined offset, named after the truechimers.
-os::ClockCorrection correction_of(const Tally& t, const Options& opt) {
-  os::ClockCorrection c;
+flow::ClockCorrection correction_of(const Tally& t, const Options& opt) {
+  flow::ClockCorrection c;
   c.offset_ns = t.combined.selection.offset_ns;
   c.step_threshold_ns = cli::seconds_to_ns(opt.threshold_s);
   c.allow_slew = !opt.no_slew;
@@ -161,8 +161,8 @@ os::ClockCorrection correction_of(const Tally& t, const Options& opt) {
 
 // --set: corrects the clock and writes the sync state; says what it did on `note`.
 int set_clock(os::SystemClock& clock, const Tally& t, const Options& opt, std::FILE* note) {
-  os::ClockCorrection c = correction_of(t, opt);
-  auto done = os::correct_clock(clock, c, opt.state_path);
+  flow::ClockCorrection c = correction_of(t, opt);
+  auto done = flow::correct_clock(clock, c, opt.state_path);
   if (!done) {
     fmt::print(stderr, "ntpprobe: error: {}\n", done.error().message);
     return kSetFailed;
@@ -192,12 +192,12 @@ int run(const Options& opt) {
   }
 
   os::SystemClock clock;
-  os::QueryOptions q;
+  flow::QueryOptions q;
   q.samples = opt.samples;
   q.timeout_ns = cli::seconds_to_ns(opt.timeout_s);
   q.keys = keys.get();
   q.key_id = opt.key_id;
-  Tally t = tally(opt.servers, os::query_servers(clock, *addresses, q));
+  Tally t = tally(opt.servers, flow::query_servers(clock, *addresses, q));
 
   Format format = parse_format(opt.output);
   print_report(stdout, format, t.results, t.combined);

@@ -23,7 +23,7 @@ const char* const kFields[] = {
 using proto::to_seconds;
 
 json to_json(const ServerResult& r) {
-  const os::ServerReport& rep = r.report;
+  const flow::ServerReport& rep = r.report;
   json j;
   j["server"] = r.name;
   j["address"] = rep.address.ip();
@@ -84,7 +84,7 @@ void print_csv_row(std::FILE* out, const json& j) {
 }
 
 std::string human_line(const ServerResult& r) {
-  const os::ServerReport& rep = r.report;
+  const flow::ServerReport& rep = r.report;
   std::string counts = fmt::format("({}/{} samples)", rep.samples_ok, rep.samples_sent);
   const codec::NtpHeader& h = rep.header;
   if (rep.usable) {
@@ -111,12 +111,12 @@ std::string human_line(const ServerResult& r) {
 
 }  // namespace
 
-std::string kiss_text(const os::ServerReport& rep) {
+std::string kiss_text(const flow::ServerReport& rep) {
   const char* meaning = proto::describe_kiss(rep.header.refid);
   return fmt::format("Kiss-o'-Death {}{}{}", rep.kiss_code, *meaning ? ": " : "", meaning);
 }
 
-std::string auth_text(const os::ServerReport& rep, uint32_t key_id) {
+std::string auth_text(const flow::ServerReport& rep, uint32_t key_id) {
   if (rep.status == proto::ReplyStatus::Unauthenticated) {
     return fmt::format("reply not authenticated: no MAC, or a crypto-NAK (does the server hold key {}?)",
                        key_id);
@@ -125,7 +125,7 @@ std::string auth_text(const os::ServerReport& rep, uint32_t key_id) {
 }
 
 std::string status_word(const ServerResult& r) {
-  const os::ServerReport& rep = r.report;
+  const flow::ServerReport& rep = r.report;
   if (rep.usable) return r.falseticker ? "falseticker" : "ok";
   if (!rep.error.empty()) return "error";
   if (rep.replies == 0) return "timeout";

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/select.hpp"
-#include "os/ntp_client.hpp"
+#include "flow/ntp_client.hpp"
 
 namespace lansync::ntpprobe {
 
@@ -15,7 +15,7 @@ enum class Format { Human, Json, Csv };
 // One queried server: as the user named it, and what the query found.
 struct ServerResult {
   std::string name;  // as given on the command line
-  os::ServerReport report;
+  flow::ServerReport report;
   bool falseticker = false;  // usable, but outside the majority's interval
 };
 
@@ -30,11 +30,11 @@ struct Combined {
 std::string status_word(const ServerResult& r);
 
 // "Kiss-o'-Death RATE: rate exceeded: poll less often", for a report that got a kiss.
-std::string kiss_text(const os::ServerReport& rep);
+std::string kiss_text(const flow::ServerReport& rep);
 
 // Why a reply failed authentication with key_id, e.g. "reply not
 // authenticated: no MAC (does the server hold key 1?)".
-std::string auth_text(const os::ServerReport& rep, uint32_t key_id);
+std::string auth_text(const flow::ServerReport& rep, uint32_t key_id);
 
 // Writes every server, then the combined line when there are several servers.
 void print_report(std::FILE* out, Format format, const std::vector<ServerResult>& results,

@@ -10,8 +10,8 @@
 
 #include "core/drift_log.hpp"
 #include "core/rtc.hpp"
+#include "flow/rtc_sync.hpp"
 #include "os/file.hpp"
-#include "os/rtc_sync.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::rtcset {
@@ -58,7 +58,7 @@ int report_error(const std::string& message, int code) {
 }
 
 int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
-  auto tick = os::read_rtc_at_tick(rtc, clock);
+  auto tick = flow::read_rtc_at_tick(rtc, clock);
   if (!tick) return report_error(tick.error().message, kRtcError);
   int64_t system_ns = clock.now_ns();
   const os::RtcReading& r = tick->reading;
@@ -119,14 +119,14 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
 }
 
 int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
-  os::HcToSysReport rep = os::rtc_to_system(rtc, clock, {opt.earliest_unix_s, opt.state_path});
+  flow::HcToSysReport rep = flow::rtc_to_system(rtc, clock, {opt.earliest_unix_s, opt.state_path});
   switch (rep.outcome) {
-    case os::RtcOutcome::Done: break;
-    case os::RtcOutcome::Refused:
+    case flow::RtcOutcome::Done: break;
+    case flow::RtcOutcome::Refused:
       return refuse("set the system clock from " + rtc.name(),
                     rep.message + "; the system clock is unchanged");
-    case os::RtcOutcome::RtcFailed: return report_error(rep.message, kRtcError);
-    case os::RtcOutcome::ClockFailed: return report_error(rep.message, kClockFailed);
+    case flow::RtcOutcome::RtcFailed: return report_error(rep.message, kRtcError);
+    case flow::RtcOutcome::ClockFailed: return report_error(rep.message, kClockFailed);
   }
   if (rep.action == core::Correction::None) {
     fmt::print("system clock already at the RTC's {} ({}); recorded as verified\n",
@@ -140,15 +140,15 @@ int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
 }
 
 int systohc(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
-  os::SysToHcReport rep = os::system_to_rtc(rtc, clock, {opt.state_path, opt.max_age_ns, opt.force});
-  if (rep.outcome == os::RtcOutcome::Refused) {
+  flow::SysToHcReport rep = flow::system_to_rtc(rtc, clock, {opt.state_path, opt.max_age_ns, opt.force});
+  if (rep.outcome == flow::RtcOutcome::Refused) {
     return refuse("write the system clock to " + rtc.name(), rep.message + "; --force overrides");
   }
   if (!rep.verdict.allowed) {
     fmt::print(stderr, "rtcset: warning: --force: writing a system clock that is not trusted: {}\n",
                rep.verdict.reason);
   }
-  if (rep.outcome != os::RtcOutcome::Done) return report_error(rep.message, kRtcError);
+  if (rep.outcome != flow::RtcOutcome::Done) return report_error(rep.message, kRtcError);
   fmt::print("{} set to {} at {:+.6f} s past the second{} ({})\n", rtc.name(),
              core::readable_utc(rep.written.second_unix_s), to_seconds(rep.written.late_ns),
              rep.was_valid ? "" : ", its invalid flag cleared", rep.verdict.reason);
@@ -187,9 +187,9 @@ int trim(const Options& opt) {
   core::AgingTrim relative = core::plan_aging_trim(*drift, 0);
   if (!relative.precise_enough) return refuse("trim the aging offset", relative.imprecision);
   auto rtc = os::open_rtc(opt.rtc);
-  os::TrimReport rep;
-  if (rtc) rep = os::trim_aging(**rtc, *drift, opt.apply);
-  if (!rtc || rep.outcome != os::RtcOutcome::Done) {
+  flow::TrimReport rep;
+  if (rtc) rep = flow::trim_aging(**rtc, *drift, opt.apply);
+  if (!rtc || rep.outcome != flow::RtcOutcome::Done) {
     // The change is known without the chip; the value to write is not.
     fmt::print("aging offset: change {} steps of about 0.1 ppm from the value the run was measured with\n",
                signed_int(relative.change_steps));

@@ -25,7 +25,7 @@ bool CameraFallback::offer(const core::ReferenceChoice& choice, int64_t record_n
     os::log::info("reference: the camera's clock ({}) not taken: {}", cs->camera, v.why);
     return false;
   }
-  os::ClockCorrection cc;
+  flow::ClockCorrection cc;
   cc.offset_ns = v.correction_ns;
   cc.step_threshold_ns = c.reading.bound_ns;  // beyond it, as judged: a step
   cc.allow_slew = false;

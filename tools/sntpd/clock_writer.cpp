@@ -7,10 +7,10 @@
 
 namespace lansync::sntpd {
 
-os::Status ClockWriter::correct_or_verify(const os::ClockCorrection& cc, bool verify) {
-  if (verify) return os::record_verification(clock_, cc, state_path_);
+os::Status ClockWriter::correct_or_verify(const flow::ClockCorrection& cc, bool verify) {
+  if (verify) return flow::record_verification(clock_, cc, state_path_);
   std::optional<os::OsResult<core::Correction>> stepped;
-  upstreams_.hold([&] { stepped = os::correct_clock(clock_, cc, state_path_); });
+  upstreams_.hold([&] { stepped = flow::correct_clock(clock_, cc, state_path_); });
   if (!*stepped) return lansync::fail(stepped->error());
   return os::ok();
 }

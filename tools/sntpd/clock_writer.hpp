@@ -2,14 +2,14 @@
 //
 // The step waits for the upstream set's lock, so that no upstream exchange is
 // being read across it (its timestamps would straddle the step); the record
-// goes to the sync-state file (os/set_clock.hpp), which the sync-state
+// goes to the sync-state file (flow/set_clock.hpp), which the sync-state
 // reference then reads.
 #pragma once
 
 #include <string>
 
+#include "flow/set_clock.hpp"
 #include "os/clock.hpp"
-#include "os/set_clock.hpp"
 
 namespace lansync::sntpd {
 
@@ -22,7 +22,7 @@ class ClockWriter {
       : clock_(clock), upstreams_(upstreams), state_path_(std::move(state_path)) {}
 
   // Records cc as a verification (verify: the clock agreed), or applies it and records it.
-  os::Status correct_or_verify(const os::ClockCorrection& cc, bool verify);
+  os::Status correct_or_verify(const flow::ClockCorrection& cc, bool verify);
 
  private:
   os::Clock& clock_;

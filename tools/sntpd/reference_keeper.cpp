@@ -8,10 +8,10 @@
 
 #include "core/exchange.hpp"
 #include "core/trust.hpp"
+#include "flow/set_clock.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
-#include "os/set_clock.hpp"
 #include "os/time_zone.hpp"
 #include "proto/units.hpp"
 #include "references.hpp"
@@ -162,7 +162,7 @@ core::PhoneVerdict ReferenceKeeper::set_from_phone(const proto::PhoneExchange& x
 }
 
 void ReferenceKeeper::apply_phone_locked(core::PhoneVerdict& v, const std::optional<std::string>& time_zone) {
-  os::ClockCorrection cc;
+  flow::ClockCorrection cc;
   cc.offset_ns = v.measurement.correction_ns;
   cc.step_threshold_ns = core::kPhoneSetMinOffsetNs;  // beyond it, as judged: a step
   cc.allow_slew = false;

@@ -68,8 +68,8 @@ class ReferenceKeeper {
   // A phone's exchange x (T2/T3 ours, issued at monotonic issued_mono_ns),
   // with the phone's tz database name when it sent one: judged on evidence
   // offered now (core::judge_phone_set).  Set: the clock is stepped and
-  // recorded (os::correct_clock, source "phone"); Verified: the agreement is
-  // recorded (os::record_verification, action "verified"); either way with
+  // recorded (flow::correct_clock, source "phone"); Verified: the agreement is
+  // recorded (flow::record_verification, action "verified"); either way with
   // time_zone, and the reference is re-chosen at once.  ClockFailed when the
   // step or the record failed (the reason says which).  holder: another phone
   // that holds the clock (PhoneSetContext::holder).

@@ -1,8 +1,8 @@
 // The upstream servers' corrections applied; see upstream_clock.hpp.
 #include "upstream_clock.hpp"
 
+#include "flow/set_clock.hpp"
 #include "os/log.hpp"
-#include "os/set_clock.hpp"
 #include "upstream_follower.hpp"
 
 namespace lansync::sntpd {
@@ -38,13 +38,13 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
 
 void UpstreamClock::record(const UpstreamAction& a) {
   if (state_path_.empty()) return;
-  os::ClockCorrection c;
+  flow::ClockCorrection c;
   c.offset_ns = a.discipline.offset_ns;
   c.source = a.source;
   c.uncertainty_ns = a.distance_ns;
   c.stratum = a.reference.stratum;
   bool step = a.discipline.kind == core::Discipline::Step;
-  auto st = os::record_correction(
+  auto st = flow::record_correction(
       clock_, c, core::describe(step ? core::Correction::Step : core::Correction::Slew), state_path_);
   if (!st && !state_write_failed_) {
     os::log::warn("cannot record the sync in the state file: {}", st.error().message);

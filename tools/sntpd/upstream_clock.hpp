@@ -29,7 +29,7 @@ class UpstreamClock {
   bool apply(const UpstreamAction& a);
 
  private:
-  // Records the correction in the sync-state file (os::record_correction); warned once until it
+  // Records the correction in the sync-state file (flow::record_correction); warned once until it
   // works again.
   void record(const UpstreamAction& a);
 

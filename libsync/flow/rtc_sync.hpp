@@ -17,10 +17,10 @@
 #include "os/clock.hpp"
 #include "os/rtc.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 
 struct TickReading {
-  RtcReading reading;               // the time after the tick (or the only reading, if not at_tick)
+  os::RtcReading reading;           // the time after the tick (or the only reading, if not at_tick)
   bool at_tick = false;             // the reads caught the moment the RTC's seconds changed
   int64_t tick_system_ns = 0;       // system time at that moment: the midpoint of the two reads around it
   int64_t tick_uncertainty_ns = 0;  // half the time between those two reads
@@ -33,7 +33,7 @@ inline constexpr int64_t kTickTimeoutNs = 1'200'000'000;
 // Reads the RTC, then again every kTickPollNs (at most) until its seconds
 // change.  An invalid reading is returned at once.  Seconds that do not change
 // within kTickTimeoutNs make the reading invalid: the oscillator is not running.
-OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock);
+os::OsResult<TickReading> read_rtc_at_tick(os::Rtc& rtc, os::Clock& clock);
 
 struct SecondBoundary {
   int64_t second_unix_s = 0;  // the whole second the clock has just reached
@@ -43,7 +43,7 @@ struct SecondBoundary {
 // Sleeps (no busy loop) until the clock reaches its next whole second.  When
 // the wake-up comes more than max_late_ns late (a loaded machine), it waits
 // for the following second, up to 5 times, and then returns the last.
-SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns);
+SecondBoundary wait_for_second_boundary(os::Clock& clock, int64_t max_late_ns);
 
 enum class RtcOutcome : uint8_t {
   Done,
@@ -67,7 +67,7 @@ struct HcToSysReport {
 
 // --hctosys: steps the system clock to the RTC (any offset; none when they
 // agree to the nanosecond) and records source "rtc" in the sync-state file.
-HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& options);
+HcToSysReport rtc_to_system(os::Rtc& rtc, os::Clock& clock, const HcToSysOptions& options);
 
 struct SysToHcOptions {
   std::string state_path;  // the sync-state file the trust rule reads
@@ -87,7 +87,7 @@ struct SysToHcReport {
 // --systohc: unless the trust rule (core::may_write_rtc) refuses the system
 // clock and force is off, writes it to the RTC at its next whole second,
 // which clears the RTC's invalid flag.
-SysToHcReport system_to_rtc(Rtc& rtc, Clock& clock, const SysToHcOptions& options);
+SysToHcReport system_to_rtc(os::Rtc& rtc, os::Clock& clock, const SysToHcOptions& options);
 
 struct TrimReport {
   RtcOutcome outcome = RtcOutcome::RtcFailed;  // Refused: the measurement is too imprecise
@@ -99,6 +99,6 @@ struct TrimReport {
 // rtcset trim: unless the measurement is too imprecise (refused before the
 // RTC is touched), reads the DS3231's aging offset, which the run is taken to
 // have been measured with, plans the change, and with apply writes it.
-TrimReport trim_aging(Rtc& rtc, const core::RtcDrift& drift, bool apply);
+TrimReport trim_aging(os::Rtc& rtc, const core::RtcDrift& drift, bool apply);
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

@@ -1,24 +1,24 @@
 // Trust evidence; see trust.hpp.
-#include "os/trust.hpp"
+#include "flow/trust.hpp"
 
 #include <cmath>
 
 #include "os/sync_state.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 
-core::TrustEvidence gather_trust_evidence(Clock& clock, const std::string& state_path) {
+core::TrustEvidence gather_trust_evidence(os::Clock& clock, const std::string& state_path) {
   core::TrustEvidence e;
   if (auto k = clock.sync_status(); k) {
     e.kernel_known = true;
     e.kernel_synchronized = k->synchronized;
   }
-  auto s = read_sync_state(state_path);
+  auto s = os::read_sync_state(state_path);
   if (s) {
     e.state_known = true;
     e.state_last_sync_ns = std::llround(s->last_sync_unix * 1e9);
     e.state_source = s->source;
-    e.state_boot = boot_of(*s);
+    e.state_boot = os::boot_of(*s);
   } else {
     e.state_problem = s.error().message;
   }
@@ -26,4 +26,4 @@ core::TrustEvidence gather_trust_evidence(Clock& clock, const std::string& state
   return e;
 }
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

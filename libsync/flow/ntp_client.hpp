@@ -21,7 +21,7 @@
 #include "os/address.hpp"
 #include "os/clock.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 
 struct QueryOptions {
   int samples = 4;                       // requests per server
@@ -33,7 +33,7 @@ struct QueryOptions {
 
 // What one server's burst produced.
 struct ServerReport {
-  SocketAddress address;
+  os::SocketAddress address;
   int samples_sent = 0;
   int samples_ok = 0;            // replies that passed every test
   int replies = 0;               // replies to our requests, usable or not
@@ -50,7 +50,7 @@ struct ServerReport {
 
 // Queries every address in parallel and returns one report per address, in
 // order.  Reads T1 and converts kernel timestamps through clock.
-std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAddress>& servers,
+std::vector<ServerReport> query_servers(os::Clock& clock, const std::vector<os::SocketAddress>& servers,
                                         const QueryOptions& options);
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

@@ -24,45 +24,18 @@
 
 #include "codec/ccapi_date.hpp"
 #include "core/camera_offset.hpp"
+#include "os/camera_link.hpp"
 #include "os/clock.hpp"
 #include "os/error.hpp"
 
-namespace lansync::os {
-
-// How a camera failed, when it answered.
-enum class CameraErrc {
-  busy = 1,      // 503: "Device busy", "During shooting or recording", "Mode not supported"
-  rejected,      // 400 or another refusal of a well-formed request
-  malformed,     // a reply that is not what the API defines
-  unsupported,   // the camera does not offer date/time setting
-  inconsistent,  // its clock readings contradict each other (it jumped or runs wild)
-};
-const std::error_category& camera_category();
-std::error_code make_error_code(CameraErrc e);
-
-// A camera's date and time as the API gives it.
-struct CameraDateTime {
-  codec::CcapiDate date;  // wall clock and standard zone
-  bool dst = false;
-  std::string text;  // the datetime string as received
-};
-
-// The camera, one request at a time.
-class CameraLink {
- public:
-  virtual ~CameraLink() = default;
-  // Confirms that the camera offers reading and setting its clock.
-  virtual Status check_supported() { return ok(); }
-  virtual OsResult<CameraDateTime> read_datetime() = 0;
-  virtual Status write_datetime(const codec::CcapiDate& date, bool dst) = 0;
-};
+namespace lansync::flow {
 
 struct OffsetMeasurement {
   int64_t offset_ns = 0;       // camera minus local; positive: the camera is ahead
   int64_t uncertainty_ns = 0;  // the truth is within ± this (assuming no drift during the measurement)
   int64_t min_rtt_ns = 0;      // least round trip of a reading
   int readings = 0;
-  CameraDateTime last;  // the last reading (the camera's zone and dst flag)
+  os::CameraDateTime last;  // the last reading (the camera's zone and dst flag)
 };
 
 struct SyncOptions {
@@ -83,33 +56,30 @@ struct SyncReport {
   bool sent_dst = false;
   int64_t put_rtt_ns = 0;  // round trip of the timed PUT
   std::optional<OffsetMeasurement> after;
-  bool verified = false;       // after the set, |offset| <= threshold
-  int busy_waits = 0;          // busy replies waited out
-  std::string busy_message;    // the camera's last busy message
-  std::optional<Error> error;  // why the run stopped, if it did
+  bool verified = false;           // after the set, |offset| <= threshold
+  int busy_waits = 0;              // busy replies waited out
+  std::string busy_message;        // the camera's last busy message
+  std::optional<os::Error> error;  // why the run stopped, if it did
 };
 
 class CameraSync {
  public:
   // Waits go through clock.sleep_ns: a fake clock in tests moves its own time.
-  CameraSync(Clock& clock, CameraLink& camera) : clock_(clock), camera_(camera) {}
+  CameraSync(os::Clock& clock, os::CameraLink& camera) : clock_(clock), camera_(camera) {}
 
   // Measures the camera's offset (one attempt; busy is an error here).
-  OsResult<OffsetMeasurement> measure();
+  os::OsResult<OffsetMeasurement> measure();
 
   // The whole procedure.  Never throws; the report says how far it got.
   SyncReport run(const SyncOptions& options);
 
  private:
-  OsResult<core::SecondReading> read(CameraDateTime* last, int64_t* rtt_ns);
-  Status set_on_second(const SyncOptions& options, int64_t min_rtt_ns, SyncReport* report);
+  os::OsResult<core::SecondReading> read(os::CameraDateTime* last, int64_t* rtt_ns);
+  os::Status set_on_second(const SyncOptions& options, int64_t min_rtt_ns, SyncReport* report);
   void wait_until(int64_t local_ns);
 
-  Clock& clock_;
-  CameraLink& camera_;
+  os::Clock& clock_;
+  os::CameraLink& camera_;
 };
 
-}  // namespace lansync::os
-
-template <>
-struct std::is_error_code_enum<lansync::os::CameraErrc> : std::true_type {};
+}  // namespace lansync::flow

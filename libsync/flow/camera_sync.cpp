@@ -1,16 +1,13 @@
 // Camera clock procedure; see camera_sync.hpp.
-#include "os/camera_sync.hpp"
-
-#include <time.h>
+#include "flow/camera_sync.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 
 #include "os/time_zone.hpp"
 #include "proto/units.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 namespace {
 
 using proto::kNsPerMs;
@@ -27,29 +24,7 @@ constexpr int64_t kMeasureBudgetNs = 3 * kNsPerSecond;
 // The timed PUT is prepared at least this long before it is sent.
 constexpr int64_t kSetLeadNs = 20 * kNsPerMs;
 
-class CameraCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "camera"; }
-  std::string message(int v) const override {
-    switch (static_cast<CameraErrc>(v)) {
-      case CameraErrc::busy: return "camera busy";
-      case CameraErrc::rejected: return "request refused by the camera";
-      case CameraErrc::malformed: return "malformed reply";
-      case CameraErrc::unsupported: return "not supported by the camera";
-      case CameraErrc::inconsistent: return "inconsistent clock readings";
-    }
-    return "unknown";
-  }
-};
-
 }  // namespace
-
-const std::error_category& camera_category() {
-  static const CameraCategory category;
-  return category;
-}
-
-std::error_code make_error_code(CameraErrc e) { return {static_cast<int>(e), camera_category()}; }
 
 void CameraSync::wait_until(int64_t local_ns) {
   // Sleep to 1 ms short, then the rest: the target is met to the sleep's slack.
@@ -61,7 +36,7 @@ void CameraSync::wait_until(int64_t local_ns) {
   }
 }
 
-OsResult<core::SecondReading> CameraSync::read(CameraDateTime* last, int64_t* rtt_ns) {
+os::OsResult<core::SecondReading> CameraSync::read(os::CameraDateTime* last, int64_t* rtt_ns) {
   core::SecondReading r;
   r.t1_ns = clock_.now_ns();
   auto dt = camera_.read_datetime();
@@ -69,34 +44,36 @@ OsResult<core::SecondReading> CameraSync::read(CameraDateTime* last, int64_t* rt
   if (!dt) return fail(dt.error());
   auto s = codec::ccapi_date_to_unix(dt->date, dt->dst);
   if (!s)
-    return fail(Error{CameraErrc::malformed, "the camera's date '" + shown(dt->text) + "' is out of range"});
+    return fail(os::Error{os::CameraErrc::malformed,
+                          "the camera's date '" + os::shown(dt->text) + "' is out of range"});
   r.camera_s = *s;
   *rtt_ns = r.t4_ns - r.t1_ns;
   *last = std::move(*dt);
   return r;
 }
 
-OsResult<OffsetMeasurement> CameraSync::measure() {
+os::OsResult<OffsetMeasurement> CameraSync::measure() {
   std::vector<core::SecondReading> rs;
   OffsetMeasurement m;
   m.min_rtt_ns = INT64_MAX;
-  auto take = [&]() -> Status {
+  auto take = [&]() -> os::Status {
     int64_t rtt = 0;
     auto r = read(&m.last, &rtt);
     if (!r) return fail(r.error());
     rs.push_back(*r);
     m.min_rtt_ns = std::min(m.min_rtt_ns, rtt);
-    return ok();
+    return os::ok();
   };
-  auto bounds = [&]() -> OsResult<core::OffsetBounds> {
+  auto bounds = [&]() -> os::OsResult<core::OffsetBounds> {
     auto b = core::camera_offset_bounds(rs.data(), rs.size());
     if (b) return *b;
     if (b.error() == core::OffsetError::Inconsistent) {
       return fail(
-          Error{CameraErrc::inconsistent,
-                "the camera's clock readings contradict each other (it does not advance, or it jumped)"});
+          os::Error{os::CameraErrc::inconsistent,
+                    "the camera's clock readings contradict each other (it does not advance, or it jumped)"});
     }
-    return fail(Error{CameraErrc::malformed, "the camera's date is more than 100 years from this clock's"});
+    return fail(
+        os::Error{os::CameraErrc::malformed, "the camera's date is more than 100 years from this clock's"});
   };
 
   int64_t start_real_ns = clock_.now_ns();
@@ -133,22 +110,22 @@ OsResult<OffsetMeasurement> CameraSync::measure() {
   return m;
 }
 
-Status CameraSync::set_on_second(const SyncOptions& options, int64_t min_rtt_ns, SyncReport* report) {
+os::Status CameraSync::set_on_second(const SyncOptions& options, int64_t min_rtt_ns, SyncReport* report) {
   int64_t lead_ns = min_rtt_ns / 2;
   int64_t t_ns = core::next_whole_second_ns(clock_.now_ns() + kSetLeadNs, lead_ns);
   int64_t t_s = t_ns / kNsPerSecond;
-  auto zone = zone_at(t_s, options.tz);
+  auto zone = os::zone_at(t_s, options.tz);
   if (!zone) return fail(zone.error());
   auto date = codec::ccapi_date_from_unix(t_s, static_cast<int16_t>(zone->std_offset_s / 60), zone->dst);
-  if (!date) return invalid("cannot express the local time in the camera's format");
+  if (!date) return os::invalid("cannot express the local time in the camera's format");
   char text[codec::kCcapiDateMaxLength + 1];
   auto n = codec::format_ccapi_date(*date, text, sizeof(text));
-  if (!n) return invalid("cannot express the local time in the camera's format");
+  if (!n) return os::invalid("cannot express the local time in the camera's format");
   report->sent.assign(text, *n);
   report->sent_dst = zone->dst;
   wait_until(t_ns - lead_ns);
   int64_t t1 = clock_.now_ns();
-  Status st = camera_.write_datetime(*date, zone->dst);
+  os::Status st = camera_.write_datetime(*date, zone->dst);
   report->put_rtt_ns = clock_.now_ns() - t1;
   return st;
 }
@@ -160,7 +137,7 @@ SyncReport CameraSync::run(const SyncOptions& options) {
   auto with_retries = [&](auto op) {
     for (;;) {
       auto r = op();
-      if (r || r.error().code != CameraErrc::busy || rep.busy_waits >= options.retries) return r;
+      if (r || r.error().code != os::CameraErrc::busy || rep.busy_waits >= options.retries) return r;
       ++rep.busy_waits;
       rep.busy_message = r.error().message;
       clock_.sleep_ns(backoff_ns);
@@ -178,7 +155,7 @@ SyncReport CameraSync::run(const SyncOptions& options) {
     return rep;
   }
   rep.before = *before;
-  auto zone = zone_at(clock_.now_ns() / kNsPerSecond, options.tz);
+  auto zone = os::zone_at(clock_.now_ns() / kNsPerSecond, options.tz);
   if (!zone) {
     rep.error = zone.error();
     return rep;
@@ -209,4 +186,4 @@ SyncReport CameraSync::run(const SyncOptions& options) {
   return rep;
 }
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

@@ -1,24 +1,14 @@
 // NTP client queries; see ntp_client.hpp.
-// 64-bit time_t in this file (ppoll): see os/clock.cpp.
-#ifndef _TIME_BITS
-#define _TIME_BITS 64
-#define _FILE_OFFSET_BITS 64
-#endif
-#include "os/ntp_client.hpp"
-
-#include <poll.h>
+#include "flow/ntp_client.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <ctime>
 
 #include "core/filter.hpp"
 #include "os/random.hpp"
 #include "os/udp.hpp"
 #include "proto/client.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 namespace {
 
 struct Good {
@@ -29,7 +19,7 @@ struct Good {
 
 // Per-server state during the query.
 struct Peer {
-  UdpSocket socket;
+  os::UdpSocket socket;
   std::vector<proto::ClientSession> requests;
   std::vector<Good> good;
   bool stop_sending = false;  // after a kiss or a network error
@@ -42,7 +32,7 @@ struct Peer {
 // unreachable, refused).  Anyone on the path can forge one, so it ends
 // nothing while the query has time left (RFC 1122 §4.1.3.3: a UDP
 // application need not act on ICMP errors).
-bool from_icmp(const Error& e) {
+bool from_icmp(const os::Error& e) {
   return e.code == std::errc::connection_refused || e.code == std::errc::host_unreachable ||
          e.code == std::errc::network_unreachable || e.code == std::errc::connection_reset;
 }
@@ -60,9 +50,9 @@ int rank(proto::ReplyStatus s) {
   }
 }
 
-void send_request(Clock& clock, Peer& peer, const QueryOptions& options) {
+void send_request(os::Clock& clock, Peer& peer, const QueryOptions& options) {
   uint64_t cookie = 0;
-  random_bytes(&cookie, sizeof(cookie));
+  os::random_bytes(&cookie, sizeof(cookie));
   proto::ClientSession session;
   uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
   size_t size = session.write_request(cookie, buf, sizeof(buf), options.keys, options.key_id);
@@ -141,12 +131,12 @@ void summarize(Peer& p) {
 }
 
 // One peer per server, its socket connected (or the reason it is not in its report).
-std::vector<Peer> open_peers(const std::vector<SocketAddress>& servers) {
+std::vector<Peer> open_peers(const std::vector<os::SocketAddress>& servers) {
   std::vector<Peer> peers(servers.size());
   for (size_t i = 0; i < servers.size(); ++i) {
     Peer& p = peers[i];
     p.report.address = servers[i];
-    auto sock = UdpSocket::open(servers[i].family());
+    auto sock = os::UdpSocket::open(servers[i].family());
     if (!sock) {
       p.report.error = sock.error().message;
       continue;
@@ -162,7 +152,7 @@ std::vector<Peer> open_peers(const std::vector<SocketAddress>& servers) {
 // machine) resumes the burst at its pace, reading the replies (a kiss) between
 // requests, instead of sending all it missed back to back.  When the next
 // request is due (monotonic ns; deadline_mono_ns if none is).
-int64_t send_due(Clock& clock, std::vector<Peer>& peers, const QueryOptions& options, int64_t now_mono_ns,
+int64_t send_due(os::Clock& clock, std::vector<Peer>& peers, const QueryOptions& options, int64_t now_mono_ns,
                  int64_t deadline_mono_ns) {
   int64_t next_send = deadline_mono_ns;
   for (Peer& p : peers) {
@@ -179,14 +169,14 @@ int64_t send_due(Clock& clock, std::vector<Peer>& peers, const QueryOptions& opt
 
 // Reads the datagrams waiting on a peer's socket (bounded: each read removes
 // one), T4 from the kernel's timestamp where there is one.
-void read_replies(Clock& clock, Peer& p) {
+void read_replies(os::Clock& clock, Peer& p) {
   uint8_t buf[1024];
   for (int n = 0; n < 64; ++n) {
     auto d = p.socket.receive(buf, sizeof(buf));
     if (!d) {
       if (from_icmp(d.error())) {
         p.icmp_error = d.error().code.message();  // e.g. ICMP port unreachable: wait on
-      } else if (!would_block(d.error())) {
+      } else if (!os::would_block(d.error())) {
         p.report.error = d.error().code.message();
         p.stop_sending = true;
       }
@@ -200,32 +190,29 @@ void read_replies(Clock& clock, Peer& p) {
 
 }  // namespace
 
-std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAddress>& servers,
+std::vector<ServerReport> query_servers(os::Clock& clock, const std::vector<os::SocketAddress>& servers,
                                         const QueryOptions& options) {
   std::vector<Peer> peers = open_peers(servers);
 
-  const int64_t start_mono_ns = monotonic_ns();
+  const int64_t start_mono_ns = os::monotonic_ns();
   const int64_t deadline_mono_ns = start_mono_ns + options.timeout_ns;
-  std::vector<pollfd> fds(peers.size());
+  std::vector<int> fds(peers.size());
+  std::vector<bool> ready;
   for (;;) {
-    const int64_t now_mono = monotonic_ns();
+    const int64_t now_mono = os::monotonic_ns();
     if (now_mono >= deadline_mono_ns) break;
     int64_t next_send = send_due(clock, peers, options, now_mono, deadline_mono_ns);
     bool all_done =
         std::all_of(peers.begin(), peers.end(), [&](const Peer& p) { return finished(p, options.samples); });
     if (all_done) break;
 
+    for (size_t i = 0; i < peers.size(); ++i)
+      fds[i] = finished(peers[i], options.samples) ? -1 : peers[i].socket.fd();
+    int64_t wait_ns = std::max<int64_t>(0, std::min(next_send, deadline_mono_ns) - os::monotonic_ns());
+    // A nanosecond timeout keeps the burst on its schedule.
+    if (!os::wait_readable(fds, wait_ns, &ready)) break;
     for (size_t i = 0; i < peers.size(); ++i) {
-      fds[i] = {finished(peers[i], options.samples) ? -1 : peers[i].socket.fd(), POLLIN, 0};
-    }
-    int64_t wait_ns = std::max<int64_t>(0, std::min(next_send, deadline_mono_ns) - monotonic_ns());
-    // ppoll: a nanosecond timeout keeps the burst on its schedule.
-    timespec wait{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
-    int rc = ::ppoll(fds.data(), fds.size(), &wait, nullptr);
-    if (rc < 0 && errno != EINTR) break;
-    for (size_t i = 0; i < peers.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      read_replies(clock, peers[i]);
+      if (ready[i]) read_replies(clock, peers[i]);
     }
   }
 
@@ -238,4 +225,4 @@ std::vector<ServerReport> query_servers(Clock& clock, const std::vector<SocketAd
   return out;
 }
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

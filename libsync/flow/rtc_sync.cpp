@@ -1,13 +1,13 @@
 // The boot plan's steps; see rtc_sync.hpp.
-#include "os/rtc_sync.hpp"
+#include "flow/rtc_sync.hpp"
 
 #include "codec/timestamp.hpp"
 #include "core/trust.hpp"
-#include "os/set_clock.hpp"
-#include "os/trust.hpp"
+#include "flow/set_clock.hpp"
+#include "flow/trust.hpp"
 #include "proto/units.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 namespace {
 
 using proto::kNsPerMs;
@@ -16,7 +16,7 @@ constexpr int kBoundaryAttempts = 5;
 
 }  // namespace
 
-OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
+os::OsResult<TickReading> read_rtc_at_tick(os::Rtc& rtc, os::Clock& clock) {
   TickReading t;
   int64_t start_real_ns = clock.now_ns();
   int64_t prev_before = start_real_ns;
@@ -54,7 +54,7 @@ OsResult<TickReading> read_rtc_at_tick(Rtc& rtc, Clock& clock) {
   return t;
 }
 
-SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
+SecondBoundary wait_for_second_boundary(os::Clock& clock, int64_t max_late_ns) {
   int64_t real_now_ns = clock.now_ns();
   for (int attempt = 0; attempt < kBoundaryAttempts; ++attempt) {
     int64_t target_s = codec::floor_div(real_now_ns, kNsPerSecond) + 1;
@@ -73,7 +73,7 @@ SecondBoundary wait_for_second_boundary(Clock& clock, int64_t max_late_ns) {
   return {second, real_now_ns - second * kNsPerSecond};
 }
 
-HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& options) {
+HcToSysReport rtc_to_system(os::Rtc& rtc, os::Clock& clock, const HcToSysOptions& options) {
   HcToSysReport rep;
   auto tick = read_rtc_at_tick(rtc, clock);
   if (!tick) {
@@ -82,7 +82,7 @@ HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& option
     return rep;
   }
   rep.tick = *tick;
-  const RtcReading& r = rep.tick.reading;
+  const os::RtcReading& r = rep.tick.reading;
   if (!r.valid) {
     rep.outcome = RtcOutcome::Refused;
     rep.message = r.problem;
@@ -112,7 +112,7 @@ HcToSysReport rtc_to_system(Rtc& rtc, Clock& clock, const HcToSysOptions& option
   return rep;
 }
 
-SysToHcReport system_to_rtc(Rtc& rtc, Clock& clock, const SysToHcOptions& options) {
+SysToHcReport system_to_rtc(os::Rtc& rtc, os::Clock& clock, const SysToHcOptions& options) {
   SysToHcReport rep;
   core::TrustEvidence e = gather_trust_evidence(clock, options.state_path);
   core::TrustVerdict v = core::assess_trust(e, core::TrustPolicy::Auto, clock.now_ns(), options.max_age_ns);
@@ -141,7 +141,7 @@ SysToHcReport system_to_rtc(Rtc& rtc, Clock& clock, const SysToHcOptions& option
   return rep;
 }
 
-TrimReport trim_aging(Rtc& rtc, const core::RtcDrift& drift, bool apply) {
+TrimReport trim_aging(os::Rtc& rtc, const core::RtcDrift& drift, bool apply) {
   TrimReport rep;
   rep.plan = core::plan_aging_trim(drift, 0);
   if (!rep.plan.precise_enough) {
@@ -166,4 +166,4 @@ TrimReport trim_aging(Rtc& rtc, const core::RtcDrift& drift, bool apply) {
   return rep;
 }
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

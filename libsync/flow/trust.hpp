@@ -6,12 +6,12 @@
 #include "core/trust.hpp"
 #include "os/clock.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 
 // Reads the kernel status and this boot (boot_stamp) through clock, and the
 // sync-state file at state_path.
 // Failures to read either are recorded in the evidence, not returned: a missing
 // state file is an answer ("never set"), not an error.
-core::TrustEvidence gather_trust_evidence(Clock& clock, const std::string& state_path);
+core::TrustEvidence gather_trust_evidence(os::Clock& clock, const std::string& state_path);
 
-}  // namespace lansync::os
+}  // namespace lansync::flow

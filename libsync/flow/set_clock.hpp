@@ -16,7 +16,7 @@
 #include "os/clock.hpp"
 #include "os/error.hpp"
 
-namespace lansync::os {
+namespace lansync::flow {
 
 struct ClockCorrection {
   int64_t offset_ns = 0;                      // positive: the clock is behind and must move forward
@@ -31,18 +31,18 @@ struct ClockCorrection {
 // Applies the correction to clock and writes the state file at state_path.
 // Returns what was done.  Fails without writing the file if the clock could
 // not be changed.
-OsResult<core::Correction> correct_clock(Clock& clock, const ClockCorrection& c,
-                                         const std::string& state_path);
+os::OsResult<core::Correction> correct_clock(os::Clock& clock, const ClockCorrection& c,
+                                             const std::string& state_path);
 
 // Records in the state file at state_path that the clock was corrected by c
 // (action "step" or "slew") by a path of its own: sntpd's kernel PLL, which
 // correct_clock does not drive.  c's threshold and allow_slew are not used.
-Status record_correction(Clock& clock, const ClockCorrection& c, const char* action,
-                         const std::string& state_path);
+os::Status record_correction(os::Clock& clock, const ClockCorrection& c, const char* action,
+                             const std::string& state_path);
 
 // Records in the state file at state_path that the source confirmed the clock
 // (action "verified", offset_s the offset measured, c.offset_ns) without
 // changing it; c's threshold and allow_slew are not used.
-Status record_verification(Clock& clock, const ClockCorrection& c, const std::string& state_path);
+os::Status record_verification(os::Clock& clock, const ClockCorrection& c, const std::string& state_path);
 
-}  // namespace lansync::os
+}  // namespace lansync::flow
