@@ -20,6 +20,8 @@ ControlLine take_control_bytes(std::string& pending, std::string_view data) {
 ControlRequest parse_control_request(std::string_view line) {
   if (line == "status") return ControlRequest::Status;
   if (line == "clients") return ControlRequest::Clients;
+  if (line == "status text") return ControlRequest::StatusText;
+  if (line == "clients text") return ControlRequest::ClientsText;
   return ControlRequest::Unknown;
 }
 

@@ -31,12 +31,15 @@ ControlLine take_control_bytes(std::string& pending, std::string_view data);
 
 // The requests the daemon answers.
 enum class ControlRequest {
-  Status,   // "status": the status report
-  Clients,  // "clients": the client list
-  Unknown,  // anything else
+  Status,       // "status": the status report, as JSON
+  Clients,      // "clients": the client list, as JSON
+  StatusText,   // "status text": the status report as `sntpd status` prints it
+  ClientsText,  // "clients text": the client list as `sntpd status --clients` prints it
+  Unknown,      // anything else
 };
 
-// The request a line names: exactly "status" or "clients", nothing around them.
+// The request a line names: exactly "status", "clients", "status text" or "clients text",
+// nothing around them.
 ControlRequest parse_control_request(std::string_view line);
 
 }  // namespace lansync::core

@@ -56,7 +56,10 @@ TEST(ControlRequest, NeverKeepsMoreThanTheBound) {
 TEST(ControlRequest, OnlyTheExactWordsNameARequest) {
   EXPECT_EQ(parse_control_request("status"), ControlRequest::Status);
   EXPECT_EQ(parse_control_request("clients"), ControlRequest::Clients);
-  for (const char* other : {"", "Status", "status\r", " status", "status ", "clients2", "reload"}) {
+  EXPECT_EQ(parse_control_request("status text"), ControlRequest::StatusText);
+  EXPECT_EQ(parse_control_request("clients text"), ControlRequest::ClientsText);
+  for (const char* other : {"", "Status", "status\r", " status", "status ", "clients2", "reload",
+                            "status  text", "status text ", "text", "status json"}) {
     EXPECT_EQ(parse_control_request(other), ControlRequest::Unknown) << other;
   }
 }

@@ -42,7 +42,7 @@ Served serve(std::vector<os::UdpSocket> sockets) {
   snap.timestamps = s.stamps;
   snap.reference.precision_log2 = s.precision_log2;
   s.json = status_json(snap);
-  s.text = status_text(status_from_json(s.json));  // as `sntpd status` prints it
+  s.text = status_text(snap);  // as `sntpd status` prints it
   return s;
 }
 

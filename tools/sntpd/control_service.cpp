@@ -6,6 +6,7 @@
 #include "core/control_request.hpp"
 #include "os/clock.hpp"
 #include "status_json.hpp"
+#include "status_text.hpp"
 
 namespace lansync::sntpd {
 
@@ -27,6 +28,8 @@ std::string ControlService::answer(const std::string& request) const {
   switch (core::parse_control_request(request)) {
     case core::ControlRequest::Status: return status_json(sources_.status()).dump() + "\n";
     case core::ControlRequest::Clients: return clients_json(sources_.clients()).dump() + "\n";
+    case core::ControlRequest::StatusText: return status_text(sources_.status());
+    case core::ControlRequest::ClientsText: return clients_text(sources_.clients());
     case core::ControlRequest::Unknown: break;
   }
   return "{\"error\":\"unknown request\"}\n";

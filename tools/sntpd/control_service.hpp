@@ -1,9 +1,11 @@
-// sntpd's control socket (--control): answers `sntpd status` with the status snapshot as JSON.
+// sntpd's control socket (--control): answers `sntpd status` with the status snapshot, rendered here.
 //
 // One request line per connection (os::ControlServer, which never blocks the
 // loop: connections are read as they send, each closed at its deadline): "status" gets the
-// report (status_json.hpp), "clients" the client list, anything else
-// {"error":"unknown request"}; each answer is one JSON line.
+// report as one JSON line (status_json.hpp), "clients" the client list so; "status text" and
+// "clients text" the same as `sntpd status` prints them (status_text.hpp), so that the client
+// prints what the daemon rendered and parses nothing back; anything else
+// {"error":"unknown request"}.
 #pragma once
 
 #include <functional>

@@ -1,8 +1,8 @@
 // `sntpd status`: ask the running daemon over its control socket, print the answer.
 //
-// The daemon answers with its status snapshot as JSON (status_json.hpp); with
-// --json it is printed as is, else read back into the snapshot and printed as
-// text (status_text.hpp).
+// The daemon renders its status snapshot (control_service.hpp): with --json it
+// asks for the JSON and prints it as is, else for the text and prints that;
+// nothing is parsed back into a snapshot.
 #pragma once
 
 #include <string>

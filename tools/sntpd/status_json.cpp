@@ -1,4 +1,4 @@
-// The status snapshot as JSON, and back; see status_json.hpp.
+// The status snapshot as JSON; see status_json.hpp.
 #include "status_json.hpp"
 
 #include <charconv>
@@ -16,22 +16,6 @@ namespace {
 using nlohmann::ordered_json;
 
 using proto::kNsPerMs;
-
-// A number of seconds as ns, or nothing when the field is absent or not a number.
-std::optional<int64_t> ns_field(const ordered_json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_number()) return std::nullopt;
-  return std::llround(it->get<double>() * 1e9);
-}
-
-// A required number of seconds as ns.
-int64_t required_ns(const ordered_json& o, const char* key) {
-  return std::llround(o.at(key).get<double>() * 1e9);
-}
-
-uint64_t count_field(const ordered_json& o, const char* key) { return o.value(key, uint64_t{0}); }
-
-std::string text_field(const ordered_json& o, const char* key) { return o.value(key, std::string()); }
 
 ordered_json reference_json(const ReferenceSnapshot& r) {
   ordered_json ref;
@@ -51,27 +35,6 @@ ordered_json reference_json(const ReferenceSnapshot& r) {
   return ref;
 }
 
-ReferenceSnapshot reference_from_json(const ordered_json& ref) {
-  ReferenceSnapshot r;
-  r.synchronized = ref.at("synchronized").get<bool>();
-  r.kind = text_field(ref, "source");
-  if (auto it = ref.find("state_source"); it != ref.end() && it->is_string())
-    r.state_source = it->get<std::string>();
-  r.detail = ref.at("detail").get<std::string>();
-  r.leap = ref.at("leap").get<int>();
-  if (r.synchronized) {
-    r.stratum = ref.at("stratum").get<int>();
-    r.refid = ref.at("refid").get<std::string>();
-    r.reference_time_ns = required_ns(ref, "reference_time_unix");
-    r.age_ns = required_ns(ref, "age_s");
-  }
-  r.root_delay_ns = ns_field(ref, "root_delay_s").value_or(0);
-  r.root_dispersion_ns = ns_field(ref, "root_dispersion_s").value_or(0);
-  r.precision_log2 = ref.value("precision", 0);
-  r.reliable_until_ns = ns_field(ref, "reliable_until_unix");
-  return r;
-}
-
 ordered_json clock_json(const ClockSnapshot& c) {
   ordered_json clock;
   clock["kind"] = c.simulated ? "simulated" : "system";
@@ -86,38 +49,11 @@ ordered_json clock_json(const ClockSnapshot& c) {
   return clock;
 }
 
-ClockSnapshot clock_from_json(const ordered_json& clock) {
-  ClockSnapshot c;
-  c.simulated = clock.value("kind", "system") == "simulated";
-  if (c.simulated) c.simulated_offset_ns = ns_field(clock, "simulated_offset_s");
-  c.control = clock.at("control").get<bool>();
-  if (auto it = clock.find("frequency_ppm"); it != clock.end() && it->is_number())
-    c.frequency_ppm = it->get<double>();
-  c.system_time_offset_ns = ns_field(clock, "system_time_offset_s");
-  c.last_offset_ns = ns_field(clock, "last_offset_s");
-  c.offset_error_ns = ns_field(clock, "offset_error_s");
-  if (auto it = clock.find("skew_ppm"); it != clock.end() && it->is_number()) c.skew_ppm = it->get<double>();
-  if (auto it = clock.find("poll_s"); it != clock.end() && it->is_number_integer())
-    c.poll_s = it->get<int64_t>();
-  return c;
-}
-
 ordered_json timestamps_json(const TimestampSnapshot& t) {
   ordered_json j;
   j["receive"] = os::rx_stamping_name(t.receive);
   j["transmit"] = t.transmit ? "kernel" : "read";
   return j;
-}
-
-// Absent (a daemon from before they were reported): nanosecond kernel stamps, as it then required.
-TimestampSnapshot timestamps_from_json(const ordered_json& j) {
-  TimestampSnapshot t;
-  std::string receive = text_field(j, "receive");
-  for (os::RxStamping s : {os::RxStamping::KernelNs, os::RxStamping::KernelUs, os::RxStamping::Read}) {
-    if (receive == os::rx_stamping_name(s)) t.receive = s;
-  }
-  t.transmit = j.value("transmit", "kernel") == "kernel";
-  return t;
 }
 
 // An upstream's fields in seconds that it has once it answered: written and read alike.
@@ -151,35 +87,6 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   return o;
 }
 
-UpstreamSnapshot upstream_from_json(const ordered_json& o) {
-  UpstreamSnapshot u;
-  u.server = o.at("server").get<std::string>();
-  u.address = text_field(o, "address");
-  u.state = o.at("state").get<std::string>();
-  std::string reach = o.at("reach").get<std::string>();
-  unsigned bits = 0;
-  std::from_chars(reach.data(), reach.data() + reach.size(), bits, 8);
-  u.reach = static_cast<uint8_t>(bits);
-  u.poll_s = o.at("poll_s").get<int64_t>();
-  if (auto it = o.find("stratum"); it != o.end() && it->is_number()) u.stratum = it->get<int>();
-  for (const auto& [key, field] : kUpstreamSeconds) u.*field = ns_field(o, key);
-  u.reachable = o.value("reachable", u.reach != 0);  // absent from older daemons: as the reach register says
-  u.reachable_since_ns = ns_field(o, "reachable_since_unix");
-  if (auto it = o.find("rejected"); it != o.end() && it->is_object()) {
-    for (size_t i = 0; i < kUpstreamRejectionCount; ++i)
-      u.rejected[i] = it->value(kUpstreamRejections[i], uint64_t{0});
-  }
-  if (auto it = o.find("receiver"); it != o.end() && it->is_object()) {
-    ReceiverSnapshot r;
-    r.pulse = it->value("kind", "time") == "pulse";
-    r.reading = it->value("reading", false);
-    if (auto p = it->find("problem"); p != it->end() && p->is_string()) r.problem = p->get<std::string>();
-    r.learned_offset_ns = ns_field(*it, "learned_offset_s");
-    u.receiver = r;
-  }
-  return u;
-}
-
 ordered_json selection_json(const SelectionSnapshot& s) {
   ordered_json o;
   o["reachable"] = s.reachable;
@@ -187,15 +94,6 @@ ordered_json selection_json(const SelectionSnapshot& s) {
   o["min_sources"] = s.min_sources;
   o["problem"] = s.problem.empty() ? ordered_json(nullptr) : ordered_json(s.problem);
   return o;
-}
-
-SelectionSnapshot selection_from_json(const ordered_json& o) {
-  SelectionSnapshot s;
-  s.reachable = o.value("reachable", int64_t{0});
-  s.agreeing = o.value("agreeing", int64_t{0});
-  s.min_sources = o.value("min_sources", int64_t{1});
-  if (auto it = o.find("problem"); it != o.end() && it->is_string()) s.problem = it->get<std::string>();
-  return s;
 }
 
 // The plain counters, before and after the drops by reason, in the report's order.
@@ -224,29 +122,12 @@ ordered_json counters_json(const CounterSnapshot& t) {
   return c;
 }
 
-// Missing counters read as 0 (a daemon from before they were counted).
-CounterSnapshot counters_from_json(const ordered_json& c) {
-  CounterSnapshot t;
-  for (const auto& [key, field] : kCountsBefore) t.*field = count_field(c, key);
-  for (const auto& [key, field] : kCountsAfter) t.*field = count_field(c, key);
-  for (const auto& [reason, n] : c.at("dropped").items()) {
-    for (size_t i = 0; i < kDropReasons; ++i) {
-      if (reason == drop_name(i)) t.dropped[i] = n.get<uint64_t>();
-    }
-  }
-  return t;
-}
-
 ordered_json clients_summary_json(const ClientTableSnapshot& t) {
   ordered_json clients;
   clients["seen"] = t.seen;
   clients["tracked"] = t.tracked;
   clients["capacity"] = t.capacity;
   return clients;
-}
-
-ClientTableSnapshot clients_summary_from_json(const ordered_json& cl) {
-  return {cl.at("seen").get<uint64_t>(), cl.at("tracked").get<uint64_t>(), cl.at("capacity").get<uint64_t>()};
 }
 
 ordered_json http_json(const HttpSnapshot& h) {
@@ -292,64 +173,6 @@ ordered_json mqtt_json(const MqttSnapshot& q) {
   return j;
 }
 
-MqttSnapshot mqtt_from_json(const ordered_json& j) {
-  MqttSnapshot q;
-  q.broker = j.at("broker").get<std::string>();
-  q.connected = j.at("connected").get<bool>();
-  q.connects = count_field(j, "connects");
-  q.failures = count_field(j, "failures");
-  q.published = count_field(j, "published");
-  q.dropped = count_field(j, "dropped");
-  q.restarts = count_field(j, "restarts");
-  if (auto it = j.find("last_error"); it != j.end() && it->is_string()) q.last_error = it->get<std::string>();
-  return q;
-}
-
-std::optional<PhoneAttempt> phone_attempt_from_json(const ordered_json& j) {
-  if (!j.is_object()) return std::nullopt;
-  PhoneAttempt a;
-  a.time_utc = j.at("time").get<std::string>();
-  a.result = text_field(j, "result");
-  a.reason = text_field(j, "reason");
-  a.client = j.at("client").get<std::string>();
-  a.trigger = text_field(j, "trigger");
-  a.offset_ns = ns_field(j, "offset_s");
-  a.uncertainty_ns = ns_field(j, "uncertainty_s");
-  a.message = text_field(j, "message");
-  a.user_agent = text_field(j, "user_agent");
-  if (auto it = j.find("time_zone"); it != j.end() && it->is_string()) a.time_zone = it->get<std::string>();
-  return a;
-}
-
-HttpSnapshot http_from_json(const ordered_json& j) {
-  HttpSnapshot h;
-  h.listen = j.at("listen").get<std::string>();
-  h.https = j.value("https", false);
-  h.set_enabled = j.at("set_enabled").get<bool>();
-  if (auto it = j.find("requests"); it != j.end() && it->is_object()) {
-    for (size_t i = 0; i < kHttpEndpointCount; ++i) h.requests[i] = count_field(*it, kHttpEndpoints[i]);
-  }
-  h.sets = j.at("sets").get<uint64_t>();
-  h.verifications = j.value("verifications", uint64_t{0});
-  h.host_refused = j.value("host_refused", uint64_t{0});
-  if (auto it = j.find("refused"); it != j.end() && it->is_object()) {
-    for (size_t i = 1; i < kPhoneRefusals; ++i)
-      h.refused[i] = count_field(*it, core::code(static_cast<core::PhoneRefusal>(i)));
-  }
-  if (auto it = j.find("limited"); it != j.end() && it->is_object()) {
-    for (size_t i = 0; i < os::web::kLimitCount; ++i)
-      h.limited[i] = count_field(*it, os::web::code(static_cast<os::web::Limit>(i)));
-  }
-  h.web_restarts = j.value("web_restarts", uint64_t{0});
-  h.web_hung = j.value("web_hung", uint64_t{0});
-  h.channel_dropped = j.value("channel_dropped", uint64_t{0});
-  h.last_set = phone_attempt_from_json(j.at("last_set"));
-  if (auto it = j.find("last_verification"); it != j.end())
-    h.last_verification = phone_attempt_from_json(*it);
-  h.last_refusal = phone_attempt_from_json(j.at("last_refusal"));
-  return h;
-}
-
 }  // namespace
 
 ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
@@ -390,23 +213,6 @@ ordered_json status_json(const StatusSnapshot& s) {
   return j;
 }
 
-StatusSnapshot status_from_json(const ordered_json& j) {
-  StatusSnapshot s;
-  s.version = text_field(j, "version");
-  s.uptime_ns = required_ns(j, "uptime_s");
-  s.reference = reference_from_json(j.at("reference"));
-  s.clock = clock_from_json(j.at("clock"));
-  if (auto it = j.find("timestamps"); it != j.end() && it->is_object())
-    s.timestamps = timestamps_from_json(*it);
-  for (const ordered_json& u : j.at("upstreams")) s.upstreams.push_back(upstream_from_json(u));
-  if (auto it = j.find("selection"); it != j.end() && it->is_object()) s.selection = selection_from_json(*it);
-  s.counters = counters_from_json(j.at("counters"));
-  s.clients = clients_summary_from_json(j.at("clients"));
-  if (auto it = j.find("http"); it != j.end() && it->is_object()) s.http = http_from_json(*it);
-  if (auto it = j.find("mqtt"); it != j.end() && it->is_object()) s.mqtt = mqtt_from_json(*it);
-  return s;
-}
-
 ordered_json clients_json(const std::vector<ClientEntry>& clients) {
   ordered_json list = ordered_json::array();
   for (const ClientEntry& e : clients) {
@@ -419,20 +225,6 @@ ordered_json clients_json(const std::vector<ClientEntry>& clients) {
     list.push_back(c);
   }
   return ordered_json{{"clients", list}};
-}
-
-std::vector<ClientEntry> clients_from_json(const ordered_json& j) {
-  std::vector<ClientEntry> clients;
-  for (const ordered_json& c : j.at("clients")) {
-    ClientEntry e;
-    e.address = c.at("address").get<std::string>();
-    e.requests = c.at("requests").get<uint64_t>();
-    e.interleaved = c.at("interleaved").get<bool>();
-    e.last_seen_ns = ns_field(c, "last_seen_unix").value_or(0);
-    e.last_seen_ago_ns = required_ns(c, "last_seen_ago_s");
-    clients.push_back(e);
-  }
-  return clients;
 }
 
 std::optional<CameraSnapshot> camera_snapshot(const os::OsResult<os::CameraState>& read) {

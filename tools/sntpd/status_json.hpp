@@ -1,8 +1,8 @@
 // The status snapshot as JSON: `sntpd status --json`, the control socket's replies, GET /time.
 //
 // The daemon renders its snapshot (status_snapshot.hpp) here for the control
-// socket; `sntpd status` reads that reply back into a snapshot to print it as
-// text.  Field names, order and null-ness are the documented report of
+// socket's JSON (`sntpd status --json`); the text is rendered beside it
+// (status_text.hpp), nothing is parsed back.  Field names, order and null-ness are the documented report of
 // sntpd(8): durations and instants in seconds as floating point (Unix time
 // for instants), reach as three octal digits.  The activity log's lines
 // and the report's last phone set and refusal are one JSON object
@@ -24,13 +24,9 @@ nlohmann::ordered_json seconds_or_null(const std::optional<int64_t>& ns);
 
 // The report of `sntpd status --json`.
 nlohmann::ordered_json status_json(const StatusSnapshot& s);
-// The report read back; throws nlohmann::json::exception when a field it needs is missing or mistyped.
-StatusSnapshot status_from_json(const nlohmann::ordered_json& j);
 
 // {"clients": [...]}, most recent first, as `sntpd status --clients --json` prints it.
 nlohmann::ordered_json clients_json(const std::vector<ClientEntry>& clients);
-// The client list read back; throws nlohmann::json::exception as status_from_json does.
-std::vector<ClientEntry> clients_from_json(const nlohmann::ordered_json& j);
 
 // GET /time: the time now (the snapshot's now_ns) and the reference state, for devices without NTP,
 // and camsync's last run as a "camera" object when there is one; "check_in_s": when an open phone
