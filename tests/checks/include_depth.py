@@ -2,8 +2,9 @@
 """The longest chain of project headers that a source in libsync/, tools/ or firmware/ pulls in.
 
 A chain is a run of #include "..." lines, each naming a project header (resolved
-as the compiler does here: beside the including file, then from the top of the
-tree, then from libsync/); system headers do not count.  Its depth is the number
+as the compiler does here: beside the including file, then for tools/X/ from
+tools/X, then from the top of the tree, then from libsync/); system headers do
+not count.  Its depth is the number
 of headers in it: main.cpp -> daemon.hpp -> ... -> codec/bytes.hpp is one per
 header after main.cpp.  A header that only names a type (a reference, a pointer,
 a unique_ptr member with the destructor out of line) declares it instead of
@@ -37,7 +38,10 @@ def graph(root, files):
     bases = [root, os.path.join(root, "libsync")]
 
     def resolve(name, including):
-        for base in [os.path.dirname(including)] + bases:
+        # A tool's sources also find its headers from the tool's top folder (its include path).
+        rel = os.path.relpath(including, root).split(os.sep)
+        tool = [os.path.join(root, rel[0], rel[1])] if rel[0] == "tools" and len(rel) > 2 else []
+        for base in [os.path.dirname(including)] + tool + bases:
             path = os.path.normpath(os.path.join(base, name))
             if path in known:
                 return path

@@ -67,29 +67,39 @@ while IFS= read -r line; do
 done < <(includes firmware | grep -v '^firmware/core/' | grep -E '#include "' |
   grep -v -E "#include \"(($libsync_dirs|firmware)/|[^/\"]+\")")
 
-# tools/X: libsync, tools/common, and files of its own directory (a plain name must be there).
+# tools/X: libsync, tools/common, and files of its own (a plain name from its top folder or the
+# including file's, FOLDER/NAME from one of its folders by role, as tools/sntpd/upstream/).
 for dir in tools/*/; do
   tool=${dir%/}
   while IFS= read -r line; do
+    file=${line%%:*}
     header=$(sed -E 's/.*#include "([^"]*)".*/\1/' <<<"$line")
     case "$header" in
       codec/* | proto/* | core/* | os/* | flow/* | cli/*) ;;
       common/* | ../common/*) ;;
       nlohmann/* | fmt/* | CLI/*) ;; # libraries, written with quotes
-      */*) bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
-      *) [ -f "$tool/$header" ] || bad "$tool may include libsync, tools/common and its own files ($header is not in $tool/): $line" ;;
+      */*/*) bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
+      */*) [ -f "$tool/$header" ] || bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
+      *) [ -f "$tool/$header" ] || [ -f "$(dirname "$file")/$header" ] ||
+        bad "$tool may include libsync, tools/common and its own files ($header is not in $tool/): $line" ;;
     esac
   done < <(includes "$dir" | grep -E '#include "')
 done
 
 # tools/X's parts (NAME.hpp with its NAME.cpp) include each other without a loop: each stands on
 # the parts below it (sntpd's web service once included the daemon that owns it).
-shopt -s nullglob
+shopt -s nullglob globstar
 for dir in tools/*/; do
   tool=${dir%/}
-  edges=$(for f in "$tool"/*.[ch]pp; do
-    from=$(basename "${f%.*}")
-    sed -nE 's/^\s*#\s*include "([^"/]+)\.hpp".*/\1/p' "$f" | while read -r to; do
+  # A part is named by its path below the tool (upstream/upstream_peer); includes are resolved from
+  # the tool's top folder, then from the including file's.
+  edges=$(for f in "$tool"/**/*.[ch]pp; do
+    from=${f#"$tool"/}
+    from=${from%.*}
+    sed -nE 's/^\s*#\s*include "([^"]+)\.hpp".*/\1/p' "$f" | while read -r to; do
+      if [ ! -f "$tool/$to.hpp" ] && [ -f "$(dirname "$f")/$to.hpp" ]; then
+        to=$(dirname "${f#"$tool"/}")/$to
+      fi
       if [ "$to" != "$from" ] && [ -f "$tool/$to.hpp" ]; then echo "$from $to"; fi
     done
   done | sort -u)

@@ -3,8 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "control_service.hpp"
 #include "core/control_request.hpp"
+#include "status/control_service.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

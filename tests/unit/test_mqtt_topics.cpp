@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "mqtt_topics.hpp"
+#include "mqtt/mqtt_topics.hpp"
 #include "os/mqtt_channel.hpp"
 
 namespace lansync::sntpd {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/refclock.hpp"
-#include "upstream_refclock.hpp"
+#include "upstream/upstream_refclock.hpp"
 
 namespace lansync {
 namespace {

@@ -9,10 +9,10 @@
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
-#include "activity.hpp"
 #include "os/activity_log.hpp"
 #include "os/file.hpp"
-#include "phone_record.hpp"
+#include "status/activity.hpp"
+#include "web/phone_record.hpp"
 
 namespace lansync::sntpd {
 namespace {

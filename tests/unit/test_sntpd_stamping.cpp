@@ -8,8 +8,8 @@
 
 #include "os/udp.hpp"
 #include "stamping.hpp"
-#include "status_json.hpp"
-#include "status_text.hpp"
+#include "status/status_json.hpp"
+#include "status/status_text.hpp"
 
 namespace lansync::sntpd {
 namespace {

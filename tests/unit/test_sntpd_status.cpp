@@ -10,12 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/temp_dir.hpp"
-#include "control_service.hpp"
 #include "event_loop.hpp"
-#include "metrics.hpp"
 #include "os/clock.hpp"
-#include "status_json.hpp"
-#include "status_text.hpp"
+#include "status/control_service.hpp"
+#include "status/metrics.hpp"
+#include "status/status_json.hpp"
+#include "status/status_text.hpp"
 
 namespace lansync::sntpd {
 namespace {

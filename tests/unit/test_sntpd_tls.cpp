@@ -9,7 +9,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "os/web_channel.hpp"
-#include "tls_files.hpp"
+#include "web/tls_files.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -16,7 +16,7 @@
 #include "os/simulated_clock.hpp"
 #include "os/udp.hpp"
 #include "proto/auth.hpp"
-#include "upstreams.hpp"
+#include "upstream/upstreams.hpp"
 
 namespace lansync::sntpd {
 namespace {

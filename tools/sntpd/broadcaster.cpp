@@ -6,7 +6,7 @@
 #include "codec/ntp_packet.hpp"
 #include "core/server.hpp"
 #include "os/log.hpp"
-#include "reference_keeper.hpp"
+#include "reference/reference_keeper.hpp"
 
 namespace lansync::sntpd {
 

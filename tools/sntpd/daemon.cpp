@@ -5,11 +5,11 @@
 
 #include "cli/command_line.hpp"
 #include "event_loop.hpp"
-#include "mqtt_service.hpp"
+#include "mqtt/mqtt_service.hpp"
 #include "os/log.hpp"
 #include "os/notify.hpp"
 #include "os/random.hpp"
-#include "web_service.hpp"
+#include "web/web_service.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -20,18 +20,18 @@
 #include <vector>
 
 #include "broadcaster.hpp"
-#include "control_service.hpp"
 #include "core/phone.hpp"
-#include "mqtt_topics.hpp"
+#include "mqtt/mqtt_topics.hpp"
 #include "options.hpp"
 #include "os/clock.hpp"
 #include "os/control.hpp"
 #include "os/udp.hpp"
-#include "reference_keeper.hpp"
-#include "status_report.hpp"
-#include "status_snapshot.hpp"
-#include "upstream_set.hpp"
-#include "upstreams.hpp"
+#include "reference/reference_keeper.hpp"
+#include "status/control_service.hpp"
+#include "status/status_report.hpp"
+#include "status/status_snapshot.hpp"
+#include "upstream/upstream_set.hpp"
+#include "upstream/upstreams.hpp"
 #include "worker.hpp"
 
 namespace lansync::sntpd {

@@ -22,7 +22,7 @@
 #include "cli/command_line.hpp"
 #include "core/phone.hpp"
 #include "daemon.hpp"
-#include "mqtt_service.hpp"
+#include "mqtt/mqtt_service.hpp"
 #include "options.hpp"
 #include "os/address.hpp"
 #include "os/config.hpp"
@@ -35,9 +35,9 @@
 #include "os/random.hpp"
 #include "os/shm_refclock.hpp"
 #include "os/simulated_clock.hpp"
-#include "status.hpp"
-#include "tls_files.hpp"
-#include "web_service.hpp"
+#include "status/status.hpp"
+#include "web/tls_files.hpp"
+#include "web/web_service.hpp"
 
 namespace lansync::sntpd {
 namespace {

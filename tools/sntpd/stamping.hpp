@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "os/udp.hpp"
-#include "status_snapshot.hpp"
+#include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {
 

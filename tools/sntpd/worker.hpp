@@ -26,7 +26,7 @@
 #include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "os/udp.hpp"
-#include "status_snapshot.hpp"
+#include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {
 

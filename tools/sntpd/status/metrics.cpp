@@ -1,0 +1,206 @@
+// The status snapshot as Prometheus metrics; see metrics.hpp.
+#include "status/metrics.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <string>
+
+#include "core/prometheus.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+using core::MetricType;
+using core::PrometheusText;
+
+// A gauge that may have no value (then its family has no sample).
+void gauge(PrometheusText& m, const char* name, const char* help, std::optional<double> v) {
+  m.family(name, MetricType::Gauge, help);
+  if (v) m.sample(*v);
+}
+
+// A gauge of seconds from ns that may have no value.
+void gauge_s(PrometheusText& m, const char* name, const char* help, const std::optional<int64_t>& ns) {
+  gauge(m, name, help, ns ? std::optional<double>(to_seconds(*ns)) : std::nullopt);
+}
+
+void counter(PrometheusText& m, const char* name, const char* help, uint64_t v) {
+  m.family(name, MetricType::Counter, help);
+  m.sample(v);
+}
+
+void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
+  gauge(m, "sntpd_synchronized", "1 when replies carry a synchronized time, 0 when they carry LI=3.",
+        r.synchronized ? 1.0 : 0.0);
+  gauge(m, "sntpd_stratum", "Stratum served (16: unsynchronized, answered as stratum 0 with LI=3).",
+        r.stratum);
+  m.family("sntpd_reference_info", MetricType::Gauge,
+           "The reference followed: kind (upstream, kernel, state, local, none) and source (phone, rtc, "
+           "ntp:...).");
+  m.sample(1.0, {{"kind", r.kind}, {"source", r.source()}});
+  gauge_s(m, "sntpd_reference_age_seconds", "Time since the reference was last updated.", r.age_ns);
+  gauge_s(m, "sntpd_reference_timestamp_seconds", "When the reference was last updated, Unix time.",
+          r.reference_time_ns);
+  gauge_s(m, "sntpd_reliable_until_timestamp_seconds",
+          "When the reference stops counting (max age, or root distance 1.5 s), Unix time.",
+          r.reliable_until_ns);
+  gauge_s(m, "sntpd_root_delay_seconds", "Root delay served.", r.root_delay_ns);
+  gauge_s(m, "sntpd_root_dispersion_seconds",
+          "Root dispersion served, grown since the update at 15 ppm plus the frequency's error bound.",
+          r.root_dispersion_ns);
+}
+
+void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
+  gauge(m, "sntpd_clock_control", "1 when sntpd adjusts the clock from upstream servers.",
+        c.control ? 1.0 : 0.0);
+  gauge_s(m, "sntpd_last_offset_seconds", "Last offset measured against the upstream servers.",
+          c.last_offset_ns);
+  gauge_s(m, "sntpd_offset_error_seconds", "Standard error of the offset estimated to the system peer.",
+          c.offset_error_ns);
+  gauge(m, "sntpd_frequency_ppm",
+        "The clock's frequency correction (positive: fast); sntpd's without the slew while it disciplines "
+        "the clock.",
+        c.frequency_ppm);
+  gauge(m, "sntpd_frequency_skew_ppm", "Error bound of the clock's frequency, while sntpd disciplines it.",
+        c.skew_ppm);
+  gauge(m, "sntpd_poll_seconds", "Poll interval of the system peer, while sntpd disciplines the clock.",
+        c.poll_s ? std::optional<double>(static_cast<double>(*c.poll_s)) : std::nullopt);
+  if (c.simulated) {
+    gauge_s(m, "sntpd_simulated_clock_offset_seconds", "The simulated clock minus the system clock.",
+            c.simulated_offset_ns);
+  }
+}
+
+// The GPS receivers' own gauges (--gps), beside their upstream lines.
+void receiver_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
+  if (std::none_of(ups.begin(), ups.end(), [](const UpstreamSnapshot& u) { return u.receiver.has_value(); }))
+    return;
+  m.family("sntpd_gps_reading", MetricType::Gauge,
+           "1 when a GPS receiver's last poll had readings: a fix (kind time) or pulses locked to a second "
+           "(kind pulse).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.receiver)
+      m.sample(u.receiver->reading ? 1.0 : 0.0,
+               {{"server", u.server}, {"kind", u.receiver->pulse ? "pulse" : "time"}});
+  }
+  m.family("sntpd_gps_learned_offset_seconds", MetricType::Gauge,
+           "How late a GPS receiver's own time is, learned against a pulse and added to its offsets.");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.receiver && u.receiver->learned_offset_ns)
+      m.sample(to_seconds(*u.receiver->learned_offset_ns), {{"server", u.server}});
+  }
+}
+
+void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
+  if (ups.empty()) return;
+  m.family("sntpd_upstream_reachable", MetricType::Gauge,
+           "Replies among the last 8 polls of each upstream server (server: as configured, address: the one "
+           "polled, several for a pool name).");
+  for (const UpstreamSnapshot& u : ups) {
+    m.sample(static_cast<double>(std::popcount(static_cast<unsigned>(u.reach))),
+             {{"server", u.server}, {"address", u.address}});
+  }
+  m.family("sntpd_upstream_offset_seconds", MetricType::Gauge,
+           "Offset of each upstream server (positive: it is ahead).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.offset_ns) m.sample(to_seconds(*u.offset_ns), {{"server", u.server}, {"address", u.address}});
+  }
+  m.family("sntpd_upstream_delay_seconds", MetricType::Gauge, "Round-trip delay to each upstream server.");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.delay_ns) m.sample(to_seconds(*u.delay_ns), {{"server", u.server}, {"address", u.address}});
+  }
+  m.family("sntpd_upstream_rejected_total", MetricType::Counter,
+           "Replies of each upstream server not used, by reason (unauthenticated, bad_mac, stray, "
+           "beyond_max_change).");
+  for (const UpstreamSnapshot& u : ups) {
+    for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
+      m.sample(u.rejected[i],
+               {{"server", u.server}, {"address", u.address}, {"reason", kUpstreamRejections[i]}});
+    }
+  }
+  receiver_metrics(m, ups);
+}
+
+void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTableSnapshot& cl) {
+  counter(m, "sntpd_requests_total", "NTP datagrams received.", c.requests);
+  counter(m, "sntpd_replies_total", "NTP replies sent, Kiss-o'-Death included.", c.replies);
+  counter(m, "sntpd_interleaved_replies_total", "Replies in interleaved mode.", c.interleaved_replies);
+  counter(m, "sntpd_passive_replies_total", "Replies in passive mode, to symmetric-active requests (w32tm).",
+          c.passive_replies);
+  counter(m, "sntpd_kod_sent_total", "Kiss-o'-Death RATE replies sent.", c.kod_sent);
+  m.family("sntpd_dropped_total", MetricType::Counter, "NTP datagrams not answered, by reason.");
+  for (size_t i = 0; i < kDropReasons; ++i) {
+    m.sample(c.dropped[i], {{"reason", proto::describe(static_cast<proto::DropReason>(i))}});
+  }
+  counter(m, "sntpd_send_errors_total", "Replies the kernel refused to send.", c.send_errors);
+  counter(m, "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.",
+          c.tx_timestamps);
+  counter(m, "sntpd_broadcasts_sent_total", "Mode-5 broadcasts sent.", c.broadcasts_sent);
+
+  counter(m, "sntpd_clients_seen_total", "Distinct client addresses seen.", cl.seen);
+  gauge(m, "sntpd_clients_tracked", "Client addresses in the table now.", static_cast<double>(cl.tracked));
+  gauge(m, "sntpd_clients_capacity", "Size of the client table (--max-clients).",
+        static_cast<double>(cl.capacity));
+}
+
+void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
+  m.family("sntpd_http_requests_total", MetricType::Counter, "HTTP requests, by endpoint.");
+  for (size_t i = 0; i < kHttpEndpointCount; ++i) m.sample(h.requests[i], {{"endpoint", kHttpEndpoints[i]}});
+  counter(m, "sntpd_phone_sets_total", "Times a phone set the clock.", h.sets);
+  counter(m, "sntpd_phone_verifications_total",
+          "Times a phone found the clock within 1 s of its own and the agreement was recorded.",
+          h.verifications);
+  counter(m, "sntpd_http_host_refused_total",
+          "HTTP requests refused because their Host names no local server (DNS rebinding).", h.host_refused);
+  m.family("sntpd_phone_set_refusals_total", MetricType::Counter,
+           "Refused requests to set the clock, by reason.");
+  for (size_t i = 1; i < kPhoneRefusals; ++i) {
+    m.sample(h.refused[i], {{"reason", core::code(static_cast<core::PhoneRefusal>(i))}});
+  }
+  m.family("sntpd_http_limited_total", MetricType::Counter,
+           "HTTP requests refused by the web process's bounds (411, 413, deadline, sntpd not answering).");
+  for (size_t i = 0; i < os::web::kLimitCount; ++i) {
+    m.sample(h.limited[i], {{"reason", os::web::code(static_cast<os::web::Limit>(i))}});
+  }
+  counter(m, "sntpd_http_web_restarts_total",
+          "Times the web process (sntpd-web) exited and was started again.", h.web_restarts);
+  counter(m, "sntpd_http_web_hung_total",
+          "Times the web process stopped answering sntpd's heartbeat and was killed to be started again.",
+          h.web_hung);
+  counter(m, "sntpd_http_channel_dropped_total", "Malformed messages from the web process, dropped.",
+          h.channel_dropped);
+  gauge_s(m, "sntpd_last_phone_set_offset_seconds", "The step of the last phone set (positive: forward).",
+          h.last_set ? h.last_set->offset_ns : std::nullopt);
+}
+
+void mqtt_metrics(PrometheusText& m, const MqttSnapshot& q) {
+  gauge(m, "sntpd_mqtt_connected", "1 while sntpd-mqtt is connected to the broker (--mqtt), else 0.",
+        q.connected ? 1.0 : 0.0);
+  counter(m, "sntpd_mqtt_connects_total", "Connections to the MQTT broker made.", q.connects);
+  counter(m, "sntpd_mqtt_failures_total", "Connections to the MQTT broker that failed or were lost.",
+          q.failures);
+  counter(m, "sntpd_mqtt_published_total", "MQTT messages the broker acknowledged.", q.published);
+  counter(m, "sntpd_mqtt_dropped_total",
+          "MQTT messages replaced by a newer one before they could go, or not taken.", q.dropped);
+  counter(m, "sntpd_mqtt_restarts_total",
+          "Times the MQTT publisher (sntpd-mqtt) exited and was started again.", q.restarts);
+}
+
+}  // namespace
+
+std::string metrics_text(const StatusSnapshot& s) {
+  PrometheusText m;
+  m.family("sntpd_info", MetricType::Gauge,
+           "Version of sntpd and the clock it serves (system or simulated).");
+  m.sample(1.0, {{"version", s.version}, {"clock", s.clock.simulated ? "simulated" : "system"}});
+  gauge_s(m, "sntpd_uptime_seconds", "Time since sntpd started.", s.uptime_ns);
+  reference_metrics(m, s.reference);
+  clock_metrics(m, s.clock);
+  upstream_metrics(m, s.upstreams);
+  counter_metrics(m, s.counters, s.clients);
+  if (s.http) http_metrics(m, *s.http);
+  if (s.mqtt) mqtt_metrics(m, *s.mqtt);
+  return m.text();
+}
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,38 @@
+// sntpd status client; see status.hpp.
+#include "status/status.hpp"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
+#include "os/control.hpp"
+
+namespace lansync::sntpd {
+
+int print_status(const std::string& control_path, bool json, bool clients) {
+  const char* request = json ? (clients ? "clients" : "status") : (clients ? "clients text" : "status text");
+  auto answer = os::control_request(control_path, request);
+  if (!answer) {
+    fmt::print(stderr, "sntpd: error: {} (is sntpd running? see --control)\n", answer.error().message);
+    return 1;
+  }
+  if (json) {
+    const char* key = clients ? "clients" : "reference";
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(*answer, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object() || !j.contains(key)) {
+      fmt::print(stderr, "sntpd: error: {} did not answer with a status report\n", control_path);
+      return 1;
+    }
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  // The daemon rendered the text (status_text.hpp); a JSON line here is its refusal.
+  if (answer->empty() || answer->front() == '{') {
+    fmt::print(stderr, "sntpd: error: {} did not answer with a status report\n", control_path);
+    return 1;
+  }
+  fmt::print("{}", *answer);
+  return 0;
+}
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,115 @@
+// The upstream servers in the daemon; see upstream_set.hpp.
+#include "upstream/upstream_set.hpp"
+
+#include "os/drift_file.hpp"
+#include "os/log.hpp"
+#include "upstream/upstreams.hpp"
+
+namespace lansync::sntpd {
+namespace {
+
+constexpr int64_t kDriftSaveNs = 3600'000'000'000;  // the drift file is written hourly (and at stop)
+// Corrections applied in one wake-up at most; replies left waiting are read at the next.
+constexpr int kMaxCorrectionsPerPoll = 64;
+
+}  // namespace
+
+UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
+                         std::string state_path)
+    : drift_file_(std::move(drift_file)),
+      upstreams_(std::move(upstreams)),
+      corrections_(clock, std::move(state_path)) {}
+
+UpstreamSet::~UpstreamSet() = default;
+
+void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
+  loop.when(
+      [this] {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return upstreams_->next_due_ns();
+      },
+      [this, after_read] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          poll_locked();
+        }
+        after_read();  // a slew ended, a clock that refused: the reference is chosen again
+      });
+  // Upstream sockets come and go as names resolve: the set is asked anew each round.
+  loop.watch_set(
+      [this] {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return upstreams_->fds();
+      },
+      [this, after_read = std::move(after_read)] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          poll_locked();
+        }
+        after_read();
+      });
+  loop.every(kDriftSaveNs, os::monotonic_ns() + kDriftSaveNs, [this] { save_drift(); });
+}
+
+void UpstreamSet::poll_locked() {
+  for (int n = 0; n < kMaxCorrectionsPerPoll; ++n) {
+    std::optional<UpstreamAction> a = upstreams_->poll_once();
+    if (!a) return;
+    upstreams_->applied(*a, corrections_.apply(*a));
+  }
+}
+
+void UpstreamSet::save_drift() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  save_drift_locked();
+}
+
+void UpstreamSet::save_drift_locked() {
+  if (drift_file_.empty() || !upstreams_->follower().disciplined()) return;
+  // The base frequency, not the kernel's: that includes the slew in progress.
+  auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_);
+  if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
+  drift_save_failed_ = !st;
+}
+
+std::optional<UpstreamSet::Tracking> UpstreamSet::tracking() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const UpstreamFollower& f = upstreams_->follower();
+  if (!f.disciplined()) return std::nullopt;
+  Tracking t{f.base_frequency_ppm(), f.remaining_ns(os::monotonic_ns()), f.frequency_skew_ppm(),
+             f.last_offset_ns()};
+  if (auto peer = f.system_peer(); peer && *peer < upstreams_->sources().size()) {
+    const core::UpstreamSource& p = upstreams_->sources()[*peer];
+    t.offset_error_ns = p.estimate() ? p.estimate()->offset_sd_ns : p.jitter_ns();
+    t.poll_s = int64_t{1} << p.poll_log2();
+  }
+  return t;
+}
+
+bool UpstreamSet::controls_clock() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return upstreams_->controls_clock();
+}
+
+std::optional<core::UpstreamReference> UpstreamSet::reference() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (upstreams_->empty()) return std::nullopt;
+  return upstreams_->follower().reference();
+}
+
+void UpstreamSet::hold(const std::function<void()>& f) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  f();
+}
+
+void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
+                           std::optional<SelectionSnapshot>& selection) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_offset_ns =
+      upstreams_->empty() ? std::nullopt : std::optional<int64_t>(upstreams_->follower().last_offset_ns());
+  selection = upstreams_->empty() ? std::nullopt
+                                  : std::optional<SelectionSnapshot>(upstreams_->follower().snapshot());
+  servers = upstreams_->status();
+}
+
+}  // namespace lansync::sntpd

@@ -1,0 +1,77 @@
+// The --upstream servers as the daemon runs them: Upstreams behind a lock, polled from the event loop.
+//
+// Upstreams (upstreams.hpp) polls the servers and says how the clock should
+// follow them; it runs in the main thread.  This part registers its sockets,
+// its resolver and its schedule with the event loop, applies each correction
+// they ask for (upstream_clock.hpp), lets the reference keeper and the status
+// report read it (on the event loop's thread too) under its lock, and saves the
+// frequency it taught the clock to --drift-file hourly and at stop.  Lock
+// order: the reference keeper's lock, then this one; never the other way.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/reference.hpp"
+#include "event_loop.hpp"
+#include "os/clock.hpp"
+#include "status/status_snapshot.hpp"
+#include "upstream/upstream_clock.hpp"
+
+namespace lansync::sntpd {
+
+class Upstreams;
+
+class UpstreamSet {
+ public:
+  // drift_file: where to save the clock's frequency ("" = nowhere); state_path: the sync-state
+  // file each correction is recorded in ("" = none).
+  UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
+              std::string state_path);
+  ~UpstreamSet();
+
+  // Polls the servers when due and reads their replies as they come; after replies
+  // were read, calls after_read (the reference is re-chosen there).  Saves the drift hourly.
+  void attach(EventLoop& loop, std::function<void()> after_read);
+  // The clock's frequency without the slew, the offset still to slew (positive: the clock is
+  // behind) and how well both are known, while sntpd disciplines it; none otherwise.  Thread-safe.
+  struct Tracking {
+    double base_ppm = 0;
+    int64_t remaining_ns = 0;
+    double skew_ppm = 0;          // the frequency's error bound
+    int64_t offset_ns = 0;        // the last offset to the servers selected
+    int64_t offset_error_ns = 0;  // the system peer's estimated offset: its standard error
+    int64_t poll_s = 0;           // the system peer's poll interval
+  };
+  std::optional<Tracking> tracking();
+  // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
+  void save_drift();
+
+  // True once sntpd corrects the clock itself (the kernel's status is then ours).  Thread-safe.
+  bool controls_clock();
+  // The reference the servers give (Upstreams::reference).  Thread-safe.
+  std::optional<core::UpstreamReference> reference();
+  // Runs f with the servers' polling held off (a phone steps the clock in it).  Thread-safe.
+  void hold(const std::function<void()>& f);
+  // The servers, the last offset measured and how they were combined (none
+  // without servers), for the status report.  Thread-safe.
+  void describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
+                std::optional<SelectionSnapshot>& selection);
+
+ private:
+  // Polls the servers and applies the corrections they ask for, one by one.
+  void poll_locked();
+  void save_drift_locked();
+
+  std::string drift_file_;
+  std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
+  std::unique_ptr<Upstreams> upstreams_;
+  UpstreamClock corrections_;       // applies what upstreams_ asks of the clock
+  bool drift_save_failed_ = false;  // warned once until a save works again
+};
+
+}  // namespace lansync::sntpd

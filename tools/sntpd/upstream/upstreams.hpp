@@ -1,0 +1,147 @@
+// sntpd's client side: polling the --upstream servers and deciding how the clock follows them.
+//
+// The schedule, filter, selection and discipline rules are core/upstream's.
+// This part ties three others together: the names resolved in the background
+// (upstream_names.hpp: a Pi offline at boot serves its other references at
+// once and picks a server up whenever its name resolves), the addresses
+// polled (upstream_peer.hpp: one socket and request cookie each, replies
+// that fail authentication or answer nothing of ours counted and dropped, a
+// Kiss-o'-Death DENY or RSTR ending the polls) and the selection among them
+// (upstream_follower.hpp), which returns each correction the clock needs as an
+// UpstreamAction: the caller applies it (upstream_clock.hpp) and reports back
+// (applied), so this part reads the clock and never sets it.  A name that
+// gives several addresses (a pool) has up to --max-sources of them polled; one
+// that stops answering, is a falseticker for an hour or refuses us gives way
+// to a fresh address of the same name (core/upstream_pool), so that a Pi
+// online for months does not end up polling only dead servers.  It runs in
+// the main thread, between serving (which the workers do).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/upstream.hpp"
+#include "os/address.hpp"
+#include "os/clock.hpp"
+#include "proto/auth.hpp"
+#include "proto/client.hpp"
+#include "status/status_snapshot.hpp"
+#include "upstream/upstream_follower.hpp"
+#include "upstream/upstream_names.hpp"
+#include "upstream/upstream_peer.hpp"
+#include "upstream/upstream_refclock.hpp"
+
+namespace lansync::sntpd {
+
+struct UpstreamConfig {
+  bool clock_control = true;                          // false: --no-clock-control
+  int64_t step_threshold_ns = 1'000'000'000;          // --step-threshold
+  int64_t max_change_ns = core::kDefaultMaxChangeNs;  // --max-change: after the first sync; 0: no limit
+  size_t min_sources = 1;                             // --min-sources: agreeing servers needed to correct
+  int max_poll_log2 = core::kMaxPollLog2;             // --max-poll: longest poll interval, log2 s
+  size_t max_sources = core::kDefaultMaxSources;      // --max-sources: addresses of one name polled at once
+  os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
+};
+
+// One --upstream server as configured.
+struct UpstreamSpec {
+  std::string text;     // HOST[:PORT]
+  uint32_t key_id = 0;  // sign requests and require replies signed with this key (0: unauthenticated)
+};
+
+// Groups the words of the --upstream options into servers: each HOST[:PORT],
+// optionally followed by "key" and a key ID (1 to 4294967295).  Error: "key"
+// without a valid ID after it, or before any server.
+os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::string>& words);
+
+class Upstreams {
+ public:
+  Upstreams(os::Clock& clock, UpstreamConfig config);
+
+  // Adds a server by name or address (the --upstream text, parsed): it is
+  // resolved in the background, again after each failure, and up to
+  // max_sources of its addresses are polled once known (others replace those
+  // that give way, core/upstream_pool).  With a
+  // key (keys not null, key_id not 0; keys must outlive this object), every
+  // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
+  void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
+                uint32_t key_id = 0);
+  // Adds a GPS receiver read through gpsd's shared memory (upstream_refclock.hpp), a source
+  // among the servers from now on.
+  void add_refclock(RefclockSpec spec, os::ShmSegment segment);
+  void add_refclock(RefclockSpec spec, os::PpsDevice pps);
+  bool empty() const { return names_.size() == 0 && refclocks_.empty(); }
+  size_t size() const { return names_.size(); }  // servers added (names, not addresses)
+  size_t refclocks() const { return refclocks_.size(); }
+
+  // File descriptors to poll: replies, and answers of the resolver.
+  std::vector<int> fds() const;
+  // Takes resolved names, sends the requests that are due and reads the replies waiting, up to the
+  // first that asks for a correction: that is returned, to be applied and reported (applied) before
+  // the next call reads on.  Nothing: every reply waiting was read.
+  std::optional<UpstreamAction> poll_once();
+  // The outcome of applying a (done: the clock took it).  A clock that refused is never followed again.
+  void applied(const UpstreamAction& a, bool done);
+  // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
+  int64_t next_due_ns() const;
+
+  // True once sntpd corrects the clock itself (the kernel status is then ours).
+  bool controls_clock() const { return config_.clock_control && !empty(); }
+  // The selection, the reference the servers give and whether the clock follows them.
+  const UpstreamFollower& follower() const { return follower_; }
+  const std::vector<core::UpstreamSource>& sources() const { return sources_; }
+  // Each server (each address polled, each name not resolved yet) as the status report shows it.
+  std::vector<UpstreamSnapshot> status() const;
+
+ private:
+  // Adds an address of names_[name]; it is polled from now on.
+  os::Status add_peer(size_t name, const os::SocketAddress& address);
+  // Stops polling the peers at these indices (ascending) and selects again without them.
+  void drop_peers(const std::vector<size_t>& indices);
+  // Polls the addresses of the names that resolved (use_addresses), and retries the others later.
+  void take_answers(int64_t now_mono);
+  // Polls fresh addresses of names_[name] (core::plan_pool): in place of
+  // those that give way, and up to max_sources in all.
+  void use_addresses(size_t name, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
+  // Judges each peer (core::judge_pool_address); a name with one that gives way is resolved again.
+  void judge_pool(int64_t now_mono);
+  // Reads peer i's replies waiting; the first correction one asks for, if any.
+  std::optional<UpstreamAction> receive(size_t i);
+  // A reply that ends an exchange with peer i, received at t4_ns; true if it made the selection
+  // anew, and then *action is the correction it asks for, if any.
+  bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
+                  std::optional<UpstreamAction>* action);
+  // Reads the receivers' segments and pulses: at every wake-up, before the correction it may bring.
+  void read_refclocks(int64_t now_mono);
+  // A receiver's own time names its pulse's second: while a pulse answers, the receivers do not
+  // vote beside it (noselect, as chronyd's NMEA source beside its PPS), so that a receiver a second
+  // off after a cold start and its pulse are one voice against a server, not a majority.
+  // Reselects when that changed.
+  void select_receivers();
+  // Adds the source of refclocks_.back().
+  void add_refclock_source(int64_t now_mono);
+  // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
+  std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
+  // The offset at t_ns (Unix ns) of a pulse followed (reachable, no falseticker, its line's newest
+  // sample within two polls): what a receiver's own time learns its lateness against.
+  std::optional<int64_t> pulse_offset_at(int64_t t_ns) const;
+  // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
+  bool take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action);
+  // What the sync-state file records as sources_[k]'s name ("ntp:ADDRESS", "gps:shm0").
+  std::string source_label(size_t k) const;
+
+  os::Clock& clock_;
+  UpstreamConfig config_;
+  UpstreamNames names_;
+  // peers_[i] and sources_[i] are the same server, refclocks_[j] and sources_[peers_.size() + j]
+  // the same receiver (core wants the sources together).
+  std::vector<UpstreamPeer> peers_;
+  std::vector<RefclockPeer> refclocks_;
+  std::vector<core::UpstreamSource> sources_;
+  UpstreamFollower follower_;
+};
+
+}  // namespace lansync::sntpd
