@@ -34,7 +34,7 @@
 
 #include "codec/ntp_packet.hpp"
 #include "core/exchange.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 
 namespace {

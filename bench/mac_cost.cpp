@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 
 int main() {

@@ -22,9 +22,9 @@
 #include "cli/command_line.hpp"
 #include "core/duration.hpp"
 #include "firmware/core/board.hpp"
-#include "os/address.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "os/log.hpp"
+#include "os/net_address.hpp"
 #include "port.hpp"
 
 namespace {

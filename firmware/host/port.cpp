@@ -23,8 +23,8 @@
 #include "firmware/core/wide.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
+#include "os/proc_signals.hpp"
 #include "os/random.hpp"
-#include "os/signals.hpp"
 
 namespace lansync::host {
 namespace {

@@ -27,10 +27,10 @@
 
 #include "firmware/core/board.hpp"
 #include "firmware/core/http.hpp"
-#include "os/address.hpp"
 #include "os/error.hpp"
 #include "os/fd.hpp"
-#include "os/udp.hpp"
+#include "os/net_address.hpp"
+#include "os/net_udp.hpp"
 #include "rtc_file.hpp"
 #include "wall_file.hpp"
 

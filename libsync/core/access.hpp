@@ -4,7 +4,7 @@
 // allow/deny directives: the most specific matching prefix decides, and of
 // two rules on the same prefix the later one wins.  An address no rule
 // matches is denied.  Pure: addresses arrive as bytes; parsing text is the os
-// layer's (os/address.hpp parse_cidr).
+// layer's (os/net_address.hpp parse_cidr).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // The local control protocol without its socket: how the bytes a connection
 // sends make one request line, and which request that line names.
 //
-// os::ControlServer (os/control.hpp) reads each connection's bytes as they
+// os::ControlServer (os/ipc_control.hpp) reads each connection's bytes as they
 // come and feeds them here; sntpd's ControlService answers the request.  Pure,
 // so that a fuzz target (tests/fuzz/control.cpp) and the unit tests drive it
 // with any bytes in any split.  The bound holds whatever is sent: at most

@@ -4,7 +4,7 @@
 // asks the server, which answers with its receive and transmit times T2 and
 // T3, and notes T4.  The server computes the offset itself from the phone's
 // T1/T4 and its own T2/T3, which it issued moments before in a token only it
-// can make (os/exchange_token.hpp), so a page can measure but not invent.
+// can make (os/crypto_exchange_token.hpp), so a page can measure but not invent.
 // The users' rule: the server takes the phone's time only when the client may
 // set the clock (its address in --http-set-allow, or on --http-set-interface),
 // the server has no better reference (upstream, kernel, or a fresh sync-state

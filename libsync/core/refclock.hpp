@@ -37,7 +37,7 @@ namespace lansync::core {
 
 struct SampleShift;  // core/discipline
 
-// One SHM record as read out of the segment (its C layout is os/shm_refclock's).
+// One SHM record as read out of the segment (its C layout is os/clock_shm's).
 struct ShmRecord {
   int32_t mode = 0;     // 0: no count protocol; 1: count bumped around each write
   int32_t count = 0;    // the writer's count (mode 1)

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "os/time_zone.hpp"
+#include "os/clock_zone.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::flow {

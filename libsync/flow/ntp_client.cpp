@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "core/filter.hpp"
+#include "os/net_udp.hpp"
 #include "os/random.hpp"
-#include "os/udp.hpp"
 #include "proto/client.hpp"
 
 namespace lansync::flow {

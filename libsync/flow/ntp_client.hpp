@@ -18,8 +18,8 @@
 
 #include "codec/ntp_packet.hpp"
 #include "core/exchange.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::flow {
 

@@ -1,7 +1,7 @@
 // Clock correction with a record; see set_clock.hpp.
 #include "flow/set_clock.hpp"
 
-#include "os/sync_state.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::flow {
 namespace {

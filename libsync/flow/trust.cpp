@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "os/sync_state.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::flow {
 

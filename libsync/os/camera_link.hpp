@@ -1,7 +1,7 @@
 // A camera's clock as a link to it: read and set its date and time, one request at a time.
 //
 // The interface camsync's procedure (flow/camera_sync.hpp) is written against:
-// os/ccapi.hpp speaks it to a Canon camera over HTTP, and tests give a fake.
+// os/camera_ccapi.hpp speaks it to a Canon camera over HTTP, and tests give a fake.
 #pragma once
 
 #include <string>

@@ -21,7 +21,7 @@
 #include <ctime>
 
 #include "codec/timestamp.hpp"
-#include "os/boot.hpp"
+#include "os/clock_boot.hpp"
 #include "os/log.hpp"
 
 namespace lansync::os {

@@ -47,7 +47,7 @@ class Clock {
   // Sets the kernel's frequency correction (positive: the clock runs faster),
   // as a restart restores what the discipline had learnt (the drift file).
   virtual Status set_frequency(double ppm) = 0;
-  // This boot's id and CLOCK_BOOTTIME now (os/boot.hpp), which sync-state
+  // This boot's id and CLOCK_BOOTTIME now (os/clock_boot.hpp), which sync-state
   // records are stamped and judged with; a fake clock returns its own.
   virtual OsResult<core::BootStamp> boot_stamp();
   // Waits ns nanoseconds of real time (CLOCK_MONOTONIC, so a step of the clock

@@ -3,8 +3,8 @@
 
 #include <unistd.h>
 
-#include "os/i2c.hpp"
 #include "os/rtc_ds3231.hpp"
+#include "os/rtc_i2c.hpp"
 #include "os/rtc_kernel.hpp"
 
 namespace lansync::os {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "os/i2c.hpp"
 #include "os/rtc.hpp"
+#include "os/rtc_i2c.hpp"
 
 namespace lansync::os {
 

@@ -5,7 +5,7 @@
 // (AES128) over the packet before its trailer, cut to 20 bytes in NTPv4
 // (codec/mac.hpp).  Computing a MAC is behind MacKeys, a callback, so that
 // this layer stays freestanding: the os layer implements it with libsodium
-// and libcrypto (os/keys.hpp), the boards with their port's hash
+// and libcrypto (os/crypto_keys.hpp), the boards with their port's hash
 // (firmware/core/auth.hpp).  check_auth() tells whether a decoded packet is
 // signed, and by a key we hold; sign_packet() appends a MAC.  Freestanding,
 // like the codec: sntpd, ntpprobe and the firmware compile this one file.

@@ -6,7 +6,7 @@
 // are those RFC 8573 and chrony use that lansync computes: SHA1, SHA256,
 // SHA512 (MAC = H(key || packet)) and AES128 (AES-CMAC, RFC 4493), under
 // chrony's and ntpsec's names.  parse_key_line() holds every rule of a line,
-// once: sntpd's key ring (os/keys, which adds the file, its permissions,
+// once: sntpd's key ring (os/crypto_keys, which adds the file, its permissions,
 // duplicate IDs and the messages) and the boards (a line of the server's file
 // in their settings) both call it.  Freestanding, like the codec: no heap, no
 // library; the key goes only where the caller says (secure memory on the Pi).

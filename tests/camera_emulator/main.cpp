@@ -30,11 +30,11 @@
 #include <thread>
 
 #include "codec/ccapi_date.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/http_digest.hpp"
+#include "os/net_address.hpp"
+#include "os/net_http_digest.hpp"
+#include "os/net_ssdp.hpp"
 #include "os/random.hpp"
-#include "os/ssdp.hpp"
 
 namespace {
 

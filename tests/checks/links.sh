@@ -6,7 +6,7 @@
 #   the NTP service's memory;
 # - sntpd, ntpprobe and rtcset do not link libcrypto: for them it computes only
 #   the SHA1 and AES128 CMAC MACs of key files, and is loaded when such a key is
-#   used (libsync os/keys.cpp), so that a run without one does not pay for it.
+#   used (libsync os/crypto_keys.cpp), so that a run without one does not pay for it.
 #   (camsync and driftlog link it: they speak HTTP digest authentication to cameras.)
 #
 #   links.sh BIN_DIR

@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "os/ccapi.hpp"
-#include "os/http_digest.hpp"
+#include "os/camera_ccapi.hpp"
+#include "os/net_http_digest.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

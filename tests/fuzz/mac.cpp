@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "codec/ntp_packet.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 #include "targets.hpp"
 

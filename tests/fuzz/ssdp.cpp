@@ -1,11 +1,10 @@
 // Fuzz target for what camsync --watch hears; see targets.hpp.
-#include "os/ssdp.hpp"
-
 #include <optional>
 #include <string>
 
 #include "core/camera_watch.hpp"
-#include "os/ssdp_listener.hpp"
+#include "os/net_ssdp.hpp"
+#include "os/net_ssdp_listener.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

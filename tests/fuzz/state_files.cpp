@@ -8,8 +8,8 @@
 #include <string>
 
 #include "os/camera_state.hpp"
-#include "os/config.hpp"
-#include "os/sync_state.hpp"
+#include "os/file_config.hpp"
+#include "os/file_sync_state.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "codec/ccapi_date.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/keys.hpp"
 #include "targets.hpp"
 

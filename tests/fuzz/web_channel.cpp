@@ -1,6 +1,5 @@
 // Fuzz target for the sntpd ↔ sntpd-web channel's decoder; see targets.hpp.
-#include "os/web_channel.hpp"
-
+#include "os/ipc_web.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

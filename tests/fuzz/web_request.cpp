@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 #include "request.hpp"
 #include "targets.hpp"
 

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "fake_clock.hpp"
-#include "os/i2c.hpp"
+#include "os/rtc_i2c.hpp"
 
 namespace lansync::testing {
 

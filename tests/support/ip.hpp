@@ -1,10 +1,10 @@
-// Addresses and prefixes from text for tests: "192.168.4.1", "fd00::/8" (os/address.hpp parse_cidr).
+// Addresses and prefixes from text for tests: "192.168.4.1", "fd00::/8" (os/net_address.hpp parse_cidr).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include "core/access.hpp"
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::testing {
 

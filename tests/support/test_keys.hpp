@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 
 namespace lansync::testing {
 

@@ -1,9 +1,9 @@
-// Unit tests of access control (core/access) and CIDR parsing (os/address).
+// Unit tests of access control (core/access) and CIDR parsing (os/net_address).
 #include <gtest/gtest.h>
 
 #include "../support/ip.hpp"
 #include "core/access.hpp"
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::core {
 namespace {

@@ -1,11 +1,11 @@
-// Unit tests of the activity log (os/activity_log): appending lines.
+// Unit tests of the activity log (os/file_activity_log): appending lines.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "../support/temp_dir.hpp"
-#include "os/activity_log.hpp"
 #include "os/file.hpp"
+#include "os/file_activity_log.hpp"
 
 namespace lansync::os {
 namespace {

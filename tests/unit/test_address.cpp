@@ -1,7 +1,7 @@
-// Unit tests of address parsing (os/address).
+// Unit tests of address parsing (os/net_address).
 #include <gtest/gtest.h>
 
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::os {
 namespace {

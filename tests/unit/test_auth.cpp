@@ -9,8 +9,8 @@
 #include "codec/mac.hpp"
 #include "core/exchange.hpp"
 #include "core/server.hpp"
-#include "os/address.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
+#include "os/net_address.hpp"
 #include "proto/auth.hpp"
 
 namespace lansync::core {

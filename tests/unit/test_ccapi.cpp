@@ -1,8 +1,8 @@
-// Unit tests of the CCAPI bodies, URLs and SSDP texts (os/ccapi, os/http, os/ssdp).
+// Unit tests of the CCAPI bodies, URLs and SSDP texts (os/camera_ccapi, os/net_http, os/net_ssdp).
 #include <gtest/gtest.h>
 
-#include "os/ccapi.hpp"
-#include "os/ssdp.hpp"
+#include "os/camera_ccapi.hpp"
+#include "os/net_ssdp.hpp"
 
 namespace lansync::os {
 namespace {

@@ -1,11 +1,11 @@
-// Unit tests of running shell commands with a deadline (os/command): output, status,
+// Unit tests of running shell commands with a deadline (os/proc_command): output, status,
 // timeouts, cancellation, and that our blocked signals do not reach the command.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include "os/clock.hpp"
-#include "os/command.hpp"
+#include "os/proc_command.hpp"
 
 namespace lansync::os {
 namespace {

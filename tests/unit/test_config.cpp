@@ -1,7 +1,7 @@
-// Unit tests of `key value` configuration files (os/config).
+// Unit tests of `key value` configuration files (os/file_config).
 #include <gtest/gtest.h>
 
-#include "os/config.hpp"
+#include "os/file_config.hpp"
 
 namespace lansync::os {
 namespace {

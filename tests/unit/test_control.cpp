@@ -1,4 +1,4 @@
-// Tests of the local control socket (os/control).
+// Tests of the local control socket (os/ipc_control).
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,7 +11,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "os/clock.hpp"
-#include "os/control.hpp"
+#include "os/ipc_control.hpp"
 
 namespace lansync::os {
 namespace {

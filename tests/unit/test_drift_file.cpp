@@ -6,7 +6,7 @@
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
-#include "os/drift_file.hpp"
+#include "os/file_drift.hpp"
 
 namespace lansync::os {
 namespace {

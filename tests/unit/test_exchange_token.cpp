@@ -1,4 +1,4 @@
-// Unit tests of the exchange tokens (os/exchange_token): only ours, unaltered,
+// Unit tests of the exchange tokens (os/crypto_exchange_token): only ours, unaltered,
 // within their lifetime and once.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../support/seed.hpp"
-#include "os/exchange_token.hpp"
+#include "os/crypto_exchange_token.hpp"
 
 namespace lansync::os {
 namespace {

@@ -16,7 +16,7 @@
 #include "firmware/core/auth.hpp"
 #include "firmware/core/board.hpp"
 #include "firmware/core/ntp_client.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 #include "proto/keys.hpp"
 #include "proto/server.hpp"

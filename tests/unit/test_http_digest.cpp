@@ -1,10 +1,10 @@
-// Unit tests of HTTP digest authentication (os/http_digest) against RFC 7616's
+// Unit tests of HTTP digest authentication (os/net_http_digest) against RFC 7616's
 // worked example (§3.9.1), and of the challenge and header parsing.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "os/http_digest.hpp"
+#include "os/net_http_digest.hpp"
 
 namespace lansync::os::digest {
 namespace {

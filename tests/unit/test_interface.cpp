@@ -1,9 +1,9 @@
-// Unit tests of reading an interface's addresses (os/interface), on the loopback.
+// Unit tests of reading an interface's addresses (os/net_interface), on the loopback.
 #include <gtest/gtest.h>
 
 #include "core/phone.hpp"
-#include "os/address.hpp"
-#include "os/interface.hpp"
+#include "os/net_address.hpp"
+#include "os/net_interface.hpp"
 
 namespace lansync::os {
 namespace {

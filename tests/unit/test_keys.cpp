@@ -1,4 +1,4 @@
-// Unit tests of the key file reader and the key ring (os/keys): libsodium's
+// Unit tests of the key file reader and the key ring (os/crypto_keys): libsodium's
 // SHA-2, libcrypto's SHA-1 and AES-CMAC, checked against published vectors.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 
 namespace lansync::os {

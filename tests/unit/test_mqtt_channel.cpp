@@ -1,7 +1,7 @@
-// libsync/os/mqtt_channel: the messages between sntpd and sntpd-mqtt, and what decode() refuses.
+// libsync/os/ipc_mqtt: the messages between sntpd and sntpd-mqtt, and what decode() refuses.
 #include <gtest/gtest.h>
 
-#include "os/mqtt_channel.hpp"
+#include "os/ipc_mqtt.hpp"
 
 namespace lansync::os::mqtt {
 namespace {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "mqtt/mqtt_topics.hpp"
-#include "os/mqtt_channel.hpp"
+#include "os/ipc_mqtt.hpp"
 
 namespace lansync::sntpd {
 namespace {

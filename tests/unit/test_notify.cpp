@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "os/notify.hpp"
+#include "os/ipc_notify.hpp"
 
 namespace lansync::os {
 namespace {

@@ -13,9 +13,9 @@
 #include "../support/test_keys.hpp"
 #include "core/server.hpp"
 #include "flow/ntp_client.hpp"
-#include "os/keys.hpp"
-#include "os/simulated_clock.hpp"
-#include "os/udp.hpp"
+#include "os/clock_simulated.hpp"
+#include "os/crypto_keys.hpp"
+#include "os/net_udp.hpp"
 #include "proto/auth.hpp"
 
 namespace lansync::os {

@@ -12,7 +12,7 @@
 #include "../support/ip.hpp"
 #include "../support/seed.hpp"
 #include "core/phone.hpp"
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::core {
 namespace {

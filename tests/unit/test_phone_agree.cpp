@@ -11,8 +11,8 @@
 #include "../support/seed.hpp"
 #include "core/phone.hpp"
 #include "firmware/core/board_http.hpp"
-#include "os/address.hpp"
-#include "os/exchange_token.hpp"
+#include "os/crypto_exchange_token.hpp"
+#include "os/net_address.hpp"
 #include "proto/phone.hpp"
 #include "request.hpp"
 

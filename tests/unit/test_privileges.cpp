@@ -1,4 +1,4 @@
-// os/privileges: a process makes itself the OOM killer's first choice (sntpd-web); become_user
+// os/proc_privileges: a process makes itself the OOM killer's first choice (sntpd-web); become_user
 // switches users for good, and only with the right to; signal_as reaches a process of another user
 // through a helper that takes its user.  The switches need root: without it those tests say so.
 #include <grp.h>
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "in_child.hpp"
-#include "os/privileges.hpp"
+#include "os/proc_privileges.hpp"
 
 namespace lansync::os {
 namespace {

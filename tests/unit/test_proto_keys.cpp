@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/keys.hpp"
 
 namespace lansync::proto {

@@ -6,7 +6,7 @@
 
 #include "../support/hex.hpp"
 #include "core/exchange.hpp"
-#include "os/keys.hpp"
+#include "os/crypto_keys.hpp"
 #include "proto/server.hpp"
 
 namespace lansync::proto {

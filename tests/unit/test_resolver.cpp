@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "os/resolver.hpp"
+#include "os/net_resolver.hpp"
 
 namespace lansync::os {
 namespace {

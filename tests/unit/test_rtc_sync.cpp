@@ -14,9 +14,9 @@
 #include "core/drift_log.hpp"
 #include "core/rtc.hpp"
 #include "flow/rtc_sync.hpp"
+#include "os/file_sync_state.hpp"
 #include "os/rtc_ds3231.hpp"
 #include "os/rtc_kernel.hpp"
-#include "os/sync_state.hpp"
 
 namespace lansync::os {
 namespace {

@@ -4,7 +4,7 @@
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
 #include "flow/set_clock.hpp"
-#include "os/sync_state.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::os {
 namespace {

@@ -1,4 +1,4 @@
-// os/signals: SIGTERM and SIGINT sent to a program become data on its descriptor, and do not kill it.
+// os/proc_signals: SIGTERM and SIGINT sent to a program become data on its descriptor, and do not kill it.
 // In a child process each, so that the test runner keeps its own signal mask.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <cerrno>
 
 #include "in_child.hpp"
-#include "os/signals.hpp"
+#include "os/proc_signals.hpp"
 
 namespace lansync::os {
 namespace {

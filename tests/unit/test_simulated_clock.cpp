@@ -1,12 +1,12 @@
-// Unit tests of the simulated clock (os/simulated_clock): the base clock plus
+// Unit tests of the simulated clock (os/clock_simulated): the base clock plus
 // an offset that steps and slews move, the base clock never touched.
 #include <gtest/gtest.h>
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
 #include "flow/set_clock.hpp"
-#include "os/simulated_clock.hpp"
-#include "os/sync_state.hpp"
+#include "os/clock_simulated.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::os {
 namespace {

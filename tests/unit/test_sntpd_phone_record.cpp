@@ -9,8 +9,8 @@
 
 #include "../support/fake_clock.hpp"
 #include "../support/temp_dir.hpp"
-#include "os/activity_log.hpp"
 #include "os/file.hpp"
+#include "os/file_activity_log.hpp"
 #include "status/activity.hpp"
 #include "web/phone_record.hpp"
 

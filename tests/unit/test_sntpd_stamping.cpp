@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "os/udp.hpp"
+#include "os/net_udp.hpp"
 #include "stamping.hpp"
 #include "status/status_json.hpp"
 #include "status/status_text.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "../support/temp_dir.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 #include "web/tls_files.hpp"
 
 namespace lansync::sntpd {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "../support/test_keys.hpp"
-#include "os/simulated_clock.hpp"
-#include "os/udp.hpp"
+#include "os/clock_simulated.hpp"
+#include "os/net_udp.hpp"
 #include "proto/auth.hpp"
 #include "upstream/upstreams.hpp"
 

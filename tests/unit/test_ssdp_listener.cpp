@@ -1,10 +1,10 @@
-// Unit tests of what an SSDP datagram says of the camera (os/ssdp_listener's classify_camera_ssdp):
+// Unit tests of what an SSDP datagram says of the camera (os/net_ssdp_listener's classify_camera_ssdp):
 // only the CCAPI service counts, and only when its LOCATION names the sender.  The sockets are
 // tested in a network namespace of their own (tests/interop/camsync_watch.sh), as they reach the LAN.
 #include <gtest/gtest.h>
 
-#include "os/ssdp.hpp"
-#include "os/ssdp_listener.hpp"
+#include "os/net_ssdp.hpp"
+#include "os/net_ssdp_listener.hpp"
 
 namespace lansync::os {
 namespace {

@@ -1,4 +1,4 @@
-// Unit tests of the sync-state file: format, validation, atomic replacement (os/sync_state).
+// Unit tests of the sync-state file: format, validation, atomic replacement (os/file_sync_state).
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
-#include "os/boot.hpp"
-#include "os/sync_state.hpp"
+#include "os/clock_boot.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::os {
 namespace {

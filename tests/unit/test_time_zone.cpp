@@ -1,4 +1,4 @@
-// Unit tests of the local zone as standard offset + dst (os/time_zone), and of
+// Unit tests of the local zone as standard offset + dst (os/clock_zone), and of
 // the whole path a camera's date string takes: instant -> zone -> CCAPI
 // string -> instant, in zones with northern, southern, half-hour, 30-minute
 // and negative summer time.
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "codec/ccapi_date.hpp"
-#include "os/time_zone.hpp"
+#include "os/clock_zone.hpp"
 
 namespace lansync::os {
 namespace {
@@ -126,7 +126,7 @@ TEST(TimeZone, WallClockAndUtcAgreeWithTheCLibraryAllYear) {
 
 TEST(TimeZone, RulesHoldPast2038) {
   // 2040-07-15 12:00 UTC: past a 32-bit time_t, where the C library's zone
-  // code is asked with a 64-bit one (os/time_zone.cpp).
+  // code is asked with a 64-bit one (os/clock_zone.cpp).
   constexpr int64_t kJul15_2040_12Z = 2'225'966'400;
   bool dst = false;
   std::string s = ccapi_string(kJul15_2040_12Z, "Europe/Berlin", &dst);

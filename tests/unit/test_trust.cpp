@@ -6,7 +6,7 @@
 #include "core/trust.hpp"
 #include "flow/trust.hpp"
 #include "os/file.hpp"
-#include "os/sync_state.hpp"
+#include "os/file_sync_state.hpp"
 
 namespace lansync::core {
 namespace {

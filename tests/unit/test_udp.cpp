@@ -1,4 +1,4 @@
-// Tests of UDP sockets on loopback: kernel timestamps, batches, transmit timestamps (os/udp).
+// Tests of UDP sockets on loopback: kernel timestamps, batches, transmit timestamps (os/net_udp).
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -6,7 +6,7 @@
 
 #include "../support/hex.hpp"
 #include "os/clock.hpp"
-#include "os/udp.hpp"
+#include "os/net_udp.hpp"
 
 namespace lansync::os {
 namespace {

@@ -1,9 +1,9 @@
-// os/web_channel: the sntpd ↔ sntpd-web messages round-trip, and every malformed datagram is refused.
+// os/ipc_web: the sntpd ↔ sntpd-web messages round-trip, and every malformed datagram is refused.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 
 namespace lansync::os::web {
 namespace {

@@ -1,7 +1,7 @@
 // tools/sntpd-web/request: how sntpd-web judges a request before and after reading its body.
 #include <gtest/gtest.h>
 
-#include "os/address.hpp"
+#include "os/net_address.hpp"
 #include "request.hpp"
 
 namespace lansync::web {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/drift_log.hpp"
-#include "os/http.hpp"
+#include "os/net_http.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::camsync {

@@ -12,14 +12,14 @@
 #include <optional>
 
 #include "core/camera_watch.hpp"
-#include "os/address.hpp"
+#include "os/camera_ccapi.hpp"
 #include "os/camera_request.hpp"
 #include "os/camera_state.hpp"
-#include "os/ccapi.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
-#include "os/signals.hpp"
-#include "os/ssdp_listener.hpp"
+#include "os/net_address.hpp"
+#include "os/net_ssdp_listener.hpp"
+#include "os/proc_signals.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::camsync {

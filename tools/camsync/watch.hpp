@@ -1,6 +1,6 @@
 // camsync --watch: stay running and ask for a camsync run when the camera appears on the LAN.
 //
-// It listens for SSDP (os/ssdp_listener.hpp), applies core::CameraWatch's rules (the camera's
+// It listens for SSDP (os/net_ssdp_listener.hpp), applies core::CameraWatch's rules (the camera's
 // ssdp:alive after an absence, or its first word after a failed run; runs at least 30 s apart,
 // 3 per 10 min) and asks for a run the way a page does: it replaces the camera-request file, which
 // camsync.path watches, so that the run is camsync.service's as always (one at a time, with its

@@ -28,7 +28,7 @@
 #include "core/duration.hpp"
 #include "core/regression.hpp"
 #include "os/clock.hpp"
-#include "os/signals.hpp"
+#include "os/proc_signals.hpp"
 
 namespace lansync::driftlog {
 namespace {

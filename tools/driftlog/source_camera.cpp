@@ -9,7 +9,7 @@
 // Cameras with digest authentication are camsync's business: this source
 // takes none (a password does not belong on a command line).
 #include "flow/camera_sync.hpp"
-#include "os/ccapi.hpp"
+#include "os/camera_ccapi.hpp"
 #include "os/clock.hpp"
 #include "source.hpp"
 

@@ -11,7 +11,7 @@
 #include <cmath>
 
 #include "os/clock.hpp"
-#include "os/command.hpp"
+#include "os/proc_command.hpp"
 #include "source.hpp"
 
 namespace lansync::driftlog {

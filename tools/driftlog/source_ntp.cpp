@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "flow/ntp_client.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/net_address.hpp"
 #include "source.hpp"
 
 namespace lansync::driftlog {

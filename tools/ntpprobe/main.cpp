@@ -16,10 +16,10 @@
 #include "core/select.hpp"
 #include "flow/ntp_client.hpp"
 #include "flow/set_clock.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/keys.hpp"
-#include "os/sync_state.hpp"
+#include "os/crypto_keys.hpp"
+#include "os/file_sync_state.hpp"
+#include "os/net_address.hpp"
 #include "proto/units.hpp"
 #include "report.hpp"
 

@@ -15,8 +15,8 @@
 #include "codec/timestamp.hpp"
 #include "commands.hpp"
 #include "os/clock.hpp"
+#include "os/file_sync_state.hpp"
 #include "os/rtc.hpp"
-#include "os/sync_state.hpp"
 
 int main(int argc, char** argv) {
   using namespace lansync;

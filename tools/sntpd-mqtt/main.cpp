@@ -1,6 +1,6 @@
 // sntpd-mqtt: sntpd's MQTT publisher (--mqtt) in a process of its own, started and supervised by sntpd.
 //
-// sntpd creates the channel (os/mqtt_channel.hpp) and executes this program as the web process's
+// sntpd creates the channel (os/ipc_mqtt.hpp) and executes this program as the web process's
 // user without capabilities, with the broker's address and topics on the command line and, when
 // given, the credentials (--mqtt-credentials, "USERNAME\nPASSWORD") and the CA file (--mqtt-ca)
 // as sealed memory files read as root by sntpd.  It publishes what sntpd sends (publisher.hpp)
@@ -15,10 +15,10 @@
 
 #include "cli/command_line.hpp"
 #include "os/file.hpp"
+#include "os/ipc_mqtt.hpp"
 #include "os/log.hpp"
-#include "os/mqtt_channel.hpp"
-#include "os/privileges.hpp"
-#include "os/signals.hpp"
+#include "os/proc_privileges.hpp"
+#include "os/proc_signals.hpp"
 #include "publisher.hpp"
 
 namespace {

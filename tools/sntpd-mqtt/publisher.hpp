@@ -6,7 +6,7 @@
 // fails, is refused, goes unanswered for the keepalive or is lost is tried again after a delay of
 // 1 s doubling up to 5 min (core::Backoff), back to 1 s once a connection is accepted.  The first
 // failure after a success (or at start) is logged; the others, until the next success, only with
-// --verbose.  Every change of state is reported to sntpd (os/mqtt_channel.hpp).
+// --verbose.  Every change of state is reported to sntpd (os/ipc_mqtt.hpp).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/backoff.hpp"
-#include "os/mqtt_channel.hpp"
+#include "os/ipc_mqtt.hpp"
 #include "outbox.hpp"
 
 struct mosquitto;

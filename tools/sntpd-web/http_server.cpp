@@ -11,10 +11,10 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/interface.hpp"
 #include "os/log.hpp"
+#include "os/net_address.hpp"
+#include "os/net_interface.hpp"
 
 namespace lansync::web {
 

@@ -8,7 +8,7 @@
 // class adds a deadline for each whole request (from the accept, or from the end of the previous
 // request on a kept-alive connection), enforced by sweep().  Each request is judged by
 // request.hpp; what needs sntpd (the time, metrics, an exchange, a set) is asked over the
-// channel (os/web_channel.hpp) and answered with sntpd's status and body as they are.  With a
+// channel (os/ipc_web.hpp) and answered with sntpd's status and body as they are.  With a
 // certificate and key (--http-tls-cert) it serves HTTPS only, through libmicrohttpd's GnuTLS.
 #pragma once
 
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "core/phone.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 #include "request.hpp"
 
 struct MHD_Daemon;

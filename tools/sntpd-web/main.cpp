@@ -1,6 +1,6 @@
 // sntpd-web: sntpd's HTTP interface (--http) in a process of its own, started and supervised by sntpd.
 //
-// sntpd binds the --http socket, creates the channel (os/web_channel.hpp) and executes this
+// sntpd binds the --http socket, creates the channel (os/ipc_web.hpp) and executes this
 // program as its --user without capabilities, with the two descriptors and the --http-set-*
 // settings on the command line (with --http-tls-cert, the certificate and key as two sealed memory
 // files, read here and closed).  It serves until SIGTERM, or until sntpd closes the channel; if it
@@ -18,13 +18,13 @@
 
 #include "cli/command_line.hpp"
 #include "http_server.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
 #include "os/file.hpp"
+#include "os/ipc_web.hpp"
 #include "os/log.hpp"
-#include "os/privileges.hpp"
-#include "os/signals.hpp"
-#include "os/web_channel.hpp"
+#include "os/net_address.hpp"
+#include "os/proc_privileges.hpp"
+#include "os/proc_signals.hpp"
 
 namespace lansync::web {
 namespace {

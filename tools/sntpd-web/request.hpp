@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "core/phone.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 
 namespace lansync::web {
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "event_loop.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/udp.hpp"
+#include "os/net_address.hpp"
+#include "os/net_udp.hpp"
 #include "proto/auth.hpp"
 
 namespace lansync::sntpd {

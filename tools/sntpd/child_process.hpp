@@ -19,7 +19,7 @@
 
 #include "core/backoff.hpp"
 #include "os/fd.hpp"
-#include "os/privileges.hpp"
+#include "os/proc_privileges.hpp"
 
 namespace lansync::sntpd {
 

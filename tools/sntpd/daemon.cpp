@@ -6,8 +6,8 @@
 #include "cli/command_line.hpp"
 #include "event_loop.hpp"
 #include "mqtt/mqtt_service.hpp"
+#include "os/ipc_notify.hpp"
 #include "os/log.hpp"
-#include "os/notify.hpp"
 #include "os/random.hpp"
 #include "web/web_service.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "os/clock.hpp"
 #include "os/log.hpp"
-#include "os/signals.hpp"
+#include "os/proc_signals.hpp"
 
 namespace lansync::sntpd {
 

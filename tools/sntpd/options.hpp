@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "os/camera_state.hpp"
-#include "os/control.hpp"
-#include "os/drift_file.hpp"
-#include "os/sync_state.hpp"
+#include "os/file_drift.hpp"
+#include "os/file_sync_state.hpp"
+#include "os/ipc_control.hpp"
 
 namespace lansync::sntpd {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "os/udp.hpp"
+#include "os/net_udp.hpp"
 #include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {

@@ -25,7 +25,7 @@
 #include "core/server.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
-#include "os/udp.hpp"
+#include "os/net_udp.hpp"
 #include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "os/clock.hpp"
+#include "os/ipc_seqpacket.hpp"
 #include "os/log.hpp"
-#include "os/seqpacket.hpp"
 
 namespace lansync::sntpd {
 namespace {

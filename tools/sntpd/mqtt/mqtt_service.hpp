@@ -1,7 +1,7 @@
 // sntpd's MQTT publisher (--mqtt): the state for a dashboard, through sntpd-mqtt.
 //
 // sntpd renders what is published (mqtt_topics.hpp) and hands it over the channel
-// (os/mqtt_channel.hpp) to sntpd-mqtt, a process of its own (tools/sntpd-mqtt): libmosquitto,
+// (os/ipc_mqtt.hpp) to sntpd-mqtt, a process of its own (tools/sntpd-mqtt): libmosquitto,
 // its TLS and the broker's connection stay out of the NTP process, which never waits on the
 // broker, and a broker that misbehaves can exhaust at most that process (its own bounds, and
 // RLIMIT_DATA).  It runs as the web process's user, without any capability (child_process.hpp),
@@ -23,8 +23,8 @@
 #include "heartbeat.hpp"
 #include "mqtt/mqtt_topics.hpp"
 #include "os/fd.hpp"
-#include "os/mqtt_channel.hpp"
-#include "os/privileges.hpp"
+#include "os/ipc_mqtt.hpp"
+#include "os/proc_privileges.hpp"
 #include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/drift_log.hpp"
-#include "os/mqtt_channel.hpp"
+#include "os/ipc_mqtt.hpp"
 #include "status/status_json.hpp"
 
 namespace lansync::sntpd {

@@ -29,7 +29,7 @@
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
-#include "os/udp.hpp"
+#include "os/net_udp.hpp"
 #include "reference/camera_fallback.hpp"
 #include "reference/clock_writer.hpp"
 #include "reference/reference_part.hpp"

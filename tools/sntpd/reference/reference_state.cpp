@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "os/sync_state.hpp"
+#include "os/file_sync_state.hpp"
 #include "reference/references.hpp"
 
 namespace lansync::sntpd {

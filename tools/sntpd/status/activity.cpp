@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/trust.hpp"
-#include "os/activity_log.hpp"
+#include "os/file_activity_log.hpp"
 #include "os/log.hpp"
 #include "status/status_json.hpp"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "event_loop.hpp"
-#include "os/control.hpp"
+#include "os/ipc_control.hpp"
 #include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {

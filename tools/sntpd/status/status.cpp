@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "os/control.hpp"
+#include "os/ipc_control.hpp"
 
 namespace lansync::sntpd {
 

@@ -20,8 +20,8 @@
 
 #include "core/phone.hpp"
 #include "core/server.hpp"
-#include "os/udp.hpp"
-#include "os/web_limit.hpp"
+#include "os/ipc_web_limit.hpp"
+#include "os/net_udp.hpp"
 
 namespace lansync::sntpd {
 

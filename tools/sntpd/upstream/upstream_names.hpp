@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "os/address.hpp"
-#include "os/resolver.hpp"
+#include "os/net_address.hpp"
+#include "os/net_resolver.hpp"
 #include "proto/auth.hpp"
 #include "status/status_snapshot.hpp"
 

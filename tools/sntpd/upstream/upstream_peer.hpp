@@ -18,9 +18,9 @@
 
 #include "core/upstream.hpp"
 #include "core/upstream_pool.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
-#include "os/udp.hpp"
+#include "os/net_address.hpp"
+#include "os/net_udp.hpp"
 #include "proto/client.hpp"
 #include "status/status_snapshot.hpp"
 #include "upstream/upstream_names.hpp"

@@ -2,8 +2,8 @@
 // kernel PPS device (--gps pps:/dev/ppsN), as one more upstream source.
 //
 // gpsd writes the receiver's time (or the pulse per second it timed) into
-// an NTP SHM segment about once a second (os/shm_refclock); the kernel
-// timestamps each pulse's edge (os/pps).  A pulse says where a second starts,
+// an NTP SHM segment about once a second (os/clock_shm); the kernel
+// timestamps each pulse's edge (os/clock_pps).  A pulse says where a second starts,
 // not which one: the second is the one a receiver's time names (chronyd's
 // `lock`: the receiver's reading, as late as it was learned to be, or
 // kUnlearnedLatenessNs before that), or, while an NTP server is the system
@@ -35,8 +35,8 @@
 #include "core/refclock.hpp"
 #include "core/upstream.hpp"
 #include "os/clock.hpp"
-#include "os/pps.hpp"
-#include "os/shm_refclock.hpp"
+#include "os/clock_pps.hpp"
+#include "os/clock_shm.hpp"
 #include "status/status_snapshot.hpp"
 
 namespace lansync::sntpd {

@@ -1,7 +1,7 @@
 // The upstream servers in the daemon; see upstream_set.hpp.
 #include "upstream/upstream_set.hpp"
 
-#include "os/drift_file.hpp"
+#include "os/file_drift.hpp"
 #include "os/log.hpp"
 #include "upstream/upstreams.hpp"
 

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "core/upstream.hpp"
-#include "os/address.hpp"
 #include "os/clock.hpp"
+#include "os/net_address.hpp"
 #include "proto/auth.hpp"
 #include "proto/client.hpp"
 #include "status/status_snapshot.hpp"

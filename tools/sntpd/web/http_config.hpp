@@ -9,7 +9,7 @@
 
 #include "core/phone.hpp"
 #include "os/fd.hpp"
-#include "os/privileges.hpp"
+#include "os/proc_privileges.hpp"
 
 namespace lansync::sntpd {
 

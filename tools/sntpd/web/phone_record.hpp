@@ -11,7 +11,7 @@
 
 #include "core/phone.hpp"
 #include "os/clock.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 #include "status/activity.hpp"
 #include "status/status_snapshot.hpp"
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 
 #include "os/file.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 
 namespace lansync::sntpd {
 

@@ -8,8 +8,8 @@
 
 #include "core/drift_log.hpp"
 #include "os/camera_request.hpp"
+#include "os/clock_zone.hpp"
 #include "os/log.hpp"
-#include "os/time_zone.hpp"
 #include "proto/units.hpp"
 #include "status/activity.hpp"
 #include "status/metrics.hpp"

@@ -8,8 +8,8 @@
 
 #include <cerrno>
 
-#include "os/address.hpp"
 #include "os/log.hpp"
+#include "os/net_address.hpp"
 
 namespace lansync::sntpd {
 namespace {

@@ -27,7 +27,7 @@
 #include "os/clock.hpp"
 #include "os/error.hpp"
 #include "os/fd.hpp"
-#include "os/web_channel.hpp"
+#include "os/ipc_web.hpp"
 #include "status/status_snapshot.hpp"
 #include "web/http_config.hpp"
 
