@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/filter.hpp"
+#include "os/fd.hpp"
 #include "os/net_udp.hpp"
 #include "os/random.hpp"
 #include "proto/client.hpp"

@@ -1,7 +1,10 @@
-// An owned file descriptor, closed when it goes out of scope.
+// An owned file descriptor, closed when it goes out of scope; and waiting on descriptors.
 #pragma once
 
 #include <unistd.h>
+
+#include <cstdint>
+#include <vector>
 
 namespace lansync::os {
 
@@ -36,5 +39,10 @@ class Fd {
  private:
   int fd_ = -1;
 };
+
+// Waits up to timeout_ns (nanosecond resolution, ppoll) until one of fds (a negative one is
+// skipped) is readable or in error; sets (*ready)[i] for each that is.  False on an error other
+// than a signal's interruption (an interruption returns true with nothing ready).
+bool wait_readable(const std::vector<int>& fds, int64_t timeout_ns, std::vector<bool>* ready);
 
 }  // namespace lansync::os

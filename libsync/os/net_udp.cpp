@@ -10,7 +10,6 @@
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -328,18 +327,6 @@ bool extract_udp_payload(const uint8_t* frame, size_t size, core::IpAddress* des
 
 bool would_block(const Error& e) {
   return e.code == std::errc::operation_would_block || e.code == std::errc::resource_unavailable_try_again;
-}
-
-bool wait_readable(const std::vector<int>& fds, int64_t timeout_ns, std::vector<bool>* ready) {
-  std::vector<pollfd> polled(fds.size());
-  for (size_t i = 0; i < fds.size(); ++i) polled[i] = {fds[i], POLLIN, 0};
-  timespec wait{static_cast<time_t>(timeout_ns / 1'000'000'000),
-                static_cast<long>(timeout_ns % 1'000'000'000)};
-  int rc = ::ppoll(polled.data(), polled.size(), &wait, nullptr);
-  ready->assign(fds.size(), false);
-  if (rc < 0) return errno == EINTR;
-  for (size_t i = 0; i < fds.size(); ++i) (*ready)[i] = fds[i] >= 0 && polled[i].revents != 0;
-  return true;
 }
 
 }  // namespace lansync::os

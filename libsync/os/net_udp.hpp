@@ -154,11 +154,6 @@ class UdpSocket::Batch {
 // True when an OsResult failed only because nothing was waiting.
 bool would_block(const Error& e);
 
-// Waits up to timeout_ns (nanosecond resolution, ppoll) until one of fds (a negative one is
-// skipped) is readable or in error; sets (*ready)[i] for each that is.  False on an error other
-// than a signal's interruption (an interruption returns true with nothing ready).
-bool wait_readable(const std::vector<int>& fds, int64_t timeout_ns, std::vector<bool>* ready);
-
 // The UDP payload in a packet the kernel looped back with a transmit
 // timestamp: skips the Ethernet (and VLAN), IPv4 or IPv6, and UDP headers.
 // Returns false for anything else.

@@ -1,13 +1,7 @@
 // Shell commands with a deadline; see proc_command.hpp.
-// 64-bit time_t in this file (ppoll): see os/clock.cpp.
-#ifndef _TIME_BITS
-#define _TIME_BITS 64
-#define _FILE_OFFSET_BITS 64
-#endif
 #include "os/proc_command.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -17,7 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <ctime>
+#include <vector>
 
 #include "os/clock.hpp"
 #include "os/fd.hpp"
@@ -124,6 +118,7 @@ OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t d
 
   CommandOutcome outcome;
   bool out_open = true, err_open = true, exited = false;
+  std::vector<bool> ready;  // of out, err, the pidfd and cancel_fd
   while (!exited || out_open || err_open) {
     if (exited) {
       // The shell is gone; take what is already in the pipes, and no more waiting.
@@ -136,25 +131,20 @@ OsResult<CommandOutcome> run_shell_command(const std::string& command, int64_t d
       outcome.end = CommandOutcome::End::TimedOut;
       break;
     }
-    pollfd fds[4] = {{out_open ? out_r.get() : -1, POLLIN, 0},
-                     {err_open ? err_r.get() : -1, POLLIN, 0},
-                     {pidfd.get(), POLLIN, 0},
-                     {cancel_fd, POLLIN, 0}};
     // Without a pidfd (an old kernel), look for the exit every 10 ms.
     if (pidfd.get() < 0) left_ns = std::min<int64_t>(left_ns, 10'000'000);
-    timespec wait{static_cast<time_t>(left_ns / 1'000'000'000), static_cast<long>(left_ns % 1'000'000'000)};
-    int n = ::ppoll(fds, 4, &wait, nullptr);
-    if (n < 0 && errno != EINTR) {
+    if (!wait_readable({out_open ? out_r.get() : -1, err_open ? err_r.get() : -1, pidfd.get(), cancel_fd},
+                       left_ns, &ready)) {
       outcome.end = CommandOutcome::End::TimedOut;
       break;
     }
-    if (fds[3].fd >= 0 && fds[3].revents != 0) {
+    if (ready[3]) {
       outcome.end = CommandOutcome::End::Cancelled;
       break;
     }
-    if (fds[0].revents != 0) out_open = drain(out_r.get(), outcome.out, false, kMaxOut);
-    if (fds[1].revents != 0) err_open = drain(err_r.get(), outcome.err, true, kMaxErr);
-    if (pidfd.get() < 0 || fds[2].revents != 0) exited = has_exited(pid);
+    if (ready[0]) out_open = drain(out_r.get(), outcome.out, false, kMaxOut);
+    if (ready[1]) err_open = drain(err_r.get(), outcome.err, true, kMaxErr);
+    if (pidfd.get() < 0 || ready[2]) exited = has_exited(pid);
   }
   // Whatever is left of the command's group goes: the stragglers, or all of it at the deadline.
   ::kill(-pid, SIGKILL);

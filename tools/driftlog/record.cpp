@@ -8,26 +8,21 @@
 // read from a signalfd, so they end the wait for the next slot at once and a
 // measurement in progress (a command is killed; an NTP burst ends within its
 // timeout).  Every row is written and flushed when measured.
-// 64-bit time_t in this file (ppoll): see os/clock.cpp.
-#ifndef _TIME_BITS
-#define _TIME_BITS 64
-#define _FILE_OFFSET_BITS 64
-#endif
 #include "record.hpp"
 
 #include <fmt/core.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
+#include <vector>
 
 #include "core/duration.hpp"
 #include "core/regression.hpp"
 #include "os/clock.hpp"
+#include "os/fd.hpp"
 #include "os/proc_signals.hpp"
 
 namespace lansync::driftlog {
@@ -38,17 +33,15 @@ bool wait_until(int64_t deadline_ns, int signal_fd) {
   for (;;) {
     int64_t left = deadline_ns - os::monotonic_ns();
     if (left <= 0) return true;
-    pollfd pfd{signal_fd, POLLIN, 0};
-    timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
-    int rc = ::ppoll(&pfd, 1, &ts, nullptr);
-    if (rc > 0) return false;
-    if (rc < 0 && errno != EINTR) return true;
+    std::vector<bool> ready;
+    if (!os::wait_readable({signal_fd}, left, &ready)) return true;
+    if (ready[0]) return false;
   }
 }
 
 bool signal_pending(int signal_fd) {
-  pollfd pfd{signal_fd, POLLIN, 0};
-  return ::poll(&pfd, 1, 0) > 0;
+  std::vector<bool> ready;
+  return os::wait_readable({signal_fd}, 0, &ready) && ready[0];
 }
 
 bool write_out(const std::string& text) {
