@@ -17,11 +17,22 @@ ControlLine take_control_bytes(std::string& pending, std::string_view data) {
   return pending.size() > kMaxControlRequest ? ControlLine::TooLong : ControlLine::Partial;
 }
 
+const char* control_request_line(ControlRequest r) {
+  switch (r) {
+    case ControlRequest::Status: return "status";
+    case ControlRequest::Clients: return "clients";
+    case ControlRequest::StatusText: return "status text";
+    case ControlRequest::ClientsText: return "clients text";
+    case ControlRequest::Unknown: break;
+  }
+  return "";
+}
+
 ControlRequest parse_control_request(std::string_view line) {
-  if (line == "status") return ControlRequest::Status;
-  if (line == "clients") return ControlRequest::Clients;
-  if (line == "status text") return ControlRequest::StatusText;
-  if (line == "clients text") return ControlRequest::ClientsText;
+  for (ControlRequest r : {ControlRequest::Status, ControlRequest::Clients, ControlRequest::StatusText,
+                           ControlRequest::ClientsText}) {
+    if (line == control_request_line(r)) return r;
+  }
   return ControlRequest::Unknown;
 }
 

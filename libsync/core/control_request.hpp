@@ -38,8 +38,10 @@ enum class ControlRequest {
   Unknown,      // anything else
 };
 
-// The request a line names: exactly "status", "clients", "status text" or "clients text",
-// nothing around them.
+// The line that asks for r ("status", "clients", "status text", "clients text"; "" for Unknown),
+// without its newline: what `sntpd status` sends.
+const char* control_request_line(ControlRequest r);
+// The request a line names: exactly one of those lines, nothing around it.
 ControlRequest parse_control_request(std::string_view line);
 
 }  // namespace lansync::core

@@ -58,6 +58,8 @@ TEST(ControlRequest, OnlyTheExactWordsNameARequest) {
   EXPECT_EQ(parse_control_request("clients"), ControlRequest::Clients);
   EXPECT_EQ(parse_control_request("status text"), ControlRequest::StatusText);
   EXPECT_EQ(parse_control_request("clients text"), ControlRequest::ClientsText);
+  EXPECT_STREQ(control_request_line(ControlRequest::StatusText), "status text");
+  EXPECT_STREQ(control_request_line(ControlRequest::Unknown), "");
   for (const char* other : {"", "Status", "status\r", " status", "status ", "clients2", "reload",
                             "status  text", "status text ", "text", "status json"}) {
     EXPECT_EQ(parse_control_request(other), ControlRequest::Unknown) << other;

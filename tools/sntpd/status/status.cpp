@@ -5,13 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/control_request.hpp"
 #include "os/ipc_control.hpp"
 
 namespace lansync::sntpd {
 
 int print_status(const std::string& control_path, bool json, bool clients) {
-  const char* request = json ? (clients ? "clients" : "status") : (clients ? "clients text" : "status text");
-  auto answer = os::control_request(control_path, request);
+  using core::ControlRequest;
+  ControlRequest request = json ? (clients ? ControlRequest::Clients : ControlRequest::Status)
+                                : (clients ? ControlRequest::ClientsText : ControlRequest::StatusText);
+  auto answer = os::control_request(control_path, core::control_request_line(request));
   if (!answer) {
     fmt::print(stderr, "sntpd: error: {} (is sntpd running? see --control)\n", answer.error().message);
     return 1;
