@@ -14,7 +14,6 @@ including it, so that a change low down rebuilds only what uses it.
                                  every source whose chain is, with that chain
     include_depth.py --self-test checks the walk on a small tree of its own
 """
-import functools
 import os
 import re
 import sys
@@ -58,16 +57,22 @@ def graph(root, files):
 def deepest(edges):
     """For each file, the longest chain of headers below it (a list, the file itself first)."""
 
-    @functools.lru_cache(maxsize=None)
-    def chain(f, visiting=()):
-        best = [f]
-        for g in edges[f]:
-            if g in visiting:  # a cycle: #pragma once ends it, and so does this walk
-                continue
-            below = chain(g, visiting + (f,))
-            if len(below) + 1 > len(best):
-                best = [f] + below
-        return best
+    chains = {}
+    walking = set()
+
+    def chain(f):
+        if f not in chains:
+            walking.add(f)
+            best = [f]
+            for g in edges[f]:
+                if g in walking:  # a cycle: #pragma once ends it, and so does this walk
+                    continue
+                below = chain(g)
+                if len(below) + 1 > len(best):
+                    best = [f] + below
+            walking.discard(f)
+            chains[f] = best
+        return chains[f]
 
     return {f: chain(f) for f in edges}
 

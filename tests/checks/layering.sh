@@ -67,20 +67,18 @@ while IFS= read -r line; do
 done < <(includes firmware | grep -v '^firmware/core/' | grep -E '#include "' |
   grep -v -E "#include \"(($libsync_dirs|firmware)/|[^/\"]+\")")
 
-# tools/X: libsync, tools/common, and files of its own (a plain name from its top folder or the
-# including file's, FOLDER/NAME from one of its folders by role, as tools/sntpd/upstream/).
+# tools/X: libsync, tools/common, and files of its own, named from its top folder (its include
+# path): NAME, or FOLDER/NAME in one of its folders by role, as tools/sntpd/upstream/.
 for dir in tools/*/; do
   tool=${dir%/}
   while IFS= read -r line; do
-    file=${line%%:*}
     header=$(sed -E 's/.*#include "([^"]*)".*/\1/' <<<"$line")
     case "$header" in
       codec/* | proto/* | core/* | os/* | flow/* | cli/*) ;;
       common/* | ../common/*) ;;
       nlohmann/* | fmt/* | CLI/*) ;; # libraries, written with quotes
       */*/*) bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
-      */*) [ -f "$tool/$header" ] || bad "$tool may include libsync, tools/common and its own files, not: $line" ;;
-      *) [ -f "$tool/$header" ] || [ -f "$(dirname "$file")/$header" ] ||
+      *) [ -f "$tool/$header" ] ||
         bad "$tool may include libsync, tools/common and its own files ($header is not in $tool/): $line" ;;
     esac
   done < <(includes "$dir" | grep -E '#include "')
@@ -91,15 +89,11 @@ done
 shopt -s nullglob globstar
 for dir in tools/*/; do
   tool=${dir%/}
-  # A part is named by its path below the tool (upstream/upstream_peer); includes are resolved from
-  # the tool's top folder, then from the including file's.
+  # A part is named by its path below the tool (upstream/upstream_peer), as its includes name it.
   edges=$(for f in "$tool"/**/*.[ch]pp; do
     from=${f#"$tool"/}
     from=${from%.*}
     sed -nE 's/^\s*#\s*include "([^"]+)\.hpp".*/\1/p' "$f" | while read -r to; do
-      if [ ! -f "$tool/$to.hpp" ] && [ -f "$(dirname "$f")/$to.hpp" ]; then
-        to=$(dirname "${f#"$tool"/}")/$to
-      fi
       if [ "$to" != "$from" ] && [ -f "$tool/$to.hpp" ]; then echo "$from $to"; fi
     done
   done | sort -u)
