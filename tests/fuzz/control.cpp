@@ -37,11 +37,17 @@ void check_line(const std::string& line, std::string_view sent) {
           "a line that is not what the connection sent before its first newline");
   require(line.size() <= core::kMaxControlRequest, "a line longer than the bound");
   std::string answer = service().answer(line);
-  require(!answer.empty() && answer.back() == '\n' && answer.find('\n') == answer.size() - 1,
-          "an answer that is not one line");
+  require(!answer.empty() && answer.back() == '\n', "an answer that does not end its last line");
+  core::ControlRequest request = core::parse_control_request(line);
+  if (request == core::ControlRequest::StatusText || request == core::ControlRequest::ClientsText) {
+    // Text answers are what `sntpd status` prints: lines, no JSON, no NUL.
+    require(answer.find('\0') == std::string::npos, "a text answer with a NUL byte");
+    return;
+  }
+  require(answer.find('\n') == answer.size() - 1, "a JSON answer that is not one line");
   auto json = nlohmann::json::parse(answer, nullptr, /*allow_exceptions=*/false);
   require(!json.is_discarded(), "an answer that is not JSON");
-  bool unknown = core::parse_control_request(line) == core::ControlRequest::Unknown;
+  bool unknown = request == core::ControlRequest::Unknown;
   require(unknown == json.contains("error"), "an error for a known request, or none for an unknown one");
 }
 
