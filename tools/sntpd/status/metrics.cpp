@@ -29,6 +29,12 @@ void counter(PrometheusText& m, const char* name, const char* help, uint64_t v) 
   m.sample(v);
 }
 
+// A table's counts.
+template <class Snapshot, size_t N>
+void counters(PrometheusText& m, const CountField<Snapshot> (&table)[N], const Snapshot& s) {
+  for (const CountField<Snapshot>& f : table) counter(m, f.metric, f.help, s.*f.value);
+}
+
 void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
   gauge(m, "sntpd_synchronized", "1 when replies carry a synchronized time, 0 when they carry LI=3.",
         r.synchronized ? 1.0 : 0.0);
@@ -122,20 +128,12 @@ void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
 }
 
 void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTableSnapshot& cl) {
-  counter(m, "sntpd_requests_total", "NTP datagrams received.", c.requests);
-  counter(m, "sntpd_replies_total", "NTP replies sent, Kiss-o'-Death included.", c.replies);
-  counter(m, "sntpd_interleaved_replies_total", "Replies in interleaved mode.", c.interleaved_replies);
-  counter(m, "sntpd_passive_replies_total", "Replies in passive mode, to symmetric-active requests (w32tm).",
-          c.passive_replies);
-  counter(m, "sntpd_kod_sent_total", "Kiss-o'-Death RATE replies sent.", c.kod_sent);
+  counters(m, kRequestCounts, c);
   m.family("sntpd_dropped_total", MetricType::Counter, "NTP datagrams not answered, by reason.");
   for (size_t i = 0; i < kDropReasons; ++i) {
     m.sample(c.dropped[i], {{"reason", proto::describe(static_cast<proto::DropReason>(i))}});
   }
-  counter(m, "sntpd_send_errors_total", "Replies the kernel refused to send.", c.send_errors);
-  counter(m, "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.",
-          c.tx_timestamps);
-  counter(m, "sntpd_broadcasts_sent_total", "Mode-5 broadcasts sent.", c.broadcasts_sent);
+  counters(m, kSendCounts, c);
 
   counter(m, "sntpd_clients_seen_total", "Distinct client addresses seen.", cl.seen);
   gauge(m, "sntpd_clients_tracked", "Client addresses in the table now.", static_cast<double>(cl.tracked));
@@ -146,12 +144,7 @@ void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTa
 void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   m.family("sntpd_http_requests_total", MetricType::Counter, "HTTP requests, by endpoint.");
   for (size_t i = 0; i < kHttpEndpointCount; ++i) m.sample(h.requests[i], {{"endpoint", kHttpEndpoints[i]}});
-  counter(m, "sntpd_phone_sets_total", "Times a phone set the clock.", h.sets);
-  counter(m, "sntpd_phone_verifications_total",
-          "Times a phone found the clock within 1 s of its own and the agreement was recorded.",
-          h.verifications);
-  counter(m, "sntpd_http_host_refused_total",
-          "HTTP requests refused because their Host names no local server (DNS rebinding).", h.host_refused);
+  counters(m, kPhoneCounts, h);
   m.family("sntpd_phone_set_refusals_total", MetricType::Counter,
            "Refused requests to set the clock, by reason.");
   for (size_t i = 1; i < kPhoneRefusals; ++i) {
@@ -162,13 +155,7 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
   for (size_t i = 0; i < os::web::kLimitCount; ++i) {
     m.sample(h.limited[i], {{"reason", os::web::code(static_cast<os::web::Limit>(i))}});
   }
-  counter(m, "sntpd_http_web_restarts_total",
-          "Times the web process (sntpd-web) exited and was started again.", h.web_restarts);
-  counter(m, "sntpd_http_web_hung_total",
-          "Times the web process stopped answering sntpd's heartbeat and was killed to be started again.",
-          h.web_hung);
-  counter(m, "sntpd_http_channel_dropped_total", "Malformed messages from the web process, dropped.",
-          h.channel_dropped);
+  counters(m, kWebCounts, h);
   gauge_s(m, "sntpd_last_phone_set_offset_seconds", "The step of the last phone set (positive: forward).",
           h.last_set ? h.last_set->offset_ns : std::nullopt);
 }
@@ -176,14 +163,7 @@ void http_metrics(PrometheusText& m, const HttpSnapshot& h) {
 void mqtt_metrics(PrometheusText& m, const MqttSnapshot& q) {
   gauge(m, "sntpd_mqtt_connected", "1 while sntpd-mqtt is connected to the broker (--mqtt), else 0.",
         q.connected ? 1.0 : 0.0);
-  counter(m, "sntpd_mqtt_connects_total", "Connections to the MQTT broker made.", q.connects);
-  counter(m, "sntpd_mqtt_failures_total", "Connections to the MQTT broker that failed or were lost.",
-          q.failures);
-  counter(m, "sntpd_mqtt_published_total", "MQTT messages the broker acknowledged.", q.published);
-  counter(m, "sntpd_mqtt_dropped_total",
-          "MQTT messages replaced by a newer one before they could go, or not taken.", q.dropped);
-  counter(m, "sntpd_mqtt_restarts_total",
-          "Times the MQTT publisher (sntpd-mqtt) exited and was started again.", q.restarts);
+  counters(m, kMqttCounts, q);
 }
 
 }  // namespace

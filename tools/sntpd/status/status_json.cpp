@@ -96,29 +96,22 @@ ordered_json selection_json(const SelectionSnapshot& s) {
   return o;
 }
 
-// The plain counters, before and after the drops by reason, in the report's order.
-using Count = uint64_t CounterSnapshot::*;
-constexpr std::pair<const char*, Count> kCountsBefore[] = {
-    {"requests", &CounterSnapshot::requests},
-    {"replies", &CounterSnapshot::replies},
-    {"interleaved_replies", &CounterSnapshot::interleaved_replies},
-    {"passive_replies", &CounterSnapshot::passive_replies},
-    {"kod_sent", &CounterSnapshot::kod_sent}};
-constexpr std::pair<const char*, Count> kCountsAfter[] = {
-    {"send_errors", &CounterSnapshot::send_errors},
-    {"tx_timestamps", &CounterSnapshot::tx_timestamps},
-    {"broadcasts_sent", &CounterSnapshot::broadcasts_sent}};
+// A table's counts into j.
+template <class Snapshot, size_t N>
+void put_counts(ordered_json& j, const CountField<Snapshot> (&table)[N], const Snapshot& s) {
+  for (const CountField<Snapshot>& f : table) j[f.key] = s.*f.value;
+}
 
 const char* drop_name(size_t i) { return proto::describe(static_cast<proto::DropReason>(i)); }
 
 ordered_json counters_json(const CounterSnapshot& t) {
   ordered_json c;
-  for (const auto& [key, field] : kCountsBefore) c[key] = t.*field;
+  put_counts(c, kRequestCounts, t);
   ordered_json dropped;
   for (size_t i = 0; i < kDropReasons; ++i) dropped[drop_name(i)] = t.dropped[i];
   c["dropped"] = dropped;
   c["dropped_total"] = t.dropped_total();
-  for (const auto& [key, field] : kCountsAfter) c[key] = t.*field;
+  put_counts(c, kSendCounts, t);
   return c;
 }
 
@@ -138,9 +131,7 @@ ordered_json http_json(const HttpSnapshot& h) {
   ordered_json req;
   for (size_t i = 0; i < kHttpEndpointCount; ++i) req[kHttpEndpoints[i]] = h.requests[i];
   j["requests"] = req;
-  j["sets"] = h.sets;
-  j["verifications"] = h.verifications;
-  j["host_refused"] = h.host_refused;
+  put_counts(j, kPhoneCounts, h);
   ordered_json refused;
   for (size_t i = 1; i < kPhoneRefusals; ++i)
     refused[core::code(static_cast<core::PhoneRefusal>(i))] = h.refused[i];
@@ -150,9 +141,7 @@ ordered_json http_json(const HttpSnapshot& h) {
   for (size_t i = 0; i < os::web::kLimitCount; ++i)
     limited[os::web::code(static_cast<os::web::Limit>(i))] = h.limited[i];
   j["limited"] = limited;
-  j["web_restarts"] = h.web_restarts;
-  j["web_hung"] = h.web_hung;
-  j["channel_dropped"] = h.channel_dropped;
+  put_counts(j, kWebCounts, h);
   j["last_set"] = h.last_set ? phone_attempt_json(*h.last_set) : ordered_json(nullptr);
   j["last_verification"] =
       h.last_verification ? phone_attempt_json(*h.last_verification) : ordered_json(nullptr);
@@ -164,11 +153,7 @@ ordered_json mqtt_json(const MqttSnapshot& q) {
   ordered_json j;
   j["broker"] = q.broker;
   j["connected"] = q.connected;
-  j["connects"] = q.connects;
-  j["failures"] = q.failures;
-  j["published"] = q.published;
-  j["dropped"] = q.dropped;
-  j["restarts"] = q.restarts;
+  put_counts(j, kMqttCounts, q);
   j["last_error"] = q.last_error.empty() ? ordered_json(nullptr) : ordered_json(q.last_error);
   return j;
 }
