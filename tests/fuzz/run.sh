@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fuzz step of the test suite (ctest: fuzz.run): builds the libFuzzer
 # targets with clang (AddressSanitizer and UndefinedBehaviorSanitizer, as
-# -DLANSYNC_FUZZ=ON builds them) in DIR, then fuzzes each for SECONDS,
+# -DLANSYNC_FUZZ=ON builds them; a unity build) in DIR, then fuzzes each for SECONDS,
 # starting from its corpus in tests/fuzz/corpus/TARGET (which the unit tests
 # replay on every run besides).  One target at a time, at a lower priority:
 # the other tests run beside it.
@@ -27,7 +27,7 @@ builds=()
 for t in "$@"; do builds+=("fuzz_$t"); done
 echo "== building ${#builds[@]} fuzz targets with clang in $dir"
 if ! { nice -n 5 cmake -S "$src" -B "$dir/build" -DCMAKE_CXX_COMPILER=clang++ \
-  -DLANSYNC_FUZZ=ON -DLANSYNC_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$dir/configure.log" 2>&1 &&
+  -DLANSYNC_FUZZ=ON -DLANSYNC_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$dir/configure.log" 2>&1 &&
   nice -n 5 cmake --build "$dir/build" -j "$(nproc)" --target "${builds[@]}" >"$dir/build.log" 2>&1; }; then
   tail -n 30 "$dir/configure.log" "$dir/build.log"
   echo "FAIL  the fuzz targets do not build (logs in $dir)"
