@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: the board's clock (firmware/core) against Arduino NTPClient, lwIP
+# Benchmark: the board's clock (firmware/board) against Arduino NTPClient, lwIP
 # SNTP and ezTime, re-implemented from their code, on a simulated ESP with a
 # +40 ppm crystal over a simulated Wi-Fi path, 24 simulated hours each
 # (bench/firmware_sim.cpp has the model); then the same board and libraries

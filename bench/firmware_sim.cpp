@@ -43,7 +43,7 @@
 
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 #include "firmware/sim/world.hpp"
 
 namespace {

@@ -7,9 +7,9 @@
 # the version from CMakeLists.txt), the examples (firmware/library/examples,
 # each with its secrets.h.example), and src/: the public header lansync.h and
 # the glue lansync_port.h (firmware/arduino), the portable core
-# (firmware/core) and the codec files the core includes, found by following
+# (firmware/board) and the codec files the core includes, found by following
 # its #include lines, each .hpp with its .cpp.  The files keep their paths
-# (src/firmware/core/board.hpp, src/codec/ntp_packet.hpp), so their
+# (src/firmware/board/board.hpp, src/codec/ntp_packet.hpp), so their
 # #include lines work unchanged with src/ on the include path, as the
 # Arduino IDE and PlatformIO put it.  --zip also writes OUTDIR/lansync.zip
 # for the Arduino IDE (Sketch > Include Library > Add .ZIP Library).
@@ -33,7 +33,7 @@ cp -r "$root/firmware/library/examples" "$out/examples"
 find "$out/examples" -name secrets.h -delete  # a maker's own, if one sits in the checkout
 cp "$root/firmware/arduino/lansync.h" "$root/firmware/arduino/lansync_port.h" "$out/src/"
 
-# The include closure of the two headers, in repository paths (firmware/core/x.hpp, codec/x.hpp, proto/x.hpp).
+# The include closure of the two headers, in repository paths (firmware/board/x.hpp, codec/x.hpp, proto/x.hpp).
 where() {  # where PATH: the repository file an #include "PATH" names
   case "$1" in
     firmware/*) echo "$root/$1" ;;

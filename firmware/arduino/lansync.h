@@ -31,10 +31,10 @@
 #include "lansync needs C++17: see the error above"
 // clang-format on
 #else
-#include "firmware/core/auth.hpp"
-#include "firmware/core/board.hpp"
-#include "firmware/core/text.hpp"
-#include "firmware/core/wall_display.hpp"
+#include "firmware/board/auth.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/text.hpp"
+#include "firmware/board/wall_display.hpp"
 
 #if defined(ARDUINO)
 #include "lansync_port.h"

@@ -1,5 +1,5 @@
 // The lansync board on an ESP32 (or ESP32-C3/S3) or an ESP8266 with the Arduino core: the thin
-// glue between the portable core (firmware/core) and WiFiUDP, Wire, WiFiServer and the esp timer.
+// glue between the portable core (firmware/board) and WiFiUDP, Wire, WiFiServer and the esp timer.
 //
 // The core does the work; this file only moves bytes and reads the counter:
 //   - the local counter is esp_timer_get_time() (ESP32) or micros64()
@@ -30,7 +30,7 @@
 //     sleep; nothing here ever sets it); on the ESP8266, whose RTC counter
 //     restarts on a deep-sleep wake, the sleep asked of ESP.deepSleep() (the
 //     RTC timer times it) plus micros64() since the boot;
-//   - Wi-Fi: the core decides (firmware/core/network) and this file joins the
+//   - Wi-Fi: the core decides (firmware/board/network) and this file joins the
 //     known network (WiFi.begin, then WiFi.status() reported to the core) or
 //     starts the board's own access point (WiFi.softAP and softAPConfig, with
 //     SNTP on 123 and HTTP on 80 there) when the core asks;
@@ -95,9 +95,9 @@ extern "C" {
 #define LANSYNC_DHCP_NTP 0
 #endif
 
-#include "firmware/core/board.hpp"
-#include "firmware/core/http.hpp"
-#include "firmware/core/text.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/text.hpp"
 
 namespace lansync_arduino {
 
@@ -197,7 +197,7 @@ inline const char* why_not_computed() {
 #endif
 #endif
 
-// The key's whole MAC of data into out, for firmware/core/auth.hpp: H(key ||
+// The key's whole MAC of data into out, for firmware/board/auth.hpp: H(key ||
 // data) (SHA1, SHA256, SHA512) or AES-CMAC(key, data) (AES128).
 inline bool hash_key_packet(void*, const fw::MacKey& key, const uint8_t* data, size_t size, uint8_t* out) {
   using lansync::proto::KeyType;

@@ -3,7 +3,7 @@
 //
 // The sketch of both PlatformIO projects (firmware/esp32, firmware/esp8266).
 // Edit the settings below; everything else is the portable core
-// (firmware/core), driven by lansync_port.h.
+// (firmware/board), driven by lansync_port.h.
 #include <Arduino.h>
 #if defined(ESP32)
 #include <WiFi.h>

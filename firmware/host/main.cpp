@@ -21,7 +21,7 @@
 
 #include "cli/command_line.hpp"
 #include "core/duration.hpp"
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 #include "os/crypto_keys.hpp"
 #include "os/log.hpp"
 #include "os/net_address.hpp"

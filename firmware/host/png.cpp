@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "firmware/core/sleep.hpp"
+#include "firmware/board/sleep.hpp"
 
 namespace lansync::host {
 namespace {

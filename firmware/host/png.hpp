@@ -2,7 +2,7 @@
 //
 // The pictures are a few hundred pixels, so the image data goes into stored
 // (uncompressed) deflate blocks and no zlib is needed; the chunks' CRC-32 is
-// the board's own (firmware/core/sleep, zlib's polynomial), Adler-32 is
+// the board's own (firmware/board/sleep, zlib's polynomial), Adler-32 is
 // computed here.  Any PNG reader takes the result (tests/support/pngread.py
 // reads it back in the tests).
 #pragma once

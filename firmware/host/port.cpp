@@ -18,9 +18,9 @@
 
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/http.hpp"
-#include "firmware/core/text.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/text.hpp"
+#include "firmware/board/wide.hpp"
 #include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/proc_signals.hpp"

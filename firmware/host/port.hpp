@@ -25,8 +25,8 @@
 #include <optional>
 #include <string>
 
-#include "firmware/core/board.hpp"
-#include "firmware/core/http.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/http.hpp"
 #include "os/error.hpp"
 #include "os/fd.hpp"
 #include "os/net_address.hpp"

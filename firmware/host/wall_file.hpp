@@ -1,5 +1,5 @@
 // lansync-board --wall: the WallClock example's 32x8 LED matrix, drawn into a file from the
-// board's clock (firmware/core/wall_display draws the frames, as on the board).
+// board's clock (firmware/board/wall_display draws the frames, as on the board).
 //
 // The frame is written whenever it changes (the loop looks at least once a
 // second), replacing the file atomically, as text (8 lines of 32 '#' lit and
@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <string>
 
-#include "firmware/core/source_state.hpp"
-#include "firmware/core/wall_display.hpp"
+#include "firmware/board/source_state.hpp"
+#include "firmware/board/wall_display.hpp"
 #include "os/error.hpp"
 
 namespace lansync::host {

@@ -15,7 +15,7 @@
 #include <random>
 #include <vector>
 
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 
 namespace lansync::testing {
 class FakeClock;

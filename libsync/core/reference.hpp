@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/record_age.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::core {
 

@@ -1,7 +1,7 @@
 // sntpd's NTP server: one call per request, from the bytes received to the reply bytes to send.
 //
 // Server::handle() is the whole request path: decode and the MAC verdict
-// (proto/server.hpp, the rules the boards apply too), access control, the
+// (proto/reply_rules.hpp, the rules the boards apply too), access control, the
 // rate limit and Kiss-o'-Death (core/clients.hpp), interleaved mode as
 // chrony's clients use it (RFC 9769, `xleave`), the reply built from the
 // reference state, the transmit time read through the caller's clock
@@ -20,7 +20,7 @@
 #include "core/access.hpp"
 #include "core/clients.hpp"
 #include "proto/auth.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::core {
 

@@ -11,7 +11,7 @@
 
 #include "core/record_age.hpp"
 #include "os/error.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::os {
 

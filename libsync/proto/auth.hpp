@@ -6,7 +6,7 @@
 // (codec/mac.hpp).  Computing a MAC is behind MacKeys, a callback, so that
 // this layer stays freestanding: the os layer implements it with libsodium
 // and libcrypto (os/crypto_keys.hpp), the boards with their port's hash
-// (firmware/core/auth.hpp).  check_auth() tells whether a decoded packet is
+// (firmware/board/auth.hpp).  check_auth() tells whether a decoded packet is
 // signed, and by a key we hold; sign_packet() appends a MAC.  Freestanding,
 // like the codec: sntpd, ntpprobe and the firmware compile this one file.
 #pragma once

@@ -1,7 +1,7 @@
 // Client exchange arithmetic and reply tests, shared by the Pi and the boards; see exchange.hpp.
 #include "proto/exchange.hpp"
 
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::proto {
 

@@ -16,7 +16,7 @@
 // - a token is redeemed once, within kPhoneTokenLifetimeNs of the server's monotonic clock;
 //   once presented, it never passes again.
 // - the exchange's timestamps are consistent and its round trip at most kPhoneMaxDelayNs.
-// sntpd (libsync core/phone, sntpd-web) and the boards (firmware/core/board_http) use these; what
+// sntpd (libsync core/phone, sntpd-web) and the boards (firmware/board/board_http) use these; what
 // each does with a measurement that passes is its own (sntpd steps beyond 1 s and verifies
 // within; a board takes a phone that makes its clock at least twice as good).  Freestanding,
 // like the rest of proto: text is a pointer and a size, no heap.

@@ -13,7 +13,7 @@
 // covers both), plus whatever the sender's clock itself may be off (no OCPP
 // message says; the caller's knowledge, 0 by default).
 //
-// Used by the boards (firmware/core/board: a reference used only while
+// Used by the boards (firmware/board/board: a reference used only while
 // nothing better is valid, served with its bound) and available to the Pi.
 // Freestanding, like the rest of proto: text is a pointer and a size, integer ns.
 #pragma once

@@ -5,7 +5,7 @@
 #      there with the version of CMakeLists.txt, and at least two examples;
 #   2. every #include "..." under src/ and in the examples names a file of
 #      the library (or an Arduino core header), and every source of
-#      firmware/core is in src/firmware/core;
+#      firmware/board is in src/firmware/board;
 #   3. the public header lansync.h compiles alone with the host compiler,
 #      freestanding (no C++ library headers, exceptions or RTTI), as C++17,
 #      C++20 and gnu++2b (Arduino-ESP32 3.x's default); as gnu++11
@@ -68,10 +68,10 @@ while IFS= read -r -d '' f; do
     fail "${f#"$lib"/} includes $inc, which the library lacks"
   done < <(sed -n 's/^#include [<"]\([^>"]*\)[>"].*/\1/p' "$f" | grep -v -E '^(stddef|stdint)\.h$')
 done < <(find "$src" "$lib/examples" -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cpp' -o -name '*.ino' \) -print0)
-for f in "$root"/firmware/core/*; do
-  cmp -s "$f" "$src/firmware/core/$(basename "$f")" || fail "src/firmware/core/$(basename "$f") is missing or differs"
+for f in "$root"/firmware/board/*; do
+  cmp -s "$f" "$src/firmware/board/$(basename "$f")" || fail "src/firmware/board/$(basename "$f") is missing or differs"
 done
-[ $status -eq $before ] && echo "ok    every include resolves in the library; firmware/core is whole ($(find "$src" -name '*.cpp' | wc -l) sources)"
+[ $status -eq $before ] && echo "ok    every include resolves in the library; firmware/board is whole ($(find "$src" -name '*.cpp' | wc -l) sources)"
 
 # 3. The public header alone.
 flags=(-ffreestanding -fno-exceptions -fno-rtti -nostdinc++ -Wall -Wextra -Wconversion -Werror -I"$src")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ESP firmware's portable core and libsync's codec and proto layers, as the boards build them
-# (what firmware/core may include is checked by layering.sh, which needs no cross compiler):
+# (what firmware/board may include is checked by layering.sh, which needs no cross compiler):
 #   1. both compile freestanding (no C++ library headers, exceptions or RTTI)
 #      with the host compiler, for the ESP32-C3's RV32IMC (Debian's
 #      riscv64-unknown-elf-g++, -march=rv32imc -mabi=ilp32, picolibc's

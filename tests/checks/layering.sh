@@ -6,9 +6,9 @@
 #     library, never a system header; cli (the command-line conventions) on all
 #     of them and CLI11; no layer includes cli, and nothing in libsync includes
 #     from tools/ or firmware/;
-#   firmware/core includes only codec/, proto/, its own headers and <stdint.h>
+#   firmware/board includes only codec/, proto/, its own headers and <stdint.h>
 #     and <stddef.h> (the boards compile it, freestanding);
-#   firmware/host (lansync-board) may include libsync and firmware/core, and
+#   firmware/host (lansync-board) may include libsync and firmware/board, and
 #     files of its own directory or its include path, never tools/;
 #   tools/X may include libsync, tools/common and its own directory, never
 #     another tool's, and its parts include each other without a loop.
@@ -56,15 +56,15 @@ while IFS= read -r line; do
   bad "libsync may include only its own layers: $line"
 done < <(includes libsync | grep -E '#include "' | grep -v -E "#include \"($libsync_dirs)/")
 
-# firmware/core: codec, proto, its own headers and the two freestanding C headers.
+# firmware/board: codec, proto, its own headers and the two freestanding C headers.
 while IFS= read -r line; do
-  bad "firmware/core may not include: $line"
-done < <(includes firmware/core | grep -v -E '#include ("codec/|"proto/|"firmware/core/|<stdint\.h>|<stddef\.h>)')
+  bad "firmware/board may not include: $line"
+done < <(includes firmware/board | grep -v -E '#include ("codec/|"proto/|"firmware/board/|<stdint\.h>|<stddef\.h>)')
 
 # The rest of firmware/: libsync, firmware/, or a plain file name (its own directory, its include path).
 while IFS= read -r line; do
   bad "firmware may include libsync, firmware/ and its own files, never tools/: $line"
-done < <(includes firmware | grep -v '^firmware/core/' | grep -E '#include "' |
+done < <(includes firmware | grep -v '^firmware/board/' | grep -E '#include "' |
   grep -v -E "#include \"(($libsync_dirs|firmware)/|[^/\"]+\")")
 
 # tools/X: libsync, tools/common, and files of its own, named from its top folder (its include
@@ -101,6 +101,6 @@ for dir in tools/*/; do
   loop=$(tsort <<<"$edges" 2>&1 >/dev/null) || bad "$tool: its parts include each other in a loop: $(tr '\n' ' ' <<<"$loop")"
 done
 
-[ $status -eq 0 ] && echo "ok    codec, proto, core, os, flow and cli include only what their layer may; firmware/core only" \
+[ $status -eq 0 ] && echo "ok    codec, proto, core, os, flow and cli include only what their layer may; firmware/board only" \
   "codec, proto and its own headers; firmware/ and tools/ nothing of another tool, tools/ nothing of firmware/ and no loop among a tool's parts"
 exit $status

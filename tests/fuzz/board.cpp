@@ -1,11 +1,11 @@
 // Fuzz target for what a board takes from the network; see targets.hpp.
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 
 #include <cstdlib>
 #include <cstring>
 
 #include "codec/ntp_packet.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

@@ -51,7 +51,7 @@ int request(const uint8_t* data, size_t size);
 // the bytes as a packet, with a SHA256, a SHA512, a SHA1 and an AES128 key (mac.cpp).
 int mac(const uint8_t* data, size_t size);
 
-// What a board (firmware/core) takes from the network: HTTP requests, SNTP
+// What a board (firmware/board) takes from the network: HTTP requests, SNTP
 // requests in server mode, replies to its client and broadcasts, into one
 // board that persists across inputs (board.cpp).
 int board(const uint8_t* data, size_t size);

@@ -10,7 +10,7 @@
 
 #include <cstring>
 
-#include "firmware/core/text.hpp"
+#include "firmware/board/text.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

@@ -8,7 +8,7 @@ URL/exchange, each timed around its request alone (no process start between
 the stamps; the TLS handshake before T1, as on a browser's open connection; T1
 rounded down to the millisecond and T4 up, as the page widens them), then POST
 URL/set with the least-delay exchange's token and stamps.
---board: a board's page (firmware/core/board_http.cpp): one exchange, stamped
+--board: a board's page (firmware/board/board_http.cpp): one exchange, stamped
 with whole milliseconds as Date.now() gives them, the Origin sent with the
 exchange too, then PUT URL/time; measured again, at most 5 times, while the board answers
 "measure again" (the round trip was too long), as a person presses again.

@@ -16,11 +16,11 @@
 #include "codec/ds3231.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/board.hpp"
-#include "firmware/core/http.hpp"
-#include "firmware/core/rtc.hpp"
-#include "firmware/core/text.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/rtc.hpp"
+#include "firmware/board/text.hpp"
+#include "firmware/board/wide.hpp"
 
 extern "C" void out(const char* text, size_t size);
 

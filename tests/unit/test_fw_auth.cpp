@@ -1,4 +1,4 @@
-// Tests of the board's NTP key (firmware/core/auth): its requests are signed byte for byte as
+// Tests of the board's NTP key (firmware/board/auth): its requests are signed byte for byte as
 // libsync's proto/auth signs them, and replies, broadcasts and requests it must not trust are refused.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -13,13 +13,13 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "core/server.hpp"
-#include "firmware/core/auth.hpp"
-#include "firmware/core/board.hpp"
-#include "firmware/core/ntp_client.hpp"
+#include "firmware/board/auth.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/ntp_client.hpp"
 #include "os/crypto_keys.hpp"
 #include "proto/auth.hpp"
 #include "proto/keys.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::fw {
 namespace {
@@ -247,7 +247,7 @@ TEST(FwAuth, ServerModeSignsRepliesToSignedRequests) {
 }
 
 // The board's server mode and sntpd's (core::Server) apply one set of rules
-// (proto/server.hpp): fed the same requests, they answer the same ones, in
+// (proto/reply_rules.hpp): fed the same requests, they answer the same ones, in
 // the same mode, signed the same way, and drop the same ones.
 TEST(FwAuth, ServerModeAnswersAndDropsAsSntpdDoes) {
   uint64_t seed = 7;

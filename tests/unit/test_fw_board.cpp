@@ -14,7 +14,7 @@
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
 #include "ds3231_emulator.hpp"
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 #include "firmware/sim/world.hpp"
 #include "proto/time_message.hpp"
 

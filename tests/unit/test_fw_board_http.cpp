@@ -1,10 +1,10 @@
-// Tests of the board's HTTP side (firmware/core/board_http) on its own: the routes, the exchange's
+// Tests of the board's HTTP side (firmware/board/board_http) on its own: the routes, the exchange's
 // one-use tokens, and every check a phone's set must pass before the board steps its clock.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "firmware/core/board_http.hpp"
+#include "firmware/board/board_http.hpp"
 
 namespace lansync::fw {
 namespace {

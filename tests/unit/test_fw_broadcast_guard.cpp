@@ -1,8 +1,8 @@
-// Tests of the replay guard of listen-only mode (firmware/core/broadcast_guard): a broadcast is used
+// Tests of the replay guard of listen-only mode (firmware/board/broadcast_guard): a broadcast is used
 // only when its sender's time advanced by no more than the local counter did.
 #include <gtest/gtest.h>
 
-#include "firmware/core/broadcast_guard.hpp"
+#include "firmware/board/broadcast_guard.hpp"
 
 namespace lansync::fw {
 namespace {

@@ -1,8 +1,8 @@
 // Tests of the board's disciplined clock: steps, slews at 500 ppm at most, frequency, never backwards.
 #include <gtest/gtest.h>
 
-#include "firmware/core/clock.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/clock.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 namespace {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <random>
 
-#include "firmware/core/estimator.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/estimator.hpp"
+#include "firmware/board/wide.hpp"
 #include "seed.hpp"
 
 namespace lansync::fw {

@@ -1,7 +1,7 @@
-// Tests of the board's event queue (firmware/core/event_queue): oldest first, the oldest dropped when full.
+// Tests of the board's event queue (firmware/board/event_queue): oldest first, the oldest dropped when full.
 #include <gtest/gtest.h>
 
-#include "firmware/core/event_queue.hpp"
+#include "firmware/board/event_queue.hpp"
 
 namespace lansync::fw {
 namespace {

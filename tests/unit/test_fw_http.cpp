@@ -7,8 +7,8 @@
 #include <random>
 #include <string>
 
-#include "firmware/core/http.hpp"
-#include "firmware/core/text.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/text.hpp"
 #include "seed.hpp"
 
 namespace lansync::fw {

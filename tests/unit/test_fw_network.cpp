@@ -1,4 +1,4 @@
-// Tests of the Wi-Fi decision (firmware/core/network) and of the board in its own access point
+// Tests of the Wi-Fi decision (firmware/board/network) and of the board in its own access point
 // (issue 17, part 3), in the simulated world: no router, a phone sets the board and its DS3231.
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include "codec/ds3231.hpp"
 #include "codec/ntp_packet.hpp"
 #include "ds3231_emulator.hpp"
-#include "firmware/core/board.hpp"
-#include "firmware/core/network.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/network.hpp"
 #include "firmware/sim/world.hpp"
 
 namespace lansync::fw {

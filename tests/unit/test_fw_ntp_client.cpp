@@ -5,7 +5,7 @@
 
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/ntp_client.hpp"
+#include "firmware/board/ntp_client.hpp"
 
 namespace lansync::fw {
 namespace {

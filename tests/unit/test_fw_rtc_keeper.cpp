@@ -1,10 +1,10 @@
-// Tests of the board's DS3231 keeper (firmware/core/rtc_keeper) on its own: the boot read and the
+// Tests of the board's DS3231 keeper (firmware/board/rtc_keeper) on its own: the boot read and the
 // wait for the tick, an absent, stopped or stalled chip, a write at the start of a second, and
 // following it offline unless it disagrees with the clock.
 #include <gtest/gtest.h>
 
 #include "codec/ds3231.hpp"
-#include "firmware/core/rtc_keeper.hpp"
+#include "firmware/board/rtc_keeper.hpp"
 #include "proto/ds3231.hpp"
 
 namespace lansync::fw {

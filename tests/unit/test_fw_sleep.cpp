@@ -1,4 +1,4 @@
-// Tests of deep sleep (firmware/core/sleep, Board::save / Board::wake): the record survives RTC
+// Tests of deep sleep (firmware/board/sleep, Board::save / Board::wake): the record survives RTC
 // memory, garbage is rejected, the error bound grows at the sleep timer's tolerance and holds the
 // truth on waking (simulated, printed seed), bursts on waking, and sleeps beyond max_error.
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <cstring>
 #include <random>
 
-#include "firmware/core/board.hpp"
-#include "firmware/core/sleep.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/sleep.hpp"
 #include "firmware/sim/world.hpp"
 #include "seed.hpp"
 

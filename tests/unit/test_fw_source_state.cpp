@@ -1,8 +1,8 @@
-// Tests of what the board's clock follows (firmware/core/source_state): the error bound, online, and
+// Tests of what the board's clock follows (firmware/board/source_state): the error bound, online, and
 // what deep sleep keeps of it.
 #include <gtest/gtest.h>
 
-#include "firmware/core/source_state.hpp"
+#include "firmware/board/source_state.hpp"
 
 namespace lansync::fw {
 namespace {

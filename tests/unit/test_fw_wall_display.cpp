@@ -1,4 +1,4 @@
-// Tests of the wall clock's face (firmware/core/wall_display): what the 32x8 matrix shows, read
+// Tests of the wall clock's face (firmware/board/wall_display): what the 32x8 matrix shows, read
 // from the text frame as someone looking at the wall reads it, in each state: trusted,
 // untrusted, no time, dimmed, and after a power cut running from the DS3231 (with a board
 // in the simulated world, firmware/sim).
@@ -7,8 +7,8 @@
 #include <string>
 
 #include "ds3231_emulator.hpp"
-#include "firmware/core/board.hpp"
-#include "firmware/core/wall_display.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/wall_display.hpp"
 #include "firmware/sim/world.hpp"
 
 namespace lansync::fw {

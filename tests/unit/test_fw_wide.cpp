@@ -12,7 +12,7 @@
 #include <ostream>
 #include <random>
 
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 #include "seed.hpp"
 
 namespace lansync::fw {

@@ -1,6 +1,6 @@
 // The Pi and the board judge a phone's request alike (proto/phone): the same requests (Host,
 // Origin, Sec-Fetch-Site, Content-Type, body, the exchange's timing, the token's age) go to a
-// board (firmware/core/board_http) and to sntpd's side (sntpd-web's judge_set, core's
+// board (firmware/board/board_http) and to sntpd's side (sntpd-web's judge_set, core's
 // judge_phone_set, os::ExchangeTokens), and their verdicts must agree.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "../support/seed.hpp"
 #include "core/phone.hpp"
-#include "firmware/core/board_http.hpp"
+#include "firmware/board/board_http.hpp"
 #include "os/crypto_exchange_token.hpp"
 #include "os/net_address.hpp"
 #include "proto/phone.hpp"

@@ -1,4 +1,4 @@
-// The board core (firmware/core) bare-metal on an ESP32-C3, as QEMU's esp32c3 machine runs it:
+// The board core (firmware/board) bare-metal on an ESP32-C3, as QEMU's esp32c3 machine runs it:
 // booted by the C3's ROM from flash, its local counter the system timer (soc.hpp), its network
 // the emulated Ethernet MAC with a UDP of its own (net.hpp).  It syncs to an NTP server behind
 // QEMU's user networking, serves SNTP on port 123 (forwarded from the host by the test), and
@@ -7,8 +7,8 @@
 //
 // What the image is built for comes from run.sh as macros: C3_SERVER_PORT, the NTP server's port
 // on the host's loopback (10.0.2.2 to the guest), and C3_MIN_POLL / C3_MAX_POLL (log2 s).
-#include "firmware/core/board.hpp"
-#include "firmware/core/text.hpp"
+#include "firmware/board/board.hpp"
+#include "firmware/board/text.hpp"
 #include "net.hpp"
 #include "soc.hpp"
 

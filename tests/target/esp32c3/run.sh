@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The board core bare-metal on an emulated ESP32-C3 (issue 44, part 3): builds the image
-# (firmware/core, libsync's codec and proto, and this folder's port: Debian's
+# (firmware/board, libsync's codec and proto, and this folder's port: Debian's
 # riscv64-unknown-elf-g++ and picolibc, -march=rv32imc), boots it with the C3's ROM in QEMU's
 # esp32c3 machine, lets it sync from sntpd on this test's loopback (QEMU's user networking: the
 # guest is 10.0.2.15 and the host's loopback its gateway, 10.0.2.2; nothing leaves the machine),
@@ -57,7 +57,7 @@ cxxflags=("${rv[@]}" --specs=picolibc.specs -Os -std=c++20 -ffreestanding -fno-e
   -I"$REPO" -I"$REPO/libsync" -DC3_SERVER_PORT=$server_port -DC3_MIN_POLL=2 -DC3_MAX_POLL=5)
 mkdir -p "$WORK/obj"
 built=true
-for src in "$REPO"/firmware/core/*.cpp "$REPO"/libsync/codec/*.cpp "$REPO"/libsync/proto/*.cpp "$here"/*.cpp; do
+for src in "$REPO"/firmware/board/*.cpp "$REPO"/libsync/codec/*.cpp "$REPO"/libsync/proto/*.cpp "$here"/*.cpp; do
   riscv64-unknown-elf-g++ "${cxxflags[@]}" -c "$src" \
     -o "$WORK/obj/$(basename "$(dirname "$src")")_$(basename "$src" .cpp).o" || built=false
 done

@@ -7,7 +7,7 @@
 // own network (192.168.4.1) when the house's is not there, where a phone
 // sets it (http://192.168.4.1/, the button).
 //
-// The face (lansync's firmware/core/wall_display, the same frames
+// The face (lansync's firmware/board/wall_display, the same frames
 // lansync-board --wall draws): the colon blinks with the second only while
 // the board trusts its time (synchronized, error bound 0.5 s at most).
 // Otherwise the colon stays lit and a dotted line runs under the digits; with

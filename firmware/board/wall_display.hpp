@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware/core/source_state.hpp"
+#include "firmware/board/source_state.hpp"
 
 namespace lansync::fw {
 

@@ -1,8 +1,8 @@
 // The sleep timer's learned rate and the clock across deep sleep; see sleep_timer.hpp.
-#include "firmware/core/sleep_timer.hpp"
+#include "firmware/board/sleep_timer.hpp"
 
-#include "firmware/core/sleep.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/sleep.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 namespace {

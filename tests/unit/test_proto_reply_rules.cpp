@@ -1,4 +1,4 @@
-// Unit tests of the server's reply rules shared with the boards (proto/server): reference state, reply
+// Unit tests of the server's reply rules shared with the boards (proto/reply_rules): reference state, reply
 // and broadcast headers, the request checks and the finishing step.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "../support/hex.hpp"
 #include "core/exchange.hpp"
 #include "os/crypto_keys.hpp"
-#include "proto/server.hpp"
+#include "proto/reply_rules.hpp"
 
 namespace lansync::proto {
 namespace {

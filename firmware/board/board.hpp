@@ -40,7 +40,7 @@
 // Optional: a symmetric key (core/auth, the same line as the server's key
 // file) signs every request, and then only replies and broadcasts signed
 // with it are used; the others are counted in status().  Server mode follows
-// sntpd's rules (proto/server.hpp): client (3) and symmetric-active (1)
+// sntpd's rules (proto/reply_rules.hpp): client (3) and symmetric-active (1)
 // requests are answered, the latter in passive mode (2); a request signed
 // with the key gets a signed reply, an unsigned request an unsigned reply,
 // and one signed with another key or badly, or a crypto-NAK, none.  With a
@@ -61,22 +61,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware/core/auth.hpp"
-#include "firmware/core/board_http.hpp"
-#include "firmware/core/broadcast_guard.hpp"
-#include "firmware/core/clock.hpp"
-#include "firmware/core/estimator.hpp"
-#include "firmware/core/event_queue.hpp"
-#include "firmware/core/http.hpp"
-#include "firmware/core/network.hpp"
-#include "firmware/core/ntp_client.hpp"
-#include "firmware/core/rtc.hpp"
-#include "firmware/core/rtc_keeper.hpp"
-#include "firmware/core/sleep.hpp"
-#include "firmware/core/sleep_timer.hpp"
-#include "firmware/core/source_state.hpp"
-#include "firmware/core/text.hpp"
-#include "proto/server.hpp"
+#include "firmware/board/auth.hpp"
+#include "firmware/board/board_http.hpp"
+#include "firmware/board/broadcast_guard.hpp"
+#include "firmware/board/clock.hpp"
+#include "firmware/board/estimator.hpp"
+#include "firmware/board/event_queue.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/network.hpp"
+#include "firmware/board/ntp_client.hpp"
+#include "firmware/board/rtc.hpp"
+#include "firmware/board/rtc_keeper.hpp"
+#include "firmware/board/sleep.hpp"
+#include "firmware/board/sleep_timer.hpp"
+#include "firmware/board/source_state.hpp"
+#include "firmware/board/text.hpp"
+#include "proto/reply_rules.hpp"
 #include "proto/time_message.hpp"
 #include "proto/units.hpp"
 

@@ -1,7 +1,7 @@
 // Offset and frequency from the delay envelope; see estimator.hpp.
-#include "firmware/core/estimator.hpp"
+#include "firmware/board/estimator.hpp"
 
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {

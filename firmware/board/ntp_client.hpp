@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "codec/ntp_packet.hpp"
-#include "firmware/core/estimator.hpp"
+#include "firmware/board/estimator.hpp"
 #include "proto/auth.hpp"
 #include "proto/client.hpp"
 

@@ -1,5 +1,5 @@
 // The board's SNTP client; see ntp_client.hpp.
-#include "firmware/core/ntp_client.hpp"
+#include "firmware/board/ntp_client.hpp"
 
 #include "codec/timestamp.hpp"
 

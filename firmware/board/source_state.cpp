@@ -1,7 +1,7 @@
 // What the board's clock follows and how well; see source_state.hpp.
-#include "firmware/core/source_state.hpp"
+#include "firmware/board/source_state.hpp"
 
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 

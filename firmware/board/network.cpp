@@ -1,5 +1,5 @@
 // Which Wi-Fi the board is on; see network.hpp.
-#include "firmware/core/network.hpp"
+#include "firmware/board/network.hpp"
 
 namespace lansync::fw {
 

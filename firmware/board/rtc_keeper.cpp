@@ -1,8 +1,8 @@
 // The board's DS3231 keeper; see rtc_keeper.hpp.
-#include "firmware/core/rtc_keeper.hpp"
+#include "firmware/board/rtc_keeper.hpp"
 
 #include "codec/timestamp.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 #include "proto/ds3231.hpp"
 #include "proto/units.hpp"
 

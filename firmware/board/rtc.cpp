@@ -1,5 +1,5 @@
 // The DS3231 as the board sees it; see rtc.hpp.
-#include "firmware/core/rtc.hpp"
+#include "firmware/board/rtc.hpp"
 
 namespace lansync::fw {
 

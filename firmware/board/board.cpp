@@ -1,10 +1,10 @@
 // The board; see board.hpp.
-#include "firmware/core/board.hpp"
+#include "firmware/board/board.hpp"
 
 #include "codec/mac.hpp"
 #include "codec/ntp_packet.hpp"
 #include "codec/timestamp.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {

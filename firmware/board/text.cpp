@@ -1,5 +1,5 @@
 // Text output without a C library; see text.hpp.
-#include "firmware/core/text.hpp"
+#include "firmware/board/text.hpp"
 
 #include "codec/calendar.hpp"
 #include "codec/timestamp.hpp"

@@ -1,8 +1,8 @@
 // The board's HTTP/1.0 request parser and response writer; see http.hpp.
-#include "firmware/core/http.hpp"
+#include "firmware/board/http.hpp"
 
 #include "codec/ccapi_date.hpp"
-#include "firmware/core/text.hpp"
+#include "firmware/board/text.hpp"
 
 namespace lansync::fw {
 namespace {

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware/core/http.hpp"
-#include "firmware/core/source_state.hpp"
-#include "firmware/core/text.hpp"
+#include "firmware/board/http.hpp"
+#include "firmware/board/source_state.hpp"
+#include "firmware/board/text.hpp"
 
 namespace lansync::fw {
 

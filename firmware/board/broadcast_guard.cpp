@@ -1,7 +1,7 @@
 // The replay guard of listen-only mode with a key; see broadcast_guard.hpp.
-#include "firmware/core/broadcast_guard.hpp"
+#include "firmware/board/broadcast_guard.hpp"
 
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 namespace {

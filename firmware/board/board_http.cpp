@@ -1,8 +1,8 @@
 // The board's HTTP side; see board_http.hpp.
-#include "firmware/core/board_http.hpp"
+#include "firmware/board/board_http.hpp"
 
 #include "codec/timestamp.hpp"
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 #include "proto/phone.hpp"
 #include "proto/units.hpp"
 

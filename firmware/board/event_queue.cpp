@@ -1,5 +1,5 @@
 // The board's events for the port's log; see event_queue.hpp.
-#include "firmware/core/event_queue.hpp"
+#include "firmware/board/event_queue.hpp"
 
 namespace lansync::fw {
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "firmware/core/source_state.hpp"
+#include "firmware/board/source_state.hpp"
 
 namespace lansync::fw {
 

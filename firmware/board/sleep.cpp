@@ -1,5 +1,5 @@
 // The record kept across deep sleep; see sleep.hpp.
-#include "firmware/core/sleep.hpp"
+#include "firmware/board/sleep.hpp"
 
 namespace lansync::fw {
 namespace {

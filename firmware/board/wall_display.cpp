@@ -1,5 +1,5 @@
 // The wall clock's face on a 32x8 LED matrix; see wall_display.hpp.
-#include "firmware/core/wall_display.hpp"
+#include "firmware/board/wall_display.hpp"
 
 #include "codec/timestamp.hpp"
 #include "proto/units.hpp"

@@ -1,7 +1,7 @@
 // The disciplined clock; see clock.hpp.
-#include "firmware/core/clock.hpp"
+#include "firmware/board/clock.hpp"
 
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 namespace {

@@ -1,5 +1,5 @@
-// The server's reply rules, shared by sntpd and the boards; see server.hpp.
-#include "proto/server.hpp"
+// The server's reply rules, shared by sntpd and the boards; see reply_rules.hpp.
+#include "proto/reply_rules.hpp"
 
 #include "proto/auth.hpp"
 #include "proto/units.hpp"

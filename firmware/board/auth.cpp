@@ -1,5 +1,5 @@
 // The board's NTP key; see auth.hpp.
-#include "firmware/core/auth.hpp"
+#include "firmware/board/auth.hpp"
 
 namespace lansync::fw {
 

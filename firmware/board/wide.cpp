@@ -1,5 +1,5 @@
 // Wide integer arithmetic; see wide.hpp.
-#include "firmware/core/wide.hpp"
+#include "firmware/board/wide.hpp"
 
 namespace lansync::fw {
 namespace {

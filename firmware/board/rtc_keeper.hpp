@@ -21,11 +21,11 @@
 #include <stdint.h>
 
 #include "codec/ds3231.hpp"
-#include "firmware/core/clock.hpp"
-#include "firmware/core/estimator.hpp"
-#include "firmware/core/event_queue.hpp"
-#include "firmware/core/rtc.hpp"
-#include "firmware/core/source_state.hpp"
+#include "firmware/board/clock.hpp"
+#include "firmware/board/estimator.hpp"
+#include "firmware/board/event_queue.hpp"
+#include "firmware/board/rtc.hpp"
+#include "firmware/board/source_state.hpp"
 
 namespace lansync::fw {
 

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "firmware/core/sleep.hpp"
+#include "firmware/board/sleep.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::fw {
