@@ -222,8 +222,7 @@ ordered_json mqtt_state_json(const MqttState& s) {
   j["stratum"] = r.stratum;
   j["refid"] = r.refid;
   j["root_distance_ms"] =
-      r.synchronized ? ordered_json(static_cast<double>(r.root_delay_ns / 2 + r.root_dispersion_ns) / 1e6)
-                     : ordered_json(nullptr);
+      r.synchronized ? ordered_json(static_cast<double>(r.root_distance_ns()) / 1e6) : ordered_json(nullptr);
   j["reliable_until"] = utc_or_null(r.reliable_until_ns);
   j["reference_age_s"] = r.age_ns ? ordered_json(*r.age_ns / 1'000'000'000) : ordered_json(nullptr);
   j["clients_last_hour"] = s.clients_last_hour;

@@ -243,8 +243,7 @@ ordered_json time_json(const ReferenceSnapshot& r, const std::optional<CameraSna
   j["source"] = r.source();
   j["age_s"] = seconds_or_null(r.age_ns);
   j["root_distance_ms"] =
-      r.synchronized ? ordered_json(static_cast<double>(r.root_delay_ns / 2 + r.root_dispersion_ns) / 1e6)
-                     : nullptr;
+      r.synchronized ? ordered_json(static_cast<double>(r.root_distance_ns()) / 1e6) : nullptr;
   j["reliable_until_unix_ms"] =
       r.reliable_until_ns ? ordered_json(*r.reliable_until_ns / kNsPerMs) : ordered_json(nullptr);
   j["check_in_s"] = static_cast<double>(core::phone_recheck_ns(r.synchronized, r.reliable_until_ns, r.now_ns,

@@ -46,6 +46,9 @@ struct ReferenceSnapshot {
   int precision_log2 = 0;                    // the served clock's precision, log2 seconds (negative)
   std::optional<int64_t> reliable_until_ns;  // when the reference stops counting (Unix ns)
 
+  // RFC 5905's root distance as served: half the root delay plus the root dispersion.
+  int64_t root_distance_ns() const { return root_delay_ns / 2 + root_dispersion_ns; }
+
   // The sync-state file's source with kind "state", else the kind: what /time and metrics call the source.
   const std::string& source() const { return state_source ? *state_source : kind; }
 };
