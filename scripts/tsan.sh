@@ -5,12 +5,12 @@
 #   scripts/tsan.sh [--build DIR] [--programs BIN] [INTEROP_TEST...]
 #
 # Builds sntpd, ntpprobe and the unit tests with -fsanitize=thread (a unity build) into DIR (default
-# build-tsan/), at a lower priority, runs the unit tests there, then the interop tests named
-# (default: the sntpd tests below, which run sntpd with its worker thread under load,
-# upstreams, phones, MQTT, HTTP and restarts) with that sntpd and ntpprobe beside the other
-# programs of BIN, a regular build's bin/ (default: build/bin, built first; sntpd-web runs
-# under a memory limit that ThreadSanitizer's shadow memory cannot fit in).  With --programs
-# nothing is installed or built but DIR: the test suite has done both.  Exit 1 when a test
+# build-tsan/), runs the unit tests there, then the interop tests named (default: the sntpd
+# tests below, which run sntpd with its worker thread under load, upstreams, phones, MQTT,
+# HTTP and restarts) with that sntpd and ntpprobe beside the other programs of BIN, another
+# build's bin/ (default: build/bin, built first; sntpd-web and sntpd-mqtt are processes of their
+# own, which ThreadSanitizer does not need to watch).  With --programs nothing is installed or
+# built but DIR: the test suite has done both.  Exit 1 when a test
 # fails or ThreadSanitizer reported anything; its reports are kept in DIR/tsan-reports/.
 # Left out of the unit tests: Privileges.* (a child forked from a ThreadSanitizer process
 # aborts when it changes its user: the sanitizer's limit, not a race).
@@ -38,7 +38,7 @@ if [ -z "$programs" ]; then
   programs=$PWD/build/bin
 fi
 echo "== $dir: sntpd, ntpprobe and the unit tests with ThreadSanitizer"
-nice -n 5 scripts/build.sh "$dir" --target sntpd --target ntpprobe --target unit_tests -DCMAKE_BUILD_TYPE=Debug \
+scripts/build.sh "$dir" --target sntpd --target ntpprobe --target unit_tests -DCMAKE_BUILD_TYPE=Debug \
   -DLANSYNC_BENCH=OFF -DCMAKE_UNITY_BUILD=ON "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan" \
   "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
 echo "== built in $((SECONDS - start)) s"

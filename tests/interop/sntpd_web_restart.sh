@@ -20,10 +20,11 @@ check "...with no capability at all, though sntpd runs as root here ($caps)" [ "
 check "...with no_new_privs" grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$web/status"
 check "...the first the kernel kills when memory runs out (oom_score_adj $(cat "/proc/$web/oom_score_adj"))" \
   [ "$(cat "/proc/$web/oom_score_adj")" = 1000 ]
-# A sanitizer build (scripts/test.sh's) sets no limit: ASan's shadow memory would exceed it.
-# The system tier checks the limit of the packaged sntpd (tests/system/phone.sh).
-if readelf -d "$BIN/sntpd" | grep -q 'libasan'; then
-  echo "      (AddressSanitizer build: the web process's data limit is not set, not checked here; system.phone checks it)"
+# A sanitizer build (scripts/test.sh's, and its tsan phase's sntpd) sets no limit: the
+# sanitizers' shadow memory would exceed it.  The system tier checks the limit of the packaged
+# sntpd (tests/system/phone.sh).
+if readelf -d "$BIN/sntpd" | grep -qE 'lib(asan|tsan)'; then
+  echo "      (a sanitizer build: the web process's data limit is not set, not checked here; system.phone checks it)"
 else
   check "...its data segment bounded (RLIMIT_DATA 64 MiB)" \
     grep -qE '^Max data size +67108864 +67108864' "/proc/$web/limits"

@@ -20,12 +20,14 @@ namespace lansync::sntpd {
 namespace {
 
 constexpr rlim_t kMemoryBytes = 64 * 1024 * 1024;  // RLIMIT_DATA of a helper
-// AddressSanitizer reserves terabytes of shadow memory at start, which
-// RLIMIT_DATA counts: a sanitizer build (tests only) gives the child no limit.
-#if defined(__SANITIZE_ADDRESS__)
+// The sanitizers reserve terabytes of shadow memory at start, which
+// RLIMIT_DATA counts: a sanitizer build (tests only) gives the child no limit,
+// also where it starts another build's helper (the tsan phase: a
+// ThreadSanitizer sntpd with the AddressSanitizer build's sntpd-web).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kLimitMemory = false;
 #elif defined(__has_feature)
-constexpr bool kLimitMemory = !__has_feature(address_sanitizer);
+constexpr bool kLimitMemory = !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer);
 #else
 constexpr bool kLimitMemory = true;
 #endif
