@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/prometheus.hpp"
+#include "status/status_fields.hpp"
 
 namespace lansync::sntpd {
 namespace {

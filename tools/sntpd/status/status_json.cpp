@@ -9,6 +9,7 @@
 
 #include "core/drift_log.hpp"
 #include "proto/units.hpp"
+#include "status/status_fields.hpp"
 
 namespace lansync::sntpd {
 namespace {
