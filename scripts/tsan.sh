@@ -51,7 +51,6 @@ chmod 1777 "$reports"  # sntpd may run as another user after dropping privileges
 cp -a "$programs" "$bin"
 cp "$dir/bin/sntpd" "$dir/bin/ntpprobe" "$bin/"
 export TSAN_OPTIONS="log_path=$reports/report halt_on_error=0 report_signal_unsafe=0"
-unset ASAN_OPTIONS UBSAN_OPTIONS
 
 failed=() skipped=()
 echo "== unit tests"
