@@ -28,7 +28,8 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
       min_poll_log2_(std::min(kMinPollLog2, max_poll_log2)),
       max_poll_log2_(max_poll_log2),
       poll_log2_(min_poll_log2_),
-      next_poll_ns_(now_ns) {}
+      next_poll_ns_(now_ns),
+      reach_change_ns_(now_ns) {}
 
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);

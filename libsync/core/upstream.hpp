@@ -33,6 +33,13 @@
 // DENY or RSTR stops the polls for good; RATE doubles the poll interval.  Pure.
 // Schedule times (next_poll_ns, on_transmit) are on a monotonic clock, so that
 // a step does not disturb them; sample times are on the clock being disciplined.
+//
+// One server is one UpstreamSource, sans-IO as ntpd-rs's NtpSource: its timer
+// (poll) writes the request to send, and a datagram with its receive time
+// (receive) comes back as a SourceAction: a sample judged, a reply of no use,
+// a Kiss-o'-Death obeyed, a stray or forgery counted, a change of reach.  The
+// driver (sntpd's UpstreamPeer) owns the socket and the clock and only sends,
+// reads and logs; the correction of the clock is the selection's, across sources.
 #pragma once
 
 #include <array>
@@ -44,6 +51,7 @@
 #include "core/discipline.hpp"
 #include "core/exchange.hpp"
 #include "core/reference.hpp"
+#include "proto/client.hpp"
 
 namespace lansync::core {
 
@@ -97,6 +105,55 @@ enum class SampleVerdict : uint8_t {
   Falseticker,      // the same, the kMaxChangeStrikes-th in a row: the source is now a falseticker
 };
 
+// Replies of a server not used, by reason, as the status report counts them.
+enum class Rejection : uint8_t {
+  Unauthenticated,  // no MAC (or a crypto-NAK) where the request was signed
+  BadMac,           // a MAC that does not verify
+  Stray,            // an answer to no request of ours: late, duplicated, replayed or spoofed
+  MaxChange,        // after the first sync, an offset beyond --max-change
+};
+inline constexpr size_t kRejectionCount = 4;
+
+// Requests of a server whose replies are still waited for (a reply to an older one is a stray).
+inline constexpr size_t kOutstandingRequests = 4;
+
+// What a datagram was to its source (UpstreamSource::receive).
+enum class SourceEvent : uint8_t {
+  None,        // nothing read, or (poll) a request written
+  Ignored,     // not an answer to a request of ours (status says why); Stray counted when NotOurs
+  Forged,      // echoes a request but fails authentication: counted, the request stays open
+  NotUsable,   // an answer that is no sample (status says why: unsynchronized, kiss, ...)
+  KissRate,    // Kiss-o'-Death RATE (RFC 5905 §7.4): the poll interval doubled
+  KissStop,    // Kiss-o'-Death DENY or RSTR: never polled again
+  Sample,      // a sample, judged (verdict): the selection is out of date
+  CannotSign,  // (poll) the request could not be signed with the source's key: nothing to send
+};
+
+// A change of a source's reachability that an event brought.
+enum class ReachEvent : uint8_t {
+  Same,
+  Reached,        // its first usable reply
+  Again,          // reachable again
+  Unreachable,    // no usable reply to its last kReachPolls polls
+  NeverAnswered,  // the kReachPolls-th poll, and no usable reply yet
+};
+
+// What an event of a source asks of its driver (ntpd-rs's NtpSourceAction), and tells it.
+struct SourceAction {
+  size_t send_size = 0;  // poll(): send out[0, send_size), reading T1 just before (sent())
+  SourceEvent event = SourceEvent::None;
+  ReachEvent reach = ReachEvent::Same;
+  proto::ReplyStatus status = proto::ReplyStatus::Ok;  // the datagram's (receive)
+  uint32_t kiss = 0;                                   // its Kiss-o'-Death code, when NotUsable by one
+  SampleVerdict verdict = SampleVerdict::Used;         // event Sample
+  UpstreamSample sample;                               // event Sample: as judged
+  // The servers' selection is out of date: a sample came, the source stopped, or its reach changed.
+  bool reselect() const {
+    return event == SourceEvent::Sample || event == SourceEvent::KissStop ||
+           (reach != ReachEvent::Same && reach != ReachEvent::NeverAnswered);
+  }
+};
+
 class UpstreamSource {
  public:
   // name: as configured ("192.168.1.1:123"); refid: its IPv4 address (or the
@@ -104,6 +161,32 @@ class UpstreamSource {
   // longest poll interval (log2 s, 0 to kMaxPollLog2); the interval starts at
   // the smaller of kMinPollLog2 and it.
   UpstreamSource(std::string name, uint32_t refid, int64_t now_ns, int max_poll_log2 = kMaxPollLog2);
+  // A server's source whose requests are signed with key_id of keys (keys must outlive it), and
+  // whose replies count only signed alike (RFC 5905 §7.3); key_id 0: unauthenticated.
+  void set_key(const proto::MacKeys* keys, uint32_t key_id);
+
+  // Timer: the poll due at now_ns (next_poll_ns(), monotonic).  Writes its request into out[0, cap)
+  // (cookie: 64 random bits in its transmit field) and counts the poll (on_transmit); send_size 0
+  // when it cannot be signed (event CannotSign).
+  SourceAction poll(int64_t now_ns, uint64_t cookie, uint8_t* out, size_t cap);
+  // The request poll() wrote was sent; t1_ns: the disciplined clock, read immediately before.
+  void sent(int64_t t1_ns);
+  // The request poll() wrote could not be sent (why, e.g. "network is unreachable"): no reply is waited.
+  void send_failed(const std::string& why);
+  // A network error reading the server's socket (why); its state says it until a reply comes.
+  void note_problem(const std::string& why) { problem_ = why; }
+  // The datagram data[0, size) from the server, received at t4_ns on the disciplined clock, at
+  // now_ns (monotonic); size 0: truncated.  An answer to one of our requests that passes every test
+  // (proto/client) becomes a sample, taken on the clock as if the slew_remaining_ns still to come of
+  // the correction in progress were done, and judged by rules (on_sample).
+  SourceAction receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_ns,
+                       const SampleRules& rules, int64_t slew_remaining_ns);
+  // Replies not used, by Rejection.
+  const std::array<uint64_t, kRejectionCount>& rejected() const { return rejected_; }
+  // Why the last request or reply gave no sample ("kod RATE", "unsynchronized", ...); "" after a good one.
+  const std::string& problem() const { return problem_; }
+  // When it last became reachable or unreachable (monotonic ns; its creation before that).
+  int64_t reach_change_ns() const { return reach_change_ns_; }
 
   const std::string& name() const { return name_; }
   uint32_t refid() const { return refid_; }
@@ -162,6 +245,11 @@ class UpstreamSource {
  private:
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
+  // What became of an answer to one of our requests (receive), a kiss or a sample.
+  SourceAction answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_ns,
+                      const SampleRules& rules, int64_t slew_remaining_ns);
+  // The reach now, against was (reachable() before the event), as a ReachEvent; notes when it changed.
+  ReachEvent note_reach(bool was, int64_t now_ns);
   // The poll interval grows while the register holds more samples than it
   // needs and the offsets come where the line predicted; it falls as far as
   // a sample strays beyond its own distance (chrony's rule).
@@ -185,6 +273,16 @@ class UpstreamSource {
   int unanswered_ = 0;                  // polls sent since the last reply
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
+  // The exchanges (a server's source): requests signed with key_id_ of keys_, the last
+  // kOutstandingRequests of them waiting (newest last), pending_ written by poll() until sent.
+  const proto::MacKeys* keys_ = nullptr;
+  uint32_t key_id_ = 0;
+  proto::ClientSession pending_;
+  std::vector<proto::ClientSession> outstanding_;
+  std::array<uint64_t, kRejectionCount> rejected_ = {};
+  std::string problem_;
+  int64_t reach_change_ns_;
+  bool ever_reached_ = false;
 };
 
 // Why the servers give no correction (UpstreamSelection::problem).

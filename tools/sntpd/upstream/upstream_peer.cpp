@@ -12,108 +12,16 @@
 namespace lansync::sntpd {
 namespace {
 
-// Requests remembered per server: a reply to an older one is ignored.
-constexpr size_t kOutstanding = 4;
+// The status report's counts are the source's, in the same order.
+static_assert(kUpstreamRejectionCount == core::kRejectionCount);
+static_assert(kRejectedUnauthenticated == static_cast<size_t>(core::Rejection::Unauthenticated) &&
+              kRejectedBadMac == static_cast<size_t>(core::Rejection::BadMac) &&
+              kRejectedStray == static_cast<size_t>(core::Rejection::Stray) &&
+              kRejectedMaxChange == static_cast<size_t>(core::Rejection::MaxChange));
 
-}  // namespace
-
-UpstreamPeer::UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, const UpstreamName& n,
-                           size_t name, int64_t now_mono)
-    : address_(address),
-      socket_(std::move(socket)),
-      keys_(n.keys),
-      key_id_(n.key_id),
-      name_(name),
-      reach_change_mono_ns_(now_mono) {}
-
-bool UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
-  uint64_t cookie = 0;
-  os::random_bytes(&cookie, sizeof(cookie));
-  proto::ClientSession session;
-  uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
-  size_t size = session.write_request(cookie, buf, sizeof(buf), keys_, key_id_);
-  bool was_reachable = s.reachable();
-  s.on_transmit(now_mono);
-  // The counts of the selection change with the reach, whether or not a sample comes.
-  bool changed = note_reach(s, was_reachable, now_mono);
-  if (polls_ < core::kReachPolls && ++polls_ == core::kReachPolls && !ever_reached_) {
-    os::log::warn("upstream {} ({}): no usable reply to its first {} polls; not counted until it answers",
-                  s.name(), address_.to_string(), core::kReachPolls);
-  }
-  if (size == 0) {
-    last_problem_ = fmt::format("cannot sign with key {}", key_id_);
-    os::log::debug("upstream {}: {}", s.name(), last_problem_);
-    return changed;
-  }
-  session.note_sent(clock.now_ns());  // T1, immediately before the send
-  if (auto st = socket_.send(buf, size); !st) {
-    last_problem_ = st.error().code.message();
-    os::log::debug("upstream {}: {}", s.name(), st.error().message);
-    return changed;
-  }
-  if (outstanding_.size() == kOutstanding) outstanding_.erase(outstanding_.begin());
-  outstanding_.push_back(session);
-  return changed;
-}
-
-std::optional<proto::ClientReply> UpstreamPeer::next_reply(const core::UpstreamSource& s, os::Clock& clock,
-                                                           int64_t* t4_ns, int* budget) {
-  uint8_t buf[1024];
-  while (*budget > 0) {
-    --*budget;
-    auto d = socket_.receive(buf, sizeof(buf));
-    if (!d) {
-      if (!os::would_block(d.error())) last_problem_ = d.error().code.message();
-      return std::nullopt;
-    }
-    int64_t t4 = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
-    proto::ClientReply reply = proto::receive_reply(outstanding_.data(), outstanding_.size(), buf,
-                                                    d->truncated ? 0 : d->size, t4, t4);
-    if (proto::is_ignorable(reply.check.status)) {  // stray, late, replayed or spoofed
-      if (reply.check.status == proto::ReplyStatus::NotOurs) ++rejected_[kRejectedStray];
-      os::log::debug("upstream {}: {}", s.name(), proto::describe(reply.check.status));
-      continue;
-    }
-    if (proto::is_forgery(reply.check.status)) {  // the request stays open for the genuine reply
-      last_problem_ = proto::describe(reply.check.status);
-      bool bad_mac = reply.check.status == proto::ReplyStatus::BadMac;
-      ++rejected_[bad_mac ? kRejectedBadMac : kRejectedUnauthenticated];
-      os::log::debug("upstream {}: {}", s.name(), last_problem_);
-      continue;
-    }
-    outstanding_.erase(outstanding_.begin() + static_cast<std::ptrdiff_t>(reply.session));
-    *t4_ns = t4;
-    return reply;
-  }
-  return std::nullopt;
-}
-
-void UpstreamPeer::note_reply(const proto::ClientReply& reply) {
-  if (reply.check.status == proto::ReplyStatus::Ok) {
-    last_problem_.clear();
-  } else {
-    last_problem_ = proto::describe(reply.check.status);
-  }
-}
-
-void UpstreamPeer::take_kiss(core::UpstreamSource& s, uint32_t refid) {
-  char code[5];
-  codec::refid_to_ascii(refid, code);
-  last_problem_ = std::string("kod ") + code;
-  if (refid == codec::refid_from_ascii("RATE")) {
-    s.on_rate_kiss(os::monotonic_ns());
-    os::log::debug("upstream {}: Kiss-o'-Death RATE, polling every {} s", s.name(),
-                   int64_t{1} << s.poll_log2());
-  } else if (refid == codec::refid_from_ascii("DENY") || refid == codec::refid_from_ascii("RSTR")) {
-    s.on_deny_kiss();
-    outstanding_.clear();  // later answers are strays: this is logged once
-    os::log::warn("upstream {} ({}): Kiss-o'-Death {} ({}): no longer polled", s.name(), address_.to_string(),
-                  code, proto::describe_kiss(refid));
-  }
-}
-
-void UpstreamPeer::report(const core::UpstreamSource& s, core::SampleVerdict verdict, int64_t offset_ns,
-                          int64_t max_change_ns) {
+// Logs what the guards made of a sample of s at offset_ns (max_change_ns: --max-change).
+void log_verdict(const core::UpstreamSource& s, core::SampleVerdict verdict, int64_t offset_ns,
+                 int64_t max_change_ns) {
   double offset_s = static_cast<double>(offset_ns) / 1e9;
   double max_s = static_cast<double>(max_change_ns) / 1e9;
   switch (verdict) {
@@ -124,12 +32,10 @@ void UpstreamPeer::report(const core::UpstreamSource& s, core::SampleVerdict ver
           s.name(), offset_s);
       break;
     case core::SampleVerdict::BeyondMaxChange:
-      ++rejected_[kRejectedMaxChange];
       os::log::warn("upstream {}: offset {:+.3f} s is beyond --max-change {} s: not applied ({} in a row)",
                     s.name(), offset_s, max_s, s.strikes());
       break;
     case core::SampleVerdict::Falseticker:
-      ++rejected_[kRejectedMaxChange];
       os::log::warn(
           "upstream {}: offset {:+.3f} s is beyond --max-change {} s, {} in a row: a falseticker, "
           "not followed",
@@ -138,30 +44,85 @@ void UpstreamPeer::report(const core::UpstreamSource& s, core::SampleVerdict ver
   }
 }
 
-bool UpstreamPeer::note_reach(const core::UpstreamSource& s, bool was, int64_t now_mono) {
-  if (s.reachable() == was) return false;
-  reach_change_mono_ns_ = now_mono;
-  if (s.reachable()) {
-    if (ever_reached_) os::log::info("upstream {} ({}): reachable again", s.name(), address_.to_string());
-    ever_reached_ = true;
-  } else if (!s.stopped()) {
-    os::log::warn(
-        "upstream {} ({}): unreachable, no usable reply to its last {} polls; not counted until it "
-        "answers",
-        s.name(), address_.to_string(), core::kReachPolls);
+}  // namespace
+
+UpstreamPeer::UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, size_t name)
+    : address_(address), socket_(std::move(socket)), name_(name) {}
+
+bool UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
+  uint64_t cookie = 0;
+  os::random_bytes(&cookie, sizeof(cookie));
+  uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
+  core::SourceAction a = s.poll(now_mono, cookie, buf, sizeof(buf));
+  log(s, a, 0);
+  if (a.send_size == 0) return a.reselect();
+  int64_t t1_ns = clock.now_ns();  // immediately before the send
+  if (auto st = socket_.send(buf, a.send_size); !st) {
+    s.send_failed(st.error().code.message());
+    os::log::debug("upstream {}: {}", s.name(), st.error().message);
+  } else {
+    s.sent(t1_ns);
   }
-  return true;
+  return a.reselect();
+}
+
+std::optional<size_t> UpstreamPeer::read(core::UpstreamSource& s, os::Clock& clock, uint8_t* buf, size_t cap,
+                                         int64_t* t4_ns, int* budget) {
+  if (*budget <= 0) return std::nullopt;
+  --*budget;
+  auto d = socket_.receive(buf, cap);
+  if (!d) {
+    if (!os::would_block(d.error())) s.note_problem(d.error().code.message());
+    return std::nullopt;
+  }
+  *t4_ns = d->kernel_timestamp ? clock.from_system_ns(d->rx_ns) : clock.now_ns();
+  return d->truncated ? 0 : d->size;
+}
+
+void UpstreamPeer::log(const core::UpstreamSource& s, const core::SourceAction& a,
+                       int64_t max_change_ns) const {
+  using core::SourceEvent;
+  switch (a.event) {
+    case SourceEvent::None:
+    case SourceEvent::NotUsable: break;
+    case SourceEvent::Ignored: os::log::debug("upstream {}: {}", s.name(), proto::describe(a.status)); break;
+    case SourceEvent::Forged:
+    case SourceEvent::CannotSign: os::log::debug("upstream {}: {}", s.name(), s.problem()); break;
+    case SourceEvent::KissRate:
+      os::log::debug("upstream {}: Kiss-o'-Death RATE, polling every {} s", s.name(),
+                     int64_t{1} << s.poll_log2());
+      break;
+    case SourceEvent::KissStop: {
+      char code[5];
+      codec::refid_to_ascii(a.kiss, code);
+      os::log::warn("upstream {} ({}): Kiss-o'-Death {} ({}): no longer polled", s.name(),
+                    address_.to_string(), code, proto::describe_kiss(a.kiss));
+      break;
+    }
+    case SourceEvent::Sample: log_verdict(s, a.verdict, a.sample.sample.offset_ns, max_change_ns); break;
+  }
+  switch (a.reach) {
+    case core::ReachEvent::Same:
+    case core::ReachEvent::Reached: break;
+    case core::ReachEvent::Again:
+      os::log::info("upstream {} ({}): reachable again", s.name(), address_.to_string());
+      break;
+    case core::ReachEvent::Unreachable:
+      os::log::warn(
+          "upstream {} ({}): unreachable, no usable reply to its last {} polls; not counted until it "
+          "answers",
+          s.name(), address_.to_string(), core::kReachPolls);
+      break;
+    case core::ReachEvent::NeverAnswered:
+      os::log::warn("upstream {} ({}): no usable reply to its first {} polls; not counted until it answers",
+                    s.name(), address_.to_string(), core::kReachPolls);
+      break;
+  }
 }
 
 core::PoolVerdict UpstreamPeer::judge(const core::UpstreamSource& s, bool outvoted, int64_t now_mono) {
   verdict_ = core::judge_pool_address(s, outvoted, now_mono, watch_);
   return verdict_;
-}
-
-std::string UpstreamPeer::state(const std::vector<core::UpstreamSource>& sources, size_t i,
-                                const UpstreamFollower& follower, bool has_sample) const {
-  if (sources[i].stopped()) return last_problem_ + ", not polled";
-  return source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reply" : last_problem_);
 }
 
 bool describe_source(const core::UpstreamSource& s, int64_t now_ns, int64_t reach_change_ns,
@@ -203,9 +164,12 @@ UpstreamSnapshot UpstreamPeer::snapshot(const std::vector<core::UpstreamSource>&
   UpstreamSnapshot u;
   u.server = s.name();
   u.address = address_.to_string();
-  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
-  u.state = state(sources, i, follower, has_sample);
-  u.rejected = rejected_;
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_ns()), u);
+  const std::string& problem = s.problem();
+  u.state = s.stopped()
+                ? problem + ", not polled"
+                : source_state(sources, i, follower, has_sample, problem.empty() ? "no reply" : problem);
+  u.rejected = s.rejected();
   return u;
 }
 

@@ -1,12 +1,12 @@
-// One address of an --upstream name, polled: its socket, its requests in flight, what became of its replies.
+// One address of an --upstream name, polled: the socket and the clock of its source.
 //
-// Each request is a proto::ClientSession (random cookie, the MAC when the
-// name has a key); a reply is matched against the last kOutstanding of them,
-// with its kernel receive timestamp as T4.  Replies that answer no request of
-// ours, fail authentication or whose samples the guards refuse are counted by
-// reason (kUpstreamRejections) and logged, never used.  Its core state (the
-// schedule, the filter, the reach) is the core::UpstreamSource Upstreams
-// keeps beside it, passed in.
+// The server itself is a core::UpstreamSource (sans-IO: the schedule, the
+// requests in flight, the replies judged and counted by reason, the filter,
+// the reach), which Upstreams keeps with the other sources for the selection
+// and passes in.  This part only drives it: it sends the request the source
+// writes with T1 read just before, reads each datagram with its kernel receive
+// timestamp as T4, logs what the source made of it, and judges whether the
+// address gives way to another of its name (a pool).
 #pragma once
 
 #include <array>
@@ -41,30 +41,23 @@ std::string source_state(const std::vector<core::UpstreamSource>& sources, size_
 
 class UpstreamPeer {
  public:
-  // Polls address over socket (connected to it), for a name of n (name: its index), from now_mono.
-  UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, const UpstreamName& n, size_t name,
-               int64_t now_mono);
+  // Polls address over socket (connected to it), for names_[name].
+  UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, size_t name);
 
   const os::SocketAddress& address() const { return address_; }
   int fd() const { return socket_.fd(); }
   size_t name() const { return name_; }  // its name's index in UpstreamNames
 
-  // Sends a request now (T1 read from clock just before), telling s of the poll; true if its
-  // reachability changed (the selection is then out of date).
+  // s's poll, due at now_mono: its request sent (T1 read from clock just before); true if the
+  // selection is out of date (its reachability changed).
   bool transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono);
-  // The next reply that ends one of its exchanges, with its T4 on clock in *t4_ns; nothing once
-  // none waits.  *budget: datagrams still to be read this round (each read takes one).
-  std::optional<proto::ClientReply> next_reply(const core::UpstreamSource& s, os::Clock& clock,
-                                               int64_t* t4_ns, int* budget);
-  // A Kiss-o'-Death (RFC 5905 §7.4): RATE slows the polls, DENY and RSTR end them (logged once).
-  void take_kiss(core::UpstreamSource& s, uint32_t refid);
-  // A reply that is not a sample (its status says why), or, with ok, the end of the last problem.
-  void note_reply(const proto::ClientReply& reply);
-  // Logs and counts what the guards made of its sample of offset_ns (max_change_ns: --max-change).
-  void report(const core::UpstreamSource& s, core::SampleVerdict verdict, int64_t offset_ns,
-              int64_t max_change_ns);
-  // Notes a change of reachability (was: before the poll or reply), logged once each way; true if it changed.
-  bool note_reach(const core::UpstreamSource& s, bool was, int64_t now_mono);
+  // The next datagram waiting into buf[0, cap): its size (0 if truncated), its T4 on clock in
+  // *t4_ns; nothing once none waits (a network error is noted in s).  *budget: datagrams still to
+  // be read this round (each read takes one).
+  std::optional<size_t> read(core::UpstreamSource& s, os::Clock& clock, uint8_t* buf, size_t cap,
+                             int64_t* t4_ns, int* budget);
+  // Logs what an event of s was (max_change_ns: --max-change, for the words).
+  void log(const core::UpstreamSource& s, const core::SourceAction& a, int64_t max_change_ns) const;
 
   // Whether it gives way to a fresh address of its name (core::judge_pool_address), judged anew.
   core::PoolVerdict judge(const core::UpstreamSource& s, bool outvoted, int64_t now_mono);
@@ -75,22 +68,10 @@ class UpstreamPeer {
                             const UpstreamFollower& follower, int64_t now_ns, int64_t now_mono) const;
 
  private:
-  // Its state as the status report words it ("sys_peer", "no reply", "kod RATE", ...).
-  std::string state(const std::vector<core::UpstreamSource>& sources, size_t i,
-                    const UpstreamFollower& follower, bool has_sample) const;
-
   os::SocketAddress address_;
   os::UdpSocket socket_;
-  const proto::MacKeys* keys_ = nullptr;           // with key_id_: sign requests, check replies
-  uint32_t key_id_ = 0;                            // 0: unauthenticated
-  size_t name_ = 0;                                // index in UpstreamNames of the name it came from
-  std::vector<proto::ClientSession> outstanding_;  // recent requests, newest last
-  std::string last_problem_;                       // e.g. "kod RATE", "unsynchronized"
-  std::array<uint64_t, kUpstreamRejectionCount> rejected_ = {};  // by kUpstreamRejections
-  int64_t reach_change_mono_ns_ = 0;                             // when it became reachable or not
-  bool ever_reached_ = false;                                    // it answered once
-  int polls_ = 0;                                                // requests sent, up to core::kReachPolls
-  core::PoolWatch watch_;                                        // for verdict_
+  size_t name_ = 0;        // index in UpstreamNames of the name it came from
+  core::PoolWatch watch_;  // for verdict_
   core::PoolVerdict verdict_ = core::PoolVerdict::Keep;
 };
 

@@ -66,10 +66,11 @@ os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
   if (!sock) return fail(sock.error());
   if (auto st = sock->connect(address); !st) return st;  // it needs a route
   int64_t now_mono = os::monotonic_ns();
-  peers_.emplace_back(address, std::move(*sock), names_[name], name, now_mono);
+  peers_.emplace_back(address, std::move(*sock), name);
   // Before the receivers' sources, which move up one: the follower's indices change.
-  sources_.emplace(sources_.begin() + static_cast<std::ptrdiff_t>(peers_.size() - 1), names_[name].text,
-                   address.refid(), now_mono, config_.max_poll_log2);
+  auto s = sources_.emplace(sources_.begin() + static_cast<std::ptrdiff_t>(peers_.size() - 1),
+                            names_[name].text, address.refid(), now_mono, config_.max_poll_log2);
+  s->set_key(names_[name].keys, names_[name].key_id);
   if (!refclocks_.empty()) follower_.renumbered();
   return os::ok();
 }
@@ -195,41 +196,20 @@ std::optional<UpstreamAction> Upstreams::poll_once() {
 
 std::optional<UpstreamAction> Upstreams::receive(size_t i) {
   int budget = kReadsPerPoll;
+  uint8_t buf[1024];
   int64_t t4 = 0;
-  while (auto reply = peers_[i].next_reply(sources_[i], clock_, &t4, &budget)) {
-    bool was_reachable = sources_[i].reachable();
-    std::optional<UpstreamAction> action;
-    bool selected = take_reply(i, *reply, t4, &action);
-    // A sample reselects with the reach register as it now is: once is enough.
-    if (peers_[i].note_reach(sources_[i], was_reachable, os::monotonic_ns()) && !selected) {
+  while (auto size = peers_[i].read(sources_[i], clock_, buf, sizeof(buf), &t4, &budget)) {
+    int64_t now_mono = os::monotonic_ns();
+    core::SourceAction a = sources_[i].receive(buf, *size, t4, now_mono, follower_.sample_rules(),
+                                               follower_.remaining_ns(now_mono));
+    peers_[i].log(sources_[i], a, config_.max_change_ns);
+    if (a.event == core::SourceEvent::Sample) {
+      if (auto action = follow(i, a.verdict)) return action;
+    } else if (a.reselect()) {
       follower_.reselect(sources_, clock_.now_ns());
     }
-    if (action) return action;
   }
   return std::nullopt;
-}
-
-bool Upstreams::take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
-                           std::optional<UpstreamAction>* action) {
-  const codec::NtpHeader& h = reply.header;
-  if (reply.check.status == proto::ReplyStatus::KissOfDeath) {
-    peers_[i].take_kiss(sources_[i], h.refid);
-    return false;
-  }
-  peers_[i].note_reply(reply);
-  if (reply.check.status != proto::ReplyStatus::Ok) return false;
-  core::UpstreamSample s;
-  s.sample = reply.check.sample;
-  // On the clock as corrected so far: the slew in progress taken as done.
-  int64_t now_mono = os::monotonic_ns();
-  int64_t remaining = follower_.remaining_ns(now_mono);
-  s.time_ns = t4_ns + remaining;
-  s.sample.offset_ns -= remaining;
-  s.stratum = h.stratum;
-  s.root_delay_ns = codec::from_ntp_short(h.root_delay);
-  s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
-  s.precision_log2 = h.precision_log2;
-  return take_sample(i, s, action);
 }
 
 void Upstreams::read_refclocks(int64_t now_mono) {
@@ -284,9 +264,11 @@ std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
     bool reach_changed = false;
     std::optional<core::UpstreamSample> s = refclocks_[j].poll(sources_[k], now_mono, &reach_changed);
     if (s && !refclocks_[j].pulse()) refclocks_[j].correct(*s, pulse_offset_at(s->time_ns));
-    std::optional<UpstreamAction> action;
-    if (s && take_sample(k, *s, &action) && action) return action;
-    if (reach_changed) follower_.reselect(sources_, clock_.now_ns());
+    if (s) {
+      if (auto action = take_sample(k, *s)) return action;
+    } else if (reach_changed) {
+      follower_.reselect(sources_, clock_.now_ns());
+    }
   }
   return std::nullopt;
 }
@@ -303,26 +285,28 @@ std::optional<int64_t> Upstreams::pulse_offset_at(int64_t t_ns) const {
   return std::nullopt;
 }
 
-bool Upstreams::take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action) {
+std::optional<UpstreamAction> Upstreams::take_sample(size_t k, const core::UpstreamSample& s) {
   core::SampleVerdict verdict = sources_[k].on_sample(s, follower_.sample_rules());
-  if (k < peers_.size()) {
-    peers_[k].report(sources_[k], verdict, s.sample.offset_ns, config_.max_change_ns);
-  } else if (verdict == core::SampleVerdict::BeyondMaxChange || verdict == core::SampleVerdict::Falseticker) {
+  if (verdict == core::SampleVerdict::BeyondMaxChange || verdict == core::SampleVerdict::Falseticker) {
     os::log::warn("{}: offset {:+.3f} s is beyond --max-change: not applied ({} in a row)",
                   sources_[k].name(), static_cast<double>(s.sample.offset_ns) / 1e9, sources_[k].strikes());
   }
+  return follow(k, verdict);
+}
+
+std::optional<UpstreamAction> Upstreams::follow(size_t k, core::SampleVerdict verdict) {
   if (verdict != core::SampleVerdict::Used && verdict != core::SampleVerdict::Restarted) {
     // Nothing to correct; the selection only loses this source.
     follower_.reselect(sources_, clock_.now_ns());
-    return true;
+    return std::nullopt;
   }
   if (!follower_.synced()) {
     // The frequency the clock has now (a drift file's) is where the discipline starts.
     if (auto st = clock_.sync_status()) follower_.start_from(st->frequency_ppm);
   }
-  *action = follower_.update(sources_, k, clock_.now_ns(), os::monotonic_ns());
-  if (*action) (*action)->source = source_label((*action)->system_peer);
-  return true;
+  std::optional<UpstreamAction> action = follower_.update(sources_, k, clock_.now_ns(), os::monotonic_ns());
+  if (action) action->source = source_label(action->system_peer);
+  return action;
 }
 
 std::string Upstreams::source_label(size_t k) const {

@@ -4,9 +4,9 @@
 // This part ties three others together: the names resolved in the background
 // (upstream_names.hpp: a Pi offline at boot serves its other references at
 // once and picks a server up whenever its name resolves), the addresses
-// polled (upstream_peer.hpp: one socket and request cookie each, replies
-// that fail authentication or answer nothing of ours counted and dropped, a
-// Kiss-o'-Death DENY or RSTR ending the polls) and the selection among them
+// polled (each a core::UpstreamSource, sans-IO: its requests and what became of
+// their replies, the Kiss-o'-Death obeyed; driven by an UpstreamPeer, which has
+// its socket, upstream_peer.hpp) and the selection among them
 // (upstream_follower.hpp), which returns each correction the clock needs as an
 // UpstreamAction: the caller applies it (upstream_clock.hpp) and reports back
 // (applied), so this part reads the clock and never sets it.  A name that
@@ -108,12 +108,8 @@ class Upstreams {
   void use_addresses(size_t name, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
   // Judges each peer (core::judge_pool_address); a name with one that gives way is resolved again.
   void judge_pool(int64_t now_mono);
-  // Reads peer i's replies waiting; the first correction one asks for, if any.
+  // Reads peer i's datagrams waiting into its source; the first correction one asks for, if any.
   std::optional<UpstreamAction> receive(size_t i);
-  // A reply that ends an exchange with peer i, received at t4_ns; true if it made the selection
-  // anew, and then *action is the correction it asks for, if any.
-  bool take_reply(size_t i, const proto::ClientReply& reply, int64_t t4_ns,
-                  std::optional<UpstreamAction>* action);
   // Reads the receivers' segments and pulses: at every wake-up, before the correction it may bring.
   void read_refclocks(int64_t now_mono);
   // A receiver's own time names its pulse's second: while a pulse answers, the receivers do not
@@ -128,16 +124,18 @@ class Upstreams {
   // The offset at t_ns (Unix ns) of a pulse followed (reachable, no falseticker, its line's newest
   // sample within two polls): what a receiver's own time learns its lateness against.
   std::optional<int64_t> pulse_offset_at(int64_t t_ns) const;
-  // A sample of sources_[k] (on the clock as corrected so far) judged and used as take_reply says.
-  bool take_sample(size_t k, const core::UpstreamSample& s, std::optional<UpstreamAction>* action);
+  // A receiver's sample of sources_[k] (on the clock as corrected so far), judged and followed.
+  std::optional<UpstreamAction> take_sample(size_t k, const core::UpstreamSample& s);
+  // sources_[k] took a sample (verdict): the selection made anew, and the correction it asks for, if any.
+  std::optional<UpstreamAction> follow(size_t k, core::SampleVerdict verdict);
   // What the sync-state file records as sources_[k]'s name ("ntp:ADDRESS", "gps:shm0").
   std::string source_label(size_t k) const;
 
   os::Clock& clock_;
   UpstreamConfig config_;
   UpstreamNames names_;
-  // peers_[i] and sources_[i] are the same server, refclocks_[j] and sources_[peers_.size() + j]
-  // the same receiver (core wants the sources together).
+  // sources_[i] is a server, peers_[i] its socket; sources_[peers_.size() + j] is a receiver,
+  // refclocks_[j] its device (the selection wants the sources together).
   std::vector<UpstreamPeer> peers_;
   std::vector<RefclockPeer> refclocks_;
   std::vector<core::UpstreamSource> sources_;
