@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/ntp_packet.hpp"
+#include "core/exchange.hpp"
 #include "proto/units.hpp"
 
 namespace lansync::ntpprobe {
