@@ -181,6 +181,11 @@ class UpstreamSource {
   // the correction in progress were done, and judged by rules (on_sample).
   SourceAction receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_ns,
                        const SampleRules& rules, int64_t slew_remaining_ns);
+  // Timer of a source whose samples come from a device (a GPS receiver, its pulse), not replies:
+  // its poll at now_ns (monotonic), with the reading that came since the last (none: no reading),
+  // judged by rules (on_sample).
+  SourceAction take_reading(int64_t now_ns, const std::optional<UpstreamSample>& reading,
+                            const SampleRules& rules);
   // Replies not used, by Rejection.
   const std::array<uint64_t, kRejectionCount>& rejected() const { return rejected_; }
   // Why the last request or reply gave no sample ("kod RATE", "unsynchronized", ...); "" after a good one.
@@ -248,6 +253,8 @@ class UpstreamSource {
   // What became of an answer to one of our requests (receive), a kiss or a sample.
   SourceAction answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_ns,
                       const SampleRules& rules, int64_t slew_remaining_ns);
+  // on_sample, with a sample beyond max change counted.
+  SampleVerdict judged(const UpstreamSample& s, const SampleRules& rules);
   // The reach now, against was (reachable() before the event), as a ReachEvent; notes when it changed.
   ReachEvent note_reach(bool was, int64_t now_ns);
   // The poll interval grows while the register holds more samples than it

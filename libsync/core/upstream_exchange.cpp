@@ -98,12 +98,31 @@ SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_
   s.root_delay_ns = codec::from_ntp_short(h.root_delay);
   s.root_dispersion_ns = codec::from_ntp_short(h.root_dispersion);
   s.precision_log2 = h.precision_log2;
-  a.verdict = on_sample(s, rules);
-  if (a.verdict == SampleVerdict::BeyondMaxChange || a.verdict == SampleVerdict::Falseticker) {
-    ++rejected_[static_cast<size_t>(Rejection::MaxChange)];
-  }
+  a.verdict = judged(s, rules);
   a.event = SourceEvent::Sample;
   return a;
+}
+
+SourceAction UpstreamSource::take_reading(int64_t now_ns, const std::optional<UpstreamSample>& reading,
+                                          const SampleRules& rules) {
+  SourceAction a;
+  bool was = reachable();
+  on_transmit(now_ns);
+  if (reading) {
+    a.event = SourceEvent::Sample;
+    a.sample = *reading;
+    a.verdict = judged(*reading, rules);
+  }
+  a.reach = note_reach(was, now_ns);
+  return a;
+}
+
+SampleVerdict UpstreamSource::judged(const UpstreamSample& s, const SampleRules& rules) {
+  SampleVerdict verdict = on_sample(s, rules);
+  if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) {
+    ++rejected_[static_cast<size_t>(Rejection::MaxChange)];
+  }
+  return verdict;
 }
 
 ReachEvent UpstreamSource::note_reach(bool was, int64_t now_ns) {

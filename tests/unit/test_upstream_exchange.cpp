@@ -197,5 +197,32 @@ TEST(UpstreamExchange, TellsEachChangeOfReachOnce) {
   EXPECT_EQ(hand(s, reply_to(request)).reach, ReachEvent::Again);
 }
 
+TEST(UpstreamExchange, AReceiversPollsTakeItsReadings) {
+  UpstreamSource s("gps:shm0", 1, 0, 4);
+  UpstreamSample reading;
+  reading.time_ns = kT1;
+  reading.sample = {2 * kMs, 1000};
+  SourceAction first = s.take_reading(0, reading, SampleRules{});
+  EXPECT_EQ(first.event, SourceEvent::Sample);
+  EXPECT_EQ(first.reach, ReachEvent::Reached);
+  EXPECT_EQ(s.samples(), 1u);
+
+  std::vector<ReachEvent> reach;
+  for (int i = 0; i < kReachPolls; ++i) {
+    SourceAction a = s.take_reading(s.next_poll_ns(), std::nullopt, SampleRules{});
+    EXPECT_EQ(a.event, SourceEvent::None);
+    reach.push_back(a.reach);
+  }
+  std::vector<ReachEvent> expected(kReachPolls, ReachEvent::Same);
+  expected.back() = ReachEvent::Unreachable;
+  EXPECT_EQ(reach, expected) << "unreachable at its kReachPolls-th poll without a reading";
+
+  SampleRules strict{true, kMs};
+  SourceAction far = s.take_reading(s.next_poll_ns(), reading, strict);
+  EXPECT_EQ(far.reach, ReachEvent::Again);
+  EXPECT_EQ(far.verdict, SampleVerdict::BeyondMaxChange);
+  EXPECT_EQ(s.rejected()[static_cast<size_t>(Rejection::MaxChange)], 1u);
+}
+
 }  // namespace
 }  // namespace lansync::core

@@ -71,16 +71,10 @@ os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::s
 }
 
 RefclockPeer::RefclockPeer(RefclockSpec spec, os::ShmSegment segment, int64_t now_mono)
-    : spec_(std::move(spec)),
-      segment_(std::move(segment)),
-      next_read_mono_ns_(now_mono),
-      reach_change_mono_ns_(now_mono) {}
+    : spec_(std::move(spec)), segment_(std::move(segment)), next_read_mono_ns_(now_mono) {}
 
 RefclockPeer::RefclockPeer(RefclockSpec spec, os::PpsDevice pps, int64_t now_mono)
-    : spec_(std::move(spec)),
-      pps_(std::move(pps)),
-      next_read_mono_ns_(now_mono),
-      reach_change_mono_ns_(now_mono) {}
+    : spec_(std::move(spec)), pps_(std::move(pps)), next_read_mono_ns_(now_mono) {}
 
 uint32_t RefclockPeer::refid() const { return core::refid_for_source(source()); }
 
@@ -132,28 +126,11 @@ std::optional<int64_t> RefclockPeer::second_at(int64_t local_ns) const {
   return last->offset_ns + learned_.offset_ns().value_or(core::kUnlearnedLatenessNs);
 }
 
-std::optional<core::UpstreamSample> RefclockPeer::poll(core::UpstreamSource& s, int64_t now_mono,
-                                                       bool* reach_changed) {
-  bool was_reachable = s.reachable();
-  s.on_transmit(now_mono);
+std::optional<core::UpstreamSample> RefclockPeer::poll() {
   std::optional<core::RefclockPoll> p = filter_.take();
   if (p) last_problem_.clear();
   last_poll_read_ = p.has_value();
-  // Without a sample the reach register already says so; with one, on_sample marks it.
-  *reach_changed = !p && s.reachable() != was_reachable;
-  if (!p) {
-    if (*reach_changed && !s.reachable()) {
-      reach_change_mono_ns_ = now_mono;
-      os::log::warn("{}: no reading in its last {} polls; not counted until one comes", name(),
-                    core::kReachPolls);
-    }
-    return std::nullopt;
-  }
-  if (!was_reachable) {
-    reach_change_mono_ns_ = now_mono;
-    os::log::info("{}: readings{}", name(), ever_reached_ ? " again" : "");
-    ever_reached_ = true;
-  }
+  if (!p) return std::nullopt;
   os::log::debug("{}: poll of {} readings, {} kept: offset {} ns at {} ns, sd {} ns", name(), p->taken,
                  p->readings, p->offset_ns, p->time_ns, p->sd_ns);
   core::UpstreamSample u;
@@ -188,6 +165,21 @@ void RefclockPeer::correct(core::UpstreamSample& u, std::optional<int64_t> pulse
   if (pulse_offset_ns) u.root_dispersion_ns += std::llabs(difference_ns - learned);
 }
 
+void RefclockPeer::log(const core::UpstreamSource& s, const core::SourceAction& a) const {
+  bool beyond = a.event == core::SourceEvent::Sample && (a.verdict == core::SampleVerdict::BeyondMaxChange ||
+                                                         a.verdict == core::SampleVerdict::Falseticker);
+  if (beyond) {
+    os::log::warn("{}: offset {:+.3f} s is beyond --max-change: not applied ({} in a row)", s.name(),
+                  static_cast<double>(a.sample.sample.offset_ns) / 1e9, s.strikes());
+  }
+  if (a.reach == core::ReachEvent::Unreachable) {
+    os::log::warn("{}: no reading in its last {} polls; not counted until one comes", name(),
+                  core::kReachPolls);
+  } else if (a.reach == core::ReachEvent::Reached || a.reach == core::ReachEvent::Again) {
+    os::log::info("{}: readings{}", name(), a.reach == core::ReachEvent::Again ? " again" : "");
+  }
+}
+
 UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
                                         const UpstreamFollower& follower, int64_t now_ns,
                                         int64_t now_mono) const {
@@ -195,7 +187,7 @@ UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>&
   UpstreamSnapshot u;
   u.server = name();
   u.address = spec_.text;
-  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - reach_change_mono_ns_), u);
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_ns()), u);
   u.state =
       source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reading" : last_problem_);
   u.receiver = ReceiverSnapshot{pulse(), last_poll_read_, last_problem_, learned_.offset_ns()};

@@ -92,9 +92,11 @@ class RefclockPeer {
   // it was learned to be (kUnlearnedLatenessNs before); none for a pulse, or when that reading is
   // more than kSecondHintAgeNs away from local_ns.
   std::optional<int64_t> second_at(int64_t local_ns) const;
-  // The source's poll came (s.next_poll_ns() passed): the poll is counted and its sample, if any
-  // reading came since the last, returned.  True in *reach_changed when its reachability changed.
-  std::optional<core::UpstreamSample> poll(core::UpstreamSource& s, int64_t now_mono, bool* reach_changed);
+  // The source's poll came (its next_poll_ns() passed): its sample, if any reading came since the
+  // last, for the source to take (core::UpstreamSource::take_reading).
+  std::optional<core::UpstreamSample> poll();
+  // Logs what its source s made of a poll.
+  void log(const core::UpstreamSource& s, const core::SourceAction& a) const;
   // A receiver's own time: its poll's sample u corrected by the offset learned against a pulse
   // (core::ReceiverOffset), given pulse_offset_ns, a pulse's offset at u's time when one is
   // followed; what the pulse still finds u off by after that goes into u's root dispersion.  A
@@ -124,9 +126,7 @@ class RefclockPeer {
   std::optional<uint32_t> last_sequence_;  // the PPS device's last edge taken
   core::RefclockFilter filter_;
   int64_t next_read_mono_ns_;
-  int64_t reach_change_mono_ns_;
-  std::string last_problem_;  // the last record's problem, "" once records come
-  bool ever_reached_ = false;
+  std::string last_problem_;         // the last record's problem, "" once records come
   bool last_poll_read_ = false;      // the last poll had readings: a fix, or pulses locked to a second
   core::ReceiverOffset learned_;     // a receiver's own time: how late it is against a pulse
   bool wrong_second_noted_ = false;  // a difference of a second or more was logged

@@ -261,12 +261,13 @@ std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
   for (size_t j = 0; j < refclocks_.size(); ++j) {
     size_t k = peers_.size() + j;
     if (sources_[k].next_poll_ns() > now_mono) continue;
-    bool reach_changed = false;
-    std::optional<core::UpstreamSample> s = refclocks_[j].poll(sources_[k], now_mono, &reach_changed);
+    std::optional<core::UpstreamSample> s = refclocks_[j].poll();
     if (s && !refclocks_[j].pulse()) refclocks_[j].correct(*s, pulse_offset_at(s->time_ns));
-    if (s) {
-      if (auto action = take_sample(k, *s)) return action;
-    } else if (reach_changed) {
+    core::SourceAction a = sources_[k].take_reading(now_mono, s, follower_.sample_rules());
+    refclocks_[j].log(sources_[k], a);
+    if (a.event == core::SourceEvent::Sample) {
+      if (auto action = follow(k, a.verdict)) return action;
+    } else if (a.reselect()) {
       follower_.reselect(sources_, clock_.now_ns());
     }
   }
@@ -283,15 +284,6 @@ std::optional<int64_t> Upstreams::pulse_offset_at(int64_t t_ns) const {
     if (std::llabs(t_ns - e.time_ns) <= 2 * poll_ns) return e.offset_at(t_ns);
   }
   return std::nullopt;
-}
-
-std::optional<UpstreamAction> Upstreams::take_sample(size_t k, const core::UpstreamSample& s) {
-  core::SampleVerdict verdict = sources_[k].on_sample(s, follower_.sample_rules());
-  if (verdict == core::SampleVerdict::BeyondMaxChange || verdict == core::SampleVerdict::Falseticker) {
-    os::log::warn("{}: offset {:+.3f} s is beyond --max-change: not applied ({} in a row)",
-                  sources_[k].name(), static_cast<double>(s.sample.offset_ns) / 1e9, sources_[k].strikes());
-  }
-  return follow(k, verdict);
 }
 
 std::optional<UpstreamAction> Upstreams::follow(size_t k, core::SampleVerdict verdict) {
