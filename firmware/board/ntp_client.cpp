@@ -138,11 +138,12 @@ proto::ReplyStatus NtpClient::on_reply(const uint8_t* data, size_t size, int64_t
 
 void NtpClient::on_kiss(uint32_t refid) {
   result_.kiss_code = refid;
-  if (refid == codec::refid_from_ascii("RATE")) {
+  proto::KissAction action = proto::kiss_action(refid);
+  if (action == proto::KissAction::SlowDown) {
     poll_up();
     // RFC 5905 §7.4: the server asked for less; never go back below this.
     config_.min_poll_log2 = poll_log2_;
-  } else if (proto::kiss_demands_backoff(refid)) {  // DENY, RSTR
+  } else if (action == proto::KissAction::Stop) {  // DENY, RSTR
     active_ = false;
   }
 }

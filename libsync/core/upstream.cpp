@@ -29,7 +29,7 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
       max_poll_log2_(max_poll_log2),
       poll_log2_(min_poll_log2_),
       next_poll_ns_(now_ns),
-      reach_change_ns_(now_ns) {}
+      reach_change_mono_ns_(now_ns) {}
 
 void UpstreamSource::on_transmit(int64_t now_ns) {
   reach_ = static_cast<uint8_t>(reach_ << 1);

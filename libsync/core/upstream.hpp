@@ -31,7 +31,7 @@
 // kMaxChangeStrikes such samples in a row make the server a falseticker,
 // not followed until it comes back within --max-change.  A Kiss-o'-Death
 // DENY or RSTR stops the polls for good; RATE doubles the poll interval.  Pure.
-// Schedule times (next_poll_ns, on_transmit) are on a monotonic clock, so that
+// Schedule times (next_poll_ns, on_transmit, and every now_mono_ns) are on a monotonic clock, so that
 // a step does not disturb them; sample times are on the clock being disciplined.
 //
 // One server is one UpstreamSource, sans-IO as ntpd-rs's NtpSource: its timer
@@ -39,7 +39,9 @@
 // (receive) comes back as a SourceAction: a sample judged, a reply of no use,
 // a Kiss-o'-Death obeyed, a stray or forgery counted, a change of reach.  The
 // driver (sntpd's UpstreamPeer) owns the socket and the clock and only sends,
-// reads and logs; the correction of the clock is the selection's, across sources.
+// reads and logs.  A GPS receiver's source has no exchanges: each poll hands it
+// the reading that came (take_reading; sntpd's RefclockPeer reads the device).
+// The correction of the clock is the selection's, across sources.
 #pragma once
 
 #include <array>
@@ -51,6 +53,7 @@
 #include "core/discipline.hpp"
 #include "core/exchange.hpp"
 #include "core/reference.hpp"
+#include "core/upstream_rejection.hpp"
 #include "proto/client.hpp"
 
 namespace lansync::core {
@@ -105,21 +108,12 @@ enum class SampleVerdict : uint8_t {
   Falseticker,      // the same, the kMaxChangeStrikes-th in a row: the source is now a falseticker
 };
 
-// Replies of a server not used, by reason, as the status report counts them.
-enum class Rejection : uint8_t {
-  Unauthenticated,  // no MAC (or a crypto-NAK) where the request was signed
-  BadMac,           // a MAC that does not verify
-  Stray,            // an answer to no request of ours: late, duplicated, replayed or spoofed
-  MaxChange,        // after the first sync, an offset beyond --max-change
-};
-inline constexpr size_t kRejectionCount = 4;
-
 // Requests of a server whose replies are still waited for (a reply to an older one is a stray).
 inline constexpr size_t kOutstandingRequests = 4;
 
 // What a datagram was to its source (UpstreamSource::receive).
 enum class SourceEvent : uint8_t {
-  None,        // nothing read, or (poll) a request written
+  None,        // a request written (poll), or no reading came (take_reading)
   Ignored,     // not an answer to a request of ours (status says why); Stray counted when NotOurs
   Forged,      // echoes a request but fails authentication: counted, the request stays open
   NotUsable,   // an answer that is no sample (status says why: unsynchronized, kiss, ...)
@@ -144,9 +138,9 @@ struct SourceAction {
   SourceEvent event = SourceEvent::None;
   ReachEvent reach = ReachEvent::Same;
   proto::ReplyStatus status = proto::ReplyStatus::Ok;  // the datagram's (receive)
-  uint32_t kiss = 0;                                   // its Kiss-o'-Death code, when NotUsable by one
-  SampleVerdict verdict = SampleVerdict::Used;         // event Sample
-  UpstreamSample sample;                               // event Sample: as judged
+  uint32_t kiss = 0;                            // its Kiss-o'-Death code (NotUsable, KissRate, KissStop)
+  SampleVerdict verdict = SampleVerdict::Used;  // event Sample
+  UpstreamSample sample;                        // event Sample: as judged
   // The servers' selection is out of date: a sample came, the source stopped, or its reach changed.
   bool reselect() const {
     return event == SourceEvent::Sample || event == SourceEvent::KissStop ||
@@ -165,10 +159,10 @@ class UpstreamSource {
   // whose replies count only signed alike (RFC 5905 §7.3); key_id 0: unauthenticated.
   void set_key(const proto::MacKeys* keys, uint32_t key_id);
 
-  // Timer: the poll due at now_ns (next_poll_ns(), monotonic).  Writes its request into out[0, cap)
+  // Timer: the poll due at now_mono_ns (next_poll_ns(), monotonic).  Writes its request into out[0, cap)
   // (cookie: 64 random bits in its transmit field) and counts the poll (on_transmit); send_size 0
   // when it cannot be signed (event CannotSign).
-  SourceAction poll(int64_t now_ns, uint64_t cookie, uint8_t* out, size_t cap);
+  SourceAction poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap);
   // The request poll() wrote was sent; t1_ns: the disciplined clock, read immediately before.
   void sent(int64_t t1_ns);
   // The request poll() wrote could not be sent (why, e.g. "network is unreachable"): no reply is waited.
@@ -176,22 +170,22 @@ class UpstreamSource {
   // A network error reading the server's socket (why); its state says it until a reply comes.
   void note_problem(const std::string& why) { problem_ = why; }
   // The datagram data[0, size) from the server, received at t4_ns on the disciplined clock, at
-  // now_ns (monotonic); size 0: truncated.  An answer to one of our requests that passes every test
+  // now_mono_ns (monotonic); size 0: truncated.  An answer to one of our requests that passes every test
   // (proto/client) becomes a sample, taken on the clock as if the slew_remaining_ns still to come of
   // the correction in progress were done, and judged by rules (on_sample).
-  SourceAction receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_ns,
+  SourceAction receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_mono_ns,
                        const SampleRules& rules, int64_t slew_remaining_ns);
   // Timer of a source whose samples come from a device (a GPS receiver, its pulse), not replies:
-  // its poll at now_ns (monotonic), with the reading that came since the last (none: no reading),
+  // its poll at now_mono_ns (monotonic), with the reading that came since the last (none: no reading),
   // judged by rules (on_sample).
-  SourceAction take_reading(int64_t now_ns, const std::optional<UpstreamSample>& reading,
+  SourceAction take_reading(int64_t now_mono_ns, const std::optional<UpstreamSample>& reading,
                             const SampleRules& rules);
   // Replies not used, by Rejection.
   const std::array<uint64_t, kRejectionCount>& rejected() const { return rejected_; }
   // Why the last request or reply gave no sample ("kod RATE", "unsynchronized", ...); "" after a good one.
   const std::string& problem() const { return problem_; }
   // When it last became reachable or unreachable (monotonic ns; its creation before that).
-  int64_t reach_change_ns() const { return reach_change_ns_; }
+  int64_t reach_change_mono_ns() const { return reach_change_mono_ns_; }
 
   const std::string& name() const { return name_; }
   uint32_t refid() const { return refid_; }
@@ -251,12 +245,12 @@ class UpstreamSource {
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
   // What became of an answer to one of our requests (receive), a kiss or a sample.
-  SourceAction answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_ns,
+  SourceAction answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_mono_ns,
                       const SampleRules& rules, int64_t slew_remaining_ns);
   // on_sample, with a sample beyond max change counted.
   SampleVerdict judged(const UpstreamSample& s, const SampleRules& rules);
   // The reach now, against was (reachable() before the event), as a ReachEvent; notes when it changed.
-  ReachEvent note_reach(bool was, int64_t now_ns);
+  ReachEvent note_reach(bool was, int64_t now_mono_ns);
   // The poll interval grows while the register holds more samples than it
   // needs and the offsets come where the line predicted; it falls as far as
   // a sample strays beyond its own distance (chrony's rule).
@@ -288,7 +282,7 @@ class UpstreamSource {
   std::vector<proto::ClientSession> outstanding_;
   std::array<uint64_t, kRejectionCount> rejected_ = {};
   std::string problem_;
-  int64_t reach_change_ns_;
+  int64_t reach_change_mono_ns_;
   bool ever_reached_ = false;
 };
 

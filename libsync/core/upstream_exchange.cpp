@@ -1,6 +1,4 @@
 // A server's source, sans-IO: its requests and what became of their replies; see upstream.hpp.
-#include <algorithm>
-
 #include "codec/ntp_packet.hpp"
 #include "core/upstream.hpp"
 
@@ -11,15 +9,16 @@ void UpstreamSource::set_key(const proto::MacKeys* keys, uint32_t key_id) {
   key_id_ = key_id;
 }
 
-SourceAction UpstreamSource::poll(int64_t now_ns, uint64_t cookie, uint8_t* out, size_t cap) {
+SourceAction UpstreamSource::poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap) {
   SourceAction a;
   pending_ = proto::ClientSession{};
   a.send_size = pending_.write_request(cookie, out, cap, keys_, key_id_);
   bool was = reachable();
-  on_transmit(now_ns);
+  int polls_before = polls_;
+  on_transmit(now_mono_ns);
   // The counts of the selection change with the reach, whether or not a sample comes.
-  a.reach = note_reach(was, now_ns);
-  if (a.reach == ReachEvent::Same && polls_ == kReachPolls && unanswered_ == kReachPolls && !ever_reached_) {
+  a.reach = note_reach(was, now_mono_ns);
+  if (a.reach == ReachEvent::Same && polls_before < kReachPolls && polls_ == kReachPolls && !ever_reached_) {
     a.reach = ReachEvent::NeverAnswered;
   }
   if (a.send_size == 0) {
@@ -37,7 +36,7 @@ void UpstreamSource::sent(int64_t t1_ns) {
 
 void UpstreamSource::send_failed(const std::string& why) { problem_ = why; }
 
-SourceAction UpstreamSource::receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_ns,
+SourceAction UpstreamSource::receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_mono_ns,
                                      const SampleRules& rules, int64_t slew_remaining_ns) {
   proto::ClientReply reply =
       proto::receive_reply(outstanding_.data(), outstanding_.size(), data, size, t4_ns, t4_ns);
@@ -57,12 +56,12 @@ SourceAction UpstreamSource::receive(const uint8_t* data, size_t size, int64_t t
   }
   outstanding_.erase(outstanding_.begin() + static_cast<std::ptrdiff_t>(reply.session));
   bool was = reachable();
-  SourceAction b = answer(reply, t4_ns, now_ns, rules, slew_remaining_ns);
-  b.reach = note_reach(was, now_ns);
+  SourceAction b = answer(reply, t4_ns, now_mono_ns, rules, slew_remaining_ns);
+  b.reach = note_reach(was, now_mono_ns);
   return b;
 }
 
-SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_ns,
+SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_mono_ns,
                                     const SampleRules& rules, int64_t slew_remaining_ns) {
   SourceAction a;
   a.status = reply.check.status;
@@ -73,10 +72,11 @@ SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_
     problem_ = std::string("kod ") + code;
     a.kiss = h.refid;
     a.event = SourceEvent::NotUsable;
-    if (h.refid == codec::refid_from_ascii("RATE")) {
-      on_rate_kiss(now_ns);
+    proto::KissAction action = proto::kiss_action(h.refid);
+    if (action == proto::KissAction::SlowDown) {
+      on_rate_kiss(now_mono_ns);
       a.event = SourceEvent::KissRate;
-    } else if (h.refid == codec::refid_from_ascii("DENY") || h.refid == codec::refid_from_ascii("RSTR")) {
+    } else if (action == proto::KissAction::Stop) {
       on_deny_kiss();
       outstanding_.clear();  // later answers are strays: the stop is told once
       a.event = SourceEvent::KissStop;
@@ -103,17 +103,17 @@ SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_
   return a;
 }
 
-SourceAction UpstreamSource::take_reading(int64_t now_ns, const std::optional<UpstreamSample>& reading,
+SourceAction UpstreamSource::take_reading(int64_t now_mono_ns, const std::optional<UpstreamSample>& reading,
                                           const SampleRules& rules) {
   SourceAction a;
   bool was = reachable();
-  on_transmit(now_ns);
+  on_transmit(now_mono_ns);
   if (reading) {
     a.event = SourceEvent::Sample;
     a.sample = *reading;
     a.verdict = judged(*reading, rules);
   }
-  a.reach = note_reach(was, now_ns);
+  a.reach = note_reach(was, now_mono_ns);
   return a;
 }
 
@@ -125,9 +125,9 @@ SampleVerdict UpstreamSource::judged(const UpstreamSample& s, const SampleRules&
   return verdict;
 }
 
-ReachEvent UpstreamSource::note_reach(bool was, int64_t now_ns) {
+ReachEvent UpstreamSource::note_reach(bool was, int64_t now_mono_ns) {
   if (reachable() == was) return ReachEvent::Same;
-  reach_change_ns_ = now_ns;
+  reach_change_mono_ns_ = now_mono_ns;
   if (!reachable()) return stopped_ ? ReachEvent::Same : ReachEvent::Unreachable;
   bool again = ever_reached_;
   ever_reached_ = true;

@@ -49,9 +49,11 @@ const char* describe(ReplyStatus s) {
   return "unknown";
 }
 
-bool kiss_demands_backoff(uint32_t refid) {
-  return refid == codec::refid_from_ascii("RATE") || refid == codec::refid_from_ascii("DENY") ||
-         refid == codec::refid_from_ascii("RSTR");
+KissAction kiss_action(uint32_t refid) {
+  if (refid == codec::refid_from_ascii("RATE")) return KissAction::SlowDown;
+  if (refid == codec::refid_from_ascii("DENY") || refid == codec::refid_from_ascii("RSTR"))
+    return KissAction::Stop;
+  return KissAction::None;
 }
 
 const char* describe_kiss(uint32_t refid) {

@@ -99,10 +99,14 @@ inline ReplyCheck check_reply(const codec::NtpHeader& reply, const Request& requ
   return check_reply(reply, request, t4_ns, request.t1_ns, auth);
 }
 
-// True for the kiss codes that tell a client to stop sending now: RATE (slow
-// down), DENY and RSTR (go away).  Others, such as INIT from an ntpd that has
-// not synchronized yet, only say the reply is unusable (RFC 5905 §7.4).
-bool kiss_demands_backoff(uint32_t refid);
+// What a kiss code asks of a client (RFC 5905 §7.4): RATE to poll less often, DENY and RSTR to
+// stop; others, such as INIT from an ntpd that has not synchronized yet, only say the reply is
+// unusable.
+enum class KissAction : uint8_t { None, SlowDown, Stop };
+KissAction kiss_action(uint32_t refid);
+
+// True for the kiss codes that tell a client to stop sending now: RATE, DENY and RSTR.
+inline bool kiss_demands_backoff(uint32_t refid) { return kiss_action(refid) != KissAction::None; }
 
 // What a kiss code means, e.g. "rate exceeded: poll less often"; "" if unknown.
 const char* describe_kiss(uint32_t refid);

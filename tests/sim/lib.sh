@@ -454,6 +454,9 @@ sim_job() {
     # starts; on a loaded machine a node may come later.  Nothing was simulated, so it runs again, once.
     echo "   $SIM_NAME, $2 seed $3: a node did not connect within clknetsim's 10 s; run again"
     : >"$JOB_FAILURES"
+    rm -rf "$1/daemon"
+    mkdir -p "$1/daemon"
+    if declare -F scenario_prepare >/dev/null; then scenario_prepare "$1" "$2" "$3" || true; fi
     sim_run "$1" "$2" "$3" "$WARMUP_S" || true
   fi
   if declare -F scenario_check >/dev/null; then scenario_check "$1" "$2" "$3" || true; fi

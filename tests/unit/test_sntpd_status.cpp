@@ -55,8 +55,8 @@ StatusSnapshot synchronized_snapshot() {
   u.last_sample_age_ns = 10 * kS;
   u.reachable = true;
   u.reachable_since_ns = kNow - 3600 * kS;
-  u.rejected[kRejectedBadMac] = 3;
-  u.rejected[kRejectedStray] = 1;
+  u.rejected[core::index(core::Rejection::BadMac)] = 3;
+  u.rejected[core::index(core::Rejection::Stray)] = 1;
   UpstreamSnapshot silent{"silent.example", "", "no reply", 0, 16, {}, {}, {}, {}};
   silent.reachable_since_ns = kNow - 600 * kS;
   UpstreamSnapshot gps{"gps shm:0", "shm:0", "truechimer", 0377, 16, 0, -12'000, 1'000, {}};

@@ -137,8 +137,8 @@ TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   s = settle(upstreams);
   EXPECT_FALSE(s.offset_ns.has_value());
   EXPECT_EQ(s.state, "reply's MAC does not verify");
-  EXPECT_EQ(s.rejected[kRejectedUnauthenticated], 1u);
-  EXPECT_EQ(s.rejected[kRejectedBadMac], 1u);
+  EXPECT_EQ(s.rejected[core::index(core::Rejection::Unauthenticated)], 1u);
+  EXPECT_EQ(s.rejected[core::index(core::Rejection::BadMac)], 1u);
   // The forgeries did not use up the request: the genuine reply counts.
   auto genuine = server.reply(layout->header, from, *keys, 1);
   s = settle(upstreams);
@@ -147,8 +147,8 @@ TEST(SntpdUpstreams, SignsRequestsAndUsesOnlyRepliesSignedAlike) {
   // The same reply again, MAC and all: it answers no request any more.
   ASSERT_TRUE(server.socket.send(genuine.data(), genuine.size(), &from).ok());
   s = settle(upstreams);
-  EXPECT_EQ(s.rejected[kRejectedStray], 1u);
-  EXPECT_EQ(s.rejected[kRejectedBadMac], 1u);
+  EXPECT_EQ(s.rejected[core::index(core::Rejection::Stray)], 1u);
+  EXPECT_EQ(s.rejected[core::index(core::Rejection::BadMac)], 1u);
 }
 
 TEST(SntpdUpstreams, DenyKissEndsThePollsAndRateSlowsThem) {

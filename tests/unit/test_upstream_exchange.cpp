@@ -181,7 +181,7 @@ TEST(UpstreamExchange, TellsEachChangeOfReachOnce) {
   EXPECT_EQ(polls, expected);
 
   EXPECT_EQ(hand(s, reply_to(request)).reach, ReachEvent::Reached);
-  int64_t reached_ns = s.reach_change_ns();
+  int64_t reached_ns = s.reach_change_mono_ns();
   ReachEvent last = ReachEvent::Same;
   int until_unreachable = 0;
   while (last == ReachEvent::Same && until_unreachable < 2 * kReachPolls) {
@@ -193,8 +193,21 @@ TEST(UpstreamExchange, TellsEachChangeOfReachOnce) {
   }
   EXPECT_EQ(last, ReachEvent::Unreachable);
   EXPECT_EQ(until_unreachable, kReachPolls);
-  EXPECT_GT(s.reach_change_ns(), reached_ns);
+  EXPECT_GT(s.reach_change_mono_ns(), reached_ns);
   EXPECT_EQ(hand(s, reply_to(request)).reach, ReachEvent::Again);
+}
+
+TEST(UpstreamExchange, SaysOnceThatItsFirstPollsWentUnansweredEvenAfterAKiss) {
+  UpstreamSource s("server", 1, 0);
+  EXPECT_EQ(hand(s, kiss(poll_and_send(s, 0), "RATE")).event, SourceEvent::KissRate);
+  std::vector<ReachEvent> polls;
+  for (int i = 1; i < 3 * kReachPolls; ++i) {
+    Bytes out(codec::kHeaderSize);
+    polls.push_back(s.poll(s.next_poll_ns(), 11, out.data(), out.size()).reach);
+  }
+  std::vector<ReachEvent> expected(3 * kReachPolls - 1, ReachEvent::Same);
+  expected[kReachPolls - 2] = ReachEvent::NeverAnswered;  // the kReachPolls-th poll
+  EXPECT_EQ(polls, expected);
 }
 
 TEST(UpstreamExchange, AReceiversPollsTakeItsReadings) {

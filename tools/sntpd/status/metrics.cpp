@@ -120,9 +120,9 @@ void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
            "Replies of each upstream server not used, by reason (unauthenticated, bad_mac, stray, "
            "beyond_max_change).");
   for (const UpstreamSnapshot& u : ups) {
-    for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
+    for (size_t i = 0; i < core::kRejectionCount; ++i) {
       m.sample(u.rejected[i],
-               {{"server", u.server}, {"address", u.address}, {"reason", kUpstreamRejections[i]}});
+               {{"server", u.server}, {"address", u.address}, {"reason", core::kRejectionNames[i]}});
     }
   }
   receiver_metrics(m, ups);

@@ -77,7 +77,7 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   o["reachable"] = u.reachable;
   o["reachable_since_unix"] = seconds_or_null(u.reachable_since_ns);
   ordered_json rejected = ordered_json::object();
-  for (size_t i = 0; i < kUpstreamRejectionCount; ++i) rejected[kUpstreamRejections[i]] = u.rejected[i];
+  for (size_t i = 0; i < core::kRejectionCount; ++i) rejected[core::kRejectionNames[i]] = u.rejected[i];
   o["rejected"] = rejected;
   if (const auto& r = u.receiver) {
     o["receiver"] = {{"kind", r->pulse ? "pulse" : "time"},

@@ -21,6 +21,7 @@
 
 #include "core/phone.hpp"
 #include "core/server.hpp"
+#include "core/upstream_rejection.hpp"
 #include "os/ipc_web_limit.hpp"
 #include "os/net_udp.hpp"
 
@@ -76,20 +77,6 @@ struct TimestampSnapshot {
       true;  // kernel transmit timestamps (SO_TIMESTAMPING) for interleaved replies, on every socket
 };
 
-// Replies of an upstream server that were not used, by reason, in the order
-// the report lists them: no MAC (or a crypto-NAK) where one was required, a
-// MAC that does not verify, an answer to no request of ours (late,
-// duplicated, replayed or spoofed), an offset beyond --max-change.
-inline constexpr const char* kUpstreamRejections[] = {"unauthenticated", "bad_mac", "stray",
-                                                      "beyond_max_change"};
-inline constexpr size_t kUpstreamRejectionCount = std::size(kUpstreamRejections);
-enum UpstreamRejection : size_t {
-  kRejectedUnauthenticated,
-  kRejectedBadMac,
-  kRejectedStray,
-  kRejectedMaxChange
-};
-
 // A GPS receiver's own part of its upstream line (--gps).  Satellites are not here: gpsd's
 // shared memory does not carry them.
 struct ReceiverSnapshot {
@@ -112,8 +99,8 @@ struct UpstreamSnapshot {
   std::optional<int64_t> last_sample_age_ns;  // time since its last sample
   bool reachable = false;                     // one of its last 8 polls got a usable reply
   std::optional<int64_t> reachable_since_ns;  // since when reachable (or not), Unix ns on the served clock
-  // Replies not used, by kUpstreamRejections.
-  std::array<uint64_t, kUpstreamRejectionCount> rejected = {};
+  // Replies not used, by core::kRejectionNames.
+  std::array<uint64_t, core::kRejectionCount> rejected = {};
   std::optional<ReceiverSnapshot> receiver;  // a GPS receiver's (--gps); none for a server
 };
 

@@ -88,9 +88,9 @@ void upstream_line(Out out, const UpstreamSnapshot& u) {
   }
   uint64_t total = 0;
   std::string rejected;
-  for (size_t i = 0; i < kUpstreamRejectionCount; ++i) {
+  for (size_t i = 0; i < core::kRejectionCount; ++i) {
     total += u.rejected[i];
-    rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], kUpstreamRejections[i]);
+    rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], core::kRejectionNames[i]);
   }
   if (total > 0) fmt::format_to(out, "  rejected       : {} ({})\n", total, rejected);
   if (const auto& r = u.receiver) {

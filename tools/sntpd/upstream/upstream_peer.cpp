@@ -6,18 +6,10 @@
 #include "codec/ntp_packet.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
-#include "proto/auth.hpp"
-#include "upstream/upstream_follower.hpp"
+#include "upstream/upstream_status.hpp"
 
 namespace lansync::sntpd {
 namespace {
-
-// The status report's counts are the source's, in the same order.
-static_assert(kUpstreamRejectionCount == core::kRejectionCount);
-static_assert(kRejectedUnauthenticated == static_cast<size_t>(core::Rejection::Unauthenticated) &&
-              kRejectedBadMac == static_cast<size_t>(core::Rejection::BadMac) &&
-              kRejectedStray == static_cast<size_t>(core::Rejection::Stray) &&
-              kRejectedMaxChange == static_cast<size_t>(core::Rejection::MaxChange));
 
 // Logs what the guards made of a sample of s at offset_ns (max_change_ns: --max-change).
 void log_verdict(const core::UpstreamSource& s, core::SampleVerdict verdict, int64_t offset_ns,
@@ -49,13 +41,12 @@ void log_verdict(const core::UpstreamSource& s, core::SampleVerdict verdict, int
 UpstreamPeer::UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, size_t name)
     : address_(address), socket_(std::move(socket)), name_(name) {}
 
-bool UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
+core::SourceAction UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
   uint64_t cookie = 0;
   os::random_bytes(&cookie, sizeof(cookie));
   uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
   core::SourceAction a = s.poll(now_mono, cookie, buf, sizeof(buf));
-  log(s, a, 0);
-  if (a.send_size == 0) return a.reselect();
+  if (a.send_size == 0) return a;
   int64_t t1_ns = clock.now_ns();  // immediately before the send
   if (auto st = socket_.send(buf, a.send_size); !st) {
     s.send_failed(st.error().code.message());
@@ -63,7 +54,7 @@ bool UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t n
   } else {
     s.sent(t1_ns);
   }
-  return a.reselect();
+  return a;
 }
 
 std::optional<size_t> UpstreamPeer::read(core::UpstreamSource& s, os::Clock& clock, uint8_t* buf, size_t cap,
@@ -125,38 +116,6 @@ core::PoolVerdict UpstreamPeer::judge(const core::UpstreamSource& s, bool outvot
   return verdict_;
 }
 
-bool describe_source(const core::UpstreamSource& s, int64_t now_ns, int64_t reach_change_ns,
-                     UpstreamSnapshot& u) {
-  u.reach = s.reach();
-  u.reachable = s.reachable();
-  u.reachable_since_ns = reach_change_ns;
-  u.poll_s = int64_t{1} << s.poll_log2();
-  auto b = s.best();
-  if (!b) return false;
-  u.offset_ns = b->sample.offset_ns;
-  u.delay_ns = b->sample.delay_ns;
-  u.stratum = b->stratum;
-  u.last_sample_age_ns = now_ns - b->time_ns;
-  return true;
-}
-
-std::string source_state(const std::vector<core::UpstreamSource>& sources, size_t i,
-                         const UpstreamFollower& follower, bool has_sample, const std::string& no_sample) {
-  const core::UpstreamSource& s = sources[i];
-  const core::UpstreamSelection& sel = follower.selection();
-  if (s.falseticker()) return "falseticker (beyond --max-change)";
-  if (!has_sample) return no_sample;
-  if (s.noselect()) return "names its pulse's second (not selected while the pulse answers)";
-  if (!follower.synced() && !s.agreed()) {
-    return fmt::format("{} of {} consistent samples", s.samples(), core::kAgreementSamples);
-  }
-  if (sel.problem == core::SelectProblem::BelowMinSources) return "waiting for --min-sources";
-  bool chosen = sel.ok && i < sel.truechimer.size();
-  if (chosen && sel.system_peer == i) return "sys_peer";
-  if (chosen && sel.truechimer[i]) return "truechimer";
-  return follower.synced() ? "falseticker" : "waiting for a majority";
-}
-
 UpstreamSnapshot UpstreamPeer::snapshot(const std::vector<core::UpstreamSource>& sources, size_t i,
                                         const UpstreamFollower& follower, int64_t now_ns,
                                         int64_t now_mono) const {
@@ -164,7 +123,7 @@ UpstreamSnapshot UpstreamPeer::snapshot(const std::vector<core::UpstreamSource>&
   UpstreamSnapshot u;
   u.server = s.name();
   u.address = address_.to_string();
-  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_ns()), u);
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_mono_ns()), u);
   const std::string& problem = s.problem();
   u.state = s.stopped()
                 ? problem + ", not polled"

@@ -9,7 +9,6 @@
 // address gives way to another of its name (a pool).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -21,23 +20,11 @@
 #include "os/clock.hpp"
 #include "os/net_address.hpp"
 #include "os/net_udp.hpp"
-#include "proto/client.hpp"
 #include "status/status_snapshot.hpp"
-#include "upstream/upstream_names.hpp"
 
 namespace lansync::sntpd {
 
 class UpstreamFollower;
-
-// Fills u's reach, poll and best sample from s (reach_change_ns: since when it is reachable or
-// not, on the served clock); false when s has no sample yet.
-bool describe_source(const core::UpstreamSource& s, int64_t now_ns, int64_t reach_change_ns,
-                     UpstreamSnapshot& u);
-
-// A source's state as the status report words it ("sys_peer", "truechimer", "3 of 3 consistent
-// samples", ...), sources[i] of follower's last selection; no_sample when it has none yet.
-std::string source_state(const std::vector<core::UpstreamSource>& sources, size_t i,
-                         const UpstreamFollower& follower, bool has_sample, const std::string& no_sample);
 
 class UpstreamPeer {
  public:
@@ -48,9 +35,8 @@ class UpstreamPeer {
   int fd() const { return socket_.fd(); }
   size_t name() const { return name_; }  // its name's index in UpstreamNames
 
-  // s's poll, due at now_mono: its request sent (T1 read from clock just before); true if the
-  // selection is out of date (its reachability changed).
-  bool transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono);
+  // s's poll, due at now_mono: its request sent (T1 read from clock just before); what s made of it.
+  core::SourceAction transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono);
   // The next datagram waiting into buf[0, cap): its size (0 if truncated), its T4 on clock in
   // *t4_ns; nothing once none waits (a network error is noted in s).  *budget: datagrams still to
   // be read this round (each read takes one).

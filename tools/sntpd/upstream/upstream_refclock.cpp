@@ -11,7 +11,7 @@
 #include "core/reference.hpp"
 #include "os/log.hpp"
 #include "upstream/upstream_follower.hpp"
-#include "upstream/upstream_peer.hpp"
+#include "upstream/upstream_status.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -126,7 +126,7 @@ std::optional<int64_t> RefclockPeer::second_at(int64_t local_ns) const {
   return last->offset_ns + learned_.offset_ns().value_or(core::kUnlearnedLatenessNs);
 }
 
-std::optional<core::UpstreamSample> RefclockPeer::poll() {
+std::optional<core::UpstreamSample> RefclockPeer::next_sample() {
   std::optional<core::RefclockPoll> p = filter_.take();
   if (p) last_problem_.clear();
   last_poll_read_ = p.has_value();
@@ -187,7 +187,7 @@ UpstreamSnapshot RefclockPeer::snapshot(const std::vector<core::UpstreamSource>&
   UpstreamSnapshot u;
   u.server = name();
   u.address = spec_.text;
-  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_ns()), u);
+  bool has_sample = describe_source(s, now_ns, now_ns - (now_mono - s.reach_change_mono_ns()), u);
   u.state =
       source_state(sources, i, follower, has_sample, last_problem_.empty() ? "no reading" : last_problem_);
   u.receiver = ReceiverSnapshot{pulse(), last_poll_read_, last_problem_, learned_.offset_ns()};

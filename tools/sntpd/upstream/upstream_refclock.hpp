@@ -94,7 +94,7 @@ class RefclockPeer {
   std::optional<int64_t> second_at(int64_t local_ns) const;
   // The source's poll came (its next_poll_ns() passed): its sample, if any reading came since the
   // last, for the source to take (core::UpstreamSource::take_reading).
-  std::optional<core::UpstreamSample> poll();
+  std::optional<core::UpstreamSample> next_sample();
   // Logs what its source s made of a poll.
   void log(const core::UpstreamSource& s, const core::SourceAction& a) const;
   // A receiver's own time: its poll's sample u corrected by the offset learned against a pulse

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "codec/ntp_packet.hpp"
 #include "os/log.hpp"
 
 namespace lansync::sntpd {
@@ -184,9 +183,10 @@ std::optional<UpstreamAction> Upstreams::poll_once() {
   take_answers(mono_now_ns);
   for (size_t i = 0; i < peers_.size(); ++i) {
     if (auto a = receive(i)) return a;  // the next call reads on from here
-    if (sources_[i].next_poll_ns() <= mono_now_ns && peers_[i].transmit(sources_[i], clock_, mono_now_ns)) {
-      follower_.reselect(sources_, clock_.now_ns());
-    }
+    if (sources_[i].next_poll_ns() > mono_now_ns) continue;
+    core::SourceAction a = peers_[i].transmit(sources_[i], clock_, mono_now_ns);
+    peers_[i].log(sources_[i], a, config_.max_change_ns);
+    if (a.reselect()) follower_.reselect(sources_, clock_.now_ns());
   }
   if (auto a = poll_refclocks(mono_now_ns)) return a;
   judge_pool(mono_now_ns);
@@ -261,7 +261,7 @@ std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
   for (size_t j = 0; j < refclocks_.size(); ++j) {
     size_t k = peers_.size() + j;
     if (sources_[k].next_poll_ns() > now_mono) continue;
-    std::optional<core::UpstreamSample> s = refclocks_[j].poll();
+    std::optional<core::UpstreamSample> s = refclocks_[j].next_sample();
     if (s && !refclocks_[j].pulse()) refclocks_[j].correct(*s, pulse_offset_at(s->time_ns));
     core::SourceAction a = sources_[k].take_reading(now_mono, s, follower_.sample_rules());
     refclocks_[j].log(sources_[k], a);

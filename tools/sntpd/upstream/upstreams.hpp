@@ -27,7 +27,6 @@
 #include "os/clock.hpp"
 #include "os/net_address.hpp"
 #include "proto/auth.hpp"
-#include "proto/client.hpp"
 #include "status/status_snapshot.hpp"
 #include "upstream/upstream_follower.hpp"
 #include "upstream/upstream_names.hpp"
