@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../support/ntp_replies.hpp"
 #include "../support/test_keys.hpp"
 #include "codec/ntp_packet.hpp"
 #include "core/probe.hpp"
@@ -37,18 +38,8 @@ int64_t arrival_ns(int64_t t1_ns, Path path = {}) { return t1_ns + 2 * path.one_
 // A reply to request, sent at t1_ns over path, from a server of stratum and refid.
 Bytes reply_to(const Bytes& request, int64_t t1_ns, Path path = {}, uint8_t stratum = 2,
                uint32_t refid = 0xC0A80401) {
-  codec::NtpHeader h;
-  h.mode = codec::Mode::Server;
-  h.stratum = stratum;
-  h.refid = refid;
-  h.precision_log2 = -20;
-  h.origin = codec::decode(request.data(), request.size())->header.transmit;
   int64_t t2_ns = t1_ns + path.one_way_ns + path.offset_ns;
-  h.receive = codec::to_ntp(t2_ns);
-  h.transmit = codec::to_ntp(t2_ns + 1 * kMs);
-  Bytes out(kMaxProbeRequestSize);
-  out.resize(codec::encode(h, out.data(), out.size()));
-  return out;
+  return testing::server_reply(request, t2_ns, t2_ns + 1 * kMs, stratum, refid);
 }
 
 // A Kiss-o'-Death with code, to request.
@@ -61,15 +52,6 @@ Bytes unsynchronized(const Bytes& request, int64_t t1_ns) {
   Bytes out = reply_to(request, t1_ns);
   out[0] = static_cast<uint8_t>(out[0] | 0xC0);  // LI = 3: alarm
   return out;
-}
-
-// reply signed with key_id of keys (0: left unsigned).
-Bytes signed_with(Bytes reply, uint32_t key_id, const proto::MacKeys& keys) {
-  if (key_id == 0) return reply;
-  size_t size = reply.size();
-  reply.resize(kMaxProbeRequestSize);
-  reply.resize(proto::sign_packet(reply.data(), size, reply.size(), key_id, keys));
-  return reply;
 }
 
 // The probe's request due at now_mono_ns, sent at t1_ns: its bytes.
@@ -174,13 +156,13 @@ TEST(Probe, AForgeryIsReportedButTheGenuineSignedReplyStillCounts) {
   Bytes request = send(probe, 0, kT1, 0x1234);
   EXPECT_GT(request.size(), codec::kHeaderSize) << "the request carries a MAC";
 
-  hand(probe, signed_with(reply_to(request, kT1), 2, *keys), arrival_ns(kT1));
+  hand(probe, testing::signed_with(reply_to(request, kT1), 2, *keys), arrival_ns(kT1));
   EXPECT_EQ(probe.report().status, proto::ReplyStatus::BadMac);
   hand(probe, reply_to(request, kT1), arrival_ns(kT1));
   EXPECT_EQ(probe.report().status, proto::ReplyStatus::Unauthenticated);
   EXPECT_FALSE(probe.finished()) << "a forgery does not use up the request";
 
-  hand(probe, signed_with(reply_to(request, kT1), 1, *keys), arrival_ns(kT1));
+  hand(probe, testing::signed_with(reply_to(request, kT1), 1, *keys), arrival_ns(kT1));
   ProbeReport r = probe.report();
   ASSERT_TRUE(r.usable);
   EXPECT_EQ(r.status, proto::ReplyStatus::Ok);
@@ -231,9 +213,9 @@ TEST(Probe, TheMostTellingFailureIsReported) {
   o.key_id = 1;
   ServerProbe signed_probe(o);
   Bytes d = send(signed_probe, 0, kT1, 4);
-  hand(signed_probe, signed_with(kiss(d, kT1, "INIT"), 1, *keys), arrival_ns(kT1));
+  hand(signed_probe, testing::signed_with(kiss(d, kT1, "INIT"), 1, *keys), arrival_ns(kT1));
   Bytes e = send(signed_probe, 1 * kMs, kT1 + 1 * kMs, 5);
-  hand(signed_probe, signed_with(reply_to(e, kT1 + 1 * kMs), 2, *keys), arrival_ns(kT1 + 1 * kMs));
+  hand(signed_probe, testing::signed_with(reply_to(e, kT1 + 1 * kMs), 2, *keys), arrival_ns(kT1 + 1 * kMs));
   EXPECT_EQ(signed_probe.report().status, proto::ReplyStatus::BadMac);
   EXPECT_STREQ(signed_probe.report().kiss_code, "INIT");
 }

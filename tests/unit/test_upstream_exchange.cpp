@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "../support/ntp_replies.hpp"
 #include "../support/test_keys.hpp"
 #include "codec/ntp_packet.hpp"
 #include "core/upstream.hpp"
@@ -24,17 +25,7 @@ using Bytes = std::vector<uint8_t>;
 
 // A server 5 ms ahead of our clock, 2 ms away each way: T2 = T1 + 7 ms, T3 = T2 + 1 ms, T4 = T1 + 5 ms.
 Bytes reply_to(const Bytes& request, uint8_t stratum = 2, uint32_t refid = 0xC0A80401) {
-  codec::NtpHeader h;
-  h.mode = codec::Mode::Server;
-  h.stratum = stratum;
-  h.refid = refid;
-  h.precision_log2 = -20;
-  h.origin = codec::decode(request.data(), request.size())->header.transmit;
-  h.receive = codec::to_ntp(kT1 + 7 * kMs);
-  h.transmit = codec::to_ntp(kT1 + 8 * kMs);
-  Bytes out(codec::kHeaderSize + codec::kMaxV3MacSize);
-  out.resize(codec::encode(h, out.data(), out.size()));
-  return out;
+  return testing::server_reply(request, kT1 + 7 * kMs, kT1 + 8 * kMs, stratum, refid);
 }
 
 constexpr int64_t kT4 = kT1 + 5 * kMs;
@@ -121,12 +112,7 @@ TEST(UpstreamExchange, CountsForgeriesAndKeepsWaitingForTheSignedReply) {
   s.set_key(keys.get(), 1);
   Bytes request = poll_and_send(s, 0);
   EXPECT_GT(request.size(), codec::kHeaderSize) << "signed";
-  auto sign = [&](Bytes p, uint32_t key_id) {
-    size_t n = p.size();
-    p.resize(n + codec::kMaxV3MacSize);
-    p.resize(proto::sign_packet(p.data(), n, p.size(), key_id, *keys));
-    return p;
-  };
+  auto sign = [&](const Bytes& p, uint32_t key_id) { return testing::signed_with(p, key_id, *keys); };
   Bytes bare = reply_to(request);
   SourceAction unsigned_reply = hand(s, bare);
   EXPECT_EQ(unsigned_reply.event, SourceEvent::Forged);
