@@ -31,6 +31,8 @@ constexpr int64_t kWanderPpb = 2'000;
 constexpr int64_t kOutlierMarginNs = 200'000;
 // The least delay of an estimator holding this many samples is taken as the path's.
 constexpr size_t kSleepPathSamples = 16;
+// The least standard deviation of a burst after waking: what the path's least delay may be off by.
+constexpr int64_t kWakeSampleFloorNs = 50'000;
 // A sample's time must lie between 2026 (codec::kEarliestPlausibleUnixSeconds)
 // and 2200 (the DS3231's calendar ends in 2199); NTP eras are unfolded
 // around the clock, but never around a time after 2190, so that nothing
@@ -188,25 +190,37 @@ void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump, const Sa
 }
 
 int64_t Board::steer_after_wake(const Sample* samples, size_t n, const Sample& best, int64_t local_ns) {
-  // The burst's samples weighed as the estimator weighs them against the path's least delay
-  // (half the delay beyond it: what their queueing may hide, taken as one standard deviation,
-  // for queueing has a long tail), then against the clock carried across the sleep by the
-  // sleep timer's filter.
-  int64_t path = sleep_timer_.path_delay_ns() > 0 ? sleep_timer_.path_delay_ns() : best.delay_ns;
-  int64_t sum_w = 0;
-  int64_t sum_wo = 0;
-  int64_t sum_wd = 0;  // the weighted half delays: what the weighted offset guarantees
+  // The burst read as the estimator reads its envelopes, each way on its own: the least forward
+  // delay (y + delay/2, offset plus uplink) bounds the offset from above, the least backward one
+  // (delay/2 - y, downlink minus offset) from below, each less its half of the path's least delay
+  // (the least seen, awake or in a burst: the split is the estimator's midline, asymmetry and
+  // all).  With each way's queueing exponential, the likelihood is flat between the two bounds:
+  // the middle, at the width's uniform standard deviation (width / sqrt(12)), plus a floor for
+  // what the path's least delay may be off by.  Then against the clock carried across the sleep
+  // by the sleep timer's filter.
+  sleep_timer_.saw_path_delay(best.delay_ns);
+  int64_t path = sleep_timer_.path_delay_ns();
+  int64_t min_fwd = kNever;
+  int64_t min_bwd = kNever;
   for (size_t i = 0; i < n; ++i) {
     const Sample& s = samples[i];
     if (!agrees_with(s, best)) continue;
-    int64_t w = sample_weight(estimator_.sigma_ns(s.delay_ns, path));
-    sum_w += w;
-    sum_wo += w * ((s.utc_ns - clock_.utc_ns(s.local_ns)) / 1000);
-    sum_wd += w * (s.delay_ns / 2000);
+    int64_t y = s.utc_ns - clock_.utc_ns(s.local_ns);
+    min_fwd = min64(min_fwd, y + s.delay_ns / 2);
+    min_bwd = min64(min_bwd, s.delay_ns / 2 - y);
   }
-  int64_t offset_ns = sum_w > 0 ? sum_wo / sum_w * 1000 : best.utc_ns - clock_.utc_ns(best.local_ns);
-  int64_t guaranteed = sum_w > 0 ? sum_wd / sum_w * 1000 + 1000 : best.delay_ns / 2;
-  int64_t sample_sd = sum_w > 0 ? isqrt((int64_t{1} << 30) / sum_w) * 1000 + 1000 : best.delay_ns / 4;
+  if (min_fwd == kNever) {
+    int64_t y = best.utc_ns - clock_.utc_ns(best.local_ns);
+    min_fwd = y + best.delay_ns / 2;
+    min_bwd = best.delay_ns / 2 - y;
+  }
+  int64_t hi = min_fwd - path / 2;
+  int64_t lo = path / 2 - min_bwd;
+  int64_t offset_ns = lo + (hi - lo) / 2;
+  int64_t width = max64(hi - lo, 0);
+  // What the samples guarantee whatever the path's asymmetry: the offset lies in [-min_bwd, min_fwd].
+  int64_t guaranteed = max64(min_fwd - offset_ns, offset_ns + min_bwd) + 1000;
+  int64_t sample_sd = width * 289 / 1000 + kWakeSampleFloorNs;
   int64_t sd = 0;
   int64_t correction = sleep_timer_.on_wake_sample(offset_ns, sample_sd, clock_.utc_ns(local_ns), &sd);
   clock_.step(local_ns, clock_.utc_ns(local_ns) + correction);

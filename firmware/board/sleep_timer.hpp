@@ -9,9 +9,9 @@
 // with their covariance.  A sleep of S moves the clock S * (1 + rate) and
 // grows the uncertainty: theta takes S * rho, so var(theta) gains
 // 2 S cov + S^2 var(rho).  The first networked burst after waking measures
-// theta: its samples weighed by what their queueing may hide (half their
-// delay beyond the least delay the path has shown, as one standard
-// deviation; the board does that, on_wake_sample takes the result).
+// theta: read each way against the least delay the path has shown (the
+// least forward and least backward delays bound it from both sides; the
+// board does that, on_wake_sample takes the middle and its spread).
 // The update moves the clock by the gain's share of the sample (little when
 // the prior is better than one burst, all when it is not) and corrects the
 // rate through the covariance: what the sleep got wrong teaches the rate.
@@ -71,6 +71,10 @@ class SleepTimer {
   // The board's estimator steered the clock (sd_ns its standard deviation now) and saw
   // path_delay_ns as the least delay of the path (0: none).
   void clock_steered(int64_t sd_ns, int64_t path_delay_ns);
+  // A burst after waking saw delay_ns as its least delay: the path's least delay is at most that.
+  void saw_path_delay(int64_t delay_ns) {
+    if (delay_ns > 0 && (path_delay_ns_ == 0 || delay_ns < path_delay_ns_)) path_delay_ns_ = delay_ns;
+  }
   // The clock was set from elsewhere (a phone, the RTC): nothing to learn until a sample.
   void forget_sleep();
 
