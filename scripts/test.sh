@@ -7,7 +7,7 @@
 #      chronyd and ntpsec, adversarial, clients (tests/clients: the clients
 #      people run against sntpd, a board and chronyd; its table in
 #      tests/out/clients/table.md), checks, fuzz (tests/fuzz/run.sh: every fuzz
-#      target built with clang and fuzzed for 10 s), tsan (scripts/tsan.sh: sntpd, ntpprobe
+#      target built with clang and fuzzed for 6 s), tsan (scripts/tsan.sh: sntpd, ntpprobe
 #      and the unit tests built with ThreadSanitizer, the unit tests and sntpd's threaded
 #      interop tests run with them), sim, and the arch tier (tests/arch:
 #      armhf and arm64 cross-built at a lower priority, their unit tests and
