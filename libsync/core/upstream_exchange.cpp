@@ -43,14 +43,14 @@ SourceAction UpstreamSource::receive(const uint8_t* data, size_t size, int64_t t
   SourceAction a;
   a.status = reply.check.status;
   if (proto::is_ignorable(a.status)) {  // stray, late, replayed or spoofed
-    if (a.status == proto::ReplyStatus::NotOurs) ++rejected_[static_cast<size_t>(Rejection::Stray)];
+    if (a.status == proto::ReplyStatus::NotOurs) ++rejected_[index(Rejection::Stray)];
     a.event = SourceEvent::Ignored;
     return a;
   }
   if (proto::is_forgery(a.status)) {  // the request stays open for the genuine reply
     problem_ = proto::describe(a.status);
     bool bad_mac = a.status == proto::ReplyStatus::BadMac;
-    ++rejected_[static_cast<size_t>(bad_mac ? Rejection::BadMac : Rejection::Unauthenticated)];
+    ++rejected_[index(bad_mac ? Rejection::BadMac : Rejection::Unauthenticated)];
     a.event = SourceEvent::Forged;
     return a;
   }
@@ -120,7 +120,7 @@ SourceAction UpstreamSource::take_reading(int64_t now_mono_ns, const std::option
 SampleVerdict UpstreamSource::judged(const UpstreamSample& s, const SampleRules& rules) {
   SampleVerdict verdict = on_sample(s, rules);
   if (verdict == SampleVerdict::BeyondMaxChange || verdict == SampleVerdict::Falseticker) {
-    ++rejected_[static_cast<size_t>(Rejection::MaxChange)];
+    ++rejected_[index(Rejection::MaxChange)];
   }
   return verdict;
 }

@@ -75,6 +75,14 @@ ProbeOptions burst(int samples) {
   return o;
 }
 
+// The same, every request signed with key_id of keys (which must outlive the probe).
+ProbeOptions signed_burst(int samples, const proto::MacKeys& keys, uint32_t key_id = 1) {
+  ProbeOptions o = burst(samples);
+  o.keys = &keys;
+  o.key_id = key_id;
+  return o;
+}
+
 TEST(Probe, TheLeastDelaySampleWinsAndTheOthersGiveTheJitter) {
   ServerProbe probe(burst(3));
   const Path paths[] = {{5 * kMs, 2 * kMs}, {7 * kMs, 1 * kMs}, {4 * kMs, 3 * kMs}};
@@ -149,10 +157,7 @@ TEST(Probe, AKissInitIsReportedButTheBurstGoesOn) {
 
 TEST(Probe, AForgeryIsReportedButTheGenuineSignedReplyStillCounts) {
   auto keys = testing::client_test_keys();
-  ProbeOptions o = burst(1);
-  o.keys = keys.get();
-  o.key_id = 1;
-  ServerProbe probe(o);
+  ServerProbe probe(signed_burst(1, *keys));
   Bytes request = send(probe, 0, kT1, 0x1234);
   EXPECT_GT(request.size(), codec::kHeaderSize) << "the request carries a MAC";
 
@@ -208,10 +213,7 @@ TEST(Probe, TheMostTellingFailureIsReported) {
 
   // A failed authentication tells more than a kiss.
   auto keys = testing::client_test_keys();
-  ProbeOptions o = burst(2);
-  o.keys = keys.get();
-  o.key_id = 1;
-  ServerProbe signed_probe(o);
+  ServerProbe signed_probe(signed_burst(2, *keys));
   Bytes d = send(signed_probe, 0, kT1, 4);
   hand(signed_probe, testing::signed_with(kiss(d, kT1, "INIT"), 1, *keys), arrival_ns(kT1));
   Bytes e = send(signed_probe, 1 * kMs, kT1 + 1 * kMs, 5);
@@ -247,10 +249,7 @@ TEST(Probe, ASendErrorOnTheFirstRequestEndsTheBurst) {
 
 TEST(Probe, ARequestThatCannotBeSignedIsAnError) {
   auto keys = testing::client_test_keys();
-  ProbeOptions o = burst(2);
-  o.keys = keys.get();
-  o.key_id = 3;  // not in the ring
-  ServerProbe probe(o);
+  ServerProbe probe(signed_burst(2, *keys, 3));  // key 3: not in the ring
   Bytes out(kMaxProbeRequestSize);
   EXPECT_EQ(probe.write_request(0, 1, out.data(), out.size()), 0u);
   EXPECT_TRUE(probe.finished());

@@ -77,7 +77,7 @@ TEST(UpstreamExchange, AnAnswerToItsRequestIsASampleOnce) {
   EXPECT_EQ(again.event, SourceEvent::Ignored) << "a duplicate ends nothing";
   EXPECT_EQ(again.status, proto::ReplyStatus::NotOurs);
   EXPECT_FALSE(again.reselect());
-  EXPECT_EQ(s.rejected()[static_cast<size_t>(Rejection::Stray)], 1u);
+  EXPECT_EQ(s.rejected()[index(Rejection::Stray)], 1u);
   EXPECT_EQ(s.samples(), 1u);
 }
 
@@ -118,8 +118,8 @@ TEST(UpstreamExchange, CountsForgeriesAndKeepsWaitingForTheSignedReply) {
   EXPECT_EQ(unsigned_reply.event, SourceEvent::Forged);
   EXPECT_EQ(unsigned_reply.status, proto::ReplyStatus::Unauthenticated);
   EXPECT_EQ(hand(s, sign(bare, 2)).status, proto::ReplyStatus::BadMac) << "another key";
-  EXPECT_EQ(s.rejected()[static_cast<size_t>(Rejection::Unauthenticated)], 1u);
-  EXPECT_EQ(s.rejected()[static_cast<size_t>(Rejection::BadMac)], 1u);
+  EXPECT_EQ(s.rejected()[index(Rejection::Unauthenticated)], 1u);
+  EXPECT_EQ(s.rejected()[index(Rejection::BadMac)], 1u);
   EXPECT_FALSE(s.reachable()) << "a forgery is no answer";
   EXPECT_EQ(hand(s, sign(bare, 1)).event, SourceEvent::Sample);
 }
@@ -220,7 +220,7 @@ TEST(UpstreamExchange, AReceiversPollsTakeItsReadings) {
   SourceAction far = s.take_reading(s.next_poll_ns(), reading, strict);
   EXPECT_EQ(far.reach, ReachEvent::Again);
   EXPECT_EQ(far.verdict, SampleVerdict::BeyondMaxChange);
-  EXPECT_EQ(s.rejected()[static_cast<size_t>(Rejection::MaxChange)], 1u);
+  EXPECT_EQ(s.rejected()[index(Rejection::MaxChange)], 1u);
 }
 
 }  // namespace

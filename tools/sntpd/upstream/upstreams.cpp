@@ -186,7 +186,7 @@ std::optional<UpstreamAction> Upstreams::poll_once() {
     if (sources_[i].next_poll_ns() > mono_now_ns) continue;
     core::SourceAction a = peers_[i].transmit(sources_[i], clock_, mono_now_ns);
     peers_[i].log(sources_[i], a, config_.max_change_ns);
-    if (a.reselect()) follower_.reselect(sources_, clock_.now_ns());
+    act(i, a);  // a poll brings no sample: at most a new selection
   }
   if (auto a = poll_refclocks(mono_now_ns)) return a;
   judge_pool(mono_now_ns);
@@ -203,11 +203,7 @@ std::optional<UpstreamAction> Upstreams::receive(size_t i) {
     core::SourceAction a = sources_[i].receive(buf, *size, t4, now_mono, follower_.sample_rules(),
                                                follower_.remaining_ns(now_mono));
     peers_[i].log(sources_[i], a, config_.max_change_ns);
-    if (a.event == core::SourceEvent::Sample) {
-      if (auto action = follow(i, a.verdict)) return action;
-    } else if (a.reselect()) {
-      follower_.reselect(sources_, clock_.now_ns());
-    }
+    if (auto action = act(i, a)) return action;
   }
   return std::nullopt;
 }
@@ -265,11 +261,7 @@ std::optional<UpstreamAction> Upstreams::poll_refclocks(int64_t now_mono) {
     if (s && !refclocks_[j].pulse()) refclocks_[j].correct(*s, pulse_offset_at(s->time_ns));
     core::SourceAction a = sources_[k].take_reading(now_mono, s, follower_.sample_rules());
     refclocks_[j].log(sources_[k], a);
-    if (a.event == core::SourceEvent::Sample) {
-      if (auto action = follow(k, a.verdict)) return action;
-    } else if (a.reselect()) {
-      follower_.reselect(sources_, clock_.now_ns());
-    }
+    if (auto action = act(k, a)) return action;
   }
   return std::nullopt;
 }
@@ -283,6 +275,12 @@ std::optional<int64_t> Upstreams::pulse_offset_at(int64_t t_ns) const {
     int64_t poll_ns = std::llround(std::ldexp(1e9, p.poll_log2()));
     if (std::llabs(t_ns - e.time_ns) <= 2 * poll_ns) return e.offset_at(t_ns);
   }
+  return std::nullopt;
+}
+
+std::optional<UpstreamAction> Upstreams::act(size_t k, const core::SourceAction& a) {
+  if (a.event == core::SourceEvent::Sample) return follow(k, a.verdict);
+  if (a.reselect()) follower_.reselect(sources_, clock_.now_ns());
   return std::nullopt;
 }
 

@@ -123,6 +123,9 @@ class Upstreams {
   // The offset at t_ns (Unix ns) of a pulse followed (reachable, no falseticker, its line's newest
   // sample within two polls): what a receiver's own time learns its lateness against.
   std::optional<int64_t> pulse_offset_at(int64_t t_ns) const;
+  // What sources_[k]'s event a asks of the selection: a sample is followed, a change of reach
+  // reselects; the correction it asks for, if any.
+  std::optional<UpstreamAction> act(size_t k, const core::SourceAction& a);
   // sources_[k] took a sample (verdict): the selection made anew, and the correction it asks for, if any.
   std::optional<UpstreamAction> follow(size_t k, core::SampleVerdict verdict);
   // What the sync-state file records as sources_[k]'s name ("ntp:ADDRESS", "gps:shm0").
