@@ -567,6 +567,9 @@ bool Board::restorable(const SleepRecord& r, int64_t slept_ns) const {
       !within(r.timer_rate_var_ppb2, 0, kMaxRatePpb * kMaxRatePpb) ||
       (r.timer_learned_utc_ns != 0 && !plausible_utc(r.timer_learned_utc_ns)) ||
       !within(r.timer_clock_var_ns2, 0, kMaxVarNs2) || !within(r.timer_cov_ns_ppb, -kMaxVarNs2, kMaxVarNs2) ||
+      !within(r.timer_cov_ns_trend, -kMaxVarNs2, kMaxVarNs2) ||
+      !within(r.timer_cov_rate_trend, -kMaxRatePpb * kMaxRatePpb, kMaxRatePpb * kMaxRatePpb) ||
+      !within(r.timer_trend_var, 0, kMaxRatePpb * kMaxRatePpb) ||
       !within(r.timer_path_delay_ns, 0, kMaxSpanNs) || !within(r.timer_slept_ns, 0, kMaxSleepNs) ||
       r.timer_wander_ppb_per_h > kMaxRatePpb) {
     return false;

@@ -116,7 +116,7 @@ struct BoardConfig {
   // 150 kHz RC slow clock, calibrated at boot: 500 ppm; an external 32 kHz
   // crystal: 50 ppm), its rate error as far as the port knows it (a
   // calibration; true sleep = measured * (1 + rate)) and how fast that rate
-  // may wander at least (core/sleep_timer learns both from the bursts after
+  // may wander at least (firmware/board/sleep_timer learns both from the bursts after
   // waking), what reading the timer and the counter at the save and on
   // waking may add, and the error bound on waking beyond which a burst is
   // sent as soon as the request budget allows (min_poll after the last).
@@ -188,7 +188,7 @@ struct BoardStatus {
   uint32_t broadcasts_replayed = 0;  // with a key: a sender's first, not newer, or too far ahead
   RtcStatus rtc = RtcStatus::Unknown;
   int64_t rtc_error_ns = 0;  // the RTC's own error bound, when valid
-  // The deep-sleep timer as learned (core/sleep_timer): its rate error (positive: it runs slow),
+  // The deep-sleep timer as learned (firmware/board/sleep_timer): its rate error (positive: it runs slow),
   // one standard deviation of that now, how many wakes' bursts taught it, and whether enough
   // of them in a row agreed for the bound on waking to rest on it (else on the tolerance).
   int64_t sleep_rate_ppb = 0;

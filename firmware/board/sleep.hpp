@@ -21,7 +21,7 @@ namespace lansync::fw {
 // "LSSL", little-endian: the first word of a record.
 inline constexpr uint32_t kSleepMagic = 0x4C53'534C;
 // Bumped whenever the layout or the meaning of a field changes.
-inline constexpr uint16_t kSleepVersion = 2;
+inline constexpr uint16_t kSleepVersion = 3;
 
 // SleepRecord::flags: the NTP client was polling (the schedule fields are set) ...
 inline constexpr uint8_t kSleepPolling = 1;
@@ -46,16 +46,19 @@ struct SleepRecord {
   int64_t since_online_ns = 0;         // local ns from the last NTP or broadcast sample to the save
   int64_t upstream_root_delay_ns = 0;  // root delay served, ns
   int64_t reference_utc_ns = 0;        // when the clock was last corrected, Unix ns
-  // The sleep timer (core/sleep_timer): its learned rate error (true = measured * (1 + rate)),
-  // how it trends, the rate's variance when last read and when that was (0: never), the
-  // clock's variance and its covariance with the rate, the least delay of the path, the sleep
-  // since the last networked sample, and how fast the rate may wander.
+  // The sleep timer (firmware/board/sleep_timer): its rate error (true = measured * (1 + rate)) and the
+  // rate's trend at timer_learned_utc_ns (0: never), the covariance of the clock (ns), the rate
+  // (ppb) and the trend (ppb/h), the least delay of the path, the sleep since the last networked
+  // sample, and how fast the rate may wander.
   int64_t timer_rate_ppb = 0;
   int64_t timer_trend_ppb_per_h = 0;
   int64_t timer_rate_var_ppb2 = 0;
   int64_t timer_learned_utc_ns = 0;
   int64_t timer_clock_var_ns2 = 0;
   int64_t timer_cov_ns_ppb = 0;
+  int64_t timer_cov_ns_trend = 0;    // ns * ppb/h
+  int64_t timer_cov_rate_trend = 0;  // ppb * ppb/h
+  int64_t timer_trend_var = 0;       // (ppb/h)^2
   int64_t timer_path_delay_ns = 0;
   int64_t timer_slept_ns = 0;
   uint32_t timer_wander_ppb_per_h = 0;
@@ -65,7 +68,7 @@ struct SleepRecord {
   uint32_t checksum = 0;          // CRC-32 (IEEE) of every byte before it
 };
 
-static_assert(sizeof(SleepRecord) == 160, "SleepRecord must have no padding");
+static_assert(sizeof(SleepRecord) == 184, "SleepRecord must have no padding");
 static_assert(sizeof(SleepRecord) % 4 == 0, "ESP.rtcUserMemory reads and writes 4-byte blocks");
 
 // CRC-32 (IEEE 802.3, reflected, as zlib) of size bytes.

@@ -1,29 +1,30 @@
 // The sleep timer's rate, learned from the bursts after waking, and the clock carried across deep
-// sleep by a two-state Kalman filter: how far the clock is off, and how far the timer's rate is.
+// sleep by a three-state Kalman filter: how far the clock is off, how far the timer's rate is, and
+// how fast that rate moves.
 //
 // Deep sleep runs on a slow timer (the ESP32's 150 kHz RC oscillator, the
 // ESP8266's RTC timer) whose rate is off by hundreds of ppm and moves with
 // temperature.  Taken at its tolerance, ten minutes asleep cost a quarter of
-// a second.  So the board keeps two estimates across sleeps: the clock's
-// offset theta (truth minus clock, ns) and the timer's rate error rho (ppb),
-// with their covariance.  A sleep of S moves the clock S * (1 + rate) and
-// grows the uncertainty: theta takes S * rho, so var(theta) gains
-// 2 S cov + S^2 var(rho).  The first networked burst after waking measures
-// theta: read each way against the least delay the path has shown (the
-// least forward and least backward delays bound it from both sides; the
-// board does that, on_wake_sample takes the middle and its spread).
-// The update moves the clock by the gain's share of the sample (little when
-// the prior is better than one burst, all when it is not) and corrects the
-// rate through the covariance: what the sleep got wrong teaches the rate.
-// A daily temperature swing moves the rate steadily for hours, so the rate
-// has a trend too, fed by the corrections the readings make (a second-order
-// loop: each correction adds itself over kTrendHours to the trend), and the
-// rate at a sleep is the rate extrapolated along it (never more than two
-// hours ahead).  Around that, var(rho) grows at the rate's wander per hour,
-// squared; a burst whose samples' own guarantee (their delays) lies beyond
-// four standard deviations of the filter's clock says the rate wanders faster
-// than assumed, and the wander doubles.  While awake the board's estimator keeps the
-// clock; clock_steered() hands its uncertainty back to the filter.
+// a second.  So the board keeps three estimates across sleeps: the clock's
+// offset theta (truth minus clock, ns), the timer's rate error rho (ppb) and
+// the rate's trend (ppb/h: a daily temperature swing moves the rate steadily
+// for hours), with their covariance.  The clock carries theta's estimate
+// itself (each wake corrects it), so the filter's mean is the rate and the
+// trend, read at learned_utc_ns.  Awake, the timer does not count and the
+// rate moves along its trend; a sleep of S moves the clock S * (1 + the rate
+// in the middle of the sleep) and theta takes S * rho + S^2 / 2 * trend.  The
+// trend wanders as a random walk (kJerk), which feeds all three variances;
+// each sleep may also step the rate by up to the wander over its length.
+// The first networked burst after waking measures theta (the board reads
+// it: the least delay each way against the path's least delay;
+// on_wake_sample takes the middle and its spread).  The update moves the
+// clock by the gain's share of the sample (little when the prior is better
+// than one burst, all when it is not) and corrects the rate and its trend
+// through the covariances: what the sleep got wrong teaches the rate.  A
+// burst beyond four standard deviations of the filter's clock says the rate
+// jumped: the samples are taken as they are and the rate's variance grows by
+// twice the jump the sleep showed, so the next wakes learn it anew.  While awake the board's estimator keeps
+// the clock; clock_steered() hands its uncertainty back to the filter.
 //
 // The bound trusts the filter only once it has earned it: while fewer than
 // kTrustedReadings wakes in a row found the clock within four standard
@@ -31,10 +32,10 @@
 // (a timer may jump by hundreds of ppm; only a smooth one is learned), and
 // after a burst the bound is what the samples themselves guarantee (their
 // delays) plus how far the clock stayed from them.  Once trusted, the bound
-// on waking grows by three standard deviations of the rate over the sleep
-// (never more than the tolerance allows), and after a burst it is three of
-// the clock's.  Integer units throughout (ns,
-// ppb, ns^2, ns*ppb, ppb^2); all of it lives in the SleepRecord.
+// on waking grows by three standard deviations of what the sleep added to
+// theta (never more than the tolerance allows), and after a burst it is
+// three of the clock's.  Integer units throughout (ns, ppb, ppb/h and their
+// products); all of it lives in the SleepRecord.
 #pragma once
 
 #include <stdint.h>
@@ -90,18 +91,25 @@ class SleepTimer {
   static constexpr uint16_t kTrustedReadings = 8;
 
  private:
-  // var(rho) at utc_ns: the last reading's, grown by the wander since.
-  int64_t rate_var_at(int64_t utc_ns) const;
+  // The covariance of (theta ns, rho ppb, trend ppb/h): symmetric, six numbers.
+  struct Cov {
+    int64_t tt = 0, tr = 0, td = 0, rr = 0, rd = 0, dd = 0;
+  };
+  // The state carried to utc_ns awake (the timer not counting): the rate moves along its trend.
+  void advance_awake(int64_t utc_ns);
+  // p carried over span_ns, asleep (theta takes the rate's share) or awake.
+  void advance(Cov* p, int64_t span_ns, bool asleep) const;
+  // ... over a sleep of slept_ns, the rate stepping by up to the wander.
+  void sleep(Cov* p, int64_t slept_ns) const;
+  // Keeps p a covariance (no variance below 1 or beyond its cap, no correlation beyond 1).
+  void settle(Cov* p) const;
 
   int64_t tolerance_ppb_;
-  int64_t rate_ppb_;  // at learned_utc_ns_
-  int64_t trend_ppb_per_h_ = 0;
-  int64_t rate_var_ppb2_;  // var(rho) at the last reading
   int64_t wander_ppb_per_h_;
-  int64_t learned_utc_ns_ = 0;  // when the rate was last read; 0: never
-  int64_t grown_var_ppb2_ = 0;  // var(rho) the filter has propagated to, since that reading
-  int64_t clock_var_ns2_ = 0;   // var(theta)
-  int64_t cov_ns_ppb_ = 0;      // cov(theta, rho)
+  int64_t learned_utc_ns_ = 0;  // when the state below is for; 0: never started
+  int64_t rate_ppb_;            // rho then
+  int64_t trend_ppb_per_h_ = 0;
+  Cov p_;
   int64_t path_delay_ns_ = 0;
   int64_t slept_ns_ = 0;  // asleep since the last networked sample, ns
   uint16_t readings_ = 0;

@@ -205,6 +205,36 @@ TEST(FwSleep, TheSleepTimersRateIsLearnedAndTheBoundShrinksWithIt) {
   EXPECT_LT(least_growth, first_growth / 10);
 }
 
+// A timer warming through the day: its rate moves 35 ppm an hour (a daily swing of 150 ppm at
+// its steepest), 60 s sleeps and 5 s awake for three hours.  The filter learns the trend: the rate
+// it holds at the end is the timer's within three of its own standard deviations, and the bound
+// holds the truth at every wake.
+TEST(FwSleep, ARateThatMovesWithTheTemperatureIsFollowedAlongItsTrend) {
+  std::mt19937_64 rng = testing::seeded_rng();
+  Synced s(rng(), true);
+  sim::World& w = s.world;
+  double ppm = 100;
+  constexpr double kPpmPerHour = 35;
+  for (int cycle = 0; cycle < 166; ++cycle) {
+    int64_t start_ns = w.true_ns();
+    ppm += kPpmPerHour * 30.0 / 3600;  // the rate in the middle of this sleep
+    ASSERT_EQ(w.deep_sleep(60 * kS, ppm), WakeResult::Restored);
+    expect_honest(w, "on waking");
+    ppm += kPpmPerHour * static_cast<double>(w.true_ns() + 5 * kS - start_ns - 30 * kS) / 3600e9;
+    w.run_until(w.true_ns() + 5 * kS);
+    expect_honest(w, "awake");
+  }
+  BoardStatus st = w.board().status(w.local_ns());
+  double rate_ppm = static_cast<double>(st.sleep_rate_ppb) / 1e3;
+  double sd_ppm = static_cast<double>(st.sleep_rate_sd_ppb) / 1e3;
+  // true = measured / (1 + e): the rate is -e / (1 + e).
+  double truth_ppm = -ppm / (1 + ppm * 1e-6);
+  std::printf("timer at %.2f ppm after three hours: learned %.2f +- %.2f ppm, trusted %d\n", truth_ppm,
+              rate_ppm, sd_ppm, st.sleep_trusted ? 1 : 0);
+  EXPECT_TRUE(st.sleep_trusted);
+  EXPECT_NEAR(rate_ppm, truth_ppm, 3 * sd_ppm);
+}
+
 // A timer that jumps (the board moved from the sun into the shade): the wake after the jump
 // finds the clock beyond the filter's expectation, the filter is no longer trusted, and the
 // bound falls back to the tolerance until wakes agree with it again; the truth is inside it.
