@@ -18,6 +18,15 @@ constexpr double kMaxUpdateSkewPpm = 1000;
 constexpr double kMinSlewS = 1;
 constexpr int64_t kNegligibleNs = 1;
 constexpr double kMaxSlewTimerS = 1e4;
+// How much sharper than chrony's the delay weights are: a sample's excess delay counts in units of
+// a third of the delays' spread.  Exponential queueing each way leaves a sample an offset error
+// spread evenly over its excess delay, so the least-queued samples are worth far more than
+// chrony's weights give them; a third of the spread is where the example network (1 ms of
+// queueing) stops gaining and the Wi-Fi-like one (5 ms) still gains (bench/README.md).
+constexpr double kDelaySharpness = 3;
+// How fast our clock's frequency wanders, as a random walk: (s/s)^2 per s.  A crystal in a room,
+// chrony's example clock: an Allan deviation of 1.8e-8 at 1 000 s (sqrt(q tau / 3)).
+constexpr double kFrequencyWander = 1e-18;
 
 // Student's t at 99.95 % for dof degrees of freedom (1 ...), as chrony bounds the skew.
 double t_quantile(size_t dof) {
@@ -50,11 +59,12 @@ size_t count_runs(const std::vector<double>& residuals) {
 // A weighted line through samples [from, end), x in s before the newest, y in s.
 struct Line {
   double intercept = 0, slope = 0;  // at the newest sample, s and s/s
-  double s2 = 0, sxx = 0, mean_x = 0;
+  double s2 = 0, sxx = 0;           // s2: the residuals' variance, of a sample of mean weight
   std::vector<double> residuals;
 };
 
-// Each sample's weight: less the further its delay exceeds the least (chrony's).
+// Each sample's weight, of mean 1: less the further its delay exceeds the least (chrony's,
+// kDelaySharpness times sharper).
 std::vector<double> weights(const std::vector<StatSample>& v, size_t from) {
   std::vector<double> d;
   for (size_t i = from; i < v.size(); ++i) d.push_back(static_cast<double>(v[i].delay_ns) / 2);
@@ -64,19 +74,19 @@ std::vector<double> weights(const std::vector<StatSample>& v, size_t from) {
   double precision = static_cast<double>(v.back().precision_ns);
   double sd = std::clamp((sorted[sorted.size() / 2] - min_d) / 0.7, precision, std::max(min_d, precision));
   std::vector<double> w;
+  double sum_w = 0;
   for (double di : d) {
-    double excess = std::max(0.0, di - min_d - precision) / sd;
+    double excess = std::max(0.0, di - min_d - precision) / sd * kDelaySharpness;
     w.push_back(1 / ((1 + excess) * (1 + excess)));
+    sum_w += w.back();
   }
+  for (double& x : w) x *= static_cast<double>(w.size()) / sum_w;
   return w;
 }
 
 Line fit_line(const std::vector<StatSample>& v, size_t from) {
   std::vector<double> w = weights(v, from);
   size_t m = v.size() - from;
-  double sum_w = 0;
-  for (double x : w) sum_w += x;
-  for (double& x : w) x *= static_cast<double>(m) / sum_w;  // mean weight 1
   int64_t t0 = v.back().time_ns;
   auto x_of = [&](size_t i) { return static_cast<double>(v[i].time_ns - t0) / kNsPerS; };
   auto y_of = [&](size_t i) { return static_cast<double>(v[i].offset_ns) / kNsPerS; };
@@ -96,7 +106,6 @@ Line fit_line(const std::vector<StatSample>& v, size_t from) {
   }
   l.slope = l.sxx > 0 ? sxy / l.sxx : 0;
   l.intercept = my - l.slope * mx;
-  l.mean_x = mx;
   double rss = 0;
   for (size_t k = 0; k < m; ++k) {
     double r = y_of(from + k) - (l.intercept + l.slope * x_of(from + k));
@@ -105,6 +114,63 @@ Line fit_line(const std::vector<StatSample>& v, size_t from) {
   }
   l.s2 = m > 2 ? rss / static_cast<double>(m - 2) : 0;
   return l;
+}
+
+// The offset and the frequency at the newest of samples [from, end) of v, by a forward Kalman
+// filter whose frequency walks at lambda x s2 per second (s2: the variance of a sample of mean
+// weight; a sample of weight w has s2 / w).  With lambda 0 it is the weighted line; with the walk,
+// older samples count less, as a bent phase no longer fits a line through them.
+struct Kalman {
+  double offset = 0, freq = 0;       // at the newest sample, s and s/s
+  double poo = 0, pof = 0, pff = 0;  // their covariance over s2
+  double s2 = 0;                     // from the innovations (those of the line: its residuals')
+};
+
+Kalman run_kalman(const std::vector<StatSample>& v, size_t from, const std::vector<double>& w,
+                  double lambda) {
+  auto y = [&](size_t i) { return static_cast<double>(v[i].offset_ns) / kNsPerS; };
+  auto dt_s = [&](size_t i) {
+    return std::max(1e-9, static_cast<double>(v[i].time_ns - v[i - 1].time_ns) / kNsPerS);
+  };
+  // The first two samples set the offset and the frequency (a start that knows nothing), with the
+  // errors they leave: their own and the walk's between them.
+  Kalman k;
+  double dt = dt_s(from + 1), r1 = 1 / w[0], r2 = 1 / w[1];
+  k.offset = y(from + 1);
+  k.freq = (y(from + 1) - y(from)) / dt;
+  k.poo = r2;
+  k.pof = r2 / dt;
+  k.pff = (r1 + r2) / (dt * dt) + lambda * dt / 3;
+  double sum_norm = 0;
+  size_t n = 0;
+  for (size_t i = from + 2; i < v.size(); ++i) {
+    // Predicted to sample i: the phase runs on at the frequency, which walks.
+    dt = dt_s(i);
+    double q = lambda * dt;
+    k.offset += k.freq * dt;
+    double poo = k.poo + 2 * dt * k.pof + dt * dt * k.pff + q * dt * dt / 3;
+    double pof = k.pof + dt * k.pff + q * dt / 2;
+    k.pff += q;
+    // Corrected by it, as much as it is better known than the prediction.
+    double innovation = y(i) - k.offset;
+    double s = poo + 1 / w[i - from];
+    double gain_o = poo / s, gain_f = pof / s;
+    k.offset += gain_o * innovation;
+    k.freq += gain_f * innovation;
+    k.poo = poo * (1 - gain_o);
+    k.pof = pof * (1 - gain_o);
+    k.pff -= gain_f * pof;
+    sum_norm += innovation * innovation / s;
+    ++n;
+  }
+  k.s2 = n > 0 ? sum_norm / static_cast<double>(n) : 0;
+  return k;
+}
+
+// The register's estimate through samples [from, end): the filter with our clock's wander, scaled
+// to the samples' noise as the weighted line's residuals show it (line_s2).
+Kalman fit_kalman(const std::vector<StatSample>& v, size_t from, double line_s2) {
+  return run_kalman(v, from, weights(v, from), kFrequencyWander / std::max(line_s2, 1e-30));
 }
 
 int64_t to_ns(double s) { return std::llround(s * kNsPerS); }
@@ -161,17 +227,17 @@ void SourceStats::fit() {
   older_.assign(all.begin() + static_cast<std::ptrdiff_t>(from - keep),
                 all.begin() + static_cast<std::ptrdiff_t>(from));
   size_t m = samples_.size();
+  Kalman k = fit_kalman(samples_, 0, l.s2);
   SourceEstimate e;
   e.time_ns = samples_.back().time_ns;
   e.first_time_ns = samples_.front().time_ns;
-  e.offset_ns = to_ns(l.intercept);
-  e.freq_ppm = l.slope * 1e6;
-  double slope_sd = l.sxx > 0 ? std::sqrt(l.s2 / l.sxx) : 1;
-  e.offset_sd_ns =
-      to_ns(std::sqrt(l.s2 / static_cast<double>(m) + l.mean_x * l.mean_x * slope_sd * slope_sd));
-  e.freq_sd_ppm = std::clamp(slope_sd * 1e6, 1e-6, 1e6);
-  e.skew_ppm = std::clamp(slope_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
-  e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(l.s2)));
+  e.offset_ns = to_ns(k.offset);
+  e.freq_ppm = k.freq * 1e6;
+  double freq_sd = std::sqrt(std::max(0.0, k.s2 * k.pff));
+  e.offset_sd_ns = to_ns(std::sqrt(std::max(0.0, k.s2 * k.poo)));
+  e.freq_sd_ppm = std::clamp(freq_sd * 1e6, 1e-6, 1e6);
+  e.skew_ppm = std::clamp(freq_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
+  e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2)));
   e.samples = m;
   estimate_ = e;
 }

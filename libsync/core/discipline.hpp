@@ -1,12 +1,16 @@
-// The clock discipline sntpd runs when it follows upstream servers, as chronyd's.
+// The clock discipline sntpd runs when it follows upstream servers, chronyd's with a Kalman filter.
 //
 // Each server's samples (offset and delay, on the clock as corrected so far)
-// are kept in a register (SourceStats).  A weighted least-squares line through
-// them gives the server's offset now, our clock's frequency error, and the
-// errors of both; samples with more delay weigh less, and the oldest are
-// dropped while the line's residuals (with those of as many older samples)
-// show a pattern (too few runs of one sign: the frequency wandered), so the
-// line spans what still fits one.
+// are kept in a register (SourceStats).  The oldest are dropped while a
+// weighted line's residuals (with those of as many older samples) show a
+// pattern (too few runs of one sign: the frequency wandered or stepped), as
+// chronyd's runs test does.  Through what is left, a forward Kalman filter of
+// the offset and the frequency gives the server's offset now, our clock's
+// frequency error, and the errors of both: our frequency wanders as a random
+// walk (kFrequencyWander, a crystal's), so older samples count less than on a
+// line, and a sample counts less the more delay it had (chrony's weights,
+// three times sharper: queueing leaves an offset error spread over the excess
+// delay).  Its noise is scaled to what the line's residuals show.
 //
 // The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a
 // share of the measured frequency error (all of it while ours is unknown, less
@@ -39,8 +43,10 @@ inline constexpr size_t kMaxStatSamples = 64;
 inline constexpr size_t kMinStatSamples = 6;
 // Fastest slew of an offset, as a frequency (chronyd's maxslewrate: 1/12).
 inline constexpr double kMaxSlewPpm = 1e6 / 12;
-// How many update intervals an offset equal to its error takes to slew out, times 2 (corrtimeratio).
-inline constexpr double kCorrectionTimeRatio = 3;
+// How many update intervals an offset equal to its error takes to slew out, times 2 (chronyd's
+// corrtimeratio, 3 there): the filter's offsets move more from one update to the next than a
+// line's, and a slower slew keeps that out of the frequency (bench/README.md).
+inline constexpr double kCorrectionTimeRatio = 9;
 
 // One measurement of a server, for the register.
 struct StatSample {
@@ -50,18 +56,18 @@ struct StatSample {
   int64_t precision_ns = 1;  // both sides' reading error
 };
 
-// What a register's line says of its server.
+// What a register's filter says of its server.
 struct SourceEstimate {
   int64_t time_ns = 0;        // the newest sample's time, where offset_ns applies
-  int64_t first_time_ns = 0;  // the oldest sample's in the line
-  int64_t offset_ns = 0;      // the line at time_ns
-  double freq_ppm = 0;        // the line's slope: positive, the server gains on us
+  int64_t first_time_ns = 0;  // the oldest sample's in the register
+  int64_t offset_ns = 0;      // the offset at time_ns
+  double freq_ppm = 0;        // the frequency error at time_ns: positive, the server gains on us
   double freq_sd_ppm = 0;     // standard error of freq_ppm
   int64_t offset_sd_ns = 0;   // standard error of offset_ns
   double skew_ppm = 0;        // bound on the slope's error (99.95 %)
-  int64_t std_dev_ns = 0;     // residual standard deviation of the samples
-  size_t samples = 0;         // in the line
-  // The offset the line predicts at t_ns.
+  int64_t std_dev_ns = 0;     // the standard deviation of a sample of mean weight
+  size_t samples = 0;         // in the register
+  // The offset predicted at t_ns.
   int64_t offset_at(int64_t t_ns) const;
 };
 
@@ -86,7 +92,7 @@ struct SampleShift {
 
 class SourceStats {
  public:
-  // Adds s (newest) and fits the line again, dropping what the runs test rejects.
+  // Adds s (newest) and filters again, dropping what the runs test rejects.
   void add(const StatSample& s);
   // A correction was made: the samples move with it.
   void shift(const SampleShift& c);
@@ -94,13 +100,13 @@ class SourceStats {
   size_t size() const { return samples_.size(); }
   // The last fit; none below 3 samples.
   const std::optional<SourceEstimate>& estimate() const { return estimate_; }
-  // The offset expected at t_ns before a new sample: the line's, or the last sample's.
+  // The offset expected at t_ns before a new sample: the estimate's, or the last sample's.
   std::optional<int64_t> predict_ns(int64_t t_ns) const;
 
  private:
   void fit();
-  std::vector<StatSample> samples_;  // the line's, oldest first
-  std::vector<StatSample> older_;    // dropped from the line, kept for its runs test
+  std::vector<StatSample> samples_;  // the estimate's, oldest first
+  std::vector<StatSample> older_;    // dropped from it, kept for the runs test
   std::optional<SourceEstimate> estimate_;
 };
 

@@ -170,15 +170,15 @@ int64_t UpstreamSource::root_distance_ns(int64_t now_ns) const {
   // at 1024 s polls, and 15 ppm of that would widen every interval past the falsetickers.
   const UpstreamSample& n = filter_.back();
   int64_t age_ns = std::max<int64_t>(0, now_ns - n.time_ns);
-  // The line's error now, or the filter's jitter where that is less: a line through a burst's few
-  // samples 2 s apart has a skew of thousands of ppm, which would widen the interval by as many ms
-  // per second since its newest sample.  Plus how far the newest sample is from the line: what the
-  // line has not yet followed (the clock's frequency stepped as it warmed).
+  // The register's error now, or the filter's jitter where that is less: an estimate from a burst's
+  // few samples 2 s apart has a skew of thousands of ppm, which would widen the interval by as many
+  // ms per second since its newest sample.  Plus how far the newest sample is from the estimate:
+  // what it has not yet followed (the clock's frequency stepped as it warmed).
   const std::optional<SourceEstimate>& e = stats_.estimate();
   int64_t error = jitter_ns();
   if (e) {
-    int64_t line_error = e->offset_sd_ns + std::llround(e->skew_ppm * static_cast<double>(age_ns) / 1e6);
-    error = std::min(error, line_error) + abs64(n.sample.offset_ns - e->offset_at(n.time_ns));
+    int64_t estimate_error = e->offset_sd_ns + std::llround(e->skew_ppm * static_cast<double>(age_ns) / 1e6);
+    error = std::min(error, estimate_error) + abs64(n.sample.offset_ns - e->offset_at(n.time_ns));
   }
   return (n.root_delay_ns + n.sample.delay_ns) / 2 + n.root_dispersion_ns +
          proto::ns_from_log2(n.precision_log2) + age_ns / 1'000'000 * proto::kPhiPpm + error;
@@ -189,7 +189,7 @@ namespace {
 // The sources select_upstreams may choose from, as intersection candidates; index[k] is candidate k's source.
 //
 // Reachability is not required, as in chronyd: a source that stopped answering stays a candidate
-// while its line's newest sample is no older than the oldest of a reachable source's line, so that
+// while its register's newest sample is no older than the oldest of a reachable source's, so that
 // a pulse that stopped is held over on (its interval growing at 15 ppm) rather than left at once
 // for a receiver's time a thousand times coarser, and a server silent for a few polls is not
 // dropped for a worse one.
@@ -198,7 +198,7 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
   auto selectable = [&](const UpstreamSource& s) {
     return !s.stopped() && !s.falseticker() && !s.noselect() && (!rules.first_pending || s.agreed());
   };
-  int64_t reach_span_ns = -1;  // the longest reachable source's line reaches back, from now
+  int64_t reach_span_ns = -1;  // the longest reachable source's register reaches back, from now
   for (const UpstreamSource& s : sources) {
     if (selectable(s) && s.reachable() && s.estimate())
       reach_span_ns = std::max(reach_span_ns, now_ns - s.estimate()->first_time_ns);
@@ -208,9 +208,9 @@ void gather_candidates(const std::vector<UpstreamSource>& sources, int64_t now_n
     if (!selectable(s)) continue;
     auto b = s.best();  // none once unreachable
     if (!b && !(s.estimate() && now_ns - s.estimate()->time_ns <= reach_span_ns)) continue;
-    // The line's offset now, where there is one: it has the least noise.
-    int64_t line_offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
-    candidates.push_back({line_offset_ns, s.root_distance_ns(now_ns), s.reference_clock()});
+    // The register's offset now, where there is one: it has the least noise.
+    int64_t offset_ns = s.estimate() ? s.estimate()->offset_at(now_ns) : b->sample.offset_ns;
+    candidates.push_back({offset_ns, s.root_distance_ns(now_ns), s.reference_clock()});
     index.push_back(i);
   }
 }

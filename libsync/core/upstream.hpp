@@ -2,10 +2,10 @@
 //
 // Each upstream server is polled as RFC 5905 and chrony do: a burst of four
 // requests 2 s apart at start, then every 2^poll s with poll adapting between
-// 64 s and 1024 s (up while the register holds more samples than its line
-// needs and they come where it predicted, down as far as one strays: chrony's
-// rule).  Each server's samples go into a register (core/discipline), whose
-// line gives its offset now; the least-delay of the last eight gives its root
+// 64 s and 1024 s (up while the register holds more samples than its
+// estimate needs and they come where it predicted, down as far as one strays:
+// chrony's rule).  Each server's samples go into a register (core/discipline),
+// whose filter gives its offset now; the least-delay of the last eight gives its root
 // distance and what is served.  Across servers, the intersection algorithm
 // (core/select) picks the truechimers, and the one with the least root
 // distance becomes the system peer, kept until another is closer over
@@ -237,8 +237,8 @@ class UpstreamSource {
   // RMS offset difference of the filter's samples from the best one.
   int64_t jitter_ns() const;
   // Root distance of this server as seen now (RFC 5905 §11.2), from its newest sample: half the
-  // root delay and path delay, the root dispersion grown since, the line's error then (or the
-  // filter's jitter before there is a line); INT64_MAX while unreachable.
+  // root delay and path delay, the root dispersion grown since, the register's error then (or the
+  // filter's jitter before it has an estimate); INT64_MAX while unreachable.
   int64_t root_distance_ns(int64_t now_ns) const;
 
  private:
