@@ -11,11 +11,11 @@
 #
 # OUT_DIR (default bench/out/discipline) receives discipline.md (the table), NAME.svg, NAME.log
 # (the scenario's own tables and judgement at these seeds) and runs/ (every run, as the tests
-# keep them).  Defaults: 15 seeds, 40 000 simulated s per run, every scenario.  Build first
+# keep them).  Defaults: 18 seeds, 40 000 simulated s per run, every scenario.  Build first
 # (scripts/build.sh); clknetsim is built as the tests build it, into build/clknetsim.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/out/discipline seeds=15 length=40000 scenarios=""
+out=bench/out/discipline seeds=18 length=40000 scenarios=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
