@@ -59,7 +59,8 @@ size_t count_runs(const std::vector<double>& residuals) {
 // A weighted line through samples [from, end), x in s before the newest, y in s.
 struct Line {
   double intercept = 0, slope = 0;  // at the newest sample, s and s/s
-  double s2 = 0, sxx = 0;           // s2: the residuals' variance, of a sample of mean weight
+  double s2 = 0;                    // the residuals' variance, of a sample of mean weight
+  std::vector<double> weights;      // of each sample, mean 1 (weights())
   std::vector<double> residuals;
 };
 
@@ -85,7 +86,9 @@ std::vector<double> weights(const std::vector<StatSample>& v, size_t from) {
 }
 
 Line fit_line(const std::vector<StatSample>& v, size_t from) {
-  std::vector<double> w = weights(v, from);
+  Line l;
+  l.weights = weights(v, from);
+  const std::vector<double>& w = l.weights;
   size_t m = v.size() - from;
   int64_t t0 = v.back().time_ns;
   auto x_of = [&](size_t i) { return static_cast<double>(v[i].time_ns - t0) / kNsPerS; };
@@ -97,14 +100,13 @@ Line fit_line(const std::vector<StatSample>& v, size_t from) {
   }
   mx /= static_cast<double>(m);
   my /= static_cast<double>(m);
-  Line l;
-  double sxy = 0;
+  double sxx = 0, sxy = 0;
   for (size_t k = 0; k < m; ++k) {
     double dx = x_of(from + k) - mx;
-    l.sxx += w[k] * dx * dx;
+    sxx += w[k] * dx * dx;
     sxy += w[k] * dx * (y_of(from + k) - my);
   }
-  l.slope = l.sxx > 0 ? sxy / l.sxx : 0;
+  l.slope = sxx > 0 ? sxy / sxx : 0;
   l.intercept = my - l.slope * mx;
   double rss = 0;
   for (size_t k = 0; k < m; ++k) {
@@ -116,9 +118,9 @@ Line fit_line(const std::vector<StatSample>& v, size_t from) {
   return l;
 }
 
-// The offset and the frequency at the newest of samples [from, end) of v, by a forward Kalman
+// The offset and the frequency at the newest of samples v (3 or more), by a forward Kalman
 // filter whose frequency walks at lambda x s2 per second (s2: the variance of a sample of mean
-// weight; a sample of weight w has s2 / w).  With lambda 0 it is the weighted line; with the walk,
+// weight; sample i has s2 / w[i]).  With lambda 0 it is the weighted line; with the walk,
 // older samples count less, as a bent phase no longer fits a line through them.
 struct Kalman {
   double offset = 0, freq = 0;       // at the newest sample, s and s/s
@@ -126,8 +128,7 @@ struct Kalman {
   double s2 = 0;                     // from the innovations (those of the line: its residuals')
 };
 
-Kalman run_kalman(const std::vector<StatSample>& v, size_t from, const std::vector<double>& w,
-                  double lambda) {
+Kalman run_kalman(const std::vector<StatSample>& v, const std::vector<double>& w, double lambda) {
   auto y = [&](size_t i) { return static_cast<double>(v[i].offset_ns) / kNsPerS; };
   auto dt_s = [&](size_t i) {
     return std::max(1e-9, static_cast<double>(v[i].time_ns - v[i - 1].time_ns) / kNsPerS);
@@ -135,15 +136,14 @@ Kalman run_kalman(const std::vector<StatSample>& v, size_t from, const std::vect
   // The first two samples set the offset and the frequency (a start that knows nothing), with the
   // errors they leave: their own and the walk's between them.
   Kalman k;
-  double dt = dt_s(from + 1), r1 = 1 / w[0], r2 = 1 / w[1];
-  k.offset = y(from + 1);
-  k.freq = (y(from + 1) - y(from)) / dt;
+  double dt = dt_s(1), r1 = 1 / w[0], r2 = 1 / w[1];
+  k.offset = y(1);
+  k.freq = (y(1) - y(0)) / dt;
   k.poo = r2;
   k.pof = r2 / dt;
   k.pff = (r1 + r2) / (dt * dt) + lambda * dt / 3;
   double sum_norm = 0;
-  size_t n = 0;
-  for (size_t i = from + 2; i < v.size(); ++i) {
+  for (size_t i = 2; i < v.size(); ++i) {
     // Predicted to sample i: the phase runs on at the frequency, which walks.
     dt = dt_s(i);
     double q = lambda * dt;
@@ -153,7 +153,7 @@ Kalman run_kalman(const std::vector<StatSample>& v, size_t from, const std::vect
     k.pff += q;
     // Corrected by it, as much as it is better known than the prediction.
     double innovation = y(i) - k.offset;
-    double s = poo + 1 / w[i - from];
+    double s = poo + 1 / w[i];
     double gain_o = poo / s, gain_f = pof / s;
     k.offset += gain_o * innovation;
     k.freq += gain_f * innovation;
@@ -161,16 +161,9 @@ Kalman run_kalman(const std::vector<StatSample>& v, size_t from, const std::vect
     k.pof = pof * (1 - gain_o);
     k.pff -= gain_f * pof;
     sum_norm += innovation * innovation / s;
-    ++n;
   }
-  k.s2 = n > 0 ? sum_norm / static_cast<double>(n) : 0;
+  k.s2 = sum_norm / static_cast<double>(v.size() - 2);  // the first two have no innovation
   return k;
-}
-
-// The register's estimate through samples [from, end): the filter with our clock's wander, scaled
-// to the samples' noise as the weighted line's residuals show it (line_s2).
-Kalman fit_kalman(const std::vector<StatSample>& v, size_t from, double line_s2) {
-  return run_kalman(v, from, weights(v, from), kFrequencyWander / std::max(line_s2, 1e-30));
 }
 
 int64_t to_ns(double s) { return std::llround(s * kNsPerS); }
@@ -227,7 +220,9 @@ void SourceStats::fit() {
   older_.assign(all.begin() + static_cast<std::ptrdiff_t>(from - keep),
                 all.begin() + static_cast<std::ptrdiff_t>(from));
   size_t m = samples_.size();
-  Kalman k = fit_kalman(samples_, 0, l.s2);
+  // The filter with our clock's wander, scaled to the samples' noise as the line's residuals show
+  // it, with the line's weights (l is the line through samples_).
+  Kalman k = run_kalman(samples_, l.weights, kFrequencyWander / std::max(l.s2, 1e-30));
   SourceEstimate e;
   e.time_ns = samples_.back().time_ns;
   e.first_time_ns = samples_.front().time_ns;
