@@ -27,6 +27,19 @@ constexpr double kDelaySharpness = 3;
 // How fast our clock's frequency wanders, as a random walk: (s/s)^2 per s.  A crystal in a room,
 // chrony's example clock: an Allan deviation of 1.8e-8 at 1 000 s (sqrt(q tau / 3)).
 constexpr double kFrequencyWander = 1e-18;
+// The fewest samples whose least delay is taken as a floor for the bounds (bounded_update): from
+// fewer, the least is rarely near the path's own.
+constexpr size_t kMinBoundedSamples = 8;
+// Jitter this one-sided (the slope of offset against delay, chrony's MIN_ASYMMETRY), estimated so
+// for kAsymmetryRun updates in a row, is taken as the path's (chrony's MIN_ASYMMETRY_RUN).
+constexpr double kMinAsymmetry = 0.45;
+constexpr int kAsymmetryRun = 10;
+constexpr int kMaxAsymmetryRun = 1000;
+// A slope steeper than this is not queueing (which can make at most 0.5).
+constexpr double kMaxAsymmetrySlope = 1;
+// A slope counts only if known to within this (twice its standard error): the first few samples,
+// or a line bent by a frequency step, give steep slopes by chance.
+constexpr double kAsymmetryTolerance = 0.15;
 
 // Student's t at 99.95 % for dof degrees of freedom (1 ...), as chrony bounds the skew.
 double t_quantile(size_t dof) {
@@ -60,13 +73,17 @@ size_t count_runs(const std::vector<double>& residuals) {
 struct Line {
   double intercept = 0, slope = 0;  // at the newest sample, s and s/s
   double s2 = 0;                    // the residuals' variance, of a sample of mean weight
-  std::vector<double> weights;      // of each sample, mean 1 (weights())
+  std::vector<double> weights;      // of each sample, mean 1 (weigh())
+  std::vector<double> bounds;       // how far each sample's offset can be off, s (weigh())
   std::vector<double> residuals;
 };
 
 // Each sample's weight, of mean 1: less the further its delay exceeds the least (chrony's,
-// kDelaySharpness times sharper).
-std::vector<double> weights(const std::vector<StatSample>& v, size_t from) {
+// kDelaySharpness times sharper); and its bound: half its round trip beyond the least, in s.
+// Neither way of an exchange can have been quicker than in the quickest, so its queueing, split
+// between the ways in any proportion, moved its offset by at most that much (both sides' reading
+// error aside).
+void weigh(const std::vector<StatSample>& v, size_t from, Line& l) {
   std::vector<double> d;
   for (size_t i = from; i < v.size(); ++i) d.push_back(static_cast<double>(v[i].delay_ns) / 2);
   std::vector<double> sorted = d;
@@ -74,20 +91,20 @@ std::vector<double> weights(const std::vector<StatSample>& v, size_t from) {
   double min_d = sorted.front();
   double precision = static_cast<double>(v.back().precision_ns);
   double sd = std::clamp((sorted[sorted.size() / 2] - min_d) / 0.7, precision, std::max(min_d, precision));
-  std::vector<double> w;
   double sum_w = 0;
   for (double di : d) {
-    double excess = std::max(0.0, di - min_d - precision) / sd * kDelaySharpness;
-    w.push_back(1 / ((1 + excess) * (1 + excess)));
-    sum_w += w.back();
+    double excess = std::max(0.0, di - min_d - precision);
+    l.bounds.push_back(excess / kNsPerS);
+    double x = excess / sd * kDelaySharpness;
+    l.weights.push_back(1 / ((1 + x) * (1 + x)));
+    sum_w += l.weights.back();
   }
-  for (double& x : w) x *= static_cast<double>(w.size()) / sum_w;
-  return w;
+  for (double& x : l.weights) x *= static_cast<double>(l.weights.size()) / sum_w;
 }
 
 Line fit_line(const std::vector<StatSample>& v, size_t from) {
   Line l;
-  l.weights = weights(v, from);
+  weigh(v, from, l);
   const std::vector<double>& w = l.weights;
   size_t m = v.size() - from;
   int64_t t0 = v.back().time_ns;
@@ -119,16 +136,44 @@ Line fit_line(const std::vector<StatSample>& v, size_t from) {
 }
 
 // The offset and the frequency at the newest of samples v (3 or more), by a forward Kalman
-// filter whose frequency walks at lambda x s2 per second (s2: the variance of a sample of mean
-// weight; sample i has s2 / w[i]).  With lambda 0 it is the weighted line; with the walk,
-// older samples count less, as a bent phase no longer fits a line through them.
+// filter whose frequency walks at kFrequencyWander per second.  Sample i counts as a normal error
+// of variance s2 / w[i] (s2: the line's, for a sample of mean weight), or, if bounded, as its
+// bound (bounded_update).  Without the walk and the bounds it is the weighted line; with the
+// walk, older samples count less, as a bent phase no longer fits a line through them.
 struct Kalman {
   double offset = 0, freq = 0;       // at the newest sample, s and s/s
   double poo = 0, pof = 0, pff = 0;  // their covariance over s2
   double s2 = 0;                     // from the innovations (those of the line: its residuals')
 };
 
-Kalman run_kalman(const std::vector<StatSample>& v, const std::vector<double>& w, double lambda) {
+// The prediction N(mean, var) of an offset, told by a sample y that the offset is within bound of
+// it, give or take a normal error of variance margin2 (all in s): the product's mean and variance
+// (those of a normal cut to the bound, the cut's edges softened by the margin).  False where the
+// two hardly meet (the prediction far outside the bound, as after a step).
+bool bounded_update(double y, double bound, double margin2, double& mean, double& var) {
+  constexpr double kInvSqrt2Pi = 0.3989422804014327;
+  double sd = std::sqrt(var + margin2);
+  double lo = (y - bound - mean) / sd, hi = (y + bound - mean) / sd;
+  auto pdf = [&](double x) { return kInvSqrt2Pi * std::exp(-0.5 * x * x); };
+  auto cdf = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  double mass = cdf(hi) - cdf(lo);
+  if (!(mass > 1e-12)) return false;
+  double m1 = (pdf(lo) - pdf(hi)) / mass;
+  double m2 = (lo * pdf(lo) - hi * pdf(hi)) / mass;
+  double new_var = var + var * var / (sd * sd) * (m2 - m1 * m1);
+  if (!(new_var > 0)) return false;
+  mean += var / sd * m1;
+  var = new_var;
+  return true;
+}
+
+Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded) {
+  const std::vector<double>& w = l.weights;
+  double s2 = std::max(l.s2, 1e-30);
+  double lambda = kFrequencyWander / s2;
+  // A bound is the least-delayed sample's: its own error (of variance s2 / the greatest weight)
+  // softens its edges.
+  double margin2 = s2 / *std::max_element(w.begin(), w.end());
   auto y = [&](size_t i) { return static_cast<double>(v[i].offset_ns) / kNsPerS; };
   auto dt_s = [&](size_t i) {
     return std::max(1e-9, static_cast<double>(v[i].time_ns - v[i - 1].time_ns) / kNsPerS);
@@ -151,16 +196,27 @@ Kalman run_kalman(const std::vector<StatSample>& v, const std::vector<double>& w
     double poo = k.poo + 2 * dt * k.pof + dt * dt * k.pff + q * dt * dt / 3;
     double pof = k.pof + dt * k.pff + q * dt / 2;
     k.pff += q;
-    // Corrected by it, as much as it is better known than the prediction.
     double innovation = y(i) - k.offset;
     double s = poo + 1 / w[i];
+    sum_norm += innovation * innovation / s;
+    // Corrected by its bound: the frequency moves with the offset, as far as they are correlated.
+    double mean = k.offset, var = poo * s2;
+    if (bounded && bounded_update(y(i), l.bounds[i], margin2, mean, var)) {
+      double beta = pof / poo;
+      k.freq += beta * (mean - k.offset);
+      k.offset = mean;
+      k.poo = var / s2;
+      k.pff += beta * beta * k.poo - beta * pof;
+      k.pof = beta * k.poo;
+      continue;
+    }
+    // Or as a normal error, as much as it is better known than the prediction.
     double gain_o = poo / s, gain_f = pof / s;
     k.offset += gain_o * innovation;
     k.freq += gain_f * innovation;
     k.poo = poo * (1 - gain_o);
     k.pof = pof * (1 - gain_o);
     k.pff -= gain_f * pof;
-    sum_norm += innovation * innovation / s;
   }
   k.s2 = sum_norm / static_cast<double>(v.size() - 2);  // the first two have no innovation
   return k;
@@ -181,7 +237,7 @@ void SourceStats::add(const StatSample& s) {
   }
   if (older_.size() > kMaxStatSamples) older_.erase(older_.begin());
   samples_.push_back(s);
-  fit();
+  fit(true);
 }
 
 // The residuals of l (fitted to v[from...]) with those of as many older samples before it, if kept.
@@ -198,21 +254,94 @@ std::vector<double> runs_residuals(const std::vector<StatSample>& v, size_t from
   return r;
 }
 
-void SourceStats::fit() {
+// The slope of offsets against delays beyond the least, time taken out (the offsets' and the
+// delays' residuals from lines through time), and its standard error: 0.5 when all the queueing
+// is on the way to the server, -0.5 on the way back, about 0 when it is even.
+struct Slope {
+  double slope = 0, sd = 1e9;
+};
+
+Slope asymmetry_slope(const std::vector<StatSample>& v, int64_t least_delay_ns) {
+  size_t n = v.size();
+  std::vector<double> t, y, d;
+  for (const StatSample& s : v) {
+    t.push_back(static_cast<double>(s.time_ns - v.back().time_ns) / kNsPerS);
+    y.push_back(static_cast<double>(s.offset_ns) / kNsPerS);
+    d.push_back(static_cast<double>(s.delay_ns - least_delay_ns) / kNsPerS);
+  }
+  double mt = 0;
+  for (double x : t) mt += x / static_cast<double>(n);
+  double stt = 0;
+  for (double x : t) stt += (x - mt) * (x - mt);
+  auto detrend = [&](std::vector<double>& z) {
+    double mz = 0, stz = 0;
+    for (size_t i = 0; i < n; ++i) mz += z[i] / static_cast<double>(n);
+    for (size_t i = 0; i < n; ++i) stz += (t[i] - mt) * (z[i] - mz);
+    double b = stt > 0 ? stz / stt : 0;
+    for (size_t i = 0; i < n; ++i) z[i] -= mz + b * (t[i] - mt);
+  };
+  detrend(y);
+  detrend(d);
+  double sdd = 0, sdy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sdd += d[i] * d[i];
+    sdy += d[i] * y[i];
+  }
+  Slope r;
+  if (n <= 3 || sdd <= 0) return r;
+  r.slope = sdy / sdd;
+  double rss = 0;
+  for (size_t i = 0; i < n; ++i) rss += (y[i] - r.slope * d[i]) * (y[i] - r.slope * d[i]);
+  r.sd = std::sqrt(rss / static_cast<double>(n - 3) / sdd);  // three parameters: level, time, delay
+  return r;
+}
+
+void SourceStats::note_asymmetry(double slope, double sd) {
+  if (2 * sd > kAsymmetryTolerance) return;  // no evidence either way
+  // The other way, or steeper than queueing can make it (the offsets moved for another reason, as
+  // when the server's clock was stepped while ours slewed): start again.
+  bool steep = std::fabs(slope) > kMaxAsymmetrySlope;
+  if (steep || slope * asymmetry_run_ < 0) {
+    asymmetry_run_ = 0;
+    asymmetry_ = 0;
+  }
+  if (steep) return;
+  if (slope >= kMinAsymmetry) asymmetry_run_ = std::min(asymmetry_run_ + 1, kMaxAsymmetryRun);
+  if (slope <= -kMinAsymmetry) asymmetry_run_ = std::max(asymmetry_run_ - 1, -kMaxAsymmetryRun);
+  if (std::abs(asymmetry_run_) >= kAsymmetryRun) asymmetry_ = std::clamp(slope, -0.5, 0.5);
+}
+
+void SourceStats::fit(bool new_sample) {
   estimate_.reset();
   if (samples_.size() < 3) return;
+  std::vector<StatSample> all = older_;
+  all.insert(all.end(), samples_.begin(), samples_.end());
+  // Queueing on one way only (a busy uplink) moves each offset by a share of its delay: as
+  // chronyd does, that share is estimated (chrony's asymmetry of the jitter), and once it has been
+  // one-sided for long enough each offset is taken as it would have been at the least delay.
+  int64_t least_delay_ns = all.front().delay_ns;
+  for (const StatSample& s : all) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
+  if (new_sample) {
+    Slope a = asymmetry_slope(samples_, least_delay_ns);
+    note_asymmetry(a.slope, a.sd);
+  }
+  bool asymmetric = std::abs(asymmetry_run_) >= kAsymmetryRun;
+  std::vector<StatSample> fitted = all;
+  if (asymmetric) {
+    for (StatSample& s : fitted) {
+      s.offset_ns -= std::llround(asymmetry_ * static_cast<double>(s.delay_ns - least_delay_ns));
+    }
+  }
   // The line starts at the oldest sample whose residuals, with those of as
   // many older ones (kept for this), have runs enough for noise: a line
   // through samples the frequency wandered across leaves long runs.
-  std::vector<StatSample> all = older_;
-  all.insert(all.end(), samples_.begin(), samples_.end());
   size_t from = older_.size();
-  Line l = fit_line(all, from);
+  Line l = fit_line(fitted, from);
   for (;;) {
-    std::vector<double> r = runs_residuals(all, from, l);
-    if (all.size() - from <= kMinStatSamples || count_runs(r) > critical_runs(r.size())) break;
+    std::vector<double> r = runs_residuals(fitted, from, l);
+    if (fitted.size() - from <= kMinStatSamples || count_runs(r) > critical_runs(r.size())) break;
     ++from;
-    l = fit_line(all, from);
+    l = fit_line(fitted, from);
   }
   // What the line no longer uses stays a while for the runs test (twice the line's samples).
   samples_.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
@@ -220,9 +349,11 @@ void SourceStats::fit() {
   older_.assign(all.begin() + static_cast<std::ptrdiff_t>(from - keep),
                 all.begin() + static_cast<std::ptrdiff_t>(from));
   size_t m = samples_.size();
-  // The filter with our clock's wander, scaled to the samples' noise as the line's residuals show
-  // it, with the line's weights (l is the line through samples_).
-  Kalman k = run_kalman(samples_, l.weights, kFrequencyWander / std::max(l.s2, 1e-30));
+  // The filter through the line's samples, with its weights and noise (l is the line through
+  // them).  Bounded once the least delay is worth taking as a floor, unless the offsets were
+  // moved for a one-sided jitter: that took what their delays say of them already.
+  fitted.erase(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(from));
+  Kalman k = run_kalman(fitted, l, m >= kMinBoundedSamples && !asymmetric);
   SourceEstimate e;
   e.time_ns = samples_.back().time_ns;
   e.first_time_ns = samples_.front().time_ns;
@@ -254,6 +385,8 @@ void SourceStats::clear() {
   samples_.clear();
   older_.clear();
   estimate_.reset();
+  asymmetry_run_ = 0;
+  asymmetry_ = 0;
 }
 
 std::optional<int64_t> SourceStats::predict_ns(int64_t t_ns) const {

@@ -8,9 +8,18 @@
 // the offset and the frequency gives the server's offset now, our clock's
 // frequency error, and the errors of both: our frequency wanders as a random
 // walk (kFrequencyWander, a crystal's), so older samples count less than on a
-// line, and a sample counts less the more delay it had (chrony's weights,
-// three times sharper: queueing leaves an offset error spread over the excess
-// delay).  Its noise is scaled to what the line's residuals show.
+// line.  Each sample tells the filter a bound: neither way of an exchange was
+// quicker than in the register's quickest, so its offset is off by at most
+// half its delay beyond the least, however its queueing was split.  The
+// filter takes the bound as it is (its prediction cut to it, the edges softened
+// by the least-delayed sample's own error) once the register has 8 samples;
+// before, a sample counts less the more delay it had (chrony's weights, three
+// times sharper).  The noise is scaled to what the line's residuals show.
+// Queueing on one way only (a busy uplink) makes offsets grow with delay: as
+// chronyd does, that slope is estimated, and when it has been one-sided (0.45
+// or more) for 10 samples, offsets are taken as they would have been at the
+// least delay and the filter weighs them (the bounds are around the offsets as
+// measured).
 //
 // The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a
 // share of the measured frequency error (all of it while ours is unknown, less
@@ -104,10 +113,16 @@ class SourceStats {
   std::optional<int64_t> predict_ns(int64_t t_ns) const;
 
  private:
-  void fit();
+  // Filters again; a new sample also counts towards the asymmetry.
+  void fit(bool new_sample = false);
+  // The asymmetry slope of a new fit and its standard error: asymmetry_ is taken once a run of
+  // one-sided ones is long.
+  void note_asymmetry(double slope, double sd);
   std::vector<StatSample> samples_;  // the estimate's, oldest first
   std::vector<StatSample> older_;    // dropped from it, kept for the runs test
   std::optional<SourceEstimate> estimate_;
+  int asymmetry_run_ = 0;  // one-sided slopes in a row: positive on the way there, negative back
+  double asymmetry_ = 0;   // the share of the excess delay taken off each offset, if the run is long
 };
 
 // What an update asks of the clock.

@@ -76,8 +76,7 @@ declare -A SIM_LIMIT=(
   # same figures on any machine and in any build.  Nine seeds cannot tell 10 % apart: a figure
   # within that moves either way with the seeds (bench/discipline.sh runs 18).
   [drift_restart.rms_freq]=1.1     # (1.03)
-  [example.rms_freq]=1.05          # (0.99)
-  [four_upstreams.rms_freq]=1.2    # (1.13)
+  [example.rms_freq]=1.05          # (0.95)
   [freq_step.requests]=1.05        # (1.01: 91 against 90; 0.98 over seeds 1-18)
   [gps_pulse_stops.rms_offset]=1.45  # (1.32: 4.2 ms against 3.2 after the pulse stopped; both
   [gps_pulse_stops.max_offset]=1.45  # (1.35)  hold over on it, then follow the receiver's time,
@@ -85,15 +84,13 @@ declare -A SIM_LIMIT=(
   [gps_shm.rms_offset]=1.3         # (1.19: 11 us against 9.3; frequency 0.53x)
   [loss.requests]=1.2              # (1.10: 75 against 68; a lost reply is asked again sooner, so
                                    # that the reference stays within --max-age: chronyd has none)
-  [min_sources.rms_freq]=1.15      # (1.08)
   [outage.requests]=1.05           # (1.02: 66 against 65, the hour without replies asked at a
                                    # quarter of the interval, as in loss; 1.02 over seeds 1-18
                                    # before the Kalman filter too)
   [outage.rms_freq]=1.2            # (1.12)
   [upstream_step.max_offset]=1.05  # (1.00: the step itself, 0.1 s)
   [upstream_step.requests]=1.05    # (1.01: 95 against 94)
-  [wifi.rms_offset]=0.85           # (0.79; 0.93 over seeds 1-18: the goal, 0.8, is not met yet)
-  [wifi.max_offset]=1.15           # (0.96; 1.13 over seeds 1-18)
+  [wifi.rms_offset]=0.8            # (0.69; 0.80 over seeds 1-18: the goal)
 )
 # sntpd's replies outside their bound that a scenario may have: none (a scenario that needs one
 # lists it here, with why).

@@ -72,41 +72,85 @@ TEST(SourceStats, ShiftKeepsTheSamplesOnTheCorrectedClock) {
   EXPECT_NEAR(static_cast<double>(st.estimate()->offset_ns), 0, 1000);
 }
 
-// A clock whose frequency wanders as a crystal's does (1e-9 per root second), measured every 256 s
-// through 1 ms + Exp(1 ms) each way: the estimate of the offset now is within the error it states,
-// as often as a normal error would be, and closer to the truth than the newest sample.
-TEST(SourceStats, AWanderingFrequencyIsFollowedWithinTheStatedError) {
-  unsigned seed = 11;
-  std::printf("seed %u\n", seed);
+// What a register made of a clock whose frequency wanders as a crystal's does (1e-9 per root
+// second), measured every interval_s through base_ns + Exp(queue_ns) each way, 400 times: how
+// often the estimate was within twice its stated error, and its squared error and the samples'.
+struct Followed {
+  int within = 0, judged = 0;
+  double estimate_sq = 0, sample_sq = 0;
+};
+
+Followed follow_wandering_clock(unsigned seed, int interval_s, int64_t base_ns, double queue_ns) {
   std::mt19937 rng(seed);
-  std::exponential_distribution<double> queue(1.0 / 1000);  // us
+  std::exponential_distribution<double> queue(1.0 / queue_ns);
   std::normal_distribution<double> walk(0, 1e-9);
   SourceStats st;
   double offset_ns = 0, freq = 3e-6;
-  int within = 0, judged = 0;
-  double estimate_sq = 0, sample_sq = 0;
+  Followed f;
   for (int i = 0; i < 400; ++i) {
-    for (int s = 0; s < 256; ++s) {
+    for (int s = 0; s < interval_s; ++s) {
       freq += walk(rng);
       offset_ns += freq * 1e9;
     }
     double up = queue(rng), down = queue(rng);
-    int64_t measured = std::llround(offset_ns + (up - down) / 2 * 1000);
-    st.add({i * 256 * kS, measured, 2 * kMs + std::llround((up + down) * 1000), 1 * kUs});
+    int64_t measured = std::llround(offset_ns + (up - down) / 2);
+    st.add({i * interval_s * kS, measured, 2 * base_ns + std::llround(up + down), 1 * kUs});
     const auto& e = st.estimate();
     if (i < 50 || !e) continue;
     double error = static_cast<double>(e->offset_ns) - offset_ns;
-    ++judged;
-    within += std::fabs(error) <= 2 * static_cast<double>(e->offset_sd_ns) ? 1 : 0;
-    estimate_sq += error * error;
-    sample_sq += (static_cast<double>(measured) - offset_ns) * (static_cast<double>(measured) - offset_ns);
+    ++f.judged;
+    f.within += std::fabs(error) <= 2 * static_cast<double>(e->offset_sd_ns) ? 1 : 0;
+    f.estimate_sq += error * error;
+    f.sample_sq += (static_cast<double>(measured) - offset_ns) * (static_cast<double>(measured) - offset_ns);
   }
-  // Two standard deviations hold 95 % of a normal error: at least 85 % of 350 (89-100 % at seeds
-  // 1-4 and 11; a straight line through the same samples holds 72-83 %).
-  std::printf("within %d of %d, rms est %.0f sample %.0f\n", within, judged, std::sqrt(estimate_sq / judged),
-              std::sqrt(sample_sq / judged));
-  EXPECT_GE(within, judged * 85 / 100);
-  EXPECT_LT(estimate_sq, sample_sq / 2);
+  std::printf("seed %u: within twice the stated error %d of %d, RMS error %.0f ns (samples' %.0f)\n", seed,
+              f.within, f.judged, std::sqrt(f.estimate_sq / f.judged), std::sqrt(f.sample_sq / f.judged));
+  return f;
+}
+
+// The wandering clock every 256 s through 1 ms + Exp(1 ms) each way: the estimate of the offset
+// now is within the error it states, as often as a normal error would be, and closer to the truth
+// than the newest sample.
+TEST(SourceStats, AWanderingFrequencyIsFollowedWithinTheStatedError) {
+  Followed f = follow_wandering_clock(11, 256, 1 * kMs, 1e6);
+  // Two standard deviations hold 95 % of a normal error: at least 85 % of 350 (345 at this seed; a
+  // straight line through the same samples held 72-83 % at seeds 1-4 and 11).
+  EXPECT_GE(f.within, f.judged * 85 / 100);
+  EXPECT_LT(f.estimate_sq, f.sample_sq / 2);
+}
+
+// A Wi-Fi-like path, 2 ms + Exp(5 ms) each way, the wandering clock every 1 024 s: a sample's
+// offset is off by no more than half its delay beyond the least, and the filter, held to those
+// bounds, comes closer to the truth than by weighing the samples alone.  Over seeds 1-8, the
+// estimate's RMS error is 0.170 of the samples' with the bounds and 0.198 without them; at each
+// seed it is within twice its stated error 89-99 % of the time.
+TEST(SourceStats, TheLeastQueuedSamplesBoundTheOffset) {
+  double estimate_sq = 0, sample_sq = 0;
+  for (unsigned seed = 1; seed <= 8; ++seed) {
+    Followed f = follow_wandering_clock(seed, 1024, 2 * kMs, 5e6);
+    EXPECT_GE(f.within, f.judged * 85 / 100);
+    estimate_sq += f.estimate_sq;
+    sample_sq += f.sample_sq;
+  }
+  double ratio = std::sqrt(estimate_sq / sample_sq);
+  std::printf("RMS error, estimate / samples: %.3f\n", ratio);
+  EXPECT_LT(ratio, 0.18);
+}
+
+// The uplink busy (a phone uploading through the same access point): all but every fifth sample
+// is queued on the way there only, by 1 to 8 ms, and so reads the server half that much ahead.
+// Once that has held for ten samples, the offsets are taken as they would have been unqueued: a
+// weighted mean reads 190 us ahead here, the bounds alone 330 us.
+TEST(SourceStats, SamplesQueuedOneWayCannotDragTheOffsetAway) {
+  SourceStats st;
+  for (int i = 0; i < 40; ++i) {
+    int64_t queued = i % 5 == 0 ? 0 : (1 + i % 8) * kMs;
+    st.add({i * 64 * kS, queued / 2, 2 * kMs + queued, 1 * kUs});
+  }
+  const auto& e = st.estimate();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_LT(std::llabs(e->offset_ns), 20 * kUs);
+  EXPECT_NEAR(e->freq_ppm, 0, 0.01);
 }
 
 TEST(ClockLoop, TheFirstUpdateTakesTheWholeFrequencyAndSlewsFast) {
