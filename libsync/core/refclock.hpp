@@ -15,8 +15,8 @@
 // device's) is a reading once the second it starts is known: pps_reading.
 //
 // RefclockFilter collects the readings of one poll interval and gives their
-// mean (after dropping the 40 % furthest from the median, as chronyd's refclock
-// filter does) at their mean time: a linear drift over the poll averages out
+// mean (after dropping the highest and the lowest 20 % of the offsets, as
+// chronyd's refclock filter does) at their mean time: a linear drift over the poll averages out
 // there.  Its samples follow each correction of the clock made before the poll
 // ends, as the discipline's registers do (core/discipline).
 //
@@ -101,7 +101,7 @@ struct RefclockPoll {
 
 // Readings a poll keeps at most (about 17 minutes at one a second).
 inline constexpr size_t kMaxRefclockReadings = 1024;
-// The share of a poll's readings, nearest the median, that the mean is taken over (chronyd's 0.6).
+// The share of a poll's readings, the middle ones by offset, that the mean is taken over (chronyd's 0.6).
 inline constexpr double kRefclockKeepFraction = 0.6;
 
 // Readings' offsets are within kMaxRefclockOffsetNs (decode_shm's, pps_reading's).

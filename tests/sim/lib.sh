@@ -78,10 +78,8 @@ declare -A SIM_LIMIT=(
   [drift_restart.rms_freq]=1.1     # (1.03)
   [example.rms_freq]=1.05          # (0.95)
   [freq_step.requests]=1.05        # (1.01: 91 against 90; 0.98 over seeds 1-18)
-  [gps_pulse_stops.rms_offset]=1.45  # (1.32: 4.2 ms against 3.2 after the pulse stopped; both
-  [gps_pulse_stops.max_offset]=1.45  # (1.35)  hold over on it, then follow the receiver's time,
-                                     # where sntpd's offset spreads wider)
-  [gps_shm.rms_offset]=1.3         # (1.19: 11 us against 9.3; frequency 0.53x)
+  [gps_pulse_stops.rms_offset]=1.05  # (0.99: 3.17 ms against 3.22 after the pulse stopped; 0.91
+  [gps_pulse_stops.max_offset]=1.05  # (1.00)  and 0.72 over seeds 1-18)
   [loss.requests]=1.2              # (1.10: 75 against 68; a lost reply is asked again sooner, so
                                    # that the reference stays within --max-age: chronyd has none)
   [outage.requests]=1.05           # (1.02: 66 against 65, the hour without replies asked at a

@@ -3,6 +3,9 @@
 // filter, the readings following a correction.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 #include "core/refclock.hpp"
 #include "upstream/upstream_refclock.hpp"
 
@@ -70,7 +73,7 @@ TEST(Refclock, RefusesWhatIsNotANewWholeReading) {
   EXPECT_TRUE(core::decode_shm(r, 99).ok());
 }
 
-TEST(Refclock, APollIsTheMeanOfTheReadingsNearestTheMedianAtTheirMeanTime) {
+TEST(Refclock, APollIsTheMeanOfItsMiddleReadingsAtTheirMeanTime) {
   core::RefclockFilter f;
   EXPECT_FALSE(f.take().has_value());
   const int64_t t0 = 1'700'000'000'000'000'000;
@@ -101,6 +104,29 @@ TEST(Refclock, AnEvenCountIsTrimmedAboutBothMiddleReadings) {
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->readings, 10u);
   EXPECT_EQ(p->offset_ns, 8'500);
+}
+
+// Found in chrony's simulator (tests/sim/gps_shm.sh): keeping the readings nearest the median
+// keeps a lopsided set as often as not, and the polls of a receiver off by 100 us each second came
+// out 35 us apart, not chronyd's 26; the clock followed them 1.2 times as far off as chronyd's.
+TEST(Refclock, APollOfNormalReadingsIsAsCloseAsTheirTrimmedMean) {
+  std::mt19937 rng(1);
+  std::normal_distribution<double> noise(0, 100e3);
+  core::RefclockFilter f;
+  const int polls = 2000;
+  double sum2 = 0;
+  int64_t t = 1'700'000'000'000'000'000;
+  for (int p = 0; p < polls; ++p) {
+    for (int i = 0; i < 16; ++i, t += 1'000'000'000) f.add({t, std::llround(noise(rng)), -20});
+    auto poll = f.take();
+    ASSERT_TRUE(poll.has_value());
+    sum2 += static_cast<double>(poll->offset_ns) * static_cast<double>(poll->offset_ns);
+  }
+  // The mean of the middle 10 of 16 normal readings is within 0.264 of their spread (RMS); the
+  // mean of all 16 within 0.25.  2 000 polls know the RMS to within 1.6 %.
+  double rms = std::sqrt(sum2 / polls);
+  EXPECT_LT(rms, 0.264 * 100e3 * 1.05);
+  EXPECT_GT(rms, 0.25 * 100e3 * 0.95);
 }
 
 TEST(Refclock, ALinearDriftAveragesOutAtTheMeanTime) {

@@ -16,7 +16,7 @@
 // nothing is served as synchronized until the receiver comes right.
 // This part reads its device at every wake-up of the daemon (at least each
 // second), takes each new record into a filter
-// (core/refclock: the mean of the readings nearest the median) and, at each
+// (core/refclock: the mean of the middle 60 % of the readings) and, at each
 // poll of its core::UpstreamSource (a burst at start, then every 16 s),
 // gives the poll's mean as a sample: stratum 0, no root delay, a root
 // dispersion of the receiver's stated error (--gps ... error S, else the
