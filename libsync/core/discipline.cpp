@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/regression.hpp"
+
 namespace lansync::core {
 namespace {
 
@@ -102,7 +104,7 @@ void weigh(const std::vector<StatSample>& v, size_t from, Line& l) {
   for (double& x : l.weights) x *= static_cast<double>(l.weights.size()) / sum_w;
 }
 
-Line fit_line(const std::vector<StatSample>& v, size_t from) {
+Line weighted_line(const std::vector<StatSample>& v, size_t from) {
   Line l;
   weigh(v, from, l);
   const std::vector<double>& w = l.weights;
@@ -261,38 +263,29 @@ struct Slope {
   double slope = 0, sd = 1e9;
 };
 
-Slope asymmetry_slope(const std::vector<StatSample>& v, int64_t least_delay_ns) {
+Slope asymmetry_slope(const std::vector<StatSample>& v) {
   size_t n = v.size();
+  Slope r;
+  if (n <= 3) return r;
   std::vector<double> t, y, d;
   for (const StatSample& s : v) {
     t.push_back(static_cast<double>(s.time_ns - v.back().time_ns) / kNsPerS);
     y.push_back(static_cast<double>(s.offset_ns) / kNsPerS);
-    d.push_back(static_cast<double>(s.delay_ns - least_delay_ns) / kNsPerS);
+    d.push_back(static_cast<double>(s.delay_ns) / kNsPerS);
   }
-  double mt = 0;
-  for (double x : t) mt += x / static_cast<double>(n);
-  double stt = 0;
-  for (double x : t) stt += (x - mt) * (x - mt);
+  // Each less its line through time (which takes any constant, the least delay too).
   auto detrend = [&](std::vector<double>& z) {
-    double mz = 0, stz = 0;
-    for (size_t i = 0; i < n; ++i) mz += z[i] / static_cast<double>(n);
-    for (size_t i = 0; i < n; ++i) stz += (t[i] - mt) * (z[i] - mz);
-    double b = stt > 0 ? stz / stt : 0;
-    for (size_t i = 0; i < n; ++i) z[i] -= mz + b * (t[i] - mt);
+    auto f = core::fit_line(t, z);
+    if (!f) return false;
+    for (size_t i = 0; i < n; ++i) z[i] -= f->intercept + f->slope * t[i];
+    return true;
   };
-  detrend(y);
-  detrend(d);
-  double sdd = 0, sdy = 0;
-  for (size_t i = 0; i < n; ++i) {
-    sdd += d[i] * d[i];
-    sdy += d[i] * y[i];
-  }
-  Slope r;
-  if (n <= 3 || sdd <= 0) return r;
-  r.slope = sdy / sdd;
-  double rss = 0;
-  for (size_t i = 0; i < n; ++i) rss += (y[i] - r.slope * d[i]) * (y[i] - r.slope * d[i]);
-  r.sd = std::sqrt(rss / static_cast<double>(n - 3) / sdd);  // three parameters: level, time, delay
+  if (!detrend(y) || !detrend(d)) return r;
+  auto f = core::fit_line(d, y);  // none if every delay was the same
+  if (!f) return r;
+  r.slope = f->slope;
+  // Three parameters were fitted (level, time, delay), where fit_line counts two.
+  r.sd = f->slope_se * std::sqrt(static_cast<double>(n - 2) / static_cast<double>(n - 3));
   return r;
 }
 
@@ -322,7 +315,7 @@ void SourceStats::fit(bool new_sample) {
   int64_t least_delay_ns = all.front().delay_ns;
   for (const StatSample& s : all) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
   if (new_sample) {
-    Slope a = asymmetry_slope(samples_, least_delay_ns);
+    Slope a = asymmetry_slope(samples_);
     note_asymmetry(a.slope, a.sd);
   }
   bool asymmetric = std::abs(asymmetry_run_) >= kAsymmetryRun;
@@ -336,12 +329,12 @@ void SourceStats::fit(bool new_sample) {
   // many older ones (kept for this), have runs enough for noise: a line
   // through samples the frequency wandered across leaves long runs.
   size_t from = older_.size();
-  Line l = fit_line(fitted, from);
+  Line l = weighted_line(fitted, from);
   for (;;) {
     std::vector<double> r = runs_residuals(fitted, from, l);
     if (fitted.size() - from <= kMinStatSamples || count_runs(r) > critical_runs(r.size())) break;
     ++from;
-    l = fit_line(fitted, from);
+    l = weighted_line(fitted, from);
   }
   // What the line no longer uses stays a while for the runs test (twice the line's samples).
   samples_.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
