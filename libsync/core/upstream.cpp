@@ -44,11 +44,15 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
   // A silent server (no reply to its last kReachPolls) is asked ever less often (chronyd backs
   // off too, by smaller steps); its first reply brings the shortest interval back (on_sample).
   if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
-  // Until its reply comes the next poll is a retry, sooner (on_sample puts it back), while the
-  // server is reachable and for kLostReplyRetries polls in a row.
+  // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
+  // server is reachable, for kLostReplyRetries polls in a row, and where the next poll at the
+  // interval would leave the newest sample older than max_age_ns_ and the retry would not.
   int64_t poll_ns = kNsPerSecond << poll_log2_;
-  bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries;
-  next_poll_ns_ = now_ns + (retry ? std::max(poll_ns / 4, kNsPerSecond << min_poll_log2_) : poll_ns);
+  int64_t retry_ns = std::max(poll_ns / 4, kNsPerSecond << min_poll_log2_);
+  int64_t lapse_ns = last_answered_ns_ + max_age_ns_;
+  bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries && now_ns + poll_ns > lapse_ns &&
+               now_ns + retry_ns <= lapse_ns;
+  next_poll_ns_ = now_ns + (retry ? retry_ns : poll_ns);
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
@@ -71,6 +75,7 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
   unanswered_ = 0;
   SampleVerdict verdict = judge(s, rules);
   if (verdict != SampleVerdict::BeyondMaxChange && verdict != SampleVerdict::Falseticker) {
+    last_answered_ns_ = last_transmit_ns_;
     if (filter_.size() == kFilterSize) filter_.erase(filter_.begin());
     filter_.push_back(s);
     std::optional<int64_t> predicted = stats_.predict_ns(s.time_ns);

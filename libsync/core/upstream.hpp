@@ -17,9 +17,11 @@
 // reach register, as chrony's): only reachable servers are counted, so a dead
 // one neither blocks nor joins a majority, and it counts again from its next
 // reply.  A reachable server's lost reply is asked again after a quarter of
-// the interval (no sooner than 64 s), up to kLostReplyRetries times in a row:
-// at 1024 s polls, two replies lost in a row would otherwise leave the
-// reference older than --max-age (30 min by default).  A silent server (no
+// the interval (no sooner than 64 s), up to kLostReplyRetries times in a row,
+// where the next poll at the interval would leave its newest sample older than
+// the reference may be (--max-age, 30 min by default: at 1024 s polls one lost
+// reply does) and the retry would not: as many requests as chronyd's
+// otherwise.  A silent server (no
 // reply to its last 8 polls) is polled at twice the interval each time, up to
 // the longest, and from the shortest again once it answers.  Fewer agreeing servers than --min-sources
 // (chrony's minsources) give no correction.
@@ -65,6 +67,8 @@ inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
 inline constexpr int kLostReplyRetries = 3;
+// How old a source's newest sample may grow before a lost reply is asked again sooner (set_max_age).
+inline constexpr int64_t kDefaultMaxSampleAgeNs = 1'800'000'000'000;
 inline constexpr size_t kFilterSize = 8;
 // Consistent samples a source needs before the first correction.  chrony
 // makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in
@@ -158,6 +162,9 @@ class UpstreamSource {
   // A server's source whose requests are signed with key_id of keys (keys must outlive it), and
   // whose replies count only signed alike (RFC 5905 §7.3); key_id 0: unauthenticated.
   void set_key(const proto::MacKeys* keys, uint32_t key_id);
+  // How old its newest sample may grow (sntpd's --max-age): a lost reply is asked again sooner
+  // only to keep it younger (on_transmit).
+  void set_max_age(int64_t max_age_ns) { max_age_ns_ = max_age_ns; }
 
   // Timer: the poll due at now_mono_ns (next_poll_ns(), monotonic).  Writes its request into out[0, cap)
   // (cookie: 64 random bits in its transmit field) and counts the poll (on_transmit); send_size 0
@@ -272,6 +279,8 @@ class UpstreamSource {
   int64_t next_poll_ns_;
   int64_t last_transmit_ns_ = 0;        // monotonic
   int unanswered_ = 0;                  // polls sent since the last reply
+  int64_t last_answered_ns_ = 0;        // monotonic: when the poll of the newest sample was sent
+  int64_t max_age_ns_ = kDefaultMaxSampleAgeNs;
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
   // The exchanges (a server's source): requests signed with key_id_ of keys_, the last

@@ -84,26 +84,67 @@ TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
   EXPECT_EQ(s.poll_log2(), kMinPollLog2);
 }
 
-TEST(Upstream, ALostReplyIsAskedAgainAfterAQuarterOfThePollThreeTimesInARow) {
+// A lost reply is asked again after a quarter of the interval only where the next poll at the
+// interval would leave the newest sample older than --max-age: at 1024 s polls one lost reply does.
+TEST(Upstream, ALostReplyIsAskedAgainSoonerToKeepTheSampleWithinMaxAge) {
   UpstreamSource s("a", 1, 0);
   int64_t t = poll_to_the_longest(s);
   ASSERT_EQ(s.poll_log2(), kMaxPollLog2);
-  s.on_transmit(t);  // until its reply comes, the next poll is a retry
+  s.on_transmit(t);
+  s.on_sample(sample(kT0 + t, 0));  // answered: the full interval
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  t += 1024 * kS;
+  s.on_transmit(t);  // lost: the next poll at the interval would find the sample 2048 s old
   EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
   s.on_sample(sample(kT0 + t, 0));  // it came: the full interval
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
-  for (int i = 0; i < kLostReplyRetries; ++i) {
-    t = s.next_poll_ns();
-    s.on_transmit(t);  // lost
+  // Lost again and again: the retries, each a quarter of the interval later, go on while one can
+  // still come within 30 min of the newest sample; the last would come 1792 s after it.
+  int64_t answered = t;
+  t += 1024 * kS;
+  for (int i = 0; i < kLostReplyRetries; ++i, t += 256 * kS) {
+    s.on_transmit(t);
     EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
   }
-  t = s.next_poll_ns();
-  s.on_transmit(t);  // lost again: no more retries
+  EXPECT_EQ(t, answered + 1792 * kS);
+  s.on_transmit(t);  // no more retries
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
   // Unreachable (eight polls unanswered): no retry.
   for (int i = 0; i < 8; ++i) s.on_transmit(t += kS);
   EXPECT_FALSE(s.reachable());
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+}
+
+TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxAge) {
+  UpstreamSource s("a", 1, 0, 9);  // 512 s polls at most
+  int64_t t = poll_to_the_longest(s);
+  ASSERT_EQ(s.poll_log2(), 9);
+  s.on_transmit(t);
+  s.on_sample(sample(kT0 + t, 0));
+  int64_t answered = t;
+  t += 512 * kS;
+  s.on_transmit(t);  // lost: the next poll at the interval comes 1024 s after the sample
+  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
+  t += 512 * kS;
+  s.on_transmit(t);  // and again, 1536 s
+  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
+  t += 512 * kS;
+  s.on_transmit(t);  // a third time: 2048 s would be past 30 min, a quarter of the interval is not
+  EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);
+  // A shorter --max-age (20 min): retried sooner, and not once a retry would come past it.
+  s.set_max_age(1200 * kS);
+  s.on_sample(sample(kT0 + t, 0));
+  answered = t;
+  t += 512 * kS;
+  s.on_transmit(t);
+  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // 1024 s after the sample
+  t += 512 * kS;
+  s.on_transmit(t);
+  EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);  // 1536 s would be past 1200 s, 1152 s is not
+  t += 128 * kS;
+  s.on_transmit(t);
+  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // a retry 1280 s after it would be no use
+  EXPECT_EQ(t, answered + 1152 * kS);
 }
 
 TEST(Upstream, ASilentServerIsPolledEverLessOften) {

@@ -726,6 +726,7 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
   uc.min_sources = static_cast<size_t>(opt.min_sources);
   uc.max_poll_log2 = opt.max_poll;
+  uc.max_age_ns = cli::seconds_to_ns(opt.max_age_s);
   uc.max_sources = static_cast<size_t>(opt.max_sources);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;

@@ -70,6 +70,7 @@ os::Status Upstreams::add_peer(size_t name, const os::SocketAddress& address) {
   auto s = sources_.emplace(sources_.begin() + static_cast<std::ptrdiff_t>(peers_.size() - 1),
                             names_[name].text, address.refid(), now_mono, config_.max_poll_log2);
   s->set_key(names_[name].keys, names_[name].key_id);
+  s->set_max_age(config_.max_age_ns);
   if (!refclocks_.empty()) follower_.renumbered();
   return os::ok();
 }
