@@ -102,8 +102,9 @@ std::optional<RefclockPoll> RefclockFilter::take() {
   // loaded gpsd stays out.  (Keeping those nearest the median instead keeps a lopsided set as
   // often as not: its mean is a third noisier for normal readings, 35 against 26 us of 100 us
   // readings, found in chrony's simulator.)
-  std::stable_sort(r.begin(), r.end(),
-                   [](const RefclockSample& a, const RefclockSample& b) { return a.offset_ns < b.offset_ns; });
+  std::stable_sort(r.begin(), r.end(), [](const RefclockSample& a, const RefclockSample& b) {
+    return a.offset_ns < b.offset_ns;
+  });
   size_t drop = 0;
   if (r.size() > 2) {
     drop = static_cast<size_t>(static_cast<double>(r.size()) * (1 - kRefclockKeepFraction) / 2);

@@ -277,9 +277,9 @@ class UpstreamSource {
   bool falseticker_ = false;
   int strikes_ = 0;
   int64_t next_poll_ns_;
-  int64_t last_transmit_ns_ = 0;        // monotonic
-  int unanswered_ = 0;                  // polls sent since the last reply
-  int64_t last_answered_ns_ = 0;        // monotonic: when the poll of the newest sample was sent
+  int64_t last_transmit_ns_ = 0;  // monotonic
+  int unanswered_ = 0;            // polls sent since the last reply
+  int64_t last_answered_ns_ = 0;  // monotonic: when the poll of the newest sample was sent
   int64_t max_age_ns_ = kDefaultMaxSampleAgeNs;
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
