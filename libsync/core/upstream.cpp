@@ -31,7 +31,8 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
       next_poll_ns_(now_ns),
       reach_change_mono_ns_(now_ns) {}
 
-void UpstreamSource::on_transmit(int64_t now_ns) {
+void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
+  spread_ = std::clamp(spread, 0.0, 1.0);
   reach_ = static_cast<uint8_t>(reach_ << 1);
   polls_ = std::min(polls_ + 1, kReachPolls);
   if (burst_left_ > 0) --burst_left_;
@@ -47,8 +48,8 @@ void UpstreamSource::on_transmit(int64_t now_ns) {
   // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
   // server is reachable, for kLostReplyRetries polls in a row, and where the next poll at the
   // interval would leave the newest sample older than max_age_ns_ and the retry would not.
-  int64_t poll_ns = kNsPerSecond << poll_log2_;
-  int64_t retry_ns = std::max(poll_ns / 4, kNsPerSecond << min_poll_log2_);
+  int64_t poll_ns = interval_ns();
+  int64_t retry_ns = std::max((kNsPerSecond << poll_log2_) / 4, kNsPerSecond << min_poll_log2_);
   int64_t lapse_ns = last_answered_ns_ + max_age_ns_;
   bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries && now_ns + poll_ns > lapse_ns &&
                now_ns + retry_ns <= lapse_ns;
@@ -84,7 +85,7 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
     adjust_poll(s, predicted);
   }
   // Answered: no retry; the next poll a whole interval (as it now is) after this one.
-  if (burst_left_ == 0 && !stopped_) next_poll_ns_ = last_transmit_ns_ + (kNsPerSecond << poll_log2_);
+  if (burst_left_ == 0 && !stopped_) next_poll_ns_ = last_transmit_ns_ + interval_ns();
   return verdict;
 }
 
@@ -137,7 +138,12 @@ void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   unanswered_ = 0;  // answered, if only to say "slower"
   poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
-  next_poll_ns_ = now_ns + (kNsPerSecond << poll_log2_);
+  next_poll_ns_ = now_ns + interval_ns();
+}
+
+int64_t UpstreamSource::interval_ns() const {
+  int64_t poll_ns = kNsPerSecond << poll_log2_;
+  return poll_ns + std::llround(static_cast<double>(poll_ns) * kPollRandomness * spread_);
 }
 
 void UpstreamSource::on_deny_kiss() {

@@ -67,6 +67,9 @@ inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
 inline constexpr int kLostReplyRetries = 3;
+// Each interval at the poll is stretched by up to this share, at random (chronyd's
+// SAMPLING_RANDOMNESS): Pis powered on together do not poll a server in step.
+inline constexpr double kPollRandomness = 0.02;
 // How old a source's newest sample may grow before a lost reply is asked again sooner (set_max_age).
 inline constexpr int64_t kDefaultMaxSampleAgeNs = 1'800'000'000'000;
 inline constexpr size_t kFilterSize = 8;
@@ -169,7 +172,8 @@ class UpstreamSource {
   // Timer: the poll due at now_mono_ns (next_poll_ns(), monotonic).  Writes its request into out[0, cap)
   // (cookie: 64 random bits in its transmit field) and counts the poll (on_transmit); send_size 0
   // when it cannot be signed (event CannotSign).
-  SourceAction poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap);
+  // spread: a random number in [0, 1) that stretches the interval to the next poll (kPollRandomness).
+  SourceAction poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap, double spread = 0);
   // The request poll() wrote was sent; t1_ns: the disciplined clock, read immediately before.
   void sent(int64_t t1_ns);
   // The request poll() wrote could not be sent (why, e.g. "network is unreachable"): no reply is waited.
@@ -204,8 +208,9 @@ class UpstreamSource {
   bool silent() const { return polls_ >= kReachPolls && reach_ == 0; }
   int64_t next_poll_ns() const { return next_poll_ns_; }
 
-  // A request was sent at now_ns: shifts the reach register and schedules the next.
-  void on_transmit(int64_t now_ns);
+  // A request was sent at now_ns: shifts the reach register and schedules the next, at the
+  // interval stretched by spread (poll()'s).
+  void on_transmit(int64_t now_ns, double spread = 0);
   // A reply passed every test: judged by rules, and used if they allow.
   SampleVerdict on_sample(const UpstreamSample& s, const SampleRules& rules = {});
   // A Kiss-o'-Death RATE (RFC 5905 §7.4): the poll interval doubles, up to the longest.
@@ -249,6 +254,8 @@ class UpstreamSource {
   int64_t root_distance_ns(int64_t now_ns) const;
 
  private:
+  // The interval at the poll, stretched by the last poll's spread.
+  int64_t interval_ns() const;
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
   // What became of an answer to one of our requests (receive), a kiss or a sample.
@@ -281,6 +288,7 @@ class UpstreamSource {
   int unanswered_ = 0;            // polls sent since the last reply
   int64_t last_answered_ns_ = 0;  // monotonic: when the poll of the newest sample was sent
   int64_t max_age_ns_ = kDefaultMaxSampleAgeNs;
+  double spread_ = 0;                   // the last poll's, in [0, 1)
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
   // The exchanges (a server's source): requests signed with key_id_ of keys_, the last

@@ -9,13 +9,14 @@ void UpstreamSource::set_key(const proto::MacKeys* keys, uint32_t key_id) {
   key_id_ = key_id;
 }
 
-SourceAction UpstreamSource::poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap) {
+SourceAction UpstreamSource::poll(int64_t now_mono_ns, uint64_t cookie, uint8_t* out, size_t cap,
+                                  double spread) {
   SourceAction a;
   pending_ = proto::ClientSession{};
   a.send_size = pending_.write_request(cookie, out, cap, keys_, key_id_);
   bool was = reachable();
   int polls_before = polls_;
-  on_transmit(now_mono_ns);
+  on_transmit(now_mono_ns, spread);
   // The counts of the selection change with the reach, whether or not a sample comes.
   a.reach = note_reach(was, now_mono_ns);
   if (a.reach == ReachEvent::Same && polls_before < kReachPolls && polls_ == kReachPolls && !ever_reached_) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/upstream.hpp"
 
@@ -145,6 +146,20 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   s.on_transmit(t);
   EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // a retry 1280 s after it would be no use
   EXPECT_EQ(t, answered + 1152 * kS);
+}
+
+// chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
+TEST(Upstream, TheIntervalIsStretchedByUpToTwoPercentAtRandom) {
+  uint8_t buf[128];
+  for (double spread : {0.0, 0.5, 0.999}) {
+    UpstreamSource s("a", 1, 0);
+    int64_t t = poll_to_the_longest(s);
+    s.poll(t, 1, buf, sizeof(buf), spread);
+    s.on_sample(sample(kT0 + t, 0));
+    int64_t stretched = std::llround(1024e9 * kPollRandomness * spread);
+    EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS + stretched);
+    EXPECT_LT(stretched, 21 * kS);  // at most 2 % of 1024 s
+  }
 }
 
 TEST(Upstream, ASilentServerIsPolledEverLessOften) {

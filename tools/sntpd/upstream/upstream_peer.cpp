@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
+
 #include "codec/ntp_packet.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
@@ -44,8 +46,10 @@ UpstreamPeer::UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socke
 core::SourceAction UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
   uint64_t cookie = 0;
   os::random_bytes(&cookie, sizeof(cookie));
+  uint32_t spread = 0;  // its own draw: the cookie goes on the wire
+  os::random_bytes(&spread, sizeof(spread));
   uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
-  core::SourceAction a = s.poll(now_mono, cookie, buf, sizeof(buf));
+  core::SourceAction a = s.poll(now_mono, cookie, buf, sizeof(buf), std::ldexp(spread, -32));
   if (a.send_size == 0) return a;
   int64_t t1_ns = clock.now_ns();  // immediately before the send
   if (auto st = socket_.send(buf, a.send_size); !st) {
