@@ -46,13 +46,16 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   // off too, by smaller steps); its first reply brings the shortest interval back (on_sample).
   if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
   // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
-  // server is reachable, for kLostReplyRetries polls in a row, and where the next poll at the
-  // interval would leave the newest sample older than max_age_ns_ and the retry would not.
+  // server is reachable, for kLostReplyRetries polls in a row, where the next poll at the interval
+  // would leave the newest sample older than max_age_ns_.  The retries come a quarter of the
+  // interval apart, closer if the last of them would otherwise come too late, but no closer than
+  // the shortest interval.
   int64_t poll_ns = interval_ns();
-  int64_t retry_ns = std::max((kNsPerSecond << poll_log2_) / 4, kNsPerSecond << min_poll_log2_);
-  int64_t lapse_ns = last_answered_ns_ + max_age_ns_;
-  bool retry = reach_ != 0 && unanswered_ <= kLostReplyRetries && now_ns + poll_ns > lapse_ns &&
-               now_ns + retry_ns <= lapse_ns;
+  int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
+  int retries_left = kLostReplyRetries - unanswered_ + 1;
+  bool retry = reach_ != 0 && retries_left > 0 && now_ns + poll_ns > lapse_ns;
+  int64_t retry_ns = std::max(std::min((kNsPerSecond << poll_log2_) / 4, (lapse_ns - now_ns) / retries_left),
+                              kNsPerSecond << min_poll_log2_);
   next_poll_ns_ = now_ns + (retry ? retry_ns : poll_ns);
 }
 

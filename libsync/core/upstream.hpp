@@ -20,8 +20,8 @@
 // the interval (no sooner than 64 s), up to kLostReplyRetries times in a row,
 // where the next poll at the interval would leave its newest sample older than
 // the reference may be (--max-age, 30 min by default: at 1024 s polls one lost
-// reply does) and the retry would not: as many requests as chronyd's
-// otherwise.  A silent server (no
+// reply does), the retries closer together if the last would otherwise come
+// too late; as many requests as chronyd's otherwise.  A silent server (no
 // reply to its last 8 polls) is polled at twice the interval each time, up to
 // the longest, and from the shortest again once it answers.  Fewer agreeing servers than --min-sources
 // (chrony's minsources) give no correction.
@@ -72,6 +72,8 @@ inline constexpr int kLostReplyRetries = 3;
 inline constexpr double kPollRandomness = 0.02;
 // How old a source's newest sample may grow before a lost reply is asked again sooner (set_max_age).
 inline constexpr int64_t kDefaultMaxSampleAgeNs = 1'800'000'000'000;
+// The last retry comes this long before the sample would pass it: its reply's round trip.
+inline constexpr int64_t kRetryMarginNs = 1'000'000'000;
 inline constexpr size_t kFilterSize = 8;
 // Consistent samples a source needs before the first correction.  chrony
 // makes a source selectable only from 3 samples (MIN_SAMPLES_FOR_REGRESS in

@@ -99,8 +99,8 @@ TEST(Upstream, ALostReplyIsAskedAgainSoonerToKeepTheSampleWithinMaxAge) {
   EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
   s.on_sample(sample(kT0 + t, 0));  // it came: the full interval
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
-  // Lost again and again: the retries, each a quarter of the interval later, go on while one can
-  // still come within 30 min of the newest sample; the last would come 1792 s after it.
+  // Lost again and again: three retries, each a quarter of the interval later, the last 1792 s
+  // after the newest sample.
   int64_t answered = t;
   t += 1024 * kS;
   for (int i = 0; i < kLostReplyRetries; ++i, t += 256 * kS) {
@@ -110,6 +110,16 @@ TEST(Upstream, ALostReplyIsAskedAgainSoonerToKeepTheSampleWithinMaxAge) {
   EXPECT_EQ(t, answered + 1792 * kS);
   s.on_transmit(t);  // no more retries
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  // A poll stretched to 1044 s (kPollRandomness) and lost: the retries close up a little, so that
+  // the third comes a second before the sample's 30 min, not 12 s after.
+  s.on_sample(sample(kT0 + t, 0));  // the reply to the poll at t came
+  answered = t;
+  t += 1044 * kS;
+  for (int i = 0; i < kLostReplyRetries; ++i) {
+    s.on_transmit(t);
+    t = s.next_poll_ns();
+  }
+  EXPECT_EQ(t, answered + 1799 * kS);
   // Unreachable (eight polls unanswered): no retry.
   for (int i = 0; i < 8; ++i) s.on_transmit(t += kS);
   EXPECT_FALSE(s.reachable());
@@ -132,7 +142,8 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   t += 512 * kS;
   s.on_transmit(t);  // a third time: 2048 s would be past 30 min, a quarter of the interval is not
   EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);
-  // A shorter --max-age (20 min): retried sooner, and not once a retry would come past it.
+  // A shorter --max-age (20 min): retried sooner, the two retries left closer together so that
+  // the last still comes a second before the sample passes it.
   s.set_max_age(1200 * kS);
   s.on_sample(sample(kT0 + t, 0));
   answered = t;
@@ -140,12 +151,14 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   s.on_transmit(t);
   EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // 1024 s after the sample
   t += 512 * kS;
+  s.on_transmit(t);  // 1536 s would be past 1200 s: two retries left in 175 s
+  EXPECT_EQ(s.next_poll_ns(), t + 87'500'000'000);
+  t = s.next_poll_ns();
   s.on_transmit(t);
-  EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);  // 1536 s would be past 1200 s, 1152 s is not
-  t += 128 * kS;
-  s.on_transmit(t);
-  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // a retry 1280 s after it would be no use
-  EXPECT_EQ(t, answered + 1152 * kS);
+  EXPECT_EQ(s.next_poll_ns(), answered + 1199 * kS);
+  t = s.next_poll_ns();
+  s.on_transmit(t);  // no more retries
+  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
 }
 
 // chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
