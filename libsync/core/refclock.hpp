@@ -16,9 +16,9 @@
 //
 // RefclockFilter collects the readings of one poll interval and gives their
 // mean (after dropping the highest and the lowest 20 % of the offsets, as
-// chronyd's refclock filter does) at their mean time: a linear drift over the poll averages out
-// there.  Its samples follow each correction of the clock made before the poll
-// ends, as the discipline's registers do (core/discipline).
+// chronyd's refclock filter does) at their mean time: a linear drift over the
+// poll averages out there.  Its samples follow each correction of the clock
+// made before the poll ends, as the discipline's registers do (core/discipline).
 //
 // ReceiverOffset learns how late a receiver's own time is (its sentences come
 // 50-500 ms after the second they name) against a pulse followed beside it:

@@ -53,10 +53,12 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   int64_t poll_ns = interval_ns();
   int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
   int retries_left = kLostReplyRetries - unanswered_ + 1;
-  bool retry = reach_ != 0 && retries_left > 0 && now_ns + poll_ns > lapse_ns;
-  int64_t retry_ns = std::max(std::min((kNsPerSecond << poll_log2_) / 4, (lapse_ns - now_ns) / retries_left),
-                              kNsPerSecond << min_poll_log2_);
-  next_poll_ns_ = now_ns + (retry ? retry_ns : poll_ns);
+  if (reach_ == 0 || retries_left <= 0 || now_ns + poll_ns <= lapse_ns) {
+    next_poll_ns_ = now_ns + poll_ns;
+    return;
+  }
+  int64_t retry_ns = std::min((kNsPerSecond << poll_log2_) / 4, (lapse_ns - now_ns) / retries_left);
+  next_poll_ns_ = now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_);
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
