@@ -48,8 +48,9 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
   // server is reachable, for kLostReplyRetries polls in a row, where the next poll at the interval
   // would leave the newest sample older than max_age_ns_.  The retries come a quarter of the
-  // interval apart, closer if the last of them would otherwise come too late, but no closer than
-  // the shortest interval.
+  // interval apart, closer if the last of them would otherwise come too late (not once the sample
+  // is already too old, as a falseticker's or a kissing server's), but no closer than the
+  // shortest interval.
   int64_t poll_ns = interval_ns();
   int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
   int retries_left = kLostReplyRetries - unanswered_ + 1;
@@ -57,7 +58,8 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
     next_poll_ns_ = now_ns + poll_ns;
     return;
   }
-  int64_t retry_ns = std::min((kNsPerSecond << poll_log2_) / 4, (lapse_ns - now_ns) / retries_left);
+  int64_t retry_ns = (kNsPerSecond << poll_log2_) / 4;
+  if (lapse_ns > now_ns) retry_ns = std::min(retry_ns, (lapse_ns - now_ns) / retries_left);
   next_poll_ns_ = now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_);
 }
 

@@ -161,6 +161,19 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
 }
 
+// A sample already past --max-age (the poll longer than it, or every answer since a falseticker's):
+// the retries stay a quarter of the interval apart, not the shortest.
+TEST(Upstream, ARetryPastMaxAgeComesAQuarterOfTheIntervalLater) {
+  UpstreamSource s("a", 1, 0);
+  s.set_max_age(600 * kS);
+  int64_t t = poll_to_the_longest(s);
+  s.on_transmit(t);
+  s.on_sample(sample(kT0 + t, 0));
+  t += 1024 * kS;
+  s.on_transmit(t);  // lost, 1024 s after the sample: 600 s passed already
+  EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
+}
+
 // chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
 TEST(Upstream, TheIntervalIsStretchedByUpToTwoPercentAtRandom) {
   uint8_t buf[128];
