@@ -312,8 +312,6 @@ void SourceStats::fit(bool new_sample) {
   // Queueing on one way only (a busy uplink) moves each offset by a share of its delay: as
   // chronyd does, that share is estimated (chrony's asymmetry of the jitter), and once it has been
   // one-sided for long enough each offset is taken as it would have been at the least delay.
-  int64_t least_delay_ns = all.front().delay_ns;
-  for (const StatSample& s : all) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
   if (new_sample) {
     Slope a = asymmetry_slope(samples_);
     note_asymmetry(a.slope, a.sd);
@@ -321,6 +319,8 @@ void SourceStats::fit(bool new_sample) {
   bool asymmetric = std::abs(asymmetry_run_) >= kAsymmetryRun;
   std::vector<StatSample> fitted = all;
   if (asymmetric) {
+    int64_t least_delay_ns = all.front().delay_ns;
+    for (const StatSample& s : all) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
     for (StatSample& s : fitted) {
       s.offset_ns -= std::llround(asymmetry_ * static_cast<double>(s.delay_ns - least_delay_ns));
     }
