@@ -39,7 +39,8 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   last_transmit_ns_ = now_ns;
   ++unanswered_;
   if (burst_left_ > 0) {
-    next_poll_ns_ = now_ns + kBurstSpacingNs;
+    schedule(now_ns + kBurstSpacingNs);
+    scheduled_interval_ns_ = kBurstSpacingNs;  // the start's burst owes nothing
     return;
   }
   // A silent server (no reply to its last kReachPolls) is asked ever less often (chronyd backs
@@ -55,12 +56,23 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
   int retries_left = kLostReplyRetries - unanswered_ + 1;
   if (reach_ == 0 || retries_left <= 0 || now_ns + poll_ns <= lapse_ns) {
-    next_poll_ns_ = now_ns + poll_ns;
+    schedule(now_ns + poll_ns);
     return;
   }
   int64_t retry_ns = (kNsPerSecond << poll_log2_) / 4;
   if (lapse_ns > now_ns) retry_ns = std::min(retry_ns, (lapse_ns - now_ns) / retries_left);
-  next_poll_ns_ = now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_);
+  schedule(now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_));
+}
+
+void UpstreamSource::schedule(int64_t at_ns) {
+  next_poll_ns_ = at_ns;
+  scheduled_interval_ns_ = interval_ns();
+}
+
+void UpstreamSource::count_request(int64_t now_ns) {
+  if (polls_ == 0) return;
+  double gap = static_cast<double>(now_ns - last_transmit_ns_) / static_cast<double>(scheduled_interval_ns_);
+  owed_ = std::max(0.0, owed_ + 1.0 - gap);
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {
@@ -91,8 +103,17 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
     stats_.add({s.time_ns, s.sample.offset_ns, std::max(s.sample.delay_ns, precision), precision});
     adjust_poll(s, predicted);
   }
-  // Answered: no retry; the next poll a whole interval (as it now is) after this one.
-  if (burst_left_ == 0 && !stopped_) next_poll_ns_ = last_transmit_ns_ + interval_ns();
+  // Answered: no retry; the next poll a whole interval (as it now is) after this one, and later by
+  // what the requests sent sooner than their interval still owe (up to half an interval, and as
+  // long as the newest sample would still leave the retries their room before it passes max age).
+  if (burst_left_ == 0 && !stopped_) {
+    int64_t poll_ns = interval_ns();
+    int64_t room_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs -
+                      kLostReplyRetries * (kNsPerSecond << min_poll_log2_) - (last_transmit_ns_ + poll_ns);
+    int64_t owed_ns = std::llround(owed_ * static_cast<double>(poll_ns));
+    int64_t pay_ns = std::max<int64_t>(0, std::min({owed_ns, poll_ns / 2, room_ns}));
+    schedule(last_transmit_ns_ + poll_ns + pay_ns);
+  }
   return verdict;
 }
 
@@ -145,7 +166,7 @@ void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   unanswered_ = 0;  // answered, if only to say "slower"
   poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
-  next_poll_ns_ = now_ns + interval_ns();
+  schedule(now_ns + interval_ns());
 }
 
 int64_t UpstreamSource::interval_ns() const {

@@ -21,7 +21,10 @@
 // where the next poll at the interval would leave its newest sample older than
 // the reference may be (--max-age, 30 min by default: at 1024 s polls one lost
 // reply does), the retries closer together if the last would otherwise come
-// too late; as many requests as chronyd's otherwise.  A silent server (no
+// too late.  A retry is made up for: the intervals after it are longer by as much as it came
+// sooner (up to half an interval each, and only as far as --max-age leaves the retries their
+// room), so that a server gets no more requests than one an interval, as chronyd sends; only the
+// start's burst is not made up.  A silent server (no
 // reply to its last 8 polls) is polled at twice the interval each time, up to
 // the longest, and from the shortest again once it answers.  Fewer agreeing servers than --min-sources
 // (chrony's minsources) give no correction.
@@ -258,6 +261,11 @@ class UpstreamSource {
  private:
   // The interval at the poll, stretched by the last poll's spread.
   int64_t interval_ns() const;
+  // The next poll at at_ns, measured against the interval as it is now (count_request).
+  void schedule(int64_t at_ns);
+  // A request is sent at now_ns: as much of a request as it came sooner than the interval it was
+  // scheduled against is owed (a burst's, a retry's), and as much as it came later is paid back.
+  void count_request(int64_t now_ns);
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);
   // What became of an answer to one of our requests (receive), a kiss or a sample.
@@ -291,6 +299,8 @@ class UpstreamSource {
   int64_t last_answered_ns_ = 0;  // monotonic: when the poll of the newest sample was sent
   int64_t max_age_ns_ = kDefaultMaxSampleAgeNs;
   double spread_ = 0;                   // the last poll's, in [0, 1)
+  int64_t scheduled_interval_ns_ = 0;   // the interval the next poll is measured against
+  double owed_ = 0;                     // requests sent sooner than one an interval, not yet made up
   std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
   SourceStats stats_;                   // the samples the discipline's line goes through
   // The exchanges (a server's source): requests signed with key_id_ of keys_, the last

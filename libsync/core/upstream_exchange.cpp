@@ -16,6 +16,7 @@ SourceAction UpstreamSource::poll(int64_t now_mono_ns, uint64_t cookie, uint8_t*
   a.send_size = pending_.write_request(cookie, out, cap, keys_, key_id_);
   bool was = reachable();
   int polls_before = polls_;
+  count_request(now_mono_ns);
   on_transmit(now_mono_ns, spread);
   // The counts of the selection change with the reach, whether or not a sample comes.
   a.reach = note_reach(was, now_mono_ns);

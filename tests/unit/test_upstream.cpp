@@ -174,12 +174,51 @@ TEST(Upstream, ARetryPastMaxAgeComesAQuarterOfTheIntervalLater) {
   EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
 }
 
+// A retry is a request sooner than its interval: the intervals after it are longer by what it
+// took (half an interval at most, and no longer than --max-age leaves room for), so that a server
+// is asked no more often than once an interval, as chronyd asks it.
+TEST(Upstream, ARetryIsMadeUpForByTheNextIntervals) {
+  uint8_t buf[128];
+  UpstreamSource s("a", 1, 0);
+  poll_to_the_longest(s);
+  int64_t t = s.next_poll_ns();
+  s.poll(t, 1, buf, sizeof(buf));
+  s.on_sample(sample(kT0 + t, 0));
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);  // nothing owed
+  int64_t lost = t += 1024 * kS;
+  s.poll(t, 2, buf, sizeof(buf));  // lost: retried a quarter of the interval later
+  EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
+  t += 256 * kS;
+  s.poll(t, 3, buf, sizeof(buf));  // 768 s sooner than its interval: three quarters of a request owed
+  s.on_sample(sample(kT0 + t, 0));
+  EXPECT_EQ(s.next_poll_ns(), t + 1536 * kS);  // half an interval made up
+  t += 1536 * kS;
+  s.poll(t, 4, buf, sizeof(buf));
+  s.on_sample(sample(kT0 + t, 0));
+  EXPECT_EQ(s.next_poll_ns(), t + 1280 * kS);  // the rest
+  t += 1280 * kS;
+  s.poll(t, 5, buf, sizeof(buf));
+  s.on_sample(sample(kT0 + t, 0));
+  EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  EXPECT_EQ(s.next_poll_ns() - lost, 4 * 1024 * kS);  // four requests in four intervals
+  // Under a 25 min --max-age, the longer interval still leaves three retries at the shortest before
+  // the sample would pass it: 1500 s - 1 s - 3 x 64 s - 1024 s = 283 s made up, not 512.
+  s.set_max_age(1500 * kS);
+  t = s.next_poll_ns();
+  s.poll(t, 6, buf, sizeof(buf));  // lost
+  t = s.next_poll_ns();
+  s.poll(t, 7, buf, sizeof(buf));
+  s.on_sample(sample(kT0 + t, 0));
+  EXPECT_EQ(s.next_poll_ns(), t + (1024 + 283) * kS);
+}
+
 // chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
 TEST(Upstream, TheIntervalIsStretchedByUpToTwoPercentAtRandom) {
   uint8_t buf[128];
   for (double spread : {0.0, 0.5, 0.999}) {
     UpstreamSource s("a", 1, 0);
-    int64_t t = poll_to_the_longest(s);
+    poll_to_the_longest(s);
+    int64_t t = s.next_poll_ns();
     s.poll(t, 1, buf, sizeof(buf), spread);
     s.on_sample(sample(kT0 + t, 0));
     int64_t stretched = std::llround(1024e9 * kPollRandomness * spread);
