@@ -72,7 +72,7 @@ void UpstreamSource::schedule(int64_t at_ns) {
 void UpstreamSource::count_request(int64_t now_ns) {
   if (polls_ == 0) return;
   double gap = static_cast<double>(now_ns - last_transmit_ns_) / static_cast<double>(scheduled_interval_ns_);
-  owed_ = std::max(0.0, owed_ + 1.0 - gap);
+  owed_ = std::clamp(owed_ + 1.0 - gap, 0.0, static_cast<double>(kReachPolls));
 }
 
 bool samples_consistent(const UpstreamSample& a, const UpstreamSample& b) {

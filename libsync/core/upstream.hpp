@@ -264,7 +264,9 @@ class UpstreamSource {
   // The next poll at at_ns, measured against the interval as it is now (count_request).
   void schedule(int64_t at_ns);
   // A request is sent at now_ns: as much of a request as it came sooner than the interval it was
-  // scheduled against is owed (a burst's, a retry's), and as much as it came later is paid back.
+  // scheduled against is owed (a retry's; not the start's burst), and as much as it came later is
+  // paid back.  At most kReachPolls requests are owed: a server that loses most replies for
+  // hours is not then asked less often for as long.
   void count_request(int64_t now_ns);
   // Applies rules to s: whether it may enter the filter (and what it cost the earlier ones).
   SampleVerdict judge(const UpstreamSample& s, const SampleRules& rules);

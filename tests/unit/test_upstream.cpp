@@ -212,6 +212,32 @@ TEST(Upstream, ARetryIsMadeUpForByTheNextIntervals) {
   EXPECT_EQ(s.next_poll_ns(), t + (1024 + 283) * kS);
 }
 
+// A server that loses most replies for hours owes at most kReachPolls requests: once it answers
+// again, its intervals are back to the poll after 2 x kReachPolls longer ones, not after as many as
+// its retries would have piled up.
+TEST(Upstream, AtMostEightRequestsAreOwed) {
+  uint8_t buf[128];
+  UpstreamSource s("a", 1, 0);
+  poll_to_the_longest(s);
+  uint64_t cookie = 1;
+  for (int cycle = 0; cycle < 20; ++cycle) {
+    int64_t t = s.next_poll_ns();
+    s.poll(t, cookie++, buf, sizeof(buf));
+    s.on_sample(sample(kT0 + t, 0));
+    for (int lost = 0; lost <= kLostReplyRetries; ++lost)
+      s.poll(s.next_poll_ns(), cookie++, buf, sizeof(buf));
+  }
+  int longer = 0;
+  for (int i = 0; i < 40; ++i) {
+    int64_t t = s.next_poll_ns();
+    s.poll(t, cookie++, buf, sizeof(buf));
+    s.on_sample(sample(kT0 + t, 0));
+    if (s.next_poll_ns() - t > 1024 * kS) ++longer;
+  }
+  EXPECT_GE(longer, 2 * kReachPolls - 1);
+  EXPECT_LE(longer, 2 * kReachPolls + 1);
+}
+
 // chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
 TEST(Upstream, TheIntervalIsStretchedByUpToTwoPercentAtRandom) {
   uint8_t buf[128];
