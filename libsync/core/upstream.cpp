@@ -33,8 +33,12 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
 
 void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   spread_ = std::clamp(spread, 0.0, 1.0);
-  reach_ = static_cast<uint8_t>(reach_ << 1);
-  polls_ = std::min(polls_ + 1, kReachPolls);
+  // A retry asks again for the last poll's reply: the reach register counts polls, not requests,
+  // so that retries do not make a server unreachable sooner than its polls would.
+  if (!retry_) {
+    reach_ = static_cast<uint8_t>(reach_ << 1);
+    polls_ = std::min(polls_ + 1, kReachPolls);
+  }
   if (burst_left_ > 0) --burst_left_;
   last_transmit_ns_ = now_ns;
   ++unanswered_;
@@ -47,11 +51,11 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   // off too, by smaller steps); its first reply brings the shortest interval back (on_sample).
   if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
   // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
-  // server is reachable, for kLostReplyRetries polls in a row, where the next poll at the interval
-  // would leave the newest sample older than max_age_ns_.  The retries come a quarter of the
-  // interval apart, closer if the last of them would otherwise come too late (not once the sample
-  // is already too old, as a falseticker's or a kissing server's), but no closer than the
-  // shortest interval.
+  // server is reachable, kLostReplyRetries times in a row, where the next poll at the interval
+  // would leave the newest sample older than max_age_ns_.  The retries come evenly in the time
+  // left, the last a second before the sample passes it, but no further apart than a quarter of
+  // the interval and no closer than the shortest; a quarter apart once the sample is already too
+  // old (a falseticker's or a kissing server's).
   int64_t poll_ns = interval_ns();
   int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
   int retries_left = kLostReplyRetries - unanswered_ + 1;
@@ -62,11 +66,13 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   int64_t retry_ns = (kNsPerSecond << poll_log2_) / 4;
   if (lapse_ns > now_ns) retry_ns = std::min(retry_ns, (lapse_ns - now_ns) / retries_left);
   schedule(now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_));
+  retry_ = true;
 }
 
 void UpstreamSource::schedule(int64_t at_ns) {
   next_poll_ns_ = at_ns;
   scheduled_interval_ns_ = interval_ns();
+  retry_ = false;
 }
 
 void UpstreamSource::count_request(int64_t now_ns) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/upstream.hpp"
 
@@ -85,39 +86,43 @@ TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
   EXPECT_EQ(s.poll_log2(), kMinPollLog2);
 }
 
-// A lost reply is asked again after a quarter of the interval only where the next poll at the
-// interval would leave the newest sample older than --max-age: at 1024 s polls one lost reply does.
+// A lost reply is asked again sooner only where the next poll at the interval would leave the
+// newest sample older than --max-age: at 1024 s polls one lost reply does.  The retries come evenly
+// in the time left, the last a second before the sample would pass it.
 TEST(Upstream, ALostReplyIsAskedAgainSoonerToKeepTheSampleWithinMaxAge) {
   UpstreamSource s("a", 1, 0);
   int64_t t = poll_to_the_longest(s);
   ASSERT_EQ(s.poll_log2(), kMaxPollLog2);
+  ASSERT_EQ(kLostReplyRetries, 5);
   s.on_transmit(t);
   s.on_sample(sample(kT0 + t, 0));  // answered: the full interval
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
   t += 1024 * kS;
   s.on_transmit(t);  // lost: the next poll at the interval would find the sample 2048 s old
-  EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
-  s.on_sample(sample(kT0 + t, 0));  // it came: the full interval
+  EXPECT_EQ(s.next_poll_ns(), t + 155 * kS);  // 775 s left: five retries 155 s apart
+  s.on_sample(sample(kT0 + t, 0));            // it came: the full interval
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
-  // Lost again and again: three retries, each a quarter of the interval later, the last 1792 s
-  // after the newest sample.
+  // Lost again and again: five retries, the last 1799 s after the newest sample, then the interval.
   int64_t answered = t;
   t += 1024 * kS;
-  for (int i = 0; i < kLostReplyRetries; ++i, t += 256 * kS) {
+  s.on_transmit(t);
+  for (int i = 0; i < kLostReplyRetries; ++i) {
+    t = s.next_poll_ns();
     s.on_transmit(t);
-    EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
   }
-  EXPECT_EQ(t, answered + 1792 * kS);
-  s.on_transmit(t);  // no more retries
+  EXPECT_EQ(t, answered + 1799 * kS);
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
+  // The retries are not polls of the reach register: six requests unanswered, one poll.
+  EXPECT_EQ(s.reach(), 0b1111'1110);
   // A poll stretched to 1044 s (kPollRandomness) and lost: the retries close up a little, so that
-  // the third comes a second before the sample's 30 min, not 12 s after.
-  s.on_sample(sample(kT0 + t, 0));  // the reply to the poll at t came
+  // the last still comes a second before the sample's 30 min, not after.
+  s.on_sample(sample(kT0 + t, 0));  // the reply to the retry at t came
   answered = t;
   t += 1044 * kS;
+  s.on_transmit(t);
   for (int i = 0; i < kLostReplyRetries; ++i) {
-    s.on_transmit(t);
     t = s.next_poll_ns();
+    s.on_transmit(t);
   }
   EXPECT_EQ(t, answered + 1799 * kS);
   // Unreachable (eight polls unanswered): no retry.
@@ -140,10 +145,10 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   s.on_transmit(t);  // and again, 1536 s
   EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
   t += 512 * kS;
-  s.on_transmit(t);  // a third time: 2048 s would be past 30 min, a quarter of the interval is not
-  EXPECT_EQ(s.next_poll_ns(), t + 128 * kS);
-  // A shorter --max-age (20 min): retried sooner, the two retries left closer together so that
-  // the last still comes a second before the sample passes it.
+  s.on_transmit(t);  // a third time: 2048 s would be past 30 min: three retries left in 263 s
+  EXPECT_EQ(s.next_poll_ns(), t + 263 * kS / 3);
+  // A shorter --max-age (20 min): retried sooner.  Four retries left in 175 s come no closer than
+  // the shortest poll, 64 s; those after the sample passed it, a quarter of the interval apart.
   s.set_max_age(1200 * kS);
   s.on_sample(sample(kT0 + t, 0));
   answered = t;
@@ -151,14 +156,15 @@ TEST(Upstream, ALostReplyIsNotAskedAgainWhereTheIntervalKeepsTheSampleWithinMaxA
   s.on_transmit(t);
   EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);  // 1024 s after the sample
   t += 512 * kS;
-  s.on_transmit(t);  // 1536 s would be past 1200 s: two retries left in 175 s
-  EXPECT_EQ(s.next_poll_ns(), t + 87'500'000'000);
-  t = s.next_poll_ns();
-  s.on_transmit(t);
-  EXPECT_EQ(s.next_poll_ns(), answered + 1199 * kS);
-  t = s.next_poll_ns();
-  s.on_transmit(t);  // no more retries
-  EXPECT_EQ(s.next_poll_ns(), t + 512 * kS);
+  s.on_transmit(t);  // 1536 s would be past 1200 s
+  std::vector<int64_t> gaps;
+  for (int i = 0; i < 5; ++i) {
+    gaps.push_back((s.next_poll_ns() - t) / kS);
+    t = s.next_poll_ns();
+    s.on_transmit(t);
+  }
+  EXPECT_EQ(gaps, (std::vector<int64_t>{64, 64, 64, 128, 512}));
+  EXPECT_EQ(t, answered + (1024 + 64 * 3 + 128 + 512) * kS);
 }
 
 // A sample already past --max-age (the poll longer than it, or every answer since a falseticker's):
@@ -186,35 +192,36 @@ TEST(Upstream, ARetryIsMadeUpForByTheNextIntervals) {
   s.on_sample(sample(kT0 + t, 0));
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);  // nothing owed
   int64_t lost = t += 1024 * kS;
-  s.poll(t, 2, buf, sizeof(buf));  // lost: retried a quarter of the interval later
-  EXPECT_EQ(s.next_poll_ns(), t + 256 * kS);
-  t += 256 * kS;
-  s.poll(t, 3, buf, sizeof(buf));  // 768 s sooner than its interval: three quarters of a request owed
+  s.poll(t, 2, buf, sizeof(buf));  // lost: retried 155 s later
+  EXPECT_EQ(s.next_poll_ns(), t + 155 * kS);
+  t += 155 * kS;
+  s.poll(t, 3, buf, sizeof(buf));  // 869 s sooner than its interval: 0.85 of a request owed
   s.on_sample(sample(kT0 + t, 0));
-  EXPECT_EQ(s.next_poll_ns(), t + 1536 * kS);  // half an interval made up
-  t += 1536 * kS;
+  // 455 s made up, not half an interval: the next poll then comes 1479 s after the sample, which
+  // leaves five retries at the shortest poll before it is 30 min old (1800 s - 1 s - 5 x 64 s).
+  EXPECT_EQ(s.next_poll_ns(), t + (1024 + 455) * kS);
+  t += (1024 + 455) * kS;
   s.poll(t, 4, buf, sizeof(buf));
   s.on_sample(sample(kT0 + t, 0));
-  EXPECT_EQ(s.next_poll_ns(), t + 1280 * kS);  // the rest
-  t += 1280 * kS;
+  EXPECT_EQ(s.next_poll_ns(), t + (1024 + 414) * kS);  // the rest
+  t += (1024 + 414) * kS;
   s.poll(t, 5, buf, sizeof(buf));
   s.on_sample(sample(kT0 + t, 0));
   EXPECT_EQ(s.next_poll_ns(), t + 1024 * kS);
   EXPECT_EQ(s.next_poll_ns() - lost, 4 * 1024 * kS);  // four requests in four intervals
-  // Under a 25 min --max-age, the longer interval still leaves three retries at the shortest before
-  // the sample would pass it: 1500 s - 1 s - 3 x 64 s - 1024 s = 283 s made up, not 512.
+  // Under a 25 min --max-age: 1500 s - 1 s - 5 x 64 s - 1024 s = 155 s made up.
   s.set_max_age(1500 * kS);
   t = s.next_poll_ns();
   s.poll(t, 6, buf, sizeof(buf));  // lost
   t = s.next_poll_ns();
   s.poll(t, 7, buf, sizeof(buf));
   s.on_sample(sample(kT0 + t, 0));
-  EXPECT_EQ(s.next_poll_ns(), t + (1024 + 283) * kS);
+  EXPECT_EQ(s.next_poll_ns(), t + (1024 + 155) * kS);
 }
 
 // A server that loses most replies for hours owes at most kReachPolls requests: once it answers
-// again, its intervals are back to the poll after 2 x kReachPolls longer ones, not after as many as
-// its retries would have piled up.
+// again, its intervals are back to the poll after as many longer ones as those make up, not after
+// as many as its retries would have piled up.
 TEST(Upstream, AtMostEightRequestsAreOwed) {
   uint8_t buf[128];
   UpstreamSource s("a", 1, 0);
@@ -234,8 +241,8 @@ TEST(Upstream, AtMostEightRequestsAreOwed) {
     s.on_sample(sample(kT0 + t, 0));
     if (s.next_poll_ns() - t > 1024 * kS) ++longer;
   }
-  EXPECT_GE(longer, 2 * kReachPolls - 1);
-  EXPECT_LE(longer, 2 * kReachPolls + 1);
+  // Each longer interval makes up 455 s (the room five retries leave, see above): 8 requests in 18.
+  EXPECT_EQ(longer, (kReachPolls * 1024 + 454) / 455);
 }
 
 // chronyd's SAMPLING_RANDOMNESS: Pis powered on together drift apart instead of polling in step.
