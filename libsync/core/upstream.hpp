@@ -21,13 +21,14 @@
 // sample older than the reference may be (--max-age, 30 min by default: at
 // 1024 s polls one lost reply does), the retries evenly in the time left (a
 // quarter of the interval apart at most, 64 s at least); they are not polls of
-// the reach register.  A retry is made up for: the intervals after it are longer by as much as it came
-// sooner (up to half an interval each, and only as far as --max-age leaves the retries their
-// room), so that a server gets no more requests than one an interval, as chronyd sends; only the
-// start's burst is not made up.  A silent server (no
-// reply to its last 8 polls) is polled at twice the interval each time, up to
-// the longest, and from the shortest again once it answers.  Fewer agreeing servers than --min-sources
-// (chrony's minsources) give no correction.
+// the reach register.  A retry is made up for: the intervals after it are
+// longer by as much as it came sooner (up to half an interval each, and only
+// as far as --max-age leaves the retries their room), so that a server gets no
+// more requests than one an interval, as chronyd sends; only the start's burst
+// is not made up.  A silent server (no reply to its last 8 polls) is polled at
+// twice the interval each time, up to the longest, and from the shortest again
+// once it answers.  Fewer agreeing servers than --min-sources (chrony's
+// minsources) give no correction.
 //
 // Guards against a server that lies or is impersonated: the first correction
 // waits for agreement (kAgreementSamples consistent samples from each source
