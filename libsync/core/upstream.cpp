@@ -43,8 +43,7 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   last_transmit_ns_ = now_ns;
   ++unanswered_;
   if (burst_left_ > 0) {
-    schedule(now_ns + kBurstSpacingNs);
-    scheduled_interval_ns_ = kBurstSpacingNs;  // the start's burst owes nothing
+    schedule(now_ns + kBurstSpacingNs, kBurstSpacingNs);  // the start's burst owes nothing
     return;
   }
   // A silent server (no reply to its last kReachPolls) is asked ever less often (chronyd backs
@@ -57,21 +56,23 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   // the interval and no closer than the shortest; a quarter apart once the sample is already too
   // old (a falseticker's or a kissing server's).
   int64_t poll_ns = interval_ns();
-  int64_t lapse_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs;
+  int64_t lapse_ns = last_retry_ns();
   int retries_left = kLostReplyRetries - unanswered_ + 1;
   if (reach_ == 0 || retries_left <= 0 || now_ns + poll_ns <= lapse_ns) {
-    schedule(now_ns + poll_ns);
+    schedule(now_ns + poll_ns, poll_ns);
     return;
   }
   int64_t retry_ns = (kNsPerSecond << poll_log2_) / 4;
   if (lapse_ns > now_ns) retry_ns = std::min(retry_ns, (lapse_ns - now_ns) / retries_left);
-  schedule(now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_));
+  schedule(now_ns + std::max(retry_ns, kNsPerSecond << min_poll_log2_), poll_ns);
   retry_ = true;
 }
 
-void UpstreamSource::schedule(int64_t at_ns) {
+int64_t UpstreamSource::last_retry_ns() const { return last_answered_ns_ + max_age_ns_ - kRetryMarginNs; }
+
+void UpstreamSource::schedule(int64_t at_ns, int64_t measured_ns) {
   next_poll_ns_ = at_ns;
-  scheduled_interval_ns_ = interval_ns();
+  scheduled_interval_ns_ = measured_ns;
   retry_ = false;
 }
 
@@ -114,11 +115,11 @@ SampleVerdict UpstreamSource::on_sample(const UpstreamSample& s, const SampleRul
   // long as the newest sample would still leave the retries their room before it passes max age).
   if (burst_left_ == 0 && !stopped_) {
     int64_t poll_ns = interval_ns();
-    int64_t room_ns = last_answered_ns_ + max_age_ns_ - kRetryMarginNs -
-                      kLostReplyRetries * (kNsPerSecond << min_poll_log2_) - (last_transmit_ns_ + poll_ns);
+    int64_t room_ns = last_retry_ns() - kLostReplyRetries * (kNsPerSecond << min_poll_log2_) -
+                      (last_transmit_ns_ + poll_ns);
     int64_t owed_ns = std::llround(owed_ * static_cast<double>(poll_ns));
     int64_t pay_ns = std::max<int64_t>(0, std::min({owed_ns, poll_ns / 2, room_ns}));
-    schedule(last_transmit_ns_ + poll_ns + pay_ns);
+    schedule(last_transmit_ns_ + poll_ns + pay_ns, poll_ns);
   }
   return verdict;
 }
@@ -172,7 +173,8 @@ void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   unanswered_ = 0;  // answered, if only to say "slower"
   poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
-  schedule(now_ns + interval_ns());
+  int64_t poll_ns = interval_ns();
+  schedule(now_ns + poll_ns, poll_ns);
 }
 
 int64_t UpstreamSource::interval_ns() const {

@@ -265,8 +265,11 @@ class UpstreamSource {
  private:
   // The interval at the poll, stretched by the last poll's spread.
   int64_t interval_ns() const;
-  // The next poll at at_ns, measured against the interval as it is now (count_request).
-  void schedule(int64_t at_ns);
+  // The next poll at at_ns, measured against measured_ns (count_request): the interval at the
+  // poll, or a burst's spacing, which owes nothing.
+  void schedule(int64_t at_ns, int64_t measured_ns);
+  // When the last retry of a lost reply may come: a second before the newest sample passes max age.
+  int64_t last_retry_ns() const;
   // A request is sent at now_ns: as much of a request as it came sooner than the interval it was
   // scheduled against is owed (a retry's; not the start's burst), and as much as it came later is
   // paid back.  At most kReachPolls requests are owed: a server that loses most replies for
