@@ -14,7 +14,9 @@ page: lets the page measure and set (or verify) the clock (--location: and waits
 location's answer, which in a secure context may take the page's 10 s bound); the JSON: state and
 result (#result), offset_ms (the offset shown last) and shown_error (the "±" beside it), source, until, camera, camera_warning (null
 when hidden), location_state and location, zone (what Intl says), zone_sent (what the page
-sends), zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step),
+sends), zone_names (the page's table of renamed zones), clock_step_ms (performance.now()'s step:
+the smallest of 20 this script sees, within 100 ms; the page's own lansync.clockStep() is from its
+last measurement, which a paused thread may have made coarser than any set before it),
 secure, protocol, layout (layout.js's: the viewport, the elements past its edges, the button's
 box and whether it is the element at its centre), button (state and result after pressing it).
 embed: a page of ORIGIN loads /lansync.js and runs `await lansync.syncPhone()` then
@@ -71,6 +73,16 @@ def wait_js(d, script, timeout, what):
 # The page's state as a user reads it, and its layout (layout.js, shared with phone.mjs).
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "layout.js")) as f:
     LAYOUT = "".join(line for line in f if not line.startswith("//")).strip()
+# performance.now()'s step: a pause only makes a step look longer, so the smallest of many is it.
+STEP = """(() => {
+  let last = performance.now(), smallest = Infinity;
+  const end = last + 100;
+  for (let i = 0, seen = 0; seen < 20 && i < 10000000 && last < end; i++) {
+    const p = performance.now();
+    if (p > last) { smallest = Math.min(smallest, p - last); seen++; last = p; }
+  }
+  return Number.isFinite(smallest) ? smallest : null;
+})()"""
 REPORT = """
 const $ = (id) => document.getElementById(id);
 return {
@@ -81,10 +93,10 @@ return {
   camera_warning: $("camera-warning").hidden ? null : $("camera-warning").textContent,
   location_state: $("location").dataset.state, location: $("location").textContent,
   zone: Intl.DateTimeFormat().resolvedOptions().timeZone, zone_sent: lansync.zone() ?? null,
-  zone_names: lansync.zoneNames, clock_step_ms: lansync.clockStep(), secure: window.isSecureContext,
+  zone_names: lansync.zoneNames, clock_step_ms: STEP, secure: window.isSecureContext,
   protocol: location.protocol, layout: LAYOUT,
 };
-""".replace("LAYOUT,", LAYOUT + ",")
+""".replace("LAYOUT,", LAYOUT + ",").replace("STEP,", STEP + ",")
 FINISHED = "return " + json.dumps(FINAL) + ".includes(document.getElementById('result').dataset.state)"
 LOCATED = ("return ['sent', 'waiting', 'denied', 'needs_https', 'unavailable']"
            ".includes(document.getElementById('location').dataset.state)")
