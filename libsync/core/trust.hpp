@@ -16,6 +16,10 @@
 
 namespace lansync::core {
 
+// The max age's default, 30 minutes: how long a set or verification keeps the clock good
+// (camsync, rtcset --systohc), a phone holds it and an upstream's newest sample counts (sntpd).
+inline constexpr int64_t kDefaultMaxAgeNs = 1'800'000'000'000;
+
 // Which evidence counts (camsync --reference auto|kernel|state).
 enum class TrustPolicy : uint8_t { Auto, KernelOnly, StateOnly };
 

@@ -59,6 +59,7 @@
 #include "core/discipline.hpp"
 #include "core/exchange.hpp"
 #include "core/reference.hpp"
+#include "core/trust.hpp"
 #include "core/upstream_rejection.hpp"
 #include "proto/client.hpp"
 
@@ -77,8 +78,6 @@ inline constexpr int kLostReplyRetries = 5;
 // Each interval at the poll is stretched by up to this share, at random (chronyd's
 // SAMPLING_RANDOMNESS): Pis powered on together do not poll a server in step.
 inline constexpr double kPollRandomness = 0.02;
-// How old a source's newest sample may grow before a lost reply is asked again sooner (set_max_age).
-inline constexpr int64_t kDefaultMaxSampleAgeNs = 1'800'000'000'000;
 // The last retry comes this long before the sample would pass it: its reply's round trip.
 inline constexpr int64_t kRetryMarginNs = 1'000'000'000;
 inline constexpr size_t kFilterSize = 8;
@@ -303,16 +302,16 @@ class UpstreamSource {
   bool falseticker_ = false;
   int strikes_ = 0;
   int64_t next_poll_ns_;
-  int64_t last_transmit_ns_ = 0;  // monotonic
-  int unanswered_ = 0;            // polls sent since the last reply
-  int64_t last_answered_ns_ = 0;  // monotonic: when the poll of the newest sample was sent
-  int64_t max_age_ns_ = kDefaultMaxSampleAgeNs;
-  double spread_ = 0;                   // the last poll's, in [0, 1)
-  int64_t scheduled_interval_ns_ = 0;   // the interval the next poll is measured against
-  double owed_ = 0;                     // requests sent sooner than one an interval, not yet made up
-  bool retry_ = false;                  // the next poll asks again for the last one's reply
-  std::vector<UpstreamSample> filter_;  // newest last, at most kFilterSize
-  SourceStats stats_;                   // the samples the discipline's line goes through
+  int64_t last_transmit_ns_ = 0;           // monotonic
+  int unanswered_ = 0;                     // polls sent since the last reply
+  int64_t last_answered_ns_ = 0;           // monotonic: when the poll of the newest sample was sent
+  int64_t max_age_ns_ = kDefaultMaxAgeNs;  // the newest sample older: a lost reply is asked again sooner
+  double spread_ = 0;                      // the last poll's, in [0, 1)
+  int64_t scheduled_interval_ns_ = 0;      // the interval the next poll is measured against
+  double owed_ = 0;                        // requests sent sooner than one an interval, not yet made up
+  bool retry_ = false;                     // the next poll asks again for the last one's reply
+  std::vector<UpstreamSample> filter_;     // newest last, at most kFilterSize
+  SourceStats stats_;                      // the samples the discipline's line goes through
   // The exchanges (a server's source): requests signed with key_id_ of keys_, the last
   // kOutstandingRequests of them waiting (newest last), pending_ written by poll() until sent.
   const proto::MacKeys* keys_ = nullptr;

@@ -57,7 +57,7 @@ struct Options {
   std::string camera;
   bool discover = false;
   double threshold_s = 1.0;
-  double max_age_min = 30;
+  double max_age_min = core::kDefaultMaxAgeNs / 60e9;
   std::string reference = "auto";
   std::string state_path = os::kDefaultSyncStatePath;
   std::string time_zone;  // "", "state" or a zone name

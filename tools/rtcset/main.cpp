@@ -14,6 +14,7 @@
 #include "cli/command_line.hpp"
 #include "codec/timestamp.hpp"
 #include "commands.hpp"
+#include "core/trust.hpp"
 #include "os/clock.hpp"
 #include "os/file_sync_state.hpp"
 #include "os/rtc.hpp"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   opt.state_path = os::kDefaultSyncStatePath;
   bool hctosys = false, systohc = false;
   int aging = 0;
-  double max_age_s = 1800;
+  double max_age_s = core::kDefaultMaxAgeNs / 1e9;
 
   CLI::App app{"Read and set the battery-backed real-time clock (RTC), refusing times it knows are wrong.",
                "rtcset"};

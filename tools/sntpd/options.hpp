@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trust.hpp"
 #include "os/camera_state.hpp"
 #include "os/file_drift.hpp"
 #include "os/file_sync_state.hpp"
@@ -31,7 +32,7 @@ struct Options {
   int min_sources = 1;         // reachable upstream servers that must agree before a correction
   int max_poll = 10;           // longest upstream poll interval, log2 s
   int max_sources = 4;         // addresses of one upstream name polled at once
-  double max_age_s = 1800;
+  double max_age_s = core::kDefaultMaxAgeNs / 1e9;
   double no_client_after_s = 3600;  // while unreliable, the activity log's "no client" line after this
   std::string state = os::kDefaultSyncStatePath;
   std::string drift_file = os::kDefaultDriftPath;  // empty: none

@@ -41,7 +41,7 @@ struct UpstreamConfig {
   int64_t max_change_ns = core::kDefaultMaxChangeNs;  // --max-change: after the first sync; 0: no limit
   size_t min_sources = 1;                             // --min-sources: agreeing servers needed to correct
   int max_poll_log2 = core::kMaxPollLog2;             // --max-poll: longest poll interval, log2 s
-  int64_t max_age_ns = core::kDefaultMaxSampleAgeNs;  // --max-age: a lost reply is retried to keep within it
+  int64_t max_age_ns = core::kDefaultMaxAgeNs;        // --max-age: a lost reply is retried to keep within it
   size_t max_sources = core::kDefaultMaxSources;      // --max-sources: addresses of one name polled at once
   os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
 };
