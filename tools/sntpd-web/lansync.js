@@ -71,12 +71,14 @@ window.lansync = (() => {
   // 0.005 to 0.1 in Chromium.  A reading is the true time within one step, either way, so an
   // exchange's T1 goes one step earlier and its T4 one step later: its round trip, and so the
   // error the Pi records (half of it), then hold whatever the browser's clock rounded away.  The
-  // smallest of a few steps, watched for at most 5 ms; a clock that does not move counts as 1 ms.
+  // smallest of three steps, watched for at most 50 ms: a paused thread makes a step look longer
+  // (5 ms was seen under load), and only the time it takes grows.  A clock that does not move
+  // counts as 1 ms.
   let step = 1;
   function measureStep() {
-    const end = Date.now() + 5;
+    const end = Date.now() + 50;
     let last = performance.now(), smallest = Infinity;
-    for (let i = 0, seen = 0; seen < 3 && i < 100000 && Date.now() <= end; i++) {
+    for (let i = 0, seen = 0; seen < 3 && i < 10000000 && Date.now() <= end; i++) {
       const p = performance.now();
       if (p > last) { smallest = Math.min(smallest, p - last); seen++; last = p; }
     }
