@@ -74,7 +74,7 @@ interval() {
         for (i = 1; i <= n; i++) { k = seed[int(rand() * n) + 1]; x[i] = v["sntpd", k]; y[i] = v["chronyd", k] }
         c = median(y, n); r[b] = c > 0 ? median(x, n) / c : 1e300
       }
-      median(r, 2000)
+      median(r, 2000)  # sorts r in place: its 2.5th and 97.5th percentiles are then at 51 and 1950
       printf " (%.2f-%.2f)", r[51], r[1950]
     }' "$out/figures.txt"
 }

@@ -22,13 +22,13 @@ struct HttpConfig {
   std::vector<std::string> fallback_interfaces;  // --http-fallback-interface: automatic while no other holds
   std::vector<std::string> allow_origins;        // --http-allow-origin, in core::parse_allowed_origin's form
   int recheck_permille = core::kPhoneRecheckDefaultPermille;  // --http-recheck, in thousandths
-  int64_t hold_ns =
-      core::kDefaultMaxAgeNs;  // --max-age: a phone holds the clock this long after its last check-in
-  std::string activity_log;    // --activity-log ("" = none)
-  std::string camera_state;    // --camera-state: camsync's last run, for GET /time ("" = none)
-  std::string camera_request;  // --camera-request: written by POST /sync-camera ("" = refused)
-  bool verbose = false;        // --verbose, passed on
-  std::string web_user_name;   // the user sntpd-web runs as, for messages
+  // --max-age: a phone holds the clock this long after its last check-in.
+  int64_t hold_ns = core::kDefaultMaxAgeNs;
+  std::string activity_log;             // --activity-log ("" = none)
+  std::string camera_state;             // --camera-state: camsync's last run, for GET /time ("" = none)
+  std::string camera_request;           // --camera-request: written by POST /sync-camera ("" = refused)
+  bool verbose = false;                 // --verbose, passed on
+  std::string web_user_name;            // the user sntpd-web runs as, for messages
   std::optional<os::UserIds> web_user;  // its IDs; none: sntpd's own user (not started as root)
   std::string web_user_note;  // why sntpd-web runs as sntpd's user, logged at attach ("": it does not)
   os::Fd tls_cert;            // --http-tls-cert's bytes in a sealed memory file; -1: plain HTTP
