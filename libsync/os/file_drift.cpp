@@ -3,18 +3,85 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <sstream>
 
 #include "os/file.hpp"
 
 namespace lansync::os {
 namespace {
 
-// A drift file is one short line; anything longer is not one.
-constexpr size_t kMaxDriftFileBytes = 256;
+// A drift file is two short lines; anything longer is not one.
+constexpr size_t kMaxDriftFileBytes = 512;
+
+// The curve's words, in the order they are written.
+struct CurveField {
+  const char* key;
+  double core::ThermalCurve::*value;
+};
+constexpr CurveField kCurveFields[] = {
+    {"lag_s", &core::ThermalCurve::lag_s},
+    {"t0_c", &core::ThermalCurve::t0_c},
+    {"a_ppm_per_c", &core::ThermalCurve::a_ppm_per_c},
+    {"b_ppm_per_c2", &core::ThermalCurve::b_ppm_per_c2},
+    {"var_a", &core::ThermalCurve::var_a},
+    {"var_b", &core::ThermalCurve::var_b},
+    {"cov_ab", &core::ThermalCurve::cov_ab},
+    {"min_c", &core::ThermalCurve::min_c},
+    {"max_c", &core::ThermalCurve::max_c},
+    {"residual_ppm", &core::ThermalCurve::residual_ppm},
+};
+
+std::string curve_line(const core::ThermalCurve& c) {
+  std::string line = "thermal";
+  for (const CurveField& f : kCurveFields) line += fmt::format(" {}={:.9g}", f.key, c.*f.value);
+  return line + fmt::format(" points={}\n", c.points);
+}
+
+// A number of the curve's line, whole and finite.
+bool parse_number(const std::string& text, double& out) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(begin, &end);
+  return end != begin && *end == '\0' && errno == 0 && std::isfinite(out);
+}
+
+// The curve's line ("thermal key=value ..."), every key once; errors say what is wrong.
+OsResult<core::ThermalCurve> parse_curve(const std::string& line, const std::string& where) {
+  core::ThermalCurve c;
+  std::istringstream words(line);
+  std::string word;
+  words >> word;
+  size_t seen = 0;
+  bool points = false;
+  while (words >> word) {
+    size_t eq = word.find('=');
+    std::string key = word.substr(0, eq), text = eq == std::string::npos ? "" : word.substr(eq + 1);
+    double v = 0;
+    if (!parse_number(text, v)) return invalid(where + key + " is not a number: '" + shown(text, 20) + "'");
+    if (key == "points") {
+      if (!(v >= 0 && v < 1e15)) return invalid(where + "points out of range");
+      c.points = static_cast<int64_t>(v);
+      points = true;
+      continue;
+    }
+    const CurveField* f = std::find_if(std::begin(kCurveFields), std::end(kCurveFields),
+                                       [&](const CurveField& cf) { return key == cf.key; });
+    if (f == std::end(kCurveFields)) return invalid(where + "unknown word '" + shown(key, 20) + "'");
+    c.*(f->value) = v;
+    ++seen;
+  }
+  if (seen != std::size(kCurveFields) || !points) return invalid(where + "incomplete");
+  if (!(c.lag_s > 0) || c.var_a < 0 || c.var_b < 0 || c.min_c > c.max_c)
+    return invalid(where + "out of range");
+  return c;
+}
 
 }  // namespace
 
@@ -58,8 +125,26 @@ Status save_frequency(Clock& clock, const std::string& path) {
   return save_frequency(status->frequency_ppm, path);
 }
 
-Status save_frequency(double ppm, const std::string& path) {
-  return write_file_atomic(path, fmt::format("{:.3f}\n", ppm), 0644);
+Status save_frequency(double ppm, const std::string& path, const std::optional<core::ThermalCurve>& curve) {
+  return write_file_atomic(path, fmt::format("{:.3f}\n", ppm) + (curve ? curve_line(*curve) : ""), 0644);
+}
+
+OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& path) {
+  auto text = read_small_file(path, kMaxDriftFileBytes);
+  if (!text) {
+    if (text.error().code == std::errc::no_such_file_or_directory) return std::optional<core::ThermalCurve>{};
+    return fail(text.error());
+  }
+  size_t first = text->find('\n');
+  if (first == std::string::npos) return std::optional<core::ThermalCurve>{};
+  std::string line = text->substr(first + 1);
+  line = line.substr(0, line.find('\n'));
+  if (line.empty()) return std::optional<core::ThermalCurve>{};
+  if (line.rfind("thermal ", 0) != 0)
+    return invalid(path + ":2: not a thermal curve: '" + shown(line, 40) + "'");
+  auto c = parse_curve(line, path + ":2: thermal: ");
+  if (!c) return fail(c.error());
+  return std::optional<core::ThermalCurve>{*c};
 }
 
 }  // namespace lansync::os

@@ -3,13 +3,16 @@
 // While sntpd follows upstream servers, the kernel PLL learns how fast this
 // machine's crystal runs.  Saved (every hour, and at stop) and restored at
 // start, it spares a restarted Pi hours of relearning, as chrony's driftfile
-// does.  The file is one line, the frequency in ppm (positive: the clock is
-// sped up), replaced atomically.
+// does.  The file's first line is the frequency in ppm (positive: the clock is
+// sped up); with a temperature sensor, a second line keeps the crystal's curve
+// (core/thermal), as words "thermal key=value ...".  Replaced atomically; a
+// reader of the first line alone (an older sntpd) is not disturbed by the second.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "core/thermal.hpp"
 #include "os/clock.hpp"
 #include "os/error.hpp"
 
@@ -29,7 +32,13 @@ OsResult<std::optional<double>> restore_frequency(Clock& clock, const std::strin
 
 // Writes clock's current frequency (sync_status) to path, atomically.
 Status save_frequency(Clock& clock, const std::string& path);
-// Writes ppm to path, atomically: the frequency a discipline keeps apart from its slews.
-Status save_frequency(double ppm, const std::string& path);
+// Writes ppm to path, atomically: the frequency a discipline keeps apart from its slews; and
+// the temperature curve, if any.
+Status save_frequency(double ppm, const std::string& path,
+                      const std::optional<core::ThermalCurve>& curve = std::nullopt);
+
+// The curve path keeps (none: no file, or no curve line).  Errors name the file and line, e.g.
+// "/var/lib/lansync/drift:2: thermal: lag_s is not a number: 'x'".
+OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& path);
 
 }  // namespace lansync::os

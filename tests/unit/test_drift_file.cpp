@@ -83,5 +83,71 @@ TEST(DriftFile, AClockThatRefusesTheFrequencyIsAnError) {
   EXPECT_EQ(read(path), "3.5\n");
 }
 
+TEST(DriftFile, TheTemperatureCurveIsKeptOnTheSecondLine) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "drift").string();
+  core::ThermalCurve c;
+  c.lag_s = 1800;
+  c.t0_c = 41.5;
+  c.a_ppm_per_c = 0.25;
+  c.b_ppm_per_c2 = -0.0083;
+  c.var_a = 1e-5;
+  c.var_b = 2e-8;
+  c.cov_ab = -1e-7;
+  c.min_c = 33.25;
+  c.max_c = 52;
+  c.points = 812;
+  c.residual_ppm = 0.031;
+  ASSERT_TRUE(save_frequency(-12.5, path, c));
+  std::string text = read(path);
+  EXPECT_EQ(text.substr(0, text.find('\n')), "-12.500");
+  // The first line alone still reads as a drift file, as an older sntpd reads it.
+  testing::FakeClock clock;
+  auto ppm = restore_frequency(clock, path);
+  ASSERT_TRUE(ppm && *ppm);
+  EXPECT_DOUBLE_EQ(**ppm, -12.5);
+  auto got = read_drift_curve(path);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(*got);
+  EXPECT_EQ((*got)->lag_s, 1800);
+  EXPECT_EQ((*got)->t0_c, 41.5);
+  EXPECT_EQ((*got)->a_ppm_per_c, 0.25);
+  EXPECT_EQ((*got)->b_ppm_per_c2, -0.0083);
+  EXPECT_EQ((*got)->cov_ab, -1e-7);
+  EXPECT_EQ((*got)->min_c, 33.25);
+  EXPECT_EQ((*got)->points, 812);
+  EXPECT_EQ((*got)->residual_ppm, 0.031);
+  // Without a curve, no second line; and none read back.
+  ASSERT_TRUE(save_frequency(-12.5, path));
+  EXPECT_EQ(read(path), "-12.500\n");
+  got = read_drift_curve(path);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+}
+
+TEST(DriftFile, ABadCurveLineIsAOneLineError) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "drift").string();
+  const std::pair<const char*, const char*> cases[] = {
+      {"-1.000\nhello\n", ":2: not a thermal curve: 'hello'"},
+      {"-1.000\nthermal lag_s=x\n", ":2: thermal: lag_s is not a number: 'x'"},
+      {"-1.000\nthermal lag_s=60\n", ":2: thermal: incomplete"},
+      {"-1.000\nthermal colour=1\n", ":2: thermal: unknown word 'colour'"},
+      {"-1.000\nthermal lag_s=0 t0_c=0 a_ppm_per_c=0 b_ppm_per_c2=0 var_a=0 var_b=0 cov_ab=0 min_c=0 max_c=0 "
+       "residual_ppm=0 points=1\n",
+       ":2: thermal: out of range"},
+      {"-1.000\nthermal lag_s=60 t0_c=nan a_ppm_per_c=0 b_ppm_per_c2=0 var_a=0 var_b=0 cov_ab=0 min_c=0 "
+       "max_c=0 residual_ppm=0 points=1\n",
+       ":2: thermal: t0_c is not a number: 'nan'"},
+      {"-1.000\nthermal points=-4\n", ":2: thermal: points out of range"},
+  };
+  for (const auto& [text, error] : cases) {
+    write(path, text);
+    auto got = read_drift_curve(path);
+    ASSERT_FALSE(got) << text;
+    EXPECT_EQ(got.error().message, path + error) << text;
+  }
+}
+
 }  // namespace
 }  // namespace lansync::os

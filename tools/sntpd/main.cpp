@@ -24,6 +24,7 @@
 #include "daemon.hpp"
 #include "mqtt/mqtt_service.hpp"
 #include "options.hpp"
+#include "os/clock_compensated.hpp"
 #include "os/clock_pps.hpp"
 #include "os/clock_shm.hpp"
 #include "os/clock_simulated.hpp"
@@ -35,6 +36,7 @@
 #include "os/net_interface.hpp"
 #include "os/proc_privileges.hpp"
 #include "os/random.hpp"
+#include "os/sensor_temperature.hpp"
 #include "status/status.hpp"
 #include "web/tls_files.hpp"
 #include "web/web_service.hpp"
@@ -122,6 +124,13 @@ void define_upstream_options(CLI::App& app, Options& opt) {
          "repeatable, a source among "
          "the upstream servers; with 'error S', its error (s), else the device's precision")
       ->type_name("shm:N|pps:PATH [error S]");
+  app.add_option(
+         "--temperature", opt.temperature,
+         "learn how the crystal's frequency follows this sensor while a reference is heard, and "
+         "correct the clock for it: auto (the SoC's thermal_zone0, where it reads), none, ds3231 (the "
+         "DS3231's sensor; ds3231:N on /dev/i2c-N), or a file in millidegrees Celsius")
+      ->capture_default_str()
+      ->type_name("auto|none|ds3231[:N]|PATH");
   app.add_flag("--no-clock-control", opt.no_clock_control,
                "follow upstream servers without adjusting the clock (another daemon owns it)");
   app.add_option("--step-threshold", opt.step_threshold_s,
@@ -369,6 +378,36 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
       return kUsage;
     }
     upstreams.add_name(spec.text, *hp, spec.key_id != 0 ? keys : nullptr, spec.key_id);
+  }
+  return std::nullopt;
+}
+
+// The --temperature sensor, opened now (as root: a DS3231's I2C bus is root's), when sntpd
+// disciplines the clock; the curve the drift file keeps, restored.  None: no sensor ("none", or
+// "auto" where no SoC sensor reads).
+Stop open_thermal(const Options& opt, os::CompensatedClock& clock, bool follows,
+                  std::unique_ptr<ThermalKeeper>& thermal) {
+  auto choice = os::parse_temperature_choice(opt.temperature);
+  if (!choice) {
+    os::log::error("--temperature: {}", choice.error().message);
+    return kUsage;
+  }
+  if (!follows) return std::nullopt;
+  auto sensor = os::open_temperature_sensor(*choice);
+  if (!sensor) {
+    os::log::error("--temperature {}: {}", os::shown(opt.temperature), sensor.error().message);
+    return kFailure;
+  }
+  if (!*sensor) return std::nullopt;
+  os::log::info("temperature from {}", (*sensor)->name());
+  thermal = std::make_unique<ThermalKeeper>(clock, std::move(*sensor));
+  if (opt.drift_file.empty()) return std::nullopt;
+  auto curve = os::read_drift_curve(opt.drift_file);
+  if (!curve) {
+    os::log::warn("--drift-file: {}; the curve is learnt anew", curve.error().message);
+  } else if (*curve) {
+    thermal->restore(**curve);
+    os::log::info("temperature curve restored from {} ({} points)", opt.drift_file, (*curve)->points);
   }
   return std::nullopt;
 }
@@ -705,8 +744,23 @@ void log_following(size_t servers, size_t receivers, bool follows) {
   os::log::info("following {}, {}", what, follows ? "disciplining the clock" : "without clock control");
 }
 
+// The upstream servers' rules, from the options.
+UpstreamConfig upstream_config(const Options& opt) {
+  UpstreamConfig uc;
+  uc.clock_control = !opt.no_clock_control;
+  uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);
+  uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
+  uc.min_sources = static_cast<size_t>(opt.min_sources);
+  uc.max_poll_log2 = opt.max_poll;
+  uc.max_age_ns = cli::seconds_to_ns(opt.max_age_s);
+  uc.max_sources = static_cast<size_t>(opt.max_sources);
+  return uc;
+}
+
 // Opens everything as root, drops privileges, runs until stopped.
-int serve(const Options& opt, os::Clock& clock, bool simulated) {
+int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
+  // The clock every part sets, with the crystal's temperature compensated beneath it.
+  os::CompensatedClock clock(base_clock);
   bool http_set = phones_may_set(opt, false);
   // The user to continue as, checked before anything is bound.
   std::string user = opt.user.empty() ? os::first_existing_user("_lansync", "nobody") : opt.user;
@@ -720,22 +774,17 @@ int serve(const Options& opt, os::Clock& clock, bool simulated) {
   uint64_t seed = 0;
   os::random_bytes(&seed, sizeof(seed));
   auto state = std::make_unique<core::Server>(policy, static_cast<size_t>(opt.max_clients), seed);
-  UpstreamConfig uc;
-  uc.clock_control = !opt.no_clock_control;
-  uc.step_threshold_ns = cli::seconds_to_ns(opt.step_threshold_s);
-  uc.max_change_ns = cli::seconds_to_ns(opt.max_change_s);
-  uc.min_sources = static_cast<size_t>(opt.min_sources);
-  uc.max_poll_log2 = opt.max_poll;
-  uc.max_age_ns = cli::seconds_to_ns(opt.max_age_s);
-  uc.max_sources = static_cast<size_t>(opt.max_sources);
+  UpstreamConfig uc = upstream_config(opt);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
   if (Stop stop = add_refclocks(opt, *upstreams)) return *stop;
   size_t servers = upstreams->size();
   size_t receivers = upstreams->refclocks();
   bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
+  std::unique_ptr<ThermalKeeper> thermal;
+  if (Stop stop = open_thermal(opt, clock, follows, thermal)) return *stop;
 
-  Daemon daemon(clock, opt, std::move(state), std::move(upstreams));
+  Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(thermal));
   HttpConfig hc;
   if (!opt.http.empty() || !opt.mqtt.empty()) choose_web_user(user, hc);
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.

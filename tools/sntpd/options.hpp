@@ -26,6 +26,8 @@ struct Options {
   // Words: shm:N (gpsd's segment N) or pps:PATH (a PPS device), each optionally followed by
   // "error SECONDS".
   std::vector<std::string> gps;
+  // The crystal's temperature sensor: auto, none, ds3231[:N] or a PATH (os/sensor_temperature.hpp).
+  std::string temperature = "auto";
   bool no_clock_control = false;
   double step_threshold_s = 1.0;
   double max_change_s = 1000;  // after the first sync, offsets beyond this are not applied; 0: no limit

@@ -167,6 +167,18 @@ void mqtt_metrics(PrometheusText& m, const MqttSnapshot& q) {
   counters(m, kMqttCounts, q);
 }
 
+void temperature_metrics(PrometheusText& m, const TemperatureSnapshot& t) {
+  gauge(m, "sntpd_temperature_celsius",
+        "The last reading of the crystal's temperature sensor (--temperature).", t.celsius);
+  gauge(m, "sntpd_thermal_correction_ppm",
+        "The correction for the crystal's temperature applied beneath the discipline (positive: sped up).",
+        t.correction_ppm);
+  gauge(m, "sntpd_thermal_curve_points", "Phases the crystal's temperature curve learnt from (0: none yet).",
+        static_cast<double>(t.curve ? t.curve->points : 0));
+  gauge(m, "sntpd_thermal_curve_residual_ppm", "The frequency the curve left unexplained (RMS).",
+        t.curve ? std::optional<double>(t.curve->residual_ppm) : std::nullopt);
+}
+
 }  // namespace
 
 std::string metrics_text(const StatusSnapshot& s) {
@@ -181,6 +193,7 @@ std::string metrics_text(const StatusSnapshot& s) {
   counter_metrics(m, s.counters, s.clients);
   if (s.http) http_metrics(m, *s.http);
   if (s.mqtt) mqtt_metrics(m, *s.mqtt);
+  if (s.temperature) temperature_metrics(m, *s.temperature);
   return m.text();
 }
 

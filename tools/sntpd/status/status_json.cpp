@@ -159,6 +159,29 @@ ordered_json mqtt_json(const MqttSnapshot& q) {
   return j;
 }
 
+ordered_json temperature_json(const TemperatureSnapshot& t) {
+  ordered_json j;
+  j["sensor"] = t.sensor;
+  j["celsius"] = t.celsius ? ordered_json(*t.celsius) : ordered_json(nullptr);
+  j["problem"] = t.problem.empty() ? ordered_json(nullptr) : ordered_json(t.problem);
+  j["correction_ppm"] = t.correction_ppm;
+  if (!t.curve) {
+    j["curve"] = nullptr;
+    j["learning_points"] = t.learning_points;
+    return j;
+  }
+  const core::ThermalCurve& c = *t.curve;
+  j["curve"] = {{"lag_s", c.lag_s},
+                {"t0_c", c.t0_c},
+                {"a_ppm_per_c", c.a_ppm_per_c},
+                {"b_ppm_per_c2", c.b_ppm_per_c2},
+                {"min_c", c.min_c},
+                {"max_c", c.max_c},
+                {"points", c.points},
+                {"residual_ppm", c.residual_ppm}};
+  return j;
+}
+
 }  // namespace
 
 ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
@@ -196,6 +219,7 @@ ordered_json status_json(const StatusSnapshot& s) {
   j["clients"] = clients_summary_json(s.clients);
   j["http"] = s.http ? http_json(*s.http) : ordered_json(nullptr);
   j["mqtt"] = s.mqtt ? mqtt_json(*s.mqtt) : ordered_json(nullptr);
+  j["temperature"] = s.temperature ? temperature_json(*s.temperature) : ordered_json(nullptr);
   return j;
 }
 

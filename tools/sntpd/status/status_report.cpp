@@ -5,6 +5,7 @@
 #include "core/server.hpp"
 #include "mqtt/mqtt_service.hpp"
 #include "os/camera_state.hpp"
+#include "os/clock_compensated.hpp"
 #include "os/clock_simulated.hpp"
 #include "os/net_address.hpp"
 #include "reference/reference_keeper.hpp"
@@ -36,7 +37,9 @@ CounterSnapshot StatusReport::counters() {
 
 ClockSnapshot StatusReport::clock_snapshot() {
   ClockSnapshot c;
-  auto* simulated = dynamic_cast<os::SimulatedClock*>(&parts_.clock);
+  os::Clock* base = &parts_.clock;
+  if (auto* compensated = dynamic_cast<os::CompensatedClock*>(base)) base = &compensated->inner();
+  auto* simulated = dynamic_cast<os::SimulatedClock*>(base);
   c.simulated = simulated != nullptr;
   if (simulated) c.simulated_offset_ns = simulated->offset_ns();
   c.control = parts_.upstreams.controls_clock();
@@ -78,6 +81,7 @@ StatusSnapshot StatusReport::snapshot() {
   }
   if (parts_.http) s.http = parts_.http->status();
   if (parts_.mqtt) s.mqtt = parts_.mqtt->status();
+  s.temperature = parts_.upstreams.thermal();
   return s;
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/phone.hpp"
 #include "core/server.hpp"
+#include "core/thermal.hpp"
 #include "core/upstream_rejection.hpp"
 #include "os/ipc_web_limit.hpp"
 #include "os/net_udp.hpp"
@@ -68,6 +69,16 @@ struct ClockSnapshot {
   std::optional<int64_t> offset_error_ns;
   std::optional<double> skew_ppm;
   std::optional<int64_t> poll_s;
+};
+
+// The crystal's temperature (--temperature): the sensor, the correction applied, the curve learnt.
+struct TemperatureSnapshot {
+  std::string sensor;                       // its name: a path, "DS3231 at 0x68 on /dev/i2c-1"
+  std::optional<double> celsius;            // its last reading
+  std::string problem;                      // why the last read failed; "" when it worked
+  double correction_ppm = 0;                // applied to the clock now (positive: sped up)
+  std::optional<core::ThermalCurve> curve;  // the curve in use; none while it learns
+  int64_t learning_points = 0;              // while it learns: the phases learnt so far
 };
 
 // How the served sockets stamp datagrams: what T2 and T3 are worth.
@@ -221,8 +232,9 @@ struct StatusSnapshot {
   std::optional<SelectionSnapshot> selection;  // none without upstreams
   CounterSnapshot counters;
   ClientTableSnapshot clients;
-  std::optional<HttpSnapshot> http;  // none without --http
-  std::optional<MqttSnapshot> mqtt;  // none without --mqtt
+  std::optional<HttpSnapshot> http;                // none without --http
+  std::optional<MqttSnapshot> mqtt;                // none without --mqtt
+  std::optional<TemperatureSnapshot> temperature;  // none without a sensor
 };
 
 // One client of the table, for `sntpd status --clients`.

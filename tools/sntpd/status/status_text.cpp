@@ -151,6 +151,28 @@ void mqtt_lines(Out out, const MqttSnapshot& q) {
                  q.last_error.empty() ? "" : fmt::format(" (last: {})", q.last_error));
 }
 
+// "30 min", "1 h", "2 h": a lag.
+std::string lag_text(double s) {
+  return s < 3600 ? fmt::format("{:.0f} min", s / 60) : fmt::format("{:.0f} h", s / 3600);
+}
+
+void temperature_lines(Out out, const TemperatureSnapshot& t) {
+  std::string reading = t.celsius ? fmt::format("{:.1f} C", *t.celsius) : "-";
+  if (!t.problem.empty()) reading += " (last read: " + t.problem + ")";
+  fmt::format_to(out, "Temperature      : {} from {}, correction {:+.3f} ppm\n", reading, t.sensor,
+                 t.correction_ppm);
+  if (!t.curve) {
+    fmt::format_to(out, "Thermal curve    : learning ({} of {} phases)\n", t.learning_points,
+                   core::kThermalMinPoints);
+    return;
+  }
+  const core::ThermalCurve& c = *t.curve;
+  fmt::format_to(out, "Thermal curve    : {:+.4f} ppm/C {:+.5f} ppm/C^2 around {:.1f} C, lag {}\n",
+                 c.a_ppm_per_c, c.b_ppm_per_c2, c.t0_c, lag_text(c.lag_s));
+  fmt::format_to(out, "  learnt         : {} phases over {:.1f} to {:.1f} C, residual {:.3f} ppm\n", c.points,
+                 c.min_c, c.max_c, c.residual_ppm);
+}
+
 }  // namespace
 
 std::string status_text(const StatusSnapshot& s) {
@@ -165,6 +187,7 @@ std::string status_text(const StatusSnapshot& s) {
   counter_lines(out, s.counters, s.clients);
   if (s.http) http_lines(out, *s.http);
   if (s.mqtt) mqtt_lines(out, *s.mqtt);
+  if (s.temperature) temperature_lines(out, *s.temperature);
   return text;
 }
 

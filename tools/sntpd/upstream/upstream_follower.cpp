@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -51,11 +52,23 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
         static_cast<double>(loop_.remaining_ns(now_mono_ns) + sel.offset_ns) / 1e9);
   }
   a.reference = with_slew(sel.reference, now_mono_ns);
+  measure(peer, now_mono_ns, a);
   a.system_peer = sel.system_peer;
   a.distance_ns = a.reference.root_delay_ns / 2 + a.reference.root_dispersion_ns;
   a.jitter_ns = peer.jitter_ns();
   a.first = !corrected_once_;
   return a;
+}
+
+void UpstreamFollower::measure(const core::UpstreamSource& peer, int64_t now_mono_ns,
+                               UpstreamAction& a) const {
+  const core::UpstreamSample& s = peer.newest();
+  std::optional<core::UpstreamSample> best = peer.best();
+  const std::optional<core::SourceEstimate>& e = peer.estimate();
+  // A sample queued beyond the least delay is off by up to half the excess.
+  int64_t excess = best ? std::max<int64_t>(0, s.sample.delay_ns - best->sample.delay_ns) : 0;
+  a.measured_offset_ns = s.sample.offset_ns + loop_.remaining_ns(now_mono_ns);
+  a.measured_error_ns = std::max<int64_t>(1, (e ? e->std_dev_ns : peer.jitter_ns()) + excess / 2);
 }
 
 core::UpstreamReference UpstreamFollower::with_slew(core::UpstreamReference r, int64_t now_mono_ns) const {

@@ -33,6 +33,11 @@ struct UpstreamAction {
   int64_t distance_ns = 0;            // the reference's root distance: root delay / 2 + root dispersion
   int64_t jitter_ns = 0;              // the system peer's jitter
   bool first = false;                 // the first correction since start
+  // An update's measurement: the system peer's newest offset as the clock reads now (the slew in
+  // progress not taken as done; positive: the peer ahead) and its standard error.  What the
+  // crystal's temperature curve learns from (thermal/thermal_keeper.hpp); 0 error: none.
+  int64_t measured_offset_ns = 0;
+  int64_t measured_error_ns = 0;
 };
 
 // The rules the follower applies (sntpd's options).
@@ -107,6 +112,8 @@ class UpstreamFollower {
   // r with what the slew in progress has still to correct added to its dispersion: the samples
   // count it as done, the clock has not done it yet.
   core::UpstreamReference with_slew(core::UpstreamReference r, int64_t now_mono_ns) const;
+  // The peer's newest sample into a (measured_offset_ns, measured_error_ns).
+  void measure(const core::UpstreamSource& peer, int64_t now_mono_ns, UpstreamAction& a) const;
 
   FollowRules rules_;
   core::UpstreamSelection selection_;

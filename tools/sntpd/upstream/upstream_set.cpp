@@ -15,10 +15,11 @@ constexpr int kMaxCorrectionsPerPoll = 64;
 }  // namespace
 
 UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-                         std::string state_path)
+                         std::string state_path, std::unique_ptr<ThermalKeeper> thermal)
     : drift_file_(std::move(drift_file)),
       upstreams_(std::move(upstreams)),
-      corrections_(clock, std::move(state_path)) {}
+      corrections_(clock, std::move(state_path)),
+      thermal_(std::move(thermal)) {}
 
 UpstreamSet::~UpstreamSet() = default;
 
@@ -49,12 +50,27 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
         after_read();
       });
   loop.every(kDriftSaveNs, os::monotonic_ns() + kDriftSaveNs, [this] { save_drift(); });
+  if (thermal_) {
+    int64_t now_mono_ns = os::monotonic_ns();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      thermal_->read(now_mono_ns);
+    }
+    loop.every(kThermalReadNs, now_mono_ns + kThermalReadNs, [this] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      thermal_->read(os::monotonic_ns());
+    });
+  }
 }
 
 void UpstreamSet::poll_locked() {
   for (int n = 0; n < kMaxCorrectionsPerPoll; ++n) {
     std::optional<UpstreamAction> a = upstreams_->poll_once();
     if (!a) return;
+    // Learnt before a step moves the clock: the offset is the clock's before it.
+    if (thermal_ && a->measured_error_ns > 0) {
+      thermal_->measured(os::monotonic_ns(), a->measured_offset_ns, a->measured_error_ns);
+    }
     upstreams_->applied(*a, corrections_.apply(*a));
   }
 }
@@ -66,8 +82,10 @@ void UpstreamSet::save_drift() {
 
 void UpstreamSet::save_drift_locked() {
   if (drift_file_.empty() || !upstreams_->follower().disciplined()) return;
-  // The base frequency, not the kernel's: that includes the slew in progress.
-  auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_);
+  // The base frequency, not the kernel's: that includes the slew in progress (and the
+  // temperature's compensation, which the curve saved beside it gives back at start).
+  auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_,
+                               thermal_ ? thermal_->curve() : std::nullopt);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
   drift_save_failed_ = !st;
 }
@@ -110,6 +128,12 @@ void UpstreamSet::describe(std::vector<UpstreamSnapshot>& servers, std::optional
   selection = upstreams_->empty() ? std::nullopt
                                   : std::optional<SelectionSnapshot>(upstreams_->follower().snapshot());
   servers = upstreams_->status();
+}
+
+std::optional<TemperatureSnapshot> UpstreamSet::thermal() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!thermal_) return std::nullopt;
+  return thermal_->snapshot();
 }
 
 }  // namespace lansync::sntpd

@@ -5,8 +5,11 @@
 // its resolver and its schedule with the event loop, applies each correction
 // they ask for (upstream_clock.hpp), lets the reference keeper and the status
 // report read it (on the event loop's thread too) under its lock, and saves the
-// frequency it taught the clock to --drift-file hourly and at stop.  Lock
-// order: the reference keeper's lock, then this one; never the other way.
+// frequency it taught the clock to --drift-file hourly and at stop.  With a
+// temperature sensor (--temperature) it also reads it and lets the crystal's
+// curve learn from each update (thermal/thermal_keeper.hpp); the curve is
+// saved with the drift.  Lock order: the reference keeper's lock, then this
+// one; never the other way.
 #pragma once
 
 #include <functional>
@@ -20,6 +23,7 @@
 #include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "status/status_snapshot.hpp"
+#include "thermal/thermal_keeper.hpp"
 #include "upstream/upstream_clock.hpp"
 
 namespace lansync::sntpd {
@@ -29,9 +33,10 @@ class Upstreams;
 class UpstreamSet {
  public:
   // drift_file: where to save the clock's frequency ("" = nowhere); state_path: the sync-state
-  // file each correction is recorded in ("" = none).
+  // file each correction is recorded in ("" = none); thermal: the crystal's temperature, learnt
+  // and compensated (none: no sensor, or the clock is not ours).
   UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-              std::string state_path);
+              std::string state_path, std::unique_ptr<ThermalKeeper> thermal = nullptr);
   ~UpstreamSet();
 
   // Polls the servers when due and reads their replies as they come; after replies
@@ -61,6 +66,8 @@ class UpstreamSet {
   // without servers), for the status report.  Thread-safe.
   void describe(std::vector<UpstreamSnapshot>& servers, std::optional<int64_t>& last_offset_ns,
                 std::optional<SelectionSnapshot>& selection);
+  // The crystal's temperature and its curve, with a sensor.  Thread-safe.
+  std::optional<TemperatureSnapshot> thermal();
 
  private:
   // Polls the servers and applies the corrections they ask for, one by one.
@@ -70,7 +77,8 @@ class UpstreamSet {
   std::string drift_file_;
   std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
   std::unique_ptr<Upstreams> upstreams_;
-  UpstreamClock corrections_;       // applies what upstreams_ asks of the clock
+  UpstreamClock corrections_;  // applies what upstreams_ asks of the clock
+  std::unique_ptr<ThermalKeeper> thermal_;
   bool drift_save_failed_ = false;  // warned once until a save works again
 };
 

@@ -1,0 +1,46 @@
+// The crystal's temperature in sntpd; see thermal_keeper.hpp.
+#include "thermal/thermal_keeper.hpp"
+
+#include <cmath>
+
+#include "os/log.hpp"
+
+namespace lansync::sntpd {
+
+ThermalKeeper::ThermalKeeper(os::CompensatedClock& clock, std::unique_ptr<os::TemperatureSensor> sensor)
+    : clock_(clock), sensor_(std::move(sensor)) {}
+
+void ThermalKeeper::read(int64_t now_mono_ns) {
+  auto c = sensor_->read_celsius();
+  if (!c) {
+    if (problem_.empty()) os::log::warn("--temperature {}: {}", sensor_->name(), c.error().message);
+    problem_ = c.error().message;
+    return;
+  }
+  if (!problem_.empty()) os::log::info("--temperature {}: reads again", sensor_->name());
+  problem_.clear();
+  model_.add_temperature(now_mono_ns, *c);
+  double ppm = model_.correction_ppm();
+  if (std::fabs(ppm - clock_.compensation_ppm()) < kThermalRetunePpm) return;
+  auto st = clock_.compensate(ppm);
+  if (!st && !compensation_failed_)
+    os::log::warn("cannot compensate the clock for temperature: {}", st.error().message);
+  compensation_failed_ = !st;
+}
+
+void ThermalKeeper::measured(int64_t now_mono_ns, int64_t offset_ns, int64_t err_ns) {
+  model_.add_phase(now_mono_ns, offset_ns + clock_.corrections_ns(now_mono_ns), err_ns);
+}
+
+TemperatureSnapshot ThermalKeeper::snapshot() const {
+  TemperatureSnapshot s;
+  s.sensor = sensor_->name();
+  s.celsius = model_.temperature_c();
+  s.problem = problem_;
+  s.correction_ppm = clock_.compensation_ppm();
+  s.curve = model_.curve();
+  s.learning_points = model_.learning_points();
+  return s;
+}
+
+}  // namespace lansync::sntpd
