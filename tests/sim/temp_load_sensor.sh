@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# temp_load with the sensor: sntpd --temperature RUN/sensor, reading the SoC's sensor
+# (thermal.sh), against chronyd's defaults.  Skips while sntpd has no --temperature.
+THERMAL_VARIANT=sensor
+source "$(dirname "$0")/temp_load.sh"

@@ -1,0 +1,91 @@
+# Shared by the temp_* scenarios, sourced after lib.sh (a helper, not a test: no #! line): a
+# Raspberry Pi's crystal whose frequency follows the temperature, offline for hours in a garage,
+# a tent or a room whose heating cycles.  tests/sim/thermal.py has the physics (the ambient and
+# the CPU load, the SoC's sensor, the crystal lagging behind it, its parabola); a run's seed
+# draws its weather, its load, its sensor's noise and its crystal's offset F0.  The daemon
+# node's frequency is the crystal's (clknetsim's `(file ...)`, one line a simulated second) plus
+# chrony's example wander, 1e-9 per second.
+#
+# Each scenario NAME.sh sets THERMAL (the physics: hourly, load, freezer or daily) and its
+# length, and calls thermal_scenario; two small scripts beside it source it with a variant,
+# each a pair lib.sh judges at the same seeds (sntpd's figures against chronyd's):
+#   NAME.sh           THERMAL_VARIANT=none:     sntpd without a sensor against chronyd's defaults;
+#   NAME_sensor.sh    THERMAL_VARIANT=sensor:   sntpd --temperature RUN/sensor, chronyd's defaults;
+#   NAME_tempcomp.sh  THERMAL_VARIANT=tempcomp: sntpd --temperature RUN/sensor against chronyd
+#                     with `tempcomp RUN/sensor 16 T0 K0 K1 K2`, the coefficients true at steady
+#                     state (thermal.py works them out per seed: T0 is the mean reading).
+# The sensor (lib.sh's SENSOR_RECORDS: a node of the simulation writes each change of its
+# reading to RUN/sensor) is given only where a daemon reads it.  sensor and tempcomp skip (77)
+# while sntpd --help has no --temperature.  A scenario with THERMAL_LONG=1 (days of simulated
+# time a run) is for the bench: it skips unless LANSYNC_SIM_LONG=1 (bench/discipline.sh sets
+# it).  THERMAL_TAU_X_S (the environment, for experiments): the crystal's lag behind the SoC
+# (s), in place of the scenario's; e.g. 1, a crystal at the sensor's temperature.
+THERMAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+THERMAL_VARIANT=${THERMAL_VARIANT:-none}
+THERMAL_LONG=0
+TEMPCOMP_INTERVAL_S=16  # chronyd reads the sensor this often
+# The crystal's frequency, a line a second (a path from RUN, clknetsim's directory), and the wander.
+DAEMON_FREQ='(+ (file "daemon/thermal/freq") (sum (* 1e-9 (normal))))'
+
+# thermal_length DEFAULT_S [MIN_S]: SIM_LENGTH_S (LANSYNC_SIM_LENGTH_S, else DEFAULT_S, never
+# under MIN_S: what the scenario's events need), and what lib.sh derived from it.
+thermal_length() {
+  SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-$1}
+  [ "$SIM_LENGTH_S" -ge "${2:-0}" ] || SIM_LENGTH_S=$2
+  HONESTY_UNTIL_S=$SIM_LENGTH_S
+}
+
+# thermal_outage FROM_S DURATION_S: every packet to and from the server lost from FROM_S for
+# DURATION_S (as outage.sh), the run ending an hour after; max_offset_window (judged) is the
+# largest |offset| from the outage's start to then: the holdover.  sntpd is given --max-age past
+# the outage (30 h), so that what it states through the outage is judged by the honesty check
+# rather than dropped.
+thermal_outage() {
+  local from=$1 duration=$2
+  thermal_length $((from + duration + 3600)) $((from + duration + 3600))
+  DELAY_UP="(+ 1e-3 (* 1e-3 (exponential)) (* -1e9 (equal $((duration / 2)) time $((from + duration / 2)))))"
+  DELAY_DOWN=$DELAY_UP
+  WINDOW_FROM_S=$from WINDOW_UNTIL_S=$((from + duration + 3600))
+  SNTPD_OPTIONS+=(--max-age 30h)
+  STEADY_REFERENCE=0  # a day without the server: sntpd's root distance passes 1.5 s, its reference lapses
+  SIM_FIGURES+=(max_offset_window)
+  JUDGED+=" max_offset_window"
+}
+
+# thermal_scenario TITLE ARGS...: the variant's options, the skips, then lib.sh's sim_setup
+# ARGS and sim_scenario TITLE.
+thermal_scenario() {
+  local title=$1
+  shift
+  if [ "$THERMAL_LONG" = 1 ] && [ "${LANSYNC_SIM_LONG:-0}" != 1 ]; then
+    echo "SKIP: $SIM_NAME simulates $((SIM_LENGTH_S / 3600)) h a run, for the bench: LANSYNC_SIM_LONG=1 runs it"
+    exit "$SKIP"
+  fi
+  if [ "$THERMAL_VARIANT" != none ]; then
+    if ! "$BIN/sntpd" --help 2>/dev/null | grep -q -- --temperature; then
+      echo "SKIP: $SIM_NAME needs sntpd --temperature, which $BIN/sntpd --help does not list"
+      exit "$SKIP"
+    fi
+    SNTPD_OPTIONS+=(--temperature @RUN@/sensor)
+    SENSOR_RECORDS=@RUN@/daemon/thermal/sensor.records
+  fi
+  sim_setup "$@"
+  sim_scenario "$title$([ "$THERMAL_VARIANT" = none ] || echo "; $THERMAL_VARIANT")"
+}
+
+# scenario_prepare DIR DAEMON SEED: the seed's physics (thermal.py) in DIR/daemon/thermal, a link
+# to thermal-seedSEED beside DIR, which the first of the seed's two runs writes and the other
+# waits for (flock): the same files for both daemons, made once; and chronyd's tempcomp line
+# from its coefficients.
+scenario_prepare() {
+  local physics
+  physics=$(dirname "$1")/thermal-seed$3
+  { flock 8 && { [ -s "$physics/summary" ] || python3 "$THERMAL_DIR/thermal.py" "$THERMAL" --seed "$3" \
+    --length-s "$SIM_LENGTH_S" --out "$physics" ${THERMAL_TAU_X_S:+--tau-x-s "$THERMAL_TAU_X_S"}; }; } 8>"$physics.lock" ||
+    { sim_failed "$SIM_NAME, $2 seed $3: thermal.py failed"; return 1; }
+  ln -sfn "../../thermal-seed$3" "$1/daemon/thermal"
+  if [ "$THERMAL_VARIANT" = tempcomp ] && [ "$2" = chronyd ]; then
+    CHRONY_OPTIONS+=("tempcomp @RUN@/sensor $TEMPCOMP_INTERVAL_S $(awk '$1 == "tempcomp" { print $2, $3, $4, $5 }' \
+      "$physics/summary")")
+  fi
+}
