@@ -357,6 +357,7 @@ void SourceStats::fit(bool new_sample) {
   e.freq_sd_ppm = std::clamp(freq_sd * 1e6, 1e-6, 1e6);
   e.skew_ppm = std::clamp(freq_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
   e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2)));
+  e.newest_sd_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2 / l.weights.back())));
   e.samples = m;
   estimate_ = e;
 }

@@ -75,6 +75,7 @@ struct SourceEstimate {
   int64_t offset_sd_ns = 0;   // standard error of offset_ns
   double skew_ppm = 0;        // bound on the slope's error (99.95 %)
   int64_t std_dev_ns = 0;     // the standard deviation of a sample of mean weight
+  int64_t newest_sd_ns = 0;   // the newest sample's, by its delay's weight
   size_t samples = 0;         // in the register
   // The offset predicted at t_ns.
   int64_t offset_at(int64_t t_ns) const;

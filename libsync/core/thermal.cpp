@@ -18,16 +18,17 @@ constexpr double kWanderPpm2PerS = 1e-6;
 constexpr double kAgingAPerS = 1e-4 / 86400;
 constexpr double kAgingBPerS = 2.5e-7 / 86400;
 // What is known of them before anything is learnt: a crystal's slope is within a ppm per degree,
-// its curvature within a twentieth of a ppm per degree^2; of w, nothing (a crystal's 1000 ppm).
+// its curvature within 0.02 ppm per degree^2 (a Pi's is about -0.008: 0.25 ppm per degree 15
+// degrees from its turnover); of w, nothing (a crystal's 1000 ppm).
 constexpr double kPriorVarA = 1;
-constexpr double kPriorVarB = 0.0025;
+constexpr double kPriorVarB = 0.0004;
 constexpr double kPriorVarW = 1e6;
 // An innovation beyond this many standard errors is a jump of the phase (the clock set by
 // someone else, another reference), not evidence: the phase starts again from it.
 constexpr double kJumpSigmas = 10;
-// A lag takes over from the one in use once its record is better by this much (log-likelihood:
-// its predictions e^3 = 20 times likelier).
-constexpr double kSwitchMargin = 3;
+// A restored curve's lag starts this far ahead of the others, and they twice as far ahead of the
+// model without temperature (log-likelihood: e^3, 20 times likelier).
+constexpr double kRestoredHeadStart = 3;
 // The range learnt is widened by this much each way before the curve stops following (degrees).
 constexpr double kRangeMarginC = 1;
 
@@ -116,6 +117,7 @@ void ThermalLag::predict() {
   p4_[0][0] += q * dt * dt * dt / 3;
   p4_[0][1] = p4_[1][0] = p4_[0][1] - q * dt * dt / 2;
   p4_[1][1] += q * dt;
+  if (fixed_) return;
   p4_[2][2] += kAgingAPerS * dt;
   p4_[3][3] += kAgingBPerS * dt;
 }
@@ -142,8 +144,8 @@ std::optional<double> ThermalLag::add_phase(int64_t t_ns, int64_t phase_ns, int6
   if (!have_phase_) {
     have_phase_ = true;
     if (points_ == 0) {  // nothing restored: the prior
-      p4_[2][2] = kPriorVarA;
-      p4_[3][3] = kPriorVarB;
+      p4_[2][2] = fixed_ ? 0 : kPriorVarA;
+      p4_[3][3] = fixed_ ? 0 : kPriorVarB;
       min_c_ = max_c_ = x_;
     }
     x4_[1] = 0;
@@ -164,15 +166,23 @@ std::optional<double> ThermalLag::add_phase(int64_t t_ns, int64_t phase_ns, int6
   min_c_ = std::min(min_c_, span_min_c_);
   max_c_ = std::max(max_c_, span_max_c_);
   ++points_;
-  double fade = std::exp(-dt / kThermalMemoryS), rate = nu / std::max(dt, 1.0);
-  sum_r2_ = sum_r2_ * fade + rate * rate * dt;
-  sum_w_ = sum_w_ * fade + dt;
+  // The innovations against what the filter expected of them (their variance s): what scales the
+  // coefficients' covariance, if the errors of the phases were stated too small; and, once the
+  // prediction is as good as a phase (the filter has settled), their size.
+  double fade = std::exp(-dt / kThermalMemoryS);
+  sum_nis_ = sum_nis_ * fade + sigmas2;
+  sum_n_ = sum_n_ * fade + 1;
+  if (s < 4 * r) {
+    sum_r2_ = sum_r2_ * fade + nu * nu;
+    sum_w_ = sum_w_ * fade + 1;
+  }
   span_s_ = g1_ = g2_ = 0;
   span_min_c_ = span_max_c_ = x_;
   return -0.5 * (std::log(kTwoPi * s) + sigmas2);
 }
 
 void ThermalLag::restore(const ThermalCurve& c) {
+  if (fixed_) return;
   x4_[2] = c.a_ppm_per_c;
   x4_[3] = c.b_ppm_per_c2;
   p4_[2][2] = c.var_a;
@@ -181,7 +191,7 @@ void ThermalLag::restore(const ThermalCurve& c) {
   min_c_ = c.min_c;
   max_c_ = c.max_c;
   points_ = c.points;
-  sum_r2_ = c.residual_ppm * c.residual_ppm;
+  sum_r2_ = c.residual_us * c.residual_us;
   sum_w_ = 1;
 }
 
@@ -191,13 +201,14 @@ ThermalCurve ThermalLag::curve(double t0_c) const {
   c.t0_c = t0_c;
   c.a_ppm_per_c = x4_[2];
   c.b_ppm_per_c2 = x4_[3];
-  c.var_a = p4_[2][2];
-  c.var_b = p4_[3][3];
-  c.cov_ab = p4_[2][3];
+  double scale = sum_n_ > 0 ? std::max(1.0, sum_nis_ / sum_n_) : 1;
+  c.var_a = p4_[2][2] * scale;
+  c.var_b = p4_[3][3] * scale;
+  c.cov_ab = p4_[2][3] * scale;
   c.min_c = min_c_;
   c.max_c = max_c_;
   c.points = points_;
-  c.residual_ppm = sum_w_ > 0 ? std::sqrt(sum_r2_ / sum_w_) : 0;
+  c.residual_us = sum_w_ > 0 ? std::sqrt(sum_r2_ / sum_w_) : 0;
   return c;
 }
 
@@ -215,6 +226,11 @@ void ThermalModel::restore(const ThermalCurve& c) {
     if (nearest(i) < nearest(best_)) best_ = i;
   }
   restored_ = c;
+  // The evidence the curve was learnt from is not here to weigh again: the curve starts ahead
+  // of the model without temperature, and its own lag ahead of the others.
+  score_.fill(2 * kRestoredHeadStart);
+  none_score_ = 0;
+  score_[best_] = 3 * kRestoredHeadStart;
 }
 
 void ThermalModel::add_temperature(int64_t t_ns, double celsius) {
@@ -224,6 +240,7 @@ void ThermalModel::add_temperature(int64_t t_ns, double celsius) {
     t0_c_ = celsius;
   }
   for (ThermalLag& l : lags_) l.add_temperature(t_ns, celsius, t0_c_);
+  none_.add_temperature(t_ns, celsius, t0_c_);
   last_c_ = celsius;
 }
 
@@ -238,13 +255,16 @@ void ThermalModel::add_phase(int64_t t_ns, int64_t phase_ns, int64_t err_ns) {
     std::optional<double> ll = lags_[i].add_phase(t_ns, phase_ns, err_ns, t0_c_);
     score_[i] = score_[i] * fade + ll.value_or(0);
   }
-  size_t lead = static_cast<size_t>(std::max_element(score_.begin(), score_.end()) - score_.begin());
-  if (score_[lead] > score_[best_] + kSwitchMargin) best_ = lead;
+  none_score_ = none_score_ * fade + none_.add_phase(t_ns, phase_ns, err_ns, t0_c_).value_or(0);
+  best_ = static_cast<size_t>(std::max_element(score_.begin(), score_.end()) - score_.begin());
 }
 
 int64_t ThermalModel::learning_points() const { return lags_[best_].curve(t0_c_).points; }
 
-bool ThermalModel::ready() const { return lags_[best_].curve(t0_c_).points >= kThermalMinPoints; }
+bool ThermalModel::ready() const {
+  if (restored_ && restored_->points >= kThermalMinPoints) return true;
+  return lags_[best_].curve(t0_c_).points >= kThermalMinPoints;
+}
 
 std::optional<ThermalCurve> ThermalModel::curve() const {
   if (ready()) return lags_[best_].curve(t0_c_);
@@ -253,10 +273,25 @@ std::optional<ThermalCurve> ThermalModel::curve() const {
 }
 
 double ThermalModel::correction_ppm() const {
-  std::optional<ThermalCurve> c = curve();
-  if (!c || !lags_[best_].has_temperature()) return 0;
-  return std::clamp(-c->gain_ppm(lags_[best_].lagged_c()), -kMaxThermalCorrectionPpm,
-                    kMaxThermalCorrectionPpm);
+  if (!curve() || !lags_[0].has_temperature()) return 0;
+  // Each lag's gain at its lagged temperature, weighed by how likely its record makes it (its
+  // score: a log-likelihood); their spread counts as the gain's error, beside each one's own.
+  double top = std::max(none_score_, *std::max_element(score_.begin(), score_.end()));
+  double sum_p = std::exp(none_score_ - top), mean = 0, second = 0;  // the model without: no gain
+  for (size_t i = 0; i < lags_.size(); ++i) {
+    ThermalCurve c = lags_[i].curve(t0_c_);
+    double p = std::exp(score_[i] - top);
+    double x = lags_[i].lagged_c(), g = c.gain_ppm(x), sd = c.gain_sd_ppm(x);
+    sum_p += p;
+    mean += p * g;
+    second += p * (g * g + sd * sd);
+  }
+  mean /= sum_p;
+  double var = std::max(0.0, second / sum_p - mean * mean);
+  // Only as much of the gain as is known: none of one within its own error, nearly all of one
+  // four times larger (shrunk by g^2 / (g^2 + (2 sd)^2)).
+  double known = mean * mean / (mean * mean + 4 * var + 1e-30);
+  return std::clamp(-mean * known, -kMaxThermalCorrectionPpm, kMaxThermalCorrectionPpm);
 }
 
 std::optional<double> ThermalModel::temperature_c() const {

@@ -15,15 +15,20 @@
 // takes the phases in turn, the temperatures between them integrated exactly
 // (the sensor held between readings, the lag's exponential in closed form),
 // so no frequency is ever estimated from a pair of samples and no lag comes
-// from smoothing.  The lag whose filter predicted the phases best (their
-// likelihood, discounted over kThermalMemoryS) is the one used; another takes
-// over only once clearly better, so that the correction does not jump.
+// from smoothing.  Beside them a filter without temperature (the crystal's
+// error w alone) is the model to beat.  Each counts as much as it predicted the
+// phases (their likelihood, discounted over kThermalMemoryS: the models'
+// posterior; a prediction accounts for what its coefficients are not sure of,
+// so a curve must earn its place), and the correction is their weighted mean;
+// where they disagree, or a curve is not known well yet, the correction
+// shrinks (see correction_ppm), so that a curve half learnt does not move the
+// clock more than it helps.
 //
 // The correction (correction_ppm) is the learnt curve at the lagged
-// temperature now, with the sign that cancels it: it goes beneath the clock's
-// discipline, as tempcomp's does, so that the discipline sees a steadier
-// crystal.  The curve is used only within the range of temperatures it was
-// learnt over (a parabola extrapolated goes wrong fast) and only from
+// temperature now, with the sign that cancels it, as far as it is known (the
+// curve's own error shrinks it): it goes beneath the clock's discipline, as
+// tempcomp's does, so that the discipline sees a steadier crystal.  The curve is used only within the range
+// of temperatures it was learnt over (a parabola extrapolated goes wrong fast) and only from
 // kThermalMinPoints phases on.  Pure: times (monotonic ns) and readings come in
 // as parameters.
 #pragma once
@@ -35,10 +40,13 @@
 
 namespace lansync::core {
 
-// The lags the model chooses among (s): how slowly the crystal follows the sensor.
-inline constexpr std::array<double, 6> kThermalLagsS = {60, 300, 900, 1800, 3600, 7200};
-// Phases learnt before the curve is used.
-inline constexpr int64_t kThermalMinPoints = 8;
+// The lags the model chooses among (s): how slowly the crystal follows the sensor, a minute to two
+// hours in steps of sqrt(2) (a lag between two is followed within a sixth of its phase).
+inline constexpr std::array<double, 15> kThermalLagsS = {60,  85,   120,  170,  240,  340,  480, 680,
+                                                         960, 1360, 1920, 2720, 3840, 5430, 7680};
+// Phases learnt before the curve is used: a few noisy phases over minutes of a temperature rising
+// one way cannot tell its slope from the crystal's own drift.
+inline constexpr int64_t kThermalMinPoints = 16;
 // How long a lag's record of predictions counts (s): it fades by e in this time.
 inline constexpr double kThermalMemoryS = 2 * 86400.0;
 // The largest correction applied (ppm), as chrony's tempcomp limits its own to 10.
@@ -74,7 +82,7 @@ struct ThermalCurve {
   double var_a = 1, var_b = 1, cov_ab = 0;  // the coefficients' covariance
   double min_c = 0, max_c = 0;              // the (lagged) temperatures learnt over
   int64_t points = 0;                       // phases learnt from
-  double residual_ppm = 0;                  // RMS of the frequency the curve and the wander left unexplained
+  double residual_us = 0;  // RMS of the phases' innovations: how far each came from where predicted
   // The crystal's gain at c against t0_c (ppm, positive: faster), c held within the range learnt.
   double gain_ppm(double c) const;
   // Its standard error (ppm), from the coefficients' covariance.
@@ -84,7 +92,9 @@ struct ThermalCurve {
 // One lag's filter; ThermalModel holds one per kThermalLagsS.
 class ThermalLag {
  public:
-  explicit ThermalLag(double lag_s = 60) : lag_s_(lag_s) {}
+  // fixed: a crystal that ignores temperature (its coefficients held at 0), the model the curves
+  // must beat.
+  explicit ThermalLag(double lag_s = 60, bool fixed = false) : lag_s_(lag_s), fixed_(fixed) {}
   // The sensor read celsius at t_ns: what the crystal saw since the last reading is integrated.
   void add_temperature(int64_t t_ns, double celsius, double t0_c);
   // A phase (ns) measured at t_ns with standard error err_ns: the filter predicts it and learns.
@@ -93,6 +103,10 @@ class ThermalLag {
   // Starts the coefficients from a saved curve (same t0), keeps the lagged temperature.
   void restore(const ThermalCurve& c);
   ThermalCurve curve(double t0_c) const;
+  // What the crystal saw up to t_ns, integrated (a phase at t_ns then learns from it).
+  void advance_to(int64_t t_ns, double t0_c) {
+    if (have_x_) integrate_to(t_ns, t0_c);
+  }
   double lagged_c() const { return x_; }
   bool has_temperature() const { return have_x_; }
   int64_t last_reading_ns() const { return reading_ns_; }
@@ -108,6 +122,7 @@ class ThermalLag {
   void correct(double nu, double s);
 
   double lag_s_;
+  bool fixed_;
   // The lagged temperature and the sensor held since the last reading.
   bool have_x_ = false;
   double x_ = 0, s_ = 0;
@@ -122,7 +137,8 @@ class ThermalLag {
   std::array<std::array<double, 4>, 4> p4_{};
   double min_c_ = 0, max_c_ = 0;
   int64_t points_ = 0;
-  double sum_r2_ = 0, sum_w_ = 0;  // the residual frequency's squares and their weight
+  double sum_r2_ = 0, sum_w_ = 0;   // the settled innovations' squares (us^2), and their count, fading
+  double sum_nis_ = 0, sum_n_ = 0;  // every innovation's square over its variance, and their count
 };
 
 class ThermalModel {
@@ -138,7 +154,7 @@ class ThermalModel {
   // The correction for the crystal's temperature now (ppm; positive: speed the clock up); 0 until
   // a curve is learnt or restored, or without a recent reading.
   double correction_ppm() const;
-  // The curve in use, if any.
+  // The likeliest lag's curve, once learnt (or the one restored meanwhile).
   std::optional<ThermalCurve> curve() const;
   // Phases the lag in use has learnt from (before the curve is used, how far it is).
   int64_t learning_points() const;
@@ -150,6 +166,8 @@ class ThermalModel {
 
   std::array<ThermalLag, kThermalLagsS.size()> lags_;
   std::array<double, kThermalLagsS.size()> score_{};  // discounted log-likelihood of each lag
+  ThermalLag none_{60, true};                         // no temperature at all
+  double none_score_ = 0;
   size_t best_ = 0;
   int64_t last_phase_ns_ = 0;
   bool have_t0_ = false;

@@ -34,7 +34,7 @@ constexpr CurveField kCurveFields[] = {
     {"cov_ab", &core::ThermalCurve::cov_ab},
     {"min_c", &core::ThermalCurve::min_c},
     {"max_c", &core::ThermalCurve::max_c},
-    {"residual_ppm", &core::ThermalCurve::residual_ppm},
+    {"residual_us", &core::ThermalCurve::residual_us},
 };
 
 std::string curve_line(const core::ThermalCurve& c) {

@@ -246,11 +246,13 @@ sim_chronyd() {
 
 # sim_sntpd N: sntpd as node N following the servers, its files in $RUN/daemon.
 sim_sntpd() {
-  local s upstreams=()
+  local s upstreams=() sensor=(--temperature none)
   [ "$FOLLOW_SERVERS" = 0 ] || for s in $(seq "$SERVERS"); do upstreams+=(--upstream "192.168.123.$s"); done
+  # No sensor but the scenario's: not the machine's own thermal zone, which the simulation knows nothing of.
+  [[ " ${SNTPD_OPTIONS[*]} " == *" --temperature "* ]] && sensor=()
   sim_node "$1" "$RUN/daemon.log" "$BIN/sntpd" --config /dev/null --workers 0 --listen 0.0.0.0:123 --control '' \
     --user root --activity-log '' --state "$RUN/daemon/state.json" --drift-file "$RUN/daemon/drift" \
-    "${upstreams[@]}" "${SNTPD_OPTIONS[@]//@RUN@/$RUN}"
+    "${sensor[@]}" "${upstreams[@]}" "${SNTPD_OPTIONS[@]//@RUN@/$RUN}"
 }
 
 # sim_conf: clknetsim's configuration of the scenario.

@@ -15,8 +15,8 @@
 #                     with `tempcomp RUN/sensor 16 T0 K0 K1 K2`, the coefficients true at steady
 #                     state (thermal.py works them out per seed: T0 is the mean reading).
 # The sensor (lib.sh's SENSOR_RECORDS: a node of the simulation writes each change of its
-# reading to RUN/sensor) is given only where a daemon reads it.  sensor and tempcomp skip (77)
-# while sntpd --help has no --temperature.  A scenario with THERMAL_LONG=1 (days of simulated
+# reading to RUN/sensor) is given only where a daemon reads it.
+# A scenario with THERMAL_LONG=1 (days of simulated
 # time a run) is for the bench: it skips unless LANSYNC_SIM_LONG=1 (bench/discipline.sh sets
 # it).  THERMAL_TAU_X_S (the environment, for experiments): the crystal's lag behind the SoC
 # (s), in place of the scenario's; e.g. 1, a crystal at the sensor's temperature.
@@ -62,10 +62,6 @@ thermal_scenario() {
     exit "$SKIP"
   fi
   if [ "$THERMAL_VARIANT" != none ]; then
-    if ! "$BIN/sntpd" --help 2>/dev/null | grep -q -- --temperature; then
-      echo "SKIP: $SIM_NAME needs sntpd --temperature, which $BIN/sntpd --help does not list"
-      exit "$SKIP"
-    fi
     SNTPD_OPTIONS+=(--temperature @RUN@/sensor)
     SENSOR_RECORDS=@RUN@/daemon/thermal/sensor.records
   fi

@@ -97,7 +97,7 @@ TEST(DriftFile, TheTemperatureCurveIsKeptOnTheSecondLine) {
   c.min_c = 33.25;
   c.max_c = 52;
   c.points = 812;
-  c.residual_ppm = 0.031;
+  c.residual_us = 0.031;
   ASSERT_TRUE(save_frequency(-12.5, path, c));
   std::string text = read(path);
   EXPECT_EQ(text.substr(0, text.find('\n')), "-12.500");
@@ -116,7 +116,7 @@ TEST(DriftFile, TheTemperatureCurveIsKeptOnTheSecondLine) {
   EXPECT_EQ((*got)->cov_ab, -1e-7);
   EXPECT_EQ((*got)->min_c, 33.25);
   EXPECT_EQ((*got)->points, 812);
-  EXPECT_EQ((*got)->residual_ppm, 0.031);
+  EXPECT_EQ((*got)->residual_us, 0.031);
   // Without a curve, no second line; and none read back.
   ASSERT_TRUE(save_frequency(-12.5, path));
   EXPECT_EQ(read(path), "-12.500\n");
@@ -134,10 +134,10 @@ TEST(DriftFile, ABadCurveLineIsAOneLineError) {
       {"-1.000\nthermal lag_s=60\n", ":2: thermal: incomplete"},
       {"-1.000\nthermal colour=1\n", ":2: thermal: unknown word 'colour'"},
       {"-1.000\nthermal lag_s=0 t0_c=0 a_ppm_per_c=0 b_ppm_per_c2=0 var_a=0 var_b=0 cov_ab=0 min_c=0 max_c=0 "
-       "residual_ppm=0 points=1\n",
+       "residual_us=0 points=1\n",
        ":2: thermal: out of range"},
       {"-1.000\nthermal lag_s=60 t0_c=nan a_ppm_per_c=0 b_ppm_per_c2=0 var_a=0 var_b=0 cov_ab=0 min_c=0 "
-       "max_c=0 residual_ppm=0 points=1\n",
+       "max_c=0 residual_us=0 points=1\n",
        ":2: thermal: t0_c is not a number: 'nan'"},
       {"-1.000\nthermal points=-4\n", ":2: thermal: points out of range"},
   };

@@ -85,7 +85,8 @@ TEST(ThermalModel, LearnsTheCurveAndTheLagOfACyclingRoom) {
   xtal.run(m, 0, 3 * 86400, six_hour_cycle);
   auto c = m.curve();
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->lag_s, 1800);
+  // The lag, to the grid's step (a factor of sqrt(2)).
+  EXPECT_LT(std::fabs(std::log(c->lag_s / xtal.lag_s)), std::log(std::sqrt(2.0)));
   EXPECT_GE(c->points, 3 * 86400 / 256 - 1);
   EXPECT_LT(c->min_c, 32);
   EXPECT_GT(c->max_c, 48);
@@ -100,8 +101,8 @@ TEST(ThermalModel, LearnsTheCurveAndTheLagOfACyclingRoom) {
   double swing = xtal.a * 20;
   double left = xtal.run(m, 3 * 86400, 86400, six_hour_cycle);
   EXPECT_LT(left, 0.05 * swing);
-  // What was left unexplained: about the phase noise over a poll, not the 2.5 ppm swing.
-  EXPECT_LT(c->residual_ppm, 1.5);
+  // What was left unexplained: about the phases' own noise (100 us), not the cycle's swing.
+  EXPECT_LT(c->residual_us, 150);
 }
 
 TEST(ThermalModel, ACrystalThatIgnoresTemperatureGetsAFlatCurve) {
@@ -142,20 +143,22 @@ TEST(ThermalModel, ARestoredCurveCorrectsAtOnceWithinItsRange) {
   ThermalModel m;
   m.restore(saved);
   ASSERT_TRUE(m.curve().has_value());
-  EXPECT_EQ(m.curve()->lag_s, 900);
+  EXPECT_EQ(m.curve()->lag_s, 960);  // the grid's nearest
   m.add_temperature(0, 44);
-  EXPECT_NEAR(m.correction_ppm(), -(0.3 * 4 - 0.01 * 16), 1e-9);
+  // The gain, less what its own error (0.04 ppm here) takes off it.
+  EXPECT_NEAR(m.correction_ppm(), -(0.3 * 4 - 0.01 * 16), 0.01);
   // Beyond the range learnt (and its margin of a degree) the curve is not extrapolated.
   ThermalModel hot;
   hot.restore(saved);
   hot.add_temperature(0, 60);
-  EXPECT_NEAR(hot.correction_ppm(), -(0.3 * 6 - 0.01 * 36), 1e-9);
+  EXPECT_NEAR(hot.correction_ppm(), -(0.3 * 6 - 0.01 * 36), 0.02);
 }
 
 TEST(ThermalModel, TheCorrectionIsLimited) {
   ThermalCurve saved;
   saved.t0_c = 0;
   saved.a_ppm_per_c = 5;
+  saved.var_a = saved.var_b = 0;
   saved.min_c = -50;
   saved.max_c = 50;
   saved.points = 100;

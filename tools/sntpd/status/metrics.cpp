@@ -175,8 +175,9 @@ void temperature_metrics(PrometheusText& m, const TemperatureSnapshot& t) {
         t.correction_ppm);
   gauge(m, "sntpd_thermal_curve_points", "Phases the crystal's temperature curve learnt from (0: none yet).",
         static_cast<double>(t.curve ? t.curve->points : 0));
-  gauge(m, "sntpd_thermal_curve_residual_ppm", "The frequency the curve left unexplained (RMS).",
-        t.curve ? std::optional<double>(t.curve->residual_ppm) : std::nullopt);
+  gauge(m, "sntpd_thermal_curve_residual_seconds",
+        "How far the phases measured came from where the curve predicted them (RMS).",
+        t.curve ? std::optional<double>(t.curve->residual_us * 1e-6) : std::nullopt);
 }
 
 }  // namespace

@@ -178,7 +178,7 @@ ordered_json temperature_json(const TemperatureSnapshot& t) {
                 {"min_c", c.min_c},
                 {"max_c", c.max_c},
                 {"points", c.points},
-                {"residual_ppm", c.residual_ppm}};
+                {"residual_us", c.residual_us}};
   return j;
 }
 

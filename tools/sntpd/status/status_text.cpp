@@ -169,8 +169,8 @@ void temperature_lines(Out out, const TemperatureSnapshot& t) {
   const core::ThermalCurve& c = *t.curve;
   fmt::format_to(out, "Thermal curve    : {:+.4f} ppm/C {:+.5f} ppm/C^2 around {:.1f} C, lag {}\n",
                  c.a_ppm_per_c, c.b_ppm_per_c2, c.t0_c, lag_text(c.lag_s));
-  fmt::format_to(out, "  learnt         : {} phases over {:.1f} to {:.1f} C, residual {:.3f} ppm\n", c.points,
-                 c.min_c, c.max_c, c.residual_ppm);
+  fmt::format_to(out, "  learnt         : {} phases over {:.1f} to {:.1f} C, residual {:.0f} us\n", c.points,
+                 c.min_c, c.max_c, c.residual_us);
 }
 
 }  // namespace

@@ -30,6 +30,14 @@ void ThermalKeeper::read(int64_t now_mono_ns) {
 
 void ThermalKeeper::measured(int64_t now_mono_ns, int64_t offset_ns, int64_t err_ns) {
   model_.add_phase(now_mono_ns, offset_ns + clock_.corrections_ns(now_mono_ns), err_ns);
+  // As chronyd's tempcomp log, at debug level (-v).
+  if (auto c = model_.curve()) {
+    os::log::debug(
+        "thermal: phase at {:.1f} C learnt, correction {:+.4f} ppm; curve {:+.4f} ppm/C {:+.5f} ppm/C^2, lag "
+        "{:.0f} s, {} phases",
+        model_.temperature_c().value_or(0), clock_.compensation_ppm(), c->a_ppm_per_c, c->b_ppm_per_c2,
+        c->lag_s, c->points);
+  }
 }
 
 TemperatureSnapshot ThermalKeeper::snapshot() const {

@@ -63,12 +63,10 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
 void UpstreamFollower::measure(const core::UpstreamSource& peer, int64_t now_mono_ns,
                                UpstreamAction& a) const {
   const core::UpstreamSample& s = peer.newest();
-  std::optional<core::UpstreamSample> best = peer.best();
   const std::optional<core::SourceEstimate>& e = peer.estimate();
-  // A sample queued beyond the least delay is off by up to half the excess.
-  int64_t excess = best ? std::max<int64_t>(0, s.sample.delay_ns - best->sample.delay_ns) : 0;
   a.measured_offset_ns = s.sample.offset_ns + loop_.remaining_ns(now_mono_ns);
-  a.measured_error_ns = std::max<int64_t>(1, (e ? e->std_dev_ns : peer.jitter_ns()) + excess / 2);
+  // The error the register's filter gives it (its delay weighed against the others').
+  a.measured_error_ns = std::max<int64_t>(1, e ? e->newest_sd_ns : peer.jitter_ns());
 }
 
 core::UpstreamReference UpstreamFollower::with_slew(core::UpstreamReference r, int64_t now_mono_ns) const {
