@@ -7,9 +7,9 @@
 # and chronyd's and their ratio; the largest |offset| in a scenario's window, such as an outage and
 # the hour after it; the honesty check's replies outside their bound) and draws, for the first
 # seed of each scenario, both daemons' |offset| over time as an SVG.  The scenarios for the bench
-# only (days of simulated time a run, which the tests skip) run too: LANSYNC_SIM_LONG=1.  A
-# scenario that skips (77: the temp_*_sensor and temp_*_tempcomp variants while sntpd has no
-# --temperature) is listed under the table; one that reports no figures (thermal_alignment, a
+# only (days of simulated time a run, the comparisons without a sensor and with chronyd's
+# tempcomp: tests/sim/thermal.sh; the tests skip them) run too: LANSYNC_SIM_BENCH=1.  A
+# scenario that skips (77) is listed under the table; one that reports no figures (thermal_alignment, a
 # check of the tier itself) has no row.
 #
 #   bench/discipline.sh [OUT_DIR] [--seeds N] [--length SECONDS] [--scenarios "NAME..."]
@@ -37,7 +37,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 : >"$out/figures.txt"
 export LANSYNC_SIM_SEEDS LANSYNC_SIM_LENGTH_S=$length LANSYNC_SIM_RUNS=$out/runs LANSYNC_SIM_REPORT=$out/figures.txt \
-  LANSYNC_SIM_LONG=1
+  LANSYNC_SIM_BENCH=1
 LANSYNC_SIM_SEEDS=$(seq -s ' ' "$seeds")
 export LANSYNC_SIM_BUILD=${LANSYNC_SIM_BUILD:-$PWD/build/clknetsim}
 

@@ -328,8 +328,8 @@ std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_a
   int64_t until_ns = s.reference_time_ns + max_age_ns;
   // root delay / 2 + dispersion + its growth over the age reaches MAXDIST after this long.
   int64_t margin = proto::kMaxRootDistanceNs - s.root_delay_ns / 2 - s.root_dispersion_ns;
-  int64_t rate = std::max<int64_t>(s.dispersion_rate_ppm, 1);
-  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / rate * 1'000'000 : 0);
+  int64_t rate_ppb = std::max<int64_t>(s.dispersion_rate_ppb, 1);
+  int64_t by_distance = s.reference_time_ns + (margin > 0 ? margin / rate_ppb * 1'000'000'000 : 0);
   return until_ns < by_distance ? until_ns : by_distance;
 }
 

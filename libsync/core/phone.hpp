@@ -261,8 +261,8 @@ std::string explain_refusal(PhoneRefusal r, const std::string& client);
 
 // When the reference stops counting, in Unix ns: max_age after its last
 // update, or earlier when its root distance reaches 1.5 s (RFC 5905 MAXDIST,
-// dispersion growing at its dispersion_rate_ppm, 15 ppm or more).  Only for references that age (roles
-// Measured and Record); nullopt for the kernel's word, the local clock and none.
+// dispersion growing at its dispersion_rate_ppb, 15 ppm or as the clock earned).  Only for references that
+// age (roles Measured and Record); nullopt for the kernel's word, the local clock and none.
 std::optional<int64_t> reliable_until_ns(const ReferenceChoice& c, int64_t max_age_ns);
 
 // The checks an open phone page makes: while the server is reliable, after

@@ -98,10 +98,13 @@ ReferenceCandidate upstream_candidate(const UpstreamReference& u, int64_t now_ns
   c.state.root_delay_ns = u.root_delay_ns;
   c.state.root_dispersion_ns = u.root_dispersion_ns;
   // The served error grows by how well our frequency is known, as chronyd's root dispersion grows
-  // by its skew: no worse than kMaxFrequencyErrorPpm, when it is not known at all.
+  // by its skew: no worse than kMaxFrequencyErrorPpm, when it is not known at all; and by how far
+  // the crystal may move from it since (PHI, or less where the clock earned it: core/holdover).
   double skew = u.frequency_skew_ppm >= 0 ? std::min(u.frequency_skew_ppm, kMaxFrequencyErrorPpm)
                                           : kMaxFrequencyErrorPpm;  // (NaN too: nothing known)
-  c.state.dispersion_rate_ppm = proto::kPhiPpm + std::llround(std::ceil(skew));
+  double drift = u.drift_bound_ppm >= 0 ? std::min(u.drift_bound_ppm, static_cast<double>(proto::kPhiPpm))
+                                        : static_cast<double>(proto::kPhiPpm);
+  c.state.dispersion_rate_ppb = std::llround(std::ceil((drift + skew) * 1000));
   c.detail = c.name + " (stratum " + std::to_string(u.stratum) + ", updated " +
              human_duration(now_ns - u.update_ns) + " ago)";
   if (u.stratum + 1 > 15) c.problem = "upstream stratum too high";

@@ -10,7 +10,8 @@
 //      when its record was made in this boot (core/record_age.hpp);
 //   4. --local-stratum N, the last resort (chrony's `local stratum`).
 // Root dispersion grows at PHI = 15 ppm of the time since the reference was
-// last updated (an upstream reference: plus our frequency's error bound).  A reference older than max_age, or
+// last updated (an upstream reference: PHI or less where the clock earned it,
+// plus our frequency's error bound).  A reference older than max_age, or
 // whose root distance exceeds 1.5 s, no longer counts; with nothing left the server is unsynchronized (LI=3,
 // stratum 16).  The rules that other parts apply to the reference served (a phone may not override a measured
 // one, the camera's clock is a last resort, ...) ask its role, never its kind, so that a new kind of
@@ -82,6 +83,8 @@ struct UpstreamReference {
   int64_t root_dispersion_ns = 0;  // upstream root dispersion + our measurement's dispersion
   double frequency_skew_ppm = 0;   // our frequency's error bound (the discipline's): the dispersion
                                    // grows by it, beside PHI, until the next update
+  double drift_bound_ppm = 15;     // how far the crystal may move from that frequency: PHI, or what
+                                   // the clock earned (core/holdover); never more than PHI
 };
 
 // The upstream servers' system peer (kind "upstream", Measured), as of now_ns.

@@ -30,7 +30,8 @@ ReferenceState unsynchronized_reference(int8_t precision_log2) {
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns) {
   int64_t since_ns = ref.dispersion_time_ns != 0 ? ref.dispersion_time_ns : ref.reference_time_ns;
   int64_t age_ns = now_ns > since_ns ? now_ns - since_ns : 0;
-  return ref.root_dispersion_ns + age_ns / kNsPerMs * ref.dispersion_rate_ppm;
+  // Milliseconds times ppb are picoseconds: no overflow for a rate of 1000 ppm over 100 days.
+  return ref.root_dispersion_ns + age_ns / kNsPerMs * ref.dispersion_rate_ppb / 1000;
 }
 
 Mode reply_mode(Mode request) {

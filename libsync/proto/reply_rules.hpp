@@ -8,7 +8,7 @@
 // peers.  The reference state says how good the server's own clock is
 // (leap, stratum, refid, root delay and dispersion); a reply copies it, with
 // root dispersion grown at PHI = 15 ppm (plus, for a clock sntpd disciplines,
-// its frequency's error bound: dispersion_rate_ppm) since it was measured.
+// its frequency's error bound: dispersion_rate_ppb) since it was measured.
 // The request path here is: check_request() (decode, which modes and
 // versions are answered), then, after the caller's access control,
 // authorize_request() (the MAC verdict: a crypto-NAK, an unknown key or a bad
@@ -38,7 +38,8 @@ struct ReferenceState {
   int64_t root_delay_ns = 0;              // to the primary reference, at the last update
   int64_t root_dispersion_ns = 0;         // to the primary reference, at dispersion_time_ns
   int64_t dispersion_time_ns = 0;         // Unix ns root_dispersion_ns held at; 0: reference_time_ns
-  int64_t dispersion_rate_ppm = kPhiPpm;  // how fast it grows: PHI, plus our frequency's error bound
+  int64_t dispersion_rate_ppb = kPhiPpb;  // how fast it grows: PHI (or what the clock earned), plus
+                                          // our frequency's error bound
   int8_t precision_log2 = -20;            // of the server's clock reading
 };
 
@@ -54,9 +55,9 @@ ReferenceState unsynchronized_reference(int8_t precision_log2);
 // (chronyd's): root distance 1.5 s, the most a client accepts.
 inline constexpr int64_t kUnsynchronizedRootNs = 1'000'000'000;
 
-// Root dispersion at now_ns (ns): the recorded value plus dispersion_rate_ppm
-// (15 ppm, RFC 5905 §11.1, unless the clock's frequency is known worse) of the
-// time since it was recorded.
+// Root dispersion at now_ns (ns): the recorded value plus dispersion_rate_ppb
+// (15 ppm, RFC 5905 §11.1, unless the clock's frequency is known better or
+// worse) of the time since it was recorded.
 int64_t root_dispersion_at(const ReferenceState& ref, int64_t now_ns);
 
 // The mode of the reply to a request in mode `request` (RFC 5905 §9.2): server

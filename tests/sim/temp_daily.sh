@@ -4,7 +4,7 @@
 # behind (tests/sim/thermal.py): its frequency moves by some 10 ppm over the day.  sntpd without a
 # sensor against chronyd's defaults by RMS and maximum offset, RMS frequency error and requests
 # (thermal.sh: the variants with a sensor, temp_daily_sensor and temp_daily_tempcomp).
-# For the bench: 172 800 simulated s a run, it skips unless LANSYNC_SIM_LONG=1.
+# For the bench: 172 800 simulated s a run, it skips unless LANSYNC_SIM_BENCH=1.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=daily

@@ -7,7 +7,7 @@
 # (the holdover), RMS and maximum offset, RMS frequency error and requests; the honesty check
 # takes every reply, the outage's too (thermal.sh: the variants with a sensor, NAME_sensor and
 # NAME_tempcomp).  For the bench: 187 200 to 270 000 simulated s a run, it skips unless
-# LANSYNC_SIM_LONG=1.
+# LANSYNC_SIM_BENCH=1.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=daily

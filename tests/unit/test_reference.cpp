@@ -56,13 +56,30 @@ TEST(Reference, UpstreamDispersionGrowsByTheFrequencysErrorBound) {
   UpstreamReference u = upstream_at(kT0);
   u.frequency_skew_ppm = 0.2;
   ReferenceCandidate known = upstream_candidate(u, kT0);
-  EXPECT_EQ(proto::root_dispersion_at(known.state, kT0 + 100 * kS), 1'000'000 + 100 * 16'000);  // 15 + 1 ppm
-  u.frequency_skew_ppm = 1e6;  // nothing known yet
+  EXPECT_EQ(proto::root_dispersion_at(known.state, kT0 + 100 * kS),
+            1'000'000 + 100 * 15'200);  // 15 + 0.2 ppm
+  u.frequency_skew_ppm = 1e6;           // nothing known yet
   ReferenceCandidate unknown = upstream_candidate(u, kT0);
   EXPECT_EQ(proto::root_dispersion_at(unknown.state, kT0 + 100 * kS), 1'000'000 + 100 * 1'015'000);
   // It stops counting when its root distance reaches 1.5 s: sooner, the less is known.
   EXPECT_TRUE(choose({unknown}, kT0 + 1400 * kS).state.synchronized);
   EXPECT_FALSE(choose({unknown}, kT0 + 1500 * kS).state.synchronized);
+}
+
+// A clock whose record earned a smaller drift (core/holdover) states that, never more than PHI.
+TEST(Reference, AnEarnedDriftBoundReplacesPhi) {
+  UpstreamReference u = upstream_at(kT0);
+  u.frequency_skew_ppm = 0.2;
+  u.drift_bound_ppm = 0.45;
+  ReferenceCandidate earned = upstream_candidate(u, kT0);
+  EXPECT_EQ(proto::root_dispersion_at(earned.state, kT0 + 100 * kS),
+            1'000'000 + 100 * 650);  // 0.45 + 0.2 ppm
+  u.drift_bound_ppm = 40;            // more than PHI: PHI
+  EXPECT_EQ(proto::root_dispersion_at(upstream_candidate(u, kT0).state, kT0 + 100 * kS),
+            1'000'000 + 100 * 15'200);
+  u.drift_bound_ppm = -1;  // nonsense: PHI
+  EXPECT_EQ(proto::root_dispersion_at(upstream_candidate(u, kT0).state, kT0 + 100 * kS),
+            1'000'000 + 100 * 15'200);
 }
 
 // sntpd records each upstream update in the sync-state file: once the upstream reference stops

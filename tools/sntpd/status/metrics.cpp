@@ -53,7 +53,8 @@ void reference_metrics(PrometheusText& m, const ReferenceSnapshot& r) {
           r.reliable_until_ns);
   gauge_s(m, "sntpd_root_delay_seconds", "Root delay served.", r.root_delay_ns);
   gauge_s(m, "sntpd_root_dispersion_seconds",
-          "Root dispersion served, grown since the update at 15 ppm plus the frequency's error bound.",
+          "Root dispersion served, grown since the update at 15 ppm (or the drift the clock earned) plus the "
+          "frequency's error bound.",
           r.root_dispersion_ns);
 }
 

@@ -19,6 +19,7 @@ void ThermalKeeper::read(int64_t now_mono_ns) {
   }
   if (!problem_.empty()) os::log::info("--temperature {}: reads again", sensor_->name());
   problem_.clear();
+  read_mono_ns_ = now_mono_ns;
   model_.add_temperature(now_mono_ns, *c);
   double ppm = model_.correction_ppm();
   if (std::fabs(ppm - clock_.compensation_ppm()) < kThermalRetunePpm) return;
@@ -38,6 +39,14 @@ void ThermalKeeper::measured(int64_t now_mono_ns, int64_t offset_ns, int64_t err
         model_.temperature_c().value_or(0), clock_.compensation_ppm(), c->a_ppm_per_c, c->b_ppm_per_c2,
         c->lag_s, c->points);
   }
+}
+
+bool ThermalKeeper::holds(int64_t now_mono_ns) const {
+  std::optional<core::ThermalCurve> c = model_.curve();
+  std::optional<double> t = model_.temperature_c();
+  if (!c || !t || !problem_.empty() || compensation_failed_ || read_mono_ns_ < 0) return false;
+  if (now_mono_ns - read_mono_ns_ > 4 * kThermalReadNs) return false;
+  return *t >= c->min_c - 1 && *t <= c->max_c + 1;
 }
 
 TemperatureSnapshot ThermalKeeper::snapshot() const {

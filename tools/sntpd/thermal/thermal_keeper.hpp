@@ -39,6 +39,10 @@ class ThermalKeeper {
   // The discipline measured offset_ns (positive: the reference ahead, on the clock as it reads at
   // now_mono_ns) with standard error err_ns: the curve learns from it.
   void measured(int64_t now_mono_ns, int64_t offset_ns, int64_t err_ns);
+  // True while the correction follows the temperature: the sensor read at its last try, within
+  // kThermalReadNs * 4 of now_mono_ns, inside the range the curve was learnt over (and a degree
+  // beyond), and the clock took the correction.  What lets the clock claim a drift its record earned.
+  bool holds(int64_t now_mono_ns) const;
   // A curve saved by an earlier run.
   void restore(const core::ThermalCurve& c) { model_.restore(c); }
   // The curve in use, if any: what the drift file keeps.
@@ -49,7 +53,8 @@ class ThermalKeeper {
   os::CompensatedClock& clock_;
   std::unique_ptr<os::TemperatureSensor> sensor_;
   core::ThermalModel model_;
-  std::string problem_;  // the last read's error, logged when it first appears
+  std::string problem_;        // the last read's error, logged when it first appears
+  int64_t read_mono_ns_ = -1;  // the last good reading
   bool compensation_failed_ = false;
 };
 

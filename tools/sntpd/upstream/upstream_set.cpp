@@ -71,7 +71,14 @@ void UpstreamSet::poll_locked() {
     if (thermal_ && a->measured_error_ns > 0) {
       thermal_->measured(os::monotonic_ns(), a->measured_offset_ns, a->measured_error_ns);
     }
-    upstreams_->applied(*a, corrections_.apply(*a));
+    bool done = corrections_.apply(*a);
+    upstreams_->applied(*a, done);
+    // What the frequency does while the temperature's correction holds is what it may earn on.
+    int64_t now_mono_ns = os::monotonic_ns();
+    if (done && a->discipline.kind == core::Discipline::Slew && a->discipline.clock.is_update && thermal_ &&
+        thermal_->holds(now_mono_ns)) {
+      frequencies_.add(now_mono_ns, upstreams_->follower().base_frequency_ppm());
+    }
   }
 }
 
@@ -112,7 +119,13 @@ bool UpstreamSet::controls_clock() {
 std::optional<core::UpstreamReference> UpstreamSet::reference() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (upstreams_->empty()) return std::nullopt;
-  return upstreams_->follower().reference();
+  std::optional<core::UpstreamReference> r = upstreams_->follower().reference();
+  // A crystal corrected for its temperature may claim the drift its record earned, not PHI.
+  int64_t now_mono_ns = os::monotonic_ns();
+  if (r && thermal_ && thermal_->holds(now_mono_ns)) {
+    if (auto bound = frequencies_.earned_bound_ppm(now_mono_ns)) r->drift_bound_ppm = *bound;
+  }
+  return r;
 }
 
 void UpstreamSet::hold(const std::function<void()>& f) {

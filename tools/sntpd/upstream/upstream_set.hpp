@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/holdover.hpp"
 #include "core/reference.hpp"
 #include "event_loop.hpp"
 #include "os/clock.hpp"
@@ -79,7 +80,8 @@ class UpstreamSet {
   std::unique_ptr<Upstreams> upstreams_;
   UpstreamClock corrections_;  // applies what upstreams_ asks of the clock
   std::unique_ptr<ThermalKeeper> thermal_;
-  bool drift_save_failed_ = false;  // warned once until a save works again
+  core::FrequencyRecord frequencies_;  // the frequency each update set: what a held one may earn
+  bool drift_save_failed_ = false;     // warned once until a save works again
 };
 
 }  // namespace lansync::sntpd
