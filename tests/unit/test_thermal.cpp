@@ -113,7 +113,7 @@ TEST(ThermalModel, ACrystalThatIgnoresTemperatureGetsAFlatCurve) {
   xtal.run(m, 0, 2 * 86400, six_hour_cycle);
   ASSERT_TRUE(m.curve().has_value());
   // Nothing beyond what the wander leaves by chance, within the error the curve states.
-  const ThermalCurve& c = *m.curve();
+  const ThermalCurve c = *m.curve();
   for (double t : {31.0, 35.0, 45.0, 49.0}) EXPECT_LT(std::fabs(c.gain_ppm(t)), 3 * c.gain_sd_ppm(t)) << t;
   EXPECT_LT(std::fabs(m.correction_ppm()), 0.2);
 }
