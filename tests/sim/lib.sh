@@ -94,6 +94,17 @@ declare -A SIM_LIMIT=(
   [upstream_step.requests]=1.05    # (1.01: 95 against 94)
   [wifi.rms_offset]=0.8            # (0.70: the goal; 0.82 over seeds 1-18, 95 % interval 0.69-1.08;
                                    # 0.74 over 1-72, 0.68-0.82; bench/README.md)
+  # With the sensor (sntpd --temperature against chronyd's defaults, in the tests): issue 64's
+  # goal is 0.5; seeds 1-9 in brackets (2026-11-28), the limit a little above.
+  [temp_hourly_sensor.rms_offset]=0.7    # (0.58)
+  [temp_hourly_sensor.max_offset]=0.95   # (0.86)
+  [temp_hourly_sensor.rms_freq]=0.55     # (0.45)
+  [temp_load_sensor.rms_offset]=0.8      # (0.68)
+  [temp_load_sensor.max_offset]=0.6      # (0.48)
+  [temp_load_sensor.rms_freq]=0.25       # (0.16)
+  [temp_freezer_sensor.rms_offset]=0.7   # (0.58)
+  [temp_freezer_sensor.max_offset]=0.7   # (0.56)
+  [temp_freezer_sensor.rms_freq]=0.35    # (0.25)
   # The temperature's scenarios (thermal.sh), sntpd without a sensor, for the bench: loose, so
   # that the code of 2026-11-28 passes, before sntpd did anything about the temperature, at seeds
   # 1-9 and at the bench's 1-18.
