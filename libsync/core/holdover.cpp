@@ -43,4 +43,57 @@ std::optional<double> FrequencyRecord::earned_bound_ppm(int64_t now_ns) const {
   return bound;
 }
 
+int64_t DailyShape::Bin::mean_t_ns() const { return start_ns + seconds_ns(sum_t_s / count); }
+
+void DailyShape::add(int64_t t_ns, double ppm) {
+  if (bins_.empty() || t_ns - bins_.back().start_ns >= seconds_ns(kShapeBinS)) bins_.push_back({t_ns});
+  Bin& b = bins_.back();
+  b.sum_t_s += static_cast<double>(t_ns - b.start_ns) / 1e9;
+  b.sum_ppm += ppm;
+  ++b.count;
+  while (t_ns - bins_.front().start_ns > seconds_ns(kShapeRecordS)) bins_.erase(bins_.begin());
+}
+
+std::optional<double> DailyShape::at(int64_t t_ns) const {
+  // The first bin whose mean is at t_ns or after it, and the one before.
+  auto after =
+      std::find_if(bins_.begin(), bins_.end(), [t_ns](const Bin& b) { return b.mean_t_ns() >= t_ns; });
+  if (after == bins_.end() || after == bins_.begin()) return std::nullopt;
+  const Bin& a = *(after - 1);
+  const Bin& b = *after;
+  int64_t span_ns = b.mean_t_ns() - a.mean_t_ns();
+  if (span_ns > seconds_ns(2 * kShapeBinS + kShapeStartS)) return std::nullopt;  // a hole: an outage
+  double w = static_cast<double>(t_ns - a.mean_t_ns()) / static_cast<double>(std::max<int64_t>(span_ns, 1));
+  return a.mean_ppm() + w * (b.mean_ppm() - a.mean_ppm());
+}
+
+std::optional<double> DailyShape::day_change(int64_t last_ns, int back, int64_t tau_ns) const {
+  int64_t start_ns = last_ns - back * seconds_ns(kShapeDayS);
+  // The day's end is the last update itself for the day before: the newest bin is its end.
+  int64_t end_ns = std::min(start_ns + seconds_ns(kShapeDayS), bins_.back().mean_t_ns());
+  std::optional<double> first = at(start_ns), now = at(std::min(start_ns + tau_ns, end_ns)),
+                        last = at(end_ns);
+  if (!first || !now || !last) return std::nullopt;
+  double trend = (*last - *first) * static_cast<double>(tau_ns) / 1e9 / kShapeDayS;
+  return *now - *first - trend;
+}
+
+std::optional<double> DailyShape::change_ppm(int64_t last_ns, int64_t now_ns) const {
+  if (bins_.empty()) return std::nullopt;
+  int64_t gap_ns = now_ns - last_ns;
+  if (gap_ns < seconds_ns(kShapeStartS)) return 0.0;
+  // The part of the day the gap reached, on each day before: a day's shape is a cycle.
+  int64_t tau_ns = gap_ns % seconds_ns(kShapeDayS);
+  double sum = 0;
+  int days = 0;
+  for (int back = 1; back <= 2; ++back) {
+    if (auto c = day_change(last_ns, back, tau_ns)) {
+      sum += *c;
+      ++days;
+    }
+  }
+  if (days == 0) return std::nullopt;
+  return sum / days;
+}
+
 }  // namespace lansync::core

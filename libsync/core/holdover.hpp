@@ -1,4 +1,5 @@
-// How far the clock's frequency may move while no reference is heard, as its own record earns it.
+// How far the clock's frequency may move while no reference is heard, as its own record earns it;
+// and, without a sensor, where it goes: the shape of its day.
 //
 // The error a server states grows with the time since its reference was last
 // heard, at PHI (RFC 5905: 15 ppm, any crystal anywhere) plus what its
@@ -13,7 +14,18 @@
 // and never more than PHI.  Only a clock whose temperature is corrected and
 // within what its curve learnt may claim it (the caller's rule): without a
 // sensor a room that was steady for days may warm by ten degrees in an
-// outage, and nothing would say so.  Pure: times (monotonic ns) come in.
+// outage, and nothing would say so.
+//
+// Without a sensor the temperature still moves the crystal, and most of it
+// with the day: a garage, a tent, a room whose heating runs on a timer.
+// DailyShape keeps the frequency the updates set, in kShapeBinS means, for
+// two days and an hour; through an outage the clock follows how the frequency
+// changed over the same part of the day before (the mean of the two days
+// before, where both are held), each day's trend taken out, so that a day's
+// shape is a cycle.  A held frequency lags the day's cycle by up to its whole
+// swing (chrony's fallbackdrift holds a long average instead, which misses
+// the swing itself); measured in tests/sim/temp_outage_* without a sensor
+// (bench/README.md).  Pure: times (monotonic ns) come in.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +56,38 @@ class FrequencyRecord {
     double min_ppm = 0, max_ppm = 0;
   };
   std::vector<Hour> hours_;  // oldest first, none older than kHoldoverRecordS
+};
+
+// The bins the day's shape is kept in (s), how long it is kept, a day, and how long after the last
+// update the clock follows it (s): past the longest poll, so that it never moves between polls.
+inline constexpr double kShapeBinS = 900;
+inline constexpr double kShapeDayS = 86400;
+inline constexpr double kShapeRecordS = 2 * kShapeDayS + 3600;
+inline constexpr double kShapeStartS = 2048;
+
+class DailyShape {
+ public:
+  // The clock's frequency as an update set it at t_ns (ppm).
+  void add(int64_t t_ns, double ppm);
+  // How far the frequency has moved (ppm) at now_ns since the last update at last_ns, as the day's
+  // shape says: 0 until kShapeStartS after it; none while the record holds no day before last_ns.
+  std::optional<double> change_ppm(int64_t last_ns, int64_t now_ns) const;
+  void clear() { bins_.clear(); }
+
+ private:
+  struct Bin {
+    int64_t start_ns = 0;
+    double sum_t_s = 0, sum_ppm = 0;  // of its samples' times (s after start_ns) and frequencies
+    int count = 0;
+    int64_t mean_t_ns() const;
+    double mean_ppm() const { return sum_ppm / count; }
+  };
+  // The frequency at t_ns, between the means of the bins around it; none in a hole of the record.
+  std::optional<double> at(int64_t t_ns) const;
+  // Day `back` (1: the day before last_ns) changed by this (ppm) from its start to tau_ns into
+  // it, its trend taken out; none where the record has a hole.
+  std::optional<double> day_change(int64_t last_ns, int back, int64_t tau_ns) const;
+  std::vector<Bin> bins_;  // oldest first, none older than kShapeRecordS
 };
 
 }  // namespace lansync::core

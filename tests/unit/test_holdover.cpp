@@ -49,5 +49,69 @@ TEST(FrequencyRecord, ARangeBeyondPhiEarnsNothing) {
   EXPECT_FALSE(r.earned_bound_ppm(30 * kHour));
 }
 
+// A crystal whose frequency follows a day's sine (ppm), with a slow trend.
+double day_ppm(int64_t t_ns, double trend_ppm_per_day = 0) {
+  double days = static_cast<double>(t_ns) / 1e9 / 86400;
+  return 5 * std::sin(2 * M_PI * days) + trend_ppm_per_day * days;
+}
+
+// Updates every 1024 s from 0 to until_ns.
+DailyShape shape_until(int64_t until_ns, double trend = 0) {
+  DailyShape d;
+  for (int64_t t = 0; t <= until_ns; t += 1024 * kS) d.add(t, day_ppm(t, trend));
+  return d;
+}
+
+TEST(DailyShape, NothingBeforeADayWasSeen) {
+  DailyShape d = shape_until(20 * kHour);
+  EXPECT_FALSE(d.change_ppm(20 * kHour, 23 * kHour));
+  EXPECT_FALSE(DailyShape{}.change_ppm(0, 3 * kHour));
+}
+
+TEST(DailyShape, NothingMovesBetweenPolls) {
+  DailyShape d = shape_until(50 * kHour);
+  auto c = d.change_ppm(50 * kHour, 50 * kHour + 1500 * kS);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, 0);
+}
+
+TEST(DailyShape, AnOutageFollowsYesterdaysCycle) {
+  int64_t last = 50 * kHour;
+  DailyShape d = shape_until(last);
+  for (int64_t h : {1, 3, 6, 12, 20, 30, 40}) {
+    int64_t now = last + h * kHour;
+    auto c = d.change_ppm(last, now);
+    ASSERT_TRUE(c) << h;
+    // Within what the 15-minute means blur of a 5 ppm sine (and the last update's own bin).
+    EXPECT_NEAR(*c, day_ppm(now) - day_ppm(last), 0.15) << h;
+  }
+}
+
+TEST(DailyShape, ADaysTrendIsNotExtrapolated) {
+  // The crystal ages by 1 ppm a day: the shape takes the cycle, not the trend (chrony holds no
+  // trend either); the change a day on is the cycle's, 0.
+  int64_t last = 50 * kHour;
+  DailyShape d = shape_until(last, 1.0);
+  auto c = d.change_ppm(last, last + 24 * kHour - 1024 * kS);
+  ASSERT_TRUE(c);
+  EXPECT_NEAR(*c, day_ppm(last + 24 * kHour - 1024 * kS) - day_ppm(last), 0.15);
+}
+
+TEST(DailyShape, AHoleInTheRecordIsNotBridged) {
+  DailyShape d;
+  for (int64_t t = 0; t <= 60 * kHour; t += 1024 * kS) {
+    if (t < 20 * kHour || t > 30 * kHour) d.add(t, day_ppm(t));  // an earlier outage
+  }
+  // The day before (36-60 h) is whole; the one before it has the hole at 20-30 h.
+  auto c = d.change_ppm(60 * kHour, 65 * kHour);
+  ASSERT_TRUE(c);
+  EXPECT_NEAR(*c, day_ppm(65 * kHour) - day_ppm(60 * kHour), 0.15);
+  // Only the hole's part of the day: nothing to follow for 20-30 h a day on (44-54 h, held in the
+  // day before, so still there); a record that is all hole gives none.
+  DailyShape holey;
+  for (int64_t t = 0; t <= 30 * kHour; t += 4 * kHour) holey.add(t, day_ppm(t));
+  EXPECT_FALSE(holey.change_ppm(30 * kHour, 33 * kHour));
+}
+
 }  // namespace
 }  // namespace lansync::core

@@ -783,8 +783,10 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
   std::unique_ptr<ThermalKeeper> thermal;
   if (Stop stop = open_thermal(opt, clock, follows, thermal)) return *stop;
+  // Without a sensor, the day's frequency is followed through an outage.
+  std::unique_ptr<ShapeKeeper> shape = follows && !thermal ? std::make_unique<ShapeKeeper>(clock) : nullptr;
 
-  Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(thermal));
+  Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(thermal), std::move(shape));
   HttpConfig hc;
   if (!opt.http.empty() || !opt.mqtt.empty()) choose_web_user(user, hc);
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.

@@ -15,11 +15,13 @@ constexpr int kMaxCorrectionsPerPoll = 64;
 }  // namespace
 
 UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-                         std::string state_path, std::unique_ptr<ThermalKeeper> thermal)
+                         std::string state_path, std::unique_ptr<ThermalKeeper> thermal,
+                         std::unique_ptr<ShapeKeeper> shape)
     : drift_file_(std::move(drift_file)),
       upstreams_(std::move(upstreams)),
       corrections_(clock, std::move(state_path)),
-      thermal_(std::move(thermal)) {}
+      thermal_(std::move(thermal)),
+      shape_(std::move(shape)) {}
 
 UpstreamSet::~UpstreamSet() = default;
 
@@ -50,6 +52,12 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
         after_read();
       });
   loop.every(kDriftSaveNs, os::monotonic_ns() + kDriftSaveNs, [this] { save_drift(); });
+  if (shape_) {
+    loop.every(kThermalReadNs, os::monotonic_ns() + kThermalReadNs, [this] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shape_->tick(os::monotonic_ns());
+    });
+  }
   if (thermal_) {
     int64_t now_mono_ns = os::monotonic_ns();
     {
@@ -73,10 +81,12 @@ void UpstreamSet::poll_locked() {
     }
     bool done = corrections_.apply(*a);
     upstreams_->applied(*a, done);
-    // What the frequency does while the temperature's correction holds is what it may earn on.
     int64_t now_mono_ns = os::monotonic_ns();
-    if (done && a->discipline.kind == core::Discipline::Slew && a->discipline.clock.is_update && thermal_ &&
-        thermal_->holds(now_mono_ns)) {
+    // An update (a step too): the day's shape records it and stops being followed.
+    bool update = done && (a->discipline.kind == core::Discipline::Step || a->discipline.clock.is_update);
+    if (update && shape_) shape_->updated(now_mono_ns, upstreams_->follower().base_frequency_ppm());
+    // What the frequency does while the temperature's correction holds is what it may earn on.
+    if (update && a->discipline.kind == core::Discipline::Slew && thermal_ && thermal_->holds(now_mono_ns)) {
       frequencies_.add(now_mono_ns, upstreams_->follower().base_frequency_ppm());
     }
   }

@@ -8,7 +8,8 @@
 // frequency it taught the clock to --drift-file hourly and at stop.  With a
 // temperature sensor (--temperature) it also reads it and lets the crystal's
 // curve learn from each update (thermal/thermal_keeper.hpp); the curve is
-// saved with the drift.  Lock order: the reference keeper's lock, then this
+// saved with the drift.  Without one, the frequency's day is recorded and followed
+// through an outage (thermal/shape_keeper.hpp).  Lock order: the reference keeper's lock, then this
 // one; never the other way.
 #pragma once
 
@@ -24,6 +25,7 @@
 #include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "status/status_snapshot.hpp"
+#include "thermal/shape_keeper.hpp"
 #include "thermal/thermal_keeper.hpp"
 #include "upstream/upstream_clock.hpp"
 
@@ -35,9 +37,11 @@ class UpstreamSet {
  public:
   // drift_file: where to save the clock's frequency ("" = nowhere); state_path: the sync-state
   // file each correction is recorded in ("" = none); thermal: the crystal's temperature, learnt
-  // and compensated (none: no sensor, or the clock is not ours).
+  // and compensated (none: no sensor, or the clock is not ours); shape: the day's frequency, where
+  // there is no sensor and the clock is ours.
   UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-              std::string state_path, std::unique_ptr<ThermalKeeper> thermal = nullptr);
+              std::string state_path, std::unique_ptr<ThermalKeeper> thermal = nullptr,
+              std::unique_ptr<ShapeKeeper> shape = nullptr);
   ~UpstreamSet();
 
   // Polls the servers when due and reads their replies as they come; after replies
@@ -80,6 +84,7 @@ class UpstreamSet {
   std::unique_ptr<Upstreams> upstreams_;
   UpstreamClock corrections_;  // applies what upstreams_ asks of the clock
   std::unique_ptr<ThermalKeeper> thermal_;
+  std::unique_ptr<ShapeKeeper> shape_;
   core::FrequencyRecord frequencies_;  // the frequency each update set: what a held one may earn
   bool drift_save_failed_ = false;     // warned once until a save works again
 };
