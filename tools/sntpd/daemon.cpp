@@ -9,6 +9,7 @@
 #include "os/ipc_notify.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
+#include "upstream/upstreams.hpp"
 #include "web/web_service.hpp"
 
 namespace lansync::sntpd {

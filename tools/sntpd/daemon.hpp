@@ -31,7 +31,6 @@
 #include "status/status_report.hpp"
 #include "status/status_snapshot.hpp"
 #include "upstream/upstream_set.hpp"
-#include "upstream/upstreams.hpp"
 #include "worker.hpp"
 
 namespace lansync::sntpd {
@@ -39,6 +38,7 @@ namespace lansync::sntpd {
 class WebService;
 class MqttService;
 struct MqttConfig;
+class Upstreams;
 
 class Daemon {
  public:

@@ -38,6 +38,7 @@
 #include "os/random.hpp"
 #include "os/sensor_temperature.hpp"
 #include "status/status.hpp"
+#include "upstream/upstreams.hpp"
 #include "web/tls_files.hpp"
 #include "web/web_service.hpp"
 
@@ -427,7 +428,7 @@ Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
         os::log::error("--gps {}: {}", os::shown(spec.text), pps.error().message);
         return kFailure;
       }
-      upstreams.add_refclock(std::move(spec), std::move(*pps));
+      upstreams.add_refclock(RefclockPeer(std::move(spec), std::move(*pps), os::monotonic_ns()));
       continue;
     }
     auto segment = os::ShmSegment::attach(spec.unit);
@@ -435,7 +436,7 @@ Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
       os::log::error("--gps {}: {}", spec.text, segment.error().message);
       return kFailure;
     }
-    upstreams.add_refclock(std::move(spec), std::move(*segment));
+    upstreams.add_refclock(RefclockPeer(std::move(spec), std::move(*segment), os::monotonic_ns()));
   }
   return std::nullopt;
 }

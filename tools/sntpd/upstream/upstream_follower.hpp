@@ -22,6 +22,10 @@
 #include "core/upstream.hpp"
 #include "status/status_snapshot.hpp"
 
+namespace lansync::os {
+class Clock;
+}
+
 namespace lansync::sntpd {
 
 // What a new selection (or the end of a slew) asks of the clock, with what applying it needs.
@@ -123,6 +127,15 @@ class UpstreamFollower {
   bool clock_failed_ = false;
   int64_t last_offset_ns_ = 0;
   core::ClockLoop loop_;
+};
+
+// What Upstreams' parts (UpstreamServers, UpstreamReceivers) act on without owning it: the
+// sources in one vector for the selection (the servers' first, then the receivers'), their
+// follower and the clock (read, never set).  Made for each call, never kept: Upstreams may move.
+struct UpstreamContext {
+  os::Clock& clock;
+  std::vector<core::UpstreamSource>& sources;
+  UpstreamFollower& follower;
 };
 
 }  // namespace lansync::sntpd

@@ -5,8 +5,8 @@
 // up whenever its name resolves.  An address given as such needs no resolver
 // and has no fresh address to give: the thread starts only for a name.  A failure is warned about once per
 // name and retried from 2 s, doubling to kMaxResolveRetryNs; a name one of whose addresses gives way
-// (core/upstream_pool) is resolved again for a fresh one. Upstreams (upstreams.hpp) decides which addresses
-// of an answer are polled.
+// (core/upstream_pool) is resolved again for a fresh one. UpstreamServers (upstream_servers.hpp) decides
+// which addresses of an answer are polled.
 #pragma once
 
 #include <cstddef>

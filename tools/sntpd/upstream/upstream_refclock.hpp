@@ -12,7 +12,7 @@
 // edges are not taken: a pulse with no second is not a time.  A receiver a
 // second off after a cold start takes its pulse there and back, as chronyd's
 // does; while the pulse answers the receiver's own time does not vote
-// (Upstreams sets it noselect), so beside a server the two disagree and
+// (UpstreamReceivers sets it noselect), so beside a server the two disagree and
 // nothing is served as synchronized until the receiver comes right.
 // This part reads its device at every wake-up of the daemon (at least each
 // second), takes each new record into a filter

@@ -1,20 +1,25 @@
-// sntpd's client side: polling the --upstream servers and deciding how the clock follows them.
+// sntpd's client side: polling the --upstream servers and the --gps receivers, and deciding how
+// the clock follows them.
 //
 // The schedule, filter, selection and discipline rules are core/upstream's.
-// This part ties three others together: the names resolved in the background
-// (upstream_names.hpp: a Pi offline at boot serves its other references at
-// once and picks a server up whenever its name resolves), the addresses
-// polled (each a core::UpstreamSource, sans-IO: its requests and what became of
-// their replies, the Kiss-o'-Death obeyed; driven by an UpstreamPeer, which has
-// its socket, upstream_peer.hpp) and the selection among them
-// (upstream_follower.hpp), which returns each correction the clock needs as an
-// UpstreamAction: the caller applies it (upstream_clock.hpp) and reports back
-// (applied), so this part reads the clock and never sets it.  A name that
-// gives several addresses (a pool) has up to --max-sources of them polled; one
-// that stops answering, is a falseticker for an hour or refuses us gives way
-// to a fresh address of the same name (core/upstream_pool), so that a Pi
-// online for months does not end up polling only dead servers.  It runs in
-// the main thread, between serving (which the workers do).
+// This part ties three others together: the servers (upstream_servers.hpp:
+// the names resolved in the background, so that a Pi offline at boot serves
+// its other references at once and picks a server up whenever its name
+// resolves, and the addresses polled, each driven by an UpstreamPeer, which
+// has its socket, upstream_peer.hpp), the receivers (upstream_receivers.hpp:
+// gpsd's segments and PPS devices, read at every wake-up) and the selection
+// among them (upstream_follower.hpp), which returns each correction the
+// clock needs as an UpstreamAction: the caller applies it (upstream_clock.hpp)
+// and reports back (applied), so this part reads the clock and never sets
+// it.  It keeps the sources of both kinds (each a core::UpstreamSource,
+// sans-IO: its requests or readings and what became of them, the
+// Kiss-o'-Death obeyed) in one vector, the servers' first, since the
+// selection wants them together.  A name that gives several addresses (a
+// pool) has up to --max-sources of them polled; one that stops answering, is
+// a falseticker for an hour or refuses us gives way to a fresh address of the
+// same name (core/upstream_pool), so that a Pi online for months does not end
+// up polling only dead servers.  It runs in the main thread, between serving
+// (which the workers do).
 #pragma once
 
 #include <cstdint>
@@ -29,9 +34,9 @@
 #include "proto/auth.hpp"
 #include "status/status_snapshot.hpp"
 #include "upstream/upstream_follower.hpp"
-#include "upstream/upstream_names.hpp"
-#include "upstream/upstream_peer.hpp"
+#include "upstream/upstream_receivers.hpp"
 #include "upstream/upstream_refclock.hpp"
+#include "upstream/upstream_servers.hpp"
 
 namespace lansync::sntpd {
 
@@ -69,16 +74,15 @@ class Upstreams {
   // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
   void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
                 uint32_t key_id = 0);
-  // Adds a GPS receiver read through gpsd's shared memory (upstream_refclock.hpp), a source
-  // among the servers from now on.
-  void add_refclock(RefclockSpec spec, os::ShmSegment segment);
-  void add_refclock(RefclockSpec spec, os::PpsDevice pps);
-  bool empty() const { return names_.size() == 0 && refclocks_.empty(); }
-  size_t size() const { return names_.size(); }  // servers added (names, not addresses)
-  size_t refclocks() const { return refclocks_.size(); }
+  // Adds a GPS receiver, read through gpsd's shared memory or a PPS device (upstream_refclock.hpp),
+  // a source among the servers from now on.
+  void add_refclock(RefclockPeer receiver);
+  bool empty() const { return servers_.size() == 0 && receivers_.size() == 0; }
+  size_t size() const { return servers_.size(); }  // servers added (names, not addresses)
+  size_t refclocks() const { return receivers_.size(); }
 
   // File descriptors to poll: replies, and answers of the resolver.
-  std::vector<int> fds() const;
+  std::vector<int> fds() const { return servers_.fds(); }
   // Takes resolved names, sends the requests that are due and reads the replies waiting, up to the
   // first that asks for a correction: that is returned, to be applied and reported (applied) before
   // the next call reads on.  Nothing: every reply waiting was read.
@@ -97,33 +101,8 @@ class Upstreams {
   std::vector<UpstreamSnapshot> status() const;
 
  private:
-  // Adds an address of names_[name]; it is polled from now on.
-  os::Status add_peer(size_t name, const os::SocketAddress& address);
-  // Stops polling the peers at these indices (ascending) and selects again without them.
-  void drop_peers(const std::vector<size_t>& indices);
-  // Polls the addresses of the names that resolved (use_addresses), and retries the others later.
-  void take_answers(int64_t now_mono);
-  // Polls fresh addresses of names_[name] (core::plan_pool): in place of
-  // those that give way, and up to max_sources in all.
-  void use_addresses(size_t name, const std::vector<os::SocketAddress>& addresses, int64_t now_mono);
-  // Judges each peer (core::judge_pool_address); a name with one that gives way is resolved again.
-  void judge_pool(int64_t now_mono);
   // Reads peer i's datagrams waiting into its source; the first correction one asks for, if any.
   std::optional<UpstreamAction> receive(size_t i);
-  // Reads the receivers' segments and pulses: at every wake-up, before the correction it may bring.
-  void read_refclocks(int64_t now_mono);
-  // A receiver's own time names its pulse's second: while a pulse answers, the receivers do not
-  // vote beside it (noselect, as chronyd's NMEA source beside its PPS), so that a receiver a second
-  // off after a cold start and its pulse are one voice against a server, not a majority.
-  // Reselects when that changed.
-  void select_receivers();
-  // Adds the source of refclocks_.back().
-  void add_refclock_source(int64_t now_mono);
-  // Takes the sample of each receiver whose poll came; the first correction one asks for, if any.
-  std::optional<UpstreamAction> poll_refclocks(int64_t now_mono);
-  // The offset at t_ns (Unix ns) of a pulse followed (reachable, no falseticker, its line's newest
-  // sample within two polls): what a receiver's own time learns its lateness against.
-  std::optional<int64_t> pulse_offset_at(int64_t t_ns) const;
   // What sources_[k]'s event a asks of the selection: a sample is followed, a change of reach
   // reselects; the correction it asks for, if any.
   std::optional<UpstreamAction> act(size_t k, const core::SourceAction& a);
@@ -134,11 +113,10 @@ class Upstreams {
 
   os::Clock& clock_;
   UpstreamConfig config_;
-  UpstreamNames names_;
-  // sources_[i] is a server, peers_[i] its socket; sources_[peers_.size() + j] is a receiver,
-  // refclocks_[j] its device (the selection wants the sources together).
-  std::vector<UpstreamPeer> peers_;
-  std::vector<RefclockPeer> refclocks_;
+  // sources_[i] is a server's, servers_.peer(i) its socket; sources_[servers_.peers() + j] is
+  // receiver j's (the selection wants the sources together).
+  UpstreamServers servers_;
+  UpstreamReceivers receivers_;
   std::vector<core::UpstreamSource> sources_;
   UpstreamFollower follower_;
 };
