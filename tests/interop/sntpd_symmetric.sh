@@ -48,10 +48,13 @@ check "xleave: interleaved" [ "$(ntpdata xleave Interleaved)" = Yes ]
 check "keyed: authenticated" [ "$(ntpdata keyed Authenticated)" = Yes ]
 # The first interleaved reply can only carry the time sntpd stamped its previous, basic reply
 # (that one asked the kernel for no transmit time): off by the send's latency, tens of us under
-# load.  From the second on, each carries when the previous reply left, as the kernel saw it; by
-# the third, chronyd's newest measurement is one of those.
-interleaved_thrice() { [ "$(counter synced interleaved_replies)" -ge 3 ]; }
-check "xleave: sntpd answered interleaved three times" wait_until "$DEADLINE_S" interleaved_thrice
+# load.  From the second on, each carries when the previous reply left, as the kernel saw it.  A
+# symmetric peer in interleaved mode measures an exchange only when the next packet brings its
+# transmit time: after the third interleaved reply chronyd's newest measurement was still, one
+# run in three here, the first's (-78 to -156 us); from the fourth on, a kernel's (within 1 us:
+# 30 measurements in one run, the first four in each of four more).  Five, for a margin.
+interleaved_five() { [ "$(counter synced interleaved_replies)" -ge 5 ]; }
+check "xleave: sntpd answered interleaved five times" wait_until "$DEADLINE_S" interleaved_five
 check_ntpdata_offset "xleave: chronyd measures sntpd within the error of its measurement" xleave
 
 check "sntpd counted passive replies ($(counter synced passive_replies))" [ "$(counter synced passive_replies)" -gt 0 ]

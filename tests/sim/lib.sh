@@ -116,15 +116,26 @@ declare -A SIM_LIMIT=(
   [temp_freezer.max_offset]=1.05            # (1.01)
   [temp_daily.rms_offset]=1.45              # (1.34; 1.39 over seeds 1-18, the bench's)
   [temp_daily.max_offset]=1.3               # (1.21; 1.24 over seeds 1-18)
-  [temp_outage_1h.rms_offset]=1.4           # (1.28; 1.35 over seeds 1-18)
-  [temp_outage_1h.max_offset]=1.15          # (0.94; 1.11 over seeds 1-18)
-  [temp_outage_1h.rms_freq]=1.35            # (1.26)
-  [temp_outage_1h.max_offset_window]=1.1    # (1.03; 1.07 over seeds 1-18)
-  [temp_outage_24h.rms_offset]=1.05         # (1.01: 90 against 90 ms, a day without the server;
-                                            # 0.95 over seeds 1-18)
-  [temp_outage_24h.max_offset]=1.05         # (1.00)
-  [temp_outage_24h.rms_freq]=1.05           # (1.00: the slew of the offset, after)
-  [temp_outage_24h.max_offset_window]=1.05  # (1.00)
+  [temp_outage_1h.rms_offset]=1.4           # (1.28; 1.32 over seeds 1-18)
+  [temp_outage_1h.max_offset]=1.15          # (0.94; 1.04 over seeds 1-18)
+  # Through the outages sntpd follows the day before's frequency (thermal/shape_keeper), since
+  # 2026-11-28 21:00Z: the largest |offset| from the outage's start to an hour after it, 0.69x
+  # chronyd's at seeds 1-9 (1 h; 0.75 over 1-18, its interval 0.36-1.21: an hour's drift is
+  # small beside the noise), 0.14x (6 h; 0.16), 0.40x (24 h; 0.35).  temp_outage_6h runs in the
+  # tests (thermal.sh).
+  [temp_outage_6h.rms_offset]=0.3           # (0.18)
+  [temp_outage_6h.max_offset]=0.3           # (0.14)
+  [temp_outage_6h.rms_freq]=0.15            # (0.05: the slew of the offset, after)
+  [temp_outage_6h.max_offset_window]=0.3    # (0.14)
+  [temp_outage_24h.rms_offset]=0.45         # (0.22; 0.26 over seeds 1-18)
+  [temp_outage_24h.max_offset]=0.55         # (0.40; 0.35)
+  [temp_outage_24h.rms_freq]=0.8            # (0.56; 0.44)
+  [temp_outage_24h.max_offset_window]=0.55  # (0.40; 0.35)
+  # With chronyd given tempcomp (the true coefficients): the freezer's door, where chronyd's
+  # correction follows the sensor at once and sntpd's curve has to learn the lag, 1.05x at
+  # seeds 1-18 (interval 0.83-1.26) in RMS offset, 1.07x (0.91-1.54) in maximum.
+  [temp_freezer_tempcomp.rms_offset]=1.15   # (1.05 over seeds 1-18)
+  [temp_freezer_tempcomp.max_offset]=1.2    # (1.07 over seeds 1-18)
 )
 # sntpd's replies outside their bound that a scenario may have: none (a scenario that needs one
 # lists it here, with why).

@@ -20,12 +20,14 @@
 # temp_load, temp_freezer): what sntpd --temperature does, within CI's hour.  The rest is for
 # the bench and skips unless LANSYNC_SIM_BENCH=1 (bench/discipline.sh sets it): the variants
 # without a sensor and with chronyd's tempcomp (the comparisons of issue 64, at 18 seeds) and the
-# scenarios with THERMAL_LONG=1 (days of simulated time a run).  THERMAL_TAU_X_S (the
-# environment, for experiments): the crystal's lag behind the SoC (s), in place of the
-# scenario's; e.g. 1, a crystal at the sensor's temperature.
+# scenarios with THERMAL_LONG=1 (days of simulated time a run), except a scenario that sets
+# THERMAL_TESTED=1 (temp_outage_6h without a sensor: the day's shape followed through an
+# outage).  THERMAL_TAU_X_S (the environment, for experiments): the crystal's lag behind the
+# SoC (s), in place of the scenario's; e.g. 1, a crystal at the sensor's temperature.
 THERMAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 THERMAL_VARIANT=${THERMAL_VARIANT:-none}
 THERMAL_LONG=0
+THERMAL_TESTED=${THERMAL_TESTED:-0}
 TEMPCOMP_INTERVAL_S=16  # chronyd reads the sensor this often
 # The crystal's frequency, a line a second (a path from RUN, clknetsim's directory), and the wander.
 DAEMON_FREQ='(+ (file "daemon/thermal/freq") (sum (* 1e-9 (normal))))'
@@ -60,7 +62,7 @@ thermal_outage() {
 thermal_scenario() {
   local title=$1
   shift
-  if [ "${LANSYNC_SIM_BENCH:-0}" != 1 ]; then
+  if [ "${LANSYNC_SIM_BENCH:-0}" != 1 ] && [ "$THERMAL_TESTED" != 1 ]; then
     if [ "$THERMAL_LONG" = 1 ]; then
       echo "SKIP: $SIM_NAME simulates $((SIM_LENGTH_S / 3600)) h a run, for the bench: LANSYNC_SIM_BENCH=1 runs it"
       exit "$SKIP"
