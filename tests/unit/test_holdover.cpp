@@ -102,12 +102,13 @@ TEST(DailyShape, AHoleInTheRecordIsNotBridged) {
   for (int64_t t = 0; t <= 60 * kHour; t += 1024 * kS) {
     if (t < 20 * kHour || t > 30 * kHour) d.add(t, day_ppm(t));  // an earlier outage
   }
-  // The day before (36-60 h) is whole; the one before it has the hole at 20-30 h.
-  auto c = d.change_ppm(60 * kHour, 65 * kHour);
+  // 13 h into an outage from 60 h: the day before (at 49 h) is whole, the one before it (at 25 h)
+  // in the hole.  Bridged, the hole's straight line would be some 1 ppm off the sine there, half
+  // of it in the mean; not bridged, the day before alone speaks.
+  auto c = d.change_ppm(60 * kHour, 73 * kHour);
   ASSERT_TRUE(c);
-  EXPECT_NEAR(*c, day_ppm(65 * kHour) - day_ppm(60 * kHour), 0.15);
-  // Only the hole's part of the day: nothing to follow for 20-30 h a day on (44-54 h, held in the
-  // day before, so still there); a record that is all hole gives none.
+  EXPECT_NEAR(*c, day_ppm(73 * kHour) - day_ppm(60 * kHour), 0.15);
+  // A record whose updates came 4 h apart is all holes: nothing to follow.
   DailyShape holey;
   for (int64_t t = 0; t <= 30 * kHour; t += 4 * kHour) holey.add(t, day_ppm(t));
   EXPECT_FALSE(holey.change_ppm(30 * kHour, 33 * kHour));
