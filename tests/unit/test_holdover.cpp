@@ -76,7 +76,7 @@ TEST(DailyShape, NothingMovesBetweenPolls) {
 }
 
 TEST(DailyShape, AnOutageFollowsYesterdaysCycle) {
-  int64_t last = 50 * kHour;
+  int64_t last = 175 * 1024 * kS;  // the last update before 50 h
   DailyShape d = shape_until(last);
   for (int64_t h : {1, 3, 6, 12, 20, 30, 40}) {
     int64_t now = last + h * kHour;
@@ -90,7 +90,7 @@ TEST(DailyShape, AnOutageFollowsYesterdaysCycle) {
 TEST(DailyShape, ADaysTrendIsNotExtrapolated) {
   // The crystal ages by 1 ppm a day: the shape takes the cycle, not the trend (chrony holds no
   // trend either); the change a day on is the cycle's, 0.
-  int64_t last = 50 * kHour;
+  int64_t last = 175 * 1024 * kS;  // the last update before 50 h
   DailyShape d = shape_until(last, 1.0);
   auto c = d.change_ppm(last, last + 24 * kHour - 1024 * kS);
   ASSERT_TRUE(c);
@@ -102,12 +102,13 @@ TEST(DailyShape, AHoleInTheRecordIsNotBridged) {
   for (int64_t t = 0; t <= 60 * kHour; t += 1024 * kS) {
     if (t < 20 * kHour || t > 30 * kHour) d.add(t, day_ppm(t));  // an earlier outage
   }
-  // 13 h into an outage from 60 h: the day before (at 49 h) is whole, the one before it (at 25 h)
+  // 13 h into an outage from the last update: the day before (at 49 h) is whole, the one before it (at 25 h)
   // in the hole.  Bridged, the hole's straight line would be some 1 ppm off the sine there, half
   // of it in the mean; not bridged, the day before alone speaks.
-  auto c = d.change_ppm(60 * kHour, 73 * kHour);
+  int64_t last = 210 * 1024 * kS;  // the last update: 59.7 h
+  auto c = d.change_ppm(last, last + 13 * kHour);
   ASSERT_TRUE(c);
-  EXPECT_NEAR(*c, day_ppm(73 * kHour) - day_ppm(60 * kHour), 0.15);
+  EXPECT_NEAR(*c, day_ppm(last + 13 * kHour) - day_ppm(last), 0.15);
   // A record whose updates came 4 h apart is all holes: nothing to follow.
   DailyShape holey;
   for (int64_t t = 0; t <= 30 * kHour; t += 4 * kHour) holey.add(t, day_ppm(t));
