@@ -226,6 +226,25 @@ TEST(SntpdStatus, TheDisciplinesFiguresAsChronycTrackingShowsThem) {
   EXPECT_EQ(metrics_text(idle).find("\nsntpd_poll_seconds "), std::string::npos);
 }
 
+// The drift the served dispersion grows at, and the day's frequency followed through an outage.
+TEST(SntpdStatus, TheDriftBoundAndTheHoldover) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.clock.drift_bound_ppm = 2.65;
+  std::string text = status_text(s);
+  EXPECT_NE(text.find("Drift bound      : 2.650 ppm\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Holdover"), std::string::npos);
+  nlohmann::ordered_json j = status_json(s);
+  EXPECT_DOUBLE_EQ(j["clock"]["drift_bound_ppm"].get<double>(), 2.65);
+  EXPECT_TRUE(j["clock"]["holdover_ppm"].is_null());
+  EXPECT_NE(metrics_text(s).find("sntpd_holdover_ppm 0\n"), std::string::npos);
+  s.clock.holdover_ppm = -0.42;
+  EXPECT_NE(status_text(s).find("Holdover         : -0.420 ppm, the day before's frequency\n"),
+            std::string::npos);
+  EXPECT_DOUBLE_EQ(status_json(s)["clock"]["holdover_ppm"].get<double>(), -0.42);
+  EXPECT_NE(metrics_text(s).find("sntpd_holdover_ppm -0.42\n"), std::string::npos);
+  EXPECT_NE(metrics_text(s).find("sntpd_drift_bound_ppm 2.65\n"), std::string::npos);
+}
+
 // The MQTT publisher's counters: in the JSON, in the text and in the metrics.
 TEST(SntpdStatus, MqttCounters) {
   StatusSnapshot s = synchronized_snapshot();

@@ -73,6 +73,12 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
         c.skew_ppm);
   gauge(m, "sntpd_poll_seconds", "Poll interval of the system peer, while sntpd disciplines the clock.",
         c.poll_s ? std::optional<double>(static_cast<double>(*c.poll_s)) : std::nullopt);
+  gauge(m, "sntpd_drift_bound_ppm",
+        "How fast the served root dispersion grows beside the skew: 15 ppm, or the drift the clock earned.",
+        c.drift_bound_ppm);
+  gauge(m, "sntpd_holdover_ppm",
+        "The day before's change of frequency followed through an outage, without a sensor (0: none).",
+        c.drift_bound_ppm ? std::optional<double>(c.holdover_ppm.value_or(0)) : std::nullopt);
   if (c.simulated) {
     gauge_s(m, "sntpd_simulated_clock_offset_seconds", "The simulated clock minus the system clock.",
             c.simulated_offset_ns);

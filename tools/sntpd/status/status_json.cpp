@@ -47,6 +47,8 @@ ordered_json clock_json(const ClockSnapshot& c) {
   clock["offset_error_s"] = seconds_or_null(c.offset_error_ns);
   clock["skew_ppm"] = c.skew_ppm ? ordered_json(*c.skew_ppm) : ordered_json(nullptr);
   clock["poll_s"] = c.poll_s ? ordered_json(*c.poll_s) : ordered_json(nullptr);
+  clock["drift_bound_ppm"] = c.drift_bound_ppm ? ordered_json(*c.drift_bound_ppm) : ordered_json(nullptr);
+  clock["holdover_ppm"] = c.holdover_ppm ? ordered_json(*c.holdover_ppm) : ordered_json(nullptr);
   return clock;
 }
 

@@ -56,6 +56,8 @@ ClockSnapshot StatusReport::clock_snapshot() {
     c.system_time_offset_ns = t->remaining_ns;
     c.skew_ppm = t->skew_ppm;
     c.last_offset_ns = t->offset_ns;
+    c.drift_bound_ppm = t->drift_bound_ppm;
+    if (t->holdover_ppm != 0) c.holdover_ppm = t->holdover_ppm;
     if (t->poll_s > 0) {
       c.offset_error_ns = t->offset_error_ns;
       c.poll_s = t->poll_s;

@@ -70,6 +70,11 @@ struct ClockSnapshot {
   std::optional<int64_t> offset_error_ns;
   std::optional<double> skew_ppm;
   std::optional<int64_t> poll_s;
+  // While sntpd disciplines the clock: how fast the served root dispersion grows beside skew
+  // (15 ppm, or the drift earned with --temperature), and the day before's change of frequency
+  // followed beneath the discipline through an outage without a sensor (none: not following).
+  std::optional<double> drift_bound_ppm;
+  std::optional<double> holdover_ppm;
 };
 
 // The crystal's temperature (--temperature): the sensor, the correction applied, the curve learnt.

@@ -66,6 +66,9 @@ void clock_lines(Out out, const ClockSnapshot& c) {
     fmt::format_to(out, "Offset error     : {}\n", seconds_text(c.offset_error_ns, false));
   if (c.skew_ppm) fmt::format_to(out, "Skew             : {:.3f} ppm\n", *c.skew_ppm);
   if (c.poll_s) fmt::format_to(out, "Update interval  : {} s\n", *c.poll_s);
+  if (c.drift_bound_ppm) fmt::format_to(out, "Drift bound      : {:.3f} ppm\n", *c.drift_bound_ppm);
+  if (c.holdover_ppm)
+    fmt::format_to(out, "Holdover         : {:+.3f} ppm, the day before's frequency\n", *c.holdover_ppm);
 }
 
 void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {

@@ -118,6 +118,8 @@ std::optional<UpstreamSet::Tracking> UpstreamSet::tracking() {
     t.offset_error_ns = p.estimate() ? p.estimate()->offset_sd_ns : p.jitter_ns();
     t.poll_s = int64_t{1} << p.poll_log2();
   }
+  t.drift_bound_ppm = drift_bound_locked(os::monotonic_ns());
+  t.holdover_ppm = shape_ ? shape_->following_ppm() : 0;
   return t;
 }
 
@@ -130,12 +132,16 @@ std::optional<core::UpstreamReference> UpstreamSet::reference() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (upstreams_->empty()) return std::nullopt;
   std::optional<core::UpstreamReference> r = upstreams_->follower().reference();
-  // A crystal corrected for its temperature may claim the drift its record earned, not PHI.
-  int64_t now_mono_ns = os::monotonic_ns();
-  if (r && thermal_ && thermal_->holds(now_mono_ns)) {
-    if (auto bound = frequencies_.earned_bound_ppm(now_mono_ns)) r->drift_bound_ppm = *bound;
-  }
+  if (r) r->drift_bound_ppm = drift_bound_locked(os::monotonic_ns());
   return r;
+}
+
+double UpstreamSet::drift_bound_locked(int64_t now_mono_ns) const {
+  // A crystal corrected for its temperature may claim the drift its record earned, not PHI.
+  if (thermal_ && thermal_->holds(now_mono_ns)) {
+    if (auto bound = frequencies_.earned_bound_ppm(now_mono_ns)) return *bound;
+  }
+  return static_cast<double>(proto::kPhiPpm);
 }
 
 void UpstreamSet::hold(const std::function<void()>& f) {

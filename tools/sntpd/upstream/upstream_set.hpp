@@ -56,6 +56,8 @@ class UpstreamSet {
     int64_t offset_ns = 0;        // the last offset to the servers selected
     int64_t offset_error_ns = 0;  // the system peer's estimated offset: its standard error
     int64_t poll_s = 0;           // the system peer's poll interval
+    double drift_bound_ppm = 15;  // how fast the served dispersion grows beside skew: PHI or earned
+    double holdover_ppm = 0;      // the day's change followed beneath the discipline (no sensor)
   };
   std::optional<Tracking> tracking();
   // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
@@ -78,6 +80,9 @@ class UpstreamSet {
   // Polls the servers and applies the corrections they ask for, one by one.
   void poll_locked();
   void save_drift_locked();
+  // How far the crystal may move from the frequency set (ppm): what the record earned while the
+  // temperature's correction holds, else PHI.
+  double drift_bound_locked(int64_t now_mono_ns) const;
 
   std::string drift_file_;
   std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
