@@ -75,16 +75,16 @@ inline constexpr double kMaxFrequencyErrorPpm = 1000;
 
 // The system peer of the upstream servers, as of its last update.
 struct UpstreamReference {
-  uint8_t stratum = 0;             // the upstream server's stratum (we serve one more)
-  uint32_t refid = 0;              // its IPv4 address, or a hash of its IPv6 address
-  std::string name;                // for logs and status, e.g. "192.168.1.1:123"
-  int64_t update_ns = 0;           // when the last measurement was taken
-  int64_t root_delay_ns = 0;       // upstream root delay + our path delay to it
-  int64_t root_dispersion_ns = 0;  // upstream root dispersion + our measurement's dispersion
-  double frequency_skew_ppm = 0;   // our frequency's error bound (the discipline's): the dispersion
-                                   // grows by it, beside PHI, until the next update
-  double drift_bound_ppm = 15;     // how far the crystal may move from that frequency: PHI, or what
-                                   // the clock earned (core/holdover); never more than PHI
+  uint8_t stratum = 0;                      // the upstream server's stratum (we serve one more)
+  uint32_t refid = 0;                       // its IPv4 address, or a hash of its IPv6 address
+  std::string name;                         // for logs and status, e.g. "192.168.1.1:123"
+  int64_t update_ns = 0;                    // when the last measurement was taken
+  int64_t root_delay_ns = 0;                // upstream root delay + our path delay to it
+  int64_t root_dispersion_ns = 0;           // upstream root dispersion + our measurement's dispersion
+  double frequency_skew_ppm = 0;            // our frequency's error bound (the discipline's): the dispersion
+                                            // grows by it, beside PHI, until the next update
+  double drift_bound_ppm = proto::kPhiPpm;  // how far the crystal may move from that frequency: PHI, or what
+                                            // the clock earned (core/holdover); never more than PHI
 };
 
 // The upstream servers' system peer (kind "upstream", Measured), as of now_ns.

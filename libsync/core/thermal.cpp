@@ -54,13 +54,19 @@ int64_t CorrectionLedger::total_ns(int64_t t_ns) const {
   return std::llround(total_ns_ + run);
 }
 
+double ThermalCurve::from_t0(double c) const {
+  return std::clamp(c, min_c - kRangeMarginC, max_c + kRangeMarginC) - t0_c;
+}
+
+bool ThermalCurve::covers(double c) const { return c >= min_c - kRangeMarginC && c <= max_c + kRangeMarginC; }
+
 double ThermalCurve::gain_ppm(double c) const {
-  double d = std::clamp(c, min_c - kRangeMarginC, max_c + kRangeMarginC) - t0_c;
+  double d = from_t0(c);
   return a_ppm_per_c * d + b_ppm_per_c2 * d * d;
 }
 
 double ThermalCurve::gain_sd_ppm(double c) const {
-  double d = std::clamp(c, min_c - kRangeMarginC, max_c + kRangeMarginC) - t0_c;
+  double d = from_t0(c);
   return std::sqrt(std::max(0.0, d * d * var_a + d * d * d * d * var_b + 2 * d * d * d * cov_ab));
 }
 

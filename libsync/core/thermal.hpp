@@ -87,6 +87,13 @@ struct ThermalCurve {
   double gain_ppm(double c) const;
   // Its standard error (ppm), from the coefficients' covariance.
   double gain_sd_ppm(double c) const;
+  // True where c is within the range learnt, widened by a degree each way: where the curve follows c
+  // (beyond it, the gain holds at the edge's).
+  bool covers(double c) const;
+
+ private:
+  // c held within the range the curve follows, against t0_c (degrees).
+  double from_t0(double c) const;
 };
 
 // One lag's filter; ThermalModel holds one per kThermalLagsS.
@@ -103,10 +110,6 @@ class ThermalLag {
   // Starts the coefficients from a saved curve (same t0), keeps the lagged temperature.
   void restore(const ThermalCurve& c);
   ThermalCurve curve(double t0_c) const;
-  // What the crystal saw up to t_ns, integrated (a phase at t_ns then learns from it).
-  void advance_to(int64_t t_ns, double t0_c) {
-    if (have_x_) integrate_to(t_ns, t0_c);
-  }
   double lagged_c() const { return x_; }
   bool has_temperature() const { return have_x_; }
   int64_t last_reading_ns() const { return reading_ns_; }

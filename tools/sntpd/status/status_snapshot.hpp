@@ -37,14 +37,13 @@ struct ReferenceSnapshot {
   bool synchronized = false;  // false: replies carry LI=3 and stratum 0
   std::string kind;           // core::describe(ReferenceKind): "upstream", "kernel", "state", "local", "none"
   std::optional<std::string>
-      state_source;           // with kind "state": the sync-state file's source ("phone", "rtc")
-  std::string detail;         // why this reference, in words
-  int stratum = 16;           // as served; 16 when unsynchronized (0 on the wire)
-  std::string refid;          // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
-  int leap = 3;               // LI served: 0, or 3 when unsynchronized
-  int64_t root_delay_ns = 0;  // RFC 5905 §7.3 root delay served; 1 s when unsynchronized
-  int64_t root_dispersion_ns =
-      0;  // grown (15 ppm, or less where earned, and more) up to now_ns; 1 s when unsynchronized
+      state_source;                // with kind "state": the sync-state file's source ("phone", "rtc")
+  std::string detail;              // why this reference, in words
+  int stratum = 16;                // as served; 16 when unsynchronized (0 on the wire)
+  std::string refid;               // as served, e.g. "GPS" or "192.0.2.1"; "" when unsynchronized
+  int leap = 3;                    // LI served: 0, or 3 when unsynchronized
+  int64_t root_delay_ns = 0;       // RFC 5905 §7.3 root delay served; 1 s when unsynchronized
+  int64_t root_dispersion_ns = 0;  // grown (15 ppm or as earned, plus skew) to now_ns; 1 s unsynchronized
   std::optional<int64_t> reference_time_ns;  // when the reference was last updated (Unix ns)
   std::optional<int64_t> age_ns;             // now_ns minus reference_time_ns (>= 0 normally)
   int precision_log2 = 0;                    // the served clock's precision, log2 seconds (negative)

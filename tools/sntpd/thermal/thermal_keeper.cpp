@@ -46,7 +46,7 @@ bool ThermalKeeper::holds(int64_t now_mono_ns) const {
   std::optional<double> t = model_.temperature_c();
   if (!c || !t || !problem_.empty() || compensation_failed_ || read_mono_ns_ < 0) return false;
   if (now_mono_ns - read_mono_ns_ > 4 * kThermalReadNs) return false;
-  return *t >= c->min_c - 1 && *t <= c->max_c + 1;
+  return c->covers(*t);
 }
 
 TemperatureSnapshot ThermalKeeper::snapshot() const {

@@ -84,10 +84,11 @@ void UpstreamSet::poll_locked() {
     int64_t now_mono_ns = os::monotonic_ns();
     // An update (a step too): the day's shape records it and stops being followed.
     bool update = done && (a->discipline.kind == core::Discipline::Step || a->discipline.clock.is_update);
-    if (update && shape_) shape_->updated(now_mono_ns, upstreams_->follower().base_frequency_ppm());
+    double base_ppm = upstreams_->follower().base_frequency_ppm();
+    if (update && shape_) shape_->updated(now_mono_ns, base_ppm);
     // What the frequency does while the temperature's correction holds is what it may earn on.
     if (update && a->discipline.kind == core::Discipline::Slew && thermal_ && thermal_->holds(now_mono_ns)) {
-      frequencies_.add(now_mono_ns, upstreams_->follower().base_frequency_ppm());
+      frequencies_.add(now_mono_ns, base_ppm);
     }
   }
 }
