@@ -42,16 +42,25 @@ void symmetrize(Matrix4& p) {
 
 }  // namespace
 
+void CorrectionLedger::add(const Change& c) {
+  changes_.push_back(c);
+  if (changes_.size() > kLedgerChanges) changes_.pop_front();
+}
+
 void CorrectionLedger::set_frequency(int64_t t_ns, double ppm) {
-  if (started_) total_ns_ = static_cast<double>(total_ns(t_ns));
-  started_ = true;
-  since_ns_ = t_ns;
-  ppm_ = ppm;
+  add({t_ns, static_cast<double>(total_ns(t_ns)), ppm});
+}
+
+void CorrectionLedger::step(int64_t t_ns, int64_t offset_ns) {
+  add({t_ns, static_cast<double>(total_ns(t_ns) + offset_ns), frequency_ppm()});
 }
 
 int64_t CorrectionLedger::total_ns(int64_t t_ns) const {
-  double run = started_ ? ppm_ * 1e-6 * static_cast<double>(t_ns - since_ns_) : 0;
-  return std::llround(total_ns_ + run);
+  if (changes_.empty()) return 0;
+  // The last change at or before t_ns, else the oldest kept.
+  auto c = changes_.rbegin();
+  while (c + 1 != changes_.rend() && c->t_ns > t_ns) ++c;
+  return std::llround(c->total_ns + c->ppm * 1e-6 * static_cast<double>(t_ns - c->t_ns));
 }
 
 double ThermalCurve::from_t0(double c) const {

@@ -36,6 +36,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 
 namespace lansync::core {
@@ -56,21 +57,28 @@ inline constexpr int64_t kThermalReadingMaxAgeNs = 600'000'000'000;
 
 // The corrections made to a clock (its frequency set, its steps), summed: how far they moved its
 // reading by a time.  Times are monotonic ns, frequencies ppm (positive: the clock made faster).
+// The last kLedgerChanges changes are kept, so that a time a little before the last change (a
+// pulse's edge read a second after it came) is summed as the clock then was.
+inline constexpr size_t kLedgerChanges = 16;
 class CorrectionLedger {
  public:
   // The clock's frequency correction is ppm from t_ns on.
   void set_frequency(int64_t t_ns, double ppm);
-  // The clock was stepped by offset_ns (positive: forward).
-  void step(int64_t offset_ns) { total_ns_ += static_cast<double>(offset_ns); }
-  // How far every correction so far moved the clock's reading at t_ns (>= the last change).
+  // The clock was stepped by offset_ns (positive: forward) at t_ns.
+  void step(int64_t t_ns, int64_t offset_ns);
+  // How far every correction so far moved the clock's reading at t_ns: exact back to the oldest
+  // change kept, before it as if the oldest frequency had run.
   int64_t total_ns(int64_t t_ns) const;
-  double frequency_ppm() const { return ppm_; }
+  double frequency_ppm() const { return changes_.empty() ? 0 : changes_.back().ppm; }
 
  private:
-  double total_ns_ = 0;  // up to since_ns_
-  int64_t since_ns_ = 0;
-  double ppm_ = 0;
-  bool started_ = false;
+  struct Change {
+    int64_t t_ns;
+    double total_ns;  // at t_ns, this change made
+    double ppm;       // from t_ns on
+  };
+  void add(const Change& c);
+  std::deque<Change> changes_;  // oldest first, at most kLedgerChanges
 };
 
 // What the model has learnt: saved beside the drift, restored at start, shown by status.

@@ -6,14 +6,14 @@ namespace lansync::os {
 Status CompensatedClock::step(int64_t offset_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
   Status st = inner_.step(offset_ns);
-  if (st) ledger_.step(offset_ns);
+  if (st) ledger_.step(monotonic_(), offset_ns);
   return st;
 }
 
 Status CompensatedClock::slew(int64_t offset_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
   Status st = inner_.slew(offset_ns);
-  if (st) ledger_.step(offset_ns);
+  if (st) ledger_.step(monotonic_(), offset_ns);
   return st;
 }
 

@@ -20,9 +20,22 @@ TEST(CorrectionLedger, SumsFrequenciesOverTimeAndSteps) {
   EXPECT_EQ(l.total_ns(100 * kS), 1000 * kUs);
   l.set_frequency(100 * kS, -5);
   EXPECT_EQ(l.total_ns(200 * kS), 1000 * kUs - 500 * kUs);
-  l.step(-2 * kS);
+  l.step(200 * kS, -2 * kS);
   EXPECT_EQ(l.total_ns(200 * kS), 500 * kUs - 2 * kS);
   EXPECT_DOUBLE_EQ(l.frequency_ppm(), -5);
+  // A time before the last changes is summed as the clock then was.
+  EXPECT_EQ(l.total_ns(150 * kS), 1000 * kUs - 250 * kUs);
+  EXPECT_EQ(l.total_ns(50 * kS), 500 * kUs);
+}
+
+TEST(CorrectionLedger, KeepsItsLastChanges) {
+  CorrectionLedger l;
+  for (int64_t i = 0; i < 40; ++i) l.set_frequency(i * kS, i % 2 == 0 ? 100 : -100);  // 100 us up, down
+  EXPECT_EQ(l.total_ns(40 * kS), 0);
+  EXPECT_EQ(l.total_ns(39 * kS + kS / 2), 50 * kUs);   // in the last change's second, going down
+  EXPECT_EQ(l.total_ns(30 * kS + kS / 4), 25 * kUs);   // the tenth change back, going up
+  // Before the oldest kept (24 s): as if its frequency (up) had run.
+  EXPECT_EQ(l.total_ns(23 * kS), -100 * kUs);
 }
 
 // A crystal whose error (ppm, positive: fast) is f0 + a (x - 40) + b (x - 40)^2 at its own

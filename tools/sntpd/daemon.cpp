@@ -36,12 +36,10 @@ std::unique_ptr<ReliabilityLog> reliability_log(os::Clock& clock, const Options&
 }  // namespace
 
 Daemon::Daemon(os::Clock& clock, const Options& options, std::unique_ptr<core::Server> state,
-               std::unique_ptr<Upstreams> upstreams, std::unique_ptr<ThermalKeeper> thermal,
-               std::unique_ptr<ShapeKeeper> shape)
+               std::unique_ptr<Upstreams> upstreams, FrequencyKeepers keepers)
     : clock_(clock),
       state_(std::move(state)),
-      upstreams_(clock, std::move(upstreams), options.drift_file, options.state, std::move(thermal),
-                 std::move(shape)),
+      upstreams_(clock, std::move(upstreams), options.drift_file, options.state, std::move(keepers)),
       reliability_(reliability_log(clock, options)),
       keeper_(clock, *state_, upstreams_, reference_config(options)),
       broadcaster_(clock, keeper_, options.broadcast_interval_s),

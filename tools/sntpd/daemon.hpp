@@ -44,8 +44,7 @@ class Daemon {
  public:
   // The clock served and set, the settings, what the workers share, the --upstream servers (added).
   Daemon(os::Clock& clock, const Options& options, std::unique_ptr<core::Server> state,
-         std::unique_ptr<Upstreams> upstreams, std::unique_ptr<ThermalKeeper> thermal = nullptr,
-         std::unique_ptr<ShapeKeeper> shape = nullptr);
+         std::unique_ptr<Upstreams> upstreams, FrequencyKeepers keepers = {});
   ~Daemon();  // stops the web process first
 
   // A worker serving these sockets (started by run(): a thread of its own, or

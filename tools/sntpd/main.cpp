@@ -123,8 +123,10 @@ void define_upstream_options(CLI::App& app, Options& opt) {
          "follow a GPS receiver: gpsd's shared memory segment N (0: its time, 1: its PPS) or a PPS "
          "device's pulses (their second from a receiver's time, else from the clock once synchronized); "
          "repeatable, a source among "
-         "the upstream servers; with 'error S', its error (s), else the device's precision")
-      ->type_name("shm:N|pps:PATH [error S]");
+         "the upstream servers; with 'error S', its error (s), else the device's precision; "
+         "'pps:PATH local': a steady oscillator's pulse with no time (a DS3231's SQW), which the "
+         "crystal's frequency follows beneath the discipline, as chronyd's refclock PPS local")
+      ->type_name("shm:N|pps:PATH [error S]|pps:PATH local");
   app.add_option(
          "--temperature", opt.temperature,
          "learn how the crystal's frequency follows this sensor while a reference is heard, and "
@@ -414,8 +416,10 @@ Stop open_thermal(const Options& opt, os::CompensatedClock& clock, bool follows,
 }
 
 // The --gps receivers: gpsd's segments and PPS devices, opened now (as root: gpsd's segments are
-// mode 0600, and setting a PPS device's mode needs CAP_SYS_TIME).
-Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
+// mode 0600, and setting a PPS device's mode needs CAP_SYS_TIME); a local pulse, the crystal's
+// to follow (pulse).
+Stop add_refclocks(const Options& opt, os::CompensatedClock& clock, Upstreams& upstreams,
+                   std::unique_ptr<PulseKeeper>& pulse) {
   auto specs = parse_refclocks(opt.gps);
   if (!specs) {
     os::log::error("{}", specs.error().message);
@@ -428,7 +432,11 @@ Stop add_refclocks(const Options& opt, Upstreams& upstreams) {
         os::log::error("--gps {}: {}", os::shown(spec.text), pps.error().message);
         return kFailure;
       }
-      upstreams.add_refclock(RefclockPeer(std::move(spec), std::move(*pps), os::monotonic_ns()));
+      if (spec.local) {
+        pulse = std::make_unique<PulseKeeper>(clock, std::move(*pps), spec.text);
+      } else {
+        upstreams.add_refclock(RefclockPeer(std::move(spec), std::move(*pps), os::monotonic_ns()));
+      }
       continue;
     }
     auto segment = os::ShmSegment::attach(spec.unit);
@@ -778,16 +786,25 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   UpstreamConfig uc = upstream_config(opt);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
-  if (Stop stop = add_refclocks(opt, *upstreams)) return *stop;
+  FrequencyKeepers keepers;
+  if (Stop stop = add_refclocks(opt, clock, *upstreams, keepers.pulse)) return *stop;
   size_t servers = upstreams->size();
   size_t receivers = upstreams->refclocks();
   bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
-  std::unique_ptr<ThermalKeeper> thermal;
-  if (Stop stop = open_thermal(opt, clock, follows, thermal)) return *stop;
+  if (keepers.pulse && !follows) {
+    os::log::error("--gps pps:PATH local steadies a clock sntpd disciplines: it needs an --upstream or "
+                   "another --gps, and clock control");
+    return kUsage;
+  }
+  // A pulse measures what the temperature's curve and the day's shape would guess: neither then.
+  if (Stop stop = open_thermal(opt, clock, follows && !keepers.pulse, keepers.thermal)) return *stop;
+  if (keepers.pulse && opt.temperature != "auto" && opt.temperature != "none") {
+    os::log::info("--temperature {} is not followed: the crystal follows the pulse", os::shown(opt.temperature));
+  }
   // Without a sensor, the day's frequency is followed through an outage.
-  std::unique_ptr<ShapeKeeper> shape = follows && !thermal ? std::make_unique<ShapeKeeper>(clock) : nullptr;
+  if (follows && !keepers.thermal && !keepers.pulse) keepers.shape = std::make_unique<ShapeKeeper>(clock);
 
-  Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(thermal), std::move(shape));
+  Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(keepers));
   HttpConfig hc;
   if (!opt.http.empty() || !opt.mqtt.empty()) choose_web_user(user, hc);
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.

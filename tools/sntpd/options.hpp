@@ -24,7 +24,7 @@ struct Options {
   // Words: HOST[:PORT], each optionally followed by "key ID".
   std::vector<std::string> upstream;
   // Words: shm:N (gpsd's segment N) or pps:PATH (a PPS device), each optionally followed by
-  // "error SECONDS".
+  // "error SECONDS"; or "pps:PATH local" (a steady oscillator's pulse, no time: at most one).
   std::vector<std::string> gps;
   // The crystal's temperature sensor: auto, none, ds3231[:N] or a PATH (os/sensor_temperature.hpp).
   std::string temperature = "auto";

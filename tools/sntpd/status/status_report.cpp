@@ -84,6 +84,7 @@ StatusSnapshot StatusReport::snapshot() {
   if (parts_.http) s.http = parts_.http->status();
   if (parts_.mqtt) s.mqtt = parts_.mqtt->status();
   s.temperature = parts_.upstreams.thermal();
+  s.pulse = parts_.upstreams.pulse();
   return s;
 }
 

@@ -45,7 +45,18 @@ bool parse_error_s(const std::string& text, int64_t* ns) {
 os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::string>& words) {
   std::vector<RefclockSpec> out;
   for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "local") {
+      if (out.empty() || out.back().pps_path.empty() || out.back().local || out.back().error_ns != 0)
+        return os::invalid("--gps: 'local' must follow a pps:PATH (a steady oscillator's pulse)");
+      for (const RefclockSpec& s : out) {
+        if (s.local) return os::invalid("--gps: one pps:PATH local at most (the crystal follows one pulse)");
+      }
+      out.back().local = true;
+      continue;
+    }
     if (words[i] == "error") {
+      if (!out.empty() && out.back().local)
+        return os::invalid("--gps: a local pulse has no time of its own to state an error for");
       if (out.empty() || out.back().error_ns != 0)
         return os::invalid("--gps: 'error' must follow a shm:N or a pps:PATH");
       std::string s = i + 1 < words.size() ? words[i + 1] : "";

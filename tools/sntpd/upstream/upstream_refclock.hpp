@@ -49,11 +49,12 @@ struct RefclockSpec {
   int unit = 0;          // the SHM segment
   std::string pps_path;  // the PPS device; "" for a segment
   int64_t error_ns = 0;  // the receiver's error as the user states it; 0: the device's precision
+  bool local = false;    // a steady oscillator's pulse with no time of its own (thermal/pulse_keeper)
 };
 
 // Groups the words of the --gps options: each "shm:N" (N 0 to 255) or "pps:PATH" (an absolute
-// path), optionally followed by "error" and seconds (above 0, at most 1).  Error: anything
-// else, with the reason.
+// path), optionally followed by "error" and seconds (above 0, at most 1); or "pps:PATH local",
+// at most one.  Error: anything else, with the reason.
 os::OsResult<std::vector<RefclockSpec>> parse_refclocks(const std::vector<std::string>& words);
 
 // Interval between reads of the segment: gpsd writes once a second.

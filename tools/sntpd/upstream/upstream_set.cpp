@@ -15,13 +15,13 @@ constexpr int kMaxCorrectionsPerPoll = 64;
 }  // namespace
 
 UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-                         std::string state_path, std::unique_ptr<ThermalKeeper> thermal,
-                         std::unique_ptr<ShapeKeeper> shape)
+                         std::string state_path, FrequencyKeepers keepers)
     : drift_file_(std::move(drift_file)),
       upstreams_(std::move(upstreams)),
       corrections_(clock, std::move(state_path)),
-      thermal_(std::move(thermal)),
-      shape_(std::move(shape)) {}
+      thermal_(std::move(keepers.thermal)),
+      shape_(std::move(keepers.shape)),
+      pulse_(std::move(keepers.pulse)) {}
 
 UpstreamSet::~UpstreamSet() = default;
 
@@ -58,6 +58,17 @@ void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
       shape_->tick(os::monotonic_ns());
     });
   }
+  if (pulse_) {
+    loop.when(
+        [this] {
+          std::lock_guard<std::mutex> lock(mutex_);
+          return pulse_->next_read_ns();
+        },
+        [this] {
+          std::lock_guard<std::mutex> lock(mutex_);
+          pulse_->read(os::monotonic_ns());
+        });
+  }
   if (thermal_) {
     int64_t now_mono_ns = os::monotonic_ns();
     {
@@ -86,8 +97,9 @@ void UpstreamSet::poll_locked() {
     bool update = done && (a->discipline.kind == core::Discipline::Step || a->discipline.clock.is_update);
     double base_ppm = upstreams_->follower().base_frequency_ppm();
     if (update && shape_) shape_->updated(now_mono_ns, base_ppm);
-    // What the frequency does while the temperature's correction holds is what it may earn on.
-    if (update && a->discipline.kind == core::Discipline::Slew && thermal_ && thermal_->holds(now_mono_ns)) {
+    // What the frequency does while the temperature's or the pulse's correction holds is what it
+    // may earn on.
+    if (update && a->discipline.kind == core::Discipline::Slew && held_locked(now_mono_ns)) {
       frequencies_.add(now_mono_ns, base_ppm);
     }
   }
@@ -138,11 +150,15 @@ std::optional<core::UpstreamReference> UpstreamSet::reference() {
 }
 
 double UpstreamSet::drift_bound_locked(int64_t now_mono_ns) const {
-  // A crystal corrected for its temperature may claim the drift its record earned, not PHI.
-  if (thermal_ && thermal_->holds(now_mono_ns)) {
+  // A crystal corrected for its temperature or by a pulse may claim the drift its record earned, not PHI.
+  if (held_locked(now_mono_ns)) {
     if (auto bound = frequencies_.earned_bound_ppm(now_mono_ns)) return *bound;
   }
   return static_cast<double>(proto::kPhiPpm);
+}
+
+bool UpstreamSet::held_locked(int64_t now_mono_ns) const {
+  return (thermal_ && thermal_->holds(now_mono_ns)) || (pulse_ && pulse_->holds(now_mono_ns));
 }
 
 void UpstreamSet::hold(const std::function<void()>& f) {
@@ -164,6 +180,12 @@ std::optional<TemperatureSnapshot> UpstreamSet::thermal() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!thermal_) return std::nullopt;
   return thermal_->snapshot();
+}
+
+std::optional<PulseSnapshot> UpstreamSet::pulse() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!pulse_) return std::nullopt;
+  return pulse_->snapshot(os::monotonic_ns());
 }
 
 }  // namespace lansync::sntpd

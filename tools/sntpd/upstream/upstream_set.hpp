@@ -9,7 +9,9 @@
 // temperature sensor (--temperature) it also reads it and lets the crystal's
 // curve learn from each update (thermal/thermal_keeper.hpp); the curve is
 // saved with the drift.  Without one, the frequency's day is recorded and followed
-// through an outage (thermal/shape_keeper.hpp).  Lock order: the reference keeper's lock, then this
+// through an outage (thermal/shape_keeper.hpp).  With a steady oscillator's pulse
+// (--gps pps:PATH local) the crystal follows the pulse instead of either
+// (thermal/pulse_keeper.hpp).  Lock order: the reference keeper's lock, then this
 // one; never the other way.
 #pragma once
 
@@ -25,6 +27,7 @@
 #include "event_loop.hpp"
 #include "os/clock.hpp"
 #include "status/status_snapshot.hpp"
+#include "thermal/pulse_keeper.hpp"
 #include "thermal/shape_keeper.hpp"
 #include "thermal/thermal_keeper.hpp"
 #include "upstream/upstream_clock.hpp"
@@ -33,15 +36,20 @@ namespace lansync::sntpd {
 
 class Upstreams;
 
+// What holds the crystal's frequency beneath the discipline; at most one of them is there.
+struct FrequencyKeepers {
+  std::unique_ptr<ThermalKeeper> thermal;  // its temperature, learnt (--temperature)
+  std::unique_ptr<ShapeKeeper> shape;      // without a sensor: the day's shape through an outage
+  std::unique_ptr<PulseKeeper> pulse;      // a steady oscillator's pulse (--gps pps:PATH local)
+};
+
 class UpstreamSet {
  public:
   // drift_file: where to save the clock's frequency ("" = nowhere); state_path: the sync-state
-  // file each correction is recorded in ("" = none); thermal: the crystal's temperature, learnt
-  // and compensated (none: no sensor, or the clock is not ours); shape: the day's frequency, where
-  // there is no sensor and the clock is ours.
+  // file each correction is recorded in ("" = none); keepers: what holds the crystal's frequency
+  // (none where the clock is not ours).
   UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams, std::string drift_file,
-              std::string state_path, std::unique_ptr<ThermalKeeper> thermal = nullptr,
-              std::unique_ptr<ShapeKeeper> shape = nullptr);
+              std::string state_path, FrequencyKeepers keepers = {});
   ~UpstreamSet();
 
   // Polls the servers when due and reads their replies as they come; after replies
@@ -76,14 +84,18 @@ class UpstreamSet {
                 std::optional<SelectionSnapshot>& selection);
   // The crystal's temperature and its curve, with a sensor.  Thread-safe.
   std::optional<TemperatureSnapshot> thermal();
+  // The pulse the crystal follows, with one.  Thread-safe.
+  std::optional<PulseSnapshot> pulse();
 
  private:
   // Polls the servers and applies the corrections they ask for, one by one.
   void poll_locked();
   void save_drift_locked();
   // How far the crystal may move from the frequency set (ppm): what the record earned while the
-  // temperature's correction holds, else PHI.
+  // temperature's or the pulse's correction holds, else PHI.
   double drift_bound_locked(int64_t now_mono_ns) const;
+  // The temperature's or the pulse's correction holds the crystal now.
+  bool held_locked(int64_t now_mono_ns) const;
 
   std::string drift_file_;
   std::mutex mutex_;  // upstreams_ and drift_save_failed_: each call whole
@@ -91,6 +103,7 @@ class UpstreamSet {
   UpstreamClock corrections_;  // applies what upstreams_ asks of the clock
   std::unique_ptr<ThermalKeeper> thermal_;
   std::unique_ptr<ShapeKeeper> shape_;
+  std::unique_ptr<PulseKeeper> pulse_;
   core::FrequencyRecord frequencies_;  // the frequency each update set: what a held one may earn
   bool drift_save_failed_ = false;     // warned once until a save works again
 };

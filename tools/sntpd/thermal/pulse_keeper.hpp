@@ -1,0 +1,67 @@
+// A steady oscillator's pulse holding the crystal's frequency in sntpd: --gps pps:PATH local.
+//
+// The pulse of a DS3231's square wave (or any oscillator steadier than the
+// crystal) on a kernel PPS device has no time of its own, only its seconds'
+// length.  PulseKeeper reads the device at every wake-up of the daemon (at
+// least each second), gives each new edge to core/pulse_standard as the
+// crystal's own phase (the edge on our clock, less every correction the clock
+// took: os/clock_compensated's ledger), and every kPulseTuneNs puts the
+// standard's correction beneath the discipline (CompensatedClock::compensate),
+// as chrony's `refclock PPS local` steers the clock it does not select.  The
+// servers then correct a crystal as steady as the pulse; through an outage the
+// clock keeps the pulse's frequency.  Where a pulse is followed the
+// temperature's correction and the day's shape are not: the pulse measures what
+// they would guess.  A device that stops giving edges is said once (and again
+// when they come back): the correction holds at its last value meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/pulse_standard.hpp"
+#include "os/clock_compensated.hpp"
+#include "os/clock_pps.hpp"
+#include "status/status_snapshot.hpp"
+
+namespace lansync::sntpd {
+
+// The device is read this often at the latest: a pulse comes each second.
+inline constexpr int64_t kPulseReadNs = 1'000'000'000;
+// The correction is set again this often (chronyd's refclock poll, 16 s).
+inline constexpr int64_t kPulseTuneNs = 16'000'000'000;
+
+class PulseKeeper {
+ public:
+  // name: as the user gave it ("pps:/dev/pps1"); clock outlives this.
+  PulseKeeper(os::CompensatedClock& clock, os::PpsDevice pps, std::string name);
+
+  // Reads the device at now_mono_ns: a new edge to the standard, and the correction set when due.
+  void read(int64_t now_mono_ns);
+  // When read() is due next (monotonic ns).
+  int64_t next_read_ns() const { return next_read_ns_; }
+  // True while the correction follows the pulse: edges come, and the clock took the correction.
+  // What lets the clock claim a drift its record earned.
+  bool holds(int64_t now_mono_ns) const;
+  PulseSnapshot snapshot(int64_t now_mono_ns) const;
+
+ private:
+  // A new edge, if any; a problem said once.
+  void take_edge(int64_t now_mono_ns);
+  // Puts the standard's correction beneath the discipline.
+  void tune(int64_t now_mono_ns);
+  void note_problem(const std::string& problem);
+
+  os::CompensatedClock& clock_;
+  os::PpsDevice pps_;
+  std::string name_;
+  core::PulseStandard standard_;
+  std::optional<uint32_t> last_sequence_;
+  int64_t next_read_ns_ = 0;
+  int64_t next_tune_ns_ = 0;
+  double correction_ppm_ = 0;  // beneath the discipline now
+  int last_restarts_ = 0;
+  std::string problem_;  // the last problem said; "" while edges come
+  bool compensation_failed_ = false;
+};
+
+}  // namespace lansync::sntpd
