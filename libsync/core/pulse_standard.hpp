@@ -18,8 +18,11 @@
 // correct is the pulse's own error, a constant.  The pulse restarts (a new
 // line, its frequency kept) after kPulseGapS without an edge, or when
 // kPulseJumps edges in a row fall more than kPulseJumpNs from the line's
-// prediction (a pulse that moved, or another one).  Pure: times are
-// monotonic ns, passed in.
+// prediction (a pulse that moved, or another one).  The crystal's frequency
+// against the pulse at the first fit (the reference) is what the correction is
+// reckoned from: kept with the drift, a restart goes on from it, so that the
+// frequency saved beside it still holds however the crystal moved meanwhile.
+// Pure: times are monotonic ns, passed in.
 #pragma once
 
 #include <cstddef>
@@ -54,6 +57,12 @@ class PulseStandard {
   std::optional<double> correction_ppm(int64_t now_ns) const;
   // The correction in use is ppm from t_ns on (its phase is part of the line kept).
   void applied(int64_t t_ns, double ppm);
+  // The crystal against the pulse that the correction is reckoned from (ppm), once known.
+  std::optional<double> reference_ppm() const { return reference_ppm_; }
+  // A reference saved by an earlier run, taken before the first fit (ignored after it).
+  void restore(double reference_ppm) {
+    if (!fit_) reference_ppm_ = reference_ppm;
+  }
 
   // The crystal against the pulse, from the fit (ppm, positive: the crystal is fast); none before it.
   std::optional<double> crystal_ppm() const { return fit_ ? std::optional<double>(fit_->slope_ppm) : std::nullopt; }

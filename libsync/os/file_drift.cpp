@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <sstream>
+#include <string_view>
 
 #include "os/file.hpp"
 
@@ -125,21 +126,52 @@ Status save_frequency(Clock& clock, const std::string& path) {
   return save_frequency(status->frequency_ppm, path);
 }
 
-Status save_frequency(double ppm, const std::string& path, const std::optional<core::ThermalCurve>& curve) {
-  return write_file_atomic(path, fmt::format("{:.3f}\n", ppm) + (curve ? curve_line(*curve) : ""), 0644);
+Status save_frequency(double ppm, const std::string& path, const std::optional<core::ThermalCurve>& curve,
+                      std::optional<double> pulse_ppm) {
+  std::string second = curve ? curve_line(*curve) : "";
+  if (!curve && pulse_ppm) second = fmt::format("pulse crystal_ppm={:.6f}\n", *pulse_ppm);
+  return write_file_atomic(path, fmt::format("{:.3f}\n", ppm) + second, 0644);
 }
 
-OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& path) {
+namespace {
+
+// The drift file's second line ("" where there is none), or why it cannot be read.
+OsResult<std::string> second_line(const std::string& path) {
   auto text = read_small_file(path, kMaxDriftFileBytes);
   if (!text) {
-    if (text.error().code == std::errc::no_such_file_or_directory) return std::optional<core::ThermalCurve>{};
+    if (text.error().code == std::errc::no_such_file_or_directory) return std::string();
     return fail(text.error());
   }
   size_t first = text->find('\n');
-  if (first == std::string::npos) return std::optional<core::ThermalCurve>{};
+  if (first == std::string::npos) return std::string();
   std::string line = text->substr(first + 1);
-  line = line.substr(0, line.find('\n'));
-  if (line.empty()) return std::optional<core::ThermalCurve>{};
+  return line.substr(0, line.find('\n'));
+}
+
+}  // namespace
+
+OsResult<std::optional<double>> read_drift_pulse(const std::string& path) {
+  auto line = second_line(path);
+  if (!line) return fail(line.error());
+  constexpr std::string_view kKey = "pulse crystal_ppm=";
+  if (line->rfind(kKey, 0) != 0) return std::optional<double>{};  // none, or a sensor's curve
+  std::string value = line->substr(kKey.size());
+  char* end = nullptr;
+  errno = 0;
+  double ppm = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0' || errno != 0 || !std::isfinite(ppm) ||
+      std::fabs(ppm) > kMaxFrequencyPpm) {
+    return invalid(path + ":2: pulse: crystal_ppm is not a frequency in ppm: '" + shown(value, 40) + "'");
+  }
+  return std::optional<double>{ppm};
+}
+
+OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& path) {
+  auto text = second_line(path);
+  if (!text) return fail(text.error());
+  const std::string& line = *text;
+  // None; or a pulse's line, written where the crystal followed one.
+  if (line.empty() || line.rfind("pulse ", 0) == 0) return std::optional<core::ThermalCurve>{};
   if (line.rfind("thermal ", 0) != 0)
     return invalid(path + ":2: not a thermal curve: '" + shown(line, 40) + "'");
   auto c = parse_curve(line, path + ":2: thermal: ");

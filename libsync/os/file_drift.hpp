@@ -5,7 +5,10 @@
 // start, it spares a restarted Pi hours of relearning, as chrony's driftfile
 // does.  The file's first line is the frequency in ppm (positive: the clock is
 // sped up); with a temperature sensor, a second line keeps the crystal's curve
-// (core/thermal), as words "thermal key=value ...".  Replaced atomically; a
+// (core/thermal), as words "thermal key=value ..."; with a steady pulse
+// (sntpd --gps pps:PATH local) instead, the crystal's frequency against the
+// pulse where the correction is reckoned from, "pulse crystal_ppm=X"
+// (core/pulse_standard).  Replaced atomically; a
 // reader of the first line alone (an older sntpd) is not disturbed by the second.
 #pragma once
 
@@ -33,12 +36,17 @@ OsResult<std::optional<double>> restore_frequency(Clock& clock, const std::strin
 // Writes clock's current frequency (sync_status) to path, atomically.
 Status save_frequency(Clock& clock, const std::string& path);
 // Writes ppm to path, atomically: the frequency a discipline keeps apart from its slews; and
-// the temperature curve, if any.
+// the temperature curve, if any, else the pulse's reference (pulse_ppm), if any.
 Status save_frequency(double ppm, const std::string& path,
-                      const std::optional<core::ThermalCurve>& curve = std::nullopt);
+                      const std::optional<core::ThermalCurve>& curve = std::nullopt,
+                      std::optional<double> pulse_ppm = std::nullopt);
 
 // The curve path keeps (none: no file, or no curve line).  Errors name the file and line, e.g.
 // "/var/lib/lansync/drift:2: thermal: lag_s is not a number: 'x'".
 OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& path);
+
+// The pulse's reference path keeps (ppm; none: no file, or no pulse line).  Errors name the file
+// and line, e.g. "/var/lib/lansync/drift:2: pulse: crystal_ppm is not a frequency in ppm: 'x'".
+OsResult<std::optional<double>> read_drift_pulse(const std::string& path);
 
 }  // namespace lansync::os

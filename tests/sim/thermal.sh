@@ -13,7 +13,12 @@
 #   NAME_sensor.sh    THERMAL_VARIANT=sensor:   sntpd --temperature RUN/sensor, chronyd's defaults;
 #   NAME_tempcomp.sh  THERMAL_VARIANT=tempcomp: sntpd --temperature RUN/sensor against chronyd
 #                     with `tempcomp RUN/sensor 16 T0 K0 K1 K2`, the coefficients true at steady
-#                     state (thermal.py works them out per seed: T0 is the mean reading).
+#                     state (thermal.py works them out per seed: T0 is the mean reading);
+#   NAME_pps.sh       THERMAL_VARIANT=pps:      a steady oscillator's pulse on /dev/pps0 (a DS3231's
+#                     SQW, a TCXO: 1.5 ppm fast, and 0.2 ppm more or less over the day as its
+#                     compensation misses the room's temperature; PULSE_FREQ, the patch's
+#                     CLKNETSIM_PPS_FREQ "F0,A,P"), no sensor: sntpd --gps pps:/dev/pps0 local
+#                     against chronyd with `refclock PPS /dev/pps0 local`, both beside the server.
 # The sensor (lib.sh's SENSOR_RECORDS: a node of the simulation writes each change of its
 # reading to RUN/sensor) is given only where a daemon reads it.
 # The tests run only the _sensor variants of the scenarios of 40 000 simulated s (temp_hourly,
@@ -22,7 +27,7 @@
 # without a sensor and with chronyd's tempcomp (the comparisons of issue 64, at 18 seeds) and the
 # scenarios with THERMAL_LONG=1 (days of simulated time a run), except a scenario that sets
 # THERMAL_TESTED=1 (temp_outage_6h without a sensor: the day's shape followed through an
-# outage).  THERMAL_TAU_X_S (the environment, for experiments): the crystal's lag behind the
+# outage; temp_load_pps: a DS3231's pulse followed).  THERMAL_TAU_X_S (the environment, for experiments): the crystal's lag behind the
 # SoC (s), in place of the scenario's; e.g. 1, a crystal at the sensor's temperature.
 THERMAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 THERMAL_VARIANT=${THERMAL_VARIANT:-none}
@@ -71,12 +76,22 @@ thermal_scenario() {
       exit "$SKIP"
     fi
   fi
-  if [ "$THERMAL_VARIANT" != none ]; then
+  if [ "$THERMAL_VARIANT" = pps ]; then
+    SNTPD_OPTIONS+=(--gps pps:/dev/pps0 local)
+    CHRONY_OPTIONS+=("refclock PPS /dev/pps0 local")
+    export CLKNETSIM_PPS_FREQ=${PULSE_FREQ:-1.5e-6,2e-7,86400}
+  elif [ "$THERMAL_VARIANT" != none ]; then
     SNTPD_OPTIONS+=(--temperature @RUN@/sensor)
     SENSOR_RECORDS=@RUN@/daemon/thermal/sensor.records
   fi
   sim_setup "$@"
   sim_scenario "$title$([ "$THERMAL_VARIANT" = none ] || echo "; $THERMAL_VARIANT")"
+}
+
+# scenario_conf: the pulse's edges (clknetsim makes them only where the node has a refclock),
+# at the pulse's own seconds (the patch's CLKNETSIM_PPS_FREQ; a generator of 0: no jitter).
+scenario_conf() {
+  if [ "$THERMAL_VARIANT" = pps ]; then echo "node${D}_refclock = (* 0 (normal))"; fi
 }
 
 # scenario_prepare DIR DAEMON SEED: the seed's physics (thermal.py) in DIR/daemon/thermal, a link

@@ -149,5 +149,33 @@ TEST(DriftFile, ABadCurveLineIsAOneLineError) {
   }
 }
 
+TEST(DriftFile, APulsesReferenceIsKeptOnTheSecondLine) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "drift").string();
+  ASSERT_TRUE(save_frequency(-12.5, path, std::nullopt, -13.25));
+  EXPECT_EQ(read(path), "-12.500\npulse crystal_ppm=-13.250000\n");
+  auto got = read_drift_pulse(path);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(*got);
+  EXPECT_DOUBLE_EQ(**got, -13.25);
+  // Not a sensor's curve, nor an error for a reader of curves (the run before had a pulse).
+  auto curve = read_drift_curve(path);
+  ASSERT_TRUE(curve);
+  EXPECT_FALSE(*curve);
+  // The first line is read as ever.
+  EXPECT_EQ(read_drift_file(path).value(), -12.5);
+  // A curve's line is not a pulse's; no file, no reference.
+  write(path, "-1.000\nthermal lag_s=1\n");
+  EXPECT_FALSE(read_drift_pulse(path).value());
+  EXPECT_FALSE(read_drift_pulse((dir.path() / "none").string()).value());
+  for (const char* bad : {"x", "", "1e999", "600", "1.5 ppm"}) {
+    write(path, std::string("-1.000\npulse crystal_ppm=") + bad + "\n");
+    auto r = read_drift_pulse(path);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().message,
+              path + ":2: pulse: crystal_ppm is not a frequency in ppm: '" + bad + "'");
+  }
+}
+
 }  // namespace
 }  // namespace lansync::os

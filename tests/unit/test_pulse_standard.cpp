@@ -121,6 +121,22 @@ TEST(PulseStandard, AGapRestartsItAndTheFrequencyIsKept) {
   EXPECT_NEAR(r.correction_ppm, -1, 0.05);
 }
 
+TEST(PulseStandard, ARestartGoesOnFromTheReferenceSaved) {
+  // A run that learnt the crystal at -5 ppm against the pulse, its correction reckoned from there;
+  // after a power cut the crystal is at -4 ppm (warmer): the correction takes the 1 ppm out at once.
+  PulseStandard before;
+  for (int64_t s = 0; s < 20; ++s) before.add(s * kS, -5000 * s);
+  ASSERT_TRUE(before.reference_ppm());
+  EXPECT_NEAR(*before.reference_ppm(), -5, 1e-6);
+  PulseStandard after;
+  after.restore(*before.reference_ppm());
+  for (int64_t s = 0; s < 16; ++s) after.add(s * kS, 123'456 - 4000 * s);
+  ASSERT_TRUE(after.correction_ppm(15 * kS));
+  EXPECT_NEAR(*after.correction_ppm(15 * kS), -1, 1e-6);
+  after.restore(7);  // too late: the fit has begun
+  EXPECT_NEAR(*after.reference_ppm(), -5, 1e-6);
+}
+
 TEST(PulseStandard, AStrayEdgeIsNotTakenAMovedPulseIs) {
   PulseStandard p;
   int64_t s = 0;

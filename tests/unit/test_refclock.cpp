@@ -260,6 +260,16 @@ TEST(Refclock, ParsesTheGpsWords) {
   EXPECT_EQ((*specs)[1].error_ns, 2'000);
 }
 
+TEST(Refclock, ALocalPulseIsMarked) {
+  auto specs = sntpd::parse_refclocks({"shm:0", "pps:/dev/pps0", "pps:/dev/pps1", "local"});
+  ASSERT_TRUE(specs.ok());
+  ASSERT_EQ(specs->size(), 3u);
+  EXPECT_FALSE((*specs)[1].local);
+  EXPECT_TRUE((*specs)[2].local);
+  EXPECT_EQ((*specs)[2].pps_path, "/dev/pps1");
+  EXPECT_EQ((*specs)[2].text, "pps:/dev/pps1");
+}
+
 TEST(Refclock, RefusesGpsWordsItCannotUseWithOneLine) {
   for (const auto& words : std::vector<std::vector<std::string>>{{"shm:"},
                                                                  {"shm:256"},
@@ -272,7 +282,13 @@ TEST(Refclock, RefusesGpsWordsItCannotUseWithOneLine) {
                                                                  {"shm:0", "error", "2"},
                                                                  {"shm:0", "error", "nan"},
                                                                  {"shm:0", "error", "0.1", "error", "0.2"},
-                                                                 {"shm:\n0"}}) {
+                                                                 {"shm:\n0"},
+                                                                 {"local"},
+                                                                 {"shm:0", "local"},
+                                                                 {"pps:/dev/pps0", "local", "local"},
+                                                                 {"pps:/dev/pps0", "local", "error", "0.1"},
+                                                                 {"pps:/dev/pps0", "error", "0.1", "local"},
+                                                                 {"pps:/dev/pps0", "local", "pps:/dev/pps1", "local"}}) {
     auto specs = sntpd::parse_refclocks(words);
     ASSERT_FALSE(specs.ok()) << words[0];
     EXPECT_EQ(specs.error().message.find('\n'), std::string::npos) << specs.error().message;

@@ -449,6 +449,17 @@ Stop add_refclocks(const Options& opt, os::CompensatedClock& clock, Upstreams& u
   return std::nullopt;
 }
 
+// The pulse's reference the drift file keeps, restored: the frequency saved beside it holds.
+void restore_pulse(const std::string& drift_file, PulseKeeper& pulse) {
+  auto ppm = os::read_drift_pulse(drift_file);
+  if (!ppm) {
+    os::log::warn("--drift-file: {}; the pulse's reference is taken anew", ppm.error().message);
+  } else if (*ppm) {
+    pulse.restore(**ppm);
+    os::log::info("the pulse's reference restored from {} ({:+.3f} ppm)", drift_file, **ppm);
+  }
+}
+
 // --http-tls-cert and --http-tls-key, read now (as root) into sealed memory files for sntpd-web.
 Stop load_tls(const Options& opt, HttpConfig& hc) {
   if (opt.http_tls_cert.empty()) return std::nullopt;
@@ -796,6 +807,7 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
                    "another --gps, and clock control");
     return kUsage;
   }
+  if (keepers.pulse && !opt.drift_file.empty()) restore_pulse(opt.drift_file, *keepers.pulse);
   // A pulse measures what the temperature's curve and the day's shape would guess: neither then.
   if (Stop stop = open_thermal(opt, clock, follows && !keepers.pulse, keepers.thermal)) return *stop;
   if (keepers.pulse && opt.temperature != "auto" && opt.temperature != "none") {

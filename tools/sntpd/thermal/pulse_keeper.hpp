@@ -13,6 +13,8 @@
 // temperature's correction and the day's shape are not: the pulse measures what
 // they would guess.  A device that stops giving edges is said once (and again
 // when they come back): the correction holds at its last value meanwhile.
+// The pulse's reference is saved with the drift and restored at start, so that
+// a restart (a power cut) goes on from the frequency saved.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +45,10 @@ class PulseKeeper {
   // What lets the clock claim a drift its record earned.
   bool holds(int64_t now_mono_ns) const;
   PulseSnapshot snapshot(int64_t now_mono_ns) const;
+  // The crystal's frequency against the pulse the correction is reckoned from: what the drift
+  // file keeps beside the frequency (ppm), and gives back at start.
+  std::optional<double> reference_ppm() const { return standard_.reference_ppm(); }
+  void restore(double reference_ppm) { standard_.restore(reference_ppm); }
 
  private:
   // A new edge, if any; a problem said once.

@@ -115,7 +115,8 @@ void UpstreamSet::save_drift_locked() {
   // The base frequency, not the kernel's: that includes the slew in progress (and the
   // temperature's compensation, which the curve saved beside it gives back at start).
   auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_,
-                               thermal_ ? thermal_->curve() : std::nullopt);
+                               thermal_ ? thermal_->curve() : std::nullopt,
+                               pulse_ ? pulse_->reference_ppm() : std::nullopt);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
   drift_save_failed_ = !st;
 }

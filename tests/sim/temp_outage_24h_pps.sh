@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# temp_outage_24h with a steady oscillator's pulse: sntpd --gps pps:/dev/pps0 local against chronyd's
+# `refclock PPS /dev/pps0 local` (thermal.sh), both beside the server.  For the bench.
+THERMAL_VARIANT=pps
+source "$(dirname "$0")/temp_outage_24h.sh"
