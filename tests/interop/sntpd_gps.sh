@@ -97,4 +97,11 @@ check "...status text: 'receiver : time, no fix'" grep -q "^  receiver       : t
 # --- Bad lines: one message naming the option, exit 2.
 expect_message 2 "--gps shm:x" "--gps" "$BIN/sntpd" --gps shm:x --listen 127.0.0.1:12409
 expect_message 2 "--gps shm:0 error 2" "--gps" "$BIN/sntpd" --gps "shm:0 error 2" --listen 127.0.0.1:12409
+# A steady pulse with nothing to give the time, or with no clock control: nothing to steady.
+expect_message 2 "--gps pps:/dev/pps0 local alone" "--gps pps:PATH local" "$BIN/sntpd" \
+  --gps pps:/dev/pps0 local --listen 127.0.0.1:12409
+expect_message 2 "--gps pps:/dev/pps0 local --no-clock-control" "--gps pps:PATH local" "$BIN/sntpd" \
+  --gps shm:0 --gps pps:/dev/pps0 local --no-clock-control --listen 127.0.0.1:12409
+expect_message 2 "--gps pps:/dev/pps0 local error 0.1" "a local pulse has no time" "$BIN/sntpd" \
+  --gps pps:/dev/pps0 local error 0.1 --listen 127.0.0.1:12409
 finish

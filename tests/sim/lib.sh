@@ -10,7 +10,9 @@
 # ../shared/tools/clknetsim beside the project, with tests/sim/clknetsim.patch applied (what
 # sntpd needs that chronyd does not: SOCK_NONBLOCK/SOCK_CLOEXEC, CLOCK_BOOTTIME, signalfd,
 # capget/capset, and reading a socket until it is empty while another one has a packet; and for
-# both, CLKNETSIM_PPS_STOP: the pulse of the PPS device stops at that simulated time, s).
+# both, CLKNETSIM_PPS_STOP: the pulse of the PPS device stops at that simulated time, s; and
+# CLKNETSIM_PPS_FREQ: the pulse from an oscillator of its own, "F0[,A,P]": F0 fast plus A
+# sin(2 pi t / P), s per s).
 #
 # A scenario script sets what it changes (the variables below), then calls sim_setup and
 # sim_scenario: for each seed, the same simulation twice, once with sntpd as the daemon under

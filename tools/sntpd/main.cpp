@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -425,6 +426,14 @@ Stop add_refclocks(const Options& opt, os::CompensatedClock& clock, Upstreams& u
     os::log::error("{}", specs.error().message);
     return kUsage;
   }
+  // A local pulse has no time: something else must give it, and sntpd must set the clock.
+  bool local = std::any_of(specs->begin(), specs->end(), [](const RefclockSpec& s) { return s.local; });
+  bool timed = upstreams.size() > 0 || specs->size() > (local ? 1U : 0U);
+  if (local && (!timed || opt.no_clock_control)) {
+    os::log::error("--gps pps:PATH local steadies a clock sntpd disciplines: it needs an --upstream or "
+                   "another --gps, and clock control");
+    return kUsage;
+  }
   for (RefclockSpec& spec : *specs) {
     if (!spec.pps_path.empty()) {
       auto pps = os::PpsDevice::open(spec.pps_path);
@@ -802,11 +811,6 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   size_t servers = upstreams->size();
   size_t receivers = upstreams->refclocks();
   bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
-  if (keepers.pulse && !follows) {
-    os::log::error("--gps pps:PATH local steadies a clock sntpd disciplines: it needs an --upstream or "
-                   "another --gps, and clock control");
-    return kUsage;
-  }
   if (keepers.pulse && !opt.drift_file.empty()) restore_pulse(opt.drift_file, *keepers.pulse);
   // A pulse measures what the temperature's curve and the day's shape would guess: neither then.
   if (Stop stop = open_thermal(opt, clock, follows && !keepers.pulse, keepers.thermal)) return *stop;
