@@ -32,8 +32,13 @@ void PulseKeeper::take_edge(int64_t now_mono_ns) {
     note_problem(edge.error().message);
     return;
   }
+  if (first_read_ns_ < 0) first_read_ns_ = now_mono_ns;
   if (!*edge || (*edge)->sequence == last_sequence_) {
-    if (!standard_.locked(now_mono_ns) && standard_.edges() > 0) note_problem("no edge for a while");
+    if (!standard_.locked(now_mono_ns) && standard_.edges() > 0) {
+      note_problem("no edge for a while");
+    } else if (!*edge && now_mono_ns - first_read_ns_ > kPulseSilentNs) {
+      note_problem("no edge yet (is the square wave on, and wired to this device?)");
+    }
     return;
   }
   last_sequence_ = (*edge)->sequence;

@@ -31,6 +31,8 @@ namespace lansync::sntpd {
 inline constexpr int64_t kPulseReadNs = 1'000'000'000;
 // The correction is set again this often (chronyd's refclock poll, 16 s).
 inline constexpr int64_t kPulseTuneNs = 16'000'000'000;
+// A device that gave no edge this long after start is said to be silent.
+inline constexpr int64_t kPulseSilentNs = 8'000'000'000;
 
 class PulseKeeper {
  public:
@@ -63,6 +65,7 @@ class PulseKeeper {
   core::PulseStandard standard_;
   std::optional<uint32_t> last_sequence_;
   int64_t next_read_ns_ = 0;
+  int64_t first_read_ns_ = -1;  // monotonic
   int64_t next_tune_ns_ = 0;
   double correction_ppm_ = 0;  // beneath the discipline now
   int last_restarts_ = 0;
