@@ -29,7 +29,7 @@ check "status: exit 0" [ "$RC" -eq 0 ]
 check "status: human report" grep -q "^Synchronized     : yes, serving stratum 7" <<<"$human"
 run_capture j "$BIN/sntpd" status --json --control "$WORK/conf.sock"
 check "status --json: one JSON object with the documented keys" \
-  [ "$(jq -c 'keys_unsorted' <<<"$j")" = '["version","uptime_s","reference","clock","timestamps","upstreams","selection","counters","clients","http","mqtt","temperature"]' ]
+  [ "$(jq -c 'keys_unsorted' <<<"$j")" = '["version","uptime_s","reference","clock","timestamps","upstreams","selection","counters","clients","http","mqtt","temperature","pulse"]' ]
 check "status --json: counters" \
   [ "$(jq -c '.counters | keys_unsorted' <<<"$j")" = '["requests","replies","interleaved_replies","passive_replies","kod_sent","dropped","dropped_total","send_errors","tx_timestamps","broadcasts_sent"]' ]
 check "status --json: replies counted ($(jq .counters.replies <<<"$j"))" [ "$(jq .counters.replies <<<"$j")" -ge 2 ]

@@ -266,6 +266,48 @@ TEST(SntpdStatus, MqttCounters) {
   EXPECT_EQ(metrics_text(synchronized_snapshot()).find("sntpd_mqtt_"), std::string::npos);  // no --mqtt
 }
 
+// A local pulse holding the crystal (--gps pps:PATH local): in the JSON, in the text and in the metrics.
+TEST(SntpdStatus, LocalPulse) {
+  StatusSnapshot s = synchronized_snapshot();
+  EXPECT_TRUE(status_json(s)["pulse"].is_null());  // none without one
+  EXPECT_EQ(status_text(s).find("Pulse"), std::string::npos);
+  EXPECT_EQ(metrics_text(s).find("sntpd_pulse_"), std::string::npos);
+  s.pulse = PulseSnapshot{"pps:/dev/pps1", true, "", 1.234, -12.345, 2'100, 1};
+  nlohmann::ordered_json j = status_json(s)["pulse"];
+  EXPECT_EQ(j["device"], "pps:/dev/pps1");
+  EXPECT_EQ(j["locked"], true);
+  EXPECT_TRUE(j["problem"].is_null());
+  EXPECT_DOUBLE_EQ(j["correction_ppm"].get<double>(), 1.234);
+  EXPECT_DOUBLE_EQ(j["crystal_ppm"].get<double>(), -12.345);
+  EXPECT_EQ(j["jitter_ns"], 2'100);
+  EXPECT_EQ(j["restarts"], 1);
+  std::string text = status_text(s);
+  EXPECT_NE(text.find("Pulse            : pps:/dev/pps1, followed, correction +1.234 ppm\n"
+                      "  crystal        : -12.345 ppm against the pulse, jitter 2.1 us, 1 restart\n"),
+            std::string::npos)
+      << text;
+  std::string m = metrics_text(s);
+  EXPECT_NE(m.find("sntpd_pulse_locked 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("sntpd_pulse_correction_ppm 1.234\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_pulse_crystal_ppm -12.345\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_pulse_jitter_seconds 2.1e-06\n"), std::string::npos);
+  EXPECT_NE(m.find("sntpd_pulse_restarts_total 1\n"), std::string::npos);
+  // Lost, and before a fit: the problem said, the crystal unknown.
+  s.pulse = PulseSnapshot{"pps:/dev/pps1", false, "no edge for 8 s", 0.5, {}, 0, 2};
+  j = status_json(s)["pulse"];
+  EXPECT_EQ(j["problem"], "no edge for 8 s");
+  EXPECT_TRUE(j["crystal_ppm"].is_null());
+  text = status_text(s);
+  EXPECT_NE(
+      text.find("Pulse            : pps:/dev/pps1, not followed (no edge for 8 s), correction +0.500 ppm\n"
+                "  crystal        : no fit yet, 2 restarts\n"),
+      std::string::npos)
+      << text;
+  m = metrics_text(s);
+  EXPECT_NE(m.find("sntpd_pulse_locked 0\n"), std::string::npos);
+  EXPECT_EQ(m.find("\nsntpd_pulse_crystal_ppm "), std::string::npos);  // no sample
+}
+
 TEST(SntpdStatus, UnsynchronizedText) {
   StatusSnapshot s;
   s.reference.detail = "no reference";

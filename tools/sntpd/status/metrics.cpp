@@ -187,6 +187,20 @@ void temperature_metrics(PrometheusText& m, const TemperatureSnapshot& t) {
         t.curve ? std::optional<double>(t.curve->residual_us * 1e-6) : std::nullopt);
 }
 
+void pulse_metrics(PrometheusText& m, const PulseSnapshot& p) {
+  gauge(m, "sntpd_pulse_locked",
+        "1 while the local pulse's edges come and are followed (--gps pps:PATH local), else 0.",
+        p.locked ? 1.0 : 0.0);
+  gauge(m, "sntpd_pulse_correction_ppm",
+        "The local pulse's correction applied beneath the discipline (positive: sped up).", p.correction_ppm);
+  gauge(m, "sntpd_pulse_crystal_ppm", "The crystal's frequency against the local pulse (positive: fast).",
+        p.crystal_ppm);
+  gauge(m, "sntpd_pulse_jitter_seconds",
+        "The local pulse's edges' scatter about the line fitted to them (RMS).", to_seconds(p.jitter_ns));
+  counter(m, "sntpd_pulse_restarts_total", "Times the local pulse was lost or moved and followed again.",
+          static_cast<uint64_t>(p.restarts));
+}
+
 }  // namespace
 
 std::string metrics_text(const StatusSnapshot& s) {
@@ -202,6 +216,7 @@ std::string metrics_text(const StatusSnapshot& s) {
   if (s.http) http_metrics(m, *s.http);
   if (s.mqtt) mqtt_metrics(m, *s.mqtt);
   if (s.temperature) temperature_metrics(m, *s.temperature);
+  if (s.pulse) pulse_metrics(m, *s.pulse);
   return m.text();
 }
 

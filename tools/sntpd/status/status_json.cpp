@@ -184,6 +184,18 @@ ordered_json temperature_json(const TemperatureSnapshot& t) {
   return j;
 }
 
+ordered_json pulse_json(const PulseSnapshot& p) {
+  ordered_json j;
+  j["device"] = p.device;
+  j["locked"] = p.locked;
+  j["problem"] = p.problem.empty() ? ordered_json(nullptr) : ordered_json(p.problem);
+  j["correction_ppm"] = p.correction_ppm;
+  j["crystal_ppm"] = p.crystal_ppm ? ordered_json(*p.crystal_ppm) : ordered_json(nullptr);
+  j["jitter_ns"] = p.jitter_ns;
+  j["restarts"] = p.restarts;
+  return j;
+}
+
 }  // namespace
 
 ordered_json seconds_or_null(const std::optional<int64_t>& ns) {
@@ -222,6 +234,7 @@ ordered_json status_json(const StatusSnapshot& s) {
   j["http"] = s.http ? http_json(*s.http) : ordered_json(nullptr);
   j["mqtt"] = s.mqtt ? mqtt_json(*s.mqtt) : ordered_json(nullptr);
   j["temperature"] = s.temperature ? temperature_json(*s.temperature) : ordered_json(nullptr);
+  j["pulse"] = s.pulse ? pulse_json(*s.pulse) : ordered_json(nullptr);
   return j;
 }
 

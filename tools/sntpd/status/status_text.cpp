@@ -176,6 +176,17 @@ void temperature_lines(Out out, const TemperatureSnapshot& t) {
                  c.min_c, c.max_c, c.residual_us);
 }
 
+void pulse_lines(Out out, const PulseSnapshot& p) {
+  std::string state = p.locked ? "followed" : "not followed";
+  if (!p.problem.empty()) state += " (" + p.problem + ")";
+  fmt::format_to(out, "Pulse            : {}, {}, correction {:+.3f} ppm\n", p.device, state,
+                 p.correction_ppm);
+  std::string fit = p.crystal_ppm ? fmt::format("{:+.3f} ppm against the pulse, jitter {:.1f} us",
+                                                *p.crystal_ppm, static_cast<double>(p.jitter_ns) / 1e3)
+                                  : "no fit yet";
+  fmt::format_to(out, "  crystal        : {}, {} restart{}\n", fit, p.restarts, p.restarts == 1 ? "" : "s");
+}
+
 }  // namespace
 
 std::string status_text(const StatusSnapshot& s) {
@@ -191,6 +202,7 @@ std::string status_text(const StatusSnapshot& s) {
   if (s.http) http_lines(out, *s.http);
   if (s.mqtt) mqtt_lines(out, *s.mqtt);
   if (s.temperature) temperature_lines(out, *s.temperature);
+  if (s.pulse) pulse_lines(out, *s.pulse);
   return text;
 }
 
