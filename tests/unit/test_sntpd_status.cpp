@@ -279,7 +279,7 @@ TEST(SntpdStatus, LocalPulse) {
   EXPECT_TRUE(j["problem"].is_null());
   EXPECT_DOUBLE_EQ(j["correction_ppm"].get<double>(), 1.234);
   EXPECT_DOUBLE_EQ(j["crystal_ppm"].get<double>(), -12.345);
-  EXPECT_EQ(j["jitter_ns"], 2'100);
+  EXPECT_DOUBLE_EQ(j["jitter_s"].get<double>(), 2.1e-6);
   EXPECT_EQ(j["restarts"], 1);
   std::string text = status_text(s);
   EXPECT_NE(text.find("Pulse            : pps:/dev/pps1, followed, correction +1.234 ppm\n"

@@ -191,7 +191,7 @@ ordered_json pulse_json(const PulseSnapshot& p) {
   j["problem"] = p.problem.empty() ? ordered_json(nullptr) : ordered_json(p.problem);
   j["correction_ppm"] = p.correction_ppm;
   j["crystal_ppm"] = p.crystal_ppm ? ordered_json(*p.crystal_ppm) : ordered_json(nullptr);
-  j["jitter_ns"] = p.jitter_ns;
+  j["jitter_s"] = seconds_or_null(p.jitter_ns);
   j["restarts"] = p.restarts;
   return j;
 }
