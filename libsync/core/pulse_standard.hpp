@@ -65,7 +65,9 @@ class PulseStandard {
   }
 
   // The crystal against the pulse, from the fit (ppm, positive: the crystal is fast); none before it.
-  std::optional<double> crystal_ppm() const { return fit_ ? std::optional<double>(fit_->slope_ppm) : std::nullopt; }
+  std::optional<double> crystal_ppm() const {
+    return fit_ ? std::optional<double>(fit_->slope_ppm) : std::nullopt;
+  }
   // The edges' scatter about the fit (ns, RMS): the pulse's and the interrupt's jitter.
   double jitter_ns() const { return fit_ ? fit_->residual_ns : 0; }
   size_t edges() const { return edges_.size(); }

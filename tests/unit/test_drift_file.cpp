@@ -172,8 +172,7 @@ TEST(DriftFile, APulsesReferenceIsKeptOnTheSecondLine) {
     write(path, std::string("-1.000\npulse crystal_ppm=") + bad + "\n");
     auto r = read_drift_pulse(path);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().message,
-              path + ":2: pulse: crystal_ppm is not a frequency in ppm: '" + bad + "'");
+    EXPECT_EQ(r.error().message, path + ":2: pulse: crystal_ppm is not a frequency in ppm: '" + bad + "'");
   }
 }
 

@@ -83,11 +83,11 @@ TEST(PulseStandard, ASteadyCrystalIsLeftAlone) {
 TEST(PulseStandard, AWarmingCrystalIsHeldOnTheLine) {
   // A load step: the crystal 3 ppm faster, with a time constant of five minutes, and back.
   Crystal r{[](double t) {
-          double up = t < 1200 ? 0 : 3 * (1 - std::exp(-(t - 1200) / 300));
-          double down = t < 4000 ? 0 : -3 * (1 - std::exp(-(t - 4000) / 300));
-          return -12.5 + up + down;
-        },
-        1000};
+              double up = t < 1200 ? 0 : 3 * (1 - std::exp(-(t - 1200) / 300));
+              double down = t < 4000 ? 0 : -3 * (1 - std::exp(-(t - 4000) / 300));
+              return -12.5 + up + down;
+            },
+            1000};
   r.go(0, 3000);
   // Held: the correction took the 3 ppm out, and the phase stayed within microseconds of the
   // line, where holding the frequency would have been 3 ppm * 1800 s = 5.4 ms off.

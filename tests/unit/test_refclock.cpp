@@ -271,24 +271,25 @@ TEST(Refclock, ALocalPulseIsMarked) {
 }
 
 TEST(Refclock, RefusesGpsWordsItCannotUseWithOneLine) {
-  for (const auto& words : std::vector<std::vector<std::string>>{{"shm:"},
-                                                                 {"shm:256"},
-                                                                 {"shm:-1"},
-                                                                 {"shm:1x"},
-                                                                 {"/dev/pps0"},
-                                                                 {"error", "0.1"},
-                                                                 {"shm:0", "error"},
-                                                                 {"shm:0", "error", "0"},
-                                                                 {"shm:0", "error", "2"},
-                                                                 {"shm:0", "error", "nan"},
-                                                                 {"shm:0", "error", "0.1", "error", "0.2"},
-                                                                 {"shm:\n0"},
-                                                                 {"local"},
-                                                                 {"shm:0", "local"},
-                                                                 {"pps:/dev/pps0", "local", "local"},
-                                                                 {"pps:/dev/pps0", "local", "error", "0.1"},
-                                                                 {"pps:/dev/pps0", "error", "0.1", "local"},
-                                                                 {"pps:/dev/pps0", "local", "pps:/dev/pps1", "local"}}) {
+  for (const auto& words :
+       std::vector<std::vector<std::string>>{{"shm:"},
+                                             {"shm:256"},
+                                             {"shm:-1"},
+                                             {"shm:1x"},
+                                             {"/dev/pps0"},
+                                             {"error", "0.1"},
+                                             {"shm:0", "error"},
+                                             {"shm:0", "error", "0"},
+                                             {"shm:0", "error", "2"},
+                                             {"shm:0", "error", "nan"},
+                                             {"shm:0", "error", "0.1", "error", "0.2"},
+                                             {"shm:\n0"},
+                                             {"local"},
+                                             {"shm:0", "local"},
+                                             {"pps:/dev/pps0", "local", "local"},
+                                             {"pps:/dev/pps0", "local", "error", "0.1"},
+                                             {"pps:/dev/pps0", "error", "0.1", "local"},
+                                             {"pps:/dev/pps0", "local", "pps:/dev/pps1", "local"}}) {
     auto specs = sntpd::parse_refclocks(words);
     ASSERT_FALSE(specs.ok()) << words[0];
     EXPECT_EQ(specs.error().message.find('\n'), std::string::npos) << specs.error().message;

@@ -32,8 +32,8 @@ TEST(CorrectionLedger, KeepsItsLastChanges) {
   CorrectionLedger l;
   for (int64_t i = 0; i < 40; ++i) l.set_frequency(i * kS, i % 2 == 0 ? 100 : -100);  // 100 us up, down
   EXPECT_EQ(l.total_ns(40 * kS), 0);
-  EXPECT_EQ(l.total_ns(39 * kS + kS / 2), 50 * kUs);   // in the last change's second, going down
-  EXPECT_EQ(l.total_ns(30 * kS + kS / 4), 25 * kUs);   // the tenth change back, going up
+  EXPECT_EQ(l.total_ns(39 * kS + kS / 2), 50 * kUs);  // in the last change's second, going down
+  EXPECT_EQ(l.total_ns(30 * kS + kS / 4), 25 * kUs);  // the tenth change back, going up
   // Before the oldest kept (24 s): as if its frequency (up) had run.
   EXPECT_EQ(l.total_ns(23 * kS), -100 * kUs);
 }

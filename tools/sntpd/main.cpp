@@ -430,8 +430,9 @@ Stop add_refclocks(const Options& opt, os::CompensatedClock& clock, Upstreams& u
   bool local = std::any_of(specs->begin(), specs->end(), [](const RefclockSpec& s) { return s.local; });
   bool timed = upstreams.size() > 0 || specs->size() > (local ? 1U : 0U);
   if (local && (!timed || opt.no_clock_control)) {
-    os::log::error("--gps pps:PATH local steadies a clock sntpd disciplines: it needs an --upstream or "
-                   "another --gps, and clock control");
+    os::log::error(
+        "--gps pps:PATH local steadies a clock sntpd disciplines: it needs an --upstream or "
+        "another --gps, and clock control");
     return kUsage;
   }
   for (RefclockSpec& spec : *specs) {
@@ -786,6 +787,21 @@ UpstreamConfig upstream_config(const Options& opt) {
   return uc;
 }
 
+// What holds the crystal's frequency beside a local pulse (keepers.pulse, restored from the drift
+// file here): the temperature's curve, else the day's shape, where sntpd disciplines the clock.
+Stop open_keepers(const Options& opt, os::CompensatedClock& clock, bool follows, FrequencyKeepers& keepers) {
+  if (keepers.pulse && !opt.drift_file.empty()) restore_pulse(opt.drift_file, *keepers.pulse);
+  // A pulse measures what the temperature's curve and the day's shape would guess: neither then.
+  if (Stop stop = open_thermal(opt, clock, follows && !keepers.pulse, keepers.thermal)) return *stop;
+  if (keepers.pulse && opt.temperature != "auto" && opt.temperature != "none") {
+    os::log::info("--temperature {} is not followed: the crystal follows the pulse",
+                  os::shown(opt.temperature));
+  }
+  // Without a sensor, the day's frequency is followed through an outage.
+  if (follows && !keepers.thermal && !keepers.pulse) keepers.shape = std::make_unique<ShapeKeeper>(clock);
+  return std::nullopt;
+}
+
 // Opens everything as root, drops privileges, runs until stopped.
 int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   // The clock every part sets, with the crystal's temperature compensated beneath it.
@@ -811,14 +827,7 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   size_t servers = upstreams->size();
   size_t receivers = upstreams->refclocks();
   bool follows = uc.clock_control && !upstreams->empty();  // sntpd disciplines the clock
-  if (keepers.pulse && !opt.drift_file.empty()) restore_pulse(opt.drift_file, *keepers.pulse);
-  // A pulse measures what the temperature's curve and the day's shape would guess: neither then.
-  if (Stop stop = open_thermal(opt, clock, follows && !keepers.pulse, keepers.thermal)) return *stop;
-  if (keepers.pulse && opt.temperature != "auto" && opt.temperature != "none") {
-    os::log::info("--temperature {} is not followed: the crystal follows the pulse", os::shown(opt.temperature));
-  }
-  // Without a sensor, the day's frequency is followed through an outage.
-  if (follows && !keepers.thermal && !keepers.pulse) keepers.shape = std::make_unique<ShapeKeeper>(clock);
+  if (Stop stop = open_keepers(opt, clock, follows, keepers)) return *stop;
 
   Daemon daemon(clock, opt, std::move(state), std::move(upstreams), std::move(keepers));
   HttpConfig hc;

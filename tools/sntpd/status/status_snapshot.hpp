@@ -88,13 +88,13 @@ struct TemperatureSnapshot {
 
 // A steady oscillator's pulse holding the crystal's frequency (--gps pps:PATH local).
 struct PulseSnapshot {
-  std::string device;                // as given: "pps:/dev/pps1"
-  bool locked = false;               // its edges come and are followed
-  std::string problem;               // why not, when it says; "" while edges come
-  double correction_ppm = 0;         // beneath the discipline now (positive: sped up)
+  std::string device;                 // as given: "pps:/dev/pps1"
+  bool locked = false;                // its edges come and are followed
+  std::string problem;                // why not, when it says; "" while edges come
+  double correction_ppm = 0;          // beneath the discipline now (positive: sped up)
   std::optional<double> crystal_ppm;  // the crystal against the pulse (positive: fast); none before a fit
-  int64_t jitter_ns = 0;             // the edges' RMS scatter about the fit
-  int restarts = 0;                  // times it was lost or moved and followed again
+  int64_t jitter_ns = 0;              // the edges' RMS scatter about the fit
+  int restarts = 0;                   // times it was lost or moved and followed again
 };
 
 // How the served sockets stamp datagrams: what T2 and T3 are worth.

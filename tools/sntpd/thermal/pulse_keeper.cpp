@@ -16,9 +16,10 @@ void PulseKeeper::read(int64_t now_mono_ns) {
   take_edge(now_mono_ns);
   if (standard_.restarts() != last_restarts_) {
     last_restarts_ = standard_.restarts();
-    os::log::warn("{}: the pulse was lost or moved; following it again from its next edges (its "
-                  "frequency kept)",
-                  name_);
+    os::log::warn(
+        "{}: the pulse was lost or moved; following it again from its next edges (its "
+        "frequency kept)",
+        name_);
   }
   if (now_mono_ns >= next_tune_ns_) {
     next_tune_ns_ = now_mono_ns + kPulseTuneNs;
@@ -55,13 +56,16 @@ void PulseKeeper::tune(int64_t now_mono_ns) {
   std::optional<double> ppm = standard_.correction_ppm(now_mono_ns);
   if (!ppm || !standard_.locked(now_mono_ns)) return;  // held at its last value
   if (std::fabs(*ppm - correction_ppm_) < kThermalRetunePpm) return;
-  if (std::fabs(*ppm) >= core::kMaxPulseCorrectionPpm && std::fabs(correction_ppm_) < core::kMaxPulseCorrectionPpm) {
-    os::log::warn("{}: the crystal is {:+.0f} ppm or more from where it was against the pulse: not a "
-                  "steady second; the correction is held at its limit",
-                  name_, *ppm);
+  if (std::fabs(*ppm) >= core::kMaxPulseCorrectionPpm &&
+      std::fabs(correction_ppm_) < core::kMaxPulseCorrectionPpm) {
+    os::log::warn(
+        "{}: the crystal is {:+.0f} ppm or more from where it was against the pulse: not a "
+        "steady second; the correction is held at its limit",
+        name_, *ppm);
   }
   auto st = clock_.compensate(*ppm);
-  if (!st && !compensation_failed_) os::log::warn("{}: cannot correct the clock: {}", name_, st.error().message);
+  if (!st && !compensation_failed_)
+    os::log::warn("{}: cannot correct the clock: {}", name_, st.error().message);
   compensation_failed_ = !st;
   if (!st) return;
   if (correction_ppm_ == 0) os::log::info("{}: the crystal follows the pulse ({:+.3f} ppm)", name_, *ppm);
