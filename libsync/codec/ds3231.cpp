@@ -130,6 +130,11 @@ uint8_t encode_control(const Control& c) {
                               set_bit(c.alarm2_enable, 1) | set_bit(c.alarm1_enable, 0));
 }
 
+uint16_t square_wave_hz(const Control& c) {
+  constexpr uint16_t kHz[4] = {1, 1024, 4096, 8192};
+  return c.intcn ? 0 : kHz[c.rate_select & 0x03];
+}
+
 StatusFlags decode_status(uint8_t reg) {
   StatusFlags s;
   s.osf = bit(reg, 7);

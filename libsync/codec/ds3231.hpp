@@ -96,6 +96,9 @@ struct Control {
 };
 Control decode_control(uint8_t reg);
 uint8_t encode_control(const Control& c);
+// The square wave on the INT/SQW pin, in Hz: 0 when INTCN gives the pin to the
+// alarms (no square wave), else 1, 1024, 4096 or 8192 as RS2, RS1 select.
+uint16_t square_wave_hz(const Control& c);
 
 // Status register 0Fh.  OSF, A2F and A1F can only be cleared by writing 0; BSY is read-only.
 struct StatusFlags {
@@ -110,6 +113,8 @@ inline constexpr uint8_t kStatusEn32khz = 0x08;
 inline constexpr uint8_t kStatusBusy = 0x04;
 inline constexpr uint8_t kControlConv = 0x20;
 inline constexpr uint8_t kControlEosc = 0x80;
+inline constexpr uint8_t kControlIntcn = 0x04;
+inline constexpr uint8_t kControlRateSelect = 0x18;  // RS2, RS1
 StatusFlags decode_status(uint8_t reg);
 uint8_t encode_status(const StatusFlags& s);
 

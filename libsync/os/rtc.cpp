@@ -36,6 +36,8 @@ OsResult<Ds3231Details> Rtc::read_details() {
 
 Status Rtc::write_aging(int8_t) { return ds3231_only(name(), "aging offset"); }
 
+OsResult<uint16_t> Rtc::write_square_wave(bool) { return ds3231_only(name(), "square-wave output"); }
+
 OsResult<std::unique_ptr<Rtc>> open_rtc(const RtcChoice& choice) {
   if (!choice.device.empty() && choice.bus >= 0)
     return invalid("choose an RTC device or an I2C bus, not both");

@@ -3,8 +3,9 @@
 // Two back ends: the kernel's /dev/rtcN (os/rtc_kernel.hpp), and a DS3231
 // spoken to directly over /dev/i2c-N (os/rtc_ds3231.hpp) for when no kernel
 // driver is bound; only the second reaches the DS3231's oscillator-stop flag,
-// aging offset and temperature (Linux's rtc-ds1307 driver exposes none of
-// them).  RTCs count whole seconds, and lansync keeps them in UTC, as Linux does.
+// aging offset, temperature and square wave (Linux's rtc-ds1307 driver
+// exposes none of them through /dev/rtcN).  RTCs count whole seconds, and
+// lansync keeps them in UTC, as Linux does.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,8 @@ struct Ds3231Details {
   bool stop_on_battery = false;  // EOSC set: the oscillator stops on battery, time is lost at power-off
   bool twelve_hour = false;      // the hours register is in 12-hour mode
   bool busy = false;             // a temperature conversion is running
+  uint16_t square_wave_hz = 0;   // the INT/SQW pin's square wave: 0 (the alarm interrupt, INTCN), 1, 1024,
+                                 // 4096 or 8192 Hz
 };
 
 class Rtc {
@@ -48,6 +51,10 @@ class Rtc {
   // Writes the DS3231's aging offset (-128..127) and starts a conversion so
   // that it takes effect now, not at the next 64 s conversion.  DS3231 only.
   virtual Status write_aging(int8_t steps);
+  // Sets the DS3231's INT/SQW pin to a 1 Hz square wave (one_hz) or to the
+  // alarm interrupt it powers on as, control's other bits kept; returns the
+  // square wave before, in Hz (0: none).  DS3231 only.
+  virtual OsResult<uint16_t> write_square_wave(bool one_hz);
 };
 
 inline constexpr const char* kDefaultRtcDevice = "/dev/rtc0";

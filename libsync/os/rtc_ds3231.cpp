@@ -72,6 +72,7 @@ OsResult<Ds3231Details> Ds3231Rtc::read_details() {
   d.busy = s.busy;
   d.stop_on_battery = c.stop_on_battery;
   d.twelve_hour = ds::is_twelve_hour(regs[ds::kRegHours]);
+  d.square_wave_hz = ds::square_wave_hz(c);
   return d;
 }
 
@@ -85,6 +86,15 @@ Status Ds3231Rtc::write_aging(int8_t steps) {
   if ((cs[1] & ds::kStatusBusy) != 0 || (cs[0] & ds::kControlConv) != 0) return ok();
   uint8_t control = static_cast<uint8_t>(cs[0] | ds::kControlConv);
   return write_registers(ds::kRegControl, &control, 1);
+}
+
+OsResult<uint16_t> Ds3231Rtc::write_square_wave(bool one_hz) {
+  // Read, modify, write of control (0Eh) alone: the time is not touched.
+  uint8_t control = 0;
+  if (auto st = read_registers(ds::kRegControl, &control, 1); !st) return fail(st.error());
+  uint8_t next = proto::ds3231_control_for_square_wave(control, one_hz);
+  if (auto st = write_registers(ds::kRegControl, &next, 1); !st) return fail(st.error());
+  return ds::square_wave_hz(ds::decode_control(control));
 }
 
 }  // namespace lansync::os

@@ -1,4 +1,4 @@
-// A DS3231 over I2C, without a kernel driver: time, OSF, aging offset and temperature.
+// A DS3231 over I2C, without a kernel driver: time, OSF, aging offset, temperature and square wave.
 //
 // Register layout in codec/ds3231.hpp.  Reads take the time and the status
 // register in one transfer (the chip latches its time at the START), so the
@@ -27,6 +27,7 @@ class Ds3231Rtc final : public Rtc {
   Status set_time(int64_t unix_s) override;
   OsResult<Ds3231Details> read_details() override;
   Status write_aging(int8_t steps) override;
+  OsResult<uint16_t> write_square_wave(bool one_hz) override;
 
  private:
   Status read_registers(uint8_t first, uint8_t* out, size_t n);

@@ -40,4 +40,10 @@ void ds3231_control_status_after_set(uint8_t control, uint8_t status, uint8_t ou
   out[1] = static_cast<uint8_t>(status & ~ds::kStatusOsf);
 }
 
+uint8_t ds3231_control_for_square_wave(uint8_t control, bool one_hz) {
+  auto kept = static_cast<uint8_t>(control & ~ds::kControlConv);
+  if (one_hz) return static_cast<uint8_t>(kept & ~(ds::kControlIntcn | ds::kControlRateSelect));
+  return static_cast<uint8_t>(kept | ds::kControlIntcn);
+}
+
 }  // namespace lansync::proto

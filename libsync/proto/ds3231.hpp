@@ -9,7 +9,9 @@
 // its second starts with the write; then control (0Eh) with EOSC clear (the
 // oscillator keeps running on battery, as Linux's driver sets it) and CONV
 // clear (a conversion in progress is not restarted), and status (0Fh) with
-// OSF clear, the alarm flags as read.  Freestanding, like the codec.
+// OSF clear, the alarm flags as read.  Setting the INT/SQW pin (a 1 Hz square
+// wave, or the alarm interrupt) rewrites control alone.  Freestanding, like
+// the codec.
 #pragma once
 
 #include <stddef.h>
@@ -50,5 +52,11 @@ Result<Unit, codec::ds3231::Error> ds3231_time_registers(int64_t unix_s, bool tw
 // Control (0Eh) and status (0Fh) to write after the time, from the values
 // read: EOSC, CONV and OSF clear, the rest kept.
 void ds3231_control_status_after_set(uint8_t control, uint8_t status, uint8_t out[2]);
+
+// Control (0Eh) to write for the INT/SQW pin, from the value read: one_hz, a
+// 1 Hz square wave (INTCN, RS2 and RS1 clear: a PPS from the TCXO); else the
+// alarm interrupt, the pin's power-on use (INTCN set, no square wave).  CONV
+// clear, as after a set; the rest kept, BBSQW (the wave on battery) included.
+uint8_t ds3231_control_for_square_wave(uint8_t control, bool one_hz);
 
 }  // namespace lansync::proto

@@ -16,6 +16,11 @@ expect_message 2 "two actions" "choose one of" "$R" --hctosys show
 expect_message 2 "--hctosys with --systohc" "--hctosys excludes --systohc" "$R" --hctosys --systohc
 expect_message 2 "--aging out of range" "--aging" "$R" --aging 128
 expect_message 2 "--aging not a number" "--aging" "$R" --aging x
+expect_message 2 "--square-wave, a rate it does not set" "--square-wave: 2hz not in {1hz,off}" "$R" --square-wave 2hz
+expect_message 2 "--square-wave without a value" "--square-wave" "$R" --square-wave
+expect_message 2 "--square-wave with --aging" "--aging excludes --square-wave" "$R" --aging 3 --square-wave 1hz
+expect_message 2 "--square-wave with show" "choose one of" "$R" show --square-wave 1hz
+expect_message 2 "--json with --square-wave" "--json goes with show only" "$R" --square-wave off --json
 expect_message 2 "--device with --bus" "--device excludes --bus" "$R" --device /dev/rtc0 --bus 1
 expect_message 2 "--force without --systohc" "--force requires --systohc" "$R" --force
 expect_message 2 "--max-age without --systohc" "--max-age requires --systohc" "$R" --max-age 60
@@ -24,6 +29,7 @@ expect_message 2 "trim without --from" "--from is required" "$R" trim
 expect_message 2 "unknown option" "--bogus" "$R" --bogus
 expect_exit 0 "rtcset --help" "$R" --help
 check "--help names every form" bash -c "'$R' --help | grep -q -- 'trim --from FILE \[--apply\]'"
+check "--help names --square-wave's form" bash -c "'$R' --help | grep -qF -- 'rtcset --square-wave 1hz|off'"
 expect_exit 0 "rtcset --version" "$R" --version
 
 # No RTC: exit 1, naming what is missing.
@@ -36,6 +42,10 @@ expect_message 1 "a file that is no RTC" "/dev/null is not an RTC (RTC_RD_TIME)"
 expect_message 1 "show --json on no RTC" "/dev/null is not an RTC" "$R" show --json --device /dev/null
 expect_message 1 "--aging through the kernel" "/dev/null: the kernel's RTC interface does not give the DS3231's" \
   "$R" --aging 3 --device /dev/null
+expect_message 1 "--square-wave through the kernel" \
+  "/dev/null: the kernel's RTC interface does not give the DS3231's square-wave output; reach the chip over I2C" \
+  "$R" --square-wave 1hz --device /dev/null
+expect_message 1 "--square-wave on a missing bus" "cannot open /dev/i2c-99" "$R" --square-wave off --bus 99
 
 # --hctosys that cannot read the RTC: exit 1, and no sync-state record.
 state="$WORK/state/sync-state.json"

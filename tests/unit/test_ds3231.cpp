@@ -1,4 +1,5 @@
-// Unit vectors for the DS3231 register codec (codec/ds3231): BCD, 12/24-hour mode, the century, temperature.
+// Unit vectors for the DS3231 register codec (codec/ds3231): BCD, 12/24-hour mode, the century, temperature,
+// the square wave.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -174,6 +175,17 @@ TEST(Ds3231, ControlAndStatus) {
   EXPECT_TRUE(decode_status(0x07).busy);
   EXPECT_TRUE(decode_status(0x07).alarm1);
   EXPECT_TRUE(decode_status(0x07).alarm2);
+}
+
+TEST(Ds3231, SquareWaveIsOffWhileIntcnIsSetElseTheRateSelected) {
+  EXPECT_EQ(square_wave_hz(decode_control(0x1C)), 0);  // power-on: the alarm interrupt, RS = 8.192 kHz
+  EXPECT_EQ(square_wave_hz(decode_control(0x04)), 0);
+  EXPECT_EQ(square_wave_hz(decode_control(0x00)), 1);
+  EXPECT_EQ(square_wave_hz(decode_control(0x08)), 1024);
+  EXPECT_EQ(square_wave_hz(decode_control(0x10)), 4096);
+  EXPECT_EQ(square_wave_hz(decode_control(0x18)), 8192);
+  EXPECT_EQ(square_wave_hz(decode_control(0xE3)), 1);  // EOSC, BBSQW, CONV and the alarms do not count
+  EXPECT_EQ(kControlIntcn | kControlRateSelect, 0x1C);
 }
 
 TEST(Ds3231, Bcd) {

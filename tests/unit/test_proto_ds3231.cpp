@@ -1,5 +1,5 @@
 // Unit tests of the DS3231 rules (proto/ds3231) that os/rtc_ds3231 and the board share: when a
-// read is trustworthy, and what a set writes and clears.
+// read is trustworthy, what a set writes and clears, and the INT/SQW pin's setting.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -86,6 +86,23 @@ TEST(Ds3231Rules, ASetClearsEoscConvAndOsfAndKeepsTheRest) {
   ds3231_control_status_after_set(0x1C, 0x8B, out);
   EXPECT_EQ(out[0], 0x1C);
   EXPECT_EQ(out[1], 0x0B);
+}
+
+TEST(Ds3231Rules, A1HzSquareWaveClearsIntcnAndTheRateAndKeepsTheRest) {
+  EXPECT_EQ(ds3231_control_for_square_wave(0x1C, true), 0x00);  // from the power-on value
+  EXPECT_EQ(ds3231_control_for_square_wave(0x5C, true), 0x40);  // BBSQW kept: the wave runs on battery
+  EXPECT_EQ(ds3231_control_for_square_wave(0x9F, true), 0x83);  // EOSC and the alarm enables kept
+  EXPECT_EQ(ds3231_control_for_square_wave(0x3C, true), 0x00);  // CONV not written back
+  EXPECT_EQ(ds3231_control_for_square_wave(0x00, true), 0x00);  // already 1 Hz
+  EXPECT_EQ(ds::square_wave_hz(ds::decode_control(ds3231_control_for_square_wave(0xFF, true))), 1);
+}
+
+TEST(Ds3231Rules, SquareWaveOffSetsIntcnAndKeepsTheRest) {
+  EXPECT_EQ(ds3231_control_for_square_wave(0x00, false), 0x04);
+  EXPECT_EQ(ds3231_control_for_square_wave(0x40, false), 0x44);
+  EXPECT_EQ(ds3231_control_for_square_wave(0x1C, false), 0x1C);  // the power-on value stays
+  EXPECT_EQ(ds3231_control_for_square_wave(0x2B, false), 0x0F);  // CONV dropped, RS1 and the alarms kept
+  EXPECT_EQ(ds::square_wave_hz(ds::decode_control(ds3231_control_for_square_wave(0x00, false))), 0);
 }
 
 }  // namespace

@@ -111,6 +111,38 @@ TEST_F(Ds3231Test, AgingIsWrittenAndAppliedAtOnce) {
   EXPECT_EQ(chip.peek(0x0E) & 0x20, 0);   // CONV clears itself
 }
 
+TEST_F(Ds3231Test, SquareWaveIsSetAndClearedInTheControlRegisterAlone) {
+  chip.load_unix(k2026);
+  chip.poke(0x0E, 0x5C);  // BBSQW and the power-on bits
+  chip.poke(0x10, 0x03);
+  uint8_t before[0x11];
+  for (int r = 0; r < 0x11; ++r) before[r] = chip.peek(r);
+  int transfers = chip.transfers;
+  auto was = rtc.write_square_wave(true);
+  ASSERT_TRUE(was.ok()) << was.error().message;
+  EXPECT_EQ(*was, 0);                        // it was the alarm interrupt
+  EXPECT_EQ(chip.peek(0x0E), 0x40);          // INTCN, RS2, RS1 cleared; BBSQW kept
+  EXPECT_EQ(chip.transfers - transfers, 2);  // one read, one write
+  before[0x0E] = 0x40;                       // nothing else changed: the clock stood still
+  for (int r = 0; r < 0x11; ++r) EXPECT_EQ(chip.peek(r), before[r]) << "register " << r;
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 1);
+  was = rtc.write_square_wave(false);
+  ASSERT_TRUE(was.ok());
+  EXPECT_EQ(*was, 1);
+  EXPECT_EQ(chip.peek(0x0E), 0x44);  // INTCN set: the alarm interrupt again
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 0);
+}
+
+TEST_F(Ds3231Test, DetailsGiveTheSquareWavesRate) {
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 0);  // power-on 0x1C
+  chip.poke(0x0E, 0x08);
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 1024);
+  chip.poke(0x0E, 0x10);
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 4096);
+  chip.poke(0x0E, 0x18);
+  EXPECT_EQ(rtc.read_details()->square_wave_hz, 8192);
+}
+
 TEST_F(Ds3231Test, AgingCancelsACrystalError) {
   // A crystal 2.0 ppm fast gains 173 ms a day; aging +20 (about +2.0 ppm slower) cancels it.
   chip.crystal_ppm = 2.0;
@@ -146,6 +178,7 @@ TEST_F(Ds3231Test, BusErrorsAreReported) {
   chip.absent = true;
   EXPECT_FALSE(rtc.set_time(k2026).ok());
   EXPECT_FALSE(rtc.write_aging(1).ok());
+  EXPECT_FALSE(rtc.write_square_wave(true).ok());
   EXPECT_FALSE(rtc.read_details().ok());
 }
 

@@ -80,5 +80,14 @@ TEST_F(KernelRtcTest, NoAgingThroughTheKernel) {
   EXPECT_NE(st.error().message.find("/dev/rtc0"), std::string::npos);
 }
 
+TEST_F(KernelRtcTest, NoSquareWaveThroughTheKernel) {
+  auto st = rtc.write_square_wave(true);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, std::make_error_code(std::errc::not_supported));
+  EXPECT_EQ(st.error().message,
+            "/dev/rtc0: the kernel's RTC interface does not give the DS3231's square-wave output; reach the "
+            "chip over I2C with its kernel driver unbound");
+}
+
 }  // namespace
 }  // namespace lansync::os

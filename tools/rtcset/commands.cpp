@@ -45,6 +45,63 @@ std::string aging_text(int aging) {
                      aging > 0 ? "slows" : "speeds up", 0.1 * std::abs(aging));
 }
 
+// "1 Hz on INT/SQW", "off (INT/SQW is the alarm interrupt)"
+std::string square_wave_text(uint16_t hz) {
+  if (hz == 0) return "off (INT/SQW is the alarm interrupt)";
+  if (hz == 1) return "1 Hz on INT/SQW";
+  return fmt::format("{:.3f} kHz on INT/SQW", hz / 1000.0);
+}
+
+// What show prints, gathered once and rendered as text or JSON.
+struct ShowView {
+  std::string device;
+  flow::TickReading tick;
+  int64_t system_ns = 0;
+  std::optional<int64_t> diff_ns, diff_unc_ns;  // RTC - system, and its uncertainty
+  std::optional<os::Ds3231Details> details;     // DS3231 over I2C only
+};
+
+void print_json(const ShowView& v) {
+  using json = nlohmann::ordered_json;
+  const os::RtcReading& r = v.tick.reading;
+  const auto& d = v.details;
+  json j;
+  j["device"] = v.device;
+  j["rtc_unix"] = r.has_time ? json(r.unix_s) : json(nullptr);
+  j["rtc_utc"] = r.has_time ? json(iso_utc(r.unix_s)) : json(nullptr);
+  j["system_unix"] = to_seconds(v.system_ns);
+  j["difference_s"] = v.diff_ns ? json(to_seconds(*v.diff_ns)) : json(nullptr);
+  j["difference_uncertainty_s"] = v.diff_unc_ns ? json(to_seconds(*v.diff_unc_ns)) : json(nullptr);
+  j["valid"] = r.valid;
+  j["problem"] = r.valid ? json(nullptr) : json(r.problem);
+  j["temperature_c"] = d ? json(d->temperature_qc / 4.0) : json(nullptr);
+  j["aging"] = d ? json(d->aging) : json(nullptr);
+  j["osf"] = d ? json(d->osf) : json(nullptr);
+  j["stop_on_battery"] = d ? json(d->stop_on_battery) : json(nullptr);
+  j["square_wave_hz"] = d ? json(d->square_wave_hz) : json(nullptr);
+  fmt::print("{}\n", j.dump());
+}
+
+void print_text(const ShowView& v) {
+  const os::RtcReading& r = v.tick.reading;
+  fmt::print("device:      {}\n", v.device);
+  fmt::print("rtc time:    {}\n", r.has_time ? core::readable_utc(r.unix_s) : "none");
+  fmt::print("system time: {}\n", system_time_text(v.system_ns));
+  if (v.diff_ns) {
+    fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", to_seconds(*v.diff_ns),
+               to_seconds(*v.diff_unc_ns), v.tick.at_tick ? ", read at the RTC's tick" : "");
+  }
+  fmt::print("valid:       {}\n", r.valid ? "yes" : "no: " + r.problem);
+  if (!v.details) return;
+  const os::Ds3231Details& d = *v.details;
+  fmt::print("temperature: {:+.2f} °C\n", d.temperature_qc / 4.0);
+  fmt::print("aging:       {}\n", aging_text(d.aging));
+  fmt::print("on battery:  {}\n",
+             d.stop_on_battery ? "stops (EOSC set): the time is lost at every power cut; --systohc clears it"
+                               : "keeps time");
+  fmt::print("square wave: {}\n", square_wave_text(d.square_wave_hz));
+}
+
 int refuse(const std::string& what, const std::string& why) {
   fmt::print(stderr, "rtcset: refusing to {}: {}\n", what, why);
   return kRefused;
@@ -60,60 +117,28 @@ int report_error(const std::string& message, int code) {
 int show(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
   auto tick = flow::read_rtc_at_tick(rtc, clock);
   if (!tick) return report_error(tick.error().message, kRtcError);
-  int64_t system_ns = clock.now_ns();
+  ShowView v{rtc.name(), *tick, clock.now_ns()};
   const os::RtcReading& r = tick->reading;
   // RTC - system at the same instant: exact to the tick when caught, else
   // only to the second the RTC shows.
-  std::optional<int64_t> diff_ns, diff_unc_ns;
   if (r.has_time) {
     if (tick->at_tick) {
-      diff_ns = r.unix_s * kNsPerSecond - tick->tick_system_ns;
-      diff_unc_ns = tick->tick_uncertainty_ns;
+      v.diff_ns = r.unix_s * kNsPerSecond - tick->tick_system_ns;
+      v.diff_unc_ns = tick->tick_uncertainty_ns;
     } else {
-      diff_ns = r.unix_s * kNsPerSecond + kNsPerSecond / 2 - system_ns;
-      diff_unc_ns = kNsPerSecond / 2;
+      v.diff_ns = r.unix_s * kNsPerSecond + kNsPerSecond / 2 - v.system_ns;
+      v.diff_unc_ns = kNsPerSecond / 2;
     }
   }
-  std::optional<os::Ds3231Details> details;
   if (auto d = rtc.read_details(); d) {
-    details = *d;
+    v.details = *d;
   } else if (d.error().code != std::make_error_code(std::errc::not_supported)) {
     return report_error(d.error().message, kRtcError);
   }
-
   if (opt.json) {
-    using json = nlohmann::ordered_json;
-    json j;
-    j["device"] = rtc.name();
-    j["rtc_unix"] = r.has_time ? json(r.unix_s) : json(nullptr);
-    j["rtc_utc"] = r.has_time ? json(iso_utc(r.unix_s)) : json(nullptr);
-    j["system_unix"] = to_seconds(system_ns);
-    j["difference_s"] = diff_ns ? json(to_seconds(*diff_ns)) : json(nullptr);
-    j["difference_uncertainty_s"] = diff_unc_ns ? json(to_seconds(*diff_unc_ns)) : json(nullptr);
-    j["valid"] = r.valid;
-    j["problem"] = r.valid ? json(nullptr) : json(r.problem);
-    j["temperature_c"] = details ? json(details->temperature_qc / 4.0) : json(nullptr);
-    j["aging"] = details ? json(details->aging) : json(nullptr);
-    j["osf"] = details ? json(details->osf) : json(nullptr);
-    j["stop_on_battery"] = details ? json(details->stop_on_battery) : json(nullptr);
-    fmt::print("{}\n", j.dump());
+    print_json(v);
   } else {
-    fmt::print("device:      {}\n", rtc.name());
-    fmt::print("rtc time:    {}\n", r.has_time ? core::readable_utc(r.unix_s) : "none");
-    fmt::print("system time: {}\n", system_time_text(system_ns));
-    if (diff_ns) {
-      fmt::print("difference:  {:+.3f} s ± {:.3f} s (RTC - system{})\n", to_seconds(*diff_ns),
-                 to_seconds(*diff_unc_ns), tick->at_tick ? ", read at the RTC's tick" : "");
-    }
-    fmt::print("valid:       {}\n", r.valid ? "yes" : "no: " + r.problem);
-    if (details) {
-      fmt::print("temperature: {:+.2f} °C\n", details->temperature_qc / 4.0);
-      fmt::print("aging:       {}\n", aging_text(details->aging));
-      fmt::print("on battery:  {}\n", details->stop_on_battery
-                                          ? "stops (EOSC set): the time is lost at every power cut; "
-                                            "--systohc clears it"
-                                          : "keeps time");
-    }
+    print_text(v);
   }
   return r.valid ? kOk : kRefused;
 }
@@ -161,6 +186,14 @@ int set_aging(os::Rtc& rtc, int aging) {
   if (auto st = rtc.write_aging(static_cast<int8_t>(aging)); !st)
     return report_error(st.error().message, kRtcError);
   fmt::print("{}: aging offset {} -> {}\n", rtc.name(), signed_int(before->aging), aging_text(aging));
+  return kOk;
+}
+
+int set_square_wave(os::Rtc& rtc, bool one_hz) {
+  auto before = rtc.write_square_wave(one_hz);
+  if (!before) return report_error(before.error().message, kRtcError);
+  fmt::print("{}: square wave {} -> {}\n", rtc.name(), square_wave_text(*before),
+             square_wave_text(one_hz ? 1 : 0));
   return kOk;
 }
 

@@ -34,6 +34,8 @@ int show(os::Rtc& rtc, os::Clock& clock, const Options& opt);
 int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt);
 int systohc(os::Rtc& rtc, os::Clock& clock, const Options& opt);
 int set_aging(os::Rtc& rtc, int aging);
+// --square-wave: the DS3231's INT/SQW pin to 1 Hz (one_hz) or back to the alarm interrupt.
+int set_square_wave(os::Rtc& rtc, bool one_hz);
 // Reads and fits the CSV first (no RTC needed for that), then opens the RTC.
 int trim(const Options& opt);
 

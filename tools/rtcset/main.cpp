@@ -2,9 +2,10 @@
 //
 // rtcset [show] reads the RTC, --hctosys sets the system clock from it,
 // --systohc writes a trusted system clock to it, --aging and trim set a
-// DS3231's aging offset.  Exit codes (rtcset(8)): 0 ok, 1 RTC error, 2 usage
-// or bad input file, 3 refused (invalid RTC time, untrusted system clock,
-// imprecise measurement), 5 the system clock or sync-state file not set.
+// DS3231's aging offset, --square-wave its INT/SQW pin (1 Hz, a PPS).  Exit
+// codes (rtcset(8)): 0 ok, 1 RTC error, 2 usage or bad input file, 3 refused
+// (invalid RTC time, untrusted system clock, imprecise measurement), 5 the
+// system clock or sync-state file not set.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   opt.state_path = os::kDefaultSyncStatePath;
   bool hctosys = false, systohc = false;
   int aging = 0;
+  std::string square_wave;
   double max_age_s = core::kDefaultMaxAgeNs / 1e9;
 
   CLI::App app{"Read and set the battery-backed real-time clock (RTC), refusing times it knows are wrong.",
@@ -47,8 +49,13 @@ int main(int argc, char** argv) {
   auto* ag = app.add_option("--aging", aging, "set a DS3231's aging offset, -128..127 (about 0.1 ppm a step)")
                  ->check(CLI::Range(-128, 127))
                  ->type_name("N");
-  hc->excludes(sys)->excludes(ag);
-  sys->excludes(ag);
+  auto* sw = app.add_option("--square-wave", square_wave,
+                            "set a DS3231's INT/SQW pin: 1hz, a 1 Hz square wave (a PPS for sntpd's --gps "
+                            "pps:PATH local), or off, the alarm interrupt it powers on as")
+                 ->check(CLI::IsMember({"1hz", "off"}));
+  hc->excludes(sys)->excludes(ag)->excludes(sw);
+  sys->excludes(ag)->excludes(sw);
+  ag->excludes(sw);
   app.add_flag("--json", opt.json, "show: one JSON object instead of text");
   app.add_flag("--force", opt.force, "--systohc: write even when the system clock is not trusted")
       ->needs(sys);
@@ -71,17 +78,20 @@ int main(int argc, char** argv) {
       "  rtcset --hctosys\n"
       "  rtcset --systohc [--force] [--max-age SECONDS]\n"
       "  rtcset --aging N\n"
+      "  rtcset --square-wave 1hz|off\n"
       "  rtcset trim --from FILE [--apply]\n"
       "Exit codes: 0 ok, 1 RTC error, 2 usage or bad input, 3 refused, 5 system clock not set. See "
       "rtcset(8).");
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
 
   bool trimming = trim_cmd->parsed();
+  bool setting = ag->count() > 0 || sw->count() > 0;
   int actions = (show_cmd->parsed() ? 1 : 0) + (trimming ? 1 : 0) + (hctosys ? 1 : 0) + (systohc ? 1 : 0) +
-                (ag->count() > 0 ? 1 : 0);
+                (ag->count() > 0 ? 1 : 0) + (sw->count() > 0 ? 1 : 0);
   if (actions > 1)
-    return cli::usage_error("rtcset", "choose one of show, trim, --hctosys, --systohc and --aging");
-  if (opt.json && (trimming || hctosys || systohc || ag->count() > 0))
+    return cli::usage_error("rtcset",
+                            "choose one of show, trim, --hctosys, --systohc, --aging and --square-wave");
+  if (opt.json && (trimming || hctosys || systohc || setting))
     return cli::usage_error("rtcset", "--json goes with show only");
 
   // Never before the build, and never before lansync's own floor.
@@ -95,5 +105,6 @@ int main(int argc, char** argv) {
   if (hctosys) return rtcset::hctosys(**rtc, clock, opt);
   if (systohc) return rtcset::systohc(**rtc, clock, opt);
   if (ag->count() > 0) return rtcset::set_aging(**rtc, aging);
+  if (sw->count() > 0) return rtcset::set_square_wave(**rtc, square_wave == "1hz");
   return rtcset::show(**rtc, clock, opt);
 }
