@@ -27,13 +27,17 @@ bool PulseStandard::add(int64_t t_ns, int64_t crystal_ns) {
   double raw_ns = into_second_ns(crystal_ns);
   // The second the edge is in: the one nearest where the edges before put it.
   double expected_ns = raw_ns;
+  // How far from expected_ns an edge may be: before a fit, the last edge's phase is the guess, and
+  // the crystal may have run up to kMaxPulseCorrectionPpm away from it since.
+  double tolerance_ns = static_cast<double>(kPulseJumpNs);
   if (fit_) {
     expected_ns = fit_->phase_ns + fit_->slope_ppm * 1e-6 * static_cast<double>(t_ns - fit_->t_ns);
   } else if (!edges_.empty()) {
     expected_ns = edges_.back().phase_ns;
+    tolerance_ns += kMaxPulseCorrectionPpm * 1e-6 * static_cast<double>(t_ns - edges_.back().t_ns);
   }
   double phase_ns = raw_ns + std::round((expected_ns - raw_ns) / kNsPerS) * kNsPerS;
-  if (fit_ && std::fabs(phase_ns - expected_ns) > static_cast<double>(kPulseJumpNs)) {
+  if (!edges_.empty() && std::fabs(phase_ns - expected_ns) > tolerance_ns) {
     if (++jumps_ < kPulseJumps) return false;
     restart();  // the pulse moved: a new line from this edge
     phase_ns = raw_ns;

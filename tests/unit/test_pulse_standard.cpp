@@ -137,6 +137,15 @@ TEST(PulseStandard, ARestartGoesOnFromTheReferenceSaved) {
   EXPECT_NEAR(*after.reference_ppm(), -5, 1e-6);
 }
 
+TEST(PulseStandard, AStrayEdgeBeforeTheFirstFitIsNotTakenEither) {
+  PulseStandard p;
+  for (int64_t s = 0; s < 5; ++s) ASSERT_TRUE(p.add(s * kS, 40'000 * s));  // 40 ppm fast
+  EXPECT_FALSE(p.add(5 * kS + 400'000'000, 400'000'000));                  // noise, mid-second
+  for (int64_t s = 5; s < 16; ++s) ASSERT_TRUE(p.add(s * kS + kS / 2, 40'000 * s + 20'000));
+  ASSERT_TRUE(p.crystal_ppm());
+  EXPECT_NEAR(*p.crystal_ppm(), 40, 1e-6);
+}
+
 TEST(PulseStandard, AStrayEdgeIsNotTakenAMovedPulseIs) {
   PulseStandard p;
   int64_t s = 0;
