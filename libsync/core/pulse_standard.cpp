@@ -10,7 +10,7 @@
 namespace lansync::core {
 namespace {
 
-constexpr double kNsPerS = 1e9;
+constexpr double kPulseNsPerS = 1e9;
 
 // Where in its second phase_ns falls, within half a second either way.
 double into_second_ns(int64_t phase_ns) {
@@ -23,7 +23,8 @@ double into_second_ns(int64_t phase_ns) {
 
 bool PulseStandard::add(int64_t t_ns, int64_t crystal_ns) {
   if (!edges_.empty() && t_ns <= edges_.back().t_ns) return false;
-  if (!edges_.empty() && static_cast<double>(t_ns - edges_.back().t_ns) > kPulseGapS * kNsPerS) restart();
+  if (!edges_.empty() && static_cast<double>(t_ns - edges_.back().t_ns) > kPulseGapS * kPulseNsPerS)
+    restart();
   double raw_ns = into_second_ns(crystal_ns);
   // The second the edge is in: the one nearest where the edges before put it.
   double expected_ns = raw_ns;
@@ -36,7 +37,7 @@ bool PulseStandard::add(int64_t t_ns, int64_t crystal_ns) {
     expected_ns = edges_.back().phase_ns;
     tolerance_ns += kMaxPulseCorrectionPpm * 1e-6 * static_cast<double>(t_ns - edges_.back().t_ns);
   }
-  double phase_ns = raw_ns + std::round((expected_ns - raw_ns) / kNsPerS) * kNsPerS;
+  double phase_ns = raw_ns + std::round((expected_ns - raw_ns) / kPulseNsPerS) * kPulseNsPerS;
   if (!edges_.empty() && std::fabs(phase_ns - expected_ns) > tolerance_ns) {
     if (++jumps_ < kPulseJumps) return false;
     restart();  // the pulse moved: a new line from this edge
@@ -57,7 +58,7 @@ void PulseStandard::refit() {
   x.reserve(edges_.size());
   y.reserve(edges_.size());
   for (const Edge& e : edges_) {
-    x.push_back(static_cast<double>(e.t_ns - last.t_ns) / kNsPerS);
+    x.push_back(static_cast<double>(e.t_ns - last.t_ns) / kPulseNsPerS);
     y.push_back(e.phase_ns - last.phase_ns);
   }
   auto f = fit_line(x, y);
@@ -88,7 +89,8 @@ double PulseStandard::applied_phase_ns(int64_t t_ns) const {
 }
 
 bool PulseStandard::locked(int64_t now_ns) const {
-  return fit_ && !edges_.empty() && static_cast<double>(now_ns - edges_.back().t_ns) <= kPulseGapS * kNsPerS;
+  return fit_ && !edges_.empty() &&
+         static_cast<double>(now_ns - edges_.back().t_ns) <= kPulseGapS * kPulseNsPerS;
 }
 
 void PulseStandard::restart() {
