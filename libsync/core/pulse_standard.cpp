@@ -5,18 +5,20 @@
 #include <cmath>
 #include <vector>
 
+#include "codec/timestamp.hpp"
+#include "core/refclock.hpp"
 #include "core/regression.hpp"
 
 namespace lansync::core {
 namespace {
 
-constexpr double kPulseNsPerS = 1e9;
+constexpr double kPulseNsPerS = static_cast<double>(codec::kNsPerSecond);
 
 // Where in its second phase_ns falls, within half a second either way.
-double into_second_ns(int64_t phase_ns) {
-  int64_t into = phase_ns % 1'000'000'000;
-  if (into < 0) into += 1'000'000'000;
-  return static_cast<double>(into >= 500'000'000 ? into - 1'000'000'000 : into);
+int64_t into_second_ns(int64_t phase_ns) {
+  int64_t into = phase_ns % codec::kNsPerSecond;
+  if (into < 0) into += codec::kNsPerSecond;
+  return into >= codec::kNsPerSecond / 2 ? into - codec::kNsPerSecond : into;
 }
 
 }  // namespace
@@ -25,9 +27,9 @@ bool PulseStandard::add(int64_t t_ns, int64_t crystal_ns) {
   if (!edges_.empty() && t_ns <= edges_.back().t_ns) return false;
   if (!edges_.empty() && static_cast<double>(t_ns - edges_.back().t_ns) > kPulseGapS * kPulseNsPerS)
     restart();
-  double raw_ns = into_second_ns(crystal_ns);
+  int64_t raw_ns = into_second_ns(crystal_ns);
   // The second the edge is in: the one nearest where the edges before put it.
-  double expected_ns = raw_ns;
+  double expected_ns = static_cast<double>(raw_ns);
   // How far from expected_ns an edge may be: before a fit, the last edge's phase is the guess, and
   // the crystal may have run up to kMaxPulseCorrectionPpm away from it since.
   double tolerance_ns = static_cast<double>(kPulseJumpNs);
@@ -37,11 +39,11 @@ bool PulseStandard::add(int64_t t_ns, int64_t crystal_ns) {
     expected_ns = edges_.back().phase_ns;
     tolerance_ns += kMaxPulseCorrectionPpm * 1e-6 * static_cast<double>(t_ns - edges_.back().t_ns);
   }
-  double phase_ns = raw_ns + std::round((expected_ns - raw_ns) / kPulseNsPerS) * kPulseNsPerS;
+  double phase_ns = static_cast<double>(lock_to_second(raw_ns, std::llround(expected_ns)));
   if (!edges_.empty() && std::fabs(phase_ns - expected_ns) > tolerance_ns) {
     if (++jumps_ < kPulseJumps) return false;
     restart();  // the pulse moved: a new line from this edge
-    phase_ns = raw_ns;
+    phase_ns = static_cast<double>(raw_ns);
   }
   jumps_ = 0;
   edges_.push_back({t_ns, phase_ns});

@@ -25,7 +25,7 @@ OsResult<PpsDevice> PpsDevice::open(const std::string& path) {
   return PpsDevice(std::move(fd), path);
 }
 
-OsResult<std::optional<PpsEdge>> PpsDevice::fetch() {
+OsResult<std::optional<PpsEdge>> PpsDevice::fetch_new() {
   pps_fdata data{};
   data.timeout.flags = 0;  // a zero timeout: the last edge now
   if (::ioctl(fd_.get(), PPS_FETCH, &data) < 0) return errno_error("cannot read " + path_);
@@ -35,6 +35,8 @@ OsResult<std::optional<PpsEdge>> PpsDevice::fetch() {
   if (t.sec < 0 || t.sec >= INT64_MAX / 1'000'000'000 || t.nsec < 0 || t.nsec > 999'999'999) {
     return invalid(path_ + " gave an edge time out of range");
   }
+  if (data.info.assert_sequence == last_sequence_) return std::optional<PpsEdge>();
+  last_sequence_ = data.info.assert_sequence;
   PpsEdge e;
   e.assert_ns = static_cast<int64_t>(t.sec) * 1'000'000'000 + t.nsec;
   e.sequence = data.info.assert_sequence;

@@ -29,13 +29,15 @@ class PpsDevice {
   // (no such device, not a PPS device, no assert capture).
   static OsResult<PpsDevice> open(const std::string& path);
   PpsDevice() = default;
-  // The last edge, without waiting; none before the first.
-  OsResult<std::optional<PpsEdge>> fetch();
+  // The last edge, without waiting, if it is one this device has not given before; none before
+  // the first and until the next (the kernel keeps giving the last one).
+  OsResult<std::optional<PpsEdge>> fetch_new();
 
  private:
   PpsDevice(Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   Fd fd_;
   std::string path_;
+  std::optional<uint32_t> last_sequence_;  // of the last edge given
 };
 
 }  // namespace lansync::os

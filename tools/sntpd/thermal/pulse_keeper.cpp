@@ -28,21 +28,21 @@ void PulseKeeper::read(int64_t now_mono_ns) {
 }
 
 void PulseKeeper::take_edge(int64_t now_mono_ns) {
-  auto edge = pps_.fetch();
+  auto edge = pps_.fetch_new();
   if (!edge) {
     note_problem(edge.error().message);
     return;
   }
   if (first_read_ns_ < 0) first_read_ns_ = now_mono_ns;
-  if (!*edge || (*edge)->sequence == last_sequence_) {
+  if (!*edge) {
     if (!standard_.locked(now_mono_ns) && standard_.edges() > 0) {
       note_problem("no edge for a while");
-    } else if (!*edge && now_mono_ns - first_read_ns_ > kPulseSilentNs) {
+    } else if (!edge_seen_ && now_mono_ns - first_read_ns_ > kPulseSilentNs) {
       note_problem("no edge yet (is the square wave on, and wired to this device?)");
     }
     return;
   }
-  last_sequence_ = (*edge)->sequence;
+  edge_seen_ = true;
   // The edge on the clock's monotonic time, and the crystal's own reading then.
   int64_t at_ns = clock_.from_system_ns((*edge)->assert_ns);
   int64_t edge_mono_ns = now_mono_ns - (clock_.now_ns() - at_ns);

@@ -63,7 +63,7 @@ class PulseKeeper {
   os::PpsDevice pps_;
   std::string name_;
   core::PulseStandard standard_;
-  std::optional<uint32_t> last_sequence_;
+  bool edge_seen_ = false;  // the device gave an edge since start
   int64_t next_read_ns_ = 0;
   int64_t first_read_ns_ = -1;  // monotonic
   int64_t next_tune_ns_ = 0;

@@ -119,13 +119,12 @@ std::optional<core::RefclockSample> RefclockPeer::read_segment(os::Clock& clock)
 }
 
 std::optional<core::RefclockSample> RefclockPeer::read_pulse(os::Clock& clock) {
-  auto edge = pps_->fetch();
+  auto edge = pps_->fetch_new();
   if (!edge) {
     note_problem(edge.error().message);
     return std::nullopt;
   }
-  if (!*edge || (*edge)->sequence == last_sequence_) return std::nullopt;  // no new edge
-  last_sequence_ = (*edge)->sequence;
+  if (!*edge) return std::nullopt;  // no new edge
   auto r = core::pps_reading(clock.from_system_ns((*edge)->assert_ns), kPpsPrecisionLog2);
   if (!r) note_problem("an edge time out of range");
   return r;

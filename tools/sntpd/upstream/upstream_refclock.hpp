@@ -124,7 +124,6 @@ class RefclockPeer {
   RefclockSpec spec_;
   std::optional<os::ShmSegment> segment_;
   std::optional<os::PpsDevice> pps_;
-  std::optional<uint32_t> last_sequence_;  // the PPS device's last edge taken
   core::RefclockFilter filter_;
   int64_t next_read_mono_ns_;
   std::string last_problem_;         // the last record's problem, "" once records come
