@@ -29,6 +29,11 @@ constexpr double kDelaySharpness = 3;
 // How fast our clock's frequency wanders, as a random walk: (s/s)^2 per s.  A crystal in a room,
 // chrony's example clock: an Allan deviation of 1.8e-8 at 1 000 s (sqrt(q tau / 3)).
 constexpr double kFrequencyWander = 1e-18;
+// The ramp model's rate of the frequency: 0 give or take this at the start (s/s per s: a Pi's
+// crystal, 0.25 ppm per degree, in a room warming or cooling by 4 degrees an hour), and its walk,
+// (s/s/s)^2 per s: it moves by about as much in an hour (the heating turns within hours).
+constexpr double kRampPrior = 3e-10;
+constexpr double kRampWander = 1e-23;
 // The fewest samples whose least delay is taken as a floor for the bounds (bounded_update): from
 // fewer, the least is rarely near the path's own.
 constexpr size_t kMinBoundedSamples = 8;
@@ -141,11 +146,18 @@ Line weighted_line(const std::vector<StatSample>& v, size_t from) {
 // filter whose frequency walks at kFrequencyWander per second.  Sample i counts as a normal error
 // of variance s2 / w[i] (s2: the line's, for a sample of mean weight), or, if bounded, as its
 // bound (bounded_update).  Without the walk and the bounds it is the weighted line; with the
-// walk, older samples count less, as a bent phase no longer fits a line through them.
+// walk, older samples count less, as a bent phase no longer fits a line through them.  The
+// ramp model (FilterModel::Ramping) has a third state, the frequency's rate of change,
+// starting at 0 give or take kRampPrior and walking at kRampWander: a crystal whose room warms
+// or cools; the steady one keeps it at 0.
+enum class FilterModel { Steady, Ramping };
+
 struct Kalman {
-  double offset = 0, freq = 0;       // at the newest sample, s and s/s
-  double poo = 0, pof = 0, pff = 0;  // their covariance over s2
-  double s2 = 0;                     // from the innovations (those of the line: its residuals')
+  double x[3] = {};     // offset (s), frequency (s/s), its rate (s/s per s), at the newest sample
+  double p[3][3] = {};  // their covariance over s2
+  double s2 = 0;        // from the innovations (those of the line: its residuals')
+  double offset() const { return x[0]; }
+  double freq() const { return x[1]; }
 };
 
 // The prediction N(mean, var) of an offset, told by a sample y that the offset is within bound of
@@ -169,10 +181,52 @@ bool bounded_update(double y, double bound, double margin2, double& mean, double
   return true;
 }
 
-Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded) {
+// k's states predicted dt (s) on: the phase runs on at the frequency, which runs on at its rate;
+// the frequency walks by lambda and the rate by lambda3 (over s2) per second.
+void predict(Kalman& k, double dt, double lambda, double lambda3) {
+  const double f[3][3] = {{1, dt, dt * dt / 2}, {0, 1, dt}, {0, 0, 1}};
+  double x[3] = {}, fp[3][3] = {}, p[3][3] = {};
+  for (int a = 0; a < 3; ++a) {
+    for (int c = 0; c < 3; ++c) {
+      x[a] += f[a][c] * k.x[c];
+      for (int b = 0; b < 3; ++b) fp[a][b] += f[a][c] * k.p[c][b];
+    }
+  }
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 0; b < 3; ++b) {
+      for (int c = 0; c < 3; ++c) p[a][b] += fp[a][c] * f[b][c];
+    }
+  }
+  double t2 = dt * dt, t3 = t2 * dt;
+  const double q[3][3] = {
+      {lambda * t3 / 3 + lambda3 * t3 * t2 / 20, lambda * t2 / 2 + lambda3 * t2 * t2 / 8, lambda3 * t3 / 6},
+      {0, lambda * dt + lambda3 * t3 / 3, lambda3 * t2 / 2},
+      {0, 0, lambda3 * dt}};
+  for (int a = 0; a < 3; ++a) {
+    k.x[a] = x[a];
+    for (int b = 0; b < 3; ++b) k.p[a][b] = p[a][b] + (a <= b ? q[a][b] : q[b][a]);
+  }
+}
+
+// k's offset is now known to be mean, with variance var (over s2): every state moves with it as far
+// as they are correlated.
+void condition(Kalman& k, double mean, double var) {
+  double poo = k.p[0][0];
+  double col[3] = {k.p[0][0], k.p[1][0], k.p[2][0]};
+  double d = mean - k.x[0];
+  for (int a = 0; a < 3; ++a) {
+    k.x[a] += col[a] / poo * d;
+    for (int b = 0; b < 3; ++b) k.p[a][b] += col[a] * col[b] / poo * (var / poo - 1);
+  }
+}
+
+Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded, FilterModel model) {
   const std::vector<double>& w = l.weights;
   double s2 = std::max(l.s2, 1e-30);
   double lambda = kFrequencyWander / s2;
+  bool ramping = model == FilterModel::Ramping;
+  double lambda3 = ramping ? kRampWander / s2 : 0;
+  double rate2 = ramping ? kRampPrior * kRampPrior / s2 : 0;
   // A bound is the least-delayed sample's: its own error (of variance s2 / the greatest weight)
   // softens its edges.
   double margin2 = s2 / *std::max_element(w.begin(), w.end());
@@ -181,50 +235,56 @@ Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded)
     return std::max(1e-9, static_cast<double>(v[i].time_ns - v[i - 1].time_ns) / kNsPerS);
   };
   // The first two samples set the offset and the frequency (a start that knows nothing), with the
-  // errors they leave: their own and the walk's between them.
+  // errors they leave: their own, the walk's between them and the rate's (the frequency they give
+  // is the one half way between them).
   Kalman k;
   double dt = dt_s(1), r1 = 1 / w[0], r2 = 1 / w[1];
-  k.offset = y(1);
-  k.freq = (y(1) - y(0)) / dt;
-  k.poo = r2;
-  k.pof = r2 / dt;
-  k.pff = (r1 + r2) / (dt * dt) + lambda * dt / 3;
+  k.x[0] = y(1);
+  k.x[1] = (y(1) - y(0)) / dt;
+  k.p[0][0] = r2;
+  k.p[0][1] = k.p[1][0] = r2 / dt;
+  k.p[1][1] = (r1 + r2) / (dt * dt) + lambda * dt / 3 + rate2 * dt * dt / 4;
+  k.p[1][2] = k.p[2][1] = rate2 * dt / 2;
+  k.p[2][2] = rate2;
   double sum_norm = 0;
   for (size_t i = 2; i < v.size(); ++i) {
-    // Predicted to sample i: the phase runs on at the frequency, which walks.
-    dt = dt_s(i);
-    double q = lambda * dt;
-    k.offset += k.freq * dt;
-    double poo = k.poo + 2 * dt * k.pof + dt * dt * k.pff + q * dt * dt / 3;
-    double pof = k.pof + dt * k.pff + q * dt / 2;
-    k.pff += q;
-    double innovation = y(i) - k.offset;
+    predict(k, dt_s(i), lambda, lambda3);
+    double poo = k.p[0][0];
+    double innovation = y(i) - k.offset();
     double s = poo + 1 / w[i];
     sum_norm += innovation * innovation / s;
-    // Corrected by its bound: the frequency moves with the offset, as far as they are correlated.
-    double mean = k.offset, var = poo * s2;
+    // Corrected by its bound, or else as a normal error, as much as it is better known than the
+    // prediction.
+    double mean = k.offset(), var = poo * s2;
     if (bounded && bounded_update(y(i), l.bounds[i], margin2, mean, var)) {
-      double beta = pof / poo;
-      k.freq += beta * (mean - k.offset);
-      k.offset = mean;
-      k.poo = var / s2;
-      k.pff += beta * beta * k.poo - beta * pof;
-      k.pof = beta * k.poo;
-      continue;
+      condition(k, mean, var / s2);
+    } else {
+      condition(k, k.offset() + poo / s * innovation, poo * (1 - poo / s));
     }
-    // Or as a normal error, as much as it is better known than the prediction.
-    double gain_o = poo / s, gain_f = pof / s;
-    k.offset += gain_o * innovation;
-    k.freq += gain_f * innovation;
-    k.poo = poo * (1 - gain_o);
-    k.pof = pof * (1 - gain_o);
-    k.pff -= gain_f * pof;
   }
   k.s2 = sum_norm / static_cast<double>(v.size() - 2);  // the first two have no innovation
   return k;
 }
 
 int64_t to_ns(double s) { return std::llround(s * kNsPerS); }
+
+// What filter k, run through samples (those of line l), says of their server.
+SourceEstimate filter_estimate(const Kalman& k, const std::vector<StatSample>& samples, const Line& l) {
+  size_t m = samples.size();
+  SourceEstimate e;
+  e.time_ns = samples.back().time_ns;
+  e.first_time_ns = samples.front().time_ns;
+  e.offset_ns = to_ns(k.offset());
+  e.freq_ppm = k.freq() * 1e6;
+  double freq_sd = std::sqrt(std::max(0.0, k.s2 * k.p[1][1]));
+  e.offset_sd_ns = to_ns(std::sqrt(std::max(0.0, k.s2 * k.p[0][0])));
+  e.freq_sd_ppm = std::clamp(freq_sd * 1e6, 1e-6, 1e6);
+  e.skew_ppm = std::clamp(freq_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
+  e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2)));
+  e.newest_sd_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2 / l.weights.back())));
+  e.samples = m;
+  return e;
+}
 
 }  // namespace
 
@@ -238,9 +298,18 @@ void SourceStats::add(const StatSample& s) {
     samples_.erase(samples_.begin());
   }
   if (older_.size() > kMaxStatSamples) older_.erase(older_.begin());
+  // How far each model's last estimate missed this sample, the older misses fading.
+  for (size_t i = 0; i < 2; ++i) {
+    if (!predictions_[i]) continue;
+    const Prediction& p = *predictions_[i];
+    double at_ns = static_cast<double>(p.offset_ns) + p.freq * static_cast<double>(s.time_ns - p.time_ns);
+    misses_[i] = kMissMemory * misses_[i] + std::fabs(static_cast<double>(s.offset_ns) - at_ns);
+  }
   samples_.push_back(s);
   fit(true);
 }
+
+bool SourceStats::ramping() const { return ramp_allowed_ && misses_[1] < kRampAdvantage * misses_[0]; }
 
 // The residuals of l (fitted to v[from...]) with those of as many older samples before it, if kept.
 std::vector<double> runs_residuals(const std::vector<StatSample>& v, size_t from, const Line& l) {
@@ -306,7 +375,11 @@ void SourceStats::note_asymmetry(double slope, double sd) {
 
 void SourceStats::fit(bool new_sample) {
   estimate_.reset();
-  if (samples_.size() < 3) return;
+  if (samples_.size() < 3) {
+    predictions_[0].reset();
+    predictions_[1].reset();
+    return;
+  }
   std::vector<StatSample> all = older_;
   all.insert(all.end(), samples_.begin(), samples_.end());
   // Queueing on one way only (a busy uplink) moves each offset by a share of its delay: as
@@ -346,20 +419,16 @@ void SourceStats::fit(bool new_sample) {
   // them).  Bounded once the least delay is worth taking as a floor, unless the offsets were
   // moved for a one-sided jitter: that took what their delays say of them already.
   fitted.erase(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(from));
-  Kalman k = run_kalman(fitted, l, m >= kMinBoundedSamples && !asymmetric);
-  SourceEstimate e;
-  e.time_ns = samples_.back().time_ns;
-  e.first_time_ns = samples_.front().time_ns;
-  e.offset_ns = to_ns(k.offset);
-  e.freq_ppm = k.freq * 1e6;
-  double freq_sd = std::sqrt(std::max(0.0, k.s2 * k.pff));
-  e.offset_sd_ns = to_ns(std::sqrt(std::max(0.0, k.s2 * k.poo)));
-  e.freq_sd_ppm = std::clamp(freq_sd * 1e6, 1e-6, 1e6);
-  e.skew_ppm = std::clamp(freq_sd * t_quantile(m - 2) * 1e6, 1e-6, 1e6);
-  e.std_dev_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2)));
-  e.newest_sd_ns = std::max<int64_t>(1, to_ns(std::sqrt(k.s2 / l.weights.back())));
-  e.samples = m;
-  estimate_ = e;
+  // Both models, for their predictions of the next sample; the ramp model is used while it has
+  // predicted clearly better (ramping()).
+  bool bounded = m >= kMinBoundedSamples && !asymmetric;
+  Kalman steady = run_kalman(fitted, l, bounded, FilterModel::Steady);
+  Kalman ramp = run_kalman(fitted, l, bounded, FilterModel::Ramping);
+  int64_t newest_ns = samples_.back().time_ns;
+  predictions_[0] = {newest_ns, to_ns(steady.offset()), steady.freq()};
+  predictions_[1] = {newest_ns, to_ns(ramp.offset()), ramp.freq()};
+  estimate_ = filter_estimate(ramping() ? ramp : steady, samples_, l);
+  estimate_->ramping = ramping();
 }
 
 int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {
@@ -379,6 +448,9 @@ void SourceStats::clear() {
   samples_.clear();
   older_.clear();
   estimate_.reset();
+  predictions_[0].reset();
+  predictions_[1].reset();
+  misses_[0] = misses_[1] = 0;
   asymmetry_run_ = 0;
   asymmetry_ = 0;
 }

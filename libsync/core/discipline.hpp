@@ -19,7 +19,13 @@
 // chronyd does, that slope is estimated, and when it has been one-sided (0.45
 // or more) for 10 samples, offsets are taken as they would have been at the
 // least delay and the filter weighs them (the bounds are around the offsets as
-// measured).
+// measured).  Where the crystal's room warms or cools, its frequency ramps for
+// hours, and a filter of a wandering frequency lags it (its misses small but of
+// one sign): a second filter, whose frequency also has a rate of change, runs
+// beside it, and its estimate is used while its predictions of the samples that
+// came after them have missed by 0.8 times the steady filter's or less (the
+// misses fading by 0.9 a sample).  Where a sensor or a pulse corrects the
+// crystal beneath, the caller says so (allow_ramp): they take its ramps out.
 //
 // The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a
 // share of the measured frequency error (all of it while ours is unknown, less
@@ -56,6 +62,10 @@ inline constexpr double kMaxSlewPpm = 1e6 / 12;
 // corrtimeratio, 3 there): the filter's offsets move more from one update to the next than a
 // line's, and a slower slew keeps that out of the frequency (bench/README.md).
 inline constexpr double kCorrectionTimeRatio = 9;
+// How much each older miss of a model's prediction counts less (some ten samples remembered), and
+// by how much the ramp model must have missed less to be used: by chance alone, it seldom has.
+inline constexpr double kMissMemory = 0.9;
+inline constexpr double kRampAdvantage = 0.8;
 
 // One measurement of a server, for the register.
 struct StatSample {
@@ -77,6 +87,7 @@ struct SourceEstimate {
   int64_t std_dev_ns = 0;     // the standard deviation of a sample of mean weight
   int64_t newest_sd_ns = 0;   // the newest sample's, by its delay's weight
   size_t samples = 0;         // in the register
+  bool ramping = false;       // from the ramp model (the frequency moving at a rate)
   // The offset predicted at t_ns.
   int64_t offset_at(int64_t t_ns) const;
 };
@@ -112,16 +123,32 @@ class SourceStats {
   const std::optional<SourceEstimate>& estimate() const { return estimate_; }
   // The offset expected at t_ns before a new sample: the estimate's, or the last sample's.
   std::optional<int64_t> predict_ns(int64_t t_ns) const;
+  // Whether the ramp model may be used from the next fit on (it may by default); its misses are
+  // counted either way.
+  void allow_ramp(bool allowed) { ramp_allowed_ = allowed; }
 
  private:
   // Filters again; a new sample also counts towards the asymmetry.
   void fit(bool new_sample = false);
+  // The ramp model is allowed (allow_ramp) and has missed the last samples by kRampAdvantage times
+  // the steady one's or less.
+  bool ramping() const;
   // The asymmetry slope of a new fit and its standard error: asymmetry_ is taken once a run of
   // one-sided ones is long.
   void note_asymmetry(double slope, double sd);
   std::vector<StatSample> samples_;  // the estimate's, oldest first
   std::vector<StatSample> older_;    // dropped from it, kept for the runs test
   std::optional<SourceEstimate> estimate_;
+  // The models' last estimates (0: steady, 1: ramp), shifted with the samples, and how far
+  // they missed the samples after them (s.offset - prediction, in ns, each older miss counting
+  // kMissMemory times less).
+  struct Prediction {
+    int64_t time_ns = 0, offset_ns = 0;
+    double freq = 0;  // s/s
+  };
+  std::optional<Prediction> predictions_[2];
+  double misses_[2] = {0, 0};
+  bool ramp_allowed_ = true;
   int asymmetry_run_ = 0;  // one-sided slopes in a row: positive on the way there, negative back
   double asymmetry_ = 0;   // the share of the excess delay taken off each offset, if the run is long
 };

@@ -97,6 +97,10 @@ class Upstreams {
   // The selection, the reference the servers give and whether the clock follows them.
   const UpstreamFollower& follower() const { return follower_; }
   const std::vector<core::UpstreamSource>& sources() const { return sources_; }
+  // Whether the sources' filters may follow a ramp of the frequency (core::SourceStats::allow_ramp).
+  void allow_ramp(bool allowed) {
+    for (core::UpstreamSource& s : sources_) s.allow_ramp(allowed);
+  }
   // Each server (each address polled, each name not resolved yet) as the status report shows it.
   std::vector<UpstreamSnapshot> status() const;
 
