@@ -429,6 +429,7 @@ void SourceStats::fit(bool new_sample) {
   predictions_[1] = {newest_ns, to_ns(ramp.offset()), ramp.freq()};
   estimate_ = filter_estimate(ramping() ? ramp : steady, samples_, l);
   estimate_->ramping = ramping();
+  if (estimate_->ramping) estimate_->ramp_ppm_per_h = ramp.x[2] * 1e6 * 3600;
 }
 
 int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {

@@ -88,6 +88,7 @@ struct SourceEstimate {
   int64_t newest_sd_ns = 0;   // the newest sample's, by its delay's weight
   size_t samples = 0;         // in the register
   bool ramping = false;       // from the ramp model (the frequency moving at a rate)
+  double ramp_ppm_per_h = 0;  // while ramping: freq_ppm's rate of change
   // The offset predicted at t_ns.
   int64_t offset_at(int64_t t_ns) const;
 };

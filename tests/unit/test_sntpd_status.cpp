@@ -245,6 +245,19 @@ TEST(SntpdStatus, TheDriftBoundAndTheHoldover) {
   EXPECT_NE(metrics_text(s).find("sntpd_drift_bound_ppm 2.65\n"), std::string::npos);
 }
 
+// The frequency's ramp, while the discipline follows one: absent, null and 0 while it does not.
+TEST(SntpdStatus, TheFrequencyRamp) {
+  StatusSnapshot s = synchronized_snapshot();
+  s.clock.drift_bound_ppm = 15;
+  EXPECT_EQ(status_text(s).find("Frequency ramp"), std::string::npos);
+  EXPECT_TRUE(status_json(s)["clock"]["ramp_ppm_per_h"].is_null());
+  EXPECT_NE(metrics_text(s).find("sntpd_frequency_ramp_ppm_per_hour 0\n"), std::string::npos);
+  s.clock.ramp_ppm_per_h = 0.75;
+  EXPECT_NE(status_text(s).find("Frequency ramp   : +0.750 ppm per hour, followed\n"), std::string::npos);
+  EXPECT_DOUBLE_EQ(status_json(s)["clock"]["ramp_ppm_per_h"].get<double>(), 0.75);
+  EXPECT_NE(metrics_text(s).find("sntpd_frequency_ramp_ppm_per_hour 0.75\n"), std::string::npos);
+}
+
 // The MQTT publisher's counters: in the JSON, in the text and in the metrics.
 TEST(SntpdStatus, MqttCounters) {
   StatusSnapshot s = synchronized_snapshot();

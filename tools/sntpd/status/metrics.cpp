@@ -79,6 +79,9 @@ void clock_metrics(PrometheusText& m, const ClockSnapshot& c) {
   gauge(m, "sntpd_holdover_ppm",
         "The day before's change of frequency followed through an outage, without a sensor (0: none).",
         c.drift_bound_ppm ? std::optional<double>(c.holdover_ppm.value_or(0)) : std::nullopt);
+  gauge(m, "sntpd_frequency_ramp_ppm_per_hour",
+        "How fast the frequency moves while the discipline follows its ramp (0: not following one).",
+        c.drift_bound_ppm ? std::optional<double>(c.ramp_ppm_per_h.value_or(0)) : std::nullopt);
   if (c.simulated) {
     gauge_s(m, "sntpd_simulated_clock_offset_seconds", "The simulated clock minus the system clock.",
             c.simulated_offset_ns);

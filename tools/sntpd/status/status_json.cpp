@@ -49,6 +49,7 @@ ordered_json clock_json(const ClockSnapshot& c) {
   clock["poll_s"] = c.poll_s ? ordered_json(*c.poll_s) : ordered_json(nullptr);
   clock["drift_bound_ppm"] = c.drift_bound_ppm ? ordered_json(*c.drift_bound_ppm) : ordered_json(nullptr);
   clock["holdover_ppm"] = c.holdover_ppm ? ordered_json(*c.holdover_ppm) : ordered_json(nullptr);
+  clock["ramp_ppm_per_h"] = c.ramp_ppm_per_h ? ordered_json(*c.ramp_ppm_per_h) : ordered_json(nullptr);
   return clock;
 }
 

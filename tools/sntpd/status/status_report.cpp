@@ -58,6 +58,7 @@ ClockSnapshot StatusReport::clock_snapshot() {
     c.last_offset_ns = t->offset_ns;
     c.drift_bound_ppm = t->drift_bound_ppm;
     if (t->holdover_ppm != 0) c.holdover_ppm = t->holdover_ppm;
+    c.ramp_ppm_per_h = t->ramp_ppm_per_h;
     if (t->poll_s > 0) {
       c.offset_error_ns = t->offset_error_ns;
       c.poll_s = t->poll_s;

@@ -74,6 +74,9 @@ struct ClockSnapshot {
   // followed beneath the discipline through an outage without a sensor (none: not following).
   std::optional<double> drift_bound_ppm;
   std::optional<double> holdover_ppm;
+  // While the discipline follows a ramp of the frequency (the crystal's room warming or cooling):
+  // how fast frequency_ppm moves, ppm per hour.
+  std::optional<double> ramp_ppm_per_h;
 };
 
 // The crystal's temperature (--temperature): the sensor, the correction applied, the curve learnt.

@@ -69,6 +69,8 @@ void clock_lines(Out out, const ClockSnapshot& c) {
   if (c.drift_bound_ppm) fmt::format_to(out, "Drift bound      : {:.3f} ppm\n", *c.drift_bound_ppm);
   if (c.holdover_ppm)
     fmt::format_to(out, "Holdover         : {:+.3f} ppm, the day before's frequency\n", *c.holdover_ppm);
+  if (c.ramp_ppm_per_h)
+    fmt::format_to(out, "Frequency ramp   : {:+.3f} ppm per hour, followed\n", *c.ramp_ppm_per_h);
 }
 
 void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {

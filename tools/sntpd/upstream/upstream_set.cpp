@@ -136,6 +136,7 @@ std::optional<UpstreamSet::Tracking> UpstreamSet::tracking() {
     const core::UpstreamSource& p = upstreams_->sources()[*peer];
     t.offset_error_ns = p.estimate() ? p.estimate()->offset_sd_ns : p.jitter_ns();
     t.poll_s = int64_t{1} << p.poll_log2();
+    if (p.estimate() && p.estimate()->ramping) t.ramp_ppm_per_h = p.estimate()->ramp_ppm_per_h;
   }
   t.drift_bound_ppm = drift_bound_locked(os::monotonic_ns());
   t.holdover_ppm = shape_ ? shape_->following_ppm() : 0;

@@ -65,8 +65,9 @@ class UpstreamSet {
     int64_t offset_error_ns = 0;  // the system peer's estimated offset: its standard error
     int64_t poll_s = 0;           // the system peer's poll interval
     double drift_bound_ppm =
-        proto::kPhiPpm;       // how fast the served dispersion grows beside skew: PHI or earned
-    double holdover_ppm = 0;  // the day's change followed beneath the discipline (no sensor)
+        proto::kPhiPpm;                    // how fast the served dispersion grows beside skew: PHI or earned
+    double holdover_ppm = 0;               // the day's change followed beneath the discipline (no sensor)
+    std::optional<double> ramp_ppm_per_h;  // the system peer's filter follows the frequency's ramp
   };
   std::optional<Tracking> tracking();
   // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
