@@ -85,8 +85,9 @@ class Upstreams {
   std::vector<int> fds() const { return servers_.fds(); }
   // Takes resolved names, sends the requests that are due and reads the replies waiting, up to the
   // first that asks for a correction: that is returned, to be applied and reported (applied) before
-  // the next call reads on.  Nothing: every reply waiting was read.
-  std::optional<UpstreamAction> poll_once();
+  // the next call reads on.  Nothing: every reply waiting was read.  follow_ramps: the sources'
+  // filters may follow a ramp of the frequency (core::SourceStats::allow_ramp).
+  std::optional<UpstreamAction> poll_once(bool follow_ramps = true);
   // The outcome of applying a (done: the clock took it).  A clock that refused is never followed again.
   void applied(const UpstreamAction& a, bool done);
   // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
@@ -97,10 +98,6 @@ class Upstreams {
   // The selection, the reference the servers give and whether the clock follows them.
   const UpstreamFollower& follower() const { return follower_; }
   const std::vector<core::UpstreamSource>& sources() const { return sources_; }
-  // Whether the sources' filters may follow a ramp of the frequency (core::SourceStats::allow_ramp).
-  void allow_ramp(bool allowed) {
-    for (core::UpstreamSource& s : sources_) s.allow_ramp(allowed);
-  }
   // Each server (each address polled, each name not resolved yet) as the status report shows it.
   std::vector<UpstreamSnapshot> status() const;
 
