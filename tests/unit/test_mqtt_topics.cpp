@@ -145,6 +145,9 @@ TEST(MqttState, TheDisciplinesFiguresWhileSntpdKeepsTheClock) {
   EXPECT_DOUBLE_EQ(u["frequency_ppm"].get<double>(), 12.5);
   EXPECT_DOUBLE_EQ(u["skew_ppm"].get<double>(), 0.1);
   EXPECT_EQ(u["poll_s"], 256);
+  EXPECT_TRUE(u["ramp_ppm_per_h"].is_null());  // no ramp followed
+  s.clock.ramp_ppm_per_h = -0.5;
+  EXPECT_DOUBLE_EQ(json::parse(mqtt_state_json(s).dump())["upstream"]["ramp_ppm_per_h"].get<double>(), -0.5);
   // It moves at every update: not published at once for that alone.
   auto before = mqtt_state_key(mqtt_state_json(s));
   s.clock.last_offset_ns = 10'000;

@@ -134,6 +134,7 @@ ordered_json upstream_json(const ClockSnapshot& c) {
   j["frequency_ppm"] = c.frequency_ppm ? ordered_json(*c.frequency_ppm) : ordered_json(nullptr);
   j["skew_ppm"] = c.skew_ppm ? ordered_json(*c.skew_ppm) : ordered_json(nullptr);
   j["poll_s"] = *c.poll_s;
+  j["ramp_ppm_per_h"] = c.ramp_ppm_per_h ? ordered_json(*c.ramp_ppm_per_h) : ordered_json(nullptr);
   return j;
 }
 

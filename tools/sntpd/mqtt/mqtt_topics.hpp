@@ -70,8 +70,8 @@ struct MqttState {
 // The state as JSON: synchronized, source, stratum, refid, root_distance_ms, reliable_until (UTC,
 // ISO 8601), reference_age_s, clients_last_hour, camera {result, message, time, retry}, phone
 // {result, client, time, offset_s, uncertainty_s, user_agent}, upstream {offset_s, offset_error_s,
-// frequency_ppm, skew_ppm, poll_s} while sntpd disciplines the clock, gps [{server, kind, state,
-// reading, problem, learned_offset_s}] with --gps; null where there is no value.
+// frequency_ppm, skew_ppm, poll_s, ramp_ppm_per_h} while sntpd disciplines the clock, gps [{server, kind,
+// state, reading, problem, learned_offset_s}] with --gps; null where there is no value.
 nlohmann::ordered_json mqtt_state_json(const MqttState& s);
 // The fields whose change is published at once: the state without reference_age_s and
 // root_distance_ms, which grow every second, and upstream and each gps learned_offset_s, which
