@@ -268,6 +268,16 @@ Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded,
 
 int64_t to_ns(double s) { return std::llround(s * kNsPerS); }
 
+// Samples v with each offset as it would have been at their least delay: share (positive: queued
+// on the way to the server) of its delay beyond the least taken off.
+std::vector<StatSample> unqueued(std::vector<StatSample> v, double share) {
+  int64_t least_delay_ns = v.front().delay_ns;
+  for (const StatSample& s : v) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
+  for (StatSample& s : v)
+    s.offset_ns -= std::llround(share * static_cast<double>(s.delay_ns - least_delay_ns));
+  return v;
+}
+
 // What filter k, run through samples (those of line l), says of their server.
 SourceEstimate filter_estimate(const Kalman& k, const std::vector<StatSample>& samples, const Line& l) {
   size_t m = samples.size();
@@ -310,6 +320,13 @@ void SourceStats::add(const StatSample& s) {
 }
 
 bool SourceStats::ramping() const { return ramp_allowed_ && misses_[1] < kRampAdvantage * misses_[0]; }
+
+void SourceStats::allow_ramp(bool allowed) {
+  if (allowed == ramp_allowed_) return;
+  ramp_allowed_ = allowed;
+  predictions_[1].reset();
+  misses_[0] = misses_[1] = 0;
+}
 
 // The residuals of l (fitted to v[from...]) with those of as many older samples before it, if kept.
 std::vector<double> runs_residuals(const std::vector<StatSample>& v, size_t from, const Line& l) {
@@ -390,14 +407,7 @@ void SourceStats::fit(bool new_sample) {
     note_asymmetry(a.slope, a.sd);
   }
   bool asymmetric = std::abs(asymmetry_run_) >= kAsymmetryRun;
-  std::vector<StatSample> fitted = all;
-  if (asymmetric) {
-    int64_t least_delay_ns = all.front().delay_ns;
-    for (const StatSample& s : all) least_delay_ns = std::min(least_delay_ns, s.delay_ns);
-    for (StatSample& s : fitted) {
-      s.offset_ns -= std::llround(asymmetry_ * static_cast<double>(s.delay_ns - least_delay_ns));
-    }
-  }
+  std::vector<StatSample> fitted = asymmetric ? unqueued(all, asymmetry_) : all;
   // The line starts at the oldest sample whose residuals, with those of as
   // many older ones (kept for this), have runs enough for noise: a line
   // through samples the frequency wandered across leaves long runs.
@@ -419,17 +429,22 @@ void SourceStats::fit(bool new_sample) {
   // them).  Bounded once the least delay is worth taking as a floor, unless the offsets were
   // moved for a one-sided jitter: that took what their delays say of them already.
   fitted.erase(fitted.begin(), fitted.begin() + static_cast<std::ptrdiff_t>(from));
-  // Both models, for their predictions of the next sample; the ramp model is used while it has
-  // predicted clearly better (ramping()).
+  // Both models (the ramp model where allowed), for their predictions of the next sample; the
+  // ramp model is used while it has predicted clearly better (ramping()).
   bool bounded = m >= kMinBoundedSamples && !asymmetric;
   Kalman steady = run_kalman(fitted, l, bounded, FilterModel::Steady);
-  Kalman ramp = run_kalman(fitted, l, bounded, FilterModel::Ramping);
   int64_t newest_ns = samples_.back().time_ns;
   predictions_[0] = {newest_ns, to_ns(steady.offset()), steady.freq()};
+  if (!ramp_allowed_) {
+    estimate_ = filter_estimate(steady, samples_, l);
+    return;
+  }
+  Kalman ramp = run_kalman(fitted, l, bounded, FilterModel::Ramping);
   predictions_[1] = {newest_ns, to_ns(ramp.offset()), ramp.freq()};
-  estimate_ = filter_estimate(ramping() ? ramp : steady, samples_, l);
-  estimate_->ramping = ramping();
-  if (estimate_->ramping) estimate_->ramp_ppm_per_h = ramp.x[2] * 1e6 * 3600;
+  bool use_ramp = ramping();
+  estimate_ = filter_estimate(use_ramp ? ramp : steady, samples_, l);
+  estimate_->ramping = use_ramp;
+  if (use_ramp) estimate_->ramp_ppm_per_h = ramp.x[2] * 1e6 * 3600;
 }
 
 int64_t correction_shift_ns(int64_t t_ns, int64_t when_ns, double dfreq_ppm, int64_t doffset_ns) {

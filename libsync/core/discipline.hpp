@@ -124,9 +124,9 @@ class SourceStats {
   const std::optional<SourceEstimate>& estimate() const { return estimate_; }
   // The offset expected at t_ns before a new sample: the estimate's, or the last sample's.
   std::optional<int64_t> predict_ns(int64_t t_ns) const;
-  // Whether the ramp model may be used from the next fit on (it may by default); its misses are
-  // counted either way.
-  void allow_ramp(bool allowed) { ramp_allowed_ = allowed; }
+  // Whether the ramp model may be used from the next fit on (it may by default).  Not allowed, it
+  // is not run; a change starts both models' misses again.
+  void allow_ramp(bool allowed);
 
  private:
   // Filters again; a new sample also counts towards the asymmetry.

@@ -229,9 +229,9 @@ class UpstreamSource {
   void apply_step(int64_t offset_ns);
   // A correction was made (core/discipline): the stored samples follow it.
   void apply_correction(const SampleShift& c);
-  // The line through this server's samples (core/discipline), once it has 3.
   // Whether the discipline may follow a ramp of the frequency (SourceStats::allow_ramp).
   void allow_ramp(bool allowed) { stats_.allow_ramp(allowed); }
+  // The line through this server's samples (core/discipline), once it has 3.
   const std::optional<SourceEstimate>& estimate() const { return stats_.estimate(); }
 
   // True after a DENY or RSTR: not polled (next_poll_ns() is INT64_MAX).

@@ -140,8 +140,7 @@ TEST(SourceStats, TheLeastQueuedSamplesBoundTheOffset) {
 // A crystal whose room warms: its frequency ramps by rate (s/s per s) and wanders as in
 // follow_wandering_clock, measured every 1 024 s (sntpd's longest poll) through 1 ms + Exp(1 ms)
 // each way, 200 times, the ramp model allowed or not: the RMS error of the estimated offset after
-// the first 50 samples,
-// and the share of those estimates the ramp model gave.
+// the first 50 samples, and the share of those estimates the ramp model gave.
 struct Ramped {
   double rms_ns = 0;
   double ramping = 0;
