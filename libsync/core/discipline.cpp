@@ -76,9 +76,12 @@ size_t count_runs(const std::vector<double>& residuals) {
   return runs;
 }
 
-// A weighted line through samples [from, end), x in s before the newest, y in s.
+// A weighted line through samples [from, end), x in s before the newest, y in s; or, bent, a
+// parabola (while the frequency ramps).
 struct Line {
   double intercept = 0, slope = 0;  // at the newest sample, s and s/s
+  double curvature = 0;             // s/s^2, half the frequency's rate: 0 on a straight line
+  double at(double x) const { return intercept + (slope + curvature * x) * x; }
   double s2 = 0;                    // the residuals' variance, of a sample of mean weight
   std::vector<double> weights;      // of each sample, mean 1 (weigh())
   std::vector<double> bounds;       // how far each sample's offset can be off, s (weigh())
@@ -109,7 +112,37 @@ void weigh(const std::vector<StatSample>& v, size_t from, Line& l) {
   for (double& x : l.weights) x *= static_cast<double>(l.weights.size()) / sum_w;
 }
 
-Line weighted_line(const std::vector<StatSample>& v, size_t from) {
+// Bends l, the line through v[from...] centred at mx, into the weighted least-squares parabola:
+// the line's residuals fitted by c times the square of x - mx made orthogonal (by the weights) to
+// 1 and x - mx, so that the line's intercept and slope stay the best ones beside it.
+void bend(const std::vector<StatSample>& v, size_t from, double mx, Line& l) {
+  const std::vector<double>& w = l.weights;
+  size_t m = v.size() - from;
+  int64_t t0 = v.back().time_ns;
+  std::vector<double> u(m);
+  double suu = 0, su3 = 0;
+  for (size_t k = 0; k < m; ++k) {
+    u[k] = static_cast<double>(v[from + k].time_ns - t0) / kNsPerS - mx;
+    suu += w[k] * u[k] * u[k];
+    su3 += w[k] * u[k] * u[k] * u[k];
+  }
+  if (!(suu > 0)) return;
+  double a = suu / static_cast<double>(m), b = su3 / suu;  // q = u^2 - a - b u: orthogonal to 1, u
+  double sqq = 0, sqr = 0;
+  for (size_t k = 0; k < m; ++k) {
+    double q = u[k] * u[k] - a - b * u[k];
+    sqq += w[k] * q * q;
+    sqr += w[k] * q * l.residuals[k];
+  }
+  if (!(sqq > 0)) return;
+  double c = sqr / sqq;
+  // c (x - mx)^2 - c a - c b (x - mx), in powers of x.
+  l.curvature = c;
+  l.slope -= c * (2 * mx + b);
+  l.intercept += c * (mx * mx - a + b * mx);
+}
+
+Line weighted_line(const std::vector<StatSample>& v, size_t from, bool bent = false) {
   Line l;
   weigh(v, from, l);
   const std::vector<double>& w = l.weights;
@@ -132,13 +165,16 @@ Line weighted_line(const std::vector<StatSample>& v, size_t from) {
   }
   l.slope = sxx > 0 ? sxy / sxx : 0;
   l.intercept = my - l.slope * mx;
-  double rss = 0;
-  for (size_t k = 0; k < m; ++k) {
-    double r = y_of(from + k) - (l.intercept + l.slope * x_of(from + k));
-    l.residuals.push_back(r);
-    rss += w[k] * r * r;
+  for (size_t k = 0; k < m; ++k) l.residuals.push_back(y_of(from + k) - l.at(x_of(from + k)));
+  size_t params = 2;
+  if (bent && m > 3) {
+    bend(v, from, mx, l);
+    for (size_t k = 0; k < m; ++k) l.residuals[k] = y_of(from + k) - l.at(x_of(from + k));
+    params = 3;
   }
-  l.s2 = m > 2 ? rss / static_cast<double>(m - 2) : 0;
+  double rss = 0;
+  for (size_t k = 0; k < m; ++k) rss += w[k] * l.residuals[k] * l.residuals[k];
+  l.s2 = m > params ? rss / static_cast<double>(m - params) : 0;
   return l;
 }
 
@@ -336,7 +372,7 @@ std::vector<double> runs_residuals(const std::vector<StatSample>& v, size_t from
   int64_t t0 = v.back().time_ns;
   for (size_t i = first; i < from; ++i) {
     double x = static_cast<double>(v[i].time_ns - t0) / kNsPerS;
-    r.push_back(static_cast<double>(v[i].offset_ns) / kNsPerS - (l.intercept + l.slope * x));
+    r.push_back(static_cast<double>(v[i].offset_ns) / kNsPerS - l.at(x));
   }
   r.insert(r.end(), l.residuals.begin(), l.residuals.end());
   return r;
@@ -410,14 +446,18 @@ void SourceStats::fit(bool new_sample) {
   std::vector<StatSample> fitted = asymmetric ? unqueued(all, asymmetry_) : all;
   // The line starts at the oldest sample whose residuals, with those of as
   // many older ones (kept for this), have runs enough for noise: a line
-  // through samples the frequency wandered across leaves long runs.
+  // through samples the frequency wandered across leaves long runs.  While
+  // the ramp model is used it is a parabola: a ramping frequency bends the
+  // phase, and a line through it leaves runs in any long register, cutting it
+  // to a few samples, too few to tell the rate from its prior.
   size_t from = older_.size();
-  Line l = weighted_line(fitted, from);
+  bool bent = ramping();
+  Line l = weighted_line(fitted, from, bent);
   for (;;) {
     std::vector<double> r = runs_residuals(fitted, from, l);
     if (fitted.size() - from <= kMinStatSamples || count_runs(r) > critical_runs(r.size())) break;
     ++from;
-    l = weighted_line(fitted, from);
+    l = weighted_line(fitted, from, bent);
   }
   // What the line no longer uses stays a while for the runs test (twice the line's samples).
   samples_.assign(all.begin() + static_cast<std::ptrdiff_t>(from), all.end());

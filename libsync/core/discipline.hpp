@@ -24,7 +24,9 @@
 // one sign): a second filter, whose frequency also has a rate of change, runs
 // beside it, and its estimate is used while its predictions of the samples that
 // came after them have missed by 0.8 times the steady filter's or less (the
-// misses fading by 0.9 a sample).  Where a sensor or a pulse corrects the
+// misses fading by 0.9 a sample); while it is, the runs test cuts the
+// register by a parabola's residuals, not a line's, so that it keeps the hours
+// of samples the rate needs.  Where a sensor or a pulse corrects the
 // crystal beneath, the caller says so (allow_ramp): they take its ramps out.
 //
 // The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a

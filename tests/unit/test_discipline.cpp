@@ -145,6 +145,7 @@ struct Ramped {
   double rms_ns = 0;
   double ramping = 0;
   double last_ramp_ppm_per_h = 0;  // the last estimate's
+  double mean_samples = 0;         // in the register, over the estimates judged
 };
 
 Ramped follow_ramp(unsigned seed, double rate, bool allowed) {
@@ -155,6 +156,7 @@ Ramped follow_ramp(unsigned seed, double rate, bool allowed) {
   st.allow_ramp(allowed);
   double offset_ns = 0, freq = 3e-6, sq = 0;
   int judged = 0, ramping = 0;
+  size_t samples = 0;
   for (int i = 0; i < 200; ++i) {
     for (int s = 0; s < 1024; ++s) {
       freq += rate + walk(rng);
@@ -169,28 +171,33 @@ Ramped follow_ramp(unsigned seed, double rate, bool allowed) {
     sq += error * error;
     ++judged;
     ramping += e->ramping ? 1 : 0;
+    samples += e->samples;
   }
-  Ramped r{std::sqrt(sq / judged), static_cast<double>(ramping) / judged, st.estimate()->ramp_ppm_per_h};
-  std::printf("seed %u, rate %g, ramp %s: RMS error %.0f ns, ramp model used %.2f, last %.3f ppm/h\n", seed,
-              rate, allowed ? "allowed" : "not allowed", r.rms_ns, r.ramping, r.last_ramp_ppm_per_h);
+  Ramped r{std::sqrt(sq / judged), static_cast<double>(ramping) / judged, st.estimate()->ramp_ppm_per_h,
+           static_cast<double>(samples) / judged};
+  std::printf("seed %u, rate %g, ramp %s: RMS error %.0f ns, ramp model used %.2f, last %.3f ppm/h, %.1f samples\n",
+              seed, rate, allowed ? "allowed" : "not allowed", r.rms_ns, r.ramping, r.last_ramp_ppm_per_h,
+              r.mean_samples);
   return r;
 }
 
 // A room warming by 1.6 degrees an hour (a Pi's crystal: 4e-10 s/s per s): the steady filter
-// lags the ramp, the ramp model does not, and is the one used (at seeds 1-4 its RMS error is 0.49
-// to 0.51 of the steady filter's, and it gave every estimate judged).
+// lags the ramp, the ramp model does not, and is the one used (at seeds 1-4 its RMS error is 0.35
+// to 0.39 of the steady filter's, and it gave every estimate judged).  A line through a ramp leaves
+// long runs, and the runs test cuts its register to the fewest samples it keeps (6); while the
+// ramp model is used, the register is judged by a parabola and keeps 23-29 (seeds 1-4).
 TEST(SourceStats, AFrequencyThatRampsIsFollowedByTheRampModel) {
   for (unsigned seed = 1; seed <= 4; ++seed) {
     Ramped with = follow_ramp(seed, 4e-10, true);
     Ramped without = follow_ramp(seed, 4e-10, false);
-    EXPECT_LT(with.rms_ns, 0.7 * without.rms_ns);
+    EXPECT_LT(with.rms_ns, 0.5 * without.rms_ns);
     EXPECT_GT(with.ramping, 0.8);
     EXPECT_EQ(without.ramping, 0);
-    // The frequency error grows by 4e-10 per second, 1.44 ppm an hour: the last estimate of it has
-    // the sign and the order of that (0.33-1.01 at seeds 1-4: a register the runs test keeps short
-    // knows a rate poorly, and the prior draws it towards 0).
-    EXPECT_GT(with.last_ramp_ppm_per_h, 0.1);
-    EXPECT_LT(with.last_ramp_ppm_per_h, 2 * 1.44);
+    EXPECT_GT(with.mean_samples, 2 * without.mean_samples);
+    // The frequency error grows by 4e-10 per second, 1.44 ppm an hour: the last estimate of it is
+    // within a factor of 1.6 of that (0.98-1.77 at seeds 1-4; the prior draws it towards 0).
+    EXPECT_GT(with.last_ramp_ppm_per_h, 1.44 / 1.6);
+    EXPECT_LT(with.last_ramp_ppm_per_h, 1.44 * 1.6);
     EXPECT_EQ(without.last_ramp_ppm_per_h, 0);
   }
 }
