@@ -80,6 +80,15 @@ else
   echo "FAIL  camsync.service's --retry-interval '$retry' is not camsync.timer's OnUnitActiveSec '$period'"
   status=1
 fi
+# A pulse (gps pps:/dev/ppsN, sntpd.conf(5)) must be there for sntpd to open: /dev not made private,
+# the PPS class allowed, every other device but the pseudo ones closed (as chrony's Debian unit).
+u="$tmp/sntpd.service"
+if ! grep -q '^PrivateDevices=yes' "$u" && grep -qx 'DevicePolicy=closed' "$u" && grep -qx 'DeviceAllow=char-pps rw' "$u"; then
+  echo "ok    sntpd.service may open a PPS device (/dev/pps*) and no other real device"
+else
+  echo "FAIL  sntpd.service hides or closes /dev/pps* (PrivateDevices=yes, or no DeviceAllow=char-pps)"
+  status=1
+fi
 # Exposure: 0 (fully sandboxed) to 10 (unprotected); chrony's Debian unit scores about 3.
 for unit in "$tmp"/*.service; do
   name=$(basename "$unit")
