@@ -82,9 +82,9 @@ struct Line {
   double intercept = 0, slope = 0;  // at the newest sample, s and s/s
   double curvature = 0;             // s/s^2, half the frequency's rate: 0 on a straight line
   double at(double x) const { return intercept + (slope + curvature * x) * x; }
-  double s2 = 0;                    // the residuals' variance, of a sample of mean weight
-  std::vector<double> weights;      // of each sample, mean 1 (weigh())
-  std::vector<double> bounds;       // how far each sample's offset can be off, s (weigh())
+  double s2 = 0;                // the residuals' variance, of a sample of mean weight
+  std::vector<double> weights;  // of each sample, mean 1 (weigh())
+  std::vector<double> bounds;   // how far each sample's offset can be off, s (weigh())
   std::vector<double> residuals;
 };
 

@@ -175,9 +175,10 @@ Ramped follow_ramp(unsigned seed, double rate, bool allowed) {
   }
   Ramped r{std::sqrt(sq / judged), static_cast<double>(ramping) / judged, st.estimate()->ramp_ppm_per_h,
            static_cast<double>(samples) / judged};
-  std::printf("seed %u, rate %g, ramp %s: RMS error %.0f ns, ramp model used %.2f, last %.3f ppm/h, %.1f samples\n",
-              seed, rate, allowed ? "allowed" : "not allowed", r.rms_ns, r.ramping, r.last_ramp_ppm_per_h,
-              r.mean_samples);
+  std::printf(
+      "seed %u, rate %g, ramp %s: RMS error %.0f ns, ramp model used %.2f, last %.3f ppm/h, %.1f samples\n",
+      seed, rate, allowed ? "allowed" : "not allowed", r.rms_ns, r.ramping, r.last_ramp_ppm_per_h,
+      r.mean_samples);
   return r;
 }
 
