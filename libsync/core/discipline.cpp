@@ -114,8 +114,9 @@ void weigh(const std::vector<StatSample>& v, size_t from, Line& l) {
 
 // Bends l, the line through v[from...] centred at mx, into the weighted least-squares parabola:
 // the line's residuals fitted by c times the square of x - mx made orthogonal (by the weights) to
-// 1 and x - mx, so that the line's intercept and slope stay the best ones beside it.
-void bend(const std::vector<StatSample>& v, size_t from, double mx, Line& l) {
+// 1 and x - mx, so that the line's intercept and slope stay the best ones beside it.  False (l
+// left straight) where the samples' times do not spread.
+bool bend(const std::vector<StatSample>& v, size_t from, double mx, Line& l) {
   const std::vector<double>& w = l.weights;
   size_t m = v.size() - from;
   int64_t t0 = v.back().time_ns;
@@ -126,7 +127,7 @@ void bend(const std::vector<StatSample>& v, size_t from, double mx, Line& l) {
     suu += w[k] * u[k] * u[k];
     su3 += w[k] * u[k] * u[k] * u[k];
   }
-  if (!(suu > 0)) return;
+  if (!(suu > 0)) return false;
   double a = suu / static_cast<double>(m), b = su3 / suu;  // q = u^2 - a - b u: orthogonal to 1, u
   double sqq = 0, sqr = 0;
   for (size_t k = 0; k < m; ++k) {
@@ -134,12 +135,13 @@ void bend(const std::vector<StatSample>& v, size_t from, double mx, Line& l) {
     sqq += w[k] * q * q;
     sqr += w[k] * q * l.residuals[k];
   }
-  if (!(sqq > 0)) return;
+  if (!(sqq > 0)) return false;
   double c = sqr / sqq;
   // c (x - mx)^2 - c a - c b (x - mx), in powers of x.
   l.curvature = c;
   l.slope -= c * (2 * mx + b);
   l.intercept += c * (mx * mx - a + b * mx);
+  return true;
 }
 
 Line weighted_line(const std::vector<StatSample>& v, size_t from, bool bent = false) {
@@ -167,8 +169,7 @@ Line weighted_line(const std::vector<StatSample>& v, size_t from, bool bent = fa
   l.intercept = my - l.slope * mx;
   for (size_t k = 0; k < m; ++k) l.residuals.push_back(y_of(from + k) - l.at(x_of(from + k)));
   size_t params = 2;
-  if (bent && m > 3) {
-    bend(v, from, mx, l);
+  if (bent && m > 3 && bend(v, from, mx, l)) {
     for (size_t k = 0; k < m; ++k) l.residuals[k] = y_of(from + k) - l.at(x_of(from + k));
     params = 3;
   }
@@ -180,12 +181,11 @@ Line weighted_line(const std::vector<StatSample>& v, size_t from, bool bent = fa
 
 // The offset and the frequency at the newest of samples v (3 or more), by a forward Kalman
 // filter whose frequency walks at kFrequencyWander per second.  Sample i counts as a normal error
-// of variance s2 / w[i] (s2: the line's, for a sample of mean weight), or, if bounded, as its
-// bound (bounded_update).  Without the walk and the bounds it is the weighted line; with the
-// walk, older samples count less, as a bent phase no longer fits a line through them.  The
-// ramp model (FilterModel::Ramping) has a third state, the frequency's rate of change,
-// starting at 0 give or take kRampPrior and walking at kRampWander: a crystal whose room warms
-// or cools; the steady one keeps it at 0.
+// of variance s2 / w[i] (s2: the line's, the parabola's while it is bent, for a sample of mean weight), or,
+// if bounded, as its bound (bounded_update).  Without the walk and the bounds it is the weighted line; with
+// the walk, older samples count less, as a bent phase no longer fits a line through them.  The ramp model
+// (FilterModel::Ramping) has a third state, the frequency's rate of change, starting at 0 give or take
+// kRampPrior and walking at kRampWander: a crystal whose room warms or cools; the steady one keeps it at 0.
 enum class FilterModel { Steady, Ramping };
 
 struct Kalman {
@@ -449,7 +449,8 @@ void SourceStats::fit(bool new_sample) {
   // through samples the frequency wandered across leaves long runs.  While
   // the ramp model is used it is a parabola: a ramping frequency bends the
   // phase, and a line through it leaves runs in any long register, cutting it
-  // to a few samples, too few to tell the rate from its prior.
+  // to a few samples, too few to tell the rate from its prior.  Its residuals
+  // also give both filters their noise (Line::s2).
   size_t from = older_.size();
   bool bent = ramping();
   Line l = weighted_line(fitted, from, bent);
