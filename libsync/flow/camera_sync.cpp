@@ -24,6 +24,15 @@ constexpr int64_t kMeasureBudgetNs = 3 * kNsPerSecond;
 // The timed PUT is prepared at least this long before it is sent.
 constexpr int64_t kSetLeadNs = 20 * kNsPerMs;
 
+// Between the last reading of the camera's second before it last changed and the first after it
+// (the readings' middle where it never changed).
+int64_t change_time_ns(const std::vector<core::SecondReading>& rs) {
+  for (size_t i = rs.size(); i-- > 1;) {
+    if (rs[i].camera_s != rs[i - 1].camera_s) return rs[i - 1].t1_ns + (rs[i].t4_ns - rs[i - 1].t1_ns) / 2;
+  }
+  return rs.front().t1_ns + (rs.back().t4_ns - rs.front().t1_ns) / 2;
+}
+
 }  // namespace
 
 void CameraSync::wait_until(int64_t local_ns) {
@@ -107,6 +116,7 @@ os::OsResult<OffsetMeasurement> CameraSync::measure() {
   m.offset_ns = b->offset_ns();
   m.uncertainty_ns = b->uncertainty_ns();
   m.readings = static_cast<int>(rs.size());
+  m.at_ns = change_time_ns(rs);
   return m;
 }
 

@@ -34,6 +34,10 @@ struct OffsetMeasurement {
   int64_t offset_ns = 0;       // camera minus local; positive: the camera is ahead
   int64_t uncertainty_ns = 0;  // the truth is within ± this (assuming no drift during the measurement)
   int64_t min_rtt_ns = 0;      // least round trip of a reading
+  // When (local clock, Unix ns) the offset was measured: where the camera's second last changed,
+  // which the tightest bound comes from (a measurement takes up to two seconds, and a camera
+  // that drifts has another offset at its start).
+  int64_t at_ns = 0;
   int readings = 0;
   os::CameraDateTime last;  // the last reading (the camera's zone and dst flag)
 };

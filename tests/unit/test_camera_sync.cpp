@@ -229,6 +229,18 @@ TEST(CameraSync, AStoppedCameraClockIsReported) {
   EXPECT_EQ(m.error().code, CameraErrc::inconsistent);
 }
 
+// A camera 0.3 s ahead changes its second at local .700: the first change is found by the coarse
+// readings, the next (1.7 s) by the dense ones, and the offset is said to be measured there.
+TEST(CameraSync, TheOffsetIsMeasuredWhereTheSecondLastChanged) {
+  FakeClock clock(kJul15_2026);
+  FakeCamera camera(clock, 300 * kMs);
+  flow::CameraSync sync(clock, camera);
+  auto m = sync.measure();
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_NEAR(static_cast<double>(m->offset_ns), 300.0 * kMs, static_cast<double>(m->uncertainty_ns) + 1);
+  EXPECT_NEAR(static_cast<double>(m->at_ns - kJul15_2026), 1700.0 * kMs, static_cast<double>(camera.rtt_ns));
+}
+
 TEST(CameraSync, RandomCamerasEndUpWithinAMillisecond) {
   auto rng = lansync::testing::seeded_rng();
   std::uniform_int_distribution<int64_t> offset_d(-3600 * kS, 3600 * kS);
