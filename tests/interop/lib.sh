@@ -583,6 +583,22 @@ asymmetry_ppm() {
     }' <<<"$delays"
 }
 
+# interval_ppm CSV: four standard errors of the drift that the ok rows' own intervals leave
+# (each offset anywhere within half its delay_s: a camera's second placed between two
+# readings), by weighted least squares as analyze fits; in ppm.  The stated uncertainty of
+# a few rows is itself uncertain (six degrees of freedom from eight rows): this is the part the
+# rows say beforehand.
+interval_ppm() {
+  awk -F, 'NR > 1 && $6 == "ok" && $5 > 0 { n++; x[n] = $2; w[n] = 12 / ($5 * $5) }
+    END {
+      for (i = 1; i <= n; i++) { sw += w[i]; swx += w[i] * x[i] }
+      if (n < 3 || sw <= 0) { print 0; exit }
+      m = swx / sw
+      for (i = 1; i <= n; i++) sxx += w[i] * (x[i] - m) ^ 2
+      printf "%.6f\n", (sxx > 0 ? 4e6 / sqrt(sxx) : 0)
+    }' "$1"
+}
+
 # sum A B...: their sum, as a decimal.
 sum() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.9f\n", s }' "$@"; }
 

@@ -3,11 +3,14 @@
 // The camera shows whole seconds; camsync's CameraSync::measure reads it until
 // its second changes and intersects the readings, which gives the offset to
 // about a round trip (a millisecond on a LAN) in one to two seconds.  The
-// offset written is camera - local clock; the delay column holds the least
-// round trip.  With the camera as the reference, drift_ppm is the local
+// offset written is camera - local clock; the delay column holds the width of
+// the interval the readings leave it in (twice its uncertainty), so that half
+// of it bounds the offset's error as half a round trip does for NTP rows.  With the camera as the reference, drift_ppm is the local
 // clock's rate against the camera: the camera's own drift is minus that.
 // Cameras with digest authentication are camsync's business: this source
 // takes none (a password does not belong on a command line).
+#include <algorithm>
+
 #include "flow/camera_sync.hpp"
 #include "os/camera_ccapi.hpp"
 #include "os/clock.hpp"
@@ -40,7 +43,10 @@ class CameraSource final : public Source {
     r.mono_ns += m->at_ns - r.local_ns;
     r.local_ns = m->at_ns;
     r.offset_s = static_cast<double>(m->offset_ns) / 1e9;
-    r.delay_s = static_cast<double>(m->min_rtt_ns) / 1e9;
+    // The width of the offset's interval, not the least round trip: the second's change is
+    // placed between two readings 2 ms apart at best, and to 100 ms when a slow machine
+    // missed the dense readings; analyze weighs each row by it.
+    r.delay_s = static_cast<double>(std::max(m->min_rtt_ns, 2 * m->uncertainty_ns)) / 1e9;
     return r;
   }
 
