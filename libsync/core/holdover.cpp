@@ -2,6 +2,7 @@
 #include "core/holdover.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "proto/units.hpp"
 
@@ -52,6 +53,24 @@ void DailyShape::add(int64_t t_ns, double ppm) {
   b.sum_ppm += ppm;
   ++b.count;
   while (t_ns - bins_.front().start_ns > seconds_ns(kShapeRecordS)) bins_.erase(bins_.begin());
+}
+
+std::vector<DailyShape::Point> DailyShape::points() const {
+  std::vector<Point> out;
+  out.reserve(bins_.size());
+  for (const Bin& b : bins_) out.push_back({b.mean_t_ns(), b.mean_ppm(), b.count});
+  return out;
+}
+
+void DailyShape::restore(const std::vector<Point>& earlier, int64_t now_ns) {
+  int64_t before_ns = bins_.empty() ? now_ns : bins_.front().start_ns;
+  std::vector<Bin> kept;
+  for (const Point& p : earlier) {
+    bool fits = p.t_ns < before_ns && now_ns - p.t_ns <= seconds_ns(kShapeRecordS);
+    if (fits && p.count > 0 && std::isfinite(p.ppm)) kept.push_back({p.t_ns, 0, p.ppm * p.count, p.count});
+  }
+  std::sort(kept.begin(), kept.end(), [](const Bin& a, const Bin& b) { return a.start_ns < b.start_ns; });
+  bins_.insert(bins_.begin(), kept.begin(), kept.end());
 }
 
 std::optional<double> DailyShape::at(int64_t t_ns) const {

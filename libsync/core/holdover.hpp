@@ -25,7 +25,10 @@
 // shape is a cycle.  A held frequency lags the day's cycle by up to its whole
 // swing (chrony's fallbackdrift holds a long average instead, which misses
 // the swing itself); measured in tests/sim/temp_outage_* without a sensor
-// (bench/README.md).  Pure: times (monotonic ns) come in.
+// (bench/README.md).  The record outlives a restart (a power cut in the
+// garage): sntpd keeps its points on the real-time clock beside the drift
+// file and puts them back at the first update after start, when that clock is
+// right again.  Pure: times (monotonic ns) come in.
 #pragma once
 
 #include <cstdint>
@@ -67,8 +70,20 @@ inline constexpr double kShapeStartS = 2048;
 
 class DailyShape {
  public:
+  // A bin as a restart keeps it: its mean time, its mean frequency (ppm) and how many updates.
+  struct Point {
+    int64_t t_ns = 0;
+    double ppm = 0;
+    int count = 0;
+  };
+
   // The clock's frequency as an update set it at t_ns (ppm).
   void add(int64_t t_ns, double ppm);
+  // The record, a point a bin, oldest first, on the times add() was given.
+  std::vector<Point> points() const;
+  // Points an earlier run kept, their times on this run's clock: those before the record's first
+  // bin (before now_ns where it has none) and within kShapeRecordS of now_ns go in front of it.
+  void restore(const std::vector<Point>& earlier, int64_t now_ns);
   // How far the frequency has moved (ppm) at now_ns since the last update at last_ns, as the day's
   // shape says: 0 until kShapeStartS after it; none while the record holds no day before last_ns.
   std::optional<double> change_ppm(int64_t last_ns, int64_t now_ns) const;

@@ -179,4 +179,58 @@ OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& 
   return std::optional<core::ThermalCurve>{*c};
 }
 
+namespace {
+
+// A shape file's bins: two days and an hour of 900 s bins, with room; a line is under 60 bytes.
+constexpr size_t kMaxShapePoints = 400;
+constexpr size_t kMaxShapeFileBytes = 64 * 1024;
+constexpr const char* kShapeHeader =
+    "# lansync sntpd: the day's frequency, UNIX_S PPM COUNT a bin (sntpd(8))\n";
+
+// One bin's line, "UNIX_S PPM COUNT": a time after 1970 and before 2200, a frequency within the
+// kernel's, a count of updates.
+std::optional<core::DailyShape::Point> parse_shape_line(const std::string& line) {
+  std::istringstream words(line);
+  std::string t, ppm, count, extra;
+  if (!(words >> t >> ppm >> count) || (words >> extra)) return std::nullopt;
+  double ts = 0, p = 0, n = 0;
+  if (!parse_number(t, ts) || !parse_number(ppm, p) || !parse_number(count, n)) return std::nullopt;
+  if (!(ts > 0 && ts < 7.3e9) || std::fabs(p) > kMaxFrequencyPpm || !(n >= 1 && n <= 1e6) ||
+      n != std::floor(n))
+    return std::nullopt;
+  // Whole milliseconds, as written: ns through a double would not come back exact.
+  return core::DailyShape::Point{static_cast<int64_t>(std::llround(ts * 1e3)) * 1'000'000, p,
+                                 static_cast<int>(n)};
+}
+
+}  // namespace
+
+OsResult<std::vector<core::DailyShape::Point>> read_shape_file(const std::string& path) {
+  std::vector<core::DailyShape::Point> points;
+  auto text = read_small_file(path, kMaxShapeFileBytes);
+  if (!text) {
+    if (text.error().code == std::errc::no_such_file_or_directory) return points;
+    return fail(text.error());
+  }
+  std::istringstream lines(*text);
+  std::string line;
+  for (size_t n = 1; std::getline(lines, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    auto p = parse_shape_line(line);
+    if (!p) return invalid(fmt::format("{}:{}: not 'UNIX_S PPM COUNT': '{}'", path, n, shown(line, 40)));
+    if (points.size() == kMaxShapePoints)
+      return invalid(fmt::format("{}:{}: more bins than two days hold", path, n));
+    points.push_back(*p);
+  }
+  return points;
+}
+
+Status save_shape_file(const std::string& path, const std::vector<core::DailyShape::Point>& points) {
+  std::string text = kShapeHeader;
+  for (const core::DailyShape::Point& p : points) {
+    text += fmt::format("{:.3f} {:.4f} {}\n", static_cast<double>(p.t_ns) / 1e9, p.ppm, p.count);
+  }
+  return write_file_atomic(path, text, 0644);
+}
+
 }  // namespace lansync::os

@@ -10,11 +10,18 @@
 // pulse where the correction is reckoned from, "pulse crystal_ppm=X"
 // (core/pulse_standard).  Replaced atomically; a
 // reader of the first line alone (an older sntpd) is not disturbed by the second.
+//
+// Beside it, path + ".shape" keeps the day's shape (core/holdover's
+// DailyShape) of a clock without a sensor: a line a bin, "UNIX_S PPM COUNT"
+// (the bin's mean time on the real-time clock, its mean frequency, its
+// updates), oldest first, after a comment line.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/holdover.hpp"
 #include "core/thermal.hpp"
 #include "os/clock.hpp"
 #include "os/error.hpp"
@@ -22,6 +29,7 @@
 namespace lansync::os {
 
 inline constexpr const char* kDefaultDriftPath = "/var/lib/lansync/drift";
+inline constexpr const char* kShapeSuffix = ".shape";
 
 // Reads path: the frequency in ppm, or nullopt when there is no file yet.
 // Errors name the file and line, e.g. "/var/lib/lansync/drift:1: not a
@@ -48,5 +56,11 @@ OsResult<std::optional<core::ThermalCurve>> read_drift_curve(const std::string& 
 // The pulse's reference path keeps (ppm; none: no file, or no pulse line).  Errors name the file
 // and line, e.g. "/var/lib/lansync/drift:2: pulse: crystal_ppm is not a frequency in ppm: 'x'".
 OsResult<std::optional<double>> read_drift_pulse(const std::string& path);
+
+// The day's shape path keeps, times in real-time ns (none: no file).  Errors name the file and
+// line, e.g. "/var/lib/lansync/drift.shape:3: not 'UNIX_S PPM COUNT': 'x'".
+OsResult<std::vector<core::DailyShape::Point>> read_shape_file(const std::string& path);
+// Writes points (real-time ns) to path, atomically.
+Status save_shape_file(const std::string& path, const std::vector<core::DailyShape::Point>& points);
 
 }  // namespace lansync::os

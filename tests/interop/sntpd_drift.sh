@@ -10,7 +10,7 @@ enter_private_netns "$@"
 start_sntpd upstream --listen 127.0.0.1:11410 --local-stratum 9
 wait_for_ntp 127.0.0.1:11410
 follow=(--listen 127.0.0.1:11411 --clock simulated --upstream 127.0.0.1:11410 --drift-file "$WORK/drift"
-  --state "$WORK/state.json")
+  --state "$WORK/state.json" --temperature none)
 
 echo "12.5" >"$WORK/drift"
 start_sntpd follower "${follow[@]}"
@@ -46,6 +46,27 @@ wait "$LAST_PID" 2>/dev/null || true
 check "saved at stop, learnt from 12.5 ppm towards 0 ($(cat "$WORK/drift"))" \
   awk '{ exit !($1 <= 12.5 && $1 > -1) }' "$WORK/drift"
 check "...by replacing the file" [ "$(stat -c %i "$WORK/drift")" != "$inode" ]
+
+# --- The day's frequency (no sensor here: --temperature none) is saved beside the drift file,
+# on the real-time clock, and a restart takes it back at its first update.
+check "the day's frequency saved beside it ($(tail -n 1 "$WORK/drift.shape"))" \
+  awk -v now="$(date +%s)" '!/^#/ { n++; if (!($1 > now - 60 && $1 <= now + 1 && $3 >= 1)) bad = 1 }
+    END { exit !(n >= 1 && !bad) }' "$WORK/drift.shape"
+start_sntpd shape "${follow[@]}"
+wait_for_log shape "the day's frequency restored: 1 bin from before the start"
+check "...and restored at the first update" grep -q "the day's frequency read from $WORK/drift.shape (1 bins)" "$WORK/shape.log"
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+echo "x" >>"$WORK/drift.shape"
+start_sntpd badshape "${follow[@]}"
+wait_for_log badshape "reference: upstream 127.0.0.1:11410"  # an update, not the state file's reference
+check "a bad shape file: one warning naming the file and line, and sntpd follows on" \
+  eval 'grep -q "warning: --drift-file: $WORK/drift.shape:3: not .UNIX_S PPM COUNT.: .x.; the day.s frequency is learnt anew" "$WORK/badshape.log" &&
+        kill -0 "$LAST_PID"'
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+check "...and the next save replaces it" eval '! grep -q "^x" "$WORK/drift.shape"'
+rm -f "$WORK/drift.shape"
 
 # --- Garbage: a warning naming file and line; the file is kept aside; sntpd serves.
 echo "not a number" >"$WORK/drift"

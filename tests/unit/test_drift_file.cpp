@@ -176,5 +176,41 @@ TEST(DriftFile, APulsesReferenceIsKeptOnTheSecondLine) {
   }
 }
 
+TEST(DriftFile, TheDaysShapeIsKeptBesideIt) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "drift.shape").string();
+  auto none = read_shape_file(path);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  std::vector<core::DailyShape::Point> points{{1'795'457'521'250'000'000, -12.3456, 3},
+                                              {1'795'458'421'000'000'000, -11.5, 1}};
+  ASSERT_TRUE(save_shape_file(path, points));
+  auto got = read_shape_file(path);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].t_ns, points[0].t_ns);
+  EXPECT_DOUBLE_EQ((*got)[0].ppm, -12.3456);
+  EXPECT_EQ((*got)[0].count, 3);
+  EXPECT_DOUBLE_EQ((*got)[1].ppm, -11.5);
+}
+
+TEST(DriftFile, ABadShapeLineIsAOneLineError) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "drift.shape").string();
+  for (const char* line : {"x", "1795457521 -12", "1795457521 -12 1 9", "1795457521 -600 1", "1795457521 1 0",
+                           "1795457521 1 1.5", "-5 1 1", "1e300 1 1", "1795457521 nan 1"}) {
+    write(path, std::string("# header\n1795457520 1 1\n") + line + "\n");
+    auto got = read_shape_file(path);
+    ASSERT_FALSE(got) << line;
+    EXPECT_EQ(got.error().message.find('\n'), std::string::npos);
+    EXPECT_NE(got.error().message.find(path + ":3:"), std::string::npos) << got.error().message;
+  }
+  // More bins than two days and an hour hold is not a shape file.
+  std::string many = "# header\n";
+  for (int i = 0; i < 401; ++i) many += std::to_string(1795457520 + 900 * i) + " 1 1\n";
+  write(path, many);
+  EXPECT_FALSE(read_shape_file(path));
+}
+
 }  // namespace
 }  // namespace lansync::os

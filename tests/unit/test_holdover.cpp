@@ -97,6 +97,32 @@ TEST(DailyShape, ADaysTrendIsNotExtrapolated) {
   EXPECT_NEAR(*c, day_ppm(last + 24 * kHour - 1024 * kS) - day_ppm(last), 0.15);
 }
 
+TEST(DailyShape, ARestartKeepsTheDay) {
+  // Two days recorded, then a restart 2 h later (a power cut): the new run's monotonic clock starts
+  // at 0; its points come back on it, shifted by where the old run's times now fall.
+  int64_t last = 175 * 1024 * kS;  // the old run's last update, 50 h into its monotonic clock
+  DailyShape before = shape_until(last);
+  int64_t restart = last + 2 * kHour;  // the new run's 0, on the old run's clock
+  std::vector<DailyShape::Point> kept = before.points();
+  ASSERT_EQ(kept.size(), before.points().size());
+  for (DailyShape::Point& p : kept) p.t_ns -= restart;
+  DailyShape after;
+  int64_t first = 600 * kS;  // the first update of the new run
+  after.restore(kept, first);
+  after.add(first, day_ppm(restart + first));
+  // An outage 6 h later follows the day before, as if nothing had stopped.
+  int64_t now = first + 6 * kHour;
+  auto c = after.change_ppm(first, now);
+  ASSERT_TRUE(c);
+  EXPECT_NEAR(*c, day_ppm(restart + now) - day_ppm(restart + first), 0.15);
+  // Only what was before this run's record and within two days and an hour of now is taken.
+  DailyShape again;
+  again.add(first, 1.0);
+  again.restore({{first + kS, 2.0, 1}, {first - 60 * kHour, 3.0, 1}, {first - kHour, 4.0, 0}}, first);
+  ASSERT_EQ(again.points().size(), 1u);
+  EXPECT_EQ(again.points()[0].ppm, 1.0);
+}
+
 TEST(DailyShape, AHoleInTheRecordIsNotBridged) {
   DailyShape d;
   for (int64_t t = 0; t <= 60 * kHour; t += 1024 * kS) {

@@ -57,5 +57,32 @@ TEST_F(Shape, AnOutageFollowsTheDayAndTheNextUpdateEndsIt) {
   EXPECT_EQ(clock.compensation_ppm(), 0);
 }
 
+TEST_F(Shape, ARestartTakesTheDayBackAtTheFirstUpdate) {
+  // The real-time clock runs with the monotonic one while the first run records two days.
+  updates_until(50 * kHour);
+  inner.set(inner.now_ns() + mono);
+  std::vector<core::DailyShape::Point> saved = keeper.saved(mono);
+  ASSERT_FALSE(saved.empty());
+  EXPECT_EQ(saved.back().t_ns, inner.now_ns());  // the last update's bin ends now: real time
+  // Restarted 2 h later with a clock 3 days wrong (no battery) and a new monotonic clock at 0.
+  int64_t real_restart = inner.now_ns() + 2 * kHour, offset = mono + 2 * kHour;
+  testing::FakeClock inner2{real_restart - 3 * 24 * kHour};
+  int64_t mono2 = 0;
+  os::CompensatedClock clock2{inner2, [&mono2] { return mono2; }};
+  ShapeKeeper restarted{clock2};
+  restarted.restore(saved);
+  EXPECT_TRUE(restarted.saved(mono2).empty());  // nothing of its own yet: the file stays as it is
+  // The first update sets the clock right; the day joins then.
+  mono2 = 600 * kS;
+  inner2.set(real_restart + mono2);
+  restarted.updated(mono2, day_ppm(offset + mono2));
+  EXPECT_GT(restarted.saved(mono2).size(), saved.size() / 2);
+  // An outage: the day before is followed at once, not after a day of relearning.
+  int64_t last = mono2;
+  mono2 = last + 6 * kHour;
+  restarted.tick(mono2);
+  EXPECT_NEAR(restarted.following_ppm(), day_ppm(offset + mono2) - day_ppm(offset + last), 0.15);
+}
+
 }  // namespace
 }  // namespace lansync::sntpd

@@ -470,6 +470,17 @@ void restore_pulse(const std::string& drift_file, PulseKeeper& pulse) {
   }
 }
 
+// The day's shape an earlier run saved beside the drift file, for the first update to take back.
+void restore_shape(const std::string& path, ShapeKeeper& shape) {
+  auto points = os::read_shape_file(path);
+  if (!points) {
+    os::log::warn("--drift-file: {}; the day's frequency is learnt anew", points.error().message);
+  } else if (!points->empty()) {
+    os::log::info("the day's frequency read from {} ({} bins), for the first update", path, points->size());
+    shape.restore(std::move(*points));
+  }
+}
+
 // --http-tls-cert and --http-tls-key, read now (as root) into sealed memory files for sntpd-web.
 Stop load_tls(const Options& opt, HttpConfig& hc) {
   if (opt.http_tls_cert.empty()) return std::nullopt;
@@ -798,7 +809,10 @@ Stop open_keepers(const Options& opt, os::CompensatedClock& clock, bool follows,
                   os::shown(opt.temperature));
   }
   // Without a sensor, the day's frequency is followed through an outage.
-  if (follows && !keepers.thermal && !keepers.pulse) keepers.shape = std::make_unique<ShapeKeeper>(clock);
+  if (follows && !keepers.thermal && !keepers.pulse) {
+    keepers.shape = std::make_unique<ShapeKeeper>(clock);
+    if (!opt.drift_file.empty()) restore_shape(opt.drift_file + os::kShapeSuffix, *keepers.shape);
+  }
   return std::nullopt;
 }
 

@@ -9,9 +9,26 @@
 namespace lansync::sntpd {
 
 void ShapeKeeper::updated(int64_t now_mono_ns, double base_ppm) {
+  if (!earlier_.empty()) {
+    // The clock was just set by a reference: real time maps onto this run's monotonic clock.
+    int64_t shift_ns = now_mono_ns - clock_.now_ns();
+    for (core::DailyShape::Point& p : earlier_) p.t_ns += shift_ns;
+    size_t before = shape_.points().size();
+    shape_.restore(earlier_, now_mono_ns);
+    size_t n = shape_.points().size() - before;
+    os::log::info("the day's frequency restored: {} bin{} from before the start", n, n == 1 ? "" : "s");
+    earlier_.clear();
+  }
   shape_.add(now_mono_ns, base_ppm);
   last_update_ns_ = now_mono_ns;
   if (following_ppm_ != 0) follow(0);
+}
+
+std::vector<core::DailyShape::Point> ShapeKeeper::saved(int64_t now_mono_ns) {
+  std::vector<core::DailyShape::Point> points = shape_.points();
+  int64_t shift_ns = clock_.now_ns() - now_mono_ns;
+  for (core::DailyShape::Point& p : points) p.t_ns += shift_ns;
+  return points;
 }
 
 void ShapeKeeper::tick(int64_t now_mono_ns) {

@@ -9,9 +9,15 @@
 // goes where there is a sensor); the next update takes it away.  The root
 // dispersion served still grows at 15 ppm: without a sensor nothing says the
 // room keeps to yesterday's day.
+//
+// The record outlives a restart: saved() gives it on the real-time clock for
+// the file beside the drift file (os/file_drift), and restore() takes it back
+// at start, but it joins the record only at the first update, when the
+// real-time clock is right again (a Pi without a battery clock boots wrong).
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/holdover.hpp"
 #include "os/clock_compensated.hpp"
@@ -29,6 +35,11 @@ class ShapeKeeper {
   void tick(int64_t now_mono_ns);
   // The change followed now (ppm; 0 while updates come).
   double following_ppm() const { return following_ppm_; }
+  // The record an earlier run saved (real-time ns), to join it at the first update.
+  void restore(std::vector<core::DailyShape::Point> saved) { earlier_ = std::move(saved); }
+  // The record on the real-time clock, to save; none before the first update of this run (what
+  // was restored stays in its file).
+  std::vector<core::DailyShape::Point> saved(int64_t now_mono_ns);
 
  private:
   // Puts ppm beneath the discipline; logs when following starts and fails.
@@ -36,7 +47,8 @@ class ShapeKeeper {
 
   os::CompensatedClock& clock_;
   core::DailyShape shape_;
-  int64_t last_update_ns_ = -1;  // monotonic
+  std::vector<core::DailyShape::Point> earlier_;  // restored, real-time ns; joins at the first update
+  int64_t last_update_ns_ = -1;                   // monotonic
   double following_ppm_ = 0;
   bool failed_ = false;  // the clock refused the last change: said once
 };

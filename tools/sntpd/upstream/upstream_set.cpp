@@ -122,6 +122,11 @@ void UpstreamSet::save_drift_locked() {
   auto st = os::save_frequency(upstreams_->follower().base_frequency_ppm(), drift_file_,
                                thermal_ ? thermal_->curve() : std::nullopt,
                                pulse_ ? pulse_->reference_ppm() : std::nullopt);
+  // The day's shape beside it, once this run has recorded some (what an earlier run saved stays
+  // until then).
+  std::vector<core::DailyShape::Point> points =
+      shape_ ? shape_->saved(os::monotonic_ns()) : std::vector<core::DailyShape::Point>{};
+  if (st && !points.empty()) st = os::save_shape_file(drift_file_ + os::kShapeSuffix, points);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
   drift_save_failed_ = !st;
 }
