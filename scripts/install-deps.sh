@@ -48,15 +48,18 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # engine of every iPhone browser (tests/interop/sntpd_webkit*.sh).
 # gcc-riscv64-unknown-elf with picolibc, gcc-xtensa-lx106 and qemu-user (its
 # qemu-riscv32) build and run the firmware core for the boards
-# (tests/checks/firmware_cross.sh); clang-format checks that every C and C++
-# file is formatted as .clang-format says (tests/checks/format.sh).
+# (tests/checks/firmware_cross.sh); libfdt1, libpixman-1-0 and libslirp0 are
+# what an emulated ESP32-C3 (../shared/tools/esp-qemu, where it is there) needs
+# to run the board core's image (tests/target/esp32c3/run.sh); clang-format
+# checks that every C and C++ file is formatted as .clang-format says
+# (tests/checks/format.sh).
 # libusb-1.0-0, libbluetooth3 and libdbus-1-3 are the libraries of gpsd, and
 # python3-distutils a module of its gpsfake; gpsd itself is unpacked (below).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
   clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc
-  libusb-1.0-0 libbluetooth3 libdbus-1-3 python3-distutils)
+  libusb-1.0-0 libbluetooth3 libdbus-1-3 python3-distutils libfdt1 libpixman-1-0 libslirp0)
 bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
 # mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.

@@ -43,6 +43,13 @@ constexpr int64_t kLatestPivotNs = int64_t{6'942'499'200} * kSecondNs;
 // second plus 1000 ppm of the time since; beyond that it is an outlier.
 constexpr int64_t kUnfittedSlackNs = kSecondNs;
 constexpr int64_t kUnfittedRatePpb = 1'000'000;
+// The first burst from the network sets the clock within its own error only: where the network
+// held its replies (a new flow's first packets, an access point waking its radio) that error is
+// half the held round trip.  For this many updates after it, a correction beyond kSettleStepNs is
+// stepped, as chrony's makestep steps its first updates, to the board's millisecond: slewed at
+// 500 ppm, the 0.12 s an emulated C3's first burst was off took four minutes.
+constexpr uint8_t kSettleUpdates = 3;
+constexpr int64_t kSettleStepNs = 1'000'000;
 
 bool plausible_utc(int64_t utc_ns) {
   return utc_ns >= codec::kEarliestPlausibleUnixSeconds * kSecondNs && utc_ns < kLastPlausibleNs;
@@ -168,12 +175,15 @@ void Board::adapt_poll(const Sample& best) {
 
 void Board::steer_clock(int64_t local_ns, int64_t offset_ns, bool jump, const Sample& best) {
   int64_t target = fit_.predict(local_ns);
+  bool first = state_.networked() && (!clock_.is_set() || !ntp_synced_once_);
+  bool settling = state_.networked() && settle_updates_ > 0;
+  settle_updates_ = first ? kSettleUpdates : static_cast<uint8_t>(settle_updates_ - (settling ? 1 : 0));
   if (!clock_.is_set()) {
     clock_.step(local_ns, target);
     clock_.slew(local_ns, 0, fit_.freq_q32);
     push(EventKind::ClockSet, target);
-  } else if ((state_.networked() && !ntp_synced_once_) ||
-             (jump && abs64(offset_ns) > config_.step_threshold_ns)) {
+  } else if (first || (jump && abs64(offset_ns) > config_.step_threshold_ns) ||
+             (settling && abs64(offset_ns) > kSettleStepNs)) {
     clock_.step(local_ns, target);
     clock_.slew(local_ns, 0, fit_.freq_q32);
     push(EventKind::Stepped, offset_ns);

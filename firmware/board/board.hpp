@@ -335,6 +335,7 @@ class Board {
   // A network source set or stepped the clock since the last step from
   // elsewhere (a phone); until then its first good burst steps (first sync).
   bool ntp_synced_once_ = false;
+  uint8_t settle_updates_ = 0;  // network updates left in which a correction past 1 ms steps
   uint8_t outliers_ = 0;
   uint8_t stable_bursts_ = 0;
   int64_t last_sample_local_ns_ = 0;  // the newest sample in the estimator
