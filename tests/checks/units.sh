@@ -54,6 +54,14 @@ for unit in "$tmp"/camsync.service "$tmp"/rtcset-*.service; do
     echo "ok    $name may read the kernel's clock status"
   fi
 done
+# time-sync.target waits for sntpd-wait.service, which waits for sntpd's synchronized time.
+if grep -qx 'Before=time-sync.target' "$tmp/sntpd-wait.service" &&
+  grep -q '^ExecStart=.*/sntpd status --wait [0-9]' "$tmp/sntpd-wait.service"; then
+  echo "ok    sntpd-wait.service runs sntpd status --wait before time-sync.target"
+else
+  echo "FAIL  sntpd-wait.service does not hold time-sync.target until sntpd is synchronized"
+  status=1
+fi
 # POST /sync-camera reaches camsync only through camsync.path (sntpd --camera-request's default).
 if grep -qx 'PathChanged=/var/lib/lansync/camera-request' "$tmp/camsync.path"; then
   echo "ok    camsync.path watches sntpd's camera-request file"

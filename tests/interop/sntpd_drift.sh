@@ -12,12 +12,27 @@ wait_for_ntp 127.0.0.1:11410
 follow=(--listen 127.0.0.1:11411 --clock simulated --upstream 127.0.0.1:11410 --drift-file "$WORK/drift"
   --state "$WORK/state.json" --temperature none)
 
+# --- sntpd status --wait (sntpd-wait.service's): a daemon with nothing to serve is not waited
+# for past the time given, and says so; the follower is, until its first update.
+start_sntpd lonely --listen 127.0.0.1:11412
+wait_for_log lonely "listening on"
+run_capture lonely "$BIN/sntpd" status --wait 2 --control "$WORK/lonely.sock"
+check "status --wait 2 without a reference: exit 3, one line saying why" \
+  eval '[ "$RC" -eq 3 ] && [ "$(wc -l <"$WORK/last.err")" -eq 1 ] &&
+    grep -q "^sntpd: error: not synchronized after 2 s: it serves no synchronized time yet$" "$WORK/last.err"'
+kill -TERM "$LAST_PID"
+wait "$LAST_PID" 2>/dev/null || true
+
 echo "12.5" >"$WORK/drift"
 start_sntpd follower "${follow[@]}"
 wait_for_log follower "clock frequency +12.500 ppm, restored from $WORK/drift"
 run_capture st "$BIN/sntpd" status --json --control "$WORK/follower.sock"
 check "the frequency is restored into the clock ($(jq .clock.frequency_ppm <<<"$st") ppm)" \
   [ "$(jq .clock.frequency_ppm <<<"$st")" = 12.5 ]
+run_capture waited "$BIN/sntpd" status --wait 60 --json --control "$WORK/follower.sock"
+check "status --wait 60 after the start: exit 0 once the upstream synchronized it ($(jq -c '.reference | {synchronized, source, stratum}' <<<"$waited" 2>/dev/null))" \
+  eval '[ "$RC" -eq 0 ] && [ "$(jq -r .reference.synchronized <<<"$waited")" = true ] &&
+    [ "$(jq -r .reference.source <<<"$waited")" = upstream ]'
 wait_for_state 127.0.0.1:11411 "10 127.0.0.1" 15 >/dev/null  # 3 samples first: about 4 s
 run_capture human "$BIN/sntpd" status --control "$WORK/follower.sock"
 # Followed now: the frequency is the discipline's, from 12.5 ppm (restored,

@@ -55,6 +55,14 @@ check "ntpprobe --key 7 (AES128): sntpd's signed reply taken ($RC, $(json status
   eval '[ "$RC" -eq 0 ] && [ "$(json stratum "$probe")" = 10 ]'
 run_capture st inside sntpd status
 check "sntpd status reads the running daemon" grep -q "^Synchronized     : yes, serving stratum 10" <<<"$st"
+# sntpd-wait.service (chrony-wait's part): installed, not enabled, before time-sync.target; started
+# now that sntpd serves synchronized time, it is done at once, under its own sandbox as _lansync.
+check "sntpd-wait.service is installed, not enabled" [ "$(inside systemctl is-enabled sntpd-wait.service)" = disabled ]
+check "...orders time-sync.target after it" \
+  eval 'inside systemctl show -p Before --value sntpd-wait.service | grep -qw time-sync.target'
+run_capture started inside timeout 60 systemctl start sntpd-wait.service
+check "...started with sntpd synchronized: done (exit $RC, $(inside systemctl is-active sntpd-wait.service))" \
+  eval '[ "$RC" -eq 0 ] && [ "$(inside systemctl is-active sntpd-wait.service)" = active ]'
 # The control socket is for root and the _lansync group: a user added to it may ask, others may not.
 check "the control socket is root:_lansync 0660" \
   [ "$(inside stat -c '%U:%G %a' /run/lansync/sntpd.sock)" = "root:_lansync 660" ]

@@ -54,6 +54,7 @@ const std::map<std::string, double> kDurationUnits = {{"s", 1}, {"m", 60}, {"h",
 struct StatusOptions {
   bool json = false;
   bool clients = false;
+  int wait_s = -1;  // --wait SECONDS: until synchronized (none: ask once)
   std::string control = os::kDefaultControlPath;
 };
 
@@ -909,7 +910,16 @@ int main(int argc, char** argv) {
   status->add_flag("--clients", status_opt.clients,
                    "list the clients instead: address, requests, last seen (the 1000 most recent)");
   status->add_option("--control", status_opt.control, "the daemon's control socket")->capture_default_str();
+  status
+      ->add_option("--wait", status_opt.wait_s,
+                   "wait at most SECONDS until the daemon serves synchronized time (exit 3 if it does not)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 86400))
+      ->excludes("--clients");
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
+  if (status->parsed() && status_opt.wait_s >= 0) {
+    return sntpd::wait_synchronized(status_opt.control, status_opt.wait_s, status_opt.json);
+  }
   if (status->parsed()) return sntpd::print_status(status_opt.control, status_opt.json, status_opt.clients);
 
   auto from_config = sntpd::config_arguments(app, opt);

@@ -3,9 +3,11 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/control_request.hpp"
+#include "os/clock.hpp"
 #include "os/ipc_control.hpp"
 
 namespace lansync::sntpd {
@@ -36,6 +38,32 @@ int print_status(const std::string& control_path, bool json, bool clients) {
   }
   fmt::print("{}", *answer);
   return 0;
+}
+
+int wait_synchronized(const std::string& control_path, int wait_s, bool json) {
+  const std::string request = core::control_request_line(core::ControlRequest::Status);
+  std::string why = "no answer yet";
+  os::SystemClock clock;
+  const int64_t deadline_ns = os::monotonic_ns() + int64_t{wait_s} * 1'000'000'000;
+  for (int i = 0; i <= wait_s; ++i) {
+    auto answer = os::control_request(control_path, request);
+    if (answer) {
+      auto j = nlohmann::json::parse(*answer, nullptr, /*allow_exceptions=*/false);
+      const nlohmann::json* ref = j.is_object() && j.contains("reference") ? &j["reference"] : nullptr;
+      if (ref != nullptr && ref->is_object() && ref->value("synchronized", false)) {
+        return print_status(control_path, json);
+      }
+      why = ref != nullptr ? "it serves no synchronized time yet"
+                           : control_path + " did not answer with a status report";
+    } else {
+      why = answer.error().message + " (is sntpd running? see --control)";
+    }
+    int64_t left_ns = deadline_ns - os::monotonic_ns();
+    if (left_ns <= 0) break;
+    clock.sleep_ns(std::min<int64_t>(left_ns, 1'000'000'000));
+  }
+  fmt::print(stderr, "sntpd: error: not synchronized after {} s: {}\n", wait_s, why);
+  return kNotSynchronized;
 }
 
 }  // namespace lansync::sntpd

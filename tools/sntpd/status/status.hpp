@@ -15,4 +15,12 @@ namespace lansync::sntpd {
 // nonsense (the message says which).
 int print_status(const std::string& control_path, bool json, bool clients = false);
 
+// Waits until the daemon serves synchronized time, asking once a second for at most wait_s
+// seconds (it may still be starting: a socket not there yet is asked again), then prints its
+// status as print_status does and returns 0; sntpd-wait.service orders time-sync.target after it,
+// as chrony-wait.service does with chronyc waitsync.  Returns kNotSynchronized, saying why on
+// stderr, when the time is up.
+inline constexpr int kNotSynchronized = 3;
+int wait_synchronized(const std::string& control_path, int wait_s, bool json);
+
 }  // namespace lansync::sntpd
