@@ -584,8 +584,8 @@ asymmetry_ppm() {
 }
 
 # interval_ppm CSV: four standard errors of the drift that the ok rows' own intervals leave
-# (each offset anywhere within half its delay_s: a camera's second placed between two
-# readings), by weighted least squares as analyze fits; in ppm.  The stated uncertainty of
+# (each offset anywhere within half its delay_s, uniformly: a camera's second placed between two
+# readings), by least squares weighted by those intervals' variances; in ppm.  The stated uncertainty of
 # a few rows is itself uncertain (six degrees of freedom from eight rows): this is the part the
 # rows say beforehand.
 interval_ppm() {

@@ -55,14 +55,30 @@ check "ntpprobe --key 7 (AES128): sntpd's signed reply taken ($RC, $(json status
   eval '[ "$RC" -eq 0 ] && [ "$(json stratum "$probe")" = 10 ]'
 run_capture st inside sntpd status
 check "sntpd status reads the running daemon" grep -q "^Synchronized     : yes, serving stratum 10" <<<"$st"
-# sntpd-wait.service (chrony-wait's part): installed, not enabled, before time-sync.target; started
-# now that sntpd serves synchronized time, it is done at once, under its own sandbox as _lansync.
+# sntpd-wait.service (chrony-wait's part): installed, not enabled, before time-sync.target.  The
+# local clock at stratum 10 is no reference to wait for; an upstream is: a second sntpd in the
+# container at stratum 9, which the packaged one follows without clock control (the container may
+# not set the clock).  Started then, the unit is done under its own sandbox, as _lansync.
 check "sntpd-wait.service is installed, not enabled" [ "$(inside systemctl is-enabled sntpd-wait.service)" = disabled ]
 check "...orders time-sync.target after it" \
   eval 'inside systemctl show -p Before --value sntpd-wait.service | grep -qw time-sync.target'
-run_capture started inside timeout 60 systemctl start sntpd-wait.service
-check "...started with sntpd synchronized: done (exit $RC, $(inside systemctl is-active sntpd-wait.service))" \
-  eval '[ "$RC" -eq 0 ] && [ "$(inside systemctl is-active sntpd-wait.service)" = active ]'
+run_capture waited inside sntpd status --wait 1
+check "sntpd status --wait 1 with only the local clock: exit 3 ($(cat "$WORK/last.err"))" \
+  eval '[ "$RC" -eq 3 ] && grep -q "serves only its local clock" "$WORK/last.err"'
+inside cp /etc/lansync/sntpd.conf /root/sntpd.conf.saved
+inside systemd-run --unit=upstream9 /usr/sbin/sntpd --listen 127.0.0.1:1123 --local-stratum 9 \
+  --control /run/upstream9.sock --user root --state /run/upstream9.json --drift-file "" >/dev/null 2>&1
+inside sh -c 'printf "upstream 127.0.0.1:1123\nno-clock-control\n" >>/etc/lansync/sntpd.conf'
+inside systemctl restart sntpd.service
+run_capture started inside timeout 120 systemctl start sntpd-wait.service
+run_capture st inside sntpd status --json
+check "...started with an upstream: done once sntpd follows it (exit $RC, $(inside systemctl is-active sntpd-wait.service), $(jq -c '.reference | {synchronized, source, stratum}' <<<"$st" 2>/dev/null))" \
+  eval '[ "$RC" -eq 0 ] && [ "$(inside systemctl is-active sntpd-wait.service)" = active ] &&
+    [ "$(jq -r .reference.source <<<"$st")" = upstream ]'
+inside systemctl stop sntpd-wait.service upstream9.service
+inside cp /root/sntpd.conf.saved /etc/lansync/sntpd.conf
+inside systemctl restart sntpd.service
+check "...back to the local clock alone" wait_active sntpd.service
 # The control socket is for root and the _lansync group: a user added to it may ask, others may not.
 check "the control socket is root:_lansync 0660" \
   [ "$(inside stat -c '%U:%G %a' /run/lansync/sntpd.sock)" = "root:_lansync 660" ]

@@ -477,7 +477,8 @@ void restore_shape(const std::string& path, ShapeKeeper& shape) {
   if (!points) {
     os::log::warn("--drift-file: {}; the day's frequency is learnt anew", points.error().message);
   } else if (!points->empty()) {
-    os::log::info("the day's frequency read from {} ({} bins), for the first update", path, points->size());
+    os::log::info("the day's frequency read from {} ({} bin{}), for the first update", path, points->size(),
+                  points->size() == 1 ? "" : "s");
     shape.restore(std::move(*points));
   }
 }

@@ -50,11 +50,16 @@ int wait_synchronized(const std::string& control_path, int wait_s, bool json) {
     if (answer) {
       auto j = nlohmann::json::parse(*answer, nullptr, /*allow_exceptions=*/false);
       const nlohmann::json* ref = j.is_object() && j.contains("reference") ? &j["reference"] : nullptr;
-      if (ref != nullptr && ref->is_object() && ref->value("synchronized", false)) {
-        return print_status(control_path, json);
-      }
-      why = ref != nullptr ? "it serves no synchronized time yet"
-                           : control_path + " did not answer with a status report";
+      auto field = [ref](const char* key) {
+        return ref != nullptr && ref->is_object() && ref->contains(key) ? (*ref)[key] : nlohmann::json();
+      };
+      // The local clock at --local-stratum is served as synchronized, but it is no reference: as
+      // chronyc waitsync ignores chronyd's local reference, it is not waited for.
+      bool local = field("source") == "local";
+      if (field("synchronized") == true && !local) return print_status(control_path, json);
+      why = local            ? "it serves only its local clock (--local-stratum), no reference"
+            : ref != nullptr ? "it serves no synchronized time yet"
+                             : control_path + " did not answer with a status report";
     } else {
       why = answer.error().message + " (is sntpd running? see --control)";
     }

@@ -15,7 +15,8 @@ namespace lansync::sntpd {
 // nonsense (the message says which).
 int print_status(const std::string& control_path, bool json, bool clients = false);
 
-// Waits until the daemon serves synchronized time, asking once a second for at most wait_s
+// Waits until the daemon serves synchronized time from a reference (its local clock at
+// --local-stratum does not count), asking once a second for at most wait_s
 // seconds (it may still be starting: a socket not there yet is asked again), then prints its
 // status as print_status does and returns 0; sntpd-wait.service orders time-sync.target after it,
 // as chrony-wait.service does with chronyc waitsync.  Returns kNotSynchronized, saying why on
