@@ -62,7 +62,7 @@ std::vector<DailyShape::Point> DailyShape::points() const {
   return out;
 }
 
-void DailyShape::restore(const std::vector<Point>& earlier, int64_t now_ns) {
+size_t DailyShape::restore(const std::vector<Point>& earlier, int64_t now_ns) {
   int64_t before_ns = bins_.empty() ? now_ns : bins_.front().start_ns;
   std::vector<Bin> kept;
   for (const Point& p : earlier) {
@@ -71,6 +71,7 @@ void DailyShape::restore(const std::vector<Point>& earlier, int64_t now_ns) {
   }
   std::sort(kept.begin(), kept.end(), [](const Bin& a, const Bin& b) { return a.start_ns < b.start_ns; });
   bins_.insert(bins_.begin(), kept.begin(), kept.end());
+  return kept.size();
 }
 
 std::optional<double> DailyShape::at(int64_t t_ns) const {

@@ -31,6 +31,7 @@
 // right again.  Pure: times (monotonic ns) come in.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -83,7 +84,8 @@ class DailyShape {
   std::vector<Point> points() const;
   // Points an earlier run kept, their times on this run's clock: those before the record's first
   // bin (before now_ns where it has none) and within kShapeRecordS of now_ns go in front of it.
-  void restore(const std::vector<Point>& earlier, int64_t now_ns);
+  // Returns how many did.
+  size_t restore(const std::vector<Point>& earlier, int64_t now_ns);
   // How far the frequency has moved (ppm) at now_ns since the last update at last_ns, as the day's
   // shape says: 0 until kShapeStartS after it; none while the record holds no day before last_ns.
   std::optional<double> change_ppm(int64_t last_ns, int64_t now_ns) const;

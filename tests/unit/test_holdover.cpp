@@ -107,8 +107,10 @@ TEST(DailyShape, ARestartKeepsTheDay) {
   ASSERT_EQ(kept.size(), before.points().size());
   for (DailyShape::Point& p : kept) p.t_ns -= restart;
   DailyShape after;
-  int64_t first = 600 * kS;  // the first update of the new run
-  after.restore(kept, first);
+  int64_t first = 600 * kS;                      // the first update of the new run
+  size_t restored = after.restore(kept, first);  // those within two days and an hour of now
+  EXPECT_EQ(restored, after.points().size());
+  EXPECT_LT(restored, kept.size());
   after.add(first, day_ppm(restart + first));
   // An outage 6 h later follows the day before, as if nothing had stopped.
   int64_t now = first + 6 * kHour;
@@ -118,7 +120,9 @@ TEST(DailyShape, ARestartKeepsTheDay) {
   // Only what was before this run's record and within two days and an hour of now is taken.
   DailyShape again;
   again.add(first, 1.0);
-  again.restore({{first + kS, 2.0, 1}, {first - 60 * kHour, 3.0, 1}, {first - kHour, 4.0, 0}}, first);
+  EXPECT_EQ(
+      again.restore({{first + kS, 2.0, 1}, {first - 60 * kHour, 3.0, 1}, {first - kHour, 4.0, 0}}, first),
+      0u);
   ASSERT_EQ(again.points().size(), 1u);
   EXPECT_EQ(again.points()[0].ppm, 1.0);
 }

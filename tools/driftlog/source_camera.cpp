@@ -5,10 +5,11 @@
 // about a round trip (a millisecond on a LAN) in one to two seconds.  The
 // offset written is camera - local clock; the delay column holds the width of
 // the interval the readings leave it in (twice its uncertainty), so that half
-// of it bounds the offset's error as half a round trip does for NTP rows.  With the camera as the reference,
-// drift_ppm is the local clock's rate against the camera: the camera's own drift is minus that. Cameras with
-// digest authentication are camsync's business: this source takes none (a password does not belong on a
-// command line).
+// of it bounds the offset's error as half a round trip does for NTP rows.
+// With the camera as the reference, drift_ppm is the local clock's rate
+// against the camera: the camera's own drift is minus that.  Cameras with
+// digest authentication are camsync's business: this source takes none (a
+// password does not belong on a command line).
 #include <algorithm>
 
 #include "flow/camera_sync.hpp"

@@ -13,9 +13,7 @@ void ShapeKeeper::updated(int64_t now_mono_ns, double base_ppm) {
     // The clock was just set by a reference: real time maps onto this run's monotonic clock.
     int64_t shift_ns = now_mono_ns - clock_.now_ns();
     for (core::DailyShape::Point& p : earlier_) p.t_ns += shift_ns;
-    size_t before = shape_.points().size();
-    shape_.restore(earlier_, now_mono_ns);
-    size_t n = shape_.points().size() - before;
+    size_t n = shape_.restore(earlier_, now_mono_ns);
     os::log::info("the day's frequency restored: {} bin{} from before the start", n, n == 1 ? "" : "s");
     earlier_.clear();
   }
