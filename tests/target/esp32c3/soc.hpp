@@ -18,10 +18,12 @@ void uart_write(const char* text, size_t size);
 // Starts the system timer's unit 0 (16 MHz, 52 bits); then local_ns() counts from about then.
 void timer_start();
 // The system timer's unit 0 in ns.  Each read latches the counter (SYSTIMER_UNIT0_OP.UPDATE):
-// QEMU's emulation drops the part of a tick elapsed at each latch, up to 62.5 ns, so its counter
-// runs slow by about 31 ns per read.  The port's wait loop reads it about every 5 ms (main.cpp),
-// the rest at each datagram and action: tens of ppm that the board's frequency estimate takes
-// as a crystal's.
+// QEMU's emulation drops the part of a tick elapsed at each latch, 0 to 62.5 ns, so its counter
+// alone runs slow by about 31 ns per read.  How often the port reads it follows the host's load
+// (300 to 3 000 times a second), so the loss is not a steady rate that a crystal's frequency
+// estimate could take up: it moved the board's clock by 2 ms against its stated 1 ms in a loaded
+// CI run.  local_ns() adds back the mean loss, 31.25 ns a read; what is left is a random walk of
+// 18 ns a read (4 us over a 16 s poll at 3 000 reads a second).  A real C3 loses nothing.
 int64_t local_ns();
 // How many times local_ns() latched the counter since timer_start().
 uint32_t timer_reads();
