@@ -34,6 +34,12 @@ RtcWriteVerdict may_write_rtc(const TrustEvidence& e, const TrustVerdict& v, int
   return w;
 }
 
+std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns) {
+  if (!v.trusted) return "";
+  if (v.reason == TrustReason::StateFresh && e.state_source == kRtcSyncSource) return "";  // the RTC's own
+  return explain(v, e, max_age_ns);
+}
+
 Result<RtcDrift, TrimInputError> rtc_drift_from_rows(const std::vector<DriftRow>& rows) {
   if (rows.empty()) return fail(TrimInputError{0, "no samples: the file has only a header"});
   RtcDrift d;

@@ -34,6 +34,13 @@ struct RtcWriteVerdict {
 // sync-state record the RTC itself wrote: that would copy the RTC into itself.
 RtcWriteVerdict may_write_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns);
 
+// --hctosys: why the system clock needs nothing from the RTC (empty: set it).  Not when the trust
+// rule already trusts the clock by anything but the RTC itself: a daemon disciplines it, or a
+// fresh record of this boot names an upstream, a phone, a GPS.  The RTC could only take it
+// back: udev starts rtcset-hctosys when /dev/rtc0 appears, which can be after sntpd stepped the
+// clock (seen in the VM tier: an RTC 1 h behind set it back an hour).
+std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns);
+
 // The RTC's drift, from a driftlog run that took the RTC as its reference.
 struct RtcDrift {
   LineFit fit;                // offset_s (RTC - system) against elapsed_s: slope = RTC gain per second

@@ -2,6 +2,7 @@
 #include "flow/rtc_sync.hpp"
 
 #include "codec/timestamp.hpp"
+#include "core/rtc.hpp"
 #include "core/trust.hpp"
 #include "flow/set_clock.hpp"
 #include "flow/trust.hpp"
@@ -96,6 +97,14 @@ HcToSysReport rtc_to_system(os::Rtc& rtc, os::Clock& clock, const HcToSysOptions
     return rep;
   }
   rep.offset_ns = r.unix_s * kNsPerSecond - rep.tick.tick_system_ns;
+  core::TrustEvidence e = gather_trust_evidence(clock, options.state_path);
+  core::TrustVerdict v =
+      core::assess_trust(e, core::TrustPolicy::Auto, clock.now_ns(), core::kDefaultMaxAgeNs);
+  rep.left_alone = core::clock_needs_no_rtc(e, v, core::kDefaultMaxAgeNs);
+  if (!rep.left_alone.empty()) {
+    rep.outcome = RtcOutcome::Done;
+    return rep;
+  }
   ClockCorrection c;
   c.offset_ns = rep.offset_ns;
   c.step_threshold_ns = 0;  // like hwclock: set, never slew

@@ -63,10 +63,13 @@ struct HcToSysReport {
   TickReading tick;
   int64_t offset_ns = 0;  // RTC - system clock; positive: the system clock was behind and was stepped forward
   core::Correction action = core::Correction::None;
+  std::string left_alone;  // not empty: the clock was already trusted from elsewhere and left as it was
 };
 
 // --hctosys: steps the system clock to the RTC (any offset; none when they
-// agree to the nanosecond) and records source "rtc" in the sync-state file.
+// agree to the nanosecond) and records source "rtc" in the sync-state file;
+// leaves it alone (Done, left_alone says why) when the trust rule already
+// trusts it by anything but the RTC (core::clock_needs_no_rtc).
 HcToSysReport rtc_to_system(os::Rtc& rtc, os::Clock& clock, const HcToSysOptions& options);
 
 struct SysToHcOptions {

@@ -62,6 +62,48 @@ TEST_F(BootFlow, ValidRtcSetsTheSystemClockToTheMillisecond) {
   EXPECT_LE(clock.sleeps.size(), 1001u);
 }
 
+// udev starts rtcset-hctosys when /dev/rtc0 appears, which can be after sntpd stepped the clock
+// to its upstream (the VM tier saw an RTC 1 h behind set the clock back an hour): a clock trusted
+// by anything but the RTC is left as it is, and nothing is recorded.
+TEST_F(BootFlow, AClockAnUpstreamSetIsLeftAlone) {
+  chip.load_unix(k2026 + 12 * 3600 - 3600, 0);  // an hour behind
+  clock.set((k2026 + 12 * 3600) * kS);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 12 * 3600 - 2), .source = "ntp:10.0.2.2"};
+  stamp_boot(s, *clock.boot_stamp());
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
+  EXPECT_EQ(r.action, core::Correction::None);
+  EXPECT_NE(r.left_alone.find("(source ntp:10.0.2.2)"), std::string::npos) << r.left_alone;
+  EXPECT_NEAR(static_cast<double>(r.offset_ns) / 1e9, -3600, 1);
+  EXPECT_TRUE(clock.steps.empty());
+  EXPECT_EQ(read_sync_state(state)->source, "ntp:10.0.2.2") << "the record was replaced";
+}
+
+// The same when a daemon disciplines the clock: the kernel says synchronized.
+TEST_F(BootFlow, AClockTheKernelSaysSynchronizedIsLeftAlone) {
+  chip.load_unix(k2026, 0);
+  clock.set((k2026 + 5) * kS);
+  clock.status.synchronized = true;
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
+  EXPECT_EQ(r.left_alone, "the kernel reports the clock synchronized");
+  EXPECT_TRUE(clock.steps.empty());
+}
+
+// But a record the RTC itself wrote earlier in this boot does not stop it setting the clock again.
+TEST_F(BootFlow, TheRtcsOwnRecordDoesNotStopIt) {
+  chip.load_unix(k2026 + 100, 0);
+  clock.set((k2026 + 90) * kS);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 80), .source = "rtc"};
+  stamp_boot(s, *clock.boot_stamp());
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
+  EXPECT_TRUE(r.left_alone.empty()) << r.left_alone;
+  EXPECT_EQ(clock.steps.size(), 1u);
+}
+
 TEST_F(BootFlow, OscillatorStoppedLeavesTheSystemClockAlone) {
   chip.load_unix(k2026, 0);
   chip.stop_oscillator();

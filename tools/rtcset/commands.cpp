@@ -153,7 +153,10 @@ int hctosys(os::Rtc& rtc, os::Clock& clock, const Options& opt) {
     case flow::RtcOutcome::RtcFailed: return report_error(rep.message, kRtcError);
     case flow::RtcOutcome::ClockFailed: return report_error(rep.message, kClockFailed);
   }
-  if (rep.action == core::Correction::None) {
+  if (!rep.left_alone.empty()) {
+    fmt::print("system clock left alone: {}; the RTC's {} ({}) is {:+.6f} s from it\n", rep.left_alone,
+               core::readable_utc(rep.tick.reading.unix_s), rtc.name(), to_seconds(rep.offset_ns));
+  } else if (rep.action == core::Correction::None) {
     fmt::print("system clock already at the RTC's {} ({}); recorded as verified\n",
                core::readable_utc(rep.tick.reading.unix_s), rtc.name());
   } else {

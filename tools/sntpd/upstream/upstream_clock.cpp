@@ -36,6 +36,12 @@ bool UpstreamClock::apply(const UpstreamAction& a) {
   return true;
 }
 
+bool UpstreamClock::mark_synchronized(double frequency_ppm, int64_t distance_ns, int64_t jitter_ns) {
+  os::Status st = clock_.discipline(frequency_ppm, distance_ns, jitter_ns);
+  if (!st) os::log::error("{}", st.error().message);
+  return static_cast<bool>(st);
+}
+
 void UpstreamClock::record(const UpstreamAction& a) {
   if (state_path_.empty()) return;
   flow::ClockCorrection c;

@@ -27,6 +27,12 @@ class UpstreamClock {
 
   // Steps or disciplines the clock as a asks; false (logged) when the clock refused.
   bool apply(const UpstreamAction& a);
+  // After a step: tells the kernel the clock is synchronized, with the frequency it keeps and the
+  // root distance after the step (the step's own held the offset it corrected).  Else it says
+  // unsynchronized, with a 16 s maximum error, until the next update: timedatectl and
+  // systemd-time-wait-sync would disagree with sntpd at time-sync.target.  False (logged) when
+  // the clock refused.
+  bool mark_synchronized(double frequency_ppm, int64_t distance_ns, int64_t jitter_ns);
 
  private:
   // Records the correction in the sync-state file (flow::record_correction); warned once until it

@@ -97,6 +97,7 @@ void UpstreamSet::poll_locked() {
     }
     bool done = corrections_.apply(*a);
     upstreams_->applied(*a, done);
+    if (done && a->discipline.kind == core::Discipline::Step) mark_stepped_locked(*a);
     int64_t now_mono_ns = os::monotonic_ns();
     // An update (a step too): the day's shape records it and stops being followed.
     bool update = done && (a->discipline.kind == core::Discipline::Step || a->discipline.clock.is_update);
@@ -108,6 +109,14 @@ void UpstreamSet::poll_locked() {
       frequencies_.add(now_mono_ns, base_ppm);
     }
   }
+}
+
+void UpstreamSet::mark_stepped_locked(const UpstreamAction& a) {
+  const UpstreamFollower& f = upstreams_->follower();
+  std::optional<core::UpstreamReference> r = f.reference();
+  if (!r) return;
+  corrections_.mark_synchronized(f.base_frequency_ppm(), r->root_delay_ns / 2 + r->root_dispersion_ns,
+                                 a.jitter_ns);
 }
 
 void UpstreamSet::save_drift() {

@@ -91,6 +91,9 @@ class UpstreamSet {
  private:
   // Polls the servers and applies the corrections they ask for, one by one.
   void poll_locked();
+  // After a step: the kernel told the clock is synchronized, by the reference after it
+  // (UpstreamClock::mark_synchronized).
+  void mark_stepped_locked(const UpstreamAction& a);
   void save_drift_locked();
   // How far the crystal may move from the frequency set (ppm): what the record earned while the
   // temperature's or the pulse's correction holds, else PHI.
