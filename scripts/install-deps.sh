@@ -62,8 +62,9 @@ test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 l
   libusb-1.0-0 libbluetooth3 libdbus-1-3 python3-distutils libfdt1 libpixman-1-0 libslirp0)
 bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;
-# mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it.
-package_pkgs=(dpkg-dev debhelper lintian mmdebstrap systemd-container)
+# mmdebstrap makes a Debian 12 root file system, systemd-nspawn boots it;
+# qemu-system-x86 boots it as a virtual machine with its own kernel (tests/vm).
+package_pkgs=(dpkg-dev debhelper lintian mmdebstrap systemd-container qemu-system-x86)
 # Cross-building for the Pi: the target's libraries come from a sysroot that
 # scripts/cross/sysroot.sh unpacks with mmdebstrap, not from the host's apt.
 cross_pkgs() {

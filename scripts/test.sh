@@ -14,7 +14,9 @@
 #      tools run under qemu-user);
 #   4. then the system tier (label system): the .deb built by
 #      scripts/package.sh (optimised as shipped, no sanitizers, warnings as
-#      errors) installed into a booted Debian 12, one container at a time.  Not
+#      errors) installed into a booted Debian 12, one container at a time; and
+#      the VM tier (label vm): the same .deb in a Debian 12 virtual machine, its
+#      own kernel's clock disciplined by the packaged sntpd (tests/vm).  Not
 #      beside the others: its package build on top of theirs loaded the
 #      machine past what two of its tests held.
 # One native build, sanitized: the shipped optimisation is tested by the system
@@ -34,9 +36,9 @@ echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (warnings are 
 scripts/build.sh build-asan -DLANSYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== tests: unit, interop, adversarial, clients, checks and the arch tier"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir build-asan --output-on-failure --progress -j "$jobs" -LE system "$@"
-echo "== system tests (the .deb in a booted Debian 12)"
+ctest --test-dir build-asan --output-on-failure --progress -j "$jobs" -LE "^(system|vm)$" "$@"
+echo "== system and VM tests (the .deb in a booted Debian 12: a container, then a virtual machine)"
 system_start=$SECONDS
-ctest --test-dir build-asan --output-on-failure --progress -L system "$@"
-echo "== the system tier took $((SECONDS - system_start)) s (package, root file system, every scenario)"
+ctest --test-dir build-asan --output-on-failure --progress -L "^(system|vm)$" "$@"
+echo "== the system and VM tiers took $((SECONDS - system_start)) s (package, root file systems, every scenario)"
 echo "== all tests passed"

@@ -30,9 +30,11 @@ echo "$deb" >"$dir/deb"
 t1=$(date +%s)
 echo "ok    package built in $((t1 - t0)) s: $deb"
 
-# The package's dependencies, first alternative of each, without versions.
+# The package's dependencies, first alternative of each, without versions (the VM tier's
+# image takes them from the file too: tests/vm/setup.sh).
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep -v '^$' | sort -u |
   paste -sd, -)
+echo "$deps" >"$dir/depends"
 include="systemd,systemd-sysv,dbus,iproute2,curl,jq,chrony,mosquitto,mosquitto-clients,gpsd,$deps"
 key=$(printf 'bookworm minbase %s v1' "$include" | sha256sum | cut -c1-16)
 root="$cache/bookworm-$key"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# A real kernel's clock through the packaged unit (issue 65, part 2): the .deb's
+# sntpd.service, as shipped (its user, CAP_SYS_TIME), disciplines the guest's own
+# kernel clock from a server on this machine's loopback; then chronyd does, in
+# the same image, booted alike, for the same time.  Both boots start with the
+# guest's clock 1 h behind (its emulated RTC).  The host measures the guest's
+# kernel clock itself through a responder in the guest (tests/vm/guest), never a
+# daemon's own answers.
+#
+# Checked, as a user would:
+#   - time-sync.target is reached only once sntpd trusts its time (sntpd-wait.service,
+#     asked for on the kernel's command line as a user enables it), and the kernel
+#     then says synchronized too (timedatectl);
+#   - the 1 h is stepped once, by about 3600 s, and no more;
+#   - timedatectl says synchronized, and adjtimex's status has no STA_UNSYNC and a
+#     maximum error below timedatectl's 16 s, as sntpd(8) says;
+#   - the kernel's RTC, 1 h behind at boot, follows the clock (the kernel's 11-minute
+#     mode, and rtcset-systohc.path, enabled as the README says);
+#   - the guest's clock after convergence (the last 50 s of 70 after time-sync.target):
+#     sntpd's median |offset| and its spread (interquartile range) no worse than
+#     chronyd's, within twice the standard error of the two (how far two runs of
+#     the same daemon would differ by chance).
+#
+#   clock.sh [--measure SECONDS]   (default 70: the last 50 of them judged)
+#
+# Runs in a network namespace of its own (tests/interop/lib.sh): the guest's
+# network and the host's server exist only there.
+source "$(dirname "$0")/../interop/lib.sh"
+source "$(dirname "$0")/lib.sh"
+measure=70
+while [ $# -gt 0 ]; do
+  case $1 in
+    --measure) measure=$2; shift 2 ;;
+    *) echo "usage: clock.sh [--measure SECONDS]" >&2; exit 2 ;;
+  esac
+done
+VM_DIR=${LANSYNC_VM_DIR:-$REPO/build/vm}
+vm_qemu_runs || { echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"; exit $SKIP; }
+[ -s "$VM_DIR/disk.img" ] || { echo "FAIL  $VM_DIR has no disk image: run vm.setup first"; exit 1; }
+enter_private_netns --measure "$measure"
+trap 'vm_kill "$WORK/sntpd"; vm_kill "$WORK/chrony"; cleanup' EXIT
+BOOT_S=600  # the longest a boot to time-sync.target may take under software emulation, loaded
+
+# The guest's server: this machine's clock, served at stratum 10, adjusting nothing.
+start_sntpd server --config /dev/null --listen "127.0.0.1:$VM_SERVER_PORT" --local-stratum 10 \
+  --no-clock-control --temperature none --state "$WORK/server.json" --drift-file ""
+wait_for_ntp "127.0.0.1:$VM_SERVER_PORT"
+
+# run DAEMON CMDLINE...: boots the image with the guest's clock 1 h behind, waits for the
+# report at time-sync.target (in $WORK/DAEMON.first), measures the guest's clock for
+# $measure s ($WORK/DAEMON.json), and keeps the last report ($WORK/DAEMON.last).
+run() {
+  local daemon=$1 behind
+  shift
+  behind=$(date -u -d "-3600 sec" +%Y-%m-%dT%H:%M:%S)
+  vm_boot "$VM_DIR" "$WORK/$daemon" "$behind" "$@"
+  if ! vm_wait_report "$WORK/$daemon" 0 "$BOOT_S" >"$WORK/$daemon.first"; then
+    failed "$daemon: the guest reached time-sync.target and reported within $BOOT_S s ($(cat "$WORK/$daemon/accel"))"
+    tail -n 30 "$WORK/$daemon/console.log"
+    return 1
+  fi
+  pass "$daemon: the guest reached time-sync.target ($(cat "$WORK/$daemon/accel"), uptime $(head -n 1 "$WORK/$daemon.first" | cut -d' ' -f5) s)"
+  vm_measure "$WORK/$daemon" "$measure" "$WORK/$daemon.json"
+  vm_last_report "$WORK/$daemon" >"$WORK/$daemon.last"
+  vm_kill "$WORK/$daemon"
+  tail -n +$((measure - 49)) "$WORK/$daemon.json" >"$WORK/$daemon.judged.json"
+}
+
+# field REPORT NAME: a "NAME: value" or "NAME=value" line's value in a report.
+field() { sed -n "s/^ *$2[:=] *//p" "$1" | head -n 1; }
+
+# check_kernel DAEMON: what timedatectl and adjtimex say at the end of its run.
+check_kernel() {
+  local last=$WORK/$1.last status maxerror
+  status=$(field "$last" status)
+  maxerror=$(field "$last" maxerror)
+  check "$1: timedatectl says synchronized ($(field "$last" NTPSynchronized))" \
+    [ "$(field "$last" NTPSynchronized)" = yes ]
+  check "$1: adjtimex status $status, without STA_UNSYNC (64)" [ $((${status:-64} & 64)) -eq 0 ]
+  check "$1: adjtimex maxerror $maxerror us, below timedatectl's 16 s" [ "${maxerror:-16000000}" -lt 16000000 ]
+}
+
+run sntpd "systemd.wants=sntpd-wait.service systemd.wants=rtcset-systohc.path" || true
+if [ -s "$WORK/sntpd.first" ]; then
+  at_target=$(sed -n 's/^sntpd: //p' "$WORK/sntpd.first")
+  check "sntpd: at time-sync.target it already trusted its time ($at_target)" \
+    [ "$(jq -r '"\(.synchronized) \(.source)"' <<<"$at_target" 2>/dev/null)" = "true upstream" ]
+  check "sntpd: at time-sync.target the kernel said so too (timedatectl NTPSynchronized=$(field "$WORK/sntpd.first" NTPSynchronized))" \
+    [ "$(field "$WORK/sntpd.first" NTPSynchronized)" = yes ]
+  steps=$(grep -c "^journal: .*stepped the clock" "$WORK/sntpd.last" || true)
+  step=$(sed -n 's/^journal: .*stepped the clock by \([-+0-9.]*\) s.*/\1/p' "$WORK/sntpd.last" | head -n 1)
+  check "sntpd: stepped once ($steps)" [ "$steps" -eq 1 ]
+  check "sntpd: by about the hour the RTC was behind ($step s: 3600 s, plus up to 2 s of the RTC's whole seconds and the start)" near "${step:-0}" 3601 1.5
+  check_kernel sntpd
+  # The kernel's RTC, 1 h behind at boot, follows the clock once sntpd synchronized it: the
+  # kernel writes it (its 11-minute mode, once sntpd marks it synchronized) and so does
+  # rtcset-systohc.path (enabled as the README says) when sntpd records the sync.
+  rtc_lag=$(sed -n 's/^rtc: \([0-9][0-9]*\) clock: \([0-9][0-9]*\)$/\2 - \1/p' "$WORK/sntpd.last")
+  rtc_lag=$((${rtc_lag:-99999}))
+  check "sntpd: the kernel's RTC, 1 h behind at boot, follows the clock ($rtc_lag s behind it)" \
+    near "$rtc_lag" 0 2
+  grep '^rtcset: ' "$WORK/sntpd.last" | sed 's/^/      /' || true
+fi
+
+run chrony "systemd.mask=sntpd.service systemd.wants=chrony.service systemd.wants=chrony-wait.service" || true
+if [ -s "$WORK/chrony.first" ]; then
+  steps=$(grep -c "^journal: .*System clock was stepped" "$WORK/chrony.last" || true)
+  check "chronyd (the control): stepped once ($steps)" [ "$steps" -eq 1 ]
+  echo "      chronyd: at time-sync.target timedatectl said NTPSynchronized=$(field "$WORK/chrony.first" NTPSynchronized)"
+  check_kernel chrony
+fi
+
+# The guest's kernel clock over the judged part of each run.
+if [ -s "$WORK/sntpd.judged.json" ] && [ -s "$WORK/chrony.judged.json" ]; then
+  read -r s_med s_iqr s_n s_rtt < <(vm_stats "$WORK/sntpd.judged.json")
+  read -r c_med c_iqr c_n c_rtt < <(vm_stats "$WORK/chrony.judged.json")
+  echo "      guest - host over the last 50 s: sntpd median |offset| $s_med ms, IQR $s_iqr ms ($s_n probes," \
+    "half round trip $s_rtt ms); chronyd $c_med ms, IQR $c_iqr ms ($c_n probes, $c_rtt ms)"
+  # Standard errors, from each run's own spread (the IQR as 1.349 sigma): a median's
+  # 1.253 sigma / sqrt(n), an IQR's 1.573 sigma / sqrt(n).  Allowed: twice the two combined.
+  read -r med_allow iqr_allow < <(awk -v a="$s_iqr" -v b="$c_iqr" -v n="$s_n" -v m="$c_n" 'BEGIN {
+    sa = a / 1.349; sb = b / 1.349
+    printf "%.4f %.4f\n", 2 * sqrt((1.253 * sa) ^ 2 / n + (1.253 * sb) ^ 2 / m),
+      2 * sqrt((1.573 * sa) ^ 2 / n + (1.573 * sb) ^ 2 / m) }')
+  check "the guest's clock: sntpd's median |offset| $s_med ms <= chronyd's $c_med ms + $med_allow ms" \
+    awk -v s="$s_med" -v c="$c_med" -v a="$med_allow" 'BEGIN { exit !(s != "nan" && s <= c + a) }'
+  check "the guest's clock: sntpd's spread $s_iqr ms <= chronyd's $c_iqr ms + $iqr_allow ms" \
+    awk -v s="$s_iqr" -v c="$c_iqr" -v a="$iqr_allow" 'BEGIN { exit !(s != "nan" && s <= c + a) }'
+  # Print the ratios, as the benchmarks do.
+  awk -v s="$s_med" -v c="$c_med" -v si="$s_iqr" -v ci="$c_iqr" 'BEGIN {
+    if (c > 0 && ci > 0) printf "      sntpd / chronyd: median |offset| %.2fx, spread %.2fx\n", s / c, si / ci }'
+else
+  failed "the guest's clock measured in both runs"
+fi
+for f in sntpd.first sntpd.last chrony.first chrony.last; do
+  [ "$FAILED" -gt 0 ] && [ -f "$WORK/$f" ] && { echo "--- $f"; cat "$WORK/$f"; }
+done
+finish

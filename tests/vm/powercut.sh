@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# A reboot and pulled plugs (issue 65, parts 2 and 3): the .deb's sntpd in the
+# virtual machine, following a server on this machine's loopback.
+#
+#   1. A clean power-off (the power button, through QEMU's monitor), then a boot:
+#      the drift file sntpd wrote at stop is restored, its sync state parses.
+#   2. CUTS times: QEMU killed at a random moment within the 16 s after
+#      time-sync.target (sntpd writes its sync state at every update, 16 s apart
+#      here), then a boot from what the disk holds.  After each: sntpd starts
+#      without a restart, reaches time-sync.target again, its files parse (the
+#      sync state as JSON, the drift file's frequency, the day's shape), the
+#      drift it saved at the clean stop is restored, and no warning about any of
+#      them.  The tally is printed.
+#
+#   powercut.sh [--cuts N] [--seed S]   (default 5 cuts; the seed printed: rerun with it)
+#
+# The moments are random ($RANDOM from the seed); the checks are the same at each.
+source "$(dirname "$0")/../interop/lib.sh"
+source "$(dirname "$0")/lib.sh"
+cuts=5
+seed=$(( $(date +%s) % 100000 ))
+while [ $# -gt 0 ]; do
+  case $1 in
+    --cuts) cuts=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    *) echo "usage: powercut.sh [--cuts N] [--seed S]" >&2; exit 2 ;;
+  esac
+done
+VM_DIR=${LANSYNC_VM_DIR:-$REPO/build/vm}
+vm_qemu_runs || { echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"; exit $SKIP; }
+[ -s "$VM_DIR/disk.img" ] || { echo "FAIL  $VM_DIR has no disk image: run vm.setup first"; exit 1; }
+enter_private_netns --cuts "$cuts" --seed "$seed"
+trap 'vm_kill "$WORK/vm"; cleanup' EXIT
+BOOT_S=600  # the longest a boot to time-sync.target may take under software emulation, loaded
+RANDOM=$seed
+echo "      seed $seed ($cuts cuts; rerun: powercut.sh --cuts $cuts --seed $seed)"
+
+start_sntpd server --config /dev/null --listen "127.0.0.1:$VM_SERVER_PORT" --local-stratum 10 \
+  --no-clock-control --temperature none --state "$WORK/server.json" --drift-file ""
+wait_for_ntp "127.0.0.1:$VM_SERVER_PORT"
+
+# boot_to_sync LABEL: boots the VM's disk (the same disk each time: $WORK/vm/disk.img),
+# waits for its report at time-sync.target into $WORK/LABEL.report.
+boot_to_sync() {
+  vm_boot "$VM_DIR" "$WORK/vm" utc
+  if vm_wait_report "$WORK/vm" 0 "$BOOT_S" >"$WORK/$1.report"; then
+    return 0
+  fi
+  failed "$1: the guest reached time-sync.target and reported within $BOOT_S s"
+  tail -n 30 "$WORK/vm/console.log"
+  vm_kill "$WORK/vm"
+  return 1
+}
+
+# check_files LABEL: the report's file lines and sntpd's journal, after a boot.
+check_files() {
+  local r=$WORK/$1.report drift
+  check "$1: sntpd active, not restarted ($(sed -n 's/^restarts: //p' "$r") restarts)" \
+    grep -qx "restarts: 0" "$r"
+  check "$1: the sync state parses" grep -qx "file: /var/lib/lansync/sync-state.json parses" "$r"
+  drift=$(sed -n 's|^file: /var/lib/lansync/drift [0-9]* lines, first: ||p' "$r")
+  check "$1: the drift file holds a frequency ($drift)" awk -v d="$drift" 'BEGIN { exit !(d ~ /^[-+]?[0-9.]+/) }'
+  check "$1: the drift restored at start" grep -q "^journal: .*clock frequency .* ppm, restored from /var/lib/lansync/drift" "$r"
+  check "$1: no warning about sntpd's files ($(grep -ciE '^journal: .*(warning|cannot|bad|ignor)' "$r"))" \
+    bash -c '! grep -qiE "^journal: .*(warning|cannot|bad|ignor)" "$1"' _ "$r"
+}
+
+boot_to_sync first || { finish; exit 1; }
+check "first boot: synchronized at time-sync.target" grep -q '^sntpd: {"synchronized":true' "$WORK/first.report"
+check "first boot: a clean power-off (the power button)" vm_poweroff "$WORK/vm" 120
+boot_to_sync rebooted || { finish; exit 1; }
+check_files rebooted
+
+lost=0
+for ((i = 1; i <= cuts; i++)); do
+  after=$((RANDOM % 16))
+  # Within the 16 s after time-sync.target: sntpd updates and writes its state every 16 s.
+  for ((t = 0; t < after; t++)); do sleep 1; done
+  vm_kill "$WORK/vm"
+  echo "      cut $i: the plug pulled ${after} s after time-sync.target"
+  if boot_to_sync "cut$i"; then
+    before=$FAILED
+    check_files "cut$i"
+    [ "$FAILED" -eq "$before" ] || lost=$((lost + 1))
+  else
+    lost=$((lost + 1))
+    break
+  fi
+done
+vm_kill "$WORK/vm"
+echo "      tally: $cuts power cuts, $((cuts - lost)) booted to a synchronized sntpd with every file good, $lost not"
+if [ "$FAILED" -gt 0 ]; then
+  for f in "$WORK"/*.report; do echo "--- $f"; cat "$f"; done
+fi
+finish
