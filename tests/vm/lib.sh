@@ -146,8 +146,9 @@ vm_measure() {
 }
 
 # vm_stats FILE...: per file, the median of |offset| and the spread (interquartile
-# range of the offsets) in ms, the samples' count and the median half round trip
-# (ms): "median_abs iqr count half_rtt" a line.
+# range of the offsets) in ms, the samples' count, the median half round trip and
+# the interquartile range of the half round trips (ms, the probe's own jitter):
+# "median_abs iqr count half_rtt half_rtt_iqr" a line.
 vm_stats() {
   python3 - "$@" <<'EOF'
 import json, statistics, sys
@@ -161,9 +162,11 @@ for path in sys.argv[1:]:
         except (ValueError, KeyError, TypeError):
             pass
     if len(offs) < 4:
-        print("nan nan", len(offs), "nan")
+        print("nan nan", len(offs), "nan nan")
         continue
     q = statistics.quantiles(offs, n=4)
-    print(f"{statistics.median(abs(o) for o in offs):.4f} {q[2] - q[0]:.4f} {len(offs)} {statistics.median(rtts):.4f}")
+    r = statistics.quantiles(rtts, n=4)
+    print(f"{statistics.median(abs(o) for o in offs):.4f} {q[2] - q[0]:.4f} {len(offs)} "
+          f"{statistics.median(rtts):.4f} {r[2] - r[0]:.4f}")
 EOF
 }
