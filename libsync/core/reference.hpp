@@ -85,6 +85,9 @@ struct UpstreamReference {
                                             // grows by it, beside PHI, until the next update
   double drift_bound_ppm = proto::kPhiPpm;  // how far the crystal may move from that frequency: PHI, or what
                                             // the clock earned (core/holdover); never more than PHI
+
+  // Half the root delay plus the root dispersion: the bound served, and told the kernel.
+  int64_t root_distance_ns() const { return root_delay_ns / 2 + root_dispersion_ns; }
 };
 
 // The upstream servers' system peer (kind "upstream", Measured), as of now_ns.

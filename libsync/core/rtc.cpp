@@ -19,12 +19,17 @@ std::string ppm_text(double v) {
   return buf;
 }
 
+// Trusted on the strength of a fresh record rtcset --hctosys wrote: the RTC's own word.
+bool trusted_by_the_rtc_itself(const TrustEvidence& e, const TrustVerdict& v) {
+  return v.trusted && v.reason == TrustReason::StateFresh && e.state_source == kRtcSyncSource;
+}
+
 }  // namespace
 
 RtcWriteVerdict may_write_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns) {
   RtcWriteVerdict w;
   w.reason = explain(v, e, max_age_ns);
-  if (v.trusted && v.reason == TrustReason::StateFresh && e.state_source == kRtcSyncSource) {
+  if (trusted_by_the_rtc_itself(e, v)) {
     w.reason = (v.kernel_unsynchronized ? "the kernel reports the clock unsynchronized, and " : "") +
                std::string("the clock was last set from the RTC itself, ") + human_duration(v.state_age_ns) +
                " ago: copying it back would gain nothing";
@@ -35,8 +40,7 @@ RtcWriteVerdict may_write_rtc(const TrustEvidence& e, const TrustVerdict& v, int
 }
 
 std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns) {
-  if (!v.trusted) return "";
-  if (v.reason == TrustReason::StateFresh && e.state_source == kRtcSyncSource) return "";  // the RTC's own
+  if (!v.trusted || trusted_by_the_rtc_itself(e, v)) return "";
   return explain(v, e, max_age_ns);
 }
 

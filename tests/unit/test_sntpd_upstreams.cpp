@@ -214,7 +214,7 @@ TEST(SntpdUpstreams, ReturnsTheStepItNeedsAndLeavesTheClockAlone) {
   // and that is what the kernel is told (UpstreamSet::mark_stepped_locked), below the 5 s.
   core::UpstreamReference r = *upstreams.follower().reference();
   EXPECT_GT(action->distance_ns, -kBehindNs - 1'000'000'000);
-  EXPECT_LT(r.root_delay_ns / 2 + r.root_dispersion_ns, -kBehindNs / 2);
+  EXPECT_LT(r.root_distance_ns(), -kBehindNs / 2);
   upstreams.applied(*action, false);  // a clock that refuses: never followed again
   EXPECT_FALSE(upstreams.follower().reference().has_value());
   EXPECT_FALSE(upstreams.follower().disciplined());

@@ -54,7 +54,7 @@ std::optional<UpstreamAction> UpstreamFollower::update(const std::vector<core::U
   a.reference = with_slew(sel.reference, now_mono_ns);
   measure(peer, now_mono_ns, a);
   a.system_peer = sel.system_peer;
-  a.distance_ns = a.reference.root_delay_ns / 2 + a.reference.root_dispersion_ns;
+  a.distance_ns = a.reference.root_distance_ns();
   a.jitter_ns = peer.jitter_ns();
   a.first = !corrected_once_;
   return a;
@@ -88,7 +88,7 @@ UpstreamAction UpstreamFollower::end_slew(int64_t now_mono_ns) const {
   a.discipline.clock = loop_.end_slew(now_mono_ns);
   if (reference_) a.reference = *reference_;
   a.system_peer = selection_.system_peer;
-  a.distance_ns = a.reference.root_delay_ns / 2 + a.reference.root_dispersion_ns;
+  a.distance_ns = a.reference.root_distance_ns();
   return a;
 }
 

@@ -115,8 +115,7 @@ void UpstreamSet::mark_stepped_locked(const UpstreamAction& a) {
   const UpstreamFollower& f = upstreams_->follower();
   std::optional<core::UpstreamReference> r = f.reference();
   if (!r) return;
-  corrections_.mark_synchronized(f.base_frequency_ppm(), r->root_delay_ns / 2 + r->root_dispersion_ns,
-                                 a.jitter_ns);
+  corrections_.mark_synchronized(f.base_frequency_ppm(), r->root_distance_ns(), a.jitter_ns);
 }
 
 void UpstreamSet::save_drift() {
