@@ -35,17 +35,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: clock.sh [--measure SECONDS]" >&2; exit 2 ;;
   esac
 done
-VM_DIR=${LANSYNC_VM_DIR:-$REPO/build/vm}
-vm_qemu_runs || { echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"; exit $SKIP; }
-[ -s "$VM_DIR/disk.img" ] || { echo "FAIL  $VM_DIR has no disk image: run vm.setup first"; exit 1; }
+vm_require_image
 enter_private_netns --measure "$measure"
 trap 'vm_kill "$WORK/sntpd"; vm_kill "$WORK/chrony"; cleanup' EXIT
-BOOT_S=600  # the longest a boot to time-sync.target may take under software emulation, loaded
 
-# The guest's server: this machine's clock, served at stratum 10, adjusting nothing.
-start_sntpd server --config /dev/null --listen "127.0.0.1:$VM_SERVER_PORT" --local-stratum 10 \
-  --no-clock-control --temperature none --state "$WORK/server.json" --drift-file ""
-wait_for_ntp "127.0.0.1:$VM_SERVER_PORT"
+vm_serve_host_clock
 
 # run DAEMON CMDLINE...: boots the image with the guest's clock 1 h behind, waits for the
 # report at time-sync.target (in $WORK/DAEMON.first), measures the guest's clock for

@@ -15,6 +15,22 @@ VM_QEMU=${LANSYNC_VM_QEMU:-qemu-system-x86_64}
 VM_SERVER_PORT=11231
 VM_RESPONDER_PORT=11232
 VM_QEMU_WHY=""
+VM_DIR=${LANSYNC_VM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/vm}  # vm.setup's image
+BOOT_S=600  # the longest a boot to time-sync.target may take under software emulation, loaded
+
+# vm_require_image: skips the test by name where QEMU cannot run, fails where vm.setup made no image.
+vm_require_image() {
+  vm_qemu_runs || { echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"; exit "$SKIP"; }
+  [ -s "$VM_DIR/disk.img" ] || { echo "FAIL  $VM_DIR has no disk image: run vm.setup first"; exit 1; }
+}
+
+# vm_serve_host_clock: the guest's server, on 127.0.0.1:$VM_SERVER_PORT in the test's namespace:
+# this machine's clock served at stratum 10 by the build's sntpd, adjusting nothing.
+vm_serve_host_clock() {
+  start_sntpd server --config /dev/null --listen "127.0.0.1:$VM_SERVER_PORT" --local-stratum 10 \
+    --no-clock-control --temperature none --state "$WORK/server.json" --drift-file ""
+  wait_for_ntp "127.0.0.1:$VM_SERVER_PORT"
+}
 
 # vm_qemu_runs: QEMU is there and starts (VM_QEMU_WHY says why not).
 vm_qemu_runs() {

@@ -26,18 +26,13 @@ while [ $# -gt 0 ]; do
     *) echo "usage: powercut.sh [--cuts N] [--seed S]" >&2; exit 2 ;;
   esac
 done
-VM_DIR=${LANSYNC_VM_DIR:-$REPO/build/vm}
-vm_qemu_runs || { echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"; exit $SKIP; }
-[ -s "$VM_DIR/disk.img" ] || { echo "FAIL  $VM_DIR has no disk image: run vm.setup first"; exit 1; }
+vm_require_image
 enter_private_netns --cuts "$cuts" --seed "$seed"
 trap 'vm_kill "$WORK/vm"; cleanup' EXIT
-BOOT_S=600  # the longest a boot to time-sync.target may take under software emulation, loaded
 RANDOM=$seed
 echo "      seed $seed ($cuts cuts; rerun: powercut.sh --cuts $cuts --seed $seed)"
 
-start_sntpd server --config /dev/null --listen "127.0.0.1:$VM_SERVER_PORT" --local-stratum 10 \
-  --no-clock-control --temperature none --state "$WORK/server.json" --drift-file ""
-wait_for_ntp "127.0.0.1:$VM_SERVER_PORT"
+vm_serve_host_clock
 
 # boot_to_sync LABEL: boots the VM's disk (the same disk each time: $WORK/vm/disk.img),
 # waits for its report at time-sync.target into $WORK/LABEL.report.
