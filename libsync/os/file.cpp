@@ -117,9 +117,10 @@ Status write_file_atomic(const std::string& path, const std::string& contents, m
     ::unlink(tmp.c_str());
     return st;
   };
-  if (::fchmod(f.get(), mode) != 0) return fail_and_clean(errno_error("cannot set mode of " + tmp));
-  if (auto st = write_all(f.get(), contents, tmp); !st) return fail_and_clean(st);
-  if (::fsync(f.get()) != 0) return fail_and_clean(errno_error("cannot sync " + tmp));
+  // Errors name path, the file the caller knows: the temporary one is gone when they are read.
+  if (::fchmod(f.get(), mode) != 0) return fail_and_clean(errno_error("cannot set the mode of " + path));
+  if (auto st = write_all(f.get(), contents, path); !st) return fail_and_clean(st);
+  if (::fsync(f.get()) != 0) return fail_and_clean(errno_error("cannot sync " + path));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail_and_clean(errno_error("cannot replace " + path));
   Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.get() >= 0) ::fsync(d.get());  // the rename is durable once the directory is

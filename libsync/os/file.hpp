@@ -27,7 +27,9 @@ Status make_directories(const std::string& dir);
 // Replaces path with contents: writes a temporary file in the same directory,
 // fsyncs it, renames it over path and fsyncs the directory, so that a reader
 // sees the old file or the new one, never a part.  Creates missing parent
-// directories (mode 0755).
+// directories (mode 0755).  On an error (a full or read-only disk) path keeps
+// its old contents, the temporary file is removed, and the message names
+// path, e.g. "cannot write /var/lib/lansync/drift: No space left on device".
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode);
 
 }  // namespace lansync::os

@@ -2,7 +2,12 @@
 // does to the clock and to what the kernel says of it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include "../support/fake_clock.hpp"
+#include "../support/temp_dir.hpp"
 #include "upstream/upstream_clock.hpp"
 #include "upstream/upstream_follower.hpp"
 
@@ -45,6 +50,41 @@ TEST(SntpdUpstreamClock, ARefusingClockStaysUnsynchronized) {
   EXPECT_FALSE(upstream_clock.mark_synchronized(0, 2'000'000, 100'000));
   EXPECT_TRUE(clock.steps.empty());
   EXPECT_FALSE(clock.status.synchronized);
+}
+
+// A state file that cannot be written (a full or read-only card; here its directory is a file) is
+// one warning naming it, however many updates fail, and one line when it is written again; the
+// clock is corrected all along.
+TEST(SntpdUpstreamClock, AStateFileThatCannotBeWrittenIsWarnedOnceAndItsReturnSaid) {
+  testing::FakeClock clock;
+  testing::TempDir dir;
+  std::filesystem::path card = dir.path() / "card";
+  std::ofstream(card) << "not a directory";
+  std::string state = (card / "state.json").string();
+  UpstreamClock upstream_clock(clock, state);
+  UpstreamAction a;
+  a.discipline.kind = core::Discipline::Slew;
+  a.discipline.clock.is_update = true;
+  a.source = "ntp:127.0.0.1";
+  a.reference.name = "127.0.0.1:123";
+  auto updates = [&](int n) {
+    ::testing::internal::CaptureStderr();
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(upstream_clock.apply(a));
+    return ::testing::internal::GetCapturedStderr();
+  };
+  std::string failing = updates(10);
+  EXPECT_EQ(std::count(failing.begin(), failing.end(), '\n'), 2) << failing;  // "following", the warning
+  EXPECT_NE(failing.find("warning: cannot record the sync in the state file: cannot use " + card.string() +
+                         ": Not a directory\n"),
+            std::string::npos)
+      << failing;
+  EXPECT_EQ(clock.disciplines.size(), 10u);
+  std::filesystem::remove(card);
+  std::string again = updates(10);
+  EXPECT_EQ(std::count(again.begin(), again.end(), '\n'), 1) << again;
+  EXPECT_NE(again.find("the sync is recorded in the state file " + state + " again\n"), std::string::npos)
+      << again;
+  EXPECT_TRUE(std::filesystem::exists(state));
 }
 
 }  // namespace

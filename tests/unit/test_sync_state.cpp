@@ -233,6 +233,8 @@ TEST(SyncState, FailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
   ::setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
   ASSERT_FALSE(st.ok());
+  // The error names the file replaced, not the temporary file already removed.
+  EXPECT_EQ(st.error().message, "cannot write " + path.string() + ": File too large");
   EXPECT_EQ(read_sync_state(path)->source, "rtc");
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir.path())) {

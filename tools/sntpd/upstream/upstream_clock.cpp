@@ -55,6 +55,9 @@ void UpstreamClock::record(const UpstreamAction& a) {
   if (!st && !state_write_failed_) {
     os::log::warn("cannot record the sync in the state file: {}", st.error().message);
   }
+  if (st && state_write_failed_) {
+    os::log::info("the sync is recorded in the state file {} again", state_path_);
+  }
   state_write_failed_ = !st;
 }
 

@@ -35,8 +35,8 @@ class UpstreamClock {
   bool mark_synchronized(double frequency_ppm, int64_t distance_ns, int64_t jitter_ns);
 
  private:
-  // Records the correction in the sync-state file (flow::record_correction); warned once until it
-  // works again.
+  // Records the correction in the sync-state file (flow::record_correction); a failure (a full or
+  // read-only disk) is warned once until it works again, which is logged too.
   void record(const UpstreamAction& a);
 
   os::Clock& clock_;

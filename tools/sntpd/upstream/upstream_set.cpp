@@ -136,6 +136,7 @@ void UpstreamSet::save_drift_locked() {
       shape_ ? shape_->saved(os::monotonic_ns()) : std::vector<core::DailyShape::Point>{};
   if (st && !points.empty()) st = os::save_shape_file(drift_file_ + os::kShapeSuffix, points);
   if (!st && !drift_save_failed_) os::log::warn("--drift-file: {}", st.error().message);
+  if (st && drift_save_failed_) os::log::info("--drift-file: {} written again", drift_file_);
   drift_save_failed_ = !st;
 }
 
