@@ -1,6 +1,7 @@
 // Unit tests of the activity log (os/file_activity_log): appending lines.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "../support/temp_dir.hpp"
@@ -27,6 +28,41 @@ TEST(ActivityLog, SaysWhyItCannotWrite) {
   auto st = append_log_line(file + "/under-a-file.jsonl", "x");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find(file), std::string::npos) << st.error().message;
+}
+
+// Writes text as the whole file, as a power cut during an append can leave it.
+void leave(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+std::string contents(const std::string& path) {
+  auto text = read_small_file(path, 1 << 20);
+  return text.ok() ? *text : "(unreadable)";
+}
+
+TEST(ActivityLog, CutsOffALineAPowerCutTore) {
+  lansync::testing::TempDir dir;
+  std::string path = (dir.path() / "camsync.jsonl").string();
+  leave(path, "{\"run\":1}\n{\"run\":2,\"resu");
+  ASSERT_TRUE(append_log_line(path, R"({"run":3})").ok());
+  EXPECT_EQ(contents(path), "{\"run\":1}\n{\"run\":3}\n");
+}
+
+TEST(ActivityLog, ATornFirstLineLeavesAnEmptyLog) {
+  lansync::testing::TempDir dir;
+  std::string path = (dir.path() / "camsync.jsonl").string();
+  leave(path, "{\"run\":1,");
+  ASSERT_TRUE(append_log_line(path, R"({"run":2})").ok());
+  EXPECT_EQ(contents(path), "{\"run\":2}\n");
+}
+
+TEST(ActivityLog, ATornTailWithNoNewlineNearStartsANewLine) {
+  lansync::testing::TempDir dir;
+  std::string path = (dir.path() / "camsync.jsonl").string();
+  std::string older = "{\"run\":1}\n" + std::string(70 * 1024, 'x');  // no newline in the last 64 KiB
+  leave(path, older);
+  ASSERT_TRUE(append_log_line(path, R"({"run":2})").ok());
+  EXPECT_EQ(contents(path), older + "\n{\"run\":2}\n");
 }
 
 }  // namespace
