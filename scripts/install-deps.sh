@@ -55,10 +55,12 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev nloh
 # (tests/checks/format.sh).
 # libusb-1.0-0, libbluetooth3 and libdbus-1-3 are the libraries of gpsd, and
 # python3-distutils a module of its gpsfake; gpsd itself is unpacked (below).
+# strace's fault injection kills a tool at each of its system calls
+# (tests/adversarial/crash_points.sh).
 test_pkgs=(chrony faketime ntpsec-ntpdig mandoc jq iproute2 util-linux libssl3 libcap2 libbsd0 chromium
   fonts-dejavu-core python3 systemd tzdata openssl curl clang libclang-rt-14-dev nodejs python3-prometheus-client
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-user zip
-  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc
+  clang-format webkit2gtk-driver python3-selenium xvfb mosquitto mosquitto-clients dnsmasq-base udhcpc strace
   libusb-1.0-0 libbluetooth3 libdbus-1-3 python3-distutils libfdt1 libpixman-1-0 libslirp0)
 bench_pkgs=(hyperfine linux-perf)
 # dpkg-buildpackage with debhelper builds the .deb and lintian checks it;

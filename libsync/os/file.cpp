@@ -1,7 +1,9 @@
 // Whole-file reads and atomic replacement; see file.hpp.
 #include "os/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,10 +106,45 @@ OsResult<std::string> read_secret_fd(int fd, size_t max_size, const std::string&
   return out;
 }
 
+namespace {
+
+// The PID in a temporary file's name "BASE.tmp.PID.XXXXXX" (write_file_atomic's), or -1.
+pid_t temporary_owner(const std::string& entry, const std::string& base) {
+  std::string prefix = base + ".tmp.";
+  if (entry.compare(0, prefix.size(), prefix) != 0) return -1;
+  size_t dot = entry.find('.', prefix.size());
+  if (dot == prefix.size() || dot == std::string::npos || entry.size() - dot != 7) return -1;
+  pid_t pid = 0;
+  for (size_t i = prefix.size(); i < dot; ++i) {
+    if (entry[i] < '0' || entry[i] > '9' || pid > 99999999) return -1;
+    pid = pid * 10 + (entry[i] - '0');
+  }
+  return pid;
+}
+
+// Removes the temporary files of path whose writer has ended (a crash or a power cut between
+// their creation and their rename left them).  A writer still running keeps its own, so two
+// processes replacing the same file never take each other's; after a reboot, one whose PID
+// another process holds now waits until that process ends.
+void remove_stale_temporaries(const std::string& dir, const std::string& path) {
+  auto slash = path.rfind('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    pid_t pid = temporary_owner(e->d_name, base);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
 Status write_file_atomic(const std::string& path, const std::string& contents, mode_t mode) {
   std::string dir = parent_of(path);
   if (auto st = make_directories(dir); !st) return st;
-  std::string tmpl = path + ".tmp.XXXXXX";
+  std::string tmpl = path + ".tmp." + std::to_string(::getpid()) + ".XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   Fd f{::mkostemp(name.data(), O_CLOEXEC)};
@@ -124,6 +161,7 @@ Status write_file_atomic(const std::string& path, const std::string& contents, m
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail_and_clean(errno_error("cannot replace " + path));
   Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.get() >= 0) ::fsync(d.get());  // the rename is durable once the directory is
+  remove_stale_temporaries(dir, path);
   return ok();
 }
 

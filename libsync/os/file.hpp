@@ -24,9 +24,11 @@ OsResult<std::string> read_secret_fd(int fd, size_t max_size, const std::string&
 // Creates dir and its missing parents (mode 0755); fine if it exists.
 Status make_directories(const std::string& dir);
 
-// Replaces path with contents: writes a temporary file in the same directory,
-// fsyncs it, renames it over path and fsyncs the directory, so that a reader
-// sees the old file or the new one, never a part.  Creates missing parent
+// Replaces path with contents: writes a temporary file in the same directory
+// (path.tmp.PID.XXXXXX), fsyncs it, renames it over path and fsyncs the
+// directory, so that a reader sees the old file or the new one, never a part.
+// Then removes the temporary files of path that a writer which has ended (a
+// crash, a power cut) left behind.  Creates missing parent
 // directories (mode 0755).  On an error (a full or read-only disk) path keeps
 // its old contents, the temporary file is removed, and the message names
 // path, e.g. "cannot write /var/lib/lansync/drift: No space left on device".

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -242,6 +244,30 @@ TEST(SyncState, FailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
     ++files;
   }
   EXPECT_EQ(files, 1);
+}
+
+// A crash or a power cut between the temporary file's creation and its rename leaves it; the
+// next write of the same file removes those whose writer has ended, and no other.
+TEST(SyncState, AWriteRemovesTheTemporariesOfEndedWriters) {
+  testing::TempDir dir;
+  fs::path path = dir.path() / "state.json";
+  pid_t ended = ::fork();
+  if (ended == 0) ::_exit(0);
+  ASSERT_GT(ended, 0);
+  ::waitpid(ended, nullptr, 0);
+  auto touch = [&](const std::string& name) { std::ofstream(dir.path() / name) << "{\"last"; };
+  std::string dead = "state.json.tmp." + std::to_string(ended) + ".aB3xYz";
+  std::string alive = "state.json.tmp." + std::to_string(::getppid()) + ".aB3xYz";
+  touch(dead);
+  touch(alive);
+  touch("state.json.tmp.Qw3rTy");                                // no PID: not ours to judge
+  touch("other.json.tmp." + std::to_string(ended) + ".aB3xYz");  // another file's
+  ASSERT_TRUE(write_sync_state(path, SyncState{.last_sync_unix = 1.0, .source = "rtc"}).ok());
+  EXPECT_FALSE(fs::exists(dir.path() / dead));
+  EXPECT_TRUE(fs::exists(dir.path() / alive));
+  EXPECT_TRUE(fs::exists(dir.path() / "state.json.tmp.Qw3rTy"));
+  EXPECT_TRUE(fs::exists(dir.path() / ("other.json.tmp." + std::to_string(ended) + ".aB3xYz")));
+  EXPECT_EQ(read_sync_state(path)->source, "rtc");
 }
 
 }  // namespace
