@@ -185,6 +185,15 @@ expect_exit 4 "plot: malformed CSV" "$D" plot "$WORK/bad.csv"
 head -n 3 "$WORK/gain.csv" >"$WORK/short.csv"
 expect_exit 5 "analyze: two samples are too few" "$D" analyze "$WORK/short.csv"
 check "analyze: says why" grep -q "too few good samples" "$WORK/last.err"
+# A recording stopped mid-row (a power cut): the torn last row is left out with a warning, the
+# rest analysed as before; a bad row with its newline is still an error.
+head -c -9 "$WORK/gain.csv" >"$WORK/torn.csv"
+run_capture torn "$D" analyze --json "$WORK/torn.csv"
+check "analyze: a last row cut off (a power cut during the recording): exit $RC, 0" [ "$RC" -eq 0 ]
+check "analyze: says the last row was left out" grep -q "torn.csv:61: the last row is cut off" "$WORK/last.err"
+check "analyze: the rest analysed ($(json samples "$torn") samples of 60)" [ "$(json samples "$torn")" = 59 ]
+{ cat "$WORK/bad.csv"; printf '2026-01-01T00:00:02.0'; } >"$WORK/bad-torn.csv"
+expect_exit 4 "analyze: a bad row before a cut-off one is still an error" "$D" analyze "$WORK/bad-torn.csv"
 expect_exit 1 "analyze: a file that is not there" "$D" analyze "$WORK/missing.csv"
 check "analyze: names it" grep -q "cannot open $WORK/missing.csv" "$WORK/last.err"
 

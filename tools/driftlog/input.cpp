@@ -47,6 +47,18 @@ bool read_input(const std::string& path, Input& input, int& exit_code) {
     text = std::move(*contents);
   }
   auto rows = core::parse_drift_csv(text);
+  // A recording stopped mid-row (a power cut, a full disk) leaves its last row without a newline:
+  // that row is left out with a warning, the rest is analysed.  Any other bad row is an error.
+  size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (!rows && complete > 0 && complete < text.size()) {
+    if (auto whole_rows = core::parse_drift_csv(std::string_view(text).substr(0, complete))) {
+      fmt::print(stderr,
+                 "driftlog: warning: {}:{}: the last row is cut off (no newline: the recording stopped "
+                 "mid-row): left out\n",
+                 input.name, rows.error().line);
+      rows = std::move(whole_rows);
+    }
+  }
   if (!rows) {
     fmt::print(stderr, "driftlog: error: {}:{}: {}\n", input.name, rows.error().line, rows.error().message);
     exit_code = kExitMalformed;
