@@ -7,9 +7,9 @@
 # - CUTS power cuts (tests/vm/powercut.sh --cuts CUTS): QEMU killed at a random moment after
 #   time-sync.target, then a boot from what the disk held; the tally printed (how many booted
 #   to a synchronized sntpd with every file good).  About 55 s a cut under software emulation.
-# - CLOCK_RUNS runs of tests/vm/clock.sh: sntpd then chronyd disciplining the guest's kernel
-#   clock, 1 h off at boot; each run's ratios (sntpd / chronyd: median |offset|, spread) printed,
-#   and their median over the runs.  About 5 minutes a run.
+# - CLOCK_RUNS runs of tests/vm/clock.sh: sntpd and chronyd, in two guests side by side,
+#   disciplining their kernel clocks, 1 h off at boot; each run's ratios (sntpd / chronyd:
+#   median |offset|, spread) printed, and their median over the runs.  About 2.5 minutes a run.
 #
 # Needs root, the VM tier's image (ctest -R vm.setup, in build/ or $LANSYNC_VM_DIR) and QEMU
 # (scripts/install-deps.sh --test).  Output in bench/out/vm/.

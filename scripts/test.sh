@@ -18,7 +18,9 @@
 #      the VM tier (label vm): the same .deb in a Debian 12 virtual machine, its
 #      own kernel's clock disciplined by the packaged sntpd (tests/vm).  Not
 #      beside the others: its package build on top of theirs loaded the
-#      machine past what two of its tests held.
+#      machine past what two of its tests held.  Two jobs: once the package is
+#      built, the containers (one at a time) run beside the virtual machines
+#      (one scenario at a time).
 # One native build, sanitized: the shipped optimisation is tested by the system
 # tier (the .deb's own binaries), the Pi's by the arch tier.
 # Any ctest arguments given are passed on, e.g. scripts/test.sh -L unit
@@ -39,6 +41,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 ctest --test-dir build-asan --output-on-failure --progress -j "$jobs" -LE "^(system|vm)$" "$@"
 echo "== system and VM tests (the .deb in a booted Debian 12: a container, then a virtual machine)"
 system_start=$SECONDS
-ctest --test-dir build-asan --output-on-failure --progress -L "^(system|vm)$" "$@"
+ctest --test-dir build-asan --output-on-failure --progress -j 2 -L "^(system|vm)$" "$@"
 echo "== the system and VM tiers took $((SECONDS - system_start)) s (package, root file systems, every scenario)"
 echo "== all tests passed"

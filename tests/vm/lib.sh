@@ -3,8 +3,9 @@
 # measure its kernel clock from the host.
 #
 # The guest (tests/vm/guest) reaches the host's loopback alone, as 10.0.2.2
-# through QEMU's user network.  The host forwards 127.0.0.1:$VM_RESPONDER_PORT
-# to the guest's kernel-clock responder (port 1123).  The guest's daemons
+# through QEMU's user network.  The host forwards a port of its loopback
+# (VM_RESPONDER_PORT, or the one vm_boot is given) to the guest's kernel-clock
+# responder (port 1123), so that two guests can run side by side.  The guest's daemons
 # follow a server on 127.0.0.1:$VM_SERVER_PORT (11231: written into the image).
 # QEMU never changes this machine's clock: the guest's clock is its own,
 # started from the emulated RTC (-rtc base).
@@ -63,10 +64,12 @@ vm_accel() {
 
 # vm_boot DIR RUN RTC_BASE CMDLINE...: boots a copy of DIR/disk.img (a power cut
 # must leave what the guest wrote to it) in the background, its console in
-# RUN/console.log, its report port in RUN/report.log, its PID in RUN/qemu.pid.
-# RTC_BASE is QEMU's -rtc base (utc, or a date: where the guest's clock starts).
+# RUN/console.log, its report port in RUN/report.log, its PID in RUN/qemu.pid,
+# the host's port for its responder in RUN/port (VM_PORT if set, else
+# VM_RESPONDER_PORT).  RTC_BASE is QEMU's -rtc base (utc, or a date: where the
+# guest's clock starts).
 vm_boot() {
-  local dir=$1 run=$2 rtc=$3
+  local dir=$1 run=$2 rtc=$3 port=${VM_PORT:-$VM_RESPONDER_PORT}
   shift 3
   local accel cpu
   accel=$(vm_accel "$dir")
@@ -77,13 +80,14 @@ vm_boot() {
   : >"$run/console.log"
   : >"$run/report.log"
   echo "$accel" >"$run/accel"
+  echo "$port" >"$run/port"
   "$VM_QEMU" -accel "$accel" -cpu "$cpu" -smp 1 -m 512 -display none -no-reboot \
     -rtc "base=$rtc" \
     -serial "file:$run/console.log" -serial "file:$run/report.log" \
     -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 panic=-1 quiet $*" \
+    -append "root=/dev/vda rw console=ttyS0 panic=-1 quiet net.ifnames=0 $*" \
     -drive "file=$run/disk.img,format=raw,if=virtio" \
-    -netdev "user,id=n0,hostfwd=udp:127.0.0.1:$VM_RESPONDER_PORT-:1123" -device virtio-net-pci,netdev=n0 \
+    -netdev "user,id=n0,hostfwd=udp:127.0.0.1:$port-:1123" -device virtio-net-pci,netdev=n0 \
     -monitor "unix:$run/monitor.sock,server,nowait" \
     >"$run/qemu.log" 2>&1 &
   echo $! >"$run/qemu.pid"
@@ -153,10 +157,11 @@ vm_last_report() {
 # SECONDS (ntpprobe from the host; the guest's responder), one JSON line a probe
 # in OUT.  Offsets are the guest's clock minus this machine's.
 vm_measure() {
-  local run=$1 n=$2 out=$3 i
+  local run=$1 n=$2 out=$3 i port
+  port=$(cat "$run/port")
   : >"$out"
   for ((i = 0; i < n; i++)); do
-    "$BIN/ntpprobe" -o json "127.0.0.1:$VM_RESPONDER_PORT" >>"$out" 2>/dev/null || true
+    "$BIN/ntpprobe" -o json "127.0.0.1:$port" >>"$out" 2>/dev/null || true
     sleep 1
   done
 }

@@ -12,7 +12,8 @@
 # disk, chrony (the control daemon, disabled), adjtimex (the kernel clock's
 # status, as a user reads it), jq and the package's dependencies.  Its network
 # reaches the host's loopback alone: a static 10.0.2.15/24 on QEMU's user
-# network and no default route, so nothing in it can reach past the host.
+# network and no default route (guest/etc/systemd/system/lansync-vm-net.service),
+# so nothing in it can reach past the host.
 # Each build then copies that tree, installs its .deb with dpkg, and packs it
 # into VM_DIR/disk.img (ext4) beside the kernel and initramfs it boots.
 set -euo pipefail
@@ -35,8 +36,8 @@ mkdir -p "$dir" "$cache"
 t0=$(date +%s)
 
 include="systemd,systemd-sysv,udev,dbus,iproute2,linux-image-amd64,initramfs-tools,chrony,adjtimex,jq,$(cat "$system_dir/depends")"
-# v1: the hooks below; a change to them takes a new version.
-key=$(printf 'bookworm minbase %s v1' "$include" | sha256sum | cut -c1-16)
+# v4: the hooks below; a change to them takes a new version.
+key=$(printf 'bookworm minbase %s v4' "$include" | sha256sum | cut -c1-16)
 base="$cache/bookworm-$key"
 if [ ! -d "$base" ]; then
   rm -rf "$base.tmp"
@@ -48,8 +49,7 @@ if [ ! -d "$base" ]; then
     --customize-hook='chroot "$1" update-initramfs -u -k all' \
     --customize-hook='cd "$1"/lib/modules/*/kernel && rm -rf sound drivers/gpu drivers/media drivers/infiniband drivers/net/wireless drivers/net/ethernet drivers/staging' \
     --customize-hook='chroot "$1" systemctl disable chrony.service' \
-    --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer' \
-    --customize-hook='chroot "$1" systemctl enable systemd-networkd.service' \
+    --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer' \
     --customize-hook='echo lansync-vm >"$1/etc/hostname"' \
     bookworm "$base.tmp" >"$dir/mmdebstrap.log" 2>&1; then
     tail -n 20 "$dir/mmdebstrap.log"
@@ -77,7 +77,8 @@ rm "$root/tmp/lansync.deb"
 # sntpd follows the host's server at chronyd's poll (chrony.conf beside it).
 printf 'upstream 10.0.2.2:11231\nmax-poll 4\n' >>"$root/etc/lansync/sntpd.conf"
 cp -r "$here/guest/." "$root/"
-chroot "$root" systemctl enable lansync-vm-responder.service lansync-vm-report.service >/dev/null 2>&1
+chroot "$root" systemctl enable lansync-vm-net.service lansync-vm-responder.service lansync-vm-report.service \
+  >/dev/null 2>&1
 mke2fs -q -t ext4 -L root -d "$root" "$dir/disk.img" 1200M >/dev/null
 rm -rf "$root"
 echo "ok    QEMU boots it with $(vm_accel "$dir") (KVM where a kernel boots under it, else software emulation)"
