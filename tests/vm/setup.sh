@@ -3,6 +3,8 @@
 # for QEMU to boot with a kernel of its own (tests/vm/lib.sh).
 #
 #   setup.sh VM_DIR SYSTEM_DIR     (ctest runs it as vm.setup, after system.setup)
+#   setup.sh --base VM_DIR          (vm.base: the cached root file system alone, made
+#                                   beside the other tiers, before the package exists)
 #
 # The .deb is the system tier's (SYSTEM_DIR/deb: scripts/package.sh, as shipped; its
 # dependencies in SYSTEM_DIR/depends).
@@ -18,8 +20,10 @@
 # into VM_DIR/disk.img (ext4) beside the kernel and initramfs it boots.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+base_only=no
+[ "${1:-}" = --base ] && { base_only=yes; shift; }
 dir=$1
-system_dir=$2
+system_dir=${2:-}
 cache=${LANSYNC_VM_CACHE:-/var/cache/lansync-vm}
 source "$here/lib.sh"
 
@@ -31,13 +35,21 @@ if ! vm_qemu_runs; then
   echo "SKIP: $VM_QEMU cannot run here: $VM_QEMU_WHY"
   exit 77
 fi
-deb=$(cat "$system_dir/deb")
 mkdir -p "$dir" "$cache"
 t0=$(date +%s)
 
-include="systemd,systemd-sysv,udev,dbus,iproute2,linux-image-amd64,initramfs-tools,chrony,adjtimex,jq,$(cat "$system_dir/depends")"
-# v4: the hooks below; a change to them takes a new version.
-key=$(printf 'bookworm minbase %s v4' "$include" | sha256sum | cut -c1-16)
+# The package's run-time dependencies as they are today (debian/control's shlibs), so that
+# vm.base can make the file system before the package is built; any other the package
+# names (SYSTEM_DIR/depends) is added, which makes another file system.
+include="systemd,systemd-sysv,udev,dbus,iproute2,linux-image-amd64,initramfs-tools,chrony,adjtimex,jq"
+include+=",libc6,libcpp-httplib0.11,libgcc-s1,libmicrohttpd12,libmosquitto1,libsodium23,libssl3,libstdc++6"
+if [ "$base_only" = no ]; then
+  for dep in $(tr ',' ' ' <"$system_dir/depends"); do
+    [[ ",$include," == *",$dep,"* ]] || include+=",$dep"
+  done
+fi
+# v5: the hooks below; a change to them takes a new version.
+key=$(printf 'bookworm minbase %s v5' "$include" | sha256sum | cut -c1-16)
 base="$cache/bookworm-$key"
 if [ ! -d "$base" ]; then
   rm -rf "$base.tmp"
@@ -61,6 +73,8 @@ if [ ! -d "$base" ]; then
 else
   echo "ok    root file system from the cache: $base"
 fi
+[ "$base_only" = no ] || exit 0
+deb=$(cat "$system_dir/deb")
 
 root="$dir/root"
 rm -rf "$root" "$dir/disk.img" "$dir/accel"
