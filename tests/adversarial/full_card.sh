@@ -58,6 +58,21 @@ fill() {
   grep -qF -- "$1" "$WORK/pi.log"
 }
 
+# held DESC WORDS: six updates while the card refuses the state file (WORDS in the warning):
+# sntpd goes on updating, warns once, serves synchronized time, and the file keeps its last
+# good record.
+held() {
+  local desc=$1 words=$2 n
+  cp "$CARD/state.json" "$WORK/state.before"
+  n=$(updates 6)
+  echo "      $desc: $n updates, $(lines "$words") warning(s) about the state file; card: $(on_card)"
+  check "$desc: sntpd went on updating (6 updates seen: $n)" [ "$n" -ge 6 ]
+  check "$desc: one warning, not one per update" [ "$(lines "$words")" -eq 1 ]
+  check "$desc: still serving synchronized time ($(served))" synchronized
+  check "$desc: the state file keeps its last good record" \
+    eval 'cmp -s "$CARD/state.json" "$WORK/state.before" && recorded_after 0'
+}
+
 check "following the upstream: serving synchronized time (LI 0, stratum 10)" wait_until "$DEADLINE_S" synchronized
 check "each update recorded in the state file on the card" wait_until "$DEADLINE_S" recorded_after 0
 
@@ -65,14 +80,7 @@ check "each update recorded in the state file on the card" wait_until "$DEADLINE
 full="warning: cannot record the sync in the state file: cannot write $CARD/state.json: No space left on device"
 check "card full: sntpd says it cannot record the sync, naming the file and the reason" \
   wait_until "$DEADLINE_S" fill "$full"
-cp "$CARD/state.json" "$WORK/state.before"
-n=$(updates 6)
-echo "      card full: $n updates, $(lines 'cannot record') warning(s) about the state file; card: $(on_card)"
-check "card full: sntpd went on updating (6 updates seen: $n)" [ "$n" -ge 6 ]
-check "card full: one warning, not one per update" [ "$(lines 'cannot record')" -eq 1 ]
-check "card full: still serving synchronized time ($(served))" synchronized
-check "card full: the state file keeps its last good record" \
-  eval 'cmp -s "$CARD/state.json" "$WORK/state.before" && recorded_after 0'
+held "card full" 'cannot record'
 check "card full: the drift file is untouched ($(cat "$CARD/drift"))" [ "$(cat "$CARD/drift")" = 3.250 ]
 check "card full: no temporary file left on the card ($(on_card))" [ "$(on_card)" = "drift filler state.json " ]
 
@@ -88,14 +96,7 @@ check "room again: sntpd says so, naming the file" \
 check "the card remounted read-only" wait_until 10 mount -o remount,ro "$CARD"
 ro="warning: cannot record the sync in the state file: cannot create a temporary file next to $CARD/state.json: Read-only file system"
 check "read-only: sntpd says it cannot record the sync, naming the file and the reason" wait_for_log pi "$ro"
-cp "$CARD/state.json" "$WORK/state.before"
-n=$(updates 6)
-echo "      read-only: $n updates, $(lines 'Read-only file system') warning(s) about the state file"
-check "read-only: sntpd went on updating (6 updates seen: $n)" [ "$n" -ge 6 ]
-check "read-only: one warning, not one per update" [ "$(lines 'Read-only file system')" -eq 1 ]
-check "read-only: still serving synchronized time ($(served))" synchronized
-check "read-only: the state file keeps its last good record" \
-  eval 'cmp -s "$CARD/state.json" "$WORK/state.before" && recorded_after 0'
+held "read-only" 'Read-only file system'
 before=$(recorded_at)
 mount -o remount,rw "$CARD"
 check "writable again: the state file is written at the next update" wait_until "$DEADLINE_S" recorded_after "$before"
