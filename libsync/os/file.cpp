@@ -1,4 +1,10 @@
 // Whole-file reads and atomic replacement; see file.hpp.
+// 64-bit file offsets in this file, compiled alone for them (see os/clock.cpp): without, readdir
+// on armhf fails (EOVERFLOW) in a directory whose entries need them (seen under qemu-arm).
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/file.hpp"
 
 #include <dirent.h>

@@ -1,4 +1,10 @@
 // Activity log; see file_activity_log.hpp.
+// 64-bit file offsets in this file, compiled alone for them (see os/clock.cpp): fstat, pread and
+// ftruncate of a log past 2 GiB on armhf.
+#ifndef _TIME_BITS
+#define _TIME_BITS 64
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "os/file_activity_log.hpp"
 
 #include <fcntl.h>
