@@ -18,9 +18,9 @@
 #      the VM tier (label vm): the same .deb in a Debian 12 virtual machine, its
 #      own kernel's clock disciplined by the packaged sntpd (tests/vm).  Not
 #      beside the others: its package build on top of theirs loaded the
-#      machine past what two of its tests held.  Two jobs: once the package is
-#      built, the containers (one at a time) run beside the virtual machines
-#      (one scenario at a time).
+#      machine past what two of its tests held.  Two jobs: the VM image's
+#      file system is made while the package builds, then the containers (one
+#      at a time) run beside the guests (at most two at once: tests/CMakeLists.txt).
 # One native build, sanitized: the shipped optimisation is tested by the system
 # tier (the .deb's own binaries), the Pi's by the arch tier.
 # Any ctest arguments given are passed on, e.g. scripts/test.sh -L unit
