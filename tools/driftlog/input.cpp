@@ -49,7 +49,7 @@ bool read_input(const std::string& path, Input& input, int& exit_code) {
   auto rows = core::parse_drift_csv(text);
   // A recording stopped mid-row (a power cut, a full disk) leaves its last row without a newline:
   // that row is left out with a warning, the rest is analysed.  Any other bad row is an error.
-  size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  size_t complete = text.rfind('\n') + 1;  // 0 without any newline (npos + 1)
   if (!rows && complete > 0 && complete < text.size()) {
     if (auto whole_rows = core::parse_drift_csv(std::string_view(text).substr(0, complete))) {
       fmt::print(stderr,
