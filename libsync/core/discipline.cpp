@@ -29,6 +29,12 @@ constexpr double kDelaySharpness = 3;
 // How fast our clock's frequency wanders, as a random walk: (s/s)^2 per s.  A crystal in a room,
 // chrony's example clock: an Allan deviation of 1.8e-8 at 1 000 s (sqrt(q tau / 3)).
 constexpr double kFrequencyWander = 1e-18;
+// Where a sensor's curve corrects the crystal beneath (Beneath::Temperature), the wanders tried
+// beside kFrequencyWander, as its multiples: the likeliest over the register is used, once it
+// has kMinWanderSamples.  At 1e-17, a step of the sensor (0.54 degrees, 0.13 ppm) missed once
+// in a few minutes; no one of them fits every room (bench/README.md).
+constexpr double kWanderScales[] = {3, 10, 30};
+constexpr size_t kMinWanderSamples = 8;
 // The ramp model's rate of the frequency: 0 give or take this at the start (s/s per s: a Pi's
 // crystal, 0.25 ppm per degree, in a room warming or cooling by 4 degrees an hour), and its walk,
 // (s/s/s)^2 per s: it moves by about as much in an hour (the heating turns within hours).
@@ -189,9 +195,10 @@ Line weighted_line(const std::vector<StatSample>& v, size_t from, bool bent = fa
 enum class FilterModel { Steady, Ramping };
 
 struct Kalman {
-  double x[3] = {};     // offset (s), frequency (s/s), its rate (s/s per s), at the newest sample
-  double p[3][3] = {};  // their covariance over s2
-  double s2 = 0;        // from the innovations (those of the line: its residuals')
+  double x[3] = {};           // offset (s), frequency (s/s), its rate (s/s per s), at the newest sample
+  double p[3][3] = {};        // their covariance over s2
+  double s2 = 0;              // from the innovations (those of the line: its residuals')
+  double log_likelihood = 0;  // of the innovations, s2 the likeliest (up to a constant)
   double offset() const { return x[0]; }
   double freq() const { return x[1]; }
 };
@@ -256,10 +263,11 @@ void condition(Kalman& k, double mean, double var) {
   }
 }
 
-Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded, FilterModel model) {
+Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded, FilterModel model,
+                  double wander = kFrequencyWander) {
   const std::vector<double>& w = l.weights;
   double s2 = std::max(l.s2, 1e-30);
-  double lambda = kFrequencyWander / s2;
+  double lambda = wander / s2;
   bool ramping = model == FilterModel::Ramping;
   double lambda3 = ramping ? kRampWander / s2 : 0;
   double rate2 = ramping ? kRampPrior * kRampPrior / s2 : 0;
@@ -282,13 +290,14 @@ Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded,
   k.p[1][1] = (r1 + r2) / (dt * dt) + lambda * dt / 3 + rate2 * dt * dt / 4;
   k.p[1][2] = k.p[2][1] = rate2 * dt / 2;
   k.p[2][2] = rate2;
-  double sum_norm = 0;
+  double sum_norm = 0, sum_log_var = 0;
   for (size_t i = 2; i < v.size(); ++i) {
     predict(k, dt_s(i), lambda, lambda3);
     double poo = k.p[0][0];
     double innovation = y(i) - k.offset();
     double s = poo + 1 / w[i];
     sum_norm += innovation * innovation / s;
+    sum_log_var += std::log(s);
     // Corrected by its bound, or else as a normal error, as much as it is better known than the
     // prediction.
     double mean = k.offset(), var = poo * s2;
@@ -298,8 +307,22 @@ Kalman run_kalman(const std::vector<StatSample>& v, const Line& l, bool bounded,
       condition(k, k.offset() + poo / s * innovation, poo * (1 - poo / s));
     }
   }
-  k.s2 = sum_norm / static_cast<double>(v.size() - 2);  // the first two have no innovation
+  double n = static_cast<double>(v.size() - 2);  // the first two have no innovation
+  k.s2 = sum_norm / n;
+  k.log_likelihood = -0.5 * (n * std::log(std::max(k.s2, 1e-300)) + sum_log_var);
   return k;
+}
+
+// The steady model's filter through v; where its wander is learnt (a sensor's curve beneath) and
+// v holds kMinWanderSamples or more, the likeliest of kFrequencyWander and kWanderScales times it.
+Kalman run_steady(const std::vector<StatSample>& v, const Line& l, bool bounded, bool learn_wander) {
+  Kalman best = run_kalman(v, l, bounded, FilterModel::Steady);
+  if (!learn_wander || v.size() < kMinWanderSamples) return best;
+  for (double scale : kWanderScales) {
+    Kalman k = run_kalman(v, l, bounded, FilterModel::Steady, scale * kFrequencyWander);
+    if (k.log_likelihood > best.log_likelihood) best = k;
+  }
+  return best;
 }
 
 int64_t to_ns(double s) { return std::llround(s * kNsPerS); }
@@ -355,11 +378,13 @@ void SourceStats::add(const StatSample& s) {
   fit(true);
 }
 
-bool SourceStats::ramping() const { return ramp_allowed_ && misses_[1] < kRampAdvantage * misses_[0]; }
+bool SourceStats::ramping() const {
+  return beneath_ == Beneath::Nothing && misses_[1] < kRampAdvantage * misses_[0];
+}
 
-void SourceStats::allow_ramp(bool allowed) {
-  if (allowed == ramp_allowed_) return;
-  ramp_allowed_ = allowed;
+void SourceStats::correct_beneath(Beneath b) {
+  if (b == beneath_) return;
+  beneath_ = b;
   predictions_[1].reset();
   misses_[0] = misses_[1] = 0;
 }
@@ -473,10 +498,10 @@ void SourceStats::fit(bool new_sample) {
   // Both models (the ramp model where allowed), for their predictions of the next sample; the
   // ramp model is used while it has predicted clearly better (ramping()).
   bool bounded = m >= kMinBoundedSamples && !asymmetric;
-  Kalman steady = run_kalman(fitted, l, bounded, FilterModel::Steady);
+  Kalman steady = run_steady(fitted, l, bounded, beneath_ == Beneath::Temperature);
   int64_t newest_ns = samples_.back().time_ns;
   predictions_[0] = {newest_ns, to_ns(steady.offset()), steady.freq()};
-  if (!ramp_allowed_) {
+  if (beneath_ != Beneath::Nothing) {
     estimate_ = filter_estimate(steady, samples_, l);
     return;
   }

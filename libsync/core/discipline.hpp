@@ -27,7 +27,10 @@
 // misses fading by 0.9 a sample); while it is, the runs test cuts the
 // register by a parabola's residuals, not a line's, so that it keeps the hours
 // of samples the rate needs.  Where a sensor or a pulse corrects the
-// crystal beneath, the caller says so (allow_ramp): they take its ramps out.
+// crystal beneath, the caller says so (correct_beneath): they take its ramps
+// out.  What a sensor's curve leaves moves faster than a crystal alone, by as
+// much as the sensor's steps and the lag it learnt miss the room: there the
+// filter learns its wander from the register, as the likeliest of a few.
 //
 // The clock (ClockLoop) is never fed to the kernel's PLL.  Each update takes a
 // share of the measured frequency error (all of it while ours is unknown, less
@@ -68,6 +71,13 @@ inline constexpr double kCorrectionTimeRatio = 9;
 // by how much the ramp model must have missed less to be used: by chance alone, it seldom has.
 inline constexpr double kMissMemory = 0.9;
 inline constexpr double kRampAdvantage = 0.8;
+
+// What corrects the crystal beneath the discipline (os/clock_compensated), which decides how the
+// filters follow what is left: nothing (the ramp model may follow a room's ramps), a temperature
+// sensor's curve (the ramps are taken out; the sensor's half-degree steps and the lag the curve
+// learnt leave a frequency that walks faster than a crystal's, by as much as they miss the room:
+// the wander is learnt), or a steady pulse (a TCXO's, the crystal's own wander stands).
+enum class Beneath { Nothing, Temperature, Pulse };
 
 // One measurement of a server, for the register.
 struct StatSample {
@@ -126,14 +136,14 @@ class SourceStats {
   const std::optional<SourceEstimate>& estimate() const { return estimate_; }
   // The offset expected at t_ns before a new sample: the estimate's, or the last sample's.
   std::optional<int64_t> predict_ns(int64_t t_ns) const;
-  // Whether the ramp model may be used from the next fit on (it may by default).  Not allowed, it
-  // is not run; a change starts both models' misses again.
-  void allow_ramp(bool allowed);
+  // What corrects the crystal beneath, from the next fit on (nothing by default).  The ramp model
+  // runs only where nothing does; a change starts both models' misses again.
+  void correct_beneath(Beneath b);
 
  private:
   // Filters again; a new sample also counts towards the asymmetry.
   void fit(bool new_sample = false);
-  // The ramp model is allowed (allow_ramp) and has missed the last samples by kRampAdvantage times
+  // The ramp model is allowed (nothing beneath) and has missed the last samples by kRampAdvantage times
   // the steady one's or less.
   bool ramping() const;
   // The asymmetry slope of a new fit and its standard error: asymmetry_ is taken once a run of
@@ -151,7 +161,7 @@ class SourceStats {
   };
   std::optional<Prediction> predictions_[2];
   double misses_[2] = {0, 0};
-  bool ramp_allowed_ = true;
+  Beneath beneath_ = Beneath::Nothing;
   int asymmetry_run_ = 0;  // one-sided slopes in a row: positive on the way there, negative back
   double asymmetry_ = 0;   // the share of the excess delay taken off each offset, if the run is long
 };

@@ -27,6 +27,7 @@ UpstreamSource::UpstreamSource(std::string name, uint32_t refid, int64_t now_ns,
       refid_(refid),
       min_poll_log2_(std::min(kMinPollLog2, max_poll_log2)),
       max_poll_log2_(max_poll_log2),
+      longest_poll_log2_(max_poll_log2),
       poll_log2_(min_poll_log2_),
       next_poll_ns_(now_ns),
       reach_change_mono_ns_(now_ns) {}
@@ -48,7 +49,7 @@ void UpstreamSource::on_transmit(int64_t now_ns, double spread) {
   }
   // A silent server (no reply to its last kReachPolls) is asked ever less often (chronyd backs
   // off too, by smaller steps); its first reply brings the shortest interval back (on_sample).
-  if (silent()) poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
+  if (silent()) poll_log2_ = std::min(poll_log2_ + 1, longest_poll_log2_);
   // Until its reply comes the next poll may be a retry, sooner (on_sample puts it back): while the
   // server is reachable, kLostReplyRetries times in a row, where the next poll at the interval
   // would leave the newest sample older than max_age_ns_.  The retries come evenly in the time
@@ -163,8 +164,8 @@ void UpstreamSource::adjust_poll(const UpstreamSample& s, std::optional<int64_t>
   if (poll_log2_ <= min_poll_log2_) {
     poll_log2_ = min_poll_log2_;
     poll_score_ = std::max(poll_score_, 0.0);
-  } else if (poll_log2_ >= max_poll_log2_) {
-    poll_log2_ = max_poll_log2_;
+  } else if (poll_log2_ >= longest_poll_log2_) {
+    poll_log2_ = longest_poll_log2_;
     poll_score_ = 1.0 - 1e-9;  // one small miss does not bring it down
   }
 }
@@ -172,7 +173,7 @@ void UpstreamSource::adjust_poll(const UpstreamSample& s, std::optional<int64_t>
 void UpstreamSource::on_rate_kiss(int64_t now_ns) {
   burst_left_ = 0;
   unanswered_ = 0;  // answered, if only to say "slower"
-  poll_log2_ = std::min(poll_log2_ + 1, max_poll_log2_);
+  poll_log2_ = std::min(poll_log2_ + 1, longest_poll_log2_);
   int64_t poll_ns = interval_ns();
   schedule(now_ns + poll_ns, poll_ns);
 }
@@ -180,6 +181,13 @@ void UpstreamSource::on_rate_kiss(int64_t now_ns) {
 int64_t UpstreamSource::interval_ns() const {
   int64_t poll_ns = kNsPerSecond << poll_log2_;
   return poll_ns + std::llround(static_cast<double>(poll_ns) * kPollRandomness * spread_);
+}
+
+void UpstreamSource::correct_beneath(Beneath b) {
+  stats_.correct_beneath(b);
+  longest_poll_log2_ =
+      b == Beneath::Temperature ? std::min(max_poll_log2_, kSensorMaxPollLog2) : max_poll_log2_;
+  poll_log2_ = std::min(poll_log2_, longest_poll_log2_);
 }
 
 void UpstreamSource::on_deny_kiss() {

@@ -69,6 +69,12 @@ inline constexpr int kMinPollLog2 = 6;  // 64 s
 // Samples the poll interval aims to keep in a register (chrony's polltarget).
 inline constexpr double kPollTarget = 8;
 inline constexpr int kMaxPollLog2 = 10;  // 1024 s
+// The longest poll while a temperature sensor's curve corrects the crystal (Beneath::Temperature):
+// 512 s.  What the curve leaves is the path's noise and its own misses, which the predictions stay
+// within, so chrony's rule climbs to the longest; there twice the samples halve the offset's noise
+// where the curve missed (RMS offset 0.40-0.63 x chronyd's at 1 024 s, 0.26-0.50 x at 512 s, at
+// 0.96-1.45 x its requests: bench/README.md).
+inline constexpr int kSensorMaxPollLog2 = 9;
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;
 // Retries of a lost reply (on_transmit): with 10 % of the packets lost each way, five let a
@@ -229,8 +235,9 @@ class UpstreamSource {
   void apply_step(int64_t offset_ns);
   // A correction was made (core/discipline): the stored samples follow it.
   void apply_correction(const SampleShift& c);
-  // Whether the discipline may follow a ramp of the frequency (SourceStats::allow_ramp).
-  void allow_ramp(bool allowed) { stats_.allow_ramp(allowed); }
+  // What corrects the crystal beneath (SourceStats::correct_beneath); with a temperature sensor's
+  // curve, polled at most every 2^kSensorMaxPollLog2 s.
+  void correct_beneath(Beneath b);
   // The line through this server's samples (core/discipline), once it has 3.
   const std::optional<SourceEstimate>& estimate() const { return stats_.estimate(); }
 
@@ -294,6 +301,7 @@ class UpstreamSource {
   uint32_t refid_;
   int min_poll_log2_;
   int max_poll_log2_;
+  int longest_poll_log2_;  // max_poll_log2_, or less while a sensor's curve corrects the crystal
   int poll_log2_;
   int burst_left_ = kBurstSamples;
   double poll_score_ = 0;  // the poll moves a step each time this passes 1 or 0

@@ -86,6 +86,25 @@ TEST(Upstream, PollGrowsWhileOffsetsStayInTheNoise) {
   EXPECT_EQ(s.poll_log2(), kMinPollLog2);
 }
 
+// While a temperature sensor's curve corrects the crystal, the poll stops at 512 s; a source at
+// 1 024 s comes down to it, and goes back up once nothing does.
+TEST(Upstream, ASensorsCurveBeneathKeepsThePollAt512s) {
+  UpstreamSource s("a", 1, 0);
+  s.correct_beneath(Beneath::Temperature);
+  poll_to_the_longest(s);
+  EXPECT_EQ(s.poll_log2(), kSensorMaxPollLog2);
+  UpstreamSource t("b", 2, 0);
+  poll_to_the_longest(t);
+  ASSERT_EQ(t.poll_log2(), kMaxPollLog2);
+  t.correct_beneath(Beneath::Temperature);
+  EXPECT_EQ(t.poll_log2(), kSensorMaxPollLog2);
+  UpstreamSource u("c", 3, 0);
+  u.correct_beneath(Beneath::Temperature);
+  u.correct_beneath(Beneath::Pulse);
+  poll_to_the_longest(u);
+  EXPECT_EQ(u.poll_log2(), kMaxPollLog2);
+}
+
 // A lost reply is asked again sooner only where the next poll at the interval would leave the
 // newest sample older than --max-age: at 1024 s polls one lost reply does.  The retries come evenly
 // in the time left, the last a second before the sample would pass it.

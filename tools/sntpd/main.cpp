@@ -159,8 +159,8 @@ void define_upstream_options(CLI::App& app, Options& opt) {
       ->check(CLI::Range(1, 16));
   app.add_option(
          "--max-poll", opt.max_poll,
-         "poll each upstream server at most every 2^N s (0-10); the interval starts at the smaller of "
-         "64 s and 2^N s")
+         "poll each upstream server at most every 2^N s (0-10; with a temperature sensor at most 9); the "
+         "interval starts at the smaller of 64 s and 2^N s")
       ->type_name("N")
       ->capture_default_str()
       ->check(CLI::Range(0, 10));

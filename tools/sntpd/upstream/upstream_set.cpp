@@ -86,10 +86,13 @@ void UpstreamSet::poll_locked() {
   // Where the temperature or a pulse corrects the crystal beneath, they take its ramps out (and
   // learn better from a discipline that does not chase them: the load's steps with a sensor were
   // 0.74x chronyd's RMS offset with the ramp model allowed while the curve did not hold, 0.68x
-  // without it, seeds 1-9).
-  bool follow_ramps = !thermal_ && !pulse_;
+  // without it, seeds 1-9).  The pulse holds the crystal; the sensor's curve leaves it wandering
+  // by what it misses (core::Beneath).
+  core::Beneath beneath = pulse_     ? core::Beneath::Pulse
+                          : thermal_ ? core::Beneath::Temperature
+                                     : core::Beneath::Nothing;
   for (int n = 0; n < kMaxCorrectionsPerPoll; ++n) {
-    std::optional<UpstreamAction> a = upstreams_->poll_once(follow_ramps);
+    std::optional<UpstreamAction> a = upstreams_->poll_once(beneath);
     if (!a) return;
     // Learnt before a step moves the clock: the offset is the clock's before it.
     if (thermal_ && a->measured_error_ns > 0) {

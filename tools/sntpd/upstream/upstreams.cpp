@@ -58,8 +58,8 @@ int64_t Upstreams::next_due_ns() const {
   return std::min(due, servers_.next_due_ns());
 }
 
-std::optional<UpstreamAction> Upstreams::poll_once(bool follow_ramps) {
-  for (core::UpstreamSource& s : sources_) s.allow_ramp(follow_ramps);
+std::optional<UpstreamAction> Upstreams::poll_once(core::Beneath beneath) {
+  for (core::UpstreamSource& s : sources_) s.correct_beneath(beneath);
   int64_t mono_now_ns = os::monotonic_ns();
   receivers_.read({clock_, sources_, follower_}, servers_.peers(), mono_now_ns);
   if (follower_.slew_due_ns() <= mono_now_ns) return follower_.end_slew(mono_now_ns);

@@ -85,9 +85,9 @@ class Upstreams {
   std::vector<int> fds() const { return servers_.fds(); }
   // Takes resolved names, sends the requests that are due and reads the replies waiting, up to the
   // first that asks for a correction: that is returned, to be applied and reported (applied) before
-  // the next call reads on.  Nothing: every reply waiting was read.  follow_ramps: the sources'
-  // filters may follow a ramp of the frequency (core::SourceStats::allow_ramp).
-  std::optional<UpstreamAction> poll_once(bool follow_ramps = true);
+  // the next call reads on.  Nothing: every reply waiting was read.  beneath: what corrects the
+  // crystal beneath the discipline (core::UpstreamSource::correct_beneath).
+  std::optional<UpstreamAction> poll_once(core::Beneath beneath = core::Beneath::Nothing);
   // The outcome of applying a (done: the clock took it).  A clock that refused is never followed again.
   void applied(const UpstreamAction& a, bool done);
   // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
