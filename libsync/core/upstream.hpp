@@ -73,7 +73,7 @@ inline constexpr int kMaxPollLog2 = 10;  // 1024 s
 // 512 s.  What the curve leaves is the path's noise and its own misses, which the predictions stay
 // within, so chrony's rule climbs to the longest; there twice the samples halve the offset's noise
 // where the curve missed (RMS offset 0.40-0.63 x chronyd's at 1 024 s, 0.26-0.50 x at 512 s, at
-// 0.96-1.45 x its requests: bench/README.md).
+// 0.95-1.45 x its requests: bench/README.md).
 inline constexpr int kSensorMaxPollLog2 = 9;
 inline constexpr int kBurstSamples = 4;
 inline constexpr int64_t kBurstSpacingNs = 2'000'000'000;

@@ -218,6 +218,14 @@ STEADY_REFERENCE=1  # sntpd's reference, once an upstream, stays one (0 where th
 # scenario_prepare DIR DAEMON SEED (likewise): runs before each judged simulation, whose
 # daemon's files (state, drift) will be in DIR/daemon.
 
+# sim_length DEFAULT_S [MIN_S]: a scenario's own length: SIM_LENGTH_S (LANSYNC_SIM_LENGTH_S, else
+# DEFAULT_S, never under MIN_S: what the scenario's events need), and the honesty check's end with it.
+sim_length() {
+  SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-$1}
+  [ "$SIM_LENGTH_S" -ge "${2:-0}" ] || SIM_LENGTH_S=$2
+  HONESTY_UNTIL_S=$SIM_LENGTH_S
+}
+
 # sim_setup "$@": skips (77) when clknetsim's source or chronyd is missing, enters the private
 # namespaces, builds clknetsim (once per build tree) and checks that its preload takes.
 sim_setup() {

@@ -7,8 +7,7 @@
 # < 1 ms is shown); sntpd's log has exactly one step.  (The VM tier, tests/vm/clock.sh, does
 # this on a real kernel's clock, once per run.)
 source "$(dirname "$0")/lib.sh"
-SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-3700}
-HONESTY_UNTIL_S=$SIM_LENGTH_S
+sim_length 3700
 DAEMON_OFFSET=-3600
 WARMUP_S=100
 CHRONY_SERVER_OPTIONS="iburst"
@@ -18,10 +17,9 @@ scenario_prepare() {
 }
 scenario_check() {
   [ "$2" = sntpd ] || return 0
-  local n
+  local n by
   n=$(grep -c 'stepped the clock by' "$1/daemon.log" || true)
   [ "$n" = 1 ] || sim_failed "seed $3: the clock stepped $n times, not once ($1/daemon.log)"
-  local by
   by=$(sed -n 's/.*stepped the clock by \([-+0-9.]*\) s.*/\1/p' "$1/daemon.log" | head -n 1)
   awk -v b="${by:-0}" 'BEGIN { exit !(b > 3599 && b < 3601) }' ||
     sim_failed "seed $3: the step was ${by:-none} s, not the hour ($1/daemon.log)"

@@ -9,5 +9,5 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=daily
 THERMAL_LONG=1
-thermal_length 172800 172800
+sim_length 172800 172800
 thermal_scenario "a garage over two days (ambient 15 +- 10 degrees and a random walk); the crystal 30 min behind" "$@"

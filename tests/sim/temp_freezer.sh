@@ -8,5 +8,5 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=freezer
-thermal_length 40000
+sim_length 40000
 thermal_scenario "a freezer's door opened every ~2 h (8 degrees off in 60 s, back in ~15 min); the crystal 10 min behind" "$@"

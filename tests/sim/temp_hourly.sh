@@ -7,5 +7,5 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=hourly
-thermal_length 40000
+sim_length 40000
 thermal_scenario "a room's heating cycling hourly (ambient 20 +- 4 degrees; the crystal 10 min behind)" "$@"

@@ -8,5 +8,5 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/thermal.sh"
 THERMAL=load
-thermal_length 40000
+sim_length 40000
 thermal_scenario "the CPU's load stepping 0/1 (exponential, mean 1.5 h) at 22 degrees; the crystal 30 min behind" "$@"

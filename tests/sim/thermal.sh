@@ -37,14 +37,6 @@ TEMPCOMP_INTERVAL_S=16  # chronyd reads the sensor this often
 # The crystal's frequency, a line a second (a path from RUN, clknetsim's directory), and the wander.
 DAEMON_FREQ='(+ (file "daemon/thermal/freq") (sum (* 1e-9 (normal))))'
 
-# thermal_length DEFAULT_S [MIN_S]: SIM_LENGTH_S (LANSYNC_SIM_LENGTH_S, else DEFAULT_S, never
-# under MIN_S: what the scenario's events need), and what lib.sh derived from it.
-thermal_length() {
-  SIM_LENGTH_S=${LANSYNC_SIM_LENGTH_S:-$1}
-  [ "$SIM_LENGTH_S" -ge "${2:-0}" ] || SIM_LENGTH_S=$2
-  HONESTY_UNTIL_S=$SIM_LENGTH_S
-}
-
 # thermal_outage FROM_S DURATION_S: every packet to and from the server lost from FROM_S for
 # DURATION_S (as outage.sh), the run ending an hour after; max_offset_window (judged) is the
 # largest |offset| from the outage's start to then: the holdover.  sntpd is given --max-age past
@@ -52,7 +44,7 @@ thermal_length() {
 # rather than dropped.
 thermal_outage() {
   local from=$1 duration=$2
-  thermal_length $((from + duration + 3600)) $((from + duration + 3600))
+  sim_length $((from + duration + 3600)) $((from + duration + 3600))
   DELAY_UP="(+ 1e-3 (* 1e-3 (exponential)) (* -1e9 (equal $((duration / 2)) time $((from + duration / 2)))))"
   DELAY_DOWN=$DELAY_UP
   WINDOW_FROM_S=$from WINDOW_UNTIL_S=$((from + duration + 3600))
