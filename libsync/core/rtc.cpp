@@ -44,6 +44,17 @@ std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, in
   return explain(v, e, max_age_ns);
 }
 
+std::string rtc_behind_last_sync(const TrustEvidence& e, int64_t rtc_unix_s) {
+  constexpr int64_t kToleranceNs = 2'000'000'000;  // the RTC's second, read at its tick or not
+  if (!e.state_known || e.state_source.empty()) return "";
+  int64_t behind_ns = e.state_last_sync_ns - rtc_unix_s * 1'000'000'000;
+  if (behind_ns <= kToleranceNs) return "";
+  return "the RTC shows " + readable_utc(rtc_unix_s) + ", " + human_duration(behind_ns) +
+         " before the last sync the sync-state file records (" +
+         readable_utc(e.state_last_sync_ns / 1'000'000'000) + ", source " + e.state_source +
+         "): it lost time";
+}
+
 Result<RtcDrift, TrimInputError> rtc_drift_from_rows(const std::vector<DriftRow>& rows) {
   if (rows.empty()) return fail(TrimInputError{0, "no samples: the file has only a header"});
   RtcDrift d;

@@ -41,6 +41,14 @@ RtcWriteVerdict may_write_rtc(const TrustEvidence& e, const TrustVerdict& v, int
 // clock (seen in the VM tier: an RTC 1 h behind set it back an hour).
 std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, int64_t max_age_ns);
 
+// --hctosys: why the RTC's reading rtc_unix_s is known to be wrong (empty: it is not).  Time does
+// not run back across a power cut, so an RTC that shows a moment more than 2 s before the last
+// sync the sync-state file records (sntpd's upstream, a phone, ntpprobe --set, the RTC itself)
+// has lost at least the difference: a flat battery, a chip that came back from a brown-out at a
+// valid-looking time, an emulator's RTC that starts where it is told.  A record that names a
+// source is needed: without one nothing says when the clock was last good.
+std::string rtc_behind_last_sync(const TrustEvidence& e, int64_t rtc_unix_s);
+
 // The RTC's drift, from a driftlog run that took the RTC as its reference.
 struct RtcDrift {
   LineFit fit;                // offset_s (RTC - system) against elapsed_s: slope = RTC gain per second

@@ -105,6 +105,11 @@ HcToSysReport rtc_to_system(os::Rtc& rtc, os::Clock& clock, const HcToSysOptions
     rep.outcome = RtcOutcome::Done;
     return rep;
   }
+  if (std::string lost = core::rtc_behind_last_sync(e, r.unix_s); !lost.empty()) {
+    rep.outcome = RtcOutcome::Refused;
+    rep.message = lost;
+    return rep;
+  }
   ClockCorrection c;
   c.offset_ns = rep.offset_ns;
   c.step_threshold_ns = 0;  // like hwclock: set, never slew

@@ -104,6 +104,34 @@ TEST_F(BootFlow, TheRtcsOwnRecordDoesNotStopIt) {
   EXPECT_EQ(clock.steps.size(), 1u);
 }
 
+// A power cut does not run time back: an RTC showing an hour before the last sync the file
+// records (from an earlier boot) has lost that hour, and is refused, the record kept.  The VM
+// tier's guest, booted with its RTC an hour behind after a cut, was served as good from it.
+TEST_F(BootFlow, AnRtcBehindTheLastRecordedSyncIsRefused) {
+  chip.load_unix(k2026 + 12 * 3600 - 3600, 0);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 12 * 3600 - 10), .source = "ntp:10.0.2.2"};
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  flow::HcToSysReport r = hctosys();
+  EXPECT_EQ(r.outcome, flow::RtcOutcome::Refused);
+  EXPECT_NE(r.message.find("59 min 4"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("before the last sync the sync-state file records (2026-03-01 11:59:50 UTC, "
+                           "source ntp:10.0.2.2): it lost time"),
+            std::string::npos)
+      << r.message;
+  EXPECT_TRUE(clock.steps.empty());
+  EXPECT_EQ(read_sync_state(state)->source, "ntp:10.0.2.2") << "the record was replaced";
+}
+
+// Within the RTC's second of the record it is not: the record may be of a moment just before the cut.
+TEST_F(BootFlow, AnRtcASecondBehindTheLastRecordIsUsed) {
+  chip.load_unix(k2026 + 100, 0);
+  SyncState s{.last_sync_unix = static_cast<double>(k2026 + 102), .source = "phone"};
+  ASSERT_TRUE(write_sync_state(state, s).ok());
+  flow::HcToSysReport r = hctosys();
+  ASSERT_EQ(r.outcome, flow::RtcOutcome::Done) << r.message;
+  EXPECT_EQ(clock.steps.size(), 1u);
+}
+
 TEST_F(BootFlow, OscillatorStoppedLeavesTheSystemClockAlone) {
   chip.load_unix(k2026, 0);
   chip.stop_oscillator();
