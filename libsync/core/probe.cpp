@@ -63,6 +63,11 @@ void ServerProbe::network_error(const std::string& why) {
   stop_sending_ = true;
 }
 
+void ServerProbe::refused(proto::ReplyStatus status, const codec::NtpHeader& h) {
+  ++report_.replies;
+  note_failure(status, h);
+}
+
 // Keeps the most telling failure of the server's replies, for the report.
 void ServerProbe::note_failure(proto::ReplyStatus status, const codec::NtpHeader& h) {
   if (rank(status) < rank(report_.status)) return;

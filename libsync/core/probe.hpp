@@ -83,6 +83,12 @@ class ServerProbe {
   void icmp_error(const std::string& why) { icmp_error_ = why; }
   // A network error that ends the burst (why: opening, connecting or reading the socket).
   void network_error(const std::string& why);
+  // A reply to one of our requests that an authentication outside the probe refused (NTS: status
+  // Unauthenticated or BadMac); h: its header.  Reported like a forged MAC: its request stays open.
+  void refused(proto::ReplyStatus status, const codec::NtpHeader& h);
+  // Sends no more requests (e.g. NTS's kiss NTSN: the server takes none of our cookies); the ones
+  // sent are still awaited.
+  void stop_sending() { stop_sending_ = true; }
   // Nothing more to do: an error, or every request sent (or stopped) and every one answered.
   bool finished() const;
   // The burst's outcome so far.

@@ -16,15 +16,6 @@ struct Peer {
   core::ServerProbe probe;
 };
 
-// An error an ICMP message put on a connected UDP socket (port or host
-// unreachable, refused).  Anyone on the path can forge one, so it ends
-// nothing while the query has time left (RFC 1122 §4.1.3.3: a UDP
-// application need not act on ICMP errors).
-bool from_icmp(const os::Error& e) {
-  return e.code == std::errc::connection_refused || e.code == std::errc::host_unreachable ||
-         e.code == std::errc::network_unreachable || e.code == std::errc::connection_reset;
-}
-
 // Sends the peer's request due at now_mono_ns, with a random cookie, T1 read immediately before.
 void send_request(os::Clock& clock, Peer& peer, int64_t now_mono_ns) {
   uint64_t cookie = 0;
@@ -37,7 +28,7 @@ void send_request(os::Clock& clock, Peer& peer, int64_t now_mono_ns) {
   if (sent)
     peer.probe.sent(t1_ns);
   else
-    peer.probe.send_failed(sent.error().code.message(), from_icmp(sent.error()));
+    peer.probe.send_failed(sent.error().code.message(), os::from_icmp(sent.error()));
 }
 
 // One peer per server, its socket connected (or the reason it is not in its probe).
@@ -77,7 +68,7 @@ void read_replies(os::Clock& clock, Peer& p) {
   for (int n = 0; n < 64; ++n) {
     auto d = p.socket.receive(buf, sizeof(buf));
     if (!d) {
-      if (from_icmp(d.error())) {
+      if (os::from_icmp(d.error())) {
         p.probe.icmp_error(d.error().code.message());  // e.g. ICMP port unreachable: wait on
       } else if (!os::would_block(d.error())) {
         p.probe.network_error(d.error().code.message());

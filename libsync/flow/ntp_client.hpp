@@ -29,6 +29,8 @@ struct QueryOptions : core::ProbeOptions {
 // What one server's burst produced (core::ProbeReport), and the server.
 struct ServerReport : core::ProbeReport {
   os::SocketAddress address;
+  bool nts = false;     // queried with NTS (flow/nts_client.hpp): every usable reply authenticated
+  int nts_cookies = 0;  // with nts: the cookies held after the burst
 };
 
 // Queries every address in parallel and returns one report per address, in

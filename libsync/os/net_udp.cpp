@@ -329,4 +329,9 @@ bool would_block(const Error& e) {
   return e.code == std::errc::operation_would_block || e.code == std::errc::resource_unavailable_try_again;
 }
 
+bool from_icmp(const Error& e) {
+  return e.code == std::errc::connection_refused || e.code == std::errc::host_unreachable ||
+         e.code == std::errc::network_unreachable || e.code == std::errc::connection_reset;
+}
+
 }  // namespace lansync::os

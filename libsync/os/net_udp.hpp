@@ -154,6 +154,12 @@ class UdpSocket::Batch {
 // True when an OsResult failed only because nothing was waiting.
 bool would_block(const Error& e);
 
+// An error an ICMP message put on a connected UDP socket (port or host
+// unreachable, refused).  Anyone on the path can forge one, so it ends
+// nothing while a query has time left (RFC 1122 §4.1.3.3: a UDP
+// application need not act on ICMP errors).
+bool from_icmp(const Error& e);
+
 // The UDP payload in a packet the kernel looped back with a transmit
 // timestamp: skips the Ethernet (and VLAN), IPv4 or IPv6, and UDP headers.
 // Returns false for anything else.

@@ -70,6 +70,7 @@ const char* describe_kiss(uint32_t refid) {
       {"AUTH", "authentication failed"},
       {"CRYP", "authentication failed"},
       {"NKEY", "no such key"},
+      {"NTSN", "NTS cookie refused: a new key exchange is needed"},
   };
   for (const Kiss& k : kKisses) {
     if (refid == codec::refid_from_ascii(k.code)) return k.meaning;

@@ -104,6 +104,10 @@ int ccapi_reply(const uint8_t* data, size_t size);
 // check of ntpprobe, sntpd's upstreams and the boards (reply.cpp).
 int reply(const uint8_t* data, size_t size);
 
+// An NTS-KE server's response: codec::parse_nts_ke_response and nts_ke_message_size on the bytes;
+// the same bytes after an NTP header: codec::locate_nts and proto::check_nts_reply (nts_ke.cpp).
+int nts_ke(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -126,6 +130,7 @@ inline constexpr Target kTargets[] = {
     {"ccapi_reply", ccapi_reply},
     {"reply", reply},
     {"refclock", refclock},
+    {"nts_ke", nts_ke},
 };
 
 }  // namespace lansync::fuzz

@@ -2,8 +2,11 @@
 //
 // Exit codes (ntpprobe(1)): 0 ok, 1 no usable reply, 2 usage or configuration
 // error, 3 servers answered but are unsynchronized, sent Kiss-o'-Death,
-// failed authentication (--key) or disagree, 4 --max-offset exceeded, 5 the
-// clock or state file could not be set.  `ntpprobe keygen` prints a new key.
+// failed authentication (--key, --nts: a certificate or NTS-KE refused too) or
+// disagree, 4 --max-offset exceeded, 5 the clock or state file could not be
+// set.  `ntpprobe keygen` prints a new key.  With --nts every server is an NTS-KE
+// server (RFC 8915): key exchange over TLS, then authenticated queries; never a
+// fallback to unauthenticated NTP.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -15,11 +18,13 @@
 #include "cli/command_line.hpp"
 #include "core/select.hpp"
 #include "flow/ntp_client.hpp"
+#include "flow/nts_client.hpp"
 #include "flow/set_clock.hpp"
 #include "os/clock.hpp"
 #include "os/crypto_keys.hpp"
 #include "os/file_sync_state.hpp"
 #include "os/net_address.hpp"
+#include "os/net_nts_ke.hpp"
 #include "proto/units.hpp"
 #include "report.hpp"
 
@@ -42,6 +47,8 @@ struct Options {
   std::string keys_path;
   uint32_t key_id = 0;  // 0: unauthenticated
   bool insecure_keys = false;
+  bool nts = false;    // the servers are NTS-KE servers
+  std::string nts_ca;  // "": the system's CAs
 };
 
 struct KeygenOptions {
@@ -77,10 +84,11 @@ Format parse_format(const std::string& s) {
 }
 
 // Resolves every server; a name that does not resolve is a configuration error (printed).
-std::optional<std::vector<os::SocketAddress>> resolve_servers(const std::vector<std::string>& servers) {
+std::optional<std::vector<os::SocketAddress>> resolve_servers(const std::vector<std::string>& servers,
+                                                              uint16_t default_port) {
   std::vector<os::SocketAddress> addresses;
   for (const std::string& s : servers) {
-    auto hp = os::parse_host_port(s, 123);
+    auto hp = os::parse_host_port(s, default_port);
     if (!hp) {
       fmt::print(stderr, "ntpprobe: error: {}\n", hp.error().message);
       return std::nullopt;
@@ -134,7 +142,8 @@ int explain_no_candidate(const Tally& t, uint32_t key_id) {
       fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, kiss_text(r.report));
     } else if (r.report.status == proto::ReplyStatus::Unauthenticated ||
                r.report.status == proto::ReplyStatus::BadMac) {
-      fmt::print(stderr, "ntpprobe: {}: {}\n", r.name, auth_text(r.report, key_id));
+      fmt::print(stderr, "ntpprobe: {}: {}\n", r.name,
+                 r.report.nts ? nts_auth_text(r.report) : auth_text(r.report, key_id));
     }
   }
   return t.answered_unusable ? kUnsynchronized : kNoReply;
@@ -181,24 +190,8 @@ int set_clock(os::SystemClock& clock, const Tally& t, const Options& opt, std::F
   return cli::kExitOk;
 }
 
-// Queries the servers, prints the report, judges the offset and applies --set.
-int run(const Options& opt) {
-  auto addresses = resolve_servers(opt.servers);
-  if (!addresses) return cli::kExitUsage;
-  std::unique_ptr<os::KeyRing> keys;
-  if (opt.key_id != 0) {
-    keys = load_keys(opt);
-    if (!keys) return cli::kExitUsage;
-  }
-
-  os::SystemClock clock;
-  flow::QueryOptions q;
-  q.samples = opt.samples;
-  q.timeout_ns = cli::seconds_to_ns(opt.timeout_s);
-  q.keys = keys.get();
-  q.key_id = opt.key_id;
-  Tally t = tally(opt.servers, flow::query_servers(clock, *addresses, q));
-
+// Prints the report, judges the offset and applies --set.
+int conclude(os::SystemClock& clock, const Tally& t, const Options& opt) {
   Format format = parse_format(opt.output);
   print_report(stdout, format, t.results, t.combined);
   std::fflush(stdout);
@@ -216,6 +209,49 @@ int run(const Options& opt) {
   }
   if (!opt.set) return cli::kExitOk;
   return set_clock(clock, t, opt, format == Format::Human ? stdout : stderr);
+}
+
+// --nts: a key exchange with each server in turn, then its burst.  A key exchange that fails ends
+// the run with one line: exit 1 if the server could not be reached, 3 if it answered but was
+// refused (certificate, TLS, NTS-KE), 2 for a CA file that cannot be read.
+int run_nts(const Options& opt, const std::vector<os::SocketAddress>& addresses) {
+  os::SystemClock clock;
+  std::vector<flow::ServerReport> reports;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    flow::NtsQueryOptions q;
+    q.server_name = os::parse_host_port(opt.servers[i], codec::kNtsKePort)->host;  // parsed once already
+    q.ca_file = opt.nts_ca;
+    q.samples = opt.samples;
+    q.ke_timeout_ns = q.timeout_ns = cli::seconds_to_ns(opt.timeout_s);
+    auto report = flow::query_nts_server(clock, addresses[i], q);
+    if (!report) {
+      fmt::print(stderr, "ntpprobe: error: {}\n", report.error().message);  // it names the server
+      if (report.error().code == std::errc::invalid_argument) return cli::kExitUsage;
+      return os::nts_unreachable(report.error()) ? kNoReply : kUnsynchronized;
+    }
+    reports.push_back(std::move(*report));
+  }
+  return conclude(clock, tally(opt.servers, reports), opt);
+}
+
+// Queries the servers, prints the report, judges the offset and applies --set.
+int run(const Options& opt) {
+  auto addresses = resolve_servers(opt.servers, opt.nts ? codec::kNtsKePort : 123);
+  if (!addresses) return cli::kExitUsage;
+  if (opt.nts) return run_nts(opt, *addresses);
+  std::unique_ptr<os::KeyRing> keys;
+  if (opt.key_id != 0) {
+    keys = load_keys(opt);
+    if (!keys) return cli::kExitUsage;
+  }
+
+  os::SystemClock clock;
+  flow::QueryOptions q;
+  q.samples = opt.samples;
+  q.timeout_ns = cli::seconds_to_ns(opt.timeout_s);
+  q.keys = keys.get();
+  q.key_id = opt.key_id;
+  return conclude(clock, tally(opt.servers, flow::query_servers(clock, *addresses, q)), opt);
 }
 
 }  // namespace
@@ -258,6 +294,15 @@ int main(int argc, char** argv) {
   keys->needs(key);
   app.add_flag("--insecure-keys", opt.insecure_keys, "accept a key file that group or others may read")
       ->needs(keys);
+  auto* nts = app.add_flag("--nts", opt.nts,
+                           "the servers are NTS-KE servers (host[:port], default port 4460): authenticate "
+                           "with NTS (RFC 8915), never falling back to plain NTP")
+                  ->excludes(keys)
+                  ->excludes(key)
+                  ->excludes(set);
+  app.add_option("--nts-ca", opt.nts_ca, "with --nts, trust this CA file (PEM) instead of the system's CAs")
+      ->check(CLI::ExistingFile)
+      ->needs(nts);
   if (auto code = cli::parse_command_line(app, argc, argv)) return *code;
   if (keygen->parsed()) return ntpprobe::keygen(keygen_opt);
   if (opt.servers.empty()) return cli::usage_error("ntpprobe", "servers is required");

@@ -45,6 +45,11 @@ json to_json(const ServerResult& r) {
   j["samples_sent"] = rep.samples_sent;
   j["samples_ok"] = rep.samples_ok;
   j["kod"] = rep.kiss_code[0] != '\0' ? json(rep.kiss_code) : json(nullptr);
+  // NTS (RFC 8915): after the documented fields, and only when asked for, so that the CSV columns stay.
+  if (rep.nts) {
+    j["nts"] = true;
+    j["nts_cookies"] = rep.nts_cookies;
+  }
   return j;
 }
 
@@ -89,9 +94,10 @@ std::string human_line(const ServerResult& r) {
   std::string counts = fmt::format("({}/{} samples)", rep.samples_ok, rep.samples_sent);
   const codec::NtpHeader& h = rep.header;
   if (rep.usable) {
-    return fmt::format("{}  offset {:+.9f} s  delay {:.9f} s  stratum {}  refid {}{}  {}", r.name,
+    return fmt::format("{}  offset {:+.9f} s  delay {:.9f} s  stratum {}  refid {}{}{}  {}", r.name,
                        to_seconds(rep.best.offset_ns), to_seconds(rep.best.delay_ns), h.stratum,
-                       core::refid_text(h.refid, h.stratum), r.falseticker ? "  FALSETICKER" : "", counts);
+                       core::refid_text(h.refid, h.stratum), rep.nts ? "  NTS" : "",
+                       r.falseticker ? "  FALSETICKER" : "", counts);
   }
   std::string why;
   if (!rep.error.empty()) {
@@ -102,8 +108,9 @@ std::string human_line(const ServerResult& r) {
     why = kiss_text(rep);
   } else if (rep.status == proto::ReplyStatus::Unsynchronized) {
     why = fmt::format("unsynchronized (leap {}, stratum {})", static_cast<int>(h.leap), h.stratum);
-  } else if (rep.status == proto::ReplyStatus::Unauthenticated || rep.status == proto::ReplyStatus::BadMac) {
-    why = proto::describe(rep.status);
+  } else if (rep.nts && (rep.status == proto::ReplyStatus::Unauthenticated ||
+                         rep.status == proto::ReplyStatus::BadMac)) {
+    why = nts_auth_text(rep);
   } else {
     why = proto::describe(rep.status);
   }
@@ -123,6 +130,12 @@ std::string auth_text(const flow::ServerReport& rep, uint32_t key_id) {
                        key_id);
   }
   return fmt::format("reply's MAC does not verify with key {} (the server holds a different key?)", key_id);
+}
+
+std::string nts_auth_text(const flow::ServerReport& rep) {
+  return rep.status == proto::ReplyStatus::Unauthenticated
+             ? "reply not authenticated by NTS (no authenticator, or not the last field)"
+             : "reply's NTS authenticator does not verify with the key exchange's keys";
 }
 
 std::string status_word(const ServerResult& r) {

@@ -36,6 +36,9 @@ std::string kiss_text(const flow::ServerReport& rep);
 // authenticated: no MAC (does the server hold key 1?)".
 std::string auth_text(const flow::ServerReport& rep, uint32_t key_id);
 
+// Why an NTS reply failed authentication, e.g. "reply's NTS authenticator does not verify ...".
+std::string nts_auth_text(const flow::ServerReport& rep);
+
 // Writes every server, then the combined line when there are several servers.
 void print_report(std::FILE* out, Format format, const std::vector<ServerResult>& results,
                   const Combined& combined);
