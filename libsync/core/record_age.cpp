@@ -6,8 +6,6 @@
 namespace lansync::core {
 namespace {
 
-constexpr int64_t kFutureToleranceNs = 2'000'000'000;
-
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 const char* clock_name(AgeClock c) { return c == AgeClock::Boot ? "boot clock" : "wall clock"; }
@@ -19,8 +17,8 @@ RecordVerdict age_of(int64_t wall_age_ns, std::optional<int64_t> boot_age_ns) {
   v.age_ns = wall_age_ns;
   v.age_clock = AgeClock::Wall;
   if (!boot_age_ns) return v;
-  bool boot_suspect = *boot_age_ns < -kFutureToleranceNs;
-  bool wall_suspect = wall_age_ns < -kFutureToleranceNs;
+  bool boot_suspect = *boot_age_ns < -kRecordFutureToleranceNs;
+  bool wall_suspect = wall_age_ns < -kRecordFutureToleranceNs;
   if (boot_suspect || (!wall_suspect && *boot_age_ns >= wall_age_ns)) {
     v.age_ns = *boot_age_ns;
     v.age_clock = AgeClock::Boot;
@@ -50,7 +48,7 @@ RecordVerdict judge_record(int64_t record_wall_ns, const BootStamp& record, cons
     v.reason = RecordReason::NoBootId;
   } else if (record.boot_id != now.boot_id) {
     v.reason = RecordReason::OtherBoot;
-  } else if (v.age_ns < -kFutureToleranceNs) {
+  } else if (v.age_ns < -kRecordFutureToleranceNs) {
     v.reason = RecordReason::InFuture;
   } else {
     v.counts = v.age_ns <= max_age_ns;

@@ -49,6 +49,10 @@ struct RecordVerdict {
   AgeClock age_clock = AgeClock::Wall;  // which of the two that was
 };
 
+// How far a record may be dated after the clock that judges it and still be taken as made before
+// it (clock granularity, a slewing clock, an RTC's whole second): 2 s.
+inline constexpr int64_t kRecordFutureToleranceNs = 2'000'000'000;
+
 // Judges a record made at wall time record_wall_ns (Unix ns) in boot record,
 // at wall time now_wall_ns in boot now.  The boot-clock age counts only when
 // both stamps carry a boot time.  A record up to 2 s in the future still

@@ -5,9 +5,13 @@
 #include <cstdio>
 
 #include "codec/calendar.hpp"
+#include "core/record_age.hpp"
+#include "proto/units.hpp"
 
 namespace lansync::core {
 namespace {
+
+using proto::kNsPerSecond;
 
 constexpr double kPpmPerAgingStep = 0.1;
 
@@ -45,14 +49,12 @@ std::string clock_needs_no_rtc(const TrustEvidence& e, const TrustVerdict& v, in
 }
 
 std::string rtc_behind_last_sync(const TrustEvidence& e, int64_t rtc_unix_s) {
-  constexpr int64_t kToleranceNs = 2'000'000'000;  // the RTC's second, read at its tick or not
   if (!e.state_known || e.state_source.empty()) return "";
-  int64_t behind_ns = e.state_last_sync_ns - rtc_unix_s * 1'000'000'000;
-  if (behind_ns <= kToleranceNs) return "";
+  int64_t behind_ns = e.state_last_sync_ns - rtc_unix_s * kNsPerSecond;
+  if (behind_ns <= kRecordFutureToleranceNs) return "";
   return "the RTC shows " + readable_utc(rtc_unix_s) + ", " + human_duration(behind_ns) +
          " before the last sync the sync-state file records (" +
-         readable_utc(e.state_last_sync_ns / 1'000'000'000) + ", source " + e.state_source +
-         "): it lost time";
+         readable_utc(e.state_last_sync_ns / kNsPerSecond) + ", source " + e.state_source + "): it lost time";
 }
 
 Result<RtcDrift, TrimInputError> rtc_drift_from_rows(const std::vector<DriftRow>& rows) {
