@@ -11,7 +11,8 @@ commands (a trailing backslash continues one), the lines after a command are its
 (stdout and stderr).  They run in order, one bash per page, in a sandbox of the page's own
 (unshare: user, network, PID, IPC and mount namespaces; loopback only; tmpfs over /run, and
 over lansync's directories where they exist, as tests/interop/lib.sh makes them), the cwd an
-empty folder ($DOCS_DIR), this build's programs first on PATH.  An HTML comment
+empty folder ($DOCS_DIR), this build's programs first on PATH; sntpd stays root there (`--user
+root`: the sandbox maps one user only, so the daemon cannot switch to its own).  An HTML comment
 `<!-- docs-test: setup ... -->` before a block holds shell lines run first and not shown (a
 server started in the background, waited for with lib.sh's helpers); `<!-- docs-test: skip
 REASON -->` before a block says why it cannot run here (hardware).  Output is compared line by
@@ -129,6 +130,9 @@ def page_script(root, bin_dir, items):
         "hide_installed_lansync",
         "WORK=$(mktemp -d); DOCS_DIR=$WORK; export DOCS_DIR; trap cleanup EXIT",
         f"export PATH={bin_dir}:$PATH",
+        # The sandbox cannot switch users (one uid mapped): the daemon stays its root.
+        'sntpd() { case "${1:-}" in status|-*help|-V|--version) command sntpd "$@" ;; '
+        '*) command sntpd --user root "$@" ;; esac; }',
         "cd \"$DOCS_DIR\"",
     ]
     ids = []
