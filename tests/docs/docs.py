@@ -9,8 +9,8 @@
 A runnable session is a fenced block whose info string is `console`: lines starting `$ ` are
 commands (a trailing backslash continues one), the lines after a command are its output
 (stdout and stderr).  They run in order, one bash per page, in a sandbox of the page's own
-(unshare: user, network, PID, IPC and mount namespaces; loopback only; tmpfs over /run, and
-over lansync's directories where they exist, as tests/interop/lib.sh makes them), the cwd an
+(unshare: user, network, PID, IPC and mount namespaces; loopback only; /run, /var/lib and
+/var/log empty tmpfs, /etc a copy of this machine's, each with an empty lansync/), the cwd an
 empty folder ($DOCS_DIR), this build's programs first on PATH; sntpd stays root there (`--user
 root`: the sandbox maps one user only, so the daemon cannot switch to its own).  An HTML comment
 `<!-- docs-test: setup ... -->` before a block holds shell lines run first and not shown (a
@@ -95,6 +95,7 @@ def commands(body):
 
 
 def mask(line):
+    line = re.sub(r"\b[0-9a-f]{16,}\b", "H", line)  # keys, hashes
     line = re.sub(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?", "N", line.rstrip())
     return re.sub(r" {2,}", " ", line)
 
@@ -126,8 +127,13 @@ def page_script(root, bin_dir, items):
         f"source {root}/tests/interop/lib.sh",
         "set +euo pipefail  # a session shows failures too: each command's status is its own",
         "ip link set lo up",
+        # lansync's default directories, empty and the sandbox's own: /run, /var/lib and /var/log
+        # as tmpfs, /etc as a copy of this machine's with an empty lansync/ in it.
         "mount -t tmpfs tmpfs /run && mkdir -p /run/lansync",
-        "hide_installed_lansync",
+        "mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/lansync",
+        "mount -t tmpfs tmpfs /var/log && mkdir -p /var/log/lansync",
+        "etc_copy=$(mktemp -d) && mount -t tmpfs tmpfs \"$etc_copy\" && cp -a /etc/. \"$etc_copy/\" 2>/dev/null;"
+        " rm -rf \"$etc_copy/lansync\" && mkdir \"$etc_copy/lansync\" && mount --bind \"$etc_copy\" /etc",
         "WORK=$(mktemp -d); DOCS_DIR=$WORK; export DOCS_DIR; trap cleanup EXIT",
         f"export PATH={bin_dir}:$PATH",
         # The sandbox cannot switch users (one uid mapped): the daemon stays its root.
