@@ -41,6 +41,8 @@
 #include "status/status.hpp"
 #include "upstream/upstreams.hpp"
 #include "web/tls_files.hpp"
+#include "nts/nts_options.hpp"
+#include "os/crypto_siv_keyed.hpp"
 #include "web/web_service.hpp"
 
 namespace lansync::sntpd {
@@ -239,6 +241,7 @@ void define_options(CLI::App& app, Options& opt) {
                  "with --clock simulated: start this many seconds from the system clock (negative: behind)")
       ->check(CLI::Range(-1e9, 1e9));
   define_http_options(app, opt);
+  define_nts_options(app, opt);
   app.add_option("--keys", opt.keys,
                  "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
   app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
@@ -834,7 +837,10 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   if (Stop stop = build_policy(opt, keys, policy)) return *stop;
   uint64_t seed = 0;
   os::random_bytes(&seed, sizeof(seed));
+  static const os::NtsServerSiv nts_crypto;  // stateless; outlives the workers
+  if (opt.nts_server) policy.nts = &nts_crypto;
   auto state = std::make_unique<core::Server>(policy, static_cast<size_t>(opt.max_clients), seed);
+  core::Server& server = *state;
   UpstreamConfig uc = upstream_config(opt);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
@@ -851,11 +857,17 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.
   auto own = os::user_ids(user);
   std::optional<os::UserIds> web = hc.web_user;
-  bool switches = web && (!own || own->uid != web->uid || own->gid != web->gid);
+  std::string nts_name;
+  std::optional<os::UserIds> nts = opt.nts_server ? nts_user(user, &nts_name) : std::nullopt;
+  auto other = [&own](const std::optional<os::UserIds>& u) {
+    return u && (!own || own->uid != u->uid || own->gid != u->gid);
+  };
+  bool switches = other(web) || other(nts);
   if (Stop stop = attach_http(opt, daemon, clock, hc)) return *stop;
   if (Stop stop = attach_mqtt(opt, daemon, hc)) return *stop;
   auto addresses = listen_addresses(opt);
   if (auto* code = std::get_if<int>(&addresses)) return *code;
+  if (Stop stop = attach_nts(opt, daemon, server, clock, user, std::get<0>(addresses))) return *stop;
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
   if (Stop stop = open_broadcasts(opt, keys.get(), daemon)) return *stop;
   if (!opt.control.empty()) {
