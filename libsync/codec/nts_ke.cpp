@@ -283,10 +283,12 @@ Result<NtsKeRequest, NtsKeRefusal> parse_nts_ke_request(const uint8_t* data, siz
 }
 
 uint16_t error_code(const NtsKeRefusal& refusal) {
-  return refusal.error == NtsKeError::UnknownCritical ? kNtsKeErrorUnrecognizedCritical : kNtsKeErrorBadRequest;
+  return refusal.error == NtsKeError::UnknownCritical ? kNtsKeErrorUnrecognizedCritical
+                                                      : kNtsKeErrorBadRequest;
 }
 
-size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out, size_t cap) {
+size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out,
+                             size_t cap) {
   const uint16_t protocol = static_cast<uint16_t>(NtsKeRecord::NextProtocol);
   const uint16_t aead = static_cast<uint16_t>(NtsKeRecord::Aead);
   if (!request.ntp_v4 || !request.aead_siv) {
@@ -302,7 +304,8 @@ size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& ans
   n += put_value(out + n, aead, kAeadAesSivCmac256);
   for (size_t i = 0; i < answer.cookie_count; ++i) {
     const NtsCookie& c = answer.cookies[i];
-    n += put_record(out + n, static_cast<uint16_t>(NtsKeRecord::NewCookie), c.bytes, static_cast<uint16_t>(c.size));
+    n += put_record(out + n, static_cast<uint16_t>(NtsKeRecord::NewCookie), c.bytes,
+                    static_cast<uint16_t>(c.size));
   }
   if (answer.server != nullptr) {
     size_t name = name_size(answer.server);

@@ -69,21 +69,21 @@ struct NtsKeResponse {
 
 // Why a response is refused.
 enum class NtsKeError : uint8_t {
-  Truncated,        // a record header or body runs past the end of the message
-  TooLong,          // longer than kNtsKeMaxResponseSize
-  MissingEnd,       // no End of Message record
-  TrailingBytes,    // bytes after End of Message
-  BadRecordLength,  // a record's body has the wrong length for its type
-  UnknownCritical,  // a critical record of a type we do not know
-  ServerError,      // an Error record (its code: error_code of the last parse)
-  NoProtocol,       // no Next Protocol Negotiation record
-  BadProtocol,      // the protocol is not NTPv4, or several are given
-  NoAead,           // no AEAD Algorithm Negotiation record
-  BadAead,          // the AEAD is not AEAD_AES_SIV_CMAC_256, or several are given
-  NoCookie,         // no New Cookie record
-  BadCookie,        // a cookie empty or longer than kNtsMaxCookieSize
-  BadServer,        // a server name empty, too long or not printable ASCII
-  DuplicateRecord,  // Next Protocol, AEAD, Server or Port twice
+  Truncated,         // a record header or body runs past the end of the message
+  TooLong,           // longer than kNtsKeMaxResponseSize
+  MissingEnd,        // no End of Message record
+  TrailingBytes,     // bytes after End of Message
+  BadRecordLength,   // a record's body has the wrong length for its type
+  UnknownCritical,   // a critical record of a type we do not know
+  ServerError,       // an Error record (its code: error_code of the last parse)
+  NoProtocol,        // no Next Protocol Negotiation record
+  BadProtocol,       // the protocol is not NTPv4, or several are given
+  NoAead,            // no AEAD Algorithm Negotiation record
+  BadAead,           // the AEAD is not AEAD_AES_SIV_CMAC_256, or several are given
+  NoCookie,          // no New Cookie record
+  BadCookie,         // a cookie empty or longer than kNtsMaxCookieSize
+  BadServer,         // a server name empty, too long or not printable ASCII
+  DuplicateRecord,   // Next Protocol, AEAD, Server or Port twice
   UnexpectedRecord,  // a record the sender may not send (a client's Error or Warning)
 };
 
@@ -140,7 +140,8 @@ struct NtsKeAnswer {
 // (and server and port when given), or, when the client offers neither, an empty Next Protocol
 // (or AEAD) record saying none is supported (RFC 8915 §4.1.2, §4.1.5); End last.  The bytes
 // written, 0 if cap is too small or a cookie or the server name is too long.
-size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out, size_t cap);
+size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out,
+                             size_t cap);
 // Writes an Error record with code and End into out[0..cap); the bytes written (12), or 0.
 size_t write_nts_ke_error(uint16_t code, uint8_t* out, size_t cap);
 

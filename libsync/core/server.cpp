@@ -38,7 +38,8 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   if (!auth.ok) return drop(auth.reason);
 
   ServerAction out;
-  if (!admit_and_stamp(checked->header, client, rx_ns, mono_ns, random, ReplyKind::Plain, clock, reply, cap, &out))
+  if (!admit_and_stamp(checked->header, client, rx_ns, mono_ns, random, ReplyKind::Plain, clock, reply, cap,
+                       &out))
     return out;
   // The MAC needs no client record: the other workers need not wait for it.
   out.size = proto::sign_reply(reply, cap, policy_.keys, auth.key_id);
@@ -63,8 +64,8 @@ ServerAction Server::handle_nts(const uint8_t* request, size_t size, const codec
     return drop(proto::DropReason::BadNts);
   const bool nak = verdict == proto::NtsVerdict::Nak;
   ServerAction out;
-  if (!admit_and_stamp(layout.header, client, rx_ns, mono_ns, random, nak ? ReplyKind::NtsNak : ReplyKind::Nts,
-                       clock, reply, cap, &out)) {
+  if (!admit_and_stamp(layout.header, client, rx_ns, mono_ns, random,
+                       nak ? ReplyKind::NtsNak : ReplyKind::Nts, clock, reply, cap, &out)) {
     return out;
   }
   // Sealed outside the lock, after the transmit time: the authenticator covers the header.

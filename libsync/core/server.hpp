@@ -96,9 +96,9 @@ class Server {
   // Admits the client, encodes the reply header (a kiss NTSN for NtsNak) into reply and stamps its
   // transmit time, under the lock; false (*out says why) when the rate limit drops it (an NTS
   // request gets no RATE kiss: it could not be authenticated).
-  bool admit_and_stamp(const codec::NtpHeader& request, const IpAddress& client, int64_t rx_ns, int64_t mono_ns,
-                       uint32_t random, ReplyKind kind, proto::TransmitClock clock, uint8_t* reply, size_t cap,
-                       ServerAction* out);
+  bool admit_and_stamp(const codec::NtpHeader& request, const IpAddress& client, int64_t rx_ns,
+                       int64_t mono_ns, uint32_t random, ReplyKind kind, proto::TransmitClock clock,
+                       uint8_t* reply, size_t cap, ServerAction* out);
 
   const ServerPolicy policy_;
   std::mutex mutex_;  // guards everything below

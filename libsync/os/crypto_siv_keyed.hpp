@@ -16,7 +16,8 @@ class NtsServerSiv final : public proto::NtsServerCrypto {
   size_t seal(const uint8_t* key, const uint8_t* nonce, size_t nonce_size, const uint8_t* ad, size_t ad_size,
               const uint8_t* plain, size_t plain_size, uint8_t* out, size_t cap) const override;
   bool open(const uint8_t* key, const uint8_t* nonce, size_t nonce_size, const uint8_t* ad, size_t ad_size,
-            const uint8_t* sealed, size_t sealed_size, uint8_t* out, size_t cap, size_t* plain_size) const override;
+            const uint8_t* sealed, size_t sealed_size, uint8_t* out, size_t cap,
+            size_t* plain_size) const override;
   void random(uint8_t* out, size_t size) const override;
 };
 

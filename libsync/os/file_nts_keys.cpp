@@ -44,7 +44,8 @@ bool parse_line(const std::string& line, proto::NtsCookieKey* key, int64_t* crea
 }
 
 Failure<Error> bad_line(const std::string& path, int number, const char* what) {
-  return fail(Error{std::make_error_code(std::errc::invalid_argument), fmt::format("{}:{}: {}", path, number, what)});
+  return fail(
+      Error{std::make_error_code(std::errc::invalid_argument), fmt::format("{}:{}: {}", path, number, what)});
 }
 
 }  // namespace
@@ -98,8 +99,10 @@ bool nts_key_due(const NtsKeyFile& keys, int64_t now_ns) {
 void rotate_nts_key(NtsKeyFile& keys, int64_t now_ns) {
   proto::NtsCookieKey fresh;
   const proto::NtsCookieKey* current = keys.keys.current();
-  if (current != nullptr) fresh.id = current->id + 1;
-  else random_bytes(&fresh.id, sizeof(fresh.id));  // another server's cookies name another key
+  if (current != nullptr)
+    fresh.id = current->id + 1;
+  else
+    random_bytes(&fresh.id, sizeof(fresh.id));  // another server's cookies name another key
   if (fresh.id == 0) fresh.id = 1;
   random_bytes(fresh.key, sizeof(fresh.key));
   keys.keys.rotate(fresh);

@@ -31,8 +31,8 @@ size_t seal_cookie(const NtsCookieKey& key, const NtsSessionKeys& keys, const ui
   codec::store_be32(out, key.id);
   for (size_t i = 0; i < kNtsCookieNonceSize; ++i) out[4 + i] = nonce[i];
   const size_t head = 4 + kNtsCookieNonceSize;
-  size_t sealed = crypto.seal(key.key, nonce, kNtsCookieNonceSize, out, 4, plain, sizeof(plain), out + head,
-                              cap - head);
+  size_t sealed =
+      crypto.seal(key.key, nonce, kNtsCookieNonceSize, out, 4, plain, sizeof(plain), out + head, cap - head);
   codec::zero_bytes(plain, sizeof(plain));
   return sealed == kNtsServerCookieSize - head ? kNtsServerCookieSize : 0;
 }

@@ -36,7 +36,8 @@ class NtsServerCrypto {
   // Seals plain[0..plain_size) under key[0..32) with the nonce and associated data ad; writes the
   // SIV and the ciphertext (plain_size + 16 bytes) into out[0..cap).  The bytes written, 0 on failure.
   virtual size_t seal(const uint8_t* key, const uint8_t* nonce, size_t nonce_size, const uint8_t* ad,
-                      size_t ad_size, const uint8_t* plain, size_t plain_size, uint8_t* out, size_t cap) const {
+                      size_t ad_size, const uint8_t* plain, size_t plain_size, uint8_t* out,
+                      size_t cap) const {
     (void)key, (void)nonce, (void)nonce_size, (void)ad, (void)ad_size, (void)plain, (void)plain_size,
         (void)out, (void)cap;
     return 0;

@@ -89,8 +89,8 @@ NtsVerdict check_nts_request(const uint8_t* data, size_t size, const codec::Pack
 
 size_t append_nts_reply(uint8_t* reply, size_t cap, const NtsRequest& request, const NtsCookieKey& cookie_key,
                         const NtsServerCrypto& crypto) {
-  size_t n = codec::append_unique_id(reply, codec::kHeaderSize, cap, request.unique_id.data,
-                                     request.unique_id.size);
+  size_t n =
+      codec::append_unique_id(reply, codec::kHeaderSize, cap, request.unique_id.data, request.unique_id.size);
   if (n == 0 || request.size > cap || n + authenticator_size(0) > request.size) return 0;
   size_t count = request.cookies_wanted;
   while (count > 0 && n + authenticator_size(count) > request.size) --count;  // never longer than the request
@@ -100,8 +100,8 @@ size_t append_nts_reply(uint8_t* reply, size_t cap, const NtsRequest& request, c
   uint8_t nonce[codec::kNtsNonceSize];
   crypto.random(nonce, sizeof(nonce));
   uint8_t sealed[sizeof(plain) + codec::kSivTagSize];
-  size_t sealed_size =
-      crypto.seal(request.keys.s2c, nonce, sizeof(nonce), reply, n, plain, plain_size, sealed, sizeof(sealed));
+  size_t sealed_size = crypto.seal(request.keys.s2c, nonce, sizeof(nonce), reply, n, plain, plain_size,
+                                   sealed, sizeof(sealed));
   codec::zero_bytes(plain, sizeof(plain));
   if (sealed_size != plain_size + codec::kSivTagSize) return 0;
   size_t start = n;
@@ -110,8 +110,8 @@ size_t append_nts_reply(uint8_t* reply, size_t cap, const NtsRequest& request, c
 }
 
 size_t append_nts_nak(uint8_t* reply, size_t cap, const NtsRequest& request) {
-  size_t n = codec::append_unique_id(reply, codec::kHeaderSize, cap, request.unique_id.data,
-                                     request.unique_id.size);
+  size_t n =
+      codec::append_unique_id(reply, codec::kHeaderSize, cap, request.unique_id.data, request.unique_id.size);
   return n == 0 || n > request.size ? 0 : n;
 }
 

@@ -24,9 +24,9 @@ namespace lansync::proto {
 
 // What a request's NTS fields say.
 enum class NtsVerdict : uint8_t {
-  Ok,         // the cookie opened and the authenticator verifies: reply with NTS
-  Nak,        // well formed, but the cookie does not open (an old key, another server): kiss NTSN
-  Malformed,  // fields missing, repeated or out of place: drop
+  Ok,                // the cookie opened and the authenticator verifies: reply with NTS
+  Nak,               // well formed, but the cookie does not open (an old key, another server): kiss NTSN
+  Malformed,         // fields missing, repeated or out of place: drop
   BadAuthenticator,  // the authenticator does not verify with the cookie's key: drop
 };
 

@@ -94,8 +94,9 @@ def packets(host, port, captured):
     for _ in range(200):
         forged = bytearray(req)
         for t, off, n in fields(req):
-            if t in (0x0204, 0x0404):  # a new cookie, a new authenticator
-                forged[off + 4:off + n] = bytes(rng.randrange(256) for _ in range(n - 4))
+            # A new cookie, a new nonce and ciphertext (their lengths kept: well formed).
+            start = off + 4 if t == 0x0204 else off + 8 if t == 0x0404 else off + n
+            forged[start:off + n] = bytes(rng.randrange(256) for _ in range(off + n - start))
         try_one(bytes(forged))
     print(json.dumps(res))
 

@@ -7,6 +7,8 @@
 // than the request, never an NTS-authenticated reply (no cookie of ours can be in random bytes),
 // and the server answers a real NTS request afterwards.  nts_cookie: the input XORed over a real
 // cookie opens only when it changes nothing, and never opens on its own.
+#include "proto/nts_server.hpp"
+
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -16,7 +18,6 @@
 #include "core/server.hpp"
 #include "os/crypto_siv_keyed.hpp"
 #include "proto/exchange.hpp"
-#include "proto/nts_server.hpp"
 #include "targets.hpp"
 
 namespace lansync::fuzz {

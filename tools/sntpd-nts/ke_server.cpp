@@ -36,14 +36,16 @@ os::OsResult<std::unique_ptr<KeServer>> KeServer::create(KeServerConfig config) 
   int flags = ::fcntl(s->config_.listen_fd, F_GETFL);
   if (flags < 0 || ::fcntl(s->config_.listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
     return os::errno_error("cannot make the NTS-KE socket non-blocking");
-  if (gnutls_certificate_allocate_credentials(&s->cred_) < 0) return os::invalid("cannot set up TLS credentials");
+  if (gnutls_certificate_allocate_credentials(&s->cred_) < 0)
+    return os::invalid("cannot set up TLS credentials");
   gnutls_datum_t cert{reinterpret_cast<unsigned char*>(s->config_.cert_pem.data()),
                       static_cast<unsigned>(s->config_.cert_pem.size())};
   gnutls_datum_t key{reinterpret_cast<unsigned char*>(s->config_.key_pem.data()),
                      static_cast<unsigned>(s->config_.key_pem.size())};
   int rc = gnutls_certificate_set_x509_key_mem2(s->cred_, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0);
   explicit_bzero(s->config_.key_pem.data(), s->config_.key_pem.size());
-  if (rc < 0) return os::invalid(std::string("GnuTLS refused the certificate or key: ") + gnutls_strerror(rc));
+  if (rc < 0)
+    return os::invalid(std::string("GnuTLS refused the certificate or key: ") + gnutls_strerror(rc));
   return s;
 }
 
@@ -54,7 +56,8 @@ KeServer::~KeServer() {
 
 int KeServer::run(int stop_fd) {
   for (;;) {
-    std::vector<pollfd> fds = {{stop_fd, POLLIN, 0}, {config_.channel_fd, POLLIN, 0}, {config_.listen_fd, 0, 0}};
+    std::vector<pollfd> fds = {
+        {stop_fd, POLLIN, 0}, {config_.channel_fd, POLLIN, 0}, {config_.listen_fd, 0, 0}};
     // A full house stops accepting: further clients wait in the listen queue.
     if (connections_.size() < config_.max_connections) fds[2].events = POLLIN;
     for (const Connection& c : connections_) {
@@ -175,18 +178,21 @@ void KeServer::respond(Connection& c) {
   }
   c.out_size = answer(c, *request);
   c.answered = c.out_size != 0;
-  if (c.out_size == 0) c.out_size = codec::write_nts_ke_error(codec::kNtsKeErrorInternal, c.out, sizeof(c.out));
+  if (c.out_size == 0)
+    c.out_size = codec::write_nts_ke_error(codec::kNtsKeErrorInternal, c.out, sizeof(c.out));
 }
 
 size_t KeServer::answer(Connection& c, const codec::NtsKeRequest& request) {
   codec::NtsKeAnswer a;
-  if (!request.ntp_v4 || !request.aead_siv) return codec::write_nts_ke_response(request, a, c.out, sizeof(c.out));
+  if (!request.ntp_v4 || !request.aead_siv)
+    return codec::write_nts_ke_response(request, a, c.out, sizeof(c.out));
   if (!key_) return 0;  // no cookie key from sntpd yet
   proto::NtsSessionKeys keys;
   for (bool s2c : {false, true}) {
     auto context = os::nts_exporter_context(codec::kNtsProtocolNtpV4, codec::kAeadAesSivCmac256, s2c);
-    if (gnutls_prf_rfc5705(c.session, sizeof(os::kNtsExporterLabel) - 1, os::kNtsExporterLabel, context.size(),
-                           reinterpret_cast<const char*>(context.data()), proto::kNtsSessionKeySize,
+    if (gnutls_prf_rfc5705(c.session, sizeof(os::kNtsExporterLabel) - 1, os::kNtsExporterLabel,
+                           context.size(), reinterpret_cast<const char*>(context.data()),
+                           proto::kNtsSessionKeySize,
                            reinterpret_cast<char*>(s2c ? keys.s2c : keys.c2s)) < 0) {
       return 0;
     }
@@ -195,7 +201,8 @@ size_t KeServer::answer(Connection& c, const codec::NtsKeRequest& request) {
   for (size_t i = 0; i < codec::kNtsMaxCookies; ++i) {
     uint8_t nonce[proto::kNtsCookieNonceSize];
     crypto_.random(nonce, sizeof(nonce));
-    cookies[i].size = proto::seal_cookie(*key_, keys, nonce, crypto_, cookies[i].bytes, sizeof(cookies[i].bytes));
+    cookies[i].size =
+        proto::seal_cookie(*key_, keys, nonce, crypto_, cookies[i].bytes, sizeof(cookies[i].bytes));
     if (cookies[i].size == 0) return 0;
   }
   explicit_bzero(&keys, sizeof(keys));

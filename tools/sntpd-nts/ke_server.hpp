@@ -37,8 +37,8 @@ struct KeServerConfig {
   int channel_fd = -1;   // the channel: cookie keys come down it (os/ipc_nts.hpp)
   std::string cert_pem;  // the certificate (chain) and its key
   std::string key_pem;
-  std::string ntp_server;     // sent as the NTP server to use; "": none (this server's address)
-  uint16_t ntp_port = 0;      // sent as the NTP port to use; 0: none (123)
+  std::string ntp_server;  // sent as the NTP server to use; "": none (this server's address)
+  uint16_t ntp_port = 0;   // sent as the NTP port to use; 0: none (123)
   size_t max_connections = 100;
   int64_t deadline_ns = 2'000'000'000;  // from accept to close
 };
@@ -66,8 +66,9 @@ class KeServer {
 
  private:
   // The response: two negotiation records, eight cookies, server, port and End.
-  static constexpr size_t kMaxResponseSize = 6 + 6 + codec::kNtsMaxCookies * (4 + proto::kNtsServerCookieSize) +
-                                             4 + codec::kNtsMaxServerNameSize + 6 + 4;
+  static constexpr size_t kMaxResponseSize = 6 + 6 +
+                                             codec::kNtsMaxCookies * (4 + proto::kNtsServerCookieSize) + 4 +
+                                             codec::kNtsMaxServerNameSize + 6 + 4;
   enum class Phase : uint8_t { Handshake, Read, Write };
   // One client's key exchange.
   struct Connection {

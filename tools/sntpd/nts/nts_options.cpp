@@ -18,21 +18,13 @@ constexpr const char* kNtsUser = "_lansync-nts";
 
 // The certificate and key, read now (as root) into sealed memory files.
 std::optional<int> load_nts_tls(const std::string& cert_path, const std::string& key_path, NtsConfig& nc) {
-  auto cert = read_pem_file(cert_path, PemKind::Certificate, "--nts-cert");
-  auto key = cert ? read_pem_file(key_path, PemKind::PrivateKey, "--nts-key") : fail(cert.error());
-  if (!key) {
-    os::log::error("{}", key.error().message);
-    return cli::kExitUsage;
+  auto tls = seal_tls_files(cert_path, key_path, "--nts-cert", "--nts-key", "nts");
+  if (!tls) {
+    os::log::error("{}", tls.error().message);
+    return tls.error().code == std::errc::io_error ? kExitFailure : cli::kExitUsage;
   }
-  auto cert_fd = sealed_memory_file("nts-cert", *cert);
-  auto key_fd = cert_fd ? sealed_memory_file("nts-key", *key) : fail(cert_fd.error());
-  wipe(*key);
-  if (!key_fd) {
-    os::log::error("--nts-key: {}", key_fd.error().message);
-    return kExitFailure;
-  }
-  nc.cert = std::move(*cert_fd);
-  nc.key = std::move(*key_fd);
+  nc.cert = std::move(tls->cert);
+  nc.key = std::move(tls->key);
   return std::nullopt;
 }
 
@@ -44,15 +36,17 @@ std::string nts_problem(const Options& opt, std::string* cert, std::string* key)
     return opt.nts_cert.empty() && opt.nts_key.empty() ? "" : "--nts-cert and --nts-key need --nts-server";
   }
   if (opt.nts_cert.empty() != opt.nts_key.empty()) return "--nts-cert and --nts-key go together";
-  if (cert->empty()) return "--nts-server needs --nts-cert and --nts-key (or --http-tls-cert and --http-tls-key)";
+  if (cert->empty())
+    return "--nts-server needs --nts-cert and --nts-key (or --http-tls-cert and --http-tls-key)";
   return "";
 }
 
 }  // namespace
 
 void define_nts_options(CLI::App& app, Options& opt) {
-  app.add_flag("--nts-server", opt.nts_server,
-               "serve NTS (RFC 8915) to clients: NTS-KE over TLS 1.3 on --nts-port, NTS-authenticated replies");
+  app.add_flag(
+      "--nts-server", opt.nts_server,
+      "serve NTS (RFC 8915) to clients: NTS-KE over TLS 1.3 on --nts-port, NTS-authenticated replies");
   app.add_option("--nts-cert", opt.nts_cert,
                  "the NTS-KE server's PEM certificate (read at start; default: --http-tls-cert)")
       ->type_name("FILE");
@@ -86,7 +80,8 @@ std::optional<int> attach_nts(const Options& opt, Daemon& daemon, core::Server& 
   nc.keys_path = os::nts_keys_path(opt.state);
   if (!listen.empty() && listen.front().port() != 123) nc.ntp_port = listen.front().port();
   nc.user = nts_user(sntpd_user, &nc.user_name);
-  if (!nc.user && ::geteuid() == 0) os::log::info("nts: no user {}: sntpd-nts runs as {}", kNtsUser, sntpd_user);
+  if (!nc.user && ::geteuid() == 0)
+    os::log::info("nts: no user {}: sntpd-nts runs as {}", kNtsUser, sntpd_user);
   nc.verbose = opt.verbose;
   auto nts = NtsService::bind(std::move(nc), server, clock);
   if (!nts) {

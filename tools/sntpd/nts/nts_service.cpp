@@ -43,7 +43,8 @@ os::OsResult<std::unique_ptr<NtsService>> NtsService::bind(NtsConfig config, cor
   s->address_ = os::listen_address(s->listen_.get(), hp->host);
   if (!s->helper_.found()) {
     return fail(os::Error{std::make_error_code(std::errc::no_such_file_or_directory),
-                          "--nts-server: cannot find sntpd-nts (not next to sntpd, nor " LANSYNC_NTS_BINARY ")"});
+                          "--nts-server: cannot find sntpd-nts (not next to sntpd, nor " LANSYNC_NTS_BINARY
+                          ")"});
   }
   if (auto st = s->load_keys(); !st) return fail(st.error());
   return s;
@@ -69,8 +70,9 @@ void NtsService::attach(EventLoop& loop) {
   os::log::info("nts: NTS-KE on {}, cookie key {} ({} kept)", address_, keys_.keys.current()->id,
                 keys_.keys.count);
   spawn();
-  loop.watch_set([this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
-                 [this] { on_channel(); });
+  loop.watch_set(
+      [this] { return channel_.get() >= 0 ? std::vector<int>{channel_.get()} : std::vector<int>{}; },
+      [this] { on_channel(); });
   loop.every(kRotationCheckNs, os::monotonic_ns() + kRotationCheckNs, [this] { rotate_if_due(); });
   loop.when([this] { return helper_.restart_due_mono_ns(); }, [this] { spawn(); });
 }
@@ -80,16 +82,23 @@ void NtsService::rotate_if_due() {
   if (!os::nts_key_due(keys_, now_ns)) return;
   os::rotate_nts_key(keys_, now_ns);
   // A key not saved still serves: clients need a new key exchange only after a restart.
-  if (auto st = os::save_nts_keys(config_.keys_path, keys_); !st) os::log::warn("nts: {}", st.error().message);
+  if (auto st = os::save_nts_keys(config_.keys_path, keys_); !st)
+    os::log::warn("nts: {}", st.error().message);
   server_.set_nts_keys(keys_.keys);
   if (channel_.get() >= 0) os::nts::send_cookie_key(channel_.get(), *keys_.keys.current());
   os::log::info("nts: cookie key rotated to {}", keys_.keys.current()->id);
 }
 
 void NtsService::spawn() {
-  std::vector<std::string> args = {"server", "--channel-fd", std::to_string(ChildProcess::kChannelFd),
-                                   "--listen-fd", std::to_string(kListenFd), "--tls-cert-fd",
-                                   std::to_string(kCertFd), "--tls-key-fd", std::to_string(kKeyFd)};
+  std::vector<std::string> args = {"server",
+                                   "--channel-fd",
+                                   std::to_string(ChildProcess::kChannelFd),
+                                   "--listen-fd",
+                                   std::to_string(kListenFd),
+                                   "--tls-cert-fd",
+                                   std::to_string(kCertFd),
+                                   "--tls-key-fd",
+                                   std::to_string(kKeyFd)};
   if (config_.ntp_port != 0) args.insert(args.end(), {"--ntp-port", std::to_string(config_.ntp_port)});
   if (config_.verbose) args.push_back("--verbose");
   channel_ = helper_.start(args, {listen_.get(), config_.cert.get(), config_.key.get()});
@@ -103,7 +112,8 @@ void NtsService::on_channel() {
   std::vector<uint8_t> buf;
   for (int i = 0; i < ChildProcess::kMessagesPerRound && channel_.get() >= 0; ++i) {
     ssize_t n = os::receive_datagram(channel_.get(), buf, 64, /*wait=*/false);
-    if (n == 0 || (n < 0 && n != os::kOversized && errno != EAGAIN && errno != EWOULDBLOCK)) return child_gone();
+    if (n == 0 || (n < 0 && n != os::kOversized && errno != EAGAIN && errno != EWOULDBLOCK))
+      return child_gone();
     if (n == -1) return;
   }
 }
@@ -112,8 +122,9 @@ void NtsService::child_gone() {
   channel_.reset();
   helper_.gone([this](int status) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != kExitTlsRefused) return false;
-    os::log::error("nts: sntpd-nts cannot serve NTS-KE with --nts-cert and --nts-key (its message is above); "
-                   "stopping");
+    os::log::error(
+        "nts: sntpd-nts cannot serve NTS-KE with --nts-cert and --nts-key (its message is above); "
+        "stopping");
     tls_refused_ = true;
     if (loop_ != nullptr) loop_->stop();
     return true;

@@ -29,11 +29,11 @@
 namespace lansync::sntpd {
 
 struct NtsConfig {
-  std::string listen;        // the NTS-KE socket, ADDR:PORT ("0.0.0.0:4460": every IPv4 address)
-  os::Fd cert;               // the certificate and key, as sealed memory files
+  std::string listen;  // the NTS-KE socket, ADDR:PORT ("0.0.0.0:4460": every IPv4 address)
+  os::Fd cert;         // the certificate and key, as sealed memory files
   os::Fd key;
-  std::string keys_path;     // the cookie key file
-  uint16_t ntp_port = 0;     // the NTP port clients are told to use; 0: none said (123)
+  std::string keys_path;            // the cookie key file
+  uint16_t ntp_port = 0;            // the NTP port clients are told to use; 0: none said (123)
   std::optional<os::UserIds> user;  // whom sntpd-nts runs as (none: sntpd's own user)
   std::string user_name;
   bool verbose = false;
@@ -42,7 +42,8 @@ struct NtsConfig {
 class NtsService {
  public:
   // Binds the socket, finds sntpd-nts, loads (or makes) the cookie keys and gives them to server.
-  static os::OsResult<std::unique_ptr<NtsService>> bind(NtsConfig config, core::Server& server, os::Clock& clock);
+  static os::OsResult<std::unique_ptr<NtsService>> bind(NtsConfig config, core::Server& server,
+                                                        os::Clock& clock);
   ~NtsService() { stop(); }
   NtsService(const NtsService&) = delete;
   NtsService& operator=(const NtsService&) = delete;
