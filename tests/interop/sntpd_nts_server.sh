@@ -110,4 +110,18 @@ else
   echo "SKIP (part): ntpsec's ntpd is not unpacked at $NTPSEC_NTPD (scripts/install-deps.sh --test does it)"
 fi
 
+# Configuration errors: one line, exit 2, before anything is served.
+expect_message 2 "--nts-server without a certificate" "needs --nts-cert" \
+  "$BIN/sntpd" --user root --control "$WORK/e.sock" --listen 127.0.0.1:11999 --nts-server
+expect_message 2 "--nts-cert without --nts-key" "go together" \
+  "$BIN/sntpd" --user root --control "$WORK/e.sock" --listen 127.0.0.1:11999 --nts-server \
+  --nts-cert "$WORK/server.crt"
+expect_message 2 "--nts-key given a certificate" "holds no PEM private key" \
+  "$BIN/sntpd" --user root --control "$WORK/e.sock" --listen 127.0.0.1:11999 --nts-server \
+  --nts-cert "$WORK/server.crt" --nts-key "$WORK/server.crt"
+# A key that is not the certificate's: sntpd-nts's GnuTLS refuses the pair, and sntpd stops (2).
+expect_exit 2 "a key that is not the certificate's: sntpd stops" \
+  timeout 30 "$BIN/sntpd" --user root --control "$WORK/e.sock" --listen 127.0.0.1:11999 --local-stratum 10 \
+  --state "$WORK/e-state.json" --nts-server --nts-port 14999 --nts-cert "$WORK/server.crt" --nts-key "$WORK/ca.key"
+check "... saying sntpd-nts refused the pair" grep -q "cannot serve NTS-KE with --nts-cert and --nts-key" "$WORK/last.err"
 finish
