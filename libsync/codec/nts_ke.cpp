@@ -22,6 +22,7 @@ const char* describe(NtsKeError e) {
     case NtsKeError::BadCookie: return "NTS-KE cookie empty or too long";
     case NtsKeError::BadServer: return "NTS-KE server name empty, too long or not printable";
     case NtsKeError::DuplicateRecord: return "NTS-KE response repeats a record";
+    case NtsKeError::UnexpectedRecord: return "NTS-KE request has an Error or Warning record";
   }
   return "unknown NTS-KE error";
 }
@@ -194,6 +195,131 @@ Result<NtsKeResponse, NtsKeRefusal> parse_nts_ke_response(const uint8_t* data, s
   if (!seen.end) return refuse(NtsKeError::MissingEnd);
   if (pos != len) return refuse(NtsKeError::TrailingBytes);
   return check_complete(out, seen);
+}
+
+namespace {
+
+// A client's list of 16-bit IDs (Next Protocol or AEAD): non-empty, whole; whether want is among them.
+Result<bool, NtsKeRefusal> offers(const Record& r, uint16_t want) {
+  if (r.size == 0 || (r.size & 1u) != 0) return refuse(NtsKeError::BadRecordLength, r.type);
+  bool found = false;
+  for (size_t i = 0; i < r.size; i += 2) found = found || load_be16(r.body + i) == want;
+  return found;
+}
+
+// One record of a request; seen->protocol and seen->aead mark the two negotiations.
+Result<Unit, NtsKeRefusal> take_request_record(const Record& r, NtsKeRequest* out, Seen* seen) {
+  const bool is_protocol = r.type == static_cast<uint16_t>(NtsKeRecord::NextProtocol);
+  switch (static_cast<NtsKeRecord>(r.type)) {
+    case NtsKeRecord::End:
+      if (r.size != 0) return refuse(NtsKeError::BadRecordLength, r.type);
+      seen->end = true;
+      return Unit{};
+    case NtsKeRecord::NextProtocol:
+    case NtsKeRecord::Aead: {
+      bool& flag = is_protocol ? seen->protocol : seen->aead;
+      if (flag) return refuse(NtsKeError::DuplicateRecord, r.type);
+      flag = true;
+      auto found = offers(r, is_protocol ? kNtsProtocolNtpV4 : kAeadAesSivCmac256);
+      if (!found) return fail(found.error());
+      (is_protocol ? out->ntp_v4 : out->aead_siv) = *found;
+      return Unit{};
+    }
+    case NtsKeRecord::Error:
+    case NtsKeRecord::Warning: return refuse(NtsKeError::UnexpectedRecord, r.type);
+    case NtsKeRecord::Port:
+      if (r.size != 2) return refuse(NtsKeError::BadRecordLength, r.type);
+      return Unit{};
+    case NtsKeRecord::NewCookie:
+    case NtsKeRecord::Server: return Unit{};  // the client's wishes: the server decides (RFC 8915 §4.1.7)
+  }
+  if (r.critical) return refuse(NtsKeError::UnknownCritical, r.type);
+  return Unit{};
+}
+
+size_t put_value(uint8_t* out, uint16_t type, uint16_t value) {
+  uint8_t body[2];
+  store_be16(body, value);
+  return put_record(out, kNtsKeCritical | type, body, 2);
+}
+
+// The length of a server name (1..kNtsMaxServerNameSize), 0 if empty or longer.
+size_t name_size(const char* name) {
+  size_t n = 0;
+  while (name[n] != '\0' && n <= kNtsMaxServerNameSize) ++n;
+  return n > kNtsMaxServerNameSize ? 0 : n;
+}
+
+// Bytes the response to an accepted request takes; 0 if a cookie or the name is too long.
+size_t response_size(const NtsKeAnswer& answer) {
+  size_t n = 6 + 6 + 4 + (answer.port != 0 ? 6 : 0);
+  for (size_t i = 0; i < answer.cookie_count; ++i) {
+    if (answer.cookies[i].size == 0 || answer.cookies[i].size > kNtsMaxCookieSize) return 0;
+    n += 4 + answer.cookies[i].size;
+  }
+  if (answer.server == nullptr) return n;
+  size_t name = name_size(answer.server);
+  return name == 0 ? 0 : n + 4 + name;
+}
+
+}  // namespace
+
+Result<NtsKeRequest, NtsKeRefusal> parse_nts_ke_request(const uint8_t* data, size_t len) {
+  if (len > kNtsKeMaxRequestSize) return refuse(NtsKeError::TooLong);
+  NtsKeRequest out;
+  Seen seen;
+  size_t pos = 0;
+  while (pos < len && !seen.end) {
+    Record r;
+    if (!read_record(data, len, &pos, &r)) return refuse(NtsKeError::Truncated);
+    auto taken = take_request_record(r, &out, &seen);
+    if (!taken) return fail(taken.error());
+  }
+  if (!seen.end) return refuse(NtsKeError::MissingEnd);
+  if (pos != len) return refuse(NtsKeError::TrailingBytes);
+  if (!seen.protocol) return refuse(NtsKeError::NoProtocol);
+  if (!seen.aead) return refuse(NtsKeError::NoAead);
+  return out;
+}
+
+uint16_t error_code(const NtsKeRefusal& refusal) {
+  return refusal.error == NtsKeError::UnknownCritical ? kNtsKeErrorUnrecognizedCritical
+                                                      : kNtsKeErrorBadRequest;
+}
+
+size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out,
+                             size_t cap) {
+  const uint16_t protocol = static_cast<uint16_t>(NtsKeRecord::NextProtocol);
+  const uint16_t aead = static_cast<uint16_t>(NtsKeRecord::Aead);
+  if (!request.ntp_v4 || !request.aead_siv) {
+    // None of the client's offers: an empty record says so (RFC 8915 §4.1.2, §4.1.5).
+    if (cap < 4 + 6 + 4) return 0;
+    size_t n = request.ntp_v4 ? put_value(out, protocol, kNtsProtocolNtpV4) : 0;
+    n += put_record(out + n, kNtsKeCritical | (request.ntp_v4 ? aead : protocol), nullptr, 0);
+    return n + put_record(out + n, kNtsKeCritical, nullptr, 0);
+  }
+  size_t need = response_size(answer);
+  if (need == 0 || need > cap) return 0;
+  size_t n = put_value(out, protocol, kNtsProtocolNtpV4);
+  n += put_value(out + n, aead, kAeadAesSivCmac256);
+  for (size_t i = 0; i < answer.cookie_count; ++i) {
+    const NtsCookie& c = answer.cookies[i];
+    n += put_record(out + n, static_cast<uint16_t>(NtsKeRecord::NewCookie), c.bytes,
+                    static_cast<uint16_t>(c.size));
+  }
+  if (answer.server != nullptr) {
+    size_t name = name_size(answer.server);
+    n += put_record(out + n, kNtsKeCritical | static_cast<uint16_t>(NtsKeRecord::Server),
+                    reinterpret_cast<const uint8_t*>(answer.server), static_cast<uint16_t>(name));
+  }
+  if (answer.port != 0) n += put_value(out + n, static_cast<uint16_t>(NtsKeRecord::Port), answer.port);
+  return n + put_record(out + n, kNtsKeCritical, nullptr, 0);
+}
+
+size_t write_nts_ke_error(uint16_t code, uint8_t* out, size_t cap) {
+  if (cap < 6 + 4) return 0;
+  size_t n = put_value(out, static_cast<uint16_t>(NtsKeRecord::Error), code);
+  return n + put_record(out + n, kNtsKeCritical, nullptr, 0);
 }
 
 }  // namespace lansync::codec

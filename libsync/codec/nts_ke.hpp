@@ -69,21 +69,22 @@ struct NtsKeResponse {
 
 // Why a response is refused.
 enum class NtsKeError : uint8_t {
-  Truncated,        // a record header or body runs past the end of the message
-  TooLong,          // longer than kNtsKeMaxResponseSize
-  MissingEnd,       // no End of Message record
-  TrailingBytes,    // bytes after End of Message
-  BadRecordLength,  // a record's body has the wrong length for its type
-  UnknownCritical,  // a critical record of a type we do not know
-  ServerError,      // an Error record (its code: error_code of the last parse)
-  NoProtocol,       // no Next Protocol Negotiation record
-  BadProtocol,      // the protocol is not NTPv4, or several are given
-  NoAead,           // no AEAD Algorithm Negotiation record
-  BadAead,          // the AEAD is not AEAD_AES_SIV_CMAC_256, or several are given
-  NoCookie,         // no New Cookie record
-  BadCookie,        // a cookie empty or longer than kNtsMaxCookieSize
-  BadServer,        // a server name empty, too long or not printable ASCII
-  DuplicateRecord,  // Next Protocol, AEAD, Server or Port twice
+  Truncated,         // a record header or body runs past the end of the message
+  TooLong,           // longer than kNtsKeMaxResponseSize
+  MissingEnd,        // no End of Message record
+  TrailingBytes,     // bytes after End of Message
+  BadRecordLength,   // a record's body has the wrong length for its type
+  UnknownCritical,   // a critical record of a type we do not know
+  ServerError,       // an Error record (its code: error_code of the last parse)
+  NoProtocol,        // no Next Protocol Negotiation record
+  BadProtocol,       // the protocol is not NTPv4, or several are given
+  NoAead,            // no AEAD Algorithm Negotiation record
+  BadAead,           // the AEAD is not AEAD_AES_SIV_CMAC_256, or several are given
+  NoCookie,          // no New Cookie record
+  BadCookie,         // a cookie empty or longer than kNtsMaxCookieSize
+  BadServer,         // a server name empty, too long or not printable ASCII
+  DuplicateRecord,   // Next Protocol, AEAD, Server or Port twice
+  UnexpectedRecord,  // a record the sender may not send (a client's Error or Warning)
 };
 
 // A short English description, e.g. "NTS-KE response has no cookie".
@@ -105,5 +106,43 @@ size_t nts_ke_message_size(const uint8_t* data, size_t len);
 
 // Parses a server's response, data[0..len), which must be exactly one message.
 Result<NtsKeResponse, NtsKeRefusal> parse_nts_ke_response(const uint8_t* data, size_t len);
+
+// The server side (RFC 8915 §4.1).  The largest request parse_nts_ke_request() reads (bytes):
+// a client sends three records (16 bytes); ntpsec and chrony stay far below this.
+inline constexpr size_t kNtsKeMaxRequestSize = 1024;
+// Error codes of an Error record (RFC 8915 §4.1.3).
+inline constexpr uint16_t kNtsKeErrorUnrecognizedCritical = 0;
+inline constexpr uint16_t kNtsKeErrorBadRequest = 1;
+inline constexpr uint16_t kNtsKeErrorInternal = 2;
+
+// What a client asked for: whether NTPv4 and AEAD 15 are among the protocols and algorithms it offers.
+struct NtsKeRequest {
+  bool ntp_v4 = false;
+  bool aead_siv = false;
+};
+
+// Parses a client's request, data[0..len), exactly one message: one Next Protocol record (critical),
+// one AEAD record, no Error, Warning or unknown critical record, End last.  The refusal's
+// error_code() is the Error record to answer with.
+Result<NtsKeRequest, NtsKeRefusal> parse_nts_ke_request(const uint8_t* data, size_t len);
+// The Error record's code (RFC 8915 §4.1.3) that answers a refused request.
+uint16_t error_code(const NtsKeRefusal& refusal);
+
+// What the server answers to an accepted request.
+struct NtsKeAnswer {
+  const NtsCookie* cookies = nullptr;  // cookies[0..cookie_count)
+  size_t cookie_count = 0;
+  const char* server = nullptr;  // the NTP server to use, or null (the KE server's address)
+  uint16_t port = 0;             // the NTP port to use; 0: none sent (123)
+};
+
+// Writes the response to request into out[0..cap): Next Protocol NTPv4 and AEAD 15 with the cookies
+// (and server and port when given), or, when the client offers neither, an empty Next Protocol
+// (or AEAD) record saying none is supported (RFC 8915 §4.1.2, §4.1.5); End last.  The bytes
+// written, 0 if cap is too small or a cookie or the server name is too long.
+size_t write_nts_ke_response(const NtsKeRequest& request, const NtsKeAnswer& answer, uint8_t* out,
+                             size_t cap);
+// Writes an Error record with code and End into out[0..cap); the bytes written (12), or 0.
+size_t write_nts_ke_error(uint16_t code, uint8_t* out, size_t cap);
 
 }  // namespace lansync::codec

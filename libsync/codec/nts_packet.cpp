@@ -78,6 +78,15 @@ size_t append_nts_authenticator(uint8_t* packet, size_t size_so_far, size_t cap,
   return size_so_far + field;
 }
 
+size_t pad_last_extension(uint8_t* packet, size_t field_offset, size_t size, size_t cap, size_t target) {
+  if (field_offset + 4 > size || target < size || target > cap || ((target - size) & 3u) != 0) return 0;
+  size_t field = target - field_offset;
+  if (field > 0xFFFF) return 0;
+  zero_bytes(packet + size, target - size);
+  store_be16(packet + field_offset + 2, static_cast<uint16_t>(field));
+  return target;
+}
+
 Result<NtsLayout, NtsPacketError> locate_nts(const uint8_t* data, const PacketLayout& layout) {
   NtsLayout out;
   bool have_id = false;

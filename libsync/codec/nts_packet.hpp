@@ -54,6 +54,12 @@ size_t append_nts_placeholder(uint8_t* packet, size_t size_so_far, size_t cap, s
 size_t append_nts_authenticator(uint8_t* packet, size_t size_so_far, size_t cap, const uint8_t* nonce,
                                 size_t nonce_size, const uint8_t* ciphertext, size_t ciphertext_size);
 
+// Grows the field at packet + field_offset, the last one (it ends at size), with zeros so that the
+// packet is target bytes long: the authenticator's Additional Padding (RFC 8915 §5.6), which makes
+// a server's reply as long as its request.  The new size (target), or 0 if target is below size, not
+// 4-aligned with it, beyond cap, or the field would pass 65535 bytes.
+size_t pad_last_extension(uint8_t* packet, size_t field_offset, size_t size, size_t cap, size_t target);
+
 // Why a packet's NTS fields cannot be used.
 enum class NtsPacketError : uint8_t {
   NoUniqueId,            // no unique identifier field

@@ -29,6 +29,8 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   auto checked = proto::check_request(request, size);
   if (!checked) return drop(checked.error());
   if (!policy_.access.allowed(client)) return drop(proto::DropReason::AccessDenied);
+  if (policy_.nts != nullptr && proto::is_nts_request(request, *checked))
+    return handle_nts(request, size, *checked, client, rx_ns, mono_ns, random, clock, reply, cap);
   // Before the rate limiter, so that forged requests cost a client nothing,
   // and so that a KoD to a signed request can be signed too.
   proto::Authorization auth =
@@ -36,26 +38,76 @@ ServerAction Server::handle(const uint8_t* request, size_t size, const IpAddress
   if (!auth.ok) return drop(auth.reason);
 
   ServerAction out;
-  codec::NtpHeader r;
-  {
-    // One lock for the client's record from admission to the transmit time:
-    // taking it again after the clock read would delay the send.
-    std::lock_guard<std::mutex> lock(mutex_);
-    ClientRecord* c = clients_.find_or_add(client, mono_ns);
-    Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
-    if (admission == Admission::Drop) return drop(proto::DropReason::RateLimited);
-    build_reply(checked->header, rx_ns, admission, *c, &r, &out);
-    codec::encode(r, reply, cap);
-    codec::NtpTimestamp t3 = proto::stamp_reply(reply, !out.interleaved, clock);
-    if (!out.kod) c->tx = t3;
-  }
+  if (!admit_and_stamp(checked->header, client, rx_ns, mono_ns, random, ReplyKind::Plain, clock, reply, cap,
+                       &out))
+    return out;
   // The MAC needs no client record: the other workers need not wait for it.
   out.size = proto::sign_reply(reply, cap, policy_.keys, auth.key_id);
   // Cannot happen: authorize_request() checked the key and the room.
   if (out.size == 0) return drop(proto::DropReason::NotRequest);
   out.respond = true;
-  out.passive = r.mode == codec::Mode::SymmetricPassive;
   return out;
+}
+
+ServerAction Server::handle_nts(const uint8_t* request, size_t size, const codec::PacketLayout& layout,
+                                const IpAddress& client, int64_t rx_ns, int64_t mono_ns, uint32_t random,
+                                proto::TransmitClock clock, uint8_t* reply, size_t cap) {
+  proto::NtsCookieKeys keys;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    keys = nts_keys_;
+  }
+  // Before the rate limiter, as a MAC is: forged requests cost a client nothing.
+  proto::NtsRequest nts;
+  proto::NtsVerdict verdict = proto::check_nts_request(request, size, layout, keys, *policy_.nts, &nts);
+  if (verdict == proto::NtsVerdict::Malformed || verdict == proto::NtsVerdict::BadAuthenticator)
+    return drop(proto::DropReason::BadNts);
+  const bool nak = verdict == proto::NtsVerdict::Nak;
+  ServerAction out;
+  if (!admit_and_stamp(layout.header, client, rx_ns, mono_ns, random,
+                       nak ? ReplyKind::NtsNak : ReplyKind::Nts, clock, reply, cap, &out)) {
+    return out;
+  }
+  // Sealed outside the lock, after the transmit time: the authenticator covers the header.
+  const proto::NtsCookieKey* current = keys.current();
+  out.size = nak ? proto::append_nts_nak(reply, cap, nts)
+                 : proto::append_nts_reply(reply, cap, nts, *current, *policy_.nts);
+  if (out.size == 0) return drop(proto::DropReason::NotRequest);
+  out.respond = true;
+  out.nts = !nak;
+  out.nts_nak = nak;
+  return out;
+}
+
+bool Server::admit_and_stamp(const codec::NtpHeader& request, const IpAddress& client, int64_t rx_ns,
+                             int64_t mono_ns, uint32_t random, ReplyKind kind, proto::TransmitClock clock,
+                             uint8_t* reply, size_t cap, ServerAction* out) {
+  codec::NtpHeader r;
+  // One lock for the client's record from admission to the transmit time:
+  // taking it again after the clock read would delay the send.
+  std::lock_guard<std::mutex> lock(mutex_);
+  ClientRecord* c = clients_.find_or_add(client, mono_ns);
+  Admission admission = admit(*c, policy_.rate_limit, mono_ns, random);
+  if (admission == Admission::Drop || (admission == Admission::Kod && kind != ReplyKind::Plain)) {
+    *out = drop(proto::DropReason::RateLimited);
+    return false;
+  }
+  if (kind == ReplyKind::NtsNak) {
+    r = proto::make_kiss_rate(request, rx_ns, reference_.precision_log2);
+    r.refid = proto::ntsn_refid();
+  } else {
+    build_reply(request, rx_ns, admission, *c, &r, out);
+  }
+  codec::encode(r, reply, cap);
+  codec::NtpTimestamp t3 = proto::stamp_reply(reply, !out->interleaved, clock);
+  if (!out->kod && kind != ReplyKind::NtsNak) c->tx = t3;
+  out->passive = r.mode == codec::Mode::SymmetricPassive;
+  return true;
+}
+
+void Server::set_nts_keys(const proto::NtsCookieKeys& keys) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  nts_keys_ = keys;
 }
 
 void Server::build_reply(const codec::NtpHeader& request, int64_t rx_ns, Admission admission, ClientRecord& c,

@@ -11,6 +11,10 @@
 // transmit timestamp goes back through note_kernel_transmit() with the bytes the socket hands back.
 // Thread-safe: sntpd's workers share one Server; a request takes its lock once, and leaves it before signing.
 // Pure apart from that lock: the receive time comes in, the clock is a callback.
+// NTS (RFC 8915): a request with an NTS cookie is judged by proto/nts_server.hpp with the cookie
+// keys held here (set_nts_keys()); its reply's authenticator, sealed after the transmit time is
+// stamped and outside the lock like a MAC, carries fresh cookies; a cookie that does not open gets
+// the kiss NTSN.  The AEAD and the random bytes come through policy.nts.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "core/access.hpp"
 #include "core/clients.hpp"
 #include "proto/auth.hpp"
+#include "proto/nts_server.hpp"
 #include "proto/reply_rules.hpp"
 
 namespace lansync::core {
@@ -28,7 +33,8 @@ struct ServerPolicy {
   AccessList access = AccessList::lan_default();
   RateLimit rate_limit;
   const proto::MacKeys* keys = nullptr;  // symmetric keys; null: every signed request is by an unknown key
-  bool require_auth = false;             // drop requests without a MAC
+  bool require_auth = false;             // drop requests without a MAC (or NTS)
+  const proto::NtsServerCrypto* nts = nullptr;  // NTS served; null: NTS fields are not read
 };
 
 // What to do with one request.
@@ -40,6 +46,8 @@ struct ServerAction {
   bool kod = false;                // the reply is a Kiss-o'-Death RATE
   bool passive = false;            // a passive-mode (2) reply to a symmetric-active request
   bool interleaved = false;        // the reply's transmit field is the previous reply's
+  bool nts = false;                // the reply is authenticated by NTS
+  bool nts_nak = false;            // the reply is the kiss NTSN (the request's cookie did not open)
 };
 
 class Server {
@@ -61,6 +69,9 @@ class Server {
                       int64_t mono_ns, uint32_t random, proto::TransmitClock clock, uint8_t* reply,
                       size_t cap);
 
+  // The cookie keys NTS requests are judged by and new cookies sealed with (newest first).
+  void set_nts_keys(const proto::NtsCookieKeys& keys);
+
   // The kernel's transmit time (Unix ns) of the reply sent[0..sent_size) to
   // client, as the socket hands both back: replaces the recorded estimate if
   // that reply is still the client's latest.  Returns whether it did.
@@ -76,10 +87,24 @@ class Server {
   void build_reply(const codec::NtpHeader& request, int64_t rx_ns, Admission admission, ClientRecord& c,
                    codec::NtpHeader* reply, ServerAction* out) const;
 
+  // handle() for a request with an NTS cookie, after access control.
+  ServerAction handle_nts(const uint8_t* request, size_t size, const codec::PacketLayout& layout,
+                          const IpAddress& client, int64_t rx_ns, int64_t mono_ns, uint32_t random,
+                          proto::TransmitClock clock, uint8_t* reply, size_t cap);
+  // How a request's reply is built.
+  enum class ReplyKind : uint8_t { Plain, Nts, NtsNak };
+  // Admits the client, encodes the reply header (a kiss NTSN for NtsNak) into reply and stamps its
+  // transmit time, under the lock; false (*out says why) when the rate limit drops it (an NTS
+  // request gets no RATE kiss: it could not be authenticated).
+  bool admit_and_stamp(const codec::NtpHeader& request, const IpAddress& client, int64_t rx_ns,
+                       int64_t mono_ns, uint32_t random, ReplyKind kind, proto::TransmitClock clock,
+                       uint8_t* reply, size_t cap, ServerAction* out);
+
   const ServerPolicy policy_;
   std::mutex mutex_;  // guards everything below
   proto::ReferenceState reference_;
   ClientTable clients_;
+  proto::NtsCookieKeys nts_keys_;
 };
 
 }  // namespace lansync::core

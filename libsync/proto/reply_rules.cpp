@@ -102,6 +102,7 @@ const char* describe(DropReason r) {
     case DropReason::Unauthenticated: return "unauthenticated";
     case DropReason::UnknownKey: return "unknown_key";
     case DropReason::BadMac: return "bad_mac";
+    case DropReason::BadNts: return "bad_nts";
     case DropReason::kCount: break;
   }
   return "unknown";

@@ -88,10 +88,11 @@ enum class DropReason : uint8_t {
   Unauthenticated,  // no MAC, and the server requires one
   UnknownKey,       // a MAC by a key the server does not hold
   BadMac,           // a MAC that does not verify (or a crypto-NAK, or a key ID without digest)
+  BadNts,           // NTS fields out of place, or an authenticator that does not verify (RFC 8915 §5.6)
   kCount,
 };
 // "malformed", "not_request", "access_denied", "rate_limited", "unauthenticated",
-// "unknown_key", "bad_mac".
+// "unknown_key", "bad_mac", "bad_nts".
 const char* describe(DropReason r);
 
 // Decodes a request of size bytes: its layout if it is one the server

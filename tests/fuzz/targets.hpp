@@ -108,6 +108,13 @@ int reply(const uint8_t* data, size_t size);
 // the same bytes after an NTP header: codec::locate_nts and proto::check_nts_reply (nts_ke.cpp).
 int nts_ke(const uint8_t* data, size_t size);
 
+// The NTS server's inputs (nts_server.cpp): a client's NTS-KE request (codec::parse_nts_ke_request and
+// the response written for it); an NTP request's NTS fields through core::Server with NTS on; a
+// cookie, changed by the input, through proto::open_cookie.
+int nts_ke_request(const uint8_t* data, size_t size);
+int nts_request(const uint8_t* data, size_t size);
+int nts_cookie(const uint8_t* data, size_t size);
+
 struct Target {
   const char* name;  // also the corpus directory's name
   int (*run)(const uint8_t* data, size_t size);
@@ -131,6 +138,9 @@ inline constexpr Target kTargets[] = {
     {"reply", reply},
     {"refclock", refclock},
     {"nts_ke", nts_ke},
+    {"nts_ke_request", nts_ke_request},
+    {"nts_request", nts_request},
+    {"nts_cookie", nts_cookie},
 };
 
 }  // namespace lansync::fuzz

@@ -239,6 +239,24 @@ make_cert() {
     -addext subjectAltName=DNS:pi.local,DNS:localhost,IP:127.0.0.1 -addext extendedKeyUsage=serverAuth 2>/dev/null
 }
 
+# make_ca NAME: a self-signed CA certificate and key, $WORK/NAME.crt and .key (an NTS server's
+# private CA).
+make_ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30 -nodes \
+    -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -subj "/CN=lansync test $1" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+
+# make_server_cert CA NAME SANS: a server certificate for SANS (e.g. "DNS:ntp.test,IP:127.0.0.1")
+# signed by make_ca's CA, $WORK/NAME.crt and its key $WORK/NAME.key.
+make_server_cert() {
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/$2.key" \
+    -out "$WORK/$2.csr" -subj /CN=ntp.test 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$WORK/$2.ext"
+  openssl x509 -req -in "$WORK/$2.csr" -CA "$WORK/$1.crt" -CAkey "$WORK/$1.key" -CAcreateserial -days 30 \
+    -extfile "$WORK/$2.ext" -out "$WORK/$2.crt" 2>/dev/null
+}
+
 # served_check DESCRIPTION WANT_MS URL [CA_FILE]: the time served at URL/time (sntpd's or a
 # board's, over HTTPS with CA_FILE) minus this machine's clock at the middle of the
 # request is WANT_MS, within what the server claims (root_distance_ms; none while it

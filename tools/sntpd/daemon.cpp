@@ -6,6 +6,7 @@
 #include "cli/command_line.hpp"
 #include "event_loop.hpp"
 #include "mqtt/mqtt_service.hpp"
+#include "nts/nts_service.hpp"
 #include "os/ipc_notify.hpp"
 #include "os/log.hpp"
 #include "os/random.hpp"
@@ -51,6 +52,8 @@ Daemon::~Daemon() = default;
 
 void Daemon::set_http(std::unique_ptr<WebService> http) { http_ = std::move(http); }
 
+void Daemon::set_nts(std::unique_ptr<NtsService> nts) { nts_ = std::move(nts); }
+
 void Daemon::set_mqtt(MqttConfig config, std::string camera_state) {
   mqtt_ = std::make_unique<MqttService>(
       std::move(config), MqttSources{[this, camera_state] { return report_.mqtt_state(camera_state); }});
@@ -89,13 +92,16 @@ bool Daemon::run() {
                              }});
   }
   if (mqtt_) mqtt_->attach(loop);
+  if (nts_) nts_->attach(loop);
   if (control_) control_->attach(loop);
   bool ok = loop.run();
   stop_serving();
   return ok;
 }
 
-bool Daemon::http_tls_refused() const { return http_ && http_->tls_refused(); }
+bool Daemon::http_tls_refused() const {
+  return (http_ && http_->tls_refused()) || (nts_ && nts_->tls_refused());
+}
 
 void Daemon::start_serving(EventLoop& loop) {
   for (auto& w : workers_) serve_in_loop_ ? w->attach(loop) : w->start();
@@ -106,6 +112,7 @@ void Daemon::stop_serving() {
   upstreams_.save_drift();
   if (mqtt_) mqtt_->stop();  // it says "offline" first
   if (http_) http_->stop();
+  if (nts_) nts_->stop();
   for (auto& w : workers_) w->stop();
   CounterSnapshot t = report_.counters();
   std::string reasons;  // every reason, named as `sntpd status` names them

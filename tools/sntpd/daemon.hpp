@@ -36,6 +36,7 @@
 namespace lansync::sntpd {
 
 class WebService;
+class NtsService;
 class MqttService;
 struct MqttConfig;
 class Upstreams;
@@ -57,13 +58,16 @@ class Daemon {
   void set_control(os::ControlServer control);
   // The HTTP interface, started and stopped with run().
   void set_http(std::unique_ptr<WebService> http);
+  // The NTS server's keys and key exchange (--nts-server), started and stopped with run().
+  void set_nts(std::unique_ptr<NtsService> nts);
   // The MQTT publisher (--mqtt), started and stopped with run(); camera_state: camsync's file
   // ("" none), for the state's last camera run.
   void set_mqtt(MqttConfig config, std::string camera_state);
 
   // Runs until SIGTERM/SIGINT; returns false if the event loop failed.
   bool run();
-  // Whether run() stopped because sntpd-web refused --http-tls-cert and --http-tls-key.
+  // Whether run() stopped because sntpd-web refused --http-tls-cert and --http-tls-key, or
+  // sntpd-nts refused --nts-cert and --nts-key.
   bool http_tls_refused() const;
 
  private:
@@ -81,6 +85,7 @@ class Daemon {
   std::unique_ptr<ControlService> control_;
   std::unique_ptr<WebService> http_;   // it uses the parts above
   std::unique_ptr<MqttService> mqtt_;  // it uses the parts above and http_
+  std::unique_ptr<NtsService> nts_;    // it gives state_ the cookie keys
   StatusReport report_;                // reads every part above
 };
 

@@ -24,12 +24,14 @@
 #include "core/phone.hpp"
 #include "daemon.hpp"
 #include "mqtt/mqtt_service.hpp"
+#include "nts/nts_options.hpp"
 #include "options.hpp"
 #include "os/clock_compensated.hpp"
 #include "os/clock_pps.hpp"
 #include "os/clock_shm.hpp"
 #include "os/clock_simulated.hpp"
 #include "os/crypto_keys.hpp"
+#include "os/crypto_siv_keyed.hpp"
 #include "os/file.hpp"
 #include "os/file_config.hpp"
 #include "os/log.hpp"
@@ -239,6 +241,7 @@ void define_options(CLI::App& app, Options& opt) {
                  "with --clock simulated: start this many seconds from the system clock (negative: behind)")
       ->check(CLI::Range(-1e9, 1e9));
   define_http_options(app, opt);
+  define_nts_options(app, opt);
   app.add_option("--keys", opt.keys,
                  "symmetric keys (chrony or ntpsec key file): signed requests get replies signed alike");
   app.add_flag("--require-auth", opt.require_auth, "answer only requests signed with a key from --keys");
@@ -327,8 +330,16 @@ std::variant<std::vector<std::string>, int> config_arguments(const CLI::App& cli
 // to go on; it logs why it stops.
 using Stop = std::optional<int>;
 
+// Whether a helper running as u runs as another user than own (sntpd's): then sntpd keeps
+// CAP_SETUID and CAP_SETGID to start it.
+bool another_user(const std::optional<os::UserIds>& own, const std::optional<os::UserIds>& u) {
+  return u && (!own || own->uid != u->uid || own->gid != u->gid);
+}
+
 // Keys, access lists and the rate limit: what the server answers and how.
 Stop build_policy(const Options& opt, std::unique_ptr<os::KeyRing>& keys, core::ServerPolicy& policy) {
+  static const os::NtsServerSiv nts_crypto;  // stateless; outlives the workers
+  if (opt.nts_server) policy.nts = &nts_crypto;
   if (opt.require_auth && opt.keys.empty()) {
     os::log::error("--require-auth needs --keys");
     return kUsage;
@@ -486,21 +497,14 @@ void restore_shape(const std::string& path, ShapeKeeper& shape) {
 // --http-tls-cert and --http-tls-key, read now (as root) into sealed memory files for sntpd-web.
 Stop load_tls(const Options& opt, HttpConfig& hc) {
   if (opt.http_tls_cert.empty()) return std::nullopt;
-  auto cert = read_pem_file(opt.http_tls_cert, PemKind::Certificate);
-  auto key = cert ? read_pem_file(opt.http_tls_key, PemKind::PrivateKey) : fail(cert.error());
-  if (!key) {
-    os::log::error("{}", key.error().message);
-    return kUsage;
+  auto tls =
+      seal_tls_files(opt.http_tls_cert, opt.http_tls_key, "--http-tls-cert", "--http-tls-key", "http-tls");
+  if (!tls) {
+    os::log::error("{}", tls.error().message);
+    return tls.error().code == std::errc::io_error ? kFailure : kUsage;
   }
-  auto cert_fd = sealed_memory_file("http-tls-cert", *cert);
-  auto key_fd = cert_fd ? sealed_memory_file("http-tls-key", *key) : fail(cert_fd.error());
-  wipe(*key);  // the sealed memory file holds it now
-  if (!key_fd) {
-    os::log::error("--http-tls-key: {}", key_fd.error().message);
-    return kFailure;
-  }
-  hc.tls_cert = std::move(*cert_fd);
-  hc.tls_key = std::move(*key_fd);
+  hc.tls_cert = std::move(tls->cert);
+  hc.tls_key = std::move(tls->key);
   return std::nullopt;
 }
 
@@ -835,6 +839,7 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   uint64_t seed = 0;
   os::random_bytes(&seed, sizeof(seed));
   auto state = std::make_unique<core::Server>(policy, static_cast<size_t>(opt.max_clients), seed);
+  core::Server& server = *state;
   UpstreamConfig uc = upstream_config(opt);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
@@ -851,11 +856,14 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   // CAP_SETUID and CAP_SETGID are kept for the web process's start only when its user is another.
   auto own = os::user_ids(user);
   std::optional<os::UserIds> web = hc.web_user;
-  bool switches = web && (!own || own->uid != web->uid || own->gid != web->gid);
+  std::string nts_name;
+  std::optional<os::UserIds> nts = opt.nts_server ? nts_user(user, &nts_name) : std::nullopt;
+  bool switches = another_user(own, web) || another_user(own, nts);
   if (Stop stop = attach_http(opt, daemon, clock, hc)) return *stop;
   if (Stop stop = attach_mqtt(opt, daemon, hc)) return *stop;
   auto addresses = listen_addresses(opt);
   if (auto* code = std::get_if<int>(&addresses)) return *code;
+  if (Stop stop = attach_nts(opt, daemon, server, clock, user, std::get<0>(addresses))) return *stop;
   if (Stop stop = open_workers(opt, std::get<0>(addresses), daemon)) return *stop;
   if (Stop stop = open_broadcasts(opt, keys.get(), daemon)) return *stop;
   if (!opt.control.empty()) {

@@ -69,6 +69,10 @@ struct Options {
   std::string activity_log = kDefaultActivityLogPath;
   std::string camera_state = os::kDefaultCameraStatePath;      // camsync's last run, for GET /time
   std::string camera_request = os::kDefaultCameraRequestPath;  // written by POST /sync-camera
+  bool nts_server = false;                                     // serve NTS (RFC 8915)
+  std::string nts_cert;          // the NTS-KE server's PEM certificate; empty: http_tls_cert
+  std::string nts_key;           // its PEM private key; empty: http_tls_key
+  int nts_port = 4460;           // the NTS-KE server's TCP port
   std::string mqtt;              // mqtt[s]://HOST[:PORT][/PREFIX]; empty: no MQTT
   std::string mqtt_credentials;  // "username" and "password" lines; empty: anonymous
   std::string mqtt_ca;           // PEM CAs for mqtts; empty: the system's

@@ -91,7 +91,8 @@ void Worker::serve(os::UdpSocket& socket) {
       int64_t rx_ns = d.kernel_timestamp ? clock_.from_system_ns(d.rx_ns) : read_ns;
       // Oversized datagrams are cut at the buffer: treat them as malformed.
       size_t size = d.truncated ? 0 : d.size;
-      uint8_t reply[codec::kHeaderSize + codec::kMaxV3MacSize];
+      // As long as the longest request: an NTS reply is exactly as long as its request.
+      uint8_t reply[kMaxDatagramSize];
       core::ServerAction a = state_.handle(batch_.data(i), size, d.from.ip_address(), rx_ns, mono_ns,
                                            next_random(), transmit_clock_, reply, sizeof(reply));
       if (!a.respond) {
@@ -107,6 +108,8 @@ void Worker::serve(os::UdpSocket& socket) {
       if (a.interleaved) counters_.interleaved_replies.fetch_add(1, std::memory_order_relaxed);
       if (a.passive) counters_.passive_replies.fetch_add(1, std::memory_order_relaxed);
       if (a.kod) counters_.kod_sent.fetch_add(1, std::memory_order_relaxed);
+      if (a.nts) counters_.nts_replies.fetch_add(1, std::memory_order_relaxed);
+      if (a.nts_nak) counters_.nts_naks.fetch_add(1, std::memory_order_relaxed);
     }
     // A batch that was not full emptied the queue: poll() waits for the next
     // datagram, without a receive that would only say EAGAIN (at low rates most
@@ -143,6 +146,8 @@ CounterSnapshot sum_counters(const std::vector<std::unique_ptr<Worker>>& workers
     add(t.kod_sent, c.kod_sent);
     add(t.send_errors, c.send_errors);
     add(t.tx_timestamps, c.tx_timestamps);
+    add(t.nts_replies, c.nts_replies);
+    add(t.nts_naks, c.nts_naks);
     for (size_t i = 0; i < kDropReasons; ++i) add(t.dropped[i], c.dropped[i]);
   }
   return t;

@@ -38,10 +38,16 @@ struct Counters {
   std::atomic<uint64_t> interleaved_replies{0};  // replies in interleaved mode
   std::atomic<uint64_t> passive_replies{0};      // replies in passive mode (2), to symmetric-active requests
   std::atomic<uint64_t> kod_sent{0};             // KoD RATE replies
+  std::atomic<uint64_t> nts_replies{0};          // replies authenticated by NTS
+  std::atomic<uint64_t> nts_naks{0};             // NTS NAK kisses (NTSN)
   std::atomic<uint64_t> dropped[kDropReasons] = {};
   std::atomic<uint64_t> send_errors{0};
   std::atomic<uint64_t> tx_timestamps{0};  // kernel transmit timestamps used
 };
+
+// The longest request read (bytes; longer ones are cut and dropped as malformed): room for an NTS
+// request with a cookie and seven placeholders (988 bytes).
+inline constexpr size_t kMaxDatagramSize = 1024;
 
 class Worker {
  public:
@@ -72,7 +78,7 @@ class Worker {
   Counters counters_;
   uint64_t rng_;
   proto::TransmitClock transmit_clock_;
-  os::UdpSocket::Batch batch_{32};
+  os::UdpSocket::Batch batch_{32, kMaxDatagramSize};
 };
 
 // The workers' counters, summed; broadcasts_sent is the broadcaster's, left 0.

@@ -33,7 +33,11 @@ inline constexpr CountField<CounterSnapshot> kSendCounts[] = {
     {"tx_timestamps", "sntpd_tx_timestamps_total", "Kernel transmit timestamps used for interleaved mode.",
      &CounterSnapshot::tx_timestamps},
     {"broadcasts_sent", "sntpd_broadcasts_sent_total", "Mode-5 broadcasts sent.",
-     &CounterSnapshot::broadcasts_sent}};
+     &CounterSnapshot::broadcasts_sent},
+    {"nts_replies", "sntpd_nts_replies_total", "Replies authenticated by NTS (RFC 8915).",
+     &CounterSnapshot::nts_replies},
+    {"nts_naks", "sntpd_nts_naks_total", "NTS NAK kisses (NTSN) sent for cookies that did not open.",
+     &CounterSnapshot::nts_naks}};
 
 // The HTTP interface's phone counts (after its requests by endpoint), and its web process's
 // (after the refusals by limit).

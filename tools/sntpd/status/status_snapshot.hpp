@@ -155,6 +155,8 @@ struct CounterSnapshot {
   uint64_t send_errors = 0;                         // replies the kernel refused to send
   uint64_t tx_timestamps = 0;                       // kernel transmit timestamps used
   uint64_t broadcasts_sent = 0;                     // mode-5 broadcasts sent
+  uint64_t nts_replies = 0;                         // replies authenticated by NTS
+  uint64_t nts_naks = 0;                            // NTS NAK kisses (NTSN)
 
   // The sum of dropped.
   uint64_t dropped_total() const {

@@ -125,6 +125,8 @@ void counter_lines(Out out, const CounterSnapshot& c, const ClientTableSnapshot&
   fmt::format_to(out, "Dropped          : {} ({})\n", c.dropped_total(), dropped);
   fmt::format_to(out, "Clients          : {} seen, {} tracked of {}\n", cl.seen, cl.tracked, cl.capacity);
   if (c.broadcasts_sent > 0) fmt::format_to(out, "Broadcasts sent  : {}\n", c.broadcasts_sent);
+  if (c.nts_replies + c.nts_naks > 0)
+    fmt::format_to(out, "NTS              : {} replies, {} NTSN kisses\n", c.nts_replies, c.nts_naks);
 }
 
 void http_lines(Out out, const HttpSnapshot& h) {

@@ -75,6 +75,25 @@ os::OsResult<os::Fd> sealed_memory_file(const char* name, std::string_view bytes
   return fd;
 }
 
+os::OsResult<SealedTls> seal_tls_files(const std::string& cert_path, const std::string& key_path,
+                                       const char* cert_option, const char* key_option,
+                                       const std::string& name) {
+  auto cert = read_pem_file(cert_path, PemKind::Certificate, cert_option);
+  auto key = cert ? read_pem_file(key_path, PemKind::PrivateKey, key_option) : fail(cert.error());
+  if (!key) return fail(key.error());
+  SealedTls out;
+  auto cert_fd = sealed_memory_file((name + "-cert").c_str(), *cert);
+  auto key_fd = cert_fd ? sealed_memory_file((name + "-key").c_str(), *key) : fail(cert_fd.error());
+  wipe(*key);  // the sealed memory file holds it now
+  if (!key_fd) {
+    return fail(os::Error{std::make_error_code(std::errc::io_error),
+                          std::string(key_option) + ": " + key_fd.error().message});
+  }
+  out.cert = std::move(*cert_fd);
+  out.key = std::move(*key_fd);
+  return out;
+}
+
 void wipe(std::string& s) {
   ::explicit_bzero(s.data(), s.size());
   s.clear();

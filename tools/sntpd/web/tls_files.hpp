@@ -32,6 +32,19 @@ os::OsResult<std::string> read_pem_file(const std::string& path, PemKind kind, c
 // bytes in a sealed memory file named name (for /proc/PID/fd), to be read with pread.
 os::OsResult<os::Fd> sealed_memory_file(const char* name, std::string_view bytes);
 
+// A certificate and its key in sealed memory files.
+struct SealedTls {
+  os::Fd cert;
+  os::Fd key;
+};
+
+// Reads cert_path and key_path (read_pem_file, the errors naming cert_option and key_option) into
+// sealed memory files named name + "-cert" and name + "-key"; the key's bytes are wiped.  A
+// failure to make the memory files has the code std::errc::io_error (the system's, not the files').
+os::OsResult<SealedTls> seal_tls_files(const std::string& cert_path, const std::string& key_path,
+                                       const char* cert_option, const char* key_option,
+                                       const std::string& name);
+
 // Overwrites s's bytes with zeros (explicit_bzero: not optimised away) and empties it.
 void wipe(std::string& s);
 

@@ -10,6 +10,7 @@
 
 #include "os/log.hpp"
 #include "os/net_address.hpp"
+#include "os/net_tcp.hpp"
 
 namespace lansync::sntpd {
 namespace {
@@ -20,23 +21,6 @@ constexpr int kListenFd = ChildProcess::kFirstFd;
 constexpr int kTlsCertFd = kListenFd + 1;  // with --http-tls-cert: the sealed memory files
 constexpr int kTlsKeyFd = kListenFd + 2;
 
-// A listening TCP socket on hp (SO_REUSEADDR; IP_FREEBIND: the page's address may be on ap0,
-// which can come up after sntpd).
-os::OsResult<os::Fd> listen_on(const os::HostPort& hp) {
-  auto addrs = os::resolve(hp, /*passive=*/true);
-  if (!addrs) return fail(addrs.error());
-  os::SocketAddress addr = addrs->front();
-  os::Fd fd(::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return os::errno_error("--http: cannot open a socket");
-  int yes = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  ::setsockopt(fd.get(), IPPROTO_IP, IP_FREEBIND, &yes, sizeof(yes));
-  if (::bind(fd.get(), addr.get(), addr.size()) != 0 || ::listen(fd.get(), kBacklog) != 0) {
-    return fail(os::Error{std::make_error_code(std::errc::address_not_available), ""});
-  }
-  return fd;
-}
-
 }  // namespace
 
 os::OsResult<std::unique_ptr<WebProcess>> WebProcess::bind(const HttpConfig& config, os::Clock& clock) {
@@ -44,19 +28,14 @@ os::OsResult<std::unique_ptr<WebProcess>> WebProcess::bind(const HttpConfig& con
   if (!hp) return fail(os::Error{hp.error().code, "--http: " + hp.error().message});
   if (hp->host.empty()) hp->host = "0.0.0.0";
   std::unique_ptr<WebProcess> p(new WebProcess(config, clock));
-  auto fd = listen_on(*hp);
+  auto fd = os::listen_tcp(*hp, kBacklog);
   if (!fd) {
     return fail(os::Error{
         std::make_error_code(std::errc::address_not_available),
         "--http: cannot bind " + config.listen + " (in use, not a local address, or no permission)"});
   }
   p->listen_ = std::move(*fd);
-  os::SocketAddress local;
-  socklen_t len = local.capacity();
-  ::getsockname(p->listen_.get(), local.get(), &len);
-  local.set_size(len);
-  p->address_ = hp->host.find(':') != std::string::npos ? fmt::format("[{}]:{}", hp->host, local.port())
-                                                        : fmt::format("{}:{}", hp->host, local.port());
+  p->address_ = os::listen_address(p->listen_.get(), hp->host);
   if (!p->web_.found()) {
     return fail(os::Error{std::make_error_code(std::errc::no_such_file_or_directory),
                           "--http: cannot find sntpd-web (not next to sntpd, nor " LANSYNC_WEB_BINARY ")"});
