@@ -239,6 +239,23 @@ make_cert() {
     -addext subjectAltName=DNS:pi.local,DNS:localhost,IP:127.0.0.1 -addext extendedKeyUsage=serverAuth 2>/dev/null
 }
 
+# make_ca NAME: a self-signed CA certificate and key, $WORK/NAME.crt and .key (for NTS servers).
+make_ca() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30 -nodes \
+    -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -subj "/CN=lansync test $1" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+
+# make_server_cert CA NAME [DAYS]: $WORK/server.crt and .key, for NAME and 127.0.0.1, signed by
+# make_ca's CA, valid for DAYS (30) from now.
+make_server_cert() {
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/server.key" \
+    -out "$WORK/server.csr" -subj "/CN=$2" 2>/dev/null
+  printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$2" >"$WORK/server.ext"
+  openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/$1.crt" -CAkey "$WORK/$1.key" -CAcreateserial \
+    -days "${3:-30}" -extfile "$WORK/server.ext" -out "$WORK/server.crt" 2>/dev/null
+}
+
 # served_check DESCRIPTION WANT_MS URL [CA_FILE]: the time served at URL/time (sntpd's or a
 # board's, over HTTPS with CA_FILE) minus this machine's clock at the middle of the
 # request is WANT_MS, within what the server claims (root_distance_ms; none while it

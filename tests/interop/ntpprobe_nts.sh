@@ -8,19 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
-# make_ca NAME: a self-signed CA certificate and key, $WORK/NAME.crt and .key.
-make_ca() {
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30 -nodes \
-    -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -subj "/CN=lansync test $1" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-}
 make_ca ca
 make_ca other-ca
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/server.key" \
-  -out "$WORK/server.csr" -subj /CN=ntp.test 2>/dev/null
-printf 'subjectAltName=DNS:ntp.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$WORK/server.ext"
-openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 30 \
-  -extfile "$WORK/server.ext" -out "$WORK/server.crt" 2>/dev/null
+make_server_cert ca ntp.test
 check "a server certificate signed by the private CA" openssl verify -CAfile "$WORK/ca.crt" "$WORK/server.crt"
 
 NTP_PORT=11123

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# sntpd following NTS servers (RFC 8915): `--upstream HOST nts` against chronyd's NTS server and
+# ntpsec's, each with a private CA and a certificate for 127.0.0.1 made here.  sntpd serves a
+# simulated clock 3 s off (the machine's clock is never touched), takes the NTS servers' time and
+# serves it: its own status says NTS authenticated with cookies held, and what it serves is within
+# its own stated error.  Its first key exchange cannot judge the certificate's dates (its clock is
+# not trusted yet); the first authenticated update makes a second, dates checked.  Then the
+# refusals: a CA that did not sign the certificate (no time taken, the key exchange's error in
+# the status); a chronyd restarted with new cookie keys (its kiss NTSN makes sntpd exchange keys
+# again); a chronyd restarted without NTS (no unauthenticated time taken: sntpd sends nothing
+# but NTS and the server becomes unreachable).
+source "$(dirname "$0")/lib.sh"
+enter_private_netns "$@"
+
+make_ca ca
+make_ca other-ca
+make_server_cert ca ntp.test
+
+NTP_PORT=11123
+KE_PORT=14460
+# chrony_nts NAME DUMPDIR: chronyd serving NTS on KE_PORT and NTP_PORT, its cookie keys in DUMPDIR.
+chrony_nts() {
+  mkdir -p "$WORK/$2"
+  chronyd_x "$1" "port $NTP_PORT" "bindaddress 127.0.0.1" "${CHRONY_SERVES[@]}" \
+    "ntsserverkey $WORK/server.key" "ntsservercert $WORK/server.crt" "ntsport $KE_PORT" "ntsdumpdir $WORK/$2"
+  wait_for_ntp "127.0.0.1:$NTP_PORT"
+  wait_until "$DEADLINE_S" bash -c "exec 3<>/dev/tcp/127.0.0.1/$KE_PORT" ||
+    failed "chronyd's NTS-KE port $KE_PORT never accepted a connection"
+}
+stop_last() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+chrony_nts chrony keys1
+CHRONY=$LAST_PID
+
+# nts_sntpd NAME PORT CA UPSTREAM: sntpd with an NTS upstream, serving a simulated clock 3 s behind
+# on 127.0.0.1:PORT, polling every second (--max-poll 0).
+nts_sntpd() {
+  start_sntpd "$1" -v --listen "127.0.0.1:$2" --clock simulated --simulated-offset -3 --max-poll 0 \
+    --state "$WORK/$1-state.json" --drift-file "" --nts-ca "$WORK/$3.crt" --upstream "$4" nts
+}
+status() { "$BIN/sntpd" status --json --control "$WORK/$1.sock" 2>/dev/null; }
+# nts FIELD NAME: the first upstream's nts.FIELD in NAME's status.
+nts() { status "$2" | jq -r ".upstreams[0].nts.$1"; }
+upstream() { status "$2" | jq -r ".upstreams[0].$1"; }
+authenticated() { [ "$(nts authenticated "$1")" = true ] && [ "$(nts cookies "$1")" -gt 0 ]; }
+exchanges_at_least() { [ "$(nts exchanges "$1")" -ge "$2" ]; }
+dates_checked() { [ "$(nts dates_checked "$1")" = true ]; }
+
+nts_sntpd good 12300 ca "127.0.0.1:$KE_PORT"
+check "chronyd: sntpd holds NTS keys and cookies" wait_until "$DEADLINE_S" authenticated good
+check "chronyd: the first key exchange did not check the certificate's dates (the clock not trusted yet)" \
+  grep -q "certificate dates not checked" "$WORK/good.log"
+wait_for_log good "following upstream" && pass "chronyd: sntpd follows its NTS upstream"
+check "chronyd: after the first update, a second key exchange, dates checked" \
+  wait_until "$DEADLINE_S" dates_checked good
+wait_for_ntp 127.0.0.1:12300 synchronized
+run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:12300
+check_offset "chronyd: sntpd serves chronyd's time (3 s corrected) within its own stated error" "$out" 0
+text=$("$BIN/sntpd" status --control "$WORK/good.sock")
+check "chronyd: sntpd status says 'nts : authenticated, N cookies'" \
+  grep -qE "^  nts +: authenticated, [1-8] cookies, last key exchange" <<<"$text"
+check "chronyd: no reply refused" [ "$(upstream 'rejected | add' good)" = 0 ]
+
+# A CA that did not sign the certificate: no keys, so nothing is sent and no time taken.
+nts_sntpd wrongca 12301 other-ca "127.0.0.1:$KE_PORT"
+wrong_error() { nts error wrongca | grep -q "certificate refused"; }
+check "wrong CA: the status shows the key exchange's error" wait_until "$DEADLINE_S" wrong_error
+echo "      $(nts error wrongca)"
+check "wrong CA: no keys, no cookies" [ "$(nts authenticated wrongca) $(nts cookies wrongca)" = "false 0" ]
+check "wrong CA: no reply ever reached it (reach 000)" [ "$(upstream reach wrongca)" = 000 ]
+check "wrong CA: sntpd does not follow it" bash -c "! grep -q 'following upstream' '$WORK/wrongca.log'"
+run_capture out "$BIN/ntpprobe" -o json -n 1 127.0.0.1:12301
+check "wrong CA: sntpd serves no time (unsynchronized: exit 3)" [ "$RC" -eq 3 ]
+
+# chronyd restarted with new cookie keys: our cookies are refused with NTSN, sntpd exchanges keys again.
+before=$(nts exchanges good)
+stop_last "$CHRONY"
+chrony_nts chrony2 keys2
+CHRONY=$LAST_PID
+wait_for_log good "refused our NTS cookie (NTSN)" && pass "new cookie keys: sntpd got the kiss NTSN"
+check "new cookie keys: a new key exchange followed ($before before)" \
+  wait_until "$DEADLINE_S" exchanges_at_least good $((before + 1))
+check "new cookie keys: NTSN counted" [ "$(nts naks good)" -ge 1 ]
+check "new cookie keys: authenticated again" wait_until "$DEADLINE_S" authenticated good
+
+# chronyd restarted without NTS: it does not answer NTS requests, sntpd sends nothing else.
+stop_last "$CHRONY"
+plain_start_s=$(date +%s.%N)
+chronyd_x plain "port $NTP_PORT" "bindaddress 127.0.0.1" "${CHRONY_SERVES[@]}"
+wait_for_ntp "127.0.0.1:$NTP_PORT"
+unreachable() { [ "$(upstream reach good)" = 000 ]; }
+check "without NTS: the server becomes unreachable to sntpd (no plain NTP fallback)" \
+  wait_until "$DEADLINE_S" unreachable
+ke_refused() { nts error good | grep -q "refused"; }
+check "without NTS: the cookies spent, the next key exchange fails and says why" wait_until "$DEADLINE_S" ke_refused
+echo "      $(nts error good)"
+plain=$(chronyc -h "$WORK/plain.sock" -n serverstats 2>/dev/null | sed -n 's/^NTP packets received *: //p')
+authd=$(chronyc -h "$WORK/plain.sock" -n serverstats 2>/dev/null | sed -n 's/^Authenticated NTP packets *: //p')
+echo "      chronyd without NTS received $plain NTP packets ($authd authenticated)"
+since_s=$(awk -v a="$plain_start_s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+age_s=$(upstream last_sample_age_s good)
+check "without NTS: no sample taken since chronyd lost NTS (last sample ${age_s} s old, ${since_s} s since)" \
+  awk -v a="$age_s" -v s="$since_s" 'BEGIN { exit !(a >= s) }'
+
+# ntpsec's NTS server: ntpd on port 123 of this namespace, NTS-KE on 4460, in orphan mode.
+if [ ! -x "$NTPSEC_NTPD" ]; then
+  echo "SKIP (part): ntpsec's ntpd is not unpacked at $NTPSEC_NTPD (scripts/install-deps.sh --test does it)"
+else
+  cat "$WORK/server.crt" "$WORK/ca.crt" >"$WORK/chain.crt"
+  printf '%s\n' "tos orphan 10 orphanwait 1" "driftfile $WORK/ntpsec.drift" "nts enable" \
+    "nts cert $WORK/chain.crt" "nts key $WORK/server.key" "nts cookie $WORK/ntpsec.cookies" >"$WORK/ntpsec.conf"
+  start ntpsec "$NTPSEC_NTPD" -n -c "$WORK/ntpsec.conf" -l "$WORK/ntpsec.ntpd.log"
+  wait_for_ntp 127.0.0.1:123 synchronized && pass "ntpsec: ntpd in orphan mode synchronizes"
+  wait_until "$DEADLINE_S" bash -c "exec 3<>/dev/tcp/127.0.0.1/4460" || failed "ntpsec's NTS-KE port never listened"
+  nts_sntpd ntpsec 12302 ca 127.0.0.1
+  check "ntpsec: sntpd holds NTS keys and cookies" wait_until "$DEADLINE_S" authenticated ntpsec
+  wait_for_log ntpsec "following upstream" && pass "ntpsec: sntpd follows its NTS upstream"
+  wait_for_ntp 127.0.0.1:12302 synchronized
+  run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:12302
+  check_offset "ntpsec: sntpd serves ntpd's time within its own stated error" "$out" 0
+  check "ntpsec: no reply refused" [ "$(upstream 'rejected | add' ntpsec)" = 0 ]
+fi
+
+finish
