@@ -57,6 +57,8 @@ wait_for_ntp 127.0.0.1:12300 synchronized
 run_capture out "$BIN/ntpprobe" -o json 127.0.0.1:12300
 check_offset "chronyd: sntpd serves chronyd's time (3 s corrected) within its own stated error" "$out" 0
 text=$("$BIN/sntpd" status --control "$WORK/good.sock")
+grep "NTS key exchange done" "$WORK/good.log" | sed 's/^/      /'
+grep -A3 "^Upstream" <<<"$text" | sed 's/^/      /'
 check "chronyd: sntpd status says 'nts : authenticated, N cookies'" \
   grep -qE "^  nts +: authenticated, [1-8] cookies, last key exchange" <<<"$text"
 check "chronyd: no reply refused" [ "$(upstream 'rejected | add' good)" = 0 ]
