@@ -1,11 +1,21 @@
 // ntp_loadgen: a bounded NTP load generator and a careful measuring client, for the benchmarks.
 //
 //   ntp_loadgen load SERVER:PORT --rate R --duration S [--clients N] [--keys FILE --key ID]
+//                                [--nts KE_ADDR:PORT --nts-ca FILE]
 //       sends client requests at R per second for S seconds (sendmmsg, in
 //       1 ms batches), from N distinct source addresses 127.1.x.y (IP_PKTINFO),
 //       and counts the valid replies (recvmmsg).  With a key, every request
 //       carries a MAC by it and only replies with a valid MAC by the same key
-//       count as valid.  Prints one JSON line.
+//       count as valid.  With --nts, one NTS key exchange first (TLS 1.3, the
+//       certificate checked against the CA file for 127.0.0.1); then every request
+//       carries a unique identifier of its own, the exchange's first cookie (a
+//       server keeps no record of the cookies it took: each request costs it the
+//       full work of a new one) and an authenticator by the client-to-server key,
+//       and only replies that echo the identifier and open with the
+//       server-to-client key count as valid.  Prints one JSON line.
+//   ntp_loadgen ke KE_ADDR:PORT --count N --nts-ca FILE
+//       runs N NTS key exchanges one after another (at most 120 s) and prints how
+//       many succeeded and how many per second, as one JSON line.
 //   ntp_loadgen probe SERVER:PORT --count N [--interval-ms M]
 //       sends N single requests M ms apart, each timed with T1 read just before
 //       the send and the kernel's receive timestamp as T4, and prints the
@@ -33,9 +43,14 @@
 #include <vector>
 
 #include "codec/ntp_packet.hpp"
+#include "codec/nts_packet.hpp"
 #include "core/exchange.hpp"
 #include "os/crypto_keys.hpp"
+#include "os/crypto_siv.hpp"
+#include "os/net_nts_ke.hpp"
+#include "os/random.hpp"
 #include "proto/auth.hpp"
+#include "proto/nts.hpp"
 
 namespace {
 
@@ -76,18 +91,54 @@ double arg_double(int argc, char** argv, const char* name, double fallback) {
   return text != nullptr ? std::atof(text) : fallback;
 }
 
-// A signing key for the requests (keys null: unsigned).
+// What an NTS key exchange gave: the two keys and the cookie every request carries.
+struct NtsSession {
+  lansync::os::SivKey c2s;
+  lansync::os::SivKey s2c;
+  lansync::codec::NtsCookie cookie;
+  uint8_t unique_id[lansync::codec::kNtsUniqueIdSize] = {};  // its first 8 bytes: the request's cookie
+};
+
+// A signing key for the requests (keys null: unsigned), or an NTS session (nts null: none).
 struct Signing {
   const lansync::proto::MacKeys* keys = nullptr;
   uint32_t key_id = 0;
+  NtsSession* nts = nullptr;
 };
 
-// Writes a request into out (room for a MAC); returns its size.
+// The unique identifier of the request whose transmit field is cookie.
+const uint8_t* unique_id_of(NtsSession& nts, uint64_t cookie) {
+  std::memcpy(nts.unique_id, &cookie, sizeof(cookie));
+  return nts.unique_id;
+}
+
+// Writes a request into out (room for a MAC or NTS's fields); returns its size.
 size_t make_request(uint8_t* out, size_t cap, uint64_t cookie, const Signing& sign = {}) {
   lansync::codec::NtpHeader h = lansync::proto::make_request_header(NtpTimestamp::from_raw(cookie));
   size_t size = lansync::codec::encode(h, out, cap);
   if (sign.keys != nullptr) size = lansync::proto::sign_packet(out, size, cap, sign.key_id, *sign.keys);
+  if (sign.nts != nullptr) {
+    uint8_t nonce[lansync::codec::kNtsNonceSize];
+    lansync::os::random_bytes(nonce, sizeof(nonce));
+    size = lansync::proto::append_nts_request(out, size, cap, unique_id_of(*sign.nts, cookie),
+                                              sign.nts->cookie, 0, nonce, sign.nts->c2s);
+  }
   return size;
+}
+
+// Whether a decoded reply is valid under sign: a MAC by the key, or NTS's authenticator.
+bool reply_valid(const uint8_t* data, const lansync::codec::PacketLayout& d, const Signing& sign) {
+  if (sign.keys != nullptr) {
+    lansync::proto::AuthCheck a = lansync::proto::check_auth(data, d, sign.keys);
+    return a.status == lansync::proto::AuthStatus::Ok && a.key_id == sign.key_id;
+  }
+  if (sign.nts != nullptr) {
+    static lansync::proto::NtsReply reply;  // one thread; its cookies are not kept
+    lansync::proto::check_nts_reply(data, d, unique_id_of(*sign.nts, d.header.origin.raw()), sign.nts->s2c,
+                                    &reply);
+    return reply.status == lansync::proto::NtsReplyStatus::Ok;
+  }
+  return true;
 }
 
 int load(const sockaddr_in& server, double rate, double duration_s, int clients, const Signing& sign) {
@@ -100,8 +151,8 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients,
   any.sin_family = AF_INET;
   if (bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) != 0) die("cannot bind");
 
-  static uint8_t out[kBatch][lansync::codec::kHeaderSize + lansync::codec::kMaxV3MacSize];
-  static uint8_t in[kBatch][128];
+  static uint8_t out[kBatch][lansync::proto::kMaxNtsRequestSize];
+  static uint8_t in[kBatch][2048];
   static char ctl[kBatch][CMSG_SPACE(sizeof(in_pktinfo))];
   mmsghdr sends[kBatch]{};
   mmsghdr recvs[kBatch]{};
@@ -127,11 +178,7 @@ int load(const sockaddr_in& server, double rate, double duration_s, int clients,
         ++received;
         auto d = lansync::codec::decode(in[i], recvs[i].msg_len);
         if (!d || d->header.mode != lansync::codec::Mode::Server || d->header.stratum == 0) continue;
-        if (sign.keys != nullptr) {
-          lansync::proto::AuthCheck a = lansync::proto::check_auth(in[i], *d, sign.keys);
-          if (a.status != lansync::proto::AuthStatus::Ok || a.key_id != sign.key_id) continue;
-        }
-        ++valid;
+        if (reply_valid(in[i], *d, sign)) ++valid;
       }
     }
   };
@@ -247,11 +294,61 @@ int probe(const sockaddr_in& server, int count, double interval_ms) {
   return 0;
 }
 
+// The NTS-KE server at text (ADDR:PORT, loopback), its certificate checked against ca_file.
+lansync::os::SocketAddress ke_address(const char* text) {
+  sockaddr_in a = parse_server(text);
+  return lansync::os::SocketAddress(reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+}
+
+lansync::os::NtsKeOptions ke_options(const char* ca_file) {
+  lansync::os::NtsKeOptions o;
+  o.server_name = "127.0.0.1";
+  o.ca_file = ca_file != nullptr ? ca_file : "";
+  return o;
+}
+
+// One key exchange: the session's keys and the first cookie; exits on failure.
+std::unique_ptr<NtsSession> nts_session(const char* ke, const char* ca_file) {
+  auto r = lansync::os::nts_key_exchange(ke_address(ke), ke_options(ca_file));
+  if (!r) die(r.error().message.c_str());
+  if (r->response->cookie_count == 0) die("the key exchange gave no cookie");
+  auto c2s = lansync::os::SivKey::create(r->c2s_key.data(), r->c2s_key.size());
+  auto s2c = lansync::os::SivKey::create(r->s2c_key.data(), r->s2c_key.size());
+  if (!c2s || !s2c) die("cannot make the AES-SIV keys");
+  auto s = std::make_unique<NtsSession>();
+  s->c2s = std::move(*c2s);
+  s->s2c = std::move(*s2c);
+  s->cookie = r->response->cookies[0];
+  lansync::os::random_bytes(s->unique_id, sizeof(s->unique_id));
+  return s;
+}
+
+// count key exchanges in a row, within 120 s.
+int key_exchanges(const char* ke, int count, const char* ca_file) {
+  auto address = ke_address(ke);
+  auto options = ke_options(ca_file);
+  int ok = 0, done = 0;
+  int64_t start = now_ns(CLOCK_MONOTONIC);
+  std::string last_error;
+  for (; done < count && now_ns(CLOCK_MONOTONIC) - start < 120'000'000'000; ++done) {
+    auto r = lansync::os::nts_key_exchange(address, options);
+    if (r) {
+      ++ok;
+    } else {
+      last_error = r.error().message;
+    }
+  }
+  double elapsed = static_cast<double>(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
+  std::printf("{\"count\":%d,\"ok\":%d,\"seconds\":%.3f,\"per_second\":%.1f,\"last_error\":\"%s\"}\n", done,
+              ok, elapsed, elapsed > 0 ? ok / elapsed : 0.0, last_error.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3)
-    die("usage: ntp_loadgen load|probe SERVER:PORT [options] (see the comment at the top of loadgen.cpp)");
+    die("usage: ntp_loadgen load|probe|ke SERVER:PORT [options] (see the comment at the top of loadgen.cpp)");
   sockaddr_in server = parse_server(argv[2]);
   if (std::strcmp(argv[1], "load") == 0) {
     double rate = std::clamp(arg_double(argc, argv, "--rate", 1000), 1.0, 2e6);
@@ -267,6 +364,11 @@ int main(int argc, char** argv) {
       if (!keys->find(sign.key_id, nullptr)) die(keys->why_missing(sign.key_id).c_str());
       sign.keys = keys.get();
     }
+    std::unique_ptr<NtsSession> nts;
+    if (const char* ke = arg_text(argc, argv, "--nts")) {
+      nts = nts_session(ke, arg_text(argc, argv, "--nts-ca"));
+      sign.nts = nts.get();
+    }
     return load(server, rate, duration, clients, sign);
   }
   if (std::strcmp(argv[1], "probe") == 0) {
@@ -274,5 +376,9 @@ int main(int argc, char** argv) {
     double interval = std::clamp(arg_double(argc, argv, "--interval-ms", 5), 0.0, 10000.0);
     return probe(server, count, interval);
   }
-  die("first argument: load or probe");
+  if (std::strcmp(argv[1], "ke") == 0) {
+    int count = static_cast<int>(std::clamp(arg_double(argc, argv, "--count", 100), 1.0, 10000.0));
+    return key_exchanges(argv[2], count, arg_text(argc, argv, "--nts-ca"));
+  }
+  die("first argument: load, probe or ke");
 }

@@ -28,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev libgnutls28-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev
+build_pkgs=(cmake g++ make pkg-config libcli11-dev libfmt-dev libsodium-dev libgnutls28-dev nettle-dev nlohmann-json3-dev libgtest-dev libcpp-httplib-dev libmicrohttpd-dev libssl-dev
   libmosquitto-dev)
 # libssl3, libcap2 and libbsd0 are what the unpacked ntpd links against; chromium
 # (with a font) renders driftlog's SVG chart for tests/interop/driftlog_plot.sh,

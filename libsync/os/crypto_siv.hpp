@@ -1,16 +1,17 @@
-// AEAD_AES_SIV_CMAC_256 (RFC 5297, NTS's AEAD 15) with GnuTLS, for the NTS exchange.
+// AEAD_AES_SIV_CMAC_256 (RFC 5297, NTS's AEAD 15) with nettle, for the NTS exchange.
 //
-// GnuTLS 3.7 calls it GNUTLS_CIPHER_AES_128_SIV: two AES-128 keys, 32 bytes in all, a 16-byte
-// synthetic IV placed before the ciphertext.  Its S2V takes one associated data string and the
-// nonce, which is NTS's use (RFC 8915 §5.6).  nettle, beneath GnuTLS, aborts on an empty nonce:
-// seal() and open() refuse one first.  The key lives in GnuTLS's cipher handle; the copy given is
-// not kept.
+// nettle (the crypto library beneath GnuTLS, and chrony's choice) names it siv_cmac_aes128: two
+// AES-128 keys, 32 bytes in all, a 16-byte synthetic IV placed before the ciphertext.  Its S2V
+// takes one associated data string and the nonce, which is NTS's use (RFC 8915 §5.6).  It is
+// not a TLS library, so the NTP server may link it (tests/checks/links.sh): the key exchange's
+// TLS runs elsewhere.  OpenSSL 3.0's SIV was not taken: it cannot seal an empty plaintext, which
+// is what an NTS request's authenticator seals.  nettle aborts on an empty nonce: seal() and
+// open() refuse one first.  The expanded key lives in the object, wiped when it goes.
 #pragma once
-
-#include <gnutls/crypto.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "os/error.hpp"
 #include "proto/nts.hpp"
@@ -22,11 +23,11 @@ inline constexpr size_t kSivKeySize = 32;
 // One AES-SIV-CMAC-256 key.
 class SivKey final : public proto::NtsAead {
  public:
-  // A key of kSivKeySize bytes; fails if GnuTLS has no AES-SIV.
+  // A key of kSivKeySize bytes.
   static OsResult<SivKey> create(const uint8_t* key, size_t key_size);
 
-  SivKey() = default;
-  SivKey(SivKey&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  SivKey();
+  SivKey(SivKey&& other) noexcept;
   SivKey& operator=(SivKey&& other) noexcept;
   SivKey(const SivKey&) = delete;
   SivKey& operator=(const SivKey&) = delete;
@@ -38,7 +39,8 @@ class SivKey final : public proto::NtsAead {
             size_t sealed_size, uint8_t* out, size_t cap, size_t* plain_size) const override;
 
  private:
-  gnutls_aead_cipher_hd_t handle_ = nullptr;
+  struct State;                   // nettle's context, kept out of this header
+  std::unique_ptr<State> state_;  // null: no key
 };
 
 }  // namespace lansync::os

@@ -2,7 +2,7 @@
 // a reply opened with the server-to-client key, the cookies it carries kept.
 //
 // The AEAD (AEAD_AES_SIV_CMAC_256) is behind NtsAead, a callback, so that this layer stays
-// freestanding: the os layer implements it with GnuTLS (os/crypto_siv.hpp).  A request is the
+// freestanding: the os layer implements it with nettle (os/crypto_siv.hpp).  A request is the
 // caller's 48-byte header, then a unique identifier (32 random bytes), one cookie, placeholders
 // asking for more, and the authenticator over all of it.  A reply counts only if it echoes the
 // identifier and its authenticator opens with the server-to-client key; its new cookies come out

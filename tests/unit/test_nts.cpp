@@ -29,7 +29,7 @@ using lansync::testing::server_reply;
 using Block = std::array<uint8_t, 16>;
 
 // RFC 5297's S2V and CTR written out from the RFC over GnuTLS's AES-CMAC and one-block AES, to
-// check GnuTLS's AES-SIV by an independent path (GnuTLS's S2V always takes one associated data
+// check nettle's AES-SIV by an independent path (its S2V always takes one associated data
 // string and a nonce, so the RFC's one-string vector A.1 is checked on this reference instead).
 Block cmac(const uint8_t* key, const Bytes& data) {
   Block out{};
@@ -97,7 +97,7 @@ TEST(AesSiv, ReferenceMatchesRfc5297A1Deterministic) {
             from_hex("85632d07c6e8f37f950acd320a2ecc9340c02b9690c4dc04daef7f6afe5c"));
 }
 
-TEST(AesSiv, GnuTlsSealsAsTheReferenceAndOpensItsOwn) {
+TEST(AesSiv, SealsAsTheReferenceAndOpensItsOwn) {
   auto rng = lansync::testing::seeded_rng();
   auto key = os::SivKey::create(kA1Key.data(), kA1Key.size());
   ASSERT_TRUE(key.ok()) << key.error().message;
