@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the tools link, checked on their ELF NEEDED lists:
 # - the NTP server links no HTTP, TLS, MQTT or compression library: HTTP is
-#   parsed by sntpd-web and MQTT spoken by sntpd-mqtt, processes of their own
+#   parsed by sntpd-web, MQTT spoken by sntpd-mqtt and NTS-KE's TLS by sntpd-nts, processes of their own
 #   (sntpd(8)), so that neither an HTTP client nor a broker can reach or exhaust
 #   the NTP service's memory;
 # - sntpd, ntpprobe and rtcset do not link libcrypto: for them it computes only
@@ -23,6 +23,7 @@ else
 fi
 readelf -d "$bin/sntpd-web" | grep -q 'libmicrohttpd' || { echo "FAIL  sntpd-web does not link libmicrohttpd"; status=1; }
 readelf -d "$bin/sntpd-mqtt" | grep -q 'libmosquitto' || { echo "FAIL  sntpd-mqtt does not link libmosquitto"; status=1; }
+readelf -d "$bin/sntpd-nts" | grep -q 'libgnutls' || { echo "FAIL  sntpd-nts does not link libgnutls"; status=1; }
 for tool in sntpd ntpprobe rtcset; do
   if needed "$tool" | grep -q '^libcrypto\.so'; then
     echo "FAIL  $tool links libcrypto (it should load it only for a SHA1 or AES128 key)"

@@ -100,9 +100,14 @@ plain=$(chronyc -h "$WORK/plain.sock" -n serverstats 2>/dev/null | sed -n 's/^NT
 authd=$(chronyc -h "$WORK/plain.sock" -n serverstats 2>/dev/null | sed -n 's/^Authenticated NTP packets *: //p')
 echo "      chronyd without NTS received $plain NTP packets ($authd authenticated)"
 since_s=$(awk -v a="$plain_start_s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
-age_s=$(upstream last_sample_age_s good)
-check "without NTS: no sample taken since chronyd lost NTS (last sample ${age_s} s old, ${since_s} s since)" \
-  awk -v a="$age_s" -v s="$since_s" 'BEGIN { exit !(a >= s) }'
+# No sample since then: none recent at all (null, the server unreachable), or one older than that.
+no_new_sample() {
+  status good | jq -e --argjson since "$since_s" \
+    '.upstreams[0] | (.last_sample_age_s == null and .reach == "000") or
+     (.last_sample_age_s != null and .last_sample_age_s >= $since)' >/dev/null
+}
+check "without NTS: no sample taken since chronyd lost NTS ($since_s s ago; last sample: $(upstream last_sample_age_s good))" \
+  no_new_sample
 
 # ntpsec's NTS server: ntpd on port 123 of this namespace, NTS-KE on 4460, in orphan mode.
 if [ ! -x "$NTPSEC_NTPD" ]; then

@@ -1,8 +1,10 @@
 // sntpd-nts client, supervised; see nts_helper.hpp.
 #include "upstream/nts_helper.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
+#include "os/clock.hpp"
 #include "os/ipc_seqpacket.hpp"
 #include "os/log.hpp"
 
@@ -38,11 +40,21 @@ void NtsHelper::start() {
 void NtsHelper::send_waiting() {
   while (channel_.get() >= 0 && sent_ < queue_.size()) {
     if (!os::nts::send(channel_.get(), queue_[sent_])) return;  // full: the next round
-    ++sent_;
+    if (sent_++ == 0) answer_due_mono_ns_ = os::monotonic_ns() + kHungNs;
   }
 }
 
+int64_t NtsHelper::next_due_ns() const {
+  return queue_.empty() ? INT64_MAX : std::min(helper_.restart_due_mono_ns(), answer_due_mono_ns_);
+}
+
 void NtsHelper::tick(int64_t now_mono_ns) {
+  if (sent_ > 0 && answer_due_mono_ns_ <= now_mono_ns) {
+    os::log::warn(
+        "nts: sntpd-nts (pid {}) did not answer a key exchange for {} s; killing and starting it again",
+        helper_.pid(), kHungNs / 1'000'000'000);
+    gone();
+  }
   if (!queue_.empty() && !helper_.running() && helper_.restart_due_mono_ns() <= now_mono_ns) start();
   send_waiting();
 }
@@ -57,6 +69,7 @@ void NtsHelper::gone() {
   }
   queue_.clear();
   sent_ = 0;
+  answer_due_mono_ns_ = INT64_MAX;
 }
 
 std::vector<std::pair<uint32_t, os::nts::KeAnswer>> NtsHelper::take() {
@@ -77,6 +90,7 @@ std::vector<std::pair<uint32_t, os::nts::KeAnswer>> NtsHelper::take() {
       if (queue_[k].id != m->id) continue;
       queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(k));
       --sent_;
+      answer_due_mono_ns_ = sent_ > 0 ? os::monotonic_ns() + kHungNs : INT64_MAX;
       answers_.emplace_back(m->id, std::move(m->answer));
       break;
     }

@@ -5,7 +5,9 @@
 // as a user of its own (_lansync-nts, else sntpd's) without capabilities, and started again with
 // its backoff when it exits.  Requests go over the channel (os/ipc_nts_client.hpp) as they come;
 // the helper runs them one at a time and answers each with its id.  Those it had not answered
-// when it exited are answered here with an error, so that no server waits for ever.  Everything
+// when it exited are answered here with an error, so that no server waits for ever; a helper that
+// leaves a request unanswered for kHungNs (each exchange is bounded far below) is killed and
+// started again the same way.  Everything
 // runs in the event loop's thread and never blocks on the helper.
 #pragma once
 
@@ -32,6 +34,9 @@ struct NtsConfig {
 
 class NtsHelper {
  public:
+  // How long the helper may leave the oldest request sent unanswered.
+  static constexpr int64_t kHungNs = 60'000'000'000;
+
   explicit NtsHelper(const NtsConfig& config);
   NtsHelper(const NtsHelper&) = delete;
   NtsHelper& operator=(const NtsHelper&) = delete;
@@ -42,9 +47,9 @@ class NtsHelper {
   std::vector<std::pair<uint32_t, os::nts::KeAnswer>> take();
   // The channel's descriptor, or -1 while the helper is down.
   int fd() const { return channel_.get(); }
-  // When the helper is due to start again (monotonic ns), or INT64_MAX.
-  int64_t next_due_ns() const { return queue_.empty() ? INT64_MAX : helper_.restart_due_mono_ns(); }
-  // Starts the helper if it is due, and sends what waits.
+  // When the helper is due to start again, or to be found hung (monotonic ns), or INT64_MAX.
+  int64_t next_due_ns() const;
+  // Starts the helper if it is due, kills one found hung, and sends what waits.
   void tick(int64_t now_mono_ns);
   // Messages from the helper dropped as malformed.
   uint64_t dropped() const { return dropped_; }
@@ -58,8 +63,9 @@ class NtsHelper {
   ChildProcess helper_;
   os::Fd channel_;
   uint32_t next_id_ = 1;
-  std::vector<os::nts::Message> queue_;  // asked, not yet answered (sent or waiting to be)
-  size_t sent_ = 0;                      // of queue_, the first sent_ are with the helper
+  std::vector<os::nts::Message> queue_;     // asked, not yet answered (sent or waiting to be)
+  size_t sent_ = 0;                         // of queue_, the first sent_ are with the helper
+  int64_t answer_due_mono_ns_ = INT64_MAX;  // the oldest request sent is late after this
   std::vector<std::pair<uint32_t, os::nts::KeAnswer>> answers_;
   std::vector<uint8_t> buf_;
   uint64_t dropped_ = 0;

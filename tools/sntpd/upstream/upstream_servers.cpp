@@ -140,11 +140,11 @@ void UpstreamServers::nts_round(int64_t now_mono, bool clock_trusted, int64_t no
 
 void UpstreamServers::take_exchange(UpstreamPeer& p, const os::nts::KeAnswer& a, int64_t now_mono,
                                     int64_t now_ns) {
-  const std::string& name = names_[p.name()].text;
+  std::string name = names_[p.name()].text;
+  if (name != p.address().to_string()) name += " (" + p.address().to_string() + ")";
   auto ntp = p.nts()->take(a, now_mono, now_ns);
   if (!ntp) {
-    os::log::warn("upstream {} ({}): NTS key exchange failed: {}", name, p.address().to_string(),
-                  p.nts()->snapshot().error);
+    os::log::warn("upstream {}: NTS key exchange failed: {}", name, p.nts()->snapshot().error);
     return;
   }
   if (auto st = p.reconnect(*ntp); !st) {
@@ -152,8 +152,8 @@ void UpstreamServers::take_exchange(UpstreamPeer& p, const os::nts::KeAnswer& a,
     return;
   }
   os::log::info(
-      "upstream {} ({}): NTS key exchange done, {} cookies, NTP server {}{}", name, p.address().to_string(),
-      a.cookies.size(), ntp->to_string(),
+      "upstream {}: NTS key exchange done, {} cookies, NTP server {}{}", name, a.cookies.size(),
+      ntp->to_string(),
       p.nts()->snapshot().dates_checked ? "" : " (certificate dates not checked: clock not trusted yet)");
 }
 
