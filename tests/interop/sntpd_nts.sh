@@ -74,6 +74,31 @@ check "wrong CA: sntpd does not follow it" bash -c "! grep -q 'following upstrea
 run_capture out "$BIN/ntpprobe" -o json -n 1 127.0.0.1:12301
 check "wrong CA: sntpd serves no time (unsynchronized: exit 3)" [ "$RC" -eq 3 ]
 
+# A certificate that expired 30 days ago (made with the clock 60 days back), on a second chronyd:
+# the first key exchange cannot judge dates and succeeds, the first update it authenticates makes
+# one with the dates checked against the corrected clock, which refuses it: its keys are dropped.
+mv "$WORK/server.crt" "$WORK/valid.crt"
+mv "$WORK/server.key" "$WORK/valid.key"
+faketime -f "-60d" bash -c "$(declare -f make_server_cert); WORK=$WORK make_server_cert ca ntp.test 30"
+check "a certificate that expired 30 days ago" bash -c "! openssl x509 -checkend 0 -noout -in '$WORK/server.crt'"
+mkdir -p "$WORK/keys3"
+chronyd_x expired "port 11124" "bindaddress 127.0.0.1" "${CHRONY_SERVES[@]}" "ntsserverkey $WORK/server.key" \
+  "ntsservercert $WORK/server.crt" "ntsport 14461" "ntsdumpdir $WORK/keys3"
+EXPIRED=$LAST_PID
+wait_until "$DEADLINE_S" bash -c "exec 3<>/dev/tcp/127.0.0.1/14461" || failed "the expired chronyd's KE port never listened"
+mv "$WORK/valid.crt" "$WORK/server.crt"
+mv "$WORK/valid.key" "$WORK/server.key"
+nts_sntpd expired 12303 ca "127.0.0.1:14461"
+wait_for_log expired "certificate dates not checked: clock not trusted yet" &&
+  pass "expired: the first key exchange, dates not checked, succeeds"
+expired_refused() { nts error expired | grep -q "not valid at the time checked"; }
+check "expired: once the clock is corrected, the dates are checked and the certificate refused" \
+  wait_until "$DEADLINE_S" expired_refused
+echo "      $(nts error expired)"
+check "expired: its keys dropped (no cookies, not authenticated)" \
+  [ "$(nts authenticated expired) $(nts cookies expired)" = "false 0" ]
+stop_last "$EXPIRED"
+
 # chronyd restarted with new cookie keys: our cookies are refused with NTSN, sntpd exchanges keys again.
 before=$(nts exchanges good)
 stop_last "$CHRONY"
