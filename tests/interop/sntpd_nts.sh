@@ -6,9 +6,11 @@
 # its own stated error.  Its first key exchange cannot judge the certificate's dates (its clock is
 # not trusted yet); the first authenticated update makes a second, dates checked.  Then the
 # refusals: a CA that did not sign the certificate (no time taken, the key exchange's error in
-# the status); a chronyd restarted with new cookie keys (its kiss NTSN makes sntpd exchange keys
-# again); a chronyd restarted without NTS (no unauthenticated time taken: sntpd sends nothing
-# but NTS and the server becomes unreachable).
+# the status); a certificate that expired (taken while the clock is not trusted, refused by the
+# exchange the first update makes due); a chronyd restarted with new cookie keys (its kiss NTSN
+# makes sntpd exchange keys again); a chronyd restarted without NTS (no unauthenticated time
+# taken: sntpd sends nothing but NTS and the server becomes unreachable).  A pool name gives two
+# NTS servers, each with a key exchange of its own.
 source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 
@@ -133,6 +135,30 @@ no_new_sample() {
 }
 check "without NTS: no sample taken since chronyd lost NTS ($since_s s ago; last sample: $(upstream last_sample_age_s good))" \
   no_new_sample
+
+# A pool: ntspool.test (this test's hosts file) gives two addresses, each a chronyd with NTS on
+# it; each address gets a key exchange of its own, the certificate checked against the name.
+printf '127.0.0.1 localhost\n127.0.0.1 ntspool.test\n127.0.0.3 ntspool.test\n' >"$WORK/hosts"
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$WORK/resolv.conf"
+mount --bind "$WORK/hosts" /etc/hosts
+mount --bind "$WORK/resolv.conf" /etc/resolv.conf
+make_server_cert ca ntspool.test
+for a in 1 3; do
+  mkdir -p "$WORK/pool$a"
+  chronyd_x "pool$a" "port 11125" "bindaddress 127.0.0.$a" "allow 127.0.0.0/8" "local stratum 10" \
+    "ntsserverkey $WORK/server.key" "ntsservercert $WORK/server.crt" "ntsport 14462" "ntsdumpdir $WORK/pool$a"
+  wait_until "$DEADLINE_S" bash -c "exec 3<>/dev/tcp/127.0.0.$a/14462" || failed "pool chronyd $a: no KE port"
+done
+nts_sntpd pool 12304 ca ntspool.test:14462
+both_authenticated() {
+  status pool | jq -e '[.upstreams[] | select(.server == "ntspool.test:14462" and .nts.authenticated)] |
+    map(.address) | sort == ["127.0.0.1:14462", "127.0.0.3:14462"]' >/dev/null
+}
+check "pool: both addresses of ntspool.test hold NTS keys, each from its own key exchange" \
+  wait_until "$DEADLINE_S" both_authenticated
+check "pool: two key exchanges, one per address" \
+  [ "$(grep -c 'upstream ntspool.test:14462 (127.0.0.[13]:14462): NTS key exchange done' "$WORK/pool.log")" -ge 2 ]
+wait_for_log pool "following upstream" && pass "pool: sntpd follows them"
 
 # ntpsec's NTS server: ntpd on port 123 of this namespace, NTS-KE on 4460, in orphan mode.
 if [ ! -x "$NTPSEC_NTPD" ]; then
