@@ -75,6 +75,7 @@ TEST(SntpdNtsLink, TheFirstExchangeSkipsTheDatesOfAnUntrustedClockAndTheAnswerNa
   EXPECT_TRUE(link.ready());
   EXPECT_EQ(link.snapshot().cookies, 8);
   EXPECT_FALSE(link.snapshot().dates_checked);
+  EXPECT_EQ(link.snapshot().ntp_server, "192.0.2.9:11123");
 }
 
 TEST(SntpdNtsLink, AKissNtsnEchoingOurIdentifierMakesANewExchangeDueAtOnce) {

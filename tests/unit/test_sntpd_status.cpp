@@ -359,7 +359,7 @@ TEST(SntpdStatus, NtsServers) {
   StatusSnapshot s = synchronized_snapshot();
   UpstreamSnapshot good = s.upstreams[0];
   good.server = "nts.example";
-  good.nts = NtsSnapshot{true, 7, kNow - 60 * kS, true, "", 2, 1};
+  good.nts = NtsSnapshot{true, 7, kNow - 60 * kS, true, "", 2, 1, "192.0.2.1:123"};
   UpstreamSnapshot refused = s.upstreams[1];
   refused.server = "bad.example";
   refused.nts = NtsSnapshot{false, 0, {}, false, "certificate refused: issuer unknown", 0, 0};
@@ -378,6 +378,9 @@ TEST(SntpdStatus, NtsServers) {
                    static_cast<double>(kNow - 60 * kS) / 1e9);
   EXPECT_TRUE(j["upstreams"][0]["nts"]["error"].is_null());
   EXPECT_EQ(j["upstreams"][0]["nts"]["naks"], 1);
+  EXPECT_EQ(j["upstreams"][0]["nts"]["ntp_server"], "192.0.2.1:123");
+  EXPECT_TRUE(j["upstreams"][1]["nts"]["ntp_server"].is_null());
+  EXPECT_NE(text.find(", NTP server 192.0.2.1:123\n"), std::string::npos);
   EXPECT_EQ(j["upstreams"][1]["nts"]["error"], "certificate refused: issuer unknown");
   EXPECT_TRUE(j["upstreams"][1]["nts"]["last_exchange_unix"].is_null());
   EXPECT_TRUE(j["upstreams"][2]["nts"].is_null());  // a server without NTS

@@ -411,7 +411,11 @@ void choose_nts_user(const Options& opt, const std::string& user, NtsConfig& nc)
   bool used = std::find(opt.upstream.begin(), opt.upstream.end(), "nts") != opt.upstream.end();
   if (::geteuid() != 0 || !used) return;
   nc.user = os::user_ids(kNtsUser);
-  if (nc.user) nc.user_name = kNtsUser;
+  if (nc.user) {
+    nc.user_name = kNtsUser;
+  } else {
+    os::log::info("nts: no user {}: sntpd-nts runs as {}, sntpd's own user", kNtsUser, user);
+  }
 }
 
 // The --temperature sensor, opened now (as root: a DS3231's I2C bus is root's), when sntpd

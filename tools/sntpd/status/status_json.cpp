@@ -77,6 +77,7 @@ ordered_json nts_json(const NtsSnapshot& n) {
   o["error"] = n.error.empty() ? ordered_json(nullptr) : ordered_json(n.error);
   o["exchanges"] = n.exchanges;
   o["naks"] = n.naks;
+  o["ntp_server"] = n.ntp_server.empty() ? ordered_json(nullptr) : ordered_json(n.ntp_server);
   return o;
 }
 

@@ -126,6 +126,7 @@ struct NtsSnapshot {
   std::string error;           // why the last key exchange failed; "" when it succeeded
   uint64_t exchanges = 0;      // key exchanges that succeeded
   uint64_t naks = 0;           // Kiss-o'-Death NTSN: our cookie refused
+  std::string ntp_server;      // the NTP server the last key exchange named ("ADDRESS:PORT"); "" before one
 };
 
 struct UpstreamSnapshot {

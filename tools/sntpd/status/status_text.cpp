@@ -86,6 +86,7 @@ void nts_line(Out out, const NtsSnapshot& n) {
   std::string exchange =
       n.last_exchange_ns ? "last key exchange " + utc_text(*n.last_exchange_ns) : "no key exchange yet";
   if (n.last_exchange_ns && !n.dates_checked) exchange += " (certificate dates not checked)";
+  if (!n.ntp_server.empty()) exchange += ", NTP server " + n.ntp_server;
   fmt::format_to(out, "  nts            : {}, {} cookies, {}{}\n",
                  n.authenticated ? "authenticated" : "no keys", n.cookies, exchange,
                  n.error.empty() ? "" : "; key exchange failed: " + n.error);

@@ -61,6 +61,7 @@ std::optional<os::SocketAddress> NtsLink::take(const os::nts::KeAnswer& a, int64
   schedule_.succeeded(asked_dates_checked_, now_mono_ns);
   last_exchange_ns_ = now_ns;
   ++exchanges_;
+  ntp_server_ = ntp->front().to_string();
   return ntp->front();
 }
 
@@ -102,6 +103,7 @@ NtsSnapshot NtsLink::snapshot() const {
   n.error = error_;
   n.exchanges = exchanges_;
   n.naks = naks_;
+  n.ntp_server = ntp_server_;
   return n;
 }
 

@@ -74,6 +74,7 @@ class NtsLink {
   uint32_t waiting_ = 0;
   bool asked_dates_checked_ = false;
   std::optional<int64_t> last_exchange_ns_;
+  std::string ntp_server_;  // the NTP server the last exchange named
   std::string error_;
   uint64_t exchanges_ = 0;
   uint64_t naks_ = 0;
