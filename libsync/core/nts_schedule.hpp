@@ -5,10 +5,10 @@
 // is due at start; again at once when the server refuses our cookie (a Kiss-o'-Death NTSN that
 // echoes our identifier) or the jar runs empty; again daily (kNtsRefreshNs, as chrony's refresh),
 // the old keys used until the new ones come; after a failure, from kNtsRetryFirstNs doubling to
-// kNtsRetryMaxNs.  The certificate's dates (nts_cert_time): judged against sntpd's own clock once
-// that clock follows its upstream servers (its first correction made); before that they cannot
-// be judged and are not checked, and the first update authenticated by such keys makes a new
-// exchange due at once, with the dates checked against the clock it corrected (chrony's
+// kNtsRetryMaxNs.  The certificate's dates (nts_cert_time): judged against sntpd's own clock while
+// that clock is trusted (sntpd serves synchronized time, or its servers corrected it); otherwise
+// they cannot be judged and are not checked, and the first update authenticated by such keys makes a
+// new exchange due at once, with the dates checked against the clock it corrected (chrony's
 // nocerttimecheck idea).  If that exchange fails, the keys of the unchecked one are dropped.
 // Pure: every time comes in as a parameter (monotonic ns).
 #pragma once
@@ -29,7 +29,7 @@ struct NtsCertTime {
   int64_t at_s = 0;          // check_dates: the time they are judged at (Unix s)
 };
 
-// The rule above: clock_trusted (sntpd follows its upstream servers), now_ns its clock (Unix ns).
+// The rule above: clock_trusted (the time served is trusted), now_ns its clock (Unix ns).
 NtsCertTime nts_cert_time(bool clock_trusted, int64_t now_ns);
 
 class NtsSchedule {

@@ -99,6 +99,16 @@ check "expired: once the clock is corrected, the dates are checked and the certi
 echo "      $(nts error expired)"
 check "expired: its keys dropped (no cookies, not authenticated)" \
   [ "$(nts authenticated expired) $(nts cookies expired)" = "false 0" ]
+# The same on a right clock (sntpd serves it as synchronized from the start, --local-stratum): the
+# dates are checked at the first key exchange, which refuses it; no time is taken from it.
+start_sntpd rightclock -v --listen 127.0.0.1:12305 --clock simulated --local-stratum 12 --max-poll 0 \
+  --state "$WORK/rightclock-state.json" --drift-file "" --nts-ca "$WORK/ca.crt" --upstream 127.0.0.1:14461 nts
+right_refused() { nts error rightclock | grep -q "not valid at the time checked"; }
+check "expired, right clock: the first key exchange checks the dates and refuses it" \
+  wait_until "$DEADLINE_S" right_refused
+check "expired, right clock: no exchange succeeded, no keys, no reply (reach 000)" \
+  [ "$(nts exchanges rightclock) $(nts authenticated rightclock) $(upstream reach rightclock)" = "0 false 000" ]
+check "expired, right clock: not followed" bash -c "! grep -q 'following upstream' '$WORK/rightclock.log'"
 stop_last "$EXPIRED"
 
 # chronyd restarted with new cookie keys: our cookies are refused with NTSN, sntpd exchanges keys again.

@@ -72,7 +72,7 @@ std::optional<UpstreamAction> Upstreams::poll_once(core::Beneath beneath) {
   receivers_.read({clock_, sources_, follower_}, servers_.peers(), mono_now_ns);
   if (follower_.slew_due_ns() <= mono_now_ns) return follower_.end_slew(mono_now_ns);
   servers_.take_answers({clock_, sources_, follower_}, mono_now_ns);
-  servers_.nts_round(mono_now_ns, follower_.synced(), clock_.now_ns());
+  servers_.nts_round(mono_now_ns, follower_.synced() || clock_trusted_.load(), clock_.now_ns());
   for (size_t i = 0; i < servers_.peers(); ++i) {
     if (auto a = receive(i)) return a;  // the next call reads on from here
     if (sources_[i].next_poll_ns() > mono_now_ns) continue;

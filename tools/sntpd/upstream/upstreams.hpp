@@ -22,6 +22,7 @@
 // (which the workers do).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,6 +97,10 @@ class Upstreams {
   // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
   int64_t next_due_ns() const;
 
+  // Whether sntpd serves synchronized time now (its reference, whichever it is, trusted): NTS
+  // certificates' dates are then judged against its clock (core::nts_cert_time), as they are once
+  // the servers corrected it.  Thread-safe.
+  void set_clock_trusted(bool trusted) { clock_trusted_.store(trusted); }
   // True once sntpd corrects the clock itself (the kernel status is then ours).
   bool controls_clock() const { return config_.clock_control && !empty(); }
   // The selection, the reference the servers give and whether the clock follows them.
@@ -126,6 +131,7 @@ class Upstreams {
   UpstreamReceivers receivers_;
   std::vector<core::UpstreamSource> sources_;
   UpstreamFollower follower_;
+  std::atomic<bool> clock_trusted_{false};  // set_clock_trusted's
 };
 
 }  // namespace lansync::sntpd
