@@ -19,10 +19,12 @@ uint32_t NtsHelper::ask(os::nts::KeRequest q) {
   m.id = next_id_++;
   m.request = std::move(q);
   m.request.ca_file = config_.ca_file;
+  const uint32_t id = m.id;
   queue_.push_back(std::move(m));
+  // start() may fail and answer every request asked (gone()): the id is kept before.
   if (channel_.get() < 0 && !helper_.running() && helper_.restart_due_mono_ns() == INT64_MAX) start();
   send_waiting();
-  return queue_.back().id;
+  return id;
 }
 
 void NtsHelper::start() {
