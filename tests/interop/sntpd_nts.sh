@@ -18,6 +18,18 @@ make_ca ca
 make_ca other-ca
 make_server_cert ca ntp.test
 
+# Usage errors, said at start (exit 2; after the simulated clock's own line): nothing to wait for.
+usage=(--clock simulated --listen 127.0.0.1:12399 --control "$WORK/usage.sock" --state "" --drift-file "")
+usage_error() {  # DESCRIPTION WANT ARGS...
+  local desc=$1 want=$2
+  shift 2
+  expect_exit 2 "$desc" "$BIN/sntpd" "${usage[@]}" "$@"
+  check "$desc: says '$want'" grep -qF -- "$want" "$WORK/last.err"
+}
+usage_error "--nts-ca that is not a file" "is not a file" --nts-ca "$WORK/none.pem" --upstream 127.0.0.1 nts
+usage_error "'key' and 'nts' for one server" "without 'nts'" --upstream 127.0.0.1 nts key 1
+usage_error "'nts' before any server" "must follow" --upstream nts
+
 NTP_PORT=11123
 KE_PORT=14460
 # chrony_nts NAME DUMPDIR: chronyd serving NTS on KE_PORT and NTP_PORT, its cookie keys in DUMPDIR.

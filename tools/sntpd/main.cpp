@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -374,6 +375,11 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
   auto specs = parse_upstreams(opt.upstream);
   if (!specs) {
     os::log::error("{}", specs.error().message);
+    return kUsage;
+  }
+  // sntpd-nts reads it at each key exchange: a file that is not there is a mistake to say now.
+  if (std::error_code ec; !opt.nts_ca.empty() && !std::filesystem::is_regular_file(opt.nts_ca, ec)) {
+    os::log::error("--nts-ca: {} is not a file", os::shown(opt.nts_ca));
     return kUsage;
   }
   for (const UpstreamSpec& spec : *specs) {
