@@ -200,6 +200,9 @@ class UpstreamSource {
   // the correction in progress were done, and judged by rules (on_sample).
   SourceAction receive(const uint8_t* data, size_t size, int64_t t4_ns, int64_t now_mono_ns,
                        const SampleRules& rules, int64_t slew_remaining_ns);
+  // A datagram its driver refused before receive() (an NTS reply that does not authenticate, or
+  // answers no request): counted as status says (NotOurs: a stray; BadMac, Unauthenticated: a forgery).
+  SourceAction refuse(proto::ReplyStatus status);
   // Timer of a source whose samples come from a device (a GPS receiver, its pulse), not replies:
   // its poll at now_mono_ns (monotonic), with the reading that came since the last (none: no reading),
   // judged by rules (on_sample).

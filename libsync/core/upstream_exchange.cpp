@@ -63,6 +63,18 @@ SourceAction UpstreamSource::receive(const uint8_t* data, size_t size, int64_t t
   return b;
 }
 
+SourceAction UpstreamSource::refuse(proto::ReplyStatus status) {
+  SourceAction a;
+  a.status = status;
+  a.event = SourceEvent::Ignored;
+  if (status == proto::ReplyStatus::NotOurs) ++rejected_[index(Rejection::Stray)];
+  if (!proto::is_forgery(status)) return a;
+  problem_ = proto::describe(status);
+  ++rejected_[index(status == proto::ReplyStatus::BadMac ? Rejection::BadMac : Rejection::Unauthenticated)];
+  a.event = SourceEvent::Forged;
+  return a;
+}
+
 SourceAction UpstreamSource::answer(const proto::ClientReply& reply, int64_t t4_ns, int64_t now_mono_ns,
                                     const SampleRules& rules, int64_t slew_remaining_ns) {
   SourceAction a;

@@ -2,7 +2,6 @@
 #include "flow/nts_client.hpp"
 
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <vector>
 
@@ -12,16 +11,10 @@
 #include "os/net_nts_ke.hpp"
 #include "os/net_udp.hpp"
 #include "os/random.hpp"
-#include "proto/nts.hpp"
+#include "proto/nts_session.hpp"
 
 namespace lansync::flow {
 namespace {
-
-// A request sent: its transmit field (the cookie the reply's origin echoes) and its identifier.
-struct Sent {
-  codec::NtpTimestamp transmit;
-  std::array<uint8_t, codec::kNtsUniqueIdSize> unique_id{};
-};
 
 // The burst to the NTP server the key exchange named.
 struct NtsPeer {
@@ -29,8 +22,7 @@ struct NtsPeer {
   core::ServerProbe probe;
   os::SivKey c2s;
   os::SivKey s2c;
-  proto::NtsCookieJar jar;
-  std::vector<Sent> sent;
+  proto::NtsSession session;  // the cookies and the requests in flight
   os::SocketAddress address;  // the NTP server's
 };
 
@@ -51,13 +43,11 @@ void send_request(os::Clock& clock, NtsPeer& p, int64_t now_mono_ns) {
   uint8_t buf[proto::kMaxNtsRequestSize];
   size_t size = p.probe.write_request(now_mono_ns, cookie, buf, sizeof(buf));
   if (size == 0) return;
-  Sent s{codec::load_timestamp(buf + codec::kTransmitOffset), {}};
-  os::random_bytes(s.unique_id.data(), s.unique_id.size());
+  uint8_t unique_id[codec::kNtsUniqueIdSize];
+  os::random_bytes(unique_id, sizeof(unique_id));
   uint8_t nonce[codec::kNtsNonceSize];
   os::random_bytes(nonce, sizeof(nonce));
-  codec::NtsCookie nts_cookie;
-  p.jar.take(&nts_cookie);
-  size = proto::append_nts_request(buf, size, sizeof(buf), s.unique_id.data(), nts_cookie, 0, nonce, p.c2s);
+  size = p.session.seal_request(buf, size, sizeof(buf), unique_id, nonce, p.c2s);
   if (size == 0) {
     p.probe.network_error("cannot seal the NTS request");
     return;
@@ -69,7 +59,6 @@ void send_request(os::Clock& clock, NtsPeer& p, int64_t now_mono_ns) {
     return;
   }
   p.probe.sent(t1_ns);
-  p.sent.push_back(s);
 }
 
 // Checks a datagram's NTS fields against the request whose cookie it echoes; only an
@@ -77,21 +66,9 @@ void send_request(os::Clock& clock, NtsPeer& p, int64_t now_mono_ns) {
 void receive(NtsPeer& p, const uint8_t* data, size_t size, int64_t t4_ns) {
   auto layout = codec::decode(data, size);
   if (!layout) return;
-  const codec::NtpTimestamp origin = layout->header.origin;
-  auto it = std::find_if(p.sent.begin(), p.sent.end(), [&](const Sent& s) {
-    return s.transmit.seconds == origin.seconds && s.transmit.fraction == origin.fraction;
-  });
-  if (it == p.sent.end()) return;  // not an answer to us
-  auto reply = std::make_unique<proto::NtsReply>();
-  proto::check_nts_reply(data, *layout, it->unique_id.data(), p.s2c, reply.get());
-  switch (reply->status) {
-    case proto::NtsReplyStatus::Ok:
-      p.sent.erase(it);  // answered: a copy of the reply (a replay) brings no cookie twice
-      for (size_t i = 0; i < reply->cookie_count; ++i) p.jar.put(reply->cookies[i]);
-      p.probe.receive(data, size, t4_ns);
-      return;
+  switch (p.session.judge_reply(data, *layout, p.s2c)) {
+    case proto::NtsReplyStatus::Ok: p.probe.receive(data, size, t4_ns); return;
     case proto::NtsReplyStatus::Nak:
-      p.sent.erase(it);
       p.probe.receive(data, size, t4_ns);  // a Kiss-o'-Death NTSN: the probe keeps its code
       p.probe.stop_sending();              // our cookies are no longer taken: a new key exchange is needed
       return;
@@ -132,10 +109,10 @@ void run_burst(os::Clock& clock, NtsPeer& p, int64_t timeout_ns) {
   for (int pass = 0; pass < 100'000; ++pass) {
     const int64_t now_mono_ns = os::monotonic_ns();
     if (now_mono_ns >= deadline_mono_ns) break;
-    if (p.jar.count() > 0 && p.probe.due(now_mono_ns)) send_request(clock, p, now_mono_ns);
+    if (p.session.cookies() > 0 && p.probe.due(now_mono_ns)) send_request(clock, p, now_mono_ns);
     if (p.probe.finished()) break;
     int64_t next_mono_ns =
-        p.jar.count() > 0 ? std::min(p.probe.next_send_ns(), deadline_mono_ns) : deadline_mono_ns;
+        p.session.cookies() > 0 ? std::min(p.probe.next_send_ns(), deadline_mono_ns) : deadline_mono_ns;
     if (!os::wait_readable(fds, std::max<int64_t>(0, next_mono_ns - os::monotonic_ns()), &ready)) break;
     if (ready[0]) read_replies(clock, p);
   }
@@ -155,15 +132,11 @@ os::OsResult<std::unique_ptr<NtsPeer>> open_peer(const os::SocketAddress& ke, co
   if (!address) return fail(address.error());
   auto socket = os::UdpSocket::open(address->family());
   if (!socket) return fail(socket.error());
-  auto peer = std::unique_ptr<NtsPeer>(new NtsPeer{std::move(*socket),
-                                                   core::ServerProbe(probe),
-                                                   std::move(*c2s),
-                                                   std::move(*s2c),
-                                                   proto::NtsCookieJar(),
-                                                   {},
-                                                   *address});
+  auto peer =
+      std::unique_ptr<NtsPeer>(new NtsPeer{std::move(*socket), core::ServerProbe(probe), std::move(*c2s),
+                                           std::move(*s2c), proto::NtsSession(), *address});
   if (auto st = peer->socket.connect(*address); !st) return fail(st.error());
-  for (size_t i = 0; i < keys.response->cookie_count; ++i) peer->jar.put(keys.response->cookies[i]);
+  peer->session.start(keys.response->cookies, keys.response->cookie_count);
   return peer;
 }
 
@@ -185,7 +158,7 @@ os::OsResult<ServerReport> query_nts_server(os::Clock& clock, const os::SocketAd
   static_cast<core::ProbeReport&>(out) = p.probe.report();
   out.address = p.address;
   out.nts = true;
-  out.nts_cookies = static_cast<int>(p.jar.count());
+  out.nts_cookies = static_cast<int>(p.session.cookies());
   return out;
 }
 

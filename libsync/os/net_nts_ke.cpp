@@ -103,7 +103,13 @@ Status set_up(Tls& tls, int fd, const NtsKeOptions& options) {
     gnutls_server_name_set(tls.session, GNUTLS_NAME_DNS, options.server_name.data(),
                            options.server_name.size());
   }
-  gnutls_session_set_verify_cert(tls.session, options.server_name.c_str(), 0);
+  // A time of our own (or none): GnuTLS's checks against the machine's clock are left out, and
+  // dates_ok() judges the chain after the handshake.
+  const unsigned flags =
+      options.check_dates && options.verify_time_s == 0
+          ? 0u
+          : unsigned{GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS};
+  gnutls_session_set_verify_cert(tls.session, options.server_name.c_str(), flags);
   gnutls_datum_t alpn{reinterpret_cast<unsigned char*>(const_cast<char*>(kAlpn)), sizeof(kAlpn) - 1};
   if (gnutls_alpn_set_protocols(tls.session, &alpn, 1, GNUTLS_ALPN_MANDATORY) < 0) {
     return tls_error("cannot set ALPN ntske/1");
@@ -143,6 +149,28 @@ Status handshake(Tls& tls, const std::string& server, int64_t deadline_mono_ns) 
   }
   if (gnutls_protocol_get_version(tls.session) != GNUTLS_TLS1_3) {
     return tls_error("NTS-KE server " + server + " did not speak TLS 1.3");
+  }
+  return ok();
+}
+
+// Whether every certificate the server sent is valid at at_s (Unix s): not before its activation,
+// not after its expiry.
+Status dates_ok(Tls& tls, const std::string& server, int64_t at_s) {
+  unsigned count = 0;
+  const gnutls_datum_t* chain = gnutls_certificate_get_peers(tls.session, &count);
+  for (unsigned i = 0; chain != nullptr && i < count; ++i) {
+    gnutls_x509_crt_t crt = nullptr;
+    if (gnutls_x509_crt_init(&crt) < 0) return tls_error("cannot read a certificate");
+    bool read = gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) >= 0;
+    const auto from_s = static_cast<int64_t>(gnutls_x509_crt_get_activation_time(crt));
+    const auto until_s = static_cast<int64_t>(gnutls_x509_crt_get_expiration_time(crt));
+    gnutls_x509_crt_deinit(crt);
+    if (!read) return tls_error("NTS-KE server " + server + ": cannot read its certificate");
+    if (at_s < from_s || at_s > until_s) {
+      return tls_error("NTS-KE server " + server + ": certificate refused: not valid at the time checked (" +
+                       std::to_string(at_s) + ", valid " + std::to_string(from_s) + " to " +
+                       std::to_string(until_s) + ")");
+    }
   }
   return ok();
 }
@@ -205,6 +233,9 @@ OsResult<NtsKeResult> nts_key_exchange(const SocketAddress& address, const NtsKe
   if (!fd) return fail(fd.error());
   if (auto st = set_up(tls, fd->get(), options); !st) return fail(st.error());
   if (auto st = handshake(tls, server, deadline_mono_ns); !st) return fail(st.error());
+  if (options.check_dates && options.verify_time_s != 0) {
+    if (auto st = dates_ok(tls, server, options.verify_time_s); !st) return fail(st.error());
+  }
   auto bytes = converse(tls, server, deadline_mono_ns);
   if (!bytes) return fail(bytes.error());
   NtsKeResult result;

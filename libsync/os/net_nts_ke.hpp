@@ -2,7 +2,8 @@
 //
 // One TCP connection to the server's NTS-KE port: TLS 1.3 only, ALPN "ntske/1", no session
 // tickets, the server's certificate checked against the system's CAs (or a CA file given) and
-// against the name or IP address the server was asked by.  The request goes in one TLS record;
+// against the name or IP address the server was asked by; its dates against this machine's clock,
+// a time given, or not at all (NtsKeOptions).  The request goes in one TLS record;
 // the response is read up to its End of Message record, at most codec::kNtsKeMaxResponseSize
 // bytes, and parsed by codec::parse_nts_ke_response.  The two AEAD keys come from the TLS
 // exporter (RFC 5705), label "EXPORTER-network-time-security", context protocol ID | AEAD ID |
@@ -42,6 +43,10 @@ struct NtsKeOptions {
   std::string server_name;             // checked against the certificate (a name, or an IP address)
   std::string ca_file;                 // "": the system's CAs
   int64_t timeout_ns = 2'000'000'000;  // connect, handshake and response together
+  // The certificates' dates: checked against this machine's clock (the default), against
+  // verify_time_s (Unix s, when not 0), or not at all (check_dates false: a clock not trusted yet).
+  bool check_dates = true;
+  int64_t verify_time_s = 0;
 };
 
 // Runs one key exchange with the NTS-KE server at address.

@@ -17,7 +17,7 @@ trap 'rm -rf "$stage"' EXIT
 DESTDIR=$stage cmake --install "$build" >/dev/null
 status=0
 # Under the configured prefix, or for a /usr build in /lib and /etc.
-for f in sbin/sntpd libexec/lansync/sntpd-web libexec/lansync/sntpd-mqtt sbin/rtcset bin/ntpprobe bin/driftlog bin/camsync bin/lansync-board \
+for f in sbin/sntpd libexec/lansync/sntpd-web libexec/lansync/sntpd-mqtt libexec/lansync/sntpd-nts sbin/rtcset bin/ntpprobe bin/driftlog bin/camsync bin/lansync-board \
   share/man/man8/sntpd.8 share/man/man5/sntpd.conf.5 share/man/man1/lansync-board.1 \
   lib/systemd/system/sntpd.service lib/systemd/system/camsync.timer lib/udev/rules.d/60-rtcset.rules \
   lib/sysusers.d/lansync.conf lib/tmpfiles.d/lansync.conf etc/lansync/sntpd.conf \

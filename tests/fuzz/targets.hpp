@@ -68,6 +68,10 @@ int web_request(const uint8_t* data, size_t size);
 // The channel between sntpd and sntpd-web: os::web::decode, and encode of what it decoded (web_channel.cpp).
 int web_channel(const uint8_t* data, size_t size);
 
+// The channel between sntpd and sntpd-nts client: os::nts::decode, and encode of what it decoded
+// (nts_channel.cpp).
+int nts_channel(const uint8_t* data, size_t size);
+
 // What camsync --watch hears: os::classify_camera_ssdp on the bytes (after the first) as a datagram
 // from one of four senders (the first byte's top bits), and what counts fed to one core::CameraWatch
 // whose clock the first byte moves on (ssdp.cpp).
@@ -141,6 +145,7 @@ inline constexpr Target kTargets[] = {
     {"nts_ke_request", nts_ke_request},
     {"nts_request", nts_request},
     {"nts_cookie", nts_cookie},
+    {"nts_channel", nts_channel},
 };
 
 }  // namespace lansync::fuzz

@@ -247,13 +247,14 @@ make_ca() {
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 }
 
-# make_server_cert CA NAME SANS: a server certificate for SANS (e.g. "DNS:ntp.test,IP:127.0.0.1")
-# signed by make_ca's CA, $WORK/NAME.crt and its key $WORK/NAME.key.
+# make_server_cert CA NAME SANS [DAYS]: a server certificate for SANS (e.g.
+# "DNS:ntp.test,IP:127.0.0.1") signed by make_ca's CA, valid for DAYS (30) from now, $WORK/NAME.crt
+# and its key $WORK/NAME.key.
 make_server_cert() {
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/$2.key" \
     -out "$WORK/$2.csr" -subj /CN=ntp.test 2>/dev/null
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$WORK/$2.ext"
-  openssl x509 -req -in "$WORK/$2.csr" -CA "$WORK/$1.crt" -CAkey "$WORK/$1.key" -CAcreateserial -days 30 \
+  openssl x509 -req -in "$WORK/$2.csr" -CA "$WORK/$1.crt" -CAkey "$WORK/$1.key" -CAcreateserial -days "${4:-30}" \
     -extfile "$WORK/$2.ext" -out "$WORK/$2.crt" 2>/dev/null
 }
 

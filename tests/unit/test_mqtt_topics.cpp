@@ -118,6 +118,26 @@ TEST(MqttState, WhatTheDashboardReads) {
   EXPECT_DOUBLE_EQ(j["phone"]["offset_s"].get<double>(), 1.5);
 }
 
+TEST(MqttState, NtsServersAndTheirCookiesOutsideTheKey) {
+  MqttState s;
+  s.reference = synchronized_by_phone();
+  UpstreamSnapshot u;
+  u.server = "nts.example";
+  u.address = "192.0.2.1:4460";
+  u.nts = NtsSnapshot{true, 8, kNow, true, "", 1, 0};
+  s.nts = {u};
+  json j = json::parse(mqtt_state_json(s).dump());
+  EXPECT_EQ(j["nts"][0]["server"], "nts.example");
+  EXPECT_EQ(j["nts"][0]["nts"]["authenticated"], true);
+  EXPECT_EQ(j["nts"][0]["nts"]["cookies"], 8);
+  json key = json::parse(mqtt_state_key(mqtt_state_json(s)).dump());
+  s.nts[0].nts->cookies = 7;  // a request in flight: no new publication for it
+  EXPECT_EQ(key, json::parse(mqtt_state_key(mqtt_state_json(s)).dump()));
+  s.nts[0].nts->authenticated = false;
+  EXPECT_NE(key, json::parse(mqtt_state_key(mqtt_state_json(s)).dump()));
+  EXPECT_TRUE(json::parse(mqtt_state_json(MqttState{}).dump())["nts"].is_null());
+}
+
 TEST(MqttState, UnsynchronizedHasNullsNotZeros) {
   MqttState s;
   s.reference.now_ns = kNow;

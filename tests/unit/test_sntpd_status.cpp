@@ -354,6 +354,46 @@ TEST(SntpdStatus, MetricsFromTheSnapshot) {
   EXPECT_EQ(m.find("sntpd_gps_learned_offset_seconds{server=\"gps pps"), std::string::npos);
 }
 
+// An NTS server in every rendering: keys, cookies, the last key exchange and its error.
+TEST(SntpdStatus, NtsServers) {
+  StatusSnapshot s = synchronized_snapshot();
+  UpstreamSnapshot good = s.upstreams[0];
+  good.server = "nts.example";
+  good.nts = NtsSnapshot{true, 7, kNow - 60 * kS, true, "", 2, 1, "192.0.2.1:123"};
+  UpstreamSnapshot refused = s.upstreams[1];
+  refused.server = "bad.example";
+  refused.nts = NtsSnapshot{false, 0, {}, false, "certificate refused: issuer unknown", 0, 0};
+  s.upstreams = {good, refused, s.upstreams[0]};
+  std::string text = status_text(s);
+  EXPECT_NE(text.find("  nts            : authenticated, 7 cookies, last key exchange 2026-"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  nts            : no keys, 0 cookies, no key exchange yet; key exchange failed: "
+                      "certificate refused: issuer unknown\n"),
+            std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(status_json(s).dump());
+  EXPECT_EQ(j["upstreams"][0]["nts"]["authenticated"], true);
+  EXPECT_EQ(j["upstreams"][0]["nts"]["cookies"], 7);
+  EXPECT_DOUBLE_EQ(j["upstreams"][0]["nts"]["last_exchange_unix"].get<double>(),
+                   static_cast<double>(kNow - 60 * kS) / 1e9);
+  EXPECT_TRUE(j["upstreams"][0]["nts"]["error"].is_null());
+  EXPECT_EQ(j["upstreams"][0]["nts"]["naks"], 1);
+  EXPECT_EQ(j["upstreams"][0]["nts"]["ntp_server"], "192.0.2.1:123");
+  EXPECT_TRUE(j["upstreams"][1]["nts"]["ntp_server"].is_null());
+  EXPECT_NE(text.find(", NTP server 192.0.2.1:123\n"), std::string::npos);
+  EXPECT_EQ(j["upstreams"][1]["nts"]["error"], "certificate refused: issuer unknown");
+  EXPECT_TRUE(j["upstreams"][1]["nts"]["last_exchange_unix"].is_null());
+  EXPECT_TRUE(j["upstreams"][2]["nts"].is_null());  // a server without NTS
+  std::string m = metrics_text(s);
+  EXPECT_NE(m.find("sntpd_upstream_nts_authenticated{server=\"nts.example\",address=\"192.0.2.1:123\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_nts_cookies{server=\"nts.example\",address=\"192.0.2.1:123\"} 7\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("sntpd_upstream_nts_exchange_failing{server=\"bad.example\",address=\"\"} 1\n"),
+            std::string::npos);
+  EXPECT_EQ(m.find("sntpd_upstream_nts_authenticated{server=\"ntp.example\""), std::string::npos);
+}
+
 TEST(SntpdStatus, TimeJson) {
   nlohmann::ordered_json j = time_json(synchronized_snapshot().reference);
   EXPECT_EQ(j["unix_ms"], kNow / 1'000'000);

@@ -267,6 +267,21 @@ TEST(SntpdUpstreams, ParsesHostsAndKeys) {
   }
 }
 
+TEST(SntpdUpstreams, ParsesNts) {
+  auto specs = parse_upstreams({"time.example", "nts", "192.0.2.1:4461", "nts", "b.example"});
+  ASSERT_TRUE(specs.ok());
+  ASSERT_EQ(specs->size(), 3u);
+  EXPECT_TRUE((*specs)[0].nts);
+  EXPECT_TRUE((*specs)[1].nts);
+  EXPECT_FALSE((*specs)[2].nts);
+  for (std::vector<std::string> bad : {std::vector<std::string>{"nts"},
+                                       {"a", "nts", "nts"},
+                                       {"a", "key", "1", "nts"},
+                                       {"a", "nts", "key", "1"}}) {
+    EXPECT_FALSE(parse_upstreams(bad).ok()) << bad.size();
+  }
+}
+
 TEST(SntpdUpstreams, WithoutAKeyRequestsStayBare) {
   auto keys = testing::client_test_keys();
   UnsignedUpstream u;

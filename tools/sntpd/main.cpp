@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,7 +21,9 @@
 #include <variant>
 #include <vector>
 
+#include "child_process.hpp"
 #include "cli/command_line.hpp"
+#include "codec/nts_ke.hpp"
 #include "core/phone.hpp"
 #include "daemon.hpp"
 #include "mqtt/mqtt_service.hpp"
@@ -120,8 +123,13 @@ void define_upstream_options(CLI::App& app, Options& opt) {
   app.add_option(
          "--upstream", opt.upstream,
          "follow this NTP server (repeatable); with 'key ID', sign requests with that key from --keys "
-         "and use only replies signed alike")
-      ->type_name("HOST[:PORT] [key ID]");
+         "and use only replies signed alike; with 'nts', HOST[:PORT] is an NTS-KE server (port 4460) and "
+         "only replies authenticated by NTS (RFC 8915) are used")
+      ->type_name("HOST[:PORT] [key ID|nts]");
+  app.add_option("--nts-ca", opt.nts_ca,
+                 "check the certificates of 'nts' upstream servers against the CAs in this PEM file, not "
+                 "the system's (it must be readable by _lansync-nts)")
+      ->type_name("FILE");
   app.add_option(
          "--gps", opt.gps,
          "follow a GPS receiver: gpsd's shared memory segment N (0: its time, 1: its PPS) or a PPS "
@@ -380,10 +388,15 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
     os::log::error("{}", specs.error().message);
     return kUsage;
   }
+  // sntpd-nts reads it at each key exchange: a file that is not there is a mistake to say now.
+  if (std::error_code ec; !opt.nts_ca.empty() && !std::filesystem::is_regular_file(opt.nts_ca, ec)) {
+    os::log::error("--nts-ca: {} is not a file", os::shown(opt.nts_ca));
+    return kUsage;
+  }
   for (const UpstreamSpec& spec : *specs) {
     // A malformed HOST[:PORT] is a usage error; a name that does not resolve
     // (offline at boot) is not.
-    auto hp = os::parse_host_port(spec.text, 123);
+    auto hp = os::parse_host_port(spec.text, spec.nts ? codec::kNtsKePort : uint16_t{123});
     if (!hp) {
       os::log::error("--upstream: {}", hp.error().message);
       return kUsage;
@@ -393,9 +406,28 @@ Stop add_upstreams(const Options& opt, const os::KeyRing* keys, Upstreams& upstr
                      keys == nullptr ? "needs --keys" : "no such key in " + opt.keys);
       return kUsage;
     }
-    upstreams.add_name(spec.text, *hp, spec.key_id != 0 ? keys : nullptr, spec.key_id);
+    if (spec.nts && !ChildProcess("sntpd-nts", LANSYNC_NTS_BINARY, "nts", std::nullopt, "").found()) {
+      os::log::error("--upstream {} nts: cannot find sntpd-nts (not next to sntpd, nor " LANSYNC_NTS_BINARY
+                     ")",
+                     spec.text);
+      return kUsage;
+    }
+    upstreams.add_name(spec.text, *hp, spec.key_id != 0 ? keys : nullptr, spec.key_id, spec.nts);
   }
   return std::nullopt;
+}
+
+// The user sntpd-nts runs as for the nts upstreams' key exchanges when sntpd starts as root: one of
+// its own (nts_user), or where it does not exist sntpd's own user (said once).
+void choose_nts_user(const Options& opt, const std::string& user, NtsClientConfig& nc) {
+  nc.ca_file = opt.nts_ca;
+  nc.verbose = opt.verbose;
+  nc.user_name = user;
+  bool used = std::find(opt.upstream.begin(), opt.upstream.end(), "nts") != opt.upstream.end();
+  if (!used) return;
+  nc.user = nts_user(user, &nc.user_name);
+  if (!nc.user && ::geteuid() == 0)
+    os::log::info("nts: no user _lansync-nts: sntpd-nts runs as {}, sntpd's own user", user);
 }
 
 // The --temperature sensor, opened now (as root: a DS3231's I2C bus is root's), when sntpd
@@ -841,6 +873,7 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   auto state = std::make_unique<core::Server>(policy, static_cast<size_t>(opt.max_clients), seed);
   core::Server& server = *state;
   UpstreamConfig uc = upstream_config(opt);
+  choose_nts_user(opt, user, uc.nts);
   auto upstreams = std::make_unique<Upstreams>(clock, uc);
   if (Stop stop = add_upstreams(opt, keys.get(), *upstreams)) return *stop;
   FrequencyKeepers keepers;
@@ -858,7 +891,7 @@ int serve(const Options& opt, os::Clock& base_clock, bool simulated) {
   std::optional<os::UserIds> web = hc.web_user;
   std::string nts_name;
   std::optional<os::UserIds> nts = opt.nts_server ? nts_user(user, &nts_name) : std::nullopt;
-  bool switches = another_user(own, web) || another_user(own, nts);
+  bool switches = another_user(own, web) || another_user(own, nts) || another_user(own, uc.nts.user);
   if (Stop stop = attach_http(opt, daemon, clock, hc)) return *stop;
   if (Stop stop = attach_mqtt(opt, daemon, hc)) return *stop;
   auto addresses = listen_addresses(opt);

@@ -21,8 +21,9 @@ struct Options {
   int workers = 1;
   int local_stratum = 0;          // 0: none
   bool camera_reference = false;  // the camera's clock, read by camsync, as the last resort
-  // Words: HOST[:PORT], each optionally followed by "key ID".
+  // Words: HOST[:PORT], each optionally followed by "key ID" or "nts".
   std::vector<std::string> upstream;
+  std::string nts_ca;  // --nts-ca: the CA certificates NTS servers are checked against ("": the system's)
   // Words: shm:N (gpsd's segment N) or pps:PATH (a PPS device), each optionally followed by
   // "error SECONDS"; or "pps:PATH local" (a steady oscillator's pulse, no time: at most one).
   std::vector<std::string> gps;

@@ -230,6 +230,10 @@ ordered_json mqtt_state_json(const MqttState& s) {
   j["camera"] = s.camera ? camera_json(*s.camera) : ordered_json(nullptr);
   j["phone"] = s.phone ? phone_json(*s.phone) : ordered_json(nullptr);
   j["upstream"] = s.clock.poll_s ? upstream_json(s.clock) : ordered_json(nullptr);
+  j["nts"] = s.nts.empty() ? ordered_json(nullptr) : ordered_json::array();
+  for (const UpstreamSnapshot& u : s.nts) {
+    j["nts"].push_back({{"server", u.server}, {"address", u.address}, {"nts", nts_json(*u.nts)}});
+  }
   j["gps"] = s.receivers.empty() ? ordered_json(nullptr) : ordered_json::array();
   for (const UpstreamSnapshot& u : s.receivers) {
     if (!u.receiver) continue;
@@ -248,6 +252,10 @@ ordered_json mqtt_state_key(const ordered_json& state) {
   ordered_json key = state;
   key.erase("reference_age_s");
   key.erase("root_distance_ms");
+  // Cookies held change with each poll (7 in flight, 8 answered): not worth a publication alone.
+  if (key.contains("nts") && key["nts"].is_array()) {
+    for (ordered_json& n : key["nts"]) n["nts"].erase("cookies");
+  }
   key.erase("upstream");
   // A learned offset moves at every poll: it goes with the periodic state, as upstream does.
   if (auto it = key.find("gps"); it != key.end() && it->is_array()) {

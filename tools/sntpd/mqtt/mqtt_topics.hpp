@@ -65,6 +65,7 @@ struct MqttState {
   std::optional<PhoneAttempt> phone;        // the last phone set or verification, when there was one
   ClockSnapshot clock;                      // the discipline's figures, while sntpd keeps the clock
   std::vector<UpstreamSnapshot> receivers;  // the GPS receivers' lines (--gps), receiver set in each
+  std::vector<UpstreamSnapshot> nts;        // the NTS servers' lines, nts set in each
 };
 
 // The state as JSON: synchronized, source, stratum, refid, root_distance_ms, reliable_until (UTC,

@@ -48,6 +48,7 @@ ReferenceKeeper::ReferenceKeeper(os::Clock& clock, core::Server& serve, Upstream
                                  const ReferenceConfig& config)
     : clock_(clock),
       serve_(serve),
+      upstreams_(upstreams),
       max_age_ns_(config.max_age_ns),
       references_(make_references(
           {clock, upstreams, config.state_path, config.max_age_ns, config.local_stratum, clock.now_ns()})),
@@ -104,6 +105,7 @@ void ReferenceKeeper::refresh_locked() {
   reference_ = choice;
   have_reference_ = true;
   serve_.set_reference(choice.state);
+  upstreams_.set_clock_trusted(choice.state.synchronized);
   notify_status_locked();
   next_refresh_mono_ns_ = next_refresh_mono_ns(choice, max_age_ns_, now_ns, os::monotonic_ns());
 }

@@ -98,6 +98,7 @@ class ReferenceKeeper {
 
   os::Clock& clock_;
   core::Server& serve_;
+  UpstreamSet& upstreams_;  // told whether the time served is trusted (NTS certificates' dates)
   int64_t max_age_ns_;
   std::vector<std::unique_ptr<ReferencePart>> references_;  // in order of preference
   ClockWriter writer_;

@@ -108,6 +108,33 @@ void receiver_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
   }
 }
 
+// The NTS servers' gauges, beside their upstream lines.
+void nts_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
+  if (std::none_of(ups.begin(), ups.end(), [](const UpstreamSnapshot& u) { return u.nts.has_value(); }))
+    return;
+  m.family("sntpd_upstream_nts_authenticated", MetricType::Gauge,
+           "1 when an NTS upstream server's keys are held (its replies count only authenticated by them).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.nts) m.sample(u.nts->authenticated ? 1.0 : 0.0, {{"server", u.server}, {"address", u.address}});
+  }
+  m.family("sntpd_upstream_nts_cookies", MetricType::Gauge, "NTS cookies held for each NTS upstream server.");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.nts) m.sample(static_cast<double>(u.nts->cookies), {{"server", u.server}, {"address", u.address}});
+  }
+  m.family("sntpd_upstream_nts_last_exchange_seconds", MetricType::Gauge,
+           "When the last NTS key exchange with each NTS upstream server succeeded (Unix time).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.nts && u.nts->last_exchange_ns)
+      m.sample(to_seconds(*u.nts->last_exchange_ns), {{"server", u.server}, {"address", u.address}});
+  }
+  m.family(
+      "sntpd_upstream_nts_exchange_failing", MetricType::Gauge,
+      "1 when the last NTS key exchange with each NTS upstream server failed (the error: sntpd status).");
+  for (const UpstreamSnapshot& u : ups) {
+    if (u.nts) m.sample(u.nts->error.empty() ? 0.0 : 1.0, {{"server", u.server}, {"address", u.address}});
+  }
+}
+
 void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& ups) {
   if (ups.empty()) return;
   m.family("sntpd_upstream_reachable", MetricType::Gauge,
@@ -136,6 +163,7 @@ void upstream_metrics(PrometheusText& m, const std::vector<UpstreamSnapshot>& up
     }
   }
   receiver_metrics(m, ups);
+  nts_metrics(m, ups);
 }
 
 void counter_metrics(PrometheusText& m, const CounterSnapshot& c, const ClientTableSnapshot& cl) {

@@ -66,6 +66,23 @@ constexpr std::pair<const char*, std::optional<int64_t> UpstreamSnapshot::*> kUp
     {"delay_s", &UpstreamSnapshot::delay_ns},
     {"last_sample_age_s", &UpstreamSnapshot::last_sample_age_ns}};
 
+}  // namespace
+
+ordered_json nts_json(const NtsSnapshot& n) {
+  ordered_json o;
+  o["authenticated"] = n.authenticated;
+  o["cookies"] = n.cookies;
+  o["last_exchange_unix"] = seconds_or_null(n.last_exchange_ns);
+  o["dates_checked"] = n.dates_checked;
+  o["error"] = n.error.empty() ? ordered_json(nullptr) : ordered_json(n.error);
+  o["exchanges"] = n.exchanges;
+  o["naks"] = n.naks;
+  o["ntp_server"] = n.ntp_server.empty() ? ordered_json(nullptr) : ordered_json(n.ntp_server);
+  return o;
+}
+
+namespace {
+
 ordered_json upstream_json(const UpstreamSnapshot& u) {
   ordered_json o;
   o["server"] = u.server;
@@ -82,6 +99,7 @@ ordered_json upstream_json(const UpstreamSnapshot& u) {
   ordered_json rejected = ordered_json::object();
   for (size_t i = 0; i < core::kRejectionCount; ++i) rejected[core::kRejectionNames[i]] = u.rejected[i];
   o["rejected"] = rejected;
+  o["nts"] = u.nts ? nts_json(*u.nts) : ordered_json(nullptr);
   if (const auto& r = u.receiver) {
     o["receiver"] = {{"kind", r->pulse ? "pulse" : "time"},
                      {"reading", r->reading},

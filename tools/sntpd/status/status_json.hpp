@@ -22,6 +22,10 @@ namespace lansync::sntpd {
 // ns as seconds, or null.
 nlohmann::ordered_json seconds_or_null(const std::optional<int64_t>& ns);
 
+// An NTS server's authentication: authenticated, cookies, last_exchange_unix (null before one),
+// dates_checked, error (null when the last exchange succeeded), exchanges, naks.
+nlohmann::ordered_json nts_json(const NtsSnapshot& n);
+
 // The report of `sntpd status --json`.
 nlohmann::ordered_json status_json(const StatusSnapshot& s);
 

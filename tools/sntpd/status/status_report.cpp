@@ -127,6 +127,7 @@ MqttState StatusReport::mqtt_state(const std::string& camera_state) {
   std::optional<SelectionSnapshot> selection;
   parts_.upstreams.describe(lines, last_offset_ns, selection);
   for (UpstreamSnapshot& u : lines) {
+    if (u.nts) m.nts.push_back(u);
     if (u.receiver) m.receivers.push_back(std::move(u));
   }
   return m;

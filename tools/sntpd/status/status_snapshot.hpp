@@ -117,6 +117,18 @@ struct ReceiverSnapshot {
 };
 
 // One upstream server (upstreams.hpp's UpstreamStatus, as reported), or a GPS receiver.
+// An NTS server's authentication (RFC 8915): its keys and cookies, its last key exchange.
+struct NtsSnapshot {
+  bool authenticated = false;               // keys held: its replies count only authenticated by them
+  int64_t cookies = 0;                      // cookies held (at most 8)
+  std::optional<int64_t> last_exchange_ns;  // the last key exchange that succeeded, Unix ns (served clock)
+  bool dates_checked = false;  // it checked the certificate's dates (sntpd(8): the clock trusted)
+  std::string error;           // why the last key exchange failed; "" when it succeeded
+  uint64_t exchanges = 0;      // key exchanges that succeeded
+  uint64_t naks = 0;           // Kiss-o'-Death NTSN: our cookie refused
+  std::string ntp_server;      // the NTP server the last key exchange named ("ADDRESS:PORT"); "" before one
+};
+
 struct UpstreamSnapshot {
   std::string server;                // the --upstream text
   std::string address;               // the address polled, "" while resolving
@@ -132,6 +144,7 @@ struct UpstreamSnapshot {
   // Replies not used, by core::kRejectionNames.
   std::array<uint64_t, core::kRejectionCount> rejected = {};
   std::optional<ReceiverSnapshot> receiver;  // a GPS receiver's (--gps); none for a server
+  std::optional<NtsSnapshot> nts;            // a server named `nts` (RFC 8915); none otherwise
 };
 
 // How the upstream servers were last combined (core::select_upstreams).

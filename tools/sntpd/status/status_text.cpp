@@ -81,6 +81,17 @@ void timestamp_lines(Out out, const TimestampSnapshot& t, int precision_log2) {
   fmt::format_to(out, "Precision        : 2^{} s\n", precision_log2);
 }
 
+// An NTS server's keys, cookies and last key exchange.
+void nts_line(Out out, const NtsSnapshot& n) {
+  std::string exchange =
+      n.last_exchange_ns ? "last key exchange " + utc_text(*n.last_exchange_ns) : "no key exchange yet";
+  if (n.last_exchange_ns && !n.dates_checked) exchange += " (certificate dates not checked)";
+  if (!n.ntp_server.empty()) exchange += ", NTP server " + n.ntp_server;
+  fmt::format_to(out, "  nts            : {}, {} cookies, {}{}\n",
+                 n.authenticated ? "authenticated" : "no keys", n.cookies, exchange,
+                 n.error.empty() ? "" : "; key exchange failed: " + n.error);
+}
+
 void upstream_line(Out out, const UpstreamSnapshot& u) {
   // A name, and the address of it polled (a pool name gives several).
   std::string server =
@@ -98,6 +109,7 @@ void upstream_line(Out out, const UpstreamSnapshot& u) {
     rejected += fmt::format("{}{} {}", i == 0 ? "" : ", ", u.rejected[i], core::kRejectionNames[i]);
   }
   if (total > 0) fmt::format_to(out, "  rejected       : {} ({})\n", total, rejected);
+  if (const auto& n = u.nts) nts_line(out, *n);
   if (const auto& r = u.receiver) {
     std::string state = r->pulse ? (r->reading ? "pulse, locked to a second" : "pulse, not locked")
                                  : (r->reading ? "time, fix" : "time, no fix");

@@ -31,6 +31,7 @@ struct UpstreamName {
   os::HostPort hp;
   const proto::MacKeys* keys = nullptr;  // with key_id: sign requests, check replies
   uint32_t key_id = 0;                   // 0: unauthenticated
+  bool nts = false;                      // NTS (RFC 8915): hp's port is its NTS-KE server's
   bool literal = false;                  // an address, not a name: never looked up, nothing fresh to ask for
   bool resolved = false;
   bool pending = false;             // a request is with the resolver

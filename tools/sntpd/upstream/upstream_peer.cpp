@@ -43,14 +43,30 @@ void log_verdict(const core::UpstreamSource& s, core::SampleVerdict verdict, int
 UpstreamPeer::UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, size_t name)
     : address_(address), socket_(std::move(socket)), name_(name) {}
 
+os::Status UpstreamPeer::reconnect(const os::SocketAddress& ntp) {
+  auto sock = os::UdpSocket::open(ntp.family());
+  if (!sock) return fail(sock.error());
+  if (auto st = sock->connect(ntp); !st) return st;
+  socket_ = std::move(*sock);
+  return os::ok();
+}
+
 core::SourceAction UpstreamPeer::transmit(core::UpstreamSource& s, os::Clock& clock, int64_t now_mono) {
   uint64_t cookie = 0;
   os::random_bytes(&cookie, sizeof(cookie));
   uint32_t spread = 0;  // its own draw: the cookie goes on the wire
   os::random_bytes(&spread, sizeof(spread));
-  uint8_t buf[codec::kHeaderSize + codec::kMaxV3MacSize];
+  uint8_t buf[proto::kMaxNtsRequestSize];
   core::SourceAction a = s.poll(now_mono, cookie, buf, sizeof(buf), std::ldexp(spread, -32));
   if (a.send_size == 0) return a;
+  if (nts_) {
+    // Sealed, or not sent at all: never unauthenticated to a server named nts.
+    a.send_size = nts_->seal(buf, a.send_size, sizeof(buf), now_mono);
+    if (a.send_size == 0) {
+      s.send_failed(nts_->not_ready_why());
+      return a;
+    }
+  }
   int64_t t1_ns = clock.now_ns();  // immediately before the send
   if (auto st = socket_.send(buf, a.send_size); !st) {
     s.send_failed(st.error().code.message());
@@ -133,6 +149,7 @@ UpstreamSnapshot UpstreamPeer::snapshot(const std::vector<core::UpstreamSource>&
                 ? problem + ", not polled"
                 : source_state(sources, i, follower, has_sample, problem.empty() ? "no reply" : problem);
   u.rejected = s.rejected();
+  if (nts_) u.nts = nts_->snapshot();
   return u;
 }
 

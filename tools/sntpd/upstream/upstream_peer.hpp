@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "os/net_address.hpp"
 #include "os/net_udp.hpp"
 #include "status/status_snapshot.hpp"
+#include "upstream/upstream_nts.hpp"
 
 namespace lansync::sntpd {
 
@@ -30,6 +32,14 @@ class UpstreamPeer {
  public:
   // Polls address over socket (connected to it), for names_[name].
   UpstreamPeer(const os::SocketAddress& address, os::UdpSocket socket, size_t name);
+
+  // A server named `nts`: address is its NTS-KE server's; requests go out only sealed by link
+  // (upstream_nts.hpp), to the NTP server its key exchange names (reconnect).
+  void set_nts(std::unique_ptr<NtsLink> link) { nts_ = std::move(link); }
+  NtsLink* nts() { return nts_.get(); }
+  const NtsLink* nts() const { return nts_.get(); }
+  // Polls ntp from now on (a new socket connected to it).
+  os::Status reconnect(const os::SocketAddress& ntp);
 
   const os::SocketAddress& address() const { return address_; }
   int fd() const { return socket_.fd(); }
@@ -56,8 +66,9 @@ class UpstreamPeer {
  private:
   os::SocketAddress address_;
   os::UdpSocket socket_;
-  size_t name_ = 0;        // index in UpstreamNames of the name it came from
-  core::PoolWatch watch_;  // for verdict_
+  std::unique_ptr<NtsLink> nts_;  // a server named `nts`; null otherwise
+  size_t name_ = 0;               // index in UpstreamNames of the name it came from
+  core::PoolWatch watch_;         // for verdict_
   core::PoolVerdict verdict_ = core::PoolVerdict::Keep;
 };
 

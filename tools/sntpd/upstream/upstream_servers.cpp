@@ -1,6 +1,8 @@
 // sntpd's --upstream servers and the addresses of them polled; see upstream_servers.hpp.
 #include "upstream/upstream_servers.hpp"
 
+#include <algorithm>
+
 #include "os/clock.hpp"
 #include "os/log.hpp"
 #include "os/net_udp.hpp"
@@ -8,8 +10,9 @@
 namespace lansync::sntpd {
 
 void UpstreamServers::add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys,
-                               uint32_t key_id) {
+                               uint32_t key_id, bool nts) {
   UpstreamName n;
+  n.nts = nts;
   n.text = text;
   n.hp = hp;
   n.keys = keys;
@@ -28,6 +31,8 @@ os::Status UpstreamServers::add_peer(const UpstreamContext& c, size_t name,
   if (auto st = sock->connect(address); !st) return st;  // it needs a route
   int64_t now_mono = os::monotonic_ns();
   peers_.emplace_back(address, std::move(*sock), name);
+  // Each address its own exchange, the certificate checked against the name configured.
+  if (names_[name].nts) peers_.back().set_nts(std::make_unique<NtsLink>(address, names_[name].hp.host));
   // Before the receivers' sources, which move up one: the follower's indices change.
   auto s = c.sources.emplace(c.sources.begin() + static_cast<std::ptrdiff_t>(peers_.size() - 1),
                              names_[name].text, address.refid(), now_mono, rules_.max_poll_log2);
@@ -110,9 +115,66 @@ void UpstreamServers::judge(const std::vector<core::UpstreamSource>& sources,
   names_.ask(now_mono);
 }
 
+void UpstreamServers::nts_round(int64_t now_mono, bool clock_trusted, int64_t now_ns) {
+  if (!nts_helper_) {
+    bool any = false;
+    for (const UpstreamPeer& p : peers_) any = any || p.nts() != nullptr;
+    if (!any) return;
+    nts_helper_ = std::make_unique<NtsHelper>(nts_config_);
+  }
+  for (auto& [id, answer] : nts_helper_->take()) {
+    for (UpstreamPeer& p : peers_) {
+      if (p.nts() == nullptr || p.nts()->waiting_for() != id) continue;
+      take_exchange(p, answer, now_mono, now_ns);
+    }
+  }
+  for (UpstreamPeer& p : peers_) {
+    if (p.nts() == nullptr) continue;
+    auto q = p.nts()->due(now_mono, clock_trusted, now_ns);
+    if (!q) continue;
+    bool dates = q->check_dates;
+    p.nts()->asked(nts_helper_->ask(std::move(*q)), dates);
+  }
+  nts_helper_->tick(now_mono);
+}
+
+void UpstreamServers::take_exchange(UpstreamPeer& p, const os::nts::KeAnswer& a, int64_t now_mono,
+                                    int64_t now_ns) {
+  std::string name = names_[p.name()].text;
+  if (name != p.address().to_string()) name += " (" + p.address().to_string() + ")";
+  auto ntp = p.nts()->take(a, now_mono, now_ns);
+  if (!ntp) {
+    os::log::warn("upstream {}: NTS key exchange failed: {}", name, p.nts()->snapshot().error);
+    return;
+  }
+  if (auto st = p.reconnect(*ntp); !st) {
+    os::log::warn("upstream {}: cannot poll {}: {}", name, ntp->to_string(), st.error().message);
+    return;
+  }
+  os::log::info(
+      "upstream {}: NTS key exchange done, {} cookies, NTP server {}{}", name, a.cookies.size(),
+      ntp->to_string(),
+      p.nts()->snapshot().dates_checked ? "" : " (certificate dates not checked: clock not trusted yet)");
+}
+
+void UpstreamServers::nts_clock_updated(int64_t now_mono) {
+  for (UpstreamPeer& p : peers_) {
+    if (p.nts() != nullptr) p.nts()->authenticated_update(now_mono);
+  }
+}
+
+int64_t UpstreamServers::next_due_ns() const {
+  int64_t due = names_.next_due_ns();
+  for (const UpstreamPeer& p : peers_) {
+    if (p.nts() != nullptr) due = std::min(due, p.nts()->due_ns());
+  }
+  return nts_helper_ ? std::min(due, nts_helper_->next_due_ns()) : due;
+}
+
 std::vector<int> UpstreamServers::fds() const {
   std::vector<int> out;
   if (names_.fd() >= 0) out.push_back(names_.fd());
+  if (nts_helper_ && nts_helper_->fd() >= 0) out.push_back(nts_helper_->fd());
   for (const UpstreamPeer& p : peers_) out.push_back(p.fd());
   return out;
 }

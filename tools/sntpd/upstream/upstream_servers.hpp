@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "os/net_resolver.hpp"
 #include "proto/auth.hpp"
 #include "status/status_snapshot.hpp"
+#include "upstream/nts_helper.hpp"
 #include "upstream/upstream_follower.hpp"
 #include "upstream/upstream_names.hpp"
 #include "upstream/upstream_peer.hpp"
@@ -39,11 +41,14 @@ struct PoolRules {
 
 class UpstreamServers {
  public:
-  // lookup: name resolution (empty: getaddrinfo).
-  UpstreamServers(os::Lookup lookup, PoolRules rules) : rules_(rules), names_(std::move(lookup)) {}
+  // lookup: name resolution (empty: getaddrinfo); nts: how NTS servers' key exchanges run.
+  UpstreamServers(os::Lookup lookup, PoolRules rules, NtsClientConfig nts = {})
+      : rules_(rules), names_(std::move(lookup)), nts_config_(std::move(nts)) {}
 
-  // Adds a server by name or address (Upstreams::add_name), asked for at once.
-  void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys, uint32_t key_id);
+  // Adds a server by name or address (Upstreams::add_name), asked for at once; nts: each of its
+  // addresses is an NTS-KE server, polled only with the keys of its own exchange.
+  void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys, uint32_t key_id,
+                bool nts = false);
   size_t size() const { return names_.size(); }  // servers added (names, not addresses)
   // The addresses polled: peer(i)'s source is sources[i].
   size_t peers() const { return peers_.size(); }
@@ -52,8 +57,14 @@ class UpstreamServers {
 
   // File descriptors to poll: the resolver's answers, then each address's replies.
   std::vector<int> fds() const;
-  // When the next resolution retry is due (monotonic ns), or INT64_MAX.
-  int64_t next_due_ns() const { return names_.next_due_ns(); }
+  // When the next resolution retry, key exchange or helper start is due (monotonic ns), or INT64_MAX.
+  int64_t next_due_ns() const;
+  // The NTS servers' key exchanges: the helper's answers taken (an address whose exchange
+  // succeeded is polled at the NTP server it names), the exchanges due asked for, the helper
+  // started when due.  clock_trusted, now_ns: how the certificates' dates are judged.
+  void nts_round(int64_t now_mono, bool clock_trusted, int64_t now_ns);
+  // An update corrected the clock: NTS keys whose certificate dates were not checked are exchanged anew.
+  void nts_clock_updated(int64_t now_mono);
   // Polls the addresses of the names that resolved (use_addresses), and retries the others later.
   void take_answers(const UpstreamContext& c, int64_t now_mono);
   // Judges each address (core::judge_pool_address) against its source in sources and follower's
@@ -69,6 +80,8 @@ class UpstreamServers {
   // Adds an address of names_[name]; it is polled from now on, its source inserted in c.sources
   // before the receivers'.
   os::Status add_peer(const UpstreamContext& c, size_t name, const os::SocketAddress& address);
+  // The answer a to p's key exchange: its keys taken and its NTP server polled, or the error logged.
+  void take_exchange(UpstreamPeer& p, const os::nts::KeAnswer& a, int64_t now_mono, int64_t now_ns);
   // Stops polling the peers at these indices (ascending) and selects again without them.
   void drop_peers(const UpstreamContext& c, const std::vector<size_t>& indices);
   // Polls fresh addresses of names_[name] (core::plan_pool): in place of
@@ -79,6 +92,8 @@ class UpstreamServers {
   PoolRules rules_;
   UpstreamNames names_;
   std::vector<UpstreamPeer> peers_;  // peers_[i]'s source is sources[i]
+  NtsClientConfig nts_config_;
+  std::unique_ptr<NtsHelper> nts_helper_;  // made for the first NTS server's exchange
 };
 
 }  // namespace lansync::sntpd

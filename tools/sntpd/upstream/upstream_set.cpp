@@ -25,6 +25,8 @@ UpstreamSet::UpstreamSet(os::Clock& clock, std::unique_ptr<Upstreams> upstreams,
 
 UpstreamSet::~UpstreamSet() = default;
 
+void UpstreamSet::set_clock_trusted(bool trusted) { upstreams_->set_clock_trusted(trusted); }
+
 void UpstreamSet::attach(EventLoop& loop, std::function<void()> after_read) {
   loop.when(
       [this] {

@@ -73,6 +73,8 @@ class UpstreamSet {
   // Writes the clock's frequency to the drift file, once the discipline is ours.  Thread-safe.
   void save_drift();
 
+  // Whether sntpd serves synchronized time now (Upstreams::set_clock_trusted).  Thread-safe, takes no lock.
+  void set_clock_trusted(bool trusted);
   // True once sntpd corrects the clock itself (the kernel's status is then ours).  Thread-safe.
   bool controls_clock();
   // The reference the servers give (Upstreams::reference).  Thread-safe.

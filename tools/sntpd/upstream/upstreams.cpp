@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "os/log.hpp"
+
 namespace lansync::sntpd {
 namespace {
 
@@ -17,12 +19,18 @@ constexpr int kReadsPerPoll = 16;
 os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::string>& words) {
   std::vector<UpstreamSpec> out;
   for (size_t i = 0; i < words.size(); ++i) {
-    if (words[i] != "key") {
-      out.push_back({words[i], 0});
+    if (words[i] == "nts") {
+      if (out.empty() || out.back().nts || out.back().key_id != 0)
+        return os::invalid("--upstream: 'nts' must follow a HOST[:PORT] without 'key'");
+      out.back().nts = true;
       continue;
     }
-    if (out.empty() || out.back().key_id != 0)
-      return os::invalid("--upstream: 'key' must follow a HOST[:PORT]");
+    if (words[i] != "key") {
+      out.push_back({words[i], 0, false});
+      continue;
+    }
+    if (out.empty() || out.back().key_id != 0 || out.back().nts)
+      return os::invalid("--upstream: 'key' must follow a HOST[:PORT] without 'nts'");
     const std::string id = i + 1 < words.size() ? words[i + 1] : "";
     uint32_t key_id = 0;
     auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), key_id);
@@ -38,13 +46,13 @@ os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::s
 Upstreams::Upstreams(os::Clock& clock, UpstreamConfig config)
     : clock_(clock),
       config_(std::move(config)),
-      servers_(config_.lookup, {config_.max_sources, config_.max_poll_log2, config_.max_age_ns}),
+      servers_(config_.lookup, {config_.max_sources, config_.max_poll_log2, config_.max_age_ns}, config_.nts),
       follower_(
           {config_.clock_control, config_.step_threshold_ns, config_.max_change_ns, config_.min_sources}) {}
 
 void Upstreams::add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys,
-                         uint32_t key_id) {
-  servers_.add_name(text, hp, keys, key_id);
+                         uint32_t key_id, bool nts) {
+  servers_.add_name(text, hp, keys, key_id, nts);
 }
 
 void Upstreams::add_refclock(RefclockPeer receiver) {
@@ -64,6 +72,7 @@ std::optional<UpstreamAction> Upstreams::poll_once(core::Beneath beneath) {
   receivers_.read({clock_, sources_, follower_}, servers_.peers(), mono_now_ns);
   if (follower_.slew_due_ns() <= mono_now_ns) return follower_.end_slew(mono_now_ns);
   servers_.take_answers({clock_, sources_, follower_}, mono_now_ns);
+  servers_.nts_round(mono_now_ns, follower_.synced() || clock_trusted_.load(), clock_.now_ns());
   for (size_t i = 0; i < servers_.peers(); ++i) {
     if (auto a = receive(i)) return a;  // the next call reads on from here
     if (sources_[i].next_poll_ns() > mono_now_ns) continue;
@@ -84,17 +93,39 @@ std::optional<UpstreamAction> Upstreams::poll_once(core::Beneath beneath) {
 
 std::optional<UpstreamAction> Upstreams::receive(size_t i) {
   int budget = kReadsPerPoll;
-  uint8_t buf[1024];
+  uint8_t buf[2048];  // an NTS reply carries up to eight cookies
   int64_t t4 = 0;
   UpstreamPeer& peer = servers_.peer(i);
   while (auto size = peer.read(sources_[i], clock_, buf, sizeof(buf), &t4, &budget)) {
     int64_t now_mono = os::monotonic_ns();
-    core::SourceAction a = sources_[i].receive(buf, *size, t4, now_mono, follower_.sample_rules(),
-                                               follower_.remaining_ns(now_mono));
+    core::SourceAction a = judge_nts(i, buf, *size, now_mono);
+    if (a.event == core::SourceEvent::None) {  // not held back by NTS
+      a = sources_[i].receive(buf, *size, t4, now_mono, follower_.sample_rules(),
+                              follower_.remaining_ns(now_mono));
+    }
     peer.log(sources_[i], a, config_.max_change_ns);
     if (auto action = act(i, a)) return action;
   }
   return std::nullopt;
+}
+
+core::SourceAction Upstreams::judge_nts(size_t i, const uint8_t* data, size_t size, int64_t now_mono) {
+  NtsLink* nts = servers_.peer(i).nts();
+  if (nts == nullptr) return {};
+  proto::NtsReplyStatus status = proto::NtsReplyStatus::Ok;
+  switch (nts->judge(data, size, now_mono, &status)) {
+    case NtsVerdict::Pass: return {};
+    case NtsVerdict::Refused:
+      os::log::warn("upstream {}: the server refused our NTS cookie (NTSN): new key exchange",
+                    sources_[i].name());
+      return {};  // the source takes the kiss: no sample
+    case NtsVerdict::Stray: return sources_[i].refuse(proto::ReplyStatus::NotOurs);
+    case NtsVerdict::Forged:
+      return sources_[i].refuse(status == proto::NtsReplyStatus::BadAuthenticator
+                                    ? proto::ReplyStatus::BadMac
+                                    : proto::ReplyStatus::Unauthenticated);
+  }
+  return {};
 }
 
 std::optional<UpstreamAction> Upstreams::act(size_t k, const core::SourceAction& a) {
@@ -126,6 +157,7 @@ std::string Upstreams::source_label(size_t k) const {
 void Upstreams::applied(const UpstreamAction& a, bool done) {
   std::optional<core::SampleShift> shift =
       follower_.applied(a, done, sources_, clock_.now_ns(), os::monotonic_ns());
+  if (done) servers_.nts_clock_updated(os::monotonic_ns());  // unchecked certificate dates: checked now
   // The receivers' readings not yet taken move as the sources' samples did.
   if (shift) receivers_.shift(*shift);
 }

@@ -22,6 +22,7 @@
 // (which the workers do).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,17 +50,19 @@ struct UpstreamConfig {
   int64_t max_age_ns = core::kDefaultMaxAgeNs;        // --max-age: a lost reply is retried to keep within it
   size_t max_sources = core::kDefaultMaxSources;      // --max-sources: addresses of one name polled at once
   os::Lookup lookup;                                  // name resolution; empty: getaddrinfo
+  NtsClientConfig nts;                                // NTS servers' key exchanges (--nts-ca)
 };
 
 // One --upstream server as configured.
 struct UpstreamSpec {
   std::string text;     // HOST[:PORT]
   uint32_t key_id = 0;  // sign requests and require replies signed with this key (0: unauthenticated)
+  bool nts = false;     // NTS (RFC 8915): HOST[:PORT] is its NTS-KE server (port 4460 by default)
 };
 
 // Groups the words of the --upstream options into servers: each HOST[:PORT],
-// optionally followed by "key" and a key ID (1 to 4294967295).  Error: "key"
-// without a valid ID after it, or before any server.
+// optionally followed by "key" and a key ID (1 to 4294967295), or by "nts".  Error: "key"
+// without a valid ID after it, "key" or "nts" before any server, or both for one server.
 os::OsResult<std::vector<UpstreamSpec>> parse_upstreams(const std::vector<std::string>& words);
 
 class Upstreams {
@@ -72,8 +75,9 @@ class Upstreams {
   // that give way, core/upstream_pool).  With a
   // key (keys not null, key_id not 0; keys must outlive this object), every
   // request is signed with it and only replies signed alike are used (RFC 5905 §7.3).
+  // With nts, hp is its NTS-KE server and every address of it is polled only with NTS (RFC 8915).
   void add_name(const std::string& text, const os::HostPort& hp, const proto::MacKeys* keys = nullptr,
-                uint32_t key_id = 0);
+                uint32_t key_id = 0, bool nts = false);
   // Adds a GPS receiver, read through gpsd's shared memory or a PPS device (upstream_refclock.hpp),
   // a source among the servers from now on.
   void add_refclock(RefclockPeer receiver);
@@ -93,6 +97,10 @@ class Upstreams {
   // When the next request or resolution retry is due (monotonic ns), or INT64_MAX.
   int64_t next_due_ns() const;
 
+  // Whether sntpd serves synchronized time now (its reference, whichever it is, trusted): NTS
+  // certificates' dates are then judged against its clock (core::nts_cert_time), as they are once
+  // the servers corrected it.  Thread-safe.
+  void set_clock_trusted(bool trusted) { clock_trusted_.store(trusted); }
   // True once sntpd corrects the clock itself (the kernel status is then ours).
   bool controls_clock() const { return config_.clock_control && !empty(); }
   // The selection, the reference the servers give and whether the clock follows them.
@@ -104,6 +112,9 @@ class Upstreams {
  private:
   // Reads peer i's datagrams waiting into its source; the first correction one asks for, if any.
   std::optional<UpstreamAction> receive(size_t i);
+  // An NTS server's datagram judged before its source sees it (upstream_nts.hpp): event None when
+  // the source may take it, else what refusing it made of it.
+  core::SourceAction judge_nts(size_t i, const uint8_t* data, size_t size, int64_t now_mono);
   // What sources_[k]'s event a asks of the selection: a sample is followed, a change of reach
   // reselects; the correction it asks for, if any.
   std::optional<UpstreamAction> act(size_t k, const core::SourceAction& a);
@@ -120,6 +131,7 @@ class Upstreams {
   UpstreamReceivers receivers_;
   std::vector<core::UpstreamSource> sources_;
   UpstreamFollower follower_;
+  std::atomic<bool> clock_trusted_{false};  // set_clock_trusted's
 };
 
 }  // namespace lansync::sntpd
