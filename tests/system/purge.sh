@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Removing and purging the package: purge takes what the package created
-# (binaries, units and their enable links, the config), stops sntpd, and
+# (binaries, units and their enable links, the config, the NTS CA and certificate the postinst
+# made), stops sntpd, and
 # leaves what the user's machine made with it: the state
 # (/var/lib/lansync/sync-state.json), the logs (/var/log/lansync) and the
 # _lansync user, which Debian leaves in place (files may still belong to it).
@@ -22,6 +23,8 @@ check "...the changed config is kept until purge" inside test -e /etc/lansync/sn
 run_capture out inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y lansync
 check "apt-get purge" [ "$RC" -eq 0 ]
 check "...the config is gone" eval '! inside test -e /etc/lansync/sntpd.conf'
+check "...and the NTS CA and certificate the postinst made" \
+  eval '! inside test -e /etc/lansync/nts.key && ! inside test -e /etc/lansync/nts-ca.key && ! inside test -e /etc/lansync/nts.crt'
 check "...the units are gone" eval '! inside test -e /lib/systemd/system/sntpd.service'
 check "...and their enable links" eval '[ -z "$(inside find /etc/systemd/system -name "sntpd*")" ]'
 check "...the package is unknown to dpkg" eval '! inside dpkg-query -W -f="\${Status}" lansync 2>/dev/null | grep -q installed'

@@ -42,7 +42,7 @@ t0=$(date +%s)
 # vm.base can make the file system before the package is built; any other the package
 # names (SYSTEM_DIR/depends) is added, which makes another file system.
 include="systemd,systemd-sysv,udev,dbus,iproute2,linux-image-amd64,initramfs-tools,chrony,adjtimex,jq"
-include+=",libc6,libcpp-httplib0.11,libgcc-s1,libgnutls30,libmicrohttpd12,libnettle8,libmosquitto1,libsodium23,libssl3,libstdc++6"
+include+=",libc6,libcpp-httplib0.11,libgcc-s1,libgnutls30,libmicrohttpd12,libnettle8,libmosquitto1,openssl,libsodium23,libssl3,libstdc++6"
 if [ "$base_only" = no ]; then
   for dep in $(tr ',' ' ' <"$system_dir/depends"); do
     [[ ",$include," == *",$dep,"* ]] || include+=",$dep"
