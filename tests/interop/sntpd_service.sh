@@ -31,7 +31,7 @@ run_capture j "$BIN/sntpd" status --json --control "$WORK/conf.sock"
 check "status --json: one JSON object with the documented keys" \
   [ "$(jq -c 'keys_unsorted' <<<"$j")" = '["version","uptime_s","reference","clock","timestamps","upstreams","selection","counters","clients","http","mqtt","temperature","pulse"]' ]
 check "status --json: counters" \
-  [ "$(jq -c '.counters | keys_unsorted' <<<"$j")" = '["requests","replies","interleaved_replies","passive_replies","kod_sent","dropped","dropped_total","send_errors","tx_timestamps","broadcasts_sent"]' ]
+  [ "$(jq -c '.counters | keys_unsorted' <<<"$j")" = '["requests","replies","interleaved_replies","passive_replies","kod_sent","dropped","dropped_total","send_errors","tx_timestamps","broadcasts_sent","nts_replies","nts_naks"]' ]
 check "status --json: replies counted ($(jq .counters.replies <<<"$j"))" [ "$(jq .counters.replies <<<"$j")" -ge 2 ]
 check "status --json: the client was seen" [ "$(jq .clients.seen <<<"$j")" -ge 1 ]
 expect_exit 1 "status with no daemon" "$BIN/sntpd" status --control "$WORK/nobody.sock"
