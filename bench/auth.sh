@@ -16,6 +16,7 @@
 # and writes it to bench/out/auth.txt.
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
+source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 rate=${1:-50000}
 seconds=${2:-5}
@@ -38,9 +39,6 @@ declare -A port=([sntpd]=11123 [chronyd]=11124)
 wait_for_ntp 127.0.0.1:11123
 wait_for_ntp 127.0.0.1:11124
 
-cpu_ns() {  # PID: CPU time of all its threads so far, ns
-  cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
 
 {
   echo "sntpd $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?') vs $(chronyd --version | head -n 1)"

@@ -19,6 +19,7 @@
 # Prints a table and writes it to bench/out/nts.txt.
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
+source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 rate=${1:-20000}
 seconds=${2:-5}
@@ -51,13 +52,9 @@ for s in "${servers[@]}"; do
     { echo "bench/nts.sh: $s's NTS-KE port ${ke[$s]} never accepted a connection"; exit 1; }
 done
 
-cpu_ns() {  # PID: CPU time of all its threads so far, ns
-  cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'
-}
-kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 helper_kb() {  # PID: VmRSS of its children (the NTS-KE helpers), kB
   local total=0 child
-  for child in $(pgrep -P "$1" || true); do total=$((total + $(kb "$child"))); done
+  for child in $(pgrep -P "$1" || true); do total=$((total + $(kb "$child" VmRSS 2>/dev/null || echo 0))); done
   echo "$total"
 }
 per_reply() {  # SERVER [LOAD OPTIONS...]: "VALID NS_PER_REPLY"
@@ -77,7 +74,7 @@ for s in "${servers[@]}"; do
   out=$(taskset -c 1 "$LOAD" ke "127.0.0.1:${ke[$s]}" --count "$exchanges" --nts-ca "$WORK/ca.crt")
   R[$s.ke_ok]=$(jq -r .ok <<<"$out")
   R[$s.ke_per_s]=$(jq -r .per_second <<<"$out")
-  R[$s.rss]=$(kb "${pid[$s]}")
+  R[$s.rss]=$(kb "${pid[$s]}" VmRSS)
   R[$s.helper_rss]=$(helper_kb "${pid[$s]}")
 done
 

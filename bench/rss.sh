@@ -17,6 +17,7 @@
 # The table goes to bench/out/rss.txt.
 set -euo pipefail
 source "$(dirname "$0")/../tests/interop/lib.sh"
+source "$(dirname "$0")/lib.sh"
 enter_private_netns "$@"
 clients=${1:-10000}
 LOAD=$BIN/ntp_loadgen
@@ -26,7 +27,6 @@ mkdir -p "$out_dir"
 # chronyd's client log given the most memory sntpd's client table takes (16384 clients of 56 + 4 bytes).
 CHRONY_16K_BYTES=$((16384 * 60))
 
-kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 web_child() { pgrep -P "$1" -x sntpd-web || true; }
 
 declare -A R
